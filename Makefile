@@ -1,0 +1,130 @@
+# netstitch: the only build entry. Plain GNU make, no generator.
+#
+#   make              build libnetstitch.{a,so}, the netstitch command, netstitch-netsim
+#   make check        the whole test suite (what CI runs)
+#   make demo         the main job on the shipped example
+#   make golden-update  rewrite the expected golden outputs (review the diff!)
+#   make install PREFIX=/usr/local
+#
+# Every public target first runs scripts/install-deps.sh (idempotent, quick when
+# all packages are there), then re-invokes make with the dependencies in place so
+# that pkg-config is evaluated only once they exist.
+
+VERSION_MAJOR := 0
+VERSION_MINOR := 1
+VERSION_PATCH := 0
+VERSION       := $(VERSION_MAJOR).$(VERSION_MINOR).$(VERSION_PATCH)
+
+PREFIX  ?= /usr/local
+BUILD   ?= build
+WERROR  ?= 1
+JOBS    ?= $(shell nproc 2>/dev/null || echo 2)
+
+PUBLIC_TARGETS := all check demo golden-update install lib bin tests check-asan bench fuzz
+
+ifeq ($(NST_DEPS_DONE),)
+.PHONY: $(PUBLIC_TARGETS) deps clean
+.DEFAULT_GOAL := all
+$(PUBLIC_TARGETS): deps
+	@$(MAKE) --no-print-directory -j$(JOBS) NST_DEPS_DONE=1 $@
+deps:
+	@sh scripts/install-deps.sh
+clean:
+	rm -rf $(BUILD)
+else
+
+CC      ?= cc
+PKGS    := libyang libnetconf2 libssh libxml-2.0
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS)) -lpthread
+CMOCKA_LIBS := $(shell pkg-config --libs cmocka)
+
+WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wpointer-arith \
+        -Wcast-qual -Wsign-compare
+ifeq ($(WERROR),1)
+WARN += -Werror
+endif
+OPT     ?= -O2 -g
+SAN     ?=
+DATADIR := $(abspath .)
+CPPFLAGS += -D_DEFAULT_SOURCE -D_GNU_SOURCE -Iinclude -Icompiler -Idrivers -Inetconf \
+            -DNST_VERSION_STRING='"$(VERSION)"' -DNST_SRCDIR='"$(DATADIR)"'
+CFLAGS  += -std=c11 $(OPT) $(SAN) -fPIC -fvisibility=hidden $(WARN) $(PKG_CFLAGS)
+LDFLAGS += $(SAN)
+
+LIB_SRCS    := $(sort $(wildcard compiler/*.c drivers/*.c netconf/*.c))
+CLI_SRCS    := $(sort $(wildcard cli/*.c))
+NETSIM_SRCS := $(sort $(wildcard netsim/*.c))
+TEST_SRCS   := $(sort $(wildcard tests/unit/test_*.c))
+
+LIB_OBJS    := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
+CLI_OBJS    := $(CLI_SRCS:%.c=$(BUILD)/obj/%.o)
+NETSIM_OBJS := $(NETSIM_SRCS:%.c=$(BUILD)/obj/%.o)
+TEST_BINS   := $(TEST_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+
+SONAME  := libnetstitch.so.$(VERSION_MAJOR)
+LIB_A   := $(BUILD)/libnetstitch.a
+LIB_SO  := $(BUILD)/libnetstitch.so.$(VERSION)
+CLI_BIN := $(BUILD)/netstitch
+NETSIM_BIN := $(if $(NETSIM_SRCS),$(BUILD)/netstitch-netsim)
+
+.PHONY: all lib bin tests check demo golden-update install check-asan bench fuzz
+all: lib bin
+lib: $(LIB_A) $(LIB_SO) $(BUILD)/netstitch.pc
+bin: $(CLI_BIN) $(NETSIM_BIN)
+tests: $(TEST_BINS)
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(LIB_A): $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(LIB_SO): $(LIB_OBJS)
+	$(CC) -shared -Wl,-soname,$(SONAME) -Wl,--version-script=include/netstitch.map \
+	    $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+	ln -sf libnetstitch.so.$(VERSION) $(BUILD)/$(SONAME)
+	ln -sf $(SONAME) $(BUILD)/libnetstitch.so
+
+$(BUILD)/netstitch.pc: netstitch.pc.in Makefile
+	@mkdir -p $(dir $@)
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' $< > $@
+
+# The command links the static library so it runs from the build tree.
+$(CLI_BIN): $(CLI_OBJS) $(LIB_A)
+	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJS) $(LIB_A) $(PKG_LIBS)
+
+$(BUILD)/netstitch-netsim: $(NETSIM_OBJS) $(LIB_A)
+	$(CC) $(LDFLAGS) -o $@ $(NETSIM_OBJS) $(LIB_A) $(PKG_LIBS)
+
+# Unit tests link the internal objects, not only the shared library.
+$(BUILD)/tests/%: tests/unit/%.c $(LIB_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -Itests/unit $(CFLAGS) -Wno-missing-prototypes -o $@ $< $(LIB_A) \
+	    $(LDFLAGS) $(PKG_LIBS) $(CMOCKA_LIBS)
+
+check: all tests
+	@BUILD=$(BUILD) sh tests/run.sh
+
+demo: all
+	@BUILD=$(BUILD) sh examples/demo.sh
+
+golden-update: all
+	@BUILD=$(BUILD) NST_GOLDEN_UPDATE=1 sh tests/golden/t_golden.sh
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/bin \
+	    $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/share/netstitch/yang
+	install -m 0644 $(LIB_A) $(DESTDIR)$(PREFIX)/lib/
+	install -m 0755 $(LIB_SO) $(DESTDIR)$(PREFIX)/lib/
+	ln -sf libnetstitch.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/$(SONAME)
+	ln -sf $(SONAME) $(DESTDIR)$(PREFIX)/lib/libnetstitch.so
+	install -m 0644 include/netstitch.h $(DESTDIR)$(PREFIX)/include/
+	install -m 0644 $(BUILD)/netstitch.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
+	install -m 0755 $(CLI_BIN) $(DESTDIR)$(PREFIX)/bin/
+	cp -r yang/. $(DESTDIR)$(PREFIX)/share/netstitch/yang/
+
+-include $(LIB_OBJS:.o=.d) $(CLI_OBJS:.o=.d) $(NETSIM_OBJS:.o=.d)
+endif

@@ -1,0 +1,34 @@
+#!/bin/sh
+# The test driver behind `make check`: every unit test binary in $BUILD/tests,
+# then every script tests/<area>/t_*.sh. A script exits 0 (pass), 77 (skipped:
+# printed loudly and counted), anything else (fail). Runs from the top of the tree.
+set -u
+BUILD=${BUILD:-build}
+export BUILD
+export TOP="$(pwd)"
+export NETSTITCH="$TOP/$BUILD/netstitch"
+export NETSIM="$TOP/$BUILD/netstitch-netsim"
+pass=0; fail=0; skip=0; failed=""
+run() {
+    name=$1; shift
+    start=$(date +%s)
+    out=$("$@" 2>&1); rc=$?
+    secs=$(( $(date +%s) - start ))
+    case $rc in
+        0) pass=$((pass+1)); printf 'PASS %-40s %3ss\n' "$name" "$secs" ;;
+        77) skip=$((skip+1)); printf 'SKIP %-40s (%s)\n' "$name" "$(printf '%s' "$out" | tail -n 1)" ;;
+        *) fail=$((fail+1)); failed="$failed $name"
+           printf 'FAIL %-40s rc=%s\n' "$name" "$rc"; printf '%s\n' "$out" | tail -n 60 | sed 's/^/    /' ;;
+    esac
+}
+for t in "$BUILD"/tests/test_*; do
+    [ -x "$t" ] || continue
+    run "unit/$(basename "$t")" "$t"
+done
+for t in tests/*/t_*.sh; do
+    [ -f "$t" ] || continue
+    run "$(basename "$(dirname "$t")")/$(basename "$t" .sh)" sh "$t"
+done
+echo "== $pass passed, $fail failed, $skip skipped"
+[ -n "$failed" ] && echo "== failed:$failed"
+[ "$fail" -eq 0 ]

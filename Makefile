@@ -56,11 +56,14 @@ LIB_SRCS    := $(sort $(wildcard compiler/*.c drivers/*.c netconf/*.c))
 CLI_SRCS    := $(sort $(wildcard cli/*.c))
 NETSIM_SRCS := $(sort $(wildcard netsim/*.c))
 TEST_SRCS   := $(sort $(wildcard tests/unit/test_*.c))
+# labtest_*.c are built like unit tests but run only by the scripts that start a lab.
+LABTEST_SRCS := $(sort $(wildcard tests/unit/labtest_*.c))
 
 LIB_OBJS    := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 CLI_OBJS    := $(CLI_SRCS:%.c=$(BUILD)/obj/%.o)
 NETSIM_OBJS := $(NETSIM_SRCS:%.c=$(BUILD)/obj/%.o)
-TEST_BINS   := $(TEST_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+TEST_BINS   := $(TEST_SRCS:tests/unit/%.c=$(BUILD)/tests/%) \
+               $(LABTEST_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
 SONAME  := libnetstitch.so.$(VERSION_MAJOR)
 LIB_A   := $(BUILD)/libnetstitch.a

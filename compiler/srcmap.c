@@ -1,0 +1,1479 @@
+/*
+ * srcmap.c: the source map (see srcmap.h), data path -> input line.
+ *
+ * Place in the pipeline: the loader hands the text it gave libyang to
+ * srcmap_build_xml() or srcmap_build_json() and keeps the result next to the data
+ * tree; the checker and the diagnostics call srcmap_find(map, lyd_path(node)).
+ *
+ * How it works. Both builders walk their input alongside the compiled schema,
+ * keeping the current path in one growing buffer (struct sm_build): entering a
+ * node appends its path segment, leaving it truncates the buffer again, so a node
+ * costs one segment print and one hash insert. The segment is printed the way
+ * lyd_path() does it. Key and leaf-list values go through the type plugin's own
+ * store callback, with the same value format and hints libyang's parsers use, and
+ * the canonical form it produces is printed; that is what makes identityref
+ * ("sa:x" becomes "srcmap-a:x"), decimal64, ip-prefix and union keys match.
+ *
+ * - XML is parsed by libxml2 into a DOM wrapped in a synthetic root (libyang allows
+ *   several top-level elements, XML does not); a SAX hook records for every element
+ *   the line of its '<', because libxml2's own line is that of the start tag's '>'.
+ * - JSON has no reusable parser in libyang, so a small scanner builds a flat array
+ *   of values (struct sm_jnode) with lines; the walk then resolves member names.
+ *
+ * The table (struct srcmap) is open addressing over FNV-1a hashes with the path
+ * strings in an arena of blocks, so building is O(total path length) and a lookup
+ * is O(path length).
+ *
+ * What it deliberately does not do: validate. Unknown nodes, wrong value kinds and
+ * missing keys are skipped silently; libyang reports them. Known gap: an XML
+ * identityref value without a prefix is resolved against the leaf's module, not
+ * against the default XML namespace (they differ only when the element itself is
+ * written with a prefix and the default namespace is another module's).
+ */
+#include "srcmap.h"
+
+#include <libxml/parser.h>
+#include <libxml/parserInternals.h>
+#include <libxml/SAX2.h>
+#include <libxml/tree.h>
+#include <libyang/libyang.h>
+#include <libyang/plugins_types.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "alloc.h"
+
+/* ---------------------------------------------------------------- the table */
+
+struct sm_entry {
+    uint64_t hash;
+    const char *path; /* in the arena; NULL marks a free slot */
+    size_t len;
+    uint32_t line;
+};
+
+/* One block of the string arena; blocks are never moved, so pointers stay valid. */
+struct sm_block {
+    struct sm_block *next;
+    size_t used, cap;
+    char data[];
+};
+
+struct srcmap {
+    struct sm_entry *slots; /* capacity is a power of two, kept at most half full */
+    size_t cap, count;
+    struct sm_block *blocks;
+};
+
+#define SM_BLOCK_SIZE (64 * 1024)
+#define SM_MIN_SLOTS 64
+
+static uint64_t
+sm_hash(const char *s, size_t n)
+{
+    uint64_t h = 0xcbf29ce484222325ULL;
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        h ^= (unsigned char)s[i];
+        h *= 0x100000001b3ULL;
+    }
+    return h;
+}
+
+/* Copy @n bytes into the arena; NULL when out of memory. */
+static char *
+sm_arena_dup(struct sm_block **blocks, const char *s, size_t n)
+{
+    struct sm_block *b = *blocks;
+    size_t cap;
+    char *r;
+
+    if (!b || b->cap - b->used < n + 1) {
+        cap = n + 1 > SM_BLOCK_SIZE ? n + 1 : SM_BLOCK_SIZE;
+        b = nst_malloc(sizeof *b + cap);
+        if (!b) {
+            return NULL;
+        }
+        b->used = 0;
+        b->cap = cap;
+        /* A block bigger than the standard size is full at once; keep filling the
+         * current one instead of abandoning its free space. */
+        if (*blocks && cap > SM_BLOCK_SIZE) {
+            b->next = (*blocks)->next;
+            (*blocks)->next = b;
+        } else {
+            b->next = *blocks;
+            *blocks = b;
+        }
+    }
+    r = b->data + b->used;
+    memcpy(r, s, n);
+    r[n] = '\0';
+    b->used += n + 1;
+    return r;
+}
+
+static void
+sm_arena_free(struct sm_block *b)
+{
+    struct sm_block *next;
+
+    for (; b; b = next) {
+        next = b->next;
+        nst_free(b);
+    }
+}
+
+static const struct sm_entry *
+sm_lookup(const struct srcmap *m, const char *s, size_t n)
+{
+    uint64_t h;
+    size_t i, mask;
+
+    if (!m || !m->count) {
+        return NULL;
+    }
+    h = sm_hash(s, n);
+    mask = m->cap - 1;
+    for (i = h & mask; m->slots[i].path; i = (i + 1) & mask) {
+        if (m->slots[i].hash == h && m->slots[i].len == n && !memcmp(m->slots[i].path, s, n)) {
+            return &m->slots[i];
+        }
+    }
+    return NULL;
+}
+
+static nst_err
+sm_grow(struct srcmap *m)
+{
+    struct sm_entry *slots;
+    size_t cap, i, j;
+
+    cap = m->cap ? m->cap * 2 : SM_MIN_SLOTS;
+    slots = nst_calloc(cap, sizeof *slots);
+    if (!slots) {
+        return NST_ENOMEM;
+    }
+    for (i = 0; i < m->cap; i++) {
+        if (!m->slots[i].path) {
+            continue;
+        }
+        for (j = m->slots[i].hash & (cap - 1); slots[j].path; j = (j + 1) & (cap - 1)) {
+        }
+        slots[j] = m->slots[i];
+    }
+    nst_free(m->slots);
+    m->slots = slots;
+    m->cap = cap;
+    return NST_OK;
+}
+
+/* Record @path -> @line unless the path is already there: the first occurrence
+ * wins, which is the one libyang keeps or complains about. */
+static nst_err
+sm_insert(struct srcmap *m, const char *path, size_t n, uint32_t line)
+{
+    struct sm_entry *e;
+    uint64_t h;
+    size_t i;
+    nst_err err;
+
+    if ((m->count + 1) * 2 > m->cap) {
+        err = sm_grow(m);
+        if (err) {
+            return err;
+        }
+    }
+    h = sm_hash(path, n);
+    for (i = h & (m->cap - 1); m->slots[i].path; i = (i + 1) & (m->cap - 1)) {
+        e = &m->slots[i];
+        if (e->hash == h && e->len == n && !memcmp(e->path, path, n)) {
+            return NST_OK;
+        }
+    }
+    e = &m->slots[i];
+    e->path = sm_arena_dup(&m->blocks, path, n);
+    if (!e->path) {
+        return NST_ENOMEM;
+    }
+    e->hash = h;
+    e->len = n;
+    e->line = line;
+    m->count++;
+    return NST_OK;
+}
+
+void
+srcmap_free(struct srcmap *m)
+{
+    if (!m) {
+        return;
+    }
+    nst_free(m->slots);
+    sm_arena_free(m->blocks);
+    nst_free(m);
+}
+
+size_t
+srcmap_count(const struct srcmap *m)
+{
+    return m ? m->count : 0;
+}
+
+uint32_t
+srcmap_find_exact(const struct srcmap *m, const char *path)
+{
+    const struct sm_entry *e;
+
+    if (!m || !path) {
+        return 0;
+    }
+    e = sm_lookup(m, path, strlen(path));
+    return e ? e->line : 0;
+}
+
+/* Length of @path without its last segment, i.e. the offset of the last '/' that
+ * is outside a predicate and outside a quoted value ('/' is common in ip-prefix
+ * keys). 0 when there is no parent. Scans forward, since quotes cannot be matched
+ * backward. */
+static size_t
+sm_parent_len(const char *path, size_t n)
+{
+    size_t i, last = 0;
+    char quote = 0;
+    int bracket = 0;
+
+    for (i = 0; i < n; i++) {
+        if (quote) {
+            if (path[i] == quote) {
+                quote = 0;
+            }
+        } else if (bracket) {
+            if (path[i] == '\'' || path[i] == '"') {
+                quote = path[i];
+            } else if (path[i] == ']') {
+                bracket = 0;
+            }
+        } else if (path[i] == '[') {
+            bracket = 1;
+        } else if (path[i] == '/') {
+            last = i;
+        }
+    }
+    return last;
+}
+
+uint32_t
+srcmap_find(const struct srcmap *m, const char *path)
+{
+    const struct sm_entry *e;
+    size_t n;
+
+    if (!m || !path) {
+        return 0;
+    }
+    for (n = strlen(path); n; n = sm_parent_len(path, n)) {
+        e = sm_lookup(m, path, n);
+        if (e) {
+            return e->line;
+        }
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------- the path builder */
+
+/* Instances seen so far of one key-less list or state leaf-list under the current
+ * parent: libyang prints their 1-based position among same-schema siblings. */
+struct sm_pos {
+    const struct lysc_node *schema;
+    uint32_t count;
+};
+
+struct sm_build {
+    const struct ly_ctx *ly;
+    struct srcmap *map;
+    char *path; /* the current path, NUL-terminated, not counted in len */
+    size_t len, cap;
+};
+
+static nst_err
+sm_put(struct sm_build *b, const char *s, size_t n)
+{
+    char *p;
+    size_t cap;
+
+    if (b->cap - b->len < n + 1) {
+        cap = b->cap ? b->cap : 256;
+        while (cap - b->len < n + 1) {
+            if (cap > SIZE_MAX / 2) {
+                return NST_ENOMEM;
+            }
+            cap *= 2;
+        }
+        p = nst_realloc(b->path, cap);
+        if (!p) {
+            return NST_ENOMEM;
+        }
+        b->path = p;
+        b->cap = cap;
+    }
+    memcpy(b->path + b->len, s, n);
+    b->len += n;
+    b->path[b->len] = '\0';
+    return NST_OK;
+}
+
+static nst_err
+sm_puts(struct sm_build *b, const char *s)
+{
+    return sm_put(b, s, strlen(s));
+}
+
+/* "/name", or "/module:name" when the module differs from the parent's (always at
+ * the top), as lyd_path() prints it. */
+static nst_err
+sm_put_name(struct sm_build *b, const struct lysc_node *snode, const struct lysc_node *parent)
+{
+    nst_err err;
+
+    err = sm_put(b, "/", 1);
+    if (!err && (!parent || parent->module != snode->module)) {
+        err = sm_puts(b, snode->module->name);
+        if (!err) {
+            err = sm_put(b, ":", 1);
+        }
+    }
+    if (!err) {
+        err = sm_puts(b, snode->name);
+    }
+    return err;
+}
+
+static const struct lysc_type *
+sm_type(const struct lysc_node *snode)
+{
+    if (snode->nodetype == LYS_LEAFLIST) {
+        return ((const struct lysc_node_leaflist *)snode)->type;
+    }
+    return ((const struct lysc_node_leaf *)snode)->type;
+}
+
+/*
+ * Print "[name=" / "[.=" (@what), the canonical form of the value, and "]".
+ * The value is stored through the type plugin exactly as libyang's parser stores
+ * it (same format, prefix data and hints); if the plugin rejects it, libyang has
+ * rejected the document too, and the raw text is printed instead.
+ */
+static nst_err
+sm_put_value(struct sm_build *b, const char *what, const struct lysc_node *snode,
+             const char *raw, size_t rawlen, LY_VALUE_FORMAT format, void *prefix_data,
+             uint32_t hints)
+{
+    const struct lysc_type *type = sm_type(snode);
+    struct ly_err_item *lyerr = NULL;
+    struct lyd_value val;
+    const char *canon = NULL;
+    char quote[2] = "'";
+    bool stored = false;
+    LY_ERR lr;
+    nst_err err;
+
+    memset(&val, 0, sizeof val);
+    if (type && type->plugin && type->plugin->store) {
+        lr = type->plugin->store(b->ly, type, raw, rawlen, 0, format, prefix_data, hints, snode,
+                                 &val, NULL, &lyerr);
+        if (lr == LY_SUCCESS || lr == LY_EINCOMPLETE) {
+            stored = true;
+            canon = lyd_value_get_canonical(b->ly, &val);
+        }
+        ly_err_free(lyerr);
+    }
+
+    err = sm_puts(b, what);
+    if (canon) {
+        if (strchr(canon, '\'')) {
+            quote[0] = '"';
+        }
+        if (!err) {
+            err = sm_put(b, quote, 1);
+        }
+        if (!err) {
+            err = sm_puts(b, canon);
+        }
+    } else {
+        if (memchr(raw, '\'', rawlen)) {
+            quote[0] = '"';
+        }
+        if (!err) {
+            err = sm_put(b, quote, 1);
+        }
+        if (!err) {
+            err = sm_put(b, raw, rawlen);
+        }
+    }
+    if (!err) {
+        err = sm_put(b, quote, 1);
+    }
+    if (!err) {
+        err = sm_put(b, "]", 1);
+    }
+    if (stored && val.realtype && val.realtype->plugin && val.realtype->plugin->free) {
+        val.realtype->plugin->free(b->ly, &val);
+    }
+    return err;
+}
+
+/* "[n]": the next 1-based position of @snode under the current parent. */
+static nst_err
+sm_put_position(struct sm_build *b, struct sm_pos **pos, size_t *npos,
+                const struct lysc_node *snode)
+{
+    struct sm_pos *p;
+    char num[16];
+    size_t i;
+
+    for (i = 0; i < *npos && (*pos)[i].schema != snode; i++) {
+    }
+    if (i == *npos) {
+        p = nst_realloc(*pos, (*npos + 1) * sizeof *p);
+        if (!p) {
+            return NST_ENOMEM;
+        }
+        *pos = p;
+        p[i].schema = snode;
+        p[i].count = 0;
+        (*npos)++;
+    }
+    (*pos)[i].count++;
+    snprintf(num, sizeof num, "[%" PRIu32 "]", (*pos)[i].count);
+    return sm_puts(b, num);
+}
+
+/* Whether libyang prints a position rather than a value or keys for @snode. */
+static bool
+sm_by_position(const struct lysc_node *snode)
+{
+    if (snode->nodetype == LYS_LIST) {
+        return snode->flags & LYS_KEYLESS;
+    }
+    return snode->nodetype == LYS_LEAFLIST && !(snode->flags & LYS_CONFIG_W);
+}
+
+static nst_err
+sm_record(struct sm_build *b, uint32_t line)
+{
+    return sm_insert(b->map, b->path, b->len, line);
+}
+
+/* The data node kinds a path can name; RPCs and notifications are not data. */
+#define SM_DATA_NODES (LYS_CONTAINER | LYS_LIST | LYS_LEAF | LYS_LEAFLIST | LYS_ANYDATA)
+
+static nst_err
+sm_build_new(const struct ly_ctx *ly, struct sm_build *b)
+{
+    memset(b, 0, sizeof *b);
+    b->ly = ly;
+    b->map = nst_calloc(1, sizeof *b->map);
+    return b->map ? NST_OK : NST_ENOMEM;
+}
+
+/* Hand the map over on success, drop everything otherwise. */
+static nst_err
+sm_build_finish(struct sm_build *b, nst_err err, struct srcmap **out)
+{
+    nst_free(b->path);
+    if (err) {
+        srcmap_free(b->map);
+    } else {
+        *out = b->map;
+    }
+    b->map = NULL;
+    return err;
+}
+
+/* ------------------------------------------------------------------- XML */
+
+/* libxml2's xmlChar strings as plain char strings. */
+#define SM_STR(x) ((const char *)(x))
+
+/* The plugins take prefix strings as char * but never write them. */
+static char *
+sm_unconst(const void *p)
+{
+    return (char *)(uintptr_t)p;
+}
+
+/*
+ * SAX start-of-element hook: build the DOM node as usual, then store in its
+ * _private field the line of the start tag's '<'. libxml2 calls this with the
+ * input positioned at the tag's closing '>' and counts lines up to there, so the
+ * newlines between '<' and the current position are subtracted. '<' cannot occur
+ * inside a start tag (not even in attribute values), so the nearest one back is
+ * the tag's own. If the buffer no longer holds it, the '>' line is kept.
+ */
+static void
+sm_xml_start(void *ctx, const xmlChar *localname, const xmlChar *prefix, const xmlChar *uri,
+             int nb_namespaces, const xmlChar **namespaces, int nb_attributes, int nb_defaulted,
+             const xmlChar **attributes)
+{
+    xmlParserCtxtPtr ctxt = ctx;
+    xmlNodePtr before = ctxt->node;
+    const xmlChar *p;
+    long line;
+
+    xmlSAX2StartElementNs(ctx, localname, prefix, uri, nb_namespaces, namespaces, nb_attributes,
+                          nb_defaulted, attributes);
+    if (!ctxt->node || ctxt->node == before || !ctxt->input || !ctxt->input->cur ||
+        !ctxt->input->base) {
+        return;
+    }
+    line = ctxt->input->line;
+    for (p = ctxt->input->cur; p > ctxt->input->base;) {
+        p--;
+        if (*p == '<') {
+            break;
+        }
+        if (*p == '\n') {
+            line--;
+        }
+    }
+    if (*p != '<') {
+        line = ctxt->input->line;
+    }
+    if (line < 1) {
+        line = 1;
+    }
+    ctxt->node->_private = (void *)(uintptr_t)line;
+}
+
+static uint32_t
+sm_xml_line(const xmlNode *node)
+{
+    uintptr_t line = (uintptr_t)node->_private;
+
+    if (!line) {
+        line = (uintptr_t)xmlGetLineNo(node);
+    }
+    return line > UINT32_MAX ? UINT32_MAX : (uint32_t)line;
+}
+
+static const struct lys_module *
+sm_xml_module(const struct ly_ctx *ly, const xmlNode *el)
+{
+    if (!el->ns || !el->ns->href) {
+        return NULL;
+    }
+    return ly_ctx_get_module_implemented_ns(ly, SM_STR(el->ns->href));
+}
+
+static const struct lysc_node *
+sm_xml_schema(const struct ly_ctx *ly, const xmlNode *el, const struct lysc_node *parent)
+{
+    const struct lys_module *mod = sm_xml_module(ly, el);
+
+    if (!mod) {
+        return NULL;
+    }
+    return lys_find_child(parent, mod, SM_STR(el->name), 0, SM_DATA_NODES, 0);
+}
+
+/*
+ * Print the predicate for the XML value of @el (a key or a leaf-list entry).
+ * Prefixes in XML values (identityref, instance-identifier) are XML namespace
+ * prefixes; they are handed to the plugin as resolved prefix -> module pairs built
+ * from the namespaces in scope, which is public API, unlike libyang's XML format.
+ */
+static nst_err
+sm_xml_put_value(struct sm_build *b, const char *what, const struct lysc_node *snode,
+                 xmlNode *el)
+{
+    LY_ARRAY_COUNT_TYPE *arr = NULL;
+    struct lysc_prefix *prefixes = NULL;
+    const struct lys_module *mod;
+    xmlNsPtr *nslist = NULL;
+    xmlChar *text;
+    const char *value;
+    size_t i, n = 0;
+    nst_err err = NST_OK;
+
+    text = xmlNodeGetContent(el);
+    value = text ? SM_STR(text) : "";
+    if (strchr(value, ':')) {
+        nslist = xmlGetNsList(el->doc, el);
+        for (i = 0; nslist && nslist[i]; i++) {
+        }
+        arr = nst_malloc(sizeof *arr + (i ? i : 1) * sizeof *prefixes);
+        if (!arr) {
+            err = NST_ENOMEM;
+            goto cleanup;
+        }
+        prefixes = (struct lysc_prefix *)(arr + 1);
+        for (i = 0; nslist && nslist[i]; i++) {
+            if (!nslist[i]->prefix || !nslist[i]->href) {
+                continue;
+            }
+            mod = ly_ctx_get_module_implemented_ns(b->ly, SM_STR(nslist[i]->href));
+            if (!mod) {
+                continue;
+            }
+            prefixes[n].prefix = sm_unconst(nslist[i]->prefix);
+            prefixes[n].mod = mod;
+            n++;
+        }
+        *arr = n;
+    }
+    err = sm_put_value(b, what, snode, value, strlen(value), LY_VALUE_SCHEMA_RESOLVED,
+                       n ? (void *)prefixes : NULL, LYD_HINT_DATA);
+
+cleanup:
+    nst_free(arr);
+    xmlFree(nslist);
+    xmlFree(text);
+    return err;
+}
+
+static xmlNode *
+sm_xml_find_key(const xmlNode *entry, const struct lysc_node *key)
+{
+    xmlNode *c;
+
+    for (c = entry->children; c; c = c->next) {
+        if (c->type == XML_ELEMENT_NODE && c->ns && c->ns->href &&
+            !strcmp(SM_STR(c->name), key->name) && !strcmp(SM_STR(c->ns->href), key->module->ns)) {
+            return c;
+        }
+    }
+    return NULL;
+}
+
+/* The key predicates of list entry @el; *complete is false when a key is missing. */
+static nst_err
+sm_xml_put_keys(struct sm_build *b, const struct lysc_node *list, xmlNode *el, bool *complete)
+{
+    const struct lysc_node *key;
+    xmlNode *kel;
+    nst_err err = NST_OK;
+    char what[512];
+
+    *complete = true;
+    for (key = lysc_node_child(list); !err && key && (key->flags & LYS_KEY); key = key->next) {
+        kel = sm_xml_find_key(el, key);
+        if (!kel) {
+            *complete = false;
+            break;
+        }
+        if (snprintf(what, sizeof what, "[%s=", key->name) >= (int)sizeof what) {
+            /* A key name longer than any YANG identifier libyang accepts. */
+            *complete = false;
+            break;
+        }
+        err = sm_xml_put_value(b, what, key, kel);
+    }
+    return err;
+}
+
+static nst_err
+sm_xml_walk(struct sm_build *b, xmlNode *parent_el, const struct lysc_node *parent, int depth)
+{
+    const struct lysc_node *snode;
+    struct sm_pos *pos = NULL;
+    size_t npos = 0, mark;
+    xmlNode *el;
+    bool complete;
+    nst_err err = NST_OK;
+
+    if (depth > SRCMAP_MAX_DEPTH) {
+        return NST_EINPUT;
+    }
+    mark = b->len;
+    for (el = parent_el->children; el && !err; el = el->next) {
+        if (el->type != XML_ELEMENT_NODE) {
+            continue;
+        }
+        snode = sm_xml_schema(b->ly, el, parent);
+        if (!snode) {
+            continue;
+        }
+        err = sm_put_name(b, snode, parent);
+        if (err) {
+            break;
+        }
+        complete = true;
+        if (sm_by_position(snode)) {
+            err = sm_put_position(b, &pos, &npos, snode);
+        } else if (snode->nodetype == LYS_LIST) {
+            err = sm_xml_put_keys(b, snode, el, &complete);
+        } else if (snode->nodetype == LYS_LEAFLIST) {
+            err = sm_xml_put_value(b, "[.=", snode, el);
+        }
+        if (!err && complete) {
+            err = sm_record(b, sm_xml_line(el));
+        }
+        if (!err && complete && (snode->nodetype & (LYS_CONTAINER | LYS_LIST))) {
+            err = sm_xml_walk(b, el, snode, depth + 1);
+        }
+        b->len = mark;
+        b->path[mark] = '\0';
+    }
+    nst_free(pos);
+    return err;
+}
+
+/*
+ * The text as libxml2 gets it: "<srcmap-wrapper>" + data + "</srcmap-wrapper>",
+ * with a leading byte order mark and XML declaration blanked out (a declaration is
+ * only allowed at the very start of a document). Blanking keeps every newline, and
+ * the wrapper adds none, so line numbers are those of @data.
+ */
+static nst_err
+sm_xml_wrap(const char *data, size_t len, char **out, size_t *outlen)
+{
+    static const char open[] = "<srcmap-wrapper>";
+    static const char close[] = "</srcmap-wrapper>";
+    size_t i = 0, end, n;
+    char *buf;
+
+    if (len > (size_t)INT_MAX - sizeof open - sizeof close) {
+        return NST_EINPUT;
+    }
+    n = sizeof open - 1 + len + sizeof close - 1;
+    buf = nst_malloc(n + 1);
+    if (!buf) {
+        return NST_ENOMEM;
+    }
+    memcpy(buf, open, sizeof open - 1);
+    memcpy(buf + sizeof open - 1, data, len);
+    memcpy(buf + sizeof open - 1 + len, close, sizeof close);
+
+    if (len >= 3 && !memcmp(data, "\xEF\xBB\xBF", 3)) {
+        memset(buf + sizeof open - 1, ' ', 3);
+        i = 3;
+    }
+    if (len - i >= 6 && !memcmp(data + i, "<?xml", 5) &&
+        (data[i + 5] == ' ' || data[i + 5] == '\t' || data[i + 5] == '\r' ||
+         data[i + 5] == '\n' || data[i + 5] == '?')) {
+        for (end = i + 5; end + 1 < len && !(data[end] == '?' && data[end + 1] == '>'); end++) {
+        }
+        if (end + 1 >= len) {
+            nst_free(buf);
+            return NST_EINPUT;
+        }
+        for (; i < end + 2; i++) {
+            if (data[i] != '\n') {
+                buf[sizeof open - 1 + i] = ' ';
+            }
+        }
+    }
+    *out = buf;
+    *outlen = n;
+    return NST_OK;
+}
+
+nst_err
+srcmap_build_xml(const char *data, size_t len, const struct ly_ctx *ly, struct srcmap **out)
+{
+    struct sm_build b;
+    xmlParserCtxtPtr ctxt = NULL;
+    xmlNode *root;
+    char *buf = NULL;
+    size_t buflen = 0;
+    nst_err err;
+
+    if (!data || !ly || !out) {
+        return NST_EINVAL;
+    }
+    err = sm_build_new(ly, &b);
+    if (!err) {
+        err = sm_xml_wrap(data, len, &buf, &buflen);
+    }
+    if (err) {
+        goto cleanup;
+    }
+    ctxt = xmlCreateMemoryParserCtxt(buf, (int)buflen);
+    if (!ctxt) {
+        err = NST_ENOMEM;
+        goto cleanup;
+    }
+    /* No network, no DTD loading, no entity substitution (XML_PARSE_NOENT is off),
+     * lines past 65535, and silence: the library never prints. */
+    xmlCtxtUseOptions(ctxt, XML_PARSE_NONET | XML_PARSE_BIG_LINES | XML_PARSE_NOERROR |
+                                XML_PARSE_NOWARNING);
+    ctxt->sax->startElementNs = sm_xml_start;
+    if (xmlParseDocument(ctxt) != 0 || !ctxt->wellFormed || !ctxt->myDoc) {
+        err = ctxt->errNo == XML_ERR_NO_MEMORY ? NST_ENOMEM : NST_EINPUT;
+        goto cleanup;
+    }
+    root = xmlDocGetRootElement(ctxt->myDoc);
+    if (root) {
+        err = sm_xml_walk(&b, root, NULL, 0);
+    }
+
+cleanup:
+    if (ctxt) {
+        xmlFreeDoc(ctxt->myDoc);
+        ctxt->myDoc = NULL;
+        xmlFreeParserCtxt(ctxt);
+    }
+    nst_free(buf);
+    return sm_build_finish(&b, err, out);
+}
+
+/* ------------------------------------------------------------------ JSON */
+
+enum sm_jkind {
+    SM_J_OBJECT,
+    SM_J_ARRAY,
+    SM_J_STRING,
+    SM_J_NUMBER,
+    SM_J_TRUE,
+    SM_J_FALSE,
+    SM_J_NULL
+};
+
+/* One JSON value. Nodes live in one array and link by index; 0 means none. */
+struct sm_jnode {
+    const char *name; /* member name (unescaped) when the parent is an object */
+    const char *text; /* scalars: string contents (unescaped) or the spelling */
+    size_t name_len, text_len;
+    size_t child, next;
+    uint32_t line;
+    enum sm_jkind kind;
+};
+
+struct sm_json {
+    const char *p, *end;
+    uint32_t line;
+    struct sm_jnode *nodes;
+    size_t count, cap;
+    struct sm_block *strings; /* unescaped strings */
+};
+
+static void
+sm_json_ws(struct sm_json *js)
+{
+    for (; js->p < js->end; js->p++) {
+        if (*js->p == '\n') {
+            js->line++;
+        } else if (*js->p != ' ' && *js->p != '\t' && *js->p != '\r') {
+            break;
+        }
+    }
+}
+
+static nst_err
+sm_json_node(struct sm_json *js, enum sm_jkind kind, size_t *idx)
+{
+    struct sm_jnode *n;
+    size_t cap;
+
+    if (js->count == js->cap) {
+        cap = js->cap ? js->cap * 2 : 256;
+        n = nst_realloc(js->nodes, cap * sizeof *n);
+        if (!n) {
+            return NST_ENOMEM;
+        }
+        js->nodes = n;
+        js->cap = cap;
+    }
+    n = &js->nodes[js->count];
+    memset(n, 0, sizeof *n);
+    n->kind = kind;
+    n->line = js->line;
+    *idx = js->count++;
+    return NST_OK;
+}
+
+static int
+sm_hex(char c)
+{
+    if (c >= '0' && c <= '9') {
+        return c - '0';
+    }
+    if (c >= 'a' && c <= 'f') {
+        return c - 'a' + 10;
+    }
+    if (c >= 'A' && c <= 'F') {
+        return c - 'A' + 10;
+    }
+    return -1;
+}
+
+/* Four hex digits at @s (bounds already checked); -1 if they are not hex. */
+static long
+sm_hex4(const char *s)
+{
+    long v = 0;
+    int i, d;
+
+    for (i = 0; i < 4; i++) {
+        d = sm_hex(s[i]);
+        if (d < 0) {
+            return -1;
+        }
+        v = v * 16 + d;
+    }
+    return v;
+}
+
+static size_t
+sm_utf8(char *o, unsigned long cp)
+{
+    if (cp < 0x80) {
+        o[0] = (char)cp;
+        return 1;
+    }
+    if (cp < 0x800) {
+        o[0] = (char)(0xC0 | (cp >> 6));
+        o[1] = (char)(0x80 | (cp & 0x3F));
+        return 2;
+    }
+    if (cp < 0x10000) {
+        o[0] = (char)(0xE0 | (cp >> 12));
+        o[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        o[2] = (char)(0x80 | (cp & 0x3F));
+        return 3;
+    }
+    o[0] = (char)(0xF0 | (cp >> 18));
+    o[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+    o[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+    o[3] = (char)(0x80 | (cp & 0x3F));
+    return 4;
+}
+
+/*
+ * Decode the escapes of the raw string body @s (length @n, already checked to end
+ * at the closing quote and to hold only complete escapes) into @o, which has room
+ * for @n bytes: every escape is at least as long as its UTF-8 encoding.
+ * Returns the decoded length, or (size_t)-1 for an invalid escape.
+ */
+static size_t
+sm_json_unescape(const char *s, size_t n, char *o)
+{
+    size_t i = 0, k = 0;
+    long cp, lo;
+
+    while (i < n) {
+        if (s[i] != '\\') {
+            o[k++] = s[i++];
+            continue;
+        }
+        if (i + 1 >= n) {
+            return (size_t)-1;
+        }
+        switch (s[i + 1]) {
+        case '"': o[k++] = '"'; break;
+        case '\\': o[k++] = '\\'; break;
+        case '/': o[k++] = '/'; break;
+        case 'b': o[k++] = '\b'; break;
+        case 'f': o[k++] = '\f'; break;
+        case 'n': o[k++] = '\n'; break;
+        case 'r': o[k++] = '\r'; break;
+        case 't': o[k++] = '\t'; break;
+        case 'u':
+            if (n - i < 6 || (cp = sm_hex4(s + i + 2)) < 0) {
+                return (size_t)-1;
+            }
+            i += 6;
+            /* A high surrogate followed by an escaped low one is one code point; a
+             * lone surrogate is kept as is (libyang judges the value, not us). */
+            if (cp >= 0xD800 && cp < 0xDC00 && n - i >= 6 && s[i] == '\\' && s[i + 1] == 'u' &&
+                (lo = sm_hex4(s + i + 2)) >= 0xDC00 && lo < 0xE000) {
+                cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+                i += 6;
+            }
+            k += sm_utf8(o + k, (unsigned long)cp);
+            continue;
+        default:
+            return (size_t)-1;
+        }
+        i += 2;
+    }
+    return k;
+}
+
+/* A string token at js->p (which is '"'); sets *s and *n to its decoded contents. */
+static nst_err
+sm_json_string(struct sm_json *js, const char **s, size_t *n)
+{
+    const char *start = js->p + 1, *q;
+    bool escaped = false;
+    char *o;
+    size_t k;
+
+    for (q = start; q < js->end && *q != '"'; q++) {
+        if ((unsigned char)*q < 0x20) {
+            return NST_EINPUT;
+        }
+        if (*q == '\\') {
+            escaped = true;
+            if (++q >= js->end) {
+                return NST_EINPUT;
+            }
+        }
+    }
+    if (q >= js->end) {
+        return NST_EINPUT;
+    }
+    js->p = q + 1;
+    if (!escaped) {
+        *s = start;
+        *n = (size_t)(q - start);
+        return NST_OK;
+    }
+    /* Reserve the raw length in the arena, then decode into it in place. */
+    o = sm_arena_dup(&js->strings, start, (size_t)(q - start));
+    if (!o) {
+        return NST_ENOMEM;
+    }
+    k = sm_json_unescape(start, (size_t)(q - start), o);
+    if (k == (size_t)-1) {
+        return NST_EINPUT;
+    }
+    o[k] = '\0';
+    *s = o;
+    *n = k;
+    return NST_OK;
+}
+
+static bool
+sm_digit(const struct sm_json *js, const char *q)
+{
+    return q < js->end && *q >= '0' && *q <= '9';
+}
+
+/* A number token per RFC 8259 at js->p; its spelling is kept as the text. */
+static nst_err
+sm_json_number(struct sm_json *js, size_t idx)
+{
+    const char *q = js->p;
+
+    if (q < js->end && *q == '-') {
+        q++;
+    }
+    if (!sm_digit(js, q)) {
+        return NST_EINPUT;
+    }
+    if (*q == '0') {
+        q++;
+    } else {
+        while (sm_digit(js, q)) {
+            q++;
+        }
+    }
+    if (q < js->end && *q == '.') {
+        q++;
+        if (!sm_digit(js, q)) {
+            return NST_EINPUT;
+        }
+        while (sm_digit(js, q)) {
+            q++;
+        }
+    }
+    if (q < js->end && (*q == 'e' || *q == 'E')) {
+        q++;
+        if (q < js->end && (*q == '+' || *q == '-')) {
+            q++;
+        }
+        if (!sm_digit(js, q)) {
+            return NST_EINPUT;
+        }
+        while (sm_digit(js, q)) {
+            q++;
+        }
+    }
+    js->nodes[idx].text = js->p;
+    js->nodes[idx].text_len = (size_t)(q - js->p);
+    js->p = q;
+    return NST_OK;
+}
+
+static nst_err
+sm_json_literal(struct sm_json *js, const char *word, enum sm_jkind kind, size_t *idx)
+{
+    size_t n = strlen(word);
+    nst_err err;
+
+    if ((size_t)(js->end - js->p) < n || memcmp(js->p, word, n)) {
+        return NST_EINPUT;
+    }
+    err = sm_json_node(js, kind, idx);
+    if (!err) {
+        js->nodes[*idx].text = word;
+        js->nodes[*idx].text_len = n;
+        js->p += n;
+    }
+    return err;
+}
+
+/*
+ * One value at js->p (after whitespace) into a new node *idx. Objects and arrays
+ * recurse, at most SRCMAP_MAX_DEPTH deep, so hostile nesting cannot exhaust the
+ * stack.
+ */
+static nst_err
+sm_json_value(struct sm_json *js, int depth, size_t *idx)
+{
+    size_t self, child, last = 0;
+    const char *name;
+    size_t name_len;
+    uint32_t name_line;
+    bool object;
+    char close;
+    nst_err err;
+
+    if (js->p >= js->end) {
+        return NST_EINPUT;
+    }
+    switch (*js->p) {
+    case '{':
+    case '[':
+        break;
+    case '"':
+        err = sm_json_node(js, SM_J_STRING, idx);
+        if (!err) {
+            err = sm_json_string(js, &name, &name_len);
+        }
+        if (!err) {
+            js->nodes[*idx].text = name;
+            js->nodes[*idx].text_len = name_len;
+        }
+        return err;
+    case 't':
+        return sm_json_literal(js, "true", SM_J_TRUE, idx);
+    case 'f':
+        return sm_json_literal(js, "false", SM_J_FALSE, idx);
+    case 'n':
+        return sm_json_literal(js, "null", SM_J_NULL, idx);
+    default:
+        err = sm_json_node(js, SM_J_NUMBER, idx);
+        return err ? err : sm_json_number(js, *idx);
+    }
+
+    if (depth >= SRCMAP_MAX_DEPTH) {
+        return NST_EINPUT;
+    }
+    object = *js->p == '{';
+    close = object ? '}' : ']';
+    err = sm_json_node(js, object ? SM_J_OBJECT : SM_J_ARRAY, &self);
+    if (err) {
+        return err;
+    }
+    *idx = self;
+    js->p++;
+    sm_json_ws(js);
+    if (js->p < js->end && *js->p == close) {
+        js->p++;
+        return NST_OK;
+    }
+    for (;;) {
+        name = NULL;
+        name_len = 0;
+        name_line = js->line;
+        if (object) {
+            if (js->p >= js->end || *js->p != '"') {
+                return NST_EINPUT;
+            }
+            err = sm_json_string(js, &name, &name_len);
+            if (err) {
+                return err;
+            }
+            sm_json_ws(js);
+            if (js->p >= js->end || *js->p != ':') {
+                return NST_EINPUT;
+            }
+            js->p++;
+            sm_json_ws(js);
+        }
+        err = sm_json_value(js, depth + 1, &child);
+        if (err) {
+            return err;
+        }
+        /* Nodes may have moved (realloc): index only from here on. */
+        if (object) {
+            js->nodes[child].name = name;
+            js->nodes[child].name_len = name_len;
+            js->nodes[child].line = name_line;
+        }
+        if (last) {
+            js->nodes[last].next = child;
+        } else {
+            js->nodes[self].child = child;
+        }
+        last = child;
+        sm_json_ws(js);
+        if (js->p < js->end && *js->p == ',') {
+            js->p++;
+            sm_json_ws(js);
+            continue;
+        }
+        if (js->p < js->end && *js->p == close) {
+            js->p++;
+            return NST_OK;
+        }
+        return NST_EINPUT;
+    }
+}
+
+/* The text and hints libyang's JSON parser gives the type plugin for a value. */
+static bool
+sm_json_scalar(const struct sm_json *js, const struct sm_jnode *v, const char **text,
+               size_t *len, uint32_t *hints)
+{
+    const struct sm_jnode *c;
+
+    switch (v->kind) {
+    case SM_J_STRING:
+        *hints = LYD_VALHINT_STRING | LYD_VALHINT_NUM64;
+        break;
+    case SM_J_NUMBER:
+        *hints = LYD_VALHINT_DECNUM;
+        break;
+    case SM_J_TRUE:
+    case SM_J_FALSE:
+        *hints = LYD_VALHINT_BOOLEAN;
+        break;
+    case SM_J_ARRAY:
+        /* [null] is the empty value. */
+        c = v->child ? &js->nodes[v->child] : NULL;
+        if (!c || c->kind != SM_J_NULL || c->next) {
+            return false;
+        }
+        *text = "";
+        *len = 0;
+        *hints = LYD_VALHINT_EMPTY;
+        return true;
+    case SM_J_NULL:
+        *hints = 0;
+        break;
+    default:
+        return false;
+    }
+    *text = v->text ? v->text : "";
+    *len = v->text_len;
+    return true;
+}
+
+/* Split a member name into its module (NULL when unqualified) and local name. */
+static const struct lys_module *
+sm_json_module(const struct ly_ctx *ly, const struct sm_jnode *m, const char **local,
+               size_t *local_len, bool *qualified)
+{
+    const char *colon = memchr(m->name, ':', m->name_len);
+    char modname[256];
+    size_t n;
+
+    *qualified = colon != NULL;
+    if (!colon) {
+        *local = m->name;
+        *local_len = m->name_len;
+        return NULL;
+    }
+    n = (size_t)(colon - m->name);
+    *local = colon + 1;
+    *local_len = m->name_len - n - 1;
+    if (n == 0 || n >= sizeof modname) {
+        return NULL;
+    }
+    memcpy(modname, m->name, n);
+    modname[n] = '\0';
+    return ly_ctx_get_module_implemented(ly, modname);
+}
+
+static nst_err
+sm_json_put_keys(struct sm_build *b, const struct sm_json *js, const struct lysc_node *list,
+                 const struct sm_jnode *entry, bool *complete)
+{
+    const struct lysc_node *key;
+    const struct sm_jnode *m;
+    const char *local, *text;
+    size_t local_len, len;
+    uint32_t hints;
+    bool qualified, found;
+    char what[512];
+    nst_err err = NST_OK;
+
+    *complete = true;
+    for (key = lysc_node_child(list); !err && key && (key->flags & LYS_KEY); key = key->next) {
+        found = false;
+        for (m = entry->child ? &js->nodes[entry->child] : NULL; m && !found;
+             m = m->next ? &js->nodes[m->next] : NULL) {
+            if (!m->name_len || m->name[0] == '@') {
+                continue;
+            }
+            /* A redundant "module:" on the key is tolerated if it names the list's module. */
+            if (sm_json_module(b->ly, m, &local, &local_len, &qualified) != key->module &&
+                qualified) {
+                continue;
+            }
+            if (local_len != strlen(key->name) || memcmp(local, key->name, local_len) ||
+                !sm_json_scalar(js, m, &text, &len, &hints)) {
+                continue;
+            }
+            found = true;
+            if (snprintf(what, sizeof what, "[%s=", key->name) >= (int)sizeof what) {
+                found = false;
+                break;
+            }
+            err = sm_put_value(b, what, key, text, len, LY_VALUE_JSON, NULL, hints);
+        }
+        if (!found) {
+            *complete = false;
+            break;
+        }
+    }
+    return err;
+}
+
+/* Members of object @obj; @parent is its schema node, NULL at the top. */
+static nst_err
+sm_json_walk(struct sm_build *b, const struct sm_json *js, size_t obj,
+             const struct lysc_node *parent, int depth)
+{
+    const struct lysc_node *snode;
+    const struct lys_module *mod;
+    const struct sm_jnode *m, *v;
+    struct sm_pos *pos = NULL;
+    size_t npos = 0, mark, i, mi, len;
+    const char *local, *text;
+    size_t local_len;
+    uint32_t hints;
+    bool qualified, complete;
+    nst_err err = NST_OK;
+
+    if (depth > SRCMAP_MAX_DEPTH) {
+        return NST_EINPUT;
+    }
+    mark = b->len;
+    for (mi = js->nodes[obj].child; mi && !err; mi = js->nodes[mi].next) {
+        m = &js->nodes[mi];
+        if (!m->name_len || m->name[0] == '@') {
+            continue; /* metadata */
+        }
+        mod = sm_json_module(b->ly, m, &local, &local_len, &qualified);
+        if (!qualified) {
+            /* Unqualified names inherit the parent's module; top-level ones must not. */
+            mod = parent ? parent->module : NULL;
+        }
+        if (!mod || !local_len) {
+            continue;
+        }
+        snode = lys_find_child(parent, mod, local, local_len, SM_DATA_NODES, 0);
+        if (!snode) {
+            continue;
+        }
+        switch (snode->nodetype) {
+        case LYS_CONTAINER:
+            if (m->kind != SM_J_OBJECT) {
+                break;
+            }
+            err = sm_put_name(b, snode, parent);
+            if (!err) {
+                err = sm_record(b, m->line);
+            }
+            if (!err) {
+                err = sm_json_walk(b, js, mi, snode, depth + 1);
+            }
+            break;
+        case LYS_LIST:
+        case LYS_LEAFLIST:
+            if (m->kind != SM_J_ARRAY) {
+                break;
+            }
+            for (i = m->child; i && !err; i = js->nodes[i].next) {
+                v = &js->nodes[i];
+                err = sm_put_name(b, snode, parent);
+                complete = true;
+                if (err) {
+                    break;
+                }
+                if (snode->nodetype == LYS_LIST && v->kind != SM_J_OBJECT) {
+                    complete = false;
+                } else if (sm_by_position(snode)) {
+                    err = sm_put_position(b, &pos, &npos, snode);
+                } else if (snode->nodetype == LYS_LIST) {
+                    err = sm_json_put_keys(b, js, snode, v, &complete);
+                } else if (sm_json_scalar(js, v, &text, &len, &hints)) {
+                    err = sm_put_value(b, "[.=", snode, text, len, LY_VALUE_JSON, NULL, hints);
+                } else {
+                    complete = false;
+                }
+                if (!err && complete) {
+                    err = sm_record(b, v->line);
+                }
+                if (!err && complete && snode->nodetype == LYS_LIST) {
+                    err = sm_json_walk(b, js, i, snode, depth + 1);
+                }
+                b->len = mark;
+                b->path[mark] = '\0';
+            }
+            break;
+        default:
+            /* Leaves and anydata/anyxml: the node itself, nothing inside. */
+            err = sm_put_name(b, snode, parent);
+            if (!err) {
+                err = sm_record(b, m->line);
+            }
+            break;
+        }
+        if (b->path) {
+            b->len = mark;
+            b->path[mark] = '\0';
+        }
+    }
+    nst_free(pos);
+    return err;
+}
+
+nst_err
+srcmap_build_json(const char *data, size_t len, const struct ly_ctx *ly, struct srcmap **out)
+{
+    struct sm_build b;
+    struct sm_json js;
+    size_t root, none;
+    nst_err err;
+
+    if (!data || !ly || !out) {
+        return NST_EINVAL;
+    }
+    memset(&js, 0, sizeof js);
+    js.p = data;
+    js.end = data + len;
+    js.line = 1;
+    err = sm_build_new(ly, &b);
+    /* Node 0 is the "none" index and never a real value. */
+    if (!err) {
+        err = sm_json_node(&js, SM_J_NULL, &none);
+    }
+    if (err) {
+        goto cleanup;
+    }
+    sm_json_ws(&js);
+    if (js.p == js.end) {
+        /* Empty input is an empty data tree, as for libyang. */
+        goto cleanup;
+    }
+    if (*js.p != '{') {
+        err = NST_EINPUT;
+        goto cleanup;
+    }
+    err = sm_json_value(&js, 0, &root);
+    if (err) {
+        goto cleanup;
+    }
+    sm_json_ws(&js);
+    if (js.p != js.end) {
+        err = NST_EINPUT;
+        goto cleanup;
+    }
+    err = sm_json_walk(&b, &js, root, NULL, 0);
+
+cleanup:
+    nst_free(js.nodes);
+    sm_arena_free(js.strings);
+    return sm_build_finish(&b, err, out);
+}

@@ -1,0 +1,2312 @@
+/*
+ * template.c: the vendor template engine, the last step of lowering.
+ *
+ * Place in the pipeline: the lowering stage builds one IR document per device (libxml2)
+ * and asks this engine to turn IR nodes into NETCONF payload XML, one feature template
+ * at a time: tpl_render("iosxr", "interface", <port node>, <config node>). The language
+ * (documented in docs/templates.md) is literal output XML plus `{xpath}` substitution and
+ * the processing instructions foreach / if / elif / else / end / set / include.
+ *
+ * Two phases, so that the per-device work is only evaluation:
+ *   1. compile (tpl_load): a template file is read once per engine, parsed by libxml2
+ *      and compiled into a tree of ops (struct tpl_op in struct tpl_block). Every XPath
+ *      expression is compiled once here (xmlXPathCtxtCompile). Syntax errors, malformed
+ *      or unbalanced instructions, misplaced text are all reported here with file and
+ *      line, before anything is rendered. The parsed document is kept: ops borrow element
+ *      names and namespace strings from it.
+ *   2. render (tpl_run): walks the ops with a struct tpl_render holding the XPath context
+ *      node, the variable stack (variables are block scoped, and resolved through our own
+ *      lookup callback so that an unknown $NAME is reported by name) and the include
+ *      stack (loop and depth checks). Output nodes are built with the libxml2 tree API
+ *      only: a substituted value becomes a text node or an attribute value and is escaped
+ *      by the serializer, never pasted into markup. Values that XML 1.0 cannot carry
+ *      (control characters, broken UTF-8) are refused rather than emitted; in text (CLI)
+ *      mode newlines and all other control characters are refused too, so a value can
+ *      never start a new CLI line.
+ *
+ * Main structs: struct tpl_engine (search path, template cache, XPath context, counters),
+ * struct tpl_template (one cached file), struct tpl_op / struct tpl_block (compiled code),
+ * struct tpl_str (a text or attribute value: literal parts and expressions),
+ * struct tpl_render (one render call's state).
+ *
+ * Deliberately not done here: knowing any vendor or any IR schema, deciding which
+ * templates to render for a device (the lowering stage does), serializing or sending the
+ * payload, XPath extension functions, namespaced IR (expressions match un-namespaced IR
+ * element names), and printing anything: libxml2's own error output is silenced for the
+ * duration of every public call and errors go to struct tpl_error.
+ */
+#include "template.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <libxml/parser.h>
+#include <libxml/xmlerror.h>
+#include <libxml/xpath.h>
+#include <libxml/xpathInternals.h>
+
+#include "alloc.h"
+
+/* Includes nest at most this deep (the outermost template counts as level 1). */
+#define TPL_INCLUDE_DEPTH_MAX 16
+/* A template file larger than this is refused: templates are small, this is a typo guard. */
+#define TPL_FILE_MAX (4L * 1024 * 1024)
+/* Longest vendor or feature name. */
+#define TPL_NAME_MAX 128
+
+/* A growable NUL-terminated byte buffer. */
+struct tpl_buf {
+    char *p;
+    size_t len;
+    size_t cap;
+};
+
+/* One piece of a text or attribute value: a literal, or an expression. */
+struct tpl_part {
+    char *text;               /* the literal, or the expression source; owned */
+    size_t len;               /* strlen(text) */
+    xmlXPathCompExprPtr comp; /* the compiled expression; NULL for a literal */
+    long line;                /* template line of the expression */
+};
+
+/* A text or attribute value: literals and expressions, concatenated when rendered. */
+struct tpl_str {
+    struct tpl_part *parts;
+    size_t n;
+};
+
+enum tpl_op_kind {
+    TPL_OP_ELEMENT, /* a literal output element with attributes and a body */
+    TPL_OP_LINE,    /* a <line> of a text template */
+    TPL_OP_TEXT,    /* text content */
+    TPL_OP_FOREACH, /* <?foreach {x}?> body <?end?> */
+    TPL_OP_IF,      /* <?if {x}?> body [<?elif {y}?> body]... [<?else?> body] <?end?> */
+    TPL_OP_SET,     /* <?set NAME=value?> */
+    TPL_OP_INCLUDE  /* <?include feature?> */
+};
+
+struct tpl_op;
+
+/* A sequence of ops: a template body, an element body, a loop or branch body. */
+struct tpl_block {
+    struct tpl_op *ops;
+    size_t n;
+};
+
+/* A namespace binding the output element must have in scope. */
+struct tpl_nsdecl {
+    const xmlChar *prefix; /* NULL for the default namespace; borrowed from the template doc */
+    const xmlChar *href;   /* "" undeclares the default namespace; borrowed */
+};
+
+struct tpl_attr {
+    const xmlChar *name;   /* borrowed from the template doc */
+    const xmlChar *prefix; /* namespace prefix or NULL; borrowed */
+    const xmlChar *href;   /* namespace or NULL; borrowed */
+    struct tpl_str value;
+};
+
+/* One <?if?>/<?elif?>/<?else?> branch. */
+struct tpl_branch {
+    struct tpl_part cond; /* cond.comp == NULL for <?else?> */
+    struct tpl_block body;
+};
+
+struct tpl_op {
+    enum tpl_op_kind kind;
+    long line; /* template line, for errors */
+    union {
+        struct {
+            const xmlChar *name;   /* borrowed from the template doc */
+            const xmlChar *prefix; /* the element's namespace prefix or NULL; borrowed */
+            const xmlChar *href;   /* the element's namespace or NULL; borrowed */
+            struct tpl_nsdecl *ns; /* bindings the output element must have in scope */
+            size_t n_ns;
+            struct tpl_attr *attrs;
+            size_t n_attrs;
+            struct tpl_block body;
+        } elem; /* TPL_OP_ELEMENT, TPL_OP_LINE (body only) */
+        struct tpl_str text;
+        struct {
+            struct tpl_part expr;
+            struct tpl_block body;
+        } loop;
+        struct {
+            struct tpl_branch *br;
+            size_t n;
+        } cond;
+        struct {
+            char *name; /* owned */
+            struct tpl_str value;
+        } set;
+        struct {
+            char *feature; /* owned */
+        } include;
+    } u;
+};
+
+/* One template file in the cache. */
+struct tpl_template {
+    char *key;     /* "<vendor>/<feature>.xml" or "<vendor>/<feature>.cli.xml"; owned */
+    uint32_t hash; /* of key */
+    int text;      /* 1 for a .cli.xml text template */
+    char *path;    /* the file on the search path; NULL means known to be missing; owned */
+    xmlDocPtr doc; /* the parsed file once loaded, else NULL; ops borrow from it */
+    struct tpl_block body;
+};
+
+struct tpl_render;
+
+struct tpl_engine {
+    char **dirs; /* the search path, in order; owned */
+    size_t n_dirs;
+    struct tpl_template **cache; /* every template looked up so far, found or not */
+    size_t n_cache;
+    size_t cap_cache;
+    xmlXPathContextPtr xp;  /* shared by compile and render; owned */
+    struct tpl_render *st;  /* the render in progress, for the variable callback */
+    struct tpl_stats stats;
+};
+
+/* A variable set by <?set?>, visible to the end of the block that set it. */
+struct tpl_var {
+    const char *name;       /* borrowed from the op */
+    xmlXPathObjectPtr val;  /* owned */
+};
+
+/* The state of one render call. */
+struct tpl_render {
+    struct tpl_engine *eng;
+    const char *vendor;  /* borrowed */
+    int text;            /* rendering a text template */
+    xmlDocPtr out_doc;   /* XML mode: the output document */
+    xmlDocPtr ir_doc;    /* the IR document */
+    xmlNodePtr node;     /* the XPath context node */
+    int pos;             /* its position()... */
+    int size;            /* ...and last() */
+    struct tpl_var *vars; /* kept in set order; lookups search from the end */
+    size_t n_vars;
+    size_t cap_vars;
+    const struct tpl_template *stack[TPL_INCLUDE_DEPTH_MAX]; /* [0] is the rendered one */
+    size_t depth;
+    size_t elem_depth;     /* output elements (or lines) open around the current op */
+    struct tpl_buf scratch; /* XML mode: a value being built */
+    struct tpl_buf line;    /* text mode: the line being built */
+    struct tpl_buf out;     /* text mode: the finished lines */
+    char missing_var[128];  /* set by the lookup callback for an unknown variable */
+    int lookup_oom;         /* set by the lookup callback when a copy failed */
+    struct tpl_error *err;
+};
+
+/* Compile-time state. */
+struct tpl_compiler {
+    struct tpl_engine *eng;
+    struct tpl_template *tpl;
+    struct tpl_error *err;
+};
+
+/* Where a sequence of template nodes sits, which decides what it may contain. */
+enum tpl_where {
+    TPL_IN_XML,  /* an XML template body or element */
+    TPL_IN_CLI,  /* the body of a text template's <cli> root: lines and instructions */
+    TPL_IN_LINE  /* inside a <line>: text and instructions except include */
+};
+
+enum tpl_pi {
+    TPL_PI_FOREACH,
+    TPL_PI_IF,
+    TPL_PI_ELIF,
+    TPL_PI_ELSE,
+    TPL_PI_END,
+    TPL_PI_SET,
+    TPL_PI_INCLUDE,
+    TPL_PI_UNKNOWN
+};
+
+/* Saved libxml2 global error handlers, restored at the end of a public call. */
+struct tpl_quiet {
+    xmlGenericErrorFunc generic;
+    void *generic_ctx;
+    xmlStructuredErrorFunc structured;
+    void *structured_ctx;
+};
+
+static void tpl_block_clear(struct tpl_block *b);
+
+/* ------------------------------------------------------------------------------------ */
+/* Small helpers                                                                          */
+
+/*
+ * Fill the error record and return @code. The one check-and-report helper of this file:
+ * every failure goes through it so that file, line and expression are never forgotten.
+ */
+static nst_err
+tpl_fail(struct tpl_error *err, nst_err code, const char *file, long line, const char *expr,
+         const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+
+static nst_err
+tpl_fail(struct tpl_error *err, nst_err code, const char *file, long line, const char *expr,
+         const char *fmt, ...)
+{
+    va_list ap;
+
+    snprintf(err->file, sizeof err->file, "%s", file ? file : "");
+    err->line = line;
+    snprintf(err->expr, sizeof err->expr, "%s", expr ? expr : "");
+    va_start(ap, fmt);
+    vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+    va_end(ap);
+    return code;
+}
+
+/* Out of memory is reported like any other error, naming where it happened. */
+static nst_err
+tpl_oom(struct tpl_error *err, const char *file, long line)
+{
+    return tpl_fail(err, NST_ENOMEM, file, line, NULL, "out of memory");
+}
+
+static nst_err
+tpl_buf_add(struct tpl_buf *b, const char *s, size_t n)
+{
+    size_t cap;
+    char *p;
+
+    if (b->len + n + 1 > b->cap) {
+        cap = b->cap ? b->cap : 64;
+        while (cap < b->len + n + 1) {
+            cap *= 2;
+        }
+        p = nst_realloc(b->p, cap);
+        if (!p) {
+            return NST_ENOMEM;
+        }
+        b->p = p;
+        b->cap = cap;
+    }
+    memcpy(b->p + b->len, s, n);
+    b->len += n;
+    b->p[b->len] = '\0';
+    return NST_OK;
+}
+
+static void
+tpl_buf_clear(struct tpl_buf *b)
+{
+    nst_free(b->p);
+    b->p = NULL;
+    b->len = b->cap = 0;
+}
+
+static int
+tpl_is_space(char ch)
+{
+    return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r';
+}
+
+static int
+tpl_all_space(const char *s)
+{
+    for (; *s; s++) {
+        if (!tpl_is_space(*s)) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+static int
+tpl_is_alnum(char ch)
+{
+    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9');
+}
+
+/*
+ * A vendor or feature name: it becomes a path component, so only [A-Za-z0-9_] first,
+ * then [A-Za-z0-9_.-], no "..", bounded length. Nothing can climb out of a search dir.
+ */
+static int
+tpl_name_ok(const char *s)
+{
+    size_t i;
+
+    if (!s || !(tpl_is_alnum(s[0]) || s[0] == '_')) {
+        return 0;
+    }
+    for (i = 1; s[i]; i++) {
+        if (i >= TPL_NAME_MAX) {
+            return 0;
+        }
+        if (!(tpl_is_alnum(s[i]) || s[i] == '_' || s[i] == '-' || s[i] == '.')) {
+            return 0;
+        }
+    }
+    return strstr(s, "..") == NULL;
+}
+
+/* An XPath variable name as <?set?> accepts it: [A-Za-z_][A-Za-z0-9_.-]*. */
+static size_t
+tpl_varname_len(const char *s)
+{
+    size_t i;
+
+    if (!(s[0] == '_' || (s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z'))) {
+        return 0;
+    }
+    for (i = 1; tpl_is_alnum(s[i]) || s[i] == '_' || s[i] == '-' || s[i] == '.'; i++) {
+    }
+    return i;
+}
+
+static uint32_t
+tpl_hash(const char *s)
+{
+    uint32_t h = 2166136261u;
+
+    for (; *s; s++) {
+        h ^= (unsigned char)*s;
+        h *= 16777619u;
+    }
+    return h;
+}
+
+/*
+ * Check that a substituted value can be carried: well-formed UTF-8 of characters that
+ * XML 1.0 allows (no C0 controls other than tab, LF, CR; no U+FFFE/U+FFFF; no
+ * surrogates). In text mode no control character at all (C0, DEL, C1), so a value can
+ * never end a CLI line or emit terminal escapes. Returns NULL when fine, else why not
+ * (a static string) with the offending code point in *cp.
+ */
+static const char *
+tpl_value_bad(const char *s, size_t len, int text, unsigned long *cp)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0, k, n;
+    unsigned long c, min;
+
+    while (i < len) {
+        c = p[i];
+        if (c < 0x80) {
+            n = 1;
+            min = 0;
+        } else if ((c & 0xE0) == 0xC0) {
+            n = 2;
+            c &= 0x1F;
+            min = 0x80;
+        } else if ((c & 0xF0) == 0xE0) {
+            n = 3;
+            c &= 0x0F;
+            min = 0x800;
+        } else if ((c & 0xF8) == 0xF0) {
+            n = 4;
+            c &= 0x07;
+            min = 0x10000;
+        } else {
+            *cp = c;
+            return "is not valid UTF-8";
+        }
+        if (i + n > len) {
+            *cp = p[i];
+            return "is not valid UTF-8";
+        }
+        for (k = 1; k < n; k++) {
+            if ((p[i + k] & 0xC0) != 0x80) {
+                *cp = p[i];
+                return "is not valid UTF-8";
+            }
+            c = (c << 6) | (p[i + k] & 0x3F);
+        }
+        *cp = c;
+        if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF)) {
+            return "is not valid UTF-8";
+        }
+        if (text && (c < 0x20 || (c >= 0x7F && c <= 0x9F))) {
+            return "contains a newline or control character, which a CLI line cannot carry";
+        }
+        if ((c < 0x20 && c != 0x09 && c != 0x0A && c != 0x0D) || c == 0xFFFE || c == 0xFFFF) {
+            return "contains a character XML 1.0 cannot carry";
+        }
+        i += n;
+    }
+    return NULL;
+}
+
+static const char *
+tpl_xpath_strerror(int code)
+{
+    switch (code - XML_XPATH_EXPRESSION_OK) {
+    case XPATH_NUMBER_ERROR:
+        return "malformed number";
+    case XPATH_UNFINISHED_LITERAL_ERROR:
+        return "unfinished string literal";
+    case XPATH_START_LITERAL_ERROR:
+        return "string literal expected";
+    case XPATH_VARIABLE_REF_ERROR:
+        return "malformed variable reference";
+    case XPATH_UNDEF_VARIABLE_ERROR:
+        return "unknown variable";
+    case XPATH_INVALID_PREDICATE_ERROR:
+        return "invalid predicate";
+    case XPATH_EXPR_ERROR:
+        return "invalid expression";
+    case XPATH_UNCLOSED_ERROR:
+        return "missing closing bracket";
+    case XPATH_UNKNOWN_FUNC_ERROR:
+        return "unknown function (only XPath 1.0 core functions exist)";
+    case XPATH_INVALID_OPERAND:
+        return "invalid operand";
+    case XPATH_INVALID_TYPE:
+        return "wrong argument type";
+    case XPATH_INVALID_ARITY:
+        return "wrong number of function arguments";
+    case XPATH_INVALID_CTXT_SIZE:
+    case XPATH_INVALID_CTXT_POSITION:
+        return "invalid context";
+    case XPATH_MEMORY_ERROR:
+        return "out of memory";
+    case XPATH_UNDEF_PREFIX_ERROR:
+        return "undefined namespace prefix (the IR has no namespaces)";
+    case XPATH_ENCODING_ERROR:
+        return "encoding error";
+    case XPATH_INVALID_CHAR_ERROR:
+        return "invalid character";
+    default:
+        return "XPath error";
+    }
+}
+
+static void
+tpl_silent_generic(void *ctx, const char *msg, ...)
+{
+    (void)ctx;
+    (void)msg;
+}
+
+static void
+tpl_silent_structured(void *ctx, xmlErrorPtr e)
+{
+    (void)ctx;
+    (void)e;
+}
+
+/*
+ * libxml2 prints some errors itself (e.g. "xmlXPathCompOpEval: function foo not found")
+ * through its per-thread generic handler. The engine never prints: silence the handlers
+ * for the duration of a public call and restore them after.
+ */
+static void
+tpl_quiet_begin(struct tpl_quiet *q)
+{
+    q->generic = xmlGenericError;
+    q->generic_ctx = xmlGenericErrorContext;
+    q->structured = xmlStructuredError;
+    q->structured_ctx = xmlStructuredErrorContext;
+    xmlSetGenericErrorFunc(NULL, tpl_silent_generic);
+    xmlSetStructuredErrorFunc(NULL, tpl_silent_structured);
+}
+
+static void
+tpl_quiet_end(const struct tpl_quiet *q)
+{
+    xmlSetGenericErrorFunc(q->generic_ctx, q->generic);
+    xmlSetStructuredErrorFunc(q->structured_ctx, q->structured);
+}
+
+/* ------------------------------------------------------------------------------------ */
+/* Releasing compiled templates                                                          */
+
+static void
+tpl_part_clear(struct tpl_part *p)
+{
+    nst_free(p->text);
+    if (p->comp) {
+        xmlXPathFreeCompExpr(p->comp);
+    }
+    memset(p, 0, sizeof *p);
+}
+
+static void
+tpl_str_clear(struct tpl_str *s)
+{
+    size_t i;
+
+    for (i = 0; i < s->n; i++) {
+        tpl_part_clear(&s->parts[i]);
+    }
+    nst_free(s->parts);
+    s->parts = NULL;
+    s->n = 0;
+}
+
+static void
+tpl_op_clear(struct tpl_op *op)
+{
+    size_t i;
+
+    switch (op->kind) {
+    case TPL_OP_ELEMENT:
+    case TPL_OP_LINE:
+        nst_free(op->u.elem.ns);
+        for (i = 0; i < op->u.elem.n_attrs; i++) {
+            tpl_str_clear(&op->u.elem.attrs[i].value);
+        }
+        nst_free(op->u.elem.attrs);
+        tpl_block_clear(&op->u.elem.body);
+        break;
+    case TPL_OP_TEXT:
+        tpl_str_clear(&op->u.text);
+        break;
+    case TPL_OP_FOREACH:
+        tpl_part_clear(&op->u.loop.expr);
+        tpl_block_clear(&op->u.loop.body);
+        break;
+    case TPL_OP_IF:
+        for (i = 0; i < op->u.cond.n; i++) {
+            tpl_part_clear(&op->u.cond.br[i].cond);
+            tpl_block_clear(&op->u.cond.br[i].body);
+        }
+        nst_free(op->u.cond.br);
+        break;
+    case TPL_OP_SET:
+        nst_free(op->u.set.name);
+        tpl_str_clear(&op->u.set.value);
+        break;
+    case TPL_OP_INCLUDE:
+        nst_free(op->u.include.feature);
+        break;
+    }
+    memset(op, 0, sizeof *op);
+}
+
+static void
+tpl_block_clear(struct tpl_block *b)
+{
+    size_t i;
+
+    for (i = 0; i < b->n; i++) {
+        tpl_op_clear(&b->ops[i]);
+    }
+    nst_free(b->ops);
+    b->ops = NULL;
+    b->n = 0;
+}
+
+static void
+tpl_template_free(struct tpl_template *tpl)
+{
+    if (!tpl) {
+        return;
+    }
+    tpl_block_clear(&tpl->body);
+    if (tpl->doc) {
+        xmlFreeDoc(tpl->doc);
+    }
+    nst_free(tpl->key);
+    nst_free(tpl->path);
+    nst_free(tpl);
+}
+
+/* ------------------------------------------------------------------------------------ */
+/* Compiling                                                                              */
+
+/* Append *op to the block; on success *op is moved (zeroed), on failure left to the caller. */
+static nst_err
+tpl_block_push(struct tpl_block *b, struct tpl_op *op)
+{
+    struct tpl_op *ops;
+
+    ops = nst_realloc(b->ops, (b->n + 1) * sizeof *ops);
+    if (!ops) {
+        return NST_ENOMEM;
+    }
+    b->ops = ops;
+    b->ops[b->n++] = *op;
+    memset(op, 0, sizeof *op);
+    return NST_OK;
+}
+
+static nst_err
+tpl_str_push(struct tpl_str *s, struct tpl_part *part)
+{
+    struct tpl_part *parts;
+
+    parts = nst_realloc(s->parts, (s->n + 1) * sizeof *parts);
+    if (!parts) {
+        return NST_ENOMEM;
+    }
+    s->parts = parts;
+    s->parts[s->n++] = *part;
+    memset(part, 0, sizeof *part);
+    return NST_OK;
+}
+
+/*
+ * Find the '}' that closes an expression starting at @s (just after its '{'). Quotes are
+ * honoured ('}' may appear in a string literal) and parentheses and brackets must balance
+ * (libxml2 2.9 accepts "count(" at the end of an expression; we do not).
+ */
+static nst_err
+tpl_scan_expr(struct tpl_compiler *c, const char *s, long line, size_t *end)
+{
+    char quote = 0;
+    int paren = 0, bracket = 0;
+    size_t i;
+
+    for (i = 0; s[i]; i++) {
+        if (quote) {
+            if (s[i] == quote) {
+                quote = 0;
+            }
+            continue;
+        }
+        switch (s[i]) {
+        case '\'':
+        case '"':
+            quote = s[i];
+            break;
+        case '(':
+            paren++;
+            break;
+        case ')':
+            paren--;
+            break;
+        case '[':
+            bracket++;
+            break;
+        case ']':
+            bracket--;
+            break;
+        case '}':
+            if (paren || bracket) {
+                char *expr = nst_strndup(s, i);
+                nst_err rc = tpl_fail(c->err, NST_EINPUT, c->tpl->path, line, expr ? expr : s,
+                                      "unbalanced parentheses or brackets in expression");
+
+                nst_free(expr);
+                return rc;
+            }
+            *end = i;
+            return NST_OK;
+        default:
+            break;
+        }
+    }
+    return tpl_fail(c->err, NST_EINPUT, c->tpl->path, line, s,
+                    quote ? "unterminated string literal in expression"
+                          : "unterminated expression: '{' without '}' (write '{{' for a literal "
+                            "'{')");
+}
+
+/* Compile the expression src[0..len) (whitespace around it is dropped) into @out. */
+static nst_err
+tpl_part_expr(struct tpl_compiler *c, const char *src, size_t len, long line,
+              struct tpl_part *out)
+{
+    xmlXPathContextPtr xp = c->eng->xp;
+    int code;
+
+    while (len && tpl_is_space(*src)) {
+        src++;
+        len--;
+    }
+    while (len && tpl_is_space(src[len - 1])) {
+        len--;
+    }
+    memset(out, 0, sizeof *out);
+    out->line = line;
+    if (!len) {
+        return tpl_fail(c->err, NST_EINPUT, c->tpl->path, line, "",
+                        "empty expression '{}' (write '{{' for a literal '{')");
+    }
+    out->text = nst_strndup(src, len);
+    if (!out->text) {
+        return tpl_oom(c->err, c->tpl->path, line);
+    }
+    out->len = len;
+    xmlResetError(&xp->lastError);
+    out->comp = xmlXPathCtxtCompile(xp, (const xmlChar *)out->text);
+    if (!out->comp) {
+        code = xp->lastError.code;
+        if (code == XML_ERR_OK || code - XML_XPATH_EXPRESSION_OK == XPATH_MEMORY_ERROR) {
+            tpl_fail(c->err, NST_ENOMEM, c->tpl->path, line, out->text,
+                     "cannot compile expression: out of memory");
+            tpl_part_clear(out);
+            return NST_ENOMEM;
+        }
+        tpl_fail(c->err, NST_EINPUT, c->tpl->path, line, out->text,
+                 "XPath syntax error: %s at offset %d", tpl_xpath_strerror(code),
+                 xp->lastError.int1);
+        tpl_part_clear(out);
+        return NST_EINPUT;
+    }
+    c->eng->stats.xpath_compiled++;
+    return NST_OK;
+}
+
+/*
+ * Parse a text or attribute value: literal text with `{xpath}` expressions, `{{` for a
+ * literal `{`. @line is the line @s starts on; @no_newline refuses line breaks in the
+ * literal parts (inside a <line>).
+ */
+static nst_err
+tpl_str_parse(struct tpl_compiler *c, const char *s, long line, int no_newline,
+              struct tpl_str *out)
+{
+    struct tpl_buf lit = {0};
+    struct tpl_part part = {0};
+    size_t i = 0, end, k;
+    nst_err rc = NST_OK;
+
+    memset(out, 0, sizeof *out);
+    while (s[i]) {
+        if (s[i] == '{' && s[i + 1] == '{') {
+            rc = tpl_buf_add(&lit, "{", 1);
+            i += 2;
+        } else if (s[i] == '{') {
+            rc = tpl_scan_expr(c, s + i + 1, line, &end);
+            if (rc) {
+                goto cleanup;
+            }
+            if (lit.len) {
+                part.text = lit.p;
+                part.len = lit.len;
+                part.line = line;
+                lit.p = NULL;
+                lit.len = lit.cap = 0;
+                rc = tpl_str_push(out, &part);
+                if (rc) {
+                    goto oom;
+                }
+            }
+            rc = tpl_part_expr(c, s + i + 1, end, line, &part);
+            if (rc) {
+                goto cleanup;
+            }
+            rc = tpl_str_push(out, &part);
+            if (rc) {
+                goto oom;
+            }
+            for (k = i + 1; k < i + 1 + end; k++) {
+                line += s[k] == '\n';
+            }
+            i += end + 2;
+        } else {
+            if (s[i] == '\n' || s[i] == '\r') {
+                if (no_newline) {
+                    rc = tpl_fail(c->err, NST_EINPUT, c->tpl->path, line, NULL,
+                                  "a <line> must not contain a line break");
+                    goto cleanup;
+                }
+                line += s[i] == '\n';
+            }
+            rc = tpl_buf_add(&lit, s + i, 1);
+            i++;
+        }
+        if (rc) {
+            goto oom;
+        }
+    }
+    if (lit.len) {
+        part.text = lit.p;
+        part.len = lit.len;
+        part.line = line;
+        lit.p = NULL;
+        rc = tpl_str_push(out, &part);
+        if (rc) {
+            goto oom;
+        }
+    }
+    return NST_OK;
+
+oom:
+    rc = tpl_oom(c->err, c->tpl->path, line);
+cleanup:
+    tpl_part_clear(&part);
+    tpl_buf_clear(&lit);
+    tpl_str_clear(out);
+    return rc;
+}
+
+static enum tpl_pi
+tpl_pi_kind(const xmlChar *name)
+{
+    static const struct {
+        const char *name;
+        enum tpl_pi kind;
+    } pis[] = {
+        {"foreach", TPL_PI_FOREACH}, {"if", TPL_PI_IF},   {"elif", TPL_PI_ELIF},
+        {"else", TPL_PI_ELSE},       {"end", TPL_PI_END}, {"set", TPL_PI_SET},
+        {"include", TPL_PI_INCLUDE},
+    };
+    size_t i;
+
+    for (i = 0; i < sizeof pis / sizeof pis[0]; i++) {
+        if (!strcmp((const char *)name, pis[i].name)) {
+            return pis[i].kind;
+        }
+    }
+    return TPL_PI_UNKNOWN;
+}
+
+static const char *
+tpl_pi_content(xmlNodePtr n)
+{
+    return n->content ? (const char *)n->content : "";
+}
+
+/* Compile the argument of <?foreach?>, <?if?>, <?elif?>: exactly one `{xpath}`. */
+static nst_err
+tpl_pi_expr(struct tpl_compiler *c, xmlNodePtr n, struct tpl_part *out)
+{
+    const char *s = tpl_pi_content(n), *p = s;
+    long line = xmlGetLineNo(n);
+    size_t end;
+    nst_err rc;
+
+    while (tpl_is_space(*p)) {
+        p++;
+    }
+    if (*p != '{' || p[1] == '{') {
+        return tpl_fail(c->err, NST_EINPUT, c->tpl->path, line, s,
+                        "malformed <?%s?>: expected <?%s {xpath}?>", (const char *)n->name,
+                        (const char *)n->name);
+    }
+    rc = tpl_scan_expr(c, p + 1, line, &end);
+    if (rc) {
+        return rc;
+    }
+    if (!tpl_all_space(p + 1 + end + 1)) {
+        return tpl_fail(c->err, NST_EINPUT, c->tpl->path, line, s,
+                        "malformed <?%s?>: text after the expression", (const char *)n->name);
+    }
+    return tpl_part_expr(c, p + 1, end, line, out);
+}
+
+/* <?else?> and <?end?> take no argument. */
+static nst_err
+tpl_pi_bare(struct tpl_compiler *c, xmlNodePtr n)
+{
+    if (!tpl_all_space(tpl_pi_content(n))) {
+        return tpl_fail(c->err, NST_EINPUT, c->tpl->path, xmlGetLineNo(n), tpl_pi_content(n),
+                        "malformed <?%s?>: it takes no argument", (const char *)n->name);
+    }
+    return NST_OK;
+}
+
+/* Report a block terminator (<?end?>, <?elif?>, <?else?>) that closes nothing. */
+static nst_err
+tpl_stray(struct tpl_compiler *c, xmlNodePtr n)
+{
+    if (tpl_pi_kind(n->name) == TPL_PI_END) {
+        return tpl_fail(c->err, NST_EINPUT, c->tpl->path, xmlGetLineNo(n), tpl_pi_content(n),
+                        "unbalanced <?end?>: no open <?foreach?> or <?if?> in this element");
+    }
+    return tpl_fail(c->err, NST_EINPUT, c->tpl->path, xmlGetLineNo(n), tpl_pi_content(n),
+                    "<?%s?> without <?if?> in this element", (const char *)n->name);
+}
+
+static nst_err tpl_compile_seq(struct tpl_compiler *c, xmlNodePtr first, enum tpl_where where,
+                               struct tpl_block *out, xmlNodePtr *stop);
+
+/* <?foreach {x}?> body <?end?>; *next is the node after the <?end?>. */
+static nst_err
+tpl_compile_foreach(struct tpl_compiler *c, xmlNodePtr n, enum tpl_where where,
+                    struct tpl_op *op, xmlNodePtr *next)
+{
+    xmlNodePtr stop;
+    nst_err rc;
+
+    op->kind = TPL_OP_FOREACH;
+    rc = tpl_pi_expr(c, n, &op->u.loop.expr);
+    if (rc) {
+        return rc;
+    }
+    rc = tpl_compile_seq(c, n->next, where, &op->u.loop.body, &stop);
+    if (rc) {
+        return rc;
+    }
+    if (!stop) {
+        return tpl_fail(c->err, NST_EINPUT, c->tpl->path, op->line, tpl_pi_content(n),
+                        "unbalanced <?foreach?>: no matching <?end?> in this element");
+    }
+    if (tpl_pi_kind(stop->name) != TPL_PI_END) {
+        return tpl_fail(c->err, NST_EINPUT, c->tpl->path, xmlGetLineNo(stop),
+                        tpl_pi_content(stop), "<?%s?> inside <?foreach?> without <?if?>",
+                        (const char *)stop->name);
+    }
+    *next = stop->next;
+    return tpl_pi_bare(c, stop);
+}
+
+/* <?if {x}?> body [<?elif {y}?> body]... [<?else?> body] <?end?>. */
+static nst_err
+tpl_compile_if(struct tpl_compiler *c, xmlNodePtr n, enum tpl_where where, struct tpl_op *op,
+               xmlNodePtr *next)
+{
+    struct tpl_branch br, *brs;
+    xmlNodePtr head = n, stop;
+    enum tpl_pi kind;
+    int saw_else = 0;
+    nst_err rc;
+
+    op->kind = TPL_OP_IF;
+    for (;;) {
+        memset(&br, 0, sizeof br);
+        if (!saw_else) {
+            rc = tpl_pi_expr(c, head, &br.cond);
+            if (rc) {
+                return rc;
+            }
+        }
+        rc = tpl_compile_seq(c, head->next, where, &br.body, &stop);
+        if (!rc) {
+            brs = nst_realloc(op->u.cond.br, (op->u.cond.n + 1) * sizeof *brs);
+            if (brs) {
+                op->u.cond.br = brs;
+                brs[op->u.cond.n++] = br;
+                memset(&br, 0, sizeof br);
+            } else {
+                rc = tpl_oom(c->err, c->tpl->path, xmlGetLineNo(head));
+            }
+        }
+        if (rc) {
+            tpl_part_clear(&br.cond);
+            tpl_block_clear(&br.body);
+            return rc;
+        }
+        if (!stop) {
+            return tpl_fail(c->err, NST_EINPUT, c->tpl->path, op->line, tpl_pi_content(n),
+                            "unbalanced <?if?>: no matching <?end?> in this element");
+        }
+        kind = tpl_pi_kind(stop->name);
+        if (kind == TPL_PI_END) {
+            *next = stop->next;
+            return tpl_pi_bare(c, stop);
+        }
+        if (saw_else) {
+            return tpl_fail(c->err, NST_EINPUT, c->tpl->path, xmlGetLineNo(stop),
+                            tpl_pi_content(stop), "<?%s?> after <?else?>",
+                            (const char *)stop->name);
+        }
+        if (kind == TPL_PI_ELSE) {
+            rc = tpl_pi_bare(c, stop);
+            if (rc) {
+                return rc;
+            }
+            saw_else = 1;
+        }
+        head = stop;
+    }
+}
+
+/* <?set NAME=value?>: value is a text value (literals and {xpath}). */
+static nst_err
+tpl_compile_set(struct tpl_compiler *c, xmlNodePtr n, struct tpl_op *op)
+{
+    const char *s = tpl_pi_content(n), *p = s, *v;
+    size_t len, vlen;
+    char *value;
+    nst_err rc;
+
+    op->kind = TPL_OP_SET;
+    while (tpl_is_space(*p)) {
+        p++;
+    }
+    len = tpl_varname_len(p);
+    v = p + len;
+    while (tpl_is_space(*v)) {
+        v++;
+    }
+    if (!len || *v != '=') {
+        return tpl_fail(c->err, NST_EINPUT, c->tpl->path, op->line, s,
+                        "malformed <?set?>: expected <?set NAME={xpath}?> with NAME matching "
+                        "[A-Za-z_][A-Za-z0-9_.-]*");
+    }
+    op->u.set.name = nst_strndup(p, len);
+    if (!op->u.set.name) {
+        return tpl_oom(c->err, c->tpl->path, op->line);
+    }
+    v++;
+    while (tpl_is_space(*v)) {
+        v++;
+    }
+    vlen = strlen(v);
+    while (vlen && tpl_is_space(v[vlen - 1])) {
+        vlen--;
+    }
+    value = nst_strndup(v, vlen);
+    if (!value) {
+        return tpl_oom(c->err, c->tpl->path, op->line);
+    }
+    rc = tpl_str_parse(c, value, op->line, 0, &op->u.set.value);
+    nst_free(value);
+    return rc;
+}
+
+/* <?include feature?>: checked for syntax here, resolved when rendered. */
+static nst_err
+tpl_compile_include(struct tpl_compiler *c, xmlNodePtr n, enum tpl_where where,
+                    struct tpl_op *op)
+{
+    const char *s = tpl_pi_content(n), *p = s;
+    size_t len;
+
+    op->kind = TPL_OP_INCLUDE;
+    if (where == TPL_IN_LINE) {
+        return tpl_fail(c->err, NST_EINPUT, c->tpl->path, op->line, s,
+                        "<?include?> is not allowed inside a <line>");
+    }
+    while (tpl_is_space(*p)) {
+        p++;
+    }
+    len = strlen(p);
+    while (len && tpl_is_space(p[len - 1])) {
+        len--;
+    }
+    op->u.include.feature = nst_strndup(p, len);
+    if (!op->u.include.feature) {
+        return tpl_oom(c->err, c->tpl->path, op->line);
+    }
+    if (!tpl_name_ok(op->u.include.feature)) {
+        return tpl_fail(c->err, NST_EINPUT, c->tpl->path, op->line, s,
+                        "malformed <?include?>: expected <?include FEATURE?> with FEATURE "
+                        "matching [A-Za-z0-9_][A-Za-z0-9_.-]*");
+    }
+    return NST_OK;
+}
+
+/* Add a binding to an element's list unless its prefix is already there (inner wins). */
+static nst_err
+tpl_nsdecl_add(struct tpl_op *op, const xmlNs *ns)
+{
+    struct tpl_nsdecl *decls;
+    size_t i;
+
+    if (ns->prefix && !strcmp((const char *)ns->prefix, "xml")) {
+        return NST_OK;
+    }
+    for (i = 0; i < op->u.elem.n_ns; i++) {
+        if (xmlStrEqual(op->u.elem.ns[i].prefix, ns->prefix)) {
+            return NST_OK;
+        }
+    }
+    decls = nst_realloc(op->u.elem.ns, (op->u.elem.n_ns + 1) * sizeof *decls);
+    if (!decls) {
+        return NST_ENOMEM;
+    }
+    op->u.elem.ns = decls;
+    decls[op->u.elem.n_ns].prefix = ns->prefix;
+    decls[op->u.elem.n_ns].href = ns->href ? ns->href : (const xmlChar *)"";
+    op->u.elem.n_ns++;
+    return NST_OK;
+}
+
+/*
+ * A literal output element. The bindings it must have in scope are its own xmlns
+ * declarations and, for an element directly under the template root, the root's (which
+ * is not emitted): deeper elements inherit the rest from their emitted parent. At render
+ * time a binding already in scope in the output is not declared again.
+ */
+static nst_err
+tpl_compile_element(struct tpl_compiler *c, xmlNodePtr n, struct tpl_op *op)
+{
+    xmlAttrPtr a;
+    xmlNsPtr ns;
+    xmlChar *value;
+    xmlNodePtr stop;
+    struct tpl_attr *attrs;
+    nst_err rc;
+
+    op->kind = TPL_OP_ELEMENT;
+    op->u.elem.name = n->name;
+    if (n->ns) {
+        op->u.elem.prefix = n->ns->prefix;
+        op->u.elem.href = n->ns->href;
+    }
+    for (ns = n->nsDef; ns; ns = ns->next) {
+        if (tpl_nsdecl_add(op, ns)) {
+            return tpl_oom(c->err, c->tpl->path, op->line);
+        }
+    }
+    if (n->parent && n->parent->parent && n->parent->parent->type == XML_DOCUMENT_NODE) {
+        for (ns = n->parent->nsDef; ns; ns = ns->next) {
+            if (tpl_nsdecl_add(op, ns)) {
+                return tpl_oom(c->err, c->tpl->path, op->line);
+            }
+        }
+    }
+    for (a = n->properties; a; a = a->next) {
+        attrs = nst_realloc(op->u.elem.attrs, (op->u.elem.n_attrs + 1) * sizeof *attrs);
+        if (!attrs) {
+            return tpl_oom(c->err, c->tpl->path, op->line);
+        }
+        op->u.elem.attrs = attrs;
+        memset(&attrs[op->u.elem.n_attrs], 0, sizeof *attrs);
+        attrs[op->u.elem.n_attrs].name = a->name;
+        if (a->ns) {
+            attrs[op->u.elem.n_attrs].prefix = a->ns->prefix;
+            attrs[op->u.elem.n_attrs].href = a->ns->href;
+        }
+        value = xmlNodeGetContent((xmlNodePtr)a);
+        if (!value) {
+            return tpl_oom(c->err, c->tpl->path, op->line);
+        }
+        rc = tpl_str_parse(c, (const char *)value, op->line, 0,
+                           &attrs[op->u.elem.n_attrs].value);
+        xmlFree(value);
+        if (rc) {
+            return rc;
+        }
+        op->u.elem.n_attrs++;
+    }
+    rc = tpl_compile_seq(c, n->children, TPL_IN_XML, &op->u.elem.body, &stop);
+    if (!rc && stop) {
+        rc = tpl_stray(c, stop);
+    }
+    return rc;
+}
+
+/* A <line> of a text template: text and instructions, no attributes. */
+static nst_err
+tpl_compile_line(struct tpl_compiler *c, xmlNodePtr n, struct tpl_op *op)
+{
+    xmlNodePtr stop;
+    nst_err rc;
+
+    op->kind = TPL_OP_LINE;
+    if (strcmp((const char *)n->name, "line")) {
+        return tpl_fail(c->err, NST_EINPUT, c->tpl->path, op->line, NULL,
+                        "unexpected element <%s>: a text template holds <line> elements",
+                        (const char *)n->name);
+    }
+    if (n->properties) {
+        return tpl_fail(c->err, NST_EINPUT, c->tpl->path, op->line, NULL,
+                        "<line> takes no attributes");
+    }
+    rc = tpl_compile_seq(c, n->children, TPL_IN_LINE, &op->u.elem.body, &stop);
+    if (!rc && stop) {
+        rc = tpl_stray(c, stop);
+    }
+    return rc;
+}
+
+/*
+ * Line of a text node's first character. libxml2 records the line where the text node
+ * was created (where its first chunk ended), so step back over its line breaks, but not
+ * before the parent's start tag.
+ */
+static long
+tpl_text_line(xmlNodePtr n)
+{
+    long line = xmlGetLineNo(n), floor_line = n->parent ? xmlGetLineNo(n->parent) : 1;
+    const xmlChar *p;
+
+    for (p = n->content; p && *p; p++) {
+        line -= *p == '\n';
+    }
+    if (line < floor_line) {
+        line = floor_line;
+    }
+    return line < 1 ? 1 : line;
+}
+
+/*
+ * Compile a sibling sequence starting at @first into @out, until the end of the sibling
+ * list (*stop = NULL) or an <?end?>, <?elif?> or <?else?> (*stop = that node), which the
+ * caller decides is legal or not. Blocks therefore never cross element boundaries.
+ */
+static nst_err
+tpl_compile_seq(struct tpl_compiler *c, xmlNodePtr first, enum tpl_where where,
+                struct tpl_block *out, xmlNodePtr *stop)
+{
+    struct tpl_op op;
+    xmlNodePtr n = first, next;
+    enum tpl_pi kind;
+    const char *content;
+    nst_err rc = NST_OK;
+
+    *stop = NULL;
+    while (n) {
+        memset(&op, 0, sizeof op);
+        op.line = xmlGetLineNo(n);
+        next = n->next;
+        switch (n->type) {
+        case XML_ELEMENT_NODE:
+            if (where == TPL_IN_LINE) {
+                rc = tpl_fail(c->err, NST_EINPUT, c->tpl->path, op.line, NULL,
+                              "element <%s> inside a <line>: a line holds only text",
+                              (const char *)n->name);
+            } else if (where == TPL_IN_CLI) {
+                rc = tpl_compile_line(c, n, &op);
+            } else {
+                rc = tpl_compile_element(c, n, &op);
+            }
+            break;
+        case XML_TEXT_NODE:
+        case XML_CDATA_SECTION_NODE:
+            content = n->content ? (const char *)n->content : "";
+            if (where != TPL_IN_LINE && tpl_all_space(content)) {
+                n = next;
+                continue;
+            }
+            op.line = tpl_text_line(n);
+            if (where == TPL_IN_CLI) {
+                rc = tpl_fail(c->err, NST_EINPUT, c->tpl->path, op.line, NULL,
+                              "text outside a <line> in a text template");
+                break;
+            }
+            op.kind = TPL_OP_TEXT;
+            rc = tpl_str_parse(c, content, op.line, where == TPL_IN_LINE, &op.u.text);
+            break;
+        case XML_COMMENT_NODE:
+            n = next;
+            continue;
+        case XML_PI_NODE:
+            kind = tpl_pi_kind(n->name);
+            switch (kind) {
+            case TPL_PI_END:
+            case TPL_PI_ELIF:
+            case TPL_PI_ELSE:
+                *stop = n;
+                return NST_OK;
+            case TPL_PI_FOREACH:
+                rc = tpl_compile_foreach(c, n, where, &op, &next);
+                break;
+            case TPL_PI_IF:
+                rc = tpl_compile_if(c, n, where, &op, &next);
+                break;
+            case TPL_PI_SET:
+                rc = tpl_compile_set(c, n, &op);
+                break;
+            case TPL_PI_INCLUDE:
+                rc = tpl_compile_include(c, n, where, &op);
+                break;
+            case TPL_PI_UNKNOWN:
+                rc = tpl_fail(c->err, NST_EINPUT, c->tpl->path, op.line, tpl_pi_content(n),
+                              "unknown instruction <?%s?>", (const char *)n->name);
+                break;
+            }
+            break;
+        default:
+            rc = tpl_fail(c->err, NST_EINPUT, c->tpl->path, op.line, NULL,
+                          "unsupported XML construct in a template (entity reference?)");
+            break;
+        }
+        if (!rc && tpl_block_push(out, &op)) {
+            rc = tpl_oom(c->err, c->tpl->path, op.line);
+        }
+        if (rc) {
+            tpl_op_clear(&op);
+            return rc;
+        }
+        n = next;
+    }
+    return NST_OK;
+}
+
+/* Read a whole file into memory (NUL-terminated), refusing absurd sizes. */
+static nst_err
+tpl_read_file(const char *path, struct tpl_buf *buf, struct tpl_error *err)
+{
+    FILE *f;
+    char chunk[8192];
+    size_t n;
+    nst_err rc = NST_OK;
+
+    f = fopen(path, "rb");
+    if (!f) {
+        return tpl_fail(err, NST_EIO, path, 0, NULL, "cannot open template: %s",
+                        strerror(errno));
+    }
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
+        if (buf->len + n > (size_t)TPL_FILE_MAX) {
+            rc = tpl_fail(err, NST_EINPUT, path, 0, NULL, "template larger than %ld bytes",
+                          TPL_FILE_MAX);
+            goto cleanup;
+        }
+        if (tpl_buf_add(buf, chunk, n)) {
+            rc = tpl_oom(err, path, 0);
+            goto cleanup;
+        }
+    }
+    if (ferror(f)) {
+        rc = tpl_fail(err, NST_EIO, path, 0, NULL, "cannot read template: %s", strerror(errno));
+    }
+cleanup:
+    fclose(f);
+    return rc;
+}
+
+/*
+ * Read, parse and compile a cache entry's file. On failure the entry is left unloaded
+ * (doc NULL, empty body), so a later call reports the error again.
+ */
+static nst_err
+tpl_load(struct tpl_engine *eng, struct tpl_template *tpl, struct tpl_error *err)
+{
+    struct tpl_compiler c = {eng, tpl, err};
+    struct tpl_buf buf = {0};
+    xmlParserCtxtPtr pctx = NULL;
+    xmlErrorPtr xe;
+    xmlNodePtr root, n, stop;
+    const char *want = tpl->text ? "cli" : "template";
+    char msg[256];
+    size_t len;
+    nst_err rc;
+
+    rc = tpl_read_file(tpl->path, &buf, err);
+    if (rc) {
+        goto cleanup;
+    }
+    pctx = xmlNewParserCtxt();
+    if (!pctx) {
+        rc = tpl_oom(err, tpl->path, 0);
+        goto cleanup;
+    }
+    /* No network, no entity expansion (XML_PARSE_NOENT is not set), no error printing;
+     * CDATA becomes plain text; line numbers beyond 65535 stay right. */
+    tpl->doc = xmlCtxtReadMemory(pctx, buf.p ? buf.p : "", (int)buf.len, tpl->path, NULL,
+                                 XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |
+                                     XML_PARSE_BIG_LINES | XML_PARSE_NOCDATA);
+    if (!tpl->doc || !pctx->wellFormed) {
+        xe = xmlCtxtGetLastError(pctx);
+        if (xe && xe->code == XML_ERR_NO_MEMORY) {
+            rc = tpl_oom(err, tpl->path, 0);
+            goto cleanup;
+        }
+        snprintf(msg, sizeof msg, "%s", xe && xe->message ? xe->message : "malformed XML");
+        len = strlen(msg);
+        while (len && tpl_is_space(msg[len - 1])) {
+            msg[--len] = '\0';
+        }
+        rc = tpl_fail(err, NST_EINPUT, tpl->path, xe ? xe->line : 0, NULL,
+                      "template is not well-formed XML: %s", msg);
+        goto cleanup;
+    }
+    if (tpl->doc->intSubset || tpl->doc->extSubset) {
+        rc = tpl_fail(err, NST_EINPUT, tpl->path, 1, NULL,
+                      "a template must not have a DOCTYPE");
+        goto cleanup;
+    }
+    for (n = tpl->doc->children; n; n = n->next) {
+        if (n->type == XML_PI_NODE) {
+            rc = tpl_fail(err, NST_EINPUT, tpl->path, xmlGetLineNo(n), tpl_pi_content(n),
+                          "instruction <?%s?> outside the root element", (const char *)n->name);
+            goto cleanup;
+        }
+    }
+    root = xmlDocGetRootElement(tpl->doc);
+    if (!root || strcmp((const char *)root->name, want)) {
+        rc = tpl_fail(err, NST_EINPUT, tpl->path, root ? xmlGetLineNo(root) : 1, NULL,
+                      "the root element of a %s template must be <%s>",
+                      tpl->text ? "text (.cli.xml)" : "XML", want);
+        goto cleanup;
+    }
+    if (root->properties) {
+        rc = tpl_fail(err, NST_EINPUT, tpl->path, xmlGetLineNo(root), NULL,
+                      "<%s> takes no attributes", want);
+        goto cleanup;
+    }
+    rc = tpl_compile_seq(&c, root->children, tpl->text ? TPL_IN_CLI : TPL_IN_XML, &tpl->body,
+                         &stop);
+    if (!rc && stop) {
+        rc = tpl_stray(&c, stop);
+    }
+    if (!rc) {
+        eng->stats.files_parsed++;
+    }
+
+cleanup:
+    if (rc) {
+        tpl_block_clear(&tpl->body);
+        if (tpl->doc) {
+            xmlFreeDoc(tpl->doc);
+            tpl->doc = NULL;
+        }
+    }
+    if (pctx) {
+        xmlFreeParserCtxt(pctx);
+    }
+    tpl_buf_clear(&buf);
+    return rc;
+}
+
+/* ------------------------------------------------------------------------------------ */
+/* The cache                                                                              */
+
+/*
+ * The cache entry for a template, created on first use by searching the path: the first
+ * directory holding the file wins. A missing file is cached as such (path NULL). Does not
+ * load. Returns NST_OK or NST_ENOMEM.
+ */
+static nst_err
+tpl_resolve(struct tpl_engine *eng, const char *vendor, const char *feature, int text,
+            struct tpl_template **out)
+{
+    struct tpl_template *tpl = NULL, **cache;
+    struct stat sb;
+    char *key, *path;
+    uint32_t hash;
+    size_t i;
+
+    key = nst_asprintf("%s/%s%s", vendor, feature, text ? ".cli.xml" : ".xml");
+    if (!key) {
+        return NST_ENOMEM;
+    }
+    hash = tpl_hash(key);
+    for (i = 0; i < eng->n_cache; i++) {
+        if (eng->cache[i]->hash == hash && !strcmp(eng->cache[i]->key, key)) {
+            nst_free(key);
+            *out = eng->cache[i];
+            return NST_OK;
+        }
+    }
+    if (eng->n_cache == eng->cap_cache) {
+        cache = nst_realloc(eng->cache, (eng->cap_cache ? 2 * eng->cap_cache : 16) *
+                                            sizeof *cache);
+        if (!cache) {
+            nst_free(key);
+            return NST_ENOMEM;
+        }
+        eng->cache = cache;
+        eng->cap_cache = eng->cap_cache ? 2 * eng->cap_cache : 16;
+    }
+    tpl = nst_calloc(1, sizeof *tpl);
+    if (!tpl) {
+        nst_free(key);
+        return NST_ENOMEM;
+    }
+    tpl->key = key;
+    tpl->hash = hash;
+    tpl->text = text;
+    for (i = 0; i < eng->n_dirs; i++) {
+        path = nst_asprintf("%s/%s", eng->dirs[i], key);
+        if (!path) {
+            tpl_template_free(tpl);
+            return NST_ENOMEM;
+        }
+        if (stat(path, &sb) == 0 && S_ISREG(sb.st_mode)) {
+            tpl->path = path;
+            break;
+        }
+        nst_free(path);
+    }
+    eng->cache[eng->n_cache++] = tpl;
+    *out = tpl;
+    return NST_OK;
+}
+
+/* Report a template that is not on the search path. */
+static nst_err
+tpl_missing(struct tpl_engine *eng, const struct tpl_template *tpl, struct tpl_error *err)
+{
+    char dirs[384] = "";
+    size_t i, len = 0;
+
+    for (i = 0; i < eng->n_dirs && len < sizeof dirs; i++) {
+        len += (size_t)snprintf(dirs + len, sizeof dirs - len, "%s%s", i ? ", " : "",
+                                eng->dirs[i]);
+    }
+    return tpl_fail(err, NST_EINPUT, tpl->key, 0, NULL,
+                    "template %s not found on the search path (%s)", tpl->key, dirs);
+}
+
+/* The loaded template for @vendor/@feature, from the cache or read now. */
+static nst_err
+tpl_get(struct tpl_engine *eng, const char *vendor, const char *feature, int text,
+        struct tpl_template **out, struct tpl_error *err)
+{
+    struct tpl_template *tpl;
+    nst_err rc;
+
+    rc = tpl_resolve(eng, vendor, feature, text, &tpl);
+    if (rc) {
+        return tpl_oom(err, NULL, 0);
+    }
+    if (!tpl->path) {
+        return tpl_missing(eng, tpl, err);
+    }
+    if (tpl->doc) {
+        eng->stats.cache_hits++;
+    } else {
+        rc = tpl_load(eng, tpl, err);
+        if (rc) {
+            return rc;
+        }
+    }
+    *out = tpl;
+    return NST_OK;
+}
+
+/* ------------------------------------------------------------------------------------ */
+/* Rendering                                                                              */
+
+/*
+ * libxml2 calls this for every $NAME in an expression. Variables are searched innermost
+ * first. The result is a copy, which libxml2 frees. An unknown name is remembered so the
+ * error can say which variable it was.
+ */
+static xmlXPathObjectPtr
+tpl_var_lookup(void *data, const xmlChar *name, const xmlChar *ns_uri)
+{
+    struct tpl_engine *eng = data;
+    struct tpl_render *st = eng->st;
+    xmlXPathObjectPtr copy;
+    size_t i;
+
+    if (!st) {
+        return NULL;
+    }
+    for (i = st->n_vars; !ns_uri && i > 0; i--) {
+        if (!strcmp(st->vars[i - 1].name, (const char *)name)) {
+            copy = xmlXPathObjectCopy(st->vars[i - 1].val);
+            st->lookup_oom = copy == NULL;
+            return copy;
+        }
+    }
+    snprintf(st->missing_var, sizeof st->missing_var, "%s", (const char *)name);
+    return NULL;
+}
+
+/* Evaluate an expression against the current context node. */
+static nst_err
+tpl_eval(struct tpl_render *st, const struct tpl_template *tpl, const struct tpl_part *p,
+         xmlXPathObjectPtr *out)
+{
+    xmlXPathContextPtr xp = st->eng->xp;
+    xmlXPathObjectPtr res;
+    int code;
+
+    xp->doc = st->ir_doc;
+    xp->node = st->node;
+    xp->proximityPosition = st->pos;
+    xp->contextSize = st->size;
+    xmlResetError(&xp->lastError);
+    st->missing_var[0] = '\0';
+    st->lookup_oom = 0;
+    res = xmlXPathCompiledEval(p->comp, xp);
+    code = xp->lastError.code;
+    if (res && code == XML_ERR_OK) {
+        *out = res;
+        return NST_OK;
+    }
+    if (res) {
+        xmlXPathFreeObject(res);
+    }
+    if (st->lookup_oom || code - XML_XPATH_EXPRESSION_OK == XPATH_MEMORY_ERROR) {
+        return tpl_oom(st->err, tpl->path, p->line);
+    }
+    if (st->missing_var[0]) {
+        return tpl_fail(st->err, NST_EINPUT, tpl->path, p->line, p->text,
+                        "unknown variable $%s", st->missing_var);
+    }
+    return tpl_fail(st->err, NST_EINPUT, tpl->path, p->line, p->text, "XPath error: %s",
+                    code == XML_ERR_OK ? "evaluation failed" : tpl_xpath_strerror(code));
+}
+
+static int
+tpl_obj_empty_set(const xmlXPathObject *obj)
+{
+    return obj->type == XPATH_NODESET && (!obj->nodesetval || obj->nodesetval->nodeNr == 0);
+}
+
+/*
+ * Append an evaluated value's string to @buf, checking that it can be carried. Integral
+ * numbers are printed in full ("4200000000", where libxml2 would write "4.2e+09").
+ */
+static nst_err
+tpl_obj_append(struct tpl_render *st, const struct tpl_template *tpl, const struct tpl_part *p,
+               xmlXPathObjectPtr obj, struct tpl_buf *buf)
+{
+    char num[32];
+    xmlChar *s = NULL;
+    const char *str, *why;
+    unsigned long cp;
+    double d;
+    nst_err rc = NST_OK;
+
+    if (obj->type == XPATH_NUMBER && obj->floatval > -9007199254740992.0 &&
+        obj->floatval < 9007199254740992.0 &&
+        obj->floatval == (double)(long long)obj->floatval) {
+        d = obj->floatval;
+        snprintf(num, sizeof num, "%lld", (long long)d);
+        str = num;
+    } else if (obj->type == XPATH_STRING) {
+        str = obj->stringval ? (const char *)obj->stringval : "";
+    } else {
+        s = xmlXPathCastToString(obj);
+        if (!s) {
+            return tpl_oom(st->err, tpl->path, p->line);
+        }
+        str = (const char *)s;
+    }
+    why = tpl_value_bad(str, strlen(str), st->text, &cp);
+    if (why) {
+        rc = tpl_fail(st->err, NST_EINPUT, tpl->path, p->line, p->text,
+                      "the value of {%s} %s (U+%04lX)", p->text, why, cp);
+    } else if (tpl_buf_add(buf, str, strlen(str))) {
+        rc = tpl_oom(st->err, tpl->path, p->line);
+    }
+    if (s) {
+        xmlFree(s);
+    }
+    return rc;
+}
+
+/*
+ * Evaluate a text or attribute value into @buf. When the value is exactly one expression
+ * and that expression yields an empty node-set, nothing is appended and *empty is set:
+ * the caller leaves out the attribute, element or line.
+ */
+static nst_err
+tpl_str_eval(struct tpl_render *st, const struct tpl_template *tpl, const struct tpl_str *s,
+             struct tpl_buf *buf, int *empty)
+{
+    xmlXPathObjectPtr obj;
+    size_t i;
+    nst_err rc;
+
+    *empty = 0;
+    for (i = 0; i < s->n; i++) {
+        if (!s->parts[i].comp) {
+            if (tpl_buf_add(buf, s->parts[i].text, s->parts[i].len)) {
+                return tpl_oom(st->err, tpl->path, s->parts[i].line);
+            }
+            continue;
+        }
+        rc = tpl_eval(st, tpl, &s->parts[i], &obj);
+        if (rc) {
+            return rc;
+        }
+        if (s->n == 1 && tpl_obj_empty_set(obj)) {
+            *empty = 1;
+        } else {
+            rc = tpl_obj_append(st, tpl, &s->parts[i], obj, buf);
+        }
+        xmlXPathFreeObject(obj);
+        if (rc) {
+            return rc;
+        }
+    }
+    return NST_OK;
+}
+
+/* Append @node as the last child of @parent, without libxml2's merging of text nodes. */
+static void
+tpl_link(xmlNodePtr parent, xmlNodePtr node)
+{
+    node->parent = parent;
+    node->prev = parent->last;
+    node->next = NULL;
+    if (parent->last) {
+        parent->last->next = node;
+    } else {
+        parent->children = node;
+    }
+    parent->last = node;
+}
+
+static nst_err tpl_render_block(struct tpl_render *st, const struct tpl_template *tpl,
+                                const struct tpl_block *b, xmlNodePtr parent, int *drop);
+
+/*
+ * Give the new output element @out the namespace bindings the template has in scope,
+ * declaring only those not already in scope in the output (so declarations are never
+ * repeated), then its own namespace. An un-namespaced element under a default namespace
+ * gets xmlns="".
+ */
+static nst_err
+tpl_element_ns(struct tpl_render *st, const struct tpl_op *op, xmlNodePtr out)
+{
+    const struct tpl_nsdecl *d;
+    xmlNsPtr ns;
+    size_t i;
+
+    for (i = 0; i < op->u.elem.n_ns; i++) {
+        d = &op->u.elem.ns[i];
+        ns = xmlSearchNs(st->out_doc, out, d->prefix);
+        if (d->href[0] == '\0') {
+            /* xmlns="": needed only where a non-empty default is in scope. */
+            if (ns && ns->href && ns->href[0] && !xmlNewNs(out, (const xmlChar *)"", NULL)) {
+                return NST_ENOMEM;
+            }
+        } else if (!ns || !xmlStrEqual(ns->href, d->href)) {
+            if (!xmlNewNs(out, d->href, d->prefix)) {
+                return NST_ENOMEM;
+            }
+        }
+    }
+    if (op->u.elem.href && op->u.elem.href[0]) {
+        ns = xmlSearchNs(st->out_doc, out, op->u.elem.prefix);
+        if (!ns || !xmlStrEqual(ns->href, op->u.elem.href)) {
+            /* Unreachable with bindings computed from the template; kept for safety. */
+            ns = xmlNewNs(out, op->u.elem.href, op->u.elem.prefix);
+            if (!ns) {
+                return NST_ENOMEM;
+            }
+        }
+        xmlSetNs(out, ns);
+    } else {
+        ns = xmlSearchNs(st->out_doc, out, NULL);
+        if (ns && ns->href && ns->href[0] && !xmlNewNs(out, (const xmlChar *)"", NULL)) {
+            return NST_ENOMEM;
+        }
+    }
+    return NST_OK;
+}
+
+static nst_err
+tpl_render_element(struct tpl_render *st, const struct tpl_template *tpl,
+                   const struct tpl_op *op, xmlNodePtr parent)
+{
+    const struct tpl_attr *a;
+    xmlNodePtr out;
+    xmlNsPtr ns;
+    size_t i;
+    int empty, drop = 0;
+    nst_err rc = NST_OK;
+
+    out = xmlNewDocNode(st->out_doc, NULL, op->u.elem.name, NULL);
+    if (!out) {
+        return tpl_oom(st->err, tpl->path, op->line);
+    }
+    /* Linked first: namespace lookups walk up from it into the caller's tree. */
+    tpl_link(parent, out);
+    if (tpl_element_ns(st, op, out)) {
+        return tpl_oom(st->err, tpl->path, op->line);
+    }
+    for (i = 0; i < op->u.elem.n_attrs; i++) {
+        a = &op->u.elem.attrs[i];
+        st->scratch.len = 0;
+        rc = tpl_buf_add(&st->scratch, "", 0);
+        if (rc) {
+            return tpl_oom(st->err, tpl->path, op->line);
+        }
+        rc = tpl_str_eval(st, tpl, &a->value, &st->scratch, &empty);
+        if (rc) {
+            return rc;
+        }
+        if (empty) {
+            continue;
+        }
+        ns = a->href ? xmlSearchNs(st->out_doc, out, a->prefix) : NULL;
+        if (a->href && !ns) {
+            /* Unreachable: the template's bindings were declared above. */
+            return tpl_fail(st->err, NST_EINTERNAL, tpl->path, op->line, NULL,
+                            "namespace of attribute %s lost", (const char *)a->name);
+        }
+        /* xmlNewNsProp stores the value as a text node: no entity or markup parsing. */
+        if (!xmlNewNsProp(out, ns, a->name, (const xmlChar *)st->scratch.p)) {
+            return tpl_oom(st->err, tpl->path, op->line);
+        }
+    }
+    st->elem_depth++;
+    rc = tpl_render_block(st, tpl, &op->u.elem.body, out, &drop);
+    st->elem_depth--;
+    if (!rc && drop) {
+        xmlUnlinkNode(out);
+        xmlFreeNode(out);
+    }
+    return rc;
+}
+
+static nst_err
+tpl_render_line(struct tpl_render *st, const struct tpl_template *tpl, const struct tpl_op *op)
+{
+    int drop = 0;
+    nst_err rc;
+
+    st->line.len = 0;
+    if (tpl_buf_add(&st->line, "", 0)) {
+        return tpl_oom(st->err, tpl->path, op->line);
+    }
+    st->elem_depth++;
+    rc = tpl_render_block(st, tpl, &op->u.elem.body, NULL, &drop);
+    st->elem_depth--;
+    if (rc || drop) {
+        return rc;
+    }
+    if (tpl_buf_add(&st->out, st->line.p, st->line.len) || tpl_buf_add(&st->out, "\n", 1)) {
+        return tpl_oom(st->err, tpl->path, op->line);
+    }
+    return NST_OK;
+}
+
+static nst_err
+tpl_render_text_op(struct tpl_render *st, const struct tpl_template *tpl,
+                   const struct tpl_op *op, xmlNodePtr parent, int *drop)
+{
+    struct tpl_buf *buf = st->text ? &st->line : &st->scratch;
+    xmlNodePtr node;
+    size_t start;
+    int empty;
+    nst_err rc;
+
+    if (!st->text) {
+        buf->len = 0;
+    }
+    start = buf->len;
+    rc = tpl_str_eval(st, tpl, &op->u.text, buf, &empty);
+    if (rc) {
+        return rc;
+    }
+    if (empty) {
+        /* A leaf whose value is missing is not emitted: drop the enclosing element (or
+         * line). With no enclosing element in this render, there is simply no text. */
+        *drop = st->elem_depth > 0;
+        return NST_OK;
+    }
+    if (st->text || buf->len == start) {
+        return NST_OK;
+    }
+    node = xmlNewDocTextLen(st->out_doc, (const xmlChar *)buf->p, (int)buf->len);
+    if (!node) {
+        return tpl_oom(st->err, tpl->path, op->line);
+    }
+    tpl_link(parent, node);
+    return NST_OK;
+}
+
+static nst_err
+tpl_render_foreach(struct tpl_render *st, const struct tpl_template *tpl,
+                   const struct tpl_op *op, xmlNodePtr parent, int *drop)
+{
+    xmlXPathObjectPtr obj;
+    xmlNodePtr node = st->node;
+    int pos = st->pos, size = st->size, i, n;
+    nst_err rc;
+
+    rc = tpl_eval(st, tpl, &op->u.loop.expr, &obj);
+    if (rc) {
+        return rc;
+    }
+    if (obj->type != XPATH_NODESET) {
+        rc = tpl_fail(st->err, NST_EINPUT, tpl->path, op->line, op->u.loop.expr.text,
+                      "<?foreach?> needs a node-set; this expression gives a %s",
+                      obj->type == XPATH_NUMBER    ? "number"
+                      : obj->type == XPATH_BOOLEAN ? "boolean"
+                                                   : "string");
+        xmlXPathFreeObject(obj);
+        return rc;
+    }
+    n = obj->nodesetval ? obj->nodesetval->nodeNr : 0;
+    if (n > 1) {
+        xmlXPathNodeSetSort(obj->nodesetval);
+    }
+    for (i = 0; i < n && !rc && !*drop; i++) {
+        st->node = obj->nodesetval->nodeTab[i];
+        st->pos = i + 1;
+        st->size = n;
+        rc = tpl_render_block(st, tpl, &op->u.loop.body, parent, drop);
+    }
+    st->node = node;
+    st->pos = pos;
+    st->size = size;
+    xmlXPathFreeObject(obj);
+    return rc;
+}
+
+static nst_err
+tpl_render_if(struct tpl_render *st, const struct tpl_template *tpl, const struct tpl_op *op,
+              xmlNodePtr parent, int *drop)
+{
+    const struct tpl_branch *br;
+    xmlXPathObjectPtr obj;
+    size_t i;
+    int yes;
+    nst_err rc;
+
+    for (i = 0; i < op->u.cond.n; i++) {
+        br = &op->u.cond.br[i];
+        if (br->cond.comp) {
+            rc = tpl_eval(st, tpl, &br->cond, &obj);
+            if (rc) {
+                return rc;
+            }
+            yes = xmlXPathCastToBoolean(obj);
+            xmlXPathFreeObject(obj);
+            if (!yes) {
+                continue;
+            }
+        }
+        return tpl_render_block(st, tpl, &br->body, parent, drop);
+    }
+    return NST_OK;
+}
+
+static nst_err
+tpl_render_set(struct tpl_render *st, const struct tpl_template *tpl, const struct tpl_op *op)
+{
+    const struct tpl_str *v = &op->u.set.value;
+    struct tpl_buf buf = {0};
+    struct tpl_var *vars;
+    xmlXPathObjectPtr obj = NULL;
+    int empty;
+    nst_err rc = NST_OK;
+
+    if (st->n_vars == st->cap_vars) {
+        vars = nst_realloc(st->vars, (st->cap_vars ? 2 * st->cap_vars : 8) * sizeof *vars);
+        if (!vars) {
+            return tpl_oom(st->err, tpl->path, op->line);
+        }
+        st->vars = vars;
+        st->cap_vars = st->cap_vars ? 2 * st->cap_vars : 8;
+    }
+    if (v->n == 1 && v->parts[0].comp) {
+        /* One expression: the variable keeps its type (a node-set stays a node-set). */
+        rc = tpl_eval(st, tpl, &v->parts[0], &obj);
+        if (rc) {
+            return rc;
+        }
+    } else {
+        rc = tpl_buf_add(&buf, "", 0);
+        if (!rc) {
+            rc = tpl_str_eval(st, tpl, v, &buf, &empty);
+        } else {
+            rc = tpl_oom(st->err, tpl->path, op->line);
+        }
+        if (!rc) {
+            obj = xmlXPathNewString((const xmlChar *)buf.p);
+            if (!obj) {
+                rc = tpl_oom(st->err, tpl->path, op->line);
+            }
+        }
+        tpl_buf_clear(&buf);
+        if (rc) {
+            return rc;
+        }
+    }
+    st->vars[st->n_vars].name = op->u.set.name;
+    st->vars[st->n_vars].val = obj;
+    st->n_vars++;
+    return NST_OK;
+}
+
+/* Append " (included from FILE:LINE)" to the error message, space permitting. */
+static void
+tpl_note_include(struct tpl_error *err, const struct tpl_template *tpl, long line)
+{
+    size_t len = strlen(err->msg);
+
+    if (len < sizeof err->msg) {
+        snprintf(err->msg + len, sizeof err->msg - len, " (included from %s:%ld)", tpl->path,
+                 line);
+    }
+}
+
+static nst_err
+tpl_render_include(struct tpl_render *st, const struct tpl_template *tpl,
+                   const struct tpl_op *op, xmlNodePtr parent, int *drop)
+{
+    struct tpl_template *inc;
+    char chain[384];
+    size_t i, len = 0;
+    nst_err rc;
+
+    rc = tpl_resolve(st->eng, st->vendor, op->u.include.feature, st->text, &inc);
+    if (rc) {
+        return tpl_oom(st->err, tpl->path, op->line);
+    }
+    if (!inc->path) {
+        return tpl_fail(st->err, NST_EINPUT, tpl->path, op->line, op->u.include.feature,
+                        "included template %s not found on the search path", inc->key);
+    }
+    for (i = 0; i < st->depth; i++) {
+        if (st->stack[i] == inc) {
+            for (i = 0; i < st->depth && len < sizeof chain; i++) {
+                len += (size_t)snprintf(chain + len, sizeof chain - len, "%s -> ",
+                                        st->stack[i]->key);
+            }
+            if (len < sizeof chain) {
+                snprintf(chain + len, sizeof chain - len, "%s", inc->key);
+            }
+            return tpl_fail(st->err, NST_EINPUT, tpl->path, op->line, op->u.include.feature,
+                            "include loop: %s", chain);
+        }
+    }
+    if (st->depth >= TPL_INCLUDE_DEPTH_MAX) {
+        return tpl_fail(st->err, NST_EINPUT, tpl->path, op->line, op->u.include.feature,
+                        "includes nested deeper than %d", TPL_INCLUDE_DEPTH_MAX);
+    }
+    if (!inc->doc) {
+        rc = tpl_load(st->eng, inc, st->err);
+        if (rc) {
+            tpl_note_include(st->err, tpl, op->line);
+            return rc;
+        }
+    } else {
+        st->eng->stats.cache_hits++;
+    }
+    st->stack[st->depth++] = inc;
+    rc = tpl_render_block(st, inc, &inc->body, parent, drop);
+    st->depth--;
+    if (rc) {
+        tpl_note_include(st->err, tpl, op->line);
+    }
+    return rc;
+}
+
+/*
+ * Render a block. Variables set in it go out of scope at its end. Stops early when an
+ * op asks for the enclosing element to be dropped (*drop).
+ */
+static nst_err
+tpl_render_block(struct tpl_render *st, const struct tpl_template *tpl,
+                 const struct tpl_block *b, xmlNodePtr parent, int *drop)
+{
+    const struct tpl_op *op;
+    size_t i, mark = st->n_vars;
+    nst_err rc = NST_OK;
+
+    for (i = 0; i < b->n && !rc && !*drop; i++) {
+        op = &b->ops[i];
+        switch (op->kind) {
+        case TPL_OP_ELEMENT:
+            rc = tpl_render_element(st, tpl, op, parent);
+            break;
+        case TPL_OP_LINE:
+            rc = tpl_render_line(st, tpl, op);
+            break;
+        case TPL_OP_TEXT:
+            rc = tpl_render_text_op(st, tpl, op, parent, drop);
+            break;
+        case TPL_OP_FOREACH:
+            rc = tpl_render_foreach(st, tpl, op, parent, drop);
+            break;
+        case TPL_OP_IF:
+            rc = tpl_render_if(st, tpl, op, parent, drop);
+            break;
+        case TPL_OP_SET:
+            rc = tpl_render_set(st, tpl, op);
+            break;
+        case TPL_OP_INCLUDE:
+            rc = tpl_render_include(st, tpl, op, parent, drop);
+            break;
+        }
+    }
+    while (st->n_vars > mark) {
+        st->n_vars--;
+        xmlXPathFreeObject(st->vars[st->n_vars].val);
+    }
+    return rc;
+}
+
+/*
+ * One render call, both modes: find and load the template, render it, and on failure
+ * take back whatever was appended to @out_parent. In text mode @out_parent is NULL and
+ * the text is returned in *text.
+ */
+static nst_err
+tpl_run(struct tpl_engine *eng, const char *vendor, const char *feature, int text,
+        xmlNodePtr ir_context, xmlNodePtr out_parent, char **text_out, struct tpl_error *err)
+{
+    struct tpl_render st;
+    struct tpl_template *tpl = NULL;
+    xmlNodePtr saved_last = out_parent ? out_parent->last : NULL, n, next;
+    int drop = 0;
+    nst_err rc;
+
+    rc = tpl_get(eng, vendor, feature, text, &tpl, err);
+    if (rc) {
+        return rc;
+    }
+    memset(&st, 0, sizeof st);
+    st.eng = eng;
+    st.vendor = vendor;
+    st.text = text;
+    st.out_doc = out_parent ? out_parent->doc : NULL;
+    st.ir_doc = ir_context->doc;
+    st.node = ir_context;
+    st.pos = st.size = 1;
+    st.stack[0] = tpl;
+    st.depth = 1;
+    st.err = err;
+    eng->st = &st;
+    rc = tpl_render_block(&st, tpl, &tpl->body, out_parent, &drop);
+    eng->st = NULL;
+    if (rc && out_parent) {
+        for (n = saved_last ? saved_last->next : out_parent->children; n; n = next) {
+            next = n->next;
+            xmlUnlinkNode(n);
+            xmlFreeNode(n);
+        }
+    }
+    if (!rc && text) {
+        if (!st.out.p && tpl_buf_add(&st.out, "", 0)) {
+            rc = tpl_oom(err, tpl->path, 0);
+        } else {
+            *text_out = st.out.p;
+            st.out.p = NULL;
+        }
+    }
+    if (!rc) {
+        eng->stats.renders++;
+    }
+    nst_free(st.vars);
+    tpl_buf_clear(&st.scratch);
+    tpl_buf_clear(&st.line);
+    tpl_buf_clear(&st.out);
+    return rc;
+}
+
+/* ------------------------------------------------------------------------------------ */
+/* Public calls                                                                           */
+
+nst_err
+tpl_engine_new(const char *const *search_path, size_t n_paths, struct tpl_engine **out)
+{
+    struct tpl_engine *eng;
+    size_t i;
+    nst_err rc = NST_ENOMEM;
+
+    if (!search_path || !n_paths || !out) {
+        return NST_EINVAL;
+    }
+    for (i = 0; i < n_paths; i++) {
+        if (!search_path[i] || !search_path[i][0]) {
+            return NST_EINVAL;
+        }
+    }
+    xmlInitParser();
+    eng = nst_calloc(1, sizeof *eng);
+    if (!eng) {
+        return NST_ENOMEM;
+    }
+    eng->dirs = nst_calloc(n_paths, sizeof *eng->dirs);
+    if (!eng->dirs) {
+        goto cleanup;
+    }
+    for (i = 0; i < n_paths; i++) {
+        eng->dirs[i] = nst_strdup(search_path[i]);
+        if (!eng->dirs[i]) {
+            goto cleanup;
+        }
+        eng->n_dirs++;
+    }
+    eng->xp = xmlXPathNewContext(NULL);
+    if (!eng->xp) {
+        goto cleanup;
+    }
+    /* Errors land in xp->lastError; the handler only keeps libxml2 from printing them. */
+    eng->xp->error = tpl_silent_structured;
+    xmlXPathRegisterVariableLookup(eng->xp, tpl_var_lookup, eng);
+    rc = NST_OK;
+
+cleanup:
+    if (rc) {
+        tpl_engine_free(eng);
+    } else {
+        *out = eng;
+    }
+    return rc;
+}
+
+void
+tpl_engine_free(struct tpl_engine *eng)
+{
+    size_t i;
+
+    if (!eng) {
+        return;
+    }
+    for (i = 0; i < eng->n_cache; i++) {
+        tpl_template_free(eng->cache[i]);
+    }
+    nst_free(eng->cache);
+    for (i = 0; i < eng->n_dirs; i++) {
+        nst_free(eng->dirs[i]);
+    }
+    nst_free(eng->dirs);
+    if (eng->xp) {
+        xmlXPathFreeContext(eng->xp);
+    }
+    nst_free(eng);
+}
+
+static int
+tpl_exists_kind(struct tpl_engine *eng, const char *vendor, const char *feature, int text)
+{
+    struct tpl_template *tpl;
+
+    if (!eng || !tpl_name_ok(vendor) || !tpl_name_ok(feature)) {
+        return 0;
+    }
+    return tpl_resolve(eng, vendor, feature, text, &tpl) == NST_OK && tpl->path != NULL;
+}
+
+int
+tpl_exists(struct tpl_engine *eng, const char *vendor, const char *feature)
+{
+    return tpl_exists_kind(eng, vendor, feature, 0);
+}
+
+int
+tpl_text_exists(struct tpl_engine *eng, const char *vendor, const char *feature)
+{
+    return tpl_exists_kind(eng, vendor, feature, 1);
+}
+
+nst_err
+tpl_render(struct tpl_engine *eng, const char *vendor, const char *feature,
+           xmlNodePtr ir_context, xmlNodePtr out_parent, struct tpl_error *err)
+{
+    struct tpl_error local;
+    struct tpl_quiet q;
+    nst_err rc;
+
+    if (!err) {
+        err = &local;
+    }
+    memset(err, 0, sizeof *err);
+    if (!eng || !vendor || !feature || !ir_context || !ir_context->doc || !out_parent ||
+        out_parent->type != XML_ELEMENT_NODE || !out_parent->doc) {
+        return tpl_fail(err, NST_EINVAL, NULL, 0, NULL,
+                        "tpl_render: missing engine, name, IR node or output element");
+    }
+    if (!tpl_name_ok(vendor) || !tpl_name_ok(feature)) {
+        return tpl_fail(err, NST_EINVAL, NULL, 0, NULL,
+                        "invalid vendor or feature name (allowed: [A-Za-z0-9_][A-Za-z0-9_.-]*)");
+    }
+    tpl_quiet_begin(&q);
+    rc = tpl_run(eng, vendor, feature, 0, ir_context, out_parent, NULL, err);
+    tpl_quiet_end(&q);
+    return rc;
+}
+
+nst_err
+tpl_render_text(struct tpl_engine *eng, const char *vendor, const char *feature,
+                xmlNodePtr ir_context, char **text_out, struct tpl_error *err)
+{
+    struct tpl_error local;
+    struct tpl_quiet q;
+    nst_err rc;
+
+    if (!err) {
+        err = &local;
+    }
+    memset(err, 0, sizeof *err);
+    if (!eng || !vendor || !feature || !ir_context || !ir_context->doc || !text_out) {
+        return tpl_fail(err, NST_EINVAL, NULL, 0, NULL,
+                        "tpl_render_text: missing engine, name, IR node or output pointer");
+    }
+    if (!tpl_name_ok(vendor) || !tpl_name_ok(feature)) {
+        return tpl_fail(err, NST_EINVAL, NULL, 0, NULL,
+                        "invalid vendor or feature name (allowed: [A-Za-z0-9_][A-Za-z0-9_.-]*)");
+    }
+    tpl_quiet_begin(&q);
+    rc = tpl_run(eng, vendor, feature, 1, ir_context, NULL, text_out, err);
+    tpl_quiet_end(&q);
+    return rc;
+}
+
+void
+tpl_engine_stats(const struct tpl_engine *eng, struct tpl_stats *out)
+{
+    if (eng && out) {
+        *out = eng->stats;
+    }
+}

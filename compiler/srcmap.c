@@ -25,10 +25,7 @@
  * is O(path length).
  *
  * What it deliberately does not do: validate. Unknown nodes, wrong value kinds and
- * missing keys are skipped silently; libyang reports them. Known gap: an XML
- * identityref value without a prefix is resolved against the leaf's module, not
- * against the default XML namespace (they differ only when the element itself is
- * written with a prefix and the default namespace is another module's).
+ * missing keys are skipped silently; libyang reports them.
  */
 #include "srcmap.h"
 
@@ -585,8 +582,10 @@ sm_xml_schema(const struct ly_ctx *ly, const xmlNode *el, const struct lysc_node
 /*
  * Print the predicate for the XML value of @el (a key or a leaf-list entry).
  * Prefixes in XML values (identityref, instance-identifier) are XML namespace
- * prefixes; they are handed to the plugin as resolved prefix -> module pairs built
- * from the namespaces in scope, which is public API, unlike libyang's XML format.
+ * prefixes, and an unprefixed identity belongs to the default namespace. They are
+ * handed to the plugin as resolved prefix -> module pairs built from the namespaces
+ * in scope (the default one with a NULL prefix, which libyang 2.1 matches against
+ * unprefixed values), which is public API, unlike libyang's own XML prefix data.
  */
 static nst_err
 sm_xml_put_value(struct sm_build *b, const char *what, const struct lysc_node *snode,
@@ -595,7 +594,7 @@ sm_xml_put_value(struct sm_build *b, const char *what, const struct lysc_node *s
     LY_ARRAY_COUNT_TYPE *arr = NULL;
     struct lysc_prefix *prefixes = NULL;
     const struct lys_module *mod;
-    xmlNsPtr *nslist = NULL;
+    xmlNsPtr *nslist;
     xmlChar *text;
     const char *value;
     size_t i, n = 0;
@@ -603,30 +602,28 @@ sm_xml_put_value(struct sm_build *b, const char *what, const struct lysc_node *s
 
     text = xmlNodeGetContent(el);
     value = text ? SM_STR(text) : "";
-    if (strchr(value, ':')) {
-        nslist = xmlGetNsList(el->doc, el);
-        for (i = 0; nslist && nslist[i]; i++) {
-        }
-        arr = nst_malloc(sizeof *arr + (i ? i : 1) * sizeof *prefixes);
-        if (!arr) {
-            err = NST_ENOMEM;
-            goto cleanup;
-        }
-        prefixes = (struct lysc_prefix *)(arr + 1);
-        for (i = 0; nslist && nslist[i]; i++) {
-            if (!nslist[i]->prefix || !nslist[i]->href) {
-                continue;
-            }
-            mod = ly_ctx_get_module_implemented_ns(b->ly, SM_STR(nslist[i]->href));
-            if (!mod) {
-                continue;
-            }
-            prefixes[n].prefix = sm_unconst(nslist[i]->prefix);
-            prefixes[n].mod = mod;
-            n++;
-        }
-        *arr = n;
+    nslist = xmlGetNsList(el->doc, el);
+    for (i = 0; nslist && nslist[i]; i++) {
     }
+    arr = nst_malloc(sizeof *arr + (i ? i : 1) * sizeof *prefixes);
+    if (!arr) {
+        err = NST_ENOMEM;
+        goto cleanup;
+    }
+    prefixes = (struct lysc_prefix *)(arr + 1);
+    for (i = 0; nslist && nslist[i]; i++) {
+        if (!nslist[i]->href) {
+            continue;
+        }
+        mod = ly_ctx_get_module_implemented_ns(b->ly, SM_STR(nslist[i]->href));
+        if (!mod) {
+            continue;
+        }
+        prefixes[n].prefix = nslist[i]->prefix ? sm_unconst(nslist[i]->prefix) : NULL;
+        prefixes[n].mod = mod;
+        n++;
+    }
+    *arr = n;
     err = sm_put_value(b, what, snode, value, strlen(value), LY_VALUE_SCHEMA_RESOLVED,
                        n ? (void *)prefixes : NULL, LYD_HINT_DATA);
 

@@ -1,0 +1,1593 @@
+/*
+ * session.c: NETCONF client sessions over SSH (see session.h for the contract).
+ *
+ * A connect runs in stages, each with its own error kind: options and secrets
+ * (sess_opts_check, sess_password_load, key import), TCP (sess_tcp_connect, non-blocking
+ * connect polled against the connect deadline), SSH key exchange (libssh, blocking,
+ * with the remaining time as its timeout), host key (sess_hostkey_check), authentication
+ * (sess_auth), and finally NETCONF (nc_connect_libssh on the authenticated SSH session,
+ * with a libyang context we create so that both the shipped IETF modules and the
+ * per-device cache are searched). Every RPC goes through sess_rpc(), which sends, waits
+ * for the matching reply, and turns <rpc-error> into struct sess_error.
+ *
+ * The main struct is struct sess: the libnetconf2 session, its libyang context (owned
+ * here, so trees survive sess_close), the raw TCP socket number (owned by libssh, used
+ * only to poll for hang-ups), the parsed capabilities, and the log routing.
+ *
+ * Logging: libnetconf2's print callback and libyang's log callback are process-global,
+ * so they are installed once and dispatch to the struct sess active on the calling
+ * thread (sess_active, set by sess_enter for the length of each call). libssh's log
+ * callback is per thread and set at every entry. The last error-level message of the
+ * current call is kept so that failures inside libnetconf2 (which only returns NULL or
+ * NC_MSG_ERROR) can still say why.
+ *
+ * Not here: anything about which datastore to edit or when to commit (txn_*), the
+ * content of edits (drivers), retry policy.
+ */
+#include "session.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libssh/callbacks.h>
+#include <libssh/libssh.h>
+#include <nc_client.h>
+
+#include "alloc.h"
+
+#define SESS_PW_MAX 1024
+#define SESS_MAX_KEYS 16
+#define SESS_IETF_NETCONF "ietf-netconf@2011-06-01.yang"
+#define SESS_CAP_PREFIX "urn:ietf:params:netconf:capability:"
+
+struct sess {
+    char device[64];
+    char hostkey[96];             /* "SHA256:..." the server presented */
+    struct nc_session *nc;        /* NULL after sess_close */
+    struct ly_ctx *ctx;           /* ours; libnetconf2 treats it as shared */
+    int fd;                       /* TCP socket, owned by libssh; -1 when closed */
+    unsigned caps;
+    unsigned quirks;
+    int rpc_timeout_ms;
+    sess_log_cb log_cb;
+    void *log_user;
+    const char *scrub;            /* the password while it is in memory, else NULL */
+    char lib_err[256];            /* last error-level library message of this call */
+};
+
+static pthread_once_t sess_once = PTHREAD_ONCE_INIT;
+static ly_log_clb sess_prev_ly_clb;
+/* The session whose call is running on this thread; routes library messages. */
+static _Thread_local struct sess *sess_active;
+
+/*
+ * Logging
+ */
+
+/* Messages libnetconf2 prints on every connect to a server without yang-library
+ * <get-data> support (it falls back to the capabilities), and libyang's complaints about
+ * modules yuma123 ships; they are demoted to notes. */
+static const char *const sess_noise[] = {
+    "Failed to create RPC, perhaps a required feature is disabled",
+    "Failed to send request for yang-library data",
+    "ietf-datastores:operational",
+    "confirm-event",
+    NULL,
+};
+
+static int
+sess_is_noise(const char *msg)
+{
+    for (size_t i = 0; sess_noise[i]; i++) {
+        if (strstr(msg, sess_noise[i])) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Copy @msg into @buf with every occurrence of @secret replaced by "***". */
+static const char *
+sess_scrub(const char *msg, const char *secret, char *buf, size_t len)
+{
+    size_t slen, o = 0;
+    const char *p = msg, *hit;
+
+    if (!secret || !*secret || !strstr(msg, secret)) {
+        return msg;
+    }
+    slen = strlen(secret);
+    while ((hit = strstr(p, secret)) && o + 1 < len) {
+        size_t n = (size_t)(hit - p);
+
+        if (n > len - 1 - o) {
+            n = len - 1 - o;
+        }
+        memcpy(buf + o, p, n);
+        o += n;
+        n = strlen("***") < len - 1 - o ? strlen("***") : len - 1 - o;
+        memcpy(buf + o, "***", n);
+        o += n;
+        p = hit + slen;
+    }
+    snprintf(buf + o, len - o, "%s", p);
+    return buf;
+}
+
+/* strlcpy: copy what fits, always terminate. */
+static void
+sess_copy(char *dst, size_t size, const char *src)
+{
+    size_t n = strnlen(src, size - 1);
+
+    memcpy(dst, src, n);
+    dst[n] = '\0';
+}
+
+static void
+sess_log(struct sess *s, enum nst_severity sev, const char *msg)
+{
+    char buf[1024];
+
+    if (!msg) {
+        return;
+    }
+    msg = sess_scrub(msg, s->scrub, buf, sizeof buf);
+    if (sess_is_noise(msg)) {
+        sev = NST_SEV_NOTE;
+    }
+    if (sev == NST_SEV_ERROR) {
+        sess_copy(s->lib_err, sizeof s->lib_err, msg);
+    }
+    if (s->log_cb) {
+        s->log_cb(sev, s->device, msg, s->log_user);
+    }
+}
+
+static void
+sess_nc_print(const struct nc_session *nc, NC_VERB_LEVEL level, const char *msg)
+{
+    enum nst_severity sev;
+
+    (void)nc;
+    if (!sess_active) {
+        /* Not ours (no sess call on this thread): nothing to route it to. */
+        return;
+    }
+    switch (level) {
+    case NC_VERB_ERROR:
+        sev = NST_SEV_ERROR;
+        break;
+    case NC_VERB_WARNING:
+        sev = NST_SEV_WARNING;
+        break;
+    default:
+        sev = NST_SEV_NOTE;
+        break;
+    }
+    sess_log(sess_active, sev, msg);
+}
+
+static void
+sess_ly_print(LY_LOG_LEVEL level, const char *msg, const char *path)
+{
+    char buf[1024];
+    enum nst_severity sev;
+
+    if (!sess_active) {
+        /* Someone else's libyang work on this thread: hand it to whoever logged before. */
+        if (sess_prev_ly_clb) {
+            sess_prev_ly_clb(level, msg, path);
+        }
+        return;
+    }
+    sev = level == LY_LLERR ? NST_SEV_ERROR : level == LY_LLWRN ? NST_SEV_WARNING : NST_SEV_NOTE;
+    if (path) {
+        snprintf(buf, sizeof buf, "%s (path %s)", msg, path);
+        msg = buf;
+    }
+    sess_log(sess_active, sev, msg);
+}
+
+static void
+sess_ssh_print(int priority, const char *function, const char *buffer, void *userdata)
+{
+    (void)function;
+    (void)userdata;
+    (void)priority;
+    /* libssh files routine protocol chatter under its lowest levels too; what matters
+     * reaches the caller through ssh_get_error() in the structured error. */
+    if (sess_active) {
+        sess_log(sess_active, NST_SEV_NOTE, buffer);
+    }
+}
+
+static void
+sess_global_init(void)
+{
+    nc_client_init();
+    sess_prev_ly_clb = ly_get_log_clb();
+    /* Both calls also set libyang's global level and callback; ours replaces the latter. */
+    nc_verbosity(NC_VERB_WARNING);
+    nc_set_print_clb_session(sess_nc_print);
+    ly_set_log_clb(sess_ly_print, 1);
+}
+
+/* Start a call on @s: route this thread's library messages to it. */
+static void
+sess_enter(struct sess *s)
+{
+    sess_active = s;
+    s->lib_err[0] = '\0';
+    /* libssh keeps both per thread; a worker thread starts with libssh's defaults. */
+    ssh_set_log_callback(sess_ssh_print);
+    ssh_set_log_level(SSH_LOG_WARN);
+}
+
+static void
+sess_leave(void)
+{
+    sess_active = NULL;
+}
+
+/*
+ * Errors
+ */
+
+static void
+sess_err_clear(struct sess_error *err)
+{
+    if (err) {
+        memset(err, 0, sizeof *err);
+    }
+}
+
+static nst_err
+sess_kind_code(enum sess_err_kind kind)
+{
+    switch (kind) {
+    case SESS_ERR_NONE:
+        return NST_OK;
+    case SESS_ERR_CONFIG:
+        return NST_EINVAL;
+    case SESS_ERR_NOMEM:
+        return NST_ENOMEM;
+    default:
+        return NST_EENV;
+    }
+}
+
+/* Fill @err (may be NULL) and return the matching code. */
+static nst_err
+sess_fail(struct sess_error *err, const char *device, const char *op, enum sess_err_kind kind,
+          const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+static nst_err
+sess_fail(struct sess_error *err, const char *device, const char *op, enum sess_err_kind kind,
+          const char *fmt, ...)
+{
+    va_list ap;
+
+    if (err) {
+        memset(err, 0, sizeof *err);
+        err->kind = kind;
+        snprintf(err->device, sizeof err->device, "%s", device ? device : "");
+        snprintf(err->op, sizeof err->op, "%s", op);
+        va_start(ap, fmt);
+        vsnprintf(err->message, sizeof err->message, fmt, ap);
+        va_end(ap);
+    }
+    return sess_kind_code(kind);
+}
+
+const char *
+sess_err_kind_name(enum sess_err_kind kind)
+{
+    switch (kind) {
+    case SESS_ERR_NONE:
+        return "none";
+    case SESS_ERR_CONFIG:
+        return "config";
+    case SESS_ERR_CONNECT:
+        return "connect";
+    case SESS_ERR_HOSTKEY:
+        return "hostkey";
+    case SESS_ERR_AUTH:
+        return "auth";
+    case SESS_ERR_TIMEOUT:
+        return "timeout";
+    case SESS_ERR_RPC:
+        return "rpc-error";
+    case SESS_ERR_DROPPED:
+        return "session-dropped";
+    case SESS_ERR_UNSUPPORTED:
+        return "unsupported";
+    case SESS_ERR_PROTOCOL:
+        return "protocol";
+    case SESS_ERR_NOMEM:
+        return "nomem";
+    }
+    return "unknown";
+}
+
+char *
+sess_error_format(const struct sess_error *err, char *buf, size_t len)
+{
+    int n;
+
+    if (!len) {
+        return buf;
+    }
+    n = snprintf(buf, len, "%s: %s: %s: %s", err->device[0] ? err->device : "?",
+                 err->op[0] ? err->op : "?", sess_err_kind_name(err->kind), err->message);
+    if (n >= 0 && (size_t)n < len && err->kind == SESS_ERR_RPC) {
+        n += snprintf(buf + n, len - (size_t)n, " [%s/%s%s%s]%s%s", err->type, err->tag,
+                      err->app_tag[0] ? "/" : "", err->app_tag, err->path[0] ? " at " : "",
+                      err->path);
+    }
+    return buf;
+}
+
+/*
+ * Small helpers
+ */
+
+static long long
+sess_now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int
+sess_file_exists(const char *dir, const char *name)
+{
+    char path[4096];
+
+    if (snprintf(path, sizeof path, "%s/%s", dir, name) >= (int)sizeof path) {
+        return 0;
+    }
+    return access(path, R_OK) == 0;
+}
+
+/* The shipped IETF modules: environment, install, source tree, relative. */
+static const char *
+sess_default_schema_dir(char *buf, size_t len)
+{
+    const char *env = getenv("NST_YANG_DIR");
+
+    if (env && *env) {
+        snprintf(buf, len, "%s/ietf", env);
+        if (sess_file_exists(buf, SESS_IETF_NETCONF)) {
+            return buf;
+        }
+    }
+#ifdef NST_INSTALL_YANG_DIR
+    if (sess_file_exists(NST_INSTALL_YANG_DIR "/ietf", SESS_IETF_NETCONF)) {
+        return NST_INSTALL_YANG_DIR "/ietf";
+    }
+#endif
+#ifdef NST_SRCDIR
+    if (sess_file_exists(NST_SRCDIR "/yang/ietf", SESS_IETF_NETCONF)) {
+        return NST_SRCDIR "/yang/ietf";
+    }
+#endif
+    return "yang/ietf";
+}
+
+/*
+ * Connect stages
+ */
+
+static nst_err
+sess_opts_check(const struct sess_opts *o, const char *dev, struct sess_error *err)
+{
+    const char *why = NULL;
+
+    if (!o->host || !*o->host) {
+        why = "no host";
+    } else if (!o->user || !*o->user) {
+        why = "no user";
+    } else if (!(o->auth & (SESS_AUTH_AGENT | SESS_AUTH_PUBKEY | SESS_AUTH_PASSWORD))) {
+        why = "no authentication method";
+    } else if ((o->auth & SESS_AUTH_PUBKEY) && (!o->key_files || !o->key_files[0])) {
+        why = "public-key authentication without key files";
+    } else if ((o->auth & SESS_AUTH_PASSWORD) && !o->password_env && !o->password_file) {
+        why = "password authentication without a password source";
+    } else if ((!o->hostkey_sha256 || !*o->hostkey_sha256) && !o->known_hosts) {
+        why = "no host-key policy (give a SHA256 fingerprint or a known_hosts file)";
+    } else if ((o->flags & SESS_OPT_TOFU) && !o->known_hosts) {
+        why = "trust-on-first-use needs a known_hosts file";
+    } else if (o->connect_timeout_ms < 0 || o->rpc_timeout_ms < 0) {
+        why = "negative timeout";
+    }
+    if (why) {
+        return sess_fail(err, dev, "connect", SESS_ERR_CONFIG, "invalid options: %s", why);
+    }
+    return NST_OK;
+}
+
+/* Read the password into @pw (SESS_PW_MAX bytes). The file must be private. */
+static nst_err
+sess_password_load(const struct sess_opts *o, const char *dev, char *pw, struct sess_error *err)
+{
+    struct stat st;
+    ssize_t n;
+    int fd = -1;
+    nst_err rc = NST_OK;
+
+    if (o->password_env) {
+        const char *v = getenv(o->password_env);
+
+        if (!v || !*v) {
+            return sess_fail(err, dev, "connect", SESS_ERR_CONFIG,
+                             "password environment variable %s is not set", o->password_env);
+        }
+        if (strlen(v) >= SESS_PW_MAX) {
+            return sess_fail(err, dev, "connect", SESS_ERR_CONFIG,
+                             "password in %s is too long", o->password_env);
+        }
+        strcpy(pw, v);
+        return NST_OK;
+    }
+    fd = open(o->password_file, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) {
+        return sess_fail(err, dev, "connect", SESS_ERR_CONFIG, "cannot open password file %s: %s",
+                         o->password_file, strerror(errno));
+    }
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+        rc = sess_fail(err, dev, "connect", SESS_ERR_CONFIG,
+                       "password file %s is not a regular file", o->password_file);
+        goto cleanup;
+    }
+    if (st.st_mode & (S_IRWXG | S_IRWXO)) {
+        rc = sess_fail(err, dev, "connect", SESS_ERR_CONFIG,
+                       "password file %s has mode %04o; it must not be accessible by group or "
+                       "others (chmod 600)", o->password_file, (unsigned)(st.st_mode & 07777));
+        goto cleanup;
+    }
+    if (st.st_uid != geteuid()) {
+        rc = sess_fail(err, dev, "connect", SESS_ERR_CONFIG,
+                       "password file %s is not owned by the current user", o->password_file);
+        goto cleanup;
+    }
+    n = read(fd, pw, SESS_PW_MAX - 1);
+    if (n < 0) {
+        rc = sess_fail(err, dev, "connect", SESS_ERR_CONFIG, "cannot read password file %s: %s",
+                       o->password_file, strerror(errno));
+        goto cleanup;
+    }
+    pw[n] = '\0';
+    pw[strcspn(pw, "\r\n")] = '\0';
+    if (!pw[0]) {
+        rc = sess_fail(err, dev, "connect", SESS_ERR_CONFIG, "password file %s is empty",
+                       o->password_file);
+    }
+
+cleanup:
+    close(fd);
+    return rc;
+}
+
+/* Non-blocking TCP connect to any address of @host, bounded by @deadline. */
+static nst_err
+sess_tcp_connect(const char *host, uint16_t port, long long deadline, const char *dev, int *out,
+                 struct sess_error *err)
+{
+    struct addrinfo hints, *res = NULL, *ai;
+    char portstr[8], why[160] = "no address";
+    int fd = -1, gai, timed_out = 0;
+    nst_err rc;
+
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    snprintf(portstr, sizeof portstr, "%u", (unsigned)port);
+    gai = getaddrinfo(host, portstr, &hints, &res);
+    if (gai) {
+        return sess_fail(err, dev, "connect", SESS_ERR_CONNECT, "cannot resolve %s: %s", host,
+                         gai_strerror(gai));
+    }
+    for (ai = res; ai; ai = ai->ai_next) {
+        struct pollfd p;
+        int soerr = 0, r;
+        socklen_t sl = sizeof soerr;
+        long long left;
+
+        fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
+        if (fd < 0) {
+            snprintf(why, sizeof why, "socket: %s", strerror(errno));
+            continue;
+        }
+        if (connect(fd, ai->ai_addr, ai->ai_addrlen) < 0 && errno != EINPROGRESS) {
+            snprintf(why, sizeof why, "%s", strerror(errno));
+            goto next;
+        }
+        p.fd = fd;
+        p.events = POLLOUT;
+        do {
+            left = deadline - sess_now_ms();
+            r = poll(&p, 1, left > 0 ? (int)left : 0);
+        } while (r < 0 && errno == EINTR);
+        if (r == 0) {
+            timed_out = 1;
+            snprintf(why, sizeof why, "no TCP connection within the connect timeout");
+            goto next;
+        }
+        if (r < 0 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) < 0 || soerr) {
+            snprintf(why, sizeof why, "%s", strerror(soerr ? soerr : errno));
+            goto next;
+        }
+        /* libssh runs the handshake on a blocking socket. */
+        fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+        freeaddrinfo(res);
+        *out = fd;
+        return NST_OK;
+next:
+        close(fd);
+        fd = -1;
+        if (timed_out) {
+            break;
+        }
+    }
+    freeaddrinfo(res);
+    rc = sess_fail(err, dev, "connect", SESS_ERR_CONNECT, "cannot connect to %s port %u: %s", host,
+                   (unsigned)port, why);
+    return rc;
+}
+
+/* Does @fp appear in the space/comma separated list @list? */
+static int
+sess_fp_listed(const char *list, const char *fp)
+{
+    size_t n = strlen(fp);
+    const char *p = list;
+
+    while (p && *p) {
+        size_t tok;
+
+        p += strspn(p, " ,\t\n");
+        tok = strcspn(p, " ,\t\n");
+        if (tok == n && !strncmp(p, fp, n)) {
+            return 1;
+        }
+        p += tok;
+    }
+    return 0;
+}
+
+/* Compare the server's host key with the pins and known_hosts; never sends a credential. */
+static nst_err
+sess_hostkey_check(struct sess *s, ssh_session ssh, const struct sess_opts *o,
+                   struct sess_error *err)
+{
+    ssh_key key = NULL;
+    unsigned char *hash = NULL;
+    size_t hlen = 0;
+    char *fp = NULL;
+    enum ssh_known_hosts_e kh;
+    nst_err rc = NST_OK;
+
+    if (ssh_get_server_publickey(ssh, &key) != SSH_OK
+        || ssh_get_publickey_hash(key, SSH_PUBLICKEY_HASH_SHA256, &hash, &hlen) != 0
+        || !(fp = ssh_get_fingerprint_hash(SSH_PUBLICKEY_HASH_SHA256, hash, hlen))) {
+        rc = sess_fail(err, s->device, "connect", SESS_ERR_HOSTKEY,
+                       "cannot read the server's host key: %s", ssh_get_error(ssh));
+        goto cleanup;
+    }
+    snprintf(s->hostkey, sizeof s->hostkey, "%s", fp);
+    if (o->hostkey_sha256 && sess_fp_listed(o->hostkey_sha256, fp)) {
+        goto cleanup;
+    }
+    if (!o->known_hosts) {
+        rc = sess_fail(err, s->device, "connect", SESS_ERR_HOSTKEY,
+                       "host key %s %s does not match the pinned fingerprint", fp,
+                       ssh_key_type_to_char(ssh_key_type(key)));
+        goto cleanup;
+    }
+    kh = ssh_session_is_known_server(ssh);
+    switch (kh) {
+    case SSH_KNOWN_HOSTS_OK:
+        break;
+    case SSH_KNOWN_HOSTS_CHANGED:
+    case SSH_KNOWN_HOSTS_OTHER:
+        rc = sess_fail(err, s->device, "connect", SESS_ERR_HOSTKEY,
+                       "host key %s %s differs from the one in %s (possible impersonation)", fp,
+                       ssh_key_type_to_char(ssh_key_type(key)), o->known_hosts);
+        break;
+    case SSH_KNOWN_HOSTS_UNKNOWN:
+    case SSH_KNOWN_HOSTS_NOT_FOUND:
+        if (!(o->flags & SESS_OPT_TOFU)) {
+            rc = sess_fail(err, s->device, "connect", SESS_ERR_HOSTKEY,
+                           "host key %s %s is not in %s", fp,
+                           ssh_key_type_to_char(ssh_key_type(key)), o->known_hosts);
+        } else if (ssh_session_update_known_hosts(ssh) != SSH_OK) {
+            rc = sess_fail(err, s->device, "connect", SESS_ERR_HOSTKEY,
+                           "cannot record host key in %s: %s", o->known_hosts, ssh_get_error(ssh));
+        } else {
+            sess_log(s, NST_SEV_WARNING, "trust on first use: host key recorded in known_hosts");
+        }
+        break;
+    case SSH_KNOWN_HOSTS_ERROR:
+    default:
+        rc = sess_fail(err, s->device, "connect", SESS_ERR_HOSTKEY, "cannot check %s: %s",
+                       o->known_hosts, ssh_get_error(ssh));
+        break;
+    }
+
+cleanup:
+    ssh_string_free_char(fp);
+    ssh_clean_pubkey_hash(&hash);
+    ssh_key_free(key);
+    return rc;
+}
+
+/* Keyboard-interactive, answering every hidden prompt with the password. */
+static int
+sess_auth_kbdint(ssh_session ssh, const char *pw)
+{
+    int rc = ssh_userauth_kbdint(ssh, NULL, NULL);
+
+    for (int round = 0; rc == SSH_AUTH_INFO && round < 8; round++) {
+        int n = ssh_userauth_kbdint_getnprompts(ssh);
+
+        for (int i = 0; i < n; i++) {
+            char echo = 0;
+
+            ssh_userauth_kbdint_getprompt(ssh, (unsigned)i, &echo);
+            if (ssh_userauth_kbdint_setanswer(ssh, (unsigned)i, echo ? "" : pw) < 0) {
+                return SSH_AUTH_ERROR;
+            }
+        }
+        rc = ssh_userauth_kbdint(ssh, NULL, NULL);
+    }
+    return rc;
+}
+
+/* Try agent, key files, password in that order. */
+static nst_err
+sess_auth(struct sess *s, ssh_session ssh, const struct sess_opts *o, ssh_key *keys, size_t nkeys,
+          const char *pw, long long deadline, struct sess_error *err)
+{
+    char tried[128] = "";
+    int rc, methods;
+
+    rc = ssh_userauth_none(ssh, NULL);
+    if (rc == SSH_AUTH_SUCCESS) {
+        return NST_OK;
+    }
+    if (rc == SSH_AUTH_ERROR) {
+        goto transport;
+    }
+    methods = ssh_userauth_list(ssh, NULL);
+    if ((o->auth & SESS_AUTH_AGENT) && (methods & SSH_AUTH_METHOD_PUBLICKEY)) {
+        strcat(tried, " agent");
+        rc = ssh_userauth_agent(ssh, NULL);
+        if (rc == SSH_AUTH_SUCCESS) {
+            return NST_OK;
+        }
+        /* No agent also reports SSH_AUTH_ERROR; only a dead connection stops us. */
+        if (rc == SSH_AUTH_ERROR && !ssh_is_connected(ssh)) {
+            goto transport;
+        }
+    }
+    if ((o->auth & SESS_AUTH_PUBKEY) && (methods & SSH_AUTH_METHOD_PUBLICKEY)) {
+        strcat(tried, " publickey");
+        for (size_t i = 0; i < nkeys; i++) {
+            rc = ssh_userauth_publickey(ssh, NULL, keys[i]);
+            if (rc == SSH_AUTH_SUCCESS) {
+                return NST_OK;
+            }
+            if (rc == SSH_AUTH_ERROR) {
+                goto transport;
+            }
+        }
+    }
+    if (o->auth & SESS_AUTH_PASSWORD) {
+        if (methods & SSH_AUTH_METHOD_PASSWORD) {
+            strcat(tried, " password");
+            rc = ssh_userauth_password(ssh, NULL, pw);
+        } else if (methods & SSH_AUTH_METHOD_INTERACTIVE) {
+            strcat(tried, " keyboard-interactive");
+            rc = sess_auth_kbdint(ssh, pw);
+        }
+        if (rc == SSH_AUTH_SUCCESS) {
+            return NST_OK;
+        }
+        if (rc == SSH_AUTH_ERROR) {
+            goto transport;
+        }
+    }
+    return sess_fail(err, s->device, "connect", SESS_ERR_AUTH,
+                     "authentication as %s failed (tried:%s; server offers:%s%s%s%s)", o->user,
+                     tried[0] ? tried : " nothing usable",
+                     methods & SSH_AUTH_METHOD_PUBLICKEY ? " publickey" : "",
+                     methods & SSH_AUTH_METHOD_PASSWORD ? " password" : "",
+                     methods & SSH_AUTH_METHOD_INTERACTIVE ? " keyboard-interactive" : "",
+                     methods ? "" : " none");
+
+transport:
+    if (sess_now_ms() >= deadline) {
+        return sess_fail(err, s->device, "connect", SESS_ERR_TIMEOUT,
+                         "authentication did not finish within the connect timeout");
+    }
+    return sess_fail(err, s->device, "connect", SESS_ERR_DROPPED,
+                     "connection lost during authentication: %s", ssh_get_error(ssh));
+}
+
+static unsigned
+sess_parse_caps(const char *const *cpblts, unsigned *quirks)
+{
+    static const struct {
+        const char *uri;
+        unsigned bit;
+    } map[] = {
+        {SESS_CAP_PREFIX "candidate:1.0", SESS_CAP_CANDIDATE},
+        {SESS_CAP_PREFIX "writable-running:1.0", SESS_CAP_WRITABLE_RUNNING},
+        {SESS_CAP_PREFIX "confirmed-commit:1.0", SESS_CAP_CONFIRMED_COMMIT},
+        {SESS_CAP_PREFIX "confirmed-commit:1.1", SESS_CAP_CONFIRMED_COMMIT11},
+        {SESS_CAP_PREFIX "validate:1.0", SESS_CAP_VALIDATE},
+        {SESS_CAP_PREFIX "validate:1.1", SESS_CAP_VALIDATE11},
+        {SESS_CAP_PREFIX "rollback-on-error:1.0", SESS_CAP_ROLLBACK_ON_ERROR},
+        {SESS_CAP_PREFIX "startup:1.0", SESS_CAP_STARTUP},
+        {SESS_CAP_PREFIX "xpath:1.0", SESS_CAP_XPATH},
+        {"urn:ietf:params:netconf:base:1.1", SESS_CAP_BASE11},
+    };
+    unsigned caps = 0;
+
+    *quirks = 0;
+    for (size_t i = 0; cpblts && cpblts[i]; i++) {
+        /* A capability may carry parameters after '?'; only the URI before it counts. */
+        size_t len = strcspn(cpblts[i], "?");
+
+        for (size_t j = 0; j < sizeof map / sizeof map[0]; j++) {
+            if (len == strlen(map[j].uri) && !strncmp(cpblts[i], map[j].uri, len)) {
+                caps |= map[j].bit;
+            }
+        }
+        if (strstr(cpblts[i], "netconfcentral.org/ns/yuma")) {
+            *quirks |= SESS_QUIRK_VALIDATE_LOSES_EDIT | SESS_QUIRK_EDIT_TIME_VALIDATION
+                       | SESS_QUIRK_CONFIRM_TIMER_IDLE;
+        }
+    }
+    /* :validate:1.1 and :confirmed-commit:1.1 imply the 1.0 operations. */
+    if (caps & SESS_CAP_VALIDATE11) {
+        caps |= SESS_CAP_VALIDATE;
+    }
+    if (caps & SESS_CAP_CONFIRMED_COMMIT11) {
+        caps |= SESS_CAP_CONFIRMED_COMMIT;
+    }
+    return caps;
+}
+
+nst_err
+sess_connect(const struct sess_opts *opts, struct sess **out, struct sess_error *err)
+{
+    struct sess *s = NULL;
+    char dev[64], schema_buf[4096], *pw = NULL;
+    const char *schema_dir;
+    ssh_key keys[SESS_MAX_KEYS];
+    size_t nkeys = 0;
+    ssh_session ssh = NULL;
+    long long deadline, left;
+    long tsec, tusec;
+    int fd = -1;
+    unsigned port;
+    nst_err rc;
+
+    sess_err_clear(err);
+    if (!opts || !out) {
+        return sess_fail(err, "", "connect", SESS_ERR_CONFIG, "invalid arguments");
+    }
+    pthread_once(&sess_once, sess_global_init);
+    port = opts->port ? opts->port : 830;
+    if (opts->device && *opts->device) {
+        snprintf(dev, sizeof dev, "%s", opts->device);
+    } else {
+        snprintf(dev, sizeof dev, "%s:%u", opts->host ? opts->host : "?", port);
+    }
+    rc = sess_opts_check(opts, dev, err);
+    if (rc) {
+        return rc;
+    }
+    s = nst_calloc(1, sizeof *s);
+    if (!s) {
+        return sess_fail(err, dev, "connect", SESS_ERR_NOMEM, "out of memory");
+    }
+    memcpy(s->device, dev, sizeof s->device);
+    s->fd = -1;
+    s->rpc_timeout_ms = opts->rpc_timeout_ms ? opts->rpc_timeout_ms : SESS_RPC_TIMEOUT_MS;
+    s->log_cb = opts->log_cb;
+    s->log_user = opts->log_user;
+    sess_enter(s);
+    deadline = sess_now_ms()
+               + (opts->connect_timeout_ms ? opts->connect_timeout_ms : SESS_CONNECT_TIMEOUT_MS);
+
+    /* Stage 1: everything local, so configuration mistakes never reach the network. */
+    if (opts->auth & SESS_AUTH_PASSWORD) {
+        pw = nst_malloc(SESS_PW_MAX);
+        if (!pw) {
+            rc = sess_fail(err, dev, "connect", SESS_ERR_NOMEM, "out of memory");
+            goto cleanup;
+        }
+        pw[0] = '\0';
+        s->scrub = pw;
+        rc = sess_password_load(opts, dev, pw, err);
+        if (rc) {
+            goto cleanup;
+        }
+    }
+    if (opts->auth & SESS_AUTH_PUBKEY) {
+        for (size_t i = 0; opts->key_files[i]; i++) {
+            if (nkeys == SESS_MAX_KEYS) {
+                rc = sess_fail(err, dev, "connect", SESS_ERR_CONFIG, "more than %d key files",
+                               SESS_MAX_KEYS);
+                goto cleanup;
+            }
+            if (ssh_pki_import_privkey_file(opts->key_files[i], NULL, NULL, NULL, &keys[nkeys])
+                != SSH_OK) {
+                rc = sess_fail(err, dev, "connect", SESS_ERR_CONFIG,
+                               "cannot load private key %s (missing, unreadable, or encrypted)",
+                               opts->key_files[i]);
+                goto cleanup;
+            }
+            nkeys++;
+        }
+    }
+    schema_dir = opts->schema_dir ? opts->schema_dir
+                                  : sess_default_schema_dir(schema_buf, sizeof schema_buf);
+    if (!sess_file_exists(schema_dir, SESS_IETF_NETCONF)) {
+        rc = sess_fail(err, dev, "connect", SESS_ERR_CONFIG, "schema directory %s lacks %s",
+                       schema_dir, SESS_IETF_NETCONF);
+        goto cleanup;
+    }
+    if (opts->schema_cache_dir && access(opts->schema_cache_dir, W_OK) != 0) {
+        rc = sess_fail(err, dev, "connect", SESS_ERR_CONFIG,
+                       "schema cache directory %s is not writable", opts->schema_cache_dir);
+        goto cleanup;
+    }
+    if (ly_ctx_new(schema_dir, LY_CTX_NO_YANGLIBRARY | LY_CTX_DISABLE_SEARCHDIR_CWD, &s->ctx)
+        || (opts->schema_cache_dir && ly_ctx_set_searchdir(s->ctx, opts->schema_cache_dir))) {
+        rc = sess_fail(err, dev, "connect", SESS_ERR_PROTOCOL, "cannot create a YANG context: %s",
+                       s->lib_err);
+        goto cleanup;
+    }
+
+    /* Stage 2: TCP. */
+    rc = sess_tcp_connect(opts->host, (uint16_t)port, deadline, dev, &fd, err);
+    if (rc) {
+        goto cleanup;
+    }
+
+    /* Stage 3: SSH key exchange on our socket, then the host key, before any credential. */
+    ssh = ssh_new();
+    if (!ssh) {
+        close(fd);
+        rc = sess_fail(err, dev, "connect", SESS_ERR_NOMEM, "out of memory");
+        goto cleanup;
+    }
+    left = deadline - sess_now_ms();
+    if (left < 1) {
+        left = 1;
+    }
+    tsec = (long)(left / 1000);
+    tusec = (long)(left % 1000) * 1000;
+    {
+        int no = 0;
+
+        ssh_options_set(ssh, SSH_OPTIONS_PROCESS_CONFIG, &no);
+    }
+    if (ssh_options_set(ssh, SSH_OPTIONS_HOST, opts->host) < 0
+        || ssh_options_set(ssh, SSH_OPTIONS_PORT, &port) < 0
+        || ssh_options_set(ssh, SSH_OPTIONS_USER, opts->user) < 0
+        || ssh_options_set(ssh, SSH_OPTIONS_TIMEOUT, &tsec) < 0
+        || ssh_options_set(ssh, SSH_OPTIONS_TIMEOUT_USEC, &tusec) < 0
+        || ssh_options_set(ssh, SSH_OPTIONS_KNOWNHOSTS,
+                           opts->known_hosts ? opts->known_hosts : "/dev/null") < 0
+        || ssh_options_set(ssh, SSH_OPTIONS_GLOBAL_KNOWNHOSTS, "/dev/null") < 0
+        || ssh_options_set(ssh, SSH_OPTIONS_FD, &fd) < 0) {
+        close(fd);
+        rc = sess_fail(err, dev, "connect", SESS_ERR_CONFIG, "invalid SSH option: %s",
+                       ssh_get_error(ssh));
+        goto cleanup;
+    }
+    /* From here libssh owns the socket and closes it in ssh_free(). */
+    if (ssh_connect(ssh) != SSH_OK) {
+        rc = sess_fail(err, dev, "connect",
+                       sess_now_ms() >= deadline ? SESS_ERR_TIMEOUT : SESS_ERR_CONNECT,
+                       "SSH handshake failed: %s", ssh_get_error(ssh));
+        goto cleanup;
+    }
+    rc = sess_hostkey_check(s, ssh, opts, err);
+    if (rc) {
+        goto cleanup;
+    }
+
+    /* Stage 4: authentication. */
+    rc = sess_auth(s, ssh, opts, keys, nkeys, pw, deadline, err);
+    if (rc) {
+        goto cleanup;
+    }
+    if (pw) {
+        explicit_bzero(pw, SESS_PW_MAX);
+    }
+
+    /* Stage 5: NETCONF. libnetconf2 drives a non-blocking SSH session and takes it over
+     * (freeing it on failure too). The schema searchpath is a per-thread option; setting
+     * it here, on this thread, is what makes parallel connects safe. */
+    ssh_set_blocking(ssh, 0);
+    if (nc_client_set_schema_searchpath(opts->schema_cache_dir)) {
+        rc = sess_fail(err, dev, "connect", SESS_ERR_NOMEM, "out of memory");
+        goto cleanup;
+    }
+    s->nc = nc_connect_libssh(ssh, s->ctx);
+    ssh = NULL;
+    nc_client_set_schema_searchpath(NULL);
+    if (!s->nc) {
+        rc = sess_fail(err, dev, "connect", SESS_ERR_PROTOCOL, "NETCONF session setup failed: %s",
+                       s->lib_err[0] ? s->lib_err : "unknown reason");
+        goto cleanup;
+    }
+    s->fd = fd;
+    s->caps = sess_parse_caps(nc_session_get_cpblts(s->nc), &s->quirks);
+    *out = s;
+    s = NULL;
+
+cleanup:
+    for (size_t i = 0; i < nkeys; i++) {
+        ssh_key_free(keys[i]);
+    }
+    if (ssh) {
+        ssh_disconnect(ssh);
+        ssh_free(ssh);
+    }
+    if (pw) {
+        explicit_bzero(pw, SESS_PW_MAX);
+        nst_free(pw);
+    }
+    if (s) {
+        s->scrub = NULL;
+        sess_free(s);
+    } else {
+        (*out)->scrub = NULL;
+    }
+    sess_leave();
+    return rc;
+}
+
+/*
+ * Session lifetime and accessors
+ */
+
+void
+sess_close(struct sess *s)
+{
+    struct sess *prev = sess_active;
+
+    if (!s || !s->nc) {
+        return;
+    }
+    sess_enter(s);
+    nc_session_free(s->nc, NULL);
+    s->nc = NULL;
+    s->fd = -1;
+    sess_active = prev;
+}
+
+void
+sess_free(struct sess *s)
+{
+    if (!s) {
+        return;
+    }
+    sess_close(s);
+    if (s->ctx) {
+        ly_ctx_destroy(s->ctx);
+    }
+    nst_free(s);
+}
+
+int
+sess_is_alive(struct sess *s)
+{
+    struct pollfd p;
+    int alive = 1;
+
+    if (!s || !s->nc || nc_session_get_status(s->nc) != NC_STATUS_RUNNING || s->fd < 0) {
+        return 0;
+    }
+    p.fd = s->fd;
+    p.events = POLLIN | POLLRDHUP;
+    p.revents = 0;
+    if (poll(&p, 1, 0) < 0) {
+        return 1;
+    }
+    if (p.revents & (POLLHUP | POLLERR | POLLRDHUP | POLLNVAL)) {
+        return 0;
+    }
+    if (p.revents & POLLIN) {
+        /* Something arrived while no RPC was outstanding: a channel close, or a message we
+         * do not expect. Let libnetconf2 read it; a closed channel marks the session. */
+        struct lyd_node *envp = NULL, *op = NULL;
+
+        sess_enter(s);
+        if (nc_recv_notif(s->nc, 0, &envp, &op) == NC_MSG_ERROR
+            && nc_session_get_status(s->nc) != NC_STATUS_RUNNING) {
+            alive = 0;
+        }
+        lyd_free_tree(envp);
+        lyd_free_tree(op);
+        sess_leave();
+    }
+    return alive;
+}
+
+unsigned
+sess_caps(const struct sess *s)
+{
+    return s->caps;
+}
+
+unsigned
+sess_quirks(const struct sess *s)
+{
+    return s->quirks;
+}
+
+const char *const *
+sess_capabilities(const struct sess *s)
+{
+    return s->nc ? nc_session_get_cpblts(s->nc) : NULL;
+}
+
+uint32_t
+sess_session_id(const struct sess *s)
+{
+    return s->nc ? nc_session_get_id(s->nc) : 0;
+}
+
+const char *
+sess_device(const struct sess *s)
+{
+    return s->device;
+}
+
+const char *
+sess_hostkey(const struct sess *s)
+{
+    return s->hostkey;
+}
+
+struct ly_ctx *
+sess_ctx(const struct sess *s)
+{
+    return s->ctx;
+}
+
+/*
+ * RPCs
+ */
+
+static const char *
+sess_node_value(const struct lyd_node *n)
+{
+    if (!n->schema) {
+        return ((const struct lyd_node_opaq *)n)->value;
+    }
+    return lyd_get_value(n);
+}
+
+/* Fill @err from the <rpc-reply> @envp holding <rpc-error>s. Returns the error count. */
+static unsigned
+sess_parse_rpc_errors(const struct lyd_node *envp, struct sess_error *err)
+{
+    const struct lyd_node *e, *c, *i;
+    unsigned count = 0;
+    int have = 0;
+
+    LY_LIST_FOR(lyd_child(envp), e) {
+        const char *sev = "error";
+
+        if (strcmp(LYD_NAME(e), "rpc-error")) {
+            continue;
+        }
+        count++;
+        LY_LIST_FOR(lyd_child(e), c) {
+            if (!strcmp(LYD_NAME(c), "error-severity")) {
+                sev = sess_node_value(c);
+            }
+        }
+        /* The first error-severity error wins; a warning is kept only if nothing else. */
+        if (have == 2 || (have == 1 && strcmp(sev, "error"))) {
+            continue;
+        }
+        have = strcmp(sev, "error") ? 1 : 2;
+        if (!err) {
+            continue;
+        }
+        err->type[0] = err->tag[0] = err->app_tag[0] = err->path[0] = err->info[0] = '\0';
+        err->message[0] = '\0';
+        err->holder_session_id = 0;
+        LY_LIST_FOR(lyd_child(e), c) {
+            const char *name = LYD_NAME(c), *v = sess_node_value(c);
+
+            if (!v) {
+                v = "";
+            }
+            if (!strcmp(name, "error-type")) {
+                snprintf(err->type, sizeof err->type, "%s", v);
+            } else if (!strcmp(name, "error-tag")) {
+                snprintf(err->tag, sizeof err->tag, "%s", v);
+            } else if (!strcmp(name, "error-app-tag")) {
+                snprintf(err->app_tag, sizeof err->app_tag, "%s", v);
+            } else if (!strcmp(name, "error-path")) {
+                /* Servers indent paths; keep the XPath itself. */
+                v += strspn(v, " \t\r\n");
+                snprintf(err->path, sizeof err->path, "%.*s", (int)strcspn(v, "\r\n"), v);
+            } else if (!strcmp(name, "error-message")) {
+                snprintf(err->message, sizeof err->message, "%s", v);
+            } else if (!strcmp(name, "error-info")) {
+                size_t o = 0;
+
+                LY_LIST_FOR(lyd_child(c), i) {
+                    const char *iv = sess_node_value(i);
+
+                    if (!strcmp(LYD_NAME(i), "session-id") && iv) {
+                        err->holder_session_id = (uint32_t)strtoul(iv, NULL, 10);
+                    }
+                    if (o < sizeof err->info) {
+                        int n = snprintf(err->info + o, sizeof err->info - o, "%s%s=%s",
+                                         o ? "; " : "", LYD_NAME(i), iv ? iv : "");
+
+                        o += n > 0 ? (size_t)n : 0;
+                    }
+                }
+            }
+        }
+    }
+    return count;
+}
+
+static NC_DATASTORE
+sess_nc_ds(enum sess_ds ds)
+{
+    switch (ds) {
+    case SESS_DS_CANDIDATE:
+        return NC_DATASTORE_CANDIDATE;
+    case SESS_DS_STARTUP:
+        return NC_DATASTORE_STARTUP;
+    case SESS_DS_RUNNING:
+        break;
+    }
+    return NC_DATASTORE_RUNNING;
+}
+
+/* Common argument and session checks of every RPC; @need are SESS_CAP_* bits, all needed. */
+static nst_err
+sess_rpc_precheck(struct sess *s, const char *op, unsigned need, const char *need_name,
+                  struct sess_error *err)
+{
+    sess_err_clear(err);
+    if (!s) {
+        return sess_fail(err, "", op, SESS_ERR_CONFIG, "no session");
+    }
+    if (!s->nc) {
+        return sess_fail(err, s->device, op, SESS_ERR_DROPPED, "session is closed");
+    }
+    if ((s->caps & need) != need) {
+        return sess_fail(err, s->device, op, SESS_ERR_UNSUPPORTED,
+                         "device does not advertise %s", need_name);
+    }
+    return NST_OK;
+}
+
+static int
+sess_ds_caps_ok(struct sess *s, enum sess_ds ds, const char *op, int write,
+                struct sess_error *err, nst_err *rc)
+{
+    unsigned need = 0;
+    const char *name = "";
+
+    if (ds == SESS_DS_CANDIDATE) {
+        need = SESS_CAP_CANDIDATE;
+        name = ":candidate";
+    } else if (ds == SESS_DS_STARTUP) {
+        need = SESS_CAP_STARTUP;
+        name = ":startup";
+    } else if (write) {
+        need = SESS_CAP_WRITABLE_RUNNING;
+        name = ":writable-running";
+    }
+    *rc = sess_rpc_precheck(s, op, need, name, err);
+    return *rc == NST_OK;
+}
+
+/*
+ * Send @rpc (consumed) and wait for its reply. On success the reply's envelope and
+ * operation trees are returned in @envp_out/@op_out when asked (freed by the caller with
+ * lyd_free_tree), else freed here.
+ */
+static nst_err
+sess_rpc(struct sess *s, const char *op, struct nc_rpc *rpc, struct lyd_node **op_out,
+         struct sess_error *err)
+{
+    struct lyd_node *envp = NULL, *reply = NULL;
+    uint64_t msgid = 0;
+    NC_MSG_TYPE m;
+    long long deadline;
+    nst_err rc = NST_OK;
+
+    if (!rpc) {
+        return sess_fail(err, s->device, op, SESS_ERR_NOMEM, "cannot build the <%s> RPC", op);
+    }
+    sess_enter(s);
+    if (nc_session_get_status(s->nc) != NC_STATUS_RUNNING) {
+        rc = sess_fail(err, s->device, op, SESS_ERR_DROPPED, "session is no longer running");
+        goto cleanup;
+    }
+    m = nc_send_rpc(s->nc, rpc, s->rpc_timeout_ms, &msgid);
+    if (m == NC_MSG_WOULDBLOCK) {
+        rc = sess_fail(err, s->device, op, SESS_ERR_TIMEOUT, "sending <%s> timed out", op);
+        goto cleanup;
+    }
+    if (m != NC_MSG_RPC) {
+        if (nc_session_get_status(s->nc) != NC_STATUS_RUNNING) {
+            rc = sess_fail(err, s->device, op, SESS_ERR_DROPPED, "session dropped: %s",
+                           s->lib_err[0] ? s->lib_err : "transport closed");
+        } else {
+            rc = sess_fail(err, s->device, op, SESS_ERR_PROTOCOL, "cannot send <%s>: %s", op,
+                           s->lib_err[0] ? s->lib_err : "libnetconf2 error");
+        }
+        goto cleanup;
+    }
+    deadline = sess_now_ms() + s->rpc_timeout_ms;
+    for (;;) {
+        long long left = deadline - sess_now_ms();
+
+        m = nc_recv_reply(s->nc, rpc, msgid, left > 0 ? (int)left : 0, &envp, &reply);
+        if (m == NC_MSG_NOTIF || m == NC_MSG_REPLY_ERR_MSGID) {
+            /* A notification or a late reply to an earlier, timed-out RPC: skip it. */
+            lyd_free_tree(envp);
+            lyd_free_tree(reply);
+            envp = reply = NULL;
+            if (left > 0) {
+                continue;
+            }
+            m = NC_MSG_WOULDBLOCK;
+        }
+        break;
+    }
+    if (m == NC_MSG_WOULDBLOCK) {
+        rc = sess_fail(err, s->device, op, SESS_ERR_TIMEOUT,
+                       "no reply to <%s> within %d ms; device state unknown", op, s->rpc_timeout_ms);
+        goto cleanup;
+    }
+    if (m != NC_MSG_REPLY) {
+        if (nc_session_get_status(s->nc) != NC_STATUS_RUNNING) {
+            rc = sess_fail(err, s->device, op, SESS_ERR_DROPPED,
+                           "session dropped while waiting for the <%s> reply: %s", op,
+                           s->lib_err[0] ? s->lib_err : "transport closed");
+        } else {
+            rc = sess_fail(err, s->device, op, SESS_ERR_PROTOCOL, "bad reply to <%s>: %s", op,
+                           s->lib_err[0] ? s->lib_err : "libnetconf2 error");
+        }
+        goto cleanup;
+    }
+    if (envp) {
+        struct sess_error tmp;
+        struct sess_error *e = err ? err : &tmp;
+        unsigned n;
+
+        memset(e, 0, sizeof *e);
+        n = sess_parse_rpc_errors(envp, e);
+        if (n) {
+            /* sess_parse_rpc_errors kept the fields; add the envelope. */
+            e->kind = SESS_ERR_RPC;
+            e->n_rpc_errors = n;
+            snprintf(e->device, sizeof e->device, "%s", s->device);
+            snprintf(e->op, sizeof e->op, "%s", op);
+            if (!e->message[0]) {
+                snprintf(e->message, sizeof e->message, "%s", e->tag[0] ? e->tag : "rpc-error");
+            }
+            rc = NST_EENV;
+            goto cleanup;
+        }
+    }
+    if (op_out) {
+        *op_out = reply;
+        reply = NULL;
+    }
+
+cleanup:
+    lyd_free_tree(envp);
+    lyd_free_tree(reply);
+    nc_rpc_free(rpc);
+    sess_leave();
+    return rc;
+}
+
+nst_err
+sess_lock(struct sess *s, enum sess_ds ds, struct sess_error *err)
+{
+    nst_err rc;
+
+    if (!sess_ds_caps_ok(s, ds, "lock", 0, err, &rc)) {
+        return rc;
+    }
+    return sess_rpc(s, "lock", nc_rpc_lock(sess_nc_ds(ds)), NULL, err);
+}
+
+nst_err
+sess_unlock(struct sess *s, enum sess_ds ds, struct sess_error *err)
+{
+    nst_err rc;
+
+    if (!sess_ds_caps_ok(s, ds, "unlock", 0, err, &rc)) {
+        return rc;
+    }
+    return sess_rpc(s, "unlock", nc_rpc_unlock(sess_nc_ds(ds)), NULL, err);
+}
+
+nst_err
+sess_edit_config(struct sess *s, enum sess_ds target, enum sess_defop defop,
+                 enum sess_errop errop, const char *config, struct sess_error *err)
+{
+    NC_RPC_EDIT_DFLTOP d = NC_RPC_EDIT_DFLTOP_MERGE;
+    NC_RPC_EDIT_ERROPT e = NC_RPC_EDIT_ERROPT_UNKNOWN;
+    nst_err rc;
+
+    if (!sess_ds_caps_ok(s, target, "edit-config", 1, err, &rc)) {
+        return rc;
+    }
+    if (!config || !*config) {
+        return sess_fail(err, s->device, "edit-config", SESS_ERR_CONFIG, "empty edit");
+    }
+    if (target == SESS_DS_STARTUP) {
+        return sess_fail(err, s->device, "edit-config", SESS_ERR_CONFIG,
+                         "edit-config cannot target startup");
+    }
+    if (errop == SESS_ERROP_ROLLBACK && !(s->caps & SESS_CAP_ROLLBACK_ON_ERROR)) {
+        return sess_fail(err, s->device, "edit-config", SESS_ERR_UNSUPPORTED,
+                         "device does not advertise :rollback-on-error");
+    }
+    switch (defop) {
+    case SESS_DEFOP_MERGE:
+        d = NC_RPC_EDIT_DFLTOP_MERGE;
+        break;
+    case SESS_DEFOP_REPLACE:
+        d = NC_RPC_EDIT_DFLTOP_REPLACE;
+        break;
+    case SESS_DEFOP_NONE:
+        d = NC_RPC_EDIT_DFLTOP_NONE;
+        break;
+    }
+    switch (errop) {
+    case SESS_ERROP_DEFAULT:
+        e = NC_RPC_EDIT_ERROPT_UNKNOWN;
+        break;
+    case SESS_ERROP_STOP:
+        e = NC_RPC_EDIT_ERROPT_STOP;
+        break;
+    case SESS_ERROP_CONTINUE:
+        e = NC_RPC_EDIT_ERROPT_CONTINUE;
+        break;
+    case SESS_ERROP_ROLLBACK:
+        e = NC_RPC_EDIT_ERROPT_ROLLBACK;
+        break;
+    }
+    return sess_rpc(s, "edit-config",
+                    nc_rpc_edit(sess_nc_ds(target), d, NC_RPC_EDIT_TESTOPT_UNKNOWN, e, config,
+                                NC_PARAMTYPE_CONST),
+                    NULL, err);
+}
+
+/* Run get-config (@source set) or get (@is_get) and return the reply operation node. */
+static nst_err
+sess_fetch(struct sess *s, int is_get, enum sess_ds source, const char *filter,
+           struct lyd_node **data_out, struct lyd_node **reply_out, struct sess_error *err)
+{
+    const char *op = is_get ? "get" : "get-config";
+    struct lyd_node *reply = NULL, *data = NULL;
+    nst_err rc;
+
+    if (is_get) {
+        rc = sess_rpc_precheck(s, op, 0, "", err);
+        if (rc) {
+            return rc;
+        }
+    } else if (!sess_ds_caps_ok(s, source, op, 0, err, &rc)) {
+        return rc;
+    }
+    if (filter && *filter != '<' && !(s->caps & SESS_CAP_XPATH)) {
+        return sess_fail(err, s->device, op, SESS_ERR_UNSUPPORTED,
+                         "XPath filter but the device does not advertise :xpath");
+    }
+    rc = sess_rpc(s, op,
+                  is_get ? nc_rpc_get(filter, NC_WD_UNKNOWN, NC_PARAMTYPE_CONST)
+                         : nc_rpc_getconfig(sess_nc_ds(source), filter, NC_WD_UNKNOWN,
+                                            NC_PARAMTYPE_CONST),
+                  &reply, err);
+    if (rc) {
+        return rc;
+    }
+    /* The <data> anyxml is an output node: lyd_find_path needs output = 1. */
+    if (!reply || lyd_find_path(reply, "data", 1, &data) || !data
+        || !(data->schema->nodetype & LYD_NODE_ANY)) {
+        lyd_free_tree(reply);
+        return sess_fail(err, s->device, op, SESS_ERR_PROTOCOL, "reply to <%s> has no <data>",
+                         op);
+    }
+    *data_out = data;
+    *reply_out = reply;
+    return NST_OK;
+}
+
+static nst_err
+sess_fetch_xml(struct sess *s, int is_get, enum sess_ds source, const char *filter, char **xml,
+               struct sess_error *err)
+{
+    const char *op = is_get ? "get" : "get-config";
+    struct lyd_node *reply = NULL, *data = NULL;
+    struct lyd_node_any *any;
+    char *out = NULL;
+    nst_err rc;
+
+    if (!xml) {
+        sess_err_clear(err);
+        return sess_fail(err, s ? s->device : "", op, SESS_ERR_CONFIG, "no output pointer");
+    }
+    rc = sess_fetch(s, is_get, source, filter, &data, &reply, err);
+    if (rc) {
+        return rc;
+    }
+    any = (struct lyd_node_any *)data;
+    switch (any->value_type) {
+    case LYD_ANYDATA_DATATREE:
+        if (!any->value.tree) {
+            out = nst_strdup("");
+        } else if (lyd_print_mem(&out, any->value.tree, LYD_XML, LYD_PRINT_WITHSIBLINGS)) {
+            out = NULL;
+        } else if (!out) {
+            /* Only default nodes: libyang prints nothing and allocates nothing. */
+            out = nst_strdup("");
+        }
+        break;
+    case LYD_ANYDATA_STRING:
+    case LYD_ANYDATA_XML:
+        out = nst_strdup(any->value.str ? any->value.str : "");
+        break;
+    default:
+        lyd_free_tree(reply);
+        return sess_fail(err, s->device, op, SESS_ERR_PROTOCOL, "unexpected <data> encoding");
+    }
+    lyd_free_tree(reply);
+    if (!out) {
+        return sess_fail(err, s->device, op, SESS_ERR_NOMEM, "out of memory");
+    }
+    *xml = out;
+    return NST_OK;
+}
+
+nst_err
+sess_get_config(struct sess *s, enum sess_ds source, const char *filter, char **xml,
+                struct sess_error *err)
+{
+    return sess_fetch_xml(s, 0, source, filter, xml, err);
+}
+
+nst_err
+sess_get(struct sess *s, const char *filter, char **xml, struct sess_error *err)
+{
+    return sess_fetch_xml(s, 1, SESS_DS_RUNNING, filter, xml, err);
+}
+
+nst_err
+sess_get_config_tree(struct sess *s, enum sess_ds source, const char *filter,
+                     struct lyd_node **tree, struct sess_error *err)
+{
+    struct lyd_node *reply = NULL, *data = NULL;
+    struct lyd_node_any *any;
+    nst_err rc;
+
+    if (!tree) {
+        sess_err_clear(err);
+        return sess_fail(err, s ? s->device : "", "get-config", SESS_ERR_CONFIG,
+                         "no output pointer");
+    }
+    rc = sess_fetch(s, 0, source, filter, &data, &reply, err);
+    if (rc) {
+        return rc;
+    }
+    any = (struct lyd_node_any *)data;
+    if (any->value_type != LYD_ANYDATA_DATATREE) {
+        lyd_free_tree(reply);
+        return sess_fail(err, s->device, "get-config", SESS_ERR_PROTOCOL,
+                         "<data> was not parsed into a data tree");
+    }
+    /* Take the tree out of the reply instead of copying it. */
+    *tree = any->value.tree;
+    any->value.tree = NULL;
+    lyd_free_tree(reply);
+    return NST_OK;
+}
+
+nst_err
+sess_commit(struct sess *s, unsigned flags, uint32_t timeout_s, const char *persist,
+            const char *persist_id, struct sess_error *err)
+{
+    unsigned need = SESS_CAP_CANDIDATE;
+    const char *name = ":candidate";
+    nst_err rc;
+
+    if (flags & SESS_COMMIT_CONFIRMED) {
+        need |= SESS_CAP_CONFIRMED_COMMIT;
+        name = ":candidate and :confirmed-commit";
+    }
+    if (persist || persist_id) {
+        need |= SESS_CAP_CONFIRMED_COMMIT11;
+        name = ":candidate and :confirmed-commit:1.1";
+    }
+    rc = sess_rpc_precheck(s, "commit", need, name, err);
+    if (rc) {
+        return rc;
+    }
+    if (!(flags & SESS_COMMIT_CONFIRMED) && (timeout_s || persist)) {
+        return sess_fail(err, s->device, "commit", SESS_ERR_CONFIG,
+                         "confirm-timeout and persist need SESS_COMMIT_CONFIRMED");
+    }
+    return sess_rpc(s, "commit",
+                    nc_rpc_commit((flags & SESS_COMMIT_CONFIRMED) ? 1 : 0, timeout_s, persist,
+                                  persist_id, NC_PARAMTYPE_CONST),
+                    NULL, err);
+}
+
+nst_err
+sess_cancel_commit(struct sess *s, const char *persist_id, struct sess_error *err)
+{
+    nst_err rc = sess_rpc_precheck(s, "cancel-commit", SESS_CAP_CONFIRMED_COMMIT11,
+                                   ":confirmed-commit:1.1", err);
+
+    if (rc) {
+        return rc;
+    }
+    return sess_rpc(s, "cancel-commit", nc_rpc_cancel(persist_id, NC_PARAMTYPE_CONST), NULL, err);
+}
+
+nst_err
+sess_discard(struct sess *s, struct sess_error *err)
+{
+    nst_err rc = sess_rpc_precheck(s, "discard-changes", SESS_CAP_CANDIDATE, ":candidate", err);
+
+    if (rc) {
+        return rc;
+    }
+    return sess_rpc(s, "discard-changes", nc_rpc_discard(), NULL, err);
+}
+
+nst_err
+sess_validate(struct sess *s, enum sess_ds source, struct sess_error *err)
+{
+    nst_err rc = sess_rpc_precheck(s, "validate", SESS_CAP_VALIDATE, ":validate", err);
+
+    if (rc) {
+        return rc;
+    }
+    if (!sess_ds_caps_ok(s, source, "validate", 0, err, &rc)) {
+        return rc;
+    }
+    return sess_rpc(s, "validate", nc_rpc_validate(sess_nc_ds(source), NULL, NC_PARAMTYPE_CONST),
+                    NULL, err);
+}

@@ -71,7 +71,7 @@ for m in $mods; do
     else
         ok
     fi
-    if grep -q "netstitch subset" "$m" && grep -q "^ *revision " "$m"; then
+    if grep -q "netstitch subset" "$m" && grep -q "^ *revision \"\{0,1\}[0-9]\{4\}-" "$m"; then
         ok
     else
         : >"$tmp/out"
@@ -79,7 +79,7 @@ for m in $mods; do
     fi
     # The file name must be <module>@<revision>.yang, as in the vendor trees.
     name=$(sed -n 's/^ *\(sub\)\{0,1\}module \([^ {]*\).*/\2/p' "$m" | head -n 1)
-    rev=$(sed -n 's/^ *revision "\{0,1\}\([0-9-]*\)"\{0,1\}.*/\1/p' "$m" | head -n 1)
+    rev=$(sed -n 's/^ *revision "\{0,1\}\([0-9]\{4\}-[0-9-]*\)"\{0,1\} *{.*/\1/p' "$m" | head -n 1)
     if [ "$(basename "$m")" = "$name@$rev.yang" ]; then
         ok
     else

@@ -1,0 +1,69 @@
+/*
+ * main.c: the netstitch command's entry point: dispatch to a subcommand.
+ *
+ * Each subcommand is a file cmd_<name>.c with `int cmd_<name>(int argc, char **argv)`
+ * returning the exit status. The command uses only the public header.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+struct subcommand {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+};
+
+static const struct subcommand subcommands[] = {
+    {"check", cmd_check, "load a service and report every problem"},
+};
+
+static void
+usage(FILE *out)
+{
+    size_t i;
+
+    fprintf(out, "usage: netstitch <command> [options] [args]\n\ncommands:\n");
+    for (i = 0; i < sizeof subcommands / sizeof subcommands[0]; i++) {
+        fprintf(out, "  %-10s %s\n", subcommands[i].name, subcommands[i].summary);
+    }
+    fprintf(out, "  %-10s %s\n  %-10s %s\n", "help", "this text, or `help COMMAND`",
+            "version", "print the version");
+}
+
+int
+main(int argc, char **argv)
+{
+    size_t i;
+
+    if (argc < 2) {
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    if (!strcmp(argv[1], "help") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+        if (argc > 2) {
+            for (i = 0; i < sizeof subcommands / sizeof subcommands[0]; i++) {
+                if (!strcmp(argv[2], subcommands[i].name)) {
+                    char *args[] = {argv[2], (char *)"--help", NULL};
+
+                    return subcommands[i].run(2, args);
+                }
+            }
+        }
+        usage(stdout);
+        return EXIT_CLEAN;
+    }
+    if (!strcmp(argv[1], "version") || !strcmp(argv[1], "--version")) {
+        printf("netstitch %s\n", nst_version());
+        return EXIT_CLEAN;
+    }
+    for (i = 0; i < sizeof subcommands / sizeof subcommands[0]; i++) {
+        if (!strcmp(argv[1], subcommands[i].name)) {
+            return subcommands[i].run(argc - 1, argv + 1);
+        }
+    }
+    fprintf(stderr, "netstitch: unknown command '%s'\n", argv[1]);
+    usage(stderr);
+    return EXIT_USAGE;
+}

@@ -1,0 +1,151 @@
+/*
+ * output.c: how the command prints diagnostics.
+ *
+ * Text (the default): one line per diagnostic, `file:line: severity CODE: message [path]`,
+ * sorted by file and line, the form compilers use so editors can jump to it; with -v
+ * the offending source line and the hint follow. A summary goes to stderr so stdout
+ * stays machine-parsable. JSON (--format json): one document with every field, for
+ * pipelines.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+int
+cli_parse_format(const char *s)
+{
+    if (!strcmp(s, "text")) {
+        return OUT_TEXT;
+    }
+    if (!strcmp(s, "json")) {
+        return OUT_JSON;
+    }
+    return -1;
+}
+
+void
+cli_json_str(FILE *out, const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+
+    if (!s) {
+        fputs("null", out);
+        return;
+    }
+    fputc('"', out);
+    for (; *p; p++) {
+        switch (*p) {
+        case '"':
+            fputs("\\\"", out);
+            break;
+        case '\\':
+            fputs("\\\\", out);
+            break;
+        case '\n':
+            fputs("\\n", out);
+            break;
+        case '\t':
+            fputs("\\t", out);
+            break;
+        case '\r':
+            fputs("\\r", out);
+            break;
+        default:
+            if (*p < 0x20) {
+                fprintf(out, "\\u%04x", *p);
+            } else {
+                fputc(*p, out);
+            }
+        }
+    }
+    fputc('"', out);
+}
+
+/* The @line-th line of @file into @buf, or NULL. */
+static const char *
+source_line(const char *file, unsigned line, char *buf, size_t len)
+{
+    FILE *f;
+    unsigned n = 0;
+
+    if (!file || !line || !(f = fopen(file, "r"))) {
+        return NULL;
+    }
+    while (fgets(buf, (int)len, f)) {
+        size_t l = strlen(buf);
+        int whole = l && buf[l - 1] == '\n';
+
+        if (++n == line) {
+            fclose(f);
+            buf[strcspn(buf, "\r\n")] = '\0';
+            return buf;
+        }
+        /* Skip the rest of an over-long line. */
+        while (!whole && fgets(buf, (int)len, f)) {
+            l = strlen(buf);
+            whole = l && buf[l - 1] == '\n';
+        }
+    }
+    fclose(f);
+    return NULL;
+}
+
+void
+cli_print_diags(FILE *out, struct nst_ctx *ctx, enum out_format fmt, int verbose,
+                const char *command, int exit_code)
+{
+    size_t i, n = nst_diag_count(ctx);
+    char buf[512];
+
+    if (fmt == OUT_JSON) {
+        fprintf(out, "{\"command\":");
+        cli_json_str(out, command);
+        fprintf(out, ",\"exit\":%d,\"errors\":%zu,\"warnings\":%zu,\"notes\":%zu,\"diagnostics\":[",
+                exit_code, nst_diag_count_severity(ctx, NST_SEV_ERROR),
+                nst_diag_count_severity(ctx, NST_SEV_WARNING),
+                nst_diag_count_severity(ctx, NST_SEV_NOTE));
+        for (i = 0; i < n; i++) {
+            const struct nst_diag *d = nst_diag_get(ctx, i);
+
+            fprintf(out, "%s\n  {\"severity\":\"%s\",\"code\":", i ? "," : "",
+                    nst_severity_name(nst_diag_severity(d)));
+            cli_json_str(out, nst_diag_code(d));
+            fputs(",\"file\":", out);
+            cli_json_str(out, nst_diag_file(d));
+            fprintf(out, ",\"line\":%u,\"path\":", nst_diag_line(d));
+            cli_json_str(out, nst_diag_path(d));
+            fputs(",\"device\":", out);
+            cli_json_str(out, nst_diag_device(d));
+            fputs(",\"message\":", out);
+            cli_json_str(out, nst_diag_message(d));
+            fputs(",\"hint\":", out);
+            cli_json_str(out, nst_diag_hint(d));
+            fputs("}", out);
+        }
+        fputs(n ? "\n]}\n" : "]}\n", out);
+        return;
+    }
+    for (i = 0; i < n; i++) {
+        const struct nst_diag *d = nst_diag_get(ctx, i);
+        const char *path = nst_diag_path(d);
+
+        fprintf(out, "%s:%u: %s %s: %s", nst_diag_file(d) ? nst_diag_file(d) : "-",
+                nst_diag_line(d), nst_severity_name(nst_diag_severity(d)), nst_diag_code(d),
+                nst_diag_message(d));
+        if (path) {
+            fprintf(out, " [%s]", path);
+        }
+        fputc('\n', out);
+        if (verbose) {
+            const char *src = source_line(nst_diag_file(d), nst_diag_line(d), buf, sizeof buf);
+
+            if (src) {
+                fprintf(out, "    %5u | %s\n", nst_diag_line(d), src);
+            }
+            if (nst_diag_hint(d)) {
+                fprintf(out, "    hint: %s\n", nst_diag_hint(d));
+            }
+        }
+    }
+}

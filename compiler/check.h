@@ -1,0 +1,83 @@
+/*
+ * check.h: the semantic checker and its results.
+ *
+ * nst_service_check() runs every check over the model and records every problem as
+ * a diagnostic. Besides diagnostics it leaves results the later stages use: the MTU
+ * each port needs (and the planned change, if any), the MTU table per hop, the
+ * bottleneck of each connection. They live in the service's arena.
+ *
+ * The checks, one file each:
+ *   check.c       path continuity, VLAN/TPID, stitch points, VPLS, bandwidth, driver
+ *   check_mtu.c   frame sizes per hop in each vendor's MTU meaning
+ *   check_ip.c    prefix overlaps anywhere, addresses in subnets, duplicates
+ *   check_bgp.c   ASNs, both ends agree, announcements, AWS Direct Connect rules
+ */
+#ifndef NST_CHECK_H
+#define NST_CHECK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "diag.h"
+#include "model.h"
+
+/* What one port needs across every hop that uses it. */
+struct chk_port {
+    const struct m_port *port;
+    uint32_t needed;            /* vendor meaning, 0 = unused by any hop */
+    uint32_t planned;           /* new MTU to set, 0 = no change */
+    const struct m_conn *conn;  /* the hop that needs the most */
+    const struct m_hop *hop;
+};
+
+/* The MTU table row of one hop. */
+struct chk_hop_mtu {
+    const struct m_conn *conn;
+    const struct m_hop *hop;
+    uint32_t frame;             /* L2 frame bytes, FCS excluded */
+    uint32_t limit;             /* fixed segment: frame limit, else 0 */
+    uint32_t need[2];           /* port MTU needed at each end (vendor meaning), 0 = external */
+    uint32_t max_ip;            /* largest IP MTU this hop carries after planned changes */
+};
+
+struct chk_conn {
+    const struct m_conn *conn;
+    uint32_t max_ip;            /* largest IP MTU the whole path carries */
+    const struct m_hop *bottleneck;
+    uint64_t bottleneck_kbps;
+};
+
+struct chk_result {
+    struct chk_port *ports;     /* indexed by m_port.idx */
+    size_t nports;
+    struct chk_hop_mtu *hops;   /* in connection, then hop order */
+    size_t nhops;
+    struct chk_conn *conns;     /* parallel to m_service.conns */
+    size_t nconns;
+};
+
+/* Shared state of one check run. */
+struct chk {
+    struct nst_ctx *ctx;
+    const struct m_service *svc;
+    struct arena *arena;
+    struct chk_result *res;
+    nst_err err;                /* first fatal error (ENOMEM) */
+};
+
+/* Record a diagnostic at a model node; device may be NULL. */
+void chk_report(struct chk *c, enum diag_code code, const struct m_src *src, const char *device,
+                ...);
+
+void chk_mtu(struct chk *c);
+void chk_ip(struct chk *c);
+void chk_bgp(struct chk *c);
+
+/* The hop of @conn that reaches @port on @dev (not a VPLS hop), or NULL. */
+const struct m_hop *chk_hop_at_port(const struct m_conn *conn, const struct m_device *dev,
+                                    const struct m_port *port);
+
+/* "10 Gbit/s", "28.9 Mbit/s" into @buf. */
+const char *chk_bw_str(uint64_t kbps, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,249 @@
+/*
+ * check_bgp.c: eBGP sessions.
+ *
+ * A session is described from one managed device. When the peer is managed too, its
+ * own session back is found (the session on the peer device that names this device)
+ * and the two must agree: each side's peer ASN is the other's local ASN, each side's
+ * peer address is the other's local address. The field lesson here is that a
+ * session stuck in Active is usually exactly such a disagreement.
+ *
+ * Also: ASN ranges (reserved ASNs are errors, public ones warnings: these services
+ * use private ASNs), max-prefix and authentication present, announced prefixes inside
+ * the announcing site's prefixes or learned from another session on the same router
+ * (a transit router such as CCX's re-announces the cloud's prefixes), and the AWS
+ * Direct Connect rules: private customer ASN different from Amazon's, a VLAN on the
+ * hop, IP MTU 1500 or 9001, at most 100 prefixes announced to AWS.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "check.h"
+
+/* Why an ASN is reserved, or NULL (RFC 7607, 6793, 5398, 7300, 6996). */
+static const char *
+asn_reserved(uint32_t asn)
+{
+    if (asn == 0) {
+        return "RFC 7607";
+    }
+    if (asn == 23456) {
+        return "AS_TRANS, RFC 6793";
+    }
+    if ((asn >= 64496 && asn <= 64511) || (asn >= 65536 && asn <= 65551)) {
+        return "documentation, RFC 5398";
+    }
+    if (asn == 65535 || asn == 4294967295u) {
+        return "last ASN, RFC 7300";
+    }
+    return NULL;
+}
+
+static bool
+asn_private(uint32_t asn)
+{
+    return (asn >= 64512 && asn <= 65534) || (asn >= 4200000000u && asn <= 4294967294u);
+}
+
+static void
+chk_asn(struct chk *c, uint32_t asn, const char *what, const struct m_src *src,
+        const char *device)
+{
+    const char *why;
+
+    if (!asn) {
+        return;
+    }
+    if ((why = asn_reserved(asn))) {
+        chk_report(c, DIAG_BGP_ASN_RESERVED, src, device, asn, what, why);
+    } else if (!asn_private(asn)) {
+        chk_report(c, DIAG_BGP_ASN_PUBLIC, src, device, asn, what);
+    }
+}
+
+/* The session on @b->peer_dev that points back at @b's device. */
+static const struct m_bgp *
+find_mirror(const struct m_service *svc, const struct m_bgp *b)
+{
+    const struct m_bgp *byaddr = NULL, *bydev = NULL;
+    size_t i, j;
+
+    for (i = 0; i < svc->nconns; i++) {
+        for (j = 0; j < svc->conns[i].nbgp; j++) {
+            const struct m_bgp *t = &svc->conns[i].bgp[j];
+
+            if (t == b || t->dev != b->peer_dev || t->peer_dev != b->dev) {
+                continue;
+            }
+            if (t->peer == b->local && !byaddr) {
+                byaddr = t;
+            }
+            if (!bydev) {
+                bydev = t;
+            }
+        }
+    }
+    return byaddr ? byaddr : bydev;
+}
+
+static bool
+prefix_inside(const struct m_prefix *in, const struct m_prefix *outer)
+{
+    uint32_t m = outer->len ? (uint32_t)(0xffffffffu << (32 - outer->len)) : 0;
+
+    return in->len >= outer->len && (in->addr & m) == (outer->addr & m);
+}
+
+/* Is @p accepted from some other session on the same device? */
+static bool
+learned_elsewhere(const struct m_service *svc, const struct m_bgp *b, const struct m_prefix *p)
+{
+    size_t i, j, k;
+
+    for (i = 0; i < svc->nconns; i++) {
+        for (j = 0; j < svc->conns[i].nbgp; j++) {
+            const struct m_bgp *t = &svc->conns[i].bgp[j];
+
+            if (t == b || t->dev != b->dev) {
+                continue;
+            }
+            for (k = 0; k < t->naccept; k++) {
+                if (prefix_inside(p, &t->accept[k])) {
+                    return true;
+                }
+            }
+        }
+    }
+    return false;
+}
+
+static void
+chk_announce(struct chk *c, const struct m_bgp *b)
+{
+    const struct m_site *site = b->dev ? b->dev->site : NULL;
+    size_t i, k;
+
+    for (i = 0; i < b->nannounce; i++) {
+        const struct m_prefix *p = &b->announce[i];
+        bool ok = false;
+
+        for (k = 0; site && k < site->nprefixes && !ok; k++) {
+            ok = prefix_inside(p, &site->prefixes[k]);
+        }
+        if (!ok && !learned_elsewhere(c->svc, b, p)) {
+            chk_report(c, DIAG_BGP_ANNOUNCE_OUTSIDE, &p->src, b->dev->name, b->name, p->text,
+                       site ? site->name : b->dev->name, b->dev->name);
+        }
+    }
+}
+
+static void
+chk_aws(struct chk *c, const struct m_conn *conn, const struct m_bgp *b)
+{
+    const struct m_hop *h;
+    char buf[64];
+
+    if (!asn_private(b->local_asn) || b->local_asn == b->peer_asn ||
+        (b->peer_site->asn && b->local_asn == b->peer_site->asn)) {
+        chk_report(c, DIAG_AWS_DX_ASN, &b->src, b->dev->name, b->name,
+                   b->peer_site->asn ? b->peer_site->asn : b->peer_asn, b->local_asn);
+    }
+    h = b->port ? chk_hop_at_port(conn, b->dev, b->port) : NULL;
+    if (h && h->encap.kind != ENCAP_DOT1Q) {
+        chk_report(c, DIAG_AWS_DX_VLAN, &h->encap_src, b->dev->name, b->name, h->seq,
+                   model_encap_str(&h->encap, buf, sizeof buf));
+    }
+    if (conn->ip_mtu != 1500 && conn->ip_mtu != 9001) {
+        chk_report(c, DIAG_AWS_DX_MTU, &conn->src, b->dev->name, conn->name, conn->ip_mtu);
+    }
+    if (b->nannounce > 100) {
+        chk_report(c, DIAG_AWS_DX_PREFIXES, &b->src, b->dev->name, b->name,
+                   (unsigned)b->nannounce);
+    }
+}
+
+static void
+chk_session(struct chk *c, const struct m_conn *conn, const struct m_bgp *b)
+{
+    const char *dn = b->dev ? b->dev->name : NULL;
+    const struct m_bgp *t;
+    char what[160];
+
+    if (!b->dev) {
+        return;
+    }
+    if (b->local_asn_set) {
+        snprintf(what, sizeof what, "local-asn of session %s", b->name);
+        chk_asn(c, b->local_asn, what, &b->src, dn);
+    }
+    snprintf(what, sizeof what, "peer-asn of session %s", b->name);
+    chk_asn(c, b->peer_asn, what, &b->peer_asn_src, dn);
+    if (!b->local_asn) {
+        chk_report(c, DIAG_BGP_NO_LOCAL_ASN, &b->src, dn, b->name, dn);
+    } else if (b->local_asn == b->peer_asn) {
+        chk_report(c, DIAG_BGP_SAME_ASN, &b->peer_asn_src, dn, b->name, b->peer_asn);
+    }
+    if (b->port && !chk_hop_at_port(conn, b->dev, b->port)) {
+        chk_report(c, DIAG_BGP_PORT_OFF_PATH, &b->port_src, dn, b->name, b->port->name, dn);
+    }
+    if (!b->max_prefix) {
+        chk_report(c, DIAG_BGP_NO_MAX_PREFIX, &b->src, dn, b->name, dn);
+    }
+    if (!b->auth_key_ref) {
+        chk_report(c, DIAG_BGP_NO_AUTH, &b->src, dn, b->name,
+                   b->peer_dev ? b->peer_dev->name : b->peer_site->name);
+    }
+    chk_announce(c, b);
+
+    if (b->peer_dev) {
+        uint32_t expect = b->peer_dev->asn;
+
+        t = find_mirror(c->svc, b);
+        if (t && t->local_asn) {
+            expect = t->local_asn;
+        }
+        if (expect && b->peer_asn != expect) {
+            chk_report(c, DIAG_BGP_PEER_ASN, &b->peer_asn_src, dn, b->name, b->peer_asn,
+                       "device", b->peer_dev->name, expect);
+        }
+        if (!t) {
+            chk_report(c, DIAG_BGP_PEER_MISSING, &b->src, dn, b->name, b->peer_dev->name,
+                       b->local_text);
+        } else if (t->local != b->peer) {
+            chk_report(c, DIAG_BGP_PEER_ADDRESS, &b->peer_src, dn, b->name, dn, b->peer_text,
+                       t->name, t->dev->name, t->local_text);
+        }
+    } else if (b->peer_site) {
+        if (b->peer_site->asn && b->peer_asn != b->peer_site->asn) {
+            chk_report(c, DIAG_BGP_PEER_ASN, &b->peer_asn_src, dn, b->name, b->peer_asn, "site",
+                       b->peer_site->name, b->peer_site->asn);
+        }
+        if (b->peer_site->kind == SITE_AWS) {
+            chk_aws(c, conn, b);
+        }
+    }
+}
+
+void
+chk_bgp(struct chk *c)
+{
+    const struct m_service *svc = c->svc;
+    size_t i, j;
+
+    for (i = 0; i < svc->ndevices; i++) {
+        char what[96];
+
+        snprintf(what, sizeof what, "device %s", svc->devices[i].name);
+        chk_asn(c, svc->devices[i].asn, what, &svc->devices[i].src, svc->devices[i].name);
+    }
+    for (i = 0; i < svc->nsites; i++) {
+        char what[96];
+
+        snprintf(what, sizeof what, "site %s", svc->sites[i].name);
+        chk_asn(c, svc->sites[i].asn, what, &svc->sites[i].src, NULL);
+    }
+    for (i = 0; i < svc->nconns; i++) {
+        for (j = 0; j < svc->conns[i].nbgp; j++) {
+            chk_session(c, &svc->conns[i], &svc->conns[i].bgp[j]);
+        }
+    }
+}

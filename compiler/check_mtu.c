@@ -1,0 +1,174 @@
+/*
+ * check_mtu.c: the MTU budget of every hop, in each vendor's meaning of MTU.
+ *
+ * For each connection and hop the frame is IP MTU + 14-byte Ethernet header + 4 bytes
+ * per VLAN tag, or, on an MPLS core hop carrying the connection's VPLS, the customer
+ * frame + control word + two labels inside a core header (IP + 40). Each end's port
+ * must carry it; what its MTU knob has to say depends on the vendor (driver.c:
+ * drv_port_mtu_needed):
+ *   - a segment someone else owns has a fixed MTU (the largest Ethernet payload it
+ *     carries, tags counting against it): too small is an error that states the
+ *     largest IP MTU the path can carry (the 1496 case: one tag on a 1500 link);
+ *   - a managed port that is too small becomes a planned MTU change up to its
+ *     hardware maximum (a note), or an error beyond it.
+ * A port used by several hops needs the largest of their values; the planned change
+ * is decided once per port after all connections are seen.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "check.h"
+#include "driver.h"
+
+#define ETH_HDR 14u
+#define CORE_OVERHEAD 40u /* customer header 14 + CW 4 + 2 labels 8 + core header 14 */
+
+static uint32_t
+frame_size(uint32_t ip, const struct m_hop *h)
+{
+    if (h->encap.kind == ENCAP_VPLS) {
+        return ip + CORE_OVERHEAD;
+    }
+    return ip + ETH_HDR + 4u * model_encap_tags(&h->encap);
+}
+
+/* Largest IP MTU a fixed segment carries with this hop's tags. */
+static uint32_t
+fixed_max_ip(const struct m_hop *h)
+{
+    uint32_t over = h->encap.kind == ENCAP_VPLS ? CORE_OVERHEAD - ETH_HDR :
+                                                  4u * model_encap_tags(&h->encap);
+
+    if (h->seg->mtu_is_ip) {
+        return h->seg->mtu;
+    }
+
+    return h->seg->mtu > over ? h->seg->mtu - over : 0;
+}
+
+/* Largest IP MTU a port carries on this hop, raised to its hardware maximum. */
+static uint32_t
+port_max_ip(const struct m_port *p, const struct m_hop *h)
+{
+    uint32_t best = p->max_mtu > p->mtu ? p->max_mtu : p->mtu;
+
+    return drv_ip_mtu_carried(p->dev->drv, best, model_encap_tags(&h->encap),
+                              h->encap.kind == ENCAP_VPLS);
+}
+
+static const char *
+overhead_str(const struct m_hop *h, char *buf, size_t len)
+{
+    unsigned tags = model_encap_tags(&h->encap);
+
+    if (h->encap.kind == ENCAP_VPLS) {
+        snprintf(buf, len, "customer header, control word and 2 labels, 26 bytes");
+    } else {
+        snprintf(buf, len, "%u tag%s, %u bytes", tags, tags == 1 ? "" : "s", 4 * tags);
+    }
+    return buf;
+}
+
+void
+chk_mtu(struct chk *c)
+{
+    const struct m_service *svc = c->svc;
+    struct chk_result *r = c->res;
+    size_t i, j, total = 0, row = 0;
+    char buf[96];
+    int e;
+
+    for (i = 0; i < svc->nconns; i++) {
+        total += svc->conns[i].nhops;
+    }
+    r->hops = arena_array(c->arena, total, sizeof *r->hops);
+    if (!r->hops && total) {
+        c->err = NST_ENOMEM;
+        return;
+    }
+    r->nhops = total;
+
+    /* Pass 1: per connection, the path maximum and each hop's frame; per port, the
+     * largest need. */
+    for (i = 0; i < svc->nconns; i++) {
+        const struct m_conn *conn = &svc->conns[i];
+        struct chk_conn *cc = &r->conns[i];
+
+        cc->max_ip = UINT32_MAX;
+        for (j = 0; j < conn->nhops; j++) {
+            const struct m_hop *h = &conn->hops[j];
+            struct chk_hop_mtu *m = &r->hops[row++];
+            uint32_t hop_max = UINT32_MAX;
+
+            m->conn = conn;
+            m->hop = h;
+            m->frame = frame_size(conn->ip_mtu, h);
+            if (h->seg->owner && h->seg->mtu) {
+                /* An IP-meaning MTU carries the tags on top (the frame limit grows
+                 * with them); a frame-payload MTU counts them. */
+                m->limit = h->seg->mtu + ETH_HDR +
+                           (h->seg->mtu_is_ip ? m->frame - conn->ip_mtu - ETH_HDR : 0);
+                hop_max = fixed_max_ip(h);
+            }
+            for (e = 0; e < 2; e++) {
+                const struct m_port *p = h->seg->end[e].port;
+                struct chk_port *cp;
+
+                if (!p) {
+                    continue;
+                }
+                m->need[e] = drv_port_mtu_needed(p->dev->drv, conn->ip_mtu,
+                                                 model_encap_tags(&h->encap),
+                                                 h->encap.kind == ENCAP_VPLS);
+                if (port_max_ip(p, h) < hop_max) {
+                    hop_max = port_max_ip(p, h);
+                }
+                cp = &r->ports[p->idx];
+                cp->port = p;
+                if (m->need[e] > cp->needed) {
+                    cp->needed = m->need[e];
+                    cp->conn = conn;
+                    cp->hop = h;
+                }
+            }
+            m->max_ip = hop_max;
+            if (hop_max < cc->max_ip) {
+                cc->max_ip = hop_max;
+            }
+        }
+    }
+
+    /* Pass 2: fixed segments that are too small. */
+    for (i = 0; i < r->nhops; i++) {
+        const struct chk_hop_mtu *m = &r->hops[i];
+        const struct chk_conn *cc = &r->conns[m->conn - svc->conns];
+
+        if (m->limit && m->frame > m->limit) {
+            chk_report(c, DIAG_MTU_FIXED, &m->hop->src, NULL, m->hop->seg->name,
+                       m->hop->seg->mtu, m->hop->seg->owner->name, m->hop->seq,
+                       m->frame - ETH_HDR,
+                       m->conn->ip_mtu, overhead_str(m->hop, buf, sizeof buf), cc->max_ip);
+        }
+    }
+
+    /* Pass 3: managed ports, once each. */
+    for (i = 0; i < r->nports; i++) {
+        struct chk_port *cp = &r->ports[i];
+        const struct m_port *p = cp->port;
+
+        if (!p || cp->needed <= p->mtu) {
+            continue;
+        }
+        if (p->max_mtu >= cp->needed) {
+            cp->planned = cp->needed;
+            chk_report(c, DIAG_MTU_RAISE, &p->src, p->dev->name, p->dev->name, p->name, p->mtu,
+                       cp->needed, p->dev->drv->name, cp->hop->seq, cp->conn->name);
+        } else {
+            const struct chk_conn *cc = &r->conns[cp->conn - svc->conns];
+
+            chk_report(c, DIAG_MTU_HW_LIMIT, &p->src, p->dev->name, p->dev->name, p->name,
+                       cp->needed, p->dev->drv->name, cp->hop->seq, cp->conn->name,
+                       p->max_mtu > p->mtu ? p->max_mtu : p->mtu, cc->max_ip);
+        }
+    }
+}

@@ -1,0 +1,177 @@
+/*
+ * ctx.c: the library context (struct nst_ctx, see ctx.h) and version calls.
+ *
+ * A context compiles netstitch's own YANG models once into a libyang context and
+ * keeps the diagnostic list. libyang's own logging is switched to store-only for the
+ * calling thread while the library runs (ly_temp_log_options), so nothing is printed;
+ * libyang's messages become diagnostics instead.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "alloc.h"
+#include "ctx.h"
+#include "diag.h"
+
+#ifndef NST_VERSION_STRING
+#define NST_VERSION_STRING "0.0.0"
+#endif
+
+NST_API const char *
+nst_version(void)
+{
+    return NST_VERSION_STRING;
+}
+
+NST_API const char *
+nst_strerror(nst_err err)
+{
+    switch (err) {
+    case NST_OK:
+        return "success";
+    case NST_EINVAL:
+        return "invalid argument";
+    case NST_ENOMEM:
+        return "out of memory";
+    case NST_EIO:
+        return "input/output error";
+    case NST_EINPUT:
+        return "invalid input";
+    case NST_ECHECK:
+        return "check failed";
+    case NST_EENV:
+        return "environment error";
+    case NST_EINTERNAL:
+        return "internal error";
+    }
+    return "unknown error";
+}
+
+void
+ctx_log(struct nst_ctx *ctx, enum nst_severity level, const char *fmt, ...)
+{
+    char buf[1024];
+    va_list ap;
+
+    if (!ctx || !ctx->log_cb) {
+        return;
+    }
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    ctx->log_cb(level, buf, ctx->log_user);
+}
+
+static int
+is_model_dir(const char *dir)
+{
+    char path[4096];
+    struct stat st;
+
+    snprintf(path, sizeof path, "%s/netstitch-intercloud.yang", dir);
+    return stat(path, &st) == 0;
+}
+
+/* The first directory that holds the models: argument, environment, install, source. */
+static const char *
+find_yang_dir(const char *arg)
+{
+    const char *env = getenv("NST_YANG_DIR");
+
+    if (arg) {
+        return arg;
+    }
+    if (env && *env) {
+        return env;
+    }
+#ifdef NST_INSTALL_YANG_DIR
+    if (is_model_dir(NST_INSTALL_YANG_DIR)) {
+        return NST_INSTALL_YANG_DIR;
+    }
+#endif
+#ifdef NST_SRCDIR
+    if (is_model_dir(NST_SRCDIR "/yang")) {
+        return NST_SRCDIR "/yang";
+    }
+#endif
+    return "yang";
+}
+
+static const uint32_t ly_store_only = LY_LOSTORE;
+
+NST_API nst_err
+nst_ctx_new(const char *yang_dir, struct nst_ctx **out)
+{
+    struct nst_ctx *ctx = NULL;
+    char ietf[4096];
+    nst_err ret = NST_OK;
+    uint32_t opts = ly_store_only;
+
+    if (!out) {
+        return NST_EINVAL;
+    }
+    ly_temp_log_options(&opts);
+    ctx = nst_calloc(1, sizeof *ctx);
+    if (!ctx) {
+        ret = NST_ENOMEM;
+        goto cleanup;
+    }
+    ctx->sorted = 1;
+    ctx->yang_dir = nst_strdup(find_yang_dir(yang_dir));
+    if (!ctx->yang_dir) {
+        ret = NST_ENOMEM;
+        goto cleanup;
+    }
+    if (!is_model_dir(ctx->yang_dir)) {
+        ret = NST_EENV;
+        goto cleanup;
+    }
+    snprintf(ietf, sizeof ietf, "%s/ietf", ctx->yang_dir);
+    if (ly_ctx_new(ctx->yang_dir, LY_CTX_DISABLE_SEARCHDIR_CWD | LY_CTX_NO_YANGLIBRARY,
+                   &ctx->ly) != LY_SUCCESS) {
+        ret = NST_EENV;
+        goto cleanup;
+    }
+    ly_ctx_set_searchdir(ctx->ly, ietf);
+    if (!ly_ctx_load_module(ctx->ly, "netstitch-intercloud", NULL, NULL) ||
+        !ly_ctx_load_module(ctx->ly, "netstitch-inventory", NULL, NULL)) {
+        ret = NST_EENV;
+        goto cleanup;
+    }
+
+cleanup:
+    ly_temp_log_options(NULL);
+    if (ret) {
+        nst_ctx_free(ctx);
+        return ret;
+    }
+    *out = ctx;
+    return NST_OK;
+}
+
+NST_API void
+nst_ctx_free(struct nst_ctx *ctx)
+{
+    if (!ctx) {
+        return;
+    }
+    nst_diag_clear(ctx);
+    nst_free(ctx->diags);
+    if (ctx->ly) {
+        ly_ctx_destroy(ctx->ly);
+    }
+    nst_free(ctx->yang_dir);
+    nst_free(ctx);
+}
+
+NST_API void
+nst_ctx_set_log_cb(struct nst_ctx *ctx, nst_log_cb cb, void *user)
+{
+    if (ctx) {
+        ctx->log_cb = cb;
+        ctx->log_user = user;
+    }
+}

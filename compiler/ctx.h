@@ -1,0 +1,42 @@
+/*
+ * ctx.h: the library context, shared by every stage.
+ *
+ * struct nst_ctx owns the libyang context holding netstitch's own models (the
+ * service and inventory models), the diagnostic list, and the log callback. All
+ * state of a run hangs off it; nothing is global. One thread uses a context at a time.
+ */
+#ifndef NST_CTX_H
+#define NST_CTX_H
+
+#include <libyang/libyang.h>
+
+#include "netstitch.h"
+
+struct nst_diag {
+    enum nst_severity sev;
+    int code;           /* enum diag_code */
+    char *message;
+    const char *hint;   /* borrowed from the catalogue */
+    char *path;         /* YANG data path, owned, may be NULL */
+    char *file;         /* owned, may be NULL */
+    uint32_t line;
+    char *device;       /* owned, may be NULL */
+    size_t seq;         /* insertion order, for stable sorting */
+};
+
+struct nst_ctx {
+    struct ly_ctx *ly;          /* netstitch's own models; compiled once */
+    char *yang_dir;
+    struct nst_diag *diags;     /* kept sorted by (file, line, code) when read */
+    size_t ndiags;
+    size_t cap;
+    int sorted;
+    nst_log_cb log_cb;
+    void *log_user;
+};
+
+/* Log through the callback, if any. */
+void ctx_log(struct nst_ctx *ctx, enum nst_severity level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+#endif

@@ -1,0 +1,406 @@
+/*
+ * load.c: the first stage. Read a service instance, parse and validate it with
+ * libyang, build the source map (path -> line) and the C model.
+ *
+ *   file --read--> text --libyang--> tree --model_build--> struct m_service
+ *                       \--srcmap---> path -> line
+ *
+ * libyang 2.1.30 stops at the first parse or validation error, so schema-level
+ * problems are reported one at a time (each with file, line and data path); the
+ * semantic checks that follow report everything at once. libyang's messages are
+ * kept verbatim and classified into stable codes (YANG-UNKNOWN-NODE,
+ * YANG-INVALID-VALUE, ...).
+ *
+ * Entity expansion and network access are off: the XML goes to libyang's own parser,
+ * which handles neither, and to libxml2 for line numbers with XML_PARSE_NONET and
+ * without XML_PARSE_NOENT (see srcmap.c).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "alloc.h"
+#include "arena.h"
+#include "diag.h"
+#include "model.h"
+#include "service.h"
+#include "srcmap.h"
+
+/* Inputs larger than this are refused before parsing (override: NST_MAX_INPUT_BYTES). */
+#define LOAD_MAX_BYTES (256ull << 20)
+
+static unsigned long long
+max_input_bytes(void)
+{
+    const char *e = getenv("NST_MAX_INPUT_BYTES");
+    unsigned long long v;
+
+    if (e && *e) {
+        v = strtoull(e, NULL, 10);
+        if (v) {
+            return v;
+        }
+    }
+    return LOAD_MAX_BYTES;
+}
+
+/* Read a whole file; records IO-READ / INPUT-TOO-LARGE. */
+static nst_err
+read_file(struct nst_ctx *ctx, const char *path, char **data, size_t *len)
+{
+    struct diag_loc loc = {path, 0, NULL, NULL};
+    struct stat st;
+    char *buf = NULL;
+    size_t got = 0;
+    ssize_t r;
+    int fd;
+    nst_err ret = NST_OK;
+
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        diag_add(ctx, DIAG_IO_READ, &loc, path, strerror(errno));
+        return NST_EIO;
+    }
+    if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+        diag_add(ctx, DIAG_IO_READ, &loc, path, S_ISDIR(st.st_mode) ? "is a directory" :
+                                                                     "not a regular file");
+        ret = NST_EIO;
+        goto cleanup;
+    }
+    if ((unsigned long long)st.st_size > max_input_bytes()) {
+        diag_add(ctx, DIAG_INPUT_TOO_LARGE, &loc, path, (unsigned long long)st.st_size,
+                 max_input_bytes());
+        ret = NST_EINPUT;
+        goto cleanup;
+    }
+    buf = nst_malloc((size_t)st.st_size + 1);
+    if (!buf) {
+        ret = NST_ENOMEM;
+        goto cleanup;
+    }
+    while (got < (size_t)st.st_size) {
+        r = read(fd, buf + got, (size_t)st.st_size - got);
+        if (r < 0 && errno == EINTR) {
+            continue;
+        }
+        if (r <= 0) {
+            diag_add(ctx, DIAG_IO_READ, &loc, path, r < 0 ? strerror(errno) : "short read");
+            ret = NST_EIO;
+            goto cleanup;
+        }
+        got += (size_t)r;
+    }
+    buf[got] = '\0';
+
+cleanup:
+    close(fd);
+    if (ret) {
+        nst_free(buf);
+        return ret;
+    }
+    *data = buf;
+    *len = got;
+    return NST_OK;
+}
+
+static enum nst_format
+guess_format(const char *name, const char *data, size_t len)
+{
+    const char *dot = name ? strrchr(name, '.') : NULL;
+    size_t i;
+
+    if (dot && !strcmp(dot, ".xml")) {
+        return NST_FORMAT_XML;
+    }
+    if (dot && !strcmp(dot, ".json")) {
+        return NST_FORMAT_JSON;
+    }
+    for (i = 0; i < len; i++) {
+        if (data[i] == '<') {
+            return NST_FORMAT_XML;
+        }
+        if (data[i] == '{') {
+            return NST_FORMAT_JSON;
+        }
+        if (data[i] != ' ' && data[i] != '\t' && data[i] != '\n' && data[i] != '\r') {
+            break;
+        }
+    }
+    return NST_FORMAT_AUTO;
+}
+
+/* Which stable code a libyang error gets. */
+static enum diag_code
+classify(const struct ly_err_item *e, enum nst_format fmt)
+{
+    const char *m = e->msg ? e->msg : "";
+
+    if (e->vecode == LYVE_SYNTAX_XML || (e->vecode == LYVE_SYNTAX && fmt == NST_FORMAT_XML)) {
+        return DIAG_XML_SYNTAX;
+    }
+    if (e->vecode == LYVE_SYNTAX_JSON || (e->vecode == LYVE_SYNTAX && fmt == NST_FORMAT_JSON)) {
+        return DIAG_JSON_SYNTAX;
+    }
+    if (strstr(m, "not found as a child") || strstr(m, "No module named") ||
+        strstr(m, "No module with namespace") || strstr(m, "Unknown element") ||
+        strstr(m, "not found in") || strstr(m, "does not match any")) {
+        return DIAG_YANG_UNKNOWN;
+    }
+    if (strstr(m, "Mandatory")) {
+        return DIAG_YANG_MANDATORY;
+    }
+    if (strstr(m, "leafref")) {
+        return DIAG_YANG_LEAFREF;
+    }
+    if (strstr(m, "Duplicate")) {
+        return DIAG_YANG_DUPLICATE;
+    }
+    if (strstr(m, "When condition") || strstr(m, "Must condition") || strstr(m, "Too few") ||
+        strstr(m, "Too many") || (e->apptag && !strcmp(e->apptag, "must-violation"))) {
+        return DIAG_YANG_CONSTRAINT;
+    }
+    if (strstr(m, "Invalid") || strstr(m, "Unsatisfied") || strstr(m, "does not satisfy") ||
+        strstr(m, "value")) {
+        return DIAG_YANG_TYPE;
+    }
+    if (e->vecode == LYVE_SYNTAX) {
+        return fmt == NST_FORMAT_JSON ? DIAG_JSON_SYNTAX : DIAG_XML_SYNTAX;
+    }
+    return DIAG_YANG_OTHER;
+}
+
+/*
+ * libyang reports a missing mandatory node with its schema path only. Find the first
+ * data instance of the parent that lacks it, so the diagnostic can name the entry
+ * and its line.
+ */
+static char *
+mandatory_data_path(const struct lyd_node *tree, const char *schema_path)
+{
+    const char *slash = strrchr(schema_path, '/');
+    char *parent, *xpath, *res = NULL;
+    struct ly_set *set = NULL;
+    const struct lyd_node *c;
+    size_t i;
+
+    if (!slash || slash == schema_path || !tree) {
+        return NULL;
+    }
+    parent = nst_strndup(schema_path, (size_t)(slash - schema_path));
+    if (!parent) {
+        return NULL;
+    }
+    xpath = parent;
+    if (lyd_find_xpath(tree, xpath, &set) == LY_SUCCESS) {
+        const char *leaf = strchr(slash + 1, ':') ? strchr(slash + 1, ':') + 1 : slash + 1;
+
+        for (i = 0; i < set->count && !res; i++) {
+            int found = 0;
+
+            LY_LIST_FOR(lyd_child(set->dnodes[i]), c) {
+                found |= !strcmp(LYD_NAME(c), leaf);
+            }
+            if (!found) {
+                res = lyd_path(set->dnodes[i], LYD_PATH_STD, NULL, 0);
+            }
+        }
+    }
+    ly_set_free(set, NULL);
+    nst_free(parent);
+    return res;
+}
+
+/* The "line number N" libyang appends to some messages, else 0. */
+static uint32_t
+ly_line(const struct ly_err_item *e)
+{
+    const char *p;
+
+    p = e->msg ? strstr(e->msg, "line number ") : NULL;
+    if (!p && e->path) {
+        p = strstr(e->path, "line number ");
+    }
+    return p ? (uint32_t)strtoul(p + 12, NULL, 10) : 0;
+}
+
+/* Turn libyang's stored errors into diagnostics. */
+static nst_err
+ly_errors_to_diags(struct nst_ctx *ctx, const char *file, enum nst_format fmt,
+                   const struct srcmap *map, const struct lyd_node *tree)
+{
+    const struct ly_err_item *e;
+    nst_err ret = NST_OK;
+    int any = 0;
+
+    for (e = ly_err_first(ctx->ly); e; e = e->next) {
+        struct diag_loc loc = {file, 0, NULL, NULL};
+        enum diag_code code;
+        char *dpath = NULL, *msg;
+        const char *cut;
+
+        if (e->level != LY_LLERR) {
+            continue;
+        }
+        code = classify(e, fmt);
+        loc.path = e->path;
+        if (code == DIAG_YANG_MANDATORY && e->path && tree) {
+            dpath = mandatory_data_path(tree, e->path);
+            if (dpath) {
+                loc.path = dpath;
+            }
+        }
+        loc.line = ly_line(e);
+        if (map && loc.path && loc.path[0] == '/') {
+            uint32_t l = srcmap_find(map, loc.path);
+
+            if (l) {
+                loc.line = l;
+            }
+        }
+        /* Drop libyang's trailing location; the diagnostic carries it in fields. */
+        msg = nst_strdup(e->msg ? e->msg : "invalid input");
+        if (msg && (cut = strstr(msg, " (Data location")) != NULL) {
+            msg[cut - msg] = '\0';
+        }
+        if (!msg || diag_add(ctx, code, &loc, msg) != NST_OK) {
+            ret = NST_ENOMEM;
+        }
+        nst_free(msg);
+        free(dpath);
+        any = 1;
+        /* libyang stores one error per failed call; later entries repeat the
+         * failure as "Failed to parse" style summaries. Report the first only. */
+        break;
+    }
+    if (!any) {
+        struct diag_loc loc = {file, 0, NULL, NULL};
+
+        ret = diag_add(ctx, DIAG_YANG_OTHER, &loc, "the instance does not validate");
+    }
+    return ret ? ret : NST_EINPUT;
+}
+
+NST_API nst_err
+nst_service_load_mem(struct nst_ctx *ctx, const char *data, size_t len, enum nst_format format,
+                     const char *name, struct nst_service **out)
+{
+    struct nst_service *svc = NULL;
+    struct srcmap *map = NULL;
+    struct diag_loc loc = {name, 0, NULL, NULL};
+    uint32_t opts = LY_LOSTORE;
+    LYD_FORMAT lyfmt;
+    struct ly_in *in = NULL;
+    nst_err ret = NST_OK;
+    LY_ERR lr;
+
+    if (!ctx || !data || !out) {
+        return NST_EINVAL;
+    }
+    if (!name) {
+        name = "<input>";
+        loc.file = name;
+    }
+    if (format == NST_FORMAT_AUTO) {
+        format = guess_format(name, data, len);
+    }
+    if (format == NST_FORMAT_AUTO) {
+        return diag_add(ctx, DIAG_INPUT_FORMAT, &loc, name) ? NST_ENOMEM : NST_EINPUT;
+    }
+    ly_temp_log_options(&opts);
+    ly_err_clean(ctx->ly, NULL);
+    svc = nst_calloc(1, sizeof *svc);
+    if (!svc) {
+        ret = NST_ENOMEM;
+        goto cleanup;
+    }
+    svc->ctx = ctx;
+    arena_init(&svc->arena);
+    svc->file = nst_strdup(name);
+    if (!svc->file) {
+        ret = NST_ENOMEM;
+        goto cleanup;
+    }
+    /* The line map is built first: libyang's own errors need it too. A map that
+     * cannot be built (malformed text) only costs line numbers; libyang then
+     * reports the syntax error with its own line. */
+    if (format == NST_FORMAT_XML) {
+        ret = srcmap_build_xml(data, len, ctx->ly, &map);
+    } else {
+        ret = srcmap_build_json(data, len, ctx->ly, &map);
+    }
+    if (ret == NST_ENOMEM) {
+        goto cleanup;
+    }
+    ret = NST_OK;
+    lyfmt = format == NST_FORMAT_XML ? LYD_XML : LYD_JSON;
+    if (ly_in_new_memory(data, &in) != LY_SUCCESS) {
+        ret = NST_ENOMEM;
+        goto cleanup;
+    }
+    /* ly_in wants a NUL-terminated buffer; callers may pass a slice. */
+    if (data[len] != '\0') {
+        ly_in_free(in, 0);
+        in = NULL;
+        svc->text = nst_strndup(data, len);
+        if (!svc->text || ly_in_new_memory(svc->text, &in) != LY_SUCCESS) {
+            ret = NST_ENOMEM;
+            goto cleanup;
+        }
+    }
+    lr = lyd_parse_data(ctx->ly, NULL, in, lyfmt, LYD_PARSE_STRICT | LYD_PARSE_NO_STATE,
+                        LYD_VALIDATE_PRESENT | LYD_VALIDATE_NO_STATE, &svc->tree);
+    if (lr != LY_SUCCESS) {
+        ret = ly_errors_to_diags(ctx, name, format, map, svc->tree);
+        goto cleanup;
+    }
+    ret = model_build(ctx, svc->tree, map, name, &svc->arena, &svc->model);
+
+cleanup:
+    ly_in_free(in, 0);
+    srcmap_free(map);
+    ly_err_clean(ctx->ly, NULL);
+    ly_temp_log_options(NULL);
+    if (ret) {
+        nst_service_free(svc);
+        return ret;
+    }
+    *out = svc;
+    return NST_OK;
+}
+
+NST_API nst_err
+nst_service_load(struct nst_ctx *ctx, const char *path, enum nst_format format,
+                 struct nst_service **out)
+{
+    char *data = NULL;
+    size_t len = 0;
+    nst_err ret;
+
+    if (!ctx || !path || !out) {
+        return NST_EINVAL;
+    }
+    ret = read_file(ctx, path, &data, &len);
+    if (ret) {
+        return ret;
+    }
+    ret = nst_service_load_mem(ctx, data, len, format, path, out);
+    nst_free(data);
+    return ret;
+}
+
+NST_API void
+nst_service_free(struct nst_service *svc)
+{
+    if (!svc) {
+        return;
+    }
+    lyd_free_all(svc->tree);
+    arena_clear(&svc->arena);
+    nst_free(svc->text);
+    nst_free(svc->file);
+    nst_free(svc);
+}

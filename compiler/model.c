@@ -1,0 +1,698 @@
+/*
+ * model.c: libyang tree -> struct m_service (see model.h).
+ *
+ * The tree has already passed libyang validation, so mandatory leaves exist,
+ * leafrefs resolve and values are in range: this file does not re-check what the
+ * schema guarantees, it only converts. Lists are counted first and allocated once in
+ * the arena; references by name (a segment end's device, a hop's segment) become
+ * pointers here, in dependency order: sites, devices, segments, then connections.
+ *
+ * Deliberately not here: any semantic judgement. That is check*.c.
+ */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "diag.h"
+#include "driver.h"
+#include "model.h"
+#include "srcmap.h"
+
+struct mb {
+    struct nst_ctx *ctx;
+    const struct srcmap *map;
+    struct arena *arena;
+    struct m_service *svc;
+    nst_err err;
+};
+
+/* First child named @name, or NULL. */
+static const struct lyd_node *
+child(const struct lyd_node *parent, const char *name)
+{
+    const struct lyd_node *n;
+
+    if (!parent) {
+        return NULL;
+    }
+    LY_LIST_FOR(lyd_child(parent), n) {
+        if (!strcmp(LYD_NAME(n), name)) {
+            return n;
+        }
+    }
+    return NULL;
+}
+
+static size_t
+count(const struct lyd_node *parent, const char *name)
+{
+    const struct lyd_node *n;
+    size_t c = 0;
+
+    LY_LIST_FOR(lyd_child(parent), n) {
+        c += !strcmp(LYD_NAME(n), name);
+    }
+    return c;
+}
+
+static const char *
+str(const struct lyd_node *parent, const char *name)
+{
+    const struct lyd_node *n = child(parent, name);
+
+    return n ? lyd_get_value(n) : NULL;
+}
+
+static uint64_t
+num(const struct lyd_node *parent, const char *name)
+{
+    const char *s = str(parent, name);
+
+    return s ? strtoull(s, NULL, 10) : 0;
+}
+
+static void
+src_of(struct mb *b, const struct lyd_node *node, struct m_src *src)
+{
+    char *p;
+
+    if (!node) {
+        return;
+    }
+    p = lyd_path(node, LYD_PATH_STD, NULL, 0);
+    if (!p) {
+        b->err = NST_ENOMEM;
+        return;
+    }
+    src->path = arena_strdup(b->arena, p);
+    if (!src->path) {
+        b->err = NST_ENOMEM;
+    }
+    src->line = b->map ? srcmap_find(b->map, p) : 0;
+    free(p);
+}
+
+static uint32_t
+ip_parse(const char *s)
+{
+    struct in_addr a;
+
+    if (!s || inet_pton(AF_INET, s, &a) != 1) {
+        return 0;
+    }
+    return ntohl(a.s_addr);
+}
+
+static void
+prefix_of(struct mb *b, const struct lyd_node *node, struct m_prefix *p)
+{
+    const char *text = lyd_get_value(node);
+    const char *slash = strchr(text, '/');
+    char addr[32];
+    size_t alen = slash ? (size_t)(slash - text) : strlen(text);
+
+    if (alen >= sizeof addr) {
+        alen = sizeof addr - 1;
+    }
+    memcpy(addr, text, alen);
+    addr[alen] = '\0';
+    p->addr = ip_parse(addr);
+    p->len = slash ? (uint8_t)atoi(slash + 1) : 32;
+    p->text = text;
+    src_of(b, node, &p->src);
+}
+
+/* Every leaf-list entry named @name under @parent into an arena array. */
+static struct m_prefix *
+prefixes(struct mb *b, const struct lyd_node *parent, const char *name, size_t *n)
+{
+    const struct lyd_node *c;
+    struct m_prefix *arr;
+    size_t i = 0;
+
+    *n = count(parent, name);
+    arr = arena_array(b->arena, *n, sizeof *arr);
+    if (!arr) {
+        b->err = NST_ENOMEM;
+        *n = 0;
+        return NULL;
+    }
+    LY_LIST_FOR(lyd_child(parent), c) {
+        if (!strcmp(LYD_NAME(c), name)) {
+            prefix_of(b, c, &arr[i++]);
+        }
+    }
+    return arr;
+}
+
+static enum m_tpid
+tpid_parse(const char *s)
+{
+    if (!s) {
+        return TPID_NONE;
+    }
+    if (!strcmp(s, "0x88a8")) {
+        return TPID_88A8;
+    }
+    if (!strcmp(s, "0x9100")) {
+        return TPID_9100;
+    }
+    return TPID_8100;
+}
+
+static void
+encap_of(struct mb *b, const struct lyd_node *enc, struct m_encap *e)
+{
+    const struct lyd_node *n;
+
+    (void)b;
+    e->kind = ENCAP_UNTAGGED;
+    if (!enc) {
+        return;
+    }
+    if ((n = child(enc, "dot1q"))) {
+        e->kind = ENCAP_DOT1Q;
+        e->outer = (uint16_t)num(n, "vlan");
+        e->tpid = tpid_parse(str(n, "tpid"));
+    } else if ((n = child(enc, "qinq"))) {
+        e->kind = ENCAP_QINQ;
+        e->outer = (uint16_t)num(n, "s-tag");
+        e->inner = (uint16_t)num(n, "c-tag");
+        e->tpid = tpid_parse(str(n, "tpid"));
+    } else if ((n = child(enc, "vpls"))) {
+        e->kind = ENCAP_VPLS;
+        e->vpls = lyd_get_value(n);
+    }
+}
+
+static enum m_site_kind
+site_kind(const char *s)
+{
+    static const struct {
+        const char *n;
+        enum m_site_kind k;
+    } kinds[] = {
+        {"on-premises", SITE_ON_PREMISES}, {"research-cloud", SITE_RESEARCH_CLOUD},
+        {"backbone", SITE_BACKBONE},       {"partner", SITE_PARTNER},
+        {"exchange", SITE_EXCHANGE},       {"aws", SITE_AWS},
+        {"azure", SITE_AZURE},             {"gcp", SITE_GCP},
+    };
+    size_t i;
+
+    for (i = 0; s && i < sizeof kinds / sizeof kinds[0]; i++) {
+        if (!strcmp(kinds[i].n, s)) {
+            return kinds[i].k;
+        }
+    }
+    return SITE_ON_PREMISES;
+}
+
+static enum m_vendor
+vendor_of(const char *s)
+{
+    if (!strcmp(s, "junos")) {
+        return V_JUNOS;
+    }
+    if (!strcmp(s, "iosxr")) {
+        return V_IOSXR;
+    }
+    if (!strcmp(s, "sros")) {
+        return V_SROS;
+    }
+    if (!strcmp(s, "vrp")) {
+        return V_VRP;
+    }
+    return V_OPENCONFIG;
+}
+
+/* /intercloud/site */
+static void
+build_site(struct mb *b, const struct lyd_node *n, struct m_site *s)
+{
+    const struct lyd_node *c;
+    size_t i = 0;
+
+    s->name = str(n, "name");
+    s->kind_name = str(n, "kind");
+    s->kind = site_kind(s->kind_name);
+    s->asn = (uint32_t)num(n, "asn");
+    src_of(b, n, &s->src);
+    s->prefixes = prefixes(b, n, "prefix", &s->nprefixes);
+    s->ntransit = count(n, "transit-subnet");
+    s->transit = arena_array(b->arena, s->ntransit, sizeof *s->transit);
+    s->transit_names = arena_array(b->arena, s->ntransit, sizeof *s->transit_names);
+    if (!s->transit || !s->transit_names) {
+        b->err = NST_ENOMEM;
+        s->ntransit = 0;
+        return;
+    }
+    LY_LIST_FOR(lyd_child(n), c) {
+        if (!strcmp(LYD_NAME(c), "transit-subnet")) {
+            s->transit_names[i] = str(c, "name");
+            prefix_of(b, child(c, "prefix"), &s->transit[i]);
+            i++;
+        }
+    }
+}
+
+/* /intercloud/device */
+static void
+build_device(struct mb *b, const struct lyd_node *n, struct m_device *d)
+{
+    const struct lyd_node *c;
+    size_t i = 0;
+
+    d->name = str(n, "name");
+    d->vendor_name = str(n, "vendor");
+    d->vendor = vendor_of(d->vendor_name);
+    d->platform = str(n, "platform");
+    d->role = str(n, "role");
+    d->site = str(n, "site") ? model_find_site(b->svc, str(n, "site")) : NULL;
+    d->asn = (uint32_t)num(n, "asn");
+    d->router_id = str(n, "router-id");
+    d->drv = drv_find(d->vendor_name, d->platform);
+    src_of(b, n, &d->src);
+    d->nports = count(n, "port");
+    d->ports = arena_array(b->arena, d->nports, sizeof *d->ports);
+    if (!d->ports) {
+        b->err = NST_ENOMEM;
+        d->nports = 0;
+        return;
+    }
+    LY_LIST_FOR(lyd_child(n), c) {
+        struct m_port *p;
+
+        if (strcmp(LYD_NAME(c), "port")) {
+            continue;
+        }
+        p = &d->ports[i++];
+        p->name = str(c, "name");
+        p->dev = d;
+        p->bandwidth = num(c, "bandwidth");
+        p->mtu = (uint32_t)num(c, "mtu");
+        p->max_mtu = (uint32_t)num(c, "max-mtu");
+        p->tpid = tpid_parse(str(c, "tpid"));
+        p->description = str(c, "description");
+        p->idx = b->svc->nports++;
+        src_of(b, c, &p->src);
+    }
+}
+
+static void
+build_end(struct mb *b, const struct lyd_node *n, struct m_end *e)
+{
+    const struct lyd_node *a;
+
+    src_of(b, n, &e->src);
+    if (str(n, "device")) {
+        e->dev = model_find_device(b->svc, str(n, "device"));
+        e->port = e->dev ? model_find_port(e->dev, str(n, "port")) : NULL;
+    } else {
+        e->site = model_find_site(b->svc, str(n, "site"));
+        e->node = str(n, "node");
+    }
+    if ((a = child(n, "address"))) {
+        e->has_addr = true;
+        e->addr_text = lyd_get_value(a);
+        e->addr = ip_parse(e->addr_text);
+        src_of(b, a, &e->addr_src);
+    }
+}
+
+/* /intercloud/segment */
+static void
+build_segment(struct mb *b, const struct lyd_node *n, struct m_segment *s)
+{
+    const struct lyd_node *c;
+    const char *kind = str(n, "kind");
+
+    s->name = str(n, "name");
+    s->kind = kind && !strcmp(kind, "mpls-core") ? SEG_MPLS_CORE : SEG_ETHERNET;
+    src_of(b, n, &s->src);
+    build_end(b, child(n, "a"), &s->end[0]);
+    build_end(b, child(n, "b"), &s->end[1]);
+    s->owner = str(n, "owner") ? model_find_site(b->svc, str(n, "owner")) : NULL;
+    s->mtu = (uint32_t)num(n, "mtu");
+    s->mtu_is_ip = str(n, "mtu-meaning") && !strcmp(str(n, "mtu-meaning"), "ip");
+    s->bandwidth = num(n, "bandwidth");
+    if ((c = child(n, "subnet"))) {
+        s->has_subnet = true;
+        prefix_of(b, c, &s->subnet);
+    }
+}
+
+static int
+hop_cmp(const void *x, const void *y)
+{
+    const struct m_hop *a = x, *b = y;
+
+    return (a->seq > b->seq) - (a->seq < b->seq);
+}
+
+/* /intercloud/connection/vpls */
+static void
+build_vpls(struct mb *b, const struct lyd_node *n, struct m_vpls *v)
+{
+    const struct lyd_node *c;
+    const char *sig = str(n, "signalling");
+    size_t i = 0;
+
+    v->name = str(n, "name");
+    v->signalling = sig && !strcmp(sig, "bgp") ? SIG_BGP : SIG_LDP;
+    v->vpls_id = (uint32_t)num(n, "vpls-id");
+    v->route_target = str(n, "route-target");
+    src_of(b, n, &v->src);
+    v->nmembers = count(n, "member");
+    v->members = arena_array(b->arena, v->nmembers, sizeof *v->members);
+    if (!v->members) {
+        b->err = NST_ENOMEM;
+        v->nmembers = 0;
+        return;
+    }
+    LY_LIST_FOR(lyd_child(n), c) {
+        struct m_vpls_member *m;
+
+        if (strcmp(LYD_NAME(c), "member")) {
+            continue;
+        }
+        m = &v->members[i++];
+        m->dev = model_find_device(b->svc, str(c, "device"));
+        m->port = m->dev ? model_find_port(m->dev, str(c, "port")) : NULL;
+        encap_of(b, child(c, "encapsulation"), &m->encap);
+        m->ve_id = (uint16_t)num(c, "ve-id");
+        src_of(b, c, &m->src);
+    }
+}
+
+/* /intercloud/connection/bgp-session */
+static void
+build_bgp(struct mb *b, const struct lyd_node *n, struct m_bgp *s)
+{
+    s->name = str(n, "name");
+    s->dev = model_find_device(b->svc, str(n, "device"));
+    s->port = s->dev ? model_find_port(s->dev, str(n, "port")) : NULL;
+    prefix_of(b, child(n, "link-subnet"), &s->subnet);
+    s->local_text = str(n, "local-address");
+    s->local = ip_parse(s->local_text);
+    s->peer_text = str(n, "peer-address");
+    s->peer = ip_parse(s->peer_text);
+    s->local_asn_set = child(n, "local-asn") != NULL;
+    s->local_asn = s->local_asn_set ? (uint32_t)num(n, "local-asn") : (s->dev ? s->dev->asn : 0);
+    s->peer_asn = (uint32_t)num(n, "peer-asn");
+    s->peer_dev = str(n, "peer-device") ? model_find_device(b->svc, str(n, "peer-device")) : NULL;
+    s->peer_site = str(n, "peer-site") ? model_find_site(b->svc, str(n, "peer-site")) : NULL;
+    s->announce = prefixes(b, n, "announce", &s->nannounce);
+    s->accept = prefixes(b, n, "accept", &s->naccept);
+    s->max_prefix = (uint32_t)num(n, "max-prefix");
+    s->auth_key_ref = str(n, "auth-key-ref");
+    src_of(b, n, &s->src);
+    src_of(b, child(n, "local-address"), &s->local_src);
+    src_of(b, child(n, "peer-address"), &s->peer_src);
+    src_of(b, child(n, "peer-asn"), &s->peer_asn_src);
+    src_of(b, child(n, "link-subnet"), &s->subnet_src);
+    src_of(b, child(n, "port"), &s->port_src);
+}
+
+/* /intercloud/connection */
+static void
+build_conn(struct mb *b, const struct lyd_node *n, struct m_conn *c)
+{
+    const struct lyd_node *x;
+    size_t ih = 0, is = 0, iv = 0, ib = 0, ie = 0;
+
+    c->name = str(n, "name");
+    c->ip_mtu = (uint32_t)num(n, "ip-mtu");
+    c->bandwidth = num(n, "bandwidth");
+    src_of(b, n, &c->src);
+    c->nendpoints = count(n, "endpoint");
+    c->nhops = count(n, "hop");
+    c->nstitches = count(n, "stitch");
+    c->nvpls = count(n, "vpls");
+    c->nbgp = count(n, "bgp-session");
+    c->endpoints = arena_array(b->arena, c->nendpoints, sizeof *c->endpoints);
+    c->hops = arena_array(b->arena, c->nhops, sizeof *c->hops);
+    c->stitches = arena_array(b->arena, c->nstitches, sizeof *c->stitches);
+    c->vpls = arena_array(b->arena, c->nvpls, sizeof *c->vpls);
+    c->bgp = arena_array(b->arena, c->nbgp, sizeof *c->bgp);
+    if (!c->endpoints || !c->hops || !c->stitches || !c->vpls || !c->bgp) {
+        b->err = NST_ENOMEM;
+        c->nendpoints = c->nhops = c->nstitches = c->nvpls = c->nbgp = 0;
+        return;
+    }
+    LY_LIST_FOR(lyd_child(n), x) {
+        const char *name = LYD_NAME(x);
+
+        if (!strcmp(name, "endpoint")) {
+            c->endpoints[ie++] = model_find_site(b->svc, lyd_get_value(x));
+        } else if (!strcmp(name, "hop")) {
+            struct m_hop *h = &c->hops[ih++];
+
+            h->seq = (uint16_t)num(x, "seq");
+            h->seg = model_find_segment(b->svc, str(x, "segment"));
+            encap_of(b, child(x, "encapsulation"), &h->encap);
+            src_of(b, x, &h->src);
+            src_of(b, child(x, "encapsulation"), &h->encap_src);
+            if (!h->encap_src.path) {
+                h->encap_src = h->src;
+            }
+        } else if (!strcmp(name, "vpls")) {
+            build_vpls(b, x, &c->vpls[iv++]);
+        } else if (!strcmp(name, "bgp-session")) {
+            build_bgp(b, x, &c->bgp[ib++]);
+        }
+    }
+    /* Hops are kept in seq order: the path is read in that order everywhere. */
+    qsort(c->hops, c->nhops, sizeof *c->hops, hop_cmp);
+    LY_LIST_FOR(lyd_child(n), x) {
+        struct m_stitch *s;
+        const char *kind;
+
+        if (strcmp(LYD_NAME(x), "stitch")) {
+            continue;
+        }
+        s = &c->stitches[is++];
+        s->dev = model_find_device(b->svc, str(x, "device"));
+        s->from = model_find_hop(c, (uint16_t)num(x, "from-hop"));
+        s->to = model_find_hop(c, (uint16_t)num(x, "to-hop"));
+        kind = str(x, "kind");
+        s->kind = kind && !strcmp(kind, "route") ? STITCH_ROUTE : STITCH_REWRITE;
+        src_of(b, x, &s->src);
+    }
+    c->nendpoints = ie;
+}
+
+#define BUILD_LIST(b, top, name, arr, narr, fn) \
+    do { \
+        const struct lyd_node *n_; \
+        size_t i_ = 0; \
+        (narr) = count((top), (name)); \
+        (arr) = arena_array((b)->arena, (narr), sizeof *(arr)); \
+        if (!(arr)) { \
+            (b)->err = NST_ENOMEM; \
+            (narr) = 0; \
+            break; \
+        } \
+        LY_LIST_FOR(lyd_child(top), n_) { \
+            if (!strcmp(LYD_NAME(n_), (name))) { \
+                fn((b), n_, &(arr)[i_++]); \
+            } \
+        } \
+    } while (0)
+
+nst_err
+model_build(struct nst_ctx *ctx, const struct lyd_node *tree, const struct srcmap *map,
+            const char *file, struct arena *arena, struct m_service **out)
+{
+    struct mb b = {ctx, map, arena, NULL, NST_OK};
+    const struct lyd_node *top = NULL, *n;
+    struct diag_loc loc = {file, 1, NULL, NULL};
+
+    LY_LIST_FOR(tree, n) {
+        if (!strcmp(LYD_NAME(n), "intercloud") &&
+            !strcmp(n->schema->module->name, "netstitch-intercloud")) {
+            top = n;
+        }
+    }
+    if (!top) {
+        return diag_add(ctx, DIAG_NO_SERVICE, &loc) ? NST_ENOMEM : NST_EINPUT;
+    }
+    b.svc = arena_alloc(arena, sizeof *b.svc);
+    if (!b.svc) {
+        return NST_ENOMEM;
+    }
+    b.svc->file = arena_strdup(arena, file);
+    /* Order matters: later lists refer to earlier ones by pointer. */
+    BUILD_LIST(&b, top, "site", b.svc->sites, b.svc->nsites, build_site);
+    BUILD_LIST(&b, top, "device", b.svc->devices, b.svc->ndevices, build_device);
+    BUILD_LIST(&b, top, "segment", b.svc->segments, b.svc->nsegments, build_segment);
+    BUILD_LIST(&b, top, "connection", b.svc->conns, b.svc->nconns, build_conn);
+    if (b.err) {
+        return b.err;
+    }
+    *out = b.svc;
+    return NST_OK;
+}
+
+struct m_device *
+model_find_device(const struct m_service *svc, const char *name)
+{
+    size_t i;
+
+    for (i = 0; name && i < svc->ndevices; i++) {
+        if (svc->devices[i].name && !strcmp(svc->devices[i].name, name)) {
+            return &svc->devices[i];
+        }
+    }
+    return NULL;
+}
+
+struct m_site *
+model_find_site(const struct m_service *svc, const char *name)
+{
+    size_t i;
+
+    for (i = 0; name && i < svc->nsites; i++) {
+        if (!strcmp(svc->sites[i].name, name)) {
+            return &svc->sites[i];
+        }
+    }
+    return NULL;
+}
+
+struct m_segment *
+model_find_segment(const struct m_service *svc, const char *name)
+{
+    size_t i;
+
+    for (i = 0; name && i < svc->nsegments; i++) {
+        if (!strcmp(svc->segments[i].name, name)) {
+            return &svc->segments[i];
+        }
+    }
+    return NULL;
+}
+
+struct m_port *
+model_find_port(const struct m_device *dev, const char *name)
+{
+    size_t i;
+
+    for (i = 0; name && i < dev->nports; i++) {
+        if (!strcmp(dev->ports[i].name, name)) {
+            return &dev->ports[i];
+        }
+    }
+    return NULL;
+}
+
+struct m_hop *
+model_find_hop(const struct m_conn *conn, uint16_t seq)
+{
+    size_t i;
+
+    for (i = 0; i < conn->nhops; i++) {
+        if (conn->hops[i].seq == seq) {
+            return &conn->hops[i];
+        }
+    }
+    return NULL;
+}
+
+const char *
+model_tpid_str(enum m_tpid tpid)
+{
+    switch (tpid) {
+    case TPID_NONE:
+        return "none";
+    case TPID_8100:
+        return "0x8100";
+    case TPID_88A8:
+        return "0x88a8";
+    case TPID_9100:
+        return "0x9100";
+    }
+    return "?";
+}
+
+const char *
+model_encap_str(const struct m_encap *e, char *buf, size_t len)
+{
+    switch (e->kind) {
+    case ENCAP_UNTAGGED:
+        snprintf(buf, len, "untagged");
+        break;
+    case ENCAP_DOT1Q:
+        if (e->tpid == TPID_8100) {
+            snprintf(buf, len, "dot1q %u", e->outer);
+        } else {
+            snprintf(buf, len, "dot1q %s %u", model_tpid_str(e->tpid), e->outer);
+        }
+        break;
+    case ENCAP_QINQ:
+        snprintf(buf, len, "QinQ %s %u/%u", model_tpid_str(e->tpid), e->outer, e->inner);
+        break;
+    case ENCAP_VPLS:
+        snprintf(buf, len, "VPLS %s", e->vpls);
+        break;
+    }
+    return buf;
+}
+
+unsigned
+model_encap_tags(const struct m_encap *e)
+{
+    switch (e->kind) {
+    case ENCAP_DOT1Q:
+        return 1;
+    case ENCAP_QINQ:
+        return 2;
+    case ENCAP_UNTAGGED:
+    case ENCAP_VPLS:
+        break;
+    }
+    return 0;
+}
+
+bool
+model_encap_equal(const struct m_encap *a, const struct m_encap *b)
+{
+    if (a->kind != b->kind) {
+        return false;
+    }
+    switch (a->kind) {
+    case ENCAP_UNTAGGED:
+        return true;
+    case ENCAP_DOT1Q:
+        return a->outer == b->outer && a->tpid == b->tpid;
+    case ENCAP_QINQ:
+        return a->outer == b->outer && a->inner == b->inner && a->tpid == b->tpid;
+    case ENCAP_VPLS:
+        return a->vpls && b->vpls && !strcmp(a->vpls, b->vpls);
+    }
+    return false;
+}
+
+const char *
+model_ip_str(uint32_t addr, char *buf, size_t len)
+{
+    snprintf(buf, len, "%u.%u.%u.%u", addr >> 24, (addr >> 16) & 0xff, (addr >> 8) & 0xff,
+             addr & 0xff);
+    return buf;
+}
+
+const struct m_end *
+model_seg_end_on(const struct m_segment *seg, const struct m_device *dev)
+{
+    if (!seg || !dev) {
+        return NULL;
+    }
+    if (seg->end[0].dev == dev) {
+        return &seg->end[0];
+    }
+    if (seg->end[1].dev == dev) {
+        return &seg->end[1];
+    }
+    return NULL;
+}

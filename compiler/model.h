@@ -1,0 +1,245 @@
+/*
+ * model.h: the loaded service as plain C structs.
+ *
+ * load.c parses and validates the instance with libyang; model.c then walks the
+ * libyang tree once and builds these structs so the checker and the lowering stage
+ * work on typed fields and direct pointers (a hop points at its segment, a segment
+ * end at its device and port) instead of re-querying XPath. Every struct keeps the
+ * YANG data path and input line of the node it came from (struct m_src), which is
+ * what diagnostics point at.
+ *
+ * Ownership: all structs, arrays and path strings live in the service's arena and
+ * are freed in one call; name strings are borrowed from the libyang tree, which the
+ * service also owns. The model is read-only after model_build().
+ *
+ * Not here: defaults the checker computes (planned MTUs, effective TPIDs): those are
+ * results, kept in struct chk_result.
+ */
+#ifndef NST_MODEL_H
+#define NST_MODEL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <libyang/libyang.h>
+
+#include "arena.h"
+
+struct nst_ctx;
+struct srcmap;
+
+/* Where a model node came from. */
+struct m_src {
+    const char *path;   /* YANG data path, arena-owned */
+    uint32_t line;      /* 1-based line in the input, 0 unknown */
+};
+
+enum m_vendor { V_JUNOS, V_IOSXR, V_SROS, V_VRP, V_OPENCONFIG };
+enum m_tpid { TPID_NONE = 0, TPID_8100 = 0x8100, TPID_88A8 = 0x88a8, TPID_9100 = 0x9100 };
+enum m_encap_kind { ENCAP_UNTAGGED, ENCAP_DOT1Q, ENCAP_QINQ, ENCAP_VPLS };
+enum m_site_kind {
+    SITE_ON_PREMISES, SITE_RESEARCH_CLOUD, SITE_BACKBONE, SITE_PARTNER, SITE_EXCHANGE,
+    SITE_AWS, SITE_AZURE, SITE_GCP
+};
+enum m_seg_kind { SEG_ETHERNET, SEG_MPLS_CORE };
+enum m_stitch_kind { STITCH_REWRITE, STITCH_ROUTE };
+enum m_signalling { SIG_LDP, SIG_BGP };
+
+struct m_prefix {
+    uint32_t addr;      /* host order, host bits as written */
+    uint8_t len;
+    const char *text;   /* as canonicalised by libyang */
+    struct m_src src;
+};
+
+struct m_encap {
+    enum m_encap_kind kind;
+    uint16_t outer;     /* dot1q vlan or QinQ S-tag */
+    uint16_t inner;     /* QinQ C-tag */
+    enum m_tpid tpid;   /* outer TPID; TPID_NONE when untagged */
+    const char *vpls;   /* ENCAP_VPLS: the instance name */
+    struct m_vpls *vpls_ref; /* resolved by the checker's path pass, may be NULL */
+};
+
+struct m_site {
+    const char *name;
+    enum m_site_kind kind;
+    const char *kind_name;
+    uint32_t asn;       /* 0 = unset */
+    struct m_prefix *prefixes;
+    size_t nprefixes;
+    struct m_prefix *transit;   /* text is the prefix; name in transit_names */
+    const char **transit_names;
+    size_t ntransit;
+    struct m_src src;
+};
+
+struct m_device;
+
+struct m_port {
+    const char *name;
+    struct m_device *dev;
+    uint64_t bandwidth; /* kbit/s */
+    uint32_t mtu;       /* vendor meaning */
+    uint32_t max_mtu;   /* 0 = cannot be raised */
+    enum m_tpid tpid;   /* TPID_NONE = free */
+    const char *description;
+    size_t idx;         /* index over all ports of the service, for per-port tables */
+    struct m_src src;
+};
+
+struct m_device {
+    const char *name;
+    enum m_vendor vendor;
+    const char *vendor_name;
+    const char *platform;   /* may be NULL */
+    const char *role;
+    struct m_site *site;    /* may be NULL */
+    uint32_t asn;           /* 0 = unset */
+    const char *router_id;  /* may be NULL */
+    struct m_port *ports;
+    size_t nports;
+    const struct drv_ops *drv;  /* the vendor driver */
+    struct m_src src;
+};
+
+struct m_end {
+    struct m_device *dev;   /* NULL for an external end */
+    struct m_port *port;
+    struct m_site *site;    /* external end */
+    const char *node;
+    bool has_addr;
+    uint32_t addr;
+    const char *addr_text;
+    struct m_src src;
+    struct m_src addr_src;
+};
+
+struct m_segment {
+    const char *name;
+    enum m_seg_kind kind;
+    struct m_end end[2];
+    struct m_site *owner;   /* NULL = managed by netstitch */
+    uint32_t mtu;           /* fixed MTU of an owned segment, 0 = none */
+    bool mtu_is_ip;         /* mtu-meaning ip: tags do not count against it */
+    uint64_t bandwidth;     /* fixed bandwidth, 0 = none */
+    bool has_subnet;
+    struct m_prefix subnet;
+    struct m_src src;
+};
+
+struct m_hop {
+    uint16_t seq;
+    struct m_segment *seg;
+    struct m_encap encap;
+    struct m_src src;
+    struct m_src encap_src;
+};
+
+struct m_stitch {
+    struct m_device *dev;
+    struct m_hop *from;
+    struct m_hop *to;
+    enum m_stitch_kind kind;
+    struct m_src src;
+};
+
+struct m_vpls_member {
+    struct m_device *dev;
+    struct m_port *port;
+    struct m_encap encap;
+    uint16_t ve_id;
+    struct m_src src;
+};
+
+struct m_vpls {
+    const char *name;
+    enum m_signalling signalling;
+    uint32_t vpls_id;
+    const char *route_target;   /* may be NULL */
+    struct m_vpls_member *members;
+    size_t nmembers;
+    struct m_src src;
+};
+
+struct m_bgp {
+    const char *name;
+    struct m_device *dev;
+    struct m_port *port;
+    struct m_prefix subnet;
+    uint32_t local;
+    const char *local_text;
+    uint32_t local_asn;     /* effective: local-asn, else the device's, 0 = none */
+    bool local_asn_set;
+    uint32_t peer;
+    const char *peer_text;
+    uint32_t peer_asn;
+    struct m_device *peer_dev;  /* one of peer_dev / peer_site */
+    struct m_site *peer_site;
+    struct m_prefix *announce;
+    size_t nannounce;
+    struct m_prefix *accept;
+    size_t naccept;
+    uint32_t max_prefix;    /* 0 = unset */
+    const char *auth_key_ref;
+    struct m_src src;
+    struct m_src local_src, peer_src, peer_asn_src, subnet_src, port_src;
+};
+
+struct m_conn {
+    const char *name;
+    uint32_t ip_mtu;
+    uint64_t bandwidth;     /* 0 = no requirement */
+    struct m_site **endpoints;
+    size_t nendpoints;
+    struct m_hop *hops;     /* kept in seq order */
+    size_t nhops;
+    struct m_stitch *stitches;
+    size_t nstitches;
+    struct m_vpls *vpls;
+    size_t nvpls;
+    struct m_bgp *bgp;
+    size_t nbgp;
+    struct m_src src;
+};
+
+struct m_service {
+    const char *file;       /* the input's name */
+    struct m_site *sites;
+    size_t nsites;
+    struct m_device *devices;
+    size_t ndevices;
+    struct m_segment *segments;
+    size_t nsegments;
+    struct m_conn *conns;
+    size_t nconns;
+    size_t nports;          /* all ports of all devices */
+};
+
+/*
+ * Build the model from a validated tree. @map may be NULL (lines then 0). Records
+ * DIAG_NO_SERVICE when the tree has no intercloud container. Results in @arena.
+ */
+nst_err model_build(struct nst_ctx *ctx, const struct lyd_node *tree, const struct srcmap *map,
+                    const char *file, struct arena *arena, struct m_service **out);
+
+/* Lookups by name; NULL when absent. */
+struct m_device *model_find_device(const struct m_service *svc, const char *name);
+struct m_site *model_find_site(const struct m_service *svc, const char *name);
+struct m_segment *model_find_segment(const struct m_service *svc, const char *name);
+struct m_port *model_find_port(const struct m_device *dev, const char *name);
+struct m_hop *model_find_hop(const struct m_conn *conn, uint16_t seq);
+
+/* Names for messages. */
+const char *model_tpid_str(enum m_tpid tpid);
+/* "untagged", "dot1q 2101", "QinQ 0x88a8 3100/2101", "VPLS x" into @buf. */
+const char *model_encap_str(const struct m_encap *e, char *buf, size_t len);
+/* Tags on the wire for an encapsulation (VPLS hops: 0, the core frame is computed apart). */
+unsigned model_encap_tags(const struct m_encap *e);
+bool model_encap_equal(const struct m_encap *a, const struct m_encap *b);
+/* Dotted quad of a host-order address into @buf. */
+const char *model_ip_str(uint32_t addr, char *buf, size_t len);
+/* The end of @seg on @dev, or NULL. */
+const struct m_end *model_seg_end_on(const struct m_segment *seg, const struct m_device *dev);
+
+#endif

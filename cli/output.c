@@ -130,8 +130,13 @@ cli_print_diags(FILE *out, struct nst_ctx *ctx, enum out_format fmt, int verbose
         const struct nst_diag *d = nst_diag_get(ctx, i);
         const char *path = nst_diag_path(d);
 
-        fprintf(out, "%s:%u: %s %s: %s", nst_diag_file(d) ? nst_diag_file(d) : "-",
-                nst_diag_line(d), nst_severity_name(nst_diag_severity(d)), nst_diag_code(d),
+        /* Unknown lines are left out rather than printed as line 0. */
+        if (nst_diag_line(d)) {
+            fprintf(out, "%s:%u: ", nst_diag_file(d) ? nst_diag_file(d) : "-", nst_diag_line(d));
+        } else {
+            fprintf(out, "%s: ", nst_diag_file(d) ? nst_diag_file(d) : "-");
+        }
+        fprintf(out, "%s %s: %s", nst_severity_name(nst_diag_severity(d)), nst_diag_code(d),
                 nst_diag_message(d));
         if (path) {
             fprintf(out, " [%s]", path);

@@ -327,7 +327,7 @@ chk_ip(struct chk *c)
             uses[n++].src = &b->local_src;
             /* The peer's own session records a managed peer's address; an external
              * peer's address is recorded here. */
-            if (b->peer_site) {
+            if (b->peer_site && b->peer != b->local) {
                 uses[n].addr = b->peer;
                 uses[n].text = b->peer_text;
                 uses[n].owner = b->peer_site->name;

@@ -214,73 +214,95 @@ mandatory_data_path(const struct lyd_node *tree, const char *schema_path)
     return res;
 }
 
-/* The "line number N" libyang appends to some messages, else 0. */
+/* The "line number N" libyang appends to its location, else 0. */
 static uint32_t
 ly_line(const struct ly_err_item *e)
 {
     const char *p;
 
-    p = e->msg ? strstr(e->msg, "line number ") : NULL;
-    if (!p && e->path) {
-        p = strstr(e->path, "line number ");
+    p = e->path ? strstr(e->path, "line number ") : NULL;
+    if (!p && e->msg) {
+        p = strstr(e->msg, "line number ");
     }
     return p ? (uint32_t)strtoul(p + 12, NULL, 10) : 0;
 }
 
-/* Turn libyang's stored errors into diagnostics. */
+/* The quoted path after @key ("Data location", "Schema location") in libyang's
+ * location string, newly allocated, or NULL. */
+static char *
+ly_location(const char *where, const char *key)
+{
+    const char *p = where ? strstr(where, key) : NULL;
+    const char *q;
+
+    if (!p || !(p = strchr(p, '"')) || !(q = strchr(p + 1, '"'))) {
+        return NULL;
+    }
+    return nst_strndup(p + 1, (size_t)(q - p - 1));
+}
+
+/* libyang quotes the offending input verbatim: keep messages on one line and short. */
+static void
+tidy_message(char *msg)
+{
+    size_t len = strlen(msg), i;
+
+    for (i = 0; i < len; i++) {
+        if ((unsigned char)msg[i] < 0x20) {
+            msg[i] = ' ';
+        }
+    }
+    if (len > 300) {
+        memcpy(msg + 296, "...", 4);
+    }
+}
+
+/* Turn libyang's first stored error into a diagnostic. libyang stores one error per
+ * failed call (later entries only summarise it), so one is reported. */
 static nst_err
 ly_errors_to_diags(struct nst_ctx *ctx, const char *file, enum nst_format fmt,
                    const struct srcmap *map, const struct lyd_node *tree)
 {
     const struct ly_err_item *e;
+    struct diag_loc loc = {file, 0, NULL, NULL};
+    enum diag_code code;
+    char *dpath = NULL, *spath = NULL, *mpath = NULL, *msg = NULL;
     nst_err ret = NST_OK;
-    int any = 0;
 
-    for (e = ly_err_first(ctx->ly); e; e = e->next) {
-        struct diag_loc loc = {file, 0, NULL, NULL};
-        enum diag_code code;
-        char *dpath = NULL, *msg;
-        const char *cut;
-
-        if (e->level != LY_LLERR) {
-            continue;
-        }
-        code = classify(e, fmt);
-        loc.path = e->path;
-        if (code == DIAG_YANG_MANDATORY && e->path && tree) {
-            dpath = mandatory_data_path(tree, e->path);
-            if (dpath) {
-                loc.path = dpath;
-            }
-        }
-        loc.line = ly_line(e);
-        if (map && loc.path && loc.path[0] == '/') {
-            uint32_t l = srcmap_find(map, loc.path);
-
-            if (l) {
-                loc.line = l;
-            }
-        }
-        /* Drop libyang's trailing location; the diagnostic carries it in fields. */
-        msg = nst_strdup(e->msg ? e->msg : "invalid input");
-        if (msg && (cut = strstr(msg, " (Data location")) != NULL) {
-            msg[cut - msg] = '\0';
-        }
-        if (!msg || diag_add(ctx, code, &loc, msg) != NST_OK) {
-            ret = NST_ENOMEM;
-        }
-        nst_free(msg);
-        free(dpath);
-        any = 1;
-        /* libyang stores one error per failed call; later entries repeat the
-         * failure as "Failed to parse" style summaries. Report the first only. */
-        break;
+    for (e = ly_err_first(ctx->ly); e && e->level != LY_LLERR; e = e->next) {
     }
-    if (!any) {
-        struct diag_loc loc = {file, 0, NULL, NULL};
-
+    if (!e) {
         ret = diag_add(ctx, DIAG_YANG_OTHER, &loc, "the instance does not validate");
+        return ret ? ret : NST_EINPUT;
     }
+    code = classify(e, fmt);
+    dpath = ly_location(e->path, "Data location");
+    spath = ly_location(e->path, "Schema location");
+    loc.path = dpath ? dpath : spath;
+    if (code == DIAG_YANG_MANDATORY && !dpath && spath && tree) {
+        /* Name the entry that lacks the node, so the line points at it. */
+        mpath = mandatory_data_path(tree, spath);
+        if (mpath) {
+            loc.path = mpath;
+        }
+    }
+    loc.line = ly_line(e);
+    if (!loc.line && map && loc.path && loc.path[0] == '/') {
+        loc.line = srcmap_find(map, loc.path);
+    }
+    msg = nst_strdup(e->msg ? e->msg : "invalid input");
+    if (!msg) {
+        ret = NST_ENOMEM;
+        goto cleanup;
+    }
+    tidy_message(msg);
+    ret = diag_add(ctx, code, &loc, msg);
+
+cleanup:
+    nst_free(msg);
+    nst_free(dpath);
+    nst_free(spath);
+    free(mpath);
     return ret ? ret : NST_EINPUT;
 }
 
@@ -351,8 +373,14 @@ nst_service_load_mem(struct nst_ctx *ctx, const char *data, size_t len, enum nst
             goto cleanup;
         }
     }
-    lr = lyd_parse_data(ctx->ly, NULL, in, lyfmt, LYD_PARSE_STRICT | LYD_PARSE_NO_STATE,
-                        LYD_VALIDATE_PRESENT | LYD_VALIDATE_NO_STATE, &svc->tree);
+    /* Parse, then validate apart, so that a validation failure leaves the tree in
+     * place for locating the offending entry. */
+    lr = lyd_parse_data(ctx->ly, NULL, in, lyfmt,
+                        LYD_PARSE_STRICT | LYD_PARSE_NO_STATE | LYD_PARSE_ONLY, 0, &svc->tree);
+    if (lr == LY_SUCCESS) {
+        lr = lyd_validate_all(&svc->tree, ctx->ly, LYD_VALIDATE_PRESENT | LYD_VALIDATE_NO_STATE,
+                              NULL);
+    }
     if (lr != LY_SUCCESS) {
         ret = ly_errors_to_diags(ctx, name, format, map, svc->tree);
         goto cleanup;

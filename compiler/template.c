@@ -227,6 +227,15 @@ enum tpl_pi {
     TPL_PI_UNKNOWN
 };
 
+/* The first error libxml2's parser reports for a template (the last one is often only a
+ * consequence, e.g. "Premature end of data" at the end of the file). */
+struct tpl_parse_error {
+    int set;
+    int code;
+    int line;
+    char msg[256];
+};
+
 /* Saved libxml2 global error handlers, restored at the end of a public call. */
 struct tpl_quiet {
     xmlGenericErrorFunc generic;
@@ -491,6 +500,25 @@ tpl_silent_structured(void *ctx, xmlErrorPtr e)
 {
     (void)ctx;
     (void)e;
+}
+
+static void
+tpl_first_error(void *ctx, xmlErrorPtr e)
+{
+    struct tpl_parse_error *first = ctx;
+    size_t len;
+
+    if (first->set || !e || e->level < XML_ERR_ERROR) {
+        return;
+    }
+    first->set = 1;
+    first->code = e->code;
+    first->line = e->line;
+    snprintf(first->msg, sizeof first->msg, "%s", e->message ? e->message : "malformed XML");
+    len = strlen(first->msg);
+    while (len && tpl_is_space(first->msg[len - 1])) {
+        first->msg[--len] = '\0';
+    }
 }
 
 /*
@@ -1226,7 +1254,8 @@ tpl_compile_seq(struct tpl_compiler *c, xmlNodePtr first, enum tpl_where where,
     struct tpl_op op;
     xmlNodePtr n = first, next;
     enum tpl_pi kind;
-    const char *content;
+    const char *content, *p;
+    long line;
     nst_err rc = NST_OK;
 
     *stop = NULL;
@@ -1253,14 +1282,19 @@ tpl_compile_seq(struct tpl_compiler *c, xmlNodePtr first, enum tpl_where where,
                 n = next;
                 continue;
             }
-            op.line = tpl_text_line(n);
+            line = tpl_text_line(n);
+            /* Report the text at its first visible character. */
+            op.line = line;
+            for (p = content; tpl_is_space(*p); p++) {
+                op.line += *p == '\n';
+            }
             if (where == TPL_IN_CLI) {
                 rc = tpl_fail(c->err, NST_EINPUT, c->tpl->path, op.line, NULL,
                               "text outside a <line> in a text template");
                 break;
             }
             op.kind = TPL_OP_TEXT;
-            rc = tpl_str_parse(c, content, op.line, where == TPL_IN_LINE, &op.u.text);
+            rc = tpl_str_parse(c, content, line, where == TPL_IN_LINE, &op.u.text);
             break;
         case XML_COMMENT_NODE:
             n = next;
@@ -1350,12 +1384,10 @@ tpl_load(struct tpl_engine *eng, struct tpl_template *tpl, struct tpl_error *err
 {
     struct tpl_compiler c = {eng, tpl, err};
     struct tpl_buf buf = {0};
+    struct tpl_parse_error first = {0};
     xmlParserCtxtPtr pctx = NULL;
-    xmlErrorPtr xe;
     xmlNodePtr root, n, stop;
     const char *want = tpl->text ? "cli" : "template";
-    char msg[256];
-    size_t len;
     nst_err rc;
 
     rc = tpl_read_file(tpl->path, &buf, err);
@@ -1368,23 +1400,22 @@ tpl_load(struct tpl_engine *eng, struct tpl_template *tpl, struct tpl_error *err
         goto cleanup;
     }
     /* No network, no entity expansion (XML_PARSE_NOENT is not set), no error printing;
-     * CDATA becomes plain text; line numbers beyond 65535 stay right. */
+     * CDATA becomes plain text; line numbers beyond 65535 stay right. Parser errors go
+     * to tpl_first_error for the duration (we run inside tpl_quiet_begin/end, which
+     * restores the caller's handler afterwards). */
+    xmlSetStructuredErrorFunc(&first, tpl_first_error);
     tpl->doc = xmlCtxtReadMemory(pctx, buf.p ? buf.p : "", (int)buf.len, tpl->path, NULL,
                                  XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |
                                      XML_PARSE_BIG_LINES | XML_PARSE_NOCDATA);
+    xmlSetStructuredErrorFunc(NULL, tpl_silent_structured);
     if (!tpl->doc || !pctx->wellFormed) {
-        xe = xmlCtxtGetLastError(pctx);
-        if (xe && xe->code == XML_ERR_NO_MEMORY) {
+        if (first.code == XML_ERR_NO_MEMORY) {
             rc = tpl_oom(err, tpl->path, 0);
             goto cleanup;
         }
-        snprintf(msg, sizeof msg, "%s", xe && xe->message ? xe->message : "malformed XML");
-        len = strlen(msg);
-        while (len && tpl_is_space(msg[len - 1])) {
-            msg[--len] = '\0';
-        }
-        rc = tpl_fail(err, NST_EINPUT, tpl->path, xe ? xe->line : 0, NULL,
-                      "template is not well-formed XML: %s", msg);
+        rc = tpl_fail(err, NST_EINPUT, tpl->path, first.set ? first.line : 0, NULL,
+                      "template is not well-formed XML: %s",
+                      first.set ? first.msg : "malformed XML");
         goto cleanup;
     }
     if (tpl->doc->intSubset || tpl->doc->extSubset) {

@@ -825,6 +825,53 @@ test_cache(void **state)
     rmdir(dir);
 }
 
+/* Includes nest at most 16 deep (the rendered template is level 1). */
+static void
+test_include_depth(void **state)
+{
+    struct fx *f = *state;
+    char dir[] = "/tmp/nst-tpl-XXXXXX", sub[64], file[96], text[64], want[160];
+    struct tpl_engine *eng;
+    struct tpl_error err;
+    const char *dirs[1];
+    int i;
+
+    assert_non_null(mkdtemp(dir));
+    snprintf(sub, sizeof sub, "%s/v", dir);
+    assert_int_equal(mkdir(sub, 0700), 0);
+    for (i = 0; i <= 16; i++) {
+        snprintf(file, sizeof file, "%s/v/d%d.xml", dir, i);
+        if (i < 16) {
+            snprintf(text, sizeof text, "<template><?include d%d?></template>", i + 1);
+        } else {
+            snprintf(text, sizeof text, "<template><leaf/></template>");
+        }
+        write_file(file, text);
+    }
+    dirs[0] = dir;
+    assert_int_equal(tpl_engine_new(dirs, 1, &eng), NST_OK);
+    assert_int_equal(tpl_render(eng, "v", "d1", ir_find(f->ir, "/device"), f->root, &err), NST_OK);
+    assert_dump(f->root, "<out><leaf/></out>");
+    new_out(f, "out", NULL);
+    assert_int_equal(tpl_render(eng, "v", "d0", ir_find(f->ir, "/device"), f->root, &err),
+                     NST_EINPUT);
+    snprintf(want, sizeof want, "%s/v/d15.xml", dir);
+    assert_string_equal(err.file, want);
+    assert_int_equal(err.line, 1);
+    assert_string_equal(err.expr, "d16");
+    snprintf(want, sizeof want, "includes nested deeper than 16 (included from %s/v/d14.xml:1)",
+             dir);
+    assert_int_equal(strncmp(err.msg, want, strlen(want)), 0);
+    assert_null(f->root->children);
+    tpl_engine_free(eng);
+    for (i = 0; i <= 16; i++) {
+        snprintf(file, sizeof file, "%s/v/d%d.xml", dir, i);
+        unlink(file);
+    }
+    rmdir(sub);
+    rmdir(dir);
+}
+
 /* --- text templates ----------------------------------------------------------------- */
 
 static void
@@ -951,6 +998,7 @@ main(void)
         cmocka_unit_test(test_engine_args),
         cmocka_unit_test_setup_teardown(test_determinism, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cache, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_include_depth, setup, teardown),
         cmocka_unit_test_setup_teardown(test_text_template, setup, teardown),
         cmocka_unit_test_setup_teardown(test_alloc_failures, setup, teardown),
     };

@@ -26,9 +26,12 @@
  */
 #include "session.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -531,8 +534,11 @@ sess_tcp_connect(const char *host, uint16_t port, long long deadline, const char
             snprintf(why, sizeof why, "%s", strerror(soerr ? soerr : errno));
             goto next;
         }
-        /* libssh runs the handshake on a blocking socket. */
+        /* libssh runs the handshake on a blocking socket. NETCONF is request/response
+         * with small writes (chunk header, data, end marker): without TCP_NODELAY,
+         * Nagle plus the peer's delayed ACK costs 40 ms per round trip. */
         fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &(int){1}, sizeof(int));
         freeaddrinfo(res);
         *out = fd;
         return NST_OK;
@@ -720,12 +726,42 @@ sess_auth(struct sess *s, ssh_session ssh, const struct sess_opts *o, ssh_key *k
                      methods ? "" : " none");
 
 transport:
-    if (sess_now_ms() >= deadline) {
+    if (sess_now_ms() >= deadline - 50) {
         return sess_fail(err, s->device, "connect", SESS_ERR_TIMEOUT,
                          "authentication did not finish within the connect timeout");
     }
     return sess_fail(err, s->device, "connect", SESS_ERR_DROPPED,
                      "connection lost during authentication: %s", ssh_get_error(ssh));
+}
+
+/*
+ * Move the modules libnetconf2 fetched into @tmp over to @cache and remove @tmp. Each
+ * connect fetches into its own directory and publishes with rename(), so connects running
+ * in parallel against one cache never read a half-written module.
+ */
+static void
+sess_cache_publish(const char *tmp, const char *cache)
+{
+    DIR *d = opendir(tmp);
+    struct dirent *de;
+    char from[4096], to[4096];
+
+    if (!d) {
+        return;
+    }
+    while ((de = readdir(d))) {
+        if (de->d_name[0] == '.') {
+            continue;
+        }
+        if (snprintf(from, sizeof from, "%s/%s", tmp, de->d_name) < (int)sizeof from
+            && snprintf(to, sizeof to, "%s/%s", cache, de->d_name) < (int)sizeof to
+            && rename(from, to) == 0) {
+            continue;
+        }
+        unlink(from);
+    }
+    closedir(d);
+    rmdir(tmp);
 }
 
 static unsigned
@@ -777,7 +813,7 @@ nst_err
 sess_connect(const struct sess_opts *opts, struct sess **out, struct sess_error *err)
 {
     struct sess *s = NULL;
-    char dev[64], schema_buf[4096], *pw = NULL;
+    char dev[64], schema_buf[4096], fetch_dir[4096] = "", *pw = NULL;
     const char *schema_dir;
     ssh_key keys[SESS_MAX_KEYS];
     size_t nkeys = 0;
@@ -854,7 +890,11 @@ sess_connect(const struct sess_opts *opts, struct sess **out, struct sess_error 
                        schema_dir, SESS_IETF_NETCONF);
         goto cleanup;
     }
-    if (opts->schema_cache_dir && access(opts->schema_cache_dir, W_OK) != 0) {
+    if (opts->schema_cache_dir
+        && (snprintf(fetch_dir, sizeof fetch_dir, "%s/.fetch-XXXXXX", opts->schema_cache_dir)
+                >= (int)sizeof fetch_dir
+            || !mkdtemp(fetch_dir))) {
+        fetch_dir[0] = '\0';
         rc = sess_fail(err, dev, "connect", SESS_ERR_CONFIG,
                        "schema cache directory %s is not writable", opts->schema_cache_dir);
         goto cleanup;
@@ -906,8 +946,9 @@ sess_connect(const struct sess_opts *opts, struct sess **out, struct sess_error 
     }
     /* From here libssh owns the socket and closes it in ssh_free(). */
     if (ssh_connect(ssh) != SSH_OK) {
+        /* libssh's own timer and ours round differently: allow a little slack. */
         rc = sess_fail(err, dev, "connect",
-                       sess_now_ms() >= deadline ? SESS_ERR_TIMEOUT : SESS_ERR_CONNECT,
+                       sess_now_ms() >= deadline - 50 ? SESS_ERR_TIMEOUT : SESS_ERR_CONNECT,
                        "SSH handshake failed: %s", ssh_get_error(ssh));
         goto cleanup;
     }
@@ -927,9 +968,10 @@ sess_connect(const struct sess_opts *opts, struct sess **out, struct sess_error 
 
     /* Stage 5: NETCONF. libnetconf2 drives a non-blocking SSH session and takes it over
      * (freeing it on failure too). The schema searchpath is a per-thread option; setting
-     * it here, on this thread, is what makes parallel connects safe. */
+     * it here, on this thread, is what makes parallel connects safe. libnetconf2 writes
+     * fetched modules there; it reads local ones through the context's search dirs. */
     ssh_set_blocking(ssh, 0);
-    if (nc_client_set_schema_searchpath(opts->schema_cache_dir)) {
+    if (nc_client_set_schema_searchpath(fetch_dir[0] ? fetch_dir : NULL)) {
         rc = sess_fail(err, dev, "connect", SESS_ERR_NOMEM, "out of memory");
         goto cleanup;
     }
@@ -947,6 +989,9 @@ sess_connect(const struct sess_opts *opts, struct sess **out, struct sess_error 
     s = NULL;
 
 cleanup:
+    if (fetch_dir[0]) {
+        sess_cache_publish(fetch_dir, opts->schema_cache_dir);
+    }
     for (size_t i = 0; i < nkeys; i++) {
         ssh_key_free(keys[i]);
     }

@@ -162,9 +162,14 @@ struct sess_opts {
                                       installed or the source-tree copy). Must hold
                                       ietf-netconf@2011-06-01.yang: yuma123's <get-schema>
                                       for it breaks after the first call. */
-    const char *schema_cache_dir;/**< modules fetched with <get-schema> are written here and
+    const char *schema_cache_dir;/**< modules fetched with <get-schema> are stored here and
                                       found here next time; NULL = no cache (fetched each
-                                      time). One per device is safest. */
+                                      time). Each connect fetches into a private
+                                      subdirectory and publishes with rename(), so one
+                                      cache may be shared by parallel connects. Files are
+                                      named name@revision.yang: devices that publish
+                                      different modules under one name and revision need
+                                      separate caches. */
     sess_log_cb log_cb;          /**< NULL = drop messages */
     void *log_user;              /**< passed to log_cb */
 };

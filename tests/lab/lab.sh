@@ -30,7 +30,8 @@
 #   lab.sh kill-device DIR NAME     SIGKILL that netconfd (a crash), no restart
 #   lab.sh drop-sessions DIR NAME   kill the per-connection sshd processes serving
 #                                   NAME's port (a TCP/SSH drop); the device survives
-#   lab.sh ensure-password-user     create the local user nctest (password nctest)
+#   lab.sh ensure-password-user     create the local user nctest; its password is in
+#                                   DIR/ssh/password after start (LAB_PASSWORD_FILE)
 #
 # After start, DIR/lab.env (sourceable shell) describes the lab: ports, key paths,
 # host-key SHA256 fingerprints as `ssh-keygen -lf` prints them, a known_hosts file and
@@ -46,7 +47,7 @@ NETCONFD=/usr/sbin/netconfd
 SUBSYS=/usr/sbin/netconf-subsystem
 YUMA_MODS=/usr/share/yuma/modules
 PW_USER=nctest
-PW_PASS=nctest
+PW_PASS=nc-lab-secret-42
 DEFAULT_DEVICES="a:lab-net.yang:candidate b:lab-net.yang:candidate c:lab-net.yang:running"
 
 die() {
@@ -129,14 +130,15 @@ resolve_module() {
     printf '%s\n' "$m"
 }
 
+# The password differs from the user name on purpose: tests grep logs for it.
 ensure_password_user() {
     if ! id "$PW_USER" >/dev/null 2>&1; then
+        # A concurrent lab may create it first; that is fine.
         useradd -M -d /nonexistent -s /bin/sh "$PW_USER" 2>/dev/null || id "$PW_USER" >/dev/null \
             || die "cannot create user $PW_USER"
-        echo "$PW_USER:$PW_PASS" | chpasswd
-    elif [ "$(passwd -S "$PW_USER" | awk '{print $2}')" != P ]; then
-        echo "$PW_USER:$PW_PASS" | chpasswd
     fi
+    # Setting the same password again is harmless, and chpasswd locks /etc/shadow.
+    echo "$PW_USER:$PW_PASS" | chpasswd || die "cannot set the password of $PW_USER"
 }
 
 fingerprint() {
@@ -257,6 +259,9 @@ cmd_start() {
         [ -x "$x" ] || die "missing $x (run scripts/install-deps.sh)"
     done
     mkdir -p "$DIR/ssh" "$DIR/dev" "$DIR/schema-cache"
+    # netconf-subsystem runs as the logged-in user; a password user (not root) must be
+    # able to reach the netconfd sockets even when DIR came from mktemp -d (mode 0700).
+    chmod 0711 "$DIR"
     # sshd refuses to start without its privilege separation directory.
     mkdir -p -m 0755 /run/sshd
     [ -n "$want_pw" ] && ensure_password_user
@@ -355,6 +360,10 @@ try_start() {
         echo "X11Forwarding no"
         echo "LogLevel VERBOSE"
         echo "MaxStartups 50:30:100"
+        # sshd runs the subsystem through the user's shell. bash, when it thinks sshd
+        # started it at shell level 1, sources ~/.bashrc, which on some machines costs
+        # a quarter of a second per session; SHLVL=1 makes the subsystem shell level 2.
+        echo "SetEnv SHLVL=1"
         echo "Subsystem netconf $subsys"
     } >"$k/sshd_config"
 

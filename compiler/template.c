@@ -1433,8 +1433,8 @@ tpl_load(struct tpl_engine *eng, struct tpl_template *tpl, struct tpl_error *err
     root = xmlDocGetRootElement(tpl->doc);
     if (!root || strcmp((const char *)root->name, want)) {
         rc = tpl_fail(err, NST_EINPUT, tpl->path, root ? xmlGetLineNo(root) : 1, NULL,
-                      "the root element of a %s template must be <%s>",
-                      tpl->text ? "text (.cli.xml)" : "XML", want);
+                      "the root element of %s template must be <%s>",
+                      tpl->text ? "a text (.cli.xml)" : "an XML", want);
         goto cleanup;
     }
     if (root->properties) {

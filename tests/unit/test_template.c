@@ -571,7 +571,7 @@ static const struct err_case err_cases[] = {
     {"foreach_type", NST_EINPUT, "foreach_type.xml", 2, "count(subif)",
      "<?foreach?> needs a node-set; this expression gives a number"},
     {"wrong_root", NST_EINPUT, "wrong_root.xml", 1, "",
-     "the root element of a XML template must be <template>"},
+     "the root element of an XML template must be <template>"},
     {"doctype", NST_EINPUT, "doctype.xml", 1, "", "a template must not have a DOCTYPE"},
     {"loop_a", NST_EINPUT, "loop_b.xml", 4, "loop_a",
      "include loop: testv/loop_a.xml -> testv/loop_b.xml -> testv/loop_a.xml "

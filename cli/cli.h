@@ -27,5 +27,6 @@ void cli_json_str(FILE *out, const char *s);
 int cli_parse_format(const char *s);
 
 int cmd_check(int argc, char **argv);
+int cmd_compile(int argc, char **argv);
 
 #endif

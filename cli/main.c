@@ -17,6 +17,7 @@ struct subcommand {
 
 static const struct subcommand subcommands[] = {
     {"check", cmd_check, "load a service and report every problem"},
+    {"compile", cmd_compile, "check, then lower a service to per-device configuration"},
 };
 
 static void

@@ -151,6 +151,32 @@ NST_API void nst_service_free(struct nst_service *svc);
  */
 NST_API nst_err nst_service_check(struct nst_service *svc);
 
+struct nst_compiled;
+
+/**
+ * @brief Compile a checked service: lower it to the per-device IR and render each
+ * device's NETCONF payload and native CLI with its vendor driver.
+ * @param[in] svc a service on which nst_service_check() returned NST_OK. Borrowed; it
+ *            must outlive the result.
+ * @param[out] out the result, freed with nst_compiled_free().
+ * @return NST_OK, NST_EINVAL (not checked, or check errors), NST_ENOMEM, NST_EINTERNAL.
+ */
+NST_API nst_err nst_service_compile(struct nst_service *svc, struct nst_compiled **out);
+
+/** @brief Free a compile result; NULL is accepted. */
+NST_API void nst_compiled_free(struct nst_compiled *c);
+
+/**
+ * @brief The IR as canonical XML text.
+ * @param[in] c the result.
+ * @param[out] xml a new NUL-terminated string, freed with nst_free_string().
+ * @return NST_OK, NST_ENOMEM.
+ */
+NST_API nst_err nst_compiled_ir(const struct nst_compiled *c, char **xml);
+
+/** @brief Free a string returned by the library; NULL is accepted. */
+NST_API void nst_free_string(char *s);
+
 /** @brief Number of diagnostics recorded on the context so far. */
 NST_API size_t nst_diag_count(const struct nst_ctx *ctx);
 /** @brief Number of recorded diagnostics of severity @p sev. */

@@ -1,0 +1,570 @@
+/*
+ * lower.c: checked model -> per-device IR (see lower.h, docs/ir.md).
+ *
+ * For every connection, hop by hop:
+ *   - a hop's end on a managed router becomes a sub-interface on that port, matching
+ *     the hop's tags (an untagged hop uses the port itself, id 0), except on an MPLS
+ *     core hop, whose frames are pseudowire traffic: the port is marked core;
+ *   - the sub-interface is layer 3 where the router routes (a route stitch or a BGP
+ *     session on that port), else layer 2, popping all its tags on ingress and pushing
+ *     them back on egress (symmetric), so that every layer-2 join below is between
+ *     untagged service frames and each side re-tags in its own encapsulation. That one
+ *     rule expresses every stitch: the partner site's QinQ-to-QinQ translation is two
+ *     sub-interfaces popping two tags each, joined locally;
+ *   - layer-2 sub-interfaces of consecutive hops that meet at a router are joined by an
+ *     <l2-stitch> (a local cross-connect), unless the router is a VPLS member there, in
+ *     which case the sub-interface is the VPLS instance's attachment circuit;
+ *   - VPLS members get the instance with pseudowire neighbours (the other members'
+ *     router ids, LDP) or BGP auto-discovery (route target, VE id);
+ *   - BGP sessions become neighbours with an import and an export policy each, always
+ *     (IOS-XR and SR OS pass nothing on eBGP without policy), backed by prefix lists.
+ * Ports get their planned MTU from the checker.
+ *
+ * The document is built in model order, which is the input's order, so it is
+ * deterministic; names derived here (policy names) are stable functions of the input.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "check.h"
+#include "driver.h"
+#include "lower.h"
+#include "model.h"
+#include "service.h"
+
+#define X(s) ((const xmlChar *)(s))
+
+struct lw {
+    struct nst_service *svc;
+    const struct m_service *m;
+    const struct chk_result *chk;
+    xmlDocPtr doc;
+    xmlNodePtr *devnode;    /* per device index */
+    int oom;
+};
+
+static void
+set_attr(struct lw *w, xmlNodePtr n, const char *name, const char *value)
+{
+    if (value && !xmlNewProp(n, X(name), X(value))) {
+        w->oom = 1;
+    }
+}
+
+static void
+set_uattr(struct lw *w, xmlNodePtr n, const char *name, unsigned long value)
+{
+    char buf[32];
+
+    snprintf(buf, sizeof buf, "%lu", value);
+    set_attr(w, n, name, buf);
+}
+
+static xmlNodePtr
+new_child(struct lw *w, xmlNodePtr parent, const char *name)
+{
+    xmlNodePtr n = xmlNewChild(parent, NULL, X(name), NULL);
+
+    if (!n) {
+        w->oom = 1;
+    }
+    return n;
+}
+
+/* A text child: the value is escaped on output by construction. */
+static void
+text_child(struct lw *w, xmlNodePtr parent, const char *name, const char *value)
+{
+    if (parent && value && !xmlNewTextChild(parent, NULL, X(name), X(value))) {
+        w->oom = 1;
+    }
+}
+
+static xmlNodePtr
+find_keyed(xmlNodePtr parent, const char *elem, const char *attr, const char *value)
+{
+    xmlNodePtr c;
+
+    for (c = parent ? parent->children : NULL; c; c = c->next) {
+        xmlChar *v;
+        int eq;
+
+        if (c->type != XML_ELEMENT_NODE || strcmp((const char *)c->name, elem)) {
+            continue;
+        }
+        v = xmlGetProp(c, X(attr));
+        eq = v && !strcmp((const char *)v, value);
+        xmlFree(v);
+        if (eq) {
+            return c;
+        }
+    }
+    return NULL;
+}
+
+static size_t
+dev_index(struct lw *w, const struct m_device *d)
+{
+    return (size_t)(d - w->m->devices);
+}
+
+/* /intercloud/device/port: created on first use, with its MTU plan. */
+static xmlNodePtr
+port_node(struct lw *w, const struct m_port *p)
+{
+    xmlNodePtr dev = w->devnode[dev_index(w, p->dev)], n;
+    const struct chk_port *cp = &w->chk->ports[p->idx];
+
+    n = find_keyed(dev, "port", "name", p->name);
+    if (n) {
+        return n;
+    }
+    n = new_child(w, dev, "port");
+    if (!n) {
+        return NULL;
+    }
+    set_attr(w, n, "name", p->name);
+    set_uattr(w, n, "mtu-before", p->mtu);
+    set_uattr(w, n, "mtu", cp->planned ? cp->planned : p->mtu);
+    set_attr(w, n, "mtu-change", cp->planned ? "true" : "false");
+    set_uattr(w, n, "mtu-needed", cp->needed ? cp->needed : p->mtu);
+    text_child(w, n, "description", p->description);
+    return n;
+}
+
+static const char *
+tpid_str(enum m_tpid t)
+{
+    return model_tpid_str(t);
+}
+
+/* The sub-interface of hop @h on port @p (created with its match and rewrite). */
+static xmlNodePtr
+subif_node(struct lw *w, const struct m_conn *conn, const struct m_hop *h, const struct m_port *p,
+           bool l3)
+{
+    xmlNodePtr port = port_node(w, p), n, m;
+    unsigned tags = model_encap_tags(&h->encap);
+    char id[32], desc[256];
+
+    if (!port) {
+        return NULL;
+    }
+    snprintf(id, sizeof id, "%u", tags ? h->encap.outer : 0u);
+    n = find_keyed(port, "subif", "id", id);
+    if (n) {
+        return n;
+    }
+    n = new_child(w, port, "subif");
+    if (!n) {
+        return NULL;
+    }
+    set_attr(w, n, "id", id);
+    set_attr(w, n, "kind", l3 ? "l3" : "l2");
+    set_attr(w, n, "connection", conn->name);
+    set_uattr(w, n, "hop", h->seq);
+    set_uattr(w, n, "ip-mtu", conn->ip_mtu);
+    m = new_child(w, n, "match");
+    if (m) {
+        set_uattr(w, m, "tags", tags);
+        if (tags) {
+            set_uattr(w, m, "outer", h->encap.outer);
+            set_attr(w, m, "tpid", tpid_str(h->encap.tpid));
+        }
+        if (tags == 2) {
+            set_uattr(w, m, "inner", h->encap.inner);
+        }
+    }
+    if (!l3 && tags) {
+        m = new_child(w, n, "rewrite");
+        if (m) {
+            set_uattr(w, m, "pop", tags);
+            set_attr(w, m, "symmetric", "true");
+        }
+    }
+    snprintf(desc, sizeof desc, "netstitch %s hop %u (%s)", conn->name, h->seq, h->seg->name);
+    text_child(w, n, "description", desc);
+    return n;
+}
+
+static void
+ac_ref(struct lw *w, xmlNodePtr parent, const struct m_port *p, const struct m_hop *h)
+{
+    xmlNodePtr ac = new_child(w, parent, "ac");
+
+    if (ac) {
+        set_attr(w, ac, "port", p->name);
+        set_uattr(w, ac, "subif", model_encap_tags(&h->encap) ? h->encap.outer : 0u);
+    }
+}
+
+static const struct m_stitch *
+stitch_at(const struct m_conn *conn, const struct m_device *d, const struct m_hop *h,
+          enum m_stitch_kind kind)
+{
+    size_t i;
+
+    for (i = 0; i < conn->nstitches; i++) {
+        const struct m_stitch *s = &conn->stitches[i];
+
+        if (s->dev == d && s->kind == kind && (s->from == h || s->to == h)) {
+            return s;
+        }
+    }
+    return NULL;
+}
+
+static const struct m_bgp *
+bgp_on(const struct m_conn *conn, const struct m_device *d, const struct m_port *p)
+{
+    size_t i;
+
+    for (i = 0; i < conn->nbgp; i++) {
+        if (conn->bgp[i].dev == d && conn->bgp[i].port == p) {
+            return &conn->bgp[i];
+        }
+    }
+    return NULL;
+}
+
+static const struct m_vpls_member *
+vpls_member_at(const struct m_conn *conn, const struct m_device *d, const struct m_port *p,
+               const struct m_vpls **vout)
+{
+    size_t i, j;
+
+    for (i = 0; i < conn->nvpls; i++) {
+        for (j = 0; j < conn->vpls[i].nmembers; j++) {
+            if (conn->vpls[i].members[j].dev == d && conn->vpls[i].members[j].port == p) {
+                *vout = &conn->vpls[i];
+                return &conn->vpls[i].members[j];
+            }
+        }
+    }
+    return NULL;
+}
+
+/* Sub-interfaces and their layer-3 addresses for every hop end on a managed router. */
+static void
+lower_hops(struct lw *w, const struct m_conn *conn)
+{
+    size_t i;
+    int e;
+
+    for (i = 0; i < conn->nhops; i++) {
+        const struct m_hop *h = &conn->hops[i];
+
+        for (e = 0; e < 2; e++) {
+            const struct m_end *end = &h->seg->end[e];
+            const struct m_bgp *b;
+            xmlNodePtr sub, ip;
+            bool l3;
+
+            if (!end->dev || !end->port) {
+                continue;
+            }
+            if (h->encap.kind == ENCAP_VPLS) {
+                xmlNodePtr port = port_node(w, end->port);
+
+                set_attr(w, port, "core", "true");
+                continue;
+            }
+            b = bgp_on(conn, end->dev, end->port);
+            l3 = b || stitch_at(conn, end->dev, h, STITCH_ROUTE);
+            sub = subif_node(w, conn, h, end->port, l3);
+            if (!sub || !l3) {
+                continue;
+            }
+            ip = new_child(w, sub, "ipv4");
+            if (!ip) {
+                continue;
+            }
+            if (b) {
+                set_attr(w, ip, "address", b->local_text);
+                set_uattr(w, ip, "prefix-length", b->subnet.len);
+            } else if (end->has_addr && h->seg->has_subnet) {
+                set_attr(w, ip, "address", end->addr_text);
+                set_uattr(w, ip, "prefix-length", h->seg->subnet.len);
+            }
+        }
+    }
+}
+
+/* Local layer-2 joins between consecutive hops at a router that is not a VPLS member
+ * there and does not route. */
+static void
+lower_stitches(struct lw *w, const struct m_conn *conn)
+{
+    size_t i;
+
+    for (i = 0; i + 1 < conn->nhops; i++) {
+        const struct m_hop *a = &conn->hops[i], *b = &conn->hops[i + 1];
+        const struct m_end *ea, *eb;
+        const struct m_device *d = NULL;
+        const struct m_vpls *v;
+        xmlNodePtr st;
+        char name[160];
+        int x, y;
+
+        if (a->encap.kind == ENCAP_VPLS || b->encap.kind == ENCAP_VPLS) {
+            continue;
+        }
+        for (x = 0; x < 2 && !d; x++) {
+            for (y = 0; y < 2 && !d; y++) {
+                if (a->seg->end[x].dev && a->seg->end[x].dev == b->seg->end[y].dev) {
+                    d = a->seg->end[x].dev;
+                }
+            }
+        }
+        if (!d || stitch_at(conn, d, a, STITCH_ROUTE) || stitch_at(conn, d, b, STITCH_ROUTE)) {
+            continue;
+        }
+        ea = model_seg_end_on(a->seg, d);
+        eb = model_seg_end_on(b->seg, d);
+        if (vpls_member_at(conn, d, ea->port, &v) || vpls_member_at(conn, d, eb->port, &v) ||
+            bgp_on(conn, d, ea->port) || bgp_on(conn, d, eb->port)) {
+            continue;
+        }
+        st = new_child(w, w->devnode[dev_index(w, d)], "l2-stitch");
+        if (!st) {
+            continue;
+        }
+        snprintf(name, sizeof name, "%s-%u-%u", conn->name, a->seq, b->seq);
+        set_attr(w, st, "name", name);
+        set_attr(w, st, "connection", conn->name);
+        set_uattr(w, st, "mtu", conn->ip_mtu);
+        ac_ref(w, st, ea->port, a);
+        ac_ref(w, st, eb->port, b);
+    }
+}
+
+/* /intercloud/connection/vpls */
+static void
+lower_vpls(struct lw *w, const struct m_conn *conn)
+{
+    size_t i, j, k;
+
+    for (i = 0; i < conn->nvpls; i++) {
+        const struct m_vpls *v = &conn->vpls[i];
+
+        for (j = 0; j < v->nmembers; j++) {
+            const struct m_vpls_member *m = &v->members[j];
+            const struct m_hop *h;
+            xmlNodePtr n;
+            char rd[64];
+
+            if (!m->dev || !m->port) {
+                continue;
+            }
+            n = new_child(w, w->devnode[dev_index(w, m->dev)], "vpls");
+            if (!n) {
+                continue;
+            }
+            set_attr(w, n, "name", v->name);
+            set_attr(w, n, "connection", conn->name);
+            set_attr(w, n, "signalling", v->signalling == SIG_BGP ? "bgp" : "ldp");
+            set_uattr(w, n, "vpls-id", v->vpls_id);
+            set_uattr(w, n, "mtu", conn->ip_mtu);
+            if (v->signalling == SIG_BGP) {
+                set_attr(w, n, "route-target", v->route_target);
+                snprintf(rd, sizeof rd, "%s:%u", m->dev->router_id ? m->dev->router_id : "0.0.0.0",
+                         v->vpls_id % 65536);
+                set_attr(w, n, "route-distinguisher", rd);
+                set_uattr(w, n, "ve-id", m->ve_id ? m->ve_id : (unsigned long)(j + 1));
+            }
+            h = chk_hop_at_port(conn, m->dev, m->port);
+            if (h) {
+                ac_ref(w, n, m->port, h);
+            }
+            if (v->signalling == SIG_LDP) {
+                for (k = 0; k < v->nmembers; k++) {
+                    xmlNodePtr nb;
+
+                    if (k == j || !v->members[k].dev || !v->members[k].dev->router_id) {
+                        continue;
+                    }
+                    nb = new_child(w, n, "neighbor");
+                    if (!nb) {
+                        continue;
+                    }
+                    set_attr(w, nb, "address", v->members[k].dev->router_id);
+                    set_attr(w, nb, "device", v->members[k].dev->name);
+                    set_uattr(w, nb, "pw-id", v->vpls_id);
+                }
+            }
+        }
+    }
+}
+
+static void
+prefix_list(struct lw *w, xmlNodePtr dev, const char *name, const struct m_prefix *p, size_t n)
+{
+    xmlNodePtr pl = new_child(w, dev, "prefix-list");
+    size_t i;
+
+    if (!pl) {
+        return;
+    }
+    set_attr(w, pl, "name", name);
+    for (i = 0; i < n; i++) {
+        xmlNodePtr e = new_child(w, pl, "prefix");
+        char addr[32];
+        const char *slash = strchr(p[i].text, '/');
+        size_t len = slash ? (size_t)(slash - p[i].text) : strlen(p[i].text);
+
+        if (!e) {
+            continue;
+        }
+        snprintf(addr, sizeof addr, "%.*s", (int)len, p[i].text);
+        set_attr(w, e, "prefix", p[i].text);
+        set_attr(w, e, "address", addr);
+        set_uattr(w, e, "length", p[i].len);
+        set_uattr(w, e, "seq", (unsigned long)(i + 1) * 10);
+    }
+}
+
+/* Accept what the prefix list of the same name matches, reject the rest. */
+static void
+policy(struct lw *w, xmlNodePtr dev, const char *name, const char *direction)
+{
+    xmlNodePtr pol = new_child(w, dev, "policy");
+
+    if (pol) {
+        set_attr(w, pol, "name", name);
+        set_attr(w, pol, "prefix-list", name);
+        set_attr(w, pol, "direction", direction);
+    }
+}
+
+/* /intercloud/connection/bgp-session */
+static void
+lower_bgp(struct lw *w, const struct m_conn *conn)
+{
+    size_t i;
+
+    for (i = 0; i < conn->nbgp; i++) {
+        const struct m_bgp *b = &conn->bgp[i];
+        xmlNodePtr dev, bgp, nb;
+        char in[96], out[96];
+
+        if (!b->dev) {
+            continue;
+        }
+        dev = w->devnode[dev_index(w, b->dev)];
+        bgp = NULL;
+        for (nb = dev->children; nb; nb = nb->next) {
+            if (nb->type == XML_ELEMENT_NODE && !strcmp((const char *)nb->name, "bgp")) {
+                bgp = nb;
+            }
+        }
+        if (!bgp) {
+            bgp = new_child(w, dev, "bgp");
+            if (!bgp) {
+                continue;
+            }
+            set_uattr(w, bgp, "asn", b->dev->asn ? b->dev->asn : b->local_asn);
+            set_attr(w, bgp, "router-id", b->dev->router_id);
+        }
+        snprintf(in, sizeof in, "NS-%s-IN", b->name);
+        snprintf(out, sizeof out, "NS-%s-OUT", b->name);
+        nb = new_child(w, bgp, "neighbor");
+        if (!nb) {
+            continue;
+        }
+        set_attr(w, nb, "address", b->peer_text);
+        set_attr(w, nb, "name", b->name);
+        set_attr(w, nb, "connection", conn->name);
+        set_uattr(w, nb, "peer-as", b->peer_asn);
+        if (b->local_asn_set && b->local_asn != b->dev->asn) {
+            set_uattr(w, nb, "local-as", b->local_asn);
+        }
+        set_attr(w, nb, "local-address", b->local_text);
+        set_attr(w, nb, "import", in);
+        set_attr(w, nb, "export", out);
+        if (b->max_prefix) {
+            set_uattr(w, nb, "max-prefix", b->max_prefix);
+        }
+        set_attr(w, nb, "auth-key-ref", b->auth_key_ref);
+        text_child(w, nb, "description",
+                   b->peer_dev ? b->peer_dev->name : (b->peer_site ? b->peer_site->name : NULL));
+        prefix_list(w, dev, in, b->accept, b->naccept);
+        prefix_list(w, dev, out, b->announce, b->nannounce);
+        policy(w, dev, in, "import");
+        policy(w, dev, out, "export");
+    }
+}
+
+nst_err
+lower_service(struct nst_service *svc, xmlDocPtr *out)
+{
+    struct lw w;
+    xmlNodePtr root;
+    size_t i;
+    nst_err ret = NST_OK;
+
+    if (!svc || !svc->model || !svc->check || !out) {
+        return NST_EINVAL;
+    }
+    memset(&w, 0, sizeof w);
+    w.svc = svc;
+    w.m = svc->model;
+    w.chk = svc->check;
+    w.doc = xmlNewDoc(X("1.0"));
+    w.devnode = arena_array(&svc->arena, w.m->ndevices ? w.m->ndevices : 1, sizeof *w.devnode);
+    if (!w.doc || !w.devnode) {
+        ret = NST_ENOMEM;
+        goto cleanup;
+    }
+    root = xmlNewNode(NULL, X("ir"));
+    if (!root) {
+        ret = NST_ENOMEM;
+        goto cleanup;
+    }
+    xmlDocSetRootElement(w.doc, root);
+    set_attr(&w, root, "source", svc->file);
+    for (i = 0; i < w.m->ndevices; i++) {
+        const struct m_device *d = &w.m->devices[i];
+        xmlNodePtr n = new_child(&w, root, "device");
+
+        w.devnode[i] = n;
+        if (!n) {
+            continue;
+        }
+        set_attr(&w, n, "name", d->name);
+        set_attr(&w, n, "vendor", d->vendor_name);
+        set_attr(&w, n, "driver", d->drv->name);
+        set_attr(&w, n, "platform", d->platform);
+        set_attr(&w, n, "role", d->role);
+        if (d->asn) {
+            set_uattr(&w, n, "asn", d->asn);
+        }
+        set_attr(&w, n, "router-id", d->router_id);
+    }
+    if (w.oom) {
+        ret = NST_ENOMEM;
+        goto cleanup;
+    }
+    for (i = 0; i < w.m->nconns; i++) {
+        lower_hops(&w, &w.m->conns[i]);
+        lower_stitches(&w, &w.m->conns[i]);
+        lower_vpls(&w, &w.m->conns[i]);
+        lower_bgp(&w, &w.m->conns[i]);
+    }
+    /* Ports whose MTU must change but that carry no sub-interface of their own. */
+    for (i = 0; i < w.chk->nports; i++) {
+        if (w.chk->ports[i].planned) {
+            port_node(&w, w.chk->ports[i].port);
+        }
+    }
+    if (w.oom) {
+        ret = NST_ENOMEM;
+    }
+
+cleanup:
+    if (ret) {
+        xmlFreeDoc(w.doc);
+        return ret;
+    }
+    *out = w.doc;
+    return NST_OK;
+}

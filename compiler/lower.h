@@ -1,0 +1,32 @@
+/*
+ * lower.h: lowering a checked service into the per-device intermediate representation.
+ *
+ * The IR is a libxml2 document, one <device> per managed router, holding what that
+ * router must have for the service, in vendor-neutral terms: physical MTU changes,
+ * sub-interfaces with their tags and tag rewrites, local cross-connects at stitch
+ * points, VPLS instances with attachment circuits and pseudowire neighbours, BGP
+ * neighbours with their import and export policies and prefix lists. Vendor templates
+ * (templates/<vendor>/<feature>.xml) read it by XPath; docs/ir.md documents every
+ * element and attribute. The IR is canonical: elements sorted, no timestamps, so two
+ * compiles of one service are byte-identical.
+ *
+ * Secrets never enter the IR: a BGP session carries the *name* of its key
+ * (auth-key-ref), resolved from the inventory only in memory at push time.
+ */
+#ifndef NST_LOWER_H
+#define NST_LOWER_H
+
+#include <libxml/tree.h>
+
+#include "netstitch.h"
+
+struct nst_service;
+
+/*
+ * Lower @svc, which must have passed nst_service_check() without errors, into a new
+ * IR document returned in @out (freed with xmlFreeDoc by the caller).
+ * Returns NST_OK, NST_EINVAL (not checked, or checked with errors), NST_ENOMEM.
+ */
+nst_err lower_service(struct nst_service *svc, xmlDocPtr *out);
+
+#endif

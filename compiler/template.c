@@ -775,6 +775,23 @@ tpl_part_expr(struct tpl_compiler *c, const char *src, size_t len, long line,
     return NST_OK;
 }
 
+/* Move the literal collected in @lit into a part of @out. */
+static nst_err
+tpl_str_flush(struct tpl_str *out, struct tpl_buf *lit, long line)
+{
+    struct tpl_part part = {0};
+
+    part.text = lit->p;
+    part.len = lit->len;
+    part.line = line;
+    if (tpl_str_push(out, &part)) {
+        return NST_ENOMEM;
+    }
+    lit->p = NULL;
+    lit->len = lit->cap = 0;
+    return NST_OK;
+}
+
 /*
  * Parse a text or attribute value: literal text with `{xpath}` expressions, `{{` for a
  * literal `{`. @line is the line @s starts on; @no_newline refuses line breaks in the
@@ -791,67 +808,48 @@ tpl_str_parse(struct tpl_compiler *c, const char *s, long line, int no_newline,
 
     memset(out, 0, sizeof *out);
     while (s[i]) {
-        if (s[i] == '{' && s[i + 1] == '{') {
-            rc = tpl_buf_add(&lit, "{", 1);
-            i += 2;
-        } else if (s[i] == '{') {
+        if (s[i] == '{' && s[i + 1] != '{') {
             rc = tpl_scan_expr(c, s + i + 1, line, &end);
             if (rc) {
                 goto cleanup;
             }
-            if (lit.len) {
-                part.text = lit.p;
-                part.len = lit.len;
-                part.line = line;
-                lit.p = NULL;
-                lit.len = lit.cap = 0;
-                rc = tpl_str_push(out, &part);
-                if (rc) {
-                    goto oom;
-                }
+            if (lit.len && tpl_str_flush(out, &lit, line)) {
+                rc = tpl_oom(c->err, c->tpl->path, line);
+                goto cleanup;
             }
             rc = tpl_part_expr(c, s + i + 1, end, line, &part);
             if (rc) {
                 goto cleanup;
             }
-            rc = tpl_str_push(out, &part);
-            if (rc) {
-                goto oom;
+            if (tpl_str_push(out, &part)) {
+                rc = tpl_oom(c->err, c->tpl->path, line);
+                goto cleanup;
             }
             for (k = i + 1; k < i + 1 + end; k++) {
                 line += s[k] == '\n';
             }
             i += end + 2;
-        } else {
-            if (s[i] == '\n' || s[i] == '\r') {
-                if (no_newline) {
-                    rc = tpl_fail(c->err, NST_EINPUT, c->tpl->path, line, NULL,
-                                  "a <line> must not contain a line break");
-                    goto cleanup;
-                }
-                line += s[i] == '\n';
-            }
-            rc = tpl_buf_add(&lit, s + i, 1);
-            i++;
+            continue;
         }
-        if (rc) {
-            goto oom;
+        if ((s[i] == '\n' || s[i] == '\r') && no_newline) {
+            rc = tpl_fail(c->err, NST_EINPUT, c->tpl->path, line, NULL,
+                          "a <line> must not contain a line break");
+            goto cleanup;
         }
+        line += s[i] == '\n';
+        /* "{{" is a literal '{': keep one, skip the other. */
+        if (tpl_buf_add(&lit, s + i, 1)) {
+            rc = tpl_oom(c->err, c->tpl->path, line);
+            goto cleanup;
+        }
+        i += s[i] == '{' ? 2 : 1;
     }
-    if (lit.len) {
-        part.text = lit.p;
-        part.len = lit.len;
-        part.line = line;
-        lit.p = NULL;
-        rc = tpl_str_push(out, &part);
-        if (rc) {
-            goto oom;
-        }
+    if (lit.len && tpl_str_flush(out, &lit, line)) {
+        rc = tpl_oom(c->err, c->tpl->path, line);
+        goto cleanup;
     }
     return NST_OK;
 
-oom:
-    rc = tpl_oom(c->err, c->tpl->path, line);
 cleanup:
     tpl_part_clear(&part);
     tpl_buf_clear(&lit);

@@ -115,7 +115,9 @@ demo: all
 	@BUILD=$(BUILD) sh examples/demo.sh
 
 golden-update: all
-	@BUILD=$(BUILD) NST_GOLDEN_UPDATE=1 sh tests/golden/t_golden.sh
+	@for t in tests/golden/t_*.sh; do \
+	    BUILD=$(BUILD) TOP=$(CURDIR) NETSTITCH=$(CURDIR)/$(BUILD)/netstitch \
+	    NST_GOLDEN_UPDATE=1 sh $$t || exit 1; done
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/bin \

@@ -2027,48 +2027,70 @@ tpl_note_include(struct tpl_error *err, const struct tpl_template *tpl, long lin
     }
 }
 
+/*
+ * The loaded template an <?include?> in @tpl names, after the include rules: it exists on
+ * the search path, it is not already on the include @stack (a loop), and the nesting
+ * stays within TPL_INCLUDE_DEPTH_MAX. Shared by rendering and tpl_check().
+ */
 static nst_err
-tpl_render_include(struct tpl_render *st, const struct tpl_template *tpl,
-                   const struct tpl_op *op, xmlNodePtr parent, int *drop)
+tpl_include_target(struct tpl_engine *eng, const char *vendor, int text,
+                   const struct tpl_template *const *stack, size_t depth,
+                   const struct tpl_template *tpl, const struct tpl_op *op,
+                   struct tpl_template **out, struct tpl_error *err)
 {
     struct tpl_template *inc;
     char chain[384];
     size_t i, len = 0;
     nst_err rc;
 
-    rc = tpl_resolve(st->eng, st->vendor, op->u.include.feature, st->text, &inc);
-    if (rc) {
-        return tpl_oom(st->err, tpl->path, op->line);
+    if (tpl_resolve(eng, vendor, op->u.include.feature, text, &inc)) {
+        return tpl_oom(err, tpl->path, op->line);
     }
     if (!inc->path) {
-        return tpl_fail(st->err, NST_EINPUT, tpl->path, op->line, op->u.include.feature,
+        return tpl_fail(err, NST_EINPUT, tpl->path, op->line, op->u.include.feature,
                         "included template %s not found on the search path", inc->key);
     }
-    for (i = 0; i < st->depth; i++) {
-        if (st->stack[i] == inc) {
-            for (i = 0; i < st->depth && len < sizeof chain; i++) {
+    for (i = 0; i < depth; i++) {
+        if (stack[i] == inc) {
+            for (i = 0; i < depth && len < sizeof chain; i++) {
                 len += (size_t)snprintf(chain + len, sizeof chain - len, "%s -> ",
-                                        st->stack[i]->key);
+                                        stack[i]->key);
             }
             if (len < sizeof chain) {
                 snprintf(chain + len, sizeof chain - len, "%s", inc->key);
             }
-            return tpl_fail(st->err, NST_EINPUT, tpl->path, op->line, op->u.include.feature,
+            return tpl_fail(err, NST_EINPUT, tpl->path, op->line, op->u.include.feature,
                             "include loop: %s", chain);
         }
     }
-    if (st->depth >= TPL_INCLUDE_DEPTH_MAX) {
-        return tpl_fail(st->err, NST_EINPUT, tpl->path, op->line, op->u.include.feature,
+    if (depth >= TPL_INCLUDE_DEPTH_MAX) {
+        return tpl_fail(err, NST_EINPUT, tpl->path, op->line, op->u.include.feature,
                         "includes nested deeper than %d", TPL_INCLUDE_DEPTH_MAX);
     }
-    if (!inc->doc) {
-        rc = tpl_load(st->eng, inc, st->err);
+    if (inc->doc) {
+        eng->stats.cache_hits++;
+    } else {
+        rc = tpl_load(eng, inc, err);
         if (rc) {
-            tpl_note_include(st->err, tpl, op->line);
+            tpl_note_include(err, tpl, op->line);
             return rc;
         }
-    } else {
-        st->eng->stats.cache_hits++;
+    }
+    *out = inc;
+    return NST_OK;
+}
+
+static nst_err
+tpl_render_include(struct tpl_render *st, const struct tpl_template *tpl,
+                   const struct tpl_op *op, xmlNodePtr parent, int *drop)
+{
+    struct tpl_template *inc = NULL;
+    nst_err rc;
+
+    rc = tpl_include_target(st->eng, st->vendor, st->text, st->stack, st->depth, tpl, op, &inc,
+                            st->err);
+    if (rc) {
+        return rc;
     }
     st->stack[st->depth++] = inc;
     rc = tpl_render_block(st, inc, &inc->body, parent, drop);
@@ -2179,6 +2201,110 @@ tpl_run(struct tpl_engine *eng, const char *vendor, const char *feature, int tex
     tpl_buf_clear(&st.scratch);
     tpl_buf_clear(&st.line);
     tpl_buf_clear(&st.out);
+    return rc;
+}
+
+/* ------------------------------------------------------------------------------------ */
+/* Checking without rendering                                                             */
+
+struct tpl_check {
+    struct tpl_engine *eng;
+    const char *vendor;
+    int text;
+    const struct tpl_template *stack[TPL_INCLUDE_DEPTH_MAX];
+    size_t depth;
+    struct tpl_error *err;
+};
+
+static nst_err tpl_check_block(struct tpl_check *ck, const struct tpl_template *tpl,
+                               const struct tpl_block *b);
+
+/* Load an included template and check it, with the rules of rendering. */
+static nst_err
+tpl_check_include(struct tpl_check *ck, const struct tpl_template *tpl, const struct tpl_op *op)
+{
+    struct tpl_template *inc = NULL;
+    nst_err rc;
+
+    rc = tpl_include_target(ck->eng, ck->vendor, ck->text, ck->stack, ck->depth, tpl, op, &inc,
+                            ck->err);
+    if (rc) {
+        return rc;
+    }
+    ck->stack[ck->depth++] = inc;
+    rc = tpl_check_block(ck, inc, &inc->body);
+    ck->depth--;
+    if (rc) {
+        tpl_note_include(ck->err, tpl, op->line);
+    }
+    return rc;
+}
+
+/* Walk every op (all branches, every loop body) and follow every include. */
+static nst_err
+tpl_check_block(struct tpl_check *ck, const struct tpl_template *tpl, const struct tpl_block *b)
+{
+    const struct tpl_op *op;
+    size_t i, k;
+    nst_err rc = NST_OK;
+
+    for (i = 0; i < b->n && !rc; i++) {
+        op = &b->ops[i];
+        switch (op->kind) {
+        case TPL_OP_ELEMENT:
+        case TPL_OP_LINE:
+            rc = tpl_check_block(ck, tpl, &op->u.elem.body);
+            break;
+        case TPL_OP_FOREACH:
+            rc = tpl_check_block(ck, tpl, &op->u.loop.body);
+            break;
+        case TPL_OP_IF:
+            for (k = 0; k < op->u.cond.n && !rc; k++) {
+                rc = tpl_check_block(ck, tpl, &op->u.cond.br[k].body);
+            }
+            break;
+        case TPL_OP_INCLUDE:
+            rc = tpl_check_include(ck, tpl, op);
+            break;
+        case TPL_OP_TEXT:
+        case TPL_OP_SET:
+            break;
+        }
+    }
+    return rc;
+}
+
+static nst_err
+tpl_check_kind(struct tpl_engine *eng, const char *vendor, const char *feature, int text,
+               struct tpl_error *err)
+{
+    struct tpl_check ck;
+    struct tpl_error local;
+    struct tpl_template *tpl;
+    struct tpl_quiet q;
+    nst_err rc;
+
+    if (!err) {
+        err = &local;
+    }
+    memset(err, 0, sizeof *err);
+    if (!eng || !tpl_name_ok(vendor) || !tpl_name_ok(feature)) {
+        return tpl_fail(err, NST_EINVAL, NULL, 0, NULL,
+                        "invalid vendor or feature name (allowed: [A-Za-z0-9_][A-Za-z0-9_.-]*)");
+    }
+    tpl_quiet_begin(&q);
+    rc = tpl_get(eng, vendor, feature, text, &tpl, err);
+    if (!rc) {
+        memset(&ck, 0, sizeof ck);
+        ck.eng = eng;
+        ck.vendor = vendor;
+        ck.text = text;
+        ck.stack[0] = tpl;
+        ck.depth = 1;
+        ck.err = err;
+        rc = tpl_check_block(&ck, tpl, &tpl->body);
+    }
+    tpl_quiet_end(&q);
     return rc;
 }
 
@@ -2338,4 +2464,17 @@ tpl_engine_stats(const struct tpl_engine *eng, struct tpl_stats *out)
     if (eng && out) {
         *out = eng->stats;
     }
+}
+
+nst_err
+tpl_check(struct tpl_engine *eng, const char *vendor, const char *feature, struct tpl_error *err)
+{
+    return tpl_check_kind(eng, vendor, feature, 0, err);
+}
+
+nst_err
+tpl_text_check(struct tpl_engine *eng, const char *vendor, const char *feature,
+               struct tpl_error *err)
+{
+    return tpl_check_kind(eng, vendor, feature, 1, err);
 }

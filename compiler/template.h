@@ -124,6 +124,35 @@ nst_err tpl_render_text(struct tpl_engine *eng, const char *vendor, const char *
                         xmlNodePtr ir_context, char **text_out, struct tpl_error *err);
 
 /**
+ * @brief Load and compile `<vendor>/<feature>.xml` and every template it includes,
+ *        without rendering: a lint for template authors and CI.
+ *
+ * Reports what loading reports (XML, instruction and XPath syntax errors) for the
+ * template and, following every <?include?> in every branch, for each template it can
+ * include, plus missing includes, include loops (even behind an <?if?>) and the depth
+ * limit. Errors that depend on the IR (unknown variables, XPath type errors, values) are
+ * found only by rendering. Loaded templates stay cached for later renders.
+ * @param[in] eng the engine.
+ * @param[in] vendor vendor directory name. Borrowed.
+ * @param[in] feature feature name. Borrowed.
+ * @param[out] err filled on failure, cleared on success; may be NULL.
+ * @return NST_OK, NST_EINVAL (invalid name), NST_ENOMEM, NST_EIO, NST_EINPUT.
+ */
+nst_err tpl_check(struct tpl_engine *eng, const char *vendor, const char *feature,
+                  struct tpl_error *err);
+
+/**
+ * @brief Like tpl_check() for the text template `<vendor>/<feature>.cli.xml`.
+ * @param[in] eng the engine.
+ * @param[in] vendor vendor directory name. Borrowed.
+ * @param[in] feature feature name (without ".cli"). Borrowed.
+ * @param[out] err filled on failure, cleared on success; may be NULL.
+ * @return NST_OK, NST_EINVAL, NST_ENOMEM, NST_EIO, NST_EINPUT.
+ */
+nst_err tpl_text_check(struct tpl_engine *eng, const char *vendor, const char *feature,
+                       struct tpl_error *err);
+
+/**
  * @brief Read the engine's counters.
  * @param[in] eng the engine.
  * @param[out] out the counters, copied.

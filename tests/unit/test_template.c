@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -872,6 +873,99 @@ test_include_depth(void **state)
     rmdir(dir);
 }
 
+/* --- checking without rendering ---------------------------------------------------- */
+
+static void
+test_check(void **state)
+{
+    struct fx *f = *state;
+    struct tpl_error err;
+    struct tpl_stats st;
+
+    assert_int_equal(tpl_check(f->eng, "testv", "inc_main", &err), NST_OK);
+    assert_string_equal(err.msg, "");
+    tpl_engine_stats(f->eng, &st);
+    assert_int_equal(st.files_parsed, 3); /* inc_main and both includes */
+    assert_int_equal(tpl_text_check(f->eng, "testv", "iface", &err), NST_OK);
+    assert_int_equal(tpl_check(f->eng, "testv", "iface", &err), NST_EINPUT);
+    assert_string_equal(err.file, "testv/iface.xml");
+    assert_int_equal(tpl_check(f->eng, "testv", "../x", &err), NST_EINVAL);
+
+    tpl_engine_free(f->eng);
+    f->eng = engine(BAD_DIR, NULL);
+    /* A loop behind a false condition renders fine but is found by the check. */
+    render_ok(f, "hidden_loop", "/device");
+    assert_dump(f->root, "<out><ok/></out>");
+    assert_int_equal(tpl_check(f->eng, "testv", "hidden_loop", &err), NST_EINPUT);
+    assert_string_equal(err.file, BAD_DIR "/testv/hidden_loop.xml");
+    assert_int_equal(err.line, 3);
+    assert_string_equal(err.expr, "hidden_loop");
+    assert_string_equal(err.msg, "include loop: testv/hidden_loop.xml -> testv/hidden_loop.xml");
+
+    assert_int_equal(tpl_check(f->eng, "testv", "include_broken", &err), NST_EINPUT);
+    assert_string_equal(err.file, BAD_DIR "/testv/inc_broken.xml");
+    assert_int_equal(err.line, 4);
+    assert_int_equal(tpl_check(f->eng, "testv", "loop_a", &err), NST_EINPUT);
+    assert_string_equal(err.file, BAD_DIR "/testv/loop_b.xml");
+    assert_int_equal(err.line, 4);
+    assert_int_equal(tpl_check(f->eng, "testv", "xpath_syntax", &err), NST_EINPUT);
+    assert_int_equal(err.line, 3);
+    /* Errors that depend on the IR are only found by rendering. */
+    assert_int_equal(tpl_check(f->eng, "testv", "unknown_var", &err), NST_OK);
+}
+
+/* Every template shipped in templates/<vendor>/ loads, and so does everything it includes. */
+static void
+test_shipped_templates(void **state)
+{
+    const char *dirs[1] = {NST_SRCDIR "/templates"};
+    struct tpl_engine *eng;
+    struct tpl_error err;
+    struct dirent *v, *t;
+    DIR *top, *vd;
+    char path[1024], feature[256];
+    size_t len, n = 0;
+    nst_err rc;
+
+    (void)state;
+    top = opendir(dirs[0]);
+    if (!top) {
+        skip();
+    }
+    assert_int_equal(tpl_engine_new(dirs, 1, &eng), NST_OK);
+    while ((v = readdir(top))) {
+        if (v->d_name[0] == '.') {
+            continue;
+        }
+        snprintf(path, sizeof path, "%s/%s", dirs[0], v->d_name);
+        vd = opendir(path);
+        if (!vd) {
+            continue;
+        }
+        while ((t = readdir(vd))) {
+            len = strlen(t->d_name);
+            if (t->d_name[0] == '.' || len < 5 || strcmp(t->d_name + len - 4, ".xml")) {
+                continue;
+            }
+            if (len > 8 && !strcmp(t->d_name + len - 8, ".cli.xml")) {
+                snprintf(feature, sizeof feature, "%.*s", (int)(len - 8), t->d_name);
+                rc = tpl_text_check(eng, v->d_name, feature, &err);
+            } else {
+                snprintf(feature, sizeof feature, "%.*s", (int)(len - 4), t->d_name);
+                rc = tpl_check(eng, v->d_name, feature, &err);
+            }
+            if (rc) {
+                fail_msg("%s:%ld: %s [%s]", err.file, err.line, err.msg, err.expr);
+            }
+            n++;
+        }
+        closedir(vd);
+    }
+    closedir(top);
+    tpl_engine_free(eng);
+    print_message("checked %zu shipped templates\n", n);
+}
+
 /* --- text templates ----------------------------------------------------------------- */
 
 static void
@@ -948,6 +1042,14 @@ workload(struct fx *f)
         nst_free(text);
     }
     tpl_engine_free(eng);
+    eng = NULL;
+    if (!rc) {
+        rc = tpl_engine_new(dirs, 2, &eng);
+    }
+    if (!rc) {
+        rc = tpl_check(eng, "testv", "inc_main", &err);
+    }
+    tpl_engine_free(eng);
     return rc;
 }
 
@@ -999,6 +1101,8 @@ main(void)
         cmocka_unit_test_setup_teardown(test_determinism, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cache, setup, teardown),
         cmocka_unit_test_setup_teardown(test_include_depth, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_check, setup, teardown),
+        cmocka_unit_test(test_shipped_templates),
         cmocka_unit_test_setup_teardown(test_text_template, setup, teardown),
         cmocka_unit_test_setup_teardown(test_alloc_failures, setup, teardown),
     };

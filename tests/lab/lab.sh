@@ -28,6 +28,9 @@
 #   lab.sh status DIR               one line per process; exit 0 only if all run
 #   lab.sh restart-device DIR NAME  SIGTERM that netconfd and start it again
 #   lab.sh kill-device DIR NAME     SIGKILL that netconfd (a crash), no restart
+#   lab.sh pause-device DIR NAME    SIGSTOP that netconfd (a hung device: TCP and SSH
+#                                   still answer, NETCONF replies never come)
+#   lab.sh resume-device DIR NAME   SIGCONT it
 #   lab.sh drop-sessions DIR NAME   kill the per-connection sshd processes serving
 #                                   NAME's port (a TCP/SSH drop); the device survives
 #   lab.sh ensure-password-user     create the local user nctest; its password is in
@@ -211,6 +214,7 @@ stop_device() {
     d=$DIR/dev/$1
     pid=$(cat "$d/netconfd.pid" 2>/dev/null || true)
     if pid_is "$pid" "$d/yhome"; then
+        kill -CONT "$pid" 2>/dev/null || true
         kill -"${2:-TERM}" "$pid" 2>/dev/null || true
         wait_gone 30 "$pid" || { kill -KILL "$pid" 2>/dev/null || true; wait_gone 20 "$pid" || true; }
     fi
@@ -466,6 +470,8 @@ stop_all() {
         [ -d "$d" ] || continue
         pid=$(cat "$d/netconfd.pid" 2>/dev/null || true)
         if pid_is "$pid" "${d}yhome"; then
+            # A paused device would sit on SIGTERM until continued.
+            kill -CONT "$pid" 2>/dev/null || true
             kill -TERM "$pid" 2>/dev/null || true
             npids="$npids $pid"
         fi
@@ -517,7 +523,7 @@ cmd_drop_sessions() {
     echo "dropped:${victims:- none}"
 }
 
-[ $# -ge 1 ] || die "usage: lab.sh start|stop|status|restart-device|kill-device|drop-sessions DIR ..."
+[ $# -ge 1 ] || die "usage: lab.sh start|stop|status|restart-device|kill-device|pause-device|resume-device|drop-sessions DIR ..."
 cmd=$1
 shift
 if [ "$cmd" = ensure-password-user ]; then
@@ -550,6 +556,14 @@ case $cmd in
         load_env
         check_device_name "$1"
         stop_device "$1" KILL
+        ;;
+    pause-device | resume-device)
+        [ $# -eq 1 ] || die "$cmd DIR NAME"
+        load_env
+        check_device_name "$1"
+        pid=$(cat "$DIR/dev/$1/netconfd.pid" 2>/dev/null || true)
+        pid_is "$pid" "$DIR/dev/$1/yhome" || die "device $1 is not running"
+        if [ "$cmd" = pause-device ]; then kill -STOP "$pid"; else kill -CONT "$pid"; fi
         ;;
     drop-sessions)
         [ $# -eq 1 ] || die "drop-sessions DIR NAME"

@@ -657,6 +657,8 @@ t_discard(void **state)
     assert_non_null(strstr(cand, "<mtu>1800</mtu>"));
     nst_free(cand);
     OK(sess_discard(a, E));
+    /* <validate> is available (but see SESS_QUIRK_VALIDATE_LOSES_EDIT before a commit). */
+    OK(sess_validate(a, SESS_DS_CANDIDATE, E));
     cand = get_cfg(a, SESS_DS_CANDIDATE, NULL);
     run = get_cfg(a, SESS_DS_RUNNING, NULL);
     assert_null(strstr(cand, "lt-discard"));
@@ -829,6 +831,34 @@ t_device_crash(void **state)
     sess_free(c);
 }
 
+static void
+t_rpc_timeout(void **state)
+{
+    struct sess_opts o = opts_for("b", ed_keys);
+    struct sess *b = NULL;
+    struct sess_error e;
+    char *xml = NULL;
+    double t0, dt;
+
+    (void)state;
+    o.rpc_timeout_ms = 400;
+    OK(sess_connect(&o, &b, E));
+    assert_int_equal(lab_cmd("pause-device", "b"), 0);
+    t0 = now_s();
+    assert_int_equal(sess_get_config(b, SESS_DS_RUNNING, NULL, &xml, &e), NST_EENV);
+    dt = now_s() - t0;
+    assert_int_equal(lab_cmd("resume-device", "b"), 0);
+    print_message("hung device: RPC gave up after %.0f ms (timeout 400)\n", dt * 1000);
+    assert_int_equal(e.kind, SESS_ERR_TIMEOUT);
+    assert_true(dt >= 0.35 && dt < 1.5);
+    assert_null(xml);
+    /* The late reply is skipped; the session keeps working. */
+    OK(sess_get_config(b, SESS_DS_RUNNING, NULL, &xml, E));
+    nst_free(xml);
+    assert_true(sess_is_alive(b));
+    sess_free(b);
+}
+
 /* ---- threads ----------------------------------------------------------------------- */
 
 struct thr {
@@ -953,6 +983,7 @@ main(void)
         cmocka_unit_test(t_get_config_filters),
         cmocka_unit_test(t_session_drop),
         cmocka_unit_test(t_device_crash),
+        cmocka_unit_test(t_rpc_timeout),
         cmocka_unit_test(t_parallel_connect),
         cmocka_unit_test(t_no_secret_in_logs),
     };

@@ -1,0 +1,565 @@
+/*
+ * device.c: one simulated device: its process, SSH endpoint, sessions and poll loop.
+ *
+ * sim_dev_main() runs in a child forked by the supervisor (see netsim.h for why one process
+ * per device). It loads the startup config, initialises the libnetconf2 server on the context
+ * the supervisor built, opens one SSH endpoint on 127.0.0.1:<port>, reports "ok" (or the
+ * error) on the ready pipe, and then loops:
+ *   accept a new session (libnetconf2 runs the SSH handshake and our auth callbacks), poll the
+ *   sessions for one RPC (handled by rpc.c), end terminated sessions (releasing their locks,
+ *   discarding the candidate they locked and dirtied, rolling back their unconfirmed commit),
+ *   reread the faults file when it changed, and roll back a confirmed commit whose timeout
+ *   passed.
+ * SIGTERM/SIGINT end the loop; a commit still unconfirmed at that point is rolled back, as a
+ * device reboot would, and running.xml is rewritten.
+ *
+ * Auth: the device's `user` may log in with `password` (compared in constant time, never
+ * logged) and/or with any key listed in its authorized-key files (any key type libssh knows,
+ * ed25519 included). The host key must be RSA (libnetconf2 2.0.24 has no ed25519 host keys).
+ *
+ * libnetconf2's RPC callback carries no user data, so the device is reachable through one
+ * file-scope pointer, set once per process; there is exactly one device per process.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <libssh/libssh.h>
+
+#include "alloc.h"
+#include "netsim.h"
+
+static struct sim_dev *sim_the_dev;
+static volatile sig_atomic_t sim_stop;
+static ssh_key *sim_keys;
+static int sim_nkeys;
+static FILE *sim_nclog;
+
+struct sim_dev *
+sim_dev_get(void)
+{
+    return sim_the_dev;
+}
+
+static void
+dev_on_signal(int sig)
+{
+    (void)sig;
+    sim_stop = 1;
+}
+
+/* libnetconf2 and libyang messages go to netconf.log, not to the RPC log tests grep. */
+static void
+dev_nc_print(const struct nc_session *session, NC_VERB_LEVEL level, const char *msg)
+{
+    if (!sim_nclog) {
+        return;
+    }
+    fprintf(sim_nclog, "%.3f %s sid=%u %s\n", sim_the_dev ? sim_now_rel(sim_the_dev) : 0.0,
+            level == NC_VERB_ERROR ? "ERR" : level == NC_VERB_WARNING ? "WRN" : "VRB",
+            session ? nc_session_get_id(session) : 0, msg);
+    fflush(sim_nclog);
+}
+
+static int
+dev_hostkey_clb(const char *name, void *user_data, char **privkey_path, char **privkey_data,
+        NC_SSH_KEY_TYPE *privkey_type)
+{
+    struct sim_dev *dev = user_data;
+
+    (void)name;
+    (void)privkey_data;
+    (void)privkey_type;
+    /* libnetconf2 frees the path with free(). */
+    *privkey_path = strdup(dev->cfg->hostkey);
+    return *privkey_path ? 0 : 1;
+}
+
+/* Constant-time comparison, so the simulator does not teach bad habits. */
+static int
+dev_streq_ct(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b), i;
+    unsigned char diff = (unsigned char)(la != lb);
+
+    for (i = 0; i < la; i++) {
+        diff |= (unsigned char)(a[i] ^ b[i % (lb ? lb : 1)]);
+    }
+    return diff == 0;
+}
+
+static int
+dev_passwd_clb(const struct nc_session *session, const char *password, void *user_data)
+{
+    struct sim_dev *dev = user_data;
+    const char *user = nc_session_get_username(session);
+
+    if (dev->cfg->password && user && !strcmp(user, dev->cfg->user) &&
+            dev_streq_ct(password, dev->cfg->password)) {
+        return 0;
+    }
+    sim_log(dev, 0, "event=auth user=%s method=password -> denied", user ? user : "?");
+    return 1;
+}
+
+static int
+dev_pubkey_clb(const struct nc_session *session, ssh_key key, void *user_data)
+{
+    struct sim_dev *dev = user_data;
+    const char *user = nc_session_get_username(session);
+    int i;
+
+    if (user && !strcmp(user, dev->cfg->user)) {
+        for (i = 0; i < sim_nkeys; i++) {
+            if (!ssh_key_cmp(key, sim_keys[i], SSH_KEY_CMP_PUBLIC)) {
+                return 0;
+            }
+        }
+    }
+    sim_log(dev, 0, "event=auth user=%s method=publickey -> denied", user ? user : "?");
+    return 1;
+}
+
+/* Read every "type base64 [comment]" line of the authorized-key files. */
+static nst_err
+dev_load_authkeys(struct sim_dev *dev, char **errmsg)
+{
+    FILE *f;
+    char *line = NULL, *type, *b64, *save;
+    size_t cap = 0;
+    int i, lineno;
+    ssh_key key, *v;
+    nst_err ret = NST_OK;
+
+    for (i = 0; i < dev->cfg->nauthkeys && !ret; i++) {
+        f = fopen(dev->cfg->authkeys[i], "r");
+        if (!f) {
+            *errmsg = nst_asprintf("device %s: authorized-key %s: %s", dev->cfg->name,
+                    dev->cfg->authkeys[i], strerror(errno));
+            ret = NST_EIO;
+            break;
+        }
+        lineno = 0;
+        while (getline(&line, &cap, f) > 0) {
+            lineno++;
+            type = strtok_r(line, " \t\r\n", &save);
+            if (!type || type[0] == '#') {
+                continue;
+            }
+            b64 = strtok_r(NULL, " \t\r\n", &save);
+            key = NULL;
+            if (!b64 || ssh_pki_import_pubkey_base64(b64, ssh_key_type_from_name(type), &key)) {
+                *errmsg = nst_asprintf("device %s: %s:%d: not a public key line", dev->cfg->name,
+                        dev->cfg->authkeys[i], lineno);
+                ret = NST_EINPUT;
+                break;
+            }
+            v = nst_realloc(sim_keys, (sim_nkeys + 1) * sizeof *v);
+            if (!v) {
+                ssh_key_free(key);
+                ret = NST_ENOMEM;
+                break;
+            }
+            sim_keys = v;
+            sim_keys[sim_nkeys++] = key;
+        }
+        fclose(f);
+    }
+    free(line);
+    return ret;
+}
+
+static void
+dev_sess_free(void *data)
+{
+    nst_free(data);
+}
+
+struct nc_session *
+sim_dev_find_session(struct sim_dev *dev, uint32_t id)
+{
+    uint16_t i, n = nc_ps_session_count(dev->ps);
+    struct nc_session *s;
+
+    for (i = 0; i < n; i++) {
+        s = nc_ps_get_session(dev->ps, i);
+        if (s && nc_session_get_id(s) == id && nc_session_get_status(s) == NC_STATUS_RUNNING) {
+            return s;
+        }
+    }
+    return NULL;
+}
+
+void
+sim_dev_rollback_cc(struct sim_dev *dev, const char *why)
+{
+    struct lyd_node *cand;
+
+    if (!dev->cc.pending) {
+        return;
+    }
+    sim_store_replace(dev, SIM_DS_RUNNING, dev->cc.backup);
+    dev->cc.backup = NULL;
+    cand = sim_store_dup(dev->ds[SIM_DS_RUNNING]);
+    sim_store_replace(dev, SIM_DS_CANDIDATE, cand);
+    dev->candidate_dirty = 0;
+    dev->cc.pending = 0;
+    nst_free(dev->cc.persist);
+    dev->cc.persist = NULL;
+    sim_log(dev, 0, "event=confirmed-commit-rollback reason=%s -> rolled back", why);
+}
+
+void
+sim_dev_session_cleanup(struct sim_dev *dev, struct nc_session *session)
+{
+    struct sim_sess *ss = nc_session_get_data(session);
+    uint32_t sid = nc_session_get_id(session);
+    char why[64];
+    int i;
+
+    if (ss && ss->cleaned) {
+        return;
+    }
+    if (ss) {
+        ss->cleaned = 1;
+    }
+    /* RFC 6241 8.3.5.2: changes a session made to the candidate it locked are discarded
+     * when that session goes away without committing them. */
+    if (dev->lock[SIM_DS_CANDIDATE] == sid && dev->candidate_dirty) {
+        sim_store_replace(dev, SIM_DS_CANDIDATE, sim_store_dup(dev->ds[SIM_DS_RUNNING]));
+        dev->candidate_dirty = 0;
+        sim_log(dev, sid, "event=candidate-discarded reason=lock-holder-ended -> ok");
+    }
+    for (i = 0; i < SIM_DS_COUNT; i++) {
+        if (dev->lock[i] == sid) {
+            dev->lock[i] = 0;
+            sim_log(dev, sid, "event=lock-released target=%s -> ok", sim_ds_str(i));
+        }
+    }
+    /* RFC 6241 8.4.1: a confirmed commit without <persist> is rolled back when the session
+     * that issued it ends. */
+    if (dev->cc.pending && !dev->cc.persist && dev->cc.owner == sid) {
+        snprintf(why, sizeof why, "session-%u-ended", sid);
+        sim_dev_rollback_cc(dev, why);
+    }
+}
+
+static const char *
+dev_term_str(NC_SESSION_TERM_REASON r)
+{
+    switch (r) {
+    case NC_SESSION_TERM_CLOSED:
+        return "closed";
+    case NC_SESSION_TERM_KILLED:
+        return "killed";
+    case NC_SESSION_TERM_DROPPED:
+        return "dropped";
+    case NC_SESSION_TERM_TIMEOUT:
+        return "timeout";
+    case NC_SESSION_TERM_BADHELLO:
+        return "bad-hello";
+    case NC_SESSION_TERM_OTHER:
+        return "other";
+    case NC_SESSION_TERM_ERR:
+    case NC_SESSION_TERM_NONE:
+        break;
+    }
+    return "none";
+}
+
+static void
+dev_session_end(struct sim_dev *dev, struct nc_session *session)
+{
+    struct sim_sess *ss = nc_session_get_data(session);
+
+    sim_dev_session_cleanup(dev, session);
+    sim_log(dev, nc_session_get_id(session), "event=session-end reason=%s -> ok",
+            ss && ss->drop ? "fault-drop" : dev_term_str(nc_session_get_term_reason(session)));
+    nc_ps_del_session(dev->ps, session);
+    nc_session_free(session, dev_sess_free);
+}
+
+static void
+dev_accept(struct sim_dev *dev, int timeout)
+{
+    struct nc_session *session = NULL;
+    struct sim_sess *ss;
+    NC_MSG_TYPE r;
+
+    r = nc_accept(timeout, &session);
+    if (r == NC_MSG_WOULDBLOCK) {
+        return;
+    }
+    if (r != NC_MSG_HELLO) {
+        sim_log(dev, 0, "event=accept -> error (handshake or authentication failed)");
+        if (session) {
+            nc_session_free(session, NULL);
+        }
+        return;
+    }
+    ss = nst_calloc(1, sizeof *ss);
+    if (!ss) {
+        nc_session_free(session, NULL);
+        return;
+    }
+    ss->id = nc_session_get_id(session);
+    nc_session_set_data(session, ss);
+    if (nc_ps_add_session(dev->ps, session)) {
+        nc_session_free(session, dev_sess_free);
+        return;
+    }
+    sim_log(dev, ss->id, "event=session-start user=%s -> ok", nc_session_get_username(session));
+}
+
+/* One loop iteration's worth of timers: the confirmed-commit deadline. */
+static void
+dev_timers(struct sim_dev *dev)
+{
+    struct timespec now;
+
+    if (!dev->cc.pending) {
+        return;
+    }
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    if (now.tv_sec > dev->cc.deadline.tv_sec ||
+            (now.tv_sec == dev->cc.deadline.tv_sec && now.tv_nsec >= dev->cc.deadline.tv_nsec)) {
+        sim_dev_rollback_cc(dev, "timeout");
+    }
+}
+
+static void
+dev_loop(struct sim_dev *dev)
+{
+    struct nc_session *session;
+    uint16_t i;
+    int r;
+
+    while (!sim_stop) {
+        dev_accept(dev, nc_ps_session_count(dev->ps) ? 0 : 20);
+        if (nc_ps_session_count(dev->ps)) {
+            session = NULL;
+            r = nc_ps_poll(dev->ps, 20, &session);
+            if ((r & (NC_PSPOLL_SESSION_TERM | NC_PSPOLL_SESSION_ERROR)) && session) {
+                dev_session_end(dev, session);
+            }
+        }
+        /* Sessions ended by <kill-session> or by a drop fault outside the poll result. */
+        for (i = 0; i < nc_ps_session_count(dev->ps); i++) {
+            session = nc_ps_get_session(dev->ps, i);
+            if (session && nc_session_get_status(session) != NC_STATUS_RUNNING) {
+                dev_session_end(dev, session);
+                break;
+            }
+        }
+        sim_faults_check(dev);
+        dev_timers(dev);
+    }
+}
+
+static void
+dev_ready(int fd, const char *msg)
+{
+    char *line;
+    ssize_t w;
+
+    line = nst_asprintf("%s\n", msg);
+    if (line) {
+        w = write(fd, line, strlen(line));
+        (void)w;
+    }
+    nst_free(line);
+    close(fd);
+}
+
+static nst_err
+dev_server_setup(struct sim_dev *dev, char **errmsg)
+{
+    const struct sim_dev_cfg *dc = dev->cfg;
+    struct lysc_node *node;
+    ssh_key hk = NULL;
+    int methods = 0;
+
+    if (ssh_pki_import_privkey_file(dc->hostkey, NULL, NULL, NULL, &hk) != SSH_OK) {
+        *errmsg = nst_asprintf("device %s: cannot read host key %s", dc->name, dc->hostkey);
+        return NST_EIO;
+    }
+    if (ssh_key_type(hk) != SSH_KEYTYPE_RSA) {
+        ssh_key_free(hk);
+        *errmsg = nst_asprintf("device %s: host key %s is not RSA (libnetconf2 2.0.24 serves only "
+                "RSA host keys; use ssh-keygen -m PEM -t rsa)", dc->name, dc->hostkey);
+        return NST_EINPUT;
+    }
+    ssh_key_free(hk);
+
+    /* Our own <get-schema> (the built-in one is broken with libyang 2.1.30) and our own
+     * <close-session> (so it is logged) must be in place before nc_server_init(), which
+     * installs its defaults only where priv is still NULL. */
+    node = (struct lysc_node *)(uintptr_t)lys_find_path(dev->ctx, NULL,
+            "/ietf-netconf-monitoring:get-schema", 0);
+    if (node) {
+        node->priv = (void *)sim_rpc_get_schema;
+    }
+    node = (struct lysc_node *)(uintptr_t)lys_find_path(dev->ctx, NULL,
+            "/ietf-netconf:close-session", 0);
+    if (node) {
+        node->priv = (void *)sim_rpc_dispatch;
+    }
+    if (nc_server_init(dev->ctx)) {
+        *errmsg = nst_asprintf("device %s: nc_server_init failed", dc->name);
+        return NST_EENV;
+    }
+    nc_set_global_rpc_clb(sim_rpc_dispatch);
+    if (dc->prof.confirmed == SIM_CC_10) {
+        nc_server_set_capability("urn:ietf:params:netconf:capability:confirmed-commit:1.0");
+    }
+    if ((dc->prof.caps & SIM_CAP_VALIDATE) && dc->prof.validate_10) {
+        nc_server_set_capability("urn:ietf:params:netconf:capability:validate:1.0");
+    }
+    nc_server_set_capab_withdefaults(NC_WD_EXPLICIT,
+            NC_WD_ALL | NC_WD_ALL_TAG | NC_WD_TRIM | NC_WD_EXPLICIT);
+
+    nc_server_ssh_set_hostkey_clb(dev_hostkey_clb, dev, NULL);
+    nc_server_ssh_set_passwd_auth_clb(dev_passwd_clb, dev, NULL);
+    nc_server_ssh_set_pubkey_auth_clb(dev_pubkey_clb, dev, NULL);
+    if (dc->password) {
+        methods |= NC_SSH_AUTH_PASSWORD;
+    }
+    if (sim_nkeys) {
+        methods |= NC_SSH_AUTH_PUBLICKEY;
+    }
+    if (nc_server_add_endpt(dc->name, NC_TI_LIBSSH) ||
+            nc_server_endpt_set_address(dc->name, "127.0.0.1") ||
+            nc_server_ssh_endpt_add_hostkey(dc->name, "hostkey", -1) ||
+            nc_server_ssh_endpt_set_auth_methods(dc->name, methods)) {
+        *errmsg = nst_asprintf("device %s: endpoint setup failed", dc->name);
+        return NST_EENV;
+    }
+    if (nc_server_endpt_set_port(dc->name, dc->port)) {
+        *errmsg = nst_asprintf("device %s: cannot listen on 127.0.0.1:%u (port in use?)", dc->name,
+                dc->port);
+        return NST_EENV;
+    }
+    dev->ps = nc_ps_new();
+    if (!dev->ps) {
+        return NST_ENOMEM;
+    }
+    return NST_OK;
+}
+
+static FILE *
+dev_open(struct sim_dev *dev, const char *name)
+{
+    char *path = nst_asprintf("%s/%s", dev->dir, name);
+    FILE *f = path ? fopen(path, "w") : NULL;
+
+    nst_free(path);
+    return f;
+}
+
+int
+sim_dev_main(const struct sim_cfg *cfg, const struct sim_dev_cfg *dc, struct ly_ctx *ctx,
+        int readyfd, int check_only)
+{
+    struct sim_dev dev;
+    struct sigaction sa;
+    char *errmsg = NULL, *pidpath = NULL;
+    FILE *f;
+    int i, rc = 1;
+
+    memset(&dev, 0, sizeof dev);
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = dev_on_signal;
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    dev.cfg = dc;
+    dev.ctx = ctx;
+    clock_gettime(CLOCK_MONOTONIC, &dev.t0);
+    sim_the_dev = &dev;
+    dev.dir = nst_asprintf("%s/%s", cfg->statedir, dc->name);
+    if (!dev.dir || (mkdir(dev.dir, 0755) && errno != EEXIST)) {
+        errmsg = nst_asprintf("device %s: cannot create %s", dc->name, dev.dir ? dev.dir : "?");
+        goto cleanup;
+    }
+    dev.log = dev_open(&dev, "rpc.log");
+    dev.xmllog = dev_open(&dev, "rpc-xml.log");
+    sim_nclog = dev_open(&dev, "netconf.log");
+    if (!dev.log || !dev.xmllog || !sim_nclog) {
+        errmsg = nst_asprintf("device %s: cannot write logs in %s", dc->name, dev.dir);
+        goto cleanup;
+    }
+    nc_set_print_clb_session(dev_nc_print);
+    ly_log_options(LY_LOSTORE);
+
+    if (sim_store_load_startup(&dev, &errmsg) || dev_load_authkeys(&dev, &errmsg)) {
+        goto cleanup;
+    }
+    if (check_only) {
+        /* -n: everything that reads user files was checked; open no port. */
+        dev_ready(readyfd, "ok");
+        readyfd = -1;
+        rc = 0;
+        goto cleanup;
+    }
+    if (dev_server_setup(&dev, &errmsg) || sim_faults_write_initial(&dev)) {
+        if (!errmsg) {
+            errmsg = nst_asprintf("device %s: setup failed", dc->name);
+        }
+        goto cleanup;
+    }
+    sim_faults_check(&dev);
+    sim_store_dump(&dev);
+    pidpath = nst_asprintf("%s/pid", dev.dir);
+    f = pidpath ? fopen(pidpath, "w") : NULL;
+    if (f) {
+        fprintf(f, "%ld\n", (long)getpid());
+        fclose(f);
+    }
+    sim_log(&dev, 0, "event=start profile=%s port=%u confirmed-commit=%s -> ok", dc->prof.name,
+            dc->port, sim_cc_str(dc->prof.confirmed));
+    dev_ready(readyfd, "ok");
+    readyfd = -1;
+
+    dev_loop(&dev);
+
+    sim_dev_rollback_cc(&dev, "shutdown");
+    sim_log(&dev, 0, "event=stop -> ok");
+    rc = 0;
+
+cleanup:
+    if (readyfd >= 0) {
+        dev_ready(readyfd, errmsg ? errmsg : "setup failed");
+    }
+    if (dev.ps) {
+        nc_ps_clear(dev.ps, 1, dev_sess_free);
+        nc_ps_free(dev.ps);
+        nc_server_destroy();
+    }
+    for (i = 0; i < SIM_DS_COUNT; i++) {
+        lyd_free_siblings(dev.ds[i]);
+    }
+    lyd_free_siblings(dev.cc.backup);
+    nst_free(dev.cc.persist);
+    sim_faults_clear(&dev.faults);
+    for (i = 0; i < sim_nkeys; i++) {
+        ssh_key_free(sim_keys[i]);
+    }
+    nst_free(sim_keys);
+    if (dev.log) {
+        fclose(dev.log);
+    }
+    if (dev.xmllog) {
+        fclose(dev.xmllog);
+    }
+    if (sim_nclog) {
+        fclose(sim_nclog);
+    }
+    nst_free(pidpath);
+    nst_free(dev.dir);
+    nst_free(errmsg);
+    return rc;
+}

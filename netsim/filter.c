@@ -1,0 +1,335 @@
+/*
+ * filter.c: <filter> of <get> and <get-config> (RFC 6241 section 6 and 8.9).
+ *
+ * Both filter types end up as a list of XPath expressions evaluated with libyang on the
+ * datastore copy; every selected node is duplicated with its ancestors (list keys included)
+ * and the copies are merged into the result.
+ *
+ * A subtree filter is turned into XPaths the way RFC 6241 6.2 reads: an element with text is
+ * a content-match node and becomes a predicate of its parent ([name='ge-0/0/1']); an empty
+ * element is a selection node (select the whole subtree); an element with children is a
+ * containment node. When a sibling set has only content-match nodes, their parent is
+ * selected whole; otherwise the content-match leaves are returned along with the selected
+ * siblings. Namespaces map to module names. An element in the NETCONF base namespace (a
+ * client that forgot xmlns) matches a top-level node of that name in any module: lenient on
+ * purpose, real servers differ here. Attribute matching is not implemented.
+ *
+ * An XPath filter needs :xpath in the profile (operation-not-supported otherwise); its
+ * select expression may use the XML prefixes declared in the request.
+ */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "netsim.h"
+
+struct filter_list {
+    char **v;
+    int n;
+};
+
+static int
+filter_push(struct filter_list *l, char *xp)
+{
+    char **v;
+
+    if (!xp) {
+        return -1;
+    }
+    v = nst_realloc(l->v, (l->n + 1) * sizeof *v);
+    if (!v) {
+        nst_free(xp);
+        return -1;
+    }
+    v[l->n++] = xp;
+    l->v = v;
+    return 0;
+}
+
+static void
+filter_list_clear(struct filter_list *l)
+{
+    int i;
+
+    for (i = 0; i < l->n; i++) {
+        nst_free(l->v[i]);
+    }
+    nst_free(l->v);
+    l->v = NULL;
+    l->n = 0;
+}
+
+/* Name, namespace and text of a filter element (opaque or, rarely, typed). */
+static const char *
+filter_ns(const struct lyd_node *n)
+{
+    if (n->schema) {
+        return n->schema->module->ns;
+    }
+    return ((const struct lyd_node_opaq *)n)->name.module_ns;
+}
+
+/* Text of a leaf-like element, trimmed; NULL when it has none (or has children). */
+static char *
+filter_text(const struct lyd_node *n)
+{
+    const char *v, *end;
+
+    if (lyd_child(n)) {
+        return NULL;
+    }
+    if (n->schema) {
+        v = (n->schema->nodetype & LYD_NODE_TERM) ? lyd_get_value(n) : NULL;
+    } else {
+        v = ((const struct lyd_node_opaq *)n)->value;
+    }
+    if (!v) {
+        return NULL;
+    }
+    while (isspace((unsigned char)*v)) {
+        v++;
+    }
+    end = v + strlen(v);
+    while (end > v && isspace((unsigned char)end[-1])) {
+        end--;
+    }
+    if (end == v) {
+        return NULL;
+    }
+    return nst_strndup(v, (size_t)(end - v));
+}
+
+/* Module of @p n: its own namespace if known, else the parent's module. */
+static const struct lys_module *
+filter_mod(struct sim_dev *dev, const struct lyd_node *n, const struct lys_module *parent)
+{
+    const char *ns = filter_ns(n);
+    const struct lys_module *mod = NULL;
+
+    if (ns && strcmp(ns, NC_NS_BASE)) {
+        mod = ly_ctx_get_module_implemented_ns(dev->ctx, ns);
+        if (!mod) {
+            /* A namespace this device does not know: selects nothing. */
+            return NULL;
+        }
+        return mod;
+    }
+    return parent;
+}
+
+static char *
+filter_quote(const char *v)
+{
+    if (!strchr(v, '\'')) {
+        return nst_asprintf("'%s'", v);
+    }
+    if (!strchr(v, '"')) {
+        return nst_asprintf("\"%s\"", v);
+    }
+    return NULL;
+}
+
+static int
+filter_build(struct sim_dev *dev, const struct lyd_node *n, const struct lys_module *mod,
+        const char *base, struct filter_list *out)
+{
+    const struct lyd_node *c;
+    const struct lys_module *cmod;
+    char *path = NULL, *p2, *text, *q;
+    int others = 0, rc = 0;
+
+    path = nst_asprintf("%s/%s:%s", base, mod->name, LYD_NAME(n));
+    if (!path) {
+        return -1;
+    }
+    /* Content-match children become predicates. */
+    LY_LIST_FOR(lyd_child(n), c) {
+        text = filter_text(c);
+        if (!text) {
+            others = 1;
+            continue;
+        }
+        cmod = filter_mod(dev, c, mod);
+        q = filter_quote(text);
+        nst_free(text);
+        if (!cmod || !q) {
+            /* Unknown namespace or an unquotable value: matches nothing. */
+            nst_free(q);
+            nst_free(path);
+            return 0;
+        }
+        p2 = nst_asprintf("%s[%s:%s=%s]", path, cmod->name, LYD_NAME(c), q);
+        nst_free(q);
+        nst_free(path);
+        path = p2;
+        if (!path) {
+            return -1;
+        }
+    }
+    if (!others) {
+        return filter_push(out, path);
+    }
+    LY_LIST_FOR(lyd_child(n), c) {
+        cmod = filter_mod(dev, c, mod);
+        if (!cmod) {
+            continue;
+        }
+        text = filter_text(c);
+        if (text) {
+            nst_free(text);
+            rc = filter_push(out, nst_asprintf("%s/%s:%s", path, cmod->name, LYD_NAME(c)));
+        } else {
+            rc = filter_build(dev, c, cmod, path, out);
+        }
+        if (rc) {
+            break;
+        }
+    }
+    nst_free(path);
+    return rc;
+}
+
+/* Top-level filter element: resolve its module, or try every module when it has none. */
+static int
+filter_build_top(struct sim_dev *dev, const struct lyd_node *n, struct filter_list *out)
+{
+    const char *ns = filter_ns(n);
+    const struct lys_module *mod;
+    uint32_t idx = 0;
+
+    if (ns && strcmp(ns, NC_NS_BASE)) {
+        mod = ly_ctx_get_module_implemented_ns(dev->ctx, ns);
+        return mod ? filter_build(dev, n, mod, "", out) : 0;
+    }
+    while ((mod = ly_ctx_get_module_iter(dev->ctx, &idx))) {
+        if (mod->implemented && lys_find_child(NULL, mod, LYD_NAME(n), 0, 0, 0)) {
+            if (filter_build(dev, n, mod, "", out)) {
+                return -1;
+            }
+        }
+    }
+    return 0;
+}
+
+static const char *
+filter_meta(const struct lyd_node *filter, const char *name)
+{
+    struct lyd_meta *m;
+    struct lyd_attr *a;
+
+    LY_LIST_FOR(filter->meta, m) {
+        if (!strcmp(m->name, name)) {
+            return lyd_get_meta_value(m);
+        }
+    }
+    if (!filter->schema) {
+        for (a = ((const struct lyd_node_opaq *)filter)->attr; a; a = a->next) {
+            if (!strcmp(a->name.name, name)) {
+                return a->value;
+            }
+        }
+    }
+    return NULL;
+}
+
+nst_err
+sim_filter_apply(struct sim_dev *dev, const struct lyd_node *filter, const struct lyd_node *data,
+        struct lyd_node **result, struct nc_server_reply **err)
+{
+    const struct lyd_node_any *any = (const struct lyd_node_any *)filter;
+    struct filter_list xps = {0};
+    struct lyd_node *content = NULL, *owned = NULL, *res = NULL, *dup, *top, *e;
+    const struct lyd_node *n;
+    const char *type, *select;
+    struct ly_set *set = NULL;
+    char *xml = NULL;
+    uint32_t i;
+    int k;
+    nst_err ret = NST_EINPUT;
+
+    type = filter_meta(filter, "type");
+    if (type && !strcmp(type, "xpath")) {
+        if (!(dev->cfg->prof.caps & SIM_CAP_XPATH)) {
+            *err = sim_reply_err(dev, NC_ERR_OP_NOT_SUPPORTED, NC_ERR_TYPE_PROT, NULL, NULL,
+                    "this device does not support XPath filters (:xpath)");
+            goto cleanup;
+        }
+        select = filter_meta(filter, "select");
+        if (!select) {
+            e = sim_err_elem(dev, NC_ERR_MISSING_ATTR, "filter", "select", NULL, NULL);
+            *err = e ? nc_server_reply_err(e) : NULL;
+            goto cleanup;
+        }
+        if (filter_push(&xps, nst_strdup(select))) {
+            ret = NST_ENOMEM;
+            goto cleanup;
+        }
+    } else if (type && strcmp(type, "subtree")) {
+        *err = sim_reply_err(dev, NC_ERR_BAD_ATTR, NC_ERR_TYPE_PROT, NULL, NULL,
+                "unknown filter type");
+        goto cleanup;
+    } else {
+        if (any->value_type == LYD_ANYDATA_DATATREE) {
+            content = any->value.tree;
+        } else if (!lyd_any_value_str(filter, &xml) && xml && xml[0]) {
+            if (lyd_parse_data_mem(dev->ctx, xml, LYD_XML, LYD_PARSE_ONLY | LYD_PARSE_OPAQ, 0,
+                    &owned)) {
+                ly_err_clean(dev->ctx, NULL);
+                *err = sim_reply_err(dev, NC_ERR_MALFORMED_MSG, NC_ERR_TYPE_RPC, NULL, NULL,
+                        "filter is not well-formed XML");
+                goto cleanup;
+            }
+            content = owned;
+        }
+        LY_LIST_FOR(content, n) {
+            if (filter_build_top(dev, n, &xps)) {
+                ret = NST_ENOMEM;
+                goto cleanup;
+            }
+        }
+    }
+
+    for (k = 0; k < xps.n; k++) {
+        if (!data) {
+            break;
+        }
+        ly_err_clean(dev->ctx, NULL);
+        if (lyd_find_xpath(data, xps.v[k], &set)) {
+            /* A syntax error in the user's XPath is an error; a path naming nodes this
+             * schema lacks simply selects nothing. */
+            if (type && !strcmp(type, "xpath") && ly_vecode(dev->ctx) == LYVE_XPATH) {
+                *err = sim_reply_err(dev, NC_ERR_INVALID_VALUE, NC_ERR_TYPE_PROT, NULL, NULL,
+                        ly_errmsg(dev->ctx));
+                ly_err_clean(dev->ctx, NULL);
+                goto cleanup;
+            }
+            ly_err_clean(dev->ctx, NULL);
+            continue;
+        }
+        for (i = 0; i < set->count; i++) {
+            dup = NULL;
+            if (lyd_dup_single(set->dnodes[i], NULL,
+                    LYD_DUP_RECURSIVE | LYD_DUP_WITH_PARENTS | LYD_DUP_WITH_FLAGS, &dup)) {
+                ret = NST_ENOMEM;
+                goto cleanup;
+            }
+            for (top = dup; lyd_parent(top); top = lyd_parent(top)) {
+            }
+            lyd_merge_siblings(&res, top, LYD_MERGE_DESTRUCT | LYD_MERGE_WITH_FLAGS);
+        }
+        ly_set_free(set, NULL);
+        set = NULL;
+    }
+    *result = res;
+    res = NULL;
+    ret = NST_OK;
+
+cleanup:
+    lyd_free_siblings(owned);
+    ly_set_free(set, NULL);
+    lyd_free_siblings(res);
+    filter_list_clear(&xps);
+    free(xml);
+    return ret;
+}

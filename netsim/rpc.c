@@ -1,0 +1,680 @@
+/*
+ * rpc.c: the NETCONF operations of a simulated device (all but edit-config/copy-config,
+ * which live in edit.c).
+ *
+ * sim_rpc_dispatch() is libnetconf2's global RPC callback: libnetconf2 has already parsed
+ * the <rpc> against the device's schema (so an operation the profile lacks, like <commit> on
+ * a running-only device, never gets here: libnetconf2 answers it). Dispatch rereads the faults
+ * file, applies delay and drop-session faults, logs the RPC in full (rpc-xml.log), runs the
+ * handler and logs one summary line with the outcome (rpc.log).
+ *
+ * Rules implemented (RFC 6241 unless noted):
+ *   <lock>      lock-denied with the holder's session-id; also denied for a candidate with
+ *               uncommitted changes (session-id of the session that made them, 0 if gone) and
+ *               for running while another session's confirmed commit is pending (7.5)
+ *   <unlock>    operation-failed unless this session holds the lock
+ *   writes      in-use when another session holds the lock of the written datastore;
+ *               <commit> also checks the candidate lock
+ *   <commit>    validates the candidate (must, leafref, mandatory, unique, ...), copies it to
+ *               running. Confirmed commit (8.3/8.4): <confirm-timeout> seconds (default 600);
+ *               the first confirmed commit saves running for rollback; a follow-up confirmed
+ *               commit re-arms the timer; a plain <commit> confirms. Without <persist> only the
+ *               issuing session may confirm (1.1; any session for 1.0) and its end rolls back;
+ *               with <persist> any session confirms or cancels with a matching <persist-id>
+ *               (invalid-value otherwise). 1.0 profiles reject <persist>/<cancel-commit>.
+ *   <cancel-commit> rolls back now; operation-failed when nothing is pending
+ *   <get>       running + ietf-yang-library data (the 2.0.24 <hello> lists no modules, so
+ *               clients build their schema context from this), subtree or XPath filter
+ *   <get-config>, <validate>, <discard-changes>, <delete-config> (startup), <kill-session>,
+ *   <close-session>, <get-schema> (our own: the built-in one is broken with libyang 2.1.30)
+ * Not implemented: <get-data>/<edit-data> (NMDA), :url, notifications, partial lock.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "alloc.h"
+#include "netsim.h"
+
+/* Find a direct child of @p parent by name; NULL if absent. */
+static struct lyd_node *
+rpc_child(const struct lyd_node *parent, const char *name)
+{
+    struct lyd_node *c;
+
+    LY_LIST_FOR(lyd_child(parent), c) {
+        if (!strcmp(LYD_NAME(c), name)) {
+            return c;
+        }
+    }
+    return NULL;
+}
+
+static const char *
+rpc_value(const struct lyd_node *parent, const char *name)
+{
+    struct lyd_node *c = rpc_child(parent, name);
+
+    return c ? lyd_get_value(c) : NULL;
+}
+
+int
+sim_rpc_ds(const struct lyd_node *rpc, const char *param, enum sim_ds *ds,
+        const struct lyd_node **config)
+{
+    struct lyd_node *cont, *c;
+
+    cont = rpc_child(rpc, param);
+    if (!cont) {
+        return -1;
+    }
+    c = lyd_child(cont);
+    if (!c) {
+        return -1;
+    }
+    if (!strcmp(LYD_NAME(c), "running")) {
+        *ds = SIM_DS_RUNNING;
+    } else if (!strcmp(LYD_NAME(c), "candidate")) {
+        *ds = SIM_DS_CANDIDATE;
+    } else if (!strcmp(LYD_NAME(c), "startup")) {
+        *ds = SIM_DS_STARTUP;
+    } else if (!strcmp(LYD_NAME(c), "config") && config) {
+        *config = c;
+        return 1;
+    } else {
+        /* url: not supported. */
+        return -2;
+    }
+    return 0;
+}
+
+nst_err
+sim_rpc_ds_ok(struct sim_dev *dev, enum sim_ds ds, struct nc_server_reply **err)
+{
+    unsigned caps = dev->cfg->prof.caps;
+
+    if ((ds == SIM_DS_CANDIDATE && !(caps & SIM_CAP_CANDIDATE)) ||
+            (ds == SIM_DS_STARTUP && !(caps & SIM_CAP_STARTUP))) {
+        *err = sim_reply_err(dev, NC_ERR_OP_NOT_SUPPORTED, NC_ERR_TYPE_PROT, NULL, NULL,
+                "this device has no such datastore");
+        return NST_EINPUT;
+    }
+    return NST_OK;
+}
+
+struct nc_server_reply *
+sim_rpc_check_lock(struct sim_dev *dev, uint32_t sid, enum sim_ds ds)
+{
+    char msg[96];
+
+    if (dev->lock[ds] && dev->lock[ds] != sid) {
+        snprintf(msg, sizeof msg, "the %s datastore is locked by session %u", sim_ds_str(ds),
+                dev->lock[ds]);
+        return sim_reply_err(dev, NC_ERR_IN_USE, NC_ERR_TYPE_PROT, NULL, NULL, msg);
+    }
+    return NULL;
+}
+
+static struct nc_server_reply *
+rpc_lock_denied(struct sim_dev *dev, uint32_t holder, const char *msg)
+{
+    struct lyd_node *err = nc_err(dev->ctx, NC_ERR_LOCK_DENIED, holder);
+
+    if (!err) {
+        return NULL;
+    }
+    if (msg) {
+        nc_err_set_msg(err, msg, "en");
+    }
+    sim_err_note(dev, NC_ERR_LOCK_DENIED, msg ? msg : nc_err_get_msg(err));
+    return nc_server_reply_err(err);
+}
+
+static NC_WD_MODE
+rpc_wd(const struct lyd_node *rpc)
+{
+    struct lyd_node *n = NULL;
+    const char *v;
+
+    if (lyd_find_path(rpc, "ietf-netconf-with-defaults:with-defaults", 0, &n) || !n) {
+        return NC_WD_EXPLICIT;
+    }
+    v = lyd_get_value(n);
+    if (!strcmp(v, "report-all")) {
+        return NC_WD_ALL;
+    } else if (!strcmp(v, "report-all-tagged")) {
+        return NC_WD_ALL_TAG;
+    } else if (!strcmp(v, "trim")) {
+        return NC_WD_TRIM;
+    }
+    return NC_WD_EXPLICIT;
+}
+
+/* Build the <data> reply for @p rpc around @p tree (consumed). */
+static struct nc_server_reply *
+rpc_data_reply(const struct lyd_node *rpc, struct lyd_node *tree, NC_WD_MODE wd)
+{
+    struct lyd_node *out = NULL;
+
+    if (lyd_dup_single(rpc, NULL, 0, &out) ||
+            lyd_new_any(out, NULL, "data", tree, 1, LYD_ANYDATA_DATATREE, 1, NULL)) {
+        lyd_free_siblings(tree);
+        lyd_free_tree(out);
+        return NULL;
+    }
+    return nc_server_reply_data(out, wd, NC_PARAMTYPE_FREE);
+}
+
+/* <get> and <get-config>: copy, add defaults, filter. */
+static struct nc_server_reply *
+rpc_get(struct sim_dev *dev, const struct lyd_node *rpc, int get)
+{
+    enum sim_ds ds = SIM_DS_RUNNING;
+    struct lyd_node *data = NULL, *yl = NULL, *result = NULL;
+    struct nc_server_reply *err = NULL;
+    const struct lyd_node *filter;
+
+    if (!get) {
+        if (sim_rpc_ds(rpc, "source", &ds, NULL)) {
+            return sim_reply_err(dev, NC_ERR_OP_NOT_SUPPORTED, NC_ERR_TYPE_PROT, NULL, NULL,
+                    "unsupported source");
+        }
+        if (sim_rpc_ds_ok(dev, ds, &err)) {
+            return err;
+        }
+    }
+    data = sim_store_dup(dev->ds[ds]);
+    if (dev->ds[ds] && !data) {
+        return NULL;
+    }
+    /* Defaults are present so report-all works; explicit printing hides them. */
+    lyd_new_implicit_all(&data, dev->ctx, LYD_IMPLICIT_NO_STATE, NULL);
+    if (get) {
+        if (!ly_ctx_get_yanglib_data(dev->ctx, &yl, "%u", ly_ctx_get_change_count(dev->ctx))) {
+            lyd_merge_siblings(&data, yl, LYD_MERGE_DESTRUCT);
+        }
+    }
+    filter = rpc_child(rpc, "filter");
+    if (filter) {
+        if (sim_filter_apply(dev, filter, data, &result, &err)) {
+            lyd_free_siblings(data);
+            return err;
+        }
+        lyd_free_siblings(data);
+        data = result;
+    }
+    return rpc_data_reply(rpc, data, rpc_wd(rpc));
+}
+
+static struct nc_server_reply *
+rpc_lock(struct sim_dev *dev, uint32_t sid, const struct lyd_node *rpc, int lock)
+{
+    enum sim_ds ds;
+    struct nc_server_reply *err = NULL;
+    char msg[128];
+    uint32_t holder;
+
+    if (sim_rpc_ds(rpc, "target", &ds, NULL)) {
+        return sim_reply_err(dev, NC_ERR_OP_NOT_SUPPORTED, NC_ERR_TYPE_PROT, NULL, NULL,
+                "unsupported target");
+    }
+    if (sim_rpc_ds_ok(dev, ds, &err)) {
+        return err;
+    }
+    if (!lock) {
+        if (dev->lock[ds] != sid) {
+            return sim_reply_err(dev, NC_ERR_OP_FAILED, NC_ERR_TYPE_PROT, NULL, NULL,
+                    "the datastore is not locked by this session");
+        }
+        dev->lock[ds] = 0;
+        return nc_server_reply_ok();
+    }
+    if (dev->lock[ds]) {
+        snprintf(msg, sizeof msg, "lock held by session %u", dev->lock[ds]);
+        return rpc_lock_denied(dev, dev->lock[ds], msg);
+    }
+    if (ds == SIM_DS_CANDIDATE && dev->candidate_dirty) {
+        holder = sim_dev_find_session(dev, dev->candidate_dirty_sid) ? dev->candidate_dirty_sid : 0;
+        return rpc_lock_denied(dev, holder,
+                "the candidate has uncommitted changes; <discard-changes> first");
+    }
+    if (ds == SIM_DS_RUNNING && dev->cc.pending && dev->cc.owner != sid) {
+        return rpc_lock_denied(dev, dev->cc.owner, "a confirmed commit is pending");
+    }
+    dev->lock[ds] = sid;
+    return nc_server_reply_ok();
+}
+
+static struct nc_server_reply *
+rpc_discard(struct sim_dev *dev, uint32_t sid)
+{
+    struct nc_server_reply *err;
+    struct lyd_node *cand;
+
+    err = sim_rpc_check_lock(dev, sid, SIM_DS_CANDIDATE);
+    if (err) {
+        return err;
+    }
+    cand = sim_store_dup(dev->ds[SIM_DS_RUNNING]);
+    if (dev->ds[SIM_DS_RUNNING] && !cand) {
+        return NULL;
+    }
+    sim_store_replace(dev, SIM_DS_CANDIDATE, cand);
+    dev->candidate_dirty = 0;
+    return nc_server_reply_ok();
+}
+
+/* Validate a datastore or an inline <config>. */
+static struct nc_server_reply *
+rpc_validate(struct sim_dev *dev, const struct lyd_node *rpc)
+{
+    enum sim_ds ds = SIM_DS_CANDIDATE;
+    const struct lyd_node *config = NULL;
+    struct lyd_node *tree = NULL;
+    struct nc_server_reply *err = NULL;
+    int r;
+
+    r = sim_rpc_ds(rpc, "source", &ds, &config);
+    if (r < 0) {
+        return sim_reply_err(dev, NC_ERR_OP_NOT_SUPPORTED, NC_ERR_TYPE_PROT, NULL, NULL,
+                "unsupported source");
+    }
+    if (r == 1) {
+        if (sim_edit_parse_config(dev, config, 1, &tree, &err)) {
+            return err;
+        }
+    } else {
+        if (sim_rpc_ds_ok(dev, ds, &err)) {
+            return err;
+        }
+        tree = sim_store_dup(dev->ds[ds]);
+        if (dev->ds[ds] && !tree) {
+            return NULL;
+        }
+    }
+    if (sim_store_validate(dev, &tree, &err)) {
+        lyd_free_siblings(tree);
+        return err;
+    }
+    lyd_free_siblings(tree);
+    return nc_server_reply_ok();
+}
+
+static int
+rpc_mono_add(struct timespec *ts, uint32_t seconds)
+{
+    clock_gettime(CLOCK_MONOTONIC, ts);
+    ts->tv_sec += seconds;
+    return 0;
+}
+
+static struct nc_server_reply *
+rpc_commit(struct sim_dev *dev, uint32_t sid, const struct lyd_node *rpc)
+{
+    const struct sim_profile *prof = &dev->cfg->prof;
+    struct nc_server_reply *err = NULL;
+    struct lyd_node *tree = NULL, *diff = NULL, *ferr, *cand;
+    const char *persist, *persist_id, *tmo;
+    int confirmed;
+    uint32_t timeout = 600;
+    char *end;
+    unsigned long v;
+
+    confirmed = rpc_child(rpc, "confirmed") != NULL;
+    persist = rpc_value(rpc, "persist");
+    persist_id = rpc_value(rpc, "persist-id");
+    tmo = rpc_value(rpc, "confirm-timeout");
+
+    if (prof->confirmed == SIM_CC_10 && (persist || persist_id)) {
+        ferr = sim_err_elem(dev, NC_ERR_UNKNOWN_ELEM, persist ? "persist" : "persist-id", NULL,
+                "/ietf-netconf:commit", ":confirmed-commit:1.0 has no persist");
+        return ferr ? nc_server_reply_err(ferr) : NULL;
+    }
+    if (tmo) {
+        errno = 0;
+        v = strtoul(tmo, &end, 10);
+        if (errno || *end || !v || v > UINT32_MAX) {
+            return sim_reply_err(dev, NC_ERR_INVALID_VALUE, NC_ERR_TYPE_PROT, NULL,
+                    "/ietf-netconf:commit/confirm-timeout", "invalid confirm-timeout");
+        }
+        timeout = (uint32_t)v;
+    }
+    if ((err = sim_rpc_check_lock(dev, sid, SIM_DS_RUNNING)) ||
+            (err = sim_rpc_check_lock(dev, sid, SIM_DS_CANDIDATE))) {
+        return err;
+    }
+
+    /* Who may confirm or extend a pending confirmed commit. */
+    if (dev->cc.pending) {
+        if (dev->cc.persist) {
+            if (!persist_id || strcmp(persist_id, dev->cc.persist)) {
+                return sim_reply_err(dev, NC_ERR_INVALID_VALUE, NC_ERR_TYPE_PROT, NULL,
+                        "/ietf-netconf:commit/persist-id",
+                        persist_id ? "persist-id does not match the pending confirmed commit" :
+                                     "a persistent confirmed commit is pending: persist-id required");
+            }
+        } else if (prof->confirmed == SIM_CC_11 && dev->cc.owner != sid) {
+            return sim_reply_err(dev, NC_ERR_IN_USE, NC_ERR_TYPE_PROT, NULL, NULL,
+                    "a confirmed commit of another session is pending");
+        }
+    } else if (persist_id) {
+        return sim_reply_err(dev, NC_ERR_INVALID_VALUE, NC_ERR_TYPE_PROT, NULL,
+                "/ietf-netconf:commit/persist-id", "no persistent confirmed commit is pending");
+    }
+
+    /* Faults see what the commit would change. */
+    if (lyd_diff_siblings(dev->ds[SIM_DS_RUNNING], dev->ds[SIM_DS_CANDIDATE], 0, &diff)) {
+        return NULL;
+    }
+    ferr = sim_fault_reject(dev, SIM_FAULT_REJECT_COMMIT, diff);
+    lyd_free_siblings(diff);
+    if (ferr) {
+        return nc_server_reply_err(ferr);
+    }
+
+    tree = sim_store_dup(dev->ds[SIM_DS_CANDIDATE]);
+    if (dev->ds[SIM_DS_CANDIDATE] && !tree) {
+        return NULL;
+    }
+    if (sim_store_validate(dev, &tree, &err)) {
+        lyd_free_siblings(tree);
+        return err;
+    }
+
+    if (confirmed) {
+        if (!dev->cc.pending) {
+            dev->cc.backup = dev->ds[SIM_DS_RUNNING];
+            dev->ds[SIM_DS_RUNNING] = NULL;
+            dev->cc.pending = 1;
+        }
+        dev->cc.owner = sid;
+        if (persist) {
+            nst_free(dev->cc.persist);
+            dev->cc.persist = nst_strdup(persist);
+        }
+        rpc_mono_add(&dev->cc.deadline, timeout);
+    } else if (dev->cc.pending) {
+        lyd_free_siblings(dev->cc.backup);
+        dev->cc.backup = NULL;
+        dev->cc.pending = 0;
+        nst_free(dev->cc.persist);
+        dev->cc.persist = NULL;
+        sim_log(dev, sid, "event=confirmed-commit-confirmed -> ok");
+    }
+    cand = sim_store_dup(tree);
+    sim_store_replace(dev, SIM_DS_RUNNING, tree);
+    sim_store_replace(dev, SIM_DS_CANDIDATE, cand);
+    dev->candidate_dirty = 0;
+    return nc_server_reply_ok();
+}
+
+static struct nc_server_reply *
+rpc_cancel_commit(struct sim_dev *dev, uint32_t sid, const struct lyd_node *rpc)
+{
+    const char *persist_id = rpc_value(rpc, "persist-id");
+    char why[48];
+
+    if (dev->cfg->prof.confirmed != SIM_CC_11) {
+        return sim_reply_err(dev, NC_ERR_OP_NOT_SUPPORTED, NC_ERR_TYPE_PROT, NULL, NULL,
+                "<cancel-commit> needs :confirmed-commit:1.1");
+    }
+    if (!dev->cc.pending) {
+        return sim_reply_err(dev, NC_ERR_OP_FAILED, NC_ERR_TYPE_PROT, NULL, NULL,
+                "no confirmed commit is pending");
+    }
+    if (dev->cc.persist) {
+        if (!persist_id || strcmp(persist_id, dev->cc.persist)) {
+            return sim_reply_err(dev, NC_ERR_INVALID_VALUE, NC_ERR_TYPE_PROT, NULL,
+                    "/ietf-netconf:cancel-commit/persist-id",
+                    "persist-id does not match the pending confirmed commit");
+        }
+    } else if (persist_id) {
+        return sim_reply_err(dev, NC_ERR_INVALID_VALUE, NC_ERR_TYPE_PROT, NULL,
+                "/ietf-netconf:cancel-commit/persist-id",
+                "the pending confirmed commit has no persist token");
+    } else if (dev->cc.owner != sid) {
+        return sim_reply_err(dev, NC_ERR_IN_USE, NC_ERR_TYPE_PROT, NULL, NULL,
+                "a confirmed commit of another session is pending");
+    }
+    snprintf(why, sizeof why, "cancel-commit-by-session-%u", sid);
+    sim_dev_rollback_cc(dev, why);
+    return nc_server_reply_ok();
+}
+
+static struct nc_server_reply *
+rpc_delete_config(struct sim_dev *dev, uint32_t sid, const struct lyd_node *rpc)
+{
+    enum sim_ds ds;
+    struct nc_server_reply *err = NULL;
+
+    if (sim_rpc_ds(rpc, "target", &ds, NULL) || ds != SIM_DS_STARTUP) {
+        return sim_reply_err(dev, NC_ERR_OP_NOT_SUPPORTED, NC_ERR_TYPE_PROT, NULL, NULL,
+                "only <startup/> can be deleted");
+    }
+    if (sim_rpc_ds_ok(dev, ds, &err) || (err = sim_rpc_check_lock(dev, sid, ds))) {
+        return err;
+    }
+    sim_store_replace(dev, ds, NULL);
+    return nc_server_reply_ok();
+}
+
+static struct nc_server_reply *
+rpc_kill_session(struct sim_dev *dev, uint32_t sid, const struct lyd_node *rpc)
+{
+    const char *v = rpc_value(rpc, "session-id");
+    struct nc_session *victim;
+    unsigned long id = v ? strtoul(v, NULL, 10) : 0;
+
+    if (id == sid) {
+        return sim_reply_err(dev, NC_ERR_INVALID_VALUE, NC_ERR_TYPE_PROT, NULL, NULL,
+                "a session cannot kill itself; use <close-session>");
+    }
+    victim = sim_dev_find_session(dev, (uint32_t)id);
+    if (!victim) {
+        return sim_reply_err(dev, NC_ERR_INVALID_VALUE, NC_ERR_TYPE_PROT, NULL, NULL,
+                "no such session");
+    }
+    /* Locks and a pending confirmed commit are released now; the loop frees the session. */
+    sim_dev_session_cleanup(dev, victim);
+    nc_session_set_term_reason(victim, NC_SESSION_TERM_KILLED);
+    nc_session_set_killed_by(victim, sid);
+    nc_session_set_status(victim, NC_STATUS_INVALID);
+    return nc_server_reply_ok();
+}
+
+struct nc_server_reply *
+sim_rpc_get_schema(struct lyd_node *rpc, struct nc_session *session)
+{
+    struct sim_dev *dev = sim_dev_get();
+    const char *id, *version, *format;
+    const struct lys_module *mod = NULL;
+    const struct lysp_submodule *submod = NULL;
+    struct lyd_node *out = NULL;
+    struct ly_out *lyout = NULL;
+    char *text = NULL;
+    LYS_OUTFORMAT fmt = LYS_OUT_YANG;
+    struct nc_server_reply *reply = NULL;
+
+    dev->nrpc++;
+    dev->result[0] = '\0';
+    sim_log_xml(dev, nc_session_get_id(session), rpc);
+    id = rpc_value(rpc, "identifier");
+    version = rpc_value(rpc, "version");
+    format = rpc_value(rpc, "format");
+    if (version && !version[0]) {
+        version = NULL;
+    }
+    if (format && strstr(format, "yin")) {
+        fmt = LYS_OUT_YIN;
+    } else if (format && !strstr(format, "yang")) {
+        reply = sim_reply_err(dev, NC_ERR_INVALID_VALUE, NC_ERR_TYPE_APP, NULL, NULL,
+                "unsupported schema format");
+        goto cleanup;
+    }
+    mod = version ? ly_ctx_get_module(dev->ctx, id, version) : ly_ctx_get_module_implemented(dev->ctx, id);
+    if (!mod && !version) {
+        mod = ly_ctx_get_module_latest(dev->ctx, id);
+    }
+    if (!mod) {
+        submod = ly_ctx_get_submodule(dev->ctx, id, version);
+    }
+    if (mod) {
+        lys_print_mem(&text, mod, fmt, 0);
+    } else if (submod && !ly_out_new_memory(&text, 0, &lyout)) {
+        lys_print_submodule(lyout, submod, fmt, 0, 0);
+        ly_out_free(lyout, NULL, 0);
+    } else {
+        reply = sim_reply_err(dev, NC_ERR_INVALID_VALUE, NC_ERR_TYPE_APP, NULL, NULL,
+                "the requested schema was not found");
+        goto cleanup;
+    }
+    if (!text || lyd_dup_single(rpc, NULL, 0, &out) ||
+            lyd_new_any(out, NULL, "data", text, 0, LYD_ANYDATA_STRING, 1, NULL)) {
+        lyd_free_tree(out);
+        goto cleanup;
+    }
+    reply = nc_server_reply_data(out, NC_WD_EXPLICIT, NC_PARAMTYPE_FREE);
+
+cleanup:
+    sim_log(dev, nc_session_get_id(session), "rpc=get-schema identifier=%s version=%s -> %s%s",
+            id ? id : "", version ? version : "", dev->result[0] ? "error " : "ok",
+            dev->result);
+    free(text);
+    return reply;
+}
+
+/* "param=value ..." of the RPC's input, for the log line. */
+static void
+rpc_summary(const struct lyd_node *rpc, char *buf, size_t size)
+{
+    struct lyd_node *c;
+    struct lyd_meta *m;
+    size_t len = 0;
+    int w;
+
+    buf[0] = '\0';
+    LY_LIST_FOR(lyd_child(rpc), c) {
+        if (len >= size) {
+            break;
+        }
+        if (c->schema && (c->schema->nodetype & LYD_NODE_TERM)) {
+            w = snprintf(buf + len, size - len, " %s=%s", LYD_NAME(c), lyd_get_value(c));
+        } else if (c->schema && c->schema->nodetype == LYS_CONTAINER && lyd_child(c)) {
+            w = snprintf(buf + len, size - len, " %s=%s", LYD_NAME(c), LYD_NAME(lyd_child(c)));
+        } else if (!strcmp(LYD_NAME(c), "filter")) {
+            m = lyd_find_meta(c->meta, NULL, "ietf-netconf:type");
+            w = snprintf(buf + len, size - len, " filter=%s", m ? lyd_get_meta_value(m) : "subtree");
+        } else {
+            w = snprintf(buf + len, size - len, " %s", LYD_NAME(c));
+        }
+        if (w < 0) {
+            break;
+        }
+        len += (size_t)w;
+    }
+}
+
+static void
+rpc_sleep_ms(unsigned ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+
+    while (nanosleep(&ts, &ts) && errno == EINTR) {
+    }
+}
+
+struct nc_server_reply *
+sim_rpc_dispatch(struct lyd_node *rpc, struct nc_session *session)
+{
+    struct sim_dev *dev = sim_dev_get();
+    struct sim_sess *ss = nc_session_get_data(session);
+    uint32_t sid = nc_session_get_id(session);
+    const char *name = LYD_NAME(rpc), *pseudo = NULL;
+    const struct sim_fault *drop;
+    struct nc_server_reply *reply = NULL;
+    char summary[384];
+    unsigned ms;
+
+    dev->nrpc++;
+    dev->result[0] = '\0';
+    sim_faults_check(dev);
+    sim_log_xml(dev, sid, rpc);
+    rpc_summary(rpc, summary, sizeof summary);
+    if (!strcmp(name, "commit")) {
+        if (rpc_child(rpc, "confirmed")) {
+            pseudo = "confirmed-commit";
+        } else if (dev->cc.pending) {
+            pseudo = "confirming-commit";
+        }
+    }
+
+    ms = sim_fault_delay(dev, name, pseudo);
+    if (ms) {
+        sim_log(dev, sid, "event=fault kind=delay ms=%u rpc=%s -> fired", ms, name);
+        rpc_sleep_ms(ms);
+    }
+    drop = sim_fault_drop(dev, name, pseudo);
+    if (drop && !drop->after) {
+        sim_log(dev, sid, "rpc=%s%s -> dropped (fault line %d, before processing)", name, summary,
+                drop->line);
+        goto drop_session;
+    }
+
+    if (!strcmp(name, "get")) {
+        reply = rpc_get(dev, rpc, 1);
+    } else if (!strcmp(name, "get-config")) {
+        reply = rpc_get(dev, rpc, 0);
+    } else if (!strcmp(name, "edit-config")) {
+        reply = sim_edit_config(dev, session, rpc);
+    } else if (!strcmp(name, "copy-config")) {
+        reply = sim_copy_config(dev, session, rpc);
+    } else if (!strcmp(name, "delete-config")) {
+        reply = rpc_delete_config(dev, sid, rpc);
+    } else if (!strcmp(name, "lock")) {
+        reply = rpc_lock(dev, sid, rpc, 1);
+    } else if (!strcmp(name, "unlock")) {
+        reply = rpc_lock(dev, sid, rpc, 0);
+    } else if (!strcmp(name, "commit")) {
+        reply = rpc_commit(dev, sid, rpc);
+    } else if (!strcmp(name, "cancel-commit")) {
+        reply = rpc_cancel_commit(dev, sid, rpc);
+    } else if (!strcmp(name, "discard-changes")) {
+        reply = rpc_discard(dev, sid);
+    } else if (!strcmp(name, "validate")) {
+        reply = rpc_validate(dev, rpc);
+    } else if (!strcmp(name, "kill-session")) {
+        reply = rpc_kill_session(dev, sid, rpc);
+    } else if (!strcmp(name, "close-session")) {
+        /* libnetconf2 sends the reply, then ends the session because a reason is set. */
+        nc_session_set_term_reason(session, NC_SESSION_TERM_CLOSED);
+        reply = nc_server_reply_ok();
+    } else {
+        reply = sim_reply_err(dev, NC_ERR_OP_NOT_SUPPORTED, NC_ERR_TYPE_PROT, NULL, NULL,
+                "operation not supported by netsim");
+    }
+    if (!reply) {
+        reply = sim_reply_err(dev, NC_ERR_OP_FAILED, NC_ERR_TYPE_APP, NULL, NULL,
+                "netsim internal error (out of memory?)");
+    }
+    sim_log(dev, sid, "rpc=%s%s -> %s%s", name, summary, dev->result[0] ? "error " : "ok",
+            dev->result);
+    if (!drop) {
+        return reply;
+    }
+    sim_log(dev, sid, "event=fault kind=drop-session line=%d rpc=%s -> dropped after processing",
+            drop->line, name);
+
+drop_session:
+    /* No reply reaches the client: libnetconf2 does not write to an invalid session, and the
+     * poll loop then frees it, which closes the SSH connection. */
+    if (ss) {
+        ss->drop = 1;
+    }
+    nc_session_set_term_reason(session, NC_SESSION_TERM_DROPPED);
+    nc_session_set_status(session, NC_STATUS_INVALID);
+    if (!reply) {
+        reply = nc_server_reply_ok();
+    }
+    return reply;
+}

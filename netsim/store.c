@@ -1,0 +1,413 @@
+/*
+ * store.c: a device's datastores, their validation, the RPC log and the running.xml dump.
+ *
+ * Datastores are plain libyang data trees (NULL = empty) in struct sim_dev. Running (and
+ * startup) are always valid: every change to them goes through sim_store_validate() on a
+ * copy first. The candidate may be invalid between edits, as on real routers; it is validated
+ * by <validate> and <commit>.
+ *
+ * Validation errors become RFC 6241 / RFC 7950 section 15 <rpc-error>s here: libyang's
+ * error-app-tag picks the error-tag (instance-required -> data-missing, must-violation or a
+ * model's own error-app-tag -> operation-failed), its message becomes error-message and its
+ * data path error-path. libyang 2.1.30 stops at the first validation error, so one error is
+ * reported per failed validation.
+ *
+ * Observability for tests, all under <statedir>/<device>/:
+ *   rpc.log       one line per RPC and per event (session start/end, rollback, fault),
+ *                 "<seconds since start> sid=<n> <what> -> <result>"; passwords never appear
+ *   rpc-xml.log   every RPC as received, in full
+ *   running.xml   the running datastore, rewritten atomically (temp file + rename) after
+ *                 every change, so a script can read it without NETCONF
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "alloc.h"
+#include "netsim.h"
+
+const char *
+sim_ds_str(enum sim_ds ds)
+{
+    switch (ds) {
+    case SIM_DS_RUNNING:
+        return "running";
+    case SIM_DS_CANDIDATE:
+        return "candidate";
+    case SIM_DS_STARTUP:
+        return "startup";
+    case SIM_DS_COUNT:
+        break;
+    }
+    return "?";
+}
+
+double
+sim_now_rel(struct sim_dev *dev)
+{
+    struct timespec now;
+
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)(now.tv_sec - dev->t0.tv_sec) + (double)(now.tv_nsec - dev->t0.tv_nsec) / 1e9;
+}
+
+void
+sim_log(struct sim_dev *dev, uint32_t sid, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (!dev->log) {
+        return;
+    }
+    fprintf(dev->log, "%.3f sid=%u ", sim_now_rel(dev), sid);
+    va_start(ap, fmt);
+    vfprintf(dev->log, fmt, ap);
+    va_end(ap);
+    fputc('\n', dev->log);
+    fflush(dev->log);
+}
+
+void
+sim_log_xml(struct sim_dev *dev, uint32_t sid, const struct lyd_node *rpc)
+{
+    char *xml = NULL;
+
+    if (!dev->xmllog) {
+        return;
+    }
+    lyd_print_mem(&xml, rpc, LYD_XML, 0);
+    fprintf(dev->xmllog, "### %.3f sid=%u rpc #%lu %s\n%s\n", sim_now_rel(dev), sid, dev->nrpc,
+            LYD_NAME(rpc), xml ? xml : "");
+    fflush(dev->xmllog);
+    free(xml);
+}
+
+struct lyd_node *
+sim_store_dup(const struct lyd_node *tree)
+{
+    struct lyd_node *dup = NULL;
+
+    if (tree && lyd_dup_siblings(tree, NULL, LYD_DUP_RECURSIVE | LYD_DUP_WITH_FLAGS, &dup)) {
+        return NULL;
+    }
+    return dup;
+}
+
+void
+sim_store_replace(struct sim_dev *dev, enum sim_ds ds, struct lyd_node *tree)
+{
+    lyd_free_siblings(dev->ds[ds]);
+    dev->ds[ds] = tree;
+    if (ds == SIM_DS_RUNNING) {
+        sim_store_dump(dev);
+    }
+}
+
+void
+sim_store_dump(struct sim_dev *dev)
+{
+    char *tmp = NULL, *path = NULL;
+    FILE *f;
+
+    tmp = nst_asprintf("%s/.running.xml.tmp", dev->dir);
+    path = nst_asprintf("%s/running.xml", dev->dir);
+    if (!tmp || !path) {
+        goto cleanup;
+    }
+    f = fopen(tmp, "w");
+    if (!f) {
+        sim_log(dev, 0, "event=dump -> error %s", strerror(errno));
+        goto cleanup;
+    }
+    if (dev->ds[SIM_DS_RUNNING]) {
+        lyd_print_file(f, dev->ds[SIM_DS_RUNNING], LYD_XML,
+                LYD_PRINT_WITHSIBLINGS | LYD_PRINT_WD_EXPLICIT);
+    }
+    if (fclose(f) || rename(tmp, path)) {
+        sim_log(dev, 0, "event=dump -> error %s", strerror(errno));
+    }
+
+cleanup:
+    nst_free(tmp);
+    nst_free(path);
+}
+
+/* Strip libyang's 'Data location "/x:y", line number 3.' down to the XPath. */
+static char *
+store_errpath(const char *path)
+{
+    const char *s, *e;
+
+    if (!path) {
+        return NULL;
+    }
+    s = strchr(path, '"');
+    if (!s) {
+        return nst_strdup(path);
+    }
+    e = strchr(s + 1, '"');
+    if (!e) {
+        return nst_strdup(s + 1);
+    }
+    return nst_strndup(s + 1, (size_t)(e - s - 1));
+}
+
+/* The error-tag a validation error gets; see the file comment. */
+static NC_ERR
+store_tag_for(const struct ly_err_item *e, NC_ERR dflt)
+{
+    if (e->apptag) {
+        if (!strcmp(e->apptag, "instance-required") || !strcmp(e->apptag, "missing-choice") ||
+                !strcmp(e->apptag, "missing-element")) {
+            return NC_ERR_DATA_MISSING;
+        }
+        return NC_ERR_OP_FAILED;
+    }
+    if (e->msg && !strncmp(e->msg, "Mandatory node", 14)) {
+        return NC_ERR_DATA_MISSING;
+    }
+    if (e->msg && (strstr(e->msg, "Duplicate instance") || strstr(e->msg, "unique"))) {
+        return NC_ERR_OP_FAILED;
+    }
+    return dflt;
+}
+
+struct nc_server_reply *
+sim_store_ly_errors(struct sim_dev *dev, NC_ERR dflt_tag)
+{
+    struct ly_err_item *e;
+    struct nc_server_reply *reply = NULL;
+    struct lyd_node *err;
+    char *path;
+    const char *apptag;
+    NC_ERR tag;
+
+    for (e = ly_err_first(dev->ctx); e; e = e->next) {
+        if (e->level != LY_LLERR) {
+            continue;
+        }
+        tag = store_tag_for(e, dflt_tag);
+        apptag = e->apptag;
+        if (!apptag && tag == NC_ERR_DATA_MISSING && e->msg && !strncmp(e->msg, "Mandatory", 9)) {
+            apptag = "missing-element";
+        }
+        path = store_errpath(e->path);
+        err = sim_err_new(dev, tag, NC_ERR_TYPE_APP, apptag, path, e->msg);
+        nst_free(path);
+        if (!err) {
+            continue;
+        }
+        if (!reply) {
+            reply = nc_server_reply_err(err);
+        } else {
+            nc_server_reply_add_err(reply, err);
+        }
+    }
+    ly_err_clean(dev->ctx, NULL);
+    if (!reply) {
+        reply = sim_reply_err(dev, dflt_tag, NC_ERR_TYPE_APP, NULL, NULL,
+                "validation failed (no detail from libyang)");
+    }
+    return reply;
+}
+
+nst_err
+sim_store_validate(struct sim_dev *dev, struct lyd_node **tree, struct nc_server_reply **err)
+{
+    ly_err_clean(dev->ctx, NULL);
+    if (lyd_validate_all(tree, dev->ctx, LYD_VALIDATE_NO_STATE, NULL)) {
+        *err = sim_store_ly_errors(dev, NC_ERR_OP_FAILED);
+        return NST_EINPUT;
+    }
+    return NST_OK;
+}
+
+nst_err
+sim_store_load_startup(struct sim_dev *dev, char **errmsg)
+{
+    struct lyd_node *tree = NULL;
+    struct ly_err_item *e;
+    int i;
+
+    if (dev->cfg->startup) {
+        ly_err_clean(dev->ctx, NULL);
+        if (lyd_parse_data_path(dev->ctx, dev->cfg->startup, LYD_XML,
+                    LYD_PARSE_STRICT | LYD_PARSE_NO_STATE, LYD_VALIDATE_NO_STATE, &tree)) {
+            e = ly_err_first(dev->ctx);
+            *errmsg = nst_asprintf("device %s: startup file %s: %s%s%s", dev->cfg->name,
+                    dev->cfg->startup, e && e->msg ? e->msg : "invalid",
+                    e && e->path ? " at " : "", e && e->path ? e->path : "");
+            ly_err_clean(dev->ctx, NULL);
+            return NST_EINPUT;
+        }
+    } else if (lyd_validate_all(&tree, dev->ctx, LYD_VALIDATE_NO_STATE, NULL)) {
+        *errmsg = nst_asprintf("device %s: the empty config is invalid for these models: %s",
+                dev->cfg->name, ly_errmsg(dev->ctx));
+        return NST_EINPUT;
+    }
+    dev->ds[SIM_DS_RUNNING] = tree;
+    for (i = SIM_DS_CANDIDATE; i < SIM_DS_COUNT; i++) {
+        if ((i == SIM_DS_CANDIDATE && !(dev->cfg->prof.caps & SIM_CAP_CANDIDATE)) ||
+                (i == SIM_DS_STARTUP && !(dev->cfg->prof.caps & SIM_CAP_STARTUP))) {
+            continue;
+        }
+        dev->ds[i] = sim_store_dup(tree);
+        if (tree && !dev->ds[i]) {
+            *errmsg = nst_strdup("out of memory");
+            return NST_ENOMEM;
+        }
+    }
+    return NST_OK;
+}
+
+
+static const char *
+store_tag_str(NC_ERR tag)
+{
+    switch (tag) {
+    case NC_ERR_UNKNOWN:
+        return "unknown";
+    case NC_ERR_IN_USE:
+        return "in-use";
+    case NC_ERR_INVALID_VALUE:
+        return "invalid-value";
+    case NC_ERR_TOO_BIG:
+        return "too-big";
+    case NC_ERR_MISSING_ATTR:
+        return "missing-attribute";
+    case NC_ERR_BAD_ATTR:
+        return "bad-attribute";
+    case NC_ERR_UNKNOWN_ATTR:
+        return "unknown-attribute";
+    case NC_ERR_MISSING_ELEM:
+        return "missing-element";
+    case NC_ERR_BAD_ELEM:
+        return "bad-element";
+    case NC_ERR_UNKNOWN_ELEM:
+        return "unknown-element";
+    case NC_ERR_UNKNOWN_NS:
+        return "unknown-namespace";
+    case NC_ERR_ACCESS_DENIED:
+        return "access-denied";
+    case NC_ERR_LOCK_DENIED:
+        return "lock-denied";
+    case NC_ERR_RES_DENIED:
+        return "resource-denied";
+    case NC_ERR_ROLLBACK_FAILED:
+        return "rollback-failed";
+    case NC_ERR_DATA_EXISTS:
+        return "data-exists";
+    case NC_ERR_DATA_MISSING:
+        return "data-missing";
+    case NC_ERR_OP_NOT_SUPPORTED:
+        return "operation-not-supported";
+    case NC_ERR_OP_FAILED:
+        return "operation-failed";
+    case NC_ERR_MALFORMED_MSG:
+        return "malformed-message";
+    }
+    return "?";
+}
+
+/* Remember an error of the RPC being handled, for its rpc.log line. */
+void
+sim_err_note(struct sim_dev *dev, NC_ERR tag, const char *msg)
+{
+    size_t len = strlen(dev->result);
+
+    if (len < sizeof dev->result - 1) {
+        snprintf(dev->result + len, sizeof dev->result - len, "%s%s%s%s%s", len ? "; " : "",
+                store_tag_str(tag), msg ? " \"" : "", msg ? msg : "", msg ? "\"" : "");
+    }
+}
+
+struct lyd_node *
+sim_err_new(struct sim_dev *dev, NC_ERR tag, NC_ERR_TYPE type, const char *apptag,
+        const char *path, const char *msg)
+{
+    struct lyd_node *err;
+
+    switch (tag) {
+    case NC_ERR_LOCK_DENIED:
+        /* Carries a session id: rpc.c builds it. */
+        return NULL;
+    case NC_ERR_DATA_EXISTS:
+    case NC_ERR_DATA_MISSING:
+    case NC_ERR_MALFORMED_MSG:
+        err = nc_err(dev->ctx, tag);
+        break;
+    case NC_ERR_MISSING_ELEM:
+    case NC_ERR_BAD_ELEM:
+    case NC_ERR_UNKNOWN_ELEM:
+    case NC_ERR_UNKNOWN_NS:
+    case NC_ERR_MISSING_ATTR:
+    case NC_ERR_BAD_ATTR:
+    case NC_ERR_UNKNOWN_ATTR:
+        /* These carry error-info: use sim_err_elem(). */
+        return NULL;
+    default:
+        err = nc_err(dev->ctx, tag, type);
+        break;
+    }
+    if (!err) {
+        return NULL;
+    }
+    if (apptag) {
+        nc_err_set_app_tag(err, apptag);
+    }
+    if (path) {
+        nc_err_set_path(err, path);
+    }
+    if (msg) {
+        nc_err_set_msg(err, msg, "en");
+    }
+    sim_err_note(dev, tag, msg ? msg : nc_err_get_msg(err));
+    return err;
+}
+
+struct lyd_node *
+sim_err_elem(struct sim_dev *dev, NC_ERR tag, const char *elem, const char *extra,
+        const char *path, const char *msg)
+{
+    struct lyd_node *err;
+
+    switch (tag) {
+    case NC_ERR_UNKNOWN_NS:
+        err = nc_err(dev->ctx, tag, NC_ERR_TYPE_APP, elem, extra ? extra : "");
+        break;
+    case NC_ERR_MISSING_ATTR:
+    case NC_ERR_BAD_ATTR:
+    case NC_ERR_UNKNOWN_ATTR:
+        err = nc_err(dev->ctx, tag, NC_ERR_TYPE_APP, extra ? extra : "", elem);
+        break;
+    default:
+        err = nc_err(dev->ctx, tag, NC_ERR_TYPE_APP, elem);
+        break;
+    }
+    if (!err) {
+        return NULL;
+    }
+    if (path) {
+        nc_err_set_path(err, path);
+    }
+    if (msg) {
+        nc_err_set_msg(err, msg, "en");
+    }
+    sim_err_note(dev, tag, msg ? msg : nc_err_get_msg(err));
+    return err;
+}
+
+struct nc_server_reply *
+sim_reply_err(struct sim_dev *dev, NC_ERR tag, NC_ERR_TYPE type, const char *apptag,
+        const char *path, const char *msg)
+{
+    struct lyd_node *err;
+
+    err = sim_err_new(dev, tag, type, apptag, path, msg);
+    if (!err) {
+        return NULL;
+    }
+    return nc_server_reply_err(err);
+}

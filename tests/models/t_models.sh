@@ -1,0 +1,31 @@
+#!/bin/sh
+# The service and inventory models are clean under yanglint (no warnings), and the
+# example's instances load in both encodings; a broken instance is rejected.
+set -u
+cd "$TOP"
+fail=0
+for m in yang/netstitch-intercloud.yang yang/netstitch-inventory.yang; do
+    out=$(yanglint -p yang/ietf "$m" 2>&1)
+    [ -z "$out" ] || { echo "yanglint $m: $out"; fail=1; }
+    # The model reformatted by yanglint must still parse (no yanglint-only extensions).
+    yanglint -p yang/ietf -f yang "$m" >/dev/null 2>&1 || { echo "yanglint -f yang $m failed"; fail=1; }
+done
+for i in examples/twcc-ccx-aws/service.xml examples/twcc-ccx-aws/service.json; do
+    yanglint -p yang/ietf -t config yang/netstitch-intercloud.yang "$i" || { echo "invalid: $i"; fail=1; }
+done
+for i in examples/twcc-ccx-aws/inventory.xml examples/twcc-ccx-aws/inventory.json; do
+    yanglint -p yang/ietf -t config yang/netstitch-inventory.yang "$i" || { echo "invalid: $i"; fail=1; }
+done
+# The JSON twins are the XML instances converted: keep them in step.
+for n in service inventory; do
+    m=yang/netstitch-intercloud.yang; [ $n = inventory ] && m=yang/netstitch-inventory.yang
+    yanglint -p yang/ietf -t config -f json "$m" examples/twcc-ccx-aws/$n.xml |
+        cmp -s - examples/twcc-ccx-aws/$n.json || { echo "examples/twcc-ccx-aws/$n.json is stale"; fail=1; }
+done
+# A secret value cannot be put in the inventory: only env:NAME or file:/path.
+bad=$(mktemp --suffix=.xml); trap 'rm -f "$bad"' EXIT
+sed 's|env:NST_AWS_DX_BGP_KEY|s3cret|' examples/twcc-ccx-aws/inventory.xml > "$bad"
+if yanglint -p yang/ietf -t config yang/netstitch-inventory.yang "$bad" 2>/dev/null; then
+    echo "inventory accepted a literal secret"; fail=1
+fi
+exit $fail

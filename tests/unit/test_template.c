@@ -1021,11 +1021,24 @@ test_text_template(void **state)
                               "end\n");
     nst_free(text);
     text = NULL;
-    /* A text template that renders nothing gives "", not NULL. */
+    /* Only the included tail: the loops run over nothing. */
     assert_int_equal(tpl_render_text(f->eng, "testv", "iface",
                                      ir_find(f->ir, "/device/bgp-neighbor"), &text, &err),
                      NST_OK);
     assert_string_equal(text, "end\n");
+    nst_free(text);
+    /* Every line dropped: "", not NULL. */
+    text = NULL;
+    assert_int_equal(tpl_render_text(f->eng, "testv", "onlyleaf", ir_find(f->ir, "/device"),
+                                     &text, &err),
+                     NST_OK);
+    assert_non_null(text);
+    assert_string_equal(text, "");
+    nst_free(text);
+    assert_int_equal(tpl_render_text(f->eng, "testv", "onlyleaf",
+                                     ir_find(f->ir, "/device/port[1]"), &text, &err),
+                     NST_OK);
+    assert_string_equal(text, "to ccx\n");
     nst_free(text);
     /* XML and text templates are separate files. */
     assert_int_equal(tpl_render_text(f->eng, "testv", "subst", ir_find(f->ir, "/device"), &text,

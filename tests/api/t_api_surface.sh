@@ -1,0 +1,18 @@
+#!/bin/sh
+# The shared library's surface: only nst_ symbols exported, a versioned SONAME, the
+# header compiles as C and as C++, and the pkg-config file describes the library.
+set -u
+cd "$TOP"
+fail=0
+so=$(ls "$BUILD"/libnetstitch.so.*.*.* | head -n 1)
+extra=$(nm -D --defined-only "$so" | awk '$2 ~ /^[TDBRVW]$/ {sub(/@.*/, "", $3); print $3}' | grep -v '^nst_' || true)
+[ -z "$extra" ] || { echo "exported non-nst_ symbols: $extra"; fail=1; }
+nm -D --defined-only "$so" | grep -q ' T nst_service_check@' || { echo "nst_service_check not exported"; fail=1; }
+readelf -d "$so" | grep -q 'SONAME.*libnetstitch\.so\.[0-9]' || { echo "no versioned SONAME"; fail=1; }
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+printf '#include "netstitch.h"\nint main(void){ return nst_version() ? 0 : 1; }\n' > "$tmp/t.cc"
+g++ -std=c++11 -Wall -Werror -Iinclude "$tmp/t.cc" -o "$tmp/tcc" -L"$BUILD" -lnetstitch \
+    || { echo "header does not compile as C++"; fail=1; }
+LD_LIBRARY_PATH="$BUILD" "$tmp/tcc" || { echo "C++ program failed to run"; fail=1; }
+grep -q '^Libs: .*-lnetstitch' "$BUILD/netstitch.pc" || { echo "pkg-config file lacks Libs"; fail=1; }
+exit $fail

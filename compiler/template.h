@@ -7,7 +7,8 @@
  * elif, else, end, set and include. XPath expressions are evaluated by libxml2 against a
  * node of the per-device IR document. tpl_render() appends the rendered payload to a
  * caller-supplied node of the caller's output document; tpl_render_text() renders a
- * `<feature>.cli.xml` template (root <cli>, one <line> per CLI line) to plain text.
+ * `<feature>.cli.xml` template (root <cli>, one <line> per CLI line) to plain text;
+ * tpl_check() lints a template and everything it can include without rendering.
  *
  * An engine owns a search path (ordered directories; the first one holding the file
  * wins), a cache of parsed and compiled templates (each file is read and each XPath

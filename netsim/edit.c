@@ -19,6 +19,8 @@
  *        remove   delete if it exists
  *        none     only navigate; ancestors are created only when a descendant writes, and
  *                 a node that would be created only to hold nothing is removed again
+ *      default-operation replace replaces the whole datastore with the <config> (RFC 6241
+ *      7.2 "completely replaces the configuration in the target datastore").
  *      Nodes holding only their YANG default count as absent. error-option:
  *      stop-on-error keeps what was applied before the first error (RFC 6241 wording),
  *      continue-on-error applies everything it can and reports every error,
@@ -523,10 +525,13 @@ sim_edit_config(struct sim_dev *dev, struct nc_session *session, struct lyd_node
         edit_add_err(&ec, ferr);
         goto cleanup;
     }
-    /* Phase 3: apply to a copy. */
-    ec.root = sim_store_dup(dev->ds[ds]);
-    if (dev->ds[ds] && !ec.root) {
-        goto cleanup;
+    /* Phase 3: apply to a copy. default-operation replace: "the <config> completely
+     * replaces the configuration in the target datastore" (RFC 6241 7.2), so it starts empty. */
+    if (dflt != EDIT_REPLACE) {
+        ec.root = sim_store_dup(dev->ds[ds]);
+        if (dev->ds[ds] && !ec.root) {
+            goto cleanup;
+        }
     }
     LY_LIST_FOR(edit, n) {
         r = edit_apply(&ec, n, NULL, dflt);

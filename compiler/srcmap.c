@@ -724,7 +724,8 @@ sm_xml_walk(struct sm_build *b, xmlNode *parent_el, const struct lysc_node *pare
 /*
  * The text as libxml2 gets it: "<srcmap-wrapper>" + data + "</srcmap-wrapper>",
  * with a leading byte order mark and XML declaration blanked out (a declaration is
- * only allowed at the very start of a document). Blanking keeps every newline, and
+ * only allowed at the very start of a document, but libyang also takes one after
+ * whitespace). Blanking keeps every newline, and
  * the wrapper adds none, so line numbers are those of @data.
  */
 static nst_err
@@ -750,6 +751,10 @@ sm_xml_wrap(const char *data, size_t len, char **out, size_t *outlen)
     if (len >= 3 && !memcmp(data, "\xEF\xBB\xBF", 3)) {
         memset(buf + sizeof open - 1, ' ', 3);
         i = 3;
+    }
+    /* libyang tolerates whitespace before the declaration; XML does not. */
+    while (i < len && (data[i] == ' ' || data[i] == '\t' || data[i] == '\r' || data[i] == '\n')) {
+        i++;
     }
     if (len - i >= 6 && !memcmp(data + i, "<?xml", 5) &&
         (data[i + 5] == ' ' || data[i + 5] == '\t' || data[i + 5] == '\r' ||

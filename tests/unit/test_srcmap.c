@@ -306,6 +306,9 @@ test_edge_instances(void **state)
         "<a:mixed><a:k>-128</a:k></a:mixed>\r\n"
         "<a:mixed xmlns=\"urn:netstitch:test:srcmap-a\"><a:k>eu-west</a:k></a:mixed>\r\n"
         "</a:top>\r\n",
+        /* whitespace before the declaration, which libyang accepts */
+        " \n\t<?xml version='1.0' encoding='UTF-8'?>\n<top xmlns=\"urn:netstitch:test:srcmap-a\">"
+        "<name>x</name></top>",
         /* two top-level trees, one of them augmented only */
         "<other xmlns=\"urn:netstitch:test:srcmap-b\"><x/></other>"
         "<top xmlns=\"urn:netstitch:test:srcmap-a\"><flag xmlns=\"urn:netstitch:test:srcmap-b\">"

@@ -111,6 +111,19 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIB_A)
 check: all tests
 	@BUILD=$(BUILD) sh tests/run.sh
 
+# The suite under AddressSanitizer + UndefinedBehaviorSanitizer (clang), then every
+# unit test under valgrind (zero leaks, zero errors).
+check-asan:
+	@$(MAKE) --no-print-directory BUILD=build-asan CC=clang OPT="-O1 -g -fno-omit-frame-pointer" \
+	    SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined" all tests
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	    BUILD=build-asan NST_SANITIZED=1 sh tests/run.sh
+	@$(MAKE) --no-print-directory tests
+	@for t in $(BUILD)/tests/test_*; do \
+	    echo "valgrind $$t"; \
+	    valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect \
+	        --error-exitcode=9 $$t >/dev/null || exit 1; done
+
 demo: all
 	@BUILD=$(BUILD) sh examples/demo.sh
 

@@ -26,6 +26,7 @@
 #include "alloc.h"
 #include "arena.h"
 #include "diag.h"
+#include "lyutil.h"
 #include "model.h"
 #include "service.h"
 #include "srcmap.h"
@@ -202,7 +203,7 @@ mandatory_data_path(const struct lyd_node *tree, const char *schema_path)
             int found = 0;
 
             LY_LIST_FOR(lyd_child(set->dnodes[i]), c) {
-                found |= !strcmp(LYD_NAME(c), leaf);
+                found |= !strcmp(ly_node_name(c), leaf);
             }
             if (!found) {
                 res = lyd_path(set->dnodes[i], LYD_PATH_STD, NULL, 0);

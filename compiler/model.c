@@ -16,6 +16,7 @@
 
 #include "alloc.h"
 #include "diag.h"
+#include "lyutil.h"
 #include "driver.h"
 #include "model.h"
 #include "srcmap.h"
@@ -38,7 +39,7 @@ child(const struct lyd_node *parent, const char *name)
         return NULL;
     }
     LY_LIST_FOR(lyd_child(parent), n) {
-        if (!strcmp(LYD_NAME(n), name)) {
+        if (!strcmp(ly_node_name(n), name)) {
             return n;
         }
     }
@@ -52,7 +53,7 @@ count(const struct lyd_node *parent, const char *name)
     size_t c = 0;
 
     LY_LIST_FOR(lyd_child(parent), n) {
-        c += !strcmp(LYD_NAME(n), name);
+        c += !strcmp(ly_node_name(n), name);
     }
     return c;
 }
@@ -140,7 +141,7 @@ prefixes(struct mb *b, const struct lyd_node *parent, const char *name, size_t *
         return NULL;
     }
     LY_LIST_FOR(lyd_child(parent), c) {
-        if (!strcmp(LYD_NAME(c), name)) {
+        if (!strcmp(ly_node_name(c), name)) {
             prefix_of(b, c, &arr[i++]);
         }
     }
@@ -249,7 +250,7 @@ build_site(struct mb *b, const struct lyd_node *n, struct m_site *s)
         return;
     }
     LY_LIST_FOR(lyd_child(n), c) {
-        if (!strcmp(LYD_NAME(c), "transit-subnet")) {
+        if (!strcmp(ly_node_name(c), "transit-subnet")) {
             s->transit_names[i] = str(c, "name");
             prefix_of(b, child(c, "prefix"), &s->transit[i]);
             i++;
@@ -284,7 +285,7 @@ build_device(struct mb *b, const struct lyd_node *n, struct m_device *d)
     LY_LIST_FOR(lyd_child(n), c) {
         struct m_port *p;
 
-        if (strcmp(LYD_NAME(c), "port")) {
+        if (strcmp(ly_node_name(c), "port")) {
             continue;
         }
         p = &d->ports[i++];
@@ -374,7 +375,7 @@ build_vpls(struct mb *b, const struct lyd_node *n, struct m_vpls *v)
     LY_LIST_FOR(lyd_child(n), c) {
         struct m_vpls_member *m;
 
-        if (strcmp(LYD_NAME(c), "member")) {
+        if (strcmp(ly_node_name(c), "member")) {
             continue;
         }
         m = &v->members[i++];
@@ -442,7 +443,7 @@ build_conn(struct mb *b, const struct lyd_node *n, struct m_conn *c)
         return;
     }
     LY_LIST_FOR(lyd_child(n), x) {
-        const char *name = LYD_NAME(x);
+        const char *name = ly_node_name(x);
 
         if (!strcmp(name, "endpoint")) {
             c->endpoints[ie++] = model_find_site(b->svc, lyd_get_value(x));
@@ -469,7 +470,7 @@ build_conn(struct mb *b, const struct lyd_node *n, struct m_conn *c)
         struct m_stitch *s;
         const char *kind;
 
-        if (strcmp(LYD_NAME(x), "stitch")) {
+        if (strcmp(ly_node_name(x), "stitch")) {
             continue;
         }
         s = &c->stitches[is++];
@@ -495,7 +496,7 @@ build_conn(struct mb *b, const struct lyd_node *n, struct m_conn *c)
             break; \
         } \
         LY_LIST_FOR(lyd_child(top), n_) { \
-            if (!strcmp(LYD_NAME(n_), (name))) { \
+            if (!strcmp(ly_node_name(n_), (name))) { \
                 fn((b), n_, &(arr)[i_++]); \
             } \
         } \
@@ -510,7 +511,7 @@ model_build(struct nst_ctx *ctx, const struct lyd_node *tree, const struct srcma
     struct diag_loc loc = {file, 1, NULL, NULL};
 
     LY_LIST_FOR(tree, n) {
-        if (!strcmp(LYD_NAME(n), "intercloud") &&
+        if (!strcmp(ly_node_name(n), "intercloud") &&
             !strcmp(n->schema->module->name, "netstitch-intercloud")) {
             top = n;
         }

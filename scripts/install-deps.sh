@@ -6,7 +6,7 @@ set -eu
 
 PKGS="build-essential pkg-config libyang2-dev libyang2-tools libnetconf2-dev libssh-dev \
 libxml2-dev libxml2-utils libcmocka-dev openssh-server netconfd yangcli python3-ncclient \
-libyuma-base valgrind"
+libyuma-base valgrind clang libclang-rt-14-dev"
 
 missing=""
 for p in $PKGS; do

@@ -11,6 +11,7 @@
  *
  * The test models are tests/unit/data/srcmap/srcmap-{a,b}.yang.
  */
+#include <glob.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -343,6 +344,67 @@ test_edge_instances(void **state)
         assert_int_equal(srcmap_count(map), distinct_input_paths(fx->ly, json[i], LYD_JSON, map));
         srcmap_free(map);
     }
+}
+
+/*
+ * The project's real instances: the shipped examples and the bad-input cases, read
+ * against the real models. Every one libyang accepts is checked node by node; the
+ * others (broken XML, DOCTYPE) must still build or fail cleanly.
+ */
+static void
+test_real_instances(void **state)
+{
+    static const char *const patterns[] = {
+        NST_SRCDIR "/examples/*/*.xml",        NST_SRCDIR "/examples/*/*.json",
+        NST_SRCDIR "/examples/*/broken/*.xml", NST_SRCDIR "/tests/bad/*.xml",
+        NST_SRCDIR "/tests/bad/cases/*.xml",   NST_SRCDIR "/tests/bad/cases/*.json",
+    };
+    struct ly_ctx *ly = NULL;
+    struct lyd_node *tree;
+    struct srcmap *map;
+    glob_t g;
+    size_t i, k, len, checked = 0, nodes = 0;
+    LYD_FORMAT format;
+    char *text;
+    nst_err err;
+
+    (void)state;
+    assert_int_equal(ly_ctx_new(NST_SRCDIR "/yang", LY_CTX_NO_YANGLIBRARY, &ly), LY_SUCCESS);
+    assert_int_equal(ly_ctx_set_searchdir(ly, IETF_DIR), LY_SUCCESS);
+    if (!ly_ctx_load_module(ly, "netstitch-intercloud", NULL, NULL) ||
+        !ly_ctx_load_module(ly, "netstitch-inventory", NULL, NULL)) {
+        ly_ctx_destroy(ly);
+        skip();
+    }
+    for (k = 0; k < sizeof patterns / sizeof *patterns; k++) {
+        if (glob(patterns[k], 0, NULL, &g)) {
+            continue;
+        }
+        for (i = 0; i < g.gl_pathc; i++) {
+            text = read_file(g.gl_pathv[i], &len);
+            format = strstr(g.gl_pathv[i], ".json") ? LYD_JSON : LYD_XML;
+            map = NULL;
+            err = format == LYD_XML ? srcmap_build_xml(text, len, ly, &map)
+                                    : srcmap_build_json(text, len, ly, &map);
+            assert_true(err == NST_OK || err == NST_EINPUT);
+            tree = NULL;
+            if (lyd_parse_data_mem(ly, text, format, 0, LYD_VALIDATE_PRESENT, &tree) == LY_SUCCESS) {
+                if (err) {
+                    fail_msg("%s: libyang parses it, the map does not", g.gl_pathv[i]);
+                }
+                nodes += check_every_node(ly, text, len, format, map, 1);
+                checked++;
+            }
+            lyd_free_all(tree);
+            srcmap_free(map);
+            free(text);
+        }
+        globfree(&g);
+    }
+    print_message("srcmap: %zu real instances, %zu nodes checked\n", checked, nodes);
+    ly_ctx_destroy(ly);
+    /* At least the shipped example's service and inventory, in both encodings. */
+    assert_true(checked >= 4);
 }
 
 #define SITE1 "/srcmap-a:top/site[region='srcmap-a:eu-west'][id='7']"
@@ -812,6 +874,7 @@ main(void)
         cmocka_unit_test(test_xml_every_node),
         cmocka_unit_test(test_json_every_node),
         cmocka_unit_test(test_edge_instances),
+        cmocka_unit_test(test_real_instances),
         cmocka_unit_test(test_xml_hand_lines),
         cmocka_unit_test(test_json_hand_lines),
         cmocka_unit_test(test_fallback),

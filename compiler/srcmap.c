@@ -29,13 +29,13 @@
  */
 #include "srcmap.h"
 
+#include <inttypes.h>
+#include <libxml/SAX2.h>
 #include <libxml/parser.h>
 #include <libxml/parserInternals.h>
-#include <libxml/SAX2.h>
 #include <libxml/tree.h>
 #include <libyang/libyang.h>
 #include <libyang/plugins_types.h>
-#include <inttypes.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -367,9 +367,8 @@ sm_type(const struct lysc_node *snode)
  * rejected the document too, and the raw text is printed instead.
  */
 static nst_err
-sm_put_value(struct sm_build *b, const char *what, const struct lysc_node *snode,
-             const char *raw, size_t rawlen, LY_VALUE_FORMAT format, void *prefix_data,
-             uint32_t hints)
+sm_put_value(struct sm_build *b, const char *what, const struct lysc_node *snode, const char *raw,
+             size_t rawlen, LY_VALUE_FORMAT format, void *prefix_data, uint32_t hints)
 {
     const struct lysc_type *type = sm_type(snode);
     struct ly_err_item *lyerr = NULL;
@@ -588,8 +587,7 @@ sm_xml_schema(const struct ly_ctx *ly, const xmlNode *el, const struct lysc_node
  * unprefixed values), which is public API, unlike libyang's own XML prefix data.
  */
 static nst_err
-sm_xml_put_value(struct sm_build *b, const char *what, const struct lysc_node *snode,
-                 xmlNode *el)
+sm_xml_put_value(struct sm_build *b, const char *what, const struct lysc_node *snode, xmlNode *el)
 {
     LY_ARRAY_COUNT_TYPE *arr = NULL;
     struct lysc_prefix *prefixes = NULL;
@@ -757,8 +755,8 @@ sm_xml_wrap(const char *data, size_t len, char **out, size_t *outlen)
         i++;
     }
     if (len - i >= 6 && !memcmp(data + i, "<?xml", 5) &&
-        (data[i + 5] == ' ' || data[i + 5] == '\t' || data[i + 5] == '\r' ||
-         data[i + 5] == '\n' || data[i + 5] == '?')) {
+        (data[i + 5] == ' ' || data[i + 5] == '\t' || data[i + 5] == '\r' || data[i + 5] == '\n' ||
+         data[i + 5] == '?')) {
         for (end = i + 5; end + 1 < len && !(data[end] == '?' && data[end + 1] == '>'); end++) {
         }
         if (end + 1 >= len) {
@@ -968,14 +966,30 @@ sm_json_unescape(const char *s, size_t n, char *o)
             return (size_t)-1;
         }
         switch (s[i + 1]) {
-        case '"': o[k++] = '"'; break;
-        case '\\': o[k++] = '\\'; break;
-        case '/': o[k++] = '/'; break;
-        case 'b': o[k++] = '\b'; break;
-        case 'f': o[k++] = '\f'; break;
-        case 'n': o[k++] = '\n'; break;
-        case 'r': o[k++] = '\r'; break;
-        case 't': o[k++] = '\t'; break;
+        case '"':
+            o[k++] = '"';
+            break;
+        case '\\':
+            o[k++] = '\\';
+            break;
+        case '/':
+            o[k++] = '/';
+            break;
+        case 'b':
+            o[k++] = '\b';
+            break;
+        case 'f':
+            o[k++] = '\f';
+            break;
+        case 'n':
+            o[k++] = '\n';
+            break;
+        case 'r':
+            o[k++] = '\r';
+            break;
+        case 't':
+            o[k++] = '\t';
+            break;
         case 'u':
             if (n - i < 6 || (cp = sm_hex4(s + i + 2)) < 0) {
                 return (size_t)-1;
@@ -1223,8 +1237,8 @@ sm_json_value(struct sm_json *js, int depth, size_t *idx)
 
 /* The text and hints libyang's JSON parser gives the type plugin for a value. */
 static bool
-sm_json_scalar(const struct sm_json *js, const struct sm_jnode *v, const char **text,
-               size_t *len, uint32_t *hints)
+sm_json_scalar(const struct sm_json *js, const struct sm_jnode *v, const char **text, size_t *len,
+               uint32_t *hints)
 {
     const struct sm_jnode *c;
 

@@ -309,7 +309,9 @@ edit_apply(struct edit_ctx *ec, const struct lyd_node *e, struct lyd_node *tpare
     }
     siblings = tparent ? lyd_child(tparent) : ec->root;
     if (siblings) {
-        if (e->schema) {
+        /* List entries match by keys and leaf-list entries by value; anything else has one
+         * instance, matched by schema alone (a leaf's new value must find the old one). */
+        if (e->schema && (sch->nodetype & (LYS_LIST | LYS_LEAFLIST))) {
             lyd_find_sibling_first(siblings, e, &match);
         } else {
             lyd_find_sibling_val(siblings, sch, NULL, 0, &match);

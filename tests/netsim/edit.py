@@ -42,6 +42,7 @@ def test():
         c = getcfg(m, "candidate")
         has(c, "<name>ge-0/0/3</name><mtu>1600</mtu>", "<mtu>1508</mtu>", "<tag>c</tag>",
             "<description>uplink</description>", "<tag>a</tag>")
+        hasnt(c, "<mtu>1500</mtu>")
 
         # create on existing -> data-exists; on new -> ok
         err(edit(m, ifs('<interface nc:operation="create"><name>ge-0/0/1</name></interface>')),

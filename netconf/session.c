@@ -485,7 +485,55 @@ cleanup:
     return rc;
 }
 
-/* Non-blocking TCP connect to any address of @host, bounded by @deadline. */
+/*
+ * One non-blocking connect attempt to @ai, bounded by @deadline. Returns the connected,
+ * blocking socket, or -1 with the reason in @why (and *timed_out set on a timeout).
+ */
+static int
+sess_tcp_try(const struct addrinfo *ai, long long deadline, char *why, size_t whylen,
+             int *timed_out)
+{
+    struct pollfd p;
+    int fd, r, soerr = 0;
+    socklen_t sl = sizeof soerr;
+    long long left;
+
+    fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
+    if (fd < 0) {
+        snprintf(why, whylen, "socket: %s", strerror(errno));
+        return -1;
+    }
+    if (connect(fd, ai->ai_addr, ai->ai_addrlen) < 0 && errno != EINPROGRESS) {
+        snprintf(why, whylen, "%s", strerror(errno));
+        close(fd);
+        return -1;
+    }
+    p.fd = fd;
+    p.events = POLLOUT;
+    do {
+        left = deadline - sess_now_ms();
+        r = poll(&p, 1, left > 0 ? (int)left : 0);
+    } while (r < 0 && errno == EINTR);
+    if (r == 0) {
+        *timed_out = 1;
+        snprintf(why, whylen, "no TCP connection within the connect timeout");
+        close(fd);
+        return -1;
+    }
+    if (r < 0 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) < 0 || soerr) {
+        snprintf(why, whylen, "%s", strerror(soerr ? soerr : errno));
+        close(fd);
+        return -1;
+    }
+    /* libssh runs the handshake on a blocking socket. NETCONF is request/response with
+     * small writes (chunk header, data, end marker): without TCP_NODELAY, Nagle plus the
+     * peer's delayed ACK costs 40 ms per round trip. */
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &(int){1}, sizeof(int));
+    return fd;
+}
+
+/* TCP connect to the first reachable address of @host, bounded by @deadline. */
 static nst_err
 sess_tcp_connect(const char *host, uint16_t port, long long deadline, const char *dev, int *out,
                  struct sess_error *err)
@@ -493,7 +541,6 @@ sess_tcp_connect(const char *host, uint16_t port, long long deadline, const char
     struct addrinfo hints, *res = NULL, *ai;
     char portstr[8], why[160] = "no address";
     int fd = -1, gai, timed_out = 0;
-    nst_err rc;
 
     memset(&hints, 0, sizeof hints);
     hints.ai_family = AF_UNSPEC;
@@ -504,55 +551,17 @@ sess_tcp_connect(const char *host, uint16_t port, long long deadline, const char
         return sess_fail(err, dev, "connect", SESS_ERR_CONNECT, "cannot resolve %s: %s", host,
                          gai_strerror(gai));
     }
-    for (ai = res; ai; ai = ai->ai_next) {
-        struct pollfd p;
-        int soerr = 0, r;
-        socklen_t sl = sizeof soerr;
-        long long left;
-
-        fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
-        if (fd < 0) {
-            snprintf(why, sizeof why, "socket: %s", strerror(errno));
-            continue;
-        }
-        if (connect(fd, ai->ai_addr, ai->ai_addrlen) < 0 && errno != EINPROGRESS) {
-            snprintf(why, sizeof why, "%s", strerror(errno));
-            goto next;
-        }
-        p.fd = fd;
-        p.events = POLLOUT;
-        do {
-            left = deadline - sess_now_ms();
-            r = poll(&p, 1, left > 0 ? (int)left : 0);
-        } while (r < 0 && errno == EINTR);
-        if (r == 0) {
-            timed_out = 1;
-            snprintf(why, sizeof why, "no TCP connection within the connect timeout");
-            goto next;
-        }
-        if (r < 0 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) < 0 || soerr) {
-            snprintf(why, sizeof why, "%s", strerror(soerr ? soerr : errno));
-            goto next;
-        }
-        /* libssh runs the handshake on a blocking socket. NETCONF is request/response
-         * with small writes (chunk header, data, end marker): without TCP_NODELAY,
-         * Nagle plus the peer's delayed ACK costs 40 ms per round trip. */
-        fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
-        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &(int){1}, sizeof(int));
-        freeaddrinfo(res);
-        *out = fd;
-        return NST_OK;
-next:
-        close(fd);
-        fd = -1;
-        if (timed_out) {
-            break;
-        }
+    /* A timeout used up the whole budget: later addresses get no time. */
+    for (ai = res; ai && fd < 0 && !timed_out; ai = ai->ai_next) {
+        fd = sess_tcp_try(ai, deadline, why, sizeof why, &timed_out);
     }
     freeaddrinfo(res);
-    rc = sess_fail(err, dev, "connect", SESS_ERR_CONNECT, "cannot connect to %s port %u: %s", host,
-                   (unsigned)port, why);
-    return rc;
+    if (fd < 0) {
+        return sess_fail(err, dev, "connect", SESS_ERR_CONNECT, "cannot connect to %s port %u: %s",
+                         host, (unsigned)port, why);
+    }
+    *out = fd;
+    return NST_OK;
 }
 
 /* Does @fp appear in the space/comma separated list @list? */
@@ -1317,7 +1326,8 @@ sess_rpc(struct sess *s, const char *op, struct nc_rpc *rpc, struct lyd_node **o
     }
     if (m == NC_MSG_WOULDBLOCK) {
         rc = sess_fail(err, s->device, op, SESS_ERR_TIMEOUT,
-                       "no reply to <%s> within %d ms; device state unknown", op, s->rpc_timeout_ms);
+                       "no reply to <%s> within %d ms; device state unknown", op,
+                       s->rpc_timeout_ms);
         goto cleanup;
     }
     if (m != NC_MSG_REPLY) {

@@ -99,19 +99,21 @@ descendants() {
         }'
 }
 
+# Is pid $1 running? A zombie has finished (only its parent can reap it).
+alive() {
+    [ -d "/proc/$1" ] && [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" != Z ]
+}
+
 # Wait until none of the given pids is alive, up to $1 tenths of a second.
 wait_gone() {
     tenths=$1
     shift
     while [ "$tenths" -gt 0 ]; do
-        alive=""
+        any=""
         for p in "$@"; do
-            # A zombie has finished; only its parent can reap it.
-            if [ -d "/proc/$p" ] && [ "$(awk '{print $3}' "/proc/$p/stat" 2>/dev/null)" != Z ]; then
-                alive=1
-            fi
+            alive "$p" && any=1
         done
-        [ -z "$alive" ] && return 0
+        [ -z "$any" ] && return 0
         sleep 0.1
         tenths=$((tenths - 1))
     done
@@ -200,7 +202,7 @@ start_device() {
     pid=$!
     tenths=100
     while [ ! -S "$d/ncx.sock" ]; do
-        if ! [ -d "/proc/$pid" ] || [ "$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null)" = Z ]; then
+        if ! alive "$pid"; then
             tail -n 5 "$d/netconfd.log" >&2 2>/dev/null || true
             die "device $1: netconfd exited during startup (log: $d/netconfd.log)"
         fi
@@ -216,7 +218,10 @@ stop_device() {
     if pid_is "$pid" "$d/yhome"; then
         kill -CONT "$pid" 2>/dev/null || true
         kill -"${2:-TERM}" "$pid" 2>/dev/null || true
-        wait_gone 30 "$pid" || { kill -KILL "$pid" 2>/dev/null || true; wait_gone 20 "$pid" || true; }
+        if ! wait_gone 30 "$pid"; then
+            kill -KILL "$pid" 2>/dev/null || true
+            wait_gone 20 "$pid" || true
+        fi
     fi
 }
 
@@ -320,7 +325,8 @@ cmd_start() {
             break
         fi
         # Another lab (or anything else) took a port between the probe and the bind.
-        [ -n "$base" ] && die "sshd could not bind ports $base..$((base + n - 1)) (see $DIR/ssh/sshd.log)"
+        [ -n "$base" ] \
+            && die "sshd could not bind ports $base..$((base + n - 1)) (see $DIR/ssh/sshd.log)"
     done
     write_env
 }
@@ -411,7 +417,8 @@ write_env() {
     : >"$kh"
     for p in $PORTS; do
         for t in ed25519 rsa; do
-            printf '[127.0.0.1]:%s %s\n' "$p" "$(cut -d' ' -f1-2 "$k/ssh_host_${t}_key.pub")" >>"$kh"
+            key=$(cut -d' ' -f1-2 "$k/ssh_host_${t}_key.pub")
+            printf '[127.0.0.1]:%s %s\n' "$p" "$key" >>"$kh"
         done
     done
     {
@@ -523,7 +530,8 @@ cmd_drop_sessions() {
     echo "dropped:${victims:- none}"
 }
 
-[ $# -ge 1 ] || die "usage: lab.sh start|stop|status|restart-device|kill-device|pause-device|resume-device|drop-sessions DIR ..."
+[ $# -ge 1 ] || die "usage: lab.sh start|stop|status|restart-device|kill-device|pause-device|\
+resume-device|drop-sessions DIR ... (see the comment at the top)"
 cmd=$1
 shift
 if [ "$cmd" = ensure-password-user ]; then

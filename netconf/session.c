@@ -1135,6 +1135,16 @@ sess_ctx(const struct sess *s)
  * RPCs
  */
 
+/* LYD_NAME without its const-dropping cast (clang's -Wcast-qual sees through the macro). */
+static const char *
+sess_node_name(const struct lyd_node *n)
+{
+    if (!n->schema) {
+        return ((const struct lyd_node_opaq *)n)->name.name;
+    }
+    return n->schema->name;
+}
+
 static const char *
 sess_node_value(const struct lyd_node *n)
 {
@@ -1155,12 +1165,12 @@ sess_parse_rpc_errors(const struct lyd_node *envp, struct sess_error *err)
     LY_LIST_FOR(lyd_child(envp), e) {
         const char *sev = "error";
 
-        if (strcmp(LYD_NAME(e), "rpc-error")) {
+        if (strcmp(sess_node_name(e), "rpc-error")) {
             continue;
         }
         count++;
         LY_LIST_FOR(lyd_child(e), c) {
-            if (!strcmp(LYD_NAME(c), "error-severity")) {
+            if (!strcmp(sess_node_name(c), "error-severity")) {
                 sev = sess_node_value(c);
             }
         }
@@ -1176,7 +1186,7 @@ sess_parse_rpc_errors(const struct lyd_node *envp, struct sess_error *err)
         err->message[0] = '\0';
         err->holder_session_id = 0;
         LY_LIST_FOR(lyd_child(e), c) {
-            const char *name = LYD_NAME(c), *v = sess_node_value(c);
+            const char *name = sess_node_name(c), *v = sess_node_value(c);
 
             if (!v) {
                 v = "";
@@ -1199,12 +1209,12 @@ sess_parse_rpc_errors(const struct lyd_node *envp, struct sess_error *err)
                 LY_LIST_FOR(lyd_child(c), i) {
                     const char *iv = sess_node_value(i);
 
-                    if (!strcmp(LYD_NAME(i), "session-id") && iv) {
+                    if (!strcmp(sess_node_name(i), "session-id") && iv) {
                         err->holder_session_id = (uint32_t)strtoul(iv, NULL, 10);
                     }
                     if (o < sizeof err->info) {
                         int n = snprintf(err->info + o, sizeof err->info - o, "%s%s=%s",
-                                         o ? "; " : "", LYD_NAME(i), iv ? iv : "");
+                                         o ? "; " : "", sess_node_name(i), iv ? iv : "");
 
                         o += n > 0 ? (size_t)n : 0;
                     }

@@ -68,8 +68,14 @@ slow_mode(void)
 
 #if defined(__SANITIZE_ADDRESS__)
     return 1;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+    return 1;
 #endif
-    return getenv("NST_TEST_SLOW") || (preload && strstr(preload, "vgpreload"));
+#endif
+    /* make check-asan sets NST_SANITIZED. */
+    return getenv("NST_SANITIZED") || getenv("NST_TEST_SLOW") ||
+           (preload && strstr(preload, "vgpreload"));
 }
 
 static int
@@ -745,6 +751,11 @@ text_add(struct text *t, const char *fmt, ...)
     va_list ap;
     int n;
 
+    if (!t->s) {
+        t->cap = 1 << 20;
+        t->s = malloc(t->cap);
+        assert_non_null(t->s);
+    }
     for (;;) {
         va_start(ap, fmt);
         n = vsnprintf(t->s + t->len, t->cap - t->len, fmt, ap);
@@ -754,7 +765,7 @@ text_add(struct text *t, const char *fmt, ...)
             t->len += (size_t)n;
             return;
         }
-        t->cap = t->cap ? t->cap * 2 : 1 << 20;
+        t->cap *= 2;
         t->s = realloc(t->s, t->cap);
         assert_non_null(t->s);
     }

@@ -48,7 +48,8 @@ OPT     ?= -O2 -g
 SAN     ?=
 DATADIR := $(abspath .)
 CPPFLAGS += -D_DEFAULT_SOURCE -D_GNU_SOURCE -Iinclude -Icompiler -Idrivers -Inetconf \
-            -DNST_VERSION_STRING='"$(VERSION)"' -DNST_SRCDIR='"$(DATADIR)"'
+            -DNST_VERSION_STRING='"$(VERSION)"' -DNST_SRCDIR='"$(DATADIR)"' \
+            -DNST_INSTALL_YANG_DIR='"$(PREFIX)/share/netstitch/yang"'
 CFLAGS  += -std=c11 $(OPT) $(SAN) -fPIC -fvisibility=hidden $(WARN) $(PKG_CFLAGS)
 LDFLAGS += $(SAN)
 

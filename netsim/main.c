@@ -13,7 +13,8 @@
  * SIGTERM or SIGINT: forward SIGTERM to every device, wait for them (SIGKILL after 5 s),
  * remove <statedir>/ready, exit 0. A device process that dies on its own (e.g. a test
  * kill -9's <statedir>/<device>/pid to simulate a crash) is reported on stderr; the others
- * keep running and the final exit status is 1.
+ * keep running and the final exit status is 1. Devices get SIGTERM when the supervisor dies
+ * (PR_SET_PDEATHSIG), so a killed test never leaves simulators behind.
  *
  * -n is a check-only mode: parse the config, load every model and startup file, exit.
  */
@@ -22,6 +23,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -150,7 +152,7 @@ main(int argc, char **argv)
     const char *cfgpath = NULL, *statedir = NULL, *yang_root = NULL;
     struct sim_cfg *cfg = NULL;
     struct ly_ctx **ctxs = NULL;
-    pid_t *pids = NULL, pid;
+    pid_t *pids = NULL, pid, parent;
     int *fds = NULL, nctx = 0, i, j, opt, check_only = 0, verbose = 0, failed = 0, status;
     int pfd[2], rc = 1;
     char *errmsg = NULL, *msg, *path = NULL, *readypath = NULL;
@@ -239,6 +241,7 @@ main(int argc, char **argv)
     sigaction(SIGINT, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
     fflush(NULL);
+    parent = getpid();
 
     for (i = 0; i < cfg->ndevs; i++) {
         fds[i] = -1;
@@ -256,6 +259,11 @@ main(int argc, char **argv)
             break;
         }
         if (pid == 0) {
+            /* A supervisor killed with SIGKILL must not leave devices behind. */
+            prctl(PR_SET_PDEATHSIG, SIGTERM);
+            if (getppid() != parent) {
+                _exit(1);
+            }
             close(pfd[0]);
             for (j = 0; j < i; j++) {
                 close(fds[j]);

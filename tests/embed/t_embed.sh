@@ -1,0 +1,18 @@
+#!/bin/sh
+# examples/embed builds against the shared library the way an integrator builds it
+# (header + -lnetstitch only) and gives the expected answers on the example.
+set -u
+cd "$TOP"
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+cc -std=c11 -Wall -Wextra -Werror -Iinclude examples/embed/oss_check.c -o "$tmp/oss_check" \
+    -L"$BUILD" -lnetstitch || exit 1
+export LD_LIBRARY_PATH="$TOP/$BUILD"
+out=$("$tmp/oss_check" examples/twcc-ccx-aws/service.xml); rc=$?
+[ $rc -eq 0 ] || { echo "clean example: exit $rc"; echo "$out"; exit 1; }
+echo "$out" | grep -q '^clean: 6 devices to configure' || { echo "$out"; exit 1; }
+echo "$out" | grep -q '^note	BW-BOTTLENECK	' || { echo "no bottleneck note: $out"; exit 1; }
+out=$("$tmp/oss_check" examples/twcc-ccx-aws/broken/twcc-ccx-aws-mtu-1496.xml); rc=$?
+[ $rc -eq 1 ] || { echo "broken example: exit $rc"; exit 1; }
+echo "$out" | grep -q "^error	MTU-FIXED-SEGMENT	examples/twcc-ccx-aws/broken/twcc-ccx-aws-mtu-1496.xml:274	-	/netstitch-intercloud:intercloud/connection\[name='twcc-aws'\]/hop\[seq='6'\]	" \
+    || { echo "$out"; exit 1; }
+exit 0

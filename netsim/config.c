@@ -174,6 +174,26 @@ cfg_setcap(struct sim_dev_cfg *d, unsigned cap, int on)
     }
 }
 
+/* rpc-reply = NAME FILE: keep "NAME /absolute/FILE". */
+static void
+cfg_reply(struct cfg_parser *p, struct sim_dev_cfg *d, const char *val)
+{
+    const char *sp = strpbrk(val, " \t"), *file;
+    char *abs, *entry;
+
+    file = sp ? sp + strspn(sp, " \t") : NULL;
+    if (!sp || !*file || strchr(file, ' ')) {
+        cfg_error(p, "rpc-reply: expected \"NAME FILE\"");
+        return;
+    }
+    abs = cfg_abspath(p->basedir, file);
+    entry = abs ? nst_asprintf("%.*s %s", (int)(sp - val), val, abs) : NULL;
+    nst_free(abs);
+    if (cfg_push(&d->replies, &d->nreplies, entry)) {
+        cfg_error(p, "out of memory");
+    }
+}
+
 /* One `key = value` line inside a [device] section. */
 static void
 cfg_dev_key(struct cfg_parser *p, struct sim_dev_cfg *d, const char *key, const char *val,
@@ -227,6 +247,11 @@ cfg_dev_key(struct cfg_parser *p, struct sim_dev_cfg *d, const char *key, const 
         if (cfg_push(&d->modules, &d->nmodules, nst_strdup(val))) {
             cfg_error(p, "out of memory");
         }
+    } else if (!strcmp(key, "oper")) {
+        nst_free(d->oper);
+        d->oper = cfg_abspath(p->basedir, val);
+    } else if (!strcmp(key, "rpc-reply")) {
+        cfg_reply(p, d, val);
     } else if (!strcmp(key, "fault")) {
         if (cfg_push(&d->faults, &d->nfaults, nst_strdup(val))) {
             cfg_error(p, "out of memory");
@@ -552,6 +577,8 @@ sim_cfg_free(struct sim_cfg *cfg)
         cfg_strv_free(d->dirs, d->ndirs);
         cfg_strv_free(d->modules, d->nmodules);
         cfg_strv_free(d->faults, d->nfaults);
+        cfg_strv_free(d->replies, d->nreplies);
+        nst_free(d->oper);
     }
     nst_free(cfg->devs);
     cfg_strv_free(cfg->search, cfg->nsearch);

@@ -505,7 +505,8 @@ sim_dev_main(const struct sim_cfg *cfg, const struct sim_dev_cfg *dc, struct ly_
         rc = 0;
         goto cleanup;
     }
-    if (dev_server_setup(&dev, &errmsg) || sim_faults_write_initial(&dev)) {
+    if (dev_server_setup(&dev, &errmsg) || sim_faults_write_initial(&dev) ||
+            sim_oper_setup(&dev, &errmsg)) {
         if (!errmsg) {
             errmsg = nst_asprintf("device %s: setup failed", dc->name);
         }

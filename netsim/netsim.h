@@ -84,6 +84,9 @@ struct sim_dev_cfg {
     int nmodules;
     char **faults;                         /**< initial fault directives (faults file lines) */
     int nfaults;
+    char *oper;                            /**< initial oper.xml (state data for <get>) */
+    char **replies;                        /**< initial canned RPC replies, "NAME ABSFILE" */
+    int nreplies;
     int line;                              /**< line of the [device] header, for messages */
     int ctx_idx;                           /**< index into the supervisor's context table */
 };
@@ -220,6 +223,11 @@ const struct sim_fault *sim_fault_drop(struct sim_dev *dev, const char *name, co
 unsigned sim_fault_delay(struct sim_dev *dev, const char *name, const char *pseudo);
 struct lyd_node *sim_fault_reject(struct sim_dev *dev, enum sim_fault_kind kind,
         const struct lyd_node *tree);
+
+/* oper.c */
+nst_err sim_oper_setup(struct sim_dev *dev, char **errmsg);
+nst_err sim_oper_merge(struct sim_dev *dev, struct lyd_node **data, struct nc_server_reply **err);
+struct nc_server_reply *sim_oper_rpc_reply(struct sim_dev *dev, const struct lyd_node *rpc);
 
 /* store.c */
 nst_err sim_store_load_startup(struct sim_dev *dev, char **errmsg);

@@ -24,7 +24,9 @@
  *               (invalid-value otherwise). 1.0 profiles reject <persist>/<cancel-commit>.
  *   <cancel-commit> rolls back now; operation-failed when nothing is pending
  *   <get>       running + ietf-yang-library data (the 2.0.24 <hello> lists no modules, so
- *               clients build their schema context from this), subtree or XPath filter
+ *               clients build their schema context from this) + oper.xml (oper.c), subtree
+ *               or XPath filter
+ *   vendor RPCs (e.g. Junos <get-bgp-neighbor-information>): canned replies (oper.c)
  *   <get-config>, <validate>, <discard-changes>, <delete-config> (startup), <kill-session>,
  *   <close-session>, <get-schema> (our own: the built-in one is broken with libyang 2.1.30)
  * Not implemented: <get-data>/<edit-data> (NMDA), :url, notifications, partial lock.
@@ -193,6 +195,10 @@ rpc_get(struct sim_dev *dev, const struct lyd_node *rpc, int get)
     if (get) {
         if (!ly_ctx_get_yanglib_data(dev->ctx, &yl, "%u", ly_ctx_get_change_count(dev->ctx))) {
             lyd_merge_siblings(&data, yl, LYD_MERGE_DESTRUCT);
+        }
+        if (sim_oper_merge(dev, &data, &err)) {
+            lyd_free_siblings(data);
+            return err;
         }
     }
     filter = rpc_child(rpc, "filter");
@@ -650,8 +656,8 @@ sim_rpc_dispatch(struct lyd_node *rpc, struct nc_session *session)
         nc_session_set_term_reason(session, NC_SESSION_TERM_CLOSED);
         reply = nc_server_reply_ok();
     } else {
-        reply = sim_reply_err(dev, NC_ERR_OP_NOT_SUPPORTED, NC_ERR_TYPE_PROT, NULL, NULL,
-                "operation not supported by netsim");
+        /* A vendor RPC from the device's models: a canned reply, if the test provided one. */
+        reply = sim_oper_rpc_reply(dev, rpc);
     }
     if (!reply) {
         reply = sim_reply_err(dev, NC_ERR_OP_FAILED, NC_ERR_TYPE_APP, NULL, NULL,

@@ -88,6 +88,28 @@ def test_lab():
                    '<identifier>netsim-test-b</identifier></get-schema>')
         err(r, "invalid-value", "get-schema of another device's module")
 
+        # operational data and canned vendor-RPC replies, changeable between steps
+        check("peer" not in a.get(('subtree', '<state xmlns="%s"/>' % NSA)).data_xml, "no state yet")
+        write(lab.path("a-generic", "oper.xml"),
+              '<state xmlns="%s"><uptime>7</uptime><peer><address>192.0.2.1</address>'
+              '<session-state>ESTABLISHED</session-state></peer></state>' % NSA)
+        r = a.get(('subtree', '<state xmlns="%s"><peer><address>192.0.2.1</address></peer></state>'
+                   % NSA))
+        check("<session-state>ESTABLISHED</session-state>" in r.data_xml, "oper.xml in <get>")
+        check("uptime" not in r.data_xml, "filtered")
+        check("uptime" not in getcfg(a), "state data is not in <get-config>")
+        pi = '<get-peer-information xmlns="%s"><address>192.0.2.1</address></get-peer-information>' % NSA
+        err(rpc(a, pi), "operation-not-supported", "no canned reply yet")
+        os.makedirs(lab.path("a-generic", "rpc-reply"), exist_ok=True)
+        write(lab.path("a-generic", "rpc-reply/get-peer-information.xml"),
+              '<peer-information><peer-state>Established</peer-state>'
+              '<received-prefix-count>12</received-prefix-count></peer-information>')
+        r = rpc(a, pi)
+        check("<received-prefix-count>12</received-prefix-count>" in r.xml, "canned reply: %s" % r.xml)
+        write(lab.path("a-generic", "rpc-reply/get-peer-information.xml"), '<bogus/>')
+        err(rpc(a, pi), "operation-failed", "broken canned reply is reported",
+            msg_part="get-peer-information.xml")
+
         # auth
         k = lab.clientkey
         m = lab.connect("a-generic", key=k)
@@ -131,6 +153,12 @@ def test_lab():
         lab.out.seek(0)
         check("device a-eos" in lab.out.read(), "crash reported on stderr")
         print("lab: %d devices ready in %.2fs, stopped in %.2fs" % (len(devs), lab.startup_secs, dt))
+
+
+def write(path, text):
+    with open(path + ".tmp", "w") as f:
+        f.write(text)
+    os.rename(path + ".tmp", path)
 
 
 def _zombie(pid):
@@ -236,8 +264,24 @@ def test_config_errors():
     check(rc == 0 and "devices OK" in out, "built-in profiles load their models: %s" % out)
 
 
+def test_seeded():
+    """oper and rpc-reply seeded from the config file."""
+    lab = Lab([Device("s1", startup=A_START)])
+    oper = os.path.join(lab.dir, "oper-seed.xml")
+    rep = os.path.join(lab.dir, "reply-seed.xml")
+    write(oper, '<state xmlns="%s"><uptime>99</uptime></state>' % NSA)
+    write(rep, '<peer-information><peer-state>Idle</peer-state></peer-information>')
+    lab.devices["s1"].extra = "oper = %s\nrpc-reply = get-peer-information %s" % (oper, rep)
+    with lab:
+        m = lab.connect("s1")
+        check("<uptime>99</uptime>" in m.get().data_xml, "seeded oper.xml")
+        r = rpc(m, '<get-peer-information xmlns="%s"/>' % NSA)
+        check("<peer-state>Idle</peer-state>" in r.xml, "seeded rpc-reply: %s" % r.xml)
+
+
 def test():
     test_config_errors()
+    test_seeded()
     test_lab()
 
 

@@ -285,9 +285,10 @@ edit_insert(struct edit_ctx *ec, const struct lyd_node *e, struct lyd_node *tpar
 
 /*
  * Apply edit node @p e under target node @p tparent (NULL: top level) with inherited
- * operation @p inh. Returns 0, -1 (an rpc-error was recorded) or -2 (out of memory).
+ * operation @p inh. Returns NST_OK, NST_EINPUT (an rpc-error was recorded in @p ec) or
+ * NST_ENOMEM.
  */
-static int
+static nst_err
 edit_apply(struct edit_ctx *ec, const struct lyd_node *e, struct lyd_node *tparent,
         enum edit_op inh)
 {
@@ -296,12 +297,13 @@ edit_apply(struct edit_ctx *ec, const struct lyd_node *e, struct lyd_node *tpare
     const struct lyd_node *c;
     enum edit_op op;
     char *path;
-    int exists, created = 0, r, rc = 0;
+    int exists, created = 0;
+    nst_err r, rc = NST_OK;
     LY_ERR lr;
 
     sch = e->schema ? e->schema : edit_opaq_schema(ec, e, NULL);
     if (!sch) {
-        return -1;
+        return NST_EINPUT;
     }
     op = edit_node_op(ec, e);
     if (op == EDIT_UNSET) {
@@ -324,23 +326,23 @@ edit_apply(struct edit_ctx *ec, const struct lyd_node *e, struct lyd_node *tpare
     case EDIT_REMOVE:
         if (!exists) {
             if (op == EDIT_REMOVE) {
-                return 0;
+                return NST_OK;
             }
             path = edit_path(e);
             edit_add_err(ec, sim_err_new(ec->dev, NC_ERR_DATA_MISSING, NC_ERR_TYPE_APP, NULL, path,
                     "delete: the node does not exist"));
             free(path);
-            return -1;
+            return NST_EINPUT;
         }
         edit_free(ec, match);
-        return 0;
+        return NST_OK;
     case EDIT_CREATE:
         if (exists) {
             path = edit_path(e);
             edit_add_err(ec, sim_err_new(ec->dev, NC_ERR_DATA_EXISTS, NC_ERR_TYPE_APP, NULL, path,
                     "create: the node already exists"));
             free(path);
-            return -1;
+            return NST_EINPUT;
         }
         break;
     case EDIT_REPLACE:
@@ -356,29 +358,29 @@ edit_apply(struct edit_ctx *ec, const struct lyd_node *e, struct lyd_node *tpare
     }
     if (!e->schema) {
         /* Only delete/remove accept an untyped leaf; phase 1 reported the rest. */
-        return -1;
+        return NST_EINPUT;
     }
 
     if (sch->nodetype & (LYD_NODE_TERM | LYD_NODE_ANY)) {
         if (op == EDIT_NONE) {
-            return 0;
+            return NST_OK;
         }
         if (match && sch->nodetype == LYS_LEAF) {
             lr = lyd_change_term(match, lyd_get_value(e));
-            return (lr == LY_SUCCESS || lr == LY_EEXIST || lr == LY_ENOT) ? 0 : -2;
+            return (lr == LY_SUCCESS || lr == LY_EEXIST || lr == LY_ENOT) ? NST_OK : NST_ENOMEM;
         }
         if (match && sch->nodetype == LYS_LEAFLIST) {
             if (match->flags & LYD_DEFAULT) {
                 /* Turn the default instance into an explicit one. */
                 edit_free(ec, match);
-                return edit_insert(ec, e, tparent, 0) ? 0 : -2;
+                return edit_insert(ec, e, tparent, 0) ? NST_OK : NST_ENOMEM;
             }
-            return 0;
+            return NST_OK;
         }
         if (match) {
             edit_free(ec, match);
         }
-        return edit_insert(ec, e, tparent, 1) ? 0 : -2;
+        return edit_insert(ec, e, tparent, 1) ? NST_OK : NST_ENOMEM;
     }
 
     /* Container or list entry. */
@@ -386,7 +388,7 @@ edit_apply(struct edit_ctx *ec, const struct lyd_node *e, struct lyd_node *tpare
     if (!target) {
         target = edit_insert(ec, e, tparent, 0);
         if (!target) {
-            return -2;
+            return NST_ENOMEM;
         }
         created = 1;
     }
@@ -395,11 +397,11 @@ edit_apply(struct edit_ctx *ec, const struct lyd_node *e, struct lyd_node *tpare
             continue;
         }
         r = edit_apply(ec, c, target, op);
-        if (r == -2) {
-            return -2;
+        if (r == NST_ENOMEM) {
+            return r;
         }
         if (r) {
-            rc = -1;
+            rc = NST_EINPUT;
             if (ec->errmode != EDIT_CONTINUE) {
                 break;
             }
@@ -478,7 +480,8 @@ sim_edit_config(struct sim_dev *dev, struct nc_session *session, struct lyd_node
     enum sim_ds ds;
     enum edit_op dflt = EDIT_MERGE;
     uint32_t sid = nc_session_get_id(session);
-    int test_only = 0, failed = 0, r;
+    int test_only = 0, failed = 0;
+    nst_err r;
 
     ec.dev = dev;
     ec.errmode = EDIT_STOP;
@@ -537,7 +540,7 @@ sim_edit_config(struct sim_dev *dev, struct nc_session *session, struct lyd_node
     }
     LY_LIST_FOR(edit, n) {
         r = edit_apply(&ec, n, NULL, dflt);
-        if (r == -2) {
+        if (r == NST_ENOMEM) {
             edit_add_err(&ec, sim_err_new(dev, NC_ERR_OP_FAILED, NC_ERR_TYPE_APP, NULL, NULL,
                     "netsim: out of memory"));
             failed = 1;

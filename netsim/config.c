@@ -34,23 +34,37 @@ static const struct sim_profile sim_profiles[] = {
     {"generic",
      SIM_CAP_CANDIDATE | SIM_CAP_WRITABLE_RUNNING | SIM_CAP_ROLLBACK | SIM_CAP_VALIDATE |
          SIM_CAP_STARTUP | SIM_CAP_XPATH,
-     SIM_CC_11, 0, {NULL}},
+     SIM_CC_11,
+     0,
+     {NULL}},
     {"junos", SIM_CAP_CANDIDATE | SIM_CAP_VALIDATE, SIM_CC_10, 1, {"devices/junos", NULL}},
-    {"iosxr", SIM_CAP_CANDIDATE | SIM_CAP_ROLLBACK | SIM_CAP_VALIDATE, SIM_CC_11, 0,
+    {"iosxr",
+     SIM_CAP_CANDIDATE | SIM_CAP_ROLLBACK | SIM_CAP_VALIDATE,
+     SIM_CC_11,
+     0,
      {"devices/iosxr", NULL}},
     {"sros",
      SIM_CAP_CANDIDATE | SIM_CAP_WRITABLE_RUNNING | SIM_CAP_ROLLBACK | SIM_CAP_VALIDATE |
          SIM_CAP_STARTUP,
-     SIM_CC_11, 0, {"devices/sros", NULL}},
+     SIM_CC_11,
+     0,
+     {"devices/sros", NULL}},
     {"vrp",
      SIM_CAP_CANDIDATE | SIM_CAP_WRITABLE_RUNNING | SIM_CAP_ROLLBACK | SIM_CAP_VALIDATE |
          SIM_CAP_STARTUP | SIM_CAP_XPATH,
-     SIM_CC_11, 0, {"devices/vrp", NULL}},
+     SIM_CC_11,
+     0,
+     {"devices/vrp", NULL}},
     {"openconfig",
      SIM_CAP_CANDIDATE | SIM_CAP_WRITABLE_RUNNING | SIM_CAP_ROLLBACK | SIM_CAP_VALIDATE |
          SIM_CAP_XPATH,
-     SIM_CC_11, 0, {"devices/openconfig", NULL}},
-    {"eos", SIM_CAP_CANDIDATE | SIM_CAP_WRITABLE_RUNNING, SIM_CC_NONE, 0,
+     SIM_CC_11,
+     0,
+     {"devices/openconfig", NULL}},
+    {"eos",
+     SIM_CAP_CANDIDATE | SIM_CAP_WRITABLE_RUNNING,
+     SIM_CC_NONE,
+     0,
      {"devices/openconfig", "devices/eos", NULL}},
 };
 
@@ -197,7 +211,7 @@ cfg_reply(struct cfg_parser *p, struct sim_dev_cfg *d, const char *val)
 /* One `key = value` line inside a [device] section. */
 static void
 cfg_dev_key(struct cfg_parser *p, struct sim_dev_cfg *d, const char *key, const char *val,
-        int *dirs_replaced)
+            int *dirs_replaced)
 {
     const struct sim_profile *prof;
     char *end;
@@ -215,8 +229,10 @@ cfg_dev_key(struct cfg_parser *p, struct sim_dev_cfg *d, const char *key, const 
     } else if (!strcmp(key, "profile")) {
         prof = sim_profile_find(val);
         if (!prof) {
-            cfg_error(p, "profile: unknown profile \"%s\" (generic, junos, iosxr, sros, vrp, "
-                    "openconfig, eos)", val);
+            cfg_error(p,
+                      "profile: unknown profile \"%s\" (generic, junos, iosxr, sros, vrp, "
+                      "openconfig, eos)",
+                      val);
             return;
         }
         d->prof = *prof;
@@ -301,7 +317,7 @@ cfg_dev_key(struct cfg_parser *p, struct sim_dev_cfg *d, const char *key, const 
 /* Checks that need the whole section; also turns profile dirs into absolute paths. */
 static void
 cfg_dev_finish(struct cfg_parser *p, const struct sim_cfg *cfg, struct sim_dev_cfg *d,
-        int dirs_replaced)
+               int dirs_replaced)
 {
     struct stat st;
     char **own = NULL;
@@ -312,15 +328,15 @@ cfg_dev_finish(struct cfg_parser *p, const struct sim_cfg *cfg, struct sim_dev_c
         cfg_error(p, "device %s: no port", d->name);
     } else if (!d->hostkey) {
         cfg_error(p, "device %s: no hostkey (an RSA PEM private key: ssh-keygen -m PEM -t rsa)",
-                d->name);
+                  d->name);
     } else if (!d->user) {
         cfg_error(p, "device %s: no user", d->name);
     } else if (!d->password && !d->nauthkeys) {
         cfg_error(p, "device %s: neither password nor authorized-key: nobody could log in",
-                d->name);
+                  d->name);
     } else if ((d->prof.caps & (SIM_CAP_CANDIDATE | SIM_CAP_WRITABLE_RUNNING)) == 0) {
         cfg_error(p, "device %s: neither candidate nor writable-running: config is read-only",
-                d->name);
+                  d->name);
     }
     if (p->err) {
         return;
@@ -355,8 +371,8 @@ cfg_dev_finish(struct cfg_parser *p, const struct sim_cfg *cfg, struct sim_dev_c
     for (i = 0; i < d->ndirs; i++) {
         if (stat(d->dirs[i], &st) || !S_ISDIR(st.st_mode)) {
             cfg_error(p, "device %s: module dir %s does not exist (profile %s)%s", d->name,
-                    d->dirs[i], d->prof.name,
-                    dirs_replaced ? "" : "; set modules-dir to use other models");
+                      d->dirs[i], d->prof.name,
+                      dirs_replaced ? "" : "; set modules-dir to use other models");
             goto cleanup;
         }
     }
@@ -411,7 +427,7 @@ cfg_dev_new(struct cfg_parser *p, struct sim_cfg *cfg, const char *name)
 
 nst_err
 sim_cfg_parse(const char *path, const char *statedir, const char *yang_root, struct sim_cfg **cfgp,
-        char **errmsg)
+              char **errmsg)
 {
     struct cfg_parser p = {0};
     struct sim_cfg *cfg = NULL;
@@ -462,7 +478,8 @@ sim_cfg_parse(const char *path, const char *statedir, const char *yang_root, str
                 cfg_dev_finish(&p, cfg, dev, dirs_replaced);
                 dev = NULL;
             }
-            if (s[strlen(s) - 1] != ']' || strncmp(s, "[device", 7) || !isspace((unsigned char)s[7])) {
+            if (s[strlen(s) - 1] != ']' || strncmp(s, "[device", 7) ||
+                !isspace((unsigned char)s[7])) {
                 cfg_error(&p, "expected a section header \"[device NAME]\"");
                 break;
             }
@@ -518,7 +535,7 @@ sim_cfg_parse(const char *path, const char *statedir, const char *yang_root, str
             if (cfg->devs[i].port == cfg->devs[j].port) {
                 p.line = cfg->devs[i].line;
                 cfg_error(&p, "devices %s and %s both use port %u", cfg->devs[j].name,
-                        cfg->devs[i].name, cfg->devs[i].port);
+                          cfg->devs[i].name, cfg->devs[i].port);
             }
         }
     }

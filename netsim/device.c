@@ -59,14 +59,16 @@ dev_nc_print(const struct nc_session *session, NC_VERB_LEVEL level, const char *
         return;
     }
     fprintf(sim_nclog, "%.3f %s sid=%u %s\n", sim_the_dev ? sim_now_rel(sim_the_dev) : 0.0,
-            level == NC_VERB_ERROR ? "ERR" : level == NC_VERB_WARNING ? "WRN" : "VRB",
+            level == NC_VERB_ERROR     ? "ERR"
+            : level == NC_VERB_WARNING ? "WRN"
+                                       : "VRB",
             session ? nc_session_get_id(session) : 0, msg);
     fflush(sim_nclog);
 }
 
 static int
 dev_hostkey_clb(const char *name, void *user_data, char **privkey_path, char **privkey_data,
-        NC_SSH_KEY_TYPE *privkey_type)
+                NC_SSH_KEY_TYPE *privkey_type)
 {
     struct sim_dev *dev = user_data;
 
@@ -98,7 +100,7 @@ dev_passwd_clb(const struct nc_session *session, const char *password, void *use
     const char *user = nc_session_get_username(session);
 
     if (dev->cfg->password && user && !strcmp(user, dev->cfg->user) &&
-            dev_streq_ct(password, dev->cfg->password)) {
+        dev_streq_ct(password, dev->cfg->password)) {
         return 0;
     }
     sim_log(dev, 0, "event=auth user=%s method=password -> denied", user ? user : "?");
@@ -138,7 +140,7 @@ dev_load_authkeys(struct sim_dev *dev, char **errmsg)
         f = fopen(dev->cfg->authkeys[i], "r");
         if (!f) {
             *errmsg = nst_asprintf("device %s: authorized-key %s: %s", dev->cfg->name,
-                    dev->cfg->authkeys[i], strerror(errno));
+                                   dev->cfg->authkeys[i], strerror(errno));
             ret = NST_EIO;
             break;
         }
@@ -153,7 +155,7 @@ dev_load_authkeys(struct sim_dev *dev, char **errmsg)
             key = NULL;
             if (!b64 || ssh_pki_import_pubkey_base64(b64, ssh_key_type_from_name(type), &key)) {
                 *errmsg = nst_asprintf("device %s: %s:%d: not a public key line", dev->cfg->name,
-                        dev->cfg->authkeys[i], lineno);
+                                       dev->cfg->authkeys[i], lineno);
                 ret = NST_EINPUT;
                 break;
             }
@@ -325,7 +327,7 @@ dev_timers(struct sim_dev *dev)
     }
     clock_gettime(CLOCK_MONOTONIC, &now);
     if (now.tv_sec > dev->cc.deadline.tv_sec ||
-            (now.tv_sec == dev->cc.deadline.tv_sec && now.tv_nsec >= dev->cc.deadline.tv_nsec)) {
+        (now.tv_sec == dev->cc.deadline.tv_sec && now.tv_nsec >= dev->cc.deadline.tv_nsec)) {
         sim_dev_rollback_cc(dev, "timeout");
     }
 }
@@ -389,7 +391,8 @@ dev_server_setup(struct sim_dev *dev, char **errmsg)
     if (ssh_key_type(hk) != SSH_KEYTYPE_RSA) {
         ssh_key_free(hk);
         *errmsg = nst_asprintf("device %s: host key %s is not RSA (libnetconf2 2.0.24 serves only "
-                "RSA host keys; use ssh-keygen -m PEM -t rsa)", dc->name, dc->hostkey);
+                               "RSA host keys; use ssh-keygen -m PEM -t rsa)",
+                               dc->name, dc->hostkey);
         return NST_EINPUT;
     }
     ssh_key_free(hk);
@@ -398,12 +401,12 @@ dev_server_setup(struct sim_dev *dev, char **errmsg)
      * <close-session> (so it is logged) must be in place before nc_server_init(), which
      * installs its defaults only where priv is still NULL. */
     node = (struct lysc_node *)(uintptr_t)lys_find_path(dev->ctx, NULL,
-            "/ietf-netconf-monitoring:get-schema", 0);
+                                                        "/ietf-netconf-monitoring:get-schema", 0);
     if (node) {
         node->priv = (void *)sim_rpc_get_schema;
     }
     node = (struct lysc_node *)(uintptr_t)lys_find_path(dev->ctx, NULL,
-            "/ietf-netconf:close-session", 0);
+                                                        "/ietf-netconf:close-session", 0);
     if (node) {
         node->priv = (void *)sim_rpc_dispatch;
     }
@@ -419,7 +422,7 @@ dev_server_setup(struct sim_dev *dev, char **errmsg)
         nc_server_set_capability("urn:ietf:params:netconf:capability:validate:1.0");
     }
     nc_server_set_capab_withdefaults(NC_WD_EXPLICIT,
-            NC_WD_ALL | NC_WD_ALL_TAG | NC_WD_TRIM | NC_WD_EXPLICIT);
+                                     NC_WD_ALL | NC_WD_ALL_TAG | NC_WD_TRIM | NC_WD_EXPLICIT);
 
     nc_server_ssh_set_hostkey_clb(dev_hostkey_clb, dev, NULL);
     nc_server_ssh_set_passwd_auth_clb(dev_passwd_clb, dev, NULL);
@@ -431,15 +434,15 @@ dev_server_setup(struct sim_dev *dev, char **errmsg)
         methods |= NC_SSH_AUTH_PUBLICKEY;
     }
     if (nc_server_add_endpt(dc->name, NC_TI_LIBSSH) ||
-            nc_server_endpt_set_address(dc->name, "127.0.0.1") ||
-            nc_server_ssh_endpt_add_hostkey(dc->name, "hostkey", -1) ||
-            nc_server_ssh_endpt_set_auth_methods(dc->name, methods)) {
+        nc_server_endpt_set_address(dc->name, "127.0.0.1") ||
+        nc_server_ssh_endpt_add_hostkey(dc->name, "hostkey", -1) ||
+        nc_server_ssh_endpt_set_auth_methods(dc->name, methods)) {
         *errmsg = nst_asprintf("device %s: endpoint setup failed", dc->name);
         return NST_EENV;
     }
     if (nc_server_endpt_set_port(dc->name, dc->port)) {
         *errmsg = nst_asprintf("device %s: cannot listen on 127.0.0.1:%u (port in use?)", dc->name,
-                dc->port);
+                               dc->port);
         return NST_EENV;
     }
     dev->ps = nc_ps_new();
@@ -461,7 +464,7 @@ dev_open(struct sim_dev *dev, const char *name)
 
 int
 sim_dev_main(const struct sim_cfg *cfg, const struct sim_dev_cfg *dc, struct ly_ctx *ctx,
-        int readyfd, int check_only)
+             int readyfd, int check_only)
 {
     struct sim_dev dev;
     struct sigaction sa;
@@ -506,7 +509,7 @@ sim_dev_main(const struct sim_cfg *cfg, const struct sim_dev_cfg *dc, struct ly_
         goto cleanup;
     }
     if (dev_server_setup(&dev, &errmsg) || sim_faults_write_initial(&dev) ||
-            sim_oper_setup(&dev, &errmsg)) {
+        sim_oper_setup(&dev, &errmsg)) {
         if (!errmsg) {
             errmsg = nst_asprintf("device %s: setup failed", dc->name);
         }

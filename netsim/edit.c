@@ -49,18 +49,14 @@ enum edit_op {
     EDIT_REMOVE
 };
 
-enum edit_errmode {
-    EDIT_STOP,
-    EDIT_CONTINUE,
-    EDIT_ROLLBACK
-};
+enum edit_errmode { EDIT_STOP, EDIT_CONTINUE, EDIT_ROLLBACK };
 
 /* State of one <edit-config>. */
 struct edit_ctx {
     struct sim_dev *dev;
-    struct lyd_node *root;                 /* working copy of the target, first sibling */
+    struct lyd_node *root; /* working copy of the target, first sibling */
     enum edit_errmode errmode;
-    struct nc_server_reply *reply;         /* accumulated rpc-errors */
+    struct nc_server_reply *reply; /* accumulated rpc-errors */
     int nerr;
     const struct lys_module *ncmod;
 };
@@ -111,7 +107,7 @@ edit_node_op(const struct edit_ctx *ec, const struct lyd_node *n)
     }
     for (a = ((const struct lyd_node_opaq *)n)->attr; a; a = a->next) {
         if (!strcmp(a->name.name, "operation") && a->name.module_ns &&
-                !strcmp(a->name.module_ns, NC_NS_BASE)) {
+            !strcmp(a->name.module_ns, NC_NS_BASE)) {
             return edit_op_parse(a->value);
         }
     }
@@ -121,7 +117,7 @@ edit_node_op(const struct edit_ctx *ec, const struct lyd_node *n)
 /* Schema node an opaque edit node stands for, NULL if none. */
 static const struct lysc_node *
 edit_opaq_schema(const struct edit_ctx *ec, const struct lyd_node *n,
-        const struct lys_module **modp)
+                 const struct lys_module **modp)
 {
     const struct lyd_node_opaq *o = (const struct lyd_node_opaq *)n;
     const struct lyd_node *parent = lyd_parent(n);
@@ -168,13 +164,13 @@ edit_check_opaq(struct edit_ctx *ec, const struct lyd_node *n)
     }
     if (!mod) {
         snprintf(msg, sizeof msg, "unknown namespace \"%s\"",
-                o->name.module_ns ? o->name.module_ns : "");
-        edit_add_err(ec, sim_err_elem(ec->dev, NC_ERR_UNKNOWN_NS, o->name.name,
-                o->name.module_ns, ppath, msg));
+                 o->name.module_ns ? o->name.module_ns : "");
+        edit_add_err(ec, sim_err_elem(ec->dev, NC_ERR_UNKNOWN_NS, o->name.name, o->name.module_ns,
+                                      ppath, msg));
     } else if (!sch) {
         snprintf(msg, sizeof msg, "unknown element \"%s\" (module %s)", o->name.name, mod->name);
-        edit_add_err(ec, sim_err_elem(ec->dev, NC_ERR_UNKNOWN_ELEM, o->name.name, NULL, ppath,
-                msg));
+        edit_add_err(ec,
+                     sim_err_elem(ec->dev, NC_ERR_UNKNOWN_ELEM, o->name.name, NULL, ppath, msg));
     } else if (sch->nodetype & (LYS_LEAF | LYS_LEAFLIST)) {
         op = edit_node_op(ec, n);
         if (sch->nodetype == LYS_LEAF && (op == EDIT_DELETE || op == EDIT_REMOVE)) {
@@ -182,29 +178,29 @@ edit_check_opaq(struct edit_ctx *ec, const struct lyd_node *n)
             goto cleanup;
         }
         snprintf(msg, sizeof msg, "invalid value \"%s\" for %s", o->value ? o->value : "",
-                o->name.name);
-        edit_add_err(ec, sim_err_new(ec->dev, NC_ERR_INVALID_VALUE, NC_ERR_TYPE_APP, NULL, path,
-                msg));
+                 o->name.name);
+        edit_add_err(ec,
+                     sim_err_new(ec->dev, NC_ERR_INVALID_VALUE, NC_ERR_TYPE_APP, NULL, path, msg));
     } else if (sch->nodetype == LYS_LIST) {
         /* An opaque list entry: a key is missing or has an invalid value. */
         for (key = lysc_node_child(sch); key && lysc_is_key(key); key = key->next) {
             found = 0;
-            LY_LIST_FOR(lyd_child(n), c) {
+            LY_LIST_FOR (lyd_child(n), c) {
                 if (!strcmp(LYD_NAME(c), key->name)) {
                     found = 1;
                 }
             }
             if (!found) {
                 snprintf(msg, sizeof msg, "list entry %s lacks its key %s", o->name.name,
-                        key->name);
-                edit_add_err(ec, sim_err_elem(ec->dev, NC_ERR_MISSING_ELEM, key->name, NULL,
-                        path, msg));
+                         key->name);
+                edit_add_err(
+                    ec, sim_err_elem(ec->dev, NC_ERR_MISSING_ELEM, key->name, NULL, path, msg));
                 goto cleanup;
             }
         }
         snprintf(msg, sizeof msg, "invalid key value in list entry %s", o->name.name);
-        edit_add_err(ec, sim_err_new(ec->dev, NC_ERR_INVALID_VALUE, NC_ERR_TYPE_APP, NULL, path,
-                msg));
+        edit_add_err(ec,
+                     sim_err_new(ec->dev, NC_ERR_INVALID_VALUE, NC_ERR_TYPE_APP, NULL, path, msg));
     } else {
         snprintf(msg, sizeof msg, "element %s cannot be used here", o->name.name);
         edit_add_err(ec, sim_err_elem(ec->dev, NC_ERR_BAD_ELEM, o->name.name, NULL, path, msg));
@@ -222,15 +218,15 @@ edit_check(struct edit_ctx *ec, const struct lyd_node *first)
     const struct lyd_node *n;
     char *path;
 
-    LY_LIST_FOR(first, n) {
+    LY_LIST_FOR (first, n) {
         if (!n->schema) {
             edit_check_opaq(ec, n);
             continue;
         }
         if (n->schema->flags & LYS_CONFIG_R) {
             path = edit_path(n);
-            edit_add_err(ec, sim_err_new(ec->dev, NC_ERR_INVALID_VALUE, NC_ERR_TYPE_APP, NULL,
-                    path, "state data (config false) cannot be configured"));
+            edit_add_err(ec, sim_err_new(ec->dev, NC_ERR_INVALID_VALUE, NC_ERR_TYPE_APP, NULL, path,
+                                         "state data (config false) cannot be configured"));
             free(path);
             continue;
         }
@@ -243,7 +239,7 @@ edit_has_content(const struct lyd_node *n)
 {
     const struct lyd_node *c;
 
-    LY_LIST_FOR(lyd_child(n), c) {
+    LY_LIST_FOR (lyd_child(n), c) {
         if (!c->schema || !lysc_is_key(c->schema)) {
             return 1;
         }
@@ -290,7 +286,7 @@ edit_insert(struct edit_ctx *ec, const struct lyd_node *e, struct lyd_node *tpar
  */
 static nst_err
 edit_apply(struct edit_ctx *ec, const struct lyd_node *e, struct lyd_node *tparent,
-        enum edit_op inh)
+           enum edit_op inh)
 {
     const struct lysc_node *sch;
     struct lyd_node *siblings, *match = NULL, *target;
@@ -330,7 +326,7 @@ edit_apply(struct edit_ctx *ec, const struct lyd_node *e, struct lyd_node *tpare
             }
             path = edit_path(e);
             edit_add_err(ec, sim_err_new(ec->dev, NC_ERR_DATA_MISSING, NC_ERR_TYPE_APP, NULL, path,
-                    "delete: the node does not exist"));
+                                         "delete: the node does not exist"));
             free(path);
             return NST_EINPUT;
         }
@@ -340,7 +336,7 @@ edit_apply(struct edit_ctx *ec, const struct lyd_node *e, struct lyd_node *tpare
         if (exists) {
             path = edit_path(e);
             edit_add_err(ec, sim_err_new(ec->dev, NC_ERR_DATA_EXISTS, NC_ERR_TYPE_APP, NULL, path,
-                    "create: the node already exists"));
+                                         "create: the node already exists"));
             free(path);
             return NST_EINPUT;
         }
@@ -392,7 +388,7 @@ edit_apply(struct edit_ctx *ec, const struct lyd_node *e, struct lyd_node *tpare
         }
         created = 1;
     }
-    LY_LIST_FOR(lyd_child(e), c) {
+    LY_LIST_FOR (lyd_child(e), c) {
         if (c->schema && lysc_is_key(c->schema)) {
             continue;
         }
@@ -426,7 +422,7 @@ edit_prune(struct lyd_node **first, struct lyd_node *parent)
         }
         edit_prune(first, n);
         if (n->schema->nodetype == LYS_CONTAINER && !(n->schema->flags & LYS_PRESENCE) &&
-                !lyd_child(n)) {
+            !lyd_child(n)) {
             if (n == *first) {
                 *first = n->next;
             }
@@ -437,7 +433,7 @@ edit_prune(struct lyd_node **first, struct lyd_node *parent)
 
 nst_err
 sim_edit_parse_config(struct sim_dev *dev, const struct lyd_node *any, int data_only,
-        struct lyd_node **tree, struct nc_server_reply **err)
+                      struct lyd_node **tree, struct nc_server_reply **err)
 {
     char *xml = NULL;
     const char *s;
@@ -447,7 +443,7 @@ sim_edit_parse_config(struct sim_dev *dev, const struct lyd_node *any, int data_
     *tree = NULL;
     if (lyd_any_value_str(any, &xml)) {
         *err = sim_reply_err(dev, NC_ERR_OP_FAILED, NC_ERR_TYPE_APP, NULL, NULL,
-                "cannot read <config>");
+                             "cannot read <config>");
         return NST_EINPUT;
     }
     for (s = xml; s && (*s == ' ' || *s == '\n' || *s == '\t' || *s == '\r'); s++) {
@@ -455,8 +451,8 @@ sim_edit_parse_config(struct sim_dev *dev, const struct lyd_node *any, int data_
     if (!s || !*s) {
         goto cleanup;
     }
-    opts = data_only ? (LYD_PARSE_ONLY | LYD_PARSE_STRICT | LYD_PARSE_NO_STATE) :
-                       (LYD_PARSE_ONLY | LYD_PARSE_OPAQ);
+    opts = data_only ? (LYD_PARSE_ONLY | LYD_PARSE_STRICT | LYD_PARSE_NO_STATE)
+                     : (LYD_PARSE_ONLY | LYD_PARSE_OPAQ);
     ly_err_clean(dev->ctx, NULL);
     if (lyd_parse_data_mem(dev->ctx, xml, LYD_XML, opts, 0, tree)) {
         *tree = NULL;
@@ -489,22 +485,23 @@ sim_edit_config(struct sim_dev *dev, struct nc_session *session, struct lyd_node
 
     if (sim_rpc_ds(rpc, "target", &ds, NULL)) {
         return sim_reply_err(dev, NC_ERR_OP_NOT_SUPPORTED, NC_ERR_TYPE_PROT, NULL, NULL,
-                "unsupported target");
+                             "unsupported target");
     }
     if (ds == SIM_DS_RUNNING && !(dev->cfg->prof.caps & SIM_CAP_WRITABLE_RUNNING)) {
         return sim_reply_err(dev, NC_ERR_OP_NOT_SUPPORTED, NC_ERR_TYPE_PROT, NULL, NULL,
-                "running is not writable on this device (no :writable-running)");
+                             "running is not writable on this device (no :writable-running)");
     }
     if (sim_rpc_ds_ok(dev, ds, &err) || (err = sim_rpc_check_lock(dev, sid, ds))) {
         return err;
     }
-    LY_LIST_FOR(lyd_child(rpc), c) {
+    LY_LIST_FOR (lyd_child(rpc), c) {
         v = (c->schema && (c->schema->nodetype & LYD_NODE_TERM)) ? lyd_get_value(c) : NULL;
         if (!strcmp(LYD_NAME(c), "default-operation") && v) {
             dflt = edit_op_parse(v);
         } else if (!strcmp(LYD_NAME(c), "error-option") && v) {
-            ec.errmode = !strcmp(v, "continue-on-error") ? EDIT_CONTINUE :
-                         !strcmp(v, "rollback-on-error") ? EDIT_ROLLBACK : EDIT_STOP;
+            ec.errmode = !strcmp(v, "continue-on-error")   ? EDIT_CONTINUE
+                         : !strcmp(v, "rollback-on-error") ? EDIT_ROLLBACK
+                                                           : EDIT_STOP;
         } else if (!strcmp(LYD_NAME(c), "test-option") && v) {
             test_only = !strcmp(v, "test-only");
         } else if (!strcmp(LYD_NAME(c), "config")) {
@@ -513,7 +510,7 @@ sim_edit_config(struct sim_dev *dev, struct nc_session *session, struct lyd_node
     }
     if (!config) {
         return sim_reply_err(dev, NC_ERR_OP_NOT_SUPPORTED, NC_ERR_TYPE_PROT, NULL, NULL,
-                "<url> is not supported; send <config>");
+                             "<url> is not supported; send <config>");
     }
     if (sim_edit_parse_config(dev, config, 0, &edit, &err)) {
         return err;
@@ -538,11 +535,11 @@ sim_edit_config(struct sim_dev *dev, struct nc_session *session, struct lyd_node
             goto cleanup;
         }
     }
-    LY_LIST_FOR(edit, n) {
+    LY_LIST_FOR (edit, n) {
         r = edit_apply(&ec, n, NULL, dflt);
         if (r == NST_ENOMEM) {
             edit_add_err(&ec, sim_err_new(dev, NC_ERR_OP_FAILED, NC_ERR_TYPE_APP, NULL, NULL,
-                    "netsim: out of memory"));
+                                          "netsim: out of memory"));
             failed = 1;
             break;
         }
@@ -606,24 +603,24 @@ sim_copy_config(struct sim_dev *dev, struct nc_session *session, struct lyd_node
 
     if (sim_rpc_ds(rpc, "target", &tds, NULL)) {
         return sim_reply_err(dev, NC_ERR_OP_NOT_SUPPORTED, NC_ERR_TYPE_PROT, NULL, NULL,
-                "unsupported target");
+                             "unsupported target");
     }
     r = sim_rpc_ds(rpc, "source", &sds, &config);
     if (r < 0) {
         return sim_reply_err(dev, NC_ERR_OP_NOT_SUPPORTED, NC_ERR_TYPE_PROT, NULL, NULL,
-                "unsupported source");
+                             "unsupported source");
     }
     if (tds == SIM_DS_RUNNING && !(dev->cfg->prof.caps & SIM_CAP_WRITABLE_RUNNING)) {
         return sim_reply_err(dev, NC_ERR_OP_NOT_SUPPORTED, NC_ERR_TYPE_PROT, NULL, NULL,
-                "running is not writable on this device (no :writable-running)");
+                             "running is not writable on this device (no :writable-running)");
     }
     if (sim_rpc_ds_ok(dev, tds, &err) || (r == 0 && sim_rpc_ds_ok(dev, sds, &err)) ||
-            (err = sim_rpc_check_lock(dev, sid, tds))) {
+        (err = sim_rpc_check_lock(dev, sid, tds))) {
         return err;
     }
     if (r == 0 && sds == tds) {
         return sim_reply_err(dev, NC_ERR_INVALID_VALUE, NC_ERR_TYPE_PROT, NULL, NULL,
-                "source and target are the same datastore");
+                             "source and target are the same datastore");
     }
     if (r == 1) {
         if (sim_edit_parse_config(dev, config, 1, &tree, &err)) {
@@ -644,7 +641,7 @@ sim_copy_config(struct sim_dev *dev, struct nc_session *session, struct lyd_node
         dev->candidate_dirty = 1;
         dev->candidate_dirty_sid = sid;
     } else if (tds == SIM_DS_RUNNING && (dev->cfg->prof.caps & SIM_CAP_CANDIDATE) &&
-            !dev->candidate_dirty) {
+               !dev->candidate_dirty) {
         cand = sim_store_dup(dev->ds[SIM_DS_RUNNING]);
         sim_store_replace(dev, SIM_DS_CANDIDATE, cand);
     }

@@ -200,7 +200,7 @@ fault_load(struct sim_dev *dev, const char *path)
         s = line + strspn(line, " \t");
         len = strlen(s);
         while (len && (s[len - 1] == '\n' || s[len - 1] == '\r' || s[len - 1] == ' ' ||
-                s[len - 1] == '\t')) {
+                       s[len - 1] == '\t')) {
             s[--len] = '\0';
         }
         if (!*s || *s == '#') {
@@ -245,8 +245,8 @@ sim_faults_check(struct sim_dev *dev)
             sim_log(dev, 0, "event=faults-cleared -> ok");
         }
     } else if (!dev->faults.present || st.st_ino != dev->faults.ino ||
-            st.st_size != dev->faults.size || st.st_mtim.tv_sec != dev->faults.mtime.tv_sec ||
-            st.st_mtim.tv_nsec != dev->faults.mtime.tv_nsec) {
+               st.st_size != dev->faults.size || st.st_mtim.tv_sec != dev->faults.mtime.tv_sec ||
+               st.st_mtim.tv_nsec != dev->faults.mtime.tv_nsec) {
         dev->faults.present = 1;
         dev->faults.ino = st.st_ino;
         dev->faults.size = st.st_size;
@@ -330,10 +330,10 @@ sim_fault_reject(struct sim_dev *dev, enum sim_fault_kind kind, const struct lyd
             set = NULL;
         }
         msg = nst_asprintf("%s rejected by fault injection%s%s",
-                kind == SIM_FAULT_REJECT_EDIT ? "edit" : "commit", ft->xpath ? ": " : "",
-                ft->xpath ? ft->xpath : "");
+                           kind == SIM_FAULT_REJECT_EDIT ? "edit" : "commit", ft->xpath ? ": " : "",
+                           ft->xpath ? ft->xpath : "");
         err = sim_err_new(dev, NC_ERR_OP_FAILED, NC_ERR_TYPE_APP, "fault-injected", path,
-                msg ? msg : "rejected by fault injection");
+                          msg ? msg : "rejected by fault injection");
         sim_log(dev, 0, "event=fault kind=reject-%s line=%d -> fired",
                 kind == SIM_FAULT_REJECT_EDIT ? "edit" : "commit", ft->line);
         free(path);

@@ -132,7 +132,7 @@ filter_quote(const char *v)
 
 static int
 filter_build(struct sim_dev *dev, const struct lyd_node *n, const struct lys_module *mod,
-        const char *base, struct filter_list *out)
+             const char *base, struct filter_list *out)
 {
     const struct lyd_node *c;
     const struct lys_module *cmod;
@@ -144,7 +144,7 @@ filter_build(struct sim_dev *dev, const struct lyd_node *n, const struct lys_mod
         return -1;
     }
     /* Content-match children become predicates. */
-    LY_LIST_FOR(lyd_child(n), c) {
+    LY_LIST_FOR (lyd_child(n), c) {
         text = filter_text(c);
         if (!text) {
             others = 1;
@@ -170,7 +170,7 @@ filter_build(struct sim_dev *dev, const struct lyd_node *n, const struct lys_mod
     if (!others) {
         return filter_push(out, path);
     }
-    LY_LIST_FOR(lyd_child(n), c) {
+    LY_LIST_FOR (lyd_child(n), c) {
         cmod = filter_mod(dev, c, mod);
         if (!cmod) {
             continue;
@@ -218,7 +218,7 @@ filter_meta(const struct lyd_node *filter, const char *name)
     struct lyd_meta *m;
     struct lyd_attr *a;
 
-    LY_LIST_FOR(filter->meta, m) {
+    LY_LIST_FOR (filter->meta, m) {
         if (!strcmp(m->name, name)) {
             return lyd_get_meta_value(m);
         }
@@ -235,7 +235,7 @@ filter_meta(const struct lyd_node *filter, const char *name)
 
 nst_err
 sim_filter_apply(struct sim_dev *dev, const struct lyd_node *filter, const struct lyd_node *data,
-        struct lyd_node **result, struct nc_server_reply **err)
+                 struct lyd_node **result, struct nc_server_reply **err)
 {
     const struct lyd_node_any *any = (const struct lyd_node_any *)filter;
     struct filter_list xps = {0};
@@ -252,7 +252,7 @@ sim_filter_apply(struct sim_dev *dev, const struct lyd_node *filter, const struc
     if (type && !strcmp(type, "xpath")) {
         if (!(dev->cfg->prof.caps & SIM_CAP_XPATH)) {
             *err = sim_reply_err(dev, NC_ERR_OP_NOT_SUPPORTED, NC_ERR_TYPE_PROT, NULL, NULL,
-                    "this device does not support XPath filters (:xpath)");
+                                 "this device does not support XPath filters (:xpath)");
             goto cleanup;
         }
         select = filter_meta(filter, "select");
@@ -267,22 +267,22 @@ sim_filter_apply(struct sim_dev *dev, const struct lyd_node *filter, const struc
         }
     } else if (type && strcmp(type, "subtree")) {
         *err = sim_reply_err(dev, NC_ERR_BAD_ATTR, NC_ERR_TYPE_PROT, NULL, NULL,
-                "unknown filter type");
+                             "unknown filter type");
         goto cleanup;
     } else {
         if (any->value_type == LYD_ANYDATA_DATATREE) {
             content = any->value.tree;
         } else if (!lyd_any_value_str(filter, &xml) && xml && xml[0]) {
             if (lyd_parse_data_mem(dev->ctx, xml, LYD_XML, LYD_PARSE_ONLY | LYD_PARSE_OPAQ, 0,
-                    &owned)) {
+                                   &owned)) {
                 ly_err_clean(dev->ctx, NULL);
                 *err = sim_reply_err(dev, NC_ERR_MALFORMED_MSG, NC_ERR_TYPE_RPC, NULL, NULL,
-                        "filter is not well-formed XML");
+                                     "filter is not well-formed XML");
                 goto cleanup;
             }
             content = owned;
         }
-        LY_LIST_FOR(content, n) {
+        LY_LIST_FOR (content, n) {
             if (filter_build_top(dev, n, &xps)) {
                 ret = NST_ENOMEM;
                 goto cleanup;
@@ -300,7 +300,7 @@ sim_filter_apply(struct sim_dev *dev, const struct lyd_node *filter, const struc
              * schema lacks simply selects nothing. */
             if (type && !strcmp(type, "xpath") && ly_vecode(dev->ctx) == LYVE_XPATH) {
                 *err = sim_reply_err(dev, NC_ERR_INVALID_VALUE, NC_ERR_TYPE_PROT, NULL, NULL,
-                        ly_errmsg(dev->ctx));
+                                     ly_errmsg(dev->ctx));
                 ly_err_clean(dev->ctx, NULL);
                 goto cleanup;
             }
@@ -310,7 +310,8 @@ sim_filter_apply(struct sim_dev *dev, const struct lyd_node *filter, const struc
         for (i = 0; i < set->count; i++) {
             dup = NULL;
             if (lyd_dup_single(set->dnodes[i], NULL,
-                    LYD_DUP_RECURSIVE | LYD_DUP_WITH_PARENTS | LYD_DUP_WITH_FLAGS, &dup)) {
+                               LYD_DUP_RECURSIVE | LYD_DUP_WITH_PARENTS | LYD_DUP_WITH_FLAGS,
+                               &dup)) {
                 ret = NST_ENOMEM;
                 goto cleanup;
             }

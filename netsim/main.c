@@ -268,8 +268,7 @@ main(int argc, char **argv)
             for (j = 0; j < i; j++) {
                 close(fds[j]);
             }
-            _exit(sim_dev_main(cfg, &cfg->devs[i], ctxs[cfg->devs[i].ctx_idx], pfd[1],
-                    check_only));
+            _exit(sim_dev_main(cfg, &cfg->devs[i], ctxs[cfg->devs[i].ctx_idx], pfd[1], check_only));
         }
         close(pfd[1]);
         pids[i] = pid;
@@ -313,8 +312,7 @@ main(int argc, char **argv)
             for (i = 0; i < cfg->ndevs; i++) {
                 if (pids[i] == pid) {
                     fprintf(stderr, "netsim: device %s (pid %ld) exited unexpectedly (%s %d)\n",
-                            cfg->devs[i].name, (long)pid,
-                            WIFSIGNALED(status) ? "signal" : "status",
+                            cfg->devs[i].name, (long)pid, WIFSIGNALED(status) ? "signal" : "status",
                             WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
                     pids[i] = 0;
                     rc = 1;

@@ -76,7 +76,7 @@ mod_name_cmp(const void *a, const void *b)
 /* Load every module file of @p dir (or only the names in dc->modules). */
 static nst_err
 mod_load_dir(struct ly_ctx *ctx, const struct sim_dev_cfg *dc, const char *dir, int *found,
-        char **errmsg)
+             char **errmsg)
 {
     DIR *d = NULL;
     struct dirent *de;
@@ -140,7 +140,7 @@ mod_load_dir(struct ly_ctx *ctx, const struct sim_dev_cfg *dc, const char *dir, 
         mod = ly_ctx_load_module(ctx, name, rev, features);
         if (!mod) {
             *errmsg = nst_asprintf("device %s: loading module %s failed: %s", dc->name, path,
-                    ly_errmsg(ctx) ? ly_errmsg(ctx) : "unknown libyang error");
+                                   ly_errmsg(ctx) ? ly_errmsg(ctx) : "unknown libyang error");
             ret = NST_EINPUT;
             goto cleanup;
         }
@@ -161,7 +161,7 @@ cleanup:
 
 nst_err
 sim_ctx_build(const struct sim_cfg *cfg, const struct sim_dev_cfg *dc, struct ly_ctx **ctxp,
-        char **errmsg)
+              char **errmsg)
 {
     struct ly_ctx *ctx = NULL;
     const char *ncfeat[10];
@@ -217,10 +217,11 @@ sim_ctx_build(const struct sim_cfg *cfg, const struct sim_dev_cfg *dc, struct ly
     }
     ncfeat[nf] = NULL;
     if (!ly_ctx_load_module(ctx, "ietf-netconf", "2011-06-01", ncfeat) ||
-            !ly_ctx_load_module(ctx, "ietf-netconf-monitoring", "2010-10-04", wd) ||
-            !ly_ctx_load_module(ctx, "ietf-netconf-with-defaults", "2011-06-01", wd)) {
+        !ly_ctx_load_module(ctx, "ietf-netconf-monitoring", "2010-10-04", wd) ||
+        !ly_ctx_load_module(ctx, "ietf-netconf-with-defaults", "2011-06-01", wd)) {
         *errmsg = nst_asprintf("device %s: loading the IETF NETCONF modules failed: %s (is %s "
-                "or %s/yang/ietf there?)", dc->name, ly_errmsg(ctx), ietf, NST_SRCDIR);
+                               "or %s/yang/ietf there?)",
+                               dc->name, ly_errmsg(ctx), ietf, NST_SRCDIR);
         goto cleanup;
     }
 
@@ -241,13 +242,13 @@ sim_ctx_build(const struct sim_cfg *cfg, const struct sim_dev_cfg *dc, struct ly
     for (i = 0; i < dc->nmodules; i++) {
         if (!found[i]) {
             *errmsg = nst_asprintf("device %s: module %s not found in the module dirs", dc->name,
-                    dc->modules[i]);
+                                   dc->modules[i]);
             goto cleanup;
         }
     }
     if (ly_ctx_compile(ctx)) {
-        *errmsg = nst_asprintf("device %s: compiling the models failed: %s", dc->name,
-                ly_errmsg(ctx));
+        *errmsg =
+            nst_asprintf("device %s: compiling the models failed: %s", dc->name, ly_errmsg(ctx));
         goto cleanup;
     }
     sim_ctx_advertise(ctx, &dc->prof);
@@ -272,8 +273,8 @@ sim_ctx_same(const struct sim_dev_cfg *a, const struct sim_dev_cfg *b)
     int i;
 
     if (a->prof.caps != b->prof.caps || a->prof.confirmed != b->prof.confirmed ||
-            a->prof.validate_10 != b->prof.validate_10 || a->ndirs != b->ndirs ||
-            a->nmodules != b->nmodules) {
+        a->prof.validate_10 != b->prof.validate_10 || a->ndirs != b->ndirs ||
+        a->nmodules != b->nmodules) {
         return 0;
     }
     for (i = 0; i < a->ndirs; i++) {

@@ -42,12 +42,12 @@
 #include "netstitch.h"
 
 /* Capability bits of a profile (struct sim_profile.caps). */
-#define SIM_CAP_CANDIDATE        0x0001 /**< :candidate */
+#define SIM_CAP_CANDIDATE 0x0001        /**< :candidate */
 #define SIM_CAP_WRITABLE_RUNNING 0x0002 /**< :writable-running */
-#define SIM_CAP_ROLLBACK         0x0004 /**< :rollback-on-error */
-#define SIM_CAP_VALIDATE         0x0008 /**< :validate (flavour in validate_10) */
-#define SIM_CAP_STARTUP          0x0010 /**< :startup */
-#define SIM_CAP_XPATH            0x0020 /**< :xpath */
+#define SIM_CAP_ROLLBACK 0x0004         /**< :rollback-on-error */
+#define SIM_CAP_VALIDATE 0x0008         /**< :validate (flavour in validate_10) */
+#define SIM_CAP_STARTUP 0x0010          /**< :startup */
+#define SIM_CAP_XPATH 0x0020            /**< :xpath */
 
 /** @brief Confirmed-commit flavour a profile advertises. */
 enum sim_cc_kind {
@@ -61,34 +61,34 @@ enum sim_cc_kind {
 /** @brief A vendor capability profile; built-in ones come from sim_profile_find(). */
 struct sim_profile {
     const char *name;
-    unsigned caps;                         /**< SIM_CAP_* */
+    unsigned caps; /**< SIM_CAP_* */
     enum sim_cc_kind confirmed;
-    int validate_10;                       /**< advertise :validate:1.0 instead of 1.1 */
-    const char *dirs[SIM_MAX_DIRS];        /**< module dirs relative to the yang root, NULL-ended */
+    int validate_10;                /**< advertise :validate:1.0 instead of 1.1 */
+    const char *dirs[SIM_MAX_DIRS]; /**< module dirs relative to the yang root, NULL-ended */
 };
 
 /** @brief One [device] section of the config file. */
 struct sim_dev_cfg {
     char *name;
     uint16_t port;
-    struct sim_profile prof;               /**< effective profile (overrides applied) */
-    char *startup;                         /**< startup XML file or NULL (empty config) */
-    char *hostkey;                         /**< RSA PEM private host key */
-    char **authkeys;                       /**< authorized public key files */
+    struct sim_profile prof; /**< effective profile (overrides applied) */
+    char *startup;           /**< startup XML file or NULL (empty config) */
+    char *hostkey;           /**< RSA PEM private host key */
+    char **authkeys;         /**< authorized public key files */
     int nauthkeys;
     char *user;
-    char *password;                        /**< NULL: no password auth. Never logged. */
-    char **dirs;                           /**< absolute module dirs */
+    char *password; /**< NULL: no password auth. Never logged. */
+    char **dirs;    /**< absolute module dirs */
     int ndirs;
-    char **modules;                        /**< if set, load only these module names */
+    char **modules; /**< if set, load only these module names */
     int nmodules;
-    char **faults;                         /**< initial fault directives (faults file lines) */
+    char **faults; /**< initial fault directives (faults file lines) */
     int nfaults;
-    char *oper;                            /**< initial oper.xml (state data for <get>) */
-    char **replies;                        /**< initial canned RPC replies, "NAME ABSFILE" */
+    char *oper;     /**< initial oper.xml (state data for <get>) */
+    char **replies; /**< initial canned RPC replies, "NAME ABSFILE" */
     int nreplies;
-    int line;                              /**< line of the [device] header, for messages */
-    int ctx_idx;                           /**< index into the supervisor's context table */
+    int line;    /**< line of the [device] header, for messages */
+    int ctx_idx; /**< index into the supervisor's context table */
 };
 
 /** @brief The parsed config file. */
@@ -96,7 +96,7 @@ struct sim_cfg {
     char *path;
     char *statedir;
     char *yang_root;
-    char **search;                         /**< extra module search dirs */
+    char **search; /**< extra module search dirs */
     int nsearch;
     struct sim_dev_cfg *devs;
     int ndevs;
@@ -113,12 +113,12 @@ enum sim_fault_kind {
 /** @brief One fault directive. */
 struct sim_fault {
     enum sim_fault_kind kind;
-    char *xpath;                           /**< reject-*: path selecting offending nodes */
-    char *rpc;                             /**< drop/delay: RPC name or pseudo name, NULL = any */
-    unsigned nth;                          /**< drop: fire on the nth matching RPC */
-    unsigned seen;                         /**< drop: matching RPCs seen since the file was read */
-    int after;                             /**< drop: process the RPC, then drop instead of replying */
-    unsigned ms;                           /**< delay */
+    char *xpath;   /**< reject-*: path selecting offending nodes */
+    char *rpc;     /**< drop/delay: RPC name or pseudo name, NULL = any */
+    unsigned nth;  /**< drop: fire on the nth matching RPC */
+    unsigned seen; /**< drop: matching RPCs seen since the file was read */
+    int after;     /**< drop: process the RPC, then drop instead of replying */
+    unsigned ms;   /**< delay */
     int line;
 };
 
@@ -126,7 +126,7 @@ struct sim_fault {
 struct sim_faults {
     struct sim_fault *v;
     int n;
-    struct timespec mtime;                 /**< identity of the file last read */
+    struct timespec mtime; /**< identity of the file last read */
     ino_t ino;
     off_t size;
     int present;
@@ -135,61 +135,56 @@ struct sim_faults {
 /** @brief Confirmed-commit state of a device. */
 struct sim_cc {
     int pending;
-    struct timespec deadline;              /**< CLOCK_MONOTONIC */
-    uint32_t owner;                        /**< session that issued it */
-    char *persist;                         /**< persist token, NULL without persist */
-    struct lyd_node *backup;               /**< running before the first confirmed commit */
+    struct timespec deadline; /**< CLOCK_MONOTONIC */
+    uint32_t owner;           /**< session that issued it */
+    char *persist;            /**< persist token, NULL without persist */
+    struct lyd_node *backup;  /**< running before the first confirmed commit */
 };
 
-enum sim_ds {
-    SIM_DS_RUNNING = 0,
-    SIM_DS_CANDIDATE,
-    SIM_DS_STARTUP,
-    SIM_DS_COUNT
-};
+enum sim_ds { SIM_DS_RUNNING = 0, SIM_DS_CANDIDATE, SIM_DS_STARTUP, SIM_DS_COUNT };
 
 /** @brief Runtime state of one device; lives only in the device's own process. */
 struct sim_dev {
     const struct sim_dev_cfg *cfg;
     struct ly_ctx *ctx;
-    char *dir;                             /**< <statedir>/<name> */
-    struct lyd_node *ds[SIM_DS_COUNT];     /**< datastore trees (NULL = empty) */
+    char *dir;                         /**< <statedir>/<name> */
+    struct lyd_node *ds[SIM_DS_COUNT]; /**< datastore trees (NULL = empty) */
     int candidate_dirty;
     uint32_t candidate_dirty_sid;
-    uint32_t lock[SIM_DS_COUNT];           /**< holder session id, 0 = unlocked */
+    uint32_t lock[SIM_DS_COUNT]; /**< holder session id, 0 = unlocked */
     struct sim_cc cc;
     struct sim_faults faults;
-    FILE *log;                             /**< rpc.log: one line per event */
-    FILE *xmllog;                          /**< rpc-xml.log: every RPC in full */
+    FILE *log;    /**< rpc.log: one line per event */
+    FILE *xmllog; /**< rpc-xml.log: every RPC in full */
     struct nc_pollsession *ps;
     struct timespec t0;
     unsigned long nrpc;
-    char result[512];                      /**< errors of the RPC being handled, for rpc.log */
+    char result[512]; /**< errors of the RPC being handled, for rpc.log */
 };
 
 /** @brief Per-session data hung on nc_session_set_data(). */
 struct sim_sess {
     uint32_t id;
-    int cleaned;                           /**< locks and confirmed commit already handled */
-    int drop;                              /**< a drop fault fired: reply must not be sent */
+    int cleaned; /**< locks and confirmed commit already handled */
+    int drop;    /**< a drop fault fired: reply must not be sent */
 };
 
 /* config.c */
 const struct sim_profile *sim_profile_find(const char *name);
 const char *sim_cc_str(enum sim_cc_kind kind);
 nst_err sim_cfg_parse(const char *path, const char *statedir, const char *yang_root,
-        struct sim_cfg **cfg, char **errmsg);
+                      struct sim_cfg **cfg, char **errmsg);
 void sim_cfg_free(struct sim_cfg *cfg);
 
 /* models.c */
 nst_err sim_ctx_build(const struct sim_cfg *cfg, const struct sim_dev_cfg *dc, struct ly_ctx **ctx,
-        char **errmsg);
+                      char **errmsg);
 int sim_ctx_same(const struct sim_dev_cfg *a, const struct sim_dev_cfg *b);
 void sim_ctx_advertise(struct ly_ctx *ctx, const struct sim_profile *prof);
 
 /* device.c */
 int sim_dev_main(const struct sim_cfg *cfg, const struct sim_dev_cfg *dc, struct ly_ctx *ctx,
-        int readyfd, int check_only);
+                 int readyfd, int check_only);
 struct sim_dev *sim_dev_get(void);
 void sim_dev_rollback_cc(struct sim_dev *dev, const char *why);
 struct nc_session *sim_dev_find_session(struct sim_dev *dev, uint32_t id);
@@ -200,20 +195,21 @@ struct nc_server_reply *sim_rpc_dispatch(struct lyd_node *rpc, struct nc_session
 struct nc_server_reply *sim_rpc_get_schema(struct lyd_node *rpc, struct nc_session *session);
 struct nc_server_reply *sim_rpc_check_lock(struct sim_dev *dev, uint32_t sid, enum sim_ds ds);
 int sim_rpc_ds(const struct lyd_node *rpc, const char *param, enum sim_ds *ds,
-        const struct lyd_node **config);
+               const struct lyd_node **config);
 nst_err sim_rpc_ds_ok(struct sim_dev *dev, enum sim_ds ds, struct nc_server_reply **err);
 
 /* edit.c */
 struct nc_server_reply *sim_edit_config(struct sim_dev *dev, struct nc_session *session,
-        struct lyd_node *rpc);
+                                        struct lyd_node *rpc);
 struct nc_server_reply *sim_copy_config(struct sim_dev *dev, struct nc_session *session,
-        struct lyd_node *rpc);
+                                        struct lyd_node *rpc);
 nst_err sim_edit_parse_config(struct sim_dev *dev, const struct lyd_node *any, int data_only,
-        struct lyd_node **tree, struct nc_server_reply **err);
+                              struct lyd_node **tree, struct nc_server_reply **err);
 
 /* filter.c */
 nst_err sim_filter_apply(struct sim_dev *dev, const struct lyd_node *filter,
-        const struct lyd_node *data, struct lyd_node **result, struct nc_server_reply **err);
+                         const struct lyd_node *data, struct lyd_node **result,
+                         struct nc_server_reply **err);
 
 /* fault.c */
 void sim_faults_check(struct sim_dev *dev);
@@ -222,7 +218,7 @@ void sim_faults_clear(struct sim_faults *f);
 const struct sim_fault *sim_fault_drop(struct sim_dev *dev, const char *name, const char *pseudo);
 unsigned sim_fault_delay(struct sim_dev *dev, const char *name, const char *pseudo);
 struct lyd_node *sim_fault_reject(struct sim_dev *dev, enum sim_fault_kind kind,
-        const struct lyd_node *tree);
+                                  const struct lyd_node *tree);
 
 /* oper.c */
 nst_err sim_oper_setup(struct sim_dev *dev, char **errmsg);
@@ -231,21 +227,22 @@ struct nc_server_reply *sim_oper_rpc_reply(struct sim_dev *dev, const struct lyd
 
 /* store.c */
 nst_err sim_store_load_startup(struct sim_dev *dev, char **errmsg);
-nst_err sim_store_validate(struct sim_dev *dev, struct lyd_node **tree, struct nc_server_reply **err);
+nst_err sim_store_validate(struct sim_dev *dev, struct lyd_node **tree,
+                           struct nc_server_reply **err);
 struct nc_server_reply *sim_store_ly_errors(struct sim_dev *dev, NC_ERR dflt_tag);
 struct lyd_node *sim_err_new(struct sim_dev *dev, NC_ERR tag, NC_ERR_TYPE type, const char *apptag,
-        const char *path, const char *msg);
+                             const char *path, const char *msg);
 void sim_err_note(struct sim_dev *dev, NC_ERR tag, const char *msg);
-struct lyd_node *sim_err_elem(struct sim_dev *dev, NC_ERR tag, const char *elem,
-        const char *extra, const char *path, const char *msg);
+struct lyd_node *sim_err_elem(struct sim_dev *dev, NC_ERR tag, const char *elem, const char *extra,
+                              const char *path, const char *msg);
 struct nc_server_reply *sim_reply_err(struct sim_dev *dev, NC_ERR tag, NC_ERR_TYPE type,
-        const char *apptag, const char *path, const char *msg);
+                                      const char *apptag, const char *path, const char *msg);
 struct lyd_node *sim_store_dup(const struct lyd_node *tree);
 void sim_store_replace(struct sim_dev *dev, enum sim_ds ds, struct lyd_node *tree);
 void sim_store_dump(struct sim_dev *dev);
 const char *sim_ds_str(enum sim_ds ds);
 void sim_log(struct sim_dev *dev, uint32_t sid, const char *fmt, ...)
-        __attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 void sim_log_xml(struct sim_dev *dev, uint32_t sid, const struct lyd_node *rpc);
 double sim_now_rel(struct sim_dev *dev);
 

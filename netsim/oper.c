@@ -97,7 +97,7 @@ sim_oper_setup(struct sim_dev *dev, char **errmsg)
         unlink(path);
     } else if (oper_copy(dc->oper, path)) {
         *errmsg = nst_asprintf("device %s: cannot copy oper file %s: %s", dc->name, dc->oper,
-                strerror(errno));
+                               strerror(errno));
         ret = NST_EIO;
         goto cleanup;
     }
@@ -125,8 +125,8 @@ sim_oper_setup(struct sim_dev *dev, char **errmsg)
         sp = strpbrk(dc->replies[i], " \t");
         file = sp ? sp + strspn(sp, " \t") : NULL;
         if (!sp || !*file) {
-            *errmsg = nst_asprintf("device %s: rpc-reply needs \"NAME FILE\", got \"%s\"",
-                    dc->name, dc->replies[i]);
+            *errmsg = nst_asprintf("device %s: rpc-reply needs \"NAME FILE\", got \"%s\"", dc->name,
+                                   dc->replies[i]);
             ret = NST_EINPUT;
             goto cleanup;
         }
@@ -163,7 +163,7 @@ sim_oper_merge(struct sim_dev *dev, struct lyd_node **data, struct nc_server_rep
     ly_err_clean(dev->ctx, NULL);
     if (lyd_parse_data_path(dev->ctx, path, LYD_XML, LYD_PARSE_ONLY | LYD_PARSE_STRICT, 0, &oper)) {
         snprintf(msg, sizeof msg, "netsim: %s does not match the device models: %s", path,
-                ly_errmsg(dev->ctx));
+                 ly_errmsg(dev->ctx));
         ly_err_clean(dev->ctx, NULL);
         *err = sim_reply_err(dev, NC_ERR_OP_FAILED, NC_ERR_TYPE_APP, NULL, NULL, msg);
         ret = NST_EINPUT;
@@ -196,28 +196,29 @@ sim_oper_rpc_reply(struct sim_dev *dev, const struct lyd_node *rpc)
     f = fopen(path, "r");
     if (!f) {
         reply = sim_reply_err(dev, NC_ERR_OP_NOT_SUPPORTED, NC_ERR_TYPE_PROT, NULL, NULL,
-                "netsim implements no such operation (a canned reply may be put in "
-                "<statedir>/<device>/rpc-reply/<name>.xml)");
+                              "netsim implements no such operation (a canned reply may be put in "
+                              "<statedir>/<device>/rpc-reply/<name>.xml)");
         goto cleanup;
     }
     if (fseek(f, 0, SEEK_END) || (len = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) ||
-            !(body = nst_malloc((size_t)len + 1)) || fread(body, 1, (size_t)len, f) != (size_t)len) {
+        !(body = nst_malloc((size_t)len + 1)) || fread(body, 1, (size_t)len, f) != (size_t)len) {
         fclose(f);
         goto cleanup;
     }
     fclose(f);
     body[len] = '\0';
     /* The file holds the output children; wrap them in the operation element. */
-    xml = nst_asprintf("<%s xmlns=\"%s\">%s</%s>", LYD_NAME(rpc), mod->ns,
-            strncmp(body, "<?xml", 5) ? body : (strstr(body, "?>") ? strstr(body, "?>") + 2 : body),
-            LYD_NAME(rpc));
+    xml = nst_asprintf(
+        "<%s xmlns=\"%s\">%s</%s>", LYD_NAME(rpc), mod->ns,
+        strncmp(body, "<?xml", 5) ? body : (strstr(body, "?>") ? strstr(body, "?>") + 2 : body),
+        LYD_NAME(rpc));
     if (!xml || ly_in_new_memory(xml, &in)) {
         goto cleanup;
     }
     ly_err_clean(dev->ctx, NULL);
     if (lyd_parse_op(dev->ctx, NULL, in, LYD_XML, LYD_TYPE_REPLY_YANG, &tree, &op) || !op) {
         snprintf(msg, sizeof msg, "netsim: %s is not a valid %s output: %s", path, LYD_NAME(rpc),
-                ly_errmsg(dev->ctx));
+                 ly_errmsg(dev->ctx));
         ly_err_clean(dev->ctx, NULL);
         reply = sim_reply_err(dev, NC_ERR_OP_FAILED, NC_ERR_TYPE_APP, NULL, NULL, msg);
         goto cleanup;

@@ -45,7 +45,7 @@ rpc_child(const struct lyd_node *parent, const char *name)
 {
     struct lyd_node *c;
 
-    LY_LIST_FOR(lyd_child(parent), c) {
+    LY_LIST_FOR (lyd_child(parent), c) {
         if (!strcmp(LYD_NAME(c), name)) {
             return c;
         }
@@ -63,7 +63,7 @@ rpc_value(const struct lyd_node *parent, const char *name)
 
 int
 sim_rpc_ds(const struct lyd_node *rpc, const char *param, enum sim_ds *ds,
-        const struct lyd_node **config)
+           const struct lyd_node **config)
 {
     struct lyd_node *cont, *c;
 
@@ -97,9 +97,9 @@ sim_rpc_ds_ok(struct sim_dev *dev, enum sim_ds ds, struct nc_server_reply **err)
     unsigned caps = dev->cfg->prof.caps;
 
     if ((ds == SIM_DS_CANDIDATE && !(caps & SIM_CAP_CANDIDATE)) ||
-            (ds == SIM_DS_STARTUP && !(caps & SIM_CAP_STARTUP))) {
+        (ds == SIM_DS_STARTUP && !(caps & SIM_CAP_STARTUP))) {
         *err = sim_reply_err(dev, NC_ERR_OP_NOT_SUPPORTED, NC_ERR_TYPE_PROT, NULL, NULL,
-                "this device has no such datastore");
+                             "this device has no such datastore");
         return NST_EINPUT;
     }
     return NST_OK;
@@ -112,7 +112,7 @@ sim_rpc_check_lock(struct sim_dev *dev, uint32_t sid, enum sim_ds ds)
 
     if (dev->lock[ds] && dev->lock[ds] != sid) {
         snprintf(msg, sizeof msg, "the %s datastore is locked by session %u", sim_ds_str(ds),
-                dev->lock[ds]);
+                 dev->lock[ds]);
         return sim_reply_err(dev, NC_ERR_IN_USE, NC_ERR_TYPE_PROT, NULL, NULL, msg);
     }
     return NULL;
@@ -160,7 +160,7 @@ rpc_data_reply(const struct lyd_node *rpc, struct lyd_node *tree, NC_WD_MODE wd)
     struct lyd_node *out = NULL;
 
     if (lyd_dup_single(rpc, NULL, 0, &out) ||
-            lyd_new_any(out, NULL, "data", tree, 1, LYD_ANYDATA_DATATREE, 1, NULL)) {
+        lyd_new_any(out, NULL, "data", tree, 1, LYD_ANYDATA_DATATREE, 1, NULL)) {
         lyd_free_siblings(tree);
         lyd_free_tree(out);
         return NULL;
@@ -180,7 +180,7 @@ rpc_get(struct sim_dev *dev, const struct lyd_node *rpc, int get)
     if (!get) {
         if (sim_rpc_ds(rpc, "source", &ds, NULL)) {
             return sim_reply_err(dev, NC_ERR_OP_NOT_SUPPORTED, NC_ERR_TYPE_PROT, NULL, NULL,
-                    "unsupported source");
+                                 "unsupported source");
         }
         if (sim_rpc_ds_ok(dev, ds, &err)) {
             return err;
@@ -223,7 +223,7 @@ rpc_lock(struct sim_dev *dev, uint32_t sid, const struct lyd_node *rpc, int lock
 
     if (sim_rpc_ds(rpc, "target", &ds, NULL)) {
         return sim_reply_err(dev, NC_ERR_OP_NOT_SUPPORTED, NC_ERR_TYPE_PROT, NULL, NULL,
-                "unsupported target");
+                             "unsupported target");
     }
     if (sim_rpc_ds_ok(dev, ds, &err)) {
         return err;
@@ -231,7 +231,7 @@ rpc_lock(struct sim_dev *dev, uint32_t sid, const struct lyd_node *rpc, int lock
     if (!lock) {
         if (dev->lock[ds] != sid) {
             return sim_reply_err(dev, NC_ERR_OP_FAILED, NC_ERR_TYPE_PROT, NULL, NULL,
-                    "the datastore is not locked by this session");
+                                 "the datastore is not locked by this session");
         }
         dev->lock[ds] = 0;
         return nc_server_reply_ok();
@@ -243,7 +243,7 @@ rpc_lock(struct sim_dev *dev, uint32_t sid, const struct lyd_node *rpc, int lock
     if (ds == SIM_DS_CANDIDATE && dev->candidate_dirty) {
         holder = sim_dev_find_session(dev, dev->candidate_dirty_sid) ? dev->candidate_dirty_sid : 0;
         return rpc_lock_denied(dev, holder,
-                "the candidate has uncommitted changes; <discard-changes> first");
+                               "the candidate has uncommitted changes; <discard-changes> first");
     }
     if (ds == SIM_DS_RUNNING && dev->cc.pending && dev->cc.owner != sid) {
         return rpc_lock_denied(dev, dev->cc.owner, "a confirmed commit is pending");
@@ -284,7 +284,7 @@ rpc_validate(struct sim_dev *dev, const struct lyd_node *rpc)
     r = sim_rpc_ds(rpc, "source", &ds, &config);
     if (r < 0) {
         return sim_reply_err(dev, NC_ERR_OP_NOT_SUPPORTED, NC_ERR_TYPE_PROT, NULL, NULL,
-                "unsupported source");
+                             "unsupported source");
     }
     if (r == 1) {
         if (sim_edit_parse_config(dev, config, 1, &tree, &err)) {
@@ -334,7 +334,7 @@ rpc_commit(struct sim_dev *dev, uint32_t sid, const struct lyd_node *rpc)
 
     if (prof->confirmed == SIM_CC_10 && (persist || persist_id)) {
         ferr = sim_err_elem(dev, NC_ERR_UNKNOWN_ELEM, persist ? "persist" : "persist-id", NULL,
-                "/ietf-netconf:commit", ":confirmed-commit:1.0 has no persist");
+                            "/ietf-netconf:commit", ":confirmed-commit:1.0 has no persist");
         return ferr ? nc_server_reply_err(ferr) : NULL;
     }
     if (tmo) {
@@ -342,12 +342,12 @@ rpc_commit(struct sim_dev *dev, uint32_t sid, const struct lyd_node *rpc)
         v = strtoul(tmo, &end, 10);
         if (errno || *end || !v || v > UINT32_MAX) {
             return sim_reply_err(dev, NC_ERR_INVALID_VALUE, NC_ERR_TYPE_PROT, NULL,
-                    "/ietf-netconf:commit/confirm-timeout", "invalid confirm-timeout");
+                                 "/ietf-netconf:commit/confirm-timeout", "invalid confirm-timeout");
         }
         timeout = (uint32_t)v;
     }
     if ((err = sim_rpc_check_lock(dev, sid, SIM_DS_RUNNING)) ||
-            (err = sim_rpc_check_lock(dev, sid, SIM_DS_CANDIDATE))) {
+        (err = sim_rpc_check_lock(dev, sid, SIM_DS_CANDIDATE))) {
         return err;
     }
 
@@ -355,18 +355,20 @@ rpc_commit(struct sim_dev *dev, uint32_t sid, const struct lyd_node *rpc)
     if (dev->cc.pending) {
         if (dev->cc.persist) {
             if (!persist_id || strcmp(persist_id, dev->cc.persist)) {
-                return sim_reply_err(dev, NC_ERR_INVALID_VALUE, NC_ERR_TYPE_PROT, NULL,
-                        "/ietf-netconf:commit/persist-id",
-                        persist_id ? "persist-id does not match the pending confirmed commit" :
-                                     "a persistent confirmed commit is pending: persist-id required");
+                return sim_reply_err(
+                    dev, NC_ERR_INVALID_VALUE, NC_ERR_TYPE_PROT, NULL,
+                    "/ietf-netconf:commit/persist-id",
+                    persist_id ? "persist-id does not match the pending confirmed commit"
+                               : "a persistent confirmed commit is pending: persist-id required");
             }
         } else if (prof->confirmed == SIM_CC_11 && dev->cc.owner != sid) {
             return sim_reply_err(dev, NC_ERR_IN_USE, NC_ERR_TYPE_PROT, NULL, NULL,
-                    "a confirmed commit of another session is pending");
+                                 "a confirmed commit of another session is pending");
         }
     } else if (persist_id) {
         return sim_reply_err(dev, NC_ERR_INVALID_VALUE, NC_ERR_TYPE_PROT, NULL,
-                "/ietf-netconf:commit/persist-id", "no persistent confirmed commit is pending");
+                             "/ietf-netconf:commit/persist-id",
+                             "no persistent confirmed commit is pending");
     }
 
     /* Faults see what the commit would change. */
@@ -423,25 +425,25 @@ rpc_cancel_commit(struct sim_dev *dev, uint32_t sid, const struct lyd_node *rpc)
 
     if (dev->cfg->prof.confirmed != SIM_CC_11) {
         return sim_reply_err(dev, NC_ERR_OP_NOT_SUPPORTED, NC_ERR_TYPE_PROT, NULL, NULL,
-                "<cancel-commit> needs :confirmed-commit:1.1");
+                             "<cancel-commit> needs :confirmed-commit:1.1");
     }
     if (!dev->cc.pending) {
         return sim_reply_err(dev, NC_ERR_OP_FAILED, NC_ERR_TYPE_PROT, NULL, NULL,
-                "no confirmed commit is pending");
+                             "no confirmed commit is pending");
     }
     if (dev->cc.persist) {
         if (!persist_id || strcmp(persist_id, dev->cc.persist)) {
             return sim_reply_err(dev, NC_ERR_INVALID_VALUE, NC_ERR_TYPE_PROT, NULL,
-                    "/ietf-netconf:cancel-commit/persist-id",
-                    "persist-id does not match the pending confirmed commit");
+                                 "/ietf-netconf:cancel-commit/persist-id",
+                                 "persist-id does not match the pending confirmed commit");
         }
     } else if (persist_id) {
         return sim_reply_err(dev, NC_ERR_INVALID_VALUE, NC_ERR_TYPE_PROT, NULL,
-                "/ietf-netconf:cancel-commit/persist-id",
-                "the pending confirmed commit has no persist token");
+                             "/ietf-netconf:cancel-commit/persist-id",
+                             "the pending confirmed commit has no persist token");
     } else if (dev->cc.owner != sid) {
         return sim_reply_err(dev, NC_ERR_IN_USE, NC_ERR_TYPE_PROT, NULL, NULL,
-                "a confirmed commit of another session is pending");
+                             "a confirmed commit of another session is pending");
     }
     snprintf(why, sizeof why, "cancel-commit-by-session-%u", sid);
     sim_dev_rollback_cc(dev, why);
@@ -456,7 +458,7 @@ rpc_delete_config(struct sim_dev *dev, uint32_t sid, const struct lyd_node *rpc)
 
     if (sim_rpc_ds(rpc, "target", &ds, NULL) || ds != SIM_DS_STARTUP) {
         return sim_reply_err(dev, NC_ERR_OP_NOT_SUPPORTED, NC_ERR_TYPE_PROT, NULL, NULL,
-                "only <startup/> can be deleted");
+                             "only <startup/> can be deleted");
     }
     if (sim_rpc_ds_ok(dev, ds, &err) || (err = sim_rpc_check_lock(dev, sid, ds))) {
         return err;
@@ -474,12 +476,12 @@ rpc_kill_session(struct sim_dev *dev, uint32_t sid, const struct lyd_node *rpc)
 
     if (id == sid) {
         return sim_reply_err(dev, NC_ERR_INVALID_VALUE, NC_ERR_TYPE_PROT, NULL, NULL,
-                "a session cannot kill itself; use <close-session>");
+                             "a session cannot kill itself; use <close-session>");
     }
     victim = sim_dev_find_session(dev, (uint32_t)id);
     if (!victim) {
         return sim_reply_err(dev, NC_ERR_INVALID_VALUE, NC_ERR_TYPE_PROT, NULL, NULL,
-                "no such session");
+                             "no such session");
     }
     /* Locks and a pending confirmed commit are released now; the loop frees the session. */
     sim_dev_session_cleanup(dev, victim);
@@ -515,10 +517,11 @@ sim_rpc_get_schema(struct lyd_node *rpc, struct nc_session *session)
         fmt = LYS_OUT_YIN;
     } else if (format && !strstr(format, "yang")) {
         reply = sim_reply_err(dev, NC_ERR_INVALID_VALUE, NC_ERR_TYPE_APP, NULL, NULL,
-                "unsupported schema format");
+                              "unsupported schema format");
         goto cleanup;
     }
-    mod = version ? ly_ctx_get_module(dev->ctx, id, version) : ly_ctx_get_module_implemented(dev->ctx, id);
+    mod = version ? ly_ctx_get_module(dev->ctx, id, version)
+                  : ly_ctx_get_module_implemented(dev->ctx, id);
     if (!mod && !version) {
         mod = ly_ctx_get_module_latest(dev->ctx, id);
     }
@@ -532,11 +535,11 @@ sim_rpc_get_schema(struct lyd_node *rpc, struct nc_session *session)
         ly_out_free(lyout, NULL, 0);
     } else {
         reply = sim_reply_err(dev, NC_ERR_INVALID_VALUE, NC_ERR_TYPE_APP, NULL, NULL,
-                "the requested schema was not found");
+                              "the requested schema was not found");
         goto cleanup;
     }
     if (!text || lyd_dup_single(rpc, NULL, 0, &out) ||
-            lyd_new_any(out, NULL, "data", text, 0, LYD_ANYDATA_STRING, 1, NULL)) {
+        lyd_new_any(out, NULL, "data", text, 0, LYD_ANYDATA_STRING, 1, NULL)) {
         lyd_free_tree(out);
         goto cleanup;
     }
@@ -544,8 +547,7 @@ sim_rpc_get_schema(struct lyd_node *rpc, struct nc_session *session)
 
 cleanup:
     sim_log(dev, nc_session_get_id(session), "rpc=get-schema identifier=%s version=%s -> %s%s",
-            id ? id : "", version ? version : "", dev->result[0] ? "error " : "ok",
-            dev->result);
+            id ? id : "", version ? version : "", dev->result[0] ? "error " : "ok", dev->result);
     free(text);
     return reply;
 }
@@ -560,7 +562,7 @@ rpc_summary(const struct lyd_node *rpc, char *buf, size_t size)
     int w;
 
     buf[0] = '\0';
-    LY_LIST_FOR(lyd_child(rpc), c) {
+    LY_LIST_FOR (lyd_child(rpc), c) {
         if (len >= size) {
             break;
         }
@@ -570,7 +572,8 @@ rpc_summary(const struct lyd_node *rpc, char *buf, size_t size)
             w = snprintf(buf + len, size - len, " %s=%s", LYD_NAME(c), LYD_NAME(lyd_child(c)));
         } else if (!strcmp(LYD_NAME(c), "filter")) {
             m = lyd_find_meta(c->meta, NULL, "ietf-netconf:type");
-            w = snprintf(buf + len, size - len, " filter=%s", m ? lyd_get_meta_value(m) : "subtree");
+            w = snprintf(buf + len, size - len, " filter=%s",
+                         m ? lyd_get_meta_value(m) : "subtree");
         } else {
             w = snprintf(buf + len, size - len, " %s", LYD_NAME(c));
         }
@@ -661,7 +664,7 @@ sim_rpc_dispatch(struct lyd_node *rpc, struct nc_session *session)
     }
     if (!reply) {
         reply = sim_reply_err(dev, NC_ERR_OP_FAILED, NC_ERR_TYPE_APP, NULL, NULL,
-                "netsim internal error (out of memory?)");
+                              "netsim internal error (out of memory?)");
     }
     sim_log(dev, sid, "rpc=%s%s -> %s%s", name, summary, dev->result[0] ? "error " : "ok",
             dev->result);

@@ -123,7 +123,7 @@ sim_store_dump(struct sim_dev *dev)
     }
     if (dev->ds[SIM_DS_RUNNING]) {
         lyd_print_file(f, dev->ds[SIM_DS_RUNNING], LYD_XML,
-                LYD_PRINT_WITHSIBLINGS | LYD_PRINT_WD_EXPLICIT);
+                       LYD_PRINT_WITHSIBLINGS | LYD_PRINT_WD_EXPLICIT);
     }
     if (fclose(f) || rename(tmp, path)) {
         sim_log(dev, 0, "event=dump -> error %s", strerror(errno));
@@ -160,7 +160,7 @@ store_tag_for(const struct ly_err_item *e, NC_ERR dflt)
 {
     if (e->apptag) {
         if (!strcmp(e->apptag, "instance-required") || !strcmp(e->apptag, "missing-choice") ||
-                !strcmp(e->apptag, "missing-element")) {
+            !strcmp(e->apptag, "missing-element")) {
             return NC_ERR_DATA_MISSING;
         }
         return NC_ERR_OP_FAILED;
@@ -208,7 +208,7 @@ sim_store_ly_errors(struct sim_dev *dev, NC_ERR dflt_tag)
     ly_err_clean(dev->ctx, NULL);
     if (!reply) {
         reply = sim_reply_err(dev, dflt_tag, NC_ERR_TYPE_APP, NULL, NULL,
-                "validation failed (no detail from libyang)");
+                              "validation failed (no detail from libyang)");
     }
     return reply;
 }
@@ -234,23 +234,24 @@ sim_store_load_startup(struct sim_dev *dev, char **errmsg)
     if (dev->cfg->startup) {
         ly_err_clean(dev->ctx, NULL);
         if (lyd_parse_data_path(dev->ctx, dev->cfg->startup, LYD_XML,
-                    LYD_PARSE_STRICT | LYD_PARSE_NO_STATE, LYD_VALIDATE_NO_STATE, &tree)) {
+                                LYD_PARSE_STRICT | LYD_PARSE_NO_STATE, LYD_VALIDATE_NO_STATE,
+                                &tree)) {
             e = ly_err_first(dev->ctx);
             *errmsg = nst_asprintf("device %s: startup file %s: %s%s%s", dev->cfg->name,
-                    dev->cfg->startup, e && e->msg ? e->msg : "invalid",
-                    e && e->path ? " at " : "", e && e->path ? e->path : "");
+                                   dev->cfg->startup, e && e->msg ? e->msg : "invalid",
+                                   e && e->path ? " at " : "", e && e->path ? e->path : "");
             ly_err_clean(dev->ctx, NULL);
             return NST_EINPUT;
         }
     } else if (lyd_validate_all(&tree, dev->ctx, LYD_VALIDATE_NO_STATE, NULL)) {
         *errmsg = nst_asprintf("device %s: the empty config is invalid for these models: %s",
-                dev->cfg->name, ly_errmsg(dev->ctx));
+                               dev->cfg->name, ly_errmsg(dev->ctx));
         return NST_EINPUT;
     }
     dev->ds[SIM_DS_RUNNING] = tree;
     for (i = SIM_DS_CANDIDATE; i < SIM_DS_COUNT; i++) {
         if ((i == SIM_DS_CANDIDATE && !(dev->cfg->prof.caps & SIM_CAP_CANDIDATE)) ||
-                (i == SIM_DS_STARTUP && !(dev->cfg->prof.caps & SIM_CAP_STARTUP))) {
+            (i == SIM_DS_STARTUP && !(dev->cfg->prof.caps & SIM_CAP_STARTUP))) {
             continue;
         }
         dev->ds[i] = sim_store_dup(tree);
@@ -261,7 +262,6 @@ sim_store_load_startup(struct sim_dev *dev, char **errmsg)
     }
     return NST_OK;
 }
-
 
 static const char *
 store_tag_str(NC_ERR tag)
@@ -319,13 +319,13 @@ sim_err_note(struct sim_dev *dev, NC_ERR tag, const char *msg)
 
     if (len < sizeof dev->result - 1) {
         snprintf(dev->result + len, sizeof dev->result - len, "%s%s%s%s%s", len ? "; " : "",
-                store_tag_str(tag), msg ? " \"" : "", msg ? msg : "", msg ? "\"" : "");
+                 store_tag_str(tag), msg ? " \"" : "", msg ? msg : "", msg ? "\"" : "");
     }
 }
 
 struct lyd_node *
-sim_err_new(struct sim_dev *dev, NC_ERR tag, NC_ERR_TYPE type, const char *apptag,
-        const char *path, const char *msg)
+sim_err_new(struct sim_dev *dev, NC_ERR tag, NC_ERR_TYPE type, const char *apptag, const char *path,
+            const char *msg)
 {
     struct lyd_node *err;
 
@@ -368,8 +368,8 @@ sim_err_new(struct sim_dev *dev, NC_ERR tag, NC_ERR_TYPE type, const char *appta
 }
 
 struct lyd_node *
-sim_err_elem(struct sim_dev *dev, NC_ERR tag, const char *elem, const char *extra,
-        const char *path, const char *msg)
+sim_err_elem(struct sim_dev *dev, NC_ERR tag, const char *elem, const char *extra, const char *path,
+             const char *msg)
 {
     struct lyd_node *err;
 
@@ -401,7 +401,7 @@ sim_err_elem(struct sim_dev *dev, NC_ERR tag, const char *elem, const char *extr
 
 struct nc_server_reply *
 sim_reply_err(struct sim_dev *dev, NC_ERR tag, NC_ERR_TYPE type, const char *apptag,
-        const char *path, const char *msg)
+              const char *path, const char *msg)
 {
     struct lyd_node *err;
 

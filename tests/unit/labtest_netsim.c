@@ -14,11 +14,11 @@
  * client's libyang context gets the device's module from yang-library + get-schema, a typed
  * <get-config> tree, <get-schema> text, and it prints session-setup and round-trip times.
  */
+#include <cmocka.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <cmocka.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -133,8 +133,9 @@ test_pubkey_typed_get_config(void **state)
     any = (struct lyd_node_any *)data;
     assert_int_equal(any->value_type, LYD_ANYDATA_DATATREE);
     assert_int_equal(lyd_dup_siblings(any->value.tree, NULL, LYD_DUP_RECURSIVE, &copy), LY_SUCCESS);
-    assert_int_equal(lyd_find_xpath(copy,
-            "/netsim-test-a:interfaces/interface[name='ge-0/0/1']/mtu", &set), LY_SUCCESS);
+    assert_int_equal(
+        lyd_find_xpath(copy, "/netsim-test-a:interfaces/interface[name='ge-0/0/1']/mtu", &set),
+        LY_SUCCESS);
     assert_int_equal(set->count, 1);
     assert_string_equal(lyd_get_value(set->dnodes[0]), "1500");
     ly_set_free(set, NULL);
@@ -150,7 +151,8 @@ test_pubkey_typed_get_config(void **state)
     rtt = (now_ms() - t0) / n;
     nc_rpc_free(rpc);
     printf("labtest_netsim: publickey session setup %.1f ms (schemas fetched), get-config round "
-           "trip %.2f ms (avg of %d)\n", setup, rtt, n);
+           "trip %.2f ms (avg of %d)\n",
+           setup, rtt, n);
     nc_session_free(s, NULL);
 }
 

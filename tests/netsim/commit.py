@@ -1,6 +1,7 @@
 """netsim locks, <commit>, confirmed commit (1.1 and 1.0), timeout rollback, persist across a
 session drop, cancel-commit, kill-session, and what a session's end releases."""
 import re
+import socket
 import time
 
 from nslib import (NC, NSA, Closed, Device, Lab, check, edit, err, errors, getcfg, main, ok, rpc,
@@ -100,6 +101,20 @@ def test():
         d.close_session()
         lab.sessions.remove(d)
         wait_for(lambda: running_mtu(lab, "r1") == 2000, 2, "rollback on session end")
+
+        # ... and so does an abrupt TCP drop of the client; its lock is released too
+        d = lab.connect("r1")
+        ok(d.lock("running"), "lock running")
+        ok(edit(d, mtu(2350)), "edit")
+        ok(d.commit(confirmed=True, timeout="60"), "confirmed")
+        check(running_mtu(lab, "r1") == 2350, "applied")
+        lab.sessions.remove(d)
+        d._session._transport.sock.shutdown(socket.SHUT_RDWR)
+        wait_for(lambda: running_mtu(lab, "r1") == 2000, 2, "rollback on TCP drop")
+        wait_for(lambda: "sid=%s event=session-end" % d.session_id in lab.log("r1"), 2,
+                 "drop logged")
+        ok(a.lock("running"), "running lock released by the drop")
+        ok(a.unlock("running"), "unlock")
 
         # with persist: survives the session; wrong persist-id is invalid-value; right one confirms
         d = lab.connect("r1")

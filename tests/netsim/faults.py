@@ -89,6 +89,16 @@ def test():
         check("reason=fault-drop" in lab.log("r1"), "session end logged")
         ok(m.discard_changes(), "discard")
 
+        # a dropped session's locks are released
+        lab.set_faults("r1", "drop-session get-config\n")
+        d = lab.connect("r1")
+        ok(d.lock("candidate"), "lock")
+        dropped(lambda: getcfg(d), "get-config")
+        t0 = time.time()
+        while not m.lock("candidate").ok and time.time() - t0 < 2:
+            time.sleep(0.02)
+        ok(m.unlock("candidate"), "lock of the dropped session was released")
+
         # drop-session after processing a commit: applied, but no reply
         lab.set_faults("r1", "drop-session commit 1 after\n")
         d = lab.connect("r1")

@@ -1,8 +1,12 @@
 /*
- * cmd_compile.c: `netstitch compile SERVICE [--inventory INV] [-o DIR] [--emit ir]`
+ * cmd_compile.c: `netstitch compile SERVICE [--inventory INV] [-o DIR] [--templates DIR]...
+ *                [--emit ir]`
  *
  * Loads and checks the service (any error stops here, printed as by `check`), then
- * lowers it to the per-device IR. `--emit ir` prints the IR.
+ * compiles it: the per-device IR, rendered by each vendor's driver into a NETCONF payload
+ * and native CLI, validated against the device models. `-o DIR` writes DIR/<device>.xml,
+ * DIR/<device>.cli and DIR/plan.json; `--emit ir` prints the IR instead. Without either,
+ * the command only reports what it would write.
  */
 #include <getopt.h>
 #include <stdlib.h>
@@ -10,18 +14,47 @@
 
 #include "cli.h"
 
+#define MAX_TEMPLATE_DIRS 32
+
 static void
 usage(FILE *out)
 {
-    fputs("usage: netstitch compile [--emit ir] [--inventory INV] [-o DIR] [--yang-dir DIR] SERVICE\n"
+    fputs("usage: netstitch compile [--emit ir] [--inventory INV] [-o DIR] [--templates DIR]...\n"
+          "                         [--yang-dir DIR] SERVICE\n"
           "\n"
-          "Check SERVICE, then lower it to what each router must have.\n"
+          "Check SERVICE, then compile it into each router's configuration.\n"
+          "  -o DIR           write DIR/<device>.xml (NETCONF payload), DIR/<device>.cli\n"
+          "                   (native CLI) and DIR/plan.json\n"
           "  --emit ir        print the per-device intermediate representation (XML)\n"
-          "  --inventory INV  the inventory (addresses, secrets references)\n"
-          "  -o DIR           write the outputs into DIR\n"
+          "  --templates DIR  look for templates in DIR first (repeatable; then\n"
+          "                   NST_TEMPLATE_PATH, then the built-in templates)\n"
+          "  --inventory INV  the inventory (addresses, secret references); not needed to\n"
+          "                   compile\n"
+          "  --yang-dir DIR   netstitch's YANG models\n"
           "\n"
-          "Exit status: 0 compiled, 1 errors in the service, 2 usage or I/O error.\n",
+          "Exit status: 0 compiled, 1 errors in the service or its templates, 2 usage or\n"
+          "I/O error.\n",
           out);
+}
+
+/* One line per device: what was produced, or why not. */
+static void
+summary(FILE *out, const struct nst_compiled *comp, const char *dir)
+{
+    size_t i, n = nst_compiled_device_count(comp);
+
+    for (i = 0; i < n; i++) {
+        const char *name = nst_compiled_device_name(comp, i);
+        const char *drv = nst_compiled_device_driver(comp, i);
+
+        if (nst_compiled_device_payload(comp, i)) {
+            fprintf(out, "%-20s %-10s compiled%s%s\n", name, drv, dir ? " -> " : "",
+                    dir ? dir : "");
+        } else {
+            fprintf(out, "%-20s %-10s pending: the %s driver renders no templates yet\n", name,
+                    drv, drv);
+        }
+    }
 }
 
 int
@@ -31,11 +64,14 @@ cmd_compile(int argc, char **argv)
         {"emit", required_argument, NULL, 'e'},
         {"inventory", required_argument, NULL, 'i'},
         {"output", required_argument, NULL, 'o'},
+        {"templates", required_argument, NULL, 't'},
         {"yang-dir", required_argument, NULL, 'y'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    const char *emit = NULL, *yang_dir = NULL;
+    const char *emit = NULL, *yang_dir = NULL, *outdir = NULL;
+    const char *tdirs[MAX_TEMPLATE_DIRS];
+    size_t ntdirs = 0;
     struct nst_ctx *ctx = NULL;
     struct nst_service *svc = NULL;
     struct nst_compiled *comp = NULL;
@@ -50,7 +86,18 @@ cmd_compile(int argc, char **argv)
             emit = optarg;
             break;
         case 'i':
+            /* The inventory is read by push; compile needs nothing from it. */
+            break;
         case 'o':
+            outdir = optarg;
+            break;
+        case 't':
+            if (ntdirs == MAX_TEMPLATE_DIRS) {
+                fprintf(stderr, "netstitch compile: at most %d --templates\n",
+                        MAX_TEMPLATE_DIRS);
+                return EXIT_USAGE;
+            }
+            tdirs[ntdirs++] = optarg;
             break;
         case 'y':
             yang_dir = optarg;
@@ -80,16 +127,33 @@ cmd_compile(int argc, char **argv)
         cli_print_diags(stderr, ctx, OUT_TEXT, 0, "compile", rc);
         goto cleanup;
     }
-    err = nst_service_compile(svc, &comp);
-    if (!err && emit) {
+    err = nst_service_compile_with_templates(svc, ntdirs ? tdirs : NULL, ntdirs, &comp);
+    if (err) {
+        rc = err == NST_ENOMEM ? EXIT_USAGE : EXIT_ERRORS;
+        cli_print_diags(stderr, ctx, OUT_TEXT, 0, "compile", rc);
+        fprintf(stderr, "netstitch compile: %s\n", nst_strerror(err));
+        goto cleanup;
+    }
+    if (emit) {
         err = nst_compiled_ir(comp, &ir);
-        if (!err) {
-            fputs(ir, stdout);
+        if (err) {
+            fprintf(stderr, "netstitch compile: %s\n", nst_strerror(err));
+            rc = EXIT_USAGE;
+            goto cleanup;
+        }
+        fputs(ir, stdout);
+    }
+    if (outdir) {
+        err = nst_compiled_write(comp, outdir);
+        if (err) {
+            fprintf(stderr, "netstitch compile: cannot write %s: %s\n", outdir,
+                    nst_strerror(err));
+            rc = EXIT_USAGE;
+            goto cleanup;
         }
     }
-    if (err) {
-        fprintf(stderr, "netstitch compile: %s\n", nst_strerror(err));
-        rc = EXIT_ERRORS;
+    if (!emit) {
+        summary(stdout, comp, outdir);
     }
 
 cleanup:

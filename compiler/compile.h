@@ -1,10 +1,13 @@
 /*
  * compile.h: struct nst_compiled, the result of nst_service_compile(): the IR
- * document and, per device, what its driver rendered. The drivers fill the per-device
- * slots (render stage); the CLI writes them out.
+ * document and, per device, what its driver rendered (render.c). The public accessors
+ * and the writer of DIR/<device>.xml, DIR/<device>.cli and DIR/plan.json are in
+ * compile.c.
  */
 #ifndef NST_COMPILE_H
 #define NST_COMPILE_H
+
+#include <stdbool.h>
 
 #include <libxml/tree.h>
 
@@ -14,15 +17,18 @@ struct nst_service;
 
 struct compiled_device {
     const char *name;       /* borrowed from the model */
-    const char *driver;
-    char *payload;          /* NETCONF <config> payload, owned, NULL until rendered */
-    char *cli;              /* native CLI, owned, NULL until rendered */
+    const char *vendor;     /* borrowed from the model */
+    const char *driver;     /* static, the driver's name */
+    xmlNodePtr ir;          /* the device's IR node, borrowed from nst_compiled.ir */
+    bool pending;           /* the driver renders nothing yet */
+    char *payload;          /* NETCONF <config> payload, owned, NULL when pending */
+    char *cli;              /* native CLI, owned, NULL when pending */
 };
 
 struct nst_compiled {
     struct nst_service *svc;    /* borrowed */
     xmlDocPtr ir;               /* owned */
-    struct compiled_device *devices;
+    struct compiled_device *devices;    /* in model order */
     size_t ndevices;
 };
 

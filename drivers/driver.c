@@ -5,7 +5,12 @@
  * An MPLS core frame carrying a VPLS pseudowire: customer frame (IP + 14, customer
  * tags popped at the attachment circuit) + 4 control word + 2 x 4 labels, inside a
  * 14-byte core header: IP + 40.
+ *
+ * Also the helpers prepare hooks use to read the IR and annotate their copy of it
+ * (driver.h, docs/drivers.md).
  */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "driver.h"
@@ -74,4 +79,207 @@ drv_ip_mtu_carried(const struct drv_ops *drv, uint32_t port_mtu, unsigned tags, 
         break;
     }
     return port_mtu > over ? port_mtu - over : 0;
+}
+
+/* --- helpers for prepare hooks (driver.h) --- */
+
+const char *
+drv_attr(xmlNodePtr n, const char *name)
+{
+    xmlAttrPtr a;
+
+    if (!n || n->type != XML_ELEMENT_NODE) {
+        return NULL;
+    }
+    for (a = n->properties; a; a = a->next) {
+        if (!a->ns && !strcmp((const char *)a->name, name)) {
+            /* Attributes set through libxml2's tree API hold one text child. */
+            return a->children && a->children->content ? (const char *)a->children->content : "";
+        }
+    }
+    return NULL;
+}
+
+unsigned long
+drv_attr_ul(xmlNodePtr n, const char *name, unsigned long def)
+{
+    const char *v = drv_attr(n, name);
+    char *end;
+    unsigned long x;
+
+    if (!v || !*v) {
+        return def;
+    }
+    x = strtoul(v, &end, 10);
+    return *end ? def : x;
+}
+
+xmlNodePtr
+drv_next(xmlNodePtr n, const char *name)
+{
+    for (n = n ? n->next : NULL; n; n = n->next) {
+        if (n->type == XML_ELEMENT_NODE && (!name || !strcmp((const char *)n->name, name))) {
+            return n;
+        }
+    }
+    return NULL;
+}
+
+xmlNodePtr
+drv_child(xmlNodePtr n, const char *name)
+{
+    xmlNodePtr c;
+
+    for (c = n ? n->children : NULL; c; c = c->next) {
+        if (c->type == XML_ELEMENT_NODE && (!name || !strcmp((const char *)c->name, name))) {
+            return c;
+        }
+    }
+    return NULL;
+}
+
+const char *
+drv_child_text(xmlNodePtr n, const char *name)
+{
+    xmlNodePtr c = drv_child(n, name);
+
+    if (!c) {
+        return NULL;
+    }
+    /* IR text elements hold one text node (xmlNewTextChild), or none when empty. */
+    return c->children && c->children->type == XML_TEXT_NODE && c->children->content
+               ? (const char *)c->children->content
+               : "";
+}
+
+void
+drv_set_attr(struct drv_prep *p, xmlNodePtr n, const char *name, const char *value)
+{
+    if (!n || !value) {
+        return;
+    }
+    if (!xmlSetProp(n, (const xmlChar *)name, (const xmlChar *)value)) {
+        p->oom = 1;
+    }
+}
+
+void
+drv_set_attrf(struct drv_prep *p, xmlNodePtr n, const char *name, const char *fmt, ...)
+{
+    char buf[1024];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    drv_set_attr(p, n, name, buf);
+}
+
+xmlNodePtr
+drv_add_child(struct drv_prep *p, xmlNodePtr parent, const char *name)
+{
+    xmlNodePtr c = parent ? xmlNewChild(parent, NULL, (const xmlChar *)name, NULL) : NULL;
+
+    if (!c) {
+        p->oom = 1;
+    }
+    return c;
+}
+
+nst_err
+drv_prep_fail(struct drv_prep *p, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (!p->failed) {
+        va_start(ap, fmt);
+        vsnprintf(p->msg, sizeof p->msg, fmt, ap);
+        va_end(ap);
+    }
+    p->failed = 1;
+    return NST_EINTERNAL;
+}
+
+nst_err
+drv_prep_status(const struct drv_prep *p)
+{
+    if (p->oom) {
+        return NST_ENOMEM;
+    }
+    return p->failed ? NST_EINTERNAL : NST_OK;
+}
+
+uint32_t
+drv_hash(const char *s)
+{
+    uint32_t h = 2166136261u;
+
+    for (; s && *s; s++) {
+        h ^= (unsigned char)*s;
+        h *= 16777619u;
+    }
+    return h;
+}
+
+const char *
+drv_fit_name(const char *s, size_t max, char *buf, size_t len)
+{
+    size_t n = strlen(s), keep;
+
+    if (len < max + 1 || max < 8) {
+        snprintf(buf, len, "%.*s", (int)(len ? len - 1 : 0), s);
+        return buf;
+    }
+    if (n <= max) {
+        memcpy(buf, s, n + 1);
+        return buf;
+    }
+    keep = max - 7;
+    /* Do not cut inside a UTF-8 sequence: back up over continuation bytes. */
+    while (keep > 0 && ((unsigned char)s[keep] & 0xC0) == 0x80) {
+        keep--;
+    }
+    snprintf(buf, len, "%.*s-%06x", (int)keep, s, (unsigned)(drv_hash(s) & 0xffffffu));
+    return buf;
+}
+
+const char *
+drv_cli_clean(const char *s, char *buf, size_t len)
+{
+    size_t i, o = 0;
+
+    if (!len) {
+        return buf;
+    }
+    for (i = 0; s && s[i] && o + 1 < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+
+        /* C0 controls and DEL; C1 controls are two-byte UTF-8 sequences C2 80..9F. */
+        if (c < 0x20 || c == 0x7f) {
+            buf[o++] = ' ';
+        } else if (c == 0xc2 && (unsigned char)s[i + 1] >= 0x80 &&
+                   (unsigned char)s[i + 1] <= 0x9f) {
+            buf[o++] = ' ';
+            i++;
+        } else {
+            buf[o++] = (char)c;
+        }
+    }
+    /* Never end inside a UTF-8 sequence cut by the buffer size. */
+    while (o > 0 && ((unsigned char)buf[o - 1] & 0x80)) {
+        size_t start = o - 1, need;
+        unsigned char lead;
+
+        while (start > 0 && ((unsigned char)buf[start] & 0xC0) == 0x80) {
+            start--;
+        }
+        lead = (unsigned char)buf[start];
+        need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
+        if (o - start >= need) {
+            break;
+        }
+        o = start;
+    }
+    buf[o] = '\0';
+    return buf;
 }

@@ -14,8 +14,13 @@
 #ifndef NST_DRIVER_H
 #define NST_DRIVER_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
+
+#include <libxml/tree.h>
+
+#include "netstitch.h"
 
 /* What the number in a port's MTU knob counts. */
 enum drv_mtu_meaning {
@@ -52,10 +57,32 @@ struct drv_caps {
     bool ebgp_default_deny;     /* eBGP passes nothing without policy (XR, SR OS) */
 };
 
+struct drv_prep;
+
+/*
+ * The render hook of a driver (docs/drivers.md): called once per device, before any
+ * template runs, on a private copy of the device's IR node (@dev, an IR <device> in
+ * a document of its own). It may add vendor-specific attributes and elements for the
+ * templates to read (SAP ids, RPL text, quoted CLI strings, derived names) with the
+ * drv_prep_* helpers; it must not remove or change what the lowering wrote. Returns
+ * NST_OK, NST_ENOMEM, or NST_EINTERNAL after drv_prep_fail() (the IR asks for
+ * something the vendor cannot express, which the checker should have refused).
+ */
+typedef nst_err (*drv_prepare_fn)(struct drv_prep *p, xmlNodePtr dev);
+
 struct drv_ops {
     const char *name;           /* "junos", ... "eos" */
     const char *mtu_meaning_name;
     struct drv_caps caps;
+
+    /* Rendering (compiler/render.c). */
+    const char *tpl_vendor;     /* template directory: templates/<tpl_vendor>/ */
+    /* Features rendered, in this order, from <tpl_vendor>/<feature>.xml (NETCONF
+     * payload) and <tpl_vendor>/<feature>.cli.xml (native CLI); both must exist.
+     * NULL-terminated. NULL: the driver renders nothing yet, and its devices are
+     * reported as pending instead of compiled. */
+    const char *const *features;
+    drv_prepare_fn prepare;     /* may be NULL */
 };
 
 /* The driver for a vendor name and optional platform ("eos"); NULL if unknown. */
@@ -70,6 +97,52 @@ uint32_t drv_port_mtu_needed(const struct drv_ops *drv, uint32_t ip_mtu, unsigne
 
 /* Inverse: the largest IP MTU a port MTU of @port_mtu carries with @tags tags. */
 uint32_t drv_ip_mtu_carried(const struct drv_ops *drv, uint32_t port_mtu, unsigned tags, bool core);
+
+/*
+ * Helpers for prepare hooks (driver.c). struct drv_prep carries the render state of
+ * one device; every helper records an allocation failure in it, so a hook can make
+ * a run of calls and check drv_prep_status() once at the end.
+ */
+struct drv_prep {
+    const char *device;         /* the device's name, borrowed */
+    const struct drv_ops *drv;
+    int oom;                    /* an allocation failed */
+    int failed;                 /* drv_prep_fail() was called */
+    char msg[512];              /* drv_prep_fail()'s message */
+};
+
+/* The value of attribute @name of @n, borrowed from the node; NULL when absent. */
+const char *drv_attr(xmlNodePtr n, const char *name);
+/* The attribute as an unsigned number; @def when absent or not a number. */
+unsigned long drv_attr_ul(xmlNodePtr n, const char *name, unsigned long def);
+/* The first element child of @n named @name (any name when @name is NULL), or NULL. */
+xmlNodePtr drv_child(xmlNodePtr n, const char *name);
+/* The next element sibling of @n named @name (any name when NULL), or NULL. */
+xmlNodePtr drv_next(xmlNodePtr n, const char *name);
+/* The text content of the first child element @name of @n, borrowed; NULL if absent. */
+const char *drv_child_text(xmlNodePtr n, const char *name);
+/* Set (or replace) attribute @name on @n. */
+void drv_set_attr(struct drv_prep *p, xmlNodePtr n, const char *name, const char *value);
+void drv_set_attrf(struct drv_prep *p, xmlNodePtr n, const char *name, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* A new last child element of @parent (NULL after recording the failure). */
+xmlNodePtr drv_add_child(struct drv_prep *p, xmlNodePtr parent, const char *name);
+/* Record that the device cannot be rendered; returns NST_EINTERNAL. */
+nst_err drv_prep_fail(struct drv_prep *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* NST_ENOMEM if a helper failed to allocate, NST_EINTERNAL after drv_prep_fail, else NST_OK. */
+nst_err drv_prep_status(const struct drv_prep *p);
+
+/*
+ * @s shortened to at most @max bytes, deterministically: a longer string keeps its
+ * first bytes and ends in "-" plus 6 hex digits of a hash of the whole string, so two
+ * long names that share a prefix stay distinct. Written into @buf (@len >= max + 1);
+ * never splits a UTF-8 sequence.
+ */
+const char *drv_fit_name(const char *s, size_t max, char *buf, size_t len);
+/* The 32-bit FNV-1a hash of @s. */
+uint32_t drv_hash(const char *s);
+/* @s with every control character replaced by a space, into @buf (truncated to fit). */
+const char *drv_cli_clean(const char *s, char *buf, size_t len);
 
 extern const struct drv_ops drv_junos_ops;
 extern const struct drv_ops drv_iosxr_ops;

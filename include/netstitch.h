@@ -159,7 +159,10 @@ struct nst_compiled;
  * @param[in] svc a service on which nst_service_check() returned NST_OK. Borrowed; it
  *            must outlive the result.
  * @param[out] out the result, freed with nst_compiled_free().
- * @return NST_OK, NST_EINVAL (not checked, or check errors), NST_ENOMEM, NST_EINTERNAL.
+ * Templates come from NST_TEMPLATE_PATH and the built-in directory; see
+ * nst_service_compile_with_templates() for the codes and for user directories.
+ * @return NST_OK, NST_EINVAL (not checked, or check errors), NST_ENOMEM, NST_EINPUT,
+ *         NST_EENV, NST_EINTERNAL.
  */
 NST_API nst_err nst_service_compile(struct nst_service *svc, struct nst_compiled **out);
 
@@ -176,6 +179,105 @@ NST_API nst_err nst_compiled_ir(const struct nst_compiled *c, char **xml);
 
 /** @brief Free a string returned by the library; NULL is accepted. */
 NST_API void nst_free_string(char *s);
+
+/**
+ * @brief Secret placeholders in compiled output.
+ *
+ * A payload or CLI never contains a secret. Where a device needs one (a BGP session's
+ * authentication key) the output holds NST_SECRET_PREFIX, the secret's *name* (the
+ * service's auth-key-ref, a secret of the inventory) and NST_SECRET_SUFFIX, e.g.
+ * `$NST_SECRET{bgp-twcc-ccx}`. Push substitutes the value, read from the inventory's
+ * source, in memory only (XML-escaped in a payload). The placeholder validates against
+ * every device model (all key leaves are strings).
+ */
+#define NST_SECRET_PREFIX "$NST_SECRET{"
+#define NST_SECRET_SUFFIX "}"
+
+/**
+ * @brief Like nst_service_compile(), with user template directories searched first.
+ *
+ * Templates are looked up as `<vendor>/<feature>.xml` in @p template_dirs in order, then
+ * in the directories of the NST_TEMPLATE_PATH environment variable (colon-separated),
+ * then in the built-in directory; the first directory that has the file wins
+ * (docs/templates.md, docs/drivers.md).
+ * @param[in] svc a service on which nst_service_check() returned NST_OK. Borrowed; it
+ *            must outlive the result.
+ * @param[in] template_dirs directories, borrowed (copied); may be NULL when @p ndirs is 0.
+ * @param[in] ndirs number of directories.
+ * @param[out] out the result, freed with nst_compiled_free().
+ * @return NST_OK; NST_EINVAL (not checked, or check errors); NST_ENOMEM; NST_EINPUT (a
+ *         template error, see the diagnostics); NST_EENV (device models missing);
+ *         NST_EINTERNAL (a payload that does not validate against its device models:
+ *         the diagnostic names the template file and line).
+ */
+NST_API nst_err nst_service_compile_with_templates(struct nst_service *svc,
+                                                   const char *const *template_dirs,
+                                                   size_t ndirs, struct nst_compiled **out);
+
+/**
+ * @brief Number of devices in a compile result (every device of the service).
+ * @param[in] c the result.
+ * @return the count; 0 for NULL.
+ */
+NST_API size_t nst_compiled_device_count(const struct nst_compiled *c);
+
+/**
+ * @brief The name of the @p i-th device (service order).
+ * @param[in] c the result.
+ * @param[in] i the index.
+ * @return a string borrowed from the result, or NULL when @p i is out of range.
+ */
+NST_API const char *nst_compiled_device_name(const struct nst_compiled *c, size_t i);
+
+/**
+ * @brief The driver that rendered the @p i-th device ("junos", "iosxr", "sros", "vrp",
+ *        "openconfig", "eos").
+ * @param[in] c the result.
+ * @param[in] i the index.
+ * @return a static string, or NULL when @p i is out of range.
+ */
+NST_API const char *nst_compiled_device_driver(const struct nst_compiled *c, size_t i);
+
+/**
+ * @brief The NETCONF payload of the @p i-th device: one `<config>` element in the
+ *        NETCONF base namespace, for edit-config, validated against the device models.
+ * @param[in] c the result.
+ * @param[in] i the index.
+ * @return a string borrowed from the result; NULL when @p i is out of range or the
+ *         device is pending (its driver renders nothing yet).
+ */
+NST_API const char *nst_compiled_device_payload(const struct nst_compiled *c, size_t i);
+
+/**
+ * @brief The native CLI of the @p i-th device (Junos `set` commands, IOS-XR
+ *        configuration, SR OS MD-CLI, ...), one command per line.
+ * @param[in] c the result.
+ * @param[in] i the index.
+ * @return a string borrowed from the result; NULL when out of range or pending.
+ */
+NST_API const char *nst_compiled_device_cli(const struct nst_compiled *c, size_t i);
+
+/**
+ * @brief The plan as JSON: devices (status, driver, the changes each gets), the MTU
+ *        table per connection and hop, and every diagnostic of the context.
+ *        Deterministic: no timestamps, fixed order.
+ * @param[in] c the result.
+ * @param[out] json a new NUL-terminated string, freed with nst_free_string().
+ * @return NST_OK, NST_EINVAL, NST_ENOMEM.
+ */
+NST_API nst_err nst_compiled_plan(const struct nst_compiled *c, char **json);
+
+/**
+ * @brief Write the outputs into a directory: `<device>.xml` (the payload) and
+ *        `<device>.cli` for every device that is not pending, and `plan.json`.
+ *
+ * The directory is created if missing (its parent must exist). Files are written whole
+ * (to a temporary name, then renamed), byte-for-byte deterministic.
+ * @param[in] c the result.
+ * @param[in] dir the directory. Borrowed.
+ * @return NST_OK, NST_EINVAL, NST_ENOMEM, NST_EIO (cannot create or write).
+ */
+NST_API nst_err nst_compiled_write(const struct nst_compiled *c, const char *dir);
 
 /** @brief Number of diagnostics recorded on the context so far. */
 NST_API size_t nst_diag_count(const struct nst_ctx *ctx);
@@ -208,6 +310,269 @@ NST_API uint32_t nst_diag_line(const struct nst_diag *d);
 NST_API const char *nst_diag_device(const struct nst_diag *d);
 /** @brief "note", "warning" or "error". */
 NST_API const char *nst_severity_name(enum nst_severity sev);
+
+/* ====================================================================================
+ * Inventory, push, rollback and recover (netconf/inventory.c, netconf/txn.c).
+ * docs/push.md describes the transaction, the state directory and the exit codes.
+ * ==================================================================================== */
+
+struct nst_inventory;
+struct nst_txn;
+
+/**
+ * @brief Load an inventory (yang/netstitch-inventory.yang) and validate it.
+ *
+ * Problems are recorded as diagnostics on the context (file, line, data path), like a
+ * service's. No secret is read here: passwords and keys are read when they are used.
+ * @param[in] ctx the context.
+ * @param[in] path the file. Borrowed.
+ * @param[in] format its encoding, or NST_FORMAT_AUTO.
+ * @param[out] inv the inventory, freed with nst_inventory_free().
+ * @return NST_OK, NST_EINVAL, NST_ENOMEM, NST_EIO (unreadable), NST_EINPUT (invalid).
+ */
+NST_API nst_err nst_inventory_load(struct nst_ctx *ctx, const char *path, enum nst_format format,
+                                   struct nst_inventory **inv);
+
+/**
+ * @brief Load an inventory from a NUL-terminated string; like nst_inventory_load().
+ * @param[in] ctx the context.
+ * @param[in] data the text. Borrowed.
+ * @param[in] format its encoding, or NST_FORMAT_AUTO (JSON if it starts with '{').
+ * @param[in] name the name diagnostics use for the input, or NULL. Borrowed.
+ * @param[out] inv the inventory, freed with nst_inventory_free().
+ * @return NST_OK, NST_EINVAL, NST_ENOMEM, NST_EINPUT.
+ */
+NST_API nst_err nst_inventory_load_mem(struct nst_ctx *ctx, const char *data,
+                                       enum nst_format format, const char *name,
+                                       struct nst_inventory **inv);
+
+/** @brief Free an inventory; NULL is accepted. */
+NST_API void nst_inventory_free(struct nst_inventory *inv);
+
+/** @brief Number of devices in the inventory (0 for NULL). */
+NST_API size_t nst_inventory_device_count(const struct nst_inventory *inv);
+
+/**
+ * @brief The @p i-th device's name.
+ * @return borrowed from the inventory, or NULL when @p i is out of range.
+ */
+NST_API const char *nst_inventory_device_name(const struct nst_inventory *inv, size_t i);
+
+/** @brief How a device is covered by the transaction (chosen from its <hello>). */
+enum nst_txn_method {
+    NST_TXN_METHOD_UNKNOWN = 0,   /**< not connected yet */
+    NST_TXN_METHOD_CONFIRMED,     /**< candidate + confirmed commit, cancel/timeout undo it */
+    NST_TXN_METHOD_CANDIDATE,     /**< candidate, plain commit; undone by snapshot restore */
+    NST_TXN_METHOD_RUNNING        /**< writable-running only; undone by snapshot restore */
+};
+
+/** @brief Where one device ended. */
+enum nst_txn_dev_state {
+    NST_TXN_DEV_UNTOUCHED = 0,    /**< nothing was changed (maybe not even connected) */
+    NST_TXN_DEV_PREPARED,         /**< candidate edited, not committed (transient) */
+    NST_TXN_DEV_COMMITTED,        /**< change is live (confirmed devices: confirmed) */
+    NST_TXN_DEV_DISCARDED,        /**< candidate edits were discarded; running unchanged */
+    NST_TXN_DEV_RESTORED,         /**< change was undone; running verified equal to before */
+    NST_TXN_DEV_UNKNOWN           /**< could not be undone or verified: see its errors */
+};
+
+/** @brief What the whole transaction did. */
+enum nst_txn_outcome {
+    NST_TXN_NOT_RUN = 0,          /**< not run, or stopped before any device was touched */
+    NST_TXN_COMMITTED,            /**< every device has the change */
+    NST_TXN_DRY_RUN_OK,           /**< NST_TXN_DRY_RUN: every device accepted the edit */
+    NST_TXN_ABORTED,              /**< failed; every device verified back as before */
+    NST_TXN_INCOMPLETE,           /**< failed and some device is UNKNOWN: run recover */
+    NST_TXN_NOTHING_TO_DO         /**< recover: the transaction had already finished */
+};
+
+/** @brief Phases reported to the progress callback. */
+enum nst_txn_phase {
+    NST_TXN_PHASE_CONNECT = 0,
+    NST_TXN_PHASE_PREPARE,
+    NST_TXN_PHASE_COMMIT,
+    NST_TXN_PHASE_CONFIRM,
+    NST_TXN_PHASE_ABORT,
+    NST_TXN_PHASE_RECOVER,
+    NST_TXN_PHASE_DONE
+};
+
+/** @brief Fields of a device's error (nst_txn_device_error()). */
+enum nst_txn_err_field {
+    NST_TXN_ERR_TEXT = 0,         /**< one line: "step: kind: message [tag/app-tag] path" */
+    NST_TXN_ERR_STEP,             /**< "connect", "lock", "edit-config", "commit", ... */
+    NST_TXN_ERR_KIND,             /**< "connect", "host-key", "auth", "rpc-error", ... */
+    NST_TXN_ERR_MESSAGE,          /**< the NETCONF error-message or the local reason */
+    NST_TXN_ERR_TAG,              /**< NETCONF error-tag */
+    NST_TXN_ERR_APP_TAG,          /**< NETCONF error-app-tag */
+    NST_TXN_ERR_PATH,             /**< NETCONF error-path */
+    NST_TXN_ERR_UNDO              /**< what went wrong while undoing this device */
+};
+
+/** @brief Transaction flags (nst_txn_set_flags()). */
+#define NST_TXN_DRY_RUN     0x1u  /**< prepare (lock, edit, validate) everywhere, then
+                                       discard: nothing is committed */
+#define NST_TXN_NO_VALIDATE 0x2u  /**< never send <validate> (commit validates anyway) */
+#define NST_TXN_FORCE       0x4u  /**< rollback: also a transaction that did not commit */
+#define NST_TXN_ABORT       0x8u  /**< recover: undo even after a "confirm" decision */
+
+/**
+ * @brief Progress callback.
+ * @param[in] phase the phase.
+ * @param[in] device NULL when a phase starts, else the device a step finished on.
+ * @param[in] step NULL when a phase starts, else the step ("connect", "plan", "lock",
+ *            "edit-config", "commit", "confirm", "cancel-commit", "restore", "verify", ...).
+ * @param[in] result "ok", "failed", or for "plan" the method name. Borrowed.
+ * @param[in] user the pointer given to nst_txn_set_progress_cb().
+ * Called from worker threads, one call at a time (serialized); phase starts come from
+ * the thread that called push/rollback/recover. It must not call nst_txn_* functions.
+ */
+typedef void (*nst_txn_progress_cb)(enum nst_txn_phase phase, const char *device,
+                                    const char *step, const char *result, void *user);
+
+/**
+ * @brief Create a transaction for devices of @p inv.
+ * @param[in] ctx the context (its log callback gets warnings). Borrowed; must outlive it.
+ * @param[in] inv the inventory. Borrowed; must outlive the transaction.
+ * @param[out] txn the transaction, freed with nst_txn_free().
+ * @return NST_OK, NST_EINVAL, NST_ENOMEM.
+ */
+NST_API nst_err nst_txn_new(struct nst_ctx *ctx, const struct nst_inventory *inv,
+                            struct nst_txn **txn);
+
+/** @brief Free a transaction (closing any session it still holds); NULL is accepted. */
+NST_API void nst_txn_free(struct nst_txn *txn);
+
+/**
+ * @brief Set the state directory (default $XDG_STATE_HOME/netstitch or
+ *        ~/.local/state/netstitch).
+ * @param[in] dir the directory, copied; NULL for the default.
+ * @return NST_OK, NST_EINVAL, NST_ENOMEM.
+ */
+NST_API nst_err nst_txn_set_state_dir(struct nst_txn *txn, const char *dir);
+
+/** @brief At most @p jobs devices are worked on at once (0 = default 8; max 64). */
+NST_API void nst_txn_set_jobs(struct nst_txn *txn, unsigned jobs);
+
+/**
+ * @brief The confirm-timeout of confirmed commits, in seconds (converted to the
+ *        vendor's unit). 0 = default: the largest commit timeout of the devices + 60.
+ */
+NST_API void nst_txn_set_confirm_timeout(struct nst_txn *txn, uint32_t seconds);
+
+/** @brief NST_TXN_* flags. */
+NST_API void nst_txn_set_flags(struct nst_txn *txn, unsigned flags);
+
+/** @brief Install a progress callback (NULL to remove); @p user is borrowed. */
+NST_API void nst_txn_set_progress_cb(struct nst_txn *txn, nst_txn_progress_cb cb, void *user);
+
+/**
+ * @brief Add a device and its NETCONF payload to a push.
+ * @param[in] device a device name of the inventory. Borrowed.
+ * @param[in] vendor its driver name ("junos", ...) for vendor facts such as the
+ *            confirm-timeout unit, or NULL (the device's <hello> decides alone). Borrowed.
+ * @param[in] xml the edit: top-level config elements, or one NETCONF <config> element.
+ *            Secrets appear only as `$NST_SECRET{name}` (NST_SECRET_PREFIX). Copied.
+ * @return NST_OK; NST_EINVAL (unknown device, added twice, or a secret the inventory does
+ *         not define; nst_txn_message() says which); NST_EINPUT (not well-formed XML);
+ *         NST_ENOMEM.
+ */
+NST_API nst_err nst_txn_add_payload(struct nst_txn *txn, const char *device, const char *vendor,
+                                    const char *xml);
+
+/**
+ * @brief Run the push: connect, prepare, commit (confirmed), confirm; on any failure undo
+ *        everywhere. The report (outcome, per-device state and errors) is read with the
+ *        accessors below. Usable once per transaction object.
+ * @return NST_OK (committed, or dry run passed); NST_EINVAL (nothing added, a secret
+ *         cannot be read: see nst_txn_message(); nothing touched); NST_EIO (state
+ *         directory unusable; nothing touched); NST_EENV (a device failed or another
+ *         netstitch holds a device: see the outcome and nst_txn_message()); NST_ENOMEM.
+ */
+NST_API nst_err nst_txn_push(struct nst_txn *txn);
+
+/**
+ * @brief Restore the pre-change configuration that transaction @p txid saved, on all
+ *        its devices, as one new transaction (same guarantees as a push).
+ * @param[in] txid the transaction to roll back. Borrowed.
+ * @return as nst_txn_push(); NST_EINVAL also for an unknown id, a transaction that did
+ *         not commit (unless NST_TXN_FORCE), or a device missing from the inventory.
+ */
+NST_API nst_err nst_txn_rollback(struct nst_txn *txn, const char *txid);
+
+/**
+ * @brief Finish or undo an interrupted transaction: after a durable "confirm" decision
+ *        roll forward (unless NST_TXN_ABORT), else undo every device. Every device's
+ *        final state is verified against its snapshot.
+ * @param[in] txid the interrupted transaction. Borrowed.
+ * @return NST_OK (consistent: committed everywhere, undone everywhere, or nothing to do:
+ *         see the outcome); NST_EINVAL (unknown id); NST_EENV (another process runs it,
+ *         or some device is still UNKNOWN); NST_EIO; NST_ENOMEM.
+ */
+NST_API nst_err nst_txn_recover(struct nst_txn *txn, const char *txid);
+
+/** @brief Which transactions nst_txn_list() returns. */
+#define NST_TXN_LIST_ALL         0x0u
+#define NST_TXN_LIST_INTERRUPTED 0x1u /**< unfinished and not run by a live process */
+
+/**
+ * @brief Transactions in the state directory, oldest first.
+ * @param[in] which NST_TXN_LIST_*.
+ * @param[out] ids NULL-terminated array of ids, freed with nst_txn_list_free().
+ * @return NST_OK, NST_EIO, NST_ENOMEM.
+ */
+NST_API nst_err nst_txn_list(struct nst_txn *txn, unsigned which, char ***ids);
+
+/** @brief Free a list from nst_txn_list(); NULL is accepted. */
+NST_API void nst_txn_list_free(char **ids);
+
+/**
+ * @brief One line describing a past transaction: "TXID KIND OUTCOME device,device,...".
+ * @param[out] line a new string, freed with nst_free_string().
+ * @return NST_OK, NST_EINVAL (unknown id), NST_EIO, NST_ENOMEM.
+ */
+NST_API nst_err nst_txn_describe(struct nst_txn *txn, const char *txid, char **line);
+
+/** @brief The transaction id (state directory name), or NULL before it was created. */
+NST_API const char *nst_txn_id(const struct nst_txn *txn);
+
+/** @brief The outcome. */
+NST_API enum nst_txn_outcome nst_txn_outcome(const struct nst_txn *txn);
+
+/**
+ * @brief A one-line summary of the first failure ("device b failed at edit-config: ..."),
+ *        or "" when nothing failed. Borrowed; lives as long as @p txn. Never holds a secret.
+ */
+NST_API const char *nst_txn_message(const struct nst_txn *txn);
+
+/** @brief Number of devices in the transaction. */
+NST_API size_t nst_txn_device_count(const struct nst_txn *txn);
+
+/** @brief The @p i-th device's name; borrowed, NULL when out of range. */
+NST_API const char *nst_txn_device_name(const struct nst_txn *txn, size_t i);
+
+/** @brief The @p i-th device's method. */
+NST_API enum nst_txn_method nst_txn_device_method(const struct nst_txn *txn, size_t i);
+
+/** @brief The @p i-th device's final state. */
+NST_API enum nst_txn_dev_state nst_txn_device_state(const struct nst_txn *txn, size_t i);
+
+/**
+ * @brief A field of the @p i-th device's first error.
+ * @return borrowed, "" when there is none (NULL when @p i is out of range). Never holds a
+ *         secret.
+ */
+NST_API const char *nst_txn_device_error(const struct nst_txn *txn, size_t i,
+                                         enum nst_txn_err_field field);
+
+/** @brief "confirmed-commit", "candidate+restore", "running+restore" or "unknown". */
+NST_API const char *nst_txn_method_name(enum nst_txn_method m);
+/** @brief "untouched", "prepared", "committed", "discarded", "restored" or "UNKNOWN". */
+NST_API const char *nst_txn_dev_state_name(enum nst_txn_dev_state s);
+/** @brief "not-run", "committed", "dry-run-ok", "aborted", "incomplete", "nothing-to-do". */
+NST_API const char *nst_txn_outcome_name(enum nst_txn_outcome o);
+/** @brief "connect", "prepare", "commit", "confirm", "abort", "recover", "done". */
+NST_API const char *nst_txn_phase_name(enum nst_txn_phase p);
 
 #ifdef __cplusplus
 }

@@ -15,10 +15,13 @@
  * Observability for tests, all under <statedir>/<device>/:
  *   rpc.log       one line per RPC and per event (session start/end, rollback, fault),
  *                 "<seconds since start> sid=<n> <what> -> <result>"; passwords never appear
- *   rpc-xml.log   every RPC as received, in full
+ *   rpc-xml.log   every RPC as received, in full, except that the text of elements whose name
+ *                 looks secret (password, secret, authentication-key, auth-key, key-string,
+ *                 md5) is replaced by "***"
  *   running.xml   the running datastore, rewritten atomically (temp file + rename) after
  *                 every change, so a script can read it without NETCONF
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -69,18 +72,85 @@ sim_log(struct sim_dev *dev, uint32_t sid, const char *fmt, ...)
     fflush(dev->log);
 }
 
+/* Does an element named @p name (prefix included, @p len bytes) hold a secret? */
+static int
+store_secret_name(const char *name, size_t len)
+{
+    static const char *const words[] = {"password", "secret", "authentication-key", "auth-key",
+                                        "key-string", "md5", NULL};
+    char buf[128];
+    size_t i;
+
+    if (len >= sizeof buf) {
+        len = sizeof buf - 1;
+    }
+    for (i = 0; i < len; i++) {
+        buf[i] = (char)tolower((unsigned char)name[i]);
+    }
+    buf[len] = '\0';
+    for (i = 0; words[i]; i++) {
+        if (strstr(buf, words[i])) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/*
+ * Copy of @p xml with the text of secret-looking elements (BGP MD5 keys, passwords) replaced
+ * by "***", so rpc-xml.log never holds a password. Returned string freed with nst_free().
+ */
+static char *
+store_redact(const char *xml)
+{
+    char *out = nst_malloc(strlen(xml) + 1), *o = out;
+    const char *s = xml, *name, *end;
+    size_t nlen;
+
+    if (!out) {
+        return NULL;
+    }
+    while (*s) {
+        *o++ = *s;
+        if (*s++ != '<' || *s == '/' || *s == '?' || *s == '!') {
+            continue;
+        }
+        name = s;
+        nlen = strcspn(name, " \t\r\n/>");
+        end = strchr(name, '>');
+        if (!end || end[-1] == '/' || !store_secret_name(name, nlen)) {
+            continue;
+        }
+        /* Copy the start tag, then replace the text up to the next '<'. */
+        memcpy(o, s, (size_t)(end - s + 1));
+        o += end - s + 1;
+        s = end + 1;
+        if (*s && *s != '<') {
+            memcpy(o, "***", 3);
+            o += 3;
+            while (*s && *s != '<') {
+                s++;
+            }
+        }
+    }
+    *o = '\0';
+    return out;
+}
+
 void
 sim_log_xml(struct sim_dev *dev, uint32_t sid, const struct lyd_node *rpc)
 {
-    char *xml = NULL;
+    char *xml = NULL, *red;
 
     if (!dev->xmllog) {
         return;
     }
     lyd_print_mem(&xml, rpc, LYD_XML, 0);
+    red = xml ? store_redact(xml) : NULL;
     fprintf(dev->xmllog, "### %.3f sid=%u rpc #%lu %s\n%s\n", sim_now_rel(dev), sid, dev->nrpc,
-            LYD_NAME(rpc), xml ? xml : "");
+            LYD_NAME(rpc), red ? red : "");
     fflush(dev->xmllog);
+    nst_free(red);
     free(xml);
 }
 

@@ -159,6 +159,13 @@ def test():
               "bad directives logged")
         check("secret" not in log and "secret" not in open(lab.path("r1", "rpc-xml.log")).read(),
               "password never logged")
+        ok(edit(m, '<system xmlns="%s"><authentication-key>md5-s3cr3t</authentication-key>'
+                   '</system>' % NSA), "secret leaf")
+        ok(m.commit(), "commit")
+        xl = open(lab.path("r1", "rpc-xml.log")).read()
+        check("md5-s3cr3t" not in xl and "<authentication-key>***</authentication-key>" in xl,
+              "config secrets redacted in rpc-xml.log")
+        check("md5-s3cr3t" in lab.running_xml("r1"), "but stored and dumped as configured")
 
 
 if __name__ == "__main__":

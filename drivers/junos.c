@@ -7,8 +7,64 @@
  * per unit (vlan-tags outer 0x88a8.100), so every TPID is per sub-interface.
  * input/output-vlan-map express one- and two-tag rewrites. Candidate datastore,
  * confirmed-commit 1.0 with confirm-timeout in seconds over NETCONF.
+ *
+ * Rendering (templates/junos/, docs/drivers.md). The payload is the namespaced YANG
+ * form of <configuration> (junos-conf-root and one namespace per hierarchy), which is
+ * what the device models validate and what "rfc-compliant" Junos speaks; the classic
+ * un-namespaced Junos XML API form is not emitted (vendors.md: whether edit-config
+ * accepts the namespaced form on every release is UNCONFIRMED). Layer-2 units join VPLS
+ * routing instances with "vlan-id none", which pops a unit's tags on ingress and pushes
+ * them back on egress (the IR's symmetric pop); a local <l2-stitch> is such an instance
+ * holding its two units and no pseudowire. The prepare hook adds:
+ *   - description/@q: the description as a Junos CLI string, in double quotes with "
+ *     and \ escaped and control characters turned into spaces.
  */
+#include <string.h>
+
 #include "driver.h"
+
+static const char *const junos_features[] = {
+    "interfaces", "l2-stitch", "vpls", "bgp", "policy", NULL,
+};
+
+/* "..." with \ and \" escaped; control characters are already spaces in @s. */
+static void
+junos_quote(struct drv_prep *p, xmlNodePtr n, const char *s)
+{
+    char buf[2100];
+    size_t o = 0;
+
+    buf[o++] = '"';
+    for (; *s && o + 4 < sizeof buf; s++) {
+        if (*s == '"' || *s == '\\') {
+            buf[o++] = '\\';
+        }
+        buf[o++] = *s;
+    }
+    buf[o++] = '"';
+    buf[o] = '\0';
+    drv_set_attr(p, n, "q", buf);
+}
+
+static void
+junos_quote_descriptions(struct drv_prep *p, xmlNodePtr n)
+{
+    xmlNodePtr c;
+
+    for (c = drv_child(n, NULL); c; c = drv_next(c, NULL)) {
+        if (!strcmp((const char *)c->name, "description") && drv_attr(c, "cli")) {
+            junos_quote(p, c, drv_attr(c, "cli"));
+        }
+        junos_quote_descriptions(p, c);
+    }
+}
+
+static nst_err
+junos_prepare(struct drv_prep *p, xmlNodePtr dev)
+{
+    junos_quote_descriptions(p, dev);
+    return drv_prep_status(p);
+}
 
 const struct drv_ops drv_junos_ops = {
     .name = "junos",
@@ -29,4 +85,7 @@ const struct drv_ops drv_junos_ops = {
         .confirm_timeout_minutes = false,
         .ebgp_default_deny = false, /* UNCONFIRMED: believed to accept by default */
     },
+    .tpl_vendor = "junos",
+    .features = junos_features,
+    .prepare = junos_prepare,
 };

@@ -3,6 +3,7 @@ with its own models; password and public-key auth; the libnetconf2 C client (lab
 readiness, SIGTERM, a crashed device; config-file errors; check mode with every built-in
 profile's real module dirs."""
 import os
+import shutil
 import signal
 import subprocess
 import tempfile
@@ -188,6 +189,13 @@ def c_client(lab):
 
 def test_config_errors():
     d = tempfile.mkdtemp(prefix="netsim-cfg-")
+    try:
+        config_errors(d)
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def config_errors(d):
     key = os.path.join(d, "hostkey")
     subprocess.check_call(["ssh-keygen", "-q", "-m", "PEM", "-t", "rsa", "-b", "2048", "-N", "",
                            "-f", key])

@@ -552,6 +552,31 @@ cleanup:
     return reply;
 }
 
+/* " config=interfaces,routing": the top-level elements of an inline <config>. */
+static int
+rpc_summary_config(const struct lyd_node *config, char *buf, size_t size)
+{
+    const struct lyd_node_any *any = (const struct lyd_node_any *)config;
+    const struct lyd_node *n;
+    size_t len;
+    int w, first = 1;
+
+    w = snprintf(buf, size, " config");
+    if (w < 0 || (size_t)w >= size || any->value_type != LYD_ANYDATA_DATATREE) {
+        return w;
+    }
+    len = (size_t)w;
+    LY_LIST_FOR (any->value.tree, n) {
+        w = snprintf(buf + len, size - len, "%c%s", first ? '=' : ',', LYD_NAME(n));
+        if (w < 0 || (size_t)w >= size - len) {
+            break;
+        }
+        len += (size_t)w;
+        first = 0;
+    }
+    return (int)len;
+}
+
 /* "param=value ..." of the RPC's input, for the log line. */
 static void
 rpc_summary(const struct lyd_node *rpc, char *buf, size_t size)
@@ -574,6 +599,9 @@ rpc_summary(const struct lyd_node *rpc, char *buf, size_t size)
             m = lyd_find_meta(c->meta, NULL, "ietf-netconf:type");
             w = snprintf(buf + len, size - len, " filter=%s",
                          m ? lyd_get_meta_value(m) : "subtree");
+        } else if (!strcmp(LYD_NAME(c), "config") && c->schema &&
+                   (c->schema->nodetype & LYS_ANYDATA)) {
+            w = rpc_summary_config(c, buf + len, size - len);
         } else {
             w = snprintf(buf + len, size - len, " %s", LYD_NAME(c));
         }

@@ -10,13 +10,290 @@
  * exist in the model. Datastores and commit flavour depend on the implementation; the
  * driver assumes candidate with confirmed-commit 1.1 and lets the hello decide.
  *
- * EOS: OpenConfig for interfaces and BGP, and the arista-cli container for what OC
- * cannot say on EOS (double-tag match and rewrite: "client dot1q outer A inner B
- * network dot1q outer C inner D"). EOS mtu is the IP MTU. EOS NETCONF
- * confirmed-commit is UNCONFIRMED, so none is assumed; EOS VPLS over OC is not
- * supported (deviations), and the EOS VPLS CLI is UNCONFIRMED: no VPLS.
+ * EOS: OpenConfig for BGP and routing policy, and the arista-cli container for the
+ * interfaces, where OpenConfig cannot say what EOS needs (a routed parent port, "no
+ * switchport"; double-tag match and rewrite, FlexEncap "client dot1q outer A inner
+ * B", deviated away from OC on EOS; local cross-connects, "patch panel"). EOS mtu is
+ * the IP MTU. EOS NETCONF confirmed-commit is UNCONFIRMED, so none is assumed; EOS
+ * VPLS over OC is not supported (deviations), and the EOS VPLS CLI is UNCONFIRMED: no
+ * VPLS. FlexEncap takes dot1q (0x8100) and dot1ad (0x88a8) outer tags; the syntax of
+ * its user-defined TPIDs (0x9100) is UNCONFIRMED, so EOS does not offer 0x9100.
+ *
+ * Rendering (templates/openconfig/, templates/eos/, docs/drivers.md). The prepare
+ * hooks annotate the device copy:
+ *   - openconfig: subif and port @oc-tpid (the vlan-types identity of the outer TPID;
+ *     on the port only when not 0x8100); layer-2 subif @oc-pop, the tags its ingress
+ *     mapping pops. OpenConfig pops one tag at most, so where the IR pops two (the
+ *     IR's pop-all-and-join rule) the hook keeps the tag both sides of a local stitch
+ *     share instead: QinQ S1/C to QinQ S2/C pops the outer tag on each side, QinQ S/C
+ *     to dot1q C pops the outer tag on the QinQ side only. Anything needing a two-tag
+ *     pop (a QinQ VPLS attachment circuit, QinQ to untagged) is refused: the checker
+ *     should have (DRV caps rewrite_two_tags is false). vpls @oc-block-size, the BGP
+ *     label block size covering every member's VE id (ve-max, as drivers/vrp.c).
+ *   - eos: port and subif @eos-indent, the indentation of the lines inside their
+ *     "interface" block in the arista-cli payload. A config leaf-list cannot repeat a
+ *     value, and lines such as "   no switchport" repeat from one block to the next,
+ *     so each block gets its own indentation (3 spaces, then one more per block; EOS
+ *     ignores leading blanks, UNCONFIRMED over NETCONF). subif @eos-if (the interface
+ *     name) and @eos-client (the FlexEncap client tags, "dot1ad outer 100 inner 200").
  */
+#include <stdio.h>
+#include <string.h>
+
 #include "driver.h"
+
+#define OC_BLOCK_MIN 10ul
+#define OC_BLOCK_GUESS 100ul
+#define EOS_INDENT_BASE 3
+#define EOS_INDENT_MAX 256
+
+static bool
+oc_attr_is(xmlNodePtr n, const char *name, const char *value)
+{
+    const char *v = drv_attr(n, name);
+
+    return v && !strcmp(v, value);
+}
+
+/* "0x88a8" -> "TPID_0X88A8"; NULL for a TPID OpenConfig has no identity for. */
+static const char *
+oc_tpid_identity(const char *tpid)
+{
+    if (!tpid || !strcmp(tpid, "0x8100")) {
+        return "TPID_0X8100";
+    }
+    if (!strcmp(tpid, "0x88a8")) {
+        return "TPID_0X88A8";
+    }
+    if (!strcmp(tpid, "0x9100")) {
+        return "TPID_0X9100";
+    }
+    if (!strcmp(tpid, "0x9200")) {
+        return "TPID_0X9200";
+    }
+    return NULL;
+}
+
+/* The IR sub-interface that attachment circuit @ac names, or NULL. */
+static xmlNodePtr
+oc_ac_subif(xmlNodePtr dev, xmlNodePtr ac)
+{
+    const char *port = drv_attr(ac, "port"), *id = drv_attr(ac, "subif");
+    xmlNodePtr p, s;
+
+    for (p = drv_child(dev, "port"); p && port && id; p = drv_next(p, "port")) {
+        if (!oc_attr_is(p, "name", port)) {
+            continue;
+        }
+        for (s = drv_child(p, "subif"); s; s = drv_next(s, "subif")) {
+            if (oc_attr_is(s, "id", id)) {
+                return s;
+            }
+        }
+    }
+    return NULL;
+}
+
+/* The other side of the local stitch sub-interface @subif (of port @port) is part of;
+ * NULL when it is in none. */
+static xmlNodePtr
+oc_stitch_partner(xmlNodePtr dev, const char *port, xmlNodePtr subif)
+{
+    const char *id = drv_attr(subif, "id");
+    xmlNodePtr st, ac, other;
+
+    for (st = drv_child(dev, "l2-stitch"); st; st = drv_next(st, "l2-stitch")) {
+        other = NULL;
+        for (ac = drv_child(st, "ac"); ac; ac = drv_next(ac, "ac")) {
+            if (oc_attr_is(ac, "port", port) && oc_attr_is(ac, "subif", id)) {
+                break;
+            }
+        }
+        if (!ac) {
+            continue;
+        }
+        for (ac = drv_child(st, "ac"); ac; ac = drv_next(ac, "ac")) {
+            if (!(oc_attr_is(ac, "port", port) && oc_attr_is(ac, "subif", id))) {
+                other = ac;
+            }
+        }
+        return other ? oc_ac_subif(dev, other) : NULL;
+    }
+    return NULL;
+}
+
+/*
+ * How many tags the ingress mapping of layer-2 sub-interface @s pops on OpenConfig
+ * (see the file comment); -1 when it would have to pop two.
+ */
+static int
+oc_pop(xmlNodePtr dev, const char *port, xmlNodePtr s)
+{
+    xmlNodePtr m = drv_child(s, "match"), partner = oc_stitch_partner(dev, port, s), pm;
+    unsigned long tags = drv_attr_ul(m, "tags", 0), ptags;
+
+    if (!tags) {
+        return 0;
+    }
+    pm = partner ? drv_child(partner, "match") : NULL;
+    ptags = drv_attr_ul(pm, "tags", 0);
+    if (tags == 1) {
+        /* The QinQ partner pops its outer tag only; its inner tag is our tag. */
+        return partner && ptags == 2 &&
+                       drv_attr_ul(pm, "inner", 0) == drv_attr_ul(m, "outer", 1) ? 0 : 1;
+    }
+    if (partner && ptags == 2 && drv_attr_ul(pm, "inner", 0) == drv_attr_ul(m, "inner", 1)) {
+        return 1;
+    }
+    if (partner && ptags == 1 && drv_attr_ul(pm, "outer", 0) == drv_attr_ul(m, "inner", 1)) {
+        return 1;
+    }
+    return -1;
+}
+
+/* The BGP VPLS label block size: it must cover every member's VE id. */
+static unsigned long
+oc_block_size(xmlNodePtr vpls)
+{
+    unsigned long ve = drv_attr_ul(vpls, "ve-max", drv_attr_ul(vpls, "ve-id", 1));
+    unsigned long min = drv_attr(vpls, "ve-max") ? OC_BLOCK_MIN : OC_BLOCK_GUESS;
+
+    return ve > min ? ve : min;
+}
+
+/* The prepare hook of generic OpenConfig (driver.h). */
+static nst_err
+oc_prepare(struct drv_prep *p, xmlNodePtr dev)
+{
+    xmlNodePtr port, s, v;
+
+    for (port = drv_child(dev, "port"); port; port = drv_next(port, "port")) {
+        const char *name = drv_attr(port, "name"), *port_tpid = NULL;
+
+        for (s = drv_child(port, "subif"); s && name; s = drv_next(s, "subif")) {
+            xmlNodePtr m = drv_child(s, "match");
+            const char *tpid = drv_attr(m, "tpid");
+            int pop;
+
+            if (!drv_attr_ul(m, "tags", 0)) {
+                continue;
+            }
+            if (!oc_tpid_identity(tpid)) {
+                return drv_prep_fail(p, "OpenConfig: port %s: TPID %s has no OpenConfig identity",
+                                     name, tpid);
+            }
+            drv_set_attr(p, s, "oc-tpid", oc_tpid_identity(tpid));
+            if (tpid && strcmp(tpid, "0x8100") && !port_tpid) {
+                port_tpid = oc_tpid_identity(tpid);
+            }
+            if (!oc_attr_is(s, "kind", "l2")) {
+                continue;
+            }
+            pop = oc_pop(dev, name, s);
+            if (pop < 0) {
+                return drv_prep_fail(p, "OpenConfig: port %s sub-interface %s: the join needs both "
+                                     "tags popped, and OpenConfig mappings act on one tag",
+                                     name, drv_attr(s, "id"));
+            }
+            drv_set_attrf(p, s, "oc-pop", "%d", pop);
+        }
+        drv_set_attr(p, port, "oc-tpid", port_tpid);
+    }
+    for (v = drv_child(dev, "vpls"); v; v = drv_next(v, "vpls")) {
+        if (oc_attr_is(v, "signalling", "bgp")) {
+            drv_set_attrf(p, v, "oc-block-size", "%lu", oc_block_size(v));
+        }
+    }
+    return drv_prep_status(p);
+}
+
+/* EOS FlexEncap client tags of sub-interface @s: "dot1q 101", "dot1ad outer 100 inner 200". */
+static nst_err
+eos_client(struct drv_prep *p, const char *port, xmlNodePtr s)
+{
+    xmlNodePtr m = drv_child(s, "match");
+    const char *tpid = drv_attr(m, "tpid"), *kw;
+    unsigned long tags = drv_attr_ul(m, "tags", 0);
+
+    if (!tags) {
+        return NST_OK;
+    }
+    if (!tpid || !strcmp(tpid, "0x8100")) {
+        kw = "dot1q";
+    } else if (!strcmp(tpid, "0x88a8")) {
+        kw = "dot1ad";
+    } else {
+        return drv_prep_fail(p, "EOS: port %s sub-interface %s: FlexEncap outer TPID %s is not "
+                             "supported by this driver", port, drv_attr(s, "id"), tpid);
+    }
+    if (tags == 1) {
+        drv_set_attrf(p, s, "eos-client", "%s %lu", kw, drv_attr_ul(m, "outer", 0));
+    } else {
+        drv_set_attrf(p, s, "eos-client", "%s outer %lu inner %lu", kw,
+                      drv_attr_ul(m, "outer", 0), drv_attr_ul(m, "inner", 0));
+    }
+    return NST_OK;
+}
+
+/* The prepare hook of EOS (driver.h). */
+static nst_err
+eos_prepare(struct drv_prep *p, xmlNodePtr dev)
+{
+    char indent[EOS_INDENT_MAX + 1];
+    size_t block = 0;
+    xmlNodePtr port, s;
+    nst_err ret;
+
+    if (drv_child(dev, "vpls")) {
+        return drv_prep_fail(p, "EOS: VPLS is not supported by this driver");
+    }
+    for (port = drv_child(dev, "port"); port; port = drv_next(port, "port")) {
+        const char *name = drv_attr(port, "name");
+
+        if (!name) {
+            return drv_prep_fail(p, "EOS: a port without a name");
+        }
+        /* One block for the port, one per tagged sub-interface (an untagged hop is the
+         * port itself), in document order, which is the order the template writes them. */
+        for (s = port; s; s = s == port ? drv_child(port, "subif") : drv_next(s, "subif")) {
+            bool tagged = s != port && drv_attr_ul(drv_child(s, "match"), "tags", 0);
+            size_t n = EOS_INDENT_BASE + block;
+
+            if (s == port || tagged) {
+                if (n > EOS_INDENT_MAX) {
+                    return drv_prep_fail(p, "EOS: more than %d interface blocks on one device",
+                                         EOS_INDENT_MAX - EOS_INDENT_BASE);
+                }
+                memset(indent, ' ', n);
+                indent[n] = '\0';
+                drv_set_attr(p, s, "eos-indent", indent);
+                block++;
+            }
+            if (s == port) {
+                continue;
+            }
+            if (tagged) {
+                drv_set_attrf(p, s, "eos-if", "%s.%s", name, drv_attr(s, "id"));
+            } else {
+                drv_set_attr(p, s, "eos-if", name);
+            }
+            ret = eos_client(p, name, s);
+            if (ret) {
+                return ret;
+            }
+        }
+    }
+    return drv_prep_status(p);
+}
+
+static const char *const oc_features[] = {
+    "interfaces", "l2-stitch", "vpls", "policy", "bgp", NULL,
+};
+
+/* EOS: interface blocks and the patch panel first (CLI order), then policy, then BGP. */
+static const char *const eos_features[] = {
+    "interfaces", "policy", "bgp", NULL,
+};
 
 const struct drv_ops drv_openconfig_ops = {
     .name = "openconfig",
@@ -37,6 +314,9 @@ const struct drv_ops drv_openconfig_ops = {
         .confirm_timeout_minutes = false,
         .ebgp_default_deny = false,
     },
+    .tpl_vendor = "openconfig",
+    .features = oc_features,
+    .prepare = oc_prepare,
 };
 
 const struct drv_ops drv_eos_ops = {
@@ -45,8 +325,8 @@ const struct drv_ops drv_eos_ops = {
     .caps = {
         .mtu_meaning = DRV_MTU_L3,
         .core_reserve = 0,
-        .tpid_supported = DRV_TPID_8100 | DRV_TPID_88A8 | DRV_TPID_9100,
-        .tpid_per_subif = 0,
+        .tpid_supported = DRV_TPID_8100 | DRV_TPID_88A8,
+        .tpid_per_subif = DRV_TPID_8100 | DRV_TPID_88A8, /* FlexEncap dot1q / dot1ad */
         .double_tag_match = true,   /* through arista-cli */
         .rewrite_one_tag = true,
         .rewrite_two_tags = true,   /* through arista-cli */
@@ -58,4 +338,7 @@ const struct drv_ops drv_eos_ops = {
         .confirm_timeout_minutes = false,
         .ebgp_default_deny = false,
     },
+    .tpl_vendor = "eos",
+    .features = eos_features,
+    .prepare = eos_prepare,
 };

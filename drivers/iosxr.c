@@ -8,8 +8,166 @@
  * pop/push/translate covers one and two tags. An attachment circuit without a tag
  * pop signals the wrong pseudowire MTU, so the driver always pops. eBGP passes
  * nothing without policy. Candidate, confirmed-commit 1.1, seconds.
+ *
+ * Rendering (templates/iosxr/, docs/drivers.md): native UM models. Local stitches and
+ * VPLS instances are bridge domains of bridge group "netstitch" (the device models have
+ * no xconnect group); VPLS adds a VFI. The prepare hook adds:
+ *   - ac/@ifname: the attachment circuit's interface (the port for an untagged hop,
+ *     else port.subif);
+ *   - l2-stitch/@bd, vpls/@bd: the bridge-domain name fitted to 27 characters,
+ *     vpls/@vfi: the VFI name fitted to 32 (drv_fit_name);
+ *   - vpls/@rt-as, @rt-num: the BGP route target split; the device models carry only the
+ *     two-byte-AS form, so a four-byte AS is refused, as is a VE id above 16384;
+ *   - prefix-list/@rpl, policy/@rpl: the RPL text of the prefix set and route policy.
  */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "driver.h"
+
+#define XR_BD_NAME_MAX 27
+#define XR_VFI_NAME_MAX 32
+#define XR_VE_ID_MAX 16384
+
+static const char *const xr_features[] = {
+    "interfaces", "l2-stitch", "vpls", "policy", "bgp", NULL,
+};
+
+static void
+xr_acs(struct drv_prep *p, xmlNodePtr parent)
+{
+    xmlNodePtr ac;
+
+    for (ac = drv_child(parent, "ac"); ac; ac = drv_next(ac, "ac")) {
+        const char *port = drv_attr(ac, "port"), *sub = drv_attr(ac, "subif");
+
+        if (!port) {
+            continue;
+        }
+        if (!sub || !strcmp(sub, "0")) {
+            drv_set_attr(p, ac, "ifname", port);
+        } else {
+            drv_set_attrf(p, ac, "ifname", "%s.%s", port, sub);
+        }
+    }
+}
+
+static nst_err
+xr_vpls(struct drv_prep *p, xmlNodePtr v)
+{
+    const char *name = drv_attr(v, "name"), *rt = drv_attr(v, "route-target");
+    char buf[64];
+
+    drv_set_attr(p, v, "bd", drv_fit_name(name ? name : "vpls", XR_BD_NAME_MAX, buf, sizeof buf));
+    drv_set_attr(p, v, "vfi", drv_fit_name(name ? name : "vpls", XR_VFI_NAME_MAX, buf, sizeof buf));
+    xr_acs(p, v);
+    if (drv_attr(v, "signalling") && !strcmp(drv_attr(v, "signalling"), "bgp")) {
+        unsigned long as, num;
+        char *end;
+
+        if (!rt) {
+            return drv_prep_fail(p, "VPLS %s: BGP signalling without a route target", name);
+        }
+        as = strtoul(rt, &end, 10);
+        num = *end == ':' ? strtoul(end + 1, NULL, 10) : 0;
+        if (*end != ':' || as < 1 || as > 65535) {
+            return drv_prep_fail(p, "VPLS %s: route target %s: the IOS-XR device models take "
+                                 "only a two-byte AS (1..65535)", name, rt);
+        }
+        drv_set_attrf(p, v, "rt-as", "%lu", as);
+        drv_set_attrf(p, v, "rt-num", "%lu", num);
+        if (drv_attr_ul(v, "ve-id", 0) > XR_VE_ID_MAX) {
+            return drv_prep_fail(p, "VPLS %s: VE id %s is above IOS-XR's %d", name,
+                                 drv_attr(v, "ve-id"), XR_VE_ID_MAX);
+        }
+    }
+    return NST_OK;
+}
+
+/* A growing text for RPL; on overflow the hook fails (names are short, lists bounded). */
+struct xr_text {
+    char buf[16384];
+    size_t len;
+    int full;
+};
+
+static void
+xr_add(struct xr_text *t, const char *s)
+{
+    size_t n = strlen(s);
+
+    if (t->len + n + 1 > sizeof t->buf) {
+        t->full = 1;
+        return;
+    }
+    memcpy(t->buf + t->len, s, n + 1);
+    t->len += n;
+}
+
+static nst_err
+xr_rpl(struct drv_prep *p, xmlNodePtr dev)
+{
+    xmlNodePtr n, e;
+    struct xr_text t;
+
+    for (n = drv_child(dev, "prefix-list"); n; n = drv_next(n, "prefix-list")) {
+        t.len = 0;
+        t.full = 0;
+        t.buf[0] = '\0';
+        xr_add(&t, "prefix-set ");
+        xr_add(&t, drv_attr(n, "name") ? drv_attr(n, "name") : "");
+        xr_add(&t, "\n");
+        for (e = drv_child(n, "prefix"); e; e = drv_next(e, "prefix")) {
+            xr_add(&t, "  ");
+            xr_add(&t, drv_attr(e, "prefix") ? drv_attr(e, "prefix") : "");
+            xr_add(&t, drv_next(e, "prefix") ? ",\n" : "\n");
+        }
+        xr_add(&t, "end-set\n");
+        if (t.full) {
+            return drv_prep_fail(p, "prefix set %s is too long", drv_attr(n, "name"));
+        }
+        drv_set_attr(p, n, "rpl", t.buf);
+    }
+    for (n = drv_child(dev, "policy"); n; n = drv_next(n, "policy")) {
+        const char *name = drv_attr(n, "name"), *pl = drv_attr(n, "prefix-list");
+
+        drv_set_attrf(p, n, "rpl",
+                      "route-policy %s\n"
+                      "  if destination in %s then\n"
+                      "    pass\n"
+                      "  else\n"
+                      "    drop\n"
+                      "  endif\n"
+                      "end-policy\n",
+                      name ? name : "", pl ? pl : "");
+    }
+    return NST_OK;
+}
+
+static nst_err
+xr_prepare(struct drv_prep *p, xmlNodePtr dev)
+{
+    xmlNodePtr n;
+    char buf[64];
+    nst_err ret;
+
+    for (n = drv_child(dev, "l2-stitch"); n; n = drv_next(n, "l2-stitch")) {
+        const char *name = drv_attr(n, "name");
+
+        drv_set_attr(p, n, "bd", drv_fit_name(name ? name : "stitch", XR_BD_NAME_MAX, buf,
+                                              sizeof buf));
+        xr_acs(p, n);
+    }
+    for (n = drv_child(dev, "vpls"); n; n = drv_next(n, "vpls")) {
+        ret = xr_vpls(p, n);
+        if (ret) {
+            return ret;
+        }
+    }
+    ret = xr_rpl(p, dev);
+    return ret ? ret : drv_prep_status(p);
+}
 
 const struct drv_ops drv_iosxr_ops = {
     .name = "iosxr",
@@ -30,4 +188,7 @@ const struct drv_ops drv_iosxr_ops = {
         .confirm_timeout_minutes = false,
         .ebgp_default_deny = true,
     },
+    .tpl_vendor = "iosxr",
+    .features = xr_features,
+    .prepare = xr_prepare,
 };

@@ -435,13 +435,26 @@ nst_err
 sim_edit_parse_config(struct sim_dev *dev, const struct lyd_node *any, int data_only,
                       struct lyd_node **tree, struct nc_server_reply **err)
 {
+    const struct lyd_node_any *a = (const struct lyd_node_any *)any;
     char *xml = NULL;
     const char *s;
     uint32_t opts;
     nst_err ret = NST_OK;
 
     *tree = NULL;
-    if (lyd_any_value_str(any, &xml)) {
+    /* libyang 2.1 stores the <config> content typed when it can; lyd_any_value_str() would
+     * then drop an empty non-presence container such as <interfaces nc:operation="delete"/>,
+     * so the tree is printed with empty containers kept. */
+    if (a->value_type == LYD_ANYDATA_DATATREE) {
+        if (a->value.tree && lyd_print_mem(&xml, a->value.tree, LYD_XML,
+                                           LYD_PRINT_WITHSIBLINGS | LYD_PRINT_KEEPEMPTYCONT)) {
+            xml = NULL;
+        }
+        if (!a->value.tree) {
+            goto cleanup;
+        }
+    }
+    if (!xml && lyd_any_value_str(any, &xml)) {
         *err = sim_reply_err(dev, NC_ERR_OP_FAILED, NC_ERR_TYPE_APP, NULL, NULL,
                              "cannot read <config>");
         return NST_EINPUT;

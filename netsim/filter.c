@@ -143,8 +143,12 @@ filter_build(struct sim_dev *dev, const struct lyd_node *n, const struct lys_mod
     if (!path) {
         return -1;
     }
-    /* Content-match children become predicates. */
+    /* Content-match children become predicates. Default nodes libyang may have added
+     * while typing the filter content are not part of the request. */
     LY_LIST_FOR (lyd_child(n), c) {
+        if (c->flags & LYD_DEFAULT) {
+            continue;
+        }
         text = filter_text(c);
         if (!text) {
             others = 1;
@@ -172,7 +176,7 @@ filter_build(struct sim_dev *dev, const struct lyd_node *n, const struct lys_mod
     }
     LY_LIST_FOR (lyd_child(n), c) {
         cmod = filter_mod(dev, c, mod);
-        if (!cmod) {
+        if (!cmod || (c->flags & LYD_DEFAULT)) {
             continue;
         }
         text = filter_text(c);

@@ -96,6 +96,26 @@ def test():
         ok(m.discard_changes(), "discard")
         has(getcfg(m, "candidate"), "ge-0/0/1", "<hostname>r1</hostname>")
 
+        # defaults count as absent: create over a default is fine, delete of one is data-missing
+        sysx = '<system xmlns="%s">%%s</system>' % NSA
+        err(edit(m, sysx % '<max-frame nc:operation="delete"/>'), "data-missing", "delete a default")
+        ok(edit(m, sysx % '<max-frame nc:operation="create">9000</max-frame>'), "create over default")
+        has(getcfg(m, "candidate"), "<max-frame>9000</max-frame>")
+        err(edit(m, sysx % '<max-frame nc:operation="create">9100</max-frame>'), "data-exists",
+            "create over an explicit value")
+
+        # operations on whole top-level containers; leaf-list entry replace
+        ok(edit(m, '<routing xmlns="%s" nc:operation="delete"/>' % NSA), "delete top container")
+        c = getcfg(m, "candidate")
+        hasnt(c, "static-route", "<routing")
+        err(edit(m, '<routing xmlns="%s" nc:operation="delete"/>' % NSA), "data-missing",
+            "delete it again")
+        ok(edit(m, '<routing xmlns="%s" nc:operation="remove"/>' % NSA), "remove it again")
+        ok(edit(m, ifs('<interface><name>ge-0/0/2</name><tag nc:operation="replace">z</tag>'
+                       '</interface>')), "leaf-list entry replace")
+        has(getcfg(m, "candidate"), "<name>ge-0/0/2</name><mtu>9000</mtu><tag>z</tag>")
+        ok(m.discard_changes(), "discard")
+
         # error-option: one good, one bad (create existing), one good
         body = ifs('<interface><name>e1</name></interface>'
                    '<interface nc:operation="create"><name>ge-0/0/1</name></interface>'

@@ -60,15 +60,21 @@ void
 sim_log(struct sim_dev *dev, uint32_t sid, const char *fmt, ...)
 {
     va_list ap;
+    char line[2048], *c;
 
     if (!dev->log) {
         return;
     }
-    fprintf(dev->log, "%.3f sid=%u ", sim_now_rel(dev), sid);
     va_start(ap, fmt);
-    vfprintf(dev->log, fmt, ap);
+    vsnprintf(line, sizeof line, fmt, ap);
     va_end(ap);
-    fputc('\n', dev->log);
+    /* One event, one line: multi-line libyang messages (long must expressions) are folded. */
+    for (c = line; *c; c++) {
+        if (*c == '\n' || *c == '\r' || *c == '\t') {
+            *c = ' ';
+        }
+    }
+    fprintf(dev->log, "%.3f sid=%u %s\n", sim_now_rel(dev), sid, line);
     fflush(dev->log);
 }
 

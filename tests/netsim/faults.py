@@ -133,11 +133,11 @@ def test():
         # delays: every RPC, and a separate one for commit
         lab.set_faults("r1", "delay 300\ndelay-commit 600\n")
         _, dt = timed(lambda: getcfg(m))
-        check(0.3 <= dt < 0.55, "get-config delayed ~300 ms: %.3f" % dt)
+        check(0.3 <= dt < 1.0, "get-config delayed ~300 ms: %.3f" % dt)
         ok(edit(m, mtu("ge-0/0/1", 2200)), "edit")
         r, dt = timed(lambda: m.commit())
         ok(r, "delayed commit")
-        check(0.6 <= dt < 0.85, "commit delayed ~600 ms: %.3f" % dt)
+        check(0.6 <= dt < 1.3, "commit delayed ~600 ms: %.3f" % dt)
 
         # a slow device does not slow the others (one process per device)
         r3 = lab.connect("r3")

@@ -146,10 +146,10 @@ def test():
         time.sleep(0.05)
         _, dt = timed(lambda: getcfg(r3))
         th.join()
-        check(dt < 0.2, "r3 answered while r1 was sleeping: %.3f" % dt)
+        check(dt < 0.4, "r3 answered while r1 was sleeping: %.3f" % dt)
         lab.clear_faults("r1")
         _, dt = timed(lambda: getcfg(m))
-        check(dt < 0.2, "delay gone: %.3f" % dt)
+        check(dt < 0.3, "delay gone: %.3f" % dt)
 
         # a bad directive is reported in the log and ignored
         lab.set_faults("r1", "reject-edit /no-such-module:x\nfrobnicate\n")

@@ -433,8 +433,12 @@ dev_server_setup(struct sim_dev *dev, char **errmsg)
     if (sim_nkeys) {
         methods |= NC_SSH_AUTH_PUBLICKEY;
     }
+    /* nc_accept() runs the SSH handshake and the hello inline, so a client that stalls there
+     * stalls this device: keep those waits short. */
+    nc_server_set_hello_timeout(10);
     if (nc_server_add_endpt(dc->name, NC_TI_LIBSSH) ||
         nc_server_endpt_set_address(dc->name, "127.0.0.1") ||
+        nc_server_ssh_endpt_set_auth_timeout(dc->name, 10) ||
         nc_server_ssh_endpt_add_hostkey(dc->name, "hostkey", -1) ||
         nc_server_ssh_endpt_set_auth_methods(dc->name, methods)) {
         *errmsg = nst_asprintf("device %s: endpoint setup failed", dc->name);

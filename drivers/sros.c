@@ -6,8 +6,304 @@
  * qinq-etype, so per port. SAP tags are service-delimiting: two SAPs in one service
  * re-tag implicitly, which covers one- and two-tag rewrites. eBGP default-reject
  * since 19.5 (RFC 8212). Candidate and running, confirmed-commit with persist (1.1).
+ *
+ * Rendering (templates/sros/, docs/drivers.md): nokia-conf under one <configure>. A
+ * local stitch and a VPLS are both VPLS services (the device models have no epipe):
+ * the SAPs' tags are service-delimiting, so each SAP strips its own tags and the other
+ * side's are pushed on egress, the IR's symmetric pop. service-mtu is the IP MTU + 14.
+ * Every service uses customer "1", which SR OS always has. The prepare hook adds:
+ *   - port/@sros-mode (access; hybrid when a layer-3 interface rides the port),
+ *     @sros-encap (qinq when a sub-interface has two tags, dot1q for one, else null),
+ *     @sros-qinq-etype / @sros-dot1q-etype: the port's outer TPID in decimal (34984 for
+ *     0x88a8; vendors.md: decimal is the safe form);
+ *   - subif/@sap: the SAP id on that port ("1/1/1:1100.2101"; one tag on a QinQ port is
+ *     "X.*", untagged "0.*"; on a dot1q port "X" or "0"; on a null port the port), and
+ *     for a layer-3 one @sros-if, the Base router interface name;
+ *   - ac/@sap for the attachment circuits of stitches and VPLS;
+ *   - l2-stitch and vpls: @sros-name (fitted to 64), @sros-id (the service id: the
+ *     VPLS id, folded into 1..2147483647; for a stitch 2000000000 + a hash of its name
+ *     modulo 10^8, stable across compiles);
+ *   - LDP neighbours: @sros-sdp-bind "SDP:VC". netstitch does not create SDPs (they are
+ *     not in the device models); the SDP towards a neighbour must exist and is numbered
+ *     after the neighbour's address: its last octet, or, when two neighbours of the
+ *     device share a last octet, (third octet * 256 + last octet) % 17407 + 1;
+ *   - BGP VPLS: @sros-ve-name (the device name, fitted to 32), @sros-max-ve (the IR's
+ *     ve-max, else 65535);
+ *   - bgp/neighbor/@sros-group (one group per session), @sros-import, @sros-export,
+ *     prefix-list/@sros-name, policy/@sros-name, @sros-pl: names fitted to 64;
+ *   - description/@sros (cut to the 80 characters SR OS takes) and @q (that, quoted for
+ *     MD-CLI).
  */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "driver.h"
+
+#define SROS_NAME_MAX 64
+#define SROS_VE_NAME_MAX 32
+#define SROS_DESC_MAX 80
+#define SROS_SERVICE_ID_MAX 2147483647ul
+#define SROS_STITCH_ID_BASE 2000000000ul
+#define SROS_STITCH_ID_SPAN 100000000ul
+#define SROS_SDP_MAX 17407u
+#define SROS_MAX_NEIGHBORS 256
+
+static const char *const sros_features[] = {
+    "interfaces", "l2-stitch", "vpls", "policy", "bgp", NULL,
+};
+
+static void
+sros_fit(struct drv_prep *p, xmlNodePtr n, const char *attr, const char *src, size_t max)
+{
+    char buf[128];
+
+    if (src) {
+        drv_set_attr(p, n, attr, drv_fit_name(src, max, buf, sizeof buf));
+    }
+}
+
+/* TPID "0x88a8" in decimal. */
+static void
+sros_etype(struct drv_prep *p, xmlNodePtr port, const char *attr, const char *tpid)
+{
+    unsigned long v = tpid ? strtoul(tpid, NULL, 16) : 0x8100;
+
+    drv_set_attrf(p, port, attr, "%lu", v ? v : 0x8100ul);
+}
+
+static void
+sros_port(struct drv_prep *p, xmlNodePtr port)
+{
+    const char *name = drv_attr(port, "name"), *tpid = NULL;
+    unsigned long maxtags = 0;
+    int l3 = 0;
+    xmlNodePtr sub, m;
+
+    if (!drv_child(port, "subif") || !name) {
+        return;
+    }
+    for (sub = drv_child(port, "subif"); sub; sub = drv_next(sub, "subif")) {
+        unsigned long tags = drv_attr_ul(drv_child(sub, "match"), "tags", 0);
+
+        maxtags = tags > maxtags ? tags : maxtags;
+        if (tags && !tpid) {
+            tpid = drv_attr(drv_child(sub, "match"), "tpid");
+        }
+        if (drv_attr(sub, "kind") && !strcmp(drv_attr(sub, "kind"), "l3")) {
+            l3 = 1;
+        }
+    }
+    drv_set_attr(p, port, "sros-mode", l3 ? "hybrid" : "access");
+    drv_set_attr(p, port, "sros-encap", maxtags >= 2 ? "qinq" : maxtags ? "dot1q" : "null");
+    if (maxtags >= 2) {
+        sros_etype(p, port, "sros-qinq-etype", tpid);
+    } else if (maxtags) {
+        sros_etype(p, port, "sros-dot1q-etype", tpid);
+    }
+    for (sub = drv_child(port, "subif"); sub; sub = drv_next(sub, "subif")) {
+        unsigned long tags;
+        const char *outer, *inner;
+
+        m = drv_child(sub, "match");
+        tags = drv_attr_ul(m, "tags", 0);
+        outer = drv_attr(m, "outer");
+        inner = drv_attr(m, "inner");
+        if (maxtags >= 2) {
+            if (tags == 2) {
+                drv_set_attrf(p, sub, "sap", "%s:%s.%s", name, outer, inner);
+            } else {
+                drv_set_attrf(p, sub, "sap", "%s:%s.*", name, tags ? outer : "0");
+            }
+        } else if (maxtags == 1) {
+            drv_set_attrf(p, sub, "sap", "%s:%s", name, tags ? outer : "0");
+        } else {
+            drv_set_attr(p, sub, "sap", name);
+        }
+        if (drv_attr(sub, "kind") && !strcmp(drv_attr(sub, "kind"), "l3")) {
+            char ifname[160];
+
+            snprintf(ifname, sizeof ifname, "%s-hop%s",
+                     drv_attr(sub, "connection") ? drv_attr(sub, "connection") : "netstitch",
+                     drv_attr(sub, "hop") ? drv_attr(sub, "hop") : "0");
+            sros_fit(p, sub, "sros-if", ifname, SROS_NAME_MAX);
+        }
+    }
+}
+
+/* The SAP of the sub-interface an attachment circuit names. */
+static void
+sros_acs(struct drv_prep *p, xmlNodePtr dev, xmlNodePtr parent)
+{
+    xmlNodePtr ac, port, sub;
+
+    for (ac = drv_child(parent, "ac"); ac; ac = drv_next(ac, "ac")) {
+        const char *pn = drv_attr(ac, "port"), *sn = drv_attr(ac, "subif");
+
+        for (port = drv_child(dev, "port"); port; port = drv_next(port, "port")) {
+            if (!pn || !drv_attr(port, "name") || strcmp(pn, drv_attr(port, "name"))) {
+                continue;
+            }
+            for (sub = drv_child(port, "subif"); sub; sub = drv_next(sub, "subif")) {
+                if (sn && drv_attr(sub, "id") && !strcmp(sn, drv_attr(sub, "id"))) {
+                    drv_set_attr(p, ac, "sap", drv_attr(sub, "sap"));
+                }
+            }
+        }
+    }
+}
+
+/* Description cut to SR OS' 80 characters (never inside a UTF-8 sequence) and quoted. */
+static void
+sros_descriptions(struct drv_prep *p, xmlNodePtr n)
+{
+    xmlNodePtr c;
+
+    for (c = drv_child(n, NULL); c; c = drv_next(c, NULL)) {
+        const char *cli = drv_attr(c, "cli");
+
+        if (!strcmp((const char *)c->name, "description") && cli && *cli) {
+            char cut[SROS_DESC_MAX * 4 + 1], q[SROS_DESC_MAX * 8 + 3];
+            size_t len = 0, chars = 0, o = 0, i;
+
+            /* Count characters, not bytes: the YANG length is in characters. */
+            while (cli[len] && chars < SROS_DESC_MAX) {
+                len++;
+                while (((unsigned char)cli[len] & 0xC0) == 0x80) {
+                    len++;
+                }
+                chars++;
+            }
+            snprintf(cut, sizeof cut, "%.*s", (int)len, cli);
+            drv_set_attr(p, c, "sros", cut);
+            q[o++] = '"';
+            for (i = 0; cut[i]; i++) {
+                if (cut[i] == '"' || cut[i] == '\\') {
+                    q[o++] = '\\';
+                }
+                q[o++] = cut[i];
+            }
+            q[o++] = '"';
+            q[o] = '\0';
+            drv_set_attr(p, c, "q", q);
+        }
+        sros_descriptions(p, c);
+    }
+}
+
+static unsigned
+sros_octet(const char *addr, int which)
+{
+    unsigned o[4] = {0};
+
+    if (!addr || sscanf(addr, "%u.%u.%u.%u", &o[0], &o[1], &o[2], &o[3]) != 4) {
+        return 0;
+    }
+    return o[which] & 255;
+}
+
+/* SDP ids for every distinct LDP neighbour address of the device (see the file comment). */
+static nst_err
+sros_sdps(struct drv_prep *p, xmlNodePtr dev)
+{
+    const char *addrs[SROS_MAX_NEIGHBORS];
+    size_t n = 0, i, j;
+    int wide = 0;
+    xmlNodePtr v, nb;
+
+    for (v = drv_child(dev, "vpls"); v; v = drv_next(v, "vpls")) {
+        for (nb = drv_child(v, "neighbor"); nb; nb = drv_next(nb, "neighbor")) {
+            const char *a = drv_attr(nb, "address");
+
+            for (i = 0; a && i < n && strcmp(addrs[i], a); i++) {
+            }
+            if (a && i == n) {
+                if (n == SROS_MAX_NEIGHBORS) {
+                    return drv_prep_fail(p, "more than %d VPLS neighbours", SROS_MAX_NEIGHBORS);
+                }
+                addrs[n++] = a;
+            }
+        }
+    }
+    for (i = 0; i < n; i++) {
+        wide |= !sros_octet(addrs[i], 3);
+        for (j = i + 1; j < n; j++) {
+            wide |= sros_octet(addrs[i], 3) == sros_octet(addrs[j], 3);
+        }
+    }
+    for (v = drv_child(dev, "vpls"); v; v = drv_next(v, "vpls")) {
+        for (nb = drv_child(v, "neighbor"); nb; nb = drv_next(nb, "neighbor")) {
+            const char *a = drv_attr(nb, "address");
+            unsigned sdp = wide ? (sros_octet(a, 2) * 256u + sros_octet(a, 3)) % SROS_SDP_MAX + 1
+                                : sros_octet(a, 3);
+
+            drv_set_attrf(p, nb, "sros-sdp-bind", "%u:%s", sdp,
+                          drv_attr(nb, "pw-id") ? drv_attr(nb, "pw-id") : "1");
+        }
+    }
+    if (wide) {
+        for (i = 0; i < n; i++) {
+            for (j = i + 1; j < n; j++) {
+                if ((sros_octet(addrs[i], 2) * 256u + sros_octet(addrs[i], 3)) % SROS_SDP_MAX ==
+                    (sros_octet(addrs[j], 2) * 256u + sros_octet(addrs[j], 3)) % SROS_SDP_MAX) {
+                    return drv_prep_fail(p, "VPLS neighbours %s and %s map to the same SDP id",
+                                         addrs[i], addrs[j]);
+                }
+            }
+        }
+    }
+    return NST_OK;
+}
+
+static nst_err
+sros_prepare(struct drv_prep *p, xmlNodePtr dev)
+{
+    const char *devname = drv_attr(dev, "name");
+    xmlNodePtr n, c;
+    nst_err ret;
+
+    sros_descriptions(p, dev);
+    for (n = drv_child(dev, "port"); n; n = drv_next(n, "port")) {
+        sros_port(p, n);
+    }
+    for (n = drv_child(dev, "l2-stitch"); n; n = drv_next(n, "l2-stitch")) {
+        const char *name = drv_attr(n, "name");
+
+        sros_fit(p, n, "sros-name", name, SROS_NAME_MAX);
+        drv_set_attrf(p, n, "sros-id", "%lu",
+                      SROS_STITCH_ID_BASE + drv_hash(name) % SROS_STITCH_ID_SPAN);
+        sros_acs(p, dev, n);
+    }
+    for (n = drv_child(dev, "vpls"); n; n = drv_next(n, "vpls")) {
+        unsigned long id = drv_attr_ul(n, "vpls-id", 1);
+
+        sros_fit(p, n, "sros-name", drv_attr(n, "name"), SROS_NAME_MAX);
+        drv_set_attrf(p, n, "sros-id", "%lu",
+                      id <= SROS_SERVICE_ID_MAX ? id : (id - 1) % SROS_SERVICE_ID_MAX + 1);
+        sros_fit(p, n, "sros-ve-name", devname, SROS_VE_NAME_MAX);
+        drv_set_attr(p, n, "sros-max-ve", drv_attr(n, "ve-max") ? drv_attr(n, "ve-max") : "65535");
+        sros_acs(p, dev, n);
+    }
+    ret = sros_sdps(p, dev);
+    if (ret) {
+        return ret;
+    }
+    for (n = drv_child(dev, "bgp"); n; n = drv_next(n, "bgp")) {
+        for (c = drv_child(n, "neighbor"); c; c = drv_next(c, "neighbor")) {
+            sros_fit(p, c, "sros-group", drv_attr(c, "name"), SROS_NAME_MAX);
+            sros_fit(p, c, "sros-import", drv_attr(c, "import"), SROS_NAME_MAX);
+            sros_fit(p, c, "sros-export", drv_attr(c, "export"), SROS_NAME_MAX);
+        }
+    }
+    for (n = drv_child(dev, "prefix-list"); n; n = drv_next(n, "prefix-list")) {
+        sros_fit(p, n, "sros-name", drv_attr(n, "name"), SROS_NAME_MAX);
+    }
+    for (n = drv_child(dev, "policy"); n; n = drv_next(n, "policy")) {
+        sros_fit(p, n, "sros-name", drv_attr(n, "name"), SROS_NAME_MAX);
+        sros_fit(p, n, "sros-pl", drv_attr(n, "prefix-list"), SROS_NAME_MAX);
+    }
+    return drv_prep_status(p);
+}
 
 const struct drv_ops drv_sros_ops = {
     .name = "sros",
@@ -28,4 +324,7 @@ const struct drv_ops drv_sros_ops = {
         .confirm_timeout_minutes = false,
         .ebgp_default_deny = true,
     },
+    .tpl_vendor = "sros",
+    .features = sros_features,
+    .prepare = sros_prepare,
 };

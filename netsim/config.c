@@ -2,7 +2,8 @@
  * config.c: the netsim config file and the built-in vendor capability profiles.
  *
  * The config file is line-oriented, INI-like (the format is documented in netsim/README.md):
- * global `key = value` lines, then one `[device NAME]` section per device. Relative paths are
+ * global `key = value` lines, then one `[device NAME]` section per device; '#' or ';' starts
+ * a comment line, and a '#' after a blank starts a trailing comment. Relative paths are
  * resolved against the directory of the config file, except a profile's own module dirs,
  * which are relative to the yang root (-y, `yang-root`, default <srcdir>/yang).
  *
@@ -433,7 +434,7 @@ sim_cfg_parse(const char *path, const char *statedir, const char *yang_root, str
     struct sim_cfg *cfg = NULL;
     struct sim_dev_cfg *dev = NULL;
     FILE *f = NULL;
-    char *line = NULL, *s, *eq, *key, *val, *tmp = NULL, real[PATH_MAX];
+    char *line = NULL, *s, *eq, *key, *val, *hash, *tmp = NULL, real[PATH_MAX];
     size_t cap = 0;
     int dirs_replaced = 0, i, j;
     nst_err ret = NST_EINPUT;
@@ -495,6 +496,13 @@ sim_cfg_parse(const char *path, const char *statedir, const char *yang_root, str
         }
         *eq = '\0';
         key = cfg_trim(s);
+        /* A '#' after a blank starts a trailing comment. */
+        for (hash = eq + 1; (hash = strchr(hash, '#')); hash++) {
+            if (hash[-1] == ' ' || hash[-1] == '\t') {
+                *hash = '\0';
+                break;
+            }
+        }
         val = cfg_trim(eq + 1);
         if (!*val) {
             cfg_error(&p, "%s: empty value", key);

@@ -223,6 +223,12 @@ def config_errors(d):
         rc, out = run_netsim(["-c", path, "-n"])
         check(rc == 1 and expect in out, "config error %r: rc=%d out=%s" % (expect, rc, out))
 
+    # comments, full-line and trailing
+    with open(path, "w") as f:
+        f.write("# a lab\n" + base.replace("user = u", "user = u   # the only user") + "; done\n")
+    rc, out = run_netsim(["-c", path, "-n"])
+    check(rc == 0 and "1 devices OK" in out, "comments: %s" % out)
+
     # errors found by the device processes: bad startup file, non-RSA host key
     bad = os.path.join(d, "bad.xml")
     with open(bad, "w") as f:

@@ -225,7 +225,7 @@ def config_errors(d):
 
     # comments, full-line and trailing
     with open(path, "w") as f:
-        f.write("# a lab\n" + base.replace("user = u", "user = u   # the only user") + "; done\n")
+        f.write("# a lab\n" + base.replace("port = 1", "port = 1   # not 830") + "; done\n")
     rc, out = run_netsim(["-c", path, "-n"])
     check(rc == 0 and "1 devices OK" in out, "comments: %s" % out)
 

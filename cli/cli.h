@@ -29,4 +29,20 @@ int cli_parse_format(const char *s);
 int cmd_check(int argc, char **argv);
 int cmd_compile(int argc, char **argv);
 
+/* push, rollback, recover (cmd_push.c, cmd_rollback.c, cmd_recover.c; docs/push.md). */
+#define EXIT_TXN_INCOMPLETE 4
+#define EXIT_TXN_BUSY 5
+struct nst_txn;
+/* Progress printer (and test pause hook) for a transaction; free() the result. */
+void *cli_txn_progress_new(int quiet);
+void cli_txn_attach_progress(struct nst_txn *txn, void *progress);
+/* Exit status for a transaction's outcome and the library's return code. */
+int cli_txn_exit(const struct nst_txn *txn, nst_err err);
+/* Print the transaction report (text or JSON). */
+void cli_txn_report(FILE *out, const struct nst_txn *txn, const char *command, int exit_code,
+                    enum out_format fmt);
+int cmd_push(int argc, char **argv);
+int cmd_rollback(int argc, char **argv);
+int cmd_recover(int argc, char **argv);
+
 #endif

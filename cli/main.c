@@ -18,6 +18,9 @@ struct subcommand {
 static const struct subcommand subcommands[] = {
     {"check", cmd_check, "load a service and report every problem"},
     {"compile", cmd_compile, "check, then lower a service to per-device configuration"},
+    {"push", cmd_push, "change every device in one all-or-nothing NETCONF transaction"},
+    {"rollback", cmd_rollback, "restore the configuration a past push replaced"},
+    {"recover", cmd_recover, "finish or undo a transaction a crash interrupted"},
 };
 
 static void

@@ -1,0 +1,479 @@
+/*
+ * cmd_push.c: `netstitch push [SERVICE] --inventory INV --payloads DIR [options]`, and the
+ * report and progress printing that `rollback` and `recover` share (cli.h: cli_txn_*).
+ *
+ * Push changes every device in one transaction (the library's nst_txn, docs/push.md):
+ * connect, lock, snapshot, edit, validate, confirmed commit, confirm; any failure undoes
+ * everything. This file only gathers the inputs, prints progress on stderr and the
+ * report on stdout (text, or JSON with --format json), and maps the outcome to the exit
+ * status:
+ *   0  committed everywhere (or --dry-run: every device accepted the edit)
+ *   1  failed; every device was verified back at its configuration from before
+ *   2  usage, input, inventory, payload or state-directory problem: nothing was touched
+ *   4  failed and some device could not be restored or verified: run `netstitch recover`
+ *   5  a device is being changed by another netstitch process: nothing was touched
+ *
+ * Payloads come from --payloads DIR: DIR/<device>.xml for every device (what
+ * `netstitch compile -o DIR` writes). A SERVICE given as well is loaded and checked
+ * first, so a service with errors is never pushed.
+ *
+ * Test hook (documented in docs/push.md): with NETSTITCH_TEST_PAUSE=EVENT and
+ * NETSTITCH_TEST_PAUSE_DIR=DIR, the command stops at the first progress event matching
+ * EVENT ("PHASE" when a phase starts, "DEVICE:STEP" when a step finished), creates
+ * DIR/paused and waits until DIR/resume exists. Tests use it to drop sessions or kill the
+ * process at an exact point of the transaction.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+struct cli_progress {
+    int quiet;
+    const char *pause_at;
+    const char *pause_dir;
+    int paused;
+};
+
+static void
+cli_test_pause(struct cli_progress *p, const char *event)
+{
+    char path[4096];
+    FILE *f;
+    struct timespec ts = {0, 20 * 1000 * 1000};
+
+    if (!p->pause_at || !p->pause_dir || p->paused || strcmp(p->pause_at, event)) {
+        return;
+    }
+    p->paused = 1;
+    snprintf(path, sizeof path, "%s/paused", p->pause_dir);
+    f = fopen(path, "w");
+    if (f) {
+        fprintf(f, "%ld\n", (long)getpid());
+        fclose(f);
+    }
+    snprintf(path, sizeof path, "%s/resume", p->pause_dir);
+    for (int i = 0; i < 120 * 50 && access(path, F_OK); i++) {
+        nanosleep(&ts, NULL);
+    }
+}
+
+static void
+cli_progress_cb(enum nst_txn_phase phase, const char *device, const char *step,
+                const char *result, void *user)
+{
+    struct cli_progress *p = user;
+    char event[256];
+
+    if (!device) {
+        if (!p->quiet) {
+            fprintf(stderr, "netstitch: == %s\n", nst_txn_phase_name(phase));
+        }
+        cli_test_pause(p, nst_txn_phase_name(phase));
+        return;
+    }
+    if (!p->quiet) {
+        fprintf(stderr, "netstitch:    %s: %s %s\n", device, step, result);
+    }
+    snprintf(event, sizeof event, "%s:%s", device, step);
+    cli_test_pause(p, event);
+}
+
+void *
+cli_txn_progress_new(int quiet)
+{
+    struct cli_progress *p = calloc(1, sizeof *p);
+
+    if (p) {
+        p->quiet = quiet;
+        p->pause_at = getenv("NETSTITCH_TEST_PAUSE");
+        p->pause_dir = getenv("NETSTITCH_TEST_PAUSE_DIR");
+    }
+    return p;
+}
+
+void
+cli_txn_attach_progress(struct nst_txn *txn, void *progress)
+{
+    if (progress) {
+        nst_txn_set_progress_cb(txn, cli_progress_cb, progress);
+    }
+}
+
+int
+cli_txn_exit(const struct nst_txn *txn, nst_err err)
+{
+    switch (nst_txn_outcome(txn)) {
+    case NST_TXN_COMMITTED:
+    case NST_TXN_DRY_RUN_OK:
+    case NST_TXN_NOTHING_TO_DO:
+        return EXIT_CLEAN;
+    case NST_TXN_ABORTED:
+        return EXIT_ERRORS;
+    case NST_TXN_INCOMPLETE:
+        return EXIT_TXN_INCOMPLETE;
+    case NST_TXN_NOT_RUN:
+        break;
+    }
+    if (err == NST_EENV) {
+        return EXIT_TXN_BUSY;
+    }
+    return err ? EXIT_USAGE : EXIT_CLEAN;
+}
+
+static const char *
+cli_outcome_text(enum nst_txn_outcome o)
+{
+    switch (o) {
+    case NST_TXN_COMMITTED:
+        return "committed on every device";
+    case NST_TXN_DRY_RUN_OK:
+        return "dry run: every device accepted the change; nothing was committed";
+    case NST_TXN_ABORTED:
+        return "FAILED; every device was verified back at its configuration from before";
+    case NST_TXN_INCOMPLETE:
+        return "FAILED and INCOMPLETE: some device may still carry the change";
+    case NST_TXN_NOTHING_TO_DO:
+        return "nothing to do";
+    case NST_TXN_NOT_RUN:
+        break;
+    }
+    return "not run; no device was touched";
+}
+
+void
+cli_txn_report(FILE *out, const struct nst_txn *txn, const char *command, int exit_code,
+               enum out_format fmt)
+{
+    size_t n = nst_txn_device_count(txn), w = 6;
+    const char *id = nst_txn_id(txn);
+
+    if (fmt == OUT_JSON) {
+        static const struct {
+            const char *key;
+            enum nst_txn_err_field f;
+        } fields[] = {
+            {"step", NST_TXN_ERR_STEP},       {"kind", NST_TXN_ERR_KIND},
+            {"message", NST_TXN_ERR_MESSAGE}, {"error_tag", NST_TXN_ERR_TAG},
+            {"error_app_tag", NST_TXN_ERR_APP_TAG}, {"error_path", NST_TXN_ERR_PATH},
+        };
+
+        fprintf(out, "{\"command\": ");
+        cli_json_str(out, command);
+        fprintf(out, ", \"transaction\": ");
+        if (id) {
+            cli_json_str(out, id);
+        } else {
+            fputs("null", out);
+        }
+        fprintf(out, ", \"outcome\": ");
+        cli_json_str(out, nst_txn_outcome_name(nst_txn_outcome(txn)));
+        fprintf(out, ", \"exit\": %d, \"message\": ", exit_code);
+        cli_json_str(out, nst_txn_message(txn));
+        fprintf(out, ", \"devices\": [");
+        for (size_t i = 0; i < n; i++) {
+            fprintf(out, "%s\n  {\"name\": ", i ? "," : "");
+            cli_json_str(out, nst_txn_device_name(txn, i));
+            fprintf(out, ", \"method\": ");
+            cli_json_str(out, nst_txn_method_name(nst_txn_device_method(txn, i)));
+            fprintf(out, ", \"state\": ");
+            cli_json_str(out, nst_txn_dev_state_name(nst_txn_device_state(txn, i)));
+            fprintf(out, ", \"error\": ");
+            if (*nst_txn_device_error(txn, i, NST_TXN_ERR_TEXT)) {
+                fputc('{', out);
+                for (size_t k = 0; k < sizeof fields / sizeof fields[0]; k++) {
+                    fprintf(out, "%s\"%s\": ", k ? ", " : "", fields[k].key);
+                    cli_json_str(out, nst_txn_device_error(txn, i, fields[k].f));
+                }
+                fputc('}', out);
+            } else {
+                fputs("null", out);
+            }
+            fprintf(out, ", \"undo_error\": ");
+            cli_json_str(out, nst_txn_device_error(txn, i, NST_TXN_ERR_UNDO));
+            fputc('}', out);
+        }
+        fprintf(out, "%s]}\n", n ? "\n" : "");
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        size_t l = strlen(nst_txn_device_name(txn, i));
+
+        if (l > w) {
+            w = l;
+        }
+    }
+    fprintf(out, "%s %s: %s\n", command, id ? id : "(no transaction)",
+            cli_outcome_text(nst_txn_outcome(txn)));
+    if (*nst_txn_message(txn)) {
+        fprintf(out, "  error: %s\n", nst_txn_message(txn));
+    }
+    for (size_t i = 0; i < n; i++) {
+        const char *e = nst_txn_device_error(txn, i, NST_TXN_ERR_TEXT);
+        const char *u = nst_txn_device_error(txn, i, NST_TXN_ERR_UNDO);
+
+        fprintf(out, "  %-*s  %-18s %-10s%s%s\n", (int)w, nst_txn_device_name(txn, i),
+                nst_txn_method_name(nst_txn_device_method(txn, i)),
+                nst_txn_dev_state_name(nst_txn_device_state(txn, i)), *e ? "  " : "", e);
+        if (*u) {
+            fprintf(out, "  %-*s  undo failed: %s\n", (int)w, "", u);
+        }
+    }
+    if (nst_txn_outcome(txn) == NST_TXN_INCOMPLETE && id) {
+        fprintf(out, "  run `netstitch recover %s --inventory ...` to finish the undo; "
+                     "confirmed commits also expire on the devices\n",
+                id);
+    }
+}
+
+/* Read DIR/<device>.xml for every XML file of DIR, in name order, into the push. */
+static int
+push_add_dir(struct nst_txn *txn, const char *dir)
+{
+    struct dirent **ents = NULL;
+    int n, rc = EXIT_CLEAN, added = 0;
+
+    n = scandir(dir, &ents, NULL, alphasort);
+    if (n < 0) {
+        fprintf(stderr, "netstitch push: cannot read %s: %s\n", dir, strerror(errno));
+        return EXIT_USAGE;
+    }
+    for (int i = 0; i < n; i++) {
+        const char *name = ents[i]->d_name;
+        size_t len = strlen(name);
+        char path[4096], dev[256];
+        FILE *f;
+        char *buf = NULL;
+        size_t cap = 0, got = 0;
+        nst_err err;
+
+        if (rc || len < 5 || strcmp(name + len - 4, ".xml") || name[0] == '.' || len - 4 >= sizeof dev) {
+            continue;
+        }
+        memcpy(dev, name, len - 4);
+        dev[len - 4] = '\0';
+        snprintf(path, sizeof path, "%s/%s", dir, name);
+        f = fopen(path, "r");
+        if (!f) {
+            fprintf(stderr, "netstitch push: cannot read %s: %s\n", path, strerror(errno));
+            rc = EXIT_USAGE;
+            continue;
+        }
+        for (;;) {
+            if (got + 4096 + 1 > cap) {
+                char *nb = realloc(buf, cap = cap ? cap * 2 : 8192);
+
+                if (!nb) {
+                    break;
+                }
+                buf = nb;
+            }
+            size_t r = fread(buf + got, 1, cap - got - 1, f);
+
+            got += r;
+            if (!r) {
+                break;
+            }
+        }
+        fclose(f);
+        if (!buf) {
+            rc = EXIT_USAGE;
+            continue;
+        }
+        buf[got] = '\0';
+        err = nst_txn_add_payload(txn, dev, NULL, buf);
+        free(buf);
+        if (err) {
+            fprintf(stderr, "netstitch push: %s: %s\n", path,
+                    *nst_txn_message(txn) ? nst_txn_message(txn) : nst_strerror(err));
+            rc = EXIT_USAGE;
+            continue;
+        }
+        added++;
+    }
+    for (int i = 0; i < n; i++) {
+        free(ents[i]);
+    }
+    free(ents);
+    if (!rc && !added) {
+        fprintf(stderr, "netstitch push: no <device>.xml payload in %s\n", dir);
+        rc = EXIT_USAGE;
+    }
+    return rc;
+}
+
+static void
+push_usage(FILE *out)
+{
+    fputs("usage: netstitch push [SERVICE] --inventory INV --payloads DIR [options]\n"
+          "\n"
+          "Change every device in one all-or-nothing NETCONF transaction: lock, edit,\n"
+          "validate, confirmed commit, then confirm everywhere; any failure anywhere\n"
+          "undoes every device (docs/push.md).\n"
+          "  --inventory INV        how to reach the devices, where secrets come from\n"
+          "  --payloads DIR         DIR/<device>.xml for each device (netstitch compile -o)\n"
+          "  --state-dir DIR        snapshots, plans, journals (default\n"
+          "                         ~/.local/state/netstitch)\n"
+          "  --jobs N               at most N devices at once (default 8)\n"
+          "  --confirm-timeout SEC  device-side rollback timer of the confirmed commit\n"
+          "                         (default: the largest commit timeout + 60)\n"
+          "  --dry-run              prepare and validate everywhere, then discard\n"
+          "  --no-validate          never send <validate>\n"
+          "  --format text|json     the report's format (default text)\n"
+          "  -q, --quiet            no progress on stderr\n"
+          "  --yang-dir DIR         netstitch's YANG models\n"
+          "\n"
+          "Exit status: 0 committed, 1 failed and rolled back everywhere, 2 usage or input\n"
+          "error (nothing touched), 4 failed and not everything could be restored (run\n"
+          "`netstitch recover`), 5 devices busy with another netstitch (nothing touched).\n",
+          out);
+}
+
+int
+cmd_push(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"inventory", required_argument, NULL, 'i'},
+        {"payloads", required_argument, NULL, 'p'},
+        {"state-dir", required_argument, NULL, 's'},
+        {"jobs", required_argument, NULL, 'j'},
+        {"confirm-timeout", required_argument, NULL, 't'},
+        {"dry-run", no_argument, NULL, 'n'},
+        {"no-validate", no_argument, NULL, 'V'},
+        {"format", required_argument, NULL, 'f'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"yang-dir", required_argument, NULL, 'y'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *inv_path = NULL, *payloads = NULL, *state_dir = NULL, *yang_dir = NULL;
+    unsigned flags = 0, jobs = 0;
+    unsigned long confirm = 0;
+    int c, quiet = 0, fmt = OUT_TEXT, rc = EXIT_CLEAN;
+    struct nst_ctx *ctx = NULL;
+    struct nst_inventory *inv = NULL;
+    struct nst_service *svc = NULL;
+    struct nst_txn *txn = NULL;
+    void *progress = NULL;
+    char *end;
+    nst_err err;
+
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "j:qh", opts, NULL)) != -1) {
+        switch (c) {
+        case 'i':
+            inv_path = optarg;
+            break;
+        case 'p':
+            payloads = optarg;
+            break;
+        case 's':
+            state_dir = optarg;
+            break;
+        case 'j':
+            jobs = (unsigned)strtoul(optarg, &end, 10);
+            if (*end || !jobs) {
+                fprintf(stderr, "netstitch push: --jobs needs a positive number\n");
+                return EXIT_USAGE;
+            }
+            break;
+        case 't':
+            confirm = strtoul(optarg, &end, 10);
+            if (*end || !confirm || confirm > 86400) {
+                fprintf(stderr, "netstitch push: --confirm-timeout needs 1..86400 seconds\n");
+                return EXIT_USAGE;
+            }
+            break;
+        case 'n':
+            flags |= NST_TXN_DRY_RUN;
+            break;
+        case 'V':
+            flags |= NST_TXN_NO_VALIDATE;
+            break;
+        case 'f':
+            fmt = cli_parse_format(optarg);
+            if (fmt < 0) {
+                push_usage(stderr);
+                return EXIT_USAGE;
+            }
+            break;
+        case 'q':
+            quiet = 1;
+            break;
+        case 'y':
+            yang_dir = optarg;
+            break;
+        case 'h':
+            push_usage(stdout);
+            return EXIT_CLEAN;
+        default:
+            push_usage(stderr);
+            return EXIT_USAGE;
+        }
+    }
+    if (optind < argc - 1 || !inv_path || !payloads) {
+        if (!payloads && inv_path && optind == argc - 1) {
+            fprintf(stderr, "netstitch push: this build needs --payloads DIR (the payloads "
+                            "`netstitch compile -o DIR` writes)\n");
+        }
+        push_usage(stderr);
+        return EXIT_USAGE;
+    }
+    if (nst_ctx_new(yang_dir, &ctx)) {
+        fprintf(stderr, "netstitch push: cannot load the netstitch YANG models\n");
+        return EXIT_USAGE;
+    }
+    if (optind == argc - 1) {
+        err = nst_service_load(ctx, argv[optind], NST_FORMAT_AUTO, &svc);
+        if (!err) {
+            err = nst_service_check(svc);
+        }
+        if (err) {
+            cli_print_diags(stderr, ctx, OUT_TEXT, 0, "push", EXIT_USAGE);
+            fprintf(stderr, "netstitch push: the service has errors; nothing was pushed\n");
+            rc = EXIT_USAGE;
+            goto cleanup;
+        }
+    }
+    err = nst_inventory_load(ctx, inv_path, NST_FORMAT_AUTO, &inv);
+    if (err) {
+        cli_print_diags(stderr, ctx, OUT_TEXT, 0, "push", EXIT_USAGE);
+        fprintf(stderr, "netstitch push: cannot use the inventory %s\n", inv_path);
+        rc = EXIT_USAGE;
+        goto cleanup;
+    }
+    if (nst_txn_new(ctx, inv, &txn) || nst_txn_set_state_dir(txn, state_dir)) {
+        rc = EXIT_USAGE;
+        goto cleanup;
+    }
+    nst_txn_set_jobs(txn, jobs);
+    nst_txn_set_confirm_timeout(txn, (uint32_t)confirm);
+    nst_txn_set_flags(txn, flags);
+    progress = cli_txn_progress_new(quiet);
+    cli_txn_attach_progress(txn, progress);
+    rc = push_add_dir(txn, payloads);
+    if (rc) {
+        goto cleanup;
+    }
+    err = nst_txn_push(txn);
+    rc = cli_txn_exit(txn, err);
+    if (err && nst_txn_outcome(txn) == NST_TXN_NOT_RUN) {
+        fprintf(stderr, "netstitch push: %s\n",
+                *nst_txn_message(txn) ? nst_txn_message(txn) : nst_strerror(err));
+    }
+    cli_txn_report(stdout, txn, "push", rc, (enum out_format)fmt);
+
+cleanup:
+    nst_txn_free(txn);
+    free(progress);
+    nst_inventory_free(inv);
+    nst_service_free(svc);
+    nst_ctx_free(ctx);
+    return rc;
+}

@@ -1,0 +1,196 @@
+/*
+ * cmd_rollback.c: `netstitch rollback TXID --inventory INV [options]` and
+ * `netstitch rollback --list [--state-dir DIR]`.
+ *
+ * Rollback restores, on every device of a past transaction, the running configuration
+ * that transaction saved before it changed anything. It runs as a new transaction with
+ * all of push's guarantees (and can itself be rolled back). Only the top-level elements
+ * the transaction touched are restored. Exit statuses as for push (cmd_push.c).
+ */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static void
+rollback_usage(FILE *out)
+{
+    fputs("usage: netstitch rollback TXID --inventory INV [options]\n"
+          "       netstitch rollback --list [--state-dir DIR]\n"
+          "\n"
+          "Restore the configuration every device of transaction TXID had before it,\n"
+          "as one all-or-nothing transaction.\n"
+          "  --inventory INV        how to reach the devices\n"
+          "  --state-dir DIR        where transactions are kept (default\n"
+          "                         ~/.local/state/netstitch)\n"
+          "  --list                 list the transactions, oldest first\n"
+          "  --force                also restore a transaction that did not commit\n"
+          "  --jobs N, --confirm-timeout SEC, --no-validate, --format text|json, -q\n"
+          "                         as for push\n"
+          "\n"
+          "Exit status: as for push (0 restored everywhere, 1 failed and undone, 2 usage,\n"
+          "4 incomplete, 5 busy).\n",
+          out);
+}
+
+/* --list: one line per transaction. */
+static int
+rollback_list(struct nst_ctx *ctx, const char *state_dir)
+{
+    static const char empty[] = "<inventory xmlns=\"urn:netstitch:yang:inventory\"/>";
+    struct nst_inventory *inv = NULL;
+    struct nst_txn *txn = NULL;
+    char **ids = NULL, *line;
+    int rc = EXIT_CLEAN;
+
+    if (nst_inventory_load_mem(ctx, empty, NST_FORMAT_XML, NULL, &inv)
+        || nst_txn_new(ctx, inv, &txn) || nst_txn_set_state_dir(txn, state_dir)
+        || nst_txn_list(txn, NST_TXN_LIST_ALL, &ids)) {
+        fprintf(stderr, "netstitch rollback: %s\n",
+                txn && *nst_txn_message(txn) ? nst_txn_message(txn)
+                                             : "cannot read the state directory");
+        rc = EXIT_USAGE;
+        goto cleanup;
+    }
+    for (size_t i = 0; ids[i]; i++) {
+        if (!nst_txn_describe(txn, ids[i], &line)) {
+            printf("%s\n", line);
+            nst_free_string(line);
+        }
+    }
+
+cleanup:
+    nst_txn_list_free(ids);
+    nst_txn_free(txn);
+    nst_inventory_free(inv);
+    return rc;
+}
+
+int
+cmd_rollback(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"inventory", required_argument, NULL, 'i'},
+        {"state-dir", required_argument, NULL, 's'},
+        {"jobs", required_argument, NULL, 'j'},
+        {"confirm-timeout", required_argument, NULL, 't'},
+        {"no-validate", no_argument, NULL, 'V'},
+        {"force", no_argument, NULL, 'F'},
+        {"list", no_argument, NULL, 'l'},
+        {"format", required_argument, NULL, 'f'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"yang-dir", required_argument, NULL, 'y'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *inv_path = NULL, *state_dir = NULL, *yang_dir = NULL;
+    unsigned flags = 0, jobs = 0;
+    unsigned long confirm = 0;
+    int c, quiet = 0, list = 0, fmt = OUT_TEXT, rc;
+    struct nst_ctx *ctx = NULL;
+    struct nst_inventory *inv = NULL;
+    struct nst_txn *txn = NULL;
+    void *progress = NULL;
+    char *end;
+    nst_err err;
+
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "j:qh", opts, NULL)) != -1) {
+        switch (c) {
+        case 'i':
+            inv_path = optarg;
+            break;
+        case 's':
+            state_dir = optarg;
+            break;
+        case 'j':
+            jobs = (unsigned)strtoul(optarg, &end, 10);
+            if (*end || !jobs) {
+                fprintf(stderr, "netstitch rollback: --jobs needs a positive number\n");
+                return EXIT_USAGE;
+            }
+            break;
+        case 't':
+            confirm = strtoul(optarg, &end, 10);
+            if (*end || !confirm || confirm > 86400) {
+                fprintf(stderr, "netstitch rollback: --confirm-timeout needs 1..86400 seconds\n");
+                return EXIT_USAGE;
+            }
+            break;
+        case 'V':
+            flags |= NST_TXN_NO_VALIDATE;
+            break;
+        case 'F':
+            flags |= NST_TXN_FORCE;
+            break;
+        case 'l':
+            list = 1;
+            break;
+        case 'f':
+            fmt = cli_parse_format(optarg);
+            if (fmt < 0) {
+                rollback_usage(stderr);
+                return EXIT_USAGE;
+            }
+            break;
+        case 'q':
+            quiet = 1;
+            break;
+        case 'y':
+            yang_dir = optarg;
+            break;
+        case 'h':
+            rollback_usage(stdout);
+            return EXIT_CLEAN;
+        default:
+            rollback_usage(stderr);
+            return EXIT_USAGE;
+        }
+    }
+    if (list ? optind != argc : (optind != argc - 1 || !inv_path)) {
+        rollback_usage(stderr);
+        return EXIT_USAGE;
+    }
+    if (nst_ctx_new(yang_dir, &ctx)) {
+        fprintf(stderr, "netstitch rollback: cannot load the netstitch YANG models\n");
+        return EXIT_USAGE;
+    }
+    if (list) {
+        rc = rollback_list(ctx, state_dir);
+        nst_ctx_free(ctx);
+        return rc;
+    }
+    err = nst_inventory_load(ctx, inv_path, NST_FORMAT_AUTO, &inv);
+    if (err) {
+        cli_print_diags(stderr, ctx, OUT_TEXT, 0, "rollback", EXIT_USAGE);
+        rc = EXIT_USAGE;
+        goto cleanup;
+    }
+    if (nst_txn_new(ctx, inv, &txn) || nst_txn_set_state_dir(txn, state_dir)) {
+        rc = EXIT_USAGE;
+        goto cleanup;
+    }
+    nst_txn_set_jobs(txn, jobs);
+    nst_txn_set_confirm_timeout(txn, (uint32_t)confirm);
+    nst_txn_set_flags(txn, flags);
+    progress = cli_txn_progress_new(quiet);
+    cli_txn_attach_progress(txn, progress);
+    err = nst_txn_rollback(txn, argv[optind]);
+    rc = cli_txn_exit(txn, err);
+    if (err && nst_txn_outcome(txn) == NST_TXN_NOT_RUN) {
+        fprintf(stderr, "netstitch rollback: %s\n",
+                *nst_txn_message(txn) ? nst_txn_message(txn) : nst_strerror(err));
+        if (rc == EXIT_USAGE || rc == EXIT_TXN_BUSY) {
+            goto cleanup;
+        }
+    }
+    cli_txn_report(stdout, txn, "rollback", rc, (enum out_format)fmt);
+
+cleanup:
+    nst_txn_free(txn);
+    free(progress);
+    nst_inventory_free(inv);
+    nst_ctx_free(ctx);
+    return rc;
+}

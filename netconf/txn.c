@@ -1,0 +1,3038 @@
+/*
+ * txn.c: the network-wide transaction: push, rollback and recover (struct nst_txn).
+ *
+ * Place in the pipeline: after compile, each device has a NETCONF payload. A push
+ * changes every device of the service in one all-or-nothing transaction; whatever fails,
+ * on whichever device, at whichever step, every device ends as it started, and the
+ * report names the device, the step and the NETCONF error.
+ *
+ * Phases (txn_run), each run for all devices in parallel by at most `jobs` threads:
+ *   connect   open a session (session.c), read the <hello>, choose the device's method:
+ *               confirmed    :candidate + :confirmed-commit (1.1: with <persist>)
+ *               candidate    :candidate without :confirmed-commit: snapshot + restore
+ *               running      :writable-running only: snapshot + restore
+ *   prepare   lock (candidate, or running for "running" devices), discard leftovers,
+ *             <get-config> running = the snapshot; then, once every device is locked
+ *             and snapshotted, the plan, snapshots and payloads are written to the
+ *             state directory durably (state.c) BEFORE anything is changed; then
+ *             <edit-config> on the candidate and <validate> where the server supports
+ *             it and has no SESS_QUIRK_VALIDATE_LOSES_EDIT (yuma123 would silently drop
+ *             the edit at the next commit).
+ *   commit    confirmed devices: <commit><confirmed/><confirm-timeout> (+<persist>);
+ *             candidate devices: <commit>; running devices: <edit-config> on running.
+ *             Each is journaled "sent" before the RPC leaves, so a crash mid-RPC is
+ *             recoverable.
+ *   confirm   only if every session is still alive: the decision "confirm" is journaled
+ *             durably, then a confirming <commit> (with <persist-id>) goes to every
+ *             confirmed device.
+ *   abort     on any failure anywhere: the decision "abort" is journaled, then per
+ *             device by how far it got: unlock; discard-changes; cancel-commit (1.1) or
+ *             session close (1.0, RFC 6241 reverts); and for anything that may have
+ *             reached running, verify against the snapshot and restore it (edit-config
+ *             replace/remove of the touched top-level elements, see txn.h) when it
+ *             differs. Every device's final state is verified, not assumed.
+ *
+ * Durability and recovery: the journal (state.h) has one line per step per device.
+ * `recover` reads plan and journal of an interrupted transaction: after a durable
+ * "confirm" decision it rolls forward (confirming commit with the persist id); otherwise
+ * (or if rolling forward fails anywhere) it undoes, exactly as the abort phase does,
+ * over fresh sessions. The device-side confirm-timeout is the second safety net for
+ * confirmed devices; "running" devices are covered only by recover/rollback.
+ * `rollback TXID` is a new transaction whose payloads are the restore payloads of TXID's
+ * snapshots, so it has all the guarantees of a push and can itself be rolled back.
+ *
+ * Threads: the coordinator (the caller's thread) runs phases one after the other;
+ * txn_for_each() starts workers that take devices from a shared index. A device's
+ * fields are touched only by the worker handling it in the current phase; the phase
+ * join orders them. Shared state (abort flag, journal, log, progress callback) is
+ * guarded by txn->mu. libnetconf2's per-thread client options are the session layer's
+ * concern (session.h).
+ *
+ * Secrets: `$NST_SECRET{name}` placeholders are resolved before any device is touched,
+ * substituted into a private buffer right before the RPC and wiped after it; every error
+ * text, journal line and log line is scrubbed of every secret value.
+ *
+ * Not here: producing payloads (compile), live diffs, post-change verification of BGP
+ * state, retries of a failed RPC (a failed step aborts the transaction).
+ */
+#include "txn.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libxml/c14n.h>
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+
+#include "alloc.h"
+#include "ctx.h"
+#include "driver.h"
+#include "inventory.h"
+#include "session.h"
+#include "state.h"
+
+#define TXN_NC_NS "urn:ietf:params:xml:ns:netconf:base:1.0"
+#define TXN_DEFAULT_JOBS 8
+#define TXN_MAX_JOBS 64
+#define TXN_CONFIRM_MARGIN_S 60
+#define TXN_VERIFY_TRIES 6
+#define TXN_VERIFY_PAUSE_MS 200
+
+/*
+ * XML helpers (pure, see txn.h)
+ */
+
+/* Skip whitespace, XML declarations, processing instructions and comments. */
+static const char *
+txn_skip_prolog(const char *p)
+{
+    for (;;) {
+        p += strspn(p, " \t\r\n");
+        if (!strncmp(p, "<?", 2)) {
+            const char *e = strstr(p, "?>");
+
+            if (!e) {
+                return p;
+            }
+            p = e + 2;
+        } else if (!strncmp(p, "<!--", 4)) {
+            const char *e = strstr(p, "-->");
+
+            if (!e) {
+                return p;
+            }
+            p = e + 3;
+        } else {
+            return p;
+        }
+    }
+}
+
+/* Parse a sequence of top-level elements under a synthetic root. */
+static xmlDocPtr
+txn_xml_parse(const char *xml)
+{
+    char *buf;
+    xmlDocPtr doc;
+
+    buf = nst_asprintf("<nst-wrap>%s</nst-wrap>", txn_skip_prolog(xml));
+    if (!buf) {
+        return NULL;
+    }
+    doc = xmlReadMemory(buf, (int)strlen(buf), "payload.xml", NULL,
+                        XML_PARSE_NONET | XML_PARSE_NOBLANKS | XML_PARSE_NOERROR
+                            | XML_PARSE_NOWARNING | XML_PARSE_NOCDATA);
+    nst_free(buf);
+    return doc;
+}
+
+static int
+txn_node_is(const xmlNode *n, const char *ns, const char *name)
+{
+    const char *href = n->ns && n->ns->href ? (const char *)n->ns->href : "";
+
+    return n->type == XML_ELEMENT_NODE && !strcmp((const char *)n->name, name)
+           && !strcmp(href, ns ? ns : "");
+}
+
+static const char *
+txn_node_ns(const xmlNode *n)
+{
+    return n->ns && n->ns->href ? (const char *)n->ns->href : "";
+}
+
+/* A copy of @n alone in a new document, namespaces declared on its root. */
+static xmlDocPtr
+txn_xml_isolate(xmlNodePtr n)
+{
+    xmlDocPtr doc = xmlNewDoc((const xmlChar *)"1.0");
+    xmlNodePtr copy;
+
+    if (!doc) {
+        return NULL;
+    }
+    copy = xmlDocCopyNode(n, doc, 1);
+    if (!copy) {
+        xmlFreeDoc(doc);
+        return NULL;
+    }
+    xmlDocSetRootElement(doc, copy);
+    xmlReconciliateNs(doc, copy);
+    return doc;
+}
+
+/* Append the serialization of @doc's root element to @buf. */
+static int
+txn_xml_dump_root(xmlBufferPtr buf, xmlDocPtr doc)
+{
+    return xmlNodeDump(buf, doc, xmlDocGetRootElement(doc), 0, 0) < 0 ? -1 : 0;
+}
+
+static char *
+txn_buf_take(xmlBufferPtr buf)
+{
+    char *s = nst_strdup(xmlBufferContent(buf) ? (const char *)xmlBufferContent(buf) : "");
+
+    xmlBufferFree(buf);
+    return s;
+}
+
+nst_err
+txn_payload_normalize(const char *xml, char **out, char *why, size_t whylen)
+{
+    xmlDocPtr doc = NULL;
+    xmlNodePtr root, c, only = NULL;
+    xmlBufferPtr buf = NULL;
+    size_t nelem = 0;
+    const char *start;
+    char *res = NULL;
+    nst_err ret = NST_OK;
+
+    why[0] = '\0';
+    if (!xml) {
+        snprintf(why, whylen, "no payload");
+        return NST_EINPUT;
+    }
+    start = txn_skip_prolog(xml);
+    doc = txn_xml_parse(xml);
+    if (!doc) {
+        const xmlError *e = xmlGetLastError();
+
+        snprintf(why, whylen, "payload is not well-formed XML%s%s", e && e->message ? ": " : "",
+                 e && e->message ? e->message : "");
+        why[strcspn(why, "\n")] = '\0';
+        return NST_EINPUT;
+    }
+    root = xmlDocGetRootElement(doc);
+    for (c = root ? root->children : NULL; c; c = c->next) {
+        if (c->type == XML_ELEMENT_NODE) {
+            nelem++;
+            only = c;
+        } else if (c->type == XML_TEXT_NODE && !xmlIsBlankNode(c)) {
+            snprintf(why, whylen, "payload has text outside any element");
+            ret = NST_EINPUT;
+            goto cleanup;
+        }
+    }
+    if (!nelem) {
+        snprintf(why, whylen, "payload holds no element");
+        ret = NST_EINPUT;
+        goto cleanup;
+    }
+    if (nelem == 1 && txn_node_is(only, TXN_NC_NS, "config")) {
+        /* A <config> wrapper: the edit is its children. */
+        buf = xmlBufferCreate();
+        if (!buf) {
+            ret = NST_ENOMEM;
+            goto cleanup;
+        }
+        nelem = 0;
+        for (c = only->children; c; c = c->next) {
+            xmlDocPtr one;
+
+            if (c->type != XML_ELEMENT_NODE) {
+                continue;
+            }
+            one = txn_xml_isolate(c);
+            if (!one || txn_xml_dump_root(buf, one)) {
+                xmlFreeDoc(one);
+                ret = NST_ENOMEM;
+                goto cleanup;
+            }
+            xmlFreeDoc(one);
+            nelem++;
+        }
+        if (!nelem) {
+            snprintf(why, whylen, "payload's <config> is empty");
+            ret = NST_EINPUT;
+            goto cleanup;
+        }
+        res = txn_buf_take(buf);
+        buf = NULL;
+    } else {
+        /* Keep the text as written: it is what the compiler rendered. */
+        res = nst_strdup(start);
+    }
+    if (!res) {
+        ret = NST_ENOMEM;
+    }
+
+cleanup:
+    if (buf) {
+        xmlBufferFree(buf);
+    }
+    xmlFreeDoc(doc);
+    if (ret) {
+        nst_free(res);
+        return ret;
+    }
+    *out = res;
+    return NST_OK;
+}
+
+void
+txn_names_free(char **names)
+{
+    for (size_t i = 0; names && names[i]; i++) {
+        nst_free(names[i]);
+    }
+    nst_free(names);
+}
+
+nst_err
+txn_secrets_scan(const char *payload, char ***out)
+{
+    char **names = NULL, **tmp;
+    size_t n = 0;
+    const char *p = payload;
+    size_t olen = strlen(TXN_SECRET_OPEN);
+
+    names = nst_calloc(1, sizeof *names);
+    if (!names) {
+        return NST_ENOMEM;
+    }
+    while ((p = strstr(p, TXN_SECRET_OPEN))) {
+        const char *s = p + olen, *e = strchr(s, '}');
+        size_t i;
+
+        if (!e || e == s || (size_t)(e - s) > 63 || memchr(s, '<', (size_t)(e - s))) {
+            txn_names_free(names);
+            return NST_EINPUT;
+        }
+        for (i = 0; i < n; i++) {
+            if (strlen(names[i]) == (size_t)(e - s) && !strncmp(names[i], s, (size_t)(e - s))) {
+                break;
+            }
+        }
+        if (i == n) {
+            tmp = nst_realloc(names, (n + 2) * sizeof *names);
+            if (!tmp) {
+                txn_names_free(names);
+                return NST_ENOMEM;
+            }
+            names = tmp;
+            names[n] = nst_strndup(s, (size_t)(e - s));
+            names[n + 1] = NULL;
+            if (!names[n]) {
+                txn_names_free(names);
+                return NST_ENOMEM;
+            }
+            n++;
+        }
+        p = e + 1;
+    }
+    *out = names;
+    return NST_OK;
+}
+
+/* Length of @v XML-escaped. */
+static size_t
+txn_xml_escaped_len(const char *v)
+{
+    size_t n = 0;
+
+    for (; *v; v++) {
+        switch (*v) {
+        case '&':
+            n += 5;
+            break;
+        case '<':
+        case '>':
+            n += 4;
+            break;
+        case '"':
+        case '\'':
+            n += 6;
+            break;
+        default:
+            n++;
+        }
+    }
+    return n;
+}
+
+static char *
+txn_xml_escape_into(char *o, const char *v)
+{
+    for (; *v; v++) {
+        const char *r = NULL;
+
+        switch (*v) {
+        case '&':
+            r = "&amp;";
+            break;
+        case '<':
+            r = "&lt;";
+            break;
+        case '>':
+            r = "&gt;";
+            break;
+        case '"':
+            r = "&quot;";
+            break;
+        case '\'':
+            r = "&apos;";
+            break;
+        default:
+            *o++ = *v;
+            continue;
+        }
+        memcpy(o, r, strlen(r));
+        o += strlen(r);
+    }
+    return o;
+}
+
+nst_err
+txn_substitute(const char *payload, char *const *names, char *const *values, size_t n, char **out)
+{
+    size_t olen = strlen(TXN_SECRET_OPEN), total = 0;
+    const char *p, *hit;
+    char *res = NULL, *o = NULL;
+
+    /* Two passes: size, then copy, so the secret is never in a reallocated block. */
+    for (int pass = 0; pass < 2; pass++) {
+        if (pass == 1) {
+            res = nst_malloc(total + 1);
+            if (!res) {
+                return NST_ENOMEM;
+            }
+            o = res;
+        }
+        total = 0;
+        p = payload;
+        while ((hit = strstr(p, TXN_SECRET_OPEN))) {
+            const char *s = hit + olen, *e = strchr(s, '}');
+            size_t i;
+
+            for (i = 0; e && i < n; i++) {
+                if (strlen(names[i]) == (size_t)(e - s) && !strncmp(names[i], s, (size_t)(e - s))) {
+                    break;
+                }
+            }
+            if (!e || i == n) {
+                if (pass == 1) {
+                    txn_wipe_free(res);
+                }
+                return NST_EINPUT;
+            }
+            total += (size_t)(hit - p) + txn_xml_escaped_len(values[i]);
+            if (pass == 1) {
+                memcpy(o, p, (size_t)(hit - p));
+                o = txn_xml_escape_into(o + (hit - p), values[i]);
+            }
+            p = e + 1;
+        }
+        total += strlen(p);
+        if (pass == 1) {
+            memcpy(o, p, strlen(p) + 1);
+        }
+    }
+    *out = res;
+    return NST_OK;
+}
+
+/* Text-only XML escaping (what printers emit in element content): & < > only. */
+static char *
+txn_xml_text_escape(const char *v)
+{
+    char *o = nst_malloc(strlen(v) * 5 + 1), *p = o;
+
+    if (!o) {
+        return NULL;
+    }
+    for (; *v; v++) {
+        const char *r = *v == '&' ? "&amp;" : *v == '<' ? "&lt;" : *v == '>' ? "&gt;" : NULL;
+
+        if (r) {
+            memcpy(p, r, strlen(r));
+            p += strlen(r);
+        } else {
+            *p++ = *v;
+        }
+    }
+    *p = '\0';
+    return o;
+}
+
+nst_err
+txn_placeholderize(const char *text, char *const *names, char *const *values, size_t n, char **out)
+{
+    /* Every form of every value, with the placeholder that replaces it. */
+    char **forms = NULL, *res = NULL, *o;
+    size_t *owner = NULL, nf = 0, cap = 0, olen = strlen(TXN_SECRET_OPEN);
+    nst_err ret = NST_OK;
+
+    forms = nst_calloc(3 * n + 1, sizeof *forms);
+    owner = nst_calloc(3 * n + 1, sizeof *owner);
+    if (!forms || !owner) {
+        ret = NST_ENOMEM;
+        goto cleanup;
+    }
+    for (size_t i = 0; i < n; i++) {
+        char *f[3];
+
+        f[0] = nst_malloc(txn_xml_escaped_len(values[i]) + 1);
+        if (f[0]) {
+            *txn_xml_escape_into(f[0], values[i]) = '\0';
+        }
+        f[1] = txn_xml_text_escape(values[i]);
+        f[2] = nst_strdup(values[i]);
+        for (int k = 0; k < 3; k++) {
+            size_t j;
+
+            if (!f[k]) {
+                ret = NST_ENOMEM;
+                continue;
+            }
+            for (j = 0; j < nf && strcmp(forms[j], f[k]); j++) {
+            }
+            if (j < nf || !*f[k]) {
+                txn_wipe_free(f[k]);
+                continue;
+            }
+            forms[nf] = f[k];
+            owner[nf++] = i;
+        }
+    }
+    if (ret) {
+        goto cleanup;
+    }
+    /* Longest form first, so a value that contains another wins. */
+    for (size_t i = 1; i < nf; i++) {
+        for (size_t j = i; j > 0 && strlen(forms[j]) > strlen(forms[j - 1]); j--) {
+            char *t = forms[j];
+            size_t w = owner[j];
+
+            forms[j] = forms[j - 1];
+            owner[j] = owner[j - 1];
+            forms[j - 1] = t;
+            owner[j - 1] = w;
+        }
+    }
+    /* Two passes: the size, then the text. */
+    for (int pass = 0; pass < 2; pass++) {
+        const char *t = text;
+
+        if (pass == 1) {
+            res = nst_malloc(cap + 1);
+            if (!res) {
+                ret = NST_ENOMEM;
+                goto cleanup;
+            }
+        }
+        o = res;
+        cap = 0;
+        while (*t) {
+            size_t k, len = 1;
+            const char *close = NULL;
+
+            if (!strncmp(t, TXN_SECRET_OPEN, olen) && (close = strchr(t + olen, '}'))) {
+                len = (size_t)(close - t) + 1;
+            } else {
+                for (k = 0; k < nf && strncmp(t, forms[k], strlen(forms[k])); k++) {
+                }
+                if (k < nf) {
+                    size_t ph = olen + strlen(names[owner[k]]) + 1;
+
+                    if (pass == 1) {
+                        o += sprintf(o, "%s%s}", TXN_SECRET_OPEN, names[owner[k]]);
+                    }
+                    cap += ph;
+                    t += strlen(forms[k]);
+                    continue;
+                }
+            }
+            if (pass == 1) {
+                memcpy(o, t, len);
+                o += len;
+            }
+            cap += len;
+            t += len;
+        }
+        if (pass == 1) {
+            *o = '\0';
+        }
+    }
+    *out = res;
+    res = NULL;
+
+cleanup:
+    for (size_t i = 0; i < nf; i++) {
+        txn_wipe_free(forms[i]);
+    }
+    nst_free(forms);
+    nst_free(owner);
+    nst_free(res);
+    return ret;
+}
+
+void
+txn_wipe_free(char *s)
+{
+    if (s) {
+        explicit_bzero(s, strlen(s));
+        nst_free(s);
+    }
+}
+
+/* The touched set: (namespace, name) of the payload's top-level elements, in order,
+ * each once. Borrowed from @doc. */
+struct txn_touched {
+    const xmlNode **nodes;
+    size_t n;
+};
+
+static nst_err
+txn_touched_of(xmlDocPtr doc, struct txn_touched *t)
+{
+    xmlNodePtr root = xmlDocGetRootElement(doc), c;
+    size_t cap = 0;
+
+    t->nodes = NULL;
+    t->n = 0;
+    for (c = root ? root->children : NULL; c; c = c->next) {
+        if (c->type == XML_ELEMENT_NODE) {
+            cap++;
+        }
+    }
+    t->nodes = nst_calloc(cap ? cap : 1, sizeof *t->nodes);
+    if (!t->nodes) {
+        return NST_ENOMEM;
+    }
+    for (c = root ? root->children : NULL; c; c = c->next) {
+        size_t i;
+
+        if (c->type != XML_ELEMENT_NODE) {
+            continue;
+        }
+        for (i = 0; i < t->n; i++) {
+            if (txn_node_is(t->nodes[i], txn_node_ns(c), (const char *)c->name)) {
+                break;
+            }
+        }
+        if (i == t->n) {
+            t->nodes[t->n++] = c;
+        }
+    }
+    return NST_OK;
+}
+
+nst_err
+txn_restore_payload(const char *before, const char *payload, int base11, char **out)
+{
+    xmlDocPtr bdoc = NULL, pdoc = NULL;
+    struct txn_touched t = {NULL, 0};
+    xmlBufferPtr buf = NULL;
+    nst_err ret = NST_OK;
+
+    bdoc = txn_xml_parse(before ? before : "");
+    pdoc = txn_xml_parse(payload ? payload : "");
+    if (!bdoc || !pdoc) {
+        ret = NST_EINPUT;
+        goto cleanup;
+    }
+    ret = txn_touched_of(pdoc, &t);
+    if (ret) {
+        goto cleanup;
+    }
+    buf = xmlBufferCreate();
+    if (!buf) {
+        ret = NST_ENOMEM;
+        goto cleanup;
+    }
+    for (size_t i = 0; i < t.n; i++) {
+        xmlNodePtr broot = xmlDocGetRootElement(bdoc), c;
+        int found = 0;
+
+        for (c = broot ? broot->children : NULL; c; c = c->next) {
+            xmlDocPtr one;
+            xmlNsPtr nc;
+            xmlNodePtr r;
+
+            if (!txn_node_is(c, txn_node_ns(t.nodes[i]), (const char *)t.nodes[i]->name)) {
+                continue;
+            }
+            found = 1;
+            one = txn_xml_isolate(c);
+            r = one ? xmlDocGetRootElement(one) : NULL;
+            nc = r ? xmlNewNs(r, (const xmlChar *)TXN_NC_NS, (const xmlChar *)"nst-nc") : NULL;
+            if (!nc || !xmlSetNsProp(r, nc, (const xmlChar *)"operation",
+                                     (const xmlChar *)"replace")
+                || txn_xml_dump_root(buf, one)) {
+                xmlFreeDoc(one);
+                ret = NST_ENOMEM;
+                goto cleanup;
+            }
+            xmlFreeDoc(one);
+        }
+        if (!found) {
+            xmlDocPtr one = xmlNewDoc((const xmlChar *)"1.0");
+            xmlNodePtr r = one ? xmlNewDocNode(one, NULL, t.nodes[i]->name, NULL) : NULL;
+            xmlNsPtr ns = NULL, nc = NULL;
+
+            if (r) {
+                xmlDocSetRootElement(one, r);
+                if (*txn_node_ns(t.nodes[i])) {
+                    ns = xmlNewNs(r, t.nodes[i]->ns->href, NULL);
+                    xmlSetNs(r, ns);
+                }
+                nc = xmlNewNs(r, (const xmlChar *)TXN_NC_NS, (const xmlChar *)"nst-nc");
+            }
+            if (!nc || (*txn_node_ns(t.nodes[i]) && !ns)
+                || !xmlSetNsProp(r, nc, (const xmlChar *)"operation",
+                                 (const xmlChar *)(base11 ? "remove" : "delete"))
+                || txn_xml_dump_root(buf, one)) {
+                xmlFreeDoc(one);
+                ret = NST_ENOMEM;
+                goto cleanup;
+            }
+            xmlFreeDoc(one);
+        }
+    }
+    *out = txn_buf_take(buf);
+    buf = NULL;
+    if (!*out) {
+        ret = NST_ENOMEM;
+    }
+
+cleanup:
+    if (buf) {
+        xmlBufferFree(buf);
+    }
+    nst_free(t.nodes);
+    xmlFreeDoc(bdoc);
+    xmlFreeDoc(pdoc);
+    return ret;
+}
+
+/* Canonical text of @doc's top-level elements in the touched set, grouped in touched
+ * order (so the server's element order does not matter). */
+static nst_err
+txn_touched_canon(xmlDocPtr doc, const struct txn_touched *t, char **out)
+{
+    xmlBufferPtr buf = xmlBufferCreate();
+    xmlNodePtr root = xmlDocGetRootElement(doc), c;
+
+    if (!buf) {
+        return NST_ENOMEM;
+    }
+    for (size_t i = 0; i < t->n; i++) {
+        for (c = root ? root->children : NULL; c; c = c->next) {
+            xmlDocPtr one;
+            xmlChar *canon = NULL;
+            int len;
+
+            if (!txn_node_is(c, txn_node_ns(t->nodes[i]), (const char *)t->nodes[i]->name)) {
+                continue;
+            }
+            one = txn_xml_isolate(c);
+            len = one ? xmlC14NDocDumpMemory(one, NULL, XML_C14N_1_0, NULL, 0, &canon) : -1;
+            xmlFreeDoc(one);
+            if (len < 0) {
+                xmlBufferFree(buf);
+                return NST_ENOMEM;
+            }
+            xmlBufferAdd(buf, canon, len);
+            xmlBufferAdd(buf, (const xmlChar *)"\n", 1);
+            xmlFree(canon);
+        }
+    }
+    *out = txn_buf_take(buf);
+    return *out ? NST_OK : NST_ENOMEM;
+}
+
+nst_err
+txn_touched_equal(const char *a, const char *b, const char *payload, int *equal)
+{
+    xmlDocPtr adoc = NULL, bdoc = NULL, pdoc = NULL;
+    struct txn_touched t = {NULL, 0};
+    char *ca = NULL, *cb = NULL;
+    nst_err ret;
+
+    adoc = txn_xml_parse(a ? a : "");
+    bdoc = txn_xml_parse(b ? b : "");
+    pdoc = txn_xml_parse(payload ? payload : "");
+    if (!adoc || !bdoc || !pdoc) {
+        ret = NST_EINPUT;
+        goto cleanup;
+    }
+    ret = txn_touched_of(pdoc, &t);
+    if (!ret) {
+        ret = txn_touched_canon(adoc, &t, &ca);
+    }
+    if (!ret) {
+        ret = txn_touched_canon(bdoc, &t, &cb);
+    }
+    if (!ret) {
+        *equal = !strcmp(ca, cb);
+    }
+
+cleanup:
+    nst_free(ca);
+    nst_free(cb);
+    nst_free(t.nodes);
+    xmlFreeDoc(adoc);
+    xmlFreeDoc(bdoc);
+    xmlFreeDoc(pdoc);
+    return ret;
+}
+
+/*
+ * The engine's structs
+ */
+
+/* How far a device got. Kept in order: later states imply the earlier ones. */
+enum txn_state {
+    TS_NEW = 0,
+    TS_CONNECTED,
+    TS_LOCKED,
+    TS_EDITED,       /* candidate edited (candidate methods) */
+    TS_COMMIT_SENT,  /* the change may be live from here on */
+    TS_COMMITTED,
+    TS_CONFIRM_SENT,
+    TS_CONFIRMED
+};
+
+struct txn_dev {
+    /* input */
+    char *name;
+    char *payload;              /* <config> content; secrets as placeholders */
+    char *rollback_before;      /* rollback: the snapshot of the transaction rolled back */
+    char *rollback_payload;     /* rollback: that transaction's payload (its touched set) */
+    const struct drv_ops *drv;  /* NULL when the vendor is unknown */
+    const struct inv_device *inv;
+    size_t index;
+    /* plan */
+    enum nst_txn_method method;
+    int persist;                /* :confirmed-commit:1.1: <persist>, cancel-commit */
+    int validate;
+    uint32_t confirm_value;     /* confirm-timeout in the vendor's unit */
+    /* run */
+    struct sess *s;
+    unsigned caps;
+    unsigned quirks;
+    enum txn_state st;
+    int locked;                 /* this session holds the lock of lock_ds */
+    enum sess_ds lock_ds;
+    int commit_rejected;        /* the commit step got a definite <rpc-error> */
+    int final_known;            /* recover: the journal has a final state for it */
+    char *before;               /* the snapshot: running before the change */
+    enum nst_txn_dev_state report;
+    /* errors (scrubbed of secrets) */
+    int failed;
+    char step[32];
+    struct sess_error err;
+    char text[1024];
+    char undo[1024];
+};
+
+struct nst_txn {
+    struct nst_ctx *ctx;
+    const struct nst_inventory *inv;
+    char *state_dir;
+    unsigned jobs;
+    uint32_t confirm_timeout;
+    unsigned flags;
+    nst_txn_progress_cb cb;
+    void *cb_user;
+    struct txn_dev *devs;
+    size_t ndevs;
+    int ran;
+    /* run */
+    const char *kind;           /* "push", "rollback" */
+    char rollback_of[40];
+    struct st_dir *st;
+    struct st_txn *t;           /* this transaction's directory, locked */
+    struct st_txn *past;        /* rollback/recover: the transaction acted on, locked */
+    struct st_locks *locks;
+    FILE *log;
+    char persist_id[64];
+    char known_hosts[4096];
+    pthread_mutex_t mu;
+    int abort_flag;             /* guarded by mu */
+    enum nst_txn_outcome outcome;
+    char message[1200];
+    /* secrets used by the payloads: names and values, wiped in txn_secrets_clear */
+    char **sec_names;
+    char **sec_values;
+    size_t nsec;
+};
+
+static const char *const txn_empty = "";
+
+/* Copy @src into @dst of @size bytes, truncating; always NUL-terminated. */
+static void
+txn_copy(char *dst, size_t size, const char *src)
+{
+    size_t n = strnlen(src, size - 1);
+
+    memcpy(dst, src, n);
+    dst[n] = '\0';
+}
+
+/*
+ * Names
+ */
+
+NST_API const char *
+nst_txn_method_name(enum nst_txn_method m)
+{
+    switch (m) {
+    case NST_TXN_METHOD_CONFIRMED:
+        return "confirmed-commit";
+    case NST_TXN_METHOD_CANDIDATE:
+        return "candidate+restore";
+    case NST_TXN_METHOD_RUNNING:
+        return "running+restore";
+    case NST_TXN_METHOD_UNKNOWN:
+        break;
+    }
+    return "unknown";
+}
+
+NST_API const char *
+nst_txn_dev_state_name(enum nst_txn_dev_state s)
+{
+    switch (s) {
+    case NST_TXN_DEV_UNTOUCHED:
+        return "untouched";
+    case NST_TXN_DEV_PREPARED:
+        return "prepared";
+    case NST_TXN_DEV_COMMITTED:
+        return "committed";
+    case NST_TXN_DEV_DISCARDED:
+        return "discarded";
+    case NST_TXN_DEV_RESTORED:
+        return "restored";
+    case NST_TXN_DEV_UNKNOWN:
+        break;
+    }
+    return "UNKNOWN";
+}
+
+NST_API const char *
+nst_txn_outcome_name(enum nst_txn_outcome o)
+{
+    switch (o) {
+    case NST_TXN_NOT_RUN:
+        return "not-run";
+    case NST_TXN_COMMITTED:
+        return "committed";
+    case NST_TXN_DRY_RUN_OK:
+        return "dry-run-ok";
+    case NST_TXN_ABORTED:
+        return "aborted";
+    case NST_TXN_INCOMPLETE:
+        return "incomplete";
+    case NST_TXN_NOTHING_TO_DO:
+        return "nothing-to-do";
+    }
+    return "unknown";
+}
+
+NST_API const char *
+nst_txn_phase_name(enum nst_txn_phase p)
+{
+    switch (p) {
+    case NST_TXN_PHASE_CONNECT:
+        return "connect";
+    case NST_TXN_PHASE_PREPARE:
+        return "prepare";
+    case NST_TXN_PHASE_COMMIT:
+        return "commit";
+    case NST_TXN_PHASE_CONFIRM:
+        return "confirm";
+    case NST_TXN_PHASE_ABORT:
+        return "abort";
+    case NST_TXN_PHASE_RECOVER:
+        return "recover";
+    case NST_TXN_PHASE_DONE:
+        return "done";
+    }
+    return "unknown";
+}
+
+static enum nst_txn_method
+txn_method_parse(const char *s)
+{
+    if (!strcmp(s, "confirmed-commit")) {
+        return NST_TXN_METHOD_CONFIRMED;
+    }
+    if (!strcmp(s, "candidate+restore")) {
+        return NST_TXN_METHOD_CANDIDATE;
+    }
+    if (!strcmp(s, "running+restore")) {
+        return NST_TXN_METHOD_RUNNING;
+    }
+    return NST_TXN_METHOD_UNKNOWN;
+}
+
+/*
+ * Secrets: resolution, scrubbing
+ */
+
+static void
+txn_secrets_clear(struct nst_txn *txn)
+{
+    for (size_t i = 0; i < txn->nsec; i++) {
+        nst_free(txn->sec_names[i]);
+        inv_secret_wipe(txn->sec_values[i]);
+    }
+    nst_free(txn->sec_names);
+    nst_free(txn->sec_values);
+    txn->sec_names = txn->sec_values = NULL;
+    txn->nsec = 0;
+}
+
+/* Read secret @sec into the table (once). */
+static nst_err
+txn_secret_add(struct nst_txn *txn, const struct inv_secret *sec, char *why, size_t whylen)
+{
+    char **nn, **nv, *value = NULL;
+    nst_err ret;
+
+    for (size_t j = 0; j < txn->nsec; j++) {
+        if (!strcmp(txn->sec_names[j], sec->name)) {
+            return NST_OK;
+        }
+    }
+    ret = inv_secret_read(sec->source, &value, why, whylen);
+    if (ret) {
+        return ret;
+    }
+    nn = nst_realloc(txn->sec_names, (txn->nsec + 1) * sizeof *nn);
+    if (nn) {
+        txn->sec_names = nn;
+    }
+    nv = nst_realloc(txn->sec_values, (txn->nsec + 1) * sizeof *nv);
+    if (nv) {
+        txn->sec_values = nv;
+    }
+    if (!nn || !nv || !(txn->sec_names[txn->nsec] = nst_strdup(sec->name))) {
+        inv_secret_wipe(value);
+        return NST_ENOMEM;
+    }
+    txn->sec_values[txn->nsec++] = value;
+    return NST_OK;
+}
+
+/*
+ * Read every secret the payloads and saved snapshots name, before any device is touched;
+ * a missing or unreadable one stops the transaction. The inventory's other secrets are
+ * read too where possible, so that they are scrubbed from errors and logs and replaced
+ * by placeholders in saved snapshots.
+ */
+static nst_err
+txn_secrets_resolve(struct nst_txn *txn)
+{
+    char **names = NULL, why[512];
+    nst_err ret = NST_OK;
+
+    for (size_t i = 0; i < txn->ndevs && !ret; i++) {
+        const char *texts[3] = {txn->devs[i].payload, txn->devs[i].rollback_before,
+                                txn->devs[i].before};
+
+        for (int t = 0; t < 3 && !ret; t++) {
+            if (!texts[t]) {
+                continue;
+            }
+            ret = txn_secrets_scan(texts[t], &names);
+            if (ret) {
+                snprintf(txn->message, sizeof txn->message,
+                         "device %s: malformed secret placeholder", txn->devs[i].name);
+                return ret == NST_EINPUT ? NST_EINVAL : ret;
+            }
+            for (size_t k = 0; names[k] && !ret; k++) {
+                const struct inv_secret *sec = inv_find_secret(txn->inv, names[k]);
+
+                if (!sec) {
+                    snprintf(txn->message, sizeof txn->message,
+                             "device %s: secret '%s' is used but the inventory does not "
+                             "define it",
+                             txn->devs[i].name, names[k]);
+                    ret = NST_EINVAL;
+                    break;
+                }
+                ret = txn_secret_add(txn, sec, why, sizeof why);
+                if (ret == NST_EINVAL) {
+                    snprintf(txn->message, sizeof txn->message, "secret '%s': %s", names[k], why);
+                }
+            }
+            txn_names_free(names);
+            names = NULL;
+        }
+    }
+    for (size_t i = 0; !ret && i < txn->inv->nsecrets; i++) {
+        ret = txn_secret_add(txn, &txn->inv->secrets[i], why, sizeof why);
+        if (ret == NST_EINVAL) {
+            ret = NST_OK;
+        }
+    }
+    return ret;
+}
+
+/* Replace every secret value (raw and XML-escaped) in @s by "***" (or as many '*' as the
+ * value is long, when shorter), in place: the text never grows. */
+static void
+txn_scrub(const struct nst_txn *txn, char *s)
+{
+    for (size_t i = 0; i < txn->nsec; i++) {
+        for (int form = 0; form < 2; form++) {
+            const char *v = txn->sec_values[i];
+            char *hit, *p = s, *esc = NULL;
+            size_t vl;
+
+            if (form == 1) {
+                esc = nst_malloc(txn_xml_escaped_len(v) + 1);
+                if (!esc) {
+                    continue;
+                }
+                *txn_xml_escape_into(esc, v) = '\0';
+                if (!strcmp(esc, v)) {
+                    txn_wipe_free(esc);
+                    continue;
+                }
+                v = esc;
+            }
+            vl = strlen(v);
+            while (vl && (hit = strstr(p, v))) {
+                size_t rep = vl < 3 ? vl : 3;
+
+                memset(hit, '*', rep);
+                memmove(hit + rep, hit + vl, strlen(hit + vl) + 1);
+                p = hit + rep;
+            }
+            txn_wipe_free(esc);
+        }
+    }
+}
+
+static void
+txn_scrub_err(const struct nst_txn *txn, struct sess_error *e)
+{
+    txn_scrub(txn, e->message);
+    txn_scrub(txn, e->path);
+    txn_scrub(txn, e->info);
+    txn_scrub(txn, e->app_tag);
+}
+
+/*
+ * Events: journal, log, progress, failures
+ */
+
+/* Journal a line for device @d (or the transaction when NULL). Caller holds no lock. */
+static nst_err
+txn_journal(struct nst_txn *txn, const struct txn_dev *d, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static nst_err
+txn_journal(struct nst_txn *txn, const struct txn_dev *d, const char *fmt, ...)
+{
+    char text[1600];
+    va_list ap;
+    nst_err ret;
+
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    txn_scrub(txn, text);
+    if (!txn->t) {
+        return NST_OK;
+    }
+    pthread_mutex_lock(&txn->mu);
+    if (d) {
+        ret = st_journal_append(txn->t, "dev %zu %s", d->index, text);
+    } else {
+        ret = st_journal_append(txn->t, "txn %s", text);
+    }
+    pthread_mutex_unlock(&txn->mu);
+    return ret;
+}
+
+static void
+txn_progress(struct nst_txn *txn, enum nst_txn_phase phase, const struct txn_dev *d,
+             const char *step, const char *result)
+{
+    if (!txn->cb) {
+        return;
+    }
+    if (d) {
+        pthread_mutex_lock(&txn->mu);
+        txn->cb(phase, d->name, step, result, txn->cb_user);
+        pthread_mutex_unlock(&txn->mu);
+    } else {
+        txn->cb(phase, NULL, NULL, NULL, txn->cb_user);
+    }
+}
+
+/* A step on @d succeeded: journal it and tell the callback. */
+static void
+txn_step_ok(struct nst_txn *txn, enum nst_txn_phase phase, struct txn_dev *d, const char *step)
+{
+    txn_journal(txn, d, "%s ok", step);
+    txn_progress(txn, phase, d, step, "ok");
+}
+
+/* A step on @d failed: keep the first error, journal, raise the abort flag. */
+static void
+txn_step_fail(struct nst_txn *txn, enum nst_txn_phase phase, struct txn_dev *d, const char *step,
+              const struct sess_error *e)
+{
+    char line[1024];
+    struct sess_error copy = *e;
+
+    txn_scrub_err(txn, &copy);
+    sess_error_format(&copy, line, sizeof line);
+    txn_scrub(txn, line);
+    if (!d->failed) {
+        d->failed = 1;
+        d->err = copy;
+        snprintf(d->step, sizeof d->step, "%s", step);
+        snprintf(d->text, sizeof d->text, "%s: %s: %s", step, sess_err_kind_name(copy.kind),
+                 copy.message);
+        if (copy.tag[0] || copy.app_tag[0]) {
+            size_t n = strlen(d->text);
+
+            snprintf(d->text + n, sizeof d->text - n, " [%s%s%s]", copy.tag,
+                     copy.app_tag[0] ? "/" : "", copy.app_tag);
+        }
+        if (copy.path[0]) {
+            size_t n = strlen(d->text);
+
+            snprintf(d->text + n, sizeof d->text - n, " %s", copy.path);
+        }
+    }
+    txn_journal(txn, d, "%s failed %s", step, line);
+    pthread_mutex_lock(&txn->mu);
+    if (!txn->abort_flag) {
+        txn->abort_flag = 1;
+        snprintf(txn->message, sizeof txn->message, "device %s failed at %s", d->name, d->text);
+    }
+    pthread_mutex_unlock(&txn->mu);
+    txn_progress(txn, phase, d, step, "failed");
+}
+
+/* A local failure (no NETCONF error) on @d. */
+static void
+txn_step_fail_msg(struct nst_txn *txn, enum nst_txn_phase phase, struct txn_dev *d,
+                  const char *step, enum sess_err_kind kind, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
+
+static void
+txn_step_fail_msg(struct nst_txn *txn, enum nst_txn_phase phase, struct txn_dev *d,
+                  const char *step, enum sess_err_kind kind, const char *fmt, ...)
+{
+    struct sess_error e;
+    va_list ap;
+
+    memset(&e, 0, sizeof e);
+    e.kind = kind;
+    snprintf(e.device, sizeof e.device, "%s", d->name);
+    snprintf(e.op, sizeof e.op, "%s", step);
+    va_start(ap, fmt);
+    vsnprintf(e.message, sizeof e.message, fmt, ap);
+    va_end(ap);
+    txn_step_fail(txn, phase, d, step, &e);
+}
+
+/* Something went wrong while undoing @d: remember it (first one wins) and journal it. */
+static void
+txn_undo_note(struct nst_txn *txn, struct txn_dev *d, const char *step, const struct sess_error *e)
+{
+    char line[1024];
+    struct sess_error copy = *e;
+
+    txn_scrub_err(txn, &copy);
+    sess_error_format(&copy, line, sizeof line);
+    txn_scrub(txn, line);
+    if (!d->undo[0]) {
+        char both[1100];
+
+        snprintf(both, sizeof both, "%s: %s", step, line);
+        txn_copy(d->undo, sizeof d->undo, both);
+    }
+    txn_journal(txn, d, "%s failed %s", step, line);
+    txn_progress(txn, NST_TXN_PHASE_ABORT, d, step, "failed");
+}
+
+/* Session log messages: warnings and errors go to the transaction's log file. */
+static void
+txn_sess_log(enum nst_severity sev, const char *device, const char *msg, void *user)
+{
+    struct nst_txn *txn = user;
+    char line[1200];
+
+    if (sev < NST_SEV_WARNING || !txn->log) {
+        return;
+    }
+    snprintf(line, sizeof line, "%s: %s: %s", nst_severity_name(sev), device, msg);
+    txn_scrub(txn, line);
+    line[strcspn(line, "\n")] = '\0';
+    pthread_mutex_lock(&txn->mu);
+    fprintf(txn->log, "%ld %s\n", (long)time(NULL), line);
+    fflush(txn->log);
+    pthread_mutex_unlock(&txn->mu);
+}
+
+static int
+txn_aborting(struct nst_txn *txn)
+{
+    int a;
+
+    pthread_mutex_lock(&txn->mu);
+    a = txn->abort_flag;
+    pthread_mutex_unlock(&txn->mu);
+    return a;
+}
+
+/*
+ * Worker pool
+ */
+
+typedef void (*txn_dev_fn)(struct nst_txn *txn, struct txn_dev *d);
+
+struct txn_pool {
+    struct nst_txn *txn;
+    txn_dev_fn fn;
+    size_t next;
+    int stop_on_fail;
+};
+
+static void *
+txn_worker(void *arg)
+{
+    struct txn_pool *p = arg;
+    struct nst_txn *txn = p->txn;
+
+    for (;;) {
+        size_t i;
+        int skip;
+
+        pthread_mutex_lock(&txn->mu);
+        i = p->next++;
+        skip = p->stop_on_fail && txn->abort_flag;
+        pthread_mutex_unlock(&txn->mu);
+        if (i >= txn->ndevs) {
+            break;
+        }
+        if (!skip) {
+            p->fn(txn, &txn->devs[i]);
+        }
+    }
+    return NULL;
+}
+
+/* Run @fn on every device with at most txn->jobs threads. With @stop_on_fail, devices
+ * not yet started are skipped once any device failed. */
+static void
+txn_for_each(struct nst_txn *txn, txn_dev_fn fn, int stop_on_fail)
+{
+    struct txn_pool p = {txn, fn, 0, stop_on_fail};
+    pthread_t th[TXN_MAX_JOBS];
+    size_t n = txn->jobs < txn->ndevs ? txn->jobs : txn->ndevs, started = 0;
+
+    if (n <= 1) {
+        txn_worker(&p);
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (pthread_create(&th[i], NULL, txn_worker, &p)) {
+            break;
+        }
+        started++;
+    }
+    /* If no thread could be started, do the work here. */
+    if (!started) {
+        txn_worker(&p);
+    }
+    for (size_t i = 0; i < started; i++) {
+        pthread_join(th[i], NULL);
+    }
+}
+
+/*
+ * Sessions
+ */
+
+static void
+txn_sleep_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+
+    while (nanosleep(&ts, &ts) && errno == EINTR) {
+    }
+}
+
+/* Open (or reopen) @d's session; reads capabilities; does not choose a method. */
+static nst_err
+txn_connect(struct nst_txn *txn, struct txn_dev *d, struct sess_error *err)
+{
+    struct sess_opts o;
+    const char *keys[2] = {NULL, NULL};
+    char cache[4096];
+    nst_err ret;
+
+    if (d->s) {
+        sess_free(d->s);
+        d->s = NULL;
+        d->locked = 0;
+    }
+    inv_sess_opts(d->inv, txn->known_hosts, &o, keys);
+    /* The session layer has one RPC timeout; a commit may legitimately take as long as
+     * the inventory's commit timeout, so that is the bound for every RPC. */
+    if (d->inv->commit_s > d->inv->rpc_s) {
+        o.rpc_timeout_ms = (int)d->inv->commit_s * 1000;
+    }
+    snprintf(cache, sizeof cache, "%s/schema-cache", txn->st->path);
+    mkdir(cache, 0700);
+    {
+        size_t k = strlen(cache);
+
+        snprintf(cache + k, sizeof cache - k, "/%s_%u", d->inv->address, (unsigned)d->inv->port);
+        for (char *c = cache + k + 1; *c; c++) {
+            if (!((*c >= '0' && *c <= '9') || (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z')
+                  || *c == '.' || *c == '-')) {
+                *c = '_';
+            }
+        }
+    }
+    mkdir(cache, 0700);
+    o.schema_cache_dir = cache;
+    o.log_cb = txn_sess_log;
+    o.log_user = txn;
+    ret = sess_connect(&o, &d->s, err);
+    if (ret) {
+        d->s = NULL;
+        return ret;
+    }
+    d->caps = sess_caps(d->s);
+    d->quirks = sess_quirks(d->s);
+    return NST_OK;
+}
+
+static int
+txn_alive(struct txn_dev *d)
+{
+    return d->s && sess_is_alive(d->s);
+}
+
+static int
+txn_candidate_method(const struct txn_dev *d)
+{
+    return d->method == NST_TXN_METHOD_CONFIRMED || d->method == NST_TXN_METHOD_CANDIDATE;
+}
+
+/* Choose the method from the capabilities (and the driver's facts). */
+static int
+txn_choose_method(struct nst_txn *txn, struct txn_dev *d, uint32_t confirm_s)
+{
+    d->persist = 0;
+    if ((d->caps & SESS_CAP_CANDIDATE) && (d->caps & SESS_CAP_CONFIRMED_COMMIT)) {
+        d->method = NST_TXN_METHOD_CONFIRMED;
+        d->persist = (d->caps & SESS_CAP_CONFIRMED_COMMIT11) != 0;
+    } else if (d->caps & SESS_CAP_CANDIDATE) {
+        d->method = NST_TXN_METHOD_CANDIDATE;
+    } else if (d->caps & SESS_CAP_WRITABLE_RUNNING) {
+        d->method = NST_TXN_METHOD_RUNNING;
+    } else {
+        d->method = NST_TXN_METHOD_UNKNOWN;
+        return 0;
+    }
+    d->validate = txn_candidate_method(d) && (d->caps & SESS_CAP_VALIDATE)
+                  && !(d->quirks & SESS_QUIRK_VALIDATE_LOSES_EDIT)
+                  && !(txn->flags & NST_TXN_NO_VALIDATE);
+    /* NETCONF's <confirm-timeout> is seconds (RFC 6241); a driver may say otherwise. */
+    if (d->drv && d->drv->caps.confirm_timeout_minutes) {
+        d->confirm_value = (confirm_s + 59) / 60;
+    } else {
+        d->confirm_value = confirm_s;
+    }
+    return 1;
+}
+
+/* Get running and compare the touched set with the snapshot. */
+static nst_err
+txn_verify(struct nst_txn *txn, struct txn_dev *d, int *equal, struct sess_error *err)
+{
+    char *now = NULL;
+    nst_err ret;
+
+    (void)txn;
+    ret = sess_get_config(d->s, SESS_DS_RUNNING, NULL, &now, err);
+    if (ret) {
+        return ret;
+    }
+    ret = txn_touched_equal(d->before, now, d->payload, equal);
+    nst_free(now);
+    if (ret) {
+        memset(err, 0, sizeof *err);
+        err->kind = SESS_ERR_PROTOCOL;
+        snprintf(err->op, sizeof err->op, "verify");
+        snprintf(err->message, sizeof err->message,
+                 "cannot compare the configuration with the snapshot (not well-formed)");
+    }
+    return ret;
+}
+
+/* Send the restore payload: candidate (discard, edit, commit) or running (edit). The
+ * session must hold the lock. */
+static nst_err
+txn_restore(struct nst_txn *txn, struct txn_dev *d, struct sess_error *err)
+{
+    char *restore = NULL;
+    nst_err ret;
+
+    (void)txn;
+    ret = txn_restore_payload(d->before, d->payload, (d->caps & SESS_CAP_BASE11) != 0, &restore);
+    if (ret) {
+        memset(err, 0, sizeof *err);
+        err->kind = SESS_ERR_PROTOCOL;
+        snprintf(err->op, sizeof err->op, "restore");
+        snprintf(err->message, sizeof err->message, "cannot build the restore payload");
+        return ret;
+    }
+    if (txn_candidate_method(d)) {
+        ret = sess_discard(d->s, err);
+        if (!ret) {
+            ret = sess_edit_config(d->s, SESS_DS_CANDIDATE, SESS_DEFOP_MERGE, SESS_ERROP_DEFAULT,
+                                   restore, err);
+        }
+        if (!ret) {
+            ret = sess_commit(d->s, 0, 0, NULL, NULL, err);
+        }
+        if (ret && sess_is_alive(d->s)) {
+            struct sess_error ignore;
+
+            sess_discard(d->s, &ignore);
+        }
+    } else {
+        ret = sess_edit_config(d->s, SESS_DS_RUNNING, SESS_DEFOP_MERGE, SESS_ERROP_DEFAULT, restore,
+                               err);
+    }
+    nst_free(restore);
+    return ret;
+}
+
+/* Make sure @d has a live session holding its lock (reconnecting if needed). */
+static nst_err
+txn_ensure_locked(struct nst_txn *txn, struct txn_dev *d, struct sess_error *err)
+{
+    nst_err ret;
+
+    if (!txn_alive(d)) {
+        ret = txn_connect(txn, d, err);
+        if (ret) {
+            return ret;
+        }
+    }
+    if (!d->locked) {
+        d->lock_ds = txn_candidate_method(d) ? SESS_DS_CANDIDATE : SESS_DS_RUNNING;
+        ret = sess_lock(d->s, d->lock_ds, err);
+        if (ret) {
+            return ret;
+        }
+        d->locked = 1;
+    }
+    return NST_OK;
+}
+
+/*
+ * Phases, per device
+ */
+
+static void
+txn_ph_connect(struct nst_txn *txn, struct txn_dev *d)
+{
+    struct sess_error err;
+
+    if (txn_connect(txn, d, &err)) {
+        txn_step_fail(txn, NST_TXN_PHASE_CONNECT, d, "connect", &err);
+        return;
+    }
+    d->st = TS_CONNECTED;
+    txn_step_ok(txn, NST_TXN_PHASE_CONNECT, d, "connect");
+    if (!txn_choose_method(txn, d, txn->confirm_timeout)) {
+        txn_step_fail_msg(txn, NST_TXN_PHASE_CONNECT, d, "plan", SESS_ERR_UNSUPPORTED,
+                          "the device advertises neither :candidate nor :writable-running");
+        return;
+    }
+    txn_journal(txn, d, "plan %s persist=%d validate=%d confirm-timeout=%u%s",
+                nst_txn_method_name(d->method), d->persist, d->validate,
+                (unsigned)d->confirm_value,
+                d->drv && d->drv->caps.confirm_timeout_minutes ? "min" : "s");
+    txn_progress(txn, NST_TXN_PHASE_CONNECT, d, "plan", nst_txn_method_name(d->method));
+}
+
+static void
+txn_ph_prepare(struct nst_txn *txn, struct txn_dev *d)
+{
+    struct sess_error err;
+
+    d->lock_ds = txn_candidate_method(d) ? SESS_DS_CANDIDATE : SESS_DS_RUNNING;
+    if (sess_lock(d->s, d->lock_ds, &err)) {
+        txn_step_fail(txn, NST_TXN_PHASE_PREPARE, d, "lock", &err);
+        return;
+    }
+    d->locked = 1;
+    d->st = TS_LOCKED;
+    txn_step_ok(txn, NST_TXN_PHASE_PREPARE, d, "lock");
+    /* Edits somebody left in the candidate without a lock would be committed with
+     * ours; start from running. */
+    if (txn_candidate_method(d) && sess_discard(d->s, &err)) {
+        txn_step_fail(txn, NST_TXN_PHASE_PREPARE, d, "discard-changes", &err);
+        return;
+    }
+    if (sess_get_config(d->s, SESS_DS_RUNNING, NULL, &d->before, &err)) {
+        txn_step_fail(txn, NST_TXN_PHASE_PREPARE, d, "get-config", &err);
+        return;
+    }
+    txn_step_ok(txn, NST_TXN_PHASE_PREPARE, d, "snapshot");
+    if (d->rollback_before) {
+        /* A rollback's edit is the restore payload of the old snapshot. */
+        nst_free(d->payload);
+        d->payload = NULL;
+        if (txn_restore_payload(d->rollback_before, d->rollback_payload,
+                                (d->caps & SESS_CAP_BASE11) != 0, &d->payload)) {
+            txn_step_fail_msg(txn, NST_TXN_PHASE_PREPARE, d, "plan", SESS_ERR_PROTOCOL,
+                              "the saved snapshot or payload is not well-formed");
+        }
+    }
+}
+
+/* @d's payload with secrets substituted, or NULL (failure recorded at @step). */
+static char *
+txn_payload_text(struct nst_txn *txn, enum nst_txn_phase phase, struct txn_dev *d,
+                 const char *step)
+{
+    char *text = NULL;
+
+    if (txn_substitute(d->payload, txn->sec_names, txn->sec_values, txn->nsec, &text)) {
+        text = NULL;
+    }
+    if (!text) {
+        txn_step_fail_msg(txn, phase, d, step, SESS_ERR_NOMEM,
+                          "cannot build the payload (out of memory or unknown secret)");
+    }
+    return text;
+}
+
+static void
+txn_ph_edit(struct nst_txn *txn, struct txn_dev *d)
+{
+    struct sess_error err;
+    char *text;
+    nst_err ret;
+
+    if (!txn_candidate_method(d)) {
+        /* A running-only device is edited in the commit phase: editing it is committing. */
+        return;
+    }
+    text = txn_payload_text(txn, NST_TXN_PHASE_PREPARE, d, "edit-config");
+    if (!text) {
+        return;
+    }
+    txn_journal(txn, d, "edit-config sent");
+    d->st = TS_EDITED;
+    ret = sess_edit_config(d->s, SESS_DS_CANDIDATE, SESS_DEFOP_MERGE,
+                           (d->caps & SESS_CAP_ROLLBACK_ON_ERROR) ? SESS_ERROP_ROLLBACK
+                                                                  : SESS_ERROP_DEFAULT,
+                           text, &err);
+    txn_wipe_free(text);
+    if (ret) {
+        txn_step_fail(txn, NST_TXN_PHASE_PREPARE, d, "edit-config", &err);
+        return;
+    }
+    txn_step_ok(txn, NST_TXN_PHASE_PREPARE, d, "edit-config");
+    if (d->validate) {
+        if (sess_validate(d->s, SESS_DS_CANDIDATE, &err)) {
+            txn_step_fail(txn, NST_TXN_PHASE_PREPARE, d, "validate", &err);
+            return;
+        }
+        txn_step_ok(txn, NST_TXN_PHASE_PREPARE, d, "validate");
+    }
+}
+
+static const char *
+txn_commit_step(const struct txn_dev *d)
+{
+    switch (d->method) {
+    case NST_TXN_METHOD_CONFIRMED:
+        return "commit-confirmed";
+    case NST_TXN_METHOD_RUNNING:
+        return "edit-running";
+    default:
+        return "commit";
+    }
+}
+
+static void
+txn_ph_commit(struct nst_txn *txn, struct txn_dev *d)
+{
+    const char *step = txn_commit_step(d);
+    struct sess_error err;
+    char *text = NULL;
+    nst_err ret;
+
+    if (d->method == NST_TXN_METHOD_RUNNING) {
+        text = txn_payload_text(txn, NST_TXN_PHASE_COMMIT, d, step);
+        if (!text) {
+            return;
+        }
+    }
+    /* Durably before the RPC: from here on the change may be live. */
+    if (txn_journal(txn, d, "%s sent", step)) {
+        txn_wipe_free(text);
+        txn_step_fail_msg(txn, NST_TXN_PHASE_COMMIT, d, step, SESS_ERR_CONFIG,
+                          "cannot write the journal in the state directory");
+        return;
+    }
+    d->st = TS_COMMIT_SENT;
+    switch (d->method) {
+    case NST_TXN_METHOD_CONFIRMED:
+        ret = sess_commit(d->s, SESS_COMMIT_CONFIRMED, d->confirm_value,
+                          d->persist ? txn->persist_id : NULL, NULL, &err);
+        break;
+    case NST_TXN_METHOD_RUNNING:
+        ret = sess_edit_config(d->s, SESS_DS_RUNNING, SESS_DEFOP_MERGE,
+                               (d->caps & SESS_CAP_ROLLBACK_ON_ERROR) ? SESS_ERROP_ROLLBACK
+                                                                      : SESS_ERROP_DEFAULT,
+                               text, &err);
+        break;
+    default:
+        ret = sess_commit(d->s, 0, 0, NULL, NULL, &err);
+        break;
+    }
+    txn_wipe_free(text);
+    if (ret) {
+        d->commit_rejected = err.kind == SESS_ERR_RPC;
+        txn_step_fail(txn, NST_TXN_PHASE_COMMIT, d, step, &err);
+        return;
+    }
+    d->st = TS_COMMITTED;
+    txn_step_ok(txn, NST_TXN_PHASE_COMMIT, d, step);
+}
+
+static void
+txn_ph_confirm(struct nst_txn *txn, struct txn_dev *d)
+{
+    struct sess_error err;
+
+    if (d->method != NST_TXN_METHOD_CONFIRMED) {
+        return;
+    }
+    txn_journal(txn, d, "confirm sent");
+    d->st = TS_CONFIRM_SENT;
+    if (sess_commit(d->s, 0, 0, NULL, d->persist ? txn->persist_id : NULL, &err)) {
+        txn_step_fail(txn, NST_TXN_PHASE_CONFIRM, d, "confirm", &err);
+        return;
+    }
+    d->st = TS_CONFIRMED;
+    txn_step_ok(txn, NST_TXN_PHASE_CONFIRM, d, "confirm");
+}
+
+/* Recover: roll a pending confirmed commit forward with the persist id. */
+static void
+txn_ph_forward(struct nst_txn *txn, struct txn_dev *d)
+{
+    struct sess_error err;
+
+    if (d->final_known || d->method != NST_TXN_METHOD_CONFIRMED || d->st >= TS_CONFIRMED) {
+        return;
+    }
+    if (!d->persist) {
+        txn_step_fail_msg(txn, NST_TXN_PHASE_RECOVER, d, "confirm", SESS_ERR_UNSUPPORTED,
+                          "confirmed-commit 1.0 has no persist id: the pending commit ended "
+                          "with the session that issued it");
+        return;
+    }
+    if (!txn_alive(d) && txn_connect(txn, d, &err)) {
+        txn_step_fail(txn, NST_TXN_PHASE_RECOVER, d, "connect", &err);
+        return;
+    }
+    txn_journal(txn, d, "confirm sent");
+    d->st = TS_CONFIRM_SENT;
+    if (sess_commit(d->s, 0, 0, NULL, txn->persist_id, &err)) {
+        txn_step_fail(txn, NST_TXN_PHASE_RECOVER, d, "confirm", &err);
+        return;
+    }
+    d->st = TS_CONFIRMED;
+    txn_step_ok(txn, NST_TXN_PHASE_RECOVER, d, "confirm");
+}
+
+static void
+txn_final(struct nst_txn *txn, struct txn_dev *d, enum nst_txn_dev_state s)
+{
+    d->report = s;
+    txn_journal(txn, d, "final %s", nst_txn_dev_state_name(s));
+}
+
+/* Release the lock (after discarding candidate leftovers) and close. */
+static void
+txn_release(struct nst_txn *txn, struct txn_dev *d, int discard)
+{
+    struct sess_error err;
+
+    if (txn_alive(d) && d->locked) {
+        if (discard && txn_candidate_method(d) && sess_discard(d->s, &err)) {
+            txn_journal(txn, d, "discard-changes failed");
+        }
+        if (sess_unlock(d->s, d->lock_ds, &err)) {
+            txn_journal(txn, d, "unlock failed");
+        }
+    }
+    d->locked = 0;
+    if (d->s) {
+        sess_close(d->s);
+    }
+}
+
+static void
+txn_ph_finish(struct nst_txn *txn, struct txn_dev *d)
+{
+    txn_release(txn, d, 0);
+    if (!d->final_known) {
+        txn_final(txn, d, NST_TXN_DEV_COMMITTED);
+    }
+}
+
+/* Undo one device, by how far it got; verify its running config against the snapshot. */
+static void
+txn_ph_undo(struct nst_txn *txn, struct txn_dev *d)
+{
+    struct sess_error err;
+    int equal = 0, reverted = 0, restored = 0;
+
+    if (d->final_known) {
+        return;
+    }
+    if (d->st <= TS_CONNECTED) {
+        txn_release(txn, d, 0);
+        txn_final(txn, d, NST_TXN_DEV_UNTOUCHED);
+        return;
+    }
+    if (d->st <= TS_EDITED) {
+        /* Running was never touched; only the candidate may hold our edit. */
+        enum nst_txn_dev_state s = NST_TXN_DEV_UNTOUCHED;
+
+        if (txn_candidate_method(d) && d->st == TS_EDITED) {
+            if (!txn_alive(d) && txn_connect(txn, d, &err)) {
+                txn_undo_note(txn, d, "connect", &err);
+            } else if (sess_discard(d->s, &err)) {
+                txn_undo_note(txn, d, "discard-changes", &err);
+            } else {
+                txn_step_ok(txn, NST_TXN_PHASE_ABORT, d, "discard-changes");
+                s = NST_TXN_DEV_DISCARDED;
+            }
+        }
+        txn_release(txn, d, 0);
+        txn_final(txn, d, s);
+        return;
+    }
+
+    /* The change may be live. First undo what the device can undo by itself. */
+    if (d->method == NST_TXN_METHOD_CONFIRMED && d->st < TS_CONFIRMED) {
+        if (d->persist) {
+            if (!txn_alive(d) && txn_connect(txn, d, &err)) {
+                txn_undo_note(txn, d, "connect", &err);
+                goto unknown;
+            }
+            if (sess_cancel_commit(d->s, txn->persist_id, &err)) {
+                /* Nothing pending (the commit was rejected, or it expired): verify. */
+                txn_journal(txn, d, "cancel-commit failed %s: %s", sess_err_kind_name(err.kind),
+                            err.message);
+            } else {
+                reverted = 1;
+                txn_step_ok(txn, NST_TXN_PHASE_ABORT, d, "cancel-commit");
+            }
+        } else {
+            /* :confirmed-commit:1.0: the device reverts when the issuing session ends. */
+            if (d->s) {
+                sess_free(d->s);
+                d->s = NULL;
+                d->locked = 0;
+                reverted = 1;
+                txn_step_ok(txn, NST_TXN_PHASE_ABORT, d, "close-session");
+            }
+        }
+    }
+    if (!txn_alive(d) && txn_connect(txn, d, &err)) {
+        txn_undo_note(txn, d, "connect", &err);
+        goto unknown;
+    }
+    for (int i = 0; i < TXN_VERIFY_TRIES; i++) {
+        if (txn_verify(txn, d, &equal, &err)) {
+            txn_undo_note(txn, d, "verify", &err);
+            goto unknown;
+        }
+        if (equal || !reverted) {
+            break;
+        }
+        /* A revert may take effect a moment after the reply. */
+        txn_sleep_ms(TXN_VERIFY_PAUSE_MS);
+    }
+    if (!equal) {
+        if (txn_ensure_locked(txn, d, &err)) {
+            txn_undo_note(txn, d, "lock", &err);
+            goto unknown;
+        }
+        if (txn_restore(txn, d, &err)) {
+            txn_undo_note(txn, d, "restore", &err);
+            goto unknown;
+        }
+        restored = 1;
+        txn_step_ok(txn, NST_TXN_PHASE_ABORT, d, "restore");
+        if (txn_verify(txn, d, &equal, &err)) {
+            txn_undo_note(txn, d, "verify", &err);
+            goto unknown;
+        }
+        if (!equal) {
+            memset(&err, 0, sizeof err);
+            err.kind = SESS_ERR_PROTOCOL;
+            snprintf(err.message, sizeof err.message,
+                     "running configuration still differs from the snapshot after restore");
+            txn_undo_note(txn, d, "verify", &err);
+            goto unknown;
+        }
+    }
+    txn_step_ok(txn, NST_TXN_PHASE_ABORT, d, "verify");
+    txn_release(txn, d, 1);
+    txn_final(txn, d, d->commit_rejected && !reverted && !restored ? NST_TXN_DEV_DISCARDED
+                                                                    : NST_TXN_DEV_RESTORED);
+    return;
+
+unknown:
+    txn_release(txn, d, 1);
+    txn_final(txn, d, NST_TXN_DEV_UNKNOWN);
+}
+
+/*
+ * The plan file
+ */
+
+static char *
+txn_plan_text(const struct nst_txn *txn)
+{
+    char *text, *tmp;
+
+    text = nst_asprintf("netstitch-plan 1\ntxid %s\nkind %s\nrollback-of %s\npersist-id %s\n"
+                        "confirm-timeout %u\ndevices %zu\n",
+                        txn->t->id, txn->kind, txn->rollback_of[0] ? txn->rollback_of : "-",
+                        txn->persist_id, (unsigned)txn->confirm_timeout, txn->ndevs);
+    for (size_t i = 0; text && i < txn->ndevs; i++) {
+        const struct txn_dev *d = &txn->devs[i];
+
+        tmp = nst_asprintf("%sdevice %zu %s %d %u %u %s %s\n", text, i,
+                           nst_txn_method_name(d->method), d->persist, (unsigned)d->confirm_value,
+                           (unsigned)d->inv->port, d->inv->address, d->name);
+        nst_free(text);
+        text = tmp;
+    }
+    return text;
+}
+
+/* Snapshots, payloads, then the plan: the plan's presence means all the rest is there. */
+static nst_err
+txn_write_plan(struct nst_txn *txn)
+{
+    char name[64], *plan;
+    nst_err ret = NST_OK;
+
+    for (size_t i = 0; i < txn->ndevs && !ret; i++) {
+        const struct txn_dev *d = &txn->devs[i];
+
+        char *safe = NULL;
+
+        /* No secret value ever reaches a state file. */
+        ret = txn_placeholderize(d->before, txn->sec_names, txn->sec_values, txn->nsec, &safe);
+        if (ret) {
+            return ret;
+        }
+        snprintf(name, sizeof name, "dev-%zu.before.xml", i);
+        ret = st_write_durable(txn->t->fd, name, safe, strlen(safe));
+        nst_free(safe);
+        if (!ret) {
+            snprintf(name, sizeof name, "dev-%zu.payload.xml", i);
+            ret = st_write_durable(txn->t->fd, name, d->payload, strlen(d->payload));
+        }
+    }
+    if (ret) {
+        return ret;
+    }
+    plan = txn_plan_text(txn);
+    if (!plan) {
+        return NST_ENOMEM;
+    }
+    ret = st_write_durable(txn->t->fd, "plan", plan, strlen(plan));
+    nst_free(plan);
+    return ret;
+}
+
+/* What a plan file says about one device. */
+struct txn_plan_dev {
+    size_t index;
+    enum nst_txn_method method;
+    int persist;
+    unsigned confirm_value;
+    char name[256];
+};
+
+struct txn_plan {
+    char kind[32];
+    char rollback_of[40];
+    char persist_id[64];
+    unsigned confirm_timeout;
+    struct txn_plan_dev *devs;
+    size_t ndevs;
+};
+
+static nst_err
+txn_plan_parse(const char *text, struct txn_plan *p)
+{
+    const char *line = text;
+    size_t n = 0;
+
+    memset(p, 0, sizeof *p);
+    if (strncmp(text, "netstitch-plan 1\n", 17)) {
+        return NST_EINPUT;
+    }
+    for (const char *c = text; (c = strstr(c, "\ndevice ")); c++) {
+        n++;
+    }
+    p->devs = nst_calloc(n ? n : 1, sizeof *p->devs);
+    if (!p->devs) {
+        return NST_ENOMEM;
+    }
+    while (line && *line) {
+        const char *end = strchr(line, '\n');
+        char buf[1024];
+        size_t len = end ? (size_t)(end - line) : strlen(line);
+
+        if (len >= sizeof buf) {
+            len = sizeof buf - 1;
+        }
+        memcpy(buf, line, len);
+        buf[len] = '\0';
+        if (!strncmp(buf, "kind ", 5)) {
+            txn_copy(p->kind, sizeof p->kind, buf + 5);
+        } else if (!strncmp(buf, "rollback-of ", 12)) {
+            txn_copy(p->rollback_of, sizeof p->rollback_of, buf + 12);
+        } else if (!strncmp(buf, "persist-id ", 11)) {
+            txn_copy(p->persist_id, sizeof p->persist_id, buf + 11);
+        } else if (!strncmp(buf, "confirm-timeout ", 16)) {
+            p->confirm_timeout = (unsigned)strtoul(buf + 16, NULL, 10);
+        } else if (!strncmp(buf, "device ", 7) && p->ndevs < n) {
+            struct txn_plan_dev *d = &p->devs[p->ndevs];
+            char method[32], addr[256];
+            unsigned port;
+            int off = 0;
+
+            if (sscanf(buf + 7, "%zu %31s %d %u %u %255s %n", &d->index, method, &d->persist,
+                       &d->confirm_value, &port, addr, &off)
+                    < 6
+                || !off || d->index != p->ndevs) {
+                nst_free(p->devs);
+                p->devs = NULL;
+                return NST_EINPUT;
+            }
+            d->method = txn_method_parse(method);
+            snprintf(d->name, sizeof d->name, "%s", buf + 7 + off);
+            p->ndevs++;
+        }
+        line = end ? end + 1 : NULL;
+    }
+    return NST_OK;
+}
+
+/* What the journal says: per device progress, the last decision, the outcome. */
+struct txn_journal_view {
+    char decision[16];
+    char outcome[32];
+    char kind[32];
+    size_t nplanned;
+};
+
+static enum nst_txn_dev_state
+txn_state_parse(const char *s, int *ok)
+{
+    static const enum nst_txn_dev_state all[] = {
+        NST_TXN_DEV_UNTOUCHED, NST_TXN_DEV_PREPARED, NST_TXN_DEV_COMMITTED,
+        NST_TXN_DEV_DISCARDED, NST_TXN_DEV_RESTORED, NST_TXN_DEV_UNKNOWN,
+    };
+
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
+        if (!strcmp(s, nst_txn_dev_state_name(all[i]))) {
+            *ok = 1;
+            return all[i];
+        }
+    }
+    *ok = 0;
+    return NST_TXN_DEV_UNKNOWN;
+}
+
+/* Read the journal; with @devs, fold each device's lines into its state. Only complete
+ * lines count: a crash may leave a torn last one. */
+static void
+txn_journal_read(const char *text, struct txn_journal_view *v, struct txn_dev *devs, size_t ndevs)
+{
+    const char *line = text;
+
+    memset(v, 0, sizeof *v);
+    while (line && *line) {
+        const char *end = strchr(line, '\n');
+        char buf[512], a[64] = "", b[64] = "", c[64] = "";
+        size_t len, idx;
+
+        if (!end) {
+            break;
+        }
+        len = (size_t)(end - line) < sizeof buf - 1 ? (size_t)(end - line) : sizeof buf - 1;
+        memcpy(buf, line, len);
+        buf[len] = '\0';
+        line = end + 1;
+        if (sscanf(buf, "%*s txn %63s %63s", a, b) >= 1) {
+            if (!strcmp(a, "decision")) {
+                txn_copy(v->decision, sizeof v->decision, b);
+            } else if (!strcmp(a, "outcome")) {
+                txn_copy(v->outcome, sizeof v->outcome, b);
+            } else if (!strcmp(a, "start") && !strncmp(b, "kind=", 5)) {
+                txn_copy(v->kind, sizeof v->kind, b + 5);
+            } else if (!strcmp(a, "planned")) {
+                v->nplanned++;
+            }
+            continue;
+        }
+        if (sscanf(buf, "%*s dev %zu %63s %63s %63s", &idx, a, b, c) < 3 || !devs || idx >= ndevs) {
+            continue;
+        }
+        {
+            struct txn_dev *d = &devs[idx];
+            enum txn_state s = d->st;
+            int sent = !strcmp(b, "sent"), ok = !strcmp(b, "ok");
+
+            if (!strcmp(a, "lock") && ok) {
+                s = TS_LOCKED;
+            } else if (!strcmp(a, "edit-config") && (sent || ok)) {
+                s = TS_EDITED;
+            } else if ((!strcmp(a, "commit") || !strcmp(a, "commit-confirmed")
+                        || !strcmp(a, "edit-running"))
+                       && (sent || ok)) {
+                s = ok ? TS_COMMITTED : TS_COMMIT_SENT;
+            } else if (!strcmp(a, "confirm") && (sent || ok)) {
+                s = ok ? TS_CONFIRMED : TS_CONFIRM_SENT;
+            } else if (!strcmp(a, "final")) {
+                int known;
+                enum nst_txn_dev_state f = txn_state_parse(b, &known);
+
+                d->report = f;
+                d->final_known = known && f != NST_TXN_DEV_UNKNOWN;
+            }
+            if (s > d->st) {
+                d->st = s;
+            }
+        }
+    }
+}
+
+/*
+ * Begin and end
+ */
+
+static nst_err
+txn_open_state(struct nst_txn *txn)
+{
+    char why[600];
+    nst_err ret;
+
+    if (txn->st) {
+        return NST_OK;
+    }
+    ret = st_open(txn->state_dir, &txn->st, why, sizeof why);
+    if (ret) {
+        snprintf(txn->message, sizeof txn->message, "state directory: %s", why);
+        return ret;
+    }
+    snprintf(txn->known_hosts, sizeof txn->known_hosts, "%s/known_hosts", txn->st->path);
+    return NST_OK;
+}
+
+static nst_err
+txn_open_log(struct nst_txn *txn)
+{
+    int fd = openat(txn->t->fd, "log", O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+
+    if (fd < 0) {
+        return NST_EIO;
+    }
+    txn->log = fdopen(fd, "a");
+    if (!txn->log) {
+        close(fd);
+        return NST_EIO;
+    }
+    return NST_OK;
+}
+
+/* Device locks of every device of the transaction. */
+static nst_err
+txn_lock_devices(struct nst_txn *txn)
+{
+    char **keys;
+    char why[600], owner[128];
+    nst_err ret = NST_OK;
+
+    keys = nst_calloc(txn->ndevs ? txn->ndevs : 1, sizeof *keys);
+    if (!keys) {
+        return NST_ENOMEM;
+    }
+    for (size_t i = 0; i < txn->ndevs && !ret; i++) {
+        keys[i] = nst_asprintf("%s:%u", txn->devs[i].inv->address, (unsigned)txn->devs[i].inv->port);
+        if (!keys[i]) {
+            ret = NST_ENOMEM;
+        }
+    }
+    snprintf(owner, sizeof owner, "pid %ld, transaction %s\n", (long)getpid(), txn->t->id);
+    if (!ret) {
+        ret = st_lock_devices(txn->st, (const char *const *)keys, txn->ndevs, owner,
+                              &txn->locks, why, sizeof why);
+        if (ret) {
+            snprintf(txn->message, sizeof txn->message, "%s", why);
+        }
+    }
+    for (size_t i = 0; i < txn->ndevs; i++) {
+        nst_free(keys[i]);
+    }
+    nst_free(keys);
+    return ret;
+}
+
+/* State directory, secrets, a new transaction directory, device locks, journal, log. */
+static nst_err
+txn_begin(struct nst_txn *txn)
+{
+    nst_err ret;
+
+    ret = txn_secrets_resolve(txn);
+    if (ret) {
+        return ret;
+    }
+    ret = txn_open_state(txn);
+    if (ret) {
+        return ret;
+    }
+    ret = st_txn_create(txn->st, &txn->t);
+    if (ret) {
+        snprintf(txn->message, sizeof txn->message,
+                 "cannot create a transaction directory in %s/txn", txn->st->path);
+        return ret;
+    }
+    snprintf(txn->persist_id, sizeof txn->persist_id, "netstitch-%s", txn->t->id);
+    if (st_journal_open(txn->t) || txn_open_log(txn)) {
+        snprintf(txn->message, sizeof txn->message, "cannot write the journal in %s",
+                 txn->t->path);
+        return NST_EIO;
+    }
+    txn_journal(txn, NULL, "start kind=%s pid=%ld devices=%zu%s%s", txn->kind, (long)getpid(),
+                txn->ndevs, txn->rollback_of[0] ? " rollback-of=" : "", txn->rollback_of);
+    ret = txn_lock_devices(txn);
+    if (ret) {
+        txn_journal(txn, NULL, "outcome not-run (%s)", ret == NST_EENV ? "busy" : "lock error");
+        return ret;
+    }
+    return NST_OK;
+}
+
+/* Close every session, release device locks, wipe secrets. */
+static void
+txn_end(struct nst_txn *txn)
+{
+    for (size_t i = 0; i < txn->ndevs; i++) {
+        sess_free(txn->devs[i].s);
+        txn->devs[i].s = NULL;
+        txn->devs[i].locked = 0;
+    }
+    st_unlock_devices(txn->locks);
+    txn->locks = NULL;
+    txn_secrets_clear(txn);
+    if (txn->log) {
+        fclose(txn->log);
+        txn->log = NULL;
+    }
+}
+
+static int
+txn_all_clean(const struct nst_txn *txn)
+{
+    for (size_t i = 0; i < txn->ndevs; i++) {
+        switch (txn->devs[i].report) {
+        case NST_TXN_DEV_UNTOUCHED:
+        case NST_TXN_DEV_DISCARDED:
+        case NST_TXN_DEV_RESTORED:
+            break;
+        default:
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* Undo everywhere and set the outcome. */
+static nst_err
+txn_abort(struct nst_txn *txn, int dry)
+{
+    txn_journal(txn, NULL, "decision abort");
+    txn_progress(txn, NST_TXN_PHASE_ABORT, NULL, NULL, NULL);
+    txn_for_each(txn, txn_ph_undo, 0);
+    if (txn_all_clean(txn)) {
+        txn->outcome = dry ? NST_TXN_DRY_RUN_OK : NST_TXN_ABORTED;
+        txn_journal(txn, NULL, "outcome %s", nst_txn_outcome_name(txn->outcome));
+    } else {
+        /* No outcome line: `recover` will pick the transaction up. */
+        txn->outcome = NST_TXN_INCOMPLETE;
+        txn_journal(txn, NULL, "incomplete");
+        if (!txn->message[0]) {
+            snprintf(txn->message, sizeof txn->message, "some device could not be restored");
+        }
+    }
+    txn_progress(txn, NST_TXN_PHASE_DONE, NULL, NULL, NULL);
+    return dry && txn->outcome == NST_TXN_DRY_RUN_OK ? NST_OK : NST_EENV;
+}
+
+/* Push and rollback: every phase. */
+static nst_err
+txn_run(struct nst_txn *txn)
+{
+    int dry = (txn->flags & NST_TXN_DRY_RUN) != 0;
+    nst_err ret;
+
+    if (!txn->confirm_timeout) {
+        uint32_t m = 0;
+
+        for (size_t i = 0; i < txn->ndevs; i++) {
+            if (txn->devs[i].inv->commit_s > m) {
+                m = txn->devs[i].inv->commit_s;
+            }
+        }
+        txn->confirm_timeout = m + TXN_CONFIRM_MARGIN_S;
+    }
+    txn_progress(txn, NST_TXN_PHASE_CONNECT, NULL, NULL, NULL);
+    txn_for_each(txn, txn_ph_connect, 1);
+    if (txn_aborting(txn)) {
+        return txn_abort(txn, 0);
+    }
+    txn_progress(txn, NST_TXN_PHASE_PREPARE, NULL, NULL, NULL);
+    txn_for_each(txn, txn_ph_prepare, 1);
+    if (txn_aborting(txn)) {
+        return txn_abort(txn, 0);
+    }
+    ret = txn_write_plan(txn);
+    if (ret || txn_journal(txn, NULL, "planned")) {
+        pthread_mutex_lock(&txn->mu);
+        txn->abort_flag = 1;
+        snprintf(txn->message, sizeof txn->message,
+                 "cannot write the plan and snapshots to %s; nothing was changed", txn->t->path);
+        pthread_mutex_unlock(&txn->mu);
+        return txn_abort(txn, 0);
+    }
+    txn_for_each(txn, txn_ph_edit, 1);
+    if (txn_aborting(txn)) {
+        return txn_abort(txn, 0);
+    }
+    if (dry) {
+        return txn_abort(txn, 1);
+    }
+    txn_progress(txn, NST_TXN_PHASE_COMMIT, NULL, NULL, NULL);
+    txn_for_each(txn, txn_ph_commit, 1);
+    if (txn_aborting(txn)) {
+        return txn_abort(txn, 0);
+    }
+    /* Confirm only if every device can still be reached: a session that died after its
+     * commit is far likelier to fail the confirm, and a half-confirmed network is the one
+     * state the transaction must not leave behind. */
+    for (size_t i = 0; i < txn->ndevs; i++) {
+        if (!txn_alive(&txn->devs[i])) {
+            txn_step_fail_msg(txn, NST_TXN_PHASE_CONFIRM, &txn->devs[i], "confirm",
+                              SESS_ERR_DROPPED, "the session ended before the confirm");
+        }
+    }
+    if (txn_aborting(txn)) {
+        return txn_abort(txn, 0);
+    }
+    if (txn_journal(txn, NULL, "decision confirm")) {
+        pthread_mutex_lock(&txn->mu);
+        txn->abort_flag = 1;
+        snprintf(txn->message, sizeof txn->message, "cannot write the journal in %s",
+                 txn->t->path);
+        pthread_mutex_unlock(&txn->mu);
+        return txn_abort(txn, 0);
+    }
+    txn_progress(txn, NST_TXN_PHASE_CONFIRM, NULL, NULL, NULL);
+    txn_for_each(txn, txn_ph_confirm, 0);
+    if (txn_aborting(txn)) {
+        return txn_abort(txn, 0);
+    }
+    txn_for_each(txn, txn_ph_finish, 0);
+    txn->outcome = NST_TXN_COMMITTED;
+    txn_journal(txn, NULL, "outcome committed");
+    txn_progress(txn, NST_TXN_PHASE_DONE, NULL, NULL, NULL);
+    return NST_OK;
+}
+
+/*
+ * Public: lifetime, options, payloads
+ */
+
+NST_API nst_err
+nst_txn_new(struct nst_ctx *ctx, const struct nst_inventory *inv, struct nst_txn **out)
+{
+    struct nst_txn *txn;
+
+    if (!ctx || !inv || !out) {
+        return NST_EINVAL;
+    }
+    txn = nst_calloc(1, sizeof *txn);
+    if (!txn) {
+        return NST_ENOMEM;
+    }
+    if (pthread_mutex_init(&txn->mu, NULL)) {
+        nst_free(txn);
+        return NST_ENOMEM;
+    }
+    /* libxml2 must be initialised before threads use it. */
+    xmlInitParser();
+    txn->ctx = ctx;
+    txn->inv = inv;
+    txn->jobs = TXN_DEFAULT_JOBS;
+    txn->kind = "push";
+    *out = txn;
+    return NST_OK;
+}
+
+NST_API void
+nst_txn_free(struct nst_txn *txn)
+{
+    if (!txn) {
+        return;
+    }
+    txn_end(txn);
+    for (size_t i = 0; i < txn->ndevs; i++) {
+        struct txn_dev *d = &txn->devs[i];
+
+        nst_free(d->name);
+        nst_free(d->payload);
+        nst_free(d->rollback_before);
+        nst_free(d->rollback_payload);
+        txn_wipe_free(d->before);
+    }
+    nst_free(txn->devs);
+    st_txn_close(txn->t);
+    st_txn_close(txn->past);
+    st_close(txn->st);
+    nst_free(txn->state_dir);
+    pthread_mutex_destroy(&txn->mu);
+    nst_free(txn);
+}
+
+NST_API nst_err
+nst_txn_set_state_dir(struct nst_txn *txn, const char *dir)
+{
+    char *copy = NULL;
+
+    if (!txn || txn->ran) {
+        return NST_EINVAL;
+    }
+    if (dir && !(copy = nst_strdup(dir))) {
+        return NST_ENOMEM;
+    }
+    nst_free(txn->state_dir);
+    txn->state_dir = copy;
+    return NST_OK;
+}
+
+NST_API void
+nst_txn_set_jobs(struct nst_txn *txn, unsigned jobs)
+{
+    if (txn) {
+        txn->jobs = !jobs ? TXN_DEFAULT_JOBS : jobs > TXN_MAX_JOBS ? TXN_MAX_JOBS : jobs;
+    }
+}
+
+NST_API void
+nst_txn_set_confirm_timeout(struct nst_txn *txn, uint32_t seconds)
+{
+    if (txn) {
+        txn->confirm_timeout = seconds;
+    }
+}
+
+NST_API void
+nst_txn_set_flags(struct nst_txn *txn, unsigned flags)
+{
+    if (txn) {
+        txn->flags = flags;
+    }
+}
+
+NST_API void
+nst_txn_set_progress_cb(struct nst_txn *txn, nst_txn_progress_cb cb, void *user)
+{
+    if (txn) {
+        txn->cb = cb;
+        txn->cb_user = user;
+    }
+}
+
+/* Append an empty device entry for inventory device @inv. */
+static struct txn_dev *
+txn_dev_add(struct nst_txn *txn, const struct inv_device *inv)
+{
+    struct txn_dev *n = nst_realloc(txn->devs, (txn->ndevs + 1) * sizeof *n);
+
+    if (!n) {
+        return NULL;
+    }
+    txn->devs = n;
+    n = &txn->devs[txn->ndevs];
+    memset(n, 0, sizeof *n);
+    n->name = nst_strdup(inv->name);
+    if (!n->name) {
+        return NULL;
+    }
+    n->inv = inv;
+    n->index = txn->ndevs++;
+    return n;
+}
+
+NST_API nst_err
+nst_txn_add_payload(struct nst_txn *txn, const char *device, const char *vendor, const char *xml)
+{
+    const struct inv_device *inv;
+    struct txn_dev *d;
+    char *norm = NULL, **names = NULL, why[512];
+    nst_err ret;
+
+    if (!txn || !device || !xml || txn->ran) {
+        return NST_EINVAL;
+    }
+    inv = inv_find_device(txn->inv, device);
+    if (!inv) {
+        snprintf(txn->message, sizeof txn->message, "device %s is not in the inventory %s",
+                 device, txn->inv->file);
+        return NST_EINVAL;
+    }
+    for (size_t i = 0; i < txn->ndevs; i++) {
+        if (!strcmp(txn->devs[i].name, device)) {
+            snprintf(txn->message, sizeof txn->message, "device %s was added twice", device);
+            return NST_EINVAL;
+        }
+    }
+    ret = txn_payload_normalize(xml, &norm, why, sizeof why);
+    if (ret) {
+        if (ret == NST_EINPUT) {
+            snprintf(txn->message, sizeof txn->message, "device %s: %s", device, why);
+        }
+        return ret;
+    }
+    ret = txn_secrets_scan(norm, &names);
+    if (ret == NST_EINPUT) {
+        snprintf(txn->message, sizeof txn->message,
+                 "device %s: malformed secret placeholder (%s...})", device, TXN_SECRET_OPEN);
+    }
+    for (size_t i = 0; !ret && names[i]; i++) {
+        if (!inv_find_secret(txn->inv, names[i])) {
+            snprintf(txn->message, sizeof txn->message,
+                     "device %s: the payload uses secret '%s', which the inventory does not "
+                     "define",
+                     device, names[i]);
+            ret = NST_EINVAL;
+        }
+    }
+    txn_names_free(names);
+    if (ret) {
+        nst_free(norm);
+        return ret;
+    }
+    d = txn_dev_add(txn, inv);
+    if (!d) {
+        nst_free(norm);
+        return NST_ENOMEM;
+    }
+    d->payload = norm;
+    if (vendor) {
+        d->drv = drv_find(vendor, NULL);
+        if (!d->drv) {
+            d->drv = drv_find("openconfig", vendor);
+        }
+    }
+    return NST_OK;
+}
+
+/*
+ * Public: push, rollback, recover
+ */
+
+NST_API nst_err
+nst_txn_push(struct nst_txn *txn)
+{
+    nst_err ret;
+
+    if (!txn || txn->ran) {
+        return NST_EINVAL;
+    }
+    txn->ran = 1;
+    if (!txn->ndevs) {
+        snprintf(txn->message, sizeof txn->message, "no device to push");
+        return NST_EINVAL;
+    }
+    txn->kind = "push";
+    ret = txn_begin(txn);
+    if (!ret) {
+        ret = txn_run(txn);
+    }
+    txn_end(txn);
+    return ret;
+}
+
+/* Outcome word of a journal ("" while unfinished). */
+static nst_err
+txn_read_journal(int dirfd, struct txn_journal_view *v, struct txn_dev *devs, size_t ndevs)
+{
+    char *text = NULL;
+    nst_err ret = st_read(dirfd, "journal", &text);
+
+    if (ret == NST_EIO) {
+        memset(v, 0, sizeof *v);
+        return NST_OK;
+    }
+    if (ret) {
+        return ret;
+    }
+    txn_journal_read(text, v, devs, ndevs);
+    nst_free(text);
+    return NST_OK;
+}
+
+/* Load the devices of a past transaction's plan, with their snapshots and payloads. */
+static nst_err
+txn_load_past(struct nst_txn *txn, struct st_txn *past, struct txn_plan *plan, int for_rollback)
+{
+    char *text = NULL, name[64];
+    nst_err ret;
+
+    ret = st_read(past->fd, "plan", &text);
+    if (ret) {
+        return ret;
+    }
+    ret = txn_plan_parse(text, plan);
+    nst_free(text);
+    if (ret) {
+        snprintf(txn->message, sizeof txn->message, "transaction %s: the plan is damaged",
+                 past->id);
+        return ret;
+    }
+    for (size_t i = 0; i < plan->ndevs; i++) {
+        const struct inv_device *inv = inv_find_device(txn->inv, plan->devs[i].name);
+        struct txn_dev *d;
+        char *before = NULL, *payload = NULL;
+
+        if (!inv) {
+            snprintf(txn->message, sizeof txn->message,
+                     "transaction %s: device %s is not in the inventory %s", past->id,
+                     plan->devs[i].name, txn->inv->file);
+            return NST_EINVAL;
+        }
+        snprintf(name, sizeof name, "dev-%zu.before.xml", i);
+        ret = st_read(past->fd, name, &before);
+        if (!ret) {
+            snprintf(name, sizeof name, "dev-%zu.payload.xml", i);
+            ret = st_read(past->fd, name, &payload);
+        }
+        if (ret || !(d = txn_dev_add(txn, inv))) {
+            nst_free(before);
+            nst_free(payload);
+            if (ret) {
+                snprintf(txn->message, sizeof txn->message,
+                         "transaction %s: the snapshot of device %s is missing", past->id,
+                         plan->devs[i].name);
+            }
+            return ret ? ret : NST_ENOMEM;
+        }
+        if (for_rollback) {
+            d->rollback_before = before;
+            d->rollback_payload = payload;
+        } else {
+            d->before = before;
+            d->payload = payload;
+            d->method = plan->devs[i].method;
+            d->persist = plan->devs[i].persist;
+            d->confirm_value = plan->devs[i].confirm_value;
+        }
+    }
+    return NST_OK;
+}
+
+/* Open a past transaction for rollback or recover; busy means a live process runs it. */
+static nst_err
+txn_open_past(struct nst_txn *txn, const char *txid, struct st_txn **out)
+{
+    int busy = 0;
+    nst_err ret;
+
+    ret = txn_open_state(txn);
+    if (ret) {
+        return ret;
+    }
+    if (!st_txid_valid(txid)) {
+        snprintf(txn->message, sizeof txn->message, "'%s' is not a transaction id", txid);
+        return NST_EINVAL;
+    }
+    ret = st_txn_open(txn->st, txid, out, &busy);
+    if (busy) {
+        snprintf(txn->message, sizeof txn->message,
+                 "transaction %s is being run by another netstitch process", txid);
+        return NST_EENV;
+    }
+    if (ret) {
+        snprintf(txn->message, sizeof txn->message, "no transaction %s in %s/txn", txid,
+                 txn->st->path);
+        return NST_EINVAL;
+    }
+    return NST_OK;
+}
+
+NST_API nst_err
+nst_txn_rollback(struct nst_txn *txn, const char *txid)
+{
+    struct txn_plan plan = {0};
+    struct txn_journal_view v;
+    nst_err ret;
+
+    if (!txn || !txid || txn->ran || txn->ndevs) {
+        return NST_EINVAL;
+    }
+    txn->ran = 1;
+    ret = txn_open_past(txn, txid, &txn->past);
+    if (ret) {
+        return ret;
+    }
+    ret = txn_read_journal(txn->past->fd, &v, NULL, 0);
+    if (ret) {
+        goto cleanup;
+    }
+    if (strcmp(v.outcome, "committed") && !(txn->flags & NST_TXN_FORCE)) {
+        snprintf(txn->message, sizeof txn->message,
+                 "transaction %s %s; there is nothing to roll back (--force restores its "
+                 "snapshots anyway)",
+                 txid,
+                 !v.outcome[0] ? "did not finish (run `netstitch recover` first)"
+                               : !strcmp(v.outcome, "aborted") ? "did not commit"
+                                                               : "did not commit anything");
+        ret = NST_EINVAL;
+        goto cleanup;
+    }
+    ret = txn_load_past(txn, txn->past, &plan, 1);
+    if (ret == NST_EIO) {
+        snprintf(txn->message, sizeof txn->message,
+                 "transaction %s changed nothing (it has no plan)", txid);
+        ret = NST_EINVAL;
+    }
+    if (ret) {
+        goto cleanup;
+    }
+    txn->kind = "rollback";
+    snprintf(txn->rollback_of, sizeof txn->rollback_of, "%s", txid);
+    ret = txn_begin(txn);
+    if (!ret) {
+        ret = txn_run(txn);
+    }
+    txn_end(txn);
+
+cleanup:
+    nst_free(plan.devs);
+    return ret;
+}
+
+NST_API nst_err
+nst_txn_recover(struct nst_txn *txn, const char *txid)
+{
+    struct txn_plan plan = {0};
+    struct txn_journal_view v;
+    int forward;
+    nst_err ret;
+
+    if (!txn || !txid || txn->ran || txn->ndevs) {
+        return NST_EINVAL;
+    }
+    txn->ran = 1;
+    txn->kind = "recover";
+    ret = txn_open_past(txn, txid, &txn->t);
+    if (ret) {
+        return ret;
+    }
+    ret = txn_read_journal(txn->t->fd, &v, NULL, 0);
+    if (ret) {
+        goto cleanup;
+    }
+    if (v.outcome[0]) {
+        txn->outcome = NST_TXN_NOTHING_TO_DO;
+        snprintf(txn->message, sizeof txn->message, "transaction %s already finished: %s", txid,
+                 v.outcome);
+        goto cleanup;
+    }
+    if (st_journal_open(txn->t) || txn_open_log(txn)) {
+        snprintf(txn->message, sizeof txn->message, "cannot write the journal in %s",
+                 txn->t->path);
+        ret = NST_EIO;
+        goto cleanup;
+    }
+    ret = txn_load_past(txn, txn->t, &plan, 0);
+    if (ret == NST_EIO && !v.nplanned) {
+        /* It stopped before the plan was written, so before anything was changed. */
+        txn->outcome = NST_TXN_NOTHING_TO_DO;
+        txn_journal(txn, NULL, "outcome not-run (recovered: stopped before the plan)");
+        snprintf(txn->message, sizeof txn->message,
+                 "transaction %s stopped before changing anything", txid);
+        ret = NST_OK;
+        goto cleanup;
+    }
+    if (ret) {
+        goto cleanup;
+    }
+    snprintf(txn->persist_id, sizeof txn->persist_id, "%s", plan.persist_id);
+    txn->confirm_timeout = plan.confirm_timeout;
+    /* The snapshots on disk hold placeholders; undoing needs the real values. */
+    ret = txn_secrets_resolve(txn);
+    for (size_t i = 0; !ret && i < txn->ndevs; i++) {
+        char *raw = NULL;
+
+        ret = txn_substitute(txn->devs[i].before, txn->sec_names, txn->sec_values, txn->nsec,
+                             &raw);
+        if (!ret) {
+            nst_free(txn->devs[i].before);
+            txn->devs[i].before = raw;
+        }
+    }
+    if (ret) {
+        goto cleanup;
+    }
+    ret = txn_read_journal(txn->t->fd, &v, txn->devs, txn->ndevs);
+    if (ret) {
+        goto cleanup;
+    }
+    ret = txn_lock_devices(txn);
+    if (ret) {
+        goto cleanup;
+    }
+    forward = !strcmp(v.decision, "confirm") && !(txn->flags & NST_TXN_ABORT);
+    txn_journal(txn, NULL, "recover pid=%ld %s", (long)getpid(), forward ? "forward" : "undo");
+    txn_progress(txn, NST_TXN_PHASE_RECOVER, NULL, NULL, NULL);
+    if (forward) {
+        txn_for_each(txn, txn_ph_forward, 0);
+        if (!txn_aborting(txn)) {
+            txn_for_each(txn, txn_ph_finish, 0);
+            txn->outcome = NST_TXN_COMMITTED;
+            txn_journal(txn, NULL, "outcome committed (recovered)");
+            txn_progress(txn, NST_TXN_PHASE_DONE, NULL, NULL, NULL);
+            ret = NST_OK;
+            goto cleanup;
+        }
+        /* Rolling forward failed somewhere: the consistent state left is "before". */
+        for (size_t i = 0; i < txn->ndevs; i++) {
+            txn->devs[i].final_known = 0;
+        }
+    }
+    txn_abort(txn, 0);
+    ret = txn->outcome == NST_TXN_ABORTED ? NST_OK : NST_EENV;
+
+cleanup:
+    txn_end(txn);
+    nst_free(plan.devs);
+    return ret;
+}
+
+/*
+ * Public: history and report
+ */
+
+NST_API nst_err
+nst_txn_list(struct nst_txn *txn, unsigned which, char ***out)
+{
+    char **ids = NULL, **keep;
+    size_t n = 0, k = 0;
+    nst_err ret;
+
+    if (!txn || !out) {
+        return NST_EINVAL;
+    }
+    ret = txn_open_state(txn);
+    if (ret) {
+        return ret;
+    }
+    ret = st_txn_list(txn->st, &ids, &n);
+    if (ret || !(which & NST_TXN_LIST_INTERRUPTED)) {
+        if (!ret) {
+            *out = ids;
+        }
+        return ret;
+    }
+    keep = ids;
+    for (size_t i = 0; i < n; i++) {
+        struct st_txn *t = NULL;
+        struct txn_journal_view v;
+        int busy = 0, interrupted = 0;
+
+        /* Interrupted: no outcome, and nobody holds its lock (so nobody runs it). */
+        if (!st_txn_open(txn->st, ids[i], &t, &busy)) {
+            interrupted = !txn_read_journal(t->fd, &v, NULL, 0) && !v.outcome[0];
+            st_txn_close(t);
+        }
+        if (interrupted) {
+            keep[k++] = ids[i];
+        } else {
+            nst_free(ids[i]);
+        }
+    }
+    keep[k] = NULL;
+    *out = keep;
+    return NST_OK;
+}
+
+NST_API void
+nst_txn_list_free(char **ids)
+{
+    st_txn_list_free(ids);
+}
+
+NST_API nst_err
+nst_txn_describe(struct nst_txn *txn, const char *txid, char **line)
+{
+    struct txn_plan plan = {0};
+    struct txn_journal_view v;
+    struct st_txn *t = NULL;
+    char *text = NULL, *devs = NULL, *tmp, outcome[48];
+    int busy = 0;
+    nst_err ret;
+
+    if (!txn || !txid || !line) {
+        return NST_EINVAL;
+    }
+    ret = txn_open_state(txn);
+    if (ret) {
+        return ret;
+    }
+    ret = st_txn_open(txn->st, txid, &t, &busy);
+    if (ret && !busy) {
+        return NST_EINVAL;
+    }
+    if (busy) {
+        *line = nst_asprintf("%s - running", txid);
+        return *line ? NST_OK : NST_ENOMEM;
+    }
+    ret = txn_read_journal(t->fd, &v, NULL, 0);
+    if (!ret && !st_read(t->fd, "plan", &text)) {
+        txn_plan_parse(text, &plan);
+        nst_free(text);
+    }
+    st_txn_close(t);
+    if (ret) {
+        nst_free(plan.devs);
+        return ret;
+    }
+    snprintf(outcome, sizeof outcome, "%s", v.outcome[0] ? v.outcome : "interrupted");
+    devs = nst_strdup("");
+    for (size_t i = 0; devs && i < plan.ndevs; i++) {
+        tmp = nst_asprintf("%s%s%s", devs, i ? "," : "", plan.devs[i].name);
+        nst_free(devs);
+        devs = tmp;
+    }
+    *line = devs ? nst_asprintf("%s %s %s %s%s%s", txid,
+                                v.kind[0] ? v.kind : plan.kind[0] ? plan.kind : "-", outcome,
+                                devs[0] ? devs : "-",
+                                plan.rollback_of[0] && strcmp(plan.rollback_of, "-")
+                                    ? " rollback-of=" : "",
+                                plan.rollback_of[0] && strcmp(plan.rollback_of, "-")
+                                    ? plan.rollback_of : "")
+                 : NULL;
+    nst_free(devs);
+    nst_free(plan.devs);
+    return *line ? NST_OK : NST_ENOMEM;
+}
+
+NST_API const char *
+nst_txn_id(const struct nst_txn *txn)
+{
+    return txn && txn->t ? txn->t->id : NULL;
+}
+
+NST_API enum nst_txn_outcome
+nst_txn_outcome(const struct nst_txn *txn)
+{
+    return txn ? txn->outcome : NST_TXN_NOT_RUN;
+}
+
+NST_API const char *
+nst_txn_message(const struct nst_txn *txn)
+{
+    return txn ? txn->message : txn_empty;
+}
+
+NST_API size_t
+nst_txn_device_count(const struct nst_txn *txn)
+{
+    return txn ? txn->ndevs : 0;
+}
+
+NST_API const char *
+nst_txn_device_name(const struct nst_txn *txn, size_t i)
+{
+    return txn && i < txn->ndevs ? txn->devs[i].name : NULL;
+}
+
+NST_API enum nst_txn_method
+nst_txn_device_method(const struct nst_txn *txn, size_t i)
+{
+    return txn && i < txn->ndevs ? txn->devs[i].method : NST_TXN_METHOD_UNKNOWN;
+}
+
+NST_API enum nst_txn_dev_state
+nst_txn_device_state(const struct nst_txn *txn, size_t i)
+{
+    return txn && i < txn->ndevs ? txn->devs[i].report : NST_TXN_DEV_UNKNOWN;
+}
+
+NST_API const char *
+nst_txn_device_error(const struct nst_txn *txn, size_t i, enum nst_txn_err_field field)
+{
+    const struct txn_dev *d;
+
+    if (!txn || i >= txn->ndevs) {
+        return NULL;
+    }
+    d = &txn->devs[i];
+    switch (field) {
+    case NST_TXN_ERR_TEXT:
+        return d->failed ? d->text : txn_empty;
+    case NST_TXN_ERR_STEP:
+        return d->failed ? d->step : txn_empty;
+    case NST_TXN_ERR_KIND:
+        return d->failed ? sess_err_kind_name(d->err.kind) : txn_empty;
+    case NST_TXN_ERR_MESSAGE:
+        return d->failed ? d->err.message : txn_empty;
+    case NST_TXN_ERR_TAG:
+        return d->failed ? d->err.tag : txn_empty;
+    case NST_TXN_ERR_APP_TAG:
+        return d->failed ? d->err.app_tag : txn_empty;
+    case NST_TXN_ERR_PATH:
+        return d->failed ? d->err.path : txn_empty;
+    case NST_TXN_ERR_UNDO:
+        return d->undo;
+    }
+    return txn_empty;
+}

@@ -1,0 +1,798 @@
+/*
+ * test_drivers_vrp_oc.c: the Huawei VRP, generic OpenConfig and Arista EOS drivers
+ * (drivers/vrp.c, drivers/openconfig.c, templates/{vrp,openconfig,eos}/).
+ *
+ * Each test compiles a real service through the public API (load, check, compile:
+ * lowering, prepare hooks, templates, libyang validation against yang/devices/) and
+ * asserts, by XPath on the payload and by line on the CLI, what a network engineer
+ * checks first: tags matched and popped, TPIDs, bridge domains and VSIs, pseudowire
+ * encapsulation, BGP peers with both policies, the key placeholder. Around that:
+ * every payload parses back to the same tree; two compiles are byte-identical;
+ * hostile descriptions stay one text value (XML) and one line (CLI), also with a
+ * newline in them; the prepare hooks refuse what their vendor cannot express, with an
+ * INTERNAL diagnostic naming the device; allocation failures at every injection point
+ * of a device's render.
+ *
+ * Services: the .xml files of tests/compile/vrp, openconfig and eos, and the shipped example.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+#include <libxml/xpath.h>
+#include <libxml/xpathInternals.h>
+#include <libyang/libyang.h>
+
+#include "alloc.h"
+#include "compile.h"
+#include "ctx.h"
+#include "driver.h"
+#include "render.h"
+
+#define VRP_SVC NST_SRCDIR "/tests/compile/vrp/vrp-features.xml"
+#define OC_SVC NST_SRCDIR "/tests/compile/openconfig/oc-features.xml"
+#define EOS_SVC NST_SRCDIR "/tests/compile/eos/eos-features.xml"
+#define EXAMPLE_SVC NST_SRCDIR "/examples/twcc-ccx-aws/service.xml"
+
+#define HOSTILE_VRP "to campus <east> & \"west\" ]]> </description><shutdown/>"
+#define HOSTILE_EOS "campus <QinQ> & ]]> \"quoted\""
+
+/* One compiled service. */
+struct svc {
+    struct nst_ctx *ctx;
+    struct nst_service *svc;
+    struct nst_compiled *out;
+};
+
+static void
+svc_compile(const char *file, struct svc *s)
+{
+    memset(s, 0, sizeof *s);
+    assert_int_equal(nst_ctx_new(NULL, &s->ctx), NST_OK);
+    assert_int_equal(nst_service_load(s->ctx, file, NST_FORMAT_AUTO, &s->svc), NST_OK);
+    assert_int_equal(nst_service_check(s->svc), NST_OK);
+    if (nst_service_compile(s->svc, &s->out) != NST_OK) {
+        size_t i;
+
+        for (i = 0; i < nst_diag_count(s->ctx); i++) {
+            print_error("%s\n", nst_diag_message(nst_diag_get(s->ctx, i)));
+        }
+        fail_msg("compile of %s failed", file);
+    }
+}
+
+static void
+svc_free(struct svc *s)
+{
+    nst_compiled_free(s->out);
+    nst_service_free(s->svc);
+    nst_ctx_free(s->ctx);
+}
+
+static size_t
+dev_index(const struct svc *s, const char *name)
+{
+    size_t i;
+
+    for (i = 0; i < nst_compiled_device_count(s->out); i++) {
+        if (!strcmp(nst_compiled_device_name(s->out, i), name)) {
+            return i;
+        }
+    }
+    fail_msg("no device %s", name);
+    return 0;
+}
+
+static const char *
+payload(const struct svc *s, const char *dev)
+{
+    const char *p = nst_compiled_device_payload(s->out, dev_index(s, dev));
+
+    assert_non_null(p);
+    return p;
+}
+
+static const char *
+cli(const struct svc *s, const char *dev)
+{
+    const char *c = nst_compiled_device_cli(s->out, dev_index(s, dev));
+
+    assert_non_null(c);
+    return c;
+}
+
+/* --- XPath on a payload --- */
+
+struct xp {
+    xmlDocPtr doc;
+    xmlXPathContextPtr ctx;
+};
+
+static void
+xp_open(struct xp *x, const char *text)
+{
+    static const char *const ns[][2] = {
+        {"nc", "urn:ietf:params:xml:ns:netconf:base:1.0"},
+        {"ifm", "urn:huawei:yang:huawei-ifm"},
+        {"eth", "urn:huawei:yang:huawei-ethernet"},
+        {"ip", "urn:huawei:yang:huawei-ip"},
+        {"devm", "urn:huawei:yang:huawei-devm"},
+        {"pic", "urn:huawei:yang:huawei-pic"},
+        {"bd", "urn:huawei:yang:huawei-bd"},
+        {"l2vpn", "urn:huawei:yang:huawei-l2vpn"},
+        {"hbgp", "urn:huawei:yang:huawei-bgp"},
+        {"ni", "urn:huawei:yang:huawei-network-instance"},
+        {"rp", "urn:huawei:yang:huawei-routing-policy"},
+        {"oif", "http://openconfig.net/yang/interfaces"},
+        {"ovlan", "http://openconfig.net/yang/vlan"},
+        {"oip", "http://openconfig.net/yang/interfaces/ip"},
+        {"oni", "http://openconfig.net/yang/network-instance"},
+        {"orp", "http://openconfig.net/yang/routing-policy"},
+        {"cli", "http://arista.com/yang/cli"},
+    };
+    size_t i;
+
+    x->doc = xmlReadMemory(text, (int)strlen(text), "payload.xml", NULL, XML_PARSE_NONET);
+    assert_non_null(x->doc);
+    x->ctx = xmlXPathNewContext(x->doc);
+    assert_non_null(x->ctx);
+    for (i = 0; i < sizeof ns / sizeof ns[0]; i++) {
+        assert_int_equal(xmlXPathRegisterNs(x->ctx, (const xmlChar *)ns[i][0],
+                                            (const xmlChar *)ns[i][1]), 0);
+    }
+}
+
+static void
+xp_close(struct xp *x)
+{
+    xmlXPathFreeContext(x->ctx);
+    xmlFreeDoc(x->doc);
+}
+
+/* The number of nodes @expr selects (it must select a node-set). */
+static int
+xp_count(struct xp *x, const char *expr)
+{
+    xmlXPathObjectPtr o = xmlXPathEvalExpression((const xmlChar *)expr, x->ctx);
+    int n;
+
+    if (!o || o->type != XPATH_NODESET) {
+        fail_msg("bad XPath %s", expr);
+    }
+    n = o->nodesetval ? o->nodesetval->nodeNr : 0;
+    xmlXPathFreeObject(o);
+    return n;
+}
+
+/* Exactly one node matches @expr. */
+#define assert_one(x, expr)                                                                    \
+    do {                                                                                       \
+        int n_ = xp_count((x), (expr));                                                        \
+        if (n_ != 1) {                                                                         \
+            fail_msg("%d nodes match %s", n_, (expr));                                         \
+        }                                                                                      \
+    } while (0)
+
+#define assert_none(x, expr)                                                                   \
+    do {                                                                                       \
+        int n_ = xp_count((x), (expr));                                                        \
+        if (n_) {                                                                              \
+            fail_msg("%d nodes match %s", n_, (expr));                                         \
+        }                                                                                      \
+    } while (0)
+
+/* The string value of @expr. Returned to the caller (xmlFree). */
+static xmlChar *
+xp_string(struct xp *x, const char *expr)
+{
+    xmlXPathObjectPtr o = xmlXPathEvalExpression((const xmlChar *)expr, x->ctx);
+    xmlChar *s;
+
+    assert_non_null(o);
+    s = xmlXPathCastToString(o);
+    xmlXPathFreeObject(o);
+    return s;
+}
+
+/* --- CLI lines --- */
+
+/* The 1-based line of @text that equals @line exactly, 0 when none. */
+static int
+cli_line(const char *text, const char *line)
+{
+    const char *p = text;
+    size_t len = strlen(line);
+    int n = 1;
+
+    while (*p) {
+        const char *nl = strchr(p, '\n');
+        size_t l = nl ? (size_t)(nl - p) : strlen(p);
+
+        if (l == len && !memcmp(p, line, len)) {
+            return n;
+        }
+        if (!nl) {
+            break;
+        }
+        p = nl + 1;
+        n++;
+    }
+    return 0;
+}
+
+#define assert_cli_line(text, line)                                                            \
+    do {                                                                                       \
+        if (!cli_line((text), (line))) {                                                       \
+            fail_msg("no CLI line \"%s\" in:\n%s", (line), (text));                            \
+        }                                                                                      \
+    } while (0)
+
+/* --- the feature services --- */
+
+static void
+test_vrp_features(void **state)
+{
+    struct svc s;
+    struct xp x;
+    const char *c;
+
+    (void)state;
+    svc_compile(VRP_SVC, &s);
+    xp_open(&x, payload(&s, "pe1"));
+    /* QinQ stitch: TPID on the port, both EVC sub-interfaces pop both tags, one BD. */
+    assert_one(&x, "//ifm:interface[ifm:name='GigabitEthernet0/1/0']"
+                   "/eth:ethernet/eth:main-interface[eth:qinq-protocol='0x88a8']");
+    assert_none(&x, "//ifm:interface[ifm:name='GigabitEthernet0/1/1']/eth:ethernet");
+    assert_one(&x, "//ifm:interface[ifm:name='GigabitEthernet0/1/0.100'][ifm:class='sub-interface']"
+                   "[ifm:parent-name='GigabitEthernet0/1/0'][ifm:number='100']"
+                   "[ifm:l2-mode-enable='true']/eth:ethernet/eth:l2-sub-interface"
+                   "[eth:qinqs/eth:qinq-vids/eth:qinq-vid[eth:pe-vlan-id='100'][eth:ce-vlan-list='200']]"
+                   "[eth:flow-action/eth:action-type='pop-double']");
+    assert_one(&x, "//ifm:interface[ifm:name='GigabitEthernet0/1/1.300']/eth:ethernet/eth:l2-sub-interface"
+                   "[eth:qinqs/eth:qinq-vids/eth:qinq-vid[eth:pe-vlan-id='300'][eth:ce-vlan-list='200']]"
+                   "[eth:flow-action/eth:action-type='pop-double']");
+    assert_one(&x, "//bd:instance[bd:id='16777215'][count(bd:service-points/bd:service-point)=2]"
+                   "[bd:service-points/bd:service-point/bd:interface-name='GigabitEthernet0/1/0.100']"
+                   "[bd:service-points/bd:service-point/bd:interface-name='GigabitEthernet0/1/1.300']");
+    /* Jumbo frames on every port that carries layer-2 frames or pseudowires, not on L3. */
+    assert_int_equal(xp_count(&x, "//devm:port[pic:ethernet/pic:jumbo-frame='9600']"), 4);
+    assert_one(&x, "//devm:port[devm:position='0/3/0']");
+    assert_none(&x, "//devm:port[devm:position='0/2/0']");
+    /* dot1q L3 sub-interface with its address. */
+    assert_one(&x, "//ifm:interface[ifm:name='GigabitEthernet0/2/0.400']"
+                   "[eth:ethernet/eth:l3-sub-interface/eth:vlan-type-dot1q/eth:vlan-type-vid='400']"
+                   "/ip:ipv4/ip:addresses/ip:address[ip:ip='169.254.40.2'][ip:mask='255.255.255.252']");
+    /* eBGP: AS, local-as as fake-as, the key placeholder, both filters, route-limit. */
+    assert_one(&x, "/nc:config/hbgp:bgp/hbgp:base-process[hbgp:as='65100'][hbgp:router-id='10.255.9.1']");
+    assert_one(&x, "//hbgp:peer[hbgp:address='169.254.40.1'][hbgp:remote-as='64512']"
+                   "[hbgp:fake-as-parameter/hbgp:fake-as='65101'][hbgp:password-type='cipher']"
+                   "[hbgp:password-text='$NST_SECRET{dx-md5}']"
+                   "/hbgp:afs/hbgp:af[hbgp:type='ipv4uni']/hbgp:ipv4-unicast"
+                   "[hbgp:import-ip-prefix='NS-pe1-to-aws-IN'][hbgp:export-ip-prefix='NS-pe1-to-aws-OUT']"
+                   "[hbgp:route-limit/hbgp:number='50']");
+    assert_one(&x, "//rp:ipv4-prefix-filter[rp:name='NS-pe1-to-aws-OUT']/rp:nodes/rp:node"
+                   "[rp:sequence='10'][rp:match-mode='permit'][rp:ip-address='10.100.0.0'][rp:masklength='24']");
+    /* VSIs: raw (ethernet) pseudowires always; LDP peers; BGP site, RD, RTs; BD binding. */
+    assert_int_equal(xp_count(&x, "//l2vpn:vpls[l2vpn:encapsulation-type='ethernet'][l2vpn:mtu='1500']"), 2);
+    assert_one(&x, "//l2vpn:instance[l2vpn:name='ic-ldp'][l2vpn:type='vpls']/l2vpn:vpls"
+                   "[l2vpn:member-discovery-mode='static'][l2vpn:bds/l2vpn:bd/l2vpn:id='500']"
+                   "/l2vpn:ldp-signaling[l2vpn:vsi-id='500']/l2vpn:pws/l2vpn:pw"
+                   "[l2vpn:peer-ip='10.255.9.2'][l2vpn:negotiation-vc-id='500'][l2vpn:encapsulation-type='ethernet']");
+    assert_one(&x, "//l2vpn:instance[l2vpn:name='ic-bgp']/l2vpn:vpls[l2vpn:member-discovery-mode='auto']"
+                   "[l2vpn:bds/l2vpn:bd/l2vpn:id='4000510']/l2vpn:bgp-signaling"
+                   "[l2vpn:route-distinguisher='10.255.9.1:12030']"
+                   "[l2vpn:sites/l2vpn:site[l2vpn:site-id='1'][l2vpn:default-offset='1']]"
+                   "[count(l2vpn:vpn-targets/l2vpn:vpn-target[l2vpn:rt-value='65100:510'])=2]");
+    assert_one(&x, "//bd:instance[bd:id='500']/bd:service-points/bd:service-point"
+                   "[bd:interface-name='GigabitEthernet0/2/1.500']");
+    assert_one(&x, "//ifm:interface[ifm:name='GigabitEthernet0/2/1.500']/eth:ethernet/eth:l2-sub-interface"
+                   "[eth:dot1q/eth:vlans/eth:vlan-list='500'][eth:flow-action/eth:action-type='pop-outer']");
+    xp_close(&x);
+
+    /* pe2: QinQ attachment circuits (default TPID 0x88a8 on the port), its own VE id. */
+    xp_open(&x, payload(&s, "pe2"));
+    assert_one(&x, "//eth:main-interface[eth:qinq-protocol='0x88a8']");
+    assert_one(&x, "//l2vpn:site[l2vpn:site-id='12']");
+    assert_one(&x, "//l2vpn:pw[l2vpn:peer-ip='10.255.9.1']");
+    assert_none(&x, "/nc:config/hbgp:bgp");
+    xp_close(&x);
+
+    /* CLI: the VSIs and BDs come before the sub-interfaces that join them. */
+    c = cli(&s, "pe1");
+    assert_cli_line(c, "interface GigabitEthernet0/1/0.100 mode l2");
+    assert_cli_line(c, " encapsulation qinq vid 100 ce-vid 200");
+    assert_cli_line(c, " rewrite pop double");
+    assert_cli_line(c, " bridge-domain 16777215");
+    assert_cli_line(c, " qinq protocol 0x88a8");
+    assert_cli_line(c, " vlan-type dot1q 400");
+    assert_cli_line(c, " ip address 169.254.40.2 255.255.255.252");
+    assert_cli_line(c, " peer 169.254.40.1 password cipher $NST_SECRET{dx-md5}");
+    assert_cli_line(c, "  peer 169.254.40.1 ip-prefix NS-pe1-to-aws-IN import");
+    assert_cli_line(c, "  peer 169.254.40.1 ip-prefix NS-pe1-to-aws-OUT export");
+    assert_cli_line(c, "ip ip-prefix NS-pe1-to-aws-IN index 10 permit 10.20.0.0 24");
+    assert_true(cli_line(c, "vsi ic-ldp static") < cli_line(c, "bridge-domain 500"));
+    assert_true(cli_line(c, "bridge-domain 500") < cli_line(c, "interface GigabitEthernet0/2/1.500 mode l2"));
+    assert_true(cli_line(c, " l2 binding vsi ic-ldp") > 0);
+    svc_free(&s);
+}
+
+static void
+test_openconfig_features(void **state)
+{
+    struct svc s;
+    struct xp x;
+    const char *c;
+
+    (void)state;
+    svc_compile(OC_SVC, &s);
+    xp_open(&x, payload(&s, "pe1"));
+    /* Mandatory type on every interface; MTU in the OC meaning (L2 + tags). */
+    assert_int_equal(xp_count(&x, "//oif:interface"), xp_count(&x, "//oif:interface/oif:config"
+                                                                   "[oif:type='ianaift:ethernetCsmacd']"));
+    assert_one(&x, "//oif:interface[oif:name='Ethernet1']/oif:config[oif:mtu='1522']"
+                   "[ovlan:tpid='oc-vlan-types:TPID_0X88A8']");
+    /* QinQ to QinQ: each side pops its outer tag only, pushes it back with its TPID. */
+    assert_one(&x, "//oif:interface[oif:name='Ethernet1']//oif:subinterface[oif:index='100']/ovlan:vlan"
+                   "[ovlan:match/ovlan:double-tagged/ovlan:config[ovlan:outer-vlan-id='100'][ovlan:inner-vlan-id='200']]"
+                   "[ovlan:ingress-mapping/ovlan:config/ovlan:vlan-stack-action='POP']"
+                   "[ovlan:egress-mapping/ovlan:config[ovlan:vlan-stack-action='PUSH'][ovlan:vlan-id='100']"
+                   "[ovlan:tpid='oc-vlan-types:TPID_0X88A8']]");
+    assert_one(&x, "//oif:interface[oif:name='Ethernet2']//oif:subinterface[oif:index='300']/ovlan:vlan"
+                   "[ovlan:egress-mapping/ovlan:config[ovlan:vlan-id='300'][ovlan:tpid='oc-vlan-types:TPID_0X8100']]");
+    /* QinQ to dot1q: the QinQ side pops, the dot1q side keeps its tag (it is the inner one). */
+    assert_one(&x, "//oif:interface[oif:name='Ethernet5']//ovlan:vlan[ovlan:ingress-mapping]");
+    assert_one(&x, "//oif:interface[oif:name='Ethernet6']//ovlan:vlan"
+                   "[ovlan:match/ovlan:single-tagged/ovlan:config/ovlan:vlan-id='900']");
+    assert_none(&x, "//oif:interface[oif:name='Ethernet6']//ovlan:ingress-mapping");
+    /* The local joins are L2P2P instances with two LOCAL endpoints. */
+    assert_one(&x, "//oni:network-instance[oni:name='qinq-stitch-1-2']"
+                   "[oni:config/oni:type='oc-ni-types:L2P2P']"
+                   "[count(oni:connection-points/oni:connection-point/oni:endpoints/oni:endpoint"
+                   "[oni:config/oni:type='oc-ni-types:LOCAL'])=2]");
+    assert_one(&x, "//oni:network-instance[oni:name='qinq-dot1q-1-2']//oni:local/oni:config"
+                   "[oni:interface='Ethernet6'][oni:subinterface='900']");
+    /* VPLS: L2VSI, MPLS; LDP remote endpoint; BGP site with RD and RTs. */
+    assert_one(&x, "//oni:network-instance[oni:name='ic-ldp'][oni:config/oni:type='oc-ni-types:L2VSI']"
+                   "[oni:encapsulation/oni:config/oni:encapsulation-type='oc-ni-types:MPLS']"
+                   "//oni:remote/oni:config[oni:remote-system='10.255.9.2'][oni:virtual-circuit-identifier='500']");
+    assert_one(&x, "//oni:network-instance[oni:name='ic-bgp'][oni:config/oni:route-distinguisher='10.255.9.1:12030']"
+                   "[oni:inter-instance-policies/oni:import-export-policy/oni:config"
+                   "[oni:import-route-target='65100:510'][oni:export-route-target='65100:510']]"
+                   "//oni:local/oni:config[oni:site-id='1'][oni:site-label-block-offset='1']"
+                   "[oni:site-label-block-size='100']");
+    /* BGP: both policies always, the key placeholder, local-as, prefix-limit. */
+    assert_one(&x, "//oni:neighbor[oni:neighbor-address='169.254.40.1']"
+                   "[oni:config[oni:peer-as='64512'][oni:local-as='65101'][oni:auth-password='$NST_SECRET{dx-md5}']]"
+                   "/oni:afi-safis/oni:afi-safi[oni:config/oni:enabled='true']"
+                   "[oni:apply-policy/oni:config[oni:import-policy='NS-pe1-to-aws-IN']"
+                   "[oni:export-policy='NS-pe1-to-aws-OUT']]"
+                   "[oni:ipv4-unicast/oni:prefix-limit/oni:config/oni:max-prefixes='50']");
+    assert_one(&x, "//orp:policy-definition[orp:name='NS-pe1-to-aws-IN']/orp:statements"
+                   "[orp:statement[orp:name='10']/orp:conditions/orp:match-prefix-set/orp:config"
+                   "/orp:prefix-set='NS-pe1-to-aws-IN']"
+                   "[orp:statement[orp:name='20']/orp:actions/orp:config/orp:policy-result='REJECT_ROUTE']");
+    assert_one(&x, "//orp:prefix-set[orp:name='NS-pe1-to-aws-IN']//orp:prefix"
+                   "[orp:ip-prefix='10.20.0.0/24'][orp:masklength-range='exact']");
+    xp_close(&x);
+
+    /* The CLI file of a generic device lists the OpenConfig leaves. */
+    c = cli(&s, "pe1");
+    assert_int_equal(cli_line(c, "# pe1: generic OpenConfig device, no native CLI; "
+                                 "the OpenConfig leaves its payload sets"), 1);
+    assert_cli_line(c, "/interfaces/interface[name=Ethernet1]/config/mtu = 1522");
+    assert_cli_line(c, "/network-instances/network-instance[name=default]/protocols/"
+                       "protocol[identifier=BGP][name=BGP]/bgp/neighbors/"
+                       "neighbor[neighbor-address=169.254.40.1]/config/auth-password = $NST_SECRET{dx-md5}");
+    svc_free(&s);
+}
+
+static void
+test_eos_features(void **state)
+{
+    struct svc s;
+    struct xp x;
+    const char *c;
+    xmlChar *v;
+
+    (void)state;
+    svc_compile(EOS_SVC, &s);
+    xp_open(&x, payload(&s, "sw1"));
+    /* FlexEncap: 0x88a8 is dot1ad, both tags matched (and popped: no network clause). */
+    assert_one(&x, "//cli:command[normalize-space(.)='client dot1ad outer 100 inner 200']");
+    assert_one(&x, "//cli:command[normalize-space(.)='client dot1q outer 400 inner 500']");
+    assert_one(&x, "//cli:command[normalize-space(.)='client dot1q 300']");
+    assert_none(&x, "//cli:command[contains(., 'network')]");
+    /* Repeated lines stay distinct: six routed ports, each its own indentation. */
+    assert_int_equal(xp_count(&x, "//cli:command[normalize-space(.)='no switchport']"), 6);
+    assert_int_equal(xp_count(&x, "//cli:command[normalize-space(.)='encapsulation vlan']"), 3);
+    /* The patch panel joins the stitches; an untagged side is the port itself. */
+    assert_one(&x, "//cli:command[.='patch panel']/following-sibling::cli:command"
+                   "[.='      connector 1 interface Ethernet3']");
+    assert_one(&x, "//cli:command[.='      connector 2 interface Ethernet2.300']");
+    /* L3: classic dot1q, address; the untagged routed port. */
+    assert_one(&x, "//cli:command[normalize-space(.)='encapsulation dot1q vlan 401']");
+    assert_one(&x, "//cli:command[normalize-space(.)='ip address 192.0.2.0/31']");
+    /* BGP and policies through OpenConfig; the empty accept list rejects everything. */
+    assert_one(&x, "//oni:neighbor[oni:neighbor-address='169.254.41.1']/oni:config"
+                   "[oni:local-as='65201'][oni:auth-password='$NST_SECRET{sw1-dx-md5}']");
+    assert_one(&x, "//oni:neighbor[oni:neighbor-address='192.0.2.1'][not(oni:config/oni:auth-password)]"
+                   "//oni:apply-policy/oni:config[oni:import-policy='NS-sw1-to-campus-IN']");
+    assert_one(&x, "//orp:prefix-set[orp:name='NS-sw1-to-campus-IN'][not(orp:prefixes)]");
+    v = xp_string(&x, "//cli:command[starts-with(normalize-space(.), 'description campus')]");
+    assert_string_equal((const char *)v + strspn((const char *)v, " "), "description " HOSTILE_EOS);
+    xmlFree(v);
+    xp_close(&x);
+
+    c = cli(&s, "sw1");
+    assert_cli_line(c, "interface Ethernet1.100");
+    assert_cli_line(c, "   encapsulation vlan");
+    assert_cli_line(c, "      client dot1ad outer 100 inner 200");
+    assert_cli_line(c, "   description " HOSTILE_EOS);
+    assert_cli_line(c, "      connector 2 interface Ethernet4.400");
+    assert_cli_line(c, "   neighbor 169.254.41.1 local-as 65201 no-prepend replace-as");
+    assert_cli_line(c, "   neighbor 169.254.41.1 route-map NS-sw1-to-aws-IN in");
+    assert_cli_line(c, "   neighbor 169.254.41.1 route-map NS-sw1-to-aws-OUT out");
+    assert_cli_line(c, "route-map NS-sw1-to-campus-IN deny 20");
+    assert_int_equal(cli_line(c, "   neighbor 192.0.2.1 password 0 $NST_SECRET{"), 0);
+    svc_free(&s);
+}
+
+/* The shipped example's VRP and EOS routers. */
+static void
+test_example_devices(void **state)
+{
+    struct svc s;
+    struct xp x;
+
+    (void)state;
+    svc_compile(EXAMPLE_SVC, &s);
+    xp_open(&x, payload(&s, "twcc-edge"));
+    assert_one(&x, "//ifm:interface[ifm:name='GigabitEthernet0/1/0']/ip:ipv4/ip:addresses"
+                   "/ip:address[ip:ip='10.254.1.5'][ip:mask='255.255.255.252']");
+    assert_one(&x, "//ifm:interface[ifm:name='GigabitEthernet0/1/1.2101']"
+                   "[eth:ethernet/eth:l3-sub-interface/eth:vlan-type-dot1q/eth:vlan-type-vid='2101']");
+    assert_one(&x, "//hbgp:peer[hbgp:address='172.30.53.5'][hbgp:remote-as='65101']"
+                   "[hbgp:password-text='$NST_SECRET{bgp-twcc-ccx}']//hbgp:ipv4-unicast"
+                   "[hbgp:import-ip-prefix='NS-twcc-to-ccx-IN'][hbgp:export-ip-prefix='NS-twcc-to-ccx-OUT']");
+    assert_none(&x, "//devm:port");
+    xp_close(&x);
+    xp_open(&x, payload(&s, "ccx-transit"));
+    assert_one(&x, "//cli:command[.='interface Ethernet2.101']");
+    assert_int_equal(xp_count(&x, "//oni:neighbor/oni:afi-safis/oni:afi-safi/oni:apply-policy/oni:config"
+                                  "[oni:import-policy][oni:export-policy]"), 2);
+    xp_close(&x);
+    assert_cli_line(cli(&s, "ccx-transit"), "   neighbor 169.254.100.1 remote-as 64512");
+    svc_free(&s);
+}
+
+/*
+ * Parse a payload (<config> ... </config>) into a tree of @ly, validated as a whole
+ * configuration. Not render_parse_payload(): that one ends the body at the first
+ * "</config>", which in an OpenConfig payload is the end of the first config container.
+ */
+static struct lyd_node *
+parse_payload(struct ly_ctx *ly, const char *p, const char **body, size_t *len)
+{
+    const char *start = strchr(p, '>') + 1, *end = p + strlen(p), *e;
+    struct lyd_node *tree = NULL;
+    char *text;
+
+    for (e = strstr(start, "</config>"); e; e = strstr(e + 1, "</config>")) {
+        end = e;
+    }
+    assert_true(end > start);
+    text = strndup(start, (size_t)(end - start));
+    assert_non_null(text);
+    if (lyd_parse_data_mem(ly, text, LYD_XML, LYD_PARSE_STRICT, LYD_VALIDATE_PRESENT, &tree)) {
+        fail_msg("payload does not parse back: %s", ly_errmsg(ly));
+    }
+    free(text);
+    *body = start;
+    *len = (size_t)(end - start);
+    return tree;
+}
+
+/* Every payload parses back, validated as a whole configuration, to the same tree. */
+static void
+test_round_trip(void **state)
+{
+    static const char *const files[] = {VRP_SVC, OC_SVC, EOS_SVC, EXAMPLE_SVC};
+    struct render *r;
+    size_t f, i, checked = 0;
+
+    (void)state;
+    for (f = 0; f < sizeof files / sizeof files[0]; f++) {
+        struct svc s;
+
+        svc_compile(files[f], &s);
+        assert_int_equal(render_new(s.ctx, NULL, 0, &r), NST_OK);
+        for (i = 0; i < nst_compiled_device_count(s.out); i++) {
+            const char *drv = nst_compiled_device_driver(s.out, i);
+            const char *p = nst_compiled_device_payload(s.out, i), *body;
+            struct lyd_node *tree;
+            char *again = NULL;
+            size_t len;
+
+            if (strcmp(drv, "vrp") && strcmp(drv, "openconfig") && strcmp(drv, "eos")) {
+                continue;
+            }
+            assert_non_null(p);
+            tree = parse_payload(render_ly(r), p, &body, &len);
+            assert_non_null(tree);
+            assert_int_equal(lyd_print_mem(&again, tree, LYD_XML, LYD_PRINT_WITHSIBLINGS), LY_SUCCESS);
+            /* The body is the printed tree after the line of the <config> tag. */
+            assert_int_equal(*body, '\n');
+            assert_int_equal(strlen(again), len - 1);
+            assert_memory_equal(body + 1, again, len - 1);
+            free(again);
+            lyd_free_siblings(tree);
+            checked++;
+        }
+        render_free(r);
+        svc_free(&s);
+    }
+    assert_int_equal(checked, 7);
+}
+
+/* Two compiles of the same service are byte-identical. */
+static void
+test_deterministic(void **state)
+{
+    static const char *const files[] = {VRP_SVC, OC_SVC, EOS_SVC};
+    size_t f, i;
+
+    (void)state;
+    for (f = 0; f < sizeof files / sizeof files[0]; f++) {
+        struct svc a, b;
+
+        svc_compile(files[f], &a);
+        svc_compile(files[f], &b);
+        for (i = 0; i < nst_compiled_device_count(a.out); i++) {
+            assert_string_equal(nst_compiled_device_payload(a.out, i),
+                                nst_compiled_device_payload(b.out, i));
+            assert_string_equal(nst_compiled_device_cli(a.out, i), nst_compiled_device_cli(b.out, i));
+        }
+        svc_free(&a);
+        svc_free(&b);
+    }
+}
+
+/* The IR <device> @name of a compile. */
+static xmlNodePtr
+ir_device(const struct svc *s, const char *name)
+{
+    xmlNodePtr d;
+
+    for (d = xmlDocGetRootElement(s->out->ir)->children; d; d = d->next) {
+        if (d->type == XML_ELEMENT_NODE && !strcmp(drv_attr(d, "name"), name)) {
+            return d;
+        }
+    }
+    fail_msg("no IR device %s", name);
+    return NULL;
+}
+
+/* Hostile descriptions: one text value in XML, one line in the CLI, even with a newline. */
+static void
+test_hostile_descriptions(void **state)
+{
+    static const struct {
+        const char *file, *device, *port, *vendor, *platform, *xpath;
+    } cases[] = {
+        {VRP_SVC, "pe1", "GigabitEthernet0/1/0", "vrp", NULL,
+         "//ifm:interface[ifm:name='GigabitEthernet0/1/0']/ifm:description"},
+        {OC_SVC, "pe1", "Ethernet1", "openconfig", NULL,
+         "//oif:interface[oif:name='Ethernet1']/oif:config/oif:description"},
+        {EOS_SVC, "sw1", "Ethernet1", "openconfig", "eos", NULL},
+    };
+    const char *nasty = "line one\ninterface Ethernet9 <x/> & ]]>\n shutdown";
+    size_t k;
+
+    (void)state;
+    for (k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        struct svc s;
+        struct render *r;
+        struct xp x;
+        xmlNodePtr dev, port, desc = NULL;
+        char *p = NULL, *c = NULL;
+        xmlChar *v;
+
+        svc_compile(cases[k].file, &s);
+        /* As compiled: the markup is text. */
+        xp_open(&x, payload(&s, cases[k].device));
+        assert_none(&x, "//*[local-name()='shutdown' or local-name()='east' or local-name()='QinQ']");
+        if (cases[k].xpath) {
+            v = xp_string(&x, cases[k].xpath);
+            assert_string_equal((const char *)v, HOSTILE_VRP);
+            xmlFree(v);
+        }
+        xp_close(&x);
+        /* A newline in a description must not start a CLI line or a command. */
+        dev = ir_device(&s, cases[k].device);
+        for (port = dev->children; port; port = port->next) {
+            if (port->type == XML_ELEMENT_NODE && !strcmp((const char *)port->name, "port") &&
+                !strcmp(drv_attr(port, "name"), cases[k].port)) {
+                desc = drv_child(port, "description");
+            }
+        }
+        assert_non_null(desc);
+        xmlNodeSetContent(desc, NULL);
+        xmlNodeAddContent(desc, (const xmlChar *)nasty);
+        assert_int_equal(render_new(s.ctx, NULL, 0, &r), NST_OK);
+        assert_int_equal(render_device(r, dev, drv_find(cases[k].vendor, cases[k].platform), &p, &c),
+                         NST_OK);
+        assert_null(strstr(c, "\ninterface Ethernet9"));
+        assert_null(strstr(c, "\n shutdown"));
+        assert_non_null(strstr(c, "line one interface Ethernet9 <x/> & ]]>  shutdown"));
+        xp_open(&x, p);
+        assert_none(&x, "//*[local-name()='x']");
+        if (!cases[k].xpath) {
+            /* Each command is one line. */
+            assert_none(&x, "//cli:command[contains(., '&#10;') or contains(., '\n')]");
+            assert_one(&x, "//cli:command[contains(., 'line one interface Ethernet9')]");
+        } else {
+            v = xp_string(&x, cases[k].xpath);
+            assert_string_equal((const char *)v, nasty);
+            xmlFree(v);
+        }
+        xp_close(&x);
+        nst_free(p);
+        nst_free(c);
+        render_free(r);
+        svc_free(&s);
+    }
+}
+
+/* --- the prepare hooks refuse what the vendor cannot express --- */
+
+struct refusal {
+    const char *vendor, *platform, *ir, *message;
+};
+
+static const struct refusal refusals[] = {
+    {"vrp", NULL,
+     "<device name='r1' vendor='vrp' driver='vrp'><port name='GigabitEthernet0/1/0' mtu='1500'>"
+     "<subif id='100' kind='l3'><match tags='2' outer='100' inner='200' tpid='0x8100'/>"
+     "<ipv4 address='192.0.2.1' prefix-length='30'/></subif></port></device>",
+     "VRP: port GigabitEthernet0/1/0 sub-interface 100: a layer-3 QinQ termination is not in "
+     "the VRP device models"},
+    {"openconfig", NULL,
+     "<device name='r1' vendor='openconfig' driver='openconfig'><port name='Ethernet1' mtu='1522'>"
+     "<subif id='100' kind='l2'><match tags='2' outer='100' inner='200' tpid='0x8100'/>"
+     "<rewrite pop='2' symmetric='true'/></subif></port>"
+     "<vpls name='v' connection='c' signalling='ldp' vpls-id='7' mtu='1500'>"
+     "<ac port='Ethernet1' subif='100'/></vpls></device>",
+     "OpenConfig: port Ethernet1 sub-interface 100: the join needs both tags popped, and "
+     "OpenConfig mappings act on one tag"},
+    {"openconfig", NULL,
+     "<device name='r1' vendor='openconfig' driver='openconfig'>"
+     "<port name='Ethernet1' mtu='1522'><subif id='100' kind='l2'>"
+     "<match tags='2' outer='100' inner='200' tpid='0x8100'/></subif></port>"
+     "<port name='Ethernet2' mtu='1514'><subif id='0' kind='l2'><match tags='0'/></subif></port>"
+     "<l2-stitch name='s' connection='c' mtu='1500'><ac port='Ethernet1' subif='100'/>"
+     "<ac port='Ethernet2' subif='0'/></l2-stitch></device>",
+     "OpenConfig: port Ethernet1 sub-interface 100: the join needs both tags popped"},
+    {"openconfig", "eos",
+     "<device name='r1' vendor='openconfig' driver='eos' platform='eos'>"
+     "<port name='Ethernet1' mtu='1500'><subif id='100' kind='l2'>"
+     "<match tags='1' outer='100' tpid='0x9100'/></subif></port></device>",
+     "EOS: port Ethernet1 sub-interface 100: FlexEncap outer TPID 0x9100 is not supported"},
+    {"openconfig", "eos",
+     "<device name='r1' vendor='openconfig' driver='eos' platform='eos'>"
+     "<vpls name='v' connection='c' signalling='ldp' vpls-id='7' mtu='1500'/></device>",
+     "EOS: VPLS is not supported by this driver"},
+};
+
+static void
+test_refusals(void **state)
+{
+    struct nst_ctx *ctx;
+    struct render *r;
+    size_t k;
+
+    (void)state;
+    assert_int_equal(nst_ctx_new(NULL, &ctx), NST_OK);
+    assert_int_equal(render_new(ctx, NULL, 0, &r), NST_OK);
+    for (k = 0; k < sizeof refusals / sizeof refusals[0]; k++) {
+        const struct refusal *f = &refusals[k];
+        xmlDocPtr doc = xmlReadMemory(f->ir, (int)strlen(f->ir), "ir.xml", NULL, 0);
+        char *p = NULL, *c = NULL;
+        const struct nst_diag *d;
+
+        assert_non_null(doc);
+        nst_diag_clear(ctx);
+        assert_int_equal(render_device(r, xmlDocGetRootElement(doc), drv_find(f->vendor, f->platform),
+                                       &p, &c),
+                         NST_EINTERNAL);
+        assert_null(p);
+        assert_null(c);
+        assert_int_equal(nst_diag_count(ctx), 1);
+        d = nst_diag_get(ctx, 0);
+        assert_string_equal(nst_diag_code(d), "INTERNAL");
+        assert_string_equal(nst_diag_device(d), "r1");
+        if (!strstr(nst_diag_message(d), f->message)) {
+            fail_msg("case %zu: \"%s\" lacks \"%s\"", k, nst_diag_message(d), f->message);
+        }
+        xmlFreeDoc(doc);
+    }
+    render_free(r);
+    nst_ctx_free(ctx);
+}
+
+/* Allocation failure at every injection point of one device's render: an error, never a
+ * crash or a partial result; then the same render succeeds. */
+static void
+test_alloc_failures(void **state)
+{
+    static const struct {
+        const char *file, *device, *vendor, *platform;
+    } cases[] = {
+        {VRP_SVC, "pe1", "vrp", NULL},
+        {OC_SVC, "pe1", "openconfig", NULL},
+        {EOS_SVC, "sw1", "openconfig", "eos"},
+    };
+    size_t k;
+
+    (void)state;
+    for (k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        struct svc s;
+        struct render *r;
+        xmlNodePtr dev;
+        char *p, *c, *ref_p = NULL, *ref_c = NULL;
+        long n;
+        nst_err rc;
+
+        svc_compile(cases[k].file, &s);
+        assert_int_equal(render_new(s.ctx, NULL, 0, &r), NST_OK);
+        dev = ir_device(&s, cases[k].device);
+        assert_int_equal(render_device(r, dev, drv_find(cases[k].vendor, cases[k].platform),
+                                       &ref_p, &ref_c),
+                         NST_OK);
+        for (n = 0;; n++) {
+            p = c = NULL;
+            nst_alloc_fail_after(n);
+            rc = render_device(r, dev, drv_find(cases[k].vendor, cases[k].platform), &p, &c);
+            nst_alloc_fail_after(-1);
+            if (rc == NST_OK) {
+                assert_string_equal(p, ref_p);
+                assert_string_equal(c, ref_c);
+                nst_free(p);
+                nst_free(c);
+                break;
+            }
+            assert_int_equal(rc, NST_ENOMEM);
+            assert_null(p);
+            assert_null(c);
+            assert_true(n < 100000);
+        }
+        nst_free(ref_p);
+        nst_free(ref_c);
+        render_free(r);
+        svc_free(&s);
+    }
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_vrp_features),
+        cmocka_unit_test(test_openconfig_features),
+        cmocka_unit_test(test_eos_features),
+        cmocka_unit_test(test_example_devices),
+        cmocka_unit_test(test_round_trip),
+        cmocka_unit_test(test_deterministic),
+        cmocka_unit_test(test_hostile_descriptions),
+        cmocka_unit_test(test_refusals),
+        cmocka_unit_test(test_alloc_failures),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -100,8 +100,9 @@ $(BUILD)/netstitch.pc: netstitch.pc.in Makefile
 $(CLI_BIN): $(CLI_OBJS) $(LIB_A)
 	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJS) $(LIB_A) $(PKG_LIBS)
 
-$(BUILD)/netstitch-netsim: $(NETSIM_OBJS) $(LIB_A)
-	$(CC) $(LDFLAGS) -o $@ $(NETSIM_OBJS) $(LIB_A) $(PKG_LIBS)
+# The simulator shares only the allocation wrapper with the library.
+$(BUILD)/netstitch-netsim: $(NETSIM_OBJS) $(BUILD)/obj/compiler/alloc.o
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 # Unit tests link the internal objects, not only the shared library.
 $(BUILD)/tests/%: tests/unit/%.c $(LIB_A)

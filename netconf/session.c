@@ -1613,6 +1613,23 @@ sess_commit(struct sess *s, unsigned flags, uint32_t timeout_s, const char *pers
         return sess_fail(err, s->device, "commit", SESS_ERR_CONFIG,
                          "confirm-timeout and persist need SESS_COMMIT_CONFIRMED");
     }
+    if ((flags & SESS_COMMIT_CONFIRMED) && !(s->caps & SESS_CAP_CONFIRMED_COMMIT11)) {
+        char xml[256];
+
+        /* libnetconf2 2.0.24 enables the ietf-netconf confirmed-commit feature only for a
+         * :confirmed-commit:1.1 hello, so a 1.0 device (Junos) gets the RPC as plain XML;
+         * 1.0 has no persist, which the precheck above already refused. */
+        if (timeout_s) {
+            snprintf(xml, sizeof xml,
+                     "<commit xmlns=\"urn:ietf:params:xml:ns:netconf:base:1.0\"><confirmed/>"
+                     "<confirm-timeout>%u</confirm-timeout></commit>", (unsigned)timeout_s);
+        } else {
+            snprintf(xml, sizeof xml,
+                     "<commit xmlns=\"urn:ietf:params:xml:ns:netconf:base:1.0\"><confirmed/></commit>");
+        }
+        return sess_rpc(s, "commit", nc_rpc_act_generic_xml(xml, NC_PARAMTYPE_DUP_AND_FREE), NULL,
+                        err);
+    }
     return sess_rpc(s, "commit",
                     nc_rpc_commit((flags & SESS_COMMIT_CONFIRMED) ? 1 : 0, timeout_s, persist,
                                   persist_id, NC_PARAMTYPE_CONST),

@@ -245,7 +245,7 @@ test_vrp_features(void **state)
 
     (void)state;
     svc_compile(VRP_SVC, &s);
-    xp_open(&x, payload(&s, "pe1"));
+    xp_open(&x, payload(&s, "vrp-pe1"));
     /* QinQ stitch: TPID on the port, both EVC sub-interfaces pop both tags, one BD. */
     assert_one(&x, "//ifm:interface[ifm:name='GigabitEthernet0/1/0']"
                    "/eth:ethernet/eth:main-interface[eth:qinq-protocol='0x88a8']");
@@ -275,9 +275,9 @@ test_vrp_features(void **state)
                    "[hbgp:fake-as-parameter/hbgp:fake-as='65101'][hbgp:password-type='cipher']"
                    "[hbgp:password-text='$NST_SECRET{dx-md5}']"
                    "/hbgp:afs/hbgp:af[hbgp:type='ipv4uni']/hbgp:ipv4-unicast"
-                   "[hbgp:import-ip-prefix='NS-pe1-to-aws-IN'][hbgp:export-ip-prefix='NS-pe1-to-aws-OUT']"
+                   "[hbgp:import-ip-prefix='NS-vrp-pe1-to-aws-IN'][hbgp:export-ip-prefix='NS-vrp-pe1-to-aws-OUT']"
                    "[hbgp:route-limit/hbgp:number='50']");
-    assert_one(&x, "//rp:ipv4-prefix-filter[rp:name='NS-pe1-to-aws-OUT']/rp:nodes/rp:node"
+    assert_one(&x, "//rp:ipv4-prefix-filter[rp:name='NS-vrp-pe1-to-aws-OUT']/rp:nodes/rp:node"
                    "[rp:sequence='10'][rp:match-mode='permit'][rp:ip-address='10.100.0.0'][rp:masklength='24']");
     /* VSIs: raw (ethernet) pseudowires always; LDP peers; BGP site, RD, RTs; BD binding. */
     assert_int_equal(xp_count(&x, "//l2vpn:vpls[l2vpn:encapsulation-type='ethernet'][l2vpn:mtu='1500']"), 2);
@@ -297,7 +297,7 @@ test_vrp_features(void **state)
     xp_close(&x);
 
     /* pe2: QinQ attachment circuits (default TPID 0x88a8 on the port), its own VE id. */
-    xp_open(&x, payload(&s, "pe2"));
+    xp_open(&x, payload(&s, "vrp-pe2"));
     assert_one(&x, "//eth:main-interface[eth:qinq-protocol='0x88a8']");
     assert_one(&x, "//l2vpn:site[l2vpn:site-id='12']");
     assert_one(&x, "//l2vpn:pw[l2vpn:peer-ip='10.255.9.1']");
@@ -305,7 +305,7 @@ test_vrp_features(void **state)
     xp_close(&x);
 
     /* CLI: the VSIs and BDs come before the sub-interfaces that join them. */
-    c = cli(&s, "pe1");
+    c = cli(&s, "vrp-pe1");
     assert_cli_line(c, "interface GigabitEthernet0/1/0.100 mode l2");
     assert_cli_line(c, " encapsulation qinq vid 100 ce-vid 200");
     assert_cli_line(c, " rewrite pop double");
@@ -314,9 +314,9 @@ test_vrp_features(void **state)
     assert_cli_line(c, " vlan-type dot1q 400");
     assert_cli_line(c, " ip address 169.254.40.2 255.255.255.252");
     assert_cli_line(c, " peer 169.254.40.1 password cipher $NST_SECRET{dx-md5}");
-    assert_cli_line(c, "  peer 169.254.40.1 ip-prefix NS-pe1-to-aws-IN import");
-    assert_cli_line(c, "  peer 169.254.40.1 ip-prefix NS-pe1-to-aws-OUT export");
-    assert_cli_line(c, "ip ip-prefix NS-pe1-to-aws-IN index 10 permit 10.20.0.0 24");
+    assert_cli_line(c, "  peer 169.254.40.1 ip-prefix NS-vrp-pe1-to-aws-IN import");
+    assert_cli_line(c, "  peer 169.254.40.1 ip-prefix NS-vrp-pe1-to-aws-OUT export");
+    assert_cli_line(c, "ip ip-prefix NS-vrp-pe1-to-aws-IN index 10 permit 10.20.0.0 24");
     assert_true(cli_line(c, "vsi ic-ldp static") < cli_line(c, "bridge-domain 500"));
     assert_true(cli_line(c, "bridge-domain 500") < cli_line(c, "interface GigabitEthernet0/2/1.500 mode l2"));
     assert_true(cli_line(c, " l2 binding vsi ic-ldp") > 0);
@@ -332,7 +332,7 @@ test_openconfig_features(void **state)
 
     (void)state;
     svc_compile(OC_SVC, &s);
-    xp_open(&x, payload(&s, "pe1"));
+    xp_open(&x, payload(&s, "oc-pe1"));
     /* Mandatory type on every interface; MTU in the OC meaning (L2 + tags). */
     assert_int_equal(xp_count(&x, "//oif:interface"), xp_count(&x, "//oif:interface/oif:config"
                                                                    "[oif:type='ianaift:ethernetCsmacd']"));
@@ -371,20 +371,20 @@ test_openconfig_features(void **state)
     assert_one(&x, "//oni:neighbor[oni:neighbor-address='169.254.40.1']"
                    "[oni:config[oni:peer-as='64512'][oni:local-as='65101'][oni:auth-password='$NST_SECRET{dx-md5}']]"
                    "/oni:afi-safis/oni:afi-safi[oni:config/oni:enabled='true']"
-                   "[oni:apply-policy/oni:config[oni:import-policy='NS-pe1-to-aws-IN']"
-                   "[oni:export-policy='NS-pe1-to-aws-OUT']]"
+                   "[oni:apply-policy/oni:config[oni:import-policy='NS-oc-pe1-to-aws-IN']"
+                   "[oni:export-policy='NS-oc-pe1-to-aws-OUT']]"
                    "[oni:ipv4-unicast/oni:prefix-limit/oni:config/oni:max-prefixes='50']");
-    assert_one(&x, "//orp:policy-definition[orp:name='NS-pe1-to-aws-IN']/orp:statements"
+    assert_one(&x, "//orp:policy-definition[orp:name='NS-oc-pe1-to-aws-IN']/orp:statements"
                    "[orp:statement[orp:name='10']/orp:conditions/orp:match-prefix-set/orp:config"
-                   "/orp:prefix-set='NS-pe1-to-aws-IN']"
+                   "/orp:prefix-set='NS-oc-pe1-to-aws-IN']"
                    "[orp:statement[orp:name='20']/orp:actions/orp:config/orp:policy-result='REJECT_ROUTE']");
-    assert_one(&x, "//orp:prefix-set[orp:name='NS-pe1-to-aws-IN']//orp:prefix"
+    assert_one(&x, "//orp:prefix-set[orp:name='NS-oc-pe1-to-aws-IN']//orp:prefix"
                    "[orp:ip-prefix='10.20.0.0/24'][orp:masklength-range='exact']");
     xp_close(&x);
 
     /* The CLI file of a generic device lists the OpenConfig leaves. */
-    c = cli(&s, "pe1");
-    assert_int_equal(cli_line(c, "# pe1: generic OpenConfig device, no native CLI; "
+    c = cli(&s, "oc-pe1");
+    assert_int_equal(cli_line(c, "# oc-pe1: generic OpenConfig device, no native CLI; "
                                  "the OpenConfig leaves its payload sets"), 1);
     assert_cli_line(c, "/interfaces/interface[name=Ethernet1]/config/mtu = 1522");
     assert_cli_line(c, "/network-instances/network-instance[name=default]/protocols/"
@@ -403,7 +403,7 @@ test_eos_features(void **state)
 
     (void)state;
     svc_compile(EOS_SVC, &s);
-    xp_open(&x, payload(&s, "sw1"));
+    xp_open(&x, payload(&s, "eos-sw1"));
     /* FlexEncap: 0x88a8 is dot1ad, both tags matched (and popped: no network clause). */
     assert_one(&x, "//cli:command[normalize-space(.)='client dot1ad outer 100 inner 200']");
     assert_one(&x, "//cli:command[normalize-space(.)='client dot1q outer 400 inner 500']");
@@ -423,23 +423,23 @@ test_eos_features(void **state)
     assert_one(&x, "//oni:neighbor[oni:neighbor-address='169.254.41.1']/oni:config"
                    "[oni:local-as='65201'][oni:auth-password='$NST_SECRET{sw1-dx-md5}']");
     assert_one(&x, "//oni:neighbor[oni:neighbor-address='192.0.2.1'][not(oni:config/oni:auth-password)]"
-                   "//oni:apply-policy/oni:config[oni:import-policy='NS-sw1-to-campus-IN']");
-    assert_one(&x, "//orp:prefix-set[orp:name='NS-sw1-to-campus-IN'][not(orp:prefixes)]");
+                   "//oni:apply-policy/oni:config[oni:import-policy='NS-eos-sw1-to-campus-IN']");
+    assert_one(&x, "//orp:prefix-set[orp:name='NS-eos-sw1-to-campus-IN'][not(orp:prefixes)]");
     v = xp_string(&x, "//cli:command[starts-with(normalize-space(.), 'description campus')]");
     assert_string_equal((const char *)v + strspn((const char *)v, " "), "description " HOSTILE_EOS);
     xmlFree(v);
     xp_close(&x);
 
-    c = cli(&s, "sw1");
+    c = cli(&s, "eos-sw1");
     assert_cli_line(c, "interface Ethernet1.100");
     assert_cli_line(c, "   encapsulation vlan");
     assert_cli_line(c, "      client dot1ad outer 100 inner 200");
     assert_cli_line(c, "   description " HOSTILE_EOS);
     assert_cli_line(c, "      connector 2 interface Ethernet4.400");
     assert_cli_line(c, "   neighbor 169.254.41.1 local-as 65201 no-prepend replace-as");
-    assert_cli_line(c, "   neighbor 169.254.41.1 route-map NS-sw1-to-aws-IN in");
-    assert_cli_line(c, "   neighbor 169.254.41.1 route-map NS-sw1-to-aws-OUT out");
-    assert_cli_line(c, "route-map NS-sw1-to-campus-IN deny 20");
+    assert_cli_line(c, "   neighbor 169.254.41.1 route-map NS-eos-sw1-to-aws-IN in");
+    assert_cli_line(c, "   neighbor 169.254.41.1 route-map NS-eos-sw1-to-aws-OUT out");
+    assert_cli_line(c, "route-map NS-eos-sw1-to-campus-IN deny 20");
     assert_int_equal(cli_line(c, "   neighbor 192.0.2.1 password 0 $NST_SECRET{"), 0);
     svc_free(&s);
 }
@@ -586,11 +586,11 @@ test_hostile_descriptions(void **state)
     static const struct {
         const char *file, *device, *port, *vendor, *platform, *xpath;
     } cases[] = {
-        {VRP_SVC, "pe1", "GigabitEthernet0/1/0", "vrp", NULL,
+        {VRP_SVC, "vrp-pe1", "GigabitEthernet0/1/0", "vrp", NULL,
          "//ifm:interface[ifm:name='GigabitEthernet0/1/0']/ifm:description"},
-        {OC_SVC, "pe1", "Ethernet1", "openconfig", NULL,
+        {OC_SVC, "oc-pe1", "Ethernet1", "openconfig", NULL,
          "//oif:interface[oif:name='Ethernet1']/oif:config/oif:description"},
-        {EOS_SVC, "sw1", "Ethernet1", "openconfig", "eos", NULL},
+        {EOS_SVC, "eos-sw1", "Ethernet1", "openconfig", "eos", NULL},
     };
     const char *nasty = "line one\ninterface Ethernet9 <x/> & ]]>\n shutdown";
     size_t k;
@@ -734,9 +734,9 @@ test_alloc_failures(void **state)
     static const struct {
         const char *file, *device, *vendor, *platform;
     } cases[] = {
-        {VRP_SVC, "pe1", "vrp", NULL},
-        {OC_SVC, "pe1", "openconfig", NULL},
-        {EOS_SVC, "sw1", "openconfig", "eos"},
+        {VRP_SVC, "vrp-pe1", "vrp", NULL},
+        {OC_SVC, "oc-pe1", "openconfig", NULL},
+        {EOS_SVC, "eos-sw1", "openconfig", "eos"},
     };
     size_t k;
 

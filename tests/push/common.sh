@@ -1,0 +1,237 @@
+# common.sh: shared setup for tests/push/t_*.sh (sourced, POSIX sh).
+#
+# Starts a yuma123 lab (tests/lab/lab.sh: a and b with :candidate and :confirmed-commit:1.1,
+# c with :writable-running only), writes an inventory for it and payloads for the toy
+# lab-net model, and offers helpers:
+#   snap FILE            every device's running config via ncclient (tests/push/nc.py)
+#   run_push NAME ARGS   netstitch push ARGS; stdout/stderr in $WORK/NAME.{out,err}; $RC
+#   start_paused EVENT NAME ARGS   the same in the background, stopped at EVENT (the
+#                        NETSTITCH_TEST_PAUSE hook of cmd_push.c); resume / kill later
+#   assert_same A B      two snapshots are identical
+#   no_secrets FILES     neither the BGP key nor a password occurs in the files
+# Everything runs on loopback under a mktemp directory removed on exit.
+set -u
+TOP=${TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
+BUILD=${BUILD:-build}
+NETSTITCH=${NETSTITCH:-$TOP/$BUILD/netstitch}
+LAB_SH=$TOP/tests/lab/lab.sh
+NCPY=$TOP/tests/push/nc.py
+PY=/usr/bin/python3
+
+skip() {
+    echo "SKIP: $*"
+    exit 77
+}
+fail() {
+    echo "FAIL: $*"
+    exit 1
+}
+
+[ "$(id -u)" = 0 ] || skip "needs root (sshd, the password user)"
+for x in /usr/sbin/netconfd /usr/sbin/sshd $PY; do
+    [ -x "$x" ] || skip "missing $x"
+done
+$PY -c 'import ncclient, lxml' 2>/dev/null || skip "python3-ncclient missing"
+[ -x "$NETSTITCH" ] || fail "$NETSTITCH not built"
+
+WORK=$(mktemp -d /tmp/nst-push.XXXXXX)
+# The password user's netconf-subsystem must reach the lab's sockets below it.
+chmod 0711 "$WORK"
+STATE=$WORK/state
+HOLDERS=""
+BGKIDS=""
+cleanup() {
+    for f in $HOLDERS; do rm -f "$f"; done
+    for p in $BGKIDS; do kill -9 "$p" 2>/dev/null; done
+    sh "$LAB_SH" stop "$WORK/lab" >/dev/null 2>&1 || true
+    if [ -n "${KEEP_WORK:-}" ]; then
+        echo "work dir kept: $WORK"
+    else
+        rm -rf "$WORK"
+    fi
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM HUP
+
+# A BGP key with XML-special characters: it must be escaped on the wire and scrubbed
+# everywhere else.
+NST_TEST_BGP_KEY='Bgp-K3y&<s3cret>'
+export NST_TEST_BGP_KEY
+
+lab_up() {
+    sh "$LAB_SH" start "$WORK/lab" --password-user >"$WORK/lab.log" 2>&1 \
+        || { cat "$WORK/lab.log"; fail "lab did not start"; }
+    set -a
+    . "$WORK/lab/lab.env"
+    set +a
+    LAB_PASSWORD=$(cat "$LAB_PASSWORD_FILE")
+    # A wrong password in a 0600 file, for the authentication failure.
+    printf 'wrong-%s\n' "$LAB_PASSWORD" >"$WORK/wrong-password"
+    chmod 0600 "$WORK/wrong-password"
+}
+
+# gen_inv FILE: the lab's inventory. Overrides: INV_A_FP (a's pinned fingerprint),
+# INV_B_PORT, INV_C_PWFILE, INV_C_PORT.
+gen_inv() {
+    cat >"$1" <<EOF
+<inventory xmlns="urn:netstitch:yang:inventory">
+  <device>
+    <name>a</name><address>127.0.0.1</address><port>$LAB_DEV_a_PORT</port><user>root</user>
+    <auth><private-key>$LAB_CLIENT_KEY_ED25519</private-key></auth>
+    <host-key><fingerprint>${INV_A_FP:-$LAB_HOSTKEY_ED25519_SHA256}</fingerprint></host-key>
+    <timeouts><connect>5</connect><rpc>10</rpc><commit>10</commit></timeouts>
+  </device>
+  <device>
+    <name>b</name><address>127.0.0.1</address><port>${INV_B_PORT:-$LAB_DEV_b_PORT}</port><user>root</user>
+    <auth><private-key>$LAB_CLIENT_KEY_ED25519</private-key></auth>
+    <host-key><known-hosts-file>$LAB_KNOWN_HOSTS</known-hosts-file></host-key>
+    <timeouts><connect>5</connect><rpc>10</rpc><commit>10</commit></timeouts>
+  </device>
+  <device>
+    <name>c</name><address>127.0.0.1</address><port>${INV_C_PORT:-$LAB_DEV_c_PORT}</port>
+    <user>$LAB_PASSWORD_USER</user>
+    <auth><password>file:${INV_C_PWFILE:-$LAB_PASSWORD_FILE}</password></auth>
+    <host-key><known-hosts-file>$LAB_KNOWN_HOSTS</known-hosts-file></host-key>
+    <timeouts><connect>5</connect><rpc>10</rpc><commit>10</commit></timeouts>
+  </device>
+  <secret><name>bgp-key</name><source>env:NST_TEST_BGP_KEY</source></secret>
+</inventory>
+EOF
+}
+
+# gen_payloads DIR IFNAME [MTU]: the same change for a, b and c: an interface (its
+# description carries the BGP key placeholder), a VLAN and a BGP neighbor whose leafref
+# needs the interface from the same edit.
+gen_payloads() {
+    mkdir -p "$1"
+    for d in a b c; do
+        cat >"$1/$d.xml" <<EOF
+<?xml version="1.0" encoding="UTF-8"?>
+<config xmlns="urn:ietf:params:xml:ns:netconf:base:1.0">
+  <interfaces xmlns="urn:netstitch:lab:net">
+    <interface>
+      <name>$2</name>
+      <description>peer key \$NST_SECRET{bgp-key}</description>
+      <mtu>${3:-9000}</mtu>
+    </interface>
+  </interfaces>
+  <vlans xmlns="urn:netstitch:lab:net"><vlan><id>200</id><name>$2-vlan</name></vlan></vlans>
+  <bgp xmlns="urn:netstitch:lab:net">
+    <neighbor><address>192.0.2.1</address><remote-as>64512</remote-as><local-interface>$2</local-interface></neighbor>
+  </bgp>
+</config>
+EOF
+    done
+}
+
+snap() {
+    $PY "$NCPY" dump "$1" a b c || fail "ncclient could not read the devices"
+}
+
+assert_same() {
+    if ! cmp -s "$1" "$2"; then
+        echo "--- $1"
+        cat "$1"
+        echo "--- $2"
+        cat "$2"
+        fail "${3:-running configuration differs}"
+    fi
+}
+
+assert_rc() {
+    [ "$RC" = "$1" ] || {
+        echo "--- stdout"
+        cat "$WORK/$2.out"
+        echo "--- stderr"
+        tail -n 40 "$WORK/$2.err"
+        fail "$2: exit status $RC, expected $1"
+    }
+}
+
+assert_grep() {
+    grep -qF -- "$1" "$2" || {
+        echo "--- $2"
+        cat "$2"
+        fail "'$1' not in $2"
+    }
+}
+
+# no_secrets FILE...: no BGP key (raw or XML-escaped) and no lab password anywhere.
+no_secrets() {
+    esc='Bgp-K3y&amp;&lt;s3cret&gt;'
+    for f in "$@"; do
+        [ -e "$f" ] || continue
+        for s in "$NST_TEST_BGP_KEY" "$esc" "$LAB_PASSWORD"; do
+            if grep -rqF -- "$s" "$f"; then
+                grep -rlF -- "$s" "$f"
+                fail "a secret leaked into $f"
+            fi
+        done
+    done
+}
+
+run_push() {
+    name=$1
+    shift
+    "$NETSTITCH" push "$@" >"$WORK/$name.out" 2>"$WORK/$name.err"
+    RC=$?
+}
+
+run_cmd() {
+    name=$1
+    shift
+    "$NETSTITCH" "$@" >"$WORK/$name.out" 2>"$WORK/$name.err"
+    RC=$?
+}
+
+# start_paused EVENT NAME ARGS...: netstitch ARGS in the background, stopped at EVENT.
+start_paused() {
+    ev=$1
+    name=$2
+    shift 2
+    PAUSE=$WORK/pause-$name
+    rm -rf "$PAUSE"
+    mkdir -p "$PAUSE"
+    NETSTITCH_TEST_PAUSE=$ev NETSTITCH_TEST_PAUSE_DIR=$PAUSE \
+        "$NETSTITCH" "$@" >"$WORK/$name.out" 2>"$WORK/$name.err" &
+    BG=$!
+    BGKIDS="$BGKIDS $BG"
+    i=0
+    while [ ! -f "$PAUSE/paused" ]; do
+        i=$((i + 1))
+        if [ $i -gt 600 ] || ! kill -0 "$BG" 2>/dev/null; then
+            cat "$WORK/$name.err"
+            fail "$name never reached $ev"
+        fi
+        sleep 0.05
+    done
+}
+
+resume() {
+    touch "$PAUSE/resume"
+    wait "$BG"
+    RC=$?
+}
+
+# hold_lock DEV DS: another NETCONF session locks DS of DEV until release_lock.
+hold_lock() {
+    LOCKFLAG=$WORK/lock-$1-$2
+    rm -f "$LOCKFLAG"
+    $PY "$NCPY" hold-lock "$1" "$2" "$LOCKFLAG" 2>"$WORK/holder.err" &
+    HOLDER=$!
+    HOLDERS="$HOLDERS $LOCKFLAG"
+    i=0
+    while [ ! -s "$LOCKFLAG" ]; do
+        i=$((i + 1))
+        [ $i -le 400 ] && kill -0 "$HOLDER" 2>/dev/null || {
+            cat "$WORK/holder.err"
+            fail "could not lock $2 of $1"
+        }
+        sleep 0.05
+    done
+}
+
+release_lock() {
+    rm -f "$LOCKFLAG"
+    wait "$HOLDER"
+}

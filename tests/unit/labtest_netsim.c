@@ -14,10 +14,11 @@
  * client's libyang context gets the device's module from yang-library + get-schema, a typed
  * <get-config> tree, <get-schema> text, and it prints session-setup and round-trip times.
  */
-#include <cmocka.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+
+#include <cmocka.h>
 #include <stdint.h>
 
 #include <stdio.h>

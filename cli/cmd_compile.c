@@ -37,23 +37,26 @@ usage(FILE *out)
           out);
 }
 
-/* One line per device: what was produced, or why not. */
+/* One line per device: compiled, or pending with the reason. */
 static void
 summary(FILE *out, const struct nst_compiled *comp, const char *dir)
 {
-    size_t i, n = nst_compiled_device_count(comp);
+    size_t i, n = nst_compiled_device_count(comp), done = 0;
 
     for (i = 0; i < n; i++) {
         const char *name = nst_compiled_device_name(comp, i);
         const char *drv = nst_compiled_device_driver(comp, i);
 
         if (nst_compiled_device_payload(comp, i)) {
-            fprintf(out, "%-20s %-10s compiled%s%s\n", name, drv, dir ? " -> " : "",
-                    dir ? dir : "");
+            fprintf(out, "%-20s %-10s compiled\n", name, drv);
+            done++;
         } else {
             fprintf(out, "%-20s %-10s pending: the %s driver renders no templates yet\n", name,
                     drv, drv);
         }
+    }
+    if (dir) {
+        fprintf(out, "wrote %zu of %zu devices and plan.json to %s\n", done, n, dir);
     }
 }
 

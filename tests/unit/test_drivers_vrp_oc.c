@@ -262,7 +262,7 @@ test_vrp_features(void **state)
                    "[bd:service-points/bd:service-point/bd:interface-name='GigabitEthernet0/1/0.100']"
                    "[bd:service-points/bd:service-point/bd:interface-name='GigabitEthernet0/1/1.300']");
     /* Jumbo frames on every port that carries layer-2 frames or pseudowires, not on L3. */
-    assert_int_equal(xp_count(&x, "//devm:port[pic:ethernet/pic:jumbo-frame='9600']"), 4);
+    assert_int_equal(xp_count(&x, "//devm:port[pic:ethernet/pic:jumbo-frame='9600']"), 5);
     assert_one(&x, "//devm:port[devm:position='0/3/0']");
     assert_none(&x, "//devm:port[devm:position='0/2/0']");
     /* dot1q L3 sub-interface with its address. */
@@ -294,6 +294,29 @@ test_vrp_features(void **state)
                    "[bd:interface-name='GigabitEthernet0/2/1.500']");
     assert_one(&x, "//ifm:interface[ifm:name='GigabitEthernet0/2/1.500']/eth:ethernet/eth:l2-sub-interface"
                    "[eth:dot1q/eth:vlans/eth:vlan-list='500'][eth:flow-action/eth:action-type='pop-outer']");
+    /* Untagged handoff: EVC sub-interface 4095 "untag", joined with a dot1q one that pops. */
+    assert_one(&x, "//ifm:interface[ifm:name='GigabitEthernet0/2/2.4095'][ifm:number='4095']"
+                   "/eth:ethernet/eth:l2-sub-interface[eth:untag][not(eth:flow-action)]");
+    assert_one(&x, "//bd:instance[bd:id='16777214']"
+                   "[bd:service-points/bd:service-point/bd:interface-name='GigabitEthernet0/2/2.4095']"
+                   "[bd:service-points/bd:service-point/bd:interface-name='GigabitEthernet0/1/1.700']");
+    assert_one(&x, "//ifm:interface[ifm:name='GigabitEthernet0/1/1.700']//eth:l2-sub-interface"
+                   "[eth:dot1q/eth:vlans/eth:vlan-list='700'][eth:flow-action/eth:action-type='pop-outer']");
+    /* Untagged routed port: the address on the main interface; an empty accept list is an
+     * explicit deny-all node, still applied; no key, no route-limit. */
+    assert_one(&x, "//ifm:interface[ifm:name='GigabitEthernet0/2/3']/ip:ipv4/ip:addresses"
+                   "/ip:address[ip:ip='192.0.2.8'][ip:mask='255.255.255.254']");
+    assert_one(&x, "//rp:ipv4-prefix-filter[rp:name='NS-vrp-pe1-to-campus-IN']/rp:nodes"
+                   "[count(rp:node)=1]/rp:node[rp:match-mode='deny'][rp:ip-address='0.0.0.0']"
+                   "[rp:masklength='0'][rp:masklength-upper='32']");
+    assert_one(&x, "//hbgp:peer[hbgp:address='192.0.2.9'][not(hbgp:password-text)]"
+                   "[not(hbgp:fake-as-parameter)]//hbgp:ipv4-unicast"
+                   "[hbgp:import-ip-prefix='NS-vrp-pe1-to-campus-IN'][not(hbgp:route-limit)]");
+    /* Every peer has both filters, and every filter it names exists. */
+    assert_int_equal(xp_count(&x, "//hbgp:peer"), 2);
+    assert_int_equal(xp_count(&x, "//hbgp:ipv4-unicast[hbgp:import-ip-prefix = "
+                                  "//rp:ipv4-prefix-filter/rp:name][hbgp:export-ip-prefix = "
+                                  "//rp:ipv4-prefix-filter/rp:name]"), 2);
     xp_close(&x);
 
     /* pe2: QinQ attachment circuits (default TPID 0x88a8 on the port), its own VE id. */
@@ -380,6 +403,22 @@ test_openconfig_features(void **state)
                    "[orp:statement[orp:name='20']/orp:actions/orp:config/orp:policy-result='REJECT_ROUTE']");
     assert_one(&x, "//orp:prefix-set[orp:name='NS-oc-pe1-to-aws-IN']//orp:prefix"
                    "[orp:ip-prefix='10.20.0.0/24'][orp:masklength-range='exact']");
+    /* Untagged handoff: subinterface 0 without VLAN, joined with dot1q 700, which pops. */
+    assert_one(&x, "//oif:interface[oif:name='Ethernet7']//oif:subinterface[oif:index='0']"
+                   "[not(ovlan:vlan)][not(oip:ipv4)]");
+    assert_one(&x, "//oif:interface[oif:name='Ethernet2']//oif:subinterface[oif:index='700']/ovlan:vlan"
+                   "[ovlan:ingress-mapping/ovlan:config/ovlan:vlan-stack-action='POP']");
+    assert_one(&x, "//oni:network-instance[oni:name='untagged-stitch-1-2']//oni:local/oni:config"
+                   "[oni:interface='Ethernet7'][oni:subinterface='0']");
+    /* Untagged routed port: subinterface 0 carries the address; the empty set rejects all. */
+    assert_one(&x, "//oif:interface[oif:name='Ethernet8']//oif:subinterface[oif:index='0']"
+                   "/oip:ipv4/oip:addresses/oip:address/oip:config[oip:ip='192.0.2.8'][oip:prefix-length='31']");
+    assert_one(&x, "//orp:prefix-set[orp:name='NS-oc-pe1-to-campus-IN'][not(orp:prefixes)]");
+    assert_one(&x, "//oni:neighbor[oni:neighbor-address='192.0.2.9']/oni:config"
+                   "[not(oni:auth-password)][not(oni:local-as)]");
+    assert_int_equal(xp_count(&x, "//oni:neighbor//oni:apply-policy/oni:config"
+                                  "[oni:import-policy = //orp:policy-definition/orp:name]"
+                                  "[oni:export-policy = //orp:policy-definition/orp:name]"), 2);
     xp_close(&x);
 
     /* The CLI file of a generic device lists the OpenConfig leaves. */

@@ -1,0 +1,107 @@
+#!/bin/sh
+# A local simulated network for a service: one netstitch-netsim device per router of the
+# service, each in its vendor's profile, plus the inventory that reaches them.
+#
+#   examples/simnet.sh start DIR SERVICE   writes DIR/{netsim.conf,inventory.xml,keys},
+#                                          starts netsim, waits until it is ready
+#   examples/simnet.sh stop DIR            stops it
+#
+# Keys are generated in DIR at start (never committed); ports are probed free on 127.0.0.1.
+# The inventory pins each device's host key by its SHA256 fingerprint and authenticates
+# with the generated client key, exactly as against real routers.
+set -eu
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+NETSIM=${NETSIM:-$TOP/${BUILD:-build}/netstitch-netsim}
+
+port_free() {
+    ! ss -Htln "sport = :$1" 2>/dev/null | grep -q .
+}
+
+start() {
+    dir=$1; svc=$2
+    mkdir -p "$dir"; chmod 0700 "$dir"
+    dir=$(cd "$dir" && pwd)
+    [ -f "$dir/hostkey" ] || ssh-keygen -q -m PEM -t rsa -b 2048 -N '' -f "$dir/hostkey"
+    [ -f "$dir/client" ] || ssh-keygen -q -t ed25519 -N '' -f "$dir/client"
+    fp=$(ssh-keygen -lf "$dir/hostkey.pub" -E sha256 | awk '{print $2}')
+    # Device name and vendor/platform per router, in service order.
+    /usr/bin/python3 - "$svc" > "$dir/devices.txt" <<'PY'
+import sys, xml.etree.ElementTree as ET
+ns = {"n": "urn:netstitch:yang:intercloud"}
+root = ET.parse(sys.argv[1]).getroot()
+for d in root.findall("n:device", ns):
+    vendor = d.find("n:vendor", ns).text
+    plat = d.find("n:platform", ns)
+    profile = "eos" if vendor == "openconfig" and plat is not None and plat.text == "eos" else vendor
+    print(d.find("n:name", ns).text, profile)
+PY
+    port=$(( 20000 + ($$ % 20000) ))
+    {
+        echo "statedir = $dir/state"
+        echo "yang-root = $TOP/yang"
+    } > "$dir/netsim.conf"
+    {
+        echo '<inventory xmlns="urn:netstitch:yang:inventory">'
+    } > "$dir/inventory.xml"
+    while read -r name profile; do
+        while ! port_free $port; do port=$((port + 1)); done
+        cat >> "$dir/netsim.conf" <<CONF
+
+[device $name]
+port = $port
+profile = $profile
+hostkey = $dir/hostkey
+authorized-key = $dir/client.pub
+user = netstitch
+CONF
+        cat >> "$dir/inventory.xml" <<INV
+  <device>
+    <name>$name</name>
+    <address>127.0.0.1</address>
+    <port>$port</port>
+    <user>netstitch</user>
+    <auth><private-key>$dir/client</private-key></auth>
+    <host-key><fingerprint>$fp</fingerprint></host-key>
+    <timeouts><connect>5</connect><rpc>10</rpc><commit>30</commit></timeouts>
+  </device>
+INV
+        port=$((port + 1))
+    done < "$dir/devices.txt"
+    # The service's BGP keys come from files only this user can read.
+    mkdir -p "$dir/secrets"; chmod 0700 "$dir/secrets"
+    for ref in $(sed -n 's|.*<auth-key-ref>\(.*\)</auth-key-ref>.*|\1|p' "$svc" | sort -u); do
+        head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$dir/secrets/$ref"
+        chmod 0600 "$dir/secrets/$ref"
+        printf '  <secret>\n    <name>%s</name>\n    <source>file:%s</source>\n  </secret>\n' \
+            "$ref" "$dir/secrets/$ref" >> "$dir/inventory.xml"
+    done
+    echo '</inventory>' >> "$dir/inventory.xml"
+    rm -f "$dir/state/ready"
+    "$NETSIM" -c "$dir/netsim.conf" > "$dir/netsim.out" 2>&1 &
+    echo $! > "$dir/netsim.pid"
+    i=0
+    while [ ! -e "$dir/state/ready" ]; do
+        i=$((i + 1))
+        if [ $i -gt 200 ] || ! kill -0 "$(cat "$dir/netsim.pid")" 2>/dev/null; then
+            echo "simnet: netsim did not start:"; cat "$dir/netsim.out"; exit 1
+        fi
+        sleep 0.05
+    done
+}
+
+stop() {
+    dir=$1
+    [ -f "$dir/netsim.pid" ] || return 0
+    pid=$(cat "$dir/netsim.pid")
+    kill "$pid" 2>/dev/null || true
+    i=0
+    while kill -0 "$pid" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+    kill -9 "$pid" 2>/dev/null || true
+    rm -f "$dir/netsim.pid"
+}
+
+case "${1:-}" in
+    start) start "$2" "$3" ;;
+    stop) stop "$2" ;;
+    *) echo "usage: $0 start DIR SERVICE | stop DIR" >&2; exit 2 ;;
+esac

@@ -128,7 +128,7 @@ cli_txn_exit(const struct nst_txn *txn, nst_err err)
 }
 
 static const char *
-cli_outcome_text(enum nst_txn_outcome o)
+cli_outcome_text(enum nst_txn_outcome o, const char *command)
 {
     switch (o) {
     case NST_TXN_COMMITTED:
@@ -136,6 +136,9 @@ cli_outcome_text(enum nst_txn_outcome o)
     case NST_TXN_DRY_RUN_OK:
         return "dry run: every device accepted the change; nothing was committed";
     case NST_TXN_ABORTED:
+        if (!strcmp(command, "recover")) {
+            return "undone; every device was verified back at its configuration from before";
+        }
         return "FAILED; every device was verified back at its configuration from before";
     case NST_TXN_INCOMPLETE:
         return "FAILED and INCOMPLETE: some device may still carry the change";
@@ -210,9 +213,12 @@ cli_txn_report(FILE *out, const struct nst_txn *txn, const char *command, int ex
         }
     }
     fprintf(out, "%s %s: %s\n", command, id ? id : "(no transaction)",
-            cli_outcome_text(nst_txn_outcome(txn)));
+            cli_outcome_text(nst_txn_outcome(txn), command));
     if (*nst_txn_message(txn)) {
         fprintf(out, "  error: %s\n", nst_txn_message(txn));
+    }
+    if (nst_txn_outcome(txn) == NST_TXN_NOT_RUN) {
+        return;
     }
     for (size_t i = 0; i < n; i++) {
         const char *e = nst_txn_device_error(txn, i, NST_TXN_ERR_TEXT);
@@ -463,7 +469,7 @@ cmd_push(int argc, char **argv)
     }
     err = nst_txn_push(txn);
     rc = cli_txn_exit(txn, err);
-    if (err && nst_txn_outcome(txn) == NST_TXN_NOT_RUN) {
+    if (err && nst_txn_outcome(txn) == NST_TXN_NOT_RUN && fmt == OUT_JSON) {
         fprintf(stderr, "netstitch push: %s\n",
                 *nst_txn_message(txn) ? nst_txn_message(txn) : nst_strerror(err));
     }

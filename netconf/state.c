@@ -526,8 +526,8 @@ st_txn_list_free(char **ids)
 }
 
 nst_err
-st_lock_devices(struct st_dir *st, const char *const *keys, size_t n, const char *owner,
-                struct st_locks **out, char *why, size_t whylen)
+st_lock_devices(struct st_dir *st, const char *const *keys, const char *const *labels, size_t n,
+                const char *owner, struct st_locks **out, char *why, size_t whylen)
 {
     struct st_locks *l = NULL;
     char name[300];
@@ -571,7 +571,7 @@ st_lock_devices(struct st_dir *st, const char *const *keys, size_t n, const char
             holder[r > 0 ? r : 0] = '\0';
             holder[strcspn(holder, "\n")] = '\0';
             snprintf(why, whylen, "device %s is being changed by another netstitch process (%s)",
-                     keys[i], holder[0] ? holder : "holder unknown");
+                     labels ? labels[i] : keys[i], holder[0] ? holder : "holder unknown");
             close(fd);
             ret = NST_EENV;
             goto cleanup;

@@ -138,13 +138,16 @@ void st_txn_list_free(char **ids);
 /**
  * @brief Take the locks of several devices, all or none, without waiting.
  * @param[in] keys device identities ("host:port"), borrowed; any characters.
+ * @param[in] labels how the message names each device (e.g. its inventory name), or
+ *            NULL to use the keys.
  * @param[in] owner written into each lock file for the message another process shows.
  * @param[out] out held locks, released with st_unlock_devices().
  * @param[out] why on NST_EENV, names the busy device and the holder.
  * @return NST_OK; NST_EENV (a device is locked by another process); NST_EIO; NST_ENOMEM.
  */
-nst_err st_lock_devices(struct st_dir *st, const char *const *keys, size_t n, const char *owner,
-                        struct st_locks **out, char *why, size_t whylen);
+nst_err st_lock_devices(struct st_dir *st, const char *const *keys, const char *const *labels,
+                        size_t n, const char *owner, struct st_locks **out, char *why,
+                        size_t whylen);
 
 /** @brief Release device locks; accepts NULL. */
 void st_unlock_devices(struct st_locks *l);

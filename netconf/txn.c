@@ -2184,32 +2184,41 @@ txn_open_log(struct nst_txn *txn)
 static nst_err
 txn_lock_devices(struct nst_txn *txn)
 {
-    char **keys;
+    char **keys, **labels;
     char why[600], owner[128];
     nst_err ret = NST_OK;
 
     keys = nst_calloc(txn->ndevs ? txn->ndevs : 1, sizeof *keys);
-    if (!keys) {
+    labels = nst_calloc(txn->ndevs ? txn->ndevs : 1, sizeof *labels);
+    if (!keys || !labels) {
+        nst_free(keys);
+        nst_free(labels);
         return NST_ENOMEM;
     }
     for (size_t i = 0; i < txn->ndevs && !ret; i++) {
-        keys[i] = nst_asprintf("%s:%u", txn->devs[i].inv->address, (unsigned)txn->devs[i].inv->port);
-        if (!keys[i]) {
+        const struct inv_device *v = txn->devs[i].inv;
+
+        /* One lock per address and port, whatever the inventory calls the device. */
+        keys[i] = nst_asprintf("%s:%u", v->address, (unsigned)v->port);
+        labels[i] = nst_asprintf("%s (%s:%u)", v->name, v->address, (unsigned)v->port);
+        if (!keys[i] || !labels[i]) {
             ret = NST_ENOMEM;
         }
     }
     snprintf(owner, sizeof owner, "pid %ld, transaction %s\n", (long)getpid(), txn->t->id);
     if (!ret) {
-        ret = st_lock_devices(txn->st, (const char *const *)keys, txn->ndevs, owner,
-                              &txn->locks, why, sizeof why);
+        ret = st_lock_devices(txn->st, (const char *const *)keys, (const char *const *)labels,
+                              txn->ndevs, owner, &txn->locks, why, sizeof why);
         if (ret) {
             snprintf(txn->message, sizeof txn->message, "%s", why);
         }
     }
     for (size_t i = 0; i < txn->ndevs; i++) {
         nst_free(keys[i]);
+        nst_free(labels[i]);
     }
     nst_free(keys);
+    nst_free(labels);
     return ret;
 }
 

@@ -37,7 +37,7 @@ TX=$(ls "$STATE/txn" | tail -n 1)
 grep -q "decision" "$STATE/txn/$TX/journal" && fail "k1: decision already taken"
 run_push busy --inventory "$INV" --state-dir "$STATE" --payloads "$WORK/p1"
 assert_rc 5 busy
-assert_grep "is being changed by another netstitch process" "$WORK/busy.err"
+assert_grep "device a (127.0.0.1:$LAB_DEV_a_PORT) is being changed by another netstitch process" "$WORK/busy.out"
 run_cmd rec-busy recover "$TX" --inventory "$INV" --state-dir "$STATE"
 assert_rc 5 rec-busy
 run_cmd rec-none recover --inventory "$INV" --state-dir "$STATE"
@@ -49,7 +49,7 @@ snap "$WORK/k1.mid"
 cmp -s "$WORK/before" "$WORK/k1.mid" && fail "k1: the killed push had changed nothing"
 run_cmd k1-rec recover --inventory "$INV" --state-dir "$STATE"
 assert_rc 0 k1-rec
-assert_grep "recover $TX: FAILED; every device was verified back" "$WORK/k1-rec.out"
+assert_grep "recover $TX: undone; every device was verified back" "$WORK/k1-rec.out"
 grep -q '^  c .*running+restore    restored' "$WORK/k1-rec.out" || fail "k1: c not restored"
 assert_grep "cancel-commit ok" "$WORK/k1-rec.err"
 snap "$WORK/k1.after"

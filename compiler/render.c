@@ -29,6 +29,7 @@
  * writing files (compile.c).
  */
 #include <dirent.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,7 +55,20 @@ struct render {
     size_t ndirs;
     struct tpl_engine *eng;
     struct ly_ctx *ly;      /* every vendor's device models */
+    uint32_t log_opts;      /* libyang logging while rendering: store, never print */
 };
+
+/*
+ * libyang must never print. Its thread's temporary log options are set before every
+ * libyang call here, not once per compile: libyang 2.1.30 itself calls
+ * ly_temp_log_options(NULL) when it evaluates leafrefs, which drops any options set
+ * around the call (and would let it print to stderr afterwards).
+ */
+static void
+render_quiet(struct render *r)
+{
+    ly_temp_log_options(&r->log_opts);
+}
 
 /* A growable string. */
 struct rbuf {
@@ -328,6 +342,8 @@ render_new(struct nst_ctx *ctx, const char *const *dirs, size_t ndirs, struct re
         return NST_ENOMEM;
     }
     r->ctx = ctx;
+    r->log_opts = LY_LOSTORE;
+    render_quiet(r);
     ret = build_search_path(r, dirs, ndirs);
     if (ret) {
         goto cleanup;
@@ -543,13 +559,16 @@ locate_in_file(struct locate *L, const char *file, size_t step, int depth)
 }
 
 /*
- * Which template produced the node at @path: the feature whose tree holds the longest
- * prefix of the path (the first such feature on a tie), then the deepest template
- * element matching the path's names. Falls back to the first feature's file, line 0.
+ * Which template produced the node at @path: feature @forced when it is a valid index
+ * (a parse error names the feature that failed), else the feature whose tree holds the
+ * longest prefix of the path (the first such feature on a tie); then the deepest
+ * template element matching the path's names, plus @extra (the child libyang did not
+ * know) when given. Falls back to the feature's file, line 0.
  */
 static void
-locate_path(const struct render *r, const struct drv_ops *drv, struct lyd_node **trees,
-            size_t nfeat, const char *path, char *file, size_t flen, long *line)
+locate_path(struct render *r, const struct drv_ops *drv, struct lyd_node **trees, size_t nfeat,
+            size_t forced, const char *path, const char *extra, char *file, size_t flen,
+            long *line)
 {
     char names[RENDER_MAX_STEPS][128];
     size_t ends[RENDER_MAX_STEPS], n, i, k, bestk = 0, bestf = 0;
@@ -558,8 +577,8 @@ locate_path(const struct render *r, const struct drv_ops *drv, struct lyd_node *
 
     *line = 0;
     file[0] = '\0';
-    n = path ? path_steps(path, names, ends, RENDER_MAX_STEPS) : 0;
-    prefix = path ? nst_strdup(path) : NULL;
+    n = path ? path_steps(path, names, ends, RENDER_MAX_STEPS - 1) : 0;
+    prefix = path && forced >= nfeat ? nst_strdup(path) : NULL;
     for (i = 0; prefix && i < nfeat; i++) {
         struct lyd_node *match;
 
@@ -571,6 +590,7 @@ locate_path(const struct render *r, const struct drv_ops *drv, struct lyd_node *
 
             prefix[ends[k - 1]] = '\0';
             match = NULL;
+            render_quiet(r);
             if (!lyd_find_path(trees[i], prefix, 0, &match) && match) {
                 bestk = k;
                 bestf = i;
@@ -583,6 +603,12 @@ locate_path(const struct render *r, const struct drv_ops *drv, struct lyd_node *
     }
     nst_free(prefix);
     ly_err_clean(r->ly, NULL);
+    if (forced < nfeat) {
+        bestf = forced;
+    }
+    if (extra && n < RENDER_MAX_STEPS) {
+        snprintf(names[n++], sizeof names[0], "%s", extra);
+    }
     if (!nfeat || !resolve_template(r, drv->tpl_vendor, drv->features[bestf], file, flen)) {
         return;
     }
@@ -596,6 +622,60 @@ locate_path(const struct render *r, const struct drv_ops *drv, struct lyd_node *
         snprintf(file, flen, "%s", L.file);
         *line = L.line;
     }
+}
+
+/* The quoted text after @key in libyang's location string ('Data location "/a/b"'),
+ * newly allocated; or a copy of @where when it is already a bare path; else NULL. */
+static char *
+ly_quoted(const char *where, const char *key)
+{
+    const char *p = where ? strstr(where, key) : NULL, *q;
+
+    if (where && where[0] == '/') {
+        return nst_strdup(where);
+    }
+    if (!p || !(p = strchr(p, '"')) || !(q = strchr(p + 1, '"'))) {
+        return NULL;
+    }
+    return nst_strndup(p + 1, (size_t)(q - p - 1));
+}
+
+/* Report libyang's first error on the device's payload, located in the templates.
+ * @forced: the feature whose parse failed, or SIZE_MAX. */
+static nst_err
+payload_error(struct render *r, const struct drv_ops *drv, const char *device,
+              struct lyd_node **trees, size_t nfeat, size_t forced, const char *stage)
+{
+    const struct ly_err_item *e = ly_err_first(r->ly);
+    struct diag_loc loc = {0};
+    char file[1024], msg[1400], *path = NULL, *extra = NULL;
+    long line;
+
+    while (e && e->level != LY_LLERR) {
+        e = e->next;
+    }
+    if (e) {
+        path = ly_quoted(e->path, "Data location");
+        if (!path) {
+            path = ly_quoted(e->msg, "Data location");
+        }
+        /* An unknown element: libyang names its parent; the child is in the message. */
+        if (e->msg && strstr(e->msg, "\" not found as a child of")) {
+            extra = ly_quoted(e->msg, "Node");
+        }
+    }
+    snprintf(msg, sizeof msg, "the %s payload of device %s %s the device models: %s",
+             drv->name, device, stage, e && e->msg ? e->msg : "unknown libyang error");
+    ly_err_clean(r->ly, NULL);
+    locate_path(r, drv, trees, nfeat, forced, path, extra, file, sizeof file, &line);
+    loc.file = file[0] ? file : NULL;
+    loc.line = line > 0 ? (uint32_t)line : 0;
+    loc.path = path;
+    loc.device = device;
+    diag_add(r->ctx, DIAG_INTERNAL, &loc, file[0] ? file : "?", (int)line, msg);
+    nst_free(path);
+    nst_free(extra);
+    return NST_EINTERNAL;
 }
 
 /* --- rendering one device --- */
@@ -617,33 +697,6 @@ template_error(struct render *r, const char *device, const char *what, const str
              te->expr[0] ? " (in " : "", te->expr, te->expr[0] ? ")" : "");
     diag_add(r->ctx, DIAG_INTERNAL, &loc, te->file, (int)te->line, msg);
     return rc == NST_EIO || rc == NST_EINPUT ? NST_EINPUT : rc;
-}
-
-/* Report libyang's first error on the device tree, located in the templates. */
-static nst_err
-payload_error(struct render *r, const struct drv_ops *drv, const char *device,
-              struct lyd_node **trees, size_t nfeat, const char *stage)
-{
-    const struct ly_err_item *e = ly_err_first(r->ly);
-    struct diag_loc loc = {0};
-    char file[1024], msg[1400], *path;
-    long line;
-
-    while (e && e->level != LY_LLERR) {
-        e = e->next;
-    }
-    path = e && e->path ? nst_strdup(e->path) : NULL;
-    snprintf(msg, sizeof msg, "the %s payload of device %s %s the device models: %s",
-             drv->name, device, stage, e && e->msg ? e->msg : "unknown libyang error");
-    ly_err_clean(r->ly, NULL);
-    locate_path(r, drv, trees, nfeat, path, file, sizeof file, &line);
-    loc.file = file[0] ? file : NULL;
-    loc.line = line > 0 ? (uint32_t)line : 0;
-    loc.path = path;
-    loc.device = device;
-    diag_add(r->ctx, DIAG_INTERNAL, &loc, file[0] ? file : "?", (int)line, msg);
-    nst_free(path);
-    return NST_EINTERNAL;
 }
 
 /* Serialize the children of @holder (each carries its own namespace declarations,
@@ -693,10 +746,11 @@ render_feature(struct render *r, const struct drv_ops *drv, const char *device, 
         goto cleanup;
     }
     ly_err_clean(r->ly, NULL);
+    render_quiet(r);
     if (lyd_parse_data_mem(r->ly, scratch->p, LYD_XML, LYD_PARSE_STRICT | LYD_PARSE_ONLY, 0,
                            &trees[f])) {
         /* The partial tree, if any, still helps to locate the error. */
-        ret = payload_error(r, drv, device, trees, f + 1, "does not parse with");
+        ret = payload_error(r, drv, device, trees, f + 1, f, "does not parse with");
     }
 
 cleanup:
@@ -853,16 +907,19 @@ render_device(struct render *r, xmlNodePtr ir_device, const struct drv_ops *drv,
             goto cleanup;
         }
     }
+    render_quiet(r);
     for (f = 0; f < nfeat; f++) {
         if (trees[f] && lyd_merge_siblings(&tree, trees[f], 0)) {
-            ret = payload_error(r, drv, device, trees, nfeat, "cannot be merged with");
+            ret = payload_error(r, drv, device, trees, nfeat, SIZE_MAX, "cannot be merged with");
             goto cleanup;
         }
     }
+    render_quiet(r);
     if (tree && lyd_validate_all(&tree, r->ly, LYD_VALIDATE_PRESENT, NULL)) {
-        ret = payload_error(r, drv, device, trees, nfeat, "does not validate against");
+        ret = payload_error(r, drv, device, trees, nfeat, SIZE_MAX, "does not validate against");
         goto cleanup;
     }
+    render_quiet(r);
     if (tree && lyd_print_mem(&body, tree, LYD_XML, LYD_PRINT_WITHSIBLINGS)) {
         ret = NST_ENOMEM;
         goto cleanup;
@@ -898,6 +955,7 @@ render_parse_payload(struct ly_ctx *ly, const char *payload, struct lyd_node **t
     const char *start, *end, *open_end;
     char *body;
     struct lyd_node *t = NULL;
+    uint32_t quiet = LY_LOSTORE;
     nst_err ret = NST_OK;
 
     if (!ly || !payload || !tree) {
@@ -920,9 +978,11 @@ render_parse_payload(struct ly_ctx *ly, const char *payload, struct lyd_node **t
     if (!body) {
         return NST_ENOMEM;
     }
+    ly_temp_log_options(&quiet);
     if (lyd_parse_data_mem(ly, body, LYD_XML, LYD_PARSE_STRICT, LYD_VALIDATE_PRESENT, &t)) {
         ret = NST_EINPUT;
     }
+    ly_temp_log_options(NULL);
     nst_free(body);
     ly_err_clean(ly, NULL);
     if (ret) {

@@ -27,10 +27,7 @@ fail() {
     exit 1
 }
 
-[ "$(id -u)" = 0 ] || skip "needs root (sshd, the password user)"
-for x in /usr/sbin/netconfd /usr/sbin/sshd $PY; do
-    [ -x "$x" ] || skip "missing $x"
-done
+[ -x "$PY" ] || skip "missing $PY"
 $PY -c 'import ncclient, lxml' 2>/dev/null || skip "python3-ncclient missing"
 [ -x "$NETSTITCH" ] || fail "$NETSTITCH not built"
 
@@ -43,7 +40,11 @@ BGKIDS=""
 cleanup() {
     for f in $HOLDERS; do rm -f "$f"; done
     for p in $BGKIDS; do kill -9 "$p" 2>/dev/null; done
-    sh "$LAB_SH" stop "$WORK/lab" >/dev/null 2>&1 || true
+    [ -d "$WORK/lab" ] && sh "$LAB_SH" stop "$WORK/lab" >/dev/null 2>&1
+    if [ -n "${NETSIM_PID:-}" ]; then
+        kill "$NETSIM_PID" 2>/dev/null
+        wait "$NETSIM_PID" 2>/dev/null
+    fi
     if [ -n "${KEEP_WORK:-}" ]; then
         echo "work dir kept: $WORK"
     else
@@ -59,6 +60,10 @@ NST_TEST_BGP_KEY='Bgp-K3y&<s3cret>'
 export NST_TEST_BGP_KEY
 
 lab_up() {
+    [ "$(id -u)" = 0 ] || skip "needs root (sshd, the password user)"
+    for x in /usr/sbin/netconfd /usr/sbin/sshd; do
+        [ -x "$x" ] || skip "missing $x"
+    done
     sh "$LAB_SH" start "$WORK/lab" --password-user >"$WORK/lab.log" 2>&1 \
         || { cat "$WORK/lab.log"; fail "lab did not start"; }
     set -a
@@ -161,8 +166,8 @@ no_secrets() {
     esc='Bgp-K3y&amp;&lt;s3cret&gt;'
     for f in "$@"; do
         [ -e "$f" ] || continue
-        for s in "$NST_TEST_BGP_KEY" "$esc" "$LAB_PASSWORD"; do
-            if grep -rqF -- "$s" "$f"; then
+        for s in "$NST_TEST_BGP_KEY" "$esc" "${LAB_PASSWORD:-}"; do
+            if [ -n "$s" ] && grep -rqF -- "$s" "$f"; then
                 grep -rlF -- "$s" "$f"
                 fail "a secret leaked into $f"
             fi

@@ -1,7 +1,8 @@
 """nc.py: an independent NETCONF client (python3-ncclient) for the push tests.
 
 Run with /usr/bin/python3 (the apt python that has ncclient). Reads the lab from the
-environment (lab.env exported by common.sh). Commands:
+environment (lab.env exported by common.sh): LAB_DEV_<dev>_PORT, LAB_CLIENT_KEY_ED25519,
+and NC_USER (default root). Commands:
 
   nc.py dump OUT DEV...        write every device's running config, canonical XML, one
                                "== DEV" section each, to OUT (devices read in parallel)
@@ -35,7 +36,8 @@ def port(dev):
 
 
 def connect(dev):
-    return manager.connect(host="127.0.0.1", port=port(dev), username="root",
+    return manager.connect(host="127.0.0.1", port=port(dev),
+                           username=os.environ.get("NC_USER", "root"),
                            key_filename=os.environ["LAB_CLIENT_KEY_ED25519"],
                            hostkey_verify=False, allow_agent=False, look_for_keys=False,
                            timeout=20)

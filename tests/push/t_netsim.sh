@@ -1,0 +1,212 @@
+#!/bin/sh
+# t_netsim.sh: push, rollback and the fault matrix against netstitch-netsim devices in
+# four vendor capability profiles (a libnetconf2 server that validates like a router, at
+# <validate>/<commit>, unlike yuma which validates at edit time):
+#   j  junos profile:   :candidate, :confirmed-commit:1.0 (no persist, no cancel-commit:
+#                       undone by ending the session), :validate:1.0
+#   x  iosxr profile:   :candidate, :confirmed-commit:1.1 (persist, cancel-commit)
+#   e  eos profile:     :candidate without :confirmed-commit -> candidate + snapshot restore
+#   r  generic profile with candidate = no -> running-only, snapshot restore
+# All four load the small test model tests/netsim/models/a. Cases, each asserting that
+# every device ends as it started (read with ncclient):
+#   a value the model's must refuses, caught by <validate> before anything is committed
+#   reject-commit on x; reject-edit on e
+#   session dropped after j's confirmed commit was applied (reply withheld)
+#   x's confirming commit applied but its reply lost (undo must restore a confirmed device)
+#   a commit slower than the device's commit timeout (RPC timeout on x)
+#   kill -9 after the commits, then recover (j has already reverted: 1.0 has no persist)
+# and a push + rollback that succeed, with the BGP key substituted and never written out.
+. "$(dirname "$0")/common.sh"
+NETSIM=${NETSIM:-$TOP/$BUILD/netstitch-netsim}
+[ -x "$NETSIM" ] || skip "netsim not built ($NETSIM)"
+start=$(date +%s)
+MODELS=$TOP/tests/netsim/models/a
+NSA=urn:netstitch:netsim:test-a
+NS=$WORK/netsim
+mkdir -p "$NS"
+ssh-keygen -q -m PEM -t rsa -b 2048 -N '' -f "$NS/hostkey" || fail "ssh-keygen"
+ssh-keygen -q -t ed25519 -N '' -f "$NS/client" || fail "ssh-keygen"
+FP=$(ssh-keygen -lf "$NS/hostkey.pub" | awk '{print $2}')
+cat >"$NS/startup.xml" <<EOF
+<system xmlns="$NSA"><hostname>sim</hostname></system>
+<interfaces xmlns="$NSA"><interface><name>ge-0/0/0</name><mtu>1500</mtu></interface></interfaces>
+EOF
+
+DEVS="j x e r"
+PORTS=$($PY -c '
+import socket
+ss = [socket.socket() for _ in range(4)]
+for s in ss: s.bind(("127.0.0.1", 0))
+print(" ".join(str(s.getsockname()[1]) for s in ss))')
+set -- $PORTS
+LAB_DEV_j_PORT=$1 LAB_DEV_x_PORT=$2 LAB_DEV_e_PORT=$3 LAB_DEV_r_PORT=$4
+export LAB_DEV_j_PORT LAB_DEV_x_PORT LAB_DEV_e_PORT LAB_DEV_r_PORT
+export LAB_CLIENT_KEY_ED25519=$NS/client NC_USER=admin
+{
+    echo "statedir = $NS/state"
+    for d in $DEVS; do
+        case $d in
+            j) prof="profile = junos" ;;
+            x) prof="profile = iosxr" ;;
+            e) prof="profile = eos" ;;
+            r) prof="profile = generic
+candidate = no" ;;
+        esac
+        eval "port=\$LAB_DEV_${d}_PORT"
+        cat <<EOF
+
+[device $d]
+port = $port
+$prof
+modules-dir = $MODELS
+startup = $NS/startup.xml
+hostkey = $NS/hostkey
+authorized-key = $NS/client.pub
+user = admin
+EOF
+    done
+} >"$NS/netsim.conf"
+"$NETSIM" -c "$NS/netsim.conf" >"$NS/netsim.out" 2>&1 &
+NETSIM_PID=$!
+i=0
+while [ ! -f "$NS/state/ready" ]; do
+    i=$((i + 1))
+    [ $i -le 400 ] && kill -0 "$NETSIM_PID" 2>/dev/null || { cat "$NS/netsim.out"; fail "netsim did not start"; }
+    sleep 0.02
+done
+
+INV=$WORK/inv.xml
+{
+    echo '<inventory xmlns="urn:netstitch:yang:inventory">'
+    for d in $DEVS; do
+        eval "port=\$LAB_DEV_${d}_PORT"
+        echo "<device><name>$d</name><address>127.0.0.1</address><port>$port</port><user>admin</user>"
+        echo "<auth><private-key>$NS/client</private-key></auth>"
+        echo "<host-key><fingerprint>$FP</fingerprint></host-key>"
+        echo "<timeouts><connect>5</connect><rpc>5</rpc><commit>5</commit></timeouts></device>"
+    done
+    echo '<secret><name>bgp-key</name><source>env:NST_TEST_BGP_KEY</source></secret>'
+    echo '</inventory>'
+} >"$INV"
+# The same with one-second RPC and commit timeouts.
+sed 's|<commit>5</commit>|<commit>1</commit>|; s|<rpc>5</rpc>|<rpc>1</rpc>|' "$INV" >"$WORK/inv-fast.xml"
+
+# payloads DIR MTU: an interface, the system key from the inventory, a static route whose
+# mandatory leafref needs the interface.
+payloads() {
+    mkdir -p "$1"
+    for d in $DEVS; do
+        cat >"$1/$d.xml" <<EOF
+<config xmlns="urn:ietf:params:xml:ns:netconf:base:1.0">
+  <system xmlns="$NSA"><authentication-key>\$NST_SECRET{bgp-key}</authentication-key></system>
+  <interfaces xmlns="$NSA"><interface><name>ge-0/0/1</name><mtu>$2</mtu></interface></interfaces>
+  <routing xmlns="$NSA"><static-route><prefix>10.0.0.0/8</prefix><out-interface>ge-0/0/1</out-interface></static-route></routing>
+</config>
+EOF
+    done
+}
+payloads "$WORK/p1" 9000
+payloads "$WORK/bad" 9200
+
+snap() {
+    $PY "$NCPY" dump "$1" $DEVS || fail "ncclient could not read the netsim devices"
+}
+faults() {
+    printf '%s\n' "$2" >"$NS/state/$1/faults.tmp" && mv "$NS/state/$1/faults.tmp" "$NS/state/$1/faults"
+}
+clear_faults() {
+    for d in $DEVS; do rm -f "$NS/state/$d/faults"; done
+}
+netsim_case() {
+    name=$1
+    inv=$2
+    shift 2
+    snap "$WORK/$name.before"
+    run_push "$name" --inventory "$inv" --state-dir "$STATE" --payloads "$WORK/p1" "$@"
+}
+check_case() {
+    name=$1
+    assert_rc "$2" "$name"
+    snap "$WORK/$name.after"
+    assert_same "$WORK/$name.before" "$WORK/$name.after" "$name: a device did not end as it started"
+    shift 2
+    for want in "$@"; do
+        assert_grep "$want" "$WORK/$name.out"
+    done
+    clear_faults
+    echo "ok: $name"
+}
+
+snap "$WORK/before"
+
+# The plan: one method per profile.
+run_push ok --inventory "$INV" --state-dir "$STATE" --payloads "$WORK/p1"
+assert_rc 0 ok
+for want in "j .*confirmed-commit   committed" "x .*confirmed-commit   committed" \
+    "e .*candidate+restore  committed" "r .*running+restore    committed"; do
+    grep -q "^  $want" "$WORK/ok.out" || { cat "$WORK/ok.out"; fail "ok: no line '$want'"; }
+done
+TX=$(sed -n 's/^push \([^:]*\): .*/\1/p' "$WORK/ok.out")
+snap "$WORK/after-ok"
+grep -c "authentication-key = $NST_TEST_BGP_KEY" "$WORK/after-ok" | grep -qx 4 \
+    || fail "the key did not reach every device"
+grep -c 'static-route/out-interface = ge-0/0/1' "$WORK/after-ok" | grep -qx 4 \
+    || fail "the change did not reach every device"
+# The junos profile has :confirmed-commit:1.0: no persist went out.
+grep -q 'persist' "$NS/state/j/rpc.log" && fail "persist sent to a 1.0 device"
+grep -q 'rpc=commit.*persist' "$NS/state/x/rpc.log" || fail "no persist sent to the 1.1 device"
+run_cmd ok-rb rollback "$TX" --inventory "$INV" --state-dir "$STATE"
+assert_rc 0 ok-rb
+snap "$WORK/after-ok-rb"
+assert_same "$WORK/before" "$WORK/after-ok-rb" "rollback on netsim"
+echo "ok: push and rollback on four profiles"
+
+# Validation at <validate>: mtu 9200 > max-frame 9192 passes edit-config on netsim and is
+# refused by the first device that validates.
+snap "$WORK/invalid.before"
+run_push invalid --inventory "$INV" --state-dir "$STATE" --payloads "$WORK/bad"
+check_case invalid 1 "failed at validate: rpc-error: mtu exceeds the system max-frame" \
+    "[operation-failed/frame-too-big]"
+
+faults x reject-commit
+netsim_case commit-x "$INV" --jobs 1
+check_case commit-x 1 "device x failed at commit-confirmed: rpc-error: commit rejected by fault injection"
+grep -q '^  j .*restored' "$WORK/commit-x.out" || fail "commit-x: j (1.0) not restored"
+
+faults e "reject-edit /netsim-test-a:interfaces/interface[name='ge-0/0/1']/mtu"
+netsim_case edit-e "$INV"
+check_case edit-e 1 "device e failed at edit-config: rpc-error: edit rejected by fault injection"
+
+faults j "drop-session confirmed-commit 1 after"
+netsim_case drop-j "$INV" --jobs 1
+check_case drop-j 1 "device j failed at commit-confirmed: session-dropped"
+
+# x confirms, the reply is lost: x is (maybe) confirmed; the undo must notice and restore.
+faults x "drop-session confirming-commit 1 after"
+netsim_case confirm-x "$INV" --jobs 1
+check_case confirm-x 1 "device x failed at confirm: session-dropped"
+grep -q '^  x .*restored' "$WORK/confirm-x.out" || fail "confirm-x: x not restored"
+
+# A commit slower than x's commit timeout (1 s here).
+faults x "delay-commit 2500"
+netsim_case slow-x "$WORK/inv-fast.xml" --jobs 1
+check_case slow-x 1 "device x failed at commit-confirmed: timeout"
+
+# kill -9 after every commit, then recover: j (1.0) reverted when its session died.
+snap "$WORK/kill.before"
+start_paused confirm kill push --inventory "$INV" --state-dir "$STATE" --payloads "$WORK/p1" --jobs 1
+KTX=$(ls "$STATE/txn" | tail -n 1)
+kill -9 "$BG"
+wait "$BG" 2>/dev/null
+run_cmd kill-rec recover "$KTX" --inventory "$INV" --state-dir "$STATE"
+# The decision to confirm was taken, but j's confirmed commit ended with the session:
+# rolling forward is impossible, so everything is undone.
+assert_rc 0 kill-rec
+assert_grep "undone; every device was verified back" "$WORK/kill-rec.out"
+assert_grep "j: confirm failed" "$WORK/kill-rec.err"
+snap "$WORK/kill.after"
+assert_same "$WORK/kill.before" "$WORK/kill.after" "kill: recover did not restore every device"
+echo "ok: kill -9 then recover"
+
+no_secrets "$WORK"/*.out "$WORK"/*.err "$STATE"
+echo "t_netsim: ok in $(($(date +%s) - start)) s"

@@ -30,6 +30,10 @@
  *   - port @vrp-position (devm port position: the name after its type, "0/1/0"),
  *     @jumbo-frame (9600, or IP MTU + 14 + 8 + 4 if larger: its FCS/tag counting is
  *     UNCONFIRMED, hence generous) and @qinq-protocol (the outer TPID when not 0x8100).
+ *   - every description @vrp-text (payload) and @vrp-cli (CLI, control characters as
+ *     spaces): the text cut to 242 bytes (the models' shortest description limit is
+ *     242 characters, ifm), never inside a UTF-8 sequence, so a long inventory
+ *     description does not make the payload invalid.
  * A layer-3 QinQ termination (l3-sub-interface/qinq-termination) is not in the device
  * models: the hook refuses it rather than send a sub-interface without encapsulation.
  */
@@ -45,6 +49,7 @@
 #define VRP_VSI_NAME_MAX 31
 #define VRP_SITE_RANGE_MIN 10ul
 #define VRP_SITE_RANGE_GUESS 100ul
+#define VRP_DESC_MAX 242
 
 static bool
 vrp_is(xmlNodePtr n, const char *name)
@@ -104,6 +109,43 @@ vrp_position(const char *ifname)
         }
     }
     return after;
+}
+
+/* @s cut to at most @max bytes, never inside a UTF-8 sequence, into @buf (@max + 1). */
+static const char *
+vrp_fit_text(const char *s, size_t max, char *buf)
+{
+    size_t n = strlen(s);
+
+    if (n > max) {
+        n = max;
+        /* Back up to the start of the sequence the cut falls in, unless it ends there. */
+        while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80) {
+            n--;
+        }
+    }
+    memcpy(buf, s, n);
+    buf[n] = '\0';
+    return buf;
+}
+
+/* @vrp-text and @vrp-cli on every <description> under @n. */
+static void
+vrp_descriptions(struct drv_prep *p, xmlNodePtr n)
+{
+    char buf[VRP_DESC_MAX + 1];
+    xmlNodePtr c;
+
+    for (c = drv_child(n, NULL); c; c = drv_next(c, NULL)) {
+        if (vrp_is(c, "description")) {
+            drv_set_attr(p, c, "vrp-text", vrp_fit_text(drv_child_text(n, "description"),
+                                                         VRP_DESC_MAX, buf));
+            drv_set_attr(p, c, "vrp-cli", vrp_fit_text(drv_attr(c, "cli") ? drv_attr(c, "cli") : "",
+                                                        VRP_DESC_MAX, buf));
+        } else {
+            vrp_descriptions(p, c);
+        }
+    }
 }
 
 static nst_err
@@ -168,6 +210,7 @@ vrp_prepare(struct drv_prep *p, xmlNodePtr dev)
     xmlNodePtr n;
     nst_err ret;
 
+    vrp_descriptions(p, dev);
     for (n = drv_child(dev, NULL); n; n = drv_next(n, NULL)) {
         if (vrp_is(n, "port")) {
             ret = vrp_prepare_port(p, dev, n);

@@ -689,6 +689,50 @@ test_hostile_descriptions(void **state)
     }
 }
 
+/* A description longer than VRP's limits is cut, on a character boundary, not refused. */
+static void
+test_vrp_long_description(void **state)
+{
+    struct svc s;
+    struct render *r;
+    struct xp x;
+    xmlNodePtr dev, port, desc = NULL;
+    char *p = NULL, *c = NULL, longtext[901];
+    xmlChar *v;
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < 300; i++) {
+        memcpy(longtext + 3 * i, "\xe2\x82\xac", 3); /* U+20AC, three bytes */
+    }
+    longtext[900] = '\0';
+    svc_compile(VRP_SVC, &s);
+    dev = ir_device(&s, "vrp-pe1");
+    for (port = dev->children; port; port = port->next) {
+        if (port->type == XML_ELEMENT_NODE && !strcmp((const char *)port->name, "port") &&
+            !strcmp(drv_attr(port, "name"), "GigabitEthernet0/2/0")) {
+            desc = drv_child(port, "description");
+        }
+    }
+    assert_non_null(desc);
+    xmlNodeSetContent(desc, (const xmlChar *)longtext);
+    assert_int_equal(render_new(s.ctx, NULL, 0, &r), NST_OK);
+    assert_int_equal(render_device(r, dev, drv_find("vrp", NULL), &p, &c), NST_OK);
+    xp_open(&x, p);
+    v = xp_string(&x, "//ifm:interface[ifm:name='GigabitEthernet0/2/0']/ifm:description");
+    /* 242 bytes would split the 81st character: 80 characters, 240 bytes. */
+    assert_int_equal(strlen((const char *)v), 240);
+    assert_memory_equal(v, longtext, 240);
+    xmlFree(v);
+    xp_close(&x);
+    longtext[240] = '\0';
+    assert_non_null(strstr(c, longtext));
+    nst_free(p);
+    nst_free(c);
+    render_free(r);
+    svc_free(&s);
+}
+
 /* --- the prepare hooks refuse what the vendor cannot express --- */
 
 struct refusal {
@@ -829,6 +873,7 @@ main(void)
         cmocka_unit_test(test_round_trip),
         cmocka_unit_test(test_deterministic),
         cmocka_unit_test(test_hostile_descriptions),
+        cmocka_unit_test(test_vrp_long_description),
         cmocka_unit_test(test_refusals),
         cmocka_unit_test(test_alloc_failures),
     };

@@ -139,8 +139,9 @@ oc_pop(xmlNodePtr dev, const char *port, xmlNodePtr s)
     ptags = drv_attr_ul(pm, "tags", 0);
     if (tags == 1) {
         /* The QinQ partner pops its outer tag only; its inner tag is our tag. */
-        return partner && ptags == 2 &&
-                       drv_attr_ul(pm, "inner", 0) == drv_attr_ul(m, "outer", 1) ? 0 : 1;
+        return partner && ptags == 2 && drv_attr_ul(pm, "inner", 0) == drv_attr_ul(m, "outer", 1)
+                   ? 0
+                   : 1;
     }
     if (partner && ptags == 2 && drv_attr_ul(pm, "inner", 0) == drv_attr_ul(m, "inner", 1)) {
         return 1;
@@ -191,7 +192,8 @@ oc_prepare(struct drv_prep *p, xmlNodePtr dev)
             }
             pop = oc_pop(dev, name, s);
             if (pop < 0) {
-                return drv_prep_fail(p, "OpenConfig: port %s sub-interface %s: the join needs both "
+                return drv_prep_fail(p,
+                                     "OpenConfig: port %s sub-interface %s: the join needs both "
                                      "tags popped, and OpenConfig mappings act on one tag",
                                      name, drv_attr(s, "id"));
             }
@@ -223,14 +225,16 @@ eos_client(struct drv_prep *p, const char *port, xmlNodePtr s)
     } else if (!strcmp(tpid, "0x88a8")) {
         kw = "dot1ad";
     } else {
-        return drv_prep_fail(p, "EOS: port %s sub-interface %s: FlexEncap outer TPID %s is not "
-                             "supported by this driver", port, drv_attr(s, "id"), tpid);
+        return drv_prep_fail(p,
+                             "EOS: port %s sub-interface %s: FlexEncap outer TPID %s is not "
+                             "supported by this driver",
+                             port, drv_attr(s, "id"), tpid);
     }
     if (tags == 1) {
         drv_set_attrf(p, s, "eos-client", "%s %lu", kw, drv_attr_ul(m, "outer", 0));
     } else {
-        drv_set_attrf(p, s, "eos-client", "%s outer %lu inner %lu", kw,
-                      drv_attr_ul(m, "outer", 0), drv_attr_ul(m, "inner", 0));
+        drv_set_attrf(p, s, "eos-client", "%s outer %lu inner %lu", kw, drv_attr_ul(m, "outer", 0),
+                      drv_attr_ul(m, "inner", 0));
     }
     return NST_OK;
 }
@@ -292,28 +296,32 @@ static const char *const oc_features[] = {
 
 /* EOS: interface blocks and the patch panel first (CLI order), then policy, then BGP. */
 static const char *const eos_features[] = {
-    "interfaces", "policy", "bgp", NULL,
+    "interfaces",
+    "policy",
+    "bgp",
+    NULL,
 };
 
 const struct drv_ops drv_openconfig_ops = {
     .name = "openconfig",
     .mtu_meaning_name = "OpenConfig physical MTU: L2 header + tags (tags UNCONFIRMED)",
-    .caps = {
-        .mtu_meaning = DRV_MTU_L2_TAGS,
-        .core_reserve = 0,
-        .tpid_supported = DRV_TPID_8100 | DRV_TPID_88A8 | DRV_TPID_9100,
-        .tpid_per_subif = 0,
-        .double_tag_match = true,
-        .rewrite_one_tag = true,
-        .rewrite_two_tags = false,
-        .vpls_ldp = true,
-        .vpls_bgp = true,
-        .candidate = true,
-        .writable_running = true,
-        .confirmed_commit = 11,
-        .confirm_timeout_minutes = false,
-        .ebgp_default_deny = false,
-    },
+    .caps =
+        {
+            .mtu_meaning = DRV_MTU_L2_TAGS,
+            .core_reserve = 0,
+            .tpid_supported = DRV_TPID_8100 | DRV_TPID_88A8 | DRV_TPID_9100,
+            .tpid_per_subif = 0,
+            .double_tag_match = true,
+            .rewrite_one_tag = true,
+            .rewrite_two_tags = false,
+            .vpls_ldp = true,
+            .vpls_bgp = true,
+            .candidate = true,
+            .writable_running = true,
+            .confirmed_commit = 11,
+            .confirm_timeout_minutes = false,
+            .ebgp_default_deny = false,
+        },
     .tpl_vendor = "openconfig",
     .features = oc_features,
     .prepare = oc_prepare,
@@ -322,22 +330,23 @@ const struct drv_ops drv_openconfig_ops = {
 const struct drv_ops drv_eos_ops = {
     .name = "eos",
     .mtu_meaning_name = "EOS mtu: IP only",
-    .caps = {
-        .mtu_meaning = DRV_MTU_L3,
-        .core_reserve = 0,
-        .tpid_supported = DRV_TPID_8100 | DRV_TPID_88A8,
-        .tpid_per_subif = DRV_TPID_8100 | DRV_TPID_88A8, /* FlexEncap dot1q / dot1ad */
-        .double_tag_match = true,   /* through arista-cli */
-        .rewrite_one_tag = true,
-        .rewrite_two_tags = true,   /* through arista-cli */
-        .vpls_ldp = false,
-        .vpls_bgp = false,
-        .candidate = true,
-        .writable_running = true,
-        .confirmed_commit = 0,
-        .confirm_timeout_minutes = false,
-        .ebgp_default_deny = false,
-    },
+    .caps =
+        {
+            .mtu_meaning = DRV_MTU_L3,
+            .core_reserve = 0,
+            .tpid_supported = DRV_TPID_8100 | DRV_TPID_88A8,
+            .tpid_per_subif = DRV_TPID_8100 | DRV_TPID_88A8, /* FlexEncap dot1q / dot1ad */
+            .double_tag_match = true,                        /* through arista-cli */
+            .rewrite_one_tag = true,
+            .rewrite_two_tags = true, /* through arista-cli */
+            .vpls_ldp = false,
+            .vpls_bgp = false,
+            .candidate = true,
+            .writable_running = true,
+            .confirmed_commit = 0,
+            .confirm_timeout_minutes = false,
+            .ebgp_default_deny = false,
+        },
     .tpl_vendor = "eos",
     .features = eos_features,
     .prepare = eos_prepare,

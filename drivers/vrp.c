@@ -42,7 +42,7 @@
 
 #include "driver.h"
 
-#define VRP_BD_MAX 16777215ul      /* huawei-bd instance id range 1..16777215 */
+#define VRP_BD_MAX 16777215ul       /* huawei-bd instance id range 1..16777215 */
 #define VRP_BD_VPLS_SPAN 16000000ul /* VPLS BDs: 1..16000000; stitches count down from the top */
 #define VRP_UNTAGGED_SUBIF 4095ul
 #define VRP_JUMBO 9600ul
@@ -138,10 +138,11 @@ vrp_descriptions(struct drv_prep *p, xmlNodePtr n)
 
     for (c = drv_child(n, NULL); c; c = drv_next(c, NULL)) {
         if (vrp_is(c, "description")) {
-            drv_set_attr(p, c, "vrp-text", vrp_fit_text(drv_child_text(n, "description"),
-                                                         VRP_DESC_MAX, buf));
-            drv_set_attr(p, c, "vrp-cli", vrp_fit_text(drv_attr(c, "cli") ? drv_attr(c, "cli") : "",
-                                                        VRP_DESC_MAX, buf));
+            drv_set_attr(p, c, "vrp-text",
+                         vrp_fit_text(drv_child_text(n, "description"), VRP_DESC_MAX, buf));
+            drv_set_attr(
+                p, c, "vrp-cli",
+                vrp_fit_text(drv_attr(c, "cli") ? drv_attr(c, "cli") : "", VRP_DESC_MAX, buf));
         } else {
             vrp_descriptions(p, c);
         }
@@ -174,11 +175,13 @@ vrp_prepare_port(struct drv_prep *p, xmlNodePtr dev, xmlNodePtr port)
         }
         if (!strcmp(kind, "l3")) {
             if (tags == 2) {
-                return drv_prep_fail(p, "VRP: port %s sub-interface %s: a layer-3 QinQ termination "
-                                     "is not in the VRP device models", name, id);
+                return drv_prep_fail(p,
+                                     "VRP: port %s sub-interface %s: a layer-3 QinQ termination "
+                                     "is not in the VRP device models",
+                                     name, id);
             }
             if (!tags) {
-                continue;   /* the main interface itself */
+                continue; /* the main interface itself */
             }
         } else {
             l2 = true;
@@ -224,12 +227,13 @@ vrp_prepare(struct drv_prep *p, xmlNodePtr dev)
             char vsi[VRP_VSI_NAME_MAX + 1];
 
             drv_set_attrf(p, n, "bd-id", "%lu", vrp_vpls_bd(n));
-            drv_set_attr(p, n, "vrp-vsi", drv_fit_name(drv_attr(n, "name") ? drv_attr(n, "name") : "",
-                                                      VRP_VSI_NAME_MAX, vsi, sizeof vsi));
+            drv_set_attr(p, n, "vrp-vsi",
+                         drv_fit_name(drv_attr(n, "name") ? drv_attr(n, "name") : "",
+                                      VRP_VSI_NAME_MAX, vsi, sizeof vsi));
             if (sig && !strcmp(sig, "bgp")) {
                 unsigned long ve = drv_attr_ul(n, "ve-max", drv_attr_ul(n, "ve-id", 1));
-                unsigned long min = drv_attr(n, "ve-max") ? VRP_SITE_RANGE_MIN
-                                                          : VRP_SITE_RANGE_GUESS;
+                unsigned long min =
+                    drv_attr(n, "ve-max") ? VRP_SITE_RANGE_MIN : VRP_SITE_RANGE_GUESS;
 
                 drv_set_attrf(p, n, "site-range", "%lu", ve > min ? ve : min);
             }
@@ -248,22 +252,23 @@ static const char *const vrp_features[] = {
 const struct drv_ops drv_vrp_ops = {
     .name = "vrp",
     .mtu_meaning_name = "VRP ifm MTU: IP only",
-    .caps = {
-        .mtu_meaning = DRV_MTU_L3,
-        .core_reserve = 0,
-        .tpid_supported = DRV_TPID_8100 | DRV_TPID_88A8 | DRV_TPID_9100,
-        .tpid_per_subif = 0,
-        .double_tag_match = true,
-        .rewrite_one_tag = true,
-        .rewrite_two_tags = true,
-        .vpls_ldp = true,
-        .vpls_bgp = true,
-        .candidate = true,
-        .writable_running = true,
-        .confirmed_commit = 11,
-        .confirm_timeout_minutes = false,
-        .ebgp_default_deny = false, /* UNCONFIRMED */
-    },
+    .caps =
+        {
+            .mtu_meaning = DRV_MTU_L3,
+            .core_reserve = 0,
+            .tpid_supported = DRV_TPID_8100 | DRV_TPID_88A8 | DRV_TPID_9100,
+            .tpid_per_subif = 0,
+            .double_tag_match = true,
+            .rewrite_one_tag = true,
+            .rewrite_two_tags = true,
+            .vpls_ldp = true,
+            .vpls_bgp = true,
+            .candidate = true,
+            .writable_running = true,
+            .confirmed_commit = 11,
+            .confirm_timeout_minutes = false,
+            .ebgp_default_deny = false, /* UNCONFIRMED */
+        },
     .tpl_vendor = "vrp",
     .features = vrp_features,
     .prepare = vrp_prepare,

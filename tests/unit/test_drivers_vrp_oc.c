@@ -144,8 +144,8 @@ xp_open(struct xp *x, const char *text)
     x->ctx = xmlXPathNewContext(x->doc);
     assert_non_null(x->ctx);
     for (i = 0; i < sizeof ns / sizeof ns[0]; i++) {
-        assert_int_equal(xmlXPathRegisterNs(x->ctx, (const xmlChar *)ns[i][0],
-                                            (const xmlChar *)ns[i][1]), 0);
+        assert_int_equal(
+            xmlXPathRegisterNs(x->ctx, (const xmlChar *)ns[i][0], (const xmlChar *)ns[i][1]), 0);
     }
 }
 
@@ -172,20 +172,20 @@ xp_count(struct xp *x, const char *expr)
 }
 
 /* Exactly one node matches @expr. */
-#define assert_one(x, expr)                                                                    \
-    do {                                                                                       \
-        int n_ = xp_count((x), (expr));                                                        \
-        if (n_ != 1) {                                                                         \
-            fail_msg("%d nodes match %s", n_, (expr));                                         \
-        }                                                                                      \
+#define assert_one(x, expr)                                                                        \
+    do {                                                                                           \
+        int n_ = xp_count((x), (expr));                                                            \
+        if (n_ != 1) {                                                                             \
+            fail_msg("%d nodes match %s", n_, (expr));                                             \
+        }                                                                                          \
     } while (0)
 
-#define assert_none(x, expr)                                                                   \
-    do {                                                                                       \
-        int n_ = xp_count((x), (expr));                                                        \
-        if (n_) {                                                                              \
-            fail_msg("%d nodes match %s", n_, (expr));                                         \
-        }                                                                                      \
+#define assert_none(x, expr)                                                                       \
+    do {                                                                                           \
+        int n_ = xp_count((x), (expr));                                                            \
+        if (n_) {                                                                                  \
+            fail_msg("%d nodes match %s", n_, (expr));                                             \
+        }                                                                                          \
     } while (0)
 
 /* The string value of @expr. Returned to the caller (xmlFree). */
@@ -227,11 +227,11 @@ cli_line(const char *text, const char *line)
     return 0;
 }
 
-#define assert_cli_line(text, line)                                                            \
-    do {                                                                                       \
-        if (!cli_line((text), (line))) {                                                       \
-            fail_msg("no CLI line \"%s\" in:\n%s", (line), (text));                            \
-        }                                                                                      \
+#define assert_cli_line(text, line)                                                                \
+    do {                                                                                           \
+        if (!cli_line((text), (line))) {                                                           \
+            fail_msg("no CLI line \"%s\" in:\n%s", (line), (text));                                \
+        }                                                                                          \
     } while (0)
 
 /* --- the feature services --- */
@@ -250,58 +250,73 @@ test_vrp_features(void **state)
     assert_one(&x, "//ifm:interface[ifm:name='GigabitEthernet0/1/0']"
                    "/eth:ethernet/eth:main-interface[eth:qinq-protocol='0x88a8']");
     assert_none(&x, "//ifm:interface[ifm:name='GigabitEthernet0/1/1']/eth:ethernet");
-    assert_one(&x, "//ifm:interface[ifm:name='GigabitEthernet0/1/0.100'][ifm:class='sub-interface']"
-                   "[ifm:parent-name='GigabitEthernet0/1/0'][ifm:number='100']"
-                   "[ifm:l2-mode-enable='true']/eth:ethernet/eth:l2-sub-interface"
-                   "[eth:qinqs/eth:qinq-vids/eth:qinq-vid[eth:pe-vlan-id='100'][eth:ce-vlan-list='200']]"
-                   "[eth:flow-action/eth:action-type='pop-double']");
-    assert_one(&x, "//ifm:interface[ifm:name='GigabitEthernet0/1/1.300']/eth:ethernet/eth:l2-sub-interface"
-                   "[eth:qinqs/eth:qinq-vids/eth:qinq-vid[eth:pe-vlan-id='300'][eth:ce-vlan-list='200']]"
-                   "[eth:flow-action/eth:action-type='pop-double']");
-    assert_one(&x, "//bd:instance[bd:id='16777215'][count(bd:service-points/bd:service-point)=2]"
-                   "[bd:service-points/bd:service-point/bd:interface-name='GigabitEthernet0/1/0.100']"
-                   "[bd:service-points/bd:service-point/bd:interface-name='GigabitEthernet0/1/1.300']");
+    assert_one(
+        &x, "//ifm:interface[ifm:name='GigabitEthernet0/1/0.100'][ifm:class='sub-interface']"
+            "[ifm:parent-name='GigabitEthernet0/1/0'][ifm:number='100']"
+            "[ifm:l2-mode-enable='true']/eth:ethernet/eth:l2-sub-interface"
+            "[eth:qinqs/eth:qinq-vids/eth:qinq-vid[eth:pe-vlan-id='100'][eth:ce-vlan-list='200']]"
+            "[eth:flow-action/eth:action-type='pop-double']");
+    assert_one(
+        &x, "//ifm:interface[ifm:name='GigabitEthernet0/1/1.300']/eth:ethernet/eth:l2-sub-interface"
+            "[eth:qinqs/eth:qinq-vids/eth:qinq-vid[eth:pe-vlan-id='300'][eth:ce-vlan-list='200']]"
+            "[eth:flow-action/eth:action-type='pop-double']");
+    assert_one(&x,
+               "//bd:instance[bd:id='16777215'][count(bd:service-points/bd:service-point)=2]"
+               "[bd:service-points/bd:service-point/bd:interface-name='GigabitEthernet0/1/0.100']"
+               "[bd:service-points/bd:service-point/bd:interface-name='GigabitEthernet0/1/1.300']");
     /* Jumbo frames on every port that carries layer-2 frames or pseudowires, not on L3. */
     assert_int_equal(xp_count(&x, "//devm:port[pic:ethernet/pic:jumbo-frame='9600']"), 5);
     assert_one(&x, "//devm:port[devm:position='0/3/0']");
     assert_none(&x, "//devm:port[devm:position='0/2/0']");
     /* dot1q L3 sub-interface with its address. */
-    assert_one(&x, "//ifm:interface[ifm:name='GigabitEthernet0/2/0.400']"
-                   "[eth:ethernet/eth:l3-sub-interface/eth:vlan-type-dot1q/eth:vlan-type-vid='400']"
-                   "/ip:ipv4/ip:addresses/ip:address[ip:ip='169.254.40.2'][ip:mask='255.255.255.252']");
+    assert_one(&x,
+               "//ifm:interface[ifm:name='GigabitEthernet0/2/0.400']"
+               "[eth:ethernet/eth:l3-sub-interface/eth:vlan-type-dot1q/eth:vlan-type-vid='400']"
+               "/ip:ipv4/ip:addresses/ip:address[ip:ip='169.254.40.2'][ip:mask='255.255.255.252']");
     /* eBGP: AS, local-as as fake-as, the key placeholder, both filters, route-limit. */
-    assert_one(&x, "/nc:config/hbgp:bgp/hbgp:base-process[hbgp:as='65100'][hbgp:router-id='10.255.9.1']");
+    assert_one(
+        &x, "/nc:config/hbgp:bgp/hbgp:base-process[hbgp:as='65100'][hbgp:router-id='10.255.9.1']");
     assert_one(&x, "//hbgp:peer[hbgp:address='169.254.40.1'][hbgp:remote-as='64512']"
                    "[hbgp:fake-as-parameter/hbgp:fake-as='65101'][hbgp:password-type='cipher']"
                    "[hbgp:password-text='$NST_SECRET{dx-md5}']"
                    "/hbgp:afs/hbgp:af[hbgp:type='ipv4uni']/hbgp:ipv4-unicast"
-                   "[hbgp:import-ip-prefix='NS-vrp-pe1-to-aws-IN'][hbgp:export-ip-prefix='NS-vrp-pe1-to-aws-OUT']"
+                   "[hbgp:import-ip-prefix='NS-vrp-pe1-to-aws-IN'][hbgp:export-ip-prefix='NS-vrp-"
+                   "pe1-to-aws-OUT']"
                    "[hbgp:route-limit/hbgp:number='50']");
     assert_one(&x, "//rp:ipv4-prefix-filter[rp:name='NS-vrp-pe1-to-aws-OUT']/rp:nodes/rp:node"
-                   "[rp:sequence='10'][rp:match-mode='permit'][rp:ip-address='10.100.0.0'][rp:masklength='24']");
+                   "[rp:sequence='10'][rp:match-mode='permit'][rp:ip-address='10.100.0.0'][rp:"
+                   "masklength='24']");
     /* VSIs: raw (ethernet) pseudowires always; LDP peers; BGP site, RD, RTs; BD binding. */
-    assert_int_equal(xp_count(&x, "//l2vpn:vpls[l2vpn:encapsulation-type='ethernet'][l2vpn:mtu='1500']"), 2);
+    assert_int_equal(
+        xp_count(&x, "//l2vpn:vpls[l2vpn:encapsulation-type='ethernet'][l2vpn:mtu='1500']"), 2);
     assert_one(&x, "//l2vpn:instance[l2vpn:name='ic-ldp'][l2vpn:type='vpls']/l2vpn:vpls"
                    "[l2vpn:member-discovery-mode='static'][l2vpn:bds/l2vpn:bd/l2vpn:id='500']"
                    "/l2vpn:ldp-signaling[l2vpn:vsi-id='500']/l2vpn:pws/l2vpn:pw"
-                   "[l2vpn:peer-ip='10.255.9.2'][l2vpn:negotiation-vc-id='500'][l2vpn:encapsulation-type='ethernet']");
-    assert_one(&x, "//l2vpn:instance[l2vpn:name='ic-bgp']/l2vpn:vpls[l2vpn:member-discovery-mode='auto']"
-                   "[l2vpn:bds/l2vpn:bd/l2vpn:id='4000510']/l2vpn:bgp-signaling"
-                   "[l2vpn:route-distinguisher='10.255.9.1:12030']"
-                   "[l2vpn:sites/l2vpn:site[l2vpn:site-id='1'][l2vpn:default-offset='1']]"
-                   "[count(l2vpn:vpn-targets/l2vpn:vpn-target[l2vpn:rt-value='65100:510'])=2]");
+                   "[l2vpn:peer-ip='10.255.9.2'][l2vpn:negotiation-vc-id='500'][l2vpn:"
+                   "encapsulation-type='ethernet']");
+    assert_one(
+        &x, "//l2vpn:instance[l2vpn:name='ic-bgp']/l2vpn:vpls[l2vpn:member-discovery-mode='auto']"
+            "[l2vpn:bds/l2vpn:bd/l2vpn:id='4000510']/l2vpn:bgp-signaling"
+            "[l2vpn:route-distinguisher='10.255.9.1:12030']"
+            "[l2vpn:sites/l2vpn:site[l2vpn:site-id='1'][l2vpn:default-offset='1']]"
+            "[count(l2vpn:vpn-targets/l2vpn:vpn-target[l2vpn:rt-value='65100:510'])=2]");
     assert_one(&x, "//bd:instance[bd:id='500']/bd:service-points/bd:service-point"
                    "[bd:interface-name='GigabitEthernet0/2/1.500']");
-    assert_one(&x, "//ifm:interface[ifm:name='GigabitEthernet0/2/1.500']/eth:ethernet/eth:l2-sub-interface"
-                   "[eth:dot1q/eth:vlans/eth:vlan-list='500'][eth:flow-action/eth:action-type='pop-outer']");
+    assert_one(
+        &x,
+        "//ifm:interface[ifm:name='GigabitEthernet0/2/1.500']/eth:ethernet/eth:l2-sub-interface"
+        "[eth:dot1q/eth:vlans/eth:vlan-list='500'][eth:flow-action/eth:action-type='pop-outer']");
     /* Untagged handoff: EVC sub-interface 4095 "untag", joined with a dot1q one that pops. */
     assert_one(&x, "//ifm:interface[ifm:name='GigabitEthernet0/2/2.4095'][ifm:number='4095']"
                    "/eth:ethernet/eth:l2-sub-interface[eth:untag][not(eth:flow-action)]");
-    assert_one(&x, "//bd:instance[bd:id='16777214']"
-                   "[bd:service-points/bd:service-point/bd:interface-name='GigabitEthernet0/2/2.4095']"
-                   "[bd:service-points/bd:service-point/bd:interface-name='GigabitEthernet0/1/1.700']");
-    assert_one(&x, "//ifm:interface[ifm:name='GigabitEthernet0/1/1.700']//eth:l2-sub-interface"
-                   "[eth:dot1q/eth:vlans/eth:vlan-list='700'][eth:flow-action/eth:action-type='pop-outer']");
+    assert_one(&x,
+               "//bd:instance[bd:id='16777214']"
+               "[bd:service-points/bd:service-point/bd:interface-name='GigabitEthernet0/2/2.4095']"
+               "[bd:service-points/bd:service-point/bd:interface-name='GigabitEthernet0/1/1.700']");
+    assert_one(
+        &x,
+        "//ifm:interface[ifm:name='GigabitEthernet0/1/1.700']//eth:l2-sub-interface"
+        "[eth:dot1q/eth:vlans/eth:vlan-list='700'][eth:flow-action/eth:action-type='pop-outer']");
     /* Untagged routed port: the address on the main interface; an empty accept list is an
      * explicit deny-all node, still applied; no key, no route-limit. */
     assert_one(&x, "//ifm:interface[ifm:name='GigabitEthernet0/2/3']/ip:ipv4/ip:addresses"
@@ -316,7 +331,8 @@ test_vrp_features(void **state)
     assert_int_equal(xp_count(&x, "//hbgp:peer"), 2);
     assert_int_equal(xp_count(&x, "//hbgp:ipv4-unicast[hbgp:import-ip-prefix = "
                                   "//rp:ipv4-prefix-filter/rp:name][hbgp:export-ip-prefix = "
-                                  "//rp:ipv4-prefix-filter/rp:name]"), 2);
+                                  "//rp:ipv4-prefix-filter/rp:name]"),
+                     2);
     xp_close(&x);
 
     /* pe2: QinQ attachment circuits (default TPID 0x88a8 on the port), its own VE id. */
@@ -341,7 +357,8 @@ test_vrp_features(void **state)
     assert_cli_line(c, "  peer 169.254.40.1 ip-prefix NS-vrp-pe1-to-aws-OUT export");
     assert_cli_line(c, "ip ip-prefix NS-vrp-pe1-to-aws-IN index 10 permit 10.20.0.0 24");
     assert_true(cli_line(c, "vsi ic-ldp static") < cli_line(c, "bridge-domain 500"));
-    assert_true(cli_line(c, "bridge-domain 500") < cli_line(c, "interface GigabitEthernet0/2/1.500 mode l2"));
+    assert_true(cli_line(c, "bridge-domain 500") <
+                cli_line(c, "interface GigabitEthernet0/2/1.500 mode l2"));
     assert_true(cli_line(c, " l2 binding vsi ic-ldp") > 0);
     svc_free(&s);
 }
@@ -357,18 +374,24 @@ test_openconfig_features(void **state)
     svc_compile(OC_SVC, &s);
     xp_open(&x, payload(&s, "oc-pe1"));
     /* Mandatory type on every interface; MTU in the OC meaning (L2 + tags). */
-    assert_int_equal(xp_count(&x, "//oif:interface"), xp_count(&x, "//oif:interface/oif:config"
-                                                                   "[oif:type='ianaift:ethernetCsmacd']"));
+    assert_int_equal(xp_count(&x, "//oif:interface"),
+                     xp_count(&x, "//oif:interface/oif:config"
+                                  "[oif:type='ianaift:ethernetCsmacd']"));
     assert_one(&x, "//oif:interface[oif:name='Ethernet1']/oif:config[oif:mtu='1522']"
                    "[ovlan:tpid='oc-vlan-types:TPID_0X88A8']");
     /* QinQ to QinQ: each side pops its outer tag only, pushes it back with its TPID. */
-    assert_one(&x, "//oif:interface[oif:name='Ethernet1']//oif:subinterface[oif:index='100']/ovlan:vlan"
-                   "[ovlan:match/ovlan:double-tagged/ovlan:config[ovlan:outer-vlan-id='100'][ovlan:inner-vlan-id='200']]"
-                   "[ovlan:ingress-mapping/ovlan:config/ovlan:vlan-stack-action='POP']"
-                   "[ovlan:egress-mapping/ovlan:config[ovlan:vlan-stack-action='PUSH'][ovlan:vlan-id='100']"
-                   "[ovlan:tpid='oc-vlan-types:TPID_0X88A8']]");
-    assert_one(&x, "//oif:interface[oif:name='Ethernet2']//oif:subinterface[oif:index='300']/ovlan:vlan"
-                   "[ovlan:egress-mapping/ovlan:config[ovlan:vlan-id='300'][ovlan:tpid='oc-vlan-types:TPID_0X8100']]");
+    assert_one(
+        &x,
+        "//oif:interface[oif:name='Ethernet1']//oif:subinterface[oif:index='100']/ovlan:vlan"
+        "[ovlan:match/ovlan:double-tagged/"
+        "ovlan:config[ovlan:outer-vlan-id='100'][ovlan:inner-vlan-id='200']]"
+        "[ovlan:ingress-mapping/ovlan:config/ovlan:vlan-stack-action='POP']"
+        "[ovlan:egress-mapping/ovlan:config[ovlan:vlan-stack-action='PUSH'][ovlan:vlan-id='100']"
+        "[ovlan:tpid='oc-vlan-types:TPID_0X88A8']]");
+    assert_one(&x,
+               "//oif:interface[oif:name='Ethernet2']//oif:subinterface[oif:index='300']/ovlan:vlan"
+               "[ovlan:egress-mapping/"
+               "ovlan:config[ovlan:vlan-id='300'][ovlan:tpid='oc-vlan-types:TPID_0X8100']]");
     /* QinQ to dot1q: the QinQ side pops, the dot1q side keeps its tag (it is the inner one). */
     assert_one(&x, "//oif:interface[oif:name='Ethernet5']//ovlan:vlan[ovlan:ingress-mapping]");
     assert_one(&x, "//oif:interface[oif:name='Ethernet6']//ovlan:vlan"
@@ -382,53 +405,64 @@ test_openconfig_features(void **state)
     assert_one(&x, "//oni:network-instance[oni:name='qinq-dot1q-1-2']//oni:local/oni:config"
                    "[oni:interface='Ethernet6'][oni:subinterface='900']");
     /* VPLS: L2VSI, MPLS; LDP remote endpoint; BGP site with RD and RTs. */
-    assert_one(&x, "//oni:network-instance[oni:name='ic-ldp'][oni:config/oni:type='oc-ni-types:L2VSI']"
-                   "[oni:encapsulation/oni:config/oni:encapsulation-type='oc-ni-types:MPLS']"
-                   "//oni:remote/oni:config[oni:remote-system='10.255.9.2'][oni:virtual-circuit-identifier='500']");
-    assert_one(&x, "//oni:network-instance[oni:name='ic-bgp'][oni:config/oni:route-distinguisher='10.255.9.1:12030']"
+    assert_one(&x,
+               "//oni:network-instance[oni:name='ic-ldp'][oni:config/oni:type='oc-ni-types:L2VSI']"
+               "[oni:encapsulation/oni:config/oni:encapsulation-type='oc-ni-types:MPLS']"
+               "//oni:remote/"
+               "oni:config[oni:remote-system='10.255.9.2'][oni:virtual-circuit-identifier='500']");
+    assert_one(&x, "//oni:network-instance[oni:name='ic-bgp'][oni:config/"
+                   "oni:route-distinguisher='10.255.9.1:12030']"
                    "[oni:inter-instance-policies/oni:import-export-policy/oni:config"
                    "[oni:import-route-target='65100:510'][oni:export-route-target='65100:510']]"
                    "//oni:local/oni:config[oni:site-id='1'][oni:site-label-block-offset='1']"
                    "[oni:site-label-block-size='100']");
     /* BGP: both policies always, the key placeholder, local-as, prefix-limit. */
     assert_one(&x, "//oni:neighbor[oni:neighbor-address='169.254.40.1']"
-                   "[oni:config[oni:peer-as='64512'][oni:local-as='65101'][oni:auth-password='$NST_SECRET{dx-md5}']]"
+                   "[oni:config[oni:peer-as='64512'][oni:local-as='65101'][oni:auth-password='$NST_"
+                   "SECRET{dx-md5}']]"
                    "/oni:afi-safis/oni:afi-safi[oni:config/oni:enabled='true']"
                    "[oni:apply-policy/oni:config[oni:import-policy='NS-oc-pe1-to-aws-IN']"
                    "[oni:export-policy='NS-oc-pe1-to-aws-OUT']]"
                    "[oni:ipv4-unicast/oni:prefix-limit/oni:config/oni:max-prefixes='50']");
-    assert_one(&x, "//orp:policy-definition[orp:name='NS-oc-pe1-to-aws-IN']/orp:statements"
-                   "[orp:statement[orp:name='10']/orp:conditions/orp:match-prefix-set/orp:config"
-                   "/orp:prefix-set='NS-oc-pe1-to-aws-IN']"
-                   "[orp:statement[orp:name='20']/orp:actions/orp:config/orp:policy-result='REJECT_ROUTE']");
+    assert_one(
+        &x,
+        "//orp:policy-definition[orp:name='NS-oc-pe1-to-aws-IN']/orp:statements"
+        "[orp:statement[orp:name='10']/orp:conditions/orp:match-prefix-set/orp:config"
+        "/orp:prefix-set='NS-oc-pe1-to-aws-IN']"
+        "[orp:statement[orp:name='20']/orp:actions/orp:config/orp:policy-result='REJECT_ROUTE']");
     assert_one(&x, "//orp:prefix-set[orp:name='NS-oc-pe1-to-aws-IN']//orp:prefix"
                    "[orp:ip-prefix='10.20.0.0/24'][orp:masklength-range='exact']");
     /* Untagged handoff: subinterface 0 without VLAN, joined with dot1q 700, which pops. */
     assert_one(&x, "//oif:interface[oif:name='Ethernet7']//oif:subinterface[oif:index='0']"
                    "[not(ovlan:vlan)][not(oip:ipv4)]");
-    assert_one(&x, "//oif:interface[oif:name='Ethernet2']//oif:subinterface[oif:index='700']/ovlan:vlan"
-                   "[ovlan:ingress-mapping/ovlan:config/ovlan:vlan-stack-action='POP']");
+    assert_one(&x,
+               "//oif:interface[oif:name='Ethernet2']//oif:subinterface[oif:index='700']/ovlan:vlan"
+               "[ovlan:ingress-mapping/ovlan:config/ovlan:vlan-stack-action='POP']");
     assert_one(&x, "//oni:network-instance[oni:name='untagged-stitch-1-2']//oni:local/oni:config"
                    "[oni:interface='Ethernet7'][oni:subinterface='0']");
     /* Untagged routed port: subinterface 0 carries the address; the empty set rejects all. */
     assert_one(&x, "//oif:interface[oif:name='Ethernet8']//oif:subinterface[oif:index='0']"
-                   "/oip:ipv4/oip:addresses/oip:address/oip:config[oip:ip='192.0.2.8'][oip:prefix-length='31']");
+                   "/oip:ipv4/oip:addresses/oip:address/"
+                   "oip:config[oip:ip='192.0.2.8'][oip:prefix-length='31']");
     assert_one(&x, "//orp:prefix-set[orp:name='NS-oc-pe1-to-campus-IN'][not(orp:prefixes)]");
     assert_one(&x, "//oni:neighbor[oni:neighbor-address='192.0.2.9']/oni:config"
                    "[not(oni:auth-password)][not(oni:local-as)]");
     assert_int_equal(xp_count(&x, "//oni:neighbor//oni:apply-policy/oni:config"
                                   "[oni:import-policy = //orp:policy-definition/orp:name]"
-                                  "[oni:export-policy = //orp:policy-definition/orp:name]"), 2);
+                                  "[oni:export-policy = //orp:policy-definition/orp:name]"),
+                     2);
     xp_close(&x);
 
     /* The CLI file of a generic device lists the OpenConfig leaves. */
     c = cli(&s, "oc-pe1");
     assert_int_equal(cli_line(c, "# oc-pe1: generic OpenConfig device, no native CLI; "
-                                 "the OpenConfig leaves its payload sets"), 1);
+                                 "the OpenConfig leaves its payload sets"),
+                     1);
     assert_cli_line(c, "/interfaces/interface[name=Ethernet1]/config/mtu = 1522");
-    assert_cli_line(c, "/network-instances/network-instance[name=default]/protocols/"
-                       "protocol[identifier=BGP][name=BGP]/bgp/neighbors/"
-                       "neighbor[neighbor-address=169.254.40.1]/config/auth-password = $NST_SECRET{dx-md5}");
+    assert_cli_line(
+        c, "/network-instances/network-instance[name=default]/protocols/"
+           "protocol[identifier=BGP][name=BGP]/bgp/neighbors/"
+           "neighbor[neighbor-address=169.254.40.1]/config/auth-password = $NST_SECRET{dx-md5}");
     svc_free(&s);
 }
 
@@ -461,8 +495,9 @@ test_eos_features(void **state)
     /* BGP and policies through OpenConfig; the empty accept list rejects everything. */
     assert_one(&x, "//oni:neighbor[oni:neighbor-address='169.254.41.1']/oni:config"
                    "[oni:local-as='65201'][oni:auth-password='$NST_SECRET{sw1-dx-md5}']");
-    assert_one(&x, "//oni:neighbor[oni:neighbor-address='192.0.2.1'][not(oni:config/oni:auth-password)]"
-                   "//oni:apply-policy/oni:config[oni:import-policy='NS-eos-sw1-to-campus-IN']");
+    assert_one(&x,
+               "//oni:neighbor[oni:neighbor-address='192.0.2.1'][not(oni:config/oni:auth-password)]"
+               "//oni:apply-policy/oni:config[oni:import-policy='NS-eos-sw1-to-campus-IN']");
     assert_one(&x, "//orp:prefix-set[orp:name='NS-eos-sw1-to-campus-IN'][not(orp:prefixes)]");
     v = xp_string(&x, "//cli:command[starts-with(normalize-space(.), 'description campus')]");
     assert_string_equal((const char *)v + strspn((const char *)v, " "), "description " HOSTILE_EOS);
@@ -495,17 +530,22 @@ test_example_devices(void **state)
     xp_open(&x, payload(&s, "twcc-edge"));
     assert_one(&x, "//ifm:interface[ifm:name='GigabitEthernet0/1/0']/ip:ipv4/ip:addresses"
                    "/ip:address[ip:ip='10.254.1.5'][ip:mask='255.255.255.252']");
-    assert_one(&x, "//ifm:interface[ifm:name='GigabitEthernet0/1/1.2101']"
-                   "[eth:ethernet/eth:l3-sub-interface/eth:vlan-type-dot1q/eth:vlan-type-vid='2101']");
-    assert_one(&x, "//hbgp:peer[hbgp:address='172.30.53.5'][hbgp:remote-as='65101']"
-                   "[hbgp:password-text='$NST_SECRET{bgp-twcc-ccx}']//hbgp:ipv4-unicast"
-                   "[hbgp:import-ip-prefix='NS-twcc-to-ccx-IN'][hbgp:export-ip-prefix='NS-twcc-to-ccx-OUT']");
+    assert_one(&x,
+               "//ifm:interface[ifm:name='GigabitEthernet0/1/1.2101']"
+               "[eth:ethernet/eth:l3-sub-interface/eth:vlan-type-dot1q/eth:vlan-type-vid='2101']");
+    assert_one(
+        &x,
+        "//hbgp:peer[hbgp:address='172.30.53.5'][hbgp:remote-as='65101']"
+        "[hbgp:password-text='$NST_SECRET{bgp-twcc-ccx}']//hbgp:ipv4-unicast"
+        "[hbgp:import-ip-prefix='NS-twcc-to-ccx-IN'][hbgp:export-ip-prefix='NS-twcc-to-ccx-OUT']");
     assert_none(&x, "//devm:port");
     xp_close(&x);
     xp_open(&x, payload(&s, "ccx-transit"));
     assert_one(&x, "//cli:command[.='interface Ethernet2.101']");
-    assert_int_equal(xp_count(&x, "//oni:neighbor/oni:afi-safis/oni:afi-safi/oni:apply-policy/oni:config"
-                                  "[oni:import-policy][oni:export-policy]"), 2);
+    assert_int_equal(
+        xp_count(&x, "//oni:neighbor/oni:afi-safis/oni:afi-safi/oni:apply-policy/oni:config"
+                     "[oni:import-policy][oni:export-policy]"),
+        2);
     xp_close(&x);
     assert_cli_line(cli(&s, "ccx-transit"), "   neighbor 169.254.100.1 remote-as 64512");
     svc_free(&s);
@@ -565,7 +605,8 @@ test_round_trip(void **state)
             assert_non_null(p);
             tree = parse_payload(render_ly(r), p, &body, &len);
             assert_non_null(tree);
-            assert_int_equal(lyd_print_mem(&again, tree, LYD_XML, LYD_PRINT_WITHSIBLINGS), LY_SUCCESS);
+            assert_int_equal(lyd_print_mem(&again, tree, LYD_XML, LYD_PRINT_WITHSIBLINGS),
+                             LY_SUCCESS);
             /* The body is the printed tree after the line of the <config> tag. */
             assert_int_equal(*body, '\n');
             assert_int_equal(strlen(again), len - 1);
@@ -596,7 +637,8 @@ test_deterministic(void **state)
         for (i = 0; i < nst_compiled_device_count(a.out); i++) {
             assert_string_equal(nst_compiled_device_payload(a.out, i),
                                 nst_compiled_device_payload(b.out, i));
-            assert_string_equal(nst_compiled_device_cli(a.out, i), nst_compiled_device_cli(b.out, i));
+            assert_string_equal(nst_compiled_device_cli(a.out, i),
+                                nst_compiled_device_cli(b.out, i));
         }
         svc_free(&a);
         svc_free(&b);
@@ -646,7 +688,8 @@ test_hostile_descriptions(void **state)
         svc_compile(cases[k].file, &s);
         /* As compiled: the markup is text. */
         xp_open(&x, payload(&s, cases[k].device));
-        assert_none(&x, "//*[local-name()='shutdown' or local-name()='east' or local-name()='QinQ']");
+        assert_none(&x,
+                    "//*[local-name()='shutdown' or local-name()='east' or local-name()='QinQ']");
         if (cases[k].xpath) {
             v = xp_string(&x, cases[k].xpath);
             assert_string_equal((const char *)v, HOSTILE_VRP);
@@ -665,8 +708,8 @@ test_hostile_descriptions(void **state)
         xmlNodeSetContent(desc, NULL);
         xmlNodeAddContent(desc, (const xmlChar *)nasty);
         assert_int_equal(render_new(s.ctx, NULL, 0, &r), NST_OK);
-        assert_int_equal(render_device(r, dev, drv_find(cases[k].vendor, cases[k].platform), &p, &c),
-                         NST_OK);
+        assert_int_equal(
+            render_device(r, dev, drv_find(cases[k].vendor, cases[k].platform), &p, &c), NST_OK);
         assert_null(strstr(c, "\ninterface Ethernet9"));
         assert_null(strstr(c, "\n shutdown"));
         assert_non_null(strstr(c, "line one interface Ethernet9 <x/> & ]]>  shutdown"));
@@ -791,9 +834,9 @@ test_refusals(void **state)
 
         assert_non_null(doc);
         nst_diag_clear(ctx);
-        assert_int_equal(render_device(r, xmlDocGetRootElement(doc), drv_find(f->vendor, f->platform),
-                                       &p, &c),
-                         NST_EINTERNAL);
+        assert_int_equal(
+            render_device(r, xmlDocGetRootElement(doc), drv_find(f->vendor, f->platform), &p, &c),
+            NST_EINTERNAL);
         assert_null(p);
         assert_null(c);
         assert_int_equal(nst_diag_count(ctx), 1);
@@ -835,9 +878,9 @@ test_alloc_failures(void **state)
         svc_compile(cases[k].file, &s);
         assert_int_equal(render_new(s.ctx, NULL, 0, &r), NST_OK);
         dev = ir_device(&s, cases[k].device);
-        assert_int_equal(render_device(r, dev, drv_find(cases[k].vendor, cases[k].platform),
-                                       &ref_p, &ref_c),
-                         NST_OK);
+        assert_int_equal(
+            render_device(r, dev, drv_find(cases[k].vendor, cases[k].platform), &ref_p, &ref_c),
+            NST_OK);
         for (n = 0;; n++) {
             p = c = NULL;
             nst_alloc_fail_after(n);

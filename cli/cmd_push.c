@@ -1,5 +1,5 @@
 /*
- * cmd_push.c: `netstitch push [SERVICE] --inventory INV --payloads DIR [options]`, and the
+ * cmd_push.c: `netstitch push SERVICE --inventory INV [options]` (or `--payloads DIR`), and the
  * report and progress printing that `rollback` and `recover` share (cli.h: cli_txn_*).
  *
  * Push changes every device in one transaction (the library's nst_txn, docs/push.md):
@@ -13,9 +13,10 @@
  *   4  failed and some device could not be restored or verified: run `netstitch recover`
  *   5  a device is being changed by another netstitch process: nothing was touched
  *
- * Payloads come from --payloads DIR: DIR/<device>.xml for every device (what
- * `netstitch compile -o DIR` writes). A SERVICE given as well is loaded and checked
- * first, so a service with errors is never pushed.
+ * Payloads: by default the SERVICE is loaded, checked and compiled in memory (nothing is
+ * pushed if it has errors, or if a device's driver renders no payload). With --payloads
+ * DIR the payloads are DIR/<device>.xml for every XML file of DIR (what `netstitch compile
+ * -o DIR` writes, possibly edited); a SERVICE given as well is still checked first.
  *
  * Test hook (documented in docs/push.md): with NETSTITCH_TEST_PAUSE=EVENT and
  * NETSTITCH_TEST_PAUSE_DIR=DIR, the command stops at the first progress event matching
@@ -314,16 +315,55 @@ push_add_dir(struct nst_txn *txn, const char *dir)
     return rc;
 }
 
+/* Compile the checked service in memory and add every device's payload. */
+static int
+push_add_compiled(struct nst_txn *txn, struct nst_service *svc, const char *const *tdirs,
+                  size_t ntdirs, struct nst_compiled **comp)
+{
+    nst_err err = nst_service_compile_with_templates(svc, tdirs, ntdirs, comp);
+    size_t n;
+
+    if (err) {
+        fprintf(stderr, "netstitch push: compile failed: %s\n", nst_strerror(err));
+        return EXIT_USAGE;
+    }
+    n = nst_compiled_device_count(*comp);
+    for (size_t i = 0; i < n; i++) {
+        const char *name = nst_compiled_device_name(*comp, i);
+        const char *payload = nst_compiled_device_payload(*comp, i);
+
+        if (!payload) {
+            fprintf(stderr, "netstitch push: device %s: the %s driver renders no NETCONF payload "
+                            "yet; nothing was pushed\n",
+                    name, nst_compiled_device_driver(*comp, i));
+            return EXIT_USAGE;
+        }
+        err = nst_txn_add_payload(txn, name, nst_compiled_device_driver(*comp, i), payload);
+        if (err) {
+            fprintf(stderr, "netstitch push: %s\n",
+                    *nst_txn_message(txn) ? nst_txn_message(txn) : nst_strerror(err));
+            return EXIT_USAGE;
+        }
+    }
+    if (!n) {
+        fprintf(stderr, "netstitch push: the service has no device\n");
+        return EXIT_USAGE;
+    }
+    return EXIT_CLEAN;
+}
+
 static void
 push_usage(FILE *out)
 {
-    fputs("usage: netstitch push [SERVICE] --inventory INV --payloads DIR [options]\n"
+    fputs("usage: netstitch push SERVICE --inventory INV [options]\n"
+          "       netstitch push [SERVICE] --inventory INV --payloads DIR [options]\n"
           "\n"
           "Change every device in one all-or-nothing NETCONF transaction: lock, edit,\n"
           "validate, confirmed commit, then confirm everywhere; any failure anywhere\n"
-          "undoes every device (docs/push.md).\n"
+          "undoes every device (docs/push.md). SERVICE is checked and compiled first.\n"
           "  --inventory INV        how to reach the devices, where secrets come from\n"
-          "  --payloads DIR         DIR/<device>.xml for each device (netstitch compile -o)\n"
+          "  --payloads DIR         push DIR/<device>.xml instead of compiling\n"
+          "  --templates DIR        templates for the compile (repeatable, as for compile)\n"
           "  --state-dir DIR        snapshots, plans, journals (default\n"
           "                         ~/.local/state/netstitch)\n"
           "  --jobs N               at most N devices at once (default 8)\n"
@@ -355,10 +395,14 @@ cmd_push(int argc, char **argv)
         {"format", required_argument, NULL, 'f'},
         {"quiet", no_argument, NULL, 'q'},
         {"yang-dir", required_argument, NULL, 'y'},
+        {"templates", required_argument, NULL, 'T'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *inv_path = NULL, *payloads = NULL, *state_dir = NULL, *yang_dir = NULL;
+    const char *tdirs[16];
+    size_t ntdirs = 0;
+    struct nst_compiled *comp = NULL;
     unsigned flags = 0, jobs = 0;
     unsigned long confirm = 0;
     int c, quiet = 0, fmt = OUT_TEXT, rc = EXIT_CLEAN;
@@ -415,6 +459,13 @@ cmd_push(int argc, char **argv)
         case 'y':
             yang_dir = optarg;
             break;
+        case 'T':
+            if (ntdirs == sizeof tdirs / sizeof tdirs[0]) {
+                fprintf(stderr, "netstitch push: at most 16 --templates\n");
+                return EXIT_USAGE;
+            }
+            tdirs[ntdirs++] = optarg;
+            break;
         case 'h':
             push_usage(stdout);
             return EXIT_CLEAN;
@@ -423,11 +474,7 @@ cmd_push(int argc, char **argv)
             return EXIT_USAGE;
         }
     }
-    if (optind < argc - 1 || !inv_path || !payloads) {
-        if (!payloads && inv_path && optind == argc - 1) {
-            fprintf(stderr, "netstitch push: this build needs --payloads DIR (the payloads "
-                            "`netstitch compile -o DIR` writes)\n");
-        }
+    if (optind < argc - 1 || !inv_path || (!payloads && optind != argc - 1)) {
         push_usage(stderr);
         return EXIT_USAGE;
     }
@@ -463,7 +510,8 @@ cmd_push(int argc, char **argv)
     nst_txn_set_flags(txn, flags);
     progress = cli_txn_progress_new(quiet);
     cli_txn_attach_progress(txn, progress);
-    rc = push_add_dir(txn, payloads);
+    rc = payloads ? push_add_dir(txn, payloads)
+                  : push_add_compiled(txn, svc, tdirs, ntdirs, &comp);
     if (rc) {
         goto cleanup;
     }
@@ -478,6 +526,7 @@ cmd_push(int argc, char **argv)
 cleanup:
     nst_txn_free(txn);
     free(progress);
+    nst_compiled_free(comp);
     nst_inventory_free(inv);
     nst_service_free(svc);
     nst_ctx_free(ctx);

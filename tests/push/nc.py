@@ -32,7 +32,9 @@ NC = "urn:ietf:params:xml:ns:netconf:base:1.0"
 
 
 def port(dev):
-    return int(os.environ["LAB_DEV_%s_PORT" % dev])
+    """LAB_DEV_<dev>_PORT, with '-' in the name written as '_' (shell variable names)."""
+    return int(os.environ.get("LAB_DEV_%s_PORT" % dev)
+               or os.environ["LAB_DEV_%s_PORT" % dev.replace("-", "_")])
 
 
 def connect(dev):

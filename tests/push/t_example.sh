@@ -1,0 +1,122 @@
+#!/bin/sh
+# t_example.sh: the shipped example end to end. netstitch-netsim serves the six routers of
+# examples/twcc-ccx-aws in their vendor profiles with the vendor device models (Huawei VRP,
+# two Junos, IOS-XR, Nokia SR OS, Arista EOS); `netstitch push service.xml` checks,
+# compiles in memory and pushes in one transaction; then
+#   - every device holds the change, the BGP keys substituted from the inventory's
+#     secrets (one from a 0600 file, one from the environment),
+#   - a commit rejected by IOS-XR undoes all six devices,
+#   - `rollback` restores all six,
+#   - no key appears in any output or state file.
+. "$(dirname "$0")/common.sh"
+NETSIM=${NETSIM:-$TOP/$BUILD/netstitch-netsim}
+[ -x "$NETSIM" ] || skip "netsim not built ($NETSIM)"
+start=$(date +%s)
+EX=$TOP/examples/twcc-ccx-aws
+NS=$WORK/netsim
+mkdir -p "$NS"
+ssh-keygen -q -m PEM -t rsa -b 2048 -N '' -f "$NS/hostkey" || fail "ssh-keygen"
+ssh-keygen -q -t ed25519 -N '' -f "$NS/client" || fail "ssh-keygen"
+FP=$(ssh-keygen -lf "$NS/hostkey.pub" | awk '{print $2}')
+
+# device:profile, as the service's vendors say.
+DEVS="twcc-edge:vrp twaren-border:junos twaren-taichung:junos partner-ccx:iosxr ccx-pe:sros ccx-transit:eos"
+NAMES=""
+PORTS=$($PY -c '
+import socket
+ss = [socket.socket() for _ in range(6)]
+for s in ss: s.bind(("127.0.0.1", 0))
+print(" ".join(str(s.getsockname()[1]) for s in ss))')
+i=0
+{
+    echo "statedir = $NS/state"
+    for dp in $DEVS; do
+        i=$((i + 1))
+        d=${dp%%:*}
+        port=$(echo "$PORTS" | cut -d' ' -f$i)
+        NAMES="$NAMES $d"
+        v=$(echo "$d" | tr '-' '_')
+        eval "LAB_DEV_${v}_PORT=$port; export LAB_DEV_${v}_PORT"
+        printf '\n[device %s]\nport = %s\nprofile = %s\nhostkey = %s\nauthorized-key = %s\nuser = admin\n' \
+            "$d" "$port" "${dp#*:}" "$NS/hostkey" "$NS/client.pub"
+    done
+} >"$NS/netsim.conf"
+"$NETSIM" -c "$NS/netsim.conf" >"$NS/netsim.out" 2>&1 &
+NETSIM_PID=$!
+i=0
+while [ ! -f "$NS/state/ready" ]; do
+    i=$((i + 1))
+    [ $i -le 500 ] && kill -0 "$NETSIM_PID" 2>/dev/null || { cat "$NS/netsim.out"; fail "netsim did not start"; }
+    sleep 0.02
+done
+
+# Secrets: one file (0600, ours), one environment variable. Values with XML specials.
+printf 'Twcc&Ccx<Key>\n' >"$WORK/bgp-twcc-ccx.key"
+chmod 0600 "$WORK/bgp-twcc-ccx.key"
+NST_AWS_DX_BGP_KEY='aws"dx-Key-9'
+export NST_AWS_DX_BGP_KEY
+INV=$WORK/inv.xml
+{
+    echo '<inventory xmlns="urn:netstitch:yang:inventory">'
+    for d in $NAMES; do
+        v=$(echo "$d" | tr '-' '_')
+        eval "port=\$LAB_DEV_${v}_PORT"
+        echo "<device><name>$d</name><address>127.0.0.1</address><port>$port</port><user>admin</user>"
+        echo "<auth><private-key>$NS/client</private-key></auth>"
+        echo "<host-key><fingerprint>$FP</fingerprint></host-key>"
+        echo "<timeouts><connect>10</connect><rpc>20</rpc><commit>20</commit></timeouts></device>"
+    done
+    echo "<secret><name>bgp-twcc-ccx</name><source>file:$WORK/bgp-twcc-ccx.key</source></secret>"
+    echo '<secret><name>bgp-aws-dx</name><source>env:NST_AWS_DX_BGP_KEY</source></secret>'
+    echo '</inventory>'
+} >"$INV"
+
+esnap() {
+    NC_USER=admin LAB_CLIENT_KEY_ED25519=$NS/client $PY "$NCPY" dump "$1" $NAMES \
+        || fail "ncclient could not read the devices"
+}
+
+esnap "$WORK/before"
+
+# A commit rejected on the IOS-XR router: nothing may stay anywhere.
+printf 'reject-commit\n' >"$NS/state/partner-ccx/faults"
+run_push reject "$EX/service.xml" --inventory "$INV" --state-dir "$STATE"
+rm -f "$NS/state/partner-ccx/faults"
+assert_rc 1 reject
+assert_grep "device partner-ccx failed at commit-confirmed: rpc-error: commit rejected by fault injection" \
+    "$WORK/reject.out"
+esnap "$WORK/after-reject"
+assert_same "$WORK/before" "$WORK/after-reject" "a device kept part of the rejected push"
+echo "ok: rejected commit on partner-ccx undone on all six devices"
+
+run_push push "$EX/service.xml" --inventory "$INV" --state-dir "$STATE"
+assert_rc 0 push
+assert_grep "committed on every device" "$WORK/push.out"
+TX=$(sed -n 's/^push \([^:]*\): .*/\1/p' "$WORK/push.out")
+esnap "$WORK/after-push"
+for d in $NAMES; do
+    sed -n "/^== $d\$/,/^== /p" "$WORK/before" >"$WORK/b.$d"
+    sed -n "/^== $d\$/,/^== /p" "$WORK/after-push" >"$WORK/a.$d"
+    cmp -s "$WORK/b.$d" "$WORK/a.$d" && fail "push: $d did not change"
+done
+grep -qF 'Twcc&Ccx<Key>' "$WORK/after-push" || fail "the file secret did not reach a device"
+grep -qF 'aws"dx-Key-9' "$WORK/after-push" || fail "the environment secret did not reach a device"
+grep -q 'NST_SECRET' "$WORK/after-push" && fail "a placeholder reached a device"
+echo "ok: the example pushed to six vendor profiles"
+
+run_cmd rb rollback "$TX" --inventory "$INV" --state-dir "$STATE"
+assert_rc 0 rb
+esnap "$WORK/after-rb"
+assert_same "$WORK/before" "$WORK/after-rb" "rollback of the example"
+echo "ok: rollback"
+
+# Secrets: nowhere in our outputs or state (the devices themselves do hold them).
+for f in "$WORK"/*.out "$WORK"/*.err; do
+    for s in 'Twcc&Ccx<Key>' 'Twcc&amp;Ccx&lt;Key&gt;' 'aws"dx-Key-9' 'aws&quot;dx-Key-9'; do
+        grep -qF -- "$s" "$f" && fail "a BGP key leaked into $f"
+    done
+done
+for s in 'Twcc&Ccx<Key>' 'Twcc&amp;Ccx&lt;Key&gt;' 'aws"dx-Key-9' 'aws&quot;dx-Key-9'; do
+    grep -rqF -- "$s" "$STATE" && fail "a BGP key leaked into the state directory"
+done
+echo "t_example: ok in $(($(date +%s) - start)) s"

@@ -92,12 +92,12 @@ compile_run(struct nst_service *svc, const char *const *dirs, size_t ndirs,
     if (ret) {
         goto cleanup;
     }
-    c->ndevices = svc->model->ndevices;
-    c->devices = nst_calloc(c->ndevices ? c->ndevices : 1, sizeof *c->devices);
+    c->devices = nst_calloc(svc->model->ndevices ? svc->model->ndevices : 1, sizeof *c->devices);
     if (!c->devices) {
         ret = NST_ENOMEM;
         goto cleanup;
     }
+    c->ndevices = svc->model->ndevices;
     for (i = 0; i < c->ndevices; i++) {
         c->devices[i].name = svc->model->devices[i].name;
         c->devices[i].vendor = svc->model->devices[i].vendor_name;

@@ -970,7 +970,11 @@ render_parse_payload(struct ly_ctx *ly, const char *payload, struct lyd_node **t
         *tree = NULL;
         return NST_OK;
     }
-    end = strstr(open_end, "</config>");
+    /* The last </config>: OpenConfig payloads hold <config> containers of their own. */
+    for (end = NULL, start = strstr(open_end, "</config>"); start;
+         start = strstr(start + 1, "</config>")) {
+        end = start;
+    }
     if (!end) {
         return NST_EINPUT;
     }

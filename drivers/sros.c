@@ -31,8 +31,8 @@
  *     ve-max, else 65535);
  *   - bgp/neighbor/@sros-group (one group per session), @sros-import, @sros-export,
  *     prefix-list/@sros-name, policy/@sros-name, @sros-pl: names fitted to 64;
- *   - description/@sros (cut to the 80 characters SR OS takes) and @q (that, quoted for
- *     MD-CLI).
+ *   - description/@sros (the text cut to the 80 characters SR OS takes) and @q (the
+ *     CLI-safe text cut the same way, quoted for MD-CLI).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -153,29 +153,41 @@ sros_acs(struct drv_prep *p, xmlNodePtr dev, xmlNodePtr parent)
     }
 }
 
-/* Description cut to SR OS' 80 characters (never inside a UTF-8 sequence) and quoted. */
+/* The first @max characters (not bytes: YANG lengths count characters) of @s. */
+static void
+sros_cut(const char *s, size_t max, char *buf, size_t len)
+{
+    size_t n = 0, chars = 0;
+
+    while (s[n] && chars < max) {
+        n++;
+        while (((unsigned char)s[n] & 0xC0) == 0x80) {
+            n++;
+        }
+        chars++;
+    }
+    snprintf(buf, len, "%.*s", (int)n, s);
+}
+
+/*
+ * Descriptions cut to SR OS' 80 characters: @sros from the exact text (the payload
+ * carries it as is), @q from the CLI-safe text, in MD-CLI double quotes.
+ */
 static void
 sros_descriptions(struct drv_prep *p, xmlNodePtr n)
 {
     xmlNodePtr c;
 
     for (c = drv_child(n, NULL); c; c = drv_next(c, NULL)) {
-        const char *cli = drv_attr(c, "cli");
+        const char *cli = drv_attr(c, "cli"), *raw = drv_child_text(n, "description");
 
-        if (!strcmp((const char *)c->name, "description") && cli && *cli) {
+        if (!strcmp((const char *)c->name, "description") && cli && *cli && raw) {
             char cut[SROS_DESC_MAX * 4 + 1], q[SROS_DESC_MAX * 8 + 3];
-            size_t len = 0, chars = 0, o = 0, i;
+            size_t o = 0, i;
 
-            /* Count characters, not bytes: the YANG length is in characters. */
-            while (cli[len] && chars < SROS_DESC_MAX) {
-                len++;
-                while (((unsigned char)cli[len] & 0xC0) == 0x80) {
-                    len++;
-                }
-                chars++;
-            }
-            snprintf(cut, sizeof cut, "%.*s", (int)len, cli);
+            sros_cut(raw, SROS_DESC_MAX, cut, sizeof cut);
             drv_set_attr(p, c, "sros", cut);
+            sros_cut(cli, SROS_DESC_MAX, cut, sizeof cut);
             q[o++] = '"';
             for (i = 0; cut[i]; i++) {
                 if (cut[i] == '"' || cut[i] == '\\') {

@@ -6,7 +6,8 @@
  * compiles it: the per-device IR, rendered by each vendor's driver into a NETCONF payload
  * and native CLI, validated against the device models. `-o DIR` writes DIR/<device>.xml,
  * DIR/<device>.cli and DIR/plan.json; `--emit ir` prints the IR instead. Without either,
- * the command only reports what it would write.
+ * the command only reports what it would write. `--inventory` is optional: when given
+ * it is validated (yang/netstitch-inventory.yang) and devices it lacks are named.
  */
 #include <getopt.h>
 #include <stdlib.h>
@@ -28,8 +29,7 @@ usage(FILE *out)
           "  --emit ir        print the per-device intermediate representation (XML)\n"
           "  --templates DIR  look for templates in DIR first (repeatable; then\n"
           "                   NST_TEMPLATE_PATH, then the built-in templates)\n"
-          "  --inventory INV  the inventory (addresses, secret references); not needed to\n"
-          "                   compile\n"
+          "  --inventory INV  validate the inventory too (push needs it; compile does not)\n"
           "  --yang-dir DIR   netstitch's YANG models\n"
           "\n"
           "Exit status: 0 compiled, 1 errors in the service or its templates, 2 usage or\n"
@@ -60,6 +60,24 @@ summary(FILE *out, const struct nst_compiled *comp, const char *dir)
     }
 }
 
+/* Devices of the service that the inventory does not list: push will refuse them. */
+static void
+missing_devices(FILE *out, const struct nst_compiled *comp, const struct nst_inventory *inv)
+{
+    size_t i, j, n = nst_compiled_device_count(comp), m = nst_inventory_device_count(inv);
+
+    for (i = 0; i < n; i++) {
+        const char *name = nst_compiled_device_name(comp, i);
+
+        for (j = 0; j < m && strcmp(name, nst_inventory_device_name(inv, j)); j++) {
+        }
+        if (j == m) {
+            fprintf(out, "netstitch compile: warning: device %s is not in the inventory; "
+                         "push needs it\n", name);
+        }
+    }
+}
+
 int
 cmd_compile(int argc, char **argv)
 {
@@ -72,12 +90,13 @@ cmd_compile(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    const char *emit = NULL, *yang_dir = NULL, *outdir = NULL;
+    const char *emit = NULL, *yang_dir = NULL, *outdir = NULL, *inventory = NULL;
     const char *tdirs[MAX_TEMPLATE_DIRS];
     size_t ntdirs = 0;
     struct nst_ctx *ctx = NULL;
     struct nst_service *svc = NULL;
     struct nst_compiled *comp = NULL;
+    struct nst_inventory *inv = NULL;
     char *ir = NULL;
     int c, rc = EXIT_CLEAN;
     nst_err err;
@@ -89,7 +108,7 @@ cmd_compile(int argc, char **argv)
             emit = optarg;
             break;
         case 'i':
-            /* The inventory is read by push; compile needs nothing from it. */
+            inventory = optarg;
             break;
         case 'o':
             outdir = optarg;
@@ -130,6 +149,16 @@ cmd_compile(int argc, char **argv)
         cli_print_diags(stderr, ctx, OUT_TEXT, 0, "compile", rc);
         goto cleanup;
     }
+    /* Compile needs nothing from the inventory; when given, it is validated now so
+     * that push does not fail on it later. */
+    if (inventory) {
+        err = nst_inventory_load(ctx, inventory, NST_FORMAT_AUTO, &inv);
+        if (err) {
+            rc = err == NST_EIO ? EXIT_USAGE : EXIT_ERRORS;
+            cli_print_diags(stderr, ctx, OUT_TEXT, 0, "compile", rc);
+            goto cleanup;
+        }
+    }
     err = nst_service_compile_with_templates(svc, ntdirs ? tdirs : NULL, ntdirs, &comp);
     if (err) {
         rc = err == NST_ENOMEM ? EXIT_USAGE : EXIT_ERRORS;
@@ -158,8 +187,12 @@ cmd_compile(int argc, char **argv)
     if (!emit) {
         summary(stdout, comp, outdir);
     }
+    if (inv) {
+        missing_devices(stderr, comp, inv);
+    }
 
 cleanup:
+    nst_inventory_free(inv);
     nst_free_string(ir);
     nst_compiled_free(comp);
     nst_service_free(svc);

@@ -146,7 +146,7 @@ inv_ly_error(struct nst_ctx *ctx, const char *file, enum nst_format fmt)
     } else if (strstr(m, "not found as a child") || strstr(m, "No module")
                || strstr(m, "Unknown element")) {
         code = DIAG_YANG_UNKNOWN;
-    } else if (strstr(m, "Invalid") || strstr(m, "Unsatisfied") || strstr(m, "value")) {
+    } else if (strcasestr(m, "invalid") || strstr(m, "Unsatisfied") || strcasestr(m, "value")) {
         code = DIAG_YANG_TYPE;
     }
     path = inv_ly_location(e->path, "Data location");
@@ -351,7 +351,7 @@ nst_inventory_load_mem(struct nst_ctx *ctx, const char *data, enum nst_format fo
 {
     struct nst_inventory *inv = NULL;
     struct lyd_node *tree = NULL;
-    uint32_t opts = LY_LOSTORE;
+    uint32_t opts = LY_LOSTORE, prev_opts;
     nst_err ret = NST_OK;
     LY_ERR lr;
 
@@ -364,6 +364,12 @@ nst_inventory_load_mem(struct nst_ctx *ctx, const char *data, enum nst_format fo
     if (format == NST_FORMAT_AUTO) {
         format = inv_guess_format(name, data);
     }
+    /* libyang 2.1.30 ends several internal helpers (the union type plugin used by
+     * inet:host and secret-source, lysc_path used for error locations) with
+     * ly_temp_log_options(NULL), which drops a caller's thread-local store-only setting
+     * in the middle of a parse, so errors would reach stderr. The global options are
+     * therefore set to store-only too for the length of the load and restored after. */
+    prev_opts = ly_log_options(LY_LOSTORE);
     ly_temp_log_options(&opts);
     ly_err_clean(ctx->ly, NULL);
     inv = nst_calloc(1, sizeof *inv);
@@ -386,6 +392,7 @@ cleanup:
     lyd_free_all(tree);
     ly_err_clean(ctx->ly, NULL);
     ly_temp_log_options(NULL);
+    ly_log_options(prev_opts);
     if (ret) {
         nst_inventory_free(inv);
         return ret;

@@ -89,8 +89,11 @@ esnap "$WORK/after-reject"
 assert_same "$WORK/before" "$WORK/after-reject" "a device kept part of the rejected push"
 echo "ok: rejected commit on partner-ccx undone on all six devices"
 
+t0=$(date +%s.%N)
 run_push push "$EX/service.xml" --inventory "$INV" --state-dir "$STATE"
+t1=$(date +%s.%N)
 assert_rc 0 push
+echo "timing: check + compile + push of six devices: $(awk "BEGIN { printf \"%.2f\", $t1 - $t0 }") s"
 assert_grep "committed on every device" "$WORK/push.out"
 TX=$(sed -n 's/^push \([^:]*\): .*/\1/p' "$WORK/push.out")
 esnap "$WORK/after-push"

@@ -51,8 +51,8 @@ summary(FILE *out, const struct nst_compiled *comp, const char *dir)
             fprintf(out, "%-20s %-10s compiled\n", name, drv);
             done++;
         } else {
-            fprintf(out, "%-20s %-10s pending: the %s driver renders no templates yet\n", name,
-                    drv, drv);
+            fprintf(out, "%-20s %-10s pending: the %s driver renders no templates yet\n", name, drv,
+                    drv);
         }
     }
     if (dir) {
@@ -72,8 +72,10 @@ missing_devices(FILE *out, const struct nst_compiled *comp, const struct nst_inv
         for (j = 0; j < m && strcmp(name, nst_inventory_device_name(inv, j)); j++) {
         }
         if (j == m) {
-            fprintf(out, "netstitch compile: warning: device %s is not in the inventory; "
-                         "push needs it\n", name);
+            fprintf(out,
+                    "netstitch compile: warning: device %s is not in the inventory; "
+                    "push needs it\n",
+                    name);
         }
     }
 }
@@ -115,8 +117,7 @@ cmd_compile(int argc, char **argv)
             break;
         case 't':
             if (ntdirs == MAX_TEMPLATE_DIRS) {
-                fprintf(stderr, "netstitch compile: at most %d --templates\n",
-                        MAX_TEMPLATE_DIRS);
+                fprintf(stderr, "netstitch compile: at most %d --templates\n", MAX_TEMPLATE_DIRS);
                 return EXIT_USAGE;
             }
             tdirs[ntdirs++] = optarg;
@@ -178,8 +179,7 @@ cmd_compile(int argc, char **argv)
     if (outdir) {
         err = nst_compiled_write(comp, outdir);
         if (err) {
-            fprintf(stderr, "netstitch compile: cannot write %s: %s\n", outdir,
-                    nst_strerror(err));
+            fprintf(stderr, "netstitch compile: cannot write %s: %s\n", outdir, nst_strerror(err));
             rc = EXIT_USAGE;
             goto cleanup;
         }

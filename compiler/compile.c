@@ -263,8 +263,7 @@ jb_raw(struct jbuf *b, const char *s)
     jb_add(b, s, strlen(s));
 }
 
-static void
-jb_fmt(struct jbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void jb_fmt(struct jbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static void
 jb_fmt(struct jbuf *b, const char *fmt, ...)
@@ -403,9 +402,8 @@ jb_ir_object(struct jbuf *b, xmlNodePtr n, int level, int with_kind)
         jb_str(b, (const char *)n->name);
     }
     for (a = n->properties; a; a = a->next) {
-        const char *v = a->children && a->children->content
-                            ? (const char *)a->children->content
-                            : "";
+        const char *v =
+            a->children && a->children->content ? (const char *)a->children->content : "";
 
         jb_key(b, level + 1, &first, (const char *)a->name);
         if (is_json_number(v) || !strcmp(v, "true") || !strcmp(v, "false")) {

@@ -16,19 +16,19 @@
 struct nst_service;
 
 struct compiled_device {
-    const char *name;       /* borrowed from the model */
-    const char *vendor;     /* borrowed from the model */
-    const char *driver;     /* static, the driver's name */
-    xmlNodePtr ir;          /* the device's IR node, borrowed from nst_compiled.ir */
-    bool pending;           /* the driver renders nothing yet */
-    char *payload;          /* NETCONF <config> payload, owned, NULL when pending */
-    char *cli;              /* native CLI, owned, NULL when pending */
+    const char *name;   /* borrowed from the model */
+    const char *vendor; /* borrowed from the model */
+    const char *driver; /* static, the driver's name */
+    xmlNodePtr ir;      /* the device's IR node, borrowed from nst_compiled.ir */
+    bool pending;       /* the driver renders nothing yet */
+    char *payload;      /* NETCONF <config> payload, owned, NULL when pending */
+    char *cli;          /* native CLI, owned, NULL when pending */
 };
 
 struct nst_compiled {
-    struct nst_service *svc;    /* borrowed */
-    xmlDocPtr ir;               /* owned */
-    struct compiled_device *devices;    /* in model order */
+    struct nst_service *svc;         /* borrowed */
+    xmlDocPtr ir;                    /* owned */
+    struct compiled_device *devices; /* in model order */
     size_t ndevices;
 };
 

@@ -51,11 +51,11 @@
 
 struct render {
     struct nst_ctx *ctx;
-    char **dirs;            /* the template search path */
+    char **dirs; /* the template search path */
     size_t ndirs;
     struct tpl_engine *eng;
-    struct ly_ctx *ly;      /* every vendor's device models */
-    uint32_t log_opts;      /* libyang logging while rendering: store, never print */
+    struct ly_ctx *ly; /* every vendor's device models */
+    uint32_t log_opts; /* libyang logging while rendering: store, never print */
 };
 
 /*
@@ -421,8 +421,8 @@ annotate_tree(struct drv_prep *p, xmlNodePtr n)
         } else if (!strcmp((const char *)c->name, "description")) {
             char buf[1024];
 
-            drv_set_attr(p, c, "cli", drv_cli_clean(drv_child_text(n, "description"), buf,
-                                                    sizeof buf));
+            drv_set_attr(p, c, "cli",
+                         drv_cli_clean(drv_child_text(n, "description"), buf, sizeof buf));
         }
         annotate_tree(p, c);
     }
@@ -498,7 +498,7 @@ struct locate {
     const char *vendor;
     char (*names)[128];
     size_t nnames;
-    size_t best;        /* steps matched by the best element so far */
+    size_t best; /* steps matched by the best element so far */
     char file[1024];
     long line;
 };
@@ -546,8 +546,9 @@ locate_children(struct locate *L, const char *file, xmlNodePtr parent, size_t st
 static void
 locate_in_file(struct locate *L, const char *file, size_t step, int depth)
 {
-    xmlDocPtr doc = xmlReadFile(file, NULL, XML_PARSE_NONET | XML_PARSE_BIG_LINES |
-                                                XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+    xmlDocPtr doc = xmlReadFile(file, NULL,
+                                XML_PARSE_NONET | XML_PARSE_BIG_LINES | XML_PARSE_NOERROR |
+                                    XML_PARSE_NOWARNING);
 
     if (!doc) {
         return;
@@ -567,8 +568,7 @@ locate_in_file(struct locate *L, const char *file, size_t step, int depth)
  */
 static void
 locate_path(struct render *r, const struct drv_ops *drv, struct lyd_node **trees, size_t nfeat,
-            size_t forced, const char *path, const char *extra, char *file, size_t flen,
-            long *line)
+            size_t forced, const char *path, const char *extra, char *file, size_t flen, long *line)
 {
     char names[RENDER_MAX_STEPS][128];
     size_t ends[RENDER_MAX_STEPS], n, i, k, bestk = 0, bestf = 0;
@@ -664,8 +664,8 @@ payload_error(struct render *r, const struct drv_ops *drv, const char *device,
             extra = ly_quoted(e->msg, "Node");
         }
     }
-    snprintf(msg, sizeof msg, "the %s payload of device %s %s the device models: %s",
-             drv->name, device, stage, e && e->msg ? e->msg : "unknown libyang error");
+    snprintf(msg, sizeof msg, "the %s payload of device %s %s the device models: %s", drv->name,
+             device, stage, e && e->msg ? e->msg : "unknown libyang error");
     ly_err_clean(r->ly, NULL);
     locate_path(r, drv, trees, nfeat, forced, path, extra, file, sizeof file, &line);
     loc.file = file[0] ? file : NULL;

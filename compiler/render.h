@@ -42,8 +42,7 @@ struct render;
  * Returns NST_OK, NST_ENOMEM, NST_EENV (device models missing or not loadable; a
  * diagnostic says which). @out is freed with render_free().
  */
-nst_err render_new(struct nst_ctx *ctx, const char *const *dirs, size_t ndirs,
-                   struct render **out);
+nst_err render_new(struct nst_ctx *ctx, const char *const *dirs, size_t ndirs, struct render **out);
 
 /* Free the render state; NULL is accepted. */
 void render_free(struct render *r);

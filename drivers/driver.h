@@ -43,18 +43,18 @@ struct drv_caps {
     /* Extra bytes the vendor reserves on an MPLS core port beyond the frame
      * (Junos derives MPLS MTU = media - 14 - 12, reserving three labels: +4). */
     unsigned core_reserve;
-    unsigned tpid_supported;    /* DRV_TPID_* usable as QinQ outer TPID */
-    unsigned tpid_per_subif;    /* DRV_TPID_* that are set per sub-interface; others per port */
-    bool double_tag_match;      /* can match S-tag + C-tag on a sub-interface */
-    bool rewrite_one_tag;       /* push/pop/swap one tag */
-    bool rewrite_two_tags;      /* translate 2-to-2, 2-to-1, pop 2, push 2 */
+    unsigned tpid_supported; /* DRV_TPID_* usable as QinQ outer TPID */
+    unsigned tpid_per_subif; /* DRV_TPID_* that are set per sub-interface; others per port */
+    bool double_tag_match;   /* can match S-tag + C-tag on a sub-interface */
+    bool rewrite_one_tag;    /* push/pop/swap one tag */
+    bool rewrite_two_tags;   /* translate 2-to-2, 2-to-1, pop 2, push 2 */
     bool vpls_ldp;
     bool vpls_bgp;
-    bool candidate;             /* NETCONF :candidate */
+    bool candidate; /* NETCONF :candidate */
     bool writable_running;
-    unsigned confirmed_commit;  /* 0 none, 10 = :confirmed-commit:1.0, 11 = 1.1 (persist) */
-    bool confirm_timeout_minutes;   /* else seconds */
-    bool ebgp_default_deny;     /* eBGP passes nothing without policy (XR, SR OS) */
+    unsigned confirmed_commit;    /* 0 none, 10 = :confirmed-commit:1.0, 11 = 1.1 (persist) */
+    bool confirm_timeout_minutes; /* else seconds */
+    bool ebgp_default_deny;       /* eBGP passes nothing without policy (XR, SR OS) */
 };
 
 struct drv_prep;
@@ -71,18 +71,18 @@ struct drv_prep;
 typedef nst_err (*drv_prepare_fn)(struct drv_prep *p, xmlNodePtr dev);
 
 struct drv_ops {
-    const char *name;           /* "junos", ... "eos" */
+    const char *name; /* "junos", ... "eos" */
     const char *mtu_meaning_name;
     struct drv_caps caps;
 
     /* Rendering (compiler/render.c). */
-    const char *tpl_vendor;     /* template directory: templates/<tpl_vendor>/ */
+    const char *tpl_vendor; /* template directory: templates/<tpl_vendor>/ */
     /* Features rendered, in this order, from <tpl_vendor>/<feature>.xml (NETCONF
      * payload) and <tpl_vendor>/<feature>.cli.xml (native CLI); both must exist.
      * NULL-terminated. NULL: the driver renders nothing yet, and its devices are
      * reported as pending instead of compiled. */
     const char *const *features;
-    drv_prepare_fn prepare;     /* may be NULL */
+    drv_prepare_fn prepare; /* may be NULL */
 };
 
 /* The driver for a vendor name and optional platform ("eos"); NULL if unknown. */
@@ -104,11 +104,11 @@ uint32_t drv_ip_mtu_carried(const struct drv_ops *drv, uint32_t port_mtu, unsign
  * a run of calls and check drv_prep_status() once at the end.
  */
 struct drv_prep {
-    const char *device;         /* the device's name, borrowed */
+    const char *device; /* the device's name, borrowed */
     const struct drv_ops *drv;
-    int oom;                    /* an allocation failed */
-    int failed;                 /* drv_prep_fail() was called */
-    char msg[512];              /* drv_prep_fail()'s message */
+    int oom;       /* an allocation failed */
+    int failed;    /* drv_prep_fail() was called */
+    char msg[512]; /* drv_prep_fail()'s message */
 };
 
 /* The value of attribute @name of @n, borrowed from the node; NULL when absent. */
@@ -128,7 +128,8 @@ void drv_set_attrf(struct drv_prep *p, xmlNodePtr n, const char *name, const cha
 /* A new last child element of @parent (NULL after recording the failure). */
 xmlNodePtr drv_add_child(struct drv_prep *p, xmlNodePtr parent, const char *name);
 /* Record that the device cannot be rendered; returns NST_EINTERNAL. */
-nst_err drv_prep_fail(struct drv_prep *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+nst_err drv_prep_fail(struct drv_prep *p, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 /* NST_ENOMEM if a helper failed to allocate, NST_EINTERNAL after drv_prep_fail, else NST_OK. */
 nst_err drv_prep_status(const struct drv_prep *p);
 

@@ -72,8 +72,10 @@ xr_vpls(struct drv_prep *p, xmlNodePtr v)
         as = strtoul(rt, &end, 10);
         num = *end == ':' ? strtoul(end + 1, NULL, 10) : 0;
         if (*end != ':' || as < 1 || as > 65535) {
-            return drv_prep_fail(p, "VPLS %s: route target %s: the IOS-XR device models take "
-                                 "only a two-byte AS (1..65535)", name, rt);
+            return drv_prep_fail(p,
+                                 "VPLS %s: route target %s: the IOS-XR device models take "
+                                 "only a two-byte AS (1..65535)",
+                                 name, rt);
         }
         drv_set_attrf(p, v, "rt-as", "%lu", as);
         drv_set_attrf(p, v, "rt-num", "%lu", num);
@@ -155,8 +157,8 @@ xr_prepare(struct drv_prep *p, xmlNodePtr dev)
     for (n = drv_child(dev, "l2-stitch"); n; n = drv_next(n, "l2-stitch")) {
         const char *name = drv_attr(n, "name");
 
-        drv_set_attr(p, n, "bd", drv_fit_name(name ? name : "stitch", XR_BD_NAME_MAX, buf,
-                                              sizeof buf));
+        drv_set_attr(p, n, "bd",
+                     drv_fit_name(name ? name : "stitch", XR_BD_NAME_MAX, buf, sizeof buf));
         xr_acs(p, n);
     }
     for (n = drv_child(dev, "vpls"); n; n = drv_next(n, "vpls")) {
@@ -172,22 +174,23 @@ xr_prepare(struct drv_prep *p, xmlNodePtr dev)
 const struct drv_ops drv_iosxr_ops = {
     .name = "iosxr",
     .mtu_meaning_name = "IOS-XR: L2 header on the parent, tags added on sub-interfaces",
-    .caps = {
-        .mtu_meaning = DRV_MTU_L2_PARENT,
-        .core_reserve = 0,
-        .tpid_supported = DRV_TPID_8100 | DRV_TPID_88A8 | DRV_TPID_9100,
-        .tpid_per_subif = DRV_TPID_8100 | DRV_TPID_88A8,
-        .double_tag_match = true,
-        .rewrite_one_tag = true,
-        .rewrite_two_tags = true,
-        .vpls_ldp = true,
-        .vpls_bgp = true,
-        .candidate = true,
-        .writable_running = false,
-        .confirmed_commit = 11,
-        .confirm_timeout_minutes = false,
-        .ebgp_default_deny = true,
-    },
+    .caps =
+        {
+            .mtu_meaning = DRV_MTU_L2_PARENT,
+            .core_reserve = 0,
+            .tpid_supported = DRV_TPID_8100 | DRV_TPID_88A8 | DRV_TPID_9100,
+            .tpid_per_subif = DRV_TPID_8100 | DRV_TPID_88A8,
+            .double_tag_match = true,
+            .rewrite_one_tag = true,
+            .rewrite_two_tags = true,
+            .vpls_ldp = true,
+            .vpls_bgp = true,
+            .candidate = true,
+            .writable_running = false,
+            .confirmed_commit = 11,
+            .confirm_timeout_minutes = false,
+            .ebgp_default_deny = true,
+        },
     .tpl_vendor = "iosxr",
     .features = xr_features,
     .prepare = xr_prepare,

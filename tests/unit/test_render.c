@@ -85,9 +85,9 @@ load_checked(struct fx *f, const char *path)
 static void
 load_mem_checked(struct fx *f, const char *text)
 {
-    assert_int_equal(nst_service_load_mem(f->ctx, text, strlen(text), NST_FORMAT_XML, "mem.xml",
-                                          &f->svc),
-                     NST_OK);
+    assert_int_equal(
+        nst_service_load_mem(f->ctx, text, strlen(text), NST_FORMAT_XML, "mem.xml", &f->svc),
+        NST_OK);
     assert_int_equal(nst_service_check(f->svc), NST_OK);
 }
 
@@ -259,8 +259,12 @@ static const char hostile_fmt[] =
     "</connection></intercloud>";
 
 /* The description as written in the service (XML-escaped) and as the value it means. */
-#define EVIL_XML "x &lt;/description&gt;&lt;shutdown/&gt; &amp;amp; ]]&gt; \"q\" 'a' \\ {../@name}&#10;set system root-authentication plain-text-password"
-#define EVIL "x </description><shutdown/> &amp; ]]> \"q\" 'a' \\ {../@name}\nset system root-authentication plain-text-password"
+#define EVIL_XML                                                                                   \
+    "x &lt;/description&gt;&lt;shutdown/&gt; &amp;amp; ]]&gt; \"q\" 'a' \\ {../@name}&#10;set "    \
+    "system root-authentication plain-text-password"
+#define EVIL                                                                                       \
+    "x </description><shutdown/> &amp; ]]> \"q\" 'a' \\ {../@name}\nset system "                   \
+    "root-authentication plain-text-password"
 
 static void
 hostile_device(char *buf, size_t len, const char *vendor, const char *p1, const char *p2,
@@ -311,7 +315,8 @@ test_hostile_descriptions_stay_data(void **state)
                          NST_OK);
         /* Exactly one node carries the description; its value is the hostile text (SR OS
          * cuts it to 80 characters). No <shutdown> appeared anywhere. */
-        LYD_TREE_DFS_BEGIN(tree, n) {
+        LYD_TREE_DFS_BEGIN(tree, n)
+        {
             if (n->schema && !strcmp(n->schema->name, "shutdown")) {
                 fail_msg("%s: injected <shutdown/>", v[k].vendor);
             }
@@ -330,7 +335,8 @@ test_hostile_descriptions_stay_data(void **state)
         for (n = tree ? tree->next : NULL; n; n = n->next) {
             struct lyd_node *m;
 
-            LYD_TREE_DFS_BEGIN(n, m) {
+            LYD_TREE_DFS_BEGIN(n, m)
+            {
                 if (m->schema && !strcmp(m->schema->name, "shutdown")) {
                     fail_msg("%s: injected <shutdown/>", v[k].vendor);
                 }
@@ -389,8 +395,7 @@ test_invalid_payload_names_template_line(void **state)
                "  <?end?>\n"
                "</template>\n");
     load_checked(f, EXAMPLE);
-    assert_int_equal(nst_service_compile_with_templates(f->svc, dirs, 1, &f->comp),
-                     NST_EINTERNAL);
+    assert_int_equal(nst_service_compile_with_templates(f->svc, dirs, 1, &f->comp), NST_EINTERNAL);
     assert_null(f->comp);
     d = internal_diag(f->ctx);
     assert_non_null(d);
@@ -418,24 +423,24 @@ test_unknown_element_names_template_line(void **state)
                "<template>\n"
                "  <?include vpls-body?>\n"
                "</template>\n");
-    write_file(f->tmp, "junos/vpls-body.xml",
-               "<template>\n"
-               "  <?if {vpls}?>\n"
-               "  <configuration xmlns=\"http://yang.juniper.net/junos/conf/root\">\n"
-               "    <routing-instances xmlns=\"http://yang.juniper.net/junos/conf/routing-instances\">\n"
-               "      <?foreach {vpls}?>\n"
-               "      <instance>\n"
-               "        <name>{@name}</name>\n"
-               "        <no-such-knob>1</no-such-knob>\n"
-               "      </instance>\n"
-               "      <?end?>\n"
-               "    </routing-instances>\n"
-               "  </configuration>\n"
-               "  <?end?>\n"
-               "</template>\n");
+    write_file(
+        f->tmp, "junos/vpls-body.xml",
+        "<template>\n"
+        "  <?if {vpls}?>\n"
+        "  <configuration xmlns=\"http://yang.juniper.net/junos/conf/root\">\n"
+        "    <routing-instances xmlns=\"http://yang.juniper.net/junos/conf/routing-instances\">\n"
+        "      <?foreach {vpls}?>\n"
+        "      <instance>\n"
+        "        <name>{@name}</name>\n"
+        "        <no-such-knob>1</no-such-knob>\n"
+        "      </instance>\n"
+        "      <?end?>\n"
+        "    </routing-instances>\n"
+        "  </configuration>\n"
+        "  <?end?>\n"
+        "</template>\n");
     load_checked(f, EXAMPLE);
-    assert_int_equal(nst_service_compile_with_templates(f->svc, dirs, 1, &f->comp),
-                     NST_EINTERNAL);
+    assert_int_equal(nst_service_compile_with_templates(f->svc, dirs, 1, &f->comp), NST_EINTERNAL);
     d = internal_diag(f->ctx);
     assert_non_null(d);
     snprintf(file, sizeof file, "%s/junos/vpls-body.xml", f->tmp);
@@ -517,15 +522,14 @@ test_pending_driver(void **state)
     doc = xmlReadMemory("<ir><device name=\"d\"/></ir>", 28, NULL, NULL, 0);
     assert_non_null(doc);
     assert_int_equal(render_new(f->ctx, NULL, 0, &r), NST_OK);
-    assert_int_equal(render_device(r, xmlDocGetRootElement(doc)->children, &pending, &payload,
-                                   &cli),
-                     NST_OK);
+    assert_int_equal(
+        render_device(r, xmlDocGetRootElement(doc)->children, &pending, &payload, &cli), NST_OK);
     assert_null(payload);
     assert_null(cli);
     /* The real driver renders the same empty device to an empty <config/>. */
-    assert_int_equal(render_device(r, xmlDocGetRootElement(doc)->children, &drv_junos_ops,
-                                   &payload, &cli),
-                     NST_OK);
+    assert_int_equal(
+        render_device(r, xmlDocGetRootElement(doc)->children, &drv_junos_ops, &payload, &cli),
+        NST_OK);
     assert_string_equal(payload, "<config xmlns=\"" RENDER_NC_NS "\"/>\n");
     assert_string_equal(cli, "");
     nst_free(payload);
@@ -614,17 +618,19 @@ test_driver_helpers(void **state)
     assert_int_equal(s[20], '-');
     snprintf(first, sizeof first, "%s", s);
     /* Stable, and distinct for names sharing a prefix. */
-    assert_string_equal(drv_fit_name("a-very-long-bridge-domain-name-for-tests", 27, buf,
-                                     sizeof buf),
-                        first);
-    assert_string_not_equal(drv_fit_name("a-very-long-bridge-domain-name-for-test2", 27, buf,
-                                         sizeof buf),
-                            first);
+    assert_string_equal(
+        drv_fit_name("a-very-long-bridge-domain-name-for-tests", 27, buf, sizeof buf), first);
+    assert_string_not_equal(
+        drv_fit_name("a-very-long-bridge-domain-name-for-test2", 27, buf, sizeof buf), first);
     /* Never cut inside a UTF-8 sequence: "é" is two bytes. */
     s = drv_fit_name("ééééééééééééééééééé", 20, buf, sizeof buf);
     assert_true(strlen(s) <= 20);
     assert_true(xmlCheckUTF8((const unsigned char *)s));
-    assert_string_equal(drv_cli_clean("a\nb\tc\x7f" "d\xc2\x9b" "e", buf, sizeof buf), "a b c d e");
+    assert_string_equal(drv_cli_clean("a\nb\tc\x7f"
+                                      "d\xc2\x9b"
+                                      "e",
+                                      buf, sizeof buf),
+                        "a b c d e");
     assert_string_equal(drv_cli_clean("ab\xc3\xa9", buf, 4), "ab");
     assert_int_equal(drv_hash(""), 2166136261u);
 }
@@ -667,10 +673,8 @@ main(void)
         cmocka_unit_test_setup_teardown(test_round_trip_example_and_multipoint, setup, teardown),
         cmocka_unit_test_setup_teardown(test_example_stitch_facts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hostile_descriptions_stay_data, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_invalid_payload_names_template_line, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_unknown_element_names_template_line, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_invalid_payload_names_template_line, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unknown_element_names_template_line, setup, teardown),
         cmocka_unit_test_setup_teardown(test_template_syntax_error, setup, teardown),
         cmocka_unit_test_setup_teardown(test_user_template_shadows_one, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pending_driver, setup, teardown),

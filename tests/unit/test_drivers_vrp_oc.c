@@ -483,12 +483,17 @@ test_eos_features(void **state)
     assert_one(&x, "//cli:command[normalize-space(.)='client dot1q 300']");
     assert_none(&x, "//cli:command[contains(., 'network')]");
     /* Repeated lines stay distinct: six routed ports, each its own indentation. */
-    assert_int_equal(xp_count(&x, "//cli:command[normalize-space(.)='no switchport']"), 6);
-    assert_int_equal(xp_count(&x, "//cli:command[normalize-space(.)='encapsulation vlan']"), 3);
+    assert_int_equal(xp_count(&x, "//cli:command[normalize-space(.)='no switchport']"), 7);
+    assert_int_equal(xp_count(&x, "//cli:command[normalize-space(.)='encapsulation vlan']"), 4);
     /* The patch panel joins the stitches; an untagged side is the port itself. */
     assert_one(&x, "//cli:command[.='patch panel']/following-sibling::cli:command"
                    "[.='      connector 1 interface Ethernet3']");
     assert_one(&x, "//cli:command[.='      connector 2 interface Ethernet2.300']");
+    /* L3 on a 0x88a8 tag: FlexEncap dot1ad, not the classic dot1q encapsulation. */
+    assert_one(&x, "//cli:command[.='interface Ethernet7.402']/following-sibling::cli:command"
+                   "[normalize-space(.)='client dot1ad 402']");
+    assert_one(&x, "//cli:command[normalize-space(.)='ip address 192.0.2.4/31']");
+    assert_none(&x, "//cli:command[contains(., 'dot1q vlan 402')]");
     /* L3: classic dot1q, address; the untagged routed port. */
     assert_one(&x, "//cli:command[normalize-space(.)='encapsulation dot1q vlan 401']");
     assert_one(&x, "//cli:command[normalize-space(.)='ip address 192.0.2.0/31']");

@@ -66,8 +66,8 @@ cli_test_pause(struct cli_progress *p, const char *event)
 }
 
 static void
-cli_progress_cb(enum nst_txn_phase phase, const char *device, const char *step,
-                const char *result, void *user)
+cli_progress_cb(enum nst_txn_phase phase, const char *device, const char *step, const char *result,
+                void *user)
 {
     struct cli_progress *p = user;
     char event[256];
@@ -163,9 +163,12 @@ cli_txn_report(FILE *out, const struct nst_txn *txn, const char *command, int ex
             const char *key;
             enum nst_txn_err_field f;
         } fields[] = {
-            {"step", NST_TXN_ERR_STEP},       {"kind", NST_TXN_ERR_KIND},
-            {"message", NST_TXN_ERR_MESSAGE}, {"error_tag", NST_TXN_ERR_TAG},
-            {"error_app_tag", NST_TXN_ERR_APP_TAG}, {"error_path", NST_TXN_ERR_PATH},
+            {"step", NST_TXN_ERR_STEP},
+            {"kind", NST_TXN_ERR_KIND},
+            {"message", NST_TXN_ERR_MESSAGE},
+            {"error_tag", NST_TXN_ERR_TAG},
+            {"error_app_tag", NST_TXN_ERR_APP_TAG},
+            {"error_path", NST_TXN_ERR_PATH},
         };
 
         fprintf(out, "{\"command\": ");
@@ -233,8 +236,9 @@ cli_txn_report(FILE *out, const struct nst_txn *txn, const char *command, int ex
         }
     }
     if (nst_txn_outcome(txn) == NST_TXN_INCOMPLETE && id) {
-        fprintf(out, "  run `netstitch recover %s --inventory ...` to finish the undo; "
-                     "confirmed commits also expire on the devices\n",
+        fprintf(out,
+                "  run `netstitch recover %s --inventory ...` to finish the undo; "
+                "confirmed commits also expire on the devices\n",
                 id);
     }
 }
@@ -260,7 +264,8 @@ push_add_dir(struct nst_txn *txn, const char *dir)
         size_t cap = 0, got = 0;
         nst_err err;
 
-        if (rc || len < 5 || strcmp(name + len - 4, ".xml") || name[0] == '.' || len - 4 >= sizeof dev) {
+        if (rc || len < 5 || strcmp(name + len - 4, ".xml") || name[0] == '.' ||
+            len - 4 >= sizeof dev) {
             continue;
         }
         memcpy(dev, name, len - 4);
@@ -333,8 +338,9 @@ push_add_compiled(struct nst_txn *txn, struct nst_service *svc, const char *cons
         const char *payload = nst_compiled_device_payload(*comp, i);
 
         if (!payload) {
-            fprintf(stderr, "netstitch push: device %s: the %s driver renders no NETCONF payload "
-                            "yet; nothing was pushed\n",
+            fprintf(stderr,
+                    "netstitch push: device %s: the %s driver renders no NETCONF payload "
+                    "yet; nothing was pushed\n",
                     name, nst_compiled_device_driver(*comp, i));
             return EXIT_USAGE;
         }
@@ -510,8 +516,7 @@ cmd_push(int argc, char **argv)
     nst_txn_set_flags(txn, flags);
     progress = cli_txn_progress_new(quiet);
     cli_txn_attach_progress(txn, progress);
-    rc = payloads ? push_add_dir(txn, payloads)
-                  : push_add_compiled(txn, svc, tdirs, ntdirs, &comp);
+    rc = payloads ? push_add_dir(txn, payloads) : push_add_compiled(txn, svc, tdirs, ntdirs, &comp);
     if (rc) {
         goto cleanup;
     }

@@ -37,8 +37,8 @@ recover_usage(FILE *out)
 }
 
 static int
-recover_one(struct nst_ctx *ctx, struct nst_inventory *inv, const char *state_dir,
-            const char *id, unsigned flags, unsigned jobs, int quiet, int fmt)
+recover_one(struct nst_ctx *ctx, struct nst_inventory *inv, const char *state_dir, const char *id,
+            unsigned flags, unsigned jobs, int quiet, int fmt)
 {
     struct nst_txn *txn = NULL;
     void *progress = NULL;
@@ -152,8 +152,8 @@ cmd_recover(int argc, char **argv)
         goto cleanup;
     }
     if (optind == argc) {
-        if (nst_txn_new(ctx, inv, &lister) || nst_txn_set_state_dir(lister, state_dir)
-            || nst_txn_list(lister, NST_TXN_LIST_INTERRUPTED, &ids)) {
+        if (nst_txn_new(ctx, inv, &lister) || nst_txn_set_state_dir(lister, state_dir) ||
+            nst_txn_list(lister, NST_TXN_LIST_INTERRUPTED, &ids)) {
             fprintf(stderr, "netstitch recover: %s\n",
                     lister && *nst_txn_message(lister) ? nst_txn_message(lister)
                                                        : "cannot read the state directory");

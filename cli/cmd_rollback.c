@@ -44,9 +44,9 @@ rollback_list(struct nst_ctx *ctx, const char *state_dir)
     char **ids = NULL, *line;
     int rc = EXIT_CLEAN;
 
-    if (nst_inventory_load_mem(ctx, empty, NST_FORMAT_XML, NULL, &inv)
-        || nst_txn_new(ctx, inv, &txn) || nst_txn_set_state_dir(txn, state_dir)
-        || nst_txn_list(txn, NST_TXN_LIST_ALL, &ids)) {
+    if (nst_inventory_load_mem(ctx, empty, NST_FORMAT_XML, NULL, &inv) ||
+        nst_txn_new(ctx, inv, &txn) || nst_txn_set_state_dir(txn, state_dir) ||
+        nst_txn_list(txn, NST_TXN_LIST_ALL, &ids)) {
         fprintf(stderr, "netstitch rollback: %s\n",
                 txn && *nst_txn_message(txn) ? nst_txn_message(txn)
                                              : "cannot read the state directory");

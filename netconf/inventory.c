@@ -143,8 +143,8 @@ inv_ly_error(struct nst_ctx *ctx, const char *file, enum nst_format fmt)
         code = DIAG_YANG_MANDATORY;
     } else if (strstr(m, "Duplicate")) {
         code = DIAG_YANG_DUPLICATE;
-    } else if (strstr(m, "not found as a child") || strstr(m, "No module")
-               || strstr(m, "Unknown element")) {
+    } else if (strstr(m, "not found as a child") || strstr(m, "No module") ||
+               strstr(m, "Unknown element")) {
         code = DIAG_YANG_UNKNOWN;
     } else if (strcasestr(m, "invalid") || strstr(m, "Unsatisfied") || strcasestr(m, "value")) {
         code = DIAG_YANG_TYPE;
@@ -185,7 +185,8 @@ inv_leaf(const struct lyd_node *parent, const char *name)
 {
     const struct lyd_node *c;
 
-    LY_LIST_FOR(lyd_child(parent), c) {
+    LY_LIST_FOR(lyd_child(parent), c)
+    {
         if (c->schema && !strcmp(c->schema->name, name)) {
             return lyd_get_value(c);
         }
@@ -199,7 +200,8 @@ inv_child(const struct lyd_node *parent, const char *name)
 {
     const struct lyd_node *c;
 
-    LY_LIST_FOR(lyd_child(parent), c) {
+    LY_LIST_FOR(lyd_child(parent), c)
+    {
         if (c->schema && !strcmp(c->schema->name, name)) {
             return c;
         }
@@ -240,8 +242,8 @@ inv_copy_device(struct nst_ctx *ctx, const char *file, const struct lyd_node *n,
     nst_err ret;
 
     d->line = 0;
-    if (!inv_dup(&d->name, inv_leaf(n, "name")) || !inv_dup(&d->address, inv_leaf(n, "address"))
-        || !inv_dup(&d->user, inv_leaf(n, "user"))) {
+    if (!inv_dup(&d->name, inv_leaf(n, "name")) || !inv_dup(&d->address, inv_leaf(n, "address")) ||
+        !inv_dup(&d->user, inv_leaf(n, "user"))) {
         return NST_ENOMEM;
     }
     if (inv_has_ctrl(d->name) || inv_has_ctrl(d->user) || inv_has_ctrl(d->address)) {
@@ -302,9 +304,10 @@ inv_build(struct nst_ctx *ctx, const char *file, const struct lyd_node *tree,
     size_t nd = 0, ns = 0;
     nst_err ret;
 
-    LY_LIST_FOR(tree, c) {
-        if (c->schema && !strcmp(c->schema->module->name, INV_NS_MODULE)
-            && !strcmp(c->schema->name, "inventory")) {
+    LY_LIST_FOR(tree, c)
+    {
+        if (c->schema && !strcmp(c->schema->module->name, INV_NS_MODULE) &&
+            !strcmp(c->schema->name, "inventory")) {
             top = c;
         }
     }
@@ -315,7 +318,8 @@ inv_build(struct nst_ctx *ctx, const char *file, const struct lyd_node *tree,
                            "the input holds no /netstitch-inventory:inventory container");
         return ret ? ret : NST_EINPUT;
     }
-    LY_LIST_FOR(lyd_child(top), c) {
+    LY_LIST_FOR(lyd_child(top), c)
+    {
         if (!strcmp(c->schema->name, "device")) {
             nd++;
         } else if (!strcmp(c->schema->name, "secret")) {
@@ -327,7 +331,8 @@ inv_build(struct nst_ctx *ctx, const char *file, const struct lyd_node *tree,
     if ((nd && !inv->devs) || (ns && !inv->secrets)) {
         return NST_ENOMEM;
     }
-    LY_LIST_FOR(lyd_child(top), c) {
+    LY_LIST_FOR(lyd_child(top), c)
+    {
         if (!strcmp(c->schema->name, "device")) {
             ret = inv_copy_device(ctx, file, c, &inv->devs[inv->ndevs++]);
             if (ret) {
@@ -336,8 +341,8 @@ inv_build(struct nst_ctx *ctx, const char *file, const struct lyd_node *tree,
         } else if (!strcmp(c->schema->name, "secret")) {
             struct inv_secret *s = &inv->secrets[inv->nsecrets++];
 
-            if (!inv_dup(&s->name, inv_leaf(c, "name"))
-                || !inv_dup(&s->source, inv_leaf(c, "source"))) {
+            if (!inv_dup(&s->name, inv_leaf(c, "name")) ||
+                !inv_dup(&s->source, inv_leaf(c, "source"))) {
                 return NST_ENOMEM;
             }
         }
@@ -589,8 +594,8 @@ inv_secret_read(const char *source, char **value, char *why, size_t whylen)
             goto cleanup;
         }
         if (st.st_mode & 077) {
-            snprintf(why, whylen, "%s is accessible by group or others (mode %03o; use 0600)",
-                     path, (unsigned)(st.st_mode & 0777));
+            snprintf(why, whylen, "%s is accessible by group or others (mode %03o; use 0600)", path,
+                     (unsigned)(st.st_mode & 0777));
             ret = NST_EINVAL;
             goto cleanup;
         }

@@ -30,9 +30,9 @@
 
 /** @brief How the device authenticates us (the model's auth/method choice). */
 enum inv_auth {
-    INV_AUTH_AGENT = 0,   /**< ssh-agent keys (the model's default case) */
-    INV_AUTH_PUBKEY,      /**< a private key file */
-    INV_AUTH_PASSWORD     /**< a password from env:/file: */
+    INV_AUTH_AGENT = 0, /**< ssh-agent keys (the model's default case) */
+    INV_AUTH_PUBKEY,    /**< a private key file */
+    INV_AUTH_PASSWORD   /**< a password from env:/file: */
 };
 
 /** @brief How the device's host key is checked (the model's host-key/check choice). */
@@ -49,24 +49,24 @@ struct inv_device {
     uint16_t port;
     char *user;
     enum inv_auth auth;
-    char *private_key;      /**< INV_AUTH_PUBKEY */
-    char *password_src;     /**< INV_AUTH_PASSWORD: "env:NAME" or "file:/path" */
+    char *private_key;  /**< INV_AUTH_PUBKEY */
+    char *password_src; /**< INV_AUTH_PASSWORD: "env:NAME" or "file:/path" */
     enum inv_hostkey hostkey;
-    char *hostkey_value;    /**< fingerprint or known_hosts path; NULL for TOFU */
-    uint32_t connect_s;     /**< timeouts/connect, seconds */
-    uint32_t rpc_s;         /**< timeouts/rpc */
-    uint32_t commit_s;      /**< timeouts/commit */
-    uint32_t line;          /**< line of the entry in the file, 0 if unknown */
+    char *hostkey_value; /**< fingerprint or known_hosts path; NULL for TOFU */
+    uint32_t connect_s;  /**< timeouts/connect, seconds */
+    uint32_t rpc_s;      /**< timeouts/rpc */
+    uint32_t commit_s;   /**< timeouts/commit */
+    uint32_t line;       /**< line of the entry in the file, 0 if unknown */
 };
 
 /** @brief One /inventory/secret entry. */
 struct inv_secret {
     char *name;
-    char *source;           /**< "env:NAME" or "file:/path" */
+    char *source; /**< "env:NAME" or "file:/path" */
 };
 
 struct nst_inventory {
-    char *file;             /**< the input's name */
+    char *file; /**< the input's name */
     struct inv_device *devs;
     size_t ndevs;
     struct inv_secret *secrets;
@@ -88,8 +88,8 @@ const struct inv_secret *inv_find_secret(const struct nst_inventory *inv, const 
  *             rest are zeroed (schema dirs, log callback: the caller's).
  * @param[out] keys storage for the NULL-terminated key file list o->key_files points to.
  */
-void inv_sess_opts(const struct inv_device *dev, const char *tofu_known_hosts,
-                   struct sess_opts *o, const char *keys[2]);
+void inv_sess_opts(const struct inv_device *dev, const char *tofu_known_hosts, struct sess_opts *o,
+                   const char *keys[2]);
 
 /**
  * @brief Read a secret from its source.

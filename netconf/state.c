@@ -254,14 +254,14 @@ st_txid_valid(const char *id)
 {
     size_t n = id ? strlen(id) : 0;
 
-    if (n < 8 || n >= sizeof ((struct st_txn *)0)->id || id[0] == '-' || id[0] == '.') {
+    if (n < 8 || n >= sizeof((struct st_txn *)0)->id || id[0] == '-' || id[0] == '.') {
         return 0;
     }
     for (size_t i = 0; i < n; i++) {
         char c = id[i];
 
-        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
-              || c == '-')) {
+        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+              c == '-')) {
             return 0;
         }
     }
@@ -405,8 +405,8 @@ st_journal_open(struct st_txn *t)
     if (t->journal_fd >= 0) {
         return NST_OK;
     }
-    t->journal_fd = openat(t->fd, "journal", O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW,
-                           0600);
+    t->journal_fd =
+        openat(t->fd, "journal", O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (t->journal_fd < 0) {
         return NST_EIO;
     }
@@ -553,8 +553,10 @@ st_lock_devices(struct st_dir *st, const char *const *keys, const char *const *l
         for (const char *p = keys[i]; *p && k < sizeof name - 6; p++) {
             char c = *p;
 
-            name[k++] = ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
-                         || c == '.' || c == '-') ? c : '_';
+            name[k++] = ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+                         (c >= 'A' && c <= 'Z') || c == '.' || c == '-')
+                            ? c
+                            : '_';
         }
         memcpy(name + k, ".lock", 6);
         fd = openat(dirfd, name, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);

@@ -38,16 +38,16 @@
 /** @brief An open state directory. */
 struct st_dir {
     char *path;
-    int fd;             /**< the directory, O_DIRECTORY */
+    int fd; /**< the directory, O_DIRECTORY */
 };
 
 /** @brief One transaction's directory, locked by this process. */
 struct st_txn {
     char id[40];
     char *path;
-    int fd;             /**< the directory */
-    int lock_fd;        /**< txn/<id>/lock, flock()ed exclusively */
-    int journal_fd;     /**< -1 until st_journal_open() */
+    int fd;         /**< the directory */
+    int lock_fd;    /**< txn/<id>/lock, flock()ed exclusively */
+    int journal_fd; /**< -1 until st_journal_open() */
 };
 
 /** @brief Held device locks (st_lock_devices). */

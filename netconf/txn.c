@@ -128,8 +128,8 @@ txn_xml_parse(const char *xml, xmlDocPtr *doc)
         return NST_ENOMEM;
     }
     *doc = xmlReadMemory(buf, (int)strlen(buf), "payload.xml", NULL,
-                         XML_PARSE_NONET | XML_PARSE_NOBLANKS | XML_PARSE_NOERROR
-                             | XML_PARSE_NOWARNING | XML_PARSE_NOCDATA);
+                         XML_PARSE_NONET | XML_PARSE_NOBLANKS | XML_PARSE_NOERROR |
+                             XML_PARSE_NOWARNING | XML_PARSE_NOCDATA);
     nst_free(buf);
     return *doc ? NST_OK : NST_EINPUT;
 }
@@ -139,8 +139,8 @@ txn_node_is(const xmlNode *n, const char *ns, const char *name)
 {
     const char *href = n->ns && n->ns->href ? (const char *)n->ns->href : "";
 
-    return n->type == XML_ELEMENT_NODE && !strcmp((const char *)n->name, name)
-           && !strcmp(href, ns ? ns : "");
+    return n->type == XML_ELEMENT_NODE && !strcmp((const char *)n->name, name) &&
+           !strcmp(href, ns ? ns : "");
 }
 
 static const char *
@@ -668,9 +668,9 @@ txn_restore_payload(const char *before, const char *payload, int base11, char **
             one = txn_xml_isolate(c);
             r = one ? xmlDocGetRootElement(one) : NULL;
             nc = r ? xmlNewNs(r, (const xmlChar *)TXN_NC_NS, (const xmlChar *)"nst-nc") : NULL;
-            if (!nc || !xmlSetNsProp(r, nc, (const xmlChar *)"operation",
-                                     (const xmlChar *)"replace")
-                || txn_xml_dump_root(buf, one)) {
+            if (!nc ||
+                !xmlSetNsProp(r, nc, (const xmlChar *)"operation", (const xmlChar *)"replace") ||
+                txn_xml_dump_root(buf, one)) {
                 xmlFreeDoc(one);
                 ret = NST_ENOMEM;
                 goto cleanup;
@@ -690,10 +690,10 @@ txn_restore_payload(const char *before, const char *payload, int base11, char **
                 }
                 nc = xmlNewNs(r, (const xmlChar *)TXN_NC_NS, (const xmlChar *)"nst-nc");
             }
-            if (!nc || (*txn_node_ns(t.nodes[i]) && !ns)
-                || !xmlSetNsProp(r, nc, (const xmlChar *)"operation",
-                                 (const xmlChar *)(base11 ? "remove" : "delete"))
-                || txn_xml_dump_root(buf, one)) {
+            if (!nc || (*txn_node_ns(t.nodes[i]) && !ns) ||
+                !xmlSetNsProp(r, nc, (const xmlChar *)"operation",
+                              (const xmlChar *)(base11 ? "remove" : "delete")) ||
+                txn_xml_dump_root(buf, one)) {
                 xmlFreeDoc(one);
                 ret = NST_ENOMEM;
                 goto cleanup;
@@ -830,8 +830,8 @@ enum txn_state {
     TS_NEW = 0,
     TS_CONNECTED,
     TS_LOCKED,
-    TS_EDITED,       /* candidate edited (candidate methods) */
-    TS_COMMIT_SENT,  /* the change may be live from here on */
+    TS_EDITED,      /* candidate edited (candidate methods) */
+    TS_COMMIT_SENT, /* the change may be live from here on */
     TS_COMMITTED,
     TS_CONFIRM_SENT,
     TS_CONFIRMED
@@ -840,27 +840,27 @@ enum txn_state {
 struct txn_dev {
     /* input */
     char *name;
-    char *payload;              /* <config> content; secrets as placeholders */
-    char *rollback_before;      /* rollback: the snapshot of the transaction rolled back */
-    char *rollback_payload;     /* rollback: that transaction's payload (its touched set) */
-    const struct drv_ops *drv;  /* NULL when the vendor is unknown */
+    char *payload;             /* <config> content; secrets as placeholders */
+    char *rollback_before;     /* rollback: the snapshot of the transaction rolled back */
+    char *rollback_payload;    /* rollback: that transaction's payload (its touched set) */
+    const struct drv_ops *drv; /* NULL when the vendor is unknown */
     const struct inv_device *inv;
     size_t index;
     /* plan */
     enum nst_txn_method method;
-    int persist;                /* :confirmed-commit:1.1: <persist>, cancel-commit */
+    int persist; /* :confirmed-commit:1.1: <persist>, cancel-commit */
     int validate;
-    uint32_t confirm_value;     /* confirm-timeout in the vendor's unit */
+    uint32_t confirm_value; /* confirm-timeout in the vendor's unit */
     /* run */
     struct sess *s;
     unsigned caps;
     unsigned quirks;
     enum txn_state st;
-    int locked;                 /* this session holds the lock of lock_ds */
+    int locked; /* this session holds the lock of lock_ds */
     enum sess_ds lock_ds;
-    int commit_rejected;        /* the commit step got a definite <rpc-error> */
-    int final_known;            /* recover: the journal has a final state for it */
-    char *before;               /* the snapshot: running before the change */
+    int commit_rejected; /* the commit step got a definite <rpc-error> */
+    int final_known;     /* recover: the journal has a final state for it */
+    char *before;        /* the snapshot: running before the change */
     enum nst_txn_dev_state report;
     /* errors (scrubbed of secrets) */
     int failed;
@@ -883,17 +883,17 @@ struct nst_txn {
     size_t ndevs;
     int ran;
     /* run */
-    const char *kind;           /* "push", "rollback" */
+    const char *kind; /* "push", "rollback" */
     char rollback_of[40];
     struct st_dir *st;
-    struct st_txn *t;           /* this transaction's directory, locked */
-    struct st_txn *past;        /* rollback/recover: the transaction acted on, locked */
+    struct st_txn *t;    /* this transaction's directory, locked */
+    struct st_txn *past; /* rollback/recover: the transaction acted on, locked */
     struct st_locks *locks;
     FILE *log;
     char persist_id[64];
     char known_hosts[4096];
     pthread_mutex_t mu;
-    int abort_flag;             /* guarded by mu */
+    int abort_flag; /* guarded by mu */
     enum nst_txn_outcome outcome;
     char message[1200];
     /* secrets used by the payloads: names and values, wiped in txn_secrets_clear */
@@ -1165,8 +1165,7 @@ txn_scrub_err(const struct nst_txn *txn, struct sess_error *e)
  */
 
 /* Journal a line for device @d (or the transaction when NULL). Caller holds no lock. */
-static nst_err
-txn_journal(struct nst_txn *txn, const struct txn_dev *d, const char *fmt, ...)
+static nst_err txn_journal(struct nst_txn *txn, const struct txn_dev *d, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 static nst_err
@@ -1257,9 +1256,8 @@ txn_step_fail(struct nst_txn *txn, enum nst_txn_phase phase, struct txn_dev *d, 
 }
 
 /* A local failure (no NETCONF error) on @d. */
-static void
-txn_step_fail_msg(struct nst_txn *txn, enum nst_txn_phase phase, struct txn_dev *d,
-                  const char *step, enum sess_err_kind kind, const char *fmt, ...)
+static void txn_step_fail_msg(struct nst_txn *txn, enum nst_txn_phase phase, struct txn_dev *d,
+                              const char *step, enum sess_err_kind kind, const char *fmt, ...)
     __attribute__((format(printf, 6, 7)));
 
 static void
@@ -1434,8 +1432,8 @@ txn_enable_10_features(struct txn_dev *d)
             feats[n++] = f->name;
         }
     }
-    if ((d->caps & SESS_CAP_CONFIRMED_COMMIT)
-        && lys_feature_value(mod, "confirmed-commit") == LY_ENOT) {
+    if ((d->caps & SESS_CAP_CONFIRMED_COMMIT) &&
+        lys_feature_value(mod, "confirmed-commit") == LY_ENOT) {
         feats[n++] = "confirmed-commit";
         need = 1;
     }
@@ -1476,8 +1474,8 @@ txn_connect(struct nst_txn *txn, struct txn_dev *d, struct sess_error *err)
 
         snprintf(cache + k, sizeof cache - k, "/%s_%u", d->inv->address, (unsigned)d->inv->port);
         for (char *c = cache + k + 1; *c; c++) {
-            if (!((*c >= '0' && *c <= '9') || (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z')
-                  || *c == '.' || *c == '-')) {
+            if (!((*c >= '0' && *c <= '9') || (*c >= 'a' && *c <= 'z') ||
+                  (*c >= 'A' && *c <= 'Z') || *c == '.' || *c == '-')) {
                 *c = '_';
             }
         }
@@ -1528,9 +1526,9 @@ txn_choose_method(struct nst_txn *txn, struct txn_dev *d, uint32_t confirm_s)
     /* <validate> only where it is safe and possible: never to a server with
      * SESS_QUIRK_VALIDATE_LOSES_EDIT (yuma123 would drop the edit at the next commit; the
      * commit validates anyway). */
-    d->validate = txn_candidate_method(d) && (d->caps & SESS_CAP_VALIDATE)
-                  && !(d->quirks & SESS_QUIRK_VALIDATE_LOSES_EDIT)
-                  && !(txn->flags & NST_TXN_NO_VALIDATE);
+    d->validate = txn_candidate_method(d) && (d->caps & SESS_CAP_VALIDATE) &&
+                  !(d->quirks & SESS_QUIRK_VALIDATE_LOSES_EDIT) &&
+                  !(txn->flags & NST_TXN_NO_VALIDATE);
     /* NETCONF's <confirm-timeout> is seconds (RFC 6241); a driver may say otherwise. */
     if (d->drv && d->drv->caps.confirm_timeout_minutes) {
         d->confirm_value = (confirm_s + 59) / 60;
@@ -1647,8 +1645,7 @@ txn_ph_connect(struct nst_txn *txn, struct txn_dev *d)
         return;
     }
     txn_journal(txn, d, "plan %s persist=%d validate=%d confirm-timeout=%u%s",
-                nst_txn_method_name(d->method), d->persist, d->validate,
-                (unsigned)d->confirm_value,
+                nst_txn_method_name(d->method), d->persist, d->validate, (unsigned)d->confirm_value,
                 d->drv && d->drv->caps.confirm_timeout_minutes ? "min" : "s");
     txn_progress(txn, NST_TXN_PHASE_CONNECT, d, "plan", nst_txn_method_name(d->method));
 }
@@ -1691,8 +1688,7 @@ txn_ph_prepare(struct nst_txn *txn, struct txn_dev *d)
 
 /* @d's payload with secrets substituted, or NULL (failure recorded at @step). */
 static char *
-txn_payload_text(struct nst_txn *txn, enum nst_txn_phase phase, struct txn_dev *d,
-                 const char *step)
+txn_payload_text(struct nst_txn *txn, enum nst_txn_phase phase, struct txn_dev *d, const char *step)
 {
     char *text = NULL;
 
@@ -1986,8 +1982,9 @@ txn_ph_undo(struct nst_txn *txn, struct txn_dev *d)
     }
     txn_step_ok(txn, NST_TXN_PHASE_ABORT, d, "verify");
     txn_release(txn, d, 1);
-    txn_final(txn, d, d->commit_rejected && !reverted && !restored ? NST_TXN_DEV_DISCARDED
-                                                                    : NST_TXN_DEV_RESTORED);
+    txn_final(txn, d,
+              d->commit_rejected && !reverted && !restored ? NST_TXN_DEV_DISCARDED
+                                                           : NST_TXN_DEV_RESTORED);
     return;
 
 unknown:
@@ -2117,9 +2114,8 @@ txn_plan_parse(const char *text, struct txn_plan *p)
             int off = 0;
 
             if (sscanf(buf + 7, "%zu %31s %d %u %u %255s %n", &d->index, method, &d->persist,
-                       &d->confirm_value, &port, addr, &off)
-                    < 6
-                || !off || d->index != p->ndevs) {
+                       &d->confirm_value, &port, addr, &off) < 6 ||
+                !off || d->index != p->ndevs) {
                 nst_free(p->devs);
                 p->devs = NULL;
                 return NST_EINPUT;
@@ -2203,9 +2199,9 @@ txn_journal_read(const char *text, struct txn_journal_view *v, struct txn_dev *d
                 s = TS_LOCKED;
             } else if (!strcmp(a, "edit-config") && (sent || ok)) {
                 s = TS_EDITED;
-            } else if ((!strcmp(a, "commit") || !strcmp(a, "commit-confirmed")
-                        || !strcmp(a, "edit-running"))
-                       && (sent || ok)) {
+            } else if ((!strcmp(a, "commit") || !strcmp(a, "commit-confirmed") ||
+                        !strcmp(a, "edit-running")) &&
+                       (sent || ok)) {
                 s = ok ? TS_COMMITTED : TS_COMMIT_SENT;
             } else if (!strcmp(a, "confirm") && (sent || ok)) {
                 s = ok ? TS_CONFIRMED : TS_CONFIRM_SENT;
@@ -2325,8 +2321,7 @@ txn_begin(struct nst_txn *txn)
     }
     snprintf(txn->persist_id, sizeof txn->persist_id, "netstitch-%s", txn->t->id);
     if (st_journal_open(txn->t) || txn_open_log(txn)) {
-        snprintf(txn->message, sizeof txn->message, "cannot write the journal in %s",
-                 txn->t->path);
+        snprintf(txn->message, sizeof txn->message, "cannot write the journal in %s", txn->t->path);
         return NST_EIO;
     }
     txn_journal(txn, NULL, "start kind=%s pid=%ld devices=%zu%s%s", txn->kind, (long)getpid(),
@@ -2458,8 +2453,7 @@ txn_run(struct nst_txn *txn)
     if (txn_journal(txn, NULL, "decision confirm")) {
         pthread_mutex_lock(&txn->mu);
         txn->abort_flag = 1;
-        snprintf(txn->message, sizeof txn->message, "cannot write the journal in %s",
-                 txn->t->path);
+        snprintf(txn->message, sizeof txn->message, "cannot write the journal in %s", txn->t->path);
         pthread_mutex_unlock(&txn->mu);
         return txn_abort(txn, 0);
     }
@@ -2613,8 +2607,8 @@ nst_txn_add_payload(struct nst_txn *txn, const char *device, const char *vendor,
     }
     inv = inv_find_device(txn->inv, device);
     if (!inv) {
-        snprintf(txn->message, sizeof txn->message, "device %s is not in the inventory %s",
-                 device, txn->inv->file);
+        snprintf(txn->message, sizeof txn->message, "device %s is not in the inventory %s", device,
+                 txn->inv->file);
         return NST_EINVAL;
     }
     for (size_t i = 0; i < txn->ndevs; i++) {
@@ -2821,9 +2815,9 @@ nst_txn_rollback(struct nst_txn *txn, const char *txid)
                  "transaction %s %s; there is nothing to roll back (--force restores its "
                  "snapshots anyway)",
                  txid,
-                 !v.outcome[0] ? "did not finish (run `netstitch recover` first)"
-                               : !strcmp(v.outcome, "aborted") ? "did not commit"
-                                                               : "did not commit anything");
+                 !v.outcome[0]                   ? "did not finish (run `netstitch recover` first)"
+                 : !strcmp(v.outcome, "aborted") ? "did not commit"
+                                                 : "did not commit anything");
         ret = NST_EINVAL;
         goto cleanup;
     }
@@ -2877,8 +2871,7 @@ nst_txn_recover(struct nst_txn *txn, const char *txid)
         goto cleanup;
     }
     if (st_journal_open(txn->t) || txn_open_log(txn)) {
-        snprintf(txn->message, sizeof txn->message, "cannot write the journal in %s",
-                 txn->t->path);
+        snprintf(txn->message, sizeof txn->message, "cannot write the journal in %s", txn->t->path);
         ret = NST_EIO;
         goto cleanup;
     }
@@ -2902,8 +2895,7 @@ nst_txn_recover(struct nst_txn *txn, const char *txid)
     for (size_t i = 0; !ret && i < txn->ndevs; i++) {
         char *raw = NULL;
 
-        ret = txn_substitute(txn->devs[i].before, txn->sec_names, txn->sec_values, txn->nsec,
-                             &raw);
+        ret = txn_substitute(txn->devs[i].before, txn->sec_names, txn->sec_values, txn->nsec, &raw);
         if (!ret) {
             nst_free(txn->devs[i].before);
             txn->devs[i].before = raw;
@@ -3042,13 +3034,14 @@ nst_txn_describe(struct nst_txn *txn, const char *txid, char **line)
         nst_free(devs);
         devs = tmp;
     }
-    *line = devs ? nst_asprintf("%s %s %s %s%s%s", txid,
-                                v.kind[0] ? v.kind : plan.kind[0] ? plan.kind : "-", outcome,
-                                devs[0] ? devs : "-",
-                                plan.rollback_of[0] && strcmp(plan.rollback_of, "-")
-                                    ? " rollback-of=" : "",
-                                plan.rollback_of[0] && strcmp(plan.rollback_of, "-")
-                                    ? plan.rollback_of : "")
+    *line = devs ? nst_asprintf(
+                       "%s %s %s %s%s%s", txid,
+                       v.kind[0]      ? v.kind
+                       : plan.kind[0] ? plan.kind
+                                      : "-",
+                       outcome, devs[0] ? devs : "-",
+                       plan.rollback_of[0] && strcmp(plan.rollback_of, "-") ? " rollback-of=" : "",
+                       plan.rollback_of[0] && strcmp(plan.rollback_of, "-") ? plan.rollback_of : "")
                  : NULL;
     nst_free(devs);
     nst_free(plan.devs);

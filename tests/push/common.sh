@@ -87,7 +87,8 @@ gen_inv() {
     <timeouts><connect>5</connect><rpc>10</rpc><commit>10</commit></timeouts>
   </device>
   <device>
-    <name>b</name><address>127.0.0.1</address><port>${INV_B_PORT:-$LAB_DEV_b_PORT}</port><user>root</user>
+    <name>b</name><address>127.0.0.1</address><port>${INV_B_PORT:-$LAB_DEV_b_PORT}</port>
+    <user>root</user>
     <auth><private-key>$LAB_CLIENT_KEY_ED25519</private-key></auth>
     <host-key><known-hosts-file>$LAB_KNOWN_HOSTS</known-hosts-file></host-key>
     <timeouts><connect>5</connect><rpc>10</rpc><commit>10</commit></timeouts>
@@ -122,7 +123,8 @@ gen_payloads() {
   </interfaces>
   <vlans xmlns="urn:netstitch:lab:net"><vlan><id>200</id><name>$2-vlan</name></vlan></vlans>
   <bgp xmlns="urn:netstitch:lab:net">
-    <neighbor><address>192.0.2.1</address><remote-as>64512</remote-as><local-interface>$2</local-interface></neighbor>
+    <neighbor><address>192.0.2.1</address><remote-as>64512</remote-as>
+      <local-interface>$2</local-interface></neighbor>
   </bgp>
 </config>
 EOF

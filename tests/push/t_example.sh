@@ -20,7 +20,8 @@ ssh-keygen -q -t ed25519 -N '' -f "$NS/client" || fail "ssh-keygen"
 FP=$(ssh-keygen -lf "$NS/hostkey.pub" | awk '{print $2}')
 
 # device:profile, as the service's vendors say.
-DEVS="twcc-edge:vrp twaren-border:junos twaren-taichung:junos partner-ccx:iosxr ccx-pe:sros ccx-transit:eos"
+DEVS="twcc-edge:vrp twaren-border:junos twaren-taichung:junos partner-ccx:iosxr ccx-pe:sros
+      ccx-transit:eos"
 NAMES=""
 PORTS=$($PY -c '
 import socket
@@ -37,8 +38,9 @@ i=0
         NAMES="$NAMES $d"
         v=$(echo "$d" | tr '-' '_')
         eval "LAB_DEV_${v}_PORT=$port; export LAB_DEV_${v}_PORT"
-        printf '\n[device %s]\nport = %s\nprofile = %s\nhostkey = %s\nauthorized-key = %s\nuser = admin\n' \
-            "$d" "$port" "${dp#*:}" "$NS/hostkey" "$NS/client.pub"
+        printf '\n[device %s]\nport = %s\nprofile = %s\nhostkey = %s\n' \
+            "$d" "$port" "${dp#*:}" "$NS/hostkey"
+        printf 'authorized-key = %s\nuser = admin\n' "$NS/client.pub"
     done
 } >"$NS/netsim.conf"
 "$NETSIM" -c "$NS/netsim.conf" >"$NS/netsim.out" 2>&1 &
@@ -46,7 +48,8 @@ NETSIM_PID=$!
 i=0
 while [ ! -f "$NS/state/ready" ]; do
     i=$((i + 1))
-    [ $i -le 500 ] && kill -0 "$NETSIM_PID" 2>/dev/null || { cat "$NS/netsim.out"; fail "netsim did not start"; }
+    [ $i -le 500 ] && kill -0 "$NETSIM_PID" 2>/dev/null \
+        || { cat "$NS/netsim.out"; fail "netsim did not start"; }
     sleep 0.02
 done
 
@@ -61,7 +64,8 @@ INV=$WORK/inv.xml
     for d in $NAMES; do
         v=$(echo "$d" | tr '-' '_')
         eval "port=\$LAB_DEV_${v}_PORT"
-        echo "<device><name>$d</name><address>127.0.0.1</address><port>$port</port><user>admin</user>"
+        echo "<device><name>$d</name><address>127.0.0.1</address><port>$port</port>"
+        echo "<user>admin</user>"
         echo "<auth><private-key>$NS/client</private-key></auth>"
         echo "<host-key><fingerprint>$FP</fingerprint></host-key>"
         echo "<timeouts><connect>10</connect><rpc>20</rpc><commit>20</commit></timeouts></device>"
@@ -83,7 +87,8 @@ printf 'reject-commit\n' >"$NS/state/partner-ccx/faults"
 run_push reject "$EX/service.xml" --inventory "$INV" --state-dir "$STATE"
 rm -f "$NS/state/partner-ccx/faults"
 assert_rc 1 reject
-assert_grep "device partner-ccx failed at commit-confirmed: rpc-error: commit rejected by fault injection" \
+assert_grep \
+    "device partner-ccx failed at commit-confirmed: rpc-error: commit rejected by fault injection" \
     "$WORK/reject.out"
 esnap "$WORK/after-reject"
 assert_same "$WORK/before" "$WORK/after-reject" "a device kept part of the rejected push"
@@ -93,7 +98,8 @@ t0=$(date +%s.%N)
 run_push push "$EX/service.xml" --inventory "$INV" --state-dir "$STATE"
 t1=$(date +%s.%N)
 assert_rc 0 push
-echo "timing: check + compile + push of six devices: $(awk "BEGIN { printf \"%.2f\", $t1 - $t0 }") s"
+echo "timing: check + compile + push of six devices:" \
+    "$(awk "BEGIN { printf \"%.2f\", $t1 - $t0 }") s"
 assert_grep "committed on every device" "$WORK/push.out"
 TX=$(sed -n 's/^push \([^:]*\): .*/\1/p' "$WORK/push.out")
 esnap "$WORK/after-push"

@@ -25,6 +25,8 @@ gen_payloads "$WORK/base" ge-0/0/0 1500
 gen_payloads "$WORK/p1" ge-0/0/1 9000
 INV=$WORK/inv.xml
 NS=urn:netstitch:lab:net
+NC=urn:ietf:params:xml:ns:netconf:base:1.0
+DISARM="<fault xmlns=\"$NS\" xmlns:nc=\"$NC\" nc:operation=\"delete\"/>"
 
 # A base configuration, so that undo must restore existing containers, not only delete.
 run_push base --inventory "$INV" --state-dir "$STATE" --payloads "$WORK/base"
@@ -58,7 +60,7 @@ push_case edit-b "$INV"
 check_case edit-b 1 "device b failed at edit-config: rpc-error: fault injection" \
     "[operation-failed/fault-injected]"
 TX_FAILED=$(sed -n 's/^push \([^:]*\): .*/\1/p' "$WORK/edit-b.out")
-$PY "$NCPY" set b "<fault xmlns=\"$NS\" xmlns:nc=\"urn:ietf:params:xml:ns:netconf:base:1.0\" nc:operation=\"delete\"/>" \
+$PY "$NCPY" set b "$DISARM" \
     || fail "disarming b's fault knob"
 
 # A failed transaction cannot be rolled back (there is nothing to restore).
@@ -79,7 +81,7 @@ push_case edit-c "$INV" --jobs 1
 check_case edit-c 1 "device c failed at edit-running: rpc-error: fault injection"
 grep -q '^  a .*confirmed-commit   restored' "$WORK/edit-c.out" || fail "edit-c: a not restored"
 grep -q '^  b .*confirmed-commit   restored' "$WORK/edit-c.out" || fail "edit-c: b not restored"
-$PY "$NCPY" set c "<fault xmlns=\"$NS\" xmlns:nc=\"urn:ietf:params:xml:ns:netconf:base:1.0\" nc:operation=\"delete\"/>" \
+$PY "$NCPY" set c "$DISARM" \
     || fail "disarming c's fault knob"
 
 # 4. Session dropped during prepare: b's session dies right after its lock.
@@ -96,7 +98,8 @@ start_paused b:commit-confirmed drop-commit push --inventory "$INV" --state-dir 
 sh "$LAB_SH" drop-sessions "$WORK/lab" b >/dev/null
 resume
 check_case drop-commit 1 "device b failed at confirm: session-dropped"
-grep -q '^  c .*running+restore    restored' "$WORK/drop-commit.out" || fail "drop-commit: c not restored"
+grep -q '^  c .*running+restore    restored' "$WORK/drop-commit.out" \
+    || fail "drop-commit: c not restored"
 
 # 6. Session dropped before the confirm: the decision to confirm is taken, a confirms,
 #    b's confirm fails; a's confirmed change must be restored from the snapshot.
@@ -115,7 +118,8 @@ release_lock
 check_case locked-a 1 "device a failed at lock: rpc-error: lock denied [lock-denied"
 
 # 8. One device unreachable: nothing listens on b's port.
-FREE=$($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+FREE=$($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0))
+print(s.getsockname()[1])')
 INV_B_PORT=$FREE gen_inv "$WORK/inv-unreach.xml"
 push_case unreachable "$WORK/inv-unreach.xml"
 check_case unreachable 1 "device b failed at connect: connect:"

@@ -71,7 +71,8 @@ NETSIM_PID=$!
 i=0
 while [ ! -f "$NS/state/ready" ]; do
     i=$((i + 1))
-    [ $i -le 400 ] && kill -0 "$NETSIM_PID" 2>/dev/null || { cat "$NS/netsim.out"; fail "netsim did not start"; }
+    [ $i -le 400 ] && kill -0 "$NETSIM_PID" 2>/dev/null \
+        || { cat "$NS/netsim.out"; fail "netsim did not start"; }
     sleep 0.02
 done
 
@@ -80,7 +81,8 @@ INV=$WORK/inv.xml
     echo '<inventory xmlns="urn:netstitch:yang:inventory">'
     for d in $DEVS; do
         eval "port=\$LAB_DEV_${d}_PORT"
-        echo "<device><name>$d</name><address>127.0.0.1</address><port>$port</port><user>admin</user>"
+        echo "<device><name>$d</name><address>127.0.0.1</address><port>$port</port>"
+        echo "<user>admin</user>"
         echo "<auth><private-key>$NS/client</private-key></auth>"
         echo "<host-key><fingerprint>$FP</fingerprint></host-key>"
         echo "<timeouts><connect>5</connect><rpc>5</rpc><commit>5</commit></timeouts></device>"
@@ -89,7 +91,8 @@ INV=$WORK/inv.xml
     echo '</inventory>'
 } >"$INV"
 # The same with one-second RPC and commit timeouts.
-sed 's|<commit>5</commit>|<commit>1</commit>|; s|<rpc>5</rpc>|<rpc>1</rpc>|' "$INV" >"$WORK/inv-fast.xml"
+sed 's|<commit>5</commit>|<commit>1</commit>|; s|<rpc>5</rpc>|<rpc>1</rpc>|' "$INV" \
+    >"$WORK/inv-fast.xml"
 
 # payloads DIR MTU: an interface, the system key from the inventory, a static route whose
 # mandatory leafref needs the interface.
@@ -100,7 +103,8 @@ payloads() {
 <config xmlns="urn:ietf:params:xml:ns:netconf:base:1.0">
   <system xmlns="$NSA"><authentication-key>\$NST_SECRET{bgp-key}</authentication-key></system>
   <interfaces xmlns="$NSA"><interface><name>ge-0/0/1</name><mtu>$2</mtu></interface></interfaces>
-  <routing xmlns="$NSA"><static-route><prefix>10.0.0.0/8</prefix><out-interface>ge-0/0/1</out-interface></static-route></routing>
+  <routing xmlns="$NSA"><static-route><prefix>10.0.0.0/8</prefix>
+    <out-interface>ge-0/0/1</out-interface></static-route></routing>
 </config>
 EOF
     done
@@ -112,7 +116,8 @@ snap() {
     $PY "$NCPY" dump "$1" $DEVS || fail "ncclient could not read the netsim devices"
 }
 faults() {
-    printf '%s\n' "$2" >"$NS/state/$1/faults.tmp" && mv "$NS/state/$1/faults.tmp" "$NS/state/$1/faults"
+    printf '%s\n' "$2" >"$NS/state/$1/faults.tmp" \
+        && mv "$NS/state/$1/faults.tmp" "$NS/state/$1/faults"
 }
 clear_faults() {
     for d in $DEVS; do rm -f "$NS/state/$d/faults"; done
@@ -170,7 +175,8 @@ check_case invalid 1 "failed at validate: rpc-error: mtu exceeds the system max-
 
 faults x reject-commit
 netsim_case commit-x "$INV" --jobs 1
-check_case commit-x 1 "device x failed at commit-confirmed: rpc-error: commit rejected by fault injection"
+check_case commit-x 1 \
+    "device x failed at commit-confirmed: rpc-error: commit rejected by fault injection"
 grep -q '^  j .*restored' "$WORK/commit-x.out" || fail "commit-x: j (1.0) not restored"
 
 faults e "reject-edit /netsim-test-a:interfaces/interface[name='ge-0/0/1']/mtu"
@@ -194,7 +200,8 @@ check_case slow-x 1 "device x failed at commit-confirmed: timeout"
 
 # kill -9 after every commit, then recover: j (1.0) reverted when its session died.
 snap "$WORK/kill.before"
-start_paused confirm kill push --inventory "$INV" --state-dir "$STATE" --payloads "$WORK/p1" --jobs 1
+start_paused confirm kill push --inventory "$INV" --state-dir "$STATE" --payloads "$WORK/p1" \
+    --jobs 1
 KTX=$(ls "$STATE/txn" | tail -n 1)
 kill -9 "$BG"
 wait "$BG" 2>/dev/null

@@ -37,7 +37,8 @@ TX=$(ls "$STATE/txn" | tail -n 1)
 grep -q "decision" "$STATE/txn/$TX/journal" && fail "k1: decision already taken"
 run_push busy --inventory "$INV" --state-dir "$STATE" --payloads "$WORK/p1"
 assert_rc 5 busy
-assert_grep "device a (127.0.0.1:$LAB_DEV_a_PORT) is being changed by another netstitch process" "$WORK/busy.out"
+assert_grep "device a (127.0.0.1:$LAB_DEV_a_PORT) is being changed by another netstitch process" \
+    "$WORK/busy.out"
 run_cmd rec-busy recover "$TX" --inventory "$INV" --state-dir "$STATE"
 assert_rc 5 rec-busy
 run_cmd rec-none recover --inventory "$INV" --state-dir "$STATE"

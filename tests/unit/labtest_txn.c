@@ -8,11 +8,14 @@
  *   - timings: a push of three devices with --jobs 1 and with --jobs 3 (printed).
  * Run by tests/push/t_api.sh, which starts the lab and exports lab.env.
  */
+/* cmocka.h needs these first. */
+/* clang-format off */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+/* clang-format on */
 
 #include <pthread.h>
 #include <stdio.h>
@@ -218,8 +221,9 @@ t_error_fields(void **state)
     assert_int_equal(nst_txn_device_state(txn, 1), NST_TXN_DEV_DISCARDED);
     assert_string_equal(nst_txn_device_error(txn, 1, NST_TXN_ERR_UNDO), "");
     assert_null(nst_txn_device_error(txn, 2, NST_TXN_ERR_TEXT));
-    assert_non_null(strstr(nst_txn_message(txn), "device b failed at edit-config: rpc-error: "
-                                                 "value not in range [invalid-value/not-in-range]"));
+    assert_non_null(strstr(nst_txn_message(txn),
+                           "device b failed at edit-config: rpc-error: "
+                           "value not in range [invalid-value/not-in-range]"));
     nst_txn_free(txn);
 }
 

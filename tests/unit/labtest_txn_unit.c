@@ -6,11 +6,14 @@
  * to a refused loopback port, recover/rollback/list on hand-made state, and allocation
  * failure at every point of the helpers. Run by tests/push/t_unit.sh (no lab needed).
  */
+/* cmocka.h needs these first. */
+/* clang-format off */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+/* clang-format on */
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -85,18 +88,20 @@ t_normalize(void **state)
     char *out = NULL, why[256];
 
     (void)state;
-    assert_int_equal(txn_payload_normalize("<?xml version=\"1.0\"?>\n<!-- c -->\n"
-                                           "<config xmlns=\"urn:ietf:params:xml:ns:netconf:base:1.0\">"
-                                           "<a xmlns=\"urn:x\"><b>1</b></a><c xmlns=\"urn:y\"/>"
-                                           "</config>",
-                                           &out, why, sizeof why),
-                     NST_OK);
+    assert_int_equal(
+        txn_payload_normalize("<?xml version=\"1.0\"?>\n<!-- c -->\n"
+                              "<config xmlns=\"urn:ietf:params:xml:ns:netconf:base:1.0\">"
+                              "<a xmlns=\"urn:x\"><b>1</b></a><c xmlns=\"urn:y\"/>"
+                              "</config>",
+                              &out, why, sizeof why),
+        NST_OK);
     assert_string_equal(out, "<a xmlns=\"urn:x\"><b>1</b></a><c xmlns=\"urn:y\"/>");
     nst_free(out);
     /* Bare top-level elements are kept exactly as written. */
-    assert_int_equal(txn_payload_normalize("  <a xmlns=\"urn:x\">\n <b>1</b></a>\n<c xmlns=\"urn:y\"/>",
-                                           &out, why, sizeof why),
-                     NST_OK);
+    assert_int_equal(
+        txn_payload_normalize("  <a xmlns=\"urn:x\">\n <b>1</b></a>\n<c xmlns=\"urn:y\"/>", &out,
+                              why, sizeof why),
+        NST_OK);
     assert_string_equal(out, "<a xmlns=\"urn:x\">\n <b>1</b></a>\n<c xmlns=\"urn:y\"/>");
     nst_free(out);
     /* A <config> in another namespace is an ordinary element. */
@@ -106,9 +111,10 @@ t_normalize(void **state)
     assert_int_equal(txn_payload_normalize("<a><b></a>", &out, why, sizeof why), NST_EINPUT);
     assert_non_null(strstr(why, "not well-formed"));
     assert_int_equal(txn_payload_normalize("   ", &out, why, sizeof why), NST_EINPUT);
-    assert_int_equal(txn_payload_normalize("<config xmlns=\"urn:ietf:params:xml:ns:netconf:base:1.0\"/>",
-                                           &out, why, sizeof why),
-                     NST_EINPUT);
+    assert_int_equal(
+        txn_payload_normalize("<config xmlns=\"urn:ietf:params:xml:ns:netconf:base:1.0\"/>", &out,
+                              why, sizeof why),
+        NST_EINPUT);
     assert_non_null(strstr(why, "empty"));
     assert_int_equal(txn_payload_normalize("text<a/>", &out, why, sizeof why), NST_EINPUT);
 }
@@ -121,9 +127,9 @@ t_secrets_scan_substitute(void **state)
     char *v[] = {"a&b<c>\"'", "plain"};
 
     (void)state;
-    assert_int_equal(txn_secrets_scan("<a>$NST_SECRET{k1}</a><b>$NST_SECRET{k2}$NST_SECRET{k1}</b>",
-                                      &names),
-                     NST_OK);
+    assert_int_equal(
+        txn_secrets_scan("<a>$NST_SECRET{k1}</a><b>$NST_SECRET{k2}$NST_SECRET{k1}</b>", &names),
+        NST_OK);
     assert_string_equal(names[0], "k1");
     assert_string_equal(names[1], "k2");
     assert_null(names[2]);
@@ -134,8 +140,8 @@ t_secrets_scan_substitute(void **state)
     assert_int_equal(txn_secrets_scan("<a>$NST_SECRET{k1</a>", &names), NST_EINPUT);
     assert_int_equal(txn_secrets_scan("<a>$NST_SECRET{}</a>", &names), NST_EINPUT);
 
-    assert_int_equal(txn_substitute("<a>$NST_SECRET{k1}</a><b>x$NST_SECRET{k2}y</b>", n, v, 2, &out),
-                     NST_OK);
+    assert_int_equal(
+        txn_substitute("<a>$NST_SECRET{k1}</a><b>x$NST_SECRET{k2}y</b>", n, v, 2, &out), NST_OK);
     assert_string_equal(out, "<a>a&amp;b&lt;c&gt;&quot;&apos;</a><b>xplainy</b>");
     txn_wipe_free(out);
     assert_int_equal(txn_substitute("<a>$NST_SECRET{k3}</a>", n, v, 2, &out), NST_EINPUT);
@@ -217,12 +223,13 @@ t_touched_equal(void **state)
 
     (void)state;
     /* Whitespace, prefixes, order of top-level elements and untouched elements differ. */
-    assert_int_equal(txn_touched_equal("<i xmlns=\"urn:x\">\n  <n>1</n>\n</i><v xmlns=\"urn:x\"/>"
-                                       "<z xmlns=\"urn:x\">a</z>",
-                                       "<v xmlns=\"urn:x\"/><p:i xmlns:p=\"urn:x\"><p:n>1</p:n></p:i>"
-                                       "<z xmlns=\"urn:x\">b</z>",
-                                       payload, &eq),
-                     NST_OK);
+    assert_int_equal(
+        txn_touched_equal("<i xmlns=\"urn:x\">\n  <n>1</n>\n</i><v xmlns=\"urn:x\"/>"
+                          "<z xmlns=\"urn:x\">a</z>",
+                          "<v xmlns=\"urn:x\"/><p:i xmlns:p=\"urn:x\"><p:n>1</p:n></p:i>"
+                          "<z xmlns=\"urn:x\">b</z>",
+                          payload, &eq),
+        NST_OK);
     assert_int_equal(eq, 1);
     assert_int_equal(txn_touched_equal("<i xmlns=\"urn:x\"><n>1</n></i>",
                                        "<i xmlns=\"urn:x\"><n>2</n></i>", payload, &eq),
@@ -252,13 +259,14 @@ t_helpers_alloc_failures(void **state)
 
         nst_alloc_fail_after(i);
         r[0] = txn_payload_normalize("<config xmlns=\"urn:ietf:params:xml:ns:netconf:base:1.0\">"
-                                     "<a xmlns=\"urn:x\"/></config>", &out, why, sizeof why);
+                                     "<a xmlns=\"urn:x\"/></config>",
+                                     &out, why, sizeof why);
         tries[0] = nst_alloc_fail_after(i);
         if (!r[0]) {
             nst_free(out);
         }
-        r[1] = txn_restore_payload("<a xmlns=\"urn:x\"><b/></a>", "<a xmlns=\"urn:x\"/><c xmlns=\"urn:x\"/>",
-                                   1, &out);
+        r[1] = txn_restore_payload("<a xmlns=\"urn:x\"><b/></a>",
+                                   "<a xmlns=\"urn:x\"/><c xmlns=\"urn:x\"/>", 1, &out);
         tries[1] = nst_alloc_fail_after(i);
         if (!r[1]) {
             nst_free(out);
@@ -274,8 +282,8 @@ t_helpers_alloc_failures(void **state)
         if (!r[3]) {
             txn_names_free(names);
         }
-        r[4] = txn_touched_equal("<a xmlns=\"urn:x\"/>", "<a xmlns=\"urn:x\"/>", "<a xmlns=\"urn:x\"/>",
-                                 &eq);
+        r[4] = txn_touched_equal("<a xmlns=\"urn:x\"/>", "<a xmlns=\"urn:x\"/>",
+                                 "<a xmlns=\"urn:x\"/>", &eq);
         tries[4] = nst_alloc_fail_after(-1);
         for (int k = 0; k < 5; k++) {
             /* Either it failed cleanly, or the injection point was beyond its last
@@ -320,20 +328,21 @@ t_inventory_load(void **state)
     const char *keys[2];
 
     (void)state;
-    write_file(path_in("inv.xml"),
-               "<inventory xmlns=\"urn:netstitch:yang:inventory\">\n"
-               "  <device><name>r1</name><address>192.0.2.1</address><user>u</user>\n"
-               "    <host-key><fingerprint>" FP "</fingerprint></host-key></device>\n"
-               "  <device><name>r2</name><address>r2.example</address><port>2022</port><user>v</user>\n"
-               "    <auth><password>env:R2_PW</password></auth>\n"
-               "    <host-key><trust-on-first-use/></host-key>\n"
-               "    <timeouts><connect>3</connect><commit>600</commit></timeouts></device>\n"
-               "  <device><name>r3</name><address>192.0.2.3</address><user>w</user>\n"
-               "    <auth><private-key>/k/id</private-key></auth>\n"
-               "    <host-key><known-hosts-file>/k/kh</known-hosts-file></host-key></device>\n"
-               "  <secret><name>bgp</name><source>file:/s/bgp.key</source></secret>\n"
-               "</inventory>\n",
-               0644);
+    write_file(
+        path_in("inv.xml"),
+        "<inventory xmlns=\"urn:netstitch:yang:inventory\">\n"
+        "  <device><name>r1</name><address>192.0.2.1</address><user>u</user>\n"
+        "    <host-key><fingerprint>" FP "</fingerprint></host-key></device>\n"
+        "  <device><name>r2</name><address>r2.example</address><port>2022</port><user>v</user>\n"
+        "    <auth><password>env:R2_PW</password></auth>\n"
+        "    <host-key><trust-on-first-use/></host-key>\n"
+        "    <timeouts><connect>3</connect><commit>600</commit></timeouts></device>\n"
+        "  <device><name>r3</name><address>192.0.2.3</address><user>w</user>\n"
+        "    <auth><private-key>/k/id</private-key></auth>\n"
+        "    <host-key><known-hosts-file>/k/kh</known-hosts-file></host-key></device>\n"
+        "  <secret><name>bgp</name><source>file:/s/bgp.key</source></secret>\n"
+        "</inventory>\n",
+        0644);
     assert_int_equal(nst_inventory_load(ctx, path_in("inv.xml"), NST_FORMAT_AUTO, &inv), NST_OK);
     assert_int_equal(nst_inventory_device_count(inv), 3);
     assert_string_equal(nst_inventory_device_name(inv, 1), "r2");
@@ -553,9 +562,9 @@ t_state_dir(void **state)
     assert_false(st_txid_valid("short"));
 
     /* Device locks: all or none; the second taker learns who holds it. */
-    assert_int_equal(st_lock_devices(st, keys, labels, 2, "pid 1, transaction T\n", &l, why,
-                                     sizeof why),
-                     NST_OK);
+    assert_int_equal(
+        st_lock_devices(st, keys, labels, 2, "pid 1, transaction T\n", &l, why, sizeof why),
+        NST_OK);
     assert_int_equal(st_lock_devices(st, keys + 1, labels + 1, 1, "other", &l2, why, sizeof why),
                      NST_EENV);
     assert_non_null(strstr(why, "device r2 is being changed by another netstitch process "
@@ -628,7 +637,8 @@ t_api_errors(void **state)
     unsetenv("NST_UNIT_BGP");
     assert_int_equal(nst_txn_set_state_dir(txn, path_in("api-state")), NST_OK);
     assert_int_equal(nst_txn_push(txn), NST_EINVAL);
-    assert_non_null(strstr(nst_txn_message(txn), "secret 'bgp': environment variable NST_UNIT_BGP"));
+    assert_non_null(
+        strstr(nst_txn_message(txn), "secret 'bgp': environment variable NST_UNIT_BGP"));
     assert_int_equal(access(path_in("api-state"), F_OK), -1);
     assert_int_equal(nst_txn_push(txn), NST_EINVAL);
     nst_txn_free(txn);
@@ -678,8 +688,8 @@ t_push_refused(void **state)
     assert_int_equal(nst_txn_new(ctx, inv, &txn), NST_OK);
     assert_int_equal(nst_txn_set_state_dir(txn, path_in("refused-state")), NST_OK);
     nst_txn_set_progress_cb(txn, progress, &log);
-    assert_int_equal(nst_txn_add_payload(txn, "r1", NULL, "<a xmlns=\"urn:x\">$NST_SECRET{bgp}</a>"),
-                     NST_OK);
+    assert_int_equal(
+        nst_txn_add_payload(txn, "r1", NULL, "<a xmlns=\"urn:x\">$NST_SECRET{bgp}</a>"), NST_OK);
     assert_int_equal(nst_txn_push(txn), NST_EENV);
     assert_int_equal(nst_txn_outcome(txn), NST_TXN_ABORTED);
     assert_non_null(nst_txn_id(txn));
@@ -687,7 +697,8 @@ t_push_refused(void **state)
     assert_string_equal(nst_txn_device_error(txn, 0, NST_TXN_ERR_KIND), "connect");
     assert_int_equal(nst_txn_device_state(txn, 0), NST_TXN_DEV_UNTOUCHED);
     assert_non_null(strstr(nst_txn_message(txn), "device r1 failed at connect: connect:"));
-    assert_string_equal(log.text, "connect - - -;connect r1 connect failed;abort - - -;done - - -;");
+    assert_string_equal(log.text,
+                        "connect - - -;connect r1 connect failed;abort - - -;done - - -;");
     /* The journal ends with an outcome, so recover has nothing to do with it. */
     snprintf(jpath, sizeof jpath, "%s/txn/%s", path_in("refused-state"), nst_txn_id(txn));
     fd = open(jpath, O_RDONLY | O_DIRECTORY);
@@ -784,18 +795,12 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(t_normalize),
-        cmocka_unit_test(t_secrets_scan_substitute),
-        cmocka_unit_test(t_placeholderize),
-        cmocka_unit_test(t_restore_payload),
-        cmocka_unit_test(t_touched_equal),
-        cmocka_unit_test(t_helpers_alloc_failures),
-        cmocka_unit_test(t_inventory_load),
-        cmocka_unit_test(t_inventory_errors),
-        cmocka_unit_test(t_secret_read),
-        cmocka_unit_test(t_state_dir),
-        cmocka_unit_test(t_api_errors),
-        cmocka_unit_test(t_push_refused),
+        cmocka_unit_test(t_normalize),           cmocka_unit_test(t_secrets_scan_substitute),
+        cmocka_unit_test(t_placeholderize),      cmocka_unit_test(t_restore_payload),
+        cmocka_unit_test(t_touched_equal),       cmocka_unit_test(t_helpers_alloc_failures),
+        cmocka_unit_test(t_inventory_load),      cmocka_unit_test(t_inventory_errors),
+        cmocka_unit_test(t_secret_read),         cmocka_unit_test(t_state_dir),
+        cmocka_unit_test(t_api_errors),          cmocka_unit_test(t_push_refused),
         cmocka_unit_test(t_recover_before_plan),
     };
     char cmd[300];

@@ -2060,6 +2060,8 @@ struct txn_plan_dev {
     enum nst_txn_method method;
     int persist;
     unsigned confirm_value;
+    unsigned port;
+    char address[256];
     char name[256];
 };
 
@@ -2109,12 +2111,11 @@ txn_plan_parse(const char *text, struct txn_plan *p)
             p->confirm_timeout = (unsigned)strtoul(buf + 16, NULL, 10);
         } else if (!strncmp(buf, "device ", 7) && p->ndevs < n) {
             struct txn_plan_dev *d = &p->devs[p->ndevs];
-            char method[32], addr[256];
-            unsigned port;
+            char method[32];
             int off = 0;
 
             if (sscanf(buf + 7, "%zu %31s %d %u %u %255s %n", &d->index, method, &d->persist,
-                       &d->confirm_value, &port, addr, &off) < 6 ||
+                       &d->confirm_value, &d->port, d->address, &off) < 6 ||
                 !off || d->index != p->ndevs) {
                 nst_free(p->devs);
                 p->devs = NULL;
@@ -2299,6 +2300,59 @@ txn_lock_devices(struct nst_txn *txn)
     return ret;
 }
 
+static nst_err txn_read_journal(int dirfd, struct txn_journal_view *v, struct txn_dev *devs,
+                                size_t ndevs);
+
+/*
+ * Refuse to touch a device that an interrupted transaction (no outcome, no live process)
+ * may have left changed: its snapshot would capture the half-done state, and recovering
+ * the old transaction later would undo the new one. `recover` comes first.
+ */
+static nst_err
+txn_check_interrupted(struct nst_txn *txn)
+{
+    char **ids = NULL;
+    size_t n = 0;
+    nst_err ret = NST_OK;
+
+    if (st_txn_list(txn->st, &ids, &n)) {
+        return NST_OK;
+    }
+    for (size_t i = 0; i < n && !ret; i++) {
+        struct txn_plan plan = {0};
+        struct txn_journal_view v;
+        struct st_txn *t = NULL;
+        char *text = NULL;
+        int busy = 0;
+
+        /* A busy transaction belongs to a live process, which holds its device locks. */
+        if (!strcmp(ids[i], txn->t->id) || st_txn_open(txn->st, ids[i], &t, &busy)) {
+            continue;
+        }
+        if (!txn_read_journal(t->fd, &v, NULL, 0) && !v.outcome[0] &&
+            !st_read(t->fd, "plan", &text) && !txn_plan_parse(text, &plan)) {
+            for (size_t k = 0; k < plan.ndevs && !ret; k++) {
+                for (size_t j = 0; j < txn->ndevs && !ret; j++) {
+                    const struct inv_device *d = txn->devs[j].inv;
+
+                    if (plan.devs[k].port == d->port && !strcmp(plan.devs[k].address, d->address)) {
+                        snprintf(txn->message, sizeof txn->message,
+                                 "device %s may still carry changes of the interrupted "
+                                 "transaction %s: run `netstitch recover %s` first",
+                                 txn->devs[j].name, ids[i], ids[i]);
+                        ret = NST_EENV;
+                    }
+                }
+            }
+        }
+        nst_free(text);
+        nst_free(plan.devs);
+        st_txn_close(t);
+    }
+    st_txn_list_free(ids);
+    return ret;
+}
+
 /* State directory, secrets, a new transaction directory, device locks, journal, log. */
 static nst_err
 txn_begin(struct nst_txn *txn)
@@ -2327,6 +2381,9 @@ txn_begin(struct nst_txn *txn)
     txn_journal(txn, NULL, "start kind=%s pid=%ld devices=%zu%s%s", txn->kind, (long)getpid(),
                 txn->ndevs, txn->rollback_of[0] ? " rollback-of=" : "", txn->rollback_of);
     ret = txn_lock_devices(txn);
+    if (!ret) {
+        ret = txn_check_interrupted(txn);
+    }
     if (ret) {
         txn_journal(txn, NULL, "outcome not-run (%s)", ret == NST_EENV ? "busy" : "lock error");
         return ret;

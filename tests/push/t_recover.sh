@@ -5,7 +5,8 @@
 #
 #   killed after every device committed, before the decision to confirm:
 #       while it hangs, a second push to the same devices and `recover TXID` are refused
-#       (exit 5); after the kill, `recover` (no id) finds it and undoes it: a and b by
+#       (exit 5); after the kill, a push is refused until the transaction is recovered;
+#       `recover` (no id) finds it and undoes it: a and b by
 #       cancel-commit with the persist id, c by restoring its snapshot
 #   killed after the decision to confirm: `recover` rolls forward (confirming commit with
 #       the persist id); the result can then be rolled back
@@ -48,6 +49,10 @@ wait "$BG" 2>/dev/null
 # The devices now carry the change: a, b as pending confirmed commits, c in running.
 snap "$WORK/k1.mid"
 cmp -s "$WORK/before" "$WORK/k1.mid" && fail "k1: the killed push had changed nothing"
+# Nobody may push to those devices before the interrupted transaction is recovered.
+run_push after-kill --inventory "$INV" --state-dir "$STATE" --payloads "$WORK/base"
+assert_rc 5 after-kill
+assert_grep "may still carry changes of the interrupted transaction $TX" "$WORK/after-kill.out"
 run_cmd k1-rec recover --inventory "$INV" --state-dir "$STATE"
 assert_rc 0 k1-rec
 assert_grep "recover $TX: undone; every device was verified back" "$WORK/k1-rec.out"

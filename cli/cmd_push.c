@@ -11,7 +11,8 @@
  *   1  failed; every device was verified back at its configuration from before
  *   2  usage, input, inventory, payload or state-directory problem: nothing was touched
  *   4  failed and some device could not be restored or verified: run `netstitch recover`
- *   5  a device is being changed by another netstitch process: nothing was touched
+ *   5  a device is being changed by another netstitch process, or an interrupted
+ *      transaction on it awaits `netstitch recover`: nothing was touched
  *
  * Payloads: by default the SERVICE is loaded, checked and compiled in memory (nothing is
  * pushed if it has errors, or if a device's driver renders no payload). With --payloads
@@ -383,7 +384,8 @@ push_usage(FILE *out)
           "\n"
           "Exit status: 0 committed, 1 failed and rolled back everywhere, 2 usage or input\n"
           "error (nothing touched), 4 failed and not everything could be restored (run\n"
-          "`netstitch recover`), 5 devices busy with another netstitch (nothing touched).\n",
+          "`netstitch recover`), 5 devices busy with another netstitch or awaiting recover\n"
+          "(nothing touched).\n",
           out);
 }
 

@@ -76,7 +76,7 @@ lab_up() {
 }
 
 # gen_inv FILE: the lab's inventory. Overrides: INV_A_FP (a's pinned fingerprint),
-# INV_B_PORT, INV_C_PWFILE, INV_C_PORT.
+# INV_B_PORT, INV_B_HK (b's host-key case, XML), INV_C_PWFILE, INV_C_PORT.
 gen_inv() {
     cat >"$1" <<EOF
 <inventory xmlns="urn:netstitch:yang:inventory">
@@ -90,7 +90,7 @@ gen_inv() {
     <name>b</name><address>127.0.0.1</address><port>${INV_B_PORT:-$LAB_DEV_b_PORT}</port>
     <user>root</user>
     <auth><private-key>$LAB_CLIENT_KEY_ED25519</private-key></auth>
-    <host-key><known-hosts-file>$LAB_KNOWN_HOSTS</known-hosts-file></host-key>
+    <host-key>${INV_B_HK:-<known-hosts-file>$LAB_KNOWN_HOSTS</known-hosts-file>}</host-key>
     <timeouts><connect>5</connect><rpc>10</rpc><commit>10</commit></timeouts>
   </device>
   <device>

@@ -9,6 +9,7 @@
 #   rollback again   rolling back the rollback re-applies the change, then a last
 #                    rollback restores the original
 #   history          rollback --list names every transaction
+#   trust on first use   a new key is recorded in the state directory, a changed one refused
 #   no secret        neither the BGP key nor the password in any output or state file
 . "$(dirname "$0")/common.sh"
 start=$(date +%s)
@@ -94,6 +95,18 @@ assert_rc 2 rbx
 assert_grep "no transaction" "$WORK/rbx.err"
 run_cmd rby rollback ../../etc --inventory "$WORK/inv.xml" --state-dir "$STATE"
 assert_rc 2 rby
+
+# Trust on first use: b's key is recorded in the state directory; a changed key is refused.
+INV_B_HK='<trust-on-first-use/>' gen_inv "$WORK/inv-tofu.xml"
+run_push tofu --inventory "$WORK/inv-tofu.xml" --state-dir "$STATE" --payloads "$WORK/p1" --dry-run
+assert_rc 0 tofu
+assert_grep "[127.0.0.1]:$LAB_DEV_b_PORT" "$STATE/known_hosts"
+ssh-keygen -q -t ed25519 -N '' -C other -f "$WORK/other-host" || fail "ssh-keygen"
+printf '[127.0.0.1]:%s %s\n' "$LAB_DEV_b_PORT" "$(cut -d' ' -f1-2 "$WORK/other-host.pub")" \
+    >"$STATE/known_hosts"
+run_push tofu2 --inventory "$WORK/inv-tofu.xml" --state-dir "$STATE" --payloads "$WORK/p1"
+assert_rc 1 tofu2
+assert_grep "device b failed at connect: hostkey:" "$WORK/tofu2.out"
 
 no_secrets "$WORK"/*.out "$WORK"/*.err "$STATE"
 echo "t_push: ok in $(($(date +%s) - start)) s"

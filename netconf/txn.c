@@ -2669,8 +2669,16 @@ nst_txn_add_payload(struct nst_txn *txn, const char *device, const char *vendor,
         return NST_EINVAL;
     }
     for (size_t i = 0; i < txn->ndevs; i++) {
+        const struct inv_device *o = txn->devs[i].inv;
+
         if (!strcmp(txn->devs[i].name, device)) {
             snprintf(txn->message, sizeof txn->message, "device %s was added twice", device);
+            return NST_EINVAL;
+        }
+        if (o->port == inv->port && !strcmp(o->address, inv->address)) {
+            snprintf(txn->message, sizeof txn->message,
+                     "devices %s and %s are the same router (%s port %u) in the inventory",
+                     o->name, device, inv->address, (unsigned)inv->port);
             return NST_EINVAL;
         }
     }

@@ -601,10 +601,12 @@ lab_inventory(struct nst_ctx *ctx, unsigned port)
              "<auth><password>env:NST_UNIT_PW</password></auth>"
              "<host-key><fingerprint>" FP "</fingerprint></host-key>"
              "<timeouts><connect>2</connect></timeouts></device>"
+             "<device><name>r1-again</name><address>127.0.0.1</address><port>%u</port>"
+             "<user>u</user><host-key><trust-on-first-use/></host-key></device>"
              "<secret><name>bgp</name><source>env:NST_UNIT_BGP</source></secret>"
              "<secret><name>broken</name><source>file:/nonexistent/key</source></secret>"
              "</inventory>",
-             port);
+             port, port);
     assert_int_equal(nst_inventory_load_mem(ctx, text, NST_FORMAT_XML, "lab", &inv), NST_OK);
     return inv;
 }
@@ -628,6 +630,8 @@ t_api_errors(void **state)
     assert_int_equal(nst_txn_add_payload(txn, "r1", "junos", "<a>$NST_SECRET{bgp}</a>"), NST_OK);
     assert_int_equal(nst_txn_add_payload(txn, "r1", NULL, "<a/>"), NST_EINVAL);
     assert_non_null(strstr(nst_txn_message(txn), "added twice"));
+    assert_int_equal(nst_txn_add_payload(txn, "r1-again", NULL, "<a/>"), NST_EINVAL);
+    assert_non_null(strstr(nst_txn_message(txn), "devices r1 and r1-again are the same router"));
     assert_int_equal(nst_txn_device_count(txn), 1);
     assert_string_equal(nst_txn_device_name(txn, 0), "r1");
     assert_null(nst_txn_device_name(txn, 1));

@@ -2677,8 +2677,8 @@ nst_txn_add_payload(struct nst_txn *txn, const char *device, const char *vendor,
         }
         if (o->port == inv->port && !strcmp(o->address, inv->address)) {
             snprintf(txn->message, sizeof txn->message,
-                     "devices %s and %s are the same router (%s port %u) in the inventory",
-                     o->name, device, inv->address, (unsigned)inv->port);
+                     "devices %s and %s are the same router (%s port %u) in the inventory", o->name,
+                     device, inv->address, (unsigned)inv->port);
             return NST_EINVAL;
         }
     }

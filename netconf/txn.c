@@ -1983,8 +1983,7 @@ txn_ph_undo(struct nst_txn *txn, struct txn_dev *d)
     txn_step_ok(txn, NST_TXN_PHASE_ABORT, d, "verify");
     txn_release(txn, d, 1);
     txn_final(txn, d,
-              d->commit_rejected && !reverted && !restored ? NST_TXN_DEV_DISCARDED
-                                                           : NST_TXN_DEV_RESTORED);
+              d->commit_rejected && !restored ? NST_TXN_DEV_DISCARDED : NST_TXN_DEV_RESTORED);
     return;
 
 unknown:

@@ -9,6 +9,7 @@
 #                        NETSTITCH_TEST_PAUSE hook of cmd_push.c); resume / kill later
 #   assert_same A B      two snapshots are identical
 #   no_secrets FILES     neither the BGP key nor a password occurs in the files
+#   netsim_up SPECS      netstitch-netsim devices next to (or instead of) the yuma lab
 # Everything runs on loopback under a mktemp directory removed on exit.
 set -u
 TOP=${TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -76,7 +77,8 @@ lab_up() {
 }
 
 # gen_inv FILE: the lab's inventory. Overrides: INV_A_FP (a's pinned fingerprint),
-# INV_B_PORT, INV_B_HK (b's host-key case, XML), INV_C_PWFILE, INV_C_PORT.
+# INV_B_PORT, INV_B_HK (b's host-key case, XML), INV_C_PWFILE, INV_C_PORT; INV_EXTRA is
+# added inside <inventory> (e.g. `ns_devices_xml`).
 gen_inv() {
     cat >"$1" <<EOF
 <inventory xmlns="urn:netstitch:yang:inventory">
@@ -101,6 +103,7 @@ gen_inv() {
     <timeouts><connect>5</connect><rpc>10</rpc><commit>10</commit></timeouts>
   </device>
   <secret><name>bgp-key</name><source>env:NST_TEST_BGP_KEY</source></secret>
+${INV_EXTRA:-}
 </inventory>
 EOF
 }
@@ -128,6 +131,79 @@ gen_payloads() {
   </bgp>
 </config>
 EOF
+    done
+}
+
+# netsim_up "NAME:PROFILE[:KEY=VALUE,...] ...": start netstitch-netsim with these devices
+# (user admin, a generated client key, one RSA host key; KEY=VALUE lines are added to the
+# device's section, e.g. modules-dir=..., candidate=no). Sets NS (its directory), NS_FP
+# (host key fingerprint), NS_NAMES, NETSIM_PID and LAB_DEV_<name>_PORT ('-' as '_').
+netsim_up() {
+    NETSIM=${NETSIM:-$TOP/$BUILD/netstitch-netsim}
+    [ -x "$NETSIM" ] || skip "netsim not built ($NETSIM)"
+    NS=$WORK/netsim
+    mkdir -p "$NS"
+    ssh-keygen -q -m PEM -t rsa -b 2048 -N '' -f "$NS/hostkey" || fail "ssh-keygen"
+    ssh-keygen -q -t ed25519 -N '' -f "$NS/client" || fail "ssh-keygen"
+    NS_FP=$(ssh-keygen -lf "$NS/hostkey.pub" | awk '{print $2}')
+    for attempt in 1 2 3; do
+        n=$(echo "$1" | wc -w)
+        ports=$($PY -c "
+import socket
+ss = [socket.socket() for _ in range($n)]
+for s in ss: s.bind(('127.0.0.1', 0))
+print(' '.join(str(s.getsockname()[1]) for s in ss))")
+        NS_NAMES=""
+        i=0
+        {
+            echo "statedir = $NS/state"
+            for spec in $1; do
+                i=$((i + 1))
+                d=${spec%%:*}
+                rest=${spec#*:}
+                prof=${rest%%:*}
+                extra=""
+                [ "$rest" != "$prof" ] && extra=${rest#*:}
+                port=$(echo "$ports" | cut -d' ' -f$i)
+                NS_NAMES="$NS_NAMES $d"
+                v=$(echo "$d" | tr '-' '_')
+                eval "LAB_DEV_${v}_PORT=$port; export LAB_DEV_${v}_PORT"
+                printf '\n[device %s]\nport = %s\nprofile = %s\nhostkey = %s\n' \
+                    "$d" "$port" "$prof" "$NS/hostkey"
+                printf 'authorized-key = %s\nuser = admin\n' "$NS/client.pub"
+                [ -n "$extra" ] && echo "$extra" | tr ',' '\n' | sed 's/=/ = /'
+            done
+        } >"$NS/netsim.conf"
+        rm -rf "$NS/state"
+        "$NETSIM" -c "$NS/netsim.conf" >"$NS/netsim.out" 2>&1 &
+        NETSIM_PID=$!
+        i=0
+        while [ ! -f "$NS/state/ready" ] && kill -0 "$NETSIM_PID" 2>/dev/null && [ $i -le 500 ]
+        do
+            i=$((i + 1))
+            sleep 0.02
+        done
+        [ -f "$NS/state/ready" ] && return 0
+        kill "$NETSIM_PID" 2>/dev/null
+        wait "$NETSIM_PID" 2>/dev/null
+        NETSIM_PID=""
+        # Another process may have taken a port between the probe and netsim's bind.
+        grep -q "in use" "$NS/netsim.out" || break
+    done
+    cat "$NS/netsim.out"
+    fail "netsim did not start"
+}
+
+# ns_devices_xml: inventory <device> entries for the netsim devices.
+ns_devices_xml() {
+    for d in $NS_NAMES; do
+        v=$(echo "$d" | tr '-' '_')
+        eval "port=\$LAB_DEV_${v}_PORT"
+        echo "  <device><name>$d</name><address>127.0.0.1</address><port>$port</port>"
+        echo "    <user>admin</user><auth><private-key>$NS/client</private-key></auth>"
+        echo "    <host-key><fingerprint>$NS_FP</fingerprint></host-key>"
+        echo "    <timeouts><connect>5</connect><rpc>${NS_RPC_TIMEOUT:-5}</rpc>"
+        echo "      <commit>${NS_RPC_TIMEOUT:-5}</commit></timeouts></device>"
     done
 }
 

@@ -9,49 +9,12 @@
 #   - `rollback` restores all six,
 #   - no key appears in any output or state file.
 . "$(dirname "$0")/common.sh"
-NETSIM=${NETSIM:-$TOP/$BUILD/netstitch-netsim}
-[ -x "$NETSIM" ] || skip "netsim not built ($NETSIM)"
 start=$(date +%s)
 EX=$TOP/examples/twcc-ccx-aws
-NS=$WORK/netsim
-mkdir -p "$NS"
-ssh-keygen -q -m PEM -t rsa -b 2048 -N '' -f "$NS/hostkey" || fail "ssh-keygen"
-ssh-keygen -q -t ed25519 -N '' -f "$NS/client" || fail "ssh-keygen"
-FP=$(ssh-keygen -lf "$NS/hostkey.pub" | awk '{print $2}')
-
 # device:profile, as the service's vendors say.
-DEVS="twcc-edge:vrp twaren-border:junos twaren-taichung:junos partner-ccx:iosxr ccx-pe:sros
-      ccx-transit:eos"
-NAMES=""
-PORTS=$($PY -c '
-import socket
-ss = [socket.socket() for _ in range(6)]
-for s in ss: s.bind(("127.0.0.1", 0))
-print(" ".join(str(s.getsockname()[1]) for s in ss))')
-i=0
-{
-    echo "statedir = $NS/state"
-    for dp in $DEVS; do
-        i=$((i + 1))
-        d=${dp%%:*}
-        port=$(echo "$PORTS" | cut -d' ' -f$i)
-        NAMES="$NAMES $d"
-        v=$(echo "$d" | tr '-' '_')
-        eval "LAB_DEV_${v}_PORT=$port; export LAB_DEV_${v}_PORT"
-        printf '\n[device %s]\nport = %s\nprofile = %s\nhostkey = %s\n' \
-            "$d" "$port" "${dp#*:}" "$NS/hostkey"
-        printf 'authorized-key = %s\nuser = admin\n' "$NS/client.pub"
-    done
-} >"$NS/netsim.conf"
-"$NETSIM" -c "$NS/netsim.conf" >"$NS/netsim.out" 2>&1 &
-NETSIM_PID=$!
-i=0
-while [ ! -f "$NS/state/ready" ]; do
-    i=$((i + 1))
-    [ $i -le 500 ] && kill -0 "$NETSIM_PID" 2>/dev/null \
-        || { cat "$NS/netsim.out"; fail "netsim did not start"; }
-    sleep 0.02
-done
+netsim_up "twcc-edge:vrp twaren-border:junos twaren-taichung:junos partner-ccx:iosxr
+           ccx-pe:sros ccx-transit:eos"
+NAMES=$NS_NAMES
 
 # Secrets: one file (0600, ours), one environment variable. Values with XML specials.
 printf 'Twcc&Ccx<Key>\n' >"$WORK/bgp-twcc-ccx.key"
@@ -61,15 +24,7 @@ export NST_AWS_DX_BGP_KEY
 INV=$WORK/inv.xml
 {
     echo '<inventory xmlns="urn:netstitch:yang:inventory">'
-    for d in $NAMES; do
-        v=$(echo "$d" | tr '-' '_')
-        eval "port=\$LAB_DEV_${v}_PORT"
-        echo "<device><name>$d</name><address>127.0.0.1</address><port>$port</port>"
-        echo "<user>admin</user>"
-        echo "<auth><private-key>$NS/client</private-key></auth>"
-        echo "<host-key><fingerprint>$FP</fingerprint></host-key>"
-        echo "<timeouts><connect>10</connect><rpc>20</rpc><commit>20</commit></timeouts></device>"
-    done
+    NS_RPC_TIMEOUT=20 ns_devices_xml
     echo "<secret><name>bgp-twcc-ccx</name><source>file:$WORK/bgp-twcc-ccx.key</source></secret>"
     echo '<secret><name>bgp-aws-dx</name><source>env:NST_AWS_DX_BGP_KEY</source></secret>'
     echo '</inventory>'

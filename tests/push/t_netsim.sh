@@ -17,76 +17,22 @@
 #   kill -9 after the commits, then recover (j has already reverted: 1.0 has no persist)
 # and a push + rollback that succeed, with the BGP key substituted and never written out.
 . "$(dirname "$0")/common.sh"
-NETSIM=${NETSIM:-$TOP/$BUILD/netstitch-netsim}
-[ -x "$NETSIM" ] || skip "netsim not built ($NETSIM)"
 start=$(date +%s)
 MODELS=$TOP/tests/netsim/models/a
 NSA=urn:netstitch:netsim:test-a
-NS=$WORK/netsim
-mkdir -p "$NS"
-ssh-keygen -q -m PEM -t rsa -b 2048 -N '' -f "$NS/hostkey" || fail "ssh-keygen"
-ssh-keygen -q -t ed25519 -N '' -f "$NS/client" || fail "ssh-keygen"
-FP=$(ssh-keygen -lf "$NS/hostkey.pub" | awk '{print $2}')
-cat >"$NS/startup.xml" <<EOF
+cat >"$WORK/startup.xml" <<EOF
 <system xmlns="$NSA"><hostname>sim</hostname></system>
 <interfaces xmlns="$NSA"><interface><name>ge-0/0/0</name><mtu>1500</mtu></interface></interfaces>
 EOF
-
+M="modules-dir=$MODELS,startup=$WORK/startup.xml"
+netsim_up "j:junos:$M x:iosxr:$M e:eos:$M r:generic:$M,candidate=no"
 DEVS="j x e r"
-PORTS=$($PY -c '
-import socket
-ss = [socket.socket() for _ in range(4)]
-for s in ss: s.bind(("127.0.0.1", 0))
-print(" ".join(str(s.getsockname()[1]) for s in ss))')
-set -- $PORTS
-LAB_DEV_j_PORT=$1 LAB_DEV_x_PORT=$2 LAB_DEV_e_PORT=$3 LAB_DEV_r_PORT=$4
-export LAB_DEV_j_PORT LAB_DEV_x_PORT LAB_DEV_e_PORT LAB_DEV_r_PORT
 export LAB_CLIENT_KEY_ED25519=$NS/client NC_USER=admin
-{
-    echo "statedir = $NS/state"
-    for d in $DEVS; do
-        case $d in
-            j) prof="profile = junos" ;;
-            x) prof="profile = iosxr" ;;
-            e) prof="profile = eos" ;;
-            r) prof="profile = generic
-candidate = no" ;;
-        esac
-        eval "port=\$LAB_DEV_${d}_PORT"
-        cat <<EOF
-
-[device $d]
-port = $port
-$prof
-modules-dir = $MODELS
-startup = $NS/startup.xml
-hostkey = $NS/hostkey
-authorized-key = $NS/client.pub
-user = admin
-EOF
-    done
-} >"$NS/netsim.conf"
-"$NETSIM" -c "$NS/netsim.conf" >"$NS/netsim.out" 2>&1 &
-NETSIM_PID=$!
-i=0
-while [ ! -f "$NS/state/ready" ]; do
-    i=$((i + 1))
-    [ $i -le 400 ] && kill -0 "$NETSIM_PID" 2>/dev/null \
-        || { cat "$NS/netsim.out"; fail "netsim did not start"; }
-    sleep 0.02
-done
 
 INV=$WORK/inv.xml
 {
     echo '<inventory xmlns="urn:netstitch:yang:inventory">'
-    for d in $DEVS; do
-        eval "port=\$LAB_DEV_${d}_PORT"
-        echo "<device><name>$d</name><address>127.0.0.1</address><port>$port</port>"
-        echo "<user>admin</user>"
-        echo "<auth><private-key>$NS/client</private-key></auth>"
-        echo "<host-key><fingerprint>$FP</fingerprint></host-key>"
-        echo "<timeouts><connect>5</connect><rpc>5</rpc><commit>5</commit></timeouts></device>"
-    done
+    ns_devices_xml
     echo '<secret><name>bgp-key</name><source>env:NST_TEST_BGP_KEY</source></secret>'
     echo '</inventory>'
 } >"$INV"

@@ -331,6 +331,12 @@ chk_vpls(struct chk *c, const struct m_conn *conn)
                 chk_report(c, DIAG_VPLS_MEMBER, &m->src, m->dev->name, v->name, msg);
                 continue;
             }
+            if (model_encap_tags(&m->encap) == 2 && !m->dev->drv->caps.rewrite_two_tags) {
+                /* The attachment circuit pops both tags into the instance. */
+                chk_report(c, DIAG_VLAN_REWRITE_UNSUPPORTED, &m->src, m->dev->name, m->dev->name,
+                           m->dev->drv->name, model_encap_str(&m->encap, b1, sizeof b1),
+                           "untagged VPLS frames");
+            }
             h = chk_hop_at_port(conn, m->dev, m->port);
             if (!h) {
                 snprintf(msg, sizeof msg, "member %s port %s is on no hop of connection %s",
@@ -349,6 +355,28 @@ chk_vpls(struct chk *c, const struct m_conn *conn)
     }
 }
 
+/* Does @d route hop @h (a route stitch, or a BGP session on @p)? */
+static bool
+routes_hop(const struct m_conn *conn, const struct m_device *d, const struct m_port *p,
+           const struct m_hop *h)
+{
+    size_t i;
+
+    for (i = 0; i < conn->nstitches; i++) {
+        const struct m_stitch *s = &conn->stitches[i];
+
+        if (s->dev == d && s->kind == STITCH_ROUTE && (s->from == h || s->to == h)) {
+            return true;
+        }
+    }
+    for (i = 0; i < conn->nbgp; i++) {
+        if (conn->bgp[i].dev == d && conn->bgp[i].port == p) {
+            return true;
+        }
+    }
+    return false;
+}
+
 /* Tag capabilities at every device end of every tagged hop. */
 static void
 chk_hop_tags(struct chk *c, const struct m_conn *conn)
@@ -360,8 +388,16 @@ chk_hop_tags(struct chk *c, const struct m_conn *conn)
         const struct m_hop *h = &conn->hops[i];
 
         for (e = 0; e < 2; e++) {
-            if (h->seg->end[e].dev && h->seg->end[e].port) {
-                chk_tags_at(c, conn, h, &h->seg->end[e], &h->encap, &h->encap_src);
+            const struct m_end *end = &h->seg->end[e];
+
+            if (!end->dev || !end->port) {
+                continue;
+            }
+            chk_tags_at(c, conn, h, end, &h->encap, &h->encap_src);
+            if (h->encap.kind == ENCAP_QINQ && !end->dev->drv->caps.l3_double_tag &&
+                routes_hop(conn, end->dev, end->port, h)) {
+                chk_report(c, DIAG_VLAN_L3_DOUBLE_TAG, &h->encap_src, end->dev->name,
+                           end->dev->name, end->dev->drv->name, end->port->name, h->seq);
             }
         }
     }

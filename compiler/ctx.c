@@ -6,6 +6,7 @@
  * calling thread while the library runs (ly_temp_log_options), so nothing is printed;
  * libyang's messages become diagnostics instead.
  */
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -102,6 +103,31 @@ find_yang_dir(const char *arg)
 
 static const uint32_t ly_store_only = LY_LOSTORE;
 
+static void
+ly_log_silent(LY_LOG_LEVEL level, const char *msg, const char *path)
+{
+    (void)level;
+    (void)msg;
+    (void)path;
+}
+
+/*
+ * libyang 2.1.30 resets the thread's temporary log options inside leafref evaluation
+ * (ly_temp_log_options(NULL)), after which its default logger prints to stderr. The
+ * library must never print, so when the embedding program has not installed a libyang
+ * log callback of its own, a silent one is installed, once per process. libyang's
+ * messages still reach netstitch through its stored errors.
+ */
+static pthread_once_t ly_log_once = PTHREAD_ONCE_INIT;
+
+static void
+ly_log_install(void)
+{
+    if (!ly_get_log_clb()) {
+        ly_set_log_clb(ly_log_silent, 1);
+    }
+}
+
 NST_API nst_err
 nst_ctx_new(const char *yang_dir, struct nst_ctx **out)
 {
@@ -113,6 +139,7 @@ nst_ctx_new(const char *yang_dir, struct nst_ctx **out)
     if (!out) {
         return NST_EINVAL;
     }
+    pthread_once(&ly_log_once, ly_log_install);
     ly_temp_log_options(&opts);
     ctx = nst_calloc(1, sizeof *ctx);
     if (!ctx) {

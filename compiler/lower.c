@@ -24,6 +24,7 @@
  * deterministic; names derived here (policy names) are stable functions of the input.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "check.h"
@@ -138,6 +139,58 @@ tpid_str(enum m_tpid t)
     return model_tpid_str(t);
 }
 
+static unsigned long
+attr_ul(xmlNodePtr n, const char *name)
+{
+    xmlChar *v = n ? xmlGetProp(n, X(name)) : NULL;
+    unsigned long r = v ? strtoul((const char *)v, NULL, 10) : 0;
+
+    xmlFree(v);
+    return r;
+}
+
+/* The sub-interface on @port whose match is @e's tags, or NULL. */
+static xmlNodePtr
+find_subif(xmlNodePtr port, const struct m_encap *e)
+{
+    unsigned tags = model_encap_tags(e);
+    xmlNodePtr c, m;
+
+    for (c = port ? port->children : NULL; c; c = c->next) {
+        if (c->type != XML_ELEMENT_NODE || strcmp((const char *)c->name, "subif")) {
+            continue;
+        }
+        for (m = c->children; m && (m->type != XML_ELEMENT_NODE ||
+                                    strcmp((const char *)m->name, "match")); m = m->next) {
+        }
+        if (m && attr_ul(m, "tags") == tags && (!tags || attr_ul(m, "outer") == e->outer) &&
+            (tags < 2 || attr_ul(m, "inner") == e->inner)) {
+            return c;
+        }
+    }
+    return NULL;
+}
+
+/* A sub-interface id for @e on @port: its outer tag (0 untagged) when free, else the
+ * first free id above the VLAN range (two QinQ hops sharing an S-tag). */
+static unsigned long
+subif_id(xmlNodePtr port, const struct m_encap *e)
+{
+    unsigned long id = model_encap_tags(e) ? e->outer : 0;
+    char buf[32];
+
+    snprintf(buf, sizeof buf, "%lu", id);
+    if (!find_keyed(port, "subif", "id", buf)) {
+        return id;
+    }
+    for (id = 4096;; id++) {
+        snprintf(buf, sizeof buf, "%lu", id);
+        if (!find_keyed(port, "subif", "id", buf)) {
+            return id;
+        }
+    }
+}
+
 /* The sub-interface of hop @h on port @p (created with its match and rewrite). */
 static xmlNodePtr
 subif_node(struct lw *w, const struct m_conn *conn, const struct m_hop *h, const struct m_port *p,
@@ -145,21 +198,22 @@ subif_node(struct lw *w, const struct m_conn *conn, const struct m_hop *h, const
 {
     xmlNodePtr port = port_node(w, p), n, m;
     unsigned tags = model_encap_tags(&h->encap);
-    char id[32], desc[256];
+    char desc[256];
 
     if (!port) {
         return NULL;
     }
-    snprintf(id, sizeof id, "%u", tags ? h->encap.outer : 0u);
-    n = find_keyed(port, "subif", "id", id);
+    n = find_subif(port, &h->encap);
     if (n) {
         return n;
     }
-    n = new_child(w, port, "subif");
+    n = xmlNewNode(NULL, X("subif"));
     if (!n) {
+        w->oom = 1;
         return NULL;
     }
-    set_attr(w, n, "id", id);
+    set_uattr(w, n, "id", subif_id(port, &h->encap));
+    xmlAddChild(port, n);
     set_attr(w, n, "kind", l3 ? "l3" : "l2");
     set_attr(w, n, "connection", conn->name);
     set_uattr(w, n, "hop", h->seq);
@@ -187,14 +241,19 @@ subif_node(struct lw *w, const struct m_conn *conn, const struct m_hop *h, const
     return n;
 }
 
+/* An attachment-circuit reference to the sub-interface of hop @h on port @p. */
 static void
 ac_ref(struct lw *w, xmlNodePtr parent, const struct m_port *p, const struct m_hop *h)
 {
-    xmlNodePtr ac = new_child(w, parent, "ac");
+    xmlNodePtr ac, sub = find_subif(port_node(w, p), &h->encap);
 
+    if (!sub) {
+        return;
+    }
+    ac = new_child(w, parent, "ac");
     if (ac) {
         set_attr(w, ac, "port", p->name);
-        set_uattr(w, ac, "subif", model_encap_tags(&h->encap) ? h->encap.outer : 0u);
+        set_uattr(w, ac, "subif", attr_ul(sub, "id"));
     }
 }
 
@@ -266,7 +325,9 @@ lower_hops(struct lw *w, const struct m_conn *conn)
             if (h->encap.kind == ENCAP_VPLS) {
                 xmlNodePtr port = port_node(w, end->port);
 
-                set_attr(w, port, "core", "true");
+                if (port && !xmlSetProp(port, X("core"), X("true"))) {
+                    w->oom = 1;
+                }
                 continue;
             }
             b = bgp_on(conn, end->dev, end->port);
@@ -338,6 +399,22 @@ lower_stitches(struct lw *w, const struct m_conn *conn)
     }
 }
 
+/* The largest VE id of a BGP-signalled instance: label blocks must cover it. */
+static unsigned long
+ve_max(const struct m_vpls *v)
+{
+    unsigned long max = 0, id;
+    size_t j;
+
+    for (j = 0; j < v->nmembers; j++) {
+        id = v->members[j].ve_id ? v->members[j].ve_id : (unsigned long)(j + 1);
+        if (id > max) {
+            max = id;
+        }
+    }
+    return max;
+}
+
 /* /intercloud/connection/vpls */
 static void
 lower_vpls(struct lw *w, const struct m_conn *conn)
@@ -371,6 +448,7 @@ lower_vpls(struct lw *w, const struct m_conn *conn)
                          v->vpls_id % 65536);
                 set_attr(w, n, "route-distinguisher", rd);
                 set_uattr(w, n, "ve-id", m->ve_id ? m->ve_id : (unsigned long)(j + 1));
+                set_uattr(w, n, "ve-max", ve_max(v));
             }
             h = chk_hop_at_port(conn, m->dev, m->port);
             if (h) {

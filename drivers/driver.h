@@ -48,6 +48,7 @@ struct drv_caps {
     bool double_tag_match;   /* can match S-tag + C-tag on a sub-interface */
     bool rewrite_one_tag;    /* push/pop/swap one tag */
     bool rewrite_two_tags;   /* translate 2-to-2, 2-to-1, pop 2, push 2 */
+    bool l3_double_tag;      /* a routed sub-interface can terminate QinQ */
     bool vpls_ldp;
     bool vpls_bgp;
     bool candidate; /* NETCONF :candidate */

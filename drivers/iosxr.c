@@ -183,6 +183,7 @@ const struct drv_ops drv_iosxr_ops = {
             .double_tag_match = true,
             .rewrite_one_tag = true,
             .rewrite_two_tags = true,
+            .l3_double_tag = true,
             .vpls_ldp = true,
             .vpls_bgp = true,
             .candidate = true,

@@ -261,6 +261,7 @@ const struct drv_ops drv_vrp_ops = {
             .double_tag_match = true,
             .rewrite_one_tag = true,
             .rewrite_two_tags = true,
+            .l3_double_tag = false, /* no qinq-termination in the device models */
             .vpls_ldp = true,
             .vpls_bgp = true,
             .candidate = true,

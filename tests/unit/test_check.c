@@ -296,6 +296,18 @@ test_vlan_tpid_port_conflict(void **state)
 }
 
 static void
+test_vlan_vrp_cannot_route_qinq(void **state)
+{
+    struct fx *f = *state;
+    /* r2 routes hop 1 (route stitch), which is QinQ: VRP's models have no QinQ termination. */
+    char *s = edit("<vendor>iosxr</vendor>", "<vendor>vrp</vendor>", NULL);
+
+    assert_int_equal(run(f, s), NST_ECHECK);
+    expect(f, "VLAN-L3-DOUBLE-TAG-UNSUPPORTED", 20, C1 "/hop[seq='1']/encapsulation");
+    free(s);
+}
+
+static void
 test_vlan_duplicate_tags_on_port(void **state)
 {
     struct fx *f = *state;
@@ -487,6 +499,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_vlan_openconfig_cannot_rewrite_two_tags, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_vlan_tpid_port_conflict, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_vlan_vrp_cannot_route_qinq, setup, teardown),
         cmocka_unit_test_setup_teardown(test_vlan_duplicate_tags_on_port, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ip_overlap_names_both, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ip_addresses, setup, teardown),

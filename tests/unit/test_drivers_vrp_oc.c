@@ -415,7 +415,7 @@ test_openconfig_features(void **state)
                    "[oni:inter-instance-policies/oni:import-export-policy/oni:config"
                    "[oni:import-route-target='65100:510'][oni:export-route-target='65100:510']]"
                    "//oni:local/oni:config[oni:site-id='1'][oni:site-label-block-offset='1']"
-                   "[oni:site-label-block-size='100']");
+                   "[oni:site-label-block-size='12']");
     /* BGP: both policies always, the key placeholder, local-as, prefix-limit. */
     assert_one(&x, "//oni:neighbor[oni:neighbor-address='169.254.40.1']"
                    "[oni:config[oni:peer-as='64512'][oni:local-as='65101'][oni:auth-password='$NST_"

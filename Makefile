@@ -49,7 +49,8 @@ SAN     ?=
 DATADIR := $(abspath .)
 CPPFLAGS += -D_DEFAULT_SOURCE -D_GNU_SOURCE -Iinclude -Icompiler -Idrivers -Inetconf \
             -DNST_VERSION_STRING='"$(VERSION)"' -DNST_SRCDIR='"$(DATADIR)"' \
-            -DNST_INSTALL_YANG_DIR='"$(PREFIX)/share/netstitch/yang"'
+            -DNST_INSTALL_YANG_DIR='"$(PREFIX)/share/netstitch/yang"' \
+            -DNST_INSTALL_TEMPLATE_DIR='"$(PREFIX)/share/netstitch/templates"'
 CFLAGS  += -std=c11 $(OPT) $(SAN) -fPIC -fvisibility=hidden $(WARN) $(PKG_CFLAGS)
 LDFLAGS += $(SAN)
 
@@ -136,7 +137,8 @@ golden-update: all
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/bin \
-	    $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/share/netstitch/yang
+	    $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/share/netstitch/yang \
+	    $(DESTDIR)$(PREFIX)/share/netstitch/templates
 	install -m 0644 $(LIB_A) $(DESTDIR)$(PREFIX)/lib/
 	install -m 0755 $(LIB_SO) $(DESTDIR)$(PREFIX)/lib/
 	ln -sf libnetstitch.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/$(SONAME)
@@ -145,6 +147,7 @@ install: all
 	install -m 0644 $(BUILD)/netstitch.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
 	install -m 0755 $(CLI_BIN) $(DESTDIR)$(PREFIX)/bin/
 	cp -r yang/. $(DESTDIR)$(PREFIX)/share/netstitch/yang/
+	cp -rL templates/. $(DESTDIR)$(PREFIX)/share/netstitch/templates/
 
 -include $(LIB_OBJS:.o=.d) $(CLI_OBJS:.o=.d) $(NETSIM_OBJS:.o=.d)
 endif

@@ -130,6 +130,15 @@ check-asan:
 demo: all
 	@BUILD=$(BUILD) sh examples/demo.sh
 
+# Benchmarks print ratios against baselines measured in the same run (bench/README.md).
+bench: all
+	@BUILD=$(BUILD) sh bench/run.sh
+
+# libFuzzer harnesses (clang), each for FUZZ_SECONDS (tests/fuzz/README.md).
+FUZZ_SECONDS ?= 60
+fuzz:
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) sh tests/fuzz/run.sh
+
 golden-update: all
 	@for t in tests/golden/t_*.sh; do \
 	    BUILD=$(BUILD) TOP=$(CURDIR) NETSTITCH=$(CURDIR)/$(BUILD)/netstitch \

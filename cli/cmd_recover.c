@@ -6,7 +6,8 @@
  * the journal decides: after a durable "confirm" decision the pending confirmed commits
  * are confirmed with their persist id (roll forward); otherwise, or with --abort, or when
  * rolling forward fails on any device, every device is undone and verified against its
- * snapshot.
+ * snapshot. --forget sends nothing and only marks the transaction finished, for a device
+ * that stays unreachable after the operator made it consistent by hand.
  *
  * Exit status: 0 every transaction is consistent again (or there was nothing to do),
  * 2 usage or state-directory error, 4 some device is still not restored, 5 a transaction
@@ -29,6 +30,8 @@ recover_usage(FILE *out)
           "  --state-dir DIR        where transactions are kept (default\n"
           "                         ~/.local/state/netstitch)\n"
           "  --abort                undo even a transaction that had decided to confirm\n"
+          "  --forget               send nothing: only mark the transaction finished (after\n"
+          "                         the devices were made consistent by hand)\n"
           "  --jobs N, --format text|json, -q   as for push\n"
           "\n"
           "Exit status: 0 consistent again or nothing to do, 2 usage, 4 some device not\n"
@@ -84,6 +87,7 @@ cmd_recover(int argc, char **argv)
         {"state-dir", required_argument, NULL, 's'},
         {"jobs", required_argument, NULL, 'j'},
         {"abort", no_argument, NULL, 'A'},
+        {"forget", no_argument, NULL, 'G'},
         {"format", required_argument, NULL, 'f'},
         {"quiet", no_argument, NULL, 'q'},
         {"yang-dir", required_argument, NULL, 'y'},
@@ -116,6 +120,9 @@ cmd_recover(int argc, char **argv)
             break;
         case 'A':
             flags |= NST_TXN_ABORT;
+            break;
+        case 'G':
+            flags |= NST_TXN_FORGET;
             break;
         case 'f':
             fmt = cli_parse_format(optarg);

@@ -415,6 +415,9 @@ enum nst_txn_err_field {
 #define NST_TXN_NO_VALIDATE 0x2u  /**< never send <validate> (commit validates anyway) */
 #define NST_TXN_FORCE       0x4u  /**< rollback: also a transaction that did not commit */
 #define NST_TXN_ABORT       0x8u  /**< recover: undo even after a "confirm" decision */
+#define NST_TXN_FORGET      0x10u /**< recover: touch no device, only mark the transaction
+                                       finished ("abandoned"); the operator has made the
+                                       devices consistent by other means */
 
 /**
  * @brief Progress callback.
@@ -503,7 +506,8 @@ NST_API nst_err nst_txn_rollback(struct nst_txn *txn, const char *txid);
 /**
  * @brief Finish or undo an interrupted transaction: after a durable "confirm" decision
  *        roll forward (unless NST_TXN_ABORT), else undo every device. Every device's
- *        final state is verified against its snapshot.
+ *        final state is verified against its snapshot. With NST_TXN_FORGET nothing is
+ *        sent: the transaction is only marked finished, which unblocks its devices.
  * @param[in] txid the interrupted transaction. Borrowed.
  * @return NST_OK (consistent: committed everywhere, undone everywhere, or nothing to do:
  *         see the outcome); NST_EINVAL (unknown id); NST_EENV (another process runs it,

@@ -2939,6 +2939,15 @@ nst_txn_recover(struct nst_txn *txn, const char *txid)
         ret = NST_EIO;
         goto cleanup;
     }
+    if (txn->flags & NST_TXN_FORGET) {
+        /* The operator's word: nothing is sent, the devices are unblocked. */
+        txn->outcome = NST_TXN_NOTHING_TO_DO;
+        ret =
+            txn_journal(txn, NULL, "outcome abandoned (recover --forget, pid=%ld)", (long)getpid());
+        snprintf(txn->message, sizeof txn->message,
+                 "transaction %s marked abandoned; its devices were not checked", txid);
+        goto cleanup;
+    }
     ret = txn_load_past(txn, txn->t, &plan, 0);
     if (ret == NST_EIO && !v.nplanned) {
         /* It stopped before the plan was written, so before anything was changed. */

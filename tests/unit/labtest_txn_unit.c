@@ -795,6 +795,75 @@ t_recover_before_plan(void **state)
     nst_ctx_free(ctx);
 }
 
+/* An interrupted transaction with a plan on an unreachable device: recover cannot finish
+ * it (and blocks nothing else meanwhile); --forget marks it finished without a device. */
+static void
+t_recover_forget(void **state)
+{
+    struct nst_ctx *ctx = new_ctx();
+    unsigned port = closed_port();
+    struct nst_inventory *inv = lab_inventory(ctx, port);
+    struct nst_txn *txn = NULL;
+    struct st_dir *st = NULL;
+    struct st_txn *t = NULL;
+    char why[256], id[64], plan[512], **ids = NULL, *data = NULL;
+
+    (void)state;
+    setenv("NST_UNIT_PW", "unit-password", 1);
+    assert_int_equal(st_open(path_in("forget-state"), &st, why, sizeof why), NST_OK);
+    assert_int_equal(st_txn_create(st, &t), NST_OK);
+    snprintf(id, sizeof id, "%s", t->id);
+    snprintf(plan, sizeof plan,
+             "netstitch-plan 1\ntxid %s\nkind push\nrollback-of -\npersist-id p-%s\n"
+             "confirm-timeout 60\ndevices 1\ndevice 0 running+restore 0 60 %u 127.0.0.1 r1\n",
+             id, id, port);
+    assert_int_equal(st_write_durable(t->fd, "plan", plan, strlen(plan)), NST_OK);
+    assert_int_equal(st_write_durable(t->fd, "dev-0.before.xml", "", 0), NST_OK);
+    assert_int_equal(st_write_durable(t->fd, "dev-0.payload.xml", "<a xmlns=\"urn:x\"/>", 19),
+                     NST_OK);
+    assert_int_equal(st_journal_open(t), NST_OK);
+    assert_int_equal(st_journal_append(t, "txn start kind=push pid=1 devices=1"), NST_OK);
+    assert_int_equal(st_journal_append(t, "txn planned"), NST_OK);
+    assert_int_equal(st_journal_append(t, "dev 0 edit-running sent"), NST_OK);
+    st_txn_close(t);
+
+    /* Recover cannot reach r1: the transaction stays interrupted. */
+    assert_int_equal(nst_txn_new(ctx, inv, &txn), NST_OK);
+    assert_int_equal(nst_txn_set_state_dir(txn, path_in("forget-state")), NST_OK);
+    assert_int_equal(nst_txn_recover(txn, id), NST_EENV);
+    assert_int_equal(nst_txn_outcome(txn), NST_TXN_INCOMPLETE);
+    assert_int_equal(nst_txn_device_state(txn, 0), NST_TXN_DEV_UNKNOWN);
+    assert_non_null(strstr(nst_txn_device_error(txn, 0, NST_TXN_ERR_UNDO), "connect"));
+    nst_txn_free(txn);
+    /* A push to r1 is refused until the transaction is finished. */
+    assert_int_equal(nst_txn_new(ctx, inv, &txn), NST_OK);
+    assert_int_equal(nst_txn_set_state_dir(txn, path_in("forget-state")), NST_OK);
+    assert_int_equal(nst_txn_add_payload(txn, "r1", NULL, "<a xmlns=\"urn:x\"/>"), NST_OK);
+    assert_int_equal(nst_txn_push(txn), NST_EENV);
+    assert_int_equal(nst_txn_outcome(txn), NST_TXN_NOT_RUN);
+    assert_non_null(strstr(nst_txn_message(txn), "interrupted transaction"));
+    nst_txn_free(txn);
+    /* --forget: no device, the transaction is finished. */
+    assert_int_equal(nst_txn_new(ctx, inv, &txn), NST_OK);
+    assert_int_equal(nst_txn_set_state_dir(txn, path_in("forget-state")), NST_OK);
+    nst_txn_set_flags(txn, NST_TXN_FORGET);
+    assert_int_equal(nst_txn_recover(txn, id), NST_OK);
+    assert_int_equal(nst_txn_outcome(txn), NST_TXN_NOTHING_TO_DO);
+    assert_int_equal(nst_txn_list(txn, NST_TXN_LIST_INTERRUPTED, &ids), NST_OK);
+    assert_null(ids[0]);
+    nst_txn_list_free(ids);
+    nst_txn_free(txn);
+    assert_int_equal(st_txn_open(st, id, &t, NULL), NST_OK);
+    assert_int_equal(st_read(t->fd, "journal", &data), NST_OK);
+    assert_non_null(strstr(data, "txn outcome abandoned"));
+    assert_null(strstr(data, "unit-password"));
+    nst_free(data);
+    st_txn_close(t);
+    st_close(st);
+    nst_inventory_free(inv);
+    nst_ctx_free(ctx);
+}
+
 int
 main(void)
 {
@@ -805,7 +874,7 @@ main(void)
         cmocka_unit_test(t_inventory_load),      cmocka_unit_test(t_inventory_errors),
         cmocka_unit_test(t_secret_read),         cmocka_unit_test(t_state_dir),
         cmocka_unit_test(t_api_errors),          cmocka_unit_test(t_push_refused),
-        cmocka_unit_test(t_recover_before_plan),
+        cmocka_unit_test(t_recover_before_plan), cmocka_unit_test(t_recover_forget),
     };
     char cmd[300];
     int rc;

@@ -151,6 +151,116 @@ NST_API void nst_service_free(struct nst_service *svc);
  */
 NST_API nst_err nst_service_check(struct nst_service *svc);
 
+/* ====================================================================================
+ * Reading a loaded service (compiler/query.c): its sites, devices, ports, segments,
+ * connections, hops and stitch points and, once nst_service_check() ran (with or without
+ * errors), the MTU budget of every hop. For tools that draw or inventory a service, such
+ * as `netstitch graph`, including a service whose check failed.
+ *
+ * Each kind of item is one flat list in input order, addressed by index; a field is
+ * read as text or as a number. A field the item kind does not have, an index out of
+ * range or a NULL service reads NULL (text) or 0 (number).
+ * ==================================================================================== */
+
+/** @brief Kinds of items in a service (nst_service_item_count()). */
+enum nst_item {
+    NST_ITEM_SITE = 0,   /**< sites (the ends of the service, the operators) */
+    NST_ITEM_DEVICE,     /**< routers */
+    NST_ITEM_PORT,       /**< ports of every device, device by device */
+    NST_ITEM_SEGMENT,    /**< links: two ends, each a device port or an external site node */
+    NST_ITEM_CONNECTION, /**< end-to-end services over hops */
+    NST_ITEM_HOP,        /**< hops of every connection, connection by connection, by seq */
+    NST_ITEM_STITCH      /**< stitch points of every connection, connection by connection */
+};
+
+/**
+ * @brief Fields of an item. (T) text, read with nst_service_item_text(); (N) number,
+ *        read with nst_service_item_number(). Text is borrowed from the service.
+ *        Fields marked "check" are 0 until nst_service_check() has run.
+ */
+enum nst_field {
+    NST_FIELD_NAME = 0,     /**< T: site, device, port, segment, connection */
+    NST_FIELD_KIND,         /**< T: site ("exchange", ...), segment ("ethernet", "mpls-core"),
+                                 stitch ("rewrite", "route") */
+    NST_FIELD_VENDOR,       /**< T: device: the service's vendor ("junos", "openconfig", ...) */
+    NST_FIELD_PLATFORM,     /**< T: device: the platform ("eos"), NULL when unset */
+    NST_FIELD_DRIVER,       /**< T: device: the driver that renders it ("eos") */
+    NST_FIELD_ROLE,         /**< T: device ("site-edge", ...) */
+    NST_FIELD_SITE,         /**< T: device: its site, NULL when unset */
+    NST_FIELD_DEVICE,       /**< T: port, stitch: the device */
+    NST_FIELD_CONNECTION,   /**< T: hop, stitch: the connection */
+    NST_FIELD_SEGMENT,      /**< T: hop: the segment */
+    NST_FIELD_OWNER,        /**< T: segment: the site that owns it (its MTU and bandwidth
+                                 are fixed), NULL when netstitch manages it */
+    NST_FIELD_MTU_MEANING,  /**< T: port: what the vendor's MTU knob counts; segment: "ip" or
+                                 "frame-payload" */
+    NST_FIELD_ENCAPSULATION, /**< T: hop: "untagged", "dot1q", "qinq" or "vpls" */
+    NST_FIELD_VPLS,         /**< T: hop: the VPLS instance of a "vpls" hop */
+    NST_FIELD_A_DEVICE,     /**< T: segment end a: the device, NULL for an external end */
+    NST_FIELD_A_PORT,       /**< T: segment end a: the device's port */
+    NST_FIELD_A_SITE,       /**< T: segment end a: the external site */
+    NST_FIELD_A_NODE,       /**< T: segment end a: the external node */
+    NST_FIELD_B_DEVICE,     /**< T: segment end b, as for a */
+    NST_FIELD_B_PORT,       /**< T: segment end b */
+    NST_FIELD_B_SITE,       /**< T: segment end b */
+    NST_FIELD_B_NODE,       /**< T: segment end b */
+    NST_FIELD_ASN,          /**< N: site, device; 0 unset */
+    NST_FIELD_MTU,          /**< N: port: MTU as configured (vendor meaning); segment: the
+                                 fixed MTU, 0 none */
+    NST_FIELD_MAX_MTU,      /**< N: port: hardware maximum, 0 cannot be raised */
+    NST_FIELD_BANDWIDTH,    /**< N: kbit/s: port; segment (fixed, 0 none); connection
+                                 (required, 0 none) */
+    NST_FIELD_IP_MTU,       /**< N: connection: the IP MTU it must carry */
+    NST_FIELD_SEQ,          /**< N: hop: its sequence number */
+    NST_FIELD_OUTER_TAG,    /**< N: hop: dot1q VLAN or QinQ S-tag, 0 none */
+    NST_FIELD_INNER_TAG,    /**< N: hop: QinQ C-tag, 0 none */
+    NST_FIELD_TPID,         /**< N: hop: outer TPID (0x8100, 0x88a8, 0x9100), 0 untagged */
+    NST_FIELD_FROM_HOP,     /**< N: stitch: seq of the hop it joins from */
+    NST_FIELD_TO_HOP,       /**< N: stitch: seq of the hop it joins to */
+    NST_FIELD_FRAME,        /**< N, check: hop: L2 frame bytes (FCS excluded) */
+    NST_FIELD_FRAME_LIMIT,  /**< N, check: hop: frame limit of a fixed segment, 0 none; a
+                                 frame larger than its limit is an MTU-FIXED-SEGMENT error */
+    NST_FIELD_MAX_IP_MTU,   /**< N, check: hop: largest IP MTU it carries (planned changes
+                                 included); connection: the whole path's */
+    NST_FIELD_A_MTU_NEEDED, /**< N, check: hop: the port MTU end a needs, 0 external */
+    NST_FIELD_B_MTU_NEEDED, /**< N, check: hop: the port MTU end b needs, 0 external */
+    NST_FIELD_MTU_NEEDED,   /**< N, check: port: the largest MTU any hop needs, 0 unused */
+    NST_FIELD_MTU_PLANNED,  /**< N, check: port: the MTU netstitch will set, 0 no change */
+    NST_FIELD_BOTTLENECK_HOP /**< N, check: connection: seq of its narrowest hop, 0 none */
+};
+
+/**
+ * @brief Number of items of a kind.
+ * @param[in] svc a loaded service. Borrowed.
+ * @param[in] kind the kind.
+ * @return the count; 0 for NULL or an unknown kind.
+ */
+NST_API size_t nst_service_item_count(const struct nst_service *svc, enum nst_item kind);
+
+/**
+ * @brief A text field of the @p i-th item of @p kind.
+ * @param[in] svc a loaded service. Borrowed.
+ * @param[in] kind the kind.
+ * @param[in] i the index, below nst_service_item_count().
+ * @param[in] field a (T) field.
+ * @return a string borrowed from the service (valid until nst_service_free()), or NULL
+ *         when unset, not a field of this kind, or out of range.
+ */
+NST_API const char *nst_service_item_text(const struct nst_service *svc, enum nst_item kind,
+                                          size_t i, enum nst_field field);
+
+/**
+ * @brief A number field of the @p i-th item of @p kind.
+ * @param[in] svc a loaded service. Borrowed.
+ * @param[in] kind the kind.
+ * @param[in] i the index, below nst_service_item_count().
+ * @param[in] field an (N) field.
+ * @return the value; 0 when unset, not yet checked, not a field of this kind, or out of
+ *         range.
+ */
+NST_API uint64_t nst_service_item_number(const struct nst_service *svc, enum nst_item kind,
+                                         size_t i, enum nst_field field);
+
 struct nst_compiled;
 
 /**

@@ -28,6 +28,8 @@ int cli_parse_format(const char *s);
 
 int cmd_check(int argc, char **argv);
 int cmd_compile(int argc, char **argv);
+/* graph (cmd_graph.c): the service as Graphviz DOT. */
+int cmd_graph(int argc, char **argv);
 
 /* push, rollback, recover (cmd_push.c, cmd_rollback.c, cmd_recover.c; docs/push.md). */
 #define EXIT_TXN_INCOMPLETE 4

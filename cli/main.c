@@ -21,6 +21,7 @@ static const struct subcommand subcommands[] = {
     {"push", cmd_push, "change every device in one all-or-nothing NETCONF transaction"},
     {"rollback", cmd_rollback, "restore the configuration a past push replaced"},
     {"recover", cmd_recover, "finish or undo a transaction a crash interrupted"},
+    {"graph", cmd_graph, "draw a service as Graphviz DOT: devices, segments, tags, MTUs"},
 };
 
 static void

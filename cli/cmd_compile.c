@@ -8,6 +8,8 @@
  * DIR/<device>.cli and DIR/plan.json; `--emit ir` prints the IR instead. Without either,
  * the command only reports what it would write. `--inventory` is optional: when given
  * it is validated (yang/netstitch-inventory.yang) and devices it lacks are named.
+ * `--format json` prints one JSON document on stdout instead: on failure the diagnostics
+ * (as `check --format json`), on success the devices, what was written and the plan.
  */
 #include <getopt.h>
 #include <stdlib.h>
@@ -20,13 +22,15 @@
 static void
 usage(FILE *out)
 {
-    fputs("usage: netstitch compile [--emit ir] [--inventory INV] [-o DIR] [--templates DIR]...\n"
-          "                         [--yang-dir DIR] SERVICE\n"
+    fputs("usage: netstitch compile [--emit ir] [--format text|json] [--inventory INV] [-o DIR]\n"
+          "                         [--templates DIR]... [--yang-dir DIR] SERVICE\n"
           "\n"
           "Check SERVICE, then compile it into each router's configuration.\n"
           "  -o DIR           write DIR/<device>.xml (NETCONF payload), DIR/<device>.cli\n"
           "                   (native CLI) and DIR/plan.json\n"
           "  --emit ir        print the per-device intermediate representation (XML)\n"
+          "  --format text|json  the report's format (default text); json: one document\n"
+          "                   with the devices, the files written and the plan\n"
           "  --templates DIR  look for templates in DIR first (repeatable; then\n"
           "                   NST_TEMPLATE_PATH, then the built-in templates)\n"
           "  --inventory INV  validate the inventory too (push needs it; compile does not)\n"
@@ -60,18 +64,27 @@ summary(FILE *out, const struct nst_compiled *comp, const char *dir)
     }
 }
 
+/* Device @name is in the inventory (always true without one). */
+static int
+in_inventory(const struct nst_inventory *inv, const char *name)
+{
+    size_t j, m = nst_inventory_device_count(inv);
+
+    for (j = 0; j < m && strcmp(name, nst_inventory_device_name(inv, j)); j++) {
+    }
+    return !inv || j < m;
+}
+
 /* Devices of the service that the inventory does not list: push will refuse them. */
 static void
 missing_devices(FILE *out, const struct nst_compiled *comp, const struct nst_inventory *inv)
 {
-    size_t i, j, n = nst_compiled_device_count(comp), m = nst_inventory_device_count(inv);
+    size_t i, n = nst_compiled_device_count(comp);
 
     for (i = 0; i < n; i++) {
         const char *name = nst_compiled_device_name(comp, i);
 
-        for (j = 0; j < m && strcmp(name, nst_inventory_device_name(inv, j)); j++) {
-        }
-        if (j == m) {
+        if (!in_inventory(inv, name)) {
             fprintf(out,
                     "netstitch compile: warning: device %s is not in the inventory; "
                     "push needs it\n",
@@ -80,11 +93,40 @@ missing_devices(FILE *out, const struct nst_compiled *comp, const struct nst_inv
     }
 }
 
+/* --format json on success: the devices, where they went, and the plan itself. */
+static void
+json_report(FILE *out, struct nst_ctx *ctx, const struct nst_compiled *comp, const char *dir,
+            const struct nst_inventory *inv, const char *plan)
+{
+    size_t i, n = nst_compiled_device_count(comp);
+
+    fprintf(out, "{\"command\": \"compile\", \"exit\": 0, \"errors\": %zu, \"warnings\": %zu, "
+                 "\"notes\": %zu, \"output\": ",
+            nst_diag_count_severity(ctx, NST_SEV_ERROR),
+            nst_diag_count_severity(ctx, NST_SEV_WARNING),
+            nst_diag_count_severity(ctx, NST_SEV_NOTE));
+    cli_json_str(out, dir);
+    fputs(", \"devices\": [", out);
+    for (i = 0; i < n; i++) {
+        const char *name = nst_compiled_device_name(comp, i);
+
+        fprintf(out, "%s\n  {\"name\": ", i ? "," : "");
+        cli_json_str(out, name);
+        fputs(", \"driver\": ", out);
+        cli_json_str(out, nst_compiled_device_driver(comp, i));
+        fprintf(out, ", \"status\": \"%s\", \"in-inventory\": %s}",
+                nst_compiled_device_payload(comp, i) ? "compiled" : "pending",
+                !inv ? "null" : in_inventory(inv, name) ? "true" : "false");
+    }
+    fprintf(out, "%s], \"plan\": %s}\n", n ? "\n " : "", plan);
+}
+
 int
 cmd_compile(int argc, char **argv)
 {
     static const struct option opts[] = {
         {"emit", required_argument, NULL, 'e'},
+        {"format", required_argument, NULL, 'f'},
         {"inventory", required_argument, NULL, 'i'},
         {"output", required_argument, NULL, 'o'},
         {"templates", required_argument, NULL, 't'},
@@ -99,8 +141,8 @@ cmd_compile(int argc, char **argv)
     struct nst_service *svc = NULL;
     struct nst_compiled *comp = NULL;
     struct nst_inventory *inv = NULL;
-    char *ir = NULL;
-    int c, rc = EXIT_CLEAN;
+    char *ir = NULL, *plan = NULL;
+    int c, rc = EXIT_CLEAN, fmt = OUT_TEXT;
     nst_err err;
 
     optind = 1;
@@ -108,6 +150,13 @@ cmd_compile(int argc, char **argv)
         switch (c) {
         case 'e':
             emit = optarg;
+            break;
+        case 'f':
+            fmt = cli_parse_format(optarg);
+            if (fmt < 0) {
+                fprintf(stderr, "netstitch compile: unknown format '%s'\n", optarg);
+                return EXIT_USAGE;
+            }
             break;
         case 'i':
             inventory = optarg;
@@ -133,7 +182,7 @@ cmd_compile(int argc, char **argv)
             return EXIT_USAGE;
         }
     }
-    if (optind != argc - 1 || (emit && strcmp(emit, "ir"))) {
+    if (optind != argc - 1 || (emit && strcmp(emit, "ir")) || (emit && fmt == OUT_JSON)) {
         usage(stderr);
         return EXIT_USAGE;
     }
@@ -147,7 +196,8 @@ cmd_compile(int argc, char **argv)
     }
     if (err) {
         rc = err == NST_EIO ? EXIT_USAGE : EXIT_ERRORS;
-        cli_print_diags(stderr, ctx, OUT_TEXT, 0, "compile", rc);
+        cli_print_diags(fmt == OUT_JSON ? stdout : stderr, ctx, (enum out_format)fmt, 0, "compile",
+                        rc);
         goto cleanup;
     }
     /* Compile needs nothing from the inventory; when given, it is validated now so
@@ -156,14 +206,16 @@ cmd_compile(int argc, char **argv)
         err = nst_inventory_load(ctx, inventory, NST_FORMAT_AUTO, &inv);
         if (err) {
             rc = err == NST_EIO ? EXIT_USAGE : EXIT_ERRORS;
-            cli_print_diags(stderr, ctx, OUT_TEXT, 0, "compile", rc);
+            cli_print_diags(fmt == OUT_JSON ? stdout : stderr, ctx, (enum out_format)fmt, 0,
+                            "compile", rc);
             goto cleanup;
         }
     }
     err = nst_service_compile_with_templates(svc, ntdirs ? tdirs : NULL, ntdirs, &comp);
     if (err) {
         rc = err == NST_ENOMEM ? EXIT_USAGE : EXIT_ERRORS;
-        cli_print_diags(stderr, ctx, OUT_TEXT, 0, "compile", rc);
+        cli_print_diags(fmt == OUT_JSON ? stdout : stderr, ctx, (enum out_format)fmt, 0, "compile",
+                        rc);
         fprintf(stderr, "netstitch compile: %s\n", nst_strerror(err));
         goto cleanup;
     }
@@ -184,7 +236,15 @@ cmd_compile(int argc, char **argv)
             goto cleanup;
         }
     }
-    if (!emit) {
+    if (fmt == OUT_JSON) {
+        err = nst_compiled_plan(comp, &plan);
+        if (err) {
+            fprintf(stderr, "netstitch compile: %s\n", nst_strerror(err));
+            rc = EXIT_USAGE;
+            goto cleanup;
+        }
+        json_report(stdout, ctx, comp, outdir, inv, plan);
+    } else if (!emit) {
         summary(stdout, comp, outdir);
     }
     if (inv) {
@@ -194,6 +254,7 @@ cmd_compile(int argc, char **argv)
 cleanup:
     nst_inventory_free(inv);
     nst_free_string(ir);
+    nst_free_string(plan);
     nst_compiled_free(comp);
     nst_service_free(svc);
     nst_ctx_free(ctx);

@@ -35,6 +35,8 @@ usage(FILE *out)
     }
     fprintf(out, "  %-10s %s\n  %-10s %s\n", "help", "this text, or `help COMMAND`",
             "version", "print the version");
+    fprintf(out, "\n`netstitch help COMMAND` or `netstitch COMMAND --help` shows a command's "
+                 "options;\nman netstitch, docs/cli.md and docs/guide.md say more.\n");
 }
 
 int
@@ -54,6 +56,11 @@ main(int argc, char **argv)
 
                     return subcommands[i].run(2, args);
                 }
+            }
+            if (strcmp(argv[2], "help") && strcmp(argv[2], "version")) {
+                fprintf(stderr, "netstitch: no command '%s'\n", argv[2]);
+                usage(stderr);
+                return EXIT_USAGE;
             }
         }
         usage(stdout);

@@ -47,4 +47,19 @@ int cmd_push(int argc, char **argv);
 int cmd_rollback(int argc, char **argv);
 int cmd_recover(int argc, char **argv);
 
+/*
+ * Live progress line on stderr for work on several devices (progress.c). Only on a
+ * terminal: cli_display_new() returns NULL when stderr is not a tty or TERM is dumb, and
+ * every other call accepts NULL. cli_display_event() takes a transaction's progress
+ * events (@device NULL when phase @phase starts; phase "done" erases the line).
+ */
+struct cli_display;
+struct cli_display *cli_display_new(const char *command);
+/* The number of devices, when known before the first phase. */
+void cli_display_set_total(struct cli_display *d, size_t devices);
+void cli_display_event(struct cli_display *d, const char *phase, const char *device,
+                       const char *step, const char *result);
+/* Erase the line and free. */
+void cli_display_free(struct cli_display *d);
+
 #endif

@@ -49,17 +49,29 @@ int cmd_recover(int argc, char **argv);
 
 /*
  * Live progress line on stderr for work on several devices (progress.c). Only on a
- * terminal: cli_display_new() returns NULL when stderr is not a tty or TERM is dumb, and
- * every other call accepts NULL. cli_display_event() takes a transaction's progress
+ * terminal: cli_display_init() returns 0 when stderr is not a tty or TERM is dumb, and
+ * the other calls then do nothing. cli_display_event() takes a transaction's progress
  * events (@device NULL when phase @phase starts; phase "done" erases the line).
  */
-struct cli_display;
-struct cli_display *cli_display_new(const char *command);
+#define CLI_DISPLAY_MAX_DEVICES 512
+struct cli_display {
+    int active;                /* stderr is a terminal */
+    char prefix[48];           /* "netstitch push" */
+    char phase[32];
+    char last[160];            /* "device step result" */
+    unsigned long long seen[CLI_DISPLAY_MAX_DEVICES]; /* hashes of devices done in the phase */
+    size_t nseen;
+    size_t steps;              /* steps finished in the phase */
+    size_t total;              /* devices of the transaction, 0 while unknown */
+    size_t failed;
+    int drawn;                 /* a status line is on the screen */
+};
+int cli_display_init(struct cli_display *d, const char *command);
 /* The number of devices, when known before the first phase. */
 void cli_display_set_total(struct cli_display *d, size_t devices);
 void cli_display_event(struct cli_display *d, const char *phase, const char *device,
                        const char *step, const char *result);
-/* Erase the line and free. */
-void cli_display_free(struct cli_display *d);
+/* Erase the line. */
+void cli_display_end(struct cli_display *d);
 
 #endif

@@ -41,6 +41,7 @@ struct cli_progress {
     const char *pause_at;
     const char *pause_dir;
     int paused;
+    struct cli_display display; /* on a terminal: a live status line (progress.c) */
 };
 
 static void
@@ -73,14 +74,16 @@ cli_progress_cb(enum nst_txn_phase phase, const char *device, const char *step, 
     struct cli_progress *p = user;
     char event[256];
 
+    /* A terminal gets the live line; a pipe or file gets the plain log lines. */
+    cli_display_event(&p->display, nst_txn_phase_name(phase), device, step, result);
     if (!device) {
-        if (!p->quiet) {
+        if (!p->quiet && !p->display.active) {
             fprintf(stderr, "netstitch: == %s\n", nst_txn_phase_name(phase));
         }
         cli_test_pause(p, nst_txn_phase_name(phase));
         return;
     }
-    if (!p->quiet) {
+    if (!p->quiet && !p->display.active) {
         fprintf(stderr, "netstitch:    %s: %s %s\n", device, step, result);
     }
     snprintf(event, sizeof event, "%s:%s", device, step);
@@ -94,6 +97,9 @@ cli_txn_progress_new(int quiet)
 
     if (p) {
         p->quiet = quiet;
+        if (!quiet) {
+            cli_display_init(&p->display, NULL);
+        }
         p->pause_at = getenv("NETSTITCH_TEST_PAUSE");
         p->pause_dir = getenv("NETSTITCH_TEST_PAUSE_DIR");
     }

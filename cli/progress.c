@@ -4,19 +4,19 @@
  *
  * On a terminal, stderr carries one status line redrawn in place:
  *
- *     netstitch push: prepare 4/6 | partner-ccx edit-config ok | 1 failed
+ *     netstitch: prepare: 6/6 devices, 17 steps | partner-ccx edit-config ok | 1 failed
  *
- * the phase, how many devices finished a step in it (of how many: the devices seen
- * connecting), the last step, and a count of failures. A failed step is also printed as
+ * the phase, how many devices have done a step in it (of how many: the devices seen
+ * connecting) and how many steps, the last step, and a count of failures. A failed step is also printed as
  * a line of its own that stays. The line is erased before the command prints its report,
  * so the report reads as without it. When stderr is not a terminal (a pipe, a file, CI),
- * or TERM is "dumb", there is no display at all: cli_display_new() returns NULL and the
- * caller keeps its plain log (or nothing, with -q). No escape sequence ever reaches a
- * pipe.
+ * or TERM is "dumb", there is no display at all: cli_display_init() returns 0, every
+ * other call does nothing, and the caller keeps its plain log (or nothing, with -q). No
+ * escape sequence ever reaches a pipe.
  *
  * Deliberately small: no colours, no threads (the library serializes progress
- * callbacks), no allocation after cli_display_new(): the devices of a phase are
- * remembered by a hash in a fixed table.
+ * callbacks), no allocation: struct cli_display (cli.h) lives inside its caller's
+ * state, and the devices of a phase are remembered by a hash in a fixed table.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -25,19 +25,6 @@
 #include <unistd.h>
 
 #include "cli.h"
-
-#define DISPLAY_MAX_DEVICES 512
-
-struct cli_display {
-    char command[32];
-    char phase[32];
-    char last[160];            /* "device step result" */
-    uint64_t seen[DISPLAY_MAX_DEVICES]; /* hashes of devices done in this phase */
-    size_t nseen;
-    size_t total;              /* devices of the transaction, 0 while unknown */
-    size_t failed;
-    int drawn;                 /* a status line is on the screen */
-};
 
 static uint64_t
 name_hash(const char *s)
@@ -86,11 +73,11 @@ display_draw(struct cli_display *d)
     int n;
 
     if (d->total) {
-        n = snprintf(line, sizeof line, "netstitch %s: %s %zu/%zu", d->command, d->phase,
-                     d->nseen, d->total);
+        n = snprintf(line, sizeof line, "%s: %s: %zu/%zu devices, %zu step%s", d->prefix,
+                     d->phase, d->nseen, d->total, d->steps, d->steps == 1 ? "" : "s");
     } else {
-        n = snprintf(line, sizeof line, "netstitch %s: %s %zu device%s", d->command, d->phase,
-                     d->nseen, d->nseen == 1 ? "" : "s");
+        n = snprintf(line, sizeof line, "%s: %s: %zu device%s, %zu step%s", d->prefix, d->phase,
+                     d->nseen, d->nseen == 1 ? "" : "s", d->steps, d->steps == 1 ? "" : "s");
     }
     if (n > 0 && d->last[0] && (size_t)n < sizeof line) {
         n += snprintf(line + n, sizeof line - (size_t)n, " | %s", d->last);
@@ -107,35 +94,34 @@ display_draw(struct cli_display *d)
     d->drawn = 1;
 }
 
-struct cli_display *
-cli_display_new(const char *command)
+int
+cli_display_init(struct cli_display *d, const char *command)
 {
-    struct cli_display *d;
-
-    if (!display_wanted() || !(d = calloc(1, sizeof *d))) {
-        return NULL;
+    memset(d, 0, sizeof *d);
+    if (!display_wanted()) {
+        return 0;
     }
-    snprintf(d->command, sizeof d->command, "%s", command ? command : "netstitch");
+    d->active = 1;
+    snprintf(d->prefix, sizeof d->prefix, "netstitch%s%s", command ? " " : "",
+             command ? command : "");
     snprintf(d->phase, sizeof d->phase, "starting");
-    return d;
+    return 1;
 }
 
 void
 cli_display_set_total(struct cli_display *d, size_t devices)
 {
-    if (d) {
-        d->total = devices;
-    }
+    d->total = devices;
 }
 
 void
 cli_display_event(struct cli_display *d, const char *phase, const char *device, const char *step,
                   const char *result)
 {
-    uint64_t h;
+    unsigned long long h;
     size_t i;
 
-    if (!d) {
+    if (!d->active) {
         return;
     }
     if (!device) {
@@ -145,6 +131,7 @@ cli_display_event(struct cli_display *d, const char *phase, const char *device, 
         }
         snprintf(d->phase, sizeof d->phase, "%s", phase ? phase : "");
         d->nseen = 0;
+        d->steps = 0;
         d->last[0] = '\0';
         if (!strcmp(d->phase, "done")) {
             display_erase(d);
@@ -154,10 +141,11 @@ cli_display_event(struct cli_display *d, const char *phase, const char *device, 
         display_draw(d);
         return;
     }
+    d->steps++;
     h = name_hash(device);
     for (i = 0; i < d->nseen && d->seen[i] != h; i++) {
     }
-    if (i == d->nseen && d->nseen < DISPLAY_MAX_DEVICES) {
+    if (i == d->nseen && d->nseen < CLI_DISPLAY_MAX_DEVICES) {
         d->seen[d->nseen++] = h;
     }
     snprintf(d->last, sizeof d->last, "%s %s %s", device, step ? step : "",
@@ -166,17 +154,16 @@ cli_display_event(struct cli_display *d, const char *phase, const char *device, 
         d->failed++;
         /* A failure stays on the screen above the status line. */
         display_erase(d);
-        fprintf(stderr, "netstitch %s: %s: %s failed\n", d->command, device, step ? step : "");
+        fprintf(stderr, "%s: %s: %s failed\n", d->prefix, device, step ? step : "");
     }
     display_draw(d);
 }
 
 void
-cli_display_free(struct cli_display *d)
+cli_display_end(struct cli_display *d)
 {
-    if (d) {
+    if (d->active) {
         display_erase(d);
         fflush(stderr);
-        free(d);
     }
 }

@@ -26,7 +26,7 @@ usage(FILE *out)
           "                         [--templates DIR]... [--yang-dir DIR] SERVICE\n"
           "\n"
           "Check SERVICE, then compile it into each router's configuration.\n"
-          "  -o DIR           write DIR/<device>.xml (NETCONF payload), DIR/<device>.cli\n"
+          "  -o, --output DIR write DIR/<device>.xml (NETCONF payload), DIR/<device>.cli\n"
           "                   (native CLI) and DIR/plan.json\n"
           "  --emit ir        print the per-device intermediate representation (XML)\n"
           "  --format text|json  the report's format (default text); json: one document\n"

@@ -32,7 +32,7 @@ recover_usage(FILE *out)
           "  --abort                undo even a transaction that had decided to confirm\n"
           "  --forget               send nothing: only mark the transaction finished (after\n"
           "                         the devices were made consistent by hand)\n"
-          "  --jobs N, --format text|json, -q   as for push\n"
+          "  --jobs N, --format text|json, -q/--quiet, --yang-dir DIR   as for push\n"
           "\n"
           "Exit status: 0 consistent again or nothing to do, 2 usage, 4 some device not\n"
           "restored, 5 the transaction is still running in another netstitch.\n",

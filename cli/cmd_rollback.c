@@ -26,8 +26,8 @@ rollback_usage(FILE *out)
           "                         ~/.local/state/netstitch)\n"
           "  --list                 list the transactions, oldest first\n"
           "  --force                also restore a transaction that did not commit\n"
-          "  --jobs N, --confirm-timeout SEC, --no-validate, --format text|json, -q\n"
-          "                         as for push\n"
+          "  --jobs N, --confirm-timeout SEC, --no-validate, --format text|json,\n"
+          "  -q/--quiet, --yang-dir DIR  as for push\n"
           "\n"
           "Exit status: as for push (0 restored everywhere, 1 failed and undone, 2 usage,\n"
           "4 incomplete, 5 busy).\n",

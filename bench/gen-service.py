@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Generate a valid synthetic netstitch service of N routers (bench/README.md).
 
-    bench/gen-service.py N [-o FILE]
+    bench/gen-service.py N [-o FILE] [--variant TEXT]
 
 The service is deterministic for a given N (no randomness): routers of mixed vendors in the
 cycle junos, iosxr, sros, vrp, openconfig, openconfig/eos; and exactly 10 connections per
@@ -88,8 +88,9 @@ def next_rd_number(v):
 
 
 class Gen:
-    def __init__(self, n):
+    def __init__(self, n, variant=None):
         self.n = n
+        self.variant = variant
         self.out = []
         self.vpls_ring = [i for i in range(n) if not is_eos(i)]
         if len(self.vpls_ring) < 2:
@@ -158,8 +159,12 @@ class Gen:
                 self.w("    <port>\n      <name>%s</name>\n      <description>%s</description>\n"
                        "      <bandwidth>%d</bandwidth>\n      <mtu>%d</mtu>\n"
                        "      <max-mtu>%d</max-mtu>\n    </port>"
-                       % (self.port(i, r), r, 100000000 if core else 10000000, mtu, maxmtu))
+                       % (self.port(i, r), self.descr(r), 100000000 if core else 10000000, mtu,
+                          maxmtu))
             self.w("  </device>")
+
+    def descr(self, text):
+        return "%s %s" % (text, self.variant) if self.variant else text
 
     # Segments
     def seg_end(self, side, i=None, role=None, site=None, node=None):
@@ -354,10 +359,12 @@ def main():
     ap = argparse.ArgumentParser(description="generate a synthetic netstitch service")
     ap.add_argument("n", type=int, help="number of routers (1..5000)")
     ap.add_argument("-o", "--output", help="output file (default stdout)")
+    ap.add_argument("--variant", help="append this to every port description (two variants "
+                    "of one service differ on every router, so each push changes something)")
     a = ap.parse_args()
     if not 1 <= a.n <= 5000:
         ap.error("N must be 1..5000")
-    text = Gen(a.n).render()
+    text = Gen(a.n, a.variant).render()
     if a.output:
         with open(a.output, "w") as f:
             f.write(text)

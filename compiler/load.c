@@ -262,7 +262,8 @@ tidy_message(char *msg)
  * failed call (later entries only summarise it), so one is reported. */
 static nst_err
 ly_errors_to_diags(struct nst_ctx *ctx, const char *file, enum nst_format fmt,
-                   const struct srcmap *map, const struct lyd_node *tree)
+                   const struct srcmap *map, const struct lyd_node *tree, enum diag_code *code_out,
+                   char **path_out)
 {
     const struct ly_err_item *e;
     struct diag_loc loc = {file, 0, NULL, NULL};
@@ -298,6 +299,13 @@ ly_errors_to_diags(struct nst_ctx *ctx, const char *file, enum nst_format fmt,
     }
     tidy_message(msg);
     ret = diag_add(ctx, code, &loc, msg);
+    if (!ret && code_out) {
+        *code_out = code;
+    }
+    if (!ret && path_out && dpath) {
+        *path_out = dpath;
+        dpath = NULL;
+    }
 
 cleanup:
     nst_free(msg);
@@ -305,6 +313,83 @@ cleanup:
     nst_free(spath);
     free(mpath);
     return ret ? ret : NST_EINPUT;
+}
+
+/* Upper bound on validation errors reported from one input. */
+#define LOAD_MAX_VALIDATION_ERRORS 100
+
+/*
+ * Validate, reporting every validation error rather than libyang's first: after each
+ * error whose node can be set aside without hiding others (a bad reference, a failed
+ * when or must, a duplicate), that node is removed from the tree and validation runs
+ * again. The tree is then no longer the input, which is fine: the load fails and the
+ * semantic checks never see it. Parse-level errors (syntax, types) stop at the first,
+ * because libyang's parser does.
+ */
+static nst_err
+validate_all_errors(struct nst_ctx *ctx, const char *file, enum nst_format fmt,
+                    const struct srcmap *map, struct lyd_node **tree)
+{
+    int i, j, nremoved = 0, failed = 0, ours;
+    nst_err ret = NST_OK;
+    char *removed[LOAD_MAX_VALIDATION_ERRORS];
+
+    for (i = 0; i < LOAD_MAX_VALIDATION_ERRORS; i++) {
+        enum diag_code code = DIAG_YANG_OTHER;
+        char *path = NULL;
+        struct lyd_node *bad = NULL;
+
+        ly_err_clean(ctx->ly, NULL);
+        if (lyd_validate_all(tree, ctx->ly, LYD_VALIDATE_PRESENT | LYD_VALIDATE_NO_STATE, NULL) ==
+            LY_SUCCESS) {
+            break;
+        }
+        failed = 1;
+        ret = ly_errors_to_diags(ctx, file, fmt, map, *tree, &code, &path);
+        if (ret == NST_ENOMEM) {
+            nst_free(path);
+            break;
+        }
+        ret = NST_OK;
+        /* Once a node has been set aside, a missing mandatory node may be our doing
+         * (a removed mandatory leaf): drop it and stop there. */
+        ours = code == DIAG_YANG_MANDATORY && nremoved > 0 && ctx->ndiags > 0;
+        if (ours) {
+            /* Our own removal of a mandatory leaf caused this one: not the input's. */
+            struct nst_diag *d = &ctx->diags[--ctx->ndiags];
+
+            nst_free(d->message);
+            nst_free(d->path);
+            nst_free(d->file);
+            nst_free(d->device);
+            nst_free(path);
+            break;
+        }
+        if (path && (code == DIAG_YANG_LEAFREF || code == DIAG_YANG_CONSTRAINT)) {
+            lyd_find_path(*tree, path, 0, &bad);
+        }
+        nst_free(path);
+        /* Only leaves are set aside: removing a list entry or container would turn
+         * every reference to it into a further, derived error. */
+        if (!bad || !bad->parent || !bad->schema ||
+            !(bad->schema->nodetype & (LYS_LEAF | LYS_LEAFLIST))) {
+            break;  /* nothing to set aside: the first error stands alone */
+        }
+        removed[nremoved] = lyd_path(lyd_parent(bad), LYD_PATH_STD, NULL, 0);
+        if (!removed[nremoved]) {
+            ret = NST_ENOMEM;
+            break;
+        }
+        nremoved++;
+        lyd_free_tree(bad);
+    }
+    for (j = 0; j < nremoved; j++) {
+        free(removed[j]);
+    }
+    if (ret) {
+        return ret;
+    }
+    return failed ? NST_EINPUT : NST_OK;
 }
 
 NST_API nst_err
@@ -378,12 +463,12 @@ nst_service_load_mem(struct nst_ctx *ctx, const char *data, size_t len, enum nst
      * place for locating the offending entry. */
     lr = lyd_parse_data(ctx->ly, NULL, in, lyfmt,
                         LYD_PARSE_STRICT | LYD_PARSE_NO_STATE | LYD_PARSE_ONLY, 0, &svc->tree);
-    if (lr == LY_SUCCESS) {
-        lr = lyd_validate_all(&svc->tree, ctx->ly, LYD_VALIDATE_PRESENT | LYD_VALIDATE_NO_STATE,
-                              NULL);
-    }
     if (lr != LY_SUCCESS) {
-        ret = ly_errors_to_diags(ctx, name, format, map, svc->tree);
+        ret = ly_errors_to_diags(ctx, name, format, map, svc->tree, NULL, NULL);
+        goto cleanup;
+    }
+    ret = validate_all_errors(ctx, name, format, map, &svc->tree);
+    if (ret) {
         goto cleanup;
     }
     ret = model_build(ctx, svc->tree, map, name, &svc->arena, &svc->model);

@@ -69,6 +69,7 @@ xml("schema-duplicate-device", ("  <segment>\n    <name>s1</name>", "  <device>\
 xml("schema-owner-without-mtu", ("    <mtu>1500</mtu>\n    <mtu-meaning>ip</mtu-meaning>\n", ""))
 xml("schema-route-target-ldp", ("<connection>\n    <name>c1</name>", "<connection>\n    <name>c1</name>\n    <vpls><name>v</name><signalling>ldp</signalling><vpls-id>1</vpls-id><route-target>1:1</route-target>\n      <member><device>r1</device><port>xe-0/0/0</port></member><member><device>r2</device><port>Gi0/0/0/0</port></member></vpls>"))
 xml("schema-asn-zero", ("<asn>65002</asn>", "<asn>0</asn>"))
+xml("schema-several-errors", ("<segment>dx</segment>", "<segment>dx2</segment>"), ("<b><device>r2</device><port>Gi0/0/0/0</port></b>", "<b><device>r2</device><port>Gi0/0/0/9</port></b>"), ("<peer-asn>64512</peer-asn>\n      <peer-site>aws</peer-site>", "<peer-asn>64512</peer-asn>\n      <peer-site>azure</peer-site>"))
 # --- semantic: path, VLAN, stitch, VPLS ---
 xml("path-discontinuous", ("<a><device>r2</device><port>Gi0/0/0/1</port></a>", "<a><site>campus</site></a>"))
 xml("path-segment-twice", ("<segment>dx</segment>", "<segment>s1</segment>"))

@@ -3,6 +3,7 @@
 at a terminal would; write what the terminal showed to ERRFILE and stdout to OUTFILE.
 
 usage: ptyrun.py OUTFILE ERRFILE COMMAND [ARGS...]; exits with the command's status.
+TERM is xterm, or PTYRUN_TERM.
 """
 import os
 import pty
@@ -13,7 +14,7 @@ import sys
 def main():
     outfile, errfile, cmd = sys.argv[1], sys.argv[2], sys.argv[3:]
     master, slave = pty.openpty()
-    env = dict(os.environ, TERM="xterm")
+    env = dict(os.environ, TERM=os.environ.get("PTYRUN_TERM", "xterm"))
     with open(outfile, "wb") as out:
         proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=slave,
                                 env=env)

@@ -4,7 +4,8 @@
 #   make check        the whole test suite (what CI runs)
 #   make demo         the main job on the shipped example
 #   make golden-update  rewrite the expected golden outputs (review the diff!)
-#   make install PREFIX=/usr/local
+#   make install PREFIX=/usr/local   (library, header, pkg-config, command, models,
+#                                     templates, man pages, bash completion)
 #
 # Every public target first runs scripts/install-deps.sh (idempotent, quick when
 # all packages are there), then re-invokes make with the dependencies in place so
@@ -157,6 +158,12 @@ install: all
 	install -m 0755 $(CLI_BIN) $(DESTDIR)$(PREFIX)/bin/
 	cp -r yang/. $(DESTDIR)$(PREFIX)/share/netstitch/yang/
 	cp -rL templates/. $(DESTDIR)$(PREFIX)/share/netstitch/templates/
+	# Man pages (man/, tests/cli/t_man.sh) and bash completion (completion/).
+	install -d $(DESTDIR)$(PREFIX)/share/man/man1 \
+	    $(DESTDIR)$(PREFIX)/share/bash-completion/completions
+	install -m 0644 man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 0644 completion/netstitch.bash \
+	    $(DESTDIR)$(PREFIX)/share/bash-completion/completions/netstitch
 
 -include $(LIB_OBJS:.o=.d) $(CLI_OBJS:.o=.d) $(NETSIM_OBJS:.o=.d)
 endif

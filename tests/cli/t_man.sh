@@ -2,7 +2,8 @@
 # The man pages render without a single groff warning (groff -man -ww, every warning
 # category), each names itself in .TH as its file name says, each has NAME, SYNOPSIS,
 # DESCRIPTION and SEE ALSO, every page a SEE ALSO names (netstitch*) exists, and
-# `man -l` formats each one (when man-db is installed).
+# `man -l` formats each one (when man-db is installed); `make install` (DESTDIR) puts
+# them and the bash completion where man and bash-completion look.
 set -u
 cd "$TOP"
 fail=0
@@ -35,5 +36,22 @@ for page in man/*.1; do
     fi
 done
 [ $n -ge 7 ] || no "expected netstitch.1 and a page per command, found $n pages"
+
+# make install puts the pages where man finds them, and the completion where
+# bash-completion loads it from.
+if command -v make > /dev/null 2>&1; then
+    make -s NST_DEPS_DONE=1 BUILD="$BUILD" DESTDIR="$tmp/root" install > "$tmp/install.out" 2>&1 \
+        || { no "make install failed:"; tail -5 "$tmp/install.out"; }
+    share=$tmp/root/usr/local/share
+    for page in man/*.1; do
+        cmp -s "$page" "$share/man/man1/$(basename "$page")" || no "make install lacks $page"
+    done
+    cmp -s completion/netstitch.bash "$share/bash-completion/completions/netstitch" \
+        || no "make install lacks the bash completion"
+    if command -v man > /dev/null 2>&1; then
+        MANWIDTH=80 man -M "$share/man" netstitch-graph 2> /dev/null | grep -q 'netstitch-graph' \
+            || no "man -M PREFIX/share/man netstitch-graph finds nothing"
+    fi
+fi
 [ $fail = 0 ] && echo "t_man: ok ($n pages)"
 exit $fail

@@ -818,6 +818,45 @@ sess_parse_caps(const char *const *cpblts, unsigned *quirks)
     return caps;
 }
 
+/*
+ * libnetconf2 2.0.24 enables the ietf-netconf features confirmed-commit and validate in
+ * the session's context only for the :1.1 capabilities, and it parses even generic-XML
+ * RPCs against that context, so a :confirmed-commit:1.0 or :validate:1.0 device (Junos)
+ * could not be sent <commit><confirmed/> or <validate>. Enable them from the capabilities.
+ */
+static void
+sess_enable_10_features(struct sess *s)
+{
+    struct lys_module *mod = s->ctx ? ly_ctx_get_module_implemented(s->ctx, "ietf-netconf") : NULL;
+    const char *feats[40];
+    struct lysp_feature *f = NULL;
+    uint32_t idx = 0;
+    size_t n = 0;
+    int need = 0;
+
+    if (!mod || !mod->parsed) {
+        return;
+    }
+    while ((f = lysp_feature_next(f, mod->parsed, &idx)) && n < 36) {
+        if (f->flags & LYS_FENABLED) {
+            feats[n++] = f->name;
+        }
+    }
+    if ((s->caps & SESS_CAP_CONFIRMED_COMMIT) &&
+        lys_feature_value(mod, "confirmed-commit") == LY_ENOT) {
+        feats[n++] = "confirmed-commit";
+        need = 1;
+    }
+    if ((s->caps & SESS_CAP_VALIDATE) && lys_feature_value(mod, "validate") == LY_ENOT) {
+        feats[n++] = "validate";
+        need = 1;
+    }
+    feats[n] = NULL;
+    if (need) {
+        lys_set_implemented(mod, feats);
+    }
+}
+
 nst_err
 sess_connect(const struct sess_opts *opts, struct sess **out, struct sess_error *err)
 {
@@ -994,6 +1033,7 @@ sess_connect(const struct sess_opts *opts, struct sess **out, struct sess_error 
     }
     s->fd = fd;
     s->caps = sess_parse_caps(nc_session_get_cpblts(s->nc), &s->quirks);
+    sess_enable_10_features(s);
     *out = s;
     s = NULL;
 
@@ -1612,23 +1652,6 @@ sess_commit(struct sess *s, unsigned flags, uint32_t timeout_s, const char *pers
     if (!(flags & SESS_COMMIT_CONFIRMED) && (timeout_s || persist)) {
         return sess_fail(err, s->device, "commit", SESS_ERR_CONFIG,
                          "confirm-timeout and persist need SESS_COMMIT_CONFIRMED");
-    }
-    if ((flags & SESS_COMMIT_CONFIRMED) && !(s->caps & SESS_CAP_CONFIRMED_COMMIT11)) {
-        char xml[256];
-
-        /* libnetconf2 2.0.24 enables the ietf-netconf confirmed-commit feature only for a
-         * :confirmed-commit:1.1 hello, so a 1.0 device (Junos) gets the RPC as plain XML;
-         * 1.0 has no persist, which the precheck above already refused. */
-        if (timeout_s) {
-            snprintf(xml, sizeof xml,
-                     "<commit xmlns=\"urn:ietf:params:xml:ns:netconf:base:1.0\"><confirmed/>"
-                     "<confirm-timeout>%u</confirm-timeout></commit>", (unsigned)timeout_s);
-        } else {
-            snprintf(xml, sizeof xml,
-                     "<commit xmlns=\"urn:ietf:params:xml:ns:netconf:base:1.0\"><confirmed/></commit>");
-        }
-        return sess_rpc(s, "commit", nc_rpc_act_generic_xml(xml, NC_PARAMTYPE_DUP_AND_FREE), NULL,
-                        err);
     }
     return sess_rpc(s, "commit",
                     nc_rpc_commit((flags & SESS_COMMIT_CONFIRMED) ? 1 : 0, timeout_s, persist,

@@ -1405,48 +1405,6 @@ txn_sleep_ms(long ms)
     }
 }
 
-/*
- * libnetconf2 2.0.24 enables the ietf-netconf features "confirmed-commit" and "validate" in
- * the session's context only for :confirmed-commit:1.1 / :validate:1.1 in the hello, so for
- * a 1.0 server (Junos) it cannot build or even parse <commit><confirmed/> or <validate>
- * (not even as generic XML: the RPC is parsed against the context). Enable the features
- * the hello does advertise in their 1.0 form; libyang recompiles the fresh context.
- * (This belongs in session.c; it is here until the session layer does it.)
- */
-static void
-txn_enable_10_features(struct txn_dev *d)
-{
-    struct ly_ctx *ctx = sess_ctx(d->s);
-    struct lys_module *mod = ctx ? ly_ctx_get_module_implemented(ctx, "ietf-netconf") : NULL;
-    const char *feats[40];
-    struct lysp_feature *f = NULL;
-    uint32_t idx = 0;
-    size_t n = 0;
-    int need = 0;
-
-    if (!mod || !mod->parsed) {
-        return;
-    }
-    while ((f = lysp_feature_next(f, mod->parsed, &idx)) && n < 36) {
-        if (f->flags & LYS_FENABLED) {
-            feats[n++] = f->name;
-        }
-    }
-    if ((d->caps & SESS_CAP_CONFIRMED_COMMIT) &&
-        lys_feature_value(mod, "confirmed-commit") == LY_ENOT) {
-        feats[n++] = "confirmed-commit";
-        need = 1;
-    }
-    if ((d->caps & SESS_CAP_VALIDATE) && lys_feature_value(mod, "validate") == LY_ENOT) {
-        feats[n++] = "validate";
-        need = 1;
-    }
-    feats[n] = NULL;
-    if (need) {
-        lys_set_implemented(mod, feats);
-    }
-}
-
 /* Open (or reopen) @d's session; reads capabilities; does not choose a method. */
 static nst_err
 txn_connect(struct nst_txn *txn, struct txn_dev *d, struct sess_error *err)
@@ -1491,7 +1449,6 @@ txn_connect(struct nst_txn *txn, struct txn_dev *d, struct sess_error *err)
     }
     d->caps = sess_caps(d->s);
     d->quirks = sess_quirks(d->s);
-    txn_enable_10_features(d);
     return NST_OK;
 }
 

@@ -4,7 +4,7 @@
  *
  * On a terminal, stderr carries one status line redrawn in place:
  *
- *     netstitch: prepare: 6/6 devices, 17 steps | partner-ccx edit-config ok | 1 failed
+ *     netstitch: prepare: 6/6 devices, 21 steps | partner-ccx edit-config ok | 1 failed
  *
  * the phase, how many devices have done a step in it (of how many: the devices seen
  * connecting) and how many steps, the last step, and a count of failures. A failed step is also printed as

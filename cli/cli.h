@@ -74,4 +74,31 @@ void cli_display_event(struct cli_display *d, const char *phase, const char *dev
 /* Erase the line. */
 void cli_display_end(struct cli_display *d);
 
+/* diff and the service lifecycle (cmd_diff.c, cmd_delete.c; docs/diff.md). */
+#define EXIT_DRIFT 6
+struct nst_diff;
+struct cli_apply {
+    const char *name;        /* --name, or NULL: derived from the service file */
+    const char *state_dir;
+    unsigned jobs;
+    const char *const *tdirs; /* --templates */
+    size_t ntdirs;
+    int force;               /* overwrite drift */
+    unsigned txn_flags;      /* NST_TXN_DRY_RUN, NST_TXN_NO_VALIDATE */
+    enum out_format fmt;
+};
+int cmd_diff(int argc, char **argv);
+int cmd_delete(int argc, char **argv);
+/* The service's name: @given, else the file's base name, or its directory's for service.*. */
+int cli_service_name(const char *path, const char *given, char *buf, size_t len);
+int cli_diff_add_compiled(struct nst_diff *d, const struct nst_compiled *comp);
+void cli_diff_summary(FILE *out, const char *command, const char *service,
+                      const struct nst_diff *d);
+/* Push a run diff's changes through @txn (configured, not run); returns the exit status. */
+int cli_diff_apply(struct nst_diff *d, struct nst_txn *txn, const char *command,
+                   const char *service, const struct cli_apply *o);
+/* push SERVICE with the lifecycle: compile, diff, push the changes, record ownership. */
+int cli_push_service(struct nst_ctx *ctx, const struct nst_inventory *inv, struct nst_txn *txn,
+                     struct nst_service *svc, const char *path, const struct cli_apply *o);
+
 #endif

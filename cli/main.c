@@ -22,6 +22,8 @@ static const struct subcommand subcommands[] = {
     {"rollback", cmd_rollback, "restore the configuration a past push replaced"},
     {"recover", cmd_recover, "finish or undo a transaction a crash interrupted"},
     {"graph", cmd_graph, "draw a service as Graphviz DOT: devices, segments, tags, MTUs"},
+    {"diff", cmd_diff, "show what each router would get, without changing anything"},
+    {"delete", cmd_delete, "remove everything a service configured, in one transaction"},
 };
 
 static void

@@ -688,6 +688,150 @@ NST_API const char *nst_txn_outcome_name(enum nst_txn_outcome o);
 /** @brief "connect", "prepare", "commit", "confirm", "abort", "recover", "done". */
 NST_API const char *nst_txn_phase_name(enum nst_txn_phase p);
 
+/* ====================================================================================
+ * Live diff and the service lifecycle (netconf/diff.c, netconf/lifecycle.c).
+ * docs/diff.md describes the formats, the exit codes, the ownership model and drift.
+ * ==================================================================================== */
+
+struct nst_diff;
+
+/** @brief Formats of nst_diff_print(). */
+enum nst_diff_format {
+    NST_DIFF_FORMAT_TREE = 0, /**< curly-brace tree with +/- lines (NSO's `outformat cli`) */
+    NST_DIFF_FORMAT_CLI,      /**< the native CLI that applies the change, per vendor */
+    NST_DIFF_FORMAT_XML,      /**< the NETCONF edit-config payload of each device */
+    NST_DIFF_FORMAT_JSON      /**< one JSON document: devices, changes, drift */
+};
+
+/** @brief Flags of nst_diff_set_flags() and nst_diff_print(). */
+#define NST_DIFF_NO_STATE 0x1u /**< ignore what earlier pushes recorded: compare only what the
+                                    target generates and remove nothing */
+#define NST_DIFF_COLOR    0x2u /**< print: ANSI colours */
+
+/** @brief Bits of nst_diff_device_status(). */
+#define NST_DIFF_DEV_CHANGES   0x1u /**< the device needs changes */
+#define NST_DIFF_DEV_DRIFT     0x2u /**< configuration netstitch owns was changed outside it */
+#define NST_DIFF_DEV_ERROR     0x4u /**< the device could not be compared (nst_diff_device_error) */
+#define NST_DIFF_DEV_UNCERTAIN 0x8u /**< an interrupted push left the ownership record
+                                         uncertain: both candidates are treated as owned */
+
+/**
+ * @brief Create a diff of one service against the network.
+ * @param[in] ctx the context. Borrowed; must outlive the diff.
+ * @param[in] service the service's name: the key of its ownership record in the state
+ *            directory (letters, digits, '.', '_', '-'; 1..64 characters). Copied.
+ * @param[out] out the diff, freed with nst_diff_free().
+ * @return NST_OK, NST_EINVAL (bad name), NST_ENOMEM.
+ */
+NST_API nst_err nst_diff_new(struct nst_ctx *ctx, const char *service, struct nst_diff **out);
+
+/** @brief Free a diff (and the device sessions' contexts it kept); NULL is accepted. */
+NST_API void nst_diff_free(struct nst_diff *d);
+
+/**
+ * @brief Compare against the live devices of @p inv (read-only <get-config>, in parallel).
+ * @param[in] inv the inventory. Borrowed; must outlive the diff.
+ * @return NST_OK, NST_EINVAL.
+ */
+NST_API nst_err nst_diff_set_inventory(struct nst_diff *d, const struct nst_inventory *inv);
+
+/**
+ * @brief Compare against saved running configurations `DIR/<device>.xml` (the format
+ *        `compile -o` writes) instead of devices; a missing file is an empty configuration.
+ * @param[in] dir the directory, copied.
+ * @return NST_OK, NST_EINVAL, NST_ENOMEM.
+ */
+NST_API nst_err nst_diff_set_offline(struct nst_diff *d, const char *dir);
+
+/**
+ * @brief The state directory holding ownership records (default as for push). In
+ *        offline mode a state directory that does not exist is not created.
+ * @param[in] dir the directory, copied; NULL for the default.
+ * @return NST_OK, NST_EINVAL, NST_ENOMEM.
+ */
+NST_API nst_err nst_diff_set_state_dir(struct nst_diff *d, const char *dir);
+
+/** @brief At most @p jobs devices are read at once (0 = default 8; max 64). */
+NST_API void nst_diff_set_jobs(struct nst_diff *d, unsigned jobs);
+
+/** @brief NST_DIFF_NO_STATE. */
+NST_API void nst_diff_set_flags(struct nst_diff *d, unsigned flags);
+
+/**
+ * @brief What the service needs on a device: its compiled payload.
+ * @param[in] device the device name. Copied.
+ * @param[in] driver its driver ("junos", ...; nst_compiled_device_driver()), or NULL.
+ * @param[in] payload the payload (nst_compiled_device_payload()), or NULL when the driver
+ *            renders none (the device is then reported as an error). Copied.
+ * Devices the service owned earlier and no longer has are added by nst_diff_run() with
+ * an empty target (everything netstitch created there is removed). A diff without any
+ * target is the service's deletion.
+ * @return NST_OK, NST_EINVAL (added twice, or after the run), NST_ENOMEM.
+ */
+NST_API nst_err nst_diff_add_target(struct nst_diff *d, const char *device, const char *driver,
+                                    const char *payload);
+
+/**
+ * @brief Read the ownership record, fetch (or read) every device's running configuration
+ *        and compare. Usable once.
+ * @return NST_OK (see each device's status: errors are per device); NST_EINVAL (no
+ *         inventory nor offline directory, or a device missing from the inventory); NST_EIO
+ *         (the state directory cannot be used); NST_ENOMEM. nst_diff_message() says why.
+ */
+NST_API nst_err nst_diff_run(struct nst_diff *d);
+
+/** @brief Number of devices compared (targets and previously owned devices). */
+NST_API size_t nst_diff_device_count(const struct nst_diff *d);
+/** @brief The @p i-th device's name (borrowed), NULL when out of range. */
+NST_API const char *nst_diff_device_name(const struct nst_diff *d, size_t i);
+/** @brief The @p i-th device's driver (borrowed), "" when unknown, NULL when out of range. */
+NST_API const char *nst_diff_device_driver(const struct nst_diff *d, size_t i);
+/** @brief NST_DIFF_DEV_* bits of the @p i-th device. */
+NST_API unsigned nst_diff_device_status(const struct nst_diff *d, size_t i);
+/** @brief Why the @p i-th device could not be compared; "" when it could. Never a secret. */
+NST_API const char *nst_diff_device_error(const struct nst_diff *d, size_t i);
+
+/**
+ * @brief The edit-config content that brings the @p i-th device to the service's
+ *        configuration (merge, nc:operation="delete" for removals; secrets as
+ *        placeholders).
+ * @return borrowed; NULL when the device needs no change (or is out of range).
+ */
+NST_API const char *nst_diff_device_edit(const struct nst_diff *d, size_t i);
+
+/**
+ * @brief Print the whole diff.
+ * @param[in] fmt the format.
+ * @param[in] flags NST_DIFF_COLOR.
+ * @param[out] text a new string, freed with nst_free_string(). It never holds a secret.
+ * @return NST_OK, NST_EINVAL (not run), NST_ENOMEM.
+ */
+NST_API nst_err nst_diff_print(const struct nst_diff *d, enum nst_diff_format fmt, unsigned flags,
+                               char **text);
+
+/** @brief A one-line note or the reason of the last failure, "" when none. Borrowed. */
+NST_API const char *nst_diff_message(const struct nst_diff *d);
+
+/**
+ * @brief Begin applying the diff through a push transaction: lock the service against
+ *        other netstitch processes, record the new ownership durably as pending, and add
+ *        every changed device's edit to @p txn.
+ * @param[in] txn the transaction (not run yet), or NULL when nothing is to be pushed (the
+ *            record is then only prepared).
+ * @param[out] added number of devices added to @p txn.
+ * @return NST_OK; NST_EINVAL (not run, or a device with an error); NST_EENV (another
+ *         process applies this service); NST_EIO; NST_ENOMEM.
+ */
+NST_API nst_err nst_diff_apply_begin(struct nst_diff *d, struct nst_txn *txn, size_t *added);
+
+/**
+ * @brief Finish applying: when @p txn committed (or is NULL: nothing needed pushing) the
+ *        pending ownership record becomes the service's record (a deletion leaves an
+ *        empty one); otherwise it is dropped. Releases the service lock.
+ * @return NST_OK, NST_EINVAL (no apply begun), NST_EIO, NST_ENOMEM.
+ */
+NST_API nst_err nst_diff_apply_end(struct nst_diff *d, const struct nst_txn *txn);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,132 @@
+/*
+ * diff.h: the live diff engine (diff.c) behind `netstitch diff`, and the ownership
+ * algebra the service lifecycle (lifecycle.c) builds on.
+ *
+ * Place in the pipeline: after compile, each device has a target payload T. Before
+ * anything is pushed, lifecycle.c reads the device's running configuration R (live over
+ * NETCONF, or a saved file) and what netstitch knows about the device from earlier pushes
+ * of the same service (the state directory, docs/diff.md):
+ *   O  owned: what the service last applied (its payload then), secrets as placeholders;
+ *   P  originals: for nodes of O that existed on the device before the service first
+ *      set them, their value then (so removing the service gives them back);
+ *   X  others: what other services own on the same device (never removed for us).
+ * diff_compute() turns these into the desired configuration D of the nodes the service
+ * manages (T, plus O's nodes no longer generated: restored when they pre-existed or
+ * another service owns them, removed otherwise), prunes R to the same nodes (R'), and
+ * runs libyang's lyd_diff_siblings(R', D). Configuration that neither T nor O holds is
+ * never looked at, so it can never be reported or touched. Drift is R compared with O:
+ * what changed on the device since netstitch last set it.
+ *
+ * All trees of one device live in one libyang context (the device session's, or the
+ * offline context with every device model), are parsed "parse only" (no validation: a
+ * filtered running configuration is not a complete one) and are owned by struct
+ * diff_result until diff_result_clear().
+ *
+ * Secrets: payloads carry `$NST_SECRET{name}` placeholders; a device returns the key it
+ * holds. Before anything is compared, every leaf of R whose T or O counterpart holds a
+ * placeholder is replaced: by that placeholder when the device's value is the secret's
+ * value (or when O has it: devices return keys encrypted, so netstitch trusts what it
+ * set), else by DIFF_REDACTED. No real key ever reaches a diff tree, a printer or a file.
+ *
+ * Not here: sessions, the state directory, the public nst_diff object (lifecycle.c).
+ */
+#ifndef NST_DIFF_H
+#define NST_DIFF_H
+
+#include <stddef.h>
+
+#include <libyang/libyang.h>
+
+#include "netstitch.h"
+
+/* What a device's secret looks like in a diff when its value is unknown or foreign. */
+#define DIFF_REDACTED "********"
+
+/* One difference between O (what netstitch set) and R (what the device has). */
+struct diff_drift {
+    char *path;    /* data path of the node */
+    char *owned;   /* the value netstitch set (leaves), NULL for inner nodes */
+    char *running; /* the device's value, NULL when the node is gone from the device */
+};
+
+/* The inputs of one device. Texts are top-level elements (or a NETCONF <config>), borrowed. */
+struct diff_inputs {
+    const char *target;        /* T, NULL or "" when the service has nothing for the device */
+    const char *owned;         /* O, NULL when never applied */
+    const char *orig;          /* P, NULL when nothing pre-existed */
+    const char *owned_alt;     /* an uncertain (pending) record: owned too, merged into O */
+    const char *orig_alt;      /* its originals, merged into P */
+    const char *const *others; /* X: other services' owned texts */
+    size_t nothers;
+    char *const *sec_names; /* secrets the inventory could give, for comparing keys */
+    char *const *sec_values;
+    size_t nsec;
+};
+
+/* The result for one device; every tree is in the context given to diff_compute(). */
+struct diff_result {
+    struct ly_ctx *ly;
+    struct lyd_node *target, *owned, *orig, *others, *running; /* parsed inputs */
+    struct lyd_node *diff;    /* lyd_diff_siblings(R', D): NULL when in sync */
+    struct diff_drift *drift; /* O against R, in document order */
+    size_t ndrift;
+    char *edit;      /* edit-config content bringing R to D; NULL when in sync */
+    char *next_orig; /* P after a push of T (text), NULL when nothing pre-existed */
+};
+
+/*
+ * Parse a payload or configuration text (top-level elements, or one NETCONF <config>
+ * element, possibly empty) into @ly. @strict refuses unknown elements (payloads must fit
+ * the device models); without it they become opaque nodes (a device's running config may
+ * hold modules netstitch does not know) and are ignored by everything below.
+ * Returns NST_OK (NULL tree for empty text), NST_EINPUT (why says), NST_ENOMEM.
+ */
+nst_err diff_parse(struct ly_ctx *ly, const char *text, int strict, struct lyd_node **tree,
+                   char *why, size_t whylen);
+
+/*
+ * Parse the inputs (T, O, P, X) into @r (r->ly must be set). Returns as diff_parse();
+ * @why names the input that failed.
+ */
+nst_err diff_load(struct diff_result *r, const struct diff_inputs *in, char *why, size_t whylen);
+
+/*
+ * The NETCONF subtree filter that selects every node T or O holds: containers as
+ * containment nodes, leaves as selection nodes, each list instance by its keys (content
+ * match; identityref keys are left out and the other keys select). @filter is NULL when
+ * T and O are empty (nothing to fetch). Freed with nst_free().
+ */
+nst_err diff_filter(const struct diff_result *r, char **filter);
+
+/*
+ * Compare: @running (consumed, freed on every path) is R. Normalises its secret leaves,
+ * computes D, R', the diff, the edit, the drift and P'. @r must hold the loaded inputs.
+ */
+nst_err diff_compute(struct diff_result *r, struct lyd_node *running, const struct diff_inputs *in,
+                     char *why, size_t whylen);
+
+/* Free everything in @r except r->ly. */
+void diff_result_clear(struct diff_result *r);
+
+/* A growable text buffer for the printers; failed is set when memory ran out. */
+struct diff_buf {
+    char *s;
+    size_t len, cap;
+    int failed;
+};
+
+void diff_buf_printf(struct diff_buf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void diff_buf_puts(struct diff_buf *b, const char *s);
+
+/* Printers (diff.c). @color adds ANSI colours. */
+void diff_print_tree(struct diff_buf *b, const struct diff_result *r, const char *device,
+                     int color);
+void diff_print_cli(struct diff_buf *b, const struct diff_result *r, const char *device,
+                    const char *driver, int color);
+/* The device's "changes" and "drift" JSON members (without braces). */
+void diff_print_json(struct diff_buf *b, const struct diff_result *r);
+/* JSON string literal. */
+void diff_json_str(struct diff_buf *b, const char *s);
+
+#endif

@@ -37,6 +37,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "lyutil.h"
 #include "netsim.h"
 
 enum edit_op {
@@ -186,7 +187,7 @@ edit_check_opaq(struct edit_ctx *ec, const struct lyd_node *n)
         for (key = lysc_node_child(sch); key && lysc_is_key(key); key = key->next) {
             found = 0;
             LY_LIST_FOR (lyd_child(n), c) {
-                if (!strcmp(LYD_NAME(c), key->name)) {
+                if (!strcmp(ly_node_name(c), key->name)) {
                     found = 1;
                 }
             }
@@ -509,15 +510,15 @@ sim_edit_config(struct sim_dev *dev, struct nc_session *session, struct lyd_node
     }
     LY_LIST_FOR (lyd_child(rpc), c) {
         v = (c->schema && (c->schema->nodetype & LYD_NODE_TERM)) ? lyd_get_value(c) : NULL;
-        if (!strcmp(LYD_NAME(c), "default-operation") && v) {
+        if (!strcmp(ly_node_name(c), "default-operation") && v) {
             dflt = edit_op_parse(v);
-        } else if (!strcmp(LYD_NAME(c), "error-option") && v) {
+        } else if (!strcmp(ly_node_name(c), "error-option") && v) {
             ec.errmode = !strcmp(v, "continue-on-error")   ? EDIT_CONTINUE
                          : !strcmp(v, "rollback-on-error") ? EDIT_ROLLBACK
                                                            : EDIT_STOP;
-        } else if (!strcmp(LYD_NAME(c), "test-option") && v) {
+        } else if (!strcmp(ly_node_name(c), "test-option") && v) {
             test_only = !strcmp(v, "test-only");
-        } else if (!strcmp(LYD_NAME(c), "config")) {
+        } else if (!strcmp(ly_node_name(c), "config")) {
             config = c;
         }
     }

@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "lyutil.h"
 #include "netsim.h"
 
 struct filter_list {
@@ -139,7 +140,7 @@ filter_build(struct sim_dev *dev, const struct lyd_node *n, const struct lys_mod
     char *path = NULL, *p2, *text, *q;
     int others = 0, rc = 0;
 
-    path = nst_asprintf("%s/%s:%s", base, mod->name, LYD_NAME(n));
+    path = nst_asprintf("%s/%s:%s", base, mod->name, ly_node_name(n));
     if (!path) {
         return -1;
     }
@@ -163,7 +164,7 @@ filter_build(struct sim_dev *dev, const struct lyd_node *n, const struct lys_mod
             nst_free(path);
             return 0;
         }
-        p2 = nst_asprintf("%s[%s:%s=%s]", path, cmod->name, LYD_NAME(c), q);
+        p2 = nst_asprintf("%s[%s:%s=%s]", path, cmod->name, ly_node_name(c), q);
         nst_free(q);
         nst_free(path);
         path = p2;
@@ -182,7 +183,7 @@ filter_build(struct sim_dev *dev, const struct lyd_node *n, const struct lys_mod
         text = filter_text(c);
         if (text) {
             nst_free(text);
-            rc = filter_push(out, nst_asprintf("%s/%s:%s", path, cmod->name, LYD_NAME(c)));
+            rc = filter_push(out, nst_asprintf("%s/%s:%s", path, cmod->name, ly_node_name(c)));
         } else {
             rc = filter_build(dev, c, cmod, path, out);
         }
@@ -207,7 +208,7 @@ filter_build_top(struct sim_dev *dev, const struct lyd_node *n, struct filter_li
         return mod ? filter_build(dev, n, mod, "", out) : 0;
     }
     while ((mod = ly_ctx_get_module_iter(dev->ctx, &idx))) {
-        if (mod->implemented && lys_find_child(NULL, mod, LYD_NAME(n), 0, 0, 0)) {
+        if (mod->implemented && lys_find_child(NULL, mod, ly_node_name(n), 0, 0, 0)) {
             if (filter_build(dev, n, mod, "", out)) {
                 return -1;
             }

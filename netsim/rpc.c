@@ -37,6 +37,7 @@
 #include <time.h>
 
 #include "alloc.h"
+#include "lyutil.h"
 #include "netsim.h"
 
 /* Find a direct child of @p parent by name; NULL if absent. */
@@ -46,7 +47,7 @@ rpc_child(const struct lyd_node *parent, const char *name)
     struct lyd_node *c;
 
     LY_LIST_FOR (lyd_child(parent), c) {
-        if (!strcmp(LYD_NAME(c), name)) {
+        if (!strcmp(ly_node_name(c), name)) {
             return c;
         }
     }
@@ -75,13 +76,13 @@ sim_rpc_ds(const struct lyd_node *rpc, const char *param, enum sim_ds *ds,
     if (!c) {
         return -1;
     }
-    if (!strcmp(LYD_NAME(c), "running")) {
+    if (!strcmp(ly_node_name(c), "running")) {
         *ds = SIM_DS_RUNNING;
-    } else if (!strcmp(LYD_NAME(c), "candidate")) {
+    } else if (!strcmp(ly_node_name(c), "candidate")) {
         *ds = SIM_DS_CANDIDATE;
-    } else if (!strcmp(LYD_NAME(c), "startup")) {
+    } else if (!strcmp(ly_node_name(c), "startup")) {
         *ds = SIM_DS_STARTUP;
-    } else if (!strcmp(LYD_NAME(c), "config") && config) {
+    } else if (!strcmp(ly_node_name(c), "config") && config) {
         *config = c;
         return 1;
     } else {
@@ -567,7 +568,7 @@ rpc_summary_config(const struct lyd_node *config, char *buf, size_t size)
     }
     len = (size_t)w;
     LY_LIST_FOR (any->value.tree, n) {
-        w = snprintf(buf + len, size - len, "%c%s", first ? '=' : ',', LYD_NAME(n));
+        w = snprintf(buf + len, size - len, "%c%s", first ? '=' : ',', ly_node_name(n));
         if (w < 0 || (size_t)w >= size - len) {
             break;
         }
@@ -592,18 +593,19 @@ rpc_summary(const struct lyd_node *rpc, char *buf, size_t size)
             break;
         }
         if (c->schema && (c->schema->nodetype & LYD_NODE_TERM)) {
-            w = snprintf(buf + len, size - len, " %s=%s", LYD_NAME(c), lyd_get_value(c));
+            w = snprintf(buf + len, size - len, " %s=%s", ly_node_name(c), lyd_get_value(c));
         } else if (c->schema && c->schema->nodetype == LYS_CONTAINER && lyd_child(c)) {
-            w = snprintf(buf + len, size - len, " %s=%s", LYD_NAME(c), LYD_NAME(lyd_child(c)));
-        } else if (!strcmp(LYD_NAME(c), "filter")) {
+            w = snprintf(buf + len, size - len, " %s=%s", ly_node_name(c),
+                         ly_node_name(lyd_child(c)));
+        } else if (!strcmp(ly_node_name(c), "filter")) {
             m = lyd_find_meta(c->meta, NULL, "ietf-netconf:type");
             w = snprintf(buf + len, size - len, " filter=%s",
                          m ? lyd_get_meta_value(m) : "subtree");
-        } else if (!strcmp(LYD_NAME(c), "config") && c->schema &&
+        } else if (!strcmp(ly_node_name(c), "config") && c->schema &&
                    (c->schema->nodetype & LYS_ANYDATA)) {
             w = rpc_summary_config(c, buf + len, size - len);
         } else {
-            w = snprintf(buf + len, size - len, " %s", LYD_NAME(c));
+            w = snprintf(buf + len, size - len, " %s", ly_node_name(c));
         }
         if (w < 0) {
             break;
@@ -627,7 +629,7 @@ sim_rpc_dispatch(struct lyd_node *rpc, struct nc_session *session)
     struct sim_dev *dev = sim_dev_get();
     struct sim_sess *ss = nc_session_get_data(session);
     uint32_t sid = nc_session_get_id(session);
-    const char *name = LYD_NAME(rpc), *pseudo = NULL;
+    const char *name = ly_node_name(rpc), *pseudo = NULL;
     const struct sim_fault *drop;
     struct nc_server_reply *reply = NULL;
     char summary[384];

@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "alloc.h"
+#include "lyutil.h"
 #include "netsim.h"
 
 static nst_err
@@ -189,7 +190,7 @@ sim_oper_rpc_reply(struct sim_dev *dev, const struct lyd_node *rpc)
     FILE *f;
     long len;
 
-    path = nst_asprintf("%s/rpc-reply/%s.xml", dev->dir, LYD_NAME(rpc));
+    path = nst_asprintf("%s/rpc-reply/%s.xml", dev->dir, ly_node_name(rpc));
     if (!path) {
         goto cleanup;
     }
@@ -209,16 +210,16 @@ sim_oper_rpc_reply(struct sim_dev *dev, const struct lyd_node *rpc)
     body[len] = '\0';
     /* The file holds the output children; wrap them in the operation element. */
     xml = nst_asprintf(
-        "<%s xmlns=\"%s\">%s</%s>", LYD_NAME(rpc), mod->ns,
+        "<%s xmlns=\"%s\">%s</%s>", ly_node_name(rpc), mod->ns,
         strncmp(body, "<?xml", 5) ? body : (strstr(body, "?>") ? strstr(body, "?>") + 2 : body),
-        LYD_NAME(rpc));
+        ly_node_name(rpc));
     if (!xml || ly_in_new_memory(xml, &in)) {
         goto cleanup;
     }
     ly_err_clean(dev->ctx, NULL);
     if (lyd_parse_op(dev->ctx, NULL, in, LYD_XML, LYD_TYPE_REPLY_YANG, &tree, &op) || !op) {
-        snprintf(msg, sizeof msg, "netsim: %s is not a valid %s output: %s", path, LYD_NAME(rpc),
-                 ly_errmsg(dev->ctx));
+        snprintf(msg, sizeof msg, "netsim: %s is not a valid %s output: %s", path,
+                 ly_node_name(rpc), ly_errmsg(dev->ctx));
         ly_err_clean(dev->ctx, NULL);
         reply = sim_reply_err(dev, NC_ERR_OP_FAILED, NC_ERR_TYPE_APP, NULL, NULL, msg);
         goto cleanup;

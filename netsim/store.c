@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "alloc.h"
+#include "lyutil.h"
 #include "netsim.h"
 
 const char *
@@ -154,7 +155,7 @@ sim_log_xml(struct sim_dev *dev, uint32_t sid, const struct lyd_node *rpc)
     lyd_print_mem(&xml, rpc, LYD_XML, 0);
     red = xml ? store_redact(xml) : NULL;
     fprintf(dev->xmllog, "### %.3f sid=%u rpc #%lu %s\n%s\n", sim_now_rel(dev), sid, dev->nrpc,
-            LYD_NAME(rpc), red ? red : "");
+            ly_node_name(rpc), red ? red : "");
     fflush(dev->xmllog);
     nst_free(red);
     free(xml);

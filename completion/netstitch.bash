@@ -4,7 +4,7 @@
 #
 # Kept in step with each command's --help by tests/cli/t_completion.sh.
 
-_netstitch_commands="check compile push rollback recover graph help version"
+_netstitch_commands="check compile push rollback recover graph diff delete help version"
 
 # The options of one subcommand.
 _netstitch_options() {
@@ -18,6 +18,10 @@ _netstitch_options() {
     recover) echo "--inventory --state-dir --abort --forget --jobs -j --format --quiet -q
                    --yang-dir --help -h" ;;
     graph) echo "--connection --format --output -o --svg --yang-dir --help -h" ;;
+    diff) echo "--inventory --offline --format --name --payloads --templates --state-dir
+                --no-state --jobs -j --color --quiet -q --yang-dir --help -h" ;;
+    delete) echo "--inventory --name --force --state-dir --jobs -j --confirm-timeout --dry-run
+                  --no-validate --format --quiet -q --yang-dir --help -h" ;;
     esac
 }
 
@@ -66,6 +70,8 @@ _netstitch() {
     --format)
         if [[ $cmd == graph ]]; then
             COMPREPLY=($(compgen -W "dot json" -- "$cur"))
+        elif [[ $cmd == diff ]]; then
+            COMPREPLY=($(compgen -W "tree cli xml json" -- "$cur"))
         else
             COMPREPLY=($(compgen -W "text json" -- "$cur"))
         fi
@@ -75,11 +81,15 @@ _netstitch() {
         COMPREPLY=($(compgen -W "ir" -- "$cur"))
         return 0
         ;;
+    --color)
+        COMPREPLY=($(compgen -W "auto always never" -- "$cur"))
+        return 0
+        ;;
     --inventory)
         _netstitch_files "$cur"
         return 0
         ;;
-    --yang-dir | --templates | --state-dir | --payloads)
+    --yang-dir | --templates | --state-dir | --payloads | --offline)
         compopt -o filenames 2>/dev/null
         COMPREPLY=($(compgen -d -- "$cur"))
         return 0
@@ -98,7 +108,7 @@ _netstitch() {
         COMPREPLY=($(compgen -f -- "$cur"))
         return 0
         ;;
-    --jobs | -j | --confirm-timeout | --connection)
+    --jobs | -j | --confirm-timeout | --connection | --name)
         return 0
         ;;
     esac
@@ -117,7 +127,7 @@ _netstitch() {
         return 0
     fi
     case $cmd in
-    check | compile | push | graph)
+    check | compile | push | graph | diff | delete)
         _netstitch_files "$cur"
         ;;
     rollback | recover)

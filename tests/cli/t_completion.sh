@@ -42,9 +42,14 @@ expect() {
         fail=1
     fi
 }
-expect "netstitch " "--help --version check compile graph help push recover rollback version"
+expect "netstitch " \
+    "--help --version check compile delete diff graph help push recover rollback version"
 expect "netstitch co" "compile"
 expect "netstitch r" "recover rollback"
+expect "netstitch d" "delete diff"
+expect "netstitch diff --format " "cli json tree xml"
+expect "netstitch diff --color " "always auto never"
+expect "netstitch delete --d" "--dry-run"
 expect "netstitch help gr" "graph"
 expect "netstitch check --f" "--format"
 expect "netstitch push --d" "--dry-run"
@@ -63,6 +68,7 @@ expect "netstitch check s" "state sub.d svc.json svc.xml"
 expect "netstitch push svc.xml --inventory i" "inv.xml"
 expect "netstitch push svc.xml --state-dir s" "state sub.d"
 expect "netstitch compile -o s" "state sub.d"
+expect "netstitch diff svc.xml --offline s" "state sub.d"
 expect "netstitch graph --svg n" "notes.txt"
 PATH="$WORKDIR/bin:$PATH"
 expect "netstitch rollback 2026" "20261121-190932-718181-2d0d 20261121-191500-000001-abcd"

@@ -12,7 +12,8 @@
  * Exit status: 0 every transaction is consistent again (or there was nothing to do),
  * 2 usage or state-directory error, 4 some device is still not restored, 5 a transaction
  * is still being run by a live netstitch process. The worst status of all transactions
- * is returned.
+ * is returned. With --format json, stdout is one document: {"command": "recover", "exit",
+ * "transactions": [the report of each transaction, as push prints it]}.
  */
 #include <getopt.h>
 #include <stdlib.h>
@@ -41,7 +42,7 @@ recover_usage(FILE *out)
 
 static int
 recover_one(struct nst_ctx *ctx, struct nst_inventory *inv, const char *state_dir, const char *id,
-            unsigned flags, unsigned jobs, int quiet, int fmt)
+            unsigned flags, unsigned jobs, int quiet, int fmt, size_t *reported)
 {
     struct nst_txn *txn = NULL;
     void *progress = NULL;
@@ -62,14 +63,20 @@ recover_one(struct nst_ctx *ctx, struct nst_inventory *inv, const char *state_di
         /* For recover, undoing everything is a success: the network is consistent. */
         rc = EXIT_CLEAN;
     }
-    if (nst_txn_outcome(txn) == NST_TXN_NOT_RUN) {
+    if (fmt == OUT_JSON) {
+        /* Every transaction is an entry of the one document, also one not run. */
+        if (nst_txn_outcome(txn) == NST_TXN_NOT_RUN) {
+            fprintf(stderr, "netstitch recover: %s: %s\n", id,
+                    *nst_txn_message(txn) ? nst_txn_message(txn) : nst_strerror(err));
+        }
+        fputs((*reported)++ ? ",\n" : "\n", stdout);
+        cli_txn_report(stdout, txn, "recover", rc, (enum out_format)fmt);
+    } else if (nst_txn_outcome(txn) == NST_TXN_NOT_RUN) {
         fprintf(stderr, "netstitch recover: %s: %s\n", id,
                 *nst_txn_message(txn) ? nst_txn_message(txn) : nst_strerror(err));
     } else if (nst_txn_outcome(txn) == NST_TXN_NOTHING_TO_DO) {
-        if (!quiet && fmt != OUT_JSON) {
+        if (!quiet) {
             printf("recover %s: nothing to do (%s)\n", id, nst_txn_message(txn));
-        } else if (fmt == OUT_JSON) {
-            cli_txn_report(stdout, txn, "recover", rc, (enum out_format)fmt);
         }
     } else {
         cli_txn_report(stdout, txn, "recover", rc, (enum out_format)fmt);
@@ -101,6 +108,7 @@ cmd_recover(int argc, char **argv)
     struct nst_inventory *inv = NULL;
     struct nst_txn *lister = NULL;
     char **ids = NULL, *end;
+    size_t reported = 0;
 
     optind = 1;
     while ((c = getopt_long(argc, argv, "j:qh", opts, NULL)) != -1) {
@@ -158,6 +166,9 @@ cmd_recover(int argc, char **argv)
         rc = EXIT_USAGE;
         goto cleanup;
     }
+    if (fmt == OUT_JSON) {
+        fputs("{\"command\": \"recover\", \"transactions\": [", stdout);
+    }
     if (optind == argc) {
         if (nst_txn_new(ctx, inv, &lister) || nst_txn_set_state_dir(lister, state_dir) ||
             nst_txn_list(lister, NST_TXN_LIST_INTERRUPTED, &ids)) {
@@ -165,22 +176,23 @@ cmd_recover(int argc, char **argv)
                     lister && *nst_txn_message(lister) ? nst_txn_message(lister)
                                                        : "cannot read the state directory");
             rc = EXIT_USAGE;
-            goto cleanup;
-        }
-        if (!ids[0] && !quiet) {
+        } else if (!ids[0] && !quiet) {
             fprintf(stderr, "netstitch recover: no interrupted transaction\n");
         }
-        for (size_t i = 0; ids[i]; i++) {
-            int r = recover_one(ctx, inv, state_dir, ids[i], flags, jobs, quiet, fmt);
+        for (size_t i = 0; ids && ids[i]; i++) {
+            int r = recover_one(ctx, inv, state_dir, ids[i], flags, jobs, quiet, fmt, &reported);
 
             rc = r > rc ? r : rc;
         }
     } else {
         for (int i = optind; i < argc; i++) {
-            int r = recover_one(ctx, inv, state_dir, argv[i], flags, jobs, quiet, fmt);
+            int r = recover_one(ctx, inv, state_dir, argv[i], flags, jobs, quiet, fmt, &reported);
 
             rc = r > rc ? r : rc;
         }
+    }
+    if (fmt == OUT_JSON) {
+        printf("%s], \"exit\": %d}\n", reported ? "\n" : "", rc);
     }
 
 cleanup:

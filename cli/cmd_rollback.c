@@ -17,14 +17,14 @@ static void
 rollback_usage(FILE *out)
 {
     fputs("usage: netstitch rollback TXID --inventory INV [options]\n"
-          "       netstitch rollback --list [--state-dir DIR]\n"
+          "       netstitch rollback --list [--state-dir DIR] [--format text|json]\n"
           "\n"
           "Restore the configuration every device of transaction TXID had before it,\n"
           "as one all-or-nothing transaction.\n"
           "  --inventory INV        how to reach the devices\n"
           "  --state-dir DIR        where transactions are kept (default\n"
           "                         ~/.local/state/netstitch)\n"
-          "  --list                 list the transactions, oldest first\n"
+          "  --list                 list the transactions, oldest first (json: one document)\n"
           "  --force                also restore a transaction that did not commit\n"
           "  --jobs N, --confirm-timeout SEC, --no-validate, --format text|json,\n"
           "  -q/--quiet, --yang-dir DIR  as for push\n"
@@ -34,9 +34,49 @@ rollback_usage(FILE *out)
           out);
 }
 
-/* --list: one line per transaction. */
+/* One --list line, "TXID KIND OUTCOME dev,dev,... [key=value...]", as a JSON object. */
+static void
+rollback_list_json(const char *line, int first)
+{
+    char *copy = strdup(line), *save = NULL, *tok;
+    static const char *const keys[] = {"id", "kind", "outcome"};
+    int field = 0;
+
+    printf("%s\n  {", first ? "" : ",");
+    for (tok = copy ? strtok_r(copy, " ", &save) : NULL; tok; tok = strtok_r(NULL, " ", &save)) {
+        char *eq = strchr(tok, '=');
+
+        if (field < 3) {
+            printf("%s\"%s\": ", field ? ", " : "", keys[field]);
+            cli_json_str(stdout, tok);
+        } else if (field == 3 && !eq) {
+            printf(", \"devices\": [");
+            for (char *d = tok, *c; d; d = c ? c + 1 : NULL) {
+                c = strchr(d, ',');
+                if (c) {
+                    *c = '\0';
+                }
+                printf("%s", d == tok ? "" : ", ");
+                cli_json_str(stdout, d);
+            }
+            printf("]");
+        } else if (eq) {
+            /* Extra facts such as rollback-of=TXID, under their own key. */
+            *eq = '\0';
+            printf(", ");
+            cli_json_str(stdout, tok);
+            printf(": ");
+            cli_json_str(stdout, eq + 1);
+        }
+        field++;
+    }
+    printf("}");
+    free(copy);
+}
+
+/* --list: one line per transaction (text), or one JSON document. */
 static int
-rollback_list(struct nst_ctx *ctx, const char *state_dir)
+rollback_list(struct nst_ctx *ctx, const char *state_dir, int fmt)
 {
     static const char empty[] = "<inventory xmlns=\"urn:netstitch:yang:inventory\"/>";
     struct nst_inventory *inv = NULL;
@@ -53,11 +93,21 @@ rollback_list(struct nst_ctx *ctx, const char *state_dir)
         rc = EXIT_USAGE;
         goto cleanup;
     }
-    for (size_t i = 0; ids[i]; i++) {
+    if (fmt == OUT_JSON) {
+        printf("{\"command\": \"rollback\", \"exit\": 0, \"transactions\": [");
+    }
+    for (size_t i = 0, n = 0; ids[i]; i++) {
         if (!nst_txn_describe(txn, ids[i], &line)) {
-            printf("%s\n", line);
+            if (fmt == OUT_JSON) {
+                rollback_list_json(line, !n++);
+            } else {
+                printf("%s\n", line);
+            }
             nst_free_string(line);
         }
+    }
+    if (fmt == OUT_JSON) {
+        printf("%s]}\n", ids[0] ? "\n" : "");
     }
 
 cleanup:
@@ -157,7 +207,7 @@ cmd_rollback(int argc, char **argv)
         return EXIT_USAGE;
     }
     if (list) {
-        rc = rollback_list(ctx, state_dir);
+        rc = rollback_list(ctx, state_dir, fmt);
         nst_ctx_free(ctx);
         return rc;
     }

@@ -1,7 +1,8 @@
 #!/bin/sh
 # push, rollback and recover on the command line against examples/simnet.sh (six
 # simulated routers of the shipped example on loopback):
-#   - --format json of push, rollback and recover parses, with the outcome and devices;
+#   - --format json of push, rollback (also --list) and recover (one document, also when
+#     nothing is interrupted) parses, with the outcome and devices;
 #   - progress: on a terminal (a pty) one live status line, redrawn with \r ESC[K,
 #     showing the phase and devices, erased at the end, a failed step kept as a line;
 #     stdout (the report) never carries an escape sequence; in a pipe no escape
@@ -93,12 +94,27 @@ grep -q 'ccx-pe .*connect' "$tmp/p6.out" || no "the report names ccx-pe"
     > "$tmp/r.json" 2> "$tmp/r.err" || no "rollback --format json: $(cat "$tmp/r.err")"
 "$NETSTITCH" recover "$txid" --inventory "$INV" --state-dir "$ST" --format json -q \
     > "$tmp/v.json" 2> "$tmp/v.err" || no "recover --format json: $(cat "$tmp/v.err")"
-python3 - "$tmp/r.json" "$tmp/v.json" <<'PY' || no "rollback/recover --format json content"
+"$NETSTITCH" recover --inventory "$INV" --state-dir "$ST" --format json > "$tmp/v0.json" \
+    2> "$tmp/v0.err" || no "recover --format json, nothing interrupted: $(cat "$tmp/v0.err")"
+"$NETSTITCH" rollback --list --state-dir "$ST" --format json > "$tmp/l.json" \
+    || no "rollback --list --format json"
+python3 - "$tmp/r.json" "$tmp/v.json" "$tmp/v0.json" "$tmp/l.json" "$txid" <<'PY' \
+    || no "rollback/recover --format json content"
 import json, sys
-r, v = (json.load(open(f)) for f in sys.argv[1:3])
+r, v, v0, l = (json.load(open(f)) for f in sys.argv[1:5])
+txid = sys.argv[5]
 assert r["command"] == "rollback" and r["outcome"] == "committed" and r["exit"] == 0, r
 assert len(r["devices"]) == 6, r
-assert v["command"] == "recover" and v["outcome"] == "nothing-to-do" and v["exit"] == 0, v
+assert v["command"] == "recover" and v["exit"] == 0 and len(v["transactions"]) == 1, v
+assert v["transactions"][0]["outcome"] == "nothing-to-do", v
+assert v["transactions"][0]["transaction"] == txid, v
+assert v0 == {"command": "recover", "transactions": [], "exit": 0}, v0
+assert l["command"] == "rollback" and l["exit"] == 0, l
+mine = [t for t in l["transactions"] if t["id"] == txid]
+assert mine and mine[0]["kind"] == "push" and mine[0]["outcome"] == "committed", l
+assert len(mine[0]["devices"]) == 6, mine
+back = [t for t in l["transactions"] if t.get("rollback-of") == txid]
+assert back and back[0]["kind"] == "rollback" and back[0]["id"] == r["transaction"], l
 PY
 "$NETSTITCH" rollback --list --state-dir "$ST" > "$tmp/list" || no "rollback --list"
 grep -q "^$txid push committed " "$tmp/list" || no "rollback --list lacks $txid"

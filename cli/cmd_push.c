@@ -383,6 +383,10 @@ push_usage(FILE *out)
           "  --confirm-timeout SEC  device-side rollback timer of the confirmed commit\n"
           "                         (default: the largest commit timeout + 60)\n"
           "  --dry-run              prepare and validate everywhere, then discard\n"
+          "  --name NAME            the service's name for its ownership record (default:\n"
+          "                         the file's name; docs/diff.md)\n"
+          "  --force                overwrite owned configuration changed outside netstitch\n"
+          "  --no-state             push the whole compiled payloads; record no ownership\n"
           "  --no-validate          never send <validate>\n"
           "  --format text|json     the report's format (default text)\n"
           "  -q, --quiet            no progress on stderr\n"
@@ -391,7 +395,8 @@ push_usage(FILE *out)
           "Exit status: 0 committed, 1 failed and rolled back everywhere, 2 usage or input\n"
           "error (nothing touched), 4 failed and not everything could be restored (run\n"
           "`netstitch recover`), 5 devices busy with another netstitch or awaiting recover\n"
-          "(nothing touched).\n",
+          "(nothing touched), 6 drift: configuration netstitch set was changed outside it\n"
+          "(nothing touched; see --force).\n",
           out);
 }
 
@@ -410,6 +415,9 @@ cmd_push(int argc, char **argv)
         {"quiet", no_argument, NULL, 'q'},
         {"yang-dir", required_argument, NULL, 'y'},
         {"templates", required_argument, NULL, 'T'},
+        {"name", required_argument, NULL, 'N'},  /* lifecycle (cmd_delete.c) */
+        {"force", no_argument, NULL, 'F'},       /* lifecycle: overwrite drift */
+        {"no-state", no_argument, NULL, 'S'},    /* lifecycle: push the payloads as they are */
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -419,7 +427,8 @@ cmd_push(int argc, char **argv)
     struct nst_compiled *comp = NULL;
     unsigned flags = 0, jobs = 0;
     unsigned long confirm = 0;
-    int c, quiet = 0, fmt = OUT_TEXT, rc = EXIT_CLEAN;
+    int c, quiet = 0, fmt = OUT_TEXT, rc = EXIT_CLEAN, force = 0, no_state = 0;
+    const char *svc_name = NULL;
     struct nst_ctx *ctx = NULL;
     struct nst_inventory *inv = NULL;
     struct nst_service *svc = NULL;
@@ -480,6 +489,15 @@ cmd_push(int argc, char **argv)
             }
             tdirs[ntdirs++] = optarg;
             break;
+        case 'N':
+            svc_name = optarg;
+            break;
+        case 'F':
+            force = 1;
+            break;
+        case 'S':
+            no_state = 1;
+            break;
         case 'h':
             push_usage(stdout);
             return EXIT_CLEAN;
@@ -524,6 +542,16 @@ cmd_push(int argc, char **argv)
     nst_txn_set_flags(txn, flags);
     progress = cli_txn_progress_new(quiet);
     cli_txn_attach_progress(txn, progress);
+    if (!payloads && !no_state) {
+        /* The service lifecycle (cmd_delete.c, docs/diff.md): diff the devices, refuse drift
+         * unless --force, push only the changes (and the removal of what the service no
+         * longer generates), record what the service now owns. */
+        struct cli_apply ap = {svc_name, state_dir, jobs,  tdirs,
+                               ntdirs,   force,     flags, (enum out_format)fmt};
+
+        rc = cli_push_service(ctx, inv, txn, svc, argv[optind], &ap);
+        goto cleanup;
+    }
     rc = payloads ? push_add_dir(txn, payloads) : push_add_compiled(txn, svc, tdirs, ntdirs, &comp);
     if (rc) {
         goto cleanup;

@@ -342,14 +342,11 @@ diff_parse(struct ly_ctx *ly, const char *text, int strict, struct lyd_node **tr
     if (e) {
         const struct ly_err_item *ei = ly_err_last(ly);
 
-        lyd_free_siblings(t);
-        ly_err_clean(ly, NULL);
-        if (e == LY_EMEM) {
-            return NST_ENOMEM;
-        }
         snprintf(why, whylen, "%s%s%s", ei && ei->msg ? ei->msg : "not valid",
                  ei && ei->path ? " at " : "", ei && ei->path ? ei->path : "");
-        return NST_EINPUT;
+        lyd_free_siblings(t);
+        ly_err_clean(ly, NULL);
+        return e == LY_EMEM ? NST_ENOMEM : NST_EINPUT;
     }
     ly_err_clean(ly, NULL);
     *tree = t;

@@ -117,6 +117,7 @@ struct nst_diff {
     int lock_fd;
     int svc_fd;
     char applying[32];
+    int noop; /* apply_begin found nothing to record */
 };
 
 /*
@@ -334,6 +335,8 @@ lc_gen_next(int svcfd)
         }
         return (unsigned long)time(NULL);
     }
+    /* The duplicate shares the directory offset with @svcfd: start from the top. */
+    rewinddir(dir);
     while ((e = readdir(dir))) {
         unsigned long n;
         char tail;
@@ -831,10 +834,26 @@ lc_live_one(struct nst_diff *d, struct lc_dev *v)
     struct diff_inputs in;
     struct lyd_node *running = NULL;
     const char *keys[2] = {NULL, NULL};
-    char cache[4096], why[600], *filter = NULL;
+    char cache[4096], why[600], *filter = NULL, *text = NULL;
     size_t k;
 
     lc_inputs(d, v, &in);
+    /* Every tree goes into the context with every device model: a device's session
+     * context holds only what its <hello> and yang-library made libnetconf2 load. */
+    v->res.ly = render_ly(d->render);
+    if (diff_load(&v->res, &in, why, sizeof why)) {
+        lc_dev_fail(v, why);
+        return;
+    }
+    if (diff_filter(&v->res, &filter)) {
+        lc_dev_fail(v, "out of memory");
+        return;
+    }
+    if (!filter) {
+        /* Nothing to compare: the service has nothing there and owned nothing. */
+        diff_compute(&v->res, NULL, &in, why, sizeof why);
+        return;
+    }
     inv_sess_opts(iv, d->known_hosts, &o, keys);
     k = (size_t)snprintf(cache, sizeof cache, "%s/schema-cache", d->st->path);
     mkdir(cache, 0700);
@@ -850,19 +869,16 @@ lc_live_one(struct nst_diff *d, struct lc_dev *v)
     if (sess_connect(&o, &v->s, &err)) {
         v->s = NULL;
         lc_dev_fail(v, sess_error_format(&err, why, sizeof why));
-        return;
-    }
-    v->res.ly = sess_ctx(v->s);
-    if (diff_load(&v->res, &in, why, sizeof why)) {
-        lc_dev_fail(v, why);
         goto cleanup;
     }
-    if (diff_filter(&v->res, &filter)) {
-        lc_dev_fail(v, "out of memory");
-        goto cleanup;
-    }
-    if (filter && sess_get_config_tree(v->s, SESS_DS_RUNNING, filter, &running, &err)) {
+    if (sess_get_config(v->s, SESS_DS_RUNNING, filter, &text, &err)) {
         lc_dev_fail(v, sess_error_format(&err, why, sizeof why));
+        goto cleanup;
+    }
+    sess_free(v->s);
+    v->s = NULL;
+    if (diff_parse(v->res.ly, text, 0, &running, why, sizeof why)) {
+        lc_dev_fail(v, why);
         goto cleanup;
     }
     if (diff_compute(&v->res, running, &in, why, sizeof why)) {
@@ -870,8 +886,10 @@ lc_live_one(struct nst_diff *d, struct lc_dev *v)
     }
 
 cleanup:
+    txn_wipe_free(text);
     nst_free(filter);
-    sess_close(v->s);
+    sess_free(v->s);
+    v->s = NULL;
 }
 
 static void *
@@ -1032,17 +1050,17 @@ nst_diff_run(struct nst_diff *d)
     if (ret) {
         return ret;
     }
+    ret = render_new(d->ctx, NULL, 0, &d->render);
+    ly_temp_log_options(NULL);
+    if (ret) {
+        snprintf(d->message, sizeof d->message, "cannot load the device models");
+        return ret;
+    }
+    if (!ly_ctx_load_module(render_ly(d->render), "ietf-netconf", "2011-06-01", NULL)) {
+        snprintf(d->message, sizeof d->message, "cannot load ietf-netconf");
+        return NST_EENV;
+    }
     if (d->offline) {
-        ret = render_new(d->ctx, NULL, 0, &d->render);
-        ly_temp_log_options(NULL);
-        if (ret) {
-            snprintf(d->message, sizeof d->message, "cannot load the device models");
-            return ret;
-        }
-        if (!ly_ctx_load_module(render_ly(d->render), "ietf-netconf", "2011-06-01", NULL)) {
-            snprintf(d->message, sizeof d->message, "cannot load ietf-netconf");
-            return NST_EENV;
-        }
         for (size_t i = 0; i < d->ndevs; i++) {
             if (!(d->devs[i].status & NST_DIFF_DEV_ERROR)) {
                 lc_offline_one(d, &d->devs[i]);
@@ -1266,6 +1284,42 @@ nst_diff_print(const struct nst_diff *d, enum nst_diff_format fmt, unsigned flag
  * Applying: ownership around a push
  */
 
+static int
+lc_text_same(const char *a, const char *b)
+{
+    return (!a && !b) || (a && b && !strcmp(a, b));
+}
+
+/* The generation a push would write equals the current one. */
+static int
+lc_record_unchanged(const struct nst_diff *d)
+{
+    size_t n = 0;
+
+    if (d->uncertain || !d->current.name[0]) {
+        return 0;
+    }
+    for (size_t i = 0; i < d->ndevs; i++) {
+        const struct lc_dev *v = &d->devs[i];
+        const struct lc_gen_dev *gd = NULL;
+
+        if (!v->res.target) {
+            continue;
+        }
+        for (size_t j = 0; j < d->current.ndevs; j++) {
+            if (!strcmp(d->current.devs[j].name, v->name)) {
+                gd = &d->current.devs[j];
+            }
+        }
+        if (!gd || !lc_text_same(gd->owned, v->target) ||
+            !lc_text_same(gd->orig, v->res.next_orig) || strcmp(gd->driver, v->driver)) {
+            return 0;
+        }
+        n++;
+    }
+    return n == d->current.ndevs;
+}
+
 static void
 lc_unlock(struct nst_diff *d)
 {
@@ -1314,6 +1368,12 @@ nst_diff_apply_begin(struct nst_diff *d, struct nst_txn *txn, size_t *added)
                       : "cannot lock service %s",
                  d->service);
         return busy ? NST_EENV : NST_EIO;
+    }
+    if (!txn && lc_record_unchanged(d)) {
+        /* Nothing pushed and nothing to record: keep the record (and its transaction id,
+         * which rollback looks for) as it is. */
+        d->noop = 1;
+        return NST_OK;
     }
     /* The new generation: every device the service has something on. */
     memset(&g, 0, sizeof g);
@@ -1386,6 +1446,7 @@ lc_prune(int svcfd, const char *keep1, const char *keep2)
         }
         return;
     }
+    rewinddir(dir);
     while ((e = readdir(dir)) && n < 64) {
         unsigned long g;
         char tail;
@@ -1408,6 +1469,11 @@ nst_diff_apply_end(struct nst_diff *d, const struct nst_txn *txn)
     char line[48];
     nst_err ret = NST_OK;
 
+    if (d && d->noop) {
+        d->noop = 0;
+        lc_unlock(d);
+        return NST_OK;
+    }
     if (!d || d->lock_fd < 0 || !d->applying[0]) {
         return NST_EINVAL;
     }
@@ -1446,6 +1512,18 @@ nst_diff_apply_end(struct nst_diff *d, const struct nst_txn *txn)
     return ret;
 }
 
+static int
+lc_gen_exists(int svcfd, const char *name)
+{
+    struct lc_gen g;
+
+    if (lc_gen_read(svcfd, name, &g)) {
+        return 0;
+    }
+    lc_gen_clear(&g);
+    return 1;
+}
+
 void
 lc_rollback_applied(const char *state_path, const char *txid)
 {
@@ -1480,15 +1558,22 @@ lc_rollback_applied(const char *state_path, const char *txid)
         }
         lock = lc_lock(fd, &busy);
         lc_read_line(fd, "current", line, sizeof line);
-        if (lock >= 0 && line[0] && !lc_gen_read(fd, line, &g)) {
-            if (!strcmp(g.txid, txid) && g.previous[0] && strcmp(g.previous, "-")) {
+        /* Generations recorded without a transaction (nothing needed pushing) sit on top of
+         * the one the rolled-back transaction recorded: look through them. */
+        for (int hops = 0; lock >= 0 && line[0] && hops < 64 && !lc_gen_read(fd, line, &g);
+             hops++) {
+            int match = !strcmp(g.txid, txid), skip = !strcmp(g.txid, "-");
+
+            if (match && g.previous[0] && strcmp(g.previous, "-") &&
+                lc_gen_exists(fd, g.previous)) {
                 snprintf(line, sizeof line, "%s\n", g.previous);
                 st_write_durable(fd, "current", line, strlen(line));
-            } else if (!strcmp(g.txid, txid)) {
+            } else if (match) {
                 /* The service's first push was rolled back: it owns nothing again. */
                 unlinkat(fd, "current", 0);
                 fsync(fd);
             }
+            snprintf(line, sizeof line, "%s", skip && strcmp(g.previous, "-") ? g.previous : "");
             lc_gen_clear(&g);
         }
         if (lock >= 0) {

@@ -75,6 +75,7 @@
 #include "ctx.h"
 #include "driver.h"
 #include "inventory.h"
+#include "lifecycle.h"
 #include "session.h"
 #include "state.h"
 
@@ -2856,6 +2857,11 @@ nst_txn_rollback(struct nst_txn *txn, const char *txid)
     ret = txn_begin(txn);
     if (!ret) {
         ret = txn_run(txn);
+    }
+    /* Service lifecycle hook (lifecycle.c): services whose ownership record TXID made go
+     * back to their record from before it, as their devices just did. */
+    if (!ret && txn->outcome == NST_TXN_COMMITTED && txn->st) {
+        lc_rollback_applied(txn->st->path, txid);
     }
     txn_end(txn);
 

@@ -1,8 +1,10 @@
 #!/bin/sh
 # --format json of the reporting commands that need no network (push, rollback and
-# recover are in t_push_ui.sh): check and compile, clean and broken, and graph. Each
-# prints exactly one JSON document on stdout that python3 parses, whose "command" and
-# "exit" match the command and its exit status, whatever the outcome.
+# recover are in t_push_ui.sh): check and compile, clean and broken, graph, delete of a
+# service that owns nothing. Each prints exactly one JSON document on stdout that python3
+# parses, whose "command" and "exit" match the command and its exit status, whatever the
+# outcome. diff --offline (no changes: exit 0; changes: exit 3) parses too; its document
+# has no "command"/"exit" yet.
 set -u
 cd "$TOP"
 ex=examples/twcc-ccx-aws
@@ -38,6 +40,24 @@ json compile-bad 1 compile --format json "$ex/broken/twcc-ccx-aws-mtu-1496.xml"
 json graph-good 0 graph --format json "$ex/service.xml"
 json graph-bad 0 graph --format json "$ex/broken/twcc-ccx-aws-bgp-mismatch.xml"
 
+# diff (offline, against compile's own output: no changes; against nothing: changes) and
+# delete of a service that owns nothing.
+"$NETSTITCH" compile -o "$tmp/saved" "$ex/service.xml" > /dev/null 2>&1 || no "compile -o saved"
+mkdir -p "$tmp/empty"
+"$NETSTITCH" diff "$ex/service.xml" --offline "$tmp/saved" --inventory "$ex/inventory.xml" \
+    --state-dir "$tmp/state" --format json > "$tmp/diff-same.json" 2> /dev/null
+[ $? = 0 ] || no "diff --offline against its own compile must exit 0"
+"$NETSTITCH" diff "$ex/service.xml" --offline "$tmp/empty" --inventory "$ex/inventory.xml" \
+    --state-dir "$tmp/state" --format json > "$tmp/diff-empty.json" 2> /dev/null
+[ $? = 3 ] || no "diff --offline against nothing must exit 3"
+json delete-none 0 delete never-pushed --format json --inventory "$ex/inventory.xml" --state-dir "$tmp/state"
+python3 - "$tmp/diff-same.json" "$tmp/diff-empty.json" <<'PY' || no "diff --format json"
+import json, sys
+same, empty = (json.load(open(f)) for f in sys.argv[1:3])
+assert [d["status"] for d in same["devices"]] == ["in-sync"] * 6, same
+assert all(d["changes"] for d in empty["devices"]) and len(empty["devices"]) == 6, empty
+PY
+
 python3 - "$tmp" "$ex" <<'PY' || no "JSON content"
 import json, os, sys
 tmp, ex = sys.argv[1:3]
@@ -60,6 +80,8 @@ c = ld("compile-bad")
 assert c["errors"] == 1 and "plan" not in c and c["diagnostics"], c
 g = ld("graph-bad")
 assert g["errors"] == 1 and len(g["devices"]) == 6, g
+d = ld("delete-none")
+assert d["outcome"] == "nothing-to-do" and d["devices"] == [], d
 PY
 
 # compile --emit ir cannot be JSON; an unknown format is a usage error everywhere.

@@ -12,7 +12,8 @@ _netstitch_options() {
     check) echo "--format --verbose -v --yang-dir --help -h" ;;
     compile) echo "--emit --format --inventory --output -o --templates --yang-dir --help -h" ;;
     push) echo "--inventory --payloads --templates --state-dir --jobs -j --confirm-timeout
-                --dry-run --no-validate --format --quiet -q --yang-dir --help -h" ;;
+                --dry-run --name --force --no-state --no-validate --format --quiet -q
+                --yang-dir --help -h" ;;
     rollback) echo "--inventory --state-dir --list --force --jobs -j --confirm-timeout
                     --no-validate --format --quiet -q --yang-dir --help -h" ;;
     recover) echo "--inventory --state-dir --abort --forget --jobs -j --format --quiet -q

@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <libssh/libssh.h>
@@ -332,20 +333,53 @@ dev_timers(struct sim_dev *dev)
     }
 }
 
+/* Milliseconds from @a to @b. */
+static long
+dev_ms_between(const struct timespec *a, const struct timespec *b)
+{
+    return (b->tv_sec - a->tv_sec) * 1000L + (b->tv_nsec - a->tv_nsec) / 1000000L;
+}
+
+/*
+ * Polling the sessions. libnetconf2 2.0.24's nc_ps_poll() cannot block on the sessions'
+ * sockets (libssh buffers, and the API gives no descriptor): it checks every session and
+ * sleeps 100 us in a loop until its timeout, so one open session that sends nothing costs
+ * about 5% of a core. With 50 simulated routers on two cores (make bench), the idle sessions
+ * of a push that waits for its slowest router would eat the machine. So a device polls that
+ * way only while it is busy (an RPC or a new session in the last DEV_BUSY_MS); when idle it
+ * checks once and sleeps DEV_IDLE_SLEEP_MS, which delays the first RPC after a pause by at
+ * most that much.
+ */
+#define DEV_BUSY_MS 100
+#define DEV_IDLE_SLEEP_MS 4
+
 static void
 dev_loop(struct sim_dev *dev)
 {
     struct nc_session *session;
-    uint16_t i;
-    int r;
+    struct timespec last, now, nap = {0, DEV_IDLE_SLEEP_MS * 1000000L};
+    uint16_t i, nsess;
+    int r, busy;
 
+    clock_gettime(CLOCK_MONOTONIC, &last);
     while (!sim_stop) {
-        dev_accept(dev, nc_ps_session_count(dev->ps) ? 0 : 20);
+        nsess = nc_ps_session_count(dev->ps);
+        dev_accept(dev, nsess ? 0 : 20);
+        if (nc_ps_session_count(dev->ps) != nsess) {
+            clock_gettime(CLOCK_MONOTONIC, &last);
+        }
         if (nc_ps_session_count(dev->ps)) {
+            clock_gettime(CLOCK_MONOTONIC, &now);
+            busy = dev_ms_between(&last, &now) < DEV_BUSY_MS;
             session = NULL;
-            r = nc_ps_poll(dev->ps, 20, &session);
+            r = nc_ps_poll(dev->ps, busy ? 20 : 0, &session);
             if ((r & (NC_PSPOLL_SESSION_TERM | NC_PSPOLL_SESSION_ERROR)) && session) {
                 dev_session_end(dev, session);
+            }
+            if (r & ~NC_PSPOLL_TIMEOUT) {
+                clock_gettime(CLOCK_MONOTONIC, &last);
+            } else if (!busy) {
+                nanosleep(&nap, NULL);
             }
         }
         /* Sessions ended by <kill-session> or by a drop fault outside the poll result. */

@@ -334,31 +334,42 @@ class Bench:
 
     def diff_series(self, lat, ks, devs, svc, dirs, inv, state, reps):
         self.say("")
-        self.say("== live diff (%s latency); median of %d" % (lat, reps))
+        self.say("== live diff (`diff SERVICE --payloads DIR --no-state`), %s latency; median "
+                 "of %d" % ("no injected" if lat == "none" else "router", reps))
         self.say("%4s %8s | %8s %7s | %12s" % ("K", "jobs", "wall s", "/ K=1", "nst CPU ms/dev"))
         base = None
         for k in ks:
             for jname, jobs in self.jobs_settings(k):
                 walls, cpus = [], []
                 for _ in range(reps):
-                    argv = [self.nst, "diff", "--inventory", inv, "--payloads",
-                            dirs[(self.variant, k)], "--state-dir", state]
+                    # Against the variant not on the routers: every router has changes.
+                    other = "B" if self.variant == "A" else "A"
+                    argv = [self.nst, "diff", svc[other], "-q", "--no-state", "--inventory",
+                            inv, "--payloads", dirs[(other, k)], "--state-dir", state]
                     if jobs:
                         argv += ["--jobs", jobs]
                     r = run(argv)
-                    if r[0] not in (0, 1, 3):
-                        self.say("  diff failed (%d): %s" % (r[0], r[4][-500:]))
-                        return
+                    if r[0] != 3:
+                        sys.exit("bench: diff K=%d jobs=%s: exit %d, want 3 (changes): %s" % (
+                            k, jname, r[0], r[4][-2000:]))
                     walls.append(r[1])
                     cpus.append(r[2])
                 w = median(walls)
                 if base is None:
                     base = w
-                row = {"latency": lat, "k": k, "jobs": jname, "wall_s": w,
-                       "nst_cpu_s": median(cpus), "ratio_k1": w / base}
+                row = {"latency": lat, "k": k, "jobs": jname, "wall_s": w, "reps": reps,
+                       "wall_runs_s": walls, "nst_cpu_s": median(cpus), "ratio_k1": w / base}
                 self.results["diff"].append(row)
-                self.say("%4d %8s | %8s %6.2fx | %12.1f" % (k, jname, fmt_s(w), w / base,
-                                                            1000 * row["nst_cpu_s"] / k))
+                self.say("%4d %8s | %8s %6.2fx | %12.1f" % (
+                    k, jname if jname != "K" else "K=%s" % jobs, fmt_s(w), w / base,
+                    1000 * row["nst_cpu_s"] / k))
+        for k in ks:
+            rows = {r["jobs"]: r for r in self.results["diff"] if r["latency"] == lat and
+                    r["k"] == k}
+            if k > 1:
+                par = rows.get("K", rows.get("default"))
+                self.say("  K=%d: parallel is %.1fx faster than --jobs 1" % (
+                    k, rows["1"]["wall_s"] / par["wall_s"]))
 
     def push_targets(self, ks):
         rows = self.results["push"]

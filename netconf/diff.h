@@ -67,6 +67,8 @@ struct diff_inputs {
 struct diff_result {
     struct ly_ctx *ly;
     struct lyd_node *target, *owned, *orig, *others, *running; /* parsed inputs */
+    struct lyd_node *desired; /* D, the managed nodes as they must be */
+    struct lyd_node *actual;  /* R', the device pruned to the managed nodes */
     struct lyd_node *diff;    /* lyd_diff_siblings(R', D): NULL when in sync */
     struct diff_drift *drift; /* O against R, in document order */
     size_t ndrift;

@@ -1,0 +1,246 @@
+#!/bin/sh
+# t_lifecycle.sh: the service lifecycle against a simulated network (examples/simnet.sh:
+# one netstitch-netsim router per PE in its vendor profile: Junos, IOS-XR, SR OS, VRP,
+# OpenConfig). The service comes from tests/diff/gen-service.py; docs/diff.md.
+#   - configuration that exists before the service (pe1's port, and a port netstitch
+#     never configures) is seeded with a plain payload push;
+#   - diff before the first push shows every change; push; diff again is empty (exit 0)
+#     and a second push sends nothing (no transaction);
+#   - modifications, each diffed (tree, cli, xml, json) and pushed, the other routers
+#     untouched: a tag change, an MTU change, a BGP neighbour removed, a site added to the
+#     VPLS;
+#   - drift: an owned leaf changed outside netstitch is shown, push refuses (exit 6,
+#     nothing touched), push --force puts it back;
+#   - delete: every router is back at its configuration from before the service (the
+#     pre-existing port with its original description and MTU; the foreign port intact);
+#   - the ownership record is 0600 files in 0700 directories; no key anywhere.
+set -u
+cd "$TOP"
+fail=0
+tmp=$(mktemp -d)
+net=$tmp/net
+cleanup() {
+    sh examples/simnet.sh stop "$net" > /dev/null 2>&1
+    rm -rf "$tmp"
+}
+trap cleanup EXIT INT TERM
+no() {
+    echo "FAIL: $*"
+    fail=1
+}
+PY=/usr/bin/python3
+[ -x "$PY" ] || PY=python3
+command -v ssh-keygen > /dev/null 2>&1 || { echo "ssh-keygen is not installed"; exit 77; }
+[ -x "${NETSIM:-}" ] || { echo "netstitch-netsim is not built"; exit 77; }
+start=$(date +%s)
+gen() {
+    "$PY" tests/diff/gen-service.py --pes 5 "$@" > "$tmp/svc.xml"
+}
+gen --members 4
+NETSIM=$NETSIM sh examples/simnet.sh start "$net" "$tmp/svc.xml" > "$tmp/simnet.out" 2>&1 \
+    || { cat "$tmp/simnet.out"; echo "FAIL: simnet did not start"; exit 1; }
+INV=$net/inventory.xml
+ST=$tmp/state
+KEY=$(cat "$net/secrets/bgp-key")
+devs="pe1 pe2 pe3 pe4 pe5"
+run() {
+    name=$1
+    shift
+    "$NETSTITCH" "$@" > "$tmp/$name.out" 2> "$tmp/$name.err"
+    RC=$?
+}
+want_rc() {
+    [ "$RC" = "$1" ] || no "$2: exit $RC, want $1: $(tail -5 "$tmp/$2.err")"
+}
+snap() {
+    for d in $devs; do cp "$net/state/$d/running.xml" "$tmp/$1.$d.xml"; done
+}
+same() { # same SNAP-A SNAP-B DEVICES...
+    a=$1
+    b=$2
+    shift 2
+    for d in "$@"; do
+        cmp -s "$tmp/$a.$d.xml" "$tmp/$b.$d.xml" || no "$d changed between $a and $b"
+    done
+}
+txns() { ls "$ST/txn" 2> /dev/null | wc -l; }
+L="--inventory $INV --state-dir $ST -q"
+
+# Configuration from before the service: pe1's access port, and a port it never uses.
+mkdir -p "$tmp/seed"
+cat > "$tmp/seed/pe1.xml" << 'EOF'
+<configuration xmlns="http://yang.juniper.net/junos/conf/root">
+  <interfaces xmlns="http://yang.juniper.net/junos/conf/interfaces">
+    <interface><name>ge-0/0/1</name><description>pre-existing uplink</description>
+      <mtu>1514</mtu></interface>
+    <interface><name>ge-0/0/9</name><description>not netstitch's</description></interface>
+  </interfaces>
+</configuration>
+EOF
+run seed push --payloads "$tmp/seed" $L
+want_rc 0 seed
+snap s0
+
+# Before the first push: everything to do.
+run d0 diff "$tmp/svc.xml" $L --format json
+want_rc 3 d0
+"$PY" - "$tmp/d0.out" << 'PY' || no "first diff json"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["service"] == "svc" and len(d["devices"]) == 5, d
+assert all(x["status"] == "changes" and not x["drift"] for x in d["devices"]), d
+PY
+t0=$(date +%s.%N)
+run p1 push "$tmp/svc.xml" $L
+t1=$(date +%s.%N)
+want_rc 0 p1
+grep -q 'committed on every device' "$tmp/p1.out" || no "first push: $(cat "$tmp/p1.out")"
+echo "timing: first push (diff + transaction) of 5 routers: $(awk "BEGIN { printf \"%.2f\", $t1 - $t0 }") s"
+grep -q 'pre-existing' "$net/state/pe1/running.xml" \
+    && no "pe1's port description was not replaced"
+
+# Idempotency.
+t0=$(date +%s.%N)
+for f in tree cli xml json; do
+    run same.$f diff "$tmp/svc.xml" $L --format $f
+    want_rc 0 same.$f
+done
+t1=$(date +%s.%N)
+echo "timing: 4 diffs of 5 routers: $(awk "BEGIN { printf \"%.2f\", $t1 - $t0 }") s"
+[ -s "$tmp/same.tree.out" ] && no "unchanged service, non-empty diff: $(head "$tmp/same.tree.out")"
+n=$(txns)
+run p2 push "$tmp/svc.xml" $L
+want_rc 0 p2
+grep -q 'nothing to do' "$tmp/p2.out" || no "unchanged push: $(cat "$tmp/p2.out")"
+[ "$(txns)" = "$n" ] || no "an unchanged push made a transaction"
+rec=$ST/services/svc
+[ -f "$rec/current" ] || no "no ownership record"
+bad=$(find "$rec" \( -type f ! -perm 0600 \) -o \( -type d ! -perm 0700 \))
+[ -z "$bad" ] || no "ownership record modes: $bad"
+
+# A tag change: pe2's access VLAN 102 becomes 222.
+snap s1
+gen --members 4 --vlan 2=222
+for f in tree cli xml json; do
+    run tag.$f diff "$tmp/svc.xml" $L --format $f
+    want_rc 3 tag.$f
+done
+grep -q '^- *interface GigabitEthernet0/0/0/1.102 {' "$tmp/tag.tree.out" || no "tag: old subif"
+grep -q '^+ *interface GigabitEthernet0/0/0/1.222 {' "$tmp/tag.tree.out" || no "tag: new subif"
+grep -q '^no interface GigabitEthernet0/0/0/1.102$' "$tmp/tag.cli.out" || no "tag: cli no interface"
+grep -q '^interface GigabitEthernet0/0/0/1.222 l2transport$' "$tmp/tag.cli.out" || no "tag: cli"
+grep -q 'nc:operation="delete"' "$tmp/tag.xml.out" || no "tag: xml has no delete"
+"$PY" - "$tmp/tag.json.out" << 'PY' || no "tag: json"
+import json, sys
+d = json.load(open(sys.argv[1]))
+st = {x["name"]: x["status"] for x in d["devices"]}
+assert st == {"pe1": "in-sync", "pe2": "changes", "pe3": "in-sync", "pe4": "in-sync",
+              "pe5": "in-sync"}, st
+old = "interface[interface-name='GigabitEthernet0/0/0/1.102']"
+ops = [(c["op"], c["path"]) for x in d["devices"] for c in x["changes"]]
+assert any(op == "delete" and p.endswith(old) for op, p in ops), ops
+PY
+run tag.push push "$tmp/svc.xml" $L
+want_rc 0 tag.push
+snap s2
+grep -q 'GigabitEthernet0/0/0/1.222' "$tmp/s2.pe2.xml" || no "tag: pe2 lacks .222"
+grep -q 'GigabitEthernet0/0/0/1.102' "$tmp/s2.pe2.xml" && no "tag: pe2 still has .102"
+same s1 s2 pe1 pe3 pe4 pe5
+
+# An MTU change: the VPLS carries IP 1400.
+gen --members 4 --vlan 2=222 --ip-mtu 1400
+run mtu diff "$tmp/svc.xml" $L
+want_rc 3 mtu
+grep -q '^+ *mtu 1400;' "$tmp/mtu.out" || no "mtu: no new VPLS MTU"
+grep -q '^+ *service-mtu 1414;' "$tmp/mtu.out" || no "mtu: no new SR OS service MTU"
+run mtu.push push "$tmp/svc.xml" $L
+want_rc 0 mtu.push
+snap s3
+grep -q '<mtu>1400</mtu>' "$tmp/s3.pe4.xml" || no "mtu: pe4 VSI MTU"
+same s2 s3 pe5
+
+# A BGP neighbour removed: pe3 (SR OS) loses its session, policies and sub-interface.
+gen --members 4 --vlan 2=222 --ip-mtu 1400 --drop-bgp 3
+run bgp diff "$tmp/svc.xml" $L --format cli
+want_rc 3 bgp
+grep -q '^delete /configure router "Base"' "$tmp/bgp.out" || no "bgp: cli $(cat "$tmp/bgp.out")"
+grep -q '^delete /configure policy-options policy-statement "NS-pe3-to-cloud-IN"$' "$tmp/bgp.out" \
+    || no "bgp: policy removal"
+run bgp.push push "$tmp/svc.xml" $L
+want_rc 0 bgp.push
+snap s4
+grep -q '169.254.0.13' "$tmp/s4.pe3.xml" && no "bgp: pe3 still has the neighbour"
+grep -q 'NS-pe3-to-cloud' "$tmp/s4.pe3.xml" && no "bgp: pe3 still has the policies"
+grep -q '<service-mtu>1414</service-mtu>' "$tmp/s4.pe3.xml" || no "bgp: pe3 lost the VPLS"
+same s3 s4 pe1 pe2 pe4 pe5
+
+# A site added to the VPLS: pe5 joins; the other members get a pseudowire to it.
+gen --members 5 --vlan 2=222 --ip-mtu 1400 --drop-bgp 3
+run site diff "$tmp/svc.xml" $L --format json
+want_rc 3 site
+"$PY" - "$tmp/site.out" << 'PY' || no "site: json"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert all(x["status"] == "changes" for x in d["devices"]), d
+assert all(c["op"] != "delete" for x in d["devices"] for c in x["changes"]), d
+PY
+run site.push push "$tmp/svc.xml" $L
+want_rc 0 site.push
+grep -q '10.255.0.5' "$net/state/pe1/running.xml" || no "site: pe1 has no neighbour pe5"
+grep -q 'Ethernet1' "$net/state/pe5/running.xml" || no "site: pe5 has no attachment circuit"
+run site.again diff "$tmp/svc.xml" $L
+want_rc 0 site.again
+
+# Drift: pe1's owned MTU changed outside netstitch.
+mkdir -p "$tmp/oob"
+cat > "$tmp/oob/pe1.xml" << 'EOF'
+<configuration xmlns="http://yang.juniper.net/junos/conf/root">
+  <interfaces xmlns="http://yang.juniper.net/junos/conf/interfaces">
+    <interface><name>ge-0/0/1</name><mtu>9000</mtu></interface>
+  </interfaces>
+</configuration>
+EOF
+run oob push --payloads "$tmp/oob" $L
+want_rc 0 oob
+run drift diff "$tmp/svc.xml" $L
+want_rc 3 drift
+grep -q "^! drift on pe1: .*interface\[name='ge-0/0/1'\]/mtu is 9000, netstitch set 1514" \
+    "$tmp/drift.out" || no "drift not shown: $(cat "$tmp/drift.out")"
+run drift.json diff "$tmp/svc.xml" $L --format json
+"$PY" - "$tmp/drift.json.out" << 'PY' || no "drift: json"
+import json, sys
+d = json.load(open(sys.argv[1]))
+pe1 = d["devices"][0]
+assert pe1["drift"] and pe1["status"] == "changes", pe1
+assert not any(x["drift"] for x in d["devices"][1:]), d
+PY
+snap s5
+run refuse push "$tmp/svc.xml" $L
+want_rc 6 refuse
+grep -q 'drift' "$tmp/refuse.err" || no "refusal does not say why"
+snap s6
+same s5 s6 $devs
+run force push "$tmp/svc.xml" $L --force
+want_rc 0 force
+grep -q '<mtu>9000</mtu>' "$net/state/pe1/running.xml" && no "--force did not restore the MTU"
+run after diff "$tmp/svc.xml" $L
+want_rc 0 after
+
+# Delete: every router as before the service.
+run del delete svc $L
+want_rc 0 del
+snap s7
+same s0 s7 $devs
+grep -q 'pre-existing uplink' "$tmp/s7.pe1.xml" || no "delete: the original description"
+grep -q "not netstitch's" "$tmp/s7.pe1.xml" || no "delete: the foreign port"
+run del2 delete svc $L
+want_rc 0 del2
+grep -q 'nothing to do' "$tmp/del2.out" || no "second delete: $(cat "$tmp/del2.out")"
+run gone diff "$tmp/svc.xml" $L
+want_rc 3 gone
+grep -q '^!' "$tmp/gone.out" && no "after delete, drift is reported"
+
+# No key anywhere but on the devices.
+grep -rlF -- "$KEY" "$tmp"/*.out "$tmp"/*.err "$ST" && no "the BGP key leaked"
+echo "t_lifecycle: $(($(date +%s) - start)) s"
+exit $fail

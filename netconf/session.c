@@ -1265,6 +1265,126 @@ sess_parse_rpc_errors(const struct lyd_node *envp, struct sess_error *err)
     return count;
 }
 
+/* The <rpc-error>s of the reply envelope @envp (may be NULL) as @err: NST_EENV with kind
+ * SESS_ERR_RPC when there is one, else NST_OK and @err untouched. */
+static nst_err
+sess_reply_errors(const char *device, const char *op, const struct lyd_node *envp,
+                  struct sess_error *err)
+{
+    struct sess_error tmp;
+    struct sess_error *e = err ? err : &tmp;
+    unsigned n;
+
+    if (!envp || !sess_parse_rpc_errors(envp, NULL)) {
+        return NST_OK;
+    }
+    memset(e, 0, sizeof *e);
+    n = sess_parse_rpc_errors(envp, e);
+    /* sess_parse_rpc_errors kept the fields; add the envelope. */
+    e->kind = SESS_ERR_RPC;
+    e->n_rpc_errors = n;
+    snprintf(e->device, sizeof e->device, "%s", device);
+    snprintf(e->op, sizeof e->op, "%s", op);
+    if (!e->message[0]) {
+        snprintf(e->message, sizeof e->message, "%s", e->tag[0] ? e->tag : "rpc-error");
+    }
+    return NST_EENV;
+}
+
+/* The <data> anydata node of a <get>/<get-config> reply operation tree @reply. */
+static nst_err
+sess_reply_data(const char *device, const char *op, struct lyd_node *reply,
+                struct lyd_node **data, struct sess_error *err)
+{
+    struct lyd_node *d = NULL;
+
+    /* The <data> anyxml is an output node: lyd_find_path needs output = 1. */
+    if (!reply || lyd_find_path(reply, "data", 1, &d) || !d || !d->schema ||
+        !(d->schema->nodetype & LYD_NODE_ANY)) {
+        return sess_fail(err, device, op, SESS_ERR_PROTOCOL, "reply to <%s> has no <data>", op);
+    }
+    *data = d;
+    return NST_OK;
+}
+
+/* The content of the <data> anydata node @data as XML text, returned (nst_free). */
+static nst_err
+sess_data_text(const char *device, const char *op, const struct lyd_node *data, char **xml,
+               struct sess_error *err)
+{
+    const struct lyd_node_any *any = (const struct lyd_node_any *)data;
+    char *out = NULL;
+
+    switch (any->value_type) {
+    case LYD_ANYDATA_DATATREE:
+        if (!any->value.tree) {
+            out = nst_strdup("");
+        } else if (lyd_print_mem(&out, any->value.tree, LYD_XML, LYD_PRINT_WITHSIBLINGS)) {
+            out = NULL;
+        } else if (!out) {
+            /* Only default nodes: libyang prints nothing and allocates nothing. */
+            out = nst_strdup("");
+        }
+        /* Otherwise libyang's malloc()ed buffer is returned as is (nst_free is free). */
+        break;
+    case LYD_ANYDATA_STRING:
+    case LYD_ANYDATA_XML:
+        out = nst_strdup(any->value.str ? any->value.str : "");
+        break;
+    default:
+        return sess_fail(err, device, op, SESS_ERR_PROTOCOL, "unexpected <data> encoding");
+    }
+    if (!out) {
+        return sess_fail(err, device, op, SESS_ERR_NOMEM, "out of memory");
+    }
+    *xml = out;
+    return NST_OK;
+}
+
+nst_err
+sess_reply_parse(struct ly_ctx *ctx, const struct lyd_node *rpc, const char *reply, char **data_xml,
+                 struct sess_error *err)
+{
+    struct lyd_node *op = NULL, *envp = NULL, *data = NULL;
+    struct ly_in *in = NULL;
+    const char *name;
+    nst_err rc = NST_OK;
+
+    sess_err_clear(err);
+    if (!ctx || !rpc || !rpc->schema || !reply) {
+        return sess_fail(err, "", "reply", SESS_ERR_CONFIG, "no context, RPC or reply");
+    }
+    name = rpc->schema->name;
+    /* As libnetconf2 2.0.24's nc_recv_reply: the reply is parsed into a copy of the RPC's
+     * operation node, with the <rpc-reply> envelope returned separately. */
+    if (lyd_dup_single(rpc, NULL, LYD_DUP_RECURSIVE, &op) || ly_in_new_memory(reply, &in)) {
+        rc = sess_fail(err, "", name, SESS_ERR_NOMEM, "out of memory");
+        goto cleanup;
+    }
+    if (lyd_parse_op(ctx, op, in, LYD_XML, LYD_TYPE_REPLY_NETCONF, &envp, NULL)) {
+        const char *m = ly_errmsg(ctx);
+
+        rc = sess_fail(err, "", name, SESS_ERR_PROTOCOL, "bad reply to <%s>: %s", name,
+                       m ? m : "libyang error");
+        goto cleanup;
+    }
+    rc = sess_reply_errors("", name, envp, err);
+    if (rc || !data_xml || (strcmp(name, "get") && strcmp(name, "get-config"))) {
+        goto cleanup;
+    }
+    rc = sess_reply_data("", name, op, &data, err);
+    if (!rc) {
+        rc = sess_data_text("", name, data, data_xml, err);
+    }
+
+cleanup:
+    ly_in_free(in, 0);
+    lyd_free_tree(envp);
+    lyd_free_tree(op);
+    ly_err_clean(ctx, NULL);
+    return rc;
+}
+
 static NC_DATASTORE
 sess_nc_ds(enum sess_ds ds)
 {
@@ -1391,25 +1511,9 @@ sess_rpc(struct sess *s, const char *op, struct nc_rpc *rpc, struct lyd_node **o
         }
         goto cleanup;
     }
-    if (envp) {
-        struct sess_error tmp;
-        struct sess_error *e = err ? err : &tmp;
-        unsigned n;
-
-        memset(e, 0, sizeof *e);
-        n = sess_parse_rpc_errors(envp, e);
-        if (n) {
-            /* sess_parse_rpc_errors kept the fields; add the envelope. */
-            e->kind = SESS_ERR_RPC;
-            e->n_rpc_errors = n;
-            snprintf(e->device, sizeof e->device, "%s", s->device);
-            snprintf(e->op, sizeof e->op, "%s", op);
-            if (!e->message[0]) {
-                snprintf(e->message, sizeof e->message, "%s", e->tag[0] ? e->tag : "rpc-error");
-            }
-            rc = NST_EENV;
-            goto cleanup;
-        }
+    rc = sess_reply_errors(s->device, op, envp, err);
+    if (rc) {
+        goto cleanup;
     }
     if (op_out) {
         *op_out = reply;
@@ -1528,12 +1632,10 @@ sess_fetch(struct sess *s, int is_get, enum sess_ds source, const char *filter,
     if (rc) {
         return rc;
     }
-    /* The <data> anyxml is an output node: lyd_find_path needs output = 1. */
-    if (!reply || lyd_find_path(reply, "data", 1, &data) || !data
-        || !(data->schema->nodetype & LYD_NODE_ANY)) {
+    rc = sess_reply_data(s->device, op, reply, &data, err);
+    if (rc) {
         lyd_free_tree(reply);
-        return sess_fail(err, s->device, op, SESS_ERR_PROTOCOL, "reply to <%s> has no <data>",
-                         op);
+        return rc;
     }
     *data_out = data;
     *reply_out = reply;
@@ -1546,7 +1648,6 @@ sess_fetch_xml(struct sess *s, int is_get, enum sess_ds source, const char *filt
 {
     const char *op = is_get ? "get" : "get-config";
     struct lyd_node *reply = NULL, *data = NULL;
-    struct lyd_node_any *any;
     char *out = NULL;
     nst_err rc;
 
@@ -1558,29 +1659,10 @@ sess_fetch_xml(struct sess *s, int is_get, enum sess_ds source, const char *filt
     if (rc) {
         return rc;
     }
-    any = (struct lyd_node_any *)data;
-    switch (any->value_type) {
-    case LYD_ANYDATA_DATATREE:
-        if (!any->value.tree) {
-            out = nst_strdup("");
-        } else if (lyd_print_mem(&out, any->value.tree, LYD_XML, LYD_PRINT_WITHSIBLINGS)) {
-            out = NULL;
-        } else if (!out) {
-            /* Only default nodes: libyang prints nothing and allocates nothing. */
-            out = nst_strdup("");
-        }
-        break;
-    case LYD_ANYDATA_STRING:
-    case LYD_ANYDATA_XML:
-        out = nst_strdup(any->value.str ? any->value.str : "");
-        break;
-    default:
-        lyd_free_tree(reply);
-        return sess_fail(err, s->device, op, SESS_ERR_PROTOCOL, "unexpected <data> encoding");
-    }
+    rc = sess_data_text(s->device, op, data, &out, err);
     lyd_free_tree(reply);
-    if (!out) {
-        return sess_fail(err, s->device, op, SESS_ERR_NOMEM, "out of memory");
+    if (rc) {
+        return rc;
     }
     *xml = out;
     return NST_OK;

@@ -392,6 +392,28 @@ nst_err sess_discard(struct sess *s, struct sess_error *err);
  */
 nst_err sess_validate(struct sess *s, enum sess_ds source, struct sess_error *err);
 
+/**
+ * @brief Interpret one reply the way every sess_* RPC does, without a session.
+ *
+ * @p reply (one <rpc-reply> message, as libnetconf2 hands it over after unframing) is
+ * parsed as the reply to @p rpc like libnetconf2 2.0.24's nc_recv_reply does
+ * (LYD_TYPE_REPLY_NETCONF into a copy of the operation), its <rpc-error>s become @p err
+ * exactly as in sess_lock() and friends, and for <get>/<get-config> the <data> content is
+ * returned as XML text as sess_get_config() returns it. For the reply fuzzer
+ * (tests/fuzz/fz_reply.c) and unit tests.
+ * @param[in] ctx a libyang context holding ietf-netconf (and the modules of the data).
+ * @param[in] rpc the operation node the reply answers, e.g. from lyd_new_path(
+ *            "/ietf-netconf:get-config/source/running"). Borrowed.
+ * @param[in] reply the message text, NUL-terminated. Borrowed.
+ * @param[out] data_xml for get/get-config: the <data> content, returned to the caller and
+ *             freed with nst_free(); written only on success. May be NULL.
+ * @param[out] err filled on failure (RPC, PROTOCOL, CONFIG, NOMEM), may be NULL.
+ * @return NST_OK; NST_EINVAL (no context/rpc/reply); NST_ENOMEM; NST_EENV (an <rpc-error>,
+ *         or a reply that does not parse or lacks <data>).
+ */
+nst_err sess_reply_parse(struct ly_ctx *ctx, const struct lyd_node *rpc, const char *reply,
+                         char **data_xml, struct sess_error *err);
+
 /** @brief Name of an error kind ("connect", "rpc-error", ...); static string. */
 const char *sess_err_kind_name(enum sess_err_kind kind);
 

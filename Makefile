@@ -116,12 +116,15 @@ check: all tests
 	@BUILD=$(BUILD) sh tests/run.sh
 
 # The suite under AddressSanitizer + UndefinedBehaviorSanitizer (clang), then every
-# unit test under valgrind (zero leaks, zero errors).
+# unit test under valgrind (zero leaks, zero errors). The compiler and flags are also
+# exported to the tests, so that a test which builds against the library (t_embed,
+# t_api_surface, the fuzz replay) or runs make (t_man) uses the same ones.
+ASAN_VARS := CC=clang CXX=clang++ OPT="-O1 -g -fno-omit-frame-pointer" \
+             SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
 check-asan:
-	@$(MAKE) --no-print-directory BUILD=build-asan CC=clang OPT="-O1 -g -fno-omit-frame-pointer" \
-	    SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined" all tests
-	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
-	    BUILD=build-asan NST_SANITIZED=1 sh tests/run.sh
+	@$(MAKE) --no-print-directory BUILD=build-asan $(ASAN_VARS) all tests
+	@env $(ASAN_VARS) ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	    UBSAN_OPTIONS=print_stacktrace=1 BUILD=build-asan NST_SANITIZED=1 sh tests/run.sh
 	@$(MAKE) --no-print-directory tests
 	@for t in $(BUILD)/tests/test_*; do \
 	    echo "valgrind $$t"; \

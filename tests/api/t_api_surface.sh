@@ -11,7 +11,9 @@ nm -D --defined-only "$so" | grep -q ' T nst_service_check@' || { echo "nst_serv
 readelf -d "$so" | grep -q 'SONAME.*libnetstitch\.so\.[0-9]' || { echo "no versioned SONAME"; fail=1; }
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 printf '#include "netstitch.h"\nint main(void){ return nst_version() ? 0 : 1; }\n' > "$tmp/t.cc"
-g++ -std=c++11 -Wall -Werror -Iinclude "$tmp/t.cc" -o "$tmp/tcc" -L"$BUILD" -lnetstitch \
+# ${SAN}: make check-asan's library needs the sanitizer runtime of the same compiler.
+${CXX:-g++} -std=c++11 -Wall -Werror ${SAN:-} -Iinclude "$tmp/t.cc" -o "$tmp/tcc" -L"$BUILD" \
+    -lnetstitch \
     || { echo "header does not compile as C++"; fail=1; }
 LD_LIBRARY_PATH="$BUILD" "$tmp/tcc" || { echo "C++ program failed to run"; fail=1; }
 grep -q '^Libs: .*-lnetstitch' "$BUILD/netstitch.pc" || { echo "pkg-config file lacks Libs"; fail=1; }

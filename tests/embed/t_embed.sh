@@ -4,8 +4,9 @@
 set -u
 cd "$TOP"
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-cc -std=c11 -Wall -Wextra -Werror -Iinclude examples/embed/oss_check.c -o "$tmp/oss_check" \
-    -L"$BUILD" -lnetstitch || exit 1
+# ${CC} ${SAN}: make check-asan's library needs the sanitizer runtime of the same compiler.
+${CC:-cc} -std=c11 -Wall -Wextra -Werror ${SAN:-} -Iinclude examples/embed/oss_check.c \
+    -o "$tmp/oss_check" -L"$BUILD" -lnetstitch || exit 1
 export LD_LIBRARY_PATH="$TOP/$BUILD"
 out=$("$tmp/oss_check" examples/twcc-ccx-aws/service.xml); rc=$?
 [ $rc -eq 0 ] || { echo "clean example: exit $rc"; echo "$out"; exit 1; }

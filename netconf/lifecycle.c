@@ -13,12 +13,14 @@
  * nst_diff_run(), per device, in parallel (at most `jobs` threads; a device's session,
  * context and trees are touched only by the thread working on it, then by the caller
  * after the join):
- *   live     connect (inventory, host-key policy, schema cache in the state directory),
- *            parse T, O, P and X into the session's own libyang context, <get-config>
- *            of running with the subtree filter diff_filter() derives from T and O,
- *            diff_compute(), close the session (its context stays, for the printers);
- *   offline  the same against DIR/<device>.xml in one context holding every device
- *            model (sequentially: that context is shared).
+ *   live     parse T, O, P and X, connect (inventory, host-key policy, schema cache in
+ *            the state directory), <get-config> of running with the subtree filter
+ *            diff_filter() derives from T and O, close the session, diff_compute();
+ *   offline  the same against DIR/<device>.xml, sequentially.
+ * Every tree of every device lives in one libyang context holding every device model
+ * (render.h's): a session's own context holds only what the device's <hello> and
+ * yang-library made libnetconf2 load, which for netsim's vendor modules is not enough.
+ * libyang allows parsing into one context from several threads once no module is added.
  *
  * Ownership records: lifecycle.h describes the layout. A record is read without the
  * service lock; a `pending` generation whose lock nobody holds was left by a push that
@@ -1224,8 +1226,7 @@ nst_diff_print(const struct nst_diff *d, enum nst_diff_format fmt, unsigned flag
             diff_json_str(&b, v->name);
             diff_buf_puts(&b, ", \"driver\": ");
             diff_json_str(&b, v->driver);
-            diff_buf_printf(&b, ", \"status\": \"%s\", \"drift\": %s, \"error\": ",
-                            lc_status_name(v->status), v->res.ndrift ? "true" : "false");
+            diff_buf_printf(&b, ", \"status\": \"%s\", \"error\": ", lc_status_name(v->status));
             if (v->status & NST_DIFF_DEV_ERROR) {
                 diff_json_str(&b, v->error);
             } else {

@@ -445,19 +445,13 @@ nst_service_load_mem(struct nst_ctx *ctx, const char *data, size_t len, enum nst
     }
     ret = NST_OK;
     lyfmt = format == NST_FORMAT_XML ? LYD_XML : LYD_JSON;
-    if (ly_in_new_memory(data, &in) != LY_SUCCESS) {
+    /* ly_in wants a NUL-terminated buffer; callers may pass a slice, and data[len] may
+     * not even be readable (a fuzzer's exact-size buffer, a mapped file ending at a page
+     * boundary), so the text is always copied. */
+    svc->text = nst_strndup(data, len);
+    if (!svc->text || ly_in_new_memory(svc->text, &in) != LY_SUCCESS) {
         ret = NST_ENOMEM;
         goto cleanup;
-    }
-    /* ly_in wants a NUL-terminated buffer; callers may pass a slice. */
-    if (data[len] != '\0') {
-        ly_in_free(in, 0);
-        in = NULL;
-        svc->text = nst_strndup(data, len);
-        if (!svc->text || ly_in_new_memory(svc->text, &in) != LY_SUCCESS) {
-            ret = NST_ENOMEM;
-            goto cleanup;
-        }
     }
     /* Parse, then validate apart, so that a validation failure leaves the tree in
      * place for locating the offending entry. */

@@ -401,6 +401,9 @@ diff_load(struct diff_result *r, const struct diff_inputs *in, char *why, size_t
     }
     for (size_t i = 0; i < in->nothers; i++) {
         ret = diff_merge_text(r, in->others[i], &r->others, reason, sizeof reason);
+        if (!ret && in->others_orig) {
+            ret = diff_merge_text(r, in->others_orig[i], &r->others_orig, reason, sizeof reason);
+        }
         if (ret) {
             snprintf(why, whylen, "another service's ownership record does not parse: %s", reason);
             return ret;
@@ -416,6 +419,7 @@ diff_result_clear(struct diff_result *r)
     lyd_free_siblings(r->owned);
     lyd_free_siblings(r->orig);
     lyd_free_siblings(r->others);
+    lyd_free_siblings(r->others_orig);
     lyd_free_siblings(r->running);
     lyd_free_siblings(r->desired);
     lyd_free_siblings(r->actual);
@@ -428,7 +432,7 @@ diff_result_clear(struct diff_result *r)
     nst_free(r->drift);
     nst_free(r->edit);
     nst_free(r->next_orig);
-    r->target = r->owned = r->orig = r->others = r->running = r->diff = NULL;
+    r->target = r->owned = r->orig = r->others = r->others_orig = r->running = r->diff = NULL;
     r->desired = r->actual = NULL;
     r->drift = NULL;
     r->ndrift = 0;
@@ -774,15 +778,21 @@ diff_desired(const struct lyd_node *t, const struct lyd_node *o, const struct ly
     return ret;
 }
 
-/* P' for one level (see the file comment, step 7). */
+/*
+ * P' for one level (see the file comment, step 7): @t target, @o owned, @p originals, @x
+ * what other services own and @xp their originals, @r the device now. A node another
+ * service owns is not "pre-existing" for this one (netstitch created it): its original is
+ * that service's, if any, so the last service to release it gives back the real original.
+ */
 static nst_err
 diff_next_orig(const struct lyd_node *t, const struct lyd_node *o, const struct lyd_node *p,
-               const struct lyd_node *r, struct lyd_node *parent, struct lyd_node **first)
+               const struct lyd_node *x, const struct lyd_node *xp, const struct lyd_node *r,
+               struct lyd_node *parent, struct lyd_node **first)
 {
     nst_err ret = NST_OK;
 
     for (const struct lyd_node *n = t; n && !ret; n = n->next) {
-        const struct lyd_node *om, *pm, *rm, *pre;
+        const struct lyd_node *om, *pm, *xm, *xpm, *rm, *pre;
         struct lyd_node *d = NULL;
 
         if (!diff_usable(n)) {
@@ -790,8 +800,10 @@ diff_next_orig(const struct lyd_node *t, const struct lyd_node *o, const struct 
         }
         om = diff_match(o, n);
         pm = diff_match(p, n);
+        xm = diff_match(x, n);
+        xpm = diff_match(xp, n);
         rm = diff_match(r, n);
-        pre = om ? pm : rm;
+        pre = om ? pm : xm ? xpm : rm;
         if (!pre) {
             /* Created by netstitch (now or earlier): nothing below it pre-existed. */
             continue;
@@ -802,8 +814,8 @@ diff_next_orig(const struct lyd_node *t, const struct lyd_node *o, const struct 
         }
         ret = diff_dup(pre, parent, first, 0, &d);
         if (!ret) {
-            ret = diff_next_orig(lyd_child(n), diff_child(om), diff_child(pm), diff_child(rm), d,
-                                 NULL);
+            ret = diff_next_orig(lyd_child(n), diff_child(om), diff_child(pm), diff_child(xm),
+                                 diff_child(xpm), diff_child(rm), d, NULL);
         }
     }
     return ret;
@@ -1050,7 +1062,8 @@ diff_compute(struct diff_result *r, struct lyd_node *running, const struct diff_
     }
     ret = diff_drift_walk(r, r->owned, r->running);
     if (!ret) {
-        ret = diff_next_orig(r->target, r->owned, r->orig, r->running, NULL, &po);
+        ret = diff_next_orig(r->target, r->owned, r->orig, r->others, r->others_orig, r->running,
+                             NULL, &po);
     }
     if (!ret && po) {
         if (lyd_print_mem(&text, po, LYD_XML, LYD_PRINT_WITHSIBLINGS)) {

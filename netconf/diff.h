@@ -51,12 +51,13 @@ struct diff_drift {
 
 /* The inputs of one device. Texts are top-level elements (or a NETCONF <config>), borrowed. */
 struct diff_inputs {
-    const char *target;        /* T, NULL or "" when the service has nothing for the device */
-    const char *owned;         /* O, NULL when never applied */
-    const char *orig;          /* P, NULL when nothing pre-existed */
-    const char *owned_alt;     /* an uncertain (pending) record: owned too, merged into O */
-    const char *orig_alt;      /* its originals, merged into P */
-    const char *const *others; /* X: other services' owned texts */
+    const char *target;             /* T, NULL or "" when the service has nothing for the device */
+    const char *owned;              /* O, NULL when never applied */
+    const char *orig;               /* P, NULL when nothing pre-existed */
+    const char *owned_alt;          /* an uncertain (pending) record: owned too, merged into O */
+    const char *orig_alt;           /* its originals, merged into P */
+    const char *const *others;      /* X: other services' owned texts */
+    const char *const *others_orig; /* their originals, parallel to others (NULL entries) */
     size_t nothers;
     char *const *sec_names; /* secrets the inventory could give, for comparing keys */
     char *const *sec_values;
@@ -66,7 +67,7 @@ struct diff_inputs {
 /* The result for one device; every tree is in the context given to diff_compute(). */
 struct diff_result {
     struct ly_ctx *ly;
-    struct lyd_node *target, *owned, *orig, *others, *running; /* parsed inputs */
+    struct lyd_node *target, *owned, *orig, *others, *others_orig, *running; /* inputs */
     struct lyd_node *desired; /* D, the managed nodes as they must be */
     struct lyd_node *actual;  /* R', the device pruned to the managed nodes */
     struct lyd_node *diff;    /* lyd_diff_siblings(R', D): NULL when in sync */

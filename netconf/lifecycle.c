@@ -82,6 +82,7 @@ struct lc_dev {
     int no_payload; /* the driver renders none */
     const char *owned, *orig, *owned_alt, *orig_alt; /* borrowed from the generations */
     char **others;                                   /* owned texts of other services, borrowed */
+    char **others_orig;                              /* their originals (or NULL), parallel */
     size_t nothers;
     struct sess *s; /* closed after the fetch; kept for its context */
     struct diff_result res;
@@ -526,6 +527,7 @@ nst_diff_free(struct nst_diff *d)
         nst_free(v->driver);
         nst_free(v->target);
         nst_free(v->others);
+        nst_free(v->others_orig);
     }
     nst_free(d->devs);
     lc_gen_clear(&d->current);
@@ -746,6 +748,7 @@ lc_inputs(const struct nst_diff *d, const struct lc_dev *v, struct diff_inputs *
     in->owned_alt = v->owned_alt;
     in->orig_alt = v->orig_alt;
     in->others = (const char *const *)v->others;
+    in->others_orig = (const char *const *)v->others_orig;
     in->nothers = v->nothers;
     in->sec_names = d->sec_names;
     in->sec_values = d->sec_values;
@@ -964,6 +967,12 @@ lc_attach_record(struct nst_diff *d)
                     return NST_ENOMEM;
                 }
                 v->others = nv;
+                nv = nst_realloc(v->others_orig, (v->nothers + 1) * sizeof *nv);
+                if (!nv) {
+                    return NST_ENOMEM;
+                }
+                v->others_orig = nv;
+                v->others_orig[v->nothers] = d->others[g].devs[j].orig;
                 v->others[v->nothers++] = d->others[g].devs[j].owned;
             }
         }

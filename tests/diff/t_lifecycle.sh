@@ -13,6 +13,7 @@
 #     nothing touched), push --force puts it back;
 #   - delete: every router is back at its configuration from before the service (the
 #     pre-existing port with its original description and MTU; the foreign port intact);
+#   - two services on the same routers: deleting one keeps what the other owns;
 #   - the ownership record is 0600 files in 0700 directories; no key anywhere.
 set -u
 cd "$TOP"
@@ -239,6 +240,27 @@ grep -q 'nothing to do' "$tmp/del2.out" || no "second delete: $(cat "$tmp/del2.o
 run gone diff "$tmp/svc.xml" $L
 want_rc 3 gone
 grep -q '^!' "$tmp/gone.out" && no "after delete, drift is reported"
+
+# Two services sharing routers: B (the VPLS only) is already in place when A pushed it;
+# deleting A keeps what B owns and removes only A's BGP; deleting B then restores all.
+gen --members 5
+cp "$tmp/svc.xml" "$tmp/a.xml"
+"$PY" tests/diff/gen-service.py --pes 5 --members 5 --bgp none > "$tmp/b.xml"
+run a push "$tmp/a.xml" $L
+want_rc 0 a
+run b push "$tmp/b.xml" $L
+want_rc 0 b
+grep -q 'nothing to do' "$tmp/b.out" || no "B needed changes: $(cat "$tmp/b.out")"
+run dela delete a $L
+want_rc 0 dela
+run bsame diff "$tmp/b.xml" $L
+want_rc 0 bsame
+grep -q '169.254' "$net/state/pe1/running.xml" && no "deleting A left its BGP session"
+grep -q 'NS-pe1-to-cloud' "$net/state/pe1/running.xml" && no "deleting A left its policies"
+run delb delete b $L
+want_rc 0 delb
+snap s8
+same s0 s8 $devs
 
 # No key anywhere but on the devices.
 grep -rlF -- "$KEY" "$tmp"/*.out "$tmp"/*.err "$ST" && no "the BGP key leaked"

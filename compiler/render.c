@@ -672,7 +672,7 @@ payload_error(struct render *r, const struct drv_ops *drv, const char *device,
     loc.line = line > 0 ? (uint32_t)line : 0;
     loc.path = path;
     loc.device = device;
-    diag_add(r->ctx, DIAG_INTERNAL, &loc, file[0] ? file : "?", (int)line, msg);
+    diag_add(r->ctx, DIAG_PAYLOAD_INVALID, &loc, msg);
     nst_free(path);
     nst_free(extra);
     return NST_EINTERNAL;
@@ -695,7 +695,7 @@ template_error(struct render *r, const char *device, const char *what, const str
     loc.device = device;
     snprintf(msg, sizeof msg, "%s for device %s: %s%s%s%s", what, device, te->msg,
              te->expr[0] ? " (in " : "", te->expr, te->expr[0] ? ")" : "");
-    diag_add(r->ctx, DIAG_INTERNAL, &loc, te->file, (int)te->line, msg);
+    diag_add(r->ctx, DIAG_TEMPLATE_ERROR, &loc, msg);
     return rc == NST_EIO || rc == NST_EINPUT ? NST_EINPUT : rc;
 }
 

@@ -136,14 +136,14 @@ cli_of(const struct nst_compiled *c, const char *device)
     return NULL;
 }
 
-/* The first INTERNAL diagnostic, or NULL. */
+/* The first diagnostic with @code, or NULL. */
 static const struct nst_diag *
-internal_diag(struct nst_ctx *ctx)
+code_diag(struct nst_ctx *ctx, const char *code)
 {
     size_t i;
 
     for (i = 0; i < nst_diag_count(ctx); i++) {
-        if (!strcmp(nst_diag_code(nst_diag_get(ctx, i)), "INTERNAL")) {
+        if (!strcmp(nst_diag_code(nst_diag_get(ctx, i)), code)) {
             return nst_diag_get(ctx, i);
         }
     }
@@ -397,7 +397,7 @@ test_invalid_payload_names_template_line(void **state)
     load_checked(f, EXAMPLE);
     assert_int_equal(nst_service_compile_with_templates(f->svc, dirs, 1, &f->comp), NST_EINTERNAL);
     assert_null(f->comp);
-    d = internal_diag(f->ctx);
+    d = code_diag(f->ctx, "PAYLOAD-INVALID");
     assert_non_null(d);
     snprintf(file, sizeof file, "%s/sros/l2-stitch.xml", f->tmp);
     assert_string_equal(nst_diag_file(d), file);
@@ -406,7 +406,7 @@ test_invalid_payload_names_template_line(void **state)
     assert_string_equal(nst_diag_path(d),
                         "/nokia-conf:configure/service/vpls[service-name='twcc-aws-5-6']/customer");
     assert_non_null(strstr(nst_diag_message(d), "leafref"));
-    /* Only that device failed: one INTERNAL diagnostic. */
+    /* Only that device failed: one PAYLOAD-INVALID diagnostic. */
     assert_int_equal(nst_diag_count_severity(f->ctx, NST_SEV_ERROR), 1);
 }
 
@@ -441,7 +441,7 @@ test_unknown_element_names_template_line(void **state)
         "</template>\n");
     load_checked(f, EXAMPLE);
     assert_int_equal(nst_service_compile_with_templates(f->svc, dirs, 1, &f->comp), NST_EINTERNAL);
-    d = internal_diag(f->ctx);
+    d = code_diag(f->ctx, "PAYLOAD-INVALID");
     assert_non_null(d);
     snprintf(file, sizeof file, "%s/junos/vpls-body.xml", f->tmp);
     assert_string_equal(nst_diag_file(d), file);
@@ -462,7 +462,7 @@ test_template_syntax_error(void **state)
     write_file(f->tmp, "iosxr/bgp.xml", "<template>\n\n  <?foreach?>\n</template>\n");
     load_checked(f, EXAMPLE);
     assert_int_equal(nst_service_compile_with_templates(f->svc, dirs, 1, &f->comp), NST_EINPUT);
-    d = internal_diag(f->ctx);
+    d = code_diag(f->ctx, "TEMPLATE-ERROR");
     assert_non_null(d);
     snprintf(file, sizeof file, "%s/iosxr/bgp.xml", f->tmp);
     assert_string_equal(nst_diag_file(d), file);

@@ -128,6 +128,39 @@ ly_log_install(void)
     }
 }
 
+/*
+ * The port references of the service model, taken out of libyang's hands. Each of
+ * these leaves is a leafref to "/intercloud/device[name = current()/../device]/port/name";
+ * libyang 2.1.30 resolves a leafref by evaluating its XPath, which builds the set of
+ * every device's ports and compares against each (its predicate is not hashed), once
+ * per reference: quadratic in the size of the service, 18 s of a 25 s compile at 1000
+ * routers and all but 1 s of yanglint's own validation of the same file (docs/
+ * PERFORMANCE.md). This deviation makes them plain names (the same pattern), and
+ * load.c checks each one with two hash lookups in the data tree, reporting a bad one
+ * exactly as libyang would (YANG-BAD-REFERENCE, same message, path and line).
+ * If a user's model directory does not take the deviation, libyang checks them.
+ */
+static const char ctx_port_refs_deviation[] =
+    "module netstitch-intercloud-port-refs {\n"
+    "  yang-version 1.1;\n"
+    "  namespace \"urn:netstitch:yang:intercloud-port-refs\";\n"
+    "  prefix nsipr;\n"
+    "  import netstitch-intercloud { prefix nsi; }\n"
+    "  description \"Port references are checked by netstitch's loader.\";\n"
+    "  deviation /nsi:intercloud/nsi:segment/nsi:a/nsi:end/nsi:device/nsi:port {\n"
+    "    deviate replace { type nsi:name; }\n"
+    "  }\n"
+    "  deviation /nsi:intercloud/nsi:segment/nsi:b/nsi:end/nsi:device/nsi:port {\n"
+    "    deviate replace { type nsi:name; }\n"
+    "  }\n"
+    "  deviation /nsi:intercloud/nsi:connection/nsi:vpls/nsi:member/nsi:port {\n"
+    "    deviate replace { type nsi:name; }\n"
+    "  }\n"
+    "  deviation /nsi:intercloud/nsi:connection/nsi:bgp-session/nsi:port {\n"
+    "    deviate replace { type nsi:name; }\n"
+    "  }\n"
+    "}\n";
+
 NST_API nst_err
 nst_ctx_new(const char *yang_dir, struct nst_ctx **out)
 {
@@ -168,6 +201,9 @@ nst_ctx_new(const char *yang_dir, struct nst_ctx **out)
         ret = NST_EENV;
         goto cleanup;
     }
+    ctx->port_refs_deviated =
+        lys_parse_mem(ctx->ly, ctx_port_refs_deviation, LYS_IN_YANG, NULL) == LY_SUCCESS;
+    ly_err_clean(ctx->ly, NULL);
 
 cleanup:
     ly_temp_log_options(NULL);

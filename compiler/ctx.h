@@ -31,6 +31,7 @@ struct nst_ctx {
     size_t ndiags;
     size_t cap;
     int sorted;
+    int port_refs_deviated;     /* load.c checks the port references (see ctx.c) */
     nst_log_cb log_cb;
     void *log_user;
 };

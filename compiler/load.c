@@ -328,7 +328,7 @@ cleanup:
  */
 static nst_err
 validate_all_errors(struct nst_ctx *ctx, const char *file, enum nst_format fmt,
-                    const struct srcmap *map, struct lyd_node **tree)
+                    const struct srcmap *map, struct lyd_node **tree, int *complete)
 {
     int i, j, nremoved = 0, failed = 0, ours;
     nst_err ret = NST_OK;
@@ -342,6 +342,7 @@ validate_all_errors(struct nst_ctx *ctx, const char *file, enum nst_format fmt,
         ly_err_clean(ctx->ly, NULL);
         if (lyd_validate_all(tree, ctx->ly, LYD_VALIDATE_PRESENT | LYD_VALIDATE_NO_STATE, NULL) ==
             LY_SUCCESS) {
+            *complete = 1;  /* every error found, or none */
             break;
         }
         failed = 1;
@@ -363,6 +364,8 @@ validate_all_errors(struct nst_ctx *ctx, const char *file, enum nst_format fmt,
             nst_free(d->file);
             nst_free(d->device);
             nst_free(path);
+            /* libyang checks mandatory nodes after every reference: all were seen. */
+            *complete = 1;
             break;
         }
         if (path && (code == DIAG_YANG_LEAFREF || code == DIAG_YANG_CONSTRAINT)) {
@@ -392,6 +395,137 @@ validate_all_errors(struct nst_ctx *ctx, const char *file, enum nst_format fmt,
     return failed ? NST_EINPUT : NST_OK;
 }
 
+/* What libyang would say of a port reference it could not resolve (ctx.c). */
+#define LOAD_PORT_REF_TARGET \
+    "/nsi:intercloud/nsi:device[nsi:name = current()/../device]/nsi:port/nsi:name"
+
+/* The child leaf @name of @parent, or NULL. */
+static const struct lyd_node *
+load_child(const struct lyd_node *parent, const char *name)
+{
+    const struct lyd_node *c;
+
+    LY_LIST_FOR(lyd_child(parent), c) {
+        if (!strcmp(ly_node_name(c), name)) {
+            return c;
+        }
+    }
+    return NULL;
+}
+
+/* The list entry of @first's siblings with key name = @key, by libyang's hash. */
+static const struct lyd_node *
+load_find_entry(const struct lyd_node *first, const struct lysc_node *list, const char *key)
+{
+    struct lyd_node *found = NULL;
+    char pred[160];
+
+    /* Names cannot hold a quote: the name typedef's pattern. */
+    if (!first || !list || strlen(key) > 63 || strchr(key, '\'')) {
+        return NULL;
+    }
+    snprintf(pred, sizeof pred, "[name='%s']", key);
+    return lyd_find_sibling_val(first, list, pred, 0, &found) == LY_SUCCESS ? found : NULL;
+}
+
+/* One holder of a "device" and a "port" leaf: is the port one of the device's? */
+static nst_err
+load_check_port_ref(struct nst_ctx *ctx, const char *file, const struct srcmap *map,
+                    const struct lyd_node *devs, const struct lyd_node *holder, int *bad)
+{
+    const struct lyd_node *dleaf = load_child(holder, "device");
+    const struct lyd_node *pleaf = load_child(holder, "port");
+    const struct lyd_node *dev, *port;
+    const struct lysc_node *plist;
+    struct diag_loc loc = {file, 0, NULL, NULL};
+    char *path, *msg;
+    nst_err ret;
+
+    if (!pleaf) {
+        return NST_OK;
+    }
+    /* No device leaf: validation set it aside as a bad reference (it is mandatory, and
+     * only runs that saw every reference get here), so the port resolves to nothing,
+     * as libyang's predicate would have found. */
+    dev = dleaf ? load_find_entry(devs, devs ? devs->schema : NULL, lyd_get_value(dleaf)) : NULL;
+    if (dev) {
+        plist = lys_find_child(dev->schema, dev->schema->module, "port", 0, LYS_LIST, 0);
+        port = load_find_entry(lyd_child(dev), plist, lyd_get_value(pleaf));
+        if (port) {
+            return NST_OK;
+        }
+    }
+    *bad = 1;
+    path = lyd_path(pleaf, LYD_PATH_STD, NULL, 0);
+    msg = nst_asprintf("Invalid leafref value \"%s\" - no target instance \"%s\" with the same "
+                       "value.", lyd_get_value(pleaf), LOAD_PORT_REF_TARGET);
+    if (!path || !msg) {
+        ret = NST_ENOMEM;
+        goto cleanup;
+    }
+    tidy_message(msg);
+    loc.path = path;
+    loc.line = map ? srcmap_find(map, path) : 0;
+    ret = diag_add(ctx, DIAG_YANG_LEAFREF, &loc, msg);
+
+cleanup:
+    free(path);
+    nst_free(msg);
+    return ret;
+}
+
+/*
+ * The port references libyang no longer checks (ctx.c): segment ends, VPLS members and
+ * BGP sessions each name a device and one of its ports. Two hash lookups each, so
+ * linear in the service; every bad one is reported.
+ */
+static nst_err
+load_check_port_refs(struct nst_ctx *ctx, const char *file, const struct srcmap *map,
+                     const struct lyd_node *tree)
+{
+    const struct lyd_node *top = NULL, *n, *c, *m, *devs = NULL;
+    int bad = 0;
+    nst_err ret = NST_OK;
+
+    LY_LIST_FOR(tree, n) {
+        if (n->schema && !strcmp(ly_node_name(n), "intercloud")) {
+            top = n;
+        }
+    }
+    LY_LIST_FOR(lyd_child(top), n) {
+        if (!devs && !strcmp(ly_node_name(n), "device")) {
+            devs = n;
+        }
+    }
+    LY_LIST_FOR(lyd_child(top), n) {
+        const char *what = ly_node_name(n);
+
+        if (!strcmp(what, "segment")) {
+            LY_LIST_FOR(lyd_child(n), c) {
+                if (!ret && (!strcmp(ly_node_name(c), "a") || !strcmp(ly_node_name(c), "b"))) {
+                    ret = load_check_port_ref(ctx, file, map, devs, c, &bad);
+                }
+            }
+        } else if (!strcmp(what, "connection")) {
+            LY_LIST_FOR(lyd_child(n), c) {
+                if (!strcmp(ly_node_name(c), "bgp-session") && !ret) {
+                    ret = load_check_port_ref(ctx, file, map, devs, c, &bad);
+                } else if (!strcmp(ly_node_name(c), "vpls")) {
+                    LY_LIST_FOR(lyd_child(c), m) {
+                        if (!strcmp(ly_node_name(m), "member") && !ret) {
+                            ret = load_check_port_ref(ctx, file, map, devs, m, &bad);
+                        }
+                    }
+                }
+            }
+        }
+        if (ret) {
+            return ret;
+        }
+    }
+    return bad ? NST_EINPUT : NST_OK;
+}
+
 NST_API nst_err
 nst_service_load_mem(struct nst_ctx *ctx, const char *data, size_t len, enum nst_format format,
                      const char *name, struct nst_service **out)
@@ -404,6 +538,7 @@ nst_service_load_mem(struct nst_ctx *ctx, const char *data, size_t len, enum nst
     struct ly_in *in = NULL;
     nst_err ret = NST_OK;
     LY_ERR lr;
+    int complete = 0;
 
     if (!ctx || !data || !out) {
         return NST_EINVAL;
@@ -461,7 +596,14 @@ nst_service_load_mem(struct nst_ctx *ctx, const char *data, size_t len, enum nst
         ret = ly_errors_to_diags(ctx, name, format, map, svc->tree, NULL, NULL);
         goto cleanup;
     }
-    ret = validate_all_errors(ctx, name, format, map, &svc->tree);
+    ret = validate_all_errors(ctx, name, format, map, &svc->tree, &complete);
+    /* The port references, as libyang would have checked them in that loop: not after
+     * an error that stands alone (a duplicate entry makes a reference ambiguous). */
+    if (ret != NST_ENOMEM && complete && ctx->port_refs_deviated) {
+        nst_err r = load_check_port_refs(ctx, name, map, svc->tree);
+
+        ret = ret && r != NST_ENOMEM ? ret : r;
+    }
     if (ret) {
         goto cleanup;
     }

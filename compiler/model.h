@@ -203,6 +203,8 @@ struct m_conn {
     struct m_src src;
 };
 
+struct m_name_index;
+
 struct m_service {
     const char *file;       /* the input's name */
     struct m_site *sites;
@@ -214,6 +216,8 @@ struct m_service {
     struct m_conn *conns;
     size_t nconns;
     size_t nports;          /* all ports of all devices */
+    /* Name lookups for model_find_site/device/segment (model.c); NULL: linear scan. */
+    const struct m_name_index *site_index, *device_index, *segment_index;
 };
 
 /*

@@ -27,6 +27,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +36,9 @@
 #include <unistd.h>
 
 #include "cli.h"
+
+/* The largest payload file --payloads reads (the library's default service size limit). */
+#define PUSH_PAYLOAD_MAX (32L << 20)
 
 struct cli_progress {
     int quiet;
@@ -278,9 +282,26 @@ push_add_dir(struct nst_txn *txn, const char *dir)
         memcpy(dev, name, len - 4);
         dev[len - 4] = '\0';
         snprintf(path, sizeof path, "%s/%s", dir, name);
-        f = fopen(path, "r");
+        /* O_NONBLOCK: opening a FIFO must not wait for a writer (refused below). */
+        int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+
+        f = fd < 0 ? NULL : fdopen(fd, "r");
         if (!f) {
+            if (fd >= 0) {
+                close(fd);
+            }
             fprintf(stderr, "netstitch push: cannot read %s: %s\n", path, strerror(errno));
+            rc = EXIT_USAGE;
+            continue;
+        }
+        /* A FIFO or a device (a link to /dev/zero) would block or never end, a huge file
+         * would take all memory: only regular files up to the service size limit. */
+        struct stat st;
+
+        if (fstat(fileno(f), &st) || !S_ISREG(st.st_mode) || st.st_size > PUSH_PAYLOAD_MAX) {
+            fprintf(stderr, "netstitch push: %s: %s\n", path,
+                    S_ISREG(st.st_mode) ? "larger than 32 MiB" : "not a regular file");
+            fclose(f);
             rc = EXIT_USAGE;
             continue;
         }

@@ -74,6 +74,32 @@ diag_code_template(enum diag_code code)
     return "%s";
 }
 
+/* Messages and paths are kept to this many bytes: libyang quotes offending values in
+ * full, and a 20 MB name must not become a 20 MB diagnostic. */
+#define DIAG_TEXT_MAX 1024
+
+/* A copy of @s cut to DIAG_TEXT_MAX bytes at a UTF-8 character boundary, marked "...". */
+static char *
+diag_dup_capped(const char *s)
+{
+    size_t n = strlen(s);
+    char *r;
+
+    if (n <= DIAG_TEXT_MAX) {
+        return nst_strdup(s);
+    }
+    n = DIAG_TEXT_MAX;
+    while (n && ((unsigned char)s[n] & 0xC0) == 0x80) {
+        n--;
+    }
+    r = nst_malloc(n + 4);
+    if (r) {
+        memcpy(r, s, n);
+        memcpy(r + n, "...", 4);
+    }
+    return r;
+}
+
 nst_err
 diag_add_msg(struct nst_ctx *ctx, enum diag_code code, const struct diag_loc *loc,
              const char *msg)
@@ -95,10 +121,10 @@ diag_add_msg(struct nst_ctx *ctx, enum diag_code code, const struct diag_loc *lo
     d->code = code;
     d->sev = diag_code_severity(code);
     d->hint = diag_code_hint(code);
-    d->message = nst_strdup(msg ? msg : "");
+    d->message = diag_dup_capped(msg ? msg : "");
     if (loc) {
         d->line = loc->line;
-        d->path = loc->path ? nst_strdup(loc->path) : NULL;
+        d->path = loc->path ? diag_dup_capped(loc->path) : NULL;
         d->file = loc->file ? nst_strdup(loc->file) : NULL;
         d->device = loc->device ? nst_strdup(loc->device) : NULL;
     }

@@ -31,8 +31,11 @@
 #include "service.h"
 #include "srcmap.h"
 
-/* Inputs larger than this are refused before parsing (override: NST_MAX_INPUT_BYTES). */
-#define LOAD_MAX_BYTES (256ull << 20)
+/* Inputs larger than this are refused before parsing (override: NST_MAX_INPUT_BYTES).
+ * 32 MiB holds a service of some 2500 routers (bench/gen-service.py: 1000 routers are
+ * 12.8 MB) and costs about 1 GB of libyang trees at worst; a 100 MB file would cost
+ * 3 GB and half a minute before the first diagnostic (tests/hardening/t_bounds.sh). */
+#define LOAD_MAX_BYTES (32ull << 20)
 
 static unsigned long long
 max_input_bytes(void)
@@ -61,14 +64,17 @@ read_file(struct nst_ctx *ctx, const char *path, char **data, size_t *len)
     int fd;
     nst_err ret = NST_OK;
 
-    fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* O_NONBLOCK: opening a FIFO must not wait for a writer (it is refused below). */
+    fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) {
         diag_add(ctx, DIAG_IO_READ, &loc, path, strerror(errno));
         return NST_EIO;
     }
     if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
-        diag_add(ctx, DIAG_IO_READ, &loc, path, S_ISDIR(st.st_mode) ? "is a directory" :
-                                                                     "not a regular file");
+        diag_add(ctx, DIAG_IO_READ, &loc, path,
+                 fstat(fd, &st)            ? strerror(errno)
+                 : S_ISDIR(st.st_mode)     ? "is a directory"
+                                           : "not a regular file");
         ret = NST_EIO;
         goto cleanup;
     }

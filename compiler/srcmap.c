@@ -774,6 +774,16 @@ sm_xml_wrap(const char *data, size_t len, char **out, size_t *outlen)
     return NST_OK;
 }
 
+/* libxml2 reports some errors (its "huge text node" limit among them) through the
+ * structured channel or the validity channel even with XML_PARSE_NOERROR; both are
+ * pointed here so that nothing reaches stderr. */
+static void
+sm_xml_silent(void *user, xmlErrorPtr e)
+{
+    (void)user;
+    (void)e;
+}
+
 nst_err
 srcmap_build_xml(const char *data, size_t len, const struct ly_ctx *ly, struct srcmap **out)
 {
@@ -804,8 +814,15 @@ srcmap_build_xml(const char *data, size_t len, const struct ly_ctx *ly, struct s
     xmlCtxtUseOptions(ctxt, XML_PARSE_NONET | XML_PARSE_BIG_LINES | XML_PARSE_NOERROR |
                                 XML_PARSE_NOWARNING);
     ctxt->sax->startElementNs = sm_xml_start;
+    ctxt->sax->serror = sm_xml_silent;
+    ctxt->vctxt.error = NULL;
+    ctxt->vctxt.warning = NULL;
     if (xmlParseDocument(ctxt) != 0 || !ctxt->wellFormed || !ctxt->myDoc) {
-        err = ctxt->errNo == XML_ERR_NO_MEMORY ? NST_ENOMEM : NST_EINPUT;
+        /* Not NST_ENOMEM even for XML_ERR_NO_MEMORY: libxml2 raises that for its own
+         * limits too (a text node or comment over 10 MB), and a map that cannot be built
+         * only costs line numbers; libyang's parse that follows reports a real lack of
+         * memory. Only our own allocations (sm_*) make this NST_ENOMEM. */
+        err = NST_EINPUT;
         goto cleanup;
     }
     root = xmlDocGetRootElement(ctxt->myDoc);

@@ -57,6 +57,11 @@
 #define TPL_FILE_MAX (4L * 1024 * 1024)
 /* Longest vendor or feature name. */
 #define TPL_NAME_MAX 128
+/* A render call executes at most this many ops (each op of each <?foreach?> iteration
+ * counts once). The shipped templates need some 50 per IR node, so a device of 10000
+ * ports stays far below; a <?foreach?> over every IR node nested five deep would not end
+ * for hours and take gigabytes. */
+#define TPL_STEPS_MAX (1L << 20)
 
 /* A growable NUL-terminated byte buffer. */
 struct tpl_buf {
@@ -197,6 +202,7 @@ struct tpl_render {
     struct tpl_buf scratch; /* XML mode: a value being built */
     struct tpl_buf line;    /* text mode: the line being built */
     struct tpl_buf out;     /* text mode: the finished lines */
+    long steps;             /* ops executed so far, bounded by TPL_STEPS_MAX */
     char missing_var[128];  /* set by the lookup callback for an unknown variable */
     int lookup_oom;         /* set by the lookup callback when a copy failed */
     struct tpl_error *err;
@@ -2115,6 +2121,13 @@ tpl_render_block(struct tpl_render *st, const struct tpl_template *tpl,
 
     for (i = 0; i < b->n && !rc && !*drop; i++) {
         op = &b->ops[i];
+        if (++st->steps > TPL_STEPS_MAX) {
+            rc = tpl_fail(st->err, NST_EINPUT, tpl->path, op->line, "",
+                          "rendering takes more than %ld steps: a <?foreach?> over too large a "
+                          "node-set, or nested too deep?",
+                          TPL_STEPS_MAX);
+            break;
+        }
         switch (op->kind) {
         case TPL_OP_ELEMENT:
             rc = tpl_render_element(st, tpl, op, parent);

@@ -50,14 +50,17 @@ inv_read_file(struct nst_ctx *ctx, const char *path, char **data)
     int fd;
     nst_err ret = NST_OK;
 
-    fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* O_NONBLOCK: opening a FIFO must not wait for a writer (it is refused below). */
+    fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) {
         diag_add(ctx, DIAG_IO_READ, &loc, path, strerror(errno));
         return NST_EIO;
     }
     if (fstat(fd, &st) || !S_ISREG(st.st_mode) || (unsigned long long)st.st_size > INV_MAX_BYTES) {
         diag_add(ctx, DIAG_IO_READ, &loc, path,
-                 S_ISREG(st.st_mode) ? "larger than 16 MiB" : "not a regular file");
+                 fstat(fd, &st)        ? strerror(errno)
+                 : S_ISREG(st.st_mode) ? "larger than 16 MiB"
+                                       : "not a regular file");
         ret = NST_EIO;
         goto cleanup;
     }

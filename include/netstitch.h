@@ -784,20 +784,10 @@ NST_API nst_err nst_diff_run(struct nst_diff *d);
 NST_API size_t nst_diff_device_count(const struct nst_diff *d);
 /** @brief The @p i-th device's name (borrowed), NULL when out of range. */
 NST_API const char *nst_diff_device_name(const struct nst_diff *d, size_t i);
-/** @brief The @p i-th device's driver (borrowed), "" when unknown, NULL when out of range. */
-NST_API const char *nst_diff_device_driver(const struct nst_diff *d, size_t i);
 /** @brief NST_DIFF_DEV_* bits of the @p i-th device. */
 NST_API unsigned nst_diff_device_status(const struct nst_diff *d, size_t i);
 /** @brief Why the @p i-th device could not be compared; "" when it could. Never a secret. */
 NST_API const char *nst_diff_device_error(const struct nst_diff *d, size_t i);
-
-/**
- * @brief The edit-config content that brings the @p i-th device to the service's
- *        configuration (merge, nc:operation="delete" for removals; secrets as
- *        placeholders).
- * @return borrowed; NULL when the device needs no change (or is out of range).
- */
-NST_API const char *nst_diff_device_edit(const struct nst_diff *d, size_t i);
 
 /**
  * @brief Print the whole diff.

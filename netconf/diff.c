@@ -613,6 +613,7 @@ diff_secrets_normalize(struct lyd_node **first, struct lyd_node *parent, const s
 {
     struct lyd_node *n, *next;
     nst_err ret;
+    LY_ERR e;
 
     for (n = parent ? lyd_child(parent) : *first; n; n = next) {
         const struct lyd_node *tm, *om;
@@ -653,7 +654,8 @@ diff_secrets_normalize(struct lyd_node **first, struct lyd_node *parent, const s
         } else {
             nv = DIFF_REDACTED;
         }
-        if (lyd_change_term(n, nv) > LY_EEXIST) {
+        e = lyd_change_term(n, nv);
+        if (e != LY_SUCCESS && e != LY_EEXIST && e != LY_ENOT) {
             if (n == *first) {
                 *first = next;
             }

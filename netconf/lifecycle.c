@@ -1120,12 +1120,6 @@ nst_diff_device_name(const struct nst_diff *d, size_t i)
     return d && i < d->ndevs ? d->devs[i].name : NULL;
 }
 
-NST_API const char *
-nst_diff_device_driver(const struct nst_diff *d, size_t i)
-{
-    return d && i < d->ndevs ? d->devs[i].driver : NULL;
-}
-
 NST_API unsigned
 nst_diff_device_status(const struct nst_diff *d, size_t i)
 {
@@ -1136,12 +1130,6 @@ NST_API const char *
 nst_diff_device_error(const struct nst_diff *d, size_t i)
 {
     return d && i < d->ndevs ? d->devs[i].error : NULL;
-}
-
-NST_API const char *
-nst_diff_device_edit(const struct nst_diff *d, size_t i)
-{
-    return d && i < d->ndevs ? d->devs[i].res.edit : NULL;
 }
 
 NST_API const char *

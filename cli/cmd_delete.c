@@ -43,6 +43,36 @@ apply_report_nothing(FILE *out, const char *command, enum out_format fmt, const 
     }
 }
 
+/* The JSON report of a run refused before any transaction: every device and its error. */
+static void
+apply_report_refused(FILE *out, const char *command, const struct nst_diff *d, int exit_code,
+                     const char *message)
+{
+    size_t n = nst_diff_device_count(d);
+
+    fprintf(out,
+            "{\"command\": \"%s\", \"transaction\": null, \"outcome\": \"not-run\", "
+            "\"exit\": %d, \"message\": ",
+            command, exit_code);
+    cli_json_str(out, message);
+    fputs(", \"devices\": [", out);
+    for (size_t i = 0; i < n; i++) {
+        unsigned st = nst_diff_device_status(d, i);
+
+        fprintf(out, "%s\n  {\"name\": ", i ? "," : "");
+        cli_json_str(out, nst_diff_device_name(d, i));
+        fprintf(out, ", \"state\": \"untouched\", \"drift\": %s, \"error\": ",
+                (st & NST_DIFF_DEV_DRIFT) ? "true" : "false");
+        if (st & NST_DIFF_DEV_ERROR) {
+            cli_json_str(out, nst_diff_device_error(d, i));
+        } else {
+            fputs("null", out);
+        }
+        fputc('}', out);
+    }
+    fprintf(out, "%s]}\n", n ? "\n" : "");
+}
+
 int
 cli_diff_apply(struct nst_diff *d, struct nst_txn *txn, const char *command, const char *service,
                const struct cli_apply *o)
@@ -63,6 +93,10 @@ cli_diff_apply(struct nst_diff *d, struct nst_txn *txn, const char *command, con
         cli_diff_summary(stderr, command, service, d);
         fprintf(stderr, "netstitch %s: %zu device%s could not be compared; nothing was changed\n",
                 command, errors, errors == 1 ? "" : "s");
+        if (o->fmt == OUT_JSON) {
+            apply_report_refused(stdout, command, d, EXIT_ERRORS,
+                                 "a device could not be compared; nothing was changed");
+        }
         return EXIT_ERRORS;
     }
     if (drift && !o->force) {
@@ -75,6 +109,11 @@ cli_diff_apply(struct nst_diff *d, struct nst_txn *txn, const char *command, con
                 "netstitch (drift, the '!' lines); nothing was changed. Review it with `netstitch "
                 "diff`, then run %s again with --force to overwrite it.\n",
                 command, drift, drift == 1 ? "" : "s", command);
+        if (o->fmt == OUT_JSON) {
+            apply_report_refused(stdout, command, d, EXIT_DRIFT,
+                                 "drift: configuration netstitch set was changed outside it; "
+                                 "nothing was changed (see --force)");
+        }
         return EXIT_DRIFT;
     }
     if (!changes) {

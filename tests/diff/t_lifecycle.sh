@@ -175,6 +175,12 @@ grep -q 'NS-pe3-to-cloud' "$tmp/s4.pe3.xml" && no "bgp: pe3 still has the polici
 grep -q '<service-mtu>1414</service-mtu>' "$tmp/s4.pe3.xml" || no "bgp: pe3 lost the VPLS"
 same s3 s4 pe1 pe2 pe4 pe5
 
+# Without the records (--no-state), the removed session is not netstitch's business.
+gen --members 4 --vlan 2=222 --ip-mtu 1400
+run nostate diff "$tmp/svc.xml" $L --no-state
+want_rc 3 nostate
+grep -q '^-' "$tmp/nostate.out" && no "--no-state removes something: $(grep '^-' "$tmp/nostate.out")"
+
 # A site added to the VPLS: pe5 joins; the other members get a pseudowire to it.
 gen --members 5 --vlan 2=222 --ip-mtu 1400 --drop-bgp 3
 run site diff "$tmp/svc.xml" $L --format json
@@ -216,9 +222,15 @@ assert pe1["drift"] and pe1["status"] == "changes", pe1
 assert not any(x["drift"] for x in d["devices"][1:]), d
 PY
 snap s5
-run refuse push "$tmp/svc.xml" $L
+run refuse push "$tmp/svc.xml" $L --format json
 want_rc 6 refuse
 grep -q 'drift' "$tmp/refuse.err" || no "refusal does not say why"
+"$PY" - "$tmp/refuse.out" << 'PY' || no "refusal: json report"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["exit"] == 6 and d["outcome"] == "not-run" and d["transaction"] is None, d
+assert [x["name"] for x in d["devices"] if x["drift"]] == ["pe1"], d
+PY
 snap s6
 same s5 s6 $devs
 run force push "$tmp/svc.xml" $L --force

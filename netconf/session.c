@@ -762,15 +762,50 @@ sess_cache_publish(const char *tmp, const char *cache)
         if (de->d_name[0] == '.') {
             continue;
         }
+        /* libnetconf2 writes the modules with the process umask; the state directory keeps
+         * every file private (docs/push.md). */
         if (snprintf(from, sizeof from, "%s/%s", tmp, de->d_name) < (int)sizeof from
             && snprintf(to, sizeof to, "%s/%s", cache, de->d_name) < (int)sizeof to
-            && rename(from, to) == 0) {
+            && chmod(from, 0600) == 0 && rename(from, to) == 0) {
             continue;
         }
         unlink(from);
     }
     closedir(d);
     rmdir(tmp);
+}
+
+/* Remove the private fetch directories (.fetch-*) of connects that were killed before
+ * publishing, once they are an hour old (a live connect takes seconds). */
+static void
+sess_cache_sweep(const char *cache)
+{
+    DIR *d = opendir(cache), *sub;
+    struct dirent *de, *se;
+    struct stat st;
+    char dir[4096], file[4096];
+    time_t now = time(NULL);
+
+    if (!d) {
+        return;
+    }
+    while ((de = readdir(d))) {
+        if (strncmp(de->d_name, ".fetch-", 7) ||
+            snprintf(dir, sizeof dir, "%s/%s", cache, de->d_name) >= (int)sizeof dir ||
+            lstat(dir, &st) || !S_ISDIR(st.st_mode) || now - st.st_mtime < 3600 ||
+            !(sub = opendir(dir))) {
+            continue;
+        }
+        while ((se = readdir(sub))) {
+            if (se->d_name[0] != '.' &&
+                snprintf(file, sizeof file, "%s/%s", dir, se->d_name) < (int)sizeof file) {
+                unlink(file);
+            }
+        }
+        closedir(sub);
+        rmdir(dir);
+    }
+    closedir(d);
 }
 
 static unsigned
@@ -937,6 +972,9 @@ sess_connect(const struct sess_opts *opts, struct sess **out, struct sess_error 
         rc = sess_fail(err, dev, "connect", SESS_ERR_CONFIG, "schema directory %s lacks %s",
                        schema_dir, SESS_IETF_NETCONF);
         goto cleanup;
+    }
+    if (opts->schema_cache_dir) {
+        sess_cache_sweep(opts->schema_cache_dir);
     }
     if (opts->schema_cache_dir
         && (snprintf(fetch_dir, sizeof fetch_dir, "%s/.fetch-XXXXXX", opts->schema_cache_dir)

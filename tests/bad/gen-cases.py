@@ -104,4 +104,111 @@ xml("aws-dx-untagged", ("<encapsulation><dot1q><vlan>300</vlan></dot1q></encapsu
 xml("aws-dx-asn-same", ("<asn>65002</asn>", "<asn>64512</asn>"))
 xml("aws-dx-mtu", ("<ip-mtu>1500</ip-mtu>", "<ip-mtu>1400</ip-mtu>"))
 xml("bw-insufficient", ("<ip-mtu>1500</ip-mtu>", "<ip-mtu>1500</ip-mtu>\n    <bandwidth>100000</bandwidth>"))
-print("cases written to", OUT)
+
+# ====================================================================================
+# The other inputs (tests/bad/expect.py says how each kind is run):
+#   inventory/NAME.xml|json   an inventory, given to `push --inventory`
+#   templates/VENDOR.FEATURE.NAME.xml   a user template VENDOR/FEATURE.xml, given to
+#                             `compile --templates` with the shipped example
+#   saved/NAME.xml            the saved running configuration of the example's twcc-edge
+#                             (a VRP router), given to `diff --offline`
+#   payloads/NAME.xml         twcc-edge's payload file, given to `push --payloads`
+def put(kind, name, text):
+    d = os.path.join(HERE, kind)
+    os.makedirs(d, exist_ok=True)
+    open(os.path.join(d, name), "w").write(text)
+
+INV = """<inventory xmlns="urn:netstitch:yang:inventory">
+  <device>
+    <name>twcc-edge</name>
+    <address>127.0.0.1</address>
+    <port>9</port>
+    <user>netstitch</user>
+    <auth><private-key>/nonexistent/id_ed25519</private-key></auth>
+    <host-key><fingerprint>SHA256:Cf0LMj0Kk3ALSJP8Wq8JCcNhQFYkm7Jb5cFOQJDK8kg</fingerprint></host-key>
+    <timeouts><connect>1</connect></timeouts>
+  </device>
+  <secret><name>dx-key</name><source>env:NST_BAD_DX_KEY</source></secret>
+</inventory>
+"""
+
+def inv(name, *edits, ext="xml", text=None):
+    s = INV if text is None else text
+    for old, new in edits:
+        if old not in s:
+            sys.exit("inventory %s: %r not in base" % (name, old))
+        s = s.replace(old, new, 1)
+    put("inventory", name + "." + ext, s)
+
+inv("inv-port-range", ("<port>9</port>", "<port>70000</port>"))
+inv("inv-port-zero", ("<port>9</port>", "<port>0</port>"))
+inv("inv-no-address", ("    <address>127.0.0.1</address>\n", ""))
+inv("inv-no-user", ("    <user>netstitch</user>\n", ""))
+inv("inv-no-host-key", ("    <host-key><fingerprint>SHA256:Cf0LMj0Kk3ALSJP8Wq8JCcNhQFYkm7Jb5cFOQJDK8kg</fingerprint></host-key>\n", ""))
+inv("inv-bad-fingerprint", ("SHA256:Cf0LMj0Kk3ALSJP8Wq8JCcNhQFYkm7Jb5cFOQJDK8kg", "MD5:00:11:22"))
+inv("inv-two-host-key-checks", ("<host-key><fingerprint>", "<host-key><trust-on-first-use/><fingerprint>"))
+inv("inv-bad-secret-source", ("env:NST_BAD_DX_KEY", "NST_BAD_DX_KEY"))
+inv("inv-secret-source-shell", ("env:NST_BAD_DX_KEY", "env:$(reboot)"))
+inv("inv-password-inline", ("<auth><private-key>/nonexistent/id_ed25519</private-key></auth>", "<auth><password>hunter2</password></auth>"))
+inv("inv-duplicate-device", ("  <secret>", "  <device>\n    <name>twcc-edge</name>\n    <address>127.0.0.2</address>\n    <user>u</user>\n    <host-key><trust-on-first-use/></host-key>\n  </device>\n  <secret>"))
+inv("inv-bad-address", ("<address>127.0.0.1</address>", "<address>not an address!</address>"))
+inv("inv-timeout-zero", ("<connect>1</connect>", "<connect>0</connect>"))
+inv("inv-unknown-element", ("    <user>netstitch</user>", "    <user>netstitch</user>\n    <enable-password>x</enable-password>"))
+inv("inv-wrong-namespace", ("urn:netstitch:yang:inventory", "urn:example:inventory"))
+inv("inv-doctype-entity", ("<inventory", '<!DOCTYPE inventory [<!ENTITY x SYSTEM "file:///etc/passwd">]>\n<inventory'), ("<user>netstitch</user>", "<user>&x;</user>"))
+inv("inv-truncated", text=INV[:INV.index("<user>")])
+inv("inv-empty", text="")
+inv("inv-json-trailing-comma", ext="json", text='{"netstitch-inventory:inventory": {"device": [{"name": "r1", "address": "127.0.0.1", "user": "u", "host-key": {"trust-on-first-use": [null]},}]}}\n')
+inv("inv-json-port-string", ext="json", text='{"netstitch-inventory:inventory": {"device": [{"name": "r1", "address": "127.0.0.1", "port": "830", "user": "u", "host-key": {"trust-on-first-use": [null]}}]}}\n')
+inv("inv-name-control-char", ("<name>twcc-edge</name>", "<name>twcc&#x1b;[2J-edge</name>"))
+
+TPL_OK = """<?xml version="1.0"?>
+<template>
+  <?if {bgp}?>
+  <bgp xmlns="urn:huawei:yang:huawei-bgp">
+    <base-process><enable>true</enable><as>{bgp/@asn}</as></base-process>
+  </bgp>
+  <?end?>
+</template>
+"""
+
+def tpl(name, text, vendor="vrp", feature="bgp"):
+    put("templates", "%s.%s.%s.xml" % (vendor, feature, name), text)
+
+tpl("tpl-unclosed-element", TPL_OK.replace("</base-process>", ""))
+tpl("tpl-unknown-instruction", TPL_OK.replace("<?end?>", "<?endif?>"))
+tpl("tpl-unbalanced-end", TPL_OK.replace("<?end?>", "<?end?><?end?>"))
+tpl("tpl-missing-end", TPL_OK.replace("  <?end?>\n", ""))
+tpl("tpl-bad-xpath", TPL_OK.replace("{bgp/@asn}", "{bgp/@asn[}"))
+tpl("tpl-unknown-variable", TPL_OK.replace("{bgp/@asn}", "{$nosuch}"))
+tpl("tpl-foreach-not-nodeset", TPL_OK.replace("<?if {bgp}?>", "<?foreach {count(bgp)}?>"))
+tpl("tpl-include-missing", TPL_OK.replace("<?end?>", "<?include nosuch-feature?>\n  <?end?>"))
+tpl("tpl-include-self", TPL_OK.replace("<?end?>", "<?include bgp?>\n  <?end?>"))
+tpl("tpl-include-traversal", TPL_OK.replace("<?end?>", "<?include ../../etc/passwd?>\n  <?end?>"))
+tpl("tpl-doctype-entity", '<!DOCTYPE template [<!ENTITY a "aaaa">]>\n' + TPL_OK.replace("{bgp/@asn}", "&a;"))
+tpl("tpl-wrong-root", TPL_OK.replace("<template>", "<templates>").replace("</template>", "</templates>"))
+tpl("tpl-control-char-value", TPL_OK.replace("{bgp/@asn}", "{concat(bgp/@asn, '&#x1;')}"))
+tpl("tpl-element-invalid-for-model", TPL_OK.replace("<as>", "<no-such-leaf>1</no-such-leaf><as>"))
+tpl("tpl-empty", "")
+
+# twcc-edge's saved running configuration (VRP), read by diff --offline.
+SAVED_OK = '<config xmlns="urn:ietf:params:xml:ns:netconf:base:1.0"><ifm xmlns="urn:huawei:yang:huawei-ifm"><interfaces><interface><name>GE0/0/1</name><mtu>1500</mtu></interface></interfaces></ifm></config>\n'
+put("saved", "saved-truncated.xml", SAVED_OK[:60])
+put("saved", "saved-not-xml.xml", "show running-config\n")
+put("saved", "saved-doctype-entity.xml", '<!DOCTYPE config [<!ENTITY x SYSTEM "file:///etc/passwd">]>\n' + SAVED_OK.replace("GE0/0/1", "&x;"))
+put("saved", "saved-bad-value.xml", SAVED_OK.replace("<mtu>1500</mtu>", "<mtu>jumbo</mtu>"))
+put("saved", "saved-mismatched-tag.xml", SAVED_OK.replace("</mtu>", "</mtuu>"))
+put("saved", "saved-two-roots.xml", SAVED_OK + SAVED_OK)
+put("saved", "saved-unknown-namespace.xml", SAVED_OK.replace("urn:huawei:yang:huawei-ifm", "urn:example:other"))
+put("saved", "saved-nul-byte.xml", SAVED_OK.replace("GE0/0/1", "GE0/0\x00/1"))
+
+# twcc-edge's payload file, read by push --payloads (before any device is touched).
+PAYLOAD_OK = SAVED_OK
+put("payloads", "pl-truncated.xml", PAYLOAD_OK[:70])
+put("payloads", "pl-empty.xml", "")
+put("payloads", "pl-comment-only.xml", "<!-- nothing -->\n")
+put("payloads", "pl-placeholder-unterminated.xml", PAYLOAD_OK.replace("GE0/0/1", "$NST_SECRET{dx-key"))
+put("payloads", "pl-placeholder-unknown-secret.xml", PAYLOAD_OK.replace("GE0/0/1", "$NST_SECRET{nosuch}"))
+put("payloads", "pl-namespace-lt.xml", PAYLOAD_OK.replace("urn:huawei:yang:huawei-ifm", "urn:a&lt;b"))
+put("payloads", "pl-doctype.xml", '<!DOCTYPE config [<!ENTITY a "aaaa">]>\n' + PAYLOAD_OK.replace("GE0/0/1", "&a;"))
+print("cases written to", OUT, "and", ", ".join(["inventory", "templates", "saved", "payloads"]))

@@ -224,10 +224,15 @@ nst_compiled_device_cli(const struct nst_compiled *c, size_t i)
 
 /* --- plan.json --- */
 
+/* A JSON text in memory, or (f set) streamed to a file: plan.json is 40 MB at 1000
+ * routers, and building it in memory to write it doubled the compile's peak memory for
+ * it (docs/PERFORMANCE.md). */
 struct jbuf {
     char *p;
     size_t len, cap;
     int oom;
+    FILE *f;
+    int ioerr;
 };
 
 static void
@@ -237,6 +242,12 @@ jb_add(struct jbuf *b, const char *s, size_t n)
     size_t cap;
 
     if (b->oom) {
+        return;
+    }
+    if (b->f) {
+        if (n && fwrite(s, 1, n, b->f) != n) {
+            b->ioerr = 1;
+        }
         return;
     }
     if (b->len + n + 1 > b->cap) {
@@ -685,27 +696,34 @@ plan_diags(struct jbuf *b, const struct nst_compiled *c)
     jb_raw(b, "]");
 }
 
+static void
+plan_build(struct jbuf *b, const struct nst_compiled *c)
+{
+    int first = 1;
+
+    jb_raw(b, "{");
+    jb_key(b, 1, &first, "netstitch");
+    jb_str(b, nst_version());
+    jb_key(b, 1, &first, "service");
+    jb_str(b, c->svc->file);
+    jb_key(b, 1, &first, "devices");
+    plan_devices(b, c);
+    jb_key(b, 1, &first, "connections");
+    plan_connections(b, c);
+    jb_key(b, 1, &first, "diagnostics");
+    plan_diags(b, c);
+    jb_raw(b, "\n}\n");
+}
+
 NST_API nst_err
 nst_compiled_plan(const struct nst_compiled *c, char **json)
 {
     struct jbuf b = {0};
-    int first = 1;
 
     if (!c || !json) {
         return NST_EINVAL;
     }
-    jb_raw(&b, "{");
-    jb_key(&b, 1, &first, "netstitch");
-    jb_str(&b, nst_version());
-    jb_key(&b, 1, &first, "service");
-    jb_str(&b, c->svc->file);
-    jb_key(&b, 1, &first, "devices");
-    plan_devices(&b, c);
-    jb_key(&b, 1, &first, "connections");
-    plan_connections(&b, c);
-    jb_key(&b, 1, &first, "diagnostics");
-    plan_diags(&b, c);
-    jb_raw(&b, "\n}\n");
+    plan_build(&b, c);
     if (b.oom) {
         nst_free(b.p);
         return NST_ENOMEM;
@@ -768,10 +786,60 @@ cleanup:
     return ret;
 }
 
+/* DIR/plan.json, streamed (the same bytes as nst_compiled_plan()), written whole as
+ * write_file() does. */
+static nst_err
+write_plan(const char *dir, const struct nst_compiled *c)
+{
+    char *path = nst_asprintf("%s/plan.json", dir), *tmp = nst_asprintf("%s/.plan.json.tmp", dir);
+    struct jbuf b = {0};
+    nst_err ret = NST_OK;
+    int fd = -1;
+
+    if (!path || !tmp) {
+        ret = NST_ENOMEM;
+        goto cleanup;
+    }
+    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        ret = NST_EIO;
+        goto cleanup;
+    }
+    b.f = fdopen(fd, "w");
+    if (!b.f) {
+        ret = errno == ENOMEM ? NST_ENOMEM : NST_EIO;
+        goto cleanup;
+    }
+    fd = -1;
+    plan_build(&b, c);
+    ret = b.oom ? NST_ENOMEM : NST_OK;
+    if ((fclose(b.f) || b.ioerr) && !ret) {
+        ret = NST_EIO;
+    }
+    b.f = NULL;
+    if (!ret && rename(tmp, path)) {
+        ret = NST_EIO;
+    }
+
+cleanup:
+    if (fd >= 0) {
+        close(fd);
+    }
+    if (b.f) {
+        fclose(b.f);
+    }
+    if (ret && tmp) {
+        unlink(tmp);
+    }
+    nst_free(path);
+    nst_free(tmp);
+    return ret;
+}
+
 NST_API nst_err
 nst_compiled_write(const struct nst_compiled *c, const char *dir)
 {
-    char *json = NULL, *f = NULL;
+    char *f = NULL;
     size_t i;
     nst_err ret;
 
@@ -800,10 +868,5 @@ nst_compiled_write(const struct nst_compiled *c, const char *dir)
             return ret;
         }
     }
-    ret = nst_compiled_plan(c, &json);
-    if (!ret) {
-        ret = write_file(dir, "plan.json", json);
-    }
-    nst_free(json);
-    return ret;
+    return write_plan(dir, c);
 }

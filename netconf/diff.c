@@ -463,8 +463,11 @@ diff_filter_nodes(struct diff_buf *b, const struct lyd_node *first, const struct
         if (!diff_usable(n)) {
             continue;
         }
-        if (n->schema->nodetype & (LYD_NODE_TERM | LYD_NODE_ANY)) {
-            /* A selection node, once per schema node (leaf-list entries share one). */
+        if ((n->schema->nodetype & (LYD_NODE_TERM | LYD_NODE_ANY)) ||
+            (n->schema->nodetype == LYS_CONTAINER && (n->schema->flags & LYS_PRESENCE))) {
+            /* A selection node, once per schema node (leaf-list entries share one). A
+             * presence container is taken whole, like a list instance: whether it holds
+             * configuration netstitch does not own decides whether it may be removed. */
             if (n->schema != last) {
                 diff_filter_open(b, n, pmod);
                 diff_buf_puts(b, "/>");
@@ -1035,7 +1038,8 @@ diff_compute(struct diff_result *r, struct lyd_node *running, const struct diff_
         ret = diff_prune(r->running, r->target, r->owned, NULL, &rp);
     }
     if (ret) {
-        snprintf(why, whylen, "cannot build the desired configuration");
+        snprintf(why, whylen, "%s",
+                 ret == NST_ENOMEM ? "out of memory" : "cannot build the desired configuration");
         goto cleanup;
     }
     diff_drop_empty(&d, NULL);

@@ -785,6 +785,7 @@ lc_file_name(const char *dir, const char *device, char *buf, size_t len)
 static void
 lc_offline_one(struct nst_diff *d, struct lc_dev *v)
 {
+    nst_err ret;
     struct diff_inputs in;
     struct lyd_node *running = NULL;
     char path[4096], why[600], *text = NULL;
@@ -792,8 +793,9 @@ lc_offline_one(struct nst_diff *d, struct lc_dev *v)
 
     lc_inputs(d, v, &in);
     v->res.ly = render_ly(d->render);
-    if (diff_load(&v->res, &in, why, sizeof why)) {
-        lc_dev_fail(v, why);
+    ret = diff_load(&v->res, &in, why, sizeof why);
+    if (ret) {
+        lc_dev_fail(v, ret == NST_ENOMEM ? "out of memory" : why);
         return;
     }
     lc_file_name(d->offline, v->name, path, sizeof path);
@@ -818,21 +820,24 @@ lc_offline_one(struct nst_diff *d, struct lc_dev *v)
         lc_dev_fail(v, why);
         return;
     }
-    if (text && diff_parse(v->res.ly, text, 0, &running, why, sizeof why)) {
+    if (text && (ret = diff_parse(v->res.ly, text, 0, &running, why, sizeof why))) {
         nst_free(text);
-        snprintf(v->error, sizeof v->error, "%.200s: %.300s", path, why);
+        snprintf(v->error, sizeof v->error, "%.200s: %.300s", path,
+                 ret == NST_ENOMEM ? "out of memory" : why);
         v->status |= NST_DIFF_DEV_ERROR;
         return;
     }
     nst_free(text);
-    if (diff_compute(&v->res, running, &in, why, sizeof why)) {
-        lc_dev_fail(v, why);
+    ret = diff_compute(&v->res, running, &in, why, sizeof why);
+    if (ret) {
+        lc_dev_fail(v, ret == NST_ENOMEM ? "out of memory" : why);
     }
 }
 
 static void
 lc_live_one(struct nst_diff *d, struct lc_dev *v)
 {
+    nst_err ret;
     const struct inv_device *iv = inv_find_device(d->inv, v->name);
     struct sess_opts o;
     struct sess_error err;
@@ -846,8 +851,9 @@ lc_live_one(struct nst_diff *d, struct lc_dev *v)
     /* Every tree goes into the context with every device model: a device's session
      * context holds only what its <hello> and yang-library made libnetconf2 load. */
     v->res.ly = render_ly(d->render);
-    if (diff_load(&v->res, &in, why, sizeof why)) {
-        lc_dev_fail(v, why);
+    ret = diff_load(&v->res, &in, why, sizeof why);
+    if (ret) {
+        lc_dev_fail(v, ret == NST_ENOMEM ? "out of memory" : why);
         return;
     }
     if (diff_filter(&v->res, &filter)) {
@@ -882,12 +888,12 @@ lc_live_one(struct nst_diff *d, struct lc_dev *v)
     }
     sess_free(v->s);
     v->s = NULL;
-    if (diff_parse(v->res.ly, text, 0, &running, why, sizeof why)) {
-        lc_dev_fail(v, why);
-        goto cleanup;
+    ret = diff_parse(v->res.ly, text, 0, &running, why, sizeof why);
+    if (!ret) {
+        ret = diff_compute(&v->res, running, &in, why, sizeof why);
     }
-    if (diff_compute(&v->res, running, &in, why, sizeof why)) {
-        lc_dev_fail(v, why);
+    if (ret) {
+        lc_dev_fail(v, ret == NST_ENOMEM ? "out of memory" : why);
     }
 
 cleanup:

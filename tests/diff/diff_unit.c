@@ -1,0 +1,289 @@
+/*
+ * diff_unit.c: the ownership algebra of netconf/diff.c on small Junos trees (no device),
+ * and allocation failures during an offline diff of the shipped example. Built and run
+ * by t_unit.sh against the build's static library.
+ *
+ * Each case gives T (target), O (owned), P (originals), X (other services) and R (the
+ * router) and checks the edit-config content, the drift and P' the engine computes.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "diff.h"
+#include "netstitch.h"
+#include "render.h"
+
+static int failures;
+static struct ly_ctx *ly;
+
+#define CHECK(cond, ...)                                                                           \
+    do {                                                                                           \
+        if (!(cond)) {                                                                             \
+            printf("FAIL %s:%d: ", __FILE__, __LINE__);                                            \
+            printf(__VA_ARGS__);                                                                   \
+            printf("\n");                                                                          \
+            failures++;                                                                            \
+        }                                                                                          \
+    } while (0)
+
+#define J_OPEN                                                                                     \
+    "<configuration xmlns=\"http://yang.juniper.net/junos/conf/root\">"                            \
+    "<interfaces xmlns=\"http://yang.juniper.net/junos/conf/interfaces\">"
+#define J_CLOSE "</interfaces></configuration>"
+#define J(body) J_OPEN body J_CLOSE
+#define IF(name, body) "<interface><name>" name "</name>" body "</interface>"
+#define UNIT(n) "<unit><name>" n "</name><vlan-id>" n "</vlan-id></unit>"
+#define BGP(groups)                                                                                \
+    "<configuration xmlns=\"http://yang.juniper.net/junos/conf/root\">"                            \
+    "<protocols xmlns=\"http://yang.juniper.net/junos/conf/protocols\"><bgp>" groups               \
+    "</bgp></protocols></configuration>"
+#define GROUP(n, extra) "<group><name>" n "</name><type>external</type>" extra "</group>"
+
+static int
+count(const char *hay, const char *needle)
+{
+    int n = 0;
+
+    for (const char *p = hay ? strstr(hay, needle) : NULL; p; p = strstr(p + 1, needle)) {
+        n++;
+    }
+    return n;
+}
+
+/* The edit removes an element named @name (its start tag carries nc:operation="delete"). */
+static int
+deleted(const char *edit, const char *name)
+{
+    char open[64];
+    size_t l = (size_t)snprintf(open, sizeof open, "<%s", name);
+
+    for (const char *p = edit ? strstr(edit, open) : NULL; p; p = strstr(p + 1, open)) {
+        const char *gt = strchr(p, '>');
+
+        if ((p[l] == ' ' || p[l] == '/') && gt) {
+            const char *op = strstr(p, "nc:operation=\"delete\"");
+
+            if (op && op < gt) {
+                return 1;
+            }
+        }
+    }
+    return 0;
+}
+
+/* Run the engine; the result is returned for checks and freed by the caller. */
+static int
+run(struct diff_result *r, const char *t, const char *o, const char *p, const char *x,
+    const char *rtext, char *const *names, char *const *values, size_t nsec)
+{
+    const char *others[1] = {x};
+    struct diff_inputs in = {t, o, p, NULL, NULL, others, NULL, x ? 1 : 0, names, values, nsec};
+    struct lyd_node *running = NULL;
+    char why[512];
+
+    memset(r, 0, sizeof *r);
+    r->ly = ly;
+    if (diff_load(r, &in, why, sizeof why) || diff_parse(ly, rtext, 0, &running, why, sizeof why) ||
+        diff_compute(r, running, &in, why, sizeof why)) {
+        printf("FAIL engine: %s\n", why);
+        failures++;
+        return -1;
+    }
+    return 0;
+}
+
+static void
+cases(void)
+{
+    struct diff_result r;
+    struct diff_buf b = {0};
+    char *names[1] = {(char *)"k1"}, *values[1] = {(char *)"s3cr&t"};
+
+    /* In sync. */
+    run(&r, J(IF("ge-0/0/1", "<mtu>1518</mtu>")), J(IF("ge-0/0/1", "<mtu>1518</mtu>")), NULL, NULL,
+        J(IF("ge-0/0/1", "<mtu>1518</mtu><description>other</description>")), NULL, NULL, 0);
+    CHECK(!r.diff && !r.edit && !r.ndrift, "in sync: %s", r.edit ? r.edit : "");
+    diff_result_clear(&r);
+
+    /* An owned unit no longer generated goes; a foreign unit stays. */
+    run(&r, J(IF("ge-0/0/1", UNIT("100"))), J(IF("ge-0/0/1", UNIT("100") UNIT("200"))), NULL, NULL,
+        J(IF("ge-0/0/1", UNIT("100") UNIT("200") UNIT("300"))), NULL, NULL, 0);
+    CHECK(r.edit && count(r.edit, "nc:operation=\"delete\"") == 1 &&
+              strstr(r.edit, "<name>200</name>") && !strstr(r.edit, "300"),
+          "owned unit removal: %s", r.edit ? r.edit : "(none)");
+    diff_result_clear(&r);
+
+    /* Delete: pre-existing leaves get their original values back; the port stays. */
+    run(&r, NULL, J(IF("ge-0/0/1", "<description>svc</description><mtu>1518</mtu>" UNIT("100"))),
+        J(IF("ge-0/0/1", "<description>orig</description><mtu>1514</mtu>")), NULL,
+        J(IF("ge-0/0/1", "<description>svc</description><mtu>1518</mtu>" UNIT("100"))), NULL, NULL,
+        0);
+    CHECK(r.edit && strstr(r.edit, "<description>orig</description>") &&
+              strstr(r.edit, "<mtu>1514</mtu>") && count(r.edit, "operation=\"delete\"") == 1 &&
+              deleted(r.edit, "unit"),
+          "restore originals: %s", r.edit ? r.edit : "(none)");
+    diff_result_clear(&r);
+
+    /* A port netstitch created but someone configured more on: only netstitch's leaf goes. */
+    run(&r, NULL, J(IF("ge-0/0/2", "<mtu>1518</mtu>")), NULL, NULL,
+        J(IF("ge-0/0/2", "<mtu>1518</mtu><description>someone</description>")), NULL, NULL, 0);
+    CHECK(r.edit && deleted(r.edit, "mtu") && !deleted(r.edit, "interface") &&
+              !strstr(r.edit, "someone"),
+          "foreign content below: %s", r.edit ? r.edit : "(none)");
+    diff_result_clear(&r);
+
+    /* Another service owns it: nothing to remove. */
+    run(&r, NULL, J(IF("ge-0/0/3", "<mtu>1518</mtu>")), NULL, J(IF("ge-0/0/3", "<mtu>1518</mtu>")),
+        J(IF("ge-0/0/3", "<mtu>1518</mtu>")), NULL, NULL, 0);
+    CHECK(!r.diff, "owned by another service: %s", r.edit ? r.edit : "");
+    diff_result_clear(&r);
+
+    /* Drift: an owned leaf changed on the router. */
+    run(&r, J(IF("ge-0/0/1", "<mtu>1518</mtu>")), J(IF("ge-0/0/1", "<mtu>1518</mtu>")), NULL, NULL,
+        J(IF("ge-0/0/1", "<mtu>9000</mtu>")), NULL, NULL, 0);
+    CHECK(r.ndrift == 1 && !strcmp(r.drift[0].running, "9000") && !strcmp(r.drift[0].owned, "1518"),
+          "drift: %zu", r.ndrift);
+    CHECK(r.edit && strstr(r.edit, "<mtu>1518</mtu>"), "drift: the edit puts it back");
+    diff_result_clear(&r);
+
+    /* A gone owned node is drift too; a removed owned node needs no change. */
+    run(&r, J(IF("ge-0/0/1", "<mtu>1518</mtu>")), J(IF("ge-0/0/1", "<mtu>1518</mtu>" UNIT("7"))),
+        NULL, NULL, J(IF("ge-0/0/1", "<mtu>1518</mtu>")), NULL, NULL, 0);
+    CHECK(!r.diff && r.ndrift == 1 && !r.drift[0].running && !r.drift[0].owned,
+          "owned unit gone: diff %p, drift %zu", (void *)r.diff, r.ndrift);
+    diff_result_clear(&r);
+
+    /* A presence container with another group: only the owned group goes. */
+    run(&r, NULL, BGP(GROUP("G", "")), NULL, NULL, BGP(GROUP("G", "") GROUP("OTHER", "")), NULL,
+        NULL, 0);
+    CHECK(r.edit && count(r.edit, "operation=\"delete\"") == 1 && deleted(r.edit, "group") &&
+              !strstr(r.edit, "OTHER"),
+          "presence container kept: %s", r.edit ? r.edit : "(none)");
+    diff_result_clear(&r);
+    /* ... and alone, netstitch's presence container goes with it. */
+    run(&r, NULL, BGP(GROUP("G", "")), NULL, NULL, BGP(GROUP("G", "")), NULL, NULL, 0);
+    CHECK(r.edit && deleted(r.edit, "bgp") && !deleted(r.edit, "protocols") &&
+              count(r.edit, "operation=\"delete\"") == 1,
+          "presence container removed, not its non-presence parent: %s", r.edit ? r.edit : "");
+    diff_result_clear(&r);
+
+    /* Secrets: the router's key is the inventory's: in sync; another key: redacted. */
+#define KEYED(v)                                                                                   \
+    BGP(GROUP("G", "<neighbor><name>192.0.2.1</name><authentication-key>" v                        \
+                   "</authentication-key></neighbor>"))
+    run(&r, KEYED("$NST_SECRET{k1}"), NULL, NULL, NULL, KEYED("s3cr&amp;t"), names, values, 1);
+    CHECK(!r.diff, "the router has the key: %s", r.edit ? r.edit : "");
+    diff_result_clear(&r);
+    run(&r, KEYED("$NST_SECRET{k1}"), NULL, NULL, NULL, KEYED("other-key"), names, values, 1);
+    diff_print_tree(&b, &r, "d", 0);
+    diff_print_json(&b, &r);
+    diff_print_cli(&b, &r, "d", "junos", 0);
+    CHECK(b.s && !strstr(b.s, "other-key") && !strstr(b.s, "s3cr") && strstr(b.s, "- ") &&
+              strstr(b.s, DIFF_REDACTED),
+          "a foreign key is redacted: %s", b.s ? b.s : "");
+    CHECK(r.edit && strstr(r.edit, "$NST_SECRET{k1}") && !strstr(r.edit, "other-key"),
+          "the edit sets the placeholder: %s", r.edit ? r.edit : "");
+    CHECK(r.next_orig && strstr(r.next_orig, DIFF_REDACTED) && !strstr(r.next_orig, "other-key"),
+          "the original key is recorded redacted: %s", r.next_orig ? r.next_orig : "");
+    nst_free(b.s);
+    diff_result_clear(&r);
+
+    /* P': what pre-existed when the service first claims a node. */
+    run(&r, J(IF("ge-0/0/1", "<description>svc</description>" UNIT("100"))), NULL, NULL, NULL,
+        J(IF("ge-0/0/1", "<description>orig</description><mtu>1514</mtu>")), NULL, NULL, 0);
+    CHECK(r.next_orig && strstr(r.next_orig, "<description>orig</description>") &&
+              !strstr(r.next_orig, "<unit>") && !strstr(r.next_orig, "1514"),
+          "originals: %s", r.next_orig ? r.next_orig : "(none)");
+    diff_result_clear(&r);
+}
+
+/* An offline diff of the example against its own output, failing allocation @k. */
+static nst_err
+offline(struct nst_ctx *ctx, const struct nst_compiled *comp, const char *dir, const char *state)
+{
+    struct nst_diff *d = NULL;
+    char *text = NULL;
+    nst_err ret;
+
+    ret = nst_diff_new(ctx, "example", &d);
+    for (size_t i = 0; !ret && i < nst_compiled_device_count(comp); i++) {
+        ret = nst_diff_add_target(d, nst_compiled_device_name(comp, i),
+                                  nst_compiled_device_driver(comp, i),
+                                  nst_compiled_device_payload(comp, i));
+    }
+    if (!ret) {
+        ret = nst_diff_set_offline(d, dir);
+    }
+    if (!ret) {
+        ret = nst_diff_set_state_dir(d, state);
+    }
+    if (!ret) {
+        ret = nst_diff_run(d);
+    }
+    for (int f = 0; !ret && f < 4; f++) {
+        ret = nst_diff_print(d, (enum nst_diff_format)f, 0, &text);
+        nst_free_string(text);
+        text = NULL;
+    }
+    for (size_t i = 0; !ret && i < nst_diff_device_count(d); i++) {
+        if (nst_diff_device_status(d, i) & NST_DIFF_DEV_ERROR) {
+            ret = strstr(nst_diff_device_error(d, i), "memory") ? NST_ENOMEM : NST_EINTERNAL;
+        }
+    }
+    nst_diff_free(d);
+    return ret;
+}
+
+int
+main(int argc, char **argv)
+{
+    struct nst_ctx *ctx = NULL;
+    struct nst_service *svc = NULL;
+    struct nst_compiled *comp = NULL;
+    struct render *rd = NULL;
+    long points, step;
+
+    if (argc != 4) {
+        fprintf(stderr, "usage: diff_unit SERVICE OUTDIR STATEDIR\n");
+        return 2;
+    }
+    if (nst_ctx_new(NULL, &ctx) || render_new(ctx, NULL, 0, &rd) ||
+        !ly_ctx_load_module(render_ly(rd), "ietf-netconf", "2011-06-01", NULL)) {
+        fprintf(stderr, "setup failed\n");
+        return 2;
+    }
+    ly_temp_log_options(NULL);
+    ly = render_ly(rd);
+    cases();
+    render_free(rd);
+    ly_temp_log_options(NULL);
+
+    if (nst_service_load(ctx, argv[1], NST_FORMAT_AUTO, &svc) || nst_service_check(svc) ||
+        nst_service_compile(svc, &comp)) {
+        fprintf(stderr, "cannot compile %s\n", argv[1]);
+        return 2;
+    }
+    CHECK(offline(ctx, comp, argv[2], argv[3]) == NST_OK, "offline diff without injection");
+    nst_alloc_fail_after(-1);
+    offline(ctx, comp, argv[2], argv[3]);
+    points = nst_alloc_fail_after(-1);
+    /* Every point for the first 300, then a stride: each run loads every device model. */
+    step = points > 300 ? points / 60 : 1;
+    for (long k = 0; k < points; k += k < 300 ? 1 : step) {
+        nst_err ret;
+
+        nst_alloc_fail_after(k);
+        ret = offline(ctx, comp, argv[2], argv[3]);
+        nst_alloc_fail_after(-1);
+        CHECK(ret == NST_OK || ret == NST_ENOMEM || ret == NST_EENV,
+              "allocation %ld of %ld failed: %s", k, points, nst_strerror(ret));
+    }
+    printf("diff_unit: %ld allocation points, %d failure%s\n", points, failures,
+           failures == 1 ? "" : "s");
+    nst_compiled_free(comp);
+    nst_service_free(svc);
+    nst_ctx_free(ctx);
+    return failures ? 1 : 0;
+}

@@ -20,7 +20,8 @@
  * Every tree of every device lives in one libyang context holding every device model
  * (render.h's): a session's own context holds only what the device's <hello> and
  * yang-library made libnetconf2 load, which for netsim's vendor modules is not enough.
- * libyang allows parsing into one context from several threads once no module is added.
+ * The sessions run in parallel; building trees in the shared context is serialised
+ * (ly_mu): it takes milliseconds per device against the round trips of a session.
  *
  * Ownership records: lifecycle.h describes the layout. A record is read without the
  * service lock; a `pending` generation whose lock nobody holds was left by a push that
@@ -114,7 +115,8 @@ struct nst_diff {
     struct st_dir *st;
     struct render *render; /* offline: every device model */
     char known_hosts[4096];
-    pthread_mutex_t mu;
+    pthread_mutex_t mu;    /* the next device to work on */
+    pthread_mutex_t ly_mu; /* the shared libyang context: parsing, comparing */
     size_t next;
     /* apply */
     int lock_fd;
@@ -507,6 +509,7 @@ nst_diff_new(struct nst_ctx *ctx, const char *service, struct nst_diff **out)
     d->lock_fd = -1;
     d->svc_fd = -1;
     pthread_mutex_init(&d->mu, NULL);
+    pthread_mutex_init(&d->ly_mu, NULL);
     *out = d;
     return NST_OK;
 }
@@ -554,6 +557,7 @@ nst_diff_free(struct nst_diff *d)
     }
     st_close(d->st);
     pthread_mutex_destroy(&d->mu);
+    pthread_mutex_destroy(&d->ly_mu);
     nst_free(d->offline);
     nst_free(d->state_dir);
     nst_free(d->service);
@@ -851,18 +855,23 @@ lc_live_one(struct nst_diff *d, struct lc_dev *v)
     /* Every tree goes into the context with every device model: a device's session
      * context holds only what its <hello> and yang-library made libnetconf2 load. */
     v->res.ly = render_ly(d->render);
+    /* The sessions work in parallel; the trees of the shared context are built one device
+     * at a time (a few milliseconds each), which keeps libyang's thread rules trivially. */
+    pthread_mutex_lock(&d->ly_mu);
     ret = diff_load(&v->res, &in, why, sizeof why);
-    if (ret) {
-        lc_dev_fail(v, ret == NST_ENOMEM ? "out of memory" : why);
-        return;
+    if (!ret && diff_filter(&v->res, &filter)) {
+        ret = NST_ENOMEM;
     }
-    if (diff_filter(&v->res, &filter)) {
-        lc_dev_fail(v, "out of memory");
-        return;
-    }
-    if (!filter) {
+    if (!ret && !filter) {
         /* Nothing to compare: the service has nothing there and owned nothing. */
-        diff_compute(&v->res, NULL, &in, why, sizeof why);
+        ret = diff_compute(&v->res, NULL, &in, why, sizeof why);
+    }
+    pthread_mutex_unlock(&d->ly_mu);
+    if (ret || !filter) {
+        if (ret) {
+            lc_dev_fail(v, ret == NST_ENOMEM ? "out of memory" : why);
+        }
+        nst_free(filter);
         return;
     }
     inv_sess_opts(iv, d->known_hosts, &o, keys);
@@ -888,10 +897,12 @@ lc_live_one(struct nst_diff *d, struct lc_dev *v)
     }
     sess_free(v->s);
     v->s = NULL;
+    pthread_mutex_lock(&d->ly_mu);
     ret = diff_parse(v->res.ly, text, 0, &running, why, sizeof why);
     if (!ret) {
         ret = diff_compute(&v->res, running, &in, why, sizeof why);
     }
+    pthread_mutex_unlock(&d->ly_mu);
     if (ret) {
         lc_dev_fail(v, ret == NST_ENOMEM ? "out of memory" : why);
     }

@@ -2129,6 +2129,19 @@ diff_cli_eos_commands(struct diff_cli *c, struct diff_cli_block *top)
                     break;
                 }
             }
+            if (mode && !del) {
+                /* Its mode is new: the mode's block already has every line. */
+                int fresh = 0;
+
+                for (const struct lyd_node *x = lyd_child(cmds); x; x = x->next) {
+                    if (!strcmp(diff_value(x), mode) && !strcmp(diff_op(x), "create")) {
+                        fresh = 1;
+                    }
+                }
+                if (fresh) {
+                    continue;
+                }
+            }
             if (mode && del) {
                 /* A removed mode takes its lines with it. */
                 const struct lyd_node *dm = NULL;
@@ -2149,10 +2162,28 @@ diff_cli_eos_commands(struct diff_cli *c, struct diff_cli_block *top)
                 v++;
             }
         } else if (!del) {
+            /* A new mode: all of its lines, changed or not (an unchanged line under a new
+             * interface is not in the diff, but the interface needs it). */
             struct diff_cli_block *nb = diff_cli_add(c, top, NULL, 0, v);
+            const struct lyd_node *want = diff_counterpart(c->r->desired, n);
 
             if (nb) {
                 nb->keep = 1;
+            }
+            for (const struct lyd_node *x = want ? want->next : NULL;
+                 nb && x && x->schema == n->schema && *diff_value(x) == ' '; x = x->next) {
+                const char *l = diff_value(x);
+                char *line;
+
+                while (*l == ' ') {
+                    l++;
+                }
+                line = nst_strdup(l);
+                if (!line) {
+                    c->b->failed = 1;
+                    break;
+                }
+                diff_cli_add(c, nb, line, 0, NULL);
             }
             continue;
         }

@@ -14,6 +14,7 @@
 #   - delete: every router is back at its configuration from before the service (the
 #     pre-existing port with its original description and MTU; the foreign port intact);
 #   - two services on the same routers: deleting one keeps what the other owns;
+#   - the shipped example (six vendors): EOS's tag change as CLI, then its deletion;
 #   - the ownership record is 0600 files in 0700 directories; no key anywhere.
 set -u
 cd "$TOP"
@@ -22,6 +23,7 @@ tmp=$(mktemp -d)
 net=$tmp/net
 cleanup() {
     sh examples/simnet.sh stop "$net" > /dev/null 2>&1
+    sh examples/simnet.sh stop "$tmp/net2" > /dev/null 2>&1
     rm -rf "$tmp"
 }
 trap cleanup EXIT INT TERM
@@ -273,6 +275,31 @@ run delb delete b $L
 want_rc 0 delb
 snap s8
 same s0 s8 $devs
+
+# EOS (arista-cli command lines) in the shipped example: a tag change on ccx-transit is
+# `no interface` of the old sub-interface and the new one with every line it needs.
+net2=$tmp/net2
+mkdir -p "$tmp/ex"
+cp examples/twcc-ccx-aws/service.xml "$tmp/ex/service.xml"
+NETSIM=$NETSIM sh examples/simnet.sh start "$net2" "$tmp/ex/service.xml" > "$tmp/simnet2.out" 2>&1 \
+    || { cat "$tmp/simnet2.out"; no "second simnet did not start"; }
+L2="--inventory $net2/inventory.xml --state-dir $ST -q"
+run ex push "$tmp/ex/service.xml" $L2
+want_rc 0 ex
+sed -i 's|<vlan>101</vlan>|<vlan>102</vlan>|' "$tmp/ex/service.xml"
+run eos diff "$tmp/ex/service.xml" $L2 --format cli
+want_rc 3 eos
+sed -n '/device ccx-transit/,$p' "$tmp/eos.out" > "$tmp/eos.cli"
+printf '%s\n' '! device ccx-transit (eos)' 'no interface Ethernet2.101' 'interface Ethernet2.102' \
+    '   description netstitch twcc-aws hop 7 (aws-dx)' '   encapsulation dot1q vlan 102' \
+    '   ip address 169.254.100.2/30' '!' > "$tmp/eos.want"
+cmp -s "$tmp/eos.cli" "$tmp/eos.want" || no "EOS cli: $(cat "$tmp/eos.cli")"
+run ex.del delete "$tmp/ex/service.xml" $L2
+want_rc 0 ex.del
+for d in twcc-edge twaren-border twaren-taichung partner-ccx ccx-pe ccx-transit; do
+    [ -s "$net2/state/$d/running.xml" ] && no "delete of the example left $d configured"
+done
+sh examples/simnet.sh stop "$net2" > /dev/null 2>&1
 
 # No key anywhere but on the devices.
 grep -rlF -- "$KEY" "$tmp"/*.out "$tmp"/*.err "$ST" && no "the BGP key leaked"

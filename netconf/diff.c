@@ -44,7 +44,6 @@
 #include "txn.h"
 
 #define DIFF_PH "$NST_SECRET{"
-#define DIFF_NC_NS "urn:ietf:params:xml:ns:netconf:base:1.0"
 
 /*
  * Text buffer
@@ -389,8 +388,25 @@ diff_load(struct diff_result *r, const struct diff_inputs *in, char *why, size_t
     if (!ret) {
         ret = diff_parse(r->ly, in->orig, 0, &r->orig, reason, sizeof reason);
     }
-    if (!ret) {
-        ret = diff_merge_text(r, in->owned_alt, &r->owned, reason, sizeof reason);
+    if (!ret && in->owned_alt) {
+        /* Both halves stay apart for drift; owned is their union for everything else. */
+        ret = diff_parse(r->ly, in->owned_alt, 0, &r->owned_alt, reason, sizeof reason);
+        if (!ret && r->owned &&
+            lyd_dup_siblings(r->owned, NULL, LYD_DUP_RECURSIVE, &r->owned_cur)) {
+            ret = NST_ENOMEM;
+        }
+        if (!ret && r->owned_alt) {
+            struct lyd_node *alt = NULL;
+
+            if (lyd_dup_siblings(r->owned_alt, NULL, LYD_DUP_RECURSIVE, &alt)) {
+                ret = NST_ENOMEM;
+            } else if (!r->owned) {
+                r->owned = alt;
+            } else if (lyd_merge_siblings(&r->owned, alt, LYD_MERGE_DESTRUCT)) {
+                lyd_free_siblings(alt);
+                ret = NST_ENOMEM;
+            }
+        }
     }
     if (!ret) {
         ret = diff_merge_text(r, in->orig_alt, &r->orig, reason, sizeof reason);
@@ -417,6 +433,8 @@ diff_result_clear(struct diff_result *r)
 {
     lyd_free_siblings(r->target);
     lyd_free_siblings(r->owned);
+    lyd_free_siblings(r->owned_cur);
+    lyd_free_siblings(r->owned_alt);
     lyd_free_siblings(r->orig);
     lyd_free_siblings(r->others);
     lyd_free_siblings(r->others_orig);
@@ -433,7 +451,7 @@ diff_result_clear(struct diff_result *r)
     nst_free(r->edit);
     nst_free(r->next_orig);
     r->target = r->owned = r->orig = r->others = r->others_orig = r->running = r->diff = NULL;
-    r->desired = r->actual = NULL;
+    r->desired = r->actual = r->owned_cur = r->owned_alt = NULL;
     r->drift = NULL;
     r->ndrift = 0;
     r->edit = r->next_orig = NULL;
@@ -879,6 +897,44 @@ diff_drift_walk(struct diff_result *r, const struct lyd_node *o, const struct ly
 }
 
 /*
+ * An uncertain record (a push died between its two generations): what the devices hold
+ * may be either. A node is drift only when it is drift against both generations; a node
+ * one of them does not name is not drift (that generation has no opinion on it).
+ */
+static nst_err
+diff_drift_uncertain(struct diff_result *r)
+{
+    struct diff_result alt = {0};
+    size_t keep = 0;
+    nst_err ret;
+
+    alt.ly = r->ly;
+    ret = diff_drift_walk(&alt, r->owned_alt, r->running);
+    if (!ret) {
+        ret = diff_drift_walk(r, r->owned_cur, r->running);
+    }
+    for (size_t i = 0; !ret && i < r->ndrift; i++) {
+        int both = 0;
+
+        for (size_t j = 0; j < alt.ndrift && !both; j++) {
+            both = !strcmp(r->drift[i].path, alt.drift[j].path);
+        }
+        if (both) {
+            r->drift[keep++] = r->drift[i];
+        } else {
+            nst_free(r->drift[i].path);
+            nst_free(r->drift[i].owned);
+            nst_free(r->drift[i].running);
+        }
+    }
+    if (!ret) {
+        r->ndrift = keep;
+    }
+    diff_result_clear(&alt);
+    return ret;
+}
+
+/*
  * Moves of user-ordered entries are not changes here; drop them, then drop inner nodes
  * with operation "none" that hold no change any more.
  */
@@ -1066,7 +1122,11 @@ diff_compute(struct diff_result *r, struct lyd_node *running, const struct diff_
             goto cleanup;
         }
     }
-    ret = diff_drift_walk(r, r->owned, r->running);
+    if (r->owned_alt) {
+        ret = diff_drift_uncertain(r);
+    } else {
+        ret = diff_drift_walk(r, r->owned, r->running);
+    }
     if (!ret) {
         ret = diff_next_orig(r->target, r->owned, r->orig, r->others, r->others_orig, r->running,
                              NULL, &po);

@@ -68,10 +68,12 @@ struct diff_inputs {
 struct diff_result {
     struct ly_ctx *ly;
     struct lyd_node *target, *owned, *orig, *others, *others_orig, *running; /* inputs */
-    struct lyd_node *desired; /* D, the managed nodes as they must be */
-    struct lyd_node *actual;  /* R', the device pruned to the managed nodes */
-    struct lyd_node *diff;    /* lyd_diff_siblings(R', D): NULL when in sync */
-    struct diff_drift *drift; /* O against R, in document order */
+    struct lyd_node *owned_cur, *owned_alt; /* an uncertain record's two halves (owned is
+                                                their union), NULL otherwise */
+    struct lyd_node *desired;               /* D, the managed nodes as they must be */
+    struct lyd_node *actual;                /* R', the device pruned to the managed nodes */
+    struct lyd_node *diff;                  /* lyd_diff_siblings(R', D): NULL when in sync */
+    struct diff_drift *drift;               /* O against R, in document order */
     size_t ndrift;
     char *edit;      /* edit-config content bringing R to D; NULL when in sync */
     char *next_orig; /* P after a push of T (text), NULL when nothing pre-existed */

@@ -9,6 +9,8 @@
 #   - modifications, each diffed (tree, cli, xml, json) and pushed, the other routers
 #     untouched: a tag change, an MTU change, a BGP neighbour removed, a site added to the
 #     VPLS;
+#   - an uncertain record (a pending generation nobody applies) is no drift; the next
+#     push settles it;
 #   - drift: an owned leaf changed outside netstitch is shown, push refuses (exit 6,
 #     nothing touched), push --force puts it back;
 #   - delete: every router is back at its configuration from before the service (the
@@ -199,6 +201,30 @@ grep -q '10.255.0.5' "$net/state/pe1/running.xml" || no "site: pe1 has no neighb
 grep -q 'Ethernet1' "$net/state/pe5/running.xml" || no "site: pe5 has no attachment circuit"
 run site.again diff "$tmp/svc.xml" $L
 want_rc 0 site.again
+
+# An interrupted push leaves a pending generation: the record is uncertain, a leaf that
+# matches either generation is not drift, and the next push settles it.
+cur=$(cat "$rec/current")
+cp -r "$rec/$cur" "$rec/gen-900"
+i=$(sed -n 's/^device \([0-9]*\) junos [01] pe1$/\1/p' "$rec/gen-900/meta")
+sed -i 's|<mtu>1514</mtu>|<mtu>1600</mtu>|' "$rec/gen-900/dev-$i.owned.xml"
+grep -q '<mtu>1600</mtu>' "$rec/gen-900/dev-$i.owned.xml" || no "test setup: no owned MTU to change"
+echo gen-900 > "$rec/pending"
+run unc diff "$tmp/svc.xml" $L --format json
+want_rc 0 unc
+"$PY" - "$tmp/unc.out" << 'PY' || no "uncertain record: json"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["uncertain"] is True, d
+assert not any(x["drift"] for x in d["devices"]), d
+PY
+grep -q 'uncertain' "$tmp/unc.err" || [ -n "$(grep -l uncertain "$tmp/unc.out")" ] \
+    || no "uncertain record not mentioned"
+run settle push "$tmp/svc.xml" $L
+want_rc 0 settle
+[ -e "$rec/pending" ] && no "the push did not settle the uncertain record"
+run settled diff "$tmp/svc.xml" $L --format json
+grep -q '"uncertain": false' "$tmp/settled.out" || no "still uncertain after the push"
 
 # Drift: pe1's owned MTU changed outside netstitch.
 mkdir -p "$tmp/oob"

@@ -17,10 +17,11 @@
  * never looked at, so it can never be reported or touched. Drift is R compared with O:
  * what changed on the device since netstitch last set it.
  *
- * All trees of one device live in one libyang context (the device session's, or the
- * offline context with every device model), are parsed "parse only" (no validation: a
+ * All trees of one device live in one libyang context (lifecycle.c uses one with every
+ * device model, render.h's, for all devices), are parsed "parse only" (no validation: a
  * filtered running configuration is not a complete one) and are owned by struct
- * diff_result until diff_result_clear().
+ * diff_result until diff_result_clear(). The functions here are not thread-safe for one
+ * context: the caller serialises them.
  *
  * Secrets: payloads carry `$NST_SECRET{name}` placeholders; a device returns the key it
  * holds. Before anything is compared, every leaf of R whose T or O counterpart holds a

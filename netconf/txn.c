@@ -505,7 +505,12 @@ txn_placeholderize(const char *text, char *const *names, char *const *values, si
 {
     /* Every form of every value, with the placeholder that replaces it. */
     char **forms = NULL, *res = NULL, *o;
-    size_t *owner = NULL, nf = 0, cap = 0, olen = strlen(TXN_SECRET_OPEN);
+    size_t *owner = NULL, *flen = NULL, nf = 0, cap = 0, olen = strlen(TXN_SECRET_OPEN);
+    /* Bit (a << 8 | b) is set when some form starts with the bytes a, b (a one-byte form:
+     * any b). Only positions whose two bytes pass are compared with the forms: a snapshot
+     * of 30 kB against 27 forms was otherwise 800000 strncmp calls, 30% of a push's CPU
+     * (docs/PERFORMANCE.md). */
+    unsigned char pairs[65536 / 8];
     nst_err ret = NST_OK;
 
     forms = nst_calloc(3 * n + 1, sizeof *forms);
@@ -555,6 +560,22 @@ txn_placeholderize(const char *text, char *const *names, char *const *values, si
             owner[j - 1] = w;
         }
     }
+    flen = nst_calloc(nf + 1, sizeof *flen);
+    if (!flen) {
+        ret = NST_ENOMEM;
+        goto cleanup;
+    }
+    memset(pairs, 0, sizeof pairs);
+    for (size_t k = 0; k < nf; k++) {
+        unsigned a = (unsigned char)forms[k][0];
+
+        flen[k] = strlen(forms[k]);
+        for (unsigned c = 0; c < 256; c++) {
+            if (flen[k] == 1 || c == (unsigned char)forms[k][1]) {
+                pairs[(a << 8 | c) >> 3] |= (unsigned char)(1u << (c & 7));
+            }
+        }
+    }
     /* Two passes: the size, then the text. */
     for (int pass = 0; pass < 2; pass++) {
         const char *t = text;
@@ -572,10 +593,12 @@ txn_placeholderize(const char *text, char *const *names, char *const *values, si
             size_t k, len = 1;
             const char *close = NULL;
 
+            unsigned pair = (unsigned)(unsigned char)t[0] << 8 | (unsigned char)t[1];
+
             if (!strncmp(t, TXN_SECRET_OPEN, olen) && (close = strchr(t + olen, '}'))) {
                 len = (size_t)(close - t) + 1;
-            } else {
-                for (k = 0; k < nf && strncmp(t, forms[k], strlen(forms[k])); k++) {
+            } else if (pairs[pair >> 3] & (1u << (pair & 7))) {
+                for (k = 0; k < nf && strncmp(t, forms[k], flen[k]); k++) {
                 }
                 if (k < nf) {
                     size_t ph = olen + strlen(names[owner[k]]) + 1;
@@ -584,7 +607,7 @@ txn_placeholderize(const char *text, char *const *names, char *const *values, si
                         o += sprintf(o, "%s%s}", TXN_SECRET_OPEN, names[owner[k]]);
                     }
                     cap += ph;
-                    t += strlen(forms[k]);
+                    t += flen[k];
                     continue;
                 }
             }
@@ -608,6 +631,7 @@ cleanup:
     }
     nst_free(forms);
     nst_free(owner);
+    nst_free(flen);
     nst_free(res);
     return ret;
 }

@@ -18,6 +18,9 @@
  *   delay MS [RPC]                 sleep MS milliseconds before handling every RPC (or every
  *                                  RPC named RPC; the most specific delay line wins)
  *   delay-commit MS                shorthand for "delay MS commit"
+ *   reply MODE RPC [ARG]           a hostile reply to every RPC named RPC (hostile.c):
+ *                                  garbage, truncate [BYTES], oversize MIB, slow MS,
+ *                                  raw FILE
  *
  * XPATHs use module names as prefixes (/netsim-test-a:interfaces/interface[name='x']) and
  * are checked against the schema when the file is read.
@@ -46,6 +49,7 @@ sim_faults_clear(struct sim_faults *f)
     for (i = 0; i < f->n; i++) {
         nst_free(f->v[i].xpath);
         nst_free(f->v[i].rpc);
+        nst_free(f->v[i].file);
     }
     nst_free(f->v);
     f->v = NULL;
@@ -177,7 +181,15 @@ fault_parse_line(struct sim_dev *dev, char *line, struct sim_fault *ft)
         }
         return NULL;
     }
-    return "unknown directive (reject-edit, reject-commit, drop-session, delay, delay-commit)";
+    if (!strcmp(verb, "reply")) {
+        ft->kind = SIM_FAULT_REPLY;
+        if (!a1 || !a2 || strtok_r(NULL, " \t", &save)) {
+            return "reply needs MODE RPC [ARG]";
+        }
+        return sim_hostile_parse(ft, a1, a2, a3);
+    }
+    return "unknown directive (reject-edit, reject-commit, drop-session, delay, delay-commit, "
+           "reply)";
 }
 
 static void
@@ -213,12 +225,14 @@ fault_load(struct sim_dev *dev, const char *path)
             sim_log(dev, 0, "event=faults line=%d -> error %s", lineno, err);
             nst_free(ft.xpath);
             nst_free(ft.rpc);
+            nst_free(ft.file);
             continue;
         }
         v = nst_realloc(dev->faults.v, (dev->faults.n + 1) * sizeof *v);
         if (!v) {
             nst_free(ft.xpath);
             nst_free(ft.rpc);
+            nst_free(ft.file);
             break;
         }
         dev->faults.v = v;

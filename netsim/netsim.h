@@ -107,7 +107,17 @@ enum sim_fault_kind {
     SIM_FAULT_REJECT_EDIT,
     SIM_FAULT_REJECT_COMMIT,
     SIM_FAULT_DROP,
-    SIM_FAULT_DELAY
+    SIM_FAULT_DELAY,
+    SIM_FAULT_REPLY /**< a hostile reply (hostile.c) */
+};
+
+/** @brief What a `reply MODE RPC [ARG]` directive does to the reply (hostile.c). */
+enum sim_reply_mode {
+    SIM_REPLY_GARBAGE,  /**< malformed XML in a well-framed message */
+    SIM_REPLY_TRUNCATE, /**< ARG bytes of the framed reply, then the connection closes */
+    SIM_REPLY_OVERSIZE, /**< the real reply padded with ARG MiB of whitespace */
+    SIM_REPLY_SLOW,     /**< the real reply in 16-byte pieces, ARG ms apart */
+    SIM_REPLY_RAW       /**< the text of file ARG as the reply ($MSGID replaced) */
 };
 
 /** @brief One fault directive. */
@@ -119,7 +129,18 @@ struct sim_fault {
     unsigned seen; /**< drop: matching RPCs seen since the file was read */
     int after;     /**< drop: process the RPC, then drop instead of replying */
     unsigned ms;   /**< delay */
+    enum sim_reply_mode mode; /**< reply: what to do */
+    unsigned long arg;        /**< reply: bytes, MiB or ms, by mode */
+    char *file;               /**< reply raw: the file (absolute or relative to the
+                                   device directory) */
     int line;
+};
+
+/** @brief The hostile reply being written (hostile.c); one at a time per device. */
+struct sim_hostile {
+    const struct sim_fault *ft; /**< armed for the reply in flight, else NULL */
+    char *buf;                  /**< what libnetconf2 wrote of it so far (framed) */
+    size_t len, cap;
 };
 
 /** @brief The fault directives in force; reloaded when the faults file changes. */
@@ -160,6 +181,7 @@ struct sim_dev {
     struct timespec t0;
     unsigned long nrpc;
     char result[512]; /**< errors of the RPC being handled, for rpc.log */
+    struct sim_hostile hostile;
 };
 
 /** @brief Per-session data hung on nc_session_set_data(). */
@@ -219,6 +241,11 @@ const struct sim_fault *sim_fault_drop(struct sim_dev *dev, const char *name, co
 unsigned sim_fault_delay(struct sim_dev *dev, const char *name, const char *pseudo);
 struct lyd_node *sim_fault_reject(struct sim_dev *dev, enum sim_fault_kind kind,
                                   const struct lyd_node *tree);
+
+/* hostile.c */
+const char *sim_hostile_parse(struct sim_fault *ft, const char *mode, const char *rpc,
+                              const char *arg);
+void sim_hostile_arm(struct sim_dev *dev, const char *name, const char *pseudo, uint32_t sid);
 
 /* oper.c */
 nst_err sim_oper_setup(struct sim_dev *dev, char **errmsg);

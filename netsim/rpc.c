@@ -699,6 +699,8 @@ sim_rpc_dispatch(struct lyd_node *rpc, struct nc_session *session)
     sim_log(dev, sid, "rpc=%s%s -> %s%s", name, summary, dev->result[0] ? "error " : "ok",
             dev->result);
     if (!drop) {
+        /* A `reply` fault rewrites the reply on its way out (hostile.c). */
+        sim_hostile_arm(dev, name, pseudo, sid);
         return reply;
     }
     sim_log(dev, sid, "event=fault kind=drop-session line=%d rpc=%s -> dropped after processing",

@@ -48,6 +48,7 @@
 #include <nc_client.h>
 
 #include "alloc.h"
+#include "relay.h"
 
 #define SESS_PW_MAX 1024
 #define SESS_MAX_KEYS 16
@@ -59,7 +60,9 @@ struct sess {
     char hostkey[96];             /* "SHA256:..." the server presented */
     struct nc_session *nc;        /* NULL after sess_close */
     struct ly_ctx *ctx;           /* ours; libnetconf2 treats it as shared */
-    int fd;                       /* TCP socket, owned by libssh; -1 when closed */
+    int fd;                       /* libnetconf2's socket to the relay (owned by the
+                                     relay); -1 when closed */
+    struct relay *relay;          /* the guard between the SSH channel and libnetconf2 */
     unsigned caps;
     unsigned quirks;
     int rpc_timeout_ms;
@@ -808,6 +811,16 @@ sess_cache_sweep(const char *cache)
     closedir(d);
 }
 
+/* The largest message a device may send: RELAY_MAX_MESSAGE, or NST_MAX_REPLY_BYTES. */
+static size_t
+sess_max_message(void)
+{
+    const char *e = getenv("NST_MAX_REPLY_BYTES");
+    unsigned long long v = e && *e ? strtoull(e, NULL, 10) : 0;
+
+    return v ? (size_t)v : RELAY_MAX_MESSAGE;
+}
+
 static unsigned
 sess_parse_caps(const char *const *cpblts, unsigned *quirks)
 {
@@ -901,9 +914,10 @@ sess_connect(const struct sess_opts *opts, struct sess **out, struct sess_error 
     ssh_key keys[SESS_MAX_KEYS];
     size_t nkeys = 0;
     ssh_session ssh = NULL;
+    ssh_channel chan = NULL;
     long long deadline, left;
     long tsec, tusec;
-    int fd = -1;
+    int fd = -1, ncfd = -1;
     unsigned port;
     nst_err rc;
 
@@ -1052,24 +1066,48 @@ sess_connect(const struct sess_opts *opts, struct sess **out, struct sess_error 
         explicit_bzero(pw, SESS_PW_MAX);
     }
 
-    /* Stage 5: NETCONF. libnetconf2 drives a non-blocking SSH session and takes it over
-     * (freeing it on failure too). The schema searchpath is a per-thread option; setting
-     * it here, on this thread, is what makes parallel connects safe. libnetconf2 writes
-     * fetched modules there; it reads local ones through the context's search dirs. */
-    ssh_set_blocking(ssh, 0);
+    /* Stage 5: the netconf subsystem on a channel of our own, the relay (relay.h: every
+     * message the device sends is checked before libnetconf2 parses it), and NETCONF over
+     * the relay's socket. The relay thread owns the SSH session from here on; its blocking
+     * writes are bounded by the RPC timeout. The schema searchpath is a per-thread option;
+     * setting it here, on this thread, is what makes parallel connects safe. libnetconf2
+     * writes fetched modules there; it reads local ones through the context's search
+     * dirs. */
+    chan = ssh_channel_new(ssh);
+    if (!chan || ssh_channel_open_session(chan) != SSH_OK
+        || ssh_channel_request_subsystem(chan, "netconf") != SSH_OK) {
+        rc = sess_fail(err, dev, "connect",
+                       sess_now_ms() >= deadline - 50 ? SESS_ERR_TIMEOUT : SESS_ERR_PROTOCOL,
+                       "cannot start the netconf subsystem: %s", ssh_get_error(ssh));
+        goto cleanup;
+    }
+    tsec = (long)(s->rpc_timeout_ms / 1000) + 1;
+    tusec = 0;
+    ssh_options_set(ssh, SSH_OPTIONS_TIMEOUT, &tsec);
+    ssh_options_set(ssh, SSH_OPTIONS_TIMEOUT_USEC, &tusec);
+    rc = relay_start(ssh, chan, s->rpc_timeout_ms, sess_max_message(), &s->relay, &ncfd);
+    ssh = NULL;
+    chan = NULL;
+    if (rc) {
+        rc = sess_fail(err, dev, "connect", rc == NST_ENOMEM ? SESS_ERR_NOMEM : SESS_ERR_PROTOCOL,
+                       "cannot start the session relay");
+        goto cleanup;
+    }
     if (nc_client_set_schema_searchpath(fetch_dir[0] ? fetch_dir : NULL)) {
         rc = sess_fail(err, dev, "connect", SESS_ERR_NOMEM, "out of memory");
         goto cleanup;
     }
-    s->nc = nc_connect_libssh(ssh, s->ctx);
-    ssh = NULL;
+    s->nc = nc_connect_inout(ncfd, ncfd, s->ctx);
     nc_client_set_schema_searchpath(NULL);
     if (!s->nc) {
+        char why[256];
+
+        relay_why(s->relay, why, sizeof why);
         rc = sess_fail(err, dev, "connect", SESS_ERR_PROTOCOL, "NETCONF session setup failed: %s",
-                       s->lib_err[0] ? s->lib_err : "unknown reason");
+                       why[0] ? why : s->lib_err[0] ? s->lib_err : "unknown reason");
         goto cleanup;
     }
-    s->fd = fd;
+    s->fd = ncfd;
     s->caps = sess_parse_caps(nc_session_get_cpblts(s->nc), &s->quirks);
     sess_enable_10_features(s);
     *out = s;
@@ -1081,6 +1119,9 @@ cleanup:
     }
     for (size_t i = 0; i < nkeys; i++) {
         ssh_key_free(keys[i]);
+    }
+    if (chan) {
+        ssh_channel_free(chan);
     }
     if (ssh) {
         ssh_disconnect(ssh);
@@ -1116,6 +1157,10 @@ sess_close(struct sess *s)
     nc_session_free(s->nc, NULL);
     s->nc = NULL;
     s->fd = -1;
+    /* libnetconf2 leaves the socket of an inout session open: the relay closes both ends
+     * and the SSH session. */
+    relay_stop(s->relay);
+    s->relay = NULL;
     sess_active = prev;
 }
 
@@ -1126,6 +1171,9 @@ sess_free(struct sess *s)
         return;
     }
     sess_close(s);
+    /* A connect that failed before libnetconf2 took the socket. */
+    relay_stop(s->relay);
+    s->relay = NULL;
     if (s->ctx) {
         ly_ctx_destroy(s->ctx);
     }
@@ -1393,6 +1441,14 @@ sess_reply_parse(struct ly_ctx *ctx, const struct lyd_node *rpc, const char *rep
         return sess_fail(err, "", "reply", SESS_ERR_CONFIG, "no context, RPC or reply");
     }
     name = rpc->schema->name;
+    /* What the relay checks before libnetconf2 ever sees a message (relay.h). */
+    {
+        char why[160];
+
+        if (!relay_check_message(reply, strlen(reply), why, sizeof why)) {
+            return sess_fail(err, "", name, SESS_ERR_PROTOCOL, "the device sent %s", why);
+        }
+    }
     /* As libnetconf2 2.0.24's nc_recv_reply: the reply is parsed into a copy of the RPC's
      * operation node, with the <rpc-reply> envelope returned separately. */
     if (lyd_dup_single(rpc, NULL, LYD_DUP_RECURSIVE, &op) || ly_in_new_memory(reply, &in)) {
@@ -1477,6 +1533,18 @@ sess_ds_caps_ok(struct sess *s, enum sess_ds ds, const char *op, int write,
     return *rc == NST_OK;
 }
 
+/* Why the transport failed: the relay's reason when it ended the session (the device
+ * sent something unacceptable), else the last library message, else @dflt. */
+static const char *
+sess_transport_why(struct sess *s, char *buf, size_t len, const char *dflt)
+{
+    relay_why(s->relay, buf, len);
+    if (!buf[0]) {
+        snprintf(buf, len, "%s", s->lib_err[0] ? s->lib_err : dflt);
+    }
+    return buf;
+}
+
 /*
  * Send @rpc (consumed) and wait for its reply. On success the reply's envelope and
  * operation trees are returned in @envp_out/@op_out when asked (freed by the caller with
@@ -1490,6 +1558,7 @@ sess_rpc(struct sess *s, const char *op, struct nc_rpc *rpc, struct lyd_node **o
     uint64_t msgid = 0;
     NC_MSG_TYPE m;
     long long deadline;
+    char why[256];
     nst_err rc = NST_OK;
 
     if (!rpc) {
@@ -1508,7 +1577,7 @@ sess_rpc(struct sess *s, const char *op, struct nc_rpc *rpc, struct lyd_node **o
     if (m != NC_MSG_RPC) {
         if (nc_session_get_status(s->nc) != NC_STATUS_RUNNING) {
             rc = sess_fail(err, s->device, op, SESS_ERR_DROPPED, "session dropped: %s",
-                           s->lib_err[0] ? s->lib_err : "transport closed");
+                           sess_transport_why(s, why, sizeof why, "transport closed"));
         } else {
             rc = sess_fail(err, s->device, op, SESS_ERR_PROTOCOL, "cannot send <%s>: %s", op,
                            s->lib_err[0] ? s->lib_err : "libnetconf2 error");
@@ -1542,7 +1611,7 @@ sess_rpc(struct sess *s, const char *op, struct nc_rpc *rpc, struct lyd_node **o
         if (nc_session_get_status(s->nc) != NC_STATUS_RUNNING) {
             rc = sess_fail(err, s->device, op, SESS_ERR_DROPPED,
                            "session dropped while waiting for the <%s> reply: %s", op,
-                           s->lib_err[0] ? s->lib_err : "transport closed");
+                           sess_transport_why(s, why, sizeof why, "transport closed"));
         } else {
             rc = sess_fail(err, s->device, op, SESS_ERR_PROTOCOL, "bad reply to <%s>: %s", op,
                            s->lib_err[0] ? s->lib_err : "libnetconf2 error");

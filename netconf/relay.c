@@ -1,0 +1,563 @@
+/*
+ * relay.c: the relay thread between a device's netconf SSH channel and libnetconf2's
+ * socket (see relay.h for why and what is checked).
+ *
+ * One thread per session. After relay_start() it alone uses the SSH session (libssh
+ * sessions are not thread-safe); libnetconf2 only sees the socketpair. The loop polls the
+ * TCP socket under the SSH session, our end of the socketpair and a wake-up pipe:
+ *   device -> client: bytes are read from the channel into `in`, cut into messages by
+ *     the current framing (end-of-message "]]>]]>" until both hellos announced base:1.1,
+ *     then chunked, RFC 6242), checked (size, time, relay_check_message) and queued,
+ *     framed again the same way, in `out`, which is written to the socket as it drains;
+ *   client -> device: bytes are written to the channel as they come; only the client's
+ *     hello is looked at (for base:1.1).
+ * A failed check records the reason (relay_why), shuts our socket down (libnetconf2 reads
+ * end of file) and closes the channel. The thread stays until relay_stop().
+ *
+ * Main struct: struct relay (its buffers, framing state and the reason). Not done: any
+ * change to a message; keep-alives; SSH channel requests other than the subsystem.
+ */
+#include "relay.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libssh/callbacks.h>
+#include <libxml/parser.h>
+#include <libxml/parserInternals.h>
+
+#include "alloc.h"
+
+#define RELAY_EOM "]]>]]>"
+#define RELAY_BASE11 "urn:ietf:params:netconf:base:1.1"
+#define RELAY_HELLO_MAX ((size_t)1 << 20)
+/* Stop reading the device while this much is waiting for libnetconf2. */
+#define RELAY_OUT_HIGH ((size_t)8 << 20)
+
+struct relay_buf {
+    char *p;
+    size_t len;
+    size_t cap;
+};
+
+struct relay {
+    ssh_session ssh;
+    ssh_channel chan;
+    int sp[2];   /* sp[0] ours, sp[1] libnetconf2's */
+    int wake[2]; /* relay_stop() writes one byte */
+    pthread_t th;
+    int started;
+    int msg_timeout_ms;
+    size_t max_msg;
+    pthread_mutex_t mu; /* guards why */
+    char why[256];
+
+    /* device -> client */
+    struct relay_buf in;   /* received, not yet a whole message */
+    size_t scan;           /* EOM framing: bytes of `in` already searched */
+    size_t pos;            /* chunked framing: parse position in `in` */
+    size_t chunk_left;     /* chunked framing: data bytes left of the current chunk */
+    struct relay_buf body; /* chunked framing: the message so far */
+    int chunked;           /* device messages are chunked now */
+    int server_hello;      /* 0 none yet, 1 seen without base:1.1, 2 with */
+    long long msg_start;   /* when the message in progress began (ms), 0 none */
+    struct relay_buf out;  /* checked and framed, waiting for libnetconf2 */
+    size_t out_off;
+
+    /* client -> device */
+    struct relay_buf chello; /* the client's hello until its end marker */
+    int client_hello;        /* as server_hello */
+    int dead;                /* the session was ended (by us or the device) */
+};
+
+static long long
+relay_now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int
+relay_buf_add(struct relay_buf *b, const char *p, size_t n)
+{
+    if (b->len + n + 1 > b->cap) {
+        size_t ncap = b->cap ? b->cap : 65536;
+        char *np;
+
+        while (ncap < b->len + n + 1) {
+            ncap *= 2;
+        }
+        np = nst_realloc(b->p, ncap);
+        if (!np) {
+            return -1;
+        }
+        b->p = np;
+        b->cap = ncap;
+    }
+    memcpy(b->p + b->len, p, n);
+    b->len += n;
+    b->p[b->len] = '\0';
+    return 0;
+}
+
+/* Drop the first @n bytes of @b. */
+static void
+relay_buf_drop(struct relay_buf *b, size_t n)
+{
+    memmove(b->p, b->p + n, b->len - n);
+    b->len -= n;
+    if (b->p) {
+        b->p[b->len] = '\0';
+    }
+}
+
+static void
+relay_buf_free(struct relay_buf *b)
+{
+    nst_free(b->p);
+    memset(b, 0, sizeof *b);
+}
+
+/* End the session: record @why (the first reason wins), make libnetconf2 read end of
+ * file, close the channel. */
+static void
+relay_kill(struct relay *r, const char *why)
+{
+    pthread_mutex_lock(&r->mu);
+    if (!r->why[0]) {
+        snprintf(r->why, sizeof r->why, "%s", why);
+    }
+    pthread_mutex_unlock(&r->mu);
+    if (!r->dead) {
+        r->dead = 1;
+        shutdown(r->sp[0], SHUT_RDWR);
+        if (ssh_channel_is_open(r->chan)) {
+            ssh_channel_close(r->chan);
+        }
+    }
+}
+
+/* libxml2 errors go nowhere: the relay only needs to know that there was one. */
+static void
+relay_xml_silent(void *user, xmlErrorPtr e)
+{
+    (void)user;
+    (void)e;
+}
+
+static void
+relay_xml_subset(void *ctx, const xmlChar *name, const xmlChar *ext, const xmlChar *sys)
+{
+    (void)name;
+    (void)ext;
+    (void)sys;
+    *(int *)((xmlParserCtxtPtr)ctx)->_private = 1;
+}
+
+int
+relay_check_message(const char *msg, size_t len, char *why, size_t whylen)
+{
+    xmlParserCtxtPtr ctxt;
+    int dtd = 0, ok;
+
+    why[0] = '\0';
+    if (len > INT_MAX) {
+        snprintf(why, whylen, "message too large");
+        return 0;
+    }
+    ctxt = xmlCreateMemoryParserCtxt(msg, (int)len);
+    if (!ctxt) {
+        snprintf(why, whylen, "out of memory");
+        return 0;
+    }
+    /* SAX without a tree: the parser still checks well-formedness and namespaces. */
+    memset(ctxt->sax, 0, sizeof *ctxt->sax);
+    ctxt->sax->initialized = XML_SAX2_MAGIC;
+    ctxt->sax->serror = relay_xml_silent;
+    ctxt->sax->internalSubset = relay_xml_subset;
+    ctxt->vctxt.error = NULL;
+    ctxt->vctxt.warning = NULL;
+    ctxt->_private = &dtd;
+    xmlCtxtUseOptions(ctxt, XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+    xmlParseDocument(ctxt);
+    ok = ctxt->wellFormed && ctxt->nsWellFormed && !dtd;
+    if (!ok) {
+        snprintf(why, whylen, "%s",
+                 dtd                   ? "a DOCTYPE"
+                 : !ctxt->wellFormed   ? "XML that is not well-formed"
+                                       : "an undeclared namespace prefix");
+    }
+    xmlFreeParserCtxt(ctxt);
+    return ok;
+}
+
+/* Whether a hello (EOM-framed text) announces base:1.1: 2 yes, 1 no. */
+static int
+relay_hello_kind(const char *msg)
+{
+    return strstr(msg, RELAY_BASE11) ? 2 : 1;
+}
+
+/* A whole device message @msg/@len: check it, queue it framed, note a hello. */
+static void
+relay_deliver(struct relay *r, const char *msg, size_t len)
+{
+    char why[160], head[32], kill[256];
+    int hl;
+
+    if (!relay_check_message(msg, len, why, sizeof why)) {
+        snprintf(kill, sizeof kill, "the device sent %s; the session was ended", why);
+        relay_kill(r, kill);
+        return;
+    }
+    if (!r->server_hello) {
+        /* Its first message is the hello (it ends with "]]>]]>" whatever comes later). */
+        char *copy = nst_strndup(msg, len);
+
+        r->server_hello = copy ? relay_hello_kind(copy) : 1;
+        nst_free(copy);
+    }
+    if (r->chunked) {
+        hl = snprintf(head, sizeof head, "\n#%zu\n", len);
+        if (relay_buf_add(&r->out, head, (size_t)hl) || relay_buf_add(&r->out, msg, len) ||
+            relay_buf_add(&r->out, "\n##\n", 4)) {
+            relay_kill(r, "out of memory");
+        }
+    } else if (relay_buf_add(&r->out, msg, len) ||
+               relay_buf_add(&r->out, RELAY_EOM, strlen(RELAY_EOM))) {
+        relay_kill(r, "out of memory");
+    }
+}
+
+/* Device framing from the next message on: chunked once both hellos asked for 1.1. */
+static void
+relay_update_framing(struct relay *r)
+{
+    if (!r->chunked && r->server_hello == 2 && r->client_hello == 2) {
+        r->chunked = 1;
+    }
+}
+
+/* Cut complete messages out of `in`. */
+static void
+relay_parse(struct relay *r)
+{
+    char kill[160];
+
+    while (!r->dead && r->in.len) {
+        relay_update_framing(r);
+        if (!r->msg_start) {
+            r->msg_start = relay_now_ms();
+        }
+        if (!r->chunked) {
+            size_t from = r->scan > 5 ? r->scan - 5 : 0;
+            char *eom = memmem(r->in.p + from, r->in.len - from, RELAY_EOM, 6);
+
+            if (!eom) {
+                r->scan = r->in.len;
+                if (r->in.len > r->max_msg + 6) {
+                    snprintf(kill, sizeof kill,
+                             "the device sent a message larger than %zu bytes; the session "
+                             "was ended", r->max_msg);
+                    relay_kill(r, kill);
+                }
+                return;
+            }
+            relay_deliver(r, r->in.p, (size_t)(eom - r->in.p));
+            relay_buf_drop(&r->in, (size_t)(eom - r->in.p) + 6);
+            r->scan = 0;
+            r->msg_start = 0;
+            continue;
+        }
+        /* Chunked: "\n#LEN\n" DATA ... "\n##\n". */
+        if (r->chunk_left) {
+            size_t n = r->in.len - r->pos < r->chunk_left ? r->in.len - r->pos : r->chunk_left;
+
+            if (r->body.len + n > r->max_msg) {
+                snprintf(kill, sizeof kill,
+                         "the device sent a message larger than %zu bytes; the session was "
+                         "ended", r->max_msg);
+                relay_kill(r, kill);
+                return;
+            }
+            if (relay_buf_add(&r->body, r->in.p + r->pos, n)) {
+                relay_kill(r, "out of memory");
+                return;
+            }
+            r->pos += n;
+            r->chunk_left -= n;
+            if (r->pos == r->in.len) {
+                relay_buf_drop(&r->in, r->pos);
+                r->pos = 0;
+                return;
+            }
+            continue;
+        }
+        if (r->in.len - r->pos < 4) {
+            return;
+        }
+        if (r->in.p[r->pos] != '\n' || r->in.p[r->pos + 1] != '#') {
+            relay_kill(r, "the device broke NETCONF chunked framing; the session was ended");
+            return;
+        }
+        if (r->in.p[r->pos + 2] == '#') {
+            if (r->in.p[r->pos + 3] != '\n' || !r->body.len) {
+                relay_kill(r, "the device broke NETCONF chunked framing; the session was ended");
+                return;
+            }
+            relay_deliver(r, r->body.p, r->body.len);
+            r->body.len = 0;
+            relay_buf_drop(&r->in, r->pos + 4);
+            r->pos = 0;
+            r->msg_start = 0;
+            continue;
+        }
+        {
+            size_t i = r->pos + 2, v = 0;
+
+            while (i < r->in.len && i - r->pos - 2 < 10 && r->in.p[i] >= '0' &&
+                   r->in.p[i] <= '9') {
+                v = v * 10 + (size_t)(r->in.p[i] - '0');
+                i++;
+            }
+            if (i == r->in.len && i - r->pos - 2 < 10) {
+                return; /* the size is not complete yet */
+            }
+            if (r->in.p[i] != '\n' || !v || v > 4294967295u || r->in.p[r->pos + 2] == '0') {
+                relay_kill(r, "the device broke NETCONF chunked framing; the session was ended");
+                return;
+            }
+            r->chunk_left = v;
+            r->pos = i + 1;
+        }
+    }
+}
+
+/* Bytes from libnetconf2 to the device; the first message is the client's hello. */
+static void
+relay_from_client(struct relay *r, const char *p, size_t n)
+{
+    size_t off = 0;
+    int w;
+
+    if (!r->client_hello) {
+        char *eom;
+
+        if (relay_buf_add(&r->chello, p, n) || r->chello.len > RELAY_HELLO_MAX) {
+            relay_kill(r, "the client hello is too large");
+            return;
+        }
+        eom = strstr(r->chello.p, RELAY_EOM);
+        if (eom) {
+            *eom = '\0';
+            r->client_hello = relay_hello_kind(r->chello.p);
+            relay_buf_free(&r->chello);
+        }
+    }
+    while (off < n) {
+        w = ssh_channel_write(r->chan, p + off, (uint32_t)(n - off));
+        if (w == SSH_ERROR) {
+            relay_kill(r, "the connection to the device failed while sending");
+            return;
+        }
+        off += (size_t)w;
+    }
+}
+
+static void *
+relay_main(void *arg)
+{
+    struct relay *r = arg;
+    char buf[65536], kill[160];
+    struct pollfd p[3];
+    int n, timeout, tcp = ssh_get_fd(r->ssh);
+    ssize_t got;
+
+    ssh_set_log_level(SSH_LOG_NOLOG);
+    for (;;) {
+        int device_ready = 0, avail;
+
+        if (!r->dead && r->out.len - r->out_off < RELAY_OUT_HIGH) {
+            /* libssh may hold channel data already (read while we wrote). */
+            avail = ssh_channel_poll(r->chan, 0);
+            if (avail > 0) {
+                device_ready = 1;
+            } else if (avail == SSH_EOF || avail == SSH_ERROR) {
+                relay_kill(r, r->in.len || r->body.len
+                                  ? "the device closed the connection in the middle of a "
+                                    "message"
+                                  : "the device closed the connection");
+            }
+        }
+        timeout = 1000;
+        if (r->msg_start && !r->dead) {
+            long long left = r->msg_start + r->msg_timeout_ms - relay_now_ms();
+
+            if (left <= 0) {
+                snprintf(kill, sizeof kill,
+                         "the device took more than %d ms to send one message; the session "
+                         "was ended", r->msg_timeout_ms);
+                relay_kill(r, kill);
+            }
+            timeout = left < timeout ? (int)(left > 0 ? left : 0) : timeout;
+        }
+        p[0].fd = r->wake[0];
+        p[0].events = POLLIN;
+        p[1].fd = r->dead ? -1 : r->sp[0];
+        p[1].events = POLLIN | (r->out.len > r->out_off ? POLLOUT : 0);
+        p[2].fd = r->dead || r->out.len - r->out_off >= RELAY_OUT_HIGH ? -1 : tcp;
+        p[2].events = POLLIN;
+        n = poll(p, 3, device_ready ? 0 : timeout);
+        if (n < 0 && errno != EINTR) {
+            relay_kill(r, "poll failed");
+        }
+        if (n > 0 && (p[0].revents & POLLIN)) {
+            break;
+        }
+        if (r->dead) {
+            continue;
+        }
+        if (n > 0 && (p[1].revents & POLLOUT) && r->out.len > r->out_off) {
+            got = write(r->sp[0], r->out.p + r->out_off, r->out.len - r->out_off);
+            if (got > 0) {
+                r->out_off += (size_t)got;
+                if (r->out_off == r->out.len) {
+                    r->out.len = r->out_off = 0;
+                }
+            } else if (got < 0 && errno != EAGAIN && errno != EINTR) {
+                relay_kill(r, "the client side closed");
+                continue;
+            }
+        }
+        if (n > 0 && (p[1].revents & (POLLIN | POLLHUP | POLLERR))) {
+            got = read(r->sp[0], buf, sizeof buf);
+            if (got > 0) {
+                relay_from_client(r, buf, (size_t)got);
+            } else if (got == 0 || (errno != EAGAIN && errno != EINTR)) {
+                /* libnetconf2 is done with the session. */
+                relay_kill(r, "");
+                continue;
+            }
+        }
+        if (r->dead || r->out.len - r->out_off >= RELAY_OUT_HIGH) {
+            continue;
+        }
+        if (device_ready || (n > 0 && (p[2].revents & (POLLIN | POLLHUP | POLLERR)))) {
+            int rd = ssh_channel_read_nonblocking(r->chan, buf, sizeof buf, 0);
+
+            if (rd > 0) {
+                if (relay_buf_add(&r->in, buf, (size_t)rd)) {
+                    relay_kill(r, "out of memory");
+                    continue;
+                }
+                relay_parse(r);
+            } else if (rd == SSH_ERROR || ssh_channel_is_eof(r->chan) ||
+                       ssh_channel_is_closed(r->chan)) {
+                relay_kill(r, r->in.len || r->body.len
+                                  ? "the device closed the connection in the middle of a "
+                                    "message"
+                                  : "the device closed the connection");
+            }
+        }
+    }
+    return NULL;
+}
+
+nst_err
+relay_start(ssh_session ssh, ssh_channel chan, int msg_timeout_ms, size_t max_msg,
+            struct relay **out, int *nc_fd)
+{
+    struct relay *r = nst_calloc(1, sizeof *r);
+    nst_err ret = NST_OK;
+
+    if (!r) {
+        ssh_channel_free(chan);
+        ssh_disconnect(ssh);
+        ssh_free(ssh);
+        return NST_ENOMEM;
+    }
+    r->ssh = ssh;
+    r->chan = chan;
+    r->sp[0] = r->sp[1] = r->wake[0] = r->wake[1] = -1;
+    r->msg_timeout_ms = msg_timeout_ms > 0 ? msg_timeout_ms : 30000;
+    r->max_msg = max_msg ? max_msg : RELAY_MAX_MESSAGE;
+    pthread_mutex_init(&r->mu, NULL);
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, r->sp) ||
+        pipe2(r->wake, O_CLOEXEC) || fcntl(r->sp[0], F_SETFL, O_NONBLOCK)) {
+        ret = NST_EENV;
+        goto cleanup;
+    }
+    if (pthread_create(&r->th, NULL, relay_main, r)) {
+        ret = NST_EENV;
+        goto cleanup;
+    }
+    r->started = 1;
+    *out = r;
+    *nc_fd = r->sp[1];
+    return NST_OK;
+
+cleanup:
+    relay_stop(r);
+    return ret;
+}
+
+void
+relay_stop(struct relay *r)
+{
+    char c = 0;
+
+    if (!r) {
+        return;
+    }
+    if (r->started) {
+        while (write(r->wake[1], &c, 1) < 0 && errno == EINTR) {
+        }
+        pthread_join(r->th, NULL);
+    }
+    if (r->chan) {
+        if (ssh_channel_is_open(r->chan)) {
+            ssh_channel_close(r->chan);
+        }
+        ssh_channel_free(r->chan);
+    }
+    if (r->ssh) {
+        ssh_disconnect(r->ssh);
+        ssh_free(r->ssh);
+    }
+    for (int i = 0; i < 2; i++) {
+        if (r->sp[i] >= 0) {
+            close(r->sp[i]);
+        }
+        if (r->wake[i] >= 0) {
+            close(r->wake[i]);
+        }
+    }
+    relay_buf_free(&r->in);
+    relay_buf_free(&r->body);
+    relay_buf_free(&r->out);
+    relay_buf_free(&r->chello);
+    pthread_mutex_destroy(&r->mu);
+    nst_free(r);
+}
+
+char *
+relay_why(struct relay *r, char *buf, size_t len)
+{
+    buf[0] = '\0';
+    if (r) {
+        pthread_mutex_lock(&r->mu);
+        snprintf(buf, len, "%s", r->why);
+        pthread_mutex_unlock(&r->mu);
+    }
+    return buf;
+}

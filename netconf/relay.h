@@ -1,0 +1,78 @@
+/*
+ * relay.h: the guard between a device's SSH channel and libnetconf2 (relay.c).
+ *
+ * Place in the pipeline: sess_connect() sets up SSH itself, opens the netconf subsystem
+ * channel itself, and hands libnetconf2 one end of a socketpair (nc_connect_inout)
+ * instead of the SSH session. A relay thread copies bytes between the channel and the
+ * socketpair. What the client sends goes through untouched; what the device sends is
+ * taken apart into NETCONF messages (RFC 6242 end-of-message and chunked framing) and
+ * each message is passed on only once it is complete and has been checked:
+ *   - at most RELAY_MAX_MESSAGE bytes (an endless reply cannot exhaust memory);
+ *   - complete within the message timeout from its first byte (a reply dribbled a byte
+ *     at a time cannot hold the client beyond its RPC timeout: libnetconf2 2.0.24 would
+ *     wait up to 300 s);
+ *   - well-formed XML with every namespace prefix declared and no DOCTYPE (libyang
+ *     2.1.30 crashes on an undeclared prefix inside <data>: tests/fuzz/regress/reply/);
+ *   - correctly framed.
+ * A message that fails ends the session: the relay records why, closes the channel and
+ * its end of the socketpair, and libnetconf2 sees the transport close. The session layer
+ * then reports the reason (relay_why) instead of libnetconf2's "connection closed".
+ *
+ * Not here: anything NETCONF beyond framing and the hello's base capabilities.
+ */
+#ifndef NST_RELAY_H
+#define NST_RELAY_H
+
+#include <stddef.h>
+
+#include <libssh/libssh.h>
+
+#include "netstitch.h"
+
+/* The largest message a device may send (a whole running configuration fits easily). */
+#define RELAY_MAX_MESSAGE ((size_t)256 << 20)
+
+struct relay;
+
+/**
+ * @brief Start relaying between an open netconf channel and a new socketpair.
+ * @param[in] ssh the connected, authenticated SSH session; consumed (freed by
+ *            relay_stop(), also on failure here).
+ * @param[in] chan the channel with the netconf subsystem started; consumed likewise.
+ * @param[in] msg_timeout_ms how long a device message may take from its first byte.
+ * @param[in] max_msg the largest device message accepted, in bytes.
+ * @param[out] out the relay, stopped and freed with relay_stop().
+ * @param[out] nc_fd the socket to hand to nc_connect_inout(); owned by the relay (closed by
+ *             relay_stop()).
+ * @return NST_OK; NST_ENOMEM; NST_EENV (no socketpair or thread).
+ */
+nst_err relay_start(ssh_session ssh, ssh_channel chan, int msg_timeout_ms, size_t max_msg,
+                    struct relay **out, int *nc_fd);
+
+/**
+ * @brief Stop the relay thread, close the channel, the SSH session and both sockets, and
+ *        free the relay. Call after libnetconf2 is done with the socket. Accepts NULL.
+ */
+void relay_stop(struct relay *r);
+
+/**
+ * @brief Why the relay ended the session, or "" when it did not (yet).
+ * @param[in] r the relay.
+ * @param[out] buf destination, always NUL-terminated.
+ * @param[in] len its size.
+ * @return @p buf.
+ */
+char *relay_why(struct relay *r, char *buf, size_t len);
+
+/**
+ * @brief Check one device message as the relay does: well-formed XML, every namespace
+ *        prefix declared, no DOCTYPE. Pure; also used by sess_reply_parse().
+ * @param[in] msg the message (need not be NUL-terminated).
+ * @param[in] len its length.
+ * @param[out] why the reason on failure, NUL-terminated.
+ * @param[in] whylen size of @p why.
+ * @return 1 acceptable, 0 not.
+ */
+int relay_check_message(const char *msg, size_t len, char *why, size_t whylen);
+
+#endif

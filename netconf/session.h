@@ -8,12 +8,17 @@
  * libyang trees, and it turns every failure into one structured struct sess_error.
  *
  * Transport. SSH is set up here with libssh directly (TCP connect with a deadline,
- * host-key check, authentication) and only the authenticated SSH session is handed to
- * libnetconf2 (nc_connect_libssh), which opens the netconf subsystem, exchanges hellos
- * and builds the session's libyang context. Doing SSH ourselves buys four things
- * libnetconf2 2.0.24's nc_connect_ssh cannot give: ssh-agent authentication, a host-key
- * check that runs before any credential is sent, a connect timeout of our choosing, and
- * no dependence on libnetconf2's per-thread SSH client options (see Threads).
+ * host-key check, authentication, the netconf subsystem channel). libnetconf2 gets one end
+ * of a socketpair (nc_connect_inout), exchanges hellos over it and builds the session's
+ * libyang context; a relay thread (relay.h) copies between the channel and the socketpair
+ * and checks every message the device sends before libnetconf2 parses it (size, time,
+ * well-formed XML, declared namespace prefixes, no DOCTYPE), ending the session with a
+ * clear reason otherwise: a hostile or broken router cannot crash netstitch through
+ * libyang, hold it beyond the RPC timeout, or exhaust its memory. Doing SSH ourselves buys
+ * four more things libnetconf2 2.0.24's nc_connect_ssh cannot give: ssh-agent
+ * authentication, a host-key check that runs before any credential is sent, a connect
+ * timeout of our choosing, and no dependence on libnetconf2's per-thread SSH client
+ * options (see Threads).
  *
  * Threads. libnetconf2 2.0.24 keeps every client option (schema searchpath and schema
  * callback, SSH username, key pairs, auth preferences, host-key/password/interactive

@@ -4,8 +4,10 @@
  * Each subcommand is a file cmd_<name>.c with `int cmd_<name>(int argc, char **argv)`
  * returning the exit status. The command uses only the public header.
  */
+#include <malloc.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 
 #include "cli.h"
 
@@ -13,18 +15,39 @@ struct subcommand {
     const char *name;
     int (*run)(int argc, char **argv);
     const char *summary;
+    int secrets; /* reads passwords or keys: see cli_guard_secrets() */
 };
 
 static const struct subcommand subcommands[] = {
-    {"check", cmd_check, "load a service and report every problem"},
-    {"compile", cmd_compile, "check, then lower a service to per-device configuration"},
-    {"push", cmd_push, "change every device in one all-or-nothing NETCONF transaction"},
-    {"rollback", cmd_rollback, "restore the configuration a past push replaced"},
-    {"recover", cmd_recover, "finish or undo a transaction a crash interrupted"},
-    {"graph", cmd_graph, "draw a service as Graphviz DOT: devices, segments, tags, MTUs"},
-    {"diff", cmd_diff, "show what each router would get, without changing anything"},
-    {"delete", cmd_delete, "remove everything a service configured, in one transaction"},
+    {"check", cmd_check, "load a service and report every problem", 0},
+    {"compile", cmd_compile, "check, then lower a service to per-device configuration", 0},
+    {"push", cmd_push, "change every device in one all-or-nothing NETCONF transaction", 1},
+    {"rollback", cmd_rollback, "restore the configuration a past push replaced", 1},
+    {"recover", cmd_recover, "finish or undo a transaction a crash interrupted", 1},
+    {"graph", cmd_graph, "draw a service as Graphviz DOT: devices, segments, tags, MTUs", 0},
+    {"diff", cmd_diff, "show what each router would get, without changing anything", 1},
+    {"delete", cmd_delete, "remove everything a service configured, in one transaction", 1},
 };
+
+#ifndef __has_feature
+#define __has_feature(x) 0
+#endif
+
+/*
+ * A command that handles secrets: netstitch wipes its own copies after use, but the
+ * NETCONF libraries free message buffers holding a key without wiping them. Every freed
+ * block is overwritten (glibc M_PERTURB), and the process is made non-dumpable, so a
+ * core dump or another process of the same user cannot read what is left. Not under
+ * AddressSanitizer, whose leak checker must ptrace the process.
+ */
+static void
+cli_guard_secrets(void)
+{
+    mallopt(M_PERTURB, 0x5a);
+#if !defined(__SANITIZE_ADDRESS__) && !__has_feature(address_sanitizer)
+    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+#endif
+}
 
 static void
 usage(FILE *out)
@@ -74,6 +97,9 @@ main(int argc, char **argv)
     }
     for (i = 0; i < sizeof subcommands / sizeof subcommands[0]; i++) {
         if (!strcmp(argv[1], subcommands[i].name)) {
+            if (subcommands[i].secrets) {
+                cli_guard_secrets();
+            }
             return subcommands[i].run(argc - 1, argv + 1);
         }
     }

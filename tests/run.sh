@@ -12,7 +12,10 @@ pass=0; fail=0; skip=0; failed=""
 run() {
     name=$1; shift
     start=$(date +%s)
-    out=$("$@" 2>&1); rc=$?
+    # A hung test fails after NST_TEST_TIMEOUT seconds instead of stalling CI.
+    out=$(timeout -k 10 "${NST_TEST_TIMEOUT:-300}" "$@" 2>&1); rc=$?
+    [ $rc -eq 124 ] && out="$out
+TIMEOUT after ${NST_TEST_TIMEOUT:-300}s"
     secs=$(( $(date +%s) - start ))
     case $rc in
         0) pass=$((pass+1)); printf 'PASS %-40s %3ss\n' "$name" "$secs" ;;

@@ -81,8 +81,7 @@ scan(const char *needle, char *where, size_t wlen)
         char *buf;
 
         if (sscanf(line, "%lx-%lx %7s %*s %*s %*s %255s", &a, &b, perms, path) < 3 ||
-            perms[0] != 'r' || (uintptr_t)needles == a || !strncmp(path, "[v", 2) ||
-            b - a > (512ul << 20)) {
+            perms[0] != 'r' || !strncmp(path, "[v", 2) || b - a > (512ul << 20)) {
             continue;
         }
         buf = malloc(b - a);
@@ -91,9 +90,15 @@ scan(const char *needle, char *where, size_t wlen)
         }
         if (fseek(mem, (long)a, SEEK_SET) == 0 && fread(buf, 1, b - a, mem) == b - a) {
             for (size_t i = 0; i + nlen <= b - a; i++) {
+                /* Not the needles' own page (the kernel may merge it with neighbouring
+                 * anonymous mappings into one line of maps), not the scan buffer. */
+                unsigned long at = a + i;
+
                 if (buf[i] == needle[0] && !memcmp(buf + i, needle, nlen) &&
-                    !(a + i >= (unsigned long)(uintptr_t)buf &&
-                      a + i < (unsigned long)(uintptr_t)buf + (b - a))) {
+                    !(at >= (unsigned long)(uintptr_t)needles &&
+                      at < (unsigned long)(uintptr_t)needles + PAGE) &&
+                    !(at >= (unsigned long)(uintptr_t)buf &&
+                      at < (unsigned long)(uintptr_t)buf + (b - a))) {
                     found++;
                     snprintf(where, wlen, "%lx %s", a + i, path[0] ? path : "anon");
                 }

@@ -1,5 +1,5 @@
 /*
- * oss_check.c: what an OSS integrator writes to embed libnetstitch.
+ * oss_check.c: the smallest embedding of libnetstitch (oss_provision.c does the whole job).
  *
  * Load a service, check it, and hand every diagnostic to the OSS's own ticketing
  * as structured records (here: printed as tab-separated fields); if it is clean,

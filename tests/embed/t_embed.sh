@@ -18,8 +18,8 @@ out=$("$tmp/oss_check" examples/twcc-ccx-aws/broken/twcc-ccx-aws-mtu-1496.xml); 
 echo "$out" | grep -q "^error	MTU-FIXED-SEGMENT	examples/twcc-ccx-aws/broken/twcc-ccx-aws-mtu-1496.xml:274	-	/netstitch-intercloud:intercloud/connection\[name='twcc-aws'\]/hop\[seq='6'\]	" \
     || { echo "$out"; exit 1; }
 # The whole job through the library: diff, push with callbacks, diff again.
-${CC:-cc} -std=c11 -Wall -Wextra -Werror ${SAN:-} -Iinclude examples/embed/oss_provision.c -o "$tmp/oss_provision" \
-    -L"$BUILD" -lnetstitch || exit 1
+${CC:-cc} -std=c11 -Wall -Wextra -Werror ${SAN:-} -Iinclude examples/embed/oss_provision.c \
+    -o "$tmp/oss_provision" -L"$BUILD" -lnetstitch || exit 1
 sh examples/simnet.sh start "$tmp/net" examples/twcc-ccx-aws/service.xml || exit 1
 out=$("$tmp/oss_provision" examples/twcc-ccx-aws/service.xml "$tmp/net/inventory.xml" "$tmp/state")
 rc=$?

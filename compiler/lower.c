@@ -399,6 +399,78 @@ lower_stitches(struct lw *w, const struct m_conn *conn)
     }
 }
 
+/*
+ * OpenConfig's upstream route-distinguisher pattern for type 1 (IP:number) is narrower
+ * than RFC 4364: it accepts 1..9, two digits, three or four digits without zeros in the
+ * leading one or two places, [1-5][1-5]NNN and a few 65xxx values, so e.g. 1008 fails on
+ * an implementation that enforces the pattern. Anything it accepts is a valid RFC value.
+ */
+static bool
+oc_rd_number_ok(unsigned long n)
+{
+    char b[16];
+    size_t len;
+
+    snprintf(b, sizeof b, "%lu", n);
+    len = strlen(b);
+    switch (len) {
+    case 1:
+        return b[0] != '0';
+    case 2:
+        return true;
+    case 3:
+        return b[0] != '0';
+    case 4:
+        return b[0] != '0' && b[1] != '0';
+    case 5:
+        return (b[0] >= '1' && b[0] <= '5' && b[1] >= '1' && b[1] <= '5') ||
+               (b[0] == '6' && b[1] == '5' && b[2] <= '5' && b[3] <= '3' && b[4] <= '5');
+    }
+    return false;
+}
+
+/* Is @rd already the route distinguisher of another instance on @dev? */
+static bool
+rd_used(xmlNodePtr dev, const char *rd)
+{
+    xmlNodePtr c;
+
+    for (c = dev ? dev->children : NULL; c; c = c->next) {
+        xmlChar *v;
+        bool eq;
+
+        if (c->type != XML_ELEMENT_NODE || strcmp((const char *)c->name, "vpls")) {
+            continue;
+        }
+        v = xmlGetProp(c, X("route-distinguisher"));
+        eq = v && !strcmp((const char *)v, rd);
+        xmlFree(v);
+        if (eq) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* The route distinguisher of a BGP VPLS on @d: router-id:(vpls-id mod 2^16), moved to the
+ * next number an OpenConfig device accepts and unused on the device. */
+static void
+rd_choose(struct lw *w, const struct m_device *d, xmlNodePtr dev, uint32_t vpls_id, char *rd,
+          size_t len)
+{
+    const char *rid = d->router_id ? d->router_id : "0.0.0.0";
+    unsigned long n = vpls_id % 65536, tries;
+
+    (void)w;
+    for (tries = 0; tries < 65536; tries++) {
+        snprintf(rd, len, "%s:%lu", rid, n);
+        if ((d->vendor != V_OPENCONFIG || oc_rd_number_ok(n)) && !rd_used(dev, rd)) {
+            return;
+        }
+        n = n + 1 > 65535 ? 1 : n + 1;
+    }
+}
+
 /* The largest VE id of a BGP-signalled instance: label blocks must cover it. */
 static unsigned long
 ve_max(const struct m_vpls *v)
@@ -444,8 +516,8 @@ lower_vpls(struct lw *w, const struct m_conn *conn)
             set_uattr(w, n, "mtu", conn->ip_mtu);
             if (v->signalling == SIG_BGP) {
                 set_attr(w, n, "route-target", v->route_target);
-                snprintf(rd, sizeof rd, "%s:%u", m->dev->router_id ? m->dev->router_id : "0.0.0.0",
-                         v->vpls_id % 65536);
+                rd_choose(w, m->dev, w->devnode[dev_index(w, m->dev)], v->vpls_id, rd,
+                          sizeof rd);
                 set_attr(w, n, "route-distinguisher", rd);
                 set_uattr(w, n, "ve-id", m->ve_id ? m->ve_id : (unsigned long)(j + 1));
                 set_uattr(w, n, "ve-max", ve_max(v));

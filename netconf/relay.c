@@ -199,9 +199,9 @@ relay_check_message(const char *msg, size_t len, char *why, size_t whylen)
     ok = ctxt->wellFormed && ctxt->nsWellFormed && !dtd;
     if (!ok) {
         snprintf(why, whylen, "%s",
-                 dtd                   ? "a DOCTYPE"
-                 : !ctxt->wellFormed   ? "XML that is not well-formed"
-                                       : "an undeclared namespace prefix");
+                 dtd                 ? "a DOCTYPE"
+                 : !ctxt->wellFormed ? "XML that is not well-formed"
+                                     : "an undeclared namespace prefix");
     }
     xmlFreeParserCtxt(ctxt);
     return ok;
@@ -294,7 +294,8 @@ relay_parse(struct relay *r)
                 if (r->in.len > r->max_msg + 6) {
                     snprintf(kill, sizeof kill,
                              "the device sent a message larger than %zu bytes; the session "
-                             "was ended", r->max_msg);
+                             "was ended",
+                             r->max_msg);
                     relay_kill(r, kill);
                 }
                 return;
@@ -312,7 +313,8 @@ relay_parse(struct relay *r)
             if (r->body.len + n > r->max_msg) {
                 snprintf(kill, sizeof kill,
                          "the device sent a message larger than %zu bytes; the session was "
-                         "ended", r->max_msg);
+                         "ended",
+                         r->max_msg);
                 relay_kill(r, kill);
                 return;
             }
@@ -351,8 +353,7 @@ relay_parse(struct relay *r)
         {
             size_t i = r->pos + 2, v = 0;
 
-            while (i < r->in.len && i - r->pos - 2 < 10 && r->in.p[i] >= '0' &&
-                   r->in.p[i] <= '9') {
+            while (i < r->in.len && i - r->pos - 2 < 10 && r->in.p[i] >= '0' && r->in.p[i] <= '9') {
                 v = v * 10 + (size_t)(r->in.p[i] - '0');
                 i++;
             }
@@ -465,7 +466,8 @@ relay_main(void *arg)
             if (left <= 0) {
                 snprintf(kill, sizeof kill,
                          "the device took more than %d ms to send one message; the session "
-                         "was ended", r->msg_timeout_ms);
+                         "was ended",
+                         r->msg_timeout_ms);
                 relay_kill(r, kill);
             }
             timeout = left < timeout ? (int)(left > 0 ? left : 0) : timeout;
@@ -551,8 +553,8 @@ relay_start(ssh_session ssh, ssh_channel chan, int msg_timeout_ms, size_t max_ms
     r->msg_timeout_ms = msg_timeout_ms > 0 ? msg_timeout_ms : 30000;
     r->max_msg = max_msg ? max_msg : RELAY_MAX_MESSAGE;
     pthread_mutex_init(&r->mu, NULL);
-    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, r->sp) ||
-        pipe2(r->wake, O_CLOEXEC) || fcntl(r->sp[0], F_SETFL, O_NONBLOCK)) {
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, r->sp) || pipe2(r->wake, O_CLOEXEC) ||
+        fcntl(r->sp[0], F_SETFL, O_NONBLOCK)) {
         ret = NST_EENV;
         goto cleanup;
     }

@@ -161,20 +161,43 @@ relay_xml_silent(void *user, xmlErrorPtr e)
     (void)e;
 }
 
+/* What the SAX pass found that XML itself allows but NETCONF does not. */
+struct relay_xml_seen {
+    int dtd;  /* a DOCTYPE */
+    int nons; /* an element in no namespace */
+};
+
 static void
 relay_xml_subset(void *ctx, const xmlChar *name, const xmlChar *ext, const xmlChar *sys)
 {
     (void)name;
     (void)ext;
     (void)sys;
-    *(int *)((xmlParserCtxtPtr)ctx)->_private = 1;
+    ((struct relay_xml_seen *)((xmlParserCtxtPtr)ctx)->_private)->dtd = 1;
+}
+
+static void
+relay_xml_start(void *ctx, const xmlChar *name, const xmlChar *prefix, const xmlChar *uri, int nns,
+                const xmlChar **nss, int nattr, int ndef, const xmlChar **attrs)
+{
+    (void)name;
+    (void)prefix;
+    (void)nns;
+    (void)nss;
+    (void)nattr;
+    (void)ndef;
+    (void)attrs;
+    if (!uri || !*uri) {
+        ((struct relay_xml_seen *)((xmlParserCtxtPtr)ctx)->_private)->nons = 1;
+    }
 }
 
 int
 relay_check_message(const char *msg, size_t len, char *why, size_t whylen)
 {
     xmlParserCtxtPtr ctxt;
-    int dtd = 0, ok;
+    struct relay_xml_seen seen = {0, 0};
+    int ok;
 
     why[0] = '\0';
     if (len > INT_MAX) {
@@ -191,17 +214,19 @@ relay_check_message(const char *msg, size_t len, char *why, size_t whylen)
     ctxt->sax->initialized = XML_SAX2_MAGIC;
     ctxt->sax->serror = relay_xml_silent;
     ctxt->sax->internalSubset = relay_xml_subset;
+    ctxt->sax->startElementNs = relay_xml_start;
     ctxt->vctxt.error = NULL;
     ctxt->vctxt.warning = NULL;
-    ctxt->_private = &dtd;
+    ctxt->_private = &seen;
     xmlCtxtUseOptions(ctxt, XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
     xmlParseDocument(ctxt);
-    ok = ctxt->wellFormed && ctxt->nsWellFormed && !dtd;
+    ok = ctxt->wellFormed && ctxt->nsWellFormed && !seen.dtd && !seen.nons;
     if (!ok) {
         snprintf(why, whylen, "%s",
-                 dtd                 ? "a DOCTYPE"
-                 : !ctxt->wellFormed ? "XML that is not well-formed"
-                                     : "an undeclared namespace prefix");
+                 seen.dtd              ? "a DOCTYPE"
+                 : !ctxt->wellFormed   ? "XML that is not well-formed"
+                 : !ctxt->nsWellFormed ? "an undeclared namespace prefix"
+                                       : "an element in no namespace");
     }
     xmlFreeParserCtxt(ctxt);
     return ok;

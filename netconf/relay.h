@@ -11,8 +11,9 @@
  *   - complete within the message timeout from its first byte (a reply dribbled a byte
  *     at a time cannot hold the client beyond its RPC timeout: libnetconf2 2.0.24 would
  *     wait up to 300 s);
- *   - well-formed XML with every namespace prefix declared and no DOCTYPE (libyang
- *     2.1.30 crashes on an undeclared prefix inside <data>: tests/fuzz/regress/reply/);
+ *   - well-formed XML, every namespace prefix declared, every element in a namespace,
+ *     no DOCTYPE (libyang 2.1.30 crashes on an element in no namespace, undeclared prefix
+ *     or xmlns="", followed by a sibling inside <data>: tests/fuzz/regress/reply/);
  *   - correctly framed.
  * A message that fails ends the session: the relay records why, closes the channel and
  * its end of the socketpair, and libnetconf2 sees the transport close. The session layer
@@ -66,7 +67,8 @@ char *relay_why(struct relay *r, char *buf, size_t len);
 
 /**
  * @brief Check one device message as the relay does: well-formed XML, every namespace
- *        prefix declared, no DOCTYPE. Pure; also used by sess_reply_parse().
+ *        prefix declared, every element in a namespace, no DOCTYPE. Pure; also used by
+ *        sess_reply_parse().
  * @param[in] msg the message (need not be NUL-terminated).
  * @param[in] len its length.
  * @param[out] why the reason on failure, NUL-terminated.

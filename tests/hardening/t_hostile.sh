@@ -1,8 +1,8 @@
 #!/bin/sh
 # Hostile devices. Four netsim routers take one push: x (confirmed-commit 1.1), e
 # (candidate + restore), r (running only) and h, which answers one RPC badly through
-# netsim's `reply` faults (netsim/hostile.c): a reply that crashed libyang 2.1.30 (an
-# undeclared namespace prefix in <data>), malformed XML, a DOCTYPE with an entity bomb, a
+# netsim's `reply` faults (netsim/hostile.c): replies that crashed libyang 2.1.30 (an
+# undeclared namespace prefix, or xmlns="", in <data>), malformed XML, a DOCTYPE with an entity bomb, a
 # connection closed in the middle of the commit reply, a reply dribbled slower than the RPC
 # timeout, a reply larger than the limit. Every case: netstitch neither crashes nor hangs
 # (exit 1 within a bound), the report names h and why, and every router, h included, ends
@@ -39,6 +39,8 @@ done
 H=$NS/state/h
 printf '<rpc-reply message-id="$MSGID" xmlns="urn:ietf:params:xml:ns:netconf:base:1.0"><data><i:s/><s/></data></rpc-reply>' \
     >"$H/prefix.xml"
+printf '<rpc-reply message-id="$MSGID" xmlns="urn:ietf:params:xml:ns:netconf:base:1.0"><data><s xmlns=""/><s/></data></rpc-reply>' \
+    >"$H/nons.xml"
 printf '<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;"><!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">]><rpc-reply message-id="$MSGID" xmlns="urn:ietf:params:xml:ns:netconf:base:1.0"><ok/>&c;</rpc-reply>' \
     >"$H/doctype.xml"
 
@@ -77,6 +79,7 @@ hostile() {
 }
 
 hostile undeclared-prefix "reply raw get-config prefix.xml" "undeclared namespace prefix"
+hostile no-namespace "reply raw get-config nons.xml" "an element in no namespace"
 hostile garbage-commit "reply garbage commit" "not well-formed"
 hostile entity-bomb "reply raw edit-config doctype.xml" "a DOCTYPE"
 hostile close-mid-commit "reply truncate commit" "closed the connection in the middle"

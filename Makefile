@@ -113,7 +113,7 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIB_A)
 	    $(LDFLAGS) $(PKG_LIBS) $(CMOCKA_LIBS)
 
 # CI's entry: the whole suite, then the unit tests, the bad-input catalogue and the
-# hardening tests again under ASan+UBSan (tests/hardening/asan-subset.sh; about 3 more
+# hardening tests again under ASan+UBSan (tests/hardening/asan-subset.sh; about 2 more
 # minutes on 2 cores, while the full `make check-asan` adds about 7). CHECK_ASAN=no skips
 # the sanitizer part.
 CHECK_ASAN ?= yes

@@ -17,10 +17,12 @@
  * examples' layout). cli_service_name() is shared with push and delete.
  */
 #include <dirent.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -85,15 +87,24 @@ diff_usage(FILE *out)
           out);
 }
 
-/* Read a whole file; NULL when it cannot be read. */
+/* Read a whole file; NULL when it cannot be read, is not a regular file (a FIFO would
+ * block, /dev/zero never end) or is larger than 32 MiB. */
 static char *
 diff_read_file(const char *path)
 {
-    FILE *f = fopen(path, "r");
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    struct stat st;
+    FILE *f = NULL;
     char *buf = NULL;
     size_t cap = 0, got = 0, r;
 
+    if (fd >= 0 && !fstat(fd, &st) && S_ISREG(st.st_mode) && st.st_size <= (32L << 20)) {
+        f = fdopen(fd, "r");
+    }
     if (!f) {
+        if (fd >= 0) {
+            close(fd);
+        }
         return NULL;
     }
     do {

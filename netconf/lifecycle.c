@@ -53,6 +53,9 @@
 #include "state.h"
 #include "txn.h"
 
+/* The largest saved configuration diff --offline reads (the service size limit). */
+#define LC_SAVED_MAX (32L << 20)
+
 #define LC_DEFAULT_JOBS 8
 #define LC_MAX_JOBS 64
 #define LC_KEEP_GENS 3
@@ -803,7 +806,24 @@ lc_offline_one(struct nst_diff *d, struct lc_dev *v)
         return;
     }
     lc_file_name(d->offline, v->name, path, sizeof path);
-    f = fopen(path, "r");
+    /* O_NONBLOCK and the checks below: a FIFO would block, a device (a link to
+     * /dev/zero) or a huge file would never end or take all memory. */
+    {
+        int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+        struct stat st;
+
+        f = NULL;
+        if (fd >= 0 && (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_size > LC_SAVED_MAX)) {
+            snprintf(why, sizeof why, "%.500s: %s", path,
+                     S_ISREG(st.st_mode) ? "larger than 32 MiB" : "not a regular file");
+            close(fd);
+            lc_dev_fail(v, why);
+            return;
+        }
+        if (fd >= 0 && !(f = fdopen(fd, "r"))) {
+            close(fd);
+        }
+    }
     if (f) {
         struct diff_buf b = {0};
         char chunk[8192];

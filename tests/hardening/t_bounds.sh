@@ -136,6 +136,19 @@ truncate -s 100M "$tmp/pl/twcc-edge.xml"
 run "100 MB payload" 2 "larger than 32 MiB" "$NS" push --inventory "$tmp/inv.xml" \
     --payloads "$tmp/pl" --state-dir "$tmp/st"
 
+# --- saved configurations (diff --offline) and diff --payloads ----------------------
+mkdir -p "$tmp/off" "$tmp/dpl"
+mkfifo "$tmp/off/twcc-edge.xml"
+ln -s /dev/zero "$tmp/off/ccx-pe.xml"
+truncate -s 100M "$tmp/off/partner-ccx.xml"
+run "saved configurations: FIFO, /dev/zero, 100 MB" 1 "ccx-pe.xml: not a regular file" \
+    timeout 20 "$NS" diff --offline "$tmp/off" --no-state --state-dir "$tmp/st" "$EX/service.xml"
+grep -q "twcc-edge.xml: not a regular file" "$tmp/out" || { echo "FAIL: FIFO not refused"; fail=1; }
+grep -q "partner-ccx.xml: larger than 32 MiB" "$tmp/out" || { echo "FAIL: 100 MB read"; fail=1; }
+mkfifo "$tmp/dpl/twcc-edge.xml"
+run "diff --payloads: a FIFO" 1 "cannot use" timeout 20 "$NS" diff --offline "$tmp/dpl" \
+    --payloads "$tmp/dpl" --no-state --state-dir "$tmp/st" "$EX/service.xml"
+
 # --- templates -----------------------------------------------------------------------
 mkdir -p "$tmp/tpl/iosxr"
 $PY -c "import sys; open(sys.argv[1], 'w').write('<template><!-- ' + 'x' * (100 << 20) + ' --></template>')" \

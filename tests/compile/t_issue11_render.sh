@@ -28,5 +28,14 @@ done
 [ "$n" -ge 8 ] || { echo "only $n services checked"; fail=1; }
 grep -q 'ip route-static 192.168.0.0 24 10.254.1.6' tests/golden/compile/twcc-ccx-aws/twcc-edge.cli ||
     { echo "twcc-edge: no static route for 192.168.0.0/24 toward the gateway node"; fail=1; }
+# The checker side of defect 2: a routed hop whose owner sends larger IP packets than the
+# rest of the path carries is a warning with its line and both numbers; the shipped example
+# (every routed hop at the path's IP MTU) has none.
+j=tests/compile/issue11/issue11-jumbo-vif.xml
+"$NETSTITCH" check "$j" > "$tmp/check" 2>&1
+grep -qx "$j:72: warning MTU-ROUTED-HOP-LARGER: hop 2 of campus-aws is routed on segment dx-jumbo, where aws sends IP packets up to 9001 bytes, but the rest of the path carries 1500: packets of 1501 to 9001 bytes depend on fragmentation or path-MTU discovery \[/netstitch-intercloud:intercloud/connection\[name='campus-aws'\]/hop\[seq='2'\]\]" "$tmp/check" ||
+    { echo "$j: no MTU-ROUTED-HOP-LARGER warning at line 72:"; cat "$tmp/check"; fail=1; }
+"$NETSTITCH" check examples/twcc-ccx-aws/service.xml 2>&1 | grep MTU-ROUTED-HOP-LARGER &&
+    { echo "the shipped example warns MTU-ROUTED-HOP-LARGER"; fail=1; }
 [ $fail = 0 ] && echo "issue 11 render properties hold on $n services"
 exit $fail

@@ -17,8 +17,14 @@
  *   - VPLS members get the instance with pseudowire neighbours (the other members'
  *     router ids, LDP) or BGP auto-discovery (route target, VE id);
  *   - BGP sessions become neighbours with an import and an export policy each, always
- *     (IOS-XR and SR OS pass nothing on eBGP without policy), backed by prefix lists.
- * Ports get their planned MTU from the checker.
+ *     (IOS-XR and SR OS pass nothing on eBGP without policy), backed by prefix lists;
+ *     every session's local address is an address of its sub-interface (a second one
+ *     on the same hop is a secondary address);
+ *   - every prefix a device announces and does not learn by BGP is originated: an
+ *     <originate> of its <bgp>, with the next hop toward the site's gateway node when
+ *     the prefix sits behind one, else a discard route (docs/drivers.md §9).
+ * Ports get their planned MTU from the checker; layer-3 sub-interfaces carry the
+ * connection's IP MTU, which every template writes.
  *
  * The document is built in model order, which is the input's order, so it is
  * deterministic; names derived here (policy names) are stable functions of the input.

@@ -9,7 +9,8 @@
 set -u
 cd "$TOP"
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT INT TERM
+net=$tmp/net
+trap 'sh examples/simnet.sh stop "$net" > /dev/null 2>&1; rm -rf "$tmp"' EXIT INT TERM
 fail=0
 n=0
 for svc in examples/twcc-ccx-aws/service.xml tests/compile/*/*.xml; do
@@ -37,5 +38,21 @@ grep -qx "$j:72: warning MTU-ROUTED-HOP-LARGER: hop 2 of campus-aws is routed on
     { echo "$j: no MTU-ROUTED-HOP-LARGER warning at line 72:"; cat "$tmp/check"; fail=1; }
 "$NETSTITCH" check examples/twcc-ccx-aws/service.xml 2>&1 | grep MTU-ROUTED-HOP-LARGER &&
     { echo "the shipped example warns MTU-ROUTED-HOP-LARGER"; fail=1; }
+# The six routers of issue11-render, simulated: the new nodes (static routes, network
+# routes, table connections, IP MTUs, secondary addresses) are pushed in one transaction,
+# a second diff finds nothing to do, and delete leaves every router as it was (empty).
+svc=tests/compile/issue11/issue11-render.xml
+if NETSIM=$NETSIM sh examples/simnet.sh start "$net" "$svc" > "$tmp/simnet" 2>&1; then
+    I="--inventory $net/inventory.xml --state-dir $tmp/state -q"
+    "$NETSTITCH" push "$svc" $I > "$tmp/push" 2>&1 || { echo "push failed:"; tail "$tmp/push"; fail=1; }
+    "$NETSTITCH" diff "$svc" $I > "$tmp/diff" 2>&1 ||
+        { echo "not idempotent (diff exit $?):"; tail "$tmp/diff"; fail=1; }
+    "$NETSTITCH" delete "$svc" $I > "$tmp/del" 2>&1 || { echo "delete failed:"; tail "$tmp/del"; fail=1; }
+    for d in j1 x1 s1 v1 o1 e1; do
+        [ -s "$net/state/$d/running.xml" ] && { echo "$d: delete left configuration"; fail=1; }
+    done
+else
+    echo "simnet did not start:"; cat "$tmp/simnet"; fail=1
+fi
 [ $fail = 0 ] && echo "issue 11 render properties hold on $n services"
 exit $fail

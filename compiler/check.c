@@ -610,6 +610,7 @@ nst_service_check(struct nst_service *svc)
     chk_mtu(&c);
     chk_ip(&c);
     chk_bgp(&c);
+    chk_onramp(&c, svc->tree);
     if (c.err) {
         return c.err;
     }

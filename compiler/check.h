@@ -10,7 +10,8 @@
  *   check.c       path continuity, VLAN/TPID, stitch points, VPLS, bandwidth, driver
  *   check_mtu.c   frame sizes per hop in each vendor's MTU meaning
  *   check_ip.c    prefix overlaps anywhere, addresses in subnets, duplicates
- *   check_bgp.c   ASNs, both ends agree, announcements, AWS Direct Connect rules
+ *   check_bgp.c   ASNs, both ends agree, announcements
+ *   check_onramp.c cloud on-ramp profiles (AWS, Azure, Google, IBM rules as data)
  */
 #ifndef NST_CHECK_H
 #define NST_CHECK_H
@@ -72,6 +73,9 @@ void chk_report(struct chk *c, enum diag_code code, const struct m_src *src, con
 void chk_mtu(struct chk *c);
 void chk_ip(struct chk *c);
 void chk_bgp(struct chk *c);
+/* The on-ramp profiles under <yang_dir>/onramps applied to every session peering with a
+ * cloud site; @tree is the service's libyang tree (the profile leaves are augments). */
+void chk_onramp(struct chk *c, const struct lyd_node *tree);
 
 /* The hop of @conn that reaches @port on @dev (not a VPLS hop), or NULL. */
 const struct m_hop *chk_hop_at_port(const struct m_conn *conn, const struct m_device *dev,

@@ -10,9 +10,9 @@
  * Also: ASN ranges (reserved ASNs are errors, public ones warnings: these services
  * use private ASNs), max-prefix and authentication present, announced prefixes inside
  * the announcing site's prefixes or learned from another session on the same router
- * (a transit router such as CCX's re-announces the cloud's prefixes), and the AWS
- * Direct Connect rules: private customer ASN different from Amazon's, a VLAN on the
- * hop, IP MTU 1500 or 9001, at most 100 prefixes announced to AWS.
+ * (a transit router such as CCX's re-announces the cloud's prefixes). The cloud
+ * providers' own rules (AWS Direct Connect and the others) are on-ramp profiles,
+ * applied by check_onramp.c.
  */
 #include <stdio.h>
 #include <string.h>
@@ -191,31 +191,6 @@ chk_announce(struct chk *c, const struct bgp_by_dev *x, const struct m_bgp *b)
 }
 
 static void
-chk_aws(struct chk *c, const struct m_conn *conn, const struct m_bgp *b)
-{
-    const struct m_hop *h;
-    char buf[64];
-
-    if (!asn_private(b->local_asn) || b->local_asn == b->peer_asn ||
-        (b->peer_site->asn && b->local_asn == b->peer_site->asn)) {
-        chk_report(c, DIAG_AWS_DX_ASN, &b->src, b->dev->name, b->name,
-                   b->peer_site->asn ? b->peer_site->asn : b->peer_asn, b->local_asn);
-    }
-    h = b->port ? chk_hop_at_port(conn, b->dev, b->port) : NULL;
-    if (h && h->encap.kind != ENCAP_DOT1Q) {
-        chk_report(c, DIAG_AWS_DX_VLAN, &h->encap_src, b->dev->name, b->name, h->seq,
-                   model_encap_str(&h->encap, buf, sizeof buf));
-    }
-    if (conn->ip_mtu != 1500 && conn->ip_mtu != 9001) {
-        chk_report(c, DIAG_AWS_DX_MTU, &conn->src, b->dev->name, conn->name, conn->ip_mtu);
-    }
-    if (b->nannounce > 100) {
-        chk_report(c, DIAG_AWS_DX_PREFIXES, &b->src, b->dev->name, b->name,
-                   (unsigned)b->nannounce);
-    }
-}
-
-static void
 chk_session(struct chk *c, const struct bgp_by_dev *x, const struct m_conn *conn,
             const struct m_bgp *b)
 {
@@ -271,9 +246,6 @@ chk_session(struct chk *c, const struct bgp_by_dev *x, const struct m_conn *conn
         if (b->peer_site->asn && b->peer_asn != b->peer_site->asn) {
             chk_report(c, DIAG_BGP_PEER_ASN, &b->peer_asn_src, dn, b->name, b->peer_asn, "site",
                        b->peer_site->name, b->peer_site->asn);
-        }
-        if (b->peer_site->kind == SITE_AWS) {
-            chk_aws(c, conn, b);
         }
     }
 }

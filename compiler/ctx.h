@@ -16,7 +16,8 @@ struct nst_diag {
     enum nst_severity sev;
     int code;           /* enum diag_code */
     char *message;
-    const char *hint;   /* borrowed from the catalogue */
+    const char *hint;   /* borrowed from the catalogue, or hint_own */
+    char *hint_own;     /* owned: a hint given with the diagnostic (diag_add_msg_hint) */
     char *path;         /* YANG data path, owned, may be NULL */
     char *file;         /* owned, may be NULL */
     uint32_t line;
@@ -32,6 +33,7 @@ struct nst_ctx {
     size_t cap;
     int sorted;
     int port_refs_deviated;     /* load.c checks the port references (see ctx.c) */
+    int onramp_loaded;          /* netstitch-onramp is in ly (check_onramp.c) */
     nst_log_cb log_cb;
     void *log_user;
 };

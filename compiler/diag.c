@@ -143,6 +143,25 @@ diag_add_msg(struct nst_ctx *ctx, enum diag_code code, const struct diag_loc *lo
 }
 
 nst_err
+diag_add_msg_hint(struct nst_ctx *ctx, enum diag_code code, const struct diag_loc *loc,
+                  const char *msg, const char *hint)
+{
+    struct nst_diag *d;
+    nst_err err = diag_add_msg(ctx, code, loc, msg);
+
+    if (err || !hint) {
+        return err;
+    }
+    d = &ctx->diags[ctx->ndiags - 1];
+    d->hint_own = diag_dup_capped(hint);
+    if (!d->hint_own) {
+        return NST_ENOMEM; /* the diagnostic stays, with the catalogue's hint */
+    }
+    d->hint = d->hint_own;
+    return NST_OK;
+}
+
+nst_err
 diag_add(struct nst_ctx *ctx, enum diag_code code, const struct diag_loc *loc, ...)
 {
     va_list ap;
@@ -242,6 +261,7 @@ nst_diag_clear(struct nst_ctx *ctx)
         nst_free(ctx->diags[i].path);
         nst_free(ctx->diags[i].file);
         nst_free(ctx->diags[i].device);
+        nst_free(ctx->diags[i].hint_own);
     }
     ctx->ndiags = 0;
     ctx->sorted = 1;

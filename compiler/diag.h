@@ -40,6 +40,13 @@ nst_err diag_add(struct nst_ctx *ctx, enum diag_code code, const struct diag_loc
 nst_err diag_add_msg(struct nst_ctx *ctx, enum diag_code code, const struct diag_loc *loc,
                      const char *msg);
 
+/*
+ * Record a diagnostic with a ready message and its own hint instead of the catalogue's
+ * (an on-ramp profile's rule, check_onramp.c). @hint is copied; NULL keeps the catalogue's.
+ */
+nst_err diag_add_msg_hint(struct nst_ctx *ctx, enum diag_code code, const struct diag_loc *loc,
+                          const char *msg, const char *hint);
+
 /* Number of recorded errors. */
 size_t diag_errors(const struct nst_ctx *ctx);
 

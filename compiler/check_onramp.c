@@ -178,7 +178,8 @@ onr_child(const struct lyd_node *parent, const char *name)
     if (!parent) {
         return NULL;
     }
-    LY_LIST_FOR(lyd_child(parent), n) {
+    LY_LIST_FOR(lyd_child(parent), n)
+    {
         if (!strcmp(LYD_NAME(n), name)) {
             return n;
         }
@@ -248,8 +249,8 @@ profile_error(struct onr *o, const char *file, uint32_t line, const char *what, 
 }
 
 /* The leaf-list values named @name under @parent, each passed to @fn. */
-#define ONR_FOR_EACH(parent, leafname, n) \
-    LY_LIST_FOR(lyd_child(parent), n) \
+#define ONR_FOR_EACH(parent, leafname, n)                                                          \
+    LY_LIST_FOR(lyd_child(parent), n)                                                              \
     if (!strcmp(LYD_NAME(n), (leafname)))
 
 /* One <profile> entry into @p; false (reported) when a value is unusable. */
@@ -265,8 +266,8 @@ profile_build(struct onr *o, const char *file, const struct lyd_node *pn, struct
     p->file = arena_strdup(a, file);
     p->name = arena_strdup(a, onr_str(pn, "name"));
     p->provider = arena_strdup(a, onr_str(pn, "provider"));
-    p->default_for = onr_str(pn, "default-for") ? arena_strdup(a, onr_str(pn, "default-for"))
-                                                : NULL;
+    p->default_for =
+        onr_str(pn, "default-for") ? arena_strdup(a, onr_str(pn, "default-for")) : NULL;
     if (!p->file || !p->name || !p->provider) {
         o->c->err = NST_ENOMEM;
         return false;
@@ -303,7 +304,8 @@ profile_build(struct onr *o, const char *file, const struct lyd_node *pn, struct
         ONR_FOR_EACH(r, "allowed", n)
         {
             if (!parse_range(lyd_get_value(n), &p->prov_asn[p->nprov_asn])) {
-                profile_error(o, file, 0, p->name, "provider-asn: a range whose low end exceeds its high end");
+                profile_error(o, file, 0, p->name,
+                              "provider-asn: a range whose low end exceeds its high end");
                 return false;
             }
             p->nprov_asn++;
@@ -323,7 +325,8 @@ profile_build(struct onr *o, const char *file, const struct lyd_node *pn, struct
         ONR_FOR_EACH(r, "reserved", n)
         {
             if (!parse_range(lyd_get_value(n), &p->cust_reserved[p->ncust_reserved++])) {
-                profile_error(o, file, 0, p->name, "customer-asn: a reserved range whose low end exceeds its high end");
+                profile_error(o, file, 0, p->name,
+                              "customer-asn: a reserved range whose low end exceeds its high end");
                 return false;
             }
         }
@@ -335,7 +338,7 @@ profile_build(struct onr *o, const char *file, const struct lyd_node *pn, struct
         {
             const char *v = lyd_get_value(n);
 
-            p->encaps |= 1u << (!strcmp(v, "dot1q")   ? ENCAP_DOT1Q
+            p->encaps |= 1u << (!strcmp(v, "dot1q")  ? ENCAP_DOT1Q
                                 : !strcmp(v, "qinq") ? ENCAP_QINQ
                                                      : ENCAP_UNTAGGED);
             list_add(buf, sizeof buf, !strcmp(v, "qinq") ? "QinQ" : v);
@@ -451,11 +454,13 @@ load_file(struct onr *o, const char *path)
         return;
     }
     ly_temp_log_options(NULL);
-    LY_LIST_FOR(tree, top) {
+    LY_LIST_FOR(tree, top)
+    {
         if (strcmp(LYD_NAME(top), "onramps") || strcmp(top->schema->module->name, ONR_NS)) {
             continue;
         }
-        LY_LIST_FOR(lyd_child(top), pn) {
+        LY_LIST_FOR(lyd_child(top), pn)
+        {
             if (o->nprofiles == o->cap) {
                 size_t ncap = o->cap ? o->cap * 2 : 8;
                 struct onr_profile *np = arena_array(o->c->arena, ncap, sizeof *np);
@@ -554,7 +559,8 @@ aug_leaf(const struct onr *o, const struct m_src *src, const char *name)
         ly_err_clean(o->c->ctx->ly, NULL);
         return NULL;
     }
-    LY_LIST_FOR(lyd_child(node), n) {
+    LY_LIST_FOR(lyd_child(node), n)
+    {
         if (!strcmp(LYD_NAME(n), name) && !strcmp(n->schema->module->name, ONR_NS)) {
             return lyd_get_value(n);
         }
@@ -655,8 +661,8 @@ rule_mtu(struct onr *o, const struct onr_profile *p, const struct m_conn *conn,
             return;
         }
     }
-    onr_report(o, p, ONR_MTU, p->t[ONR_MTU].code, &conn->src, b->dev->name, conn->name,
-               p->provider, p->mtus_text, conn->ip_mtu);
+    onr_report(o, p, ONR_MTU, p->t[ONR_MTU].code, &conn->src, b->dev->name, conn->name, p->provider,
+               p->mtus_text, conn->ip_mtu);
 }
 
 static void
@@ -689,8 +695,9 @@ rule_subnet(struct onr *o, const struct onr_profile *p, const struct m_bgp *b)
                    p->provider, p->lens_text, b->subnet.text, b->subnet.len);
         return; /* the address positions mean nothing in a subnet of the wrong size */
     }
-    if (p->has_within && (b->subnet.len < p->within_len ||
-                          (net & mask_of(p->within_len)) != (p->within_addr & mask_of(p->within_len)))) {
+    if (p->has_within &&
+        (b->subnet.len < p->within_len ||
+         (net & mask_of(p->within_len)) != (p->within_addr & mask_of(p->within_len)))) {
         onr_report(o, p, ONR_SUBNET, DIAG_ONRAMP_SUBNET_RANGE, &b->subnet_src, dn, b->name,
                    b->subnet.text, p->within_text, p->provider);
     }
@@ -819,8 +826,7 @@ chk_onramp(struct chk *c, const struct lyd_node *tree)
         if (name) {
             by_site[i] = profile_find(&o, name, false);
             if (!by_site[i]) {
-                chk_report(c, DIAG_ONRAMP_UNKNOWN, &s->src, NULL, s->name, name,
-                           c->ctx->yang_dir);
+                chk_report(c, DIAG_ONRAMP_UNKNOWN, &s->src, NULL, s->name, name, c->ctx->yang_dir);
             }
         } else if (s->kind_name) {
             by_site[i] = profile_find(&o, s->kind_name, true);

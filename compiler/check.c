@@ -611,6 +611,7 @@ nst_service_check(struct nst_service *svc)
     chk_ip(&c);
     chk_bgp(&c);
     chk_onramp(&c, svc->tree);
+    chk_shared(&c);
     if (c.err) {
         return c.err;
     }

@@ -12,6 +12,7 @@
  *   check_ip.c    prefix overlaps anywhere, addresses in subnets, duplicates
  *   check_bgp.c   ASNs, both ends agree, announcements
  *   check_onramp.c cloud on-ramp profiles (AWS, Azure, Google, IBM rules as data)
+ *   check_shared.c shared exchange ports: no port-level change
  */
 #ifndef NST_CHECK_H
 #define NST_CHECK_H
@@ -76,6 +77,8 @@ void chk_bgp(struct chk *c);
 /* The on-ramp profiles under <yang_dir>/onramps applied to every session peering with a
  * cloud site; @tree is the service's libyang tree (the profile leaves are augments). */
 void chk_onramp(struct chk *c, const struct lyd_node *tree);
+/* Shared exchange ports (netstitch-exchange): refuse what would change them. After chk_mtu. */
+void chk_shared(struct chk *c);
 
 /* The hop of @conn that reaches @port on @dev (not a VPLS hop), or NULL. */
 const struct m_hop *chk_hop_at_port(const struct m_conn *conn, const struct m_device *dev,

@@ -225,7 +225,7 @@ chk_mtu(struct chk *c)
         struct chk_port *cp = &r->ports[i];
         const struct m_port *p = cp->port;
 
-        if (!p || cp->needed <= p->mtu) {
+        if (!p || cp->needed <= p->mtu || p->shared) { /* shared: check_shared.c */
             continue;
         }
         if (p->max_mtu >= cp->needed) {

@@ -134,6 +134,14 @@ port_node(struct lw *w, const struct m_port *p)
     }
     set_attr(w, n, "name", p->name);
     set_uattr(w, n, "mtu-before", p->mtu);
+    if (p->shared) {
+        /* A shared exchange port (netstitch-exchange): its MTU, description, tagging
+         * mode and TPID are the exchange's; no mtu attribute, no description, and the
+         * drivers and templates leave the port-level leaves out (check_shared.c). */
+        set_attr(w, n, "shared", "true");
+        set_attr(w, n, "mtu-change", "false");
+        return n;
+    }
     set_uattr(w, n, "mtu", cp->planned ? cp->planned : p->mtu);
     set_attr(w, n, "mtu-change", cp->planned ? "true" : "false");
     set_uattr(w, n, "mtu-needed", cp->needed ? cp->needed : p->mtu);

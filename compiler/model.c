@@ -297,6 +297,11 @@ build_device(struct mb *b, const struct lyd_node *n, struct m_device *d)
         p->max_mtu = (uint32_t)num(c, "max-mtu");
         p->tpid = tpid_parse(str(c, "tpid"));
         p->description = str(c, "description");
+        /* netstitch-exchange augments (child() matches by name in any module). */
+        p->shared = child(c, "shared") != NULL;
+        p->shared_mode = !str(c, "encapsulation-mode")                      ? 0
+                         : !strcmp(str(c, "encapsulation-mode"), "dot1q") ? 1
+                                                                          : 2;
         p->idx = b->svc->nports++;
         src_of(b, c, &p->src);
     }

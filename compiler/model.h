@@ -84,6 +84,8 @@ struct m_port {
     uint32_t max_mtu;   /* 0 = cannot be raised */
     enum m_tpid tpid;   /* TPID_NONE = free */
     const char *description;
+    bool shared;        /* netstitch-exchange shared: port-level settings are not ours */
+    unsigned shared_mode; /* shared port's tagging mode: 0 unknown, 1 dot1q, 2 qinq */
     size_t idx;         /* index over all ports of the service, for per-port tables */
     struct m_src src;
 };

@@ -199,7 +199,9 @@ oc_prepare(struct drv_prep *p, xmlNodePtr dev)
             }
             drv_set_attrf(p, s, "oc-pop", "%d", pop);
         }
-        drv_set_attr(p, port, "oc-tpid", port_tpid);
+        if (!drv_attr(port, "shared")) { /* a shared exchange port keeps its TPID */
+            drv_set_attr(p, port, "oc-tpid", port_tpid);
+        }
     }
     for (v = drv_child(dev, "vpls"); v; v = drv_next(v, "vpls")) {
         if (oc_attr_is(v, "signalling", "bgp")) {

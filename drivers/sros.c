@@ -94,12 +94,15 @@ sros_port(struct drv_prep *p, xmlNodePtr port)
             l3 = 1;
         }
     }
-    drv_set_attr(p, port, "sros-mode", l3 ? "hybrid" : "access");
-    drv_set_attr(p, port, "sros-encap", maxtags >= 2 ? "qinq" : maxtags ? "dot1q" : "null");
-    if (maxtags >= 2) {
-        sros_etype(p, port, "sros-qinq-etype", tpid);
-    } else if (maxtags) {
-        sros_etype(p, port, "sros-dot1q-etype", tpid);
+    /* A shared exchange port (netstitch-exchange) keeps its mode, encap-type and etype. */
+    if (!drv_attr(port, "shared")) {
+        drv_set_attr(p, port, "sros-mode", l3 ? "hybrid" : "access");
+        drv_set_attr(p, port, "sros-encap", maxtags >= 2 ? "qinq" : maxtags ? "dot1q" : "null");
+        if (maxtags >= 2) {
+            sros_etype(p, port, "sros-qinq-etype", tpid);
+        } else if (maxtags) {
+            sros_etype(p, port, "sros-dot1q-etype", tpid);
+        }
     }
     for (sub = drv_child(port, "subif"); sub; sub = drv_next(sub, "subif")) {
         unsigned long tags;

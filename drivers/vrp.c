@@ -197,9 +197,11 @@ vrp_prepare_port(struct drv_prep *p, xmlNodePtr dev, xmlNodePtr port)
             }
         }
     }
-    drv_set_attr(p, port, "qinq-protocol", tpid);
+    if (!drv_attr(port, "shared")) { /* a shared exchange port keeps its qinq-protocol */
+        drv_set_attr(p, port, "qinq-protocol", tpid);
+    }
     drv_set_attr(p, port, "vrp-position", vrp_position(name));
-    if (l2) {
+    if (l2 && !drv_attr(port, "shared")) {
         drv_set_attrf(p, port, "jumbo-frame", "%lu", mtu + 26 > VRP_JUMBO ? mtu + 26 : VRP_JUMBO);
     }
     return NST_OK;

@@ -1,0 +1,226 @@
+/*
+ * test_shared.c: shared exchange ports (netstitch-exchange, check_shared.c). The base is
+ * an SR OS exchange port shared with other customers (QinQ mode, TPID 0x88a8 declared)
+ * carrying one QinQ hop; each test breaks one rule and asserts the code and line, and
+ * the compiled SR OS payload of the clean service leaves the port's settings alone.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "netstitch.h"
+
+static const char *BASE = "<intercloud xmlns=\"urn:netstitch:yang:intercloud\" "
+                          "xmlns:nsx=\"urn:netstitch:yang:exchange\">\n"          /* 1 */
+                          "<site><name>a</name><kind>on-premises</kind></site>\n" /* 2 */
+                          "<site><name>x</name><kind>exchange</kind></site>\n"    /* 3 */
+                          "<device><name>ex1</name><vendor>sros</vendor><role>exchange-edge</"
+                          "role><site>x</site>\n" /* 4 */
+                          "  "
+                          "<port><name>1/1/1</name><bandwidth>10000000</bandwidth><mtu>1522</"
+                          "mtu><max-mtu>9212</max-mtu><tpid>0x88a8</tpid>\n" /* 5 */
+                          "    "
+                          "<nsx:shared/><nsx:encapsulation-mode>qinq</nsx:encapsulation-mode></"
+                          "port></device>\n" /* 6 */
+                          "<device><name>r2</name><vendor>junos</vendor><role>site-edge</"
+                          "role><site>a</site>\n" /* 7 */
+                          "  "
+                          "<port><name>xe-0/0/1</name><bandwidth>10000000</bandwidth><mtu>1522</"
+                          "mtu><max-mtu>9192</max-mtu></port></device>\n" /* 8 */
+                          "<segment><name>s1</name><a><device>ex1</device><port>1/1/1</port></a>\n" /* 9 */
+                          "  <b><device>r2</device><port>xe-0/0/1</port></b></segment>\n" /* 10 */
+                          "<connection><name>c1</name><ip-mtu>1500</ip-mtu><endpoint>x</"
+                          "endpoint><endpoint>a</endpoint>\n"          /* 11 */
+                          "  <hop><seq>1</seq><segment>s1</segment>\n" /* 12 */
+                          "    "
+                          "<encapsulation><qinq><s-tag>100</s-tag><c-tag>200</c-tag></qinq></"
+                          "encapsulation></hop>\n" /* 13 */
+                          "</connection></intercloud>\n" /* 14 */;
+
+static char *
+edit1(const char *old, const char *new)
+{
+    const char *at = strstr(BASE, old);
+    char *s;
+
+    if (!at) {
+        fail_msg("edit: '%s' not in the base service", old);
+    }
+    s = malloc(strlen(BASE) - strlen(old) + strlen(new) + 1);
+    memcpy(s, BASE, (size_t)(at - BASE));
+    strcpy(s + (at - BASE), new);
+    strcat(s, at + strlen(old));
+    return s;
+}
+
+static nst_err
+run(struct nst_ctx *ctx, const char *text)
+{
+    struct nst_service *svc = NULL;
+    nst_err err;
+
+    nst_diag_clear(ctx);
+    err = nst_service_load_mem(ctx, text, strlen(text), NST_FORMAT_XML, "t.xml", &svc);
+    if (err == NST_OK) {
+        err = nst_service_check(svc);
+    }
+    nst_service_free(svc);
+    return err;
+}
+
+static void
+expect_one(struct nst_ctx *ctx, const char *code, uint32_t line)
+{
+    size_t i, n = 0;
+
+    for (i = 0; i < nst_diag_count(ctx); i++) {
+        const struct nst_diag *d = nst_diag_get(ctx, i);
+
+        if (!strcmp(nst_diag_code(d), code)) {
+            n++;
+            assert_int_equal(nst_diag_line(d), line);
+        }
+    }
+    if (n != 1) {
+        for (i = 0; i < nst_diag_count(ctx); i++) {
+            const struct nst_diag *d = nst_diag_get(ctx, i);
+
+            print_message("  %u %s %s\n", nst_diag_line(d), nst_diag_code(d), nst_diag_message(d));
+        }
+        fail_msg("expected one %s, got %zu", code, n);
+    }
+}
+
+static int
+setup(void **state)
+{
+    struct nst_ctx *ctx = NULL;
+
+    assert_int_equal(nst_ctx_new(NULL, &ctx), NST_OK);
+    *state = ctx;
+    return 0;
+}
+
+static int
+teardown(void **state)
+{
+    nst_ctx_free(*state);
+    return 0;
+}
+
+static void
+test_clean(void **state)
+{
+    assert_int_equal(run(*state, BASE), NST_OK);
+    assert_int_equal(nst_diag_count_severity(*state, NST_SEV_ERROR), 0);
+}
+
+static void
+test_mtu_change_refused(void **state)
+{
+    char *s = edit1("<ip-mtu>1500</ip-mtu>", "<ip-mtu>1600</ip-mtu>");
+    size_t i;
+
+    assert_int_equal(run(*state, s), NST_ECHECK);
+    expect_one(*state, "SHARED-PORT-MTU", 5);
+    /* The unshared far end still gets its planned raise; the shared port none. */
+    for (i = 0; i < nst_diag_count(*state); i++) {
+        const struct nst_diag *d = nst_diag_get(*state, i);
+
+        if (!strcmp(nst_diag_code(d), "MTU-PORT-RAISE")) {
+            assert_non_null(strstr(nst_diag_message(d), "r2 port"));
+        }
+    }
+    free(s);
+}
+
+static void
+test_undeclared_tpid_refused(void **state)
+{
+    char *s = edit1("<tpid>0x88a8</tpid>", "");
+
+    assert_int_equal(run(*state, s), NST_ECHECK);
+    expect_one(*state, "SHARED-PORT-TPID", 13);
+    free(s);
+}
+
+static void
+test_qinq_on_dot1q_port_refused(void **state)
+{
+    char *s = edit1(">qinq</nsx:encapsulation-mode>", ">dot1q</nsx:encapsulation-mode>");
+
+    assert_int_equal(run(*state, s), NST_ECHECK);
+    expect_one(*state, "SHARED-PORT-ENCAP", 13);
+    free(s);
+}
+
+static void
+test_untagged_refused(void **state)
+{
+    char *s = edit1("<qinq><s-tag>100</s-tag><c-tag>200</c-tag></qinq>", "<untagged/>");
+
+    run(*state, s);
+    expect_one(*state, "SHARED-PORT-ENCAP", 13);
+    free(s);
+}
+
+static void
+test_unshared_port_unaffected(void **state)
+{
+    char *s = edit1("<nsx:shared/><nsx:encapsulation-mode>qinq</nsx:encapsulation-mode>", "");
+    char *t = strdup(s), *at = strstr(t, "<ip-mtu>1500");
+
+    memcpy(at, "<ip-mtu>1600", 12);
+    assert_int_equal(run(*state, t), NST_OK); /* raised as planned, no SHARED-* */
+    free(s);
+    free(t);
+}
+
+static void
+test_compiled_port_untouched(void **state)
+{
+    struct nst_service *svc = NULL;
+    struct nst_compiled *out = NULL;
+    const char *payload = NULL;
+    size_t i;
+
+    assert_int_equal(
+        nst_service_load_mem(*state, BASE, strlen(BASE), NST_FORMAT_XML, "t.xml", &svc), NST_OK);
+    assert_int_equal(nst_service_check(svc), NST_OK);
+    assert_int_equal(nst_service_compile(svc, &out), NST_OK);
+    for (i = 0; i < nst_compiled_device_count(out); i++) {
+        if (!strcmp(nst_compiled_device_name(out, i), "ex1")) {
+            payload = nst_compiled_device_payload(out, i);
+        }
+    }
+    assert_non_null(payload);
+    assert_non_null(strstr(payload, "<port-id>1/1/1</port-id>"));
+    assert_null(strstr(payload, "<mtu>"));
+    assert_null(strstr(payload, "encap-type"));
+    assert_null(strstr(payload, "qinq-etype"));
+    assert_null(strstr(payload, "<mode>"));
+    assert_null(strstr(payload, "admin-state"));
+    nst_compiled_free(out);
+    nst_service_free(svc);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_clean, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_mtu_change_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_undeclared_tpid_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_qinq_on_dot1q_port_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_untagged_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unshared_port_unaffected, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_compiled_port_untouched, setup, teardown),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -612,6 +612,7 @@ nst_service_check(struct nst_service *svc)
     chk_bgp(&c);
     chk_onramp(&c, svc->tree);
     chk_shared(&c);
+    chk_qinq(&c);
     if (c.err) {
         return c.err;
     }

@@ -13,6 +13,7 @@
  *   check_bgp.c   ASNs, both ends agree, announcements
  *   check_onramp.c cloud on-ramp profiles (AWS, Azure, Google, IBM rules as data)
  *   check_shared.c shared exchange ports: no port-level change
+ *   check_qinq.c  multi-VLAN and port-based QinQ: C-VLAN lists, overlaps, vendor limits
  */
 #ifndef NST_CHECK_H
 #define NST_CHECK_H
@@ -79,6 +80,8 @@ void chk_bgp(struct chk *c);
 void chk_onramp(struct chk *c, const struct lyd_node *tree);
 /* Shared exchange ports (netstitch-exchange): refuse what would change them. After chk_mtu. */
 void chk_shared(struct chk *c);
+/* QinQ bundles (netstitch-qinq). */
+void chk_qinq(struct chk *c);
 
 /* The hop of @conn that reaches @port on @dev (not a VPLS hop), or NULL. */
 const struct m_hop *chk_hop_at_port(const struct m_conn *conn, const struct m_device *dev,

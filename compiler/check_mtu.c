@@ -32,11 +32,28 @@
 #define ETH_HDR 14u
 #define CORE_OVERHEAD 40u /* customer header 14 + CW 4 + 2 labels 8 + core header 14 */
 
+/* Bytes of customer C-tag a VPLS core hop carries inside its customer frames: 4 when
+ * the VPLS's attachment circuits are QinQ bundles, whose C-tags ride the service
+ * (netstitch-qinq; check_qinq.c keeps a bundle's neighbours bundles). */
+static uint32_t
+core_ctag(const struct m_hop *h)
+{
+    const struct m_vpls *v = h->encap.kind == ENCAP_VPLS ? h->encap.vpls_ref : NULL;
+    size_t i;
+
+    for (i = 0; v && i < v->nmembers; i++) {
+        if (v->members[i].encap.bundle) {
+            return 4u;
+        }
+    }
+    return 0;
+}
+
 static uint32_t
 frame_size(uint32_t ip, const struct m_hop *h)
 {
     if (h->encap.kind == ENCAP_VPLS) {
-        return ip + CORE_OVERHEAD;
+        return ip + CORE_OVERHEAD + core_ctag(h);
     }
     return ip + ETH_HDR + 4u * model_encap_tags(&h->encap);
 }
@@ -186,7 +203,7 @@ chk_mtu(struct chk *c)
                 if (!p) {
                     continue;
                 }
-                m->need[e] = drv_port_mtu_needed(p->dev->drv, conn->ip_mtu,
+                m->need[e] = drv_port_mtu_needed(p->dev->drv, conn->ip_mtu + core_ctag(h),
                                                  model_encap_tags(&h->encap),
                                                  h->encap.kind == ENCAP_VPLS);
                 if (port_max_ip(p, h) < hop_max) {

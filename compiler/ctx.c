@@ -206,6 +206,8 @@ nst_ctx_new(const char *yang_dir, struct nst_ctx **out)
     ctx->onramp_loaded = ly_ctx_load_module(ctx->ly, "netstitch-onramp", NULL, NULL) != NULL;
     /* Shared exchange ports (augments ports); optional likewise. */
     (void)ly_ctx_load_module(ctx->ly, "netstitch-exchange", NULL, NULL);
+    /* Multi-VLAN and port-based QinQ (augments encapsulations); optional likewise. */
+    (void)ly_ctx_load_module(ctx->ly, "netstitch-qinq", NULL, NULL);
     ly_err_clean(ctx->ly, NULL);
     ctx->port_refs_deviated =
         lys_parse_mem(ctx->ly, ctx_port_refs_deviation, LYS_IN_YANG, NULL) == LY_SUCCESS;

@@ -207,6 +207,53 @@ subif_id(xmlNodePtr port, const struct m_encap *e)
     }
 }
 
+/*
+ * A QinQ bundle's customer VLANs on its <match> (netstitch-qinq): @inner-list "2101-2105,2110"
+ * as written, or @inner-any; @inner-low/@inner-high when it is one range (or all:
+ * 1-4094), and @inner-tpid. @inner stays the lowest C-VLAN.
+ */
+static void
+match_bundle(struct lw *w, xmlNodePtr m, const struct m_encap *e)
+{
+    char list[1024];
+    size_t i, n = 0;
+
+    set_attr(w, m, "bundle", "true");
+    set_attr(w, m, "inner-tpid", tpid_str(e->inner_tpid ? e->inner_tpid : TPID_8100));
+    if (e->all_cvlans) {
+        set_attr(w, m, "inner-any", "true");
+        set_uattr(w, m, "inner-low", 1);
+        set_uattr(w, m, "inner-high", 4094);
+        return;
+    }
+    list[0] = '\0';
+    for (i = 0; i < e->ncvlans && n < sizeof list; i++) {
+        const struct m_vlan_range *r = &e->cvlans[i];
+
+        n += (size_t)(r->lo == r->hi
+                          ? snprintf(list + n, sizeof list - n, "%s%u", i ? "," : "", r->lo)
+                          : snprintf(list + n, sizeof list - n, "%s%u-%u", i ? "," : "", r->lo,
+                                     r->hi));
+    }
+    set_attr(w, m, "inner-list", list);
+    for (i = 0; list[i]; i++) {
+        list[i] = list[i] == ',' ? ' ' : list[i];
+    }
+    set_attr(w, m, "inner-list-sp", list); /* Junos CLI: inner-list [ 2101-2105 2110 ] */
+    if (e->ncvlans == 1) {
+        set_uattr(w, m, "inner-low", e->cvlans[0].lo);
+        set_uattr(w, m, "inner-high", e->cvlans[0].hi);
+    }
+    for (i = 0; i < e->ncvlans; i++) {
+        xmlNodePtr c = new_child(w, m, "c-vlan");
+
+        if (c) {
+            set_uattr(w, c, "low", e->cvlans[i].lo);
+            set_uattr(w, c, "high", e->cvlans[i].hi);
+        }
+    }
+}
+
 /* The sub-interface of hop @h on port @p (created with its match and rewrite). */
 static xmlNodePtr
 subif_node(struct lw *w, const struct m_conn *conn, const struct m_hop *h, const struct m_port *p,
@@ -255,11 +302,15 @@ subif_node(struct lw *w, const struct m_conn *conn, const struct m_hop *h, const
         if (tags == 2) {
             set_uattr(w, m, "inner", h->encap.inner);
         }
+        if (h->encap.bundle) {
+            match_bundle(w, m, &h->encap);
+        }
     }
     if (!l3 && tags) {
         m = new_child(w, n, "rewrite");
         if (m) {
-            set_uattr(w, m, "pop", tags);
+            /* A QinQ bundle pops only its S-tag: the customer VLANs pass through. */
+            set_uattr(w, m, "pop", h->encap.bundle ? 1 : tags);
             set_attr(w, m, "symmetric", "true");
         }
     }
@@ -281,6 +332,10 @@ ac_ref(struct lw *w, xmlNodePtr parent, const struct m_port *p, const struct m_h
     if (ac) {
         set_attr(w, ac, "port", p->name);
         set_uattr(w, ac, "subif", attr_ul(sub, "id"));
+        if (h->encap.bundle) {
+            /* The customer VLANs ride the service tagged (netstitch-qinq). */
+            set_attr(w, ac, "bundle", "true");
+        }
     }
 }
 
@@ -459,7 +514,8 @@ lower_stitches(struct lw *w, const struct m_conn *conn)
         snprintf(name, sizeof name, "%s-%u-%u", conn->name, a->seq, b->seq);
         set_attr(w, st, "name", name);
         set_attr(w, st, "connection", conn->name);
-        set_uattr(w, st, "mtu", conn->ip_mtu);
+        /* A QinQ bundle's C-tag rides the service: 4 bytes more per frame. */
+        set_uattr(w, st, "mtu", conn->ip_mtu + (a->encap.bundle ? 4u : 0u));
         ac_ref(w, st, ea->port, a);
         ac_ref(w, st, eb->port, b);
     }
@@ -579,7 +635,7 @@ lower_vpls(struct lw *w, const struct m_conn *conn)
             set_attr(w, n, "connection", conn->name);
             set_attr(w, n, "signalling", v->signalling == SIG_BGP ? "bgp" : "ldp");
             set_uattr(w, n, "vpls-id", v->vpls_id);
-            set_uattr(w, n, "mtu", conn->ip_mtu);
+            set_uattr(w, n, "mtu", conn->ip_mtu + (m->encap.bundle ? 4u : 0u));
             if (v->signalling == SIG_BGP) {
                 set_attr(w, n, "route-target", v->route_target);
                 rd_choose(w, m->dev, w->devnode[dev_index(w, m->dev)], v->vpls_id, rd,

@@ -164,6 +164,50 @@ tpid_parse(const char *s)
     return TPID_8100;
 }
 
+/* /intercloud/connection/hop/encapsulation/qinq-bundle (netstitch-qinq). Ranges are
+ * kept as written; the checker reports reversed or overlapping ones. */
+static void
+encap_bundle(struct mb *b, const struct lyd_node *n, struct m_encap *e)
+{
+    struct m_vlan_range *r;
+    const struct lyd_node *c;
+    size_t k = 0, cnt = count(n, "c-vlan");
+
+    e->kind = ENCAP_QINQ;
+    e->bundle = true;
+    e->outer = (uint16_t)num(n, "s-tag");
+    e->tpid = tpid_parse(str(n, "tpid"));
+    e->inner_tpid = tpid_parse(str(n, "inner-tpid"));
+    e->all_cvlans = child(n, "all-c-vlans") != NULL;
+    if (e->all_cvlans || !cnt) {
+        e->inner = 1;
+        return;
+    }
+    r = arena_array(b->arena, cnt, sizeof *r);
+    if (!r) {
+        b->err = NST_ENOMEM;
+        return;
+    }
+    e->inner = 4095;
+    LY_LIST_FOR(lyd_child(n), c) {
+        const char *v, *dash;
+
+        if (strcmp(ly_node_name(c), "c-vlan")) {
+            continue;
+        }
+        v = lyd_get_value(c);
+        dash = strchr(v, '-');
+        r[k].lo = (uint16_t)strtoul(v, NULL, 10);
+        r[k].hi = dash ? (uint16_t)strtoul(dash + 1, NULL, 10) : r[k].lo;
+        if (r[k].lo < e->inner) {
+            e->inner = r[k].lo;
+        }
+        k++;
+    }
+    e->cvlans = r;
+    e->ncvlans = k;
+}
+
 static void
 encap_of(struct mb *b, const struct lyd_node *enc, struct m_encap *e)
 {
@@ -186,6 +230,8 @@ encap_of(struct mb *b, const struct lyd_node *enc, struct m_encap *e)
     } else if ((n = child(enc, "vpls"))) {
         e->kind = ENCAP_VPLS;
         e->vpls = lyd_get_value(n);
+    } else if ((n = child(enc, "qinq-bundle"))) {
+        encap_bundle(b, n, e);
     }
 }
 
@@ -730,6 +776,22 @@ model_encap_str(const struct m_encap *e, char *buf, size_t len)
         }
         break;
     case ENCAP_QINQ:
+        if (e->bundle) {
+            size_t i, n;
+
+            n = (size_t)snprintf(buf, len, "QinQ %s %u/", model_tpid_str(e->tpid), e->outer);
+            if (e->all_cvlans) {
+                snprintf(buf + (n < len ? n : len), n < len ? len - n : 0, "*");
+            }
+            for (i = 0; !e->all_cvlans && i < e->ncvlans && n < len; i++) {
+                n += (size_t)(e->cvlans[i].lo == e->cvlans[i].hi
+                                  ? snprintf(buf + n, len - n, "%s%u", i ? "," : "",
+                                             e->cvlans[i].lo)
+                                  : snprintf(buf + n, len - n, "%s%u-%u", i ? "," : "",
+                                             e->cvlans[i].lo, e->cvlans[i].hi));
+            }
+            break;
+        }
         snprintf(buf, len, "QinQ %s %u/%u", model_tpid_str(e->tpid), e->outer, e->inner);
         break;
     case ENCAP_VPLS:
@@ -755,6 +817,23 @@ model_encap_tags(const struct m_encap *e)
 }
 
 bool
+model_cvlans_equal(const struct m_encap *a, const struct m_encap *b)
+{
+    size_t i;
+
+    if (a->all_cvlans != b->all_cvlans || a->ncvlans != b->ncvlans ||
+        a->inner_tpid != b->inner_tpid) {
+        return false;
+    }
+    for (i = 0; i < a->ncvlans; i++) {
+        if (a->cvlans[i].lo != b->cvlans[i].lo || a->cvlans[i].hi != b->cvlans[i].hi) {
+            return false;
+        }
+    }
+    return true;
+}
+
+bool
 model_encap_equal(const struct m_encap *a, const struct m_encap *b)
 {
     if (a->kind != b->kind) {
@@ -766,7 +845,8 @@ model_encap_equal(const struct m_encap *a, const struct m_encap *b)
     case ENCAP_DOT1Q:
         return a->outer == b->outer && a->tpid == b->tpid;
     case ENCAP_QINQ:
-        return a->outer == b->outer && a->inner == b->inner && a->tpid == b->tpid;
+        return a->outer == b->outer && a->inner == b->inner && a->tpid == b->tpid &&
+               a->bundle == b->bundle && model_cvlans_equal(a, b);
     case ENCAP_VPLS:
         return a->vpls && b->vpls && !strcmp(a->vpls, b->vpls);
     }

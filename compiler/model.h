@@ -52,10 +52,22 @@ struct m_prefix {
     struct m_src src;
 };
 
+/* Customer VLANs of a QinQ bundle (netstitch-qinq): an inclusive range. */
+struct m_vlan_range {
+    uint16_t lo, hi;
+};
+
 struct m_encap {
     enum m_encap_kind kind;
     uint16_t outer;     /* dot1q vlan or QinQ S-tag */
-    uint16_t inner;     /* QinQ C-tag */
+    uint16_t inner;     /* QinQ C-tag; a bundle: its lowest C-VLAN */
+    /* A QinQ bundle (netstitch-qinq qinq-bundle, kind ENCAP_QINQ): the C-tags pass
+     * through; cvlans in the order written, all_cvlans for 1-4094. */
+    bool bundle;
+    bool all_cvlans;
+    const struct m_vlan_range *cvlans;
+    size_t ncvlans;
+    enum m_tpid inner_tpid; /* bundle: TPID of the C-tags */
     enum m_tpid tpid;   /* outer TPID; TPID_NONE when untagged */
     const char *vpls;   /* ENCAP_VPLS: the instance name */
     struct m_vpls *vpls_ref; /* resolved by the checker's path pass, may be NULL */
@@ -243,6 +255,8 @@ const char *model_encap_str(const struct m_encap *e, char *buf, size_t len);
 /* Tags on the wire for an encapsulation (VPLS hops: 0, the core frame is computed apart). */
 unsigned model_encap_tags(const struct m_encap *e);
 bool model_encap_equal(const struct m_encap *a, const struct m_encap *b);
+/* The same customer VLANs (and C-tag TPID) in two QinQ bundles, as written. */
+bool model_cvlans_equal(const struct m_encap *a, const struct m_encap *b);
 /* Dotted quad of a host-order address into @buf. */
 const char *model_ip_str(uint32_t addr, char *buf, size_t len);
 /* The end of @seg on @dev, or NULL. */

@@ -135,6 +135,9 @@ oc_pop(xmlNodePtr dev, const char *port, xmlNodePtr s)
     if (!tags) {
         return 0;
     }
+    if (drv_attr(m, "bundle")) {
+        return 1; /* a QinQ bundle pops its S-tag only; the C-tags pass (netstitch-qinq) */
+    }
     pm = partner ? drv_child(partner, "match") : NULL;
     ptags = drv_attr_ul(pm, "tags", 0);
     if (tags == 1) {
@@ -162,6 +165,36 @@ oc_block_size(xmlNodePtr vpls)
     return ve > min ? ve : min;
 }
 
+/*
+ * A QinQ bundle's customer VLANs for openconfig-vlan: one range (or all) is matched with
+ * double-tagged-inner-range (@oc-inner-range); a list becomes double-tagged-inner-list,
+ * whose inner-vlan-ids are single VLANs, so ranges are expanded into <oc-inner vid>.
+ */
+static void
+oc_bundle(struct drv_prep *p, xmlNodePtr m)
+{
+    xmlNodePtr c;
+
+    if (!drv_attr(m, "bundle")) {
+        return;
+    }
+    if (drv_attr(m, "inner-low")) {
+        drv_set_attr(p, m, "oc-inner-range", "true");
+        return;
+    }
+    for (c = drv_child(m, "c-vlan"); c; c = drv_next(c, "c-vlan")) {
+        unsigned long v, hi = drv_attr_ul(c, "high", 0);
+
+        for (v = drv_attr_ul(c, "low", 1); v <= hi && v <= 4094; v++) {
+            xmlNodePtr n = drv_add_child(p, m, "oc-inner");
+
+            if (n) {
+                drv_set_attrf(p, n, "vid", "%lu", v);
+            }
+        }
+    }
+}
+
 /* The prepare hook of generic OpenConfig (driver.h). */
 static nst_err
 oc_prepare(struct drv_prep *p, xmlNodePtr dev)
@@ -184,6 +217,7 @@ oc_prepare(struct drv_prep *p, xmlNodePtr dev)
                                      name, tpid);
             }
             drv_set_attr(p, s, "oc-tpid", oc_tpid_identity(tpid));
+            oc_bundle(p, m);
             if (tpid && strcmp(tpid, "0x8100") && !port_tpid) {
                 port_tpid = oc_tpid_identity(tpid);
             }

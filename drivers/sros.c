@@ -113,7 +113,11 @@ sros_port(struct drv_prep *p, xmlNodePtr port)
         outer = drv_attr(m, "outer");
         inner = drv_attr(m, "inner");
         if (maxtags >= 2) {
-            if (tags == 2) {
+            if (tags == 2 && drv_attr(m, "inner-any")) {
+                /* Port-based QinQ (netstitch-qinq, all C-VLANs): the SAP takes the S-tag
+                 * and passes every C-tag through. check_qinq.c refuses C-VLAN lists. */
+                drv_set_attrf(p, sub, "sap", "%s:%s.*", name, outer);
+            } else if (tags == 2) {
                 drv_set_attrf(p, sub, "sap", "%s:%s.%s", name, outer, inner);
             } else {
                 drv_set_attrf(p, sub, "sap", "%s:%s.*", name, tags ? outer : "0");

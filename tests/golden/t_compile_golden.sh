@@ -1,7 +1,8 @@
 #!/bin/sh
 # Golden tests of `netstitch compile`: every driver and feature, byte for byte.
 #
-# Cases: the shipped example (examples/twcc-ccx-aws/service.xml) and every service under
+# Cases: the shipped example (examples/twcc-ccx-aws/service.xml), its multi-C-VLAN QinQ
+# variant (service-multi-cvlan.xml) and every service under
 # tests/compile/<area>/*.xml (per-vendor feature services, the five-vendor multipoint
 # VPLS). For each case, `compile -o DIR` must exit 0 and DIR must equal
 # tests/golden/compile/<case>/ exactly: the same file names (<device>.xml, <device>.cli,
@@ -22,13 +23,16 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT INT TERM
 
 cases=""
-for f in examples/twcc-ccx-aws/service.xml tests/compile/*/*.xml; do
+for f in examples/twcc-ccx-aws/service.xml examples/twcc-ccx-aws/service-multi-cvlan.xml \
+    tests/compile/*/*.xml; do
     [ -f "$f" ] && cases="$cases $f"
 done
 
 case_name() {
     if [ "$1" = examples/twcc-ccx-aws/service.xml ]; then
         echo twcc-ccx-aws
+    elif [ "$1" = examples/twcc-ccx-aws/service-multi-cvlan.xml ]; then
+        echo twcc-ccx-aws-multi-cvlan
     else
         basename "$1" .xml
     fi

@@ -304,6 +304,32 @@ chk_bundle_bgp(struct chk *c, const struct m_conn *conn)
     }
 }
 
+/* A VPLS whose attachment circuits mix bundles and other tagging: the bundles keep their
+ * C-tags on the pseudowire, the others send untagged frames, so they cannot talk. */
+static void
+chk_bundle_vpls(struct chk *c, const struct m_conn *conn)
+{
+    char b1[160], b2[160];
+    size_t i, j;
+
+    for (i = 0; i < conn->nvpls; i++) {
+        const struct m_vpls *v = &conn->vpls[i];
+
+        for (j = 1; j < v->nmembers; j++) {
+            const struct m_vpls_member *a = &v->members[0], *b = &v->members[j];
+
+            if (a->encap.bundle == b->encap.bundle &&
+                (!a->encap.bundle || model_cvlans_equal(&a->encap, &b->encap) ||
+                 a->encap.all_cvlans || b->encap.all_cvlans)) {
+                continue;
+            }
+            chk_report(c, DIAG_QINQ_BUNDLE_VPLS, &b->src, b->dev ? b->dev->name : NULL, v->name,
+                       a->dev ? a->dev->name : "?", model_encap_str(&a->encap, b1, sizeof b1),
+                       b->dev ? b->dev->name : "?", model_encap_str(&b->encap, b2, sizeof b2));
+        }
+    }
+}
+
 void
 chk_qinq(struct chk *c)
 {
@@ -321,6 +347,7 @@ chk_qinq(struct chk *c)
             }
         }
         chk_bundle_bgp(c, conn);
+        chk_bundle_vpls(c, conn);
     }
     if (any) {
         chk_overlaps(c);

@@ -175,7 +175,8 @@ test_overlap_other_service(void **state)
                     "  <connection>\n    <name>range-path</name>");
 
     run(*state, s);
-    expect(*state, "QINQ-CVLAN-OVERLAP", 1, "customer VLAN 105"); /* j1 end; the other is external */
+    expect(*state, "QINQ-CVLAN-OVERLAP", 1,
+           "customer VLAN 105"); /* j1 end; the other is external */
     free(s);
 }
 
@@ -268,6 +269,30 @@ test_vrp_inner_tpid_unsupported(void **state)
     free(s);
 }
 
+/* A VPLS mixing a bundle and a plain QinQ attachment circuit. */
+static void
+test_vpls_mixed(void **state)
+{
+    char *s = edit1(base, "  <connection>\n    <name>range-path</name>",
+                    "  <connection>\n    <name>mp</name>\n    <ip-mtu>1500</ip-mtu>\n"
+                    "    <endpoint>a</endpoint>\n    <endpoint>b</endpoint>\n"
+                    "    <hop><seq>1</seq><segment>a-j1</segment><encapsulation><nsq:qinq-bundle>"
+                    "<nsq:s-tag>330</nsq:s-tag><nsq:c-vlan>5</nsq:c-vlan></nsq:qinq-bundle>"
+                    "</encapsulation></hop>\n"
+                    "    <vpls><name>mpv</name><signalling>ldp</signalling><vpls-id>9</vpls-id>\n"
+                    "      <member><device>j1</device><port>xe-0/0/1</port><encapsulation>"
+                    "<nsq:qinq-bundle><nsq:s-tag>330</nsq:s-tag><nsq:c-vlan>5</nsq:c-vlan>"
+                    "</nsq:qinq-bundle></encapsulation></member>\n"
+                    "      <member><device>s1</device><port>1/1/1</port><encapsulation><qinq>"
+                    "<s-tag>331</s-tag><c-tag>5</c-tag></qinq></encapsulation></member>\n"
+                    "    </vpls>\n  </connection>\n"
+                    "  <connection>\n    <name>range-path</name>");
+
+    run(*state, s);
+    expect(*state, "QINQ-BUNDLE-VPLS", 1, "member s1 attaches QinQ 0x88a8 331/5");
+    free(s);
+}
+
 /* The MTU rules still hold: a bundle is two tags on a fixed 1504 segment. */
 static void
 test_mtu_two_tags(void **state)
@@ -334,6 +359,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_iosxr_two_ranges_unsupported, setup, teardown),
         cmocka_unit_test_setup_teardown(test_eos_unsupported, setup, teardown),
         cmocka_unit_test_setup_teardown(test_vrp_inner_tpid_unsupported, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_vpls_mixed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_mtu_two_tags, setup, teardown),
         cmocka_unit_test_setup_teardown(test_render_native, setup, teardown),
     };

@@ -44,9 +44,28 @@ asn_private(uint32_t asn)
     return (asn >= 64512 && asn <= 65534) || (asn >= 4200000000u && asn <= 4294967294u);
 }
 
+/* A cloud whose own side uses a public ASN (Microsoft 12076, Google 16550, IBM 13884); its
+ * on-ramp profile checks that ASN (check_onramp.c). AWS's side of a private virtual
+ * interface is private (64512 by default), so an aws site keeps the warning. */
+static bool
+site_is_cloud(const struct m_site *s)
+{
+    static const char *const clouds[] = {"azure", "gcp", "ibm"};
+    size_t i;
+
+    for (i = 0; s && s->kind_name && i < sizeof clouds / sizeof *clouds; i++) {
+        if (!strcmp(s->kind_name, clouds[i])) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* @cloud: the ASN is a cloud provider's own (Microsoft's 12076, IBM's 13884): public by
+ * right, so no BGP-ASN-PUBLIC warning; reserved ASNs are still errors. */
 static void
 chk_asn(struct chk *c, uint32_t asn, const char *what, const struct m_src *src,
-        const char *device)
+        const char *device, bool cloud)
 {
     const char *why;
 
@@ -55,7 +74,7 @@ chk_asn(struct chk *c, uint32_t asn, const char *what, const struct m_src *src,
     }
     if ((why = asn_reserved(asn))) {
         chk_report(c, DIAG_BGP_ASN_RESERVED, src, device, asn, what, why);
-    } else if (!asn_private(asn)) {
+    } else if (!asn_private(asn) && !cloud) {
         chk_report(c, DIAG_BGP_ASN_PUBLIC, src, device, asn, what);
     }
 }
@@ -203,10 +222,10 @@ chk_session(struct chk *c, const struct bgp_by_dev *x, const struct m_conn *conn
     }
     if (b->local_asn_set) {
         snprintf(what, sizeof what, "local-asn of session %s", b->name);
-        chk_asn(c, b->local_asn, what, &b->src, dn);
+        chk_asn(c, b->local_asn, what, &b->src, dn, false);
     }
     snprintf(what, sizeof what, "peer-asn of session %s", b->name);
-    chk_asn(c, b->peer_asn, what, &b->peer_asn_src, dn);
+    chk_asn(c, b->peer_asn, what, &b->peer_asn_src, dn, site_is_cloud(b->peer_site));
     if (!b->local_asn) {
         chk_report(c, DIAG_BGP_NO_LOCAL_ASN, &b->src, dn, b->name, dn);
     } else if (b->local_asn == b->peer_asn) {
@@ -264,13 +283,14 @@ chk_bgp(struct chk *c)
         char what[96];
 
         snprintf(what, sizeof what, "device %s", svc->devices[i].name);
-        chk_asn(c, svc->devices[i].asn, what, &svc->devices[i].src, svc->devices[i].name);
+        chk_asn(c, svc->devices[i].asn, what, &svc->devices[i].src, svc->devices[i].name, false);
     }
     for (i = 0; i < svc->nsites; i++) {
         char what[96];
 
         snprintf(what, sizeof what, "site %s", svc->sites[i].name);
-        chk_asn(c, svc->sites[i].asn, what, &svc->sites[i].src, NULL);
+        chk_asn(c, svc->sites[i].asn, what, &svc->sites[i].src, NULL,
+                site_is_cloud(&svc->sites[i]));
     }
     for (i = 0; i < svc->nconns; i++) {
         for (j = 0; j < svc->conns[i].nbgp; j++) {

@@ -2,7 +2,8 @@
 # Golden tests of `netstitch compile`: every driver and feature, byte for byte.
 #
 # Cases: the shipped example (examples/twcc-ccx-aws/service.xml), its multi-C-VLAN QinQ
-# variant (service-multi-cvlan.xml) and every service under
+# variant (service-multi-cvlan.xml), the Azure ExpressRoute and Google Cloud Interconnect
+# examples, and every service under
 # tests/compile/<area>/*.xml (per-vendor feature services, the five-vendor multipoint
 # VPLS). For each case, `compile -o DIR` must exit 0 and DIR must equal
 # tests/golden/compile/<case>/ exactly: the same file names (<device>.xml, <device>.cli,
@@ -24,6 +25,7 @@ trap 'rm -rf "$tmp"' EXIT INT TERM
 
 cases=""
 for f in examples/twcc-ccx-aws/service.xml examples/twcc-ccx-aws/service-multi-cvlan.xml \
+    examples/azure-expressroute/service.xml examples/gcp-interconnect/service.xml \
     tests/compile/*/*.xml; do
     [ -f "$f" ] && cases="$cases $f"
 done
@@ -33,6 +35,10 @@ case_name() {
         echo twcc-ccx-aws
     elif [ "$1" = examples/twcc-ccx-aws/service-multi-cvlan.xml ]; then
         echo twcc-ccx-aws-multi-cvlan
+    elif [ "$1" = examples/azure-expressroute/service.xml ]; then
+        echo azure-expressroute
+    elif [ "$1" = examples/gcp-interconnect/service.xml ]; then
+        echo gcp-interconnect
     else
         basename "$1" .xml
     fi

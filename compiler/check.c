@@ -613,6 +613,7 @@ nst_service_check(struct nst_service *svc)
     chk_onramp(&c, svc->tree);
     chk_shared(&c);
     chk_qinq(&c);
+    chk_redundancy(&c, svc->tree);
     if (c.err) {
         return c.err;
     }

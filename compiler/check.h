@@ -14,6 +14,7 @@
  *   check_onramp.c cloud on-ramp profiles (AWS, Azure, Google, IBM rules as data)
  *   check_shared.c shared exchange ports: no port-level change
  *   check_qinq.c  multi-VLAN and port-based QinQ: C-VLAN lists, overlaps, vendor limits
+ *   check_redundancy.c redundant pairs: roles, same ends, different hand-offs, diversity
  */
 #ifndef NST_CHECK_H
 #define NST_CHECK_H
@@ -82,6 +83,8 @@ void chk_onramp(struct chk *c, const struct lyd_node *tree);
 void chk_shared(struct chk *c);
 /* QinQ bundles (netstitch-qinq). */
 void chk_qinq(struct chk *c);
+/* Redundant pairs (netstitch-redundancy); @tree as for chk_onramp. */
+void chk_redundancy(struct chk *c, const struct lyd_node *tree);
 
 /* The hop of @conn that reaches @port on @dev (not a VPLS hop), or NULL. */
 const struct m_hop *chk_hop_at_port(const struct m_conn *conn, const struct m_device *dev,

@@ -43,6 +43,7 @@ examples/azure-expressroute/broken/er-one-leg.xml ONRAMP-LEGS
 examples/azure-expressroute/broken/er-mtu-9000.xml ONRAMP-MTU
 examples/azure-expressroute/broken/er-same-edge.xml ONRAMP-EDGE-DOMAIN
 examples/azure-expressroute/broken/er-shared-port-mtu.xml SHARED-PORT-MTU
+examples/azure-expressroute/broken/er-two-primaries.xml REDUNDANCY-ROLES
 examples/gcp-interconnect/broken/gcp-not-link-local.xml ONRAMP-SUBNET-RANGE
 examples/gcp-interconnect/broken/gcp-mtu-1400.xml ONRAMP-MTU
 examples/gcp-interconnect/broken/gcp-same-edge-domain.xml ONRAMP-EDGE-DOMAIN

@@ -22,6 +22,36 @@ for n in service inventory; do
     yanglint -p yang/ietf -t config -f json "$m" examples/twcc-ccx-aws/$n.xml |
         cmp -s - examples/twcc-ccx-aws/$n.json || { echo "examples/twcc-ccx-aws/$n.json is stale"; fail=1; }
 done
+# Issue 14: the augmenting modules are clean too; every shipped on-ramp profile validates
+# against netstitch-onramp; the new examples load with the modules they use; a profile
+# with an MTU outside the ip-mtu range is rejected.
+AUG="yang/netstitch-intercloud.yang yang/netstitch-onramp.yang yang/netstitch-exchange.yang yang/netstitch-qinq.yang yang/netstitch-redundancy.yang"
+for m in yang/netstitch-onramp.yang yang/netstitch-exchange.yang yang/netstitch-qinq.yang \
+    yang/netstitch-redundancy.yang; do
+    out=$(yanglint -p yang/ietf -p yang "$m" 2>&1)
+    [ -z "$out" ] || { echo "yanglint $m: $out"; fail=1; }
+    yanglint -p yang/ietf -p yang -f yang "$m" >/dev/null 2>&1 || { echo "yanglint -f yang $m failed"; fail=1; }
+done
+n=0
+for i in yang/onramps/*.xml; do
+    n=$((n + 1))
+    # shellcheck disable=SC2086
+    yanglint -p yang/ietf -p yang -t config $AUG "$i" || { echo "invalid profile: $i"; fail=1; }
+done
+[ "$n" -ge 4 ] || { echo "only $n on-ramp profile files"; fail=1; }
+for i in examples/azure-expressroute/service.xml examples/gcp-interconnect/service.xml \
+    examples/twcc-ccx-aws/service-multi-cvlan.xml tests/compile/qinq/qinq-bundle.xml; do
+    # shellcheck disable=SC2086
+    yanglint -p yang/ietf -p yang -t config $AUG "$i" || { echo "invalid: $i"; fail=1; }
+done
+badp=$(mktemp --suffix=.xml)
+sed "s|<allowed>1440</allowed>|<allowed>12</allowed>|" yang/onramps/gcp-interconnect.xml > "$badp"
+grep -q "<allowed>12</allowed>" "$badp" || { echo "the bad profile edit did not apply"; fail=1; }
+# shellcheck disable=SC2086
+if yanglint -p yang/ietf -p yang -t config $AUG "$badp" 2>/dev/null; then
+    echo "a profile with ip-mtu 12 was accepted"; fail=1
+fi
+rm -f "$badp"
 # A secret value cannot be put in the inventory: only env:NAME or file:/path.
 bad=$(mktemp --suffix=.xml); trap 'rm -f "$bad"' EXIT
 sed 's|env:NST_AWS_DX_BGP_KEY|s3cret|' examples/twcc-ccx-aws/inventory.xml > "$bad"

@@ -291,6 +291,10 @@ profile_build(struct onr *o, const char *file, const struct lyd_node *pn, struct
         snprintf(buf, sizeof buf, "%s: %s (%s)", p->provider, rule ? rule : "",
                  src ? src : "no source");
         p->t[k].hint = arena_strdup(a, buf);
+        if (!p->t[k].hint) {
+            o->c->err = NST_ENOMEM;
+            return false;
+        }
         p->t[k].set = true;
     }
 
@@ -300,6 +304,10 @@ profile_build(struct onr *o, const char *file, const struct lyd_node *pn, struct
 
         ONR_FOR_EACH(r, "allowed", n) cnt++;
         p->prov_asn = arena_array(a, cnt ? cnt : 1, sizeof *p->prov_asn);
+        if (!p->prov_asn) {
+            o->c->err = NST_ENOMEM;
+            return false;
+        }
         buf[0] = '\0';
         ONR_FOR_EACH(r, "allowed", n)
         {
@@ -322,6 +330,10 @@ profile_build(struct onr *o, const char *file, const struct lyd_node *pn, struct
         p->cust_differ = !(v = onr_str(r, "differ-from-provider")) || !strcmp(v, "true");
         ONR_FOR_EACH(r, "reserved", n) cnt++;
         p->cust_reserved = arena_array(a, cnt ? cnt : 1, sizeof *p->cust_reserved);
+        if (!p->cust_reserved) {
+            o->c->err = NST_ENOMEM;
+            return false;
+        }
         ONR_FOR_EACH(r, "reserved", n)
         {
             if (!parse_range(lyd_get_value(n), &p->cust_reserved[p->ncust_reserved++])) {
@@ -351,6 +363,10 @@ profile_build(struct onr *o, const char *file, const struct lyd_node *pn, struct
 
         ONR_FOR_EACH(r, "allowed", n) cnt++;
         p->mtus = arena_array(a, cnt ? cnt : 1, sizeof *p->mtus);
+        if (!p->mtus) {
+            o->c->err = NST_ENOMEM;
+            return false;
+        }
         buf[0] = '\0';
         ONR_FOR_EACH(r, "allowed", n)
         {
@@ -408,6 +424,12 @@ profile_build(struct onr *o, const char *file, const struct lyd_node *pn, struct
         if (p->advise_only) {
             p->t[ONR_REDUNDANCY].code = DIAG_ONRAMP_LEGS_ADVISED;
         }
+    }
+    if ((p->t[ONR_PROVIDER_ASN].set && !p->prov_asn_text) ||
+        (p->t[ONR_ENCAP].set && !p->encaps_text) || (p->t[ONR_MTU].set && !p->mtus_text) ||
+        (p->t[ONR_SUBNET].set && !p->lens_text)) {
+        o->c->err = NST_ENOMEM;
+        return false;
     }
     return true;
 }

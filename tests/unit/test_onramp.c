@@ -17,6 +17,7 @@
 
 #include <cmocka.h>
 
+#include "alloc.h"
 #include "netstitch.h"
 
 static const char
@@ -654,6 +655,26 @@ test_profile_code_must_be_alias(void **state)
     rm_yang_dir(dir, "x.xml");
 }
 
+/* Every allocation of load + check failing in turn: NST_OK or NST_ENOMEM, never a crash. */
+static void
+test_alloc_failure_everywhere(void **state)
+{
+    struct fx *f = *state;
+    long n, total;
+    nst_err err;
+
+    nst_alloc_fail_after(-1);
+    run(f->ctx, BASE);
+    total = nst_alloc_fail_after(-1);
+    assert_true(total > 10);
+    for (n = 0; n < total; n++) {
+        nst_alloc_fail_after(n);
+        err = run(f->ctx, BASE);
+        nst_alloc_fail_after(-1);
+        assert_true(err == NST_OK || err == NST_ENOMEM);
+    }
+}
+
 int
 main(void)
 {
@@ -682,6 +703,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_aws_clean, setup, teardown),
         cmocka_unit_test_setup_teardown(test_aws_prefix_limit_keeps_code, setup, teardown),
         cmocka_unit_test_setup_teardown(test_aws_provider_asn_public, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_alloc_failure_everywhere, setup, teardown),
         cmocka_unit_test(test_profile_file_invalid),
         cmocka_unit_test(test_profile_code_must_be_alias),
     };

@@ -14,6 +14,7 @@
 
 #include <cmocka.h>
 
+#include "alloc.h"
 #include "netstitch.h"
 
 static char *base;
@@ -343,6 +344,25 @@ test_render_native(void **state)
     nst_service_free(svc);
 }
 
+/* Every allocation of load + check failing in turn: NST_OK or NST_ENOMEM, never a crash. */
+static void
+test_alloc_failure_everywhere(void **state)
+{
+    long n, total;
+    nst_err err;
+
+    nst_alloc_fail_after(-1);
+    run(*state, base);
+    total = nst_alloc_fail_after(-1);
+    assert_true(total > 10);
+    for (n = 0; n < total; n++) {
+        nst_alloc_fail_after(n);
+        err = run(*state, base);
+        nst_alloc_fail_after(-1);
+        assert_true(err == NST_OK || err == NST_ENOMEM);
+    }
+}
+
 int
 main(void)
 {
@@ -362,6 +382,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_vpls_mixed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_mtu_two_tags, setup, teardown),
         cmocka_unit_test_setup_teardown(test_render_native, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_alloc_failure_everywhere, setup, teardown),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
 

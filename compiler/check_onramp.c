@@ -37,6 +37,7 @@
 #include "alloc.h"
 #include "check.h"
 #include "ctx.h"
+#include "lyutil.h"
 
 #define ONR_NS "netstitch-onramp"
 
@@ -180,7 +181,7 @@ onr_child(const struct lyd_node *parent, const char *name)
     }
     LY_LIST_FOR(lyd_child(parent), n)
     {
-        if (!strcmp(LYD_NAME(n), name)) {
+        if (!strcmp(ly_node_name(n), name)) {
             return n;
         }
     }
@@ -251,7 +252,7 @@ profile_error(struct onr *o, const char *file, uint32_t line, const char *what, 
 /* The leaf-list values named @name under @parent, each passed to @fn. */
 #define ONR_FOR_EACH(parent, leafname, n)                                                          \
     LY_LIST_FOR(lyd_child(parent), n)                                                              \
-    if (!strcmp(LYD_NAME(n), (leafname)))
+    if (!strcmp(ly_node_name(n), (leafname)))
 
 /* One <profile> entry into @p; false (reported) when a value is unusable. */
 static bool
@@ -478,7 +479,8 @@ load_file(struct onr *o, const char *path)
     ly_temp_log_options(NULL);
     LY_LIST_FOR(tree, top)
     {
-        if (strcmp(LYD_NAME(top), "onramps") || strcmp(top->schema->module->name, ONR_NS)) {
+        if (strcmp(ly_node_name(top), "onramps") || !top->schema ||
+            strcmp(top->schema->module->name, ONR_NS)) {
             continue;
         }
         LY_LIST_FOR(lyd_child(top), pn)
@@ -583,7 +585,8 @@ aug_leaf(const struct onr *o, const struct m_src *src, const char *name)
     }
     LY_LIST_FOR(lyd_child(node), n)
     {
-        if (!strcmp(LYD_NAME(n), name) && !strcmp(n->schema->module->name, ONR_NS)) {
+        if (!strcmp(ly_node_name(n), name) && n->schema &&
+            !strcmp(n->schema->module->name, ONR_NS)) {
             return lyd_get_value(n);
         }
     }

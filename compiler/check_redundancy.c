@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "lyutil.h"
 
 #define RED_NS "netstitch-redundancy"
 
@@ -56,7 +57,7 @@ kid(const struct lyd_node *parent, const char *name)
     }
     LY_LIST_FOR(lyd_child(parent), n)
     {
-        if (!strcmp(LYD_NAME(n), name)) {
+        if (!strcmp(ly_node_name(n), name)) {
             return n;
         }
     }
@@ -215,7 +216,7 @@ chk_redundancy(struct chk *c, const struct lyd_node *tree)
         const struct lyd_node *r = kid(node_at(tree, &svc->conns[i].src), "redundancy");
         const char *v;
 
-        if (!r || strcmp(r->schema->module->name, RED_NS)) {
+        if (!r || !r->schema || strcmp(r->schema->module->name, RED_NS)) {
             continue;
         }
         legs[n].conn = &svc->conns[i];

@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -256,6 +258,165 @@ test_not_diverse_allowed(void **state)
     free(u);
 }
 
+/*
+ * REDUNDANCY-PREFERENCE reads bgp-session/export/{as-path-prepend, med}, which the
+ * dual-stack revision of the service model adds. This test builds a model directory whose
+ * netstitch-intercloud.yang is this tree's with that container spliced into bgp-session
+ * (as that revision declares it), so the check runs against real data today.
+ */
+static char *
+yang_dir_with_export(void)
+{
+    char tmpl[] = "/tmp/nst-red-XXXXXX", path[1024], from[1024], *dir = mkdtemp(tmpl);
+    const char *top = getenv("TOP") ? getenv("TOP") : ".";
+    const char *links[] = {"netstitch-inventory.yang",
+                           "netstitch-onramp.yang",
+                           "netstitch-exchange.yang",
+                           "netstitch-qinq.yang",
+                           "netstitch-redundancy.yang",
+                           "ietf",
+                           "devices",
+                           "onramps"};
+    const char *anchor = "        leaf auth-key-ref {";
+    const char *export = "        container export {\n"
+                         "          leaf as-path-prepend { type uint8 { range \"1..10\"; } }\n"
+                         "          leaf med { type uint32; }\n"
+                         "        }\n";
+    char *model, *at;
+    FILE *in, *out;
+    long n;
+    size_t i;
+
+    assert_non_null(dir);
+    for (i = 0; i < sizeof links / sizeof *links; i++) {
+        char rel[1024];
+
+        snprintf(rel, sizeof rel, "%s/yang/%s", top, links[i]);
+        snprintf(path, sizeof path, "%s/%s", dir, links[i]);
+        assert_non_null(realpath(rel, from));
+        assert_int_equal(symlink(from, path), 0);
+    }
+    snprintf(from, sizeof from, "%s/yang/netstitch-intercloud.yang", top);
+    in = fopen(from, "rb");
+    assert_non_null(in);
+    fseek(in, 0, SEEK_END);
+    n = ftell(in);
+    fseek(in, 0, SEEK_SET);
+    model = malloc((size_t)n + 1);
+    assert_int_equal(fread(model, 1, (size_t)n, in), (size_t)n);
+    model[n] = '\0';
+    fclose(in);
+    at = strstr(model, anchor);
+    assert_non_null(at);
+    snprintf(path, sizeof path, "%s/netstitch-intercloud.yang", dir);
+    out = fopen(path, "wb");
+    assert_non_null(out);
+    fwrite(model, 1, (size_t)(at - model), out);
+    fputs(export, out);
+    fputs(at, out);
+    fclose(out);
+    free(model);
+    return strdup(dir);
+}
+
+static void
+rm_dir(char *dir)
+{
+    const char *names[] = {"netstitch-inventory.yang",
+                           "netstitch-onramp.yang",
+                           "netstitch-exchange.yang",
+                           "netstitch-qinq.yang",
+                           "netstitch-redundancy.yang",
+                           "ietf",
+                           "devices",
+                           "onramps",
+                           "netstitch-intercloud.yang"};
+    char path[1024];
+    size_t i;
+
+    for (i = 0; i < sizeof names / sizeof *names; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+        unlink(path);
+    }
+    rmdir(dir);
+    free(dir);
+}
+
+/* Legs with BGP sessions: A and B each peer with site d from x1 / x2. */
+static const char *SESSION_A =
+    "  <bgp-session><name>a</name><device>x1</device><port>b</port>"
+    "<link-subnet>10.9.1.0/30</link-subnet><local-address>10.9.1.1</local-address>"
+    "<peer-address>10.9.1.2</peer-address><peer-asn>65100</peer-asn><peer-site>d</peer-site>"
+    "<max-prefix>10</max-prefix><auth-key-ref>k</auth-key-ref>EXPORT_A</bgp-session>\n"
+    "</connection>\n<connection><name>B</name>";
+static const char *SESSION_B =
+    "  <bgp-session><name>b</name><device>x2</device><port>b</port>"
+    "<link-subnet>10.9.2.0/30</link-subnet><local-address>10.9.2.1</local-address>"
+    "<peer-address>10.9.2.2</peer-address><peer-asn>65100</peer-asn><peer-site>d</peer-site>"
+    "<max-prefix>10</max-prefix><auth-key-ref>k</auth-key-ref>EXPORT_B</bgp-session>\n"
+    "</connection>\n</intercloud>";
+
+/* @text with the first @old replaced by @new (a new string). */
+static char *
+repl(const char *text, const char *old, const char *new)
+{
+    const char *at = strstr(text, old);
+    char *s;
+
+    assert_non_null(at);
+    s = malloc(strlen(text) - strlen(old) + strlen(new) + 1);
+    memcpy(s, text, (size_t)(at - text));
+    strcpy(s + (at - text), new);
+    strcat(s, at + strlen(old));
+    return s;
+}
+
+static char *
+with_sessions(const char *export_a, const char *export_b)
+{
+    char *sa = repl(SESSION_A, "EXPORT_A", export_a), *sb = repl(SESSION_B, "EXPORT_B", export_b);
+    char *s1 = repl(BASE, "</connection>\n<connection><name>B</name>", sa);
+    char *s2 = repl(s1, "</connection>\n</intercloud>", sb);
+
+    free(sa);
+    free(sb);
+    free(s1);
+    return s2;
+}
+
+static void
+test_preference(void **state)
+{
+    char *dir = yang_dir_with_export(), *s;
+    struct nst_ctx *ctx = NULL;
+
+    (void)state;
+    assert_int_equal(nst_ctx_new(dir, &ctx), NST_OK);
+    /* Equal: the secondary is not less preferred. */
+    s = with_sessions("", "");
+    run(ctx, s);
+    expect_one(ctx, "REDUNDANCY-PREFERENCE", "prepend 0 vs 0");
+    free(s);
+    /* The secondary prepends twice: fine. */
+    s = with_sessions("", "<export><as-path-prepend>2</as-path-prepend></export>");
+    run(ctx, s);
+    if (nst_diag_count(ctx)) {
+        size_t i;
+
+        for (i = 0; i < nst_diag_count(ctx); i++) {
+            assert_string_not_equal(nst_diag_code(nst_diag_get(ctx, i)), "REDUNDANCY-PREFERENCE");
+        }
+    }
+    free(s);
+    /* The primary sends the higher MED: wrong way round. */
+    s = with_sessions("<export><med>200</med></export>", "<export><med>100</med></export>");
+    run(ctx, s);
+    expect_one(ctx, "REDUNDANCY-PREFERENCE", "MED 100 vs 200");
+    free(s);
+    nst_ctx_free(ctx);
+    rm_dir(dir);
+}
+
 int
 main(void)
 {
@@ -267,6 +428,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_same_handoff, setup, teardown),
         cmocka_unit_test_setup_teardown(test_not_diverse, setup, teardown),
         cmocka_unit_test_setup_teardown(test_not_diverse_allowed, setup, teardown),
+        cmocka_unit_test(test_preference),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

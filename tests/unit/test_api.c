@@ -101,10 +101,23 @@ test_null_safety(void **state)
     struct nst_service *svc = NULL;
 
     (void)state;
+    /* Every release function of netstitch.h accepts NULL (tests/api/t_api_surface.sh
+     * checks that this list names each one), and so does every setter. */
     nst_ctx_free(NULL);
     nst_service_free(NULL);
     nst_compiled_free(NULL);
     nst_free_string(NULL);
+    nst_inventory_free(NULL);
+    nst_txn_free(NULL);
+    nst_txn_list_free(NULL);
+    nst_diff_free(NULL);
+    nst_ctx_set_log_cb(NULL, NULL, NULL);
+    nst_txn_set_jobs(NULL, 1);
+    nst_txn_set_confirm_timeout(NULL, 1);
+    nst_txn_set_flags(NULL, 0);
+    nst_txn_set_progress_cb(NULL, NULL, NULL);
+    nst_diff_set_jobs(NULL, 1);
+    nst_diff_set_flags(NULL, 0);
     nst_diag_clear(NULL);
     assert_int_equal(nst_diag_count(NULL), 0);
     assert_null(nst_diag_get(NULL, 0));

@@ -422,8 +422,8 @@ relay_flush_pend(struct relay *r)
  * Bytes from libnetconf2 to the device; the first message is the client's hello. Two
  * holds, for yuma123's netconfd (RFC 6241 requires neither, and they cost one pause of
  * RELAY_HELLO_PAUSE_MS per session): nothing goes before the device's hello has arrived
- * (a client hello that arrives first ends the session, /work/shared/reference/
- * netconf-lab.md), and what follows the client hello goes a moment after it (when the
+ * (a client hello that arrives first ends the session, docs/vendors.md B.3), and what
+ * follows the client hello goes a moment after it (when the
  * hello and the first RPC arrive together, yuma never answers the RPC: one first connect
  * in five hung until libnetconf2's 300 s <get-schema> timeout).
  */

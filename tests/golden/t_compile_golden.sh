@@ -107,7 +107,7 @@ for svc in $cases; do
     check_secrets "$svc" "$out"
 done
 
-# The stitched QinQ of the example, on both sides of each stitch (vendors.md §2, §6):
+# The stitched QinQ of the example, on both sides of each stitch (docs/vendors.md A.2, A.6):
 ex=tests/golden/compile/twcc-ccx-aws
 if [ "${NST_GOLDEN_UPDATE:-}" != 1 ]; then
     # Junos: QinQ port at media MTU 1522, TPID per unit, both tags.

@@ -118,16 +118,15 @@ NST_API nst_err
 nst_service_compile_with_templates(struct nst_service *svc, const char *const *template_dirs,
                                    size_t ndirs, struct nst_compiled **out)
 {
-    uint32_t opts = LY_LOSTORE;
     nst_err ret;
 
     if (!svc || !out || !svc->check || (ndirs && !template_dirs)) {
         return NST_EINVAL;
     }
     /* libyang must not print: its messages become diagnostics (see ctx.c). */
-    ly_temp_log_options(&opts);
+    ctx_ly_quiet();
     ret = compile_run(svc, template_dirs, ndirs, out);
-    ly_temp_log_options(NULL);
+    ctx_ly_restore();
     return ret;
 }
 

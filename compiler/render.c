@@ -55,19 +55,18 @@ struct render {
     size_t ndirs;
     struct tpl_engine *eng;
     struct ly_ctx *ly; /* every vendor's device models */
-    uint32_t log_opts; /* libyang logging while rendering: store, never print */
 };
 
 /*
- * libyang must never print. Its thread's temporary log options are set before every
- * libyang call here, not once per compile: libyang 2.1.30 itself calls
- * ly_temp_log_options(NULL) when it evaluates leafrefs, which drops any options set
- * around the call (and would let it print to stderr afterwards).
+ * libyang must never print: its thread's log options are set before every libyang call
+ * here, not once per compile, because libyang 2.1.30 resets them when it evaluates
+ * leafrefs (ctx_ly_quiet() in ctx.c explains).
  */
 static void
 render_quiet(struct render *r)
 {
-    ly_temp_log_options(&r->log_opts);
+    (void)r;
+    ctx_ly_quiet();
 }
 
 /* A growable string. */
@@ -342,7 +341,6 @@ render_new(struct nst_ctx *ctx, const char *const *dirs, size_t ndirs, struct re
         return NST_ENOMEM;
     }
     r->ctx = ctx;
-    r->log_opts = LY_LOSTORE;
     render_quiet(r);
     ret = build_search_path(r, dirs, ndirs);
     if (ret) {
@@ -955,7 +953,6 @@ render_parse_payload(struct ly_ctx *ly, const char *payload, struct lyd_node **t
     const char *start, *end, *open_end;
     char *body;
     struct lyd_node *t = NULL;
-    uint32_t quiet = LY_LOSTORE;
     nst_err ret = NST_OK;
 
     if (!ly || !payload || !tree) {
@@ -982,11 +979,11 @@ render_parse_payload(struct ly_ctx *ly, const char *payload, struct lyd_node **t
     if (!body) {
         return NST_ENOMEM;
     }
-    ly_temp_log_options(&quiet);
+    ctx_ly_quiet();
     if (lyd_parse_data_mem(ly, body, LYD_XML, LYD_PARSE_STRICT, LYD_VALIDATE_PRESENT, &t)) {
         ret = NST_EINPUT;
     }
-    ly_temp_log_options(NULL);
+    ctx_ly_restore();
     nst_free(body);
     ly_err_clean(ly, NULL);
     if (ret) {

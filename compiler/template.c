@@ -1,9 +1,10 @@
 /*
- * template.c: the vendor template engine, the last step of lowering.
+ * template.c: the vendor template engine, used by the render stage.
  *
- * Place in the pipeline: the lowering stage builds one IR document per device (libxml2)
- * and asks this engine to turn IR nodes into NETCONF payload XML, one feature template
- * at a time: tpl_render("iosxr", "interface", <port node>, <config node>). The language
+ * Place in the pipeline: the lowering stage (lower.c) builds the IR, one libxml2 element
+ * per device, and knows nothing of templates; the render stage (render.c) then asks this
+ * engine to turn IR nodes into NETCONF payload XML and CLI, one feature template at a
+ * time: tpl_render("iosxr", "interface", <port node>, <config node>). The language
  * (documented in docs/templates.md) is literal output XML plus `{xpath}` substitution and
  * the processing instructions foreach / if / elif / else / end / set / include.
  *
@@ -30,8 +31,8 @@
  * struct tpl_render (one render call's state).
  *
  * Deliberately not done here: knowing any vendor or any IR schema, deciding which
- * templates to render for a device (the lowering stage does), serializing or sending the
- * payload, XPath extension functions, namespaced IR (expressions match un-namespaced IR
+ * templates to render for a device (the render stage and the driver do), serializing or
+ * sending the payload, XPath extension functions, namespaced IR (expressions match un-namespaced IR
  * element names), and printing anything: libxml2's own error output is silenced for the
  * duration of every public call and errors go to struct tpl_error.
  */

@@ -32,9 +32,9 @@
  *
  * Deliberately not done here: knowing any vendor or any IR schema, deciding which
  * templates to render for a device (the render stage and the driver do), serializing or
- * sending the payload, XPath extension functions, namespaced IR (expressions match un-namespaced IR
- * element names), and printing anything: libxml2's own error output is silenced for the
- * duration of every public call and errors go to struct tpl_error.
+ * sending the payload, XPath extension functions, namespaced IR (expressions match
+ * un-namespaced IR element names), and printing anything: libxml2's own error output is
+ * silenced for the duration of every public call and errors go to struct tpl_error.
  */
 #include "template.h"
 

@@ -1,8 +1,15 @@
 /*
- * compile.c: the compile pipeline, read in one function (compile_run):
+ * compile.c: the pipeline, read top to bottom in one function, nst_compile_file():
  *
- *   checked model --lower_service--> IR document --render_device per device-->
- *       per-device NETCONF payload (validated) + native CLI
+ *   service file --nst_service_load--> validated libyang tree + model
+ *                --nst_service_check--> check results (MTU, tags, IP, BGP, bandwidth)
+ *                --compile_lower (lower_service)--> IR document, one <device> per router
+ *                --compile_render (render_device per device)-->
+ *                    per-device NETCONF payload (validated) + native CLI
+ *
+ * nst_service_compile_with_templates() is the last two stages alone, for a caller that
+ * loaded and checked the service itself; it refuses a service that was not checked or
+ * whose check failed (NOT-CHECKED).
  *
  * This file owns the result object (struct nst_compiled, compile.h), its public
  * accessors, the plan (plan.json: devices and their changes, the MTU table per hop, the
@@ -27,6 +34,7 @@
 #include "check.h"
 #include "compile.h"
 #include "ctx.h"
+#include "diag.h"
 #include "driver.h"
 #include "lower.h"
 #include "model.h"
@@ -35,8 +43,9 @@
 
 /* --- the pipeline --- */
 
+/* Stage 4, render: every device's payload and CLI from its IR, by its driver. */
 static nst_err
-compile_devices(struct nst_compiled *c, const char *const *dirs, size_t ndirs)
+compile_render(struct nst_compiled *c, const char *const *dirs, size_t ndirs)
 {
     struct render *r = NULL;
     xmlNodePtr root = xmlDocGetRootElement(c->ir), n;
@@ -75,14 +84,21 @@ compile_devices(struct nst_compiled *c, const char *const *dirs, size_t ndirs)
     return first;
 }
 
+/* Stage 3, lower: the checked model to the IR, in a new result. */
 static nst_err
-compile_run(struct nst_service *svc, const char *const *dirs, size_t ndirs,
-            struct nst_compiled **out)
+compile_lower(struct nst_service *svc, struct nst_compiled **out)
 {
     struct nst_compiled *c;
     nst_err ret;
     size_t i;
 
+    if (!svc->check || svc->check_errors) {
+        /* A coded error, not a bare NST_EINVAL: the caller skipped or ignored the check. */
+        diag_add(svc->ctx, DIAG_NOT_CHECKED, NULL,
+                 svc->check ? "the service's check reported errors"
+                            : "the service was not checked (call nst_service_check() first)");
+        return NST_ECHECK;
+    }
     c = nst_calloc(1, sizeof *c);
     if (!c) {
         return NST_ENOMEM;
@@ -103,7 +119,6 @@ compile_run(struct nst_service *svc, const char *const *dirs, size_t ndirs,
         c->devices[i].vendor = svc->model->devices[i].vendor_name;
         c->devices[i].driver = svc->model->devices[i].drv->name;
     }
-    ret = compile_devices(c, dirs, ndirs);
 
 cleanup:
     if (ret) {
@@ -118,16 +133,87 @@ NST_API nst_err
 nst_service_compile_with_templates(struct nst_service *svc, const char *const *template_dirs,
                                    size_t ndirs, struct nst_compiled **out)
 {
+    struct nst_compiled *c = NULL;
     nst_err ret;
 
-    if (!svc || !out || !svc->check || (ndirs && !template_dirs)) {
+    if (!svc || !out || (ndirs && !template_dirs)) {
         return NST_EINVAL;
     }
     /* libyang must not print: its messages become diagnostics (see ctx.c). */
     ctx_ly_quiet();
-    ret = compile_run(svc, template_dirs, ndirs, out);
+    ret = compile_lower(svc, &c);
+    if (!ret) {
+        ret = compile_render(c, template_dirs, ndirs);
+    }
     ctx_ly_restore();
-    return ret;
+    if (ret) {
+        nst_compiled_free(c);
+        return ret;
+    }
+    *out = c;
+    return NST_OK;
+}
+
+NST_API nst_err
+nst_compile_file(struct nst_ctx *ctx, const char *path, enum nst_format format,
+                 const char *const *template_dirs, size_t ndirs, unsigned flags,
+                 enum nst_stage *stage, struct nst_service **svc_out, struct nst_compiled **out)
+{
+    struct nst_service *svc = NULL;
+    struct nst_compiled *c = NULL;
+    enum nst_stage at = NST_STAGE_LOAD;
+    nst_err ret;
+
+    if (!ctx || !path || !svc_out || (!out && !(flags & NST_COMPILE_CHECK_ONLY)) ||
+        (ndirs && !template_dirs)) {
+        return NST_EINVAL;
+    }
+    /* 1. load: parse the file, validate it against the service model, build the model. */
+    ret = nst_service_load(ctx, path, format, &svc);
+    if (ret) {
+        goto cleanup;
+    }
+    ctx_log(ctx, NST_SEV_NOTE, "%s: loaded", path);
+    /* 2. check: MTU per hop, VLAN tags and stitches, addresses, BGP, bandwidth. Every
+     * problem is reported; the pipeline stops here if any is an error. */
+    at = NST_STAGE_CHECK;
+    ret = nst_service_check(svc);
+    if (ret) {
+        goto cleanup;
+    }
+    ctx_log(ctx, NST_SEV_NOTE, "%s: checked", path);
+    if (flags & NST_COMPILE_CHECK_ONLY) {
+        goto cleanup;
+    }
+    ctx_ly_quiet();
+    /* 3. lower: the checked model to the IR, one <device> per router. */
+    at = NST_STAGE_LOWER;
+    ret = compile_lower(svc, &c);
+    /* 4. render: each device's NETCONF payload (validated against its vendor's models)
+     * and native CLI, from its IR by its driver's templates. */
+    if (!ret) {
+        at = NST_STAGE_RENDER;
+        ret = compile_render(c, template_dirs, ndirs);
+    }
+    ctx_ly_restore();
+    if (!ret) {
+        ctx_log(ctx, NST_SEV_NOTE, "%s: compiled %zu devices", path, c->ndevices);
+    }
+
+cleanup:
+    if (stage) {
+        *stage = ret ? at : NST_STAGE_DONE;
+    }
+    if (ret) {
+        nst_compiled_free(c);
+        nst_service_free(svc);
+        return ret;
+    }
+    *svc_out = svc;
+    if (out) {
+        *out = c;
+    }
+    return NST_OK;
 }
 
 NST_API nst_err

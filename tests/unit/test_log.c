@@ -102,9 +102,9 @@ t_log_cb_fires(void **state)
     (void)state;
     assert_int_equal(nst_ctx_new(NULL, &ctx), NST_OK);
     nst_ctx_set_log_cb(ctx, on_log, &l);
-    assert_int_equal(nst_service_load(ctx, EX "/broken/twcc-ccx-aws-mtu-1496.xml",
-                                      NST_FORMAT_AUTO, &svc),
-                     NST_OK);
+    assert_int_equal(
+        nst_service_load(ctx, EX "/broken/twcc-ccx-aws-mtu-1496.xml", NST_FORMAT_AUTO, &svc),
+        NST_OK);
     assert_int_equal(nst_service_check(svc), NST_ECHECK);
     /* One message per diagnostic, at the diagnostic's severity. */
     assert_true(nst_diag_count(ctx) > 0);
@@ -117,9 +117,9 @@ t_log_cb_fires(void **state)
     /* Without a callback nothing is called; a NULL callback is allowed. */
     nst_ctx_set_log_cb(ctx, NULL, NULL);
     l.n = 0;
-    assert_int_equal(nst_service_load(ctx, EX "/broken/twcc-ccx-aws-mtu-1496.xml",
-                                      NST_FORMAT_AUTO, &svc),
-                     NST_OK);
+    assert_int_equal(
+        nst_service_load(ctx, EX "/broken/twcc-ccx-aws-mtu-1496.xml", NST_FORMAT_AUTO, &svc),
+        NST_OK);
     nst_service_check(svc);
     assert_int_equal(l.n, 0);
     nst_service_free(svc);
@@ -140,8 +140,7 @@ t_inventory_bad_address(void **state)
     assert_null(inv);
     assert_int_equal(l.errors, 1);
     assert_non_null(strstr(l.first_error, "inv-bad-address.xml:4: YANG-INVALID-VALUE: "));
-    assert_int_equal(nst_inventory_load(ctx, EX "/inventory.xml", NST_FORMAT_AUTO, &inv),
-                     NST_OK);
+    assert_int_equal(nst_inventory_load(ctx, EX "/inventory.xml", NST_FORMAT_AUTO, &inv), NST_OK);
     nst_inventory_free(inv);
     nst_ctx_free(ctx);
 }

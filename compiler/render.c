@@ -43,6 +43,7 @@
 #include "driver.h"
 #include "render.h"
 #include "template.h"
+#include "util.h"
 
 #define X(s) ((const xmlChar *)(s))
 #define RENDER_MAX_FEATURES 32
@@ -67,46 +68,6 @@ render_quiet(struct render *r)
 {
     (void)r;
     ctx_ly_quiet();
-}
-
-/* A growable string. */
-struct rbuf {
-    char *p;
-    size_t len, cap;
-    int oom;
-};
-
-static void
-rbuf_add(struct rbuf *b, const char *s, size_t n)
-{
-    char *np;
-    size_t cap;
-
-    if (b->oom) {
-        return;
-    }
-    if (b->len + n + 1 > b->cap) {
-        cap = b->cap ? b->cap : 256;
-        while (cap < b->len + n + 1) {
-            cap *= 2;
-        }
-        np = nst_realloc(b->p, cap);
-        if (!np) {
-            b->oom = 1;
-            return;
-        }
-        b->p = np;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-    b->p[b->len] = '\0';
-}
-
-static void
-rbuf_str(struct rbuf *b, const char *s)
-{
-    rbuf_add(b, s, strlen(s));
 }
 
 static int
@@ -700,7 +661,7 @@ template_error(struct render *r, const char *device, const char *what, const str
 /* Serialize the children of @holder (each carries its own namespace declarations,
  * since the holder has none) into one string for libyang. */
 static nst_err
-dump_children(xmlDocPtr doc, xmlNodePtr holder, struct rbuf *out)
+dump_children(xmlDocPtr doc, xmlNodePtr holder, struct buf *out)
 {
     xmlBufferPtr buf = xmlBufferCreate();
     xmlNodePtr c;
@@ -715,14 +676,14 @@ dump_children(xmlDocPtr doc, xmlNodePtr holder, struct rbuf *out)
         }
     }
     out->len = 0;
-    rbuf_add(out, (const char *)xmlBufferContent(buf), (size_t)xmlBufferLength(buf));
+    buf_add(out, (const char *)xmlBufferContent(buf), (size_t)xmlBufferLength(buf));
     xmlBufferFree(buf);
-    return out->oom ? NST_ENOMEM : NST_OK;
+    return buf_failed(out);
 }
 
 static nst_err
 render_feature(struct render *r, const struct drv_ops *drv, const char *device, xmlNodePtr dev,
-               size_t f, struct lyd_node **trees, struct rbuf *scratch)
+               size_t f, struct lyd_node **trees, struct buf *scratch)
 {
     struct tpl_error te;
     xmlDocPtr out = xmlNewDoc(X("1.0"));
@@ -760,12 +721,12 @@ static nst_err
 render_cli(struct render *r, const struct drv_ops *drv, const char *device, xmlNodePtr dev,
            char **cli)
 {
-    struct rbuf b = {0};
+    struct buf b = {0};
     struct tpl_error te;
     size_t f;
     nst_err ret = NST_OK;
 
-    rbuf_add(&b, "", 0);
+    buf_add(&b, "", 0);
     for (f = 0; drv->features[f]; f++) {
         char *text = NULL;
 
@@ -774,17 +735,17 @@ render_cli(struct render *r, const struct drv_ops *drv, const char *device, xmlN
             ret = template_error(r, device, "template error rendering the CLI", &te, ret);
             break;
         }
-        rbuf_str(&b, text);
+        buf_puts(&b, text);
         nst_free(text);
     }
-    if (!ret && b.oom) {
-        ret = NST_ENOMEM;
+    if (!ret) {
+        ret = buf_failed(&b);
     }
     if (ret) {
-        nst_free(b.p);
+        buf_clear(&b);
         return ret;
     }
-    *cli = b.p;
+    *cli = buf_take(&b);
     return NST_OK;
 }
 
@@ -867,7 +828,7 @@ render_device(struct render *r, xmlNodePtr ir_device, const struct drv_ops *drv,
               char **cli)
 {
     struct lyd_node *trees[RENDER_MAX_FEATURES] = {0}, *tree = NULL;
-    struct rbuf scratch = {0};
+    struct buf scratch = {0};
     xmlDocPtr doc = NULL;
     xmlNodePtr dev;
     const char *device;
@@ -934,7 +895,7 @@ cleanup:
     }
     lyd_free_siblings(tree);
     free(body); /* allocated by libyang */
-    nst_free(scratch.p);
+    buf_clear(&scratch);
     xmlFreeDoc(doc);
     ly_err_clean(r->ly, NULL);
     if (ret) {

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "driver.h"
+#include "util.h"
 
 #define ETH_HDR 14u
 #define TAG 4u
@@ -212,13 +213,7 @@ drv_prep_status(const struct drv_prep *p)
 uint32_t
 drv_hash(const char *s)
 {
-    uint32_t h = 2166136261u;
-
-    for (; s && *s; s++) {
-        h ^= (unsigned char)*s;
-        h *= 16777619u;
-    }
-    return h;
+    return util_fnv1a32_str(s ? s : "");
 }
 
 const char *

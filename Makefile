@@ -47,6 +47,9 @@ PKGS    := libyang libnetconf2 libssh libxml-2.0
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS)) -lpthread
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka)
+# The command (not the library) encodes its JSON output with jansson.
+CLI_CFLAGS := $(shell pkg-config --cflags jansson)
+CLI_LIBS   := $(shell pkg-config --libs jansson)
 
 WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wpointer-arith \
         -Wcast-qual -Wsign-compare
@@ -108,7 +111,9 @@ $(BUILD)/netstitch.pc: netstitch.pc.in Makefile
 
 # The command links the static library so it runs from the build tree.
 $(CLI_BIN): $(CLI_OBJS) $(LIB_A)
-	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJS) $(LIB_A) $(PKG_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJS) $(LIB_A) $(PKG_LIBS) $(CLI_LIBS)
+
+$(CLI_OBJS): CFLAGS += $(CLI_CFLAGS)
 
 # The simulator shares only the allocation wrapper with the library.
 $(BUILD)/netstitch-netsim: $(NETSIM_OBJS) $(BUILD)/obj/compiler/alloc.o

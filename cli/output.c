@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "cli.h"
 
 int
@@ -24,42 +26,80 @@ cli_parse_format(const char *s)
     return -1;
 }
 
+/* Length of the valid UTF-8 sequence at @p (at most @left bytes), 0 if it is not one. */
+static size_t
+utf8_len(const unsigned char *p, size_t left)
+{
+    unsigned char c = p[0];
+    size_t len = c < 0x80                ? 1
+                 : c >= 0xc2 && c < 0xe0 ? 2
+                 : c >= 0xe0 && c < 0xf0 ? 3
+                 : c >= 0xf0 && c < 0xf5 ? 4
+                                         : 0;
+    unsigned char lo = 0x80, hi = 0xbf;
+
+    if (!len || len > left) {
+        return 0;
+    }
+    /* No overlong forms, no surrogates, nothing above U+10FFFF (RFC 3629). */
+    if (c == 0xe0) {
+        lo = 0xa0;
+    } else if (c == 0xed) {
+        hi = 0x9f;
+    } else if (c == 0xf0) {
+        lo = 0x90;
+    } else if (c == 0xf4) {
+        hi = 0x8f;
+    }
+    for (size_t i = 1; i < len; i++) {
+        if (p[i] < (i == 1 ? lo : 0x80) || p[i] > (i == 1 ? hi : 0xbf)) {
+            return 0;
+        }
+    }
+    return len;
+}
+
+/*
+ * A JSON string literal, encoded by jansson. jansson refuses text that is not UTF-8 (a
+ * file name, say): each byte that is not part of a valid sequence is written as U+FFFD,
+ * so that the document stays valid JSON.
+ */
 void
 cli_json_str(FILE *out, const char *s)
 {
-    const unsigned char *p = (const unsigned char *)s;
+    json_t *j;
+    char *fixed = NULL;
 
     if (!s) {
         fputs("null", out);
         return;
     }
-    fputc('"', out);
-    for (; *p; p++) {
-        switch (*p) {
-        case '"':
-            fputs("\\\"", out);
-            break;
-        case '\\':
-            fputs("\\\\", out);
-            break;
-        case '\n':
-            fputs("\\n", out);
-            break;
-        case '\t':
-            fputs("\\t", out);
-            break;
-        case '\r':
-            fputs("\\r", out);
-            break;
-        default:
-            if (*p < 0x20) {
-                fprintf(out, "\\u%04x", *p);
+    j = json_string(s);
+    if (!j) {
+        const unsigned char *p = (const unsigned char *)s;
+        size_t n = strlen(s), k = 0, len;
+
+        fixed = malloc(3 * n + 1);
+        for (size_t i = 0; fixed && i < n; i += len ? len : 1) {
+            len = utf8_len(p + i, n - i);
+            if (len) {
+                memcpy(fixed + k, p + i, len);
+                k += len;
             } else {
-                fputc(*p, out);
+                memcpy(fixed + k, "\xef\xbf\xbd", 3);
+                k += 3;
             }
         }
+        if (fixed) {
+            fixed[k] = '\0';
+            j = json_string(fixed);
+        }
     }
-    fputc('"', out);
+    if (!j || json_dumpf(j, out, JSON_ENCODE_ANY)) {
+        fputs("null", out);
+    }
+    json_decref(j);
+    free(fixed);
 }
 
 /* The @line-th line of @file into @buf, or NULL. */

@@ -13,6 +13,7 @@ ex=examples/twcc-ccx-aws
 fail=0
 # plan.json is checked with python3: without it the test cannot say anything, so it skips.
 command -v python3 >/dev/null 2>&1 || { echo "python3 is not installed"; exit 77; }
+command -v xmllint >/dev/null 2>&1 || { echo "xmllint is not installed (libxml2-utils)"; exit 77; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT INT TERM
 no() { echo "FAIL: $*"; fail=1; }
@@ -39,6 +40,12 @@ PY
 
 "$NETSTITCH" compile --emit ir "$ex/service.xml" > "$tmp/ir.xml" || no "--emit ir"
 grep -q '<ir source=' "$tmp/ir.xml" || no "--emit ir prints the IR"
+xmllint --noout --relaxng docs/ir.rng "$tmp/ir.xml" > "$tmp/rng" 2>&1 ||
+    no "--emit ir does not validate against docs/ir.rng: $(grep -v 'validates$' "$tmp/rng" | head -5)"
+# The schema is not a formality: a sub-interface matching three tags is refused.
+sed 's/tags="2"/tags="3"/' "$tmp/ir.xml" > "$tmp/ir-bad.xml"
+xmllint --noout --relaxng docs/ir.rng "$tmp/ir-bad.xml" > /dev/null 2>&1 &&
+    no "docs/ir.rng accepts an IR with tags=\"3\""
 
 # A user template directory, from the option and from the environment.
 mkdir -p "$tmp/tpl/sros"

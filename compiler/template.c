@@ -194,9 +194,9 @@ struct tpl_render {
     const struct tpl_template *stack[TPL_INCLUDE_DEPTH_MAX]; /* [0] is the rendered one */
     size_t depth;
     size_t elem_depth;     /* output elements (or lines) open around the current op */
-    struct buf scratch; /* XML mode: a value being built */
-    struct buf line;    /* text mode: the line being built */
-    struct buf out;     /* text mode: the finished lines */
+    struct buf scratch;     /* XML mode: a value being built */
+    struct buf line;        /* text mode: the line being built */
+    struct buf out;         /* text mode: the finished lines */
     long steps;             /* ops executed so far, bounded by TPL_STEPS_MAX */
     char missing_var[128];  /* set by the lookup callback for an unknown variable */
     int lookup_oom;         /* set by the lookup callback when a copy failed */

@@ -25,12 +25,12 @@
  * failure again, so a caller may check once at the end (buf_failed()).
  */
 struct buf {
-    char *p;         /* the bytes, NUL-terminated; NULL until the first append */
+    char *p; /* the bytes, NUL-terminated; NULL until the first append */
     size_t len, cap;
-    size_t min_cap;  /* the first allocation (0: 256 bytes) */
-    FILE *f;         /* stream to this file instead (borrowed) */
-    int oom;         /* an allocation failed */
-    int ioerr;       /* a write to f failed */
+    size_t min_cap; /* the first allocation (0: 256 bytes) */
+    FILE *f;        /* stream to this file instead (borrowed) */
+    int oom;        /* an allocation failed */
+    int ioerr;      /* a write to f failed */
 };
 
 /* Append @n bytes of @s. NST_OK, NST_ENOMEM, NST_EIO (streaming). */

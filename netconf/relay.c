@@ -58,25 +58,25 @@ struct relay {
     char why[256];
 
     /* device -> client */
-    struct buf in;   /* received, not yet a whole message */
-    size_t scan;           /* EOM framing: bytes of `in` already searched */
-    size_t pos;            /* chunked framing: parse position in `in` */
-    size_t chunk_left;     /* chunked framing: data bytes left of the current chunk */
-    struct buf body; /* chunked framing: the message so far */
-    int chunked;           /* device messages are chunked now */
-    int server_hello;      /* 0 none yet, 1 seen without base:1.1, 2 with */
-    long long msg_start;   /* when the message in progress began (ms), 0 none */
-    struct buf out;  /* checked and framed, waiting for libnetconf2 */
+    struct buf in;       /* received, not yet a whole message */
+    size_t scan;         /* EOM framing: bytes of `in` already searched */
+    size_t pos;          /* chunked framing: parse position in `in` */
+    size_t chunk_left;   /* chunked framing: data bytes left of the current chunk */
+    struct buf body;     /* chunked framing: the message so far */
+    int chunked;         /* device messages are chunked now */
+    int server_hello;    /* 0 none yet, 1 seen without base:1.1, 2 with */
+    long long msg_start; /* when the message in progress began (ms), 0 none */
+    struct buf out;      /* checked and framed, waiting for libnetconf2 */
     size_t out_off;
 
     /* client -> device */
-    struct buf pend;   /* what the client sent that may not go yet */
-    size_t hello_end;        /* length of the client hello at the start of pend, 0 unknown */
-    int hello_sent;          /* the client hello went to the device */
-    long long hold_until;    /* after the hello, pend goes once this has passed */
-    struct buf chello; /* the client's hello until its end marker */
-    int client_hello;        /* as server_hello */
-    int dead;                /* the session was ended (by us or the device) */
+    struct buf pend;      /* what the client sent that may not go yet */
+    size_t hello_end;     /* length of the client hello at the start of pend, 0 unknown */
+    int hello_sent;       /* the client hello went to the device */
+    long long hold_until; /* after the hello, pend goes once this has passed */
+    struct buf chello;    /* the client's hello until its end marker */
+    int client_hello;     /* as server_hello */
+    int dead;             /* the session was ended (by us or the device) */
 };
 
 static long long
@@ -238,8 +238,7 @@ relay_deliver(struct relay *r, const char *msg, size_t len)
             buf_add(&r->out, "\n##\n", 4)) {
             relay_kill(r, "out of memory");
         }
-    } else if (buf_add(&r->out, msg, len) ||
-               buf_add(&r->out, RELAY_EOM, strlen(RELAY_EOM))) {
+    } else if (buf_add(&r->out, msg, len) || buf_add(&r->out, RELAY_EOM, strlen(RELAY_EOM))) {
         relay_kill(r, "out of memory");
     }
 }

@@ -614,6 +614,7 @@ nst_service_check(struct nst_service *svc)
     chk_shared(&c);
     chk_qinq(&c);
     chk_redundancy(&c, svc->tree);
+    chk_multipoint(&c);
     if (c.err) {
         return c.err;
     }

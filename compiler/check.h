@@ -15,6 +15,7 @@
  *   check_shared.c shared exchange ports: no port-level change
  *   check_qinq.c  multi-VLAN and port-based QinQ: C-VLAN lists, overlaps, vendor limits
  *   check_redundancy.c redundant pairs: roles, same ends, different hand-offs, diversity
+ *   check_multipoint.c a VPLS's MTU per attachment pair, the worst pair named
  */
 #ifndef NST_CHECK_H
 #define NST_CHECK_H
@@ -85,6 +86,8 @@ void chk_shared(struct chk *c);
 void chk_qinq(struct chk *c);
 /* Redundant pairs (netstitch-redundancy); @tree as for chk_onramp. */
 void chk_redundancy(struct chk *c, const struct lyd_node *tree);
+/* A VPLS's worst attachment pair (after chk_mtu). */
+void chk_multipoint(struct chk *c);
 
 /* The hop of @conn that reaches @port on @dev (not a VPLS hop), or NULL. */
 const struct m_hop *chk_hop_at_port(const struct m_conn *conn, const struct m_device *dev,

@@ -851,7 +851,7 @@ chk_onramp(struct chk *c, const struct lyd_node *tree)
         if (name) {
             by_site[i] = profile_find(&o, name, false);
             if (!by_site[i]) {
-                chk_report(c, DIAG_ONRAMP_UNKNOWN, &s->src, NULL, s->name, name, c->ctx->yang_dir);
+                chk_report(c, DIAG_ONRAMP_UNKNOWN, &s->src, NULL, s->name, name);
             }
         } else if (s->kind_name) {
             by_site[i] = profile_find(&o, s->kind_name, true);

@@ -103,6 +103,21 @@ xml("aws-dx-session-on-qinq-port", ("<port>Gi0/0/0/1</port>\n      <link-subnet>
 xml("aws-dx-untagged", ("<encapsulation><dot1q><vlan>300</vlan></dot1q></encapsulation>", "<encapsulation><untagged/></encapsulation>"))
 xml("aws-dx-asn-same", ("<asn>65002</asn>", "<asn>64512</asn>"))
 xml("aws-dx-mtu", ("<ip-mtu>1500</ip-mtu>", "<ip-mtu>1400</ip-mtu>"))
+# --- issue 14: on-ramp profiles, shared exchange ports, multi-VLAN QinQ, redundant legs ---
+NS = '<intercloud xmlns="urn:netstitch:yang:intercloud">'
+xml("onramp-aws-provider-asn-public", ("<asn>64512</asn>\n    <prefix>10.2.0.0/24</prefix>", "<asn>7224</asn>\n    <prefix>10.2.0.0/24</prefix>"),
+    ("<peer-asn>64512</peer-asn>", "<peer-asn>7224</peer-asn>"))
+xml("onramp-unknown-profile", (NS, NS.replace('">', '" xmlns:nso="urn:netstitch:yang:onramp">')),
+    ("<kind>aws</kind>", "<kind>aws</kind>\n    <nso:onramp>aws-direct-connect-transit</nso:onramp>"))
+xml("onramp-azure-one-session", ("<kind>aws</kind>\n    <asn>64512</asn>", "<kind>azure</kind>\n    <asn>12076</asn>"),
+    ("<peer-asn>64512</peer-asn>", "<peer-asn>12076</peer-asn>"),
+    ("<link-subnet>169.254.10.0/30</link-subnet>\n      <local-address>169.254.10.2</local-address>\n      <peer-address>169.254.10.1</peer-address>",
+     "<link-subnet>169.254.10.0/30</link-subnet>\n      <local-address>169.254.10.1</local-address>\n      <peer-address>169.254.10.2</peer-address>"))
+xml("shared-port-untagged", (NS, NS.replace('">', '" xmlns:nsx="urn:netstitch:yang:exchange">')),
+    ("<mtu>1522</mtu>\n      <max-mtu>9192</max-mtu>", "<mtu>1522</mtu>\n      <max-mtu>9192</max-mtu>\n      <nsx:shared/>"),
+    ("<encapsulation><qinq><s-tag>100</s-tag><c-tag>200</c-tag></qinq></encapsulation>", "<encapsulation><untagged/></encapsulation>"))
+xml("redundancy-lone-secondary", (NS, NS.replace('">', '" xmlns:nsr="urn:netstitch:yang:redundancy">')),
+    ("<ip-mtu>1500</ip-mtu>", "<ip-mtu>1500</ip-mtu>\n    <nsr:redundancy><nsr:group>dx</nsr:group><nsr:role>secondary</nsr:role></nsr:redundancy>"))
 xml("bw-insufficient", ("<ip-mtu>1500</ip-mtu>", "<ip-mtu>1500</ip-mtu>\n    <bandwidth>100000</bandwidth>"))
 
 # ====================================================================================

@@ -47,6 +47,26 @@ ROLES = ["backbone-border", "backbone-core", "exchange-edge", "partner-edge", "s
          "cloud-edge"]
 ASN_BASE = 4200000000
 AWS_ASN = 64512
+AZURE_ASN = 12076  # Microsoft's side of every ExpressRoute peering (yang/onramps)
+
+
+def cloud_asn(kind, i):
+    """The cloud side's ASN: Amazon's default, Microsoft's, or a Cloud Router's private one."""
+    if kind == "aws":
+        return AWS_ASN
+    if kind == "azure":
+        return AZURE_ASN
+    return ASN_BASE + 100000 + i
+
+
+def edge_domain(kind, k):
+    """Which of the provider's redundant edges the k-th session of a router lands on
+    (netstitch-onramp edge-domain); AWS asks for none."""
+    if kind == "azure":
+        return ["primary", "secondary"][k] if k < 2 else "edge-%d" % (k + 1)
+    if kind == "gcp":
+        return "availability-domain-%d" % (k + 1)
+    return None
 
 
 def vendor(i):
@@ -132,7 +152,7 @@ class Gen:
             self.w("  <site>\n    <name>dc-%d</name>\n    <kind>research-cloud</kind>\n"
                    "  </site>" % i)
             kind = CLOUD_KINDS[i % 3]
-            asn = AWS_ASN if kind == "aws" else ASN_BASE + 100000 + i
+            asn = cloud_asn(kind, i)
             self.w("  <site>\n    <name>cloud-%d</name>\n    <kind>%s</kind>\n"
                    "    <asn>%d</asn>\n    <region>region-%d</region>\n"
                    "    <prefix>%s.0/24</prefix>\n  </site>"
@@ -244,29 +264,35 @@ class Gen:
         self.w("  </connection>")
 
     def bgp(self, name, i, port, link, local, peer, peer_asn, peer_kind, peer_name, announce,
-            accept, key):
+            accept, key, edge=None):
+        edge_leaf = ("      <edge-domain xmlns=\"urn:netstitch:yang:onramp\">%s</edge-domain>\n"
+                     % edge) if edge else ""
         self.w("    <bgp-session>\n      <name>%s</name>\n      <device>%s</device>\n"
                "      <port>%s</port>\n      <link-subnet>%s</link-subnet>\n"
                "      <local-address>%s</local-address>\n      <peer-address>%s</peer-address>\n"
                "      <peer-asn>%d</peer-asn>\n      <%s>%s</%s>\n"
                "      <announce>%s</announce>\n      <accept>%s</accept>\n"
                "      <max-prefix>100</max-prefix>\n      <auth-key-ref>%s</auth-key-ref>\n"
-               "    </bgp-session>"
+               "%s    </bgp-session>"
                % (name, self.dev(i), self.port(i, port), link, local, peer, peer_asn, peer_kind,
-                  peer_name, peer_kind, announce, accept, key))
+                  peer_name, peer_kind, announce, accept, key, edge_leaf))
 
     def cloud_bgp(self, i, k):
         vlan = 400 + k
         link, cloud_ip, our_ip = slash30(169, 254, self.cloud_link)
         self.cloud_link += 1
         kind = CLOUD_KINDS[i % 3]
-        peer_asn = AWS_ASN if kind == "aws" else ASN_BASE + 100000 + i
+        peer_asn = cloud_asn(kind, i)
+        if kind == "azure":
+            # ExpressRoute: the first address of each /30 is the customer's, Microsoft's the
+            # second; the legs land on Microsoft's primary and secondary MSEEs.
+            our_ip, cloud_ip = cloud_ip, our_ip
         self.conn_head("c%d-cloud-%d" % (i, k), "%s interconnect, eBGP" % kind,
                        ["pop-%d" % i, "cloud-%d" % i])
         self.hop(1, "cloud-%d" % i, ("dot1q", vlan, "0x8100"))
         self.bgp("c%d-cloud-%d" % (i, k), i, "cloud", link, our_ip, cloud_ip, peer_asn,
                  "peer-site", "cloud-%d" % i, net24(0, i) + ".0/24", net24(128, i) + ".0/24",
-                 "cloud-key-%d" % (i % 8))
+                 "cloud-key-%d" % (i % 8), edge_domain(kind, k))
         self.w("  </connection>")
 
     def peering(self, i, k):

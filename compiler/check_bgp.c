@@ -8,7 +8,8 @@
  * session stuck in Active is usually exactly such a disagreement.
  *
  * Also: ASN ranges (reserved ASNs are errors, public ones warnings: these services
- * use private ASNs), max-prefix and authentication present, announced prefixes inside
+ * use private ASNs, except a cloud's own public ASN on the cloud's side of a session,
+ * which the user cannot change: cloud_asn()), max-prefix and authentication present, announced prefixes inside
  * the announcing site's prefixes or learned from another session on the same router
  * (a transit router such as CCX's re-announces the cloud's prefixes), and the AWS
  * Direct Connect rules: private customer ASN different from Amazon's, a VLAN on the
@@ -44,9 +45,39 @@ asn_private(uint32_t asn)
     return (asn >= 64512 && asn <= 65534) || (asn >= 4200000000u && asn <= 4294967294u);
 }
 
+/*
+ * Is @asn one the cloud of kind @kind peers with on its own side? Those are public and
+ * fixed by the provider (issue 11): Azure ExpressRoute's Microsoft side is always AS12076
+ * (Microsoft, "ExpressRoute routing requirements"); Google Cloud Router on Partner
+ * Interconnect is AS16550 (Google, "Partner Interconnect overview"); AWS Direct Connect
+ * public virtual interfaces peer with AS7224 and AS16509 carries Amazon's prefixes
+ * (AWS, "Direct Connect virtual interfaces"; a private VIF's Amazon side is private,
+ * 64512 by default, and never warned about).
+ */
+static bool
+cloud_asn(enum m_site_kind kind, uint32_t asn)
+{
+    switch (kind) {
+    case SITE_AWS:
+        return asn == 7224 || asn == 16509;
+    case SITE_AZURE:
+        return asn == 12076;
+    case SITE_GCP:
+        return asn == 16550;
+    case SITE_ON_PREMISES:
+    case SITE_RESEARCH_CLOUD:
+    case SITE_BACKBONE:
+    case SITE_PARTNER:
+    case SITE_EXCHANGE:
+        break;
+    }
+    return false;
+}
+
+/* @cloud: the site whose side @asn is on, when it is a site (else NULL). */
 static void
 chk_asn(struct chk *c, uint32_t asn, const char *what, const struct m_src *src,
-        const char *device)
+        const char *device, const struct m_site *cloud)
 {
     const char *why;
 
@@ -55,7 +86,7 @@ chk_asn(struct chk *c, uint32_t asn, const char *what, const struct m_src *src,
     }
     if ((why = asn_reserved(asn))) {
         chk_report(c, DIAG_BGP_ASN_RESERVED, src, device, asn, what, why);
-    } else if (!asn_private(asn)) {
+    } else if (!asn_private(asn) && !(cloud && cloud_asn(cloud->kind, asn))) {
         chk_report(c, DIAG_BGP_ASN_PUBLIC, src, device, asn, what);
     }
 }
@@ -228,10 +259,10 @@ chk_session(struct chk *c, const struct bgp_by_dev *x, const struct m_conn *conn
     }
     if (b->local_asn_set) {
         snprintf(what, sizeof what, "local-asn of session %s", b->name);
-        chk_asn(c, b->local_asn, what, &b->src, dn);
+        chk_asn(c, b->local_asn, what, &b->src, dn, NULL);
     }
     snprintf(what, sizeof what, "peer-asn of session %s", b->name);
-    chk_asn(c, b->peer_asn, what, &b->peer_asn_src, dn);
+    chk_asn(c, b->peer_asn, what, &b->peer_asn_src, dn, b->peer_site);
     if (!b->local_asn) {
         chk_report(c, DIAG_BGP_NO_LOCAL_ASN, &b->src, dn, b->name, dn);
     } else if (b->local_asn == b->peer_asn) {
@@ -292,13 +323,13 @@ chk_bgp(struct chk *c)
         char what[96];
 
         snprintf(what, sizeof what, "device %s", svc->devices[i].name);
-        chk_asn(c, svc->devices[i].asn, what, &svc->devices[i].src, svc->devices[i].name);
+        chk_asn(c, svc->devices[i].asn, what, &svc->devices[i].src, svc->devices[i].name, NULL);
     }
     for (i = 0; i < svc->nsites; i++) {
         char what[96];
 
         snprintf(what, sizeof what, "site %s", svc->sites[i].name);
-        chk_asn(c, svc->sites[i].asn, what, &svc->sites[i].src, NULL);
+        chk_asn(c, svc->sites[i].asn, what, &svc->sites[i].src, NULL, &svc->sites[i]);
     }
     for (i = 0; i < svc->nconns; i++) {
         for (j = 0; j < svc->conns[i].nbgp; j++) {

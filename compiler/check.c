@@ -297,6 +297,64 @@ chk_stitches(struct chk *c, const struct m_conn *conn)
     }
 }
 
+/* A member's VE id as the lowering numbers it: its ve-id, else its position from 1. */
+static unsigned
+ve_id_of(const struct m_vpls *v, size_t j)
+{
+    return v->members[j].ve_id ? v->members[j].ve_id : (unsigned)(j + 1);
+}
+
+/*
+ * /intercloud/connection/vpls[signalling='bgp']: what every member's driver must be able
+ * to render (issue 11: a four-byte-AS route target passed check and stopped the IOS-XR
+ * driver). The route target is parsed by the drivers' own parser, drv_rt_parse().
+ */
+static void
+chk_vpls_bgp(struct chk *c, const struct m_vpls *v)
+{
+    const char *why = NULL;
+    struct drv_rt rt;
+    bool rt_ok = false;
+    size_t j, k;
+
+    if (v->signalling != SIG_BGP) {
+        return;
+    }
+    if (!v->route_target) {
+        chk_report(c, DIAG_VPLS_NO_ROUTE_TARGET, &v->src, NULL, v->name);
+    } else if (drv_rt_parse(v->route_target, &rt, &why)) {
+        chk_report(c, DIAG_VPLS_ROUTE_TARGET, &v->rt_src, NULL, v->name, v->route_target, why);
+    } else {
+        rt_ok = true;
+    }
+    for (j = 0; j < v->nmembers; j++) {
+        const struct m_vpls_member *m = &v->members[j];
+        const struct drv_caps *caps;
+        unsigned max;
+
+        if (!m->dev || !m->dev->drv->caps.vpls_bgp) {
+            continue; /* VPLS-SIGNALLING-UNSUPPORTED says it */
+        }
+        caps = &m->dev->drv->caps;
+        if (rt_ok && rt.four_byte_as && !caps->vpls_rt_four_byte_as) {
+            chk_report(c, DIAG_VPLS_RT_VENDOR, &m->src, m->dev->name, v->name, v->route_target,
+                       m->dev->name, m->dev->drv->name);
+        }
+        max = caps->vpls_ve_id_max ? caps->vpls_ve_id_max : 65535;
+        if (ve_id_of(v, j) > max) {
+            chk_report(c, DIAG_VPLS_VE_ID, &m->src, m->dev->name, v->name, m->dev->name,
+                       ve_id_of(v, j), m->dev->drv->name, max);
+        }
+        for (k = 0; k < j; k++) {
+            if (v->members[k].dev && ve_id_of(v, k) == ve_id_of(v, j)) {
+                chk_report(c, DIAG_VPLS_VE_ID_DUPLICATE, &m->src, m->dev->name, v->name,
+                           m->dev->name, ve_id_of(v, j), v->members[k].dev->name);
+                break;
+            }
+        }
+    }
+}
+
 /* /intercloud/connection/vpls: members are the path's attachment circuits. */
 static void
 chk_vpls(struct chk *c, const struct m_conn *conn)
@@ -306,6 +364,8 @@ chk_vpls(struct chk *c, const struct m_conn *conn)
 
     for (i = 0; i < conn->nvpls; i++) {
         const struct m_vpls *v = &conn->vpls[i];
+
+        chk_vpls_bgp(c, v);
 
         for (j = 0; j < v->nmembers; j++) {
             const struct m_vpls_member *m = &v->members[j];

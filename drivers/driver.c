@@ -43,6 +43,62 @@ drv_find(const char *vendor, const char *platform)
     return NULL;
 }
 
+/* A decimal number of at most 10 digits at *@s, up to @stop; advances *@s. */
+static bool
+rt_number(const char **s, char stop, unsigned long long *v)
+{
+    int digits = 0;
+
+    *v = 0;
+    for (; **s >= '0' && **s <= '9'; (*s)++) {
+        if (++digits > 19) {
+            return false;
+        }
+        *v = *v * 10 + (unsigned)(**s - '0');
+    }
+    return digits > 0 && **s == stop;
+}
+
+nst_err
+drv_rt_parse(const char *text, struct drv_rt *out, const char **why)
+{
+    unsigned long long as, num;
+    const char *s = text;
+    const char *dummy;
+
+    why = why ? why : &dummy;
+    if (!s || !rt_number(&s, ':', &as)) {
+        *why = "a route target is AS:number in decimal";
+        return NST_EINPUT;
+    }
+    s++; /* the ':' */
+    if (!rt_number(&s, '\0', &num)) {
+        *why = "a route target is AS:number in decimal";
+        return NST_EINPUT;
+    }
+    if (as == 0) {
+        *why = "AS 0 is reserved (RFC 7607)";
+        return NST_EINPUT;
+    }
+    if (as > 0xffffffffull) {
+        *why = "the AS is larger than 4294967295";
+        return NST_EINPUT;
+    }
+    if (as > 0xffff && num > 0xffff) {
+        *why = "with a four-byte AS (above 65535) the number is 16 bits, at most 65535 "
+               "(RFC 5668)";
+        return NST_EINPUT;
+    }
+    if (num > 0xffffffffull) {
+        *why = "the number is larger than 4294967295";
+        return NST_EINPUT;
+    }
+    out->as = (uint32_t)as;
+    out->num = (uint32_t)num;
+    out->four_byte_as = as > 0xffff;
+    return NST_OK;
+}
+
 uint32_t
 drv_port_mtu_needed(const struct drv_ops *drv, uint32_t ip_mtu, unsigned tags, bool core)
 {

@@ -56,6 +56,11 @@ struct drv_caps {
     unsigned confirmed_commit;    /* 0 none, 10 = :confirmed-commit:1.0, 11 = 1.1 (persist) */
     bool confirm_timeout_minutes; /* else seconds */
     bool ebgp_default_deny;       /* eBGP passes nothing without policy (XR, SR OS) */
+    /* A BGP VPLS route target with a four-byte AS (RFC 5668: AS > 65535, a 16-bit
+     * number) can be expressed; drv_rt_parse() splits it, the checker refuses it where
+     * this is false (docs/checks.md, VPLS-ROUTE-TARGET-VENDOR). */
+    bool vpls_rt_four_byte_as;
+    unsigned vpls_ve_id_max; /* largest BGP VPLS VE id the vendor's model takes; 0 = 65535 */
 };
 
 struct drv_prep;
@@ -85,6 +90,23 @@ struct drv_ops {
     const char *const *features;
     drv_prepare_fn prepare; /* may be NULL */
 };
+
+/* A BGP route target of the form AS:number (RFC 4360 section 3.1 two-octet AS specific,
+ * RFC 5668 four-octet AS specific). */
+struct drv_rt {
+    uint32_t as;
+    uint32_t num;
+    bool four_byte_as; /* AS above 65535: a four-octet AS and a 16-bit number */
+};
+
+/*
+ * Split and range-check route target @text ("65000:100", "4200000001:500"). An AS up to
+ * 65535 takes a 32-bit number, a larger AS a 16-bit number; AS 0 is refused (RFC 7607,
+ * and IOS-XR's model starts at 1). The one parser the checker and every driver use.
+ * @out is written only on success; on NST_EINPUT *@why (when not NULL) is a static
+ * sentence saying what is wrong. Returns NST_OK or NST_EINPUT.
+ */
+nst_err drv_rt_parse(const char *text, struct drv_rt *out, const char **why);
 
 /* The driver for a vendor name and optional platform ("eos"); NULL if unknown. */
 const struct drv_ops *drv_find(const char *vendor, const char *platform);

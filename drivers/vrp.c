@@ -269,6 +269,8 @@ const struct drv_ops drv_vrp_ops = {
             .confirmed_commit = 11,
             .confirm_timeout_minutes = false,
             .ebgp_default_deny = false, /* UNCONFIRMED */
+            .vpls_rt_four_byte_as = true,
+            .vpls_ve_id_max = 65534,
         },
     .tpl_vendor = "vrp",
     .features = vrp_features,

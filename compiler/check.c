@@ -463,6 +463,124 @@ chk_hop_tags(struct chk *c, const struct m_conn *conn)
     }
 }
 
+static bool
+route_stitch_at(const struct m_conn *conn, const struct m_device *d, const struct m_hop *h)
+{
+    size_t i;
+
+    for (i = 0; i < conn->nstitches; i++) {
+        const struct m_stitch *s = &conn->stitches[i];
+
+        if (s->dev == d && s->kind == STITCH_ROUTE && (s->from == h || s->to == h)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static bool
+bgp_at(const struct m_conn *conn, const struct m_device *d, const struct m_port *p)
+{
+    size_t i;
+
+    for (i = 0; i < conn->nbgp; i++) {
+        if (conn->bgp[i].dev == d && conn->bgp[i].port == p) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static bool
+member_at(const struct m_conn *conn, const struct m_device *d, const struct m_port *p)
+{
+    size_t i, j;
+
+    for (i = 0; i < conn->nvpls; i++) {
+        for (j = 0; j < conn->vpls[i].nmembers; j++) {
+            if (conn->vpls[i].members[j].dev == d && conn->vpls[i].members[j].port == p) {
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
+bool
+chk_hops_bridged(const struct m_conn *conn, size_t k)
+{
+    const struct m_hop *a = &conn->hops[k], *b = &conn->hops[k + 1];
+    const struct m_device *d = junction(a, b);
+    const struct m_end *ea, *eb;
+
+    if (!d || route_stitch_at(conn, d, a) || route_stitch_at(conn, d, b)) {
+        return false;
+    }
+    ea = model_seg_end_on(a->seg, d);
+    eb = model_seg_end_on(b->seg, d);
+    return ea && eb && !bgp_at(conn, d, ea->port) && !bgp_at(conn, d, eb->port);
+}
+
+/* Does @d join consecutive hops @a and @b in a local layer-2 stitch? The same rule as
+ * lower.c's lower_stitches(): neither hop a VPLS, @d the device they share, no route
+ * stitch there, and neither port a VPLS member or a BGP session's. */
+static bool
+l2_joined(const struct m_conn *conn, const struct m_device *d, const struct m_hop *a,
+          const struct m_hop *b)
+{
+    const struct m_end *ea, *eb;
+
+    if (a->encap.kind == ENCAP_VPLS || b->encap.kind == ENCAP_VPLS || junction(a, b) != d ||
+        route_stitch_at(conn, d, a) || route_stitch_at(conn, d, b)) {
+        return false;
+    }
+    ea = model_seg_end_on(a->seg, d);
+    eb = model_seg_end_on(b->seg, d);
+    return ea && eb && !member_at(conn, d, ea->port) && !member_at(conn, d, eb->port) &&
+           !bgp_at(conn, d, ea->port) && !bgp_at(conn, d, eb->port);
+}
+
+/*
+ * Every sub-interface the compile creates must carry traffic somewhere (issue 11): a hop
+ * end on a managed router becomes a sub-interface that is routed (a BGP session on the
+ * port, a route stitch), a VPLS attachment circuit (a member on the port), or one side of
+ * a local layer-2 join with the hop before or after it. Anything else is a layer-2
+ * sub-interface joined to nothing: the frames it takes in go nowhere. Connections whose
+ * path is broken are left to PATH-DISCONTINUOUS.
+ */
+static void
+chk_orphan_subifs(struct chk *c, const struct m_conn *conn)
+{
+    char buf[64];
+    size_t i;
+    int e;
+
+    for (i = 1; i < conn->nhops; i++) {
+        if (!junction(&conn->hops[i - 1], &conn->hops[i])) {
+            return;
+        }
+    }
+    for (i = 0; i < conn->nhops; i++) {
+        const struct m_hop *h = &conn->hops[i];
+
+        if (h->encap.kind == ENCAP_VPLS) {
+            continue;
+        }
+        for (e = 0; e < 2; e++) {
+            const struct m_device *d = h->seg->end[e].dev;
+            const struct m_port *p = h->seg->end[e].port;
+
+            if (!d || !p || bgp_at(conn, d, p) || route_stitch_at(conn, d, h) ||
+                member_at(conn, d, p) || (i > 0 && l2_joined(conn, d, &conn->hops[i - 1], h)) ||
+                (i + 1 < conn->nhops && l2_joined(conn, d, h, &conn->hops[i + 1]))) {
+                continue;
+            }
+            chk_report(c, DIAG_SUBIF_ORPHAN, &h->src, d->name, h->seq, conn->name, d->name,
+                       p->name, model_encap_str(&h->encap, buf, sizeof buf));
+        }
+    }
+}
+
 /* One use of a port by a hop, for the service-wide tag checks. */
 struct port_use {
     const struct m_port *port;
@@ -664,6 +782,7 @@ nst_service_check(struct nst_service *svc)
         chk_hop_tags(&c, conn);
         chk_stitches(&c, conn);
         chk_vpls(&c, conn);
+        chk_orphan_subifs(&c, conn);
         chk_bandwidth(&c, conn, &c.res->conns[i]);
     }
     chk_ports_tags(&c);

@@ -246,6 +246,89 @@ chk_aws(struct chk *c, const struct m_conn *conn, const struct m_bgp *b)
     }
 }
 
+/* The routed hop around hop @h of @conn: hops [*lo, *hi] joined at layer 2. */
+static void
+routed_hop(const struct m_conn *conn, const struct m_hop *h, size_t *lo, size_t *hi)
+{
+    size_t i = (size_t)(h - conn->hops);
+
+    *lo = *hi = i;
+    while (*lo > 0 && chk_hops_bridged(conn, *lo - 1)) {
+        (*lo)--;
+    }
+    while (*hi + 1 < conn->nhops && chk_hops_bridged(conn, *hi)) {
+        (*hi)++;
+    }
+}
+
+static const char *
+hop_where(const struct m_conn *conn, const struct m_hop *h, char *buf, size_t len)
+{
+    char enc[64];
+
+    snprintf(buf, len, "hop %u of %s (segment %s, %s)", h->seq, conn->name, h->seg->name,
+             model_encap_str(&h->encap, enc, sizeof enc));
+    return buf;
+}
+
+/*
+ * Is the peer of @b on the routed hop @b rides (issue 11: the two ends of one session in
+ * two connections land on two VLANs and never meet)? A managed peer's own session must
+ * ride the same routed hop of the same connection; without one, the peer device must be
+ * on it. An external peer's site, or an exchange's fabric, must be at an external end of
+ * it.
+ */
+static void
+chk_peer_on_hop(struct chk *c, const struct m_conn *conn, const struct m_bgp *b,
+                const struct m_bgp *t)
+{
+    const struct m_hop *hb = chk_hop_at_port(conn, b->dev, b->port), *ht;
+    char w1[256], w2[256], why[600];
+    size_t lo, hi, k;
+    bool found = false;
+    int e;
+
+    if (!hb) {
+        return; /* BGP-PORT-OFF-PATH */
+    }
+    routed_hop(conn, hb, &lo, &hi);
+    if (t) {
+        ht = t->port ? chk_hop_at_port(t->conn, t->dev, t->port) : NULL;
+        if (!ht) {
+            return; /* reported on the peer's session */
+        }
+        if (t->conn == conn && (size_t)(ht - conn->hops) >= lo && (size_t)(ht - conn->hops) <= hi) {
+            return;
+        }
+        snprintf(why, sizeof why, "it rides %s, but the peer's session %s on %s rides %s",
+                 hop_where(conn, hb, w1, sizeof w1), t->name, t->dev->name,
+                 hop_where(t->conn, ht, w2, sizeof w2));
+        chk_report(c, DIAG_BGP_PEER_OFF_HOP, &b->peer_src, b->dev->name, b->name, b->peer_text,
+                   why);
+        return;
+    }
+    for (k = lo; k <= hi && !found; k++) {
+        for (e = 0; e < 2 && !found; e++) {
+            const struct m_end *end = &conn->hops[k].seg->end[e];
+
+            if (b->peer_dev) {
+                found = end->dev == b->peer_dev;
+            } else {
+                found = !end->dev && end->site &&
+                        (end->site == b->peer_site || end->site->kind == SITE_EXCHANGE);
+            }
+        }
+    }
+    if (!found) {
+        snprintf(why, sizeof why, "%s %s is not at an end of %s or of the hops joined to it at "
+                 "layer 2", b->peer_dev ? "device" : "site",
+                 b->peer_dev ? b->peer_dev->name : b->peer_site->name,
+                 hop_where(conn, hb, w1, sizeof w1));
+        chk_report(c, DIAG_BGP_PEER_OFF_HOP, &b->peer_src, b->dev->name, b->name, b->peer_text,
+                   why);
+    }
+}
+
 static void
 chk_session(struct chk *c, const struct bgp_by_dev *x, const struct m_conn *conn,
             const struct m_bgp *b)
@@ -298,6 +381,9 @@ chk_session(struct chk *c, const struct bgp_by_dev *x, const struct m_conn *conn
             chk_report(c, DIAG_BGP_PEER_ADDRESS, &b->peer_src, dn, b->name, dn, b->peer_text,
                        t->name, t->dev->name, t->local_text);
         }
+        if (b->port) {
+            chk_peer_on_hop(c, conn, b, t);
+        }
     } else if (b->peer_site) {
         if (b->peer_site->asn && b->peer_asn != b->peer_site->asn) {
             chk_report(c, DIAG_BGP_PEER_ASN, &b->peer_asn_src, dn, b->name, b->peer_asn, "site",
@@ -305,6 +391,9 @@ chk_session(struct chk *c, const struct bgp_by_dev *x, const struct m_conn *conn
         }
         if (b->peer_site->kind == SITE_AWS) {
             chk_aws(c, conn, b);
+        }
+        if (b->port) {
+            chk_peer_on_hop(c, conn, b, NULL);
         }
     }
 }

@@ -464,6 +464,7 @@ build_conn(struct mb *b, const struct lyd_node *n, struct m_conn *c)
         } else if (!strcmp(name, "vpls")) {
             build_vpls(b, x, &c->vpls[iv++]);
         } else if (!strcmp(name, "bgp-session")) {
+            c->bgp[ib].conn = c;
             build_bgp(b, x, &c->bgp[ib++]);
         }
     }

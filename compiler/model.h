@@ -163,8 +163,11 @@ struct m_vpls {
     struct m_src rt_src;        /* the route-target leaf, else the instance */
 };
 
+struct m_conn;
+
 struct m_bgp {
     const char *name;
+    const struct m_conn *conn;  /* the connection the session is declared in */
     struct m_device *dev;
     struct m_port *port;
     struct m_prefix subnet;

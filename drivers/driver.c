@@ -43,6 +43,27 @@ drv_find(const char *vendor, const char *platform)
     return NULL;
 }
 
+enum drv_tagging
+drv_tagging_add(enum drv_tagging mode, unsigned tags, unsigned tpid)
+{
+    if (tags >= 2 || (tags == 1 && tpid != 0x8100)) {
+        return DRV_TAGGING_FLEXIBLE;
+    }
+    if (tags == 1 && mode == DRV_TAGGING_NONE) {
+        return DRV_TAGGING_DOT1Q;
+    }
+    return mode;
+}
+
+unsigned
+drv_tags_counted(const struct drv_ops *drv, enum drv_tagging mode, unsigned tags)
+{
+    if (drv->caps.flexible_tagging_counts_two && mode == DRV_TAGGING_FLEXIBLE && tags < 2) {
+        return 2;
+    }
+    return tags;
+}
+
 /* A decimal number of at most 10 digits at *@s, up to @stop; advances *@s. */
 static bool
 rt_number(const char **s, char stop, unsigned long long *v)

@@ -60,6 +60,10 @@ struct drv_caps {
      * number) can be expressed; drv_rt_parse() splits it, the checker refuses it where
      * this is false (docs/checks.md, VPLS-ROUTE-TARGET-VENDOR). */
     bool vpls_rt_four_byte_as;
+    /* The port MTU counts two tags for every sub-interface once the port is in
+     * DRV_TAGGING_FLEXIBLE (Junos: flexible-vlan-tagging reserves 8 bytes, vlan-tagging 4;
+     * vendors.md section 6). drv_tags_counted() applies it. */
+    bool flexible_tagging_counts_two;
     unsigned vpls_ve_id_max; /* largest BGP VPLS VE id the vendor's model takes; 0 = 65535 */
 };
 
@@ -110,6 +114,21 @@ nst_err drv_rt_parse(const char *text, struct drv_rt *out, const char **why);
 
 /* The driver for a vendor name and optional platform ("eos"); NULL if unknown. */
 const struct drv_ops *drv_find(const char *vendor, const char *platform);
+
+/*
+ * How a port's sub-interfaces make it tag: none tagged, all one 0x8100 tag, or anything
+ * else (two tags, or one tag with another TPID). Junos renders the last as
+ * flexible-vlan-tagging and the second as vlan-tagging; the checker plans the MTU with
+ * the same mode (drv_tags_counted), so the rule lives here once.
+ */
+enum drv_tagging { DRV_TAGGING_NONE, DRV_TAGGING_DOT1Q, DRV_TAGGING_FLEXIBLE };
+
+/* @mode with one more sub-interface of @tags tags and outer TPID @tpid (0x8100, 0x88a8,
+ * 0x9100; ignored when untagged) on the port. Start from DRV_TAGGING_NONE. */
+enum drv_tagging drv_tagging_add(enum drv_tagging mode, unsigned tags, unsigned tpid);
+
+/* The tags a port MTU must count for a sub-interface of @tags tags on a port in @mode. */
+unsigned drv_tags_counted(const struct drv_ops *drv, enum drv_tagging mode, unsigned tags);
 
 /*
  * The port MTU value, in the driver's meaning, that carries an IP packet of @ip_mtu

@@ -106,6 +106,29 @@ xml("aws-dx-asn-same", ("<asn>65002</asn>", "<asn>64512</asn>"))
 xml("aws-dx-mtu", ("<ip-mtu>1500</ip-mtu>", "<ip-mtu>1400</ip-mtu>"))
 xml("bw-insufficient", ("<ip-mtu>1500</ip-mtu>", "<ip-mtu>1500</ip-mtu>\n    <bandwidth>100000</bandwidth>"))
 
+# --- issue 11, defect 11: JSON line numbers and truncated JSON, on a service of its own
+# (i11-bgp-ends-one-connection.xml in JSON): a missing comma is reported on the line it is
+# missing from, a bad value on its own line, a truncated document as a syntax error.
+I11_JSON = subprocess.run(
+    ["yanglint", "-p", "yang/ietf", "-t", "config", "-f", "json", "yang/netstitch-intercloud.yang",
+     os.path.join(OUT, "i11-bgp-ends-one-connection.xml")],
+    check=True, capture_output=True, text=True).stdout
+
+def i11_json(name, *edits, cut=None):
+    s = I11_JSON
+    for old, new in edits:
+        if old not in s:
+            sys.exit("%s: %r not in the i11 json" % (name, old))
+        s = s.replace(old, new, 1)
+    if cut:
+        s = s[:s.index(cut) + len(cut)] + "\n"
+    open(os.path.join(OUT, name + ".json"), "w").write(s)
+
+i11_json("i11-json-truncated-after-name", cut='"netstitch-intercloud:intercloud":')
+i11_json("i11-json-truncated-in-port", cut='"mtu": 1518,')
+i11_json("i11-json-missing-comma", ('"asn": 65310,\n        "router-id"', '"asn": 65310\n        "router-id"'))
+i11_json("i11-json-bad-last-value", ('"max-mtu": 9212', '"max-mtu": 99999'))
+
 # ====================================================================================
 # The other inputs (tests/bad/expect.py says how each kind is run):
 #   inventory/NAME.xml|json   an inventory, given to `push --inventory`

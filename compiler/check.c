@@ -770,8 +770,21 @@ nst_service_check(struct nst_service *svc)
         return NST_ENOMEM;
     }
     for (i = 0; i < c.svc->ndevices; i++) {
-        if (!c.svc->devices[i].drv) {
+        const struct m_device *d = &c.svc->devices[i];
+        size_t k;
+
+        if (!d->drv) {
             return DIAG_INTERNAL_ERR(c.ctx, "device without a driver");
+        }
+        /* A port name the driver's templates cannot use would pass check and stop the
+         * compile (issue 11). */
+        for (k = 0; d->drv->port_name_problem && k < d->nports; k++) {
+            const char *why = d->drv->port_name_problem(d->ports[k].name);
+
+            if (why) {
+                chk_report(&c, DIAG_PORT_NAME, &d->ports[k].src, d->name, d->ports[k].name,
+                           d->name, d->drv->name, why);
+            }
         }
     }
     for (i = 0; i < c.svc->nconns; i++) {

@@ -93,6 +93,10 @@ struct drv_ops {
      * reported as pending instead of compiled. */
     const char *const *features;
     drv_prepare_fn prepare; /* may be NULL */
+    /* Why port name @name cannot be rendered by this driver (a static sentence), or NULL
+     * when it can; NULL hook: every name the service model allows. The checker asks it
+     * (PORT-NAME-UNSUPPORTED), so a name the templates cannot use never reaches them. */
+    const char *(*port_name_problem)(const char *name);
 };
 
 /* A BGP route target of the form AS:number (RFC 4360 section 3.1 two-octet AS specific,

@@ -35,6 +35,16 @@ static const char *const xr_features[] = {
     "interfaces", "l2-stitch", "vpls", "policy", "bgp", NULL,
 };
 
+/* drv_ops.port_name_problem: Cisco-IOS-XR-types Interface-name is [a-zA-Z0-9._/-]+. */
+static const char *
+xr_port_name_problem(const char *name)
+{
+    if (strchr(name, ':')) {
+        return "an IOS-XR interface name has no ':' (Cisco-IOS-XR-types Interface-name)";
+    }
+    return NULL;
+}
+
 static void
 xr_acs(struct drv_prep *p, xmlNodePtr parent)
 {
@@ -196,4 +206,5 @@ const struct drv_ops drv_iosxr_ops = {
     .tpl_vendor = "iosxr",
     .features = xr_features,
     .prepare = xr_prepare,
+    .port_name_problem = xr_port_name_problem,
 };

@@ -575,8 +575,8 @@ chk_orphan_subifs(struct chk *c, const struct m_conn *conn)
                 (i + 1 < conn->nhops && l2_joined(conn, d, h, &conn->hops[i + 1]))) {
                 continue;
             }
-            chk_report(c, DIAG_SUBIF_ORPHAN, &h->src, d->name, h->seq, conn->name, d->name,
-                       p->name, model_encap_str(&h->encap, buf, sizeof buf));
+            chk_report(c, DIAG_SUBIF_ORPHAN, &h->src, d->name, h->seq, conn->name, d->name, p->name,
+                       model_encap_str(&h->encap, buf, sizeof buf));
         }
     }
 }
@@ -782,8 +782,8 @@ nst_service_check(struct nst_service *svc)
             const char *why = d->drv->port_name_problem(d->ports[k].name);
 
             if (why) {
-                chk_report(&c, DIAG_PORT_NAME, &d->ports[k].src, d->name, d->ports[k].name,
-                           d->name, d->drv->name, why);
+                chk_report(&c, DIAG_PORT_NAME, &d->ports[k].src, d->name, d->ports[k].name, d->name,
+                           d->drv->name, why);
             }
         }
     }

@@ -9,8 +9,8 @@
  *
  * Also: ASN ranges (reserved ASNs are errors, public ones warnings: these services
  * use private ASNs, except a cloud's own public ASN on the cloud's side of a session,
- * which the user cannot change: cloud_asn()), max-prefix and authentication present, announced prefixes inside
- * the announcing site's prefixes or learned from another session on the same router
+ * which the user cannot change: cloud_asn()), max-prefix and authentication present, announced
+ * prefixes inside the announcing site's prefixes or learned from another session on the same router
  * (a transit router such as CCX's re-announces the cloud's prefixes), and the AWS
  * Direct Connect rules: private customer ASN different from Amazon's, a VLAN on the
  * hop, IP MTU 1500 or 9001, at most 100 prefixes announced to AWS.
@@ -76,8 +76,8 @@ cloud_asn(enum m_site_kind kind, uint32_t asn)
 
 /* @cloud: the site whose side @asn is on, when it is a site (else NULL). */
 static void
-chk_asn(struct chk *c, uint32_t asn, const char *what, const struct m_src *src,
-        const char *device, const struct m_site *cloud)
+chk_asn(struct chk *c, uint32_t asn, const char *what, const struct m_src *src, const char *device,
+        const struct m_site *cloud)
 {
     const char *why;
 
@@ -320,8 +320,10 @@ chk_peer_on_hop(struct chk *c, const struct m_conn *conn, const struct m_bgp *b,
         }
     }
     if (!found) {
-        snprintf(why, sizeof why, "%s %s is not at an end of %s or of the hops joined to it at "
-                 "layer 2", b->peer_dev ? "device" : "site",
+        snprintf(why, sizeof why,
+                 "%s %s is not at an end of %s or of the hops joined to it at "
+                 "layer 2",
+                 b->peer_dev ? "device" : "site",
                  b->peer_dev ? b->peer_dev->name : b->peer_site->name,
                  hop_where(conn, hb, w1, sizeof w1));
         chk_report(c, DIAG_BGP_PEER_OFF_HOP, &b->peer_src, b->dev->name, b->name, b->peer_text,

@@ -92,8 +92,8 @@ port_tagging(struct chk *c)
                 const struct m_port *p = h->seg->end[e].port;
 
                 if (p) {
-                    t[p->idx] = drv_tagging_add(t[p->idx], model_encap_tags(&h->encap),
-                                                h->encap.tpid);
+                    t[p->idx] =
+                        drv_tagging_add(t[p->idx], model_encap_tags(&h->encap), h->encap.tpid);
                 }
             }
         }
@@ -170,9 +170,9 @@ chk_mtu(struct chk *c)
                 if (!p) {
                     continue;
                 }
-                m->need[e] = drv_port_mtu_needed(p->dev->drv, conn->ip_mtu,
-                                                 tags_counted(p, h, tagging),
-                                                 h->encap.kind == ENCAP_VPLS);
+                m->need[e] =
+                    drv_port_mtu_needed(p->dev->drv, conn->ip_mtu, tags_counted(p, h, tagging),
+                                        h->encap.kind == ENCAP_VPLS);
                 if (port_max_ip(p, h, tagging) < hop_max) {
                     hop_max = port_max_ip(p, h, tagging);
                 }
@@ -199,8 +199,8 @@ chk_mtu(struct chk *c)
         if (m->limit && m->frame > m->limit) {
             /* What the hop needs, in the segment's own meaning: an IP-meaning MTU is
              * compared with the IP MTU alone (issue 11: "needs 1504" for IP 1500). */
-            chk_report(c, DIAG_MTU_FIXED, &m->hop->src, NULL, m->hop->seg->name,
-                       m->hop->seg->mtu, m->hop->seg->owner->name, m->hop->seq,
+            chk_report(c, DIAG_MTU_FIXED, &m->hop->src, NULL, m->hop->seg->name, m->hop->seg->mtu,
+                       m->hop->seg->owner->name, m->hop->seq,
                        m->hop->seg->mtu_is_ip ? m->conn->ip_mtu : m->frame - ETH_HDR,
                        m->conn->ip_mtu, overhead_str(m->hop, buf, sizeof buf), cc->max_ip);
         }

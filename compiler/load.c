@@ -306,8 +306,8 @@ ly_errors_to_diags(struct nst_ctx *ctx, const char *file, enum nst_format fmt,
     }
     /* libyang's JSON parser counts the line after reading past the value (the next
      * member's line, or a closing bracket's): the map knows the value's own line. */
-    if (fmt == NST_FORMAT_JSON && map && dpath && (code == DIAG_YANG_TYPE || code == DIAG_YANG_OTHER) &&
-        srcmap_find_exact(map, dpath)) {
+    if (fmt == NST_FORMAT_JSON && map && dpath &&
+        (code == DIAG_YANG_TYPE || code == DIAG_YANG_OTHER) && srcmap_find_exact(map, dpath)) {
         loc.line = srcmap_find_exact(map, dpath);
     }
     if (syn) {
@@ -605,8 +605,8 @@ nst_service_load_mem(struct nst_ctx *ctx, const char *data, size_t len, enum nst
         ret = srcmap_build_json(data, len, ctx->ly, &map);
         /* Malformed JSON: the scanner says where and what (libyang's line can be a line
          * or two late, and a truncated document can even parse). */
-        has_syn = ret == NST_EINPUT &&
-                  srcmap_json_syntax(data, len, &syn.line, syn.msg, sizeof syn.msg);
+        has_syn =
+            ret == NST_EINPUT && srcmap_json_syntax(data, len, &syn.line, syn.msg, sizeof syn.msg);
     }
     if (ret == NST_ENOMEM) {
         goto cleanup;

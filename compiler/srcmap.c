@@ -37,8 +37,8 @@
 #include <libyang/libyang.h>
 #include <libyang/plugins_types.h>
 #include <limits.h>
-#include <stdbool.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -873,13 +873,12 @@ struct sm_json {
     const char *why;
     char why_buf[160];
     uint32_t why_line;
-    uint32_t value_end_line; /* line where the last complete value ended */
+    uint32_t value_end_line;   /* line where the last complete value ended */
     uint32_t content_end_line; /* line of the last non-blank character of the input */
 };
 
 /* Record the first syntax error, at @line, and fail. */
-static nst_err
-sm_json_fail(struct sm_json *js, uint32_t line, const char *fmt, ...)
+static nst_err sm_json_fail(struct sm_json *js, uint32_t line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 static nst_err
@@ -1188,7 +1187,8 @@ sm_json_literal(struct sm_json *js, const char *word, enum sm_jkind kind, size_t
     nst_err err;
 
     if ((size_t)(js->end - js->p) < n || memcmp(js->p, word, n)) {
-        return sm_json_fail(js, js->line, "an unknown word where a value should be (strings need double quotes)");
+        return sm_json_fail(js, js->line,
+                            "an unknown word where a value should be (strings need double quotes)");
     }
     err = sm_json_node(js, kind, idx);
     if (!err) {
@@ -1240,8 +1240,9 @@ sm_json_value(struct sm_json *js, int depth, size_t *idx)
         return sm_json_literal(js, "null", SM_J_NULL, idx);
     default:
         if ((*js->p >= 'a' && *js->p <= 'z') || (*js->p >= 'A' && *js->p <= 'Z')) {
-            return sm_json_fail(js, js->line, "an unknown word where a value should be "
-                                              "(strings need double quotes)");
+            return sm_json_fail(js, js->line,
+                                "an unknown word where a value should be "
+                                "(strings need double quotes)");
         }
         if (*js->p != '-' && (*js->p < '0' || *js->p > '9')) {
             char seen[32];
@@ -1285,7 +1286,8 @@ sm_json_value(struct sm_json *js, int depth, size_t *idx)
                 if (*js->p == close && last) {
                     return sm_json_fail(js, comma_line, "a comma after the last member");
                 }
-                return sm_json_fail(js, js->line, "expected a member name in double quotes, found %s",
+                return sm_json_fail(js, js->line,
+                                    "expected a member name in double quotes, found %s",
                                     sm_json_seen(js, seen, sizeof seen));
             }
             err = sm_json_string(js, &name, &name_len);

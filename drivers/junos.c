@@ -80,11 +80,10 @@ junos_route_targets(struct drv_prep *p, xmlNodePtr dev)
             continue;
         }
         if (drv_rt_parse(rt, &t, &why)) {
-            return drv_prep_fail(p, "VPLS %s: route target %s: %s", drv_attr(v, "name"), rt,
-                                 why);
+            return drv_prep_fail(p, "VPLS %s: route target %s: %s", drv_attr(v, "name"), rt, why);
         }
-        drv_set_attrf(p, v, "junos-rt", "%lu%s:%lu", (unsigned long)t.as,
-                      t.four_byte_as ? "L" : "", (unsigned long)t.num);
+        drv_set_attrf(p, v, "junos-rt", "%lu%s:%lu", (unsigned long)t.as, t.four_byte_as ? "L" : "",
+                      (unsigned long)t.num);
     }
     return NST_OK;
 }

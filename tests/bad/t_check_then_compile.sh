@@ -11,7 +11,7 @@ cd "$TOP"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT INT TERM
 n=0; compiled=0; bad=0
-for f in tests/bad/cases/*.xml tests/bad/cases/*.json tests/compile/*/*.xml \
+for f in tests/bad/base.xml tests/bad/cases/*.xml tests/bad/cases/*.json tests/compile/*/*.xml \
     examples/twcc-ccx-aws/service.xml examples/twcc-ccx-aws/service.json \
     examples/twcc-ccx-aws/broken/*.xml; do
     [ -f "$f" ] || continue

@@ -64,10 +64,12 @@ drv_tags_counted(const struct drv_ops *drv, enum drv_tagging mode, unsigned tags
     return tags;
 }
 
-/* A decimal number of at most 10 digits at *@s, up to @stop; advances *@s. */
+/* A canonical decimal number (no sign, no leading zero) at *@s, ending at @stop; advances
+ * *@s. At most 19 digits, so the value fits; the caller checks the range. */
 static bool
 rt_number(const char **s, char stop, unsigned long long *v)
 {
+    const char *start = *s;
     int digits = 0;
 
     *v = 0;
@@ -77,7 +79,7 @@ rt_number(const char **s, char stop, unsigned long long *v)
         }
         *v = *v * 10 + (unsigned)(**s - '0');
     }
-    return digits > 0 && **s == stop;
+    return digits > 0 && **s == stop && !(digits > 1 && *start == '0');
 }
 
 nst_err
@@ -89,12 +91,12 @@ drv_rt_parse(const char *text, struct drv_rt *out, const char **why)
 
     why = why ? why : &dummy;
     if (!s || !rt_number(&s, ':', &as)) {
-        *why = "a route target is AS:number in decimal";
+        *why = "a route target is AS:number in decimal, without leading zeros";
         return NST_EINPUT;
     }
     s++; /* the ':' */
     if (!rt_number(&s, '\0', &num)) {
-        *why = "a route target is AS:number in decimal";
+        *why = "a route target is AS:number in decimal, without leading zeros";
         return NST_EINPUT;
     }
     if (as == 0) {

@@ -110,7 +110,8 @@ struct drv_rt {
 /*
  * Split and range-check route target @text ("65000:100", "4200000001:500"). An AS up to
  * 65535 takes a 32-bit number, a larger AS a 16-bit number; AS 0 is refused (RFC 7607,
- * and IOS-XR's model starts at 1). The one parser the checker and every driver use.
+ * and IOS-XR's model starts at 1), and so are leading zeros (SR OS's and OpenConfig's
+ * route-target patterns reject them, and the templates copy the text). The one parser the checker and every driver use.
  * @out is written only on success; on NST_EINPUT *@why (when not NULL) is a static
  * sentence saying what is wrong. Returns NST_OK or NST_EINPUT.
  */

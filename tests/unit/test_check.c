@@ -291,6 +291,9 @@ test_route_target_parse(void **state)
     assert_int_equal(drv_rt_parse("1:", &rt, NULL), NST_EINPUT);
     assert_int_equal(drv_rt_parse(":1", &rt, NULL), NST_EINPUT);
     assert_int_equal(drv_rt_parse("1:2:3", &rt, NULL), NST_EINPUT);
+    assert_int_equal(drv_rt_parse("065000:1", &rt, NULL), NST_EINPUT);
+    assert_int_equal(drv_rt_parse("65000:01", &rt, NULL), NST_EINPUT);
+    assert_int_equal(drv_rt_parse("65000:0", &rt, NULL), NST_OK);
     assert_int_equal(drv_rt_parse("99999999999999999999999:1", &rt, NULL), NST_EINPUT);
     assert_int_equal(drv_rt_parse(NULL, &rt, NULL), NST_EINPUT);
 }

@@ -246,19 +246,27 @@ chk_aws(struct chk *c, const struct m_conn *conn, const struct m_bgp *b)
     }
 }
 
-/* The routed hop around hop @h of @conn: hops [*lo, *hi] joined at layer 2. */
-static void
-routed_hop(const struct m_conn *conn, const struct m_hop *h, size_t *lo, size_t *hi)
+/*
+ * The routed hops of @conn: run[k] numbers the routed hop hop k belongs to (consecutive
+ * hops joined at layer 2 share it). Computed once per connection, so a session's check
+ * costs the length of its own routed hop, not the connection's stitches and sessions
+ * again. NULL on allocation failure (c->err set).
+ */
+static size_t *
+routed_hops(struct chk *c, const struct m_conn *conn)
 {
-    size_t i = (size_t)(h - conn->hops);
+    size_t *run = arena_array(c->arena, conn->nhops ? conn->nhops : 1, sizeof *run);
+    size_t k;
 
-    *lo = *hi = i;
-    while (*lo > 0 && chk_hops_bridged(conn, *lo - 1)) {
-        (*lo)--;
+    if (!run) {
+        c->err = NST_ENOMEM;
+        return NULL;
     }
-    while (*hi + 1 < conn->nhops && chk_hops_bridged(conn, *hi)) {
-        (*hi)++;
+    run[0] = 0;
+    for (k = 0; k + 1 < conn->nhops; k++) {
+        run[k + 1] = chk_hops_bridged(conn, k) ? run[k] : run[k] + 1;
     }
+    return run;
 }
 
 static const char *
@@ -279,7 +287,7 @@ hop_where(const struct m_conn *conn, const struct m_hop *h, char *buf, size_t le
  * it.
  */
 static void
-chk_peer_on_hop(struct chk *c, const struct m_conn *conn, const struct m_bgp *b,
+chk_peer_on_hop(struct chk *c, const struct m_conn *conn, const size_t *run, const struct m_bgp *b,
                 const struct m_bgp *t)
 {
     const struct m_hop *hb = chk_hop_at_port(conn, b->dev, b->port), *ht;
@@ -291,13 +299,19 @@ chk_peer_on_hop(struct chk *c, const struct m_conn *conn, const struct m_bgp *b,
     if (!hb) {
         return; /* BGP-PORT-OFF-PATH */
     }
-    routed_hop(conn, hb, &lo, &hi);
+    lo = hi = (size_t)(hb - conn->hops);
+    while (lo > 0 && run[lo - 1] == run[lo]) {
+        lo--;
+    }
+    while (hi + 1 < conn->nhops && run[hi + 1] == run[hi]) {
+        hi++;
+    }
     if (t) {
         ht = t->port ? chk_hop_at_port(t->conn, t->dev, t->port) : NULL;
         if (!ht) {
             return; /* reported on the peer's session */
         }
-        if (t->conn == conn && (size_t)(ht - conn->hops) >= lo && (size_t)(ht - conn->hops) <= hi) {
+        if (t->conn == conn && run[ht - conn->hops] == run[hb - conn->hops]) {
             return;
         }
         snprintf(why, sizeof why, "it rides %s, but the peer's session %s on %s rides %s",
@@ -332,7 +346,7 @@ chk_peer_on_hop(struct chk *c, const struct m_conn *conn, const struct m_bgp *b,
 }
 
 static void
-chk_session(struct chk *c, const struct bgp_by_dev *x, const struct m_conn *conn,
+chk_session(struct chk *c, const struct bgp_by_dev *x, const struct m_conn *conn, const size_t *run,
             const struct m_bgp *b)
 {
     const char *dn = b->dev ? b->dev->name : NULL;
@@ -384,7 +398,7 @@ chk_session(struct chk *c, const struct bgp_by_dev *x, const struct m_conn *conn
                        t->name, t->dev->name, t->local_text);
         }
         if (b->port) {
-            chk_peer_on_hop(c, conn, b, t);
+            chk_peer_on_hop(c, conn, run, b, t);
         }
     } else if (b->peer_site) {
         if (b->peer_site->asn && b->peer_asn != b->peer_site->asn) {
@@ -395,7 +409,7 @@ chk_session(struct chk *c, const struct bgp_by_dev *x, const struct m_conn *conn
             chk_aws(c, conn, b);
         }
         if (b->port) {
-            chk_peer_on_hop(c, conn, b, NULL);
+            chk_peer_on_hop(c, conn, run, b, NULL);
         }
     }
 }
@@ -423,8 +437,13 @@ chk_bgp(struct chk *c)
         chk_asn(c, svc->sites[i].asn, what, &svc->sites[i].src, NULL, &svc->sites[i]);
     }
     for (i = 0; i < svc->nconns; i++) {
+        const size_t *run = NULL;
+
+        if (svc->conns[i].nbgp && !(run = routed_hops(c, &svc->conns[i]))) {
+            return;
+        }
         for (j = 0; j < svc->conns[i].nbgp; j++) {
-            chk_session(c, &x, &svc->conns[i], &svc->conns[i].bgp[j]);
+            chk_session(c, &x, &svc->conns[i], run, &svc->conns[i].bgp[j]);
         }
     }
 }

@@ -6,6 +6,10 @@ thing. The generated files are committed; the expected diagnostics live in
 cases/<name>.expect (one line per diagnostic: severity code line path) and are
 written by hand-checked runs, never by this script.
 Usage: tests/bad/gen-cases.py   (from the top of the tree; needs yanglint)
+
+Not generated: cases/i11-*.xml, issue 11's regression services, each written from scratch
+(a comment at its top says what it shows); this script only derives the i11-json-* cases
+from one of them.
 """
 import os, subprocess, sys
 

@@ -8,8 +8,8 @@
  * datastores and confirmed-commit flavour. The checker asks these instead of
  * switching on the vendor, so a new vendor is one new file (docs/drivers.md).
  *
- * Facts and their sources: /shared/reference/vendors.md (summarised in docs/checks.md);
- * items marked UNCONFIRMED there are marked where they are relied on here.
+ * Facts and their sources: docs/vendors.md part A (summarised in docs/checks.md); items
+ * marked UNCONFIRMED there are marked where they are relied on here.
  */
 #ifndef NST_DRIVER_H
 #define NST_DRIVER_H
@@ -62,7 +62,7 @@ struct drv_caps {
     bool vpls_rt_four_byte_as;
     /* The port MTU counts two tags for every sub-interface once the port is in
      * DRV_TAGGING_FLEXIBLE (Junos: flexible-vlan-tagging reserves 8 bytes, vlan-tagging 4;
-     * vendors.md section 6). drv_tags_counted() applies it. */
+     * docs/vendors.md A.6). drv_tags_counted() applies it. */
     bool flexible_tagging_counts_two;
     unsigned vpls_ve_id_max; /* largest BGP VPLS VE id the vendor's model takes; 0 = 65535 */
 };

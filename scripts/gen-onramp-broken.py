@@ -15,11 +15,15 @@ def variant(src, dst, edits, note):
     s = s.replace("<!--\n", "<!--\n  BROKEN VARIANT: " + note + "\n\n", 1)
     open(dst, "w").write(s)
 
-def drop_connection(src, dst, name, note):
+def drop_connection(src, dst, name, note, ungroup=False):
     s = open(src).read()
     i = s.index("  <connection>\n    <name>%s</name>" % name)
     j = s.index("  </connection>\n", i) + len("  </connection>\n")
     s = s[:i] + s[j:]
+    if ungroup:  # the remaining leg is no longer part of a redundant group
+        i = s.index("    <nsr:redundancy>")
+        j = s.index("    </nsr:redundancy>\n", i) + len("    </nsr:redundancy>\n")
+        s = s[:i] + s[j:]
     s = s.replace("<!--\n", "<!--\n  BROKEN VARIANT: " + note + "\n\n", 1)
     open(dst, "w").write(s)
 
@@ -73,8 +77,9 @@ variant(G, B + "gcp-partner-asn.xml",
         "named a Partner Interconnect, whose Cloud Router must be AS16550, not AS64514 "
         "(ONRAMP-PROVIDER-ASN).")
 drop_connection(G, B + "gcp-one-attachment.xml", "gcp-ia-2",
-                "one attachment only; redundancy needs two, in different edge availability "
-                "domains (ONRAMP-LEGS).")
+                "one attachment only; Google's redundancy (and SLA) needs two, in different edge "
+                "availability domains: a warning, Google does not refuse one (ONRAMP-LEGS-ADVISED).",
+                ungroup=True)
 variant(G, B + "gcp-customer-asn-16550.xml",
         [("    <asn>65020</asn>\n    <router-id>", "    <asn>16550</asn>\n    <router-id>")],
         "dc-edge uses Google's AS16550 (ONRAMP-CUSTOMER-ASN).")

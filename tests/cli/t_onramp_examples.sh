@@ -48,9 +48,15 @@ examples/gcp-interconnect/broken/gcp-not-link-local.xml ONRAMP-SUBNET-RANGE
 examples/gcp-interconnect/broken/gcp-mtu-1400.xml ONRAMP-MTU
 examples/gcp-interconnect/broken/gcp-same-edge-domain.xml ONRAMP-EDGE-DOMAIN
 examples/gcp-interconnect/broken/gcp-partner-asn.xml ONRAMP-PROVIDER-ASN
-examples/gcp-interconnect/broken/gcp-one-attachment.xml ONRAMP-LEGS
 examples/gcp-interconnect/broken/gcp-customer-asn-16550.xml ONRAMP-CUSTOMER-ASN
 LIST
+
+# Google advises two attachments (no SLA with one) but does not refuse one: a warning.
+"$NETSTITCH" check --format json examples/gcp-interconnect/broken/gcp-one-attachment.xml >"$tmp/out" 2>/dev/null
+rc=$?
+if [ "$rc" != 0 ] || ! grep -q '"code":"ONRAMP-LEGS-ADVISED"' "$tmp/out"; then
+    echo "FAIL: one Google attachment: exit $rc, want 0 with ONRAMP-LEGS-ADVISED:"; cat "$tmp/out"; fail=1
+fi
 
 # The hint of an on-ramp finding is the provider's rule, with its source.
 "$NETSTITCH" check -v examples/azure-expressroute/broken/er-one-leg.xml >"$tmp/out" 2>&1

@@ -1,7 +1,8 @@
 /*
  * test_redundancy.c: redundant pairs (netstitch-redundancy, check_redundancy.c). The base is
- * two legs A (primary: r1 -s1- x1 -h1- site d) and B (secondary: r1 -s2- x2 -h2- site d) of
- * group g, sharing only the customer router r1; each test breaks one rule.
+ * two legs A (primary: site c -lanA- r1 -s1- x1 -h1- site d) and B (secondary: site c -lanB-
+ * r1 -s2- x2 -h2- site d) of group g, sharing only the customer router r1; each test breaks
+ * one rule.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,84 +17,101 @@
 
 #include "netstitch.h"
 
-static const char *BASE = "<intercloud xmlns=\"urn:netstitch:yang:intercloud\" "
-                          "xmlns:nsr=\"urn:netstitch:yang:redundancy\">\n"        /* 1 */
-                          "<site><name>c</name><kind>on-premises</kind></site>\n" /* 2 */
-                          "<site><name>d</name><kind>partner</kind></site>\n"     /* 3 */
-                          "<site><name>e</name><kind>partner</kind></site>\n"     /* 4 */
-                          "<device><name>r1</name><vendor>junos</vendor><role>site-edge</"
-                          "role><site>c</site>\n" /* 5 */
-                          "  "
-                          "<port><name>p1</name><bandwidth>1000000</bandwidth><mtu>1518</"
-                          "mtu><max-mtu>9192</max-mtu></port>\n" /* 6 */
-                          "  "
-                          "<port><name>p2</name><bandwidth>1000000</bandwidth><mtu>1518</"
-                          "mtu><max-mtu>9192</max-mtu></port>\n" /* 7 */
-                          "  "
-                          "<port><name>p3</name><bandwidth>1000000</bandwidth><mtu>1518</"
-                          "mtu><max-mtu>9192</max-mtu></port></device>\n" /* 8 */
-                          "<device><name>x1</name><vendor>iosxr</vendor><role>exchange-edge</"
-                          "role><site>c</site>\n" /* 9 */
-                          "  "
-                          "<port><name>a</name><bandwidth>1000000</bandwidth><mtu>1518</"
-                          "mtu><max-mtu>9216</max-mtu></port>\n" /* 10 */
-                          "  "
-                          "<port><name>b</name><bandwidth>1000000</bandwidth><mtu>1518</"
-                          "mtu><max-mtu>9216</max-mtu></port>\n" /* 11 */
-                          "  "
-                          "<port><name>c</name><bandwidth>1000000</bandwidth><mtu>1518</"
-                          "mtu><max-mtu>9216</max-mtu></port>\n" /* 12 */
-                          "  "
-                          "<port><name>e</name><bandwidth>1000000</bandwidth><mtu>1518</"
-                          "mtu><max-mtu>9216</max-mtu></port></device>\n" /* 13 */
-                          "<device><name>x2</name><vendor>iosxr</vendor><role>exchange-edge</"
-                          "role><site>c</site>\n" /* 14 */
-                          "  "
-                          "<port><name>a</name><bandwidth>1000000</bandwidth><mtu>1518</"
-                          "mtu><max-mtu>9216</max-mtu></port>\n" /* 15 */
-                          "  "
-                          "<port><name>b</name><bandwidth>1000000</bandwidth><mtu>1518</"
-                          "mtu><max-mtu>9216</max-mtu></port></device>\n" /* 16 */
-                          "<segment><name>s1</name><a><device>r1</device><port>p1</port></"
-                          "a><b><device>x1</device><port>a</port></b></segment>\n" /* 17 */
-                          "<segment><name>s2</name><a><device>r1</device><port>p2</port></"
-                          "a><b><device>x2</device><port>a</port></b></segment>\n" /* 18 */
-                          "<segment><name>s3</name><a><device>r1</device><port>p3</port></"
-                          "a><b><device>x1</device><port>c</port></b></segment>\n" /* 19 */
-                          "<segment><name>h1</name><a><device>x1</device><port>b</port></"
-                          "a><b><site>d</site></b><owner>d</owner><mtu>1500</mtu><mtu-meaning>ip</"
-                          "mtu-meaning></segment>\n" /* 20 */
-                          "<segment><name>h2</name><a><device>x2</device><port>b</port></"
-                          "a><b><site>d</site></b><owner>d</owner><mtu>1500</mtu><mtu-meaning>ip</"
-                          "mtu-meaning></segment>\n" /* 21 */
-                          "<segment><name>h3</name><a><device>x1</device><port>e</port></"
-                          "a><b><site>d</site></b><owner>d</owner><mtu>1500</mtu><mtu-meaning>ip</"
-                          "mtu-meaning></segment>\n" /* 22 */
-                          "<connection><name>A</name><ip-mtu>1500</ip-mtu><endpoint>c</"
-                          "endpoint><endpoint>d</endpoint>\n" /* 23 */
-                          "  "
-                          "<nsr:redundancy><nsr:group>g</nsr:group><nsr:role>primary</nsr:role></"
-                          "nsr:redundancy>\n" /* 24 */
-                          "  "
-                          "<hop><seq>1</seq><segment>s1</segment><encapsulation><dot1q><vlan>10</"
-                          "vlan></dot1q></encapsulation></hop>\n" /* 25 */
-                          "  "
-                          "<hop><seq>2</seq><segment>h1</segment><encapsulation><dot1q><vlan>10</"
-                          "vlan></dot1q></encapsulation></hop>\n" /* 26 */
-                          "</connection>\n"                       /* 27 */
-                          "<connection><name>B</name><ip-mtu>1500</ip-mtu><endpoint>c</"
-                          "endpoint><endpoint>d</endpoint>\n" /* 28 */
-                          "  "
-                          "<nsr:redundancy><nsr:group>g</nsr:group><nsr:role>secondary</nsr:role></"
-                          "nsr:redundancy>\n" /* 29 */
-                          "  "
-                          "<hop><seq>1</seq><segment>s2</segment><encapsulation><dot1q><vlan>20</"
-                          "vlan></dot1q></encapsulation></hop>\n" /* 30 */
-                          "  "
-                          "<hop><seq>2</seq><segment>h2</segment><encapsulation><dot1q><vlan>20</"
-                          "vlan></dot1q></encapsulation></hop>\n" /* 31 */
-                          "</connection>\n"                       /* 32 */
-                          "</intercloud>\n" /* 33 */;
+static const char
+    *BASE = "<intercloud xmlns=\"urn:netstitch:yang:intercloud\" "
+            "xmlns:nsr=\"urn:netstitch:yang:redundancy\">\n"        /* 1 */
+            "<site><name>c</name><kind>on-premises</kind></site>\n" /* 2 */
+            "<site><name>d</name><kind>partner</kind></site>\n"     /* 3 */
+            "<site><name>e</name><kind>partner</kind></site>\n"     /* 4 */
+            "<device><name>r1</name><vendor>junos</vendor><role>site-edge</role><site>c</site>\n" /* 5 */
+            "  "
+            "<port><name>p0</name><bandwidth>1000000</bandwidth><mtu>1518</mtu><max-mtu>9192</"
+            "max-mtu></port>\n" /* 6 */
+            "  "
+            "<port><name>p4</name><bandwidth>1000000</bandwidth><mtu>1518</mtu><max-mtu>9192</"
+            "max-mtu></port>\n" /* 7 */
+            "  "
+            "<port><name>p1</name><bandwidth>1000000</bandwidth><mtu>1518</mtu><max-mtu>9192</"
+            "max-mtu></port>\n" /* 8 */
+            "  "
+            "<port><name>p2</name><bandwidth>1000000</bandwidth><mtu>1518</mtu><max-mtu>9192</"
+            "max-mtu></port>\n" /* 9 */
+            "  "
+            "<port><name>p3</name><bandwidth>1000000</bandwidth><mtu>1518</mtu><max-mtu>9192</"
+            "max-mtu></port></device>\n" /* 10 */
+            "<device><name>x1</name><vendor>iosxr</vendor><role>exchange-edge</role><site>c</"
+            "site>\n" /* 11 */
+            "  "
+            "<port><name>a</name><bandwidth>1000000</bandwidth><mtu>1518</mtu><max-mtu>9216</"
+            "max-mtu></port>\n" /* 12 */
+            "  "
+            "<port><name>b</name><bandwidth>1000000</bandwidth><mtu>1518</mtu><max-mtu>9216</"
+            "max-mtu></port>\n" /* 13 */
+            "  "
+            "<port><name>c</name><bandwidth>1000000</bandwidth><mtu>1518</mtu><max-mtu>9216</"
+            "max-mtu></port>\n" /* 14 */
+            "  "
+            "<port><name>e</name><bandwidth>1000000</bandwidth><mtu>1518</mtu><max-mtu>9216</"
+            "max-mtu></port></device>\n" /* 15 */
+            "<device><name>x2</name><vendor>iosxr</vendor><role>exchange-edge</role><site>c</"
+            "site>\n" /* 16 */
+            "  "
+            "<port><name>a</name><bandwidth>1000000</bandwidth><mtu>1518</mtu><max-mtu>9216</"
+            "max-mtu></port>\n" /* 17 */
+            "  "
+            "<port><name>b</name><bandwidth>1000000</bandwidth><mtu>1518</mtu><max-mtu>9216</"
+            "max-mtu></port></device>\n" /* 18 */
+            "<segment><name>lanA</name><a><site>c</site></a><b><device>r1</device><port>p0</port></"
+            "b><owner>c</owner><mtu>9000</mtu></segment>\n" /* 19 */
+            "<segment><name>lanB</name><a><site>c</site></a><b><device>r1</device><port>p4</port></"
+            "b><owner>c</owner><mtu>9000</mtu></segment>\n" /* 20 */
+            "<segment><name>s1</name><a><device>r1</device><port>p1</port></a><b><device>x1</"
+            "device><port>a</port></b></segment>\n" /* 21 */
+            "<segment><name>s2</name><a><device>r1</device><port>p2</port></a><b><device>x2</"
+            "device><port>a</port></b></segment>\n" /* 22 */
+            "<segment><name>s3</name><a><device>r1</device><port>p3</port></a><b><device>x1</"
+            "device><port>c</port></b></segment>\n" /* 23 */
+            "<segment><name>h1</name><a><device>x1</device><port>b</port></a><b><site>d</site></"
+            "b><owner>d</owner><mtu>1500</mtu><mtu-meaning>ip</mtu-meaning></segment>\n" /* 24 */
+            "<segment><name>h2</name><a><device>x2</device><port>b</port></a><b><site>d</site></"
+            "b><owner>d</owner><mtu>1500</mtu><mtu-meaning>ip</mtu-meaning></segment>\n" /* 25 */
+            "<segment><name>h3</name><a><device>x1</device><port>e</port></a><b><site>d</site></"
+            "b><owner>d</owner><mtu>1500</mtu><mtu-meaning>ip</mtu-meaning></segment>\n" /* 26 */
+            "<connection><name>A</name><ip-mtu>1500</ip-mtu><endpoint>c</endpoint><endpoint>d</"
+            "endpoint>\n" /* 27 */
+            "  "
+            "<nsr:redundancy><nsr:group>g</nsr:group><nsr:role>primary</nsr:role></"
+            "nsr:redundancy>\n" /* 28 */
+            "  "
+            "<hop><seq>1</seq><segment>lanA</segment><encapsulation><dot1q><vlan>5</vlan></dot1q></"
+            "encapsulation></hop>\n" /* 29 */
+            "  "
+            "<hop><seq>2</seq><segment>s1</segment><encapsulation><dot1q><vlan>10</vlan></dot1q></"
+            "encapsulation></hop>\n" /* 30 */
+            "  "
+            "<hop><seq>3</seq><segment>h1</segment><encapsulation><dot1q><vlan>10</vlan></dot1q></"
+            "encapsulation></hop>\n" /* 31 */
+            "  <stitch><device>r1</device><from-hop>1</from-hop><to-hop>2</to-hop></stitch>\n" /* 32
+                                                                                                */
+            "</connection>\n" /* 33 */
+            "<connection><name>B</name><ip-mtu>1500</ip-mtu><endpoint>c</endpoint><endpoint>d</"
+            "endpoint>\n" /* 34 */
+            "  "
+            "<nsr:redundancy><nsr:group>g</nsr:group><nsr:role>secondary</nsr:role></"
+            "nsr:redundancy>\n" /* 35 */
+            "  "
+            "<hop><seq>1</seq><segment>lanB</segment><encapsulation><dot1q><vlan>6</vlan></dot1q></"
+            "encapsulation></hop>\n" /* 36 */
+            "  "
+            "<hop><seq>2</seq><segment>s2</segment><encapsulation><dot1q><vlan>20</vlan></dot1q></"
+            "encapsulation></hop>\n" /* 37 */
+            "  "
+            "<hop><seq>3</seq><segment>h2</segment><encapsulation><dot1q><vlan>20</vlan></dot1q></"
+            "encapsulation></hop>\n" /* 38 */
+            "  <stitch><device>r1</device><from-hop>1</from-hop><to-hop>2</to-hop></stitch>\n" /* 39
+                                                                                                */
+            "</connection>\n" /* 40 */
+            "</intercloud>\n" /* 41 */;
 
 /* BASE with the @nth (1-based) occurrence of @old replaced by @new. */
 static char *

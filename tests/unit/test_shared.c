@@ -1,8 +1,9 @@
 /*
  * test_shared.c: shared exchange ports (netstitch-exchange, check_shared.c). The base is
  * an SR OS exchange port shared with other customers (QinQ mode, TPID 0x88a8 declared)
- * carrying one QinQ hop; each test breaks one rule and asserts the code and line, and
- * the compiled SR OS payload of the clean service leaves the port's settings alone.
+ * carrying one QinQ hop, stitched to a dot1q hop on a port of its own; each test breaks one rule
+ * and asserts the code and line, and the compiled SR OS payload of the clean service leaves the
+ * port's settings alone.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -15,32 +16,38 @@
 
 #include "netstitch.h"
 
-static const char *BASE = "<intercloud xmlns=\"urn:netstitch:yang:intercloud\" "
-                          "xmlns:nsx=\"urn:netstitch:yang:exchange\">\n"          /* 1 */
-                          "<site><name>a</name><kind>on-premises</kind></site>\n" /* 2 */
-                          "<site><name>x</name><kind>exchange</kind></site>\n"    /* 3 */
-                          "<device><name>ex1</name><vendor>sros</vendor><role>exchange-edge</"
-                          "role><site>x</site>\n" /* 4 */
-                          "  "
-                          "<port><name>1/1/1</name><bandwidth>10000000</bandwidth><mtu>1522</"
-                          "mtu><max-mtu>9212</max-mtu><tpid>0x88a8</tpid>\n" /* 5 */
-                          "    "
-                          "<nsx:shared/><nsx:encapsulation-mode>qinq</nsx:encapsulation-mode></"
-                          "port></device>\n" /* 6 */
-                          "<device><name>r2</name><vendor>junos</vendor><role>site-edge</"
-                          "role><site>a</site>\n" /* 7 */
-                          "  "
-                          "<port><name>xe-0/0/1</name><bandwidth>10000000</bandwidth><mtu>1522</"
-                          "mtu><max-mtu>9192</max-mtu></port></device>\n" /* 8 */
-                          "<segment><name>s1</name><a><device>ex1</device><port>1/1/1</port></a>\n" /* 9 */
-                          "  <b><device>r2</device><port>xe-0/0/1</port></b></segment>\n" /* 10 */
-                          "<connection><name>c1</name><ip-mtu>1500</ip-mtu><endpoint>x</"
-                          "endpoint><endpoint>a</endpoint>\n"          /* 11 */
-                          "  <hop><seq>1</seq><segment>s1</segment>\n" /* 12 */
-                          "    "
-                          "<encapsulation><qinq><s-tag>100</s-tag><c-tag>200</c-tag></qinq></"
-                          "encapsulation></hop>\n" /* 13 */
-                          "</connection></intercloud>\n" /* 14 */;
+static const char *BASE =
+    "<intercloud xmlns=\"urn:netstitch:yang:intercloud\" "
+    "xmlns:nsx=\"urn:netstitch:yang:exchange\">\n"          /* 1 */
+    "<site><name>a</name><kind>on-premises</kind></site>\n" /* 2 */
+    "<site><name>x</name><kind>exchange</kind></site>\n"    /* 3 */
+    "<device><name>ex1</name><vendor>sros</vendor><role>exchange-edge</role><site>x</"
+    "site>\n" /* 4 */
+    "  "
+    "<port><name>1/1/1</name><bandwidth>10000000</bandwidth><mtu>1522</mtu><max-mtu>9212</"
+    "max-mtu><tpid>0x88a8</tpid>\n"                                                   /* 5 */
+    "    <nsx:shared/><nsx:encapsulation-mode>qinq</nsx:encapsulation-mode></port>\n" /* 6
+                                                                                       */
+    "  "
+    "<port><name>1/1/2</name><bandwidth>10000000</bandwidth><mtu>1518</mtu><max-mtu>9212</"
+    "max-mtu></port></device>\n"                                       /* 7 */
+    "<segment><name>s1</name><a><site>x</site><node>peer</node></a>\n" /* 8 */
+    "  "
+    "<b><device>ex1</device><port>1/1/1</port></b><owner>x</owner><mtu>9000</mtu></"
+    "segment>\n"                                                                         /* 9 */
+    "<segment><name>s2</name><a><device>ex1</device><port>1/1/2</port></a>\n"            /* 10 */
+    "  <b><site>a</site><node>cpe</node></b><owner>a</owner><mtu>9000</mtu></segment>\n" /* 11 */
+    "<connection><name>c1</name><ip-mtu>1500</ip-mtu><endpoint>x</endpoint><endpoint>a</"
+    "endpoint>\n"                                /* 12 */
+    "  <hop><seq>1</seq><segment>s1</segment>\n" /* 13 */
+    "    "
+    "<encapsulation><qinq><s-tag>100</s-tag><c-tag>200</c-tag></qinq></encapsulation></"
+    "hop>\n"                                                                            /* 14 */
+    "  <hop><seq>2</seq><segment>s2</segment>\n"                                        /* 15 */
+    "    <encapsulation><dot1q><vlan>200</vlan></dot1q></encapsulation></hop>\n"        /* 16 */
+    "  <stitch><device>ex1</device><from-hop>1</from-hop><to-hop>2</to-hop></stitch>\n" /* 17
+                                                                                         */
+    "</connection></intercloud>\n" /* 18 */;
 
 static char *
 edit1(const char *old, const char *new)
@@ -133,7 +140,7 @@ test_mtu_change_refused(void **state)
         const struct nst_diag *d = nst_diag_get(*state, i);
 
         if (!strcmp(nst_diag_code(d), "MTU-PORT-RAISE")) {
-            assert_non_null(strstr(nst_diag_message(d), "r2 port"));
+            assert_non_null(strstr(nst_diag_message(d), "port 1/1/2"));
         }
     }
     free(s);
@@ -145,7 +152,7 @@ test_undeclared_tpid_refused(void **state)
     char *s = edit1("<tpid>0x88a8</tpid>", "");
 
     assert_int_equal(run(*state, s), NST_ECHECK);
-    expect_one(*state, "SHARED-PORT-TPID", 13);
+    expect_one(*state, "SHARED-PORT-TPID", 14);
     free(s);
 }
 
@@ -155,7 +162,7 @@ test_qinq_on_dot1q_port_refused(void **state)
     char *s = edit1(">qinq</nsx:encapsulation-mode>", ">dot1q</nsx:encapsulation-mode>");
 
     assert_int_equal(run(*state, s), NST_ECHECK);
-    expect_one(*state, "SHARED-PORT-ENCAP", 13);
+    expect_one(*state, "SHARED-PORT-ENCAP", 14);
     free(s);
 }
 
@@ -165,7 +172,7 @@ test_untagged_refused(void **state)
     char *s = edit1("<qinq><s-tag>100</s-tag><c-tag>200</c-tag></qinq>", "<untagged/>");
 
     run(*state, s);
-    expect_one(*state, "SHARED-PORT-ENCAP", 13);
+    expect_one(*state, "SHARED-PORT-ENCAP", 14);
     free(s);
 }
 
@@ -186,7 +193,8 @@ test_compiled_port_untouched(void **state)
 {
     struct nst_service *svc = NULL;
     struct nst_compiled *out = NULL;
-    const char *payload = NULL;
+    const char *payload = NULL, *p1, *end;
+    char *shared;
     size_t i;
 
     assert_int_equal(
@@ -199,12 +207,24 @@ test_compiled_port_untouched(void **state)
         }
     }
     assert_non_null(payload);
-    assert_non_null(strstr(payload, "<port-id>1/1/1</port-id>"));
-    assert_null(strstr(payload, "<mtu>"));
-    assert_null(strstr(payload, "encap-type"));
-    assert_null(strstr(payload, "qinq-etype"));
-    assert_null(strstr(payload, "<mode>"));
-    assert_null(strstr(payload, "admin-state"));
+    /* The shared port's own <port> element: its id and nothing else of its own. */
+    p1 = strstr(payload, "<port-id>1/1/1</port-id>");
+    assert_non_null(p1);
+    end = strstr(p1, "</port>");
+    assert_non_null(end);
+    shared = strndup(p1, (size_t)(end - p1));
+    assert_null(strstr(shared, "<mtu>"));
+    assert_null(strstr(shared, "encap-type"));
+    assert_null(strstr(shared, "qinq-etype"));
+    assert_null(strstr(shared, "<mode>"));
+    assert_null(strstr(shared, "admin-state"));
+    assert_null(strstr(shared, "<description>"));
+    free(shared);
+    /* Its SAP is there; the unshared port gets its settings as usual. */
+    assert_non_null(strstr(payload, "<sap-id>1/1/1:100.200</sap-id>"));
+    p1 = strstr(payload, "<port-id>1/1/2</port-id>");
+    assert_non_null(p1);
+    assert_non_null(strstr(p1, "<encap-type>dot1q</encap-type>"));
     nst_compiled_free(out);
     nst_service_free(svc);
 }

@@ -431,4 +431,20 @@ const char *sess_err_kind_name(enum sess_err_kind kind);
  */
 char *sess_error_format(const struct sess_error *err, char *buf, size_t len);
 
+/**
+ * @brief A vendor RPC given as XML (e.g. Junos <get-bgp-neighbor-information>), its
+ *        output as XML text. The reply is parsed by libnetconf2 against the operation's
+ *        output in the session's context (the device's models), so what comes back has
+ *        been typed by the device's own schema.
+ * @param[in] s the session.
+ * @param[in] op the operation's name, for errors.
+ * @param[in] xml the operation element with its namespace and input. Borrowed.
+ * @param[out] out the output children as XML ("" when none), freed with nst_free().
+ *             Written only on success.
+ * @param[out] err filled on failure, may be NULL.
+ * @return as sess_lock().
+ */
+nst_err sess_rpc_xml(struct sess *s, const char *op, const char *xml, char **out,
+                     struct sess_error *err);
+
 #endif

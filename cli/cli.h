@@ -101,4 +101,7 @@ int cli_diff_apply(struct nst_diff *d, struct nst_txn *txn, const char *command,
 int cli_push_service(struct nst_ctx *ctx, const struct nst_inventory *inv, struct nst_txn *txn,
                      struct nst_service *svc, const char *path, const struct cli_apply *o);
 
+/* status (cmd_status.c): the health of a service's BGP sessions (docs/push.md). */
+int cmd_status(int argc, char **argv);
+
 #endif

@@ -6,9 +6,11 @@ set -eu
 
 PKGS="build-essential pkg-config libyang2-dev libyang2-tools libnetconf2-dev libssh-dev \
 libxml2-dev libxml2-utils libcmocka-dev openssh-server netconfd yangcli python3-ncclient \
-libyuma-base valgrind clang libclang-rt-14-dev graphviz"
+libyuma-base valgrind clang libclang-rt-14-dev graphviz python3-prometheus-client"
 # graphviz: `netstitch graph --svg` and tests/cli parse the DOT with dot (optional: the
 # command and the tests work without it).
+# python3-prometheus-client: tests/push/t_health.sh parses `status --format prometheus`
+# with its OpenMetrics parser.
 
 missing=""
 for p in $PKGS; do

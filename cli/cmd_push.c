@@ -48,6 +48,8 @@ struct cli_progress {
     struct cli_display display; /* on a terminal: a live status line (progress.c) */
 };
 
+static void cli_txn_health_json(FILE *out, const struct nst_txn *txn);
+
 static void
 cli_test_pause(struct cli_progress *p, const char *event)
 {
@@ -217,7 +219,9 @@ cli_txn_report(FILE *out, const struct nst_txn *txn, const char *command, int ex
             cli_json_str(out, nst_txn_device_error(txn, i, NST_TXN_ERR_UNDO));
             fputc('}', out);
         }
-        fprintf(out, "%s]}\n", n ? "\n" : "");
+        fprintf(out, "%s], \"health\": ", n ? "\n" : "");
+        cli_txn_health_json(out, txn);
+        fprintf(out, "}\n");
         return;
     }
     for (size_t i = 0; i < n; i++) {
@@ -246,12 +250,43 @@ cli_txn_report(FILE *out, const struct nst_txn *txn, const char *command, int ex
             fprintf(out, "  %-*s  undo failed: %s\n", (int)w, "", u);
         }
     }
+    if (nst_txn_health(txn)) {
+        const struct nst_health *h = nst_txn_health(txn);
+        char line[1024];
+
+        fprintf(out, "  health gate: %s\n",
+                !strncmp(nst_txn_health_report(txn), "passed", 6) ? "passed" : "FAILED");
+        for (size_t i = 0; i < nst_health_session_count(h); i++) {
+            fprintf(out, "    %s\n", nst_health_session_summary(h, i, line, sizeof line));
+        }
+    }
     if (nst_txn_outcome(txn) == NST_TXN_INCOMPLETE && id) {
         fprintf(out,
                 "  run `netstitch recover %s --inventory ...` to finish the undo; "
                 "confirmed commits also expire on the devices\n",
                 id);
     }
+}
+
+/* The gate's outcome and every session's final state, or null when no gate ran. */
+static void
+cli_txn_health_json(FILE *out, const struct nst_txn *txn)
+{
+    const struct nst_health *h = nst_txn_health(txn);
+    char *text = NULL;
+
+    if (!h || nst_health_print(h, NST_HEALTH_JSON, &text)) {
+        fputs("null", out);
+        return;
+    }
+    fprintf(out, "{\"gate\": ");
+    cli_json_str(out, nst_txn_health_report(txn));
+    /* The check's own JSON object, without its trailing newline. */
+    for (size_t l = strlen(text); l && text[l - 1] == '\n'; l--) {
+        text[l - 1] = '\0';
+    }
+    fprintf(out, ", \"check\": %s}", text);
+    nst_free_string(text);
 }
 
 /* Read DIR/<device>.xml for every XML file of DIR, in name order, into the push. */
@@ -409,12 +444,16 @@ push_usage(FILE *out)
           "  --force                overwrite owned configuration changed outside netstitch\n"
           "  --no-state             push the whole compiled payloads; record no ownership\n"
           "  --no-validate          never send <validate>\n"
+          "  --no-health            confirm without waiting for the BGP sessions\n"
+          "  --health-deadline SEC  how long the health gate waits (default 60)\n"
+          "  --health-interval MS   how often it polls (default 500)\n"
           "  --format text|json     the report's format (default text)\n"
           "  -q, --quiet            no progress on stderr\n"
           "  --yang-dir DIR         netstitch's YANG models\n"
           "\n"
           "Exit status: 0 committed, 1 failed and rolled back everywhere, 2 usage or input\n"
-          "error (nothing touched), 4 failed and not everything could be restored (run\n"
+          "error (nothing touched; also when the health gate fails: rolled back), 4 failed and not "
+          "everything could be restored (run\n"
           "`netstitch recover`), 5 devices busy with another netstitch or awaiting recover\n"
           "(nothing touched), 6 drift: configuration netstitch set was changed outside it\n"
           "(nothing touched; see --force).\n",
@@ -436,9 +475,12 @@ cmd_push(int argc, char **argv)
         {"quiet", no_argument, NULL, 'q'},
         {"yang-dir", required_argument, NULL, 'y'},
         {"templates", required_argument, NULL, 'T'},
-        {"name", required_argument, NULL, 'N'},  /* lifecycle (cmd_delete.c) */
-        {"force", no_argument, NULL, 'F'},       /* lifecycle: overwrite drift */
-        {"no-state", no_argument, NULL, 'S'},    /* lifecycle: push the payloads as they are */
+        {"name", required_argument, NULL, 'N'}, /* lifecycle (cmd_delete.c) */
+        {"force", no_argument, NULL, 'F'},      /* lifecycle: overwrite drift */
+        {"no-state", no_argument, NULL, 'S'},   /* lifecycle: push the payloads as they are */
+        {"no-health", no_argument, NULL, 'H'},
+        {"health-deadline", required_argument, NULL, 'D'},
+        {"health-interval", required_argument, NULL, 'I'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -448,7 +490,9 @@ cmd_push(int argc, char **argv)
     struct nst_compiled *comp = NULL;
     unsigned flags = 0, jobs = 0;
     unsigned long confirm = 0;
-    int c, quiet = 0, fmt = OUT_TEXT, rc = EXIT_CLEAN, force = 0, no_state = 0;
+    int c, quiet = 0, fmt = OUT_TEXT, rc = EXIT_CLEAN, force = 0, no_state = 0, no_health = 0;
+    unsigned long hl_deadline = 0, hl_interval = 0;
+    struct nst_health *health = NULL;
     const char *svc_name = NULL;
     struct nst_ctx *ctx = NULL;
     struct nst_inventory *inv = NULL;
@@ -519,6 +563,23 @@ cmd_push(int argc, char **argv)
         case 'S':
             no_state = 1;
             break;
+        case 'H':
+            no_health = 1;
+            break;
+        case 'D':
+            hl_deadline = strtoul(optarg, &end, 10);
+            if (*end || !hl_deadline || hl_deadline > 3600) {
+                fprintf(stderr, "netstitch push: --health-deadline needs 1..3600 seconds\n");
+                return EXIT_USAGE;
+            }
+            break;
+        case 'I':
+            hl_interval = strtoul(optarg, &end, 10);
+            if (*end || hl_interval < 10 || hl_interval > 60000) {
+                fprintf(stderr, "netstitch push: --health-interval needs 10..60000 ms\n");
+                return EXIT_USAGE;
+            }
+            break;
         case 'h':
             push_usage(stdout);
             return EXIT_CLEAN;
@@ -561,6 +622,18 @@ cmd_push(int argc, char **argv)
     nst_txn_set_jobs(txn, jobs);
     nst_txn_set_confirm_timeout(txn, (uint32_t)confirm);
     nst_txn_set_flags(txn, flags);
+    /* The health gate (docs/push.md): a service with BGP sessions is confirmed only once
+     * they are Established with the prefixes they should receive. */
+    if (svc && !no_health && !(flags & NST_TXN_DRY_RUN)) {
+        if (nst_health_new(svc, inv, &health)) {
+            rc = EXIT_USAGE;
+            goto cleanup;
+        }
+        if (nst_health_session_count(health)) {
+            nst_health_set_timing(health, (unsigned)hl_interval, (unsigned)hl_deadline * 1000);
+            nst_txn_set_health(txn, health);
+        }
+    }
     progress = cli_txn_progress_new(quiet);
     cli_txn_attach_progress(txn, progress);
     if (!payloads && !no_state) {
@@ -587,6 +660,7 @@ cmd_push(int argc, char **argv)
 
 cleanup:
     nst_txn_free(txn);
+    nst_health_free(health);
     free(progress);
     nst_compiled_free(comp);
     nst_inventory_free(inv);

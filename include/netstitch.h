@@ -504,7 +504,8 @@ enum nst_txn_phase {
     NST_TXN_PHASE_CONFIRM,
     NST_TXN_PHASE_ABORT,
     NST_TXN_PHASE_RECOVER,
-    NST_TXN_PHASE_DONE
+    NST_TXN_PHASE_DONE,
+    NST_TXN_PHASE_HEALTH  /**< the health gate (nst_txn_set_health()), before confirm */
 };
 
 /** @brief Fields of a device's error (nst_txn_device_error()). */
@@ -905,6 +906,9 @@ NST_API nst_err nst_txn_set_health(struct nst_txn *txn, struct nst_health *h);
 
 /** @brief The gate's outcome: "" (no gate ran), "passed" or "failed: <sessions and why>". */
 NST_API const char *nst_txn_health_report(const struct nst_txn *txn);
+
+/** @brief The health check whose gate ran (its sessions' final state), NULL if none ran. */
+NST_API const struct nst_health *nst_txn_health(const struct nst_txn *txn);
 
 #ifdef __cplusplus
 }

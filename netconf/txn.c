@@ -74,6 +74,7 @@
 #include "alloc.h"
 #include "ctx.h"
 #include "driver.h"
+#include "health.h"
 #include "inventory.h"
 #include "lifecycle.h"
 #include "session.h"
@@ -958,6 +959,9 @@ struct nst_txn {
     char **sec_names;
     char **sec_values;
     size_t nsec;
+    /* the health gate (health.c), NULL: none */
+    struct nst_health *health;
+    char health_report[1200];
 };
 
 static const char *const txn_empty = "";
@@ -1050,6 +1054,8 @@ nst_txn_phase_name(enum nst_txn_phase p)
         return "recover";
     case NST_TXN_PHASE_DONE:
         return "done";
+    case NST_TXN_PHASE_HEALTH:
+        return "health";
     }
     return "unknown";
 }
@@ -2461,6 +2467,45 @@ txn_abort(struct nst_txn *txn, int dry)
     return dry && txn->outcome == NST_TXN_DRY_RUN_OK ? NST_OK : NST_EENV;
 }
 
+/*
+ * The health gate (health.c, docs/push.md): every device holds the confirmed commit; poll
+ * the service's BGP sessions until they are healthy or the deadline passes. Journaled:
+ * "gate start", then "gate passed" or "gate failed". A kill during the gate leaves no
+ * decision, so recover undoes everything; a failed gate is followed by "decision abort".
+ * Returns 1 when the push must be undone.
+ */
+static int
+txn_gate(struct nst_txn *txn)
+{
+    char why[1024], cache[4096];
+    nst_err rc;
+
+    if (txn_journal(txn, NULL, "gate start")) {
+        pthread_mutex_lock(&txn->mu);
+        txn->abort_flag = 1;
+        snprintf(txn->message, sizeof txn->message, "cannot write the journal in %s", txn->t->path);
+        pthread_mutex_unlock(&txn->mu);
+        return 1;
+    }
+    txn_progress(txn, NST_TXN_PHASE_HEALTH, NULL, NULL, NULL);
+    snprintf(cache, sizeof cache, "%s/schema-cache", txn->st->path);
+    rc = health_gate(txn->health, txn->known_hosts, cache, why, sizeof why);
+    health_close(txn->health);
+    txn_scrub(txn, why);
+    if (!rc) {
+        snprintf(txn->health_report, sizeof txn->health_report, "passed");
+        txn_journal(txn, NULL, "gate passed");
+        return 0;
+    }
+    snprintf(txn->health_report, sizeof txn->health_report, "failed: %s", why);
+    txn_journal(txn, NULL, "gate failed");
+    pthread_mutex_lock(&txn->mu);
+    txn->abort_flag = 1;
+    snprintf(txn->message, sizeof txn->message, "health gate: %s", why);
+    pthread_mutex_unlock(&txn->mu);
+    return 1;
+}
+
 /* Push and rollback: every phase. */
 static nst_err
 txn_run(struct nst_txn *txn)
@@ -2476,7 +2521,10 @@ txn_run(struct nst_txn *txn)
                 m = txn->devs[i].inv->commit_s;
             }
         }
-        txn->confirm_timeout = m + TXN_CONFIRM_MARGIN_S;
+        /* The health gate runs while the confirmed commit is pending: its deadline must
+         * end well before any device rolls back by itself. */
+        txn->confirm_timeout = m + TXN_CONFIRM_MARGIN_S +
+                               (txn->health ? nst_health_deadline_ms(txn->health) / 1000 : 0);
     }
     txn_progress(txn, NST_TXN_PHASE_CONNECT, NULL, NULL, NULL);
     txn_for_each(txn, txn_ph_connect, 1);
@@ -2519,6 +2567,9 @@ txn_run(struct nst_txn *txn)
         }
     }
     if (txn_aborting(txn)) {
+        return txn_abort(txn, 0);
+    }
+    if (txn->health && txn_gate(txn)) {
         return txn_abort(txn, 0);
     }
     if (txn_journal(txn, NULL, "decision confirm")) {
@@ -2633,6 +2684,28 @@ nst_txn_set_flags(struct nst_txn *txn, unsigned flags)
     if (txn) {
         txn->flags = flags;
     }
+}
+
+NST_API nst_err
+nst_txn_set_health(struct nst_txn *txn, struct nst_health *h)
+{
+    if (!txn || txn->ran) {
+        return NST_EINVAL;
+    }
+    txn->health = h;
+    return NST_OK;
+}
+
+NST_API const char *
+nst_txn_health_report(const struct nst_txn *txn)
+{
+    return txn ? txn->health_report : txn_empty;
+}
+
+NST_API const struct nst_health *
+nst_txn_health(const struct nst_txn *txn)
+{
+    return txn && txn->health_report[0] ? txn->health : NULL;
 }
 
 NST_API void

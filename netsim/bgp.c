@@ -50,8 +50,9 @@
  *   key-file = secrets/aws      optional: the shared key (first line)
  *   announce = 10.22.22.0/24    repeatable: prefixes it announces
  *
- * Keys are compared, never written anywhere. Limits: 64 devices, 32 neighbors per
- * device, 256 prefixes per router; IPv4 only.
+ * The file is reread when it changes (an external peer reconfigured: another ASN or key,
+ * other prefixes); the change counts at once. Keys are compared, never written anywhere. Limits: 64
+ * devices, 32 neighbors per device, 256 prefixes per router; IPv4 only.
  */
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -148,6 +149,9 @@ struct sim_bgp {
     int nexts;
     struct timespec t0;
     int dirty;
+    char *path; /* the description, reread when it changes (an external peer changed) */
+    struct timespec desc_mtime;
+    ino_t desc_ino;
 };
 
 static double
@@ -1159,28 +1163,29 @@ bgp_trim(char *s)
     return s;
 }
 
-nst_err
-sim_bgp_new(const struct sim_cfg *cfg, struct sim_bgp **out, char **errmsg)
+/* Read the description @path into @b's externals and delay (all or nothing). */
+static nst_err
+bgp_read_desc(struct sim_bgp *b, const char *path, char **errmsg)
 {
-    struct sim_bgp *b = nst_calloc(1, sizeof *b);
-    struct bgp_ext *e = NULL;
+    struct bgp_ext *exts = nst_calloc(BGP_MAX_EXT, sizeof *exts), *e = NULL;
+    unsigned delay = 1000;
+    int nexts = 0, lineno = 0;
     FILE *f = NULL;
     char line[1024], *base = NULL, *slash;
-    int lineno = 0;
+    struct stat st;
+    nst_err ret = NST_EINPUT;
 
-    if (!b) {
+    if (!exts) {
         return NST_ENOMEM;
     }
-    b->delay_ms = 1000;
-    clock_gettime(CLOCK_MONOTONIC, &b->t0);
-    f = fopen(cfg->bgp, "r");
-    if (!f) {
-        *errmsg = nst_asprintf("%s: %s", cfg->bgp, strerror(errno));
-        goto fail;
+    f = fopen(path, "r");
+    if (!f || fstat(fileno(f), &st)) {
+        *errmsg = nst_asprintf("%s: %s", path, strerror(errno));
+        goto done;
     }
-    base = nst_strdup(cfg->bgp);
+    base = nst_strdup(path);
     if (!base) {
-        goto fail;
+        goto done;
     }
     slash = strrchr(base, '/');
     if (slash) {
@@ -1194,25 +1199,25 @@ sim_bgp_new(const struct sim_cfg *cfg, struct sim_bgp **out, char **errmsg)
             continue;
         }
         if (!strncmp(s, "[external ", 10) && s[strlen(s) - 1] == ']') {
-            if (b->nexts >= BGP_MAX_EXT) {
-                *errmsg = nst_asprintf("%s:%d: too many externals", cfg->bgp, lineno);
-                goto fail;
+            if (nexts >= BGP_MAX_EXT) {
+                *errmsg = nst_asprintf("%s:%d: too many externals", path, lineno);
+                goto done;
             }
-            e = &b->exts[b->nexts++];
+            e = &exts[nexts++];
             s[strlen(s) - 1] = '\0';
             snprintf(e->name, sizeof e->name, "%s", bgp_trim(s + 10));
             continue;
         }
         eq = strchr(s, '=');
         if (!eq) {
-            *errmsg = nst_asprintf("%s:%d: expected KEY = VALUE", cfg->bgp, lineno);
-            goto fail;
+            *errmsg = nst_asprintf("%s:%d: expected KEY = VALUE", path, lineno);
+            goto done;
         }
         *eq = '\0';
         key = bgp_trim(s);
         val = bgp_trim(eq + 1);
         if (!e && !strcmp(key, "delay-ms")) {
-            b->delay_ms = (unsigned)strtoul(val, NULL, 10);
+            delay = (unsigned)strtoul(val, NULL, 10);
         } else if (e && !strcmp(key, "asn")) {
             e->as = (uint32_t)strtoul(val, NULL, 10);
         } else if (e && !strcmp(key, "peer-as")) {
@@ -1225,26 +1230,56 @@ sim_bgp_new(const struct sim_cfg *cfg, struct sim_bgp **out, char **errmsg)
             char *p = *val == '/' ? nst_strdup(val) : nst_asprintf("%s/%s", base, val);
 
             if (!p || bgp_read_key(p, e->key, sizeof e->key)) {
-                *errmsg = nst_asprintf("%s:%d: cannot read the key file %s", cfg->bgp, lineno, val);
+                *errmsg = nst_asprintf("%s:%d: cannot read the key file %s", path, lineno, val);
                 nst_free(p);
-                goto fail;
+                goto done;
             }
             nst_free(p);
         } else if (e && !strcmp(key, "announce")) {
             struct bgp_pfx p;
 
             if (bgp_prefix(val, &p, 1)) {
-                *errmsg = nst_asprintf("%s:%d: bad prefix %s", cfg->bgp, lineno, val);
-                goto fail;
+                *errmsg = nst_asprintf("%s:%d: bad prefix %s", path, lineno, val);
+                goto done;
             }
             bgp_pfx_add(e->announce, &e->nannounce, p);
         } else {
-            *errmsg = nst_asprintf("%s:%d: unknown key \"%s\"", cfg->bgp, lineno, key);
-            goto fail;
+            *errmsg = nst_asprintf("%s:%d: unknown key \"%s\"", path, lineno, key);
+            goto done;
         }
     }
-    fclose(f);
-    f = NULL;
+    memcpy(b->exts, exts, sizeof b->exts);
+    b->nexts = nexts;
+    b->delay_ms = delay;
+    b->desc_mtime = st.st_mtim;
+    b->desc_ino = st.st_ino;
+    b->dirty = 1;
+    ret = NST_OK;
+
+done:
+    if (f) {
+        fclose(f);
+    }
+    memset(exts, 0, BGP_MAX_EXT * sizeof *exts); /* keys */
+    nst_free(exts);
+    nst_free(base);
+    return ret;
+}
+
+nst_err
+sim_bgp_new(const struct sim_cfg *cfg, struct sim_bgp **out, char **errmsg)
+{
+    struct sim_bgp *b = nst_calloc(1, sizeof *b);
+
+    if (!b) {
+        return NST_ENOMEM;
+    }
+    clock_gettime(CLOCK_MONOTONIC, &b->t0);
+    b->path = nst_strdup(cfg->bgp);
+    if (!b->path || bgp_read_desc(b, cfg->bgp, errmsg)) {
+        sim_bgp_free(b);
+        return NST_EINPUT;
+    }
     for (int i = 0; i < cfg->ndevs && b->ndevs < BGP_MAX_DEV; i++) {
         struct bgp_dev *d = &b->devs[b->ndevs++];
         const char *prof = cfg->devs[i].prof.name;
@@ -1255,20 +1290,12 @@ sim_bgp_new(const struct sim_cfg *cfg, struct sim_bgp **out, char **errmsg)
                                                                             : BGP_V_NONE;
         d->dir = nst_asprintf("%s/%s", cfg->statedir, d->name);
         if (!d->dir) {
-            goto fail;
+            sim_bgp_free(b);
+            return NST_ENOMEM;
         }
     }
-    nst_free(base);
     *out = b;
     return NST_OK;
-
-fail:
-    if (f) {
-        fclose(f);
-    }
-    nst_free(base);
-    sim_bgp_free(b);
-    return NST_EINPUT;
 }
 
 void
@@ -1280,6 +1307,21 @@ sim_bgp_tick(struct sim_bgp *b)
         return;
     }
     now = bgp_now(b);
+    {
+        struct stat st;
+        char *err = NULL;
+
+        /* The outside world changed (tests edit bgp.conf); a bad edit is ignored. */
+        if (!stat(b->path, &st) &&
+            (st.st_ino != b->desc_ino || st.st_mtim.tv_sec != b->desc_mtime.tv_sec ||
+             st.st_mtim.tv_nsec != b->desc_mtime.tv_nsec)) {
+            if (bgp_read_desc(b, b->path, &err)) {
+                b->desc_mtime = st.st_mtim;
+                b->desc_ino = st.st_ino;
+            }
+            nst_free(err);
+        }
+    }
     bgp_poll_files(b, now);
     if (!b->dirty) {
         return;
@@ -1336,5 +1378,6 @@ sim_bgp_free(struct sim_bgp *b)
         nst_free(b->devs[i].last_out);
     }
     memset(b->exts, 0, sizeof b->exts);
+    nst_free(b->path);
     nst_free(b);
 }

@@ -43,7 +43,7 @@ expect() {
     fi
 }
 expect "netstitch " \
-    "--help --version check compile delete diff graph help push recover rollback version"
+    "--help --version check compile delete diff graph help push recover rollback status version"
 expect "netstitch co" "compile"
 expect "netstitch r" "recover rollback"
 expect "netstitch d" "delete diff"
@@ -58,6 +58,9 @@ expect "netstitch recover --a" "--abort"
 expect "netstitch graph --s" "--svg"
 expect "netstitch compile --format " "json text"
 expect "netstitch graph --format " "dot json"
+expect "netstitch status --format " "json prometheus text"
+expect "netstitch status --w" "--watch"
+expect "netstitch push --no-h" "--no-health"
 expect "netstitch graph --format = j" "json"
 expect "netstitch compile --emit " "ir"
 expect "netstitch push --jobs " ""

@@ -11,7 +11,9 @@
 #     another key (wrong key), a far side that originates nothing (missing origination:
 #     the shipped example as it compiles today, twcc-edge does not originate
 #     192.168.0.0/24), and the far end's prefix filtered by import policy;
-#   - kill -9 during the gate, then recover: every router back where it was.
+#   - kill -9 during the gate, then recover: every router back where it was;
+#   - a malformed or hostile state reply, and a session flapping during the gate, fail the
+#     gate closed with the device named.
 # The correct service is the shipped example with health/min-received 0 on ccx-to-twcc:
 # until prefix origination is generated (issue 11), nothing can arrive on that session.
 set -u
@@ -154,6 +156,50 @@ snap "$tmp/after-kill"
 cmp -s "$tmp/before" "$tmp/after-kill" || no "kill -9 in the gate + recover: a router kept the change"
 grep -q "txn gate start" "$ST"/txn/*/journal || no "the journal does not record the gate"
 echo "ok: kill -9 during the gate, recover undid all six routers"
+
+# Gate fails closed: the state reply is malformed (ccx-transit answers <get> with garbage),
+# or hostile (a reply with a DOCTYPE); a session flaps during the gate.
+for mode in garbage raw; do
+    if [ $mode = raw ]; then
+        printf '<rpc-reply xmlns="urn:ietf:params:xml:ns:netconf:base:1.0" message-id="$MSGID"><!DOCTYPE x [<!ENTITY a "b">]><data/></rpc-reply>' \
+            > "$net/state/ccx-transit/hostile.xml"
+        printf 'reply raw get hostile.xml\n' > "$net/state/ccx-transit/faults.new"
+    else
+        printf 'reply garbage get\n' > "$net/state/ccx-transit/faults.new"
+    fi
+    mv "$net/state/ccx-transit/faults.new" "$net/state/ccx-transit/faults"
+    "$NETSTITCH" push "$tmp/good.xml" --inventory "$INV" --state-dir "$ST" --no-state \
+        --health-deadline 3 --health-interval 200 > "$tmp/$mode.out" 2> "$tmp/$mode.err"
+    rc=$?
+    rm -f "$net/state/ccx-transit/faults"
+    [ $rc = 1 ] || no "state reply $mode: exit $rc, want 1"
+    grep -q "ccx-to-aws (ccx-transit -> 169.254.100.1): no state: ccx-transit: " "$tmp/$mode.out" \
+        || no "state reply $mode: the gate does not name the device: $(cat "$tmp/$mode.out")"
+    snap "$tmp/after-$mode"
+    cmp -s "$tmp/before" "$tmp/after-$mode" || no "state reply $mode: a router kept the change"
+done
+echo "ok: a malformed and a hostile state reply fail the gate closed, naming the device"
+(
+    while :; do
+        set_bgp "$tmp/bgp.as"
+        sleep 0.7
+        set_bgp "$tmp/bgp.conf.orig"
+        sleep 0.7
+    done
+) &
+flap=$!
+"$NETSTITCH" push "$tmp/good.xml" --inventory "$INV" --state-dir "$ST" --no-state \
+    --health-deadline 6 --health-interval 200 > "$tmp/flap.out" 2> "$tmp/flap.err"
+rc=$?
+kill $flap
+wait $flap 2> /dev/null
+set_bgp "$tmp/bgp.conf.orig"
+[ $rc = 1 ] || no "flapping session: exit $rc, want 1"
+grep -q "ccx-to-aws (ccx-transit -> 169.254.100.1): " "$tmp/flap.out" \
+    || no "flapping session: $(cat "$tmp/flap.out")"
+snap "$tmp/after-flap"
+cmp -s "$tmp/before" "$tmp/after-flap" || no "flapping session: a router kept the change"
+echo "ok: a session flapping during the gate holds the push back"
 
 # Gate passes on the correct service.
 t0=$(date +%s.%N)

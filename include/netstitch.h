@@ -907,6 +907,34 @@ NST_API nst_err nst_txn_set_health(struct nst_txn *txn, struct nst_health *h);
 /** @brief The gate's outcome: "" (no gate ran), "passed" or "failed: <sessions and why>". */
 NST_API const char *nst_txn_health_report(const struct nst_txn *txn);
 
+/**
+ * @brief Called once when the confirm window opens (nst_txn_set_confirm_window()), from
+ *        the thread running the push; nst_txn_id() and the device accessors work in it.
+ */
+typedef void (*nst_txn_window_cb)(const struct nst_txn *txn, void *user);
+
+/**
+ * @brief A confirm window: after the confirmed commit (and the health gate, if any), do
+ *        not confirm at once but wait up to @p seconds for nst_txn_window_decide() (the
+ *        `netstitch confirm` or `cancel` command) from another process; undo everywhere on
+ *        cancel, when the window ends, or when a device's session ends. 0: no window.
+ *        The confirm timeout grows by @p seconds. The journal records
+ *        "window open|confirmed|cancelled|expired".
+ */
+NST_API void nst_txn_set_confirm_window(struct nst_txn *txn, uint32_t seconds,
+                                        nst_txn_window_cb cb, void *user);
+
+/**
+ * @brief Confirm (@p confirm = 1) or cancel the open confirm window of transaction @p txid,
+ *        then wait up to @p wait_s seconds for the process holding it to finish.
+ * @return NST_OK (nst_txn_outcome(): COMMITTED or ABORTED, INCOMPLETE when the holder ended
+ *         without an outcome); NST_EINVAL (no such transaction, or no window open: see
+ *         nst_txn_message()); NST_EENV (no live process holds the window: run recover; or it
+ *         did not finish in time); NST_EIO.
+ */
+NST_API nst_err nst_txn_window_decide(struct nst_txn *txn, const char *txid, int confirm,
+                                      uint32_t wait_s);
+
 /** @brief The health check whose gate ran (its sessions' final state), NULL if none ran. */
 NST_API const struct nst_health *nst_txn_health(const struct nst_txn *txn);
 

@@ -962,6 +962,10 @@ struct nst_txn {
     /* the health gate (health.c), NULL: none */
     struct nst_health *health;
     char health_report[1200];
+    /* the confirm window (push --confirm-window), 0: none */
+    uint32_t window_s;
+    nst_txn_window_cb window_cb;
+    void *window_user;
 };
 
 static const char *const txn_empty = "";
@@ -2152,6 +2156,7 @@ txn_plan_parse(const char *text, struct txn_plan *p)
 
 /* What the journal says: per device progress, the last decision, the outcome. */
 struct txn_journal_view {
+    char window[16]; /* "open", "confirmed", "cancelled", "expired", "" */
     char decision[16];
     char outcome[32];
     char kind[32];
@@ -2205,6 +2210,8 @@ txn_journal_read(const char *text, struct txn_journal_view *v, struct txn_dev *d
                 txn_copy(v->kind, sizeof v->kind, b + 5);
             } else if (!strcmp(a, "planned")) {
                 v->nplanned++;
+            } else if (!strcmp(a, "window")) {
+                txn_copy(v->window, sizeof v->window, b);
             }
             continue;
         }
@@ -2506,6 +2513,67 @@ txn_gate(struct nst_txn *txn)
     return 1;
 }
 
+/*
+ * The confirm window (push --confirm-window, docs/push.md): every device holds the
+ * confirmed commit (and the gate, if any, passed). Journal "window open", tell the caller
+ * (the CLI detaches then), and wait for `netstitch confirm` or `cancel` (the file "window"
+ * in the transaction's directory) or the end of the window, keeping every session open.
+ * Returns 1 when the push must be undone (cancelled, expired, a session lost).
+ */
+static int
+txn_window(struct nst_txn *txn)
+{
+    struct timespec t0, now, ts = {0, 200 * 1000 * 1000};
+    char *word = NULL;
+
+    if (txn_journal(txn, NULL, "window open %u", (unsigned)txn->window_s)) {
+        pthread_mutex_lock(&txn->mu);
+        txn->abort_flag = 1;
+        snprintf(txn->message, sizeof txn->message, "cannot write the journal in %s", txn->t->path);
+        pthread_mutex_unlock(&txn->mu);
+        return 1;
+    }
+    if (txn->window_cb) {
+        txn->window_cb(txn, txn->window_user);
+    }
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (;;) {
+        const char *why = NULL;
+
+        if (!st_read(txn->t->fd, "window", &word)) {
+            int confirm = !strncmp(word, "confirm", 7);
+
+            nst_free(word);
+            word = NULL;
+            if (confirm) {
+                txn_journal(txn, NULL, "window confirmed");
+                return 0;
+            }
+            txn_journal(txn, NULL, "window cancelled");
+            why = "cancelled by `netstitch cancel`";
+        }
+        for (size_t i = 0; !why && i < txn->ndevs; i++) {
+            if (!txn_alive(&txn->devs[i])) {
+                why = "a device's session ended during the confirm window";
+                txn_journal(txn, &txn->devs[i], "window session-lost");
+            }
+        }
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        if (!why && now.tv_sec - t0.tv_sec >= (time_t)txn->window_s) {
+            txn_journal(txn, NULL, "window expired");
+            why = "the confirm window ended without `netstitch confirm`";
+        }
+        if (why) {
+            pthread_mutex_lock(&txn->mu);
+            txn->abort_flag = 1;
+            snprintf(txn->message, sizeof txn->message, "%s", why);
+            pthread_mutex_unlock(&txn->mu);
+            return 1;
+        }
+        nanosleep(&ts, NULL);
+    }
+}
+
 /* Push and rollback: every phase. */
 static nst_err
 txn_run(struct nst_txn *txn)
@@ -2523,7 +2591,7 @@ txn_run(struct nst_txn *txn)
         }
         /* The health gate runs while the confirmed commit is pending: its deadline must
          * end well before any device rolls back by itself. */
-        txn->confirm_timeout = m + TXN_CONFIRM_MARGIN_S +
+        txn->confirm_timeout = m + TXN_CONFIRM_MARGIN_S + txn->window_s +
                                (txn->health ? nst_health_deadline_ms(txn->health) / 1000 : 0);
     }
     txn_progress(txn, NST_TXN_PHASE_CONNECT, NULL, NULL, NULL);
@@ -2570,6 +2638,9 @@ txn_run(struct nst_txn *txn)
         return txn_abort(txn, 0);
     }
     if (txn->health && txn_gate(txn)) {
+        return txn_abort(txn, 0);
+    }
+    if (txn->window_s && txn_window(txn)) {
         return txn_abort(txn, 0);
     }
     if (txn_journal(txn, NULL, "decision confirm")) {
@@ -2694,6 +2765,111 @@ nst_txn_set_health(struct nst_txn *txn, struct nst_health *h)
     }
     txn->health = h;
     return NST_OK;
+}
+
+NST_API void
+nst_txn_set_confirm_window(struct nst_txn *txn, uint32_t seconds, nst_txn_window_cb cb, void *user)
+{
+    if (txn && !txn->ran) {
+        txn->window_s = seconds;
+        txn->window_cb = cb;
+        txn->window_user = user;
+    }
+}
+
+NST_API nst_err
+nst_txn_window_decide(struct nst_txn *txn, const char *txid, int confirm, uint32_t wait_s)
+{
+    struct txn_journal_view v;
+    struct st_txn *t = NULL;
+    char path[4096];
+    int busy = 0, dirfd;
+    nst_err ret;
+
+    if (!txn || !txid || txn->ran) {
+        return NST_EINVAL;
+    }
+    txn->ran = 1;
+    txn->kind = confirm ? "confirm" : "cancel";
+    ret = txn_open_state(txn);
+    if (ret) {
+        return ret;
+    }
+    if (!st_txid_valid(txid)) {
+        snprintf(txn->message, sizeof txn->message, "'%s' is not a transaction id", txid);
+        return NST_EINVAL;
+    }
+    snprintf(txn->rollback_of, sizeof txn->rollback_of, "%s", txid);
+    snprintf(path, sizeof path, "%s/txn/%s", txn->st->path, txid);
+    dirfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dirfd < 0) {
+        snprintf(txn->message, sizeof txn->message, "no transaction %s in %s/txn", txid,
+                 txn->st->path);
+        return NST_EINVAL;
+    }
+    ret = txn_read_journal(dirfd, &v, NULL, 0);
+    if (ret) {
+        goto cleanup;
+    }
+    if (v.outcome[0] || strcmp(v.window, "open")) {
+        snprintf(txn->message, sizeof txn->message,
+                 v.outcome[0] ? "transaction %s already finished: %s"
+                              : "transaction %s has no confirm window open",
+                 txid, v.outcome);
+        ret = NST_EINVAL;
+        goto cleanup;
+    }
+    /* The process holding the window holds the transaction's lock. */
+    if (!st_txn_open(txn->st, txid, &t, &busy)) {
+        st_txn_close(t);
+        snprintf(txn->message, sizeof txn->message,
+                 "no netstitch process holds the confirm window of %s any more (it was killed); "
+                 "run `netstitch recover %s`, which undoes it",
+                 txid, txid);
+        txn->outcome = NST_TXN_INCOMPLETE;
+        ret = NST_EENV;
+        goto cleanup;
+    }
+    ret = st_write_durable(dirfd, "window", confirm ? "confirm\n" : "cancel\n", confirm ? 8 : 7);
+    if (ret) {
+        snprintf(txn->message, sizeof txn->message, "cannot write the window file of %s", txid);
+        goto cleanup;
+    }
+    /* Wait until the holder has finished (it releases the lock), then read its outcome. */
+    for (uint32_t ms = 0;; ms += 100) {
+        struct timespec ts = {0, 100 * 1000 * 1000};
+
+        busy = 0;
+        if (!st_txn_open(txn->st, txid, &t, &busy)) {
+            st_txn_close(t);
+            break;
+        }
+        if (!busy || ms / 1000 >= wait_s) {
+            snprintf(txn->message, sizeof txn->message,
+                     "the process holding %s did not finish within %u s", txid, (unsigned)wait_s);
+            txn->outcome = NST_TXN_INCOMPLETE;
+            ret = NST_EENV;
+            goto cleanup;
+        }
+        nanosleep(&ts, NULL);
+    }
+    ret = txn_read_journal(dirfd, &v, NULL, 0);
+    if (ret) {
+        goto cleanup;
+    }
+    if (!strcmp(v.outcome, nst_txn_outcome_name(NST_TXN_COMMITTED))) {
+        txn->outcome = NST_TXN_COMMITTED;
+    } else if (!strcmp(v.outcome, nst_txn_outcome_name(NST_TXN_ABORTED))) {
+        txn->outcome = NST_TXN_ABORTED;
+    } else {
+        txn->outcome = NST_TXN_INCOMPLETE;
+        snprintf(txn->message, sizeof txn->message,
+                 "transaction %s ended without an outcome: run `netstitch recover %s`", txid, txid);
+    }
+
+cleanup:
+    close(dirfd);
+    return ret;
 }
 
 NST_API const char *

@@ -20,24 +20,25 @@
 static void
 window_usage(FILE *out, const char *cmd)
 {
+    int confirm = !strcmp(cmd, "confirm");
+
     fprintf(out,
             "usage: netstitch %s TXID [options]\n"
             "\n"
-            "%s the push TXID whose confirm window is open (push --confirm-window):\n"
+            "%s the push TXID whose confirm window is open (see netstitch push):\n"
             "%s on every device, then report the outcome (docs/push.md).\n"
             "  --state-dir DIR        where the transaction is (default\n"
             "                         ~/.local/state/netstitch)\n"
             "  --wait SEC             how long to wait for the push to finish (default 300)\n"
             "  --format text|json     the report's format (default text)\n"
             "\n"
-            "Exit status: 0 %s, 1 %s, 2 usage error, no such\n"
+            "Exit status: 0 %s, %s2 usage error, no such\n"
             "transaction or no window open, 4 the process holding the window is gone or did\n"
             "not finish (run `netstitch recover TXID`).\n",
-            cmd, !strcmp(cmd, "confirm") ? "Keep" : "Undo",
-            !strcmp(cmd, "confirm") ? "the confirming commit" : "cancel-commit or restore",
-            !strcmp(cmd, "confirm") ? "confirmed everywhere" : "undone everywhere",
-            !strcmp(cmd, "confirm") ? "the confirm failed and everything was undone"
-                                    : "(not used)");
+            cmd, confirm ? "Keep" : "Undo",
+            confirm ? "the confirming commit" : "cancel-commit or restore",
+            confirm ? "confirmed everywhere" : "undone everywhere",
+            confirm ? "1 the confirm failed and\neverything was undone, " : "");
 }
 
 static int

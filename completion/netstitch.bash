@@ -4,7 +4,8 @@
 #
 # Kept in step with each command's --help by tests/cli/t_completion.sh.
 
-_netstitch_commands="check compile push rollback recover graph diff delete status help version"
+_netstitch_commands="check compile push rollback recover graph diff delete status confirm cancel help
+    version"
 
 # The options of one subcommand.
 _netstitch_options() {
@@ -13,7 +14,7 @@ _netstitch_options() {
     compile) echo "--emit --format --inventory --output -o --templates --yang-dir --help -h" ;;
     push) echo "--inventory --payloads --templates --state-dir --jobs -j --confirm-timeout
                 --dry-run --name --force --no-state --no-validate --no-health
-                --health-deadline --health-interval --format --quiet -q
+                --health-deadline --health-interval --confirm-window --format --quiet -q
                 --yang-dir --help -h" ;;
     rollback) echo "--inventory --state-dir --list --force --jobs -j --confirm-timeout
                     --no-validate --format --quiet -q --yang-dir --help -h" ;;
@@ -22,6 +23,7 @@ _netstitch_options() {
     graph) echo "--connection --format --output -o --svg --yang-dir --help -h" ;;
     diff) echo "--inventory --offline --format --name --payloads --templates --state-dir
                 --no-state --jobs -j --color --quiet -q --yang-dir --help -h" ;;
+    confirm | cancel) echo "--state-dir --wait --format --help -h" ;;
     status) echo "--inventory --format --watch --count --state-dir --yang-dir --help -h" ;;
     delete) echo "--inventory --name --force --state-dir --jobs -j --confirm-timeout --dry-run
                   --no-validate --format --quiet -q --yang-dir --help -h" ;;
@@ -114,7 +116,7 @@ _netstitch() {
         return 0
         ;;
     --jobs | -j | --confirm-timeout | --connection | --name | --watch | --count | \
-        --health-deadline | --health-interval)
+        --health-deadline | --health-interval | --confirm-window | --wait)
         return 0
         ;;
     esac
@@ -136,7 +138,7 @@ _netstitch() {
     check | compile | push | graph | diff | delete | status)
         _netstitch_files "$cur"
         ;;
-    rollback | recover)
+    rollback | recover | confirm | cancel)
         _netstitch_txids "$cur"
         ;;
     esac

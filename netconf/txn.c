@@ -1841,33 +1841,59 @@ txn_ph_confirm(struct nst_txn *txn, struct txn_dev *d)
     txn_step_ok(txn, NST_TXN_PHASE_CONFIRM, d, "confirm");
 }
 
-/* Recover: roll a pending confirmed commit forward with the persist id. */
+/*
+ * Recover: roll a pending confirmed commit forward with the persist id. A device whose
+ * confirm the journal does not show as done may nevertheless have confirmed: the process
+ * can die after the device answered and before the journal line was written (issue 15).
+ * So when the confirm cannot be sent (1.0: no persist id, the pending commit would have
+ * ended with the dead session) or is refused (no confirmed commit pending any more), read
+ * the device: running that differs from the snapshot in the touched set, with no confirmed
+ * commit pending, means the change is confirmed there; running equal to the snapshot means
+ * it reverted, and rolling forward fails (the caller then undoes everything).
+ */
 static void
 txn_ph_forward(struct nst_txn *txn, struct txn_dev *d)
 {
     struct sess_error err;
+    int equal = 1;
 
     if (d->final_known || d->method != NST_TXN_METHOD_CONFIRMED || d->st >= TS_CONFIRMED) {
-        return;
-    }
-    if (!d->persist) {
-        txn_step_fail_msg(txn, NST_TXN_PHASE_RECOVER, d, "confirm", SESS_ERR_UNSUPPORTED,
-                          "confirmed-commit 1.0 has no persist id: the pending commit ended "
-                          "with the session that issued it");
         return;
     }
     if (!txn_alive(d) && txn_connect(txn, d, &err)) {
         txn_step_fail(txn, NST_TXN_PHASE_RECOVER, d, "connect", &err);
         return;
     }
-    txn_journal(txn, d, "confirm sent");
-    d->st = TS_CONFIRM_SENT;
-    if (sess_commit(d->s, 0, 0, NULL, txn->persist_id, &err)) {
-        txn_step_fail(txn, NST_TXN_PHASE_RECOVER, d, "confirm", &err);
+    if (d->persist) {
+        txn_journal(txn, d, "confirm sent");
+        d->st = TS_CONFIRM_SENT;
+        if (!sess_commit(d->s, 0, 0, NULL, txn->persist_id, &err)) {
+            d->st = TS_CONFIRMED;
+            txn_step_ok(txn, NST_TXN_PHASE_RECOVER, d, "confirm");
+            return;
+        }
+        if (err.kind != SESS_ERR_RPC) {
+            txn_step_fail(txn, NST_TXN_PHASE_RECOVER, d, "confirm", &err);
+            return;
+        }
+        /* Refused: nothing pending with our persist id. Confirmed before, or reverted? */
+    }
+    if (txn_verify(txn, d, &equal, &err)) {
+        txn_step_fail(txn, NST_TXN_PHASE_RECOVER, d, "verify", &err);
+        return;
+    }
+    if (equal) {
+        txn_step_fail_msg(txn, NST_TXN_PHASE_RECOVER, d, "confirm", SESS_ERR_UNSUPPORTED,
+                          d->persist ? "the confirmed commit is no longer pending and running "
+                                       "is back at the snapshot: the device reverted"
+                                     : "confirmed-commit 1.0 has no persist id and running is "
+                                       "back at the snapshot: the pending commit ended with "
+                                       "the session that issued it");
         return;
     }
     d->st = TS_CONFIRMED;
-    txn_step_ok(txn, NST_TXN_PHASE_RECOVER, d, "confirm");
+    txn_journal(txn, d, "confirm ok (found confirmed)");
+    txn_step_ok(txn, NST_TXN_PHASE_RECOVER, d, "confirmed-before");
 }
 
 static void

@@ -8,7 +8,9 @@
 #     refused (exit 2, already finished);
 #   - kill -9 of the process holding the window: confirm says so (exit 4) and recover
 #     undoes everything (all-old);
-#   - with the health gate: the window opens only after the gate passed.
+#   - with the health gate: the window opens only after the gate passed;
+#   - regression: kill -9 in the confirm phase after routers confirmed (their journal lines
+#     lost), recover reads them, finds them confirmed and rolls forward.
 set -u
 cd "$TOP"
 ex=examples/twcc-ccx-aws
@@ -130,6 +132,38 @@ T5=$(txid "$tmp/w5.out")
 journal "$T5" | grep -A1 "txn gate passed" | grep -q "txn window open" || no "window before the gate"
 "$NETSTITCH" confirm "$T5" --state-dir "$ST" > /dev/null 2>&1 || no "confirm after the gate"
 echo "ok: the window opens after the health gate passed"
+
+# 6. Regression (issue 15): kill -9 during the confirm phase, right after routers confirmed
+# but before the journal said so (the journal lines of a 1.1 and a 1.0 router removed, as
+# if the process died between the reply and the write). recover must find them confirmed by
+# reading them and roll forward, not roll back routers that had confirmed.
+"$NETSTITCH" rollback "$T5" --inventory "$INV" --state-dir "$ST" -q > "$tmp/rb5.out" 2>&1 \
+    || no "rollback of the gated push: $(cat "$tmp/rb5.out")"
+snap "$tmp/rolled5"
+cmp -s "$tmp/before" "$tmp/rolled5" || no "rollback did not restore the start"
+mkdir -p "$tmp/pause"
+NETSTITCH_TEST_PAUSE=twaren-taichung:confirm NETSTITCH_TEST_PAUSE_DIR=$tmp/pause \
+    "$NETSTITCH" push "$ex/service.xml" $P --no-health --jobs 1 > "$tmp/k6.out" 2>&1 &
+pid=$!
+i=0
+while [ ! -e "$tmp/pause/paused" ] && [ $i -lt 400 ]; do sleep 0.05; i=$((i + 1)); done
+[ -e "$tmp/pause/paused" ] || no "the push never reached twaren-taichung's confirm"
+kill -9 $pid
+wait $pid 2> /dev/null
+T6=$(ls -t "$ST/txn" | head -1)
+j="$ST/txn/$T6/journal"
+grep -q " dev 0 confirm ok" "$j" && grep -q " dev 2 confirm ok" "$j" \
+    || no "twcc-edge and twaren-taichung should have confirmed: $(tail -5 "$j")"
+grep -v " dev [02] confirm ok" "$j" > "$j.new" && mv "$j.new" "$j"
+"$NETSTITCH" recover "$T6" --inventory "$INV" --state-dir "$ST" > "$tmp/r6.out" 2>&1
+rc=$?
+[ $rc = 0 ] || no "recover after a kill in the confirm phase: exit $rc: $(cat "$tmp/r6.out")"
+grep -q "committed on every device" "$tmp/r6.out" \
+    || no "recover rolled back routers that had confirmed: $(cat "$tmp/r6.out")"
+snap "$tmp/after-forward"
+cmp -s "$tmp/after" "$tmp/after-forward" || no "recover did not leave every router with the change"
+grep -q " dev 2 confirm ok (found confirmed)" "$j" || no "the journal does not say twaren-taichung was found confirmed"
+echo "ok: kill -9 in the confirm phase, recover found the confirmed routers and rolled forward"
 
 echo "timing: t_window $(($(date +%s) - start)) s"
 exit $fail

@@ -156,8 +156,8 @@ extern const struct drv_ops drv_eos_ops;
 /*
  * BGP state readers (drivers/state.c, each vendor's at the end of its file). A health
  * check (netconf/health.c) asks a device for the state of its BGP sessions with the
- * vendor's request and hands the reply's XML, already parsed by libnetconf2 against the
- * device's models, to the vendor's parser. vendors.md section 8 and yang/devices/README.md
+ * vendor's request and hands the reply's XML (see drivers/state.c for how far libnetconf2
+ * has typed it) to the vendor's parser. vendors.md section 8 and yang/devices/README.md
  * name the paths.
  */
 
@@ -181,6 +181,8 @@ struct drv_state_ops {
     enum drv_state_req kind;
     const char *op;      /* for messages: "get" or the RPC's name */
     const char *request; /* the filter or the RPC */
+    const char *module;  /* DRV_STATE_RPC: the RPC's module, and its directory under */
+    const char *module_dir; /* yang/devices/, loaded when the session lacks it */
     /* Parse the reply (<get> data content or the RPC's output children; XML text,
      * borrowed): every neighbor found into @peers (nst_free()d by the caller), @n of them.
      * NST_EINPUT with a reason in @why when the reply is not what the model says. */

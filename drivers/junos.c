@@ -168,5 +168,7 @@ const struct drv_state_ops drv_junos_state = {
     .kind = DRV_STATE_RPC,
     .op = "get-bgp-neighbor-information",
     .request = "<get-bgp-neighbor-information xmlns=\"" JUNOS_BGP_NS "\"/>",
+    .module = "junos-rpc-bgp",
+    .module_dir = "junos",
     .parse = junos_state_parse,
 };

@@ -3,10 +3,11 @@
  *
  * Each vendor's reader (its request and its reply parser) sits at the end of the
  * vendor's driver file; this file only maps a driver name to it and offers the XML
- * walking every parser needs. The replies come from libnetconf2, which has already
- * parsed them against the device's models (netconf/session.c); the parsers read them
- * as XML text with libxml2, by namespace and local name, and refuse a reply that lacks
- * what the model says must be there (a neighbor without its address or state).
+ * walking every parser needs. The replies come from libnetconf2 as XML text (a <get>
+ * reply's <data> is anydata, not checked against a schema; the Junos RPC's output is
+ * parsed against the junos-rpc-bgp model); the parsers read them with libxml2, by
+ * namespace and local name, and refuse a reply that lacks what the model says must be
+ * there (a neighbor without its address or a known state).
  * Not here: deciding what is healthy (netconf/health.c).
  */
 #include <ctype.h>

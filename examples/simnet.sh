@@ -57,7 +57,9 @@ for s in root.iter("{urn:netstitch:yang:intercloud}bgp-session"):
     print("address = " + t(s, "peer-address"))
     print("peer-address = " + t(s, "local-address"))
     dev = devs.get(t(s, "device"))
-    if dev is not None and t(dev, "asn"):
+    if t(s, "local-asn"):
+        print("peer-as = " + t(s, "local-asn"))
+    elif dev is not None and t(dev, "asn"):
         print("peer-as = " + t(dev, "asn"))
     if t(s, "auth-key-ref"):
         print("key-file = secrets/" + t(s, "auth-key-ref"))

@@ -356,8 +356,15 @@ hl_read(struct nst_health *h, struct hl_dev *d)
     if (hl_connect(h, d)) {
         return;
     }
-    rc = ops->kind == DRV_STATE_RPC ? sess_rpc_xml(d->s, ops->op, ops->request, &xml, &err)
-                                    : sess_get(d->s, ops->request, &xml, &err);
+    if (ops->kind == DRV_STATE_RPC) {
+        char dir[4096];
+
+        snprintf(dir, sizeof dir, "%s/devices/%s", h->svc->ctx->yang_dir,
+                 ops->module_dir ? ops->module_dir : "");
+        rc = sess_rpc_xml(d->s, ops->op, ops->module, dir, ops->request, &xml, &err);
+    } else {
+        rc = sess_get(d->s, ops->request, &xml, &err);
+    }
     if (rc) {
         sess_error_format(&err, d->err, sizeof d->err);
         return;

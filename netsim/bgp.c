@@ -27,8 +27,13 @@
  *      into <get> by oper.c) when it changed.
  *
  * Vendors simulated: Huawei VRP (huawei-bgp peer state) and OpenConfig/Arista EOS
- * (network-instance neighbor state). Junos, IOS-XR and SR OS devices get no simulated
- * state (their sessions are never reported, so a health gate on them fails closed).
+ * (network-instance neighbor state) in oper.xml; Junos as the canned reply of
+ * <get-bgp-neighbor-information> (rpc-reply/, rewritten every second for elapsed-time).
+ * IOS-XR and SR OS devices get no simulated state (their sessions are never reported, so
+ * a health gate on them fails closed). Junos: neighbor settings override the group's,
+ * local-as overrides routing-options; policies match prefix-lists (exact) and
+ * `from protocol`; no decision: Junos' default BGP policy (import all, export BGP routes);
+ * static and aggregate routes are originated candidates.
  * Policies: VRP ipv4-prefix-filter import/export (default deny when a filter is named,
  * permit without one); OpenConfig policy-definitions whose statements match prefix-sets
  * (ANY/INVERT) and accept or reject; a statement without conditions matches everything;
@@ -82,8 +87,12 @@ struct bgp_pfx {
     uint8_t len;
 };
 
+/* Where a route came from, for policies that match on it (Junos `from protocol`). */
+enum bgp_proto { BGP_P_BGP = 0, BGP_P_STATIC, BGP_P_AGGREGATE, BGP_P_NETWORK };
+
 struct bgp_route {
     struct bgp_pfx p;
+    enum bgp_proto proto;
     uint32_t path[BGP_MAX_PATH]; /* AS path, nearest first */
     int npath;
 };
@@ -95,6 +104,8 @@ struct bgp_nbr {
     int enabled;
     char import[128], export_[128]; /* policy names, "" = none */
     char inst[64];                  /* VRP network instance */
+    uint32_t local_as;              /* this side's AS toward the neighbor (Junos local-as),
+                                       0: the router's */
     /* Results of the last computation. */
     int up;
     unsigned rx_pre, rx_acc, sent;
@@ -103,7 +114,7 @@ struct bgp_nbr {
     unsigned transitions;
 };
 
-enum bgp_vendor { BGP_V_NONE = 0, BGP_V_VRP, BGP_V_OC };
+enum bgp_vendor { BGP_V_NONE = 0, BGP_V_VRP, BGP_V_OC, BGP_V_JUNOS };
 
 struct bgp_dev {
     const char *name;
@@ -122,7 +133,9 @@ struct bgp_dev {
     struct bgp_pfx addrs[BGP_MAX_PFX]; /* interface addresses: addr = full address */
     int naddrs;
     struct bgp_pfx orig[BGP_MAX_PFX];
+    enum bgp_proto orig_proto[BGP_MAX_PFX];
     int norig;
+    long last_write_s; /* Junos: the reply carries elapsed-time, rewritten each second */
     struct bgp_nbr nbrs[BGP_MAX_NBR];
     int nnbrs;
     char oc_proto_id[256], oc_proto_name[256];
@@ -360,6 +373,7 @@ bgp_extract_vrp(struct bgp_dev *d)
                     p.len =
                         (uint8_t)strtoul(bgp_text(nw, "mask-length", buf2, sizeof buf2), NULL, 10);
                     p.addr &= bgp_mask(p.len);
+                    d->orig_proto[d->norig < BGP_MAX_PFX ? d->norig : 0] = BGP_P_NETWORK;
                     bgp_pfx_add(d->orig, &d->norig, p);
                 }
             }
@@ -491,6 +505,80 @@ bgp_extract_oc(struct bgp_dev *d)
                     bgp_text(af, "apply-policy/config/export-policy", n->export_,
                              sizeof n->export_);
                 }
+            }
+        }
+    }
+}
+
+/* Junos: routing-options AS, unit addresses, static and aggregate routes, BGP groups
+ * and neighbors (a neighbor's settings override its group's). */
+static void
+bgp_extract_junos(struct bgp_dev *d)
+{
+    xmlNodePtr conf = bgp_top(d->eff, "configuration"), ro, c, u, a, g, nb;
+    char buf[256];
+    static const struct {
+        const char *name;
+        enum bgp_proto proto;
+    } origs[] = {{"static", BGP_P_STATIC}, {"aggregate", BGP_P_AGGREGATE}};
+
+    ro = bgp_child(conf, "routing-options");
+    d->as =
+        (uint32_t)strtoul(bgp_text(ro, "autonomous-system/as-number", buf, sizeof buf), NULL, 10);
+    for (size_t k = 0; k < sizeof origs / sizeof origs[0]; k++) {
+        for (xmlNodePtr r = bgp_child(bgp_child(ro, origs[k].name), "route"); r;
+             r = bgp_next(r, "route")) {
+            struct bgp_pfx p;
+
+            if (!bgp_prefix(bgp_text(r, "name", buf, sizeof buf), &p, 1) &&
+                d->norig < BGP_MAX_PFX) {
+                d->orig_proto[d->norig] = origs[k].proto;
+                bgp_pfx_add(d->orig, &d->norig, p);
+            }
+        }
+    }
+    for (c = bgp_child(bgp_child(conf, "interfaces"), "interface"); c;
+         c = bgp_next(c, "interface")) {
+        for (u = bgp_child(c, "unit"); u; u = bgp_next(u, "unit")) {
+            for (a = bgp_child(bgp_path(u, "family/inet"), "address"); a;
+                 a = bgp_next(a, "address")) {
+                struct bgp_pfx p;
+
+                if (!bgp_prefix(bgp_text(a, "name", buf, sizeof buf), &p, 0)) {
+                    bgp_pfx_add(d->addrs, &d->naddrs, p);
+                }
+            }
+        }
+    }
+    g = bgp_path(conf, "protocols/bgp");
+    d->bgp_on = g != NULL && d->as != 0;
+    for (g = bgp_child(g, "group"); g; g = bgp_next(g, "group")) {
+        for (nb = bgp_child(g, "neighbor"); nb && d->nnbrs < BGP_MAX_NBR;
+             nb = bgp_next(nb, "neighbor")) {
+            struct bgp_nbr *n = &d->nbrs[d->nnbrs++];
+            const char *v;
+
+            memset(n, 0, sizeof *n);
+            n->enabled = 1;
+            bgp_text(nb, "name", n->addr, sizeof n->addr);
+            v = bgp_text(nb, "peer-as", buf, sizeof buf);
+            if (!*v) {
+                v = bgp_text(g, "peer-as", buf, sizeof buf);
+            }
+            n->peer_as = (uint32_t)strtoul(v, NULL, 10);
+            v = bgp_text(nb, "local-as/as-number", buf, sizeof buf);
+            if (!*v) {
+                v = bgp_text(g, "local-as/as-number", buf, sizeof buf);
+            }
+            n->local_as = (uint32_t)strtoul(v, NULL, 10);
+            if (!*bgp_text(nb, "authentication-key", n->key, sizeof n->key)) {
+                bgp_text(g, "authentication-key", n->key, sizeof n->key);
+            }
+            if (!*bgp_text(nb, "import", n->import, sizeof n->import)) {
+                bgp_text(g, "import", n->import, sizeof n->import);
+            }
+            if (!*bgp_text(nb, "export", n->export_, sizeof n->export_)) {
+                bgp_text(g, "export", n->export_, sizeof n->export_);
             }
         }
     }
@@ -638,18 +726,118 @@ bgp_oc_policy(const struct bgp_dev *d, const char *name, struct bgp_pfx p)
     return 0;
 }
 
+/* Is @p an item of Junos prefix-list @name (exact match, as `from prefix-list` is)? */
 static int
-bgp_permits(const struct bgp_dev *d, const char *policy, struct bgp_pfx p)
+bgp_junos_in_list(const struct bgp_dev *d, const char *name, struct bgp_pfx p)
+{
+    xmlNodePtr l, it;
+    char buf[128];
+
+    for (l = bgp_child(bgp_path(bgp_top(d->eff, "configuration"), "policy-options"), "prefix-list");
+         l; l = bgp_next(l, "prefix-list")) {
+        if (strcmp(bgp_text(l, "name", buf, sizeof buf), name)) {
+            continue;
+        }
+        for (it = bgp_child(l, "prefix-list-item"); it; it = bgp_next(it, "prefix-list-item")) {
+            struct bgp_pfx q;
+
+            if (!bgp_prefix(bgp_text(it, "name", buf, sizeof buf), &q, 1) && q.addr == p.addr &&
+                q.len == p.len) {
+                return 1;
+            }
+        }
+    }
+    return 0;
+}
+
+static const char *
+bgp_proto_name(enum bgp_proto proto)
+{
+    switch (proto) {
+    case BGP_P_STATIC:
+        return "static";
+    case BGP_P_AGGREGATE:
+        return "aggregate";
+    case BGP_P_BGP:
+    case BGP_P_NETWORK:
+        break;
+    }
+    return "bgp";
+}
+
+/* Junos policy-statement @name: terms in order (all of a term's `from` conditions must
+ * hold), then the statement's own `then`; with no decision, Junos' default BGP policy:
+ * import accepts, export sends BGP routes only (@export). No policy: the default. */
+static int
+bgp_junos_policy(const struct bgp_dev *d, const char *name, const struct bgp_route *r, int export)
+{
+    xmlNodePtr ps, t;
+    char buf[128];
+    int dflt = export ? r->proto == BGP_P_BGP : 1;
+
+    if (!*name) {
+        return dflt;
+    }
+    for (ps = bgp_child(bgp_path(bgp_top(d->eff, "configuration"), "policy-options"),
+                        "policy-statement");
+         ps; ps = bgp_next(ps, "policy-statement")) {
+        if (strcmp(bgp_text(ps, "name", buf, sizeof buf), name)) {
+            continue;
+        }
+        for (t = bgp_child(ps, "term"); t; t = bgp_next(t, "term")) {
+            xmlNodePtr from = bgp_child(t, "from"), c, then = bgp_child(t, "then");
+            int lists = 0, inlist = 0, protos = 0, inproto = 0;
+
+            for (c = bgp_child(from, "prefix-list"); c; c = bgp_next(c, "prefix-list")) {
+                lists = 1;
+                inlist |= bgp_junos_in_list(d, bgp_text(c, "name", buf, sizeof buf), r->p);
+            }
+            for (c = bgp_child(from, "protocol"); c; c = bgp_next(c, "protocol")) {
+                protos = 1;
+                inproto |= !strcmp(bgp_text(c, NULL, buf, sizeof buf), bgp_proto_name(r->proto));
+            }
+            if ((lists && !inlist) || (protos && !inproto)) {
+                continue;
+            }
+            if (bgp_child(then, "accept")) {
+                return 1;
+            }
+            if (bgp_child(then, "reject")) {
+                return 0;
+            }
+        }
+        if (bgp_child(bgp_child(ps, "then"), "accept")) {
+            return 1;
+        }
+        if (bgp_child(bgp_child(ps, "then"), "reject")) {
+            return 0;
+        }
+        return dflt;
+    }
+    return dflt;
+}
+
+static int
+bgp_permits(const struct bgp_dev *d, const char *policy, const struct bgp_route *r, int export)
 {
     switch (d->vendor) {
     case BGP_V_VRP:
-        return bgp_vrp_filter(d, policy, p);
+        return bgp_vrp_filter(d, policy, r->p);
     case BGP_V_OC:
-        return bgp_oc_policy(d, policy, p);
+        return bgp_oc_policy(d, policy, r->p);
+    case BGP_V_JUNOS:
+        return bgp_junos_policy(d, policy, r, export);
     case BGP_V_NONE:
         break;
     }
     return 0;
+}
+
+/* This side's AS toward neighbor @n. */
+static uint32_t
+bgp_local_as(const struct bgp_dev *d, const struct bgp_nbr *n)
+{
+    return n->local_as ? n->local_as : d->as;
 }
 
 /*
@@ -704,6 +892,8 @@ bgp_extract(struct bgp_dev *d)
         bgp_extract_vrp(d);
     } else if (d->vendor == BGP_V_OC) {
         bgp_extract_oc(d);
+    } else if (d->vendor == BGP_V_JUNOS) {
+        bgp_extract_junos(d);
     }
     for (int i = 0; i < d->nnbrs; i++) {
         for (int j = 0; j < nold; j++) {
@@ -815,8 +1005,9 @@ bgp_session_check(struct sim_bgp *b, struct bgp_dev *d, struct bgp_nbr *n, struc
             far->ext = e;
             /* The signature covers every parameter of both ends (keys by equality). */
             snprintf(n->sig, sizeof n->sig, "ext %s %u %u %u %u %d", e->name, n->peer_as, e->as,
-                     d->as, e->peer_as, !strcmp(n->key, e->key));
-            return n->peer_as == e->as && d->as == e->peer_as && !strcmp(n->key, e->key);
+                     bgp_local_as(d, n), e->peer_as, !strcmp(n->key, e->key));
+            return n->peer_as == e->as && bgp_local_as(d, n) == e->peer_as &&
+                   !strcmp(n->key, e->key);
         }
     }
     for (int i = 0; i < b->ndevs; i++) {
@@ -834,9 +1025,10 @@ bgp_session_check(struct sim_bgp *b, struct bgp_dev *d, struct bgp_nbr *n, struc
             far->dev = o;
             far->nbr = m;
             snprintf(n->sig, sizeof n->sig, "dev %s %u %u %u %u %d %d %d", o->name, n->peer_as,
-                     o->as, m->peer_as, d->as, !strcmp(n->key, m->key), m->enabled, o->bgp_on);
-            return o->bgp_on && m->enabled && n->peer_as == o->as && m->peer_as == d->as &&
-                   !strcmp(n->key, m->key);
+                     bgp_local_as(o, m), m->peer_as, bgp_local_as(d, n), !strcmp(n->key, m->key),
+                     m->enabled, o->bgp_on);
+            return o->bgp_on && m->enabled && n->peer_as == bgp_local_as(o, m) &&
+                   m->peer_as == bgp_local_as(d, n) && !strcmp(n->key, m->key);
         }
     }
     return 0;
@@ -880,7 +1072,7 @@ bgp_receive(struct bgp_dev *d, struct bgp_nbr *n, const struct bgp_far *far)
             struct bgp_route r = {.p = far->ext->announce[i], .path = {far->ext->as}, .npath = 1};
 
             n->rx_pre++;
-            if (bgp_permits(d, n->import, r.p)) {
+            if (bgp_permits(d, n->import, &r, 0)) {
                 n->rx_acc++;
                 changed |= bgp_rib_add(d, &r);
             }
@@ -892,16 +1084,18 @@ bgp_receive(struct bgp_dev *d, struct bgp_nbr *n, const struct bgp_far *far)
 
         /* eBGP never sends a route back to an AS on its path; the far end's export policy
          * decides what leaves it. */
-        if (bgp_path_has(&r, d->as) || !bgp_permits(far->dev, far->nbr->export_, r.p)) {
+        if (bgp_path_has(&r, bgp_local_as(d, n)) ||
+            !bgp_permits(far->dev, far->nbr->export_, &r, 1)) {
             continue;
         }
         if (r.npath < BGP_MAX_PATH) {
             memmove(r.path + 1, r.path, (size_t)r.npath * sizeof r.path[0]);
             r.npath++;
         }
-        r.path[0] = far->dev->as;
+        r.path[0] = bgp_local_as(far->dev, far->nbr);
+        r.proto = BGP_P_BGP;
         n->rx_pre++;
-        if (bgp_permits(d, n->import, r.p)) {
+        if (bgp_permits(d, n->import, &r, 0)) {
             n->rx_acc++;
             changed |= bgp_rib_add(d, &r);
         }
@@ -920,7 +1114,7 @@ bgp_compute(struct sim_bgp *b, double now)
 
         d->nrib = 0;
         for (int k = 0; k < d->norig; k++) {
-            struct bgp_route r = {.p = d->orig[k]};
+            struct bgp_route r = {.p = d->orig[k], .proto = d->orig_proto[k]};
 
             bgp_rib_add(d, &r);
         }
@@ -962,10 +1156,11 @@ bgp_compute(struct sim_bgp *b, double now)
         for (int j = 0; j < d->nnbrs; j++) {
             d->nbrs[j].sent = 0;
             for (int k = 0; up[i][j] && k < d->nrib; k++) {
-                uint32_t fas = far[i][j].ext ? far[i][j].ext->as : far[i][j].dev->as;
+                uint32_t fas =
+                    far[i][j].ext ? far[i][j].ext->as : bgp_local_as(far[i][j].dev, far[i][j].nbr);
 
                 if (!bgp_path_has(&d->rib[k], fas) &&
-                    bgp_permits(d, d->nbrs[j].export_, d->rib[k].p)) {
+                    bgp_permits(d, d->nbrs[j].export_, &d->rib[k], 1)) {
                     d->nbrs[j].sent++;
                 }
             }
@@ -1034,6 +1229,34 @@ bgp_render(const struct sim_bgp *b, const struct bgp_dev *d, struct bgp_buf *o)
 
     (void)b;
     clock_gettime(CLOCK_REALTIME, &rt);
+    if (d->vendor == BGP_V_JUNOS) {
+        /* The output of <get-bgp-neighbor-information> (junos-rpc-bgp), every neighbor. */
+        bgp_out(o, "<bgp-information xmlns=\"http://yang.juniper.net/junos/rpc/bgp\">\n");
+        for (int i = 0; i < d->nnbrs; i++) {
+            const struct bgp_nbr *n = &d->nbrs[i];
+            long up = n->up ? (long)(bgp_now(b) - n->since) : 0;
+
+            bgp_out(o,
+                    "<bgp-peer><peer-address>%s+179</peer-address><peer-as>%u</peer-as>"
+                    "<local-as>%u</local-as><peer-state>%s</peer-state>",
+                    n->addr, n->peer_as, bgp_local_as(d, n),
+                    n->up                         ? "Established"
+                    : (!d->bgp_on || !n->enabled) ? "Idle"
+                                                  : "Active");
+            if (n->up) {
+                bgp_out(o, "<elapsed-time>%ld:%02ld:%02ld</elapsed-time>", up / 3600, up / 60 % 60,
+                        up % 60);
+            }
+            bgp_out(o,
+                    "<bgp-rib><name>inet.0</name><active-prefix-count>%u</active-prefix-count>"
+                    "<received-prefix-count>%u</received-prefix-count>"
+                    "<accepted-prefix-count>%u</accepted-prefix-count>"
+                    "<advertised-prefix-count>%u</advertised-prefix-count></bgp-rib></bgp-peer>\n",
+                    n->rx_acc, n->rx_pre, n->rx_acc, n->sent);
+        }
+        bgp_out(o, "</bgp-information>\n");
+        return;
+    }
     if (d->vendor == BGP_V_VRP) {
         if (!d->nnbrs) {
             return;
@@ -1109,11 +1332,27 @@ bgp_render(const struct sim_bgp *b, const struct bgp_dev *d, struct bgp_buf *o)
                "</network-instances>\n");
 }
 
+/* Where a device's state goes: oper.xml (merged into <get>), or for Junos the canned
+ * reply of its state RPC (oper.c serves both). */
+static char *
+bgp_out_path(const struct bgp_dev *d)
+{
+    if (d->vendor == BGP_V_JUNOS) {
+        char *dir = nst_asprintf("%s/rpc-reply", d->dir);
+
+        if (dir) {
+            mkdir(dir, 0755);
+        }
+        nst_free(dir);
+        return nst_asprintf("%s/rpc-reply/get-bgp-neighbor-information.xml", d->dir);
+    }
+    return nst_asprintf("%s/oper.xml", d->dir);
+}
+
 static void
 bgp_write(struct bgp_dev *d, const char *text)
 {
-    char *tmp = nst_asprintf("%s/.oper.xml.bgp", d->dir),
-         *path = nst_asprintf("%s/oper.xml", d->dir);
+    char *tmp = nst_asprintf("%s/.oper.xml.bgp", d->dir), *path = bgp_out_path(d);
     FILE *f;
 
     if (tmp && path && (f = fopen(tmp, "w"))) {
@@ -1287,6 +1526,7 @@ sim_bgp_new(const struct sim_cfg *cfg, struct sim_bgp **out, char **errmsg)
         d->name = cfg->devs[i].name;
         d->vendor = !strcmp(prof, "vrp")                                    ? BGP_V_VRP
                     : (!strcmp(prof, "openconfig") || !strcmp(prof, "eos")) ? BGP_V_OC
+                    : !strcmp(prof, "junos")                                ? BGP_V_JUNOS
                                                                             : BGP_V_NONE;
         d->dir = nst_asprintf("%s/%s", cfg->statedir, d->name);
         if (!d->dir) {
@@ -1302,6 +1542,7 @@ void
 sim_bgp_tick(struct sim_bgp *b)
 {
     double now;
+    int dirty;
 
     if (!b) {
         return;
@@ -1323,11 +1564,11 @@ sim_bgp_tick(struct sim_bgp *b)
         }
     }
     bgp_poll_files(b, now);
-    if (!b->dirty) {
-        return;
+    dirty = b->dirty;
+    if (dirty) {
+        b->dirty = 0;
+        bgp_compute(b, now);
     }
-    b->dirty = 0;
-    bgp_compute(b, now);
     for (int i = 0; i < b->ndevs; i++) {
         struct bgp_dev *d = &b->devs[i];
         struct bgp_buf o = {0};
@@ -1335,6 +1576,11 @@ sim_bgp_tick(struct sim_bgp *b)
         if (d->vendor == BGP_V_NONE || !d->eff) {
             continue;
         }
+        /* Junos reports elapsed-time, so its reply is refreshed every second. */
+        if (!dirty && !(d->vendor == BGP_V_JUNOS && (long)now != d->last_write_s)) {
+            continue;
+        }
+        d->last_write_s = (long)now;
         bgp_render(b, d, &o);
         if (o.oom) {
             nst_free(o.s);
@@ -1350,7 +1596,7 @@ sim_bgp_tick(struct sim_bgp *b)
             if (*o.s) {
                 bgp_write(d, o.s);
             } else {
-                char *p = nst_asprintf("%s/oper.xml", d->dir);
+                char *p = bgp_out_path(d);
 
                 if (p) {
                     unlink(p);

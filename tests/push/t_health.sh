@@ -285,5 +285,19 @@ assert s["twcc-to-ccx"]["families"]["ipv4"]["accepted"] == 0, s
 PY
 echo "ok: status text, JSON and OpenMetrics parsed; exit 0 healthy, 1 not"
 
+# Junos: the state comes by the get-bgp-neighbor-information RPC (a second lab).
+sh examples/simnet.sh stop "$net"
+NETSIM_BGP_DELAY_MS=300 NETSIM=$NETSIM sh examples/simnet.sh start "$tmp/jnet" \
+    tests/compile/junos/junos-features.xml > "$tmp/jsimnet.out" 2>&1 \
+    || { cat "$tmp/jsimnet.out"; no "the Junos lab did not start"; }
+net=$tmp/jnet
+"$NETSTITCH" push tests/compile/junos/junos-features.xml --inventory "$net/inventory.xml" \
+    --state-dir "$ST" --no-state $GATE > "$tmp/junos.out" 2>&1
+rc=$?
+[ $rc = 0 ] || no "Junos push with the gate: exit $rc: $(cat "$tmp/junos.out")"
+grep -q "pe1-to-aws pe1 -> 169.254.40.1 (aws): Established, received 1, accepted 1" \
+    "$tmp/junos.out" || no "Junos session: $(cat "$tmp/junos.out")"
+echo "ok: a Junos session read by RPC passes the gate"
+
 echo "timing: t_health $(($(date +%s) - start)) s"
 exit $fail

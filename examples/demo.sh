@@ -4,7 +4,8 @@
 #   1. check the service (and show that each broken variant of the real build-out is caught),
 #   2. compile it: per-router NETCONF payloads and native CLI for five vendors,
 #   3. start one simulated router per device (netstitch-netsim, each in its vendor's
-#      profile) and push the service to all of them in one confirmed-commit transaction,
+#      profile, BGP computed from their configurations) and push the service to all of
+#      them in one confirmed-commit transaction, confirmed once the BGP sessions are up,
 #   4. show what the routers now run,
 #   5. read the BGP sessions back (netstitch status: state and prefix counts, computed by
 #      netsim from the routers' configuration and the simulated AWS peer),
@@ -42,12 +43,10 @@ say "3. a simulated network: one netstitch-netsim router per device, in its vend
 sh examples/simnet.sh start "$WORK/net" "$EX/service.xml" || exit 1
 awk '/^\[device/ {d=$2} /^port/ {p=$3} /^profile/ {printf "  %-16s 127.0.0.1:%s  %s\n", d, p, $3}' \
     "$WORK/net/netsim.conf" | tr -d ']'
-say "   netstitch push $EX/service.xml --inventory <generated> --no-health"
-# --no-health: until prefix origination is generated (issue 11), twcc-edge announces
-# nothing, so the ccx-to-twcc session cannot receive 192.168.0.0/24 and the health gate
-# would (rightly) hold the example back; step 5 shows the sessions.
+say "   netstitch push $EX/service.xml --inventory <generated>"
+say "   (confirmed only once every BGP session is Established with its prefixes: the health gate)"
 "$NETSTITCH" push "$EX/service.xml" --inventory "$WORK/net/inventory.xml" \
-    --state-dir "$WORK/state" -q --no-health
+    --state-dir "$WORK/state" -q
 rc=$?
 [ $rc -eq 0 ] || { echo "demo: push failed (exit $rc)"; exit 1; }
 
@@ -66,7 +65,7 @@ for key in "$WORK"/net/secrets/*; do
 done
 
 say "5. netstitch status: the BGP sessions, read from the routers"
-sleep 3.5 # netsim brings sessions up 1 s after a commit; healthy after 3 s held
+# the gate has already waited for the sessions; status reads them again
 "$NETSTITCH" status "$EX/service.xml" --inventory "$WORK/net/inventory.xml" --state-dir "$WORK/state"
 say "   the same as OpenMetrics, for Prometheus or node_exporter's textfile collector:"
 "$NETSTITCH" status "$EX/service.xml" --inventory "$WORK/net/inventory.xml" \

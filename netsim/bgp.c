@@ -365,8 +365,16 @@ bgp_extract_vrp(struct bgp_dev *d)
         xmlNodePtr bp = bgp_path(inst, "bgp/base-process");
 
         for (af = bgp_child(bgp_child(bp, "afs"), "af"); af; af = bgp_next(af, "af")) {
-            for (xmlNodePtr nw = bgp_child(bgp_path(af, "ipv4-unicast/networks"), "network"); nw;
-                 nw = bgp_next(nw, "network")) {
+            /* huawei-bgp network-routes/network-route (what netstitch renders); also the
+             * shorter networks/network some releases use (UNCONFIRMED). */
+            xmlNodePtr nws = bgp_path(af, "ipv4-unicast/network-routes");
+            const char *nwname = "network-route";
+
+            if (!nws) {
+                nws = bgp_path(af, "ipv4-unicast/networks");
+                nwname = "network";
+            }
+            for (xmlNodePtr nw = bgp_child(nws, nwname); nw; nw = bgp_next(nw, nwname)) {
                 struct bgp_pfx p;
 
                 if (!bgp_ip(bgp_text(nw, "address", buf, sizeof buf), &p.addr)) {
@@ -405,6 +413,7 @@ bgp_extract_oc_addrs(struct bgp_dev *d)
 {
     xmlNodePtr c, s, a, cmds;
     char buf[256], buf2[64];
+    int redist = 0;
 
     for (c = bgp_child(bgp_top(d->eff, "interfaces"), "interface"); c;
          c = bgp_next(c, "interface")) {
@@ -423,13 +432,22 @@ bgp_extract_oc_addrs(struct bgp_dev *d)
         }
     }
     cmds = bgp_top(d->eff, "commands");
+    /* EOS originates with `network A/L` under router bgp, or static routes
+     * (`ip route A/L ...`) with `redistribute static`. */
+    for (c = bgp_child(cmds, "command"); c; c = bgp_next(c, "command")) {
+        if (!strcmp(bgp_text(c, NULL, buf, sizeof buf), "redistribute static")) {
+            redist = 1;
+        }
+    }
     for (c = bgp_child(cmds, "command"); c; c = bgp_next(c, "command")) {
         struct bgp_pfx p;
         const char *t = bgp_text(c, NULL, buf, sizeof buf);
+        char pfx[64];
 
         if (!strncmp(t, "ip address ", 11) && !bgp_prefix(t + 11, &p, 0)) {
             bgp_pfx_add(d->addrs, &d->naddrs, p);
-        } else if (!strncmp(t, "network ", 8) && !bgp_prefix(t + 8, &p, 1)) {
+        } else if ((!strncmp(t, "network ", 8) && !bgp_prefix(t + 8, &p, 1)) ||
+                   (redist && sscanf(t, "ip route %63s", pfx) == 1 && !bgp_prefix(pfx, &p, 1))) {
             bgp_pfx_add(d->orig, &d->norig, p);
         }
     }

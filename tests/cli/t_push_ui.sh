@@ -10,9 +10,9 @@
 #   - --jobs 1 works.
 # The first push goes through the service lifecycle (diff, then push the changes); the
 # later ones repeat the same service, so they use --no-state (push the whole payloads)
-# to run a real transaction each time. The example's BGP sessions cannot all be healthy
-# until prefix origination is generated, so these pushes skip the health gate
-# (--no-health; tests/push/t_health.sh tests it).
+# to run a real transaction each time. These pushes skip the health gate (--no-health:
+# this test is about the report and the progress display; tests/push/t_health.sh tests
+# the gate).
 set -u
 cd "$TOP"
 ex=examples/twcc-ccx-aws

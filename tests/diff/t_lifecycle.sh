@@ -71,7 +71,8 @@ same() { # same SNAP-A SNAP-B DEVICES...
 txns() { ls "$ST/txn" 2> /dev/null | wc -l; }
 L="--inventory $INV --state-dir $ST -q"
 # Pushes of services run without the health gate: this test is about the diff and the
-# ownership record (tests/push/t_health.sh tests the gate).
+# ownership record, and its generated services' BGP peers are not all simulated
+# (tests/push/t_health.sh tests the gate).
 
 # Configuration from before the service: pe1's access port, and a port it never uses.
 mkdir -p "$tmp/seed"

@@ -9,13 +9,12 @@
 #   - the gate fails and every router is verified back at its configuration from before
 #     for: AWS's real ASN differs from the one configured (wrong peer AS), AWS holds
 #     another key (wrong key), a far side that originates nothing (missing origination:
-#     the shipped example as it compiles today, twcc-edge does not originate
-#     192.168.0.0/24), and the far end's prefix filtered by import policy;
+#     twcc-edge's payload without its network route for 192.168.0.0/24), and the far
+#     end's prefix filtered by import policy;
 #   - kill -9 during the gate, then recover: every router back where it was;
 #   - a malformed or hostile state reply, and a session flapping during the gate, fail the
 #     gate closed with the device named.
-# The correct service is the shipped example with health/min-received 0 on ccx-to-twcc:
-# until prefix origination is generated (issue 11), nothing can arrive on that session.
+# The correct service is the shipped example; the broken variants are built from it.
 set -u
 cd "$TOP"
 ex=examples/twcc-ccx-aws
@@ -52,15 +51,7 @@ snap() {
     done > "$1"
 }
 
-# The correct service: the example, ccx-to-twcc checked for its state only (see above).
-$PY - "$ex/service.xml" "$tmp/good.xml" <<'PY'
-import sys
-s = open(sys.argv[1]).read()
-k = "<name>ccx-to-twcc</name>"
-i = s.index("</bgp-session>", s.index(k))
-s = s[:i] + "  <health><min-received>0</min-received></health>\n    " + s[i:]
-open(sys.argv[2], "w").write(s)
-PY
+cp "$ex/service.xml" "$tmp/good.xml"
 
 # status before any push: every session unknown, exit 1, all three formats parse.
 "$NETSTITCH" status "$tmp/good.xml" --inventory "$INV" --state-dir "$ST" > "$tmp/s0.txt" 2>&1
@@ -69,9 +60,18 @@ grep -q "NOT healthy" "$tmp/s0.txt" || no "status text: $(cat "$tmp/s0.txt")"
 
 snap "$tmp/before"
 
-# Gate fails: missing origination (the shipped example as it compiles today).
-"$NETSTITCH" push "$ex/service.xml" --inventory "$INV" --state-dir "$ST" --no-state $GATE \
-    --format json > "$tmp/orig.json" 2> "$tmp/orig.err"
+# Gate fails: missing origination. The compiled payloads, twcc-edge's without the BGP
+# network route that originates 192.168.0.0/24; the service still says it is announced.
+"$NETSTITCH" compile "$tmp/good.xml" -o "$tmp/noorig" > /dev/null 2>&1 || no "compile"
+$PY - "$tmp/noorig/twcc-edge.xml" <<'PY'
+import re, sys
+s = open(sys.argv[1]).read()
+t = re.sub(r"\s*<network-routes>.*?</network-routes>", "", s, flags=re.S)
+assert t != s, "no network route to remove"
+open(sys.argv[1], "w").write(t)
+PY
+"$NETSTITCH" push "$tmp/good.xml" --payloads "$tmp/noorig" --inventory "$INV" --state-dir "$ST" \
+    $GATE --format json > "$tmp/orig.json" 2> "$tmp/orig.err"
 rc=$?
 [ $rc = 1 ] || no "missing origination: exit $rc, want 1: $(tail -3 "$tmp/orig.err")"
 $PY - "$tmp/orig.json" <<'PY' || no "missing origination: report"

@@ -26,11 +26,16 @@
  *   5. writes each device's state in its vendor's model to STATEDIR/DEV/oper.xml (merged
  *      into <get> by oper.c) when it changed.
  *
- * Vendors simulated: Huawei VRP (huawei-bgp peer state) and OpenConfig/Arista EOS
- * (network-instance neighbor state) in oper.xml; Junos as the canned reply of
- * <get-bgp-neighbor-information> (rpc-reply/, rewritten every second for elapsed-time).
- * IOS-XR and SR OS devices get no simulated state (their sessions are never reported, so
- * a health gate on them fails closed). Junos: neighbor settings override the group's,
+ * Vendors simulated: Huawei VRP (huawei-bgp peer state), OpenConfig/Arista EOS
+ * (network-instance neighbor state), IOS-XR (Cisco-IOS-XR-ipv4-bgp-oper neighbors) and
+ * SR OS (nokia-state router bgp neighbor statistics) in oper.xml; Junos as the canned reply
+ * of <get-bgp-neighbor-information> (rpc-reply/). Junos and IOS-XR carry the time
+ * established, so their state is rewritten every second. IOS-XR: route-policy RPL read as
+ * one level of `if destination in SET then pass|drop` (prefix-set lines with ge/le), no
+ * policy drops (RFC 8212), `network` statements originate. SR OS: policy-statement entries
+ * with `from prefix-list` and accept/reject, then default-action; no policy rejects
+ * (ebgp-default-reject-policy); static routes are candidates the export policy may send.
+ * Junos: neighbor settings override the group's,
  * local-as overrides routing-options; policies match prefix-lists (exact) and
  * `from protocol`; no decision: Junos' default BGP policy (import all, export BGP routes);
  * static and aggregate routes are originated candidates.
@@ -114,7 +119,7 @@ struct bgp_nbr {
     unsigned transitions;
 };
 
-enum bgp_vendor { BGP_V_NONE = 0, BGP_V_VRP, BGP_V_OC, BGP_V_JUNOS };
+enum bgp_vendor { BGP_V_NONE = 0, BGP_V_VRP, BGP_V_OC, BGP_V_JUNOS, BGP_V_XR, BGP_V_SROS };
 
 struct bgp_dev {
     const char *name;
@@ -602,6 +607,147 @@ bgp_extract_junos(struct bgp_dev *d)
     }
 }
 
+/* An address/mask or address/prefix-length pair under @n into the interface addresses. */
+static void
+bgp_addr_pair(struct bgp_dev *d, xmlNodePtr n, const char *mask, int is_len)
+{
+    char buf[64], buf2[64];
+    struct bgp_pfx p;
+
+    if (n && !bgp_ip(bgp_text(n, "address", buf, sizeof buf), &p.addr)) {
+        bgp_text(n, mask, buf2, sizeof buf2);
+        p.len = (uint8_t)(is_len ? strtoul(buf2, NULL, 10) : bgp_masklen(buf2));
+        bgp_pfx_add(d->addrs, &d->naddrs, p);
+    }
+}
+
+/* IOS-XR (um models): interface addresses with secondaries, router bgp AS, neighbors with
+ * remote-as, password, shutdown, ipv4-unicast route-policy in/out, and `network`
+ * statements (the static route they need is assumed present). */
+static void
+bgp_extract_xr(struct bgp_dev *d)
+{
+    xmlNodePtr c, a, as, nb, af;
+    char buf[256];
+
+    for (c = bgp_child(bgp_top(d->eff, "interfaces"), "interface"); c;
+         c = bgp_next(c, "interface")) {
+        a = bgp_path(c, "ipv4/addresses");
+        bgp_addr_pair(d, bgp_child(a, "address"), "netmask", 0);
+        for (xmlNodePtr s2 = bgp_child(bgp_child(a, "secondaries"), "secondary"); s2;
+             s2 = bgp_next(s2, "secondary")) {
+            bgp_addr_pair(d, s2, "netmask", 0);
+        }
+    }
+    /* Two top-level <router> elements (bgp, static): find the one with <bgp>. */
+    as = NULL;
+    for (c = bgp_top(d->eff, "router"); c && !as; c = bgp_next(c, "router")) {
+        as = bgp_path(c, "bgp/as");
+    }
+    d->as = (uint32_t)strtoul(bgp_text(as, "as-number", buf, sizeof buf), NULL, 10);
+    d->bgp_on = as && d->as;
+    for (af = bgp_child(bgp_child(as, "address-families"), "address-family"); af;
+         af = bgp_next(af, "address-family")) {
+        if (strcmp(bgp_text(af, "af-name", buf, sizeof buf), "ipv4-unicast")) {
+            continue;
+        }
+        for (xmlNodePtr nw = bgp_child(bgp_child(af, "networks"), "network"); nw;
+             nw = bgp_next(nw, "network")) {
+            struct bgp_pfx p;
+            char len[16];
+
+            if (!bgp_ip(bgp_text(nw, "address", buf, sizeof buf), &p.addr)) {
+                p.len = (uint8_t)strtoul(bgp_text(nw, "masklength", len, sizeof len), NULL, 10);
+                p.addr &= bgp_mask(p.len);
+                d->orig_proto[d->norig < BGP_MAX_PFX ? d->norig : 0] = BGP_P_NETWORK;
+                bgp_pfx_add(d->orig, &d->norig, p);
+            }
+        }
+    }
+    for (nb = bgp_child(bgp_child(as, "neighbors"), "neighbor"); nb && d->nnbrs < BGP_MAX_NBR;
+         nb = bgp_next(nb, "neighbor")) {
+        struct bgp_nbr *n = &d->nbrs[d->nnbrs++];
+        const char *k;
+
+        memset(n, 0, sizeof *n);
+        bgp_text(nb, "neighbor-address", n->addr, sizeof n->addr);
+        n->peer_as = (uint32_t)strtoul(bgp_text(nb, "remote-as", buf, sizeof buf), NULL, 10);
+        /* netstitch writes the key as "!" + clear text (docs/drivers.md). */
+        k = bgp_text(nb, "password/encrypted", buf, sizeof buf);
+        snprintf(n->key, sizeof n->key, "%s", *k == '!' ? k + 1 : k);
+        n->enabled = !bgp_child(nb, "shutdown");
+        for (af = bgp_child(bgp_child(nb, "address-families"), "address-family"); af;
+             af = bgp_next(af, "address-family")) {
+            if (!strcmp(bgp_text(af, "af-name", buf, sizeof buf), "ipv4-unicast")) {
+                bgp_text(af, "route-policy/in", n->import, sizeof n->import);
+                bgp_text(af, "route-policy/out", n->export_, sizeof n->export_);
+            }
+        }
+    }
+}
+
+/* SR OS (nokia-conf): router Base AS, interface primary/secondary addresses, static routes
+ * (originated when an export policy lets them out), BGP groups and neighbors. */
+static void
+bgp_extract_sros(struct bgp_dev *d)
+{
+    xmlNodePtr r, c, g, nb, bgp;
+    char buf[256];
+
+    for (r = bgp_child(bgp_top(d->eff, "configure"), "router"); r; r = bgp_next(r, "router")) {
+        if (!strcmp(bgp_text(r, "router-name", buf, sizeof buf), "Base")) {
+            break;
+        }
+    }
+    d->as = (uint32_t)strtoul(bgp_text(r, "autonomous-system", buf, sizeof buf), NULL, 10);
+    for (c = bgp_child(r, "interface"); c; c = bgp_next(c, "interface")) {
+        bgp_addr_pair(d, bgp_path(c, "ipv4/primary"), "prefix-length", 1);
+        for (xmlNodePtr s2 = bgp_child(bgp_child(c, "ipv4"), "secondary"); s2;
+             s2 = bgp_next(s2, "secondary")) {
+            bgp_addr_pair(d, s2, "prefix-length", 1);
+        }
+    }
+    for (c = bgp_child(bgp_child(r, "static-routes"), "route"); c; c = bgp_next(c, "route")) {
+        struct bgp_pfx p;
+
+        if (!bgp_prefix(bgp_text(c, "ip-prefix", buf, sizeof buf), &p, 1) &&
+            d->norig < BGP_MAX_PFX) {
+            d->orig_proto[d->norig] = BGP_P_STATIC;
+            bgp_pfx_add(d->orig, &d->norig, p);
+        }
+    }
+    bgp = bgp_child(r, "bgp");
+    d->bgp_on = bgp && d->as && strcmp(bgp_text(bgp, "admin-state", buf, sizeof buf), "disable");
+    for (nb = bgp_child(bgp, "neighbor"); nb && d->nnbrs < BGP_MAX_NBR;
+         nb = bgp_next(nb, "neighbor")) {
+        struct bgp_nbr *n = &d->nbrs[d->nnbrs++];
+        char grp[128];
+
+        memset(n, 0, sizeof *n);
+        bgp_text(nb, "ip-address", n->addr, sizeof n->addr);
+        bgp_text(nb, "group", grp, sizeof grp);
+        for (g = bgp_child(bgp, "group"); g; g = bgp_next(g, "group")) {
+            if (!strcmp(bgp_text(g, "group-name", buf, sizeof buf), grp)) {
+                break;
+            }
+        }
+        n->peer_as = (uint32_t)strtoul(bgp_text(nb, "peer-as", buf, sizeof buf), NULL, 10);
+        if (!n->peer_as) {
+            n->peer_as = (uint32_t)strtoul(bgp_text(g, "peer-as", buf, sizeof buf), NULL, 10);
+        }
+        if (!*bgp_text(nb, "authentication-key", n->key, sizeof n->key)) {
+            bgp_text(g, "authentication-key", n->key, sizeof n->key);
+        }
+        if (!*bgp_text(nb, "import/policy", n->import, sizeof n->import)) {
+            bgp_text(g, "import/policy", n->import, sizeof n->import);
+        }
+        if (!*bgp_text(nb, "export/policy", n->export_, sizeof n->export_)) {
+            bgp_text(g, "export/policy", n->export_, sizeof n->export_);
+        }
+        n->enabled = strcmp(bgp_text(nb, "admin-state", buf, sizeof buf), "disable") != 0;
+    }
+}
+
 /*
  * Policies
  */
@@ -835,6 +981,174 @@ bgp_junos_policy(const struct bgp_dev *d, const char *name, const struct bgp_rou
     return dflt;
 }
 
+/* IOS-XR: the lines of prefix-set @name's RPL text hold @p ("A/L [ge N] [le N]")? */
+static int
+bgp_xr_in_set(const struct bgp_dev *d, const char *name, struct bgp_pfx p)
+{
+    xmlNodePtr rp = NULL, ps;
+    char buf[128], *text = NULL, *line, *save = NULL;
+    int hit = 0;
+
+    for (xmlNodePtr c = bgp_top(d->eff, "routing-policy"); c && !rp;
+         c = bgp_next(c, "routing-policy")) {
+        rp = c;
+    }
+    for (ps = bgp_child(bgp_path(rp, "sets/prefix-sets"), "prefix-set"); ps;
+         ps = bgp_next(ps, "prefix-set")) {
+        if (!strcmp(bgp_text(ps, "set-name", buf, sizeof buf), name)) {
+            xmlChar *t = xmlNodeGetContent(bgp_child(ps, "rpl-prefix-set"));
+
+            text = t ? nst_strdup((const char *)t) : NULL;
+            xmlFree(t);
+            break;
+        }
+    }
+    for (line = text ? strtok_r(text, "\n,", &save) : NULL; line && !hit;
+         line = strtok_r(NULL, "\n,", &save)) {
+        char pfx[64] = "", k1[8] = "", k2[8] = "";
+        unsigned v1 = 0, v2 = 0, lo, hi;
+        struct bgp_pfx q;
+        int n = sscanf(line, " %63s %7s %u %7s %u", pfx, k1, &v1, k2, &v2);
+
+        if (n < 1 || bgp_prefix(pfx, &q, 1)) {
+            continue;
+        }
+        lo = hi = q.len;
+        if (n >= 3 && !strcmp(k1, "ge")) {
+            lo = v1;
+            hi = 32;
+        } else if (n >= 3 && !strcmp(k1, "le")) {
+            hi = v1;
+        }
+        if (n >= 5 && !strcmp(k2, "le")) {
+            hi = v2;
+        }
+        hit = p.len >= q.len && p.len >= lo && p.len <= hi && (p.addr & bgp_mask(q.len)) == q.addr;
+    }
+    nst_free(text);
+    return hit;
+}
+
+/* IOS-XR route-policy @name: one level of if/elseif/else on `destination in SET`, `pass`
+ * or `drop`; what is not passed is dropped. No policy: eBGP passes nothing (XR, RFC 8212). */
+static int
+bgp_xr_policy(const struct bgp_dev *d, const char *name, struct bgp_pfx p)
+{
+    xmlNodePtr rp = bgp_top(d->eff, "routing-policy"), c;
+    char buf[128], *text = NULL, *line, *save = NULL;
+    int active = 1, taken = 0, in_if = 0, result = 0;
+
+    if (!*name) {
+        return 0;
+    }
+    for (c = bgp_child(bgp_child(rp, "route-policies"), "route-policy"); c;
+         c = bgp_next(c, "route-policy")) {
+        if (!strcmp(bgp_text(c, "route-policy-name", buf, sizeof buf), name)) {
+            xmlChar *t = xmlNodeGetContent(bgp_child(c, "rpl-route-policy"));
+
+            text = t ? nst_strdup((const char *)t) : NULL;
+            xmlFree(t);
+            break;
+        }
+    }
+    for (line = text ? strtok_r(text, "\n", &save) : NULL; line;
+         line = strtok_r(NULL, "\n", &save)) {
+        char set[128];
+
+        while (*line == ' ' || *line == '\t') {
+            line++;
+        }
+        if (sscanf(line, "if destination in %127s then", set) == 1) {
+            in_if = 1;
+            taken = active = bgp_xr_in_set(d, set, p);
+        } else if (sscanf(line, "elseif destination in %127s then", set) == 1) {
+            active = !taken && bgp_xr_in_set(d, set, p);
+            taken |= active;
+        } else if (!strncmp(line, "else", 4) && in_if) {
+            active = !taken;
+        } else if (!strncmp(line, "endif", 5)) {
+            in_if = 0;
+            active = 1;
+        } else if (active && !strncmp(line, "pass", 4)) {
+            result = 1;
+        } else if (active && !strncmp(line, "done", 4)) {
+            result = 1;
+            break;
+        } else if (active && !strncmp(line, "drop", 4)) {
+            result = 0;
+            break;
+        }
+    }
+    nst_free(text);
+    return result;
+}
+
+/* SR OS policy-statement @name: entries by entry-id (document order here: netstitch
+ * writes them sorted), `from prefix-list` (types exact, longer, through), action accept or
+ * reject, then default-action. No policy: eBGP passes nothing (ebgp-default-reject-policy). */
+static int
+bgp_sros_in_list(const struct bgp_dev *d, const char *name, struct bgp_pfx p)
+{
+    xmlNodePtr po = bgp_path(bgp_top(d->eff, "configure"), "policy-options"), l, e;
+    char buf[128], type[32];
+
+    for (l = bgp_child(po, "prefix-list"); l; l = bgp_next(l, "prefix-list")) {
+        if (strcmp(bgp_text(l, "name", buf, sizeof buf), name)) {
+            continue;
+        }
+        for (e = bgp_child(l, "prefix"); e; e = bgp_next(e, "prefix")) {
+            struct bgp_pfx q;
+
+            if (bgp_prefix(bgp_text(e, "ip-prefix", buf, sizeof buf), &q, 1) ||
+                (p.addr & bgp_mask(q.len)) != q.addr || p.len < q.len) {
+                continue;
+            }
+            bgp_text(e, "type", type, sizeof type);
+            if (p.len == q.len || !strcmp(type, "longer")) {
+                return 1;
+            }
+        }
+    }
+    return 0;
+}
+
+static int
+bgp_sros_policy(const struct bgp_dev *d, const char *name, struct bgp_pfx p)
+{
+    xmlNodePtr po = bgp_path(bgp_top(d->eff, "configure"), "policy-options"), ps, e;
+    char buf[128];
+
+    if (!*name) {
+        return 0;
+    }
+    for (ps = bgp_child(po, "policy-statement"); ps; ps = bgp_next(ps, "policy-statement")) {
+        if (strcmp(bgp_text(ps, "name", buf, sizeof buf), name)) {
+            continue;
+        }
+        for (e = bgp_child(ps, "entry"); e; e = bgp_next(e, "entry")) {
+            xmlNodePtr f = bgp_child(e, "from"), pl;
+            int lists = 0, hit = 0;
+
+            for (pl = bgp_child(f, "prefix-list"); pl; pl = bgp_next(pl, "prefix-list")) {
+                lists = 1;
+                hit |= bgp_sros_in_list(d, bgp_text(pl, NULL, buf, sizeof buf), p);
+            }
+            if (lists && !hit) {
+                continue;
+            }
+            bgp_text(e, "action/action-type", buf, sizeof buf);
+            if (!strcmp(buf, "accept")) {
+                return 1;
+            }
+            if (!strcmp(buf, "reject")) {
+                return 0;
+            }
+        }
+        return !strcmp(bgp_text(ps, "default-action/action-type", buf, sizeof buf), "accept");
+    }
+    return 0;
+}
+
 static int
 bgp_permits(const struct bgp_dev *d, const char *policy, const struct bgp_route *r, int export)
 {
@@ -845,6 +1159,10 @@ bgp_permits(const struct bgp_dev *d, const char *policy, const struct bgp_route 
         return bgp_oc_policy(d, policy, r->p);
     case BGP_V_JUNOS:
         return bgp_junos_policy(d, policy, r, export);
+    case BGP_V_XR:
+        return bgp_xr_policy(d, policy, r->p);
+    case BGP_V_SROS:
+        return bgp_sros_policy(d, policy, r->p);
     case BGP_V_NONE:
         break;
     }
@@ -912,6 +1230,10 @@ bgp_extract(struct bgp_dev *d)
         bgp_extract_oc(d);
     } else if (d->vendor == BGP_V_JUNOS) {
         bgp_extract_junos(d);
+    } else if (d->vendor == BGP_V_XR) {
+        bgp_extract_xr(d);
+    } else if (d->vendor == BGP_V_SROS) {
+        bgp_extract_sros(d);
     }
     for (int i = 0; i < d->nnbrs; i++) {
         for (int j = 0; j < nold; j++) {
@@ -1275,6 +1597,59 @@ bgp_render(const struct sim_bgp *b, const struct bgp_dev *d, struct bgp_buf *o)
         bgp_out(o, "</bgp-information>\n");
         return;
     }
+    if (d->vendor == BGP_V_XR) {
+        if (!d->nnbrs) {
+            return;
+        }
+        bgp_out(o, "<bgp xmlns=\"http://cisco.com/ns/yang/Cisco-IOS-XR-ipv4-bgp-oper\"><instances>"
+                   "<instance><instance-name>default</instance-name><instance-active>"
+                   "<default-vrf><neighbors>\n");
+        for (int i = 0; i < d->nnbrs; i++) {
+            const struct bgp_nbr *n = &d->nbrs[i];
+
+            bgp_out(o,
+                    "<neighbor><neighbor-address>%s</neighbor-address><local-as>%u</local-as>"
+                    "<remote-as>%u</remote-as><connection-state>%s</connection-state>",
+                    n->addr, bgp_local_as(d, n), n->peer_as,
+                    n->up                         ? "bgp-st-estab"
+                    : (!d->bgp_on || !n->enabled) ? "bgp-st-idle"
+                                                  : "bgp-st-active");
+            if (n->up) {
+                bgp_out(o, "<connection-established-time>%ld</connection-established-time>",
+                        (long)(bgp_now(b) - n->since));
+            }
+            bgp_out(o,
+                    "<af-data><af-name>ipv4</af-name><prefixes-accepted>%u</prefixes-accepted>"
+                    "<prefixes-denied>%u</prefixes-denied></af-data></neighbor>\n",
+                    n->rx_acc, n->rx_pre - n->rx_acc);
+        }
+        bgp_out(o, "</neighbors></default-vrf></instance-active></instance></instances></bgp>\n");
+        return;
+    }
+    if (d->vendor == BGP_V_SROS) {
+        if (!d->nnbrs) {
+            return;
+        }
+        bgp_out(o, "<state xmlns=\"urn:nokia.com:sros:ns:yang:sr:state\"><router>"
+                   "<router-name>Base</router-name><bgp>\n");
+        for (int i = 0; i < d->nnbrs; i++) {
+            const struct bgp_nbr *n = &d->nbrs[i];
+
+            bgp_out(o,
+                    "<neighbor><ip-address>%s</ip-address><statistics><session-state>%s"
+                    "</session-state><peer-as>%u</peer-as><received-paths>%u</received-paths>"
+                    "<family-prefix><ipv4><received>%u</received><active>%u</active>"
+                    "<rejected>%u</rejected><sent>%u</sent></ipv4></family-prefix></statistics>"
+                    "</neighbor>\n",
+                    n->addr,
+                    n->up                         ? "Established"
+                    : (!d->bgp_on || !n->enabled) ? "Idle"
+                                                  : "Active",
+                    n->peer_as, n->rx_pre, n->rx_pre, n->rx_acc, n->rx_pre - n->rx_acc, n->sent);
+        }
+        bgp_out(o, "</bgp></router></state>\n");
+        return;
+    }
     if (d->vendor == BGP_V_VRP) {
         if (!d->nnbrs) {
             return;
@@ -1545,6 +1920,8 @@ sim_bgp_new(const struct sim_cfg *cfg, struct sim_bgp **out, char **errmsg)
         d->vendor = !strcmp(prof, "vrp")                                    ? BGP_V_VRP
                     : (!strcmp(prof, "openconfig") || !strcmp(prof, "eos")) ? BGP_V_OC
                     : !strcmp(prof, "junos")                                ? BGP_V_JUNOS
+                    : !strcmp(prof, "iosxr")                                ? BGP_V_XR
+                    : !strcmp(prof, "sros")                                 ? BGP_V_SROS
                                                                             : BGP_V_NONE;
         d->dir = nst_asprintf("%s/%s", cfg->statedir, d->name);
         if (!d->dir) {
@@ -1594,8 +1971,9 @@ sim_bgp_tick(struct sim_bgp *b)
         if (d->vendor == BGP_V_NONE || !d->eff) {
             continue;
         }
-        /* Junos reports elapsed-time, so its reply is refreshed every second. */
-        if (!dirty && !(d->vendor == BGP_V_JUNOS && (long)now != d->last_write_s)) {
+        /* Junos and IOS-XR report the time established: refreshed every second. */
+        if (!dirty && !((d->vendor == BGP_V_JUNOS || d->vendor == BGP_V_XR) &&
+                        (long)now != d->last_write_s)) {
             continue;
         }
         d->last_write_s = (long)now;

@@ -882,9 +882,20 @@ nst_health_session_summary(const struct nst_health *h, size_t i, char *buf, size
         return NULL;
     }
     s = &h->sess[i];
-    snprintf(buf, len, "%s %s -> %s (%s): %s, received %lld, accepted %lld, expected >= %u: %s%s%s",
-             s->name, s->device, s->peer, s->peer_name, s->reported ? s->state : "not reported",
-             s->received, s->accepted, s->min_rx, s->healthy ? "ok" : "FAIL", s->why[0] ? ": " : "",
-             s->why);
+    if (!s->reported) {
+        snprintf(buf, len, "%s %s -> %s (%s): not reported, expected >= %u: %s%s%s", s->name,
+                 s->device, s->peer, s->peer_name, s->min_rx, s->healthy ? "ok" : "FAIL",
+                 s->why[0] ? ": " : "", s->why);
+        return buf;
+    }
+    {
+        char rx[24], acc[24];
+
+        snprintf(rx, sizeof rx, s->received >= 0 ? "%lld" : "unknown", s->received);
+        snprintf(acc, sizeof acc, s->accepted >= 0 ? "%lld" : "unknown", s->accepted);
+        snprintf(buf, len, "%s %s -> %s (%s): %s, received %s, accepted %s, expected >= %u: %s%s%s",
+                 s->name, s->device, s->peer, s->peer_name, s->state, rx, acc, s->min_rx,
+                 s->healthy ? "ok" : "FAIL", s->why[0] ? ": " : "", s->why);
+    }
     return buf;
 }

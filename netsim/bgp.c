@@ -61,8 +61,9 @@
  *   announce = 10.22.22.0/24    repeatable: prefixes it announces
  *
  * The file is reread when it changes (an external peer reconfigured: another ASN or key,
- * other prefixes); the change counts at once. Keys are compared, never written anywhere. Limits: 64
- * devices, 32 neighbors per device, 256 prefixes per router; IPv4 only.
+ * other prefixes); the change counts at once. Keys are compared, never written anywhere.
+ * Limits: 128 devices (more are served but not simulated), 512 external peers, 32
+ * neighbors per device, 256 prefixes per router; IPv4 only.
  */
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -81,10 +82,10 @@
 #include "alloc.h"
 #include "netsim.h"
 
-#define BGP_MAX_DEV 64
+#define BGP_MAX_DEV 128
 #define BGP_MAX_NBR 32
 #define BGP_MAX_PFX 256
-#define BGP_MAX_EXT 16
+#define BGP_MAX_EXT 512
 #define BGP_MAX_PATH 8
 
 struct bgp_pfx {

@@ -157,7 +157,7 @@ extern const struct drv_ops drv_eos_ops;
  * BGP state readers (drivers/state.c, each vendor's at the end of its file). A health
  * check (netconf/health.c) asks a device for the state of its BGP sessions with the
  * vendor's request and hands the reply's XML (see drivers/state.c for how far libnetconf2
- * has typed it) to the vendor's parser. vendors.md section 8 and yang/devices/README.md
+ * has typed it) to the vendor's parser. docs/vendors.md A.8 and yang/devices/README.md
  * name the paths.
  */
 

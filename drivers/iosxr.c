@@ -198,7 +198,7 @@ const struct drv_ops drv_iosxr_ops = {
 };
 
 /*
- * BGP state reader (vendors.md §8): <get> of Cisco-IOS-XR-ipv4-bgp-oper
+ * BGP state reader (docs/vendors.md A.8): <get> of Cisco-IOS-XR-ipv4-bgp-oper
  * bgp/instances/instance/instance-active/default-vrf/neighbors: per neighbor its
  * connection-state (bgp-st-estab, ...), connection-established-time (seconds) and per
  * address family (af-name ipv4) the prefixes accepted and denied; received is their sum.

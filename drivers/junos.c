@@ -94,7 +94,7 @@ const struct drv_ops drv_junos_ops = {
 };
 
 /*
- * BGP state reader (vendors.md §8): the RPC <get-bgp-neighbor-information> of
+ * BGP state reader (docs/vendors.md A.8): the RPC <get-bgp-neighbor-information> of
  * junos-rpc-bgp; its output is <bgp-information> with one <bgp-peer> per neighbor:
  * peer-address ("198.51.100.1+179", the port after '+'), peer-state (Junos spells the
  * FSM states as RFC 4271 does), elapsed-time ("1:02:03", "2d 3:04:05" or seconds) and per

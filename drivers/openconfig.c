@@ -356,7 +356,7 @@ const struct drv_ops drv_eos_ops = {
 };
 
 /*
- * BGP state reader (vendors.md §8), OpenConfig and Arista EOS: <get> of
+ * BGP state reader (docs/vendors.md A.8), OpenConfig and Arista EOS: <get> of
  * network-instances/network-instance/protocols/protocol/bgp/neighbors: per neighbor
  * state/session-state (IDLE ... ESTABLISHED), state/last-established (nanoseconds since
  * the epoch, giving the uptime) and afi-safi IPV4_UNICAST state/prefixes: received

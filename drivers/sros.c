@@ -344,7 +344,7 @@ const struct drv_ops drv_sros_ops = {
 };
 
 /*
- * BGP state reader (vendors.md §8): <get> of nokia-state
+ * BGP state reader (docs/vendors.md A.8): <get> of nokia-state
  * state/router[router-name]/bgp/neighbor[ip-address]/statistics: session-state (spelled as
  * RFC 4271 does), and family-prefix/ipv4 received and active (accepted into the RIB).
  * last-established-time is a date-time; the uptime is not derived from it here.

@@ -38,7 +38,7 @@ drv_state_find(const char *name)
     if (!strcmp(name, "vrp")) {
         return &drv_vrp_state;
     }
-    /* Arista EOS reports BGP state through the OpenConfig models (vendors.md §8). */
+    /* Arista EOS reports BGP state through the OpenConfig models (docs/vendors.md A.8). */
     if (!strcmp(name, "openconfig") || !strcmp(name, "eos")) {
         return &drv_openconfig_state;
     }

@@ -276,7 +276,7 @@ const struct drv_ops drv_vrp_ops = {
 };
 
 /*
- * BGP state reader (vendors.md §8): <get> of huawei-bgp's peer state under
+ * BGP state reader (docs/vendors.md A.8): <get> of huawei-bgp's peer state under
  * network-instance/instances/instance/bgp/base-process/peers/peer/afs/af[type=ipv4uni]/
  * state: current-state (idle ... established), receive-prefix and receive-active-prefix.
  * The model has no session uptime.

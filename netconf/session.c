@@ -59,19 +59,19 @@
 
 struct sess {
     char device[64];
-    char hostkey[96];      /* "SHA256:..." the server presented */
-    struct nc_session *nc; /* NULL after sess_close */
-    struct ly_ctx *ctx;    /* ours; libnetconf2 treats it as shared */
-    int fd;                /* libnetconf2's socket to the relay (owned by the
-                              relay); -1 when closed */
-    struct relay *relay;   /* the guard between the SSH channel and libnetconf2 */
+    char hostkey[96];             /* "SHA256:..." the server presented */
+    struct nc_session *nc;        /* NULL after sess_close */
+    struct ly_ctx *ctx;           /* ours; libnetconf2 treats it as shared */
+    int fd;                       /* libnetconf2's socket to the relay (owned by the
+                                     relay); -1 when closed */
+    struct relay *relay;          /* the guard between the SSH channel and libnetconf2 */
     unsigned caps;
     unsigned quirks;
     int rpc_timeout_ms;
     sess_log_cb log_cb;
     void *log_user;
-    const char *scrub; /* the password while it is in memory, else NULL */
-    char lib_err[256]; /* last error-level library message of this call */
+    const char *scrub;            /* the password while it is in memory, else NULL */
+    char lib_err[256];            /* last error-level library message of this call */
 };
 
 static pthread_once_t sess_once = PTHREAD_ONCE_INIT;
@@ -277,9 +277,9 @@ sess_kind_code(enum sess_err_kind kind)
 }
 
 /* Fill @err (may be NULL) and return the matching code. */
-static nst_err sess_fail(struct sess_error *err, const char *device, const char *op,
-                         enum sess_err_kind kind, const char *fmt, ...)
-    __attribute__((format(printf, 5, 6)));
+static nst_err
+sess_fail(struct sess_error *err, const char *device, const char *op, enum sess_err_kind kind,
+          const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
 static nst_err
 sess_fail(struct sess_error *err, const char *device, const char *op, enum sess_err_kind kind,
@@ -445,8 +445,8 @@ sess_password_load(const struct sess_opts *o, const char *dev, char *pw, struct 
                              "password environment variable %s is not set", o->password_env);
         }
         if (strlen(v) >= SESS_PW_MAX) {
-            return sess_fail(err, dev, "connect", SESS_ERR_CONFIG, "password in %s is too long",
-                             o->password_env);
+            return sess_fail(err, dev, "connect", SESS_ERR_CONFIG,
+                             "password in %s is too long", o->password_env);
         }
         strcpy(pw, v);
         return NST_OK;
@@ -464,8 +464,7 @@ sess_password_load(const struct sess_opts *o, const char *dev, char *pw, struct 
     if (st.st_mode & (S_IRWXG | S_IRWXO)) {
         rc = sess_fail(err, dev, "connect", SESS_ERR_CONFIG,
                        "password file %s has mode %04o; it must not be accessible by group or "
-                       "others (chmod 600)",
-                       o->password_file, (unsigned)(st.st_mode & 07777));
+                       "others (chmod 600)", o->password_file, (unsigned)(st.st_mode & 07777));
         goto cleanup;
     }
     if (st.st_uid != geteuid()) {
@@ -602,9 +601,9 @@ sess_hostkey_check(struct sess *s, ssh_session ssh, const struct sess_opts *o,
     enum ssh_known_hosts_e kh;
     nst_err rc = NST_OK;
 
-    if (ssh_get_server_publickey(ssh, &key) != SSH_OK ||
-        ssh_get_publickey_hash(key, SSH_PUBLICKEY_HASH_SHA256, &hash, &hlen) != 0 ||
-        !(fp = ssh_get_fingerprint_hash(SSH_PUBLICKEY_HASH_SHA256, hash, hlen))) {
+    if (ssh_get_server_publickey(ssh, &key) != SSH_OK
+        || ssh_get_publickey_hash(key, SSH_PUBLICKEY_HASH_SHA256, &hash, &hlen) != 0
+        || !(fp = ssh_get_fingerprint_hash(SSH_PUBLICKEY_HASH_SHA256, hash, hlen))) {
         rc = sess_fail(err, s->device, "connect", SESS_ERR_HOSTKEY,
                        "cannot read the server's host key: %s", ssh_get_error(ssh));
         goto cleanup;
@@ -770,9 +769,9 @@ sess_cache_publish(const char *tmp, const char *cache)
         }
         /* libnetconf2 writes the modules with the process umask; the state directory keeps
          * every file private (docs/push.md). */
-        if (snprintf(from, sizeof from, "%s/%s", tmp, de->d_name) < (int)sizeof from &&
-            snprintf(to, sizeof to, "%s/%s", cache, de->d_name) < (int)sizeof to &&
-            chmod(from, 0600) == 0 && rename(from, to) == 0) {
+        if (snprintf(from, sizeof from, "%s/%s", tmp, de->d_name) < (int)sizeof from
+            && snprintf(to, sizeof to, "%s/%s", cache, de->d_name) < (int)sizeof to
+            && chmod(from, 0600) == 0 && rename(from, to) == 0) {
             continue;
         }
         unlink(from);
@@ -855,8 +854,8 @@ sess_parse_caps(const char *const *cpblts, unsigned *quirks)
             }
         }
         if (strstr(cpblts[i], "netconfcentral.org/ns/yuma")) {
-            *quirks |= SESS_QUIRK_VALIDATE_LOSES_EDIT | SESS_QUIRK_EDIT_TIME_VALIDATION |
-                       SESS_QUIRK_CONFIRM_TIMER_IDLE;
+            *quirks |= SESS_QUIRK_VALIDATE_LOSES_EDIT | SESS_QUIRK_EDIT_TIME_VALIDATION
+                       | SESS_QUIRK_CONFIRM_TIMER_IDLE;
         }
     }
     /* :validate:1.1 and :confirmed-commit:1.1 imply the 1.0 operations. */
@@ -949,8 +948,8 @@ sess_connect(const struct sess_opts *opts, struct sess **out, struct sess_error 
     s->log_cb = opts->log_cb;
     s->log_user = opts->log_user;
     sess_enter(s);
-    deadline = sess_now_ms() +
-               (opts->connect_timeout_ms ? opts->connect_timeout_ms : SESS_CONNECT_TIMEOUT_MS);
+    deadline = sess_now_ms()
+               + (opts->connect_timeout_ms ? opts->connect_timeout_ms : SESS_CONNECT_TIMEOUT_MS);
 
     /* Stage 1: everything local, so configuration mistakes never reach the network. */
     if (opts->auth & SESS_AUTH_PASSWORD) {
@@ -973,8 +972,8 @@ sess_connect(const struct sess_opts *opts, struct sess **out, struct sess_error 
                                SESS_MAX_KEYS);
                 goto cleanup;
             }
-            if (ssh_pki_import_privkey_file(opts->key_files[i], NULL, NULL, NULL, &keys[nkeys]) !=
-                SSH_OK) {
+            if (ssh_pki_import_privkey_file(opts->key_files[i], NULL, NULL, NULL, &keys[nkeys])
+                != SSH_OK) {
                 rc = sess_fail(err, dev, "connect", SESS_ERR_CONFIG,
                                "cannot load private key %s (missing, unreadable, or encrypted)",
                                opts->key_files[i]);
@@ -993,16 +992,17 @@ sess_connect(const struct sess_opts *opts, struct sess **out, struct sess_error 
     if (opts->schema_cache_dir) {
         sess_cache_sweep(opts->schema_cache_dir);
     }
-    if (opts->schema_cache_dir && (snprintf(fetch_dir, sizeof fetch_dir, "%s/.fetch-XXXXXX",
-                                            opts->schema_cache_dir) >= (int)sizeof fetch_dir ||
-                                   !mkdtemp(fetch_dir))) {
+    if (opts->schema_cache_dir
+        && (snprintf(fetch_dir, sizeof fetch_dir, "%s/.fetch-XXXXXX", opts->schema_cache_dir)
+                >= (int)sizeof fetch_dir
+            || !mkdtemp(fetch_dir))) {
         fetch_dir[0] = '\0';
         rc = sess_fail(err, dev, "connect", SESS_ERR_CONFIG,
                        "schema cache directory %s is not writable", opts->schema_cache_dir);
         goto cleanup;
     }
-    if (ly_ctx_new(schema_dir, LY_CTX_NO_YANGLIBRARY | LY_CTX_DISABLE_SEARCHDIR_CWD, &s->ctx) ||
-        (opts->schema_cache_dir && ly_ctx_set_searchdir(s->ctx, opts->schema_cache_dir))) {
+    if (ly_ctx_new(schema_dir, LY_CTX_NO_YANGLIBRARY | LY_CTX_DISABLE_SEARCHDIR_CWD, &s->ctx)
+        || (opts->schema_cache_dir && ly_ctx_set_searchdir(s->ctx, opts->schema_cache_dir))) {
         rc = sess_fail(err, dev, "connect", SESS_ERR_PROTOCOL, "cannot create a YANG context: %s",
                        s->lib_err);
         goto cleanup;
@@ -1032,15 +1032,15 @@ sess_connect(const struct sess_opts *opts, struct sess **out, struct sess_error 
 
         ssh_options_set(ssh, SSH_OPTIONS_PROCESS_CONFIG, &no);
     }
-    if (ssh_options_set(ssh, SSH_OPTIONS_HOST, opts->host) < 0 ||
-        ssh_options_set(ssh, SSH_OPTIONS_PORT, &port) < 0 ||
-        ssh_options_set(ssh, SSH_OPTIONS_USER, opts->user) < 0 ||
-        ssh_options_set(ssh, SSH_OPTIONS_TIMEOUT, &tsec) < 0 ||
-        ssh_options_set(ssh, SSH_OPTIONS_TIMEOUT_USEC, &tusec) < 0 ||
-        ssh_options_set(ssh, SSH_OPTIONS_KNOWNHOSTS,
-                        opts->known_hosts ? opts->known_hosts : "/dev/null") < 0 ||
-        ssh_options_set(ssh, SSH_OPTIONS_GLOBAL_KNOWNHOSTS, "/dev/null") < 0 ||
-        ssh_options_set(ssh, SSH_OPTIONS_FD, &fd) < 0) {
+    if (ssh_options_set(ssh, SSH_OPTIONS_HOST, opts->host) < 0
+        || ssh_options_set(ssh, SSH_OPTIONS_PORT, &port) < 0
+        || ssh_options_set(ssh, SSH_OPTIONS_USER, opts->user) < 0
+        || ssh_options_set(ssh, SSH_OPTIONS_TIMEOUT, &tsec) < 0
+        || ssh_options_set(ssh, SSH_OPTIONS_TIMEOUT_USEC, &tusec) < 0
+        || ssh_options_set(ssh, SSH_OPTIONS_KNOWNHOSTS,
+                           opts->known_hosts ? opts->known_hosts : "/dev/null") < 0
+        || ssh_options_set(ssh, SSH_OPTIONS_GLOBAL_KNOWNHOSTS, "/dev/null") < 0
+        || ssh_options_set(ssh, SSH_OPTIONS_FD, &fd) < 0) {
         close(fd);
         rc = sess_fail(err, dev, "connect", SESS_ERR_CONFIG, "invalid SSH option: %s",
                        ssh_get_error(ssh));
@@ -1076,8 +1076,8 @@ sess_connect(const struct sess_opts *opts, struct sess **out, struct sess_error 
      * writes fetched modules there; it reads local ones through the context's search
      * dirs. */
     chan = ssh_channel_new(ssh);
-    if (!chan || ssh_channel_open_session(chan) != SSH_OK ||
-        ssh_channel_request_subsystem(chan, "netconf") != SSH_OK) {
+    if (!chan || ssh_channel_open_session(chan) != SSH_OK
+        || ssh_channel_request_subsystem(chan, "netconf") != SSH_OK) {
         rc = sess_fail(err, dev, "connect",
                        sess_now_ms() >= deadline - 50 ? SESS_ERR_TIMEOUT : SESS_ERR_PROTOCOL,
                        "cannot start the netconf subsystem: %s", ssh_get_error(ssh));
@@ -1106,9 +1106,7 @@ sess_connect(const struct sess_opts *opts, struct sess **out, struct sess_error 
 
         relay_why(s->relay, why, sizeof why);
         rc = sess_fail(err, dev, "connect", SESS_ERR_PROTOCOL, "NETCONF session setup failed: %s",
-                       why[0]          ? why
-                       : s->lib_err[0] ? s->lib_err
-                                       : "unknown reason");
+                       why[0] ? why : s->lib_err[0] ? s->lib_err : "unknown reason");
         goto cleanup;
     }
     s->fd = ncfd;
@@ -1208,8 +1206,8 @@ sess_is_alive(struct sess *s)
         struct lyd_node *envp = NULL, *op = NULL;
 
         sess_enter(s);
-        if (nc_recv_notif(s->nc, 0, &envp, &op) == NC_MSG_ERROR &&
-            nc_session_get_status(s->nc) != NC_STATUS_RUNNING) {
+        if (nc_recv_notif(s->nc, 0, &envp, &op) == NC_MSG_ERROR
+            && nc_session_get_status(s->nc) != NC_STATUS_RUNNING) {
             alive = 0;
         }
         lyd_free_tree(envp);
@@ -1292,16 +1290,14 @@ sess_parse_rpc_errors(const struct lyd_node *envp, struct sess_error *err)
     unsigned count = 0;
     int have = 0;
 
-    LY_LIST_FOR(lyd_child(envp), e)
-    {
+    LY_LIST_FOR(lyd_child(envp), e) {
         const char *sev = "error";
 
         if (strcmp(sess_node_name(e), "rpc-error")) {
             continue;
         }
         count++;
-        LY_LIST_FOR(lyd_child(e), c)
-        {
+        LY_LIST_FOR(lyd_child(e), c) {
             if (!strcmp(sess_node_name(c), "error-severity")) {
                 sev = sess_node_value(c);
             }
@@ -1317,8 +1313,7 @@ sess_parse_rpc_errors(const struct lyd_node *envp, struct sess_error *err)
         err->type[0] = err->tag[0] = err->app_tag[0] = err->path[0] = err->info[0] = '\0';
         err->message[0] = '\0';
         err->holder_session_id = 0;
-        LY_LIST_FOR(lyd_child(e), c)
-        {
+        LY_LIST_FOR(lyd_child(e), c) {
             const char *name = sess_node_name(c), *v = sess_node_value(c);
 
             if (!v) {
@@ -1339,8 +1334,7 @@ sess_parse_rpc_errors(const struct lyd_node *envp, struct sess_error *err)
             } else if (!strcmp(name, "error-info")) {
                 size_t o = 0;
 
-                LY_LIST_FOR(lyd_child(c), i)
-                {
+                LY_LIST_FOR(lyd_child(c), i) {
                     const char *iv = sess_node_value(i);
 
                     if (!strcmp(sess_node_name(i), "session-id") && iv) {
@@ -1387,8 +1381,8 @@ sess_reply_errors(const char *device, const char *op, const struct lyd_node *env
 
 /* The <data> anydata node of a <get>/<get-config> reply operation tree @reply. */
 static nst_err
-sess_reply_data(const char *device, const char *op, struct lyd_node *reply, struct lyd_node **data,
-                struct sess_error *err)
+sess_reply_data(const char *device, const char *op, struct lyd_node *reply,
+                struct lyd_node **data, struct sess_error *err)
 {
     struct lyd_node *d = NULL;
 
@@ -1514,15 +1508,15 @@ sess_rpc_precheck(struct sess *s, const char *op, unsigned need, const char *nee
         return sess_fail(err, s->device, op, SESS_ERR_DROPPED, "session is closed");
     }
     if ((s->caps & need) != need) {
-        return sess_fail(err, s->device, op, SESS_ERR_UNSUPPORTED, "device does not advertise %s",
-                         need_name);
+        return sess_fail(err, s->device, op, SESS_ERR_UNSUPPORTED,
+                         "device does not advertise %s", need_name);
     }
     return NST_OK;
 }
 
 static int
-sess_ds_caps_ok(struct sess *s, enum sess_ds ds, const char *op, int write, struct sess_error *err,
-                nst_err *rc)
+sess_ds_caps_ok(struct sess *s, enum sess_ds ds, const char *op, int write,
+                struct sess_error *err, nst_err *rc)
 {
     unsigned need = 0;
     const char *name = "";
@@ -1610,9 +1604,9 @@ sess_rpc(struct sess *s, const char *op, struct nc_rpc *rpc, struct lyd_node **o
         break;
     }
     if (m == NC_MSG_WOULDBLOCK) {
-        rc =
-            sess_fail(err, s->device, op, SESS_ERR_TIMEOUT,
-                      "no reply to <%s> within %d ms; device state unknown", op, s->rpc_timeout_ms);
+        rc = sess_fail(err, s->device, op, SESS_ERR_TIMEOUT,
+                       "no reply to <%s> within %d ms; device state unknown", op,
+                       s->rpc_timeout_ms);
         goto cleanup;
     }
     if (m != NC_MSG_REPLY) {
@@ -1666,8 +1660,8 @@ sess_unlock(struct sess *s, enum sess_ds ds, struct sess_error *err)
 }
 
 nst_err
-sess_edit_config(struct sess *s, enum sess_ds target, enum sess_defop defop, enum sess_errop errop,
-                 const char *config, struct sess_error *err)
+sess_edit_config(struct sess *s, enum sess_ds target, enum sess_defop defop,
+                 enum sess_errop errop, const char *config, struct sess_error *err)
 {
     NC_RPC_EDIT_DFLTOP d = NC_RPC_EDIT_DFLTOP_MERGE;
     NC_RPC_EDIT_ERROPT e = NC_RPC_EDIT_ERROPT_UNKNOWN;
@@ -1739,11 +1733,11 @@ sess_fetch(struct sess *s, int is_get, enum sess_ds source, const char *filter,
         return sess_fail(err, s->device, op, SESS_ERR_UNSUPPORTED,
                          "XPath filter but the device does not advertise :xpath");
     }
-    rc = sess_rpc(
-        s, op,
-        is_get ? nc_rpc_get(filter, NC_WD_UNKNOWN, NC_PARAMTYPE_CONST)
-               : nc_rpc_getconfig(sess_nc_ds(source), filter, NC_WD_UNKNOWN, NC_PARAMTYPE_CONST),
-        &reply, err);
+    rc = sess_rpc(s, op,
+                  is_get ? nc_rpc_get(filter, NC_WD_UNKNOWN, NC_PARAMTYPE_CONST)
+                         : nc_rpc_getconfig(sess_nc_ds(source), filter, NC_WD_UNKNOWN,
+                                            NC_PARAMTYPE_CONST),
+                  &reply, err);
     if (rc) {
         return rc;
     }

@@ -66,8 +66,43 @@ junos_prepare(struct drv_prep *p, xmlNodePtr dev)
     return drv_prep_status(p);
 }
 
+/*
+ * `diff --format cli`: Junos `set` / `delete` commands spelled from the schema. The CLI
+ * does not say some list names (interfaces interface X is "interfaces X") and shows some
+ * leaves by value alone (autonomous-system 65100); descriptions are always quoted, as the
+ * prepare hook quotes them for templates/junos/<feature>.cli.xml.
+ */
+static const char *const junos_hidden_lists[] = {
+    "interfaces/interface",
+    "routing-instances/instance",
+    "prefix-list/prefix-list-item",
+    NULL,
+};
+
+static const char *const junos_positional[] = {
+    "autonomous-system/as-number",
+    "local-as/as-number",
+    "route-distinguisher/rd-type",
+    "vrf-target/community",
+    "teardown/limit-threshold",
+    "idle-timeout/timeout",
+    NULL,
+};
+
+static const char *const junos_quoted[] = {"description", NULL};
+
+static const struct drv_cli_dialect junos_cli = {
+    .style = DRV_CLI_SET,
+    .comment = "#",
+    .root = "configuration",
+    .hidden_lists = junos_hidden_lists,
+    .positional = junos_positional,
+    .quoted = junos_quoted,
+};
+
 const struct drv_ops drv_junos_ops = {
     .name = "junos",
+    .vendor = "junos",
     .mtu_meaning_name = "Junos media MTU: L2 header + tags",
     .caps =
         {
@@ -90,4 +125,5 @@ const struct drv_ops drv_junos_ops = {
     .tpl_vendor = "junos",
     .features = junos_features,
     .prepare = junos_prepare,
+    .cli = &junos_cli,
 };

@@ -317,8 +317,24 @@ sros_prepare(struct drv_prep *p, xmlNodePtr dev)
     return drv_prep_status(p);
 }
 
+/*
+ * `diff --format cli`: Nokia MD-CLI, "/configure ..." and "delete /configure ..." spelled
+ * from the schema; strings in double quotes except the names MD-CLI shows bare.
+ */
+static const char *const sros_bare[] = {
+    "port-id", "sap-id", "sdp-bind-id", "ip-prefix", "port", "address", "router-id", NULL,
+};
+
+static const struct drv_cli_dialect sros_cli = {
+    .style = DRV_CLI_MDCLI,
+    .comment = "#",
+    .root = "configure",
+    .bare = sros_bare,
+};
+
 const struct drv_ops drv_sros_ops = {
     .name = "sros",
+    .vendor = "sros",
     .mtu_meaning_name = "SR OS port MTU: L2 header + tags",
     .caps =
         {
@@ -341,4 +357,5 @@ const struct drv_ops drv_sros_ops = {
     .tpl_vendor = "sros",
     .features = sros_features,
     .prepare = sros_prepare,
+    .cli = &sros_cli,
 };

@@ -1,6 +1,6 @@
 /*
- * diff.h: the live diff engine (diff.c) behind `netstitch diff`, and the ownership
- * algebra the service lifecycle (lifecycle.c) builds on.
+ * diff.h: the live diff engine behind `netstitch diff` (diff.c computes, diff_print.c and
+ * diff_cli.c print), and the ownership algebra the service lifecycle (lifecycle.c) builds on.
  *
  * Place in the pipeline: after compile, each device has a target payload T. Before
  * anything is pushed, lifecycle.c reads the device's running configuration R (live over
@@ -125,11 +125,24 @@ void diff_buf_printf(struct diff_buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void diff_buf_puts(struct diff_buf *b, const char *s);
 
-/* Printers (diff.c). @color adds ANSI colours. */
+/* Printers (diff_print.c). @color adds ANSI colours. */
 void diff_print_tree(struct diff_buf *b, const struct diff_result *r, const char *device,
                      int color);
+/*
+ * The vendor CLI (diff_cli.c): the CLI dialect of the driver named @driver (drv_ops.name;
+ * "" or an unknown name: the paths the edit sets and deletes). A change the dialect has
+ * no rule for is an error line (CLI-RULE-MISSING) naming the device and the path.
+ */
 void diff_print_cli(struct diff_buf *b, const struct diff_result *r, const char *device,
                     const char *driver, int color);
+
+struct drv_cli_dialect;
+/*
+ * Whether @dia spells a change of the schema node @sn by a rule (diff_cli.c): 1 yes, 0 when
+ * diff_print_cli() would report CLI-RULE-MISSING for it. The flat families spell every
+ * node from the schema (1).
+ */
+int diff_cli_covers(const struct drv_cli_dialect *dia, const struct lysc_node *sn);
 /* The device's "changes" and "drift" JSON members (without braces). */
 void diff_print_json(struct diff_buf *b, const struct diff_result *r);
 /* JSON string literal. */

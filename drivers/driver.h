@@ -85,7 +85,10 @@ typedef nst_err (*drv_prepare_fn)(struct drv_prep *p, xmlNodePtr dev);
  *                 "../a" beside it, "/top/a" from the top of the configuration;
  *   {path:xf}     the value through transform xf: "sp" dashes to spaces, "nobang" without a
  *                 leading '!', "q" always in double quotes, or one of the dialect's maps;
- *   {?path|text}  text when the node at path exists.
+ *   {?path|text}  text when the node at path exists, {!path|text} when it does not (text
+ *                 may hold placeholders);
+ *   {#step}       the context entry's position in its list times step (sequence numbers).
+ * A statement whose expansion is empty is not printed.
  * In the flat styles a placeholder's value is quoted the way the style quotes values.
  */
 enum drv_cli_style {

@@ -91,6 +91,18 @@ static const char *const junos_positional[] = {
 
 static const char *const junos_quoted[] = {"description", NULL};
 
+/* What the templates write as one command. */
+static const struct drv_cli_rule junos_cli_rules[] = {
+    {"/configuration/interfaces/interface/unit/vlan-tags", DRV_CLI_STMT,
+     "vlan-tags outer {outer}{?inner| inner }{inner}", NULL, NULL},
+    {"/configuration/protocols/bgp/group/neighbor/family/inet/unicast/prefix-limit/teardown",
+     DRV_CLI_STMT,
+     "teardown{?limit-threshold| }{limit-threshold}{?idle-timeout| idle-timeout }"
+     "{idle-timeout/timeout}",
+     NULL, NULL},
+    {NULL, DRV_CLI_SKIP, NULL, NULL, NULL},
+};
+
 static const struct drv_cli_dialect junos_cli = {
     .style = DRV_CLI_SET,
     .comment = "#",
@@ -98,6 +110,7 @@ static const struct drv_cli_dialect junos_cli = {
     .hidden_lists = junos_hidden_lists,
     .positional = junos_positional,
     .quoted = junos_quoted,
+    .rules = junos_cli_rules,
 };
 
 const struct drv_ops drv_junos_ops = {

@@ -340,9 +340,20 @@ oc_rd_number_ok(unsigned long n)
  * t_diff_cli.sh checks they agree). Map "eosact": an OpenConfig policy result as a
  * route-map action.
  */
+/* Leaves that restate their list's key are implied by the path and left out, except where
+ * the templates set one to create the entry. */
+static const struct drv_cli_rule oc_cli_rules[] = {
+    {"/interfaces/interface/subinterfaces/subinterface/config/index", DRV_CLI_STMT,
+     "index = {.}", NULL, NULL},
+    {"/routing-policy/defined-sets/prefix-sets/prefix-set/prefixes/prefix/config/ip-prefix",
+     DRV_CLI_STMT, "ip-prefix = {.}", NULL, NULL},
+    {NULL, DRV_CLI_SKIP, NULL, NULL, NULL},
+};
+
 static const struct drv_cli_dialect oc_cli = {
     .style = DRV_CLI_PATHS,
     .comment = "#",
+    .rules = oc_cli_rules,
 };
 
 static const char *const eos_actions[] = {
@@ -387,10 +398,11 @@ static const struct drv_cli_rule eos_cli_rules[] = {
     {EOS_NB "/afi-safis/afi-safi/ipv4-unicast/prefix-limit/config/max-prefixes", DRV_CLI_STMT,
      "neighbor {../../../../../../neighbor-address} maximum-routes {.}",
      "neighbor {../../../../../../neighbor-address} maximum-routes", EOS_RB},
-    {EOS_RP "/defined-sets/prefix-sets/prefix-set", DRV_CLI_PASS, NULL, "ip prefix-list {name}", NULL},
+    {EOS_RP "/defined-sets/prefix-sets/prefix-set", DRV_CLI_PASS,
+     "{!prefixes/prefix|ip prefix-list {name}}", "ip prefix-list {name}", NULL},
     {EOS_RP "/defined-sets/prefix-sets/prefix-set/config", DRV_CLI_SKIP, NULL, NULL, NULL},
     {EOS_RP "/defined-sets/prefix-sets/prefix-set/prefixes/prefix", DRV_CLI_STMT,
-     "ip prefix-list {../../name} permit {ip-prefix}", NULL, NULL},
+     "ip prefix-list {../../name} seq {#10} permit {ip-prefix}", NULL, NULL},
     {EOS_RP "/policy-definitions/policy-definition", DRV_CLI_PASS, NULL, "route-map {name}", NULL},
     {EOS_RP "/policy-definitions/policy-definition/config", DRV_CLI_SKIP, NULL, NULL, NULL},
     {EOS_RP "/policy-definitions/policy-definition/statements/statement", DRV_CLI_STMT,

@@ -322,7 +322,21 @@ sros_prepare(struct drv_prep *p, xmlNodePtr dev)
  * from the schema; strings in double quotes except the names MD-CLI shows bare.
  */
 static const char *const sros_bare[] = {
-    "port-id", "sap-id", "sdp-bind-id", "ip-prefix", "port", "address", "router-id", NULL,
+    "port-id", "sap-id",     "sdp-bind-id", "ip-prefix",   "port",
+    "address", "router-id", "qinq-etype",  "dot1q-etype", NULL,
+};
+
+/*
+ * Customer "1" exists on every SR OS: the payload carries it only so that the services'
+ * leafref validates (docs/drivers.md), the CLI never sets it. The rest: what the templates
+ * write as one command.
+ */
+static const struct drv_cli_rule sros_cli_rules[] = {
+    {"/configure/service/customer", DRV_CLI_SKIP, NULL, NULL, NULL},
+    {"/configure/router/interface/ipv4/primary", DRV_CLI_STMT,
+     "primary address {address} prefix-length {prefix-length}", NULL, NULL},
+    {"/configure/service/vpls/bgp-vpls/ve", DRV_CLI_STMT, "ve name {name} id {id}", NULL, NULL},
+    {NULL, DRV_CLI_SKIP, NULL, NULL, NULL},
 };
 
 static const struct drv_cli_dialect sros_cli = {
@@ -330,6 +344,7 @@ static const struct drv_cli_dialect sros_cli = {
     .comment = "#",
     .root = "configure",
     .bare = sros_bare,
+    .rules = sros_cli_rules,
 };
 
 const struct drv_ops drv_sros_ops = {

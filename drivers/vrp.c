@@ -252,7 +252,8 @@ static const char *const vrp_features[] = {
 /*
  * `diff --format cli`: VRP views, "undo" negates, "#" separates top-level views. The rules
  * mirror templates/vrp/<feature>.cli.xml (tests/golden/t_diff_cli.sh checks they agree). Maps:
- * "vrprw" VRP's rewrite words, "ifpos" the interface of a devm port position.
+ * "vrprw" VRP's rewrite words, "ifpos" the interface of a devm port position, "l2if" an
+ * interface as its view is entered ("mode l2" for a layer-2 sub-interface).
  */
 static const char *const vrp_rewrite_words[] = {
     "pop-double", "pop double", "pop-outer", "pop single", NULL,
@@ -260,6 +261,11 @@ static const char *const vrp_rewrite_words[] = {
 
 static const struct drv_cli_map vrp_cli_maps[] = {
     {.name = "vrprw", .pairs = vrp_rewrite_words},
+    {.name = "l2if",
+     .list = "/ifm/interfaces/interface",
+     .key = "name",
+     .fmt = "{name}{?l2-mode-enable| mode l2}",
+     .fallback = "{.}"},
     {.name = "ifpos",
      .list = "/ifm/interfaces/interface",
      .key = "name",
@@ -278,7 +284,7 @@ static const struct drv_cli_rule vrp_cli_rules[] = {
     {"/bd/instances/instance", DRV_CLI_MODE, "bridge-domain {id}", NULL, NULL},
     {"/bd/instances/instance/description", DRV_CLI_STMT, "description {.}", "description", NULL},
     {"/bd/instances/instance/service-points/service-point", DRV_CLI_STMT, "bridge-domain {../../id}",
-     NULL, "interface {interface-name}"},
+     NULL, "interface {interface-name:l2if}"},
     {"/bgp/base-process", DRV_CLI_MODE, "bgp {as}", NULL, NULL},
     {"/bgp/base-process/enable", DRV_CLI_STMT, NULL, "bgp {../as}", ""},
     {"/bgp/base-process/as", DRV_CLI_SKIP, NULL, NULL, NULL},
@@ -296,9 +302,12 @@ static const struct drv_cli_rule vrp_cli_rules[] = {
     {VRP_IF "/ethernet/main-interface/qinq-protocol", DRV_CLI_STMT, "qinq protocol {.}", NULL, NULL},
     {VRP_L2 "/qinqs/qinq-vids/qinq-vid", DRV_CLI_STMT,
      "encapsulation qinq vid {pe-vlan-id} ce-vid {ce-vlan-list}", NULL, NULL},
+    {VRP_L2 "/dot1q", DRV_CLI_PASS, NULL, NULL, NULL},
+    {VRP_L2 "/qinqs", DRV_CLI_PASS, NULL, NULL, NULL},
     {VRP_L2 "/dot1q/vlans/vlan-list", DRV_CLI_STMT, "encapsulation dot1q vid {.}", NULL, NULL},
     {VRP_L2 "/untag", DRV_CLI_STMT, "encapsulation untag", NULL, NULL},
     {VRP_L2 "/flow-action", DRV_CLI_STMT, "rewrite {action-type:vrprw}", "rewrite", NULL},
+    {VRP_IF "/ethernet/l3-sub-interface/vlan-type-dot1q", DRV_CLI_PASS, NULL, NULL, NULL},
     {VRP_IF "/ethernet/l3-sub-interface/vlan-type-dot1q/vlan-type-vid", DRV_CLI_STMT,
      "vlan-type dot1q {.}", NULL, NULL},
     {VRP_IF "/ipv4/addresses/address", DRV_CLI_STMT, "ip address {ip} {mask}", NULL, NULL},
@@ -327,7 +336,8 @@ static const struct drv_cli_rule vrp_cli_rules[] = {
     {VRP_PEER "/password-type", DRV_CLI_SKIP, NULL, NULL, NULL},
     {VRP_PEER "/password-text", DRV_CLI_STMT, "peer {../address} password {../password-type} {.}",
      "peer {../address} password", VRP_BGP},
-    {VRP_PEER "/afs/af", DRV_CLI_PASS, NULL, NULL, NULL},
+    {VRP_PEER "/afs/af", DRV_CLI_PASS, "peer {../../address} enable", NULL,
+     VRP_BGP "\nipv4-family unicast"},
     {VRP_PEER "/afs/af/ipv4-unicast/import-ip-prefix", DRV_CLI_STMT,
      "peer {../../../../address} ip-prefix {.} import", NULL, VRP_BGP "\nipv4-family unicast"},
     {VRP_PEER "/afs/af/ipv4-unicast/export-ip-prefix", DRV_CLI_STMT,

@@ -365,7 +365,42 @@ diff_cli_transform(struct diff_cli *c, struct diff_buf *o, const char *fn, size_
     }
 }
 
-/* Expand a rule format with @ctx as the context node; NULL when memory ran out. */
+/* The '}' that closes the '{' at @p (placeholders nest inside conditional text), or NULL. */
+static const char *
+diff_cli_close(const char *p)
+{
+    int depth = 0;
+
+    for (; *p; p++) {
+        if (*p == '{') {
+            depth++;
+        } else if (*p == '}' && !--depth) {
+            return p;
+        }
+    }
+    return NULL;
+}
+
+/* The 1-based position of @ctx among the entries of its list, in D (else R'). */
+static size_t
+diff_cli_position(struct diff_cli *c, const struct lyd_node *ctx)
+{
+    const struct lyd_node *n = diff_counterpart(c->r->desired, ctx);
+    size_t pos = 1;
+
+    if (!n) {
+        n = diff_counterpart(c->r->actual, ctx);
+    }
+    if (!n) {
+        n = ctx;
+    }
+    for (const struct lyd_node *p = lyd_first_sibling(n); p && p != n; p = p->next) {
+        pos += p->schema == n->schema;
+    }
+    return pos;
+}
+
+/* Expand a rule format (driver.h) with @ctx as the context node; NULL when memory ran out. */
 static char *
 diff_cli_fmt(struct diff_cli *c, const char *fmt, const struct lyd_node *ctx)
 {
@@ -378,17 +413,31 @@ diff_cli_fmt(struct diff_cli *c, const char *fmt, const struct lyd_node *ctx)
         char path[256];
         size_t pl;
 
-        if (*p != '{' || !(end = strchr(p, '}'))) {
+        if (*p != '{' || !(end = diff_cli_close(p))) {
             diff_buf_printf(&o, "%c", *p);
             continue;
         }
-        if (p[1] == '?') {
+        if (p[1] == '?' || p[1] == '!') {
+            /* {?path|text} when path exists, {!path|text} when it does not. */
             bar = memchr(p, '|', (size_t)(end - p));
             pl = bar ? (size_t)(bar - p - 2) : 0;
             snprintf(path, sizeof path, "%.*s", (int)pl, p + 2);
-            if (bar && diff_lookup(ctx, path, roots, 3)) {
-                diff_buf_printf(&o, "%.*s", (int)(end - bar - 1), bar + 1);
+            if (bar && (diff_lookup(ctx, path, roots, 3) != NULL) != (p[1] == '!')) {
+                char *text = nst_strndup(bar + 1, (size_t)(end - bar - 1));
+                char *sub = text ? diff_cli_fmt(c, text, ctx) : NULL;
+
+                if (!sub) {
+                    o.failed = 1;
+                } else {
+                    diff_buf_puts(&o, sub);
+                }
+                nst_free(text);
+                nst_free(sub);
             }
+        } else if (p[1] == '#') {
+            /* {#step}: the entry's position in its list times step (a sequence number). */
+            diff_buf_printf(&o, "%lu",
+                            (unsigned long)diff_cli_position(c, ctx) * strtoul(p + 2, NULL, 10));
         } else {
             colon = memchr(p, ':', (size_t)(end - p));
             pl = (size_t)((colon ? colon : end) - p - 1);
@@ -590,7 +639,9 @@ diff_cli_stmt(struct diff_cli *c, struct diff_cli_block *b, const char *fmt, int
 {
     char *line = diff_cli_fmt(c, fmt, ctx), *full;
 
-    if (!line) {
+    if (!line || !*line) {
+        /* A statement that says nothing here (a conditional format). */
+        nst_free(line);
         return;
     }
     full = del ? nst_asprintf("%s%s", c->dia->no ? c->dia->no : "", line) : nst_strdup(line);

@@ -309,10 +309,10 @@ diff_cli_map_entry(struct diff_cli *c, const struct drv_cli_map *m, const char *
             k = diff_named(lyd_child(it), m->key, strlen(m->key));
             name = k ? diff_value(k) : "";
             nl = strlen(name);
-            if (!m->suffix ? !strcmp(name, v)
-                           : nl > vl && !strcmp(name + nl - vl, v) &&
-                                 !isdigit((unsigned char)name[nl - vl - 1]) &&
-                                 name[nl - vl - 1] != '/') {
+            if (!m->suffix
+                    ? !strcmp(name, v)
+                    : nl > vl && !strcmp(name + nl - vl, v) &&
+                          !isdigit((unsigned char)name[nl - vl - 1]) && name[nl - vl - 1] != '/') {
                 return it;
             }
         }
@@ -519,8 +519,8 @@ diff_cli_covers(const struct drv_cli_dialect *dia, const struct lysc_node *sn)
         const struct lysc_node *s = chain[k];
         const struct drv_cli_rule *rule;
 
-        off += (size_t)snprintf(path + off, off < sizeof path ? sizeof path - off : 0, "/%s",
-                                s->name);
+        off +=
+            (size_t)snprintf(path + off, off < sizeof path ? sizeof path - off : 0, "/%s", s->name);
         if (lysc_is_key(s)) {
             /* Printed with its list's line. */
             return 1;
@@ -893,8 +893,8 @@ diff_cli_cmd_body(struct diff_cli *c, struct diff_cli_block *nb, const struct ly
     for (const struct lyd_node *y = x->next; y && y->schema == x->schema; y = y->next) {
         const char *v = diff_value(y);
         size_t d = diff_cli_depth(v);
-        int opens = y->next && y->next->schema == y->schema &&
-                    diff_cli_depth(diff_value(y->next)) > d;
+        int opens =
+            y->next && y->next->schema == y->schema && diff_cli_depth(diff_value(y->next)) > d;
 
         if (d <= base) {
             break;
@@ -967,9 +967,9 @@ diff_cli_commands(struct diff_cli *c, struct diff_cli_block *top)
             continue;
         }
         {
-            char *line = del ? nst_asprintf("%s%s", c->dia->no ? c->dia->no : "",
-                                            v + diff_cli_depth(v))
-                             : nst_strdup(v + diff_cli_depth(v));
+            char *line =
+                del ? nst_asprintf("%s%s", c->dia->no ? c->dia->no : "", v + diff_cli_depth(v))
+                    : nst_strdup(v + diff_cli_depth(v));
 
             if (!line) {
                 c->b->failed = 1;
@@ -1062,7 +1062,8 @@ diff_flat_restates_key(const struct lyd_node *n)
 
 /* One flat command: set/delete of @n; with a STMT @rule, its line after @n's parent. */
 static void
-diff_flat_cmd(struct diff_cli *c, const struct lyd_node *n, int del, const struct drv_cli_rule *rule)
+diff_flat_cmd(struct diff_cli *c, const struct lyd_node *n, int del,
+              const struct drv_cli_rule *rule)
 {
     const struct drv_cli_dialect *dia = c->dia;
     int term = (n->schema->nodetype & LYD_NODE_TERM) != 0;
@@ -1099,8 +1100,7 @@ diff_flat_cmd(struct diff_cli *c, const struct lyd_node *n, int del, const struc
         if (term && !diff_is_empty_type(n) && (!del || n->schema->nodetype == LYS_LEAFLIST)) {
             if (dia->style == DRV_CLI_PATHS) {
                 diff_buf_printf(c->b, " = %s", diff_value(n));
-            } else if (dia->style == DRV_CLI_MDCLI && n->schema->nodetype == LYS_LEAFLIST &&
-                       !del) {
+            } else if (dia->style == DRV_CLI_MDCLI && n->schema->nodetype == LYS_LEAFLIST && !del) {
                 diff_buf_puts(c->b, " [");
                 diff_cli_value(c->b, dia, n, diff_cli_shown(n));
                 diff_buf_puts(c->b, "]");

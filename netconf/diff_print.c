@@ -122,7 +122,6 @@ diff_xml_text(struct diff_buf *b, const char *s)
  * Printers: shared
  */
 
-
 /* A value as the tree and CLI formats show it: bare when it is one simple word. */
 void
 diff_word(struct diff_buf *b, const char *v)
@@ -222,7 +221,6 @@ diff_tree_line(struct diff_tree *t, char mark, int depth, const char *text)
     }
     diff_buf_puts(t->b, "\n");
 }
-
 
 static void
 diff_tree_leaf(struct diff_tree *t, char mark, int depth, const struct lyd_node *n, const char *v)

@@ -547,7 +547,9 @@ diff_cli_covers(const struct drv_cli_dialect *dia, const struct lysc_node *sn)
 struct diff_cli_item {
     char *text; /* a statement (NULL for a block) */
     struct diff_cli_block *blk;
-    int del; /* a removal: printed first */
+    int del;  /* a removal: printed first */
+    int late; /* placed by a rule's mode from elsewhere (VRP binds a bridge domain in the
+                 interface view): printed after the view's own statements, and removed first */
 };
 
 struct diff_cli_block {
@@ -574,7 +576,8 @@ diff_cli_block_free(struct diff_cli_block *b)
 
 /* Append a statement (consumed) or find/append a child block; NULL on failure. */
 static struct diff_cli_block *
-diff_cli_add(struct diff_cli *c, struct diff_cli_block *b, char *text, int del, const char *mode)
+diff_cli_add(struct diff_cli *c, struct diff_cli_block *b, char *text, int del, int late,
+             const char *mode)
 {
     struct diff_cli_item *v;
     struct diff_cli_block *nb = NULL;
@@ -608,6 +611,7 @@ diff_cli_add(struct diff_cli *c, struct diff_cli_block *b, char *text, int del, 
     v[b->n].text = mode ? NULL : text;
     v[b->n].blk = nb;
     v[b->n].del = del;
+    v[b->n].late = late;
     b->n++;
     return mode ? nb : b;
 }
@@ -626,16 +630,16 @@ diff_cli_target(struct diff_cli *c, struct diff_cli_block *top, struct diff_cli_
     b = top;
     for (char *m = modes ? strtok_r(modes, "\n", &save) : NULL; m && b;
          m = strtok_r(NULL, "\n", &save)) {
-        b = diff_cli_add(c, b, NULL, 0, m);
+        b = diff_cli_add(c, b, NULL, 0, 0, m);
     }
     nst_free(modes);
     return modes ? b : NULL;
 }
 
-/* A statement line, removal or not, into @b. */
+/* A statement line, removal or not, into @b; @rule placed it from elsewhere (its mode). */
 static void
-diff_cli_stmt(struct diff_cli *c, struct diff_cli_block *b, const char *fmt, int del,
-              const struct lyd_node *ctx)
+diff_cli_stmt(struct diff_cli *c, struct diff_cli_block *b, const struct drv_cli_rule *rule,
+              const char *fmt, int del, const struct lyd_node *ctx)
 {
     char *line = diff_cli_fmt(c, fmt, ctx), *full;
 
@@ -650,7 +654,7 @@ diff_cli_stmt(struct diff_cli *c, struct diff_cli_block *b, const char *fmt, int
         c->b->failed = 1;
         return;
     }
-    diff_cli_add(c, b, full, del, NULL);
+    diff_cli_add(c, b, full, del, rule && rule->mode, NULL);
 }
 
 static void
@@ -699,10 +703,10 @@ diff_cli_walk(struct diff_cli *c, struct diff_cli_block *top, struct diff_cli_bl
         switch (rule->kind) {
         case DRV_CLI_MODE:
             if (del) {
-                diff_cli_stmt(c, t, rule->del ? rule->del : rule->fmt, 1, n);
+                diff_cli_stmt(c, t, rule, rule->del ? rule->del : rule->fmt, 1, n);
             } else {
                 char *line = diff_cli_fmt(c, rule->fmt, want);
-                struct diff_cli_block *m = line ? diff_cli_add(c, t, NULL, 0, line) : NULL;
+                struct diff_cli_block *m = line ? diff_cli_add(c, t, NULL, 0, 0, line) : NULL;
 
                 nst_free(line);
                 if (m) {
@@ -713,12 +717,12 @@ diff_cli_walk(struct diff_cli *c, struct diff_cli_block *top, struct diff_cli_bl
             break;
         case DRV_CLI_STMT:
             if (del || rule->fmt) {
-                diff_cli_stmt(c, t, del && rule->del ? rule->del : rule->fmt, del, want);
+                diff_cli_stmt(c, t, rule, del && rule->del ? rule->del : rule->fmt, del, want);
             }
             break;
         case DRV_CLI_BLOCK:
             if (del) {
-                diff_cli_stmt(c, t, rule->del, 1, n);
+                diff_cli_stmt(c, t, rule, rule->del, 1, n);
             } else {
                 const struct lyd_node *text = diff_lookup(want, rule->fmt, NULL, 0);
                 char *block = nst_strdup(text ? diff_value(text) : "");
@@ -731,18 +735,18 @@ diff_cli_walk(struct diff_cli *c, struct diff_cli_block *top, struct diff_cli_bl
                     if (bl && block[bl - 1] == '\n') {
                         block[bl - 1] = '\0';
                     }
-                    diff_cli_add(c, t, block, 0, NULL);
+                    diff_cli_add(c, t, block, 0, 0, NULL);
                 }
             }
             break;
         case DRV_CLI_PASS:
             if (del && rule->del) {
-                diff_cli_stmt(c, t, rule->del, 1, n);
+                diff_cli_stmt(c, t, rule, rule->del, 1, n);
             } else {
                 if (rule->fmt && !del && !strcmp(diff_op(n), "create")) {
                     /* A new entry that is a statement of its own as well (an empty EOS
                      * prefix list, a VRP peer's address family). */
-                    diff_cli_stmt(c, t, rule->fmt, 0, want);
+                    diff_cli_stmt(c, t, rule, rule->fmt, 0, want);
                 }
                 diff_cli_walk(c, top, t, lyd_child(n));
             }
@@ -799,20 +803,23 @@ diff_cli_has(const struct diff_cli_block *b)
 static void
 diff_cli_print_block(struct diff_cli *c, const struct diff_cli_block *b, int depth)
 {
-    /* Removals first, then statements, then the modes below. */
-    for (int pass = 0; pass < 3; pass++) {
+    /* Removals first (those placed from elsewhere first of all: a binding goes before
+     * what it binds), then the mode's own statements, then statements placed from
+     * elsewhere, then the modes below. */
+    for (int pass = 0; pass < 5; pass++) {
         int first = 1;
 
         for (size_t i = 0; i < b->n; i++) {
             const struct diff_cli_item *it = &b->items[i];
 
-            if (it->text && pass < 2 && it->del == !pass) {
+            if (it->text && pass < 4 && it->del == (pass < 2) &&
+                it->late == (pass == 0 || pass == 3)) {
                 if (first && !depth && c->dia->sep) {
                     diff_buf_printf(c->b, "%s\n", c->dia->sep);
                 }
                 first = 0;
                 diff_cli_lines(c, depth, it->text, it->del);
-            } else if (pass == 2 && it->blk && diff_cli_has(it->blk)) {
+            } else if (pass == 4 && it->blk && diff_cli_has(it->blk)) {
                 if (!depth && c->dia->sep) {
                     diff_buf_printf(c->b, "%s\n", c->dia->sep);
                 }
@@ -873,7 +880,7 @@ diff_cli_cmd_modes(struct diff_cli *c, struct diff_cli_block *top, const struct 
                 return NULL;
             }
         }
-        b = diff_cli_add(c, b, NULL, 0, mode + diff_cli_depth(mode));
+        b = diff_cli_add(c, b, NULL, 0, 0, mode + diff_cli_depth(mode));
         if (!b) {
             return NULL;
         }
@@ -903,7 +910,7 @@ diff_cli_cmd_body(struct diff_cli *c, struct diff_cli_block *nb, const struct ly
             k--;
         }
         if (opens && k + 1 < 32) {
-            struct diff_cli_block *m = diff_cli_add(c, stack[k], NULL, 0, v + d);
+            struct diff_cli_block *m = diff_cli_add(c, stack[k], NULL, 0, 0, v + d);
 
             if (!m) {
                 return;
@@ -918,7 +925,7 @@ diff_cli_cmd_body(struct diff_cli *c, struct diff_cli_block *nb, const struct ly
                 c->b->failed = 1;
                 return;
             }
-            diff_cli_add(c, stack[k], line, 0, NULL);
+            diff_cli_add(c, stack[k], line, 0, 0, NULL);
         }
     }
 }
@@ -958,7 +965,7 @@ diff_cli_commands(struct diff_cli *c, struct diff_cli_block *top)
             diff_cli_depth(diff_value(x->next)) > diff_cli_depth(v)) {
             /* A new mode: all of its lines, changed or not (an unchanged line under a new
              * interface is not in the diff, but the interface needs it). */
-            struct diff_cli_block *nb = diff_cli_add(c, t, NULL, 0, v + diff_cli_depth(v));
+            struct diff_cli_block *nb = diff_cli_add(c, t, NULL, 0, 0, v + diff_cli_depth(v));
 
             if (nb) {
                 nb->keep = 1;
@@ -974,7 +981,7 @@ diff_cli_commands(struct diff_cli *c, struct diff_cli_block *top)
             if (!line) {
                 c->b->failed = 1;
             } else {
-                diff_cli_add(c, t, line, del, NULL);
+                diff_cli_add(c, t, line, del, 0, NULL);
             }
         }
     }

@@ -6,7 +6,9 @@
  * declares its capabilities: how its MTU knob counts bytes, where it sets the QinQ
  * outer TPID, which tag operations its model can express, VPLS signalling, NETCONF
  * datastores and confirmed-commit flavour. The checker asks these instead of
- * switching on the vendor, so a new vendor is one new file (docs/drivers.md).
+ * switching on the vendor, so a new vendor is one new file, its line in drv_all[]
+ * (driver.c), its templates and its device models (docs/drivers.md). The driver also
+ * carries the vendor's CLI-diff dialect (struct drv_cli_dialect, netconf/diff_cli.c).
  *
  * Facts and their sources: /shared/reference/vendors.md (summarised in docs/checks.md);
  * items marked UNCONFIRMED there are marked where they are relied on here.

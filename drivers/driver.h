@@ -157,6 +157,17 @@ struct drv_cli_dialect {
     const struct drv_cli_map *maps;
 };
 
+/*
+ * Where a port's MTU lives in the device models (names-only paths, as in CLI rules): the
+ * list of ports from the top, its key leaf (the service's port name), and the MTU leaf
+ * below an entry. `netstitch diff` compares it with the MTU the service declares.
+ */
+struct drv_port_mtu {
+    const char *list;
+    const char *key;
+    const char *leaf;
+};
+
 struct drv_ops {
     const char *name; /* "junos", ... "eos" */
     /* What drv_find() matches: the service model's device vendor, and a platform (NULL:
@@ -184,6 +195,10 @@ struct drv_ops {
      * pattern is narrower than RFC 4364 (openconfig.c).
      */
     bool (*rd_number_ok)(unsigned long n);
+
+    /* `diff`: the port MTU leaf (MTU-MISMATCH); NULL: the vendor's models have none (EOS
+     * sets it through CLI lines). */
+    const struct drv_port_mtu *port_mtu;
 };
 
 /* The driver for a vendor name and optional platform ("eos"); NULL if unknown. */

@@ -253,6 +253,9 @@ static const struct drv_cli_dialect xr_cli = {
     .rules = xr_cli_rules,
 };
 
+/* The main interface's MTU (diff's MTU-MISMATCH). */
+static const struct drv_port_mtu xr_port_mtu = {"/interfaces/interface", "interface-name", "mtu"};
+
 const struct drv_ops drv_iosxr_ops = {
     .name = "iosxr",
     .vendor = "iosxr",
@@ -279,4 +282,5 @@ const struct drv_ops drv_iosxr_ops = {
     .features = xr_features,
     .prepare = xr_prepare,
     .cli = &xr_cli,
+    .port_mtu = &xr_port_mtu,
 };

@@ -113,6 +113,10 @@ static const struct drv_cli_dialect junos_cli = {
     .rules = junos_cli_rules,
 };
 
+/* The media MTU of a physical interface (diff's MTU-MISMATCH). */
+static const struct drv_port_mtu junos_port_mtu = {"/configuration/interfaces/interface", "name",
+                                                   "mtu"};
+
 const struct drv_ops drv_junos_ops = {
     .name = "junos",
     .vendor = "junos",
@@ -139,4 +143,5 @@ const struct drv_ops drv_junos_ops = {
     .features = junos_features,
     .prepare = junos_prepare,
     .cli = &junos_cli,
+    .port_mtu = &junos_port_mtu,
 };

@@ -426,6 +426,10 @@ static const struct drv_cli_dialect eos_cli = {
     .maps = eos_cli_maps,
 };
 
+/* config/mtu of an interface (diff's MTU-MISMATCH). EOS sets its MTU through arista-cli
+ * lines, so it has none. */
+static const struct drv_port_mtu oc_port_mtu = {"/interfaces/interface", "name", "config/mtu"};
+
 const struct drv_ops drv_openconfig_ops = {
     .name = "openconfig",
     .vendor = "openconfig",
@@ -453,6 +457,7 @@ const struct drv_ops drv_openconfig_ops = {
     .prepare = oc_prepare,
     .cli = &oc_cli,
     .rd_number_ok = oc_rd_number_ok,
+    .port_mtu = &oc_port_mtu,
 };
 
 const struct drv_ops drv_eos_ops = {

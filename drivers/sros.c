@@ -347,6 +347,9 @@ static const struct drv_cli_dialect sros_cli = {
     .rules = sros_cli_rules,
 };
 
+/* The port's Ethernet MTU (diff's MTU-MISMATCH). */
+static const struct drv_port_mtu sros_port_mtu = {"/configure/port", "port-id", "ethernet/mtu"};
+
 const struct drv_ops drv_sros_ops = {
     .name = "sros",
     .vendor = "sros",
@@ -373,4 +376,5 @@ const struct drv_ops drv_sros_ops = {
     .features = sros_features,
     .prepare = sros_prepare,
     .cli = &sros_cli,
+    .port_mtu = &sros_port_mtu,
 };

@@ -367,6 +367,9 @@ static const struct drv_cli_dialect vrp_cli = {
     .maps = vrp_cli_maps,
 };
 
+/* The interface's (IP) MTU, the port MTU's meaning on VRP (diff's MTU-MISMATCH). */
+static const struct drv_port_mtu vrp_port_mtu = {"/ifm/interfaces/interface", "name", "mtu"};
+
 const struct drv_ops drv_vrp_ops = {
     .name = "vrp",
     .vendor = "vrp",
@@ -393,4 +396,5 @@ const struct drv_ops drv_vrp_ops = {
     .features = vrp_features,
     .prepare = vrp_prepare,
     .cli = &vrp_cli,
+    .port_mtu = &vrp_port_mtu,
 };

@@ -40,6 +40,7 @@
 
 #include "alloc.h"
 #include "diff_int.h"
+#include "driver.h"
 #include "lyutil.h"
 
 #define DIFF_PH "$NST_SECRET{"
@@ -364,6 +365,12 @@ diff_result_clear(struct diff_result *r)
         nst_free(r->drift[i].running);
     }
     nst_free(r->drift);
+    for (size_t i = 0; i < r->nmtu; i++) {
+        nst_free(r->mtu[i].port);
+    }
+    nst_free(r->mtu);
+    r->mtu = NULL;
+    r->nmtu = 0;
     nst_free(r->edit);
     nst_free(r->next_orig);
     r->target = r->owned = r->orig = r->others = r->others_orig = r->running = r->diff = NULL;
@@ -992,6 +999,102 @@ diff_make_edit(struct diff_result *r)
     return r->edit ? NST_OK : NST_ENOMEM;
 }
 
+/*
+ * The declared port MTUs against the router's (issue 11, defect 8): the service says what
+ * each port runs now, and the plan starts from that number; a router that runs something
+ * else makes the plan wrong (a port at 9192 declared 1514 would be lowered).
+ */
+
+/* The first of @first and its siblings named @name (@len characters). */
+static const struct lyd_node *
+diff_named_sibling(const struct lyd_node *first, const char *name, size_t len)
+{
+    for (const struct lyd_node *n = first; n; n = n->next) {
+        if (n->schema && strlen(n->schema->name) == len && !strncmp(n->schema->name, name, len)) {
+            return n;
+        }
+    }
+    return NULL;
+}
+
+/* The node at names-only @path ("a/b", "/a/b" from @first's level) below or at @first. */
+static const struct lyd_node *
+diff_names_path(const struct lyd_node *first, const char *path)
+{
+    const struct lyd_node *n = NULL;
+    const char *p = path + (*path == '/');
+
+    while (*p) {
+        const char *end = strchr(p, '/');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+
+        n = diff_named_sibling(first, p, len);
+        if (!n || !end) {
+            return n;
+        }
+        first = lyd_child(n);
+        p = end + 1;
+    }
+    return n;
+}
+
+nst_err
+diff_mtu_check(struct diff_result *r, const struct diff_inputs *in)
+{
+    const struct drv_port_mtu *pm = in->port_mtu;
+    const char *slash;
+    const struct lyd_node *holder = NULL;
+    char parent[256];
+
+    if (!pm || !pm->list || !in->nports || !(slash = strrchr(pm->list, '/'))) {
+        return NST_OK;
+    }
+    /* The container that holds the list entries, then each entry by its key. */
+    snprintf(parent, sizeof parent, "%.*s", (int)(slash - pm->list), pm->list);
+    holder = *parent ? diff_names_path(r->running, parent) : NULL;
+    for (size_t i = 0; i < in->nports; i++) {
+        const struct lyd_node *first = *parent ? diff_child(holder) : r->running;
+        const struct lyd_node *leaf = NULL;
+        unsigned long running;
+        char *end;
+
+        for (const struct lyd_node *e = first; e && !leaf; e = e->next) {
+            const struct lyd_node *k;
+
+            if (!e->schema || strcmp(e->schema->name, slash + 1)) {
+                continue;
+            }
+            k = diff_named_sibling(lyd_child(e), pm->key, strlen(pm->key));
+            if (k && !strcmp(diff_value(k), in->ports[i].name)) {
+                leaf = diff_names_path(lyd_child(e), pm->leaf);
+            }
+        }
+        if (!leaf || !leaf->schema || !(leaf->schema->nodetype & LYD_NODE_TERM)) {
+            continue;
+        }
+        running = strtoul(diff_value(leaf), &end, 10);
+        if (*end || running == in->ports[i].mtu) {
+            continue;
+        }
+        {
+            struct diff_mtu *v = nst_realloc(r->mtu, (r->nmtu + 1) * sizeof *v);
+
+            if (!v) {
+                return NST_ENOMEM;
+            }
+            r->mtu = v;
+            v[r->nmtu].port = nst_strdup(in->ports[i].name);
+            v[r->nmtu].declared = in->ports[i].mtu;
+            v[r->nmtu].running = (uint32_t)running;
+            if (!v[r->nmtu].port) {
+                return NST_ENOMEM;
+            }
+            r->nmtu++;
+        }
+    }
+    return NST_OK;
+}
+
 nst_err
 diff_compute(struct diff_result *r, struct lyd_node *running, const struct diff_inputs *in,
              char *why, size_t whylen)
@@ -1046,6 +1149,9 @@ diff_compute(struct diff_result *r, struct lyd_node *running, const struct diff_
     if (!ret) {
         ret = diff_next_orig(r->target, r->owned, r->orig, r->others, r->others_orig, r->running,
                              NULL, &po);
+    }
+    if (!ret) {
+        ret = diff_mtu_check(r, in);
     }
     if (!ret && po) {
         if (lyd_print_mem(&text, po, LYD_XML, LYD_PRINT_WITHSIBLINGS)) {

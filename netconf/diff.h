@@ -35,6 +35,7 @@
 #define NST_DIFF_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <libyang/libyang.h>
 
@@ -50,6 +51,20 @@ struct diff_drift {
     char *running; /* the device's value, NULL when the node is gone from the device */
 };
 
+struct drv_port_mtu;
+
+/* A port whose MTU the service declares ("the port's MTU now"), to compare with the router. */
+struct diff_port {
+    const char *name; /* borrowed */
+    uint32_t mtu;
+};
+
+/* A port whose MTU on the router is not the one the service declares (MTU-MISMATCH). */
+struct diff_mtu {
+    char *port;
+    uint32_t declared, running;
+};
+
 /* The inputs of one device. Texts are top-level elements (or a NETCONF <config>), borrowed. */
 struct diff_inputs {
     const char *target;             /* T, NULL or "" when the service has nothing for the device */
@@ -63,6 +78,11 @@ struct diff_inputs {
     char *const *sec_names; /* secrets the inventory could give, for comparing keys */
     char *const *sec_values;
     size_t nsec;
+    /* The ports the service declares on this device, and where the driver keeps a port's
+     * MTU (drv_ops.port_mtu); either NULL: no MTU comparison. Borrowed. */
+    const struct diff_port *ports;
+    size_t nports;
+    const struct drv_port_mtu *port_mtu;
 };
 
 /* The result for one device; every tree is in the context given to diff_compute(). */
@@ -76,6 +96,8 @@ struct diff_result {
     struct lyd_node *diff;                  /* lyd_diff_siblings(R', D): NULL when in sync */
     struct diff_drift *drift;               /* O against R, in document order */
     size_t ndrift;
+    struct diff_mtu *mtu; /* declared port MTUs the router does not run, in port order */
+    size_t nmtu;
     char *edit;      /* edit-config content bringing R to D; NULL when in sync */
     char *next_orig; /* P after a push of T (text), NULL when nothing pre-existed */
 };
@@ -111,6 +133,14 @@ nst_err diff_filter(const struct diff_result *r, char **filter);
 nst_err diff_compute(struct diff_result *r, struct lyd_node *running, const struct diff_inputs *in,
                      char *why, size_t whylen);
 
+/*
+ * The MTU check alone (diff_compute() runs it): for every port of @in->ports, the MTU leaf
+ * of R (@in->port_mtu) against the declared MTU; a port whose leaf R does not hold (the
+ * payload does not set it, so it was not fetched, or the router shows no explicit MTU) is
+ * not compared. Fills r->mtu. Returns NST_OK or NST_ENOMEM.
+ */
+nst_err diff_mtu_check(struct diff_result *r, const struct diff_inputs *in);
+
 /* Free everything in @r except r->ly. */
 void diff_result_clear(struct diff_result *r);
 
@@ -143,7 +173,10 @@ struct drv_cli_dialect;
  * node from the schema (1).
  */
 int diff_cli_covers(const struct drv_cli_dialect *dia, const struct lysc_node *sn);
-/* The device's "changes" and "drift" JSON members (without braces). */
+/* One MTU-MISMATCH line per port of r->mtu, each starting with @prefix (a comment mark). */
+void diff_print_mtu(struct diff_buf *b, const struct diff_result *r, const char *device,
+                    const char *prefix, int color);
+/* The device's "changes", "drift" and "mtu" JSON members (without braces). */
 void diff_print_json(struct diff_buf *b, const struct diff_result *r);
 /* JSON string literal. */
 void diff_json_str(struct diff_buf *b, const char *s);

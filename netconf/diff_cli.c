@@ -1186,6 +1186,7 @@ diff_print_cli(struct diff_buf *b, const struct diff_result *r, const char *devi
     struct diff_cli_block top = {0};
     const char *comment = c.dia->comment ? c.dia->comment : "#";
 
+    diff_print_mtu(b, r, device, comment, color);
     for (size_t i = 0; i < r->ndrift; i++) {
         diff_buf_printf(b, "%s%s drift on %s: %s%s%s%s\n", color ? DIFF_C_NOTE : "", comment,
                         device, r->drift[i].path,

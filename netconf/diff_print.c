@@ -279,10 +279,25 @@ diff_tree_nodes(struct diff_tree *t, const struct lyd_node *first, int depth)
 }
 
 void
+diff_print_mtu(struct diff_buf *b, const struct diff_result *r, const char *device,
+               const char *prefix, int color)
+{
+    for (size_t i = 0; i < r->nmtu; i++) {
+        diff_buf_printf(b,
+                        "%s%s MTU-MISMATCH: device %s port %s: the service declares MTU %lu, the "
+                        "router runs %lu; fix the port's mtu in the service before pushing%s\n",
+                        color ? DIFF_C_NOTE : "", prefix, device, r->mtu[i].port,
+                        (unsigned long)r->mtu[i].declared, (unsigned long)r->mtu[i].running,
+                        color ? DIFF_C_OFF : "");
+    }
+}
+
+void
 diff_print_tree(struct diff_buf *b, const struct diff_result *r, const char *device, int color)
 {
     struct diff_tree t = {b, color};
 
+    diff_print_mtu(b, r, device, "!", color);
     for (size_t i = 0; i < r->ndrift; i++) {
         const struct diff_drift *d = &r->drift[i];
 
@@ -394,5 +409,12 @@ diff_print_json(struct diff_buf *b, const struct diff_result *r)
         }
         diff_buf_puts(b, "}");
     }
-    diff_buf_printf(b, "%s]", r->ndrift ? "\n    " : "");
+    diff_buf_printf(b, "%s], \"mtu\": [", r->ndrift ? "\n    " : "");
+    for (size_t i = 0; i < r->nmtu; i++) {
+        diff_buf_printf(b, "%s\n      {\"code\": \"MTU-MISMATCH\", \"port\": ", i ? "," : "");
+        diff_json_str(b, r->mtu[i].port);
+        diff_buf_printf(b, ", \"declared\": %lu, \"running\": %lu}",
+                        (unsigned long)r->mtu[i].declared, (unsigned long)r->mtu[i].running);
+    }
+    diff_buf_printf(b, "%s]", r->nmtu ? "\n    " : "");
 }

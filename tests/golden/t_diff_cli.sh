@@ -15,6 +15,7 @@
 #      the diff prints removals first and in schema order, compile in feature order;
 #   3. the whole output must equal tests/golden/diff-cli/<case>.cli byte for byte (the
 #      printer's golden; NST_GOLDEN_UPDATE=1, i.e. make golden-update, rewrites it).
+# And one case of changes (below).
 set -u
 cd "$TOP"
 fail=0
@@ -119,6 +120,41 @@ PY
 ) || { echo "$name: the diff's CLI is not the compiled CLI (above)"; fail=1; }
     ndev=$((ndev + ${n:-0}))
 done
+# Changes, not only creations: the example against the compiled output of an edited copy
+# (another customer VLAN, older port descriptions on every vendor): replaced statements in
+# each dialect, byte for byte against tests/golden/diff-cli/twcc-ccx-aws-changed.cli. With
+# no ownership record nothing is removed (configuration netstitch did not record is never
+# touched; tests/diff/t_lifecycle.sh covers removals).
+ex=examples/twcc-ccx-aws/service.xml
+sed -e 's|<vlan>2101</vlan>|<vlan>2102</vlan>|' \
+    -e 's|<description>to TWAREN border</description>|<description>old text</description>|' \
+    -e 's|<description>to TWCC edge</description>|<description>old text</description>|' \
+    -e 's|<description>QinQ tunnel 1 to CCX</description>|<description>old text</description>|' \
+    -e 's|<description>QinQ tunnel 1 from the partner site</description>|<description>old</description>|' \
+    -e 's|<description>from the CCX VM network</description>|<description>old text</description>|' \
+    "$ex" > "$tmp/edited.xml"
+[ "$(grep -c 'old' "$tmp/edited.xml")" -ge 5 ] || { echo "the example changed: edit the sed"; fail=1; }
+"$NETSTITCH" compile "$tmp/edited.xml" -o "$tmp/edited" > /dev/null 2>&1 ||
+    { echo "compile of the edited example failed"; fail=1; }
+"$NETSTITCH" diff "$ex" --offline "$tmp/edited" --state-dir "$tmp/state" --format cli -q \
+    > "$tmp/changed.cli" 2> "$tmp/err"
+rc=$?
+[ $rc = 3 ] || { echo "changed: exit $rc, want 3"; fail=1; }
+exp=tests/golden/diff-cli/twcc-ccx-aws-changed.cli
+if [ "${NST_GOLDEN_UPDATE:-}" = 1 ]; then
+    cp "$tmp/changed.cli" "$exp"
+    echo "updated $exp"
+elif ! diff -u "$exp" "$tmp/changed.cli"; then
+    echo "golden mismatch: the edited example (expected $exp)"
+    fail=1
+fi
+for want in '^ description to TWAREN border$' '^set interfaces xe-0/0/0 description "to TWCC edge"$' \
+    '^ description QinQ tunnel 1 to CCX$' \
+    '^/configure port 1/1/1 description "QinQ tunnel 1 from the partner site"$' \
+    '^   description from the CCX VM network$' '^ vlan-type dot1q 2101$'; do
+    grep -q "$want" "$tmp/changed.cli" || { echo "changed: no line $want"; fail=1; }
+done
+
 [ "${NST_GOLDEN_UPDATE:-}" = 1 ] || [ "$ndev" -ge 20 ] ||
     { echo "only $ndev devices compared"; fail=1; }
 exit $fail

@@ -88,9 +88,10 @@ typedef nst_err (*drv_prepare_fn)(struct drv_prep *p, xmlNodePtr dev);
  *   {path:xf}     the value through transform xf: "sp" dashes to spaces, "nobang" without a
  *                 leading '!', "q" always in double quotes, or one of the dialect's maps;
  *   {?path|text}  text when the node at path exists, {!path|text} when it does not (text
- *                 may hold placeholders);
+ *                 may hold placeholders); path "*": any child that is not a key;
  *   {#step}       the context entry's position in its list times step (sequence numbers).
- * A statement whose expansion is empty is not printed.
+ * A statement whose expansion is empty is not printed; a mode line whose expansion is
+ * empty opens no mode (its children are placed where it would have been).
  * In the flat styles a placeholder's value is quoted the way the style quotes values.
  */
 enum drv_cli_style {
@@ -150,7 +151,8 @@ struct drv_cli_dialect {
     const char *root;                /* the top container every command starts from */
     const char *const *hidden_lists; /* "parent/list": the CLI does not say the list name */
     const char *const *positional;   /* "parent/leaf": the value stands alone */
-    const char *const *bare;         /* string leaves shown without quotes (MDCLI) */
+    const char *const *bare; /* string leaves shown without quotes (MDCLI): "leaf" or
+                                "parent/leaf" */
     const char *const *quoted;       /* leaves always shown in quotes (SET) */
     /* NULL-terminated (path NULL) and NULL-terminated (name NULL); either may be NULL. */
     const struct drv_cli_rule *rules;

@@ -120,6 +120,12 @@ diff_lookup(const struct lyd_node *ctx, const char *path, const struct lyd_node 
     if (!strcmp(path, ".")) {
         return ctx;
     }
+    if (!strcmp(path, "*")) {
+        /* Any child that is not a key: the entry says more than its name. */
+        const struct lyd_node *c = lyd_child_no_keys(ctx);
+
+        return c;
+    }
     if (*p == '/') {
         for (size_t i = 0; i < nroots; i++) {
             const char *seg = p + 1, *end = strchr(seg, '/');
@@ -251,7 +257,7 @@ diff_cli_value(struct diff_buf *b, const struct drv_cli_dialect *dia, const stru
         /* MD-CLI shows numbers, booleans, enumerations and a few names bare. */
         t = n ? diff_basetype(n) : LY_TYPE_STRING;
         if ((t != LY_TYPE_STRING && t != LY_TYPE_UNION) ||
-            (n && diff_name_in(dia->bare, n->schema->name))) {
+            (n && (diff_name_in(dia->bare, n->schema->name) || diff_pair_in(dia->bare, n)))) {
             if (*v && !strpbrk(v, " \"\\#{}[];")) {
                 diff_buf_puts(b, v);
                 return;
@@ -706,8 +712,14 @@ diff_cli_walk(struct diff_cli *c, struct diff_cli_block *top, struct diff_cli_bl
                 diff_cli_stmt(c, t, rule, rule->del ? rule->del : rule->fmt, 1, n);
             } else {
                 char *line = diff_cli_fmt(c, rule->fmt, want);
-                struct diff_cli_block *m = line ? diff_cli_add(c, t, NULL, 0, 0, line) : NULL;
+                struct diff_cli_block *m =
+                    line && *line ? diff_cli_add(c, t, NULL, 0, 0, line) : NULL;
 
+                if (line && !*line) {
+                    /* A mode line that says nothing here (a reference to an object the
+                     * router has, VRP's NULL0): its children, if any, speak where they are. */
+                    diff_cli_walk(c, top, t, lyd_child(n));
+                }
                 nst_free(line);
                 if (m) {
                     m->keep |= !strcmp(diff_op(n), "create");

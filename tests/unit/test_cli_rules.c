@@ -168,8 +168,8 @@ walk_nodes(struct walk *w, xmlNodePtr first, const struct lysc_node *parent, con
             continue;
         }
         if (!diff_cli_covers(w->drv->cli, sn)) {
-            print_error("%s: no CLI-diff rule for %s (drivers/%s.c)\n", w->drv->name, path,
-                        w->drv->tpl_vendor);
+            print_error("%s: no CLI-diff rule for %s (the %s dialect, drivers/)\n", w->drv->name,
+                        path, w->drv->name);
             w->errors++;
         }
         if (sn->nodetype & (LYS_CONTAINER | LYS_LIST)) {
@@ -201,7 +201,7 @@ walk_template(struct walk *w, const char *feature, const struct lysc_node *paren
 static void
 test_every_template_path_has_a_rule(void **state)
 {
-    size_t total = 0, drivers = 0;
+    size_t total = 0, drivers = 0, errors = 0;
 
     (void)state;
     for (size_t i = 0; drv_all[i]; i++) {
@@ -215,12 +215,15 @@ test_every_template_path_has_a_rule(void **state)
         }
         assert_true(w.nodes > 10);
         if (w.errors) {
-            fail_msg("%s: %zu template nodes without a CLI-diff rule or schema node", w.drv->name,
-                     w.errors);
+            print_error("%s: %zu template nodes without a CLI-diff rule or schema node\n",
+                        w.drv->name, w.errors);
         }
+        errors += w.errors;
         total += w.nodes;
         drivers++;
     }
+    /* Every driver is walked before failing, so one run lists every missing rule. */
+    assert_int_equal(errors, 0);
     assert_int_equal(drivers, 6);
     assert_true(total > 300);
 }

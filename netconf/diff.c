@@ -1038,59 +1038,72 @@ diff_names_path(const struct lyd_node *first, const char *path)
     return n;
 }
 
+/* The MTU leaf of port @port in @tree (@pm: where the driver keeps it), or NULL. */
+static const struct lyd_node *
+diff_port_mtu_leaf(const struct lyd_node *tree, const struct drv_port_mtu *pm, const char *port)
+{
+    const char *slash = strrchr(pm->list, '/');
+    const struct lyd_node *first = tree;
+    char parent[256];
+
+    snprintf(parent, sizeof parent, "%.*s", (int)(slash - pm->list), pm->list);
+    if (*parent) {
+        first = diff_child(diff_names_path(tree, parent));
+    }
+    for (const struct lyd_node *e = first; e; e = e->next) {
+        const struct lyd_node *k, *leaf;
+
+        if (!e->schema || strcmp(e->schema->name, slash + 1)) {
+            continue;
+        }
+        k = diff_named_sibling(lyd_child(e), pm->key, strlen(pm->key));
+        if (k && !strcmp(diff_value(k), port)) {
+            leaf = diff_names_path(lyd_child(e), pm->leaf);
+            return leaf && leaf->schema && (leaf->schema->nodetype & LYD_NODE_TERM) ? leaf : NULL;
+        }
+    }
+    return NULL;
+}
+
 nst_err
 diff_mtu_check(struct diff_result *r, const struct diff_inputs *in)
 {
     const struct drv_port_mtu *pm = in->port_mtu;
-    const char *slash;
-    const struct lyd_node *holder = NULL;
-    char parent[256];
 
-    if (!pm || !pm->list || !in->nports || !(slash = strrchr(pm->list, '/'))) {
+    if (!pm || !pm->list || !pm->key || !pm->leaf || !in->nports || !strrchr(pm->list, '/')) {
         return NST_OK;
     }
-    /* The container that holds the list entries, then each entry by its key. */
-    snprintf(parent, sizeof parent, "%.*s", (int)(slash - pm->list), pm->list);
-    holder = *parent ? diff_names_path(r->running, parent) : NULL;
     for (size_t i = 0; i < in->nports; i++) {
-        const struct lyd_node *first = *parent ? diff_child(holder) : r->running;
-        const struct lyd_node *leaf = NULL;
+        const char *port = in->ports[i].name;
+        const struct lyd_node *rl = diff_port_mtu_leaf(r->running, pm, port);
+        const struct lyd_node *tl = diff_port_mtu_leaf(r->target, pm, port);
         unsigned long running;
+        struct diff_mtu *v;
         char *end;
 
-        for (const struct lyd_node *e = first; e && !leaf; e = e->next) {
-            const struct lyd_node *k;
-
-            if (!e->schema || strcmp(e->schema->name, slash + 1)) {
-                continue;
-            }
-            k = diff_named_sibling(lyd_child(e), pm->key, strlen(pm->key));
-            if (k && !strcmp(diff_value(k), in->ports[i].name)) {
-                leaf = diff_names_path(lyd_child(e), pm->leaf);
-            }
-        }
-        if (!leaf || !leaf->schema || !(leaf->schema->nodetype & LYD_NODE_TERM)) {
+        /* Compared only where the router's value was fetched (the payload sets the leaf),
+         * and not where the router already runs what netstitch sets (the plan raised the
+         * port: it is done) or set before (a change since is drift, reported as such). */
+        if (!rl || (tl && !strcmp(diff_value(tl), diff_value(rl))) ||
+            diff_port_mtu_leaf(r->owned, pm, port)) {
             continue;
         }
-        running = strtoul(diff_value(leaf), &end, 10);
+        running = strtoul(diff_value(rl), &end, 10);
         if (*end || running == in->ports[i].mtu) {
             continue;
         }
-        {
-            struct diff_mtu *v = nst_realloc(r->mtu, (r->nmtu + 1) * sizeof *v);
-
-            if (!v) {
-                return NST_ENOMEM;
-            }
-            r->mtu = v;
-            v[r->nmtu].port = nst_strdup(in->ports[i].name);
-            v[r->nmtu].declared = in->ports[i].mtu;
-            v[r->nmtu].running = (uint32_t)running;
-            if (!v[r->nmtu].port) {
-                return NST_ENOMEM;
-            }
-            r->nmtu++;
+        v = nst_realloc(r->mtu, (r->nmtu + 1) * sizeof *v);
+        if (!v) {
+            return NST_ENOMEM;
         }
+        r->mtu = v;
+        v[r->nmtu].port = nst_strdup(port);
+        v[r->nmtu].declared = in->ports[i].mtu;
+        v[r->nmtu].running = (uint32_t)running;
+        if (!v[r->nmtu].port) {
+            return NST_ENOMEM;
+        }
+        r->nmtu++;
     }
     return NST_OK;
 }

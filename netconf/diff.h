@@ -55,7 +55,7 @@ struct drv_port_mtu;
 
 /* A port whose MTU the service declares ("the port's MTU now"), to compare with the router. */
 struct diff_port {
-    const char *name; /* borrowed */
+    char *name; /* owned by whoever fills diff_inputs.ports */
     uint32_t mtu;
 };
 
@@ -135,9 +135,10 @@ nst_err diff_compute(struct diff_result *r, struct lyd_node *running, const stru
 
 /*
  * The MTU check alone (diff_compute() runs it): for every port of @in->ports, the MTU leaf
- * of R (@in->port_mtu) against the declared MTU; a port whose leaf R does not hold (the
- * payload does not set it, so it was not fetched, or the router shows no explicit MTU) is
- * not compared. Fills r->mtu. Returns NST_OK or NST_ENOMEM.
+ * of R (@in->port_mtu) against the declared MTU. Not compared: a port whose leaf R does not
+ * hold (the payload does not set it, so it was not fetched, or the router shows no explicit
+ * MTU), a port whose leaf R holds at T's value (the plan is done), a port whose MTU O holds
+ * (netstitch set it; a change since is drift). Fills r->mtu. Returns NST_OK or NST_ENOMEM.
  */
 nst_err diff_mtu_check(struct diff_result *r, const struct diff_inputs *in);
 

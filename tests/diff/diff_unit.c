@@ -215,12 +215,22 @@ cases(void)
 static void
 mtu_cases(void)
 {
-    const struct diff_port ports[3] = {{"ge-0/0/1", 1514}, {"ge-0/0/2", 1518}, {"ge-0/0/3", 1514}};
+    /* ge-0/0/1: declared 1514, planned 1518, the router runs 9192: reported. ge-0/0/2: as
+     * declared. ge-0/0/3: the payload does not set its MTU, but R holds it (a saved
+     * configuration; a live diff fetches only what the payload sets): 9000, reported.
+     * ge-0/0/4: declared 1514, the router already runs the planned 1518 (an earlier push):
+     * not reported. */
+    struct diff_port ports[4] = {{(char *)"ge-0/0/1", 1514},
+                                 {(char *)"ge-0/0/2", 1518},
+                                 {(char *)"ge-0/0/3", 1514},
+                                 {(char *)"ge-0/0/4", 1514}};
     const char *t = J(IF("ge-0/0/1", "<mtu>1518</mtu>") IF("ge-0/0/2", "<mtu>1518</mtu>")
-                          IF("ge-0/0/3", "<description>x</description>"));
+                          IF("ge-0/0/3", "<description>x</description>")
+                              IF("ge-0/0/4", "<mtu>1518</mtu>"));
     const char *rtext = J(IF("ge-0/0/1", "<mtu>9192</mtu>") IF("ge-0/0/2", "<mtu>1518</mtu>")
-                              IF("ge-0/0/3", "<description>x</description>"));
-    struct diff_inputs in = {.target = t, .ports = ports, .nports = 3,
+                              IF("ge-0/0/3", "<description>x</description><mtu>9000</mtu>")
+                                  IF("ge-0/0/4", "<mtu>1518</mtu>"));
+    struct diff_inputs in = {.target = t, .ports = ports, .nports = 4,
                              .port_mtu = drv_junos_ops.port_mtu};
     struct diff_result r = {.ly = ly};
     struct lyd_node *running = NULL;
@@ -236,9 +246,10 @@ mtu_cases(void)
         failures++;
         return;
     }
-    CHECK(r.nmtu == 1 && !strcmp(r.mtu[0].port, "ge-0/0/1") && r.mtu[0].declared == 1514 &&
-              r.mtu[0].running == 9192,
-          "one MTU mismatch, ge-0/0/1 1514/9192: %zu", r.nmtu);
+    CHECK(r.nmtu == 2 && !strcmp(r.mtu[0].port, "ge-0/0/1") && r.mtu[0].declared == 1514 &&
+              r.mtu[0].running == 9192 && !strcmp(r.mtu[1].port, "ge-0/0/3") &&
+              r.mtu[1].running == 9000,
+          "MTU mismatches ge-0/0/1 1514/9192 and ge-0/0/3 1514/9000: %zu", r.nmtu);
     diff_print_tree(&b, &r, "pe1", 0);
     CHECK(b.s && strstr(b.s, "! MTU-MISMATCH: device pe1 port ge-0/0/1: the service declares MTU "
                              "1514, the router runs 9192"),
@@ -248,7 +259,7 @@ mtu_cases(void)
     diff_print_cli(&b, &r, "pe1", "junos", 0);
     CHECK(b.s && strstr(b.s, "# MTU-MISMATCH: device pe1 port ge-0/0/1: the service declares MTU "
                              "1514, the router runs 9192") &&
-              !strstr(b.s, "ge-0/0/2:") && !strstr(b.s, "ge-0/0/3:"),
+              !strstr(b.s, "ge-0/0/2:") && !strstr(b.s, "ge-0/0/4:"),
           "cli: %s", b.s ? b.s : "");
     nst_free(b.s);
     memset(&b, 0, sizeof b);
@@ -258,6 +269,21 @@ mtu_cases(void)
           "json: %s", b.s ? b.s : "");
     nst_free(b.s);
     diff_result_clear(&r);
+
+    /* netstitch set ge-0/0/1's MTU before (O): the router's 9192 is drift, not a wrong
+     * declaration. */
+    in.owned = J(IF("ge-0/0/1", "<mtu>1518</mtu>"));
+    memset(&r, 0, sizeof r);
+    r.ly = ly;
+    running = NULL;
+    if (!diff_load(&r, &in, why, sizeof why) &&
+        !diff_parse(ly, rtext, 0, &running, why, sizeof why) &&
+        !diff_compute(&r, running, &in, why, sizeof why)) {
+        CHECK(r.nmtu == 1 && !strcmp(r.mtu[0].port, "ge-0/0/3") && r.ndrift == 1,
+              "owned MTU: drift, not MTU-MISMATCH: %zu %zu", r.nmtu, r.ndrift);
+    }
+    diff_result_clear(&r);
+    in.owned = NULL;
 
     /* No driver leaf (or no ports): nothing compared. */
     in.port_mtu = NULL;

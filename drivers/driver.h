@@ -147,12 +147,16 @@ struct drv_cli_dialect {
     /* A top-level list or leaf-list whose entries are CLI lines already, indented by mode
      * depth (Arista's arista-cli "commands"); NULL: none. */
     const char *commands;
-    /* SET / MDCLI */
-    const char *root;                /* the top container every command starts from */
+    /* SET / MDCLI / PATHS */
+    const char *set_cmd; /* what a creation or change starts with: "set", "/configure"; NULL:
+                            nothing (PATHS) */
+    const char *del_cmd; /* what a removal starts with: "delete", "delete /configure"; NULL:
+                            "delete " */
+    const char *root;    /* the top container every command starts from */
     const char *const *hidden_lists; /* "parent/list": the CLI does not say the list name */
     const char *const *positional;   /* "parent/leaf": the value stands alone */
-    const char *const *bare; /* string leaves shown without quotes (MDCLI): "leaf" or
-                                "parent/leaf" */
+    const char *const *bare;         /* string leaves shown without quotes (MDCLI): "leaf" or
+                                        "parent/leaf" */
     const char *const *quoted;       /* leaves always shown in quotes (SET) */
     /* NULL-terminated (path NULL) and NULL-terminated (name NULL); either may be NULL. */
     const struct drv_cli_rule *rules;

@@ -1091,17 +1091,9 @@ diff_flat_cmd(struct diff_cli *c, const struct lyd_node *n, int del,
     if (c->color) {
         diff_buf_puts(c->b, del ? DIFF_C_DEL : DIFF_C_ADD);
     }
-    switch (dia->style) {
-    case DRV_CLI_SET:
-        diff_buf_puts(c->b, del ? "delete" : "set");
-        break;
-    case DRV_CLI_MDCLI:
-        diff_buf_puts(c->b, del ? "delete /configure" : "/configure");
-        break;
-    default:
-        diff_buf_puts(c->b, del ? "delete " : "");
-        break;
-    }
+    /* The command word: the dialect's ("set", "/configure"), none for a path. */
+    diff_buf_puts(c->b, del ? (dia->del_cmd ? dia->del_cmd : "delete ")
+                            : (dia->set_cmd ? dia->set_cmd : ""));
     if (fmt) {
         const struct lyd_node *want = del ? n : diff_counterpart(c->r->desired, n);
         char *line;

@@ -200,6 +200,9 @@ static const struct drv_cli_rule xr_cli_rules[] = {
     {XR_IF "/rewrite/ingress/tag/pop/two", DRV_CLI_STMT, "rewrite ingress tag pop 2 symmetric",
      NULL, NULL},
     {XR_IF "/ipv4/addresses/address", DRV_CLI_STMT, "ipv4 address {address} {netmask}", NULL, NULL},
+    {XR_IF "/ipv4/addresses/secondaries/secondary", DRV_CLI_STMT,
+     "ipv4 address {address} {netmask} secondary", NULL, NULL},
+    {XR_IF "/ipv4/mtu", DRV_CLI_STMT, "ipv4 mtu {.}", "ipv4 mtu", NULL},
     {"/l2vpn", DRV_CLI_MODE, "l2vpn", NULL, NULL},
     {"/l2vpn/bridge/groups/group", DRV_CLI_MODE, "bridge group {group-name}", NULL, NULL},
     {XR_BD, DRV_CLI_MODE, "bridge-domain {bridge-domain-name}", NULL, NULL},
@@ -220,6 +223,8 @@ static const struct drv_cli_rule xr_cli_rules[] = {
     {"/router/bgp/as/bgp/router-id", DRV_CLI_STMT, "bgp router-id {.}", NULL, NULL},
     {"/router/bgp/as/address-families/address-family", DRV_CLI_MODE, "address-family {af-name:sp}",
      NULL, NULL},
+    {"/router/bgp/as/address-families/address-family/networks/network", DRV_CLI_STMT,
+     "network {address}/{masklength}", NULL, NULL},
     {XR_NB, DRV_CLI_MODE, "neighbor {neighbor-address}", NULL, NULL},
     {XR_NB "/remote-as", DRV_CLI_STMT, "remote-as {.}", NULL, NULL},
     {XR_NB "/description", DRV_CLI_STMT, "description {.}", "description", NULL},
@@ -241,6 +246,13 @@ static const struct drv_cli_rule xr_cli_rules[] = {
      "route-policy {route-policy-name}", NULL},
     {"/routing-policy/sets/prefix-sets/prefix-set", DRV_CLI_BLOCK, "rpl-prefix-set",
      "prefix-set {set-name}", NULL},
+    {"/router/static", DRV_CLI_MODE, "router static", NULL, NULL},
+    {"/router/static/address-family/ipv4/unicast", DRV_CLI_MODE, "address-family ipv4 unicast",
+     NULL, NULL},
+    {"/router/static/address-family/ipv4/unicast/prefixes/prefix", DRV_CLI_STMT,
+     "{prefix-address}/{prefix-length} {nexthop-addresses/nexthop-address/address}"
+     "{nexthop-interfaces/nexthop-interface/interface-name}",
+     NULL, NULL},
     {NULL, DRV_CLI_SKIP, NULL, NULL, NULL},
 };
 

@@ -360,8 +360,17 @@ static const char *const eos_actions[] = {
     "ACCEPT_ROUTE", "permit", "REJECT_ROUTE", "deny", NULL,
 };
 
+/* A static route's next hop: an address, or the DROP identity (Null0). */
+static const char *const eos_next_hops[] = {
+    "openconfig-local-routing:DROP", "Null0", "DROP", "Null0", NULL,
+};
+
+static const char *const eos_protocols[] = {"STATIC", "static", "BGP", "bgp", NULL};
+
 static const struct drv_cli_map eos_cli_maps[] = {
     {.name = "eosact", .pairs = eos_actions},
+    {.name = "eosnh", .pairs = eos_next_hops},
+    {.name = "eosproto", .pairs = eos_protocols},
     {.name = NULL},
 };
 
@@ -375,6 +384,12 @@ static const struct drv_cli_rule eos_cli_rules[] = {
     {EOS_NI "/config", DRV_CLI_SKIP, NULL, NULL, NULL},
     {EOS_NI "/protocols/protocol", DRV_CLI_PASS, NULL, NULL, NULL},
     {EOS_NI "/protocols/protocol/config", DRV_CLI_SKIP, NULL, NULL, NULL},
+    {EOS_NI "/protocols/protocol/static-routes/static", DRV_CLI_STMT,
+     "ip route {prefix} {next-hops/next-hop/config/next-hop:eosnh}", NULL, NULL},
+    {EOS_NI "/table-connections/table-connection", DRV_CLI_STMT,
+     "redistribute {src-protocol:eosproto} route-map {config/import-policy}",
+     "redistribute {src-protocol:eosproto}", EOS_RB},
+    {EOS_NI "/tables/table", DRV_CLI_SKIP, NULL, NULL, NULL},
     {EOS_BGP "/global/config/as", DRV_CLI_SKIP, NULL, NULL, NULL},
     {EOS_BGP "/global/config/router-id", DRV_CLI_STMT, "router-id {.}", NULL, EOS_RB},
     {EOS_NB, DRV_CLI_PASS, NULL, "neighbor {neighbor-address}", EOS_RB},
@@ -397,9 +412,10 @@ static const struct drv_cli_rule eos_cli_rules[] = {
      "neighbor {../../../../../neighbor-address} route-map {.} in", NULL, EOS_RB},
     {EOS_NB "/afi-safis/afi-safi/apply-policy/config/export-policy", DRV_CLI_STMT,
      "neighbor {../../../../../neighbor-address} route-map {.} out", NULL, EOS_RB},
-    {EOS_NB "/afi-safis/afi-safi/ipv4-unicast/prefix-limit/config/max-prefixes", DRV_CLI_STMT,
-     "neighbor {../../../../../../neighbor-address} maximum-routes {.}",
-     "neighbor {../../../../../../neighbor-address} maximum-routes", EOS_RB},
+    {EOS_NB "/afi-safis/afi-safi/ipv4-unicast/prefix-limit/config", DRV_CLI_STMT,
+     "neighbor {../../../../../neighbor-address} maximum-routes {max-prefixes}"
+     "{?warning-threshold-pct| warning-limit {warning-threshold-pct} percent}",
+     "neighbor {../../../../../neighbor-address} maximum-routes", EOS_RB},
     {EOS_RP "/defined-sets/prefix-sets/prefix-set", DRV_CLI_PASS,
      "{!prefixes/prefix|ip prefix-list {name}}", "ip prefix-list {name}", NULL},
     {EOS_RP "/defined-sets/prefix-sets/prefix-set/config", DRV_CLI_SKIP, NULL, NULL, NULL},

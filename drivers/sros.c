@@ -322,8 +322,8 @@ sros_prepare(struct drv_prep *p, xmlNodePtr dev)
  * from the schema; strings in double quotes except the names MD-CLI shows bare.
  */
 static const char *const sros_bare[] = {
-    "port-id", "sap-id",    "sdp-bind-id", "ip-prefix",   "port",
-    "address", "router-id", "qinq-etype",  "dot1q-etype", NULL,
+    "port-id",   "sap-id",     "sdp-bind-id", "ip-prefix",           "port", "address",
+    "router-id", "qinq-etype", "dot1q-etype", "next-hop/ip-address", NULL,
 };
 
 /*

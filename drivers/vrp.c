@@ -259,7 +259,11 @@ static const char *const vrp_rewrite_words[] = {
     "pop-double", "pop double", "pop-outer", "pop single", NULL,
 };
 
+/* An interface address's type: the primary is bare, a secondary ends in "sub". */
+static const char *const vrp_address_types[] = {"main", "", "sub", " sub", NULL};
+
 static const struct drv_cli_map vrp_cli_maps[] = {
+    {.name = "vrpsub", .pairs = vrp_address_types},
     {.name = "vrprw", .pairs = vrp_rewrite_words},
     {.name = "l2if",
      .list = "/ifm/interfaces/interface",
@@ -280,6 +284,8 @@ static const struct drv_cli_map vrp_cli_maps[] = {
 #define VRP_VSI "/l2vpn/instances/instance"
 #define VRP_PEER "/network-instance/instances/instance/bgp/base-process/peers/peer"
 #define VRP_BGP "bgp {/bgp/base-process/as}"
+#define VRP_NI_AF "/network-instance/instances/instance/afs/af"
+#define VRP_BGP_AF "/network-instance/instances/instance/bgp/base-process/afs/af"
 static const struct drv_cli_rule vrp_cli_rules[] = {
     {"/bd/instances/instance", DRV_CLI_MODE, "bridge-domain {id}", NULL, NULL},
     {"/bd/instances/instance/description", DRV_CLI_STMT, "description {.}", "description", NULL},
@@ -292,7 +298,8 @@ static const struct drv_cli_rule vrp_cli_rules[] = {
     {"/devm/ports/port", DRV_CLI_PASS, NULL, NULL, NULL},
     {"/devm/ports/port/ethernet/jumbo-frame", DRV_CLI_STMT, "jumboframe enable {.}",
      "jumboframe enable", "interface {../../position:ifpos}"},
-    {VRP_IF, DRV_CLI_MODE, "interface {name}{?l2-mode-enable| mode l2}", "interface {name}", NULL},
+    {VRP_IF, DRV_CLI_MODE, "{?*|interface {name}{?l2-mode-enable| mode l2}}", "interface {name}",
+     NULL},
     {VRP_IF "/class", DRV_CLI_SKIP, NULL, NULL, NULL},
     {VRP_IF "/parent-name", DRV_CLI_SKIP, NULL, NULL, NULL},
     {VRP_IF "/number", DRV_CLI_SKIP, NULL, NULL, NULL},
@@ -311,7 +318,8 @@ static const struct drv_cli_rule vrp_cli_rules[] = {
     {VRP_IF "/ethernet/l3-sub-interface/vlan-type-dot1q", DRV_CLI_PASS, NULL, NULL, NULL},
     {VRP_IF "/ethernet/l3-sub-interface/vlan-type-dot1q/vlan-type-vid", DRV_CLI_STMT,
      "vlan-type dot1q {.}", NULL, NULL},
-    {VRP_IF "/ipv4/addresses/address", DRV_CLI_STMT, "ip address {ip} {mask}", NULL, NULL},
+    {VRP_IF "/ipv4/addresses/address", DRV_CLI_STMT, "ip address {ip} {mask}{type:vrpsub}",
+     "ip address {ip} {mask}", NULL},
     {VRP_VSI, DRV_CLI_MODE, "vsi {name} {vpls/member-discovery-mode}", "vsi {name}", NULL},
     {VRP_VSI "/type", DRV_CLI_SKIP, NULL, NULL, NULL},
     {VRP_VSI "/description", DRV_CLI_STMT, "description {.}", "description", NULL},
@@ -331,6 +339,15 @@ static const struct drv_cli_rule vrp_cli_rules[] = {
     {VRP_VSI "/vpls/bgp-signaling/sites/site", DRV_CLI_STMT,
      "site {site-id} range {range} default-offset {default-offset}", NULL, NULL},
     {"/network-instance/instances/instance", DRV_CLI_PASS, NULL, NULL, NULL},
+    {VRP_NI_AF, DRV_CLI_PASS, NULL, NULL, NULL},
+    {VRP_NI_AF "/routing/routing-manage", DRV_CLI_SKIP, NULL, NULL, NULL},
+    {VRP_NI_AF "/routing/static-routing/unicast-route2s/unicast-route2", DRV_CLI_STMT,
+     "ip route-static {prefix} {mask-length} {nexthop-addresses/nexthop-address/address}"
+     "{nexthop-interfaces/nexthop-interface/interface-name}",
+     NULL, NULL},
+    {VRP_BGP_AF, DRV_CLI_PASS, NULL, NULL, NULL},
+    {VRP_BGP_AF "/ipv4-unicast/network-routes/network-route", DRV_CLI_STMT,
+     "network {address} {mask-length}", NULL, VRP_BGP "\nipv4-family unicast"},
     {VRP_PEER, DRV_CLI_PASS, NULL, "peer {address}", VRP_BGP},
     {VRP_PEER "/remote-as", DRV_CLI_STMT, "peer {../address} as-number {.}", NULL, VRP_BGP},
     {VRP_PEER "/description", DRV_CLI_STMT, "peer {../address} description {.}", NULL, VRP_BGP},
@@ -346,8 +363,9 @@ static const struct drv_cli_rule vrp_cli_rules[] = {
     {VRP_PEER "/afs/af/ipv4-unicast/export-ip-prefix", DRV_CLI_STMT,
      "peer {../../../../address} ip-prefix {.} export", NULL, VRP_BGP "\nipv4-family unicast"},
     {VRP_PEER "/afs/af/ipv4-unicast/route-limit", DRV_CLI_STMT,
-     "peer {../../../../address} route-limit {number}", "peer {../../../../address} route-limit",
-     VRP_BGP "\nipv4-family unicast"},
+     "peer {../../../../address} route-limit {number}{?percent| }{percent}"
+     "{?idle-timeout| idle-timeout }{idle-timeout}",
+     "peer {../../../../address} route-limit", VRP_BGP "\nipv4-family unicast"},
     {"/routing-policy/ipv4-prefix-filters/ipv4-prefix-filter", DRV_CLI_PASS, NULL,
      "ip ip-prefix {name}", NULL},
     {"/routing-policy/ipv4-prefix-filters/ipv4-prefix-filter/nodes/node", DRV_CLI_STMT,

@@ -6,7 +6,8 @@
  *     element by element, following <?include?>, whatever its <?if?>s decide) is a node of
  *     the device models and has a CLI-diff rule in its driver's dialect
  *     (diff_cli_covers(): the same answer diff_print_cli() acts on), for every driver;
- *   - every rule names a path of the device models (no stale rule);
+ *   - every rule names a path of the device models (no stale rule), and so does every
+ *     driver's port MTU leaf (drv_ops.port_mtu, diff's MTU-MISMATCH);
  *   - every driver has a dialect, and drv_find()/drv_by_name() find each driver;
  *   - a change the dialect has no rule for is an error line naming device and path
  *     (CLI-RULE-MISSING), never a guessed command: an IOS-XR interface's `shutdown`
@@ -73,10 +74,14 @@ child_named(const struct lysc_node *parent, const char *name, size_t len)
     return NULL;
 }
 
-/* The schema node of a rule path ("/a/b/c", names only) below @parent, or NULL. Top-level
- * names can repeat across modules: every candidate is tried. */
+/* A test a candidate node must pass (NULL: any). */
+typedef int (*node_ok_fn)(const struct lysc_node *sn, const void *arg);
+
+/* The schema node of a rule path ("/a/b/c", names only) below @parent that passes @ok, or
+ * NULL. Top-level names repeat across modules (OpenConfig's and IOS-XR's "interfaces"):
+ * every candidate is tried. */
 static const struct lysc_node *
-schema_below(const struct lysc_node *parent, const char *p)
+schema_below(const struct lysc_node *parent, const char *p, node_ok_fn ok, const void *arg)
 {
     const char *seg = p + 1, *end = strchr(seg, '/');
     size_t len = end ? (size_t)(end - seg) : strlen(seg);
@@ -84,12 +89,12 @@ schema_below(const struct lysc_node *parent, const char *p)
     uint32_t idx = 0;
 
     if (*p != '/') {
-        return parent;
+        return !ok || ok(parent, arg) ? parent : NULL;
     }
     if (parent) {
         const struct lysc_node *c = child_named(parent, seg, len);
 
-        return c ? schema_below(c, seg + len) : NULL;
+        return c ? schema_below(c, seg + len, ok, arg) : NULL;
     }
     while ((mod = ly_ctx_get_module_iter(E.ly, &idx))) {
         if (!mod->implemented || !mod->compiled) {
@@ -100,7 +105,7 @@ schema_below(const struct lysc_node *parent, const char *p)
             const struct lysc_node *m;
 
             if (strlen(c->name) == len && !strncmp(c->name, seg, len) &&
-                (m = schema_below(c, seg + len))) {
+                (m = schema_below(c, seg + len, ok, arg))) {
                 return m;
             }
         }
@@ -111,7 +116,23 @@ schema_below(const struct lysc_node *parent, const char *p)
 static const struct lysc_node *
 schema_by_names(const char *path)
 {
-    return schema_below(NULL, path);
+    return schema_below(NULL, path, NULL, NULL);
+}
+
+/* A list whose key is pm->key and below which pm->leaf is a leaf. */
+static int
+port_mtu_ok(const struct lysc_node *list, const void *arg)
+{
+    const struct drv_port_mtu *pm = arg;
+    const struct lysc_node *key = child_named(list, pm->key, strlen(pm->key)), *leaf;
+    char path[256];
+
+    if (list->nodetype != LYS_LIST || !key || !lysc_is_key(key)) {
+        return 0;
+    }
+    snprintf(path, sizeof path, "/%s", pm->leaf);
+    leaf = schema_below(list, path, NULL, NULL);
+    return leaf && leaf->nodetype == LYS_LEAF;
 }
 
 struct walk {
@@ -241,6 +262,13 @@ test_every_rule_names_a_model_path(void **state)
                 fail_msg("%s: rule %s names no node of the device models", drv_all[i]->name,
                          r->path);
             }
+        }
+        /* Where diff finds a port's MTU (MTU-MISMATCH): a list, its key, a leaf below it. */
+        if (drv_all[i]->port_mtu &&
+            !schema_below(NULL, drv_all[i]->port_mtu->list, port_mtu_ok, drv_all[i]->port_mtu)) {
+            fail_msg("%s: the port MTU (%s, key %s, leaf %s) is not in the device models",
+                     drv_all[i]->name, drv_all[i]->port_mtu->list, drv_all[i]->port_mtu->key,
+                     drv_all[i]->port_mtu->leaf);
         }
     }
 }

@@ -1038,31 +1038,48 @@ diff_names_path(const struct lyd_node *first, const char *path)
     return n;
 }
 
+/*
+ * The MTU leaf of port @port among @first and its siblings, @path being what is left of the
+ * list's path ("interfaces/interface"); NULL when absent. Every sibling of a name is tried:
+ * a configuration may hold two modules' top-level "interfaces" (OpenConfig beside a
+ * vendor's own), and only one of them has the port.
+ */
+static const struct lyd_node *
+diff_mtu_leaf_in(const struct lyd_node *first, const char *path, const struct drv_port_mtu *pm,
+                 const char *port)
+{
+    const char *end = strchr(path, '/');
+    size_t len = end ? (size_t)(end - path) : strlen(path);
+
+    for (const struct lyd_node *n = first; n; n = n->next) {
+        const struct lyd_node *k, *leaf;
+
+        if (!n->schema || strlen(n->schema->name) != len || strncmp(n->schema->name, path, len)) {
+            continue;
+        }
+        if (end) {
+            leaf = diff_mtu_leaf_in(lyd_child(n), end + 1, pm, port);
+            if (leaf) {
+                return leaf;
+            }
+            continue;
+        }
+        k = diff_named_sibling(lyd_child(n), pm->key, strlen(pm->key));
+        if (k && !strcmp(diff_value(k), port)) {
+            leaf = diff_names_path(lyd_child(n), pm->leaf);
+            if (leaf && leaf->schema && (leaf->schema->nodetype & LYD_NODE_TERM)) {
+                return leaf;
+            }
+        }
+    }
+    return NULL;
+}
+
 /* The MTU leaf of port @port in @tree (@pm: where the driver keeps it), or NULL. */
 static const struct lyd_node *
 diff_port_mtu_leaf(const struct lyd_node *tree, const struct drv_port_mtu *pm, const char *port)
 {
-    const char *slash = strrchr(pm->list, '/');
-    const struct lyd_node *first = tree;
-    char parent[256];
-
-    snprintf(parent, sizeof parent, "%.*s", (int)(slash - pm->list), pm->list);
-    if (*parent) {
-        first = diff_child(diff_names_path(tree, parent));
-    }
-    for (const struct lyd_node *e = first; e; e = e->next) {
-        const struct lyd_node *k, *leaf;
-
-        if (!e->schema || strcmp(e->schema->name, slash + 1)) {
-            continue;
-        }
-        k = diff_named_sibling(lyd_child(e), pm->key, strlen(pm->key));
-        if (k && !strcmp(diff_value(k), port)) {
-            leaf = diff_names_path(lyd_child(e), pm->leaf);
-            return leaf && leaf->schema && (leaf->schema->nodetype & LYD_NODE_TERM) ? leaf : NULL;
-        }
-    }
-    return NULL;
+    return diff_mtu_leaf_in(tree, pm->list + (*pm->list == '/'), pm, port);
 }
 
 nst_err
@@ -1070,7 +1087,7 @@ diff_mtu_check(struct diff_result *r, const struct diff_inputs *in)
 {
     const struct drv_port_mtu *pm = in->port_mtu;
 
-    if (!pm || !pm->list || !pm->key || !pm->leaf || !in->nports || !strrchr(pm->list, '/')) {
+    if (!pm || !pm->list || !pm->key || !pm->leaf || !in->nports) {
         return NST_OK;
     }
     for (size_t i = 0; i < in->nports; i++) {

@@ -224,14 +224,13 @@ mtu_cases(void)
                                  {(char *)"ge-0/0/2", 1518},
                                  {(char *)"ge-0/0/3", 1514},
                                  {(char *)"ge-0/0/4", 1514}};
-    const char *t = J(IF("ge-0/0/1", "<mtu>1518</mtu>") IF("ge-0/0/2", "<mtu>1518</mtu>")
-                          IF("ge-0/0/3", "<description>x</description>")
-                              IF("ge-0/0/4", "<mtu>1518</mtu>"));
+    const char *t = J(IF("ge-0/0/1", "<mtu>1518</mtu>") IF("ge-0/0/2", "<mtu>1518</mtu>") IF(
+        "ge-0/0/3", "<description>x</description>") IF("ge-0/0/4", "<mtu>1518</mtu>"));
     const char *rtext = J(IF("ge-0/0/1", "<mtu>9192</mtu>") IF("ge-0/0/2", "<mtu>1518</mtu>")
                               IF("ge-0/0/3", "<description>x</description><mtu>9000</mtu>")
                                   IF("ge-0/0/4", "<mtu>1518</mtu>"));
-    struct diff_inputs in = {.target = t, .ports = ports, .nports = 4,
-                             .port_mtu = drv_junos_ops.port_mtu};
+    struct diff_inputs in = {
+        .target = t, .ports = ports, .nports = 4, .port_mtu = drv_junos_ops.port_mtu};
     struct diff_result r = {.ly = ly};
     struct lyd_node *running = NULL;
     struct diff_buf b = {0};
@@ -240,7 +239,8 @@ mtu_cases(void)
     CHECK(drv_junos_ops.port_mtu && drv_iosxr_ops.port_mtu && drv_sros_ops.port_mtu &&
               drv_vrp_ops.port_mtu && drv_openconfig_ops.port_mtu,
           "every driver with a model MTU leaf names it");
-    if (diff_load(&r, &in, why, sizeof why) || diff_parse(ly, rtext, 0, &running, why, sizeof why) ||
+    if (diff_load(&r, &in, why, sizeof why) ||
+        diff_parse(ly, rtext, 0, &running, why, sizeof why) ||
         diff_compute(&r, running, &in, why, sizeof why)) {
         printf("FAIL engine: %s\n", why);
         failures++;
@@ -257,8 +257,9 @@ mtu_cases(void)
     nst_free(b.s);
     memset(&b, 0, sizeof b);
     diff_print_cli(&b, &r, "pe1", "junos", 0);
-    CHECK(b.s && strstr(b.s, "# MTU-MISMATCH: device pe1 port ge-0/0/1: the service declares MTU "
-                             "1514, the router runs 9192") &&
+    CHECK(b.s &&
+              strstr(b.s, "# MTU-MISMATCH: device pe1 port ge-0/0/1: the service declares MTU "
+                          "1514, the router runs 9192") &&
               !strstr(b.s, "ge-0/0/2:") && !strstr(b.s, "ge-0/0/4:"),
           "cli: %s", b.s ? b.s : "");
     nst_free(b.s);

@@ -10,8 +10,8 @@
  * (driver.c), its templates and its device models (docs/drivers.md). The driver also
  * carries the vendor's CLI-diff dialect (struct drv_cli_dialect, netconf/diff_cli.c).
  *
- * Facts and their sources: /shared/reference/vendors.md (summarised in docs/checks.md);
- * items marked UNCONFIRMED there are marked where they are relied on here.
+ * Facts and their sources: docs/vendors.md part A (summarised in docs/checks.md); items
+ * marked UNCONFIRMED there are marked where they are relied on here.
  */
 #ifndef NST_DRIVER_H
 #define NST_DRIVER_H

@@ -223,6 +223,8 @@ static const struct drv_cli_rule xr_cli_rules[] = {
     {XR_VFI "/autodiscovery/bgp/rd/auto", DRV_CLI_STMT, "rd auto", NULL, NULL},
     {XR_VFI "/autodiscovery/bgp/route-target/two-byte-as-rts/two-byte-as-rt", DRV_CLI_STMT,
      "route-target {two-byte-as-number}:{assigned-number}", NULL, NULL},
+    {XR_VFI "/autodiscovery/bgp/route-target/four-byte-as-rts/four-byte-as-rt", DRV_CLI_STMT,
+     "route-target {four-byte-as-number}:{assigned-number}", NULL, NULL},
     {XR_VFI "/autodiscovery/bgp/signaling-protocol/bgp", DRV_CLI_MODE, "signaling-protocol bgp",
      NULL, NULL},
     {XR_VFI "/autodiscovery/bgp/signaling-protocol/bgp/ve-id", DRV_CLI_STMT, "ve-id {.}", NULL,

@@ -296,6 +296,10 @@ diff_load(struct diff_result *r, const struct diff_inputs *in, char *why, size_t
     nst_err ret;
 
     why[0] = '\0';
+    /* The declared ports, for the filter (diff_filter_port()); borrowed from @in's owner. */
+    r->ports = in->ports;
+    r->nports = in->nports;
+    r->port_mtu = in->port_mtu;
     ret = diff_parse(r->ly, in->target, 1, &r->target, reason, sizeof reason);
     if (ret) {
         snprintf(why, whylen, "the payload does not fit the device's models: %s", reason);
@@ -440,6 +444,87 @@ diff_filter_nodes(struct diff_buf *b, const struct lyd_node *first, const struct
     }
 }
 
+/* The first of @first and its siblings named @name (@len characters). */
+static struct lyd_node *
+diff_filter_named(struct lyd_node *first, const char *name, size_t len)
+{
+    for (struct lyd_node *n = first; n; n = n->next) {
+        if (n->schema && strlen(n->schema->name) == len && !strncmp(n->schema->name, name, len)) {
+            return n;
+        }
+    }
+    return NULL;
+}
+
+/* The schema child of @parent named @name (@len characters), choices and cases looked
+ * through, any module. */
+static const struct lysc_node *
+diff_schema_child(const struct lysc_node *parent, const char *name, size_t len)
+{
+    for (const struct lysc_node *c = lys_getnext(NULL, parent, NULL, 0); c;
+         c = lys_getnext(c, parent, NULL, 0)) {
+        if (strlen(c->name) == len && !strncmp(c->name, name, len)) {
+            return c;
+        }
+    }
+    return NULL;
+}
+
+/*
+ * Make the filter tree @u select port @port's entry (so the router's MTU of a declared port
+ * is fetched even where the payload leaves the MTU alone, diff_mtu_check()): the list entry
+ * of @pm->list with its key, under the top-level node of that name that @u already has
+ * (its module is the payload's). Silently nothing when @u has no such top or a value does
+ * not fit the models; NST_ENOMEM.
+ */
+static nst_err
+diff_filter_port(struct lyd_node *u, const struct drv_port_mtu *pm, const char *port)
+{
+    const char *p = pm->list + (*pm->list == '/'), *end = strchr(p, '/');
+    struct lyd_node *n = diff_filter_named(u, p, end ? (size_t)(end - p) : strlen(p));
+
+    while (n && end) {
+        const struct lysc_node *sc;
+        struct lyd_node *c;
+        size_t len;
+        LY_ERR e;
+
+        p = end + 1;
+        end = strchr(p, '/');
+        len = end ? (size_t)(end - p) : strlen(p);
+        sc = diff_schema_child(n->schema, p, len);
+        if (!sc) {
+            return NST_OK;
+        }
+        if (sc->nodetype == LYS_LIST && !end) {
+            /* The port's entry: found by its key, else created with the key alone. */
+            for (c = lyd_child(n); c; c = c->next) {
+                const struct lyd_node *k;
+
+                if (c->schema == sc &&
+                    (k = diff_filter_named(lyd_child(c), pm->key, strlen(pm->key))) &&
+                    !strcmp(diff_value(k), port)) {
+                    return NST_OK;
+                }
+            }
+            e = lyd_new_list(n, sc->module, sc->name, 0, &c, port);
+            return e == LY_EMEM ? NST_ENOMEM : NST_OK;
+        }
+        if (!(sc->nodetype & LYS_CONTAINER)) {
+            return NST_OK;
+        }
+        c = diff_filter_named(lyd_child(n), p, len);
+        if (!c) {
+            e = lyd_new_inner(n, sc->module, sc->name, 0, &c);
+            if (e) {
+                return e == LY_EMEM ? NST_ENOMEM : NST_OK;
+            }
+        }
+        n = c;
+    }
+    return NST_OK;
+}
+
 nst_err
 diff_filter(const struct diff_result *r, char **filter)
 {
@@ -457,6 +542,12 @@ diff_filter(const struct diff_result *r, char **filter)
     }
     if (!u) {
         goto cleanup;
+    }
+    for (size_t i = 0; r->port_mtu && r->port_mtu->list && i < r->nports; i++) {
+        ret = diff_filter_port(u, r->port_mtu, r->ports[i].name);
+        if (ret) {
+            goto cleanup;
+        }
     }
     diff_filter_nodes(&b, u, NULL);
     if (b.failed) {

@@ -96,6 +96,10 @@ struct diff_result {
     struct lyd_node *diff;                  /* lyd_diff_siblings(R', D): NULL when in sync */
     struct diff_drift *drift;               /* O against R, in document order */
     size_t ndrift;
+    const struct diff_port *ports; /* diff_load(): in->ports, borrowed (the filter asks for
+                                      the router's MTU of each) */
+    size_t nports;
+    const struct drv_port_mtu *port_mtu;
     struct diff_mtu *mtu; /* declared port MTUs the router does not run, in port order */
     size_t nmtu;
     char *edit;      /* edit-config content bringing R to D; NULL when in sync */
@@ -121,8 +125,9 @@ nst_err diff_load(struct diff_result *r, const struct diff_inputs *in, char *why
 /*
  * The NETCONF subtree filter that selects every node T or O holds: containers as
  * containment nodes, leaves as selection nodes, each list instance by its keys (content
- * match; identityref keys are left out and the other keys select). @filter is NULL when
- * T and O are empty (nothing to fetch). Freed with nst_free().
+ * match; identityref keys are left out and the other keys select), and the entry of every
+ * declared port (r->ports, so its MTU can be compared). @filter is NULL when T and O are
+ * empty (nothing to fetch). Freed with nst_free().
  */
 nst_err diff_filter(const struct diff_result *r, char **filter);
 
@@ -135,10 +140,10 @@ nst_err diff_compute(struct diff_result *r, struct lyd_node *running, const stru
 
 /*
  * The MTU check alone (diff_compute() runs it): for every port of @in->ports, the MTU leaf
- * of R (@in->port_mtu) against the declared MTU. Not compared: a port whose leaf R does not
- * hold (the payload does not set it, so it was not fetched, or the router shows no explicit
- * MTU), a port whose leaf R holds at T's value (the plan is done), a port whose MTU O holds
- * (netstitch set it; a change since is drift). Fills r->mtu. Returns NST_OK or NST_ENOMEM.
+ * of R (@in->port_mtu) against the declared MTU (diff_filter() fetches every declared
+ * port's entry). Not compared: a port whose leaf R does not hold (the router shows no
+ * explicit MTU), a port whose leaf R holds at T's value (the plan is done), a port whose
+ * MTU O holds (netstitch set it; a change since is drift). Fills r->mtu. Returns NST_OK or NST_ENOMEM.
  */
 nst_err diff_mtu_check(struct diff_result *r, const struct diff_inputs *in);
 

@@ -220,25 +220,38 @@ mtu_cases(void)
      * configuration; a live diff fetches only what the payload sets): 9000, reported.
      * ge-0/0/4: declared 1514, the router already runs the planned 1518 (an earlier push):
      * not reported. */
-    struct diff_port ports[4] = {{(char *)"ge-0/0/1", 1514},
+    struct diff_port ports[5] = {{(char *)"ge-0/0/1", 1514},
                                  {(char *)"ge-0/0/2", 1518},
                                  {(char *)"ge-0/0/3", 1514},
-                                 {(char *)"ge-0/0/4", 1514}};
+                                 {(char *)"ge-0/0/4", 1514},
+                                 {(char *)"ge-0/0/9", 1514}};
     const char *t = J(IF("ge-0/0/1", "<mtu>1518</mtu>") IF("ge-0/0/2", "<mtu>1518</mtu>") IF(
         "ge-0/0/3", "<description>x</description>") IF("ge-0/0/4", "<mtu>1518</mtu>"));
     const char *rtext = J(IF("ge-0/0/1", "<mtu>9192</mtu>") IF("ge-0/0/2", "<mtu>1518</mtu>")
                               IF("ge-0/0/3", "<description>x</description><mtu>9000</mtu>")
                                   IF("ge-0/0/4", "<mtu>1518</mtu>"));
     struct diff_inputs in = {
-        .target = t, .ports = ports, .nports = 4, .port_mtu = drv_junos_ops.port_mtu};
+        .target = t, .ports = ports, .nports = 5, .port_mtu = drv_junos_ops.port_mtu};
     struct diff_result r = {.ly = ly};
     struct lyd_node *running = NULL;
     struct diff_buf b = {0};
     char why[512];
 
+    char *filter = NULL;
+
     CHECK(drv_junos_ops.port_mtu && drv_iosxr_ops.port_mtu && drv_sros_ops.port_mtu &&
               drv_vrp_ops.port_mtu && drv_openconfig_ops.port_mtu,
           "every driver with a model MTU leaf names it");
+    /* The filter fetches every declared port's entry, ge-0/0/9 too (not in the payload),
+     * each once. */
+    CHECK(!diff_load(&r, &in, why, sizeof why) && !diff_filter(&r, &filter) && filter &&
+              count(filter, "<interface><name>ge-0/0/9</name></interface>") == 1 &&
+              count(filter, "<name>ge-0/0/1</name>") == 1,
+          "the filter selects every declared port: %s", filter ? filter : "(none)");
+    nst_free(filter);
+    diff_result_clear(&r);
+    memset(&r, 0, sizeof r);
+    r.ly = ly;
     if (diff_load(&r, &in, why, sizeof why) ||
         diff_parse(ly, rtext, 0, &running, why, sizeof why) ||
         diff_compute(&r, running, &in, why, sizeof why)) {

@@ -143,7 +143,8 @@ nst_err diff_compute(struct diff_result *r, struct lyd_node *running, const stru
  * of R (@in->port_mtu) against the declared MTU (diff_filter() fetches every declared
  * port's entry). Not compared: a port whose leaf R does not hold (the router shows no
  * explicit MTU), a port whose leaf R holds at T's value (the plan is done), a port whose
- * MTU O holds (netstitch set it; a change since is drift). Fills r->mtu. Returns NST_OK or NST_ENOMEM.
+ * MTU O holds (netstitch set it; a change since is drift). Fills r->mtu. Returns NST_OK or
+ * NST_ENOMEM.
  */
 nst_err diff_mtu_check(struct diff_result *r, const struct diff_inputs *in);
 

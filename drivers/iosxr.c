@@ -243,6 +243,7 @@ static const struct drv_cli_rule xr_cli_rules[] = {
      "local-as {as-number}{?no-prepend| no-prepend}{?no-prepend/replace-as| replace-as}"
      "{?no-prepend/replace-as/dual-as| dual-as}",
      "local-as", NULL},
+    {XR_NB "/password", DRV_CLI_PASS, NULL, NULL, NULL},
     {XR_NB "/password/encrypted", DRV_CLI_STMT, "password clear {.:nobang}", "password", NULL},
     {XR_NB "/address-families/address-family", DRV_CLI_MODE, "address-family {af-name:sp}", NULL,
      NULL},

@@ -153,25 +153,35 @@ sros_acs(struct drv_prep *p, xmlNodePtr dev, xmlNodePtr parent)
     }
 }
 
-/* The first @max characters (not bytes: YANG lengths count characters) of @s. */
+/*
+ * @s as SR OS takes a description (nokia-types-sros description: 7-bit printable
+ * ASCII, at most @max characters): a control character becomes a space, each UTF-8
+ * sequence one '?', and the text is cut at @max characters.
+ */
 static void
-sros_cut(const char *s, size_t max, char *buf, size_t len)
+sros_ascii(const char *s, size_t max, char *buf, size_t len)
 {
-    size_t n = 0, chars = 0;
+    size_t n = 0, o = 0;
 
-    while (s[n] && chars < max) {
-        n++;
-        while (((unsigned char)s[n] & 0xC0) == 0x80) {
-            n++;
+    while (s[n] && o < max && o + 1 < len) {
+        unsigned char ch = (unsigned char)s[n++];
+
+        if (ch >= 0x80) {
+            while (((unsigned char)s[n] & 0xC0) == 0x80) {
+                n++;
+            }
+            ch = '?';
+        } else if (ch < 0x20 || ch == 0x7f) {
+            ch = ' ';
         }
-        chars++;
+        buf[o++] = (char)ch;
     }
-    snprintf(buf, len, "%.*s", (int)n, s);
+    buf[o] = '\0';
 }
 
 /*
- * Descriptions cut to SR OS' 80 characters: @sros from the exact text (the payload
- * carries it as is), @q from the CLI-safe text, in MD-CLI double quotes.
+ * Descriptions as SR OS takes them (sros_ascii): @sros for the payload, @q the same
+ * text in MD-CLI double quotes.
  */
 static void
 sros_descriptions(struct drv_prep *p, xmlNodePtr n)
@@ -185,9 +195,8 @@ sros_descriptions(struct drv_prep *p, xmlNodePtr n)
             char cut[SROS_DESC_MAX * 4 + 1], q[SROS_DESC_MAX * 8 + 3];
             size_t o = 0, i;
 
-            sros_cut(raw, SROS_DESC_MAX, cut, sizeof cut);
+            sros_ascii(raw, SROS_DESC_MAX, cut, sizeof cut);
             drv_set_attr(p, c, "sros", cut);
-            sros_cut(cli, SROS_DESC_MAX, cut, sizeof cut);
             q[o++] = '"';
             for (i = 0; cut[i]; i++) {
                 if (cut[i] == '"' || cut[i] == '\\') {

@@ -95,7 +95,8 @@ typedef nst_err (*drv_prepare_fn)(struct drv_prep *p, xmlNodePtr dev);
  *   {path}        the value of the leaf at path: "." the node itself, "a/b" below it,
  *                 "../a" beside it, "/top/a" from the top of the configuration;
  *   {path:xf}     the value through transform xf: "sp" dashes to spaces, "nobang" without a
- *                 leading '!', "q" always in double quotes, or one of the dialect's maps;
+ *                 leading '!', "q" always in double quotes, "all" every value of a leaf-list
+ *                 space-separated, or one of the dialect's maps;
  *   {?path|text}  text when the node at path exists, {!path|text} when it does not (text
  *                 may hold placeholders); path "*": any child that is not a key;
  *   {#step}       the context entry's position in its list times step (sequence numbers).

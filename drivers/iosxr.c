@@ -201,9 +201,11 @@ static const struct drv_cli_rule xr_cli_rules[] = {
     {XR_IF "/encapsulation/dot1ad", DRV_CLI_STMT,
      "encapsulation dot1ad {vlan-id}{?dot1q| dot1q }{dot1q}", NULL, NULL},
     {XR_IF "/l2transport-encapsulation/dot1q", DRV_CLI_STMT,
-     "encapsulation dot1q {vlan-id}{?second-dot1q| second-dot1q }{second-dot1q}", NULL, NULL},
+     "encapsulation dot1q {vlan-id}{?second-dot1q| second-dot1q }{second-dot1q}"
+     "{?second-dot1q-end-vlan-id|-}{second-dot1q-end-vlan-id}", NULL, NULL},
     {XR_IF "/l2transport-encapsulation/dot1ad", DRV_CLI_STMT,
-     "encapsulation dot1ad {vlan-id}{?dot1q| dot1q }{dot1q}", NULL, NULL},
+     "encapsulation dot1ad {vlan-id}{?dot1q| dot1q }{dot1q}{?dot1q-end-vlan-id|-}{dot1q-end-vlan-id}",
+     NULL, NULL},
     {XR_IF "/rewrite/ingress/tag/pop/one", DRV_CLI_STMT, "rewrite ingress tag pop 1 symmetric",
      NULL, NULL},
     {XR_IF "/rewrite/ingress/tag/pop/two", DRV_CLI_STMT, "rewrite ingress tag pop 2 symmetric",

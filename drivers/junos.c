@@ -152,7 +152,9 @@ static const char *const junos_quoted[] = {"description", NULL};
 /* What the templates write as one command. */
 static const struct drv_cli_rule junos_cli_rules[] = {
     {"/configuration/interfaces/interface/unit/vlan-tags", DRV_CLI_STMT,
-     "vlan-tags outer {outer}{?inner| inner }{inner}", NULL, NULL},
+     "vlan-tags outer {outer}{?inner| inner }{inner}{?inner-range| inner-range }{inner-range}"
+     "{?inner-list| inner-list [ }{inner-list:all}{?inner-list| ]}",
+     NULL, NULL},
     {"/configuration/protocols/bgp/group/neighbor/family/inet/unicast/prefix-limit/teardown",
      DRV_CLI_STMT,
      "teardown{?limit-threshold| }{limit-threshold}{?idle-timeout| idle-timeout }"

@@ -449,7 +449,19 @@ diff_cli_fmt(struct diff_cli *c, const char *fmt, const struct lyd_node *ctx)
             pl = (size_t)((colon ? colon : end) - p - 1);
             snprintf(path, sizeof path, "%.*s", (int)pl, p + 1);
             n = diff_lookup(ctx, path, roots, 3);
-            if (n && n->schema && (n->schema->nodetype & LYD_NODE_TERM)) {
+            if (n && n->schema && (n->schema->nodetype & LYD_NODE_TERM) && colon &&
+                end - colon - 1 == 3 && !strncmp(colon + 1, "all", 3)) {
+                /* {path:all}: every value of a leaf-list, space-separated (Junos inner-list). */
+                const struct lyd_node *it;
+                int first = 1;
+
+                for (it = n; it; it = it->next) {
+                    if (it->schema == n->schema) {
+                        diff_buf_printf(&o, "%s%s", first ? "" : " ", diff_cli_shown(it));
+                        first = 0;
+                    }
+                }
+            } else if (n && n->schema && (n->schema->nodetype & LYD_NODE_TERM)) {
                 if (colon) {
                     diff_cli_transform(c, &o, colon + 1, (size_t)(end - colon - 1),
                                        diff_cli_shown(n));

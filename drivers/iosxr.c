@@ -35,12 +35,18 @@ static const char *const xr_features[] = {
     "interfaces", "l2-stitch", "vpls", "policy", "bgp", NULL,
 };
 
-/* drv_ops.port_name_problem: Cisco-IOS-XR-types Interface-name is [a-zA-Z0-9._/-]+. */
+/*
+ * drv_ops.port_name_problem: Cisco-IOS-XR-types Interface-name is [a-zA-Z0-9.:_/-]+
+ * (YangModels/yang vendor/cisco/xr; ':' is allowed, as in a breakout port
+ * HundredGigE0/0/0/0:1). The service model's names are a subset of that today; the
+ * hook keeps the rule next to the vendor should either change.
+ */
 static const char *
 xr_port_name_problem(const char *name)
 {
-    if (strchr(name, ':')) {
-        return "an IOS-XR interface name has no ':' (Cisco-IOS-XR-types Interface-name)";
+    if (name[strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.:_/-")]) {
+        return "an IOS-XR interface name takes letters, digits and . : _ / - only "
+               "(Cisco-IOS-XR-types Interface-name)";
     }
     return NULL;
 }

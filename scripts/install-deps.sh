@@ -6,10 +6,12 @@ set -eu
 
 PKGS="build-essential pkg-config libyang2-dev libyang2-tools libnetconf2-dev libssh-dev \
 libxml2-dev libxml2-utils libcmocka-dev openssh-server netconfd yangcli python3-ncclient \
-libyuma-base valgrind clang libclang-rt-14-dev graphviz libjansson-dev"
+libyuma-base valgrind clang libclang-rt-14-dev graphviz libjansson-dev ansible"
 # graphviz: `netstitch graph --svg` and tests/cli parse the DOT with dot (the command
 # works without it; t_graph then skips, which fails make check unless declared).
 # libjansson-dev: the command's JSON output encodes its strings with jansson.
+# ansible: `make bench` compares a push with an Ansible playbook (bench/ansible/; the
+# package ships the ansible.netcommon collection); nothing else uses it.
 
 missing=""
 for p in $PKGS; do

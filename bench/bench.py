@@ -568,8 +568,17 @@ class Bench:
                      "router's running config equal to netstitch's push: %s" % (
                          tool, wall, p.returncode, row["load"], row["speedup"],
                          "yes" if same else "NO"))
-            if p.returncode:
-                self.say(p.stdout.decode("utf-8", "replace")[-2000:])
+            log = os.path.join(self.work, "baseline-%s.log" % tool)
+            with open(log, "wb") as f:
+                f.write(p.stdout)
+            if p.returncode or not same:
+                text = p.stdout.decode("utf-8", "replace")
+                bad = [ln for ln in text.splitlines() if re.search(
+                    r"fatal|FAILED|Error|Traceback|error", ln)]
+                self.say("  %s: output in %s; %s" % (tool, log, "\n    ".join(
+                    [x[:400] for x in bad[:10]]) or text[-1500:]))
+                self.say("  routers whose running config differs: %s" % ", ".join(
+                    d for d in devs if got[d] != ref[d]))
         self.variant = "B"
 
 

@@ -7,7 +7,8 @@
 #   - no ratio is more than twice the one in the checked-in bench/baseline-quick.json
 #     (ratios, not absolute times: compile against yanglint, growth, 10 routers against
 #     one). A regression fails; a target NOT MET does not (docs/PERFORMANCE.md says why).
-# Rewrite the baseline after a deliberate change, on an idle machine:
+# The checked-in baseline is, per ratio, the worse of two quick runs on the 2-core machine
+# (load averages 6 and 12). Rewrite it after a deliberate change, ideally on an idle machine:
 #   BENCH_QUICK=1 BUILD=build sh bench/run.sh --write-baseline bench/baseline-quick.json
 set -u
 cd "$TOP"

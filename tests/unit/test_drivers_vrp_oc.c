@@ -33,6 +33,7 @@
 #include "alloc.h"
 #include "compile.h"
 #include "ctx.h"
+#include "diag.h"
 #include "driver.h"
 #include "render.h"
 
@@ -826,11 +827,15 @@ test_refusals(void **state)
 {
     struct nst_ctx *ctx;
     struct render *r;
+    struct diag_loc origin = {"svc.xml", 42, "/netstitch-intercloud:intercloud/device[name='r1']",
+                              NULL};
     size_t k;
 
     (void)state;
     assert_int_equal(nst_ctx_new(NULL, &ctx), NST_OK);
     assert_int_equal(render_new(ctx, NULL, 0, &r), NST_OK);
+    /* A refusal is the user's input, reported at the service's device (issue 11). */
+    render_set_origin(r, &origin);
     for (k = 0; k < sizeof refusals / sizeof refusals[0]; k++) {
         const struct refusal *f = &refusals[k];
         xmlDocPtr doc = xmlReadMemory(f->ir, (int)strlen(f->ir), "ir.xml", NULL, 0);
@@ -841,13 +846,16 @@ test_refusals(void **state)
         nst_diag_clear(ctx);
         assert_int_equal(
             render_device(r, xmlDocGetRootElement(doc), drv_find(f->vendor, f->platform), &p, &c),
-            NST_EINTERNAL);
+            NST_EINPUT);
         assert_null(p);
         assert_null(c);
         assert_int_equal(nst_diag_count(ctx), 1);
         d = nst_diag_get(ctx, 0);
-        assert_string_equal(nst_diag_code(d), "INTERNAL");
+        assert_string_equal(nst_diag_code(d), "DRIVER-UNSUPPORTED");
         assert_string_equal(nst_diag_device(d), "r1");
+        assert_string_equal(nst_diag_file(d), "svc.xml");
+        assert_int_equal(nst_diag_line(d), 42);
+        assert_string_equal(nst_diag_path(d), origin.path);
         if (!strstr(nst_diag_message(d), f->message)) {
             fail_msg("case %zu: \"%s\" lacks \"%s\"", k, nst_diag_message(d), f->message);
         }

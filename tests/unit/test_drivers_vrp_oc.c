@@ -275,8 +275,12 @@ test_vrp_features(void **state)
                "[eth:ethernet/eth:l3-sub-interface/eth:vlan-type-dot1q/eth:vlan-type-vid='400']"
                "/ip:ipv4/ip:addresses/ip:address[ip:ip='169.254.40.2'][ip:mask='255.255.255.252']");
     /* eBGP: AS, local-as as fake-as, the key placeholder, both filters, route-limit. */
-    assert_one(
-        &x, "/nc:config/hbgp:bgp/hbgp:base-process[hbgp:as='65100'][hbgp:router-id='10.255.9.1']");
+    /* Issue 11 defect 3: the global base-process holds enable and the AS only; the router id
+     * is the public instance's (huawei-bgp 8.22.0 NE40E). */
+    assert_one(&x, "/nc:config/hbgp:bgp/hbgp:base-process[hbgp:enable='true'][hbgp:as='65100']"
+                   "[not(hbgp:router-id)]");
+    assert_one(&x, "/nc:config/ni:network-instance/ni:instances/ni:instance[ni:name='_public_']"
+                   "/hbgp:bgp/hbgp:base-process[hbgp:router-id='10.255.9.1']");
     assert_one(&x, "//hbgp:peer[hbgp:address='169.254.40.1'][hbgp:remote-as='64512']"
                    "[hbgp:fake-as-parameter/hbgp:fake-as='65101'][hbgp:password-type='cipher']"
                    "[hbgp:password-text='$NST_SECRET{dx-md5}']"
@@ -290,6 +294,8 @@ test_vrp_features(void **state)
     /* VSIs: raw (ethernet) pseudowires always; LDP peers; BGP site, RD, RTs; BD binding. */
     assert_int_equal(
         xp_count(&x, "//l2vpn:vpls[l2vpn:encapsulation-type='ethernet'][l2vpn:mtu='1500']"), 2);
+    /* A VSI that binds a BD is in bd-mode (upstream vpls/bds: when work-mode='bd-mode'). */
+    assert_int_equal(xp_count(&x, "//l2vpn:vpls[l2vpn:bds][l2vpn:work-mode='bd-mode']"), 2);
     assert_one(&x, "//l2vpn:instance[l2vpn:name='ic-ldp'][l2vpn:type='vpls']/l2vpn:vpls"
                    "[l2vpn:member-discovery-mode='static'][l2vpn:bds/l2vpn:bd/l2vpn:id='500']"
                    "/l2vpn:ldp-signaling[l2vpn:vsi-id='500']/l2vpn:pws/l2vpn:pw"
@@ -324,7 +330,7 @@ test_vrp_features(void **state)
                    "/ip:address[ip:ip='192.0.2.8'][ip:mask='255.255.255.254']");
     assert_one(&x, "//rp:ipv4-prefix-filter[rp:name='NS-vrp-pe1-to-campus-IN']/rp:nodes"
                    "[count(rp:node)=1]/rp:node[rp:match-mode='deny'][rp:ip-address='0.0.0.0']"
-                   "[rp:masklength='0'][rp:masklength-upper='32']");
+                   "[rp:masklength='0'][rp:masklength-lower='0'][rp:masklength-upper='32']");
     assert_one(&x, "//hbgp:peer[hbgp:address='192.0.2.9'][not(hbgp:password-text)]"
                    "[not(hbgp:fake-as-parameter)]//hbgp:ipv4-unicast"
                    "[hbgp:import-ip-prefix='NS-vrp-pe1-to-campus-IN'][not(hbgp:route-limit)]");

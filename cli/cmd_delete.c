@@ -212,7 +212,7 @@ delete_usage(FILE *out)
           "  --force                also overwrite owned configuration changed outside\n"
           "                         netstitch (drift)\n"
           "  --state-dir DIR        ownership records, snapshots, journals\n"
-          "  --jobs N               at most N devices at once (default 8)\n"
+          "  --jobs N               at most N devices at once (default: all, up to 256)\n"
           "  --confirm-timeout SEC  device-side rollback timer of the confirmed commit\n"
           "  --dry-run              prepare and validate everywhere, then discard\n"
           "  --no-validate          never send <validate>\n"

@@ -77,7 +77,7 @@ diff_usage(FILE *out)
           "  --state-dir DIR      where push records what each service applied\n"
           "  --no-state           ignore those records: compare only what the service\n"
           "                       generates now, remove nothing\n"
-          "  --jobs N             at most N devices at once (default 8)\n"
+          "  --jobs N             at most N devices at once (default: all, up to 256)\n"
           "  --color WHEN         auto (default: on a terminal), always, never\n"
           "  -q, --quiet          no summary on stderr\n"
           "  --yang-dir DIR       netstitch's YANG models\n"

@@ -544,7 +544,7 @@ push_usage(FILE *out)
           "  --templates DIR        templates for the compile (repeatable, as for compile)\n"
           "  --state-dir DIR        snapshots, plans, journals (default\n"
           "                         ~/.local/state/netstitch)\n"
-          "  --jobs N               at most N devices at once (default 8)\n"
+          "  --jobs N               at most N devices at once (default: all, up to 256)\n"
           "  --confirm-timeout SEC  device-side rollback timer of the confirmed commit\n"
           "                         (default: the largest commit timeout + 60)\n"
           "  --dry-run              prepare and validate everywhere, then discard\n"

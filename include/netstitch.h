@@ -606,7 +606,7 @@ NST_API void nst_txn_free(struct nst_txn *txn);
  */
 NST_API nst_err nst_txn_set_state_dir(struct nst_txn *txn, const char *dir);
 
-/** @brief At most @p jobs devices are worked on at once (0 = default 8; max 64). */
+/** @brief At most @p jobs devices are worked on at once (0 = the default: every device, within the file-descriptor limit and the available memory; max 256). */
 NST_API void nst_txn_set_jobs(struct nst_txn *txn, unsigned jobs);
 
 /**
@@ -793,7 +793,7 @@ NST_API nst_err nst_diff_set_offline(struct nst_diff *d, const char *dir);
  */
 NST_API nst_err nst_diff_set_state_dir(struct nst_diff *d, const char *dir);
 
-/** @brief At most @p jobs devices are read at once (0 = default 8; max 64). */
+/** @brief At most @p jobs devices are read at once (0 = the default: every device, within the file-descriptor limit and the available memory; max 256). */
 NST_API void nst_diff_set_jobs(struct nst_diff *d, unsigned jobs);
 
 /** @brief NST_DIFF_NO_STATE. */

@@ -48,6 +48,7 @@
 #include "ctx.h"
 #include "diff.h"
 #include "inventory.h"
+#include "jobs.h"
 #include "render.h"
 #include "session.h"
 #include "state.h"
@@ -56,8 +57,6 @@
 /* The largest saved configuration diff --offline reads (the service size limit). */
 #define LC_SAVED_MAX (32L << 20)
 
-#define LC_DEFAULT_JOBS 8
-#define LC_MAX_JOBS 64
 #define LC_KEEP_GENS 3
 #define LC_META_MAGIC "netstitch-service 1"
 
@@ -508,7 +507,7 @@ nst_diff_new(struct nst_ctx *ctx, const char *service, struct nst_diff **out)
         return NST_ENOMEM;
     }
     d->ctx = ctx;
-    d->jobs = LC_DEFAULT_JOBS;
+    d->jobs = 0; /* jobs_count(): every device, within the process's limits */
     d->lock_fd = -1;
     d->svc_fd = -1;
     pthread_mutex_init(&d->mu, NULL);
@@ -612,7 +611,7 @@ NST_API void
 nst_diff_set_jobs(struct nst_diff *d, unsigned jobs)
 {
     if (d) {
-        d->jobs = !jobs ? LC_DEFAULT_JOBS : jobs > LC_MAX_JOBS ? LC_MAX_JOBS : jobs;
+        d->jobs = jobs > JOBS_MAX ? JOBS_MAX : jobs;
     }
 }
 
@@ -1052,8 +1051,8 @@ lc_open_state(struct nst_diff *d)
 NST_API nst_err
 nst_diff_run(struct nst_diff *d)
 {
-    pthread_t th[LC_MAX_JOBS];
-    size_t nth = 0;
+    pthread_t th[JOBS_MAX];
+    size_t nth = 0, njobs;
     nst_err ret;
     int svcfd = -1;
 
@@ -1116,7 +1115,8 @@ nst_diff_run(struct nst_diff *d)
         }
     } else {
         d->next = 0;
-        for (nth = 0; nth < d->jobs && nth < d->ndevs; nth++) {
+        njobs = jobs_count(d->jobs, d->ndevs);
+        for (nth = 0; nth < njobs; nth++) {
             if (pthread_create(&th[nth], NULL, lc_worker, d)) {
                 break;
             }

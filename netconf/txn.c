@@ -76,13 +76,12 @@
 #include "driver.h"
 #include "health.h"
 #include "inventory.h"
+#include "jobs.h"
 #include "lifecycle.h"
 #include "session.h"
 #include "state.h"
 
 #define TXN_NC_NS "urn:ietf:params:xml:ns:netconf:base:1.0"
-#define TXN_DEFAULT_JOBS 8
-#define TXN_MAX_JOBS 64
 #define TXN_CONFIRM_MARGIN_S 60
 #define TXN_VERIFY_TRIES 6
 #define TXN_VERIFY_PAUSE_MS 200
@@ -1438,8 +1437,8 @@ static void
 txn_for_each(struct nst_txn *txn, txn_dev_fn fn, int stop_on_fail)
 {
     struct txn_pool p = {txn, fn, 0, stop_on_fail};
-    pthread_t th[TXN_MAX_JOBS];
-    size_t n = txn->jobs < txn->ndevs ? txn->jobs : txn->ndevs, started = 0;
+    pthread_t th[JOBS_MAX];
+    size_t n = jobs_count(txn->jobs, txn->ndevs), started = 0;
 
     if (n <= 1) {
         txn_worker(&p);
@@ -2712,7 +2711,7 @@ nst_txn_new(struct nst_ctx *ctx, const struct nst_inventory *inv, struct nst_txn
     xmlInitParser();
     txn->ctx = ctx;
     txn->inv = inv;
-    txn->jobs = TXN_DEFAULT_JOBS;
+    txn->jobs = 0; /* jobs_count(): every device, within the process's limits */
     txn->kind = "push";
     *out = txn;
     return NST_OK;
@@ -2763,7 +2762,7 @@ NST_API void
 nst_txn_set_jobs(struct nst_txn *txn, unsigned jobs)
 {
     if (txn) {
-        txn->jobs = !jobs ? TXN_DEFAULT_JOBS : jobs > TXN_MAX_JOBS ? TXN_MAX_JOBS : jobs;
+        txn->jobs = jobs > JOBS_MAX ? JOBS_MAX : jobs;
     }
 }
 

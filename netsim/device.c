@@ -20,7 +20,9 @@
  * libnetconf2's RPC callback carries no user data, so the device is reachable through one
  * file-scope pointer, set once per process; there is exactly one device per process.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -333,53 +335,85 @@ dev_timers(struct sim_dev *dev)
     }
 }
 
-/* Milliseconds from @a to @b. */
-static long
-dev_ms_between(const struct timespec *a, const struct timespec *b)
-{
-    return (b->tv_sec - a->tv_sec) * 1000L + (b->tv_nsec - a->tv_nsec) / 1000000L;
-}
-
 /*
  * Polling the sessions. libnetconf2 2.0.24's nc_ps_poll() cannot block on the sessions'
- * sockets (libssh buffers, and the API gives no descriptor): it checks every session and
- * sleeps 100 us in a loop until its timeout, so one open session that sends nothing costs
- * about 5% of a core. With 50 simulated routers on two cores (make bench), the idle sessions
- * of a push that waits for its slowest router would eat the machine. So a device polls that
- * way only while it is busy (an RPC or a new session in the last DEV_BUSY_MS); when idle it
- * checks once and sleeps DEV_IDLE_SLEEP_MS, which delays the first RPC after a pause by at
- * most that much.
+ * sockets (libssh buffers, and the API gives no descriptor): with a timeout it checks every
+ * session and sleeps 100 us in a loop, so one open session costs about 5% of a core, and a
+ * push to 50 simulated routers spent most of the simulator's CPU in those wake-ups
+ * (docs/PERFORMANCE.md: nanosleep, 33% of its samples). So the device asks nc_ps_poll()
+ * with timeout 0, which also drains what libssh has buffered, until nothing is pending, and
+ * only then blocks in poll(2) on every socket the process holds: the sessions' TCP
+ * connections (an RPC arriving wakes it at once) and the listening socket (so does a new
+ * connection). The set is rebuilt from /proc/self/fd whenever the number of sessions
+ * changes. poll(2) waits at most DEV_POLL_MS, so the confirmed-commit timer fires within
+ * that time of its deadline; the faults file is reread at every wake-up, before the RPC that
+ * woke the device is handled, so a fault written before an RPC is sent applies to it. If the
+ * socket list cannot be read the device sleeps DEV_POLL_MS instead. An open idle session now
+ * costs 20 wake-ups a second instead of 10000 (the 100 us loop) or 250 (a 4 ms nap), which
+ * matters with 200 simulated routers on two cores.
  */
-#define DEV_BUSY_MS 100
-#define DEV_IDLE_SLEEP_MS 4
+#define DEV_POLL_MS 50
+#define DEV_MAX_FDS 256
+
+/* Every socket descriptor of this process, into @pfd (at most DEV_MAX_FDS). */
+static nfds_t
+dev_sockets(struct pollfd *pfd)
+{
+    DIR *d = opendir("/proc/self/fd");
+    struct dirent *e;
+    struct stat st;
+    nfds_t n = 0;
+
+    if (!d) {
+        return 0;
+    }
+    while ((e = readdir(d)) && n < DEV_MAX_FDS) {
+        char *end;
+        long fd = strtol(e->d_name, &end, 10);
+
+        if (*end || end == e->d_name || fd == dirfd(d) || fstat((int)fd, &st) ||
+            !S_ISSOCK(st.st_mode)) {
+            continue;
+        }
+        pfd[n].fd = (int)fd;
+        pfd[n].events = POLLIN;
+        pfd[n].revents = 0;
+        n++;
+    }
+    closedir(d);
+    return n;
+}
 
 static void
 dev_loop(struct sim_dev *dev)
 {
     struct nc_session *session;
-    struct timespec last, now, nap = {0, DEV_IDLE_SLEEP_MS * 1000000L};
+    struct timespec nap = {0, DEV_POLL_MS * 1000000L};
+    struct pollfd pfd[DEV_MAX_FDS];
+    nfds_t npfd = 0;
+    int scanned = -1;
     uint16_t i, nsess;
-    int r, busy;
+    int r;
 
-    clock_gettime(CLOCK_MONOTONIC, &last);
     while (!sim_stop) {
+        sim_faults_check(dev);
         nsess = nc_ps_session_count(dev->ps);
         dev_accept(dev, nsess ? 0 : 20);
-        if (nc_ps_session_count(dev->ps) != nsess) {
-            clock_gettime(CLOCK_MONOTONIC, &last);
-        }
         if (nc_ps_session_count(dev->ps)) {
-            clock_gettime(CLOCK_MONOTONIC, &now);
-            busy = dev_ms_between(&last, &now) < DEV_BUSY_MS;
             session = NULL;
-            r = nc_ps_poll(dev->ps, busy ? 20 : 0, &session);
+            r = nc_ps_poll(dev->ps, 0, &session);
             if ((r & (NC_PSPOLL_SESSION_TERM | NC_PSPOLL_SESSION_ERROR)) && session) {
                 dev_session_end(dev, session);
             }
-            if (r & ~NC_PSPOLL_TIMEOUT) {
-                clock_gettime(CLOCK_MONOTONIC, &last);
-            } else if (!busy) {
-                nanosleep(&nap, NULL);
+            if (!(r & ~NC_PSPOLL_TIMEOUT)) {
+                /* Nothing pending anywhere: block until a socket has data. */
+                if (scanned != nc_ps_session_count(dev->ps)) {
+                    npfd = dev_sockets(pfd);
+                    scanned = nc_ps_session_count(dev->ps);
+                }
+                if (!npfd || poll(pfd, npfd, DEV_POLL_MS) < 0) {
+                    nanosleep(&nap, NULL);
+                }
             }
         }
         /* Sessions ended by <kill-session> or by a drop fault outside the poll result. */

@@ -31,7 +31,8 @@ int cmd_compile(int argc, char **argv);
 /* graph (cmd_graph.c): the service as Graphviz DOT. */
 int cmd_graph(int argc, char **argv);
 
-/* push, rollback, recover (cmd_push.c, cmd_rollback.c, cmd_recover.c; docs/push.md). */
+/* push, rollback, recover (cmd_push.c, cmd_rollback.c, cmd_recover.c; docs/push.md); the
+ * report and progress they share (txn_report.c). */
 #define EXIT_TXN_INCOMPLETE 4
 #define EXIT_TXN_BUSY 5
 struct nst_txn;
@@ -74,7 +75,7 @@ void cli_display_event(struct cli_display *d, const char *phase, const char *dev
 /* Erase the line. */
 void cli_display_end(struct cli_display *d);
 
-/* diff and the service lifecycle (cmd_diff.c, cmd_delete.c; docs/diff.md). */
+/* diff and the service lifecycle (cmd_diff.c, cmd_delete.c, apply.c; docs/diff.md). */
 #define EXIT_DRIFT 6
 struct nst_diff;
 struct cli_apply {

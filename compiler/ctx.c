@@ -47,6 +47,10 @@ nst_strerror(nst_err err)
         return "environment error";
     case NST_EINTERNAL:
         return "internal error";
+    case NST_ESECRET:
+        return "secret missing or unreadable";
+    case NST_EBUSY:
+        return "busy: held by another netstitch process";
     }
     return "unknown error";
 }

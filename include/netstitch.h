@@ -47,7 +47,10 @@ typedef enum nst_err {
     NST_EINPUT,       /**< the input is invalid; see the diagnostics */
     NST_ECHECK,       /**< the checker found errors; see the diagnostics */
     NST_EENV,         /**< the environment failed (missing model, device refusal) */
-    NST_EINTERNAL     /**< a bug in netstitch; the diagnostic names file:line */
+    NST_EINTERNAL,    /**< a bug in netstitch; the diagnostic names file:line */
+    NST_ESECRET,      /**< a secret is not defined by the inventory or cannot be read */
+    NST_EBUSY         /**< another netstitch process holds a device, service or transaction,
+                           or an interrupted transaction awaits recover: nothing was touched */
 } nst_err;
 
 /** @brief Severity of a diagnostic. */
@@ -586,9 +589,9 @@ NST_API void nst_txn_set_progress_cb(struct nst_txn *txn, nst_txn_progress_cb cb
  *            confirm-timeout unit, or NULL (the device's <hello> decides alone). Borrowed.
  * @param[in] xml the edit: top-level config elements, or one NETCONF <config> element.
  *            Secrets appear only as `$NST_SECRET{name}` (NST_SECRET_PREFIX). Copied.
- * @return NST_OK; NST_EINVAL (unknown device, added twice, or a secret the inventory does
- *         not define; nst_txn_message() says which); NST_EINPUT (not well-formed XML);
- *         NST_ENOMEM.
+ * @return NST_OK; NST_EINVAL (unknown device or added twice; nst_txn_message() says
+ *         which); NST_ESECRET (a secret the inventory does not define); NST_EINPUT (not
+ *         well-formed XML, or a malformed placeholder); NST_ENOMEM.
  */
 NST_API nst_err nst_txn_add_payload(struct nst_txn *txn, const char *device, const char *vendor,
                                     const char *xml);
@@ -597,10 +600,13 @@ NST_API nst_err nst_txn_add_payload(struct nst_txn *txn, const char *device, con
  * @brief Run the push: connect, prepare, commit (confirmed), confirm; on any failure undo
  *        everywhere. The report (outcome, per-device state and errors) is read with the
  *        accessors below. Usable once per transaction object.
- * @return NST_OK (committed, or dry run passed); NST_EINVAL (nothing added, a secret
- *         cannot be read: see nst_txn_message(); nothing touched); NST_EIO (state
- *         directory unusable; nothing touched); NST_EENV (a device failed or another
- *         netstitch holds a device: see the outcome and nst_txn_message()); NST_ENOMEM.
+ * @return NST_OK (committed, or dry run passed); NST_EINVAL (nothing added); NST_ESECRET
+ *         (a secret is undefined or cannot be read; nothing touched); NST_EIO (state
+ *         directory unusable; nothing touched); NST_EBUSY (another netstitch holds a
+ *         device, or an interrupted transaction on one awaits recover; nothing touched);
+ *         NST_EENV (a device failed: see the outcome and nst_txn_message()); NST_ENOMEM.
+ *         Refusals before any device is touched are also recorded as coded diagnostics
+ *         on the context (TXN-*, STATE-*); nst_txn_code() names the code.
  */
 NST_API nst_err nst_txn_push(struct nst_txn *txn);
 
@@ -620,8 +626,8 @@ NST_API nst_err nst_txn_rollback(struct nst_txn *txn, const char *txid);
  *        sent: the transaction is only marked finished, which unblocks its devices.
  * @param[in] txid the interrupted transaction. Borrowed.
  * @return NST_OK (consistent: committed everywhere, undone everywhere, or nothing to do:
- *         see the outcome); NST_EINVAL (unknown id); NST_EENV (another process runs it,
- *         or some device is still UNKNOWN); NST_EIO; NST_ENOMEM.
+ *         see the outcome); NST_EINVAL (unknown id); NST_EBUSY (another process runs it);
+ *         NST_EENV (some device is still UNKNOWN); NST_EIO; NST_ENOMEM.
  */
 NST_API nst_err nst_txn_recover(struct nst_txn *txn, const char *txid);
 
@@ -658,6 +664,13 @@ NST_API enum nst_txn_outcome nst_txn_outcome(const struct nst_txn *txn);
  *        or "" when nothing failed. Borrowed; lives as long as @p txn. Never holds a secret.
  */
 NST_API const char *nst_txn_message(const struct nst_txn *txn);
+
+/**
+ * @brief The stable diagnostic code ("TXN-DEVICE-BUSY", ...) of the refusal that
+ *        nst_txn_message() describes, or "" when the message (if any) is a device failure.
+ *        Borrowed; lives as long as @p txn.
+ */
+NST_API const char *nst_txn_code(const struct nst_txn *txn);
 
 /** @brief Number of devices in the transaction. */
 NST_API size_t nst_txn_device_count(const struct nst_txn *txn);

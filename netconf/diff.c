@@ -41,7 +41,7 @@
 
 #include "alloc.h"
 #include "lyutil.h"
-#include "txn.h"
+#include "secret.h"
 
 #define DIFF_PH "$NST_SECRET{"
 
@@ -554,7 +554,7 @@ cleanup:
  */
 
 /* @v with every placeholder replaced by the raw secret value, or NULL when a name is not
- * known (or memory ran out). Freed with txn_wipe_free(): it holds secrets. */
+ * known (or memory ran out). Freed with secret_wipe_free(): it holds secrets. */
 static char *
 diff_subst_raw(const char *v, const struct diff_inputs *in)
 {
@@ -580,7 +580,7 @@ diff_subst_raw(const char *v, const struct diff_inputs *in)
             }
             if (i == in->nsec) {
                 if (pass) {
-                    txn_wipe_free(out);
+                    secret_wipe_free(out);
                 }
                 return NULL;
             }
@@ -619,7 +619,7 @@ diff_secret_is(const char *v, const char *rv, const struct diff_inputs *in)
     }
     sub = diff_subst_raw(v, in);
     same = sub && !strcmp(sub, rv);
-    txn_wipe_free(sub);
+    secret_wipe_free(sub);
     return same;
 }
 

@@ -48,35 +48,17 @@
 #include "ctx.h"
 #include "diff.h"
 #include "inventory.h"
+#include "ownership.h"
 #include "render.h"
+#include "secret.h"
 #include "session.h"
 #include "state.h"
-#include "txn.h"
 
 /* The largest saved configuration diff --offline reads (the service size limit). */
 #define LC_SAVED_MAX (32L << 20)
 
 #define LC_DEFAULT_JOBS 8
 #define LC_MAX_JOBS 64
-#define LC_KEEP_GENS 3
-#define LC_META_MAGIC "netstitch-service 1"
-
-/* One device of a generation. */
-struct lc_gen_dev {
-    char *name;
-    char *driver;
-    char *owned;
-    char *orig;
-};
-
-/* One generation of a service's record. */
-struct lc_gen {
-    char name[32]; /* "gen-N", "" when none */
-    char txid[64];
-    char previous[32];
-    struct lc_gen_dev *devs;
-    size_t ndevs;
-};
 
 struct lc_dev {
     char *name;
@@ -107,13 +89,12 @@ struct nst_diff {
     int ran;
     char message[1200];
     /* ownership */
-    struct lc_gen current, pending;
+    struct own_gen current, pending;
     int uncertain;
-    struct lc_gen *others;
+    struct own_gen *others;
     size_t nothers;
     /* secrets read for comparing keys; wiped on free */
-    char **sec_names, **sec_values;
-    size_t nsec;
+    struct secret_set secrets;
     /* run */
     struct st_dir *st;
     struct render *render; /* offline: every device model */
@@ -132,274 +113,6 @@ struct nst_diff {
  * Names and generations
  */
 
-int
-lc_service_name_valid(const char *name)
-{
-    size_t n = name ? strlen(name) : 0;
-
-    if (!n || n > 64 || !strcmp(name, ".") || !strcmp(name, "..")) {
-        return 0;
-    }
-    for (size_t i = 0; i < n; i++) {
-        char c = name[i];
-
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '.' || c == '_' || c == '-')) {
-            return 0;
-        }
-    }
-    return 1;
-}
-
-static void
-lc_gen_clear(struct lc_gen *g)
-{
-    for (size_t i = 0; i < g->ndevs; i++) {
-        nst_free(g->devs[i].name);
-        nst_free(g->devs[i].driver);
-        nst_free(g->devs[i].owned);
-        nst_free(g->devs[i].orig);
-    }
-    nst_free(g->devs);
-    memset(g, 0, sizeof *g);
-}
-
-/* Read a one-line file ("current", "pending") into @buf; "" when missing. */
-static void
-lc_read_line(int dirfd, const char *file, char *buf, size_t len)
-{
-    char *text = NULL;
-
-    buf[0] = '\0';
-    if (st_read(dirfd, file, &text)) {
-        return;
-    }
-    text[strcspn(text, "\r\n")] = '\0';
-    if (!strncmp(text, "gen-", 4) && strlen(text) < len && !strchr(text, '/')) {
-        strcpy(buf, text);
-    }
-    nst_free(text);
-}
-
-/* Read generation @name of the service directory @svcfd. */
-static nst_err
-lc_gen_read(int svcfd, const char *name, struct lc_gen *g)
-{
-    char *meta = NULL, *line, *save = NULL, file[64];
-    int gfd;
-    nst_err ret = NST_OK;
-
-    memset(g, 0, sizeof *g);
-    gfd = openat(svcfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-    if (gfd < 0) {
-        return NST_EIO;
-    }
-    ret = st_read(gfd, "meta", &meta);
-    if (ret) {
-        goto cleanup;
-    }
-    if (strncmp(meta, LC_META_MAGIC "\n", strlen(LC_META_MAGIC) + 1)) {
-        ret = NST_EIO;
-        goto cleanup;
-    }
-    snprintf(g->name, sizeof g->name, "%s", name);
-    for (line = strtok_r(meta, "\n", &save); line && !ret; line = strtok_r(NULL, "\n", &save)) {
-        unsigned idx, has_orig;
-        char driver[32];
-        int off = 0;
-
-        if (!strncmp(line, "txid ", 5)) {
-            snprintf(g->txid, sizeof g->txid, "%s", line + 5);
-        } else if (!strncmp(line, "previous ", 9)) {
-            snprintf(g->previous, sizeof g->previous, "%s", line + 9);
-        } else if (sscanf(line, "device %u %31s %u %n", &idx, driver, &has_orig, &off) == 3 &&
-                   off > 0 && idx == g->ndevs) {
-            struct lc_gen_dev *v = nst_realloc(g->devs, (g->ndevs + 1) * sizeof *v), *gd;
-
-            if (!v) {
-                ret = NST_ENOMEM;
-                break;
-            }
-            g->devs = v;
-            gd = &v[g->ndevs++];
-            memset(gd, 0, sizeof *gd);
-            gd->name = nst_strdup(line + off);
-            gd->driver = nst_strdup(strcmp(driver, "-") ? driver : "");
-            if (!gd->name || !gd->driver) {
-                ret = NST_ENOMEM;
-                break;
-            }
-            snprintf(file, sizeof file, "dev-%u.owned.xml", idx);
-            ret = st_read(gfd, file, &gd->owned);
-            if (!ret && has_orig) {
-                snprintf(file, sizeof file, "dev-%u.orig.xml", idx);
-                ret = st_read(gfd, file, &gd->orig);
-            }
-        }
-    }
-
-cleanup:
-    nst_free(meta);
-    close(gfd);
-    if (ret) {
-        lc_gen_clear(g);
-    }
-    return ret;
-}
-
-/* The meta file's text. */
-static char *
-lc_gen_meta(const char *service, const struct lc_gen *g)
-{
-    struct diff_buf b = {0};
-
-    diff_buf_printf(&b, "%s\nservice %s\ntxid %s\nprevious %s\ncreated %ld\ndevices %zu\n",
-                    LC_META_MAGIC, service, g->txid[0] ? g->txid : "-",
-                    g->previous[0] ? g->previous : "-", (long)time(NULL), g->ndevs);
-    for (size_t i = 0; i < g->ndevs; i++) {
-        diff_buf_printf(&b, "device %zu %s %d %s\n", i,
-                        g->devs[i].driver && *g->devs[i].driver ? g->devs[i].driver : "-",
-                        g->devs[i].orig ? 1 : 0, g->devs[i].name);
-    }
-    if (b.failed) {
-        nst_free(b.s);
-        return NULL;
-    }
-    return b.s;
-}
-
-/* Write generation @g (named g->name) completely and durably. */
-static nst_err
-lc_gen_write(int svcfd, const char *service, const struct lc_gen *g)
-{
-    char file[64], *meta = NULL;
-    int gfd;
-    nst_err ret = NST_OK;
-
-    if (mkdirat(svcfd, g->name, 0700) && errno != EEXIST) {
-        return NST_EIO;
-    }
-    gfd = openat(svcfd, g->name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-    if (gfd < 0) {
-        return NST_EIO;
-    }
-    for (size_t i = 0; i < g->ndevs && !ret; i++) {
-        snprintf(file, sizeof file, "dev-%zu.owned.xml", i);
-        ret = st_write_durable(gfd, file, g->devs[i].owned, strlen(g->devs[i].owned));
-        if (!ret && g->devs[i].orig) {
-            snprintf(file, sizeof file, "dev-%zu.orig.xml", i);
-            ret = st_write_durable(gfd, file, g->devs[i].orig, strlen(g->devs[i].orig));
-        }
-    }
-    if (!ret) {
-        meta = lc_gen_meta(service, g);
-        ret = meta ? st_write_durable(gfd, "meta", meta, strlen(meta)) : NST_ENOMEM;
-    }
-    if (!ret && fsync(svcfd)) {
-        ret = NST_EIO;
-    }
-    nst_free(meta);
-    close(gfd);
-    return ret;
-}
-
-/* Remove a generation directory (its files, then itself). */
-static void
-lc_gen_remove(int svcfd, const char *name)
-{
-    int gfd = openat(svcfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-    DIR *dir;
-    struct dirent *e;
-
-    if (gfd < 0) {
-        return;
-    }
-    dir = fdopendir(gfd);
-    if (!dir) {
-        close(gfd);
-        return;
-    }
-    while ((e = readdir(dir))) {
-        if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
-            unlinkat(dirfd(dir), e->d_name, 0);
-        }
-    }
-    closedir(dir);
-    unlinkat(svcfd, name, AT_REMOVEDIR);
-}
-
-/* The next free generation number of a service directory. */
-static unsigned long
-lc_gen_next(int svcfd)
-{
-    unsigned long max = 0;
-    int fd = dup(svcfd);
-    DIR *dir = fd >= 0 ? fdopendir(fd) : NULL;
-    struct dirent *e;
-
-    if (!dir) {
-        if (fd >= 0) {
-            close(fd);
-        }
-        return (unsigned long)time(NULL);
-    }
-    /* The duplicate shares the directory offset with @svcfd: start from the top. */
-    rewinddir(dir);
-    while ((e = readdir(dir))) {
-        unsigned long n;
-        char tail;
-
-        if (sscanf(e->d_name, "gen-%lu%c", &n, &tail) == 1 && n > max) {
-            max = n;
-        }
-    }
-    closedir(dir);
-    return max + 1;
-}
-
-/* Open services/<name> below the state directory; create it when @create. -1 if absent. */
-static int
-lc_svc_open(int stfd, const char *name, int create)
-{
-    int sfd, fd;
-
-    if (create && mkdirat(stfd, "services", 0700) && errno != EEXIST) {
-        return -1;
-    }
-    sfd = openat(stfd, "services", O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-    if (sfd < 0) {
-        return -1;
-    }
-    if (create && mkdirat(sfd, name, 0700) && errno != EEXIST) {
-        close(sfd);
-        return -1;
-    }
-    fd = openat(sfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-    if (create && fd >= 0) {
-        fsync(sfd);
-    }
-    close(sfd);
-    return fd;
-}
-
-/* Try the service lock: the fd (held) or -1; @busy set when another process holds it. */
-static int
-lc_lock(int svcfd, int *busy)
-{
-    int fd = openat(svcfd, "lock", O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-
-    *busy = 0;
-    if (fd < 0) {
-        return -1;
-    }
-    if (flock(fd, LOCK_EX | LOCK_NB)) {
-        *busy = errno == EWOULDBLOCK;
-        close(fd);
-        return -1;
-    }
-    return fd;
-}
-
 /* Read current and (stale) pending of the service in @svcfd into @d. */
 static nst_err
 lc_read_record(struct nst_diff *d, int svcfd)
@@ -408,10 +121,10 @@ lc_read_record(struct nst_diff *d, int svcfd)
     nst_err ret = NST_OK;
     int busy = 0, fd;
 
-    lc_read_line(svcfd, "current", cur, sizeof cur);
-    lc_read_line(svcfd, "pending", pend, sizeof pend);
+    own_read_line(svcfd, "current", cur, sizeof cur);
+    own_read_line(svcfd, "pending", pend, sizeof pend);
     if (cur[0]) {
-        ret = lc_gen_read(svcfd, cur, &d->current);
+        ret = own_gen_read(svcfd, cur, &d->current);
         if (ret) {
             snprintf(d->message, sizeof d->message,
                      "the ownership record of service %s (%s) cannot be read", d->service, cur);
@@ -419,11 +132,11 @@ lc_read_record(struct nst_diff *d, int svcfd)
         }
     }
     if (pend[0] && strcmp(pend, cur)) {
-        fd = lc_lock(svcfd, &busy);
+        fd = own_lock(svcfd, &busy);
         if (fd >= 0) {
             close(fd);
         }
-        if (!lc_gen_read(svcfd, pend, &d->pending)) {
+        if (!own_gen_read(svcfd, pend, &d->pending)) {
             d->uncertain = 1;
             snprintf(d->message, sizeof d->message,
                      "%s: its ownership is uncertain (%s); the next push or delete settles it",
@@ -456,7 +169,7 @@ lc_read_others(struct nst_diff *d)
         char line[32];
         int fd;
 
-        if (!lc_service_name_valid(e->d_name) || !strcmp(e->d_name, d->service)) {
+        if (!own_service_name_valid(e->d_name) || !strcmp(e->d_name, d->service)) {
             continue;
         }
         fd = openat(dirfd(dir), e->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
@@ -464,9 +177,9 @@ lc_read_others(struct nst_diff *d)
             continue;
         }
         for (int k = 0; k < 2 && !ret; k++) {
-            struct lc_gen *v;
+            struct own_gen *v;
 
-            lc_read_line(fd, k ? "pending" : "current", line, sizeof line);
+            own_read_line(fd, k ? "pending" : "current", line, sizeof line);
             if (!line[0]) {
                 continue;
             }
@@ -476,7 +189,7 @@ lc_read_others(struct nst_diff *d)
                 break;
             }
             d->others = v;
-            if (!lc_gen_read(fd, line, &v[d->nothers])) {
+            if (!own_gen_read(fd, line, &v[d->nothers])) {
                 d->nothers++;
             }
         }
@@ -495,7 +208,7 @@ nst_diff_new(struct nst_ctx *ctx, const char *service, struct nst_diff **out)
 {
     struct nst_diff *d;
 
-    if (!ctx || !out || !lc_service_name_valid(service)) {
+    if (!ctx || !out || !own_service_name_valid(service)) {
         return NST_EINVAL;
     }
     d = nst_calloc(1, sizeof *d);
@@ -536,18 +249,13 @@ nst_diff_free(struct nst_diff *d)
         nst_free(v->others_orig);
     }
     nst_free(d->devs);
-    lc_gen_clear(&d->current);
-    lc_gen_clear(&d->pending);
+    own_gen_clear(&d->current);
+    own_gen_clear(&d->pending);
     for (size_t i = 0; i < d->nothers; i++) {
-        lc_gen_clear(&d->others[i]);
+        own_gen_clear(&d->others[i]);
     }
     nst_free(d->others);
-    for (size_t i = 0; i < d->nsec; i++) {
-        nst_free(d->sec_names[i]);
-        inv_secret_wipe(d->sec_values[i]);
-    }
-    nst_free(d->sec_names);
-    nst_free(d->sec_values);
+    secret_set_clear(&d->secrets);
     if (d->render) {
         render_free(d->render);
         ly_temp_log_options(NULL);
@@ -697,20 +405,16 @@ lc_secrets(struct nst_diff *d)
         const char *texts[5] = {v->target, v->owned, v->orig, v->owned_alt, v->orig_alt};
 
         for (int t = 0; t < 5 && !ret; t++) {
-            if (!texts[t] || txn_secrets_scan(texts[t], &names)) {
+            if (!texts[t] || secret_scan(texts[t], &names)) {
                 continue;
             }
             for (size_t k = 0; names[k] && !ret; k++) {
                 const struct inv_secret *sec = inv_find_secret(d->inv, names[k]);
-                size_t j;
-                char *value = NULL, **nn, **nv;
 
-                for (j = 0; j < d->nsec && strcmp(d->sec_names[j], names[k]); j++) {
-                }
-                if (j < d->nsec || !sec) {
+                if (!sec) {
                     continue;
                 }
-                ret = inv_secret_read(sec->source, &value, why, sizeof why);
+                ret = secret_set_add(&d->secrets, sec->name, sec->source, why, sizeof why);
                 if (ret == NST_EINVAL) {
                     /* Not fatal for a diff: the key is then compared by name only. */
                     snprintf(d->message, sizeof d->message,
@@ -718,27 +422,9 @@ lc_secrets(struct nst_diff *d)
                              "as changes",
                              names[k], why);
                     ret = NST_OK;
-                    continue;
                 }
-                if (ret) {
-                    break;
-                }
-                nn = nst_realloc(d->sec_names, (d->nsec + 1) * sizeof *nn);
-                if (nn) {
-                    d->sec_names = nn;
-                }
-                nv = nst_realloc(d->sec_values, (d->nsec + 1) * sizeof *nv);
-                if (nv) {
-                    d->sec_values = nv;
-                }
-                if (!nn || !nv || !(d->sec_names[d->nsec] = nst_strdup(names[k]))) {
-                    inv_secret_wipe(value);
-                    ret = NST_ENOMEM;
-                    break;
-                }
-                d->sec_values[d->nsec++] = value;
             }
-            txn_names_free(names);
+            secret_names_free(names);
             names = NULL;
         }
     }
@@ -757,9 +443,9 @@ lc_inputs(const struct nst_diff *d, const struct lc_dev *v, struct diff_inputs *
     in->others = (const char *const *)v->others;
     in->others_orig = (const char *const *)v->others_orig;
     in->nothers = v->nothers;
-    in->sec_names = d->sec_names;
-    in->sec_values = d->sec_values;
-    in->nsec = d->nsec;
+    in->sec_names = d->secrets.names;
+    in->sec_values = d->secrets.values;
+    in->nsec = d->secrets.n;
 }
 
 /* Mark @v failed; @what is copied (truncated to fit). */
@@ -928,7 +614,7 @@ lc_live_one(struct nst_diff *d, struct lc_dev *v)
     }
 
 cleanup:
-    txn_wipe_free(text);
+    secret_wipe_free(text);
     nst_free(filter);
     sess_free(v->s);
     v->s = NULL;
@@ -959,7 +645,7 @@ static nst_err
 lc_attach_record(struct nst_diff *d)
 {
     for (int k = 0; k < 2; k++) {
-        const struct lc_gen *g = k ? &d->pending : &d->current;
+        const struct own_gen *g = k ? &d->pending : &d->current;
 
         for (size_t i = 0; i < g->ndevs; i++) {
             struct lc_dev *v = lc_find(d, g->devs[i].name);
@@ -1066,7 +752,7 @@ nst_diff_run(struct nst_diff *d)
         return ret;
     }
     if (d->st && !(d->flags & NST_DIFF_NO_STATE)) {
-        svcfd = lc_svc_open(d->st->fd, d->service, 0);
+        svcfd = own_svc_open(d->st->fd, d->service, 0);
         if (svcfd >= 0) {
             ret = lc_read_record(d, svcfd);
             close(svcfd);
@@ -1175,54 +861,6 @@ nst_diff_message(const struct nst_diff *d)
     return d ? d->message : "";
 }
 
-/* Replace every secret value in @s (raw and XML-escaped) by DIFF_REDACTED: a last line
- * of defence behind the normalisation of the running configuration. */
-static char *
-lc_scrub(const struct nst_diff *d, char *s)
-{
-    for (size_t i = 0; s && i < d->nsec; i++) {
-        for (int form = 0; form < 2 && s; form++) {
-            const char *v = d->sec_values[i];
-            char *esc = NULL, *hit;
-            struct diff_buf b = {0};
-            const char *p = s;
-
-            if (form) {
-                struct diff_buf e = {0};
-
-                for (const char *c = v; *c; c++) {
-                    if (*c == '&' || *c == '<' || *c == '>' || *c == '"') {
-                        diff_buf_puts(&e, *c == '&'   ? "&amp;"
-                                          : *c == '<' ? "&lt;"
-                                          : *c == '>' ? "&gt;"
-                                                      : "&quot;");
-                    } else {
-                        diff_buf_printf(&e, "%c", *c);
-                    }
-                }
-                esc = e.s;
-                v = esc;
-            }
-            if (!v || strlen(v) < 4 || !strstr(s, v)) {
-                txn_wipe_free(esc);
-                continue;
-            }
-            while ((hit = strstr(p, v))) {
-                diff_buf_printf(&b, "%.*s%s", (int)(hit - p), p, DIFF_REDACTED);
-                p = hit + strlen(v);
-            }
-            diff_buf_puts(&b, p);
-            txn_wipe_free(esc);
-            nst_free(s);
-            s = b.failed ? NULL : b.s;
-            if (b.failed) {
-                nst_free(b.s);
-            }
-        }
-    }
-    return s;
-}
-
 static const char *
 lc_status_name(unsigned st)
 {
@@ -1311,7 +949,8 @@ nst_diff_print(const struct nst_diff *d, enum nst_diff_format fmt, unsigned flag
     if (!b.s) {
         b.s = nst_strdup("");
     }
-    *text = lc_scrub(d, b.s);
+    *text = secret_scrub(&d->secrets, b.s);
+    nst_free(b.s);
     return *text ? NST_OK : NST_ENOMEM;
 }
 
@@ -1336,7 +975,7 @@ lc_record_unchanged(const struct nst_diff *d)
     }
     for (size_t i = 0; i < d->ndevs; i++) {
         const struct lc_dev *v = &d->devs[i];
-        const struct lc_gen_dev *gd = NULL;
+        const struct own_gen_dev *gd = NULL;
 
         if (!v->res.target) {
             continue;
@@ -1367,7 +1006,7 @@ lc_unlock(struct nst_diff *d)
 NST_API nst_err
 nst_diff_apply_begin(struct nst_diff *d, struct nst_txn *txn, size_t *added)
 {
-    struct lc_gen g;
+    struct own_gen g;
     char why[512], line[48];
     int busy = 0;
     nst_err ret = NST_OK;
@@ -1390,19 +1029,19 @@ nst_diff_apply_begin(struct nst_diff *d, struct nst_txn *txn, size_t *added)
             return ret;
         }
     }
-    d->svc_fd = lc_svc_open(d->st->fd, d->service, 1);
+    d->svc_fd = own_svc_open(d->st->fd, d->service, 1);
     if (d->svc_fd < 0) {
         snprintf(d->message, sizeof d->message, "cannot create the record of service %s: %s",
                  d->service, strerror(errno));
         return NST_EIO;
     }
-    d->lock_fd = lc_lock(d->svc_fd, &busy);
+    d->lock_fd = own_lock(d->svc_fd, &busy);
     if (d->lock_fd < 0) {
         snprintf(d->message, sizeof d->message,
                  busy ? "service %s is being applied by another netstitch process"
                       : "cannot lock service %s",
                  d->service);
-        return busy ? NST_EENV : NST_EIO;
+        return busy ? NST_EBUSY : NST_EIO;
     }
     if (!txn && lc_record_unchanged(d)) {
         /* Nothing pushed and nothing to record: keep the record (and its transaction id,
@@ -1412,7 +1051,7 @@ nst_diff_apply_begin(struct nst_diff *d, struct nst_txn *txn, size_t *added)
     }
     /* The new generation: every device the service has something on. */
     memset(&g, 0, sizeof g);
-    snprintf(g.name, sizeof g.name, "gen-%lu", lc_gen_next(d->svc_fd));
+    snprintf(g.name, sizeof g.name, "gen-%lu", own_gen_next(d->svc_fd));
     snprintf(g.previous, sizeof g.previous, "%s", d->current.name);
     g.devs = nst_calloc(d->ndevs ? d->ndevs : 1, sizeof *g.devs);
     if (!g.devs) {
@@ -1432,7 +1071,7 @@ nst_diff_apply_begin(struct nst_diff *d, struct nst_txn *txn, size_t *added)
         g.devs[g.ndevs].orig = v->res.next_orig;
         g.ndevs++;
     }
-    ret = lc_gen_write(d->svc_fd, d->service, &g);
+    ret = own_gen_write(d->svc_fd, d->service, &g);
     if (!ret) {
         snprintf(line, sizeof line, "%s\n", g.name);
         ret = st_write_durable(d->svc_fd, "pending", line, strlen(line));
@@ -1440,7 +1079,7 @@ nst_diff_apply_begin(struct nst_diff *d, struct nst_txn *txn, size_t *added)
     if (ret) {
         snprintf(d->message, sizeof d->message, "cannot write the ownership record of %s",
                  d->service);
-        lc_gen_remove(d->svc_fd, g.name);
+        own_gen_remove(d->svc_fd, g.name);
         nst_free(g.devs);
         lc_unlock(d);
         return ret;
@@ -1464,39 +1103,6 @@ nst_diff_apply_begin(struct nst_diff *d, struct nst_txn *txn, size_t *added)
     return NST_OK;
 }
 
-/* Keep the LC_KEEP_GENS newest generations (and whatever current/pending name). */
-static void
-lc_prune(int svcfd, const char *keep1, const char *keep2)
-{
-    unsigned long newest = lc_gen_next(svcfd);
-    int fd = dup(svcfd);
-    DIR *dir = fd >= 0 ? fdopendir(fd) : NULL;
-    struct dirent *e;
-    char names[64][32];
-    size_t n = 0;
-
-    if (!dir) {
-        if (fd >= 0) {
-            close(fd);
-        }
-        return;
-    }
-    rewinddir(dir);
-    while ((e = readdir(dir)) && n < 64) {
-        unsigned long g;
-        char tail;
-
-        if (sscanf(e->d_name, "gen-%lu%c", &g, &tail) == 1 && g + LC_KEEP_GENS < newest &&
-            strcmp(e->d_name, keep1) && strcmp(e->d_name, keep2)) {
-            snprintf(names[n++], sizeof names[0], "%.31s", e->d_name);
-        }
-    }
-    closedir(dir);
-    for (size_t i = 0; i < n; i++) {
-        lc_gen_remove(svcfd, names[i]);
-    }
-}
-
 NST_API nst_err
 nst_diff_apply_end(struct nst_diff *d, const struct nst_txn *txn)
 {
@@ -1513,13 +1119,13 @@ nst_diff_apply_end(struct nst_diff *d, const struct nst_txn *txn)
         return NST_EINVAL;
     }
     if (o == NST_TXN_COMMITTED) {
-        struct lc_gen g;
+        struct own_gen g;
 
         /* Record the transaction in the generation, then make it current. */
-        if (!lc_gen_read(d->svc_fd, d->applying, &g)) {
+        if (!own_gen_read(d->svc_fd, d->applying, &g)) {
             snprintf(g.txid, sizeof g.txid, "%s", txn && nst_txn_id(txn) ? nst_txn_id(txn) : "-");
-            ret = lc_gen_write(d->svc_fd, d->service, &g);
-            lc_gen_clear(&g);
+            ret = own_gen_write(d->svc_fd, d->service, &g);
+            own_gen_clear(&g);
         }
         snprintf(line, sizeof line, "%s\n", d->applying);
         if (!ret) {
@@ -1528,14 +1134,14 @@ nst_diff_apply_end(struct nst_diff *d, const struct nst_txn *txn)
         if (!ret) {
             unlinkat(d->svc_fd, "pending", 0);
             fsync(d->svc_fd);
-            lc_prune(d->svc_fd, d->applying, d->applying);
+            own_prune(d->svc_fd, d->applying, d->applying);
         }
     } else if (o != NST_TXN_INCOMPLETE) {
         /* Nothing reached the devices: the old record stands. An incomplete transaction
          * leaves the pending generation: recover decides what the devices hold. */
         unlinkat(d->svc_fd, "pending", 0);
         fsync(d->svc_fd);
-        lc_gen_remove(d->svc_fd, d->applying);
+        own_gen_remove(d->svc_fd, d->applying);
     }
     if (ret) {
         snprintf(d->message, sizeof d->message,
@@ -1545,77 +1151,4 @@ nst_diff_apply_end(struct nst_diff *d, const struct nst_txn *txn)
     lc_unlock(d);
     d->applying[0] = '\0';
     return ret;
-}
-
-static int
-lc_gen_exists(int svcfd, const char *name)
-{
-    struct lc_gen g;
-
-    if (lc_gen_read(svcfd, name, &g)) {
-        return 0;
-    }
-    lc_gen_clear(&g);
-    return 1;
-}
-
-void
-lc_rollback_applied(const char *state_path, const char *txid)
-{
-    char why[256], line[48];
-    struct st_dir *st = NULL;
-    int sfd;
-    DIR *dir;
-    struct dirent *e;
-
-    if (!txid || st_open(state_path, &st, why, sizeof why)) {
-        return;
-    }
-    sfd = openat(st->fd, "services", O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-    dir = sfd >= 0 ? fdopendir(sfd) : NULL;
-    if (!dir) {
-        if (sfd >= 0) {
-            close(sfd);
-        }
-        st_close(st);
-        return;
-    }
-    while ((e = readdir(dir))) {
-        struct lc_gen g;
-        int fd, lock, busy;
-
-        if (!lc_service_name_valid(e->d_name)) {
-            continue;
-        }
-        fd = openat(dirfd(dir), e->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-        if (fd < 0) {
-            continue;
-        }
-        lock = lc_lock(fd, &busy);
-        lc_read_line(fd, "current", line, sizeof line);
-        /* Generations recorded without a transaction (nothing needed pushing) sit on top of
-         * the one the rolled-back transaction recorded: look through them. */
-        for (int hops = 0; lock >= 0 && line[0] && hops < 64 && !lc_gen_read(fd, line, &g);
-             hops++) {
-            int match = !strcmp(g.txid, txid), skip = !strcmp(g.txid, "-");
-
-            if (match && g.previous[0] && strcmp(g.previous, "-") &&
-                lc_gen_exists(fd, g.previous)) {
-                snprintf(line, sizeof line, "%s\n", g.previous);
-                st_write_durable(fd, "current", line, strlen(line));
-            } else if (match) {
-                /* The service's first push was rolled back: it owns nothing again. */
-                unlinkat(fd, "current", 0);
-                fsync(fd);
-            }
-            snprintf(line, sizeof line, "%s", skip && strcmp(g.previous, "-") ? g.previous : "");
-            lc_gen_clear(&g);
-        }
-        if (lock >= 0) {
-            close(lock);
-        }
-        close(fd);
-    }
-    closedir(dir);
-    st_close(st);
 }

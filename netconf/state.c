@@ -316,7 +316,7 @@ st_txn_attach(struct st_dir *st, const char *id, int create, struct st_txn **out
         if (busy) {
             *busy = 1;
         }
-        ret = errno == EWOULDBLOCK ? NST_EENV : NST_EIO;
+        ret = errno == EWOULDBLOCK ? NST_EBUSY : NST_EIO;
         goto cleanup;
     }
     {
@@ -575,7 +575,7 @@ st_lock_devices(struct st_dir *st, const char *const *keys, const char *const *l
             snprintf(why, whylen, "device %s is being changed by another netstitch process (%s)",
                      labels ? labels[i] : keys[i], holder[0] ? holder : "holder unknown");
             close(fd);
-            ret = NST_EENV;
+            ret = NST_EBUSY;
             goto cleanup;
         }
         if (ftruncate(fd, 0) == 0 && owner) {

@@ -103,8 +103,8 @@ nst_err st_txn_create(struct st_dir *st, struct st_txn **out);
 /**
  * @brief Open and lock an existing transaction directory.
  * @param[out] busy set to 1 when another process holds the transaction's lock (then
- *             NST_EENV is returned), else 0.
- * @return NST_OK; NST_EINVAL (malformed id); NST_EIO (no such transaction); NST_EENV
+ *             NST_EBUSY is returned), else 0.
+ * @return NST_OK; NST_EINVAL (malformed id); NST_EIO (no such transaction); NST_EBUSY
  *         (busy); NST_ENOMEM.
  */
 nst_err st_txn_open(struct st_dir *st, const char *id, struct st_txn **out, int *busy);
@@ -142,8 +142,8 @@ void st_txn_list_free(char **ids);
  *            NULL to use the keys.
  * @param[in] owner written into each lock file for the message another process shows.
  * @param[out] out held locks, released with st_unlock_devices().
- * @param[out] why on NST_EENV, names the busy device and the holder.
- * @return NST_OK; NST_EENV (a device is locked by another process); NST_EIO; NST_ENOMEM.
+ * @param[out] why on NST_EBUSY, names the busy device and the holder.
+ * @return NST_OK; NST_EBUSY (a device is locked by another process); NST_EIO; NST_ENOMEM.
  */
 nst_err st_lock_devices(struct st_dir *st, const char *const *keys, const char *const *labels,
                         size_t n, const char *owner, struct st_locks **out, char *why,

@@ -69,815 +69,23 @@
 #include <unistd.h>
 
 #include <libxml/parser.h>
-#include <libxml/tree.h>
 
 #include "alloc.h"
 #include "ctx.h"
+#include "diag.h"
 #include "driver.h"
 #include "inventory.h"
-#include "lifecycle.h"
+#include "ownership.h"
+#include "payload.h"
+#include "secret.h"
 #include "session.h"
 #include "state.h"
 
-#define TXN_NC_NS "urn:ietf:params:xml:ns:netconf:base:1.0"
 #define TXN_DEFAULT_JOBS 8
 #define TXN_MAX_JOBS 64
 #define TXN_CONFIRM_MARGIN_S 60
 #define TXN_VERIFY_TRIES 6
 #define TXN_VERIFY_PAUSE_MS 200
-
-/*
- * XML helpers (pure, see txn.h)
- */
-
-/* Skip whitespace, XML declarations, processing instructions and comments. */
-static const char *
-txn_skip_prolog(const char *p)
-{
-    for (;;) {
-        p += strspn(p, " \t\r\n");
-        if (!strncmp(p, "<?", 2)) {
-            const char *e = strstr(p, "?>");
-
-            if (!e) {
-                return p;
-            }
-            p = e + 2;
-        } else if (!strncmp(p, "<!--", 4)) {
-            const char *e = strstr(p, "-->");
-
-            if (!e) {
-                return p;
-            }
-            p = e + 3;
-        } else {
-            return p;
-        }
-    }
-}
-
-/* Whether every namespace declared in the subtree of @n is URI-like: libxml2 writes a
- * namespace name back without escaping '<', so a payload or a device snapshot declaring
- * xmlns="a&lt;b" would come back as text that is not well-formed (a restore payload
- * that cannot be sent; found by tests/fuzz/fz_payload.c). */
-static int
-txn_xml_ns_ok(const xmlNode *n)
-{
-    const xmlNs *ns;
-    const xmlChar *c;
-
-    for (; n; n = n->next) {
-        if (n->type != XML_ELEMENT_NODE) {
-            continue;
-        }
-        for (ns = n->nsDef; ns; ns = ns->next) {
-            for (c = ns->href; c && *c; c++) {
-                if (*c <= ' ' || *c == '<' || *c == '>' || *c == '"' || *c == 0x7f) {
-                    return 0;
-                }
-            }
-        }
-        if (!txn_xml_ns_ok(n->children)) {
-            return 0;
-        }
-    }
-    return 1;
-}
-
-/* Parse a sequence of top-level elements under a synthetic root: NST_ENOMEM when our
- * buffer cannot be built, NST_EINPUT when the text is not well-formed or declares a
- * namespace that is not URI-like. */
-static nst_err
-txn_xml_parse(const char *xml, xmlDocPtr *doc)
-{
-    char *buf;
-
-    *doc = NULL;
-    buf = nst_asprintf("<nst-wrap>%s</nst-wrap>", txn_skip_prolog(xml ? xml : ""));
-    if (!buf) {
-        return NST_ENOMEM;
-    }
-    *doc = xmlReadMemory(buf, (int)strlen(buf), "payload.xml", NULL,
-                         XML_PARSE_NONET | XML_PARSE_NOBLANKS | XML_PARSE_NOERROR |
-                             XML_PARSE_NOWARNING | XML_PARSE_NOCDATA);
-    nst_free(buf);
-    if (*doc && !txn_xml_ns_ok(xmlDocGetRootElement(*doc))) {
-        xmlFreeDoc(*doc);
-        *doc = NULL;
-    }
-    return *doc ? NST_OK : NST_EINPUT;
-}
-
-static int
-txn_node_is(const xmlNode *n, const char *ns, const char *name)
-{
-    const char *href = n->ns && n->ns->href ? (const char *)n->ns->href : "";
-
-    return n->type == XML_ELEMENT_NODE && !strcmp((const char *)n->name, name) &&
-           !strcmp(href, ns ? ns : "");
-}
-
-static const char *
-txn_node_ns(const xmlNode *n)
-{
-    return n->ns && n->ns->href ? (const char *)n->ns->href : "";
-}
-
-/* A copy of @n alone in a new document, namespaces declared on its root. */
-static xmlDocPtr
-txn_xml_isolate(xmlNodePtr n)
-{
-    xmlDocPtr doc = xmlNewDoc((const xmlChar *)"1.0");
-    xmlNodePtr copy;
-
-    if (!doc) {
-        return NULL;
-    }
-    copy = xmlDocCopyNode(n, doc, 1);
-    if (!copy) {
-        xmlFreeDoc(doc);
-        return NULL;
-    }
-    xmlDocSetRootElement(doc, copy);
-    xmlReconciliateNs(doc, copy);
-    return doc;
-}
-
-/* Append the serialization of @doc's root element to @buf. */
-static int
-txn_xml_dump_root(xmlBufferPtr buf, xmlDocPtr doc)
-{
-    return xmlNodeDump(buf, doc, xmlDocGetRootElement(doc), 0, 0) < 0 ? -1 : 0;
-}
-
-static char *
-txn_buf_take(xmlBufferPtr buf)
-{
-    char *s = nst_strdup(xmlBufferContent(buf) ? (const char *)xmlBufferContent(buf) : "");
-
-    xmlBufferFree(buf);
-    return s;
-}
-
-nst_err
-txn_payload_normalize(const char *xml, char **out, char *why, size_t whylen)
-{
-    xmlDocPtr doc = NULL;
-    xmlNodePtr root, c, only = NULL;
-    xmlBufferPtr buf = NULL;
-    size_t nelem = 0;
-    const char *start;
-    char *res = NULL;
-    nst_err ret = NST_OK;
-
-    why[0] = '\0';
-    if (!xml) {
-        snprintf(why, whylen, "no payload");
-        return NST_EINPUT;
-    }
-    start = txn_skip_prolog(xml);
-    ret = txn_xml_parse(xml, &doc);
-    if (ret == NST_ENOMEM) {
-        return ret;
-    }
-    if (ret) {
-        const xmlError *e = xmlGetLastError();
-
-        snprintf(why, whylen, "payload is not well-formed XML%s%s", e && e->message ? ": " : "",
-                 e && e->message ? e->message : "");
-        why[strcspn(why, "\n")] = '\0';
-        return NST_EINPUT;
-    }
-    root = xmlDocGetRootElement(doc);
-    for (c = root ? root->children : NULL; c; c = c->next) {
-        if (c->type == XML_ELEMENT_NODE) {
-            nelem++;
-            only = c;
-        } else if (c->type == XML_TEXT_NODE && !xmlIsBlankNode(c)) {
-            snprintf(why, whylen, "payload has text outside any element");
-            ret = NST_EINPUT;
-            goto cleanup;
-        }
-    }
-    if (!nelem) {
-        snprintf(why, whylen, "payload holds no element");
-        ret = NST_EINPUT;
-        goto cleanup;
-    }
-    if (nelem == 1 && txn_node_is(only, TXN_NC_NS, "config")) {
-        /* A <config> wrapper: the edit is its children. */
-        buf = xmlBufferCreate();
-        if (!buf) {
-            ret = NST_ENOMEM;
-            goto cleanup;
-        }
-        nelem = 0;
-        for (c = only->children; c; c = c->next) {
-            xmlDocPtr one;
-
-            if (c->type != XML_ELEMENT_NODE) {
-                continue;
-            }
-            one = txn_xml_isolate(c);
-            if (!one || txn_xml_dump_root(buf, one)) {
-                xmlFreeDoc(one);
-                ret = NST_ENOMEM;
-                goto cleanup;
-            }
-            xmlFreeDoc(one);
-            nelem++;
-        }
-        if (!nelem) {
-            snprintf(why, whylen, "payload's <config> is empty");
-            ret = NST_EINPUT;
-            goto cleanup;
-        }
-        res = txn_buf_take(buf);
-        buf = NULL;
-    } else {
-        /* Keep the text as written: it is what the compiler rendered. */
-        res = nst_strdup(start);
-    }
-    if (!res) {
-        ret = NST_ENOMEM;
-    }
-
-cleanup:
-    if (buf) {
-        xmlBufferFree(buf);
-    }
-    xmlFreeDoc(doc);
-    if (ret) {
-        nst_free(res);
-        return ret;
-    }
-    *out = res;
-    return NST_OK;
-}
-
-void
-txn_names_free(char **names)
-{
-    for (size_t i = 0; names && names[i]; i++) {
-        nst_free(names[i]);
-    }
-    nst_free(names);
-}
-
-nst_err
-txn_secrets_scan(const char *payload, char ***out)
-{
-    char **names = NULL, **tmp;
-    size_t n = 0;
-    const char *p = payload;
-    size_t olen = strlen(TXN_SECRET_OPEN);
-
-    names = nst_calloc(1, sizeof *names);
-    if (!names) {
-        return NST_ENOMEM;
-    }
-    while ((p = strstr(p, TXN_SECRET_OPEN))) {
-        const char *s = p + olen, *e = strchr(s, '}');
-        size_t i;
-
-        if (!e || e == s || (size_t)(e - s) > 63 || memchr(s, '<', (size_t)(e - s))) {
-            txn_names_free(names);
-            return NST_EINPUT;
-        }
-        for (i = 0; i < n; i++) {
-            if (strlen(names[i]) == (size_t)(e - s) && !strncmp(names[i], s, (size_t)(e - s))) {
-                break;
-            }
-        }
-        if (i == n) {
-            tmp = nst_realloc(names, (n + 2) * sizeof *names);
-            if (!tmp) {
-                txn_names_free(names);
-                return NST_ENOMEM;
-            }
-            names = tmp;
-            names[n] = nst_strndup(s, (size_t)(e - s));
-            names[n + 1] = NULL;
-            if (!names[n]) {
-                txn_names_free(names);
-                return NST_ENOMEM;
-            }
-            n++;
-        }
-        p = e + 1;
-    }
-    *out = names;
-    return NST_OK;
-}
-
-/* Length of @v XML-escaped. */
-static size_t
-txn_xml_escaped_len(const char *v)
-{
-    size_t n = 0;
-
-    for (; *v; v++) {
-        switch (*v) {
-        case '&':
-            n += 5;
-            break;
-        case '<':
-        case '>':
-            n += 4;
-            break;
-        case '"':
-        case '\'':
-            n += 6;
-            break;
-        default:
-            n++;
-        }
-    }
-    return n;
-}
-
-static char *
-txn_xml_escape_into(char *o, const char *v)
-{
-    for (; *v; v++) {
-        const char *r = NULL;
-
-        switch (*v) {
-        case '&':
-            r = "&amp;";
-            break;
-        case '<':
-            r = "&lt;";
-            break;
-        case '>':
-            r = "&gt;";
-            break;
-        case '"':
-            r = "&quot;";
-            break;
-        case '\'':
-            r = "&apos;";
-            break;
-        default:
-            *o++ = *v;
-            continue;
-        }
-        memcpy(o, r, strlen(r));
-        o += strlen(r);
-    }
-    return o;
-}
-
-nst_err
-txn_substitute(const char *payload, char *const *names, char *const *values, size_t n, char **out)
-{
-    size_t olen = strlen(TXN_SECRET_OPEN), total = 0;
-    const char *p, *hit;
-    char *res = NULL, *o = NULL;
-
-    /* Two passes: size, then copy, so the secret is never in a reallocated block. */
-    for (int pass = 0; pass < 2; pass++) {
-        if (pass == 1) {
-            res = nst_malloc(total + 1);
-            if (!res) {
-                return NST_ENOMEM;
-            }
-            o = res;
-        }
-        total = 0;
-        p = payload;
-        while ((hit = strstr(p, TXN_SECRET_OPEN))) {
-            const char *s = hit + olen, *e = strchr(s, '}');
-            size_t i;
-
-            for (i = 0; e && i < n; i++) {
-                if (strlen(names[i]) == (size_t)(e - s) && !strncmp(names[i], s, (size_t)(e - s))) {
-                    break;
-                }
-            }
-            if (!e || i == n) {
-                if (pass == 1) {
-                    txn_wipe_free(res);
-                }
-                return NST_EINPUT;
-            }
-            total += (size_t)(hit - p) + txn_xml_escaped_len(values[i]);
-            if (pass == 1) {
-                memcpy(o, p, (size_t)(hit - p));
-                o = txn_xml_escape_into(o + (hit - p), values[i]);
-            }
-            p = e + 1;
-        }
-        total += strlen(p);
-        if (pass == 1) {
-            memcpy(o, p, strlen(p) + 1);
-        }
-    }
-    *out = res;
-    return NST_OK;
-}
-
-/* Text-only XML escaping (what printers emit in element content): & < > only. */
-static char *
-txn_xml_text_escape(const char *v)
-{
-    char *o = nst_malloc(strlen(v) * 5 + 1), *p = o;
-
-    if (!o) {
-        return NULL;
-    }
-    for (; *v; v++) {
-        const char *r = *v == '&' ? "&amp;" : *v == '<' ? "&lt;" : *v == '>' ? "&gt;" : NULL;
-
-        if (r) {
-            memcpy(p, r, strlen(r));
-            p += strlen(r);
-        } else {
-            *p++ = *v;
-        }
-    }
-    *p = '\0';
-    return o;
-}
-
-nst_err
-txn_placeholderize(const char *text, char *const *names, char *const *values, size_t n, char **out)
-{
-    /* Every form of every value, with the placeholder that replaces it. */
-    char **forms = NULL, *res = NULL, *o;
-    size_t *owner = NULL, *flen = NULL, nf = 0, cap = 0, olen = strlen(TXN_SECRET_OPEN);
-    /* Bit (a << 8 | b) is set when some form starts with the bytes a, b (a one-byte form:
-     * any b). Only positions whose two bytes pass are compared with the forms: a snapshot
-     * of 30 kB against 27 forms was otherwise 800000 strncmp calls, 30% of a push's CPU
-     * (docs/PERFORMANCE.md). */
-    unsigned char pairs[65536 / 8];
-    nst_err ret = NST_OK;
-
-    forms = nst_calloc(3 * n + 1, sizeof *forms);
-    owner = nst_calloc(3 * n + 1, sizeof *owner);
-    if (!forms || !owner) {
-        ret = NST_ENOMEM;
-        goto cleanup;
-    }
-    for (size_t i = 0; i < n; i++) {
-        char *f[3];
-
-        f[0] = nst_malloc(txn_xml_escaped_len(values[i]) + 1);
-        if (f[0]) {
-            *txn_xml_escape_into(f[0], values[i]) = '\0';
-        }
-        f[1] = txn_xml_text_escape(values[i]);
-        f[2] = nst_strdup(values[i]);
-        for (int k = 0; k < 3; k++) {
-            size_t j;
-
-            if (!f[k]) {
-                ret = NST_ENOMEM;
-                continue;
-            }
-            for (j = 0; j < nf && strcmp(forms[j], f[k]); j++) {
-            }
-            if (j < nf || !*f[k]) {
-                txn_wipe_free(f[k]);
-                continue;
-            }
-            forms[nf] = f[k];
-            owner[nf++] = i;
-        }
-    }
-    if (ret) {
-        goto cleanup;
-    }
-    /* Longest form first, so a value that contains another wins. */
-    for (size_t i = 1; i < nf; i++) {
-        for (size_t j = i; j > 0 && strlen(forms[j]) > strlen(forms[j - 1]); j--) {
-            char *t = forms[j];
-            size_t w = owner[j];
-
-            forms[j] = forms[j - 1];
-            owner[j] = owner[j - 1];
-            forms[j - 1] = t;
-            owner[j - 1] = w;
-        }
-    }
-    flen = nst_calloc(nf + 1, sizeof *flen);
-    if (!flen) {
-        ret = NST_ENOMEM;
-        goto cleanup;
-    }
-    memset(pairs, 0, sizeof pairs);
-    for (size_t k = 0; k < nf; k++) {
-        unsigned a = (unsigned char)forms[k][0];
-
-        flen[k] = strlen(forms[k]);
-        for (unsigned c = 0; c < 256; c++) {
-            if (flen[k] == 1 || c == (unsigned char)forms[k][1]) {
-                pairs[(a << 8 | c) >> 3] |= (unsigned char)(1u << (c & 7));
-            }
-        }
-    }
-    /* Two passes: the size, then the text. */
-    for (int pass = 0; pass < 2; pass++) {
-        const char *t = text;
-
-        if (pass == 1) {
-            res = nst_malloc(cap + 1);
-            if (!res) {
-                ret = NST_ENOMEM;
-                goto cleanup;
-            }
-        }
-        o = res;
-        cap = 0;
-        while (*t) {
-            size_t k, len = 1;
-            const char *close = NULL;
-
-            unsigned pair = (unsigned)(unsigned char)t[0] << 8 | (unsigned char)t[1];
-
-            if (!strncmp(t, TXN_SECRET_OPEN, olen) && (close = strchr(t + olen, '}'))) {
-                len = (size_t)(close - t) + 1;
-            } else if (pairs[pair >> 3] & (1u << (pair & 7))) {
-                for (k = 0; k < nf && strncmp(t, forms[k], flen[k]); k++) {
-                }
-                if (k < nf) {
-                    size_t ph = olen + strlen(names[owner[k]]) + 1;
-
-                    if (pass == 1) {
-                        o += sprintf(o, "%s%s}", TXN_SECRET_OPEN, names[owner[k]]);
-                    }
-                    cap += ph;
-                    t += flen[k];
-                    continue;
-                }
-            }
-            if (pass == 1) {
-                memcpy(o, t, len);
-                o += len;
-            }
-            cap += len;
-            t += len;
-        }
-        if (pass == 1) {
-            *o = '\0';
-        }
-    }
-    *out = res;
-    res = NULL;
-
-cleanup:
-    for (size_t i = 0; i < nf; i++) {
-        txn_wipe_free(forms[i]);
-    }
-    nst_free(forms);
-    nst_free(owner);
-    nst_free(flen);
-    nst_free(res);
-    return ret;
-}
-
-void
-txn_wipe_free(char *s)
-{
-    if (s) {
-        explicit_bzero(s, strlen(s));
-        nst_free(s);
-    }
-}
-
-/* The touched set: (namespace, name) of the payload's top-level elements, in order,
- * each once. Borrowed from @doc. */
-struct txn_touched {
-    const xmlNode **nodes;
-    size_t n;
-};
-
-static nst_err
-txn_touched_of(xmlDocPtr doc, struct txn_touched *t)
-{
-    xmlNodePtr root = xmlDocGetRootElement(doc), c;
-    size_t cap = 0;
-
-    t->nodes = NULL;
-    t->n = 0;
-    for (c = root ? root->children : NULL; c; c = c->next) {
-        if (c->type == XML_ELEMENT_NODE) {
-            cap++;
-        }
-    }
-    t->nodes = nst_calloc(cap ? cap : 1, sizeof *t->nodes);
-    if (!t->nodes) {
-        return NST_ENOMEM;
-    }
-    for (c = root ? root->children : NULL; c; c = c->next) {
-        size_t i;
-
-        if (c->type != XML_ELEMENT_NODE) {
-            continue;
-        }
-        for (i = 0; i < t->n; i++) {
-            if (txn_node_is(t->nodes[i], txn_node_ns(c), (const char *)c->name)) {
-                break;
-            }
-        }
-        if (i == t->n) {
-            t->nodes[t->n++] = c;
-        }
-    }
-    return NST_OK;
-}
-
-nst_err
-txn_restore_payload(const char *before, const char *payload, int base11, char **out)
-{
-    xmlDocPtr bdoc = NULL, pdoc = NULL;
-    struct txn_touched t = {NULL, 0};
-    xmlBufferPtr buf = NULL;
-    nst_err ret = NST_OK;
-
-    ret = txn_xml_parse(before, &bdoc);
-    if (!ret) {
-        ret = txn_xml_parse(payload, &pdoc);
-    }
-    if (!ret) {
-        ret = txn_touched_of(pdoc, &t);
-    }
-    if (ret) {
-        goto cleanup;
-    }
-    buf = xmlBufferCreate();
-    if (!buf) {
-        ret = NST_ENOMEM;
-        goto cleanup;
-    }
-    for (size_t i = 0; i < t.n; i++) {
-        xmlNodePtr broot = xmlDocGetRootElement(bdoc), c;
-        int found = 0;
-
-        for (c = broot ? broot->children : NULL; c; c = c->next) {
-            xmlDocPtr one;
-            xmlNsPtr nc;
-            xmlNodePtr r;
-
-            if (!txn_node_is(c, txn_node_ns(t.nodes[i]), (const char *)t.nodes[i]->name)) {
-                continue;
-            }
-            found = 1;
-            one = txn_xml_isolate(c);
-            r = one ? xmlDocGetRootElement(one) : NULL;
-            nc = r ? xmlNewNs(r, (const xmlChar *)TXN_NC_NS, (const xmlChar *)"nst-nc") : NULL;
-            if (!nc ||
-                !xmlSetNsProp(r, nc, (const xmlChar *)"operation", (const xmlChar *)"replace") ||
-                txn_xml_dump_root(buf, one)) {
-                xmlFreeDoc(one);
-                ret = NST_ENOMEM;
-                goto cleanup;
-            }
-            xmlFreeDoc(one);
-        }
-        if (!found) {
-            xmlDocPtr one = xmlNewDoc((const xmlChar *)"1.0");
-            xmlNodePtr r = one ? xmlNewDocNode(one, NULL, t.nodes[i]->name, NULL) : NULL;
-            xmlNsPtr ns = NULL, nc = NULL;
-
-            if (r) {
-                xmlDocSetRootElement(one, r);
-                if (*txn_node_ns(t.nodes[i])) {
-                    ns = xmlNewNs(r, t.nodes[i]->ns->href, NULL);
-                    xmlSetNs(r, ns);
-                }
-                nc = xmlNewNs(r, (const xmlChar *)TXN_NC_NS, (const xmlChar *)"nst-nc");
-            }
-            if (!nc || (*txn_node_ns(t.nodes[i]) && !ns) ||
-                !xmlSetNsProp(r, nc, (const xmlChar *)"operation",
-                              (const xmlChar *)(base11 ? "remove" : "delete")) ||
-                txn_xml_dump_root(buf, one)) {
-                xmlFreeDoc(one);
-                ret = NST_ENOMEM;
-                goto cleanup;
-            }
-            xmlFreeDoc(one);
-        }
-    }
-    *out = txn_buf_take(buf);
-    buf = NULL;
-    if (!*out) {
-        ret = NST_ENOMEM;
-    }
-
-cleanup:
-    if (buf) {
-        xmlBufferFree(buf);
-    }
-    nst_free(t.nodes);
-    xmlFreeDoc(bdoc);
-    xmlFreeDoc(pdoc);
-    return ret;
-}
-
-/* Append a namespace-qualified, prefix-free rendering of @n: "{ns}name" per element,
- * text escaped, attributes ignored (configuration data carries none that matter, and
- * servers differ in the namespace declarations and prefixes they print). */
-static int
-txn_canon_node(xmlBufferPtr buf, const xmlNode *n)
-{
-    for (const xmlNode *c = n; c; c = c->next) {
-        if (c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE) {
-            xmlChar *esc = xmlEncodeSpecialChars(NULL, c->content);
-
-            if (!esc) {
-                return -1;
-            }
-            xmlBufferCat(buf, esc);
-            xmlFree(esc);
-            continue;
-        }
-        if (c->type != XML_ELEMENT_NODE) {
-            continue;
-        }
-        xmlBufferCat(buf, (const xmlChar *)"<{");
-        xmlBufferCat(buf, (const xmlChar *)txn_node_ns(c));
-        xmlBufferCat(buf, (const xmlChar *)"}");
-        xmlBufferCat(buf, c->name);
-        xmlBufferCat(buf, (const xmlChar *)">");
-        if (txn_canon_node(buf, c->children)) {
-            return -1;
-        }
-        xmlBufferCat(buf, (const xmlChar *)"</>");
-    }
-    return 0;
-}
-
-/* Canonical text of @doc's top-level elements in the touched set, grouped in touched
- * order (so the server's element order does not matter). */
-static nst_err
-txn_touched_canon(xmlDocPtr doc, const struct txn_touched *t, char **out)
-{
-    xmlBufferPtr buf = xmlBufferCreate();
-    xmlNodePtr root = xmlDocGetRootElement(doc), c;
-
-    if (!buf) {
-        return NST_ENOMEM;
-    }
-    for (size_t i = 0; i < t->n; i++) {
-        for (c = root ? root->children : NULL; c; c = c->next) {
-            xmlNodePtr next;
-            int r;
-
-            if (!txn_node_is(c, txn_node_ns(t->nodes[i]), (const char *)t->nodes[i]->name)) {
-                continue;
-            }
-            /* One element, not its following siblings. */
-            next = c->next;
-            c->next = NULL;
-            r = txn_canon_node(buf, c);
-            c->next = next;
-            if (r) {
-                xmlBufferFree(buf);
-                return NST_ENOMEM;
-            }
-            xmlBufferCat(buf, (const xmlChar *)"\n");
-        }
-    }
-    *out = txn_buf_take(buf);
-    return *out ? NST_OK : NST_ENOMEM;
-}
-
-nst_err
-txn_touched_equal(const char *a, const char *b, const char *payload, int *equal)
-{
-    xmlDocPtr adoc = NULL, bdoc = NULL, pdoc = NULL;
-    struct txn_touched t = {NULL, 0};
-    char *ca = NULL, *cb = NULL;
-    nst_err ret;
-
-    ret = txn_xml_parse(a, &adoc);
-    if (!ret) {
-        ret = txn_xml_parse(b, &bdoc);
-    }
-    if (!ret) {
-        ret = txn_xml_parse(payload, &pdoc);
-    }
-    if (!ret) {
-        ret = txn_touched_of(pdoc, &t);
-    }
-    if (!ret) {
-        ret = txn_touched_canon(adoc, &t, &ca);
-    }
-    if (!ret) {
-        ret = txn_touched_canon(bdoc, &t, &cb);
-    }
-    if (!ret) {
-        *equal = !strcmp(ca, cb);
-    }
-    nst_free(ca);
-    nst_free(cb);
-    nst_free(t.nodes);
-    xmlFreeDoc(adoc);
-    xmlFreeDoc(bdoc);
-    xmlFreeDoc(pdoc);
-    return ret;
-}
 
 /*
  * The engine's structs
@@ -954,10 +162,9 @@ struct nst_txn {
     int abort_flag; /* guarded by mu */
     enum nst_txn_outcome outcome;
     char message[1200];
+    const char *code; /* the diagnostic code of message, NULL for a device failure */
     /* secrets used by the payloads: names and values, wiped in txn_secrets_clear */
-    char **sec_names;
-    char **sec_values;
-    size_t nsec;
+    struct secret_set secrets;
 };
 
 static const char *const txn_empty = "";
@@ -970,6 +177,25 @@ txn_copy(char *dst, size_t size, const char *src)
 
     memcpy(dst, src, n);
     dst[n] = '\0';
+}
+
+/*
+ * Record a refusal: the catalogue's message for @code (diag_codes.def) formatted with the
+ * arguments becomes txn->message, and a coded diagnostic (with @device) goes to the
+ * context. The coordinator thread only: the context is not shared with workers.
+ */
+static void
+txn_diag(struct nst_txn *txn, enum diag_code code, const char *device, ...)
+{
+    struct diag_loc loc = {NULL, 0, NULL, device};
+    va_list ap;
+
+    va_start(ap, device);
+    vsnprintf(txn->message, sizeof txn->message, diag_code_template(code), ap);
+    va_end(ap);
+    secret_scrub_buf(&txn->secrets, txn->message, sizeof txn->message);
+    txn->code = diag_code_str(code);
+    diag_add_msg(txn->ctx, code, &loc, txn->message);
 }
 
 /*
@@ -1073,51 +299,6 @@ txn_method_parse(const char *s)
  * Secrets: resolution, scrubbing
  */
 
-static void
-txn_secrets_clear(struct nst_txn *txn)
-{
-    for (size_t i = 0; i < txn->nsec; i++) {
-        nst_free(txn->sec_names[i]);
-        inv_secret_wipe(txn->sec_values[i]);
-    }
-    nst_free(txn->sec_names);
-    nst_free(txn->sec_values);
-    txn->sec_names = txn->sec_values = NULL;
-    txn->nsec = 0;
-}
-
-/* Read secret @sec into the table (once). */
-static nst_err
-txn_secret_add(struct nst_txn *txn, const struct inv_secret *sec, char *why, size_t whylen)
-{
-    char **nn, **nv, *value = NULL;
-    nst_err ret;
-
-    for (size_t j = 0; j < txn->nsec; j++) {
-        if (!strcmp(txn->sec_names[j], sec->name)) {
-            return NST_OK;
-        }
-    }
-    ret = inv_secret_read(sec->source, &value, why, whylen);
-    if (ret) {
-        return ret;
-    }
-    nn = nst_realloc(txn->sec_names, (txn->nsec + 1) * sizeof *nn);
-    if (nn) {
-        txn->sec_names = nn;
-    }
-    nv = nst_realloc(txn->sec_values, (txn->nsec + 1) * sizeof *nv);
-    if (nv) {
-        txn->sec_values = nv;
-    }
-    if (!nn || !nv || !(txn->sec_names[txn->nsec] = nst_strdup(sec->name))) {
-        inv_secret_wipe(value);
-        return NST_ENOMEM;
-    }
-    txn->sec_values[txn->nsec++] = value;
-    return NST_OK;
-}
-
 /*
  * Read every secret the payloads and saved snapshots name, before any device is touched;
  * a missing or unreadable one stops the transaction. The inventory's other secrets are
@@ -1138,34 +319,33 @@ txn_secrets_resolve(struct nst_txn *txn)
             if (!texts[t]) {
                 continue;
             }
-            ret = txn_secrets_scan(texts[t], &names);
+            ret = secret_scan(texts[t], &names);
             if (ret) {
-                snprintf(txn->message, sizeof txn->message,
-                         "device %s: malformed secret placeholder", txn->devs[i].name);
-                return ret == NST_EINPUT ? NST_EINVAL : ret;
+                txn_diag(txn, DIAG_TXN_PLACEHOLDER, txn->devs[i].name, txn->devs[i].name);
+                return ret;
             }
             for (size_t k = 0; names[k] && !ret; k++) {
                 const struct inv_secret *sec = inv_find_secret(txn->inv, names[k]);
 
                 if (!sec) {
-                    snprintf(txn->message, sizeof txn->message,
-                             "device %s: secret '%s' is used but the inventory does not "
-                             "define it",
-                             txn->devs[i].name, names[k]);
-                    ret = NST_EINVAL;
+                    txn_diag(txn, DIAG_TXN_SECRET_UNDEFINED, txn->devs[i].name, txn->devs[i].name,
+                             names[k]);
+                    ret = NST_ESECRET;
                     break;
                 }
-                ret = txn_secret_add(txn, sec, why, sizeof why);
+                ret = secret_set_add(&txn->secrets, sec->name, sec->source, why, sizeof why);
                 if (ret == NST_EINVAL) {
-                    snprintf(txn->message, sizeof txn->message, "secret '%s': %s", names[k], why);
+                    txn_diag(txn, DIAG_TXN_SECRET_UNREADABLE, txn->devs[i].name, names[k], why);
+                    ret = NST_ESECRET;
                 }
             }
-            txn_names_free(names);
+            secret_names_free(names);
             names = NULL;
         }
     }
     for (size_t i = 0; !ret && i < txn->inv->nsecrets; i++) {
-        ret = txn_secret_add(txn, &txn->inv->secrets[i], why, sizeof why);
+        ret = secret_set_add(&txn->secrets, txn->inv->secrets[i].name, txn->inv->secrets[i].source,
+                             why, sizeof why);
         if (ret == NST_EINVAL) {
             ret = NST_OK;
         }
@@ -1173,49 +353,20 @@ txn_secrets_resolve(struct nst_txn *txn)
     return ret;
 }
 
-/* Replace every secret value (raw and XML-escaped) in @s by "***" (or as many '*' as the
- * value is long, when shorter), in place: the text never grows. */
+/* Scrub a fixed buffer of every secret (secret.c's one scrubber). */
 static void
-txn_scrub(const struct nst_txn *txn, char *s)
+txn_scrub(const struct nst_txn *txn, char *buf, size_t len)
 {
-    for (size_t i = 0; i < txn->nsec; i++) {
-        for (int form = 0; form < 2; form++) {
-            const char *v = txn->sec_values[i];
-            char *hit, *p = s, *esc = NULL;
-            size_t vl;
-
-            if (form == 1) {
-                esc = nst_malloc(txn_xml_escaped_len(v) + 1);
-                if (!esc) {
-                    continue;
-                }
-                *txn_xml_escape_into(esc, v) = '\0';
-                if (!strcmp(esc, v)) {
-                    txn_wipe_free(esc);
-                    continue;
-                }
-                v = esc;
-            }
-            vl = strlen(v);
-            while (vl && (hit = strstr(p, v))) {
-                size_t rep = vl < 3 ? vl : 3;
-
-                memset(hit, '*', rep);
-                memmove(hit + rep, hit + vl, strlen(hit + vl) + 1);
-                p = hit + rep;
-            }
-            txn_wipe_free(esc);
-        }
-    }
+    secret_scrub_buf(&txn->secrets, buf, len);
 }
 
 static void
 txn_scrub_err(const struct nst_txn *txn, struct sess_error *e)
 {
-    txn_scrub(txn, e->message);
-    txn_scrub(txn, e->path);
-    txn_scrub(txn, e->info);
-    txn_scrub(txn, e->app_tag);
+    txn_scrub(txn, e->message, sizeof e->message);
+    txn_scrub(txn, e->path, sizeof e->path);
+    txn_scrub(txn, e->info, sizeof e->info);
+    txn_scrub(txn, e->app_tag, sizeof e->app_tag);
 }
 
 /*
@@ -1236,7 +387,7 @@ txn_journal(struct nst_txn *txn, const struct txn_dev *d, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(text, sizeof text, fmt, ap);
     va_end(ap);
-    txn_scrub(txn, text);
+    txn_scrub(txn, text, sizeof text);
     if (!txn->t) {
         return NST_OK;
     }
@@ -1284,7 +435,7 @@ txn_step_fail(struct nst_txn *txn, enum nst_txn_phase phase, struct txn_dev *d, 
 
     txn_scrub_err(txn, &copy);
     sess_error_format(&copy, line, sizeof line);
-    txn_scrub(txn, line);
+    txn_scrub(txn, line, sizeof line);
     if (!d->failed) {
         d->failed = 1;
         d->err = copy;
@@ -1344,7 +495,7 @@ txn_undo_note(struct nst_txn *txn, struct txn_dev *d, const char *step, const st
 
     txn_scrub_err(txn, &copy);
     sess_error_format(&copy, line, sizeof line);
-    txn_scrub(txn, line);
+    txn_scrub(txn, line, sizeof line);
     if (!d->undo[0]) {
         char both[1100];
 
@@ -1366,7 +517,7 @@ txn_sess_log(enum nst_severity sev, const char *device, const char *msg, void *u
         return;
     }
     snprintf(line, sizeof line, "%s: %s: %s", nst_severity_name(sev), device, msg);
-    txn_scrub(txn, line);
+    txn_scrub(txn, line, sizeof line);
     line[strcspn(line, "\n")] = '\0';
     pthread_mutex_lock(&txn->mu);
     fprintf(txn->log, "%ld %s\n", (long)time(NULL), line);
@@ -1565,7 +716,7 @@ txn_verify(struct nst_txn *txn, struct txn_dev *d, int *equal, struct sess_error
     if (ret) {
         return ret;
     }
-    ret = txn_touched_equal(d->before, now, d->payload, equal);
+    ret = payload_touched_equal(d->before, now, d->payload, equal);
     nst_free(now);
     if (ret) {
         memset(err, 0, sizeof *err);
@@ -1586,7 +737,7 @@ txn_restore(struct nst_txn *txn, struct txn_dev *d, struct sess_error *err)
     nst_err ret;
 
     (void)txn;
-    ret = txn_restore_payload(d->before, d->payload, (d->caps & SESS_CAP_BASE11) != 0, &restore);
+    ret = payload_restore(d->before, d->payload, (d->caps & SESS_CAP_BASE11) != 0, &restore);
     if (ret) {
         memset(err, 0, sizeof *err);
         err->kind = SESS_ERR_PROTOCOL;
@@ -1693,8 +844,8 @@ txn_ph_prepare(struct nst_txn *txn, struct txn_dev *d)
         /* A rollback's edit is the restore payload of the old snapshot. */
         nst_free(d->payload);
         d->payload = NULL;
-        if (txn_restore_payload(d->rollback_before, d->rollback_payload,
-                                (d->caps & SESS_CAP_BASE11) != 0, &d->payload)) {
+        if (payload_restore(d->rollback_before, d->rollback_payload,
+                            (d->caps & SESS_CAP_BASE11) != 0, &d->payload)) {
             txn_step_fail_msg(txn, NST_TXN_PHASE_PREPARE, d, "plan", SESS_ERR_PROTOCOL,
                               "the saved snapshot or payload is not well-formed");
         }
@@ -1707,7 +858,7 @@ txn_payload_text(struct nst_txn *txn, enum nst_txn_phase phase, struct txn_dev *
 {
     char *text = NULL;
 
-    if (txn_substitute(d->payload, txn->sec_names, txn->sec_values, txn->nsec, &text)) {
+    if (secret_substitute(d->payload, &txn->secrets, &text)) {
         text = NULL;
     }
     if (!text) {
@@ -1738,7 +889,7 @@ txn_ph_edit(struct nst_txn *txn, struct txn_dev *d)
                            (d->caps & SESS_CAP_ROLLBACK_ON_ERROR) ? SESS_ERROP_ROLLBACK
                                                                   : SESS_ERROP_DEFAULT,
                            text, &err);
-    txn_wipe_free(text);
+    secret_wipe_free(text);
     if (ret) {
         txn_step_fail(txn, NST_TXN_PHASE_PREPARE, d, "edit-config", &err);
         return;
@@ -1782,7 +933,7 @@ txn_ph_commit(struct nst_txn *txn, struct txn_dev *d)
     }
     /* Durably before the RPC: from here on the change may be live. */
     if (txn_journal(txn, d, "%s sent", step)) {
-        txn_wipe_free(text);
+        secret_wipe_free(text);
         txn_step_fail_msg(txn, NST_TXN_PHASE_COMMIT, d, step, SESS_ERR_CONFIG,
                           "cannot write the journal in the state directory");
         return;
@@ -1803,7 +954,7 @@ txn_ph_commit(struct nst_txn *txn, struct txn_dev *d)
         ret = sess_commit(d->s, 0, 0, NULL, NULL, &err);
         break;
     }
-    txn_wipe_free(text);
+    secret_wipe_free(text);
     if (ret) {
         d->commit_rejected = err.kind == SESS_ERR_RPC;
         txn_step_fail(txn, NST_TXN_PHASE_COMMIT, d, step, &err);
@@ -2044,7 +1195,7 @@ txn_write_plan(struct nst_txn *txn)
         char *safe = NULL;
 
         /* No secret value ever reaches a state file. */
-        ret = txn_placeholderize(d->before, txn->sec_names, txn->sec_values, txn->nsec, &safe);
+        ret = secret_placeholderize(d->before, &txn->secrets, &safe);
         if (ret) {
             return ret;
         }
@@ -2249,7 +1400,7 @@ txn_open_state(struct nst_txn *txn)
     }
     ret = st_open(txn->state_dir, &txn->st, why, sizeof why);
     if (ret) {
-        snprintf(txn->message, sizeof txn->message, "state directory: %s", why);
+        txn_diag(txn, DIAG_STATE_OPEN, NULL, why);
         return ret;
     }
     snprintf(txn->known_hosts, sizeof txn->known_hosts, "%s/known_hosts", txn->st->path);
@@ -2302,7 +1453,7 @@ txn_lock_devices(struct nst_txn *txn)
         ret = st_lock_devices(txn->st, (const char *const *)keys, (const char *const *)labels,
                               txn->ndevs, owner, &txn->locks, why, sizeof why);
         if (ret) {
-            snprintf(txn->message, sizeof txn->message, "%s", why);
+            txn_diag(txn, ret == NST_EBUSY ? DIAG_TXN_DEVICE_BUSY : DIAG_STATE_WRITE, NULL, why);
         }
     }
     for (size_t i = 0; i < txn->ndevs; i++) {
@@ -2350,11 +1501,9 @@ txn_check_interrupted(struct nst_txn *txn)
                     const struct inv_device *d = txn->devs[j].inv;
 
                     if (plan.devs[k].port == d->port && !strcmp(plan.devs[k].address, d->address)) {
-                        snprintf(txn->message, sizeof txn->message,
-                                 "device %s may still carry changes of the interrupted "
-                                 "transaction %s: run `netstitch recover %s` first",
-                                 txn->devs[j].name, ids[i], ids[i]);
-                        ret = NST_EENV;
+                        txn_diag(txn, DIAG_TXN_INTERRUPTED, txn->devs[j].name, txn->devs[j].name,
+                                 ids[i], ids[i]);
+                        ret = NST_EBUSY;
                     }
                 }
             }
@@ -2399,7 +1548,7 @@ txn_begin(struct nst_txn *txn)
         ret = txn_check_interrupted(txn);
     }
     if (ret) {
-        txn_journal(txn, NULL, "outcome not-run (%s)", ret == NST_EENV ? "busy" : "lock error");
+        txn_journal(txn, NULL, "outcome not-run (%s)", ret == NST_EBUSY ? "busy" : "lock error");
         return ret;
     }
     return NST_OK;
@@ -2416,7 +1565,7 @@ txn_end(struct nst_txn *txn)
     }
     st_unlock_devices(txn->locks);
     txn->locks = NULL;
-    txn_secrets_clear(txn);
+    secret_set_clear(&txn->secrets);
     if (txn->log) {
         fclose(txn->log);
         txn->log = NULL;
@@ -2584,7 +1733,7 @@ nst_txn_free(struct nst_txn *txn)
         nst_free(d->payload);
         nst_free(d->rollback_before);
         nst_free(d->rollback_payload);
-        txn_wipe_free(d->before);
+        secret_wipe_free(d->before);
     }
     nst_free(txn->devs);
     st_txn_close(txn->t);
@@ -2678,8 +1827,7 @@ nst_txn_add_payload(struct nst_txn *txn, const char *device, const char *vendor,
     }
     inv = inv_find_device(txn->inv, device);
     if (!inv) {
-        snprintf(txn->message, sizeof txn->message, "device %s is not in the inventory %s", device,
-                 txn->inv->file);
+        txn_diag(txn, DIAG_TXN_DEVICE_UNKNOWN, device, device, txn->inv->file);
         return NST_EINVAL;
     }
     for (size_t i = 0; i < txn->ndevs; i++) {
@@ -2690,34 +1838,29 @@ nst_txn_add_payload(struct nst_txn *txn, const char *device, const char *vendor,
             return NST_EINVAL;
         }
         if (o->port == inv->port && !strcmp(o->address, inv->address)) {
-            snprintf(txn->message, sizeof txn->message,
-                     "devices %s and %s are the same router (%s port %u) in the inventory", o->name,
-                     device, inv->address, (unsigned)inv->port);
+            txn_diag(txn, DIAG_TXN_DEVICE_TWICE, device, o->name, device, inv->address,
+                     (unsigned)inv->port);
             return NST_EINVAL;
         }
     }
-    ret = txn_payload_normalize(xml, &norm, why, sizeof why);
+    ret = payload_normalize(xml, &norm, why, sizeof why);
     if (ret) {
         if (ret == NST_EINPUT) {
-            snprintf(txn->message, sizeof txn->message, "device %s: %s", device, why);
+            txn_diag(txn, DIAG_TXN_PAYLOAD, device, device, why);
         }
         return ret;
     }
-    ret = txn_secrets_scan(norm, &names);
+    ret = secret_scan(norm, &names);
     if (ret == NST_EINPUT) {
-        snprintf(txn->message, sizeof txn->message,
-                 "device %s: malformed secret placeholder (%s...})", device, TXN_SECRET_OPEN);
+        txn_diag(txn, DIAG_TXN_PLACEHOLDER, device, device);
     }
     for (size_t i = 0; !ret && names[i]; i++) {
         if (!inv_find_secret(txn->inv, names[i])) {
-            snprintf(txn->message, sizeof txn->message,
-                     "device %s: the payload uses secret '%s', which the inventory does not "
-                     "define",
-                     device, names[i]);
-            ret = NST_EINVAL;
+            txn_diag(txn, DIAG_TXN_SECRET_UNDEFINED, device, device, names[i]);
+            ret = NST_ESECRET;
         }
     }
-    txn_names_free(names);
+    secret_names_free(names);
     if (ret) {
         nst_free(norm);
         return ret;
@@ -2751,7 +1894,7 @@ nst_txn_push(struct nst_txn *txn)
     }
     txn->ran = 1;
     if (!txn->ndevs) {
-        snprintf(txn->message, sizeof txn->message, "no device to push");
+        txn_diag(txn, DIAG_TXN_NO_DEVICE, NULL);
         return NST_EINVAL;
     }
     txn->kind = "push";
@@ -2853,14 +1996,13 @@ txn_open_past(struct nst_txn *txn, const char *txid, struct st_txn **out)
         return ret;
     }
     if (!st_txid_valid(txid)) {
-        snprintf(txn->message, sizeof txn->message, "'%s' is not a transaction id", txid);
+        txn_diag(txn, DIAG_TXN_BAD_ID, NULL, txid);
         return NST_EINVAL;
     }
     ret = st_txn_open(txn->st, txid, out, &busy);
     if (busy) {
-        snprintf(txn->message, sizeof txn->message,
-                 "transaction %s is being run by another netstitch process", txid);
-        return NST_EENV;
+        txn_diag(txn, DIAG_TXN_BUSY, NULL, txid);
+        return NST_EBUSY;
     }
     if (ret) {
         snprintf(txn->message, sizeof txn->message, "no transaction %s in %s/txn", txid,
@@ -2918,7 +2060,7 @@ nst_txn_rollback(struct nst_txn *txn, const char *txid)
     /* Service lifecycle hook (lifecycle.c): services whose ownership record TXID made go
      * back to their record from before it, as their devices just did. */
     if (!ret && txn->outcome == NST_TXN_COMMITTED && txn->st) {
-        lc_rollback_applied(txn->st->path, txid);
+        own_rollback_applied(txn->st->path, txid);
     }
     txn_end(txn);
 
@@ -2988,7 +2130,7 @@ nst_txn_recover(struct nst_txn *txn, const char *txid)
     for (size_t i = 0; !ret && i < txn->ndevs; i++) {
         char *raw = NULL;
 
-        ret = txn_substitute(txn->devs[i].before, txn->sec_names, txn->sec_values, txn->nsec, &raw);
+        ret = secret_substitute(txn->devs[i].before, &txn->secrets, &raw);
         if (!ret) {
             nst_free(txn->devs[i].before);
             txn->devs[i].before = raw;
@@ -3211,4 +2353,10 @@ nst_txn_device_error(const struct nst_txn *txn, size_t i, enum nst_txn_err_field
         return d->undo;
     }
     return txn_empty;
+}
+
+NST_API const char *
+nst_txn_code(const struct nst_txn *txn)
+{
+    return txn && txn->code ? txn->code : txn_empty;
 }

@@ -89,7 +89,7 @@ t_normalize(void **state)
 
     (void)state;
     assert_int_equal(
-        txn_payload_normalize("<?xml version=\"1.0\"?>\n<!-- c -->\n"
+        payload_normalize("<?xml version=\"1.0\"?>\n<!-- c -->\n"
                               "<config xmlns=\"urn:ietf:params:xml:ns:netconf:base:1.0\">"
                               "<a xmlns=\"urn:x\"><b>1</b></a><c xmlns=\"urn:y\"/>"
                               "</config>",
@@ -99,24 +99,24 @@ t_normalize(void **state)
     nst_free(out);
     /* Bare top-level elements are kept exactly as written. */
     assert_int_equal(
-        txn_payload_normalize("  <a xmlns=\"urn:x\">\n <b>1</b></a>\n<c xmlns=\"urn:y\"/>", &out,
+        payload_normalize("  <a xmlns=\"urn:x\">\n <b>1</b></a>\n<c xmlns=\"urn:y\"/>", &out,
                               why, sizeof why),
         NST_OK);
     assert_string_equal(out, "<a xmlns=\"urn:x\">\n <b>1</b></a>\n<c xmlns=\"urn:y\"/>");
     nst_free(out);
     /* A <config> in another namespace is an ordinary element. */
-    assert_int_equal(txn_payload_normalize("<config xmlns=\"urn:x\"/>", &out, why, sizeof why),
+    assert_int_equal(payload_normalize("<config xmlns=\"urn:x\"/>", &out, why, sizeof why),
                      NST_OK);
     nst_free(out);
-    assert_int_equal(txn_payload_normalize("<a><b></a>", &out, why, sizeof why), NST_EINPUT);
+    assert_int_equal(payload_normalize("<a><b></a>", &out, why, sizeof why), NST_EINPUT);
     assert_non_null(strstr(why, "not well-formed"));
-    assert_int_equal(txn_payload_normalize("   ", &out, why, sizeof why), NST_EINPUT);
+    assert_int_equal(payload_normalize("   ", &out, why, sizeof why), NST_EINPUT);
     assert_int_equal(
-        txn_payload_normalize("<config xmlns=\"urn:ietf:params:xml:ns:netconf:base:1.0\"/>", &out,
+        payload_normalize("<config xmlns=\"urn:ietf:params:xml:ns:netconf:base:1.0\"/>", &out,
                               why, sizeof why),
         NST_EINPUT);
     assert_non_null(strstr(why, "empty"));
-    assert_int_equal(txn_payload_normalize("text<a/>", &out, why, sizeof why), NST_EINPUT);
+    assert_int_equal(payload_normalize("text<a/>", &out, why, sizeof why), NST_EINPUT);
 }
 
 static void
@@ -128,26 +128,26 @@ t_secrets_scan_substitute(void **state)
 
     (void)state;
     assert_int_equal(
-        txn_secrets_scan("<a>$NST_SECRET{k1}</a><b>$NST_SECRET{k2}$NST_SECRET{k1}</b>", &names),
+        secret_scan("<a>$NST_SECRET{k1}</a><b>$NST_SECRET{k2}$NST_SECRET{k1}</b>", &names),
         NST_OK);
     assert_string_equal(names[0], "k1");
     assert_string_equal(names[1], "k2");
     assert_null(names[2]);
-    txn_names_free(names);
-    assert_int_equal(txn_secrets_scan("<a/>", &names), NST_OK);
+    secret_names_free(names);
+    assert_int_equal(secret_scan("<a/>", &names), NST_OK);
     assert_null(names[0]);
-    txn_names_free(names);
-    assert_int_equal(txn_secrets_scan("<a>$NST_SECRET{k1</a>", &names), NST_EINPUT);
-    assert_int_equal(txn_secrets_scan("<a>$NST_SECRET{}</a>", &names), NST_EINPUT);
+    secret_names_free(names);
+    assert_int_equal(secret_scan("<a>$NST_SECRET{k1</a>", &names), NST_EINPUT);
+    assert_int_equal(secret_scan("<a>$NST_SECRET{}</a>", &names), NST_EINPUT);
 
     assert_int_equal(
-        txn_substitute("<a>$NST_SECRET{k1}</a><b>x$NST_SECRET{k2}y</b>", n, v, 2, &out), NST_OK);
+        secret_substitute("<a>$NST_SECRET{k1}</a><b>x$NST_SECRET{k2}y</b>", &(struct secret_set){(char **)n, (char **)v, 2}, &out), NST_OK);
     assert_string_equal(out, "<a>a&amp;b&lt;c&gt;&quot;&apos;</a><b>xplainy</b>");
-    txn_wipe_free(out);
-    assert_int_equal(txn_substitute("<a>$NST_SECRET{k3}</a>", n, v, 2, &out), NST_EINPUT);
-    assert_int_equal(txn_substitute("<a>no placeholder</a>", n, v, 2, &out), NST_OK);
+    secret_wipe_free(out);
+    assert_int_equal(secret_substitute("<a>$NST_SECRET{k3}</a>", &(struct secret_set){(char **)n, (char **)v, 2}, &out), NST_EINPUT);
+    assert_int_equal(secret_substitute("<a>no placeholder</a>", &(struct secret_set){(char **)n, (char **)v, 2}, &out), NST_OK);
     assert_string_equal(out, "<a>no placeholder</a>");
-    txn_wipe_free(out);
+    secret_wipe_free(out);
 }
 
 static void
@@ -160,7 +160,7 @@ t_placeholderize(void **state)
                       "<k>it&apos;s &lt;x&gt;</k><p>$NST_SECRET{other}</p></a>";
 
     (void)state;
-    assert_int_equal(txn_placeholderize(dev, n, v, 3, &ph), NST_OK);
+    assert_int_equal(secret_placeholderize(dev, &(struct secret_set){(char **)n, (char **)v, 3}, &ph), NST_OK);
     /* Longest first; both escapings of the quote; foreign placeholders untouched. */
     assert_string_equal(ph, "<a><k>$NST_SECRET{long}</k><k>$NST_SECRET{short}</k>"
                             "<k>$NST_SECRET{q}</k><k>$NST_SECRET{q}</k>"
@@ -172,14 +172,14 @@ t_placeholderize(void **state)
         char *v2[] = {"key", "key-and-more", "it's <x>", "$NST_SECRET{other}"};
         int eq = 0;
 
-        assert_int_equal(txn_substitute(ph, n2, v2, 4, &back), NST_OK);
-        assert_int_equal(txn_touched_equal(dev, back, "<a/>", &eq), NST_OK);
+        assert_int_equal(secret_substitute(ph, &(struct secret_set){(char **)n2, (char **)v2, 4}, &back), NST_OK);
+        assert_int_equal(payload_touched_equal(dev, back, "<a/>", &eq), NST_OK);
         assert_int_equal(eq, 1);
-        txn_wipe_free(back);
+        secret_wipe_free(back);
     }
     nst_free(ph);
     /* No secrets: unchanged. */
-    assert_int_equal(txn_placeholderize("<a>x</a>", NULL, NULL, 0, &ph), NST_OK);
+    assert_int_equal(secret_placeholderize("<a>x</a>", &(struct secret_set){(char **)NULL, (char **)NULL, 0}, &ph), NST_OK);
     assert_string_equal(ph, "<a>x</a>");
     nst_free(ph);
 }
@@ -195,7 +195,7 @@ t_restore_payload(void **state)
     char *out = NULL;
 
     (void)state;
-    assert_int_equal(txn_restore_payload(before, payload, 1, &out), NST_OK);
+    assert_int_equal(payload_restore(before, payload, 1, &out), NST_OK);
     /* interfaces back as they were, vlans removed, system (untouched) not sent. */
     assert_non_null(strstr(out, "<interfaces xmlns=\"" NSL "\""));
     assert_non_null(strstr(out, "nst-nc:operation=\"replace\""));
@@ -205,14 +205,14 @@ t_restore_payload(void **state)
     assert_null(strstr(out, "system"));
     assert_null(strstr(out, "ge1"));
     nst_free(out);
-    assert_int_equal(txn_restore_payload(before, payload, 0, &out), NST_OK);
+    assert_int_equal(payload_restore(before, payload, 0, &out), NST_OK);
     assert_non_null(strstr(out, "nst-nc:operation=\"delete\""));
     nst_free(out);
-    assert_int_equal(txn_restore_payload("", "<a xmlns=\"urn:x\"/>", 1, &out), NST_OK);
+    assert_int_equal(payload_restore("", "<a xmlns=\"urn:x\"/>", 1, &out), NST_OK);
     assert_string_equal(out, "<a xmlns=\"urn:x\" xmlns:nst-nc=\"urn:ietf:params:xml:ns:netconf:"
                              "base:1.0\" nst-nc:operation=\"remove\"/>");
     nst_free(out);
-    assert_int_equal(txn_restore_payload("<a>", "<a/>", 1, &out), NST_EINPUT);
+    assert_int_equal(payload_restore("<a>", "<a/>", 1, &out), NST_EINPUT);
 }
 
 static void
@@ -224,22 +224,22 @@ t_touched_equal(void **state)
     (void)state;
     /* Whitespace, prefixes, order of top-level elements and untouched elements differ. */
     assert_int_equal(
-        txn_touched_equal("<i xmlns=\"urn:x\">\n  <n>1</n>\n</i><v xmlns=\"urn:x\"/>"
+        payload_touched_equal("<i xmlns=\"urn:x\">\n  <n>1</n>\n</i><v xmlns=\"urn:x\"/>"
                           "<z xmlns=\"urn:x\">a</z>",
                           "<v xmlns=\"urn:x\"/><p:i xmlns:p=\"urn:x\"><p:n>1</p:n></p:i>"
                           "<z xmlns=\"urn:x\">b</z>",
                           payload, &eq),
         NST_OK);
     assert_int_equal(eq, 1);
-    assert_int_equal(txn_touched_equal("<i xmlns=\"urn:x\"><n>1</n></i>",
+    assert_int_equal(payload_touched_equal("<i xmlns=\"urn:x\"><n>1</n></i>",
                                        "<i xmlns=\"urn:x\"><n>2</n></i>", payload, &eq),
                      NST_OK);
     assert_int_equal(eq, 0);
     /* A touched element present on one side only. */
-    assert_int_equal(txn_touched_equal("", "<v xmlns=\"urn:x\"/>", payload, &eq), NST_OK);
+    assert_int_equal(payload_touched_equal("", "<v xmlns=\"urn:x\"/>", payload, &eq), NST_OK);
     assert_int_equal(eq, 0);
     /* Same name, other namespace: not touched. */
-    assert_int_equal(txn_touched_equal("", "<v xmlns=\"urn:other\"/>", payload, &eq), NST_OK);
+    assert_int_equal(payload_touched_equal("", "<v xmlns=\"urn:other\"/>", payload, &eq), NST_OK);
     assert_int_equal(eq, 1);
 }
 
@@ -258,31 +258,31 @@ t_helpers_alloc_failures(void **state)
         long tries[5];
 
         nst_alloc_fail_after(i);
-        r[0] = txn_payload_normalize("<config xmlns=\"urn:ietf:params:xml:ns:netconf:base:1.0\">"
+        r[0] = payload_normalize("<config xmlns=\"urn:ietf:params:xml:ns:netconf:base:1.0\">"
                                      "<a xmlns=\"urn:x\"/></config>",
                                      &out, why, sizeof why);
         tries[0] = nst_alloc_fail_after(i);
         if (!r[0]) {
             nst_free(out);
         }
-        r[1] = txn_restore_payload("<a xmlns=\"urn:x\"><b/></a>",
+        r[1] = payload_restore("<a xmlns=\"urn:x\"><b/></a>",
                                    "<a xmlns=\"urn:x\"/><c xmlns=\"urn:x\"/>", 1, &out);
         tries[1] = nst_alloc_fail_after(i);
         if (!r[1]) {
             nst_free(out);
         }
-        r[2] = txn_placeholderize("<a>s&amp;cret</a>", n, v, 1, &out);
+        r[2] = secret_placeholderize("<a>s&amp;cret</a>", &(struct secret_set){(char **)n, (char **)v, 1}, &out);
         tries[2] = nst_alloc_fail_after(i);
         if (!r[2]) {
             assert_string_equal(out, "<a>$NST_SECRET{k}</a>");
             nst_free(out);
         }
-        r[3] = txn_secrets_scan("$NST_SECRET{a}$NST_SECRET{b}", &names);
+        r[3] = secret_scan("$NST_SECRET{a}$NST_SECRET{b}", &names);
         tries[3] = nst_alloc_fail_after(i);
         if (!r[3]) {
-            txn_names_free(names);
+            secret_names_free(names);
         }
-        r[4] = txn_touched_equal("<a xmlns=\"urn:x\"/>", "<a xmlns=\"urn:x\"/>",
+        r[4] = payload_touched_equal("<a xmlns=\"urn:x\"/>", "<a xmlns=\"urn:x\"/>",
                                  "<a xmlns=\"urn:x\"/>", &eq);
         tries[4] = nst_alloc_fail_after(-1);
         for (int k = 0; k < 5; k++) {
@@ -541,7 +541,7 @@ t_state_dir(void **state)
     assert_true(st_txid_valid(t->id));
     assert_int_equal(st_txn_create(st, &t2), NST_OK);
     assert_true(strcmp(t->id, t2->id) < 0);
-    assert_int_equal(st_txn_open(st, t->id, &t3, &busy), NST_EENV);
+    assert_int_equal(st_txn_open(st, t->id, &t3, &busy), NST_EBUSY);
     assert_int_equal(busy, 1);
     assert_int_equal(st_journal_open(t), NST_OK);
     assert_int_equal(st_journal_append(t, "dev %d step\nwith newline", 3), NST_OK);
@@ -566,7 +566,7 @@ t_state_dir(void **state)
         st_lock_devices(st, keys, labels, 2, "pid 1, transaction T\n", &l, why, sizeof why),
         NST_OK);
     assert_int_equal(st_lock_devices(st, keys + 1, labels + 1, 1, "other", &l2, why, sizeof why),
-                     NST_EENV);
+                     NST_EBUSY);
     assert_non_null(strstr(why, "device r2 is being changed by another netstitch process "
                                 "(pid 1, transaction T)"));
     st_unlock_devices(l);
@@ -625,8 +625,9 @@ t_api_errors(void **state)
     assert_non_null(strstr(nst_txn_message(txn), "device nope is not in the inventory"));
     assert_int_equal(nst_txn_add_payload(txn, "r1", NULL, "<a>"), NST_EINPUT);
     assert_non_null(strstr(nst_txn_message(txn), "not well-formed"));
-    assert_int_equal(nst_txn_add_payload(txn, "r1", NULL, "<a>$NST_SECRET{nope}</a>"), NST_EINVAL);
+    assert_int_equal(nst_txn_add_payload(txn, "r1", NULL, "<a>$NST_SECRET{nope}</a>"), NST_ESECRET);
     assert_non_null(strstr(nst_txn_message(txn), "secret 'nope'"));
+    assert_string_equal(nst_txn_code(txn), "TXN-SECRET-UNDEFINED");
     assert_int_equal(nst_txn_add_payload(txn, "r1", "junos", "<a>$NST_SECRET{bgp}</a>"), NST_OK);
     assert_int_equal(nst_txn_add_payload(txn, "r1", NULL, "<a/>"), NST_EINVAL);
     assert_non_null(strstr(nst_txn_message(txn), "added twice"));
@@ -640,9 +641,14 @@ t_api_errors(void **state)
     /* The secret cannot be read: refused before anything, not even a state directory. */
     unsetenv("NST_UNIT_BGP");
     assert_int_equal(nst_txn_set_state_dir(txn, path_in("api-state")), NST_OK);
-    assert_int_equal(nst_txn_push(txn), NST_EINVAL);
+    assert_int_equal(nst_txn_push(txn), NST_ESECRET);
     assert_non_null(
         strstr(nst_txn_message(txn), "secret 'bgp': environment variable NST_UNIT_BGP"));
+    /* The refusal is a coded diagnostic too (diag_codes.def), naming the device. */
+    assert_string_equal(nst_txn_code(txn), "TXN-SECRET-UNREADABLE");
+    assert_true(nst_diag_count(ctx) > 0);
+    assert_string_equal(nst_diag_code(nst_diag_get(ctx, nst_diag_count(ctx) - 1)),
+                        "TXN-SECRET-UNREADABLE");
     assert_int_equal(access(path_in("api-state"), F_OK), -1);
     assert_int_equal(nst_txn_push(txn), NST_EINVAL);
     nst_txn_free(txn);
@@ -839,7 +845,7 @@ t_recover_forget(void **state)
     assert_int_equal(nst_txn_new(ctx, inv, &txn), NST_OK);
     assert_int_equal(nst_txn_set_state_dir(txn, path_in("forget-state")), NST_OK);
     assert_int_equal(nst_txn_add_payload(txn, "r1", NULL, "<a xmlns=\"urn:x\"/>"), NST_OK);
-    assert_int_equal(nst_txn_push(txn), NST_EENV);
+    assert_int_equal(nst_txn_push(txn), NST_EBUSY);
     assert_int_equal(nst_txn_outcome(txn), NST_TXN_NOT_RUN);
     assert_non_null(strstr(nst_txn_message(txn), "interrupted transaction"));
     nst_txn_free(txn);

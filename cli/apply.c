@@ -1,0 +1,199 @@
+/*
+ * apply.c: the service lifecycle of the command line, shared by `push SERVICE`
+ * (cli_push_service) and `delete` (cmd_delete.c): push a run diff's changes in one
+ * transaction and record the ownership (cli_diff_apply), with the reports of the runs
+ * that need no transaction or are refused.
+ *
+ * Steps: the diff ran (every device of the service, and those it owned before); refuse,
+ * touching nothing, when a device could not be compared, or when configuration netstitch
+ * owns was changed outside it (drift) unless --force; nothing to change: no transaction,
+ * the ownership record is brought up to date; else push the changed devices only, and
+ * record the new ownership when the transaction committed.
+ *
+ * Not here: argument parsing (cmd_push.c, cmd_delete.c), the transaction report
+ * (txn_report.c).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+/* The JSON report of a run that needed no transaction. */
+static void
+apply_report_nothing(FILE *out, const char *command, enum out_format fmt, const char *message)
+{
+    if (fmt == OUT_JSON) {
+        fprintf(out,
+                "{\"command\": \"%s\", \"transaction\": null, \"outcome\": \"nothing-to-do\", "
+                "\"exit\": 0, \"message\": ",
+                command);
+        cli_json_str(out, message);
+        fputs(", \"devices\": []}\n", out);
+    } else {
+        fprintf(out, "%s: %s\n", command, message);
+    }
+}
+
+/* The JSON report of a run refused before any transaction: every device and its error. */
+static void
+apply_report_refused(FILE *out, const char *command, const struct nst_diff *d, int exit_code,
+                     const char *message)
+{
+    size_t n = nst_diff_device_count(d);
+
+    fprintf(out,
+            "{\"command\": \"%s\", \"transaction\": null, \"outcome\": \"not-run\", "
+            "\"exit\": %d, \"message\": ",
+            command, exit_code);
+    cli_json_str(out, message);
+    fputs(", \"devices\": [", out);
+    for (size_t i = 0; i < n; i++) {
+        unsigned st = nst_diff_device_status(d, i);
+
+        fprintf(out, "%s\n  {\"name\": ", i ? "," : "");
+        cli_json_str(out, nst_diff_device_name(d, i));
+        fprintf(out, ", \"state\": \"untouched\", \"drift\": %s, \"error\": ",
+                (st & NST_DIFF_DEV_DRIFT) ? "true" : "false");
+        if (st & NST_DIFF_DEV_ERROR) {
+            cli_json_str(out, nst_diff_device_error(d, i));
+        } else {
+            fputs("null", out);
+        }
+        fputc('}', out);
+    }
+    fprintf(out, "%s]}\n", n ? "\n" : "");
+}
+
+int
+cli_diff_apply(struct nst_diff *d, struct nst_txn *txn, const char *command, const char *service,
+               const struct cli_apply *o)
+{
+    size_t n = nst_diff_device_count(d), changes = 0, drift = 0, errors = 0, added = 0;
+    char *text = NULL;
+    nst_err err;
+    int rc;
+
+    for (size_t i = 0; i < n; i++) {
+        unsigned st = nst_diff_device_status(d, i);
+
+        changes += (st & NST_DIFF_DEV_CHANGES) != 0;
+        drift += (st & NST_DIFF_DEV_DRIFT) != 0;
+        errors += (st & NST_DIFF_DEV_ERROR) != 0;
+    }
+    if (errors) {
+        cli_diff_summary(stderr, command, service, d);
+        fprintf(stderr, "netstitch %s: %zu device%s could not be compared; nothing was changed\n",
+                command, errors, errors == 1 ? "" : "s");
+        if (o->fmt == OUT_JSON) {
+            apply_report_refused(stdout, command, d, EXIT_ERRORS,
+                                 "a device could not be compared; nothing was changed");
+        }
+        return EXIT_ERRORS;
+    }
+    if (drift && !o->force) {
+        if (!nst_diff_print(d, NST_DIFF_FORMAT_TREE, 0, &text)) {
+            fputs(text, stderr);
+        }
+        nst_free_string(text);
+        fprintf(stderr,
+                "netstitch %s: configuration netstitch set on %zu device%s was changed outside "
+                "netstitch (drift, the '!' lines); nothing was changed. Review it with `netstitch "
+                "diff`, then run %s again with --force to overwrite it.\n",
+                command, drift, drift == 1 ? "" : "s", command);
+        if (o->fmt == OUT_JSON) {
+            apply_report_refused(stdout, command, d, EXIT_DRIFT,
+                                 "drift: configuration netstitch set was changed outside it; "
+                                 "nothing was changed (see --force)");
+        }
+        return EXIT_DRIFT;
+    }
+    if (!changes) {
+        /* Nothing to send; a dry run records nothing either. */
+        if (!(o->txn_flags & NST_TXN_DRY_RUN) && n) {
+            err = nst_diff_apply_begin(d, NULL, &added);
+            if (!err) {
+                err = nst_diff_apply_end(d, NULL);
+            }
+            if (err) {
+                fprintf(stderr, "netstitch %s: %s\n", command,
+                        *nst_diff_message(d) ? nst_diff_message(d) : nst_strerror(err));
+                return err == NST_EBUSY ? EXIT_TXN_BUSY : EXIT_USAGE;
+            }
+        }
+        apply_report_nothing(stdout, command, o->fmt,
+                             !strcmp(command, "delete")
+                                 ? "nothing to do: no device holds configuration of the service"
+                                 : "nothing to do: every device already has the service's "
+                                   "configuration");
+        return EXIT_CLEAN;
+    }
+    err = nst_diff_apply_begin(d, txn, &added);
+    if (err) {
+        fprintf(stderr, "netstitch %s: %s\n", command,
+                *nst_diff_message(d) ? nst_diff_message(d) : nst_strerror(err));
+        nst_diff_apply_end(d, txn);
+        return err == NST_EBUSY ? EXIT_TXN_BUSY : EXIT_USAGE;
+    }
+    err = nst_txn_push(txn);
+    rc = cli_txn_exit(txn, err);
+    if (err && nst_txn_outcome(txn) == NST_TXN_NOT_RUN && o->fmt == OUT_JSON) {
+        fprintf(stderr, "netstitch %s: %s\n", command,
+                *nst_txn_message(txn) ? nst_txn_message(txn) : nst_strerror(err));
+    }
+    if (nst_diff_apply_end(d, txn)) {
+        fprintf(stderr, "netstitch %s: %s\n", command, nst_diff_message(d));
+    }
+    cli_txn_report(stdout, txn, command, rc, o->fmt);
+    return rc;
+}
+
+int
+cli_push_service(struct nst_ctx *ctx, const struct nst_inventory *inv, struct nst_txn *txn,
+                 struct nst_service *svc, const char *path, const struct cli_apply *o)
+{
+    struct nst_compiled *comp = NULL;
+    struct nst_diff *d = NULL;
+    char name[256];
+    nst_err err;
+    int rc;
+
+    cli_service_name(path, o->name, name, sizeof name);
+    if (nst_diff_new(ctx, name, &d)) {
+        fprintf(stderr,
+                "netstitch push: '%s' cannot name a service (letters, digits, '.', '_', '-'); "
+                "use --name\n",
+                name);
+        return EXIT_USAGE;
+    }
+    err = nst_service_compile_with_templates(svc, o->tdirs, o->ntdirs, &comp);
+    if (err) {
+        cli_print_diags(stderr, ctx, OUT_TEXT, 0, "push", EXIT_USAGE);
+        fprintf(stderr, "netstitch push: compile failed: %s\n", nst_strerror(err));
+        rc = EXIT_USAGE;
+        goto cleanup;
+    }
+    if (!nst_compiled_device_count(comp)) {
+        fprintf(stderr, "netstitch push: the service has no device\n");
+        rc = EXIT_USAGE;
+        goto cleanup;
+    }
+    if (cli_diff_add_compiled(d, comp) || nst_diff_set_inventory(d, inv) ||
+        nst_diff_set_state_dir(d, o->state_dir)) {
+        rc = EXIT_USAGE;
+        goto cleanup;
+    }
+    nst_diff_set_jobs(d, o->jobs);
+    err = nst_diff_run(d);
+    if (err) {
+        fprintf(stderr, "netstitch push: %s\n",
+                *nst_diff_message(d) ? nst_diff_message(d) : nst_strerror(err));
+        rc = EXIT_USAGE;
+        goto cleanup;
+    }
+    rc = cli_diff_apply(d, txn, "push", name, o);
+
+cleanup:
+    nst_diff_free(d);
+    nst_compiled_free(comp);
+    return rc;
+}

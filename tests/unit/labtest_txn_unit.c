@@ -88,32 +88,29 @@ t_normalize(void **state)
     char *out = NULL, why[256];
 
     (void)state;
-    assert_int_equal(
-        payload_normalize("<?xml version=\"1.0\"?>\n<!-- c -->\n"
-                              "<config xmlns=\"urn:ietf:params:xml:ns:netconf:base:1.0\">"
-                              "<a xmlns=\"urn:x\"><b>1</b></a><c xmlns=\"urn:y\"/>"
-                              "</config>",
-                              &out, why, sizeof why),
-        NST_OK);
+    assert_int_equal(payload_normalize("<?xml version=\"1.0\"?>\n<!-- c -->\n"
+                                       "<config xmlns=\"urn:ietf:params:xml:ns:netconf:base:1.0\">"
+                                       "<a xmlns=\"urn:x\"><b>1</b></a><c xmlns=\"urn:y\"/>"
+                                       "</config>",
+                                       &out, why, sizeof why),
+                     NST_OK);
     assert_string_equal(out, "<a xmlns=\"urn:x\"><b>1</b></a><c xmlns=\"urn:y\"/>");
     nst_free(out);
     /* Bare top-level elements are kept exactly as written. */
-    assert_int_equal(
-        payload_normalize("  <a xmlns=\"urn:x\">\n <b>1</b></a>\n<c xmlns=\"urn:y\"/>", &out,
-                              why, sizeof why),
-        NST_OK);
+    assert_int_equal(payload_normalize("  <a xmlns=\"urn:x\">\n <b>1</b></a>\n<c xmlns=\"urn:y\"/>",
+                                       &out, why, sizeof why),
+                     NST_OK);
     assert_string_equal(out, "<a xmlns=\"urn:x\">\n <b>1</b></a>\n<c xmlns=\"urn:y\"/>");
     nst_free(out);
     /* A <config> in another namespace is an ordinary element. */
-    assert_int_equal(payload_normalize("<config xmlns=\"urn:x\"/>", &out, why, sizeof why),
-                     NST_OK);
+    assert_int_equal(payload_normalize("<config xmlns=\"urn:x\"/>", &out, why, sizeof why), NST_OK);
     nst_free(out);
     assert_int_equal(payload_normalize("<a><b></a>", &out, why, sizeof why), NST_EINPUT);
     assert_non_null(strstr(why, "not well-formed"));
     assert_int_equal(payload_normalize("   ", &out, why, sizeof why), NST_EINPUT);
     assert_int_equal(
-        payload_normalize("<config xmlns=\"urn:ietf:params:xml:ns:netconf:base:1.0\"/>", &out,
-                              why, sizeof why),
+        payload_normalize("<config xmlns=\"urn:ietf:params:xml:ns:netconf:base:1.0\"/>", &out, why,
+                          sizeof why),
         NST_EINPUT);
     assert_non_null(strstr(why, "empty"));
     assert_int_equal(payload_normalize("text<a/>", &out, why, sizeof why), NST_EINPUT);
@@ -128,8 +125,7 @@ t_secrets_scan_substitute(void **state)
 
     (void)state;
     assert_int_equal(
-        secret_scan("<a>$NST_SECRET{k1}</a><b>$NST_SECRET{k2}$NST_SECRET{k1}</b>", &names),
-        NST_OK);
+        secret_scan("<a>$NST_SECRET{k1}</a><b>$NST_SECRET{k2}$NST_SECRET{k1}</b>", &names), NST_OK);
     assert_string_equal(names[0], "k1");
     assert_string_equal(names[1], "k2");
     assert_null(names[2]);
@@ -140,12 +136,17 @@ t_secrets_scan_substitute(void **state)
     assert_int_equal(secret_scan("<a>$NST_SECRET{k1</a>", &names), NST_EINPUT);
     assert_int_equal(secret_scan("<a>$NST_SECRET{}</a>", &names), NST_EINPUT);
 
-    assert_int_equal(
-        secret_substitute("<a>$NST_SECRET{k1}</a><b>x$NST_SECRET{k2}y</b>", &(struct secret_set){(char **)n, (char **)v, 2}, &out), NST_OK);
+    assert_int_equal(secret_substitute("<a>$NST_SECRET{k1}</a><b>x$NST_SECRET{k2}y</b>",
+                                       &(struct secret_set){(char **)n, (char **)v, 2}, &out),
+                     NST_OK);
     assert_string_equal(out, "<a>a&amp;b&lt;c&gt;&quot;&apos;</a><b>xplainy</b>");
     secret_wipe_free(out);
-    assert_int_equal(secret_substitute("<a>$NST_SECRET{k3}</a>", &(struct secret_set){(char **)n, (char **)v, 2}, &out), NST_EINPUT);
-    assert_int_equal(secret_substitute("<a>no placeholder</a>", &(struct secret_set){(char **)n, (char **)v, 2}, &out), NST_OK);
+    assert_int_equal(secret_substitute("<a>$NST_SECRET{k3}</a>",
+                                       &(struct secret_set){(char **)n, (char **)v, 2}, &out),
+                     NST_EINPUT);
+    assert_int_equal(secret_substitute("<a>no placeholder</a>",
+                                       &(struct secret_set){(char **)n, (char **)v, 2}, &out),
+                     NST_OK);
     assert_string_equal(out, "<a>no placeholder</a>");
     secret_wipe_free(out);
 }
@@ -160,7 +161,8 @@ t_placeholderize(void **state)
                       "<k>it&apos;s &lt;x&gt;</k><p>$NST_SECRET{other}</p></a>";
 
     (void)state;
-    assert_int_equal(secret_placeholderize(dev, &(struct secret_set){(char **)n, (char **)v, 3}, &ph), NST_OK);
+    assert_int_equal(
+        secret_placeholderize(dev, &(struct secret_set){(char **)n, (char **)v, 3}, &ph), NST_OK);
     /* Longest first; both escapings of the quote; foreign placeholders untouched. */
     assert_string_equal(ph, "<a><k>$NST_SECRET{long}</k><k>$NST_SECRET{short}</k>"
                             "<k>$NST_SECRET{q}</k><k>$NST_SECRET{q}</k>"
@@ -172,14 +174,18 @@ t_placeholderize(void **state)
         char *v2[] = {"key", "key-and-more", "it's <x>", "$NST_SECRET{other}"};
         int eq = 0;
 
-        assert_int_equal(secret_substitute(ph, &(struct secret_set){(char **)n2, (char **)v2, 4}, &back), NST_OK);
+        assert_int_equal(
+            secret_substitute(ph, &(struct secret_set){(char **)n2, (char **)v2, 4}, &back),
+            NST_OK);
         assert_int_equal(payload_touched_equal(dev, back, "<a/>", &eq), NST_OK);
         assert_int_equal(eq, 1);
         secret_wipe_free(back);
     }
     nst_free(ph);
     /* No secrets: unchanged. */
-    assert_int_equal(secret_placeholderize("<a>x</a>", &(struct secret_set){(char **)NULL, (char **)NULL, 0}, &ph), NST_OK);
+    assert_int_equal(secret_placeholderize(
+                         "<a>x</a>", &(struct secret_set){(char **)NULL, (char **)NULL, 0}, &ph),
+                     NST_OK);
     assert_string_equal(ph, "<a>x</a>");
     nst_free(ph);
 }
@@ -225,14 +231,14 @@ t_touched_equal(void **state)
     /* Whitespace, prefixes, order of top-level elements and untouched elements differ. */
     assert_int_equal(
         payload_touched_equal("<i xmlns=\"urn:x\">\n  <n>1</n>\n</i><v xmlns=\"urn:x\"/>"
-                          "<z xmlns=\"urn:x\">a</z>",
-                          "<v xmlns=\"urn:x\"/><p:i xmlns:p=\"urn:x\"><p:n>1</p:n></p:i>"
-                          "<z xmlns=\"urn:x\">b</z>",
-                          payload, &eq),
+                              "<z xmlns=\"urn:x\">a</z>",
+                              "<v xmlns=\"urn:x\"/><p:i xmlns:p=\"urn:x\"><p:n>1</p:n></p:i>"
+                              "<z xmlns=\"urn:x\">b</z>",
+                              payload, &eq),
         NST_OK);
     assert_int_equal(eq, 1);
     assert_int_equal(payload_touched_equal("<i xmlns=\"urn:x\"><n>1</n></i>",
-                                       "<i xmlns=\"urn:x\"><n>2</n></i>", payload, &eq),
+                                           "<i xmlns=\"urn:x\"><n>2</n></i>", payload, &eq),
                      NST_OK);
     assert_int_equal(eq, 0);
     /* A touched element present on one side only. */
@@ -259,19 +265,20 @@ t_helpers_alloc_failures(void **state)
 
         nst_alloc_fail_after(i);
         r[0] = payload_normalize("<config xmlns=\"urn:ietf:params:xml:ns:netconf:base:1.0\">"
-                                     "<a xmlns=\"urn:x\"/></config>",
-                                     &out, why, sizeof why);
+                                 "<a xmlns=\"urn:x\"/></config>",
+                                 &out, why, sizeof why);
         tries[0] = nst_alloc_fail_after(i);
         if (!r[0]) {
             nst_free(out);
         }
         r[1] = payload_restore("<a xmlns=\"urn:x\"><b/></a>",
-                                   "<a xmlns=\"urn:x\"/><c xmlns=\"urn:x\"/>", 1, &out);
+                               "<a xmlns=\"urn:x\"/><c xmlns=\"urn:x\"/>", 1, &out);
         tries[1] = nst_alloc_fail_after(i);
         if (!r[1]) {
             nst_free(out);
         }
-        r[2] = secret_placeholderize("<a>s&amp;cret</a>", &(struct secret_set){(char **)n, (char **)v, 1}, &out);
+        r[2] = secret_placeholderize("<a>s&amp;cret</a>",
+                                     &(struct secret_set){(char **)n, (char **)v, 1}, &out);
         tries[2] = nst_alloc_fail_after(i);
         if (!r[2]) {
             assert_string_equal(out, "<a>$NST_SECRET{k}</a>");
@@ -283,7 +290,7 @@ t_helpers_alloc_failures(void **state)
             secret_names_free(names);
         }
         r[4] = payload_touched_equal("<a xmlns=\"urn:x\"/>", "<a xmlns=\"urn:x\"/>",
-                                 "<a xmlns=\"urn:x\"/>", &eq);
+                                     "<a xmlns=\"urn:x\"/>", &eq);
         tries[4] = nst_alloc_fail_after(-1);
         for (int k = 0; k < 5; k++) {
             /* Either it failed cleanly, or the injection point was beyond its last
@@ -870,17 +877,50 @@ t_recover_forget(void **state)
     nst_ctx_free(ctx);
 }
 
+/* The one scrubber (secret.c): every non-empty secret, however short, in its raw and both
+ * XML-escaped forms. lifecycle.c's old scrubber let a 3-byte key through. */
+static void
+t_scrub_every_form(void **state)
+{
+    char *n[] = {"short", "amp"}, *v[] = {"k3y", "a&b<c'"};
+    struct secret_set set = {n, v, 2};
+    char *out, buf[64];
+
+    (void)state;
+    out = secret_scrub(&set, "key k3y raw a&b<c' full a&amp;b&lt;c&apos; text a&amp;b&lt;c'");
+    assert_non_null(out);
+    assert_string_equal(out, "key " SECRET_MASK " raw " SECRET_MASK " full " SECRET_MASK
+                             " text " SECRET_MASK);
+    nst_free(out);
+    snprintf(buf, sizeof buf, "error near k3y: k3yk3y");
+    secret_scrub_buf(&set, buf, sizeof buf);
+    assert_string_equal(buf, "error near " SECRET_MASK ": " SECRET_MASK SECRET_MASK);
+    /* A set without values changes nothing. */
+    set.n = 0;
+    out = secret_scrub(&set, "k3y");
+    assert_string_equal(out, "k3y");
+    nst_free(out);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(t_normalize),           cmocka_unit_test(t_secrets_scan_substitute),
-        cmocka_unit_test(t_placeholderize),      cmocka_unit_test(t_restore_payload),
-        cmocka_unit_test(t_touched_equal),       cmocka_unit_test(t_helpers_alloc_failures),
-        cmocka_unit_test(t_inventory_load),      cmocka_unit_test(t_inventory_errors),
-        cmocka_unit_test(t_secret_read),         cmocka_unit_test(t_state_dir),
-        cmocka_unit_test(t_api_errors),          cmocka_unit_test(t_push_refused),
-        cmocka_unit_test(t_recover_before_plan), cmocka_unit_test(t_recover_forget),
+        cmocka_unit_test(t_scrub_every_form),
+        cmocka_unit_test(t_normalize),
+        cmocka_unit_test(t_secrets_scan_substitute),
+        cmocka_unit_test(t_placeholderize),
+        cmocka_unit_test(t_restore_payload),
+        cmocka_unit_test(t_touched_equal),
+        cmocka_unit_test(t_helpers_alloc_failures),
+        cmocka_unit_test(t_inventory_load),
+        cmocka_unit_test(t_inventory_errors),
+        cmocka_unit_test(t_secret_read),
+        cmocka_unit_test(t_state_dir),
+        cmocka_unit_test(t_api_errors),
+        cmocka_unit_test(t_push_refused),
+        cmocka_unit_test(t_recover_before_plan),
+        cmocka_unit_test(t_recover_forget),
     };
     char cmd[300];
     int rc;

@@ -582,6 +582,21 @@ NST_API void nst_txn_set_flags(struct nst_txn *txn, unsigned flags);
 /** @brief Install a progress callback (NULL to remove); @p user is borrowed. */
 NST_API void nst_txn_set_progress_cb(struct nst_txn *txn, nst_txn_progress_cb cb, void *user);
 
+/** @brief What nst_txn_set_note() records in the transaction's history row. */
+enum nst_txn_note {
+    NST_TXN_NOTE_SERVICE, /**< the service the transaction applies (value: its name) */
+    NST_TXN_NOTE_COMMENT, /**< the operator's comment (`--comment`) */
+    NST_TXN_NOTE_DELETE   /**< value non-NULL: the push deletes a service (kind "delete") */
+};
+
+/**
+ * @brief Record a history field of the transaction (`netstitch log`), before it runs.
+ * @param[in] value copied; NULL clears.
+ * @return NST_OK; NST_EINVAL (already run, or a service name longer than 71 bytes);
+ *         NST_ENOMEM.
+ */
+NST_API nst_err nst_txn_set_note(struct nst_txn *txn, enum nst_txn_note what, const char *value);
+
 /**
  * @brief Add a device and its NETCONF payload to a push.
  * @param[in] device a device name of the inventory. Borrowed.
@@ -700,6 +715,89 @@ NST_API const char *nst_txn_dev_state_name(enum nst_txn_dev_state s);
 NST_API const char *nst_txn_outcome_name(enum nst_txn_outcome o);
 /** @brief "connect", "prepare", "commit", "confirm", "abort", "recover", "done". */
 NST_API const char *nst_txn_phase_name(enum nst_txn_phase p);
+
+/* ====================================================================================
+ * History: what the state store remembers (netconf/history.c; docs/push.md).
+ * ==================================================================================== */
+
+struct nst_history;
+
+/** @brief The text fields of a transaction's history row (nst_history_field()). */
+enum nst_history_field {
+    NST_HISTORY_ID,
+    NST_HISTORY_KIND,        /**< push, delete, rollback, recover */
+    NST_HISTORY_OUTCOME,     /**< committed, aborted, ..., or running / interrupted */
+    NST_HISTORY_USER,
+    NST_HISTORY_HOST,
+    NST_HISTORY_SERVICE,     /**< "" when not a service's push or delete */
+    NST_HISTORY_COMMENT,     /**< "" when none */
+    NST_HISTORY_DEVICES,     /**< "a,b,c" */
+    NST_HISTORY_ROLLBACK_OF  /**< "" unless a rollback */
+};
+
+/**
+ * @brief Open the state store read for its history: every transaction, oldest first.
+ * @param[in] state a state directory, a postgresql:// URL, or NULL for the default.
+ * @param[out] out freed with nst_history_free().
+ * @return NST_OK; NST_EINVAL; NST_EIO (the store cannot be opened: nst_history_message());
+ *         NST_ENOMEM.
+ */
+NST_API nst_err nst_history_open(struct nst_ctx *ctx, const char *state, struct nst_history **out);
+
+/** @brief Free; accepts NULL. */
+NST_API void nst_history_free(struct nst_history *h);
+
+/** @brief Why the last call failed, or "". */
+NST_API const char *nst_history_message(const struct nst_history *h);
+
+/** @brief Where the history is ("DIR/state.db" or the URL without its password). */
+NST_API const char *nst_history_location(const struct nst_history *h);
+
+/** @brief The number of transactions. */
+NST_API size_t nst_history_count(const struct nst_history *h);
+
+/** @brief Field @p f of the @p i-th transaction (oldest first); "" when out of range. */
+NST_API const char *nst_history_field(const struct nst_history *h, size_t i,
+                                      enum nst_history_field f);
+
+/** @brief Start (@p finished 0) or finish time, unix milliseconds; 0 when unknown. */
+NST_API long long nst_history_time(const struct nst_history *h, size_t i, int finished);
+
+/** @brief The index of transaction @p id, or (size_t)-1. */
+NST_API size_t nst_history_find(const struct nst_history *h, const char *id);
+
+/**
+ * @brief A transaction's journal ("MS LINE" per line) or one of its records ("plan",
+ *        "dev-<i>.before.xml", "dev-<i>.payload.xml"); secrets are placeholders in both.
+ * @param[in] name NULL for the journal.
+ * @param[out] text freed with nst_free_string().
+ * @return NST_OK; NST_EINVAL (unknown id, or no such record); NST_EIO; NST_ENOMEM.
+ */
+NST_API nst_err nst_history_text(struct nst_history *h, const char *id, const char *name,
+                                 char **text);
+
+/**
+ * @brief Delete a finished transaction and its records (`netstitch gc`). Refused for one
+ *        that is running or interrupted, and for one a service's ownership record names.
+ * @return NST_OK; NST_EINVAL (unknown, unfinished, or still referenced; see the message);
+ *         NST_EBUSY; NST_EIO.
+ */
+NST_API nst_err nst_history_delete(struct nst_history *h, const char *id);
+
+/**
+ * @brief The services the store has ownership records of, with what each owns now.
+ * @param[out] names NULL-terminated, freed with nst_txn_list_free().
+ */
+NST_API nst_err nst_history_services(struct nst_history *h, char ***names);
+
+/**
+ * @brief Service @p name's current record: the transaction that made it ("" when none
+ *        recorded) and its devices ("a,b"), and whether an interrupted push left it
+ *        uncertain.
+ * @param[out] txid, devices freed with nst_free_string().
+ */
+NST_API nst_err nst_history_service(struct nst_history *h, const char *name, char **txid,
+                                    char **devices, int *uncertain);
 
 /* ====================================================================================
  * Live diff and the service lifecycle (netconf/diff.c, netconf/lifecycle.c).

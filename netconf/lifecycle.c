@@ -52,7 +52,7 @@
 #include "render.h"
 #include "secret.h"
 #include "session.h"
-#include "state.h"
+#include "store.h"
 
 /* The largest saved configuration diff --offline reads (the service size limit). */
 #define LC_SAVED_MAX (32L << 20)
@@ -96,15 +96,14 @@ struct nst_diff {
     /* secrets read for comparing keys; wiped on free */
     struct secret_set secrets;
     /* run */
-    struct st_dir *st;
+    struct store *st;
     struct render *render; /* offline: every device model */
     char known_hosts[4096];
     pthread_mutex_t mu;    /* the next device to work on */
     pthread_mutex_t ly_mu; /* the shared libyang context: parsing, comparing */
     size_t next;
     /* apply */
-    int lock_fd;
-    int svc_fd;
+    struct store_lock *lock; /* the service lock, held from apply_begin to apply_end */
     char applying[32];
     int noop; /* apply_begin found nothing to record */
 };
@@ -113,18 +112,19 @@ struct nst_diff {
  * Names and generations
  */
 
-/* Read current and (stale) pending of the service in @svcfd into @d. */
+/* Read current and (stale) pending of the service into @d. */
 static nst_err
-lc_read_record(struct nst_diff *d, int svcfd)
+lc_read_record(struct nst_diff *d)
 {
     char cur[32], pend[32];
+    struct store_lock *probe = NULL;
     nst_err ret = NST_OK;
-    int busy = 0, fd;
+    int busy = 0;
 
-    own_read_line(svcfd, "current", cur, sizeof cur);
-    own_read_line(svcfd, "pending", pend, sizeof pend);
+    own_read_line(d->st, d->service, "current", cur, sizeof cur);
+    own_read_line(d->st, d->service, "pending", pend, sizeof pend);
     if (cur[0]) {
-        ret = own_gen_read(svcfd, cur, &d->current);
+        ret = own_gen_read(d->st, d->service, cur, &d->current);
         if (ret) {
             snprintf(d->message, sizeof d->message,
                      "the ownership record of service %s (%s) cannot be read", d->service, cur);
@@ -132,11 +132,9 @@ lc_read_record(struct nst_diff *d, int svcfd)
         }
     }
     if (pend[0] && strcmp(pend, cur)) {
-        fd = own_lock(svcfd, &busy);
-        if (fd >= 0) {
-            close(fd);
-        }
-        if (!own_gen_read(svcfd, pend, &d->pending)) {
+        busy = store_lock_service(d->st, d->service, &probe) == NST_EBUSY;
+        store_unlock(probe);
+        if (!own_gen_read(d->st, d->service, pend, &d->pending)) {
             d->uncertain = 1;
             snprintf(d->message, sizeof d->message,
                      "%s: its ownership is uncertain (%s); the next push or delete settles it",
@@ -152,34 +150,22 @@ lc_read_record(struct nst_diff *d, int svcfd)
 static nst_err
 lc_read_others(struct nst_diff *d)
 {
-    int sfd = openat(d->st->fd, "services", O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-    DIR *dir;
-    struct dirent *e;
+    char **svcs = NULL;
     nst_err ret = NST_OK;
 
-    if (sfd < 0) {
+    if (store_svc_list(d->st, NULL, &svcs)) {
         return NST_OK;
     }
-    dir = fdopendir(sfd);
-    if (!dir) {
-        close(sfd);
-        return NST_OK;
-    }
-    while (!ret && (e = readdir(dir))) {
+    for (size_t i = 0; !ret && svcs[i]; i++) {
         char line[32];
-        int fd;
 
-        if (!own_service_name_valid(e->d_name) || !strcmp(e->d_name, d->service)) {
-            continue;
-        }
-        fd = openat(dirfd(dir), e->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-        if (fd < 0) {
+        if (!own_service_name_valid(svcs[i]) || !strcmp(svcs[i], d->service)) {
             continue;
         }
         for (int k = 0; k < 2 && !ret; k++) {
             struct own_gen *v;
 
-            own_read_line(fd, k ? "pending" : "current", line, sizeof line);
+            own_read_line(d->st, svcs[i], k ? "pending" : "current", line, sizeof line);
             if (!line[0]) {
                 continue;
             }
@@ -189,13 +175,12 @@ lc_read_others(struct nst_diff *d)
                 break;
             }
             d->others = v;
-            if (!own_gen_read(fd, line, &v[d->nothers])) {
+            if (!own_gen_read(d->st, svcs[i], line, &v[d->nothers])) {
                 d->nothers++;
             }
         }
-        close(fd);
     }
-    closedir(dir);
+    store_list_free(svcs);
     return ret;
 }
 
@@ -222,8 +207,6 @@ nst_diff_new(struct nst_ctx *ctx, const char *service, struct nst_diff **out)
     }
     d->ctx = ctx;
     d->jobs = LC_DEFAULT_JOBS;
-    d->lock_fd = -1;
-    d->svc_fd = -1;
     pthread_mutex_init(&d->mu, NULL);
     pthread_mutex_init(&d->ly_mu, NULL);
     *out = d;
@@ -260,13 +243,8 @@ nst_diff_free(struct nst_diff *d)
         render_free(d->render);
         ly_temp_log_options(NULL);
     }
-    if (d->lock_fd >= 0) {
-        close(d->lock_fd);
-    }
-    if (d->svc_fd >= 0) {
-        close(d->svc_fd);
-    }
-    st_close(d->st);
+    store_unlock(d->lock);
+    store_close(d->st);
     pthread_mutex_destroy(&d->mu);
     pthread_mutex_destroy(&d->ly_mu);
     nst_free(d->offline);
@@ -581,7 +559,7 @@ lc_live_one(struct nst_diff *d, struct lc_dev *v)
         return;
     }
     inv_sess_opts(iv, d->known_hosts, &o, keys);
-    k = (size_t)snprintf(cache, sizeof cache, "%s/schema-cache", d->st->path);
+    k = (size_t)snprintf(cache, sizeof cache, "%s/schema-cache", store_dir(d->st));
     mkdir(cache, 0700);
     snprintf(cache + k, sizeof cache - k, "/%s_%u", iv->address, (unsigned)iv->port);
     for (char *c = cache + k + 1; *c; c++) {
@@ -712,7 +690,7 @@ lc_open_state(struct nst_diff *d)
     struct stat sb;
     nst_err ret;
 
-    if (d->offline) {
+    if (d->offline && !(d->state_dir && strstr(d->state_dir, "://"))) {
         if (d->state_dir) {
             snprintf(path, sizeof path, "%s", d->state_dir);
         } else if (xdg && xdg[0] == '/') {
@@ -726,12 +704,12 @@ lc_open_state(struct nst_diff *d)
             return NST_OK;
         }
     }
-    ret = st_open(d->state_dir, &d->st, why, sizeof why);
+    ret = store_open(d->state_dir, &d->st, why, sizeof why);
     if (ret) {
-        snprintf(d->message, sizeof d->message, "state directory: %s", why);
+        snprintf(d->message, sizeof d->message, "state store: %s", why);
         return ret;
     }
-    snprintf(d->known_hosts, sizeof d->known_hosts, "%s/known_hosts", d->st->path);
+    snprintf(d->known_hosts, sizeof d->known_hosts, "%s/known_hosts", store_dir(d->st));
     return NST_OK;
 }
 
@@ -741,7 +719,6 @@ nst_diff_run(struct nst_diff *d)
     pthread_t th[LC_MAX_JOBS];
     size_t nth = 0;
     nst_err ret;
-    int svcfd = -1;
 
     if (!d || d->ran || (!d->inv && !d->offline)) {
         return NST_EINVAL;
@@ -752,11 +729,7 @@ nst_diff_run(struct nst_diff *d)
         return ret;
     }
     if (d->st && !(d->flags & NST_DIFF_NO_STATE)) {
-        svcfd = own_svc_open(d->st->fd, d->service, 0);
-        if (svcfd >= 0) {
-            ret = lc_read_record(d, svcfd);
-            close(svcfd);
-        }
+        ret = lc_read_record(d);
         if (!ret) {
             ret = lc_read_others(d);
         }
@@ -997,21 +970,18 @@ lc_record_unchanged(const struct nst_diff *d)
 static void
 lc_unlock(struct nst_diff *d)
 {
-    if (d->lock_fd >= 0) {
-        close(d->lock_fd);
-        d->lock_fd = -1;
-    }
+    store_unlock(d->lock);
+    d->lock = NULL;
 }
 
 NST_API nst_err
 nst_diff_apply_begin(struct nst_diff *d, struct nst_txn *txn, size_t *added)
 {
     struct own_gen g;
-    char why[512], line[48];
-    int busy = 0;
+    char why[512], cur[48], pend[48];
     nst_err ret = NST_OK;
 
-    if (!d || !d->ran || d->lock_fd >= 0 || !added || d->offline) {
+    if (!d || !d->ran || d->lock || !added || d->offline) {
         return NST_EINVAL;
     }
     *added = 0;
@@ -1023,25 +993,32 @@ nst_diff_apply_begin(struct nst_diff *d, struct nst_txn *txn, size_t *added)
         }
     }
     if (!d->st) {
-        ret = st_open(d->state_dir, &d->st, why, sizeof why);
+        ret = store_open(d->state_dir, &d->st, why, sizeof why);
         if (ret) {
             snprintf(d->message, sizeof d->message, "state directory: %s", why);
             return ret;
         }
     }
-    d->svc_fd = own_svc_open(d->st->fd, d->service, 1);
-    if (d->svc_fd < 0) {
-        snprintf(d->message, sizeof d->message, "cannot create the record of service %s: %s",
-                 d->service, strerror(errno));
-        return NST_EIO;
-    }
-    d->lock_fd = own_lock(d->svc_fd, &busy);
-    if (d->lock_fd < 0) {
+    ret = store_lock_service(d->st, d->service, &d->lock);
+    if (ret) {
         snprintf(d->message, sizeof d->message,
-                 busy ? "service %s is being applied by another netstitch process"
-                      : "cannot lock service %s",
+                 ret == NST_EBUSY ? "service %s is being applied by another netstitch process"
+                                  : "cannot lock service %s",
                  d->service);
-        return busy ? NST_EBUSY : NST_EIO;
+        d->lock = NULL;
+        return ret;
+    }
+    /* The diff read the record without the lock: another process may have applied the
+     * service since. Then this diff is stale and pushing it would undo that change. */
+    own_read_line(d->st, d->service, "current", cur, sizeof cur);
+    own_read_line(d->st, d->service, "pending", pend, sizeof pend);
+    if (strcmp(cur, d->current.name) || (pend[0] && strcmp(pend, d->pending.name))) {
+        snprintf(d->message, sizeof d->message,
+                 "service %s was applied by another netstitch process since this diff was made "
+                 "(its record is now %s); run again",
+                 d->service, cur[0] ? cur : "empty");
+        lc_unlock(d);
+        return NST_EBUSY;
     }
     if (!txn && lc_record_unchanged(d)) {
         /* Nothing pushed and nothing to record: keep the record (and its transaction id,
@@ -1051,7 +1028,7 @@ nst_diff_apply_begin(struct nst_diff *d, struct nst_txn *txn, size_t *added)
     }
     /* The new generation: every device the service has something on. */
     memset(&g, 0, sizeof g);
-    snprintf(g.name, sizeof g.name, "gen-%lu", own_gen_next(d->svc_fd));
+    snprintf(g.name, sizeof g.name, "gen-%lu", own_gen_next(d->st, d->service));
     snprintf(g.previous, sizeof g.previous, "%s", d->current.name);
     g.devs = nst_calloc(d->ndevs ? d->ndevs : 1, sizeof *g.devs);
     if (!g.devs) {
@@ -1071,15 +1048,14 @@ nst_diff_apply_begin(struct nst_diff *d, struct nst_txn *txn, size_t *added)
         g.devs[g.ndevs].orig = v->res.next_orig;
         g.ndevs++;
     }
-    ret = own_gen_write(d->svc_fd, d->service, &g);
+    ret = own_gen_write(d->st, d->service, &g);
     if (!ret) {
-        snprintf(line, sizeof line, "%s\n", g.name);
-        ret = st_write_durable(d->svc_fd, "pending", line, strlen(line));
+        ret = own_set_line(d->st, d->service, "pending", g.name);
     }
     if (ret) {
         snprintf(d->message, sizeof d->message, "cannot write the ownership record of %s",
                  d->service);
-        own_gen_remove(d->svc_fd, g.name);
+        own_gen_remove(d->st, d->service, g.name);
         nst_free(g.devs);
         lc_unlock(d);
         return ret;
@@ -1107,7 +1083,6 @@ NST_API nst_err
 nst_diff_apply_end(struct nst_diff *d, const struct nst_txn *txn)
 {
     enum nst_txn_outcome o = txn ? nst_txn_outcome(txn) : NST_TXN_COMMITTED;
-    char line[48];
     nst_err ret = NST_OK;
 
     if (d && d->noop) {
@@ -1115,33 +1090,30 @@ nst_diff_apply_end(struct nst_diff *d, const struct nst_txn *txn)
         lc_unlock(d);
         return NST_OK;
     }
-    if (!d || d->lock_fd < 0 || !d->applying[0]) {
+    if (!d || !d->lock || !d->applying[0]) {
         return NST_EINVAL;
     }
     if (o == NST_TXN_COMMITTED) {
         struct own_gen g;
 
         /* Record the transaction in the generation, then make it current. */
-        if (!own_gen_read(d->svc_fd, d->applying, &g)) {
+        if (!own_gen_read(d->st, d->service, d->applying, &g)) {
             snprintf(g.txid, sizeof g.txid, "%s", txn && nst_txn_id(txn) ? nst_txn_id(txn) : "-");
-            ret = own_gen_write(d->svc_fd, d->service, &g);
+            ret = own_gen_write(d->st, d->service, &g);
             own_gen_clear(&g);
         }
-        snprintf(line, sizeof line, "%s\n", d->applying);
         if (!ret) {
-            ret = st_write_durable(d->svc_fd, "current", line, strlen(line));
+            ret = own_set_line(d->st, d->service, "current", d->applying);
         }
         if (!ret) {
-            unlinkat(d->svc_fd, "pending", 0);
-            fsync(d->svc_fd);
-            own_prune(d->svc_fd, d->applying, d->applying);
+            own_set_line(d->st, d->service, "pending", NULL);
+            own_prune(d->st, d->service, d->applying, d->applying);
         }
     } else if (o != NST_TXN_INCOMPLETE) {
         /* Nothing reached the devices: the old record stands. An incomplete transaction
          * leaves the pending generation: recover decides what the devices hold. */
-        unlinkat(d->svc_fd, "pending", 0);
-        fsync(d->svc_fd);
-        own_gen_remove(d->svc_fd, d->applying);
+        own_set_line(d->st, d->service, "pending", NULL);
+        own_gen_remove(d->st, d->service, d->applying);
     }
     if (ret) {
         snprintf(d->message, sizeof d->message,

@@ -1,32 +1,25 @@
 /*
  * ownership.c: the ownership records of services (ownership.h): what each service last
- * applied on each device, kept in the state directory as generations.
+ * applied on each device, kept in the state store (store.h) as generations.
  *
  * Place in the pipeline: the lifecycle (lifecycle.c) reads a service's record before a
  * diff and writes a new generation around a push or delete; the transaction engine
  * (txn.c) calls own_rollback_applied() after a rollback committed, so that the records
  * follow the devices. This file knows nothing of diffs or transactions: it stores texts.
  *
- * Durability: every file is written with st_write_durable() (0600, fsync, rename, fsync
- * of the directory); a generation is complete before `pending` or `current` names it.
+ * Durability: a generation is written as one store batch, complete before `pending` or
+ * `current` names it; each pointer is one durable write.
  *
  * Not here: what the owned texts mean (diff.c), when records change (lifecycle.c).
  */
 #include "ownership.h"
 
-#include <dirent.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
-#include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "alloc.h"
-#include "state.h"
 
 #define OWN_KEEP_GENS 3
 #define OWN_META_MAGIC "netstitch-service 1"
@@ -63,14 +56,13 @@ own_gen_clear(struct own_gen *g)
     memset(g, 0, sizeof *g);
 }
 
-/* Read a one-line file ("current", "pending") into @buf; "" when missing. */
 void
-own_read_line(int dirfd, const char *file, char *buf, size_t len)
+own_read_line(struct store *s, const char *service, const char *file, char *buf, size_t len)
 {
     char *text = NULL;
 
     buf[0] = '\0';
-    if (st_read(dirfd, file, &text)) {
+    if (store_svc_get(s, service, file, &text)) {
         return;
     }
     text[strcspn(text, "\r\n")] = '\0';
@@ -80,26 +72,58 @@ own_read_line(int dirfd, const char *file, char *buf, size_t len)
     nst_free(text);
 }
 
-/* Read generation @name of the service directory @svcfd. */
 nst_err
-own_gen_read(int svcfd, const char *name, struct own_gen *g)
+own_set_line(struct store *s, const char *service, const char *file, const char *gen)
+{
+    char line[48];
+
+    if (!gen) {
+        char *old = NULL;
+
+        /* Deleting what is not there is fine; the store deletes by prefix. */
+        if (store_svc_get(s, service, file, &old)) {
+            return NST_OK;
+        }
+        nst_free(old);
+        return store_svc_del(s, service, file);
+    }
+    snprintf(line, sizeof line, "%s\n", gen);
+    return store_svc_put(s, service, file, line);
+}
+
+/* The text "GEN/FILE" of a service, or NST_EIO. */
+static nst_err
+own_get(struct store *s, const char *service, const char *gen, const char *file, char **out)
+{
+    char name[128];
+
+    snprintf(name, sizeof name, "%s/%s", gen, file);
+    return store_svc_get(s, service, name, out);
+}
+
+static nst_err
+own_put(struct store *s, const char *service, const char *gen, const char *file, const char *data)
+{
+    char name[128];
+
+    snprintf(name, sizeof name, "%s/%s", gen, file);
+    return store_svc_put(s, service, name, data);
+}
+
+nst_err
+own_gen_read(struct store *s, const char *service, const char *name, struct own_gen *g)
 {
     char *meta = NULL, *line, *save = NULL, file[64];
-    int gfd;
     nst_err ret = NST_OK;
 
     memset(g, 0, sizeof *g);
-    gfd = openat(svcfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-    if (gfd < 0) {
-        return NST_EIO;
-    }
-    ret = st_read(gfd, "meta", &meta);
+    ret = own_get(s, service, name, "meta", &meta);
     if (ret) {
-        goto cleanup;
+        return ret == NST_ENOMEM ? ret : NST_EIO;
     }
     if (strncmp(meta, OWN_META_MAGIC "\n", strlen(OWN_META_MAGIC) + 1)) {
-        ret = NST_EIO;
-        goto cleanup;
+        nst_free(meta);
+        return NST_EIO;
     }
     snprintf(g->name, sizeof g->name, "%s", name);
     for (line = strtok_r(meta, "\n", &save); line && !ret; line = strtok_r(NULL, "\n", &save)) {
@@ -129,24 +153,21 @@ own_gen_read(int svcfd, const char *name, struct own_gen *g)
                 break;
             }
             snprintf(file, sizeof file, "dev-%u.owned.xml", idx);
-            ret = st_read(gfd, file, &gd->owned);
+            ret = own_get(s, service, name, file, &gd->owned);
             if (!ret && has_orig) {
                 snprintf(file, sizeof file, "dev-%u.orig.xml", idx);
-                ret = st_read(gfd, file, &gd->orig);
+                ret = own_get(s, service, name, file, &gd->orig);
             }
         }
     }
-
-cleanup:
     nst_free(meta);
-    close(gfd);
     if (ret) {
         own_gen_clear(g);
     }
     return ret;
 }
 
-/* The meta file's text. */
+/* The meta text. */
 static char *
 own_gen_meta(const char *service, const struct own_gen *g)
 {
@@ -165,177 +186,99 @@ own_gen_meta(const char *service, const struct own_gen *g)
     return text;
 }
 
-/* Write generation @g (named g->name) completely and durably. */
 nst_err
-own_gen_write(int svcfd, const char *service, const struct own_gen *g)
+own_gen_write(struct store *s, const char *service, const struct own_gen *g)
 {
     char file[64], *meta = NULL;
-    int gfd;
-    nst_err ret = NST_OK;
+    nst_err ret;
 
-    if (mkdirat(svcfd, g->name, 0700) && errno != EEXIST) {
-        return NST_EIO;
-    }
-    gfd = openat(svcfd, g->name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-    if (gfd < 0) {
-        return NST_EIO;
+    ret = store_batch_begin(s);
+    if (ret) {
+        return ret;
     }
     for (size_t i = 0; i < g->ndevs && !ret; i++) {
         snprintf(file, sizeof file, "dev-%zu.owned.xml", i);
-        ret = st_write_durable(gfd, file, g->devs[i].owned, strlen(g->devs[i].owned));
+        ret = own_put(s, service, g->name, file, g->devs[i].owned);
         if (!ret && g->devs[i].orig) {
             snprintf(file, sizeof file, "dev-%zu.orig.xml", i);
-            ret = st_write_durable(gfd, file, g->devs[i].orig, strlen(g->devs[i].orig));
+            ret = own_put(s, service, g->name, file, g->devs[i].orig);
         }
     }
     if (!ret) {
         meta = own_gen_meta(service, g);
-        ret = meta ? st_write_durable(gfd, "meta", meta, strlen(meta)) : NST_ENOMEM;
-    }
-    if (!ret && fsync(svcfd)) {
-        ret = NST_EIO;
+        ret = meta ? own_put(s, service, g->name, "meta", meta) : NST_ENOMEM;
     }
     nst_free(meta);
-    close(gfd);
+    if (!ret) {
+        ret = store_batch_commit(s);
+    }
+    if (ret) {
+        store_batch_abort(s);
+    }
     return ret;
 }
 
-/* Remove a generation directory (its files, then itself). */
 void
-own_gen_remove(int svcfd, const char *name)
+own_gen_remove(struct store *s, const char *service, const char *name)
 {
-    int gfd = openat(svcfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-    DIR *dir;
-    struct dirent *e;
+    char prefix[48];
 
-    if (gfd < 0) {
-        return;
-    }
-    dir = fdopendir(gfd);
-    if (!dir) {
-        close(gfd);
-        return;
-    }
-    while ((e = readdir(dir))) {
-        if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
-            unlinkat(dirfd(dir), e->d_name, 0);
-        }
-    }
-    closedir(dir);
-    unlinkat(svcfd, name, AT_REMOVEDIR);
+    snprintf(prefix, sizeof prefix, "%s/", name);
+    store_svc_del(s, service, prefix);
 }
 
-/* The next free generation number of a service directory. */
 unsigned long
-own_gen_next(int svcfd)
+own_gen_next(struct store *s, const char *service)
 {
+    char **names = NULL;
     unsigned long max = 0;
-    int fd = dup(svcfd);
-    DIR *dir = fd >= 0 ? fdopendir(fd) : NULL;
-    struct dirent *e;
 
-    if (!dir) {
-        if (fd >= 0) {
-            close(fd);
-        }
+    if (store_svc_list(s, service, &names)) {
         return (unsigned long)time(NULL);
     }
-    /* The duplicate shares the directory offset with @svcfd: start from the top. */
-    rewinddir(dir);
-    while ((e = readdir(dir))) {
+    for (size_t i = 0; names[i]; i++) {
         unsigned long n;
-        char tail;
+        char tail[2];
 
-        if (sscanf(e->d_name, "gen-%lu%c", &n, &tail) == 1 && n > max) {
+        if (sscanf(names[i], "gen-%lu%1[/]", &n, tail) == 2 && n > max) {
             max = n;
         }
     }
-    closedir(dir);
+    store_list_free(names);
     return max + 1;
 }
 
-/* Open services/<name> below the state directory; create it when @create. -1 if absent. */
-int
-own_svc_open(int stfd, const char *name, int create)
-{
-    int sfd, fd;
-
-    if (create && mkdirat(stfd, "services", 0700) && errno != EEXIST) {
-        return -1;
-    }
-    sfd = openat(stfd, "services", O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-    if (sfd < 0) {
-        return -1;
-    }
-    if (create && mkdirat(sfd, name, 0700) && errno != EEXIST) {
-        close(sfd);
-        return -1;
-    }
-    fd = openat(sfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-    if (create && fd >= 0) {
-        fsync(sfd);
-    }
-    close(sfd);
-    return fd;
-}
-
-/* Try the service lock: the fd (held) or -1; @busy set when another process holds it. */
-int
-own_lock(int svcfd, int *busy)
-{
-    int fd = openat(svcfd, "lock", O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-
-    *busy = 0;
-    if (fd < 0) {
-        return -1;
-    }
-    if (flock(fd, LOCK_EX | LOCK_NB)) {
-        *busy = errno == EWOULDBLOCK;
-        close(fd);
-        return -1;
-    }
-    return fd;
-}
-
-/* Keep the OWN_KEEP_GENS newest generations (and whatever current/pending name). */
 void
-own_prune(int svcfd, const char *keep1, const char *keep2)
+own_prune(struct store *s, const char *service, const char *keep1, const char *keep2)
 {
-    unsigned long newest = own_gen_next(svcfd);
-    int fd = dup(svcfd);
-    DIR *dir = fd >= 0 ? fdopendir(fd) : NULL;
-    struct dirent *e;
-    char names[64][32];
-    size_t n = 0;
+    unsigned long newest = own_gen_next(s, service);
+    char **names = NULL, gen[32];
 
-    if (!dir) {
-        if (fd >= 0) {
-            close(fd);
-        }
+    if (store_svc_list(s, service, &names)) {
         return;
     }
-    rewinddir(dir);
-    while ((e = readdir(dir)) && n < 64) {
+    for (size_t i = 0; names[i]; i++) {
         unsigned long g;
-        char tail;
+        char tail[2];
 
-        if (sscanf(e->d_name, "gen-%lu%c", &g, &tail) == 1 && g + OWN_KEEP_GENS < newest &&
-            strcmp(e->d_name, keep1) && strcmp(e->d_name, keep2)) {
-            snprintf(names[n++], sizeof names[0], "%.31s", e->d_name);
+        if (sscanf(names[i], "gen-%lu%1[/]", &g, tail) != 2 || g + OWN_KEEP_GENS >= newest) {
+            continue;
+        }
+        snprintf(gen, sizeof gen, "gen-%lu", g);
+        if (strcmp(gen, keep1) && strcmp(gen, keep2) &&
+            strcmp(names[i] + strlen(gen), "/meta") == 0) {
+            own_gen_remove(s, service, gen);
         }
     }
-    closedir(dir);
-    for (size_t i = 0; i < n; i++) {
-        own_gen_remove(svcfd, names[i]);
-    }
+    store_list_free(names);
 }
 
 static int
-own_gen_exists(int svcfd, const char *name)
+own_gen_exists(struct store *s, const char *service, const char *name)
 {
     struct own_gen g;
 
-    if (own_gen_read(svcfd, name, &g)) {
+    if (own_gen_read(s, service, name, &g)) {
         return 0;
     }
     own_gen_clear(&g);
@@ -343,62 +286,37 @@ own_gen_exists(int svcfd, const char *name)
 }
 
 void
-own_rollback_applied(const char *state_path, const char *txid)
+own_rollback_applied(struct store *s, const char *txid)
 {
-    char why[256], line[48];
-    struct st_dir *st = NULL;
-    int sfd;
-    DIR *dir;
-    struct dirent *e;
+    char **svcs = NULL, line[48];
 
-    if (!txid || st_open(state_path, &st, why, sizeof why)) {
+    if (!txid || store_svc_list(s, NULL, &svcs)) {
         return;
     }
-    sfd = openat(st->fd, "services", O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-    dir = sfd >= 0 ? fdopendir(sfd) : NULL;
-    if (!dir) {
-        if (sfd >= 0) {
-            close(sfd);
-        }
-        st_close(st);
-        return;
-    }
-    while ((e = readdir(dir))) {
+    for (size_t i = 0; svcs[i]; i++) {
+        struct store_lock *lock = NULL;
         struct own_gen g;
-        int fd, lock, busy;
 
-        if (!own_service_name_valid(e->d_name)) {
+        if (!own_service_name_valid(svcs[i]) || store_lock_service(s, svcs[i], &lock)) {
             continue;
         }
-        fd = openat(dirfd(dir), e->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-        if (fd < 0) {
-            continue;
-        }
-        lock = own_lock(fd, &busy);
-        own_read_line(fd, "current", line, sizeof line);
+        own_read_line(s, svcs[i], "current", line, sizeof line);
         /* Generations recorded without a transaction (nothing needed pushing) sit on top of
          * the one the rolled-back transaction recorded: look through them. */
-        for (int hops = 0; lock >= 0 && line[0] && hops < 64 && !own_gen_read(fd, line, &g);
-             hops++) {
+        for (int hops = 0; line[0] && hops < 64 && !own_gen_read(s, svcs[i], line, &g); hops++) {
             int match = !strcmp(g.txid, txid), skip = !strcmp(g.txid, "-");
 
             if (match && g.previous[0] && strcmp(g.previous, "-") &&
-                own_gen_exists(fd, g.previous)) {
-                snprintf(line, sizeof line, "%s\n", g.previous);
-                st_write_durable(fd, "current", line, strlen(line));
+                own_gen_exists(s, svcs[i], g.previous)) {
+                own_set_line(s, svcs[i], "current", g.previous);
             } else if (match) {
                 /* The service's first push was rolled back: it owns nothing again. */
-                unlinkat(fd, "current", 0);
-                fsync(fd);
+                own_set_line(s, svcs[i], "current", NULL);
             }
             snprintf(line, sizeof line, "%s", skip && strcmp(g.previous, "-") ? g.previous : "");
             own_gen_clear(&g);
         }
-        if (lock >= 0) {
-            close(lock);
-        }
-        close(fd);
+        store_unlock(lock);
     }
-    closedir(dir);
-    st_close(st);
+    store_list_free(svcs);
 }

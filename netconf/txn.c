@@ -79,7 +79,7 @@
 #include "payload.h"
 #include "secret.h"
 #include "session.h"
-#include "state.h"
+#include "store.h"
 
 #define TXN_DEFAULT_JOBS 8
 #define TXN_MAX_JOBS 64
@@ -149,12 +149,14 @@ struct nst_txn {
     size_t ndevs;
     int ran;
     /* run */
-    const char *kind; /* "push", "rollback" */
+    char kind[16];    /* push, delete, rollback, recover (the history's kind) */
+    char service[72]; /* nst_txn_set_note(): the history's service, comment */
+    char *comment;
     char rollback_of[40];
-    struct st_dir *st;
-    struct st_txn *t;    /* this transaction's directory, locked */
-    struct st_txn *past; /* rollback/recover: the transaction acted on, locked */
-    struct st_locks *locks;
+    struct store *st;
+    struct store_txn *t;    /* this transaction's record, locked */
+    struct store_txn *past; /* rollback/recover: the transaction acted on, locked */
+    struct store_lock *locks;
     FILE *log;
     char persist_id[64];
     char known_hosts[4096];
@@ -393,9 +395,16 @@ txn_journal(struct nst_txn *txn, const struct txn_dev *d, const char *fmt, ...)
     }
     pthread_mutex_lock(&txn->mu);
     if (d) {
-        ret = st_journal_append(txn->t, "dev %zu %s", d->index, text);
+        ret = store_journal_append(txn->t, "dev %zu %s", d->index, text);
     } else {
-        ret = st_journal_append(txn->t, "txn %s", text);
+        ret = store_journal_append(txn->t, "txn %s", text);
+        /* The history row follows the journal's outcome line (store.h). */
+        if (!ret && !strncmp(text, "outcome ", 8)) {
+            char word[32];
+
+            snprintf(word, sizeof word, "%.*s", (int)strcspn(text + 8, " "), text + 8);
+            store_txn_note(txn->t, NULL, word);
+        }
     }
     pthread_mutex_unlock(&txn->mu);
     return ret;
@@ -634,7 +643,7 @@ txn_connect(struct nst_txn *txn, struct txn_dev *d, struct sess_error *err)
     if (d->inv->commit_s > d->inv->rpc_s) {
         o.rpc_timeout_ms = (int)d->inv->commit_s * 1000;
     }
-    snprintf(cache, sizeof cache, "%s/schema-cache", txn->st->path);
+    snprintf(cache, sizeof cache, "%s/schema-cache", store_dir(txn->st));
     mkdir(cache, 0700);
     {
         size_t k = strlen(cache);
@@ -1166,10 +1175,11 @@ txn_plan_text(const struct nst_txn *txn)
 {
     char *text, *tmp;
 
-    text = nst_asprintf("netstitch-plan 1\ntxid %s\nkind %s\nrollback-of %s\npersist-id %s\n"
-                        "confirm-timeout %u\ndevices %zu\n",
-                        txn->t->id, txn->kind, txn->rollback_of[0] ? txn->rollback_of : "-",
-                        txn->persist_id, (unsigned)txn->confirm_timeout, txn->ndevs);
+    text =
+        nst_asprintf("netstitch-plan 1\ntxid %s\nkind %s\nrollback-of %s\npersist-id %s\n"
+                     "confirm-timeout %u\ndevices %zu\n",
+                     store_txn_id(txn->t), txn->kind, txn->rollback_of[0] ? txn->rollback_of : "-",
+                     txn->persist_id, (unsigned)txn->confirm_timeout, txn->ndevs);
     for (size_t i = 0; text && i < txn->ndevs; i++) {
         const struct txn_dev *d = &txn->devs[i];
 
@@ -1200,11 +1210,11 @@ txn_write_plan(struct nst_txn *txn)
             return ret;
         }
         snprintf(name, sizeof name, "dev-%zu.before.xml", i);
-        ret = st_write_durable(txn->t->fd, name, safe, strlen(safe));
+        ret = store_txn_put(txn->t, name, safe);
         nst_free(safe);
         if (!ret) {
             snprintf(name, sizeof name, "dev-%zu.payload.xml", i);
-            ret = st_write_durable(txn->t->fd, name, d->payload, strlen(d->payload));
+            ret = store_txn_put(txn->t, name, d->payload);
         }
     }
     if (ret) {
@@ -1214,7 +1224,7 @@ txn_write_plan(struct nst_txn *txn)
     if (!plan) {
         return NST_ENOMEM;
     }
-    ret = st_write_durable(txn->t->fd, "plan", plan, strlen(plan));
+    ret = store_txn_put(txn->t, "plan", plan);
     nst_free(plan);
     return ret;
 }
@@ -1398,19 +1408,26 @@ txn_open_state(struct nst_txn *txn)
     if (txn->st) {
         return NST_OK;
     }
-    ret = st_open(txn->state_dir, &txn->st, why, sizeof why);
+    ret = store_open(txn->state_dir, &txn->st, why, sizeof why);
     if (ret) {
         txn_diag(txn, DIAG_STATE_OPEN, NULL, why);
         return ret;
     }
-    snprintf(txn->known_hosts, sizeof txn->known_hosts, "%s/known_hosts", txn->st->path);
+    snprintf(txn->known_hosts, sizeof txn->known_hosts, "%s/known_hosts", store_dir(txn->st));
     return NST_OK;
 }
 
 static nst_err
 txn_open_log(struct nst_txn *txn)
 {
-    int fd = openat(txn->t->fd, "log", O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    char path[4200];
+    int fd;
+
+    /* Session warnings go to a plain file: STATE/logs/<TXID>.log. */
+    snprintf(path, sizeof path, "%s/logs", store_dir(txn->st));
+    mkdir(path, 0700);
+    snprintf(path, sizeof path, "%s/logs/%s.log", store_dir(txn->st), store_txn_id(txn->t));
+    fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
 
     if (fd < 0) {
         return NST_EIO;
@@ -1448,10 +1465,11 @@ txn_lock_devices(struct nst_txn *txn)
             ret = NST_ENOMEM;
         }
     }
-    snprintf(owner, sizeof owner, "pid %ld, transaction %s\n", (long)getpid(), txn->t->id);
+    snprintf(owner, sizeof owner, "pid %ld, transaction %s\n", (long)getpid(),
+             store_txn_id(txn->t));
     if (!ret) {
-        ret = st_lock_devices(txn->st, (const char *const *)keys, (const char *const *)labels,
-                              txn->ndevs, owner, &txn->locks, why, sizeof why);
+        ret = store_lock_devices(txn->st, (const char *const *)keys, (const char *const *)labels,
+                                 txn->ndevs, owner, &txn->locks, why, sizeof why);
         if (ret) {
             txn_diag(txn, ret == NST_EBUSY ? DIAG_TXN_DEVICE_BUSY : DIAG_STATE_WRITE, NULL, why);
         }
@@ -1465,8 +1483,8 @@ txn_lock_devices(struct nst_txn *txn)
     return ret;
 }
 
-static nst_err txn_read_journal(int dirfd, struct txn_journal_view *v, struct txn_dev *devs,
-                                size_t ndevs);
+static nst_err txn_read_journal(struct store_txn *t, struct txn_journal_view *v,
+                                struct txn_dev *devs, size_t ndevs);
 
 /*
  * Refuse to touch a device that an interrupted transaction (no outcome, no live process)
@@ -1480,22 +1498,22 @@ txn_check_interrupted(struct nst_txn *txn)
     size_t n = 0;
     nst_err ret = NST_OK;
 
-    if (st_txn_list(txn->st, &ids, &n)) {
+    if (store_txn_list(txn->st, &ids, &n)) {
         return NST_OK;
     }
     for (size_t i = 0; i < n && !ret; i++) {
         struct txn_plan plan = {0};
         struct txn_journal_view v;
-        struct st_txn *t = NULL;
+        struct store_txn *t = NULL;
         char *text = NULL;
         int busy = 0;
 
         /* A busy transaction belongs to a live process, which holds its device locks. */
-        if (!strcmp(ids[i], txn->t->id) || st_txn_open(txn->st, ids[i], &t, &busy)) {
+        if (!strcmp(ids[i], store_txn_id(txn->t)) || store_txn_open(txn->st, ids[i], &t, &busy)) {
             continue;
         }
-        if (!txn_read_journal(t->fd, &v, NULL, 0) && !v.outcome[0] &&
-            !st_read(t->fd, "plan", &text) && !txn_plan_parse(text, &plan)) {
+        if (!txn_read_journal(t, &v, NULL, 0) && !v.outcome[0] &&
+            !store_txn_get(t, "plan", &text) && !txn_plan_parse(text, &plan)) {
             for (size_t k = 0; k < plan.ndevs && !ret; k++) {
                 for (size_t j = 0; j < txn->ndevs && !ret; j++) {
                     const struct inv_device *d = txn->devs[j].inv;
@@ -1510,13 +1528,33 @@ txn_check_interrupted(struct nst_txn *txn)
         }
         nst_free(text);
         nst_free(plan.devs);
-        st_txn_close(t);
+        store_txn_close(t);
     }
-    st_txn_list_free(ids);
+    store_list_free(ids);
     return ret;
 }
 
-/* State directory, secrets, a new transaction directory, device locks, journal, log. */
+/* The history row's device list: "a,b,c". */
+static nst_err
+txn_note_devices(struct nst_txn *txn)
+{
+    char *list = nst_strdup(""), *tmp;
+    nst_err ret;
+
+    for (size_t i = 0; list && i < txn->ndevs; i++) {
+        tmp = nst_asprintf("%s%s%s", list, i ? "," : "", txn->devs[i].name);
+        nst_free(list);
+        list = tmp;
+    }
+    if (!list) {
+        return NST_ENOMEM;
+    }
+    ret = store_txn_note(txn->t, list, NULL);
+    nst_free(list);
+    return ret;
+}
+
+/* State store, secrets, a new transaction record, device locks, journal, log. */
 static nst_err
 txn_begin(struct nst_txn *txn)
 {
@@ -1530,15 +1568,21 @@ txn_begin(struct nst_txn *txn)
     if (ret) {
         return ret;
     }
-    ret = st_txn_create(txn->st, &txn->t);
+    ret = store_txn_create(txn->st, txn->kind, txn->service[0] ? txn->service : NULL, txn->comment,
+                           txn->rollback_of[0] ? txn->rollback_of : NULL, &txn->t);
     if (ret) {
-        snprintf(txn->message, sizeof txn->message,
-                 "cannot create a transaction directory in %s/txn", txn->st->path);
+        char why[600];
+
+        snprintf(why, sizeof why, "cannot create a transaction in %s", store_location(txn->st));
+        txn_diag(txn, DIAG_STATE_WRITE, NULL, why);
         return ret;
     }
-    snprintf(txn->persist_id, sizeof txn->persist_id, "netstitch-%s", txn->t->id);
-    if (st_journal_open(txn->t) || txn_open_log(txn)) {
-        snprintf(txn->message, sizeof txn->message, "cannot write the journal in %s", txn->t->path);
+    snprintf(txn->persist_id, sizeof txn->persist_id, "netstitch-%s", store_txn_id(txn->t));
+    if (txn_note_devices(txn) || txn_open_log(txn)) {
+        char why[600];
+
+        snprintf(why, sizeof why, "cannot write the journal in %s", store_location(txn->st));
+        txn_diag(txn, DIAG_STATE_WRITE, NULL, why);
         return NST_EIO;
     }
     txn_journal(txn, NULL, "start kind=%s pid=%ld devices=%zu%s%s", txn->kind, (long)getpid(),
@@ -1563,7 +1607,7 @@ txn_end(struct nst_txn *txn)
         txn->devs[i].s = NULL;
         txn->devs[i].locked = 0;
     }
-    st_unlock_devices(txn->locks);
+    store_unlock(txn->locks);
     txn->locks = NULL;
     secret_set_clear(&txn->secrets);
     if (txn->log) {
@@ -1642,7 +1686,8 @@ txn_run(struct nst_txn *txn)
         pthread_mutex_lock(&txn->mu);
         txn->abort_flag = 1;
         snprintf(txn->message, sizeof txn->message,
-                 "cannot write the plan and snapshots to %s; nothing was changed", txn->t->path);
+                 "cannot write the plan and snapshots to %s; nothing was changed",
+                 store_location(txn->st));
         pthread_mutex_unlock(&txn->mu);
         return txn_abort(txn, 0);
     }
@@ -1673,7 +1718,8 @@ txn_run(struct nst_txn *txn)
     if (txn_journal(txn, NULL, "decision confirm")) {
         pthread_mutex_lock(&txn->mu);
         txn->abort_flag = 1;
-        snprintf(txn->message, sizeof txn->message, "cannot write the journal in %s", txn->t->path);
+        snprintf(txn->message, sizeof txn->message, "cannot write the journal in %s",
+                 store_location(txn->st));
         pthread_mutex_unlock(&txn->mu);
         return txn_abort(txn, 0);
     }
@@ -1714,7 +1760,7 @@ nst_txn_new(struct nst_ctx *ctx, const struct nst_inventory *inv, struct nst_txn
     txn->ctx = ctx;
     txn->inv = inv;
     txn->jobs = TXN_DEFAULT_JOBS;
-    txn->kind = "push";
+    snprintf(txn->kind, sizeof txn->kind, "push");
     *out = txn;
     return NST_OK;
 }
@@ -1736,9 +1782,10 @@ nst_txn_free(struct nst_txn *txn)
         secret_wipe_free(d->before);
     }
     nst_free(txn->devs);
-    st_txn_close(txn->t);
-    st_txn_close(txn->past);
-    st_close(txn->st);
+    store_txn_close(txn->t);
+    store_txn_close(txn->past);
+    store_close(txn->st);
+    nst_free(txn->comment);
     nst_free(txn->state_dir);
     pthread_mutex_destroy(&txn->mu);
     nst_free(txn);
@@ -1758,6 +1805,35 @@ nst_txn_set_state_dir(struct nst_txn *txn, const char *dir)
     nst_free(txn->state_dir);
     txn->state_dir = copy;
     return NST_OK;
+}
+
+NST_API nst_err
+nst_txn_set_note(struct nst_txn *txn, enum nst_txn_note what, const char *value)
+{
+    char *copy = NULL;
+
+    if (!txn || txn->ran) {
+        return NST_EINVAL;
+    }
+    switch (what) {
+    case NST_TXN_NOTE_SERVICE:
+        if (value && strlen(value) >= sizeof txn->service) {
+            return NST_EINVAL;
+        }
+        snprintf(txn->service, sizeof txn->service, "%s", value ? value : "");
+        return NST_OK;
+    case NST_TXN_NOTE_COMMENT:
+        if (value && !(copy = nst_strdup(value))) {
+            return NST_ENOMEM;
+        }
+        nst_free(txn->comment);
+        txn->comment = copy;
+        return NST_OK;
+    case NST_TXN_NOTE_DELETE:
+        snprintf(txn->kind, sizeof txn->kind, "%s", value ? "delete" : "push");
+        return NST_OK;
+    }
+    return NST_EINVAL;
 }
 
 NST_API void
@@ -1897,7 +1973,6 @@ nst_txn_push(struct nst_txn *txn)
         txn_diag(txn, DIAG_TXN_NO_DEVICE, NULL);
         return NST_EINVAL;
     }
-    txn->kind = "push";
     ret = txn_begin(txn);
     if (!ret) {
         ret = txn_run(txn);
@@ -1908,15 +1983,12 @@ nst_txn_push(struct nst_txn *txn)
 
 /* Outcome word of a journal ("" while unfinished). */
 static nst_err
-txn_read_journal(int dirfd, struct txn_journal_view *v, struct txn_dev *devs, size_t ndevs)
+txn_read_journal(struct store_txn *t, struct txn_journal_view *v, struct txn_dev *devs,
+                 size_t ndevs)
 {
     char *text = NULL;
-    nst_err ret = st_read(dirfd, "journal", &text);
+    nst_err ret = store_journal_read(t, &text);
 
-    if (ret == NST_EIO) {
-        memset(v, 0, sizeof *v);
-        return NST_OK;
-    }
     if (ret) {
         return ret;
     }
@@ -1927,12 +1999,12 @@ txn_read_journal(int dirfd, struct txn_journal_view *v, struct txn_dev *devs, si
 
 /* Load the devices of a past transaction's plan, with their snapshots and payloads. */
 static nst_err
-txn_load_past(struct nst_txn *txn, struct st_txn *past, struct txn_plan *plan, int for_rollback)
+txn_load_past(struct nst_txn *txn, struct store_txn *past, struct txn_plan *plan, int for_rollback)
 {
     char *text = NULL, name[64];
     nst_err ret;
 
-    ret = st_read(past->fd, "plan", &text);
+    ret = store_txn_get(past, "plan", &text);
     if (ret) {
         return ret;
     }
@@ -1940,7 +2012,7 @@ txn_load_past(struct nst_txn *txn, struct st_txn *past, struct txn_plan *plan, i
     nst_free(text);
     if (ret) {
         snprintf(txn->message, sizeof txn->message, "transaction %s: the plan is damaged",
-                 past->id);
+                 store_txn_id(past));
         return ret;
     }
     for (size_t i = 0; i < plan->ndevs; i++) {
@@ -1950,22 +2022,22 @@ txn_load_past(struct nst_txn *txn, struct st_txn *past, struct txn_plan *plan, i
 
         if (!inv) {
             snprintf(txn->message, sizeof txn->message,
-                     "transaction %s: device %s is not in the inventory %s", past->id,
+                     "transaction %s: device %s is not in the inventory %s", store_txn_id(past),
                      plan->devs[i].name, txn->inv->file);
             return NST_EINVAL;
         }
         snprintf(name, sizeof name, "dev-%zu.before.xml", i);
-        ret = st_read(past->fd, name, &before);
+        ret = store_txn_get(past, name, &before);
         if (!ret) {
             snprintf(name, sizeof name, "dev-%zu.payload.xml", i);
-            ret = st_read(past->fd, name, &payload);
+            ret = store_txn_get(past, name, &payload);
         }
         if (ret || !(d = txn_dev_add(txn, inv))) {
             nst_free(before);
             nst_free(payload);
             if (ret) {
                 snprintf(txn->message, sizeof txn->message,
-                         "transaction %s: the snapshot of device %s is missing", past->id,
+                         "transaction %s: the snapshot of device %s is missing", store_txn_id(past),
                          plan->devs[i].name);
             }
             return ret ? ret : NST_ENOMEM;
@@ -1986,7 +2058,7 @@ txn_load_past(struct nst_txn *txn, struct st_txn *past, struct txn_plan *plan, i
 
 /* Open a past transaction for rollback or recover; busy means a live process runs it. */
 static nst_err
-txn_open_past(struct nst_txn *txn, const char *txid, struct st_txn **out)
+txn_open_past(struct nst_txn *txn, const char *txid, struct store_txn **out)
 {
     int busy = 0;
     nst_err ret;
@@ -1995,18 +2067,17 @@ txn_open_past(struct nst_txn *txn, const char *txid, struct st_txn **out)
     if (ret) {
         return ret;
     }
-    if (!st_txid_valid(txid)) {
+    if (!store_txid_valid(txid)) {
         txn_diag(txn, DIAG_TXN_BAD_ID, NULL, txid);
         return NST_EINVAL;
     }
-    ret = st_txn_open(txn->st, txid, out, &busy);
+    ret = store_txn_open(txn->st, txid, out, &busy);
     if (busy) {
         txn_diag(txn, DIAG_TXN_BUSY, NULL, txid);
         return NST_EBUSY;
     }
     if (ret) {
-        snprintf(txn->message, sizeof txn->message, "no transaction %s in %s/txn", txid,
-                 txn->st->path);
+        txn_diag(txn, DIAG_TXN_UNKNOWN, NULL, txid, store_location(txn->st));
         return NST_EINVAL;
     }
     return NST_OK;
@@ -2027,7 +2098,7 @@ nst_txn_rollback(struct nst_txn *txn, const char *txid)
     if (ret) {
         return ret;
     }
-    ret = txn_read_journal(txn->past->fd, &v, NULL, 0);
+    ret = txn_read_journal(txn->past, &v, NULL, 0);
     if (ret) {
         goto cleanup;
     }
@@ -2051,7 +2122,7 @@ nst_txn_rollback(struct nst_txn *txn, const char *txid)
     if (ret) {
         goto cleanup;
     }
-    txn->kind = "rollback";
+    snprintf(txn->kind, sizeof txn->kind, "rollback");
     snprintf(txn->rollback_of, sizeof txn->rollback_of, "%s", txid);
     ret = txn_begin(txn);
     if (!ret) {
@@ -2060,7 +2131,7 @@ nst_txn_rollback(struct nst_txn *txn, const char *txid)
     /* Service lifecycle hook (lifecycle.c): services whose ownership record TXID made go
      * back to their record from before it, as their devices just did. */
     if (!ret && txn->outcome == NST_TXN_COMMITTED && txn->st) {
-        own_rollback_applied(txn->st->path, txid);
+        own_rollback_applied(txn->st, txid);
     }
     txn_end(txn);
 
@@ -2081,12 +2152,12 @@ nst_txn_recover(struct nst_txn *txn, const char *txid)
         return NST_EINVAL;
     }
     txn->ran = 1;
-    txn->kind = "recover";
+    snprintf(txn->kind, sizeof txn->kind, "recover");
     ret = txn_open_past(txn, txid, &txn->t);
     if (ret) {
         return ret;
     }
-    ret = txn_read_journal(txn->t->fd, &v, NULL, 0);
+    ret = txn_read_journal(txn->t, &v, NULL, 0);
     if (ret) {
         goto cleanup;
     }
@@ -2096,8 +2167,9 @@ nst_txn_recover(struct nst_txn *txn, const char *txid)
                  v.outcome);
         goto cleanup;
     }
-    if (st_journal_open(txn->t) || txn_open_log(txn)) {
-        snprintf(txn->message, sizeof txn->message, "cannot write the journal in %s", txn->t->path);
+    if (txn_open_log(txn)) {
+        snprintf(txn->message, sizeof txn->message, "cannot write the session log in %s/logs",
+                 store_dir(txn->st));
         ret = NST_EIO;
         goto cleanup;
     }
@@ -2139,7 +2211,7 @@ nst_txn_recover(struct nst_txn *txn, const char *txid)
     if (ret) {
         goto cleanup;
     }
-    ret = txn_read_journal(txn->t->fd, &v, txn->devs, txn->ndevs);
+    ret = txn_read_journal(txn->t, &v, txn->devs, txn->ndevs);
     if (ret) {
         goto cleanup;
     }
@@ -2192,7 +2264,7 @@ nst_txn_list(struct nst_txn *txn, unsigned which, char ***out)
     if (ret) {
         return ret;
     }
-    ret = st_txn_list(txn->st, &ids, &n);
+    ret = store_txn_list(txn->st, &ids, &n);
     if (ret || !(which & NST_TXN_LIST_INTERRUPTED)) {
         if (!ret) {
             *out = ids;
@@ -2201,14 +2273,14 @@ nst_txn_list(struct nst_txn *txn, unsigned which, char ***out)
     }
     keep = ids;
     for (size_t i = 0; i < n; i++) {
-        struct st_txn *t = NULL;
+        struct store_txn *t = NULL;
         struct txn_journal_view v;
         int busy = 0, interrupted = 0;
 
         /* Interrupted: no outcome, and nobody holds its lock (so nobody runs it). */
-        if (!st_txn_open(txn->st, ids[i], &t, &busy)) {
-            interrupted = !txn_read_journal(t->fd, &v, NULL, 0) && !v.outcome[0];
-            st_txn_close(t);
+        if (!store_txn_open(txn->st, ids[i], &t, &busy)) {
+            interrupted = !txn_read_journal(t, &v, NULL, 0) && !v.outcome[0];
+            store_txn_close(t);
         }
         if (interrupted) {
             keep[k++] = ids[i];
@@ -2224,7 +2296,7 @@ nst_txn_list(struct nst_txn *txn, unsigned which, char ***out)
 NST_API void
 nst_txn_list_free(char **ids)
 {
-    st_txn_list_free(ids);
+    store_list_free(ids);
 }
 
 NST_API nst_err
@@ -2232,7 +2304,7 @@ nst_txn_describe(struct nst_txn *txn, const char *txid, char **line)
 {
     struct txn_plan plan = {0};
     struct txn_journal_view v;
-    struct st_txn *t = NULL;
+    struct store_txn *t = NULL;
     char *text = NULL, *devs = NULL, *tmp, outcome[48];
     int busy = 0;
     nst_err ret;
@@ -2244,7 +2316,7 @@ nst_txn_describe(struct nst_txn *txn, const char *txid, char **line)
     if (ret) {
         return ret;
     }
-    ret = st_txn_open(txn->st, txid, &t, &busy);
+    ret = store_txn_open(txn->st, txid, &t, &busy);
     if (ret && !busy) {
         return NST_EINVAL;
     }
@@ -2252,12 +2324,12 @@ nst_txn_describe(struct nst_txn *txn, const char *txid, char **line)
         *line = nst_asprintf("%s - running", txid);
         return *line ? NST_OK : NST_ENOMEM;
     }
-    ret = txn_read_journal(t->fd, &v, NULL, 0);
-    if (!ret && !st_read(t->fd, "plan", &text)) {
+    ret = txn_read_journal(t, &v, NULL, 0);
+    if (!ret && !store_txn_get(t, "plan", &text)) {
         txn_plan_parse(text, &plan);
         nst_free(text);
     }
-    st_txn_close(t);
+    store_txn_close(t);
     if (ret) {
         nst_free(plan.devs);
         return ret;
@@ -2286,7 +2358,7 @@ nst_txn_describe(struct nst_txn *txn, const char *txid, char **line)
 NST_API const char *
 nst_txn_id(const struct nst_txn *txn)
 {
-    return txn && txn->t ? txn->t->id : NULL;
+    return txn && txn->t ? store_txn_id(txn->t) : NULL;
 }
 
 NST_API enum nst_txn_outcome

@@ -68,7 +68,10 @@ same() { # same SNAP-A SNAP-B DEVICES...
         cmp -s "$tmp/$a.$d.xml" "$tmp/$b.$d.xml" || no "$d changed between $a and $b"
     done
 }
-txns() { ls "$ST/txn" 2> /dev/null | wc -l; }
+STATEPY=tests/push/state.py
+txns() { "$PY" "$STATEPY" "$ST" count; }
+# svc NAME: a text of service svc's ownership record in the state store ("" when none).
+svc() { "$PY" "$STATEPY" "$ST" svc svc "$1" 2> /dev/null; }
 L="--inventory $INV --state-dir $ST -q"
 
 # Configuration from before the service: pe1's access port, and a port it never uses.
@@ -118,10 +121,8 @@ run p2 push "$tmp/svc.xml" $L
 want_rc 0 p2
 grep -q 'nothing to do' "$tmp/p2.out" || no "unchanged push: $(cat "$tmp/p2.out")"
 [ "$(txns)" = "$n" ] || no "an unchanged push made a transaction"
-rec=$ST/services/svc
-[ -f "$rec/current" ] || no "no ownership record"
-bad=$(find "$rec" \( -type f ! -perm 0600 \) -o \( -type d ! -perm 0700 \))
-[ -z "$bad" ] || no "ownership record modes: $bad"
+[ -n "$(svc current)" ] || no "no ownership record"
+[ "$("$PY" "$STATEPY" "$ST" mode)" = 600 ] || no "state store mode"
 
 # A tag change: pe2's access VLAN 102 becomes 222.
 snap s1
@@ -204,12 +205,15 @@ want_rc 0 site.again
 
 # An interrupted push leaves a pending generation: the record is uncertain, a leaf that
 # matches either generation is not drift, and the next push settles it.
-cur=$(cat "$rec/current")
-cp -r "$rec/$cur" "$rec/gen-900"
-i=$(sed -n 's/^device \([0-9]*\) junos [01] pe1$/\1/p' "$rec/gen-900/meta")
-sed -i 's|<mtu>1514</mtu>|<mtu>1600</mtu>|' "$rec/gen-900/dev-$i.owned.xml"
-grep -q '<mtu>1600</mtu>' "$rec/gen-900/dev-$i.owned.xml" || no "test setup: no owned MTU to change"
-echo gen-900 > "$rec/pending"
+cur=$(svc current)
+for f in $("$PY" "$STATEPY" "$ST" svc-list svc | sed -n "s|^$cur/||p"); do
+    svc "$cur/$f" | "$PY" "$STATEPY" "$ST" svc-put svc "gen-900/$f"
+done
+i=$(svc gen-900/meta | sed -n 's/^device \([0-9]*\) junos [01] pe1$/\1/p')
+svc "gen-900/dev-$i.owned.xml" | sed 's|<mtu>1514</mtu>|<mtu>1600</mtu>|' > "$tmp/owned900"
+"$PY" "$STATEPY" "$ST" svc-put svc "gen-900/dev-$i.owned.xml" < "$tmp/owned900"
+svc "gen-900/dev-$i.owned.xml" | grep -q '<mtu>1600</mtu>' || no "test setup: no owned MTU to change"
+echo gen-900 | "$PY" "$STATEPY" "$ST" svc-put svc pending
 run unc diff "$tmp/svc.xml" $L --format json
 want_rc 0 unc
 "$PY" - "$tmp/unc.out" << 'PY' || no "uncertain record: json"
@@ -222,7 +226,7 @@ grep -q 'uncertain' "$tmp/unc.err" || [ -n "$(grep -l uncertain "$tmp/unc.out")"
     || no "uncertain record not mentioned"
 run settle push "$tmp/svc.xml" $L
 want_rc 0 settle
-[ -e "$rec/pending" ] && no "the push did not settle the uncertain record"
+[ -n "$(svc pending)" ] && no "the push did not settle the uncertain record"
 run settled diff "$tmp/svc.xml" $L --format json
 grep -q '"uncertain": false' "$tmp/settled.out" || no "still uncertain after the push"
 

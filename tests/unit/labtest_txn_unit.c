@@ -30,6 +30,7 @@
 #include "inventory.h"
 #include "netstitch.h"
 #include "state.h"
+#include "store.h"
 #include "txn.h"
 
 #define NSL "urn:netstitch:lab:net"
@@ -512,8 +513,10 @@ static void
 t_state_dir(void **state)
 {
     struct st_dir *st = NULL;
-    struct st_txn *t = NULL, *t2 = NULL, *t3 = NULL;
-    struct st_locks *l = NULL, *l2 = NULL;
+    struct store *sto = NULL;
+    struct store_txn *t = NULL, *t2 = NULL, *t3 = NULL;
+    struct store_lock *l = NULL, *l2 = NULL;
+    struct store_txn_info info;
     const char *keys[] = {"127.0.0.1:830", "[::1]:22/x"};
     const char *labels[] = {"r1 (127.0.0.1:830)", "r2"};
     char why[600], *data = NULL, **ids = NULL;
@@ -543,43 +546,80 @@ t_state_dir(void **state)
     nst_free(data);
     assert_int_equal(st_read(st->fd, "missing", &data), NST_EIO);
 
-    /* Transactions: unique, sortable, locked; the journal holds one line per append. */
-    assert_int_equal(st_txn_create(st, &t), NST_OK);
-    assert_true(st_txid_valid(t->id));
-    assert_int_equal(st_txn_create(st, &t2), NST_OK);
-    assert_true(strcmp(t->id, t2->id) < 0);
-    assert_int_equal(st_txn_open(st, t->id, &t3, &busy), NST_EBUSY);
+    st_close(st);
+
+    /* The store (SQLite in the directory): transactions unique, sortable, locked; the
+     * journal holds one line per append; the history row follows. */
+    assert_int_equal(store_open(path_in("st/deep/state"), &sto, why, sizeof why), NST_OK);
+    assert_string_equal(store_backend(sto), "sqlite");
+    assert_int_equal(stat(path_in("st/deep/state/state.db"), &sb), 0);
+    assert_int_equal(sb.st_mode & 0777, 0600);
+    assert_int_equal(store_txn_create(sto, "push", "svc-a", "a comment", NULL, &t), NST_OK);
+    assert_true(store_txid_valid(store_txn_id(t)));
+    assert_int_equal(store_txn_create(sto, "delete", NULL, NULL, NULL, &t2), NST_OK);
+    assert_true(strcmp(store_txn_id(t), store_txn_id(t2)) < 0);
+    assert_int_equal(store_txn_open(sto, store_txn_id(t), &t3, &busy), NST_EBUSY);
     assert_int_equal(busy, 1);
-    assert_int_equal(st_journal_open(t), NST_OK);
-    assert_int_equal(st_journal_append(t, "dev %d step\nwith newline", 3), NST_OK);
-    assert_int_equal(st_read(t->fd, "journal", &data), NST_OK);
+    assert_int_equal(store_journal_append(t, "dev %d step\nwith newline", 3), NST_OK);
+    assert_int_equal(store_journal_read(t, &data), NST_OK);
     assert_non_null(strstr(data, " dev 3 step with newline\n"));
     assert_int_equal(strchr(data, '\n') - data + 1, (long)strlen(data));
     nst_free(data);
-    st_txn_close(t2);
-    assert_int_equal(st_txn_list(st, &ids, &n), NST_OK);
+    assert_int_equal(store_txn_put(t, "plan", "p1"), NST_OK);
+    assert_int_equal(store_txn_put(t, "plan", "p2"), NST_OK);
+    assert_int_equal(store_txn_get(t, "plan", &data), NST_OK);
+    assert_string_equal(data, "p2");
+    nst_free(data);
+    assert_int_equal(store_txn_get(t, "missing", &data), NST_EIO);
+    assert_int_equal(store_txn_note(t, "r1,r2", NULL), NST_OK);
+    assert_int_equal(store_txn_note(t, NULL, "committed"), NST_OK);
+    assert_int_equal(store_txn_info(sto, store_txn_id(t), &info), NST_OK);
+    assert_string_equal(info.kind, "push");
+    assert_string_equal(info.service, "svc-a");
+    assert_string_equal(info.comment, "a comment");
+    assert_string_equal(info.devices, "r1,r2");
+    assert_string_equal(info.outcome, "committed");
+    assert_true(info.finished_ms >= info.started_ms && info.started_ms > 0);
+    assert_true(info.user[0] && info.host[0]);
+    store_txn_info_clear(&info);
+    store_txn_close(t2);
+    assert_int_equal(store_txn_list(sto, &ids, &n), NST_OK);
     assert_int_equal(n, 2);
-    assert_string_equal(ids[0], t->id);
-    st_txn_list_free(ids);
-    st_txn_close(t);
-    assert_int_equal(st_txn_open(st, "20200101-000000-000000-0000", &t3, &busy), NST_EIO);
-    assert_int_equal(st_txn_open(st, "../etc", &t3, &busy), NST_EINVAL);
-    assert_false(st_txid_valid("a/b-cdefgh"));
-    assert_false(st_txid_valid("-abcdefgh"));
-    assert_false(st_txid_valid("short"));
+    assert_string_equal(ids[0], store_txn_id(t));
+    store_list_free(ids);
+    store_txn_close(t);
+    assert_int_equal(store_txn_open(sto, "20200101-000000-000000-0000", &t3, &busy), NST_EIO);
+    assert_int_equal(store_txn_open(sto, "../etc", &t3, &busy), NST_EINVAL);
+    assert_false(store_txid_valid("a/b-cdefgh"));
+    assert_false(store_txid_valid("-abcdefgh"));
+    assert_false(store_txid_valid("short"));
 
     /* Device locks: all or none; the second taker learns who holds it. */
     assert_int_equal(
-        st_lock_devices(st, keys, labels, 2, "pid 1, transaction T\n", &l, why, sizeof why),
+        store_lock_devices(sto, keys, labels, 2, "pid 1, transaction T\n", &l, why, sizeof why),
         NST_OK);
-    assert_int_equal(st_lock_devices(st, keys + 1, labels + 1, 1, "other", &l2, why, sizeof why),
-                     NST_EBUSY);
+    assert_int_equal(
+        store_lock_devices(sto, keys + 1, labels + 1, 1, "other", &l2, why, sizeof why), NST_EBUSY);
     assert_non_null(strstr(why, "device r2 is being changed by another netstitch process "
                                 "(pid 1, transaction T)"));
-    st_unlock_devices(l);
-    assert_int_equal(st_lock_devices(st, keys + 1, NULL, 1, "other", &l2, why, sizeof why), NST_OK);
-    st_unlock_devices(l2);
-    st_close(st);
+    store_unlock(l);
+    assert_int_equal(store_lock_devices(sto, keys + 1, NULL, 1, "other", &l2, why, sizeof why),
+                     NST_OK);
+    store_unlock(l2);
+    /* Service records: named texts, listed, deleted by prefix. */
+    assert_int_equal(store_svc_put(sto, "s1", "gen-1/meta", "m"), NST_OK);
+    assert_int_equal(store_svc_put(sto, "s1", "current", "gen-1\n"), NST_OK);
+    assert_int_equal(store_svc_list(sto, NULL, &ids), NST_OK);
+    assert_string_equal(ids[0], "s1");
+    assert_null(ids[1]);
+    store_list_free(ids);
+    assert_int_equal(store_svc_del(sto, "s1", "gen-1/"), NST_OK);
+    assert_int_equal(store_svc_list(sto, "s1", &ids), NST_OK);
+    assert_string_equal(ids[0], "current");
+    assert_null(ids[1]);
+    store_list_free(ids);
+    store_close(sto);
+    st = NULL;
 
     /* Refused: writable by others, not a directory. */
     assert_int_equal(mkdir(path_in("open-state"), 0700), 0);
@@ -696,8 +736,11 @@ t_push_refused(void **state)
     struct nst_inventory *inv = lab_inventory(ctx, closed_port());
     struct nst_txn *txn = NULL;
     struct progress_log log = {""};
-    char *data = NULL, jpath[600];
-    int fd;
+    char *data = NULL, why[600], txid[64];
+    struct store *sto = NULL;
+    struct store_txn *t = NULL;
+    struct store_txn_info info;
+    int busy = 0;
 
     (void)state;
     setenv("NST_UNIT_BGP", "unit-bgp-secret", 1);
@@ -716,17 +759,23 @@ t_push_refused(void **state)
     assert_non_null(strstr(nst_txn_message(txn), "device r1 failed at connect: connect:"));
     assert_string_equal(log.text,
                         "connect - - -;connect r1 connect failed;abort - - -;done - - -;");
-    /* The journal ends with an outcome, so recover has nothing to do with it. */
-    snprintf(jpath, sizeof jpath, "%s/txn/%s", path_in("refused-state"), nst_txn_id(txn));
-    fd = open(jpath, O_RDONLY | O_DIRECTORY);
-    assert_true(fd >= 0);
-    assert_int_equal(st_read(fd, "journal", &data), NST_OK);
+    /* The journal ends with an outcome, so recover has nothing to do with it. The
+     * transaction object holds its lock until it is freed. */
+    snprintf(txid, sizeof txid, "%s", nst_txn_id(txn));
+    nst_txn_free(txn);
+    assert_int_equal(store_open(path_in("refused-state"), &sto, why, sizeof why), NST_OK);
+    assert_int_equal(store_txn_open(sto, txid, &t, &busy), NST_OK);
+    assert_int_equal(store_journal_read(t, &data), NST_OK);
     assert_non_null(strstr(data, "txn outcome aborted"));
     assert_null(strstr(data, "unit-bgp-secret"));
     assert_null(strstr(data, "unit-password"));
     nst_free(data);
-    close(fd);
-    nst_txn_free(txn);
+    store_txn_close(t);
+    assert_int_equal(store_txn_info(sto, txid, &info), NST_OK);
+    assert_string_equal(info.outcome, "aborted");
+    assert_string_equal(info.devices, "r1");
+    store_txn_info_clear(&info);
+    store_close(sto);
 
     /* Nothing to recover; a failed push cannot be rolled back. */
     {
@@ -766,20 +815,25 @@ t_recover_before_plan(void **state)
     struct nst_ctx *ctx = new_ctx();
     struct nst_inventory *inv = lab_inventory(ctx, closed_port());
     struct nst_txn *txn = NULL;
-    struct st_dir *st = NULL;
-    struct st_txn *t = NULL;
-    char why[256], id[64], **ids = NULL, *data = NULL;
+    struct store *sto = NULL;
+    struct store_txn *t = NULL;
+    const char *id = "20200102-030405-000006-abcd";
+    char why[256], path[200], **ids = NULL, *data = NULL;
+    int busy = 0;
 
     (void)state;
-    assert_int_equal(st_open(path_in("crash-state"), &st, why, sizeof why), NST_OK);
-    assert_int_equal(st_txn_create(st, &t), NST_OK);
-    snprintf(id, sizeof id, "%s", t->id);
-    assert_int_equal(st_journal_open(t), NST_OK);
-    assert_int_equal(st_journal_append(t, "txn start kind=push pid=1 devices=1"), NST_OK);
-    assert_int_equal(st_journal_append(t, "dev 0 connect ok"), NST_OK);
-    /* A torn last line, as a crash mid-write leaves it. */
-    assert_int_equal(write(t->journal_fd, "123 txn outcome commit", 22), 22);
-    st_txn_close(t);
+    /* A state directory of the file layout (before the store), with a torn last journal
+     * line as a crash mid-write leaves it: the store imports it on first use. */
+    assert_int_equal(mkdir(path_in("crash-state"), 0700), 0);
+    assert_int_equal(mkdir(path_in("crash-state/txn"), 0700), 0);
+    snprintf(path, sizeof path, "crash-state/txn/%s", id);
+    assert_int_equal(mkdir(path_in(path), 0700), 0);
+    snprintf(path, sizeof path, "crash-state/txn/%s/journal", id);
+    write_file(path_in(path),
+               "1577934245000 txn start kind=push pid=1 devices=1\n"
+               "1577934245001 dev 0 connect ok\n"
+               "123 txn outcome commit",
+               0600);
 
     assert_int_equal(nst_txn_new(ctx, inv, &txn), NST_OK);
     assert_int_equal(nst_txn_set_state_dir(txn, path_in("crash-state")), NST_OK);
@@ -798,12 +852,17 @@ t_recover_before_plan(void **state)
     nst_txn_list_free(ids);
     assert_int_equal(nst_txn_recover(txn, "20200101-000000-000000-0000"), NST_EINVAL);
     nst_txn_free(txn);
-    assert_int_equal(st_txn_open(st, id, &t, NULL), NST_OK);
-    assert_int_equal(st_read(t->fd, "journal", &data), NST_OK);
+    /* Imported: the old directory is renamed, the journal is in the store, torn line not. */
+    assert_int_equal(access(path_in("crash-state/txn"), F_OK), -1);
+    assert_int_equal(store_open(path_in("crash-state"), &sto, why, sizeof why), NST_OK);
+    assert_int_equal(store_txn_open(sto, id, &t, &busy), NST_OK);
+    assert_int_equal(store_journal_read(t, &data), NST_OK);
+    assert_non_null(strstr(data, "1577934245001 dev 0 connect ok\n"));
+    assert_null(strstr(data, "outcome commit\n"));
     assert_non_null(strstr(data, "txn outcome not-run"));
     nst_free(data);
-    st_txn_close(t);
-    st_close(st);
+    store_txn_close(t);
+    store_close(sto);
     nst_inventory_free(inv);
     nst_ctx_free(ctx);
 }
@@ -817,28 +876,27 @@ t_recover_forget(void **state)
     unsigned port = closed_port();
     struct nst_inventory *inv = lab_inventory(ctx, port);
     struct nst_txn *txn = NULL;
-    struct st_dir *st = NULL;
-    struct st_txn *t = NULL;
+    struct store *sto = NULL;
+    struct store_txn *t = NULL;
     char why[256], id[64], plan[512], **ids = NULL, *data = NULL;
+    int busy = 0;
 
     (void)state;
     setenv("NST_UNIT_PW", "unit-password", 1);
-    assert_int_equal(st_open(path_in("forget-state"), &st, why, sizeof why), NST_OK);
-    assert_int_equal(st_txn_create(st, &t), NST_OK);
-    snprintf(id, sizeof id, "%s", t->id);
+    assert_int_equal(store_open(path_in("forget-state"), &sto, why, sizeof why), NST_OK);
+    assert_int_equal(store_txn_create(sto, "push", NULL, NULL, NULL, &t), NST_OK);
+    snprintf(id, sizeof id, "%s", store_txn_id(t));
     snprintf(plan, sizeof plan,
              "netstitch-plan 1\ntxid %s\nkind push\nrollback-of -\npersist-id p-%s\n"
              "confirm-timeout 60\ndevices 1\ndevice 0 running+restore 0 60 %u 127.0.0.1 r1\n",
              id, id, port);
-    assert_int_equal(st_write_durable(t->fd, "plan", plan, strlen(plan)), NST_OK);
-    assert_int_equal(st_write_durable(t->fd, "dev-0.before.xml", "", 0), NST_OK);
-    assert_int_equal(st_write_durable(t->fd, "dev-0.payload.xml", "<a xmlns=\"urn:x\"/>", 19),
-                     NST_OK);
-    assert_int_equal(st_journal_open(t), NST_OK);
-    assert_int_equal(st_journal_append(t, "txn start kind=push pid=1 devices=1"), NST_OK);
-    assert_int_equal(st_journal_append(t, "txn planned"), NST_OK);
-    assert_int_equal(st_journal_append(t, "dev 0 edit-running sent"), NST_OK);
-    st_txn_close(t);
+    assert_int_equal(store_txn_put(t, "plan", plan), NST_OK);
+    assert_int_equal(store_txn_put(t, "dev-0.before.xml", ""), NST_OK);
+    assert_int_equal(store_txn_put(t, "dev-0.payload.xml", "<a xmlns=\"urn:x\"/>"), NST_OK);
+    assert_int_equal(store_journal_append(t, "txn start kind=push pid=1 devices=1"), NST_OK);
+    assert_int_equal(store_journal_append(t, "txn planned"), NST_OK);
+    assert_int_equal(store_journal_append(t, "dev 0 edit-running sent"), NST_OK);
+    store_txn_close(t);
 
     /* Recover cannot reach r1: the transaction stays interrupted. */
     assert_int_equal(nst_txn_new(ctx, inv, &txn), NST_OK);
@@ -866,13 +924,13 @@ t_recover_forget(void **state)
     assert_null(ids[0]);
     nst_txn_list_free(ids);
     nst_txn_free(txn);
-    assert_int_equal(st_txn_open(st, id, &t, NULL), NST_OK);
-    assert_int_equal(st_read(t->fd, "journal", &data), NST_OK);
+    assert_int_equal(store_txn_open(sto, id, &t, &busy), NST_OK);
+    assert_int_equal(store_journal_read(t, &data), NST_OK);
     assert_non_null(strstr(data, "txn outcome abandoned"));
     assert_null(strstr(data, "unit-password"));
     nst_free(data);
-    st_txn_close(t);
-    st_close(st);
+    store_txn_close(t);
+    store_close(sto);
     nst_inventory_free(inv);
     nst_ctx_free(ctx);
 }

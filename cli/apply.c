@@ -127,6 +127,13 @@ cli_diff_apply(struct nst_diff *d, struct nst_txn *txn, const char *command, con
                                    "configuration");
         return EXIT_CLEAN;
     }
+    /* The history row: which service, delete or push, the operator's comment. */
+    if (nst_txn_set_note(txn, NST_TXN_NOTE_SERVICE, service) ||
+        nst_txn_set_note(txn, NST_TXN_NOTE_DELETE, !strcmp(command, "delete") ? "yes" : NULL) ||
+        nst_txn_set_note(txn, NST_TXN_NOTE_COMMENT, o->comment)) {
+        fprintf(stderr, "netstitch %s: cannot record the transaction's history fields\n", command);
+        return EXIT_USAGE;
+    }
     err = nst_diff_apply_begin(d, txn, &added);
     if (err) {
         fprintf(stderr, "netstitch %s: %s\n", command,

@@ -87,6 +87,7 @@ struct cli_apply {
     int force;               /* overwrite drift */
     unsigned txn_flags;      /* NST_TXN_DRY_RUN, NST_TXN_NO_VALIDATE */
     enum out_format fmt;
+    const char *comment;     /* --comment, for the history */
 };
 int cmd_diff(int argc, char **argv);
 int cmd_delete(int argc, char **argv);
@@ -101,5 +102,21 @@ int cli_diff_apply(struct nst_diff *d, struct nst_txn *txn, const char *command,
 /* push SERVICE with the lifecycle: compile, diff, push the changes, record ownership. */
 int cli_push_service(struct nst_ctx *ctx, const struct nst_inventory *inv, struct nst_txn *txn,
                      struct nst_service *svc, const char *path, const struct cli_apply *o);
+
+/* History (history.c; cmd_log.c, cmd_show.c, cmd_services.c, cmd_gc.c; docs/push.md). */
+struct nst_history;
+struct nst_history *cli_hist_open(struct nst_ctx *ctx, const char *state, const char *command);
+/* ISO 8601 UTC of unix milliseconds, "-" for 0. */
+void cli_hist_time(long long ms, char *buf, size_t len);
+/* "30m", "12h", "7d", "90s" as milliseconds; -1 when malformed. */
+int cli_hist_parse_age(const char *s, long long *ms);
+/* An age (now minus it) or "YYYY-MM-DD[THH:MM:SS[Z]]" (UTC) as unix ms; -1 when malformed. */
+int cli_hist_parse_time(const char *s, long long *ms);
+void cli_hist_row_json(FILE *out, const struct nst_history *h, size_t i);
+int cli_hist_has_device(const char *list, const char *name);
+int cmd_log(int argc, char **argv);
+int cmd_show(int argc, char **argv);
+int cmd_services(int argc, char **argv);
+int cmd_gc(int argc, char **argv);
 
 #endif

@@ -2,9 +2,9 @@
  * cmd_delete.c: `netstitch delete SERVICE --inventory INV [options]`: the service
  * lifecycle (apply.c) with an empty target.
  *
- * Delete and `push SERVICE` both run the live diff (the library's nst_diff, docs/diff.md) and push its result in
- * one transaction (docs/push.md), so a push of a service sends exactly what `netstitch
- * diff` shows: the nodes to create or change, and nc:operation="delete" for what the
+ * Delete and `push SERVICE` both run the live diff (the library's nst_diff, docs/diff.md) and push
+ * its result in one transaction (docs/push.md), so a push of a service sends exactly what
+ * `netstitch diff` shows: the nodes to create or change, and nc:operation="delete" for what the
  * service owned and no longer generates. Steps:
  *   1. diff every device (the service's devices, and those it owned before);
  *   2. refuse, touching nothing, when a device could not be compared, or when
@@ -40,7 +40,9 @@ delete_usage(FILE *out)
           "  --name NAME            the service's name (default: derived from SERVICE)\n"
           "  --force                also overwrite owned configuration changed outside\n"
           "                         netstitch (drift)\n"
-          "  --state-dir DIR        ownership records, snapshots, journals\n"
+          "  --state-dir DIR|URL    the state store: ownership records, snapshots, history\n"
+          "                         (a directory, or postgresql://...; --state is the same)\n"
+          "  --comment TEXT         why, for the history (netstitch log)\n"
           "  --jobs N               at most N devices at once (default 8)\n"
           "  --confirm-timeout SEC  device-side rollback timer of the confirmed commit\n"
           "  --dry-run              prepare and validate everywhere, then discard\n"
@@ -64,6 +66,8 @@ cmd_delete(int argc, char **argv)
         {"name", required_argument, NULL, 'N'},
         {"force", no_argument, NULL, 'F'},
         {"state-dir", required_argument, NULL, 's'},
+        {"state", required_argument, NULL, 's'},
+        {"comment", required_argument, NULL, 'C'},
         {"jobs", required_argument, NULL, 'j'},
         {"confirm-timeout", required_argument, NULL, 't'},
         {"dry-run", no_argument, NULL, 'n'},
@@ -97,6 +101,9 @@ cmd_delete(int argc, char **argv)
             break;
         case 'N':
             o.name = optarg;
+            break;
+        case 'C':
+            o.comment = optarg;
             break;
         case 'F':
             o.force = 1;

@@ -179,8 +179,10 @@ push_usage(FILE *out)
           "  --inventory INV        how to reach the devices, where secrets come from\n"
           "  --payloads DIR         push DIR/<device>.xml instead of compiling\n"
           "  --templates DIR        templates for the compile (repeatable, as for compile)\n"
-          "  --state-dir DIR        snapshots, plans, journals (default\n"
-          "                         ~/.local/state/netstitch)\n"
+          "  --state-dir DIR|URL    the state store: snapshots, journals, ownership, history\n"
+          "                         (default ~/.local/state/netstitch/state.db; a\n"
+          "                         postgresql:// URL for a team; --state is the same)\n"
+          "  --comment TEXT         why, for the history (netstitch log)\n"
           "  --jobs N               at most N devices at once (default 8)\n"
           "  --confirm-timeout SEC  device-side rollback timer of the confirmed commit\n"
           "                         (default: the largest commit timeout + 60)\n"
@@ -209,6 +211,8 @@ cmd_push(int argc, char **argv)
         {"inventory", required_argument, NULL, 'i'},
         {"payloads", required_argument, NULL, 'p'},
         {"state-dir", required_argument, NULL, 's'},
+        {"state", required_argument, NULL, 's'},
+        {"comment", required_argument, NULL, 'C'},
         {"jobs", required_argument, NULL, 'j'},
         {"confirm-timeout", required_argument, NULL, 't'},
         {"dry-run", no_argument, NULL, 'n'},
@@ -217,9 +221,9 @@ cmd_push(int argc, char **argv)
         {"quiet", no_argument, NULL, 'q'},
         {"yang-dir", required_argument, NULL, 'y'},
         {"templates", required_argument, NULL, 'T'},
-        {"name", required_argument, NULL, 'N'},  /* lifecycle (cmd_delete.c) */
-        {"force", no_argument, NULL, 'F'},       /* lifecycle: overwrite drift */
-        {"no-state", no_argument, NULL, 'S'},    /* lifecycle: push the payloads as they are */
+        {"name", required_argument, NULL, 'N'}, /* lifecycle (cmd_delete.c) */
+        {"force", no_argument, NULL, 'F'},      /* lifecycle: overwrite drift */
+        {"no-state", no_argument, NULL, 'S'},   /* lifecycle: push the payloads as they are */
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -230,7 +234,7 @@ cmd_push(int argc, char **argv)
     unsigned flags = 0, jobs = 0;
     unsigned long confirm = 0;
     int c, quiet = 0, fmt = OUT_TEXT, rc = EXIT_CLEAN, force = 0, no_state = 0;
-    const char *svc_name = NULL;
+    const char *svc_name = NULL, *comment = NULL;
     struct nst_ctx *ctx = NULL;
     struct nst_inventory *inv = NULL;
     struct nst_service *svc = NULL;
@@ -294,6 +298,9 @@ cmd_push(int argc, char **argv)
         case 'N':
             svc_name = optarg;
             break;
+        case 'C':
+            comment = optarg;
+            break;
         case 'F':
             force = 1;
             break;
@@ -348,10 +355,14 @@ cmd_push(int argc, char **argv)
         /* The service lifecycle (cmd_delete.c, docs/diff.md): diff the devices, refuse drift
          * unless --force, push only the changes (and the removal of what the service no
          * longer generates), record what the service now owns. */
-        struct cli_apply ap = {svc_name, state_dir, jobs,  tdirs,
-                               ntdirs,   force,     flags, (enum out_format)fmt};
+        struct cli_apply ap = {
+            svc_name, state_dir, jobs, tdirs, ntdirs, force, flags, (enum out_format)fmt, comment};
 
         rc = cli_push_service(ctx, inv, txn, svc, argv[optind], &ap);
+        goto cleanup;
+    }
+    if (nst_txn_set_note(txn, NST_TXN_NOTE_COMMENT, comment)) {
+        rc = EXIT_USAGE;
         goto cleanup;
     }
     rc = payloads ? push_add_dir(txn, payloads) : push_add_compiled(txn, svc, tdirs, ntdirs, &comp);

@@ -27,6 +27,10 @@ static const struct subcommand subcommands[] = {
     {"graph", cmd_graph, "draw a service as Graphviz DOT: devices, segments, tags, MTUs", 0},
     {"diff", cmd_diff, "show what each router would get, without changing anything", 1},
     {"delete", cmd_delete, "remove everything a service configured, in one transaction", 1},
+    {"log", cmd_log, "list the transactions of the state store (who, when, what, outcome)", 0},
+    {"show", cmd_show, "show one transaction: its plan, the edit per device, the result", 0},
+    {"services", cmd_services, "list the services the state store owns configuration for", 0},
+    {"gc", cmd_gc, "delete old finished transactions from the state store", 0},
 };
 
 #ifndef __has_feature

@@ -279,13 +279,21 @@ nst_history_services(struct nst_history *h, char ***names)
     if (ret) {
         return ret;
     }
-    /* Only services that own something (a current or pending generation). */
+    /* Only services that own something (or may: a pending generation). */
     for (size_t i = 0; all[i]; i++) {
         char cur[48], pend[48];
 
+        struct own_gen g;
+        size_t ndevs = 0;
+
         own_read_line(h->st, all[i], "current", cur, sizeof cur);
         own_read_line(h->st, all[i], "pending", pend, sizeof pend);
-        if (own_service_name_valid(all[i]) && (cur[0] || pend[0])) {
+        if (cur[0] && !own_gen_read(h->st, all[i], cur, &g)) {
+            ndevs = g.ndevs;
+            own_gen_clear(&g);
+        }
+        /* A deleted service keeps an empty generation: it owns nothing. */
+        if (own_service_name_valid(all[i]) && (ndevs || pend[0])) {
             all[k++] = all[i];
         } else {
             nst_free(all[i]);

@@ -271,9 +271,29 @@ grep -q '<mtu>9000</mtu>' "$net/state/pe1/running.xml" && no "--force did not re
 run after diff "$tmp/svc.xml" $L
 want_rc 0 after
 
+# The store's view (netstitch services, log --service): svc owns its routers.
+run svcs services --state-dir "$ST" --format json
+want_rc 0 svcs
+"$PY" - "$tmp/svcs.out" << 'PY' || no "services --format json: $(cat "$tmp/svcs.out")"
+import json, sys
+s = {x["name"]: x for x in json.load(open(sys.argv[1]))["services"]}
+assert set(s) == {"svc"} and s["svc"]["transaction"] and not s["svc"]["uncertain"], s
+assert len(s["svc"]["devices"]) >= 5, s
+PY
+
 # Delete: every router as before the service.
-run del delete svc $L
+run del delete svc $L --comment "decommissioned"
 want_rc 0 del
+run dlog log --state-dir "$ST" --service svc --format json
+"$PY" - "$tmp/dlog.out" << 'PY' || no "log --service svc: $(cat "$tmp/dlog.out")"
+import json, sys
+t = json.load(open(sys.argv[1]))["transactions"]
+assert t and all(x["service"] == "svc" for x in t), t
+assert t[-1]["kind"] == "delete" and t[-1]["comment"] == "decommissioned", t[-1]
+assert t[-1]["outcome"] == "committed" and {x["kind"] for x in t[:-1]} == {"push"}, t
+PY
+run svcs2 services --state-dir "$ST" --format json
+grep -q '"svc"' "$tmp/svcs2.out" && no "a deleted service is still listed: $(cat "$tmp/svcs2.out")"
 snap s7
 same s0 s7 $devs
 grep -q 'pre-existing uplink' "$tmp/s7.pe1.xml" || no "delete: the original description"

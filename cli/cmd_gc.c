@@ -27,7 +27,9 @@ gc_usage(FILE *out)
           "  --dry-run              only say what would be deleted\n"
           "  --state-dir DIR|URL    the state store (--state is the same)\n"
           "  --format text|json     text (default) or one JSON document\n"
-          "  --yang-dir DIR         netstitch's YANG models\n",
+          "  --yang-dir DIR         netstitch's YANG models\n"
+          "\n"
+          "Exit status: 0 done, 2 usage error or the store cannot be opened.\n",
           out);
 }
 

@@ -20,7 +20,9 @@ services_usage(FILE *out)
           "List the services the state store owns configuration for.\n"
           "  --state-dir DIR|URL    the state store (--state is the same)\n"
           "  --format text|json     text (default) or one JSON document\n"
-          "  --yang-dir DIR         netstitch's YANG models\n",
+          "  --yang-dir DIR         netstitch's YANG models\n"
+          "\n"
+          "Exit status: 0 listed, 2 usage error or the store cannot be opened.\n",
           out);
 }
 

@@ -21,7 +21,10 @@ show_usage(FILE *out)
           "device, each device's result and the journal (docs/push.md, History).\n"
           "  --state-dir DIR|URL    the state store (--state is the same)\n"
           "  --format text|json     text (default) or one JSON document\n"
-          "  --yang-dir DIR         netstitch's YANG models\n",
+          "  --yang-dir DIR         netstitch's YANG models\n"
+          "\n"
+          "Exit status: 0 shown, 2 usage error, unknown transaction or the store cannot be\n"
+          "opened.\n",
           out);
 }
 

@@ -4,25 +4,30 @@
 #
 # Kept in step with each command's --help by tests/cli/t_completion.sh.
 
-_netstitch_commands="check compile push rollback recover graph diff delete help version"
+_netstitch_commands="check compile push rollback recover graph diff delete log show services gc help version"
 
 # The options of one subcommand.
 _netstitch_options() {
     case $1 in
     check) echo "--format --verbose -v --yang-dir --help -h" ;;
     compile) echo "--emit --format --inventory --output -o --templates --yang-dir --help -h" ;;
-    push) echo "--inventory --payloads --templates --state-dir --jobs -j --confirm-timeout
-                --dry-run --name --force --no-state --no-validate --format --quiet -q
-                --yang-dir --help -h" ;;
-    rollback) echo "--inventory --state-dir --list --force --jobs -j --confirm-timeout
-                    --no-validate --format --quiet -q --yang-dir --help -h" ;;
+    push) echo "--inventory --payloads --templates --state-dir --state --comment --jobs -j
+                --confirm-timeout --dry-run --name --force --no-state --no-validate --format
+                --quiet -q --yang-dir --help -h" ;;
+    rollback) echo "--inventory --state-dir --state --last --comment --list --force --jobs -j
+                    --confirm-timeout --no-validate --format --quiet -q --yang-dir --help -h" ;;
     recover) echo "--inventory --state-dir --abort --forget --jobs -j --format --quiet -q
                    --yang-dir --help -h" ;;
     graph) echo "--connection --format --output -o --svg --yang-dir --help -h" ;;
     diff) echo "--inventory --offline --format --name --payloads --templates --state-dir
                 --no-state --jobs -j --color --quiet -q --yang-dir --help -h" ;;
-    delete) echo "--inventory --name --force --state-dir --jobs -j --confirm-timeout --dry-run
-                  --no-validate --format --quiet -q --yang-dir --help -h" ;;
+    delete) echo "--inventory --name --force --state-dir --state --comment --jobs -j
+                  --confirm-timeout --dry-run --no-validate --format --quiet -q --yang-dir
+                  --help -h" ;;
+    log) echo "--service --device --since --until --state-dir --state --format --yang-dir
+               --help -h" ;;
+    show | services) echo "--state-dir --state --format --yang-dir --help -h" ;;
+    gc) echo "--keep --older-than --dry-run --state-dir --state --format --yang-dir --help -h" ;;
     esac
 }
 
@@ -36,11 +41,12 @@ _netstitch_files() {
     eval "$restore"
 }
 
-# Transaction ids of the state directory (--state-dir on the line, else the default).
+# Transaction ids of the state store (--state-dir or --state on the line, else the default).
 _netstitch_txids() {
     local cur=$1 state="" i
     for ((i = 2; i < ${#COMP_WORDS[@]}; i++)); do
-        if [[ ${COMP_WORDS[i]} == --state-dir && $((i + 1)) -lt ${#COMP_WORDS[@]} ]]; then
+        if [[ ${COMP_WORDS[i]} == --state-dir || ${COMP_WORDS[i]} == --state ]] &&
+            [[ $((i + 1)) -lt ${#COMP_WORDS[@]} ]]; then
             state=${COMP_WORDS[i + 1]}
         fi
     done
@@ -90,7 +96,7 @@ _netstitch() {
         _netstitch_files "$cur"
         return 0
         ;;
-    --yang-dir | --templates | --state-dir | --payloads | --offline)
+    --yang-dir | --templates | --state-dir | --state | --payloads | --offline)
         compopt -o filenames 2>/dev/null
         COMPREPLY=($(compgen -d -- "$cur"))
         return 0
@@ -109,7 +115,8 @@ _netstitch() {
         COMPREPLY=($(compgen -f -- "$cur"))
         return 0
         ;;
-    --jobs | -j | --confirm-timeout | --connection | --name)
+    --jobs | -j | --confirm-timeout | --connection | --name | --comment | --service | --device | \
+        --since | --until | --keep | --older-than)
         return 0
         ;;
     esac
@@ -131,7 +138,7 @@ _netstitch() {
     check | compile | push | graph | diff | delete)
         _netstitch_files "$cur"
         ;;
-    rollback | recover)
+    rollback | recover | show)
         _netstitch_txids "$cur"
         ;;
     esac

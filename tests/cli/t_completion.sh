@@ -43,7 +43,7 @@ expect() {
     fi
 }
 expect "netstitch " \
-    "--help --version check compile delete diff graph help push recover rollback version"
+    "--help --version check compile delete diff gc graph help log push recover rollback services show version"
 expect "netstitch co" "compile"
 expect "netstitch r" "recover rollback"
 expect "netstitch d" "delete diff"
@@ -53,7 +53,9 @@ expect "netstitch delete --d" "--dry-run"
 expect "netstitch help gr" "graph"
 expect "netstitch check --f" "--format"
 expect "netstitch push --d" "--dry-run"
-expect "netstitch rollback --l" "--list"
+expect "netstitch rollback --l" "--last --list"
+expect "netstitch gc --k" "--keep"
+expect "netstitch log --s" "--service --since --state --state-dir"
 expect "netstitch recover --a" "--abort"
 expect "netstitch graph --s" "--svg"
 expect "netstitch compile --format " "json text"
@@ -72,6 +74,7 @@ expect "netstitch diff svc.xml --offline s" "state sub.d"
 expect "netstitch graph --svg n" "notes.txt"
 PATH="$WORKDIR/bin:$PATH"
 expect "netstitch rollback 2026" "20261121-190932-718181-2d0d 20261121-191500-000001-abcd"
+expect "netstitch show 20261121-1915" "20261121-191500-000001-abcd"
 expect "netstitch recover --state-dir state 20261121-19" \
     "20261121-190932-718181-2d0d 20261121-191500-000001-abcd"
 grep -q -- "rollback --list --state-dir state" "$WORKDIR/bin/called" \

@@ -31,12 +31,15 @@ rollback_usage(FILE *out)
           "  --comment TEXT         why, for the history (netstitch log)\n"
           "  --list                 list the transactions, oldest first (json: one document;\n"
           "                         `netstitch log` shows more)\n"
-          "  --force                also restore a transaction that did not commit\n"
+          "  --force                also restore a transaction that did not commit, and undo\n"
+          "                         its changes even where a later transaction changed the\n"
+          "                         same configuration since\n"
           "  --jobs N, --confirm-timeout SEC, --no-validate, --format text|json,\n"
           "  -q/--quiet, --yang-dir DIR  as for push\n"
           "\n"
           "Exit status: as for push (0 restored everywhere, 1 failed and undone, 2 usage,\n"
-          "4 incomplete, 5 busy).\n",
+          "4 incomplete, 5 busy), 6 refused: a later transaction changed the same\n"
+          "configuration (nothing changed; see --force).\n",
           out);
 }
 
@@ -316,7 +319,7 @@ cmd_rollback(int argc, char **argv)
     cli_txn_attach_progress(txn, progress);
     nst_txn_set_note(txn, NST_TXN_NOTE_COMMENT, comment);
     err = nst_txn_rollback(txn, txid);
-    rc = cli_txn_exit(txn, err);
+    rc = err == NST_ECONFLICT ? EXIT_DRIFT : cli_txn_exit(txn, err);
     if (err && nst_txn_outcome(txn) == NST_TXN_NOT_RUN) {
         fprintf(stderr, "netstitch rollback: %s\n",
                 *nst_txn_message(txn) ? nst_txn_message(txn) : nst_strerror(err));

@@ -51,6 +51,8 @@ nst_strerror(nst_err err)
         return "secret missing or unreadable";
     case NST_EBUSY:
         return "busy: held by another netstitch process";
+    case NST_ECONFLICT:
+        return "conflict: later changes to the same configuration";
     }
     return "unknown error";
 }

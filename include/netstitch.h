@@ -49,8 +49,10 @@ typedef enum nst_err {
     NST_EENV,         /**< the environment failed (missing model, device refusal) */
     NST_EINTERNAL,    /**< a bug in netstitch; the diagnostic names file:line */
     NST_ESECRET,      /**< a secret is not defined by the inventory or cannot be read */
-    NST_EBUSY         /**< another netstitch process holds a device, service or transaction,
+    NST_EBUSY,        /**< another netstitch process holds a device, service or transaction,
                            or an interrupted transaction awaits recover: nothing was touched */
+    NST_ECONFLICT     /**< a rollback would overwrite later changes to the same nodes:
+                           refused, nothing was changed (NST_TXN_FORCE overrides) */
 } nst_err;
 
 /** @brief Severity of a diagnostic. */
@@ -629,8 +631,17 @@ NST_API nst_err nst_txn_push(struct nst_txn *txn);
  * @brief Restore the pre-change configuration that transaction @p txid saved, on all
  *        its devices, as one new transaction (same guarantees as a push).
  * @param[in] txid the transaction to roll back. Borrowed.
+ * Exactly what @p txid changed is undone: the reverse of the diff between each device's
+ * configuration before and right after it (libyang's lyd_diff_siblings and
+ * lyd_diff_reverse_all), applied as an edit that touches nothing else. When a later
+ * transaction changed the same nodes, the rollback is refused before anything is
+ * changed (NST_ECONFLICT; the device's error names the node and the later transaction)
+ * unless NST_TXN_FORCE. A transaction recorded without its "after" configuration (before
+ * netstitch kept it) is rolled back by restoring its snapshot's touched top-level
+ * elements whole.
  * @return as nst_txn_push(); NST_EINVAL also for an unknown id, a transaction that did
- *         not commit (unless NST_TXN_FORCE), or a device missing from the inventory.
+ *         not commit (unless NST_TXN_FORCE), or a device missing from the inventory;
+ *         NST_ECONFLICT.
  */
 NST_API nst_err nst_txn_rollback(struct nst_txn *txn, const char *txid);
 

@@ -77,6 +77,8 @@
 #include "inventory.h"
 #include "ownership.h"
 #include "payload.h"
+#include "render.h"
+#include "revert.h"
 #include "secret.h"
 #include "session.h"
 #include "store.h"
@@ -109,6 +111,9 @@ struct txn_dev {
     char *payload;             /* <config> content; secrets as placeholders */
     char *rollback_before;     /* rollback: the snapshot of the transaction rolled back */
     char *rollback_payload;    /* rollback: that transaction's payload (its touched set) */
+    char *rollback_after;      /* rollback: running right after it, NULL if not recorded */
+    char later[40];            /* rollback: a later transaction that touched the device */
+    int conflict;              /* rollback: nodes changed since (refused without --force) */
     const struct drv_ops *drv; /* NULL when the vendor is unknown */
     const struct inv_device *inv;
     size_t index;
@@ -167,6 +172,11 @@ struct nst_txn {
     const char *code; /* the diagnostic code of message, NULL for a device failure */
     /* secrets used by the payloads: names and values, wiped in txn_secrets_clear */
     struct secret_set secrets;
+    /* rollback: every device model (render.h), for devices whose session context lacks
+     * the models of their configuration; loaded once, used under models_mu */
+    struct render *models;
+    int models_failed;
+    pthread_mutex_t models_mu;
 };
 
 static const char *const txn_empty = "";
@@ -825,6 +835,80 @@ txn_ph_connect(struct nst_txn *txn, struct txn_dev *d)
     txn_progress(txn, NST_TXN_PHASE_CONNECT, d, "plan", nst_txn_method_name(d->method));
 }
 
+/*
+ * A rollback's edit for @d. With the configuration recorded right after the transaction
+ * rolled back (A), the reverse diff (revert.c): exactly what it changed is undone, and
+ * nodes a later transaction changed since are a conflict that refuses the rollback
+ * unless NST_TXN_FORCE. Without A (a transaction recorded before A was, or whose record
+ * of A failed), or when the texts do not parse in the device's models, the restore
+ * payload of the old snapshot: its touched top-level elements, whole.
+ */
+static void
+txn_rollback_plan(struct nst_txn *txn, struct txn_dev *d)
+{
+    char *now = NULL, *edit = NULL, *conflicts = NULL, why[512];
+    nst_err ret = NST_EINPUT;
+
+    if (d->rollback_after && !secret_placeholderize(d->before, &txn->secrets, &now)) {
+        /* The session's context first (a real router's yang-library), else netstitch's
+         * own device models (a simulated router advertises fewer). */
+        ret = revert_edit(sess_ctx(d->s), d->rollback_before, d->rollback_after, now, &edit,
+                          &conflicts, why, sizeof why);
+        if (ret == NST_EINPUT) {
+            pthread_mutex_lock(&txn->models_mu);
+            if (!txn->models && !txn->models_failed) {
+                ly_temp_log_options(&(uint32_t){0});
+                txn->models_failed = render_new(txn->ctx, NULL, 0, &txn->models) != NST_OK;
+                ly_temp_log_options(NULL);
+            }
+            if (txn->models) {
+                char why2[512];
+
+                ret = revert_edit(render_ly(txn->models), d->rollback_before, d->rollback_after,
+                                  now, &edit, &conflicts, why2, sizeof why2);
+            }
+            pthread_mutex_unlock(&txn->models_mu);
+        }
+        nst_free(now);
+        if (ret == NST_EINPUT) {
+            txn_journal(txn, d,
+                        "plan reverse-diff impossible (%s): restoring the touched "
+                        "top-level elements",
+                        why);
+        }
+    }
+    if (!ret) {
+        if (*conflicts && !(txn->flags & NST_TXN_FORCE)) {
+            size_t first = strcspn(conflicts, "\n");
+            int more = conflicts[first] && conflicts[first + 1];
+
+            d->conflict = 1;
+            conflicts[first] = '\0';
+            txn_step_fail_msg(txn, NST_TXN_PHASE_PREPARE, d, "plan", SESS_ERR_CONFIG,
+                              "changed since %s by %s: %s%s (--force undoes it anyway)",
+                              txn->rollback_of, d->later[0] ? d->later : "a later change",
+                              conflicts, more ? " and more" : "");
+            nst_free(edit);
+            nst_free(conflicts);
+            return;
+        }
+        nst_free(conflicts);
+        nst_free(d->payload);
+        d->payload = edit;
+        txn_journal(txn, d, "plan reverse-diff %zu bytes", strlen(edit));
+        return;
+    }
+    nst_free(edit);
+    nst_free(conflicts);
+    nst_free(d->payload);
+    d->payload = NULL;
+    if (payload_restore(d->rollback_before, d->rollback_payload, (d->caps & SESS_CAP_BASE11) != 0,
+                        &d->payload)) {
+        txn_step_fail_msg(txn, NST_TXN_PHASE_PREPARE, d, "plan", SESS_ERR_PROTOCOL,
+                          "the saved snapshot or payload is not well-formed");
+    }
+}
+
 static void
 txn_ph_prepare(struct nst_txn *txn, struct txn_dev *d)
 {
@@ -850,14 +934,7 @@ txn_ph_prepare(struct nst_txn *txn, struct txn_dev *d)
     }
     txn_step_ok(txn, NST_TXN_PHASE_PREPARE, d, "snapshot");
     if (d->rollback_before) {
-        /* A rollback's edit is the restore payload of the old snapshot. */
-        nst_free(d->payload);
-        d->payload = NULL;
-        if (payload_restore(d->rollback_before, d->rollback_payload,
-                            (d->caps & SESS_CAP_BASE11) != 0, &d->payload)) {
-            txn_step_fail_msg(txn, NST_TXN_PHASE_PREPARE, d, "plan", SESS_ERR_PROTOCOL,
-                              "the saved snapshot or payload is not well-formed");
-        }
+        txn_rollback_plan(txn, d);
     }
 }
 
@@ -886,6 +963,11 @@ txn_ph_edit(struct nst_txn *txn, struct txn_dev *d)
 
     if (!txn_candidate_method(d)) {
         /* A running-only device is edited in the commit phase: editing it is committing. */
+        return;
+    }
+    if (!*d->payload) {
+        /* A rollback with nothing to undo on this device. */
+        txn_step_ok(txn, NST_TXN_PHASE_PREPARE, d, "nothing-to-edit");
         return;
     }
     text = txn_payload_text(txn, NST_TXN_PHASE_PREPARE, d, "edit-config");
@@ -934,6 +1016,11 @@ txn_ph_commit(struct nst_txn *txn, struct txn_dev *d)
     char *text = NULL;
     nst_err ret;
 
+    if (d->method == NST_TXN_METHOD_RUNNING && !*d->payload) {
+        /* A rollback with nothing to undo on this device. */
+        txn_step_ok(txn, NST_TXN_PHASE_COMMIT, d, "nothing-to-edit");
+        return;
+    }
     if (d->method == NST_TXN_METHOD_RUNNING) {
         text = txn_payload_text(txn, NST_TXN_PHASE_COMMIT, d, step);
         if (!text) {
@@ -1050,6 +1137,20 @@ txn_release(struct nst_txn *txn, struct txn_dev *d, int discard)
 static void
 txn_ph_finish(struct nst_txn *txn, struct txn_dev *d)
 {
+    struct sess_error err;
+    char *after = NULL, *safe = NULL, name[64];
+
+    /* The configuration right after the change, for a later rollback's reverse diff
+     * (revert.h). Best effort: without it that rollback restores the old snapshot. */
+    if (txn->t && txn_alive(d) && !sess_get_config(d->s, SESS_DS_RUNNING, NULL, &after, &err) &&
+        !secret_placeholderize(after, &txn->secrets, &safe)) {
+        snprintf(name, sizeof name, "dev-%zu.after.xml", d->index);
+        if (store_txn_put(txn->t, name, safe)) {
+            txn_journal(txn, d, "after not recorded");
+        }
+    }
+    secret_wipe_free(after);
+    nst_free(safe);
     txn_release(txn, d, 0);
     if (!d->final_known) {
         txn_final(txn, d, NST_TXN_DEV_COMMITTED);
@@ -1751,7 +1852,7 @@ nst_txn_new(struct nst_ctx *ctx, const struct nst_inventory *inv, struct nst_txn
     if (!txn) {
         return NST_ENOMEM;
     }
-    if (pthread_mutex_init(&txn->mu, NULL)) {
+    if (pthread_mutex_init(&txn->mu, NULL) || pthread_mutex_init(&txn->models_mu, NULL)) {
         nst_free(txn);
         return NST_ENOMEM;
     }
@@ -1779,12 +1880,15 @@ nst_txn_free(struct nst_txn *txn)
         nst_free(d->payload);
         nst_free(d->rollback_before);
         nst_free(d->rollback_payload);
+        nst_free(d->rollback_after);
         secret_wipe_free(d->before);
     }
     nst_free(txn->devs);
     store_txn_close(txn->t);
     store_txn_close(txn->past);
     store_close(txn->st);
+    render_free(txn->models);
+    pthread_mutex_destroy(&txn->models_mu);
     nst_free(txn->comment);
     nst_free(txn->state_dir);
     pthread_mutex_destroy(&txn->mu);
@@ -2045,6 +2149,10 @@ txn_load_past(struct nst_txn *txn, struct store_txn *past, struct txn_plan *plan
         if (for_rollback) {
             d->rollback_before = before;
             d->rollback_payload = payload;
+            snprintf(name, sizeof name, "dev-%zu.after.xml", i);
+            if (store_txn_get(past, name, &d->rollback_after)) {
+                d->rollback_after = NULL;
+            }
         } else {
             d->before = before;
             d->payload = payload;
@@ -2081,6 +2189,41 @@ txn_open_past(struct nst_txn *txn, const char *txid, struct store_txn **out)
         return NST_EINVAL;
     }
     return NST_OK;
+}
+
+/* For each device, the newest committed transaction after @txid that touched it: the one a
+ * conflict names. */
+static void
+txn_find_later(struct nst_txn *txn, const char *txid)
+{
+    char **ids = NULL;
+    size_t n = 0;
+
+    if (store_txn_list(txn->st, &ids, &n)) {
+        return;
+    }
+    for (size_t k = n; k-- > 0 && strcmp(ids[k], txid) > 0;) {
+        struct store_txn_info info;
+
+        if (store_txn_info(txn->st, ids[k], &info)) {
+            continue;
+        }
+        for (size_t i = 0; i < txn->ndevs; i++) {
+            struct txn_dev *d = &txn->devs[i];
+            const char *p = info.devices;
+            size_t len = strlen(d->name);
+
+            while (!d->later[0] && p && !strcmp(info.outcome, "committed")) {
+                if (!strncmp(p, d->name, len) && (p[len] == ',' || !p[len])) {
+                    snprintf(d->later, sizeof d->later, "%s", info.id);
+                }
+                p = strchr(p, ',');
+                p = p ? p + 1 : NULL;
+            }
+        }
+        store_txn_info_clear(&info);
+    }
+    store_list_free(ids);
 }
 
 NST_API nst_err
@@ -2124,9 +2267,16 @@ nst_txn_rollback(struct nst_txn *txn, const char *txid)
     }
     snprintf(txn->kind, sizeof txn->kind, "rollback");
     snprintf(txn->rollback_of, sizeof txn->rollback_of, "%s", txid);
+    txn_find_later(txn, txid);
     ret = txn_begin(txn);
     if (!ret) {
         ret = txn_run(txn);
+    }
+    for (size_t i = 0; i < txn->ndevs; i++) {
+        if (txn->devs[i].conflict) {
+            /* Refused before anything changed: later changes to the same nodes. */
+            ret = NST_ECONFLICT;
+        }
     }
     /* Service lifecycle hook (lifecycle.c): services whose ownership record TXID made go
      * back to their record from before it, as their devices just did. */

@@ -72,7 +72,12 @@ run_cmd rb rollback "$TX" --inventory "$INV" --state-dir "$STATE"
 assert_rc 0 rb
 esnap "$WORK/after-rb"
 assert_same "$WORK/before" "$WORK/after-rb" "rollback of the example"
-echo "ok: rollback"
+# It undid the push as a reverse diff (netconf/revert.c), on every device.
+RBTX=$($PY "$STATEPY" "$STATE" last)
+$PY "$STATEPY" "$STATE" journal "$RBTX" >"$WORK/rb.journal"
+n=$(grep -c ' plan reverse-diff [0-9]* bytes' "$WORK/rb.journal")
+[ "$n" = 6 ] || { grep ' plan ' "$WORK/rb.journal"; fail "rollback: $n of 6 devices by reverse diff"; }
+echo "ok: rollback (a reverse diff on all six)"
 
 # Secrets: nowhere in our outputs or state (the devices themselves do hold them).
 for f in "$WORK"/*.out "$WORK"/*.err; do

@@ -100,7 +100,7 @@ echo "ok: show gives the plan, the edit per device, the result and the journal"
 run_cmd rbl rollback --last --inventory "$INV" --state-dir "$STATE" --comment "undo second"
 assert_rc 0 rbl
 assert_grep "rolling back $TX2" "$WORK/rbl.err"
-[ "$(mtu p)" = "<mtu>1600</mtu>" ] || fail "rollback --last: p is not back at the first push"
+[ "$(mtu p)" = "<mtu>1600</mtu>" ] || { cat "$WORK/rbl.out" "$WORK/rbl.err" "$NS/state/p/running.xml"; fail "rollback --last: p is not back at the first push"; }
 RB=$($PY "$STATEPY" "$STATE" last)
 run_cmd log2 log --state-dir "$STATE" --format json
 $PY - "$WORK/log2.out" "$RB" "$TX2" <<'PY' || fail "the rollback's history row"

@@ -29,6 +29,8 @@ rollback_usage(FILE *out)
           "                         --state is the same)\n"
           "  --last, -N             the newest (N-th newest) committed transaction\n"
           "  --comment TEXT         why, for the history (netstitch log)\n"
+          "  --dry-run              prepare and validate everywhere, show each device's\n"
+          "                         edit (XML, secrets as placeholders), commit nothing\n"
           "  --list                 list the transactions, oldest first (json: one document;\n"
           "                         `netstitch log` shows more)\n"
           "  --force                also restore a transaction that did not commit, and undo\n"
@@ -161,6 +163,7 @@ cmd_rollback(int argc, char **argv)
         {"state-dir", required_argument, NULL, 's'},
         {"state", required_argument, NULL, 's'},
         {"last", no_argument, NULL, 'L'},
+        {"dry-run", no_argument, NULL, 'n'},
         {"comment", required_argument, NULL, 'C'},
         {"jobs", required_argument, NULL, 'j'},
         {"confirm-timeout", required_argument, NULL, 't'},
@@ -176,6 +179,7 @@ cmd_rollback(int argc, char **argv)
     const char *inv_path = NULL, *state_dir = NULL, *yang_dir = NULL, *comment = NULL, *txid = NULL;
     char relid[64];
     long nth = 0;
+    int dry = 0;
     unsigned flags = 0, jobs = 0;
     unsigned long confirm = 0;
     int c, quiet = 0, list = 0, fmt = OUT_TEXT, rc;
@@ -219,6 +223,10 @@ cmd_rollback(int argc, char **argv)
             break;
         case 'C':
             comment = optarg;
+            break;
+        case 'n':
+            flags |= NST_TXN_DRY_RUN;
+            dry = 1;
             break;
         case 's':
             state_dir = optarg;
@@ -328,6 +336,15 @@ cmd_rollback(int argc, char **argv)
         }
     }
     cli_txn_report(stdout, txn, "rollback", rc, (enum out_format)fmt);
+    if (dry && fmt == OUT_TEXT) {
+        /* What the rollback would send (the reverse diff, or the restore payload). */
+        for (size_t i = 0; i < nst_txn_device_count(txn); i++) {
+            const char *e = nst_txn_device_payload(txn, i);
+
+            printf("\n%s would be sent:\n%s\n", nst_txn_device_name(txn, i),
+                   e && *e ? e : "(nothing: no change to undo)");
+        }
+    }
 
 cleanup:
     nst_txn_free(txn);

@@ -193,6 +193,11 @@ cli_txn_report(FILE *out, const struct nst_txn *txn, const char *command, int ex
             }
             fprintf(out, ", \"undo_error\": ");
             cli_json_str(out, nst_txn_device_error(txn, i, NST_TXN_ERR_UNDO));
+            if (nst_txn_outcome(txn) == NST_TXN_DRY_RUN_OK) {
+                /* A dry run says what it would have sent (secrets as placeholders). */
+                fprintf(out, ", \"edit\": ");
+                cli_json_str(out, nst_txn_device_payload(txn, i));
+            }
             fputc('}', out);
         }
         fprintf(out, "%s]}\n", n ? "\n" : "");

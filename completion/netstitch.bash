@@ -14,7 +14,7 @@ _netstitch_options() {
     push) echo "--inventory --payloads --templates --state-dir --state --comment --jobs -j
                 --confirm-timeout --dry-run --name --force --no-state --no-validate --format
                 --quiet -q --yang-dir --help -h" ;;
-    rollback) echo "--inventory --state-dir --state --last --comment --list --force --jobs -j
+    rollback) echo "--inventory --state-dir --state --last --comment --dry-run --list --force --jobs -j
                     --confirm-timeout --no-validate --format --quiet -q --yang-dir --help -h" ;;
     recover) echo "--inventory --state-dir --abort --forget --jobs -j --format --quiet -q
                    --yang-dir --help -h" ;;

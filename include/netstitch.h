@@ -707,6 +707,13 @@ NST_API const char *nst_txn_device_name(const struct nst_txn *txn, size_t i);
 /** @brief The @p i-th device's method. */
 NST_API enum nst_txn_method nst_txn_device_method(const struct nst_txn *txn, size_t i);
 
+/**
+ * @brief The edit the @p i-th device was (or, after a dry run, would be) sent: for a
+ *        rollback the reverse diff built in the prepare phase. Secrets as placeholders.
+ *        Borrowed; NULL when out of range.
+ */
+NST_API const char *nst_txn_device_payload(const struct nst_txn *txn, size_t i);
+
 /** @brief The @p i-th device's final state. */
 NST_API enum nst_txn_dev_state nst_txn_device_state(const struct nst_txn *txn, size_t i);
 

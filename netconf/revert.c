@@ -74,47 +74,117 @@ revert_find(const struct lyd_node *first, const char *path)
     return m;
 }
 
-/* Append to @out the paths of the forward diff's changed nodes whose state in C differs
- * from A. A changed node's descendants are covered by it. */
 static nst_err
-revert_conflicts(const struct lyd_node *fwd, const struct lyd_node *a, const struct lyd_node *c,
-                 char **out)
+revert_add_path(const struct lyd_node *n, char **out)
 {
-    const struct lyd_node *elem;
+    char *path = lyd_path(n, LYD_PATH_STD, NULL, 0), *t;
 
-    LY_LIST_FOR(fwd, elem)
+    if (!path) {
+        return NST_ENOMEM;
+    }
+    t = nst_asprintf("%s%s\n", *out, path);
+    free(path);
+    nst_free(*out);
+    *out = t;
+    return t ? NST_OK : NST_ENOMEM;
+}
+
+/* The node of @first's tree at @n's path, or NULL. */
+static struct lyd_node *
+revert_same(const struct lyd_node *first, const struct lyd_node *n)
+{
+    char *path = lyd_path(n, LYD_PATH_STD, NULL, 0);
+    struct lyd_node *m = path ? revert_find(first, path) : NULL;
+
+    free(path);
+    return m;
+}
+
+/*
+ * Conflicts, leaf by leaf: every value the transaction set (created or replaced) must
+ * still be in C as it is in A, and every value it deleted must still be absent from C.
+ * Configuration a later transaction added next to it (a new child of a container the
+ * transaction created) is no conflict.
+ */
+static nst_err
+revert_check(const struct lyd_node *n, const char *inherited, const struct lyd_node *a,
+             const struct lyd_node *c, char **out)
+{
+    const char *op = revert_op(n);
+    const struct lyd_node *ch;
+    nst_err ret = NST_OK;
+
+    if (!op) {
+        op = inherited;
+    }
+    if (op && !strcmp(op, "none")) {
+        op = NULL;
+    }
+    if (op && (n->schema->nodetype & LYD_NODE_TERM)) {
+        struct lyd_node *cn = revert_same(c, n), *an = revert_same(a, n);
+        int bad = !strcmp(op, "delete") ? cn != NULL
+                                        : !cn || !an || lyd_compare_single(an, cn, 0) != LY_SUCCESS;
+
+        return bad ? revert_add_path(n, out) : NST_OK;
+    }
+    LY_LIST_FOR(lyd_child(n), ch)
     {
-        const struct lyd_node *n;
+        ret = revert_check(ch, op, a, c, out);
+        if (ret) {
+            break;
+        }
+    }
+    return ret;
+}
 
-        LYD_TREE_DFS_BEGIN(elem, n)
-        {
-            const char *op = revert_op(n);
+/*
+ * The reverse diff deletes whole what the transaction created. Where C holds more under
+ * such a node than A did (a later transaction added a child), only what the transaction
+ * created goes: the node stays ("none") and each of its children is deleted on its own,
+ * recursively; key leaves stay with their entry.
+ */
+static nst_err
+revert_split(struct lyd_node *n, const char *inherited, const struct lyd_node *a,
+             const struct lyd_node *c)
+{
+    struct lyd_meta *m = lyd_find_meta(n->meta, NULL, "yang:operation");
+    const char *op = m ? lyd_get_meta_value(m) : inherited;
+    struct lyd_node *ch;
 
-            if (op && strcmp(op, "none")) {
-                char *path = lyd_path(n, LYD_PATH_STD, NULL, 0);
-                struct lyd_node *an, *cn;
-                int same;
+    if (op && !strcmp(op, "delete") && !(n->schema->nodetype & LYD_NODE_TERM)) {
+        struct lyd_node *cn = revert_same(c, n), *an = revert_same(a, n);
 
-                if (!path) {
-                    return NST_ENOMEM;
-                }
-                an = revert_find(a, path);
-                cn = revert_find(c, path);
-                same = (!an && !cn) ||
-                       (an && cn && !lyd_compare_single(an, cn, LYD_COMPARE_FULL_RECURSION));
-                if (!same) {
-                    char *t = nst_asprintf("%s%s\n", *out, path);
+        if (!cn || !an || !lyd_compare_single(an, cn, LYD_COMPARE_FULL_RECURSION)) {
+            return NST_OK; /* C holds exactly what the transaction created: delete it. */
+        }
+        if (m) {
+            LY_ERR r = lyd_change_meta(m, "none");
 
-                    nst_free(*out);
-                    *out = t;
-                }
-                free(path);
-                if (!*out) {
-                    return NST_ENOMEM;
-                }
-                LYD_TREE_DFS_continue = 1;
+            if (r != LY_SUCCESS && r != LY_EEXIST && r != LY_ENOT) {
+                return NST_ENOMEM;
             }
-            LYD_TREE_DFS_END(elem, n);
+        } else if (lyd_new_meta(NULL, n, NULL, "yang:operation", "none", 0, NULL)) {
+            return NST_ENOMEM;
+        }
+        LY_LIST_FOR(lyd_child(n), ch)
+        {
+            if (lysc_is_key(ch->schema)) {
+                continue;
+            }
+            if (!lyd_find_meta(ch->meta, NULL, "yang:operation") &&
+                lyd_new_meta(NULL, ch, NULL, "yang:operation", "delete", 0, NULL)) {
+                return NST_ENOMEM;
+            }
+            if (revert_split(ch, "delete", a, c)) {
+                return NST_ENOMEM;
+            }
+        }
+        return NST_OK;
+    }
+    LY_LIST_FOR(lyd_child(n), ch)
+    {
+        if (revert_split(ch, op, a, c)) {
+            return NST_ENOMEM;
         }
     }
     return NST_OK;
@@ -251,10 +321,16 @@ revert_edit(struct ly_ctx *ly, const char *before, const char *after, const char
         goto cleanup;
     }
     conf = nst_strdup("");
-    ret = conf ? revert_conflicts(fwd, a, c, &conf) : NST_ENOMEM;
+    ret = conf ? NST_OK : NST_ENOMEM;
+    for (const struct lyd_node *n = fwd; !ret && n; n = n->next) {
+        ret = revert_check(n, NULL, a, c, &conf);
+    }
     if (!ret && fwd && lyd_diff_reverse_all(fwd, &rev)) {
         snprintf(why, whylen, "cannot reverse the diff");
         ret = NST_EINPUT;
+    }
+    for (struct lyd_node *n = rev; !ret && n; n = n->next) {
+        ret = revert_split(n, NULL, a, c);
     }
     if (!ret) {
         ret = revert_print(rev, &e);

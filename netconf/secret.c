@@ -493,6 +493,7 @@ void
 secret_scrub_buf(const struct secret_set *set, char *buf, size_t len)
 {
     char *s;
+    size_t n;
 
     if (!len) {
         return;
@@ -502,6 +503,10 @@ secret_scrub_buf(const struct secret_set *set, char *buf, size_t len)
         explicit_bzero(buf, len);
         return;
     }
-    snprintf(buf, len, "%s", s);
+    /* The whole buffer is overwritten: a shorter result must not leave the old tail (and
+     * a secret in it) behind its terminator. */
+    n = strlen(s) < len - 1 ? strlen(s) : len - 1;
+    explicit_bzero(buf, len);
+    memcpy(buf, s, n);
     nst_free(s);
 }

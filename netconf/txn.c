@@ -1134,6 +1134,19 @@ txn_release(struct nst_txn *txn, struct txn_dev *d, int discard)
     }
 }
 
+/*
+ * Zero the stack below the caller: the NETCONF and SSH libraries read a reply (here the
+ * running configuration, which holds the device's keys) into stack buffers that nothing
+ * overwrites when it is the last thing a thread does (tests/unit/labtest_secrets.c).
+ */
+static void __attribute__((noinline)) txn_stack_wipe(void)
+{
+    char buf[256 * 1024];
+
+    explicit_bzero(buf, sizeof buf);
+    __asm__ __volatile__("" : : "r"(buf) : "memory");
+}
+
 static void
 txn_ph_finish(struct nst_txn *txn, struct txn_dev *d)
 {
@@ -1151,6 +1164,7 @@ txn_ph_finish(struct nst_txn *txn, struct txn_dev *d)
     }
     secret_wipe_free(after);
     nst_free(safe);
+    txn_stack_wipe();
     txn_release(txn, d, 0);
     if (!d->final_known) {
         txn_final(txn, d, NST_TXN_DEV_COMMITTED);
@@ -2539,6 +2553,12 @@ NST_API enum nst_txn_method
 nst_txn_device_method(const struct nst_txn *txn, size_t i)
 {
     return txn && i < txn->ndevs ? txn->devs[i].method : NST_TXN_METHOD_UNKNOWN;
+}
+
+NST_API const char *
+nst_txn_device_payload(const struct nst_txn *txn, size_t i)
+{
+    return txn && i < txn->ndevs ? txn->devs[i].payload : NULL;
 }
 
 NST_API enum nst_txn_dev_state

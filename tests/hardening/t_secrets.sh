@@ -95,7 +95,7 @@ done
 $PY "$STATEPY" "$STATE" grep "$OWN" >"$WORK/own-key.where" || fail "cannot read the state store"
 while read -r kind scope owner name; do
     case $kind:$scope:$name in
-        record:T:dev-*.before.xml) ;;
+        record:T:dev-*.before.xml | record:T:dev-*.after.xml) ;;
         record:T:dev-*.payload.xml) $PY "$STATEPY" "$STATE" record "$owner" plan \
             | grep -q '^kind rollback' || fail "the router's own key in a push payload: $owner $name" ;;
         *) fail "the router's own key outside a snapshot: $kind $scope $owner $name" ;;

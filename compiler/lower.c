@@ -17,8 +17,14 @@
  *   - VPLS members get the instance with pseudowire neighbours (the other members'
  *     router ids, LDP) or BGP auto-discovery (route target, VE id);
  *   - BGP sessions become neighbours with an import and an export policy each, always
- *     (IOS-XR and SR OS pass nothing on eBGP without policy), backed by prefix lists.
- * Ports get their planned MTU from the checker.
+ *     (IOS-XR and SR OS pass nothing on eBGP without policy), backed by prefix lists;
+ *     every session's local address is an address of its sub-interface (a second one
+ *     on the same hop is a secondary address);
+ *   - every prefix a device announces and does not learn by BGP is originated: an
+ *     <originate> of its <bgp>, with the next hop toward the site's gateway node when
+ *     the prefix sits behind one, else a discard route (docs/drivers.md §9).
+ * Ports get their planned MTU from the checker; layer-3 sub-interfaces carry the
+ * connection's IP MTU, which every template writes.
  *
  * The document is built in model order, which is the input's order, so it is
  * deterministic; names derived here (policy names) are stable functions of the input.
@@ -26,6 +32,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <arpa/inet.h>
 
 #include "check.h"
 #include "driver.h"
@@ -205,6 +213,17 @@ subif_node(struct lw *w, const struct m_conn *conn, const struct m_hop *h, const
     }
     n = find_subif(port, &h->encap);
     if (n) {
+        /* Two connections on one sub-interface (the same tags): it must carry the
+         * smaller of their IP MTUs, or the larger one's packets reach a path that
+         * cannot carry them. */
+        if (conn->ip_mtu < attr_ul(n, "ip-mtu")) {
+            char buf[32];
+
+            snprintf(buf, sizeof buf, "%lu", (unsigned long)conn->ip_mtu);
+            if (!xmlSetProp(n, X("ip-mtu"), X(buf))) {
+                w->oom = 1;
+            }
+        }
         return n;
     }
     n = xmlNewNode(NULL, X("subif"));
@@ -303,11 +322,47 @@ vpls_member_at(const struct m_conn *conn, const struct m_device *d, const struct
     return NULL;
 }
 
-/* Sub-interfaces and their layer-3 addresses for every hop end on a managed router. */
+/* Whether sub-interface @sub already has the IPv4 address @addr. */
+static bool
+has_ipv4(xmlNodePtr sub, const char *addr)
+{
+    return find_keyed(sub, "ipv4", "address", addr) != NULL;
+}
+
+/* An <ipv4> of @sub: the first one is the primary address, every further one is
+ * marked secondary="true" (a second BGP session on the same sub-interface with a
+ * local address of its own: issue 11, defect 9). An address already there is not
+ * repeated. */
+static void
+add_ipv4(struct lw *w, xmlNodePtr sub, const char *addr, unsigned long len)
+{
+    bool secondary = drv_child(sub, "ipv4") != NULL;
+    xmlNodePtr ip;
+
+    if (addr && has_ipv4(sub, addr)) {
+        return;
+    }
+    if (!addr && secondary) {
+        return;
+    }
+    ip = new_child(w, sub, "ipv4");
+    if (!ip || !addr) {
+        return;
+    }
+    set_attr(w, ip, "address", addr);
+    set_uattr(w, ip, "prefix-length", len);
+    if (secondary) {
+        set_attr(w, ip, "secondary", "true");
+    }
+}
+
+/* Sub-interfaces and their layer-3 addresses for every hop end on a managed router.
+ * Every BGP session on the hop's port gets its local address configured on the
+ * sub-interface: a neighbour whose local address is on no interface never comes up. */
 static void
 lower_hops(struct lw *w, const struct m_conn *conn)
 {
-    size_t i;
+    size_t i, k;
     int e;
 
     for (i = 0; i < conn->nhops; i++) {
@@ -316,7 +371,7 @@ lower_hops(struct lw *w, const struct m_conn *conn)
         for (e = 0; e < 2; e++) {
             const struct m_end *end = &h->seg->end[e];
             const struct m_bgp *b;
-            xmlNodePtr sub, ip;
+            xmlNodePtr sub;
             bool l3;
 
             if (!end->dev || !end->port) {
@@ -336,16 +391,19 @@ lower_hops(struct lw *w, const struct m_conn *conn)
             if (!sub || !l3) {
                 continue;
             }
-            ip = new_child(w, sub, "ipv4");
-            if (!ip) {
-                continue;
+            for (k = 0; k < conn->nbgp; k++) {
+                const struct m_bgp *s = &conn->bgp[k];
+
+                if (s->dev == end->dev && s->port == end->port &&
+                    chk_hop_at_port(conn, s->dev, s->port) == h) {
+                    add_ipv4(w, sub, s->local_text, s->subnet.len);
+                }
             }
-            if (b) {
-                set_attr(w, ip, "address", b->local_text);
-                set_uattr(w, ip, "prefix-length", b->subnet.len);
-            } else if (end->has_addr && h->seg->has_subnet) {
-                set_attr(w, ip, "address", end->addr_text);
-                set_uattr(w, ip, "prefix-length", h->seg->subnet.len);
+            if (end->has_addr && h->seg->has_subnet) {
+                add_ipv4(w, sub, end->addr_text, h->seg->subnet.len);
+            }
+            if (!drv_child(sub, "ipv4")) {
+                add_ipv4(w, sub, NULL, 0);
             }
         }
     }
@@ -644,6 +702,154 @@ lower_bgp(struct lw *w, const struct m_conn *conn)
     }
 }
 
+/* Is @p inside @outer (same or longer length, same network bits)? */
+static bool
+prefix_within(const struct m_prefix *p, const struct m_prefix *outer)
+{
+    uint32_t mask = outer->len ? 0xffffffffu << (32 - outer->len) : 0;
+
+    return p->len >= outer->len && (p->addr & mask) == (outer->addr & mask);
+}
+
+/* Does a BGP session of @d other than @self accept @p? Then @d learns it by BGP and
+ * passes it on; it does not originate it. */
+static bool
+learned_by_bgp(const struct m_service *m, const struct m_device *d, const struct m_bgp *self,
+               const struct m_prefix *p)
+{
+    size_t i, j, k;
+
+    for (i = 0; i < m->nconns; i++) {
+        for (j = 0; j < m->conns[i].nbgp; j++) {
+            const struct m_bgp *b = &m->conns[i].bgp[j];
+
+            if (b->dev != d || b == self) {
+                continue;
+            }
+            for (k = 0; k < b->naccept; k++) {
+                if (prefix_within(p, &b->accept[k])) {
+                    return true;
+                }
+            }
+        }
+    }
+    return false;
+}
+
+/* Is @addr on a subnet of one of @dev's routed sub-interfaces in the IR? A static
+ * route's next hop must be, or the route never resolves. */
+static bool
+ir_connected(xmlNodePtr dev, uint32_t addr)
+{
+    xmlNodePtr port, sub, ip;
+
+    for (port = drv_child(dev, "port"); port; port = drv_next(port, "port")) {
+        for (sub = drv_child(port, "subif"); sub; sub = drv_next(sub, "subif")) {
+            for (ip = drv_child(sub, "ipv4"); ip; ip = drv_next(ip, "ipv4")) {
+                const char *a = drv_attr(ip, "address");
+                unsigned long len = drv_attr_ul(ip, "prefix-length", 33);
+                struct in_addr in;
+                uint32_t mask, mine;
+
+                if (!a || len > 32 || inet_pton(AF_INET, a, &in) != 1) {
+                    continue;
+                }
+                mine = ntohl(in.s_addr);
+                mask = len ? 0xffffffffu << (32 - len) : 0;
+                if ((mine & mask) == (addr & mask) && mine != addr) {
+                    return true;
+                }
+            }
+        }
+    }
+    return false;
+}
+
+/* The next hop toward @p from @d: the address of an external node of the site that
+ * holds @p (the site's prefix list covers it), on a segment that ends on @d where @d
+ * routes (the node is on one of @d's routed subnets): the TWCC VM network
+ * 192.168.0.0/24 behind the gateway node 10.254.1.6. NULL when there is none. */
+static const char *
+gateway_toward(struct lw *w, const struct m_device *d, const struct m_prefix *p)
+{
+    size_t i, k;
+    int e;
+
+    for (i = 0; i < w->m->nsegments; i++) {
+        const struct m_segment *s = &w->m->segments[i];
+
+        for (e = 0; e < 2; e++) {
+            const struct m_end *mine = &s->end[e], *far = &s->end[1 - e];
+
+            if (mine->dev != d || far->dev || !far->site || !far->has_addr) {
+                continue;
+            }
+            for (k = 0; k < far->site->nprefixes; k++) {
+                if (prefix_within(p, &far->site->prefixes[k]) &&
+                    ir_connected(w->devnode[dev_index(w, d)], far->addr)) {
+                    return far->addr_text;
+                }
+            }
+        }
+    }
+    return NULL;
+}
+
+/*
+ * /intercloud/connection/bgp-session/announce: origination (issue 11, defect 1).
+ * An export policy only filters what is already in the routing table, so every prefix
+ * a device announces must be in it: each announced prefix that no other session of
+ * the device accepts (the device does not learn it by BGP) becomes an <originate> of
+ * the device's <bgp>, with the static route that puts it in the table: toward the
+ * site's gateway node when the prefix sits behind one (next-hop), else a discard
+ * route (the usual anchor for an aggregate: any more specific route still wins, and a
+ * connected route of the same prefix wins on preference). Once per prefix and device,
+ * in the order of the sessions.
+ */
+static void
+lower_originate(struct lw *w)
+{
+    size_t i, j, k;
+
+    for (i = 0; i < w->m->nconns; i++) {
+        for (j = 0; j < w->m->conns[i].nbgp; j++) {
+            const struct m_bgp *b = &w->m->conns[i].bgp[j];
+            xmlNodePtr dev, bgp;
+
+            if (!b->dev) {
+                continue;
+            }
+            dev = w->devnode[dev_index(w, b->dev)];
+            bgp = drv_child(dev, "bgp");
+            for (k = 0; bgp && k < b->nannounce; k++) {
+                const struct m_prefix *p = &b->announce[k];
+                const char *nh;
+                char addr[32];
+                xmlNodePtr o;
+
+                if (learned_by_bgp(w->m, b->dev, b, p) ||
+                    find_keyed(bgp, "originate", "prefix", p->text)) {
+                    continue;
+                }
+                o = new_child(w, bgp, "originate");
+                if (!o) {
+                    continue;
+                }
+                set_attr(w, o, "prefix", p->text);
+                set_attr(w, o, "address", model_ip_str(p->addr, addr, sizeof addr));
+                set_uattr(w, o, "length", p->len);
+                nh = gateway_toward(w, b->dev, p);
+                if (nh) {
+                    set_attr(w, o, "next-hop", nh);
+                } else {
+                    set_attr(w, o, "discard", "true");
+                }
+                set_attr(w, o, "session", b->name);
+            }
+        }
+    }
+}
+
 nst_err
 lower_service(struct nst_service *svc, xmlDocPtr *out)
 {
@@ -700,6 +906,7 @@ lower_service(struct nst_service *svc, xmlDocPtr *out)
         lower_vpls(&w, &w.m->conns[i]);
         lower_bgp(&w, &w.m->conns[i]);
     }
+    lower_originate(&w);
     /* Ports whose MTU must change but that carry no sub-interface of their own. */
     for (i = 0; i < w.chk->nports; i++) {
         if (w.chk->ports[i].planned) {

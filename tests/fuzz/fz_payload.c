@@ -27,8 +27,9 @@ static struct render *fz_render;
 /* Values that need escaping, one a prefix of another, one with a placeholder's brace. */
 static char fz_n0[] = "k0", fz_n1[] = "k1", fz_n2[] = "bgp-twcc-ccx";
 static char fz_v0[] = "s3cr&t<\"key\">", fz_v1[] = "s3cr", fz_v2[] = "x}y'z";
-static char *const fz_names[] = {fz_n0, fz_n1, fz_n2};
-static char *const fz_values[] = {fz_v0, fz_v1, fz_v2};
+static char *fz_names[] = {fz_n0, fz_n1, fz_n2};
+static char *fz_values[] = {fz_v0, fz_v1, fz_v2};
+static const struct secret_set fz_set = {fz_names, fz_values, 3};
 
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -77,7 +78,7 @@ fz_txn(const char *payload, const char *before)
         if (secret_scan(norm, &names) == NST_OK) {
             secret_names_free(names);
         }
-        if (secret_substitute(norm, &(struct secret_set){(char **)fz_names, (char **)fz_values, 3}, &sub) == NST_OK) {
+        if (secret_substitute(norm, &fz_set, &sub) == NST_OK) {
             secret_wipe_free(sub);
         }
         if (payload_restore(before, norm, 1, &restore) == NST_OK) {
@@ -94,7 +95,7 @@ fz_txn(const char *payload, const char *before)
         }
         nst_free(norm);
     }
-    if (secret_placeholderize(before, &(struct secret_set){(char **)fz_names, (char **)fz_values, 3}, &ph) == NST_OK) {
+    if (secret_placeholderize(before, &fz_set, &ph) == NST_OK) {
         char *rest = fz_cut_placeholders(ph);
 
         for (i = 0; i < 3; i++) {

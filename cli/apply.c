@@ -13,10 +13,18 @@
  * Not here: argument parsing (cmd_push.c, cmd_delete.c), the transaction report
  * (txn_report.c).
  */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
+
+/* The largest payload file read (the library's default service size limit). */
+#define APPLY_PAYLOAD_MAX (32L << 20)
 
 /* The JSON report of a run that needed no transaction. */
 static void
@@ -90,7 +98,7 @@ cli_diff_apply(struct nst_diff *d, struct nst_txn *txn, const char *command, con
         }
         return EXIT_ERRORS;
     }
-    if (drift && !o->force) {
+    if (drift && !o->force && !o->redeploy) {
         if (!nst_diff_print(d, NST_DIFF_FORMAT_TREE, 0, &text)) {
             fputs(text, stderr);
         }
@@ -107,7 +115,7 @@ cli_diff_apply(struct nst_diff *d, struct nst_txn *txn, const char *command, con
         }
         return EXIT_DRIFT;
     }
-    if (!changes) {
+    if (!changes && !o->redeploy) {
         /* Nothing to send; a dry run records nothing either. */
         if (!(o->txn_flags & NST_TXN_DRY_RUN) && n) {
             err = nst_diff_apply_begin(d, NULL, &added);
@@ -190,6 +198,7 @@ cli_push_service(struct nst_ctx *ctx, const struct nst_inventory *inv, struct ns
         goto cleanup;
     }
     nst_diff_set_jobs(d, o->jobs);
+    nst_diff_set_flags(d, o->redeploy ? NST_DIFF_REDEPLOY : 0);
     err = nst_diff_run(d);
     if (err) {
         fprintf(stderr, "netstitch push: %s\n",
@@ -202,5 +211,155 @@ cli_push_service(struct nst_ctx *ctx, const struct nst_inventory *inv, struct ns
 cleanup:
     nst_diff_free(d);
     nst_compiled_free(comp);
+    return rc;
+}
+
+/* Read one payload file: a regular file, not a FIFO or device, up to the size limit. */
+static char *
+apply_read_file(const char *path, const char *command)
+{
+    /* O_NONBLOCK: opening a FIFO must not wait for a writer (refused below). */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    struct stat st;
+    char *buf = NULL;
+    size_t got = 0;
+    ssize_t r;
+
+    if (fd < 0) {
+        fprintf(stderr, "netstitch %s: cannot read %s: %s\n", command, path, strerror(errno));
+        return NULL;
+    }
+    if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_size > APPLY_PAYLOAD_MAX) {
+        fprintf(stderr, "netstitch %s: %s: %s\n", command, path,
+                S_ISREG(st.st_mode) ? "larger than 32 MiB" : "not a regular file");
+        close(fd);
+        return NULL;
+    }
+    buf = malloc((size_t)st.st_size + 1);
+    while (buf && got < (size_t)st.st_size &&
+           (r = read(fd, buf + got, (size_t)st.st_size - got)) > 0) {
+        got += (size_t)r;
+    }
+    close(fd);
+    if (buf) {
+        buf[got] = '\0';
+    }
+    return buf;
+}
+
+int
+cli_payload_dir(const char *dir, const char *command,
+                int (*add)(void *user, const char *device, const char *text, const char *path),
+                void *user)
+{
+    struct dirent **ents = NULL;
+    int n, rc = EXIT_CLEAN, added = 0;
+
+    n = scandir(dir, &ents, NULL, alphasort);
+    if (n < 0) {
+        fprintf(stderr, "netstitch %s: cannot read %s: %s\n", command, dir, strerror(errno));
+        return EXIT_USAGE;
+    }
+    for (int i = 0; i < n; i++) {
+        const char *name = ents[i]->d_name;
+        size_t len = strlen(name);
+        char path[4096], dev[256], *text;
+
+        if (rc || len < 5 || strcmp(name + len - 4, ".xml") || name[0] == '.' ||
+            len - 4 >= sizeof dev) {
+            continue;
+        }
+        memcpy(dev, name, len - 4);
+        dev[len - 4] = '\0';
+        snprintf(path, sizeof path, "%s/%s", dir, name);
+        text = apply_read_file(path, command);
+        if (!text || add(user, dev, text, path)) {
+            rc = EXIT_USAGE;
+        }
+        free(text);
+        added++;
+    }
+    for (int i = 0; i < n; i++) {
+        free(ents[i]);
+    }
+    free(ents);
+    if (!rc && !added) {
+        fprintf(stderr, "netstitch %s: no <device>.xml payload in %s\n", command, dir);
+        rc = EXIT_USAGE;
+    }
+    return rc;
+}
+
+int
+cli_payload_dir_service(const char *dir, char *buf, size_t len)
+{
+    char path[4096], svc[4096], *text, *p, *e;
+    int rc = -1;
+
+    snprintf(path, sizeof path, "%s/plan.json", dir);
+    if (access(path, F_OK)) {
+        return -1;
+    }
+    text = apply_read_file(path, "push");
+    /* Our own output: "service": "PATH" near the top. */
+    p = text ? strstr(text, "\"service\": \"") : NULL;
+    if (p) {
+        p += strlen("\"service\": \"");
+        e = strchr(p, '"');
+        if (e && (size_t)(e - p) < sizeof svc && !memchr(p, '\\', (size_t)(e - p))) {
+            snprintf(svc, sizeof svc, "%.*s", (int)(e - p), p);
+            rc = cli_service_name(svc, NULL, buf, len);
+        }
+    }
+    free(text);
+    return rc;
+}
+
+static int
+apply_add_target(void *user, const char *device, const char *text, const char *path)
+{
+    if (nst_diff_add_target(user, device, NULL, text)) {
+        fprintf(stderr, "netstitch push: cannot use %s\n", path);
+        return -1;
+    }
+    return 0;
+}
+
+int
+cli_push_payloads(struct nst_ctx *ctx, const struct nst_inventory *inv, struct nst_txn *txn,
+                  const char *name, const char *dir, const struct cli_apply *o)
+{
+    struct nst_diff *d = NULL;
+    nst_err err;
+    int rc;
+
+    (void)ctx;
+    if (nst_diff_new(ctx, name, &d)) {
+        fprintf(stderr,
+                "netstitch push: '%s' cannot name a service (letters, digits, '.', '_', '-'); "
+                "use --name\n",
+                name);
+        return EXIT_USAGE;
+    }
+    rc = cli_payload_dir(dir, "push", apply_add_target, d);
+    if (!rc && (nst_diff_set_inventory(d, inv) || nst_diff_set_state_dir(d, o->state_dir))) {
+        rc = EXIT_USAGE;
+    }
+    if (rc) {
+        goto cleanup;
+    }
+    nst_diff_set_jobs(d, o->jobs);
+    nst_diff_set_flags(d, o->redeploy ? NST_DIFF_REDEPLOY : 0);
+    err = nst_diff_run(d);
+    if (err) {
+        fprintf(stderr, "netstitch push: %s\n",
+                *nst_diff_message(d) ? nst_diff_message(d) : nst_strerror(err));
+        rc = EXIT_USAGE;
+        goto cleanup;
+    }
+    rc = cli_diff_apply(d, txn, "push", name, o);
+
+cleanup:
+    nst_diff_free(d);
     return rc;
 }

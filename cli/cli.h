@@ -88,6 +88,7 @@ struct cli_apply {
     unsigned txn_flags;      /* NST_TXN_DRY_RUN, NST_TXN_NO_VALIDATE */
     enum out_format fmt;
     const char *comment;     /* --comment, for the history */
+    int redeploy;            /* re-send in-sync devices' whole configuration (implies force) */
 };
 int cmd_diff(int argc, char **argv);
 int cmd_delete(int argc, char **argv);
@@ -99,6 +100,17 @@ void cli_diff_summary(FILE *out, const char *command, const char *service,
 /* Push a run diff's changes through @txn (configured, not run); returns the exit status. */
 int cli_diff_apply(struct nst_diff *d, struct nst_txn *txn, const char *command,
                    const char *service, const struct cli_apply *o);
+/* Every DIR/<device>.xml (regular files up to 32 MiB, in name order) to @add; messages name
+ * @command. Returns the exit status (EXIT_USAGE on an unreadable file or none at all). */
+int cli_payload_dir(const char *dir, const char *command,
+                    int (*add)(void *user, const char *device, const char *text, const char *path),
+                    void *user);
+/* The service DIR/plan.json (netstitch compile -o DIR) was compiled from, named as
+ * cli_service_name() names it; 0 when found. */
+int cli_payload_dir_service(const char *dir, char *buf, size_t len);
+/* push --payloads DIR with the lifecycle, as the service @name. */
+int cli_push_payloads(struct nst_ctx *ctx, const struct nst_inventory *inv, struct nst_txn *txn,
+                      const char *name, const char *dir, const struct cli_apply *o);
 /* push SERVICE with the lifecycle: compile, diff, push the changes, record ownership. */
 int cli_push_service(struct nst_ctx *ctx, const struct nst_inventory *inv, struct nst_txn *txn,
                      struct nst_service *svc, const char *path, const struct cli_apply *o);

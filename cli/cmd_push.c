@@ -32,101 +32,18 @@
 
 #include "cli.h"
 
-/* The largest payload file --payloads reads (the library's default service size limit). */
-#define PUSH_PAYLOAD_MAX (32L << 20)
-
-/* Read DIR/<device>.xml for every XML file of DIR, in name order, into the push. */
 static int
-push_add_dir(struct nst_txn *txn, const char *dir)
+push_add_payload(void *user, const char *device, const char *text, const char *path)
 {
-    struct dirent **ents = NULL;
-    int n, rc = EXIT_CLEAN, added = 0;
+    struct nst_txn *txn = user;
+    nst_err err = nst_txn_add_payload(txn, device, NULL, text);
 
-    n = scandir(dir, &ents, NULL, alphasort);
-    if (n < 0) {
-        fprintf(stderr, "netstitch push: cannot read %s: %s\n", dir, strerror(errno));
-        return EXIT_USAGE;
+    if (err) {
+        fprintf(stderr, "netstitch push: %s: %s\n", path,
+                *nst_txn_message(txn) ? nst_txn_message(txn) : nst_strerror(err));
+        return -1;
     }
-    for (int i = 0; i < n; i++) {
-        const char *name = ents[i]->d_name;
-        size_t len = strlen(name);
-        char path[4096], dev[256];
-        FILE *f;
-        char *buf = NULL;
-        size_t cap = 0, got = 0;
-        nst_err err;
-
-        if (rc || len < 5 || strcmp(name + len - 4, ".xml") || name[0] == '.' ||
-            len - 4 >= sizeof dev) {
-            continue;
-        }
-        memcpy(dev, name, len - 4);
-        dev[len - 4] = '\0';
-        snprintf(path, sizeof path, "%s/%s", dir, name);
-        /* O_NONBLOCK: opening a FIFO must not wait for a writer (refused below). */
-        int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-
-        f = fd < 0 ? NULL : fdopen(fd, "r");
-        if (!f) {
-            if (fd >= 0) {
-                close(fd);
-            }
-            fprintf(stderr, "netstitch push: cannot read %s: %s\n", path, strerror(errno));
-            rc = EXIT_USAGE;
-            continue;
-        }
-        /* A FIFO or a device (a link to /dev/zero) would block or never end, a huge file
-         * would take all memory: only regular files up to the service size limit. */
-        struct stat st;
-
-        if (fstat(fileno(f), &st) || !S_ISREG(st.st_mode) || st.st_size > PUSH_PAYLOAD_MAX) {
-            fprintf(stderr, "netstitch push: %s: %s\n", path,
-                    S_ISREG(st.st_mode) ? "larger than 32 MiB" : "not a regular file");
-            fclose(f);
-            rc = EXIT_USAGE;
-            continue;
-        }
-        for (;;) {
-            if (got + 4096 + 1 > cap) {
-                char *nb = realloc(buf, cap = cap ? cap * 2 : 8192);
-
-                if (!nb) {
-                    break;
-                }
-                buf = nb;
-            }
-            size_t r = fread(buf + got, 1, cap - got - 1, f);
-
-            got += r;
-            if (!r) {
-                break;
-            }
-        }
-        fclose(f);
-        if (!buf) {
-            rc = EXIT_USAGE;
-            continue;
-        }
-        buf[got] = '\0';
-        err = nst_txn_add_payload(txn, dev, NULL, buf);
-        free(buf);
-        if (err) {
-            fprintf(stderr, "netstitch push: %s: %s\n", path,
-                    *nst_txn_message(txn) ? nst_txn_message(txn) : nst_strerror(err));
-            rc = EXIT_USAGE;
-            continue;
-        }
-        added++;
-    }
-    for (int i = 0; i < n; i++) {
-        free(ents[i]);
-    }
-    free(ents);
-    if (!rc && !added) {
-        fprintf(stderr, "netstitch push: no <device>.xml payload in %s\n", dir);
-        rc = EXIT_USAGE;
-    }
-    return rc;
+    return 0;
 }
 
 /* Compile the checked service in memory and add every device's payload. */
@@ -177,7 +94,8 @@ push_usage(FILE *out)
           "validate, confirmed commit, then confirm everywhere; any failure anywhere\n"
           "undoes every device (docs/push.md). SERVICE is checked and compiled first.\n"
           "  --inventory INV        how to reach the devices, where secrets come from\n"
-          "  --payloads DIR         push DIR/<device>.xml instead of compiling\n"
+          "  --payloads DIR         push DIR/<device>.xml instead of compiling; with the\n"
+          "                         ownership record of --name, SERVICE or DIR/plan.json\n"
           "  --templates DIR        templates for the compile (repeatable, as for compile)\n"
           "  --state-dir DIR|URL    the state store: snapshots, journals, ownership, history\n"
           "                         (default ~/.local/state/netstitch/state.db; a\n"
@@ -190,7 +108,9 @@ push_usage(FILE *out)
           "  --name NAME            the service's name for its ownership record (default:\n"
           "                         the file's name; docs/diff.md)\n"
           "  --force                overwrite owned configuration changed outside netstitch\n"
-          "  --no-state             push the whole compiled payloads; record no ownership\n"
+          "  --no-state             push the whole payloads; record no ownership\n"
+          "  --redeploy             also re-send the whole configuration of devices that\n"
+          "                         are in sync (a replaced router); overwrites drift\n"
           "  --no-validate          never send <validate>\n"
           "  --format text|json     the report's format (default text)\n"
           "  -q, --quiet            no progress on stderr\n"
@@ -224,6 +144,7 @@ cmd_push(int argc, char **argv)
         {"name", required_argument, NULL, 'N'}, /* lifecycle (cmd_delete.c) */
         {"force", no_argument, NULL, 'F'},      /* lifecycle: overwrite drift */
         {"no-state", no_argument, NULL, 'S'},   /* lifecycle: push the payloads as they are */
+        {"redeploy", no_argument, NULL, 'R'},   /* lifecycle: re-send in-sync devices too */
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -233,7 +154,8 @@ cmd_push(int argc, char **argv)
     struct nst_compiled *comp = NULL;
     unsigned flags = 0, jobs = 0;
     unsigned long confirm = 0;
-    int c, quiet = 0, fmt = OUT_TEXT, rc = EXIT_CLEAN, force = 0, no_state = 0;
+    int c, quiet = 0, fmt = OUT_TEXT, rc = EXIT_CLEAN, force = 0, no_state = 0, redeploy = 0;
+    char svc_buf[256];
     const char *svc_name = NULL, *comment = NULL;
     struct nst_ctx *ctx = NULL;
     struct nst_inventory *inv = NULL;
@@ -307,6 +229,9 @@ cmd_push(int argc, char **argv)
         case 'S':
             no_state = 1;
             break;
+        case 'R':
+            redeploy = 1;
+            break;
         case 'h':
             push_usage(stdout);
             return EXIT_CLEAN;
@@ -315,7 +240,14 @@ cmd_push(int argc, char **argv)
             return EXIT_USAGE;
         }
     }
-    if (optind < argc - 1 || !inv_path || (!payloads && optind != argc - 1)) {
+    /* Say what is wrong in one line before the usage. */
+    if (optind < argc - 1 || !inv_path || (!payloads && optind != argc - 1) ||
+        (redeploy && no_state)) {
+        fprintf(stderr, "netstitch push: %s\n",
+                optind < argc - 1 ? "one SERVICE at a time"
+                : !inv_path       ? "--inventory is needed to reach the devices"
+                : redeploy        ? "--redeploy needs the ownership record (not --no-state)"
+                                  : "which service? (a SERVICE file, or --payloads DIR)");
         push_usage(stderr);
         return EXIT_USAGE;
     }
@@ -352,20 +284,52 @@ cmd_push(int argc, char **argv)
     progress = cli_txn_progress_new(quiet);
     cli_txn_attach_progress(txn, progress);
     if (!payloads && !no_state) {
-        /* The service lifecycle (cmd_delete.c, docs/diff.md): diff the devices, refuse drift
+        /* The service lifecycle (apply.c, docs/diff.md): diff the devices, refuse drift
          * unless --force, push only the changes (and the removal of what the service no
          * longer generates), record what the service now owns. */
-        struct cli_apply ap = {
-            svc_name, state_dir, jobs, tdirs, ntdirs, force, flags, (enum out_format)fmt, comment};
+        struct cli_apply ap = {svc_name, state_dir, jobs,  tdirs,
+                               ntdirs,   force,     flags, (enum out_format)fmt,
+                               comment,  redeploy};
 
         rc = cli_push_service(ctx, inv, txn, svc, argv[optind], &ap);
         goto cleanup;
+    }
+    if (payloads && !no_state) {
+        /* The same lifecycle for payload files, when they name a service: --name, the
+         * SERVICE given, or DIR/plan.json (what `netstitch compile -o DIR` wrote). */
+        struct cli_apply ap = {svc_name, state_dir, jobs,  tdirs,
+                               ntdirs,   force,     flags, (enum out_format)fmt,
+                               comment,  redeploy};
+
+        if (svc_name || optind == argc - 1 ||
+            !cli_payload_dir_service(payloads, svc_buf, sizeof svc_buf)) {
+            if (!svc_name) {
+                if (optind == argc - 1) {
+                    cli_service_name(argv[optind], NULL, svc_buf, sizeof svc_buf);
+                }
+                ap.name = svc_buf;
+            }
+            rc = cli_push_payloads(ctx, inv, txn, ap.name, payloads, &ap);
+            goto cleanup;
+        }
+        if (redeploy) {
+            fprintf(stderr, "netstitch push: --redeploy needs the service's name (--name)\n");
+            rc = EXIT_USAGE;
+            goto cleanup;
+        }
+        if (!quiet) {
+            fprintf(stderr,
+                    "netstitch push: %s names no service (no --name, SERVICE or plan.json): "
+                    "pushed as it is, without ownership, stale removal or drift refusal\n",
+                    payloads);
+        }
     }
     if (nst_txn_set_note(txn, NST_TXN_NOTE_COMMENT, comment)) {
         rc = EXIT_USAGE;
         goto cleanup;
     }
-    rc = payloads ? push_add_dir(txn, payloads) : push_add_compiled(txn, svc, tdirs, ntdirs, &comp);
+    rc = payloads ? cli_payload_dir(payloads, "push", push_add_payload, txn)
+                  : push_add_compiled(txn, svc, tdirs, ntdirs, &comp);
     if (rc) {
         goto cleanup;
     }

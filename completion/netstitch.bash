@@ -12,7 +12,7 @@ _netstitch_options() {
     check) echo "--format --verbose -v --yang-dir --help -h" ;;
     compile) echo "--emit --format --inventory --output -o --templates --yang-dir --help -h" ;;
     push) echo "--inventory --payloads --templates --state-dir --state --comment --jobs -j
-                --confirm-timeout --dry-run --name --force --no-state --no-validate --format
+                --confirm-timeout --dry-run --name --force --no-state --redeploy --no-validate --format
                 --quiet -q --yang-dir --help -h" ;;
     rollback) echo "--inventory --state-dir --state --last --comment --dry-run --list --force --jobs -j
                     --confirm-timeout --no-validate --format --quiet -q --yang-dir --help -h" ;;

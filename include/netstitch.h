@@ -836,6 +836,8 @@ enum nst_diff_format {
 #define NST_DIFF_NO_STATE 0x1u /**< ignore what earlier pushes recorded: compare only what the
                                     target generates and remove nothing */
 #define NST_DIFF_COLOR    0x2u /**< print: ANSI colours */
+#define NST_DIFF_REDEPLOY 0x4u /**< apply: re-send a device's whole configuration even when
+                                    it is in sync (a replaced or reset router) */
 
 /** @brief Bits of nst_diff_device_status(). */
 #define NST_DIFF_DEV_CHANGES   0x1u /**< the device needs changes */

@@ -1065,10 +1065,16 @@ nst_diff_apply_begin(struct nst_diff *d, struct nst_txn *txn, size_t *added)
     for (size_t i = 0; txn && i < d->ndevs; i++) {
         const struct lc_dev *v = &d->devs[i];
 
-        if (!v->res.edit) {
+        const char *edit = v->res.edit;
+
+        /* Redeploy: an in-sync device gets the service's whole configuration again. */
+        if (!edit && (d->flags & NST_DIFF_REDEPLOY) && v->res.target) {
+            edit = v->target;
+        }
+        if (!edit) {
             continue;
         }
-        ret = nst_txn_add_payload(txn, v->name, *v->driver ? v->driver : NULL, v->res.edit);
+        ret = nst_txn_add_payload(txn, v->name, *v->driver ? v->driver : NULL, edit);
         if (ret) {
             snprintf(d->message, sizeof d->message, "device %s: %s", v->name,
                      *nst_txn_message(txn) ? nst_txn_message(txn) : nst_strerror(ret));

@@ -351,6 +351,56 @@ for d in twcc-edge twaren-border twaren-taichung partner-ccx ccx-pe ccx-transit;
 done
 sh examples/simnet.sh stop "$net2" > /dev/null 2>&1
 
+# push --payloads DIR (compile -o DIR, review, push): the same lifecycle as push SERVICE,
+# as the service DIR/plan.json names (plsvc): ownership recorded, what the service no
+# longer generates removed, drift refused; --redeploy re-sends an in-sync device.
+gen --members 4
+mkdir -p "$tmp/plsvc"
+cp "$tmp/svc.xml" "$tmp/plsvc/service.xml"
+"$NETSTITCH" compile -o "$tmp/pl1" "$tmp/plsvc/service.xml" > /dev/null 2>&1 || no "compile pl1"
+gen --members 3
+cp "$tmp/svc.xml" "$tmp/plsvc/service.xml"
+"$NETSTITCH" compile -o "$tmp/pl2" "$tmp/plsvc/service.xml" > /dev/null 2>&1 || no "compile pl2"
+run pl1 push --payloads "$tmp/pl1" $L --format json
+want_rc 0 pl1
+"$PY" "$STATEPY" "$ST" svc plsvc current > /dev/null 2>&1 || no "push --payloads: no ownership record"
+run pl1.log log --state-dir "$ST" --service plsvc --format json
+grep -q '"kind": "push"' "$tmp/pl1.log.out" || no "push --payloads: no history row of plsvc"
+run pl.d2 diff --payloads "$tmp/pl2" --name plsvc $L --format json
+want_rc 3 pl.d2
+"$PY" - "$tmp/pl.d2.out" << 'PY' || no "payloads: the stale configuration is not to be removed"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert any(c["op"] == "delete" for x in d["devices"] for c in x["changes"]), d
+PY
+run pl2 push --payloads "$tmp/pl2" $L
+want_rc 0 pl2
+run pl.d3 diff --payloads "$tmp/pl2" --name plsvc $L
+want_rc 0 pl.d3
+# Drift on a node plsvc owns: refused (6) as push SERVICE refuses it.
+printf '%s\n' '<configuration xmlns="http://yang.juniper.net/junos/conf/root">' \
+    '<interfaces xmlns="http://yang.juniper.net/junos/conf/interfaces">' \
+    '<interface><name>ge-0/0/1</name><mtu>9000</mtu></interface></interfaces></configuration>' \
+    > "$tmp/oob/pe1.xml"
+run pl.oob push --payloads "$tmp/oob" --no-state $L
+want_rc 0 pl.oob
+run pl.drift push --payloads "$tmp/pl2" $L
+want_rc 6 pl.drift
+grep -q 'drift' "$tmp/pl.drift.err" || no "push --payloads: drift refusal does not say why"
+# --redeploy: overwrites the drift and re-sends every device, in sync or not.
+run pl.re push --payloads "$tmp/pl2" $L --redeploy --format json
+want_rc 0 pl.re
+"$PY" - "$tmp/pl.re.out" << 'PY' || no "redeploy: $(cat "$tmp/pl.re.out")"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["outcome"] == "committed" and len(d["devices"]) == 5, d
+PY
+grep -q '<mtu>9000</mtu>' "$net/state/pe1/running.xml" && no "--redeploy left the drift"
+run pl.d4 diff --payloads "$tmp/pl2" --name plsvc $L
+want_rc 0 pl.d4
+run pl.del delete plsvc $L
+want_rc 0 pl.del
+
 # No key anywhere but on the devices.
 grep -rlF -- "$KEY" "$tmp"/*.out "$tmp"/*.err "$ST" && no "the BGP key leaked"
 echo "t_lifecycle: $(($(date +%s) - start)) s"

@@ -48,6 +48,8 @@ cleanup() {
         kill "$NETSIM_PID" 2>/dev/null
         wait "$NETSIM_PID" 2>/dev/null
     fi
+    # A PostgreSQL cluster of tests/push/pg.sh.
+    command -v pg_down >/dev/null 2>&1 && pg_down
     if [ -n "${KEEP_WORK:-}" ]; then
         echo "work dir kept: $WORK"
     else

@@ -28,9 +28,8 @@
  * cache, the session logs and the SQLite file live there.
  *
  * A state directory of the file layout (txn/<TXID>/..., services/<name>/...) from before
- * the store is imported into state.db the first time it is opened (store_sqlite.c), and
- * the old directories are renamed *.imported; `netstitch migrate-state` does the same on
- * request.
+ * the store is imported into state.db the first time it is opened (store_import.c), and
+ * the old directories are renamed *.imported-<time>.
  *
  * Threads: one store handle may be used by several threads of one transaction; calls
  * are serialised inside.

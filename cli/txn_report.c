@@ -210,8 +210,24 @@ cli_txn_report(FILE *out, const struct nst_txn *txn, const char *command, int ex
             w = l;
         }
     }
-    fprintf(out, "%s %s: %s\n", command, id ? id : "(no transaction)",
-            cli_outcome_text(nst_txn_outcome(txn), command));
+    {
+        size_t undo_errors = 0;
+
+        for (size_t i = 0; i < n; i++) {
+            undo_errors += *nst_txn_device_error(txn, i, NST_TXN_ERR_UNDO) != '\0';
+        }
+        if (nst_txn_outcome(txn) == NST_TXN_ABORTED && undo_errors) {
+            /* Verified back in the end, but not smoothly: never the plain headline. */
+            fprintf(out,
+                    "%s %s: FAILED; every device was verified back at its configuration from "
+                    "before, after undo errors on %zu device%s (see below)\n",
+                    command, id ? id : "(no transaction)", undo_errors,
+                    undo_errors == 1 ? "" : "s");
+        } else {
+            fprintf(out, "%s %s: %s\n", command, id ? id : "(no transaction)",
+                    cli_outcome_text(nst_txn_outcome(txn), command));
+        }
+    }
     if (*nst_txn_message(txn)) {
         fprintf(out, "  error: %s\n", nst_txn_message(txn));
     }

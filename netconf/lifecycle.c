@@ -724,6 +724,18 @@ nst_diff_run(struct nst_diff *d)
         return NST_EINVAL;
     }
     d->ran = 1;
+    if (d->offline) {
+        struct stat sb;
+
+        /* A mistyped directory is not "every device is empty": refuse it. */
+        int bad = stat(d->offline, &sb);
+
+        if (bad || !S_ISDIR(sb.st_mode)) {
+            snprintf(d->message, sizeof d->message, "--offline %s: %s", d->offline,
+                     bad ? strerror(errno) : "not a directory");
+            return NST_EINVAL;
+        }
+    }
     ret = lc_open_state(d);
     if (ret) {
         return ret;
@@ -853,7 +865,16 @@ nst_diff_print(const struct nst_diff *d, enum nst_diff_format fmt, unsigned flag
         return NST_EINVAL;
     }
     if (fmt == NST_DIFF_FORMAT_JSON) {
-        diff_buf_puts(&b, "{\"service\": ");
+        int errors = 0, changes = 0;
+
+        for (size_t i = 0; i < d->ndevs; i++) {
+            errors |= (d->devs[i].status & NST_DIFF_DEV_ERROR) != 0;
+            changes |= (d->devs[i].status & NST_DIFF_DEV_CHANGES) != 0;
+        }
+        /* As the other commands' reports: the command and its exit status (docs/diff.md:
+         * errors win over changes). */
+        diff_buf_printf(&b, "{\"command\": \"diff\", \"exit\": %d, \"service\": ",
+                        errors ? 1 : changes ? 3 : 0);
         diff_json_str(&b, d->service);
         diff_buf_printf(&b, ", \"uncertain\": %s, \"devices\": [", d->uncertain ? "true" : "false");
     } else if (fmt == NST_DIFF_FORMAT_XML) {

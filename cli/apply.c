@@ -135,6 +135,14 @@ cli_diff_apply(struct nst_diff *d, struct nst_txn *txn, const char *command, con
                                    "configuration");
         return EXIT_CLEAN;
     }
+    /* A dry run shows what it would send, in the diff format asked for. */
+    if ((o->txn_flags & NST_TXN_DRY_RUN) && o->diff_fmt >= 0) {
+        if (!nst_diff_print(d, (enum nst_diff_format)o->diff_fmt, 0, &text)) {
+            fputs(text, stdout);
+        }
+        nst_free_string(text);
+        text = NULL;
+    }
     /* The history row: which service, delete or push, the operator's comment. */
     if (nst_txn_set_note(txn, NST_TXN_NOTE_SERVICE, service) ||
         nst_txn_set_note(txn, NST_TXN_NOTE_DELETE, !strcmp(command, "delete") ? "yes" : NULL) ||
@@ -212,6 +220,25 @@ cleanup:
     nst_diff_free(d);
     nst_compiled_free(comp);
     return rc;
+}
+
+int
+cli_parse_diff_format(const char *s)
+{
+    static const struct {
+        const char *name;
+        enum nst_diff_format fmt;
+    } all[] = {{"tree", NST_DIFF_FORMAT_TREE},
+               {"cli", NST_DIFF_FORMAT_CLI},
+               {"xml", NST_DIFF_FORMAT_XML},
+               {"json", NST_DIFF_FORMAT_JSON}};
+
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
+        if (!strcmp(s, all[i].name)) {
+            return (int)all[i].fmt;
+        }
+    }
+    return -1;
 }
 
 /* Read one payload file: a regular file, not a FIFO or device, up to the size limit. */

@@ -89,7 +89,10 @@ struct cli_apply {
     enum out_format fmt;
     const char *comment;     /* --comment, for the history */
     int redeploy;            /* re-send in-sync devices' whole configuration (implies force) */
+    int diff_fmt;            /* --dry-run: print the diff in this nst_diff_format; -1: none */
 };
+/* --diff-format: tree|cli|xml|json as an nst_diff_format, -1 when unknown. */
+int cli_parse_diff_format(const char *s);
 int cmd_diff(int argc, char **argv);
 int cmd_delete(int argc, char **argv);
 /* The service's name: @given, else the file's base name, or its directory's for service.*. */

@@ -45,7 +45,9 @@ delete_usage(FILE *out)
           "  --comment TEXT         why, for the history (netstitch log)\n"
           "  --jobs N               at most N devices at once (default 8)\n"
           "  --confirm-timeout SEC  device-side rollback timer of the confirmed commit\n"
-          "  --dry-run              prepare and validate everywhere, then discard\n"
+          "  --dry-run              prepare and validate everywhere, then discard; first\n"
+          "                         print the diff it would send\n"
+          "  --diff-format FMT      that diff as tree (default), cli, xml or json\n"
           "  --no-validate          never send <validate>\n"
           "  --format text|json     the report's format (default text)\n"
           "  -q, --quiet            no progress on stderr\n"
@@ -68,6 +70,7 @@ cmd_delete(int argc, char **argv)
         {"state-dir", required_argument, NULL, 's'},
         {"state", required_argument, NULL, 's'},
         {"comment", required_argument, NULL, 'C'},
+        {"diff-format", required_argument, NULL, 'D'},
         {"jobs", required_argument, NULL, 'j'},
         {"confirm-timeout", required_argument, NULL, 't'},
         {"dry-run", no_argument, NULL, 'n'},
@@ -93,6 +96,7 @@ cmd_delete(int argc, char **argv)
 
     memset(&o, 0, sizeof o);
     o.fmt = OUT_TEXT;
+    o.diff_fmt = -2; /* unset: tree with --dry-run and a text report */
     optind = 1;
     while ((c = getopt_long(argc, argv, "j:qh", opts, NULL)) != -1) {
         switch (c) {
@@ -104,6 +108,13 @@ cmd_delete(int argc, char **argv)
             break;
         case 'C':
             o.comment = optarg;
+            break;
+        case 'D':
+            o.diff_fmt = cli_parse_diff_format(optarg);
+            if (o.diff_fmt < 0) {
+                fprintf(stderr, "netstitch delete: --diff-format is tree, cli, xml or json\n");
+                return EXIT_USAGE;
+            }
             break;
         case 'F':
             o.force = 1;
@@ -201,6 +212,10 @@ cmd_delete(int argc, char **argv)
                 "netstitch delete: service %s owns nothing (never pushed, or already "
                 "deleted)\n",
                 name);
+    }
+    if (o.diff_fmt == -2) {
+        o.diff_fmt =
+            (o.txn_flags & NST_TXN_DRY_RUN) && o.fmt == OUT_TEXT ? NST_DIFF_FORMAT_TREE : -1;
     }
     rc = cli_diff_apply(d, txn, "delete", name, &o);
 

@@ -104,7 +104,9 @@ push_usage(FILE *out)
           "  --jobs N               at most N devices at once (default 8)\n"
           "  --confirm-timeout SEC  device-side rollback timer of the confirmed commit\n"
           "                         (default: the largest commit timeout + 60)\n"
-          "  --dry-run              prepare and validate everywhere, then discard\n"
+          "  --dry-run              prepare and validate everywhere, then discard; with the\n"
+          "                         service lifecycle first print the diff it would send\n"
+          "  --diff-format FMT      that diff as tree (default), cli, xml or json\n"
           "  --name NAME            the service's name for its ownership record (default:\n"
           "                         the file's name; docs/diff.md)\n"
           "  --force                overwrite owned configuration changed outside netstitch\n"
@@ -145,6 +147,7 @@ cmd_push(int argc, char **argv)
         {"force", no_argument, NULL, 'F'},      /* lifecycle: overwrite drift */
         {"no-state", no_argument, NULL, 'S'},   /* lifecycle: push the payloads as they are */
         {"redeploy", no_argument, NULL, 'R'},   /* lifecycle: re-send in-sync devices too */
+        {"diff-format", required_argument, NULL, 'D'}, /* lifecycle: --dry-run's diff */
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -155,6 +158,7 @@ cmd_push(int argc, char **argv)
     unsigned flags = 0, jobs = 0;
     unsigned long confirm = 0;
     int c, quiet = 0, fmt = OUT_TEXT, rc = EXIT_CLEAN, force = 0, no_state = 0, redeploy = 0;
+    int diff_fmt = -2; /* unset: tree with --dry-run and a text report */
     char svc_buf[256];
     const char *svc_name = NULL, *comment = NULL;
     struct nst_ctx *ctx = NULL;
@@ -232,6 +236,13 @@ cmd_push(int argc, char **argv)
         case 'R':
             redeploy = 1;
             break;
+        case 'D':
+            diff_fmt = cli_parse_diff_format(optarg);
+            if (diff_fmt < 0) {
+                fprintf(stderr, "netstitch push: --diff-format is tree, cli, xml or json\n");
+                return EXIT_USAGE;
+            }
+            break;
         case 'h':
             push_usage(stdout);
             return EXIT_CLEAN;
@@ -283,13 +294,16 @@ cmd_push(int argc, char **argv)
     nst_txn_set_flags(txn, flags);
     progress = cli_txn_progress_new(quiet);
     cli_txn_attach_progress(txn, progress);
+    if (diff_fmt == -2) {
+        diff_fmt = (flags & NST_TXN_DRY_RUN) && fmt == OUT_TEXT ? NST_DIFF_FORMAT_TREE : -1;
+    }
     if (!payloads && !no_state) {
         /* The service lifecycle (apply.c, docs/diff.md): diff the devices, refuse drift
          * unless --force, push only the changes (and the removal of what the service no
          * longer generates), record what the service now owns. */
-        struct cli_apply ap = {svc_name, state_dir, jobs,  tdirs,
-                               ntdirs,   force,     flags, (enum out_format)fmt,
-                               comment,  redeploy};
+        struct cli_apply ap = {svc_name, state_dir, jobs,    tdirs,
+                               ntdirs,   force,     flags,   (enum out_format)fmt,
+                               comment,  redeploy,  diff_fmt};
 
         rc = cli_push_service(ctx, inv, txn, svc, argv[optind], &ap);
         goto cleanup;
@@ -297,9 +311,9 @@ cmd_push(int argc, char **argv)
     if (payloads && !no_state) {
         /* The same lifecycle for payload files, when they name a service: --name, the
          * SERVICE given, or DIR/plan.json (what `netstitch compile -o DIR` wrote). */
-        struct cli_apply ap = {svc_name, state_dir, jobs,  tdirs,
-                               ntdirs,   force,     flags, (enum out_format)fmt,
-                               comment,  redeploy};
+        struct cli_apply ap = {svc_name, state_dir, jobs,    tdirs,
+                               ntdirs,   force,     flags,   (enum out_format)fmt,
+                               comment,  redeploy,  diff_fmt};
 
         if (svc_name || optind == argc - 1 ||
             !cli_payload_dir_service(payloads, svc_buf, sizeof svc_buf)) {

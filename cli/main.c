@@ -62,8 +62,8 @@ usage(FILE *out)
     for (i = 0; i < sizeof subcommands / sizeof subcommands[0]; i++) {
         fprintf(out, "  %-10s %s\n", subcommands[i].name, subcommands[i].summary);
     }
-    fprintf(out, "  %-10s %s\n  %-10s %s\n", "help", "this text, or `help COMMAND`",
-            "version", "print the version");
+    fprintf(out, "  %-10s %s\n  %-10s %s\n", "help", "this text, or `help COMMAND`", "version",
+            "print the version");
     fprintf(out, "\n`netstitch help COMMAND` or `netstitch COMMAND --help` shows a command's "
                  "options;\nman netstitch, docs/cli.md and docs/guide.md say more.\n");
 }

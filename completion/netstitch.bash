@@ -12,7 +12,8 @@ _netstitch_options() {
     check) echo "--format --verbose -v --yang-dir --help -h" ;;
     compile) echo "--emit --format --inventory --output -o --templates --yang-dir --help -h" ;;
     push) echo "--inventory --payloads --templates --state-dir --state --comment --jobs -j
-                --confirm-timeout --dry-run --name --force --no-state --redeploy --no-validate --format
+                --confirm-timeout --dry-run --diff-format --name --force --no-state --redeploy
+                --no-validate --format
                 --quiet -q --yang-dir --help -h" ;;
     rollback) echo "--inventory --state-dir --state --last --comment --dry-run --list --force --jobs -j
                     --confirm-timeout --no-validate --format --quiet -q --yang-dir --help -h" ;;
@@ -21,7 +22,7 @@ _netstitch_options() {
     graph) echo "--connection --format --output -o --svg --yang-dir --help -h" ;;
     diff) echo "--inventory --offline --format --name --payloads --templates --state-dir
                 --no-state --jobs -j --color --quiet -q --yang-dir --help -h" ;;
-    delete) echo "--inventory --name --force --state-dir --state --comment --jobs -j
+    delete) echo "--inventory --name --force --state-dir --state --comment --diff-format --jobs -j
                   --confirm-timeout --dry-run --no-validate --format --quiet -q --yang-dir
                   --help -h" ;;
     log) echo "--service --device --since --until --state-dir --state --format --yang-dir
@@ -74,6 +75,10 @@ _netstitch() {
 
     # Values of options.
     case $prev in
+    --diff-format)
+        COMPREPLY=($(compgen -W "tree cli xml json" -- "$cur"))
+        return 0
+        ;;
     --format)
         if [[ $cmd == graph ]]; then
             COMPREPLY=($(compgen -W "dot json" -- "$cur"))

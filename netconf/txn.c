@@ -22,7 +22,9 @@
  *             candidate devices: <commit>; running devices: <edit-config> on running.
  *             Each is journaled "sent" before the RPC leaves, so a crash mid-RPC is
  *             recoverable.
- *   confirm   only if every session is still alive: the decision "confirm" is journaled
+ *   gate      txn_gate_before_confirm(): checks on the changed network before anything
+ *             is decided (today: every session still alive; a health gate goes here)
+ *   confirm   only if the gate passed: the decision "confirm" is journaled
  *             durably, then a confirming <commit> (with <persist-id>) goes to every
  *             confirmed device.
  *   abort     on any failure anywhere: the decision "abort" is journaled, then per
@@ -1769,6 +1771,29 @@ txn_abort(struct nst_txn *txn, int dry)
     return dry && txn->outcome == NST_TXN_DRY_RUN_OK ? NST_OK : NST_EENV;
 }
 
+/*
+ * The gate before the decision to confirm: runs on the coordinator after every device's
+ * commit step succeeded (confirmed devices hold a pending confirmed commit, the others are
+ * committed), before "decision confirm" is journaled. Whatever fails here (recorded with
+ * txn_step_fail*(), which raises the abort flag) makes the transaction abort and undo
+ * everywhere; a crash here is undone by recover, as no decision exists yet. Checks that
+ * need the network as changed (post-change verification, a health gate) belong here.
+ *
+ * Today: every session must still be alive; a session that died after its commit is far
+ * likelier to fail the confirm, and a half-confirmed network is the one state the
+ * transaction must not leave behind.
+ */
+static void
+txn_gate_before_confirm(struct nst_txn *txn)
+{
+    for (size_t i = 0; i < txn->ndevs; i++) {
+        if (!txn_alive(&txn->devs[i])) {
+            txn_step_fail_msg(txn, NST_TXN_PHASE_CONFIRM, &txn->devs[i], "confirm",
+                              SESS_ERR_DROPPED, "the session ended before the confirm");
+        }
+    }
+}
+
 /* Push and rollback: every phase. */
 static nst_err
 txn_run(struct nst_txn *txn)
@@ -1818,15 +1843,9 @@ txn_run(struct nst_txn *txn)
     if (txn_aborting(txn)) {
         return txn_abort(txn, 0);
     }
-    /* Confirm only if every device can still be reached: a session that died after its
-     * commit is far likelier to fail the confirm, and a half-confirmed network is the one
-     * state the transaction must not leave behind. */
-    for (size_t i = 0; i < txn->ndevs; i++) {
-        if (!txn_alive(&txn->devs[i])) {
-            txn_step_fail_msg(txn, NST_TXN_PHASE_CONFIRM, &txn->devs[i], "confirm",
-                              SESS_ERR_DROPPED, "the session ended before the confirm");
-        }
-    }
+    /* The gate: every device now holds the change (confirmed commits pending), nothing is
+     * decided yet. A failure recorded here aborts like any other. */
+    txn_gate_before_confirm(txn);
     if (txn_aborting(txn)) {
         return txn_abort(txn, 0);
     }

@@ -69,6 +69,7 @@ struct lc_dev {
     const char *owned, *orig, *owned_alt, *orig_alt; /* borrowed from the generations */
     char **others;                                   /* owned texts of other services, borrowed */
     char **others_orig;                              /* their originals (or NULL), parallel */
+    const char **others_svc;                         /* their services' names, parallel */
     size_t nothers;
     struct sess *s; /* closed after the fetch; kept for its context */
     struct diff_result res;
@@ -230,6 +231,7 @@ nst_diff_free(struct nst_diff *d)
         nst_free(v->target);
         nst_free(v->others);
         nst_free(v->others_orig);
+        nst_free(v->others_svc);
     }
     nst_free(d->devs);
     own_gen_clear(&d->current);
@@ -409,6 +411,58 @@ lc_secrets(struct nst_diff *d)
     return ret;
 }
 
+/*
+ * Two services must not own one leaf with two values: whichever pushed last would win
+ * and the other's record would be wrong. A leaf of this service's target that another
+ * service owns on the device with another value refuses the device (NST_EINPUT, @why
+ * naming both services and the node). The same value is sharing, which is fine. Called
+ * with the trees of v->res loaded, under the shared context's lock.
+ */
+static nst_err
+lc_overlap(const struct nst_diff *d, const struct lc_dev *v, char *why, size_t whylen)
+{
+    nst_err ret = NST_OK;
+
+    for (size_t k = 0; k < v->nothers && !ret && v->res.target; k++) {
+        struct lyd_node *o = NULL;
+        const struct lyd_node *top, *n;
+        char reason[256];
+
+        if (!v->others[k] || diff_parse(v->res.ly, v->others[k], 0, &o, reason, sizeof reason)) {
+            continue;
+        }
+        LY_LIST_FOR(v->res.target, top)
+        {
+            LYD_TREE_DFS_BEGIN(top, n)
+            {
+                if (!ret && n->schema && n->schema->nodetype == LYS_LEAF &&
+                    !lysc_is_key(n->schema)) {
+                    char *path = lyd_path(n, LYD_PATH_STD, NULL, 0);
+                    struct lyd_node *m = NULL;
+
+                    if (path && o && !lyd_find_path(o, path, 0, &m) &&
+                        lyd_compare_single(n, m, 0) != LY_SUCCESS) {
+                        snprintf(why, whylen,
+                                 "service %s overlaps service %s: %s is %s in %s and %s in %s",
+                                 d->service, v->others_svc[k], path,
+                                 strstr(lyd_get_value(m), "$NST_SECRET{") ? "a secret"
+                                                                          : lyd_get_value(m),
+                                 v->others_svc[k],
+                                 strstr(lyd_get_value(n), "$NST_SECRET{") ? "a secret"
+                                                                          : lyd_get_value(n),
+                                 d->service);
+                        ret = NST_EINPUT;
+                    }
+                    free(path);
+                }
+                LYD_TREE_DFS_END(top, n);
+            }
+        }
+        lyd_free_siblings(o);
+    }
+    return ret;
+}
+
 static void
 lc_inputs(const struct nst_diff *d, const struct lc_dev *v, struct diff_inputs *in)
 {
@@ -465,6 +519,9 @@ lc_offline_one(struct nst_diff *d, struct lc_dev *v)
     lc_inputs(d, v, &in);
     v->res.ly = render_ly(d->render);
     ret = diff_load(&v->res, &in, why, sizeof why);
+    if (!ret) {
+        ret = lc_overlap(d, v, why, sizeof why);
+    }
     if (ret) {
         lc_dev_fail(v, ret == NST_ENOMEM ? "out of memory" : why);
         return;
@@ -543,6 +600,9 @@ lc_live_one(struct nst_diff *d, struct lc_dev *v)
      * at a time (a few milliseconds each), which keeps libyang's thread rules trivially. */
     pthread_mutex_lock(&d->ly_mu);
     ret = diff_load(&v->res, &in, why, sizeof why);
+    if (!ret) {
+        ret = lc_overlap(d, v, why, sizeof why);
+    }
     if (!ret && diff_filter(&v->res, &filter)) {
         ret = NST_ENOMEM;
     }
@@ -673,6 +733,15 @@ lc_attach_record(struct nst_diff *d)
                     return NST_ENOMEM;
                 }
                 v->others_orig = nv;
+                {
+                    const char **ns = nst_realloc(v->others_svc, (v->nothers + 1) * sizeof *ns);
+
+                    if (!ns) {
+                        return NST_ENOMEM;
+                    }
+                    v->others_svc = ns;
+                    ns[v->nothers] = d->others[g].service[0] ? d->others[g].service : "another";
+                }
                 v->others_orig[v->nothers] = d->others[g].devs[j].orig;
                 v->others[v->nothers++] = d->others[g].devs[j].owned;
             }
@@ -874,7 +943,9 @@ nst_diff_print(const struct nst_diff *d, enum nst_diff_format fmt, unsigned flag
         /* As the other commands' reports: the command and its exit status (docs/diff.md:
          * errors win over changes). */
         diff_buf_printf(&b, "{\"command\": \"diff\", \"exit\": %d, \"service\": ",
-                        errors ? 1 : changes ? 3 : 0);
+                        errors    ? 1
+                        : changes ? 3
+                                  : 0);
         diff_json_str(&b, d->service);
         diff_buf_printf(&b, ", \"uncertain\": %s, \"devices\": [", d->uncertain ? "true" : "false");
     } else if (fmt == NST_DIFF_FORMAT_XML) {

@@ -135,6 +135,8 @@ own_gen_read(struct store *s, const char *service, const char *name, struct own_
             snprintf(g->txid, sizeof g->txid, "%s", line + 5);
         } else if (!strncmp(line, "previous ", 9)) {
             snprintf(g->previous, sizeof g->previous, "%s", line + 9);
+        } else if (!strncmp(line, "service ", 8)) {
+            snprintf(g->service, sizeof g->service, "%.71s", line + 8);
         } else if (sscanf(line, "device %u %31s %u %n", &idx, driver, &has_orig, &off) == 3 &&
                    off > 0 && idx == g->ndevs) {
             struct own_gen_dev *v = nst_realloc(g->devs, (g->ndevs + 1) * sizeof *v), *gd;

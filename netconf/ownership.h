@@ -32,6 +32,7 @@ struct own_gen {
     char name[32]; /**< "gen-N", "" when none */
     char txid[64];
     char previous[32];
+    char service[72]; /**< as its meta names it ("" in a record written before) */
     struct own_gen_dev *devs;
     size_t ndevs;
 };

@@ -330,6 +330,17 @@ want_rc 0 a
 run b push "$tmp/b.xml" $L
 want_rc 0 b
 grep -q 'nothing to do' "$tmp/b.out" || no "B needed changes: $(cat "$tmp/b.out")"
+# C: the same VPLS with another IP MTU: it would change leaves A and B own with other
+# values. Refused before anything is touched, naming both services and the node.
+"$PY" tests/diff/gen-service.py --pes 5 --members 5 --bgp none --ip-mtu 1400 > "$tmp/c.xml"
+snap s7o
+run c push "$tmp/c.xml" $L
+want_rc 1 c
+grep -q "service c overlaps service [ab]: .* is .* in [ab] and .* in c" "$tmp/c.err" \
+    || no "overlap: $(cat "$tmp/c.err")"
+snap s7p
+same s7o s7p $devs
+echo "ok: $(grep -m1 overlaps "$tmp/c.err")"
 run dela delete a $L
 want_rc 0 dela
 run bsame diff "$tmp/b.xml" $L

@@ -163,6 +163,7 @@ struct nst_txn {
     struct store *st;
     struct store_txn *t;    /* this transaction's record, locked */
     struct store_txn *past; /* rollback/recover: the transaction acted on, locked */
+    struct store_txn *rec;  /* recover: its own history row */
     struct store_lock *locks;
     FILE *log;
     char persist_id[64];
@@ -2350,6 +2351,17 @@ nst_txn_recover(struct nst_txn *txn, const char *txid)
                  v.outcome);
         goto cleanup;
     }
+    /* A history row of its own (kind recover); the interrupted transaction's row gets its
+     * outcome from its journal as it always does. */
+    {
+        char note[96];
+
+        snprintf(note, sizeof note, "recover of %s", txid);
+        if (store_txn_create(txn->st, "recover", NULL, txn->comment ? txn->comment : note, NULL,
+                             &txn->rec)) {
+            txn->rec = NULL;
+        }
+    }
     if (txn_open_log(txn)) {
         snprintf(txn->message, sizeof txn->message, "cannot write the session log in %s/logs",
                  store_dir(txn->st));
@@ -2424,6 +2436,23 @@ nst_txn_recover(struct nst_txn *txn, const char *txid)
     ret = txn->outcome == NST_TXN_ABORTED ? NST_OK : NST_EENV;
 
 cleanup:
+    if (txn->rec) {
+        char *devs = nst_strdup("");
+
+        for (size_t i = 0; devs && i < txn->ndevs; i++) {
+            char *t = nst_asprintf("%s%s%s", devs, i ? "," : "", txn->devs[i].name);
+
+            nst_free(devs);
+            devs = t;
+        }
+        /* Finished in its journal too, so that no later recover takes it for interrupted. */
+        store_journal_append(txn->rec, "txn outcome %s (recover of %s)",
+                             nst_txn_outcome_name(txn->outcome), txid);
+        store_txn_note(txn->rec, devs, nst_txn_outcome_name(txn->outcome));
+        nst_free(devs);
+        store_txn_close(txn->rec);
+        txn->rec = NULL;
+    }
     txn_end(txn);
     nst_free(plan.devs);
     return ret;

@@ -102,7 +102,17 @@ RC=$?
 assert_rc 0 rec
 assert_grep "recover $KTX: committed on every device" "$WORK/rec.out"
 [ "$(mtu p)" = "<mtu>1600</mtu>" ] && [ "$(mtu q)" = "<mtu>1600</mtu>" ] || fail "recover: not rolled forward"
-echo "ok: host B recovered host A's killed push (rolled forward)"
+B log --state "$PG_URL" --format json >"$WORK/rlog.out"
+$PY - "$WORK/rlog.out" "$KTX" <<'PY' || fail "the recover's history: $(cat "$WORK/rlog.out")"
+import json, sys
+t = {x["id"]: x for x in json.load(open(sys.argv[1]))["transactions"]}
+k = t[sys.argv[2]]
+assert k["outcome"] == "committed", k
+r = [x for x in t.values() if x["kind"] == "recover"]
+assert len(r) == 1 and r[0]["comment"] == "recover of " + sys.argv[2], r
+assert r[0]["outcome"] == "committed" and r[0]["devices"] == ["p", "q"], r
+PY
+echo "ok: host B recovered host A's killed push (rolled forward), a recover row in the history"
 
 # 5. B rolls back the recovered push (back to 1700); A sees it; A collects garbage.
 B rollback "$KTX" $S -q >"$WORK/rb.out" 2>"$WORK/rb.err"

@@ -207,6 +207,10 @@ cli_push_service(struct nst_ctx *ctx, const struct nst_inventory *inv, struct ns
     }
     nst_diff_set_jobs(d, o->jobs);
     nst_diff_set_flags(d, o->redeploy ? NST_DIFF_REDEPLOY : 0);
+    if (nst_diff_set_limit(d, o->limit, o->nlimit)) {
+        rc = EXIT_USAGE;
+        goto cleanup;
+    }
     err = nst_diff_run(d);
     if (err) {
         fprintf(stderr, "netstitch push: %s\n",
@@ -220,6 +224,27 @@ cleanup:
     nst_diff_free(d);
     nst_compiled_free(comp);
     return rc;
+}
+
+int
+cli_limit_add(const char *arg, const char **list, size_t *n, size_t max, char *buf, size_t buflen,
+              size_t *used)
+{
+    for (const char *p = arg; *p;) {
+        size_t len = strcspn(p, ",");
+
+        if (len) {
+            if (*n == max || *used + len + 1 > buflen) {
+                return -1;
+            }
+            memcpy(buf + *used, p, len);
+            buf[*used + len] = '\0';
+            list[(*n)++] = buf + *used;
+            *used += len + 1;
+        }
+        p += len + (p[len] == ',');
+    }
+    return 0;
 }
 
 int
@@ -377,6 +402,10 @@ cli_push_payloads(struct nst_ctx *ctx, const struct nst_inventory *inv, struct n
     }
     nst_diff_set_jobs(d, o->jobs);
     nst_diff_set_flags(d, o->redeploy ? NST_DIFF_REDEPLOY : 0);
+    if (nst_diff_set_limit(d, o->limit, o->nlimit)) {
+        rc = EXIT_USAGE;
+        goto cleanup;
+    }
     err = nst_diff_run(d);
     if (err) {
         fprintf(stderr, "netstitch push: %s\n",

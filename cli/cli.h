@@ -90,7 +90,12 @@ struct cli_apply {
     const char *comment;     /* --comment, for the history */
     int redeploy;            /* re-send in-sync devices' whole configuration (implies force) */
     int diff_fmt;            /* --dry-run: print the diff in this nst_diff_format; -1: none */
+    const char *const *limit; /* --limit devices, or NULL */
+    size_t nlimit;
 };
+/* Add the devices of one --limit argument ("a,b") to @list (at most @max); -1 when full. */
+int cli_limit_add(const char *arg, const char **list, size_t *n, size_t max, char *buf,
+                  size_t buflen, size_t *used);
 /* --diff-format: tree|cli|xml|json as an nst_diff_format, -1 when unknown. */
 int cli_parse_diff_format(const char *s);
 int cmd_diff(int argc, char **argv);

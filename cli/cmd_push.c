@@ -107,6 +107,8 @@ push_usage(FILE *out)
           "  --dry-run              prepare and validate everywhere, then discard; with the\n"
           "                         service lifecycle first print the diff it would send\n"
           "  --diff-format FMT      that diff as tree (default), cli, xml or json\n"
+          "  --limit DEV[,DEV...]   change these devices only; the others keep their part of\n"
+          "                         the ownership record (repeatable)\n"
           "  --name NAME            the service's name for its ownership record (default:\n"
           "                         the file's name; docs/diff.md)\n"
           "  --force                overwrite owned configuration changed outside netstitch\n"
@@ -148,6 +150,7 @@ cmd_push(int argc, char **argv)
         {"no-state", no_argument, NULL, 'S'},   /* lifecycle: push the payloads as they are */
         {"redeploy", no_argument, NULL, 'R'},   /* lifecycle: re-send in-sync devices too */
         {"diff-format", required_argument, NULL, 'D'}, /* lifecycle: --dry-run's diff */
+        {"limit", required_argument, NULL, 'L'},       /* lifecycle: these devices only */
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -159,6 +162,9 @@ cmd_push(int argc, char **argv)
     unsigned long confirm = 0;
     int c, quiet = 0, fmt = OUT_TEXT, rc = EXIT_CLEAN, force = 0, no_state = 0, redeploy = 0;
     int diff_fmt = -2; /* unset: tree with --dry-run and a text report */
+    const char *limit[256];
+    char limit_buf[8192];
+    size_t nlimit = 0, limit_used = 0;
     char svc_buf[256];
     const char *svc_name = NULL, *comment = NULL;
     struct nst_ctx *ctx = NULL;
@@ -236,6 +242,13 @@ cmd_push(int argc, char **argv)
         case 'R':
             redeploy = 1;
             break;
+        case 'L':
+            if (cli_limit_add(optarg, limit, &nlimit, sizeof limit / sizeof limit[0], limit_buf,
+                              sizeof limit_buf, &limit_used)) {
+                fprintf(stderr, "netstitch push: too many --limit devices\n");
+                return EXIT_USAGE;
+            }
+            break;
         case 'D':
             diff_fmt = cli_parse_diff_format(optarg);
             if (diff_fmt < 0) {
@@ -253,12 +266,13 @@ cmd_push(int argc, char **argv)
     }
     /* Say what is wrong in one line before the usage. */
     if (optind < argc - 1 || !inv_path || (!payloads && optind != argc - 1) ||
-        (redeploy && no_state)) {
+        (redeploy && no_state) || (nlimit && no_state)) {
         fprintf(stderr, "netstitch push: %s\n",
-                optind < argc - 1 ? "one SERVICE at a time"
-                : !inv_path       ? "--inventory is needed to reach the devices"
-                : redeploy        ? "--redeploy needs the ownership record (not --no-state)"
-                                  : "which service? (a SERVICE file, or --payloads DIR)");
+                optind < argc - 1    ? "one SERVICE at a time"
+                : !inv_path          ? "--inventory is needed to reach the devices"
+                : redeploy || nlimit ? "--redeploy and --limit need the ownership record "
+                                       "(not --no-state)"
+                                     : "which service? (a SERVICE file, or --payloads DIR)");
         push_usage(stderr);
         return EXIT_USAGE;
     }
@@ -301,9 +315,9 @@ cmd_push(int argc, char **argv)
         /* The service lifecycle (apply.c, docs/diff.md): diff the devices, refuse drift
          * unless --force, push only the changes (and the removal of what the service no
          * longer generates), record what the service now owns. */
-        struct cli_apply ap = {svc_name, state_dir, jobs,    tdirs,
-                               ntdirs,   force,     flags,   (enum out_format)fmt,
-                               comment,  redeploy,  diff_fmt};
+        struct cli_apply ap = {
+            svc_name, state_dir, jobs,     tdirs, ntdirs, force, flags, (enum out_format)fmt,
+            comment,  redeploy,  diff_fmt, limit, nlimit};
 
         rc = cli_push_service(ctx, inv, txn, svc, argv[optind], &ap);
         goto cleanup;
@@ -311,9 +325,9 @@ cmd_push(int argc, char **argv)
     if (payloads && !no_state) {
         /* The same lifecycle for payload files, when they name a service: --name, the
          * SERVICE given, or DIR/plan.json (what `netstitch compile -o DIR` wrote). */
-        struct cli_apply ap = {svc_name, state_dir, jobs,    tdirs,
-                               ntdirs,   force,     flags,   (enum out_format)fmt,
-                               comment,  redeploy,  diff_fmt};
+        struct cli_apply ap = {
+            svc_name, state_dir, jobs,     tdirs, ntdirs, force, flags, (enum out_format)fmt,
+            comment,  redeploy,  diff_fmt, limit, nlimit};
 
         if (svc_name || optind == argc - 1 ||
             !cli_payload_dir_service(payloads, svc_buf, sizeof svc_buf)) {
@@ -326,8 +340,9 @@ cmd_push(int argc, char **argv)
             rc = cli_push_payloads(ctx, inv, txn, ap.name, payloads, &ap);
             goto cleanup;
         }
-        if (redeploy) {
-            fprintf(stderr, "netstitch push: --redeploy needs the service's name (--name)\n");
+        if (redeploy || nlimit) {
+            fprintf(stderr,
+                    "netstitch push: --redeploy and --limit need the service's name (--name)\n");
             rc = EXIT_USAGE;
             goto cleanup;
         }

@@ -12,7 +12,7 @@ _netstitch_options() {
     check) echo "--format --verbose -v --yang-dir --help -h" ;;
     compile) echo "--emit --format --inventory --output -o --templates --yang-dir --help -h" ;;
     push) echo "--inventory --payloads --templates --state-dir --state --comment --jobs -j
-                --confirm-timeout --dry-run --diff-format --name --force --no-state --redeploy
+                --confirm-timeout --dry-run --diff-format --limit --name --force --no-state --redeploy
                 --no-validate --format
                 --quiet -q --yang-dir --help -h" ;;
     rollback) echo "--inventory --state-dir --state --last --comment --dry-run --list --force --jobs -j
@@ -21,7 +21,7 @@ _netstitch_options() {
                    --yang-dir --help -h" ;;
     graph) echo "--connection --format --output -o --svg --yang-dir --help -h" ;;
     diff) echo "--inventory --offline --format --name --payloads --templates --state-dir
-                --no-state --jobs -j --color --quiet -q --yang-dir --help -h" ;;
+                --no-state --limit --jobs -j --color --quiet -q --yang-dir --help -h" ;;
     delete) echo "--inventory --name --force --state-dir --state --comment --diff-format --jobs -j
                   --confirm-timeout --dry-run --no-validate --format --quiet -q --yang-dir
                   --help -h" ;;
@@ -121,7 +121,7 @@ _netstitch() {
         return 0
         ;;
     --jobs | -j | --confirm-timeout | --connection | --name | --comment | --service | --device | \
-        --since | --until | --keep | --older-than)
+        --since | --until | --keep | --older-than | --limit)
         return 0
         ;;
     esac

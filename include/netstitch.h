@@ -845,6 +845,8 @@ enum nst_diff_format {
 #define NST_DIFF_DEV_ERROR     0x4u /**< the device could not be compared (nst_diff_device_error) */
 #define NST_DIFF_DEV_UNCERTAIN 0x8u /**< an interrupted push left the ownership record
                                          uncertain: both candidates are treated as owned */
+#define NST_DIFF_DEV_SKIPPED   0x10u /**< outside nst_diff_set_limit(): not compared, not
+                                          changed, its ownership record kept as it is */
 
 /**
  * @brief Create a diff of one service against the network.
@@ -887,6 +889,14 @@ NST_API void nst_diff_set_jobs(struct nst_diff *d, unsigned jobs);
 
 /** @brief NST_DIFF_NO_STATE. */
 NST_API void nst_diff_set_flags(struct nst_diff *d, unsigned flags);
+
+/**
+ * @brief Work on these devices only (`--limit`): the others are neither compared, printed
+ *        nor changed, and their part of the service's ownership record stays as it was.
+ * @param[in] devices names, copied; @p n 0 clears the limit.
+ * @return NST_OK; NST_EINVAL (already run); NST_ENOMEM.
+ */
+NST_API nst_err nst_diff_set_limit(struct nst_diff *d, const char *const *devices, size_t n);
 
 /**
  * @brief What the service needs on a device: its compiled payload.

@@ -87,6 +87,7 @@ struct nst_diff {
     unsigned flags;
     struct lc_dev *devs;
     size_t ndevs;
+    char **limit; /* nst_diff_set_limit(): NULL-terminated, NULL for every device */
     int ran;
     char message[1200];
     /* ownership */
@@ -250,6 +251,7 @@ nst_diff_free(struct nst_diff *d)
     pthread_mutex_destroy(&d->mu);
     pthread_mutex_destroy(&d->ly_mu);
     nst_free(d->offline);
+    store_list_free(d->limit);
     nst_free(d->state_dir);
     nst_free(d->service);
     nst_free(d);
@@ -309,6 +311,47 @@ nst_diff_set_flags(struct nst_diff *d, unsigned flags)
 {
     if (d) {
         d->flags = flags;
+    }
+}
+
+NST_API nst_err
+nst_diff_set_limit(struct nst_diff *d, const char *const *devices, size_t n)
+{
+    char **l = NULL;
+
+    if (!d || d->ran || (n && !devices)) {
+        return NST_EINVAL;
+    }
+    if (n) {
+        l = nst_calloc(n + 1, sizeof *l);
+        for (size_t i = 0; l && i < n; i++) {
+            if (!(l[i] = nst_strdup(devices[i]))) {
+                store_list_free(l);
+                l = NULL;
+            }
+        }
+        if (!l) {
+            return NST_ENOMEM;
+        }
+    }
+    store_list_free(d->limit);
+    d->limit = l;
+    return NST_OK;
+}
+
+/* Mark the devices outside the limit (after the record added the owned ones). */
+static void
+lc_apply_limit(struct nst_diff *d)
+{
+    for (size_t i = 0; d->limit && i < d->ndevs; i++) {
+        int in = 0;
+
+        for (size_t k = 0; d->limit[k] && !in; k++) {
+            in = !strcmp(d->limit[k], d->devs[i].name);
+        }
+        if (!in) {
+            d->devs[i].status = NST_DIFF_DEV_SKIPPED;
+        }
     }
 }
 
@@ -672,7 +715,7 @@ lc_worker(void *arg)
         if (i >= d->ndevs) {
             return NULL;
         }
-        if (!(d->devs[i].status & NST_DIFF_DEV_ERROR)) {
+        if (!(d->devs[i].status & (NST_DIFF_DEV_ERROR | NST_DIFF_DEV_SKIPPED))) {
             lc_live_one(d, &d->devs[i]);
         }
     }
@@ -821,6 +864,7 @@ nst_diff_run(struct nst_diff *d)
             return ret;
         }
     }
+    lc_apply_limit(d);
     for (size_t i = 0; i < d->ndevs; i++) {
         struct lc_dev *v = &d->devs[i];
 
@@ -850,7 +894,7 @@ nst_diff_run(struct nst_diff *d)
     }
     if (d->offline) {
         for (size_t i = 0; i < d->ndevs; i++) {
-            if (!(d->devs[i].status & NST_DIFF_DEV_ERROR)) {
+            if (!(d->devs[i].status & (NST_DIFF_DEV_ERROR | NST_DIFF_DEV_SKIPPED))) {
                 lc_offline_one(d, &d->devs[i]);
             }
         }
@@ -956,6 +1000,9 @@ nst_diff_print(const struct nst_diff *d, enum nst_diff_format fmt, unsigned flag
     for (size_t i = 0; i < d->ndevs; i++) {
         const struct lc_dev *v = &d->devs[i];
 
+        if (v->status & NST_DIFF_DEV_SKIPPED) {
+            continue;
+        }
         switch (fmt) {
         case NST_DIFF_FORMAT_JSON:
             diff_buf_printf(&b, "%s\n  {\"name\": ", first ? "" : ",");
@@ -1130,6 +1177,15 @@ nst_diff_apply_begin(struct nst_diff *d, struct nst_txn *txn, size_t *added)
     for (size_t i = 0; i < d->ndevs; i++) {
         const struct lc_dev *v = &d->devs[i];
 
+        if (v->status & NST_DIFF_DEV_SKIPPED) {
+            /* Outside --limit: what the record said stays (borrowed from current). */
+            for (size_t j = 0; j < d->current.ndevs; j++) {
+                if (!strcmp(d->current.devs[j].name, v->name)) {
+                    g.devs[g.ndevs++] = d->current.devs[j];
+                }
+            }
+            continue;
+        }
         if (!v->res.target) {
             continue;
         }

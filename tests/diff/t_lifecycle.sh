@@ -403,6 +403,29 @@ run pl2 push --payloads "$tmp/pl2" $L
 want_rc 0 pl2
 run pl.d3 diff --payloads "$tmp/pl2" --name plsvc $L
 want_rc 0 pl.d3
+# --limit: back to pl1 on one router only; the others stay pending, their records kept.
+run pl.back diff --payloads "$tmp/pl1" --name plsvc $L --format json
+want_rc 3 pl.back
+lim=$("$PY" -c 'import json,sys; d=json.load(open(sys.argv[1])); print(" ".join(x["name"] for x in d["devices"] if x["status"] == "changes"))' "$tmp/pl.back.out")
+one=${lim%% *}
+[ -n "$one" ] && [ "$one" != "$lim" ] || no "--limit test needs two changed routers, got '$lim'"
+run pl.lim push --payloads "$tmp/pl1" $L --limit "$one" --format json
+want_rc 0 pl.lim
+"$PY" - "$tmp/pl.lim.out" "$one" << 'PY' || no "push --limit: $(cat "$tmp/pl.lim.out")"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert [x["name"] for x in d["devices"]] == [sys.argv[2]] and d["outcome"] == "committed", d
+PY
+run pl.lim1 diff --payloads "$tmp/pl1" --name plsvc $L --limit "$one"
+want_rc 0 pl.lim1
+run pl.lim2 diff --payloads "$tmp/pl1" --name plsvc $L --format json
+want_rc 3 pl.lim2
+"$PY" - "$tmp/pl.lim2.out" "$one" << 'PY' || no "after push --limit: $(cat "$tmp/pl.lim2.out")"
+import json, sys
+d = {x["name"]: x for x in json.load(open(sys.argv[1]))["devices"]}
+assert d[sys.argv[2]]["status"] == "in-sync", d
+assert any(x["status"] == "changes" and not x["drift"] for x in d.values()), d
+PY
 # Drift on a node plsvc owns: refused (6) as push SERVICE refuses it.
 printf '%s\n' '<configuration xmlns="http://yang.juniper.net/junos/conf/root">' \
     '<interfaces xmlns="http://yang.juniper.net/junos/conf/interfaces">' \

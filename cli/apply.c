@@ -98,6 +98,21 @@ cli_diff_apply(struct nst_diff *d, struct nst_txn *txn, const char *command, con
         }
         return EXIT_ERRORS;
     }
+    for (size_t i = 0; i < n; i++) {
+        if ((nst_diff_device_status(d, i) & NST_DIFF_DEV_FOREIGN) && !o->force) {
+            fprintf(stderr,
+                    "netstitch %s: %s; nothing was changed. Push from the store that owns it, "
+                    "or run %s again with --force to adopt it.\n",
+                    command, nst_diff_message(d), command);
+            if (o->fmt == OUT_JSON) {
+                apply_report_refused(stdout, command, d, EXIT_DRIFT,
+                                     "foreign: configuration with netstitch's marks that this "
+                                     "state store has no record of; nothing was changed (see "
+                                     "--force)");
+            }
+            return EXIT_DRIFT;
+        }
+    }
     if (drift && !o->force && !o->redeploy) {
         if (!nst_diff_print(d, NST_DIFF_FORMAT_TREE, 0, &text)) {
             fputs(text, stderr);

@@ -847,6 +847,11 @@ enum nst_diff_format {
                                          uncertain: both candidates are treated as owned */
 #define NST_DIFF_DEV_SKIPPED   0x10u /**< outside nst_diff_set_limit(): not compared, not
                                           changed, its ownership record kept as it is */
+#define NST_DIFF_DEV_FOREIGN   0x20u /**< the device holds configuration with netstitch's
+                                          marks for this service that the state store has
+                                          no record of (another store pushed it):
+                                          nst_diff_message() says where; push refuses it
+                                          unless forced */
 
 /**
  * @brief Create a diff of one service against the network.

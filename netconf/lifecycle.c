@@ -75,6 +75,7 @@ struct lc_dev {
     struct diff_result res;
     unsigned status;
     char error[512];
+    char foreign[512]; /* NST_DIFF_DEV_FOREIGN: the first marked path found */
 };
 
 struct nst_diff {
@@ -506,6 +507,48 @@ lc_overlap(const struct nst_diff *d, const struct lc_dev *v, char *why, size_t w
     return ret;
 }
 
+/*
+ * Configuration netstitch marked ("netstitch ..." descriptions its templates write) that
+ * this store does not know: the service's leaf with its mark is already on the device, but
+ * the store has no record of the service there. Another state store pushed it (another
+ * operator, another CI runner); adopting it silently would give two stores one router's
+ * configuration. Called after diff_compute() under the shared context's lock.
+ */
+static void
+lc_foreign(struct lc_dev *v)
+{
+    const struct lyd_node *top, *n;
+
+    if (v->owned || v->owned_alt || !v->res.target || !v->res.running) {
+        return;
+    }
+    LY_LIST_FOR(v->res.target, top)
+    {
+        LYD_TREE_DFS_BEGIN(top, n)
+        {
+            const char *val =
+                n->schema && n->schema->nodetype == LYS_LEAF ? lyd_get_value(n) : NULL;
+
+            if (!v->foreign[0] && val && !strncmp(val, "netstitch ", 10)) {
+                char *path = lyd_path(n, LYD_PATH_STD, NULL, 0);
+                struct lyd_node *m = NULL;
+
+                struct lyd_node *x = NULL;
+
+                /* Another service of this store owning it is sharing, not foreign. */
+                if (path && !lyd_find_path(v->res.running, path, 0, &m) &&
+                    !lyd_compare_single(n, m, 0) &&
+                    !(v->res.others && !lyd_find_path(v->res.others, path, 0, &x))) {
+                    snprintf(v->foreign, sizeof v->foreign, "%.500s", path);
+                    v->status |= NST_DIFF_DEV_FOREIGN;
+                }
+                free(path);
+            }
+            LYD_TREE_DFS_END(top, n);
+        }
+    }
+}
+
 static void
 lc_inputs(const struct nst_diff *d, const struct lc_dev *v, struct diff_inputs *in)
 {
@@ -619,7 +662,9 @@ lc_offline_one(struct nst_diff *d, struct lc_dev *v)
     ret = diff_compute(&v->res, running, &in, why, sizeof why);
     if (ret) {
         lc_dev_fail(v, ret == NST_ENOMEM ? "out of memory" : why);
+        return;
     }
+    lc_foreign(v);
 }
 
 static void
@@ -688,6 +733,9 @@ lc_live_one(struct nst_diff *d, struct lc_dev *v)
     ret = diff_parse(v->res.ly, text, 0, &running, why, sizeof why);
     if (!ret) {
         ret = diff_compute(&v->res, running, &in, why, sizeof why);
+    }
+    if (!ret) {
+        lc_foreign(v);
     }
     pthread_mutex_unlock(&d->ly_mu);
     if (ret) {
@@ -920,6 +968,12 @@ nst_diff_run(struct nst_diff *d)
         }
         if (v->res.ndrift) {
             v->status |= NST_DIFF_DEV_DRIFT;
+        }
+        if ((v->status & NST_DIFF_DEV_FOREIGN) && !d->message[0]) {
+            snprintf(d->message, sizeof d->message,
+                     "device %s holds configuration with netstitch's marks for this service "
+                     "that %s has no record of (%.400s): pushed from another state store?",
+                     v->name, d->st ? store_location(d->st) : "the state store", v->foreign);
         }
     }
     return NST_OK;

@@ -122,6 +122,18 @@ want_rc 0 p2
 grep -q 'nothing to do' "$tmp/p2.out" || no "unchanged push: $(cat "$tmp/p2.out")"
 [ "$(txns)" = "$n" ] || no "an unchanged push made a transaction"
 [ -n "$(svc current)" ] || no "no ownership record"
+# The same service from a second state store (another operator's, another CI runner's):
+# its marked configuration is on the routers but unknown there: refused (6), nothing
+# touched; --force adopts it.
+snap s1f
+run foreign push "$tmp/svc.xml" --inventory "$INV" --state-dir "$tmp/state2" -q
+want_rc 6 foreign
+grep -q "netstitch's marks for this service that .*state2.* has no record of" "$tmp/foreign.err" \
+    || no "foreign: $(cat "$tmp/foreign.err")"
+snap s1g
+same s1f s1g $devs
+run adopt push "$tmp/svc.xml" --inventory "$INV" --state-dir "$tmp/state2" -q --force
+want_rc 0 adopt
 [ "$("$PY" "$STATEPY" "$ST" mode)" = 600 ] || no "state store mode"
 
 # A tag change: pe2's access VLAN 102 becomes 222.

@@ -119,9 +119,11 @@ int cli_payload_dir_service(const char *dir, char *buf, size_t len);
 /* push --payloads DIR with the lifecycle, as the service @name. */
 int cli_push_payloads(struct nst_ctx *ctx, const struct nst_inventory *inv, struct nst_txn *txn,
                       const char *name, const char *dir, const struct cli_apply *o);
-/* push SERVICE with the lifecycle: compile, diff, push the changes, record ownership. */
+/* push SERVICE with the lifecycle: diff the compiled service (@comp, borrowed) against the
+ * devices, push the changes, record ownership. */
 int cli_push_service(struct nst_ctx *ctx, const struct nst_inventory *inv, struct nst_txn *txn,
-                     struct nst_service *svc, const char *path, const struct cli_apply *o);
+                     const struct nst_compiled *comp, const char *path,
+                     const struct cli_apply *o);
 
 /* History (history.c; cmd_log.c, cmd_show.c, cmd_services.c, cmd_gc.c; docs/push.md). */
 struct nst_history;

@@ -469,7 +469,7 @@ lc_overlap(const struct nst_diff *d, const struct lc_dev *v, char *why, size_t w
 
     for (size_t k = 0; k < v->nothers && !ret && v->res.target; k++) {
         struct lyd_node *o = NULL;
-        const struct lyd_node *top, *n;
+        struct lyd_node *top, *n;
         char reason[256];
 
         if (!v->others[k] || diff_parse(v->res.ly, v->others[k], 0, &o, reason, sizeof reason)) {
@@ -517,7 +517,7 @@ lc_overlap(const struct nst_diff *d, const struct lc_dev *v, char *why, size_t w
 static void
 lc_foreign(struct lc_dev *v)
 {
-    const struct lyd_node *top, *n;
+    struct lyd_node *top, *n;
 
     if (v->owned || v->owned_alt || !v->res.target || !v->res.running) {
         return;

@@ -10,7 +10,10 @@
  *
  * The same network declared twice is not a collision: a segment's subnet equal to a
  * transit subnet of a site at one of its ends, the two ends of one BGP session
- * (mirrored addresses), and a site's own transit subnets inside its own prefixes.
+ * (mirrored addresses), a BGP session's link subnet equal to the subnet of the segment
+ * its port sits on (the link written on the segment and on the session, issue 11),
+ * and a site's own transit subnets inside its own prefixes. Likewise an external peer's
+ * address that the session's segment already gives its far end is one address.
  *
  * Addresses: each segment end and each session end must be inside its subnet and
  * not be its network or broadcast address (/31 and /32 excepted); one address may
@@ -100,6 +103,28 @@ seg_touches_site(const struct m_segment *s, const struct m_site *site)
            (s->end[1].dev && s->end[1].dev->site == site);
 }
 
+/* Does session @b ride segment @seg (its device and port are one end of it)? */
+static bool
+session_on_segment(const struct m_bgp *b, const struct m_segment *seg)
+{
+    int e;
+
+    for (e = 0; e < 2; e++) {
+        if (b->dev && seg->end[e].dev == b->dev && seg->end[e].port == b->port) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* The link subnet of @b written again on the segment it rides: one network. */
+static bool
+link_declared_twice(const struct pfx *seg, const struct pfx *link)
+{
+    return seg->kind == PFX_SEGMENT && link->kind == PFX_BGP_LINK &&
+           session_on_segment(link->bgp, seg->seg);
+}
+
 /* Is the overlap of @a and @b the same network declared twice, or one site's plan? */
 static bool
 same_network(const struct pfx *a, const struct pfx *b)
@@ -112,6 +137,9 @@ same_network(const struct pfx *a, const struct pfx *b)
     }
     if (equal && a->kind == PFX_BGP_LINK && b->kind == PFX_BGP_LINK) {
         return a->bgp->local == b->bgp->peer && a->bgp->peer == b->bgp->local;
+    }
+    if (equal && (link_declared_twice(a, b) || link_declared_twice(b, a))) {
+        return true;
     }
     if (equal && a->kind == PFX_SEGMENT && b->kind == PFX_TRANSIT) {
         return seg_touches_site(a->seg, b->site);
@@ -268,6 +296,22 @@ addr_cmp(const void *x, const void *y)
     return a->src->line < b->src->line ? -1 : (a->src->line > b->src->line);
 }
 
+/* Is @b's external peer address the address of the far end of the segment its hop in
+ * @conn crosses? */
+static bool
+peer_is_segment_end(const struct m_conn *conn, const struct m_bgp *b)
+{
+    const struct m_hop *h = b->dev && b->port ? chk_hop_at_port(conn, b->dev, b->port) : NULL;
+    int e;
+
+    for (e = 0; h && e < 2; e++) {
+        if (!h->seg->end[e].dev && h->seg->end[e].has_addr && h->seg->end[e].addr == b->peer) {
+            return true;
+        }
+    }
+    return false;
+}
+
 void
 chk_ip(struct chk *c)
 {
@@ -326,8 +370,9 @@ chk_ip(struct chk *c)
             uses[n].label = b->name;
             uses[n++].src = &b->local_src;
             /* The peer's own session records a managed peer's address; an external
-             * peer's address is recorded here. */
-            if (b->peer_site && b->peer != b->local) {
+             * peer's address is recorded here, unless the segment the session rides
+             * already gives it to its external end (one address, written twice). */
+            if (b->peer_site && b->peer != b->local && !peer_is_segment_end(&svc->conns[i], b)) {
                 uses[n].addr = b->peer;
                 uses[n].text = b->peer_text;
                 uses[n].owner = b->peer_site->name;

@@ -322,6 +322,7 @@ const struct drv_ops drv_openconfig_ops = {
             .confirmed_commit = 11,
             .confirm_timeout_minutes = false,
             .ebgp_default_deny = false,
+            .vpls_rt_four_byte_as = true,
         },
     .tpl_vendor = "openconfig",
     .features = oc_features,

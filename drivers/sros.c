@@ -337,6 +337,7 @@ const struct drv_ops drv_sros_ops = {
             .confirmed_commit = 11,
             .confirm_timeout_minutes = false,
             .ebgp_default_deny = true,
+            .vpls_rt_four_byte_as = true,
         },
     .tpl_vendor = "sros",
     .features = sros_features,

@@ -579,6 +579,31 @@ store_journal_read(struct store_txn *t, char **text)
 }
 
 nst_err
+store_journal_peek(struct store *s, const char *id, char **text)
+{
+    nst_err ret;
+
+    pthread_mutex_lock(&s->mu);
+    ret = s->ops->journal_read(s, id, text);
+    pthread_mutex_unlock(&s->mu);
+    return ret;
+}
+
+nst_err
+store_txn_signal(struct store *s, const char *id, const char *name, const char *data)
+{
+    nst_err ret;
+
+    pthread_mutex_lock(&s->mu);
+    ret = s->ops->txn_exists(s, id);
+    if (!ret) {
+        ret = s->ops->rec_put(s, 'T', id, name, data);
+    }
+    pthread_mutex_unlock(&s->mu);
+    return ret;
+}
+
+nst_err
 store_txn_note(struct store_txn *t, const char *devices, const char *outcome)
 {
     nst_err ret;

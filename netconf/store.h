@@ -130,6 +130,17 @@ nst_err store_journal_append(struct store_txn *t, const char *fmt, ...)
 /** @brief The journal, one line per entry, each ending in '\n' ("" when empty). */
 nst_err store_journal_read(struct store_txn *t, char **text);
 
+/** @brief store_journal_read() of transaction @p id without locking it (another process
+ *         may be running it; its lines so far). */
+nst_err store_journal_peek(struct store *s, const char *id, char **text);
+
+/**
+ * @brief Write record @p name of transaction @p id that another process holds: the one
+ *        way to talk to it (`netstitch confirm` and `cancel` to a push holding its confirm
+ *        window).
+ */
+nst_err store_txn_signal(struct store *s, const char *id, const char *name, const char *data);
+
 /** @brief Set the history fields known only later: @p devices ("a,b"), @p outcome, when
  *         not NULL; an outcome also sets the finish time. */
 nst_err store_txn_note(struct store_txn *t, const char *devices, const char *outcome);

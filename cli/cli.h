@@ -35,6 +35,7 @@ int cmd_graph(int argc, char **argv);
  * report and progress they share (txn_report.c). */
 #define EXIT_TXN_INCOMPLETE 4
 #define EXIT_TXN_BUSY 5
+#define EXIT_TXN_WINDOW 7 /* push --confirm-window: committed, the window is open */
 struct nst_txn;
 /* Progress printer (and test pause hook) for a transaction; free() the result. */
 void *cli_txn_progress_new(int quiet);
@@ -140,5 +141,11 @@ int cmd_log(int argc, char **argv);
 int cmd_show(int argc, char **argv);
 int cmd_services(int argc, char **argv);
 int cmd_gc(int argc, char **argv);
+/* status (cmd_status.c): the health of a service's BGP sessions (docs/push.md). */
+int cmd_status(int argc, char **argv);
+
+/* confirm, cancel (cmd_confirm.c): end a push's confirm window (docs/push.md). */
+int cmd_confirm(int argc, char **argv);
+int cmd_cancel(int argc, char **argv);
 
 #endif

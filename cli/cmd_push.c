@@ -1,7 +1,7 @@
 /*
  * cmd_push.c: `netstitch push SERVICE --inventory INV [options]` (or `--payloads DIR`).
  * The transaction report and progress (cli_txn_*) are txn_report.c's; the service
- * lifecycle (cli_push_service) is apply.c's.
+ * lifecycle (cli_push_service, cli_push_payloads) is apply.c's.
  *
  * Push changes every device in one transaction (the library's nst_txn, docs/push.md):
  * connect, lock, snapshot, edit, validate, confirmed commit, confirm; any failure undoes
@@ -19,18 +19,139 @@
  * pushed if it has errors, or if a device's driver renders no payload). With --payloads
  * DIR the payloads are DIR/<device>.xml for every XML file of DIR (what `netstitch compile
  * -o DIR` writes, possibly edited); a SERVICE given as well is still checked first.
+ *
+ * Test hook (documented in docs/push.md): with NETSTITCH_TEST_PAUSE=EVENT and
+ * NETSTITCH_TEST_PAUSE_DIR=DIR, the command stops at the first progress event matching
+ * EVENT ("PHASE" when a phase starts, "DEVICE:STEP" when a step finished), creates
+ * DIR/paused and waits until DIR/resume exists. Tests use it to drop sessions or kill the
+ * process at an exact point of the transaction.
  */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
+
+/*
+ * The confirm window (--confirm-window SEC). The push runs in a child process forked before
+ * any session exists (libnetconf2 and the session relay use threads, which a fork would
+ * lose); the child holds the sessions through the window. When the window opens, the
+ * child prints the pending report on the shared stdout, tells the parent through a pipe
+ * and detaches (new session, standard streams to /dev/null); the parent exits
+ * EXIT_TXN_WINDOW. `netstitch confirm|cancel TXID` ends the window; so does its end.
+ */
+struct push_window {
+    int fd; /* write end of the pipe to the parent */
+    unsigned secs;
+    int fmt;
+};
+
+static void
+push_window_open(const struct nst_txn *txn, void *user)
+{
+    struct push_window *w = user;
+    const char *id = nst_txn_id(txn);
+    int null;
+
+    if (w->fmt == OUT_JSON) {
+        printf("{\"command\": \"push\", \"transaction\": ");
+        cli_json_str(stdout, id);
+        printf(", \"outcome\": \"pending\", \"exit\": %d, \"window_s\": %u, \"health\": ",
+               EXIT_TXN_WINDOW, w->secs);
+        cli_json_str(stdout, nst_txn_health_report(txn));
+        printf(", \"devices\": [");
+        for (size_t i = 0; i < nst_txn_device_count(txn); i++) {
+            printf("%s{\"name\": ", i ? ", " : "");
+            cli_json_str(stdout, nst_txn_device_name(txn, i));
+            printf(", \"method\": ");
+            cli_json_str(stdout, nst_txn_method_name(nst_txn_device_method(txn, i)));
+            printf("}");
+        }
+        printf("]}\n");
+    } else {
+        printf("push %s: committed on every device, NOT confirmed: confirm window open for %u s\n",
+               id, w->secs);
+        if (*nst_txn_health_report(txn)) {
+            printf("  health gate: %s\n", nst_txn_health_report(txn));
+        }
+        for (size_t i = 0; i < nst_txn_device_count(txn); i++) {
+            printf("  %-16s %s\n", nst_txn_device_name(txn, i),
+                   nst_txn_method_name(nst_txn_device_method(txn, i)));
+        }
+        printf("  keep it:  netstitch confirm %s\n"
+               "  undo it:  netstitch cancel %s\n"
+               "  when the window ends without either, every device is rolled back\n",
+               id, id);
+    }
+    fflush(stdout);
+    fflush(stderr);
+    if (write(w->fd, "W", 1) != 1) {
+        /* The parent is gone; the window goes on regardless. */
+    }
+    close(w->fd);
+    w->fd = -1;
+    setsid();
+    null = open("/dev/null", O_RDWR);
+    if (null >= 0) {
+        dup2(null, 0);
+        dup2(null, 1);
+        dup2(null, 2);
+        if (null > 2) {
+            close(null);
+        }
+    }
+}
+
+/* Fork for a confirm window: returns 0 in the child (which goes on with the push), or, in
+ * the parent, the exit status to return (the window opened, or the child's own status). */
+static int
+push_window_fork(struct push_window *w, int *is_child)
+{
+    int pfd[2];
+    pid_t pid;
+    char c;
+    int status;
+
+    *is_child = 0;
+    fflush(NULL);
+    if (pipe(pfd)) {
+        fprintf(stderr, "netstitch push: pipe: %s\n", strerror(errno));
+        return EXIT_USAGE;
+    }
+    pid = fork();
+    if (pid < 0) {
+        fprintf(stderr, "netstitch push: fork: %s\n", strerror(errno));
+        close(pfd[0]);
+        close(pfd[1]);
+        return EXIT_USAGE;
+    }
+    if (pid == 0) {
+        close(pfd[0]);
+        w->fd = pfd[1];
+        *is_child = 1;
+        /* A terminal's hang-up must not end the window. */
+        signal(SIGHUP, SIG_IGN);
+        return 0;
+    }
+    close(pfd[1]);
+    if (read(pfd[0], &c, 1) == 1 && c == 'W') {
+        close(pfd[0]);
+        return EXIT_TXN_WINDOW;
+    }
+    close(pfd[0]);
+    if (waitpid(pid, &status, 0) < 0) {
+        return EXIT_USAGE;
+    }
+    return WIFEXITED(status) ? WEXITSTATUS(status) : EXIT_USAGE;
+}
 
 static int
 push_add_payload(void *user, const char *device, const char *text, const char *path)
@@ -110,13 +231,20 @@ push_usage(FILE *out)
           "  --redeploy             also re-send the whole configuration of devices that\n"
           "                         are in sync (a replaced router); overwrites drift\n"
           "  --no-validate          never send <validate>\n"
+          "  --no-health            confirm without waiting for the BGP sessions\n"
+          "  --confirm-window SEC   leave the confirmed commit pending for up to SEC s and\n"
+          "                         exit 7; `netstitch confirm|cancel TXID` ends it\n"
+          "  --health-deadline SEC  how long the health gate waits (default 60)\n"
+          "  --health-interval MS   how often it polls (default 500)\n"
           "  --format text|json     the report's format (default text)\n"
           "  -q, --quiet            no progress on stderr\n"
           "  --yang-dir DIR         netstitch's YANG models\n"
           "\n"
           "Exit status: 0 committed, 1 failed and rolled back everywhere, 2 usage or input\n"
-          "error (nothing touched), 4 failed and not everything could be restored (run\n"
-          "`netstitch recover`), 5 devices busy with another netstitch or awaiting recover\n"
+          "error (nothing touched; also when the health gate fails: rolled back), 4 failed and not "
+          "everything could be restored (run\n"
+          "`netstitch recover`), 7 confirm window open, 5 devices busy with another netstitch or "
+          "awaiting recover\n"
           "(nothing touched), 6 drift: configuration netstitch set was changed outside it\n"
           "(nothing touched; see --force).\n",
           out);
@@ -129,8 +257,6 @@ cmd_push(int argc, char **argv)
         {"inventory", required_argument, NULL, 'i'},
         {"payloads", required_argument, NULL, 'p'},
         {"state-dir", required_argument, NULL, 's'},
-        {"state", required_argument, NULL, 's'},
-        {"comment", required_argument, NULL, 'C'},
         {"jobs", required_argument, NULL, 'j'},
         {"confirm-timeout", required_argument, NULL, 't'},
         {"dry-run", no_argument, NULL, 'n'},
@@ -142,9 +268,15 @@ cmd_push(int argc, char **argv)
         {"name", required_argument, NULL, 'N'}, /* lifecycle (cmd_delete.c) */
         {"force", no_argument, NULL, 'F'},      /* lifecycle: overwrite drift */
         {"no-state", no_argument, NULL, 'S'},   /* lifecycle: push the payloads as they are */
-        {"redeploy", no_argument, NULL, 'R'},   /* lifecycle: re-send in-sync devices too */
-        {"diff-format", required_argument, NULL, 'D'}, /* lifecycle: --dry-run's diff */
+        {"state", required_argument, NULL, 's'},
+        {"comment", required_argument, NULL, 'C'},
+        {"redeploy", no_argument, NULL, 'R'},          /* lifecycle: re-send in-sync devices too */
+        {"diff-format", required_argument, NULL, 'G'}, /* lifecycle: --dry-run's diff */
         {"limit", required_argument, NULL, 'L'},       /* lifecycle: these devices only */
+        {"no-health", no_argument, NULL, 'H'},
+        {"health-deadline", required_argument, NULL, 'D'},
+        {"health-interval", required_argument, NULL, 'I'},
+        {"confirm-window", required_argument, NULL, 'W'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -154,13 +286,16 @@ cmd_push(int argc, char **argv)
     struct nst_compiled *comp = NULL;
     unsigned flags = 0, jobs = 0;
     unsigned long confirm = 0;
-    int c, quiet = 0, fmt = OUT_TEXT, rc = EXIT_CLEAN, force = 0, no_state = 0, redeploy = 0;
-    int diff_fmt = -2; /* unset: tree with --dry-run and a text report */
-    const char *limit[256];
-    char limit_buf[8192];
-    size_t nlimit = 0, limit_used = 0;
-    char svc_buf[256];
+    int c, quiet = 0, fmt = OUT_TEXT, rc = EXIT_CLEAN, force = 0, no_state = 0, no_health = 0;
+    unsigned long hl_deadline = 0, hl_interval = 0;
+    struct nst_health *health = NULL;
+    struct push_window window = {-1, 0, OUT_TEXT};
+    int is_child = 0;
     const char *svc_name = NULL, *comment = NULL;
+    int redeploy = 0, diff_fmt = -2; /* unset: tree with --dry-run and a text report */
+    const char *limit[256];
+    char limit_buf[8192], svc_buf[256];
+    size_t nlimit = 0, limit_used = 0;
     struct nst_ctx *ctx = NULL;
     struct nst_inventory *inv = NULL;
     struct nst_service *svc = NULL;
@@ -225,14 +360,14 @@ cmd_push(int argc, char **argv)
         case 'N':
             svc_name = optarg;
             break;
-        case 'C':
-            comment = optarg;
-            break;
         case 'F':
             force = 1;
             break;
         case 'S':
             no_state = 1;
+            break;
+        case 'C':
+            comment = optarg;
             break;
         case 'R':
             redeploy = 1;
@@ -244,10 +379,34 @@ cmd_push(int argc, char **argv)
                 return EXIT_USAGE;
             }
             break;
-        case 'D':
+        case 'G':
             diff_fmt = cli_parse_diff_format(optarg);
             if (diff_fmt < 0) {
                 fprintf(stderr, "netstitch push: --diff-format is tree, cli, xml or json\n");
+                return EXIT_USAGE;
+            }
+            break;
+        case 'H':
+            no_health = 1;
+            break;
+        case 'D':
+            hl_deadline = strtoul(optarg, &end, 10);
+            if (*end || !hl_deadline || hl_deadline > 3600) {
+                fprintf(stderr, "netstitch push: --health-deadline needs 1..3600 seconds\n");
+                return EXIT_USAGE;
+            }
+            break;
+        case 'W':
+            window.secs = (unsigned)strtoul(optarg, &end, 10);
+            if (*end || !window.secs || window.secs > 86400) {
+                fprintf(stderr, "netstitch push: --confirm-window needs 1..86400 seconds\n");
+                return EXIT_USAGE;
+            }
+            break;
+        case 'I':
+            hl_interval = strtoul(optarg, &end, 10);
+            if (*end || hl_interval < 10 || hl_interval > 60000) {
+                fprintf(stderr, "netstitch push: --health-interval needs 10..60000 ms\n");
                 return EXIT_USAGE;
             }
             break;
@@ -261,7 +420,7 @@ cmd_push(int argc, char **argv)
     }
     /* Say what is wrong in one line before the usage. */
     if (optind < argc - 1 || !inv_path || (!payloads && optind != argc - 1) ||
-        (redeploy && no_state) || (nlimit && no_state)) {
+        ((redeploy || nlimit) && no_state)) {
         fprintf(stderr, "netstitch push: %s\n",
                 optind < argc - 1    ? "one SERVICE at a time"
                 : !inv_path          ? "--inventory is needed to reach the devices"
@@ -306,6 +465,26 @@ cmd_push(int argc, char **argv)
     nst_txn_set_jobs(txn, jobs);
     nst_txn_set_confirm_timeout(txn, (uint32_t)confirm);
     nst_txn_set_flags(txn, flags);
+    /* The health gate (docs/push.md): a service with BGP sessions is confirmed only once
+     * they are Established with the prefixes they should receive. */
+    if (svc && !no_health && !(flags & NST_TXN_DRY_RUN)) {
+        if (nst_health_new(svc, inv, &health)) {
+            rc = EXIT_USAGE;
+            goto cleanup;
+        }
+        if (nst_health_session_count(health)) {
+            nst_health_set_timing(health, (unsigned)hl_interval, (unsigned)hl_deadline * 1000);
+            nst_txn_set_health(txn, health);
+        }
+    }
+    if (window.secs && !(flags & NST_TXN_DRY_RUN)) {
+        window.fmt = fmt;
+        rc = push_window_fork(&window, &is_child);
+        if (!is_child) {
+            goto cleanup;
+        }
+        nst_txn_set_confirm_window(txn, window.secs, push_window_open, &window);
+    }
     progress = cli_txn_progress_new(quiet);
     cli_txn_attach_progress(txn, progress);
     if (diff_fmt == -2) {
@@ -371,7 +550,11 @@ cmd_push(int argc, char **argv)
     cli_txn_report(stdout, txn, "push", rc, (enum out_format)fmt);
 
 cleanup:
+    if (window.fd >= 0) {
+        close(window.fd);
+    }
     nst_txn_free(txn);
+    nst_health_free(health);
     free(progress);
     nst_compiled_free(comp);
     nst_inventory_free(inv);

@@ -31,6 +31,9 @@ static const struct subcommand subcommands[] = {
     {"show", cmd_show, "show one transaction: its plan, the edit per device, the result", 0},
     {"services", cmd_services, "list the services the state store owns configuration for", 0},
     {"gc", cmd_gc, "delete old finished transactions from the state store", 0},
+    {"confirm", cmd_confirm, "keep a push whose confirm window is open, on every device", 0},
+    {"cancel", cmd_cancel, "undo a push whose confirm window is open, on every device", 0},
+    {"status", cmd_status, "show the BGP sessions of a service and whether they are healthy", 0},
 };
 
 #ifndef __has_feature

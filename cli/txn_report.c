@@ -24,6 +24,8 @@ struct cli_progress {
     struct cli_display display; /* on a terminal: a live status line (progress.c) */
 };
 
+static void cli_txn_health_json(FILE *out, const struct nst_txn *txn);
+
 static void
 cli_test_pause(struct cli_progress *p, const char *event)
 {
@@ -200,7 +202,9 @@ cli_txn_report(FILE *out, const struct nst_txn *txn, const char *command, int ex
             }
             fputc('}', out);
         }
-        fprintf(out, "%s]}\n", n ? "\n" : "");
+        fprintf(out, "%s], \"health\": ", n ? "\n" : "");
+        cli_txn_health_json(out, txn);
+        fprintf(out, "}\n");
         return;
     }
     for (size_t i = 0; i < n; i++) {
@@ -245,10 +249,41 @@ cli_txn_report(FILE *out, const struct nst_txn *txn, const char *command, int ex
             fprintf(out, "  %-*s  undo failed: %s\n", (int)w, "", u);
         }
     }
+    if (nst_txn_health(txn)) {
+        const struct nst_health *h = nst_txn_health(txn);
+        char line[1024];
+
+        fprintf(out, "  health gate: %s\n",
+                !strncmp(nst_txn_health_report(txn), "passed", 6) ? "passed" : "FAILED");
+        for (size_t i = 0; i < nst_health_session_count(h); i++) {
+            fprintf(out, "    %s\n", nst_health_session_summary(h, i, line, sizeof line));
+        }
+    }
     if (nst_txn_outcome(txn) == NST_TXN_INCOMPLETE && id) {
         fprintf(out,
                 "  run `netstitch recover %s --inventory ...` to finish the undo; "
                 "confirmed commits also expire on the devices\n",
                 id);
     }
+}
+
+/* The gate's outcome and every session's final state, or null when no gate ran. */
+static void
+cli_txn_health_json(FILE *out, const struct nst_txn *txn)
+{
+    const struct nst_health *h = nst_txn_health(txn);
+    char *text = NULL;
+
+    if (!h || nst_health_print(h, NST_HEALTH_JSON, &text)) {
+        fputs("null", out);
+        return;
+    }
+    fprintf(out, "{\"gate\": ");
+    cli_json_str(out, nst_txn_health_report(txn));
+    /* The check's own JSON object, without its trailing newline. */
+    for (size_t l = strlen(text); l && text[l - 1] == '\n'; l--) {
+        text[l - 1] = '\0';
+    }
+    fprintf(out, ", \"check\": %s}", text);
+    nst_free_string(text);
 }

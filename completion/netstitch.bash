@@ -4,7 +4,8 @@
 #
 # Kept in step with each command's --help by tests/cli/t_completion.sh.
 
-_netstitch_commands="check compile push rollback recover graph diff delete log show services gc help version"
+_netstitch_commands="check compile push rollback recover graph diff delete status confirm cancel log
+    show services gc help version"
 
 # The options of one subcommand.
 _netstitch_options() {
@@ -13,8 +14,8 @@ _netstitch_options() {
     compile) echo "--emit --format --inventory --output -o --templates --yang-dir --help -h" ;;
     push) echo "--inventory --payloads --templates --state-dir --state --comment --jobs -j
                 --confirm-timeout --dry-run --diff-format --limit --name --force --no-state --redeploy
-                --no-validate --format
-                --quiet -q --yang-dir --help -h" ;;
+                --no-validate --no-health --health-deadline --health-interval --confirm-window
+                --format --quiet -q --yang-dir --help -h" ;;
     rollback) echo "--inventory --state-dir --state --last --comment --dry-run --list --force --jobs -j
                     --confirm-timeout --no-validate --format --quiet -q --yang-dir --help -h" ;;
     recover) echo "--inventory --state-dir --abort --forget --jobs -j --format --quiet -q
@@ -22,6 +23,8 @@ _netstitch_options() {
     graph) echo "--connection --format --output -o --svg --yang-dir --help -h" ;;
     diff) echo "--inventory --offline --format --name --payloads --templates --state-dir
                 --no-state --limit --jobs -j --color --quiet -q --yang-dir --help -h" ;;
+    confirm | cancel) echo "--state-dir --wait --format --help -h" ;;
+    status) echo "--inventory --format --watch --count --state-dir --yang-dir --help -h" ;;
     delete) echo "--inventory --name --force --state-dir --state --comment --diff-format --jobs -j
                   --confirm-timeout --dry-run --no-validate --format --quiet -q --yang-dir
                   --help -h" ;;
@@ -84,6 +87,8 @@ _netstitch() {
             COMPREPLY=($(compgen -W "dot json" -- "$cur"))
         elif [[ $cmd == diff ]]; then
             COMPREPLY=($(compgen -W "tree cli xml json" -- "$cur"))
+        elif [[ $cmd == status ]]; then
+            COMPREPLY=($(compgen -W "text json prometheus" -- "$cur"))
         else
             COMPREPLY=($(compgen -W "text json" -- "$cur"))
         fi
@@ -121,7 +126,8 @@ _netstitch() {
         return 0
         ;;
     --jobs | -j | --confirm-timeout | --connection | --name | --comment | --service | --device | \
-        --since | --until | --keep | --older-than | --limit)
+        --since | --until | --keep | --older-than | --limit | --watch | --count | \
+        --health-deadline | --health-interval | --confirm-window | --wait)
         return 0
         ;;
     esac
@@ -140,10 +146,10 @@ _netstitch() {
         return 0
     fi
     case $cmd in
-    check | compile | push | graph | diff | delete)
+    check | compile | push | graph | diff | delete | status)
         _netstitch_files "$cur"
         ;;
-    rollback | recover | show)
+    rollback | recover | show | confirm | cancel)
         _netstitch_txids "$cur"
         ;;
     esac

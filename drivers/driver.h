@@ -199,4 +199,63 @@ extern const struct drv_ops drv_vrp_ops;
 extern const struct drv_ops drv_openconfig_ops;
 extern const struct drv_ops drv_eos_ops;
 
+/*
+ * BGP state readers (drivers/state.c, each vendor's at the end of its file). A health
+ * check (netconf/health.c) asks a device for the state of its BGP sessions with the
+ * vendor's request and hands the reply's XML (see drivers/state.c for how far libnetconf2
+ * has typed it) to the vendor's parser. docs/vendors.md A.8 and yang/devices/README.md
+ * name the paths.
+ */
+
+/** @brief One BGP neighbor as a device reports it. */
+struct drv_bgp_peer {
+    char addr[64];       /* the neighbor address, without a port */
+    char state[16];      /* "Idle", "Connect", "Active", "OpenSent", "OpenConfirm",
+                            "Established" */
+    long long uptime_s;  /* seconds in the current state when Established, -1 unknown */
+    long long received;  /* IPv4 unicast prefixes received (before import policy), -1 unknown */
+    long long accepted;  /* after import policy, -1 unknown */
+};
+
+/** @brief How to ask a device for BGP state. */
+enum drv_state_req {
+    DRV_STATE_GET = 0, /* <get> with request as its subtree filter */
+    DRV_STATE_RPC      /* request is a vendor RPC */
+};
+
+struct drv_state_ops {
+    enum drv_state_req kind;
+    const char *op;      /* for messages: "get" or the RPC's name */
+    const char *request; /* the filter or the RPC */
+    const char *module;  /* DRV_STATE_RPC: the RPC's module, and its directory under */
+    const char *module_dir; /* yang/devices/, loaded when the session lacks it */
+    /* Parse the reply (<get> data content or the RPC's output children; XML text,
+     * borrowed): every neighbor found into @peers (nst_free()d by the caller), @n of them.
+     * NST_EINPUT with a reason in @why when the reply is not what the model says. */
+    nst_err (*parse)(const char *xml, struct drv_bgp_peer **peers, size_t *n, char *why,
+                     size_t whylen);
+};
+
+/* The state reader of driver @name ("junos", ..., "eos"); NULL when it has none. */
+const struct drv_state_ops *drv_state_find(const char *name);
+
+/* Helpers for the parsers (state.c). */
+/* Parse @xml (top-level siblings) into a document; NULL with @why on failure. */
+xmlDocPtr drv_state_parse_xml(const char *xml, char *why, size_t whylen);
+/* The first element child of @n named @name in namespace @ns (any when NULL), or NULL. */
+xmlNodePtr drv_state_child(xmlNodePtr n, const char *ns, const char *name);
+xmlNodePtr drv_state_next(xmlNodePtr n, const char *ns, const char *name);
+/* Trimmed text of child path @path ('/'-separated local names) into @buf; "" if absent. */
+const char *drv_state_text(xmlNodePtr n, const char *path, char *buf, size_t len);
+/* @buf as a non-negative number, -1 when empty or not a number. */
+long long drv_state_num(const char *buf);
+/* Append a peer; NST_ENOMEM. */
+nst_err drv_state_add(struct drv_bgp_peer **peers, size_t *n, const struct drv_bgp_peer *p);
+
+extern const struct drv_state_ops drv_junos_state;
+extern const struct drv_state_ops drv_iosxr_state;
+extern const struct drv_state_ops drv_sros_state;
+extern const struct drv_state_ops drv_vrp_state;
+extern const struct drv_state_ops drv_openconfig_state;
+
 #endif

@@ -208,3 +208,102 @@ const struct drv_ops drv_iosxr_ops = {
     .prepare = xr_prepare,
     .port_name_problem = xr_port_name_problem,
 };
+
+/*
+ * BGP state reader (docs/vendors.md A.8): <get> of Cisco-IOS-XR-ipv4-bgp-oper
+ * bgp/instances/instance/instance-active/default-vrf/neighbors: per neighbor its
+ * connection-state (bgp-st-estab, ...), connection-established-time (seconds) and per
+ * address family (af-name ipv4) the prefixes accepted and denied; received is their sum.
+ */
+#define IOSXR_BGP_NS "http://cisco.com/ns/yang/Cisco-IOS-XR-ipv4-bgp-oper"
+
+static const char *
+iosxr_state_name(const char *s)
+{
+    static const char *const map[][2] = {
+        {"bgp-st-idle", "Idle"},
+        {"bgp-st-connect", "Connect"},
+        {"bgp-st-active", "Active"},
+        {"bgp-st-open-sent", "OpenSent"},
+        {"bgp-st-open-confirm", "OpenConfirm"},
+        {"bgp-st-estab", "Established"},
+        {"bgp-st-closing", "Idle"},
+        {"bgp-st-closing-sync", "Idle"},
+        {"bgp-st-dont-care", "Idle"},
+    };
+
+    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++) {
+        if (!strcmp(s, map[i][0])) {
+            return map[i][1];
+        }
+    }
+    return NULL;
+}
+
+static nst_err
+iosxr_state_parse(const char *xml, struct drv_bgp_peer **peers, size_t *n, char *why, size_t whylen)
+{
+    xmlDocPtr doc = drv_state_parse_xml(xml, why, whylen);
+    xmlNodePtr inst, nb, af;
+    char buf[128];
+    nst_err ret = NST_OK;
+
+    if (!doc) {
+        return NST_EINPUT;
+    }
+    inst = drv_state_child(
+        drv_state_child(drv_state_child(xmlDocGetRootElement(doc), IOSXR_BGP_NS, "bgp"),
+                        IOSXR_BGP_NS, "instances"),
+        IOSXR_BGP_NS, "instance");
+    for (; inst && !ret; inst = drv_state_next(inst, IOSXR_BGP_NS, "instance")) {
+        xmlNodePtr nbs =
+            drv_state_child(drv_state_child(drv_state_child(inst, IOSXR_BGP_NS, "instance-active"),
+                                            IOSXR_BGP_NS, "default-vrf"),
+                            IOSXR_BGP_NS, "neighbors");
+
+        for (nb = drv_state_child(nbs, IOSXR_BGP_NS, "neighbor"); nb && !ret;
+             nb = drv_state_next(nb, IOSXR_BGP_NS, "neighbor")) {
+            struct drv_bgp_peer p = {.uptime_s = -1, .received = -1, .accepted = -1};
+            const char *st;
+
+            drv_state_text(nb, "neighbor-address", p.addr, sizeof p.addr);
+            st = iosxr_state_name(drv_state_text(nb, "connection-state", buf, sizeof buf));
+            if (!p.addr[0] || !st) {
+                snprintf(why, whylen,
+                         "a neighbor without neighbor-address or a known "
+                         "connection-state");
+                ret = NST_EINPUT;
+                break;
+            }
+            snprintf(p.state, sizeof p.state, "%s", st);
+            if (!strcmp(st, "Established")) {
+                p.uptime_s = drv_state_num(
+                    drv_state_text(nb, "connection-established-time", buf, sizeof buf));
+            }
+            for (af = drv_state_child(nb, IOSXR_BGP_NS, "af-data"); af;
+                 af = drv_state_next(af, IOSXR_BGP_NS, "af-data")) {
+                long long acc, den;
+
+                if (strcmp(drv_state_text(af, "af-name", buf, sizeof buf), "ipv4")) {
+                    continue;
+                }
+                acc = drv_state_num(drv_state_text(af, "prefixes-accepted", buf, sizeof buf));
+                den = drv_state_num(drv_state_text(af, "prefixes-denied", buf, sizeof buf));
+                p.accepted = acc;
+                p.received = acc >= 0 ? acc + (den > 0 ? den : 0) : -1;
+            }
+            ret = drv_state_add(peers, n, &p);
+        }
+    }
+    xmlFreeDoc(doc);
+    return ret;
+}
+
+const struct drv_state_ops drv_iosxr_state = {
+    .kind = DRV_STATE_GET,
+    .op = "get",
+    .request = "<bgp xmlns=\"" IOSXR_BGP_NS "\"><instances><instance><instance-active>"
+               "<default-vrf><neighbors/></default-vrf></instance-active></instance></instances>"
+               "</bgp>",
+    .parse = iosxr_state_parse,
+};

@@ -39,6 +39,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "driver.h"
 
@@ -353,4 +354,110 @@ const struct drv_ops drv_eos_ops = {
     .tpl_vendor = "eos",
     .features = eos_features,
     .prepare = eos_prepare,
+};
+
+/*
+ * BGP state reader (docs/vendors.md A.8), OpenConfig and Arista EOS: <get> of
+ * network-instances/network-instance/protocols/protocol/bgp/neighbors: per neighbor
+ * state/session-state (IDLE ... ESTABLISHED), state/last-established (nanoseconds since
+ * the epoch, giving the uptime) and afi-safi IPV4_UNICAST state/prefixes: received
+ * (post-policy) and received-pre-policy.
+ */
+#define OC_NI_NS "http://openconfig.net/yang/network-instance"
+
+static const char *
+oc_state_name(const char *s)
+{
+    static const char *const map[][2] = {
+        {"IDLE", "Idle"},         {"CONNECT", "Connect"},         {"ACTIVE", "Active"},
+        {"OPENSENT", "OpenSent"}, {"OPENCONFIRM", "OpenConfirm"}, {"ESTABLISHED", "Established"},
+    };
+
+    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++) {
+        if (!strcmp(s, map[i][0])) {
+            return map[i][1];
+        }
+    }
+    return NULL;
+}
+
+static nst_err
+oc_state_parse(const char *xml, struct drv_bgp_peer **peers, size_t *n, char *why, size_t whylen)
+{
+    xmlDocPtr doc = drv_state_parse_xml(xml, why, whylen);
+    xmlNodePtr ni, proto, nb, af;
+    char buf[128];
+    nst_err ret = NST_OK;
+
+    if (!doc) {
+        return NST_EINPUT;
+    }
+    ni = drv_state_child(drv_state_child(xmlDocGetRootElement(doc), OC_NI_NS, "network-instances"),
+                         OC_NI_NS, "network-instance");
+    for (; ni && !ret; ni = drv_state_next(ni, OC_NI_NS, "network-instance")) {
+        for (proto =
+                 drv_state_child(drv_state_child(ni, OC_NI_NS, "protocols"), OC_NI_NS, "protocol");
+             proto && !ret; proto = drv_state_next(proto, OC_NI_NS, "protocol")) {
+            xmlNodePtr nbs =
+                drv_state_child(drv_state_child(proto, OC_NI_NS, "bgp"), OC_NI_NS, "neighbors");
+
+            for (nb = drv_state_child(nbs, OC_NI_NS, "neighbor"); nb && !ret;
+                 nb = drv_state_next(nb, OC_NI_NS, "neighbor")) {
+                struct drv_bgp_peer p = {.uptime_s = -1, .received = -1, .accepted = -1};
+                const char *st;
+                long long le;
+
+                drv_state_text(nb, "neighbor-address", p.addr, sizeof p.addr);
+                if (!drv_state_child(nb, OC_NI_NS, "state") ||
+                    !*drv_state_text(nb, "state/session-state", buf, sizeof buf)) {
+                    continue; /* configured, but no state reported */
+                }
+                st = oc_state_name(buf);
+                if (!p.addr[0] || !st) {
+                    snprintf(why, whylen, "neighbor %s: no known session-state", p.addr);
+                    ret = NST_EINPUT;
+                    break;
+                }
+                snprintf(p.state, sizeof p.state, "%s", st);
+                le = drv_state_num(drv_state_text(nb, "state/last-established", buf, sizeof buf));
+                if (!strcmp(st, "Established") && le > 0) {
+                    long long now = (long long)time(NULL);
+
+                    p.uptime_s = now - le / 1000000000LL;
+                    if (p.uptime_s < 0) {
+                        p.uptime_s = 0;
+                    }
+                }
+                for (af = drv_state_child(drv_state_child(nb, OC_NI_NS, "afi-safis"), OC_NI_NS,
+                                          "afi-safi");
+                     af; af = drv_state_next(af, OC_NI_NS, "afi-safi")) {
+                    const char *name = drv_state_text(af, "afi-safi-name", buf, sizeof buf);
+                    const char *colon = strrchr(name, ':');
+
+                    if (strcmp(colon ? colon + 1 : name, "IPV4_UNICAST")) {
+                        continue;
+                    }
+                    p.accepted = drv_state_num(
+                        drv_state_text(af, "state/prefixes/received", buf, sizeof buf));
+                    p.received = drv_state_num(
+                        drv_state_text(af, "state/prefixes/received-pre-policy", buf, sizeof buf));
+                    if (p.received < 0) {
+                        p.received = p.accepted;
+                    }
+                }
+                ret = drv_state_add(peers, n, &p);
+            }
+        }
+    }
+    xmlFreeDoc(doc);
+    return ret;
+}
+
+const struct drv_state_ops drv_openconfig_state = {
+    .kind = DRV_STATE_GET,
+    .op = "get",
+    .request = "<network-instances xmlns=\"" OC_NI_NS "\"><network-instance><protocols><protocol>"
+               "<bgp><neighbors/></bgp></protocol></protocols></network-instance>"
+               "</network-instances>",
+    .parse = oc_state_parse,
 };

@@ -288,3 +288,93 @@ const struct drv_ops drv_vrp_ops = {
     .prepare = vrp_prepare,
     .port_name_problem = vrp_port_name_problem,
 };
+
+/*
+ * BGP state reader (docs/vendors.md A.8): <get> of huawei-bgp's peer state under
+ * network-instance/instances/instance/bgp/base-process/peers/peer/afs/af[type=ipv4uni]/
+ * state: current-state (idle ... established), receive-prefix and receive-active-prefix.
+ * The model has no session uptime.
+ */
+#define VRP_NI_NS "urn:huawei:yang:huawei-network-instance"
+#define VRP_BGP_NS "urn:huawei:yang:huawei-bgp"
+
+static const char *
+vrp_state_name(const char *s)
+{
+    static const char *const map[][2] = {
+        {"idle", "Idle"},         {"connect", "Connect"},         {"active", "Active"},
+        {"opensent", "OpenSent"}, {"openconfirm", "OpenConfirm"}, {"established", "Established"},
+        {"no-neg", "Idle"},
+    };
+
+    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++) {
+        if (!strcmp(s, map[i][0])) {
+            return map[i][1];
+        }
+    }
+    return NULL;
+}
+
+static nst_err
+vrp_state_parse(const char *xml, struct drv_bgp_peer **peers, size_t *n, char *why, size_t whylen)
+{
+    xmlDocPtr doc = drv_state_parse_xml(xml, why, whylen);
+    xmlNodePtr inst, peer, af;
+    char buf[128];
+    nst_err ret = NST_OK;
+
+    if (!doc) {
+        return NST_EINPUT;
+    }
+    inst = drv_state_child(
+        drv_state_child(drv_state_child(xmlDocGetRootElement(doc), VRP_NI_NS, "network-instance"),
+                        VRP_NI_NS, "instances"),
+        VRP_NI_NS, "instance");
+    for (; inst && !ret; inst = drv_state_next(inst, VRP_NI_NS, "instance")) {
+        xmlNodePtr peers_n = drv_state_child(
+            drv_state_child(drv_state_child(inst, VRP_BGP_NS, "bgp"), VRP_BGP_NS, "base-process"),
+            VRP_BGP_NS, "peers");
+
+        for (peer = drv_state_child(peers_n, VRP_BGP_NS, "peer"); peer && !ret;
+             peer = drv_state_next(peer, VRP_BGP_NS, "peer")) {
+            struct drv_bgp_peer p = {.uptime_s = -1, .received = -1, .accepted = -1};
+
+            drv_state_text(peer, "address", p.addr, sizeof p.addr);
+            for (af = drv_state_child(drv_state_child(peer, VRP_BGP_NS, "afs"), VRP_BGP_NS, "af");
+                 af; af = drv_state_next(af, VRP_BGP_NS, "af")) {
+                const char *st;
+
+                if (strcmp(drv_state_text(af, "type", buf, sizeof buf), "ipv4uni") ||
+                    !drv_state_child(af, VRP_BGP_NS, "state")) {
+                    continue;
+                }
+                st = vrp_state_name(drv_state_text(af, "state/current-state", buf, sizeof buf));
+                if (!st) {
+                    snprintf(why, whylen, "peer %s: no known current-state", p.addr);
+                    ret = NST_EINPUT;
+                    break;
+                }
+                snprintf(p.state, sizeof p.state, "%s", st);
+                p.received =
+                    drv_state_num(drv_state_text(af, "state/receive-prefix", buf, sizeof buf));
+                p.accepted = drv_state_num(
+                    drv_state_text(af, "state/receive-active-prefix", buf, sizeof buf));
+            }
+            /* A peer the device reports no state for is left out: "not reported". */
+            if (!ret && p.addr[0] && p.state[0]) {
+                ret = drv_state_add(peers, n, &p);
+            }
+        }
+    }
+    xmlFreeDoc(doc);
+    return ret;
+}
+
+const struct drv_state_ops drv_vrp_state = {
+    .kind = DRV_STATE_GET,
+    .op = "get",
+    .request = "<network-instance xmlns=\"" VRP_NI_NS "\"><instances><instance>"
+               "<bgp xmlns=\"" VRP_BGP_NS "\"><base-process><peers/></base-process></bgp>"
+               "</instance></instances></network-instance>",
+    .parse = vrp_state_parse,
+};

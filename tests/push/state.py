@@ -11,6 +11,8 @@
   state.py STATE mode                    the state.db file's mode, octal
   state.py STATE last                    the newest transaction id ("" when none)
   state.py STATE count                   the number of transactions
+  state.py STATE journal-drop TXID RE    delete the journal lines matching RE (a test's
+                                         way to fake a crash between a reply and its line)
   state.py STATE grep TEXT               where TEXT occurs: "record SCOPE OWNER NAME",
                                          "journal TXID", "txn TXID" lines
 """
@@ -56,6 +58,14 @@ def main():
         with db:
             db.execute("INSERT OR REPLACE INTO record(scope, owner, name, data) "
                        "VALUES('S', ?, ?, ?)", (args[0], args[1], sys.stdin.read()))
+    elif cmd == "journal-drop":
+        import re
+        rx = re.compile(args[1])
+        with db:
+            for seq, line in db.execute("SELECT seq, line FROM journal WHERE txid = ?",
+                                        (args[0],)).fetchall():
+                if rx.search(line):
+                    db.execute("DELETE FROM journal WHERE seq = ?", (seq,))
     elif cmd == "grep":
         needle = args[0]
         for scope, owner, name, data in db.execute("SELECT * FROM record"):

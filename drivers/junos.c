@@ -124,8 +124,62 @@ junos_prepare(struct drv_prep *p, xmlNodePtr dev)
     return ret ? ret : drv_prep_status(p);
 }
 
+/*
+ * `diff --format cli`: Junos `set` / `delete` commands spelled from the schema. The CLI
+ * does not say some list names (interfaces interface X is "interfaces X") and shows some
+ * leaves by value alone (autonomous-system 65100); descriptions are always quoted, as the
+ * prepare hook quotes them for templates/junos/<feature>.cli.xml.
+ */
+static const char *const junos_hidden_lists[] = {
+    "interfaces/interface",
+    "routing-instances/instance",
+    "prefix-list/prefix-list-item",
+    NULL,
+};
+
+static const char *const junos_positional[] = {
+    "autonomous-system/as-number",
+    "local-as/as-number",
+    "route-distinguisher/rd-type",
+    "vrf-target/community",
+    "teardown/limit-threshold",
+    "idle-timeout/timeout",
+    NULL,
+};
+
+static const char *const junos_quoted[] = {"description", NULL};
+
+/* What the templates write as one command. */
+static const struct drv_cli_rule junos_cli_rules[] = {
+    {"/configuration/interfaces/interface/unit/vlan-tags", DRV_CLI_STMT,
+     "vlan-tags outer {outer}{?inner| inner }{inner}", NULL, NULL},
+    {"/configuration/protocols/bgp/group/neighbor/family/inet/unicast/prefix-limit/teardown",
+     DRV_CLI_STMT,
+     "teardown{?limit-threshold| }{limit-threshold}{?idle-timeout| idle-timeout }"
+     "{idle-timeout/timeout}",
+     NULL, NULL},
+    {NULL, DRV_CLI_SKIP, NULL, NULL, NULL},
+};
+
+static const struct drv_cli_dialect junos_cli = {
+    .style = DRV_CLI_SET,
+    .comment = "#",
+    .set_cmd = "set",
+    .del_cmd = "delete",
+    .root = "configuration",
+    .hidden_lists = junos_hidden_lists,
+    .positional = junos_positional,
+    .quoted = junos_quoted,
+    .rules = junos_cli_rules,
+};
+
+/* The media MTU of a physical interface (diff's MTU-MISMATCH). */
+static const struct drv_port_mtu junos_port_mtu = {"/configuration/interfaces/interface", "name",
+                                                   "mtu"};
+
 const struct drv_ops drv_junos_ops = {
     .name = "junos",
+    .vendor = "junos",
     .mtu_meaning_name = "Junos media MTU: L2 header + tags",
     .caps =
         {
@@ -153,6 +207,8 @@ const struct drv_ops drv_junos_ops = {
     .tpl_vendor = "junos",
     .features = junos_features,
     .prepare = junos_prepare,
+    .cli = &junos_cli,
+    .port_mtu = &junos_port_mtu,
 };
 
 /*

@@ -153,25 +153,35 @@ sros_acs(struct drv_prep *p, xmlNodePtr dev, xmlNodePtr parent)
     }
 }
 
-/* The first @max characters (not bytes: YANG lengths count characters) of @s. */
+/*
+ * @s as SR OS takes a description (nokia-types-sros description: 7-bit printable
+ * ASCII, at most @max characters): a control character becomes a space, each UTF-8
+ * sequence one '?', and the text is cut at @max characters.
+ */
 static void
-sros_cut(const char *s, size_t max, char *buf, size_t len)
+sros_ascii(const char *s, size_t max, char *buf, size_t len)
 {
-    size_t n = 0, chars = 0;
+    size_t n = 0, o = 0;
 
-    while (s[n] && chars < max) {
-        n++;
-        while (((unsigned char)s[n] & 0xC0) == 0x80) {
-            n++;
+    while (s[n] && o < max && o + 1 < len) {
+        unsigned char ch = (unsigned char)s[n++];
+
+        if (ch >= 0x80) {
+            while (((unsigned char)s[n] & 0xC0) == 0x80) {
+                n++;
+            }
+            ch = '?';
+        } else if (ch < 0x20 || ch == 0x7f) {
+            ch = ' ';
         }
-        chars++;
+        buf[o++] = (char)ch;
     }
-    snprintf(buf, len, "%.*s", (int)n, s);
+    buf[o] = '\0';
 }
 
 /*
- * Descriptions cut to SR OS' 80 characters: @sros from the exact text (the payload
- * carries it as is), @q from the CLI-safe text, in MD-CLI double quotes.
+ * Descriptions as SR OS takes them (sros_ascii): @sros for the payload, @q the same
+ * text in MD-CLI double quotes.
  */
 static void
 sros_descriptions(struct drv_prep *p, xmlNodePtr n)
@@ -185,9 +195,8 @@ sros_descriptions(struct drv_prep *p, xmlNodePtr n)
             char cut[SROS_DESC_MAX * 4 + 1], q[SROS_DESC_MAX * 8 + 3];
             size_t o = 0, i;
 
-            sros_cut(raw, SROS_DESC_MAX, cut, sizeof cut);
+            sros_ascii(raw, SROS_DESC_MAX, cut, sizeof cut);
             drv_set_attr(p, c, "sros", cut);
-            sros_cut(cli, SROS_DESC_MAX, cut, sizeof cut);
             q[o++] = '"';
             for (i = 0; cut[i]; i++) {
                 if (cut[i] == '"' || cut[i] == '\\') {
@@ -317,8 +326,44 @@ sros_prepare(struct drv_prep *p, xmlNodePtr dev)
     return drv_prep_status(p);
 }
 
+/*
+ * `diff --format cli`: Nokia MD-CLI, "/configure ..." and "delete /configure ..." spelled
+ * from the schema; strings in double quotes except the names MD-CLI shows bare.
+ */
+static const char *const sros_bare[] = {
+    "port-id",   "sap-id",     "sdp-bind-id", "ip-prefix",           "port", "address",
+    "router-id", "qinq-etype", "dot1q-etype", "next-hop/ip-address", NULL,
+};
+
+/*
+ * Customer "1" exists on every SR OS: the payload carries it only so that the services'
+ * leafref validates (docs/drivers.md), the CLI never sets it. The rest: what the templates
+ * write as one command.
+ */
+static const struct drv_cli_rule sros_cli_rules[] = {
+    {"/configure/service/customer", DRV_CLI_SKIP, NULL, NULL, NULL},
+    {"/configure/router/interface/ipv4/primary", DRV_CLI_STMT,
+     "primary address {address} prefix-length {prefix-length}", NULL, NULL},
+    {"/configure/service/vpls/bgp-vpls/ve", DRV_CLI_STMT, "ve name {name} id {id}", NULL, NULL},
+    {NULL, DRV_CLI_SKIP, NULL, NULL, NULL},
+};
+
+static const struct drv_cli_dialect sros_cli = {
+    .style = DRV_CLI_MDCLI,
+    .comment = "#",
+    .set_cmd = "/configure",
+    .del_cmd = "delete /configure",
+    .root = "configure",
+    .bare = sros_bare,
+    .rules = sros_cli_rules,
+};
+
+/* The port's Ethernet MTU (diff's MTU-MISMATCH). */
+static const struct drv_port_mtu sros_port_mtu = {"/configure/port", "port-id", "ethernet/mtu"};
+
 const struct drv_ops drv_sros_ops = {
     .name = "sros",
+    .vendor = "sros",
     .mtu_meaning_name = "SR OS port MTU: L2 header + tags",
     .caps =
         {
@@ -342,6 +387,8 @@ const struct drv_ops drv_sros_ops = {
     .tpl_vendor = "sros",
     .features = sros_features,
     .prepare = sros_prepare,
+    .cli = &sros_cli,
+    .port_mtu = &sros_port_mtu,
 };
 
 /*

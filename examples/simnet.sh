@@ -66,7 +66,10 @@ for s in root.iter("{urn:netstitch:yang:intercloud}bgp-session"):
     for p in sites[site].findall("n:prefix", ns):
         print("announce = " + p.text)
 PY
-    port=$(( 20000 + ($$ % 20000) ))
+    # Another process can take a probed port before netsim binds it (parallel test
+    # runs); start then tries again from another base, up to five times.
+    attempt=${SIMNET_ATTEMPT:-1}
+    port=$(( 20000 + (($$ + attempt * 997) % 20000) ))
     {
         echo "statedir = $dir/state"
         echo "yang-root = $TOP/yang"
@@ -115,6 +118,11 @@ INV
     while [ ! -e "$dir/state/ready" ]; do
         i=$((i + 1))
         if [ $i -gt 200 ] || ! kill -0 "$(cat "$dir/netsim.pid")" 2>/dev/null; then
+            if [ "$attempt" -lt 5 ] && grep -q "cannot listen" "$dir/netsim.out"; then
+                stop "$dir"
+                SIMNET_ATTEMPT=$((attempt + 1)) start "$dir" "$svc"
+                return
+            fi
             echo "simnet: netsim did not start:"; cat "$dir/netsim.out"; exit 1
         fi
         sleep 0.05

@@ -41,4 +41,11 @@ grep -q "route-target 4200000001:880" "$tmp/o6/pb.cli" || no "defect 6: iosxr cl
 grep -q "<export>target:4200000001:880</export>" "$tmp/o6/pc.xml" || no "defect 6: sros"
 grep -q "vpn-target 4200000001:880 export-extcommunity" "$tmp/o6/pd.cli" || no "defect 6: vrp"
 grep -q "export-route-target = 4200000001:880" "$tmp/o6/pe.cli" || no "defect 6: openconfig"
+# An IOS-XR breakout port name has a ':' (HundredGigE0/0/0/0:1), which Cisco-IOS-XR-types
+# Interface-name allows ([a-zA-Z0-9.:_/-]+): check passes it and the payload carries it.
+sed 's|GigabitEthernet0/0/0/4<|GigabitEthernet0/0/0/4:1<|g' "$C/i11-vpls-rt-four-byte-as.xml" > "$tmp/xr-colon.xml"
+grep -q "GigabitEthernet0/0/0/4:1<" "$tmp/xr-colon.xml" || no "xr colon: the service was not edited"
+"$NETSTITCH" check "$tmp/xr-colon.xml" > "$tmp/cx" 2>&1 || { no "xr colon: check refused"; cat "$tmp/cx"; }
+"$NETSTITCH" compile "$tmp/xr-colon.xml" -o "$tmp/ox" > /dev/null 2>&1 || no "xr colon: compile"
+grep -q "<interface-name>GigabitEthernet0/0/0/4:1" "$tmp/ox/pb.xml" || no "xr colon: payload"
 exit $fail

@@ -31,7 +31,8 @@ int cmd_compile(int argc, char **argv);
 /* graph (cmd_graph.c): the service as Graphviz DOT. */
 int cmd_graph(int argc, char **argv);
 
-/* push, rollback, recover (cmd_push.c, cmd_rollback.c, cmd_recover.c; docs/push.md). */
+/* push, rollback, recover (cmd_push.c, cmd_rollback.c, cmd_recover.c; docs/push.md); the
+ * report and progress they share (txn_report.c). */
 #define EXIT_TXN_INCOMPLETE 4
 #define EXIT_TXN_BUSY 5
 #define EXIT_TXN_WINDOW 7 /* push --confirm-window: committed, the window is open */
@@ -75,7 +76,7 @@ void cli_display_event(struct cli_display *d, const char *phase, const char *dev
 /* Erase the line. */
 void cli_display_end(struct cli_display *d);
 
-/* diff and the service lifecycle (cmd_diff.c, cmd_delete.c; docs/diff.md). */
+/* diff and the service lifecycle (cmd_diff.c, cmd_delete.c, apply.c; docs/diff.md). */
 #define EXIT_DRIFT 6
 struct nst_diff;
 struct cli_apply {
@@ -87,7 +88,17 @@ struct cli_apply {
     int force;               /* overwrite drift */
     unsigned txn_flags;      /* NST_TXN_DRY_RUN, NST_TXN_NO_VALIDATE */
     enum out_format fmt;
+    const char *comment;     /* --comment, for the history */
+    int redeploy;            /* re-send in-sync devices' whole configuration (implies force) */
+    int diff_fmt;            /* --dry-run: print the diff in this nst_diff_format; -1: none */
+    const char *const *limit; /* --limit devices, or NULL */
+    size_t nlimit;
 };
+/* Add the devices of one --limit argument ("a,b") to @list (at most @max); -1 when full. */
+int cli_limit_add(const char *arg, const char **list, size_t *n, size_t max, char *buf,
+                  size_t buflen, size_t *used);
+/* --diff-format: tree|cli|xml|json as an nst_diff_format, -1 when unknown. */
+int cli_parse_diff_format(const char *s);
 int cmd_diff(int argc, char **argv);
 int cmd_delete(int argc, char **argv);
 /* The service's name: @given, else the file's base name, or its directory's for service.*. */
@@ -98,12 +109,38 @@ void cli_diff_summary(FILE *out, const char *command, const char *service,
 /* Push a run diff's changes through @txn (configured, not run); returns the exit status. */
 int cli_diff_apply(struct nst_diff *d, struct nst_txn *txn, const char *command,
                    const char *service, const struct cli_apply *o);
+/* Every DIR/<device>.xml (regular files up to 32 MiB, in name order) to @add; messages name
+ * @command. Returns the exit status (EXIT_USAGE on an unreadable file or none at all). */
+int cli_payload_dir(const char *dir, const char *command,
+                    int (*add)(void *user, const char *device, const char *text, const char *path),
+                    void *user);
+/* The service DIR/plan.json (netstitch compile -o DIR) was compiled from, named as
+ * cli_service_name() names it; 0 when found. */
+int cli_payload_dir_service(const char *dir, char *buf, size_t len);
+/* push --payloads DIR with the lifecycle, as the service @name. */
+int cli_push_payloads(struct nst_ctx *ctx, const struct nst_inventory *inv, struct nst_txn *txn,
+                      const char *name, const char *dir, const struct cli_apply *o);
 /* push SERVICE with the lifecycle: diff the compiled service (@comp, borrowed) against the
  * devices, push the changes, record ownership. */
 int cli_push_service(struct nst_ctx *ctx, const struct nst_inventory *inv, struct nst_txn *txn,
                      const struct nst_compiled *comp, const char *path,
                      const struct cli_apply *o);
 
+/* History (history.c; cmd_log.c, cmd_show.c, cmd_services.c, cmd_gc.c; docs/push.md). */
+struct nst_history;
+struct nst_history *cli_hist_open(struct nst_ctx *ctx, const char *state, const char *command);
+/* ISO 8601 UTC of unix milliseconds, "-" for 0. */
+void cli_hist_time(long long ms, char *buf, size_t len);
+/* "30m", "12h", "7d", "90s" as milliseconds; -1 when malformed. */
+int cli_hist_parse_age(const char *s, long long *ms);
+/* An age (now minus it) or "YYYY-MM-DD[THH:MM:SS[Z]]" (UTC) as unix ms; -1 when malformed. */
+int cli_hist_parse_time(const char *s, long long *ms);
+void cli_hist_row_json(FILE *out, const struct nst_history *h, size_t i);
+int cli_hist_has_device(const char *list, const char *name);
+int cmd_log(int argc, char **argv);
+int cmd_show(int argc, char **argv);
+int cmd_services(int argc, char **argv);
+int cmd_gc(int argc, char **argv);
 /* status (cmd_status.c): the health of a service's BGP sessions (docs/push.md). */
 int cmd_status(int argc, char **argv);
 

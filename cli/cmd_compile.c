@@ -100,8 +100,9 @@ json_report(FILE *out, struct nst_ctx *ctx, const struct nst_compiled *comp, con
 {
     size_t i, n = nst_compiled_device_count(comp);
 
-    fprintf(out, "{\"command\": \"compile\", \"exit\": 0, \"errors\": %zu, \"warnings\": %zu, "
-                 "\"notes\": %zu, \"output\": ",
+    fprintf(out,
+            "{\"command\": \"compile\", \"exit\": 0, \"errors\": %zu, \"warnings\": %zu, "
+            "\"notes\": %zu, \"output\": ",
             nst_diag_count_severity(ctx, NST_SEV_ERROR),
             nst_diag_count_severity(ctx, NST_SEV_WARNING),
             nst_diag_count_severity(ctx, NST_SEV_NOTE));
@@ -116,7 +117,9 @@ json_report(FILE *out, struct nst_ctx *ctx, const struct nst_compiled *comp, con
         cli_json_str(out, nst_compiled_device_driver(comp, i));
         fprintf(out, ", \"status\": \"%s\", \"in-inventory\": %s}",
                 nst_compiled_device_payload(comp, i) ? "compiled" : "pending",
-                !inv ? "null" : in_inventory(inv, name) ? "true" : "false");
+                !inv                      ? "null"
+                : in_inventory(inv, name) ? "true"
+                                          : "false");
     }
     fprintf(out, "%s], \"plan\": %s}\n", n ? "\n " : "", plan);
 }

@@ -1,10 +1,10 @@
 /*
- * cmd_delete.c: `netstitch delete SERVICE --inventory INV [options]`, and the service
- * lifecycle half of `push SERVICE` (cli_push_service), which share cli_diff_apply().
+ * cmd_delete.c: `netstitch delete SERVICE --inventory INV [options]`: the service
+ * lifecycle (apply.c) with an empty target.
  *
- * Both run the live diff (the library's nst_diff, docs/diff.md) and push its result in
- * one transaction (docs/push.md), so a push of a service sends exactly what `netstitch
- * diff` shows: the nodes to create or change, and nc:operation="delete" for what the
+ * Delete and `push SERVICE` both run the live diff (the library's nst_diff, docs/diff.md) and push
+ * its result in one transaction (docs/push.md), so a push of a service sends exactly what
+ * `netstitch diff` shows: the nodes to create or change, and nc:operation="delete" for what the
  * service owned and no longer generates. Steps:
  *   1. diff every device (the service's devices, and those it owned before);
  *   2. refuse, touching nothing, when a device could not be compared, or when
@@ -27,177 +27,6 @@
 
 #include "cli.h"
 
-/* The JSON report of a run that needed no transaction. */
-static void
-apply_report_nothing(FILE *out, const char *command, enum out_format fmt, const char *message)
-{
-    if (fmt == OUT_JSON) {
-        fprintf(out,
-                "{\"command\": \"%s\", \"transaction\": null, \"outcome\": \"nothing-to-do\", "
-                "\"exit\": 0, \"message\": ",
-                command);
-        cli_json_str(out, message);
-        fputs(", \"devices\": []}\n", out);
-    } else {
-        fprintf(out, "%s: %s\n", command, message);
-    }
-}
-
-/* The JSON report of a run refused before any transaction: every device and its error. */
-static void
-apply_report_refused(FILE *out, const char *command, const struct nst_diff *d, int exit_code,
-                     const char *message)
-{
-    size_t n = nst_diff_device_count(d);
-
-    fprintf(out,
-            "{\"command\": \"%s\", \"transaction\": null, \"outcome\": \"not-run\", "
-            "\"exit\": %d, \"message\": ",
-            command, exit_code);
-    cli_json_str(out, message);
-    fputs(", \"devices\": [", out);
-    for (size_t i = 0; i < n; i++) {
-        unsigned st = nst_diff_device_status(d, i);
-
-        fprintf(out, "%s\n  {\"name\": ", i ? "," : "");
-        cli_json_str(out, nst_diff_device_name(d, i));
-        fprintf(out, ", \"state\": \"untouched\", \"drift\": %s, \"error\": ",
-                (st & NST_DIFF_DEV_DRIFT) ? "true" : "false");
-        if (st & NST_DIFF_DEV_ERROR) {
-            cli_json_str(out, nst_diff_device_error(d, i));
-        } else {
-            fputs("null", out);
-        }
-        fputc('}', out);
-    }
-    fprintf(out, "%s]}\n", n ? "\n" : "");
-}
-
-int
-cli_diff_apply(struct nst_diff *d, struct nst_txn *txn, const char *command, const char *service,
-               const struct cli_apply *o)
-{
-    size_t n = nst_diff_device_count(d), changes = 0, drift = 0, errors = 0, added = 0;
-    char *text = NULL;
-    nst_err err;
-    int rc;
-
-    for (size_t i = 0; i < n; i++) {
-        unsigned st = nst_diff_device_status(d, i);
-
-        changes += (st & NST_DIFF_DEV_CHANGES) != 0;
-        drift += (st & NST_DIFF_DEV_DRIFT) != 0;
-        errors += (st & NST_DIFF_DEV_ERROR) != 0;
-    }
-    if (errors) {
-        cli_diff_summary(stderr, command, service, d);
-        fprintf(stderr, "netstitch %s: %zu device%s could not be compared; nothing was changed\n",
-                command, errors, errors == 1 ? "" : "s");
-        if (o->fmt == OUT_JSON) {
-            apply_report_refused(stdout, command, d, EXIT_ERRORS,
-                                 "a device could not be compared; nothing was changed");
-        }
-        return EXIT_ERRORS;
-    }
-    if (drift && !o->force) {
-        if (!nst_diff_print(d, NST_DIFF_FORMAT_TREE, 0, &text)) {
-            fputs(text, stderr);
-        }
-        nst_free_string(text);
-        fprintf(stderr,
-                "netstitch %s: configuration netstitch set on %zu device%s was changed outside "
-                "netstitch (drift, the '!' lines); nothing was changed. Review it with `netstitch "
-                "diff`, then run %s again with --force to overwrite it.\n",
-                command, drift, drift == 1 ? "" : "s", command);
-        if (o->fmt == OUT_JSON) {
-            apply_report_refused(stdout, command, d, EXIT_DRIFT,
-                                 "drift: configuration netstitch set was changed outside it; "
-                                 "nothing was changed (see --force)");
-        }
-        return EXIT_DRIFT;
-    }
-    if (!changes) {
-        /* Nothing to send; a dry run records nothing either. */
-        if (!(o->txn_flags & NST_TXN_DRY_RUN) && n) {
-            err = nst_diff_apply_begin(d, NULL, &added);
-            if (!err) {
-                err = nst_diff_apply_end(d, NULL);
-            }
-            if (err) {
-                fprintf(stderr, "netstitch %s: %s\n", command,
-                        *nst_diff_message(d) ? nst_diff_message(d) : nst_strerror(err));
-                return err == NST_EENV ? EXIT_TXN_BUSY : EXIT_USAGE;
-            }
-        }
-        apply_report_nothing(stdout, command, o->fmt,
-                             !strcmp(command, "delete")
-                                 ? "nothing to do: no device holds configuration of the service"
-                                 : "nothing to do: every device already has the service's "
-                                   "configuration");
-        return EXIT_CLEAN;
-    }
-    err = nst_diff_apply_begin(d, txn, &added);
-    if (err) {
-        fprintf(stderr, "netstitch %s: %s\n", command,
-                *nst_diff_message(d) ? nst_diff_message(d) : nst_strerror(err));
-        nst_diff_apply_end(d, txn);
-        return err == NST_EENV ? EXIT_TXN_BUSY : EXIT_USAGE;
-    }
-    err = nst_txn_push(txn);
-    rc = cli_txn_exit(txn, err);
-    if (err && nst_txn_outcome(txn) == NST_TXN_NOT_RUN && o->fmt == OUT_JSON) {
-        fprintf(stderr, "netstitch %s: %s\n", command,
-                *nst_txn_message(txn) ? nst_txn_message(txn) : nst_strerror(err));
-    }
-    if (nst_diff_apply_end(d, txn)) {
-        fprintf(stderr, "netstitch %s: %s\n", command, nst_diff_message(d));
-    }
-    cli_txn_report(stdout, txn, command, rc, o->fmt);
-    return rc;
-}
-
-int
-cli_push_service(struct nst_ctx *ctx, const struct nst_inventory *inv, struct nst_txn *txn,
-                 const struct nst_compiled *comp, const char *path, const struct cli_apply *o)
-{
-    struct nst_diff *d = NULL;
-    char name[256];
-    nst_err err;
-    int rc;
-
-    cli_service_name(path, o->name, name, sizeof name);
-    if (nst_diff_new(ctx, name, &d)) {
-        fprintf(stderr,
-                "netstitch push: '%s' cannot name a service (letters, digits, '.', '_', '-'); "
-                "use --name\n",
-                name);
-        return EXIT_USAGE;
-    }
-    if (!nst_compiled_device_count(comp)) {
-        fprintf(stderr, "netstitch push: the service has no device\n");
-        rc = EXIT_USAGE;
-        goto cleanup;
-    }
-    if (cli_diff_add_compiled(d, comp) || nst_diff_set_inventory(d, inv) ||
-        nst_diff_set_state_dir(d, o->state_dir)) {
-        rc = EXIT_USAGE;
-        goto cleanup;
-    }
-    nst_diff_set_jobs(d, o->jobs);
-    err = nst_diff_run(d);
-    if (err) {
-        fprintf(stderr, "netstitch push: %s\n",
-                *nst_diff_message(d) ? nst_diff_message(d) : nst_strerror(err));
-        rc = EXIT_USAGE;
-        goto cleanup;
-    }
-    rc = cli_diff_apply(d, txn, "push", name, o);
-
-cleanup:
-    nst_diff_free(d);
-    return rc;
-}
-
 static void
 delete_usage(FILE *out)
 {
@@ -211,10 +40,14 @@ delete_usage(FILE *out)
           "  --name NAME            the service's name (default: derived from SERVICE)\n"
           "  --force                also overwrite owned configuration changed outside\n"
           "                         netstitch (drift)\n"
-          "  --state-dir DIR        ownership records, snapshots, journals\n"
+          "  --state-dir DIR|URL    the state store: ownership records, snapshots, history\n"
+          "                         (a directory, or postgresql://...; --state is the same)\n"
+          "  --comment TEXT         why, for the history (netstitch log)\n"
           "  --jobs N               at most N devices at once (default: all, up to 256)\n"
           "  --confirm-timeout SEC  device-side rollback timer of the confirmed commit\n"
-          "  --dry-run              prepare and validate everywhere, then discard\n"
+          "  --dry-run              prepare and validate everywhere, then discard; first\n"
+          "                         print the diff it would send\n"
+          "  --diff-format FMT      that diff as tree (default), cli, xml or json\n"
           "  --no-validate          never send <validate>\n"
           "  --format text|json     the report's format (default text)\n"
           "  -q, --quiet            no progress on stderr\n"
@@ -235,6 +68,9 @@ cmd_delete(int argc, char **argv)
         {"name", required_argument, NULL, 'N'},
         {"force", no_argument, NULL, 'F'},
         {"state-dir", required_argument, NULL, 's'},
+        {"state", required_argument, NULL, 's'},
+        {"comment", required_argument, NULL, 'C'},
+        {"diff-format", required_argument, NULL, 'D'},
         {"jobs", required_argument, NULL, 'j'},
         {"confirm-timeout", required_argument, NULL, 't'},
         {"dry-run", no_argument, NULL, 'n'},
@@ -260,6 +96,7 @@ cmd_delete(int argc, char **argv)
 
     memset(&o, 0, sizeof o);
     o.fmt = OUT_TEXT;
+    o.diff_fmt = -2; /* unset: tree with --dry-run and a text report */
     optind = 1;
     while ((c = getopt_long(argc, argv, "j:qh", opts, NULL)) != -1) {
         switch (c) {
@@ -268,6 +105,16 @@ cmd_delete(int argc, char **argv)
             break;
         case 'N':
             o.name = optarg;
+            break;
+        case 'C':
+            o.comment = optarg;
+            break;
+        case 'D':
+            o.diff_fmt = cli_parse_diff_format(optarg);
+            if (o.diff_fmt < 0) {
+                fprintf(stderr, "netstitch delete: --diff-format is tree, cli, xml or json\n");
+                return EXIT_USAGE;
+            }
             break;
         case 'F':
             o.force = 1;
@@ -365,6 +212,10 @@ cmd_delete(int argc, char **argv)
                 "netstitch delete: service %s owns nothing (never pushed, or already "
                 "deleted)\n",
                 name);
+    }
+    if (o.diff_fmt == -2) {
+        o.diff_fmt =
+            (o.txn_flags & NST_TXN_DRY_RUN) && o.fmt == OUT_TEXT ? NST_DIFF_FORMAT_TREE : -1;
     }
     rc = cli_diff_apply(d, txn, "delete", name, &o);
 

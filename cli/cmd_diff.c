@@ -77,6 +77,7 @@ diff_usage(FILE *out)
           "  --state-dir DIR      where push records what each service applied\n"
           "  --no-state           ignore those records: compare only what the service\n"
           "                       generates now, remove nothing\n"
+          "  --limit DEV[,DEV...]  compare these devices only (repeatable)\n"
           "  --jobs N             at most N devices at once (default: all, up to 256)\n"
           "  --color WHEN         auto (default: on a terminal), always, never\n"
           "  -q, --quiet          no summary on stderr\n"
@@ -218,6 +219,7 @@ cmd_diff(int argc, char **argv)
         {"templates", required_argument, NULL, 'T'},
         {"state-dir", required_argument, NULL, 's'},
         {"no-state", no_argument, NULL, 'S'},
+        {"limit", required_argument, NULL, 'L'},
         {"jobs", required_argument, NULL, 'j'},
         {"color", required_argument, NULL, 'c'},
         {"colour", required_argument, NULL, 'c'},
@@ -233,6 +235,9 @@ cmd_diff(int argc, char **argv)
     enum nst_diff_format fmt = NST_DIFF_FORMAT_TREE;
     unsigned flags = 0, jobs = 0;
     int c, quiet = 0, rc = EXIT_CLEAN;
+    const char *limit[256];
+    char limit_buf[8192];
+    size_t nlimit = 0, limit_used = 0;
     struct nst_ctx *ctx = NULL;
     struct nst_service *svc = NULL;
     struct nst_compiled *comp = NULL;
@@ -284,6 +289,13 @@ cmd_diff(int argc, char **argv)
             break;
         case 'S':
             flags |= NST_DIFF_NO_STATE;
+            break;
+        case 'L':
+            if (cli_limit_add(optarg, limit, &nlimit, sizeof limit / sizeof limit[0], limit_buf,
+                              sizeof limit_buf, &limit_used)) {
+                fprintf(stderr, "netstitch diff: too many --limit devices\n");
+                return EXIT_ERRORS;
+            }
             break;
         case 'j':
             jobs = (unsigned)strtoul(optarg, &end, 10);
@@ -368,6 +380,10 @@ cmd_diff(int argc, char **argv)
     }
     nst_diff_set_jobs(d, jobs);
     nst_diff_set_flags(d, flags);
+    if (nst_diff_set_limit(d, limit, nlimit)) {
+        rc = EXIT_ERRORS;
+        goto cleanup;
+    }
     err = nst_diff_run(d);
     if (err) {
         fprintf(stderr, "netstitch diff: %s\n",

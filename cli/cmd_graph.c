@@ -35,8 +35,8 @@
 struct graph {
     struct nst_service *svc;
     struct nst_ctx *ctx;
-    const char *only;   /* --connection, or NULL for every connection */
-    const char *file;   /* the service's file name */
+    const char *only; /* --connection, or NULL for every connection */
+    const char *file; /* the service's file name */
 };
 
 /* A label being built: lines joined by DOT's "\n", each line escaped. */
@@ -87,8 +87,7 @@ lb_put(struct label *lb, const char *s, size_t n)
 }
 
 /* Append one line (printf format), escaped for a DOT quoted string. */
-static void __attribute__((format(printf, 2, 3)))
-lb_line(struct label *lb, const char *fmt, ...)
+static void __attribute__((format(printf, 2, 3))) lb_line(struct label *lb, const char *fmt, ...)
 {
     char buf[512];
     va_list ap;
@@ -537,8 +536,8 @@ graph_segment(FILE *out, const struct graph *g, size_t s)
 
         if (mtu) {
             snprintf(fixed, sizeof fixed, ", fixed MTU %llu%s", (unsigned long long)mtu,
-                     streq(txt(g, NST_ITEM_SEGMENT, s, NST_FIELD_MTU_MEANING), "ip") ? " (IP)" :
-                                                                                         "");
+                     streq(txt(g, NST_ITEM_SEGMENT, s, NST_FIELD_MTU_MEANING), "ip") ? " (IP)"
+                                                                                     : "");
         }
         if (bw) {
             size_t l = strlen(fixed);
@@ -715,8 +714,9 @@ graph_dot(FILE *out, const struct graph *g)
                    device_drawn(g, txt(g, NST_ITEM_DEVICE, j, NST_FIELD_NAME));
         }
         for (j = 0; j < nseg; j++) {
-            any |= segment_drawn(g, j) && (streq(txt(g, NST_ITEM_SEGMENT, j, NST_FIELD_A_SITE), site) ||
-                                           streq(txt(g, NST_ITEM_SEGMENT, j, NST_FIELD_B_SITE), site));
+            any |= segment_drawn(g, j) &&
+                   (streq(txt(g, NST_ITEM_SEGMENT, j, NST_FIELD_A_SITE), site) ||
+                    streq(txt(g, NST_ITEM_SEGMENT, j, NST_FIELD_B_SITE), site));
         }
         if (!any) {
             continue;
@@ -729,7 +729,8 @@ graph_dot(FILE *out, const struct graph *g)
         }
         fprintf(out, "  subgraph \"cluster_%zu\" {\n    label=", i);
         dot_label(out, &lb);
-        fprintf(out, ";\n    style=\"rounded,dashed\"; color=\"#888888\"; labelloc=b; labeljust=r;\n");
+        fprintf(out,
+                ";\n    style=\"rounded,dashed\"; color=\"#888888\"; labelloc=b; labeljust=r;\n");
         lb_free(&lb);
         for (j = 0; j < ndev; j++) {
             if (streq(txt(g, NST_ITEM_DEVICE, j, NST_FIELD_SITE), site) &&
@@ -909,29 +910,27 @@ graph_json(FILE *out, const struct graph *g, int exit_code)
 {
     static const enum nst_field site_t[] = {NST_FIELD_NAME, NST_FIELD_KIND};
     static const enum nst_field site_n[] = {NST_FIELD_ASN};
-    static const enum nst_field dev_t[] = {NST_FIELD_NAME, NST_FIELD_VENDOR, NST_FIELD_PLATFORM,
-                                           NST_FIELD_DRIVER, NST_FIELD_ROLE, NST_FIELD_SITE};
+    static const enum nst_field dev_t[] = {NST_FIELD_NAME,   NST_FIELD_VENDOR, NST_FIELD_PLATFORM,
+                                           NST_FIELD_DRIVER, NST_FIELD_ROLE,   NST_FIELD_SITE};
     static const enum nst_field dev_n[] = {NST_FIELD_ASN};
     static const enum nst_field port_t[] = {NST_FIELD_DEVICE, NST_FIELD_NAME,
                                             NST_FIELD_MTU_MEANING};
     static const enum nst_field port_n[] = {NST_FIELD_MTU, NST_FIELD_MAX_MTU, NST_FIELD_BANDWIDTH,
                                             NST_FIELD_MTU_NEEDED, NST_FIELD_MTU_PLANNED};
-    static const enum nst_field seg_t[] = {NST_FIELD_NAME,     NST_FIELD_KIND,   NST_FIELD_OWNER,
-                                           NST_FIELD_MTU_MEANING, NST_FIELD_A_DEVICE,
-                                           NST_FIELD_A_PORT,   NST_FIELD_A_SITE, NST_FIELD_A_NODE,
-                                           NST_FIELD_B_DEVICE, NST_FIELD_B_PORT, NST_FIELD_B_SITE,
-                                           NST_FIELD_B_NODE};
+    static const enum nst_field seg_t[] = {
+        NST_FIELD_NAME,     NST_FIELD_KIND,   NST_FIELD_OWNER,  NST_FIELD_MTU_MEANING,
+        NST_FIELD_A_DEVICE, NST_FIELD_A_PORT, NST_FIELD_A_SITE, NST_FIELD_A_NODE,
+        NST_FIELD_B_DEVICE, NST_FIELD_B_PORT, NST_FIELD_B_SITE, NST_FIELD_B_NODE};
     static const enum nst_field seg_n[] = {NST_FIELD_MTU, NST_FIELD_BANDWIDTH};
     static const enum nst_field conn_t[] = {NST_FIELD_NAME};
     static const enum nst_field conn_n[] = {NST_FIELD_IP_MTU, NST_FIELD_BANDWIDTH,
                                             NST_FIELD_MAX_IP_MTU, NST_FIELD_BOTTLENECK_HOP};
     static const enum nst_field hop_t[] = {NST_FIELD_CONNECTION, NST_FIELD_SEGMENT,
                                            NST_FIELD_ENCAPSULATION, NST_FIELD_VPLS};
-    static const enum nst_field hop_n[] = {NST_FIELD_SEQ,          NST_FIELD_OUTER_TAG,
-                                           NST_FIELD_INNER_TAG,    NST_FIELD_TPID,
-                                           NST_FIELD_FRAME,        NST_FIELD_FRAME_LIMIT,
-                                           NST_FIELD_MAX_IP_MTU,   NST_FIELD_A_MTU_NEEDED,
-                                           NST_FIELD_B_MTU_NEEDED};
+    static const enum nst_field hop_n[] = {
+        NST_FIELD_SEQ,        NST_FIELD_OUTER_TAG,    NST_FIELD_INNER_TAG,
+        NST_FIELD_TPID,       NST_FIELD_FRAME,        NST_FIELD_FRAME_LIMIT,
+        NST_FIELD_MAX_IP_MTU, NST_FIELD_A_MTU_NEEDED, NST_FIELD_B_MTU_NEEDED};
     static const enum nst_field st_t[] = {NST_FIELD_CONNECTION, NST_FIELD_DEVICE, NST_FIELD_KIND};
     static const enum nst_field st_n[] = {NST_FIELD_FROM_HOP, NST_FIELD_TO_HOP};
 #define N(a) (sizeof(a) / sizeof((a)[0]))
@@ -1141,8 +1140,8 @@ cmd_graph(int argc, char **argv)
                 nst_diag_count_severity(g.ctx, NST_SEV_ERROR),
                 nst_diag_count_severity(g.ctx, NST_SEV_WARNING),
                 fails ? "; segments failing the check are drawn red" : "",
-                nst_diag_count_severity(g.ctx, NST_SEV_ERROR) ? " (netstitch check tells why)" :
-                                                                "");
+                nst_diag_count_severity(g.ctx, NST_SEV_ERROR) ? " (netstitch check tells why)"
+                                                              : "");
     }
 
 cleanup:

@@ -1,6 +1,7 @@
 /*
- * cmd_push.c: `netstitch push SERVICE --inventory INV [options]` (or `--payloads DIR`), and the
- * report and progress printing that `rollback` and `recover` share (cli.h: cli_txn_*).
+ * cmd_push.c: `netstitch push SERVICE --inventory INV [options]` (or `--payloads DIR`).
+ * The transaction report and progress (cli_txn_*) are txn_report.c's; the service
+ * lifecycle (cli_push_service, cli_push_payloads) is apply.c's.
  *
  * Push changes every device in one transaction (the library's nst_txn, docs/push.md):
  * connect, lock, snapshot, edit, validate, confirmed commit, confirm; any failure undoes
@@ -38,258 +39,6 @@
 #include <unistd.h>
 
 #include "cli.h"
-
-/* The largest payload file --payloads reads (the library's default service size limit). */
-#define PUSH_PAYLOAD_MAX (32L << 20)
-
-struct cli_progress {
-    int quiet;
-    const char *pause_at;
-    const char *pause_dir;
-    int paused;
-    struct cli_display display; /* on a terminal: a live status line (progress.c) */
-};
-
-static void cli_txn_health_json(FILE *out, const struct nst_txn *txn);
-
-static void
-cli_test_pause(struct cli_progress *p, const char *event)
-{
-    char path[4096];
-    FILE *f;
-    struct timespec ts = {0, 20 * 1000 * 1000};
-
-    if (!p->pause_at || !p->pause_dir || p->paused || strcmp(p->pause_at, event)) {
-        return;
-    }
-    p->paused = 1;
-    snprintf(path, sizeof path, "%s/paused", p->pause_dir);
-    f = fopen(path, "w");
-    if (f) {
-        fprintf(f, "%ld\n", (long)getpid());
-        fclose(f);
-    }
-    snprintf(path, sizeof path, "%s/resume", p->pause_dir);
-    for (int i = 0; i < 120 * 50 && access(path, F_OK); i++) {
-        nanosleep(&ts, NULL);
-    }
-}
-
-static void
-cli_progress_cb(enum nst_txn_phase phase, const char *device, const char *step, const char *result,
-                void *user)
-{
-    struct cli_progress *p = user;
-    char event[256];
-
-    /* A terminal gets the live line; a pipe or file gets the plain log lines. */
-    cli_display_event(&p->display, nst_txn_phase_name(phase), device, step, result);
-    if (!device) {
-        if (!p->quiet && !p->display.active) {
-            fprintf(stderr, "netstitch: == %s\n", nst_txn_phase_name(phase));
-        }
-        cli_test_pause(p, nst_txn_phase_name(phase));
-        return;
-    }
-    if (!p->quiet && !p->display.active) {
-        fprintf(stderr, "netstitch:    %s: %s %s\n", device, step, result);
-    }
-    snprintf(event, sizeof event, "%s:%s", device, step);
-    cli_test_pause(p, event);
-}
-
-void *
-cli_txn_progress_new(int quiet)
-{
-    struct cli_progress *p = calloc(1, sizeof *p);
-
-    if (p) {
-        p->quiet = quiet;
-        if (!quiet) {
-            cli_display_init(&p->display, NULL);
-        }
-        p->pause_at = getenv("NETSTITCH_TEST_PAUSE");
-        p->pause_dir = getenv("NETSTITCH_TEST_PAUSE_DIR");
-    }
-    return p;
-}
-
-void
-cli_txn_attach_progress(struct nst_txn *txn, void *progress)
-{
-    if (progress) {
-        nst_txn_set_progress_cb(txn, cli_progress_cb, progress);
-    }
-}
-
-int
-cli_txn_exit(const struct nst_txn *txn, nst_err err)
-{
-    switch (nst_txn_outcome(txn)) {
-    case NST_TXN_COMMITTED:
-    case NST_TXN_DRY_RUN_OK:
-    case NST_TXN_NOTHING_TO_DO:
-        return EXIT_CLEAN;
-    case NST_TXN_ABORTED:
-        return EXIT_ERRORS;
-    case NST_TXN_INCOMPLETE:
-        return EXIT_TXN_INCOMPLETE;
-    case NST_TXN_NOT_RUN:
-        break;
-    }
-    if (err == NST_EENV) {
-        return EXIT_TXN_BUSY;
-    }
-    return err ? EXIT_USAGE : EXIT_CLEAN;
-}
-
-static const char *
-cli_outcome_text(enum nst_txn_outcome o, const char *command)
-{
-    switch (o) {
-    case NST_TXN_COMMITTED:
-        return "committed on every device";
-    case NST_TXN_DRY_RUN_OK:
-        return "dry run: every device accepted the change; nothing was committed";
-    case NST_TXN_ABORTED:
-        if (!strcmp(command, "recover")) {
-            return "undone; every device was verified back at its configuration from before";
-        }
-        return "FAILED; every device was verified back at its configuration from before";
-    case NST_TXN_INCOMPLETE:
-        return "FAILED and INCOMPLETE: some device may still carry the change";
-    case NST_TXN_NOTHING_TO_DO:
-        return "nothing to do";
-    case NST_TXN_NOT_RUN:
-        break;
-    }
-    return "not run; no device was touched";
-}
-
-void
-cli_txn_report(FILE *out, const struct nst_txn *txn, const char *command, int exit_code,
-               enum out_format fmt)
-{
-    size_t n = nst_txn_device_count(txn), w = 6;
-    const char *id = nst_txn_id(txn);
-
-    if (fmt == OUT_JSON) {
-        static const struct {
-            const char *key;
-            enum nst_txn_err_field f;
-        } fields[] = {
-            {"step", NST_TXN_ERR_STEP},
-            {"kind", NST_TXN_ERR_KIND},
-            {"message", NST_TXN_ERR_MESSAGE},
-            {"error_tag", NST_TXN_ERR_TAG},
-            {"error_app_tag", NST_TXN_ERR_APP_TAG},
-            {"error_path", NST_TXN_ERR_PATH},
-        };
-
-        fprintf(out, "{\"command\": ");
-        cli_json_str(out, command);
-        fprintf(out, ", \"transaction\": ");
-        if (id) {
-            cli_json_str(out, id);
-        } else {
-            fputs("null", out);
-        }
-        fprintf(out, ", \"outcome\": ");
-        cli_json_str(out, nst_txn_outcome_name(nst_txn_outcome(txn)));
-        fprintf(out, ", \"exit\": %d, \"message\": ", exit_code);
-        cli_json_str(out, nst_txn_message(txn));
-        fprintf(out, ", \"devices\": [");
-        for (size_t i = 0; i < n; i++) {
-            fprintf(out, "%s\n  {\"name\": ", i ? "," : "");
-            cli_json_str(out, nst_txn_device_name(txn, i));
-            fprintf(out, ", \"method\": ");
-            cli_json_str(out, nst_txn_method_name(nst_txn_device_method(txn, i)));
-            fprintf(out, ", \"state\": ");
-            cli_json_str(out, nst_txn_dev_state_name(nst_txn_device_state(txn, i)));
-            fprintf(out, ", \"error\": ");
-            if (*nst_txn_device_error(txn, i, NST_TXN_ERR_TEXT)) {
-                fputc('{', out);
-                for (size_t k = 0; k < sizeof fields / sizeof fields[0]; k++) {
-                    fprintf(out, "%s\"%s\": ", k ? ", " : "", fields[k].key);
-                    cli_json_str(out, nst_txn_device_error(txn, i, fields[k].f));
-                }
-                fputc('}', out);
-            } else {
-                fputs("null", out);
-            }
-            fprintf(out, ", \"undo_error\": ");
-            cli_json_str(out, nst_txn_device_error(txn, i, NST_TXN_ERR_UNDO));
-            fputc('}', out);
-        }
-        fprintf(out, "%s], \"health\": ", n ? "\n" : "");
-        cli_txn_health_json(out, txn);
-        fprintf(out, "}\n");
-        return;
-    }
-    for (size_t i = 0; i < n; i++) {
-        size_t l = strlen(nst_txn_device_name(txn, i));
-
-        if (l > w) {
-            w = l;
-        }
-    }
-    fprintf(out, "%s %s: %s\n", command, id ? id : "(no transaction)",
-            cli_outcome_text(nst_txn_outcome(txn), command));
-    if (*nst_txn_message(txn)) {
-        fprintf(out, "  error: %s\n", nst_txn_message(txn));
-    }
-    if (nst_txn_outcome(txn) == NST_TXN_NOT_RUN) {
-        return;
-    }
-    for (size_t i = 0; i < n; i++) {
-        const char *e = nst_txn_device_error(txn, i, NST_TXN_ERR_TEXT);
-        const char *u = nst_txn_device_error(txn, i, NST_TXN_ERR_UNDO);
-
-        fprintf(out, "  %-*s  %-18s %-10s%s%s\n", (int)w, nst_txn_device_name(txn, i),
-                nst_txn_method_name(nst_txn_device_method(txn, i)),
-                nst_txn_dev_state_name(nst_txn_device_state(txn, i)), *e ? "  " : "", e);
-        if (*u) {
-            fprintf(out, "  %-*s  undo failed: %s\n", (int)w, "", u);
-        }
-    }
-    if (nst_txn_health(txn)) {
-        const struct nst_health *h = nst_txn_health(txn);
-        char line[1024];
-
-        fprintf(out, "  health gate: %s\n",
-                !strncmp(nst_txn_health_report(txn), "passed", 6) ? "passed" : "FAILED");
-        for (size_t i = 0; i < nst_health_session_count(h); i++) {
-            fprintf(out, "    %s\n", nst_health_session_summary(h, i, line, sizeof line));
-        }
-    }
-    if (nst_txn_outcome(txn) == NST_TXN_INCOMPLETE && id) {
-        fprintf(out,
-                "  run `netstitch recover %s --inventory ...` to finish the undo; "
-                "confirmed commits also expire on the devices\n",
-                id);
-    }
-}
-
-/* The gate's outcome and every session's final state, or null when no gate ran. */
-static void
-cli_txn_health_json(FILE *out, const struct nst_txn *txn)
-{
-    const struct nst_health *h = nst_txn_health(txn);
-    char *text = NULL;
-
-    if (!h || nst_health_print(h, NST_HEALTH_JSON, &text)) {
-        fputs("null", out);
-        return;
-    }
-    fprintf(out, "{\"gate\": ");
-    cli_json_str(out, nst_txn_health_report(txn));
-    /* The check's own JSON object, without its trailing newline. */
-    for (size_t l = strlen(text); l && text[l - 1] == '\n'; l--) {
-        text[l - 1] = '\0';
-    }
-    fprintf(out, ", \"check\": %s}", text);
-    nst_free_string(text);
-}
 
 /*
  * The confirm window (--confirm-window SEC). The push runs in a child process forked before
@@ -404,98 +153,18 @@ push_window_fork(struct push_window *w, int *is_child)
     return WIFEXITED(status) ? WEXITSTATUS(status) : EXIT_USAGE;
 }
 
-/* Read DIR/<device>.xml for every XML file of DIR, in name order, into the push. */
 static int
-push_add_dir(struct nst_txn *txn, const char *dir)
+push_add_payload(void *user, const char *device, const char *text, const char *path)
 {
-    struct dirent **ents = NULL;
-    int n, rc = EXIT_CLEAN, added = 0;
+    struct nst_txn *txn = user;
+    nst_err err = nst_txn_add_payload(txn, device, NULL, text);
 
-    n = scandir(dir, &ents, NULL, alphasort);
-    if (n < 0) {
-        fprintf(stderr, "netstitch push: cannot read %s: %s\n", dir, strerror(errno));
-        return EXIT_USAGE;
+    if (err) {
+        fprintf(stderr, "netstitch push: %s: %s\n", path,
+                *nst_txn_message(txn) ? nst_txn_message(txn) : nst_strerror(err));
+        return -1;
     }
-    for (int i = 0; i < n; i++) {
-        const char *name = ents[i]->d_name;
-        size_t len = strlen(name);
-        char path[4096], dev[256];
-        FILE *f;
-        char *buf = NULL;
-        size_t cap = 0, got = 0;
-        nst_err err;
-
-        if (rc || len < 5 || strcmp(name + len - 4, ".xml") || name[0] == '.' ||
-            len - 4 >= sizeof dev) {
-            continue;
-        }
-        memcpy(dev, name, len - 4);
-        dev[len - 4] = '\0';
-        snprintf(path, sizeof path, "%s/%s", dir, name);
-        /* O_NONBLOCK: opening a FIFO must not wait for a writer (refused below). */
-        int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-
-        f = fd < 0 ? NULL : fdopen(fd, "r");
-        if (!f) {
-            if (fd >= 0) {
-                close(fd);
-            }
-            fprintf(stderr, "netstitch push: cannot read %s: %s\n", path, strerror(errno));
-            rc = EXIT_USAGE;
-            continue;
-        }
-        /* A FIFO or a device (a link to /dev/zero) would block or never end, a huge file
-         * would take all memory: only regular files up to the service size limit. */
-        struct stat st;
-
-        if (fstat(fileno(f), &st) || !S_ISREG(st.st_mode) || st.st_size > PUSH_PAYLOAD_MAX) {
-            fprintf(stderr, "netstitch push: %s: %s\n", path,
-                    S_ISREG(st.st_mode) ? "larger than 32 MiB" : "not a regular file");
-            fclose(f);
-            rc = EXIT_USAGE;
-            continue;
-        }
-        for (;;) {
-            if (got + 4096 + 1 > cap) {
-                char *nb = realloc(buf, cap = cap ? cap * 2 : 8192);
-
-                if (!nb) {
-                    break;
-                }
-                buf = nb;
-            }
-            size_t r = fread(buf + got, 1, cap - got - 1, f);
-
-            got += r;
-            if (!r) {
-                break;
-            }
-        }
-        fclose(f);
-        if (!buf) {
-            rc = EXIT_USAGE;
-            continue;
-        }
-        buf[got] = '\0';
-        err = nst_txn_add_payload(txn, dev, NULL, buf);
-        free(buf);
-        if (err) {
-            fprintf(stderr, "netstitch push: %s: %s\n", path,
-                    *nst_txn_message(txn) ? nst_txn_message(txn) : nst_strerror(err));
-            rc = EXIT_USAGE;
-            continue;
-        }
-        added++;
-    }
-    for (int i = 0; i < n; i++) {
-        free(ents[i]);
-    }
-    free(ents);
-    if (!rc && !added) {
-        fprintf(stderr, "netstitch push: no <device>.xml payload in %s\n", dir);
-        rc = EXIT_USAGE;
-    }
-    return rc;
+    return 0;
 }
 
 /* Add every device's payload of the service compiled in memory. */
@@ -540,18 +209,27 @@ push_usage(FILE *out)
           "validate, confirmed commit, then confirm everywhere; any failure anywhere\n"
           "undoes every device (docs/push.md). SERVICE is checked and compiled first.\n"
           "  --inventory INV        how to reach the devices, where secrets come from\n"
-          "  --payloads DIR         push DIR/<device>.xml instead of compiling\n"
+          "  --payloads DIR         push DIR/<device>.xml instead of compiling; with the\n"
+          "                         ownership record of --name, SERVICE or DIR/plan.json\n"
           "  --templates DIR        templates for the compile (repeatable, as for compile)\n"
-          "  --state-dir DIR        snapshots, plans, journals (default\n"
-          "                         ~/.local/state/netstitch)\n"
+          "  --state-dir DIR|URL    the state store: snapshots, journals, ownership, history\n"
+          "                         (default ~/.local/state/netstitch/state.db; a\n"
+          "                         postgresql:// URL for a team; --state is the same)\n"
+          "  --comment TEXT         why, for the history (netstitch log)\n"
           "  --jobs N               at most N devices at once (default: all, up to 256)\n"
           "  --confirm-timeout SEC  device-side rollback timer of the confirmed commit\n"
           "                         (default: the largest commit timeout + 60)\n"
-          "  --dry-run              prepare and validate everywhere, then discard\n"
+          "  --dry-run              prepare and validate everywhere, then discard; with the\n"
+          "                         service lifecycle first print the diff it would send\n"
+          "  --diff-format FMT      that diff as tree (default), cli, xml or json\n"
+          "  --limit DEV[,DEV...]   change these devices only; the others keep their part of\n"
+          "                         the ownership record (repeatable)\n"
           "  --name NAME            the service's name for its ownership record (default:\n"
           "                         the file's name; docs/diff.md)\n"
           "  --force                overwrite owned configuration changed outside netstitch\n"
-          "  --no-state             push the whole compiled payloads; record no ownership\n"
+          "  --no-state             push the whole payloads; record no ownership\n"
+          "  --redeploy             also re-send the whole configuration of devices that\n"
+          "                         are in sync (a replaced router); overwrites drift\n"
           "  --no-validate          never send <validate>\n"
           "  --no-health            confirm without waiting for the BGP sessions\n"
           "  --confirm-window SEC   leave the confirmed commit pending for up to SEC s and\n"
@@ -590,6 +268,11 @@ cmd_push(int argc, char **argv)
         {"name", required_argument, NULL, 'N'}, /* lifecycle (cmd_delete.c) */
         {"force", no_argument, NULL, 'F'},      /* lifecycle: overwrite drift */
         {"no-state", no_argument, NULL, 'S'},   /* lifecycle: push the payloads as they are */
+        {"state", required_argument, NULL, 's'},
+        {"comment", required_argument, NULL, 'C'},
+        {"redeploy", no_argument, NULL, 'R'},          /* lifecycle: re-send in-sync devices too */
+        {"diff-format", required_argument, NULL, 'G'}, /* lifecycle: --dry-run's diff */
+        {"limit", required_argument, NULL, 'L'},       /* lifecycle: these devices only */
         {"no-health", no_argument, NULL, 'H'},
         {"health-deadline", required_argument, NULL, 'D'},
         {"health-interval", required_argument, NULL, 'I'},
@@ -608,7 +291,11 @@ cmd_push(int argc, char **argv)
     struct nst_health *health = NULL;
     struct push_window window = {-1, 0, OUT_TEXT};
     int is_child = 0;
-    const char *svc_name = NULL;
+    const char *svc_name = NULL, *comment = NULL;
+    int redeploy = 0, diff_fmt = -2; /* unset: tree with --dry-run and a text report */
+    const char *limit[256];
+    char limit_buf[8192], svc_buf[256];
+    size_t nlimit = 0, limit_used = 0;
     struct nst_ctx *ctx = NULL;
     struct nst_inventory *inv = NULL;
     struct nst_service *svc = NULL;
@@ -679,6 +366,26 @@ cmd_push(int argc, char **argv)
         case 'S':
             no_state = 1;
             break;
+        case 'C':
+            comment = optarg;
+            break;
+        case 'R':
+            redeploy = 1;
+            break;
+        case 'L':
+            if (cli_limit_add(optarg, limit, &nlimit, sizeof limit / sizeof limit[0], limit_buf,
+                              sizeof limit_buf, &limit_used)) {
+                fprintf(stderr, "netstitch push: too many --limit devices\n");
+                return EXIT_USAGE;
+            }
+            break;
+        case 'G':
+            diff_fmt = cli_parse_diff_format(optarg);
+            if (diff_fmt < 0) {
+                fprintf(stderr, "netstitch push: --diff-format is tree, cli, xml or json\n");
+                return EXIT_USAGE;
+            }
+            break;
         case 'H':
             no_health = 1;
             break;
@@ -711,7 +418,15 @@ cmd_push(int argc, char **argv)
             return EXIT_USAGE;
         }
     }
-    if (optind < argc - 1 || !inv_path || (!payloads && optind != argc - 1)) {
+    /* Say what is wrong in one line before the usage. */
+    if (optind < argc - 1 || !inv_path || (!payloads && optind != argc - 1) ||
+        ((redeploy || nlimit) && no_state)) {
+        fprintf(stderr, "netstitch push: %s\n",
+                optind < argc - 1    ? "one SERVICE at a time"
+                : !inv_path          ? "--inventory is needed to reach the devices"
+                : redeploy || nlimit ? "--redeploy and --limit need the ownership record "
+                                       "(not --no-state)"
+                                     : "which service? (a SERVICE file, or --payloads DIR)");
         push_usage(stderr);
         return EXIT_USAGE;
     }
@@ -772,17 +487,57 @@ cmd_push(int argc, char **argv)
     }
     progress = cli_txn_progress_new(quiet);
     cli_txn_attach_progress(txn, progress);
+    if (diff_fmt == -2) {
+        diff_fmt = (flags & NST_TXN_DRY_RUN) && fmt == OUT_TEXT ? NST_DIFF_FORMAT_TREE : -1;
+    }
     if (!payloads && !no_state) {
-        /* The service lifecycle (cmd_delete.c, docs/diff.md): diff the devices, refuse drift
+        /* The service lifecycle (apply.c, docs/diff.md): diff the devices, refuse drift
          * unless --force, push only the changes (and the removal of what the service no
          * longer generates), record what the service now owns. */
-        struct cli_apply ap = {svc_name, state_dir, jobs,  tdirs,
-                               ntdirs,   force,     flags, (enum out_format)fmt};
+        struct cli_apply ap = {
+            svc_name, state_dir, jobs,     tdirs, ntdirs, force, flags, (enum out_format)fmt,
+            comment,  redeploy,  diff_fmt, limit, nlimit};
 
         rc = cli_push_service(ctx, inv, txn, comp, argv[optind], &ap);
         goto cleanup;
     }
-    rc = payloads ? push_add_dir(txn, payloads) : push_add_compiled(txn, comp);
+    if (payloads && !no_state) {
+        /* The same lifecycle for payload files, when they name a service: --name, the
+         * SERVICE given, or DIR/plan.json (what `netstitch compile -o DIR` wrote). */
+        struct cli_apply ap = {
+            svc_name, state_dir, jobs,     tdirs, ntdirs, force, flags, (enum out_format)fmt,
+            comment,  redeploy,  diff_fmt, limit, nlimit};
+
+        if (svc_name || optind == argc - 1 ||
+            !cli_payload_dir_service(payloads, svc_buf, sizeof svc_buf)) {
+            if (!svc_name) {
+                if (optind == argc - 1) {
+                    cli_service_name(argv[optind], NULL, svc_buf, sizeof svc_buf);
+                }
+                ap.name = svc_buf;
+            }
+            rc = cli_push_payloads(ctx, inv, txn, ap.name, payloads, &ap);
+            goto cleanup;
+        }
+        if (redeploy || nlimit) {
+            fprintf(stderr,
+                    "netstitch push: --redeploy and --limit need the service's name (--name)\n");
+            rc = EXIT_USAGE;
+            goto cleanup;
+        }
+        if (!quiet) {
+            fprintf(stderr,
+                    "netstitch push: %s names no service (no --name, SERVICE or plan.json): "
+                    "pushed as it is, without ownership, stale removal or drift refusal\n",
+                    payloads);
+        }
+    }
+    if (nst_txn_set_note(txn, NST_TXN_NOTE_COMMENT, comment)) {
+        rc = EXIT_USAGE;
+        goto cleanup;
+    }
+    rc = payloads ? cli_payload_dir(payloads, "push", push_add_payload, txn)
+                  : push_add_compiled(txn, comp);
     if (rc) {
         goto cleanup;
     }

@@ -177,7 +177,17 @@ cmd_recover(int argc, char **argv)
                                                        : "cannot read the state directory");
             rc = EXIT_USAGE;
         } else if (!ids[0] && !quiet) {
-            fprintf(stderr, "netstitch recover: no interrupted transaction\n");
+            /* Name the location: a wrong --state-dir is the likeliest reason for nothing. */
+            struct nst_history *h = NULL;
+
+            if (!nst_history_open(ctx, state_dir, &h) && !nst_history_count(h)) {
+                fprintf(stderr, "netstitch recover: %s holds no transaction at all\n",
+                        nst_history_location(h));
+            } else {
+                fprintf(stderr, "netstitch recover: no interrupted transaction in %s\n",
+                        h ? nst_history_location(h) : "the state store");
+            }
+            nst_history_free(h);
         }
         for (size_t i = 0; ids && ids[i]; i++) {
             int r = recover_one(ctx, inv, state_dir, ids[i], flags, jobs, quiet, fmt, &reported);

@@ -6,6 +6,9 @@
  * that transaction saved before it changed anything. It runs as a new transaction with
  * all of push's guarantees (and can itself be rolled back). Only the top-level elements
  * the transaction touched are restored. Exit statuses as for push (cmd_push.c).
+ *
+ * Relative ids: `--last` is the newest transaction that committed (a push, delete or
+ * rollback), `-N` the N-th newest (`-1` is `--last`), found in the history (nst_history).
  */
 #include <getopt.h>
 #include <stdlib.h>
@@ -16,21 +19,29 @@
 static void
 rollback_usage(FILE *out)
 {
-    fputs("usage: netstitch rollback TXID --inventory INV [options]\n"
+    fputs("usage: netstitch rollback TXID|--last|-N --inventory INV [options]\n"
           "       netstitch rollback --list [--state-dir DIR] [--format text|json]\n"
           "\n"
           "Restore the configuration every device of transaction TXID had before it,\n"
           "as one all-or-nothing transaction.\n"
           "  --inventory INV        how to reach the devices\n"
-          "  --state-dir DIR        where transactions are kept (default\n"
-          "                         ~/.local/state/netstitch)\n"
-          "  --list                 list the transactions, oldest first (json: one document)\n"
-          "  --force                also restore a transaction that did not commit\n"
+          "  --state-dir DIR|URL    the state store (default ~/.local/state/netstitch;\n"
+          "                         --state is the same)\n"
+          "  --last, -N             the newest (N-th newest) committed transaction\n"
+          "  --comment TEXT         why, for the history (netstitch log)\n"
+          "  --dry-run              prepare and validate everywhere, show each device's\n"
+          "                         edit (XML, secrets as placeholders), commit nothing\n"
+          "  --list                 list the transactions, oldest first (json: one document;\n"
+          "                         `netstitch log` shows more)\n"
+          "  --force                also restore a transaction that did not commit, and undo\n"
+          "                         its changes even where a later transaction changed the\n"
+          "                         same configuration since\n"
           "  --jobs N, --confirm-timeout SEC, --no-validate, --format text|json,\n"
           "  -q/--quiet, --yang-dir DIR  as for push\n"
           "\n"
           "Exit status: as for push (0 restored everywhere, 1 failed and undone, 2 usage,\n"
-          "4 incomplete, 5 busy).\n",
+          "4 incomplete, 5 busy), 6 refused: a later transaction changed the same\n"
+          "configuration (nothing changed; see --force).\n",
           out);
 }
 
@@ -72,6 +83,33 @@ rollback_list_json(const char *line, int first)
     }
     printf("}");
     free(copy);
+}
+
+/* The @nth newest committed push, delete or rollback (1: the newest), into @id. */
+static int
+rollback_relative(struct nst_ctx *ctx, const char *state, long nth, char *id, size_t len)
+{
+    struct nst_history *h = cli_hist_open(ctx, state, "rollback");
+    long seen = 0;
+
+    if (!h) {
+        return EXIT_USAGE;
+    }
+    for (size_t i = nst_history_count(h); i-- > 0;) {
+        if (strcmp(nst_history_field(h, i, NST_HISTORY_OUTCOME), "committed") ||
+            !strcmp(nst_history_field(h, i, NST_HISTORY_KIND), "recover")) {
+            continue;
+        }
+        if (++seen == nth) {
+            snprintf(id, len, "%s", nst_history_field(h, i, NST_HISTORY_ID));
+            nst_history_free(h);
+            return EXIT_CLEAN;
+        }
+    }
+    fprintf(stderr, "netstitch rollback: %s has %ld committed transaction%s, not %ld\n",
+            nst_history_location(h), seen, seen == 1 ? "" : "s", nth);
+    nst_history_free(h);
+    return EXIT_USAGE;
 }
 
 /* --list: one line per transaction (text), or one JSON document. */
@@ -123,6 +161,10 @@ cmd_rollback(int argc, char **argv)
     static const struct option opts[] = {
         {"inventory", required_argument, NULL, 'i'},
         {"state-dir", required_argument, NULL, 's'},
+        {"state", required_argument, NULL, 's'},
+        {"last", no_argument, NULL, 'L'},
+        {"dry-run", no_argument, NULL, 'n'},
+        {"comment", required_argument, NULL, 'C'},
         {"jobs", required_argument, NULL, 'j'},
         {"confirm-timeout", required_argument, NULL, 't'},
         {"no-validate", no_argument, NULL, 'V'},
@@ -134,7 +176,10 @@ cmd_rollback(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    const char *inv_path = NULL, *state_dir = NULL, *yang_dir = NULL;
+    const char *inv_path = NULL, *state_dir = NULL, *yang_dir = NULL, *comment = NULL, *txid = NULL;
+    char relid[64];
+    long nth = 0;
+    int dry = 0;
     unsigned flags = 0, jobs = 0;
     unsigned long confirm = 0;
     int c, quiet = 0, list = 0, fmt = OUT_TEXT, rc;
@@ -145,11 +190,43 @@ cmd_rollback(int argc, char **argv)
     char *end;
     nst_err err;
 
+    /* -N (a relative id) looks like an option: take it out first. */
+    for (int a = 1; a < argc; a++) {
+        char *e = NULL;
+        long v = argv[a][0] == '-' && argv[a][1] >= '1' && argv[a][1] <= '9'
+                     ? strtol(argv[a] + 1, &e, 10)
+                     : 0;
+
+        if (v > 0 && e && !*e) {
+            if (nth) {
+                fprintf(stderr, "netstitch rollback: one relative transaction at a time\n");
+                return EXIT_USAGE;
+            }
+            nth = v;
+            memmove(&argv[a], &argv[a + 1], (size_t)(argc - a) * sizeof *argv);
+            argc--;
+            a--;
+        }
+    }
     optind = 1;
     while ((c = getopt_long(argc, argv, "j:qh", opts, NULL)) != -1) {
         switch (c) {
         case 'i':
             inv_path = optarg;
+            break;
+        case 'L':
+            if (nth && nth != 1) {
+                fprintf(stderr, "netstitch rollback: --last and -%ld together\n", nth);
+                return EXIT_USAGE;
+            }
+            nth = 1;
+            break;
+        case 'C':
+            comment = optarg;
+            break;
+        case 'n':
+            flags |= NST_TXN_DRY_RUN;
+            dry = 1;
             break;
         case 's':
             state_dir = optarg;
@@ -198,10 +275,21 @@ cmd_rollback(int argc, char **argv)
             return EXIT_USAGE;
         }
     }
-    if (list ? optind != argc : (optind != argc - 1 || !inv_path)) {
+    if (!list && !inv_path) {
+        fprintf(stderr, "netstitch rollback: --inventory is needed to reach the devices\n");
         rollback_usage(stderr);
         return EXIT_USAGE;
     }
+    if (list ? optind != argc || nth : (optind != argc - (nth ? 0 : 1))) {
+        fprintf(stderr, "netstitch rollback: %s\n",
+                list             ? "--list takes no transaction"
+                : optind == argc ? "which transaction? (a TXID, --last or -N)"
+                : nth            ? "a TXID and a relative transaction together"
+                                 : "one transaction at a time");
+        rollback_usage(stderr);
+        return EXIT_USAGE;
+    }
+    txid = nth ? NULL : argv[optind];
     if (nst_ctx_new(yang_dir, &ctx)) {
         fprintf(stderr, "netstitch rollback: cannot load the netstitch YANG models\n");
         return EXIT_USAGE;
@@ -210,6 +298,17 @@ cmd_rollback(int argc, char **argv)
         rc = rollback_list(ctx, state_dir, fmt);
         nst_ctx_free(ctx);
         return rc;
+    }
+    if (nth) {
+        rc = rollback_relative(ctx, state_dir, nth, relid, sizeof relid);
+        if (rc) {
+            nst_ctx_free(ctx);
+            return rc;
+        }
+        txid = relid;
+        if (!quiet) {
+            fprintf(stderr, "netstitch rollback: rolling back %s\n", txid);
+        }
     }
     err = nst_inventory_load(ctx, inv_path, NST_FORMAT_AUTO, &inv);
     if (err) {
@@ -226,8 +325,9 @@ cmd_rollback(int argc, char **argv)
     nst_txn_set_flags(txn, flags);
     progress = cli_txn_progress_new(quiet);
     cli_txn_attach_progress(txn, progress);
-    err = nst_txn_rollback(txn, argv[optind]);
-    rc = cli_txn_exit(txn, err);
+    nst_txn_set_note(txn, NST_TXN_NOTE_COMMENT, comment);
+    err = nst_txn_rollback(txn, txid);
+    rc = err == NST_ECONFLICT ? EXIT_DRIFT : cli_txn_exit(txn, err);
     if (err && nst_txn_outcome(txn) == NST_TXN_NOT_RUN) {
         fprintf(stderr, "netstitch rollback: %s\n",
                 *nst_txn_message(txn) ? nst_txn_message(txn) : nst_strerror(err));
@@ -236,6 +336,15 @@ cmd_rollback(int argc, char **argv)
         }
     }
     cli_txn_report(stdout, txn, "rollback", rc, (enum out_format)fmt);
+    if (dry && fmt == OUT_TEXT) {
+        /* What the rollback would send (the reverse diff, or the restore payload). */
+        for (size_t i = 0; i < nst_txn_device_count(txn); i++) {
+            const char *e = nst_txn_device_payload(txn, i);
+
+            printf("\n%s would be sent:\n%s\n", nst_txn_device_name(txn, i),
+                   e && *e ? e : "(nothing: no change to undo)");
+        }
+    }
 
 cleanup:
     nst_txn_free(txn);

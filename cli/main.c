@@ -27,6 +27,10 @@ static const struct subcommand subcommands[] = {
     {"graph", cmd_graph, "draw a service as Graphviz DOT: devices, segments, tags, MTUs", 0},
     {"diff", cmd_diff, "show what each router would get, without changing anything", 1},
     {"delete", cmd_delete, "remove everything a service configured, in one transaction", 1},
+    {"log", cmd_log, "list the transactions of the state store (who, when, what, outcome)", 0},
+    {"show", cmd_show, "show one transaction: its plan, the edit per device, the result", 0},
+    {"services", cmd_services, "list the services the state store owns configuration for", 0},
+    {"gc", cmd_gc, "delete old finished transactions from the state store", 0},
     {"confirm", cmd_confirm, "keep a push whose confirm window is open, on every device", 0},
     {"cancel", cmd_cancel, "undo a push whose confirm window is open, on every device", 0},
     {"status", cmd_status, "show the BGP sessions of a service and whether they are healthy", 0},
@@ -61,8 +65,8 @@ usage(FILE *out)
     for (i = 0; i < sizeof subcommands / sizeof subcommands[0]; i++) {
         fprintf(out, "  %-10s %s\n", subcommands[i].name, subcommands[i].summary);
     }
-    fprintf(out, "  %-10s %s\n  %-10s %s\n", "help", "this text, or `help COMMAND`",
-            "version", "print the version");
+    fprintf(out, "  %-10s %s\n  %-10s %s\n", "help", "this text, or `help COMMAND`", "version",
+            "print the version");
     fprintf(out, "\n`netstitch help COMMAND` or `netstitch COMMAND --help` shows a command's "
                  "options;\nman netstitch, docs/cli.md and docs/guide.md say more.\n");
 }

@@ -7,8 +7,8 @@
  *     netstitch: prepare: 6/6 devices, 21 steps | partner-ccx edit-config ok | 1 failed
  *
  * the phase, how many devices have done a step in it (of how many: the devices seen
- * connecting) and how many steps, the last step, and a count of failures. A failed step is also printed as
- * a line of its own that stays. The line is erased before the command prints its report,
+ * connecting) and how many steps, the last step, and a count of failures. A failed step is also
+ * printed as a line of its own that stays. The line is erased before the command prints its report,
  * so the report reads as without it. When stderr is not a terminal (a pipe, a file, CI),
  * or TERM is "dumb", there is no display at all: cli_display_init() returns 0, every
  * other call does nothing, and the caller keeps its plain log (or nothing, with -q). No
@@ -73,8 +73,8 @@ display_draw(struct cli_display *d)
     int n;
 
     if (d->total) {
-        n = snprintf(line, sizeof line, "%s: %s: %zu/%zu devices, %zu step%s", d->prefix,
-                     d->phase, d->nseen, d->total, d->steps, d->steps == 1 ? "" : "s");
+        n = snprintf(line, sizeof line, "%s: %s: %zu/%zu devices, %zu step%s", d->prefix, d->phase,
+                     d->nseen, d->total, d->steps, d->steps == 1 ? "" : "s");
     } else {
         n = snprintf(line, sizeof line, "%s: %s: %zu device%s, %zu step%s", d->prefix, d->phase,
                      d->nseen, d->nseen == 1 ? "" : "s", d->steps, d->steps == 1 ? "" : "s");
@@ -148,8 +148,7 @@ cli_display_event(struct cli_display *d, const char *phase, const char *device, 
     if (i == d->nseen && d->nseen < CLI_DISPLAY_MAX_DEVICES) {
         d->seen[d->nseen++] = h;
     }
-    snprintf(d->last, sizeof d->last, "%s %s %s", device, step ? step : "",
-             result ? result : "");
+    snprintf(d->last, sizeof d->last, "%s %s %s", device, step ? step : "", result ? result : "");
     if (result && !strcmp(result, "failed")) {
         d->failed++;
         /* A failure stays on the screen above the status line. */

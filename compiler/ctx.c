@@ -48,6 +48,12 @@ nst_strerror(nst_err err)
         return "environment error";
     case NST_EINTERNAL:
         return "internal error";
+    case NST_ESECRET:
+        return "secret missing or unreadable";
+    case NST_EBUSY:
+        return "busy: held by another netstitch process";
+    case NST_ECONFLICT:
+        return "conflict: later changes to the same configuration";
     }
     return "unknown error";
 }

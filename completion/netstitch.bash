@@ -4,29 +4,34 @@
 #
 # Kept in step with each command's --help by tests/cli/t_completion.sh.
 
-_netstitch_commands="check compile push rollback recover graph diff delete status confirm cancel help
-    version"
+_netstitch_commands="check compile push rollback recover graph diff delete status confirm cancel log
+    show services gc help version"
 
 # The options of one subcommand.
 _netstitch_options() {
     case $1 in
     check) echo "--format --verbose -v --yang-dir --help -h" ;;
     compile) echo "--emit --format --inventory --output -o --templates --yang-dir --help -h" ;;
-    push) echo "--inventory --payloads --templates --state-dir --jobs -j --confirm-timeout
-                --dry-run --name --force --no-state --no-validate --no-health
-                --health-deadline --health-interval --confirm-window --format --quiet -q
-                --yang-dir --help -h" ;;
-    rollback) echo "--inventory --state-dir --list --force --jobs -j --confirm-timeout
-                    --no-validate --format --quiet -q --yang-dir --help -h" ;;
+    push) echo "--inventory --payloads --templates --state-dir --state --comment --jobs -j
+                --confirm-timeout --dry-run --diff-format --limit --name --force --no-state --redeploy
+                --no-validate --no-health --health-deadline --health-interval --confirm-window
+                --format --quiet -q --yang-dir --help -h" ;;
+    rollback) echo "--inventory --state-dir --state --last --comment --dry-run --list --force --jobs -j
+                    --confirm-timeout --no-validate --format --quiet -q --yang-dir --help -h" ;;
     recover) echo "--inventory --state-dir --abort --forget --jobs -j --format --quiet -q
                    --yang-dir --help -h" ;;
     graph) echo "--connection --format --output -o --svg --yang-dir --help -h" ;;
     diff) echo "--inventory --offline --format --name --payloads --templates --state-dir
-                --no-state --jobs -j --color --quiet -q --yang-dir --help -h" ;;
+                --no-state --limit --jobs -j --color --quiet -q --yang-dir --help -h" ;;
     confirm | cancel) echo "--state-dir --wait --format --help -h" ;;
     status) echo "--inventory --format --watch --count --state-dir --yang-dir --help -h" ;;
-    delete) echo "--inventory --name --force --state-dir --jobs -j --confirm-timeout --dry-run
-                  --no-validate --format --quiet -q --yang-dir --help -h" ;;
+    delete) echo "--inventory --name --force --state-dir --state --comment --diff-format --jobs -j
+                  --confirm-timeout --dry-run --no-validate --format --quiet -q --yang-dir
+                  --help -h" ;;
+    log) echo "--service --device --since --until --state-dir --state --format --yang-dir
+               --help -h" ;;
+    show | services) echo "--state-dir --state --format --yang-dir --help -h" ;;
+    gc) echo "--keep --older-than --dry-run --state-dir --state --format --yang-dir --help -h" ;;
     esac
 }
 
@@ -40,11 +45,12 @@ _netstitch_files() {
     eval "$restore"
 }
 
-# Transaction ids of the state directory (--state-dir on the line, else the default).
+# Transaction ids of the state store (--state-dir or --state on the line, else the default).
 _netstitch_txids() {
     local cur=$1 state="" i
     for ((i = 2; i < ${#COMP_WORDS[@]}; i++)); do
-        if [[ ${COMP_WORDS[i]} == --state-dir && $((i + 1)) -lt ${#COMP_WORDS[@]} ]]; then
+        if [[ ${COMP_WORDS[i]} == --state-dir || ${COMP_WORDS[i]} == --state ]] &&
+            [[ $((i + 1)) -lt ${#COMP_WORDS[@]} ]]; then
             state=${COMP_WORDS[i + 1]}
         fi
     done
@@ -72,6 +78,10 @@ _netstitch() {
 
     # Values of options.
     case $prev in
+    --diff-format)
+        COMPREPLY=($(compgen -W "tree cli xml json" -- "$cur"))
+        return 0
+        ;;
     --format)
         if [[ $cmd == graph ]]; then
             COMPREPLY=($(compgen -W "dot json" -- "$cur"))
@@ -96,7 +106,7 @@ _netstitch() {
         _netstitch_files "$cur"
         return 0
         ;;
-    --yang-dir | --templates | --state-dir | --payloads | --offline)
+    --yang-dir | --templates | --state-dir | --state | --payloads | --offline)
         compopt -o filenames 2>/dev/null
         COMPREPLY=($(compgen -d -- "$cur"))
         return 0
@@ -115,7 +125,8 @@ _netstitch() {
         COMPREPLY=($(compgen -f -- "$cur"))
         return 0
         ;;
-    --jobs | -j | --confirm-timeout | --connection | --name | --watch | --count | \
+    --jobs | -j | --confirm-timeout | --connection | --name | --comment | --service | --device | \
+        --since | --until | --keep | --older-than | --limit | --watch | --count | \
         --health-deadline | --health-interval | --confirm-window | --wait)
         return 0
         ;;
@@ -138,7 +149,7 @@ _netstitch() {
     check | compile | push | graph | diff | delete | status)
         _netstitch_files "$cur"
         ;;
-    rollback | recover | confirm | cancel)
+    rollback | recover | show | confirm | cancel)
         _netstitch_txids "$cur"
         ;;
     esac

@@ -78,7 +78,9 @@ sed 's|<asn>64512</asn>|<asn>64513</asn>|; s|<peer-asn>64512</peer-asn>|<peer-as
 "$NETSTITCH" check "$WORK/wrong-aws-asn.xml" > /dev/null 2>&1 \
     || { echo "demo: the variant should pass the check (only the network can tell)"; exit 1; }
 say "   it passes the check; netstitch push ... --health-deadline 5:"
-"$NETSTITCH" push "$WORK/wrong-aws-asn.xml" --inventory "$WORK/net/inventory.xml" \
+# The same service (--name), changed: a differently named file would be another service,
+# refused before the gate for overlapping this one's configuration (docs/diff.md).
+"$NETSTITCH" push "$WORK/wrong-aws-asn.xml" --name twcc-ccx-aws --inventory "$WORK/net/inventory.xml" \
     --state-dir "$WORK/state" -q --health-deadline 5
 rc=$?
 [ $rc -eq 1 ] || { echo "demo: the health gate should have held the push back (exit $rc)"; exit 1; }

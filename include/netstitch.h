@@ -47,7 +47,12 @@ typedef enum nst_err {
     NST_EINPUT,       /**< the input is invalid; see the diagnostics */
     NST_ECHECK,       /**< the checker found errors; see the diagnostics */
     NST_EENV,         /**< the environment failed (missing model, device refusal) */
-    NST_EINTERNAL     /**< a bug in netstitch; the diagnostic names file:line */
+    NST_EINTERNAL,    /**< a bug in netstitch; the diagnostic names file:line */
+    NST_ESECRET,      /**< a secret is not defined by the inventory or cannot be read */
+    NST_EBUSY,        /**< another netstitch process holds a device, service or transaction,
+                           or an interrupted transaction awaits recover: nothing was touched */
+    NST_ECONFLICT     /**< a rollback would overwrite later changes to the same nodes:
+                           refused, nothing was changed (NST_TXN_FORCE overrides) */
 } nst_err;
 
 /** @brief Severity of a diagnostic. */
@@ -621,6 +626,21 @@ NST_API void nst_txn_set_flags(struct nst_txn *txn, unsigned flags);
 /** @brief Install a progress callback (NULL to remove); @p user is borrowed. */
 NST_API void nst_txn_set_progress_cb(struct nst_txn *txn, nst_txn_progress_cb cb, void *user);
 
+/** @brief What nst_txn_set_note() records in the transaction's history row. */
+enum nst_txn_note {
+    NST_TXN_NOTE_SERVICE, /**< the service the transaction applies (value: its name) */
+    NST_TXN_NOTE_COMMENT, /**< the operator's comment (`--comment`) */
+    NST_TXN_NOTE_DELETE   /**< value non-NULL: the push deletes a service (kind "delete") */
+};
+
+/**
+ * @brief Record a history field of the transaction (`netstitch log`), before it runs.
+ * @param[in] value copied; NULL clears.
+ * @return NST_OK; NST_EINVAL (already run, or a service name longer than 71 bytes);
+ *         NST_ENOMEM.
+ */
+NST_API nst_err nst_txn_set_note(struct nst_txn *txn, enum nst_txn_note what, const char *value);
+
 /**
  * @brief Add a device and its NETCONF payload to a push.
  * @param[in] device a device name of the inventory. Borrowed.
@@ -628,9 +648,9 @@ NST_API void nst_txn_set_progress_cb(struct nst_txn *txn, nst_txn_progress_cb cb
  *            confirm-timeout unit, or NULL (the device's <hello> decides alone). Borrowed.
  * @param[in] xml the edit: top-level config elements, or one NETCONF <config> element.
  *            Secrets appear only as `$NST_SECRET{name}` (NST_SECRET_PREFIX). Copied.
- * @return NST_OK; NST_EINVAL (unknown device, added twice, or a secret the inventory does
- *         not define; nst_txn_message() says which); NST_EINPUT (not well-formed XML);
- *         NST_ENOMEM.
+ * @return NST_OK; NST_EINVAL (unknown device or added twice; nst_txn_message() says
+ *         which); NST_ESECRET (a secret the inventory does not define); NST_EINPUT (not
+ *         well-formed XML, or a malformed placeholder); NST_ENOMEM.
  */
 NST_API nst_err nst_txn_add_payload(struct nst_txn *txn, const char *device, const char *vendor,
                                     const char *xml);
@@ -639,10 +659,13 @@ NST_API nst_err nst_txn_add_payload(struct nst_txn *txn, const char *device, con
  * @brief Run the push: connect, prepare, commit (confirmed), confirm; on any failure undo
  *        everywhere. The report (outcome, per-device state and errors) is read with the
  *        accessors below. Usable once per transaction object.
- * @return NST_OK (committed, or dry run passed); NST_EINVAL (nothing added, a secret
- *         cannot be read: see nst_txn_message(); nothing touched); NST_EIO (state
- *         directory unusable; nothing touched); NST_EENV (a device failed or another
- *         netstitch holds a device: see the outcome and nst_txn_message()); NST_ENOMEM.
+ * @return NST_OK (committed, or dry run passed); NST_EINVAL (nothing added); NST_ESECRET
+ *         (a secret is undefined or cannot be read; nothing touched); NST_EIO (state
+ *         directory unusable; nothing touched); NST_EBUSY (another netstitch holds a
+ *         device, or an interrupted transaction on one awaits recover; nothing touched);
+ *         NST_EENV (a device failed: see the outcome and nst_txn_message()); NST_ENOMEM.
+ *         Refusals before any device is touched are also recorded as coded diagnostics
+ *         on the context (TXN-*, STATE-*); nst_txn_code() names the code.
  */
 NST_API nst_err nst_txn_push(struct nst_txn *txn);
 
@@ -650,8 +673,17 @@ NST_API nst_err nst_txn_push(struct nst_txn *txn);
  * @brief Restore the pre-change configuration that transaction @p txid saved, on all
  *        its devices, as one new transaction (same guarantees as a push).
  * @param[in] txid the transaction to roll back. Borrowed.
+ * Exactly what @p txid changed is undone: the reverse of the diff between each device's
+ * configuration before and right after it (libyang's lyd_diff_siblings and
+ * lyd_diff_reverse_all), applied as an edit that touches nothing else. When a later
+ * transaction changed the same nodes, the rollback is refused before anything is
+ * changed (NST_ECONFLICT; the device's error names the node and the later transaction)
+ * unless NST_TXN_FORCE. A transaction recorded without its "after" configuration (before
+ * netstitch kept it) is rolled back by restoring its snapshot's touched top-level
+ * elements whole.
  * @return as nst_txn_push(); NST_EINVAL also for an unknown id, a transaction that did
- *         not commit (unless NST_TXN_FORCE), or a device missing from the inventory.
+ *         not commit (unless NST_TXN_FORCE), or a device missing from the inventory;
+ *         NST_ECONFLICT.
  */
 NST_API nst_err nst_txn_rollback(struct nst_txn *txn, const char *txid);
 
@@ -662,8 +694,8 @@ NST_API nst_err nst_txn_rollback(struct nst_txn *txn, const char *txid);
  *        sent: the transaction is only marked finished, which unblocks its devices.
  * @param[in] txid the interrupted transaction. Borrowed.
  * @return NST_OK (consistent: committed everywhere, undone everywhere, or nothing to do:
- *         see the outcome); NST_EINVAL (unknown id); NST_EENV (another process runs it,
- *         or some device is still UNKNOWN); NST_EIO; NST_ENOMEM.
+ *         see the outcome); NST_EINVAL (unknown id); NST_EBUSY (another process runs it);
+ *         NST_EENV (some device is still UNKNOWN); NST_EIO; NST_ENOMEM.
  */
 NST_API nst_err nst_txn_recover(struct nst_txn *txn, const char *txid);
 
@@ -701,6 +733,13 @@ NST_API enum nst_txn_outcome nst_txn_outcome(const struct nst_txn *txn);
  */
 NST_API const char *nst_txn_message(const struct nst_txn *txn);
 
+/**
+ * @brief The stable diagnostic code ("TXN-DEVICE-BUSY", ...) of the refusal that
+ *        nst_txn_message() describes, or "" when the message (if any) is a device failure.
+ *        Borrowed; lives as long as @p txn.
+ */
+NST_API const char *nst_txn_code(const struct nst_txn *txn);
+
 /** @brief Number of devices in the transaction. */
 NST_API size_t nst_txn_device_count(const struct nst_txn *txn);
 
@@ -709,6 +748,13 @@ NST_API const char *nst_txn_device_name(const struct nst_txn *txn, size_t i);
 
 /** @brief The @p i-th device's method. */
 NST_API enum nst_txn_method nst_txn_device_method(const struct nst_txn *txn, size_t i);
+
+/**
+ * @brief The edit the @p i-th device was (or, after a dry run, would be) sent: for a
+ *        rollback the reverse diff built in the prepare phase. Secrets as placeholders.
+ *        Borrowed; NULL when out of range.
+ */
+NST_API const char *nst_txn_device_payload(const struct nst_txn *txn, size_t i);
 
 /** @brief The @p i-th device's final state. */
 NST_API enum nst_txn_dev_state nst_txn_device_state(const struct nst_txn *txn, size_t i);
@@ -731,6 +777,89 @@ NST_API const char *nst_txn_outcome_name(enum nst_txn_outcome o);
 NST_API const char *nst_txn_phase_name(enum nst_txn_phase p);
 
 /* ====================================================================================
+ * History: what the state store remembers (netconf/history.c; docs/push.md).
+ * ==================================================================================== */
+
+struct nst_history;
+
+/** @brief The text fields of a transaction's history row (nst_history_field()). */
+enum nst_history_field {
+    NST_HISTORY_ID,
+    NST_HISTORY_KIND,        /**< push, delete, rollback, recover */
+    NST_HISTORY_OUTCOME,     /**< committed, aborted, ..., or running / interrupted */
+    NST_HISTORY_USER,
+    NST_HISTORY_HOST,
+    NST_HISTORY_SERVICE,     /**< "" when not a service's push or delete */
+    NST_HISTORY_COMMENT,     /**< "" when none */
+    NST_HISTORY_DEVICES,     /**< "a,b,c" */
+    NST_HISTORY_ROLLBACK_OF  /**< "" unless a rollback */
+};
+
+/**
+ * @brief Open the state store read for its history: every transaction, oldest first.
+ * @param[in] state a state directory, a postgresql:// URL, or NULL for the default.
+ * @param[out] out freed with nst_history_free().
+ * @return NST_OK; NST_EINVAL; NST_EIO (the store cannot be opened: nst_history_message());
+ *         NST_ENOMEM.
+ */
+NST_API nst_err nst_history_open(struct nst_ctx *ctx, const char *state, struct nst_history **out);
+
+/** @brief Free; accepts NULL. */
+NST_API void nst_history_free(struct nst_history *h);
+
+/** @brief Why the last call failed, or "". */
+NST_API const char *nst_history_message(const struct nst_history *h);
+
+/** @brief Where the history is ("DIR/state.db" or the URL without its password). */
+NST_API const char *nst_history_location(const struct nst_history *h);
+
+/** @brief The number of transactions. */
+NST_API size_t nst_history_count(const struct nst_history *h);
+
+/** @brief Field @p f of the @p i-th transaction (oldest first); "" when out of range. */
+NST_API const char *nst_history_field(const struct nst_history *h, size_t i,
+                                      enum nst_history_field f);
+
+/** @brief Start (@p finished 0) or finish time, unix milliseconds; 0 when unknown. */
+NST_API long long nst_history_time(const struct nst_history *h, size_t i, int finished);
+
+/** @brief The index of transaction @p id, or (size_t)-1. */
+NST_API size_t nst_history_find(const struct nst_history *h, const char *id);
+
+/**
+ * @brief A transaction's journal ("MS LINE" per line) or one of its records ("plan",
+ *        "dev-<i>.before.xml", "dev-<i>.payload.xml"); secrets are placeholders in both.
+ * @param[in] name NULL for the journal.
+ * @param[out] text freed with nst_free_string().
+ * @return NST_OK; NST_EINVAL (unknown id, or no such record); NST_EIO; NST_ENOMEM.
+ */
+NST_API nst_err nst_history_text(struct nst_history *h, const char *id, const char *name,
+                                 char **text);
+
+/**
+ * @brief Delete a finished transaction and its records (`netstitch gc`). Refused for one
+ *        that is running or interrupted, and for one a service's ownership record names.
+ * @return NST_OK; NST_EINVAL (unknown, unfinished, or still referenced; see the message);
+ *         NST_EBUSY; NST_EIO.
+ */
+NST_API nst_err nst_history_delete(struct nst_history *h, const char *id);
+
+/**
+ * @brief The services the store has ownership records of, with what each owns now.
+ * @param[out] names NULL-terminated, freed with nst_txn_list_free().
+ */
+NST_API nst_err nst_history_services(struct nst_history *h, char ***names);
+
+/**
+ * @brief Service @p name's current record: the transaction that made it ("" when none
+ *        recorded) and its devices ("a,b"), and whether an interrupted push left it
+ *        uncertain.
+ * @param[out] txid, devices freed with nst_free_string().
+ */
+NST_API nst_err nst_history_service(struct nst_history *h, const char *name, char **txid,
+                                    char **devices, int *uncertain);
+
+/* ====================================================================================
  * Live diff and the service lifecycle (netconf/diff.c, netconf/lifecycle.c).
  * docs/diff.md describes the formats, the exit codes, the ownership model and drift.
  * ==================================================================================== */
@@ -749,6 +878,8 @@ enum nst_diff_format {
 #define NST_DIFF_NO_STATE 0x1u /**< ignore what earlier pushes recorded: compare only what the
                                     target generates and remove nothing */
 #define NST_DIFF_COLOR    0x2u /**< print: ANSI colours */
+#define NST_DIFF_REDEPLOY 0x4u /**< apply: re-send a device's whole configuration even when
+                                    it is in sync (a replaced or reset router) */
 
 /** @brief Bits of nst_diff_device_status(). */
 #define NST_DIFF_DEV_CHANGES   0x1u /**< the device needs changes */
@@ -756,6 +887,13 @@ enum nst_diff_format {
 #define NST_DIFF_DEV_ERROR     0x4u /**< the device could not be compared (nst_diff_device_error) */
 #define NST_DIFF_DEV_UNCERTAIN 0x8u /**< an interrupted push left the ownership record
                                          uncertain: both candidates are treated as owned */
+#define NST_DIFF_DEV_SKIPPED   0x10u /**< outside nst_diff_set_limit(): not compared, not
+                                          changed, its ownership record kept as it is */
+#define NST_DIFF_DEV_FOREIGN   0x20u /**< the device holds configuration with netstitch's
+                                          marks for this service that the state store has
+                                          no record of (another store pushed it):
+                                          nst_diff_message() says where; push refuses it
+                                          unless forced */
 
 /**
  * @brief Create a diff of one service against the network.
@@ -798,6 +936,14 @@ NST_API void nst_diff_set_jobs(struct nst_diff *d, unsigned jobs);
 
 /** @brief NST_DIFF_NO_STATE. */
 NST_API void nst_diff_set_flags(struct nst_diff *d, unsigned flags);
+
+/**
+ * @brief Work on these devices only (`--limit`): the others are neither compared, printed
+ *        nor changed, and their part of the service's ownership record stays as it was.
+ * @param[in] devices names, copied; @p n 0 clears the limit.
+ * @return NST_OK; NST_EINVAL (already run); NST_ENOMEM.
+ */
+NST_API nst_err nst_diff_set_limit(struct nst_diff *d, const char *const *devices, size_t n);
 
 /**
  * @brief What the service needs on a device: its compiled payload.

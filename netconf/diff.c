@@ -621,6 +621,17 @@ diff_subst_raw(const char *v, const struct diff_inputs *in)
     return out;
 }
 
+/* Every placeholder of @v names a secret whose value is known. */
+static int
+diff_secret_known(const char *v, const struct diff_inputs *in)
+{
+    char *sub = diff_subst_raw(v, in);
+    int known = sub != NULL;
+
+    diff_wipe_free(sub);
+    return known;
+}
+
 /* @v holds a placeholder whose substituted form is the device's value @rv. */
 static int
 diff_secret_is(const char *v, const char *rv, const struct diff_inputs *in)
@@ -684,9 +695,12 @@ diff_secrets_normalize(struct lyd_node **first, struct lyd_node *parent, const s
             nv = tv;
         } else if (diff_secret_is(ov, rv, in)) {
             nv = ov;
-        } else if (ov && strstr(ov, DIFF_PH)) {
+        } else if (ov && strstr(ov, DIFF_PH) && !diff_secret_known(ov, in)) {
+            /* The secret cannot be read: compared by name only. */
             nv = ov;
         } else {
+            /* Not the secret's current value: rotated (or changed on the device); the
+             * source is authoritative, so this is a change to push, never drift. */
             nv = DIFF_REDACTED;
         }
         e = lyd_change_term(n, nv);
@@ -900,7 +914,10 @@ diff_drift_walk(struct diff_result *r, const struct lyd_node *o, const struct ly
         if (!m) {
             ret = diff_drift_add(r, n, NULL);
         } else if (n->schema->nodetype == LYS_LEAF) {
-            if (strcmp(diff_value(n), diff_value(m))) {
+            /* A secret leaf that no longer holds the secret's current value (normalised to
+             * DIFF_REDACTED) is a rotation to push, not drift. */
+            if (strcmp(diff_value(n), diff_value(m)) &&
+                !(strstr(diff_value(n), DIFF_PH) && !strcmp(diff_value(m), DIFF_REDACTED))) {
                 ret = diff_drift_add(r, n, m);
             }
         } else if (n->schema->nodetype & LYD_NODE_INNER) {

@@ -49,33 +49,15 @@
 #include "diff.h"
 #include "inventory.h"
 #include "jobs.h"
+#include "ownership.h"
 #include "render.h"
+#include "secret.h"
 #include "session.h"
-#include "state.h"
-#include "txn.h"
+#include "store.h"
 
 /* The largest saved configuration diff --offline reads (the service size limit). */
 #define LC_SAVED_MAX (32L << 20)
 
-#define LC_KEEP_GENS 3
-#define LC_META_MAGIC "netstitch-service 1"
-
-/* One device of a generation. */
-struct lc_gen_dev {
-    char *name;
-    char *driver;
-    char *owned;
-    char *orig;
-};
-
-/* One generation of a service's record. */
-struct lc_gen {
-    char name[32]; /* "gen-N", "" when none */
-    char txid[64];
-    char previous[32];
-    struct lc_gen_dev *devs;
-    size_t ndevs;
-};
 
 struct lc_dev {
     char *name;
@@ -86,11 +68,13 @@ struct lc_dev {
     const char *owned, *orig, *owned_alt, *orig_alt; /* borrowed from the generations */
     char **others;                                   /* owned texts of other services, borrowed */
     char **others_orig;                              /* their originals (or NULL), parallel */
+    const char **others_svc;                         /* their services' names, parallel */
     size_t nothers;
     struct sess *s; /* closed after the fetch; kept for its context */
     struct diff_result res;
     unsigned status;
     char error[512];
+    char foreign[512]; /* NST_DIFF_DEV_FOREIGN: the first marked path found */
 };
 
 struct nst_diff {
@@ -103,26 +87,25 @@ struct nst_diff {
     unsigned flags;
     struct lc_dev *devs;
     size_t ndevs;
+    char **limit; /* nst_diff_set_limit(): NULL-terminated, NULL for every device */
     int ran;
     char message[1200];
     /* ownership */
-    struct lc_gen current, pending;
+    struct own_gen current, pending;
     int uncertain;
-    struct lc_gen *others;
+    struct own_gen *others;
     size_t nothers;
     /* secrets read for comparing keys; wiped on free */
-    char **sec_names, **sec_values;
-    size_t nsec;
+    struct secret_set secrets;
     /* run */
-    struct st_dir *st;
+    struct store *st;
     struct render *render; /* offline: every device model */
     char known_hosts[4096];
     pthread_mutex_t mu;    /* the next device to work on */
     pthread_mutex_t ly_mu; /* the shared libyang context: parsing, comparing */
     size_t next;
     /* apply */
-    int lock_fd;
-    int svc_fd;
+    struct store_lock *lock; /* the service lock, held from apply_begin to apply_end */
     char applying[32];
     int noop; /* apply_begin found nothing to record */
 };
@@ -131,286 +114,19 @@ struct nst_diff {
  * Names and generations
  */
 
-int
-lc_service_name_valid(const char *name)
-{
-    size_t n = name ? strlen(name) : 0;
-
-    if (!n || n > 64 || !strcmp(name, ".") || !strcmp(name, "..")) {
-        return 0;
-    }
-    for (size_t i = 0; i < n; i++) {
-        char c = name[i];
-
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '.' || c == '_' || c == '-')) {
-            return 0;
-        }
-    }
-    return 1;
-}
-
-static void
-lc_gen_clear(struct lc_gen *g)
-{
-    for (size_t i = 0; i < g->ndevs; i++) {
-        nst_free(g->devs[i].name);
-        nst_free(g->devs[i].driver);
-        nst_free(g->devs[i].owned);
-        nst_free(g->devs[i].orig);
-    }
-    nst_free(g->devs);
-    memset(g, 0, sizeof *g);
-}
-
-/* Read a one-line file ("current", "pending") into @buf; "" when missing. */
-static void
-lc_read_line(int dirfd, const char *file, char *buf, size_t len)
-{
-    char *text = NULL;
-
-    buf[0] = '\0';
-    if (st_read(dirfd, file, &text)) {
-        return;
-    }
-    text[strcspn(text, "\r\n")] = '\0';
-    if (!strncmp(text, "gen-", 4) && strlen(text) < len && !strchr(text, '/')) {
-        strcpy(buf, text);
-    }
-    nst_free(text);
-}
-
-/* Read generation @name of the service directory @svcfd. */
+/* Read current and (stale) pending of the service into @d. */
 static nst_err
-lc_gen_read(int svcfd, const char *name, struct lc_gen *g)
-{
-    char *meta = NULL, *line, *save = NULL, file[64];
-    int gfd;
-    nst_err ret = NST_OK;
-
-    memset(g, 0, sizeof *g);
-    gfd = openat(svcfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-    if (gfd < 0) {
-        return NST_EIO;
-    }
-    ret = st_read(gfd, "meta", &meta);
-    if (ret) {
-        goto cleanup;
-    }
-    if (strncmp(meta, LC_META_MAGIC "\n", strlen(LC_META_MAGIC) + 1)) {
-        ret = NST_EIO;
-        goto cleanup;
-    }
-    snprintf(g->name, sizeof g->name, "%s", name);
-    for (line = strtok_r(meta, "\n", &save); line && !ret; line = strtok_r(NULL, "\n", &save)) {
-        unsigned idx, has_orig;
-        char driver[32];
-        int off = 0;
-
-        if (!strncmp(line, "txid ", 5)) {
-            snprintf(g->txid, sizeof g->txid, "%s", line + 5);
-        } else if (!strncmp(line, "previous ", 9)) {
-            snprintf(g->previous, sizeof g->previous, "%s", line + 9);
-        } else if (sscanf(line, "device %u %31s %u %n", &idx, driver, &has_orig, &off) == 3 &&
-                   off > 0 && idx == g->ndevs) {
-            struct lc_gen_dev *v = nst_realloc(g->devs, (g->ndevs + 1) * sizeof *v), *gd;
-
-            if (!v) {
-                ret = NST_ENOMEM;
-                break;
-            }
-            g->devs = v;
-            gd = &v[g->ndevs++];
-            memset(gd, 0, sizeof *gd);
-            gd->name = nst_strdup(line + off);
-            gd->driver = nst_strdup(strcmp(driver, "-") ? driver : "");
-            if (!gd->name || !gd->driver) {
-                ret = NST_ENOMEM;
-                break;
-            }
-            snprintf(file, sizeof file, "dev-%u.owned.xml", idx);
-            ret = st_read(gfd, file, &gd->owned);
-            if (!ret && has_orig) {
-                snprintf(file, sizeof file, "dev-%u.orig.xml", idx);
-                ret = st_read(gfd, file, &gd->orig);
-            }
-        }
-    }
-
-cleanup:
-    nst_free(meta);
-    close(gfd);
-    if (ret) {
-        lc_gen_clear(g);
-    }
-    return ret;
-}
-
-/* The meta file's text. */
-static char *
-lc_gen_meta(const char *service, const struct lc_gen *g)
-{
-    struct diff_buf b = {0};
-
-    diff_buf_printf(&b, "%s\nservice %s\ntxid %s\nprevious %s\ncreated %ld\ndevices %zu\n",
-                    LC_META_MAGIC, service, g->txid[0] ? g->txid : "-",
-                    g->previous[0] ? g->previous : "-", (long)time(NULL), g->ndevs);
-    for (size_t i = 0; i < g->ndevs; i++) {
-        diff_buf_printf(&b, "device %zu %s %d %s\n", i,
-                        g->devs[i].driver && *g->devs[i].driver ? g->devs[i].driver : "-",
-                        g->devs[i].orig ? 1 : 0, g->devs[i].name);
-    }
-    if (b.failed) {
-        nst_free(b.s);
-        return NULL;
-    }
-    return b.s;
-}
-
-/* Write generation @g (named g->name) completely and durably. */
-static nst_err
-lc_gen_write(int svcfd, const char *service, const struct lc_gen *g)
-{
-    char file[64], *meta = NULL;
-    int gfd;
-    nst_err ret = NST_OK;
-
-    if (mkdirat(svcfd, g->name, 0700) && errno != EEXIST) {
-        return NST_EIO;
-    }
-    gfd = openat(svcfd, g->name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-    if (gfd < 0) {
-        return NST_EIO;
-    }
-    for (size_t i = 0; i < g->ndevs && !ret; i++) {
-        snprintf(file, sizeof file, "dev-%zu.owned.xml", i);
-        ret = st_write_durable(gfd, file, g->devs[i].owned, strlen(g->devs[i].owned));
-        if (!ret && g->devs[i].orig) {
-            snprintf(file, sizeof file, "dev-%zu.orig.xml", i);
-            ret = st_write_durable(gfd, file, g->devs[i].orig, strlen(g->devs[i].orig));
-        }
-    }
-    if (!ret) {
-        meta = lc_gen_meta(service, g);
-        ret = meta ? st_write_durable(gfd, "meta", meta, strlen(meta)) : NST_ENOMEM;
-    }
-    if (!ret && fsync(svcfd)) {
-        ret = NST_EIO;
-    }
-    nst_free(meta);
-    close(gfd);
-    return ret;
-}
-
-/* Remove a generation directory (its files, then itself). */
-static void
-lc_gen_remove(int svcfd, const char *name)
-{
-    int gfd = openat(svcfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-    DIR *dir;
-    struct dirent *e;
-
-    if (gfd < 0) {
-        return;
-    }
-    dir = fdopendir(gfd);
-    if (!dir) {
-        close(gfd);
-        return;
-    }
-    while ((e = readdir(dir))) {
-        if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
-            unlinkat(dirfd(dir), e->d_name, 0);
-        }
-    }
-    closedir(dir);
-    unlinkat(svcfd, name, AT_REMOVEDIR);
-}
-
-/* The next free generation number of a service directory. */
-static unsigned long
-lc_gen_next(int svcfd)
-{
-    unsigned long max = 0;
-    int fd = dup(svcfd);
-    DIR *dir = fd >= 0 ? fdopendir(fd) : NULL;
-    struct dirent *e;
-
-    if (!dir) {
-        if (fd >= 0) {
-            close(fd);
-        }
-        return (unsigned long)time(NULL);
-    }
-    /* The duplicate shares the directory offset with @svcfd: start from the top. */
-    rewinddir(dir);
-    while ((e = readdir(dir))) {
-        unsigned long n;
-        char tail;
-
-        if (sscanf(e->d_name, "gen-%lu%c", &n, &tail) == 1 && n > max) {
-            max = n;
-        }
-    }
-    closedir(dir);
-    return max + 1;
-}
-
-/* Open services/<name> below the state directory; create it when @create. -1 if absent. */
-static int
-lc_svc_open(int stfd, const char *name, int create)
-{
-    int sfd, fd;
-
-    if (create && mkdirat(stfd, "services", 0700) && errno != EEXIST) {
-        return -1;
-    }
-    sfd = openat(stfd, "services", O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-    if (sfd < 0) {
-        return -1;
-    }
-    if (create && mkdirat(sfd, name, 0700) && errno != EEXIST) {
-        close(sfd);
-        return -1;
-    }
-    fd = openat(sfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-    if (create && fd >= 0) {
-        fsync(sfd);
-    }
-    close(sfd);
-    return fd;
-}
-
-/* Try the service lock: the fd (held) or -1; @busy set when another process holds it. */
-static int
-lc_lock(int svcfd, int *busy)
-{
-    int fd = openat(svcfd, "lock", O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-
-    *busy = 0;
-    if (fd < 0) {
-        return -1;
-    }
-    if (flock(fd, LOCK_EX | LOCK_NB)) {
-        *busy = errno == EWOULDBLOCK;
-        close(fd);
-        return -1;
-    }
-    return fd;
-}
-
-/* Read current and (stale) pending of the service in @svcfd into @d. */
-static nst_err
-lc_read_record(struct nst_diff *d, int svcfd)
+lc_read_record(struct nst_diff *d)
 {
     char cur[32], pend[32];
+    struct store_lock *probe = NULL;
     nst_err ret = NST_OK;
-    int busy = 0, fd;
+    int busy = 0;
 
-    lc_read_line(svcfd, "current", cur, sizeof cur);
-    lc_read_line(svcfd, "pending", pend, sizeof pend);
+    own_read_line(d->st, d->service, "current", cur, sizeof cur);
+    own_read_line(d->st, d->service, "pending", pend, sizeof pend);
     if (cur[0]) {
-        ret = lc_gen_read(svcfd, cur, &d->current);
+        ret = own_gen_read(d->st, d->service, cur, &d->current);
         if (ret) {
             snprintf(d->message, sizeof d->message,
                      "the ownership record of service %s (%s) cannot be read", d->service, cur);
@@ -418,11 +134,9 @@ lc_read_record(struct nst_diff *d, int svcfd)
         }
     }
     if (pend[0] && strcmp(pend, cur)) {
-        fd = lc_lock(svcfd, &busy);
-        if (fd >= 0) {
-            close(fd);
-        }
-        if (!lc_gen_read(svcfd, pend, &d->pending)) {
+        busy = store_lock_service(d->st, d->service, &probe) == NST_EBUSY;
+        store_unlock(probe);
+        if (!own_gen_read(d->st, d->service, pend, &d->pending)) {
             d->uncertain = 1;
             snprintf(d->message, sizeof d->message,
                      "%s: its ownership is uncertain (%s); the next push or delete settles it",
@@ -438,34 +152,22 @@ lc_read_record(struct nst_diff *d, int svcfd)
 static nst_err
 lc_read_others(struct nst_diff *d)
 {
-    int sfd = openat(d->st->fd, "services", O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-    DIR *dir;
-    struct dirent *e;
+    char **svcs = NULL;
     nst_err ret = NST_OK;
 
-    if (sfd < 0) {
+    if (store_svc_list(d->st, NULL, &svcs)) {
         return NST_OK;
     }
-    dir = fdopendir(sfd);
-    if (!dir) {
-        close(sfd);
-        return NST_OK;
-    }
-    while (!ret && (e = readdir(dir))) {
+    for (size_t i = 0; !ret && svcs[i]; i++) {
         char line[32];
-        int fd;
 
-        if (!lc_service_name_valid(e->d_name) || !strcmp(e->d_name, d->service)) {
-            continue;
-        }
-        fd = openat(dirfd(dir), e->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-        if (fd < 0) {
+        if (!own_service_name_valid(svcs[i]) || !strcmp(svcs[i], d->service)) {
             continue;
         }
         for (int k = 0; k < 2 && !ret; k++) {
-            struct lc_gen *v;
+            struct own_gen *v;
 
-            lc_read_line(fd, k ? "pending" : "current", line, sizeof line);
+            own_read_line(d->st, svcs[i], k ? "pending" : "current", line, sizeof line);
             if (!line[0]) {
                 continue;
             }
@@ -475,13 +177,12 @@ lc_read_others(struct nst_diff *d)
                 break;
             }
             d->others = v;
-            if (!lc_gen_read(fd, line, &v[d->nothers])) {
+            if (!own_gen_read(d->st, svcs[i], line, &v[d->nothers])) {
                 d->nothers++;
             }
         }
-        close(fd);
     }
-    closedir(dir);
+    store_list_free(svcs);
     return ret;
 }
 
@@ -494,7 +195,7 @@ nst_diff_new(struct nst_ctx *ctx, const char *service, struct nst_diff **out)
 {
     struct nst_diff *d;
 
-    if (!ctx || !out || !lc_service_name_valid(service)) {
+    if (!ctx || !out || !own_service_name_valid(service)) {
         return NST_EINVAL;
     }
     d = nst_calloc(1, sizeof *d);
@@ -508,8 +209,6 @@ nst_diff_new(struct nst_ctx *ctx, const char *service, struct nst_diff **out)
     }
     d->ctx = ctx;
     d->jobs = 0; /* jobs_count(): every device, within the process's limits */
-    d->lock_fd = -1;
-    d->svc_fd = -1;
     pthread_mutex_init(&d->mu, NULL);
     pthread_mutex_init(&d->ly_mu, NULL);
     *out = d;
@@ -533,34 +232,26 @@ nst_diff_free(struct nst_diff *d)
         nst_free(v->target);
         nst_free(v->others);
         nst_free(v->others_orig);
+        nst_free(v->others_svc);
     }
     nst_free(d->devs);
-    lc_gen_clear(&d->current);
-    lc_gen_clear(&d->pending);
+    own_gen_clear(&d->current);
+    own_gen_clear(&d->pending);
     for (size_t i = 0; i < d->nothers; i++) {
-        lc_gen_clear(&d->others[i]);
+        own_gen_clear(&d->others[i]);
     }
     nst_free(d->others);
-    for (size_t i = 0; i < d->nsec; i++) {
-        nst_free(d->sec_names[i]);
-        inv_secret_wipe(d->sec_values[i]);
-    }
-    nst_free(d->sec_names);
-    nst_free(d->sec_values);
+    secret_set_clear(&d->secrets);
     if (d->render) {
         render_free(d->render);
         ly_temp_log_options(NULL);
     }
-    if (d->lock_fd >= 0) {
-        close(d->lock_fd);
-    }
-    if (d->svc_fd >= 0) {
-        close(d->svc_fd);
-    }
-    st_close(d->st);
+    store_unlock(d->lock);
+    store_close(d->st);
     pthread_mutex_destroy(&d->mu);
     pthread_mutex_destroy(&d->ly_mu);
     nst_free(d->offline);
+    store_list_free(d->limit);
     nst_free(d->state_dir);
     nst_free(d->service);
     nst_free(d);
@@ -620,6 +311,47 @@ nst_diff_set_flags(struct nst_diff *d, unsigned flags)
 {
     if (d) {
         d->flags = flags;
+    }
+}
+
+NST_API nst_err
+nst_diff_set_limit(struct nst_diff *d, const char *const *devices, size_t n)
+{
+    char **l = NULL;
+
+    if (!d || d->ran || (n && !devices)) {
+        return NST_EINVAL;
+    }
+    if (n) {
+        l = nst_calloc(n + 1, sizeof *l);
+        for (size_t i = 0; l && i < n; i++) {
+            if (!(l[i] = nst_strdup(devices[i]))) {
+                store_list_free(l);
+                l = NULL;
+            }
+        }
+        if (!l) {
+            return NST_ENOMEM;
+        }
+    }
+    store_list_free(d->limit);
+    d->limit = l;
+    return NST_OK;
+}
+
+/* Mark the devices outside the limit (after the record added the owned ones). */
+static void
+lc_apply_limit(struct nst_diff *d)
+{
+    for (size_t i = 0; d->limit && i < d->ndevs; i++) {
+        int in = 0;
+
+        for (size_t k = 0; d->limit[k] && !in; k++) {
+            in = !strcmp(d->limit[k], d->devs[i].name);
+        }
+        if (!in) {
+            d->devs[i].status = NST_DIFF_DEV_SKIPPED;
+        }
     }
 }
 
@@ -696,20 +428,16 @@ lc_secrets(struct nst_diff *d)
         const char *texts[5] = {v->target, v->owned, v->orig, v->owned_alt, v->orig_alt};
 
         for (int t = 0; t < 5 && !ret; t++) {
-            if (!texts[t] || txn_secrets_scan(texts[t], &names)) {
+            if (!texts[t] || secret_scan(texts[t], &names)) {
                 continue;
             }
             for (size_t k = 0; names[k] && !ret; k++) {
                 const struct inv_secret *sec = inv_find_secret(d->inv, names[k]);
-                size_t j;
-                char *value = NULL, **nn, **nv;
 
-                for (j = 0; j < d->nsec && strcmp(d->sec_names[j], names[k]); j++) {
-                }
-                if (j < d->nsec || !sec) {
+                if (!sec) {
                     continue;
                 }
-                ret = inv_secret_read(sec->source, &value, why, sizeof why);
+                ret = secret_set_add(&d->secrets, sec->name, sec->source, why, sizeof why);
                 if (ret == NST_EINVAL) {
                     /* Not fatal for a diff: the key is then compared by name only. */
                     snprintf(d->message, sizeof d->message,
@@ -717,31 +445,107 @@ lc_secrets(struct nst_diff *d)
                              "as changes",
                              names[k], why);
                     ret = NST_OK;
-                    continue;
                 }
-                if (ret) {
-                    break;
-                }
-                nn = nst_realloc(d->sec_names, (d->nsec + 1) * sizeof *nn);
-                if (nn) {
-                    d->sec_names = nn;
-                }
-                nv = nst_realloc(d->sec_values, (d->nsec + 1) * sizeof *nv);
-                if (nv) {
-                    d->sec_values = nv;
-                }
-                if (!nn || !nv || !(d->sec_names[d->nsec] = nst_strdup(names[k]))) {
-                    inv_secret_wipe(value);
-                    ret = NST_ENOMEM;
-                    break;
-                }
-                d->sec_values[d->nsec++] = value;
             }
-            txn_names_free(names);
+            secret_names_free(names);
             names = NULL;
         }
     }
     return ret;
+}
+
+/*
+ * Two services must not own one leaf with two values: whichever pushed last would win
+ * and the other's record would be wrong. A leaf of this service's target that another
+ * service owns on the device with another value refuses the device (NST_EINPUT, @why
+ * naming both services and the node). The same value is sharing, which is fine. Called
+ * with the trees of v->res loaded, under the shared context's lock.
+ */
+static nst_err
+lc_overlap(const struct nst_diff *d, const struct lc_dev *v, char *why, size_t whylen)
+{
+    nst_err ret = NST_OK;
+
+    for (size_t k = 0; k < v->nothers && !ret && v->res.target; k++) {
+        struct lyd_node *o = NULL;
+        struct lyd_node *top, *n;
+        char reason[256];
+
+        if (!v->others[k] || diff_parse(v->res.ly, v->others[k], 0, &o, reason, sizeof reason)) {
+            continue;
+        }
+        LY_LIST_FOR(v->res.target, top)
+        {
+            LYD_TREE_DFS_BEGIN(top, n)
+            {
+                if (!ret && n->schema && n->schema->nodetype == LYS_LEAF &&
+                    !lysc_is_key(n->schema)) {
+                    char *path = lyd_path(n, LYD_PATH_STD, NULL, 0);
+                    struct lyd_node *m = NULL;
+
+                    if (path && o && !lyd_find_path(o, path, 0, &m) &&
+                        lyd_compare_single(n, m, 0) != LY_SUCCESS) {
+                        snprintf(why, whylen,
+                                 "service %s overlaps service %s: %s is %s in %s and %s in %s",
+                                 d->service, v->others_svc[k], path,
+                                 strstr(lyd_get_value(m), "$NST_SECRET{") ? "a secret"
+                                                                          : lyd_get_value(m),
+                                 v->others_svc[k],
+                                 strstr(lyd_get_value(n), "$NST_SECRET{") ? "a secret"
+                                                                          : lyd_get_value(n),
+                                 d->service);
+                        ret = NST_EINPUT;
+                    }
+                    free(path);
+                }
+                LYD_TREE_DFS_END(top, n);
+            }
+        }
+        lyd_free_siblings(o);
+    }
+    return ret;
+}
+
+/*
+ * Configuration netstitch marked ("netstitch ..." descriptions its templates write) that
+ * this store does not know: the service's leaf with its mark is already on the device, but
+ * the store has no record of the service there. Another state store pushed it (another
+ * operator, another CI runner); adopting it silently would give two stores one router's
+ * configuration. Called after diff_compute() under the shared context's lock.
+ */
+static void
+lc_foreign(struct lc_dev *v)
+{
+    struct lyd_node *top, *n;
+
+    if (v->owned || v->owned_alt || !v->res.target || !v->res.running) {
+        return;
+    }
+    LY_LIST_FOR(v->res.target, top)
+    {
+        LYD_TREE_DFS_BEGIN(top, n)
+        {
+            const char *val =
+                n->schema && n->schema->nodetype == LYS_LEAF ? lyd_get_value(n) : NULL;
+
+            if (!v->foreign[0] && val && !strncmp(val, "netstitch ", 10)) {
+                char *path = lyd_path(n, LYD_PATH_STD, NULL, 0);
+                struct lyd_node *m = NULL;
+
+                struct lyd_node *x = NULL;
+
+                /* Another service of this store owning it is sharing, not foreign. */
+                if (path && !lyd_find_path(v->res.running, path, 0, &m) &&
+                    !lyd_compare_single(n, m, 0) &&
+                    !(v->res.others && !lyd_find_path(v->res.others, path, 0, &x))) {
+                    snprintf(v->foreign, sizeof v->foreign, "%.500s", path);
+                    v->status |= NST_DIFF_DEV_FOREIGN;
+                }
+                free(path);
+            }
+            LYD_TREE_DFS_END(top, n);
+        }
+    }
 }
 
 static void
@@ -756,9 +560,9 @@ lc_inputs(const struct nst_diff *d, const struct lc_dev *v, struct diff_inputs *
     in->others = (const char *const *)v->others;
     in->others_orig = (const char *const *)v->others_orig;
     in->nothers = v->nothers;
-    in->sec_names = d->sec_names;
-    in->sec_values = d->sec_values;
-    in->nsec = d->nsec;
+    in->sec_names = d->secrets.names;
+    in->sec_values = d->secrets.values;
+    in->nsec = d->secrets.n;
 }
 
 /* Mark @v failed; @what is copied (truncated to fit). */
@@ -800,6 +604,9 @@ lc_offline_one(struct nst_diff *d, struct lc_dev *v)
     lc_inputs(d, v, &in);
     v->res.ly = render_ly(d->render);
     ret = diff_load(&v->res, &in, why, sizeof why);
+    if (!ret) {
+        ret = lc_overlap(d, v, why, sizeof why);
+    }
     if (ret) {
         lc_dev_fail(v, ret == NST_ENOMEM ? "out of memory" : why);
         return;
@@ -854,7 +661,9 @@ lc_offline_one(struct nst_diff *d, struct lc_dev *v)
     ret = diff_compute(&v->res, running, &in, why, sizeof why);
     if (ret) {
         lc_dev_fail(v, ret == NST_ENOMEM ? "out of memory" : why);
+        return;
     }
+    lc_foreign(v);
 }
 
 static void
@@ -878,6 +687,9 @@ lc_live_one(struct nst_diff *d, struct lc_dev *v)
      * at a time (a few milliseconds each), which keeps libyang's thread rules trivially. */
     pthread_mutex_lock(&d->ly_mu);
     ret = diff_load(&v->res, &in, why, sizeof why);
+    if (!ret) {
+        ret = lc_overlap(d, v, why, sizeof why);
+    }
     if (!ret && diff_filter(&v->res, &filter)) {
         ret = NST_ENOMEM;
     }
@@ -894,7 +706,7 @@ lc_live_one(struct nst_diff *d, struct lc_dev *v)
         return;
     }
     inv_sess_opts(iv, d->known_hosts, &o, keys);
-    k = (size_t)snprintf(cache, sizeof cache, "%s/schema-cache", d->st->path);
+    k = (size_t)snprintf(cache, sizeof cache, "%s/schema-cache", store_dir(d->st));
     mkdir(cache, 0700);
     snprintf(cache + k, sizeof cache - k, "/%s_%u", iv->address, (unsigned)iv->port);
     for (char *c = cache + k + 1; *c; c++) {
@@ -921,13 +733,16 @@ lc_live_one(struct nst_diff *d, struct lc_dev *v)
     if (!ret) {
         ret = diff_compute(&v->res, running, &in, why, sizeof why);
     }
+    if (!ret) {
+        lc_foreign(v);
+    }
     pthread_mutex_unlock(&d->ly_mu);
     if (ret) {
         lc_dev_fail(v, ret == NST_ENOMEM ? "out of memory" : why);
     }
 
 cleanup:
-    txn_wipe_free(text);
+    secret_wipe_free(text);
     nst_free(filter);
     sess_free(v->s);
     v->s = NULL;
@@ -947,7 +762,7 @@ lc_worker(void *arg)
         if (i >= d->ndevs) {
             return NULL;
         }
-        if (!(d->devs[i].status & NST_DIFF_DEV_ERROR)) {
+        if (!(d->devs[i].status & (NST_DIFF_DEV_ERROR | NST_DIFF_DEV_SKIPPED))) {
             lc_live_one(d, &d->devs[i]);
         }
     }
@@ -958,7 +773,7 @@ static nst_err
 lc_attach_record(struct nst_diff *d)
 {
     for (int k = 0; k < 2; k++) {
-        const struct lc_gen *g = k ? &d->pending : &d->current;
+        const struct own_gen *g = k ? &d->pending : &d->current;
 
         for (size_t i = 0; i < g->ndevs; i++) {
             struct lc_dev *v = lc_find(d, g->devs[i].name);
@@ -1008,6 +823,15 @@ lc_attach_record(struct nst_diff *d)
                     return NST_ENOMEM;
                 }
                 v->others_orig = nv;
+                {
+                    const char **ns = nst_realloc(v->others_svc, (v->nothers + 1) * sizeof *ns);
+
+                    if (!ns) {
+                        return NST_ENOMEM;
+                    }
+                    v->others_svc = ns;
+                    ns[v->nothers] = d->others[g].service[0] ? d->others[g].service : "another";
+                }
                 v->others_orig[v->nothers] = d->others[g].devs[j].orig;
                 v->others[v->nothers++] = d->others[g].devs[j].owned;
             }
@@ -1025,7 +849,7 @@ lc_open_state(struct nst_diff *d)
     struct stat sb;
     nst_err ret;
 
-    if (d->offline) {
+    if (d->offline && !(d->state_dir && strstr(d->state_dir, "://"))) {
         if (d->state_dir) {
             snprintf(path, sizeof path, "%s", d->state_dir);
         } else if (xdg && xdg[0] == '/') {
@@ -1039,12 +863,12 @@ lc_open_state(struct nst_diff *d)
             return NST_OK;
         }
     }
-    ret = st_open(d->state_dir, &d->st, why, sizeof why);
+    ret = store_open(d->state_dir, &d->st, why, sizeof why);
     if (ret) {
-        snprintf(d->message, sizeof d->message, "state directory: %s", why);
+        snprintf(d->message, sizeof d->message, "state store: %s", why);
         return ret;
     }
-    snprintf(d->known_hosts, sizeof d->known_hosts, "%s/known_hosts", d->st->path);
+    snprintf(d->known_hosts, sizeof d->known_hosts, "%s/known_hosts", store_dir(d->st));
     return NST_OK;
 }
 
@@ -1054,22 +878,29 @@ nst_diff_run(struct nst_diff *d)
     pthread_t th[JOBS_MAX];
     size_t nth = 0, njobs;
     nst_err ret;
-    int svcfd = -1;
 
     if (!d || d->ran || (!d->inv && !d->offline)) {
         return NST_EINVAL;
     }
     d->ran = 1;
+    if (d->offline) {
+        struct stat sb;
+
+        /* A mistyped directory is not "every device is empty": refuse it. */
+        int bad = stat(d->offline, &sb);
+
+        if (bad || !S_ISDIR(sb.st_mode)) {
+            snprintf(d->message, sizeof d->message, "--offline %s: %s", d->offline,
+                     bad ? strerror(errno) : "not a directory");
+            return NST_EINVAL;
+        }
+    }
     ret = lc_open_state(d);
     if (ret) {
         return ret;
     }
     if (d->st && !(d->flags & NST_DIFF_NO_STATE)) {
-        svcfd = lc_svc_open(d->st->fd, d->service, 0);
-        if (svcfd >= 0) {
-            ret = lc_read_record(d, svcfd);
-            close(svcfd);
-        }
+        ret = lc_read_record(d);
         if (!ret) {
             ret = lc_read_others(d);
         }
@@ -1080,6 +911,7 @@ nst_diff_run(struct nst_diff *d)
             return ret;
         }
     }
+    lc_apply_limit(d);
     for (size_t i = 0; i < d->ndevs; i++) {
         struct lc_dev *v = &d->devs[i];
 
@@ -1109,7 +941,7 @@ nst_diff_run(struct nst_diff *d)
     }
     if (d->offline) {
         for (size_t i = 0; i < d->ndevs; i++) {
-            if (!(d->devs[i].status & NST_DIFF_DEV_ERROR)) {
+            if (!(d->devs[i].status & (NST_DIFF_DEV_ERROR | NST_DIFF_DEV_SKIPPED))) {
                 lc_offline_one(d, &d->devs[i]);
             }
         }
@@ -1136,6 +968,12 @@ nst_diff_run(struct nst_diff *d)
         }
         if (v->res.ndrift) {
             v->status |= NST_DIFF_DEV_DRIFT;
+        }
+        if ((v->status & NST_DIFF_DEV_FOREIGN) && !d->message[0]) {
+            snprintf(d->message, sizeof d->message,
+                     "device %s holds configuration with netstitch's marks for this service "
+                     "that %s has no record of (%.400s): pushed from another state store?",
+                     v->name, d->st ? store_location(d->st) : "the state store", v->foreign);
         }
     }
     return NST_OK;
@@ -1175,54 +1013,6 @@ nst_diff_message(const struct nst_diff *d)
     return d ? d->message : "";
 }
 
-/* Replace every secret value in @s (raw and XML-escaped) by DIFF_REDACTED: a last line
- * of defence behind the normalisation of the running configuration. */
-static char *
-lc_scrub(const struct nst_diff *d, char *s)
-{
-    for (size_t i = 0; s && i < d->nsec; i++) {
-        for (int form = 0; form < 2 && s; form++) {
-            const char *v = d->sec_values[i];
-            char *esc = NULL, *hit;
-            struct diff_buf b = {0};
-            const char *p = s;
-
-            if (form) {
-                struct diff_buf e = {0};
-
-                for (const char *c = v; *c; c++) {
-                    if (*c == '&' || *c == '<' || *c == '>' || *c == '"') {
-                        diff_buf_puts(&e, *c == '&'   ? "&amp;"
-                                          : *c == '<' ? "&lt;"
-                                          : *c == '>' ? "&gt;"
-                                                      : "&quot;");
-                    } else {
-                        diff_buf_printf(&e, "%c", *c);
-                    }
-                }
-                esc = e.s;
-                v = esc;
-            }
-            if (!v || strlen(v) < 4 || !strstr(s, v)) {
-                txn_wipe_free(esc);
-                continue;
-            }
-            while ((hit = strstr(p, v))) {
-                diff_buf_printf(&b, "%.*s%s", (int)(hit - p), p, DIFF_REDACTED);
-                p = hit + strlen(v);
-            }
-            diff_buf_puts(&b, p);
-            txn_wipe_free(esc);
-            nst_free(s);
-            s = b.failed ? NULL : b.s;
-            if (b.failed) {
-                nst_free(b.s);
-            }
-        }
-    }
-    return s;
-}
-
 static const char *
 lc_status_name(unsigned st)
 {
@@ -1242,7 +1032,18 @@ nst_diff_print(const struct nst_diff *d, enum nst_diff_format fmt, unsigned flag
         return NST_EINVAL;
     }
     if (fmt == NST_DIFF_FORMAT_JSON) {
-        diff_buf_puts(&b, "{\"service\": ");
+        int errors = 0, changes = 0;
+
+        for (size_t i = 0; i < d->ndevs; i++) {
+            errors |= (d->devs[i].status & NST_DIFF_DEV_ERROR) != 0;
+            changes |= (d->devs[i].status & NST_DIFF_DEV_CHANGES) != 0;
+        }
+        /* As the other commands' reports: the command and its exit status (docs/diff.md:
+         * errors win over changes). */
+        diff_buf_printf(&b, "{\"command\": \"diff\", \"exit\": %d, \"service\": ",
+                        errors    ? 1
+                        : changes ? 3
+                                  : 0);
         diff_json_str(&b, d->service);
         diff_buf_printf(&b, ", \"uncertain\": %s, \"devices\": [", d->uncertain ? "true" : "false");
     } else if (fmt == NST_DIFF_FORMAT_XML) {
@@ -1253,6 +1054,9 @@ nst_diff_print(const struct nst_diff *d, enum nst_diff_format fmt, unsigned flag
     for (size_t i = 0; i < d->ndevs; i++) {
         const struct lc_dev *v = &d->devs[i];
 
+        if (v->status & NST_DIFF_DEV_SKIPPED) {
+            continue;
+        }
         switch (fmt) {
         case NST_DIFF_FORMAT_JSON:
             diff_buf_printf(&b, "%s\n  {\"name\": ", first ? "" : ",");
@@ -1311,7 +1115,8 @@ nst_diff_print(const struct nst_diff *d, enum nst_diff_format fmt, unsigned flag
     if (!b.s) {
         b.s = nst_strdup("");
     }
-    *text = lc_scrub(d, b.s);
+    *text = secret_scrub(&d->secrets, b.s);
+    nst_free(b.s);
     return *text ? NST_OK : NST_ENOMEM;
 }
 
@@ -1336,7 +1141,7 @@ lc_record_unchanged(const struct nst_diff *d)
     }
     for (size_t i = 0; i < d->ndevs; i++) {
         const struct lc_dev *v = &d->devs[i];
-        const struct lc_gen_dev *gd = NULL;
+        const struct own_gen_dev *gd = NULL;
 
         if (!v->res.target) {
             continue;
@@ -1358,21 +1163,18 @@ lc_record_unchanged(const struct nst_diff *d)
 static void
 lc_unlock(struct nst_diff *d)
 {
-    if (d->lock_fd >= 0) {
-        close(d->lock_fd);
-        d->lock_fd = -1;
-    }
+    store_unlock(d->lock);
+    d->lock = NULL;
 }
 
 NST_API nst_err
 nst_diff_apply_begin(struct nst_diff *d, struct nst_txn *txn, size_t *added)
 {
-    struct lc_gen g;
-    char why[512], line[48];
-    int busy = 0;
+    struct own_gen g;
+    char why[512], cur[48], pend[48];
     nst_err ret = NST_OK;
 
-    if (!d || !d->ran || d->lock_fd >= 0 || !added || d->offline) {
+    if (!d || !d->ran || d->lock || !added || d->offline) {
         return NST_EINVAL;
     }
     *added = 0;
@@ -1384,25 +1186,32 @@ nst_diff_apply_begin(struct nst_diff *d, struct nst_txn *txn, size_t *added)
         }
     }
     if (!d->st) {
-        ret = st_open(d->state_dir, &d->st, why, sizeof why);
+        ret = store_open(d->state_dir, &d->st, why, sizeof why);
         if (ret) {
             snprintf(d->message, sizeof d->message, "state directory: %s", why);
             return ret;
         }
     }
-    d->svc_fd = lc_svc_open(d->st->fd, d->service, 1);
-    if (d->svc_fd < 0) {
-        snprintf(d->message, sizeof d->message, "cannot create the record of service %s: %s",
-                 d->service, strerror(errno));
-        return NST_EIO;
-    }
-    d->lock_fd = lc_lock(d->svc_fd, &busy);
-    if (d->lock_fd < 0) {
+    ret = store_lock_service(d->st, d->service, &d->lock);
+    if (ret) {
         snprintf(d->message, sizeof d->message,
-                 busy ? "service %s is being applied by another netstitch process"
-                      : "cannot lock service %s",
+                 ret == NST_EBUSY ? "service %s is being applied by another netstitch process"
+                                  : "cannot lock service %s",
                  d->service);
-        return busy ? NST_EENV : NST_EIO;
+        d->lock = NULL;
+        return ret;
+    }
+    /* The diff read the record without the lock: another process may have applied the
+     * service since. Then this diff is stale and pushing it would undo that change. */
+    own_read_line(d->st, d->service, "current", cur, sizeof cur);
+    own_read_line(d->st, d->service, "pending", pend, sizeof pend);
+    if (strcmp(cur, d->current.name) || (pend[0] && strcmp(pend, d->pending.name))) {
+        snprintf(d->message, sizeof d->message,
+                 "service %s was applied by another netstitch process since this diff was made "
+                 "(its record is now %s); run again",
+                 d->service, cur[0] ? cur : "empty");
+        lc_unlock(d);
+        return NST_EBUSY;
     }
     if (!txn && lc_record_unchanged(d)) {
         /* Nothing pushed and nothing to record: keep the record (and its transaction id,
@@ -1412,7 +1221,7 @@ nst_diff_apply_begin(struct nst_diff *d, struct nst_txn *txn, size_t *added)
     }
     /* The new generation: every device the service has something on. */
     memset(&g, 0, sizeof g);
-    snprintf(g.name, sizeof g.name, "gen-%lu", lc_gen_next(d->svc_fd));
+    snprintf(g.name, sizeof g.name, "gen-%lu", own_gen_next(d->st, d->service));
     snprintf(g.previous, sizeof g.previous, "%s", d->current.name);
     g.devs = nst_calloc(d->ndevs ? d->ndevs : 1, sizeof *g.devs);
     if (!g.devs) {
@@ -1422,6 +1231,15 @@ nst_diff_apply_begin(struct nst_diff *d, struct nst_txn *txn, size_t *added)
     for (size_t i = 0; i < d->ndevs; i++) {
         const struct lc_dev *v = &d->devs[i];
 
+        if (v->status & NST_DIFF_DEV_SKIPPED) {
+            /* Outside --limit: what the record said stays (borrowed from current). */
+            for (size_t j = 0; j < d->current.ndevs; j++) {
+                if (!strcmp(d->current.devs[j].name, v->name)) {
+                    g.devs[g.ndevs++] = d->current.devs[j];
+                }
+            }
+            continue;
+        }
         if (!v->res.target) {
             continue;
         }
@@ -1432,15 +1250,14 @@ nst_diff_apply_begin(struct nst_diff *d, struct nst_txn *txn, size_t *added)
         g.devs[g.ndevs].orig = v->res.next_orig;
         g.ndevs++;
     }
-    ret = lc_gen_write(d->svc_fd, d->service, &g);
+    ret = own_gen_write(d->st, d->service, &g);
     if (!ret) {
-        snprintf(line, sizeof line, "%s\n", g.name);
-        ret = st_write_durable(d->svc_fd, "pending", line, strlen(line));
+        ret = own_set_line(d->st, d->service, "pending", g.name);
     }
     if (ret) {
         snprintf(d->message, sizeof d->message, "cannot write the ownership record of %s",
                  d->service);
-        lc_gen_remove(d->svc_fd, g.name);
+        own_gen_remove(d->st, d->service, g.name);
         nst_free(g.devs);
         lc_unlock(d);
         return ret;
@@ -1450,10 +1267,16 @@ nst_diff_apply_begin(struct nst_diff *d, struct nst_txn *txn, size_t *added)
     for (size_t i = 0; txn && i < d->ndevs; i++) {
         const struct lc_dev *v = &d->devs[i];
 
-        if (!v->res.edit) {
+        const char *edit = v->res.edit;
+
+        /* Redeploy: an in-sync device gets the service's whole configuration again. */
+        if (!edit && (d->flags & NST_DIFF_REDEPLOY) && v->res.target) {
+            edit = v->target;
+        }
+        if (!edit) {
             continue;
         }
-        ret = nst_txn_add_payload(txn, v->name, *v->driver ? v->driver : NULL, v->res.edit);
+        ret = nst_txn_add_payload(txn, v->name, *v->driver ? v->driver : NULL, edit);
         if (ret) {
             snprintf(d->message, sizeof d->message, "device %s: %s", v->name,
                      *nst_txn_message(txn) ? nst_txn_message(txn) : nst_strerror(ret));
@@ -1464,44 +1287,10 @@ nst_diff_apply_begin(struct nst_diff *d, struct nst_txn *txn, size_t *added)
     return NST_OK;
 }
 
-/* Keep the LC_KEEP_GENS newest generations (and whatever current/pending name). */
-static void
-lc_prune(int svcfd, const char *keep1, const char *keep2)
-{
-    unsigned long newest = lc_gen_next(svcfd);
-    int fd = dup(svcfd);
-    DIR *dir = fd >= 0 ? fdopendir(fd) : NULL;
-    struct dirent *e;
-    char names[64][32];
-    size_t n = 0;
-
-    if (!dir) {
-        if (fd >= 0) {
-            close(fd);
-        }
-        return;
-    }
-    rewinddir(dir);
-    while ((e = readdir(dir)) && n < 64) {
-        unsigned long g;
-        char tail;
-
-        if (sscanf(e->d_name, "gen-%lu%c", &g, &tail) == 1 && g + LC_KEEP_GENS < newest &&
-            strcmp(e->d_name, keep1) && strcmp(e->d_name, keep2)) {
-            snprintf(names[n++], sizeof names[0], "%.31s", e->d_name);
-        }
-    }
-    closedir(dir);
-    for (size_t i = 0; i < n; i++) {
-        lc_gen_remove(svcfd, names[i]);
-    }
-}
-
 NST_API nst_err
 nst_diff_apply_end(struct nst_diff *d, const struct nst_txn *txn)
 {
     enum nst_txn_outcome o = txn ? nst_txn_outcome(txn) : NST_TXN_COMMITTED;
-    char line[48];
     nst_err ret = NST_OK;
 
     if (d && d->noop) {
@@ -1509,33 +1298,30 @@ nst_diff_apply_end(struct nst_diff *d, const struct nst_txn *txn)
         lc_unlock(d);
         return NST_OK;
     }
-    if (!d || d->lock_fd < 0 || !d->applying[0]) {
+    if (!d || !d->lock || !d->applying[0]) {
         return NST_EINVAL;
     }
     if (o == NST_TXN_COMMITTED) {
-        struct lc_gen g;
+        struct own_gen g;
 
         /* Record the transaction in the generation, then make it current. */
-        if (!lc_gen_read(d->svc_fd, d->applying, &g)) {
+        if (!own_gen_read(d->st, d->service, d->applying, &g)) {
             snprintf(g.txid, sizeof g.txid, "%s", txn && nst_txn_id(txn) ? nst_txn_id(txn) : "-");
-            ret = lc_gen_write(d->svc_fd, d->service, &g);
-            lc_gen_clear(&g);
-        }
-        snprintf(line, sizeof line, "%s\n", d->applying);
-        if (!ret) {
-            ret = st_write_durable(d->svc_fd, "current", line, strlen(line));
+            ret = own_gen_write(d->st, d->service, &g);
+            own_gen_clear(&g);
         }
         if (!ret) {
-            unlinkat(d->svc_fd, "pending", 0);
-            fsync(d->svc_fd);
-            lc_prune(d->svc_fd, d->applying, d->applying);
+            ret = own_set_line(d->st, d->service, "current", d->applying);
+        }
+        if (!ret) {
+            own_set_line(d->st, d->service, "pending", NULL);
+            own_prune(d->st, d->service, d->applying, d->applying);
         }
     } else if (o != NST_TXN_INCOMPLETE) {
         /* Nothing reached the devices: the old record stands. An incomplete transaction
          * leaves the pending generation: recover decides what the devices hold. */
-        unlinkat(d->svc_fd, "pending", 0);
-        fsync(d->svc_fd);
-        lc_gen_remove(d->svc_fd, d->applying);
+        own_set_line(d->st, d->service, "pending", NULL);
+        own_gen_remove(d->st, d->service, d->applying);
     }
     if (ret) {
         snprintf(d->message, sizeof d->message,
@@ -1545,77 +1331,4 @@ nst_diff_apply_end(struct nst_diff *d, const struct nst_txn *txn)
     lc_unlock(d);
     d->applying[0] = '\0';
     return ret;
-}
-
-static int
-lc_gen_exists(int svcfd, const char *name)
-{
-    struct lc_gen g;
-
-    if (lc_gen_read(svcfd, name, &g)) {
-        return 0;
-    }
-    lc_gen_clear(&g);
-    return 1;
-}
-
-void
-lc_rollback_applied(const char *state_path, const char *txid)
-{
-    char why[256], line[48];
-    struct st_dir *st = NULL;
-    int sfd;
-    DIR *dir;
-    struct dirent *e;
-
-    if (!txid || st_open(state_path, &st, why, sizeof why)) {
-        return;
-    }
-    sfd = openat(st->fd, "services", O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-    dir = sfd >= 0 ? fdopendir(sfd) : NULL;
-    if (!dir) {
-        if (sfd >= 0) {
-            close(sfd);
-        }
-        st_close(st);
-        return;
-    }
-    while ((e = readdir(dir))) {
-        struct lc_gen g;
-        int fd, lock, busy;
-
-        if (!lc_service_name_valid(e->d_name)) {
-            continue;
-        }
-        fd = openat(dirfd(dir), e->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-        if (fd < 0) {
-            continue;
-        }
-        lock = lc_lock(fd, &busy);
-        lc_read_line(fd, "current", line, sizeof line);
-        /* Generations recorded without a transaction (nothing needed pushing) sit on top of
-         * the one the rolled-back transaction recorded: look through them. */
-        for (int hops = 0; lock >= 0 && line[0] && hops < 64 && !lc_gen_read(fd, line, &g);
-             hops++) {
-            int match = !strcmp(g.txid, txid), skip = !strcmp(g.txid, "-");
-
-            if (match && g.previous[0] && strcmp(g.previous, "-") &&
-                lc_gen_exists(fd, g.previous)) {
-                snprintf(line, sizeof line, "%s\n", g.previous);
-                st_write_durable(fd, "current", line, strlen(line));
-            } else if (match) {
-                /* The service's first push was rolled back: it owns nothing again. */
-                unlinkat(fd, "current", 0);
-                fsync(fd);
-            }
-            snprintf(line, sizeof line, "%s", skip && strcmp(g.previous, "-") ? g.previous : "");
-            lc_gen_clear(&g);
-        }
-        if (lock >= 0) {
-            close(lock);
-        }
-        close(fd);
-    }
-    closedir(dir);
-    st_close(st);
 }

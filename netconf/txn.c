@@ -22,7 +22,9 @@
  *             candidate devices: <commit>; running devices: <edit-config> on running.
  *             Each is journaled "sent" before the RPC leaves, so a crash mid-RPC is
  *             recoverable.
- *   confirm   only if every session is still alive: the decision "confirm" is journaled
+ *   gate      txn_gate_before_confirm(): checks on the changed network before anything
+ *             is decided (today: every session still alive; a health gate goes here)
+ *   confirm   only if the gate passed: the decision "confirm" is journaled
  *             durably, then a confirming <commit> (with <persist-id>) goes to every
  *             confirmed device.
  *   abort     on any failure anywhere: the decision "abort" is journaled, then per
@@ -69,815 +71,25 @@
 #include <unistd.h>
 
 #include <libxml/parser.h>
-#include <libxml/tree.h>
 
 #include "alloc.h"
 #include "ctx.h"
+#include "diag.h"
 #include "driver.h"
 #include "health.h"
 #include "inventory.h"
 #include "jobs.h"
-#include "lifecycle.h"
+#include "ownership.h"
+#include "payload.h"
+#include "render.h"
+#include "revert.h"
+#include "secret.h"
 #include "session.h"
-#include "state.h"
+#include "store.h"
 
-#define TXN_NC_NS "urn:ietf:params:xml:ns:netconf:base:1.0"
 #define TXN_CONFIRM_MARGIN_S 60
 #define TXN_VERIFY_TRIES 6
 #define TXN_VERIFY_PAUSE_MS 200
-
-/*
- * XML helpers (pure, see txn.h)
- */
-
-/* Skip whitespace, XML declarations, processing instructions and comments. */
-static const char *
-txn_skip_prolog(const char *p)
-{
-    for (;;) {
-        p += strspn(p, " \t\r\n");
-        if (!strncmp(p, "<?", 2)) {
-            const char *e = strstr(p, "?>");
-
-            if (!e) {
-                return p;
-            }
-            p = e + 2;
-        } else if (!strncmp(p, "<!--", 4)) {
-            const char *e = strstr(p, "-->");
-
-            if (!e) {
-                return p;
-            }
-            p = e + 3;
-        } else {
-            return p;
-        }
-    }
-}
-
-/* Whether every namespace declared in the subtree of @n is URI-like: libxml2 writes a
- * namespace name back without escaping '<', so a payload or a device snapshot declaring
- * xmlns="a&lt;b" would come back as text that is not well-formed (a restore payload
- * that cannot be sent; found by tests/fuzz/fz_payload.c). */
-static int
-txn_xml_ns_ok(const xmlNode *n)
-{
-    const xmlNs *ns;
-    const xmlChar *c;
-
-    for (; n; n = n->next) {
-        if (n->type != XML_ELEMENT_NODE) {
-            continue;
-        }
-        for (ns = n->nsDef; ns; ns = ns->next) {
-            for (c = ns->href; c && *c; c++) {
-                if (*c <= ' ' || *c == '<' || *c == '>' || *c == '"' || *c == 0x7f) {
-                    return 0;
-                }
-            }
-        }
-        if (!txn_xml_ns_ok(n->children)) {
-            return 0;
-        }
-    }
-    return 1;
-}
-
-/* Parse a sequence of top-level elements under a synthetic root: NST_ENOMEM when our
- * buffer cannot be built, NST_EINPUT when the text is not well-formed or declares a
- * namespace that is not URI-like. */
-static nst_err
-txn_xml_parse(const char *xml, xmlDocPtr *doc)
-{
-    char *buf;
-
-    *doc = NULL;
-    buf = nst_asprintf("<nst-wrap>%s</nst-wrap>", txn_skip_prolog(xml ? xml : ""));
-    if (!buf) {
-        return NST_ENOMEM;
-    }
-    *doc = xmlReadMemory(buf, (int)strlen(buf), "payload.xml", NULL,
-                         XML_PARSE_NONET | XML_PARSE_NOBLANKS | XML_PARSE_NOERROR |
-                             XML_PARSE_NOWARNING | XML_PARSE_NOCDATA);
-    nst_free(buf);
-    if (*doc && !txn_xml_ns_ok(xmlDocGetRootElement(*doc))) {
-        xmlFreeDoc(*doc);
-        *doc = NULL;
-    }
-    return *doc ? NST_OK : NST_EINPUT;
-}
-
-static int
-txn_node_is(const xmlNode *n, const char *ns, const char *name)
-{
-    const char *href = n->ns && n->ns->href ? (const char *)n->ns->href : "";
-
-    return n->type == XML_ELEMENT_NODE && !strcmp((const char *)n->name, name) &&
-           !strcmp(href, ns ? ns : "");
-}
-
-static const char *
-txn_node_ns(const xmlNode *n)
-{
-    return n->ns && n->ns->href ? (const char *)n->ns->href : "";
-}
-
-/* A copy of @n alone in a new document, namespaces declared on its root. */
-static xmlDocPtr
-txn_xml_isolate(xmlNodePtr n)
-{
-    xmlDocPtr doc = xmlNewDoc((const xmlChar *)"1.0");
-    xmlNodePtr copy;
-
-    if (!doc) {
-        return NULL;
-    }
-    copy = xmlDocCopyNode(n, doc, 1);
-    if (!copy) {
-        xmlFreeDoc(doc);
-        return NULL;
-    }
-    xmlDocSetRootElement(doc, copy);
-    xmlReconciliateNs(doc, copy);
-    return doc;
-}
-
-/* Append the serialization of @doc's root element to @buf. */
-static int
-txn_xml_dump_root(xmlBufferPtr buf, xmlDocPtr doc)
-{
-    return xmlNodeDump(buf, doc, xmlDocGetRootElement(doc), 0, 0) < 0 ? -1 : 0;
-}
-
-static char *
-txn_buf_take(xmlBufferPtr buf)
-{
-    char *s = nst_strdup(xmlBufferContent(buf) ? (const char *)xmlBufferContent(buf) : "");
-
-    xmlBufferFree(buf);
-    return s;
-}
-
-nst_err
-txn_payload_normalize(const char *xml, char **out, char *why, size_t whylen)
-{
-    xmlDocPtr doc = NULL;
-    xmlNodePtr root, c, only = NULL;
-    xmlBufferPtr buf = NULL;
-    size_t nelem = 0;
-    const char *start;
-    char *res = NULL;
-    nst_err ret = NST_OK;
-
-    why[0] = '\0';
-    if (!xml) {
-        snprintf(why, whylen, "no payload");
-        return NST_EINPUT;
-    }
-    start = txn_skip_prolog(xml);
-    ret = txn_xml_parse(xml, &doc);
-    if (ret == NST_ENOMEM) {
-        return ret;
-    }
-    if (ret) {
-        const xmlError *e = xmlGetLastError();
-
-        snprintf(why, whylen, "payload is not well-formed XML%s%s", e && e->message ? ": " : "",
-                 e && e->message ? e->message : "");
-        why[strcspn(why, "\n")] = '\0';
-        return NST_EINPUT;
-    }
-    root = xmlDocGetRootElement(doc);
-    for (c = root ? root->children : NULL; c; c = c->next) {
-        if (c->type == XML_ELEMENT_NODE) {
-            nelem++;
-            only = c;
-        } else if (c->type == XML_TEXT_NODE && !xmlIsBlankNode(c)) {
-            snprintf(why, whylen, "payload has text outside any element");
-            ret = NST_EINPUT;
-            goto cleanup;
-        }
-    }
-    if (!nelem) {
-        snprintf(why, whylen, "payload holds no element");
-        ret = NST_EINPUT;
-        goto cleanup;
-    }
-    if (nelem == 1 && txn_node_is(only, TXN_NC_NS, "config")) {
-        /* A <config> wrapper: the edit is its children. */
-        buf = xmlBufferCreate();
-        if (!buf) {
-            ret = NST_ENOMEM;
-            goto cleanup;
-        }
-        nelem = 0;
-        for (c = only->children; c; c = c->next) {
-            xmlDocPtr one;
-
-            if (c->type != XML_ELEMENT_NODE) {
-                continue;
-            }
-            one = txn_xml_isolate(c);
-            if (!one || txn_xml_dump_root(buf, one)) {
-                xmlFreeDoc(one);
-                ret = NST_ENOMEM;
-                goto cleanup;
-            }
-            xmlFreeDoc(one);
-            nelem++;
-        }
-        if (!nelem) {
-            snprintf(why, whylen, "payload's <config> is empty");
-            ret = NST_EINPUT;
-            goto cleanup;
-        }
-        res = txn_buf_take(buf);
-        buf = NULL;
-    } else {
-        /* Keep the text as written: it is what the compiler rendered. */
-        res = nst_strdup(start);
-    }
-    if (!res) {
-        ret = NST_ENOMEM;
-    }
-
-cleanup:
-    if (buf) {
-        xmlBufferFree(buf);
-    }
-    xmlFreeDoc(doc);
-    if (ret) {
-        nst_free(res);
-        return ret;
-    }
-    *out = res;
-    return NST_OK;
-}
-
-void
-txn_names_free(char **names)
-{
-    for (size_t i = 0; names && names[i]; i++) {
-        nst_free(names[i]);
-    }
-    nst_free(names);
-}
-
-nst_err
-txn_secrets_scan(const char *payload, char ***out)
-{
-    char **names = NULL, **tmp;
-    size_t n = 0;
-    const char *p = payload;
-    size_t olen = strlen(TXN_SECRET_OPEN);
-
-    names = nst_calloc(1, sizeof *names);
-    if (!names) {
-        return NST_ENOMEM;
-    }
-    while ((p = strstr(p, TXN_SECRET_OPEN))) {
-        const char *s = p + olen, *e = strchr(s, '}');
-        size_t i;
-
-        if (!e || e == s || (size_t)(e - s) > 63 || memchr(s, '<', (size_t)(e - s))) {
-            txn_names_free(names);
-            return NST_EINPUT;
-        }
-        for (i = 0; i < n; i++) {
-            if (strlen(names[i]) == (size_t)(e - s) && !strncmp(names[i], s, (size_t)(e - s))) {
-                break;
-            }
-        }
-        if (i == n) {
-            tmp = nst_realloc(names, (n + 2) * sizeof *names);
-            if (!tmp) {
-                txn_names_free(names);
-                return NST_ENOMEM;
-            }
-            names = tmp;
-            names[n] = nst_strndup(s, (size_t)(e - s));
-            names[n + 1] = NULL;
-            if (!names[n]) {
-                txn_names_free(names);
-                return NST_ENOMEM;
-            }
-            n++;
-        }
-        p = e + 1;
-    }
-    *out = names;
-    return NST_OK;
-}
-
-/* Length of @v XML-escaped. */
-static size_t
-txn_xml_escaped_len(const char *v)
-{
-    size_t n = 0;
-
-    for (; *v; v++) {
-        switch (*v) {
-        case '&':
-            n += 5;
-            break;
-        case '<':
-        case '>':
-            n += 4;
-            break;
-        case '"':
-        case '\'':
-            n += 6;
-            break;
-        default:
-            n++;
-        }
-    }
-    return n;
-}
-
-static char *
-txn_xml_escape_into(char *o, const char *v)
-{
-    for (; *v; v++) {
-        const char *r = NULL;
-
-        switch (*v) {
-        case '&':
-            r = "&amp;";
-            break;
-        case '<':
-            r = "&lt;";
-            break;
-        case '>':
-            r = "&gt;";
-            break;
-        case '"':
-            r = "&quot;";
-            break;
-        case '\'':
-            r = "&apos;";
-            break;
-        default:
-            *o++ = *v;
-            continue;
-        }
-        memcpy(o, r, strlen(r));
-        o += strlen(r);
-    }
-    return o;
-}
-
-nst_err
-txn_substitute(const char *payload, char *const *names, char *const *values, size_t n, char **out)
-{
-    size_t olen = strlen(TXN_SECRET_OPEN), total = 0;
-    const char *p, *hit;
-    char *res = NULL, *o = NULL;
-
-    /* Two passes: size, then copy, so the secret is never in a reallocated block. */
-    for (int pass = 0; pass < 2; pass++) {
-        if (pass == 1) {
-            res = nst_malloc(total + 1);
-            if (!res) {
-                return NST_ENOMEM;
-            }
-            o = res;
-        }
-        total = 0;
-        p = payload;
-        while ((hit = strstr(p, TXN_SECRET_OPEN))) {
-            const char *s = hit + olen, *e = strchr(s, '}');
-            size_t i;
-
-            for (i = 0; e && i < n; i++) {
-                if (strlen(names[i]) == (size_t)(e - s) && !strncmp(names[i], s, (size_t)(e - s))) {
-                    break;
-                }
-            }
-            if (!e || i == n) {
-                if (pass == 1) {
-                    txn_wipe_free(res);
-                }
-                return NST_EINPUT;
-            }
-            total += (size_t)(hit - p) + txn_xml_escaped_len(values[i]);
-            if (pass == 1) {
-                memcpy(o, p, (size_t)(hit - p));
-                o = txn_xml_escape_into(o + (hit - p), values[i]);
-            }
-            p = e + 1;
-        }
-        total += strlen(p);
-        if (pass == 1) {
-            memcpy(o, p, strlen(p) + 1);
-        }
-    }
-    *out = res;
-    return NST_OK;
-}
-
-/* Text-only XML escaping (what printers emit in element content): & < > only. */
-static char *
-txn_xml_text_escape(const char *v)
-{
-    char *o = nst_malloc(strlen(v) * 5 + 1), *p = o;
-
-    if (!o) {
-        return NULL;
-    }
-    for (; *v; v++) {
-        const char *r = *v == '&' ? "&amp;" : *v == '<' ? "&lt;" : *v == '>' ? "&gt;" : NULL;
-
-        if (r) {
-            memcpy(p, r, strlen(r));
-            p += strlen(r);
-        } else {
-            *p++ = *v;
-        }
-    }
-    *p = '\0';
-    return o;
-}
-
-nst_err
-txn_placeholderize(const char *text, char *const *names, char *const *values, size_t n, char **out)
-{
-    /* Every form of every value, with the placeholder that replaces it. */
-    char **forms = NULL, *res = NULL, *o;
-    size_t *owner = NULL, *flen = NULL, nf = 0, cap = 0, olen = strlen(TXN_SECRET_OPEN);
-    /* Bit (a << 8 | b) is set when some form starts with the bytes a, b (a one-byte form:
-     * any b). Only positions whose two bytes pass are compared with the forms: a snapshot
-     * of 30 kB against 27 forms was otherwise 800000 strncmp calls, 30% of a push's CPU
-     * (docs/PERFORMANCE.md). */
-    unsigned char pairs[65536 / 8];
-    nst_err ret = NST_OK;
-
-    forms = nst_calloc(3 * n + 1, sizeof *forms);
-    owner = nst_calloc(3 * n + 1, sizeof *owner);
-    if (!forms || !owner) {
-        ret = NST_ENOMEM;
-        goto cleanup;
-    }
-    for (size_t i = 0; i < n; i++) {
-        char *f[3];
-
-        f[0] = nst_malloc(txn_xml_escaped_len(values[i]) + 1);
-        if (f[0]) {
-            *txn_xml_escape_into(f[0], values[i]) = '\0';
-        }
-        f[1] = txn_xml_text_escape(values[i]);
-        f[2] = nst_strdup(values[i]);
-        for (int k = 0; k < 3; k++) {
-            size_t j;
-
-            if (!f[k]) {
-                ret = NST_ENOMEM;
-                continue;
-            }
-            for (j = 0; j < nf && strcmp(forms[j], f[k]); j++) {
-            }
-            if (j < nf || !*f[k]) {
-                txn_wipe_free(f[k]);
-                continue;
-            }
-            forms[nf] = f[k];
-            owner[nf++] = i;
-        }
-    }
-    if (ret) {
-        goto cleanup;
-    }
-    /* Longest form first, so a value that contains another wins. */
-    for (size_t i = 1; i < nf; i++) {
-        for (size_t j = i; j > 0 && strlen(forms[j]) > strlen(forms[j - 1]); j--) {
-            char *t = forms[j];
-            size_t w = owner[j];
-
-            forms[j] = forms[j - 1];
-            owner[j] = owner[j - 1];
-            forms[j - 1] = t;
-            owner[j - 1] = w;
-        }
-    }
-    flen = nst_calloc(nf + 1, sizeof *flen);
-    if (!flen) {
-        ret = NST_ENOMEM;
-        goto cleanup;
-    }
-    memset(pairs, 0, sizeof pairs);
-    for (size_t k = 0; k < nf; k++) {
-        unsigned a = (unsigned char)forms[k][0];
-
-        flen[k] = strlen(forms[k]);
-        for (unsigned c = 0; c < 256; c++) {
-            if (flen[k] == 1 || c == (unsigned char)forms[k][1]) {
-                pairs[(a << 8 | c) >> 3] |= (unsigned char)(1u << (c & 7));
-            }
-        }
-    }
-    /* Two passes: the size, then the text. */
-    for (int pass = 0; pass < 2; pass++) {
-        const char *t = text;
-
-        if (pass == 1) {
-            res = nst_malloc(cap + 1);
-            if (!res) {
-                ret = NST_ENOMEM;
-                goto cleanup;
-            }
-        }
-        o = res;
-        cap = 0;
-        while (*t) {
-            size_t k, len = 1;
-            const char *close = NULL;
-
-            unsigned pair = (unsigned)(unsigned char)t[0] << 8 | (unsigned char)t[1];
-
-            if (!strncmp(t, TXN_SECRET_OPEN, olen) && (close = strchr(t + olen, '}'))) {
-                len = (size_t)(close - t) + 1;
-            } else if (pairs[pair >> 3] & (1u << (pair & 7))) {
-                for (k = 0; k < nf && strncmp(t, forms[k], flen[k]); k++) {
-                }
-                if (k < nf) {
-                    size_t ph = olen + strlen(names[owner[k]]) + 1;
-
-                    if (pass == 1) {
-                        o += sprintf(o, "%s%s}", TXN_SECRET_OPEN, names[owner[k]]);
-                    }
-                    cap += ph;
-                    t += flen[k];
-                    continue;
-                }
-            }
-            if (pass == 1) {
-                memcpy(o, t, len);
-                o += len;
-            }
-            cap += len;
-            t += len;
-        }
-        if (pass == 1) {
-            *o = '\0';
-        }
-    }
-    *out = res;
-    res = NULL;
-
-cleanup:
-    for (size_t i = 0; i < nf; i++) {
-        txn_wipe_free(forms[i]);
-    }
-    nst_free(forms);
-    nst_free(owner);
-    nst_free(flen);
-    nst_free(res);
-    return ret;
-}
-
-void
-txn_wipe_free(char *s)
-{
-    if (s) {
-        explicit_bzero(s, strlen(s));
-        nst_free(s);
-    }
-}
-
-/* The touched set: (namespace, name) of the payload's top-level elements, in order,
- * each once. Borrowed from @doc. */
-struct txn_touched {
-    const xmlNode **nodes;
-    size_t n;
-};
-
-static nst_err
-txn_touched_of(xmlDocPtr doc, struct txn_touched *t)
-{
-    xmlNodePtr root = xmlDocGetRootElement(doc), c;
-    size_t cap = 0;
-
-    t->nodes = NULL;
-    t->n = 0;
-    for (c = root ? root->children : NULL; c; c = c->next) {
-        if (c->type == XML_ELEMENT_NODE) {
-            cap++;
-        }
-    }
-    t->nodes = nst_calloc(cap ? cap : 1, sizeof *t->nodes);
-    if (!t->nodes) {
-        return NST_ENOMEM;
-    }
-    for (c = root ? root->children : NULL; c; c = c->next) {
-        size_t i;
-
-        if (c->type != XML_ELEMENT_NODE) {
-            continue;
-        }
-        for (i = 0; i < t->n; i++) {
-            if (txn_node_is(t->nodes[i], txn_node_ns(c), (const char *)c->name)) {
-                break;
-            }
-        }
-        if (i == t->n) {
-            t->nodes[t->n++] = c;
-        }
-    }
-    return NST_OK;
-}
-
-nst_err
-txn_restore_payload(const char *before, const char *payload, int base11, char **out)
-{
-    xmlDocPtr bdoc = NULL, pdoc = NULL;
-    struct txn_touched t = {NULL, 0};
-    xmlBufferPtr buf = NULL;
-    nst_err ret = NST_OK;
-
-    ret = txn_xml_parse(before, &bdoc);
-    if (!ret) {
-        ret = txn_xml_parse(payload, &pdoc);
-    }
-    if (!ret) {
-        ret = txn_touched_of(pdoc, &t);
-    }
-    if (ret) {
-        goto cleanup;
-    }
-    buf = xmlBufferCreate();
-    if (!buf) {
-        ret = NST_ENOMEM;
-        goto cleanup;
-    }
-    for (size_t i = 0; i < t.n; i++) {
-        xmlNodePtr broot = xmlDocGetRootElement(bdoc), c;
-        int found = 0;
-
-        for (c = broot ? broot->children : NULL; c; c = c->next) {
-            xmlDocPtr one;
-            xmlNsPtr nc;
-            xmlNodePtr r;
-
-            if (!txn_node_is(c, txn_node_ns(t.nodes[i]), (const char *)t.nodes[i]->name)) {
-                continue;
-            }
-            found = 1;
-            one = txn_xml_isolate(c);
-            r = one ? xmlDocGetRootElement(one) : NULL;
-            nc = r ? xmlNewNs(r, (const xmlChar *)TXN_NC_NS, (const xmlChar *)"nst-nc") : NULL;
-            if (!nc ||
-                !xmlSetNsProp(r, nc, (const xmlChar *)"operation", (const xmlChar *)"replace") ||
-                txn_xml_dump_root(buf, one)) {
-                xmlFreeDoc(one);
-                ret = NST_ENOMEM;
-                goto cleanup;
-            }
-            xmlFreeDoc(one);
-        }
-        if (!found) {
-            xmlDocPtr one = xmlNewDoc((const xmlChar *)"1.0");
-            xmlNodePtr r = one ? xmlNewDocNode(one, NULL, t.nodes[i]->name, NULL) : NULL;
-            xmlNsPtr ns = NULL, nc = NULL;
-
-            if (r) {
-                xmlDocSetRootElement(one, r);
-                if (*txn_node_ns(t.nodes[i])) {
-                    ns = xmlNewNs(r, t.nodes[i]->ns->href, NULL);
-                    xmlSetNs(r, ns);
-                }
-                nc = xmlNewNs(r, (const xmlChar *)TXN_NC_NS, (const xmlChar *)"nst-nc");
-            }
-            if (!nc || (*txn_node_ns(t.nodes[i]) && !ns) ||
-                !xmlSetNsProp(r, nc, (const xmlChar *)"operation",
-                              (const xmlChar *)(base11 ? "remove" : "delete")) ||
-                txn_xml_dump_root(buf, one)) {
-                xmlFreeDoc(one);
-                ret = NST_ENOMEM;
-                goto cleanup;
-            }
-            xmlFreeDoc(one);
-        }
-    }
-    *out = txn_buf_take(buf);
-    buf = NULL;
-    if (!*out) {
-        ret = NST_ENOMEM;
-    }
-
-cleanup:
-    if (buf) {
-        xmlBufferFree(buf);
-    }
-    nst_free(t.nodes);
-    xmlFreeDoc(bdoc);
-    xmlFreeDoc(pdoc);
-    return ret;
-}
-
-/* Append a namespace-qualified, prefix-free rendering of @n: "{ns}name" per element,
- * text escaped, attributes ignored (configuration data carries none that matter, and
- * servers differ in the namespace declarations and prefixes they print). */
-static int
-txn_canon_node(xmlBufferPtr buf, const xmlNode *n)
-{
-    for (const xmlNode *c = n; c; c = c->next) {
-        if (c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE) {
-            xmlChar *esc = xmlEncodeSpecialChars(NULL, c->content);
-
-            if (!esc) {
-                return -1;
-            }
-            xmlBufferCat(buf, esc);
-            xmlFree(esc);
-            continue;
-        }
-        if (c->type != XML_ELEMENT_NODE) {
-            continue;
-        }
-        xmlBufferCat(buf, (const xmlChar *)"<{");
-        xmlBufferCat(buf, (const xmlChar *)txn_node_ns(c));
-        xmlBufferCat(buf, (const xmlChar *)"}");
-        xmlBufferCat(buf, c->name);
-        xmlBufferCat(buf, (const xmlChar *)">");
-        if (txn_canon_node(buf, c->children)) {
-            return -1;
-        }
-        xmlBufferCat(buf, (const xmlChar *)"</>");
-    }
-    return 0;
-}
-
-/* Canonical text of @doc's top-level elements in the touched set, grouped in touched
- * order (so the server's element order does not matter). */
-static nst_err
-txn_touched_canon(xmlDocPtr doc, const struct txn_touched *t, char **out)
-{
-    xmlBufferPtr buf = xmlBufferCreate();
-    xmlNodePtr root = xmlDocGetRootElement(doc), c;
-
-    if (!buf) {
-        return NST_ENOMEM;
-    }
-    for (size_t i = 0; i < t->n; i++) {
-        for (c = root ? root->children : NULL; c; c = c->next) {
-            xmlNodePtr next;
-            int r;
-
-            if (!txn_node_is(c, txn_node_ns(t->nodes[i]), (const char *)t->nodes[i]->name)) {
-                continue;
-            }
-            /* One element, not its following siblings. */
-            next = c->next;
-            c->next = NULL;
-            r = txn_canon_node(buf, c);
-            c->next = next;
-            if (r) {
-                xmlBufferFree(buf);
-                return NST_ENOMEM;
-            }
-            xmlBufferCat(buf, (const xmlChar *)"\n");
-        }
-    }
-    *out = txn_buf_take(buf);
-    return *out ? NST_OK : NST_ENOMEM;
-}
-
-nst_err
-txn_touched_equal(const char *a, const char *b, const char *payload, int *equal)
-{
-    xmlDocPtr adoc = NULL, bdoc = NULL, pdoc = NULL;
-    struct txn_touched t = {NULL, 0};
-    char *ca = NULL, *cb = NULL;
-    nst_err ret;
-
-    ret = txn_xml_parse(a, &adoc);
-    if (!ret) {
-        ret = txn_xml_parse(b, &bdoc);
-    }
-    if (!ret) {
-        ret = txn_xml_parse(payload, &pdoc);
-    }
-    if (!ret) {
-        ret = txn_touched_of(pdoc, &t);
-    }
-    if (!ret) {
-        ret = txn_touched_canon(adoc, &t, &ca);
-    }
-    if (!ret) {
-        ret = txn_touched_canon(bdoc, &t, &cb);
-    }
-    if (!ret) {
-        *equal = !strcmp(ca, cb);
-    }
-    nst_free(ca);
-    nst_free(cb);
-    nst_free(t.nodes);
-    xmlFreeDoc(adoc);
-    xmlFreeDoc(bdoc);
-    xmlFreeDoc(pdoc);
-    return ret;
-}
 
 /*
  * The engine's structs
@@ -901,6 +113,9 @@ struct txn_dev {
     char *payload;             /* <config> content; secrets as placeholders */
     char *rollback_before;     /* rollback: the snapshot of the transaction rolled back */
     char *rollback_payload;    /* rollback: that transaction's payload (its touched set) */
+    char *rollback_after;      /* rollback: running right after it, NULL if not recorded */
+    char later[40];            /* rollback: a later transaction that touched the device */
+    int conflict;              /* rollback: nodes changed since (refused without --force) */
     const struct drv_ops *drv; /* NULL when the vendor is unknown */
     const struct inv_device *inv;
     size_t index;
@@ -941,12 +156,15 @@ struct nst_txn {
     size_t ndevs;
     int ran;
     /* run */
-    const char *kind; /* "push", "rollback" */
+    char kind[16];    /* push, delete, rollback, recover (the history's kind) */
+    char service[72]; /* nst_txn_set_note(): the history's service, comment */
+    char *comment;
     char rollback_of[40];
-    struct st_dir *st;
-    struct st_txn *t;    /* this transaction's directory, locked */
-    struct st_txn *past; /* rollback/recover: the transaction acted on, locked */
-    struct st_locks *locks;
+    struct store *st;
+    struct store_txn *t;    /* this transaction's record, locked */
+    struct store_txn *past; /* rollback/recover: the transaction acted on, locked */
+    struct store_txn *rec;  /* recover: its own history row */
+    struct store_lock *locks;
     FILE *log;
     char persist_id[64];
     char known_hosts[4096];
@@ -954,10 +172,14 @@ struct nst_txn {
     int abort_flag; /* guarded by mu */
     enum nst_txn_outcome outcome;
     char message[1200];
+    const char *code; /* the diagnostic code of message, NULL for a device failure */
     /* secrets used by the payloads: names and values, wiped in txn_secrets_clear */
-    char **sec_names;
-    char **sec_values;
-    size_t nsec;
+    struct secret_set secrets;
+    /* rollback: every device model (render.h), for devices whose session context lacks
+     * the models of their configuration; loaded once, used under models_mu */
+    struct render *models;
+    int models_failed;
+    pthread_mutex_t models_mu;
     /* the health gate (health.c), NULL: none */
     struct nst_health *health;
     char health_report[1200];
@@ -977,6 +199,25 @@ txn_copy(char *dst, size_t size, const char *src)
 
     memcpy(dst, src, n);
     dst[n] = '\0';
+}
+
+/*
+ * Record a refusal: the catalogue's message for @code (diag_codes.def) formatted with the
+ * arguments becomes txn->message, and a coded diagnostic (with @device) goes to the
+ * context. The coordinator thread only: the context is not shared with workers.
+ */
+static void
+txn_diag(struct nst_txn *txn, enum diag_code code, const char *device, ...)
+{
+    struct diag_loc loc = {NULL, 0, NULL, device};
+    va_list ap;
+
+    va_start(ap, device);
+    vsnprintf(txn->message, sizeof txn->message, diag_code_template(code), ap);
+    va_end(ap);
+    secret_scrub_buf(&txn->secrets, txn->message, sizeof txn->message);
+    txn->code = diag_code_str(code);
+    diag_add_msg(txn->ctx, code, &loc, txn->message);
 }
 
 /*
@@ -1055,10 +296,10 @@ nst_txn_phase_name(enum nst_txn_phase p)
         return "abort";
     case NST_TXN_PHASE_RECOVER:
         return "recover";
-    case NST_TXN_PHASE_DONE:
-        return "done";
     case NST_TXN_PHASE_HEALTH:
         return "health";
+    case NST_TXN_PHASE_DONE:
+        return "done";
     }
     return "unknown";
 }
@@ -1082,51 +323,6 @@ txn_method_parse(const char *s)
  * Secrets: resolution, scrubbing
  */
 
-static void
-txn_secrets_clear(struct nst_txn *txn)
-{
-    for (size_t i = 0; i < txn->nsec; i++) {
-        nst_free(txn->sec_names[i]);
-        inv_secret_wipe(txn->sec_values[i]);
-    }
-    nst_free(txn->sec_names);
-    nst_free(txn->sec_values);
-    txn->sec_names = txn->sec_values = NULL;
-    txn->nsec = 0;
-}
-
-/* Read secret @sec into the table (once). */
-static nst_err
-txn_secret_add(struct nst_txn *txn, const struct inv_secret *sec, char *why, size_t whylen)
-{
-    char **nn, **nv, *value = NULL;
-    nst_err ret;
-
-    for (size_t j = 0; j < txn->nsec; j++) {
-        if (!strcmp(txn->sec_names[j], sec->name)) {
-            return NST_OK;
-        }
-    }
-    ret = inv_secret_read(sec->source, &value, why, whylen);
-    if (ret) {
-        return ret;
-    }
-    nn = nst_realloc(txn->sec_names, (txn->nsec + 1) * sizeof *nn);
-    if (nn) {
-        txn->sec_names = nn;
-    }
-    nv = nst_realloc(txn->sec_values, (txn->nsec + 1) * sizeof *nv);
-    if (nv) {
-        txn->sec_values = nv;
-    }
-    if (!nn || !nv || !(txn->sec_names[txn->nsec] = nst_strdup(sec->name))) {
-        inv_secret_wipe(value);
-        return NST_ENOMEM;
-    }
-    txn->sec_values[txn->nsec++] = value;
-    return NST_OK;
-}
-
 /*
  * Read every secret the payloads and saved snapshots name, before any device is touched;
  * a missing or unreadable one stops the transaction. The inventory's other secrets are
@@ -1147,34 +343,33 @@ txn_secrets_resolve(struct nst_txn *txn)
             if (!texts[t]) {
                 continue;
             }
-            ret = txn_secrets_scan(texts[t], &names);
+            ret = secret_scan(texts[t], &names);
             if (ret) {
-                snprintf(txn->message, sizeof txn->message,
-                         "device %s: malformed secret placeholder", txn->devs[i].name);
-                return ret == NST_EINPUT ? NST_EINVAL : ret;
+                txn_diag(txn, DIAG_TXN_PLACEHOLDER, txn->devs[i].name, txn->devs[i].name);
+                return ret;
             }
             for (size_t k = 0; names[k] && !ret; k++) {
                 const struct inv_secret *sec = inv_find_secret(txn->inv, names[k]);
 
                 if (!sec) {
-                    snprintf(txn->message, sizeof txn->message,
-                             "device %s: secret '%s' is used but the inventory does not "
-                             "define it",
-                             txn->devs[i].name, names[k]);
-                    ret = NST_EINVAL;
+                    txn_diag(txn, DIAG_TXN_SECRET_UNDEFINED, txn->devs[i].name, txn->devs[i].name,
+                             names[k]);
+                    ret = NST_ESECRET;
                     break;
                 }
-                ret = txn_secret_add(txn, sec, why, sizeof why);
+                ret = secret_set_add(&txn->secrets, sec->name, sec->source, why, sizeof why);
                 if (ret == NST_EINVAL) {
-                    snprintf(txn->message, sizeof txn->message, "secret '%s': %s", names[k], why);
+                    txn_diag(txn, DIAG_TXN_SECRET_UNREADABLE, txn->devs[i].name, names[k], why);
+                    ret = NST_ESECRET;
                 }
             }
-            txn_names_free(names);
+            secret_names_free(names);
             names = NULL;
         }
     }
     for (size_t i = 0; !ret && i < txn->inv->nsecrets; i++) {
-        ret = txn_secret_add(txn, &txn->inv->secrets[i], why, sizeof why);
+        ret = secret_set_add(&txn->secrets, txn->inv->secrets[i].name, txn->inv->secrets[i].source,
+                             why, sizeof why);
         if (ret == NST_EINVAL) {
             ret = NST_OK;
         }
@@ -1182,49 +377,20 @@ txn_secrets_resolve(struct nst_txn *txn)
     return ret;
 }
 
-/* Replace every secret value (raw and XML-escaped) in @s by "***" (or as many '*' as the
- * value is long, when shorter), in place: the text never grows. */
+/* Scrub a fixed buffer of every secret (secret.c's one scrubber). */
 static void
-txn_scrub(const struct nst_txn *txn, char *s)
+txn_scrub(const struct nst_txn *txn, char *buf, size_t len)
 {
-    for (size_t i = 0; i < txn->nsec; i++) {
-        for (int form = 0; form < 2; form++) {
-            const char *v = txn->sec_values[i];
-            char *hit, *p = s, *esc = NULL;
-            size_t vl;
-
-            if (form == 1) {
-                esc = nst_malloc(txn_xml_escaped_len(v) + 1);
-                if (!esc) {
-                    continue;
-                }
-                *txn_xml_escape_into(esc, v) = '\0';
-                if (!strcmp(esc, v)) {
-                    txn_wipe_free(esc);
-                    continue;
-                }
-                v = esc;
-            }
-            vl = strlen(v);
-            while (vl && (hit = strstr(p, v))) {
-                size_t rep = vl < 3 ? vl : 3;
-
-                memset(hit, '*', rep);
-                memmove(hit + rep, hit + vl, strlen(hit + vl) + 1);
-                p = hit + rep;
-            }
-            txn_wipe_free(esc);
-        }
-    }
+    secret_scrub_buf(&txn->secrets, buf, len);
 }
 
 static void
 txn_scrub_err(const struct nst_txn *txn, struct sess_error *e)
 {
-    txn_scrub(txn, e->message);
-    txn_scrub(txn, e->path);
-    txn_scrub(txn, e->info);
-    txn_scrub(txn, e->app_tag);
+    txn_scrub(txn, e->message, sizeof e->message);
+    txn_scrub(txn, e->path, sizeof e->path);
+    txn_scrub(txn, e->info, sizeof e->info);
+    txn_scrub(txn, e->app_tag, sizeof e->app_tag);
 }
 
 /*
@@ -1245,15 +411,22 @@ txn_journal(struct nst_txn *txn, const struct txn_dev *d, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(text, sizeof text, fmt, ap);
     va_end(ap);
-    txn_scrub(txn, text);
+    txn_scrub(txn, text, sizeof text);
     if (!txn->t) {
         return NST_OK;
     }
     pthread_mutex_lock(&txn->mu);
     if (d) {
-        ret = st_journal_append(txn->t, "dev %zu %s", d->index, text);
+        ret = store_journal_append(txn->t, "dev %zu %s", d->index, text);
     } else {
-        ret = st_journal_append(txn->t, "txn %s", text);
+        ret = store_journal_append(txn->t, "txn %s", text);
+        /* The history row follows the journal's outcome line (store.h). */
+        if (!ret && !strncmp(text, "outcome ", 8)) {
+            char word[32];
+
+            snprintf(word, sizeof word, "%.*s", (int)strcspn(text + 8, " "), text + 8);
+            store_txn_note(txn->t, NULL, word);
+        }
     }
     pthread_mutex_unlock(&txn->mu);
     return ret;
@@ -1293,7 +466,7 @@ txn_step_fail(struct nst_txn *txn, enum nst_txn_phase phase, struct txn_dev *d, 
 
     txn_scrub_err(txn, &copy);
     sess_error_format(&copy, line, sizeof line);
-    txn_scrub(txn, line);
+    txn_scrub(txn, line, sizeof line);
     if (!d->failed) {
         d->failed = 1;
         d->err = copy;
@@ -1353,7 +526,7 @@ txn_undo_note(struct nst_txn *txn, struct txn_dev *d, const char *step, const st
 
     txn_scrub_err(txn, &copy);
     sess_error_format(&copy, line, sizeof line);
-    txn_scrub(txn, line);
+    txn_scrub(txn, line, sizeof line);
     if (!d->undo[0]) {
         char both[1100];
 
@@ -1375,7 +548,7 @@ txn_sess_log(enum nst_severity sev, const char *device, const char *msg, void *u
         return;
     }
     snprintf(line, sizeof line, "%s: %s: %s", nst_severity_name(sev), device, msg);
-    txn_scrub(txn, line);
+    txn_scrub(txn, line, sizeof line);
     line[strcspn(line, "\n")] = '\0';
     pthread_mutex_lock(&txn->mu);
     fprintf(txn->log, "%ld %s\n", (long)time(NULL), line);
@@ -1492,7 +665,7 @@ txn_connect(struct nst_txn *txn, struct txn_dev *d, struct sess_error *err)
     if (d->inv->commit_s > d->inv->rpc_s) {
         o.rpc_timeout_ms = (int)d->inv->commit_s * 1000;
     }
-    snprintf(cache, sizeof cache, "%s/schema-cache", txn->st->path);
+    snprintf(cache, sizeof cache, "%s/schema-cache", store_dir(txn->st));
     mkdir(cache, 0700);
     {
         size_t k = strlen(cache);
@@ -1574,7 +747,7 @@ txn_verify(struct nst_txn *txn, struct txn_dev *d, int *equal, struct sess_error
     if (ret) {
         return ret;
     }
-    ret = txn_touched_equal(d->before, now, d->payload, equal);
+    ret = payload_touched_equal(d->before, now, d->payload, equal);
     nst_free(now);
     if (ret) {
         memset(err, 0, sizeof *err);
@@ -1595,7 +768,7 @@ txn_restore(struct nst_txn *txn, struct txn_dev *d, struct sess_error *err)
     nst_err ret;
 
     (void)txn;
-    ret = txn_restore_payload(d->before, d->payload, (d->caps & SESS_CAP_BASE11) != 0, &restore);
+    ret = payload_restore(d->before, d->payload, (d->caps & SESS_CAP_BASE11) != 0, &restore);
     if (ret) {
         memset(err, 0, sizeof *err);
         err->kind = SESS_ERR_PROTOCOL;
@@ -1674,6 +847,80 @@ txn_ph_connect(struct nst_txn *txn, struct txn_dev *d)
     txn_progress(txn, NST_TXN_PHASE_CONNECT, d, "plan", nst_txn_method_name(d->method));
 }
 
+/*
+ * A rollback's edit for @d. With the configuration recorded right after the transaction
+ * rolled back (A), the reverse diff (revert.c): exactly what it changed is undone, and
+ * nodes a later transaction changed since are a conflict that refuses the rollback
+ * unless NST_TXN_FORCE. Without A (a transaction recorded before A was, or whose record
+ * of A failed), or when the texts do not parse in the device's models, the restore
+ * payload of the old snapshot: its touched top-level elements, whole.
+ */
+static void
+txn_rollback_plan(struct nst_txn *txn, struct txn_dev *d)
+{
+    char *now = NULL, *edit = NULL, *conflicts = NULL, why[512];
+    nst_err ret = NST_EINPUT;
+
+    if (d->rollback_after && !secret_placeholderize(d->before, &txn->secrets, &now)) {
+        /* The session's context first (a real router's yang-library), else netstitch's
+         * own device models (a simulated router advertises fewer). */
+        ret = revert_edit(sess_ctx(d->s), d->rollback_before, d->rollback_after, now, &edit,
+                          &conflicts, why, sizeof why);
+        if (ret == NST_EINPUT) {
+            pthread_mutex_lock(&txn->models_mu);
+            if (!txn->models && !txn->models_failed) {
+                ly_temp_log_options(&(uint32_t){0});
+                txn->models_failed = render_new(txn->ctx, NULL, 0, &txn->models) != NST_OK;
+                ly_temp_log_options(NULL);
+            }
+            if (txn->models) {
+                char why2[512];
+
+                ret = revert_edit(render_ly(txn->models), d->rollback_before, d->rollback_after,
+                                  now, &edit, &conflicts, why2, sizeof why2);
+            }
+            pthread_mutex_unlock(&txn->models_mu);
+        }
+        nst_free(now);
+        if (ret == NST_EINPUT) {
+            txn_journal(txn, d,
+                        "plan reverse-diff impossible (%s): restoring the touched "
+                        "top-level elements",
+                        why);
+        }
+    }
+    if (!ret) {
+        if (*conflicts && !(txn->flags & NST_TXN_FORCE)) {
+            size_t first = strcspn(conflicts, "\n");
+            int more = conflicts[first] && conflicts[first + 1];
+
+            d->conflict = 1;
+            conflicts[first] = '\0';
+            txn_step_fail_msg(txn, NST_TXN_PHASE_PREPARE, d, "plan", SESS_ERR_CONFIG,
+                              "changed since %s by %s: %s%s (--force undoes it anyway)",
+                              txn->rollback_of, d->later[0] ? d->later : "a later change",
+                              conflicts, more ? " and more" : "");
+            nst_free(edit);
+            nst_free(conflicts);
+            return;
+        }
+        nst_free(conflicts);
+        nst_free(d->payload);
+        d->payload = edit;
+        txn_journal(txn, d, "plan reverse-diff %zu bytes", strlen(edit));
+        return;
+    }
+    nst_free(edit);
+    nst_free(conflicts);
+    nst_free(d->payload);
+    d->payload = NULL;
+    if (payload_restore(d->rollback_before, d->rollback_payload, (d->caps & SESS_CAP_BASE11) != 0,
+                        &d->payload)) {
+        txn_step_fail_msg(txn, NST_TXN_PHASE_PREPARE, d, "plan", SESS_ERR_PROTOCOL,
+                          "the saved snapshot or payload is not well-formed");
+    }
+}
+
 static void
 txn_ph_prepare(struct nst_txn *txn, struct txn_dev *d)
 {
@@ -1699,14 +946,7 @@ txn_ph_prepare(struct nst_txn *txn, struct txn_dev *d)
     }
     txn_step_ok(txn, NST_TXN_PHASE_PREPARE, d, "snapshot");
     if (d->rollback_before) {
-        /* A rollback's edit is the restore payload of the old snapshot. */
-        nst_free(d->payload);
-        d->payload = NULL;
-        if (txn_restore_payload(d->rollback_before, d->rollback_payload,
-                                (d->caps & SESS_CAP_BASE11) != 0, &d->payload)) {
-            txn_step_fail_msg(txn, NST_TXN_PHASE_PREPARE, d, "plan", SESS_ERR_PROTOCOL,
-                              "the saved snapshot or payload is not well-formed");
-        }
+        txn_rollback_plan(txn, d);
     }
 }
 
@@ -1716,7 +956,7 @@ txn_payload_text(struct nst_txn *txn, enum nst_txn_phase phase, struct txn_dev *
 {
     char *text = NULL;
 
-    if (txn_substitute(d->payload, txn->sec_names, txn->sec_values, txn->nsec, &text)) {
+    if (secret_substitute(d->payload, &txn->secrets, &text)) {
         text = NULL;
     }
     if (!text) {
@@ -1737,6 +977,11 @@ txn_ph_edit(struct nst_txn *txn, struct txn_dev *d)
         /* A running-only device is edited in the commit phase: editing it is committing. */
         return;
     }
+    if (!*d->payload) {
+        /* A rollback with nothing to undo on this device. */
+        txn_step_ok(txn, NST_TXN_PHASE_PREPARE, d, "nothing-to-edit");
+        return;
+    }
     text = txn_payload_text(txn, NST_TXN_PHASE_PREPARE, d, "edit-config");
     if (!text) {
         return;
@@ -1747,7 +992,7 @@ txn_ph_edit(struct nst_txn *txn, struct txn_dev *d)
                            (d->caps & SESS_CAP_ROLLBACK_ON_ERROR) ? SESS_ERROP_ROLLBACK
                                                                   : SESS_ERROP_DEFAULT,
                            text, &err);
-    txn_wipe_free(text);
+    secret_wipe_free(text);
     if (ret) {
         txn_step_fail(txn, NST_TXN_PHASE_PREPARE, d, "edit-config", &err);
         return;
@@ -1783,6 +1028,11 @@ txn_ph_commit(struct nst_txn *txn, struct txn_dev *d)
     char *text = NULL;
     nst_err ret;
 
+    if (d->method == NST_TXN_METHOD_RUNNING && !*d->payload) {
+        /* A rollback with nothing to undo on this device. */
+        txn_step_ok(txn, NST_TXN_PHASE_COMMIT, d, "nothing-to-edit");
+        return;
+    }
     if (d->method == NST_TXN_METHOD_RUNNING) {
         text = txn_payload_text(txn, NST_TXN_PHASE_COMMIT, d, step);
         if (!text) {
@@ -1791,7 +1041,7 @@ txn_ph_commit(struct nst_txn *txn, struct txn_dev *d)
     }
     /* Durably before the RPC: from here on the change may be live. */
     if (txn_journal(txn, d, "%s sent", step)) {
-        txn_wipe_free(text);
+        secret_wipe_free(text);
         txn_step_fail_msg(txn, NST_TXN_PHASE_COMMIT, d, step, SESS_ERR_CONFIG,
                           "cannot write the journal in the state directory");
         return;
@@ -1812,7 +1062,7 @@ txn_ph_commit(struct nst_txn *txn, struct txn_dev *d)
         ret = sess_commit(d->s, 0, 0, NULL, NULL, &err);
         break;
     }
-    txn_wipe_free(text);
+    secret_wipe_free(text);
     if (ret) {
         d->commit_rejected = err.kind == SESS_ERR_RPC;
         txn_step_fail(txn, NST_TXN_PHASE_COMMIT, d, step, &err);
@@ -1922,9 +1172,37 @@ txn_release(struct nst_txn *txn, struct txn_dev *d, int discard)
     }
 }
 
+/*
+ * Zero the stack below the caller: the NETCONF and SSH libraries read a reply (here the
+ * running configuration, which holds the device's keys) into stack buffers that nothing
+ * overwrites when it is the last thing a thread does (tests/unit/labtest_secrets.c).
+ */
+static void __attribute__((noinline)) txn_stack_wipe(void)
+{
+    char buf[256 * 1024];
+
+    explicit_bzero(buf, sizeof buf);
+    __asm__ __volatile__("" : : "r"(buf) : "memory");
+}
+
 static void
 txn_ph_finish(struct nst_txn *txn, struct txn_dev *d)
 {
+    struct sess_error err;
+    char *after = NULL, *safe = NULL, name[64];
+
+    /* The configuration right after the change, for a later rollback's reverse diff
+     * (revert.h). Best effort: without it that rollback restores the old snapshot. */
+    if (txn->t && txn_alive(d) && !sess_get_config(d->s, SESS_DS_RUNNING, NULL, &after, &err) &&
+        !secret_placeholderize(after, &txn->secrets, &safe)) {
+        snprintf(name, sizeof name, "dev-%zu.after.xml", d->index);
+        if (store_txn_put(txn->t, name, safe)) {
+            txn_journal(txn, d, "after not recorded");
+        }
+    }
+    secret_wipe_free(after);
+    nst_free(safe);
+    txn_stack_wipe();
     txn_release(txn, d, 0);
     if (!d->final_known) {
         txn_final(txn, d, NST_TXN_DEV_COMMITTED);
@@ -2050,10 +1328,11 @@ txn_plan_text(const struct nst_txn *txn)
 {
     char *text, *tmp;
 
-    text = nst_asprintf("netstitch-plan 1\ntxid %s\nkind %s\nrollback-of %s\npersist-id %s\n"
-                        "confirm-timeout %u\ndevices %zu\n",
-                        txn->t->id, txn->kind, txn->rollback_of[0] ? txn->rollback_of : "-",
-                        txn->persist_id, (unsigned)txn->confirm_timeout, txn->ndevs);
+    text =
+        nst_asprintf("netstitch-plan 1\ntxid %s\nkind %s\nrollback-of %s\npersist-id %s\n"
+                     "confirm-timeout %u\ndevices %zu\n",
+                     store_txn_id(txn->t), txn->kind, txn->rollback_of[0] ? txn->rollback_of : "-",
+                     txn->persist_id, (unsigned)txn->confirm_timeout, txn->ndevs);
     for (size_t i = 0; text && i < txn->ndevs; i++) {
         const struct txn_dev *d = &txn->devs[i];
 
@@ -2079,16 +1358,16 @@ txn_write_plan(struct nst_txn *txn)
         char *safe = NULL;
 
         /* No secret value ever reaches a state file. */
-        ret = txn_placeholderize(d->before, txn->sec_names, txn->sec_values, txn->nsec, &safe);
+        ret = secret_placeholderize(d->before, &txn->secrets, &safe);
         if (ret) {
             return ret;
         }
         snprintf(name, sizeof name, "dev-%zu.before.xml", i);
-        ret = st_write_durable(txn->t->fd, name, safe, strlen(safe));
+        ret = store_txn_put(txn->t, name, safe);
         nst_free(safe);
         if (!ret) {
             snprintf(name, sizeof name, "dev-%zu.payload.xml", i);
-            ret = st_write_durable(txn->t->fd, name, d->payload, strlen(d->payload));
+            ret = store_txn_put(txn->t, name, d->payload);
         }
     }
     if (ret) {
@@ -2098,7 +1377,7 @@ txn_write_plan(struct nst_txn *txn)
     if (!plan) {
         return NST_ENOMEM;
     }
-    ret = st_write_durable(txn->t->fd, "plan", plan, strlen(plan));
+    ret = store_txn_put(txn->t, "plan", plan);
     nst_free(plan);
     return ret;
 }
@@ -2229,14 +1508,14 @@ txn_journal_read(const char *text, struct txn_journal_view *v, struct txn_dev *d
         if (sscanf(buf, "%*s txn %63s %63s", a, b) >= 1) {
             if (!strcmp(a, "decision")) {
                 txn_copy(v->decision, sizeof v->decision, b);
+            } else if (!strcmp(a, "window")) {
+                txn_copy(v->window, sizeof v->window, b);
             } else if (!strcmp(a, "outcome")) {
                 txn_copy(v->outcome, sizeof v->outcome, b);
             } else if (!strcmp(a, "start") && !strncmp(b, "kind=", 5)) {
                 txn_copy(v->kind, sizeof v->kind, b + 5);
             } else if (!strcmp(a, "planned")) {
                 v->nplanned++;
-            } else if (!strcmp(a, "window")) {
-                txn_copy(v->window, sizeof v->window, b);
             }
             continue;
         }
@@ -2285,19 +1564,26 @@ txn_open_state(struct nst_txn *txn)
     if (txn->st) {
         return NST_OK;
     }
-    ret = st_open(txn->state_dir, &txn->st, why, sizeof why);
+    ret = store_open(txn->state_dir, &txn->st, why, sizeof why);
     if (ret) {
-        snprintf(txn->message, sizeof txn->message, "state directory: %s", why);
+        txn_diag(txn, DIAG_STATE_OPEN, NULL, why);
         return ret;
     }
-    snprintf(txn->known_hosts, sizeof txn->known_hosts, "%s/known_hosts", txn->st->path);
+    snprintf(txn->known_hosts, sizeof txn->known_hosts, "%s/known_hosts", store_dir(txn->st));
     return NST_OK;
 }
 
 static nst_err
 txn_open_log(struct nst_txn *txn)
 {
-    int fd = openat(txn->t->fd, "log", O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    char path[4200];
+    int fd;
+
+    /* Session warnings go to a plain file: STATE/logs/<TXID>.log. */
+    snprintf(path, sizeof path, "%s/logs", store_dir(txn->st));
+    mkdir(path, 0700);
+    snprintf(path, sizeof path, "%s/logs/%s.log", store_dir(txn->st), store_txn_id(txn->t));
+    fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
 
     if (fd < 0) {
         return NST_EIO;
@@ -2335,12 +1621,13 @@ txn_lock_devices(struct nst_txn *txn)
             ret = NST_ENOMEM;
         }
     }
-    snprintf(owner, sizeof owner, "pid %ld, transaction %s\n", (long)getpid(), txn->t->id);
+    snprintf(owner, sizeof owner, "pid %ld, transaction %s\n", (long)getpid(),
+             store_txn_id(txn->t));
     if (!ret) {
-        ret = st_lock_devices(txn->st, (const char *const *)keys, (const char *const *)labels,
-                              txn->ndevs, owner, &txn->locks, why, sizeof why);
+        ret = store_lock_devices(txn->st, (const char *const *)keys, (const char *const *)labels,
+                                 txn->ndevs, owner, &txn->locks, why, sizeof why);
         if (ret) {
-            snprintf(txn->message, sizeof txn->message, "%s", why);
+            txn_diag(txn, ret == NST_EBUSY ? DIAG_TXN_DEVICE_BUSY : DIAG_STATE_WRITE, NULL, why);
         }
     }
     for (size_t i = 0; i < txn->ndevs; i++) {
@@ -2352,8 +1639,8 @@ txn_lock_devices(struct nst_txn *txn)
     return ret;
 }
 
-static nst_err txn_read_journal(int dirfd, struct txn_journal_view *v, struct txn_dev *devs,
-                                size_t ndevs);
+static nst_err txn_read_journal(struct store_txn *t, struct txn_journal_view *v,
+                                struct txn_dev *devs, size_t ndevs);
 
 /*
  * Refuse to touch a device that an interrupted transaction (no outcome, no live process)
@@ -2367,45 +1654,63 @@ txn_check_interrupted(struct nst_txn *txn)
     size_t n = 0;
     nst_err ret = NST_OK;
 
-    if (st_txn_list(txn->st, &ids, &n)) {
+    if (store_txn_list(txn->st, &ids, &n)) {
         return NST_OK;
     }
     for (size_t i = 0; i < n && !ret; i++) {
         struct txn_plan plan = {0};
         struct txn_journal_view v;
-        struct st_txn *t = NULL;
+        struct store_txn *t = NULL;
         char *text = NULL;
         int busy = 0;
 
         /* A busy transaction belongs to a live process, which holds its device locks. */
-        if (!strcmp(ids[i], txn->t->id) || st_txn_open(txn->st, ids[i], &t, &busy)) {
+        if (!strcmp(ids[i], store_txn_id(txn->t)) || store_txn_open(txn->st, ids[i], &t, &busy)) {
             continue;
         }
-        if (!txn_read_journal(t->fd, &v, NULL, 0) && !v.outcome[0] &&
-            !st_read(t->fd, "plan", &text) && !txn_plan_parse(text, &plan)) {
+        if (!txn_read_journal(t, &v, NULL, 0) && !v.outcome[0] &&
+            !store_txn_get(t, "plan", &text) && !txn_plan_parse(text, &plan)) {
             for (size_t k = 0; k < plan.ndevs && !ret; k++) {
                 for (size_t j = 0; j < txn->ndevs && !ret; j++) {
                     const struct inv_device *d = txn->devs[j].inv;
 
                     if (plan.devs[k].port == d->port && !strcmp(plan.devs[k].address, d->address)) {
-                        snprintf(txn->message, sizeof txn->message,
-                                 "device %s may still carry changes of the interrupted "
-                                 "transaction %s: run `netstitch recover %s` first",
-                                 txn->devs[j].name, ids[i], ids[i]);
-                        ret = NST_EENV;
+                        txn_diag(txn, DIAG_TXN_INTERRUPTED, txn->devs[j].name, txn->devs[j].name,
+                                 ids[i], ids[i]);
+                        ret = NST_EBUSY;
                     }
                 }
             }
         }
         nst_free(text);
         nst_free(plan.devs);
-        st_txn_close(t);
+        store_txn_close(t);
     }
-    st_txn_list_free(ids);
+    store_list_free(ids);
     return ret;
 }
 
-/* State directory, secrets, a new transaction directory, device locks, journal, log. */
+/* The history row's device list: "a,b,c". */
+static nst_err
+txn_note_devices(struct nst_txn *txn)
+{
+    char *list = nst_strdup(""), *tmp;
+    nst_err ret;
+
+    for (size_t i = 0; list && i < txn->ndevs; i++) {
+        tmp = nst_asprintf("%s%s%s", list, i ? "," : "", txn->devs[i].name);
+        nst_free(list);
+        list = tmp;
+    }
+    if (!list) {
+        return NST_ENOMEM;
+    }
+    ret = store_txn_note(txn->t, list, NULL);
+    nst_free(list);
+    return ret;
+}
+
+/* State store, secrets, a new transaction record, device locks, journal, log. */
 static nst_err
 txn_begin(struct nst_txn *txn)
 {
@@ -2419,15 +1724,21 @@ txn_begin(struct nst_txn *txn)
     if (ret) {
         return ret;
     }
-    ret = st_txn_create(txn->st, &txn->t);
+    ret = store_txn_create(txn->st, txn->kind, txn->service[0] ? txn->service : NULL, txn->comment,
+                           txn->rollback_of[0] ? txn->rollback_of : NULL, &txn->t);
     if (ret) {
-        snprintf(txn->message, sizeof txn->message,
-                 "cannot create a transaction directory in %s/txn", txn->st->path);
+        char why[600];
+
+        snprintf(why, sizeof why, "cannot create a transaction in %s", store_location(txn->st));
+        txn_diag(txn, DIAG_STATE_WRITE, NULL, why);
         return ret;
     }
-    snprintf(txn->persist_id, sizeof txn->persist_id, "netstitch-%s", txn->t->id);
-    if (st_journal_open(txn->t) || txn_open_log(txn)) {
-        snprintf(txn->message, sizeof txn->message, "cannot write the journal in %s", txn->t->path);
+    snprintf(txn->persist_id, sizeof txn->persist_id, "netstitch-%s", store_txn_id(txn->t));
+    if (txn_note_devices(txn) || txn_open_log(txn)) {
+        char why[600];
+
+        snprintf(why, sizeof why, "cannot write the journal in %s", store_location(txn->st));
+        txn_diag(txn, DIAG_STATE_WRITE, NULL, why);
         return NST_EIO;
     }
     txn_journal(txn, NULL, "start kind=%s pid=%ld devices=%zu%s%s", txn->kind, (long)getpid(),
@@ -2437,7 +1748,7 @@ txn_begin(struct nst_txn *txn)
         ret = txn_check_interrupted(txn);
     }
     if (ret) {
-        txn_journal(txn, NULL, "outcome not-run (%s)", ret == NST_EENV ? "busy" : "lock error");
+        txn_journal(txn, NULL, "outcome not-run (%s)", ret == NST_EBUSY ? "busy" : "lock error");
         return ret;
     }
     return NST_OK;
@@ -2452,9 +1763,9 @@ txn_end(struct nst_txn *txn)
         txn->devs[i].s = NULL;
         txn->devs[i].locked = 0;
     }
-    st_unlock_devices(txn->locks);
+    store_unlock(txn->locks);
     txn->locks = NULL;
-    txn_secrets_clear(txn);
+    secret_set_clear(&txn->secrets);
     if (txn->log) {
         fclose(txn->log);
         txn->log = NULL;
@@ -2515,15 +1826,16 @@ txn_gate(struct nst_txn *txn)
     if (txn_journal(txn, NULL, "gate start")) {
         pthread_mutex_lock(&txn->mu);
         txn->abort_flag = 1;
-        snprintf(txn->message, sizeof txn->message, "cannot write the journal in %s", txn->t->path);
+        snprintf(txn->message, sizeof txn->message, "cannot write the journal in %s",
+                 store_location(txn->st));
         pthread_mutex_unlock(&txn->mu);
         return 1;
     }
     txn_progress(txn, NST_TXN_PHASE_HEALTH, NULL, NULL, NULL);
-    snprintf(cache, sizeof cache, "%s/schema-cache", txn->st->path);
+    snprintf(cache, sizeof cache, "%s/schema-cache", store_dir(txn->st));
     rc = health_gate(txn->health, txn->known_hosts, cache, why, sizeof why);
     health_close(txn->health);
-    txn_scrub(txn, why);
+    txn_scrub(txn, why, sizeof why);
     if (!rc) {
         snprintf(txn->health_report, sizeof txn->health_report, "passed");
         txn_journal(txn, NULL, "gate passed");
@@ -2541,9 +1853,9 @@ txn_gate(struct nst_txn *txn)
 /*
  * The confirm window (push --confirm-window, docs/push.md): every device holds the
  * confirmed commit (and the gate, if any, passed). Journal "window open", tell the caller
- * (the CLI detaches then), and wait for `netstitch confirm` or `cancel` (the file "window"
- * in the transaction's directory) or the end of the window, keeping every session open.
- * Returns 1 when the push must be undone (cancelled, expired, a session lost).
+ * (the CLI detaches then), and wait for `netstitch confirm` or `cancel` (the record
+ * "window" of the transaction in the state store) or the end of the window, keeping every session
+ * open. Returns 1 when the push must be undone (cancelled, expired, a session lost).
  */
 static int
 txn_window(struct nst_txn *txn)
@@ -2554,7 +1866,8 @@ txn_window(struct nst_txn *txn)
     if (txn_journal(txn, NULL, "window open %u", (unsigned)txn->window_s)) {
         pthread_mutex_lock(&txn->mu);
         txn->abort_flag = 1;
-        snprintf(txn->message, sizeof txn->message, "cannot write the journal in %s", txn->t->path);
+        snprintf(txn->message, sizeof txn->message, "cannot write the journal in %s",
+                 store_location(txn->st));
         pthread_mutex_unlock(&txn->mu);
         return 1;
     }
@@ -2565,7 +1878,8 @@ txn_window(struct nst_txn *txn)
     for (;;) {
         const char *why = NULL;
 
-        if (!st_read(txn->t->fd, "window", &word)) {
+        /* `netstitch confirm` or `cancel` writes the record "window" (store_txn_signal). */
+        if (!store_txn_get(txn->t, "window", &word)) {
             int confirm = !strncmp(word, "confirm", 7);
 
             nst_free(word);
@@ -2596,6 +1910,29 @@ txn_window(struct nst_txn *txn)
             return 1;
         }
         nanosleep(&ts, NULL);
+    }
+}
+
+/*
+ * The gate before the decision to confirm: runs on the coordinator after every device's
+ * commit step succeeded (confirmed devices hold a pending confirmed commit, the others are
+ * committed), before "decision confirm" is journaled. Whatever fails here (recorded with
+ * txn_step_fail*(), which raises the abort flag) makes the transaction abort and undo
+ * everywhere; a crash here is undone by recover, as no decision exists yet. Checks that
+ * need the network as changed (post-change verification, a health gate) belong here.
+ *
+ * Today: every session must still be alive; a session that died after its commit is far
+ * likelier to fail the confirm, and a half-confirmed network is the one state the
+ * transaction must not leave behind.
+ */
+static void
+txn_gate_before_confirm(struct nst_txn *txn)
+{
+    for (size_t i = 0; i < txn->ndevs; i++) {
+        if (!txn_alive(&txn->devs[i])) {
+            txn_step_fail_msg(txn, NST_TXN_PHASE_CONFIRM, &txn->devs[i], "confirm",
+                              SESS_ERR_DROPPED, "the session ended before the confirm");
+        }
     }
 }
 
@@ -2634,7 +1971,8 @@ txn_run(struct nst_txn *txn)
         pthread_mutex_lock(&txn->mu);
         txn->abort_flag = 1;
         snprintf(txn->message, sizeof txn->message,
-                 "cannot write the plan and snapshots to %s; nothing was changed", txn->t->path);
+                 "cannot write the plan and snapshots to %s; nothing was changed",
+                 store_location(txn->st));
         pthread_mutex_unlock(&txn->mu);
         return txn_abort(txn, 0);
     }
@@ -2650,15 +1988,9 @@ txn_run(struct nst_txn *txn)
     if (txn_aborting(txn)) {
         return txn_abort(txn, 0);
     }
-    /* Confirm only if every device can still be reached: a session that died after its
-     * commit is far likelier to fail the confirm, and a half-confirmed network is the one
-     * state the transaction must not leave behind. */
-    for (size_t i = 0; i < txn->ndevs; i++) {
-        if (!txn_alive(&txn->devs[i])) {
-            txn_step_fail_msg(txn, NST_TXN_PHASE_CONFIRM, &txn->devs[i], "confirm",
-                              SESS_ERR_DROPPED, "the session ended before the confirm");
-        }
-    }
+    /* The gate: every device now holds the change (confirmed commits pending), nothing is
+     * decided yet. A failure recorded here aborts like any other. */
+    txn_gate_before_confirm(txn);
     if (txn_aborting(txn)) {
         return txn_abort(txn, 0);
     }
@@ -2671,7 +2003,8 @@ txn_run(struct nst_txn *txn)
     if (txn_journal(txn, NULL, "decision confirm")) {
         pthread_mutex_lock(&txn->mu);
         txn->abort_flag = 1;
-        snprintf(txn->message, sizeof txn->message, "cannot write the journal in %s", txn->t->path);
+        snprintf(txn->message, sizeof txn->message, "cannot write the journal in %s",
+                 store_location(txn->st));
         pthread_mutex_unlock(&txn->mu);
         return txn_abort(txn, 0);
     }
@@ -2703,7 +2036,7 @@ nst_txn_new(struct nst_ctx *ctx, const struct nst_inventory *inv, struct nst_txn
     if (!txn) {
         return NST_ENOMEM;
     }
-    if (pthread_mutex_init(&txn->mu, NULL)) {
+    if (pthread_mutex_init(&txn->mu, NULL) || pthread_mutex_init(&txn->models_mu, NULL)) {
         nst_free(txn);
         return NST_ENOMEM;
     }
@@ -2712,7 +2045,7 @@ nst_txn_new(struct nst_ctx *ctx, const struct nst_inventory *inv, struct nst_txn
     txn->ctx = ctx;
     txn->inv = inv;
     txn->jobs = 0; /* jobs_count(): every device, within the process's limits */
-    txn->kind = "push";
+    snprintf(txn->kind, sizeof txn->kind, "push");
     *out = txn;
     return NST_OK;
 }
@@ -2731,12 +2064,16 @@ nst_txn_free(struct nst_txn *txn)
         nst_free(d->payload);
         nst_free(d->rollback_before);
         nst_free(d->rollback_payload);
-        txn_wipe_free(d->before);
+        nst_free(d->rollback_after);
+        secret_wipe_free(d->before);
     }
     nst_free(txn->devs);
-    st_txn_close(txn->t);
-    st_txn_close(txn->past);
-    st_close(txn->st);
+    store_txn_close(txn->t);
+    store_txn_close(txn->past);
+    store_close(txn->st);
+    render_free(txn->models);
+    pthread_mutex_destroy(&txn->models_mu);
+    nst_free(txn->comment);
     nst_free(txn->state_dir);
     pthread_mutex_destroy(&txn->mu);
     nst_free(txn);
@@ -2756,6 +2093,35 @@ nst_txn_set_state_dir(struct nst_txn *txn, const char *dir)
     nst_free(txn->state_dir);
     txn->state_dir = copy;
     return NST_OK;
+}
+
+NST_API nst_err
+nst_txn_set_note(struct nst_txn *txn, enum nst_txn_note what, const char *value)
+{
+    char *copy = NULL;
+
+    if (!txn || txn->ran) {
+        return NST_EINVAL;
+    }
+    switch (what) {
+    case NST_TXN_NOTE_SERVICE:
+        if (value && strlen(value) >= sizeof txn->service) {
+            return NST_EINVAL;
+        }
+        snprintf(txn->service, sizeof txn->service, "%s", value ? value : "");
+        return NST_OK;
+    case NST_TXN_NOTE_COMMENT:
+        if (value && !(copy = nst_strdup(value))) {
+            return NST_ENOMEM;
+        }
+        nst_free(txn->comment);
+        txn->comment = copy;
+        return NST_OK;
+    case NST_TXN_NOTE_DELETE:
+        snprintf(txn->kind, sizeof txn->kind, "%s", value ? "delete" : "push");
+        return NST_OK;
+    }
+    return NST_EINVAL;
 }
 
 NST_API void
@@ -2806,81 +2172,91 @@ NST_API nst_err
 nst_txn_window_decide(struct nst_txn *txn, const char *txid, int confirm, uint32_t wait_s)
 {
     struct txn_journal_view v;
-    struct st_txn *t = NULL;
-    char path[4096];
-    int busy = 0, dirfd;
+    struct store_txn *t = NULL;
+    char *text = NULL;
+    int busy = 0;
     nst_err ret;
 
     if (!txn || !txid || txn->ran) {
         return NST_EINVAL;
     }
     txn->ran = 1;
-    txn->kind = confirm ? "confirm" : "cancel";
+    snprintf(txn->kind, sizeof txn->kind, "%s", confirm ? "confirm" : "cancel");
     ret = txn_open_state(txn);
     if (ret) {
         return ret;
     }
-    if (!st_txid_valid(txid)) {
-        snprintf(txn->message, sizeof txn->message, "'%s' is not a transaction id", txid);
+    if (!store_txid_valid(txid)) {
+        txn_diag(txn, DIAG_TXN_BAD_ID, NULL, txid);
         return NST_EINVAL;
     }
     snprintf(txn->rollback_of, sizeof txn->rollback_of, "%s", txid);
-    snprintf(path, sizeof path, "%s/txn/%s", txn->st->path, txid);
-    dirfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dirfd < 0) {
-        snprintf(txn->message, sizeof txn->message, "no transaction %s in %s/txn", txid,
-                 txn->st->path);
+    /* The process holding the window holds the transaction's lock: taking it means
+     * nobody does any more. */
+    ret = store_txn_open(txn->st, txid, &t, &busy);
+    if (ret == NST_EIO || ret == NST_EINVAL) {
+        txn_diag(txn, DIAG_TXN_UNKNOWN, NULL, txid, store_location(txn->st));
         return NST_EINVAL;
     }
-    ret = txn_read_journal(dirfd, &v, NULL, 0);
-    if (ret) {
-        goto cleanup;
-    }
-    if (v.outcome[0] || strcmp(v.window, "open")) {
-        snprintf(txn->message, sizeof txn->message,
-                 v.outcome[0] ? "transaction %s already finished: %s"
-                              : "transaction %s has no confirm window open",
-                 txid, v.outcome);
-        ret = NST_EINVAL;
-        goto cleanup;
-    }
-    /* The process holding the window holds the transaction's lock. */
-    if (!st_txn_open(txn->st, txid, &t, &busy)) {
-        st_txn_close(t);
+    if (!ret) {
+        ret = txn_read_journal(t, &v, NULL, 0);
+        store_txn_close(t);
+        if (ret) {
+            return ret;
+        }
+        if (v.outcome[0] || strcmp(v.window, "open")) {
+            snprintf(txn->message, sizeof txn->message,
+                     v.outcome[0] ? "transaction %s already finished: %s"
+                                  : "transaction %s has no confirm window open",
+                     txid, v.outcome);
+            return NST_EINVAL;
+        }
         snprintf(txn->message, sizeof txn->message,
                  "no netstitch process holds the confirm window of %s any more (it was killed); "
                  "run `netstitch recover %s`, which undoes it",
                  txid, txid);
         txn->outcome = NST_TXN_INCOMPLETE;
-        ret = NST_EENV;
-        goto cleanup;
+        return NST_EENV;
     }
-    ret = st_write_durable(dirfd, "window", confirm ? "confirm\n" : "cancel\n", confirm ? 8 : 7);
+    /* Busy: the holder runs it. Its window must be open. */
+    ret = store_journal_peek(txn->st, txid, &text);
     if (ret) {
-        snprintf(txn->message, sizeof txn->message, "cannot write the window file of %s", txid);
-        goto cleanup;
+        return ret;
+    }
+    txn_journal_read(text, &v, NULL, 0);
+    nst_free(text);
+    if (v.outcome[0] || strcmp(v.window, "open")) {
+        snprintf(txn->message, sizeof txn->message,
+                 v.outcome[0] ? "transaction %s already finished: %s"
+                              : "transaction %s has no confirm window open",
+                 txid, v.outcome);
+        return NST_EINVAL;
+    }
+    ret = store_txn_signal(txn->st, txid, "window", confirm ? "confirm\n" : "cancel\n");
+    if (ret) {
+        snprintf(txn->message, sizeof txn->message, "cannot write the window record of %s", txid);
+        return ret;
     }
     /* Wait until the holder has finished (it releases the lock), then read its outcome. */
     for (uint32_t ms = 0;; ms += 100) {
         struct timespec ts = {0, 100 * 1000 * 1000};
 
         busy = 0;
-        if (!st_txn_open(txn->st, txid, &t, &busy)) {
-            st_txn_close(t);
+        if (!store_txn_open(txn->st, txid, &t, &busy)) {
             break;
         }
         if (!busy || ms / 1000 >= wait_s) {
             snprintf(txn->message, sizeof txn->message,
                      "the process holding %s did not finish within %u s", txid, (unsigned)wait_s);
             txn->outcome = NST_TXN_INCOMPLETE;
-            ret = NST_EENV;
-            goto cleanup;
+            return NST_EENV;
         }
         nanosleep(&ts, NULL);
     }
-    ret = txn_read_journal(dirfd, &v, NULL, 0);
+    ret = txn_read_journal(t, &v, NULL, 0);
+    store_txn_close(t);
     if (ret) {
-        goto cleanup;
+        return ret;
     }
     if (!strcmp(v.outcome, nst_txn_outcome_name(NST_TXN_COMMITTED))) {
         txn->outcome = NST_TXN_COMMITTED;
@@ -2891,10 +2267,7 @@ nst_txn_window_decide(struct nst_txn *txn, const char *txid, int confirm, uint32
         snprintf(txn->message, sizeof txn->message,
                  "transaction %s ended without an outcome: run `netstitch recover %s`", txid, txid);
     }
-
-cleanup:
-    close(dirfd);
-    return ret;
+    return NST_OK;
 }
 
 NST_API const char *
@@ -2952,8 +2325,7 @@ nst_txn_add_payload(struct nst_txn *txn, const char *device, const char *vendor,
     }
     inv = inv_find_device(txn->inv, device);
     if (!inv) {
-        snprintf(txn->message, sizeof txn->message, "device %s is not in the inventory %s", device,
-                 txn->inv->file);
+        txn_diag(txn, DIAG_TXN_DEVICE_UNKNOWN, device, device, txn->inv->file);
         return NST_EINVAL;
     }
     for (size_t i = 0; i < txn->ndevs; i++) {
@@ -2964,34 +2336,29 @@ nst_txn_add_payload(struct nst_txn *txn, const char *device, const char *vendor,
             return NST_EINVAL;
         }
         if (o->port == inv->port && !strcmp(o->address, inv->address)) {
-            snprintf(txn->message, sizeof txn->message,
-                     "devices %s and %s are the same router (%s port %u) in the inventory", o->name,
-                     device, inv->address, (unsigned)inv->port);
+            txn_diag(txn, DIAG_TXN_DEVICE_TWICE, device, o->name, device, inv->address,
+                     (unsigned)inv->port);
             return NST_EINVAL;
         }
     }
-    ret = txn_payload_normalize(xml, &norm, why, sizeof why);
+    ret = payload_normalize(xml, &norm, why, sizeof why);
     if (ret) {
         if (ret == NST_EINPUT) {
-            snprintf(txn->message, sizeof txn->message, "device %s: %s", device, why);
+            txn_diag(txn, DIAG_TXN_PAYLOAD, device, device, why);
         }
         return ret;
     }
-    ret = txn_secrets_scan(norm, &names);
+    ret = secret_scan(norm, &names);
     if (ret == NST_EINPUT) {
-        snprintf(txn->message, sizeof txn->message,
-                 "device %s: malformed secret placeholder (%s...})", device, TXN_SECRET_OPEN);
+        txn_diag(txn, DIAG_TXN_PLACEHOLDER, device, device);
     }
     for (size_t i = 0; !ret && names[i]; i++) {
         if (!inv_find_secret(txn->inv, names[i])) {
-            snprintf(txn->message, sizeof txn->message,
-                     "device %s: the payload uses secret '%s', which the inventory does not "
-                     "define",
-                     device, names[i]);
-            ret = NST_EINVAL;
+            txn_diag(txn, DIAG_TXN_SECRET_UNDEFINED, device, device, names[i]);
+            ret = NST_ESECRET;
         }
     }
-    txn_names_free(names);
+    secret_names_free(names);
     if (ret) {
         nst_free(norm);
         return ret;
@@ -3025,10 +2392,9 @@ nst_txn_push(struct nst_txn *txn)
     }
     txn->ran = 1;
     if (!txn->ndevs) {
-        snprintf(txn->message, sizeof txn->message, "no device to push");
+        txn_diag(txn, DIAG_TXN_NO_DEVICE, NULL);
         return NST_EINVAL;
     }
-    txn->kind = "push";
     ret = txn_begin(txn);
     if (!ret) {
         ret = txn_run(txn);
@@ -3039,15 +2405,12 @@ nst_txn_push(struct nst_txn *txn)
 
 /* Outcome word of a journal ("" while unfinished). */
 static nst_err
-txn_read_journal(int dirfd, struct txn_journal_view *v, struct txn_dev *devs, size_t ndevs)
+txn_read_journal(struct store_txn *t, struct txn_journal_view *v, struct txn_dev *devs,
+                 size_t ndevs)
 {
     char *text = NULL;
-    nst_err ret = st_read(dirfd, "journal", &text);
+    nst_err ret = store_journal_read(t, &text);
 
-    if (ret == NST_EIO) {
-        memset(v, 0, sizeof *v);
-        return NST_OK;
-    }
     if (ret) {
         return ret;
     }
@@ -3058,12 +2421,12 @@ txn_read_journal(int dirfd, struct txn_journal_view *v, struct txn_dev *devs, si
 
 /* Load the devices of a past transaction's plan, with their snapshots and payloads. */
 static nst_err
-txn_load_past(struct nst_txn *txn, struct st_txn *past, struct txn_plan *plan, int for_rollback)
+txn_load_past(struct nst_txn *txn, struct store_txn *past, struct txn_plan *plan, int for_rollback)
 {
     char *text = NULL, name[64];
     nst_err ret;
 
-    ret = st_read(past->fd, "plan", &text);
+    ret = store_txn_get(past, "plan", &text);
     if (ret) {
         return ret;
     }
@@ -3071,7 +2434,7 @@ txn_load_past(struct nst_txn *txn, struct st_txn *past, struct txn_plan *plan, i
     nst_free(text);
     if (ret) {
         snprintf(txn->message, sizeof txn->message, "transaction %s: the plan is damaged",
-                 past->id);
+                 store_txn_id(past));
         return ret;
     }
     for (size_t i = 0; i < plan->ndevs; i++) {
@@ -3081,22 +2444,22 @@ txn_load_past(struct nst_txn *txn, struct st_txn *past, struct txn_plan *plan, i
 
         if (!inv) {
             snprintf(txn->message, sizeof txn->message,
-                     "transaction %s: device %s is not in the inventory %s", past->id,
+                     "transaction %s: device %s is not in the inventory %s", store_txn_id(past),
                      plan->devs[i].name, txn->inv->file);
             return NST_EINVAL;
         }
         snprintf(name, sizeof name, "dev-%zu.before.xml", i);
-        ret = st_read(past->fd, name, &before);
+        ret = store_txn_get(past, name, &before);
         if (!ret) {
             snprintf(name, sizeof name, "dev-%zu.payload.xml", i);
-            ret = st_read(past->fd, name, &payload);
+            ret = store_txn_get(past, name, &payload);
         }
         if (ret || !(d = txn_dev_add(txn, inv))) {
             nst_free(before);
             nst_free(payload);
             if (ret) {
                 snprintf(txn->message, sizeof txn->message,
-                         "transaction %s: the snapshot of device %s is missing", past->id,
+                         "transaction %s: the snapshot of device %s is missing", store_txn_id(past),
                          plan->devs[i].name);
             }
             return ret ? ret : NST_ENOMEM;
@@ -3104,6 +2467,10 @@ txn_load_past(struct nst_txn *txn, struct st_txn *past, struct txn_plan *plan, i
         if (for_rollback) {
             d->rollback_before = before;
             d->rollback_payload = payload;
+            snprintf(name, sizeof name, "dev-%zu.after.xml", i);
+            if (store_txn_get(past, name, &d->rollback_after)) {
+                d->rollback_after = NULL;
+            }
         } else {
             d->before = before;
             d->payload = payload;
@@ -3117,7 +2484,7 @@ txn_load_past(struct nst_txn *txn, struct st_txn *past, struct txn_plan *plan, i
 
 /* Open a past transaction for rollback or recover; busy means a live process runs it. */
 static nst_err
-txn_open_past(struct nst_txn *txn, const char *txid, struct st_txn **out)
+txn_open_past(struct nst_txn *txn, const char *txid, struct store_txn **out)
 {
     int busy = 0;
     nst_err ret;
@@ -3126,22 +2493,55 @@ txn_open_past(struct nst_txn *txn, const char *txid, struct st_txn **out)
     if (ret) {
         return ret;
     }
-    if (!st_txid_valid(txid)) {
-        snprintf(txn->message, sizeof txn->message, "'%s' is not a transaction id", txid);
+    if (!store_txid_valid(txid)) {
+        txn_diag(txn, DIAG_TXN_BAD_ID, NULL, txid);
         return NST_EINVAL;
     }
-    ret = st_txn_open(txn->st, txid, out, &busy);
+    ret = store_txn_open(txn->st, txid, out, &busy);
     if (busy) {
-        snprintf(txn->message, sizeof txn->message,
-                 "transaction %s is being run by another netstitch process", txid);
-        return NST_EENV;
+        txn_diag(txn, DIAG_TXN_BUSY, NULL, txid);
+        return NST_EBUSY;
     }
     if (ret) {
-        snprintf(txn->message, sizeof txn->message, "no transaction %s in %s/txn", txid,
-                 txn->st->path);
+        txn_diag(txn, DIAG_TXN_UNKNOWN, NULL, txid, store_location(txn->st));
         return NST_EINVAL;
     }
     return NST_OK;
+}
+
+/* For each device, the newest committed transaction after @txid that touched it: the one a
+ * conflict names. */
+static void
+txn_find_later(struct nst_txn *txn, const char *txid)
+{
+    char **ids = NULL;
+    size_t n = 0;
+
+    if (store_txn_list(txn->st, &ids, &n)) {
+        return;
+    }
+    for (size_t k = n; k-- > 0 && strcmp(ids[k], txid) > 0;) {
+        struct store_txn_info info;
+
+        if (store_txn_info(txn->st, ids[k], &info)) {
+            continue;
+        }
+        for (size_t i = 0; i < txn->ndevs; i++) {
+            struct txn_dev *d = &txn->devs[i];
+            const char *p = info.devices;
+            size_t len = strlen(d->name);
+
+            while (!d->later[0] && p && !strcmp(info.outcome, "committed")) {
+                if (!strncmp(p, d->name, len) && (p[len] == ',' || !p[len])) {
+                    snprintf(d->later, sizeof d->later, "%s", info.id);
+                }
+                p = strchr(p, ',');
+                p = p ? p + 1 : NULL;
+            }
+        }
+        store_txn_info_clear(&info);
+    }
+    store_list_free(ids);
 }
 
 NST_API nst_err
@@ -3159,7 +2559,7 @@ nst_txn_rollback(struct nst_txn *txn, const char *txid)
     if (ret) {
         return ret;
     }
-    ret = txn_read_journal(txn->past->fd, &v, NULL, 0);
+    ret = txn_read_journal(txn->past, &v, NULL, 0);
     if (ret) {
         goto cleanup;
     }
@@ -3183,16 +2583,23 @@ nst_txn_rollback(struct nst_txn *txn, const char *txid)
     if (ret) {
         goto cleanup;
     }
-    txn->kind = "rollback";
+    snprintf(txn->kind, sizeof txn->kind, "rollback");
     snprintf(txn->rollback_of, sizeof txn->rollback_of, "%s", txid);
+    txn_find_later(txn, txid);
     ret = txn_begin(txn);
     if (!ret) {
         ret = txn_run(txn);
     }
+    for (size_t i = 0; i < txn->ndevs; i++) {
+        if (txn->devs[i].conflict) {
+            /* Refused before anything changed: later changes to the same nodes. */
+            ret = NST_ECONFLICT;
+        }
+    }
     /* Service lifecycle hook (lifecycle.c): services whose ownership record TXID made go
      * back to their record from before it, as their devices just did. */
     if (!ret && txn->outcome == NST_TXN_COMMITTED && txn->st) {
-        lc_rollback_applied(txn->st->path, txid);
+        own_rollback_applied(txn->st, txid);
     }
     txn_end(txn);
 
@@ -3213,12 +2620,12 @@ nst_txn_recover(struct nst_txn *txn, const char *txid)
         return NST_EINVAL;
     }
     txn->ran = 1;
-    txn->kind = "recover";
+    snprintf(txn->kind, sizeof txn->kind, "recover");
     ret = txn_open_past(txn, txid, &txn->t);
     if (ret) {
         return ret;
     }
-    ret = txn_read_journal(txn->t->fd, &v, NULL, 0);
+    ret = txn_read_journal(txn->t, &v, NULL, 0);
     if (ret) {
         goto cleanup;
     }
@@ -3228,8 +2635,20 @@ nst_txn_recover(struct nst_txn *txn, const char *txid)
                  v.outcome);
         goto cleanup;
     }
-    if (st_journal_open(txn->t) || txn_open_log(txn)) {
-        snprintf(txn->message, sizeof txn->message, "cannot write the journal in %s", txn->t->path);
+    /* A history row of its own (kind recover); the interrupted transaction's row gets its
+     * outcome from its journal as it always does. */
+    {
+        char note[96];
+
+        snprintf(note, sizeof note, "recover of %s", txid);
+        if (store_txn_create(txn->st, "recover", NULL, txn->comment ? txn->comment : note, NULL,
+                             &txn->rec)) {
+            txn->rec = NULL;
+        }
+    }
+    if (txn_open_log(txn)) {
+        snprintf(txn->message, sizeof txn->message, "cannot write the session log in %s/logs",
+                 store_dir(txn->st));
         ret = NST_EIO;
         goto cleanup;
     }
@@ -3262,7 +2681,7 @@ nst_txn_recover(struct nst_txn *txn, const char *txid)
     for (size_t i = 0; !ret && i < txn->ndevs; i++) {
         char *raw = NULL;
 
-        ret = txn_substitute(txn->devs[i].before, txn->sec_names, txn->sec_values, txn->nsec, &raw);
+        ret = secret_substitute(txn->devs[i].before, &txn->secrets, &raw);
         if (!ret) {
             nst_free(txn->devs[i].before);
             txn->devs[i].before = raw;
@@ -3271,7 +2690,7 @@ nst_txn_recover(struct nst_txn *txn, const char *txid)
     if (ret) {
         goto cleanup;
     }
-    ret = txn_read_journal(txn->t->fd, &v, txn->devs, txn->ndevs);
+    ret = txn_read_journal(txn->t, &v, txn->devs, txn->ndevs);
     if (ret) {
         goto cleanup;
     }
@@ -3301,6 +2720,23 @@ nst_txn_recover(struct nst_txn *txn, const char *txid)
     ret = txn->outcome == NST_TXN_ABORTED ? NST_OK : NST_EENV;
 
 cleanup:
+    if (txn->rec) {
+        char *devs = nst_strdup("");
+
+        for (size_t i = 0; devs && i < txn->ndevs; i++) {
+            char *t = nst_asprintf("%s%s%s", devs, i ? "," : "", txn->devs[i].name);
+
+            nst_free(devs);
+            devs = t;
+        }
+        /* Finished in its journal too, so that no later recover takes it for interrupted. */
+        store_journal_append(txn->rec, "txn outcome %s (recover of %s)",
+                             nst_txn_outcome_name(txn->outcome), txid);
+        store_txn_note(txn->rec, devs, nst_txn_outcome_name(txn->outcome));
+        nst_free(devs);
+        store_txn_close(txn->rec);
+        txn->rec = NULL;
+    }
     txn_end(txn);
     nst_free(plan.devs);
     return ret;
@@ -3324,7 +2760,7 @@ nst_txn_list(struct nst_txn *txn, unsigned which, char ***out)
     if (ret) {
         return ret;
     }
-    ret = st_txn_list(txn->st, &ids, &n);
+    ret = store_txn_list(txn->st, &ids, &n);
     if (ret || !(which & NST_TXN_LIST_INTERRUPTED)) {
         if (!ret) {
             *out = ids;
@@ -3333,14 +2769,14 @@ nst_txn_list(struct nst_txn *txn, unsigned which, char ***out)
     }
     keep = ids;
     for (size_t i = 0; i < n; i++) {
-        struct st_txn *t = NULL;
+        struct store_txn *t = NULL;
         struct txn_journal_view v;
         int busy = 0, interrupted = 0;
 
         /* Interrupted: no outcome, and nobody holds its lock (so nobody runs it). */
-        if (!st_txn_open(txn->st, ids[i], &t, &busy)) {
-            interrupted = !txn_read_journal(t->fd, &v, NULL, 0) && !v.outcome[0];
-            st_txn_close(t);
+        if (!store_txn_open(txn->st, ids[i], &t, &busy)) {
+            interrupted = !txn_read_journal(t, &v, NULL, 0) && !v.outcome[0];
+            store_txn_close(t);
         }
         if (interrupted) {
             keep[k++] = ids[i];
@@ -3356,7 +2792,7 @@ nst_txn_list(struct nst_txn *txn, unsigned which, char ***out)
 NST_API void
 nst_txn_list_free(char **ids)
 {
-    st_txn_list_free(ids);
+    store_list_free(ids);
 }
 
 NST_API nst_err
@@ -3364,7 +2800,7 @@ nst_txn_describe(struct nst_txn *txn, const char *txid, char **line)
 {
     struct txn_plan plan = {0};
     struct txn_journal_view v;
-    struct st_txn *t = NULL;
+    struct store_txn *t = NULL;
     char *text = NULL, *devs = NULL, *tmp, outcome[48];
     int busy = 0;
     nst_err ret;
@@ -3376,7 +2812,7 @@ nst_txn_describe(struct nst_txn *txn, const char *txid, char **line)
     if (ret) {
         return ret;
     }
-    ret = st_txn_open(txn->st, txid, &t, &busy);
+    ret = store_txn_open(txn->st, txid, &t, &busy);
     if (ret && !busy) {
         return NST_EINVAL;
     }
@@ -3384,12 +2820,12 @@ nst_txn_describe(struct nst_txn *txn, const char *txid, char **line)
         *line = nst_asprintf("%s - running", txid);
         return *line ? NST_OK : NST_ENOMEM;
     }
-    ret = txn_read_journal(t->fd, &v, NULL, 0);
-    if (!ret && !st_read(t->fd, "plan", &text)) {
+    ret = txn_read_journal(t, &v, NULL, 0);
+    if (!ret && !store_txn_get(t, "plan", &text)) {
         txn_plan_parse(text, &plan);
         nst_free(text);
     }
-    st_txn_close(t);
+    store_txn_close(t);
     if (ret) {
         nst_free(plan.devs);
         return ret;
@@ -3418,7 +2854,7 @@ nst_txn_describe(struct nst_txn *txn, const char *txid, char **line)
 NST_API const char *
 nst_txn_id(const struct nst_txn *txn)
 {
-    return txn && txn->t ? txn->t->id : NULL;
+    return txn && txn->t ? store_txn_id(txn->t) : NULL;
 }
 
 NST_API enum nst_txn_outcome
@@ -3449,6 +2885,12 @@ NST_API enum nst_txn_method
 nst_txn_device_method(const struct nst_txn *txn, size_t i)
 {
     return txn && i < txn->ndevs ? txn->devs[i].method : NST_TXN_METHOD_UNKNOWN;
+}
+
+NST_API const char *
+nst_txn_device_payload(const struct nst_txn *txn, size_t i)
+{
+    return txn && i < txn->ndevs ? txn->devs[i].payload : NULL;
 }
 
 NST_API enum nst_txn_dev_state
@@ -3485,4 +2927,10 @@ nst_txn_device_error(const struct nst_txn *txn, size_t i, enum nst_txn_err_field
         return d->undo;
     }
     return txn_empty;
+}
+
+NST_API const char *
+nst_txn_code(const struct nst_txn *txn)
+{
+    return txn && txn->code ? txn->code : txn_empty;
 }

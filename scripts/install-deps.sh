@@ -7,12 +7,15 @@ set -eu
 PKGS="build-essential pkg-config libyang2-dev libyang2-tools libnetconf2-dev libssh-dev \
 libxml2-dev libxml2-utils libcmocka-dev openssh-server netconfd yangcli python3-ncclient \
 libyuma-base valgrind clang libclang-rt-14-dev graphviz libjansson-dev python3-prometheus-client \
-ansible"
+libsqlite3-dev sqlite3 libpq-dev postgresql ansible"
 # graphviz: `netstitch graph --svg` and tests/cli parse the DOT with dot (the command
 # works without it; t_graph then skips, which fails make check unless declared).
 # libjansson-dev: the command's JSON output encodes its strings with jansson.
 # python3-prometheus-client: tests/push/t_health.sh parses `status --format prometheus`
 # with its OpenMetrics parser.
+# libsqlite3-dev: the default state store (netconf/store_sqlite.c); sqlite3: tests read it.
+# libpq-dev, postgresql: the team state store (netconf/store_pg.c) and the tests that
+# start a throw-away PostgreSQL cluster.
 # ansible: `make bench` compares a push with an Ansible playbook (bench/ansible/; the
 # package ships the ansible.netcommon collection); nothing else uses it.
 

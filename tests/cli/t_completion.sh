@@ -43,17 +43,19 @@ expect() {
     fi
 }
 expect "netstitch " \
-    "--help --version cancel check compile confirm delete diff graph help push recover rollback status version"
+    "--help --version cancel check compile confirm delete diff gc graph help log push recover rollback services show status version"
 expect "netstitch co" "compile confirm"
 expect "netstitch r" "recover rollback"
 expect "netstitch d" "delete diff"
 expect "netstitch diff --format " "cli json tree xml"
 expect "netstitch diff --color " "always auto never"
-expect "netstitch delete --d" "--dry-run"
+expect "netstitch delete --d" "--diff-format --dry-run"
 expect "netstitch help gr" "graph"
 expect "netstitch check --f" "--format"
-expect "netstitch push --d" "--dry-run"
-expect "netstitch rollback --l" "--list"
+expect "netstitch push --d" "--diff-format --dry-run"
+expect "netstitch rollback --l" "--last --list"
+expect "netstitch gc --k" "--keep"
+expect "netstitch log --s" "--service --since --state --state-dir"
 expect "netstitch recover --a" "--abort"
 expect "netstitch graph --s" "--svg"
 expect "netstitch compile --format " "json text"
@@ -77,6 +79,7 @@ expect "netstitch diff svc.xml --offline s" "state sub.d"
 expect "netstitch graph --svg n" "notes.txt"
 PATH="$WORKDIR/bin:$PATH"
 expect "netstitch rollback 2026" "20261121-190932-718181-2d0d 20261121-191500-000001-abcd"
+expect "netstitch show 20261121-1915" "20261121-191500-000001-abcd"
 expect "netstitch recover --state-dir state 20261121-19" \
     "20261121-190932-718181-2d0d 20261121-191500-000001-abcd"
 grep -q -- "rollback --list --state-dir state" "$WORKDIR/bin/called" \

@@ -68,7 +68,10 @@ same() { # same SNAP-A SNAP-B DEVICES...
         cmp -s "$tmp/$a.$d.xml" "$tmp/$b.$d.xml" || no "$d changed between $a and $b"
     done
 }
-txns() { ls "$ST/txn" 2> /dev/null | wc -l; }
+STATEPY=tests/push/state.py
+txns() { "$PY" "$STATEPY" "$ST" count; }
+# svc NAME: a text of service svc's ownership record in the state store ("" when none).
+svc() { "$PY" "$STATEPY" "$ST" svc svc "$1" 2> /dev/null; }
 L="--inventory $INV --state-dir $ST -q"
 # Pushes of services run without the health gate: this test is about the diff and the
 # ownership record, and its generated services' BGP peers are not all simulated
@@ -121,10 +124,20 @@ run p2 push "$tmp/svc.xml" --no-health $L
 want_rc 0 p2
 grep -q 'nothing to do' "$tmp/p2.out" || no "unchanged push: $(cat "$tmp/p2.out")"
 [ "$(txns)" = "$n" ] || no "an unchanged push made a transaction"
-rec=$ST/services/svc
-[ -f "$rec/current" ] || no "no ownership record"
-bad=$(find "$rec" \( -type f ! -perm 0600 \) -o \( -type d ! -perm 0700 \))
-[ -z "$bad" ] || no "ownership record modes: $bad"
+[ -n "$(svc current)" ] || no "no ownership record"
+# The same service from a second state store (another operator's, another CI runner's):
+# its marked configuration is on the routers but unknown there: refused (6), nothing
+# touched; --force adopts it.
+snap s1f
+run foreign push "$tmp/svc.xml" --inventory "$INV" --state-dir "$tmp/state2" -q
+want_rc 6 foreign
+grep -q "netstitch's marks for this service that .*state2.* has no record of" "$tmp/foreign.err" \
+    || no "foreign: $(cat "$tmp/foreign.err")"
+snap s1g
+same s1f s1g $devs
+run adopt push "$tmp/svc.xml" --inventory "$INV" --state-dir "$tmp/state2" -q --force
+want_rc 0 adopt
+[ "$("$PY" "$STATEPY" "$ST" mode)" = 600 ] || no "state store mode"
 
 # A tag change: pe2's access VLAN 102 becomes 222.
 snap s1
@@ -207,12 +220,15 @@ want_rc 0 site.again
 
 # An interrupted push leaves a pending generation: the record is uncertain, a leaf that
 # matches either generation is not drift, and the next push settles it.
-cur=$(cat "$rec/current")
-cp -r "$rec/$cur" "$rec/gen-900"
-i=$(sed -n 's/^device \([0-9]*\) junos [01] pe1$/\1/p' "$rec/gen-900/meta")
-sed -i 's|<mtu>1518</mtu>|<mtu>1600</mtu>|' "$rec/gen-900/dev-$i.owned.xml"
-grep -q '<mtu>1600</mtu>' "$rec/gen-900/dev-$i.owned.xml" || no "test setup: no owned MTU to change"
-echo gen-900 > "$rec/pending"
+cur=$(svc current)
+for f in $("$PY" "$STATEPY" "$ST" svc-list svc | sed -n "s|^$cur/||p"); do
+    svc "$cur/$f" | "$PY" "$STATEPY" "$ST" svc-put svc "gen-900/$f"
+done
+i=$(svc gen-900/meta | sed -n 's/^device \([0-9]*\) junos [01] pe1$/\1/p')
+svc "gen-900/dev-$i.owned.xml" | sed 's|<mtu>1518</mtu>|<mtu>1600</mtu>|' > "$tmp/owned900"
+"$PY" "$STATEPY" "$ST" svc-put svc "gen-900/dev-$i.owned.xml" < "$tmp/owned900"
+svc "gen-900/dev-$i.owned.xml" | grep -q '<mtu>1600</mtu>' || no "test setup: no owned MTU to change"
+echo gen-900 | "$PY" "$STATEPY" "$ST" svc-put svc pending
 run unc diff "$tmp/svc.xml" $L --format json
 want_rc 0 unc
 "$PY" - "$tmp/unc.out" << 'PY' || no "uncertain record: json"
@@ -225,7 +241,7 @@ grep -q 'uncertain' "$tmp/unc.err" || [ -n "$(grep -l uncertain "$tmp/unc.out")"
     || no "uncertain record not mentioned"
 run settle push "$tmp/svc.xml" --no-health $L
 want_rc 0 settle
-[ -e "$rec/pending" ] && no "the push did not settle the uncertain record"
+[ -n "$(svc pending)" ] && no "the push did not settle the uncertain record"
 run settled diff "$tmp/svc.xml" $L --format json
 grep -q '"uncertain": false' "$tmp/settled.out" || no "still uncertain after the push"
 
@@ -272,9 +288,44 @@ grep -q '<mtu>9000</mtu>' "$net/state/pe1/running.xml" && no "--force did not re
 run after diff "$tmp/svc.xml" $L
 want_rc 0 after
 
+# The store's view (netstitch services, log --service): svc owns its routers.
+run svcs services --state-dir "$ST" --format json
+want_rc 0 svcs
+"$PY" - "$tmp/svcs.out" << 'PY' || no "services --format json: $(cat "$tmp/svcs.out")"
+import json, sys
+s = {x["name"]: x for x in json.load(open(sys.argv[1]))["services"]}
+assert set(s) == {"svc"} and s["svc"]["transaction"] and not s["svc"]["uncertain"], s
+assert len(s["svc"]["devices"]) >= 5, s
+PY
+
+# delete --dry-run: the diff it would send (tree by default, any diff format), nothing
+# committed.
+snap s6d
+run deldry delete svc $L --dry-run
+want_rc 0 deldry
+grep -q '^-' "$tmp/deldry.out" || no "delete --dry-run shows no removal: $(head "$tmp/deldry.out")"
+grep -q 'dry run: every device accepted the change' "$tmp/deldry.out" || no "delete --dry-run report"
+run deldryx delete svc $L --dry-run --diff-format xml
+want_rc 0 deldryx
+grep -q 'operation="\(delete\|remove\)"' "$tmp/deldryx.out" \
+    || no "delete --dry-run --diff-format xml: $(head "$tmp/deldryx.out")"
+snap s6e
+same s6d s6e $devs
+
 # Delete: every router as before the service.
-run del delete svc $L
+run del delete svc $L --comment "decommissioned"
 want_rc 0 del
+run dlog log --state-dir "$ST" --service svc --format json
+"$PY" - "$tmp/dlog.out" << 'PY' || no "log --service svc: $(cat "$tmp/dlog.out")"
+import json, sys
+t = json.load(open(sys.argv[1]))["transactions"]
+assert t and all(x["service"] == "svc" for x in t), t
+assert t[-1]["kind"] == "delete" and t[-1]["comment"] == "decommissioned", t[-1]
+assert t[-1]["outcome"] == "committed", t
+assert all(x["kind"] == "push" or x["outcome"] == "dry-run-ok" for x in t[:-1]), t
+PY
+run svcs2 services --state-dir "$ST" --format json
+grep -q '"svc"' "$tmp/svcs2.out" && no "a deleted service is still listed: $(cat "$tmp/svcs2.out")"
 snap s7
 same s0 s7 $devs
 grep -q 'pre-existing uplink' "$tmp/s7.pe1.xml" || no "delete: the original description"
@@ -296,6 +347,17 @@ want_rc 0 a
 run b push "$tmp/b.xml" --no-health $L
 want_rc 0 b
 grep -q 'nothing to do' "$tmp/b.out" || no "B needed changes: $(cat "$tmp/b.out")"
+# C: the same VPLS with another IP MTU: it would change leaves A and B own with other
+# values. Refused before anything is touched, naming both services and the node.
+"$PY" tests/diff/gen-service.py --pes 5 --members 5 --bgp none --ip-mtu 1400 > "$tmp/c.xml"
+snap s7o
+run c push "$tmp/c.xml" $L
+want_rc 1 c
+grep -q "service c overlaps service [ab]: .* is .* in [ab] and .* in c" "$tmp/c.err" \
+    || no "overlap: $(cat "$tmp/c.err")"
+snap s7p
+same s7o s7p $devs
+echo "ok: $(grep -m1 overlaps "$tmp/c.err")"
 run dela delete a $L
 want_rc 0 dela
 run bsame diff "$tmp/b.xml" $L
@@ -331,6 +393,79 @@ for d in twcc-edge twaren-border twaren-taichung partner-ccx ccx-pe ccx-transit;
     [ -s "$net2/state/$d/running.xml" ] && no "delete of the example left $d configured"
 done
 sh examples/simnet.sh stop "$net2" > /dev/null 2>&1
+
+# push --payloads DIR (compile -o DIR, review, push): the same lifecycle as push SERVICE,
+# as the service DIR/plan.json names (plsvc): ownership recorded, what the service no
+# longer generates removed, drift refused; --redeploy re-sends an in-sync device.
+gen --members 4
+mkdir -p "$tmp/plsvc"
+cp "$tmp/svc.xml" "$tmp/plsvc/service.xml"
+"$NETSTITCH" compile -o "$tmp/pl1" "$tmp/plsvc/service.xml" > /dev/null 2>&1 || no "compile pl1"
+gen --members 3
+cp "$tmp/svc.xml" "$tmp/plsvc/service.xml"
+"$NETSTITCH" compile -o "$tmp/pl2" "$tmp/plsvc/service.xml" > /dev/null 2>&1 || no "compile pl2"
+run pl1 push --payloads "$tmp/pl1" $L --format json
+want_rc 0 pl1
+"$PY" "$STATEPY" "$ST" svc plsvc current > /dev/null 2>&1 || no "push --payloads: no ownership record"
+run pl1.log log --state-dir "$ST" --service plsvc --format json
+grep -q '"kind": "push"' "$tmp/pl1.log.out" || no "push --payloads: no history row of plsvc"
+run pl.d2 diff --payloads "$tmp/pl2" --name plsvc $L --format json
+want_rc 3 pl.d2
+"$PY" - "$tmp/pl.d2.out" << 'PY' || no "payloads: the stale configuration is not to be removed"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert any(c["op"] == "delete" for x in d["devices"] for c in x["changes"]), d
+PY
+run pl2 push --payloads "$tmp/pl2" $L
+want_rc 0 pl2
+run pl.d3 diff --payloads "$tmp/pl2" --name plsvc $L
+want_rc 0 pl.d3
+# --limit: back to pl1 on one router only; the others stay pending, their records kept.
+run pl.back diff --payloads "$tmp/pl1" --name plsvc $L --format json
+want_rc 3 pl.back
+lim=$("$PY" -c 'import json,sys; d=json.load(open(sys.argv[1])); print(" ".join(x["name"] for x in d["devices"] if x["status"] == "changes"))' "$tmp/pl.back.out")
+one=${lim%% *}
+[ -n "$one" ] && [ "$one" != "$lim" ] || no "--limit test needs two changed routers, got '$lim'"
+run pl.lim push --payloads "$tmp/pl1" $L --limit "$one" --format json
+want_rc 0 pl.lim
+"$PY" - "$tmp/pl.lim.out" "$one" << 'PY' || no "push --limit: $(cat "$tmp/pl.lim.out")"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert [x["name"] for x in d["devices"]] == [sys.argv[2]] and d["outcome"] == "committed", d
+PY
+run pl.lim1 diff --payloads "$tmp/pl1" --name plsvc $L --limit "$one"
+want_rc 0 pl.lim1
+run pl.lim2 diff --payloads "$tmp/pl1" --name plsvc $L --format json
+want_rc 3 pl.lim2
+"$PY" - "$tmp/pl.lim2.out" "$one" << 'PY' || no "after push --limit: $(cat "$tmp/pl.lim2.out")"
+import json, sys
+d = {x["name"]: x for x in json.load(open(sys.argv[1]))["devices"]}
+assert d[sys.argv[2]]["status"] == "in-sync", d
+assert any(x["status"] == "changes" and not x["drift"] for x in d.values()), d
+PY
+# Drift on a node plsvc owns: refused (6) as push SERVICE refuses it.
+printf '%s\n' '<configuration xmlns="http://yang.juniper.net/junos/conf/root">' \
+    '<interfaces xmlns="http://yang.juniper.net/junos/conf/interfaces">' \
+    '<interface><name>ge-0/0/1</name><mtu>9000</mtu></interface></interfaces></configuration>' \
+    > "$tmp/oob/pe1.xml"
+run pl.oob push --payloads "$tmp/oob" --no-state $L
+want_rc 0 pl.oob
+run pl.drift push --payloads "$tmp/pl2" $L
+want_rc 6 pl.drift
+grep -q 'drift' "$tmp/pl.drift.err" || no "push --payloads: drift refusal does not say why"
+# --redeploy: overwrites the drift and re-sends every device, in sync or not.
+run pl.re push --payloads "$tmp/pl2" $L --redeploy --format json
+want_rc 0 pl.re
+"$PY" - "$tmp/pl.re.out" << 'PY' || no "redeploy: $(cat "$tmp/pl.re.out")"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["outcome"] == "committed" and len(d["devices"]) == 5, d
+PY
+grep -q '<mtu>9000</mtu>' "$net/state/pe1/running.xml" && no "--redeploy left the drift"
+run pl.d4 diff --payloads "$tmp/pl2" --name plsvc $L
+want_rc 0 pl.d4
+run pl.del delete plsvc $L
+want_rc 0 pl.del
 
 # No key anywhere but on the devices.
 grep -rlF -- "$KEY" "$tmp"/*.out "$tmp"/*.err "$ST" && no "the BGP key leaked"

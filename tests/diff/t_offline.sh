@@ -138,4 +138,20 @@ grep -qF '$NST_SECRET{bgp-twcc-ccx}' "$tmp/foreign.tree" || no "the new key is n
 [ $? = 1 ] || no "a service with errors: want exit 1"
 "$NETSTITCH" diff "$ex" --offline "$tmp/out" --name 'bad/name' > /dev/null 2>&1
 [ $? = 1 ] || no "a bad service name: want exit 1"
+# diff --format json names the command and its exit status, as the other commands do.
+mkdir -p "$tmp/empty-dir"
+"$NETSTITCH" diff "$ex" --offline "$tmp/empty-dir" --format json > "$tmp/ce.json" 2> /dev/null
+rc=$?
+/usr/bin/python3 - "$tmp/ce.json" "$rc" << 'PY' || no "diff json: command and exit"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["command"] == "diff" and d["exit"] == int(sys.argv[2]) == 3, d
+PY
+# A mistyped --offline directory is an error, not "every router is empty" (exit 3).
+"$NETSTITCH" diff "$ex" --offline "$tmp/no-such-dir" > /dev/null 2> "$tmp/nodir.err"
+[ $? = 1 ] || no "a missing --offline directory: want exit 1"
+grep -q "no-such-dir: No such file or directory" "$tmp/nodir.err" \
+    || no "a missing --offline directory: $(cat "$tmp/nodir.err")"
+"$NETSTITCH" diff "$ex" --offline "$ex" > /dev/null 2>&1
+[ $? = 1 ] || no "--offline naming a file: want exit 1"
 exit $fail

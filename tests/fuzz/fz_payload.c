@@ -7,9 +7,9 @@
  * one (the "before" snapshot; without it the same text plays both parts). Per input:
  *   - render_parse_payload() into a context with every vendor's device models (the
  *     strict, validating payload parser of compile round trips and later stages);
- *   - txn_payload_normalize(), txn_secrets_scan(), txn_substitute() with secrets full of
- *     XML specials, txn_placeholderize() of the "before" text, txn_restore_payload() and
- *     txn_touched_equal() (the transaction engine's text helpers).
+ *   - payload_normalize(), secret_scan(), secret_substitute() with secrets full of
+ *     XML specials, secret_placeholderize() of the "before" text, payload_restore() and
+ *     payload_touched_equal() (the transaction engine's text helpers).
  * Invariants checked (abort() = a finding): a placeholderized snapshot contains no secret
  * value outside placeholders; a restore payload is well-formed; a configuration compares
  * equal to itself.
@@ -27,8 +27,9 @@ static struct render *fz_render;
 /* Values that need escaping, one a prefix of another, one with a placeholder's brace. */
 static char fz_n0[] = "k0", fz_n1[] = "k1", fz_n2[] = "bgp-twcc-ccx";
 static char fz_v0[] = "s3cr&t<\"key\">", fz_v1[] = "s3cr", fz_v2[] = "x}y'z";
-static char *const fz_names[] = {fz_n0, fz_n1, fz_n2};
-static char *const fz_values[] = {fz_v0, fz_v1, fz_v2};
+static char *fz_names[] = {fz_n0, fz_n1, fz_n2};
+static char *fz_values[] = {fz_v0, fz_v1, fz_v2};
+static const struct secret_set fz_set = {fz_names, fz_values, 3};
 
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -70,18 +71,18 @@ fz_txn(const char *payload, const char *before)
     size_t i;
     int equal = 0;
 
-    if (txn_payload_normalize(payload, &norm, why, sizeof why) == NST_OK) {
+    if (payload_normalize(payload, &norm, why, sizeof why) == NST_OK) {
         if (!norm) {
             abort();
         }
-        if (txn_secrets_scan(norm, &names) == NST_OK) {
-            txn_names_free(names);
+        if (secret_scan(norm, &names) == NST_OK) {
+            secret_names_free(names);
         }
-        if (txn_substitute(norm, fz_names, fz_values, 3, &sub) == NST_OK) {
-            txn_wipe_free(sub);
+        if (secret_substitute(norm, &fz_set, &sub) == NST_OK) {
+            secret_wipe_free(sub);
         }
-        if (txn_restore_payload(before, norm, 1, &restore) == NST_OK) {
-            if (txn_payload_normalize(restore, &check, why, sizeof why) == NST_OK) {
+        if (payload_restore(before, norm, 1, &restore) == NST_OK) {
+            if (payload_normalize(restore, &check, why, sizeof why) == NST_OK) {
                 nst_free(check);
             } else if (strspn(restore, " \t\r\n") != strlen(restore)) {
                 /* A non-empty restore payload must be well-formed. */
@@ -89,12 +90,12 @@ fz_txn(const char *payload, const char *before)
             }
             nst_free(restore);
         }
-        if (txn_touched_equal(before, before, norm, &equal) == NST_OK && !equal) {
+        if (payload_touched_equal(before, before, norm, &equal) == NST_OK && !equal) {
             abort();
         }
         nst_free(norm);
     }
-    if (txn_placeholderize(before, fz_names, fz_values, 3, &ph) == NST_OK) {
+    if (secret_placeholderize(before, &fz_set, &ph) == NST_OK) {
         char *rest = fz_cut_placeholders(ph);
 
         for (i = 0; i < 3; i++) {

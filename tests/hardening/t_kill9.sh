@@ -12,6 +12,17 @@
 # holds a secret and every state file and directory is private.
 . "$TOP/tests/push/common.sh"
 start=$(date +%s)
+# The state store: SQLite in $STATE, or with KILL9_BACKEND=postgresql a throw-away
+# PostgreSQL cluster (tests/push/pg.sh; t_kill9_pg.sh), $STATE then the local directory.
+STATE_LOC=$STATE
+if [ "${KILL9_BACKEND:-sqlite}" = postgresql ]; then
+    . "$TOP/tests/push/pg.sh"
+    pg_up
+    STATE_LOC=$PG_URL
+    mkdir -p "$STATE" && chmod 0700 "$STATE"
+    NETSTITCH_STATE_DIR=$STATE
+    export NETSTITCH_STATE_DIR
+fi
 MODELS=$TOP/tests/netsim/models/a
 NSA=urn:netstitch:netsim:test-a
 cat >"$WORK/startup.xml" <<XML
@@ -95,7 +106,7 @@ kill_at() {
 
 # 1. Learn the events of a full push.
 payloads "$WORK/p" 9000
-run_push learn --inventory "$INV" --state-dir "$STATE" --payloads "$WORK/p"
+run_push learn --inventory "$INV" --state-dir "$STATE_LOC" --payloads "$WORK/p"
 assert_rc 0 learn
 EVENTS=${KILL9_EVENTS:-$(events "$WORK/learn.err")}
 n=$(echo "$EVENTS" | wc -w)
@@ -110,8 +121,8 @@ for pt in $EVENTS; do
     mtu=$((9000 + k))
     payloads "$WORK/p" "$mtu"
     snap "$WORK/k$k.before"
-    kill_at "$pt" "k$k" push --inventory "$INV" --state-dir "$STATE" --payloads "$WORK/p"
-    run_cmd "k$k.rec" recover --inventory "$INV" --state-dir "$STATE"
+    kill_at "$pt" "k$k" push --inventory "$INV" --state-dir "$STATE_LOC" --payloads "$WORK/p"
+    run_cmd "k$k.rec" recover --inventory "$INV" --state-dir "$STATE_LOC"
     assert_rc 0 "k$k.rec"
     snap "$WORK/k$k.after"
     st=$(consistent "$WORK/k$k.before" "$WORK/k$k.after" "$mtu") || {
@@ -126,18 +137,18 @@ done
 [ "$nbefore" -gt 0 ] && [ "$nafter" -gt 0 ] || fail "undone $nbefore, rolled forward $nafter"
 
 # 3. Nothing is left to recover, and the next push is not blocked.
-run_cmd rec2 recover --inventory "$INV" --state-dir "$STATE"
+run_cmd rec2 recover --inventory "$INV" --state-dir "$STATE_LOC"
 assert_rc 0 rec2
 grep -q '^recover ' "$WORK/rec2.out" && { cat "$WORK/rec2.out"; fail "a second recover found work"; }
 payloads "$WORK/p" 8000
-run_push after --inventory "$INV" --state-dir "$STATE" --payloads "$WORK/p"
+run_push after --inventory "$INV" --state-dir "$STATE_LOC" --payloads "$WORK/p"
 assert_rc 0 after
 
 # 4. kill -9 the recover itself at each of its steps. Its events are learnt from a
 #    recover of a push killed after the decision to confirm (a roll forward).
 payloads "$WORK/p" 8100
-kill_at confirm rk push --inventory "$INV" --state-dir "$STATE" --payloads "$WORK/p"
-run_cmd rlearn recover --inventory "$INV" --state-dir "$STATE"
+kill_at confirm rk push --inventory "$INV" --state-dir "$STATE_LOC" --payloads "$WORK/p"
+run_cmd rlearn recover --inventory "$INV" --state-dir "$STATE_LOC"
 assert_rc 0 rlearn
 REVENTS=$(events "$WORK/rlearn.err")
 [ -n "$REVENTS" ] || { cat "$WORK/rlearn.err"; fail "recover reported no progress events"; }
@@ -147,9 +158,9 @@ for pt in $REVENTS; do
     mtu=$((8200 + m))
     payloads "$WORK/p" "$mtu"
     snap "$WORK/r$m.before"
-    kill_at confirm "rp$m" push --inventory "$INV" --state-dir "$STATE" --payloads "$WORK/p"
-    kill_at "$pt" "rr$m" recover --inventory "$INV" --state-dir "$STATE"
-    run_cmd "rr$m.rec" recover --inventory "$INV" --state-dir "$STATE"
+    kill_at confirm "rp$m" push --inventory "$INV" --state-dir "$STATE_LOC" --payloads "$WORK/p"
+    kill_at "$pt" "rr$m" recover --inventory "$INV" --state-dir "$STATE_LOC"
+    run_cmd "rr$m.rec" recover --inventory "$INV" --state-dir "$STATE_LOC"
     assert_rc 0 "rr$m.rec"
     snap "$WORK/r$m.after"
     st=$(consistent "$WORK/r$m.before" "$WORK/r$m.after" "$mtu") || {
@@ -164,7 +175,12 @@ done
 #    0700 .fetch-* directory of a connect that was killed excepted: libnetconf2 writes
 #    them with the umask, and they are published with 0600 or swept after an hour).
 no_secrets "$STATE"
+if [ -n "${PG_URL:-}" ]; then
+    runuser -u postgres -- "$PG_BIN/pg_dump" -h "$PG_DIR" -p "$PG_PORT" -U postgres postgres \
+        >"$WORK/dump.sql" 2>&1 || fail "pg_dump"
+    no_secrets "$WORK/dump.sql"
+fi
 bad=$(find "$STATE" -path '*/.fetch-*/*' -prune -o \( -type f ! -perm 0600 -print \) -o \
     \( -type d ! -perm 0700 -print \))
 [ -z "$bad" ] || { ls -la $bad; fail "state entries with modes other than 0600/0700"; }
-echo "t_kill9: ok in $(($(date +%s) - start)) s ($n push events, $m recover events)"
+echo "t_kill9: ok in $(($(date +%s) - start)) s ($n push events, $m recover events, ${KILL9_BACKEND:-sqlite})"

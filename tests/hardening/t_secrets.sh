@@ -90,16 +90,19 @@ echo "ok: push, rollback --list, rollback, recover print no secret; rollback res
 for s in "$KEY" "$KEY_ESC" "$PW"; do
     ! grep -rqF -- "$s" "$STATE" || { grep -rlF -- "$s" "$STATE"; fail "a secret in the state directory"; }
 done
-# A rollback's payload restores the snapshot, so it carries the key too.
-for f in $(grep -rlF -- "$OWN" "$STATE"); do
-    case $f in
-        */dev-*.before.xml) ;;
-        */dev-*.payload.xml) grep -q '^kind rollback' "$(dirname "$f")/plan" \
-            || fail "the router's own key in a push payload: $f" ;;
-        *) fail "the router's own key outside a snapshot: $f" ;;
+# A rollback's payload restores the snapshot, so it carries the key too. The store is read
+# with Python's own sqlite3 (tests/push/state.py).
+$PY "$STATEPY" "$STATE" grep "$OWN" >"$WORK/own-key.where" || fail "cannot read the state store"
+while read -r kind scope owner name; do
+    case $kind:$scope:$name in
+        record:T:dev-*.before.xml | record:T:dev-*.after.xml) ;;
+        record:T:dev-*.payload.xml) $PY "$STATEPY" "$STATE" record "$owner" plan \
+            | grep -q '^kind rollback' || fail "the router's own key in a push payload: $owner $name" ;;
+        *) fail "the router's own key outside a snapshot: $kind $scope $owner $name" ;;
     esac
-done
-grep -rlqF -- "$OWN" "$STATE"/txn/*/dev-0.before.xml || fail "the snapshot lost the router's key"
+done <"$WORK/own-key.where"
+grep -q '^record T .* dev-0.before.xml$' "$WORK/own-key.where" \
+    || fail "the snapshot lost the router's key"
 echo "ok: the state directory holds the router's key only in the snapshot to restore"
 
 # 4. A router that echoes the key in an rpc-error.

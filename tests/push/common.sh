@@ -9,6 +9,7 @@
 #                        NETSTITCH_TEST_PAUSE hook of cmd_push.c); resume / kill later
 #   assert_same A B      two snapshots are identical
 #   no_secrets FILES     neither the BGP key nor a password occurs in the files
+#   $PY $STATEPY STATE ...  read the state store (tests/push/state.py)
 #   netsim_up SPECS      netstitch-netsim devices next to (or instead of) the yuma lab
 # Everything runs on loopback under a mktemp directory removed on exit.
 set -u
@@ -17,6 +18,7 @@ BUILD=${BUILD:-build}
 NETSTITCH=${NETSTITCH:-$TOP/$BUILD/netstitch}
 LAB_SH=$TOP/tests/lab/lab.sh
 NCPY=$TOP/tests/push/nc.py
+STATEPY=$TOP/tests/push/state.py
 PY=/usr/bin/python3
 
 skip() {
@@ -46,6 +48,8 @@ cleanup() {
         kill "$NETSIM_PID" 2>/dev/null
         wait "$NETSIM_PID" 2>/dev/null
     fi
+    # A PostgreSQL cluster of tests/push/pg.sh.
+    command -v pg_down >/dev/null 2>&1 && pg_down
     if [ -n "${KEEP_WORK:-}" ]; then
         echo "work dir kept: $WORK"
     else

@@ -72,15 +72,57 @@ run_cmd rb rollback "$TX" --inventory "$INV" --state-dir "$STATE"
 assert_rc 0 rb
 esnap "$WORK/after-rb"
 assert_same "$WORK/before" "$WORK/after-rb" "rollback of the example"
-echo "ok: rollback"
+# It undid the push as a reverse diff (netconf/revert.c), on every device.
+RBTX=$($PY "$STATEPY" "$STATE" last)
+$PY "$STATEPY" "$STATE" journal "$RBTX" >"$WORK/rb.journal"
+n=$(grep -c ' plan reverse-diff [0-9]* bytes' "$WORK/rb.journal")
+[ "$n" = 6 ] || { grep ' plan ' "$WORK/rb.journal"; fail "rollback: $n of 6 devices by reverse diff"; }
+echo "ok: rollback (a reverse diff on all six)"
+
+# A rotated key (its source changed): diff shows the key leaf changed, redacted, not as
+# drift; push sends the new key; then nothing is pending.
+run_push again "$EX/service.xml" --inventory "$INV" --state-dir "$STATE"
+assert_rc 0 again
+printf 'Rotated&Key<2>\n' >"$WORK/bgp-twcc-ccx.key"
+run_cmd rot diff "$EX/service.xml" --inventory "$INV" --state-dir "$STATE" --format json
+assert_rc 3 rot
+$PY - "$WORK/rot.out" <<'PY' || fail "rotated key: diff $(cat "$WORK/rot.out")"
+import json, sys
+d = json.load(open(sys.argv[1]))
+devs = {x["name"]: x for x in d["devices"]}
+changed = {n for n, x in devs.items() if x["status"] == "changes"}
+assert changed == {"twcc-edge", "ccx-transit"}, changed
+assert not any(x["drift"] for x in devs.values()), devs
+for n in changed:
+    c = devs[n]["changes"]
+    assert len(c) == 1 and c[0]["op"] == "replace", c
+    assert "NST_SECRET{bgp-twcc-ccx}" in c[0]["value"] and c[0]["old"] == "********", c
+PY
+grep -qF 'Rotated' "$WORK/rot.out" && fail "the rotated key is in the diff"
+run_push rotpush "$EX/service.xml" --inventory "$INV" --state-dir "$STATE"
+assert_rc 0 rotpush
+esnap "$WORK/after-rot"
+[ "$(grep -cF 'Rotated&Key<2>' "$WORK/after-rot")" -ge 2 ] || fail "the rotated key did not reach both routers"
+run_cmd rot2 diff "$EX/service.xml" --inventory "$INV" --state-dir "$STATE"
+assert_rc 0 rot2
+echo "ok: a rotated key shows as a changed, redacted leaf and is pushed"
 
 # Secrets: nowhere in our outputs or state (the devices themselves do hold them).
 for f in "$WORK"/*.out "$WORK"/*.err; do
-    for s in 'Twcc&Ccx<Key>' 'Twcc&amp;Ccx&lt;Key&gt;' 'aws"dx-Key-9' 'aws&quot;dx-Key-9'; do
+    for s in 'Twcc&Ccx<Key>' 'Twcc&amp;Ccx&lt;Key&gt;' 'aws"dx-Key-9' 'aws&quot;dx-Key-9' \
+        'Rotated&Key<2>' 'Rotated&amp;Key&lt;2&gt;'; do
         grep -qF -- "$s" "$f" && fail "a BGP key leaked into $f"
     done
 done
-for s in 'Twcc&Ccx<Key>' 'Twcc&amp;Ccx&lt;Key&gt;' 'aws"dx-Key-9' 'aws&quot;dx-Key-9'; do
+for s in 'aws"dx-Key-9' 'aws&quot;dx-Key-9' 'Rotated&Key<2>' 'Rotated&amp;Key&lt;2&gt;'; do
     grep -rqF -- "$s" "$STATE" && fail "a BGP key leaked into the state directory"
+done
+# The rotated-out key is, after the rotation, a key netstitch did not set (as a router's
+# own): only the rotation push's snapshots may hold it, to restore it on rollback.
+ROT=$($PY "$STATEPY" "$STATE" last)
+for s in 'Twcc&Ccx<Key>' 'Twcc&amp;Ccx&lt;Key&gt;'; do
+    $PY "$STATEPY" "$STATE" grep "$s" >"$WORK/old-key.where"
+    grep -v "^record T $ROT dev-[0-9]*\.before\.xml\$" "$WORK/old-key.where" \
+        && fail "the rotated-out key outside the rotation's snapshots"
 done
 echo "t_example: ok in $(($(date +%s) - start)) s"

@@ -148,7 +148,7 @@ check_case slow-x 1 "device x failed at commit-confirmed: timeout"
 snap "$WORK/kill.before"
 start_paused confirm kill push --inventory "$INV" --state-dir "$STATE" --payloads "$WORK/p1" \
     --jobs 1
-KTX=$(ls "$STATE/txn" | tail -n 1)
+KTX=$($PY "$STATEPY" "$STATE" last)
 kill -9 "$BG"
 wait "$BG" 2>/dev/null
 run_cmd kill-rec recover "$KTX" --inventory "$INV" --state-dir "$STATE"

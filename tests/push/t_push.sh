@@ -50,16 +50,27 @@ for d in a b c; do
     # The key arrived: substituted (XML-escaped on the wire), exact on the device.
     assert_grep "/interface/description = peer key $NST_TEST_BGP_KEY" "$WORK/after-push.$d"
 done
-# The durable state: plan, journal, snapshots, all private.
-T=$STATE/txn/$TX1
-for f in plan journal dev-0.before.xml dev-2.payload.xml; do
-    [ -f "$T/$f" ] || fail "missing $T/$f"
+# The durable state (the SQLite store, read by Python's own sqlite3): plan, journal,
+# snapshots, the history row; all private.
+T=$WORK/tx1
+mkdir -p "$T"
+for f in plan dev-0.before.xml dev-0.payload.xml dev-2.payload.xml; do
+    $PY "$STATEPY" "$STATE" record "$TX1" "$f" >"$T/$f" || fail "missing record $f of $TX1"
 done
+$PY "$STATEPY" "$STATE" journal "$TX1" >"$T/journal" || fail "no journal of $TX1"
 [ "$(stat -c %a "$STATE")" = 700 ] || fail "state dir not 0700"
-[ "$(stat -c %a "$T/plan")" = 600 ] || fail "plan not 0600"
+[ "$($PY "$STATEPY" "$STATE" mode)" = 600 ] || fail "state.db not 0600"
 assert_grep "txn outcome committed" "$T/journal"
 assert_grep "device 2 running+restore" "$T/plan"
 assert_grep '$NST_SECRET{bgp-key}' "$T/dev-0.payload.xml"
+$PY "$STATEPY" "$STATE" txn "$TX1" >"$T/row.json" || fail "no history row of $TX1"
+$PY - "$T/row.json" <<'EOF' || fail "history row of the push"
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["kind"] == "push" and r["outcome"] == "committed", r
+assert r["devices"] == "a,b,c" and r["user"] and r["host"], r
+assert r["finished_ms"] >= r["started_ms"] > 0, r
+EOF
 
 # Roll the push back: every device as before.
 run_cmd rb1 rollback "$TX1" --inventory "$WORK/inv.xml" --state-dir "$STATE"

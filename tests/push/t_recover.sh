@@ -34,8 +34,8 @@ killed_txid() {
 
 # 1. Killed after all commits, before the decision.
 start_paused c:edit-running k1 $PUSH
-TX=$(ls "$STATE/txn" | tail -n 1)
-grep -q "decision" "$STATE/txn/$TX/journal" && fail "k1: decision already taken"
+TX=$($PY "$STATEPY" "$STATE" last)
+$PY "$STATEPY" "$STATE" journal "$TX" | grep -q "decision" && fail "k1: decision already taken"
 run_push busy --inventory "$INV" --state-dir "$STATE" --payloads "$WORK/p1"
 assert_rc 5 busy
 assert_grep "device a (127.0.0.1:$LAB_DEV_a_PORT) is being changed by another netstitch process" \
@@ -67,8 +67,9 @@ echo "ok: killed before the decision, recovered by undo"
 
 # 2. Killed after the decision to confirm: roll forward.
 start_paused confirm k2 $PUSH
-TX=$(ls "$STATE/txn" | tail -n 1)
-assert_grep "txn decision confirm" "$STATE/txn/$TX/journal"
+TX=$($PY "$STATEPY" "$STATE" last)
+$PY "$STATEPY" "$STATE" journal "$TX" >"$WORK/journal.$TX"
+assert_grep "txn decision confirm" "$WORK/journal.$TX"
 kill -9 "$BG"
 wait "$BG" 2>/dev/null
 run_cmd k2-rec recover "$TX" --inventory "$INV" --state-dir "$STATE"
@@ -87,7 +88,7 @@ echo "ok: killed after the decision, recovered by rolling forward"
 
 # 3. Killed during prepare, after b's candidate was edited.
 start_paused b:edit-config k3 $PUSH
-TX=$(ls "$STATE/txn" | tail -n 1)
+TX=$($PY "$STATEPY" "$STATE" last)
 kill -9 "$BG"
 wait "$BG" 2>/dev/null
 run_cmd k3-rec recover "$TX" --inventory "$INV" --state-dir "$STATE"
@@ -102,7 +103,7 @@ echo "ok: killed during prepare"
 
 # 4. The device-side safety net: confirm-timeout 2 s, killed, nobody recovers at first.
 start_paused c:edit-running k4 $PUSH --confirm-timeout 2
-TX=$(ls "$STATE/txn" | tail -n 1)
+TX=$($PY "$STATEPY" "$STATE" last)
 kill -9 "$BG"
 wait "$BG" 2>/dev/null
 # yuma fires confirm timers only after a second without requests: leave it alone, then

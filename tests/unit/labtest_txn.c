@@ -273,10 +273,11 @@ t_concurrent(void **state)
     txn = new_txn(NULL, 0);
     assert_int_equal(nst_txn_add_payload(txn, "a", NULL, payload("api-4", 1700)), NST_OK);
     assert_int_equal(nst_txn_add_payload(txn, "c", NULL, payload("api-4", 1700)), NST_OK);
-    assert_int_equal(nst_txn_push(txn), NST_EENV);
+    assert_int_equal(nst_txn_push(txn), NST_EBUSY);
     assert_int_equal(nst_txn_outcome(txn), NST_TXN_NOT_RUN);
     assert_non_null(strstr(nst_txn_message(txn), "device a (127.0.0.1:"));
     assert_non_null(strstr(nst_txn_message(txn), "is being changed by another netstitch process"));
+    assert_string_equal(nst_txn_code(txn), "TXN-DEVICE-BUSY");
     nst_txn_free(txn);
     __atomic_store_n(&ea.release, 1, __ATOMIC_SEQ_CST);
     pthread_join(ta, NULL);

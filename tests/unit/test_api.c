@@ -107,6 +107,19 @@ test_null_safety(void **state)
     nst_service_free(NULL);
     nst_compiled_free(NULL);
     nst_free_string(NULL);
+    /* The history and the transaction's new calls (netconf/history.c, txn.c). */
+    nst_history_free(NULL);
+    assert_int_equal(nst_history_count(NULL), 0);
+    assert_string_equal(nst_history_field(NULL, 0, NST_HISTORY_ID), "");
+    assert_string_equal(nst_history_message(NULL), "");
+    assert_int_equal(nst_history_find(NULL, "x"), (size_t)-1);
+    assert_int_equal(nst_history_open(NULL, NULL, NULL), NST_EINVAL);
+    assert_string_equal(nst_txn_code(NULL), "");
+    assert_null(nst_txn_device_payload(NULL, 0));
+    assert_int_equal(nst_txn_set_note(NULL, NST_TXN_NOTE_COMMENT, "x"), NST_EINVAL);
+    assert_string_equal(nst_strerror(NST_EBUSY), "busy: held by another netstitch process");
+    assert_string_equal(nst_strerror(NST_ECONFLICT),
+                        "conflict: later changes to the same configuration");
     nst_inventory_free(NULL);
     nst_txn_free(NULL);
     nst_txn_list_free(NULL);

@@ -30,6 +30,7 @@
 #include "inventory.h"
 #include "netstitch.h"
 #include "state.h"
+#include "store.h"
 #include "txn.h"
 
 #define NSL "urn:netstitch:lab:net"
@@ -88,35 +89,32 @@ t_normalize(void **state)
     char *out = NULL, why[256];
 
     (void)state;
-    assert_int_equal(
-        txn_payload_normalize("<?xml version=\"1.0\"?>\n<!-- c -->\n"
-                              "<config xmlns=\"urn:ietf:params:xml:ns:netconf:base:1.0\">"
-                              "<a xmlns=\"urn:x\"><b>1</b></a><c xmlns=\"urn:y\"/>"
-                              "</config>",
-                              &out, why, sizeof why),
-        NST_OK);
+    assert_int_equal(payload_normalize("<?xml version=\"1.0\"?>\n<!-- c -->\n"
+                                       "<config xmlns=\"urn:ietf:params:xml:ns:netconf:base:1.0\">"
+                                       "<a xmlns=\"urn:x\"><b>1</b></a><c xmlns=\"urn:y\"/>"
+                                       "</config>",
+                                       &out, why, sizeof why),
+                     NST_OK);
     assert_string_equal(out, "<a xmlns=\"urn:x\"><b>1</b></a><c xmlns=\"urn:y\"/>");
     nst_free(out);
     /* Bare top-level elements are kept exactly as written. */
-    assert_int_equal(
-        txn_payload_normalize("  <a xmlns=\"urn:x\">\n <b>1</b></a>\n<c xmlns=\"urn:y\"/>", &out,
-                              why, sizeof why),
-        NST_OK);
+    assert_int_equal(payload_normalize("  <a xmlns=\"urn:x\">\n <b>1</b></a>\n<c xmlns=\"urn:y\"/>",
+                                       &out, why, sizeof why),
+                     NST_OK);
     assert_string_equal(out, "<a xmlns=\"urn:x\">\n <b>1</b></a>\n<c xmlns=\"urn:y\"/>");
     nst_free(out);
     /* A <config> in another namespace is an ordinary element. */
-    assert_int_equal(txn_payload_normalize("<config xmlns=\"urn:x\"/>", &out, why, sizeof why),
-                     NST_OK);
+    assert_int_equal(payload_normalize("<config xmlns=\"urn:x\"/>", &out, why, sizeof why), NST_OK);
     nst_free(out);
-    assert_int_equal(txn_payload_normalize("<a><b></a>", &out, why, sizeof why), NST_EINPUT);
+    assert_int_equal(payload_normalize("<a><b></a>", &out, why, sizeof why), NST_EINPUT);
     assert_non_null(strstr(why, "not well-formed"));
-    assert_int_equal(txn_payload_normalize("   ", &out, why, sizeof why), NST_EINPUT);
+    assert_int_equal(payload_normalize("   ", &out, why, sizeof why), NST_EINPUT);
     assert_int_equal(
-        txn_payload_normalize("<config xmlns=\"urn:ietf:params:xml:ns:netconf:base:1.0\"/>", &out,
-                              why, sizeof why),
+        payload_normalize("<config xmlns=\"urn:ietf:params:xml:ns:netconf:base:1.0\"/>", &out, why,
+                          sizeof why),
         NST_EINPUT);
     assert_non_null(strstr(why, "empty"));
-    assert_int_equal(txn_payload_normalize("text<a/>", &out, why, sizeof why), NST_EINPUT);
+    assert_int_equal(payload_normalize("text<a/>", &out, why, sizeof why), NST_EINPUT);
 }
 
 static void
@@ -128,26 +126,30 @@ t_secrets_scan_substitute(void **state)
 
     (void)state;
     assert_int_equal(
-        txn_secrets_scan("<a>$NST_SECRET{k1}</a><b>$NST_SECRET{k2}$NST_SECRET{k1}</b>", &names),
-        NST_OK);
+        secret_scan("<a>$NST_SECRET{k1}</a><b>$NST_SECRET{k2}$NST_SECRET{k1}</b>", &names), NST_OK);
     assert_string_equal(names[0], "k1");
     assert_string_equal(names[1], "k2");
     assert_null(names[2]);
-    txn_names_free(names);
-    assert_int_equal(txn_secrets_scan("<a/>", &names), NST_OK);
+    secret_names_free(names);
+    assert_int_equal(secret_scan("<a/>", &names), NST_OK);
     assert_null(names[0]);
-    txn_names_free(names);
-    assert_int_equal(txn_secrets_scan("<a>$NST_SECRET{k1</a>", &names), NST_EINPUT);
-    assert_int_equal(txn_secrets_scan("<a>$NST_SECRET{}</a>", &names), NST_EINPUT);
+    secret_names_free(names);
+    assert_int_equal(secret_scan("<a>$NST_SECRET{k1</a>", &names), NST_EINPUT);
+    assert_int_equal(secret_scan("<a>$NST_SECRET{}</a>", &names), NST_EINPUT);
 
-    assert_int_equal(
-        txn_substitute("<a>$NST_SECRET{k1}</a><b>x$NST_SECRET{k2}y</b>", n, v, 2, &out), NST_OK);
+    assert_int_equal(secret_substitute("<a>$NST_SECRET{k1}</a><b>x$NST_SECRET{k2}y</b>",
+                                       &(struct secret_set){(char **)n, (char **)v, 2}, &out),
+                     NST_OK);
     assert_string_equal(out, "<a>a&amp;b&lt;c&gt;&quot;&apos;</a><b>xplainy</b>");
-    txn_wipe_free(out);
-    assert_int_equal(txn_substitute("<a>$NST_SECRET{k3}</a>", n, v, 2, &out), NST_EINPUT);
-    assert_int_equal(txn_substitute("<a>no placeholder</a>", n, v, 2, &out), NST_OK);
+    secret_wipe_free(out);
+    assert_int_equal(secret_substitute("<a>$NST_SECRET{k3}</a>",
+                                       &(struct secret_set){(char **)n, (char **)v, 2}, &out),
+                     NST_EINPUT);
+    assert_int_equal(secret_substitute("<a>no placeholder</a>",
+                                       &(struct secret_set){(char **)n, (char **)v, 2}, &out),
+                     NST_OK);
     assert_string_equal(out, "<a>no placeholder</a>");
-    txn_wipe_free(out);
+    secret_wipe_free(out);
 }
 
 static void
@@ -160,7 +162,8 @@ t_placeholderize(void **state)
                       "<k>it&apos;s &lt;x&gt;</k><p>$NST_SECRET{other}</p></a>";
 
     (void)state;
-    assert_int_equal(txn_placeholderize(dev, n, v, 3, &ph), NST_OK);
+    assert_int_equal(
+        secret_placeholderize(dev, &(struct secret_set){(char **)n, (char **)v, 3}, &ph), NST_OK);
     /* Longest first; both escapings of the quote; foreign placeholders untouched. */
     assert_string_equal(ph, "<a><k>$NST_SECRET{long}</k><k>$NST_SECRET{short}</k>"
                             "<k>$NST_SECRET{q}</k><k>$NST_SECRET{q}</k>"
@@ -172,14 +175,18 @@ t_placeholderize(void **state)
         char *v2[] = {"key", "key-and-more", "it's <x>", "$NST_SECRET{other}"};
         int eq = 0;
 
-        assert_int_equal(txn_substitute(ph, n2, v2, 4, &back), NST_OK);
-        assert_int_equal(txn_touched_equal(dev, back, "<a/>", &eq), NST_OK);
+        assert_int_equal(
+            secret_substitute(ph, &(struct secret_set){(char **)n2, (char **)v2, 4}, &back),
+            NST_OK);
+        assert_int_equal(payload_touched_equal(dev, back, "<a/>", &eq), NST_OK);
         assert_int_equal(eq, 1);
-        txn_wipe_free(back);
+        secret_wipe_free(back);
     }
     nst_free(ph);
     /* No secrets: unchanged. */
-    assert_int_equal(txn_placeholderize("<a>x</a>", NULL, NULL, 0, &ph), NST_OK);
+    assert_int_equal(secret_placeholderize(
+                         "<a>x</a>", &(struct secret_set){(char **)NULL, (char **)NULL, 0}, &ph),
+                     NST_OK);
     assert_string_equal(ph, "<a>x</a>");
     nst_free(ph);
 }
@@ -195,7 +202,7 @@ t_restore_payload(void **state)
     char *out = NULL;
 
     (void)state;
-    assert_int_equal(txn_restore_payload(before, payload, 1, &out), NST_OK);
+    assert_int_equal(payload_restore(before, payload, 1, &out), NST_OK);
     /* interfaces back as they were, vlans removed, system (untouched) not sent. */
     assert_non_null(strstr(out, "<interfaces xmlns=\"" NSL "\""));
     assert_non_null(strstr(out, "nst-nc:operation=\"replace\""));
@@ -205,14 +212,14 @@ t_restore_payload(void **state)
     assert_null(strstr(out, "system"));
     assert_null(strstr(out, "ge1"));
     nst_free(out);
-    assert_int_equal(txn_restore_payload(before, payload, 0, &out), NST_OK);
+    assert_int_equal(payload_restore(before, payload, 0, &out), NST_OK);
     assert_non_null(strstr(out, "nst-nc:operation=\"delete\""));
     nst_free(out);
-    assert_int_equal(txn_restore_payload("", "<a xmlns=\"urn:x\"/>", 1, &out), NST_OK);
+    assert_int_equal(payload_restore("", "<a xmlns=\"urn:x\"/>", 1, &out), NST_OK);
     assert_string_equal(out, "<a xmlns=\"urn:x\" xmlns:nst-nc=\"urn:ietf:params:xml:ns:netconf:"
                              "base:1.0\" nst-nc:operation=\"remove\"/>");
     nst_free(out);
-    assert_int_equal(txn_restore_payload("<a>", "<a/>", 1, &out), NST_EINPUT);
+    assert_int_equal(payload_restore("<a>", "<a/>", 1, &out), NST_EINPUT);
 }
 
 static void
@@ -224,22 +231,22 @@ t_touched_equal(void **state)
     (void)state;
     /* Whitespace, prefixes, order of top-level elements and untouched elements differ. */
     assert_int_equal(
-        txn_touched_equal("<i xmlns=\"urn:x\">\n  <n>1</n>\n</i><v xmlns=\"urn:x\"/>"
-                          "<z xmlns=\"urn:x\">a</z>",
-                          "<v xmlns=\"urn:x\"/><p:i xmlns:p=\"urn:x\"><p:n>1</p:n></p:i>"
-                          "<z xmlns=\"urn:x\">b</z>",
-                          payload, &eq),
+        payload_touched_equal("<i xmlns=\"urn:x\">\n  <n>1</n>\n</i><v xmlns=\"urn:x\"/>"
+                              "<z xmlns=\"urn:x\">a</z>",
+                              "<v xmlns=\"urn:x\"/><p:i xmlns:p=\"urn:x\"><p:n>1</p:n></p:i>"
+                              "<z xmlns=\"urn:x\">b</z>",
+                              payload, &eq),
         NST_OK);
     assert_int_equal(eq, 1);
-    assert_int_equal(txn_touched_equal("<i xmlns=\"urn:x\"><n>1</n></i>",
-                                       "<i xmlns=\"urn:x\"><n>2</n></i>", payload, &eq),
+    assert_int_equal(payload_touched_equal("<i xmlns=\"urn:x\"><n>1</n></i>",
+                                           "<i xmlns=\"urn:x\"><n>2</n></i>", payload, &eq),
                      NST_OK);
     assert_int_equal(eq, 0);
     /* A touched element present on one side only. */
-    assert_int_equal(txn_touched_equal("", "<v xmlns=\"urn:x\"/>", payload, &eq), NST_OK);
+    assert_int_equal(payload_touched_equal("", "<v xmlns=\"urn:x\"/>", payload, &eq), NST_OK);
     assert_int_equal(eq, 0);
     /* Same name, other namespace: not touched. */
-    assert_int_equal(txn_touched_equal("", "<v xmlns=\"urn:other\"/>", payload, &eq), NST_OK);
+    assert_int_equal(payload_touched_equal("", "<v xmlns=\"urn:other\"/>", payload, &eq), NST_OK);
     assert_int_equal(eq, 1);
 }
 
@@ -258,32 +265,33 @@ t_helpers_alloc_failures(void **state)
         long tries[5];
 
         nst_alloc_fail_after(i);
-        r[0] = txn_payload_normalize("<config xmlns=\"urn:ietf:params:xml:ns:netconf:base:1.0\">"
-                                     "<a xmlns=\"urn:x\"/></config>",
-                                     &out, why, sizeof why);
+        r[0] = payload_normalize("<config xmlns=\"urn:ietf:params:xml:ns:netconf:base:1.0\">"
+                                 "<a xmlns=\"urn:x\"/></config>",
+                                 &out, why, sizeof why);
         tries[0] = nst_alloc_fail_after(i);
         if (!r[0]) {
             nst_free(out);
         }
-        r[1] = txn_restore_payload("<a xmlns=\"urn:x\"><b/></a>",
-                                   "<a xmlns=\"urn:x\"/><c xmlns=\"urn:x\"/>", 1, &out);
+        r[1] = payload_restore("<a xmlns=\"urn:x\"><b/></a>",
+                               "<a xmlns=\"urn:x\"/><c xmlns=\"urn:x\"/>", 1, &out);
         tries[1] = nst_alloc_fail_after(i);
         if (!r[1]) {
             nst_free(out);
         }
-        r[2] = txn_placeholderize("<a>s&amp;cret</a>", n, v, 1, &out);
+        r[2] = secret_placeholderize("<a>s&amp;cret</a>",
+                                     &(struct secret_set){(char **)n, (char **)v, 1}, &out);
         tries[2] = nst_alloc_fail_after(i);
         if (!r[2]) {
             assert_string_equal(out, "<a>$NST_SECRET{k}</a>");
             nst_free(out);
         }
-        r[3] = txn_secrets_scan("$NST_SECRET{a}$NST_SECRET{b}", &names);
+        r[3] = secret_scan("$NST_SECRET{a}$NST_SECRET{b}", &names);
         tries[3] = nst_alloc_fail_after(i);
         if (!r[3]) {
-            txn_names_free(names);
+            secret_names_free(names);
         }
-        r[4] = txn_touched_equal("<a xmlns=\"urn:x\"/>", "<a xmlns=\"urn:x\"/>",
-                                 "<a xmlns=\"urn:x\"/>", &eq);
+        r[4] = payload_touched_equal("<a xmlns=\"urn:x\"/>", "<a xmlns=\"urn:x\"/>",
+                                     "<a xmlns=\"urn:x\"/>", &eq);
         tries[4] = nst_alloc_fail_after(-1);
         for (int k = 0; k < 5; k++) {
             /* Either it failed cleanly, or the injection point was beyond its last
@@ -505,8 +513,10 @@ static void
 t_state_dir(void **state)
 {
     struct st_dir *st = NULL;
-    struct st_txn *t = NULL, *t2 = NULL, *t3 = NULL;
-    struct st_locks *l = NULL, *l2 = NULL;
+    struct store *sto = NULL;
+    struct store_txn *t = NULL, *t2 = NULL, *t3 = NULL;
+    struct store_lock *l = NULL, *l2 = NULL;
+    struct store_txn_info info;
     const char *keys[] = {"127.0.0.1:830", "[::1]:22/x"};
     const char *labels[] = {"r1 (127.0.0.1:830)", "r2"};
     char why[600], *data = NULL, **ids = NULL;
@@ -536,43 +546,80 @@ t_state_dir(void **state)
     nst_free(data);
     assert_int_equal(st_read(st->fd, "missing", &data), NST_EIO);
 
-    /* Transactions: unique, sortable, locked; the journal holds one line per append. */
-    assert_int_equal(st_txn_create(st, &t), NST_OK);
-    assert_true(st_txid_valid(t->id));
-    assert_int_equal(st_txn_create(st, &t2), NST_OK);
-    assert_true(strcmp(t->id, t2->id) < 0);
-    assert_int_equal(st_txn_open(st, t->id, &t3, &busy), NST_EENV);
+    st_close(st);
+
+    /* The store (SQLite in the directory): transactions unique, sortable, locked; the
+     * journal holds one line per append; the history row follows. */
+    assert_int_equal(store_open(path_in("st/deep/state"), &sto, why, sizeof why), NST_OK);
+    assert_string_equal(store_backend(sto), "sqlite");
+    assert_int_equal(stat(path_in("st/deep/state/state.db"), &sb), 0);
+    assert_int_equal(sb.st_mode & 0777, 0600);
+    assert_int_equal(store_txn_create(sto, "push", "svc-a", "a comment", NULL, &t), NST_OK);
+    assert_true(store_txid_valid(store_txn_id(t)));
+    assert_int_equal(store_txn_create(sto, "delete", NULL, NULL, NULL, &t2), NST_OK);
+    assert_true(strcmp(store_txn_id(t), store_txn_id(t2)) < 0);
+    assert_int_equal(store_txn_open(sto, store_txn_id(t), &t3, &busy), NST_EBUSY);
     assert_int_equal(busy, 1);
-    assert_int_equal(st_journal_open(t), NST_OK);
-    assert_int_equal(st_journal_append(t, "dev %d step\nwith newline", 3), NST_OK);
-    assert_int_equal(st_read(t->fd, "journal", &data), NST_OK);
+    assert_int_equal(store_journal_append(t, "dev %d step\nwith newline", 3), NST_OK);
+    assert_int_equal(store_journal_read(t, &data), NST_OK);
     assert_non_null(strstr(data, " dev 3 step with newline\n"));
     assert_int_equal(strchr(data, '\n') - data + 1, (long)strlen(data));
     nst_free(data);
-    st_txn_close(t2);
-    assert_int_equal(st_txn_list(st, &ids, &n), NST_OK);
+    assert_int_equal(store_txn_put(t, "plan", "p1"), NST_OK);
+    assert_int_equal(store_txn_put(t, "plan", "p2"), NST_OK);
+    assert_int_equal(store_txn_get(t, "plan", &data), NST_OK);
+    assert_string_equal(data, "p2");
+    nst_free(data);
+    assert_int_equal(store_txn_get(t, "missing", &data), NST_EIO);
+    assert_int_equal(store_txn_note(t, "r1,r2", NULL), NST_OK);
+    assert_int_equal(store_txn_note(t, NULL, "committed"), NST_OK);
+    assert_int_equal(store_txn_info(sto, store_txn_id(t), &info), NST_OK);
+    assert_string_equal(info.kind, "push");
+    assert_string_equal(info.service, "svc-a");
+    assert_string_equal(info.comment, "a comment");
+    assert_string_equal(info.devices, "r1,r2");
+    assert_string_equal(info.outcome, "committed");
+    assert_true(info.finished_ms >= info.started_ms && info.started_ms > 0);
+    assert_true(info.user[0] && info.host[0]);
+    store_txn_info_clear(&info);
+    store_txn_close(t2);
+    assert_int_equal(store_txn_list(sto, &ids, &n), NST_OK);
     assert_int_equal(n, 2);
-    assert_string_equal(ids[0], t->id);
-    st_txn_list_free(ids);
-    st_txn_close(t);
-    assert_int_equal(st_txn_open(st, "20200101-000000-000000-0000", &t3, &busy), NST_EIO);
-    assert_int_equal(st_txn_open(st, "../etc", &t3, &busy), NST_EINVAL);
-    assert_false(st_txid_valid("a/b-cdefgh"));
-    assert_false(st_txid_valid("-abcdefgh"));
-    assert_false(st_txid_valid("short"));
+    assert_string_equal(ids[0], store_txn_id(t));
+    store_list_free(ids);
+    store_txn_close(t);
+    assert_int_equal(store_txn_open(sto, "20200101-000000-000000-0000", &t3, &busy), NST_EIO);
+    assert_int_equal(store_txn_open(sto, "../etc", &t3, &busy), NST_EINVAL);
+    assert_false(store_txid_valid("a/b-cdefgh"));
+    assert_false(store_txid_valid("-abcdefgh"));
+    assert_false(store_txid_valid("short"));
 
     /* Device locks: all or none; the second taker learns who holds it. */
     assert_int_equal(
-        st_lock_devices(st, keys, labels, 2, "pid 1, transaction T\n", &l, why, sizeof why),
+        store_lock_devices(sto, keys, labels, 2, "pid 1, transaction T\n", &l, why, sizeof why),
         NST_OK);
-    assert_int_equal(st_lock_devices(st, keys + 1, labels + 1, 1, "other", &l2, why, sizeof why),
-                     NST_EENV);
+    assert_int_equal(
+        store_lock_devices(sto, keys + 1, labels + 1, 1, "other", &l2, why, sizeof why), NST_EBUSY);
     assert_non_null(strstr(why, "device r2 is being changed by another netstitch process "
                                 "(pid 1, transaction T)"));
-    st_unlock_devices(l);
-    assert_int_equal(st_lock_devices(st, keys + 1, NULL, 1, "other", &l2, why, sizeof why), NST_OK);
-    st_unlock_devices(l2);
-    st_close(st);
+    store_unlock(l);
+    assert_int_equal(store_lock_devices(sto, keys + 1, NULL, 1, "other", &l2, why, sizeof why),
+                     NST_OK);
+    store_unlock(l2);
+    /* Service records: named texts, listed, deleted by prefix. */
+    assert_int_equal(store_svc_put(sto, "s1", "gen-1/meta", "m"), NST_OK);
+    assert_int_equal(store_svc_put(sto, "s1", "current", "gen-1\n"), NST_OK);
+    assert_int_equal(store_svc_list(sto, NULL, &ids), NST_OK);
+    assert_string_equal(ids[0], "s1");
+    assert_null(ids[1]);
+    store_list_free(ids);
+    assert_int_equal(store_svc_del(sto, "s1", "gen-1/"), NST_OK);
+    assert_int_equal(store_svc_list(sto, "s1", &ids), NST_OK);
+    assert_string_equal(ids[0], "current");
+    assert_null(ids[1]);
+    store_list_free(ids);
+    store_close(sto);
+    st = NULL;
 
     /* Refused: writable by others, not a directory. */
     assert_int_equal(mkdir(path_in("open-state"), 0700), 0);
@@ -625,8 +672,9 @@ t_api_errors(void **state)
     assert_non_null(strstr(nst_txn_message(txn), "device nope is not in the inventory"));
     assert_int_equal(nst_txn_add_payload(txn, "r1", NULL, "<a>"), NST_EINPUT);
     assert_non_null(strstr(nst_txn_message(txn), "not well-formed"));
-    assert_int_equal(nst_txn_add_payload(txn, "r1", NULL, "<a>$NST_SECRET{nope}</a>"), NST_EINVAL);
+    assert_int_equal(nst_txn_add_payload(txn, "r1", NULL, "<a>$NST_SECRET{nope}</a>"), NST_ESECRET);
     assert_non_null(strstr(nst_txn_message(txn), "secret 'nope'"));
+    assert_string_equal(nst_txn_code(txn), "TXN-SECRET-UNDEFINED");
     assert_int_equal(nst_txn_add_payload(txn, "r1", "junos", "<a>$NST_SECRET{bgp}</a>"), NST_OK);
     assert_int_equal(nst_txn_add_payload(txn, "r1", NULL, "<a/>"), NST_EINVAL);
     assert_non_null(strstr(nst_txn_message(txn), "added twice"));
@@ -640,9 +688,14 @@ t_api_errors(void **state)
     /* The secret cannot be read: refused before anything, not even a state directory. */
     unsetenv("NST_UNIT_BGP");
     assert_int_equal(nst_txn_set_state_dir(txn, path_in("api-state")), NST_OK);
-    assert_int_equal(nst_txn_push(txn), NST_EINVAL);
+    assert_int_equal(nst_txn_push(txn), NST_ESECRET);
     assert_non_null(
         strstr(nst_txn_message(txn), "secret 'bgp': environment variable NST_UNIT_BGP"));
+    /* The refusal is a coded diagnostic too (diag_codes.def), naming the device. */
+    assert_string_equal(nst_txn_code(txn), "TXN-SECRET-UNREADABLE");
+    assert_true(nst_diag_count(ctx) > 0);
+    assert_string_equal(nst_diag_code(nst_diag_get(ctx, nst_diag_count(ctx) - 1)),
+                        "TXN-SECRET-UNREADABLE");
     assert_int_equal(access(path_in("api-state"), F_OK), -1);
     assert_int_equal(nst_txn_push(txn), NST_EINVAL);
     nst_txn_free(txn);
@@ -683,8 +736,11 @@ t_push_refused(void **state)
     struct nst_inventory *inv = lab_inventory(ctx, closed_port());
     struct nst_txn *txn = NULL;
     struct progress_log log = {""};
-    char *data = NULL, jpath[600];
-    int fd;
+    char *data = NULL, why[600], txid[64];
+    struct store *sto = NULL;
+    struct store_txn *t = NULL;
+    struct store_txn_info info;
+    int busy = 0;
 
     (void)state;
     setenv("NST_UNIT_BGP", "unit-bgp-secret", 1);
@@ -703,17 +759,23 @@ t_push_refused(void **state)
     assert_non_null(strstr(nst_txn_message(txn), "device r1 failed at connect: connect:"));
     assert_string_equal(log.text,
                         "connect - - -;connect r1 connect failed;abort - - -;done - - -;");
-    /* The journal ends with an outcome, so recover has nothing to do with it. */
-    snprintf(jpath, sizeof jpath, "%s/txn/%s", path_in("refused-state"), nst_txn_id(txn));
-    fd = open(jpath, O_RDONLY | O_DIRECTORY);
-    assert_true(fd >= 0);
-    assert_int_equal(st_read(fd, "journal", &data), NST_OK);
+    /* The journal ends with an outcome, so recover has nothing to do with it. The
+     * transaction object holds its lock until it is freed. */
+    snprintf(txid, sizeof txid, "%s", nst_txn_id(txn));
+    nst_txn_free(txn);
+    assert_int_equal(store_open(path_in("refused-state"), &sto, why, sizeof why), NST_OK);
+    assert_int_equal(store_txn_open(sto, txid, &t, &busy), NST_OK);
+    assert_int_equal(store_journal_read(t, &data), NST_OK);
     assert_non_null(strstr(data, "txn outcome aborted"));
     assert_null(strstr(data, "unit-bgp-secret"));
     assert_null(strstr(data, "unit-password"));
     nst_free(data);
-    close(fd);
-    nst_txn_free(txn);
+    store_txn_close(t);
+    assert_int_equal(store_txn_info(sto, txid, &info), NST_OK);
+    assert_string_equal(info.outcome, "aborted");
+    assert_string_equal(info.devices, "r1");
+    store_txn_info_clear(&info);
+    store_close(sto);
 
     /* Nothing to recover; a failed push cannot be rolled back. */
     {
@@ -753,20 +815,25 @@ t_recover_before_plan(void **state)
     struct nst_ctx *ctx = new_ctx();
     struct nst_inventory *inv = lab_inventory(ctx, closed_port());
     struct nst_txn *txn = NULL;
-    struct st_dir *st = NULL;
-    struct st_txn *t = NULL;
-    char why[256], id[64], **ids = NULL, *data = NULL;
+    struct store *sto = NULL;
+    struct store_txn *t = NULL;
+    const char *id = "20200102-030405-000006-abcd";
+    char why[256], path[200], **ids = NULL, *data = NULL;
+    int busy = 0;
 
     (void)state;
-    assert_int_equal(st_open(path_in("crash-state"), &st, why, sizeof why), NST_OK);
-    assert_int_equal(st_txn_create(st, &t), NST_OK);
-    snprintf(id, sizeof id, "%s", t->id);
-    assert_int_equal(st_journal_open(t), NST_OK);
-    assert_int_equal(st_journal_append(t, "txn start kind=push pid=1 devices=1"), NST_OK);
-    assert_int_equal(st_journal_append(t, "dev 0 connect ok"), NST_OK);
-    /* A torn last line, as a crash mid-write leaves it. */
-    assert_int_equal(write(t->journal_fd, "123 txn outcome commit", 22), 22);
-    st_txn_close(t);
+    /* A state directory of the file layout (before the store), with a torn last journal
+     * line as a crash mid-write leaves it: the store imports it on first use. */
+    assert_int_equal(mkdir(path_in("crash-state"), 0700), 0);
+    assert_int_equal(mkdir(path_in("crash-state/txn"), 0700), 0);
+    snprintf(path, sizeof path, "crash-state/txn/%s", id);
+    assert_int_equal(mkdir(path_in(path), 0700), 0);
+    snprintf(path, sizeof path, "crash-state/txn/%s/journal", id);
+    write_file(path_in(path),
+               "1577934245000 txn start kind=push pid=1 devices=1\n"
+               "1577934245001 dev 0 connect ok\n"
+               "123 txn outcome commit",
+               0600);
 
     assert_int_equal(nst_txn_new(ctx, inv, &txn), NST_OK);
     assert_int_equal(nst_txn_set_state_dir(txn, path_in("crash-state")), NST_OK);
@@ -785,12 +852,17 @@ t_recover_before_plan(void **state)
     nst_txn_list_free(ids);
     assert_int_equal(nst_txn_recover(txn, "20200101-000000-000000-0000"), NST_EINVAL);
     nst_txn_free(txn);
-    assert_int_equal(st_txn_open(st, id, &t, NULL), NST_OK);
-    assert_int_equal(st_read(t->fd, "journal", &data), NST_OK);
+    /* Imported: the old directory is renamed, the journal is in the store, torn line not. */
+    assert_int_equal(access(path_in("crash-state/txn"), F_OK), -1);
+    assert_int_equal(store_open(path_in("crash-state"), &sto, why, sizeof why), NST_OK);
+    assert_int_equal(store_txn_open(sto, id, &t, &busy), NST_OK);
+    assert_int_equal(store_journal_read(t, &data), NST_OK);
+    assert_non_null(strstr(data, "1577934245001 dev 0 connect ok\n"));
+    assert_null(strstr(data, "outcome commit\n"));
     assert_non_null(strstr(data, "txn outcome not-run"));
     nst_free(data);
-    st_txn_close(t);
-    st_close(st);
+    store_txn_close(t);
+    store_close(sto);
     nst_inventory_free(inv);
     nst_ctx_free(ctx);
 }
@@ -804,28 +876,27 @@ t_recover_forget(void **state)
     unsigned port = closed_port();
     struct nst_inventory *inv = lab_inventory(ctx, port);
     struct nst_txn *txn = NULL;
-    struct st_dir *st = NULL;
-    struct st_txn *t = NULL;
+    struct store *sto = NULL;
+    struct store_txn *t = NULL;
     char why[256], id[64], plan[512], **ids = NULL, *data = NULL;
+    int busy = 0;
 
     (void)state;
     setenv("NST_UNIT_PW", "unit-password", 1);
-    assert_int_equal(st_open(path_in("forget-state"), &st, why, sizeof why), NST_OK);
-    assert_int_equal(st_txn_create(st, &t), NST_OK);
-    snprintf(id, sizeof id, "%s", t->id);
+    assert_int_equal(store_open(path_in("forget-state"), &sto, why, sizeof why), NST_OK);
+    assert_int_equal(store_txn_create(sto, "push", NULL, NULL, NULL, &t), NST_OK);
+    snprintf(id, sizeof id, "%s", store_txn_id(t));
     snprintf(plan, sizeof plan,
              "netstitch-plan 1\ntxid %s\nkind push\nrollback-of -\npersist-id p-%s\n"
              "confirm-timeout 60\ndevices 1\ndevice 0 running+restore 0 60 %u 127.0.0.1 r1\n",
              id, id, port);
-    assert_int_equal(st_write_durable(t->fd, "plan", plan, strlen(plan)), NST_OK);
-    assert_int_equal(st_write_durable(t->fd, "dev-0.before.xml", "", 0), NST_OK);
-    assert_int_equal(st_write_durable(t->fd, "dev-0.payload.xml", "<a xmlns=\"urn:x\"/>", 19),
-                     NST_OK);
-    assert_int_equal(st_journal_open(t), NST_OK);
-    assert_int_equal(st_journal_append(t, "txn start kind=push pid=1 devices=1"), NST_OK);
-    assert_int_equal(st_journal_append(t, "txn planned"), NST_OK);
-    assert_int_equal(st_journal_append(t, "dev 0 edit-running sent"), NST_OK);
-    st_txn_close(t);
+    assert_int_equal(store_txn_put(t, "plan", plan), NST_OK);
+    assert_int_equal(store_txn_put(t, "dev-0.before.xml", ""), NST_OK);
+    assert_int_equal(store_txn_put(t, "dev-0.payload.xml", "<a xmlns=\"urn:x\"/>"), NST_OK);
+    assert_int_equal(store_journal_append(t, "txn start kind=push pid=1 devices=1"), NST_OK);
+    assert_int_equal(store_journal_append(t, "txn planned"), NST_OK);
+    assert_int_equal(store_journal_append(t, "dev 0 edit-running sent"), NST_OK);
+    store_txn_close(t);
 
     /* Recover cannot reach r1: the transaction stays interrupted. */
     assert_int_equal(nst_txn_new(ctx, inv, &txn), NST_OK);
@@ -839,7 +910,7 @@ t_recover_forget(void **state)
     assert_int_equal(nst_txn_new(ctx, inv, &txn), NST_OK);
     assert_int_equal(nst_txn_set_state_dir(txn, path_in("forget-state")), NST_OK);
     assert_int_equal(nst_txn_add_payload(txn, "r1", NULL, "<a xmlns=\"urn:x\"/>"), NST_OK);
-    assert_int_equal(nst_txn_push(txn), NST_EENV);
+    assert_int_equal(nst_txn_push(txn), NST_EBUSY);
     assert_int_equal(nst_txn_outcome(txn), NST_TXN_NOT_RUN);
     assert_non_null(strstr(nst_txn_message(txn), "interrupted transaction"));
     nst_txn_free(txn);
@@ -853,28 +924,61 @@ t_recover_forget(void **state)
     assert_null(ids[0]);
     nst_txn_list_free(ids);
     nst_txn_free(txn);
-    assert_int_equal(st_txn_open(st, id, &t, NULL), NST_OK);
-    assert_int_equal(st_read(t->fd, "journal", &data), NST_OK);
+    assert_int_equal(store_txn_open(sto, id, &t, &busy), NST_OK);
+    assert_int_equal(store_journal_read(t, &data), NST_OK);
     assert_non_null(strstr(data, "txn outcome abandoned"));
     assert_null(strstr(data, "unit-password"));
     nst_free(data);
-    st_txn_close(t);
-    st_close(st);
+    store_txn_close(t);
+    store_close(sto);
     nst_inventory_free(inv);
     nst_ctx_free(ctx);
+}
+
+/* The one scrubber (secret.c): every non-empty secret, however short, in its raw and both
+ * XML-escaped forms. lifecycle.c's old scrubber let a 3-byte key through. */
+static void
+t_scrub_every_form(void **state)
+{
+    char *n[] = {"short", "amp"}, *v[] = {"k3y", "a&b<c'"};
+    struct secret_set set = {n, v, 2};
+    char *out, buf[64];
+
+    (void)state;
+    out = secret_scrub(&set, "key k3y raw a&b<c' full a&amp;b&lt;c&apos; text a&amp;b&lt;c'");
+    assert_non_null(out);
+    assert_string_equal(out, "key " SECRET_MASK " raw " SECRET_MASK " full " SECRET_MASK
+                             " text " SECRET_MASK);
+    nst_free(out);
+    snprintf(buf, sizeof buf, "error near k3y: k3yk3y");
+    secret_scrub_buf(&set, buf, sizeof buf);
+    assert_string_equal(buf, "error near " SECRET_MASK ": " SECRET_MASK SECRET_MASK);
+    /* A set without values changes nothing. */
+    set.n = 0;
+    out = secret_scrub(&set, "k3y");
+    assert_string_equal(out, "k3y");
+    nst_free(out);
 }
 
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(t_normalize),           cmocka_unit_test(t_secrets_scan_substitute),
-        cmocka_unit_test(t_placeholderize),      cmocka_unit_test(t_restore_payload),
-        cmocka_unit_test(t_touched_equal),       cmocka_unit_test(t_helpers_alloc_failures),
-        cmocka_unit_test(t_inventory_load),      cmocka_unit_test(t_inventory_errors),
-        cmocka_unit_test(t_secret_read),         cmocka_unit_test(t_state_dir),
-        cmocka_unit_test(t_api_errors),          cmocka_unit_test(t_push_refused),
-        cmocka_unit_test(t_recover_before_plan), cmocka_unit_test(t_recover_forget),
+        cmocka_unit_test(t_scrub_every_form),
+        cmocka_unit_test(t_normalize),
+        cmocka_unit_test(t_secrets_scan_substitute),
+        cmocka_unit_test(t_placeholderize),
+        cmocka_unit_test(t_restore_payload),
+        cmocka_unit_test(t_touched_equal),
+        cmocka_unit_test(t_helpers_alloc_failures),
+        cmocka_unit_test(t_inventory_load),
+        cmocka_unit_test(t_inventory_errors),
+        cmocka_unit_test(t_secret_read),
+        cmocka_unit_test(t_state_dir),
+        cmocka_unit_test(t_api_errors),
+        cmocka_unit_test(t_push_refused),
+        cmocka_unit_test(t_recover_before_plan),
+        cmocka_unit_test(t_recover_forget),
     };
     char cmd[300];
     int rc;

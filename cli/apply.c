@@ -207,7 +207,7 @@ cli_push_service(struct nst_ctx *ctx, const struct nst_inventory *inv, struct ns
         rc = EXIT_USAGE;
         goto cleanup;
     }
-    if (cli_diff_add_compiled(d, comp) || nst_diff_set_inventory(d, inv) ||
+    if (cli_diff_add_compiled(d, NULL, comp) || nst_diff_set_inventory(d, inv) ||
         nst_diff_set_state_dir(d, o->state_dir)) {
         rc = EXIT_USAGE;
         goto cleanup;

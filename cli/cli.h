@@ -103,7 +103,8 @@ int cmd_diff(int argc, char **argv);
 int cmd_delete(int argc, char **argv);
 /* The service's name: @given, else the file's base name, or its directory's for service.*. */
 int cli_service_name(const char *path, const char *given, char *buf, size_t len);
-int cli_diff_add_compiled(struct nst_diff *d, const struct nst_compiled *comp);
+int cli_diff_add_compiled(struct nst_diff *d, const struct nst_service *svc,
+                          const struct nst_compiled *comp);
 void cli_diff_summary(FILE *out, const char *command, const char *service,
                       const struct nst_diff *d);
 /* Push a run diff's changes through @txn (configured, not run); returns the exit status. */

@@ -167,7 +167,8 @@ diff_add_payload_dir(struct nst_diff *d, const char *dir)
 }
 
 int
-cli_diff_add_compiled(struct nst_diff *d, const struct nst_compiled *comp)
+cli_diff_add_compiled(struct nst_diff *d, const struct nst_service *svc,
+                      const struct nst_compiled *comp)
 {
     size_t n = nst_compiled_device_count(comp);
 
@@ -175,6 +176,24 @@ cli_diff_add_compiled(struct nst_diff *d, const struct nst_compiled *comp)
         if (nst_diff_add_target(d, nst_compiled_device_name(comp, i),
                                 nst_compiled_device_driver(comp, i),
                                 nst_compiled_device_payload(comp, i))) {
+            return EXIT_ERRORS;
+        }
+    }
+    /* The MTU each port runs now, as the service declares it: the diff reports a router
+     * that runs another (MTU-MISMATCH; the plan was made from the declared number). */
+    n = svc ? nst_service_item_count(svc, NST_ITEM_PORT) : 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *dev = nst_service_item_text(svc, NST_ITEM_PORT, i, NST_FIELD_DEVICE);
+        const char *port = nst_service_item_text(svc, NST_ITEM_PORT, i, NST_FIELD_NAME);
+        uint64_t mtu = nst_service_item_number(svc, NST_ITEM_PORT, i, NST_FIELD_MTU);
+        nst_err err;
+
+        if (!dev || !port || !mtu) {
+            continue;
+        }
+        err = nst_diff_add_port(d, dev, port, (uint32_t)mtu);
+        /* A device without a target (pending driver) has no payload to compare. */
+        if (err && err != NST_EINVAL) {
             return EXIT_ERRORS;
         }
     }
@@ -369,7 +388,7 @@ cmd_diff(int argc, char **argv)
             goto cleanup;
         }
     }
-    rc = payloads ? diff_add_payload_dir(d, payloads) : cli_diff_add_compiled(d, comp);
+    rc = payloads ? diff_add_payload_dir(d, payloads) : cli_diff_add_compiled(d, svc, comp);
     if (rc) {
         goto cleanup;
     }

@@ -946,6 +946,22 @@ NST_API void nst_diff_set_flags(struct nst_diff *d, unsigned flags);
 NST_API nst_err nst_diff_set_limit(struct nst_diff *d, const char *const *devices, size_t n);
 
 /**
+ * @brief The MTU the service declares for a port of a target device ("the port's MTU now",
+ *        the service's port mtu): nst_diff_run() compares it with the MTU the router runs
+ *        where the payload sets the port's MTU, and the printers report a difference as
+ *        MTU-MISMATCH with the device, the port and both numbers (the plan was made from
+ *        the declared number).
+ * @param[in,out] d the diff, before nst_diff_run(). Borrowed.
+ * @param[in] device a device added with nst_diff_add_target(). Copied.
+ * @param[in] port the port's name in the service. Copied.
+ * @param[in] mtu the declared MTU, in the vendor's meaning.
+ * @return NST_OK; NST_EINVAL (NULL or empty argument, an unknown device, after the run);
+ *         NST_ENOMEM.
+ */
+NST_API nst_err nst_diff_add_port(struct nst_diff *d, const char *device, const char *port,
+                                  uint32_t mtu);
+
+/**
  * @brief What the service needs on a device: its compiled payload.
  * @param[in] device the device name. Copied.
  * @param[in] driver its driver ("junos", ...; nst_compiled_device_driver()), or NULL.

@@ -47,6 +47,7 @@
 #include "alloc.h"
 #include "ctx.h"
 #include "diff.h"
+#include "driver.h"
 #include "inventory.h"
 #include "jobs.h"
 #include "ownership.h"
@@ -70,6 +71,8 @@ struct lc_dev {
     char **others_orig;                              /* their originals (or NULL), parallel */
     const char **others_svc;                         /* their services' names, parallel */
     size_t nothers;
+    struct diff_port *ports; /* declared port MTUs (nst_diff_add_port()); names owned */
+    size_t nports;
     struct sess *s; /* closed after the fetch; kept for its context */
     struct diff_result res;
     unsigned status;
@@ -230,6 +233,10 @@ nst_diff_free(struct nst_diff *d)
         nst_free(v->name);
         nst_free(v->driver);
         nst_free(v->target);
+        for (size_t k = 0; k < v->nports; k++) {
+            nst_free(v->ports[k].name);
+        }
+        nst_free(v->ports);
         nst_free(v->others);
         nst_free(v->others_orig);
         nst_free(v->others_svc);
@@ -409,6 +416,29 @@ nst_diff_add_target(struct nst_diff *d, const char *device, const char *driver, 
     return NST_OK;
 }
 
+NST_API nst_err
+nst_diff_add_port(struct nst_diff *d, const char *device, const char *port, uint32_t mtu)
+{
+    struct lc_dev *dev;
+    struct diff_port *v;
+
+    if (!d || d->ran || !device || !port || !*port || !(dev = lc_find(d, device))) {
+        return NST_EINVAL;
+    }
+    v = nst_realloc(dev->ports, (dev->nports + 1) * sizeof *v);
+    if (!v) {
+        return NST_ENOMEM;
+    }
+    dev->ports = v;
+    v[dev->nports].name = nst_strdup(port);
+    v[dev->nports].mtu = mtu;
+    if (!v[dev->nports].name) {
+        return NST_ENOMEM;
+    }
+    dev->nports++;
+    return NST_OK;
+}
+
 /*
  * Running the diff
  */
@@ -551,6 +581,8 @@ lc_foreign(struct lc_dev *v)
 static void
 lc_inputs(const struct nst_diff *d, const struct lc_dev *v, struct diff_inputs *in)
 {
+    const struct drv_ops *drv;
+
     memset(in, 0, sizeof *in);
     in->target = v->target;
     in->owned = v->owned;
@@ -563,6 +595,11 @@ lc_inputs(const struct nst_diff *d, const struct lc_dev *v, struct diff_inputs *
     in->sec_names = d->secrets.names;
     in->sec_values = d->secrets.values;
     in->nsec = d->secrets.n;
+    /* The MTUs the service declares, where the driver keeps a port's MTU (MTU-MISMATCH). */
+    in->ports = v->ports;
+    in->nports = v->nports;
+    drv = drv_by_name(v->driver);
+    in->port_mtu = drv ? drv->port_mtu : NULL;
 }
 
 /* Mark @v failed; @what is copied (truncated to fit). */

@@ -2370,9 +2370,10 @@ nst_txn_add_payload(struct nst_txn *txn, const char *device, const char *vendor,
     }
     d->payload = norm;
     if (vendor) {
-        d->drv = drv_find(vendor, NULL);
+        /* A driver name (nst_compiled_device_driver(): "eos"), or a vendor. */
+        d->drv = drv_by_name(vendor);
         if (!d->drv) {
-            d->drv = drv_find("openconfig", vendor);
+            d->drv = drv_find(vendor, NULL);
         }
     }
     return NST_OK;

@@ -137,8 +137,11 @@ class Bench:
             yl, nc, ck = [], [], []
             outdir = os.path.join(self.work, "out-%d" % n)
             for _ in range(reps):
-                r = run(["yanglint", "-p", os.path.join(self.yang, "ietf"),
-                         os.path.join(self.yang, "netstitch-intercloud.yang"), svc])
+                # The service model and the modules that augment it (on-ramps, shared
+                # exchange ports, QinQ bundles, redundant pairs): what netstitch loads.
+                r = run(["yanglint", "-p", os.path.join(self.yang, "ietf")]
+                        + [os.path.join(self.yang, "netstitch-%s.yang" % m) for m in SERVICE_MODULES]
+                        + [svc])
                 if r[0] != 0:
                     sys.exit("bench: yanglint failed on %s: %s" % (svc, r[4][-2000:]))
                 yl.append(r)
@@ -580,6 +583,10 @@ class Bench:
                 self.say("  routers whose running config differs: %s" % ", ".join(
                     d for d in devs if got[d] != ref[d]))
         self.variant = "B"
+
+
+# The service model's modules, as tests/models/t_models.sh lists them.
+SERVICE_MODULES = ("intercloud", "onramp", "exchange", "qinq", "redundancy")
 
 
 def main():

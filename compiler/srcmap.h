@@ -21,6 +21,7 @@
 #ifndef NST_SRCMAP_H
 #define NST_SRCMAP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -75,6 +76,15 @@ uint32_t srcmap_find(const struct srcmap *m, const char *path);
  * @return the 1-based line, or 0 when @p path itself is not in the input.
  */
 uint32_t srcmap_find_exact(const struct srcmap *m, const char *path);
+
+/**
+ * @brief Was the value of the leaf or leaf-list entry at @p path written as an IP
+ *        prefix with host bits set (libyang keeps only the canonical network)?
+ * @param[in] m the map, may be NULL.
+ * @param[in] path the path, may be NULL.
+ * @return true when it was.
+ */
+bool srcmap_host_bits(const struct srcmap *m, const char *path);
 
 /**
  * @brief Number of distinct paths in the map.

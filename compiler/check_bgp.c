@@ -230,8 +230,7 @@ chk_aws_families(struct chk *c, const struct m_bgp *b)
                    model_af_str(b->subnet.addr.af), "ipv4-unicast and ipv6-unicast");
     }
     if (b->subnet.addr.af == M_AF_V6 && b->subnet.len != 125) {
-        chk_report(c, DIAG_AWS_DX_V6_SUBNET, &b->subnet.src, b->dev->name, b->name,
-                   b->subnet.text);
+        chk_report(c, DIAG_AWS_DX_V6_SUBNET, &b->subnet.src, b->dev->name, b->name, b->subnet.text);
     }
     if (b->nh6_subnet.addr.af && b->nh6_subnet.len != 125) {
         chk_report(c, DIAG_AWS_DX_V6_SUBNET, &b->nh6_subnet.src, b->dev->name, b->name,
@@ -305,8 +304,8 @@ chk_session_families(struct chk *c, const struct m_bgp *b)
 
     if ((b->afs & M_AFS_V6) && t == M_AF_V4 &&
         !(b->nh6_local_text && b->nh6_peer_text && b->nh6_subnet.addr.af)) {
-        chk_report(c, DIAG_BGP_AF_NO_NEXT_HOP, b->has_nh6 ? &b->nh6_src : &b->afs_src, dn,
-                   b->name, "ipv6-unicast", "IPv4", "IPv6");
+        chk_report(c, DIAG_BGP_AF_NO_NEXT_HOP, b->has_nh6 ? &b->nh6_src : &b->afs_src, dn, b->name,
+                   "ipv6-unicast", "IPv4", "IPv6");
     }
     if ((b->afs & M_AFS_V4) && t == M_AF_V6) {
         chk_report(c, DIAG_BGP_AF_NO_NEXT_HOP, &b->afs_src, dn, b->name, "ipv4-unicast", "IPv6",
@@ -316,12 +315,10 @@ chk_session_families(struct chk *c, const struct m_bgp *b)
     chk_prefix_families(c, b, b->accept, b->naccept, "accepts");
     if (!b->max_prefix && (b->max_prefix_v4 || b->max_prefix_v6)) {
         if ((b->afs & M_AFS_V4) && !b->max_prefix_v4) {
-            chk_report(c, DIAG_BGP_NO_FAMILY_LIMIT, &b->limit_src, dn, b->name, dn,
-                       "ipv4-unicast");
+            chk_report(c, DIAG_BGP_NO_FAMILY_LIMIT, &b->limit_src, dn, b->name, dn, "ipv4-unicast");
         }
         if ((b->afs & M_AFS_V6) && !b->max_prefix_v6) {
-            chk_report(c, DIAG_BGP_NO_FAMILY_LIMIT, &b->limit_src, dn, b->name, dn,
-                       "ipv6-unicast");
+            chk_report(c, DIAG_BGP_NO_FAMILY_LIMIT, &b->limit_src, dn, b->name, dn, "ipv6-unicast");
         }
     }
 }
@@ -361,8 +358,8 @@ chk_communities(struct chk *c, const struct m_bgp *b, const struct m_communities
         unsigned long hi = strtoul(std->v[i], NULL, 10);
 
         if (hi == 0 || hi == 65535) {
-            chk_report(c, DIAG_BGP_COMMUNITY_RESERVED, &std->src, b->dev->name, b->name,
-                       std->v[i], hi ? "65535:x, well-known, RFC 1997" : "0:x, RFC 8642");
+            chk_report(c, DIAG_BGP_COMMUNITY_RESERVED, &std->src, b->dev->name, b->name, std->v[i],
+                       hi ? "65535:x, well-known, RFC 1997" : "0:x, RFC 8642");
         }
     }
 }
@@ -435,13 +432,15 @@ chk_bgp_caps(struct chk *c, const struct m_bgp *b)
         need_cap(c, b, DRV_BGP_MULTIHOP, &b->multihop_src, "ebgp-multihop");
     }
     if (b->local_as_no_prepend && !b->local_as_replace_as) {
-        need_cap(c, b, DRV_BGP_NO_PREPEND, &b->local_as_src, "local-as no-prepend without replace-as");
+        need_cap(c, b, DRV_BGP_NO_PREPEND, &b->local_as_src,
+                 "local-as no-prepend without replace-as");
     }
     if (b->local_as_replace_as) {
         need_cap(c, b, DRV_BGP_REPLACE_AS, &b->local_as_src, "local-as replace-as");
     }
     if (b->limit_src.path) {
-        need_cap(c, b, DRV_BGP_LIMIT, &b->limit_src, "prefix-limit (per family, threshold, restart)");
+        need_cap(c, b, DRV_BGP_LIMIT, &b->limit_src,
+                 "prefix-limit (per family, threshold, restart)");
     }
 }
 
@@ -488,7 +487,8 @@ chk_preference(struct chk *c)
                     bool earlier = k < i || (k == i && l < j);
 
                     if (b == a || !b->dev ||
-                        (b->peer_site ? b->peer_site != a->peer_site : b->peer_dev != a->peer_dev)) {
+                        (b->peer_site ? b->peer_site != a->peer_site
+                                      : b->peer_dev != a->peer_dev)) {
                         continue;
                     }
                     /* A pair where both set a knob is reported once, at the later. */
@@ -500,8 +500,8 @@ chk_preference(struct chk *c)
                         continue;
                     }
                     if ((p = common_announce(a, b))) {
-                        chk_report(c, DIAG_BGP_NO_PREFERENCE, &a->export_src, a->dev->name,
-                                   b->name, a->name, p->text,
+                        chk_report(c, DIAG_BGP_NO_PREFERENCE, &a->export_src, a->dev->name, b->name,
+                                   a->name, p->text,
                                    a->peer_site ? a->peer_site->name : a->peer_dev->name);
                     }
                 }

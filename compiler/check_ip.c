@@ -265,8 +265,8 @@ chk_addr_in(struct chk *c, const char *what, const struct m_addr *addr, const ch
         return;
     }
     if (addr->af != subnet->addr.af) {
-        chk_report(c, DIAG_IP_FAMILY, src, device, what, text, model_af_str(addr->af),
-                   subnet->text, model_af_str(subnet->addr.af));
+        chk_report(c, DIAG_IP_FAMILY, src, device, what, text, model_af_str(addr->af), subnet->text,
+                   model_af_str(subnet->addr.af));
         return;
     }
     if (!model_addr_in(addr, subnet)) {
@@ -476,8 +476,7 @@ chk_ip(struct chk *c)
                     chk_addr_in(c, label, &end->addr6, end->addr6_text, &s->subnet6,
                                 &end->addr6_src, dn);
                 }
-                use_add(&uses[n++], &end->addr6, end->addr6_text, owner, s->name,
-                        &end->addr6_src);
+                use_add(&uses[n++], &end->addr6, end->addr6_text, owner, s->name, &end->addr6_src);
             }
         }
     }

@@ -286,7 +286,8 @@ load_inet_forms(const struct lysc_type *t)
     }
     if (t->basetype == LY_TYPE_UNION) {
         ut = (const struct lysc_type_union *)t;
-        LY_ARRAY_FOR(ut->types, i) {
+        LY_ARRAY_FOR(ut->types, i)
+        {
             forms |= load_inet_forms(ut->types[i]);
         }
         return forms;
@@ -295,7 +296,8 @@ load_inet_forms(const struct lysc_type *t)
         return 0;
     }
     st = (const struct lysc_type_str *)t;
-    LY_ARRAY_FOR(st->patterns, i) {
+    LY_ARRAY_FOR(st->patterns, i)
+    {
         const char *x = st->patterns[i]->expr;
 
         if (!x) {
@@ -370,8 +372,8 @@ load_form_str(unsigned forms)
  * YANG-INVALID-VALUE otherwise. NULL (libyang's message stands) for any other leaf.
  */
 static char *
-load_address_message(struct nst_ctx *ctx, const char *spath, const char *dpath,
-                     const char *lymsg, enum diag_code *code)
+load_address_message(struct nst_ctx *ctx, const char *spath, const char *dpath, const char *lymsg,
+                     enum diag_code *code)
 {
     const struct lysc_node *sn = NULL;
     const char *q1, *q2, *leaf;

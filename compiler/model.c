@@ -418,7 +418,8 @@ communities(struct mb *b, const struct lyd_node *parent, const char *name,
         out->n = 0;
         return;
     }
-    LY_LIST_FOR(lyd_child(parent), c) {
+    LY_LIST_FOR(lyd_child(parent), c)
+    {
         if (!strcmp(ly_node_name(c), name)) {
             if (!i) {
                 src_of(b, c, &out->src);
@@ -443,7 +444,8 @@ build_bgp_knobs(struct mb *b, const struct lyd_node *n, struct m_bgp *s)
     const struct lyd_node *c, *x;
 
     s->afs = 0;
-    LY_LIST_FOR(lyd_child(n), c) {
+    LY_LIST_FOR(lyd_child(n), c)
+    {
         if (!strcmp(ly_node_name(c), "address-family")) {
             if (!s->afs_set) {
                 src_of(b, c, &s->afs_src);
@@ -476,7 +478,8 @@ build_bgp_knobs(struct mb *b, const struct lyd_node *n, struct m_bgp *s)
     s->local_as_no_prepend = flag(n, "local-as-no-prepend");
     s->local_as_replace_as = flag(n, "local-as-replace-as");
     x = NULL;
-    LY_LIST_FOR(lyd_child(n), c) {
+    LY_LIST_FOR(lyd_child(n), c)
+    {
         if ((!strcmp(ly_node_name(c), "local-as-no-prepend") ||
              !strcmp(ly_node_name(c), "local-as-replace-as")) &&
             !(c->flags & LYD_DEFAULT) && !x) {

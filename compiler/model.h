@@ -54,7 +54,7 @@ enum m_af { M_AF_NONE = 0, M_AF_V4 = 4, M_AF_V6 = 6 };
 
 /* An IPv4 or IPv6 address: network byte order, IPv4 in b[0..3], the rest zero. */
 struct m_addr {
-    uint8_t af;         /* enum m_af; M_AF_NONE: unset or unparsable */
+    uint8_t af; /* enum m_af; M_AF_NONE: unset or unparsable */
     uint8_t b[16];
 };
 
@@ -123,10 +123,10 @@ struct m_end {
     struct m_site *site;    /* external end */
     const char *node;
     bool has_addr;
-    struct m_addr addr;     /* IPv4 (leaf address) */
+    struct m_addr addr; /* IPv4 (leaf address) */
     const char *addr_text;
     bool has_addr6;
-    struct m_addr addr6;    /* IPv6 (leaf ipv6-address) */
+    struct m_addr addr6; /* IPv6 (leaf ipv6-address) */
     const char *addr6_text;
     struct m_src src;
     struct m_src addr_src;
@@ -142,9 +142,9 @@ struct m_segment {
     bool mtu_is_ip;         /* mtu-meaning ip: tags do not count against it */
     uint64_t bandwidth;     /* fixed bandwidth, 0 = none */
     bool has_subnet;
-    struct m_prefix subnet;     /* IPv4 */
+    struct m_prefix subnet; /* IPv4 */
     bool has_subnet6;
-    struct m_prefix subnet6;    /* IPv6 */
+    struct m_prefix subnet6; /* IPv6 */
     struct m_src src;
 };
 
@@ -186,7 +186,7 @@ struct m_vpls {
 struct m_communities {
     const char **v;
     size_t n;
-    struct m_src src;       /* the first entry's, for diagnostics */
+    struct m_src src; /* the first entry's, for diagnostics */
 };
 
 struct m_bgp {
@@ -200,14 +200,14 @@ struct m_bgp {
     bool local_asn_set;
     bool local_as_no_prepend;
     bool local_as_replace_as;
-    struct m_src local_as_src;  /* the no-prepend / replace-as leaf written, else local-asn */
+    struct m_src local_as_src; /* the no-prepend / replace-as leaf written, else local-asn */
     struct m_addr peer;
     const char *peer_text;
-    unsigned afs;           /* M_AFS_*: the families carried (default: the transport's) */
-    bool afs_set;           /* address-family written */
+    unsigned afs; /* M_AFS_*: the families carried (default: the transport's) */
+    bool afs_set; /* address-family written */
     struct m_src afs_src;
     /* The IPv6 next-hop addresses of an IPv4 transport carrying ipv6-unicast. */
-    bool has_nh6;           /* any of them written */
+    bool has_nh6;               /* any of them written */
     struct m_prefix nh6_subnet; /* len 0 and af NONE when absent */
     struct m_addr nh6_local, nh6_peer;
     const char *nh6_local_text, *nh6_peer_text;
@@ -221,16 +221,16 @@ struct m_bgp {
     size_t naccept;
     uint32_t max_prefix;    /* 0 = unset */
     uint32_t max_prefix_v4, max_prefix_v6; /* prefix-limit per family, 0 = max_prefix */
-    uint8_t limit_threshold;    /* percent, default 80 */
-    uint16_t limit_restart;     /* minutes, default 30 */
+    uint8_t limit_threshold;               /* percent, default 80 */
+    uint16_t limit_restart;                /* minutes, default 30 */
     struct m_src limit_src;
     bool bfd;
-    uint32_t bfd_interval;      /* ms */
+    uint32_t bfd_interval; /* ms */
     uint8_t bfd_multiplier;
     struct m_src bfd_src;
-    uint8_t multihop;           /* TTL, 0 = directly connected */
+    uint8_t multihop; /* TTL, 0 = directly connected */
     struct m_src multihop_src;
-    uint8_t prepend;            /* export: times, 0 = none */
+    uint8_t prepend; /* export: times, 0 = none */
     bool has_med;
     uint32_t med;
     struct m_src export_src;

@@ -29,6 +29,7 @@
  */
 #include "srcmap.h"
 
+#include <arpa/inet.h>
 #include <inttypes.h>
 #include <libxml/SAX2.h>
 #include <libxml/parser.h>
@@ -36,7 +37,6 @@
 #include <libxml/tree.h>
 #include <libyang/libyang.h>
 #include <libyang/plugins_types.h>
-#include <arpa/inet.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -1517,8 +1517,7 @@ sm_json_walk(struct sm_build *b, const struct sm_json *js, size_t obj,
                 if (!err && complete) {
                     err = sm_record(b, v->line);
                 }
-                if (!err && complete && snode->nodetype == LYS_LEAFLIST &&
-                    !sm_by_position(snode)) {
+                if (!err && complete && snode->nodetype == LYS_LEAFLIST && !sm_by_position(snode)) {
                     sm_mark_host_bits(b, text, len);
                 }
                 if (!err && complete && snode->nodetype == LYS_LIST) {

@@ -20,6 +20,14 @@
  *     (IOS-XR and SR OS pass nothing on eBGP without policy), backed by prefix lists.
  * Ports get their planned MTU from the checker.
  *
+ * Dual stack (revision 2026-12-06): a routed sub-interface takes one IPv4 and one IPv6
+ * address (lower_l3_addresses: the sessions on the port, whatever their transport, plus
+ * the IPv6 next hop of an IPv4 session carrying ipv6-unicast, then the segment end's own
+ * addresses); a session has one <family> per address family it carries, each with its
+ * own prefix lists and policies (the IPv4 ones keep the names NS-x-IN/OUT, the IPv6 ones
+ * are NS-x-IN6/OUT6), and the knobs (lower_bgp_knobs) as attributes of the neighbour
+ * and of its export and import policies.
+ *
  * The document is built in model order, which is the input's order, so it is
  * deterministic; names derived here (policy names) are stable functions of the input.
  */
@@ -303,6 +311,66 @@ vpls_member_at(const struct m_conn *conn, const struct m_device *d, const struct
     return NULL;
 }
 
+/* Set the address of family element @fam ("ipv4"/"ipv6") of @sub, unless it has one. */
+static void
+l3_address(struct lw *w, xmlNodePtr sub, const char *fam, const char *addr, unsigned len)
+{
+    xmlNodePtr c, ip = NULL;
+    xmlChar *have;
+
+    for (c = sub->children; c; c = c->next) {
+        if (c->type == XML_ELEMENT_NODE && !strcmp((const char *)c->name, fam)) {
+            ip = c;
+        }
+    }
+    if (!ip && !(ip = new_child(w, sub, fam))) {
+        return;
+    }
+    if (!addr) {
+        return;
+    }
+    have = xmlGetProp(ip, X("address"));
+    if (!have) {
+        set_attr(w, ip, "address", addr);
+        set_uattr(w, ip, "prefix-length", len);
+    }
+    xmlFree(have);
+}
+
+/*
+ * The addresses of a routed sub-interface: every session on the port (its transport
+ * address, and the IPv6 next hop of an IPv4 session carrying ipv6-unicast), then the
+ * segment end's own; the first of each family wins. An <ipv4/> without address marks
+ * a routed interface whose address the service does not give, as before; <ipv6> only
+ * appears with an address.
+ */
+static void
+lower_l3_addresses(struct lw *w, const struct m_conn *conn, const struct m_hop *h,
+                   const struct m_end *end, xmlNodePtr sub)
+{
+    size_t i;
+
+    for (i = 0; i < conn->nbgp; i++) {
+        const struct m_bgp *b = &conn->bgp[i];
+
+        if (b->dev != end->dev || b->port != end->port) {
+            continue;
+        }
+        l3_address(w, sub, b->local.af == M_AF_V6 ? "ipv6" : "ipv4", b->local_text, b->subnet.len);
+        if ((b->afs & M_AFS_V6) && b->nh6_local_text && b->nh6_subnet.addr.af) {
+            l3_address(w, sub, "ipv6", b->nh6_local_text, b->nh6_subnet.len);
+        }
+    }
+    if (end->has_addr && h->seg->has_subnet) {
+        l3_address(w, sub, "ipv4", end->addr_text, h->seg->subnet.len);
+    }
+    if (end->has_addr6 && h->seg->has_subnet6) {
+        l3_address(w, sub, "ipv6", end->addr6_text, h->seg->subnet6.len);
+    }
+    /* Keep the IPv4 element first and present, as templates before dual stack expect. */
+    l3_address(w, sub, "ipv4", NULL, 0);
+}
+
 /* Sub-interfaces and their layer-3 addresses for every hop end on a managed router. */
 static void
 lower_hops(struct lw *w, const struct m_conn *conn)
@@ -316,7 +384,7 @@ lower_hops(struct lw *w, const struct m_conn *conn)
         for (e = 0; e < 2; e++) {
             const struct m_end *end = &h->seg->end[e];
             const struct m_bgp *b;
-            xmlNodePtr sub, ip;
+            xmlNodePtr sub;
             bool l3;
 
             if (!end->dev || !end->port) {
@@ -336,17 +404,7 @@ lower_hops(struct lw *w, const struct m_conn *conn)
             if (!sub || !l3) {
                 continue;
             }
-            ip = new_child(w, sub, "ipv4");
-            if (!ip) {
-                continue;
-            }
-            if (b) {
-                set_attr(w, ip, "address", b->local_text);
-                set_uattr(w, ip, "prefix-length", b->subnet.len);
-            } else if (end->has_addr && h->seg->has_subnet) {
-                set_attr(w, ip, "address", end->addr_text);
-                set_uattr(w, ip, "prefix-length", h->seg->subnet.len);
-            }
+            lower_l3_addresses(w, conn, h, end, sub);
         }
     }
 }
@@ -546,22 +604,29 @@ lower_vpls(struct lw *w, const struct m_conn *conn)
     }
 }
 
+/* The prefix list @name of the prefixes of family @af among @p. */
 static void
-prefix_list(struct lw *w, xmlNodePtr dev, const char *name, const struct m_prefix *p, size_t n)
+prefix_list(struct lw *w, xmlNodePtr dev, const char *name, const struct m_prefix *p, size_t n,
+            enum m_af af)
 {
     xmlNodePtr pl = new_child(w, dev, "prefix-list");
-    size_t i;
+    size_t i, k = 0;
 
     if (!pl) {
         return;
     }
     set_attr(w, pl, "name", name);
+    set_attr(w, pl, "family", af == M_AF_V6 ? "ipv6" : "ipv4");
     for (i = 0; i < n; i++) {
-        xmlNodePtr e = new_child(w, pl, "prefix");
-        char addr[32];
+        xmlNodePtr e;
+        char addr[64];
         const char *slash = strchr(p[i].text, '/');
         size_t len = slash ? (size_t)(slash - p[i].text) : strlen(p[i].text);
 
+        if (p[i].addr.af != af) {
+            continue;
+        }
+        e = new_child(w, pl, "prefix");
         if (!e) {
             continue;
         }
@@ -569,13 +634,13 @@ prefix_list(struct lw *w, xmlNodePtr dev, const char *name, const struct m_prefi
         set_attr(w, e, "prefix", p[i].text);
         set_attr(w, e, "address", addr);
         set_uattr(w, e, "length", p[i].len);
-        set_uattr(w, e, "seq", (unsigned long)(i + 1) * 10);
+        set_uattr(w, e, "seq", (unsigned long)(++k) * 10);
     }
 }
 
 /* Accept what the prefix list of the same name matches, reject the rest. */
-static void
-policy(struct lw *w, xmlNodePtr dev, const char *name, const char *direction)
+static xmlNodePtr
+policy(struct lw *w, xmlNodePtr dev, const char *name, const char *direction, enum m_af af)
 {
     xmlNodePtr pol = new_child(w, dev, "policy");
 
@@ -583,7 +648,106 @@ policy(struct lw *w, xmlNodePtr dev, const char *name, const char *direction)
         set_attr(w, pol, "name", name);
         set_attr(w, pol, "prefix-list", name);
         set_attr(w, pol, "direction", direction);
+        set_attr(w, pol, "family", af == M_AF_V6 ? "ipv6" : "ipv4");
     }
+    return pol;
+}
+
+static void
+community_children(struct lw *w, xmlNodePtr parent, const char *elem,
+                   const struct m_communities *c)
+{
+    size_t i;
+
+    for (i = 0; parent && i < c->n; i++) {
+        xmlNodePtr n = new_child(w, parent, elem);
+
+        if (n) {
+            set_attr(w, n, "value", c->v[i]);
+        }
+    }
+}
+
+/* Export attributes (prepend, MED, communities set) and import matches of a session,
+ * on its policies of one family. */
+static void
+lower_policy_knobs(struct lw *w, const struct m_bgp *b, xmlNodePtr in, xmlNodePtr out)
+{
+    char path[128];
+    size_t o = 0;
+    unsigned i;
+    uint32_t asn = b->local_asn ? b->local_asn : b->dev->asn;
+
+    if (out && b->prepend) {
+        for (i = 0; i < b->prepend && o + 12 < sizeof path; i++) {
+            o += (size_t)snprintf(path + o, sizeof path - o, "%s%u", i ? " " : "", asn);
+        }
+        set_uattr(w, out, "prepend", b->prepend);
+        set_uattr(w, out, "prepend-as", asn);
+        set_attr(w, out, "prepend-path", path);
+    }
+    if (out && b->has_med) {
+        set_uattr(w, out, "med", b->med);
+    }
+    community_children(w, out, "set-community", &b->export_comm);
+    community_children(w, out, "set-large-community", &b->export_large);
+    community_children(w, in, "match-community", &b->import_comm);
+    community_children(w, in, "match-large-community", &b->import_large);
+}
+
+/* The neighbour's knobs: local-as options, BFD, multihop (lower_bgp writes the rest). */
+static void
+lower_bgp_knobs(struct lw *w, const struct m_bgp *b, xmlNodePtr nb)
+{
+    set_attr(w, nb, "transport", b->subnet.addr.af == M_AF_V6 ? "ipv6" : "ipv4");
+    if (b->local_as_no_prepend) {
+        set_attr(w, nb, "local-as-no-prepend", "true");
+    }
+    if (b->local_as_replace_as) {
+        set_attr(w, nb, "local-as-replace-as", "true");
+    }
+    if (b->bfd) {
+        set_uattr(w, nb, "bfd-interval", b->bfd_interval);
+        set_uattr(w, nb, "bfd-multiplier", b->bfd_multiplier);
+    }
+    if (b->multihop) {
+        set_uattr(w, nb, "multihop", b->multihop);
+    }
+}
+
+/* One <family> of a neighbour, with its prefix lists and policies on the device. */
+static void
+lower_bgp_family(struct lw *w, xmlNodePtr dev, xmlNodePtr nb, const struct m_bgp *b,
+                 enum m_af af)
+{
+    const char *sfx = af == M_AF_V6 ? "6" : "";
+    uint32_t limit = (af == M_AF_V6 ? b->max_prefix_v6 : b->max_prefix_v4);
+    xmlNodePtr fam = new_child(w, nb, "family"), pin, pout;
+    char in[96], out[96];
+
+    snprintf(in, sizeof in, "NS-%s-IN%s", b->name, sfx);
+    snprintf(out, sizeof out, "NS-%s-OUT%s", b->name, sfx);
+    if (!limit) {
+        limit = b->max_prefix;
+    }
+    if (fam) {
+        set_attr(w, fam, "name", af == M_AF_V6 ? "ipv6-unicast" : "ipv4-unicast");
+        set_attr(w, fam, "import", in);
+        set_attr(w, fam, "export", out);
+        if (limit) {
+            set_uattr(w, fam, "max-prefix", limit);
+            set_uattr(w, fam, "threshold", b->limit_threshold);
+            set_uattr(w, fam, "restart", b->limit_restart);
+        }
+        if (af == M_AF_V6 && b->subnet.addr.af == M_AF_V4 && b->nh6_local_text) {
+            set_attr(w, fam, "next-hop", b->nh6_local_text);
+        }
+    }
+    prefix_list(w, dev, in, b->accept, b->naccept, af);
+    prefix_list(w, dev, out, b->announce, b->nannounce, af);
+    pin = policy(w, dev, in, "import", af);
+    pout = policy(w, dev, out, "export", af);
+    lower_policy_knobs(w, b, pin, pout);
 }
 
 /* /intercloud/connection/bgp-session */
@@ -596,6 +760,8 @@ lower_bgp(struct lw *w, const struct m_conn *conn)
         const struct m_bgp *b = &conn->bgp[i];
         xmlNodePtr dev, bgp, nb;
         char in[96], out[96];
+        bool first_v6;
+        uint32_t limit;
 
         if (!b->dev) {
             continue;
@@ -615,8 +781,11 @@ lower_bgp(struct lw *w, const struct m_conn *conn)
             set_uattr(w, bgp, "asn", b->dev->asn ? b->dev->asn : b->local_asn);
             set_attr(w, bgp, "router-id", b->dev->router_id);
         }
-        snprintf(in, sizeof in, "NS-%s-IN", b->name);
-        snprintf(out, sizeof out, "NS-%s-OUT", b->name);
+        /* The neighbour's own import/export/max-prefix are its first family's, as
+         * before dual stack. */
+        first_v6 = !(b->afs & M_AFS_V4);
+        snprintf(in, sizeof in, "NS-%s-IN%s", b->name, first_v6 ? "6" : "");
+        snprintf(out, sizeof out, "NS-%s-OUT%s", b->name, first_v6 ? "6" : "");
         nb = new_child(w, bgp, "neighbor");
         if (!nb) {
             continue;
@@ -631,16 +800,20 @@ lower_bgp(struct lw *w, const struct m_conn *conn)
         set_attr(w, nb, "local-address", b->local_text);
         set_attr(w, nb, "import", in);
         set_attr(w, nb, "export", out);
-        if (b->max_prefix) {
-            set_uattr(w, nb, "max-prefix", b->max_prefix);
+        limit = first_v6 ? b->max_prefix_v6 : b->max_prefix_v4;
+        if (limit || b->max_prefix) {
+            set_uattr(w, nb, "max-prefix", limit ? limit : b->max_prefix);
         }
         set_attr(w, nb, "auth-key-ref", b->auth_key_ref);
+        lower_bgp_knobs(w, b, nb);
         text_child(w, nb, "description",
                    b->peer_dev ? b->peer_dev->name : (b->peer_site ? b->peer_site->name : NULL));
-        prefix_list(w, dev, in, b->accept, b->naccept);
-        prefix_list(w, dev, out, b->announce, b->nannounce);
-        policy(w, dev, in, "import");
-        policy(w, dev, out, "export");
+        if (b->afs & M_AFS_V4) {
+            lower_bgp_family(w, dev, nb, b, M_AF_V4);
+        }
+        if (b->afs & M_AFS_V6) {
+            lower_bgp_family(w, dev, nb, b, M_AF_V6);
+        }
     }
 }
 

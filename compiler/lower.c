@@ -653,10 +653,15 @@ policy(struct lw *w, xmlNodePtr dev, const char *name, const char *direction, en
     return pol;
 }
 
+/* One child per community; a match gets a name of its own (POLICY-M1, -M2, ... over
+ * standard then large ones: vendors that match a named set need one set per value to
+ * match any of them); *@k counts across calls. */
 static void
 community_children(struct lw *w, xmlNodePtr parent, const char *elem,
-                   const struct m_communities *c)
+                   const struct m_communities *c, bool named, unsigned *k)
 {
+    xmlChar *pname = parent && named ? xmlGetProp(parent, X("name")) : NULL;
+    char name[128];
     size_t i;
 
     for (i = 0; parent && i < c->n; i++) {
@@ -664,8 +669,13 @@ community_children(struct lw *w, xmlNodePtr parent, const char *elem,
 
         if (n) {
             set_attr(w, n, "value", c->v[i]);
+            if (pname) {
+                snprintf(name, sizeof name, "%s-M%u", (const char *)pname, ++*k);
+                set_attr(w, n, "name", name);
+            }
         }
     }
+    xmlFree(pname);
 }
 
 /* Export attributes (prepend, MED, communities set) and import matches of a session,
@@ -689,10 +699,19 @@ lower_policy_knobs(struct lw *w, const struct m_bgp *b, xmlNodePtr in, xmlNodePt
     if (out && b->has_med) {
         set_uattr(w, out, "med", b->med);
     }
-    community_children(w, out, "set-community", &b->export_comm);
-    community_children(w, out, "set-large-community", &b->export_large);
-    community_children(w, in, "match-community", &b->import_comm);
-    community_children(w, in, "match-large-community", &b->import_large);
+    if (out && (b->export_comm.n || b->export_large.n)) {
+        xmlChar *pname = xmlGetProp(out, X("name"));
+
+        snprintf(path, sizeof path, "%s-SET", pname ? (const char *)pname : "NS");
+        xmlFree(pname);
+        set_attr(w, out, "community-set", path);
+    }
+    i = 0;
+    community_children(w, out, "set-community", &b->export_comm, false, &i);
+    community_children(w, out, "set-large-community", &b->export_large, false, &i);
+    i = 0;
+    community_children(w, in, "match-community", &b->import_comm, true, &i);
+    community_children(w, in, "match-large-community", &b->import_large, true, &i);
 }
 
 /* The neighbour's knobs: local-as options, BFD, multihop (lower_bgp writes the rest). */
@@ -747,7 +766,18 @@ lower_bgp_family(struct lw *w, xmlNodePtr dev, xmlNodePtr nb, const struct m_bgp
     prefix_list(w, dev, out, b->announce, b->nannounce, af);
     pin = policy(w, dev, in, "import", af);
     pout = policy(w, dev, out, "export", af);
+    /* Two families: the IPv4 policies come first in the chain and end without a
+     * reject, so that the other family's routes reach the IPv6 policies. */
+    if (af == M_AF_V4 && (b->afs & M_AFS_V6)) {
+        set_attr(w, pin, "final", "false");
+        set_attr(w, pout, "final", "false");
+    }
     lower_policy_knobs(w, b, pin, pout);
+    /* IPv6 routes over an IPv4 session: the next hop sent is the IPv6 address of the
+     * link (else vendors send an IPv4-mapped address the peer cannot resolve). */
+    if (af == M_AF_V6 && b->subnet.addr.af == M_AF_V4 && b->nh6_local_text && pout) {
+        set_attr(w, pout, "next-hop", b->nh6_local_text);
+    }
 }
 
 /* /intercloud/connection/bgp-session */

@@ -357,6 +357,11 @@ lower_l3_addresses(struct lw *w, const struct m_conn *conn, const struct m_hop *
             continue;
         }
         l3_address(w, sub, b->local.af == M_AF_V6 ? "ipv6" : "ipv4", b->local_text, b->subnet.len);
+        /* Vendors that keep BFD timers on the interface (SR OS) read them here. */
+        if (b->bfd && !xmlHasProp(sub, X("bfd-interval"))) {
+            set_uattr(w, sub, "bfd-interval", b->bfd_interval);
+            set_uattr(w, sub, "bfd-multiplier", b->bfd_multiplier);
+        }
         if ((b->afs & M_AFS_V6) && b->nh6_local_text && b->nh6_subnet.addr.af) {
             l3_address(w, sub, "ipv6", b->nh6_local_text, b->nh6_subnet.len);
         }

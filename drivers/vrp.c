@@ -268,6 +268,11 @@ const struct drv_ops drv_vrp_ops = {
             .writable_running = true,
             .confirmed_commit = 11,
             .confirm_timeout_minutes = false,
+            /* Not: prepend, MED, communities (route-policy apply clauses are not in the
+             * device models), ipv6-unicast over an IPv4 peer (no IPv6 next hop can be set
+             * without a route-policy). */
+            .bgp = DRV_BGP_IPV6 | DRV_BGP_BFD | DRV_BGP_MULTIHOP |
+                   DRV_BGP_NO_PREPEND | DRV_BGP_REPLACE_AS | DRV_BGP_LIMIT,
             .ebgp_default_deny = false, /* UNCONFIRMED */
         },
     .tpl_vendor = "vrp",

@@ -440,7 +440,10 @@ chk_bgp_caps(struct chk *c, const struct m_bgp *b)
     }
     if (b->limit_src.path) {
         need_cap(c, b, DRV_BGP_LIMIT, &b->limit_src,
-                 "prefix-limit (per family, threshold, restart)");
+                 "prefix-limit (per family, threshold)");
+    }
+    if (b->limit_restart_set) {
+        need_cap(c, b, DRV_BGP_LIMIT_RESTART, &b->limit_src, "a prefix-limit restart time");
     }
 }
 

@@ -495,8 +495,9 @@ build_bgp_knobs(struct mb *b, const struct lyd_node *n, struct m_bgp *s)
         if (str(c, "threshold")) {
             s->limit_threshold = (uint8_t)num(c, "threshold");
         }
-        if (str(c, "restart")) {
+        if ((x = child(c, "restart"))) {
             s->limit_restart = (uint16_t)num(c, "restart");
+            s->limit_restart_set = !(x->flags & LYD_DEFAULT);
         }
         /* Validation adds the container with its defaults: only a written one counts. */
         if (!(c->flags & LYD_DEFAULT)) {

@@ -223,6 +223,7 @@ struct m_bgp {
     uint32_t max_prefix_v4, max_prefix_v6; /* prefix-limit per family, 0 = max_prefix */
     uint8_t limit_threshold;               /* percent, default 80 */
     uint16_t limit_restart;                /* minutes, default 30 */
+    bool limit_restart_set;                /* restart written (not the default) */
     struct m_src limit_src;
     bool bfd;
     uint32_t bfd_interval; /* ms */

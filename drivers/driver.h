@@ -71,7 +71,8 @@ struct drv_caps {
 #define DRV_BGP_MULTIHOP 0x80u        /* ebgp-multihop TTL */
 #define DRV_BGP_NO_PREPEND 0x100u     /* local-as no-prepend without replace-as */
 #define DRV_BGP_REPLACE_AS 0x200u     /* local-as no-prepend replace-as */
-#define DRV_BGP_LIMIT 0x400u          /* per-family limit, threshold and restart timer */
+#define DRV_BGP_LIMIT 0x400u          /* per-family limit and warning threshold */
+#define DRV_BGP_LIMIT_RESTART 0x800u  /* a restart time other than the default 30 minutes */
 
 struct drv_prep;
 

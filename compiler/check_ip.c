@@ -436,6 +436,44 @@ chk_ip_family(struct chk *c)
     }
 }
 
+/* Where connection @conn carries IPv6, or NULL: an IPv6 address on one of its hops, or
+ * a session of it carrying ipv6-unicast. */
+static const char *
+conn_v6_where(const struct m_conn *conn, char *buf, size_t len)
+{
+    size_t i;
+
+    for (i = 0; i < conn->nhops; i++) {
+        if (conn->hops[i].seg->has_subnet6) {
+            snprintf(buf, len, "segment %s", conn->hops[i].seg->name);
+            return buf;
+        }
+    }
+    for (i = 0; i < conn->nbgp; i++) {
+        if (conn->bgp[i].afs & M_AFS_V6) {
+            snprintf(buf, len, "session %s", conn->bgp[i].name);
+            return buf;
+        }
+    }
+    return NULL;
+}
+
+/* IPv6 needs every link to carry 1280 bytes (RFC 8200 section 5). */
+static void
+chk_ip_v6_mtu(struct chk *c)
+{
+    char where[160];
+    size_t i;
+
+    for (i = 0; i < c->svc->nconns; i++) {
+        const struct m_conn *conn = &c->svc->conns[i];
+
+        if (conn->ip_mtu < 1280 && conn_v6_where(conn, where, sizeof where)) {
+            chk_report(c, DIAG_IP_V6_MTU, &conn->src, NULL, conn->name, where, conn->ip_mtu);
+        }
+    }
+}
+
 void
 chk_ip(struct chk *c)
 {
@@ -446,6 +484,7 @@ chk_ip(struct chk *c)
     int e;
 
     chk_ip_family(c);
+    chk_ip_v6_mtu(c);
     chk_overlaps(c);
     for (i = 0; i < svc->nconns; i++) {
         cap += 4 * svc->conns[i].nbgp;

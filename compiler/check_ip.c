@@ -339,15 +339,9 @@ chk_link_local(struct chk *c, const char *what, const struct m_addr *a, const ch
 static void
 chk_host_bits(struct chk *c, const char *what, const struct m_prefix *p, const char *device)
 {
-    struct m_addr net;
-    char buf[64];
-
-    if (!p->addr.af || !model_prefix_host_bits(p)) {
-        return;
+    if (p->addr.af && model_prefix_host_bits(p)) {
+        chk_report(c, DIAG_IP_HOST_BITS, &p->src, device, what, p->text);
     }
-    model_addr_span(&p->addr, p->len, false, &net);
-    chk_report(c, DIAG_IP_HOST_BITS, &p->src, device, what, p->text,
-               model_addr_str(&net, buf, sizeof buf), (unsigned)p->len);
 }
 
 /* An IPv6 point-to-point link subnet: /127 (RFC 6164), /126 (Azure), /125 (AWS), /64. */

@@ -418,8 +418,7 @@ communities(struct mb *b, const struct lyd_node *parent, const char *name,
         out->n = 0;
         return;
     }
-    LY_LIST_FOR(lyd_child(parent), c)
-    {
+    LY_LIST_FOR(lyd_child(parent), c) {
         if (!strcmp(ly_node_name(c), name)) {
             if (!i) {
                 src_of(b, c, &out->src);
@@ -444,15 +443,21 @@ build_bgp_knobs(struct mb *b, const struct lyd_node *n, struct m_bgp *s)
     const struct lyd_node *c, *x;
 
     s->afs = 0;
-    LY_LIST_FOR(lyd_child(n), c)
-    {
+    x = NULL;
+    LY_LIST_FOR(lyd_child(n), c) {
         if (!strcmp(ly_node_name(c), "address-family")) {
-            if (!s->afs_set) {
-                src_of(b, c, &s->afs_src);
+            unsigned bit = !strcmp(lyd_get_value(c), "ipv6-unicast") ? M_AFS_V6 : M_AFS_V4;
+
+            /* Diagnostics point at the family the transport does not give, if any. */
+            if (!x || bit != (s->subnet.addr.af == M_AF_V6 ? M_AFS_V6 : M_AFS_V4)) {
+                x = c;
             }
             s->afs_set = true;
-            s->afs |= !strcmp(lyd_get_value(c), "ipv6-unicast") ? M_AFS_V6 : M_AFS_V4;
+            s->afs |= bit;
         }
+    }
+    if (x) {
+        src_of(b, x, &s->afs_src);
     }
     if (!s->afs_set) {
         s->afs = s->subnet.addr.af == M_AF_V6 ? M_AFS_V6 : M_AFS_V4;
@@ -478,8 +483,7 @@ build_bgp_knobs(struct mb *b, const struct lyd_node *n, struct m_bgp *s)
     s->local_as_no_prepend = flag(n, "local-as-no-prepend");
     s->local_as_replace_as = flag(n, "local-as-replace-as");
     x = NULL;
-    LY_LIST_FOR(lyd_child(n), c)
-    {
+    LY_LIST_FOR(lyd_child(n), c) {
         if ((!strcmp(ly_node_name(c), "local-as-no-prepend") ||
              !strcmp(ly_node_name(c), "local-as-replace-as")) &&
             !(c->flags & LYD_DEFAULT) && !x) {

@@ -340,7 +340,7 @@ test_families_and_next_hops(void **state)
         NULL);
 
     assert_int_equal(run(f, s), NST_ECHECK);
-    expect(f, "BGP-AF-NO-NEXT-HOP", 23, V4 "/address-family[.='ipv4-unicast']");
+    expect(f, "BGP-AF-NO-NEXT-HOP", 23, V4 "/address-family[.='ipv6-unicast']");
     /* AWS runs one family per peer. */
     expect(f, "AWS-DX-ADDRESS-FAMILY", 23, NULL);
     free(s);

@@ -22,13 +22,16 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT INT TERM
 
 cases=""
-for f in examples/twcc-ccx-aws/service.xml tests/compile/*/*.xml; do
+for f in examples/twcc-ccx-aws/service.xml examples/twcc-ccx-aws/dual-stack/service.xml \
+    tests/compile/*/*.xml; do
     [ -f "$f" ] && cases="$cases $f"
 done
 
 case_name() {
     if [ "$1" = examples/twcc-ccx-aws/service.xml ]; then
         echo twcc-ccx-aws
+    elif [ "$1" = examples/twcc-ccx-aws/dual-stack/service.xml ]; then
+        echo twcc-ccx-aws-dual-stack
     else
         basename "$1" .xml
     fi

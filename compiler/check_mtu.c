@@ -13,6 +13,15 @@
  *     hardware maximum (a note), or an error beyond it.
  * A port used by several hops needs the largest of their values; the planned change
  * is decided once per port after all connections are seen.
+ *
+ * A routed hop (a router on it runs a BGP session or a route stitch there) on a segment
+ * someone else owns is also checked the other way round (issue 11): the owner's end sends
+ * IP packets as large as the segment's fixed MTU allows, whatever netstitch writes on its
+ * own side (the compile sets the router's interface to the connection's IP MTU), so when
+ * that is more than the rest of the path carries, the difference is a warning
+ * (MTU-ROUTED-HOP-LARGER) stating both numbers: those packets then live on
+ * fragmentation or working path-MTU discovery (a cloud attachment at IP MTU 9001 in
+ * front of a 1500-byte path).
  */
 #include <stdio.h>
 #include <string.h>
@@ -67,6 +76,66 @@ overhead_str(const struct m_hop *h, char *buf, size_t len)
         snprintf(buf, len, "%u tag%s, %u bytes", tags, tags == 1 ? "" : "s", 4 * tags);
     }
     return buf;
+}
+
+/* Does a router of the service route on hop @h of @conn (a BGP session on the port where
+ * it reaches the hop, or a route stitch with the hop as one side)? */
+static bool
+hop_routed(const struct m_conn *conn, const struct m_hop *h)
+{
+    size_t i;
+
+    for (i = 0; i < conn->nstitches; i++) {
+        const struct m_stitch *s = &conn->stitches[i];
+
+        if (s->kind == STITCH_ROUTE && (s->from == h || s->to == h)) {
+            return true;
+        }
+    }
+    for (i = 0; i < conn->nbgp; i++) {
+        const struct m_bgp *b = &conn->bgp[i];
+
+        if (b->dev && b->port && chk_hop_at_port(conn, b->dev, b->port) == h) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Pass 4: routed hops whose owner's IP MTU is larger than the rest of the path carries. */
+static void
+routed_larger(struct chk *c)
+{
+    const struct m_service *svc = c->svc;
+    const struct chk_result *r = c->res;
+    size_t i, j;
+
+    for (i = 0; i < svc->nconns; i++) {
+        const struct m_conn *conn = &svc->conns[i];
+
+        /* A path that cannot carry the connection's IP MTU is already an error
+         * (MTU-FIXED-SEGMENT, MTU-PORT-HW-LIMIT) naming the largest IP MTU it carries;
+         * the fix changes every number here, so no warning on top of it. */
+        if (r->conns[i].max_ip < conn->ip_mtu) {
+            continue;
+        }
+        for (j = 0; j < conn->nhops; j++) {
+            const struct m_hop *h = &conn->hops[j];
+            /* Every hop carries at least the connection's IP MTU (checked above) and
+             * the routers' interfaces are set to it: that is what the rest carries. */
+            uint32_t theirs, rest = conn->ip_mtu;
+
+            if (!h->seg->owner || !h->seg->mtu || h->encap.kind == ENCAP_VPLS ||
+                !hop_routed(conn, h)) {
+                continue;
+            }
+            theirs = fixed_max_ip(h);
+            if (theirs > rest) {
+                chk_report(c, DIAG_MTU_ROUTED_LARGER, &h->src, NULL, h->seq, conn->name,
+                           h->seg->name, h->seg->owner->name, theirs, rest, rest + 1, theirs);
+            }
+        }
+    }
 }
 
 void
@@ -171,4 +240,6 @@ chk_mtu(struct chk *c)
                        p->max_mtu > p->mtu ? p->max_mtu : p->mtu, cc->max_ip);
         }
     }
+
+    routed_larger(c);
 }

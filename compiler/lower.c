@@ -17,8 +17,14 @@
  *   - VPLS members get the instance with pseudowire neighbours (the other members'
  *     router ids, LDP) or BGP auto-discovery (route target, VE id);
  *   - BGP sessions become neighbours with an import and an export policy each, always
- *     (IOS-XR and SR OS pass nothing on eBGP without policy), backed by prefix lists.
- * Ports get their planned MTU from the checker.
+ *     (IOS-XR and SR OS pass nothing on eBGP without policy), backed by prefix lists;
+ *     every session's local address is an address of its sub-interface (a second one
+ *     on the same hop is a secondary address);
+ *   - every prefix a device announces and does not learn by BGP is originated: an
+ *     <originate> of its <bgp>, with the next hop toward the site's gateway node when
+ *     the prefix sits behind one, else a discard route (docs/drivers.md §9).
+ * Ports get their planned MTU from the checker; layer-3 sub-interfaces carry the
+ * connection's IP MTU, which every template writes.
  *
  * Dual stack (revision 2026-12-06): a routed sub-interface takes one IPv4 and one IPv6
  * address (lower_l3_addresses: the sessions on the port, whatever their transport, plus
@@ -34,6 +40,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <arpa/inet.h>
 
 #include "check.h"
 #include "driver.h"
@@ -213,6 +221,17 @@ subif_node(struct lw *w, const struct m_conn *conn, const struct m_hop *h, const
     }
     n = find_subif(port, &h->encap);
     if (n) {
+        /* Two connections on one sub-interface (the same tags): it must carry the
+         * smaller of their IP MTUs, or the larger one's packets reach a path that
+         * cannot carry them. */
+        if (conn->ip_mtu < attr_ul(n, "ip-mtu")) {
+            char buf[32];
+
+            snprintf(buf, sizeof buf, "%lu", (unsigned long)conn->ip_mtu);
+            if (!xmlSetProp(n, X("ip-mtu"), X(buf))) {
+                w->oom = 1;
+            }
+        }
         return n;
     }
     n = xmlNewNode(NULL, X("subif"));
@@ -311,72 +330,111 @@ vpls_member_at(const struct m_conn *conn, const struct m_device *d, const struct
     return NULL;
 }
 
-/* Set the address of family element @fam ("ipv4"/"ipv6") of @sub, unless it has one. */
-static void
-l3_address(struct lw *w, xmlNodePtr sub, const char *fam, const char *addr, unsigned len)
+/* Whether sub-interface @sub already has the IPv4 address @addr. */
+static bool
+has_ipv4(xmlNodePtr sub, const char *addr)
 {
-    xmlNodePtr c, ip = NULL;
-    xmlChar *have;
+    return find_keyed(sub, "ipv4", "address", addr) != NULL;
+}
 
-    for (c = sub->children; c; c = c->next) {
-        if (c->type == XML_ELEMENT_NODE && !strcmp((const char *)c->name, fam)) {
-            ip = c;
-        }
-    }
-    if (!ip && !(ip = new_child(w, sub, fam))) {
+/* An <ipv4> of @sub: the first one is the primary address, every further one is
+ * marked secondary="true" (a second BGP session on the same sub-interface with a
+ * local address of its own: issue 11, defect 9). An address already there is not
+ * repeated. */
+static void
+add_ipv4(struct lw *w, xmlNodePtr sub, const char *addr, unsigned long len)
+{
+    bool secondary = drv_child(sub, "ipv4") != NULL;
+    xmlNodePtr ip;
+
+    if (addr && has_ipv4(sub, addr)) {
         return;
     }
-    if (!addr) {
+    if (!addr && secondary) {
         return;
     }
-    have = xmlGetProp(ip, X("address"));
-    if (!have) {
-        set_attr(w, ip, "address", addr);
-        set_uattr(w, ip, "prefix-length", len);
+    ip = new_child(w, sub, "ipv4");
+    if (!ip || !addr) {
+        return;
     }
-    xmlFree(have);
+    set_attr(w, ip, "address", addr);
+    set_uattr(w, ip, "prefix-length", len);
+    if (secondary) {
+        set_attr(w, ip, "secondary", "true");
+    }
+}
+
+/* An <ipv6> of @sub, as add_ipv4: the first is the primary address, further ones are
+ * secondary="true" (an IPv6 session beside another one, or the IPv6 next hop of an IPv4
+ * session beside the segment's own address). */
+static void
+add_ipv6(struct lw *w, xmlNodePtr sub, const char *addr, unsigned long len)
+{
+    bool secondary = drv_child(sub, "ipv6") != NULL;
+    xmlNodePtr ip;
+
+    if (!addr || find_keyed(sub, "ipv6", "address", addr)) {
+        return;
+    }
+    ip = new_child(w, sub, "ipv6");
+    if (!ip) {
+        return;
+    }
+    set_attr(w, ip, "address", addr);
+    set_uattr(w, ip, "prefix-length", len);
+    if (secondary) {
+        set_attr(w, ip, "secondary", "true");
+    }
 }
 
 /*
- * The addresses of a routed sub-interface: every session on the port (its transport
- * address, and the IPv6 next hop of an IPv4 session carrying ipv6-unicast), then the
- * segment end's own; the first of each family wins. An <ipv4/> without address marks
- * a routed interface whose address the service does not give, as before; <ipv6> only
- * appears with an address.
+ * The addresses of a routed sub-interface: every session on the port whose hop this is
+ * (its transport address in its family; the IPv6 next hop of an IPv4 session carrying
+ * ipv6-unicast), then the segment end's own IPv4 and IPv6 addresses. An <ipv4/> without
+ * address marks a routed interface whose IPv4 address the service does not give, as
+ * before dual stack; <ipv6> only appears with an address. Sessions with BFD put their
+ * timers on the sub-interface too, for vendors that keep them there (SR OS).
  */
 static void
 lower_l3_addresses(struct lw *w, const struct m_conn *conn, const struct m_hop *h,
                    const struct m_end *end, xmlNodePtr sub)
 {
-    size_t i;
+    size_t k;
 
-    for (i = 0; i < conn->nbgp; i++) {
-        const struct m_bgp *b = &conn->bgp[i];
+    for (k = 0; k < conn->nbgp; k++) {
+        const struct m_bgp *s = &conn->bgp[k];
 
-        if (b->dev != end->dev || b->port != end->port) {
+        if (s->dev != end->dev || s->port != end->port ||
+            chk_hop_at_port(conn, s->dev, s->port) != h) {
             continue;
         }
-        l3_address(w, sub, b->local.af == M_AF_V6 ? "ipv6" : "ipv4", b->local_text, b->subnet.len);
-        /* Vendors that keep BFD timers on the interface (SR OS) read them here. */
-        if (b->bfd && !xmlHasProp(sub, X("bfd-interval"))) {
-            set_uattr(w, sub, "bfd-interval", b->bfd_interval);
-            set_uattr(w, sub, "bfd-multiplier", b->bfd_multiplier);
+        if (s->local.af == M_AF_V6) {
+            add_ipv6(w, sub, s->local_text, s->subnet.len);
+        } else {
+            add_ipv4(w, sub, s->local_text, s->subnet.len);
         }
-        if ((b->afs & M_AFS_V6) && b->nh6_local_text && b->nh6_subnet.addr.af) {
-            l3_address(w, sub, "ipv6", b->nh6_local_text, b->nh6_subnet.len);
+        if ((s->afs & M_AFS_V6) && s->nh6_local_text && s->nh6_subnet.addr.af) {
+            add_ipv6(w, sub, s->nh6_local_text, s->nh6_subnet.len);
+        }
+        if (s->bfd && !xmlHasProp(sub, X("bfd-interval"))) {
+            set_uattr(w, sub, "bfd-interval", s->bfd_interval);
+            set_uattr(w, sub, "bfd-multiplier", s->bfd_multiplier);
         }
     }
     if (end->has_addr && h->seg->has_subnet) {
-        l3_address(w, sub, "ipv4", end->addr_text, h->seg->subnet.len);
+        add_ipv4(w, sub, end->addr_text, h->seg->subnet.len);
     }
     if (end->has_addr6 && h->seg->has_subnet6) {
-        l3_address(w, sub, "ipv6", end->addr6_text, h->seg->subnet6.len);
+        add_ipv6(w, sub, end->addr6_text, h->seg->subnet6.len);
     }
-    /* Keep the IPv4 element first and present, as templates before dual stack expect. */
-    l3_address(w, sub, "ipv4", NULL, 0);
+    if (!drv_child(sub, "ipv4")) {
+        add_ipv4(w, sub, NULL, 0);
+    }
 }
 
-/* Sub-interfaces and their layer-3 addresses for every hop end on a managed router. */
+/* Sub-interfaces and their layer-3 addresses for every hop end on a managed router.
+ * Every BGP session on the hop's port gets its local address configured on the
+ * sub-interface: a neighbour whose local address is on no interface never comes up. */
 static void
 lower_hops(struct lw *w, const struct m_conn *conn)
 {
@@ -852,6 +910,156 @@ lower_bgp(struct lw *w, const struct m_conn *conn)
     }
 }
 
+/* Is @p inside @outer (same family, same or longer length, same network bits)? */
+static bool
+prefix_within(const struct m_prefix *p, const struct m_prefix *outer)
+{
+    return model_prefix_inside(p, outer);
+}
+
+/* Does a BGP session of @d other than @self accept @p? Then @d learns it by BGP and
+ * passes it on; it does not originate it. */
+static bool
+learned_by_bgp(const struct m_service *m, const struct m_device *d, const struct m_bgp *self,
+               const struct m_prefix *p)
+{
+    size_t i, j, k;
+
+    for (i = 0; i < m->nconns; i++) {
+        for (j = 0; j < m->conns[i].nbgp; j++) {
+            const struct m_bgp *b = &m->conns[i].bgp[j];
+
+            if (b->dev != d || b == self) {
+                continue;
+            }
+            for (k = 0; k < b->naccept; k++) {
+                if (prefix_within(p, &b->accept[k])) {
+                    return true;
+                }
+            }
+        }
+    }
+    return false;
+}
+
+/* Is @addr on a subnet of one of @dev's routed sub-interfaces in the IR? A static
+ * route's next hop must be, or the route never resolves. */
+static bool
+ir_connected(xmlNodePtr dev, const struct m_addr *addr)
+{
+    const char *fam = addr->af == M_AF_V6 ? "ipv6" : "ipv4";
+    xmlNodePtr port, sub, ip;
+
+    for (port = drv_child(dev, "port"); port; port = drv_next(port, "port")) {
+        for (sub = drv_child(port, "subif"); sub; sub = drv_next(sub, "subif")) {
+            for (ip = drv_child(sub, fam); ip; ip = drv_next(ip, fam)) {
+                const char *a = drv_attr(ip, "address");
+                unsigned long len = drv_attr_ul(ip, "prefix-length", 129);
+                struct m_prefix net;
+
+                memset(&net, 0, sizeof net);
+                if (!a || len > model_af_bits((enum m_af)addr->af) ||
+                    !model_addr_parse(a, &net.addr)) {
+                    continue;
+                }
+                net.len = (uint8_t)len;
+                if (model_addr_in(addr, &net) && !model_addr_equal(&net.addr, addr)) {
+                    return true;
+                }
+            }
+        }
+    }
+    return false;
+}
+
+/* The next hop toward @p from @d: the address of an external node of the site that
+ * holds @p (the site's prefix list covers it), on a segment that ends on @d where @d
+ * routes (the node is on one of @d's routed subnets): the TWCC VM network
+ * 192.168.0.0/24 behind the gateway node 10.254.1.6. NULL when there is none. */
+static const char *
+gateway_toward(struct lw *w, const struct m_device *d, const struct m_prefix *p)
+{
+    size_t i, k;
+    int e;
+
+    for (i = 0; i < w->m->nsegments; i++) {
+        const struct m_segment *s = &w->m->segments[i];
+
+        for (e = 0; e < 2; e++) {
+            const struct m_end *mine = &s->end[e], *far = &s->end[1 - e];
+
+            bool v6 = p->addr.af == M_AF_V6;
+
+            if (mine->dev != d || far->dev || !far->site || !(v6 ? far->has_addr6 : far->has_addr)) {
+                continue;
+            }
+            for (k = 0; k < far->site->nprefixes; k++) {
+                if (prefix_within(p, &far->site->prefixes[k]) &&
+                    ir_connected(w->devnode[dev_index(w, d)], v6 ? &far->addr6 : &far->addr)) {
+                    return v6 ? far->addr6_text : far->addr_text;
+                }
+            }
+        }
+    }
+    return NULL;
+}
+
+/*
+ * /intercloud/connection/bgp-session/announce: origination (issue 11, defect 1).
+ * An export policy only filters what is already in the routing table, so every prefix
+ * a device announces must be in it: each announced prefix that no other session of
+ * the device accepts (the device does not learn it by BGP) becomes an <originate> of
+ * the device's <bgp>, with the static route that puts it in the table: toward the
+ * site's gateway node when the prefix sits behind one (next-hop), else a discard
+ * route (the usual anchor for an aggregate: any more specific route still wins, and a
+ * connected route of the same prefix wins on preference). Once per prefix and device,
+ * in the order of the sessions.
+ */
+static void
+lower_originate(struct lw *w)
+{
+    size_t i, j, k;
+
+    for (i = 0; i < w->m->nconns; i++) {
+        for (j = 0; j < w->m->conns[i].nbgp; j++) {
+            const struct m_bgp *b = &w->m->conns[i].bgp[j];
+            xmlNodePtr dev, bgp;
+
+            if (!b->dev) {
+                continue;
+            }
+            dev = w->devnode[dev_index(w, b->dev)];
+            bgp = drv_child(dev, "bgp");
+            for (k = 0; bgp && k < b->nannounce; k++) {
+                const struct m_prefix *p = &b->announce[k];
+                const char *nh;
+                char addr[64];
+                xmlNodePtr o;
+
+                if (learned_by_bgp(w->m, b->dev, b, p) ||
+                    find_keyed(bgp, "originate", "prefix", p->text)) {
+                    continue;
+                }
+                o = new_child(w, bgp, "originate");
+                if (!o) {
+                    continue;
+                }
+                set_attr(w, o, "prefix", p->text);
+                set_attr(w, o, "address", model_addr_str(&p->addr, addr, sizeof addr));
+                set_attr(w, o, "family", p->addr.af == M_AF_V6 ? "ipv6" : "ipv4");
+                set_uattr(w, o, "length", p->len);
+                nh = gateway_toward(w, b->dev, p);
+                if (nh) {
+                    set_attr(w, o, "next-hop", nh);
+                } else {
+                    set_attr(w, o, "discard", "true");
+                }
+                set_attr(w, o, "session", b->name);
+            }
+        }
+    }
+}
+
 nst_err
 lower_service(struct nst_service *svc, xmlDocPtr *out)
 {
@@ -908,6 +1116,7 @@ lower_service(struct nst_service *svc, xmlDocPtr *out)
         lower_vpls(&w, &w.m->conns[i]);
         lower_bgp(&w, &w.m->conns[i]);
     }
+    lower_originate(&w);
     /* Ports whose MTU must change but that carry no sub-interface of their own. */
     for (i = 0; i < w.chk->nports; i++) {
         if (w.chk->ports[i].planned) {

@@ -5,7 +5,8 @@
  * router must have for the service, in vendor-neutral terms: physical MTU changes,
  * sub-interfaces with their tags and tag rewrites, local cross-connects at stitch
  * points, VPLS instances with attachment circuits and pseudowire neighbours, BGP
- * neighbours with their import and export policies and prefix lists. Vendor templates
+ * neighbours with their import and export policies and prefix lists, and the prefixes
+ * each router originates (static route plus BGP). Vendor templates
  * (templates/<vendor>/<feature>.xml) read it by XPath; docs/ir.md documents every
  * element and attribute. The IR is canonical: elements sorted, no timestamps, so two
  * compiles of one service are byte-identical.

@@ -318,7 +318,7 @@ want_rc 3 eos
 sed -n '/device ccx-transit/,$p' "$tmp/eos.out" > "$tmp/eos.cli"
 printf '%s\n' '! device ccx-transit (eos)' 'no interface Ethernet2.101' 'interface Ethernet2.102' \
     '   description netstitch twcc-aws hop 7 (aws-dx)' '   encapsulation dot1q vlan 102' \
-    '   ip address 169.254.100.2/30' '!' > "$tmp/eos.want"
+    '   mtu 1500' '   ip address 169.254.100.2/30' '!' > "$tmp/eos.want"
 cmp -s "$tmp/eos.cli" "$tmp/eos.want" || no "EOS cli: $(cat "$tmp/eos.cli")"
 run ex.del delete "$tmp/ex/service.xml" $L2
 want_rc 0 ex.del

@@ -928,12 +928,11 @@ graph_json(FILE *out, const struct graph *g, int exit_code)
                                             NST_FIELD_MTU_MEANING};
     static const enum nst_field port_n[] = {NST_FIELD_MTU, NST_FIELD_MAX_MTU, NST_FIELD_BANDWIDTH,
                                             NST_FIELD_MTU_NEEDED, NST_FIELD_MTU_PLANNED};
-    static const enum nst_field seg_t[] = {NST_FIELD_NAME,     NST_FIELD_KIND,   NST_FIELD_OWNER,
-                                           NST_FIELD_MTU_MEANING, NST_FIELD_A_DEVICE,
-                                           NST_FIELD_A_PORT,   NST_FIELD_A_SITE, NST_FIELD_A_NODE,
-                                           NST_FIELD_B_DEVICE, NST_FIELD_B_PORT, NST_FIELD_B_SITE,
-                                           NST_FIELD_B_NODE, NST_FIELD_SUBNET,
-                                           NST_FIELD_IPV6_SUBNET};
+    static const enum nst_field seg_t[] = {
+        NST_FIELD_NAME,     NST_FIELD_KIND,       NST_FIELD_OWNER,  NST_FIELD_MTU_MEANING,
+        NST_FIELD_A_DEVICE, NST_FIELD_A_PORT,     NST_FIELD_A_SITE, NST_FIELD_A_NODE,
+        NST_FIELD_B_DEVICE, NST_FIELD_B_PORT,     NST_FIELD_B_SITE, NST_FIELD_B_NODE,
+        NST_FIELD_SUBNET,   NST_FIELD_IPV6_SUBNET};
     static const enum nst_field seg_n[] = {NST_FIELD_MTU, NST_FIELD_BANDWIDTH};
     static const enum nst_field conn_t[] = {NST_FIELD_NAME};
     static const enum nst_field conn_n[] = {NST_FIELD_IP_MTU, NST_FIELD_BANDWIDTH,

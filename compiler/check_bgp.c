@@ -439,8 +439,7 @@ chk_bgp_caps(struct chk *c, const struct m_bgp *b)
         need_cap(c, b, DRV_BGP_REPLACE_AS, &b->local_as_src, "local-as replace-as");
     }
     if (b->limit_src.path) {
-        need_cap(c, b, DRV_BGP_LIMIT, &b->limit_src,
-                 "prefix-limit (per family, threshold)");
+        need_cap(c, b, DRV_BGP_LIMIT, &b->limit_src, "prefix-limit (per family, threshold)");
     }
     if (b->limit_restart_set) {
         need_cap(c, b, DRV_BGP_LIMIT_RESTART, &b->limit_src, "a prefix-limit restart time");

@@ -720,8 +720,8 @@ policy(struct lw *w, xmlNodePtr dev, const char *name, const char *direction, en
  * standard then large ones: vendors that match a named set need one set per value to
  * match any of them); *@k counts across calls. */
 static void
-community_children(struct lw *w, xmlNodePtr parent, const char *elem,
-                   const struct m_communities *c, bool named, unsigned *k)
+community_children(struct lw *w, xmlNodePtr parent, const char *elem, const struct m_communities *c,
+                   bool named, unsigned *k)
 {
     xmlChar *pname = parent && named ? xmlGetProp(parent, X("name")) : NULL;
     char name[128];
@@ -799,8 +799,7 @@ lower_bgp_knobs(struct lw *w, const struct m_bgp *b, xmlNodePtr nb)
 
 /* One <family> of a neighbour, with its prefix lists and policies on the device. */
 static void
-lower_bgp_family(struct lw *w, xmlNodePtr dev, xmlNodePtr nb, const struct m_bgp *b,
-                 enum m_af af)
+lower_bgp_family(struct lw *w, xmlNodePtr dev, xmlNodePtr nb, const struct m_bgp *b, enum m_af af)
 {
     const char *sfx = af == M_AF_V6 ? "6" : "";
     uint32_t limit = (af == M_AF_V6 ? b->max_prefix_v6 : b->max_prefix_v4);
@@ -990,7 +989,8 @@ gateway_toward(struct lw *w, const struct m_device *d, const struct m_prefix *p)
 
             bool v6 = p->addr.af == M_AF_V6;
 
-            if (mine->dev != d || far->dev || !far->site || !(v6 ? far->has_addr6 : far->has_addr)) {
+            if (mine->dev != d || far->dev || !far->site ||
+                !(v6 ? far->has_addr6 : far->has_addr)) {
                 continue;
             }
             for (k = 0; k < far->site->nprefixes; k++) {

@@ -356,8 +356,8 @@ const struct drv_ops drv_eos_ops = {
             .ebgp_default_deny = false,
             /* As OpenConfig, plus BFD (enable-bfd; EOS implements openconfig-bfd,
              * UNCONFIRMED for the timers over NETCONF). */
-            .bgp = DRV_BGP_IPV6 | DRV_BGP_BFD | DRV_BGP_PREPEND | DRV_BGP_MED |
-                   DRV_BGP_COMMUNITY | DRV_BGP_MULTIHOP | DRV_BGP_LIMIT,
+            .bgp = DRV_BGP_IPV6 | DRV_BGP_BFD | DRV_BGP_PREPEND | DRV_BGP_MED | DRV_BGP_COMMUNITY |
+                   DRV_BGP_MULTIHOP | DRV_BGP_LIMIT,
         },
     .tpl_vendor = "eos",
     .features = eos_features,

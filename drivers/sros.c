@@ -352,8 +352,8 @@ const struct drv_ops drv_sros_ops = {
             .writable_running = true,
             .confirmed_commit = 11,
             .confirm_timeout_minutes = false,
-            .bgp = DRV_BGP_IPV6 | DRV_BGP_V6_OVER_V4 | DRV_BGP_BFD | DRV_BGP_PREPEND |
-                   DRV_BGP_MED | DRV_BGP_COMMUNITY | DRV_BGP_LARGE_COMMUNITY | DRV_BGP_MULTIHOP |
+            .bgp = DRV_BGP_IPV6 | DRV_BGP_V6_OVER_V4 | DRV_BGP_BFD | DRV_BGP_PREPEND | DRV_BGP_MED |
+                   DRV_BGP_COMMUNITY | DRV_BGP_LARGE_COMMUNITY | DRV_BGP_MULTIHOP |
                    DRV_BGP_NO_PREPEND | DRV_BGP_REPLACE_AS | DRV_BGP_LIMIT | DRV_BGP_LIMIT_RESTART,
             .ebgp_default_deny = true,
         },

@@ -271,8 +271,8 @@ const struct drv_ops drv_vrp_ops = {
             /* Not: prepend, MED, communities (route-policy apply clauses are not in the
              * device models), ipv6-unicast over an IPv4 peer (no IPv6 next hop can be set
              * without a route-policy). */
-            .bgp = DRV_BGP_IPV6 | DRV_BGP_BFD | DRV_BGP_MULTIHOP |
-                   DRV_BGP_NO_PREPEND | DRV_BGP_REPLACE_AS | DRV_BGP_LIMIT | DRV_BGP_LIMIT_RESTART,
+            .bgp = DRV_BGP_IPV6 | DRV_BGP_BFD | DRV_BGP_MULTIHOP | DRV_BGP_NO_PREPEND |
+                   DRV_BGP_REPLACE_AS | DRV_BGP_LIMIT | DRV_BGP_LIMIT_RESTART,
             .ebgp_default_deny = false, /* UNCONFIRMED */
         },
     .tpl_vendor = "vrp",

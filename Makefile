@@ -9,7 +9,9 @@
 #
 # Every public target first runs scripts/install-deps.sh (idempotent, quick when
 # all packages are there), then re-invokes make with the dependencies in place so
-# that pkg-config is evaluated only once they exist.
+# that pkg-config is evaluated only once they exist. All the goals of one command go
+# to ONE inner make: an inner make per goal (`make -j8 all tests`) ran two builds of
+# the same objects at once, racing on `ar`.
 
 VERSION_MAJOR := 0
 VERSION_MINOR := 1
@@ -24,10 +26,16 @@ JOBS    ?= $(shell nproc 2>/dev/null || echo 2)
 PUBLIC_TARGETS := all check demo golden-update install lib bin tests check-asan bench fuzz
 
 ifeq ($(NST_DEPS_DONE),)
-.PHONY: $(PUBLIC_TARGETS) deps clean
+SUB_GOALS := $(filter-out clean deps,$(or $(MAKECMDGOALS),all))
+.PHONY: $(PUBLIC_TARGETS) deps clean sub
 .DEFAULT_GOAL := all
-$(PUBLIC_TARGETS): deps
-	@$(MAKE) --no-print-directory -j$(JOBS) NST_DEPS_DONE=1 $@
+$(PUBLIC_TARGETS): sub
+	@:
+# The user's -j (visible to the recipe as -jN or a jobserver in MAKEFLAGS) wins; without
+# one, a job per core. `make clean all` cleans first.
+sub: deps $(filter clean,$(MAKECMDGOALS))
+	@case " $$MAKEFLAGS " in *" -j"*|*jobserver*) j="" ;; *) j="-j$(JOBS)" ;; esac; \
+	$(MAKE) --no-print-directory $$j NST_DEPS_DONE=1 $(SUB_GOALS)
 deps:
 	@sh scripts/install-deps.sh
 clean:
@@ -39,6 +47,9 @@ PKGS    := libyang libnetconf2 libssh libxml-2.0
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS)) -lpthread
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka)
+# The command (not the library) encodes its JSON output with jansson.
+CLI_CFLAGS := $(shell pkg-config --cflags jansson)
+CLI_LIBS   := $(shell pkg-config --libs jansson)
 
 WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wpointer-arith \
         -Wcast-qual -Wsign-compare
@@ -100,7 +111,9 @@ $(BUILD)/netstitch.pc: netstitch.pc.in Makefile
 
 # The command links the static library so it runs from the build tree.
 $(CLI_BIN): $(CLI_OBJS) $(LIB_A)
-	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJS) $(LIB_A) $(PKG_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJS) $(LIB_A) $(PKG_LIBS) $(CLI_LIBS)
+
+$(CLI_OBJS): CFLAGS += $(CLI_CFLAGS)
 
 # The simulator shares only the allocation wrapper with the library.
 $(BUILD)/netstitch-netsim: $(NETSIM_OBJS) $(BUILD)/obj/compiler/alloc.o

@@ -97,8 +97,10 @@ void cli_diff_summary(FILE *out, const char *command, const char *service,
 /* Push a run diff's changes through @txn (configured, not run); returns the exit status. */
 int cli_diff_apply(struct nst_diff *d, struct nst_txn *txn, const char *command,
                    const char *service, const struct cli_apply *o);
-/* push SERVICE with the lifecycle: compile, diff, push the changes, record ownership. */
+/* push SERVICE with the lifecycle: diff the compiled service (@comp, borrowed) against the
+ * devices, push the changes, record ownership. */
 int cli_push_service(struct nst_ctx *ctx, const struct nst_inventory *inv, struct nst_txn *txn,
-                     struct nst_service *svc, const char *path, const struct cli_apply *o);
+                     const struct nst_compiled *comp, const char *path,
+                     const struct cli_apply *o);
 
 #endif

@@ -82,11 +82,11 @@ cmd_check(int argc, char **argv)
     for (i = optind; i < argc; i++) {
         struct nst_service *svc = NULL;
 
-        err = nst_service_load(ctx, argv[i], NST_FORMAT_AUTO, &svc);
+        /* The pipeline's first two stages, load -> check (nst_compile_file). */
+        err = nst_compile_file(ctx, argv[i], NST_FORMAT_AUTO, NULL, 0, NST_COMPILE_CHECK_ONLY,
+                               NULL, &svc, NULL);
         if (err == NST_EIO) {
             io = 1;
-        } else if (err == NST_OK) {
-            err = nst_service_check(svc);
         }
         if (err && err != NST_ECHECK && err != NST_EINPUT && err != NST_EIO) {
             fprintf(stderr, "netstitch check: %s: %s\n", argv[i], nst_strerror(err));

@@ -143,6 +143,7 @@ cmd_compile(int argc, char **argv)
     struct nst_inventory *inv = NULL;
     char *ir = NULL, *plan = NULL;
     int c, rc = EXIT_CLEAN, fmt = OUT_TEXT;
+    enum nst_stage stage = NST_STAGE_LOAD;
     nst_err err;
 
     optind = 1;
@@ -190,14 +191,20 @@ cmd_compile(int argc, char **argv)
         fprintf(stderr, "netstitch compile: cannot load the netstitch YANG models\n");
         return EXIT_USAGE;
     }
-    err = nst_service_load(ctx, argv[optind], NST_FORMAT_AUTO, &svc);
-    if (!err) {
-        err = nst_service_check(svc);
-    }
+    /* The pipeline, load -> check -> lower -> render, in one library call. */
+    err = nst_compile_file(ctx, argv[optind], NST_FORMAT_AUTO, ntdirs ? tdirs : NULL, ntdirs, 0,
+                           &stage, &svc, &comp);
     if (err) {
-        rc = err == NST_EIO ? EXIT_USAGE : EXIT_ERRORS;
+        if (stage <= NST_STAGE_CHECK) {
+            rc = err == NST_EIO ? EXIT_USAGE : EXIT_ERRORS;
+        } else {
+            rc = err == NST_ENOMEM ? EXIT_USAGE : EXIT_ERRORS;
+        }
         cli_print_diags(fmt == OUT_JSON ? stdout : stderr, ctx, (enum out_format)fmt, 0, "compile",
                         rc);
+        if (stage > NST_STAGE_CHECK) {
+            fprintf(stderr, "netstitch compile: %s\n", nst_strerror(err));
+        }
         goto cleanup;
     }
     /* Compile needs nothing from the inventory; when given, it is validated now so
@@ -210,14 +217,6 @@ cmd_compile(int argc, char **argv)
                             "compile", rc);
             goto cleanup;
         }
-    }
-    err = nst_service_compile_with_templates(svc, ntdirs ? tdirs : NULL, ntdirs, &comp);
-    if (err) {
-        rc = err == NST_ENOMEM ? EXIT_USAGE : EXIT_ERRORS;
-        cli_print_diags(fmt == OUT_JSON ? stdout : stderr, ctx, (enum out_format)fmt, 0, "compile",
-                        rc);
-        fprintf(stderr, "netstitch compile: %s\n", nst_strerror(err));
-        goto cleanup;
     }
     if (emit) {
         err = nst_compiled_ir(comp, &ir);

@@ -158,9 +158,8 @@ cli_diff_apply(struct nst_diff *d, struct nst_txn *txn, const char *command, con
 
 int
 cli_push_service(struct nst_ctx *ctx, const struct nst_inventory *inv, struct nst_txn *txn,
-                 struct nst_service *svc, const char *path, const struct cli_apply *o)
+                 const struct nst_compiled *comp, const char *path, const struct cli_apply *o)
 {
-    struct nst_compiled *comp = NULL;
     struct nst_diff *d = NULL;
     char name[256];
     nst_err err;
@@ -173,13 +172,6 @@ cli_push_service(struct nst_ctx *ctx, const struct nst_inventory *inv, struct ns
                 "use --name\n",
                 name);
         return EXIT_USAGE;
-    }
-    err = nst_service_compile_with_templates(svc, o->tdirs, o->ntdirs, &comp);
-    if (err) {
-        cli_print_diags(stderr, ctx, OUT_TEXT, 0, "push", EXIT_USAGE);
-        fprintf(stderr, "netstitch push: compile failed: %s\n", nst_strerror(err));
-        rc = EXIT_USAGE;
-        goto cleanup;
     }
     if (!nst_compiled_device_count(comp)) {
         fprintf(stderr, "netstitch push: the service has no device\n");
@@ -203,7 +195,6 @@ cli_push_service(struct nst_ctx *ctx, const struct nst_inventory *inv, struct ns
 
 cleanup:
     nst_diff_free(d);
-    nst_compiled_free(comp);
     return rc;
 }
 

@@ -239,6 +239,7 @@ cmd_diff(int argc, char **argv)
     struct nst_inventory *inv = NULL;
     struct nst_diff *d = NULL;
     char svc_name[256], *text = NULL, *end;
+    enum nst_stage stage = NST_STAGE_LOAD;
     nst_err err;
 
     optind = 1;
@@ -331,13 +332,18 @@ cmd_diff(int argc, char **argv)
         goto cleanup;
     }
     if (optind < argc) {
-        err = nst_service_load(ctx, argv[optind], NST_FORMAT_AUTO, &svc);
-        if (!err) {
-            err = nst_service_check(svc);
-        }
+        /* The pipeline, load -> check -> lower -> render, in one library call; with
+         * --payloads the service is only checked (the payloads are the compiled form). */
+        err = nst_compile_file(ctx, argv[optind], NST_FORMAT_AUTO, tdirs, ntdirs,
+                               payloads ? NST_COMPILE_CHECK_ONLY : 0, &stage, &svc,
+                               payloads ? NULL : &comp);
         if (err) {
             cli_print_diags(stderr, ctx, OUT_TEXT, 0, "diff", EXIT_ERRORS);
-            fprintf(stderr, "netstitch diff: the service has errors\n");
+            if (stage <= NST_STAGE_CHECK) {
+                fprintf(stderr, "netstitch diff: the service has errors\n");
+            } else {
+                fprintf(stderr, "netstitch diff: compile failed: %s\n", nst_strerror(err));
+            }
             rc = EXIT_ERRORS;
             goto cleanup;
         }
@@ -351,18 +357,7 @@ cmd_diff(int argc, char **argv)
             goto cleanup;
         }
     }
-    if (payloads) {
-        rc = diff_add_payload_dir(d, payloads);
-    } else {
-        err = nst_service_compile_with_templates(svc, tdirs, ntdirs, &comp);
-        if (err) {
-            cli_print_diags(stderr, ctx, OUT_TEXT, 0, "diff", EXIT_ERRORS);
-            fprintf(stderr, "netstitch diff: compile failed: %s\n", nst_strerror(err));
-            rc = EXIT_ERRORS;
-        } else {
-            rc = cli_diff_add_compiled(d, comp);
-        }
-    }
+    rc = payloads ? diff_add_payload_dir(d, payloads) : cli_diff_add_compiled(d, comp);
     if (rc) {
         goto cleanup;
     }

@@ -348,31 +348,25 @@ push_add_dir(struct nst_txn *txn, const char *dir)
     return rc;
 }
 
-/* Compile the checked service in memory and add every device's payload. */
+/* Add every device's payload of the service compiled in memory. */
 static int
-push_add_compiled(struct nst_txn *txn, struct nst_service *svc, const char *const *tdirs,
-                  size_t ntdirs, struct nst_compiled **comp)
+push_add_compiled(struct nst_txn *txn, const struct nst_compiled *comp)
 {
-    nst_err err = nst_service_compile_with_templates(svc, tdirs, ntdirs, comp);
-    size_t n;
+    size_t n = nst_compiled_device_count(comp);
+    nst_err err;
 
-    if (err) {
-        fprintf(stderr, "netstitch push: compile failed: %s\n", nst_strerror(err));
-        return EXIT_USAGE;
-    }
-    n = nst_compiled_device_count(*comp);
     for (size_t i = 0; i < n; i++) {
-        const char *name = nst_compiled_device_name(*comp, i);
-        const char *payload = nst_compiled_device_payload(*comp, i);
+        const char *name = nst_compiled_device_name(comp, i);
+        const char *payload = nst_compiled_device_payload(comp, i);
 
         if (!payload) {
             fprintf(stderr,
                     "netstitch push: device %s: the %s driver renders no NETCONF payload "
                     "yet; nothing was pushed\n",
-                    name, nst_compiled_device_driver(*comp, i));
+                    name, nst_compiled_device_driver(comp, i));
             return EXIT_USAGE;
         }
-        err = nst_txn_add_payload(txn, name, nst_compiled_device_driver(*comp, i), payload);
+        err = nst_txn_add_payload(txn, name, nst_compiled_device_driver(comp, i), payload);
         if (err) {
             fprintf(stderr, "netstitch push: %s\n",
                     *nst_txn_message(txn) ? nst_txn_message(txn) : nst_strerror(err));
@@ -456,6 +450,7 @@ cmd_push(int argc, char **argv)
     struct nst_txn *txn = NULL;
     void *progress = NULL;
     char *end;
+    enum nst_stage stage = NST_STAGE_LOAD;
     nst_err err;
 
     optind = 1;
@@ -536,13 +531,18 @@ cmd_push(int argc, char **argv)
         return EXIT_USAGE;
     }
     if (optind == argc - 1) {
-        err = nst_service_load(ctx, argv[optind], NST_FORMAT_AUTO, &svc);
-        if (!err) {
-            err = nst_service_check(svc);
-        }
+        /* The pipeline, load -> check -> lower -> render, in one library call; with
+         * --payloads the service is only checked (the payloads are its compiled form). */
+        err = nst_compile_file(ctx, argv[optind], NST_FORMAT_AUTO, tdirs, ntdirs,
+                               payloads ? NST_COMPILE_CHECK_ONLY : 0, &stage, &svc,
+                               payloads ? NULL : &comp);
         if (err) {
             cli_print_diags(stderr, ctx, OUT_TEXT, 0, "push", EXIT_USAGE);
-            fprintf(stderr, "netstitch push: the service has errors; nothing was pushed\n");
+            if (stage <= NST_STAGE_CHECK) {
+                fprintf(stderr, "netstitch push: the service has errors; nothing was pushed\n");
+            } else {
+                fprintf(stderr, "netstitch push: compile failed: %s\n", nst_strerror(err));
+            }
             rc = EXIT_USAGE;
             goto cleanup;
         }
@@ -570,10 +570,10 @@ cmd_push(int argc, char **argv)
         struct cli_apply ap = {svc_name, state_dir, jobs,  tdirs,
                                ntdirs,   force,     flags, (enum out_format)fmt};
 
-        rc = cli_push_service(ctx, inv, txn, svc, argv[optind], &ap);
+        rc = cli_push_service(ctx, inv, txn, comp, argv[optind], &ap);
         goto cleanup;
     }
-    rc = payloads ? push_add_dir(txn, payloads) : push_add_compiled(txn, svc, tdirs, ntdirs, &comp);
+    rc = payloads ? push_add_dir(txn, payloads) : push_add_compiled(txn, comp);
     if (rc) {
         goto cleanup;
     }

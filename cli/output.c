@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "cli.h"
 
 int
@@ -24,42 +26,111 @@ cli_parse_format(const char *s)
     return -1;
 }
 
+/* Length of the valid UTF-8 sequence at @p (at most @left bytes), 0 if it is not one. */
+static size_t
+utf8_len(const unsigned char *p, size_t left)
+{
+    unsigned char c = p[0];
+    size_t len = c < 0x80                ? 1
+                 : c >= 0xc2 && c < 0xe0 ? 2
+                 : c >= 0xe0 && c < 0xf0 ? 3
+                 : c >= 0xf0 && c < 0xf5 ? 4
+                                         : 0;
+    unsigned char lo = 0x80, hi = 0xbf;
+
+    if (!len || len > left) {
+        return 0;
+    }
+    /* No overlong forms, no surrogates, nothing above U+10FFFF (RFC 3629). */
+    if (c == 0xe0) {
+        lo = 0xa0;
+    } else if (c == 0xed) {
+        hi = 0x9f;
+    } else if (c == 0xf0) {
+        lo = 0x90;
+    } else if (c == 0xf4) {
+        hi = 0x8f;
+    }
+    for (size_t i = 1; i < len; i++) {
+        if (p[i] < (i == 1 ? lo : 0x80) || p[i] > (i == 1 ? hi : 0xbf)) {
+            return 0;
+        }
+    }
+    return len;
+}
+
+/*
+ * A jansson string of @s (NULL gives JSON null). jansson refuses text that is not UTF-8
+ * (a file name, say): each byte that is not part of a valid sequence becomes U+FFFD, so
+ * that the document stays valid JSON. NULL only when out of memory.
+ */
+static json_t *
+cli_json_string(const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t n, k = 0, len;
+    char *fixed;
+    json_t *j;
+
+    if (!s) {
+        return json_null();
+    }
+    j = json_string(s);
+    if (j) {
+        return j;
+    }
+    n = strlen(s);
+    fixed = malloc(3 * n + 1);
+    for (size_t i = 0; fixed && i < n; i += len ? len : 1) {
+        len = utf8_len(p + i, n - i);
+        if (len) {
+            memcpy(fixed + k, p + i, len);
+            k += len;
+        } else {
+            memcpy(fixed + k, "\xef\xbf\xbd", 3);
+            k += 3;
+        }
+    }
+    if (!fixed) {
+        return NULL;
+    }
+    fixed[k] = '\0';
+    j = json_string(fixed);
+    free(fixed);
+    return j;
+}
+
 void
 cli_json_str(FILE *out, const char *s)
 {
-    const unsigned char *p = (const unsigned char *)s;
+    json_t *j = cli_json_string(s);
 
-    if (!s) {
+    if (!j || json_dumpf(j, out, JSON_ENCODE_ANY)) {
         fputs("null", out);
-        return;
     }
-    fputc('"', out);
-    for (; *p; p++) {
-        switch (*p) {
-        case '"':
-            fputs("\\\"", out);
-            break;
-        case '\\':
-            fputs("\\\\", out);
-            break;
-        case '\n':
-            fputs("\\n", out);
-            break;
-        case '\t':
-            fputs("\\t", out);
-            break;
-        case '\r':
-            fputs("\\r", out);
-            break;
-        default:
-            if (*p < 0x20) {
-                fprintf(out, "\\u%04x", *p);
-            } else {
-                fputc(*p, out);
-            }
-        }
+    json_decref(j);
+}
+
+/* One diagnostic as a compact JSON object, members in this order. */
+static void
+cli_json_diag(FILE *out, const struct nst_diag *d)
+{
+    json_t *o = json_object();
+
+    if (o) {
+        json_object_set_new(o, "severity", json_string(nst_severity_name(nst_diag_severity(d))));
+        json_object_set_new(o, "code", cli_json_string(nst_diag_code(d)));
+        json_object_set_new(o, "file", cli_json_string(nst_diag_file(d)));
+        json_object_set_new(o, "line", json_integer(nst_diag_line(d)));
+        json_object_set_new(o, "path", cli_json_string(nst_diag_path(d)));
+        json_object_set_new(o, "device", cli_json_string(nst_diag_device(d)));
+        json_object_set_new(o, "message", cli_json_string(nst_diag_message(d)));
+        json_object_set_new(o, "hint", cli_json_string(nst_diag_hint(d)));
     }
-    fputc('"', out);
+    if (!o || json_object_size(o) != 8 || json_dumpf(o, out, JSON_COMPACT)) {
+        fputs("null", out);
+    }
+    json_decref(o);
 }
 
 /* The @line-th line of @file into @buf, or NULL. */
@@ -108,20 +179,8 @@ cli_print_diags(FILE *out, struct nst_ctx *ctx, enum out_format fmt, int verbose
         for (i = 0; i < n; i++) {
             const struct nst_diag *d = nst_diag_get(ctx, i);
 
-            fprintf(out, "%s\n  {\"severity\":\"%s\",\"code\":", i ? "," : "",
-                    nst_severity_name(nst_diag_severity(d)));
-            cli_json_str(out, nst_diag_code(d));
-            fputs(",\"file\":", out);
-            cli_json_str(out, nst_diag_file(d));
-            fprintf(out, ",\"line\":%u,\"path\":", nst_diag_line(d));
-            cli_json_str(out, nst_diag_path(d));
-            fputs(",\"device\":", out);
-            cli_json_str(out, nst_diag_device(d));
-            fputs(",\"message\":", out);
-            cli_json_str(out, nst_diag_message(d));
-            fputs(",\"hint\":", out);
-            cli_json_str(out, nst_diag_hint(d));
-            fputs("}", out);
+            fputs(i ? ",\n  " : "\n  ", out);
+            cli_json_diag(out, d);
         }
         fputs(n ? "\n]}\n" : "]}\n", out);
         return;

@@ -1,7 +1,9 @@
 /*
- * arena.h: a bump allocator. A compile's model and IR live in one arena owned by
- * the result and are released in one call (arena_clear). Allocations are 16-byte
- * aligned and zeroed.
+ * arena.h: a bump allocator. A service's model and its check results live in one arena
+ * owned by the service (struct nst_service, service.h) and are released in one call
+ * (arena_clear). The IR does not: it is a libxml2 document owned by the compile result
+ * (struct nst_compiled, compile.h) and freed with it. Allocations are 16-byte aligned
+ * and zeroed.
  */
 #ifndef NST_ARENA_H
 #define NST_ARENA_H

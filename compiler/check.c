@@ -614,5 +614,6 @@ nst_service_check(struct nst_service *svc)
         return c.err;
     }
     svc->check = c.res;
-    return diag_errors(c.ctx) > errors_before ? NST_ECHECK : NST_OK;
+    svc->check_errors = diag_errors(c.ctx) > errors_before;
+    return svc->check_errors ? NST_ECHECK : NST_OK;
 }

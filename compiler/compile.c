@@ -1,8 +1,15 @@
 /*
- * compile.c: the compile pipeline, read in one function (compile_run):
+ * compile.c: the pipeline, read top to bottom in one function, nst_compile_file():
  *
- *   checked model --lower_service--> IR document --render_device per device-->
- *       per-device NETCONF payload (validated) + native CLI
+ *   service file --nst_service_load--> validated libyang tree + model
+ *                --nst_service_check--> check results (MTU, tags, IP, BGP, bandwidth)
+ *                --compile_lower (lower_service)--> IR document, one <device> per router
+ *                --compile_render (render_device per device)-->
+ *                    per-device NETCONF payload (validated) + native CLI
+ *
+ * nst_service_compile_with_templates() is the last two stages alone, for a caller that
+ * loaded and checked the service itself; it refuses a service that was not checked or
+ * whose check failed (NOT-CHECKED).
  *
  * This file owns the result object (struct nst_compiled, compile.h), its public
  * accessors, the plan (plan.json: devices and their changes, the MTU table per hop, the
@@ -27,16 +34,19 @@
 #include "check.h"
 #include "compile.h"
 #include "ctx.h"
+#include "diag.h"
 #include "driver.h"
 #include "lower.h"
 #include "model.h"
 #include "render.h"
 #include "service.h"
+#include "util.h"
 
 /* --- the pipeline --- */
 
+/* Stage 4, render: every device's payload and CLI from its IR, by its driver. */
 static nst_err
-compile_devices(struct nst_compiled *c, const char *const *dirs, size_t ndirs)
+compile_render(struct nst_compiled *c, const char *const *dirs, size_t ndirs)
 {
     struct render *r = NULL;
     xmlNodePtr root = xmlDocGetRootElement(c->ir), n;
@@ -75,14 +85,21 @@ compile_devices(struct nst_compiled *c, const char *const *dirs, size_t ndirs)
     return first;
 }
 
+/* Stage 3, lower: the checked model to the IR, in a new result. */
 static nst_err
-compile_run(struct nst_service *svc, const char *const *dirs, size_t ndirs,
-            struct nst_compiled **out)
+compile_lower(struct nst_service *svc, struct nst_compiled **out)
 {
     struct nst_compiled *c;
     nst_err ret;
     size_t i;
 
+    if (!svc->check || svc->check_errors) {
+        /* A coded error, not a bare NST_EINVAL: the caller skipped or ignored the check. */
+        diag_add(svc->ctx, DIAG_NOT_CHECKED, NULL,
+                 svc->check ? "the service's check reported errors"
+                            : "the service was not checked (call nst_service_check() first)");
+        return NST_ECHECK;
+    }
     c = nst_calloc(1, sizeof *c);
     if (!c) {
         return NST_ENOMEM;
@@ -103,7 +120,6 @@ compile_run(struct nst_service *svc, const char *const *dirs, size_t ndirs,
         c->devices[i].vendor = svc->model->devices[i].vendor_name;
         c->devices[i].driver = svc->model->devices[i].drv->name;
     }
-    ret = compile_devices(c, dirs, ndirs);
 
 cleanup:
     if (ret) {
@@ -118,17 +134,87 @@ NST_API nst_err
 nst_service_compile_with_templates(struct nst_service *svc, const char *const *template_dirs,
                                    size_t ndirs, struct nst_compiled **out)
 {
-    uint32_t opts = LY_LOSTORE;
+    struct nst_compiled *c = NULL;
     nst_err ret;
 
-    if (!svc || !out || !svc->check || (ndirs && !template_dirs)) {
+    if (!svc || !out || (ndirs && !template_dirs)) {
         return NST_EINVAL;
     }
     /* libyang must not print: its messages become diagnostics (see ctx.c). */
-    ly_temp_log_options(&opts);
-    ret = compile_run(svc, template_dirs, ndirs, out);
-    ly_temp_log_options(NULL);
-    return ret;
+    ctx_ly_quiet();
+    ret = compile_lower(svc, &c);
+    if (!ret) {
+        ret = compile_render(c, template_dirs, ndirs);
+    }
+    ctx_ly_restore();
+    if (ret) {
+        nst_compiled_free(c);
+        return ret;
+    }
+    *out = c;
+    return NST_OK;
+}
+
+NST_API nst_err
+nst_compile_file(struct nst_ctx *ctx, const char *path, enum nst_format format,
+                 const char *const *template_dirs, size_t ndirs, unsigned flags,
+                 enum nst_stage *stage, struct nst_service **svc_out, struct nst_compiled **out)
+{
+    struct nst_service *svc = NULL;
+    struct nst_compiled *c = NULL;
+    enum nst_stage at = NST_STAGE_LOAD;
+    nst_err ret;
+
+    if (!ctx || !path || !svc_out || (!out && !(flags & NST_COMPILE_CHECK_ONLY)) ||
+        (ndirs && !template_dirs)) {
+        return NST_EINVAL;
+    }
+    /* 1. load: parse the file, validate it against the service model, build the model. */
+    ret = nst_service_load(ctx, path, format, &svc);
+    if (ret) {
+        goto cleanup;
+    }
+    ctx_log(ctx, NST_SEV_NOTE, "%s: loaded", path);
+    /* 2. check: MTU per hop, VLAN tags and stitches, addresses, BGP, bandwidth. Every
+     * problem is reported; the pipeline stops here if any is an error. */
+    at = NST_STAGE_CHECK;
+    ret = nst_service_check(svc);
+    if (ret) {
+        goto cleanup;
+    }
+    ctx_log(ctx, NST_SEV_NOTE, "%s: checked", path);
+    if (flags & NST_COMPILE_CHECK_ONLY) {
+        goto cleanup;
+    }
+    ctx_ly_quiet();
+    /* 3. lower: the checked model to the IR, one <device> per router. */
+    at = NST_STAGE_LOWER;
+    ret = compile_lower(svc, &c);
+    /* 4. render: each device's NETCONF payload (validated against its vendor's models)
+     * and native CLI, from its IR by its driver's templates. */
+    if (!ret) {
+        at = NST_STAGE_RENDER;
+        ret = compile_render(c, template_dirs, ndirs);
+    }
+    ctx_ly_restore();
+    if (!ret) {
+        ctx_log(ctx, NST_SEV_NOTE, "%s: compiled %zu devices", path, c->ndevices);
+    }
+
+cleanup:
+    if (stage) {
+        *stage = ret ? at : NST_STAGE_DONE;
+    }
+    if (ret) {
+        nst_compiled_free(c);
+        nst_service_free(svc);
+        return ret;
+    }
+    *svc_out = svc;
+    if (out) {
+        *out = c;
+    }
+    return NST_OK;
 }
 
 NST_API nst_err
@@ -224,138 +310,38 @@ nst_compiled_device_cli(const struct nst_compiled *c, size_t i)
 
 /* --- plan.json --- */
 
-/* A JSON text in memory, or (f set) streamed to a file: plan.json is 40 MB at 1000
- * routers, and building it in memory to write it doubled the compile's peak memory for
- * it (docs/PERFORMANCE.md). */
-struct jbuf {
-    char *p;
-    size_t len, cap;
-    int oom;
-    FILE *f;
-    int ioerr;
-};
+/* plan.json is written with the utility layer's buffer (util.h): in memory, or streamed
+ * to the file (plan.json is 40 MB at 1000 routers, and building it in memory to write it
+ * doubled the compile's peak memory, docs/PERFORMANCE.md). A streaming writer is why it
+ * is not built as a jansson tree. The layout (two-space indent, one member per line) is
+ * jb_indent's and jb_key's. */
 
 static void
-jb_add(struct jbuf *b, const char *s, size_t n)
-{
-    char *np;
-    size_t cap;
-
-    if (b->oom) {
-        return;
-    }
-    if (b->f) {
-        if (n && fwrite(s, 1, n, b->f) != n) {
-            b->ioerr = 1;
-        }
-        return;
-    }
-    if (b->len + n + 1 > b->cap) {
-        cap = b->cap ? b->cap : 1024;
-        while (cap < b->len + n + 1) {
-            cap *= 2;
-        }
-        np = nst_realloc(b->p, cap);
-        if (!np) {
-            b->oom = 1;
-            return;
-        }
-        b->p = np;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-    b->p[b->len] = '\0';
-}
-
-static void
-jb_raw(struct jbuf *b, const char *s)
-{
-    jb_add(b, s, strlen(s));
-}
-
-static void jb_fmt(struct jbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void
-jb_fmt(struct jbuf *b, const char *fmt, ...)
-{
-    char buf[256];
-    va_list ap;
-    int n;
-
-    va_start(ap, fmt);
-    n = vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
-    if (n > 0) {
-        jb_add(b, buf, (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1);
-    }
-}
-
-/* A JSON string literal; NULL gives null. */
-static void
-jb_str(struct jbuf *b, const char *s)
-{
-    const unsigned char *p;
-
-    if (!s) {
-        jb_raw(b, "null");
-        return;
-    }
-    jb_raw(b, "\"");
-    for (p = (const unsigned char *)s; *p; p++) {
-        switch (*p) {
-        case '"':
-            jb_raw(b, "\\\"");
-            break;
-        case '\\':
-            jb_raw(b, "\\\\");
-            break;
-        case '\n':
-            jb_raw(b, "\\n");
-            break;
-        case '\t':
-            jb_raw(b, "\\t");
-            break;
-        case '\r':
-            jb_raw(b, "\\r");
-            break;
-        default:
-            if (*p < 0x20 || *p == 0x7f) {
-                jb_fmt(b, "\\u%04x", *p);
-            } else {
-                jb_add(b, (const char *)p, 1);
-            }
-        }
-    }
-    jb_raw(b, "\"");
-}
-
-static void
-jb_indent(struct jbuf *b, int level)
+jb_indent(struct buf *b, int level)
 {
     static const char spaces[] = "                                ";
     int n = level * 2;
 
-    jb_raw(b, "\n");
+    buf_puts(b, "\n");
     while (n > 0) {
         int k = n < (int)sizeof spaces - 1 ? n : (int)sizeof spaces - 1;
 
-        jb_add(b, spaces, (size_t)k);
+        buf_add(b, spaces, (size_t)k);
         n -= k;
     }
 }
 
 /* A member name at @level, after a comma unless it is the first. */
 static void
-jb_key(struct jbuf *b, int level, int *first, const char *key)
+jb_key(struct buf *b, int level, int *first, const char *key)
 {
     if (!*first) {
-        jb_raw(b, ",");
+        buf_puts(b, ",");
     }
     *first = 0;
     jb_indent(b, level);
-    jb_str(b, key);
-    jb_raw(b, ": ");
+    buf_put_json_str(b, key);
+    buf_puts(b, ": ");
 }
 
 /* IR attribute values that are plain decimal integers become JSON numbers (and "true"
@@ -393,7 +379,7 @@ is_text_leaf(xmlNodePtr n)
     return 1;
 }
 
-static void jb_ir_object(struct jbuf *b, xmlNodePtr n, int level, int with_kind);
+static void jb_ir_object(struct buf *b, xmlNodePtr n, int level, int with_kind);
 
 /*
  * An IR element as a JSON object: "object" (the element name) when asked, its attributes
@@ -401,16 +387,16 @@ static void jb_ir_object(struct jbuf *b, xmlNodePtr n, int level, int with_kind)
  * name into arrays, in order of first appearance.
  */
 static void
-jb_ir_object(struct jbuf *b, xmlNodePtr n, int level, int with_kind)
+jb_ir_object(struct buf *b, xmlNodePtr n, int level, int with_kind)
 {
     xmlAttrPtr a;
     xmlNodePtr c, d;
     int first = 1;
 
-    jb_raw(b, "{");
+    buf_puts(b, "{");
     if (with_kind) {
         jb_key(b, level + 1, &first, "object");
-        jb_str(b, (const char *)n->name);
+        buf_put_json_str(b, (const char *)n->name);
     }
     for (a = n->properties; a; a = a->next) {
         const char *v =
@@ -418,9 +404,9 @@ jb_ir_object(struct jbuf *b, xmlNodePtr n, int level, int with_kind)
 
         jb_key(b, level + 1, &first, (const char *)a->name);
         if (is_json_number(v) || !strcmp(v, "true") || !strcmp(v, "false")) {
-            jb_raw(b, v);
+            buf_puts(b, v);
         } else {
-            jb_str(b, v);
+            buf_put_json_str(b, v);
         }
     }
     for (c = n->children; c; c = c->next) {
@@ -442,27 +428,27 @@ jb_ir_object(struct jbuf *b, xmlNodePtr n, int level, int with_kind)
             xmlChar *t = xmlNodeGetContent(c);
 
             jb_key(b, level + 1, &first, (const char *)c->name);
-            jb_str(b, t ? (const char *)t : "");
+            buf_put_json_str(b, t ? (const char *)t : "");
             xmlFree(t);
             continue;
         }
         jb_key(b, level + 1, &first, (const char *)c->name);
-        jb_raw(b, "[");
+        buf_puts(b, "[");
         for (d = c; d; d = drv_next(d, (const char *)c->name)) {
             if (!firstel) {
-                jb_raw(b, ",");
+                buf_puts(b, ",");
             }
             firstel = 0;
             jb_indent(b, level + 2);
             jb_ir_object(b, d, level + 2, 0);
         }
         jb_indent(b, level + 1);
-        jb_raw(b, "]");
+        buf_puts(b, "]");
     }
     if (!first) {
         jb_indent(b, level);
     }
-    jb_raw(b, "}");
+    buf_puts(b, "}");
 }
 
 /* The file name of a device's outputs: the name with '/' written as %2F (names match
@@ -470,61 +456,57 @@ jb_ir_object(struct jbuf *b, xmlNodePtr n, int level, int with_kind)
 static char *
 device_file(const char *name, const char *ext)
 {
-    struct jbuf b = {0};
+    struct buf b = {0};
     const char *p;
 
     for (p = name; *p; p++) {
         if (*p == '/') {
-            jb_raw(&b, "%2F");
+            buf_puts(&b, "%2F");
         } else {
-            jb_add(&b, p, 1);
+            buf_add(&b, p, 1);
         }
     }
-    jb_raw(&b, ext);
-    if (b.oom) {
-        nst_free(b.p);
-        return NULL;
-    }
-    return b.p;
+    buf_puts(&b, ext);
+    return buf_take(&b);
 }
 
 static void
-plan_devices(struct jbuf *b, const struct nst_compiled *c)
+plan_devices(struct buf *b, const struct nst_compiled *c)
 {
     size_t i;
 
-    jb_raw(b, "[");
+    buf_puts(b, "[");
     for (i = 0; i < c->ndevices; i++) {
         const struct compiled_device *d = &c->devices[i];
         xmlNodePtr ch;
         int first = 1, firstch = 1;
         char *f;
 
-        jb_raw(b, i ? "," : "");
+        buf_puts(b, i ? "," : "");
         jb_indent(b, 2);
-        jb_raw(b, "{");
+        buf_puts(b, "{");
         jb_key(b, 3, &first, "name");
-        jb_str(b, d->name);
+        buf_put_json_str(b, d->name);
         jb_key(b, 3, &first, "vendor");
-        jb_str(b, d->vendor);
+        buf_put_json_str(b, d->vendor);
         jb_key(b, 3, &first, "driver");
-        jb_str(b, d->driver);
+        buf_put_json_str(b, d->driver);
         jb_key(b, 3, &first, "status");
-        jb_str(b, d->pending ? "pending" : "compiled");
+        buf_put_json_str(b, d->pending ? "pending" : "compiled");
         if (!d->pending) {
             f = device_file(d->name, ".xml");
             jb_key(b, 3, &first, "payload");
-            jb_str(b, f);
+            buf_put_json_str(b, f);
             nst_free(f);
             f = device_file(d->name, ".cli");
             jb_key(b, 3, &first, "cli");
-            jb_str(b, f);
+            buf_put_json_str(b, f);
             nst_free(f);
         }
         jb_key(b, 3, &first, "changes");
-        jb_raw(b, "[");
+        buf_puts(b, "[");
         for (ch = drv_child(d->ir, NULL); ch; ch = drv_next(ch, NULL)) {
-            jb_raw(b, firstch ? "" : ",");
+            buf_puts(b, firstch ? "" : ",");
             firstch = 0;
             jb_indent(b, 4);
             jb_ir_object(b, ch, 4, 1);
@@ -532,78 +514,78 @@ plan_devices(struct jbuf *b, const struct nst_compiled *c)
         if (!firstch) {
             jb_indent(b, 3);
         }
-        jb_raw(b, "]");
+        buf_puts(b, "]");
         jb_indent(b, 2);
-        jb_raw(b, "}");
+        buf_puts(b, "}");
     }
     jb_indent(b, 1);
-    jb_raw(b, "]");
+    buf_puts(b, "]");
 }
 
 /* One end of a hop: a managed port (with the MTU it needs and will have) or a site. */
 static void
-plan_hop_end(struct jbuf *b, const struct nst_compiled *c, const struct m_end *e, uint32_t need,
+plan_hop_end(struct buf *b, const struct nst_compiled *c, const struct m_end *e, uint32_t need,
              int level)
 {
     int first = 1;
 
-    jb_raw(b, "{");
+    buf_puts(b, "{");
     if (e->dev && e->port) {
         const struct chk_port *cp = &c->svc->check->ports[e->port->idx];
 
         jb_key(b, level + 1, &first, "device");
-        jb_str(b, e->dev->name);
+        buf_put_json_str(b, e->dev->name);
         jb_key(b, level + 1, &first, "port");
-        jb_str(b, e->port->name);
+        buf_put_json_str(b, e->port->name);
         jb_key(b, level + 1, &first, "mtu-meaning");
-        jb_str(b, e->dev->drv->mtu_meaning_name);
+        buf_put_json_str(b, e->dev->drv->mtu_meaning_name);
         jb_key(b, level + 1, &first, "mtu-needed");
-        jb_fmt(b, "%u", need);
+        buf_printf(b, "%u", need);
         jb_key(b, level + 1, &first, "mtu-before");
-        jb_fmt(b, "%u", e->port->mtu);
+        buf_printf(b, "%u", e->port->mtu);
         jb_key(b, level + 1, &first, "mtu");
-        jb_fmt(b, "%u", cp->planned ? cp->planned : e->port->mtu);
+        buf_printf(b, "%u", cp->planned ? cp->planned : e->port->mtu);
     } else {
         jb_key(b, level + 1, &first, "site");
-        jb_str(b, e->site ? e->site->name : NULL);
+        buf_put_json_str(b, e->site ? e->site->name : NULL);
         if (e->node) {
             jb_key(b, level + 1, &first, "node");
-            jb_str(b, e->node);
+            buf_put_json_str(b, e->node);
         }
     }
     jb_indent(b, level);
-    jb_raw(b, "}");
+    buf_puts(b, "}");
 }
 
 static void
-plan_connections(struct jbuf *b, const struct nst_compiled *c)
+plan_connections(struct buf *b, const struct nst_compiled *c)
 {
     const struct chk_result *chk = c->svc->check;
     size_t i, h;
 
-    jb_raw(b, "[");
+    buf_puts(b, "[");
     for (i = 0; i < chk->nconns; i++) {
         const struct chk_conn *cc = &chk->conns[i];
         int first = 1, firsth = 1;
         char bw[64];
 
-        jb_raw(b, i ? "," : "");
+        buf_puts(b, i ? "," : "");
         jb_indent(b, 2);
-        jb_raw(b, "{");
+        buf_puts(b, "{");
         jb_key(b, 3, &first, "name");
-        jb_str(b, cc->conn->name);
+        buf_put_json_str(b, cc->conn->name);
         jb_key(b, 3, &first, "ip-mtu");
-        jb_fmt(b, "%u", cc->conn->ip_mtu);
+        buf_printf(b, "%u", cc->conn->ip_mtu);
         jb_key(b, 3, &first, "max-ip-mtu");
-        jb_fmt(b, "%u", cc->max_ip);
+        buf_printf(b, "%u", cc->max_ip);
         if (cc->bottleneck) {
             jb_key(b, 3, &first, "bottleneck-hop");
-            jb_fmt(b, "%u", cc->bottleneck->seq);
+            buf_printf(b, "%u", cc->bottleneck->seq);
             jb_key(b, 3, &first, "bottleneck-bandwidth");
-            jb_str(b, chk_bw_str(cc->bottleneck_kbps, bw, sizeof bw));
+            buf_put_json_str(b, chk_bw_str(cc->bottleneck_kbps, bw, sizeof bw));
         }
         jb_key(b, 3, &first, "hops");
-        jb_raw(b, "[");
+        buf_puts(b, "[");
         for (h = 0; h < chk->nhops; h++) {
             const struct chk_hop_mtu *hm = &chk->hops[h];
             char enc[96];
@@ -612,123 +594,123 @@ plan_connections(struct jbuf *b, const struct nst_compiled *c)
             if (hm->conn != cc->conn) {
                 continue;
             }
-            jb_raw(b, firsth ? "" : ",");
+            buf_puts(b, firsth ? "" : ",");
             firsth = 0;
             jb_indent(b, 4);
-            jb_raw(b, "{");
+            buf_puts(b, "{");
             jb_key(b, 5, &fh, "hop");
-            jb_fmt(b, "%u", hm->hop->seq);
+            buf_printf(b, "%u", hm->hop->seq);
             jb_key(b, 5, &fh, "segment");
-            jb_str(b, hm->hop->seg->name);
+            buf_put_json_str(b, hm->hop->seg->name);
             jb_key(b, 5, &fh, "encapsulation");
-            jb_str(b, model_encap_str(&hm->hop->encap, enc, sizeof enc));
+            buf_put_json_str(b, model_encap_str(&hm->hop->encap, enc, sizeof enc));
             jb_key(b, 5, &fh, "frame");
-            jb_fmt(b, "%u", hm->frame);
+            buf_printf(b, "%u", hm->frame);
             if (hm->limit) {
                 jb_key(b, 5, &fh, "segment-limit");
-                jb_fmt(b, "%u", hm->limit);
+                buf_printf(b, "%u", hm->limit);
             }
             jb_key(b, 5, &fh, "max-ip-mtu");
-            jb_fmt(b, "%u", hm->max_ip);
+            buf_printf(b, "%u", hm->max_ip);
             jb_key(b, 5, &fh, "ends");
-            jb_raw(b, "[");
+            buf_puts(b, "[");
             for (e = 0; e < 2; e++) {
-                jb_raw(b, e ? "," : "");
+                buf_puts(b, e ? "," : "");
                 jb_indent(b, 6);
                 plan_hop_end(b, c, &hm->hop->seg->end[e], hm->need[e], 6);
             }
             jb_indent(b, 5);
-            jb_raw(b, "]");
+            buf_puts(b, "]");
             jb_indent(b, 4);
-            jb_raw(b, "}");
+            buf_puts(b, "}");
         }
         if (!firsth) {
             jb_indent(b, 3);
         }
-        jb_raw(b, "]");
+        buf_puts(b, "]");
         jb_indent(b, 2);
-        jb_raw(b, "}");
+        buf_puts(b, "}");
     }
     jb_indent(b, 1);
-    jb_raw(b, "]");
+    buf_puts(b, "]");
 }
 
 static void
-plan_diags(struct jbuf *b, const struct nst_compiled *c)
+plan_diags(struct buf *b, const struct nst_compiled *c)
 {
     struct nst_ctx *ctx = c->svc->ctx;
     size_t i, n = nst_diag_count(ctx);
 
-    jb_raw(b, "[");
+    buf_puts(b, "[");
     for (i = 0; i < n; i++) {
         const struct nst_diag *d = nst_diag_get(ctx, i);
         int first = 1;
 
-        jb_raw(b, i ? "," : "");
+        buf_puts(b, i ? "," : "");
         jb_indent(b, 2);
-        jb_raw(b, "{");
+        buf_puts(b, "{");
         jb_key(b, 3, &first, "severity");
-        jb_str(b, nst_severity_name(nst_diag_severity(d)));
+        buf_put_json_str(b, nst_severity_name(nst_diag_severity(d)));
         jb_key(b, 3, &first, "code");
-        jb_str(b, nst_diag_code(d));
+        buf_put_json_str(b, nst_diag_code(d));
         jb_key(b, 3, &first, "message");
-        jb_str(b, nst_diag_message(d));
+        buf_put_json_str(b, nst_diag_message(d));
         if (nst_diag_file(d)) {
             jb_key(b, 3, &first, "file");
-            jb_str(b, nst_diag_file(d));
+            buf_put_json_str(b, nst_diag_file(d));
             jb_key(b, 3, &first, "line");
-            jb_fmt(b, "%u", nst_diag_line(d));
+            buf_printf(b, "%u", nst_diag_line(d));
         }
         if (nst_diag_path(d)) {
             jb_key(b, 3, &first, "path");
-            jb_str(b, nst_diag_path(d));
+            buf_put_json_str(b, nst_diag_path(d));
         }
         if (nst_diag_device(d)) {
             jb_key(b, 3, &first, "device");
-            jb_str(b, nst_diag_device(d));
+            buf_put_json_str(b, nst_diag_device(d));
         }
         jb_indent(b, 2);
-        jb_raw(b, "}");
+        buf_puts(b, "}");
     }
     if (n) {
         jb_indent(b, 1);
     }
-    jb_raw(b, "]");
+    buf_puts(b, "]");
 }
 
 static void
-plan_build(struct jbuf *b, const struct nst_compiled *c)
+plan_build(struct buf *b, const struct nst_compiled *c)
 {
     int first = 1;
 
-    jb_raw(b, "{");
+    buf_puts(b, "{");
     jb_key(b, 1, &first, "netstitch");
-    jb_str(b, nst_version());
+    buf_put_json_str(b, nst_version());
     jb_key(b, 1, &first, "service");
-    jb_str(b, c->svc->file);
+    buf_put_json_str(b, c->svc->file);
     jb_key(b, 1, &first, "devices");
     plan_devices(b, c);
     jb_key(b, 1, &first, "connections");
     plan_connections(b, c);
     jb_key(b, 1, &first, "diagnostics");
     plan_diags(b, c);
-    jb_raw(b, "\n}\n");
+    buf_puts(b, "\n}\n");
 }
 
 NST_API nst_err
 nst_compiled_plan(const struct nst_compiled *c, char **json)
 {
-    struct jbuf b = {0};
+    struct buf b = {0};
 
     if (!c || !json) {
         return NST_EINVAL;
     }
     plan_build(&b, c);
-    if (b.oom) {
-        nst_free(b.p);
+    if (buf_failed(&b)) {
+        buf_clear(&b);
         return NST_ENOMEM;
     }
-    *json = b.p;
+    *json = buf_take(&b);
     return NST_OK;
 }
 
@@ -792,7 +774,7 @@ static nst_err
 write_plan(const char *dir, const struct nst_compiled *c)
 {
     char *path = nst_asprintf("%s/plan.json", dir), *tmp = nst_asprintf("%s/.plan.json.tmp", dir);
-    struct jbuf b = {0};
+    struct buf b = {0};
     nst_err ret = NST_OK;
     int fd = -1;
 

@@ -3,8 +3,9 @@
  *
  * A context compiles netstitch's own YANG models once into a libyang context and
  * keeps the diagnostic list. libyang's own logging is switched to store-only for the
- * calling thread while the library runs (ly_temp_log_options), so nothing is printed;
- * libyang's messages become diagnostics instead.
+ * calling thread while the library runs (ctx_ly_quiet(), the one place that knows how),
+ * so nothing is printed; libyang's messages become diagnostics instead. Diagnostics are
+ * also reported through the context's log callback as they are recorded (diag.c).
  */
 #include <pthread.h>
 #include <stdarg.h>
@@ -101,7 +102,9 @@ find_yang_dir(const char *arg)
     return "yang";
 }
 
-static const uint32_t ly_store_only = LY_LOSTORE;
+/* Store every error, log none. libyang reads this through the pointer it is given and
+ * never writes it. */
+static uint32_t ctx_ly_store_only = LY_LOSTORE;
 
 static void
 ly_log_silent(LY_LOG_LEVEL level, const char *msg, const char *path)
@@ -111,13 +114,6 @@ ly_log_silent(LY_LOG_LEVEL level, const char *msg, const char *path)
     (void)path;
 }
 
-/*
- * libyang 2.1.30 resets the thread's temporary log options inside leafref evaluation
- * (ly_temp_log_options(NULL)), after which its default logger prints to stderr. The
- * library must never print, so when the embedding program has not installed a libyang
- * log callback of its own, a silent one is installed, once per process. libyang's
- * messages still reach netstitch through its stored errors.
- */
 static pthread_once_t ly_log_once = PTHREAD_ONCE_INIT;
 
 static void
@@ -126,6 +122,34 @@ ly_log_install(void)
     if (!ly_get_log_clb()) {
         ly_set_log_clb(ly_log_silent, 1);
     }
+}
+
+/*
+ * The one workaround for one libyang 2.1.30 bug: several of its internal helpers (leafref
+ * evaluation, the union type plugin used by inet:host, lysc_path used for error locations)
+ * end with ly_temp_log_options(NULL). That drops the calling thread's store-only setting
+ * in the middle of a call, and libyang then follows its process-global options: store the
+ * last error only and log through its default logger, which prints to stderr. So:
+ *   - the thread's options are set here, and callers set them again before each libyang
+ *     call that follows one which may have reset them (render.c does so per call);
+ *   - when the embedding program has not installed a libyang log callback of its own, a
+ *     silent one is installed, once per process, so that a reset mid-call never prints;
+ *     libyang's messages still reach netstitch through its stored errors (the last one at
+ *     least, under libyang's default global options);
+ *   - the process-global options (ly_log_options()) are never touched: another context on
+ *     another thread, or the embedding program, may rely on them.
+ */
+void
+ctx_ly_quiet(void)
+{
+    pthread_once(&ly_log_once, ly_log_install);
+    ly_temp_log_options(&ctx_ly_store_only);
+}
+
+void
+ctx_ly_restore(void)
+{
+    ly_temp_log_options(NULL);
 }
 
 /*
@@ -167,13 +191,11 @@ nst_ctx_new(const char *yang_dir, struct nst_ctx **out)
     struct nst_ctx *ctx = NULL;
     char ietf[4096];
     nst_err ret = NST_OK;
-    uint32_t opts = ly_store_only;
 
     if (!out) {
         return NST_EINVAL;
     }
-    pthread_once(&ly_log_once, ly_log_install);
-    ly_temp_log_options(&opts);
+    ctx_ly_quiet();
     ctx = nst_calloc(1, sizeof *ctx);
     if (!ctx) {
         ret = NST_ENOMEM;
@@ -206,7 +228,7 @@ nst_ctx_new(const char *yang_dir, struct nst_ctx **out)
     ly_err_clean(ctx->ly, NULL);
 
 cleanup:
-    ly_temp_log_options(NULL);
+    ctx_ly_restore();
     if (ret) {
         nst_ctx_free(ctx);
         return ret;

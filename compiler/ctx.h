@@ -2,8 +2,12 @@
  * ctx.h: the library context, shared by every stage.
  *
  * struct nst_ctx owns the libyang context holding netstitch's own models (the
- * service and inventory models), the diagnostic list, and the log callback. All
- * state of a run hangs off it; nothing is global. One thread uses a context at a time.
+ * service and inventory models), the diagnostic list, and the log callback. All state of
+ * a run hangs off it, with two process-wide exceptions, both libyang's: a silent libyang
+ * log callback, installed once when the embedding program has none (ctx_ly_quiet(), the
+ * one workaround for a libyang 2.1.30 logging bug), and libyang's own per-thread log
+ * options, which the library sets for the calling thread only, never the global ones.
+ * One thread uses a context at a time; contexts on different threads are independent.
  */
 #ifndef NST_CTX_H
 #define NST_CTX_H
@@ -39,5 +43,14 @@ struct nst_ctx {
 /* Log through the callback, if any. */
 void ctx_log(struct nst_ctx *ctx, enum nst_severity level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/*
+ * libyang must never print, and its errors must be stored for the diagnostics: call
+ * ctx_ly_quiet() before libyang calls (again after any call that may have reset the
+ * thread's options, see ctx.c) and ctx_ly_restore() when the library returns. Both act on
+ * the calling thread only.
+ */
+void ctx_ly_quiet(void);
+void ctx_ly_restore(void);
 
 #endif

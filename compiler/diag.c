@@ -139,6 +139,19 @@ diag_add_msg(struct nst_ctx *ctx, enum diag_code code, const struct diag_loc *lo
     d->seq = ctx->ndiags;
     ctx->ndiags++;
     ctx->sorted = 0;
+    /* The log callback hears of every diagnostic as it is recorded: an embedding program
+     * can follow a long check or a push without polling the list. */
+    if (ctx->log_cb) {
+        char where[512] = "";
+
+        if (d->file && d->line) {
+            snprintf(where, sizeof where, "%s:%u: ", d->file, d->line);
+        } else if (d->file) {
+            snprintf(where, sizeof where, "%s: ", d->file);
+        }
+        ctx_log(ctx, d->sev, "%s%s%s%s: %s", where, d->device ? d->device : "",
+                d->device ? ": " : "", diag_code_str(code), d->message);
+    }
     return NST_OK;
 }
 

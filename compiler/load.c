@@ -707,7 +707,6 @@ nst_service_load_mem(struct nst_ctx *ctx, const char *data, size_t len, enum nst
     struct nst_service *svc = NULL;
     struct srcmap *map = NULL;
     struct diag_loc loc = {name, 0, NULL, NULL};
-    uint32_t opts = LY_LOSTORE;
     LYD_FORMAT lyfmt;
     struct ly_in *in = NULL;
     nst_err ret = NST_OK;
@@ -727,7 +726,7 @@ nst_service_load_mem(struct nst_ctx *ctx, const char *data, size_t len, enum nst
     if (format == NST_FORMAT_AUTO) {
         return diag_add(ctx, DIAG_INPUT_FORMAT, &loc, name) ? NST_ENOMEM : NST_EINPUT;
     }
-    ly_temp_log_options(&opts);
+    ctx_ly_quiet();
     ly_err_clean(ctx->ly, NULL);
     svc = nst_calloc(1, sizeof *svc);
     if (!svc) {
@@ -787,7 +786,7 @@ cleanup:
     ly_in_free(in, 0);
     srcmap_free(map);
     ly_err_clean(ctx->ly, NULL);
-    ly_temp_log_options(NULL);
+    ctx_ly_restore();
     if (ret) {
         nst_service_free(svc);
         return ret;

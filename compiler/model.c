@@ -21,6 +21,7 @@
 #include "driver.h"
 #include "model.h"
 #include "srcmap.h"
+#include "util.h"
 
 struct mb {
     struct nst_ctx *ctx;
@@ -642,17 +643,6 @@ struct m_name_index {
     uint32_t *slots;
 };
 
-static uint64_t
-name_hash(const char *s)
-{
-    uint64_t h = 0xcbf29ce484222325ULL;
-
-    for (; *s; s++) {
-        h ^= (unsigned char)*s;
-        h *= 0x100000001b3ULL;
-    }
-    return h;
-}
 
 /* The name of entry @i of an array of @stride-byte structs whose name is at @off. */
 static const char *
@@ -690,7 +680,7 @@ index_build(struct mb *b, const void *base, size_t n, size_t stride, size_t off)
             continue;
         }
         /* Keys are unique (libyang validated them); keep the first anyway. */
-        for (k = name_hash(name) & x->mask; x->slots[k]; k = (k + 1) & x->mask) {
+        for (k = util_fnv1a64_str(name) & x->mask; x->slots[k]; k = (k + 1) & x->mask) {
             if (!strcmp(name_at(base, stride, off, x->slots[k] - 1), name)) {
                 break;
             }
@@ -720,7 +710,7 @@ index_find(const struct m_name_index *x, const void *base, size_t n, size_t stri
         }
         return -1;
     }
-    for (k = name_hash(name) & x->mask; x->slots[k]; k = (k + 1) & x->mask) {
+    for (k = util_fnv1a64_str(name) & x->mask; x->slots[k]; k = (k + 1) & x->mask) {
         if (!strcmp(name_at(base, stride, off, x->slots[k] - 1), name)) {
             return (long)x->slots[k] - 1;
         }

@@ -43,6 +43,7 @@
 #include "driver.h"
 #include "render.h"
 #include "template.h"
+#include "util.h"
 
 #define X(s) ((const xmlChar *)(s))
 #define RENDER_MAX_FEATURES 32
@@ -55,59 +56,18 @@ struct render {
     size_t ndirs;
     struct tpl_engine *eng;
     struct ly_ctx *ly; /* every vendor's device models */
-    uint32_t log_opts; /* libyang logging while rendering: store, never print */
 };
 
 /*
- * libyang must never print. Its thread's temporary log options are set before every
- * libyang call here, not once per compile: libyang 2.1.30 itself calls
- * ly_temp_log_options(NULL) when it evaluates leafrefs, which drops any options set
- * around the call (and would let it print to stderr afterwards).
+ * libyang must never print: its thread's log options are set before every libyang call
+ * here, not once per compile, because libyang 2.1.30 resets them when it evaluates
+ * leafrefs (ctx_ly_quiet() in ctx.c explains).
  */
 static void
 render_quiet(struct render *r)
 {
-    ly_temp_log_options(&r->log_opts);
-}
-
-/* A growable string. */
-struct rbuf {
-    char *p;
-    size_t len, cap;
-    int oom;
-};
-
-static void
-rbuf_add(struct rbuf *b, const char *s, size_t n)
-{
-    char *np;
-    size_t cap;
-
-    if (b->oom) {
-        return;
-    }
-    if (b->len + n + 1 > b->cap) {
-        cap = b->cap ? b->cap : 256;
-        while (cap < b->len + n + 1) {
-            cap *= 2;
-        }
-        np = nst_realloc(b->p, cap);
-        if (!np) {
-            b->oom = 1;
-            return;
-        }
-        b->p = np;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-    b->p[b->len] = '\0';
-}
-
-static void
-rbuf_str(struct rbuf *b, const char *s)
-{
-    rbuf_add(b, s, strlen(s));
+    (void)r;
+    ctx_ly_quiet();
 }
 
 static int
@@ -342,7 +302,6 @@ render_new(struct nst_ctx *ctx, const char *const *dirs, size_t ndirs, struct re
         return NST_ENOMEM;
     }
     r->ctx = ctx;
-    r->log_opts = LY_LOSTORE;
     render_quiet(r);
     ret = build_search_path(r, dirs, ndirs);
     if (ret) {
@@ -702,7 +661,7 @@ template_error(struct render *r, const char *device, const char *what, const str
 /* Serialize the children of @holder (each carries its own namespace declarations,
  * since the holder has none) into one string for libyang. */
 static nst_err
-dump_children(xmlDocPtr doc, xmlNodePtr holder, struct rbuf *out)
+dump_children(xmlDocPtr doc, xmlNodePtr holder, struct buf *out)
 {
     xmlBufferPtr buf = xmlBufferCreate();
     xmlNodePtr c;
@@ -717,14 +676,14 @@ dump_children(xmlDocPtr doc, xmlNodePtr holder, struct rbuf *out)
         }
     }
     out->len = 0;
-    rbuf_add(out, (const char *)xmlBufferContent(buf), (size_t)xmlBufferLength(buf));
+    buf_add(out, (const char *)xmlBufferContent(buf), (size_t)xmlBufferLength(buf));
     xmlBufferFree(buf);
-    return out->oom ? NST_ENOMEM : NST_OK;
+    return buf_failed(out);
 }
 
 static nst_err
 render_feature(struct render *r, const struct drv_ops *drv, const char *device, xmlNodePtr dev,
-               size_t f, struct lyd_node **trees, struct rbuf *scratch)
+               size_t f, struct lyd_node **trees, struct buf *scratch)
 {
     struct tpl_error te;
     xmlDocPtr out = xmlNewDoc(X("1.0"));
@@ -762,12 +721,12 @@ static nst_err
 render_cli(struct render *r, const struct drv_ops *drv, const char *device, xmlNodePtr dev,
            char **cli)
 {
-    struct rbuf b = {0};
+    struct buf b = {0};
     struct tpl_error te;
     size_t f;
     nst_err ret = NST_OK;
 
-    rbuf_add(&b, "", 0);
+    buf_add(&b, "", 0);
     for (f = 0; drv->features[f]; f++) {
         char *text = NULL;
 
@@ -776,17 +735,17 @@ render_cli(struct render *r, const struct drv_ops *drv, const char *device, xmlN
             ret = template_error(r, device, "template error rendering the CLI", &te, ret);
             break;
         }
-        rbuf_str(&b, text);
+        buf_puts(&b, text);
         nst_free(text);
     }
-    if (!ret && b.oom) {
-        ret = NST_ENOMEM;
+    if (!ret) {
+        ret = buf_failed(&b);
     }
     if (ret) {
-        nst_free(b.p);
+        buf_clear(&b);
         return ret;
     }
-    *cli = b.p;
+    *cli = buf_take(&b);
     return NST_OK;
 }
 
@@ -869,7 +828,7 @@ render_device(struct render *r, xmlNodePtr ir_device, const struct drv_ops *drv,
               char **cli)
 {
     struct lyd_node *trees[RENDER_MAX_FEATURES] = {0}, *tree = NULL;
-    struct rbuf scratch = {0};
+    struct buf scratch = {0};
     xmlDocPtr doc = NULL;
     xmlNodePtr dev;
     const char *device;
@@ -936,7 +895,7 @@ cleanup:
     }
     lyd_free_siblings(tree);
     free(body); /* allocated by libyang */
-    nst_free(scratch.p);
+    buf_clear(&scratch);
     xmlFreeDoc(doc);
     ly_err_clean(r->ly, NULL);
     if (ret) {
@@ -955,7 +914,6 @@ render_parse_payload(struct ly_ctx *ly, const char *payload, struct lyd_node **t
     const char *start, *end, *open_end;
     char *body;
     struct lyd_node *t = NULL;
-    uint32_t quiet = LY_LOSTORE;
     nst_err ret = NST_OK;
 
     if (!ly || !payload || !tree) {
@@ -982,11 +940,11 @@ render_parse_payload(struct ly_ctx *ly, const char *payload, struct lyd_node **t
     if (!body) {
         return NST_ENOMEM;
     }
-    ly_temp_log_options(&quiet);
+    ctx_ly_quiet();
     if (lyd_parse_data_mem(ly, body, LYD_XML, LYD_PARSE_STRICT, LYD_VALIDATE_PRESENT, &t)) {
         ret = NST_EINPUT;
     }
-    ly_temp_log_options(NULL);
+    ctx_ly_restore();
     nst_free(body);
     ly_err_clean(ly, NULL);
     if (ret) {

@@ -20,6 +20,7 @@ struct nst_service {
     struct arena arena;         /* model and check results */
     struct m_service *model;
     struct chk_result *check;   /* after nst_service_check, else NULL */
+    int check_errors;           /* nst_service_check reported errors */
 };
 
 #endif

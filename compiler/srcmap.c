@@ -44,6 +44,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "util.h"
 
 /* ---------------------------------------------------------------- the table */
 
@@ -71,18 +72,6 @@ struct srcmap {
 #define SM_BLOCK_SIZE (64 * 1024)
 #define SM_MIN_SLOTS 64
 
-static uint64_t
-sm_hash(const char *s, size_t n)
-{
-    uint64_t h = 0xcbf29ce484222325ULL;
-    size_t i;
-
-    for (i = 0; i < n; i++) {
-        h ^= (unsigned char)s[i];
-        h *= 0x100000001b3ULL;
-    }
-    return h;
-}
 
 /* Copy @n bytes into the arena; NULL when out of memory. */
 static char *
@@ -137,7 +126,7 @@ sm_lookup(const struct srcmap *m, const char *s, size_t n)
     if (!m || !m->count) {
         return NULL;
     }
-    h = sm_hash(s, n);
+    h = util_fnv1a64(s, n);
     mask = m->cap - 1;
     for (i = h & mask; m->slots[i].path; i = (i + 1) & mask) {
         if (m->slots[i].hash == h && m->slots[i].len == n && !memcmp(m->slots[i].path, s, n)) {
@@ -188,7 +177,7 @@ sm_insert(struct srcmap *m, const char *path, size_t n, uint32_t line)
             return err;
         }
     }
-    h = sm_hash(path, n);
+    h = util_fnv1a64(path, n);
     for (i = h & (m->cap - 1); m->slots[i].path; i = (i + 1) & (m->cap - 1)) {
         e = &m->slots[i];
         if (e->hash == h && e->len == n && !memcmp(e->path, path, n)) {

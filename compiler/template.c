@@ -1,9 +1,10 @@
 /*
- * template.c: the vendor template engine, the last step of lowering.
+ * template.c: the vendor template engine, used by the render stage.
  *
- * Place in the pipeline: the lowering stage builds one IR document per device (libxml2)
- * and asks this engine to turn IR nodes into NETCONF payload XML, one feature template
- * at a time: tpl_render("iosxr", "interface", <port node>, <config node>). The language
+ * Place in the pipeline: the lowering stage (lower.c) builds the IR, one libxml2 element
+ * per device, and knows nothing of templates; the render stage (render.c) then asks this
+ * engine to turn IR nodes into NETCONF payload XML and CLI, one feature template at a
+ * time: tpl_render("iosxr", "interface", <port node>, <config node>). The language
  * (documented in docs/templates.md) is literal output XML plus `{xpath}` substitution and
  * the processing instructions foreach / if / elif / else / end / set / include.
  *
@@ -30,10 +31,10 @@
  * struct tpl_render (one render call's state).
  *
  * Deliberately not done here: knowing any vendor or any IR schema, deciding which
- * templates to render for a device (the lowering stage does), serializing or sending the
- * payload, XPath extension functions, namespaced IR (expressions match un-namespaced IR
- * element names), and printing anything: libxml2's own error output is silenced for the
- * duration of every public call and errors go to struct tpl_error.
+ * templates to render for a device (the render stage and the driver do), serializing or
+ * sending the payload, XPath extension functions, namespaced IR (expressions match
+ * un-namespaced IR element names), and printing anything: libxml2's own error output is
+ * silenced for the duration of every public call and errors go to struct tpl_error.
  */
 #include "template.h"
 
@@ -50,6 +51,7 @@
 #include <libxml/xpathInternals.h>
 
 #include "alloc.h"
+#include "util.h"
 
 /* Includes nest at most this deep (the outermost template counts as level 1). */
 #define TPL_INCLUDE_DEPTH_MAX 16
@@ -62,13 +64,6 @@
  * ports stays far below; a <?foreach?> over every IR node nested five deep would not end
  * for hours and take gigabytes. */
 #define TPL_STEPS_MAX (1L << 20)
-
-/* A growable NUL-terminated byte buffer. */
-struct tpl_buf {
-    char *p;
-    size_t len;
-    size_t cap;
-};
 
 /* One piece of a text or attribute value: a literal, or an expression. */
 struct tpl_part {
@@ -199,9 +194,9 @@ struct tpl_render {
     const struct tpl_template *stack[TPL_INCLUDE_DEPTH_MAX]; /* [0] is the rendered one */
     size_t depth;
     size_t elem_depth;     /* output elements (or lines) open around the current op */
-    struct tpl_buf scratch; /* XML mode: a value being built */
-    struct tpl_buf line;    /* text mode: the line being built */
-    struct tpl_buf out;     /* text mode: the finished lines */
+    struct buf scratch;     /* XML mode: a value being built */
+    struct buf line;        /* text mode: the line being built */
+    struct buf out;         /* text mode: the finished lines */
     long steps;             /* ops executed so far, bounded by TPL_STEPS_MAX */
     char missing_var[128];  /* set by the lookup callback for an unknown variable */
     int lookup_oom;         /* set by the lookup callback when a copy failed */
@@ -285,38 +280,6 @@ tpl_oom(struct tpl_error *err, const char *file, long line)
     return tpl_fail(err, NST_ENOMEM, file, line, NULL, "out of memory");
 }
 
-static nst_err
-tpl_buf_add(struct tpl_buf *b, const char *s, size_t n)
-{
-    size_t cap;
-    char *p;
-
-    if (b->len + n + 1 > b->cap) {
-        cap = b->cap ? b->cap : 64;
-        while (cap < b->len + n + 1) {
-            cap *= 2;
-        }
-        p = nst_realloc(b->p, cap);
-        if (!p) {
-            return NST_ENOMEM;
-        }
-        b->p = p;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-    b->p[b->len] = '\0';
-    return NST_OK;
-}
-
-static void
-tpl_buf_clear(struct tpl_buf *b)
-{
-    nst_free(b->p);
-    b->p = NULL;
-    b->len = b->cap = 0;
-}
-
 static int
 tpl_is_space(char ch)
 {
@@ -377,17 +340,6 @@ tpl_varname_len(const char *s)
     return i;
 }
 
-static uint32_t
-tpl_hash(const char *s)
-{
-    uint32_t h = 2166136261u;
-
-    for (; *s; s++) {
-        h ^= (unsigned char)*s;
-        h *= 16777619u;
-    }
-    return h;
-}
 
 /*
  * Check that a substituted value can be carried: well-formed UTF-8 of characters that
@@ -783,7 +735,7 @@ tpl_part_expr(struct tpl_compiler *c, const char *src, size_t len, long line,
 
 /* Move the literal collected in @lit into a part of @out. */
 static nst_err
-tpl_str_flush(struct tpl_str *out, struct tpl_buf *lit, long line)
+tpl_str_flush(struct tpl_str *out, struct buf *lit, long line)
 {
     struct tpl_part part = {0};
 
@@ -807,7 +759,7 @@ static nst_err
 tpl_str_parse(struct tpl_compiler *c, const char *s, long line, int no_newline,
               struct tpl_str *out)
 {
-    struct tpl_buf lit = {0};
+    struct buf lit = {0};
     struct tpl_part part = {0};
     size_t i = 0, end, k;
     nst_err rc = NST_OK;
@@ -844,7 +796,7 @@ tpl_str_parse(struct tpl_compiler *c, const char *s, long line, int no_newline,
         }
         line += s[i] == '\n';
         /* "{{" is a literal '{': keep one, skip the other. */
-        if (tpl_buf_add(&lit, s + i, 1)) {
+        if (buf_add(&lit, s + i, 1)) {
             rc = tpl_oom(c->err, c->tpl->path, line);
             goto cleanup;
         }
@@ -858,7 +810,7 @@ tpl_str_parse(struct tpl_compiler *c, const char *s, long line, int no_newline,
 
 cleanup:
     tpl_part_clear(&part);
-    tpl_buf_clear(&lit);
+    buf_clear(&lit);
     tpl_str_clear(out);
     return rc;
 }
@@ -1348,7 +1300,7 @@ tpl_compile_seq(struct tpl_compiler *c, xmlNodePtr first, enum tpl_where where,
 
 /* Read a whole file into memory (NUL-terminated), refusing absurd sizes. */
 static nst_err
-tpl_read_file(const char *path, struct tpl_buf *buf, struct tpl_error *err)
+tpl_read_file(const char *path, struct buf *buf, struct tpl_error *err)
 {
     FILE *f;
     char chunk[8192];
@@ -1366,7 +1318,7 @@ tpl_read_file(const char *path, struct tpl_buf *buf, struct tpl_error *err)
                           TPL_FILE_MAX);
             goto cleanup;
         }
-        if (tpl_buf_add(buf, chunk, n)) {
+        if (buf_add(buf, chunk, n)) {
             rc = tpl_oom(err, path, 0);
             goto cleanup;
         }
@@ -1387,7 +1339,7 @@ static nst_err
 tpl_load(struct tpl_engine *eng, struct tpl_template *tpl, struct tpl_error *err)
 {
     struct tpl_compiler c = {eng, tpl, err};
-    struct tpl_buf buf = {0};
+    struct buf buf = {0};
     struct tpl_parse_error first = {0};
     xmlParserCtxtPtr pctx = NULL;
     xmlNodePtr root, n, stop;
@@ -1466,7 +1418,7 @@ cleanup:
     if (pctx) {
         xmlFreeParserCtxt(pctx);
     }
-    tpl_buf_clear(&buf);
+    buf_clear(&buf);
     return rc;
 }
 
@@ -1492,7 +1444,7 @@ tpl_resolve(struct tpl_engine *eng, const char *vendor, const char *feature, int
     if (!key) {
         return NST_ENOMEM;
     }
-    hash = tpl_hash(key);
+    hash = util_fnv1a32_str(key);
     for (i = 0; i < eng->n_cache; i++) {
         if (eng->cache[i]->hash == hash && !strcmp(eng->cache[i]->key, key)) {
             nst_free(key);
@@ -1655,7 +1607,7 @@ tpl_obj_empty_set(const xmlXPathObject *obj)
  */
 static nst_err
 tpl_obj_append(struct tpl_render *st, const struct tpl_template *tpl, const struct tpl_part *p,
-               xmlXPathObjectPtr obj, struct tpl_buf *buf)
+               xmlXPathObjectPtr obj, struct buf *buf)
 {
     char num[32];
     xmlChar *s = NULL;
@@ -1683,7 +1635,7 @@ tpl_obj_append(struct tpl_render *st, const struct tpl_template *tpl, const stru
     if (why) {
         rc = tpl_fail(st->err, NST_EINPUT, tpl->path, p->line, p->text,
                       "the value of {%s} %s (U+%04lX)", p->text, why, cp);
-    } else if (tpl_buf_add(buf, str, strlen(str))) {
+    } else if (buf_add(buf, str, strlen(str))) {
         rc = tpl_oom(st->err, tpl->path, p->line);
     }
     if (s) {
@@ -1699,7 +1651,7 @@ tpl_obj_append(struct tpl_render *st, const struct tpl_template *tpl, const stru
  */
 static nst_err
 tpl_str_eval(struct tpl_render *st, const struct tpl_template *tpl, const struct tpl_str *s,
-             struct tpl_buf *buf, int *empty)
+             struct buf *buf, int *empty)
 {
     xmlXPathObjectPtr obj;
     size_t i;
@@ -1708,7 +1660,7 @@ tpl_str_eval(struct tpl_render *st, const struct tpl_template *tpl, const struct
     *empty = 0;
     for (i = 0; i < s->n; i++) {
         if (!s->parts[i].comp) {
-            if (tpl_buf_add(buf, s->parts[i].text, s->parts[i].len)) {
+            if (buf_add(buf, s->parts[i].text, s->parts[i].len)) {
                 return tpl_oom(st->err, tpl->path, s->parts[i].line);
             }
             continue;
@@ -1817,7 +1769,7 @@ tpl_render_element(struct tpl_render *st, const struct tpl_template *tpl,
     for (i = 0; i < op->u.elem.n_attrs; i++) {
         a = &op->u.elem.attrs[i];
         st->scratch.len = 0;
-        rc = tpl_buf_add(&st->scratch, "", 0);
+        rc = buf_add(&st->scratch, "", 0);
         if (rc) {
             return tpl_oom(st->err, tpl->path, op->line);
         }
@@ -1856,7 +1808,7 @@ tpl_render_line(struct tpl_render *st, const struct tpl_template *tpl, const str
     nst_err rc;
 
     st->line.len = 0;
-    if (tpl_buf_add(&st->line, "", 0)) {
+    if (buf_add(&st->line, "", 0)) {
         return tpl_oom(st->err, tpl->path, op->line);
     }
     st->elem_depth++;
@@ -1865,7 +1817,7 @@ tpl_render_line(struct tpl_render *st, const struct tpl_template *tpl, const str
     if (rc || drop) {
         return rc;
     }
-    if (tpl_buf_add(&st->out, st->line.p, st->line.len) || tpl_buf_add(&st->out, "\n", 1)) {
+    if (buf_add(&st->out, st->line.p, st->line.len) || buf_add(&st->out, "\n", 1)) {
         return tpl_oom(st->err, tpl->path, op->line);
     }
     return NST_OK;
@@ -1875,7 +1827,7 @@ static nst_err
 tpl_render_text_op(struct tpl_render *st, const struct tpl_template *tpl,
                    const struct tpl_op *op, xmlNodePtr parent, int *drop)
 {
-    struct tpl_buf *buf = st->text ? &st->line : &st->scratch;
+    struct buf *buf = st->text ? &st->line : &st->scratch;
     xmlNodePtr node;
     size_t start;
     int empty;
@@ -1977,7 +1929,7 @@ static nst_err
 tpl_render_set(struct tpl_render *st, const struct tpl_template *tpl, const struct tpl_op *op)
 {
     const struct tpl_str *v = &op->u.set.value;
-    struct tpl_buf buf = {0};
+    struct buf buf = {0};
     struct tpl_var *vars;
     xmlXPathObjectPtr obj = NULL;
     int empty;
@@ -1998,7 +1950,7 @@ tpl_render_set(struct tpl_render *st, const struct tpl_template *tpl, const stru
             return rc;
         }
     } else {
-        rc = tpl_buf_add(&buf, "", 0);
+        rc = buf_add(&buf, "", 0);
         if (!rc) {
             rc = tpl_str_eval(st, tpl, v, &buf, &empty);
         } else {
@@ -2010,7 +1962,7 @@ tpl_render_set(struct tpl_render *st, const struct tpl_template *tpl, const stru
                 rc = tpl_oom(st->err, tpl->path, op->line);
             }
         }
-        tpl_buf_clear(&buf);
+        buf_clear(&buf);
         if (rc) {
             return rc;
         }
@@ -2200,7 +2152,7 @@ tpl_run(struct tpl_engine *eng, const char *vendor, const char *feature, int tex
         }
     }
     if (!rc && text) {
-        if (!st.out.p && tpl_buf_add(&st.out, "", 0)) {
+        if (!st.out.p && buf_add(&st.out, "", 0)) {
             rc = tpl_oom(err, tpl->path, 0);
         } else {
             *text_out = st.out.p;
@@ -2211,9 +2163,9 @@ tpl_run(struct tpl_engine *eng, const char *vendor, const char *feature, int tex
         eng->stats.renders++;
     }
     nst_free(st.vars);
-    tpl_buf_clear(&st.scratch);
-    tpl_buf_clear(&st.line);
-    tpl_buf_clear(&st.out);
+    buf_clear(&st.scratch);
+    buf_clear(&st.line);
+    buf_clear(&st.out);
     return rc;
 }
 

@@ -1,7 +1,7 @@
 /*
  * driver.c: driver lookup and the MTU arithmetic shared by every driver.
  *
- * Frame sizes, FCS excluded (vendors.md §6): L2 header 14 bytes, 4 per VLAN tag.
+ * Frame sizes, FCS excluded (docs/vendors.md A.6): L2 header 14 bytes, 4 per VLAN tag.
  * An MPLS core frame carrying a VPLS pseudowire: customer frame (IP + 14, customer
  * tags popped at the attachment circuit) + 4 control word + 2 x 4 labels, inside a
  * 14-byte core header: IP + 40.
@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "driver.h"
+#include "util.h"
 
 #define ETH_HDR 14u
 #define TAG 4u
@@ -56,7 +57,7 @@ drv_port_mtu_needed(const struct drv_ops *drv, uint32_t ip_mtu, unsigned tags, b
         return core ? frame : ip_mtu + ETH_HDR;
     case DRV_MTU_L3:
         /* The IP MTU governs routed traffic only; L2 frames are bounded by the
-         * port's jumbo/L2 limit, which the driver sets large (vendors.md §6). */
+         * port's jumbo/L2 limit, which the driver sets large (docs/vendors.md A.6). */
         return ip_mtu;
     }
     return frame;
@@ -212,13 +213,7 @@ drv_prep_status(const struct drv_prep *p)
 uint32_t
 drv_hash(const char *s)
 {
-    uint32_t h = 2166136261u;
-
-    for (; s && *s; s++) {
-        h ^= (unsigned char)*s;
-        h *= 16777619u;
-    }
-    return h;
+    return util_fnv1a32_str(s ? s : "");
 }
 
 const char *

@@ -8,8 +8,8 @@
  * datastores and confirmed-commit flavour. The checker asks these instead of
  * switching on the vendor, so a new vendor is one new file (docs/drivers.md).
  *
- * Facts and their sources: /shared/reference/vendors.md (summarised in docs/checks.md);
- * items marked UNCONFIRMED there are marked where they are relied on here.
+ * Facts and their sources: docs/vendors.md part A (summarised in docs/checks.md); items
+ * marked UNCONFIRMED there are marked where they are relied on here.
  */
 #ifndef NST_DRIVER_H
 #define NST_DRIVER_H

@@ -1,7 +1,7 @@
 /*
  * iosxr.c: the Cisco IOS-XR driver (native UM models).
  *
- * Capabilities (vendors.md): the main-interface MTU counts the L2 header; each
+ * Capabilities (docs/vendors.md): the main-interface MTU counts the L2 header; each
  * sub-interface adds 4 bytes per tag in its encapsulation automatically. dot1ad
  * (0x88a8) and dot1q (0x8100) outer tags are chosen per sub-interface; 0x9100 is the
  * main interface's dot1q tunneling ethertype, so per port. rewrite ingress tag

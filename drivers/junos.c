@@ -1,7 +1,7 @@
 /*
  * junos.c: the Juniper Junos driver.
  *
- * Capabilities (vendors.md §1-§7): media MTU counts the L2 header and tags; on an
+ * Capabilities (docs/vendors.md A.1-A.7): media MTU counts the L2 header and tags; on an
  * MPLS core port Junos derives the MPLS MTU as media - 14 - 12, reserving three
  * labels, so the core port needs 4 bytes more than the frame. The outer TPID is set
  * per unit (vlan-tags outer 0x88a8.100), so every TPID is per sub-interface.
@@ -11,7 +11,7 @@
  * Rendering (templates/junos/, docs/drivers.md). The payload is the namespaced YANG
  * form of <configuration> (junos-conf-root and one namespace per hierarchy), which is
  * what the device models validate and what "rfc-compliant" Junos speaks; the classic
- * un-namespaced Junos XML API form is not emitted (vendors.md: whether edit-config
+ * un-namespaced Junos XML API form is not emitted (docs/vendors.md: whether edit-config
  * accepts the namespaced form on every release is UNCONFIRMED). Layer-2 units join VPLS
  * routing instances with "vlan-id none", which pops a unit's tags on ingress and pushes
  * them back on egress (the IR's symmetric pop); a local <l2-stitch> is such an instance

@@ -1,7 +1,7 @@
 /*
  * openconfig.c: the OpenConfig driver, and Arista EOS as its "eos" platform.
  *
- * Generic OpenConfig (vendors.md): interfaces/interface/config/mtu is the physical MTU
+ * Generic OpenConfig (docs/vendors.md): interfaces/interface/config/mtu is the physical MTU
  * including the L2 header; whether implementations count tags is UNCONFIRMED, and
  * netstitch assumes they do (the safe direction: it asks for the larger value). The
  * TPID is per interface (config/tpid). vlan match double-tagged exists, but the

@@ -1,7 +1,7 @@
 /*
  * sros.c: the Nokia SR OS (model-driven, nokia-conf) driver.
  *
- * Capabilities (vendors.md): port ethernet mtu counts DA+SA+Ethertype and tags (access
+ * Capabilities (docs/vendors.md): port ethernet mtu counts DA+SA+Ethertype and tags (access
  * defaults null 1514, dot1q 1518, qinq 1522). The QinQ outer TPID is the port's
  * qinq-etype, so per port. SAP tags are service-delimiting: two SAPs in one service
  * re-tag implicitly, which covers one- and two-tag rewrites. eBGP default-reject
@@ -15,7 +15,7 @@
  *   - port/@sros-mode (access; hybrid when a layer-3 interface rides the port),
  *     @sros-encap (qinq when a sub-interface has two tags, dot1q for one, else null),
  *     @sros-qinq-etype / @sros-dot1q-etype: the port's outer TPID in decimal (34984 for
- *     0x88a8; vendors.md: decimal is the safe form);
+ *     0x88a8; docs/vendors.md: decimal is the safe form);
  *   - subif/@sap: the SAP id on that port ("1/1/1:1100.2101"; one tag on a QinQ port is
  *     "X.*", untagged "0.*"; on a dot1q port "X" or "0"; on a null port the port), and
  *     for a layer-3 one @sros-if, the Base router interface name;

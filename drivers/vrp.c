@@ -1,7 +1,7 @@
 /*
  * vrp.c: the Huawei VRP8 driver (NE40E / NetEngine 8000 models).
  *
- * Capabilities (vendors.md): ifm mtu is the IP MTU; L2 frames are bounded by the
+ * Capabilities (docs/vendors.md): ifm mtu is the IP MTU; L2 frames are bounded by the
  * port's jumbo-frame (huawei-devm + huawei-pic), which the driver sets large on every
  * port that carries layer-2 service frames or pseudowires. The QinQ outer TPID is per
  * port (qinq-protocol). VRP rewrites a received foreign outer TPID to 0x8100 unless

@@ -273,10 +273,50 @@ struct nst_compiled;
  * @param[out] out the result, freed with nst_compiled_free().
  * Templates come from NST_TEMPLATE_PATH and the built-in directory; see
  * nst_service_compile_with_templates() for the codes and for user directories.
- * @return NST_OK, NST_EINVAL (not checked, or check errors), NST_ENOMEM, NST_EINPUT,
- *         NST_EENV, NST_EINTERNAL.
+ * @return NST_OK, NST_EINVAL (a NULL argument), NST_ECHECK (not checked, or its check
+ *         reported errors: diagnostic NOT-CHECKED), NST_ENOMEM, NST_EINPUT, NST_EENV,
+ *         NST_EINTERNAL.
  */
 NST_API nst_err nst_service_compile(struct nst_service *svc, struct nst_compiled **out);
+
+/** @brief The stages of nst_compile_file(), in the order they run. */
+enum nst_stage {
+    NST_STAGE_LOAD = 1, /**< parse, validate against the service model, build the model */
+    NST_STAGE_CHECK,    /**< MTU, tags, stitches, addresses, BGP, bandwidth */
+    NST_STAGE_LOWER,    /**< the checked model to the IR */
+    NST_STAGE_RENDER,   /**< each device's payload and CLI from its IR */
+    NST_STAGE_DONE      /**< every stage asked for succeeded */
+};
+
+/** @brief nst_compile_file() flags. */
+#define NST_COMPILE_CHECK_ONLY 0x1 /**< stop after the check; no compile result */
+
+/**
+ * @brief The whole pipeline in one call: load a service file, check it, lower it to the
+ * IR and render every device, stopping at the first stage that fails.
+ *
+ * The stages report to the context's diagnostics (and through its log callback), as
+ * nst_service_load(), nst_service_check() and nst_service_compile_with_templates() do.
+ * @param[in] ctx the context. Borrowed.
+ * @param[in] path the service file. Borrowed.
+ * @param[in] format its encoding, or NST_FORMAT_AUTO.
+ * @param[in] template_dirs user template directories searched first, borrowed (copied);
+ *            may be NULL when @p ndirs is 0.
+ * @param[in] ndirs number of directories.
+ * @param[in] flags 0 or NST_COMPILE_CHECK_ONLY.
+ * @param[out] stage if not NULL, NST_STAGE_DONE on success, else the stage that failed.
+ * @param[out] svc the loaded and checked service, freed with nst_service_free() after
+ *             the compile result. Written only on success.
+ * @param[out] out the result, freed with nst_compiled_free(); may be NULL with
+ *             NST_COMPILE_CHECK_ONLY. Written only on success.
+ * @return NST_OK; NST_EINVAL (an argument); from the load NST_EIO, NST_EINPUT; from the
+ *         check NST_ECHECK; from the render NST_EINPUT, NST_EENV, NST_EINTERNAL; NST_ENOMEM
+ *         from any stage.
+ */
+NST_API nst_err nst_compile_file(struct nst_ctx *ctx, const char *path, enum nst_format format,
+                                 const char *const *template_dirs, size_t ndirs, unsigned flags,
+                                 enum nst_stage *stage, struct nst_service **svc,
+                                 struct nst_compiled **out);
 
 /** @brief Free a compile result; NULL is accepted. */
 NST_API void nst_compiled_free(struct nst_compiled *c);
@@ -317,7 +357,8 @@ NST_API void nst_free_string(char *s);
  * @param[in] template_dirs directories, borrowed (copied); may be NULL when @p ndirs is 0.
  * @param[in] ndirs number of directories.
  * @param[out] out the result, freed with nst_compiled_free().
- * @return NST_OK; NST_EINVAL (not checked, or check errors); NST_ENOMEM; NST_EINPUT (a
+ * @return NST_OK; NST_EINVAL (a NULL argument); NST_ECHECK (not checked, or its check
+ *         reported errors: diagnostic NOT-CHECKED); NST_ENOMEM; NST_EINPUT (a
  *         template error, see the diagnostics); NST_EENV (device models missing);
  *         NST_EINTERNAL (a payload that does not validate against its device models:
  *         the diagnostic names the template file and line).

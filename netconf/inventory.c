@@ -359,7 +359,6 @@ nst_inventory_load_mem(struct nst_ctx *ctx, const char *data, enum nst_format fo
 {
     struct nst_inventory *inv = NULL;
     struct lyd_node *tree = NULL;
-    uint32_t opts = LY_LOSTORE, prev_opts;
     nst_err ret = NST_OK;
     LY_ERR lr;
 
@@ -372,13 +371,9 @@ nst_inventory_load_mem(struct nst_ctx *ctx, const char *data, enum nst_format fo
     if (format == NST_FORMAT_AUTO) {
         format = inv_guess_format(name, data);
     }
-    /* libyang 2.1.30 ends several internal helpers (the union type plugin used by
-     * inet:host and secret-source, lysc_path used for error locations) with
-     * ly_temp_log_options(NULL), which drops a caller's thread-local store-only setting
-     * in the middle of a parse, so errors would reach stderr. The global options are
-     * therefore set to store-only too for the length of the load and restored after. */
-    prev_opts = ly_log_options(LY_LOSTORE);
-    ly_temp_log_options(&opts);
+    /* libyang may reset this setting in the middle of the parse (the union type plugin
+     * of inet:host and secret-source); ctx_ly_quiet() keeps that from printing. */
+    ctx_ly_quiet();
     ly_err_clean(ctx->ly, NULL);
     inv = nst_calloc(1, sizeof *inv);
     if (!inv || !(inv->file = nst_strdup(name))) {
@@ -399,8 +394,7 @@ nst_inventory_load_mem(struct nst_ctx *ctx, const char *data, enum nst_format fo
 cleanup:
     lyd_free_all(tree);
     ly_err_clean(ctx->ly, NULL);
-    ly_temp_log_options(NULL);
-    ly_log_options(prev_opts);
+    ctx_ly_restore();
     if (ret) {
         nst_inventory_free(inv);
         return ret;

@@ -35,6 +35,7 @@
 #include <libxml/parserInternals.h>
 
 #include "alloc.h"
+#include "util.h"
 
 #define RELAY_EOM "]]>]]>"
 #define RELAY_BASE11 "urn:ietf:params:netconf:base:1.1"
@@ -43,12 +44,6 @@
 #define RELAY_HELLO_PAUSE_MS 30
 /* Stop reading the device while this much is waiting for libnetconf2. */
 #define RELAY_OUT_HIGH ((size_t)8 << 20)
-
-struct relay_buf {
-    char *p;
-    size_t len;
-    size_t cap;
-};
 
 struct relay {
     ssh_session ssh;
@@ -63,25 +58,25 @@ struct relay {
     char why[256];
 
     /* device -> client */
-    struct relay_buf in;   /* received, not yet a whole message */
-    size_t scan;           /* EOM framing: bytes of `in` already searched */
-    size_t pos;            /* chunked framing: parse position in `in` */
-    size_t chunk_left;     /* chunked framing: data bytes left of the current chunk */
-    struct relay_buf body; /* chunked framing: the message so far */
-    int chunked;           /* device messages are chunked now */
-    int server_hello;      /* 0 none yet, 1 seen without base:1.1, 2 with */
-    long long msg_start;   /* when the message in progress began (ms), 0 none */
-    struct relay_buf out;  /* checked and framed, waiting for libnetconf2 */
+    struct buf in;       /* received, not yet a whole message */
+    size_t scan;         /* EOM framing: bytes of `in` already searched */
+    size_t pos;          /* chunked framing: parse position in `in` */
+    size_t chunk_left;   /* chunked framing: data bytes left of the current chunk */
+    struct buf body;     /* chunked framing: the message so far */
+    int chunked;         /* device messages are chunked now */
+    int server_hello;    /* 0 none yet, 1 seen without base:1.1, 2 with */
+    long long msg_start; /* when the message in progress began (ms), 0 none */
+    struct buf out;      /* checked and framed, waiting for libnetconf2 */
     size_t out_off;
 
     /* client -> device */
-    struct relay_buf pend;   /* what the client sent that may not go yet */
-    size_t hello_end;        /* length of the client hello at the start of pend, 0 unknown */
-    int hello_sent;          /* the client hello went to the device */
-    long long hold_until;    /* after the hello, pend goes once this has passed */
-    struct relay_buf chello; /* the client's hello until its end marker */
-    int client_hello;        /* as server_hello */
-    int dead;                /* the session was ended (by us or the device) */
+    struct buf pend;      /* what the client sent that may not go yet */
+    size_t hello_end;     /* length of the client hello at the start of pend, 0 unknown */
+    int hello_sent;       /* the client hello went to the device */
+    long long hold_until; /* after the hello, pend goes once this has passed */
+    struct buf chello;    /* the client's hello until its end marker */
+    int client_hello;     /* as server_hello */
+    int dead;             /* the session was ended (by us or the device) */
 };
 
 static long long
@@ -91,47 +86,6 @@ relay_now_ms(void)
 
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static int
-relay_buf_add(struct relay_buf *b, const char *p, size_t n)
-{
-    if (b->len + n + 1 > b->cap) {
-        size_t ncap = b->cap ? b->cap : 65536;
-        char *np;
-
-        while (ncap < b->len + n + 1) {
-            ncap *= 2;
-        }
-        np = nst_realloc(b->p, ncap);
-        if (!np) {
-            return -1;
-        }
-        b->p = np;
-        b->cap = ncap;
-    }
-    memcpy(b->p + b->len, p, n);
-    b->len += n;
-    b->p[b->len] = '\0';
-    return 0;
-}
-
-/* Drop the first @n bytes of @b. */
-static void
-relay_buf_drop(struct relay_buf *b, size_t n)
-{
-    memmove(b->p, b->p + n, b->len - n);
-    b->len -= n;
-    if (b->p) {
-        b->p[b->len] = '\0';
-    }
-}
-
-static void
-relay_buf_free(struct relay_buf *b)
-{
-    nst_free(b->p);
-    memset(b, 0, sizeof *b);
 }
 
 /* End the session: record @why (the first reason wins), make libnetconf2 read end of
@@ -280,12 +234,11 @@ relay_deliver(struct relay *r, const char *msg, size_t len)
     }
     if (r->chunked) {
         hl = snprintf(head, sizeof head, "\n#%zu\n", len);
-        if (relay_buf_add(&r->out, head, (size_t)hl) || relay_buf_add(&r->out, msg, len) ||
-            relay_buf_add(&r->out, "\n##\n", 4)) {
+        if (buf_add(&r->out, head, (size_t)hl) || buf_add(&r->out, msg, len) ||
+            buf_add(&r->out, "\n##\n", 4)) {
             relay_kill(r, "out of memory");
         }
-    } else if (relay_buf_add(&r->out, msg, len) ||
-               relay_buf_add(&r->out, RELAY_EOM, strlen(RELAY_EOM))) {
+    } else if (buf_add(&r->out, msg, len) || buf_add(&r->out, RELAY_EOM, strlen(RELAY_EOM))) {
         relay_kill(r, "out of memory");
     }
 }
@@ -326,7 +279,7 @@ relay_parse(struct relay *r)
                 return;
             }
             relay_deliver(r, r->in.p, (size_t)(eom - r->in.p));
-            relay_buf_drop(&r->in, (size_t)(eom - r->in.p) + 6);
+            buf_drop(&r->in, (size_t)(eom - r->in.p) + 6);
             r->scan = 0;
             r->msg_start = 0;
             continue;
@@ -343,14 +296,14 @@ relay_parse(struct relay *r)
                 relay_kill(r, kill);
                 return;
             }
-            if (relay_buf_add(&r->body, r->in.p + r->pos, n)) {
+            if (buf_add(&r->body, r->in.p + r->pos, n)) {
                 relay_kill(r, "out of memory");
                 return;
             }
             r->pos += n;
             r->chunk_left -= n;
             if (r->pos == r->in.len) {
-                relay_buf_drop(&r->in, r->pos);
+                buf_drop(&r->in, r->pos);
                 r->pos = 0;
                 return;
             }
@@ -370,7 +323,7 @@ relay_parse(struct relay *r)
             }
             relay_deliver(r, r->body.p, r->body.len);
             r->body.len = 0;
-            relay_buf_drop(&r->in, r->pos + 4);
+            buf_drop(&r->in, r->pos + 4);
             r->pos = 0;
             r->msg_start = 0;
             continue;
@@ -407,7 +360,7 @@ relay_flush_pend(struct relay *r)
             return; /* the client hello is not complete yet */
         }
         relay_to_device(r, r->pend.p, r->hello_end);
-        relay_buf_drop(&r->pend, r->hello_end);
+        buf_drop(&r->pend, r->hello_end);
         r->hello_sent = 1;
         r->hold_until = relay_now_ms() + RELAY_HELLO_PAUSE_MS;
         return;
@@ -422,8 +375,8 @@ relay_flush_pend(struct relay *r)
  * Bytes from libnetconf2 to the device; the first message is the client's hello. Two
  * holds, for yuma123's netconfd (RFC 6241 requires neither, and they cost one pause of
  * RELAY_HELLO_PAUSE_MS per session): nothing goes before the device's hello has arrived
- * (a client hello that arrives first ends the session, /work/shared/reference/
- * netconf-lab.md), and what follows the client hello goes a moment after it (when the
+ * (a client hello that arrives first ends the session, docs/vendors.md B.3), and what
+ * follows the client hello goes a moment after it (when the
  * hello and the first RPC arrive together, yuma never answers the RPC: one first connect
  * in five hung until libnetconf2's 300 s <get-schema> timeout).
  */
@@ -433,7 +386,7 @@ relay_from_client(struct relay *r, const char *p, size_t n)
     if (!r->client_hello) {
         char *eom;
 
-        if (relay_buf_add(&r->chello, p, n) || r->chello.len > RELAY_HELLO_MAX) {
+        if (buf_add(&r->chello, p, n) || r->chello.len > RELAY_HELLO_MAX) {
             relay_kill(r, "the client hello is too large");
             return;
         }
@@ -443,10 +396,10 @@ relay_from_client(struct relay *r, const char *p, size_t n)
             r->hello_end = (size_t)(eom - r->chello.p) + strlen(RELAY_EOM);
             *eom = '\0';
             r->client_hello = relay_hello_kind(r->chello.p);
-            relay_buf_free(&r->chello);
+            buf_clear(&r->chello);
         }
     }
-    if (relay_buf_add(&r->pend, p, n) || r->pend.len > RELAY_MAX_PENDING) {
+    if (buf_add(&r->pend, p, n) || r->pend.len > RELAY_MAX_PENDING) {
         relay_kill(r, "the client sent too much before the device's hello");
         return;
     }
@@ -542,7 +495,7 @@ relay_main(void *arg)
             int rd = ssh_channel_read_nonblocking(r->chan, buf, sizeof buf, 0);
 
             if (rd > 0) {
-                if (relay_buf_add(&r->in, buf, (size_t)rd)) {
+                if (buf_add(&r->in, buf, (size_t)rd)) {
                     relay_kill(r, "out of memory");
                     continue;
                 }
@@ -574,6 +527,8 @@ relay_start(ssh_session ssh, ssh_channel chan, int msg_timeout_ms, size_t max_ms
     }
     r->ssh = ssh;
     r->chan = chan;
+    /* Device messages arrive in reads of up to 64 KiB. */
+    r->in.min_cap = r->body.min_cap = r->out.min_cap = 65536;
     r->sp[0] = r->sp[1] = r->wake[0] = r->wake[1] = -1;
     r->msg_timeout_ms = msg_timeout_ms > 0 ? msg_timeout_ms : 30000;
     r->max_msg = max_msg ? max_msg : RELAY_MAX_MESSAGE;
@@ -628,11 +583,11 @@ relay_stop(struct relay *r)
             close(r->wake[i]);
         }
     }
-    relay_buf_free(&r->in);
-    relay_buf_free(&r->body);
-    relay_buf_free(&r->out);
-    relay_buf_free(&r->chello);
-    relay_buf_free(&r->pend);
+    buf_clear(&r->in);
+    buf_clear(&r->body);
+    buf_clear(&r->out);
+    buf_clear(&r->chello);
+    buf_clear(&r->pend);
     pthread_mutex_destroy(&r->mu);
     nst_free(r);
 }

@@ -5,9 +5,11 @@
  * (sess_opts_check, sess_password_load, key import), TCP (sess_tcp_connect, non-blocking
  * connect polled against the connect deadline), SSH key exchange (libssh, blocking,
  * with the remaining time as its timeout), host key (sess_hostkey_check), authentication
- * (sess_auth), and finally NETCONF (nc_connect_libssh on the authenticated SSH session,
- * with a libyang context we create so that both the shipped IETF modules and the
- * per-device cache are searched). Every RPC goes through sess_rpc(), which sends, waits
+ * (sess_auth), and finally NETCONF: the netconf subsystem on a channel of our own, handed
+ * to the relay thread (relay.c checks every message the device sends before libnetconf2
+ * parses it), and nc_connect_inout on the relay's end of a socketpair, with a libyang
+ * context we create so that both the shipped IETF modules and the per-device cache are
+ * searched. Every RPC goes through sess_rpc(), which sends, waits
  * for the matching reply, and turns <rpc-error> into struct sess_error.
  *
  * The main struct is struct sess: the libnetconf2 session, its libyang context (owned

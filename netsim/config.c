@@ -7,7 +7,7 @@
  * resolved against the directory of the config file, except a profile's own module dirs,
  * which are relative to the yang root (-y, `yang-root`, default <srcdir>/yang).
  *
- * Profiles encode vendors.md section 7: which datastores a vendor's NETCONF server offers,
+ * Profiles encode docs/vendors.md A.7: which datastores a vendor's NETCONF server offers,
  * its confirmed-commit flavour, :validate and :rollback-on-error, and the yang/devices/<vendor>
  * dirs its models live in. A device section may override each capability, so a test can build
  * "a Junos-like device without :validate" without a new profile.
@@ -29,7 +29,7 @@
 #include "alloc.h"
 #include "netsim.h"
 
-/* The built-in profiles. Facts from vendors.md section 7; UNCONFIRMED vendor facts are
+/* The built-in profiles. Facts from docs/vendors.md A.7; UNCONFIRMED vendor facts are
  * resolved conservatively (capability left out) and listed in netsim/README.md. */
 static const struct sim_profile sim_profiles[] = {
     {"generic",

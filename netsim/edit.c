@@ -1,5 +1,7 @@
 /*
- * edit.c: the <edit-config> engine (RFC 6241 7.2) and <copy-config>.
+ * edit.c: the <edit-config> engine (RFC 6241 7.2): sim_edit_run() applies one edit to a
+ * datastore, sim_edit_parse_config() parses a <config> for it and for <copy-config>. The RPC
+ * handlers (target, lock and option checks) are rpc.c's; this file calls none of them.
  *
  * An edit runs in three phases:
  *   1. parse: the <config> content is parsed against the device schema with libyang
@@ -480,53 +482,26 @@ cleanup:
 }
 
 struct nc_server_reply *
-sim_edit_config(struct sim_dev *dev, struct nc_session *session, struct lyd_node *rpc)
+sim_edit_run(struct sim_dev *dev, const struct sim_edit_req *req)
 {
     struct edit_ctx ec = {0};
     struct nc_server_reply *err = NULL;
-    struct lyd_node *edit = NULL, *c, *ferr, *cand;
-    const struct lyd_node *n, *config = NULL;
-    const char *v;
-    enum sim_ds ds;
-    enum edit_op dflt = EDIT_MERGE;
-    uint32_t sid = nc_session_get_id(session);
-    int test_only = 0, failed = 0;
+    struct lyd_node *edit = NULL, *ferr, *cand;
+    const struct lyd_node *n;
+    enum sim_ds ds = req->ds;
+    enum edit_op dflt = req->dflt_op ? edit_op_parse(req->dflt_op) : EDIT_MERGE;
+    uint32_t sid = req->sid;
+    int test_only = req->test_only, failed = 0;
     nst_err r;
 
     ec.dev = dev;
-    ec.errmode = EDIT_STOP;
+    ec.errmode = !req->error_option                                ? EDIT_STOP
+                 : !strcmp(req->error_option, "continue-on-error") ? EDIT_CONTINUE
+                 : !strcmp(req->error_option, "rollback-on-error") ? EDIT_ROLLBACK
+                                                                   : EDIT_STOP;
     ec.ncmod = ly_ctx_get_module_implemented(dev->ctx, "ietf-netconf");
 
-    if (sim_rpc_ds(rpc, "target", &ds, NULL)) {
-        return sim_reply_err(dev, NC_ERR_OP_NOT_SUPPORTED, NC_ERR_TYPE_PROT, NULL, NULL,
-                             "unsupported target");
-    }
-    if (ds == SIM_DS_RUNNING && !(dev->cfg->prof.caps & SIM_CAP_WRITABLE_RUNNING)) {
-        return sim_reply_err(dev, NC_ERR_OP_NOT_SUPPORTED, NC_ERR_TYPE_PROT, NULL, NULL,
-                             "running is not writable on this device (no :writable-running)");
-    }
-    if (sim_rpc_ds_ok(dev, ds, &err) || (err = sim_rpc_check_lock(dev, sid, ds))) {
-        return err;
-    }
-    LY_LIST_FOR (lyd_child(rpc), c) {
-        v = (c->schema && (c->schema->nodetype & LYD_NODE_TERM)) ? lyd_get_value(c) : NULL;
-        if (!strcmp(ly_node_name(c), "default-operation") && v) {
-            dflt = edit_op_parse(v);
-        } else if (!strcmp(ly_node_name(c), "error-option") && v) {
-            ec.errmode = !strcmp(v, "continue-on-error")   ? EDIT_CONTINUE
-                         : !strcmp(v, "rollback-on-error") ? EDIT_ROLLBACK
-                                                           : EDIT_STOP;
-        } else if (!strcmp(ly_node_name(c), "test-option") && v) {
-            test_only = !strcmp(v, "test-only");
-        } else if (!strcmp(ly_node_name(c), "config")) {
-            config = c;
-        }
-    }
-    if (!config) {
-        return sim_reply_err(dev, NC_ERR_OP_NOT_SUPPORTED, NC_ERR_TYPE_PROT, NULL, NULL,
-                             "<url> is not supported; send <config>");
-    }
-    if (sim_edit_parse_config(dev, config, 0, &edit, &err)) {
+    if (sim_edit_parse_config(dev, req->config, 0, &edit, &err)) {
         return err;
     }
 
@@ -603,61 +578,4 @@ cleanup:
     lyd_free_siblings(ec.root);
     lyd_free_siblings(edit);
     return ec.reply ? ec.reply : nc_server_reply_ok();
-}
-
-struct nc_server_reply *
-sim_copy_config(struct sim_dev *dev, struct nc_session *session, struct lyd_node *rpc)
-{
-    struct nc_server_reply *err = NULL;
-    const struct lyd_node *config = NULL;
-    struct lyd_node *tree = NULL, *cand;
-    enum sim_ds tds, sds = SIM_DS_RUNNING;
-    uint32_t sid = nc_session_get_id(session);
-    int r;
-
-    if (sim_rpc_ds(rpc, "target", &tds, NULL)) {
-        return sim_reply_err(dev, NC_ERR_OP_NOT_SUPPORTED, NC_ERR_TYPE_PROT, NULL, NULL,
-                             "unsupported target");
-    }
-    r = sim_rpc_ds(rpc, "source", &sds, &config);
-    if (r < 0) {
-        return sim_reply_err(dev, NC_ERR_OP_NOT_SUPPORTED, NC_ERR_TYPE_PROT, NULL, NULL,
-                             "unsupported source");
-    }
-    if (tds == SIM_DS_RUNNING && !(dev->cfg->prof.caps & SIM_CAP_WRITABLE_RUNNING)) {
-        return sim_reply_err(dev, NC_ERR_OP_NOT_SUPPORTED, NC_ERR_TYPE_PROT, NULL, NULL,
-                             "running is not writable on this device (no :writable-running)");
-    }
-    if (sim_rpc_ds_ok(dev, tds, &err) || (r == 0 && sim_rpc_ds_ok(dev, sds, &err)) ||
-        (err = sim_rpc_check_lock(dev, sid, tds))) {
-        return err;
-    }
-    if (r == 0 && sds == tds) {
-        return sim_reply_err(dev, NC_ERR_INVALID_VALUE, NC_ERR_TYPE_PROT, NULL, NULL,
-                             "source and target are the same datastore");
-    }
-    if (r == 1) {
-        if (sim_edit_parse_config(dev, config, 1, &tree, &err)) {
-            return err;
-        }
-    } else {
-        tree = sim_store_dup(dev->ds[sds]);
-        if (dev->ds[sds] && !tree) {
-            return NULL;
-        }
-    }
-    if (tds != SIM_DS_CANDIDATE && sim_store_validate(dev, &tree, &err)) {
-        lyd_free_siblings(tree);
-        return err;
-    }
-    sim_store_replace(dev, tds, tree);
-    if (tds == SIM_DS_CANDIDATE) {
-        dev->candidate_dirty = 1;
-        dev->candidate_dirty_sid = sid;
-    } else if (tds == SIM_DS_RUNNING && (dev->cfg->prof.caps & SIM_CAP_CANDIDATE) &&
-               !dev->candidate_dirty) {
-        cand = sim_store_dup(dev->ds[SIM_DS_RUNNING]);
-        sim_store_replace(dev, SIM_DS_CANDIDATE, cand);
-    }
-    return nc_server_reply_ok();
 }

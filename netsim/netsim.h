@@ -123,12 +123,12 @@ enum sim_reply_mode {
 /** @brief One fault directive. */
 struct sim_fault {
     enum sim_fault_kind kind;
-    char *xpath;   /**< reject-*: path selecting offending nodes */
-    char *rpc;     /**< drop/delay: RPC name or pseudo name, NULL = any */
-    unsigned nth;  /**< drop: fire on the nth matching RPC */
-    unsigned seen; /**< drop: matching RPCs seen since the file was read */
-    int after;     /**< drop: process the RPC, then drop instead of replying */
-    unsigned ms;   /**< delay */
+    char *xpath;              /**< reject-*: path selecting offending nodes */
+    char *rpc;                /**< drop/delay: RPC name or pseudo name, NULL = any */
+    unsigned nth;             /**< drop: fire on the nth matching RPC */
+    unsigned seen;            /**< drop: matching RPCs seen since the file was read */
+    int after;                /**< drop: process the RPC, then drop instead of replying */
+    unsigned ms;              /**< delay */
     enum sim_reply_mode mode; /**< reply: what to do */
     unsigned long arg;        /**< reply: bytes, MiB or ms, by mode */
     char *file;               /**< reply raw: the file (absolute or relative to the
@@ -214,6 +214,10 @@ void sim_dev_session_cleanup(struct sim_dev *dev, struct nc_session *session);
 
 /* rpc.c */
 struct nc_server_reply *sim_rpc_dispatch(struct lyd_node *rpc, struct nc_session *session);
+struct nc_server_reply *sim_rpc_edit_config(struct sim_dev *dev, struct nc_session *session,
+                                            struct lyd_node *rpc);
+struct nc_server_reply *sim_rpc_copy_config(struct sim_dev *dev, struct nc_session *session,
+                                            struct lyd_node *rpc);
 struct nc_server_reply *sim_rpc_get_schema(struct lyd_node *rpc, struct nc_session *session);
 struct nc_server_reply *sim_rpc_check_lock(struct sim_dev *dev, uint32_t sid, enum sim_ds ds);
 int sim_rpc_ds(const struct lyd_node *rpc, const char *param, enum sim_ds *ds,
@@ -221,10 +225,16 @@ int sim_rpc_ds(const struct lyd_node *rpc, const char *param, enum sim_ds *ds,
 nst_err sim_rpc_ds_ok(struct sim_dev *dev, enum sim_ds ds, struct nc_server_reply **err);
 
 /* edit.c */
-struct nc_server_reply *sim_edit_config(struct sim_dev *dev, struct nc_session *session,
-                                        struct lyd_node *rpc);
-struct nc_server_reply *sim_copy_config(struct sim_dev *dev, struct nc_session *session,
-                                        struct lyd_node *rpc);
+/** @brief One <edit-config> as the engine needs it; rpc.c fills it from the RPC. */
+struct sim_edit_req {
+    enum sim_ds ds;                /**< target, already checked writable and unlocked */
+    uint32_t sid;                  /**< session making the edit */
+    const struct lyd_node *config; /**< the <config> anydata node */
+    const char *dflt_op;           /**< default-operation value, NULL = merge */
+    const char *error_option;      /**< error-option value, NULL = stop-on-error */
+    int test_only;                 /**< test-option test-only */
+};
+struct nc_server_reply *sim_edit_run(struct sim_dev *dev, const struct sim_edit_req *req);
 nst_err sim_edit_parse_config(struct sim_dev *dev, const struct lyd_node *any, int data_only,
                               struct lyd_node **tree, struct nc_server_reply **err);
 

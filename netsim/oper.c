@@ -1,7 +1,7 @@
 /*
  * oper.c: operational data and canned replies to vendor RPCs, for post-change verification.
  *
- * A push ends by reading state back: a BGP session's state and received prefixes (vendors.md
+ * A push ends by reading state back: a BGP session's state and received prefixes (docs/vendors.md
  * section 8), through <get> on most vendors and through an RPC on Junos
  * (<get-bgp-neighbor-information>). netsim has no routing protocols, so a test supplies that
  * state, and may change it between steps like the faults file:

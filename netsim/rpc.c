@@ -1,6 +1,7 @@
 /*
- * rpc.c: the NETCONF operations of a simulated device (all but edit-config/copy-config,
- * which live in edit.c).
+ * rpc.c: the NETCONF operations of a simulated device, every RPC handler. The edit engine
+ * that applies an <edit-config> to a datastore is edit.c's (sim_edit_run()); the handler here
+ * checks the target, its lock and reads the options. edit.c calls nothing of this file.
  *
  * sim_rpc_dispatch() is libnetconf2's global RPC callback: libnetconf2 has already parsed
  * the <rpc> against the device's schema (so an operation the profile lacks, like <commit> on
@@ -212,6 +213,104 @@ rpc_get(struct sim_dev *dev, const struct lyd_node *rpc, int get)
         data = result;
     }
     return rpc_data_reply(rpc, data, rpc_wd(rpc));
+}
+
+/* <edit-config>: the target and its lock are checked here, the edit itself is edit.c's. */
+struct nc_server_reply *
+sim_rpc_edit_config(struct sim_dev *dev, struct nc_session *session, struct lyd_node *rpc)
+{
+    struct sim_edit_req req = {0};
+    struct nc_server_reply *err = NULL;
+    const struct lyd_node *c;
+    const char *v;
+
+    req.sid = nc_session_get_id(session);
+    if (sim_rpc_ds(rpc, "target", &req.ds, NULL)) {
+        return sim_reply_err(dev, NC_ERR_OP_NOT_SUPPORTED, NC_ERR_TYPE_PROT, NULL, NULL,
+                             "unsupported target");
+    }
+    if (req.ds == SIM_DS_RUNNING && !(dev->cfg->prof.caps & SIM_CAP_WRITABLE_RUNNING)) {
+        return sim_reply_err(dev, NC_ERR_OP_NOT_SUPPORTED, NC_ERR_TYPE_PROT, NULL, NULL,
+                             "running is not writable on this device (no :writable-running)");
+    }
+    if (sim_rpc_ds_ok(dev, req.ds, &err) || (err = sim_rpc_check_lock(dev, req.sid, req.ds))) {
+        return err;
+    }
+    LY_LIST_FOR (lyd_child(rpc), c) {
+        v = (c->schema && (c->schema->nodetype & LYD_NODE_TERM)) ? lyd_get_value(c) : NULL;
+        if (!strcmp(ly_node_name(c), "default-operation") && v) {
+            req.dflt_op = v;
+        } else if (!strcmp(ly_node_name(c), "error-option") && v) {
+            req.error_option = v;
+        } else if (!strcmp(ly_node_name(c), "test-option") && v) {
+            req.test_only = !strcmp(v, "test-only");
+        } else if (!strcmp(ly_node_name(c), "config")) {
+            req.config = c;
+        }
+    }
+    if (!req.config) {
+        return sim_reply_err(dev, NC_ERR_OP_NOT_SUPPORTED, NC_ERR_TYPE_PROT, NULL, NULL,
+                             "<url> is not supported; send <config>");
+    }
+    return sim_edit_run(dev, &req);
+}
+
+/* <copy-config>: a whole datastore (or the <config> given) replaces the target. */
+struct nc_server_reply *
+sim_rpc_copy_config(struct sim_dev *dev, struct nc_session *session, struct lyd_node *rpc)
+{
+    struct nc_server_reply *err = NULL;
+    const struct lyd_node *config = NULL;
+    struct lyd_node *tree = NULL, *cand;
+    enum sim_ds tds, sds = SIM_DS_RUNNING;
+    uint32_t sid = nc_session_get_id(session);
+    int r;
+
+    if (sim_rpc_ds(rpc, "target", &tds, NULL)) {
+        return sim_reply_err(dev, NC_ERR_OP_NOT_SUPPORTED, NC_ERR_TYPE_PROT, NULL, NULL,
+                             "unsupported target");
+    }
+    r = sim_rpc_ds(rpc, "source", &sds, &config);
+    if (r < 0) {
+        return sim_reply_err(dev, NC_ERR_OP_NOT_SUPPORTED, NC_ERR_TYPE_PROT, NULL, NULL,
+                             "unsupported source");
+    }
+    if (tds == SIM_DS_RUNNING && !(dev->cfg->prof.caps & SIM_CAP_WRITABLE_RUNNING)) {
+        return sim_reply_err(dev, NC_ERR_OP_NOT_SUPPORTED, NC_ERR_TYPE_PROT, NULL, NULL,
+                             "running is not writable on this device (no :writable-running)");
+    }
+    if (sim_rpc_ds_ok(dev, tds, &err) || (r == 0 && sim_rpc_ds_ok(dev, sds, &err)) ||
+        (err = sim_rpc_check_lock(dev, sid, tds))) {
+        return err;
+    }
+    if (r == 0 && sds == tds) {
+        return sim_reply_err(dev, NC_ERR_INVALID_VALUE, NC_ERR_TYPE_PROT, NULL, NULL,
+                             "source and target are the same datastore");
+    }
+    if (r == 1) {
+        if (sim_edit_parse_config(dev, config, 1, &tree, &err)) {
+            return err;
+        }
+    } else {
+        tree = sim_store_dup(dev->ds[sds]);
+        if (dev->ds[sds] && !tree) {
+            return NULL;
+        }
+    }
+    if (tds != SIM_DS_CANDIDATE && sim_store_validate(dev, &tree, &err)) {
+        lyd_free_siblings(tree);
+        return err;
+    }
+    sim_store_replace(dev, tds, tree);
+    if (tds == SIM_DS_CANDIDATE) {
+        dev->candidate_dirty = 1;
+        dev->candidate_dirty_sid = sid;
+    } else if (tds == SIM_DS_RUNNING && (dev->cfg->prof.caps & SIM_CAP_CANDIDATE) &&
+               !dev->candidate_dirty) {
+        cand = sim_store_dup(dev->ds[SIM_DS_RUNNING]);
+        sim_store_replace(dev, SIM_DS_CANDIDATE, cand);
+    }
+    return nc_server_reply_ok();
 }
 
 static struct nc_server_reply *
@@ -665,9 +764,9 @@ sim_rpc_dispatch(struct lyd_node *rpc, struct nc_session *session)
     } else if (!strcmp(name, "get-config")) {
         reply = rpc_get(dev, rpc, 0);
     } else if (!strcmp(name, "edit-config")) {
-        reply = sim_edit_config(dev, session, rpc);
+        reply = sim_rpc_edit_config(dev, session, rpc);
     } else if (!strcmp(name, "copy-config")) {
-        reply = sim_copy_config(dev, session, rpc);
+        reply = sim_rpc_copy_config(dev, session, rpc);
     } else if (!strcmp(name, "delete-config")) {
         reply = rpc_delete_config(dev, sid, rpc);
     } else if (!strcmp(name, "lock")) {

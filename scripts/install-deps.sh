@@ -6,9 +6,10 @@ set -eu
 
 PKGS="build-essential pkg-config libyang2-dev libyang2-tools libnetconf2-dev libssh-dev \
 libxml2-dev libxml2-utils libcmocka-dev openssh-server netconfd yangcli python3-ncclient \
-libyuma-base valgrind clang libclang-rt-14-dev graphviz"
-# graphviz: `netstitch graph --svg` and tests/cli parse the DOT with dot (optional: the
-# command and the tests work without it).
+libyuma-base valgrind clang libclang-rt-14-dev graphviz libjansson-dev"
+# graphviz: `netstitch graph --svg` and tests/cli parse the DOT with dot (the command
+# works without it; t_graph then skips, which fails make check unless declared).
+# libjansson-dev: the command's JSON output encodes its strings with jansson.
 
 missing=""
 for p in $PKGS; do

@@ -17,4 +17,11 @@ ${CXX:-g++} -std=c++11 -Wall -Werror ${SAN:-} -Iinclude "$tmp/t.cc" -o "$tmp/tcc
     || { echo "header does not compile as C++"; fail=1; }
 LD_LIBRARY_PATH="$BUILD" "$tmp/tcc" || { echo "C++ program failed to run"; fail=1; }
 grep -q '^Libs: .*-lnetstitch' "$BUILD/netstitch.pc" || { echo "pkg-config file lacks Libs"; fail=1; }
+# Every void function of the header (each *_free and setter) is called with NULL by
+# test_api's test_null_safety, so a new one cannot be added without that test.
+body=$(sed -n '/^test_null_safety(/,/^}/p' tests/unit/test_api.c)
+for f in $(sed -n 's/^NST_API void \(nst_[a-z_]*\)(.*/\1/p' include/netstitch.h); do
+    printf '%s\n' "$body" | grep -q "^ *$f(NULL[,)]" ||
+        { echo "test_api's test_null_safety does not call $f(NULL)"; fail=1; }
+done
 exit $fail

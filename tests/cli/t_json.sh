@@ -91,5 +91,17 @@ for c in check compile push rollback recover; do
     "$NETSTITCH" $c --format yaml "$ex/service.xml" > /dev/null 2>&1
     [ $? = 2 ] || no "$c --format yaml must be a usage error"
 done
+# A file name that is not UTF-8, or holds a control character, still gives valid JSON
+# (the strings are encoded by jansson; a bad byte becomes U+FFFD).
+bad="$tmp/bad$(printf '\377')name$(printf '\001').xml"
+printf '<intercloud xmlns="urn:netstitch:yang:intercloud"><device>\n' > "$bad"
+"$NETSTITCH" check --format json "$bad" > "$tmp/bad.json" 2> /dev/null
+python3 - "$tmp/bad.json" <<'PY' || no "check --format json of a non-UTF-8 file name: $(cat "$tmp/bad.json")"
+import json, sys
+d = json.load(open(sys.argv[1], encoding="utf-8"))
+f = d["diagnostics"][0]["file"]
+assert f.endswith("/bad\ufffdname\u0001.xml"), repr(f)
+assert d["diagnostics"][0]["code"] == "XML-SYNTAX", d
+PY
 [ $fail = 0 ] && echo "t_json: ok"
 exit $fail

@@ -53,5 +53,12 @@ if command -v make > /dev/null 2>&1; then
             || no "man -M PREFIX/share/man netstitch-graph finds nothing"
     fi
 fi
+# Without man or make the remaining checks ran; skip instead of passing.
+for tool in man make; do
+    if [ $fail = 0 ] && ! command -v $tool > /dev/null 2>&1; then
+        echo "$tool is not installed: the pages were not rendered or installed with it"
+        exit 77
+    fi
+done
 [ $fail = 0 ] && echo "t_man: ok ($n pages)"
 exit $fail

@@ -8,7 +8,7 @@
 #  2. All modules of all vendors load together into one libyang context (the
 #     simulator does exactly that), alone and with yang/ietf, again with no output.
 #  3. Every positive payload in tests/devices/payloads/<vendor>/ validates in that
-#     shared context: skel-*.xml (the vendors.md skeletons, made complete) and
+#     shared context: skel-*.xml (the docs/vendors.md skeletons, made complete) and
 #     full-*.xml (our richer examples) as configuration (-t config); state-*.get.xml
 #     as <get> data (-t get); state-*.reply.xml as the reply to the matching
 #     state-*.rpc.xml (-t nc-reply).

@@ -8,7 +8,7 @@
  * edit-config); the rest is the content of <config>. The RPC text is parsed exactly as
  * libnetconf2's server does (lyd_parse_op, LYD_TYPE_RPC_NETCONF) in a device context of
  * the netsim test models (must, leafref, ranges, state data) and the Junos models, and
- * handed to sim_edit_config() / sim_copy_config() on a device whose running and candidate
+ * handed to sim_rpc_edit_config() / sim_rpc_copy_config() on a device whose running and candidate
  * hold a small configuration. The result is validated like a <commit> afterwards.
  */
 #include "fuzz.h"
@@ -131,8 +131,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (lyd_parse_op(fz_dev.ctx, NULL, in, LYD_XML, LYD_TYPE_RPC_NETCONF, &envp, &op) ==
             LY_SUCCESS &&
         op) {
-        reply =
-            flags & 0x40 ? sim_copy_config(&fz_dev, NULL, op) : sim_edit_config(&fz_dev, NULL, op);
+        reply = flags & 0x40 ? sim_rpc_copy_config(&fz_dev, NULL, op)
+                             : sim_rpc_edit_config(&fz_dev, NULL, op);
         if (reply) {
             nc_server_reply_free(reply);
         }

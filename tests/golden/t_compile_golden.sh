@@ -12,6 +12,8 @@
 #   - a second compile gives the same bytes (determinism);
 #   - every payload validates with yanglint, independently of libyang's use inside
 #     netstitch, as a complete configuration against all device models;
+#   - `compile --emit ir` validates against the IR schema (docs/ir.rng, xmllint) and
+#     equals tests/golden/ir/<case>.xml byte for byte;
 #   - no payload or CLI holds a secret: every auth-key-ref of the service appears only
 #     as the placeholder $NST_SECRET{name}, and nothing else follows "authentication-key",
 #     "password" or "encrypted" in the outputs.
@@ -44,8 +46,13 @@ for d in "$TOP"/yang/devices/*/; do
     paths="$paths -p $d"
     mods="$mods $(ls "$d"*.yang)"
 done
+# Without yanglint the byte-for-byte comparisons still run, and the test then skips
+# (exit 77) instead of passing: the payloads were not validated.
 have_yanglint=0
 command -v yanglint >/dev/null 2>&1 && have_yanglint=1
+# The IR schema is checked with libxml2's xmllint (libxml2-utils): without it the test
+# cannot check the IR at all, so it skips.
+command -v xmllint >/dev/null 2>&1 || { echo "xmllint is not installed (libxml2-utils)"; exit 77; }
 
 validate_payloads() {
     for x in "$1"/*.xml; do
@@ -90,12 +97,26 @@ for svc in $cases; do
         fail=1
         continue
     fi
+    if ! "$NETSTITCH" compile --emit ir "$svc" > "$tmp/ir.xml" 2> "$tmp/stderr"; then
+        echo "compile --emit ir failed: $svc"
+        fail=1
+    elif ! xmllint --noout --relaxng docs/ir.rng "$tmp/ir.xml" > "$tmp/rng" 2>&1; then
+        echo "the IR of $svc does not validate against docs/ir.rng:"
+        grep -v 'validates$' "$tmp/rng" | head -n 10 | sed 's/^/    /'
+        fail=1
+    fi
     if [ "${NST_GOLDEN_UPDATE:-}" = 1 ]; then
         rm -rf "$exp"
-        mkdir -p "$exp"
+        mkdir -p "$exp" tests/golden/ir
         cp "$out"/* "$exp"/
-        echo "updated $exp"
+        cp "$tmp/ir.xml" "tests/golden/ir/$name.xml"
+        echo "updated $exp and tests/golden/ir/$name.xml"
         continue
+    fi
+    if ! diff -u "tests/golden/ir/$name.xml" "$tmp/ir.xml" > "$tmp/diff"; then
+        echo "golden IR mismatch: $svc (expected tests/golden/ir/$name.xml)"
+        head -n 40 "$tmp/diff"
+        fail=1
     fi
     if ! diff -ru "$exp" "$out" > "$tmp/diff"; then
         echo "golden mismatch: $svc (expected $exp)"
@@ -108,7 +129,7 @@ for svc in $cases; do
     check_secrets "$svc" "$out"
 done
 
-# The stitched QinQ of the example, on both sides of each stitch (vendors.md §2, §6):
+# The stitched QinQ of the example, on both sides of each stitch (docs/vendors.md A.2, A.6):
 ex=tests/golden/compile/twcc-ccx-aws
 if [ "${NST_GOLDEN_UPDATE:-}" != 1 ]; then
     # Junos: QinQ port at media MTU 1522, TPID per unit, both tags.
@@ -126,5 +147,9 @@ if [ "${NST_GOLDEN_UPDATE:-}" != 1 ]; then
     grep -q '<encap-type>qinq</encap-type>' "$ex/ccx-pe.xml" &&
     grep -q '<service-mtu>1514</service-mtu>' "$ex/ccx-pe.xml" || {
         echo "ccx-pe: QinQ SAP or service MTU wrong"; fail=1; }
+fi
+if [ $fail = 0 ] && [ $have_yanglint = 0 ]; then
+    echo "yanglint is not installed (libyang2-tools): payloads compared but not validated"
+    exit 77
 fi
 exit $fail

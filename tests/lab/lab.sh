@@ -8,7 +8,7 @@
 # (host keys, client keys, configs, logs, pid files) lives under the lab directory and is
 # generated at start time; nothing is committed and nothing under /etc is touched except
 # the optional password user (see --password-user). Facts this script relies on are in
-# /work/shared/reference/netconf-lab.md sections 2-5 and 9: `--port` is mandatory for
+# docs/vendors.md B.2-B.5 and B.9: `--port` is mandatory for
 # netconfd behind sshd, `--yuma-home` must differ per device, sshd needs /run/sshd and an
 # absolute path, and StrictModes/UsePAM must be off for a lab under /tmp.
 #

@@ -101,10 +101,23 @@ test_null_safety(void **state)
     struct nst_service *svc = NULL;
 
     (void)state;
+    /* Every release function of netstitch.h accepts NULL (tests/api/t_api_surface.sh
+     * checks that this list names each one), and so does every setter. */
     nst_ctx_free(NULL);
     nst_service_free(NULL);
     nst_compiled_free(NULL);
     nst_free_string(NULL);
+    nst_inventory_free(NULL);
+    nst_txn_free(NULL);
+    nst_txn_list_free(NULL);
+    nst_diff_free(NULL);
+    nst_ctx_set_log_cb(NULL, NULL, NULL);
+    nst_txn_set_jobs(NULL, 1);
+    nst_txn_set_confirm_timeout(NULL, 1);
+    nst_txn_set_flags(NULL, 0);
+    nst_txn_set_progress_cb(NULL, NULL, NULL);
+    nst_diff_set_jobs(NULL, 1);
+    nst_diff_set_flags(NULL, 0);
     nst_diag_clear(NULL);
     assert_int_equal(nst_diag_count(NULL), 0);
     assert_null(nst_diag_get(NULL, 0));
@@ -121,6 +134,92 @@ test_null_safety(void **state)
     nst_ctx_free(ctx);
 }
 
+/* The first diagnostic with @p code, or NULL. */
+static const struct nst_diag *
+find_diag(const struct nst_ctx *ctx, const char *code)
+{
+    for (size_t i = 0; i < nst_diag_count(ctx); i++) {
+        if (!strcmp(nst_diag_code(nst_diag_get(ctx, i)), code)) {
+            return nst_diag_get(ctx, i);
+        }
+    }
+    return NULL;
+}
+
+static void
+on_note(enum nst_severity level, const char *msg, void *user)
+{
+    if (level == NST_SEV_NOTE && strstr(msg, ": compiled ")) {
+        snprintf(user, 256, "%s", msg);
+    }
+}
+
+/* nst_compile_file(): every stage in order, the failing stage named, nothing written on
+ * failure; compile of an unchecked or failed service is NOT-CHECKED, not a bare EINVAL. */
+static void
+test_pipeline(void **state)
+{
+    const char *ex = NST_SRCDIR "/examples/twcc-ccx-aws/service.xml";
+    const char *broken = NST_SRCDIR "/examples/twcc-ccx-aws/broken/twcc-ccx-aws-mtu-1496.xml";
+    struct nst_ctx *ctx = NULL;
+    struct nst_service *svc = NULL;
+    struct nst_compiled *c = NULL;
+    enum nst_stage stage = 0;
+    char note[256] = "";
+
+    (void)state;
+    assert_int_equal(nst_ctx_new(NULL, &ctx), NST_OK);
+    nst_ctx_set_log_cb(ctx, on_note, note);
+    assert_int_equal(nst_compile_file(ctx, ex, NST_FORMAT_AUTO, NULL, 0, 0, &stage, &svc, &c),
+                     NST_OK);
+    assert_int_equal(stage, NST_STAGE_DONE);
+    assert_non_null(svc);
+    assert_int_equal(nst_compiled_device_count(c), 6);
+    assert_non_null(nst_compiled_device_payload(c, 0));
+    assert_non_null(strstr(note, "service.xml: compiled 6 devices"));
+    nst_compiled_free(c);
+    nst_service_free(svc);
+    c = NULL;
+    svc = NULL;
+
+    /* A check error stops the pipeline at the check; nothing is returned. */
+    assert_int_equal(nst_compile_file(ctx, broken, NST_FORMAT_AUTO, NULL, 0, 0, &stage, &svc, &c),
+                     NST_ECHECK);
+    assert_int_equal(stage, NST_STAGE_CHECK);
+    assert_null(svc);
+    assert_null(c);
+    assert_int_equal(nst_compile_file(ctx, NST_SRCDIR "/nonexistent.xml", NST_FORMAT_AUTO, NULL, 0,
+                                      0, &stage, &svc, &c),
+                     NST_EIO);
+    assert_int_equal(stage, NST_STAGE_LOAD);
+    /* Check only: no compile result is needed. */
+    assert_int_equal(nst_compile_file(ctx, ex, NST_FORMAT_AUTO, NULL, 0, NST_COMPILE_CHECK_ONLY,
+                                      &stage, &svc, NULL),
+                     NST_OK);
+    assert_int_equal(stage, NST_STAGE_DONE);
+    nst_service_free(svc);
+    svc = NULL;
+    assert_int_equal(nst_compile_file(ctx, ex, NST_FORMAT_AUTO, NULL, 0, 0, NULL, &svc, NULL),
+                     NST_EINVAL);
+
+    /* Compile without the check, and after a failed check: a coded error. */
+    nst_diag_clear(ctx);
+    assert_int_equal(nst_service_load(ctx, ex, NST_FORMAT_AUTO, &svc), NST_OK);
+    assert_int_equal(nst_service_compile(svc, &c), NST_ECHECK);
+    assert_null(c);
+    assert_non_null(find_diag(ctx, "NOT-CHECKED"));
+    assert_non_null(strstr(nst_diag_message(find_diag(ctx, "NOT-CHECKED")), "was not checked"));
+    nst_service_free(svc);
+    nst_diag_clear(ctx);
+    assert_int_equal(nst_service_load(ctx, broken, NST_FORMAT_AUTO, &svc), NST_OK);
+    assert_int_equal(nst_service_check(svc), NST_ECHECK);
+    assert_int_equal(nst_service_compile(svc, &c), NST_ECHECK);
+    assert_null(c);
+    assert_non_null(strstr(nst_diag_message(find_diag(ctx, "NOT-CHECKED")), "reported errors"));
+    nst_service_free(svc);
+    nst_ctx_free(ctx);
+}
+
 int
 main(void)
 {
@@ -128,6 +227,7 @@ main(void)
         cmocka_unit_test(test_two_contexts_two_threads),
         cmocka_unit_test(test_version_and_errors),
         cmocka_unit_test(test_null_safety),
+        cmocka_unit_test(test_pipeline),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -223,7 +223,7 @@ static void
 test_mtu_vendor_meaning(void **state)
 {
     (void)state;
-    /* vendors.md §6: IP MTU 1500. */
+    /* docs/vendors.md A.6: IP MTU 1500. */
     assert_int_equal(drv_port_mtu_needed(&drv_junos_ops, 1500, 0, false), 1514);
     assert_int_equal(drv_port_mtu_needed(&drv_junos_ops, 1500, 1, false), 1518);
     assert_int_equal(drv_port_mtu_needed(&drv_junos_ops, 1500, 2, false), 1522);

@@ -1,10 +1,10 @@
 /*
- * labtest_txn_unit.c: the parts of push/rollback/recover that need no device: the pure
+ * test_txn.c: the parts of push/rollback/recover that need no device: the pure
  * payload helpers of txn.c (normalise, secret placeholders, restore payload, touched-set
  * comparison), the inventory loader and its secrets, the state directory (permissions,
  * durable files, journal, ids, locks), the public API's argument and input errors, a push
  * to a refused loopback port, recover/rollback/list on hand-made state, and allocation
- * failure at every point of the helpers. Run by tests/push/t_unit.sh (no lab needed).
+ * failure at every point of the helpers. A unit test: no lab needed.
  */
 /* cmocka.h needs these first. */
 /* clang-format off */

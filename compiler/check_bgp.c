@@ -428,6 +428,11 @@ chk_bgp_caps(struct chk *c, const struct m_bgp *b)
                  b->export_large.n ? &b->export_large.src : &b->import_large.src,
                  "large communities");
     }
+    if (b->import_comm.n || b->import_large.n) {
+        need_cap(c, b, DRV_BGP_COMMUNITY_MATCH,
+                 b->import_comm.n ? &b->import_comm.src : &b->import_large.src,
+                 "matching communities on import");
+    }
     if (b->multihop) {
         need_cap(c, b, DRV_BGP_MULTIHOP, &b->multihop_src, "ebgp-multihop");
     }

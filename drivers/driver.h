@@ -66,13 +66,14 @@ struct drv_caps {
 #define DRV_BGP_BFD 0x4u              /* BFD interval and multiplier per neighbour */
 #define DRV_BGP_PREPEND 0x8u          /* AS-path prepend on export */
 #define DRV_BGP_MED 0x10u             /* MED on export */
-#define DRV_BGP_COMMUNITY 0x20u       /* standard communities set and matched */
-#define DRV_BGP_LARGE_COMMUNITY 0x40u /* large communities set and matched */
+#define DRV_BGP_COMMUNITY 0x20u       /* standard communities set on export */
+#define DRV_BGP_LARGE_COMMUNITY 0x40u /* large communities set on export */
 #define DRV_BGP_MULTIHOP 0x80u        /* ebgp-multihop TTL */
 #define DRV_BGP_NO_PREPEND 0x100u     /* local-as no-prepend without replace-as */
 #define DRV_BGP_REPLACE_AS 0x200u     /* local-as no-prepend replace-as */
 #define DRV_BGP_LIMIT 0x400u          /* per-family limit and warning threshold */
 #define DRV_BGP_LIMIT_RESTART 0x800u  /* a restart time other than the default 30 minutes */
+#define DRV_BGP_COMMUNITY_MATCH 0x1000u /* import matches of (standard, large) communities */
 
 struct drv_prep;
 

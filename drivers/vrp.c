@@ -206,6 +206,37 @@ vrp_prepare_port(struct drv_prep *p, xmlNodePtr dev, xmlNodePtr port)
 }
 
 /* The prepare hook (driver.h): annotate the device copy for templates/vrp/. */
+/* An export policy with attributes to set (MED, AS-path prepend, communities): VRP
+ * applies them with a route-policy of the same name (policy.xml), bound to the peer's
+ * family with export-policy beside the export ip-prefix filter; the family gets
+ * @vrp-route-policy. */
+static void
+vrp_route_policies(struct drv_prep *p, xmlNodePtr dev)
+{
+    xmlNodePtr pol, bgp, nb, fam;
+
+    for (pol = drv_child(dev, "policy"); pol; pol = drv_next(pol, "policy")) {
+        const char *name = drv_attr(pol, "name");
+
+        if (!name || !(drv_attr(pol, "med") || drv_attr(pol, "prepend") ||
+                       drv_child(pol, "set-community"))) {
+            continue;
+        }
+        drv_set_attr(p, pol, "vrp-route-policy", "true");
+        for (bgp = drv_child(dev, "bgp"); bgp; bgp = drv_next(bgp, "bgp")) {
+            for (nb = drv_child(bgp, "neighbor"); nb; nb = drv_next(nb, "neighbor")) {
+                for (fam = drv_child(nb, "family"); fam; fam = drv_next(fam, "family")) {
+                    const char *exp = drv_attr(fam, "export");
+
+                    if (exp && !strcmp(exp, name)) {
+                        drv_set_attr(p, fam, "vrp-route-policy", name);
+                    }
+                }
+            }
+        }
+    }
+}
+
 static nst_err
 vrp_prepare(struct drv_prep *p, xmlNodePtr dev)
 {
@@ -214,6 +245,7 @@ vrp_prepare(struct drv_prep *p, xmlNodePtr dev)
     nst_err ret;
 
     vrp_descriptions(p, dev);
+    vrp_route_policies(p, dev);
     for (n = drv_child(dev, NULL); n; n = drv_next(n, NULL)) {
         if (vrp_is(n, "port")) {
             ret = vrp_prepare_port(p, dev, n);
@@ -268,10 +300,11 @@ const struct drv_ops drv_vrp_ops = {
             .writable_running = true,
             .confirmed_commit = 11,
             .confirm_timeout_minutes = false,
-            /* Not: prepend, MED, communities (route-policy apply clauses are not in the
-             * device models), ipv6-unicast over an IPv4 peer (no IPv6 next hop can be set
-             * without a route-policy). */
-            .bgp = DRV_BGP_IPV6 | DRV_BGP_BFD | DRV_BGP_MULTIHOP | DRV_BGP_NO_PREPEND |
+            /* Not: large communities, matching communities on import (no community
+             * filters in the device models), ipv6-unicast over an IPv4 peer (no IPv6
+             * next hop in the route-policy subset). */
+            .bgp = DRV_BGP_IPV6 | DRV_BGP_BFD | DRV_BGP_MULTIHOP | DRV_BGP_PREPEND | DRV_BGP_MED |
+                   DRV_BGP_COMMUNITY | DRV_BGP_NO_PREPEND |
                    DRV_BGP_REPLACE_AS | DRV_BGP_LIMIT | DRV_BGP_LIMIT_RESTART,
             .ebgp_default_deny = false, /* UNCONFIRMED */
         },

@@ -37,6 +37,7 @@
  * A layer-3 QinQ termination (l3-sub-interface/qinq-termination) is not in the device
  * models: the hook refuses it rather than send a sub-interface without encapsulation.
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -209,7 +210,9 @@ vrp_prepare_port(struct drv_prep *p, xmlNodePtr dev, xmlNodePtr port)
 /* An export policy with attributes to set (MED, AS-path prepend, communities): VRP
  * applies them with a route-policy of the same name (policy.xml), bound to the peer's
  * family with export-policy beside the export ip-prefix filter; the family gets
- * @vrp-route-policy. */
+ * @vrp-route-policy. An import policy that matches communities is a route-policy of its
+ * name matching the basic community filter @vrp-community-filter (one node per
+ * community: any of them), bound with import-policy (family/@vrp-import-policy). */
 static void
 vrp_route_policies(struct drv_prep *p, xmlNodePtr dev)
 {
@@ -218,18 +221,24 @@ vrp_route_policies(struct drv_prep *p, xmlNodePtr dev)
     for (pol = drv_child(dev, "policy"); pol; pol = drv_next(pol, "policy")) {
         const char *name = drv_attr(pol, "name");
 
-        if (!name || !(drv_attr(pol, "med") || drv_attr(pol, "prepend") ||
+        bool imp = drv_child(pol, "match-community") != NULL;
+
+        if (!name || !(imp || drv_attr(pol, "med") || drv_attr(pol, "prepend") ||
                        drv_child(pol, "set-community"))) {
             continue;
         }
         drv_set_attr(p, pol, "vrp-route-policy", "true");
+        if (imp) {
+            drv_set_attrf(p, pol, "vrp-community-filter", "%.40s-C", name);
+        }
         for (bgp = drv_child(dev, "bgp"); bgp; bgp = drv_next(bgp, "bgp")) {
             for (nb = drv_child(bgp, "neighbor"); nb; nb = drv_next(nb, "neighbor")) {
                 for (fam = drv_child(nb, "family"); fam; fam = drv_next(fam, "family")) {
-                    const char *exp = drv_attr(fam, "export");
+                    const char *ref = drv_attr(fam, imp ? "import" : "export");
 
-                    if (exp && !strcmp(exp, name)) {
-                        drv_set_attr(p, fam, "vrp-route-policy", name);
+                    if (ref && !strcmp(ref, name)) {
+                        drv_set_attr(p, fam, imp ? "vrp-import-policy" : "vrp-route-policy",
+                                     name);
                     }
                 }
             }
@@ -300,11 +309,10 @@ const struct drv_ops drv_vrp_ops = {
             .writable_running = true,
             .confirmed_commit = 11,
             .confirm_timeout_minutes = false,
-            /* Not: large communities, matching communities on import (no community
-             * filters in the device models), ipv6-unicast over an IPv4 peer (no IPv6
-             * next hop in the route-policy subset). */
+            /* Not: large communities, ipv6-unicast over an IPv4 peer (no IPv6 next hop in
+             * the route-policy subset). */
             .bgp = DRV_BGP_IPV6 | DRV_BGP_BFD | DRV_BGP_MULTIHOP | DRV_BGP_PREPEND | DRV_BGP_MED |
-                   DRV_BGP_COMMUNITY | DRV_BGP_NO_PREPEND |
+                   DRV_BGP_COMMUNITY | DRV_BGP_COMMUNITY_MATCH | DRV_BGP_NO_PREPEND |
                    DRV_BGP_REPLACE_AS | DRV_BGP_LIMIT | DRV_BGP_LIMIT_RESTART,
             .ebgp_default_deny = false, /* UNCONFIRMED */
         },

@@ -87,8 +87,9 @@ const struct drv_ops drv_junos_ops = {
             .confirm_timeout_minutes = false,
             .ebgp_default_deny = false, /* UNCONFIRMED: believed to accept by default */
             .bgp = DRV_BGP_IPV6 | DRV_BGP_V6_OVER_V4 | DRV_BGP_BFD | DRV_BGP_PREPEND | DRV_BGP_MED |
-                   DRV_BGP_COMMUNITY | DRV_BGP_COMMUNITY_MATCH | DRV_BGP_LARGE_COMMUNITY | DRV_BGP_MULTIHOP |
-                   DRV_BGP_NO_PREPEND | DRV_BGP_REPLACE_AS | DRV_BGP_LIMIT | DRV_BGP_LIMIT_RESTART,
+                   DRV_BGP_COMMUNITY | DRV_BGP_COMMUNITY_MATCH | DRV_BGP_LARGE_COMMUNITY |
+                   DRV_BGP_MULTIHOP | DRV_BGP_NO_PREPEND | DRV_BGP_REPLACE_AS | DRV_BGP_LIMIT |
+                   DRV_BGP_LIMIT_RESTART,
         },
     .tpl_vendor = "junos",
     .features = junos_features,

@@ -326,8 +326,8 @@ const struct drv_ops drv_openconfig_ops = {
              * communities and local-as options (not in OpenConfig), a restart time for the
              * prefix limit (upstream has none), IPv6 over an IPv4 session (per-AFI next
              * hop handling is implementation specific: UNCONFIRMED, so refused). */
-            .bgp = DRV_BGP_IPV6 | DRV_BGP_PREPEND | DRV_BGP_MED | DRV_BGP_COMMUNITY | DRV_BGP_COMMUNITY_MATCH |
-                   DRV_BGP_MULTIHOP | DRV_BGP_LIMIT,
+            .bgp = DRV_BGP_IPV6 | DRV_BGP_PREPEND | DRV_BGP_MED | DRV_BGP_COMMUNITY |
+                   DRV_BGP_COMMUNITY_MATCH | DRV_BGP_MULTIHOP | DRV_BGP_LIMIT,
         },
     .tpl_vendor = "openconfig",
     .features = oc_features,
@@ -356,8 +356,8 @@ const struct drv_ops drv_eos_ops = {
             .ebgp_default_deny = false,
             /* As OpenConfig, plus BFD (enable-bfd; EOS implements openconfig-bfd,
              * UNCONFIRMED for the timers over NETCONF). */
-            .bgp = DRV_BGP_IPV6 | DRV_BGP_BFD | DRV_BGP_PREPEND | DRV_BGP_MED | DRV_BGP_COMMUNITY | DRV_BGP_COMMUNITY_MATCH |
-                   DRV_BGP_MULTIHOP | DRV_BGP_LIMIT,
+            .bgp = DRV_BGP_IPV6 | DRV_BGP_BFD | DRV_BGP_PREPEND | DRV_BGP_MED | DRV_BGP_COMMUNITY |
+                   DRV_BGP_COMMUNITY_MATCH | DRV_BGP_MULTIHOP | DRV_BGP_LIMIT,
         },
     .tpl_vendor = "eos",
     .features = eos_features,

@@ -353,8 +353,9 @@ const struct drv_ops drv_sros_ops = {
             .confirmed_commit = 11,
             .confirm_timeout_minutes = false,
             .bgp = DRV_BGP_IPV6 | DRV_BGP_V6_OVER_V4 | DRV_BGP_BFD | DRV_BGP_PREPEND | DRV_BGP_MED |
-                   DRV_BGP_COMMUNITY | DRV_BGP_COMMUNITY_MATCH | DRV_BGP_LARGE_COMMUNITY | DRV_BGP_MULTIHOP |
-                   DRV_BGP_NO_PREPEND | DRV_BGP_REPLACE_AS | DRV_BGP_LIMIT | DRV_BGP_LIMIT_RESTART,
+                   DRV_BGP_COMMUNITY | DRV_BGP_COMMUNITY_MATCH | DRV_BGP_LARGE_COMMUNITY |
+                   DRV_BGP_MULTIHOP | DRV_BGP_NO_PREPEND | DRV_BGP_REPLACE_AS | DRV_BGP_LIMIT |
+                   DRV_BGP_LIMIT_RESTART,
             .ebgp_default_deny = true,
         },
     .tpl_vendor = "sros",

@@ -237,8 +237,7 @@ vrp_route_policies(struct drv_prep *p, xmlNodePtr dev)
                     const char *ref = drv_attr(fam, imp ? "import" : "export");
 
                     if (ref && !strcmp(ref, name)) {
-                        drv_set_attr(p, fam, imp ? "vrp-import-policy" : "vrp-route-policy",
-                                     name);
+                        drv_set_attr(p, fam, imp ? "vrp-import-policy" : "vrp-route-policy", name);
                     }
                 }
             }

@@ -297,6 +297,64 @@ chk_stitches(struct chk *c, const struct m_conn *conn)
     }
 }
 
+/* A member's VE id as the lowering numbers it: its ve-id, else its position from 1. */
+static unsigned
+ve_id_of(const struct m_vpls *v, size_t j)
+{
+    return v->members[j].ve_id ? v->members[j].ve_id : (unsigned)(j + 1);
+}
+
+/*
+ * /intercloud/connection/vpls[signalling='bgp']: what every member's driver must be able
+ * to render (issue 11: a four-byte-AS route target passed check and stopped the IOS-XR
+ * driver). The route target is parsed by the drivers' own parser, drv_rt_parse().
+ */
+static void
+chk_vpls_bgp(struct chk *c, const struct m_vpls *v)
+{
+    const char *why = NULL;
+    struct drv_rt rt;
+    bool rt_ok = false;
+    size_t j, k;
+
+    if (v->signalling != SIG_BGP) {
+        return;
+    }
+    if (!v->route_target) {
+        chk_report(c, DIAG_VPLS_NO_ROUTE_TARGET, &v->src, NULL, v->name);
+    } else if (drv_rt_parse(v->route_target, &rt, &why)) {
+        chk_report(c, DIAG_VPLS_ROUTE_TARGET, &v->rt_src, NULL, v->name, v->route_target, why);
+    } else {
+        rt_ok = true;
+    }
+    for (j = 0; j < v->nmembers; j++) {
+        const struct m_vpls_member *m = &v->members[j];
+        const struct drv_caps *caps;
+        unsigned max;
+
+        if (!m->dev || !m->dev->drv->caps.vpls_bgp) {
+            continue; /* VPLS-SIGNALLING-UNSUPPORTED says it */
+        }
+        caps = &m->dev->drv->caps;
+        if (rt_ok && rt.four_byte_as && !caps->vpls_rt_four_byte_as) {
+            chk_report(c, DIAG_VPLS_RT_VENDOR, &m->src, m->dev->name, v->name, v->route_target,
+                       m->dev->name, m->dev->drv->name);
+        }
+        max = caps->vpls_ve_id_max ? caps->vpls_ve_id_max : 65535;
+        if (ve_id_of(v, j) > max) {
+            chk_report(c, DIAG_VPLS_VE_ID, &m->src, m->dev->name, v->name, m->dev->name,
+                       ve_id_of(v, j), m->dev->drv->name, max);
+        }
+        for (k = 0; k < j; k++) {
+            if (v->members[k].dev && ve_id_of(v, k) == ve_id_of(v, j)) {
+                chk_report(c, DIAG_VPLS_VE_ID_DUPLICATE, &m->src, m->dev->name, v->name,
+                           m->dev->name, ve_id_of(v, j), v->members[k].dev->name);
+                break;
+            }
+        }
+    }
+}
+
 /* /intercloud/connection/vpls: members are the path's attachment circuits. */
 static void
 chk_vpls(struct chk *c, const struct m_conn *conn)
@@ -306,6 +364,8 @@ chk_vpls(struct chk *c, const struct m_conn *conn)
 
     for (i = 0; i < conn->nvpls; i++) {
         const struct m_vpls *v = &conn->vpls[i];
+
+        chk_vpls_bgp(c, v);
 
         for (j = 0; j < v->nmembers; j++) {
             const struct m_vpls_member *m = &v->members[j];
@@ -399,6 +459,124 @@ chk_hop_tags(struct chk *c, const struct m_conn *conn)
                 chk_report(c, DIAG_VLAN_L3_DOUBLE_TAG, &h->encap_src, end->dev->name,
                            end->dev->name, end->dev->drv->name, end->port->name, h->seq);
             }
+        }
+    }
+}
+
+static bool
+route_stitch_at(const struct m_conn *conn, const struct m_device *d, const struct m_hop *h)
+{
+    size_t i;
+
+    for (i = 0; i < conn->nstitches; i++) {
+        const struct m_stitch *s = &conn->stitches[i];
+
+        if (s->dev == d && s->kind == STITCH_ROUTE && (s->from == h || s->to == h)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static bool
+bgp_at(const struct m_conn *conn, const struct m_device *d, const struct m_port *p)
+{
+    size_t i;
+
+    for (i = 0; i < conn->nbgp; i++) {
+        if (conn->bgp[i].dev == d && conn->bgp[i].port == p) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static bool
+member_at(const struct m_conn *conn, const struct m_device *d, const struct m_port *p)
+{
+    size_t i, j;
+
+    for (i = 0; i < conn->nvpls; i++) {
+        for (j = 0; j < conn->vpls[i].nmembers; j++) {
+            if (conn->vpls[i].members[j].dev == d && conn->vpls[i].members[j].port == p) {
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
+bool
+chk_hops_bridged(const struct m_conn *conn, size_t k)
+{
+    const struct m_hop *a = &conn->hops[k], *b = &conn->hops[k + 1];
+    const struct m_device *d = junction(a, b);
+    const struct m_end *ea, *eb;
+
+    if (!d || route_stitch_at(conn, d, a) || route_stitch_at(conn, d, b)) {
+        return false;
+    }
+    ea = model_seg_end_on(a->seg, d);
+    eb = model_seg_end_on(b->seg, d);
+    return ea && eb && !bgp_at(conn, d, ea->port) && !bgp_at(conn, d, eb->port);
+}
+
+/* Does @d join consecutive hops @a and @b in a local layer-2 stitch? The same rule as
+ * lower.c's lower_stitches(): neither hop a VPLS, @d the device they share, no route
+ * stitch there, and neither port a VPLS member or a BGP session's. */
+static bool
+l2_joined(const struct m_conn *conn, const struct m_device *d, const struct m_hop *a,
+          const struct m_hop *b)
+{
+    const struct m_end *ea, *eb;
+
+    if (a->encap.kind == ENCAP_VPLS || b->encap.kind == ENCAP_VPLS || junction(a, b) != d ||
+        route_stitch_at(conn, d, a) || route_stitch_at(conn, d, b)) {
+        return false;
+    }
+    ea = model_seg_end_on(a->seg, d);
+    eb = model_seg_end_on(b->seg, d);
+    return ea && eb && !member_at(conn, d, ea->port) && !member_at(conn, d, eb->port) &&
+           !bgp_at(conn, d, ea->port) && !bgp_at(conn, d, eb->port);
+}
+
+/*
+ * Every sub-interface the compile creates must carry traffic somewhere (issue 11): a hop
+ * end on a managed router becomes a sub-interface that is routed (a BGP session on the
+ * port, a route stitch), a VPLS attachment circuit (a member on the port), or one side of
+ * a local layer-2 join with the hop before or after it. Anything else is a layer-2
+ * sub-interface joined to nothing: the frames it takes in go nowhere. Connections whose
+ * path is broken are left to PATH-DISCONTINUOUS.
+ */
+static void
+chk_orphan_subifs(struct chk *c, const struct m_conn *conn)
+{
+    char buf[64];
+    size_t i;
+    int e;
+
+    for (i = 1; i < conn->nhops; i++) {
+        if (!junction(&conn->hops[i - 1], &conn->hops[i])) {
+            return;
+        }
+    }
+    for (i = 0; i < conn->nhops; i++) {
+        const struct m_hop *h = &conn->hops[i];
+
+        if (h->encap.kind == ENCAP_VPLS) {
+            continue;
+        }
+        for (e = 0; e < 2; e++) {
+            const struct m_device *d = h->seg->end[e].dev;
+            const struct m_port *p = h->seg->end[e].port;
+
+            if (!d || !p || bgp_at(conn, d, p) || route_stitch_at(conn, d, h) ||
+                member_at(conn, d, p) || (i > 0 && l2_joined(conn, d, &conn->hops[i - 1], h)) ||
+                (i + 1 < conn->nhops && l2_joined(conn, d, h, &conn->hops[i + 1]))) {
+                continue;
+            }
+            chk_report(c, DIAG_SUBIF_ORPHAN, &h->src, d->name, h->seq, conn->name, d->name, p->name,
+                       model_encap_str(&h->encap, buf, sizeof buf));
         }
     }
 }
@@ -592,8 +770,21 @@ nst_service_check(struct nst_service *svc)
         return NST_ENOMEM;
     }
     for (i = 0; i < c.svc->ndevices; i++) {
-        if (!c.svc->devices[i].drv) {
+        const struct m_device *d = &c.svc->devices[i];
+        size_t k;
+
+        if (!d->drv) {
             return DIAG_INTERNAL_ERR(c.ctx, "device without a driver");
+        }
+        /* A port name the driver's templates cannot use would pass check and stop the
+         * compile (issue 11). */
+        for (k = 0; d->drv->port_name_problem && k < d->nports; k++) {
+            const char *why = d->drv->port_name_problem(d->ports[k].name);
+
+            if (why) {
+                chk_report(&c, DIAG_PORT_NAME, &d->ports[k].src, d->name, d->ports[k].name, d->name,
+                           d->drv->name, why);
+            }
         }
     }
     for (i = 0; i < c.svc->nconns; i++) {
@@ -604,6 +795,7 @@ nst_service_check(struct nst_service *svc)
         chk_hop_tags(&c, conn);
         chk_stitches(&c, conn);
         chk_vpls(&c, conn);
+        chk_orphan_subifs(&c, conn);
         chk_bandwidth(&c, conn, &c.res->conns[i]);
     }
     chk_ports_tags(&c);

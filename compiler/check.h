@@ -77,6 +77,11 @@ void chk_bgp(struct chk *c);
 const struct m_hop *chk_hop_at_port(const struct m_conn *conn, const struct m_device *dev,
                                     const struct m_port *port);
 
+/* Do hops @k and @k + 1 of @conn meet at a router that joins them at layer 2 (no route
+ * stitch on either there, no BGP session on either's port there)? Consecutive hops so
+ * joined form one routed hop: one broadcast domain between two routing points. */
+bool chk_hops_bridged(const struct m_conn *conn, size_t k);
+
 /* "10 Gbit/s", "28.9 Mbit/s" into @buf. */
 const char *chk_bw_str(uint64_t kbps, char *buf, size_t len);
 

@@ -8,8 +8,9 @@
  * session stuck in Active is usually exactly such a disagreement.
  *
  * Also: ASN ranges (reserved ASNs are errors, public ones warnings: these services
- * use private ASNs), max-prefix and authentication present, announced prefixes inside
- * the announcing site's prefixes or learned from another session on the same router
+ * use private ASNs, except a cloud's own public ASN on the cloud's side of a session,
+ * which the user cannot change: cloud_asn()), max-prefix and authentication present, announced
+ * prefixes inside the announcing site's prefixes or learned from another session on the same router
  * (a transit router such as CCX's re-announces the cloud's prefixes), and the AWS
  * Direct Connect rules: private customer ASN different from Amazon's, a VLAN on the
  * hop, IP MTU 1500 or 9001, at most 100 prefixes announced to AWS per family, one
@@ -55,9 +56,39 @@ asn_private(uint32_t asn)
     return (asn >= 64512 && asn <= 65534) || (asn >= 4200000000u && asn <= 4294967294u);
 }
 
+/*
+ * Is @asn one the cloud of kind @kind peers with on its own side? Those are public and
+ * fixed by the provider (issue 11): Azure ExpressRoute's Microsoft side is always AS12076
+ * (Microsoft, "ExpressRoute routing requirements"); Google Cloud Router on Partner
+ * Interconnect is AS16550 (Google, "Partner Interconnect overview"); AWS Direct Connect
+ * public virtual interfaces peer with AS7224 and AS16509 carries Amazon's prefixes
+ * (AWS, "Direct Connect virtual interfaces"; a private VIF's Amazon side is private,
+ * 64512 by default, and never warned about).
+ */
+static bool
+cloud_asn(enum m_site_kind kind, uint32_t asn)
+{
+    switch (kind) {
+    case SITE_AWS:
+        return asn == 7224 || asn == 16509;
+    case SITE_AZURE:
+        return asn == 12076;
+    case SITE_GCP:
+        return asn == 16550;
+    case SITE_ON_PREMISES:
+    case SITE_RESEARCH_CLOUD:
+    case SITE_BACKBONE:
+    case SITE_PARTNER:
+    case SITE_EXCHANGE:
+        break;
+    }
+    return false;
+}
+
+/* @cloud: the site whose side @asn is on, when it is a site (else NULL). */
 static void
-chk_asn(struct chk *c, uint32_t asn, const char *what, const struct m_src *src,
-        const char *device)
+chk_asn(struct chk *c, uint32_t asn, const char *what, const struct m_src *src, const char *device,
+        const struct m_site *cloud)
 {
     const char *why;
 
@@ -66,7 +97,7 @@ chk_asn(struct chk *c, uint32_t asn, const char *what, const struct m_src *src,
     }
     if ((why = asn_reserved(asn))) {
         chk_report(c, DIAG_BGP_ASN_RESERVED, src, device, asn, what, why);
-    } else if (!asn_private(asn)) {
+    } else if (!asn_private(asn) && !(cloud && cloud_asn(cloud->kind, asn))) {
         chk_report(c, DIAG_BGP_ASN_PUBLIC, src, device, asn, what);
     }
 }
@@ -517,8 +548,107 @@ chk_preference(struct chk *c)
     }
 }
 
+/*
+ * The routed hops of @conn: run[k] numbers the routed hop hop k belongs to (consecutive
+ * hops joined at layer 2 share it). Computed once per connection, so a session's check
+ * costs the length of its own routed hop, not the connection's stitches and sessions
+ * again. NULL on allocation failure (c->err set).
+ */
+static size_t *
+routed_hops(struct chk *c, const struct m_conn *conn)
+{
+    size_t *run = arena_array(c->arena, conn->nhops ? conn->nhops : 1, sizeof *run);
+    size_t k;
+
+    if (!run) {
+        c->err = NST_ENOMEM;
+        return NULL;
+    }
+    run[0] = 0;
+    for (k = 0; k + 1 < conn->nhops; k++) {
+        run[k + 1] = chk_hops_bridged(conn, k) ? run[k] : run[k] + 1;
+    }
+    return run;
+}
+
+static const char *
+hop_where(const struct m_conn *conn, const struct m_hop *h, char *buf, size_t len)
+{
+    char enc[64];
+
+    snprintf(buf, len, "hop %u of %s (segment %s, %s)", h->seq, conn->name, h->seg->name,
+             model_encap_str(&h->encap, enc, sizeof enc));
+    return buf;
+}
+
+/*
+ * Is the peer of @b on the routed hop @b rides (issue 11: the two ends of one session in
+ * two connections land on two VLANs and never meet)? A managed peer's own session must
+ * ride the same routed hop of the same connection; without one, the peer device must be
+ * on it. An external peer's site, or an exchange's fabric, must be at an external end of
+ * it.
+ */
 static void
-chk_session(struct chk *c, const struct bgp_by_dev *x, const struct m_conn *conn,
+chk_peer_on_hop(struct chk *c, const struct m_conn *conn, const size_t *run, const struct m_bgp *b,
+                const struct m_bgp *t)
+{
+    const struct m_hop *hb = chk_hop_at_port(conn, b->dev, b->port), *ht;
+    char w1[256], w2[256], why[600];
+    size_t lo, hi, k;
+    bool found = false;
+    int e;
+
+    if (!hb) {
+        return; /* BGP-PORT-OFF-PATH */
+    }
+    lo = hi = (size_t)(hb - conn->hops);
+    while (lo > 0 && run[lo - 1] == run[lo]) {
+        lo--;
+    }
+    while (hi + 1 < conn->nhops && run[hi + 1] == run[hi]) {
+        hi++;
+    }
+    if (t) {
+        ht = t->port ? chk_hop_at_port(t->conn, t->dev, t->port) : NULL;
+        if (!ht) {
+            return; /* reported on the peer's session */
+        }
+        if (t->conn == conn && run[ht - conn->hops] == run[hb - conn->hops]) {
+            return;
+        }
+        snprintf(why, sizeof why, "it rides %s, but the peer's session %s on %s rides %s",
+                 hop_where(conn, hb, w1, sizeof w1), t->name, t->dev->name,
+                 hop_where(t->conn, ht, w2, sizeof w2));
+        chk_report(c, DIAG_BGP_PEER_OFF_HOP, &b->peer_src, b->dev->name, b->name, b->peer_text,
+                   why);
+        return;
+    }
+    for (k = lo; k <= hi && !found; k++) {
+        for (e = 0; e < 2 && !found; e++) {
+            const struct m_end *end = &conn->hops[k].seg->end[e];
+
+            if (b->peer_dev) {
+                found = end->dev == b->peer_dev;
+            } else {
+                found = !end->dev && end->site &&
+                        (end->site == b->peer_site || end->site->kind == SITE_EXCHANGE);
+            }
+        }
+    }
+    if (!found) {
+        snprintf(why, sizeof why,
+                 "%s %s is not at an end of %s or of the hops joined to it at "
+                 "layer 2",
+                 b->peer_dev ? "device" : "site",
+                 b->peer_dev ? b->peer_dev->name : b->peer_site->name,
+                 hop_where(conn, hb, w1, sizeof w1));
+        chk_report(c, DIAG_BGP_PEER_OFF_HOP, &b->peer_src, b->dev->name, b->name, b->peer_text,
+                   why);
+    }
+}
+
+static void
+chk_session(struct chk *c, const struct bgp_by_dev *x, const struct m_conn *conn, const size_t *run,
             const struct m_bgp *b)
 {
     const char *dn = b->dev ? b->dev->name : NULL;
@@ -530,10 +660,10 @@ chk_session(struct chk *c, const struct bgp_by_dev *x, const struct m_conn *conn
     }
     if (b->local_asn_set) {
         snprintf(what, sizeof what, "local-asn of session %s", b->name);
-        chk_asn(c, b->local_asn, what, &b->src, dn);
+        chk_asn(c, b->local_asn, what, &b->src, dn, NULL);
     }
     snprintf(what, sizeof what, "peer-asn of session %s", b->name);
-    chk_asn(c, b->peer_asn, what, &b->peer_asn_src, dn);
+    chk_asn(c, b->peer_asn, what, &b->peer_asn_src, dn, b->peer_site);
     if (!b->local_asn) {
         chk_report(c, DIAG_BGP_NO_LOCAL_ASN, &b->src, dn, b->name, dn);
     } else if (b->local_asn == b->peer_asn) {
@@ -572,6 +702,9 @@ chk_session(struct chk *c, const struct bgp_by_dev *x, const struct m_conn *conn
             chk_report(c, DIAG_BGP_PEER_ADDRESS, &b->peer_src, dn, b->name, dn, b->peer_text,
                        t->name, t->dev->name, t->local_text);
         }
+        if (b->port) {
+            chk_peer_on_hop(c, conn, run, b, t);
+        }
     } else if (b->peer_site) {
         if (b->peer_site->asn && b->peer_asn != b->peer_site->asn) {
             chk_report(c, DIAG_BGP_PEER_ASN, &b->peer_asn_src, dn, b->name, b->peer_asn, "site",
@@ -579,6 +712,9 @@ chk_session(struct chk *c, const struct bgp_by_dev *x, const struct m_conn *conn
         }
         if (b->peer_site->kind == SITE_AWS) {
             chk_aws(c, conn, b);
+        }
+        if (b->port) {
+            chk_peer_on_hop(c, conn, run, b, NULL);
         }
     }
 }
@@ -597,17 +733,22 @@ chk_bgp(struct chk *c)
         char what[96];
 
         snprintf(what, sizeof what, "device %s", svc->devices[i].name);
-        chk_asn(c, svc->devices[i].asn, what, &svc->devices[i].src, svc->devices[i].name);
+        chk_asn(c, svc->devices[i].asn, what, &svc->devices[i].src, svc->devices[i].name, NULL);
     }
     for (i = 0; i < svc->nsites; i++) {
         char what[96];
 
         snprintf(what, sizeof what, "site %s", svc->sites[i].name);
-        chk_asn(c, svc->sites[i].asn, what, &svc->sites[i].src, NULL);
+        chk_asn(c, svc->sites[i].asn, what, &svc->sites[i].src, NULL, &svc->sites[i]);
     }
     for (i = 0; i < svc->nconns; i++) {
+        const size_t *run = NULL;
+
+        if (svc->conns[i].nbgp && !(run = routed_hops(c, &svc->conns[i]))) {
+            return;
+        }
         for (j = 0; j < svc->conns[i].nbgp; j++) {
-            chk_session(c, &x, &svc->conns[i], &svc->conns[i].bgp[j]);
+            chk_session(c, &x, &svc->conns[i], run, &svc->conns[i].bgp[j]);
         }
     }
     chk_preference(c);

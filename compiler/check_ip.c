@@ -10,7 +10,10 @@
  *
  * The same network declared twice is not a collision: a segment's subnet equal to a
  * transit subnet of a site at one of its ends, the two ends of one BGP session
- * (mirrored addresses), and a site's own transit subnets inside its own prefixes.
+ * (mirrored addresses), a BGP session's link subnet equal to the subnet of the segment
+ * its port sits on (the link written on the segment and on the session, issue 11),
+ * and a site's own transit subnets inside its own prefixes. Likewise an external peer's
+ * address that the session's segment already gives its far end is one address.
  *
  * Addresses: each segment end and each session end must be inside its subnet and
  * not be its network or broadcast address (/31 and /32 excepted; in IPv6 the
@@ -102,6 +105,28 @@ seg_touches_site(const struct m_segment *s, const struct m_site *site)
            (s->end[1].dev && s->end[1].dev->site == site);
 }
 
+/* Does session @b ride segment @seg (its device and port are one end of it)? */
+static bool
+session_on_segment(const struct m_bgp *b, const struct m_segment *seg)
+{
+    int e;
+
+    for (e = 0; e < 2; e++) {
+        if (b->dev && seg->end[e].dev == b->dev && seg->end[e].port == b->port) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* The link subnet of @b written again on the segment it rides: one network. */
+static bool
+link_declared_twice(const struct pfx *seg, const struct pfx *link)
+{
+    return seg->kind == PFX_SEGMENT && link->kind == PFX_BGP_LINK &&
+           session_on_segment(link->bgp, seg->seg);
+}
+
 /* Is the overlap of @a and @b the same network declared twice, or one site's plan? */
 static bool
 same_network(const struct pfx *a, const struct pfx *b)
@@ -115,6 +140,9 @@ same_network(const struct pfx *a, const struct pfx *b)
     if (equal && a->kind == PFX_BGP_LINK && b->kind == PFX_BGP_LINK) {
         return model_addr_equal(&a->bgp->local, &b->bgp->peer) &&
                model_addr_equal(&a->bgp->peer, &b->bgp->local);
+    }
+    if (equal && (link_declared_twice(a, b) || link_declared_twice(b, a))) {
+        return true;
     }
     if (equal && a->kind == PFX_SEGMENT && b->kind == PFX_TRANSIT) {
         return seg_touches_site(a->seg, b->site);
@@ -468,6 +496,22 @@ chk_ip_v6_mtu(struct chk *c)
     }
 }
 
+/* Is @b's external peer address the address of the far end of the segment its hop in
+ * @conn crosses? */
+static bool
+peer_is_segment_end(const struct m_conn *conn, const struct m_bgp *b)
+{
+    const struct m_hop *h = b->dev && b->port ? chk_hop_at_port(conn, b->dev, b->port) : NULL;
+    int e;
+
+    for (e = 0; h && e < 2; e++) {
+        if (!h->seg->end[e].dev && h->seg->end[e].has_addr && model_addr_equal(&h->seg->end[e].addr, &b->peer)) {
+            return true;
+        }
+    }
+    return false;
+}
+
 void
 chk_ip(struct chk *c)
 {
@@ -528,8 +572,10 @@ chk_ip(struct chk *c)
             }
             use_add(&uses[n++], &b->local, b->local_text, dn, b->name, &b->local_src);
             /* The peer's own session records a managed peer's address; an external
-             * peer's address is recorded here. */
-            if (b->peer_site && !model_addr_equal(&b->peer, &b->local)) {
+             * peer's address is recorded here, unless the segment the session rides
+             * already gives it to its external end (one address, written twice). */
+            if (b->peer_site && !model_addr_equal(&b->peer, &b->local) &&
+                !peer_is_segment_end(&svc->conns[i], b)) {
                 use_add(&uses[n++], &b->peer, b->peer_text, b->peer_site->name, b->name,
                         &b->peer_src);
             }

@@ -55,14 +55,59 @@ fixed_max_ip(const struct m_hop *h)
     return h->seg->mtu > over ? h->seg->mtu - over : 0;
 }
 
+/* The tags port @p's MTU counts for hop @h: the hop's own, or more where the vendor's
+ * tagging mode for the whole port reserves more (drv_tags_counted; Junos
+ * flexible-vlan-tagging counts two). @tagging is indexed by port. */
+static unsigned
+tags_counted(const struct m_port *p, const struct m_hop *h, const enum drv_tagging *tagging)
+{
+    return drv_tags_counted(p->dev->drv, tagging[p->idx], model_encap_tags(&h->encap));
+}
+
 /* Largest IP MTU a port carries on this hop, raised to its hardware maximum. */
 static uint32_t
-port_max_ip(const struct m_port *p, const struct m_hop *h)
+port_max_ip(const struct m_port *p, const struct m_hop *h, const enum drv_tagging *tagging)
 {
     uint32_t best = p->max_mtu > p->mtu ? p->max_mtu : p->mtu;
 
-    return drv_ip_mtu_carried(p->dev->drv, best, model_encap_tags(&h->encap),
+    return drv_ip_mtu_carried(p->dev->drv, best, tags_counted(p, h, tagging),
                               h->encap.kind == ENCAP_VPLS);
+}
+
+/* Each port's tagging mode from every tagged hop that uses it, the way the drivers decide
+ * it from the port's sub-interfaces (drv_tagging_add). NULL on allocation failure. */
+static enum drv_tagging *
+port_tagging(struct chk *c)
+{
+    const struct m_service *svc = c->svc;
+    enum drv_tagging *t = arena_array(c->arena, svc->nports ? svc->nports : 1, sizeof *t);
+    size_t i, j;
+    int e;
+
+    if (!t) {
+        return NULL;
+    }
+    for (i = 0; i < svc->nports; i++) {
+        t[i] = DRV_TAGGING_NONE;
+    }
+    for (i = 0; i < svc->nconns; i++) {
+        for (j = 0; j < svc->conns[i].nhops; j++) {
+            const struct m_hop *h = &svc->conns[i].hops[j];
+
+            if (h->encap.kind == ENCAP_VPLS) {
+                continue;
+            }
+            for (e = 0; e < 2; e++) {
+                const struct m_port *p = h->seg->end[e].port;
+
+                if (p) {
+                    t[p->idx] =
+                        drv_tagging_add(t[p->idx], model_encap_tags(&h->encap), h->encap.tpid);
+                }
+            }
+        }
+    }
+    return t;
 }
 
 static const char *
@@ -70,7 +115,9 @@ overhead_str(const struct m_hop *h, char *buf, size_t len)
 {
     unsigned tags = model_encap_tags(&h->encap);
 
-    if (h->encap.kind == ENCAP_VPLS) {
+    if (h->seg->mtu_is_ip) {
+        snprintf(buf, len, "0 bytes: tags ride on top of an IP-meaning MTU");
+    } else if (h->encap.kind == ENCAP_VPLS) {
         snprintf(buf, len, "customer header, control word and 2 labels, 26 bytes");
     } else {
         snprintf(buf, len, "%u tag%s, %u bytes", tags, tags == 1 ? "" : "s", 4 * tags);
@@ -144,11 +191,17 @@ chk_mtu(struct chk *c)
     const struct m_service *svc = c->svc;
     struct chk_result *r = c->res;
     size_t i, j, total = 0, row = 0;
+    enum drv_tagging *tagging;
     char buf[96];
     int e;
 
     for (i = 0; i < svc->nconns; i++) {
         total += svc->conns[i].nhops;
+    }
+    tagging = port_tagging(c);
+    if (!tagging) {
+        c->err = NST_ENOMEM;
+        return;
     }
     r->hops = arena_array(c->arena, total, sizeof *r->hops);
     if (!r->hops && total) {
@@ -186,11 +239,11 @@ chk_mtu(struct chk *c)
                 if (!p) {
                     continue;
                 }
-                m->need[e] = drv_port_mtu_needed(p->dev->drv, conn->ip_mtu,
-                                                 model_encap_tags(&h->encap),
-                                                 h->encap.kind == ENCAP_VPLS);
-                if (port_max_ip(p, h) < hop_max) {
-                    hop_max = port_max_ip(p, h);
+                m->need[e] =
+                    drv_port_mtu_needed(p->dev->drv, conn->ip_mtu, tags_counted(p, h, tagging),
+                                        h->encap.kind == ENCAP_VPLS);
+                if (port_max_ip(p, h, tagging) < hop_max) {
+                    hop_max = port_max_ip(p, h, tagging);
                 }
                 cp = &r->ports[p->idx];
                 cp->port = p;
@@ -213,9 +266,11 @@ chk_mtu(struct chk *c)
         const struct chk_conn *cc = &r->conns[m->conn - svc->conns];
 
         if (m->limit && m->frame > m->limit) {
-            chk_report(c, DIAG_MTU_FIXED, &m->hop->src, NULL, m->hop->seg->name,
-                       m->hop->seg->mtu, m->hop->seg->owner->name, m->hop->seq,
-                       m->frame - ETH_HDR,
+            /* What the hop needs, in the segment's own meaning: an IP-meaning MTU is
+             * compared with the IP MTU alone (issue 11: "needs 1504" for IP 1500). */
+            chk_report(c, DIAG_MTU_FIXED, &m->hop->src, NULL, m->hop->seg->name, m->hop->seg->mtu,
+                       m->hop->seg->owner->name, m->hop->seq,
+                       m->hop->seg->mtu_is_ip ? m->conn->ip_mtu : m->frame - ETH_HDR,
                        m->conn->ip_mtu, overhead_str(m->hop, buf, sizeof buf), cc->max_ip);
         }
     }

@@ -49,6 +49,7 @@ static nst_err
 compile_render(struct nst_compiled *c, const char *const *dirs, size_t ndirs)
 {
     struct render *r = NULL;
+    struct diag_loc origin = {0};
     xmlNodePtr root = xmlDocGetRootElement(c->ir), n;
     size_t i;
     nst_err ret, first = NST_OK;
@@ -69,6 +70,10 @@ compile_render(struct nst_compiled *c, const char *const *dirs, size_t ndirs)
         }
         d->ir = n;
         d->pending = !c->svc->model->devices[i].drv->features;
+        origin.file = c->svc->model->file;
+        origin.line = c->svc->model->devices[i].src.line;
+        origin.path = c->svc->model->devices[i].src.path;
+        render_set_origin(r, &origin);
         ret = render_device(r, n, c->svc->model->devices[i].drv, &d->payload, &d->cli);
         if (ret == NST_ENOMEM) {
             first = ret;

@@ -431,10 +431,16 @@ load_address_message(struct nst_ctx *ctx, const char *spath, const char *dpath, 
 
 /* Turn libyang's first stored error into a diagnostic. libyang stores one error per
  * failed call (later entries only summarise it), so one is reported. */
+/* A JSON syntax error found by the source map's scanner (srcmap_json_syntax). */
+struct json_syntax {
+    uint32_t line;
+    char msg[200];
+};
+
 static nst_err
 ly_errors_to_diags(struct nst_ctx *ctx, const char *file, enum nst_format fmt,
-                   const struct srcmap *map, const struct lyd_node *tree, enum diag_code *code_out,
-                   char **path_out)
+                   const struct srcmap *map, const struct lyd_node *tree,
+                   const struct json_syntax *syn, enum diag_code *code_out, char **path_out)
 {
     const struct ly_err_item *e;
     struct diag_loc loc = {file, 0, NULL, NULL};
@@ -463,9 +469,26 @@ ly_errors_to_diags(struct nst_ctx *ctx, const char *file, enum nst_format fmt,
     if (!loc.line && map && loc.path && loc.path[0] == '/') {
         loc.line = srcmap_find(map, loc.path);
     }
-    msg = code == DIAG_YANG_TYPE ? load_address_message(ctx, spath, dpath, e->msg, &code) : NULL;
+    /* libyang's JSON parser counts the line after reading past the value (the next
+     * member's line, or a closing bracket's): the map knows the value's own line. */
+    if (fmt == NST_FORMAT_JSON && map && dpath &&
+        (code == DIAG_YANG_TYPE || code == DIAG_YANG_OTHER) && srcmap_find_exact(map, dpath)) {
+        loc.line = srcmap_find_exact(map, dpath);
+    }
+    if (syn) {
+        /* The scanner's line and sentence; libyang's entry path only where both agree
+         * on the line, so the path never names an entry the line does not hold. */
+        code = DIAG_JSON_SYNTAX;
+        if (loc.line != syn->line) {
+            loc.path = NULL;
+        }
+        loc.line = syn->line;
+    }
+    msg = !syn && code == DIAG_YANG_TYPE
+              ? load_address_message(ctx, spath, dpath, e->msg, &code)
+              : NULL;
     if (!msg) {
-        msg = nst_strdup(e->msg ? e->msg : "invalid input");
+        msg = nst_strdup(syn ? syn->msg : e->msg ? e->msg : "invalid input");
     }
     if (!msg) {
         ret = NST_ENOMEM;
@@ -520,7 +543,7 @@ validate_all_errors(struct nst_ctx *ctx, const char *file, enum nst_format fmt,
             break;
         }
         failed = 1;
-        ret = ly_errors_to_diags(ctx, file, fmt, map, *tree, &code, &path);
+        ret = ly_errors_to_diags(ctx, file, fmt, map, *tree, NULL, &code, &path);
         if (ret == NST_ENOMEM) {
             nst_free(path);
             break;
@@ -706,6 +729,8 @@ nst_service_load_mem(struct nst_ctx *ctx, const char *data, size_t len, enum nst
 {
     struct nst_service *svc = NULL;
     struct srcmap *map = NULL;
+    struct json_syntax syn = {0, ""};
+    bool has_syn = false;
     struct diag_loc loc = {name, 0, NULL, NULL};
     LYD_FORMAT lyfmt;
     struct ly_in *in = NULL;
@@ -747,6 +772,10 @@ nst_service_load_mem(struct nst_ctx *ctx, const char *data, size_t len, enum nst
         ret = srcmap_build_xml(data, len, ctx->ly, &map);
     } else {
         ret = srcmap_build_json(data, len, ctx->ly, &map);
+        /* Malformed JSON: the scanner says where and what (libyang's line can be a line
+         * or two late, and a truncated document can even parse). */
+        has_syn =
+            ret == NST_EINPUT && srcmap_json_syntax(data, len, &syn.line, syn.msg, sizeof syn.msg);
     }
     if (ret == NST_ENOMEM) {
         goto cleanup;
@@ -765,8 +794,16 @@ nst_service_load_mem(struct nst_ctx *ctx, const char *data, size_t len, enum nst
      * place for locating the offending entry. */
     lr = lyd_parse_data(ctx->ly, NULL, in, lyfmt,
                         LYD_PARSE_STRICT | LYD_PARSE_NO_STATE | LYD_PARSE_ONLY, 0, &svc->tree);
+    if (has_syn && lr == LY_SUCCESS) {
+        /* libyang took a truncated document ({"...:intercloud": and nothing else) as an
+         * empty tree, which would read as "no service" (issue 11). */
+        loc.line = syn.line;
+        ret = diag_add(ctx, DIAG_JSON_SYNTAX, &loc, syn.msg) ? NST_ENOMEM : NST_EINPUT;
+        goto cleanup;
+    }
     if (lr != LY_SUCCESS) {
-        ret = ly_errors_to_diags(ctx, name, format, map, svc->tree, NULL, NULL);
+        ret = ly_errors_to_diags(ctx, name, format, map, svc->tree, has_syn ? &syn : NULL, NULL,
+                                 NULL);
         goto cleanup;
     }
     ret = validate_all_errors(ctx, name, format, map, &svc->tree, &complete);

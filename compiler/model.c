@@ -379,6 +379,8 @@ build_vpls(struct mb *b, const struct lyd_node *n, struct m_vpls *v)
     v->vpls_id = (uint32_t)num(n, "vpls-id");
     v->route_target = str(n, "route-target");
     src_of(b, n, &v->src);
+    v->rt_src = v->src;
+    src_of(b, child(n, "route-target"), &v->rt_src);
     v->nmembers = count(n, "member");
     v->members = arena_array(b->arena, v->nmembers, sizeof *v->members);
     if (!v->members) {
@@ -608,6 +610,7 @@ build_conn(struct mb *b, const struct lyd_node *n, struct m_conn *c)
         } else if (!strcmp(name, "vpls")) {
             build_vpls(b, x, &c->vpls[iv++]);
         } else if (!strcmp(name, "bgp-session")) {
+            c->bgp[ib].conn = c;
             build_bgp(b, x, &c->bgp[ib++]);
         }
     }

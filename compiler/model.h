@@ -168,7 +168,7 @@ struct m_vpls_member {
     struct m_device *dev;
     struct m_port *port;
     struct m_encap encap;
-    uint16_t ve_id;
+    uint16_t ve_id;             /* 0 = unset */
     struct m_src src;
 };
 
@@ -180,7 +180,10 @@ struct m_vpls {
     struct m_vpls_member *members;
     size_t nmembers;
     struct m_src src;
+    struct m_src rt_src;        /* the route-target leaf, else the instance */
 };
+
+struct m_conn;
 
 /* A list of community strings (standard ASN:value or large G:L1:L2) as written. */
 struct m_communities {
@@ -191,6 +194,7 @@ struct m_communities {
 
 struct m_bgp {
     const char *name;
+    const struct m_conn *conn;  /* the connection the session is declared in */
     struct m_device *dev;
     struct m_port *port;
     struct m_prefix subnet; /* the transport: IPv4 or IPv6 */

@@ -56,7 +56,18 @@ struct render {
     size_t ndirs;
     struct tpl_engine *eng;
     struct ly_ctx *ly; /* every vendor's device models */
+    struct diag_loc origin; /* the device being rendered, in the service (render_set_origin) */
 };
+
+void
+render_set_origin(struct render *r, const struct diag_loc *origin)
+{
+    struct diag_loc none = {0};
+
+    if (r) {
+        r->origin = origin ? *origin : none;
+    }
+}
 
 /*
  * libyang must never print: its thread's log options are set before every libyang call
@@ -800,13 +811,13 @@ prepare_device(struct render *r, const struct drv_ops *drv, const char *device, 
         }
     }
     if (ret && p.failed) {
-        char msg[700];
-
+        /* A driver's refusal is about the user's service, not a netstitch fault: the
+         * service's device is where it is reported (issue 11: it was INTERNAL at
+         * "-: drivers:0"). */
+        loc = r->origin;
         loc.device = device;
-        snprintf(msg, sizeof msg, "driver %s cannot render device %s: %s", drv->name, device,
-                 p.msg);
-        diag_add(r->ctx, DIAG_INTERNAL, &loc, "drivers", 0, msg);
-        return NST_EINTERNAL;
+        diag_add(r->ctx, DIAG_DRIVER_UNSUPPORTED, &loc, drv->name, device, p.msg);
+        return NST_EINPUT;
     }
     return ret ? ret : drv_prep_status(&p);
 }

@@ -27,6 +27,8 @@
 
 #include "netstitch.h"
 
+struct diag_loc;
+
 struct nst_ctx;
 struct drv_ops;
 struct render;
@@ -48,13 +50,20 @@ nst_err render_new(struct nst_ctx *ctx, const char *const *dirs, size_t ndirs, s
 void render_free(struct render *r);
 
 /*
+ * Where the next device rendered comes from in the service (its file, line and YANG
+ * path, borrowed until the next call): a driver that refuses the device is reported
+ * there as DRIVER-UNSUPPORTED. NULL (the default) reports it without a location.
+ */
+void render_set_origin(struct render *r, const struct diag_loc *origin);
+
+/*
  * Render one IR <device> with its driver @drv. On success @payload receives the NETCONF
  * <config> element as text (validated, canonical, ending in a newline) and @cli the
  * native CLI text; both are returned to the caller and freed with nst_free(). A driver
  * that renders nothing yet (drv->features == NULL) gives NST_OK with both NULL: the
  * device is pending. Errors are recorded as diagnostics on the context.
- * Returns NST_OK, NST_ENOMEM, NST_EINPUT (a template error), NST_EINTERNAL (a payload
- * that does not validate, a driver that cannot express the IR).
+ * Returns NST_OK, NST_ENOMEM, NST_EINPUT (a template error, a driver that cannot
+ * express the IR: DRIVER-UNSUPPORTED), NST_EINTERNAL (a payload that does not validate).
  */
 nst_err render_device(struct render *r, xmlNodePtr ir_device, const struct drv_ops *drv,
                       char **payload, char **cli);

@@ -38,6 +38,7 @@
 #include <libyang/libyang.h>
 #include <libyang/plugins_types.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -936,7 +937,60 @@ struct sm_json {
     struct sm_jnode *nodes;
     size_t count, cap;
     struct sm_block *strings; /* unescaped strings */
+    /* The first syntax error (srcmap_json_syntax): where and what; NULL while none. */
+    const char *why;
+    char why_buf[160];
+    uint32_t why_line;
+    uint32_t value_end_line;   /* line where the last complete value ended */
+    uint32_t content_end_line; /* line of the last non-blank character of the input */
 };
+
+/* Record the first syntax error, at @line, and fail. */
+static nst_err sm_json_fail(struct sm_json *js, uint32_t line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static nst_err
+sm_json_fail(struct sm_json *js, uint32_t line, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (!js->why) {
+        va_start(ap, fmt);
+        vsnprintf(js->why_buf, sizeof js->why_buf, fmt, ap);
+        va_end(ap);
+        js->why = js->why_buf;
+        js->why_line = line;
+    }
+    return NST_EINPUT;
+}
+
+/* The character at js->p for a message: 'x', or a description of a control byte. */
+static const char *
+sm_json_seen(const struct sm_json *js, char *buf, size_t len)
+{
+    unsigned char c = js->p < js->end ? (unsigned char)*js->p : 0;
+
+    if (js->p >= js->end) {
+        snprintf(buf, len, "the end of the input");
+    } else if (c < 0x20 || c >= 0x7f) {
+        snprintf(buf, len, "byte 0x%02x", c);
+    } else {
+        snprintf(buf, len, "'%c'", c);
+    }
+    return buf;
+}
+
+/* The input ended inside a value: reported at the last line that has text. */
+static nst_err
+sm_json_eof(struct sm_json *js, const char *inside, uint32_t opened)
+{
+    if (opened) {
+        return sm_json_fail(js, js->content_end_line,
+                            "the input ends inside the %s opened on line %u (truncated?)", inside,
+                            opened);
+    }
+    return sm_json_fail(js, js->content_end_line, "the input ends %s (truncated?)", inside);
+}
 
 static void
 sm_json_ws(struct sm_json *js)
@@ -1108,17 +1162,18 @@ sm_json_string(struct sm_json *js, const char **s, size_t *n)
 
     for (q = start; q < js->end && *q != '"'; q++) {
         if ((unsigned char)*q < 0x20) {
-            return NST_EINPUT;
+            return sm_json_fail(js, js->line,
+                                "a control character inside a string (a missing closing quote?)");
         }
         if (*q == '\\') {
             escaped = true;
             if (++q >= js->end) {
-                return NST_EINPUT;
+                return sm_json_eof(js, "inside a string", 0);
             }
         }
     }
     if (q >= js->end) {
-        return NST_EINPUT;
+        return sm_json_eof(js, "inside a string", 0);
     }
     js->p = q + 1;
     if (!escaped) {
@@ -1133,7 +1188,7 @@ sm_json_string(struct sm_json *js, const char **s, size_t *n)
     }
     k = sm_json_unescape(start, (size_t)(q - start), o);
     if (k == (size_t)-1) {
-        return NST_EINPUT;
+        return sm_json_fail(js, js->line, "an invalid escape sequence in a string");
     }
     o[k] = '\0';
     *s = o;
@@ -1157,7 +1212,7 @@ sm_json_number(struct sm_json *js, size_t idx)
         q++;
     }
     if (!sm_digit(js, q)) {
-        return NST_EINPUT;
+        return sm_json_fail(js, js->line, "a malformed number");
     }
     if (*q == '0') {
         q++;
@@ -1169,7 +1224,7 @@ sm_json_number(struct sm_json *js, size_t idx)
     if (q < js->end && *q == '.') {
         q++;
         if (!sm_digit(js, q)) {
-            return NST_EINPUT;
+            return sm_json_fail(js, js->line, "a malformed number");
         }
         while (sm_digit(js, q)) {
             q++;
@@ -1181,7 +1236,7 @@ sm_json_number(struct sm_json *js, size_t idx)
             q++;
         }
         if (!sm_digit(js, q)) {
-            return NST_EINPUT;
+            return sm_json_fail(js, js->line, "a malformed number");
         }
         while (sm_digit(js, q)) {
             q++;
@@ -1200,7 +1255,8 @@ sm_json_literal(struct sm_json *js, const char *word, enum sm_jkind kind, size_t
     nst_err err;
 
     if ((size_t)(js->end - js->p) < n || memcmp(js->p, word, n)) {
-        return NST_EINPUT;
+        return sm_json_fail(js, js->line,
+                            "an unknown word where a value should be (strings need double quotes)");
     }
     err = sm_json_node(js, kind, idx);
     if (!err) {
@@ -1222,13 +1278,13 @@ sm_json_value(struct sm_json *js, int depth, size_t *idx)
     size_t self, child, last = 0;
     const char *name;
     size_t name_len;
-    uint32_t name_line;
+    uint32_t name_line, open_line, comma_line = 0;
     bool object;
     char close;
     nst_err err;
 
     if (js->p >= js->end) {
-        return NST_EINPUT;
+        return sm_json_eof(js, "where a value should be", 0);
     }
     switch (*js->p) {
     case '{':
@@ -1251,6 +1307,17 @@ sm_json_value(struct sm_json *js, int depth, size_t *idx)
     case 'n':
         return sm_json_literal(js, "null", SM_J_NULL, idx);
     default:
+        if ((*js->p >= 'a' && *js->p <= 'z') || (*js->p >= 'A' && *js->p <= 'Z')) {
+            return sm_json_fail(js, js->line,
+                                "an unknown word where a value should be "
+                                "(strings need double quotes)");
+        }
+        if (*js->p != '-' && (*js->p < '0' || *js->p > '9')) {
+            char seen[32];
+
+            return sm_json_fail(js, js->line, "expected a value, found %s",
+                                sm_json_seen(js, seen, sizeof seen));
+        }
         err = sm_json_node(js, SM_J_NUMBER, idx);
         return err ? err : sm_json_number(js, *idx);
     }
@@ -1265,30 +1332,48 @@ sm_json_value(struct sm_json *js, int depth, size_t *idx)
         return err;
     }
     *idx = self;
+    open_line = js->line;
     js->p++;
     sm_json_ws(js);
     if (js->p < js->end && *js->p == close) {
         js->p++;
+        js->value_end_line = js->line;
         return NST_OK;
     }
     for (;;) {
         name = NULL;
         name_len = 0;
         name_line = js->line;
+        if (js->p >= js->end) {
+            return sm_json_eof(js, object ? "object" : "array", open_line);
+        }
         if (object) {
-            if (js->p >= js->end || *js->p != '"') {
-                return NST_EINPUT;
+            if (*js->p != '"') {
+                char seen[32];
+
+                if (*js->p == close && last) {
+                    return sm_json_fail(js, comma_line, "a comma after the last member");
+                }
+                return sm_json_fail(js, js->line,
+                                    "expected a member name in double quotes, found %s",
+                                    sm_json_seen(js, seen, sizeof seen));
             }
             err = sm_json_string(js, &name, &name_len);
             if (err) {
                 return err;
             }
             sm_json_ws(js);
-            if (js->p >= js->end || *js->p != ':') {
-                return NST_EINPUT;
+            if (js->p >= js->end) {
+                return sm_json_eof(js, "object", open_line);
+            }
+            if (*js->p != ':') {
+                return sm_json_fail(js, name_line, "expected ':' after the member name \"%.*s\"",
+                                    (int)(name_len < 60 ? name_len : 60), name);
             }
             js->p++;
             sm_json_ws(js);
+        } else if (*js->p == close && last) {
+            return sm_json_fail(js, comma_line, "a comma after the last value of an array");
         }
         err = sm_json_value(js, depth + 1, &child);
         if (err) {
@@ -1306,17 +1391,35 @@ sm_json_value(struct sm_json *js, int depth, size_t *idx)
             js->nodes[self].child = child;
         }
         last = child;
+        js->value_end_line = js->line;
         sm_json_ws(js);
         if (js->p < js->end && *js->p == ',') {
+            comma_line = js->line;
             js->p++;
             sm_json_ws(js);
             continue;
         }
         if (js->p < js->end && *js->p == close) {
             js->p++;
+            js->value_end_line = js->line;
             return NST_OK;
         }
-        return NST_EINPUT;
+        if (js->p >= js->end) {
+            return sm_json_eof(js, object ? "object" : "array", open_line);
+        }
+        {
+            char seen[32];
+
+            /* Reported where the value ended: a missing comma belongs at the end of that
+             * line, not on the next line where the next member starts. */
+            if (js->line != js->value_end_line) {
+                return sm_json_fail(js, js->value_end_line,
+                                    "expected ',' or '%c' after this value, found %s on line %u",
+                                    close, sm_json_seen(js, seen, sizeof seen), js->line);
+            }
+            return sm_json_fail(js, js->line, "expected ',' or '%c' after this value, found %s",
+                                close, sm_json_seen(js, seen, sizeof seen));
+        }
     }
 }
 
@@ -1583,4 +1686,58 @@ cleanup:
     nst_free(js.nodes);
     sm_arena_free(js.strings);
     return sm_build_finish(&b, err, out);
+}
+
+bool
+srcmap_json_syntax(const char *data, size_t len, uint32_t *line, char *msg, size_t msglen)
+{
+    struct sm_json js;
+    size_t root, none;
+    const char *q;
+    char seen[32];
+    bool found = false;
+    nst_err err;
+
+    if (!data) {
+        return false;
+    }
+    memset(&js, 0, sizeof js);
+    js.p = data;
+    js.end = data + len;
+    js.line = 1;
+    js.content_end_line = 1;
+    for (q = data; q < js.end; q++) {
+        if (*q == '\n') {
+            js.line++;
+        } else if (*q != ' ' && *q != '\t' && *q != '\r') {
+            js.content_end_line = js.line;
+        }
+    }
+    js.line = 1;
+    err = sm_json_node(&js, SM_J_NULL, &none);
+    if (!err) {
+        sm_json_ws(&js);
+        if (js.p < js.end && *js.p != '{') {
+            sm_json_fail(&js, js.line, "a JSON service starts with '{', found %s",
+                         sm_json_seen(&js, seen, sizeof seen));
+        } else if (js.p < js.end && !sm_json_value(&js, 0, &root)) {
+            sm_json_ws(&js);
+            if (js.p != js.end) {
+                sm_json_fail(&js, js.line, "%s after the end of the JSON document",
+                             sm_json_seen(&js, seen, sizeof seen));
+            }
+        }
+    }
+    if (js.why) {
+        found = true;
+        if (line) {
+            *line = js.why_line;
+        }
+        if (msg && msglen) {
+            snprintf(msg, msglen, "%s", js.why);
+        }
+    }
+    nst_free(js.nodes);
+    sm_arena_free(js.strings);
+    return found;
 }

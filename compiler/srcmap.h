@@ -61,6 +61,21 @@ nst_err srcmap_build_json(const char *data, size_t len, const struct ly_ctx *ly,
                           struct srcmap **out);
 
 /**
+ * @brief Look for a JSON syntax error in @p data with the source map's own scanner
+ *        (RFC 8259), for a message and a line libyang's parser does not give: the line
+ *        where a value ends when the comma after it is missing, the last line of a
+ *        truncated input and the container left open.
+ * @param[in] data the text, @p len bytes.
+ * @param[in] len its length.
+ * @param[out] line where the error is (1-based), may be NULL; written only on true.
+ * @param[out] msg a sentence saying what is wrong, may be NULL; written only on true.
+ * @param[in] msglen size of @p msg.
+ * @return true if the text is not JSON; false if it is, or when the scanner cannot tell
+ *         (nesting deeper than SRCMAP_MAX_DEPTH, no memory).
+ */
+bool srcmap_json_syntax(const char *data, size_t len, uint32_t *line, char *msg, size_t msglen);
+
+/**
  * @brief Line of the node with exactly @p path or, when that node is not in the
  *        input (a default, a missing leaf), of its nearest ancestor that is.
  * @param[in] m the map, may be NULL.

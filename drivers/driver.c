@@ -44,6 +44,85 @@ drv_find(const char *vendor, const char *platform)
     return NULL;
 }
 
+enum drv_tagging
+drv_tagging_add(enum drv_tagging mode, unsigned tags, unsigned tpid)
+{
+    if (tags >= 2 || (tags == 1 && tpid != 0x8100)) {
+        return DRV_TAGGING_FLEXIBLE;
+    }
+    if (tags == 1 && mode == DRV_TAGGING_NONE) {
+        return DRV_TAGGING_DOT1Q;
+    }
+    return mode;
+}
+
+unsigned
+drv_tags_counted(const struct drv_ops *drv, enum drv_tagging mode, unsigned tags)
+{
+    if (drv->caps.flexible_tagging_counts_two && mode == DRV_TAGGING_FLEXIBLE && tags < 2) {
+        return 2;
+    }
+    return tags;
+}
+
+/* A canonical decimal number (no sign, no leading zero) at *@s, ending at @stop; advances
+ * *@s. At most 19 digits, so the value fits; the caller checks the range. */
+static bool
+rt_number(const char **s, char stop, unsigned long long *v)
+{
+    const char *start = *s;
+    int digits = 0;
+
+    *v = 0;
+    for (; **s >= '0' && **s <= '9'; (*s)++) {
+        if (++digits > 19) {
+            return false;
+        }
+        *v = *v * 10 + (unsigned)(**s - '0');
+    }
+    return digits > 0 && **s == stop && !(digits > 1 && *start == '0');
+}
+
+nst_err
+drv_rt_parse(const char *text, struct drv_rt *out, const char **why)
+{
+    unsigned long long as, num;
+    const char *s = text;
+    const char *dummy;
+
+    why = why ? why : &dummy;
+    if (!s || !rt_number(&s, ':', &as)) {
+        *why = "a route target is AS:number in decimal, without leading zeros";
+        return NST_EINPUT;
+    }
+    s++; /* the ':' */
+    if (!rt_number(&s, '\0', &num)) {
+        *why = "a route target is AS:number in decimal, without leading zeros";
+        return NST_EINPUT;
+    }
+    if (as == 0) {
+        *why = "AS 0 is reserved (RFC 7607)";
+        return NST_EINPUT;
+    }
+    if (as > 0xffffffffull) {
+        *why = "the AS is larger than 4294967295";
+        return NST_EINPUT;
+    }
+    if (as > 0xffff && num > 0xffff) {
+        *why = "with a four-byte AS (above 65535) the number is 16 bits, at most 65535 "
+               "(RFC 5668)";
+        return NST_EINPUT;
+    }
+    if (num > 0xffffffffull) {
+        *why = "the number is larger than 4294967295";
+        return NST_EINPUT;
+    }
+    out->as = (uint32_t)as;
+    out->num = (uint32_t)num;
+    out->four_byte_as = as > 0xffff;
+    return NST_OK;
+}
+
 uint32_t
 drv_port_mtu_needed(const struct drv_ops *drv, uint32_t ip_mtu, unsigned tags, bool core)
 {

@@ -56,6 +56,15 @@ struct drv_caps {
     unsigned confirmed_commit;    /* 0 none, 10 = :confirmed-commit:1.0, 11 = 1.1 (persist) */
     bool confirm_timeout_minutes; /* else seconds */
     bool ebgp_default_deny;       /* eBGP passes nothing without policy (XR, SR OS) */
+    /* A BGP VPLS route target with a four-byte AS (RFC 5668: AS > 65535, a 16-bit
+     * number) can be expressed; drv_rt_parse() splits it, the checker refuses it where
+     * this is false (docs/checks.md, VPLS-ROUTE-TARGET-VENDOR). */
+    bool vpls_rt_four_byte_as;
+    /* The port MTU counts two tags for every sub-interface once the port is in
+     * DRV_TAGGING_FLEXIBLE (Junos: flexible-vlan-tagging reserves 8 bytes, vlan-tagging 4;
+     * docs/vendors.md A.6). drv_tags_counted() applies it. */
+    bool flexible_tagging_counts_two;
+    unsigned vpls_ve_id_max; /* largest BGP VPLS VE id the vendor's model takes; 0 = 65535 */
     unsigned bgp;                 /* DRV_BGP_*: what the driver renders of a session */
 };
 
@@ -101,10 +110,47 @@ struct drv_ops {
      * reported as pending instead of compiled. */
     const char *const *features;
     drv_prepare_fn prepare; /* may be NULL */
+    /* Why port name @name cannot be rendered by this driver (a static sentence), or NULL
+     * when it can; NULL hook: every name the service model allows. The checker asks it
+     * (PORT-NAME-UNSUPPORTED), so a name the templates cannot use never reaches them. */
+    const char *(*port_name_problem)(const char *name);
 };
+
+/* A BGP route target of the form AS:number (RFC 4360 section 3.1 two-octet AS specific,
+ * RFC 5668 four-octet AS specific). */
+struct drv_rt {
+    uint32_t as;
+    uint32_t num;
+    bool four_byte_as; /* AS above 65535: a four-octet AS and a 16-bit number */
+};
+
+/*
+ * Split and range-check route target @text ("65000:100", "4200000001:500"). An AS up to
+ * 65535 takes a 32-bit number, a larger AS a 16-bit number; AS 0 is refused (RFC 7607,
+ * and IOS-XR's model starts at 1), and so are leading zeros (SR OS's and OpenConfig's
+ * route-target patterns reject them, and the templates copy the text). The one parser the checker and every driver use.
+ * @out is written only on success; on NST_EINPUT *@why (when not NULL) is a static
+ * sentence saying what is wrong. Returns NST_OK or NST_EINPUT.
+ */
+nst_err drv_rt_parse(const char *text, struct drv_rt *out, const char **why);
 
 /* The driver for a vendor name and optional platform ("eos"); NULL if unknown. */
 const struct drv_ops *drv_find(const char *vendor, const char *platform);
+
+/*
+ * How a port's sub-interfaces make it tag: none tagged, all one 0x8100 tag, or anything
+ * else (two tags, or one tag with another TPID). Junos renders the last as
+ * flexible-vlan-tagging and the second as vlan-tagging; the checker plans the MTU with
+ * the same mode (drv_tags_counted), so the rule lives here once.
+ */
+enum drv_tagging { DRV_TAGGING_NONE, DRV_TAGGING_DOT1Q, DRV_TAGGING_FLEXIBLE };
+
+/* @mode with one more sub-interface of @tags tags and outer TPID @tpid (0x8100, 0x88a8,
+ * 0x9100; ignored when untagged) on the port. Start from DRV_TAGGING_NONE. */
+enum drv_tagging drv_tagging_add(enum drv_tagging mode, unsigned tags, unsigned tpid);
+
+/* The tags a port MTU must count for a sub-interface of @tags tags on a port in @mode. */
+unsigned drv_tags_counted(const struct drv_ops *drv, enum drv_tagging mode, unsigned tags);
 
 /*
  * The port MTU value, in the driver's meaning, that carries an IP packet of @ip_mtu

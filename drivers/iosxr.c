@@ -16,8 +16,10 @@
  *     else port.subif);
  *   - l2-stitch/@bd, vpls/@bd: the bridge-domain name fitted to 27 characters,
  *     vpls/@vfi: the VFI name fitted to 32 (drv_fit_name);
- *   - vpls/@rt-as, @rt-num: the BGP route target split; the device models carry only the
- *     two-byte-AS form, so a four-byte AS is refused, as is a VE id above 16384;
+ *   - vpls/@rt-as, @rt-num, @rt-list: the BGP route target split by drv_rt_parse(), and
+ *     "two" or "four": the two-byte-as-rts or the four-byte-as-rts list (RFC 5668 form,
+ *     AS above 65535 with a 16-bit number); a VE id above 16384 is refused (the checker
+ *     refuses both first: VPLS-ROUTE-TARGET, VPLS-VE-ID-RANGE);
  *   - prefix-list/@rpl, policy/@rpl: the RPL text of the prefix set and route policy
  *     (with the export attributes and community matches of docs/ir.md: set med,
  *     prepend as-path, set [large-]community ... additive, set next-hop, and
@@ -32,11 +34,20 @@
 
 #define XR_BD_NAME_MAX 27
 #define XR_VFI_NAME_MAX 32
-#define XR_VE_ID_MAX 16384
 
 static const char *const xr_features[] = {
     "interfaces", "l2-stitch", "vpls", "policy", "bgp", NULL,
 };
+
+/* drv_ops.port_name_problem: Cisco-IOS-XR-types Interface-name is [a-zA-Z0-9._/-]+. */
+static const char *
+xr_port_name_problem(const char *name)
+{
+    if (strchr(name, ':')) {
+        return "an IOS-XR interface name has no ':' (Cisco-IOS-XR-types Interface-name)";
+    }
+    return NULL;
+}
 
 static void
 xr_acs(struct drv_prep *p, xmlNodePtr parent)
@@ -67,25 +78,23 @@ xr_vpls(struct drv_prep *p, xmlNodePtr v)
     drv_set_attr(p, v, "vfi", drv_fit_name(name ? name : "vpls", XR_VFI_NAME_MAX, buf, sizeof buf));
     xr_acs(p, v);
     if (drv_attr(v, "signalling") && !strcmp(drv_attr(v, "signalling"), "bgp")) {
-        unsigned long as, num;
-        char *end;
+        struct drv_rt t;
+        const char *why = NULL;
 
         if (!rt) {
             return drv_prep_fail(p, "VPLS %s: BGP signalling without a route target", name);
         }
-        as = strtoul(rt, &end, 10);
-        num = *end == ':' ? strtoul(end + 1, NULL, 10) : 0;
-        if (*end != ':' || as < 1 || as > 65535) {
-            return drv_prep_fail(p,
-                                 "VPLS %s: route target %s: the IOS-XR device models take "
-                                 "only a two-byte AS (1..65535)",
-                                 name, rt);
+        if (drv_rt_parse(rt, &t, &why)) {
+            return drv_prep_fail(p, "VPLS %s: route target %s: %s", name, rt, why);
         }
-        drv_set_attrf(p, v, "rt-as", "%lu", as);
-        drv_set_attrf(p, v, "rt-num", "%lu", num);
-        if (drv_attr_ul(v, "ve-id", 0) > XR_VE_ID_MAX) {
-            return drv_prep_fail(p, "VPLS %s: VE id %s is above IOS-XR's %d", name,
-                                 drv_attr(v, "ve-id"), XR_VE_ID_MAX);
+        /* two-byte-as-rts or four-byte-as-rts (Cisco-IOS-XR-um-l2vpn-cfg, vfi autodiscovery
+         * bgp route-target): the AS decides which list, as in the CLI. */
+        drv_set_attr(p, v, "rt-list", t.four_byte_as ? "four" : "two");
+        drv_set_attrf(p, v, "rt-as", "%lu", (unsigned long)t.as);
+        drv_set_attrf(p, v, "rt-num", "%lu", (unsigned long)t.num);
+        if (drv_attr_ul(v, "ve-id", 0) > p->drv->caps.vpls_ve_id_max) {
+            return drv_prep_fail(p, "VPLS %s: VE id %s is above IOS-XR's %u", name,
+                                 drv_attr(v, "ve-id"), p->drv->caps.vpls_ve_id_max);
         }
     }
     return NST_OK;
@@ -270,6 +279,8 @@ const struct drv_ops drv_iosxr_ops = {
             .confirmed_commit = 11,
             .confirm_timeout_minutes = false,
             .ebgp_default_deny = true,
+            .vpls_rt_four_byte_as = true,
+            .vpls_ve_id_max = 16384, /* um-l2vpn-cfg signaling-protocol bgp ve-id 1..16384 */
             .bgp = DRV_BGP_IPV6 | DRV_BGP_V6_OVER_V4 | DRV_BGP_BFD | DRV_BGP_PREPEND | DRV_BGP_MED |
                    DRV_BGP_COMMUNITY | DRV_BGP_COMMUNITY_MATCH | DRV_BGP_LARGE_COMMUNITY |
                    DRV_BGP_MULTIHOP | DRV_BGP_NO_PREPEND | DRV_BGP_REPLACE_AS | DRV_BGP_LIMIT |
@@ -278,4 +289,5 @@ const struct drv_ops drv_iosxr_ops = {
     .tpl_vendor = "iosxr",
     .features = xr_features,
     .prepare = xr_prepare,
+    .port_name_problem = xr_port_name_problem,
 };

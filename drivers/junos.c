@@ -17,8 +17,15 @@
  * them back on egress (the IR's symmetric pop); a local <l2-stitch> is such an instance
  * holding its two units and no pseudowire. The prepare hook adds:
  *   - description/@q: the description as a Junos CLI string, in double quotes with "
- *     and \ escaped and control characters turned into spaces.
+ *     and \ escaped and control characters turned into spaces;
+ *   - port/@junos-tagging: "flexible-vlan-tagging", "vlan-tagging" or absent, from the
+ *     port's sub-interfaces by drv_tagging_add(), the rule the checker plans the media
+ *     MTU with (flexible counts two tags for every unit: 1522 for IP 1500);
+ *   - vpls/@junos-rt: the route target in Junos' community syntax: a four-byte AS takes
+ *     an "L" suffix, 4200000001L:500 ("Configuring 4-Byte AS Numbers and BGP Extended
+ *     Community Attributes", Junos 12.3 and later: target:334324L:132).
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "driver.h"
@@ -59,11 +66,61 @@ junos_quote_descriptions(struct drv_prep *p, xmlNodePtr n)
     }
 }
 
+/* vpls/@junos-rt for every VPLS with a route target. */
+static nst_err
+junos_route_targets(struct drv_prep *p, xmlNodePtr dev)
+{
+    xmlNodePtr v;
+
+    for (v = drv_child(dev, "vpls"); v; v = drv_next(v, "vpls")) {
+        const char *rt = drv_attr(v, "route-target"), *why = NULL;
+        struct drv_rt t;
+
+        if (!rt) {
+            continue;
+        }
+        if (drv_rt_parse(rt, &t, &why)) {
+            return drv_prep_fail(p, "VPLS %s: route target %s: %s", drv_attr(v, "name"), rt, why);
+        }
+        drv_set_attrf(p, v, "junos-rt", "%lu%s:%lu", (unsigned long)t.as, t.four_byte_as ? "L" : "",
+                      (unsigned long)t.num);
+    }
+    return NST_OK;
+}
+
+/* port/@junos-tagging for every port with tagged sub-interfaces. */
+static void
+junos_tagging(struct drv_prep *p, xmlNodePtr dev)
+{
+    xmlNodePtr port, s;
+
+    for (port = drv_child(dev, "port"); port; port = drv_next(port, "port")) {
+        enum drv_tagging mode = DRV_TAGGING_NONE;
+
+        for (s = drv_child(port, "subif"); s; s = drv_next(s, "subif")) {
+            xmlNodePtr m = drv_child(s, "match");
+            const char *tpid = drv_attr(m, "tpid");
+
+            mode = drv_tagging_add(mode, (unsigned)drv_attr_ul(m, "tags", 0),
+                                   tpid ? (unsigned)strtoul(tpid, NULL, 16) : 0x8100);
+        }
+        if (mode == DRV_TAGGING_FLEXIBLE) {
+            drv_set_attr(p, port, "junos-tagging", "flexible-vlan-tagging");
+        } else if (mode == DRV_TAGGING_DOT1Q) {
+            drv_set_attr(p, port, "junos-tagging", "vlan-tagging");
+        }
+    }
+}
+
 static nst_err
 junos_prepare(struct drv_prep *p, xmlNodePtr dev)
 {
+    nst_err ret;
+
     junos_quote_descriptions(p, dev);
-    return drv_prep_status(p);
+    junos_tagging(p, dev);
+    ret = junos_route_targets(p, dev);
+    return ret ? ret : drv_prep_status(p);
 }
 
 const struct drv_ops drv_junos_ops = {
@@ -86,6 +143,11 @@ const struct drv_ops drv_junos_ops = {
             .confirmed_commit = 10,
             .confirm_timeout_minutes = false,
             .ebgp_default_deny = false, /* UNCONFIRMED: believed to accept by default */
+            .vpls_rt_four_byte_as = true,
+            /* "flexible-vlan-tagging counts 8 bytes (S+C), vlan-tagging 4" (docs/vendors.md
+             * A.6, from Juniper's IRB and media MTU documentation). */
+            .flexible_tagging_counts_two = true,
+            .vpls_ve_id_max = 65534,
             .bgp = DRV_BGP_IPV6 | DRV_BGP_V6_OVER_V4 | DRV_BGP_BFD | DRV_BGP_PREPEND | DRV_BGP_MED |
                    DRV_BGP_COMMUNITY | DRV_BGP_COMMUNITY_MATCH | DRV_BGP_LARGE_COMMUNITY |
                    DRV_BGP_MULTIHOP | DRV_BGP_NO_PREPEND | DRV_BGP_REPLACE_AS | DRV_BGP_LIMIT |

@@ -322,12 +322,12 @@ const struct drv_ops drv_openconfig_ops = {
             .confirmed_commit = 11,
             .confirm_timeout_minutes = false,
             .ebgp_default_deny = false,
+            .vpls_rt_four_byte_as = true,
             /* Not: BFD (openconfig-bfd is not part of the generic profile), large
-             * communities and local-as options (not in OpenConfig), a restart time for the
-             * prefix limit (upstream has none), IPv6 over an IPv4 session (per-AFI next
+             * communities and local-as options (not in OpenConfig), IPv6 over an IPv4 session (per-AFI next
              * hop handling is implementation specific: UNCONFIRMED, so refused). */
             .bgp = DRV_BGP_IPV6 | DRV_BGP_PREPEND | DRV_BGP_MED | DRV_BGP_COMMUNITY |
-                   DRV_BGP_COMMUNITY_MATCH | DRV_BGP_MULTIHOP | DRV_BGP_LIMIT,
+                   DRV_BGP_COMMUNITY_MATCH | DRV_BGP_MULTIHOP | DRV_BGP_LIMIT | DRV_BGP_LIMIT_RESTART,
         },
     .tpl_vendor = "openconfig",
     .features = oc_features,
@@ -357,7 +357,7 @@ const struct drv_ops drv_eos_ops = {
             /* As OpenConfig, plus BFD (enable-bfd; EOS implements openconfig-bfd,
              * UNCONFIRMED for the timers over NETCONF). */
             .bgp = DRV_BGP_IPV6 | DRV_BGP_BFD | DRV_BGP_PREPEND | DRV_BGP_MED | DRV_BGP_COMMUNITY |
-                   DRV_BGP_COMMUNITY_MATCH | DRV_BGP_MULTIHOP | DRV_BGP_LIMIT,
+                   DRV_BGP_COMMUNITY_MATCH | DRV_BGP_MULTIHOP | DRV_BGP_LIMIT | DRV_BGP_LIMIT_RESTART,
         },
     .tpl_vendor = "eos",
     .features = eos_features,

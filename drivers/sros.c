@@ -357,6 +357,7 @@ const struct drv_ops drv_sros_ops = {
                    DRV_BGP_MULTIHOP | DRV_BGP_NO_PREPEND | DRV_BGP_REPLACE_AS | DRV_BGP_LIMIT |
                    DRV_BGP_LIMIT_RESTART,
             .ebgp_default_deny = true,
+            .vpls_rt_four_byte_as = true,
         },
     .tpl_vendor = "sros",
     .features = sros_features,

@@ -112,6 +112,17 @@ vrp_position(const char *ifname)
     return after;
 }
 
+/* drv_ops.port_name_problem: the devm port position comes from the name's tail. */
+static const char *
+vrp_port_name_problem(const char *name)
+{
+    if (!*vrp_position(name)) {
+        return "a VRP interface name ends in its position (GigabitEthernet0/1/0, 100GE0/3/0), "
+               "which the device models' devm port needs";
+    }
+    return NULL;
+}
+
 /* @s cut to at most @max bytes, never inside a UTF-8 sequence, into @buf (@max + 1). */
 static const char *
 vrp_fit_text(const char *s, size_t max, char *buf)
@@ -314,8 +325,11 @@ const struct drv_ops drv_vrp_ops = {
                    DRV_BGP_COMMUNITY | DRV_BGP_COMMUNITY_MATCH | DRV_BGP_NO_PREPEND |
                    DRV_BGP_REPLACE_AS | DRV_BGP_LIMIT | DRV_BGP_LIMIT_RESTART,
             .ebgp_default_deny = false, /* UNCONFIRMED */
+            .vpls_rt_four_byte_as = true,
+            .vpls_ve_id_max = 65534,
         },
     .tpl_vendor = "vrp",
     .features = vrp_features,
     .prepare = vrp_prepare,
+    .port_name_problem = vrp_port_name_problem,
 };

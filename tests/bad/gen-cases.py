@@ -6,6 +6,10 @@ thing. The generated files are committed; the expected diagnostics live in
 cases/<name>.expect (one line per diagnostic: severity code line path) and are
 written by hand-checked runs, never by this script.
 Usage: tests/bad/gen-cases.py   (from the top of the tree; needs yanglint)
+
+Not generated: cases/i11-*.xml, issue 11's regression services, each written from scratch
+(a comment at its top says what it shows); this script only derives the i11-json-* cases
+from one of them.
 """
 import os, subprocess, sys
 
@@ -74,7 +78,8 @@ xml("schema-several-errors", ("<segment>dx</segment>", "<segment>dx2</segment>")
 xml("path-discontinuous", ("<a><device>r2</device><port>Gi0/0/0/1</port></a>", "<a><site>campus</site></a>"))
 xml("path-segment-twice", ("<segment>dx</segment>", "<segment>s1</segment>"))
 xml("vlan-stitch-missing", ("<kind>route</kind>\n", "<kind>route</kind>\n".replace("route", "route")), ("<device>r2</device>\n      <from-hop>1</from-hop>", "<device>r1</device>\n      <from-hop>1</from-hop>"))
-xml("vlan-stitch-noop", ("<kind>route</kind>", "<kind>rewrite</kind>"), ("<vlan>300</vlan>", "<vlan>300</vlan>"), ("<encapsulation><qinq><s-tag>100</s-tag><c-tag>200</c-tag></qinq></encapsulation>", "<encapsulation><dot1q><vlan>300</vlan></dot1q></encapsulation>"))
+# A rewrite stitch at r1 between hop 0 and hop 1, which both carry QinQ 100/200.
+xml("vlan-stitch-noop", ("<stitch>", "<stitch>\n      <device>r1</device>\n      <from-hop>0</from-hop>\n      <to-hop>1</to-hop>\n      <kind>rewrite</kind>\n    </stitch>\n    <stitch>"))
 xml("vlan-tpid-port-fixed", ("<vendor>iosxr</vendor>", "<vendor>sros</vendor>"), ("<max-mtu>9216</max-mtu>\n    </port>", "<max-mtu>9216</max-mtu>\n      <tpid>0x9100</tpid>\n    </port>"))
 xml("vlan-duplicate-tags", ("<stitch>", "<hop>\n      <seq>3</seq>\n      <segment>s1</segment>\n      <encapsulation><qinq><s-tag>100</s-tag><c-tag>200</c-tag></qinq></encapsulation>\n    </hop>\n    <stitch>"))
 xml("vlan-rewrite-openconfig", ("<vendor>iosxr</vendor>", "<vendor>openconfig</vendor>"), ("<kind>route</kind>", "<kind>rewrite</kind>"))
@@ -118,6 +123,29 @@ xml("bgp-bfd-unsupported", ("<vendor>iosxr</vendor>", "<vendor>openconfig</vendo
 xml("bgp-knob-vrp-large-community", ("<vendor>iosxr</vendor>", "<vendor>vrp</vendor>"), ("<auth-key-ref>dx-key</auth-key-ref>", "<auth-key-ref>dx-key</auth-key-ref>\n      <export><large-community>65002:1:1</large-community></export>"))
 xml("bgp-local-as-replace-as", ("<peer-asn>64512</peer-asn>", "<local-asn>65012</local-asn>\n      <local-as-replace-as>true</local-as-replace-as>\n      <peer-asn>64512</peer-asn>"))
 xml("bgp-community-range", ("<auth-key-ref>dx-key</auth-key-ref>", "<auth-key-ref>dx-key</auth-key-ref>\n      <export><large-community>65002:4294967296:1</large-community><community>65535:666</community></export>"))
+
+# --- issue 11, defect 11: JSON line numbers and truncated JSON, on a service of its own
+# (i11-bgp-ends-one-connection.xml in JSON): a missing comma is reported on the line it is
+# missing from, a bad value on its own line, a truncated document as a syntax error.
+I11_JSON = subprocess.run(
+    ["yanglint", "-p", "yang/ietf", "-t", "config", "-f", "json", "yang/netstitch-intercloud.yang",
+     os.path.join(OUT, "i11-bgp-ends-one-connection.xml")],
+    check=True, capture_output=True, text=True).stdout
+
+def i11_json(name, *edits, cut=None):
+    s = I11_JSON
+    for old, new in edits:
+        if old not in s:
+            sys.exit("%s: %r not in the i11 json" % (name, old))
+        s = s.replace(old, new, 1)
+    if cut:
+        s = s[:s.index(cut) + len(cut)] + "\n"
+    open(os.path.join(OUT, name + ".json"), "w").write(s)
+
+i11_json("i11-json-truncated-after-name", cut='"netstitch-intercloud:intercloud":')
+i11_json("i11-json-truncated-in-port", cut='"mtu": 1518,')
+i11_json("i11-json-missing-comma", ('"asn": 65310,\n        "router-id"', '"asn": 65310\n        "router-id"'))
+i11_json("i11-json-bad-last-value", ('"max-mtu": 9212', '"max-mtu": 99999'))
 
 # ====================================================================================
 # The other inputs (tests/bad/expect.py says how each kind is run):

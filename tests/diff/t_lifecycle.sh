@@ -207,7 +207,7 @@ want_rc 0 site.again
 cur=$(cat "$rec/current")
 cp -r "$rec/$cur" "$rec/gen-900"
 i=$(sed -n 's/^device \([0-9]*\) junos [01] pe1$/\1/p' "$rec/gen-900/meta")
-sed -i 's|<mtu>1514</mtu>|<mtu>1600</mtu>|' "$rec/gen-900/dev-$i.owned.xml"
+sed -i 's|<mtu>1518</mtu>|<mtu>1600</mtu>|' "$rec/gen-900/dev-$i.owned.xml"
 grep -q '<mtu>1600</mtu>' "$rec/gen-900/dev-$i.owned.xml" || no "test setup: no owned MTU to change"
 echo gen-900 > "$rec/pending"
 run unc diff "$tmp/svc.xml" $L --format json
@@ -226,12 +226,14 @@ want_rc 0 settle
 run settled diff "$tmp/svc.xml" $L --format json
 grep -q '"uncertain": false' "$tmp/settled.out" || no "still uncertain after the push"
 
-# Drift: pe1's owned MTU changed outside netstitch.
+# Drift: pe1's owned MTU changed outside netstitch. ge-0/0/2 carries the routed dot1q hop
+# of a 1500-byte connection, so netstitch raised it to 1518 (it writes a port MTU only when
+# the plan changes it: ge-0/0/1 at IP MTU 1400 keeps its declared 1514 and is not owned).
 mkdir -p "$tmp/oob"
 cat > "$tmp/oob/pe1.xml" << 'EOF'
 <configuration xmlns="http://yang.juniper.net/junos/conf/root">
   <interfaces xmlns="http://yang.juniper.net/junos/conf/interfaces">
-    <interface><name>ge-0/0/1</name><mtu>9000</mtu></interface>
+    <interface><name>ge-0/0/2</name><mtu>9000</mtu></interface>
   </interfaces>
 </configuration>
 EOF
@@ -239,7 +241,7 @@ run oob push --payloads "$tmp/oob" $L
 want_rc 0 oob
 run drift diff "$tmp/svc.xml" $L
 want_rc 3 drift
-grep -q "^! drift on pe1: .*interface\[name='ge-0/0/1'\]/mtu is 9000, netstitch set 1514" \
+grep -q "^! drift on pe1: .*interface\[name='ge-0/0/2'\]/mtu is 9000, netstitch set 1518" \
     "$tmp/drift.out" || no "drift not shown: $(cat "$tmp/drift.out")"
 run drift.json diff "$tmp/svc.xml" $L --format json
 "$PY" - "$tmp/drift.json.out" << 'PY' || no "drift: json"

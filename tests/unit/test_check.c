@@ -16,7 +16,8 @@
 #include "driver.h"
 #include "netstitch.h"
 
-/* A minimal clean service: r1 (junos) --s1 QinQ--> r2 (iosxr) --dx dot1q--> AWS. */
+/* A minimal clean service: r1 (junos) --s1 QinQ--> r2 (iosxr) --dx dot1q--> AWS; hop 0
+ * (written last) brings the campus LAN to r1, so r1's sub-interface is stitched to it. */
 static const char *BASE =
     "<intercloud xmlns=\"urn:netstitch:yang:intercloud\">\n"                       /* 1 */
     "<site><name>campus</name><kind>on-premises</kind><asn>65001</asn>\n"           /* 2 */
@@ -25,7 +26,8 @@ static const char *BASE =
     "<site><name>aws</name><kind>aws</kind><asn>64512</asn><prefix>10.2.0.0/24</prefix></site>\n"
     "<device><name>r1</name><vendor>junos</vendor><role>site-edge</role><site>campus</site>\n"
     "  <asn>65001</asn><router-id>10.255.0.1</router-id>\n"                         /* 7 */
-    "  <port><name>xe-0/0/0</name><bandwidth>10000000</bandwidth><mtu>1522</mtu><max-mtu>9192</max-mtu></port></device>\n"
+    "  <port><name>xe-0/0/0</name><bandwidth>10000000</bandwidth><mtu>1522</mtu><max-mtu>9192</max-mtu></port>"
+    "  <port><name>ge-0/0/9</name><bandwidth>1000000</bandwidth><mtu>1522</mtu><max-mtu>9192</max-mtu></port></device>\n"
     "<device><name>r2</name><vendor>iosxr</vendor><role>cloud-edge</role><site>campus</site>\n"
     "  <asn>65002</asn><router-id>10.255.0.2</router-id>\n"                         /* 10 */
     "  <port><name>a</name><bandwidth>10000000</bandwidth><mtu>1514</mtu><max-mtu>9216</max-mtu></port>\n"
@@ -34,12 +36,15 @@ static const char *BASE =
     "  <b><device>r2</device><port>a</port></b></segment>\n"                        /* 14 */
     "<segment><name>dx</name><a><device>r2</device><port>b</port></a>\n"            /* 15 */
     "  <b><site>aws</site></b><owner>aws</owner><mtu>1500</mtu><mtu-meaning>ip</mtu-meaning>\n"
-    "  <bandwidth>50000</bandwidth></segment>\n"                                    /* 17 */
+    "  <bandwidth>50000</bandwidth></segment>"                                      /* 17 */
+    "<segment><name>lan</name><a><site>campus</site></a><b><device>r1</device><port>ge-0/0/9</port></b></segment>\n"
     "<connection><name>c1</name><ip-mtu>1500</ip-mtu><endpoint>campus</endpoint><endpoint>aws</endpoint>\n"
     "  <hop><seq>1</seq><segment>s1</segment>\n"                                    /* 19 */
     "    <encapsulation><qinq><s-tag>100</s-tag><c-tag>200</c-tag></qinq></encapsulation></hop>\n"
     "  <hop><seq>2</seq><segment>dx</segment>\n"                                    /* 21 */
-    "    <encapsulation><dot1q><vlan>300</vlan></dot1q></encapsulation></hop>\n"    /* 22 */
+    "    <encapsulation><dot1q><vlan>300</vlan></dot1q></encapsulation></hop>"      /* 22 */
+    "  <hop><seq>0</seq><segment>lan</segment>"
+    "<encapsulation><qinq><s-tag>100</s-tag><c-tag>200</c-tag></qinq></encapsulation></hop>\n"
     "  <stitch><device>r2</device><from-hop>1</from-hop><to-hop>2</to-hop><kind>route</kind></stitch>\n"
     "  <bgp-session><name>to-aws</name><device>r2</device><port>b</port>\n"        /* 24 */
     "    <link-subnet>169.254.10.0/30</link-subnet>\n"                               /* 25 */
@@ -146,6 +151,18 @@ only(struct fx *f, const char *code)
     return found;
 }
 
+/* How many diagnostics have @code. */
+static size_t
+count(struct fx *f, const char *code)
+{
+    size_t i, n = 0;
+
+    for (i = 0; i < nst_diag_count(f->ctx); i++) {
+        n += !strcmp(nst_diag_code(nst_diag_get(f->ctx, i)), code);
+    }
+    return n;
+}
+
 static void
 expect(struct fx *f, const char *code, uint32_t line, const char *path)
 {
@@ -239,6 +256,46 @@ test_mtu_vendor_meaning(void **state)
     assert_int_equal(drv_ip_mtu_carried(&drv_junos_ops, 1518, 2, false), 1496);
     assert_int_equal(drv_ip_mtu_carried(&drv_iosxr_ops, 1514, 2, false), 1500);
     assert_int_equal(drv_ip_mtu_carried(&drv_vrp_ops, 1500, 2, false), 1500);
+    /* The tagging mode a port's sub-interfaces give it, and what Junos then counts
+     * (issue 11 defect 7): one 0x9100 tag makes the port flexible, which counts two. */
+    assert_int_equal(drv_tagging_add(DRV_TAGGING_NONE, 0, 0), DRV_TAGGING_NONE);
+    assert_int_equal(drv_tagging_add(DRV_TAGGING_NONE, 1, 0x8100), DRV_TAGGING_DOT1Q);
+    assert_int_equal(drv_tagging_add(DRV_TAGGING_NONE, 1, 0x9100), DRV_TAGGING_FLEXIBLE);
+    assert_int_equal(drv_tagging_add(DRV_TAGGING_DOT1Q, 2, 0x8100), DRV_TAGGING_FLEXIBLE);
+    assert_int_equal(drv_tagging_add(DRV_TAGGING_FLEXIBLE, 1, 0x8100), DRV_TAGGING_FLEXIBLE);
+    assert_int_equal(drv_tags_counted(&drv_junos_ops, DRV_TAGGING_FLEXIBLE, 1), 2);
+    assert_int_equal(drv_tags_counted(&drv_junos_ops, DRV_TAGGING_DOT1Q, 1), 1);
+    assert_int_equal(drv_tags_counted(&drv_sros_ops, DRV_TAGGING_FLEXIBLE, 1), 1);
+}
+
+/* Route targets (issue 11 defect 6): RFC 4360 two-octet and RFC 5668 four-octet AS forms. */
+static void
+test_route_target_parse(void **state)
+{
+    struct drv_rt rt;
+    const char *why = NULL;
+
+    (void)state;
+    assert_int_equal(drv_rt_parse("65000:4294967295", &rt, &why), NST_OK);
+    assert_int_equal(rt.as, 65000);
+    assert_true(rt.num == 4294967295u && !rt.four_byte_as);
+    assert_int_equal(drv_rt_parse("4200000001:500", &rt, &why), NST_OK);
+    assert_true(rt.as == 4200000001u && rt.num == 500 && rt.four_byte_as);
+    assert_int_equal(drv_rt_parse("65536:65535", &rt, &why), NST_OK);
+    assert_true(rt.four_byte_as);
+    assert_int_equal(drv_rt_parse("4200000001:65536", &rt, &why), NST_EINPUT);
+    assert_non_null(strstr(why, "16 bits"));
+    assert_int_equal(drv_rt_parse("0:1", &rt, &why), NST_EINPUT);
+    assert_int_equal(drv_rt_parse("4294967296:1", &rt, &why), NST_EINPUT);
+    assert_int_equal(drv_rt_parse("1:4294967296", &rt, &why), NST_EINPUT);
+    assert_int_equal(drv_rt_parse("1:", &rt, NULL), NST_EINPUT);
+    assert_int_equal(drv_rt_parse(":1", &rt, NULL), NST_EINPUT);
+    assert_int_equal(drv_rt_parse("1:2:3", &rt, NULL), NST_EINPUT);
+    assert_int_equal(drv_rt_parse("065000:1", &rt, NULL), NST_EINPUT);
+    assert_int_equal(drv_rt_parse("65000:01", &rt, NULL), NST_EINPUT);
+    assert_int_equal(drv_rt_parse("65000:0", &rt, NULL), NST_OK);
+    assert_int_equal(drv_rt_parse("99999999999999999999999:1", &rt, NULL), NST_EINPUT);
+    assert_int_equal(drv_rt_parse(NULL, &rt, NULL), NST_EINPUT);
 }
 
 static void
@@ -247,8 +304,13 @@ test_vlan_stitch_missing(void **state)
     struct fx *f = *state;
     char *s = edit("<kind>route</kind>", "", NULL);
 
-    /* A rewrite stitch of QinQ into dot1q on XR is fine... */
-    assert_int_equal(run(f, s), NST_OK);
+    /* A rewrite stitch of QinQ into dot1q on XR is fine for the tags... */
+    assert_int_equal(run(f, s), NST_ECHECK);
+    assert_int_equal(count(f, "VLAN-STITCH-MISSING") + count(f, "VLAN-REWRITE-UNSUPPORTED"), 0);
+    /* ...but hop 2 is routed at r2 (its BGP session), so hop 1's sub-interface there would
+     * be joined to nothing (issue 11). */
+    expect(f, "SUBIF-ORPHAN", 19, C1 "/hop[seq='1']");
+    assert_int_equal(nst_diag_count_severity(f->ctx, NST_SEV_ERROR), 1);
     free(s);
     /* ...no stitch at all is not. */
     s = edit("  <stitch><device>r2</device><from-hop>1</from-hop><to-hop>2</to-hop><kind>route</kind></stitch>\n",
@@ -272,7 +334,7 @@ test_vlan_openconfig_cannot_rewrite_two_tags(void **state)
     s = edit("<vendor>iosxr</vendor>", "<vendor>openconfig</vendor><platform>eos</platform>",
              "<kind>route</kind>", "<kind>rewrite</kind>", NULL);
     run(f, s);
-    assert_int_equal(nst_diag_count_severity(f->ctx, NST_SEV_ERROR), 0);
+    assert_int_equal(count(f, "VLAN-REWRITE-UNSUPPORTED"), 0);
     free(s);
 }
 
@@ -320,7 +382,7 @@ test_vlan_duplicate_tags_on_port(void **state)
 
     assert_int_equal(run(f, s), NST_ECHECK);
     /* Both ends of s1 see the same pair twice. */
-    assert_int_equal(nst_diag_count_severity(f->ctx, NST_SEV_ERROR), 2);
+    assert_int_equal(count(f, "VLAN-DUPLICATE-TAGS"), 2);
     free(s);
 }
 
@@ -400,8 +462,31 @@ test_bgp_mirror_sessions(void **state)
 
     assert_int_equal(run(f, s), NST_ECHECK);
     assert_non_null(strstr(nst_diag_message(only(f, "BGP-PEER-ASN-MISMATCH")), "r2 is AS65002"));
-    /* The mirrored /31 is one link, not an overlap. */
-    assert_int_equal(nst_diag_count(f->ctx) - nst_diag_count_severity(f->ctx, NST_SEV_NOTE), 1);
+    /* The mirrored /31 is one link, not an overlap, and both ends ride hop 1. */
+    assert_int_equal(count(f, "IP-OVERLAP") + count(f, "IP-DUPLICATE-ADDRESS"), 0);
+    assert_int_equal(count(f, "BGP-PEER-OFF-HOP"), 0);
+    /* r1 now routes hop 1, so hop 0 (the campus LAN) is no longer stitched to it. */
+    expect(f, "SUBIF-ORPHAN", 22, C1 "/hop[seq='0']");
+    assert_int_equal(nst_diag_count(f->ctx) - nst_diag_count_severity(f->ctx, NST_SEV_NOTE), 2);
+    free(s);
+    /* The same two sessions, r2's in a connection of its own on another VLAN of s1: the
+     * two addresses are on two VLANs (issue 11). */
+    s = edit("</connection>",
+             "<bgp-session><name>r1-r2</name><device>r1</device><port>xe-0/0/0</port>"
+             "<link-subnet>10.8.0.0/31</link-subnet><local-address>10.8.0.0</local-address>"
+             "<peer-address>10.8.0.1</peer-address><peer-asn>65002</peer-asn><peer-device>r2</peer-device>"
+             "<max-prefix>10</max-prefix><auth-key-ref>k</auth-key-ref></bgp-session>\n"
+             "</connection><connection><name>c2</name><ip-mtu>1500</ip-mtu>"
+             "<endpoint>campus</endpoint><endpoint>aws</endpoint>\n"
+             "<hop><seq>1</seq><segment>s1</segment><encapsulation><dot1q><vlan>7</vlan>"
+             "</dot1q></encapsulation></hop>\n"
+             "<bgp-session><name>r2-r1</name><device>r2</device><port>a</port>"
+             "<link-subnet>10.8.0.0/31</link-subnet><local-address>10.8.0.1</local-address>"
+             "<peer-address>10.8.0.0</peer-address><peer-asn>65001</peer-asn><peer-device>r1</peer-device>"
+             "<max-prefix>10</max-prefix><auth-key-ref>k</auth-key-ref></bgp-session>\n</connection>",
+             NULL);
+    assert_int_equal(run(f, s), NST_ECHECK);
+    assert_int_equal(count(f, "BGP-PEER-OFF-HOP"), 2);
     free(s);
 }
 
@@ -491,6 +576,7 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_base_is_clean, setup, teardown),
+        cmocka_unit_test(test_route_target_parse),
         cmocka_unit_test_setup_teardown(test_mtu_fixed_segment_states_max, setup, teardown),
         cmocka_unit_test_setup_teardown(test_mtu_qinq_on_fixed_segment_1492, setup, teardown),
         cmocka_unit_test_setup_teardown(test_mtu_planned_raise_and_hw_limit, setup, teardown),

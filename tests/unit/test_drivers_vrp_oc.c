@@ -33,6 +33,7 @@
 #include "alloc.h"
 #include "compile.h"
 #include "ctx.h"
+#include "diag.h"
 #include "driver.h"
 #include "render.h"
 
@@ -274,8 +275,12 @@ test_vrp_features(void **state)
                "[eth:ethernet/eth:l3-sub-interface/eth:vlan-type-dot1q/eth:vlan-type-vid='400']"
                "/ip:ipv4/ip:addresses/ip:address[ip:ip='169.254.40.2'][ip:mask='255.255.255.252']");
     /* eBGP: AS, local-as as fake-as, the key placeholder, both filters, route-limit. */
-    assert_one(
-        &x, "/nc:config/hbgp:bgp/hbgp:base-process[hbgp:as='65100'][hbgp:router-id='10.255.9.1']");
+    /* Issue 11 defect 3: the global base-process holds enable and the AS only; the router id
+     * is the public instance's (huawei-bgp 8.22.0 NE40E). */
+    assert_one(&x, "/nc:config/hbgp:bgp/hbgp:base-process[hbgp:enable='true'][hbgp:as='65100']"
+                   "[not(hbgp:router-id)]");
+    assert_one(&x, "/nc:config/ni:network-instance/ni:instances/ni:instance[ni:name='_public_']"
+                   "/hbgp:bgp/hbgp:base-process[hbgp:router-id='10.255.9.1']");
     assert_one(&x, "//hbgp:peer[hbgp:address='169.254.40.1'][hbgp:remote-as='64512']"
                    "[hbgp:fake-as-parameter/hbgp:fake-as='65101'][hbgp:password-type='cipher']"
                    "[hbgp:password-text='$NST_SECRET{dx-md5}']"
@@ -289,6 +294,8 @@ test_vrp_features(void **state)
     /* VSIs: raw (ethernet) pseudowires always; LDP peers; BGP site, RD, RTs; BD binding. */
     assert_int_equal(
         xp_count(&x, "//l2vpn:vpls[l2vpn:encapsulation-type='ethernet'][l2vpn:mtu='1500']"), 2);
+    /* A VSI that binds a BD is in bd-mode (upstream vpls/bds: when work-mode='bd-mode'). */
+    assert_int_equal(xp_count(&x, "//l2vpn:vpls[l2vpn:bds][l2vpn:work-mode='bd-mode']"), 2);
     assert_one(&x, "//l2vpn:instance[l2vpn:name='ic-ldp'][l2vpn:type='vpls']/l2vpn:vpls"
                    "[l2vpn:member-discovery-mode='static'][l2vpn:bds/l2vpn:bd/l2vpn:id='500']"
                    "/l2vpn:ldp-signaling[l2vpn:vsi-id='500']/l2vpn:pws/l2vpn:pw"
@@ -323,7 +330,7 @@ test_vrp_features(void **state)
                    "/ip:address[ip:ip='192.0.2.8'][ip:mask='255.255.255.254']");
     assert_one(&x, "//rp:ipv4-prefix-filter[rp:name='NS-vrp-pe1-to-campus-IN']/rp:nodes"
                    "[count(rp:node)=1]/rp:node[rp:match-mode='deny'][rp:ip-address='0.0.0.0']"
-                   "[rp:masklength='0'][rp:masklength-upper='32']");
+                   "[rp:masklength='0'][rp:masklength-lower='0'][rp:masklength-upper='32']");
     assert_one(&x, "//hbgp:peer[hbgp:address='192.0.2.9'][not(hbgp:password-text)]"
                    "[not(hbgp:fake-as-parameter)]//hbgp:ipv4-unicast"
                    "[hbgp:import-ip-prefix='NS-vrp-pe1-to-campus-IN'][not(hbgp:route-limit)]");
@@ -826,11 +833,15 @@ test_refusals(void **state)
 {
     struct nst_ctx *ctx;
     struct render *r;
+    struct diag_loc origin = {"svc.xml", 42, "/netstitch-intercloud:intercloud/device[name='r1']",
+                              NULL};
     size_t k;
 
     (void)state;
     assert_int_equal(nst_ctx_new(NULL, &ctx), NST_OK);
     assert_int_equal(render_new(ctx, NULL, 0, &r), NST_OK);
+    /* A refusal is the user's input, reported at the service's device (issue 11). */
+    render_set_origin(r, &origin);
     for (k = 0; k < sizeof refusals / sizeof refusals[0]; k++) {
         const struct refusal *f = &refusals[k];
         xmlDocPtr doc = xmlReadMemory(f->ir, (int)strlen(f->ir), "ir.xml", NULL, 0);
@@ -841,13 +852,16 @@ test_refusals(void **state)
         nst_diag_clear(ctx);
         assert_int_equal(
             render_device(r, xmlDocGetRootElement(doc), drv_find(f->vendor, f->platform), &p, &c),
-            NST_EINTERNAL);
+            NST_EINPUT);
         assert_null(p);
         assert_null(c);
         assert_int_equal(nst_diag_count(ctx), 1);
         d = nst_diag_get(ctx, 0);
-        assert_string_equal(nst_diag_code(d), "INTERNAL");
+        assert_string_equal(nst_diag_code(d), "DRIVER-UNSUPPORTED");
         assert_string_equal(nst_diag_device(d), "r1");
+        assert_string_equal(nst_diag_file(d), "svc.xml");
+        assert_int_equal(nst_diag_line(d), 42);
+        assert_string_equal(nst_diag_path(d), origin.path);
         if (!strstr(nst_diag_message(d), f->message)) {
             fail_msg("case %zu: \"%s\" lacks \"%s\"", k, nst_diag_message(d), f->message);
         }

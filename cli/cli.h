@@ -34,6 +34,7 @@ int cmd_graph(int argc, char **argv);
 /* push, rollback, recover (cmd_push.c, cmd_rollback.c, cmd_recover.c; docs/push.md). */
 #define EXIT_TXN_INCOMPLETE 4
 #define EXIT_TXN_BUSY 5
+#define EXIT_TXN_WINDOW 7 /* push --confirm-window: committed, the window is open */
 struct nst_txn;
 /* Progress printer (and test pause hook) for a transaction; free() the result. */
 void *cli_txn_progress_new(int quiet);
@@ -102,5 +103,12 @@ int cli_diff_apply(struct nst_diff *d, struct nst_txn *txn, const char *command,
 int cli_push_service(struct nst_ctx *ctx, const struct nst_inventory *inv, struct nst_txn *txn,
                      const struct nst_compiled *comp, const char *path,
                      const struct cli_apply *o);
+
+/* status (cmd_status.c): the health of a service's BGP sessions (docs/push.md). */
+int cmd_status(int argc, char **argv);
+
+/* confirm, cancel (cmd_confirm.c): end a push's confirm window (docs/push.md). */
+int cmd_confirm(int argc, char **argv);
+int cmd_cancel(int argc, char **argv);
 
 #endif

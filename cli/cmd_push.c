@@ -29,9 +29,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -47,6 +49,8 @@ struct cli_progress {
     int paused;
     struct cli_display display; /* on a terminal: a live status line (progress.c) */
 };
+
+static void cli_txn_health_json(FILE *out, const struct nst_txn *txn);
 
 static void
 cli_test_pause(struct cli_progress *p, const char *event)
@@ -217,7 +221,9 @@ cli_txn_report(FILE *out, const struct nst_txn *txn, const char *command, int ex
             cli_json_str(out, nst_txn_device_error(txn, i, NST_TXN_ERR_UNDO));
             fputc('}', out);
         }
-        fprintf(out, "%s]}\n", n ? "\n" : "");
+        fprintf(out, "%s], \"health\": ", n ? "\n" : "");
+        cli_txn_health_json(out, txn);
+        fprintf(out, "}\n");
         return;
     }
     for (size_t i = 0; i < n; i++) {
@@ -246,12 +252,156 @@ cli_txn_report(FILE *out, const struct nst_txn *txn, const char *command, int ex
             fprintf(out, "  %-*s  undo failed: %s\n", (int)w, "", u);
         }
     }
+    if (nst_txn_health(txn)) {
+        const struct nst_health *h = nst_txn_health(txn);
+        char line[1024];
+
+        fprintf(out, "  health gate: %s\n",
+                !strncmp(nst_txn_health_report(txn), "passed", 6) ? "passed" : "FAILED");
+        for (size_t i = 0; i < nst_health_session_count(h); i++) {
+            fprintf(out, "    %s\n", nst_health_session_summary(h, i, line, sizeof line));
+        }
+    }
     if (nst_txn_outcome(txn) == NST_TXN_INCOMPLETE && id) {
         fprintf(out,
                 "  run `netstitch recover %s --inventory ...` to finish the undo; "
                 "confirmed commits also expire on the devices\n",
                 id);
     }
+}
+
+/* The gate's outcome and every session's final state, or null when no gate ran. */
+static void
+cli_txn_health_json(FILE *out, const struct nst_txn *txn)
+{
+    const struct nst_health *h = nst_txn_health(txn);
+    char *text = NULL;
+
+    if (!h || nst_health_print(h, NST_HEALTH_JSON, &text)) {
+        fputs("null", out);
+        return;
+    }
+    fprintf(out, "{\"gate\": ");
+    cli_json_str(out, nst_txn_health_report(txn));
+    /* The check's own JSON object, without its trailing newline. */
+    for (size_t l = strlen(text); l && text[l - 1] == '\n'; l--) {
+        text[l - 1] = '\0';
+    }
+    fprintf(out, ", \"check\": %s}", text);
+    nst_free_string(text);
+}
+
+/*
+ * The confirm window (--confirm-window SEC). The push runs in a child process forked before
+ * any session exists (libnetconf2 and the session relay use threads, which a fork would
+ * lose); the child holds the sessions through the window. When the window opens, the
+ * child prints the pending report on the shared stdout, tells the parent through a pipe
+ * and detaches (new session, standard streams to /dev/null); the parent exits
+ * EXIT_TXN_WINDOW. `netstitch confirm|cancel TXID` ends the window; so does its end.
+ */
+struct push_window {
+    int fd; /* write end of the pipe to the parent */
+    unsigned secs;
+    int fmt;
+};
+
+static void
+push_window_open(const struct nst_txn *txn, void *user)
+{
+    struct push_window *w = user;
+    const char *id = nst_txn_id(txn);
+    int null;
+
+    if (w->fmt == OUT_JSON) {
+        printf("{\"command\": \"push\", \"transaction\": ");
+        cli_json_str(stdout, id);
+        printf(", \"outcome\": \"pending\", \"exit\": %d, \"window_s\": %u, \"health\": ",
+               EXIT_TXN_WINDOW, w->secs);
+        cli_json_str(stdout, nst_txn_health_report(txn));
+        printf(", \"devices\": [");
+        for (size_t i = 0; i < nst_txn_device_count(txn); i++) {
+            printf("%s{\"name\": ", i ? ", " : "");
+            cli_json_str(stdout, nst_txn_device_name(txn, i));
+            printf(", \"method\": ");
+            cli_json_str(stdout, nst_txn_method_name(nst_txn_device_method(txn, i)));
+            printf("}");
+        }
+        printf("]}\n");
+    } else {
+        printf("push %s: committed on every device, NOT confirmed: confirm window open for %u s\n",
+               id, w->secs);
+        if (*nst_txn_health_report(txn)) {
+            printf("  health gate: %s\n", nst_txn_health_report(txn));
+        }
+        for (size_t i = 0; i < nst_txn_device_count(txn); i++) {
+            printf("  %-16s %s\n", nst_txn_device_name(txn, i),
+                   nst_txn_method_name(nst_txn_device_method(txn, i)));
+        }
+        printf("  keep it:  netstitch confirm %s\n"
+               "  undo it:  netstitch cancel %s\n"
+               "  when the window ends without either, every device is rolled back\n",
+               id, id);
+    }
+    fflush(stdout);
+    fflush(stderr);
+    if (write(w->fd, "W", 1) != 1) {
+        /* The parent is gone; the window goes on regardless. */
+    }
+    close(w->fd);
+    w->fd = -1;
+    setsid();
+    null = open("/dev/null", O_RDWR);
+    if (null >= 0) {
+        dup2(null, 0);
+        dup2(null, 1);
+        dup2(null, 2);
+        if (null > 2) {
+            close(null);
+        }
+    }
+}
+
+/* Fork for a confirm window: returns 0 in the child (which goes on with the push), or, in
+ * the parent, the exit status to return (the window opened, or the child's own status). */
+static int
+push_window_fork(struct push_window *w, int *is_child)
+{
+    int pfd[2];
+    pid_t pid;
+    char c;
+    int status;
+
+    *is_child = 0;
+    fflush(NULL);
+    if (pipe(pfd)) {
+        fprintf(stderr, "netstitch push: pipe: %s\n", strerror(errno));
+        return EXIT_USAGE;
+    }
+    pid = fork();
+    if (pid < 0) {
+        fprintf(stderr, "netstitch push: fork: %s\n", strerror(errno));
+        close(pfd[0]);
+        close(pfd[1]);
+        return EXIT_USAGE;
+    }
+    if (pid == 0) {
+        close(pfd[0]);
+        w->fd = pfd[1];
+        *is_child = 1;
+        /* A terminal's hang-up must not end the window. */
+        signal(SIGHUP, SIG_IGN);
+        return 0;
+    }
+    close(pfd[1]);
+    if (read(pfd[0], &c, 1) == 1 && c == 'W') {
+        close(pfd[0]);
+        return EXIT_TXN_WINDOW;
+    }
+    close(pfd[0]);
+    if (waitpid(pid, &status, 0) < 0) {
+        return EXIT_USAGE;
+    }
+    return WIFEXITED(status) ? WEXITSTATUS(status) : EXIT_USAGE;
 }
 
 /* Read DIR/<device>.xml for every XML file of DIR, in name order, into the push. */
@@ -403,13 +553,20 @@ push_usage(FILE *out)
           "  --force                overwrite owned configuration changed outside netstitch\n"
           "  --no-state             push the whole compiled payloads; record no ownership\n"
           "  --no-validate          never send <validate>\n"
+          "  --no-health            confirm without waiting for the BGP sessions\n"
+          "  --confirm-window SEC   leave the confirmed commit pending for up to SEC s and\n"
+          "                         exit 7; `netstitch confirm|cancel TXID` ends it\n"
+          "  --health-deadline SEC  how long the health gate waits (default 60)\n"
+          "  --health-interval MS   how often it polls (default 500)\n"
           "  --format text|json     the report's format (default text)\n"
           "  -q, --quiet            no progress on stderr\n"
           "  --yang-dir DIR         netstitch's YANG models\n"
           "\n"
           "Exit status: 0 committed, 1 failed and rolled back everywhere, 2 usage or input\n"
-          "error (nothing touched), 4 failed and not everything could be restored (run\n"
-          "`netstitch recover`), 5 devices busy with another netstitch or awaiting recover\n"
+          "error (nothing touched; also when the health gate fails: rolled back), 4 failed and not "
+          "everything could be restored (run\n"
+          "`netstitch recover`), 7 confirm window open, 5 devices busy with another netstitch or "
+          "awaiting recover\n"
           "(nothing touched), 6 drift: configuration netstitch set was changed outside it\n"
           "(nothing touched; see --force).\n",
           out);
@@ -430,9 +587,13 @@ cmd_push(int argc, char **argv)
         {"quiet", no_argument, NULL, 'q'},
         {"yang-dir", required_argument, NULL, 'y'},
         {"templates", required_argument, NULL, 'T'},
-        {"name", required_argument, NULL, 'N'},  /* lifecycle (cmd_delete.c) */
-        {"force", no_argument, NULL, 'F'},       /* lifecycle: overwrite drift */
-        {"no-state", no_argument, NULL, 'S'},    /* lifecycle: push the payloads as they are */
+        {"name", required_argument, NULL, 'N'}, /* lifecycle (cmd_delete.c) */
+        {"force", no_argument, NULL, 'F'},      /* lifecycle: overwrite drift */
+        {"no-state", no_argument, NULL, 'S'},   /* lifecycle: push the payloads as they are */
+        {"no-health", no_argument, NULL, 'H'},
+        {"health-deadline", required_argument, NULL, 'D'},
+        {"health-interval", required_argument, NULL, 'I'},
+        {"confirm-window", required_argument, NULL, 'W'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -442,7 +603,11 @@ cmd_push(int argc, char **argv)
     struct nst_compiled *comp = NULL;
     unsigned flags = 0, jobs = 0;
     unsigned long confirm = 0;
-    int c, quiet = 0, fmt = OUT_TEXT, rc = EXIT_CLEAN, force = 0, no_state = 0;
+    int c, quiet = 0, fmt = OUT_TEXT, rc = EXIT_CLEAN, force = 0, no_state = 0, no_health = 0;
+    unsigned long hl_deadline = 0, hl_interval = 0;
+    struct nst_health *health = NULL;
+    struct push_window window = {-1, 0, OUT_TEXT};
+    int is_child = 0;
     const char *svc_name = NULL;
     struct nst_ctx *ctx = NULL;
     struct nst_inventory *inv = NULL;
@@ -514,6 +679,30 @@ cmd_push(int argc, char **argv)
         case 'S':
             no_state = 1;
             break;
+        case 'H':
+            no_health = 1;
+            break;
+        case 'D':
+            hl_deadline = strtoul(optarg, &end, 10);
+            if (*end || !hl_deadline || hl_deadline > 3600) {
+                fprintf(stderr, "netstitch push: --health-deadline needs 1..3600 seconds\n");
+                return EXIT_USAGE;
+            }
+            break;
+        case 'W':
+            window.secs = (unsigned)strtoul(optarg, &end, 10);
+            if (*end || !window.secs || window.secs > 86400) {
+                fprintf(stderr, "netstitch push: --confirm-window needs 1..86400 seconds\n");
+                return EXIT_USAGE;
+            }
+            break;
+        case 'I':
+            hl_interval = strtoul(optarg, &end, 10);
+            if (*end || hl_interval < 10 || hl_interval > 60000) {
+                fprintf(stderr, "netstitch push: --health-interval needs 10..60000 ms\n");
+                return EXIT_USAGE;
+            }
+            break;
         case 'h':
             push_usage(stdout);
             return EXIT_CLEAN;
@@ -561,6 +750,26 @@ cmd_push(int argc, char **argv)
     nst_txn_set_jobs(txn, jobs);
     nst_txn_set_confirm_timeout(txn, (uint32_t)confirm);
     nst_txn_set_flags(txn, flags);
+    /* The health gate (docs/push.md): a service with BGP sessions is confirmed only once
+     * they are Established with the prefixes they should receive. */
+    if (svc && !no_health && !(flags & NST_TXN_DRY_RUN)) {
+        if (nst_health_new(svc, inv, &health)) {
+            rc = EXIT_USAGE;
+            goto cleanup;
+        }
+        if (nst_health_session_count(health)) {
+            nst_health_set_timing(health, (unsigned)hl_interval, (unsigned)hl_deadline * 1000);
+            nst_txn_set_health(txn, health);
+        }
+    }
+    if (window.secs && !(flags & NST_TXN_DRY_RUN)) {
+        window.fmt = fmt;
+        rc = push_window_fork(&window, &is_child);
+        if (!is_child) {
+            goto cleanup;
+        }
+        nst_txn_set_confirm_window(txn, window.secs, push_window_open, &window);
+    }
     progress = cli_txn_progress_new(quiet);
     cli_txn_attach_progress(txn, progress);
     if (!payloads && !no_state) {
@@ -586,7 +795,11 @@ cmd_push(int argc, char **argv)
     cli_txn_report(stdout, txn, "push", rc, (enum out_format)fmt);
 
 cleanup:
+    if (window.fd >= 0) {
+        close(window.fd);
+    }
     nst_txn_free(txn);
+    nst_health_free(health);
     free(progress);
     nst_compiled_free(comp);
     nst_inventory_free(inv);

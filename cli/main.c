@@ -27,6 +27,9 @@ static const struct subcommand subcommands[] = {
     {"graph", cmd_graph, "draw a service as Graphviz DOT: devices, segments, tags, MTUs", 0},
     {"diff", cmd_diff, "show what each router would get, without changing anything", 1},
     {"delete", cmd_delete, "remove everything a service configured, in one transaction", 1},
+    {"confirm", cmd_confirm, "keep a push whose confirm window is open, on every device", 0},
+    {"cancel", cmd_cancel, "undo a push whose confirm window is open, on every device", 0},
+    {"status", cmd_status, "show the BGP sessions of a service and whether they are healthy", 0},
 };
 
 #ifndef __has_feature

@@ -520,36 +520,6 @@ lower_stitches(struct lw *w, const struct m_conn *conn)
     }
 }
 
-/*
- * OpenConfig's upstream route-distinguisher pattern for type 1 (IP:number) is narrower
- * than RFC 4364: it accepts 1..9, two digits, three or four digits without zeros in the
- * leading one or two places, [1-5][1-5]NNN and a few 65xxx values, so e.g. 1008 fails on
- * an implementation that enforces the pattern. Anything it accepts is a valid RFC value.
- */
-static bool
-oc_rd_number_ok(unsigned long n)
-{
-    char b[16];
-    size_t len;
-
-    snprintf(b, sizeof b, "%lu", n);
-    len = strlen(b);
-    switch (len) {
-    case 1:
-        return b[0] != '0';
-    case 2:
-        return true;
-    case 3:
-        return b[0] != '0';
-    case 4:
-        return b[0] != '0' && b[1] != '0';
-    case 5:
-        return (b[0] >= '1' && b[0] <= '5' && b[1] >= '1' && b[1] <= '5') ||
-               (b[0] == '6' && b[1] == '5' && b[2] <= '5' && b[3] <= '3' && b[4] <= '5');
-    }
-    return false;
-}
-
 /* Is @rd already the route distinguisher of another instance on @dev? */
 static bool
 rd_used(xmlNodePtr dev, const char *rd)
@@ -574,7 +544,7 @@ rd_used(xmlNodePtr dev, const char *rd)
 }
 
 /* The route distinguisher of a BGP VPLS on @d: router-id:(vpls-id mod 2^16), moved to the
- * next number an OpenConfig device accepts and unused on the device. */
+ * next number the device's driver accepts (drv_ops.rd_number_ok) and unused on the device. */
 static void
 rd_choose(struct lw *w, const struct m_device *d, xmlNodePtr dev, uint32_t vpls_id, char *rd,
           size_t len)
@@ -585,7 +555,7 @@ rd_choose(struct lw *w, const struct m_device *d, xmlNodePtr dev, uint32_t vpls_
     (void)w;
     for (tries = 0; tries < 65536; tries++) {
         snprintf(rd, len, "%s:%lu", rid, n);
-        if ((d->vendor != V_OPENCONFIG || oc_rd_number_ok(n)) && !rd_used(dev, rd)) {
+        if ((!d->drv || !d->drv->rd_number_ok || d->drv->rd_number_ok(n)) && !rd_used(dev, rd)) {
             return;
         }
         n = n + 1 > 65535 ? 1 : n + 1;

@@ -214,24 +214,6 @@ site_kind(const char *s)
     return SITE_ON_PREMISES;
 }
 
-static enum m_vendor
-vendor_of(const char *s)
-{
-    if (!strcmp(s, "junos")) {
-        return V_JUNOS;
-    }
-    if (!strcmp(s, "iosxr")) {
-        return V_IOSXR;
-    }
-    if (!strcmp(s, "sros")) {
-        return V_SROS;
-    }
-    if (!strcmp(s, "vrp")) {
-        return V_VRP;
-    }
-    return V_OPENCONFIG;
-}
-
 /* /intercloud/site */
 static void
 build_site(struct mb *b, const struct lyd_node *n, struct m_site *s)
@@ -271,7 +253,6 @@ build_device(struct mb *b, const struct lyd_node *n, struct m_device *d)
 
     d->name = str(n, "name");
     d->vendor_name = str(n, "vendor");
-    d->vendor = vendor_of(d->vendor_name);
     d->platform = str(n, "platform");
     d->role = str(n, "role");
     d->site = str(n, "site") ? model_find_site(b->svc, str(n, "site")) : NULL;

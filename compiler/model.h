@@ -34,7 +34,6 @@ struct m_src {
     uint32_t line;      /* 1-based line in the input, 0 unknown */
 };
 
-enum m_vendor { V_JUNOS, V_IOSXR, V_SROS, V_VRP, V_OPENCONFIG };
 enum m_tpid { TPID_NONE = 0, TPID_8100 = 0x8100, TPID_88A8 = 0x88a8, TPID_9100 = 0x9100 };
 enum m_encap_kind { ENCAP_UNTAGGED, ENCAP_DOT1Q, ENCAP_QINQ, ENCAP_VPLS };
 enum m_site_kind {
@@ -104,7 +103,6 @@ struct m_port {
 
 struct m_device {
     const char *name;
-    enum m_vendor vendor;
     const char *vendor_name;
     const char *platform;   /* may be NULL */
     const char *role;

@@ -4,7 +4,8 @@
 #
 # Kept in step with each command's --help by tests/cli/t_completion.sh.
 
-_netstitch_commands="check compile push rollback recover graph diff delete help version"
+_netstitch_commands="check compile push rollback recover graph diff delete status confirm cancel help
+    version"
 
 # The options of one subcommand.
 _netstitch_options() {
@@ -12,7 +13,8 @@ _netstitch_options() {
     check) echo "--format --verbose -v --yang-dir --help -h" ;;
     compile) echo "--emit --format --inventory --output -o --templates --yang-dir --help -h" ;;
     push) echo "--inventory --payloads --templates --state-dir --jobs -j --confirm-timeout
-                --dry-run --name --force --no-state --no-validate --format --quiet -q
+                --dry-run --name --force --no-state --no-validate --no-health
+                --health-deadline --health-interval --confirm-window --format --quiet -q
                 --yang-dir --help -h" ;;
     rollback) echo "--inventory --state-dir --list --force --jobs -j --confirm-timeout
                     --no-validate --format --quiet -q --yang-dir --help -h" ;;
@@ -21,6 +23,8 @@ _netstitch_options() {
     graph) echo "--connection --format --output -o --svg --yang-dir --help -h" ;;
     diff) echo "--inventory --offline --format --name --payloads --templates --state-dir
                 --no-state --jobs -j --color --quiet -q --yang-dir --help -h" ;;
+    confirm | cancel) echo "--state-dir --wait --format --help -h" ;;
+    status) echo "--inventory --format --watch --count --state-dir --yang-dir --help -h" ;;
     delete) echo "--inventory --name --force --state-dir --jobs -j --confirm-timeout --dry-run
                   --no-validate --format --quiet -q --yang-dir --help -h" ;;
     esac
@@ -73,6 +77,8 @@ _netstitch() {
             COMPREPLY=($(compgen -W "dot json" -- "$cur"))
         elif [[ $cmd == diff ]]; then
             COMPREPLY=($(compgen -W "tree cli xml json" -- "$cur"))
+        elif [[ $cmd == status ]]; then
+            COMPREPLY=($(compgen -W "text json prometheus" -- "$cur"))
         else
             COMPREPLY=($(compgen -W "text json" -- "$cur"))
         fi
@@ -109,7 +115,8 @@ _netstitch() {
         COMPREPLY=($(compgen -f -- "$cur"))
         return 0
         ;;
-    --jobs | -j | --confirm-timeout | --connection | --name)
+    --jobs | -j | --confirm-timeout | --connection | --name | --watch | --count | \
+        --health-deadline | --health-interval | --confirm-window | --wait)
         return 0
         ;;
     esac
@@ -128,10 +135,10 @@ _netstitch() {
         return 0
     fi
     case $cmd in
-    check | compile | push | graph | diff | delete)
+    check | compile | push | graph | diff | delete | status)
         _netstitch_files "$cur"
         ;;
-    rollback | recover)
+    rollback | recover | confirm | cancel)
         _netstitch_txids "$cur"
         ;;
     esac

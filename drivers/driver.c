@@ -20,26 +20,46 @@
 #define TAG 4u
 #define PW_OVERHEAD (ETH_HDR + 4u + 8u) /* customer header, control word, two labels */
 
+/*
+ * The registry: every driver, once. A new vendor adds its ops here (and nothing anywhere
+ * else outside its own file, its templates and its device models).
+ */
+const struct drv_ops *const drv_all[] = {
+    &drv_junos_ops, &drv_iosxr_ops,      &drv_sros_ops, &drv_vrp_ops,
+    &drv_eos_ops,   &drv_openconfig_ops, NULL,
+};
+
 const struct drv_ops *
 drv_find(const char *vendor, const char *platform)
 {
+    const struct drv_ops *fallback = NULL;
+
     if (!vendor) {
         return NULL;
     }
-    if (!strcmp(vendor, "junos")) {
-        return &drv_junos_ops;
+    /* A driver for the vendor's platform wins; the vendor's generic driver otherwise. */
+    for (size_t i = 0; drv_all[i]; i++) {
+        const struct drv_ops *d = drv_all[i];
+
+        if (strcmp(d->vendor, vendor)) {
+            continue;
+        }
+        if (!d->platform) {
+            fallback = d;
+        } else if (platform && !strcmp(d->platform, platform)) {
+            return d;
+        }
     }
-    if (!strcmp(vendor, "iosxr")) {
-        return &drv_iosxr_ops;
-    }
-    if (!strcmp(vendor, "sros")) {
-        return &drv_sros_ops;
-    }
-    if (!strcmp(vendor, "vrp")) {
-        return &drv_vrp_ops;
-    }
-    if (!strcmp(vendor, "openconfig")) {
-        return platform && !strcmp(platform, "eos") ? &drv_eos_ops : &drv_openconfig_ops;
+    return fallback;
+}
+
+const struct drv_ops *
+drv_by_name(const char *name)
+{
+    for (size_t i = 0; name && drv_all[i]; i++) {
+        if (!strcmp(drv_all[i]->name, name)) {
+            return drv_all[i];
+        }
     }
     return NULL;
 }

@@ -6,7 +6,9 @@
  * declares its capabilities: how its MTU knob counts bytes, where it sets the QinQ
  * outer TPID, which tag operations its model can express, VPLS signalling, NETCONF
  * datastores and confirmed-commit flavour. The checker asks these instead of
- * switching on the vendor, so a new vendor is one new file (docs/drivers.md).
+ * switching on the vendor, so a new vendor is one new file, its line in drv_all[]
+ * (driver.c), its templates and its device models (docs/drivers.md). The driver also
+ * carries the vendor's CLI-diff dialect (struct drv_cli_dialect, netconf/diff_cli.c).
  *
  * Facts and their sources: docs/vendors.md part A (summarised in docs/checks.md); items
  * marked UNCONFIRMED there are marked where they are relied on here.
@@ -97,8 +99,113 @@ struct drv_prep;
  */
 typedef nst_err (*drv_prepare_fn)(struct drv_prep *p, xmlNodePtr dev);
 
+/*
+ * The CLI-diff dialect of a driver: how `netstitch diff --format cli` spells a change of
+ * the driver's device models as the commands an operator would type. The engine is
+ * netconf/diff_cli.c (docs/diff.md); everything vendor-specific it needs is here, in the
+ * driver's own file, next to the templates that write the same CLI (a test checks the two
+ * agree: tests/golden/t_diff_cli.sh).
+ *
+ * A rule maps one schema path of the device models (element names from the top, choices
+ * and cases left out: "/interfaces/interface/mtu") to CLI. Its formats are text with
+ * placeholders, expanded with a data node of the change as context:
+ *   {path}        the value of the leaf at path: "." the node itself, "a/b" below it,
+ *                 "../a" beside it, "/top/a" from the top of the configuration;
+ *   {path:xf}     the value through transform xf: "sp" dashes to spaces, "nobang" without a
+ *                 leading '!', "q" always in double quotes, or one of the dialect's maps;
+ *   {?path|text}  text when the node at path exists, {!path|text} when it does not (text
+ *                 may hold placeholders); path "*": any child that is not a key;
+ *   {#step}       the context entry's position in its list times step (sequence numbers).
+ * A statement whose expansion is empty is not printed; a mode line whose expansion is
+ * empty opens no mode (its children are placed where it would have been).
+ * In the flat styles a placeholder's value is quoted the way the style quotes values.
+ */
+enum drv_cli_style {
+    DRV_CLI_MODES, /* hierarchical modes: "interface X" then indented statements (IOS-XR) */
+    DRV_CLI_SET,   /* flat Junos style: "set a b c value" / "delete a b c" */
+    DRV_CLI_MDCLI, /* flat Nokia MD-CLI style: "/configure a b c value" / "delete /configure .." */
+    DRV_CLI_PATHS  /* no native CLI: "/a/b[k=v]/c = value" / "delete /a/b[k=v]/c" */
+};
+
+enum drv_cli_rule_kind {
+    DRV_CLI_MODE,  /* a configuration mode; its children go inside (MODES only) */
+    DRV_CLI_STMT,  /* one statement for the node and everything below it */
+    DRV_CLI_SKIP,  /* part of another line or implied: never printed alone */
+    DRV_CLI_BLOCK, /* a leaf whose value is a whole block of configuration (IOS-XR RPL) */
+    DRV_CLI_PASS   /* a list or container whose children are printed on their own; its
+                      removal is `del` when given (MODES only) */
+};
+
+struct drv_cli_rule {
+    const char *path;
+    enum drv_cli_rule_kind kind;
+    const char *fmt;  /* the line (MODE, STMT); BLOCK: the path of the text leaf */
+    const char *del;  /* the line negated on removal; NULL: fmt with the old values */
+    const char *mode; /* the mode(s) the statement lives in, '\n'-separated, from the top;
+                         NULL: where its parent's rule put it */
+};
+
+/*
+ * A value map of a dialect, used as {path:name}. Either a table (@pairs: from, to, ...,
+ * NULL; a value not in it stays as it is), or a lookup: the first entry of the list at
+ * @list (an absolute rule path) whose leaf @key equals the value (or, with @suffix, ends
+ * in it after a non-digit, non-'/' character) gives @fmt expanded at that entry; without
+ * such an entry, @fallback with "{.}" for the value.
+ */
+struct drv_cli_map {
+    const char *name;
+    const char *const *pairs;
+    const char *list;
+    const char *key;
+    int suffix;
+    const char *fmt;
+    const char *fallback;
+};
+
+struct drv_cli_dialect {
+    enum drv_cli_style style;
+    const char *comment; /* starts a comment line: "!", "#" */
+    /* MODES */
+    const char *no;  /* negation: "no ", "undo " */
+    int indent;      /* spaces per mode level */
+    const char *end; /* closes every mode ("!"), or NULL */
+    const char *sep; /* separates top-level modes ("#"), or NULL */
+    /* A top-level list or leaf-list whose entries are CLI lines already, indented by mode
+     * depth (Arista's arista-cli "commands"); NULL: none. */
+    const char *commands;
+    /* SET / MDCLI / PATHS */
+    const char *set_cmd; /* what a creation or change starts with: "set", "/configure"; NULL:
+                            nothing (PATHS) */
+    const char *del_cmd; /* what a removal starts with: "delete", "delete /configure"; NULL:
+                            "delete " */
+    const char *root;    /* the top container every command starts from */
+    const char *const *hidden_lists; /* "parent/list": the CLI does not say the list name */
+    const char *const *positional;   /* "parent/leaf": the value stands alone */
+    const char *const *bare;         /* string leaves shown without quotes (MDCLI): "leaf" or
+                                        "parent/leaf" */
+    const char *const *quoted;       /* leaves always shown in quotes (SET) */
+    /* NULL-terminated (path NULL) and NULL-terminated (name NULL); either may be NULL. */
+    const struct drv_cli_rule *rules;
+    const struct drv_cli_map *maps;
+};
+
+/*
+ * Where a port's MTU lives in the device models (names-only paths, as in CLI rules): the
+ * list of ports from the top, its key leaf (the service's port name), and the MTU leaf
+ * below an entry. `netstitch diff` compares it with the MTU the service declares.
+ */
+struct drv_port_mtu {
+    const char *list;
+    const char *key;
+    const char *leaf;
+};
+
 struct drv_ops {
     const char *name; /* "junos", ... "eos" */
+    /* What drv_find() matches: the service model's device vendor, and a platform (NULL:
+     * the vendor's driver for any platform no other driver claims). */
+    const char *vendor;
+    const char *platform;
     const char *mtu_meaning_name;
     struct drv_caps caps;
 
@@ -110,6 +217,21 @@ struct drv_ops {
      * reported as pending instead of compiled. */
     const char *const *features;
     drv_prepare_fn prepare; /* may be NULL */
+
+    /* `diff --format cli` (netconf/diff_cli.c): how this vendor's CLI spells a change. */
+    const struct drv_cli_dialect *cli;
+
+    /*
+     * The lowering (compiler/lower.c): whether @n may be the number of a type-1 route
+     * distinguisher (IP:n) on this vendor; NULL: any 0..65535. OpenConfig's upstream
+     * pattern is narrower than RFC 4364 (openconfig.c).
+     */
+    bool (*rd_number_ok)(unsigned long n);
+
+    /* `diff`: the port MTU leaf (MTU-MISMATCH); NULL: the vendor's models have none (EOS
+     * sets it through CLI lines). */
+    const struct drv_port_mtu *port_mtu;
+
     /* Why port name @name cannot be rendered by this driver (a static sentence), or NULL
      * when it can; NULL hook: every name the service model allows. The checker asks it
      * (PORT-NAME-UNSUPPORTED), so a name the templates cannot use never reaches them. */
@@ -136,6 +258,12 @@ nst_err drv_rt_parse(const char *text, struct drv_rt *out, const char **why);
 
 /* The driver for a vendor name and optional platform ("eos"); NULL if unknown. */
 const struct drv_ops *drv_find(const char *vendor, const char *platform);
+
+/* The driver whose drv_ops.name is @name ("eos", "iosxr", ...); NULL if none. */
+const struct drv_ops *drv_by_name(const char *name);
+
+/* Every driver, NULL-terminated, in a fixed order (tests walk them all). */
+extern const struct drv_ops *const drv_all[];
 
 /*
  * How a port's sub-interfaces make it tag: none tagged, all one 0x8100 tag, or anything
@@ -215,5 +343,64 @@ extern const struct drv_ops drv_sros_ops;
 extern const struct drv_ops drv_vrp_ops;
 extern const struct drv_ops drv_openconfig_ops;
 extern const struct drv_ops drv_eos_ops;
+
+/*
+ * BGP state readers (drivers/state.c, each vendor's at the end of its file). A health
+ * check (netconf/health.c) asks a device for the state of its BGP sessions with the
+ * vendor's request and hands the reply's XML (see drivers/state.c for how far libnetconf2
+ * has typed it) to the vendor's parser. docs/vendors.md A.8 and yang/devices/README.md
+ * name the paths.
+ */
+
+/** @brief One BGP neighbor as a device reports it. */
+struct drv_bgp_peer {
+    char addr[64];       /* the neighbor address, without a port */
+    char state[16];      /* "Idle", "Connect", "Active", "OpenSent", "OpenConfirm",
+                            "Established" */
+    long long uptime_s;  /* seconds in the current state when Established, -1 unknown */
+    long long received;  /* IPv4 unicast prefixes received (before import policy), -1 unknown */
+    long long accepted;  /* after import policy, -1 unknown */
+};
+
+/** @brief How to ask a device for BGP state. */
+enum drv_state_req {
+    DRV_STATE_GET = 0, /* <get> with request as its subtree filter */
+    DRV_STATE_RPC      /* request is a vendor RPC */
+};
+
+struct drv_state_ops {
+    enum drv_state_req kind;
+    const char *op;      /* for messages: "get" or the RPC's name */
+    const char *request; /* the filter or the RPC */
+    const char *module;  /* DRV_STATE_RPC: the RPC's module, and its directory under */
+    const char *module_dir; /* yang/devices/, loaded when the session lacks it */
+    /* Parse the reply (<get> data content or the RPC's output children; XML text,
+     * borrowed): every neighbor found into @peers (nst_free()d by the caller), @n of them.
+     * NST_EINPUT with a reason in @why when the reply is not what the model says. */
+    nst_err (*parse)(const char *xml, struct drv_bgp_peer **peers, size_t *n, char *why,
+                     size_t whylen);
+};
+
+/* The state reader of driver @name ("junos", ..., "eos"); NULL when it has none. */
+const struct drv_state_ops *drv_state_find(const char *name);
+
+/* Helpers for the parsers (state.c). */
+/* Parse @xml (top-level siblings) into a document; NULL with @why on failure. */
+xmlDocPtr drv_state_parse_xml(const char *xml, char *why, size_t whylen);
+/* The first element child of @n named @name in namespace @ns (any when NULL), or NULL. */
+xmlNodePtr drv_state_child(xmlNodePtr n, const char *ns, const char *name);
+xmlNodePtr drv_state_next(xmlNodePtr n, const char *ns, const char *name);
+/* Trimmed text of child path @path ('/'-separated local names) into @buf; "" if absent. */
+const char *drv_state_text(xmlNodePtr n, const char *path, char *buf, size_t len);
+/* @buf as a non-negative number, -1 when empty or not a number. */
+long long drv_state_num(const char *buf);
+/* Append a peer; NST_ENOMEM. */
+nst_err drv_state_add(struct drv_bgp_peer **peers, size_t *n, const struct drv_bgp_peer *p);
+
+extern const struct drv_state_ops drv_junos_state;
+extern const struct drv_state_ops drv_iosxr_state;
+extern const struct drv_state_ops drv_sros_state;
+extern const struct drv_state_ops drv_vrp_state;
+extern const struct drv_state_ops drv_openconfig_state;
 
 #endif

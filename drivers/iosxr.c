@@ -259,8 +259,125 @@ xr_prepare(struct drv_prep *p, xmlNodePtr dev)
     return ret ? ret : drv_prep_status(p);
 }
 
+/*
+ * `diff --format cli`: IOS-XR configuration modes, "no" negates, "!" closes a mode. The
+ * rules mirror templates/iosxr/<feature>.cli.xml (tests/golden/t_diff_cli.sh checks they agree).
+ */
+#define XR_IF "/interfaces/interface"
+#define XR_BD "/l2vpn/bridge/groups/group/bridge-domains/bridge-domain"
+#define XR_VFI XR_BD "/vfis/vfi"
+#define XR_NB "/router/bgp/as/neighbors/neighbor"
+static const struct drv_cli_rule xr_cli_rules[] = {
+    {XR_IF, DRV_CLI_MODE,
+     "interface {interface-name}{?sub-interface-type/l2transport| l2transport}",
+     "interface {interface-name}", NULL},
+    {XR_IF "/sub-interface-type", DRV_CLI_SKIP, NULL, NULL, NULL},
+    {XR_IF "/description", DRV_CLI_STMT, "description {.}", "description", NULL},
+    {XR_IF "/mtu", DRV_CLI_STMT, "mtu {.}", "mtu", NULL},
+    {XR_IF "/dot1q/tunneling/ethertype", DRV_CLI_STMT, "dot1q tunneling ethertype {.}", NULL, NULL},
+    {XR_IF "/encapsulation/dot1q", DRV_CLI_STMT,
+     "encapsulation dot1q {vlan-id}{?second-dot1q| second-dot1q }{second-dot1q}", NULL, NULL},
+    {XR_IF "/encapsulation/dot1ad", DRV_CLI_STMT,
+     "encapsulation dot1ad {vlan-id}{?dot1q| dot1q }{dot1q}", NULL, NULL},
+    {XR_IF "/l2transport-encapsulation/dot1q", DRV_CLI_STMT,
+     "encapsulation dot1q {vlan-id}{?second-dot1q| second-dot1q }{second-dot1q}", NULL, NULL},
+    {XR_IF "/l2transport-encapsulation/dot1ad", DRV_CLI_STMT,
+     "encapsulation dot1ad {vlan-id}{?dot1q| dot1q }{dot1q}", NULL, NULL},
+    {XR_IF "/rewrite/ingress/tag/pop/one", DRV_CLI_STMT, "rewrite ingress tag pop 1 symmetric",
+     NULL, NULL},
+    {XR_IF "/rewrite/ingress/tag/pop/two", DRV_CLI_STMT, "rewrite ingress tag pop 2 symmetric",
+     NULL, NULL},
+    {XR_IF "/ipv4/addresses/address", DRV_CLI_STMT, "ipv4 address {address} {netmask}", NULL, NULL},
+    {XR_IF "/ipv4/addresses/secondaries/secondary", DRV_CLI_STMT,
+     "ipv4 address {address} {netmask} secondary", NULL, NULL},
+    {XR_IF "/ipv4/mtu", DRV_CLI_STMT, "ipv4 mtu {.}", "ipv4 mtu", NULL},
+    {XR_IF "/ipv6/addresses/ipv6-address", DRV_CLI_STMT, "ipv6 address {address}/{prefix-length}",
+     NULL, NULL},
+    {XR_IF "/ipv6/mtu", DRV_CLI_STMT, "ipv6 mtu {.}", "ipv6 mtu", NULL},
+    {"/l2vpn", DRV_CLI_MODE, "l2vpn", NULL, NULL},
+    {"/l2vpn/bridge/groups/group", DRV_CLI_MODE, "bridge group {group-name}", NULL, NULL},
+    {XR_BD, DRV_CLI_MODE, "bridge-domain {bridge-domain-name}", NULL, NULL},
+    {XR_BD "/mtu", DRV_CLI_STMT, "mtu {.}", "mtu", NULL},
+    {XR_BD "/interfaces/interface", DRV_CLI_MODE, "interface {interface-name}", NULL, NULL},
+    {XR_VFI, DRV_CLI_MODE, "vfi {vfi-name}", NULL, NULL},
+    {XR_VFI "/vpn-id", DRV_CLI_STMT, "vpn-id {.}", NULL, NULL},
+    {XR_VFI "/autodiscovery/bgp", DRV_CLI_MODE, "autodiscovery bgp", NULL, NULL},
+    {XR_VFI "/autodiscovery/bgp/rd/auto", DRV_CLI_STMT, "rd auto", NULL, NULL},
+    {XR_VFI "/autodiscovery/bgp/route-target/two-byte-as-rts/two-byte-as-rt", DRV_CLI_STMT,
+     "route-target {two-byte-as-number}:{assigned-number}", NULL, NULL},
+    {XR_VFI "/autodiscovery/bgp/route-target/four-byte-as-rts/four-byte-as-rt", DRV_CLI_STMT,
+     "route-target {four-byte-as-number}:{assigned-number}", NULL, NULL},
+    {XR_VFI "/autodiscovery/bgp/signaling-protocol/bgp", DRV_CLI_MODE, "signaling-protocol bgp",
+     NULL, NULL},
+    {XR_VFI "/autodiscovery/bgp/signaling-protocol/bgp/ve-id", DRV_CLI_STMT, "ve-id {.}", NULL,
+     NULL},
+    {XR_VFI "/neighbors/neighbor", DRV_CLI_MODE, "neighbor {address} pw-id {pw-id}", NULL, NULL},
+    {"/router/bgp/as", DRV_CLI_MODE, "router bgp {as-number}", NULL, NULL},
+    {"/router/bgp/as/bgp/router-id", DRV_CLI_STMT, "bgp router-id {.}", NULL, NULL},
+    {"/router/bgp/as/address-families/address-family", DRV_CLI_MODE, "address-family {af-name:sp}",
+     NULL, NULL},
+    {"/router/bgp/as/address-families/address-family/networks/network", DRV_CLI_STMT,
+     "network {address}/{masklength}", NULL, NULL},
+    {XR_NB, DRV_CLI_MODE, "neighbor {neighbor-address}", NULL, NULL},
+    {XR_NB "/remote-as", DRV_CLI_STMT, "remote-as {.}", NULL, NULL},
+    {XR_NB "/description", DRV_CLI_STMT, "description {.}", "description", NULL},
+    {XR_NB "/local-as", DRV_CLI_STMT,
+     "local-as {as-number}{?no-prepend| no-prepend}{?no-prepend/replace-as| replace-as}"
+     "{?no-prepend/replace-as/dual-as| dual-as}",
+     "local-as", NULL},
+    {XR_NB "/ebgp-multihop", DRV_CLI_STMT, "ebgp-multihop {maximum-hop-count}", "ebgp-multihop",
+     NULL},
+    {XR_NB "/bfd", DRV_CLI_PASS, NULL, NULL, NULL},
+    {XR_NB "/bfd/fast-detect", DRV_CLI_STMT, "bfd fast-detect", NULL, NULL},
+    {XR_NB "/bfd/minimum-interval", DRV_CLI_STMT, "bfd minimum-interval {.}",
+     "bfd minimum-interval", NULL},
+    {XR_NB "/bfd/multiplier", DRV_CLI_STMT, "bfd multiplier {.}", "bfd multiplier", NULL},
+    {XR_NB "/password", DRV_CLI_PASS, NULL, NULL, NULL},
+    {XR_NB "/password/encrypted", DRV_CLI_STMT, "password clear {.:nobang}", "password", NULL},
+    {XR_NB "/address-families/address-family", DRV_CLI_MODE, "address-family {af-name:sp}", NULL,
+     NULL},
+    {XR_NB "/address-families/address-family/route-policy/in", DRV_CLI_STMT, "route-policy {.} in",
+     NULL, NULL},
+    {XR_NB "/address-families/address-family/route-policy/out", DRV_CLI_STMT,
+     "route-policy {.} out", NULL, NULL},
+    {XR_NB "/address-families/address-family/maximum-prefix", DRV_CLI_STMT,
+     "maximum-prefix {prefix-limit}{?threshold| }{threshold}{?restart| restart }{restart}",
+     "maximum-prefix", NULL},
+    {"/routing-policy/route-policies/route-policy", DRV_CLI_BLOCK, "rpl-route-policy",
+     "route-policy {route-policy-name}", NULL},
+    {"/routing-policy/sets/prefix-sets/prefix-set", DRV_CLI_BLOCK, "rpl-prefix-set",
+     "prefix-set {set-name}", NULL},
+    {"/router/static", DRV_CLI_MODE, "router static", NULL, NULL},
+    {"/router/static/address-family/ipv4/unicast", DRV_CLI_MODE, "address-family ipv4 unicast",
+     NULL, NULL},
+    {"/router/static/address-family/ipv6/unicast", DRV_CLI_MODE, "address-family ipv6 unicast",
+     NULL, NULL},
+    {"/router/static/address-family/ipv6/unicast/prefixes/prefix", DRV_CLI_STMT,
+     "{prefix-address}/{prefix-length} {nexthop-addresses/nexthop-address/address}"
+     "{nexthop-interfaces/nexthop-interface/interface-name}",
+     NULL, NULL},
+    {"/router/static/address-family/ipv4/unicast/prefixes/prefix", DRV_CLI_STMT,
+     "{prefix-address}/{prefix-length} {nexthop-addresses/nexthop-address/address}"
+     "{nexthop-interfaces/nexthop-interface/interface-name}",
+     NULL, NULL},
+    {NULL, DRV_CLI_SKIP, NULL, NULL, NULL},
+};
+
+static const struct drv_cli_dialect xr_cli = {
+    .style = DRV_CLI_MODES,
+    .comment = "!",
+    .no = "no ",
+    .indent = 1,
+    .end = "!",
+    .rules = xr_cli_rules,
+};
+
+/* The main interface's MTU (diff's MTU-MISMATCH). */
+static const struct drv_port_mtu xr_port_mtu = {"/interfaces/interface", "interface-name", "mtu"};
+
 const struct drv_ops drv_iosxr_ops = {
     .name = "iosxr",
+    .vendor = "iosxr",
     .mtu_meaning_name = "IOS-XR: L2 header on the parent, tags added on sub-interfaces",
     .caps =
         {
@@ -289,5 +406,106 @@ const struct drv_ops drv_iosxr_ops = {
     .tpl_vendor = "iosxr",
     .features = xr_features,
     .prepare = xr_prepare,
+    .cli = &xr_cli,
+    .port_mtu = &xr_port_mtu,
     .port_name_problem = xr_port_name_problem,
+};
+
+/*
+ * BGP state reader (docs/vendors.md A.8): <get> of Cisco-IOS-XR-ipv4-bgp-oper
+ * bgp/instances/instance/instance-active/default-vrf/neighbors: per neighbor its
+ * connection-state (bgp-st-estab, ...), connection-established-time (seconds) and per
+ * address family (af-name ipv4) the prefixes accepted and denied; received is their sum.
+ */
+#define IOSXR_BGP_NS "http://cisco.com/ns/yang/Cisco-IOS-XR-ipv4-bgp-oper"
+
+static const char *
+iosxr_state_name(const char *s)
+{
+    static const char *const map[][2] = {
+        {"bgp-st-idle", "Idle"},
+        {"bgp-st-connect", "Connect"},
+        {"bgp-st-active", "Active"},
+        {"bgp-st-open-sent", "OpenSent"},
+        {"bgp-st-open-confirm", "OpenConfirm"},
+        {"bgp-st-estab", "Established"},
+        {"bgp-st-closing", "Idle"},
+        {"bgp-st-closing-sync", "Idle"},
+        {"bgp-st-dont-care", "Idle"},
+    };
+
+    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++) {
+        if (!strcmp(s, map[i][0])) {
+            return map[i][1];
+        }
+    }
+    return NULL;
+}
+
+static nst_err
+iosxr_state_parse(const char *xml, struct drv_bgp_peer **peers, size_t *n, char *why, size_t whylen)
+{
+    xmlDocPtr doc = drv_state_parse_xml(xml, why, whylen);
+    xmlNodePtr inst, nb, af;
+    char buf[128];
+    nst_err ret = NST_OK;
+
+    if (!doc) {
+        return NST_EINPUT;
+    }
+    inst = drv_state_child(
+        drv_state_child(drv_state_child(xmlDocGetRootElement(doc), IOSXR_BGP_NS, "bgp"),
+                        IOSXR_BGP_NS, "instances"),
+        IOSXR_BGP_NS, "instance");
+    for (; inst && !ret; inst = drv_state_next(inst, IOSXR_BGP_NS, "instance")) {
+        xmlNodePtr nbs =
+            drv_state_child(drv_state_child(drv_state_child(inst, IOSXR_BGP_NS, "instance-active"),
+                                            IOSXR_BGP_NS, "default-vrf"),
+                            IOSXR_BGP_NS, "neighbors");
+
+        for (nb = drv_state_child(nbs, IOSXR_BGP_NS, "neighbor"); nb && !ret;
+             nb = drv_state_next(nb, IOSXR_BGP_NS, "neighbor")) {
+            struct drv_bgp_peer p = {.uptime_s = -1, .received = -1, .accepted = -1};
+            const char *st;
+
+            drv_state_text(nb, "neighbor-address", p.addr, sizeof p.addr);
+            st = iosxr_state_name(drv_state_text(nb, "connection-state", buf, sizeof buf));
+            if (!p.addr[0] || !st) {
+                snprintf(why, whylen,
+                         "a neighbor without neighbor-address or a known "
+                         "connection-state");
+                ret = NST_EINPUT;
+                break;
+            }
+            snprintf(p.state, sizeof p.state, "%s", st);
+            if (!strcmp(st, "Established")) {
+                p.uptime_s = drv_state_num(
+                    drv_state_text(nb, "connection-established-time", buf, sizeof buf));
+            }
+            for (af = drv_state_child(nb, IOSXR_BGP_NS, "af-data"); af;
+                 af = drv_state_next(af, IOSXR_BGP_NS, "af-data")) {
+                long long acc, den;
+
+                if (strcmp(drv_state_text(af, "af-name", buf, sizeof buf), "ipv4")) {
+                    continue;
+                }
+                acc = drv_state_num(drv_state_text(af, "prefixes-accepted", buf, sizeof buf));
+                den = drv_state_num(drv_state_text(af, "prefixes-denied", buf, sizeof buf));
+                p.accepted = acc;
+                p.received = acc >= 0 ? acc + (den > 0 ? den : 0) : -1;
+            }
+            ret = drv_state_add(peers, n, &p);
+        }
+    }
+    xmlFreeDoc(doc);
+    return ret;
+}
+
+const struct drv_state_ops drv_iosxr_state = {
+    .kind = DRV_STATE_GET,
+    .op = "get",
+    .request = "<bgp xmlns=\"" IOSXR_BGP_NS "\"><instances><instance><instance-active>"
+               "<default-vrf><neighbors/></default-vrf></instance-active></instance></instances>"
+               "</bgp>",
+    .parse = iosxr_state_parse,
 };

@@ -25,6 +25,7 @@
  *     an "L" suffix, 4200000001L:500 ("Configuring 4-Byte AS Numbers and BGP Extended
  *     Community Attributes", Junos 12.3 and later: target:334324L:132).
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -123,8 +124,62 @@ junos_prepare(struct drv_prep *p, xmlNodePtr dev)
     return ret ? ret : drv_prep_status(p);
 }
 
+/*
+ * `diff --format cli`: Junos `set` / `delete` commands spelled from the schema. The CLI
+ * does not say some list names (interfaces interface X is "interfaces X") and shows some
+ * leaves by value alone (autonomous-system 65100); descriptions are always quoted, as the
+ * prepare hook quotes them for templates/junos/<feature>.cli.xml.
+ */
+static const char *const junos_hidden_lists[] = {
+    "interfaces/interface",
+    "routing-instances/instance",
+    "prefix-list/prefix-list-item",
+    NULL,
+};
+
+static const char *const junos_positional[] = {
+    "autonomous-system/as-number",
+    "local-as/as-number",
+    "route-distinguisher/rd-type",
+    "vrf-target/community",
+    "teardown/limit-threshold",
+    "idle-timeout/timeout",
+    NULL,
+};
+
+static const char *const junos_quoted[] = {"description", NULL};
+
+/* What the templates write as one command. */
+static const struct drv_cli_rule junos_cli_rules[] = {
+    {"/configuration/interfaces/interface/unit/vlan-tags", DRV_CLI_STMT,
+     "vlan-tags outer {outer}{?inner| inner }{inner}", NULL, NULL},
+    {"/configuration/protocols/bgp/group/neighbor/family/inet/unicast/prefix-limit/teardown",
+     DRV_CLI_STMT,
+     "teardown{?limit-threshold| }{limit-threshold}{?idle-timeout| idle-timeout }"
+     "{idle-timeout/timeout}",
+     NULL, NULL},
+    {NULL, DRV_CLI_SKIP, NULL, NULL, NULL},
+};
+
+static const struct drv_cli_dialect junos_cli = {
+    .style = DRV_CLI_SET,
+    .comment = "#",
+    .set_cmd = "set",
+    .del_cmd = "delete",
+    .root = "configuration",
+    .hidden_lists = junos_hidden_lists,
+    .positional = junos_positional,
+    .quoted = junos_quoted,
+    .rules = junos_cli_rules,
+};
+
+/* The media MTU of a physical interface (diff's MTU-MISMATCH). */
+static const struct drv_port_mtu junos_port_mtu = {"/configuration/interfaces/interface", "name",
+                                                   "mtu"};
+
 const struct drv_ops drv_junos_ops = {
     .name = "junos",
+    .vendor = "junos",
     .mtu_meaning_name = "Junos media MTU: L2 header + tags",
     .caps =
         {
@@ -156,4 +211,86 @@ const struct drv_ops drv_junos_ops = {
     .tpl_vendor = "junos",
     .features = junos_features,
     .prepare = junos_prepare,
+    .cli = &junos_cli,
+    .port_mtu = &junos_port_mtu,
+};
+
+/*
+ * BGP state reader (docs/vendors.md A.8): the RPC <get-bgp-neighbor-information> of
+ * junos-rpc-bgp; its output is <bgp-information> with one <bgp-peer> per neighbor:
+ * peer-address ("198.51.100.1+179", the port after '+'), peer-state (Junos spells the
+ * FSM states as RFC 4271 does), elapsed-time ("1:02:03", "2d 3:04:05" or seconds) and per
+ * RIB the received and accepted prefix counts; inet.0 is IPv4 unicast.
+ */
+#define JUNOS_BGP_NS "http://yang.juniper.net/junos/rpc/bgp"
+
+static long long
+junos_elapsed(const char *s)
+{
+    long long d = 0, h = 0, m = 0, sec = 0;
+
+    if (!*s) {
+        return -1;
+    }
+    if (sscanf(s, "%lldd %lld:%lld:%lld", &d, &h, &m, &sec) == 4) {
+        return ((d * 24 + h) * 60 + m) * 60 + sec;
+    }
+    if (sscanf(s, "%lld:%lld:%lld", &h, &m, &sec) == 3) {
+        return (h * 60 + m) * 60 + sec;
+    }
+    if (sscanf(s, "%lld:%lld", &m, &sec) == 2) {
+        return m * 60 + sec;
+    }
+    return drv_state_num(s);
+}
+
+static nst_err
+junos_state_parse(const char *xml, struct drv_bgp_peer **peers, size_t *n, char *why, size_t whylen)
+{
+    xmlDocPtr doc = drv_state_parse_xml(xml, why, whylen);
+    xmlNodePtr info, peer, rib;
+    char buf[128];
+    nst_err ret = NST_OK;
+
+    if (!doc) {
+        return NST_EINPUT;
+    }
+    info = drv_state_child(xmlDocGetRootElement(doc), JUNOS_BGP_NS, "bgp-information");
+    for (peer = drv_state_child(info, JUNOS_BGP_NS, "bgp-peer"); peer && !ret;
+         peer = drv_state_next(peer, JUNOS_BGP_NS, "bgp-peer")) {
+        struct drv_bgp_peer p = {.uptime_s = -1, .received = -1, .accepted = -1};
+
+        drv_state_text(peer, "peer-address", p.addr, sizeof p.addr);
+        p.addr[strcspn(p.addr, "+")] = '\0';
+        drv_state_text(peer, "peer-state", p.state, sizeof p.state);
+        if (!p.addr[0] || !p.state[0]) {
+            snprintf(why, whylen, "a <bgp-peer> without peer-address or peer-state");
+            ret = NST_EINPUT;
+            break;
+        }
+        if (!strcmp(p.state, "Established")) {
+            p.uptime_s = junos_elapsed(drv_state_text(peer, "elapsed-time", buf, sizeof buf));
+        }
+        for (rib = drv_state_child(peer, JUNOS_BGP_NS, "bgp-rib"); rib;
+             rib = drv_state_next(rib, JUNOS_BGP_NS, "bgp-rib")) {
+            if (!strcmp(drv_state_text(rib, "name", buf, sizeof buf), "inet.0")) {
+                p.received =
+                    drv_state_num(drv_state_text(rib, "received-prefix-count", buf, sizeof buf));
+                p.accepted =
+                    drv_state_num(drv_state_text(rib, "accepted-prefix-count", buf, sizeof buf));
+            }
+        }
+        ret = drv_state_add(peers, n, &p);
+    }
+    xmlFreeDoc(doc);
+    return ret;
+}
+
+const struct drv_state_ops drv_junos_state = {
+    .kind = DRV_STATE_RPC,
+    .op = "get-bgp-neighbor-information",
+    .request = "<get-bgp-neighbor-information xmlns=\"" JUNOS_BGP_NS "\"/>",
+    .module = "junos-rpc-bgp",
+    .module_dir = "junos",
+    .parse = junos_state_parse,
 };

@@ -39,6 +39,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "driver.h"
 
@@ -302,8 +303,172 @@ static const char *const eos_features[] = {
     NULL,
 };
 
+/*
+ * OpenConfig's upstream route-distinguisher pattern for type 1 (IP:number) is narrower
+ * than RFC 4364: it accepts 1..9, two digits, three or four digits without zeros in the
+ * leading one or two places, [1-5][1-5]NNN and a few 65xxx values, so e.g. 1008 fails on
+ * an implementation that enforces the pattern. Anything it accepts is a valid RFC value.
+ */
+static bool
+oc_rd_number_ok(unsigned long n)
+{
+    char b[16];
+    size_t len;
+
+    snprintf(b, sizeof b, "%lu", n);
+    len = strlen(b);
+    switch (len) {
+    case 1:
+        return b[0] != '0';
+    case 2:
+        return true;
+    case 3:
+        return b[0] != '0';
+    case 4:
+        return b[0] != '0' && b[1] != '0';
+    case 5:
+        return (b[0] >= '1' && b[0] <= '5' && b[1] >= '1' && b[1] <= '5') ||
+               (b[0] == '6' && b[1] == '5' && b[2] <= '5' && b[3] <= '3' && b[4] <= '5');
+    }
+    return false;
+}
+
+/*
+ * `diff --format cli`. A generic OpenConfig device has no CLI: the diff lists the paths it
+ * sets and deletes, like templates/openconfig/<feature>.cli.xml. EOS: its configuration modes,
+ * "no" negates, "!" closes a mode, 3 spaces per level; the arista-cli "commands" entries
+ * are CLI lines already. The rules mirror templates/eos/<feature>.cli.xml (tests/golden/
+ * t_diff_cli.sh checks they agree). Map "eosact": an OpenConfig policy result as a
+ * route-map action.
+ */
+/* Leaves that restate their list's key are implied by the path and left out, except where
+ * the templates set one to create the entry. */
+static const struct drv_cli_rule oc_cli_rules[] = {
+    {"/interfaces/interface/subinterfaces/subinterface/config/index", DRV_CLI_STMT, "index = {.}",
+     NULL, NULL},
+    {"/routing-policy/defined-sets/prefix-sets/prefix-set/prefixes/prefix/config/ip-prefix",
+     DRV_CLI_STMT, "ip-prefix = {.}", NULL, NULL},
+    {NULL, DRV_CLI_SKIP, NULL, NULL, NULL},
+};
+
+static const struct drv_cli_dialect oc_cli = {
+    .style = DRV_CLI_PATHS,
+    .comment = "#",
+    .rules = oc_cli_rules,
+};
+
+static const char *const eos_actions[] = {
+    "ACCEPT_ROUTE", "permit", "REJECT_ROUTE", "deny", NULL,
+};
+
+/* A static route's next hop: an address, or the DROP identity (Null0). */
+static const char *const eos_next_hops[] = {
+    "openconfig-local-routing:DROP", "Null0", "DROP", "Null0", NULL,
+};
+
+static const char *const eos_protocols[] = {"STATIC", "static", "BGP", "bgp", NULL};
+
+static const struct drv_cli_map eos_cli_maps[] = {
+    {.name = "eosact", .pairs = eos_actions},
+    {.name = "eosnh", .pairs = eos_next_hops},
+    {.name = "eosproto", .pairs = eos_protocols},
+    {.name = NULL},
+};
+
+#define EOS_NI "/network-instances/network-instance"
+#define EOS_BGP EOS_NI "/protocols/protocol/bgp"
+#define EOS_NB EOS_BGP "/neighbors/neighbor"
+#define EOS_RB "router bgp {" EOS_BGP "/global/config/as}"
+#define EOS_RP "/routing-policy"
+static const struct drv_cli_rule eos_cli_rules[] = {
+    {EOS_NI, DRV_CLI_PASS, NULL, NULL, NULL},
+    {EOS_NI "/config", DRV_CLI_SKIP, NULL, NULL, NULL},
+    {EOS_NI "/protocols/protocol", DRV_CLI_PASS, NULL, NULL, NULL},
+    {EOS_NI "/protocols/protocol/config", DRV_CLI_SKIP, NULL, NULL, NULL},
+    {EOS_NI "/protocols/protocol/static-routes/static", DRV_CLI_STMT,
+     "ip route {prefix} {next-hops/next-hop/config/next-hop:eosnh}", NULL, NULL},
+    {EOS_NI "/table-connections/table-connection", DRV_CLI_STMT,
+     "redistribute {src-protocol:eosproto} route-map {config/import-policy}",
+     "redistribute {src-protocol:eosproto}", EOS_RB},
+    {EOS_NI "/tables/table", DRV_CLI_SKIP, NULL, NULL, NULL},
+    {EOS_BGP "/global/config/as", DRV_CLI_SKIP, NULL, NULL, NULL},
+    {EOS_BGP "/global/config/router-id", DRV_CLI_STMT, "router-id {.}", NULL, EOS_RB},
+    {EOS_NB, DRV_CLI_PASS, NULL, "neighbor {neighbor-address}", EOS_RB},
+    {EOS_NB "/config/neighbor-address", DRV_CLI_SKIP, NULL, NULL, NULL},
+    {EOS_NB "/config/peer-as", DRV_CLI_STMT, "neighbor {../../neighbor-address} remote-as {.}",
+     NULL, EOS_RB},
+    {EOS_NB "/config/description", DRV_CLI_STMT,
+     "neighbor {../../neighbor-address} description {.}",
+     "neighbor {../../neighbor-address} description", EOS_RB},
+    {EOS_NB "/config/local-as", DRV_CLI_STMT,
+     "neighbor {../../neighbor-address} local-as {.} no-prepend replace-as",
+     "neighbor {../../neighbor-address} local-as", EOS_RB},
+    {EOS_NB "/config/auth-password", DRV_CLI_STMT,
+     "neighbor {../../neighbor-address} password 0 {.}",
+     "neighbor {../../neighbor-address} password", EOS_RB},
+    {EOS_NB "/timers/config/restart-time", DRV_CLI_STMT,
+     "neighbor {../../../neighbor-address} idle-restart-timer {.}",
+     "neighbor {../../../neighbor-address} idle-restart-timer", EOS_RB},
+    {EOS_NB "/afi-safis/afi-safi", DRV_CLI_PASS, NULL, NULL, NULL},
+    {EOS_NB "/afi-safis/afi-safi/config", DRV_CLI_STMT,
+     "neighbor {../../../neighbor-address} activate", NULL, EOS_RB "\naddress-family ipv4"},
+    {EOS_NB "/afi-safis/afi-safi/apply-policy/config/import-policy", DRV_CLI_STMT,
+     "neighbor {../../../../../neighbor-address} route-map {.} in", NULL, EOS_RB},
+    {EOS_NB "/afi-safis/afi-safi/apply-policy/config/export-policy", DRV_CLI_STMT,
+     "neighbor {../../../../../neighbor-address} route-map {.} out", NULL, EOS_RB},
+    {EOS_NB "/afi-safis/afi-safi/ipv4-unicast/prefix-limit/config", DRV_CLI_STMT,
+     "neighbor {../../../../../neighbor-address} maximum-routes {max-prefixes}"
+     "{?warning-threshold-pct| warning-limit {warning-threshold-pct} percent}",
+     "neighbor {../../../../../neighbor-address} maximum-routes", EOS_RB},
+    {EOS_NB "/afi-safis/afi-safi/ipv6-unicast/prefix-limit/config", DRV_CLI_STMT,
+     "neighbor {../../../../../neighbor-address} maximum-routes {max-prefixes}"
+     "{?warning-threshold-pct| warning-limit {warning-threshold-pct} percent}",
+     "neighbor {../../../../../neighbor-address} maximum-routes", EOS_RB "\naddress-family ipv6"},
+    {EOS_NB "/ebgp-multihop/config", DRV_CLI_STMT,
+     "neighbor {../../neighbor-address} ebgp-multihop {multihop-ttl}",
+     "neighbor {../../neighbor-address} ebgp-multihop", EOS_RB},
+    {EOS_NB "/enable-bfd/config", DRV_CLI_STMT, "neighbor {../../neighbor-address} bfd",
+     "neighbor {../../neighbor-address} bfd", EOS_RB},
+    {EOS_RP "/defined-sets/bgp-defined-sets/community-sets/community-set", DRV_CLI_PASS, NULL,
+     "ip community-list {community-set-name}", NULL},
+    {EOS_RP "/defined-sets/bgp-defined-sets/community-sets/community-set/community-set-name",
+     DRV_CLI_SKIP, NULL, NULL, NULL},
+    {EOS_RP "/defined-sets/bgp-defined-sets/community-sets/community-set/config", DRV_CLI_STMT,
+     "ip community-list {community-set-name} permit {community-member}",
+     "ip community-list {community-set-name}", NULL},
+    {EOS_RP "/defined-sets/prefix-sets/prefix-set", DRV_CLI_PASS,
+     "{!prefixes/prefix|ip prefix-list {name}}", "ip prefix-list {name}", NULL},
+    {EOS_RP "/defined-sets/prefix-sets/prefix-set/config", DRV_CLI_SKIP, NULL, NULL, NULL},
+    {EOS_RP "/defined-sets/prefix-sets/prefix-set/prefixes/prefix", DRV_CLI_STMT,
+     "ip prefix-list {../../name} seq {#10} permit {ip-prefix}", NULL, NULL},
+    {EOS_RP "/policy-definitions/policy-definition", DRV_CLI_PASS, NULL, "route-map {name}", NULL},
+    {EOS_RP "/policy-definitions/policy-definition/config", DRV_CLI_SKIP, NULL, NULL, NULL},
+    {EOS_RP "/policy-definitions/policy-definition/statements/statement", DRV_CLI_STMT,
+     "route-map {../../name} {actions/config/policy-result:eosact} {name}"
+     "{?conditions/match-prefix-set/config/prefix-set|\n   match ip address prefix-list }"
+     "{conditions/match-prefix-set/config/prefix-set}",
+     "route-map {../../name} {actions/config/policy-result:eosact} {name}", NULL},
+    {NULL, DRV_CLI_SKIP, NULL, NULL, NULL},
+};
+
+static const struct drv_cli_dialect eos_cli = {
+    .style = DRV_CLI_MODES,
+    .comment = "!",
+    .no = "no ",
+    .indent = 3,
+    .end = "!",
+    .commands = "commands",
+    .rules = eos_cli_rules,
+    .maps = eos_cli_maps,
+};
+
+/* config/mtu of an interface (diff's MTU-MISMATCH). EOS sets its MTU through arista-cli
+ * lines, so it has none. */
+static const struct drv_port_mtu oc_port_mtu = {"/interfaces/interface", "name", "config/mtu"};
+
 const struct drv_ops drv_openconfig_ops = {
     .name = "openconfig",
+    .vendor = "openconfig",
     .mtu_meaning_name = "OpenConfig physical MTU: L2 header + tags (tags UNCONFIRMED)",
     .caps =
         {
@@ -332,10 +497,15 @@ const struct drv_ops drv_openconfig_ops = {
     .tpl_vendor = "openconfig",
     .features = oc_features,
     .prepare = oc_prepare,
+    .cli = &oc_cli,
+    .rd_number_ok = oc_rd_number_ok,
+    .port_mtu = &oc_port_mtu,
 };
 
 const struct drv_ops drv_eos_ops = {
     .name = "eos",
+    .vendor = "openconfig",
+    .platform = "eos",
     .mtu_meaning_name = "EOS mtu: IP only",
     .caps =
         {
@@ -362,4 +532,112 @@ const struct drv_ops drv_eos_ops = {
     .tpl_vendor = "eos",
     .features = eos_features,
     .prepare = eos_prepare,
+    .cli = &eos_cli,
+    .rd_number_ok = oc_rd_number_ok,
+};
+
+/*
+ * BGP state reader (docs/vendors.md A.8), OpenConfig and Arista EOS: <get> of
+ * network-instances/network-instance/protocols/protocol/bgp/neighbors: per neighbor
+ * state/session-state (IDLE ... ESTABLISHED), state/last-established (nanoseconds since
+ * the epoch, giving the uptime) and afi-safi IPV4_UNICAST state/prefixes: received
+ * (post-policy) and received-pre-policy.
+ */
+#define OC_NI_NS "http://openconfig.net/yang/network-instance"
+
+static const char *
+oc_state_name(const char *s)
+{
+    static const char *const map[][2] = {
+        {"IDLE", "Idle"},         {"CONNECT", "Connect"},         {"ACTIVE", "Active"},
+        {"OPENSENT", "OpenSent"}, {"OPENCONFIRM", "OpenConfirm"}, {"ESTABLISHED", "Established"},
+    };
+
+    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++) {
+        if (!strcmp(s, map[i][0])) {
+            return map[i][1];
+        }
+    }
+    return NULL;
+}
+
+static nst_err
+oc_state_parse(const char *xml, struct drv_bgp_peer **peers, size_t *n, char *why, size_t whylen)
+{
+    xmlDocPtr doc = drv_state_parse_xml(xml, why, whylen);
+    xmlNodePtr ni, proto, nb, af;
+    char buf[128];
+    nst_err ret = NST_OK;
+
+    if (!doc) {
+        return NST_EINPUT;
+    }
+    ni = drv_state_child(drv_state_child(xmlDocGetRootElement(doc), OC_NI_NS, "network-instances"),
+                         OC_NI_NS, "network-instance");
+    for (; ni && !ret; ni = drv_state_next(ni, OC_NI_NS, "network-instance")) {
+        for (proto =
+                 drv_state_child(drv_state_child(ni, OC_NI_NS, "protocols"), OC_NI_NS, "protocol");
+             proto && !ret; proto = drv_state_next(proto, OC_NI_NS, "protocol")) {
+            xmlNodePtr nbs =
+                drv_state_child(drv_state_child(proto, OC_NI_NS, "bgp"), OC_NI_NS, "neighbors");
+
+            for (nb = drv_state_child(nbs, OC_NI_NS, "neighbor"); nb && !ret;
+                 nb = drv_state_next(nb, OC_NI_NS, "neighbor")) {
+                struct drv_bgp_peer p = {.uptime_s = -1, .received = -1, .accepted = -1};
+                const char *st;
+                long long le;
+
+                drv_state_text(nb, "neighbor-address", p.addr, sizeof p.addr);
+                if (!drv_state_child(nb, OC_NI_NS, "state") ||
+                    !*drv_state_text(nb, "state/session-state", buf, sizeof buf)) {
+                    continue; /* configured, but no state reported */
+                }
+                st = oc_state_name(buf);
+                if (!p.addr[0] || !st) {
+                    snprintf(why, whylen, "neighbor %s: no known session-state", p.addr);
+                    ret = NST_EINPUT;
+                    break;
+                }
+                snprintf(p.state, sizeof p.state, "%s", st);
+                le = drv_state_num(drv_state_text(nb, "state/last-established", buf, sizeof buf));
+                if (!strcmp(st, "Established") && le > 0) {
+                    long long now = (long long)time(NULL);
+
+                    p.uptime_s = now - le / 1000000000LL;
+                    if (p.uptime_s < 0) {
+                        p.uptime_s = 0;
+                    }
+                }
+                for (af = drv_state_child(drv_state_child(nb, OC_NI_NS, "afi-safis"), OC_NI_NS,
+                                          "afi-safi");
+                     af; af = drv_state_next(af, OC_NI_NS, "afi-safi")) {
+                    const char *name = drv_state_text(af, "afi-safi-name", buf, sizeof buf);
+                    const char *colon = strrchr(name, ':');
+
+                    if (strcmp(colon ? colon + 1 : name, "IPV4_UNICAST")) {
+                        continue;
+                    }
+                    p.accepted = drv_state_num(
+                        drv_state_text(af, "state/prefixes/received", buf, sizeof buf));
+                    p.received = drv_state_num(
+                        drv_state_text(af, "state/prefixes/received-pre-policy", buf, sizeof buf));
+                    if (p.received < 0) {
+                        p.received = p.accepted;
+                    }
+                }
+                ret = drv_state_add(peers, n, &p);
+            }
+        }
+    }
+    xmlFreeDoc(doc);
+    return ret;
+}
+
+const struct drv_state_ops drv_openconfig_state = {
+    .kind = DRV_STATE_GET,
+    .op = "get",
+    .request = "<network-instances xmlns=\"" OC_NI_NS "\"><network-instance><protocols><protocol>"
+               "<bgp><neighbors/></bgp></protocol></protocols></network-instance>"
+               "</network-instances>",
+    .parse = oc_state_parse,
 };

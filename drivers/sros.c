@@ -333,8 +333,44 @@ sros_prepare(struct drv_prep *p, xmlNodePtr dev)
     return drv_prep_status(p);
 }
 
+/*
+ * `diff --format cli`: Nokia MD-CLI, "/configure ..." and "delete /configure ..." spelled
+ * from the schema; strings in double quotes except the names MD-CLI shows bare.
+ */
+static const char *const sros_bare[] = {
+    "port-id",   "sap-id",     "sdp-bind-id", "ip-prefix",           "port", "address",
+    "router-id", "qinq-etype", "dot1q-etype", "next-hop/ip-address", NULL,
+};
+
+/*
+ * Customer "1" exists on every SR OS: the payload carries it only so that the services'
+ * leafref validates (docs/drivers.md), the CLI never sets it. The rest: what the templates
+ * write as one command.
+ */
+static const struct drv_cli_rule sros_cli_rules[] = {
+    {"/configure/service/customer", DRV_CLI_SKIP, NULL, NULL, NULL},
+    {"/configure/router/interface/ipv4/primary", DRV_CLI_STMT,
+     "primary address {address} prefix-length {prefix-length}", NULL, NULL},
+    {"/configure/service/vpls/bgp-vpls/ve", DRV_CLI_STMT, "ve name {name} id {id}", NULL, NULL},
+    {NULL, DRV_CLI_SKIP, NULL, NULL, NULL},
+};
+
+static const struct drv_cli_dialect sros_cli = {
+    .style = DRV_CLI_MDCLI,
+    .comment = "#",
+    .set_cmd = "/configure",
+    .del_cmd = "delete /configure",
+    .root = "configure",
+    .bare = sros_bare,
+    .rules = sros_cli_rules,
+};
+
+/* The port's Ethernet MTU (diff's MTU-MISMATCH). */
+static const struct drv_port_mtu sros_port_mtu = {"/configure/port", "port-id", "ethernet/mtu"};
+
 const struct drv_ops drv_sros_ops = {
     .name = "sros",
+    .vendor = "sros",
     .mtu_meaning_name = "SR OS port MTU: L2 header + tags",
     .caps =
         {
@@ -362,4 +398,58 @@ const struct drv_ops drv_sros_ops = {
     .tpl_vendor = "sros",
     .features = sros_features,
     .prepare = sros_prepare,
+    .cli = &sros_cli,
+    .port_mtu = &sros_port_mtu,
+};
+
+/*
+ * BGP state reader (docs/vendors.md A.8): <get> of nokia-state
+ * state/router[router-name]/bgp/neighbor[ip-address]/statistics: session-state (spelled as
+ * RFC 4271 does), and family-prefix/ipv4 received and active (accepted into the RIB).
+ * last-established-time is a date-time; the uptime is not derived from it here.
+ */
+#define SROS_STATE_NS "urn:nokia.com:sros:ns:yang:sr:state"
+
+static nst_err
+sros_state_parse(const char *xml, struct drv_bgp_peer **peers, size_t *n, char *why, size_t whylen)
+{
+    xmlDocPtr doc = drv_state_parse_xml(xml, why, whylen);
+    xmlNodePtr router, nb;
+    char buf[128];
+    nst_err ret = NST_OK;
+
+    if (!doc) {
+        return NST_EINPUT;
+    }
+    router = drv_state_child(drv_state_child(xmlDocGetRootElement(doc), SROS_STATE_NS, "state"),
+                             SROS_STATE_NS, "router");
+    for (; router && !ret; router = drv_state_next(router, SROS_STATE_NS, "router")) {
+        for (nb = drv_state_child(drv_state_child(router, SROS_STATE_NS, "bgp"), SROS_STATE_NS,
+                                  "neighbor");
+             nb && !ret; nb = drv_state_next(nb, SROS_STATE_NS, "neighbor")) {
+            struct drv_bgp_peer p = {.uptime_s = -1, .received = -1, .accepted = -1};
+
+            drv_state_text(nb, "ip-address", p.addr, sizeof p.addr);
+            drv_state_text(nb, "statistics/session-state", p.state, sizeof p.state);
+            if (!p.addr[0] || !p.state[0]) {
+                snprintf(why, whylen, "a neighbor without ip-address or session-state");
+                ret = NST_EINPUT;
+                break;
+            }
+            p.received = drv_state_num(
+                drv_state_text(nb, "statistics/family-prefix/ipv4/received", buf, sizeof buf));
+            p.accepted = drv_state_num(
+                drv_state_text(nb, "statistics/family-prefix/ipv4/active", buf, sizeof buf));
+            ret = drv_state_add(peers, n, &p);
+        }
+    }
+    xmlFreeDoc(doc);
+    return ret;
+}
+
+const struct drv_state_ops drv_sros_state = {
+    .kind = DRV_STATE_GET,
+    .op = "get",
+    .request = "<state xmlns=\"" SROS_STATE_NS "\"><router><bgp><neighbor/></bgp></router></state>",
+    .parse = sros_state_parse,
 };

@@ -300,8 +300,215 @@ static const char *const vrp_features[] = {
     "policy", "vpls", "bridge-domain", "interfaces", "bgp", NULL,
 };
 
+/*
+ * `diff --format cli`: VRP views, "undo" negates, "#" separates top-level views. The rules
+ * mirror templates/vrp/<feature>.cli.xml (tests/golden/t_diff_cli.sh checks they agree). Maps:
+ * "vrprw" VRP's rewrite words, "ifpos" the interface of a devm port position, "l2if" an
+ * interface as its view is entered ("mode l2" for a layer-2 sub-interface).
+ */
+static const char *const vrp_rewrite_words[] = {
+    "pop-double", "pop double", "pop-outer", "pop single", NULL,
+};
+
+/* An interface address's type: the primary is bare, a secondary ends in "sub". */
+static const char *const vrp_address_types[] = {"main", "", "sub", " sub", NULL};
+
+static const struct drv_cli_map vrp_cli_maps[] = {
+    {.name = "vrpsub", .pairs = vrp_address_types},
+    {.name = "vrprw", .pairs = vrp_rewrite_words},
+    {.name = "l2if",
+     .list = "/ifm/interfaces/interface",
+     .key = "name",
+     .fmt = "{name}{?l2-mode-enable| mode l2}",
+     .fallback = "{.}"},
+    {.name = "ifpos",
+     .list = "/ifm/interfaces/interface",
+     .key = "name",
+     .suffix = 1,
+     .fmt = "{name}",
+     .fallback = "GigabitEthernet{.}"},
+    {.name = NULL},
+};
+
+#define VRP_IF "/ifm/interfaces/interface"
+#define VRP_L2 VRP_IF "/ethernet/l2-sub-interface"
+#define VRP_VSI "/l2vpn/instances/instance"
+#define VRP_PEER "/network-instance/instances/instance/bgp/base-process/peers/peer"
+#define VRP_BGP "bgp {/bgp/base-process/as}"
+#define VRP_NI_AF "/network-instance/instances/instance/afs/af"
+#define VRP_BGP_AF "/network-instance/instances/instance/bgp/base-process/afs/af"
+static const struct drv_cli_rule vrp_cli_rules[] = {
+    {"/bd/instances/instance", DRV_CLI_MODE, "bridge-domain {id}", NULL, NULL},
+    {"/bd/instances/instance/description", DRV_CLI_STMT, "description {.}", "description", NULL},
+    {"/bd/instances/instance/service-points/service-point", DRV_CLI_STMT,
+     "bridge-domain {../../id}", NULL, "interface {interface-name:l2if}"},
+    {"/bgp/base-process", DRV_CLI_MODE, "bgp {as}", NULL, NULL},
+    {"/bgp/base-process/enable", DRV_CLI_STMT, NULL, "bgp {../as}", ""},
+    {"/bgp/base-process/as", DRV_CLI_SKIP, NULL, NULL, NULL},
+    {"/devm/ports/port", DRV_CLI_PASS, NULL, NULL, NULL},
+    {"/devm/ports/port/ethernet/jumbo-frame", DRV_CLI_STMT, "jumboframe enable {.}",
+     "jumboframe enable", "interface {../../position:ifpos}"},
+    {VRP_IF, DRV_CLI_MODE, "{?*|interface {name}{?l2-mode-enable| mode l2}}", "interface {name}",
+     NULL},
+    {VRP_IF "/class", DRV_CLI_SKIP, NULL, NULL, NULL},
+    {VRP_IF "/parent-name", DRV_CLI_SKIP, NULL, NULL, NULL},
+    {VRP_IF "/number", DRV_CLI_SKIP, NULL, NULL, NULL},
+    {VRP_IF "/l2-mode-enable", DRV_CLI_SKIP, NULL, NULL, NULL},
+    {VRP_IF "/description", DRV_CLI_STMT, "description {.}", "description", NULL},
+    {VRP_IF "/mtu", DRV_CLI_STMT, "mtu {.}", "mtu", NULL},
+    {VRP_IF "/ethernet/main-interface/qinq-protocol", DRV_CLI_STMT, "qinq protocol {.}", NULL,
+     NULL},
+    {VRP_L2 "/qinqs/qinq-vids/qinq-vid", DRV_CLI_STMT,
+     "encapsulation qinq vid {pe-vlan-id} ce-vid {ce-vlan-list}", NULL, NULL},
+    {VRP_L2 "/dot1q", DRV_CLI_PASS, NULL, NULL, NULL},
+    {VRP_L2 "/qinqs", DRV_CLI_PASS, NULL, NULL, NULL},
+    {VRP_L2 "/dot1q/vlans/vlan-list", DRV_CLI_STMT, "encapsulation dot1q vid {.}", NULL, NULL},
+    {VRP_L2 "/untag", DRV_CLI_STMT, "encapsulation untag", NULL, NULL},
+    {VRP_L2 "/flow-action", DRV_CLI_STMT, "rewrite {action-type:vrprw}", "rewrite", NULL},
+    {VRP_IF "/ethernet/l3-sub-interface/vlan-type-dot1q", DRV_CLI_PASS, NULL, NULL, NULL},
+    {VRP_IF "/ethernet/l3-sub-interface/vlan-type-dot1q/vlan-type-vid", DRV_CLI_STMT,
+     "vlan-type dot1q {.}", NULL, NULL},
+    {VRP_IF "/ipv6", DRV_CLI_PASS, "ipv6 enable", NULL, NULL},
+    {VRP_IF "/ipv6/mtu6", DRV_CLI_STMT, "ipv6 mtu {.}", "ipv6 mtu", NULL},
+    {VRP_IF "/ipv6/addresses/address", DRV_CLI_STMT, "ipv6 address {ip}/{prefix-length}", NULL,
+     NULL},
+    {VRP_IF "/ipv4/addresses/address", DRV_CLI_STMT, "ip address {ip} {mask}{type:vrpsub}",
+     "ip address {ip} {mask}", NULL},
+    {VRP_VSI, DRV_CLI_MODE,
+     "vsi {name} {vpls/member-discovery-mode}{?vpls/work-mode| }{vpls/work-mode}", "vsi {name}",
+     NULL},
+    {VRP_VSI "/type", DRV_CLI_SKIP, NULL, NULL, NULL},
+    {VRP_VSI "/description", DRV_CLI_STMT, "description {.}", "description", NULL},
+    {VRP_VSI "/vpls/member-discovery-mode", DRV_CLI_SKIP, NULL, NULL, NULL},
+    {VRP_VSI "/vpls/work-mode", DRV_CLI_SKIP, NULL, NULL, NULL},
+    {VRP_VSI "/vpls/encapsulation-type", DRV_CLI_STMT, "encapsulation {.}", NULL, NULL},
+    {VRP_VSI "/vpls/mtu", DRV_CLI_STMT, "mtu {.}", "mtu", NULL},
+    {VRP_VSI "/vpls/bds/bd", DRV_CLI_STMT, "l2 binding vsi {../../../name}", NULL,
+     "bridge-domain {id}"},
+    {VRP_VSI "/vpls/ldp-signaling", DRV_CLI_MODE, "pwsignal ldp", NULL, NULL},
+    {VRP_VSI "/vpls/ldp-signaling/vsi-id", DRV_CLI_STMT, "vsi-id {.}", NULL, NULL},
+    {VRP_VSI "/vpls/ldp-signaling/pws/pw", DRV_CLI_STMT, "peer {peer-ip}", NULL, NULL},
+    {VRP_VSI "/vpls/bgp-signaling", DRV_CLI_MODE, "pwsignal bgp", NULL, NULL},
+    {VRP_VSI "/vpls/bgp-signaling/route-distinguisher", DRV_CLI_STMT, "route-distinguisher {.}",
+     NULL, NULL},
+    {VRP_VSI "/vpls/bgp-signaling/vpn-targets/vpn-target", DRV_CLI_STMT,
+     "vpn-target {rt-value} {rt-type}", NULL, NULL},
+    {VRP_VSI "/vpls/bgp-signaling/sites/site", DRV_CLI_STMT,
+     "site {site-id} range {range} default-offset {default-offset}", NULL, NULL},
+    {"/network-instance/instances/instance", DRV_CLI_PASS, NULL, NULL, NULL},
+    {"/network-instance/instances/instance/bgp/base-process", DRV_CLI_PASS, NULL, NULL, NULL},
+    {"/network-instance/instances/instance/bgp/base-process/router-id", DRV_CLI_STMT,
+     "router-id {.}", NULL, VRP_BGP},
+    {"/l2vpn", DRV_CLI_PASS, NULL, NULL, NULL},
+    {VRP_NI_AF, DRV_CLI_PASS, NULL, NULL, NULL},
+    {VRP_NI_AF "/routing/routing-manage", DRV_CLI_SKIP, NULL, NULL, NULL},
+    {VRP_NI_AF "/routing/static-routing/unicast-route2s/unicast-route2", DRV_CLI_STMT,
+     "ip route-static {prefix} {mask-length} {nexthop-addresses/nexthop-address/address}"
+     "{nexthop-interfaces/nexthop-interface/interface-name}",
+     NULL, NULL},
+    {VRP_BGP_AF, DRV_CLI_PASS, NULL, NULL, NULL},
+    {VRP_BGP_AF "/ipv4-unicast/network-routes/network-route", DRV_CLI_STMT,
+     "network {address} {mask-length}", NULL, VRP_BGP "\nipv4-family unicast"},
+    {VRP_BGP_AF "/ipv6-unicast/network-routes/network-route", DRV_CLI_STMT,
+     "network {address} {mask-length}", NULL, VRP_BGP "\nipv6-family unicast"},
+    {VRP_PEER, DRV_CLI_PASS, NULL, "peer {address}", VRP_BGP},
+    {VRP_PEER "/ebgp-max-hop", DRV_CLI_STMT, "peer {../address} ebgp-max-hop {.}",
+     "peer {../address} ebgp-max-hop", VRP_BGP},
+    {VRP_PEER "/bfd-parameter", DRV_CLI_STMT,
+     "peer {../address} bfd enable\npeer {../address} bfd min-tx-interval {min-tx-interval} "
+     "min-rx-interval {min-rx-interval} detect-multiplier {multiplier}",
+     "peer {../address} bfd enable", VRP_BGP},
+    {VRP_PEER "/afs/af/ipv4-unicast/import-policy", DRV_CLI_STMT,
+     "peer {../../../../address} route-policy {.} import", NULL, VRP_BGP "\nipv4-family unicast"},
+    {VRP_PEER "/afs/af/ipv4-unicast/export-policy", DRV_CLI_STMT,
+     "peer {../../../../address} route-policy {.} export", NULL, VRP_BGP "\nipv4-family unicast"},
+    {VRP_PEER "/afs/af/ipv6-unicast/import-policy", DRV_CLI_STMT,
+     "peer {../../../../address} route-policy {.} import", NULL, VRP_BGP "\nipv6-family unicast"},
+    {VRP_PEER "/afs/af/ipv6-unicast/export-policy", DRV_CLI_STMT,
+     "peer {../../../../address} route-policy {.} export", NULL, VRP_BGP "\nipv6-family unicast"},
+    {VRP_PEER "/afs/af/ipv6-unicast/import-ipv6-prefix", DRV_CLI_STMT,
+     "peer {../../../../address} ipv6-prefix {.} import", NULL, VRP_BGP "\nipv6-family unicast"},
+    {VRP_PEER "/afs/af/ipv6-unicast/export-ipv6-prefix", DRV_CLI_STMT,
+     "peer {../../../../address} ipv6-prefix {.} export", NULL, VRP_BGP "\nipv6-family unicast"},
+    {VRP_PEER "/afs/af/ipv6-unicast/route-limit", DRV_CLI_STMT,
+     "peer {../../../../address} route-limit {number}{?percent| }{percent}"
+     "{?idle-timeout| idle-timeout }{idle-timeout}",
+     "peer {../../../../address} route-limit", VRP_BGP "\nipv6-family unicast"},
+    {VRP_PEER "/remote-as", DRV_CLI_STMT, "peer {../address} as-number {.}", NULL, VRP_BGP},
+    {VRP_PEER "/description", DRV_CLI_STMT, "peer {../address} description {.}", NULL, VRP_BGP},
+    {VRP_PEER "/fake-as-parameter", DRV_CLI_STMT, "peer {../address} fake-as {fake-as}", NULL,
+     VRP_BGP},
+    {VRP_PEER "/password-type", DRV_CLI_SKIP, NULL, NULL, NULL},
+    {VRP_PEER "/password-text", DRV_CLI_STMT, "peer {../address} password {../password-type} {.}",
+     "peer {../address} password", VRP_BGP},
+    {VRP_PEER "/afs/af", DRV_CLI_PASS, "peer {../../address} enable", NULL,
+     VRP_BGP "\nipv4-family unicast"},
+    {VRP_PEER "/afs/af/ipv4-unicast/import-ip-prefix", DRV_CLI_STMT,
+     "peer {../../../../address} ip-prefix {.} import", NULL, VRP_BGP "\nipv4-family unicast"},
+    {VRP_PEER "/afs/af/ipv4-unicast/export-ip-prefix", DRV_CLI_STMT,
+     "peer {../../../../address} ip-prefix {.} export", NULL, VRP_BGP "\nipv4-family unicast"},
+    {VRP_PEER "/afs/af/ipv4-unicast/route-limit", DRV_CLI_STMT,
+     "peer {../../../../address} route-limit {number}{?percent| }{percent}"
+     "{?idle-timeout| idle-timeout }{idle-timeout}",
+     "peer {../../../../address} route-limit", VRP_BGP "\nipv4-family unicast"},
+    {"/routing-policy/ipv4-prefix-filters/ipv4-prefix-filter", DRV_CLI_PASS, NULL,
+     "ip ip-prefix {name}", NULL},
+    {"/routing-policy/ipv4-prefix-filters/ipv4-prefix-filter/nodes/node", DRV_CLI_STMT,
+     "ip ip-prefix {../../name} index {sequence} {match-mode} {ip-address} {masklength}"
+     "{?masklength-lower| greater-equal }{masklength-lower}"
+     "{?masklength-upper| less-equal }{masklength-upper}",
+     "ip ip-prefix {../../name} index {sequence}", NULL},
+    {"/routing-policy/ipv6-prefix-filters/ipv6-prefix-filter", DRV_CLI_PASS, NULL,
+     "ip ipv6-prefix {name}", NULL},
+    {"/routing-policy/ipv6-prefix-filters/ipv6-prefix-filter/nodes/node", DRV_CLI_STMT,
+     "ip ipv6-prefix {../../name} index {sequence} {match-mode} {ipv6-address} {masklength}"
+     "{?masklength-lower| greater-equal }{masklength-lower}"
+     "{?masklength-upper| less-equal }{masklength-upper}",
+     "ip ipv6-prefix {../../name} index {sequence}", NULL},
+    {"/routing-policy/community-filters/community-filter", DRV_CLI_PASS, NULL,
+     "ip community-filter basic {name}", NULL},
+    {"/routing-policy/community-filters/community-filter/filter-type", DRV_CLI_SKIP, NULL, NULL,
+     NULL},
+    {"/routing-policy/community-filters/community-filter/basic-nodes/basic-node", DRV_CLI_STMT,
+     "ip community-filter basic {../../name} index {sequence} {match-mode} "
+     "{community-members/community-member/value}",
+     "ip community-filter basic {../../name} index {sequence}", NULL},
+    {"/routing-policy/policy-definitions/policy-definition", DRV_CLI_PASS, NULL,
+     "route-policy {name}", NULL},
+    {"/routing-policy/policy-definitions/policy-definition/nodes/node", DRV_CLI_MODE,
+     "route-policy {../../name} {match-mode} node {sequence}", NULL, NULL},
+    {"/routing-policy/policy-definitions/policy-definition/nodes/node/match-mode", DRV_CLI_SKIP,
+     NULL, NULL, NULL},
+    {"/routing-policy/policy-definitions/policy-definition/nodes/node/sequence", DRV_CLI_SKIP,
+     NULL, NULL, NULL},
+    {"/routing-policy/policy-definitions/policy-definition/nodes/node/conditions/"
+     "match-community-filters/match-community-filter",
+     DRV_CLI_STMT, "if-match community-filter {community-filter-ref}", NULL, NULL},
+    {"/routing-policy/policy-definitions/policy-definition/nodes/node/actions/apply-cost",
+     DRV_CLI_STMT, "apply cost {value}", "apply cost", NULL},
+    {"/routing-policy/policy-definitions/policy-definition/nodes/node/actions/apply-as-path",
+     DRV_CLI_STMT, "apply as-path {value} {operation}", "apply as-path", NULL},
+    {"/routing-policy/policy-definitions/policy-definition/nodes/node/actions/apply-community",
+     DRV_CLI_STMT, "apply community {communities} additive", "apply community", NULL},
+    {NULL, DRV_CLI_SKIP, NULL, NULL, NULL},
+};
+
+static const struct drv_cli_dialect vrp_cli = {
+    .style = DRV_CLI_MODES,
+    .comment = "#",
+    .no = "undo ",
+    .indent = 1,
+    .sep = "#",
+    .rules = vrp_cli_rules,
+    .maps = vrp_cli_maps,
+};
+
+/* The interface's (IP) MTU, the port MTU's meaning on VRP (diff's MTU-MISMATCH). */
+static const struct drv_port_mtu vrp_port_mtu = {"/ifm/interfaces/interface", "name", "mtu"};
+
 const struct drv_ops drv_vrp_ops = {
     .name = "vrp",
+    .vendor = "vrp",
     .mtu_meaning_name = "VRP ifm MTU: IP only",
     .caps =
         {
@@ -331,5 +538,97 @@ const struct drv_ops drv_vrp_ops = {
     .tpl_vendor = "vrp",
     .features = vrp_features,
     .prepare = vrp_prepare,
+    .cli = &vrp_cli,
+    .port_mtu = &vrp_port_mtu,
     .port_name_problem = vrp_port_name_problem,
+};
+
+/*
+ * BGP state reader (docs/vendors.md A.8): <get> of huawei-bgp's peer state under
+ * network-instance/instances/instance/bgp/base-process/peers/peer/afs/af[type=ipv4uni]/
+ * state: current-state (idle ... established), receive-prefix and receive-active-prefix.
+ * The model has no session uptime.
+ */
+#define VRP_NI_NS "urn:huawei:yang:huawei-network-instance"
+#define VRP_BGP_NS "urn:huawei:yang:huawei-bgp"
+
+static const char *
+vrp_state_name(const char *s)
+{
+    static const char *const map[][2] = {
+        {"idle", "Idle"},         {"connect", "Connect"},         {"active", "Active"},
+        {"opensent", "OpenSent"}, {"openconfirm", "OpenConfirm"}, {"established", "Established"},
+        {"no-neg", "Idle"},
+    };
+
+    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++) {
+        if (!strcmp(s, map[i][0])) {
+            return map[i][1];
+        }
+    }
+    return NULL;
+}
+
+static nst_err
+vrp_state_parse(const char *xml, struct drv_bgp_peer **peers, size_t *n, char *why, size_t whylen)
+{
+    xmlDocPtr doc = drv_state_parse_xml(xml, why, whylen);
+    xmlNodePtr inst, peer, af;
+    char buf[128];
+    nst_err ret = NST_OK;
+
+    if (!doc) {
+        return NST_EINPUT;
+    }
+    inst = drv_state_child(
+        drv_state_child(drv_state_child(xmlDocGetRootElement(doc), VRP_NI_NS, "network-instance"),
+                        VRP_NI_NS, "instances"),
+        VRP_NI_NS, "instance");
+    for (; inst && !ret; inst = drv_state_next(inst, VRP_NI_NS, "instance")) {
+        xmlNodePtr peers_n = drv_state_child(
+            drv_state_child(drv_state_child(inst, VRP_BGP_NS, "bgp"), VRP_BGP_NS, "base-process"),
+            VRP_BGP_NS, "peers");
+
+        for (peer = drv_state_child(peers_n, VRP_BGP_NS, "peer"); peer && !ret;
+             peer = drv_state_next(peer, VRP_BGP_NS, "peer")) {
+            struct drv_bgp_peer p = {.uptime_s = -1, .received = -1, .accepted = -1};
+
+            drv_state_text(peer, "address", p.addr, sizeof p.addr);
+            for (af = drv_state_child(drv_state_child(peer, VRP_BGP_NS, "afs"), VRP_BGP_NS, "af");
+                 af; af = drv_state_next(af, VRP_BGP_NS, "af")) {
+                const char *st;
+
+                if (strcmp(drv_state_text(af, "type", buf, sizeof buf), "ipv4uni") ||
+                    !drv_state_child(af, VRP_BGP_NS, "state")) {
+                    continue;
+                }
+                st = vrp_state_name(drv_state_text(af, "state/current-state", buf, sizeof buf));
+                if (!st) {
+                    snprintf(why, whylen, "peer %s: no known current-state", p.addr);
+                    ret = NST_EINPUT;
+                    break;
+                }
+                snprintf(p.state, sizeof p.state, "%s", st);
+                p.received =
+                    drv_state_num(drv_state_text(af, "state/receive-prefix", buf, sizeof buf));
+                p.accepted = drv_state_num(
+                    drv_state_text(af, "state/receive-active-prefix", buf, sizeof buf));
+            }
+            /* A peer the device reports no state for is left out: "not reported". */
+            if (!ret && p.addr[0] && p.state[0]) {
+                ret = drv_state_add(peers, n, &p);
+            }
+        }
+    }
+    xmlFreeDoc(doc);
+    return ret;
+}
+
+const struct drv_state_ops drv_vrp_state = {
+    .kind = DRV_STATE_GET,
+    .op = "get",
+    .request = "<network-instance xmlns=\"" VRP_NI_NS "\"><instances><instance>"
+               "<bgp xmlns=\"" VRP_BGP_NS "\"><base-process><peers/></base-process></bgp>"
+               "</instance></instances></network-instance>",
+    .parse = vrp_state_parse,
 };

@@ -4,8 +4,13 @@
 #   1. check the service (and show that each broken variant of the real build-out is caught),
 #   2. compile it: per-router NETCONF payloads and native CLI for five vendors,
 #   3. start one simulated router per device (netstitch-netsim, each in its vendor's
-#      profile) and push the service to all of them in one confirmed-commit transaction,
-#   4. show what the routers now run, then stop the network.
+#      profile, BGP computed from their configurations) and push the service to all of
+#      them in one confirmed-commit transaction, confirmed once the BGP sessions are up,
+#   4. show what the routers now run,
+#   5. read the BGP sessions back (netstitch status: state and prefix counts, computed by
+#      netsim from the routers' configuration and the simulated AWS peer),
+#   6. push a broken variant (AWS's ASN mistyped): the health gate holds it back and every
+#      router is rolled back; then stop the network.
 set -u
 BUILD=${BUILD:-build}
 NETSTITCH=$BUILD/netstitch
@@ -39,6 +44,7 @@ sh examples/simnet.sh start "$WORK/net" "$EX/service.xml" || exit 1
 awk '/^\[device/ {d=$2} /^port/ {p=$3} /^profile/ {printf "  %-16s 127.0.0.1:%s  %s\n", d, p, $3}' \
     "$WORK/net/netsim.conf" | tr -d ']'
 say "   netstitch push $EX/service.xml --inventory <generated>"
+say "   (confirmed only once every BGP session is Established with its prefixes: the health gate)"
 "$NETSTITCH" push "$EX/service.xml" --inventory "$WORK/net/inventory.xml" \
     --state-dir "$WORK/state" -q
 rc=$?
@@ -57,4 +63,25 @@ for key in "$WORK"/net/secrets/*; do
         echo "demo: a BGP key leaked into netstitch's files"; exit 1
     fi
 done
-say "done: checked, compiled for 5 vendors, pushed to 6 simulated routers in one transaction"
+
+say "5. netstitch status: the BGP sessions, read from the routers"
+# the gate has already waited for the sessions; status reads them again
+"$NETSTITCH" status "$EX/service.xml" --inventory "$WORK/net/inventory.xml" --state-dir "$WORK/state"
+say "   the same as OpenMetrics, for Prometheus or node_exporter's textfile collector:"
+"$NETSTITCH" status "$EX/service.xml" --inventory "$WORK/net/inventory.xml" \
+    --state-dir "$WORK/state" --format prometheus | grep -E '^netstitch_bgp_prefixes_accepted' \
+    | sed 's/^/    /'
+
+say "6. a broken push: the service says AWS is AS64513, the real DX gateway is AS64512"
+sed 's|<asn>64512</asn>|<asn>64513</asn>|; s|<peer-asn>64512</peer-asn>|<peer-asn>64513</peer-asn>|' \
+    "$EX/service.xml" > "$WORK/wrong-aws-asn.xml"
+"$NETSTITCH" check "$WORK/wrong-aws-asn.xml" > /dev/null 2>&1 \
+    || { echo "demo: the variant should pass the check (only the network can tell)"; exit 1; }
+say "   it passes the check; netstitch push ... --health-deadline 5:"
+"$NETSTITCH" push "$WORK/wrong-aws-asn.xml" --inventory "$WORK/net/inventory.xml" \
+    --state-dir "$WORK/state" -q --health-deadline 5
+rc=$?
+[ $rc -eq 1 ] || { echo "demo: the health gate should have held the push back (exit $rc)"; exit 1; }
+say "   held back by the health gate; the router it changed (ccx-transit) was rolled back"
+
+say "done: checked, compiled for 5 vendors, pushed to 6 simulated routers in one transaction, BGP read back, a broken push held back"

@@ -2,13 +2,18 @@
 # A local simulated network for a service: one netstitch-netsim device per router of the
 # service, each in its vendor's profile, plus the inventory that reaches them.
 #
-#   examples/simnet.sh start DIR SERVICE   writes DIR/{netsim.conf,inventory.xml,keys},
+#   examples/simnet.sh start DIR SERVICE   writes DIR/{netsim.conf,bgp.conf,inventory.xml,keys},
 #                                          starts netsim, waits until it is ready
 #   examples/simnet.sh stop DIR            stops it
 #
 # Keys are generated in DIR at start (never committed); ports are probed free on 127.0.0.1.
 # The inventory pins each device's host key by its SHA256 fingerprint and authenticates
 # with the generated client key, exactly as against real routers.
+#
+# BGP comes up in the simulation as on real routers (netsim/bgp.c): DIR/bgp.conf describes
+# the external peers the service does not manage (a bgp-session with a peer-site: that
+# site's ASN and prefixes, the session's addresses and key) and the delay after which a
+# committed change takes effect (NETSIM_BGP_DELAY_MS, default 1000).
 set -eu
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 NETSIM=${NETSIM:-$TOP/${BUILD:-build}/netstitch-netsim}
@@ -35,10 +40,40 @@ for d in root.findall("n:device", ns):
     profile = "eos" if vendor == "openconfig" and plat is not None and plat.text == "eos" else vendor
     print(d.find("n:name", ns).text, profile)
 PY
-    port=$(( 20000 + ($$ % 20000) ))
+    /usr/bin/python3 - "$svc" "${NETSIM_BGP_DELAY_MS:-1000}" > "$dir/bgp.conf" <<'PY'
+import sys, xml.etree.ElementTree as ET
+ns = {"n": "urn:netstitch:yang:intercloud"}
+root = ET.parse(sys.argv[1]).getroot()
+t = lambda e, n: (e.find("n:" + n, ns).text if e.find("n:" + n, ns) is not None else None)
+sites = {t(s, "name"): s for s in root.findall("n:site", ns)}
+devs = {t(d, "name"): d for d in root.findall("n:device", ns)}
+print("delay-ms = " + sys.argv[2])
+for s in root.iter("{urn:netstitch:yang:intercloud}bgp-session"):
+    site = t(s, "peer-site")
+    if site is None or site not in sites:
+        continue
+    print("\n[external %s-%s]" % (site, t(s, "name")))
+    print("asn = " + (t(s, "peer-asn") or t(sites[site], "asn")))
+    print("address = " + t(s, "peer-address"))
+    print("peer-address = " + t(s, "local-address"))
+    dev = devs.get(t(s, "device"))
+    if t(s, "local-asn"):
+        print("peer-as = " + t(s, "local-asn"))
+    elif dev is not None and t(dev, "asn"):
+        print("peer-as = " + t(dev, "asn"))
+    if t(s, "auth-key-ref"):
+        print("key-file = secrets/" + t(s, "auth-key-ref"))
+    for p in sites[site].findall("n:prefix", ns):
+        print("announce = " + p.text)
+PY
+    # Another process can take a probed port before netsim binds it (parallel test
+    # runs); start then tries again from another base, up to five times.
+    attempt=${SIMNET_ATTEMPT:-1}
+    port=$(( 20000 + (($$ + attempt * 997) % 20000) ))
     {
         echo "statedir = $dir/state"
         echo "yang-root = $TOP/yang"
+        echo "bgp = $dir/bgp.conf"
     } > "$dir/netsim.conf"
     {
         echo '<inventory xmlns="urn:netstitch:yang:inventory">'
@@ -83,6 +118,11 @@ INV
     while [ ! -e "$dir/state/ready" ]; do
         i=$((i + 1))
         if [ $i -gt 200 ] || ! kill -0 "$(cat "$dir/netsim.pid")" 2>/dev/null; then
+            if [ "$attempt" -lt 5 ] && grep -q "cannot listen" "$dir/netsim.out"; then
+                stop "$dir"
+                SIMNET_ATTEMPT=$((attempt + 1)) start "$dir" "$svc"
+                return
+            fi
             echo "simnet: netsim did not start:"; cat "$dir/netsim.out"; exit 1
         fi
         sleep 0.05

@@ -547,7 +547,8 @@ enum nst_txn_phase {
     NST_TXN_PHASE_CONFIRM,
     NST_TXN_PHASE_ABORT,
     NST_TXN_PHASE_RECOVER,
-    NST_TXN_PHASE_DONE
+    NST_TXN_PHASE_DONE,
+    NST_TXN_PHASE_HEALTH  /**< the health gate (nst_txn_set_health()), before confirm */
 };
 
 /** @brief Fields of a device's error (nst_txn_device_error()). */
@@ -864,6 +865,121 @@ NST_API nst_err nst_diff_apply_begin(struct nst_diff *d, struct nst_txn *txn, si
  * @return NST_OK, NST_EINVAL (no apply begun), NST_EIO, NST_ENOMEM.
  */
 NST_API nst_err nst_diff_apply_end(struct nst_diff *d, const struct nst_txn *txn);
+
+/* ====================================================================================
+ * Health (netconf/health.c): the BGP sessions of a service, read from the routers and
+ * judged against what the service expects (docs/push.md, "The health gate"). Used by
+ * `netstitch status` and, through nst_txn_set_health(), by push's gate.
+ * ==================================================================================== */
+
+struct nst_health;
+
+/** @brief Output formats of nst_health_print(). */
+enum nst_health_format {
+    NST_HEALTH_TEXT = 0,  /**< one line per session, then a summary line */
+    NST_HEALTH_JSON,      /**< one JSON object */
+    NST_HEALTH_PROMETHEUS /**< OpenMetrics text (gauges, "# EOF" at the end) */
+};
+
+/**
+ * @brief A health check of every bgp-session of a service.
+ * @param[in] svc a loaded and checked service. Borrowed; must outlive the result.
+ * @param[in] inv the inventory that reaches its devices. Borrowed; must outlive the result.
+ * @param[out] out the check, freed with nst_health_free().
+ * @return NST_OK; NST_EINVAL (no service model); NST_ENOMEM.
+ */
+NST_API nst_err nst_health_new(struct nst_service *svc, const struct nst_inventory *inv,
+                               struct nst_health **out);
+
+/** @brief Free a health check (closes its device sessions); accepts NULL. */
+NST_API void nst_health_free(struct nst_health *h);
+
+/**
+ * @brief Gate timing: poll every @p interval_ms until @p deadline_ms have passed (0: the
+ *        defaults, 500 ms and 60 s).
+ */
+NST_API void nst_health_set_timing(struct nst_health *h, unsigned interval_ms,
+                                   unsigned deadline_ms);
+
+/** @brief The gate's deadline in ms. */
+NST_API unsigned nst_health_deadline_ms(const struct nst_health *h);
+
+/**
+ * @brief Read every session's state once and judge it. Repeated calls keep the history
+ *        that stability is judged by.
+ * @param[in] state_dir the state directory (known_hosts, schema cache), NULL = default.
+ * @return NST_OK (whether healthy or not: see nst_health_ok()); NST_EIO (state directory);
+ *         NST_ENOMEM.
+ */
+NST_API nst_err nst_health_check(struct nst_health *h, const char *state_dir);
+
+/** @brief 1 when every gated session is healthy, else 0 (also before any check). */
+NST_API int nst_health_ok(const struct nst_health *h);
+
+/** @brief Number of sessions (bgp-session entries) checked. */
+NST_API size_t nst_health_session_count(const struct nst_health *h);
+
+/**
+ * @brief One line on session @p i: state, counts, expectation, verdict and reason.
+ * @return @p buf, or NULL when @p i is out of range.
+ */
+NST_API const char *nst_health_session_summary(const struct nst_health *h, size_t i, char *buf,
+                                               size_t len);
+
+/**
+ * @brief The last check in a format.
+ * @param[out] out the text, freed with nst_free_string().
+ * @return NST_OK; NST_EINVAL; NST_ENOMEM.
+ */
+NST_API nst_err nst_health_print(const struct nst_health *h, enum nst_health_format fmt,
+                                 char **out);
+
+/** @brief Why the last check could not run, "" when it could. Borrowed. */
+NST_API const char *nst_health_message(const struct nst_health *h);
+
+/**
+ * @brief Gate a push on health: after every device holds the confirmed commit, poll @p h
+ *        until healthy (confirm) or its deadline (undo everywhere). NULL: no gate.
+ *        The journal records the gate's start and outcome; the report names each session's
+ *        final state (nst_txn_health_report()).
+ * @param[in] h borrowed; must outlive the push.
+ * @return NST_OK; NST_EINVAL (the transaction already ran).
+ */
+NST_API nst_err nst_txn_set_health(struct nst_txn *txn, struct nst_health *h);
+
+/** @brief The gate's outcome: "" (no gate ran), "passed" or "failed: <sessions and why>". */
+NST_API const char *nst_txn_health_report(const struct nst_txn *txn);
+
+/**
+ * @brief Called once when the confirm window opens (nst_txn_set_confirm_window()), from
+ *        the thread running the push; nst_txn_id() and the device accessors work in it.
+ */
+typedef void (*nst_txn_window_cb)(const struct nst_txn *txn, void *user);
+
+/**
+ * @brief A confirm window: after the confirmed commit (and the health gate, if any), do
+ *        not confirm at once but wait up to @p seconds for nst_txn_window_decide() (the
+ *        `netstitch confirm` or `cancel` command) from another process; undo everywhere on
+ *        cancel, when the window ends, or when a device's session ends. 0: no window.
+ *        The confirm timeout grows by @p seconds. The journal records
+ *        "window open|confirmed|cancelled|expired".
+ */
+NST_API void nst_txn_set_confirm_window(struct nst_txn *txn, uint32_t seconds,
+                                        nst_txn_window_cb cb, void *user);
+
+/**
+ * @brief Confirm (@p confirm = 1) or cancel the open confirm window of transaction @p txid,
+ *        then wait up to @p wait_s seconds for the process holding it to finish.
+ * @return NST_OK (nst_txn_outcome(): COMMITTED or ABORTED, INCOMPLETE when the holder ended
+ *         without an outcome); NST_EINVAL (no such transaction, or no window open: see
+ *         nst_txn_message()); NST_EENV (no live process holds the window: run recover; or it
+ *         did not finish in time); NST_EIO.
+ */
+NST_API nst_err nst_txn_window_decide(struct nst_txn *txn, const char *txid, int confirm,
+                                      uint32_t wait_s);
+
+/** @brief The health check whose gate ran (its sessions' final state), NULL if none ran. */
+NST_API const struct nst_health *nst_txn_health(const struct nst_txn *txn);
 
 #ifdef __cplusplus
 }

@@ -1,6 +1,6 @@
 /*
- * diff.h: the live diff engine (diff.c) behind `netstitch diff`, and the ownership
- * algebra the service lifecycle (lifecycle.c) builds on.
+ * diff.h: the live diff engine behind `netstitch diff` (diff.c computes, diff_print.c and
+ * diff_cli.c print), and the ownership algebra the service lifecycle (lifecycle.c) builds on.
  *
  * Place in the pipeline: after compile, each device has a target payload T. Before
  * anything is pushed, lifecycle.c reads the device's running configuration R (live over
@@ -35,6 +35,7 @@
 #define NST_DIFF_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <libyang/libyang.h>
 
@@ -50,6 +51,20 @@ struct diff_drift {
     char *running; /* the device's value, NULL when the node is gone from the device */
 };
 
+struct drv_port_mtu;
+
+/* A port whose MTU the service declares ("the port's MTU now"), to compare with the router. */
+struct diff_port {
+    char *name; /* owned by whoever fills diff_inputs.ports */
+    uint32_t mtu;
+};
+
+/* A port whose MTU on the router is not the one the service declares (MTU-MISMATCH). */
+struct diff_mtu {
+    char *port;
+    uint32_t declared, running;
+};
+
 /* The inputs of one device. Texts are top-level elements (or a NETCONF <config>), borrowed. */
 struct diff_inputs {
     const char *target;             /* T, NULL or "" when the service has nothing for the device */
@@ -63,6 +78,11 @@ struct diff_inputs {
     char *const *sec_names; /* secrets the inventory could give, for comparing keys */
     char *const *sec_values;
     size_t nsec;
+    /* The ports the service declares on this device, and where the driver keeps a port's
+     * MTU (drv_ops.port_mtu); either NULL: no MTU comparison. Borrowed. */
+    const struct diff_port *ports;
+    size_t nports;
+    const struct drv_port_mtu *port_mtu;
 };
 
 /* The result for one device; every tree is in the context given to diff_compute(). */
@@ -76,6 +96,12 @@ struct diff_result {
     struct lyd_node *diff;                  /* lyd_diff_siblings(R', D): NULL when in sync */
     struct diff_drift *drift;               /* O against R, in document order */
     size_t ndrift;
+    const struct diff_port *ports; /* diff_load(): in->ports, borrowed (the filter asks for
+                                      the router's MTU of each) */
+    size_t nports;
+    const struct drv_port_mtu *port_mtu;
+    struct diff_mtu *mtu; /* declared port MTUs the router does not run, in port order */
+    size_t nmtu;
     char *edit;      /* edit-config content bringing R to D; NULL when in sync */
     char *next_orig; /* P after a push of T (text), NULL when nothing pre-existed */
 };
@@ -99,8 +125,9 @@ nst_err diff_load(struct diff_result *r, const struct diff_inputs *in, char *why
 /*
  * The NETCONF subtree filter that selects every node T or O holds: containers as
  * containment nodes, leaves as selection nodes, each list instance by its keys (content
- * match; identityref keys are left out and the other keys select). @filter is NULL when
- * T and O are empty (nothing to fetch). Freed with nst_free().
+ * match; identityref keys are left out and the other keys select), and the entry of every
+ * declared port (r->ports, so its MTU can be compared). @filter is NULL when T and O are
+ * empty (nothing to fetch). Freed with nst_free().
  */
 nst_err diff_filter(const struct diff_result *r, char **filter);
 
@@ -110,6 +137,16 @@ nst_err diff_filter(const struct diff_result *r, char **filter);
  */
 nst_err diff_compute(struct diff_result *r, struct lyd_node *running, const struct diff_inputs *in,
                      char *why, size_t whylen);
+
+/*
+ * The MTU check alone (diff_compute() runs it): for every port of @in->ports, the MTU leaf
+ * of R (@in->port_mtu) against the declared MTU (diff_filter() fetches every declared
+ * port's entry). Not compared: a port whose leaf R does not hold (the router shows no
+ * explicit MTU), a port whose leaf R holds at T's value (the plan is done), a port whose
+ * MTU O holds (netstitch set it; a change since is drift). Fills r->mtu. Returns NST_OK or
+ * NST_ENOMEM.
+ */
+nst_err diff_mtu_check(struct diff_result *r, const struct diff_inputs *in);
 
 /* Free everything in @r except r->ly. */
 void diff_result_clear(struct diff_result *r);
@@ -125,12 +162,28 @@ void diff_buf_printf(struct diff_buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void diff_buf_puts(struct diff_buf *b, const char *s);
 
-/* Printers (diff.c). @color adds ANSI colours. */
+/* Printers (diff_print.c). @color adds ANSI colours. */
 void diff_print_tree(struct diff_buf *b, const struct diff_result *r, const char *device,
                      int color);
+/*
+ * The vendor CLI (diff_cli.c): the CLI dialect of the driver named @driver (drv_ops.name;
+ * "" or an unknown name: the paths the edit sets and deletes). A change the dialect has
+ * no rule for is an error line (CLI-RULE-MISSING) naming the device and the path.
+ */
 void diff_print_cli(struct diff_buf *b, const struct diff_result *r, const char *device,
                     const char *driver, int color);
-/* The device's "changes" and "drift" JSON members (without braces). */
+
+struct drv_cli_dialect;
+/*
+ * Whether @dia spells a change of the schema node @sn by a rule (diff_cli.c): 1 yes, 0 when
+ * diff_print_cli() would report CLI-RULE-MISSING for it. The flat families spell every
+ * node from the schema (1).
+ */
+int diff_cli_covers(const struct drv_cli_dialect *dia, const struct lysc_node *sn);
+/* One MTU-MISMATCH line per port of r->mtu, each starting with @prefix (a comment mark). */
+void diff_print_mtu(struct diff_buf *b, const struct diff_result *r, const char *device,
+                    const char *prefix, int color);
+/* The device's "changes", "drift" and "mtu" JSON members (without braces). */
 void diff_print_json(struct diff_buf *b, const struct diff_result *r);
 /* JSON string literal. */
 void diff_json_str(struct diff_buf *b, const char *s);

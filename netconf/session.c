@@ -1887,3 +1887,50 @@ sess_validate(struct sess *s, enum sess_ds source, struct sess_error *err)
     return sess_rpc(s, "validate", nc_rpc_validate(sess_nc_ds(source), NULL, NC_PARAMTYPE_CONST),
                     NULL, err);
 }
+
+nst_err
+sess_rpc_xml(struct sess *s, const char *op, const char *module, const char *module_dir,
+             const char *xml, char **out, struct sess_error *err)
+{
+    struct lyd_node *reply = NULL;
+    char *text = NULL;
+    nst_err rc;
+
+    if (!out || !xml) {
+        sess_err_clear(err);
+        return sess_fail(err, s ? s->device : "", op, SESS_ERR_CONFIG, "no RPC or output");
+    }
+    rc = sess_rpc_precheck(s, op, 0, "", err);
+    if (rc) {
+        return rc;
+    }
+    if (module && !ly_ctx_get_module_implemented(s->ctx, module)) {
+        sess_enter(s);
+        if (module_dir) {
+            ly_ctx_set_searchdir(s->ctx, module_dir);
+        }
+        if (!ly_ctx_load_module(s->ctx, module, NULL, NULL)) {
+            sess_leave();
+            return sess_fail(err, s->device, op, SESS_ERR_UNSUPPORTED,
+                             "the module %s of <%s> is not available", module, op);
+        }
+        sess_leave();
+    }
+    rc = sess_rpc(s, op, nc_rpc_act_generic_xml(xml, NC_PARAMTYPE_CONST), &reply, err);
+    if (rc) {
+        return rc;
+    }
+    /* The output children of the operation node; none is a valid (empty) answer. */
+    if (reply && lyd_child(reply) &&
+        lyd_print_mem(&text, lyd_child(reply), LYD_XML, LYD_PRINT_WITHSIBLINGS)) {
+        text = NULL;
+        lyd_free_tree(reply);
+        return sess_fail(err, s->device, op, SESS_ERR_NOMEM, "cannot print the reply");
+    }
+    lyd_free_tree(reply);
+    if (!text && !(text = nst_strdup(""))) {
+        return sess_fail(err, s->device, op, SESS_ERR_NOMEM, "out of memory");
+    }
+    *out = text;
+    return NST_OK;
+}

@@ -431,4 +431,24 @@ const char *sess_err_kind_name(enum sess_err_kind kind);
  */
 char *sess_error_format(const struct sess_error *err, char *buf, size_t len);
 
+/**
+ * @brief A vendor RPC given as XML (e.g. Junos <get-bgp-neighbor-information>), its
+ *        output as XML text. libnetconf2 builds the RPC and parses the reply against the
+ *        operation's module in the session's context; the context holds only the modules
+ *        the <hello> names (netstitch's contexts do not load yang-library modules), so a
+ *        module given in @p module that the context lacks is loaded first from
+ *        @p module_dir (netstitch's device model of that vendor).
+ * @param[in] s the session.
+ * @param[in] op the operation's name, for errors.
+ * @param[in] module the operation's module, or NULL.
+ * @param[in] module_dir where to find it when the context lacks it, or NULL.
+ * @param[in] xml the operation element with its namespace and input. Borrowed.
+ * @param[out] out the output children as XML ("" when none), freed with nst_free().
+ *             Written only on success.
+ * @param[out] err filled on failure, may be NULL.
+ * @return as sess_lock().
+ */
+nst_err sess_rpc_xml(struct sess *s, const char *op, const char *module, const char *module_dir,
+                     const char *xml, char **out, struct sess_error *err);
+
 #endif

@@ -74,6 +74,7 @@
 #include "alloc.h"
 #include "ctx.h"
 #include "driver.h"
+#include "health.h"
 #include "inventory.h"
 #include "lifecycle.h"
 #include "session.h"
@@ -958,6 +959,13 @@ struct nst_txn {
     char **sec_names;
     char **sec_values;
     size_t nsec;
+    /* the health gate (health.c), NULL: none */
+    struct nst_health *health;
+    char health_report[1200];
+    /* the confirm window (push --confirm-window), 0: none */
+    uint32_t window_s;
+    nst_txn_window_cb window_cb;
+    void *window_user;
 };
 
 static const char *const txn_empty = "";
@@ -1050,6 +1058,8 @@ nst_txn_phase_name(enum nst_txn_phase p)
         return "recover";
     case NST_TXN_PHASE_DONE:
         return "done";
+    case NST_TXN_PHASE_HEALTH:
+        return "health";
     }
     return "unknown";
 }
@@ -1831,33 +1841,59 @@ txn_ph_confirm(struct nst_txn *txn, struct txn_dev *d)
     txn_step_ok(txn, NST_TXN_PHASE_CONFIRM, d, "confirm");
 }
 
-/* Recover: roll a pending confirmed commit forward with the persist id. */
+/*
+ * Recover: roll a pending confirmed commit forward with the persist id. A device whose
+ * confirm the journal does not show as done may nevertheless have confirmed: the process
+ * can die after the device answered and before the journal line was written (issue 15).
+ * So when the confirm cannot be sent (1.0: no persist id, the pending commit would have
+ * ended with the dead session) or is refused (no confirmed commit pending any more), read
+ * the device: running that differs from the snapshot in the touched set, with no confirmed
+ * commit pending, means the change is confirmed there; running equal to the snapshot means
+ * it reverted, and rolling forward fails (the caller then undoes everything).
+ */
 static void
 txn_ph_forward(struct nst_txn *txn, struct txn_dev *d)
 {
     struct sess_error err;
+    int equal = 1;
 
     if (d->final_known || d->method != NST_TXN_METHOD_CONFIRMED || d->st >= TS_CONFIRMED) {
-        return;
-    }
-    if (!d->persist) {
-        txn_step_fail_msg(txn, NST_TXN_PHASE_RECOVER, d, "confirm", SESS_ERR_UNSUPPORTED,
-                          "confirmed-commit 1.0 has no persist id: the pending commit ended "
-                          "with the session that issued it");
         return;
     }
     if (!txn_alive(d) && txn_connect(txn, d, &err)) {
         txn_step_fail(txn, NST_TXN_PHASE_RECOVER, d, "connect", &err);
         return;
     }
-    txn_journal(txn, d, "confirm sent");
-    d->st = TS_CONFIRM_SENT;
-    if (sess_commit(d->s, 0, 0, NULL, txn->persist_id, &err)) {
-        txn_step_fail(txn, NST_TXN_PHASE_RECOVER, d, "confirm", &err);
+    if (d->persist) {
+        txn_journal(txn, d, "confirm sent");
+        d->st = TS_CONFIRM_SENT;
+        if (!sess_commit(d->s, 0, 0, NULL, txn->persist_id, &err)) {
+            d->st = TS_CONFIRMED;
+            txn_step_ok(txn, NST_TXN_PHASE_RECOVER, d, "confirm");
+            return;
+        }
+        if (err.kind != SESS_ERR_RPC) {
+            txn_step_fail(txn, NST_TXN_PHASE_RECOVER, d, "confirm", &err);
+            return;
+        }
+        /* Refused: nothing pending with our persist id. Confirmed before, or reverted? */
+    }
+    if (txn_verify(txn, d, &equal, &err)) {
+        txn_step_fail(txn, NST_TXN_PHASE_RECOVER, d, "verify", &err);
+        return;
+    }
+    if (equal) {
+        txn_step_fail_msg(txn, NST_TXN_PHASE_RECOVER, d, "confirm", SESS_ERR_UNSUPPORTED,
+                          d->persist ? "the confirmed commit is no longer pending and running "
+                                       "is back at the snapshot: the device reverted"
+                                     : "confirmed-commit 1.0 has no persist id and running is "
+                                       "back at the snapshot: the pending commit ended with "
+                                       "the session that issued it");
         return;
     }
     d->st = TS_CONFIRMED;
-    txn_step_ok(txn, NST_TXN_PHASE_RECOVER, d, "confirm");
+    txn_journal(txn, d, "confirm ok (found confirmed)");
+    txn_step_ok(txn, NST_TXN_PHASE_RECOVER, d, "confirmed-before");
 }
 
 static void
@@ -2146,6 +2182,7 @@ txn_plan_parse(const char *text, struct txn_plan *p)
 
 /* What the journal says: per device progress, the last decision, the outcome. */
 struct txn_journal_view {
+    char window[16]; /* "open", "confirmed", "cancelled", "expired", "" */
     char decision[16];
     char outcome[32];
     char kind[32];
@@ -2199,6 +2236,8 @@ txn_journal_read(const char *text, struct txn_journal_view *v, struct txn_dev *d
                 txn_copy(v->kind, sizeof v->kind, b + 5);
             } else if (!strcmp(a, "planned")) {
                 v->nplanned++;
+            } else if (!strcmp(a, "window")) {
+                txn_copy(v->window, sizeof v->window, b);
             }
             continue;
         }
@@ -2461,6 +2500,106 @@ txn_abort(struct nst_txn *txn, int dry)
     return dry && txn->outcome == NST_TXN_DRY_RUN_OK ? NST_OK : NST_EENV;
 }
 
+/*
+ * The health gate (health.c, docs/push.md): every device holds the confirmed commit; poll
+ * the service's BGP sessions until they are healthy or the deadline passes. Journaled:
+ * "gate start", then "gate passed" or "gate failed". A kill during the gate leaves no
+ * decision, so recover undoes everything; a failed gate is followed by "decision abort".
+ * Returns 1 when the push must be undone.
+ */
+static int
+txn_gate(struct nst_txn *txn)
+{
+    char why[1024], cache[4096];
+    nst_err rc;
+
+    if (txn_journal(txn, NULL, "gate start")) {
+        pthread_mutex_lock(&txn->mu);
+        txn->abort_flag = 1;
+        snprintf(txn->message, sizeof txn->message, "cannot write the journal in %s", txn->t->path);
+        pthread_mutex_unlock(&txn->mu);
+        return 1;
+    }
+    txn_progress(txn, NST_TXN_PHASE_HEALTH, NULL, NULL, NULL);
+    snprintf(cache, sizeof cache, "%s/schema-cache", txn->st->path);
+    rc = health_gate(txn->health, txn->known_hosts, cache, why, sizeof why);
+    health_close(txn->health);
+    txn_scrub(txn, why);
+    if (!rc) {
+        snprintf(txn->health_report, sizeof txn->health_report, "passed");
+        txn_journal(txn, NULL, "gate passed");
+        return 0;
+    }
+    snprintf(txn->health_report, sizeof txn->health_report, "failed: %s", why);
+    txn_journal(txn, NULL, "gate failed");
+    pthread_mutex_lock(&txn->mu);
+    txn->abort_flag = 1;
+    snprintf(txn->message, sizeof txn->message, "health gate: %s", why);
+    pthread_mutex_unlock(&txn->mu);
+    return 1;
+}
+
+/*
+ * The confirm window (push --confirm-window, docs/push.md): every device holds the
+ * confirmed commit (and the gate, if any, passed). Journal "window open", tell the caller
+ * (the CLI detaches then), and wait for `netstitch confirm` or `cancel` (the file "window"
+ * in the transaction's directory) or the end of the window, keeping every session open.
+ * Returns 1 when the push must be undone (cancelled, expired, a session lost).
+ */
+static int
+txn_window(struct nst_txn *txn)
+{
+    struct timespec t0, now, ts = {0, 200 * 1000 * 1000};
+    char *word = NULL;
+
+    if (txn_journal(txn, NULL, "window open %u", (unsigned)txn->window_s)) {
+        pthread_mutex_lock(&txn->mu);
+        txn->abort_flag = 1;
+        snprintf(txn->message, sizeof txn->message, "cannot write the journal in %s", txn->t->path);
+        pthread_mutex_unlock(&txn->mu);
+        return 1;
+    }
+    if (txn->window_cb) {
+        txn->window_cb(txn, txn->window_user);
+    }
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (;;) {
+        const char *why = NULL;
+
+        if (!st_read(txn->t->fd, "window", &word)) {
+            int confirm = !strncmp(word, "confirm", 7);
+
+            nst_free(word);
+            word = NULL;
+            if (confirm) {
+                txn_journal(txn, NULL, "window confirmed");
+                return 0;
+            }
+            txn_journal(txn, NULL, "window cancelled");
+            why = "cancelled by `netstitch cancel`";
+        }
+        for (size_t i = 0; !why && i < txn->ndevs; i++) {
+            if (!txn_alive(&txn->devs[i])) {
+                why = "a device's session ended during the confirm window";
+                txn_journal(txn, &txn->devs[i], "window session-lost");
+            }
+        }
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        if (!why && now.tv_sec - t0.tv_sec >= (time_t)txn->window_s) {
+            txn_journal(txn, NULL, "window expired");
+            why = "the confirm window ended without `netstitch confirm`";
+        }
+        if (why) {
+            pthread_mutex_lock(&txn->mu);
+            txn->abort_flag = 1;
+            snprintf(txn->message, sizeof txn->message, "%s", why);
+            pthread_mutex_unlock(&txn->mu);
+            return 1;
+        }
+        nanosleep(&ts, NULL);
+    }
+}
+
 /* Push and rollback: every phase. */
 static nst_err
 txn_run(struct nst_txn *txn)
@@ -2476,7 +2615,10 @@ txn_run(struct nst_txn *txn)
                 m = txn->devs[i].inv->commit_s;
             }
         }
-        txn->confirm_timeout = m + TXN_CONFIRM_MARGIN_S;
+        /* The health gate runs while the confirmed commit is pending: its deadline must
+         * end well before any device rolls back by itself. */
+        txn->confirm_timeout = m + TXN_CONFIRM_MARGIN_S + txn->window_s +
+                               (txn->health ? nst_health_deadline_ms(txn->health) / 1000 : 0);
     }
     txn_progress(txn, NST_TXN_PHASE_CONNECT, NULL, NULL, NULL);
     txn_for_each(txn, txn_ph_connect, 1);
@@ -2519,6 +2661,12 @@ txn_run(struct nst_txn *txn)
         }
     }
     if (txn_aborting(txn)) {
+        return txn_abort(txn, 0);
+    }
+    if (txn->health && txn_gate(txn)) {
+        return txn_abort(txn, 0);
+    }
+    if (txn->window_s && txn_window(txn)) {
         return txn_abort(txn, 0);
     }
     if (txn_journal(txn, NULL, "decision confirm")) {
@@ -2633,6 +2781,133 @@ nst_txn_set_flags(struct nst_txn *txn, unsigned flags)
     if (txn) {
         txn->flags = flags;
     }
+}
+
+NST_API nst_err
+nst_txn_set_health(struct nst_txn *txn, struct nst_health *h)
+{
+    if (!txn || txn->ran) {
+        return NST_EINVAL;
+    }
+    txn->health = h;
+    return NST_OK;
+}
+
+NST_API void
+nst_txn_set_confirm_window(struct nst_txn *txn, uint32_t seconds, nst_txn_window_cb cb, void *user)
+{
+    if (txn && !txn->ran) {
+        txn->window_s = seconds;
+        txn->window_cb = cb;
+        txn->window_user = user;
+    }
+}
+
+NST_API nst_err
+nst_txn_window_decide(struct nst_txn *txn, const char *txid, int confirm, uint32_t wait_s)
+{
+    struct txn_journal_view v;
+    struct st_txn *t = NULL;
+    char path[4096];
+    int busy = 0, dirfd;
+    nst_err ret;
+
+    if (!txn || !txid || txn->ran) {
+        return NST_EINVAL;
+    }
+    txn->ran = 1;
+    txn->kind = confirm ? "confirm" : "cancel";
+    ret = txn_open_state(txn);
+    if (ret) {
+        return ret;
+    }
+    if (!st_txid_valid(txid)) {
+        snprintf(txn->message, sizeof txn->message, "'%s' is not a transaction id", txid);
+        return NST_EINVAL;
+    }
+    snprintf(txn->rollback_of, sizeof txn->rollback_of, "%s", txid);
+    snprintf(path, sizeof path, "%s/txn/%s", txn->st->path, txid);
+    dirfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dirfd < 0) {
+        snprintf(txn->message, sizeof txn->message, "no transaction %s in %s/txn", txid,
+                 txn->st->path);
+        return NST_EINVAL;
+    }
+    ret = txn_read_journal(dirfd, &v, NULL, 0);
+    if (ret) {
+        goto cleanup;
+    }
+    if (v.outcome[0] || strcmp(v.window, "open")) {
+        snprintf(txn->message, sizeof txn->message,
+                 v.outcome[0] ? "transaction %s already finished: %s"
+                              : "transaction %s has no confirm window open",
+                 txid, v.outcome);
+        ret = NST_EINVAL;
+        goto cleanup;
+    }
+    /* The process holding the window holds the transaction's lock. */
+    if (!st_txn_open(txn->st, txid, &t, &busy)) {
+        st_txn_close(t);
+        snprintf(txn->message, sizeof txn->message,
+                 "no netstitch process holds the confirm window of %s any more (it was killed); "
+                 "run `netstitch recover %s`, which undoes it",
+                 txid, txid);
+        txn->outcome = NST_TXN_INCOMPLETE;
+        ret = NST_EENV;
+        goto cleanup;
+    }
+    ret = st_write_durable(dirfd, "window", confirm ? "confirm\n" : "cancel\n", confirm ? 8 : 7);
+    if (ret) {
+        snprintf(txn->message, sizeof txn->message, "cannot write the window file of %s", txid);
+        goto cleanup;
+    }
+    /* Wait until the holder has finished (it releases the lock), then read its outcome. */
+    for (uint32_t ms = 0;; ms += 100) {
+        struct timespec ts = {0, 100 * 1000 * 1000};
+
+        busy = 0;
+        if (!st_txn_open(txn->st, txid, &t, &busy)) {
+            st_txn_close(t);
+            break;
+        }
+        if (!busy || ms / 1000 >= wait_s) {
+            snprintf(txn->message, sizeof txn->message,
+                     "the process holding %s did not finish within %u s", txid, (unsigned)wait_s);
+            txn->outcome = NST_TXN_INCOMPLETE;
+            ret = NST_EENV;
+            goto cleanup;
+        }
+        nanosleep(&ts, NULL);
+    }
+    ret = txn_read_journal(dirfd, &v, NULL, 0);
+    if (ret) {
+        goto cleanup;
+    }
+    if (!strcmp(v.outcome, nst_txn_outcome_name(NST_TXN_COMMITTED))) {
+        txn->outcome = NST_TXN_COMMITTED;
+    } else if (!strcmp(v.outcome, nst_txn_outcome_name(NST_TXN_ABORTED))) {
+        txn->outcome = NST_TXN_ABORTED;
+    } else {
+        txn->outcome = NST_TXN_INCOMPLETE;
+        snprintf(txn->message, sizeof txn->message,
+                 "transaction %s ended without an outcome: run `netstitch recover %s`", txid, txid);
+    }
+
+cleanup:
+    close(dirfd);
+    return ret;
+}
+
+NST_API const char *
+nst_txn_health_report(const struct nst_txn *txn)
+{
+    return txn ? txn->health_report : txn_empty;
+}
+
+NST_API const struct nst_health *
+nst_txn_health(const struct nst_txn *txn)
+{
+    return txn && txn->health_report[0] ? txn->health : NULL;
 }
 
 NST_API void

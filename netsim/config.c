@@ -520,6 +520,10 @@ sim_cfg_parse(const char *path, const char *statedir, const char *yang_root, str
                 nst_free(cfg->yang_root);
                 cfg->yang_root = cfg_abspath(p.basedir, val);
             }
+        } else if (!strcmp(key, "bgp")) {
+            /* The BGP simulation's description (netsim/bgp.c). */
+            nst_free(cfg->bgp);
+            cfg->bgp = cfg_abspath(p.basedir, val);
         } else if (!strcmp(key, "search")) {
             if (cfg_push(&cfg->search, &cfg->nsearch, cfg_abspath(p.basedir, val))) {
                 cfg_error(&p, "out of memory");
@@ -591,6 +595,7 @@ sim_cfg_free(struct sim_cfg *cfg)
     if (!cfg) {
         return;
     }
+    nst_free(cfg->bgp);
     for (i = 0; i < cfg->ndevs; i++) {
         d = &cfg->devs[i];
         nst_free(d->name);

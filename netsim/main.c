@@ -151,6 +151,7 @@ main(int argc, char **argv)
 {
     const char *cfgpath = NULL, *statedir = NULL, *yang_root = NULL;
     struct sim_cfg *cfg = NULL;
+    struct sim_bgp *bgp = NULL;
     struct ly_ctx **ctxs = NULL;
     pid_t *pids = NULL, pid, parent;
     int *fds = NULL, nctx = 0, i, j, opt, check_only = 0, verbose = 0, failed = 0, status;
@@ -196,6 +197,10 @@ main(int argc, char **argv)
     }
     if (sim_cfg_parse(cfgpath, statedir, yang_root, &cfg, &errmsg)) {
         fprintf(stderr, "netsim: %s\n", errmsg ? errmsg : "invalid config");
+        goto cleanup;
+    }
+    if (cfg->bgp && sim_bgp_new(cfg, &bgp, &errmsg)) {
+        fprintf(stderr, "netsim: %s\n", errmsg ? errmsg : "invalid BGP description");
         goto cleanup;
     }
 
@@ -308,6 +313,7 @@ main(int argc, char **argv)
     rc = 0;
     while (!main_stop) {
         usleep(50000);
+        sim_bgp_tick(bgp);
         while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
             for (i = 0; i < cfg->ndevs; i++) {
                 if (pids[i] == pid) {
@@ -334,6 +340,7 @@ cleanup:
     for (i = 0; i < nctx; i++) {
         ly_ctx_destroy(ctxs[i]);
     }
+    sim_bgp_free(bgp);
     nst_free(ctxs);
     nst_free(pids);
     nst_free(fds);

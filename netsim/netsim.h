@@ -98,6 +98,7 @@ struct sim_cfg {
     char *yang_root;
     char **search; /**< extra module search dirs */
     int nsearch;
+    char *bgp; /**< BGP simulation description (bgp.c), NULL: no BGP simulation */
     struct sim_dev_cfg *devs;
     int ndevs;
 };
@@ -261,6 +262,12 @@ void sim_hostile_arm(struct sim_dev *dev, const char *name, const char *pseudo, 
 nst_err sim_oper_setup(struct sim_dev *dev, char **errmsg);
 nst_err sim_oper_merge(struct sim_dev *dev, struct lyd_node **data, struct nc_server_reply **err);
 struct nc_server_reply *sim_oper_rpc_reply(struct sim_dev *dev, const struct lyd_node *rpc);
+
+/* bgp.c */
+struct sim_bgp;
+nst_err sim_bgp_new(const struct sim_cfg *cfg, struct sim_bgp **out, char **errmsg);
+void sim_bgp_tick(struct sim_bgp *b);
+void sim_bgp_free(struct sim_bgp *b);
 
 /* store.c */
 nst_err sim_store_load_startup(struct sim_dev *dev, char **errmsg);

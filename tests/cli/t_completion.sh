@@ -43,8 +43,8 @@ expect() {
     fi
 }
 expect "netstitch " \
-    "--help --version check compile delete diff graph help push recover rollback version"
-expect "netstitch co" "compile"
+    "--help --version cancel check compile confirm delete diff graph help push recover rollback status version"
+expect "netstitch co" "compile confirm"
 expect "netstitch r" "recover rollback"
 expect "netstitch d" "delete diff"
 expect "netstitch diff --format " "cli json tree xml"
@@ -58,6 +58,11 @@ expect "netstitch recover --a" "--abort"
 expect "netstitch graph --s" "--svg"
 expect "netstitch compile --format " "json text"
 expect "netstitch graph --format " "dot json"
+expect "netstitch status --format " "json prometheus text"
+expect "netstitch status --w" "--watch"
+expect "netstitch push --no-h" "--no-health"
+expect "netstitch push --confirm-w" "--confirm-window"
+expect "netstitch cancel --w" "--wait"
 expect "netstitch graph --format = j" "json"
 expect "netstitch compile --emit " "ir"
 expect "netstitch push --jobs " ""

@@ -10,7 +10,9 @@
 #   - --jobs 1 works.
 # The first push goes through the service lifecycle (diff, then push the changes); the
 # later ones repeat the same service, so they use --no-state (push the whole payloads)
-# to run a real transaction each time.
+# to run a real transaction each time. These pushes skip the health gate (--no-health:
+# this test is about the report and the progress display; tests/push/t_health.sh tests
+# the gate).
 set -u
 cd "$TOP"
 ex=examples/twcc-ccx-aws
@@ -34,7 +36,7 @@ ST=$tmp/state
 esc=$(printf '\033')
 
 # In a pipe: the plain log, no escape sequence.
-"$NETSTITCH" push "$ex/service.xml" --inventory "$INV" --state-dir "$ST" > "$tmp/p1.out" \
+"$NETSTITCH" push "$ex/service.xml" --no-health --inventory "$INV" --state-dir "$ST" > "$tmp/p1.out" \
     2> "$tmp/p1.err" || no "push: $(cat "$tmp/p1.err" | tail -3)"
 grep -q "$esc" "$tmp/p1.err" "$tmp/p1.out" && no "escape sequence in a pipe"
 grep -q '^netstitch: == prepare$' "$tmp/p1.err" || no "no step log in a pipe"
@@ -42,7 +44,7 @@ grep -q '^netstitch:    partner-ccx: edit-config ok$' "$tmp/p1.err" || no "step 
 grep -q '^push .*: committed on every device$' "$tmp/p1.out" || no "push report"
 
 # JSON report, quiet.
-"$NETSTITCH" push "$ex/service.xml" --inventory "$INV" --state-dir "$ST" --no-state \
+"$NETSTITCH" push "$ex/service.xml" --no-health --inventory "$INV" --state-dir "$ST" --no-state \
     --format json -q --jobs 1 > "$tmp/p2.json" 2> "$tmp/p2.err" || no "push --format json"
 [ -s "$tmp/p2.err" ] && no "push -q wrote on stderr: $(cat "$tmp/p2.err")"
 python3 - "$tmp/p2.json" <<'PY' || no "push --format json content"
@@ -58,7 +60,7 @@ txid=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["transact
     "$tmp/p2.json")
 
 # On a terminal: the live line.
-python3 tests/cli/ptyrun.py "$tmp/p3.out" "$tmp/p3.err" "$NETSTITCH" push "$ex/service.xml" \
+python3 tests/cli/ptyrun.py "$tmp/p3.out" "$tmp/p3.err" "$NETSTITCH" push --no-health "$ex/service.xml" \
     --inventory "$INV" --state-dir "$ST" --no-state || no "push on a terminal"
 python3 - "$tmp/p3.out" "$tmp/p3.err" <<'PY' || no "progress display on a terminal"
 import sys
@@ -74,17 +76,17 @@ for want in ("netstitch: connect: ", "netstitch: prepare: 6/6 devices, ",
 assert "netstitch: ==" not in err
 PY
 PTYRUN_TERM=dumb python3 tests/cli/ptyrun.py "$tmp/p4.out" "$tmp/p4.err" "$NETSTITCH" push \
-    "$ex/service.xml" --inventory "$INV" --state-dir "$ST" --no-state || no "push with TERM=dumb"
+    "$ex/service.xml" --no-health --inventory "$INV" --state-dir "$ST" --no-state || no "push with TERM=dumb"
 grep -q "$esc" "$tmp/p4.err" && no "TERM=dumb must not get the live line"
 grep -q 'netstitch: == commit' "$tmp/p4.err" || no "TERM=dumb gets the plain log"
-python3 tests/cli/ptyrun.py "$tmp/p5.out" "$tmp/p5.err" "$NETSTITCH" push -q "$ex/service.xml" \
+python3 tests/cli/ptyrun.py "$tmp/p5.out" "$tmp/p5.err" "$NETSTITCH" push -q --no-health "$ex/service.xml" \
     --inventory "$INV" --state-dir "$ST" --no-state || no "push -q on a terminal"
 [ -s "$tmp/p5.err" ] && no "push -q on a terminal wrote: $(cat -v "$tmp/p5.err" | head -c 200)"
 
 # A failure on a terminal: the failed step stays on the screen, the report says it.
 port=$(sed -n '/<name>ccx-pe</,/<\/device>/s|.*<port>\(.*\)</port>.*|\1|p' "$INV")
 sed "s|<port>$port</port>|<port>1</port>|" "$INV" > "$tmp/badinv.xml"
-python3 tests/cli/ptyrun.py "$tmp/p6.out" "$tmp/p6.err" "$NETSTITCH" push "$ex/service.xml" \
+python3 tests/cli/ptyrun.py "$tmp/p6.out" "$tmp/p6.err" "$NETSTITCH" push --no-health "$ex/service.xml" \
     --inventory "$tmp/badinv.xml" --state-dir "$ST" --no-state
 rc=$?
 [ $rc = 1 ] || no "push with an unreachable device: exit $rc, want 1"

@@ -12,6 +12,7 @@
 
 #include "alloc.h"
 #include "diff.h"
+#include "driver.h"
 #include "netstitch.h"
 #include "render.h"
 
@@ -79,7 +80,14 @@ run(struct diff_result *r, const char *t, const char *o, const char *p, const ch
     const char *rtext, char *const *names, char *const *values, size_t nsec)
 {
     const char *others[1] = {x};
-    struct diff_inputs in = {t, o, p, NULL, NULL, others, NULL, x ? 1 : 0, names, values, nsec};
+    struct diff_inputs in = {.target = t,
+                             .owned = o,
+                             .orig = p,
+                             .others = others,
+                             .nothers = x ? 1 : 0,
+                             .sec_names = names,
+                             .sec_values = values,
+                             .nsec = nsec};
     struct lyd_node *running = NULL;
     char why[512];
 
@@ -199,6 +207,111 @@ cases(void)
     diff_result_clear(&r);
 }
 
+/*
+ * Issue 11, defect 8: a port whose MTU on the router is not the MTU the service declares
+ * is reported, coded, with the device, the port and both numbers, in every format; a port
+ * the router runs at the declared MTU, or whose MTU was not fetched, is not.
+ */
+static void
+mtu_cases(void)
+{
+    /* ge-0/0/1: declared 1514, planned 1518, the router runs 9192: reported. ge-0/0/2: as
+     * declared. ge-0/0/3: the payload does not set its MTU, but R holds it (a saved
+     * configuration; a live diff fetches only what the payload sets): 9000, reported.
+     * ge-0/0/4: declared 1514, the router already runs the planned 1518 (an earlier push):
+     * not reported. */
+    struct diff_port ports[5] = {{(char *)"ge-0/0/1", 1514},
+                                 {(char *)"ge-0/0/2", 1518},
+                                 {(char *)"ge-0/0/3", 1514},
+                                 {(char *)"ge-0/0/4", 1514},
+                                 {(char *)"ge-0/0/9", 1514}};
+    const char *t = J(IF("ge-0/0/1", "<mtu>1518</mtu>") IF("ge-0/0/2", "<mtu>1518</mtu>") IF(
+        "ge-0/0/3", "<description>x</description>") IF("ge-0/0/4", "<mtu>1518</mtu>"));
+    const char *rtext = J(IF("ge-0/0/1", "<mtu>9192</mtu>") IF("ge-0/0/2", "<mtu>1518</mtu>")
+                              IF("ge-0/0/3", "<description>x</description><mtu>9000</mtu>")
+                                  IF("ge-0/0/4", "<mtu>1518</mtu>"));
+    struct diff_inputs in = {
+        .target = t, .ports = ports, .nports = 5, .port_mtu = drv_junos_ops.port_mtu};
+    struct diff_result r = {.ly = ly};
+    struct lyd_node *running = NULL;
+    struct diff_buf b = {0};
+    char why[512];
+
+    char *filter = NULL;
+
+    CHECK(drv_junos_ops.port_mtu && drv_iosxr_ops.port_mtu && drv_sros_ops.port_mtu &&
+              drv_vrp_ops.port_mtu && drv_openconfig_ops.port_mtu,
+          "every driver with a model MTU leaf names it");
+    /* The filter fetches every declared port's entry, ge-0/0/9 too (not in the payload),
+     * each once. */
+    CHECK(!diff_load(&r, &in, why, sizeof why) && !diff_filter(&r, &filter) && filter &&
+              count(filter, "<interface><name>ge-0/0/9</name></interface>") == 1 &&
+              count(filter, "<name>ge-0/0/1</name>") == 1,
+          "the filter selects every declared port: %s", filter ? filter : "(none)");
+    nst_free(filter);
+    diff_result_clear(&r);
+    memset(&r, 0, sizeof r);
+    r.ly = ly;
+    if (diff_load(&r, &in, why, sizeof why) ||
+        diff_parse(ly, rtext, 0, &running, why, sizeof why) ||
+        diff_compute(&r, running, &in, why, sizeof why)) {
+        printf("FAIL engine: %s\n", why);
+        failures++;
+        return;
+    }
+    CHECK(r.nmtu == 2 && !strcmp(r.mtu[0].port, "ge-0/0/1") && r.mtu[0].declared == 1514 &&
+              r.mtu[0].running == 9192 && !strcmp(r.mtu[1].port, "ge-0/0/3") &&
+              r.mtu[1].running == 9000,
+          "MTU mismatches ge-0/0/1 1514/9192 and ge-0/0/3 1514/9000: %zu", r.nmtu);
+    diff_print_tree(&b, &r, "pe1", 0);
+    CHECK(b.s && strstr(b.s, "! MTU-MISMATCH: device pe1 port ge-0/0/1: the service declares MTU "
+                             "1514, the router runs 9192"),
+          "tree: %s", b.s ? b.s : "");
+    nst_free(b.s);
+    memset(&b, 0, sizeof b);
+    diff_print_cli(&b, &r, "pe1", "junos", 0);
+    CHECK(b.s &&
+              strstr(b.s, "# MTU-MISMATCH: device pe1 port ge-0/0/1: the service declares MTU "
+                          "1514, the router runs 9192") &&
+              !strstr(b.s, "ge-0/0/2:") && !strstr(b.s, "ge-0/0/4:"),
+          "cli: %s", b.s ? b.s : "");
+    nst_free(b.s);
+    memset(&b, 0, sizeof b);
+    diff_print_json(&b, &r);
+    CHECK(b.s && strstr(b.s, "\"mtu\": [\n      {\"code\": \"MTU-MISMATCH\", \"port\": "
+                             "\"ge-0/0/1\", \"declared\": 1514, \"running\": 9192}"),
+          "json: %s", b.s ? b.s : "");
+    nst_free(b.s);
+    diff_result_clear(&r);
+
+    /* netstitch set ge-0/0/1's MTU before (O): the router's 9192 is drift, not a wrong
+     * declaration. */
+    in.owned = J(IF("ge-0/0/1", "<mtu>1518</mtu>"));
+    memset(&r, 0, sizeof r);
+    r.ly = ly;
+    running = NULL;
+    if (!diff_load(&r, &in, why, sizeof why) &&
+        !diff_parse(ly, rtext, 0, &running, why, sizeof why) &&
+        !diff_compute(&r, running, &in, why, sizeof why)) {
+        CHECK(r.nmtu == 1 && !strcmp(r.mtu[0].port, "ge-0/0/3") && r.ndrift == 1,
+              "owned MTU: drift, not MTU-MISMATCH: %zu %zu", r.nmtu, r.ndrift);
+    }
+    diff_result_clear(&r);
+    in.owned = NULL;
+
+    /* No driver leaf (or no ports): nothing compared. */
+    in.port_mtu = NULL;
+    memset(&r, 0, sizeof r);
+    r.ly = ly;
+    running = NULL;
+    if (!diff_load(&r, &in, why, sizeof why) &&
+        !diff_parse(ly, rtext, 0, &running, why, sizeof why) &&
+        !diff_compute(&r, running, &in, why, sizeof why)) {
+        CHECK(r.nmtu == 0, "no port_mtu, no report: %zu", r.nmtu);
+    }
+    diff_result_clear(&r);
+}
+
 /* An offline diff of the example against its own output, failing allocation @k. */
 static nst_err
 offline(struct nst_ctx *ctx, const struct nst_compiled *comp, const char *dir, const char *state)
@@ -257,6 +370,7 @@ main(int argc, char **argv)
     ly_temp_log_options(NULL);
     ly = render_ly(rd);
     cases();
+    mtu_cases();
     render_free(rd);
     ly_temp_log_options(NULL);
 

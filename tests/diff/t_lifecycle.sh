@@ -70,6 +70,9 @@ same() { # same SNAP-A SNAP-B DEVICES...
 }
 txns() { ls "$ST/txn" 2> /dev/null | wc -l; }
 L="--inventory $INV --state-dir $ST -q"
+# Pushes of services run without the health gate: this test is about the diff and the
+# ownership record, and its generated services' BGP peers are not all simulated
+# (tests/push/t_health.sh tests the gate).
 
 # Configuration from before the service: pe1's access port, and a port it never uses.
 mkdir -p "$tmp/seed"
@@ -96,7 +99,7 @@ assert d["service"] == "svc" and len(d["devices"]) == 5, d
 assert all(x["status"] == "changes" and not x["drift"] for x in d["devices"]), d
 PY
 t0=$(date +%s.%N)
-run p1 push "$tmp/svc.xml" $L
+run p1 push "$tmp/svc.xml" --no-health $L
 t1=$(date +%s.%N)
 want_rc 0 p1
 grep -q 'committed on every device' "$tmp/p1.out" || no "first push: $(cat "$tmp/p1.out")"
@@ -114,7 +117,7 @@ t1=$(date +%s.%N)
 echo "timing: 4 diffs of 5 routers: $(awk "BEGIN { printf \"%.2f\", $t1 - $t0 }") s"
 [ -s "$tmp/same.tree.out" ] && no "unchanged service, non-empty diff: $(head "$tmp/same.tree.out")"
 n=$(txns)
-run p2 push "$tmp/svc.xml" $L
+run p2 push "$tmp/svc.xml" --no-health $L
 want_rc 0 p2
 grep -q 'nothing to do' "$tmp/p2.out" || no "unchanged push: $(cat "$tmp/p2.out")"
 [ "$(txns)" = "$n" ] || no "an unchanged push made a transaction"
@@ -145,7 +148,7 @@ old = "interface[interface-name='GigabitEthernet0/0/0/1.102']"
 ops = [(c["op"], c["path"]) for x in d["devices"] for c in x["changes"]]
 assert any(op == "delete" and p.endswith(old) for op, p in ops), ops
 PY
-run tag.push push "$tmp/svc.xml" $L
+run tag.push push "$tmp/svc.xml" --no-health $L
 want_rc 0 tag.push
 snap s2
 grep -q 'GigabitEthernet0/0/0/1.222' "$tmp/s2.pe2.xml" || no "tag: pe2 lacks .222"
@@ -158,7 +161,7 @@ run mtu diff "$tmp/svc.xml" $L
 want_rc 3 mtu
 grep -q '^+ *mtu 1400;' "$tmp/mtu.out" || no "mtu: no new VPLS MTU"
 grep -q '^+ *service-mtu 1414;' "$tmp/mtu.out" || no "mtu: no new SR OS service MTU"
-run mtu.push push "$tmp/svc.xml" $L
+run mtu.push push "$tmp/svc.xml" --no-health $L
 want_rc 0 mtu.push
 snap s3
 grep -q '<mtu>1400</mtu>' "$tmp/s3.pe4.xml" || no "mtu: pe4 VSI MTU"
@@ -171,7 +174,7 @@ want_rc 3 bgp
 grep -q '^delete /configure router "Base"' "$tmp/bgp.out" || no "bgp: cli $(cat "$tmp/bgp.out")"
 grep -q '^delete /configure policy-options policy-statement "NS-pe3-to-cloud-IN"$' "$tmp/bgp.out" \
     || no "bgp: policy removal"
-run bgp.push push "$tmp/svc.xml" $L
+run bgp.push push "$tmp/svc.xml" --no-health $L
 want_rc 0 bgp.push
 snap s4
 grep -q '169.254.0.13' "$tmp/s4.pe3.xml" && no "bgp: pe3 still has the neighbour"
@@ -195,7 +198,7 @@ d = json.load(open(sys.argv[1]))
 assert all(x["status"] == "changes" for x in d["devices"]), d
 assert all(c["op"] != "delete" for x in d["devices"] for c in x["changes"]), d
 PY
-run site.push push "$tmp/svc.xml" $L
+run site.push push "$tmp/svc.xml" --no-health $L
 want_rc 0 site.push
 grep -q '10.255.0.5' "$net/state/pe1/running.xml" || no "site: pe1 has no neighbour pe5"
 grep -q 'Ethernet1' "$net/state/pe5/running.xml" || no "site: pe5 has no attachment circuit"
@@ -220,7 +223,7 @@ assert not any(x["drift"] for x in d["devices"]), d
 PY
 grep -q 'uncertain' "$tmp/unc.err" || [ -n "$(grep -l uncertain "$tmp/unc.out")" ] \
     || no "uncertain record not mentioned"
-run settle push "$tmp/svc.xml" $L
+run settle push "$tmp/svc.xml" --no-health $L
 want_rc 0 settle
 [ -e "$rec/pending" ] && no "the push did not settle the uncertain record"
 run settled diff "$tmp/svc.xml" $L --format json
@@ -252,7 +255,7 @@ assert pe1["drift"] and pe1["status"] == "changes", pe1
 assert not any(x["drift"] for x in d["devices"][1:]), d
 PY
 snap s5
-run refuse push "$tmp/svc.xml" $L --format json
+run refuse push "$tmp/svc.xml" --no-health $L --format json
 want_rc 6 refuse
 grep -q 'drift' "$tmp/refuse.err" || no "refusal does not say why"
 "$PY" - "$tmp/refuse.out" << 'PY' || no "refusal: json report"
@@ -263,7 +266,7 @@ assert [x["name"] for x in d["devices"] if x["drift"]] == ["pe1"], d
 PY
 snap s6
 same s5 s6 $devs
-run force push "$tmp/svc.xml" $L --force
+run force push "$tmp/svc.xml" --no-health $L --force
 want_rc 0 force
 grep -q '<mtu>9000</mtu>' "$net/state/pe1/running.xml" && no "--force did not restore the MTU"
 run after diff "$tmp/svc.xml" $L
@@ -288,9 +291,9 @@ grep -q '^!' "$tmp/gone.out" && no "after delete, drift is reported"
 gen --members 5
 cp "$tmp/svc.xml" "$tmp/a.xml"
 "$PY" tests/diff/gen-service.py --pes 5 --members 5 --bgp none > "$tmp/b.xml"
-run a push "$tmp/a.xml" $L
+run a push "$tmp/a.xml" --no-health $L
 want_rc 0 a
-run b push "$tmp/b.xml" $L
+run b push "$tmp/b.xml" --no-health $L
 want_rc 0 b
 grep -q 'nothing to do' "$tmp/b.out" || no "B needed changes: $(cat "$tmp/b.out")"
 run dela delete a $L
@@ -312,7 +315,7 @@ cp examples/twcc-ccx-aws/service.xml "$tmp/ex/service.xml"
 NETSIM=$NETSIM sh examples/simnet.sh start "$net2" "$tmp/ex/service.xml" > "$tmp/simnet2.out" 2>&1 \
     || { cat "$tmp/simnet2.out"; no "second simnet did not start"; }
 L2="--inventory $net2/inventory.xml --state-dir $ST -q"
-run ex push "$tmp/ex/service.xml" $L2
+run ex push "$tmp/ex/service.xml" --no-health $L2
 want_rc 0 ex
 sed -i 's|<vlan>101</vlan>|<vlan>102</vlan>|' "$tmp/ex/service.xml"
 run eos diff "$tmp/ex/service.xml" $L2 --format cli

@@ -118,6 +118,17 @@ test_null_safety(void **state)
     nst_txn_set_progress_cb(NULL, NULL, NULL);
     nst_diff_set_jobs(NULL, 1);
     nst_diff_set_flags(NULL, 0);
+    nst_health_free(NULL);
+    nst_health_set_timing(NULL, 1, 1);
+    nst_txn_set_confirm_window(NULL, 1, NULL, NULL);
+    assert_int_equal(nst_health_ok(NULL), 0);
+    assert_int_equal(nst_health_session_count(NULL), 0);
+    assert_int_equal(nst_health_check(NULL, NULL), NST_EINVAL);
+    assert_int_equal(nst_health_new(NULL, NULL, NULL), NST_EINVAL);
+    assert_int_equal(nst_txn_set_health(NULL, NULL), NST_EINVAL);
+    assert_string_equal(nst_txn_health_report(NULL), "");
+    assert_null(nst_txn_health(NULL));
+    assert_int_equal(nst_txn_window_decide(NULL, "x", 1, 1), NST_EINVAL);
     nst_diag_clear(NULL);
     assert_int_equal(nst_diag_count(NULL), 0);
     assert_null(nst_diag_get(NULL, 0));

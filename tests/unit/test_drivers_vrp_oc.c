@@ -523,8 +523,8 @@ test_eos_features(void **state)
     assert_cli_line(c, "   description " HOSTILE_EOS);
     assert_cli_line(c, "      connector 2 interface Ethernet4.400");
     assert_cli_line(c, "   neighbor 169.254.41.1 local-as 65201 no-prepend replace-as");
-    assert_cli_line(c, "      neighbor 169.254.41.1 route-map NS-eos-sw1-to-aws-IN in");
-    assert_cli_line(c, "      neighbor 169.254.41.1 route-map NS-eos-sw1-to-aws-OUT out");
+    assert_cli_line(c, "   neighbor 169.254.41.1 route-map NS-eos-sw1-to-aws-IN in");
+    assert_cli_line(c, "   neighbor 169.254.41.1 route-map NS-eos-sw1-to-aws-OUT out");
     assert_cli_line(c, "route-map NS-eos-sw1-to-campus-IN deny 20");
     assert_int_equal(cli_line(c, "   neighbor 192.0.2.1 password 0 $NST_SECRET{"), 0);
     svc_free(&s);

@@ -1,0 +1,54 @@
+/*
+ * diff_int.h: what the three files of the diff module share and nobody else uses.
+ *
+ * The module (diff.h is its interface):
+ *   diff.c        compute: parse the inputs, the ownership algebra, the edit, the drift;
+ *   diff_print.c  the text buffer and the vendor-neutral printers (tree, JSON);
+ *   diff_cli.c    the vendor CLI printer, an engine driven by each driver's dialect
+ *                 (drivers/driver.h struct drv_cli_dialect).
+ * The node helpers below are defined in diff.c, the value helpers in diff_print.c.
+ */
+#ifndef NST_DIFF_INT_H
+#define NST_DIFF_INT_H
+
+#include <libyang/libyang.h>
+
+#include "diff.h"
+
+#define DIFF_C_ADD "\033[32m"
+#define DIFF_C_DEL "\033[31m"
+#define DIFF_C_NOTE "\033[33m"
+#define DIFF_C_HEAD "\033[1m"
+#define DIFF_C_OFF "\033[0m"
+
+/* diff.c: nodes */
+
+/* A node the algebra looks at: schema-backed, explicit, not a list key. */
+int diff_usable(const struct lyd_node *n);
+/* A leaf or leaf-list. */
+int diff_is_term(const struct lyd_node *n);
+/* The node's canonical value, "" for none. Borrowed from the tree. */
+const char *diff_value(const struct lyd_node *n);
+/* The node of @siblings that is the same data node as @n (diff.c explains), or NULL. */
+struct lyd_node *diff_match(const struct lyd_node *siblings, const struct lyd_node *n);
+/* The first child of @n, NULL for NULL. */
+struct lyd_node *diff_child(const struct lyd_node *n);
+/* The effective yang:operation of a diff node ("none" when no node up the tree has one). */
+const char *diff_op(const struct lyd_node *n);
+
+/* diff_print.c: values as the printers show them */
+
+/* @s with &, <, > escaped. */
+void diff_xml_text(struct diff_buf *b, const char *s);
+/* @v bare when it is one simple word, else in double quotes with \ escapes. */
+void diff_word(struct diff_buf *b, const char *v);
+/* The value shown for a leaf: identities without their module. */
+const char *diff_shown(const struct lyd_node *n);
+/* A leaf of type empty. */
+int diff_is_empty_type(const struct lyd_node *n);
+/* The value a replaced leaf had (yang:orig-value), "" when none. */
+const char *diff_orig_value(const struct lyd_node *n);
+/* "name" or "name key1 key2" for a list instance. */
+void diff_node_head(struct diff_buf *b, const struct lyd_node *n);
+
+#endif

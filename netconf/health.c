@@ -1,0 +1,901 @@
+/*
+ * health.c: is the network working? BGP sessions of a service, read from the routers.
+ *
+ * Place in the pipeline: after a push's confirmed commit has landed on every router and
+ * before the confirming commit, the transaction engine (txn.c) runs health_gate(); the
+ * `netstitch status` command runs nst_health_check() on demand. Both read the same thing:
+ * for each bgp-session of the service, the state of that neighbor on its device and the
+ * IPv4 prefixes it received and accepted, through the device driver's state reader
+ * (drivers/state.c; Junos by RPC, the others by <get>), over a NETCONF session of its own
+ * (never the transaction's, so reading cannot disturb a pending confirmed commit).
+ *
+ * Expectations (struct hl_sess), derived from the service and overridable in its
+ * bgp-session/health container: the session Established; at least N prefixes accepted,
+ * where N is the number of prefixes the far side announces that this side accepts (the
+ * far end's bgp-session announce list, or an external site's prefixes; at least 1), or
+ * health/min-received; the state held for health/stable-time seconds (default 3).
+ *
+ * Fail closed: a device whose driver has no state reader, a state request that fails,
+ * times out or returns XML that is malformed or not what the model says, a neighbor the
+ * device does not report, or a session that resets during the gate: each makes the
+ * session unhealthy with the reason named; never is a missing answer taken as healthy.
+ *
+ * Stability. The gate judges it only by what it observes itself: a session counts as
+ * stable once it has been seen healthy in every poll for stable-time seconds, and a
+ * reported uptime that shrinks (a reset between two polls) starts the count again. A
+ * reported uptime is not trusted in the gate because an unchanged-looking session may
+ * still run on the old configuration until the router reacts. `status` has no history on
+ * its first look, so there a reported uptime counts too.
+ *
+ * Not here: the decision to confirm or undo (txn.c), output formatting for the terminal
+ * beyond the three formats (the CLI).
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include <libyang/libyang.h>
+
+#include "alloc.h"
+#include "driver.h"
+#include "health.h"
+#include "inventory.h"
+#include "model.h"
+#include "service.h"
+#include "session.h"
+#include "state.h"
+
+#define HL_DEFAULT_STABLE_S 3
+#define HL_DEFAULT_INTERVAL_MS 500
+#define HL_DEFAULT_DEADLINE_MS 60000
+
+/** @brief One device the check reads. */
+struct hl_dev {
+    const char *name;   /* borrowed from the model */
+    const char *driver; /* driver name, borrowed */
+    const struct inv_device *inv;
+    struct sess *s;
+    /* the last read */
+    int read_ok;
+    char err[512];
+    struct drv_bgp_peer *peers;
+    size_t npeers;
+};
+
+/** @brief One bgp-session (one end) and what is expected of it. */
+struct hl_sess {
+    const char *conn, *name, *device, *peer, *peer_name; /* borrowed from the model */
+    struct hl_dev *dev;
+    /* expectation */
+    uint32_t min_rx;
+    unsigned stable_s;
+    int gate;
+    char expect[256]; /* e.g. "Established, accepted >= 1 (far side announces 10.22.22.0/24)" */
+    /* observation */
+    int reported;
+    char state[16];
+    long long uptime_s, received, accepted;
+    int met;         /* state and counts as expected now */
+    int healthy;     /* met and held for stable_s */
+    long long since; /* ms: met continuously since, -1 not met */
+    long long last_uptime;
+    char why[640];
+};
+
+struct nst_health {
+    struct nst_service *svc;
+    const struct nst_inventory *inv;
+    struct hl_dev *devs;
+    size_t ndevs;
+    struct hl_sess *sess;
+    size_t nsess;
+    unsigned interval_ms, deadline_ms;
+    int rounds;
+    char *known_hosts, *cache_dir;
+    char message[512];
+};
+
+static long long
+hl_now_ms(void)
+{
+    struct timespec t;
+
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* Is prefix @p in the list @v (exact)? */
+static int
+hl_prefix_in(const struct m_prefix *p, const struct m_prefix *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (v[i].len == p->len && model_addr_equal(&v[i].addr, &p->addr)) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* The far end's bgp-session of @b (the one on b->peer_dev whose peer is @b's local). */
+static const struct m_bgp *
+hl_far_session(const struct m_service *m, const struct m_bgp *b)
+{
+    for (size_t c = 0; c < m->nconns; c++) {
+        for (size_t i = 0; i < m->conns[c].nbgp; i++) {
+            const struct m_bgp *o = &m->conns[c].bgp[i];
+
+            if (o->dev == b->peer_dev && model_addr_equal(&o->peer, &b->local)) {
+                return o;
+            }
+        }
+    }
+    return NULL;
+}
+
+/* The expectation of @b: defaults from the service, then its health container. */
+static void
+hl_expect(struct nst_health *h, const struct m_conn *conn, const struct m_bgp *b, struct hl_sess *s)
+{
+    const struct m_prefix *ann = NULL;
+    size_t nann = 0, count = 0;
+    char list[160] = "", path[512];
+    struct lyd_node *n = NULL;
+    int over = 0;
+
+    if (b->peer_dev) {
+        const struct m_bgp *far = hl_far_session(h->svc->model, b);
+
+        if (far) {
+            ann = far->announce;
+            nann = far->nannounce;
+        }
+    } else if (b->peer_site) {
+        ann = b->peer_site->prefixes;
+        nann = b->peer_site->nprefixes;
+    }
+    for (size_t i = 0; i < nann; i++) {
+        if (b->naccept && !hl_prefix_in(&ann[i], b->accept, b->naccept)) {
+            continue;
+        }
+        count++;
+        if (strlen(list) + strlen(ann[i].text) + 3 < sizeof list) {
+            snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", *list ? ", " : "",
+                     ann[i].text);
+        }
+    }
+    s->min_rx = count ? (uint32_t)count : 1;
+    s->stable_s = HL_DEFAULT_STABLE_S;
+    s->gate = 1;
+    snprintf(path, sizeof path,
+             "/netstitch-intercloud:intercloud/connection[name='%s']/bgp-session[name='%s']/"
+             "health",
+             conn->name, b->name);
+    if (h->svc->tree && !lyd_find_path(h->svc->tree, path, 0, &n) && n) {
+        struct lyd_node *c;
+
+        if (!lyd_find_path(n, "min-received", 0, &c)) {
+            s->min_rx = (uint32_t)strtoul(lyd_get_value(c), NULL, 10);
+            over = 1;
+        }
+        if (!lyd_find_path(n, "stable-time", 0, &c)) {
+            s->stable_s = (unsigned)strtoul(lyd_get_value(c), NULL, 10);
+        }
+        if (!lyd_find_path(n, "gate", 0, &c) && !strcmp(lyd_get_value(c), "false")) {
+            s->gate = 0;
+        }
+    }
+    if (over || !count) {
+        snprintf(s->expect, sizeof s->expect, "Established, accepted >= %u%s", s->min_rx,
+                 over ? " (service)" : "");
+    } else {
+        snprintf(s->expect, sizeof s->expect, "Established, accepted >= %u (%s announces %s)",
+                 s->min_rx, s->peer_name, list);
+    }
+}
+
+NST_API nst_err
+nst_health_new(struct nst_service *svc, const struct nst_inventory *inv, struct nst_health **out)
+{
+    struct nst_health *h;
+    const struct m_service *m;
+    size_t total = 0;
+
+    if (!svc || !inv || !out || !svc->model) {
+        return NST_EINVAL;
+    }
+    m = svc->model;
+    for (size_t c = 0; c < m->nconns; c++) {
+        total += m->conns[c].nbgp;
+    }
+    h = nst_calloc(1, sizeof *h);
+    if (!h || (total && !(h->sess = nst_calloc(total, sizeof *h->sess))) ||
+        (total && !(h->devs = nst_calloc(total, sizeof *h->devs)))) {
+        nst_health_free(h);
+        return NST_ENOMEM;
+    }
+    h->svc = svc;
+    h->inv = inv;
+    h->interval_ms = HL_DEFAULT_INTERVAL_MS;
+    h->deadline_ms = HL_DEFAULT_DEADLINE_MS;
+    for (size_t c = 0; c < m->nconns; c++) {
+        for (size_t i = 0; i < m->conns[c].nbgp; i++) {
+            const struct m_bgp *b = &m->conns[c].bgp[i];
+            struct hl_sess *s = &h->sess[h->nsess++];
+            struct hl_dev *d = NULL;
+
+            s->conn = m->conns[c].name;
+            s->name = b->name;
+            s->device = b->dev->name;
+            s->peer = b->peer_text;
+            s->peer_name = b->peer_dev ? b->peer_dev->name : b->peer_site ? b->peer_site->name : "";
+            s->since = -1;
+            s->last_uptime = -1;
+            s->uptime_s = s->received = s->accepted = -1;
+            for (size_t k = 0; k < h->ndevs; k++) {
+                if (!strcmp(h->devs[k].name, s->device)) {
+                    d = &h->devs[k];
+                }
+            }
+            if (!d) {
+                d = &h->devs[h->ndevs++];
+                d->name = b->dev->name;
+                d->driver = b->dev->drv ? b->dev->drv->name : b->dev->vendor_name;
+                d->inv = inv_find_device(inv, d->name);
+            }
+            s->dev = d;
+            hl_expect(h, &m->conns[c], b, s);
+        }
+    }
+    *out = h;
+    return NST_OK;
+}
+
+void
+health_close(struct nst_health *h)
+{
+    for (size_t i = 0; h && i < h->ndevs; i++) {
+        sess_free(h->devs[i].s);
+        h->devs[i].s = NULL;
+    }
+}
+
+NST_API void
+nst_health_free(struct nst_health *h)
+{
+    if (!h) {
+        return;
+    }
+    health_close(h);
+    for (size_t i = 0; i < h->ndevs; i++) {
+        nst_free(h->devs[i].peers);
+    }
+    nst_free(h->devs);
+    nst_free(h->sess);
+    nst_free(h->known_hosts);
+    nst_free(h->cache_dir);
+    nst_free(h);
+}
+
+NST_API void
+nst_health_set_timing(struct nst_health *h, unsigned interval_ms, unsigned deadline_ms)
+{
+    if (h) {
+        h->interval_ms = interval_ms ? interval_ms : HL_DEFAULT_INTERVAL_MS;
+        h->deadline_ms = deadline_ms ? deadline_ms : HL_DEFAULT_DEADLINE_MS;
+    }
+}
+
+NST_API unsigned
+nst_health_deadline_ms(const struct nst_health *h)
+{
+    return h ? h->deadline_ms : 0;
+}
+
+/* Open the device's session when it has none (or it died). */
+static int
+hl_connect(struct nst_health *h, struct hl_dev *d)
+{
+    struct sess_opts o;
+    const char *keys[2] = {NULL, NULL};
+    struct sess_error err;
+    char cache[4096];
+
+    if (d->s && sess_is_alive(d->s)) {
+        return 0;
+    }
+    sess_free(d->s);
+    d->s = NULL;
+    if (!d->inv) {
+        snprintf(d->err, sizeof d->err, "%s is not in the inventory", d->name);
+        return -1;
+    }
+    inv_sess_opts(d->inv, h->known_hosts, &o, keys);
+    if (h->cache_dir) {
+        snprintf(cache, sizeof cache, "%s/%s_%u", h->cache_dir, d->inv->address,
+                 (unsigned)d->inv->port);
+        for (char *c = cache + strlen(h->cache_dir) + 1; *c; c++) {
+            if (!((*c >= '0' && *c <= '9') || (*c >= 'a' && *c <= 'z') ||
+                  (*c >= 'A' && *c <= 'Z') || *c == '.' || *c == '-')) {
+                *c = '_';
+            }
+        }
+        mkdir(h->cache_dir, 0700);
+        mkdir(cache, 0700);
+        o.schema_cache_dir = cache;
+    }
+    if (sess_connect(&o, &d->s, &err)) {
+        d->s = NULL;
+        sess_error_format(&err, d->err, sizeof d->err);
+        return -1;
+    }
+    return 0;
+}
+
+/* One read of a device's BGP state. */
+static void
+hl_read(struct nst_health *h, struct hl_dev *d)
+{
+    const struct drv_state_ops *ops = drv_state_find(d->driver);
+    struct sess_error err;
+    char *xml = NULL, why[256];
+    nst_err rc;
+
+    d->read_ok = 0;
+    d->err[0] = '\0';
+    nst_free(d->peers);
+    d->peers = NULL;
+    d->npeers = 0;
+    if (!ops) {
+        snprintf(d->err, sizeof d->err, "the %s driver cannot read BGP state", d->driver);
+        return;
+    }
+    if (hl_connect(h, d)) {
+        return;
+    }
+    if (ops->kind == DRV_STATE_RPC) {
+        char dir[4096];
+
+        snprintf(dir, sizeof dir, "%s/devices/%s", h->svc->ctx->yang_dir,
+                 ops->module_dir ? ops->module_dir : "");
+        rc = sess_rpc_xml(d->s, ops->op, ops->module, dir, ops->request, &xml, &err);
+    } else {
+        rc = sess_get(d->s, ops->request, &xml, &err);
+    }
+    if (rc) {
+        sess_error_format(&err, d->err, sizeof d->err);
+        return;
+    }
+    why[0] = '\0';
+    rc = ops->parse(xml, &d->peers, &d->npeers, why, sizeof why);
+    nst_free(xml);
+    if (rc) {
+        snprintf(d->err, sizeof d->err, "%s: %s: state reply not understood: %s", d->name, ops->op,
+                 why[0] ? why : nst_strerror(rc));
+        nst_free(d->peers);
+        d->peers = NULL;
+        d->npeers = 0;
+        return;
+    }
+    d->read_ok = 1;
+}
+
+/* Judge one session from its device's last read; @gate: stability by observation only. */
+static void
+hl_judge(struct hl_sess *s, long long now, int gate)
+{
+    const struct hl_dev *d = s->dev;
+    const struct drv_bgp_peer *p = NULL;
+    long long held;
+
+    s->reported = 0;
+    s->met = s->healthy = 0;
+    s->state[0] = '\0';
+    s->uptime_s = s->received = s->accepted = -1;
+    if (!d->read_ok) {
+        snprintf(s->why, sizeof s->why, "no state: %s", d->err);
+        s->since = -1;
+        return;
+    }
+    for (size_t i = 0; i < d->npeers; i++) {
+        if (!strcmp(d->peers[i].addr, s->peer)) {
+            p = &d->peers[i];
+        }
+    }
+    if (!p) {
+        snprintf(s->why, sizeof s->why, "%s reports no BGP session to %s", d->name, s->peer);
+        s->since = -1;
+        return;
+    }
+    s->reported = 1;
+    snprintf(s->state, sizeof s->state, "%s", p->state);
+    s->uptime_s = p->uptime_s;
+    s->received = p->received;
+    s->accepted = p->accepted;
+    /* A shrinking uptime is a reset between two polls: the session flapped. */
+    if (s->last_uptime >= 0 && p->uptime_s >= 0 && p->uptime_s < s->last_uptime) {
+        s->since = -1;
+    }
+    s->last_uptime = p->uptime_s;
+    if (strcmp(p->state, "Established")) {
+        snprintf(s->why, sizeof s->why, "state %s", p->state);
+        s->since = -1;
+        return;
+    }
+    {
+        long long acc = p->accepted >= 0 ? p->accepted : p->received;
+
+        if (s->min_rx && acc < 0) {
+            snprintf(s->why, sizeof s->why, "prefix counts not reported");
+            s->since = -1;
+            return;
+        }
+        if (acc < (long long)s->min_rx) {
+            snprintf(s->why, sizeof s->why,
+                     "accepted %lld prefixes (received %lld), expected >= %u", acc, p->received,
+                     s->min_rx);
+            s->since = -1;
+            return;
+        }
+    }
+    s->met = 1;
+    if (s->since < 0) {
+        s->since = now;
+    }
+    held = (now - s->since) / 1000;
+    /* status: a reported uptime counts; a device that reports none cannot be judged on
+     * stability, so its session counts as stable (the gate never does this). */
+    if (!gate && p->uptime_s > held) {
+        held = p->uptime_s;
+    }
+    if (!gate && p->uptime_s < 0) {
+        held = s->stable_s;
+    }
+    if (held < (long long)s->stable_s) {
+        snprintf(s->why, sizeof s->why, "healthy for %llds of %us", held, s->stable_s);
+        return;
+    }
+    s->healthy = 1;
+    s->why[0] = '\0';
+}
+
+static void
+hl_round(struct nst_health *h, int gate)
+{
+    long long now;
+
+    for (size_t i = 0; i < h->ndevs; i++) {
+        hl_read(h, &h->devs[i]);
+    }
+    now = hl_now_ms();
+    for (size_t i = 0; i < h->nsess; i++) {
+        hl_judge(&h->sess[i], now, gate);
+    }
+    h->rounds++;
+}
+
+NST_API int
+nst_health_ok(const struct nst_health *h)
+{
+    if (!h) {
+        return 0;
+    }
+    for (size_t i = 0; i < h->nsess; i++) {
+        if (h->sess[i].gate && !h->sess[i].healthy) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+static nst_err
+hl_state_paths(struct nst_health *h, const char *state_dir)
+{
+    struct st_dir *st = NULL;
+    char why[256];
+
+    if (h->known_hosts) {
+        return NST_OK;
+    }
+    if (st_open(state_dir, &st, why, sizeof why)) {
+        snprintf(h->message, sizeof h->message, "%s", why);
+        return NST_EIO;
+    }
+    h->known_hosts = nst_asprintf("%s/known_hosts", st->path);
+    h->cache_dir = nst_asprintf("%s/schema-cache", st->path);
+    st_close(st);
+    return h->known_hosts && h->cache_dir ? NST_OK : NST_ENOMEM;
+}
+
+NST_API nst_err
+nst_health_check(struct nst_health *h, const char *state_dir)
+{
+    nst_err rc;
+
+    if (!h) {
+        return NST_EINVAL;
+    }
+    rc = hl_state_paths(h, state_dir);
+    if (rc) {
+        return rc;
+    }
+    hl_round(h, 0);
+    return NST_OK;
+}
+
+/* "s1: why; s2: why" of the gating sessions that are not healthy. */
+static void
+hl_failures(const struct nst_health *h, char *why, size_t len)
+{
+    size_t o = 0;
+
+    why[0] = '\0';
+    for (size_t i = 0; i < h->nsess && o + 1 < len; i++) {
+        const struct hl_sess *s = &h->sess[i];
+        int n;
+
+        if (!s->gate || s->healthy) {
+            continue;
+        }
+        n = snprintf(why + o, len - o, "%s%s (%s -> %s): %s", o ? "; " : "", s->name, s->device,
+                     s->peer, s->why);
+        if (n < 0) {
+            break;
+        }
+        o += (size_t)n < len - o ? (size_t)n : len - o - 1;
+    }
+}
+
+nst_err
+health_gate(struct nst_health *h, const char *known_hosts, const char *cache_dir, char *why,
+            size_t whylen)
+{
+    long long start = hl_now_ms(), deadline = start + h->deadline_ms;
+
+    if (!h->known_hosts && known_hosts) {
+        h->known_hosts = nst_strdup(known_hosts);
+        h->cache_dir = cache_dir ? nst_strdup(cache_dir) : NULL;
+    }
+    for (size_t i = 0; i < h->nsess; i++) {
+        h->sess[i].since = -1;
+        h->sess[i].last_uptime = -1;
+    }
+    for (;;) {
+        long long left;
+        struct timespec ts;
+
+        hl_round(h, 1);
+        if (nst_health_ok(h)) {
+            why[0] = '\0';
+            return NST_OK;
+        }
+        left = deadline - hl_now_ms();
+        if (left <= 0) {
+            hl_failures(h, why, whylen);
+            return NST_EENV;
+        }
+        if (left > (long long)h->interval_ms) {
+            left = h->interval_ms;
+        }
+        ts.tv_sec = left / 1000;
+        ts.tv_nsec = (left % 1000) * 1000000;
+        while (nanosleep(&ts, &ts) && errno == EINTR) {
+        }
+    }
+}
+
+/*
+ * Output
+ */
+
+struct hl_buf {
+    char *s;
+    size_t len, cap;
+    int oom;
+};
+
+static void __attribute__((format(printf, 2, 3))) hl_out(struct hl_buf *o, const char *fmt, ...)
+{
+    va_list ap;
+    int n;
+
+    if (o->oom) {
+        return;
+    }
+    for (;;) {
+        size_t room = o->s ? o->cap - o->len : 0;
+
+        va_start(ap, fmt);
+        n = vsnprintf(o->s ? o->s + o->len : NULL, room, fmt, ap);
+        va_end(ap);
+        if (n < 0) {
+            o->oom = 1;
+            return;
+        }
+        if ((size_t)n < room) {
+            o->len += (size_t)n;
+            return;
+        }
+        {
+            size_t cap = o->cap * 2 + (size_t)n + 256;
+            char *s = nst_realloc(o->s, cap);
+
+            if (!s) {
+                o->oom = 1;
+                return;
+            }
+            o->s = s;
+            o->cap = cap;
+        }
+    }
+}
+
+/* @s as a JSON string (quotes included). */
+static void
+hl_json_str(struct hl_buf *o, const char *s)
+{
+    hl_out(o, "\"");
+    for (; s && *s; s++) {
+        unsigned char c = (unsigned char)*s;
+
+        if (c == '"' || c == '\\') {
+            hl_out(o, "\\%c", c);
+        } else if (c < 0x20) {
+            hl_out(o, "\\u%04x", c);
+        } else {
+            hl_out(o, "%c", c);
+        }
+    }
+    hl_out(o, "\"");
+}
+
+/* @s as an OpenMetrics label value (quotes included). */
+static void
+hl_om_str(struct hl_buf *o, const char *s)
+{
+    hl_out(o, "\"");
+    for (; s && *s; s++) {
+        if (*s == '"' || *s == '\\') {
+            hl_out(o, "\\%c", *s);
+        } else if (*s == '\n') {
+            hl_out(o, "\\n");
+        } else {
+            hl_out(o, "%c", *s);
+        }
+    }
+    hl_out(o, "\"");
+}
+
+static void
+hl_num(struct hl_buf *o, long long v)
+{
+    if (v < 0) {
+        hl_out(o, "null");
+    } else {
+        hl_out(o, "%lld", v);
+    }
+}
+
+static void
+hl_print_text(const struct nst_health *h, struct hl_buf *o)
+{
+    hl_out(o, "%-16s %-16s %-28s %-12s %8s %4s %8s %8s %8s  %s\n", "SESSION", "DEVICE", "PEER",
+           "STATE", "UPTIME", "AFI", "RECEIVED", "ACCEPTED", "EXPECTED", "HEALTH");
+    for (size_t i = 0; i < h->nsess; i++) {
+        const struct hl_sess *s = &h->sess[i];
+        char peer[128], up[24], rx[24], acc[24], ex[24];
+
+        snprintf(peer, sizeof peer, "%s (%s)", s->peer, s->peer_name);
+        if (s->uptime_s >= 0) {
+            snprintf(up, sizeof up, "%llds", s->uptime_s);
+        } else {
+            snprintf(up, sizeof up, "-");
+        }
+        snprintf(rx, sizeof rx, s->received >= 0 ? "%lld" : "-", s->received);
+        snprintf(acc, sizeof acc, s->accepted >= 0 ? "%lld" : "-", s->accepted);
+        snprintf(ex, sizeof ex, ">=%u", s->min_rx);
+        hl_out(o, "%-16s %-16s %-28s %-12s %8s %4s %8s %8s %8s  %s%s%s%s\n", s->name, s->device,
+               peer, s->reported ? s->state : "unknown", up, "ipv4", rx, acc, ex,
+               s->healthy ? "ok" : "FAIL", s->why[0] ? " (" : "", s->why, s->why[0] ? ")" : "");
+        if (!s->gate) {
+            hl_out(o, "%-16s   (not gated: health/gate is false)\n", "");
+        }
+    }
+    hl_out(o, "%s: %zu session%s, %s\n", h->svc->file ? h->svc->file : "service", h->nsess,
+           h->nsess == 1 ? "" : "s", nst_health_ok(h) ? "healthy" : "NOT healthy");
+}
+
+static void
+hl_print_json(const struct nst_health *h, struct hl_buf *o)
+{
+    hl_out(o, "{\"service\": ");
+    hl_json_str(o, h->svc->file);
+    hl_out(o, ", \"healthy\": %s, \"sessions\": [", nst_health_ok(h) ? "true" : "false");
+    for (size_t i = 0; i < h->nsess; i++) {
+        const struct hl_sess *s = &h->sess[i];
+
+        hl_out(o, "%s\n  {\"connection\": ", i ? "," : "");
+        hl_json_str(o, s->conn);
+        hl_out(o, ", \"session\": ");
+        hl_json_str(o, s->name);
+        hl_out(o, ", \"device\": ");
+        hl_json_str(o, s->device);
+        hl_out(o, ", \"peer\": ");
+        hl_json_str(o, s->peer);
+        hl_out(o, ", \"peer_name\": ");
+        hl_json_str(o, s->peer_name);
+        hl_out(o, ", \"reported\": %s, \"state\": ", s->reported ? "true" : "false");
+        if (s->reported) {
+            hl_json_str(o, s->state);
+        } else {
+            hl_out(o, "null");
+        }
+        hl_out(o, ", \"uptime_s\": ");
+        hl_num(o, s->uptime_s);
+        hl_out(o, ", \"families\": {\"ipv4\": {\"received\": ");
+        hl_num(o, s->received);
+        hl_out(o, ", \"accepted\": ");
+        hl_num(o, s->accepted);
+        hl_out(o,
+               "}}, \"expected\": {\"state\": \"Established\", \"min_accepted\": %u, "
+               "\"stable_s\": %u, \"gate\": %s, \"text\": ",
+               s->min_rx, s->stable_s, s->gate ? "true" : "false");
+        hl_json_str(o, s->expect);
+        hl_out(o, "}, \"met\": %s, \"healthy\": %s, \"reason\": ", s->met ? "true" : "false",
+               s->healthy ? "true" : "false");
+        if (s->why[0]) {
+            hl_json_str(o, s->why);
+        } else {
+            hl_out(o, "null");
+        }
+        hl_out(o, "}");
+    }
+    hl_out(o, "\n]}\n");
+}
+
+static void
+hl_om_labels(struct hl_buf *o, const struct nst_health *h, const struct hl_sess *s)
+{
+    hl_out(o, "{service=");
+    hl_om_str(o, h->svc->file);
+    hl_out(o, ",connection=");
+    hl_om_str(o, s->conn);
+    hl_out(o, ",session=");
+    hl_om_str(o, s->name);
+    hl_out(o, ",device=");
+    hl_om_str(o, s->device);
+    hl_out(o, ",peer=");
+    hl_om_str(o, s->peer);
+    hl_out(o, "}");
+}
+
+/* OpenMetrics text format 1.0: families with TYPE and HELP, then "# EOF". */
+static void
+hl_print_om(const struct nst_health *h, struct hl_buf *o)
+{
+    static const struct {
+        const char *name, *help;
+        int which;
+    } fam[] = {
+        {"netstitch_bgp_session_established", "1 when the BGP session is Established", 0},
+        {"netstitch_bgp_session_uptime_seconds", "Seconds the session has been Established", 1},
+        {"netstitch_bgp_prefixes_received", "IPv4 unicast prefixes received from the peer", 2},
+        {"netstitch_bgp_prefixes_accepted", "IPv4 unicast prefixes accepted by import policy", 3},
+        {"netstitch_bgp_prefixes_expected_min", "Prefixes the service expects accepted", 4},
+        {"netstitch_bgp_session_healthy", "1 when the session meets the service's expectation", 5},
+        {"netstitch_bgp_state_reported", "1 when the device reported the session", 6},
+    };
+
+    for (size_t f = 0; f < sizeof fam / sizeof fam[0]; f++) {
+        hl_out(o, "# TYPE %s gauge\n# HELP %s %s.\n", fam[f].name, fam[f].name, fam[f].help);
+        for (size_t i = 0; i < h->nsess; i++) {
+            const struct hl_sess *s = &h->sess[i];
+            long long v;
+
+            switch (fam[f].which) {
+            case 0:
+                v = s->reported && !strcmp(s->state, "Established");
+                break;
+            case 1:
+                v = s->uptime_s;
+                break;
+            case 2:
+                v = s->received;
+                break;
+            case 3:
+                v = s->accepted;
+                break;
+            case 4:
+                v = s->min_rx;
+                break;
+            case 5:
+                v = s->healthy;
+                break;
+            default:
+                v = s->reported;
+                break;
+            }
+            if (v < 0) {
+                continue; /* unknown: no sample rather than a made-up value */
+            }
+            hl_out(o, "%s", fam[f].name);
+            hl_om_labels(o, h, s);
+            hl_out(o, " %lld\n", v);
+        }
+    }
+    hl_out(o, "# TYPE netstitch_service_healthy gauge\n# HELP netstitch_service_healthy 1 when "
+              "every gated session of the service is healthy.\nnetstitch_service_healthy{service=");
+    hl_om_str(o, h->svc->file);
+    hl_out(o, "} %d\n# EOF\n", nst_health_ok(h));
+}
+
+NST_API nst_err
+nst_health_print(const struct nst_health *h, enum nst_health_format fmt, char **out)
+{
+    struct hl_buf o = {0};
+
+    if (!h || !out) {
+        return NST_EINVAL;
+    }
+    switch (fmt) {
+    case NST_HEALTH_TEXT:
+        hl_print_text(h, &o);
+        break;
+    case NST_HEALTH_JSON:
+        hl_print_json(h, &o);
+        break;
+    case NST_HEALTH_PROMETHEUS:
+        hl_print_om(h, &o);
+        break;
+    default:
+        return NST_EINVAL;
+    }
+    if (o.oom || !o.s) {
+        nst_free(o.s);
+        return NST_ENOMEM;
+    }
+    *out = o.s;
+    return NST_OK;
+}
+
+NST_API size_t
+nst_health_session_count(const struct nst_health *h)
+{
+    return h ? h->nsess : 0;
+}
+
+NST_API const char *
+nst_health_message(const struct nst_health *h)
+{
+    return h ? h->message : "";
+}
+
+NST_API const char *
+nst_health_session_summary(const struct nst_health *h, size_t i, char *buf, size_t len)
+{
+    const struct hl_sess *s;
+
+    if (!h || i >= h->nsess || !buf || !len) {
+        return NULL;
+    }
+    s = &h->sess[i];
+    if (!s->reported) {
+        snprintf(buf, len, "%s %s -> %s (%s): not reported, expected >= %u: %s%s%s", s->name,
+                 s->device, s->peer, s->peer_name, s->min_rx, s->healthy ? "ok" : "FAIL",
+                 s->why[0] ? ": " : "", s->why);
+        return buf;
+    }
+    {
+        char rx[24], acc[24];
+
+        snprintf(rx, sizeof rx, s->received >= 0 ? "%lld" : "unknown", s->received);
+        snprintf(acc, sizeof acc, s->accepted >= 0 ? "%lld" : "unknown", s->accepted);
+        snprintf(buf, len, "%s %s -> %s (%s): %s, received %s, accepted %s, expected >= %u: %s%s%s",
+                 s->name, s->device, s->peer, s->peer_name, s->state, rx, acc, s->min_rx,
+                 s->healthy ? "ok" : "FAIL", s->why[0] ? ": " : "", s->why);
+    }
+    return buf;
+}

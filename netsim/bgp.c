@@ -1,0 +1,2026 @@
+/*
+ * bgp.c: BGP sessions and received prefixes computed from the devices' configurations.
+ *
+ * A push is confirmed only when the network works (docs/push.md, "The health gate"), so
+ * netsim must report BGP state the way a real network would: from configuration, not from
+ * fixtures. When the config file names a BGP description (`bgp = FILE`), the supervisor
+ * process (main.c) calls sim_bgp_tick() every 50 ms. A tick:
+ *
+ *   1. notices every device whose running.xml changed (the device rewrites it atomically
+ *      after every change) and reads it; the new configuration takes effect `delay-ms`
+ *      later (default 1000), like a router that needs a moment to tear a session down and
+ *      bring it back up, so a health gate really has to wait;
+ *   2. extracts from each effective configuration the local AS, the interface addresses,
+ *      every BGP neighbor (address, peer AS, authentication key, enabled, import and
+ *      export policy) and the prefixes the router originates;
+ *   3. pairs the two ends of every session: the far end is the device owning the
+ *      neighbor address, or an external peer of the description (a cloud the service does
+ *      not manage: its ASN, address, key and announced prefixes). A session is Established
+ *      only when both ends agree: each end has an address on the other's subnet, each
+ *      names the other as neighbor, each peer AS is the other's local AS, the keys are
+ *      equal (or both absent) and both sides are enabled; otherwise it is Active (Idle
+ *      when BGP or the neighbor is disabled);
+ *   4. propagates routes over the Established sessions until nothing changes: what a
+ *      router has (originated or learned) passes its export policy toward a neighbor, then
+ *      that neighbor's import policy; an AS path prevents loops;
+ *   5. writes each device's state in its vendor's model to STATEDIR/DEV/oper.xml (merged
+ *      into <get> by oper.c) when it changed.
+ *
+ * Vendors simulated: Huawei VRP (huawei-bgp peer state), OpenConfig/Arista EOS
+ * (network-instance neighbor state), IOS-XR (Cisco-IOS-XR-ipv4-bgp-oper neighbors) and
+ * SR OS (nokia-state router bgp neighbor statistics) in oper.xml; Junos as the canned reply
+ * of <get-bgp-neighbor-information> (rpc-reply/). Junos and IOS-XR carry the time
+ * established, so their state is rewritten every second. IOS-XR: route-policy RPL read as
+ * one level of `if destination in SET then pass|drop` (prefix-set lines with ge/le), no
+ * policy drops (RFC 8212), `network` statements originate. SR OS: policy-statement entries
+ * with `from prefix-list` and accept/reject, then default-action; no policy rejects
+ * (ebgp-default-reject-policy); static routes are candidates the export policy may send.
+ * Junos: neighbor settings override the group's,
+ * local-as overrides routing-options; policies match prefix-lists (exact) and
+ * `from protocol`; no decision: Junos' default BGP policy (import all, export BGP routes);
+ * static and aggregate routes are originated candidates.
+ * Policies: VRP ipv4-prefix-filter import/export (default deny when a filter is named,
+ * permit without one); OpenConfig policy-definitions whose statements match prefix-sets
+ * (ANY/INVERT) and accept or reject; a statement without conditions matches everything;
+ * no match rejects (OpenConfig's default-import/export-policy default); no policy at all
+ * accepts (EOS's behaviour for eBGP, UNCONFIRMED for other OpenConfig devices).
+ * Origination: VRP `network` entries of the BGP address family, EOS `network A/L` CLI
+ * lines, OpenConfig static routes redistributed into BGP by a table-connection. The
+ * physical path between two ends (VLANs, VPLS, QinQ through intermediate routers) is not
+ * traced: only the two ends' addresses and BGP configuration count.
+ *
+ * The description file (line-oriented like the config file):
+ *
+ *   delay-ms = 1000
+ *   [external aws]
+ *   asn = 64512                 the external router's AS
+ *   address = 169.254.100.1     its address
+ *   peer-address = 169.254.100.2   the address of our router it peers with
+ *   peer-as = 65101             the AS it expects our router to have
+ *   key-file = secrets/aws      optional: the shared key (first line)
+ *   announce = 10.22.22.0/24    repeatable: prefixes it announces
+ *
+ * The file is reread when it changes (an external peer reconfigured: another ASN or key,
+ * other prefixes); the change counts at once. Keys are compared, never written anywhere.
+ * Limits: 128 devices (more are served but not simulated), 512 external peers, 32
+ * neighbors per device, 256 prefixes per router; IPv4 only.
+ */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+
+#include "alloc.h"
+#include "netsim.h"
+
+#define BGP_MAX_DEV 128
+#define BGP_MAX_NBR 32
+#define BGP_MAX_PFX 256
+#define BGP_MAX_EXT 512
+#define BGP_MAX_PATH 8
+
+struct bgp_pfx {
+    uint32_t addr; /* host order, masked */
+    uint8_t len;
+};
+
+/* Where a route came from, for policies that match on it (Junos `from protocol`). */
+enum bgp_proto { BGP_P_BGP = 0, BGP_P_STATIC, BGP_P_AGGREGATE, BGP_P_NETWORK };
+
+struct bgp_route {
+    struct bgp_pfx p;
+    enum bgp_proto proto;
+    uint32_t path[BGP_MAX_PATH]; /* AS path, nearest first */
+    int npath;
+};
+
+struct bgp_nbr {
+    char addr[48];
+    uint32_t peer_as;
+    char key[256]; /* never printed */
+    int enabled;
+    char import[128], export_[128]; /* policy names, "" = none */
+    char inst[64];                  /* VRP network instance */
+    uint32_t local_as;              /* this side's AS toward the neighbor (Junos local-as),
+                                       0: the router's */
+    /* Results of the last computation. */
+    int up;
+    unsigned rx_pre, rx_acc, sent;
+    char sig[512]; /* both ends' parameters, to notice a reset */
+    double since;  /* supervisor clock, when the current state began */
+    unsigned transitions;
+};
+
+enum bgp_vendor { BGP_V_NONE = 0, BGP_V_VRP, BGP_V_OC, BGP_V_JUNOS, BGP_V_XR, BGP_V_SROS };
+
+struct bgp_dev {
+    const char *name;
+    enum bgp_vendor vendor;
+    char *dir;
+    /* running.xml identity last read */
+    struct timespec mtime;
+    ino_t ino;
+    off_t size;
+    int seen;
+    xmlDocPtr pending, eff; /* read, and in effect */
+    double pending_at;
+    /* Extracted from eff. */
+    uint32_t as;
+    int bgp_on;
+    struct bgp_pfx addrs[BGP_MAX_PFX]; /* interface addresses: addr = full address */
+    int naddrs;
+    struct bgp_pfx orig[BGP_MAX_PFX];
+    enum bgp_proto orig_proto[BGP_MAX_PFX];
+    int norig;
+    long last_write_s; /* Junos: the reply carries elapsed-time, rewritten each second */
+    struct bgp_nbr nbrs[BGP_MAX_NBR];
+    int nnbrs;
+    char oc_proto_id[256], oc_proto_name[256];
+    /* Routing table (propagation). */
+    struct bgp_route rib[BGP_MAX_PFX];
+    int nrib;
+    char *last_out; /* last oper.xml written */
+};
+
+struct bgp_ext {
+    char name[64];
+    uint32_t as, peer_as;
+    char addr[48], peer_addr[48];
+    char key[256];
+    struct bgp_pfx announce[BGP_MAX_PFX];
+    int nannounce;
+};
+
+struct sim_bgp {
+    unsigned delay_ms;
+    struct bgp_dev devs[BGP_MAX_DEV];
+    int ndevs;
+    struct bgp_ext exts[BGP_MAX_EXT];
+    int nexts;
+    struct timespec t0;
+    int dirty;
+    char *path; /* the description, reread when it changes (an external peer changed) */
+    struct timespec desc_mtime;
+    ino_t desc_ino;
+};
+
+static double
+bgp_now(const struct sim_bgp *b)
+{
+    struct timespec t;
+
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)(t.tv_sec - b->t0.tv_sec) + (double)(t.tv_nsec - b->t0.tv_nsec) / 1e9;
+}
+
+/*
+ * Addresses and prefixes
+ */
+
+static int
+bgp_ip(const char *s, uint32_t *out)
+{
+    struct in_addr a;
+
+    if (inet_pton(AF_INET, s, &a) != 1) {
+        return -1;
+    }
+    *out = ntohl(a.s_addr);
+    return 0;
+}
+
+static uint32_t
+bgp_mask(unsigned len)
+{
+    return len ? 0xffffffffu << (32 - len) : 0;
+}
+
+/* "A/L" into @p (masked when @masked). */
+static int
+bgp_prefix(const char *s, struct bgp_pfx *p, int masked)
+{
+    char buf[64], *slash;
+    unsigned long l;
+
+    snprintf(buf, sizeof buf, "%s", s);
+    slash = strchr(buf, '/');
+    if (!slash) {
+        return -1;
+    }
+    *slash = '\0';
+    l = strtoul(slash + 1, NULL, 10);
+    if (l > 32 || bgp_ip(buf, &p->addr)) {
+        return -1;
+    }
+    p->len = (uint8_t)l;
+    if (masked) {
+        p->addr &= bgp_mask(p->len);
+    }
+    return 0;
+}
+
+static unsigned
+bgp_masklen(const char *mask)
+{
+    uint32_t m;
+    unsigned n = 0;
+
+    if (bgp_ip(mask, &m)) {
+        return 32;
+    }
+    while (m & 0x80000000u) {
+        n++;
+        m <<= 1;
+    }
+    return n;
+}
+
+static int
+bgp_same_subnet(const struct bgp_pfx *ifa, uint32_t ip)
+{
+    return ifa->len && (ifa->addr & bgp_mask(ifa->len)) == (ip & bgp_mask(ifa->len));
+}
+
+static void
+bgp_pfx_add(struct bgp_pfx *v, int *n, struct bgp_pfx p)
+{
+    for (int i = 0; i < *n; i++) {
+        if (v[i].addr == p.addr && v[i].len == p.len) {
+            return;
+        }
+    }
+    if (*n < BGP_MAX_PFX) {
+        v[(*n)++] = p;
+    }
+}
+
+/*
+ * XML helpers (configuration trees are walked by local name)
+ */
+
+static xmlNodePtr
+bgp_child(xmlNodePtr n, const char *name)
+{
+    for (xmlNodePtr c = n ? n->children : NULL; c; c = c->next) {
+        if (c->type == XML_ELEMENT_NODE && !strcmp((const char *)c->name, name)) {
+            return c;
+        }
+    }
+    return NULL;
+}
+
+static xmlNodePtr
+bgp_next(xmlNodePtr n, const char *name)
+{
+    for (xmlNodePtr c = n ? n->next : NULL; c; c = c->next) {
+        if (c->type == XML_ELEMENT_NODE && !strcmp((const char *)c->name, name)) {
+            return c;
+        }
+    }
+    return NULL;
+}
+
+/* The child at the end of a '/'-separated path of local names, or NULL. */
+static xmlNodePtr
+bgp_path(xmlNodePtr n, const char *path)
+{
+    char buf[256], *save = NULL, *tok;
+
+    snprintf(buf, sizeof buf, "%s", path);
+    for (tok = strtok_r(buf, "/", &save); tok && n; tok = strtok_r(NULL, "/", &save)) {
+        n = bgp_child(n, tok);
+    }
+    return n;
+}
+
+/* Text of the node at @path below @n into @buf ("" when absent). */
+static const char *
+bgp_text(xmlNodePtr n, const char *path, char *buf, size_t len)
+{
+    xmlNodePtr c = path ? bgp_path(n, path) : n;
+    xmlChar *t;
+
+    buf[0] = '\0';
+    if (c && (t = xmlNodeGetContent(c))) {
+        const char *s = (const char *)t;
+
+        while (isspace((unsigned char)*s)) {
+            s++;
+        }
+        snprintf(buf, len, "%s", s);
+        for (size_t l = strlen(buf); l && isspace((unsigned char)buf[l - 1]); l--) {
+            buf[l - 1] = '\0';
+        }
+        xmlFree(t);
+    }
+    return buf;
+}
+
+/* The top-level element @name of a configuration document, or NULL. */
+static xmlNodePtr
+bgp_top(xmlDocPtr doc, const char *name)
+{
+    return doc ? bgp_child(xmlDocGetRootElement(doc), name) : NULL;
+}
+
+/* An identity value "prefix:NAME" or "NAME" ends in NAME. */
+static int
+bgp_ident_is(const char *v, const char *name)
+{
+    const char *c = strrchr(v, ':');
+
+    return !strcmp(c ? c + 1 : v, name);
+}
+
+/*
+ * Extraction per vendor
+ */
+
+static void
+bgp_extract_vrp(struct bgp_dev *d)
+{
+    xmlNodePtr n, c, ni, inst, peer, af;
+    char buf[256], buf2[64];
+
+    n = bgp_top(d->eff, "bgp");
+    d->as = (uint32_t)strtoul(bgp_text(n, "base-process/as", buf, sizeof buf), NULL, 10);
+    d->bgp_on = !strcmp(bgp_text(n, "base-process/enable", buf, sizeof buf), "true");
+    for (c = bgp_child(bgp_path(bgp_top(d->eff, "ifm"), "interfaces"), "interface"); c;
+         c = bgp_next(c, "interface")) {
+        for (xmlNodePtr a = bgp_child(bgp_path(c, "ipv4/addresses"), "address"); a;
+             a = bgp_next(a, "address")) {
+            struct bgp_pfx p;
+
+            if (!bgp_ip(bgp_text(a, "ip", buf, sizeof buf), &p.addr)) {
+                p.len = (uint8_t)bgp_masklen(bgp_text(a, "mask", buf2, sizeof buf2));
+                bgp_pfx_add(d->addrs, &d->naddrs, p);
+            }
+        }
+    }
+    ni = bgp_path(bgp_top(d->eff, "network-instance"), "instances");
+    for (inst = bgp_child(ni, "instance"); inst; inst = bgp_next(inst, "instance")) {
+        xmlNodePtr bp = bgp_path(inst, "bgp/base-process");
+
+        for (af = bgp_child(bgp_child(bp, "afs"), "af"); af; af = bgp_next(af, "af")) {
+            /* huawei-bgp network-routes/network-route (what netstitch renders); also the
+             * shorter networks/network some releases use (UNCONFIRMED). */
+            xmlNodePtr nws = bgp_path(af, "ipv4-unicast/network-routes");
+            const char *nwname = "network-route";
+
+            if (!nws) {
+                nws = bgp_path(af, "ipv4-unicast/networks");
+                nwname = "network";
+            }
+            for (xmlNodePtr nw = bgp_child(nws, nwname); nw; nw = bgp_next(nw, nwname)) {
+                struct bgp_pfx p;
+
+                if (!bgp_ip(bgp_text(nw, "address", buf, sizeof buf), &p.addr)) {
+                    p.len =
+                        (uint8_t)strtoul(bgp_text(nw, "mask-length", buf2, sizeof buf2), NULL, 10);
+                    p.addr &= bgp_mask(p.len);
+                    d->orig_proto[d->norig < BGP_MAX_PFX ? d->norig : 0] = BGP_P_NETWORK;
+                    bgp_pfx_add(d->orig, &d->norig, p);
+                }
+            }
+        }
+        for (peer = bgp_child(bgp_child(bp, "peers"), "peer"); peer && d->nnbrs < BGP_MAX_NBR;
+             peer = bgp_next(peer, "peer")) {
+            struct bgp_nbr *nb = &d->nbrs[d->nnbrs++];
+
+            memset(nb, 0, sizeof *nb);
+            bgp_text(peer, "address", nb->addr, sizeof nb->addr);
+            nb->peer_as = (uint32_t)strtoul(bgp_text(peer, "remote-as", buf, sizeof buf), NULL, 10);
+            bgp_text(peer, "password-text", nb->key, sizeof nb->key);
+            bgp_text(inst, "name", nb->inst, sizeof nb->inst);
+            nb->enabled = 1;
+            for (af = bgp_child(bgp_child(peer, "afs"), "af"); af; af = bgp_next(af, "af")) {
+                if (strcmp(bgp_text(af, "type", buf, sizeof buf), "ipv4uni")) {
+                    continue;
+                }
+                bgp_text(af, "ipv4-unicast/import-ip-prefix", nb->import, sizeof nb->import);
+                bgp_text(af, "ipv4-unicast/export-ip-prefix", nb->export_, sizeof nb->export_);
+            }
+        }
+    }
+}
+
+/* OpenConfig ipv4 addresses of interfaces/subinterfaces, and EOS CLI lines. */
+static void
+bgp_extract_oc_addrs(struct bgp_dev *d)
+{
+    xmlNodePtr c, s, a, cmds;
+    char buf[256], buf2[64];
+    int redist = 0;
+
+    for (c = bgp_child(bgp_top(d->eff, "interfaces"), "interface"); c;
+         c = bgp_next(c, "interface")) {
+        for (s = bgp_child(bgp_child(c, "subinterfaces"), "subinterface"); s;
+             s = bgp_next(s, "subinterface")) {
+            for (a = bgp_child(bgp_path(s, "ipv4/addresses"), "address"); a;
+                 a = bgp_next(a, "address")) {
+                struct bgp_pfx p;
+
+                if (!bgp_ip(bgp_text(a, "config/ip", buf, sizeof buf), &p.addr)) {
+                    p.len = (uint8_t)strtoul(bgp_text(a, "config/prefix-length", buf2, sizeof buf2),
+                                             NULL, 10);
+                    bgp_pfx_add(d->addrs, &d->naddrs, p);
+                }
+            }
+        }
+    }
+    cmds = bgp_top(d->eff, "commands");
+    /* EOS originates with `network A/L` under router bgp, or static routes
+     * (`ip route A/L ...`) with `redistribute static`. */
+    for (c = bgp_child(cmds, "command"); c; c = bgp_next(c, "command")) {
+        if (!strcmp(bgp_text(c, NULL, buf, sizeof buf), "redistribute static")) {
+            redist = 1;
+        }
+    }
+    for (c = bgp_child(cmds, "command"); c; c = bgp_next(c, "command")) {
+        struct bgp_pfx p;
+        const char *t = bgp_text(c, NULL, buf, sizeof buf);
+        char pfx[64];
+
+        if (!strncmp(t, "ip address ", 11) && !bgp_prefix(t + 11, &p, 0)) {
+            bgp_pfx_add(d->addrs, &d->naddrs, p);
+        } else if ((!strncmp(t, "network ", 8) && !bgp_prefix(t + 8, &p, 1)) ||
+                   (redist && sscanf(t, "ip route %63s", pfx) == 1 && !bgp_prefix(pfx, &p, 1))) {
+            bgp_pfx_add(d->orig, &d->norig, p);
+        }
+    }
+}
+
+static void
+bgp_extract_oc(struct bgp_dev *d)
+{
+    xmlNodePtr ni, proto, nb, af;
+    char buf[256];
+    int static_to_bgp = 0;
+
+    bgp_extract_oc_addrs(d);
+    for (ni = bgp_child(bgp_top(d->eff, "network-instances"), "network-instance"); ni;
+         ni = bgp_next(ni, "network-instance")) {
+        if (strcmp(bgp_text(ni, "name", buf, sizeof buf), "default")) {
+            continue;
+        }
+        for (xmlNodePtr tc = bgp_child(bgp_child(ni, "table-connections"), "table-connection"); tc;
+             tc = bgp_next(tc, "table-connection")) {
+            char src[64], dst[64];
+
+            if (bgp_ident_is(bgp_text(tc, "src-protocol", src, sizeof src), "STATIC") &&
+                bgp_ident_is(bgp_text(tc, "dst-protocol", dst, sizeof dst), "BGP")) {
+                static_to_bgp = 1;
+            }
+        }
+        for (proto = bgp_child(bgp_child(ni, "protocols"), "protocol"); proto;
+             proto = bgp_next(proto, "protocol")) {
+            bgp_text(proto, "identifier", buf, sizeof buf);
+            if (bgp_ident_is(buf, "STATIC") && static_to_bgp) {
+                for (xmlNodePtr st = bgp_child(bgp_child(proto, "static-routes"), "static"); st;
+                     st = bgp_next(st, "static")) {
+                    struct bgp_pfx p;
+
+                    if (!bgp_prefix(bgp_text(st, "prefix", buf, sizeof buf), &p, 1)) {
+                        bgp_pfx_add(d->orig, &d->norig, p);
+                    }
+                }
+                continue;
+            }
+            if (!bgp_ident_is(buf, "BGP")) {
+                continue;
+            }
+            snprintf(d->oc_proto_name, sizeof d->oc_proto_name, "%s",
+                     bgp_text(proto, "name", buf, sizeof buf));
+            bgp_text(proto, "identifier", buf, sizeof buf);
+            snprintf(d->oc_proto_id, sizeof d->oc_proto_id, "%s",
+                     strrchr(buf, ':') ? strrchr(buf, ':') + 1 : buf);
+            d->as = (uint32_t)strtoul(bgp_text(proto, "bgp/global/config/as", buf, sizeof buf),
+                                      NULL, 10);
+            d->bgp_on = d->as != 0;
+            for (nb = bgp_child(bgp_path(proto, "bgp/neighbors"), "neighbor");
+                 nb && d->nnbrs < BGP_MAX_NBR; nb = bgp_next(nb, "neighbor")) {
+                struct bgp_nbr *n = &d->nbrs[d->nnbrs++];
+
+                memset(n, 0, sizeof *n);
+                bgp_text(nb, "neighbor-address", n->addr, sizeof n->addr);
+                n->peer_as =
+                    (uint32_t)strtoul(bgp_text(nb, "config/peer-as", buf, sizeof buf), NULL, 10);
+                bgp_text(nb, "config/auth-password", n->key, sizeof n->key);
+                n->enabled = strcmp(bgp_text(nb, "config/enabled", buf, sizeof buf), "false") != 0;
+                for (af = bgp_child(bgp_child(nb, "afi-safis"), "afi-safi"); af;
+                     af = bgp_next(af, "afi-safi")) {
+                    if (!bgp_ident_is(bgp_text(af, "afi-safi-name", buf, sizeof buf),
+                                      "IPV4_UNICAST")) {
+                        continue;
+                    }
+                    if (!strcmp(bgp_text(af, "config/enabled", buf, sizeof buf), "false")) {
+                        n->enabled = 0;
+                    }
+                    bgp_text(af, "apply-policy/config/import-policy", n->import, sizeof n->import);
+                    bgp_text(af, "apply-policy/config/export-policy", n->export_,
+                             sizeof n->export_);
+                }
+            }
+        }
+    }
+}
+
+/* Junos: routing-options AS, unit addresses, static and aggregate routes, BGP groups
+ * and neighbors (a neighbor's settings override its group's). */
+static void
+bgp_extract_junos(struct bgp_dev *d)
+{
+    xmlNodePtr conf = bgp_top(d->eff, "configuration"), ro, c, u, a, g, nb;
+    char buf[256];
+    static const struct {
+        const char *name;
+        enum bgp_proto proto;
+    } origs[] = {{"static", BGP_P_STATIC}, {"aggregate", BGP_P_AGGREGATE}};
+
+    ro = bgp_child(conf, "routing-options");
+    d->as =
+        (uint32_t)strtoul(bgp_text(ro, "autonomous-system/as-number", buf, sizeof buf), NULL, 10);
+    for (size_t k = 0; k < sizeof origs / sizeof origs[0]; k++) {
+        for (xmlNodePtr r = bgp_child(bgp_child(ro, origs[k].name), "route"); r;
+             r = bgp_next(r, "route")) {
+            struct bgp_pfx p;
+
+            if (!bgp_prefix(bgp_text(r, "name", buf, sizeof buf), &p, 1) &&
+                d->norig < BGP_MAX_PFX) {
+                d->orig_proto[d->norig] = origs[k].proto;
+                bgp_pfx_add(d->orig, &d->norig, p);
+            }
+        }
+    }
+    for (c = bgp_child(bgp_child(conf, "interfaces"), "interface"); c;
+         c = bgp_next(c, "interface")) {
+        for (u = bgp_child(c, "unit"); u; u = bgp_next(u, "unit")) {
+            for (a = bgp_child(bgp_path(u, "family/inet"), "address"); a;
+                 a = bgp_next(a, "address")) {
+                struct bgp_pfx p;
+
+                if (!bgp_prefix(bgp_text(a, "name", buf, sizeof buf), &p, 0)) {
+                    bgp_pfx_add(d->addrs, &d->naddrs, p);
+                }
+            }
+        }
+    }
+    g = bgp_path(conf, "protocols/bgp");
+    d->bgp_on = g != NULL && d->as != 0;
+    for (g = bgp_child(g, "group"); g; g = bgp_next(g, "group")) {
+        for (nb = bgp_child(g, "neighbor"); nb && d->nnbrs < BGP_MAX_NBR;
+             nb = bgp_next(nb, "neighbor")) {
+            struct bgp_nbr *n = &d->nbrs[d->nnbrs++];
+            const char *v;
+
+            memset(n, 0, sizeof *n);
+            n->enabled = 1;
+            bgp_text(nb, "name", n->addr, sizeof n->addr);
+            v = bgp_text(nb, "peer-as", buf, sizeof buf);
+            if (!*v) {
+                v = bgp_text(g, "peer-as", buf, sizeof buf);
+            }
+            n->peer_as = (uint32_t)strtoul(v, NULL, 10);
+            v = bgp_text(nb, "local-as/as-number", buf, sizeof buf);
+            if (!*v) {
+                v = bgp_text(g, "local-as/as-number", buf, sizeof buf);
+            }
+            n->local_as = (uint32_t)strtoul(v, NULL, 10);
+            if (!*bgp_text(nb, "authentication-key", n->key, sizeof n->key)) {
+                bgp_text(g, "authentication-key", n->key, sizeof n->key);
+            }
+            if (!*bgp_text(nb, "import", n->import, sizeof n->import)) {
+                bgp_text(g, "import", n->import, sizeof n->import);
+            }
+            if (!*bgp_text(nb, "export", n->export_, sizeof n->export_)) {
+                bgp_text(g, "export", n->export_, sizeof n->export_);
+            }
+        }
+    }
+}
+
+/* An address/mask or address/prefix-length pair under @n into the interface addresses. */
+static void
+bgp_addr_pair(struct bgp_dev *d, xmlNodePtr n, const char *mask, int is_len)
+{
+    char buf[64], buf2[64];
+    struct bgp_pfx p;
+
+    if (n && !bgp_ip(bgp_text(n, "address", buf, sizeof buf), &p.addr)) {
+        bgp_text(n, mask, buf2, sizeof buf2);
+        p.len = (uint8_t)(is_len ? strtoul(buf2, NULL, 10) : bgp_masklen(buf2));
+        bgp_pfx_add(d->addrs, &d->naddrs, p);
+    }
+}
+
+/* IOS-XR (um models): interface addresses with secondaries, router bgp AS, neighbors with
+ * remote-as, password, shutdown, ipv4-unicast route-policy in/out, and `network`
+ * statements (the static route they need is assumed present). */
+static void
+bgp_extract_xr(struct bgp_dev *d)
+{
+    xmlNodePtr c, a, as, nb, af;
+    char buf[256];
+
+    for (c = bgp_child(bgp_top(d->eff, "interfaces"), "interface"); c;
+         c = bgp_next(c, "interface")) {
+        a = bgp_path(c, "ipv4/addresses");
+        bgp_addr_pair(d, bgp_child(a, "address"), "netmask", 0);
+        for (xmlNodePtr s2 = bgp_child(bgp_child(a, "secondaries"), "secondary"); s2;
+             s2 = bgp_next(s2, "secondary")) {
+            bgp_addr_pair(d, s2, "netmask", 0);
+        }
+    }
+    /* Two top-level <router> elements (bgp, static): find the one with <bgp>. */
+    as = NULL;
+    for (c = bgp_top(d->eff, "router"); c && !as; c = bgp_next(c, "router")) {
+        as = bgp_path(c, "bgp/as");
+    }
+    d->as = (uint32_t)strtoul(bgp_text(as, "as-number", buf, sizeof buf), NULL, 10);
+    d->bgp_on = as && d->as;
+    for (af = bgp_child(bgp_child(as, "address-families"), "address-family"); af;
+         af = bgp_next(af, "address-family")) {
+        if (strcmp(bgp_text(af, "af-name", buf, sizeof buf), "ipv4-unicast")) {
+            continue;
+        }
+        for (xmlNodePtr nw = bgp_child(bgp_child(af, "networks"), "network"); nw;
+             nw = bgp_next(nw, "network")) {
+            struct bgp_pfx p;
+            char len[16];
+
+            if (!bgp_ip(bgp_text(nw, "address", buf, sizeof buf), &p.addr)) {
+                p.len = (uint8_t)strtoul(bgp_text(nw, "masklength", len, sizeof len), NULL, 10);
+                p.addr &= bgp_mask(p.len);
+                d->orig_proto[d->norig < BGP_MAX_PFX ? d->norig : 0] = BGP_P_NETWORK;
+                bgp_pfx_add(d->orig, &d->norig, p);
+            }
+        }
+    }
+    for (nb = bgp_child(bgp_child(as, "neighbors"), "neighbor"); nb && d->nnbrs < BGP_MAX_NBR;
+         nb = bgp_next(nb, "neighbor")) {
+        struct bgp_nbr *n = &d->nbrs[d->nnbrs++];
+        const char *k;
+
+        memset(n, 0, sizeof *n);
+        bgp_text(nb, "neighbor-address", n->addr, sizeof n->addr);
+        n->peer_as = (uint32_t)strtoul(bgp_text(nb, "remote-as", buf, sizeof buf), NULL, 10);
+        /* netstitch writes the key as "!" + clear text (docs/drivers.md). */
+        k = bgp_text(nb, "password/encrypted", buf, sizeof buf);
+        snprintf(n->key, sizeof n->key, "%s", *k == '!' ? k + 1 : k);
+        n->enabled = !bgp_child(nb, "shutdown");
+        for (af = bgp_child(bgp_child(nb, "address-families"), "address-family"); af;
+             af = bgp_next(af, "address-family")) {
+            if (!strcmp(bgp_text(af, "af-name", buf, sizeof buf), "ipv4-unicast")) {
+                bgp_text(af, "route-policy/in", n->import, sizeof n->import);
+                bgp_text(af, "route-policy/out", n->export_, sizeof n->export_);
+            }
+        }
+    }
+}
+
+/* SR OS (nokia-conf): router Base AS, interface primary/secondary addresses, static routes
+ * (originated when an export policy lets them out), BGP groups and neighbors. */
+static void
+bgp_extract_sros(struct bgp_dev *d)
+{
+    xmlNodePtr r, c, g, nb, bgp;
+    char buf[256];
+
+    for (r = bgp_child(bgp_top(d->eff, "configure"), "router"); r; r = bgp_next(r, "router")) {
+        if (!strcmp(bgp_text(r, "router-name", buf, sizeof buf), "Base")) {
+            break;
+        }
+    }
+    d->as = (uint32_t)strtoul(bgp_text(r, "autonomous-system", buf, sizeof buf), NULL, 10);
+    for (c = bgp_child(r, "interface"); c; c = bgp_next(c, "interface")) {
+        bgp_addr_pair(d, bgp_path(c, "ipv4/primary"), "prefix-length", 1);
+        for (xmlNodePtr s2 = bgp_child(bgp_child(c, "ipv4"), "secondary"); s2;
+             s2 = bgp_next(s2, "secondary")) {
+            bgp_addr_pair(d, s2, "prefix-length", 1);
+        }
+    }
+    for (c = bgp_child(bgp_child(r, "static-routes"), "route"); c; c = bgp_next(c, "route")) {
+        struct bgp_pfx p;
+
+        if (!bgp_prefix(bgp_text(c, "ip-prefix", buf, sizeof buf), &p, 1) &&
+            d->norig < BGP_MAX_PFX) {
+            d->orig_proto[d->norig] = BGP_P_STATIC;
+            bgp_pfx_add(d->orig, &d->norig, p);
+        }
+    }
+    bgp = bgp_child(r, "bgp");
+    d->bgp_on = bgp && d->as && strcmp(bgp_text(bgp, "admin-state", buf, sizeof buf), "disable");
+    for (nb = bgp_child(bgp, "neighbor"); nb && d->nnbrs < BGP_MAX_NBR;
+         nb = bgp_next(nb, "neighbor")) {
+        struct bgp_nbr *n = &d->nbrs[d->nnbrs++];
+        char grp[128];
+
+        memset(n, 0, sizeof *n);
+        bgp_text(nb, "ip-address", n->addr, sizeof n->addr);
+        bgp_text(nb, "group", grp, sizeof grp);
+        for (g = bgp_child(bgp, "group"); g; g = bgp_next(g, "group")) {
+            if (!strcmp(bgp_text(g, "group-name", buf, sizeof buf), grp)) {
+                break;
+            }
+        }
+        n->peer_as = (uint32_t)strtoul(bgp_text(nb, "peer-as", buf, sizeof buf), NULL, 10);
+        if (!n->peer_as) {
+            n->peer_as = (uint32_t)strtoul(bgp_text(g, "peer-as", buf, sizeof buf), NULL, 10);
+        }
+        if (!*bgp_text(nb, "authentication-key", n->key, sizeof n->key)) {
+            bgp_text(g, "authentication-key", n->key, sizeof n->key);
+        }
+        if (!*bgp_text(nb, "import/policy", n->import, sizeof n->import)) {
+            bgp_text(g, "import/policy", n->import, sizeof n->import);
+        }
+        if (!*bgp_text(nb, "export/policy", n->export_, sizeof n->export_)) {
+            bgp_text(g, "export/policy", n->export_, sizeof n->export_);
+        }
+        n->enabled = strcmp(bgp_text(nb, "admin-state", buf, sizeof buf), "disable") != 0;
+    }
+}
+
+/*
+ * Policies
+ */
+
+/* VRP ipv4-prefix-filter @name: 1 permit, 0 deny. No filter named: permit. */
+static int
+bgp_vrp_filter(const struct bgp_dev *d, const char *name, struct bgp_pfx p)
+{
+    xmlNodePtr f, node, best = NULL;
+    char buf[64];
+    long bestseq = -1;
+
+    if (!*name) {
+        return 1;
+    }
+    for (f = bgp_child(bgp_path(bgp_top(d->eff, "routing-policy"), "ipv4-prefix-filters"),
+                       "ipv4-prefix-filter");
+         f; f = bgp_next(f, "ipv4-prefix-filter")) {
+        if (strcmp(bgp_text(f, "name", buf, sizeof buf), name)) {
+            continue;
+        }
+        /* The matching node with the lowest sequence decides. */
+        for (node = bgp_child(bgp_child(f, "nodes"), "node"); node; node = bgp_next(node, "node")) {
+            uint32_t a;
+            unsigned len, ge, le;
+            long seq = strtol(bgp_text(node, "sequence", buf, sizeof buf), NULL, 10);
+
+            if (bgp_ip(bgp_text(node, "ip-address", buf, sizeof buf), &a)) {
+                continue;
+            }
+            len = (unsigned)strtoul(bgp_text(node, "masklength", buf, sizeof buf), NULL, 10);
+            ge = (unsigned)strtoul(bgp_text(node, "match-network/greater-equal", buf, sizeof buf),
+                                   NULL, 10);
+            if (!*buf) {
+                ge = (unsigned)strtoul(bgp_text(node, "greater-equal", buf, sizeof buf), NULL, 10);
+            }
+            le = (unsigned)strtoul(bgp_text(node, "less-equal", buf, sizeof buf), NULL, 10);
+            if (!ge) {
+                ge = len;
+            }
+            if (!le) {
+                le = ge > len ? 32 : len;
+            }
+            if (len > 32 || p.len < ge || p.len > le || p.len < len ||
+                (p.addr & bgp_mask(len)) != (a & bgp_mask(len))) {
+                continue;
+            }
+            if (bestseq < 0 || seq < bestseq) {
+                bestseq = seq;
+                best = node;
+            }
+        }
+        if (!best) {
+            return 0;
+        }
+        return !strcmp(bgp_text(best, "match-mode", buf, sizeof buf), "permit");
+    }
+    /* A filter that does not exist: VRP permits everything (UNCONFIRMED). */
+    return 1;
+}
+
+/* Is @p in OpenConfig prefix-set @name? */
+static int
+bgp_oc_in_set(const struct bgp_dev *d, const char *name, struct bgp_pfx p)
+{
+    xmlNodePtr s, pf;
+    char buf[128];
+
+    for (s = bgp_child(bgp_path(bgp_top(d->eff, "routing-policy"), "defined-sets/prefix-sets"),
+                       "prefix-set");
+         s; s = bgp_next(s, "prefix-set")) {
+        if (strcmp(bgp_text(s, "name", buf, sizeof buf), name)) {
+            continue;
+        }
+        for (pf = bgp_child(bgp_child(s, "prefixes"), "prefix"); pf; pf = bgp_next(pf, "prefix")) {
+            struct bgp_pfx q;
+            unsigned lo, hi;
+
+            if (bgp_prefix(bgp_text(pf, "ip-prefix", buf, sizeof buf), &q, 1)) {
+                continue;
+            }
+            bgp_text(pf, "masklength-range", buf, sizeof buf);
+            if (!strcmp(buf, "exact") || !*buf) {
+                lo = hi = q.len;
+            } else if (sscanf(buf, "%u..%u", &lo, &hi) != 2) {
+                continue;
+            }
+            if (p.len >= q.len && p.len >= lo && p.len <= hi &&
+                (p.addr & bgp_mask(q.len)) == q.addr) {
+                return 1;
+            }
+        }
+    }
+    return 0;
+}
+
+/* OpenConfig policy-definition @name: 1 accept, 0 reject. No policy: accept. */
+static int
+bgp_oc_policy(const struct bgp_dev *d, const char *name, struct bgp_pfx p)
+{
+    xmlNodePtr pd, st;
+    char buf[128], set[128], opt[32];
+
+    if (!*name) {
+        return 1;
+    }
+    for (pd = bgp_child(bgp_path(bgp_top(d->eff, "routing-policy"), "policy-definitions"),
+                        "policy-definition");
+         pd; pd = bgp_next(pd, "policy-definition")) {
+        if (strcmp(bgp_text(pd, "name", buf, sizeof buf), name)) {
+            continue;
+        }
+        /* Statements in document order (ordered-by user). */
+        for (st = bgp_child(bgp_child(pd, "statements"), "statement"); st;
+             st = bgp_next(st, "statement")) {
+            xmlNodePtr m = bgp_path(st, "conditions/match-prefix-set/config");
+            int match = 1;
+
+            if (m) {
+                bgp_text(m, "prefix-set", set, sizeof set);
+                bgp_text(m, "match-set-options", opt, sizeof opt);
+                match = bgp_oc_in_set(d, set, p);
+                if (!strcmp(opt, "INVERT")) {
+                    match = !match;
+                }
+            }
+            if (!match) {
+                continue;
+            }
+            bgp_text(st, "actions/config/policy-result", buf, sizeof buf);
+            if (!strcmp(buf, "ACCEPT_ROUTE")) {
+                return 1;
+            }
+            if (!strcmp(buf, "REJECT_ROUTE")) {
+                return 0;
+            }
+        }
+        return 0;
+    }
+    return 0;
+}
+
+/* Is @p an item of Junos prefix-list @name (exact match, as `from prefix-list` is)? */
+static int
+bgp_junos_in_list(const struct bgp_dev *d, const char *name, struct bgp_pfx p)
+{
+    xmlNodePtr l, it;
+    char buf[128];
+
+    for (l = bgp_child(bgp_path(bgp_top(d->eff, "configuration"), "policy-options"), "prefix-list");
+         l; l = bgp_next(l, "prefix-list")) {
+        if (strcmp(bgp_text(l, "name", buf, sizeof buf), name)) {
+            continue;
+        }
+        for (it = bgp_child(l, "prefix-list-item"); it; it = bgp_next(it, "prefix-list-item")) {
+            struct bgp_pfx q;
+
+            if (!bgp_prefix(bgp_text(it, "name", buf, sizeof buf), &q, 1) && q.addr == p.addr &&
+                q.len == p.len) {
+                return 1;
+            }
+        }
+    }
+    return 0;
+}
+
+static const char *
+bgp_proto_name(enum bgp_proto proto)
+{
+    switch (proto) {
+    case BGP_P_STATIC:
+        return "static";
+    case BGP_P_AGGREGATE:
+        return "aggregate";
+    case BGP_P_BGP:
+    case BGP_P_NETWORK:
+        break;
+    }
+    return "bgp";
+}
+
+/* Junos policy-statement @name: terms in order (all of a term's `from` conditions must
+ * hold), then the statement's own `then`; with no decision, Junos' default BGP policy:
+ * import accepts, export sends BGP routes only (@export). No policy: the default. */
+static int
+bgp_junos_policy(const struct bgp_dev *d, const char *name, const struct bgp_route *r, int export)
+{
+    xmlNodePtr ps, t;
+    char buf[128];
+    int dflt = export ? r->proto == BGP_P_BGP : 1;
+
+    if (!*name) {
+        return dflt;
+    }
+    for (ps = bgp_child(bgp_path(bgp_top(d->eff, "configuration"), "policy-options"),
+                        "policy-statement");
+         ps; ps = bgp_next(ps, "policy-statement")) {
+        if (strcmp(bgp_text(ps, "name", buf, sizeof buf), name)) {
+            continue;
+        }
+        for (t = bgp_child(ps, "term"); t; t = bgp_next(t, "term")) {
+            xmlNodePtr from = bgp_child(t, "from"), c, then = bgp_child(t, "then");
+            int lists = 0, inlist = 0, protos = 0, inproto = 0;
+
+            for (c = bgp_child(from, "prefix-list"); c; c = bgp_next(c, "prefix-list")) {
+                lists = 1;
+                inlist |= bgp_junos_in_list(d, bgp_text(c, "name", buf, sizeof buf), r->p);
+            }
+            for (c = bgp_child(from, "protocol"); c; c = bgp_next(c, "protocol")) {
+                protos = 1;
+                inproto |= !strcmp(bgp_text(c, NULL, buf, sizeof buf), bgp_proto_name(r->proto));
+            }
+            if ((lists && !inlist) || (protos && !inproto)) {
+                continue;
+            }
+            if (bgp_child(then, "accept")) {
+                return 1;
+            }
+            if (bgp_child(then, "reject")) {
+                return 0;
+            }
+        }
+        if (bgp_child(bgp_child(ps, "then"), "accept")) {
+            return 1;
+        }
+        if (bgp_child(bgp_child(ps, "then"), "reject")) {
+            return 0;
+        }
+        return dflt;
+    }
+    return dflt;
+}
+
+/* IOS-XR: the lines of prefix-set @name's RPL text hold @p ("A/L [ge N] [le N]")? */
+static int
+bgp_xr_in_set(const struct bgp_dev *d, const char *name, struct bgp_pfx p)
+{
+    xmlNodePtr rp = NULL, ps;
+    char buf[128], *text = NULL, *line, *save = NULL;
+    int hit = 0;
+
+    for (xmlNodePtr c = bgp_top(d->eff, "routing-policy"); c && !rp;
+         c = bgp_next(c, "routing-policy")) {
+        rp = c;
+    }
+    for (ps = bgp_child(bgp_path(rp, "sets/prefix-sets"), "prefix-set"); ps;
+         ps = bgp_next(ps, "prefix-set")) {
+        if (!strcmp(bgp_text(ps, "set-name", buf, sizeof buf), name)) {
+            xmlChar *t = xmlNodeGetContent(bgp_child(ps, "rpl-prefix-set"));
+
+            text = t ? nst_strdup((const char *)t) : NULL;
+            xmlFree(t);
+            break;
+        }
+    }
+    for (line = text ? strtok_r(text, "\n,", &save) : NULL; line && !hit;
+         line = strtok_r(NULL, "\n,", &save)) {
+        char pfx[64] = "", k1[8] = "", k2[8] = "";
+        unsigned v1 = 0, v2 = 0, lo, hi;
+        struct bgp_pfx q;
+        int n = sscanf(line, " %63s %7s %u %7s %u", pfx, k1, &v1, k2, &v2);
+
+        if (n < 1 || bgp_prefix(pfx, &q, 1)) {
+            continue;
+        }
+        lo = hi = q.len;
+        if (n >= 3 && !strcmp(k1, "ge")) {
+            lo = v1;
+            hi = 32;
+        } else if (n >= 3 && !strcmp(k1, "le")) {
+            hi = v1;
+        }
+        if (n >= 5 && !strcmp(k2, "le")) {
+            hi = v2;
+        }
+        hit = p.len >= q.len && p.len >= lo && p.len <= hi && (p.addr & bgp_mask(q.len)) == q.addr;
+    }
+    nst_free(text);
+    return hit;
+}
+
+/* IOS-XR route-policy @name: one level of if/elseif/else on `destination in SET`, `pass`
+ * or `drop`; what is not passed is dropped. No policy: eBGP passes nothing (XR, RFC 8212). */
+static int
+bgp_xr_policy(const struct bgp_dev *d, const char *name, struct bgp_pfx p)
+{
+    xmlNodePtr rp = bgp_top(d->eff, "routing-policy"), c;
+    char buf[128], *text = NULL, *line, *save = NULL;
+    int active = 1, taken = 0, in_if = 0, result = 0;
+
+    if (!*name) {
+        return 0;
+    }
+    for (c = bgp_child(bgp_child(rp, "route-policies"), "route-policy"); c;
+         c = bgp_next(c, "route-policy")) {
+        if (!strcmp(bgp_text(c, "route-policy-name", buf, sizeof buf), name)) {
+            xmlChar *t = xmlNodeGetContent(bgp_child(c, "rpl-route-policy"));
+
+            text = t ? nst_strdup((const char *)t) : NULL;
+            xmlFree(t);
+            break;
+        }
+    }
+    for (line = text ? strtok_r(text, "\n", &save) : NULL; line;
+         line = strtok_r(NULL, "\n", &save)) {
+        char set[128];
+
+        while (*line == ' ' || *line == '\t') {
+            line++;
+        }
+        if (sscanf(line, "if destination in %127s then", set) == 1) {
+            in_if = 1;
+            taken = active = bgp_xr_in_set(d, set, p);
+        } else if (sscanf(line, "elseif destination in %127s then", set) == 1) {
+            active = !taken && bgp_xr_in_set(d, set, p);
+            taken |= active;
+        } else if (!strncmp(line, "else", 4) && in_if) {
+            active = !taken;
+        } else if (!strncmp(line, "endif", 5)) {
+            in_if = 0;
+            active = 1;
+        } else if (active && !strncmp(line, "pass", 4)) {
+            result = 1;
+        } else if (active && !strncmp(line, "done", 4)) {
+            result = 1;
+            break;
+        } else if (active && !strncmp(line, "drop", 4)) {
+            result = 0;
+            break;
+        }
+    }
+    nst_free(text);
+    return result;
+}
+
+/* SR OS policy-statement @name: entries by entry-id (document order here: netstitch
+ * writes them sorted), `from prefix-list` (types exact, longer, through), action accept or
+ * reject, then default-action. No policy: eBGP passes nothing (ebgp-default-reject-policy). */
+static int
+bgp_sros_in_list(const struct bgp_dev *d, const char *name, struct bgp_pfx p)
+{
+    xmlNodePtr po = bgp_path(bgp_top(d->eff, "configure"), "policy-options"), l, e;
+    char buf[128], type[32];
+
+    for (l = bgp_child(po, "prefix-list"); l; l = bgp_next(l, "prefix-list")) {
+        if (strcmp(bgp_text(l, "name", buf, sizeof buf), name)) {
+            continue;
+        }
+        for (e = bgp_child(l, "prefix"); e; e = bgp_next(e, "prefix")) {
+            struct bgp_pfx q;
+
+            if (bgp_prefix(bgp_text(e, "ip-prefix", buf, sizeof buf), &q, 1) ||
+                (p.addr & bgp_mask(q.len)) != q.addr || p.len < q.len) {
+                continue;
+            }
+            bgp_text(e, "type", type, sizeof type);
+            if (p.len == q.len || !strcmp(type, "longer")) {
+                return 1;
+            }
+        }
+    }
+    return 0;
+}
+
+static int
+bgp_sros_policy(const struct bgp_dev *d, const char *name, struct bgp_pfx p)
+{
+    xmlNodePtr po = bgp_path(bgp_top(d->eff, "configure"), "policy-options"), ps, e;
+    char buf[128];
+
+    if (!*name) {
+        return 0;
+    }
+    for (ps = bgp_child(po, "policy-statement"); ps; ps = bgp_next(ps, "policy-statement")) {
+        if (strcmp(bgp_text(ps, "name", buf, sizeof buf), name)) {
+            continue;
+        }
+        for (e = bgp_child(ps, "entry"); e; e = bgp_next(e, "entry")) {
+            xmlNodePtr f = bgp_child(e, "from"), pl;
+            int lists = 0, hit = 0;
+
+            for (pl = bgp_child(f, "prefix-list"); pl; pl = bgp_next(pl, "prefix-list")) {
+                lists = 1;
+                hit |= bgp_sros_in_list(d, bgp_text(pl, NULL, buf, sizeof buf), p);
+            }
+            if (lists && !hit) {
+                continue;
+            }
+            bgp_text(e, "action/action-type", buf, sizeof buf);
+            if (!strcmp(buf, "accept")) {
+                return 1;
+            }
+            if (!strcmp(buf, "reject")) {
+                return 0;
+            }
+        }
+        return !strcmp(bgp_text(ps, "default-action/action-type", buf, sizeof buf), "accept");
+    }
+    return 0;
+}
+
+static int
+bgp_permits(const struct bgp_dev *d, const char *policy, const struct bgp_route *r, int export)
+{
+    switch (d->vendor) {
+    case BGP_V_VRP:
+        return bgp_vrp_filter(d, policy, r->p);
+    case BGP_V_OC:
+        return bgp_oc_policy(d, policy, r->p);
+    case BGP_V_JUNOS:
+        return bgp_junos_policy(d, policy, r, export);
+    case BGP_V_XR:
+        return bgp_xr_policy(d, policy, r->p);
+    case BGP_V_SROS:
+        return bgp_sros_policy(d, policy, r->p);
+    case BGP_V_NONE:
+        break;
+    }
+    return 0;
+}
+
+/* This side's AS toward neighbor @n. */
+static uint32_t
+bgp_local_as(const struct bgp_dev *d, const struct bgp_nbr *n)
+{
+    return n->local_as ? n->local_as : d->as;
+}
+
+/*
+ * Reading configurations
+ */
+
+static xmlDocPtr
+bgp_read_running(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    char *buf = NULL;
+    long len;
+    xmlDocPtr doc = NULL;
+
+    if (!f) {
+        return NULL;
+    }
+    if (fseek(f, 0, SEEK_END) || (len = ftell(f)) < 0 || fseek(f, 0, SEEK_SET)) {
+        fclose(f);
+        return NULL;
+    }
+    /* running.xml holds the datastore's top-level siblings: wrap them in one root. */
+    buf = nst_malloc((size_t)len + 16);
+    if (buf) {
+        memcpy(buf, "<r>", 3);
+        if (fread(buf + 3, 1, (size_t)len, f) == (size_t)len) {
+            memcpy(buf + 3 + len, "</r>", 5);
+            doc = xmlReadMemory(buf, (int)(len + 7), "running.xml", NULL,
+                                XML_PARSE_NONET | XML_PARSE_NOBLANKS | XML_PARSE_NOERROR |
+                                    XML_PARSE_NOWARNING);
+        }
+    }
+    fclose(f);
+    nst_free(buf);
+    return doc;
+}
+
+static void
+bgp_extract(struct bgp_dev *d)
+{
+    d->as = 0;
+    d->bgp_on = 0;
+    d->naddrs = d->norig = 0;
+    /* Keep the session history (since/transitions) of neighbors that stay. */
+    struct bgp_nbr old[BGP_MAX_NBR];
+    int nold = d->nnbrs;
+
+    memcpy(old, d->nbrs, sizeof old);
+    d->nnbrs = 0;
+    d->oc_proto_id[0] = d->oc_proto_name[0] = '\0';
+    if (d->vendor == BGP_V_VRP) {
+        bgp_extract_vrp(d);
+    } else if (d->vendor == BGP_V_OC) {
+        bgp_extract_oc(d);
+    } else if (d->vendor == BGP_V_JUNOS) {
+        bgp_extract_junos(d);
+    } else if (d->vendor == BGP_V_XR) {
+        bgp_extract_xr(d);
+    } else if (d->vendor == BGP_V_SROS) {
+        bgp_extract_sros(d);
+    }
+    for (int i = 0; i < d->nnbrs; i++) {
+        for (int j = 0; j < nold; j++) {
+            if (!strcmp(d->nbrs[i].addr, old[j].addr)) {
+                d->nbrs[i].up = old[j].up;
+                d->nbrs[i].since = old[j].since;
+                d->nbrs[i].transitions = old[j].transitions;
+                memcpy(d->nbrs[i].sig, old[j].sig, sizeof old[j].sig);
+            }
+        }
+    }
+    memset(old, 0, sizeof old);
+}
+
+/* Notice changed running.xml files; switch to configurations whose delay has passed. */
+static void
+bgp_poll_files(struct sim_bgp *b, double now)
+{
+    for (int i = 0; i < b->ndevs; i++) {
+        struct bgp_dev *d = &b->devs[i];
+        char *path;
+        struct stat st;
+
+        if (d->vendor == BGP_V_NONE || !(path = nst_asprintf("%s/running.xml", d->dir))) {
+            continue;
+        }
+        if (!stat(path, &st) &&
+            (!d->seen || st.st_ino != d->ino || st.st_size != d->size ||
+             st.st_mtim.tv_sec != d->mtime.tv_sec || st.st_mtim.tv_nsec != d->mtime.tv_nsec)) {
+            xmlDocPtr doc = bgp_read_running(path);
+
+            if (doc) {
+                xmlFreeDoc(d->pending);
+                d->pending = doc;
+                /* The first configuration is in effect at once (a router that booted). */
+                d->pending_at = d->seen ? now : now - (double)b->delay_ms / 1000.0;
+                d->seen = 1;
+                d->ino = st.st_ino;
+                d->size = st.st_size;
+                d->mtime = st.st_mtim;
+            }
+        }
+        nst_free(path);
+        if (d->pending && now >= d->pending_at + (double)b->delay_ms / 1000.0) {
+            xmlFreeDoc(d->eff);
+            d->eff = d->pending;
+            d->pending = NULL;
+            bgp_extract(d);
+            b->dirty = 1;
+        }
+    }
+}
+
+/*
+ * Sessions
+ */
+
+static int
+bgp_has_addr(const struct bgp_dev *d, uint32_t ip)
+{
+    for (int i = 0; i < d->naddrs; i++) {
+        if (d->addrs[i].addr == ip) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Our interface address on the subnet of @ip, or 0. */
+static uint32_t
+bgp_local_for(const struct bgp_dev *d, uint32_t ip)
+{
+    for (int i = 0; i < d->naddrs; i++) {
+        if (bgp_same_subnet(&d->addrs[i], ip) && d->addrs[i].addr != ip) {
+            return d->addrs[i].addr;
+        }
+    }
+    return 0;
+}
+
+/* The far end of (d, n): a device and its neighbor entry, or an external. */
+struct bgp_far {
+    struct bgp_dev *dev;
+    struct bgp_nbr *nbr;
+    struct bgp_ext *ext;
+};
+
+static int
+bgp_session_check(struct sim_bgp *b, struct bgp_dev *d, struct bgp_nbr *n, struct bgp_far *far)
+{
+    uint32_t ip, local;
+    char lbuf[32];
+
+    memset(far, 0, sizeof *far);
+    n->sig[0] = '\0';
+    if (!d->bgp_on || !n->enabled || bgp_ip(n->addr, &ip)) {
+        return 0;
+    }
+    local = bgp_local_for(d, ip);
+    if (!local) {
+        return 0;
+    }
+    snprintf(lbuf, sizeof lbuf, "%u.%u.%u.%u", local >> 24, (local >> 16) & 255, (local >> 8) & 255,
+             local & 255);
+    for (int i = 0; i < b->nexts; i++) {
+        struct bgp_ext *e = &b->exts[i];
+
+        if (!strcmp(e->addr, n->addr) && !strcmp(e->peer_addr, lbuf)) {
+            far->ext = e;
+            /* The signature covers every parameter of both ends (keys by equality). */
+            snprintf(n->sig, sizeof n->sig, "ext %s %u %u %u %u %d", e->name, n->peer_as, e->as,
+                     bgp_local_as(d, n), e->peer_as, !strcmp(n->key, e->key));
+            return n->peer_as == e->as && bgp_local_as(d, n) == e->peer_as &&
+                   !strcmp(n->key, e->key);
+        }
+    }
+    for (int i = 0; i < b->ndevs; i++) {
+        struct bgp_dev *o = &b->devs[i];
+
+        if (o == d || !bgp_has_addr(o, ip)) {
+            continue;
+        }
+        for (int j = 0; j < o->nnbrs; j++) {
+            struct bgp_nbr *m = &o->nbrs[j];
+
+            if (strcmp(m->addr, lbuf)) {
+                continue;
+            }
+            far->dev = o;
+            far->nbr = m;
+            snprintf(n->sig, sizeof n->sig, "dev %s %u %u %u %u %d %d %d", o->name, n->peer_as,
+                     bgp_local_as(o, m), m->peer_as, bgp_local_as(d, n), !strcmp(n->key, m->key),
+                     m->enabled, o->bgp_on);
+            return o->bgp_on && m->enabled && n->peer_as == bgp_local_as(o, m) &&
+                   m->peer_as == bgp_local_as(d, n) && !strcmp(n->key, m->key);
+        }
+    }
+    return 0;
+}
+
+static int
+bgp_path_has(const struct bgp_route *r, uint32_t as)
+{
+    for (int i = 0; i < r->npath; i++) {
+        if (r->path[i] == as) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static int
+bgp_rib_add(struct bgp_dev *d, const struct bgp_route *r)
+{
+    for (int i = 0; i < d->nrib; i++) {
+        if (d->rib[i].p.addr == r->p.addr && d->rib[i].p.len == r->p.len) {
+            return 0; /* first path wins: deterministic, no best-path selection */
+        }
+    }
+    if (d->nrib >= BGP_MAX_PFX) {
+        return 0;
+    }
+    d->rib[d->nrib++] = *r;
+    return 1;
+}
+
+/* Routes @n of @d receives: count pre- and post-import, add the accepted ones to the RIB. */
+static int
+bgp_receive(struct bgp_dev *d, struct bgp_nbr *n, const struct bgp_far *far)
+{
+    int changed = 0;
+
+    n->rx_pre = n->rx_acc = 0;
+    if (far->ext) {
+        for (int i = 0; i < far->ext->nannounce; i++) {
+            struct bgp_route r = {.p = far->ext->announce[i], .path = {far->ext->as}, .npath = 1};
+
+            n->rx_pre++;
+            if (bgp_permits(d, n->import, &r, 0)) {
+                n->rx_acc++;
+                changed |= bgp_rib_add(d, &r);
+            }
+        }
+        return changed;
+    }
+    for (int i = 0; i < far->dev->nrib; i++) {
+        struct bgp_route r = far->dev->rib[i];
+
+        /* eBGP never sends a route back to an AS on its path; the far end's export policy
+         * decides what leaves it. */
+        if (bgp_path_has(&r, bgp_local_as(d, n)) ||
+            !bgp_permits(far->dev, far->nbr->export_, &r, 1)) {
+            continue;
+        }
+        if (r.npath < BGP_MAX_PATH) {
+            memmove(r.path + 1, r.path, (size_t)r.npath * sizeof r.path[0]);
+            r.npath++;
+        }
+        r.path[0] = bgp_local_as(far->dev, far->nbr);
+        r.proto = BGP_P_BGP;
+        n->rx_pre++;
+        if (bgp_permits(d, n->import, &r, 0)) {
+            n->rx_acc++;
+            changed |= bgp_rib_add(d, &r);
+        }
+    }
+    return changed;
+}
+
+static void
+bgp_compute(struct sim_bgp *b, double now)
+{
+    struct bgp_far far[BGP_MAX_DEV][BGP_MAX_NBR];
+    int up[BGP_MAX_DEV][BGP_MAX_NBR];
+
+    for (int i = 0; i < b->ndevs; i++) {
+        struct bgp_dev *d = &b->devs[i];
+
+        d->nrib = 0;
+        for (int k = 0; k < d->norig; k++) {
+            struct bgp_route r = {.p = d->orig[k], .proto = d->orig_proto[k]};
+
+            bgp_rib_add(d, &r);
+        }
+        for (int j = 0; j < d->nnbrs; j++) {
+            char oldsig[sizeof d->nbrs[j].sig];
+
+            memcpy(oldsig, d->nbrs[j].sig, sizeof oldsig);
+            up[i][j] = bgp_session_check(b, d, &d->nbrs[j], &far[i][j]);
+            /* A change of either end's parameters resets the session. */
+            if (up[i][j] != d->nbrs[j].up || strcmp(oldsig, d->nbrs[j].sig)) {
+                d->nbrs[j].since = now;
+                if (up[i][j]) {
+                    d->nbrs[j].transitions++;
+                }
+            }
+            d->nbrs[j].up = up[i][j];
+            d->nbrs[j].rx_pre = d->nbrs[j].rx_acc = 0;
+        }
+    }
+    /* Propagate until nothing changes (bounded: every round adds a route somewhere). */
+    for (int round = 0; round < BGP_MAX_PFX; round++) {
+        int changed = 0;
+
+        for (int i = 0; i < b->ndevs; i++) {
+            for (int j = 0; j < b->devs[i].nnbrs; j++) {
+                if (up[i][j]) {
+                    changed |= bgp_receive(&b->devs[i], &b->devs[i].nbrs[j], &far[i][j]);
+                }
+            }
+        }
+        if (!changed) {
+            break;
+        }
+    }
+    /* Advertised counts: what each end's export lets through toward an up neighbor. */
+    for (int i = 0; i < b->ndevs; i++) {
+        struct bgp_dev *d = &b->devs[i];
+
+        for (int j = 0; j < d->nnbrs; j++) {
+            d->nbrs[j].sent = 0;
+            for (int k = 0; up[i][j] && k < d->nrib; k++) {
+                uint32_t fas =
+                    far[i][j].ext ? far[i][j].ext->as : bgp_local_as(far[i][j].dev, far[i][j].nbr);
+
+                if (!bgp_path_has(&d->rib[k], fas) &&
+                    bgp_permits(d, d->nbrs[j].export_, &d->rib[k], 1)) {
+                    d->nbrs[j].sent++;
+                }
+            }
+        }
+    }
+}
+
+/*
+ * State output, in each vendor's model
+ */
+
+struct bgp_buf {
+    char *s;
+    size_t len, cap;
+    int oom;
+};
+
+static void __attribute__((format(printf, 2, 3))) bgp_out(struct bgp_buf *o, const char *fmt, ...)
+{
+    va_list ap;
+    int n;
+
+    if (o->oom) {
+        return;
+    }
+    for (;;) {
+        va_start(ap, fmt);
+        n = vsnprintf(o->s ? o->s + o->len : NULL, o->s ? o->cap - o->len : 0, fmt, ap);
+        va_end(ap);
+        if (n < 0) {
+            o->oom = 1;
+            return;
+        }
+        if (o->s && o->len + (size_t)n < o->cap) {
+            o->len += (size_t)n;
+            return;
+        }
+        size_t cap = (o->cap ? o->cap * 2 : 4096) + (size_t)n;
+        char *s = nst_realloc(o->s, cap);
+
+        if (!s) {
+            o->oom = 1;
+            return;
+        }
+        o->s = s;
+        o->cap = cap;
+    }
+}
+
+static const char *
+bgp_state_vrp(const struct bgp_dev *d, const struct bgp_nbr *n)
+{
+    return n->up ? "established" : (!d->bgp_on || !n->enabled) ? "idle" : "active";
+}
+
+static const char *
+bgp_state_oc(const struct bgp_dev *d, const struct bgp_nbr *n)
+{
+    return n->up ? "ESTABLISHED" : (!d->bgp_on || !n->enabled) ? "IDLE" : "ACTIVE";
+}
+
+static void
+bgp_render(const struct sim_bgp *b, const struct bgp_dev *d, struct bgp_buf *o)
+{
+    struct timespec rt;
+
+    (void)b;
+    clock_gettime(CLOCK_REALTIME, &rt);
+    if (d->vendor == BGP_V_JUNOS) {
+        /* The output of <get-bgp-neighbor-information> (junos-rpc-bgp), every neighbor. */
+        bgp_out(o, "<bgp-information xmlns=\"http://yang.juniper.net/junos/rpc/bgp\">\n");
+        for (int i = 0; i < d->nnbrs; i++) {
+            const struct bgp_nbr *n = &d->nbrs[i];
+            long up = n->up ? (long)(bgp_now(b) - n->since) : 0;
+
+            bgp_out(o,
+                    "<bgp-peer><peer-address>%s+179</peer-address><peer-as>%u</peer-as>"
+                    "<local-as>%u</local-as><peer-state>%s</peer-state>",
+                    n->addr, n->peer_as, bgp_local_as(d, n),
+                    n->up                         ? "Established"
+                    : (!d->bgp_on || !n->enabled) ? "Idle"
+                                                  : "Active");
+            if (n->up) {
+                bgp_out(o, "<elapsed-time>%ld:%02ld:%02ld</elapsed-time>", up / 3600, up / 60 % 60,
+                        up % 60);
+            }
+            bgp_out(o,
+                    "<bgp-rib><name>inet.0</name><active-prefix-count>%u</active-prefix-count>"
+                    "<received-prefix-count>%u</received-prefix-count>"
+                    "<accepted-prefix-count>%u</accepted-prefix-count>"
+                    "<advertised-prefix-count>%u</advertised-prefix-count></bgp-rib></bgp-peer>\n",
+                    n->rx_acc, n->rx_pre, n->rx_acc, n->sent);
+        }
+        bgp_out(o, "</bgp-information>\n");
+        return;
+    }
+    if (d->vendor == BGP_V_XR) {
+        if (!d->nnbrs) {
+            return;
+        }
+        bgp_out(o, "<bgp xmlns=\"http://cisco.com/ns/yang/Cisco-IOS-XR-ipv4-bgp-oper\"><instances>"
+                   "<instance><instance-name>default</instance-name><instance-active>"
+                   "<default-vrf><neighbors>\n");
+        for (int i = 0; i < d->nnbrs; i++) {
+            const struct bgp_nbr *n = &d->nbrs[i];
+
+            bgp_out(o,
+                    "<neighbor><neighbor-address>%s</neighbor-address><local-as>%u</local-as>"
+                    "<remote-as>%u</remote-as><connection-state>%s</connection-state>",
+                    n->addr, bgp_local_as(d, n), n->peer_as,
+                    n->up                         ? "bgp-st-estab"
+                    : (!d->bgp_on || !n->enabled) ? "bgp-st-idle"
+                                                  : "bgp-st-active");
+            if (n->up) {
+                bgp_out(o, "<connection-established-time>%ld</connection-established-time>",
+                        (long)(bgp_now(b) - n->since));
+            }
+            bgp_out(o,
+                    "<af-data><af-name>ipv4</af-name><prefixes-accepted>%u</prefixes-accepted>"
+                    "<prefixes-denied>%u</prefixes-denied></af-data></neighbor>\n",
+                    n->rx_acc, n->rx_pre - n->rx_acc);
+        }
+        bgp_out(o, "</neighbors></default-vrf></instance-active></instance></instances></bgp>\n");
+        return;
+    }
+    if (d->vendor == BGP_V_SROS) {
+        if (!d->nnbrs) {
+            return;
+        }
+        bgp_out(o, "<state xmlns=\"urn:nokia.com:sros:ns:yang:sr:state\"><router>"
+                   "<router-name>Base</router-name><bgp>\n");
+        for (int i = 0; i < d->nnbrs; i++) {
+            const struct bgp_nbr *n = &d->nbrs[i];
+
+            bgp_out(o,
+                    "<neighbor><ip-address>%s</ip-address><statistics><session-state>%s"
+                    "</session-state><peer-as>%u</peer-as><received-paths>%u</received-paths>"
+                    "<family-prefix><ipv4><received>%u</received><active>%u</active>"
+                    "<rejected>%u</rejected><sent>%u</sent></ipv4></family-prefix></statistics>"
+                    "</neighbor>\n",
+                    n->addr,
+                    n->up                         ? "Established"
+                    : (!d->bgp_on || !n->enabled) ? "Idle"
+                                                  : "Active",
+                    n->peer_as, n->rx_pre, n->rx_pre, n->rx_acc, n->rx_pre - n->rx_acc, n->sent);
+        }
+        bgp_out(o, "</bgp></router></state>\n");
+        return;
+    }
+    if (d->vendor == BGP_V_VRP) {
+        if (!d->nnbrs) {
+            return;
+        }
+        /* One instance element per instance that has peers, each peer once. */
+        bgp_out(o, "<network-instance xmlns=\"urn:huawei:yang:huawei-network-instance\">"
+                   "<instances>\n");
+        for (int i = 0; i < d->nnbrs; i++) {
+            int first = 1;
+
+            for (int k = 0; k < i; k++) {
+                if (!strcmp(d->nbrs[k].inst, d->nbrs[i].inst)) {
+                    first = 0;
+                }
+            }
+            if (!first) {
+                continue;
+            }
+            bgp_out(o,
+                    "<instance><name>%s</name><bgp xmlns=\"urn:huawei:yang:huawei-bgp\">"
+                    "<base-process><peers>\n",
+                    d->nbrs[i].inst);
+            for (int j = i; j < d->nnbrs; j++) {
+                const struct bgp_nbr *n = &d->nbrs[j];
+
+                if (strcmp(n->inst, d->nbrs[i].inst)) {
+                    continue;
+                }
+                bgp_out(o,
+                        "<peer><address>%s</address><afs><af><type>ipv4uni</type><state>"
+                        "<current-state>%s</current-state><receive-prefix>%u</receive-prefix>"
+                        "<receive-active-prefix>%u</receive-active-prefix>"
+                        "<advertise-prefix>%u</advertise-prefix></state></af></afs></peer>\n",
+                        n->addr, bgp_state_vrp(d, n), n->rx_pre, n->rx_acc, n->sent);
+            }
+            bgp_out(o, "</peers></base-process></bgp></instance>\n");
+        }
+        bgp_out(o, "</instances></network-instance>\n");
+        return;
+    }
+    if (!d->oc_proto_name[0]) {
+        return;
+    }
+    bgp_out(o,
+            "<network-instances xmlns=\"http://openconfig.net/yang/network-instance\">"
+            "<network-instance><name>default</name><protocols><protocol>"
+            "<identifier xmlns:p=\"http://openconfig.net/yang/policy-types\">p:%s</identifier>"
+            "<name>%s</name><bgp><neighbors>\n",
+            d->oc_proto_id, d->oc_proto_name);
+    for (int i = 0; i < d->nnbrs; i++) {
+        const struct bgp_nbr *n = &d->nbrs[i];
+        /* last-established: nanoseconds since the epoch (oc-types:timeticks64). */
+        double ago = n->up ? (double)rt.tv_sec - (bgp_now(b) - n->since) : 0;
+
+        bgp_out(o,
+                "<neighbor><neighbor-address>%s</neighbor-address><state>"
+                "<neighbor-address>%s</neighbor-address><session-state>%s</session-state>",
+                n->addr, n->addr, bgp_state_oc(d, n));
+        if (n->up) {
+            bgp_out(o, "<last-established>%.0f000000000</last-established>", ago);
+        }
+        bgp_out(o,
+                "<established-transitions>%u</established-transitions></state><afi-safis>"
+                "<afi-safi><afi-safi-name xmlns:b=\"http://openconfig.net/yang/bgp-types\">"
+                "b:IPV4_UNICAST</afi-safi-name><state><afi-safi-name "
+                "xmlns:b=\"http://openconfig.net/yang/bgp-types\">b:IPV4_UNICAST</afi-safi-name>"
+                "<prefixes><received>%u</received><received-pre-policy>%u</received-pre-policy>"
+                "<sent>%u</sent><installed>%u</installed></prefixes></state></afi-safi>"
+                "</afi-safis></neighbor>\n",
+                n->transitions, n->rx_acc, n->rx_pre, n->sent, n->rx_acc);
+    }
+    bgp_out(o, "</neighbors></bgp></protocol></protocols></network-instance>"
+               "</network-instances>\n");
+}
+
+/* Where a device's state goes: oper.xml (merged into <get>), or for Junos the canned
+ * reply of its state RPC (oper.c serves both). */
+static char *
+bgp_out_path(const struct bgp_dev *d)
+{
+    if (d->vendor == BGP_V_JUNOS) {
+        char *dir = nst_asprintf("%s/rpc-reply", d->dir);
+
+        if (dir) {
+            mkdir(dir, 0755);
+        }
+        nst_free(dir);
+        return nst_asprintf("%s/rpc-reply/get-bgp-neighbor-information.xml", d->dir);
+    }
+    return nst_asprintf("%s/oper.xml", d->dir);
+}
+
+static void
+bgp_write(struct bgp_dev *d, const char *text)
+{
+    char *tmp = nst_asprintf("%s/.oper.xml.bgp", d->dir), *path = bgp_out_path(d);
+    FILE *f;
+
+    if (tmp && path && (f = fopen(tmp, "w"))) {
+        size_t len = strlen(text);
+
+        if (fwrite(text, 1, len, f) != len || fclose(f) || rename(tmp, path)) {
+            unlink(tmp);
+        }
+    }
+    nst_free(tmp);
+    nst_free(path);
+}
+
+/*
+ * Public
+ */
+
+static int
+bgp_read_key(const char *file, char *key, size_t len)
+{
+    FILE *f = fopen(file, "r");
+
+    key[0] = '\0';
+    if (!f) {
+        return -1;
+    }
+    if (!fgets(key, (int)len, f)) {
+        key[0] = '\0';
+    }
+    fclose(f);
+    key[strcspn(key, "\r\n")] = '\0';
+    return 0;
+}
+
+static char *
+bgp_trim(char *s)
+{
+    char *e;
+
+    while (isspace((unsigned char)*s)) {
+        s++;
+    }
+    e = s + strlen(s);
+    while (e > s && isspace((unsigned char)e[-1])) {
+        *--e = '\0';
+    }
+    return s;
+}
+
+/* Read the description @path into @b's externals and delay (all or nothing). */
+static nst_err
+bgp_read_desc(struct sim_bgp *b, const char *path, char **errmsg)
+{
+    struct bgp_ext *exts = nst_calloc(BGP_MAX_EXT, sizeof *exts), *e = NULL;
+    unsigned delay = 1000;
+    int nexts = 0, lineno = 0;
+    FILE *f = NULL;
+    char line[1024], *base = NULL, *slash;
+    struct stat st;
+    nst_err ret = NST_EINPUT;
+
+    if (!exts) {
+        return NST_ENOMEM;
+    }
+    f = fopen(path, "r");
+    if (!f || fstat(fileno(f), &st)) {
+        *errmsg = nst_asprintf("%s: %s", path, strerror(errno));
+        goto done;
+    }
+    base = nst_strdup(path);
+    if (!base) {
+        goto done;
+    }
+    slash = strrchr(base, '/');
+    if (slash) {
+        *slash = '\0';
+    }
+    while (fgets(line, sizeof line, f)) {
+        char *s = bgp_trim(line), *eq, *key, *val;
+
+        lineno++;
+        if (!*s || *s == '#' || *s == ';') {
+            continue;
+        }
+        if (!strncmp(s, "[external ", 10) && s[strlen(s) - 1] == ']') {
+            if (nexts >= BGP_MAX_EXT) {
+                *errmsg = nst_asprintf("%s:%d: too many externals", path, lineno);
+                goto done;
+            }
+            e = &exts[nexts++];
+            s[strlen(s) - 1] = '\0';
+            snprintf(e->name, sizeof e->name, "%s", bgp_trim(s + 10));
+            continue;
+        }
+        eq = strchr(s, '=');
+        if (!eq) {
+            *errmsg = nst_asprintf("%s:%d: expected KEY = VALUE", path, lineno);
+            goto done;
+        }
+        *eq = '\0';
+        key = bgp_trim(s);
+        val = bgp_trim(eq + 1);
+        if (!e && !strcmp(key, "delay-ms")) {
+            delay = (unsigned)strtoul(val, NULL, 10);
+        } else if (e && !strcmp(key, "asn")) {
+            e->as = (uint32_t)strtoul(val, NULL, 10);
+        } else if (e && !strcmp(key, "peer-as")) {
+            e->peer_as = (uint32_t)strtoul(val, NULL, 10);
+        } else if (e && !strcmp(key, "address")) {
+            snprintf(e->addr, sizeof e->addr, "%s", val);
+        } else if (e && !strcmp(key, "peer-address")) {
+            snprintf(e->peer_addr, sizeof e->peer_addr, "%s", val);
+        } else if (e && !strcmp(key, "key-file")) {
+            char *p = *val == '/' ? nst_strdup(val) : nst_asprintf("%s/%s", base, val);
+
+            if (!p || bgp_read_key(p, e->key, sizeof e->key)) {
+                *errmsg = nst_asprintf("%s:%d: cannot read the key file %s", path, lineno, val);
+                nst_free(p);
+                goto done;
+            }
+            nst_free(p);
+        } else if (e && !strcmp(key, "announce")) {
+            struct bgp_pfx p;
+
+            if (bgp_prefix(val, &p, 1)) {
+                *errmsg = nst_asprintf("%s:%d: bad prefix %s", path, lineno, val);
+                goto done;
+            }
+            bgp_pfx_add(e->announce, &e->nannounce, p);
+        } else {
+            *errmsg = nst_asprintf("%s:%d: unknown key \"%s\"", path, lineno, key);
+            goto done;
+        }
+    }
+    memcpy(b->exts, exts, sizeof b->exts);
+    b->nexts = nexts;
+    b->delay_ms = delay;
+    b->desc_mtime = st.st_mtim;
+    b->desc_ino = st.st_ino;
+    b->dirty = 1;
+    ret = NST_OK;
+
+done:
+    if (f) {
+        fclose(f);
+    }
+    memset(exts, 0, BGP_MAX_EXT * sizeof *exts); /* keys */
+    nst_free(exts);
+    nst_free(base);
+    return ret;
+}
+
+nst_err
+sim_bgp_new(const struct sim_cfg *cfg, struct sim_bgp **out, char **errmsg)
+{
+    struct sim_bgp *b = nst_calloc(1, sizeof *b);
+
+    if (!b) {
+        return NST_ENOMEM;
+    }
+    clock_gettime(CLOCK_MONOTONIC, &b->t0);
+    b->path = nst_strdup(cfg->bgp);
+    if (!b->path || bgp_read_desc(b, cfg->bgp, errmsg)) {
+        sim_bgp_free(b);
+        return NST_EINPUT;
+    }
+    for (int i = 0; i < cfg->ndevs && b->ndevs < BGP_MAX_DEV; i++) {
+        struct bgp_dev *d = &b->devs[b->ndevs++];
+        const char *prof = cfg->devs[i].prof.name;
+
+        d->name = cfg->devs[i].name;
+        d->vendor = !strcmp(prof, "vrp")                                    ? BGP_V_VRP
+                    : (!strcmp(prof, "openconfig") || !strcmp(prof, "eos")) ? BGP_V_OC
+                    : !strcmp(prof, "junos")                                ? BGP_V_JUNOS
+                    : !strcmp(prof, "iosxr")                                ? BGP_V_XR
+                    : !strcmp(prof, "sros")                                 ? BGP_V_SROS
+                                                                            : BGP_V_NONE;
+        d->dir = nst_asprintf("%s/%s", cfg->statedir, d->name);
+        if (!d->dir) {
+            sim_bgp_free(b);
+            return NST_ENOMEM;
+        }
+    }
+    *out = b;
+    return NST_OK;
+}
+
+void
+sim_bgp_tick(struct sim_bgp *b)
+{
+    double now;
+    int dirty;
+
+    if (!b) {
+        return;
+    }
+    now = bgp_now(b);
+    {
+        struct stat st;
+        char *err = NULL;
+
+        /* The outside world changed (tests edit bgp.conf); a bad edit is ignored. */
+        if (!stat(b->path, &st) &&
+            (st.st_ino != b->desc_ino || st.st_mtim.tv_sec != b->desc_mtime.tv_sec ||
+             st.st_mtim.tv_nsec != b->desc_mtime.tv_nsec)) {
+            if (bgp_read_desc(b, b->path, &err)) {
+                b->desc_mtime = st.st_mtim;
+                b->desc_ino = st.st_ino;
+            }
+            nst_free(err);
+        }
+    }
+    bgp_poll_files(b, now);
+    dirty = b->dirty;
+    if (dirty) {
+        b->dirty = 0;
+        bgp_compute(b, now);
+    }
+    for (int i = 0; i < b->ndevs; i++) {
+        struct bgp_dev *d = &b->devs[i];
+        struct bgp_buf o = {0};
+
+        if (d->vendor == BGP_V_NONE || !d->eff) {
+            continue;
+        }
+        /* Junos and IOS-XR report the time established: refreshed every second. */
+        if (!dirty && !((d->vendor == BGP_V_JUNOS || d->vendor == BGP_V_XR) &&
+                        (long)now != d->last_write_s)) {
+            continue;
+        }
+        d->last_write_s = (long)now;
+        bgp_render(b, d, &o);
+        if (o.oom) {
+            nst_free(o.s);
+            continue;
+        }
+        if (!o.s) {
+            o.s = nst_strdup("");
+            if (!o.s) {
+                continue;
+            }
+        }
+        if (!d->last_out || strcmp(d->last_out, o.s)) {
+            if (*o.s) {
+                bgp_write(d, o.s);
+            } else {
+                char *p = bgp_out_path(d);
+
+                if (p) {
+                    unlink(p);
+                }
+                nst_free(p);
+            }
+            nst_free(d->last_out);
+            d->last_out = o.s;
+        } else {
+            nst_free(o.s);
+        }
+    }
+}
+
+void
+sim_bgp_free(struct sim_bgp *b)
+{
+    if (!b) {
+        return;
+    }
+    for (int i = 0; i < b->ndevs; i++) {
+        xmlFreeDoc(b->devs[i].pending);
+        xmlFreeDoc(b->devs[i].eff);
+        nst_free(b->devs[i].dir);
+        nst_free(b->devs[i].last_out);
+    }
+    memset(b->exts, 0, sizeof b->exts);
+    nst_free(b->path);
+    nst_free(b);
+}

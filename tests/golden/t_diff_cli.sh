@@ -1,0 +1,160 @@
+#!/bin/sh
+# t_diff_cli.sh: the CLI printer of `netstitch diff` (netconf/diff_cli.c, driven by each
+# driver's CLI dialect in drivers/<vendor>.c) against the compiled CLI (templates/<vendor>/
+# <feature>.cli.xml). Each vendor's CLI is written twice, once per side; this test keeps
+# the two in agreement.
+#
+# Cases: the shipped example and every service under tests/compile/<area>/*.xml, i.e. every
+# golden service of tests/golden/compile/ (all six drivers). For each case:
+#   1. `diff --format cli --offline EMPTY` (a fresh device: everything is created) must
+#      exit 3 and print no CLI-RULE-MISSING line;
+#   2. for every device, its part of that output must say the same as the compiled
+#      <device>.cli: the same commands in the same modes. Both texts are read as a set of
+#      lines, each line prefixed by the mode lines that enclose it (by indentation);
+#      comment lines and mode closers ("!", "#", "exit") are dropped. Order is not compared:
+#      the diff prints removals first and in schema order, compile in feature order;
+#   3. the whole output must equal tests/golden/diff-cli/<case>.cli byte for byte (the
+#      printer's golden; NST_GOLDEN_UPDATE=1, i.e. make golden-update, rewrites it).
+# And one case of changes (below).
+set -u
+cd "$TOP"
+fail=0
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT INT TERM
+PY=/usr/bin/python3
+[ -x "$PY" ] || PY=python3
+command -v "$PY" > /dev/null 2>&1 || { echo "python3 is required"; exit 1; }
+mkdir -p "$tmp/empty"
+
+cases=""
+for f in examples/twcc-ccx-aws/service.xml tests/compile/*/*.xml; do
+    [ -f "$f" ] && cases="$cases $f"
+done
+[ -n "$cases" ] || { echo "no golden services"; exit 1; }
+
+case_name() {
+    if [ "$1" = examples/twcc-ccx-aws/service.xml ]; then
+        echo twcc-ccx-aws
+    else
+        basename "$1" .xml
+    fi
+}
+
+ndev=0
+for svc in $cases; do
+    name=$(case_name "$svc")
+    out="$tmp/$name"
+    exp=tests/golden/diff-cli/$name.cli
+    "$NETSTITCH" compile "$svc" -o "$out" > /dev/null 2> "$tmp/err" || {
+        echo "compile failed: $svc"; sed 's/^/    /' "$tmp/err" | head; fail=1; continue; }
+    "$NETSTITCH" diff "$svc" --offline "$tmp/empty" --state-dir "$tmp/state" --format cli -q \
+        > "$out.diff" 2> "$tmp/err"
+    rc=$?
+    [ $rc = 3 ] || { echo "$name: diff against an empty directory: exit $rc, want 3";
+        sed 's/^/    /' "$tmp/err" | head; fail=1; }
+    if grep -q 'CLI-RULE-MISSING' "$out.diff"; then
+        echo "$name: a path without a CLI rule:"
+        grep 'CLI-RULE-MISSING' "$out.diff" | sed 's/^/    /'
+        fail=1
+    fi
+    if [ "${NST_GOLDEN_UPDATE:-}" = 1 ]; then
+        mkdir -p tests/golden/diff-cli
+        cp "$out.diff" "$exp"
+        echo "updated $exp"
+    elif ! diff -u "$exp" "$out.diff" > "$tmp/gd"; then
+        echo "golden mismatch: $name (expected $exp)"
+        head -n 40 "$tmp/gd"
+        fail=1
+    fi
+    n=$("$PY" - "$out.diff" "$out" <<'PY'
+import os, re, sys
+
+def canon(text):
+    """The lines of a CLI text, each with the mode lines that enclose it."""
+    out, stack = set(), []
+    for raw in text.split("\n"):
+        s = raw.strip()
+        if not s or s in ("!", "#", "exit") or re.match(r"^[!#]( |$)", s):
+            continue
+        ind = len(raw) - len(raw.lstrip(" "))
+        while stack and stack[-1][0] >= ind:
+            stack.pop()
+        out.add(" / ".join([l for _, l in stack] + [s]))
+        stack.append((ind, s))
+    return out
+
+diff, outdir = sys.argv[1], sys.argv[2]
+devs, cur = {}, None
+for line in open(diff).read().split("\n"):
+    m = re.match(r"^[!#] device (\S+) \((\S+)\)$", line)
+    if m:
+        cur = m.group(1)
+        devs[cur] = []
+    elif cur is not None:
+        devs[cur].append(line)
+bad, n = 0, 0
+for f in sorted(os.listdir(outdir)):
+    if not f.endswith(".cli"):
+        continue
+    dev = f[:-4]
+    want = canon(open(os.path.join(outdir, f)).read())
+    got = canon("\n".join(devs.pop(dev, [])))
+    n += 1
+    if not want:
+        print("device %s: empty compiled CLI" % dev, file=sys.stderr)
+        bad = 1
+    if want != got:
+        bad = 1
+        print("device %s: diff --format cli and the compiled .cli disagree:" % dev,
+              file=sys.stderr)
+        for l in sorted(want - got):
+            print("    only in compile: " + l, file=sys.stderr)
+        for l in sorted(got - want):
+            print("    only in diff:    " + l, file=sys.stderr)
+for dev in devs:
+    print("device %s: in the diff but not compiled" % dev, file=sys.stderr)
+    bad = 1
+print(n)
+sys.exit(bad)
+PY
+) || { echo "$name: the diff's CLI is not the compiled CLI (above)"; fail=1; }
+    ndev=$((ndev + ${n:-0}))
+done
+# Changes, not only creations: the example against the compiled output of an edited copy
+# (another customer VLAN, older port descriptions on every vendor): replaced statements in
+# each dialect, byte for byte against tests/golden/diff-cli/twcc-ccx-aws-changed.cli. With
+# no ownership record nothing is removed (configuration netstitch did not record is never
+# touched; tests/diff/t_lifecycle.sh covers removals).
+ex=examples/twcc-ccx-aws/service.xml
+sed -e 's|<vlan>2101</vlan>|<vlan>2102</vlan>|' \
+    -e 's|<description>to TWAREN border</description>|<description>old text</description>|' \
+    -e 's|<description>to TWCC edge</description>|<description>old text</description>|' \
+    -e 's|<description>QinQ tunnel 1 to CCX</description>|<description>old text</description>|' \
+    -e 's|<description>QinQ tunnel 1 from the partner site</description>|<description>old</description>|' \
+    -e 's|<description>from the CCX VM network</description>|<description>old text</description>|' \
+    "$ex" > "$tmp/edited.xml"
+[ "$(grep -c 'old' "$tmp/edited.xml")" -ge 5 ] || { echo "the example changed: edit the sed"; fail=1; }
+"$NETSTITCH" compile "$tmp/edited.xml" -o "$tmp/edited" > /dev/null 2>&1 ||
+    { echo "compile of the edited example failed"; fail=1; }
+"$NETSTITCH" diff "$ex" --offline "$tmp/edited" --state-dir "$tmp/state" --format cli -q \
+    > "$tmp/changed.cli" 2> "$tmp/err"
+rc=$?
+[ $rc = 3 ] || { echo "changed: exit $rc, want 3"; fail=1; }
+exp=tests/golden/diff-cli/twcc-ccx-aws-changed.cli
+if [ "${NST_GOLDEN_UPDATE:-}" = 1 ]; then
+    cp "$tmp/changed.cli" "$exp"
+    echo "updated $exp"
+elif ! diff -u "$exp" "$tmp/changed.cli"; then
+    echo "golden mismatch: the edited example (expected $exp)"
+    fail=1
+fi
+for want in '^ description to TWAREN border$' '^set interfaces xe-0/0/0 description "to TWCC edge"$' \
+    '^ description QinQ tunnel 1 to CCX$' \
+    '^/configure port 1/1/1 description "QinQ tunnel 1 from the partner site"$' \
+    '^   description from the CCX VM network$' '^ vlan-type dot1q 2101$'; do
+    grep -q "$want" "$tmp/changed.cli" || { echo "changed: no line $want"; fail=1; }
+done
+
+[ "${NST_GOLDEN_UPDATE:-}" = 1 ] || [ "$ndev" -ge 20 ] ||
+    { echo "only $ndev devices compared"; fail=1; }
+exit $fail

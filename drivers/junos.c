@@ -158,6 +158,17 @@ static const struct drv_cli_rule junos_cli_rules[] = {
      "teardown{?limit-threshold| }{limit-threshold}{?idle-timeout| idle-timeout }"
      "{idle-timeout/timeout}",
      NULL, NULL},
+    {"/configuration/protocols/bgp/group/neighbor/family/inet6/unicast/prefix-limit/teardown",
+     DRV_CLI_STMT,
+     "teardown{?limit-threshold| }{limit-threshold}{?idle-timeout| idle-timeout }"
+     "{idle-timeout/timeout}",
+     NULL, NULL},
+    {"/configuration/policy-options/policy-statement/term/then/metric", DRV_CLI_STMT,
+     "metric {metric}", NULL, NULL},
+    {"/configuration/policy-options/policy-statement/term/then/next-hop", DRV_CLI_STMT,
+     "next-hop {address}", NULL, NULL},
+    {"/configuration/policy-options/policy-statement/term/then/community", DRV_CLI_STMT,
+     "community {choice-ident} {community-name}", NULL, NULL},
     {NULL, DRV_CLI_SKIP, NULL, NULL, NULL},
 };
 

@@ -436,8 +436,9 @@ static const struct drv_cli_rule vrp_cli_rules[] = {
      "peer {../../../../address} route-limit", VRP_BGP "\nipv6-family unicast"},
     {VRP_PEER "/remote-as", DRV_CLI_STMT, "peer {../address} as-number {.}", NULL, VRP_BGP},
     {VRP_PEER "/description", DRV_CLI_STMT, "peer {../address} description {.}", NULL, VRP_BGP},
-    {VRP_PEER "/fake-as-parameter", DRV_CLI_STMT, "peer {../address} fake-as {fake-as}", NULL,
-     VRP_BGP},
+    {VRP_PEER "/fake-as-parameter", DRV_CLI_STMT, "peer {../address} fake-as {fake-as}"
+     "{?prepend-global-as| prepend-global-as}{?prepend-fake-as| prepend-fake-as}",
+     "peer {../address} fake-as", VRP_BGP},
     {VRP_PEER "/password-type", DRV_CLI_SKIP, NULL, NULL, NULL},
     {VRP_PEER "/password-text", DRV_CLI_STMT, "peer {../address} password {../password-type} {.}",
      "peer {../address} password", VRP_BGP},

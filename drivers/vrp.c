@@ -313,7 +313,14 @@ static const char *const vrp_rewrite_words[] = {
 /* An interface address's type: the primary is bare, a secondary ends in "sub". */
 static const char *const vrp_address_types[] = {"main", "", "sub", " sub", NULL};
 
+/* An address family's CLI words: the static-route command and the BGP family view. */
+static const char *const vrp_route_cmds[] = {"ipv4-unicast", "ip", "ipv6-unicast", "ipv6", NULL};
+static const char *const vrp_bgp_families[] = {"ipv4uni", "ipv4-family unicast", "ipv6uni",
+                                               "ipv6-family unicast", NULL};
+
 static const struct drv_cli_map vrp_cli_maps[] = {
+    {.name = "vrproute", .pairs = vrp_route_cmds},
+    {.name = "vrpfam", .pairs = vrp_bgp_families},
     {.name = "vrpsub", .pairs = vrp_address_types},
     {.name = "vrprw", .pairs = vrp_rewrite_words},
     {.name = "l2if",
@@ -403,7 +410,8 @@ static const struct drv_cli_rule vrp_cli_rules[] = {
     {VRP_NI_AF, DRV_CLI_PASS, NULL, NULL, NULL},
     {VRP_NI_AF "/routing/routing-manage", DRV_CLI_SKIP, NULL, NULL, NULL},
     {VRP_NI_AF "/routing/static-routing/unicast-route2s/unicast-route2", DRV_CLI_STMT,
-     "ip route-static {prefix} {mask-length} {nexthop-addresses/nexthop-address/address}"
+     "{../../../../type:vrproute} route-static {prefix} {mask-length} "
+     "{nexthop-addresses/nexthop-address/address}"
      "{nexthop-interfaces/nexthop-interface/interface-name}",
      NULL, NULL},
     {VRP_BGP_AF, DRV_CLI_PASS, NULL, NULL, NULL},
@@ -443,7 +451,7 @@ static const struct drv_cli_rule vrp_cli_rules[] = {
     {VRP_PEER "/password-text", DRV_CLI_STMT, "peer {../address} password {../password-type} {.}",
      "peer {../address} password", VRP_BGP},
     {VRP_PEER "/afs/af", DRV_CLI_PASS, "peer {../../address} enable", NULL,
-     VRP_BGP "\nipv4-family unicast"},
+     VRP_BGP "\n{type:vrpfam}"},
     {VRP_PEER "/afs/af/ipv4-unicast/import-ip-prefix", DRV_CLI_STMT,
      "peer {../../../../address} ip-prefix {.} import", NULL, VRP_BGP "\nipv4-family unicast"},
     {VRP_PEER "/afs/af/ipv4-unicast/export-ip-prefix", DRV_CLI_STMT,

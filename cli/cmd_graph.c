@@ -546,6 +546,14 @@ graph_segment(FILE *out, const struct graph *g, size_t s)
         }
         lb_line(&lb, "owned by %s%s", owner, fixed);
     }
+    /* Routed segments: their link subnets, IPv4 and IPv6. */
+    if (txt(g, NST_ITEM_SEGMENT, s, NST_FIELD_SUBNET) ||
+        txt(g, NST_ITEM_SEGMENT, s, NST_FIELD_IPV6_SUBNET)) {
+        const char *v4 = txt(g, NST_ITEM_SEGMENT, s, NST_FIELD_SUBNET);
+        const char *v6 = txt(g, NST_ITEM_SEGMENT, s, NST_FIELD_IPV6_SUBNET);
+
+        lb_line(&lb, "subnet %s%s%s", v4 ? v4 : "", v4 && v6 ? ", " : "", v6 ? v6 : "");
+    }
     for (h = 0; h < nh; h++) {
         const char *conn = txt(g, NST_ITEM_HOP, h, NST_FIELD_CONNECTION);
         uint64_t seq = num(g, NST_ITEM_HOP, h, NST_FIELD_SEQ);
@@ -862,6 +870,10 @@ field_key(enum nst_field f)
         return "mtu-planned";
     case NST_FIELD_BOTTLENECK_HOP:
         return "bottleneck-hop";
+    case NST_FIELD_SUBNET:
+        return "subnet";
+    case NST_FIELD_IPV6_SUBNET:
+        return "ipv6-subnet";
     }
     return "?";
 }
@@ -918,9 +930,10 @@ graph_json(FILE *out, const struct graph *g, int exit_code)
     static const enum nst_field port_n[] = {NST_FIELD_MTU, NST_FIELD_MAX_MTU, NST_FIELD_BANDWIDTH,
                                             NST_FIELD_MTU_NEEDED, NST_FIELD_MTU_PLANNED};
     static const enum nst_field seg_t[] = {
-        NST_FIELD_NAME,     NST_FIELD_KIND,   NST_FIELD_OWNER,  NST_FIELD_MTU_MEANING,
-        NST_FIELD_A_DEVICE, NST_FIELD_A_PORT, NST_FIELD_A_SITE, NST_FIELD_A_NODE,
-        NST_FIELD_B_DEVICE, NST_FIELD_B_PORT, NST_FIELD_B_SITE, NST_FIELD_B_NODE};
+        NST_FIELD_NAME,     NST_FIELD_KIND,       NST_FIELD_OWNER,  NST_FIELD_MTU_MEANING,
+        NST_FIELD_A_DEVICE, NST_FIELD_A_PORT,     NST_FIELD_A_SITE, NST_FIELD_A_NODE,
+        NST_FIELD_B_DEVICE, NST_FIELD_B_PORT,     NST_FIELD_B_SITE, NST_FIELD_B_NODE,
+        NST_FIELD_SUBNET,   NST_FIELD_IPV6_SUBNET};
     static const enum nst_field seg_n[] = {NST_FIELD_MTU, NST_FIELD_BANDWIDTH};
     static const enum nst_field conn_t[] = {NST_FIELD_NAME};
     static const enum nst_field conn_n[] = {NST_FIELD_IP_MTU, NST_FIELD_BANDWIDTH,

@@ -14,11 +14,22 @@
  * (a transit router such as CCX's re-announces the cloud's prefixes). The cloud
  * providers' own rules (AWS Direct Connect, Azure ExpressRoute, Google Cloud Interconnect,
  * IBM Cloud Direct Link) are on-ramp profiles, applied by check_onramp.c.
+ *
+ * Address families and knobs (revision 2026-12-06): a session carries the families it
+ * names (default: its transport's); IPv6 routes over an IPv4 transport need the IPv6
+ * next-hop addresses; each prefix is of a family the session carries; local-as options
+ * go with a local-asn; communities in range; a primary/secondary pair differs in prepend
+ * or MED. Whatever a session asks of its device's driver must be in the driver's
+ * capabilities (drv_caps.bgp): otherwise a coded error naming the driver, never a
+ * silently dropped knob. AWS Direct Connect's family rules (one family per BGP peer, /125
+ * IPv6 peering subnets) are here; its other rules are the aws-direct-connect profile's.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "check.h"
+#include "driver.h"
 
 /* Why an ASN is reserved, or NULL (RFC 7607, 6793, 5398, 7300, 6996). */
 static const char *
@@ -163,7 +174,7 @@ find_mirror(const struct m_service *svc, const struct bgp_by_dev *x, const struc
         if (t == b || t->peer_dev != b->dev) {
             continue;
         }
-        if (t->peer == b->local && !byaddr) {
+        if (model_addr_equal(&t->peer, &b->local) && !byaddr) {
             byaddr = t;
         }
         if (!bydev) {
@@ -176,9 +187,7 @@ find_mirror(const struct m_service *svc, const struct bgp_by_dev *x, const struc
 static bool
 prefix_inside(const struct m_prefix *in, const struct m_prefix *outer)
 {
-    uint32_t m = outer->len ? (uint32_t)(0xffffffffu << (32 - outer->len)) : 0;
-
-    return in->len >= outer->len && (in->addr & m) == (outer->addr & m);
+    return model_prefix_inside(in, outer);
 }
 
 /* Is @p accepted from some other session on the same device? */
@@ -219,6 +228,279 @@ chk_announce(struct chk *c, const struct bgp_by_dev *x, const struct m_bgp *b)
         if (!ok && !learned_elsewhere(c->svc, x, b, p)) {
             chk_report(c, DIAG_BGP_ANNOUNCE_OUTSIDE, &p->src, b->dev->name, b->name, p->text,
                        site ? site->name : b->dev->name, b->dev->name);
+        }
+    }
+}
+
+/*
+ * AWS Direct Connect and IPv6 (AWS Direct Connect User Guide, "Virtual interfaces"): a
+ * dual-stack virtual interface has one IPv4 and one IPv6 BGP peer, each carrying its own
+ * family; Amazon allocates the IPv6 peering addresses from a /125. The 100-prefix limit
+ * per session and family is the aws-direct-connect profile's (check_onramp.c): a session
+ * to AWS carries one family, so its count is the family's.
+ */
+static void
+chk_aws_families(struct chk *c, const struct m_bgp *b)
+{
+    if ((b->afs & (M_AFS_V4 | M_AFS_V6)) == (M_AFS_V4 | M_AFS_V6)) {
+        chk_report(c, DIAG_AWS_DX_AF, &b->afs_src, b->dev->name, b->name,
+                   model_af_str(b->subnet.addr.af), "ipv4-unicast and ipv6-unicast");
+    }
+    if (b->subnet.addr.af == M_AF_V6 && b->subnet.len != 125) {
+        chk_report(c, DIAG_AWS_DX_V6_SUBNET, &b->subnet.src, b->dev->name, b->name, b->subnet.text);
+    }
+    if (b->nh6_subnet.addr.af && b->nh6_subnet.len != 125) {
+        chk_report(c, DIAG_AWS_DX_V6_SUBNET, &b->nh6_subnet.src, b->dev->name, b->name,
+                   b->nh6_subnet.text);
+    }
+}
+
+static const char *
+af_name(unsigned afs_bit)
+{
+    return afs_bit == M_AFS_V6 ? "ipv6-unicast" : "ipv4-unicast";
+}
+
+static unsigned
+afs_of(enum m_af af)
+{
+    return af == M_AF_V6 ? M_AFS_V6 : M_AFS_V4;
+}
+
+static void
+chk_prefix_families(struct chk *c, const struct m_bgp *b, const struct m_prefix *p, size_t n,
+                    const char *verb)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        unsigned bit = afs_of(p[i].addr.af);
+
+        if (p[i].addr.af && !(b->afs & bit)) {
+            chk_report(c, DIAG_BGP_AF_PREFIX, &p[i].src, b->dev->name, b->name, verb, p[i].text,
+                       model_af_str(p[i].addr.af), af_name(bit));
+        }
+    }
+}
+
+/* The families a session carries, their next hops, prefixes and limits. */
+static void
+chk_session_families(struct chk *c, const struct m_bgp *b)
+{
+    enum m_af t = b->subnet.addr.af;
+    const char *dn = b->dev->name;
+
+    if ((b->afs & M_AFS_V6) && t == M_AF_V4 &&
+        !(b->nh6_local_text && b->nh6_peer_text && b->nh6_subnet.addr.af)) {
+        chk_report(c, DIAG_BGP_AF_NO_NEXT_HOP, b->has_nh6 ? &b->nh6_src : &b->afs_src, dn, b->name,
+                   "ipv6-unicast", "IPv4", "IPv6");
+    }
+    if ((b->afs & M_AFS_V4) && t == M_AF_V6) {
+        chk_report(c, DIAG_BGP_AF_NO_NEXT_HOP, &b->afs_src, dn, b->name, "ipv4-unicast", "IPv6",
+                   "IPv4");
+    }
+    chk_prefix_families(c, b, b->announce, b->nannounce, "announces");
+    chk_prefix_families(c, b, b->accept, b->naccept, "accepts");
+    if (!b->max_prefix && (b->max_prefix_v4 || b->max_prefix_v6)) {
+        if ((b->afs & M_AFS_V4) && !b->max_prefix_v4) {
+            chk_report(c, DIAG_BGP_NO_FAMILY_LIMIT, &b->limit_src, dn, b->name, dn, "ipv4-unicast");
+        }
+        if ((b->afs & M_AFS_V6) && !b->max_prefix_v6) {
+            chk_report(c, DIAG_BGP_NO_FAMILY_LIMIT, &b->limit_src, dn, b->name, dn, "ipv6-unicast");
+        }
+    }
+}
+
+/* Is every colon-separated part of @s at most 2^32 - 1? */
+static bool
+large_community_ok(const char *s)
+{
+    while (*s) {
+        unsigned long long v = strtoull(s, NULL, 10);
+        const char *colon = strchr(s, ':');
+
+        if (v > 4294967295ull) {
+            return false;
+        }
+        if (!colon) {
+            break;
+        }
+        s = colon + 1;
+    }
+    return true;
+}
+
+static void
+chk_communities(struct chk *c, const struct m_bgp *b, const struct m_communities *std,
+                const struct m_communities *large, bool exported)
+{
+    size_t i;
+
+    for (i = 0; i < large->n; i++) {
+        if (!large_community_ok(large->v[i])) {
+            chk_report(c, DIAG_BGP_COMMUNITY_RANGE, &large->src, b->dev->name, b->name,
+                       large->v[i]);
+        }
+    }
+    for (i = 0; exported && i < std->n; i++) {
+        unsigned long hi = strtoul(std->v[i], NULL, 10);
+
+        if (hi == 0 || hi == 65535) {
+            chk_report(c, DIAG_BGP_COMMUNITY_RESERVED, &std->src, b->dev->name, b->name, std->v[i],
+                       hi ? "65535:x, well-known, RFC 1997" : "0:x, RFC 8642");
+        }
+    }
+}
+
+/* local-as options, communities. */
+static void
+chk_session_knobs(struct chk *c, const struct m_bgp *b)
+{
+    bool local_as = b->local_asn_set && b->local_asn != b->dev->asn;
+
+    if ((b->local_as_no_prepend || b->local_as_replace_as) && !local_as) {
+        chk_report(c, DIAG_BGP_LOCAL_AS, &b->local_as_src, b->dev->name, b->name,
+                   b->local_as_replace_as ? "local-as-replace-as" : "local-as-no-prepend",
+                   "without a local-asn different from the device's ASN");
+    } else if (b->local_as_replace_as && !b->local_as_no_prepend) {
+        chk_report(c, DIAG_BGP_LOCAL_AS, &b->local_as_src, b->dev->name, b->name,
+                   "local-as-replace-as", "without local-as-no-prepend");
+    }
+    chk_communities(c, b, &b->export_comm, &b->export_large, true);
+    chk_communities(c, b, &b->import_comm, &b->import_large, false);
+}
+
+static bool
+has_v6(const struct m_bgp *b)
+{
+    return b->subnet.addr.af == M_AF_V6 || (b->afs & M_AFS_V6) || b->has_nh6;
+}
+
+static void
+need_cap(struct chk *c, const struct m_bgp *b, unsigned bit, const struct m_src *src,
+         const char *what)
+{
+    const struct drv_ops *d = b->dev->drv;
+
+    if (d && !(d->caps.bgp & bit)) {
+        chk_report(c, DIAG_BGP_KNOB_UNSUPPORTED, src && src->path ? src : &b->src, b->dev->name,
+                   b->name, b->dev->name, d->name, what);
+    }
+}
+
+/* What the session asks of its device's driver (drv_caps.bgp). */
+static void
+chk_bgp_caps(struct chk *c, const struct m_bgp *b)
+{
+    if (has_v6(b)) {
+        need_cap(c, b, DRV_BGP_IPV6, &b->afs_src, "IPv6 (interfaces, neighbours, policies)");
+    }
+    if ((b->afs & M_AFS_V6) && b->subnet.addr.af == M_AF_V4) {
+        need_cap(c, b, DRV_BGP_V6_OVER_V4, &b->afs_src, "ipv6-unicast over an IPv4 session");
+    }
+    if (b->bfd) {
+        need_cap(c, b, DRV_BGP_BFD, &b->bfd_src, "BFD");
+    }
+    if (b->prepend) {
+        need_cap(c, b, DRV_BGP_PREPEND, &b->export_src, "AS-path prepend");
+    }
+    if (b->has_med) {
+        need_cap(c, b, DRV_BGP_MED, &b->export_src, "MED");
+    }
+    if (b->export_comm.n || b->import_comm.n) {
+        need_cap(c, b, DRV_BGP_COMMUNITY,
+                 b->export_comm.n ? &b->export_comm.src : &b->import_comm.src, "communities");
+    }
+    if (b->export_large.n || b->import_large.n) {
+        need_cap(c, b, DRV_BGP_LARGE_COMMUNITY,
+                 b->export_large.n ? &b->export_large.src : &b->import_large.src,
+                 "large communities");
+    }
+    if (b->import_comm.n || b->import_large.n) {
+        need_cap(c, b, DRV_BGP_COMMUNITY_MATCH,
+                 b->import_comm.n ? &b->import_comm.src : &b->import_large.src,
+                 "matching communities on import");
+    }
+    if (b->multihop) {
+        need_cap(c, b, DRV_BGP_MULTIHOP, &b->multihop_src, "ebgp-multihop");
+    }
+    if (b->local_as_no_prepend && !b->local_as_replace_as) {
+        need_cap(c, b, DRV_BGP_NO_PREPEND, &b->local_as_src,
+                 "local-as no-prepend without replace-as");
+    }
+    if (b->local_as_replace_as) {
+        need_cap(c, b, DRV_BGP_REPLACE_AS, &b->local_as_src, "local-as replace-as");
+    }
+    if (b->limit_src.path) {
+        need_cap(c, b, DRV_BGP_LIMIT, &b->limit_src, "prefix-limit (per family, threshold)");
+    }
+    if (b->limit_restart_set) {
+        need_cap(c, b, DRV_BGP_LIMIT_RESTART, &b->limit_src, "a prefix-limit restart time");
+    }
+}
+
+/* Do @a and @b announce a common prefix? */
+static const struct m_prefix *
+common_announce(const struct m_bgp *a, const struct m_bgp *b)
+{
+    size_t i, k;
+
+    for (i = 0; i < a->nannounce; i++) {
+        for (k = 0; k < b->nannounce; k++) {
+            if (a->announce[i].len == b->announce[k].len &&
+                model_prefix_inside(&a->announce[i], &b->announce[k])) {
+                return &a->announce[i];
+            }
+        }
+    }
+    return NULL;
+}
+
+/*
+ * Primary and secondary: two sessions to the same peer (site or device) announcing the
+ * same prefix, at least one of them with a prepend or a MED (so a preference is meant),
+ * and both with the same prepend and MED: the peer cannot tell them apart. Only sessions
+ * that set one are compared against the rest, so a service without them costs nothing.
+ */
+static void
+chk_preference(struct chk *c)
+{
+    const struct m_service *svc = c->svc;
+    size_t i, j, k, l;
+
+    for (i = 0; i < svc->nconns; i++) {
+        for (j = 0; j < svc->conns[i].nbgp; j++) {
+            const struct m_bgp *a = &svc->conns[i].bgp[j];
+
+            if (!a->dev || (!a->prepend && !a->has_med)) {
+                continue;
+            }
+            for (k = 0; k < svc->nconns; k++) {
+                for (l = 0; l < svc->conns[k].nbgp; l++) {
+                    const struct m_bgp *b = &svc->conns[k].bgp[l];
+                    const struct m_prefix *p;
+                    bool earlier = k < i || (k == i && l < j);
+
+                    if (b == a || !b->dev ||
+                        (b->peer_site ? b->peer_site != a->peer_site
+                                      : b->peer_dev != a->peer_dev)) {
+                        continue;
+                    }
+                    /* A pair where both set a knob is reported once, at the later. */
+                    if ((b->prepend || b->has_med) && earlier == false) {
+                        continue;
+                    }
+                    if (b->prepend != a->prepend || b->has_med != a->has_med ||
+                        (a->has_med && a->med != b->med)) {
+                        continue;
+                    }
+                    if ((p = common_announce(a, b))) {
+                        chk_report(c, DIAG_BGP_NO_PREFERENCE, &a->export_src, a->dev->name, b->name,
+                                   a->name, p->text,
+                                   a->peer_site ? a->peer_site->name : a->peer_dev->name);
+                    }
+                }
+            }
         }
     }
 }
@@ -347,9 +629,12 @@ chk_session(struct chk *c, const struct bgp_by_dev *x, const struct m_conn *conn
     if (b->port && !chk_hop_at_port(conn, b->dev, b->port)) {
         chk_report(c, DIAG_BGP_PORT_OFF_PATH, &b->port_src, dn, b->name, b->port->name, dn);
     }
-    if (!b->max_prefix) {
+    if (!b->max_prefix && !b->max_prefix_v4 && !b->max_prefix_v6) {
         chk_report(c, DIAG_BGP_NO_MAX_PREFIX, &b->src, dn, b->name, dn);
     }
+    chk_session_families(c, b);
+    chk_session_knobs(c, b);
+    chk_bgp_caps(c, b);
     if (!b->auth_key_ref) {
         chk_report(c, DIAG_BGP_NO_AUTH, &b->src, dn, b->name,
                    b->peer_dev ? b->peer_dev->name : b->peer_site->name);
@@ -370,7 +655,7 @@ chk_session(struct chk *c, const struct bgp_by_dev *x, const struct m_conn *conn
         if (!t) {
             chk_report(c, DIAG_BGP_PEER_MISSING, &b->src, dn, b->name, b->peer_dev->name,
                        b->local_text);
-        } else if (t->local != b->peer) {
+        } else if (!model_addr_equal(&t->local, &b->peer)) {
             chk_report(c, DIAG_BGP_PEER_ADDRESS, &b->peer_src, dn, b->name, dn, b->peer_text,
                        t->name, t->dev->name, t->local_text);
         }
@@ -381,6 +666,9 @@ chk_session(struct chk *c, const struct bgp_by_dev *x, const struct m_conn *conn
         if (b->peer_site->asn && b->peer_asn != b->peer_site->asn) {
             chk_report(c, DIAG_BGP_PEER_ASN, &b->peer_asn_src, dn, b->name, b->peer_asn, "site",
                        b->peer_site->name, b->peer_site->asn);
+        }
+        if (b->peer_site->kind == SITE_AWS) {
+            chk_aws_families(c, b);
         }
         if (b->port) {
             chk_peer_on_hop(c, conn, run, b, NULL);
@@ -420,4 +708,5 @@ chk_bgp(struct chk *c)
             chk_session(c, &x, &svc->conns[i], run, &svc->conns[i].bgp[j]);
         }
     }
+    chk_preference(c);
 }

@@ -705,16 +705,31 @@ mask_of(unsigned len)
     return len ? (uint32_t)(0xffffffffu << (32 - len)) : 0;
 }
 
+/* An IPv4 address of the two-family model as a host-order number. */
+static uint32_t
+v4_of(const struct m_addr *a)
+{
+    return (uint32_t)a->b[0] << 24 | (uint32_t)a->b[1] << 16 | (uint32_t)a->b[2] << 8 | a->b[3];
+}
+
+/*
+ * The peering-subnet rule. A profile's sizes, block and host positions are IPv4 ones
+ * (the shipped profiles' rules); an IPv6 peering subnet is not checked by profiles yet
+ * (AWS's /125 is check_bgp.c's AWS-DX-IPV6-SUBNET).
+ */
 static void
 rule_subnet(struct onr *o, const struct onr_profile *p, const struct m_bgp *b)
 {
     const char *dn = b->dev->name;
-    uint32_t net = b->subnet.addr & mask_of(b->subnet.len);
+    uint32_t net, local, peer;
     char want[INET_ADDRSTRLEN], have[INET_ADDRSTRLEN];
 
-    if (!p->t[ONR_SUBNET].set) {
+    if (!p->t[ONR_SUBNET].set || b->subnet.addr.af != M_AF_V4) {
         return;
     }
+    net = v4_of(&b->subnet.addr) & mask_of(b->subnet.len);
+    local = v4_of(&b->local);
+    peer = v4_of(&b->peer);
     if (p->lens && !(p->lens & (1u << (b->subnet.len & 31u)))) {
         onr_report(o, p, ONR_SUBNET, DIAG_ONRAMP_SUBNET_SIZE, &b->subnet_src, dn, b->name,
                    p->provider, p->lens_text, b->subnet.text, b->subnet.len);
@@ -726,15 +741,15 @@ rule_subnet(struct onr *o, const struct onr_profile *p, const struct m_bgp *b)
         onr_report(o, p, ONR_SUBNET, DIAG_ONRAMP_SUBNET_RANGE, &b->subnet_src, dn, b->name,
                    b->subnet.text, p->within_text, p->provider);
     }
-    if (p->cust_host && b->local != net + p->cust_host) {
+    if (p->cust_host && local != net + p->cust_host) {
         onr_report(o, p, ONR_SUBNET, DIAG_ONRAMP_ADDRESS, &b->local_src, dn, b->name, p->provider,
                    "customer", b->subnet.text, model_ip_str(net + p->cust_host, want, sizeof want),
-                   model_ip_str(b->local, have, sizeof have));
+                   model_ip_str(local, have, sizeof have));
     }
-    if (p->prov_host && b->peer != net + p->prov_host) {
+    if (p->prov_host && peer != net + p->prov_host) {
         onr_report(o, p, ONR_SUBNET, DIAG_ONRAMP_ADDRESS, &b->peer_src, dn, b->name, p->provider,
                    "provider", b->subnet.text, model_ip_str(net + p->prov_host, want, sizeof want),
-                   model_ip_str(b->peer, have, sizeof have));
+                   model_ip_str(peer, have, sizeof have));
     }
 }
 

@@ -15,6 +15,7 @@
  * which handles neither, and to libxml2 for line numbers with XML_PARSE_NONET and
  * without XML_PARSE_NOENT (see srcmap.c).
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -264,6 +265,170 @@ tidy_message(char *msg)
     }
 }
 
+/* Which inet address forms a compiled string type's patterns describe (bits of
+ * LOAD_AF_*): ietf-inet-types' IPv4 patterns hold the octet "25[0-5]", its IPv6 ones
+ * the hex group "0-9a-fA-F"; a prefix pattern has the "/" of the length. */
+#define LOAD_V4_ADDR 0x1u
+#define LOAD_V6_ADDR 0x2u
+#define LOAD_V4_PREFIX 0x4u
+#define LOAD_V6_PREFIX 0x8u
+
+static unsigned
+load_inet_forms(const struct lysc_type *t)
+{
+    const struct lysc_type_str *st;
+    const struct lysc_type_union *ut;
+    LY_ARRAY_COUNT_TYPE i;
+    unsigned forms = 0, f;
+
+    if (!t) {
+        return 0;
+    }
+    if (t->basetype == LY_TYPE_UNION) {
+        ut = (const struct lysc_type_union *)t;
+        LY_ARRAY_FOR(ut->types, i)
+        {
+            forms |= load_inet_forms(ut->types[i]);
+        }
+        return forms;
+    }
+    if (t->basetype != LY_TYPE_STRING) {
+        return 0;
+    }
+    st = (const struct lysc_type_str *)t;
+    LY_ARRAY_FOR(st->patterns, i)
+    {
+        const char *x = st->patterns[i]->expr;
+
+        if (!x) {
+            continue;
+        }
+        f = strstr(x, "0-9a-fA-F") ? LOAD_V6_ADDR : strstr(x, "25[0-5]") ? LOAD_V4_ADDR : 0;
+        if (f && strchr(x, '/')) {
+            f <<= 2; /* the prefix form of the same family */
+        }
+        forms |= f;
+    }
+    return forms;
+}
+
+/* The form of @v: one LOAD_* bit, or 0 when it is no address or prefix at all. */
+static unsigned
+load_value_form(const char *v)
+{
+    unsigned char a[16];
+    char buf[64];
+    char *slash, *end;
+    unsigned long len;
+    bool v6;
+
+    if (strlen(v) >= sizeof buf) {
+        return 0;
+    }
+    strcpy(buf, v);
+    slash = strchr(buf, '/');
+    if (slash) {
+        *slash = '\0';
+    }
+    v6 = strchr(buf, ':') != NULL;
+    if (inet_pton(v6 ? AF_INET6 : AF_INET, buf, a) != 1) {
+        return 0;
+    }
+    if (!slash) {
+        return v6 ? LOAD_V6_ADDR : LOAD_V4_ADDR;
+    }
+    len = strtoul(slash + 1, &end, 10);
+    if (!slash[1] || *end || len > (v6 ? 128u : 32u)) {
+        return 0;
+    }
+    return v6 ? LOAD_V6_PREFIX : LOAD_V4_PREFIX;
+}
+
+static const char *
+load_form_str(unsigned forms)
+{
+    switch (forms) {
+    case LOAD_V4_ADDR:
+        return "IPv4 address";
+    case LOAD_V6_ADDR:
+        return "IPv6 address";
+    case LOAD_V4_PREFIX:
+        return "IPv4 prefix";
+    case LOAD_V6_PREFIX:
+        return "IPv6 prefix";
+    case LOAD_V4_ADDR | LOAD_V6_ADDR:
+        return "IPv4 or IPv6 address";
+    case LOAD_V4_PREFIX | LOAD_V6_PREFIX:
+        return "IPv4 or IPv6 prefix (address/length)";
+    }
+    return "address";
+}
+
+/*
+ * libyang rejects a bad value of an ietf-inet-types leaf by quoting the type's regular
+ * expression (an IPv6 address in an IPv4 leaf printed a 150-character IPv4 pattern).
+ * For such leaves, say in a sentence what the value is and what the leaf takes:
+ * YANG-ADDRESS-FAMILY when it is a good address or prefix of the other family,
+ * YANG-INVALID-VALUE otherwise. NULL (libyang's message stands) for any other leaf.
+ */
+static char *
+load_address_message(struct nst_ctx *ctx, const char *spath, const char *dpath, const char *lymsg,
+                     enum diag_code *code)
+{
+    const struct lysc_node *sn = NULL;
+    const char *q1, *q2, *leaf;
+    char path[512], value[128];
+    unsigned want, have;
+    size_t o = 0, i;
+    int depth = 0;
+
+    /* The schema path: libyang's, or the data path without its predicates. */
+    if (spath) {
+        snprintf(path, sizeof path, "%s", spath);
+    } else if (dpath) {
+        for (i = 0; dpath[i] && o + 1 < sizeof path; i++) {
+            depth += dpath[i] == '[';
+            if (!depth) {
+                path[o++] = dpath[i];
+            }
+            depth -= dpath[i] == ']' && depth;
+        }
+        path[o] = '\0';
+    } else {
+        return NULL;
+    }
+    sn = lys_find_path(ctx->ly, NULL, path, 0);
+    if (!sn || !(sn->nodetype & (LYS_LEAF | LYS_LEAFLIST))) {
+        return NULL;
+    }
+    want = load_inet_forms(((const struct lysc_node_leaf *)sn)->type);
+    q1 = lymsg ? strchr(lymsg, '"') : NULL;
+    q2 = q1 ? strchr(q1 + 1, '"') : NULL;
+    if (!want || !q2 || (size_t)(q2 - q1 - 1) >= sizeof value) {
+        return NULL;
+    }
+    snprintf(value, sizeof value, "%.*s", (int)(q2 - q1 - 1), q1 + 1);
+    have = load_value_form(value);
+    leaf = sn->name;
+    if (have && !(have & want)) {
+        bool v6 = have & (LOAD_V6_ADDR | LOAD_V6_PREFIX);
+        bool pfx = have & (LOAD_V4_PREFIX | LOAD_V6_PREFIX);
+        bool wpfx = want & (LOAD_V4_PREFIX | LOAD_V6_PREFIX);
+
+        /* The same kind (address, prefix) of the other family. */
+        if (pfx == wpfx) {
+            *code = DIAG_YANG_ADDRESS_FAMILY;
+            return nst_asprintf("\"%s\" is an %s %s, but %s takes an %s %s only", value,
+                                v6 ? "IPv6" : "IPv4", pfx ? "prefix" : "address", leaf,
+                                v6 ? "IPv4" : "IPv6", wpfx ? "prefix" : "address");
+        }
+    }
+    *code = DIAG_YANG_TYPE;
+    return nst_asprintf("\"%s\" is not a valid %s: %s takes an %s", value,
+                        want & (LOAD_V4_PREFIX | LOAD_V6_PREFIX) ? "prefix" : "address", leaf,
+                        load_form_str(want));
+}
+
 /* Turn libyang's first stored error into a diagnostic. libyang stores one error per
  * failed call (later entries only summarise it), so one is reported. */
 /* A JSON syntax error found by the source map's scanner (srcmap_json_syntax). */
@@ -319,7 +484,12 @@ ly_errors_to_diags(struct nst_ctx *ctx, const char *file, enum nst_format fmt,
         }
         loc.line = syn->line;
     }
-    msg = nst_strdup(syn ? syn->msg : e->msg ? e->msg : "invalid input");
+    msg = !syn && code == DIAG_YANG_TYPE
+              ? load_address_message(ctx, spath, dpath, e->msg, &code)
+              : NULL;
+    if (!msg) {
+        msg = nst_strdup(syn ? syn->msg : e->msg ? e->msg : "invalid input");
+    }
     if (!msg) {
         ret = NST_ENOMEM;
         goto cleanup;

@@ -26,6 +26,14 @@
  * Ports get their planned MTU from the checker; layer-3 sub-interfaces carry the
  * connection's IP MTU, which every template writes.
  *
+ * Dual stack (revision 2026-12-06): a routed sub-interface takes one IPv4 and one IPv6
+ * address (lower_l3_addresses: the sessions on the port, whatever their transport, plus
+ * the IPv6 next hop of an IPv4 session carrying ipv6-unicast, then the segment end's own
+ * addresses); a session has one <family> per address family it carries, each with its
+ * own prefix lists and policies (the IPv4 ones keep the names NS-x-IN/OUT, the IPv6 ones
+ * are NS-x-IN6/OUT6), and the knobs (lower_bgp_knobs) as attributes of the neighbour
+ * and of its export and import policies.
+ *
  * The document is built in model order, which is the input's order, so it is
  * deterministic; names derived here (policy names) are stable functions of the input.
  */
@@ -419,13 +427,81 @@ add_ipv4(struct lw *w, xmlNodePtr sub, const char *addr, unsigned long len)
     }
 }
 
+/* An <ipv6> of @sub, as add_ipv4: the first is the primary address, further ones are
+ * secondary="true" (an IPv6 session beside another one, or the IPv6 next hop of an IPv4
+ * session beside the segment's own address). */
+static void
+add_ipv6(struct lw *w, xmlNodePtr sub, const char *addr, unsigned long len)
+{
+    bool secondary = drv_child(sub, "ipv6") != NULL;
+    xmlNodePtr ip;
+
+    if (!addr || find_keyed(sub, "ipv6", "address", addr)) {
+        return;
+    }
+    ip = new_child(w, sub, "ipv6");
+    if (!ip) {
+        return;
+    }
+    set_attr(w, ip, "address", addr);
+    set_uattr(w, ip, "prefix-length", len);
+    if (secondary) {
+        set_attr(w, ip, "secondary", "true");
+    }
+}
+
+/*
+ * The addresses of a routed sub-interface: every session on the port whose hop this is
+ * (its transport address in its family; the IPv6 next hop of an IPv4 session carrying
+ * ipv6-unicast), then the segment end's own IPv4 and IPv6 addresses. An <ipv4/> without
+ * address marks a routed interface whose IPv4 address the service does not give, as
+ * before dual stack; <ipv6> only appears with an address. Sessions with BFD put their
+ * timers on the sub-interface too, for vendors that keep them there (SR OS).
+ */
+static void
+lower_l3_addresses(struct lw *w, const struct m_conn *conn, const struct m_hop *h,
+                   const struct m_end *end, xmlNodePtr sub)
+{
+    size_t k;
+
+    for (k = 0; k < conn->nbgp; k++) {
+        const struct m_bgp *s = &conn->bgp[k];
+
+        if (s->dev != end->dev || s->port != end->port ||
+            chk_hop_at_port(conn, s->dev, s->port) != h) {
+            continue;
+        }
+        if (s->local.af == M_AF_V6) {
+            add_ipv6(w, sub, s->local_text, s->subnet.len);
+        } else {
+            add_ipv4(w, sub, s->local_text, s->subnet.len);
+        }
+        if ((s->afs & M_AFS_V6) && s->nh6_local_text && s->nh6_subnet.addr.af) {
+            add_ipv6(w, sub, s->nh6_local_text, s->nh6_subnet.len);
+        }
+        if (s->bfd && !xmlHasProp(sub, X("bfd-interval"))) {
+            set_uattr(w, sub, "bfd-interval", s->bfd_interval);
+            set_uattr(w, sub, "bfd-multiplier", s->bfd_multiplier);
+        }
+    }
+    if (end->has_addr && h->seg->has_subnet) {
+        add_ipv4(w, sub, end->addr_text, h->seg->subnet.len);
+    }
+    if (end->has_addr6 && h->seg->has_subnet6) {
+        add_ipv6(w, sub, end->addr6_text, h->seg->subnet6.len);
+    }
+    if (!drv_child(sub, "ipv4")) {
+        add_ipv4(w, sub, NULL, 0);
+    }
+}
+
 /* Sub-interfaces and their layer-3 addresses for every hop end on a managed router.
  * Every BGP session on the hop's port gets its local address configured on the
  * sub-interface: a neighbour whose local address is on no interface never comes up. */
 static void
 lower_hops(struct lw *w, const struct m_conn *conn)
 {
-    size_t i, k;
+    size_t i;
     int e;
 
     for (i = 0; i < conn->nhops; i++) {
@@ -454,20 +530,7 @@ lower_hops(struct lw *w, const struct m_conn *conn)
             if (!sub || !l3) {
                 continue;
             }
-            for (k = 0; k < conn->nbgp; k++) {
-                const struct m_bgp *s = &conn->bgp[k];
-
-                if (s->dev == end->dev && s->port == end->port &&
-                    chk_hop_at_port(conn, s->dev, s->port) == h) {
-                    add_ipv4(w, sub, s->local_text, s->subnet.len);
-                }
-            }
-            if (end->has_addr && h->seg->has_subnet) {
-                add_ipv4(w, sub, end->addr_text, h->seg->subnet.len);
-            }
-            if (!drv_child(sub, "ipv4")) {
-                add_ipv4(w, sub, NULL, 0);
-            }
+            lower_l3_addresses(w, conn, h, end, sub);
         }
     }
 }
@@ -638,22 +701,29 @@ lower_vpls(struct lw *w, const struct m_conn *conn)
     }
 }
 
+/* The prefix list @name of the prefixes of family @af among @p. */
 static void
-prefix_list(struct lw *w, xmlNodePtr dev, const char *name, const struct m_prefix *p, size_t n)
+prefix_list(struct lw *w, xmlNodePtr dev, const char *name, const struct m_prefix *p, size_t n,
+            enum m_af af)
 {
     xmlNodePtr pl = new_child(w, dev, "prefix-list");
-    size_t i;
+    size_t i, k = 0;
 
     if (!pl) {
         return;
     }
     set_attr(w, pl, "name", name);
+    set_attr(w, pl, "family", af == M_AF_V6 ? "ipv6" : "ipv4");
     for (i = 0; i < n; i++) {
-        xmlNodePtr e = new_child(w, pl, "prefix");
-        char addr[32];
+        xmlNodePtr e;
+        char addr[64];
         const char *slash = strchr(p[i].text, '/');
         size_t len = slash ? (size_t)(slash - p[i].text) : strlen(p[i].text);
 
+        if (p[i].addr.af != af) {
+            continue;
+        }
+        e = new_child(w, pl, "prefix");
         if (!e) {
             continue;
         }
@@ -661,13 +731,13 @@ prefix_list(struct lw *w, xmlNodePtr dev, const char *name, const struct m_prefi
         set_attr(w, e, "prefix", p[i].text);
         set_attr(w, e, "address", addr);
         set_uattr(w, e, "length", p[i].len);
-        set_uattr(w, e, "seq", (unsigned long)(i + 1) * 10);
+        set_uattr(w, e, "seq", (unsigned long)(++k) * 10);
     }
 }
 
 /* Accept what the prefix list of the same name matches, reject the rest. */
-static void
-policy(struct lw *w, xmlNodePtr dev, const char *name, const char *direction)
+static xmlNodePtr
+policy(struct lw *w, xmlNodePtr dev, const char *name, const char *direction, enum m_af af)
 {
     xmlNodePtr pol = new_child(w, dev, "policy");
 
@@ -675,6 +745,134 @@ policy(struct lw *w, xmlNodePtr dev, const char *name, const char *direction)
         set_attr(w, pol, "name", name);
         set_attr(w, pol, "prefix-list", name);
         set_attr(w, pol, "direction", direction);
+        set_attr(w, pol, "family", af == M_AF_V6 ? "ipv6" : "ipv4");
+    }
+    return pol;
+}
+
+/* One child per community; a match gets a name of its own (POLICY-M1, -M2, ... over
+ * standard then large ones: vendors that match a named set need one set per value to
+ * match any of them); *@k counts across calls. */
+static void
+community_children(struct lw *w, xmlNodePtr parent, const char *elem, const struct m_communities *c,
+                   bool named, unsigned *k)
+{
+    xmlChar *pname = parent && named ? xmlGetProp(parent, X("name")) : NULL;
+    char name[128];
+    size_t i;
+
+    for (i = 0; parent && i < c->n; i++) {
+        xmlNodePtr n = new_child(w, parent, elem);
+
+        if (n) {
+            set_attr(w, n, "value", c->v[i]);
+            if (pname) {
+                snprintf(name, sizeof name, "%s-M%u", (const char *)pname, ++*k);
+                set_attr(w, n, "name", name);
+            }
+        }
+    }
+    xmlFree(pname);
+}
+
+/* Export attributes (prepend, MED, communities set) and import matches of a session,
+ * on its policies of one family. */
+static void
+lower_policy_knobs(struct lw *w, const struct m_bgp *b, xmlNodePtr in, xmlNodePtr out)
+{
+    char path[128];
+    size_t o = 0;
+    unsigned i;
+    uint32_t asn = b->local_asn ? b->local_asn : b->dev->asn;
+
+    if (out && b->prepend) {
+        for (i = 0; i < b->prepend && o + 12 < sizeof path; i++) {
+            o += (size_t)snprintf(path + o, sizeof path - o, "%s%u", i ? " " : "", asn);
+        }
+        set_uattr(w, out, "prepend", b->prepend);
+        set_uattr(w, out, "prepend-as", asn);
+        set_attr(w, out, "prepend-path", path);
+    }
+    if (out && b->has_med) {
+        set_uattr(w, out, "med", b->med);
+    }
+    if (out && (b->export_comm.n || b->export_large.n)) {
+        xmlChar *pname = xmlGetProp(out, X("name"));
+
+        snprintf(path, sizeof path, "%s-SET", pname ? (const char *)pname : "NS");
+        xmlFree(pname);
+        set_attr(w, out, "community-set", path);
+    }
+    i = 0;
+    community_children(w, out, "set-community", &b->export_comm, false, &i);
+    community_children(w, out, "set-large-community", &b->export_large, false, &i);
+    i = 0;
+    community_children(w, in, "match-community", &b->import_comm, true, &i);
+    community_children(w, in, "match-large-community", &b->import_large, true, &i);
+}
+
+/* The neighbour's knobs: local-as options, BFD, multihop (lower_bgp writes the rest). */
+static void
+lower_bgp_knobs(struct lw *w, const struct m_bgp *b, xmlNodePtr nb)
+{
+    set_attr(w, nb, "transport", b->subnet.addr.af == M_AF_V6 ? "ipv6" : "ipv4");
+    if (b->local_as_no_prepend) {
+        set_attr(w, nb, "local-as-no-prepend", "true");
+    }
+    if (b->local_as_replace_as) {
+        set_attr(w, nb, "local-as-replace-as", "true");
+    }
+    if (b->bfd) {
+        set_uattr(w, nb, "bfd-interval", b->bfd_interval);
+        set_uattr(w, nb, "bfd-multiplier", b->bfd_multiplier);
+    }
+    if (b->multihop) {
+        set_uattr(w, nb, "multihop", b->multihop);
+    }
+}
+
+/* One <family> of a neighbour, with its prefix lists and policies on the device. */
+static void
+lower_bgp_family(struct lw *w, xmlNodePtr dev, xmlNodePtr nb, const struct m_bgp *b, enum m_af af)
+{
+    const char *sfx = af == M_AF_V6 ? "6" : "";
+    uint32_t limit = (af == M_AF_V6 ? b->max_prefix_v6 : b->max_prefix_v4);
+    xmlNodePtr fam = new_child(w, nb, "family"), pin, pout;
+    char in[96], out[96];
+
+    snprintf(in, sizeof in, "NS-%s-IN%s", b->name, sfx);
+    snprintf(out, sizeof out, "NS-%s-OUT%s", b->name, sfx);
+    if (!limit) {
+        limit = b->max_prefix;
+    }
+    if (fam) {
+        set_attr(w, fam, "name", af == M_AF_V6 ? "ipv6-unicast" : "ipv4-unicast");
+        set_attr(w, fam, "import", in);
+        set_attr(w, fam, "export", out);
+        if (limit) {
+            set_uattr(w, fam, "max-prefix", limit);
+            set_uattr(w, fam, "threshold", b->limit_threshold);
+            set_uattr(w, fam, "restart", b->limit_restart);
+        }
+        if (af == M_AF_V6 && b->subnet.addr.af == M_AF_V4 && b->nh6_local_text) {
+            set_attr(w, fam, "next-hop", b->nh6_local_text);
+        }
+    }
+    prefix_list(w, dev, in, b->accept, b->naccept, af);
+    prefix_list(w, dev, out, b->announce, b->nannounce, af);
+    pin = policy(w, dev, in, "import", af);
+    pout = policy(w, dev, out, "export", af);
+    /* Two families: the IPv4 policies come first in the chain and end without a
+     * reject, so that the other family's routes reach the IPv6 policies. */
+    if (af == M_AF_V4 && (b->afs & M_AFS_V6)) {
+        set_attr(w, pin, "final", "false");
+        set_attr(w, pout, "final", "false");
+    }
+    lower_policy_knobs(w, b, pin, pout);
+    /* IPv6 routes over an IPv4 session: the next hop sent is the IPv6 address of the
+     * link (else vendors send an IPv4-mapped address the peer cannot resolve). */
+    if (af == M_AF_V6 && b->subnet.addr.af == M_AF_V4 && b->nh6_local_text && pout) {
+        set_attr(w, pout, "next-hop", b->nh6_local_text);
     }
 }
 
@@ -688,6 +886,8 @@ lower_bgp(struct lw *w, const struct m_conn *conn)
         const struct m_bgp *b = &conn->bgp[i];
         xmlNodePtr dev, bgp, nb;
         char in[96], out[96];
+        bool first_v6;
+        uint32_t limit;
 
         if (!b->dev) {
             continue;
@@ -707,8 +907,11 @@ lower_bgp(struct lw *w, const struct m_conn *conn)
             set_uattr(w, bgp, "asn", b->dev->asn ? b->dev->asn : b->local_asn);
             set_attr(w, bgp, "router-id", b->dev->router_id);
         }
-        snprintf(in, sizeof in, "NS-%s-IN", b->name);
-        snprintf(out, sizeof out, "NS-%s-OUT", b->name);
+        /* The neighbour's own import/export/max-prefix are its first family's, as
+         * before dual stack. */
+        first_v6 = !(b->afs & M_AFS_V4);
+        snprintf(in, sizeof in, "NS-%s-IN%s", b->name, first_v6 ? "6" : "");
+        snprintf(out, sizeof out, "NS-%s-OUT%s", b->name, first_v6 ? "6" : "");
         nb = new_child(w, bgp, "neighbor");
         if (!nb) {
             continue;
@@ -723,26 +926,28 @@ lower_bgp(struct lw *w, const struct m_conn *conn)
         set_attr(w, nb, "local-address", b->local_text);
         set_attr(w, nb, "import", in);
         set_attr(w, nb, "export", out);
-        if (b->max_prefix) {
-            set_uattr(w, nb, "max-prefix", b->max_prefix);
+        limit = first_v6 ? b->max_prefix_v6 : b->max_prefix_v4;
+        if (limit || b->max_prefix) {
+            set_uattr(w, nb, "max-prefix", limit ? limit : b->max_prefix);
         }
         set_attr(w, nb, "auth-key-ref", b->auth_key_ref);
+        lower_bgp_knobs(w, b, nb);
         text_child(w, nb, "description",
                    b->peer_dev ? b->peer_dev->name : (b->peer_site ? b->peer_site->name : NULL));
-        prefix_list(w, dev, in, b->accept, b->naccept);
-        prefix_list(w, dev, out, b->announce, b->nannounce);
-        policy(w, dev, in, "import");
-        policy(w, dev, out, "export");
+        if (b->afs & M_AFS_V4) {
+            lower_bgp_family(w, dev, nb, b, M_AF_V4);
+        }
+        if (b->afs & M_AFS_V6) {
+            lower_bgp_family(w, dev, nb, b, M_AF_V6);
+        }
     }
 }
 
-/* Is @p inside @outer (same or longer length, same network bits)? */
+/* Is @p inside @outer (same family, same or longer length, same network bits)? */
 static bool
 prefix_within(const struct m_prefix *p, const struct m_prefix *outer)
 {
-    uint32_t mask = outer->len ? 0xffffffffu << (32 - outer->len) : 0;
-
-    return p->len >= outer->len && (p->addr & mask) == (outer->addr & mask);
+    return model_prefix_inside(p, outer);
 }
 
 /* Does a BGP session of @d other than @self accept @p? Then @d learns it by BGP and
@@ -773,24 +978,25 @@ learned_by_bgp(const struct m_service *m, const struct m_device *d, const struct
 /* Is @addr on a subnet of one of @dev's routed sub-interfaces in the IR? A static
  * route's next hop must be, or the route never resolves. */
 static bool
-ir_connected(xmlNodePtr dev, uint32_t addr)
+ir_connected(xmlNodePtr dev, const struct m_addr *addr)
 {
+    const char *fam = addr->af == M_AF_V6 ? "ipv6" : "ipv4";
     xmlNodePtr port, sub, ip;
 
     for (port = drv_child(dev, "port"); port; port = drv_next(port, "port")) {
         for (sub = drv_child(port, "subif"); sub; sub = drv_next(sub, "subif")) {
-            for (ip = drv_child(sub, "ipv4"); ip; ip = drv_next(ip, "ipv4")) {
+            for (ip = drv_child(sub, fam); ip; ip = drv_next(ip, fam)) {
                 const char *a = drv_attr(ip, "address");
-                unsigned long len = drv_attr_ul(ip, "prefix-length", 33);
-                struct in_addr in;
-                uint32_t mask, mine;
+                unsigned long len = drv_attr_ul(ip, "prefix-length", 129);
+                struct m_prefix net;
 
-                if (!a || len > 32 || inet_pton(AF_INET, a, &in) != 1) {
+                memset(&net, 0, sizeof net);
+                if (!a || len > model_af_bits((enum m_af)addr->af) ||
+                    !model_addr_parse(a, &net.addr)) {
                     continue;
                 }
-                mine = ntohl(in.s_addr);
-                mask = len ? 0xffffffffu << (32 - len) : 0;
-                if ((mine & mask) == (addr & mask) && mine != addr) {
+                net.len = (uint8_t)len;
+                if (model_addr_in(addr, &net) && !model_addr_equal(&net.addr, addr)) {
                     return true;
                 }
             }
@@ -815,13 +1021,16 @@ gateway_toward(struct lw *w, const struct m_device *d, const struct m_prefix *p)
         for (e = 0; e < 2; e++) {
             const struct m_end *mine = &s->end[e], *far = &s->end[1 - e];
 
-            if (mine->dev != d || far->dev || !far->site || !far->has_addr) {
+            bool v6 = p->addr.af == M_AF_V6;
+
+            if (mine->dev != d || far->dev || !far->site ||
+                !(v6 ? far->has_addr6 : far->has_addr)) {
                 continue;
             }
             for (k = 0; k < far->site->nprefixes; k++) {
                 if (prefix_within(p, &far->site->prefixes[k]) &&
-                    ir_connected(w->devnode[dev_index(w, d)], far->addr)) {
-                    return far->addr_text;
+                    ir_connected(w->devnode[dev_index(w, d)], v6 ? &far->addr6 : &far->addr)) {
+                    return v6 ? far->addr6_text : far->addr_text;
                 }
             }
         }
@@ -858,7 +1067,7 @@ lower_originate(struct lw *w)
             for (k = 0; bgp && k < b->nannounce; k++) {
                 const struct m_prefix *p = &b->announce[k];
                 const char *nh;
-                char addr[32];
+                char addr[64];
                 xmlNodePtr o;
 
                 if (learned_by_bgp(w->m, b->dev, b, p) ||
@@ -870,7 +1079,8 @@ lower_originate(struct lw *w)
                     continue;
                 }
                 set_attr(w, o, "prefix", p->text);
-                set_attr(w, o, "address", model_ip_str(p->addr, addr, sizeof addr));
+                set_attr(w, o, "address", model_addr_str(&p->addr, addr, sizeof addr));
+                set_attr(w, o, "family", p->addr.af == M_AF_V6 ? "ipv6" : "ipv4");
                 set_uattr(w, o, "length", p->len);
                 nh = gateway_toward(w, b->dev, p);
                 if (nh) {

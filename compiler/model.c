@@ -97,15 +97,16 @@ src_of(struct mb *b, const struct lyd_node *node, struct m_src *src)
     free(p);
 }
 
-static uint32_t
+static struct m_addr
 ip_parse(const char *s)
 {
-    struct in_addr a;
+    struct m_addr a;
 
-    if (!s || inet_pton(AF_INET, s, &a) != 1) {
-        return 0;
+    memset(&a, 0, sizeof a);
+    if (s) {
+        model_addr_parse(s, &a);
     }
-    return ntohl(a.s_addr);
+    return a;
 }
 
 static void
@@ -113,7 +114,7 @@ prefix_of(struct mb *b, const struct lyd_node *node, struct m_prefix *p)
 {
     const char *text = lyd_get_value(node);
     const char *slash = strchr(text, '/');
-    char addr[32];
+    char addr[64];
     size_t alen = slash ? (size_t)(slash - text) : strlen(text);
 
     if (alen >= sizeof addr) {
@@ -122,9 +123,10 @@ prefix_of(struct mb *b, const struct lyd_node *node, struct m_prefix *p)
     memcpy(addr, text, alen);
     addr[alen] = '\0';
     p->addr = ip_parse(addr);
-    p->len = slash ? (uint8_t)atoi(slash + 1) : 32;
+    p->len = slash ? (uint8_t)atoi(slash + 1) : (uint8_t)model_af_bits(p->addr.af);
     p->text = text;
     src_of(b, node, &p->src);
+    p->host_bits = b->map && p->src.path && srcmap_host_bits(b->map, p->src.path);
 }
 
 /* Every leaf-list entry named @name under @parent into an arena array. */
@@ -354,6 +356,12 @@ build_end(struct mb *b, const struct lyd_node *n, struct m_end *e)
         e->addr = ip_parse(e->addr_text);
         src_of(b, a, &e->addr_src);
     }
+    if ((a = child(n, "ipv6-address"))) {
+        e->has_addr6 = true;
+        e->addr6_text = lyd_get_value(a);
+        e->addr6 = ip_parse(e->addr6_text);
+        src_of(b, a, &e->addr6_src);
+    }
 }
 
 /* /intercloud/segment */
@@ -375,6 +383,10 @@ build_segment(struct mb *b, const struct lyd_node *n, struct m_segment *s)
     if ((c = child(n, "subnet"))) {
         s->has_subnet = true;
         prefix_of(b, c, &s->subnet);
+    }
+    if ((c = child(n, "ipv6-subnet"))) {
+        s->has_subnet6 = true;
+        prefix_of(b, c, &s->subnet6);
     }
 }
 
@@ -423,6 +435,138 @@ build_vpls(struct mb *b, const struct lyd_node *n, struct m_vpls *v)
     }
 }
 
+/* Every leaf-list entry named @name under @parent as strings. */
+static void
+communities(struct mb *b, const struct lyd_node *parent, const char *name,
+            struct m_communities *out)
+{
+    const struct lyd_node *c;
+    size_t i = 0;
+
+    out->n = parent ? count(parent, name) : 0;
+    if (!out->n) {
+        return;
+    }
+    out->v = arena_array(b->arena, out->n, sizeof *out->v);
+    if (!out->v) {
+        b->err = NST_ENOMEM;
+        out->n = 0;
+        return;
+    }
+    LY_LIST_FOR(lyd_child(parent), c) {
+        if (!strcmp(ly_node_name(c), name)) {
+            if (!i) {
+                src_of(b, c, &out->src);
+            }
+            out->v[i++] = lyd_get_value(c);
+        }
+    }
+}
+
+static bool
+flag(const struct lyd_node *parent, const char *name)
+{
+    const char *v = str(parent, name);
+
+    return v && !strcmp(v, "true");
+}
+
+/* The IPv6 and knob parts of a session (revision 2026-12-06). */
+static void
+build_bgp_knobs(struct mb *b, const struct lyd_node *n, struct m_bgp *s)
+{
+    const struct lyd_node *c, *x;
+
+    s->afs = 0;
+    x = NULL;
+    LY_LIST_FOR(lyd_child(n), c) {
+        if (!strcmp(ly_node_name(c), "address-family")) {
+            unsigned bit = !strcmp(lyd_get_value(c), "ipv6-unicast") ? M_AFS_V6 : M_AFS_V4;
+
+            /* Diagnostics point at the family the transport does not give, if any. */
+            if (!x || bit != (s->subnet.addr.af == M_AF_V6 ? M_AFS_V6 : M_AFS_V4)) {
+                x = c;
+            }
+            s->afs_set = true;
+            s->afs |= bit;
+        }
+    }
+    if (x) {
+        src_of(b, x, &s->afs_src);
+    }
+    if (!s->afs_set) {
+        s->afs = s->subnet.addr.af == M_AF_V6 ? M_AFS_V6 : M_AFS_V4;
+        s->afs_src = s->subnet.src;
+    }
+    if ((c = child(n, "ipv6")) && lyd_child(c)) {
+        s->has_nh6 = true;
+        src_of(b, c, &s->nh6_src);
+        if ((x = child(c, "link-subnet"))) {
+            prefix_of(b, x, &s->nh6_subnet);
+        }
+        if ((x = child(c, "local-address"))) {
+            s->nh6_local_text = lyd_get_value(x);
+            s->nh6_local = ip_parse(s->nh6_local_text);
+            src_of(b, x, &s->nh6_local_src);
+        }
+        if ((x = child(c, "peer-address"))) {
+            s->nh6_peer_text = lyd_get_value(x);
+            s->nh6_peer = ip_parse(s->nh6_peer_text);
+            src_of(b, x, &s->nh6_peer_src);
+        }
+    }
+    s->local_as_no_prepend = flag(n, "local-as-no-prepend");
+    s->local_as_replace_as = flag(n, "local-as-replace-as");
+    x = NULL;
+    LY_LIST_FOR(lyd_child(n), c) {
+        if ((!strcmp(ly_node_name(c), "local-as-no-prepend") ||
+             !strcmp(ly_node_name(c), "local-as-replace-as")) &&
+            !(c->flags & LYD_DEFAULT) && !x) {
+            x = c;
+        }
+    }
+    src_of(b, x ? x : child(n, "local-asn"), &s->local_as_src);
+    s->limit_threshold = 80;
+    s->limit_restart = 30;
+    if ((c = child(n, "prefix-limit"))) {
+        s->max_prefix_v4 = (uint32_t)num(c, "ipv4-unicast");
+        s->max_prefix_v6 = (uint32_t)num(c, "ipv6-unicast");
+        if (str(c, "threshold")) {
+            s->limit_threshold = (uint8_t)num(c, "threshold");
+        }
+        if ((x = child(c, "restart"))) {
+            s->limit_restart = (uint16_t)num(c, "restart");
+            s->limit_restart_set = !(x->flags & LYD_DEFAULT);
+        }
+        /* Validation adds the container with its defaults: only a written one counts. */
+        if (!(c->flags & LYD_DEFAULT)) {
+            src_of(b, c, &s->limit_src);
+        }
+    }
+    if ((c = child(n, "bfd"))) {
+        s->bfd = true;
+        s->bfd_interval = str(c, "interval") ? (uint32_t)num(c, "interval") : 300;
+        s->bfd_multiplier = str(c, "multiplier") ? (uint8_t)num(c, "multiplier") : 3;
+        src_of(b, c, &s->bfd_src);
+    }
+    if ((c = child(n, "ebgp-multihop"))) {
+        s->multihop = (uint8_t)num(n, "ebgp-multihop");
+        src_of(b, c, &s->multihop_src);
+    }
+    if ((c = child(n, "export"))) {
+        s->prepend = (uint8_t)num(c, "as-path-prepend");
+        s->has_med = child(c, "med") != NULL;
+        s->med = (uint32_t)num(c, "med");
+        src_of(b, c, &s->export_src);
+        communities(b, c, "community", &s->export_comm);
+        communities(b, c, "large-community", &s->export_large);
+    }
+    if ((c = child(n, "import"))) {
+        communities(b, c, "community", &s->import_comm);
+        communities(b, c, "large-community", &s->import_large);
+    }
+}
+
 /* /intercloud/connection/bgp-session */
 static void
 build_bgp(struct mb *b, const struct lyd_node *n, struct m_bgp *s)
@@ -450,6 +594,7 @@ build_bgp(struct mb *b, const struct lyd_node *n, struct m_bgp *s)
     src_of(b, child(n, "peer-asn"), &s->peer_asn_src);
     src_of(b, child(n, "link-subnet"), &s->subnet_src);
     src_of(b, child(n, "port"), &s->port_src);
+    build_bgp_knobs(b, n, s);
 }
 
 /* /intercloud/connection */
@@ -825,6 +970,109 @@ model_encap_equal(const struct m_encap *a, const struct m_encap *b)
         return a->vpls && b->vpls && !strcmp(a->vpls, b->vpls);
     }
     return false;
+}
+
+bool
+model_addr_parse(const char *text, struct m_addr *out)
+{
+    struct m_addr a;
+
+    memset(&a, 0, sizeof a);
+    if (strchr(text, ':')) {
+        if (inet_pton(AF_INET6, text, a.b) != 1) {
+            return false;
+        }
+        a.af = M_AF_V6;
+    } else {
+        if (inet_pton(AF_INET, text, a.b) != 1) {
+            return false;
+        }
+        a.af = M_AF_V4;
+    }
+    *out = a;
+    return true;
+}
+
+int
+model_addr_cmp(const struct m_addr *a, const struct m_addr *b)
+{
+    if (a->af != b->af) {
+        return a->af < b->af ? -1 : 1;
+    }
+    return memcmp(a->b, b->b, sizeof a->b);
+}
+
+bool
+model_addr_equal(const struct m_addr *a, const struct m_addr *b)
+{
+    return !model_addr_cmp(a, b);
+}
+
+unsigned
+model_af_bits(enum m_af af)
+{
+    return af == M_AF_V6 ? 128 : 32;
+}
+
+void
+model_addr_span(const struct m_addr *a, unsigned len, bool last, struct m_addr *out)
+{
+    unsigned bits = model_af_bits((enum m_af)a->af), i;
+    struct m_addr r = *a;
+
+    for (i = 0; i < bits / 8; i++) {
+        unsigned keep = len >= (i + 1) * 8 ? 8 : len > i * 8 ? len - i * 8 : 0;
+        uint8_t mask = keep ? (uint8_t)(0xffu << (8 - keep)) : 0;
+
+        r.b[i] = last ? (uint8_t)(r.b[i] | (uint8_t)~mask) : (uint8_t)(r.b[i] & mask);
+    }
+    *out = r;
+}
+
+bool
+model_addr_in(const struct m_addr *a, const struct m_prefix *p)
+{
+    struct m_addr x, y;
+
+    if (a->af != p->addr.af) {
+        return false;
+    }
+    model_addr_span(a, p->len, false, &x);
+    model_addr_span(&p->addr, p->len, false, &y);
+    return model_addr_equal(&x, &y);
+}
+
+bool
+model_prefix_inside(const struct m_prefix *in, const struct m_prefix *outer)
+{
+    return in->len >= outer->len && model_addr_in(&in->addr, outer);
+}
+
+bool
+model_prefix_host_bits(const struct m_prefix *p)
+{
+    struct m_addr net;
+
+    if (p->host_bits) {
+        return true;
+    }
+    model_addr_span(&p->addr, p->len, false, &net);
+    return !model_addr_equal(&net, &p->addr);
+}
+
+const char *
+model_af_str(enum m_af af)
+{
+    return af == M_AF_V6 ? "IPv6" : "IPv4";
+}
+
+const char *
+model_addr_str(const struct m_addr *a, char *buf, size_t len)
+{
+    if (!inet_ntop(a->af == M_AF_V6 ? AF_INET6 : AF_INET, a->b, buf, (socklen_t)len)) {
+        snprintf(buf, len, "?");
+    }
+    return buf;
 }
 
 const char *

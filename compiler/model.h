@@ -44,9 +44,23 @@ enum m_seg_kind { SEG_ETHERNET, SEG_MPLS_CORE };
 enum m_stitch_kind { STITCH_REWRITE, STITCH_ROUTE };
 enum m_signalling { SIG_LDP, SIG_BGP };
 
+/* Address families; the values are the IP version. */
+enum m_af { M_AF_NONE = 0, M_AF_V4 = 4, M_AF_V6 = 6 };
+
+/* Address-family bits a BGP session carries. */
+#define M_AFS_V4 0x1u /* ipv4-unicast */
+#define M_AFS_V6 0x2u /* ipv6-unicast */
+
+/* An IPv4 or IPv6 address: network byte order, IPv4 in b[0..3], the rest zero. */
+struct m_addr {
+    uint8_t af; /* enum m_af; M_AF_NONE: unset or unparsable */
+    uint8_t b[16];
+};
+
 struct m_prefix {
-    uint32_t addr;      /* host order, host bits as written */
+    struct m_addr addr; /* canonical: libyang clears host bits */
     uint8_t len;
+    bool host_bits;     /* written with host bits set (the source map saw it) */
     const char *text;   /* as canonicalised by libyang */
     struct m_src src;
 };
@@ -121,10 +135,14 @@ struct m_end {
     struct m_site *site;    /* external end */
     const char *node;
     bool has_addr;
-    uint32_t addr;
+    struct m_addr addr; /* IPv4 (leaf address) */
     const char *addr_text;
+    bool has_addr6;
+    struct m_addr addr6; /* IPv6 (leaf ipv6-address) */
+    const char *addr6_text;
     struct m_src src;
     struct m_src addr_src;
+    struct m_src addr6_src;
 };
 
 struct m_segment {
@@ -136,7 +154,9 @@ struct m_segment {
     bool mtu_is_ip;         /* mtu-meaning ip: tags do not count against it */
     uint64_t bandwidth;     /* fixed bandwidth, 0 = none */
     bool has_subnet;
-    struct m_prefix subnet;
+    struct m_prefix subnet; /* IPv4 */
+    bool has_subnet6;
+    struct m_prefix subnet6; /* IPv6 */
     struct m_src src;
 };
 
@@ -177,18 +197,37 @@ struct m_vpls {
 
 struct m_conn;
 
+/* A list of community strings (standard ASN:value or large G:L1:L2) as written. */
+struct m_communities {
+    const char **v;
+    size_t n;
+    struct m_src src; /* the first entry's, for diagnostics */
+};
+
 struct m_bgp {
     const char *name;
     const struct m_conn *conn;  /* the connection the session is declared in */
     struct m_device *dev;
     struct m_port *port;
-    struct m_prefix subnet;
-    uint32_t local;
+    struct m_prefix subnet; /* the transport: IPv4 or IPv6 */
+    struct m_addr local;
     const char *local_text;
     uint32_t local_asn;     /* effective: local-asn, else the device's, 0 = none */
     bool local_asn_set;
-    uint32_t peer;
+    bool local_as_no_prepend;
+    bool local_as_replace_as;
+    struct m_src local_as_src; /* the no-prepend / replace-as leaf written, else local-asn */
+    struct m_addr peer;
     const char *peer_text;
+    unsigned afs; /* M_AFS_*: the families carried (default: the transport's) */
+    bool afs_set; /* address-family written */
+    struct m_src afs_src;
+    /* The IPv6 next-hop addresses of an IPv4 transport carrying ipv6-unicast. */
+    bool has_nh6;               /* any of them written */
+    struct m_prefix nh6_subnet; /* len 0 and af NONE when absent */
+    struct m_addr nh6_local, nh6_peer;
+    const char *nh6_local_text, *nh6_peer_text;
+    struct m_src nh6_src, nh6_local_src, nh6_peer_src;
     uint32_t peer_asn;
     struct m_device *peer_dev;  /* one of peer_dev / peer_site */
     struct m_site *peer_site;
@@ -197,6 +236,22 @@ struct m_bgp {
     struct m_prefix *accept;
     size_t naccept;
     uint32_t max_prefix;    /* 0 = unset */
+    uint32_t max_prefix_v4, max_prefix_v6; /* prefix-limit per family, 0 = max_prefix */
+    uint8_t limit_threshold;               /* percent, default 80 */
+    uint16_t limit_restart;                /* minutes, default 30 */
+    bool limit_restart_set;                /* restart written (not the default) */
+    struct m_src limit_src;
+    bool bfd;
+    uint32_t bfd_interval; /* ms */
+    uint8_t bfd_multiplier;
+    struct m_src bfd_src;
+    uint8_t multihop; /* TTL, 0 = directly connected */
+    struct m_src multihop_src;
+    uint8_t prepend; /* export: times, 0 = none */
+    bool has_med;
+    uint32_t med;
+    struct m_src export_src;
+    struct m_communities export_comm, export_large, import_comm, import_large;
     const char *auth_key_ref;
     struct m_src src;
     struct m_src local_src, peer_src, peer_asn_src, subnet_src, port_src;
@@ -261,6 +316,27 @@ bool model_encap_equal(const struct m_encap *a, const struct m_encap *b);
 bool model_cvlans_equal(const struct m_encap *a, const struct m_encap *b);
 /* Dotted quad of a host-order address into @buf. */
 const char *model_ip_str(uint32_t addr, char *buf, size_t len);
+
+/* Addresses of either family (model.c). */
+/* Parse an IPv4 or IPv6 address (no prefix length); false and @out unset when invalid. */
+bool model_addr_parse(const char *text, struct m_addr *out);
+/* Order: family, then address. */
+int model_addr_cmp(const struct m_addr *a, const struct m_addr *b);
+bool model_addr_equal(const struct m_addr *a, const struct m_addr *b);
+/* 32 or 128. */
+unsigned model_af_bits(enum m_af af);
+/* The first (@last false) or last address of the @len-bit prefix holding @a. */
+void model_addr_span(const struct m_addr *a, unsigned len, bool last, struct m_addr *out);
+/* Is @a inside prefix @p (same family)? */
+bool model_addr_in(const struct m_addr *a, const struct m_prefix *p);
+/* Is @in inside (or equal to) @outer (same family)? */
+bool model_prefix_inside(const struct m_prefix *in, const struct m_prefix *outer);
+/* Was @p written with bits set past its length, or has it such bits? */
+bool model_prefix_host_bits(const struct m_prefix *p);
+/* "IPv4" / "IPv6". */
+const char *model_af_str(enum m_af af);
+/* The address as text (inet_ntop) into @buf. */
+const char *model_addr_str(const struct m_addr *a, char *buf, size_t len);
 /* The end of @seg on @dev, or NULL. */
 const struct m_end *model_seg_end_on(const struct m_segment *seg, const struct m_device *dev);
 

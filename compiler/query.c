@@ -225,6 +225,10 @@ q_text(const struct q_item *it, enum nst_item kind, enum nst_field field)
         return kind == NST_ITEM_HOP ? it->seg->name : NULL;
     case NST_FIELD_OWNER:
         return kind == NST_ITEM_SEGMENT && it->seg->owner ? it->seg->owner->name : NULL;
+    case NST_FIELD_SUBNET:
+        return kind == NST_ITEM_SEGMENT && it->seg->has_subnet ? it->seg->subnet.text : NULL;
+    case NST_FIELD_IPV6_SUBNET:
+        return kind == NST_ITEM_SEGMENT && it->seg->has_subnet6 ? it->seg->subnet6.text : NULL;
     case NST_FIELD_MTU_MEANING:
         if (kind == NST_ITEM_PORT) {
             return it->dev->drv ? it->dev->drv->mtu_meaning_name : NULL;

@@ -29,6 +29,7 @@
  */
 #include "srcmap.h"
 
+#include <arpa/inet.h>
 #include <inttypes.h>
 #include <libxml/SAX2.h>
 #include <libxml/parser.h>
@@ -40,6 +41,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "alloc.h"
@@ -52,6 +54,7 @@ struct sm_entry {
     const char *path; /* in the arena; NULL marks a free slot */
     size_t len;
     uint32_t line;
+    bool host_bits; /* an IP prefix value written with bits set past its length */
 };
 
 /* One block of the string arena; blocks are never moved, so pointers stay valid. */
@@ -190,6 +193,7 @@ sm_insert(struct srcmap *m, const char *path, size_t n, uint32_t line)
     e->hash = h;
     e->len = n;
     e->line = line;
+    e->host_bits = false;
     m->count++;
     return NST_OK;
 }
@@ -221,6 +225,57 @@ srcmap_find_exact(const struct srcmap *m, const char *path)
     }
     e = sm_lookup(m, path, strlen(path));
     return e ? e->line : 0;
+}
+
+bool
+srcmap_host_bits(const struct srcmap *m, const char *path)
+{
+    const struct sm_entry *e;
+
+    if (!m || !path) {
+        return false;
+    }
+    e = sm_lookup(m, path, strlen(path));
+    return e && e->host_bits;
+}
+
+/*
+ * Is @raw an IPv4 or IPv6 prefix with bits set past its length? libyang stores
+ * ietf-inet-types prefixes in canonical form, host bits cleared, so the tree no
+ * longer shows them: the map, which sees the text, keeps the fact (check_ip.c reports
+ * it). Anything that is not a prefix is simply not one.
+ */
+static bool
+sm_raw_host_bits(const char *raw, size_t n)
+{
+    unsigned char a[16];
+    char buf[64];
+    const char *slash;
+    unsigned long len, bits, i;
+    bool v6;
+
+    if (!raw || n >= sizeof buf || !memchr(raw, '/', n)) {
+        return false;
+    }
+    memcpy(buf, raw, n);
+    buf[n] = '\0';
+    slash = strchr(buf, '/');
+    buf[slash - buf] = '\0';
+    v6 = strchr(buf, ':') != NULL;
+    if (inet_pton(v6 ? AF_INET6 : AF_INET, buf, a) != 1) {
+        return false;
+    }
+    len = strtoul(slash + 1, NULL, 10);
+    bits = v6 ? 128 : 32;
+    if (len > bits) {
+        return false;
+    }
+    for (i = len; i < bits; i++) {
+        if (a[i / 8] & (0x80u >> (i % 8))) {
+            return true;
+        }
+    }
+    return false;
 }
 
 /* Length of @path without its last segment, i.e. the offset of the last '/' that
@@ -454,6 +509,24 @@ static nst_err
 sm_record(struct sm_build *b, uint32_t line)
 {
     return sm_insert(b->map, b->path, b->len, line);
+}
+
+/* Mark the entry just recorded for the current path. */
+static void
+sm_mark_host_bits(struct sm_build *b, const char *raw, size_t n)
+{
+    const struct sm_entry *found;
+    struct sm_entry *e;
+
+    if (!sm_raw_host_bits(raw, n)) {
+        return;
+    }
+    /* The map is the builder's own: its entries are writable. */
+    found = sm_lookup(b->map, b->path, b->len);
+    if (found) {
+        e = b->map->slots + (found - b->map->slots);
+        e->host_bits = true;
+    }
 }
 
 /* The data node kinds a path can name; RPCs and notifications are not data. */
@@ -698,6 +771,12 @@ sm_xml_walk(struct sm_build *b, xmlNode *parent_el, const struct lysc_node *pare
         }
         if (!err && complete) {
             err = sm_record(b, sm_xml_line(el));
+        }
+        if (!err && complete && (snode->nodetype & (LYS_LEAF | LYS_LEAFLIST)) && el->children &&
+            el->children->type == XML_TEXT_NODE && el->children->content) {
+            const char *t = (const char *)el->children->content;
+
+            sm_mark_host_bits(b, t, strlen(t));
         }
         if (!err && complete && (snode->nodetype & (LYS_CONTAINER | LYS_LIST))) {
             err = sm_xml_walk(b, el, snode, depth + 1);
@@ -1530,6 +1609,9 @@ sm_json_walk(struct sm_build *b, const struct sm_json *js, size_t obj,
                 if (!err && complete) {
                     err = sm_record(b, v->line);
                 }
+                if (!err && complete && snode->nodetype == LYS_LEAFLIST && !sm_by_position(snode)) {
+                    sm_mark_host_bits(b, text, len);
+                }
                 if (!err && complete && snode->nodetype == LYS_LIST) {
                     err = sm_json_walk(b, js, i, snode, depth + 1);
                 }
@@ -1542,6 +1624,9 @@ sm_json_walk(struct sm_build *b, const struct sm_json *js, size_t obj,
             err = sm_put_name(b, snode, parent);
             if (!err) {
                 err = sm_record(b, m->line);
+            }
+            if (!err && snode->nodetype == LYS_LEAF && sm_json_scalar(js, m, &text, &len, &hints)) {
+                sm_mark_host_bits(b, text, len);
             }
             break;
         }

@@ -93,6 +93,15 @@ uint32_t srcmap_find(const struct srcmap *m, const char *path);
 uint32_t srcmap_find_exact(const struct srcmap *m, const char *path);
 
 /**
+ * @brief Was the value of the leaf or leaf-list entry at @p path written as an IP
+ *        prefix with host bits set (libyang keeps only the canonical network)?
+ * @param[in] m the map, may be NULL.
+ * @param[in] path the path, may be NULL.
+ * @return true when it was.
+ */
+bool srcmap_host_bits(const struct srcmap *m, const char *path);
+
+/**
  * @brief Number of distinct paths in the map.
  * @param[in] m the map, may be NULL.
  * @return the count, 0 for NULL.

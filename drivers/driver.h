@@ -67,7 +67,24 @@ struct drv_caps {
      * docs/vendors.md A.6). drv_tags_counted() applies it. */
     bool flexible_tagging_counts_two;
     unsigned vpls_ve_id_max; /* largest BGP VPLS VE id the vendor's model takes; 0 = 65535 */
+    unsigned bgp;                 /* DRV_BGP_*: what the driver renders of a session */
 };
+
+/* BGP features a driver renders (drv_caps.bgp); the checker refuses the rest with
+ * BGP-KNOB-UNSUPPORTED naming the driver (chk_bgp_caps in check_bgp.c). */
+#define DRV_BGP_IPV6 0x1u               /* IPv6 interfaces and IPv6-transport neighbours */
+#define DRV_BGP_V6_OVER_V4 0x2u         /* ipv6-unicast over an IPv4 transport */
+#define DRV_BGP_BFD 0x4u                /* BFD interval and multiplier per neighbour */
+#define DRV_BGP_PREPEND 0x8u            /* AS-path prepend on export */
+#define DRV_BGP_MED 0x10u               /* MED on export */
+#define DRV_BGP_COMMUNITY 0x20u         /* standard communities set on export */
+#define DRV_BGP_LARGE_COMMUNITY 0x40u   /* large communities set on export */
+#define DRV_BGP_MULTIHOP 0x80u          /* ebgp-multihop TTL */
+#define DRV_BGP_NO_PREPEND 0x100u       /* local-as no-prepend without replace-as */
+#define DRV_BGP_REPLACE_AS 0x200u       /* local-as no-prepend replace-as */
+#define DRV_BGP_LIMIT 0x400u            /* per-family limit and warning threshold */
+#define DRV_BGP_LIMIT_RESTART 0x800u    /* a restart time other than the default 30 minutes */
+#define DRV_BGP_COMMUNITY_MATCH 0x1000u /* import matches of (standard, large) communities */
 
 struct drv_prep;
 

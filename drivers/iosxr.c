@@ -20,8 +20,12 @@
  *     "two" or "four": the two-byte-as-rts or the four-byte-as-rts list (RFC 5668 form,
  *     AS above 65535 with a 16-bit number); a VE id above 16384 is refused (the checker
  *     refuses both first: VPLS-ROUTE-TARGET, VPLS-VE-ID-RANGE);
- *   - prefix-list/@rpl, policy/@rpl: the RPL text of the prefix set and route policy.
+ *   - prefix-list/@rpl, policy/@rpl: the RPL text of the prefix set and route policy
+ *     (with the export attributes and community matches of docs/ir.md: set med,
+ *     prepend as-path, set [large-]community ... additive, set next-hop, and
+ *     "[large-]community matches-any" on import).
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -122,6 +126,87 @@ xr_add(struct xr_text *t, const char *s)
     t->len += n;
 }
 
+/* "(a, b)": the values of the children @elem of @n, or "" when there are none. */
+static void
+xr_set_of(struct xr_text *t, xmlNodePtr n, const char *elem)
+{
+    xmlNodePtr c;
+    bool first = true;
+
+    for (c = drv_child(n, elem); c; c = drv_next(c, elem)) {
+        xr_add(t, first ? "(" : ", ");
+        xr_add(t, drv_attr(c, "value") ? drv_attr(c, "value") : "");
+        first = false;
+    }
+    if (!first) {
+        xr_add(t, ")");
+    }
+}
+
+/*
+ * The RPL of one policy: pass what the prefix set matches (and, on import, carries one
+ * of the matched communities), setting the export attributes (MED, AS-path prepend,
+ * communities added, the IPv6 next hop), drop the rest. Without knobs the text is the
+ * plain pass/drop policy.
+ */
+static void
+xr_policy_rpl(struct drv_prep *p, xmlNodePtr n, struct xr_text *t)
+{
+    const char *name = drv_attr(n, "name"), *pl = drv_attr(n, "prefix-list");
+    bool std = drv_child(n, "match-community") != NULL;
+    bool large = drv_child(n, "match-large-community") != NULL;
+    char buf[64];
+
+    (void)p;
+    t->len = 0;
+    t->full = 0;
+    t->buf[0] = '\0';
+    xr_add(t, "route-policy ");
+    xr_add(t, name ? name : "");
+    xr_add(t, "\n  if destination in ");
+    xr_add(t, pl ? pl : "");
+    if (std || large) {
+        xr_add(t, " and (");
+        if (std) {
+            xr_add(t, "community matches-any ");
+            xr_set_of(t, n, "match-community");
+        }
+        if (large) {
+            xr_add(t, std ? " or large-community matches-any " : "large-community matches-any ");
+            xr_set_of(t, n, "match-large-community");
+        }
+        xr_add(t, ")");
+    }
+    xr_add(t, " then\n");
+    if (drv_attr(n, "med")) {
+        xr_add(t, "    set med ");
+        xr_add(t, drv_attr(n, "med"));
+        xr_add(t, "\n");
+    }
+    if (drv_attr(n, "prepend")) {
+        snprintf(buf, sizeof buf, "    prepend as-path %s %s\n",
+                 drv_attr(n, "prepend-as") ? drv_attr(n, "prepend-as") : "",
+                 drv_attr(n, "prepend"));
+        xr_add(t, buf);
+    }
+    if (drv_child(n, "set-community")) {
+        xr_add(t, "    set community ");
+        xr_set_of(t, n, "set-community");
+        xr_add(t, " additive\n");
+    }
+    if (drv_child(n, "set-large-community")) {
+        xr_add(t, "    set large-community ");
+        xr_set_of(t, n, "set-large-community");
+        xr_add(t, " additive\n");
+    }
+    if (drv_attr(n, "next-hop")) {
+        xr_add(t, "    set next-hop ");
+        xr_add(t, drv_attr(n, "next-hop"));
+        xr_add(t, "\n");
+    }
+    xr_add(t, "    pass\n  else\n    drop\n  endif\nend-policy\n");
+}
+
 static nst_err
 xr_rpl(struct drv_prep *p, xmlNodePtr dev)
 {
@@ -147,17 +232,11 @@ xr_rpl(struct drv_prep *p, xmlNodePtr dev)
         drv_set_attr(p, n, "rpl", t.buf);
     }
     for (n = drv_child(dev, "policy"); n; n = drv_next(n, "policy")) {
-        const char *name = drv_attr(n, "name"), *pl = drv_attr(n, "prefix-list");
-
-        drv_set_attrf(p, n, "rpl",
-                      "route-policy %s\n"
-                      "  if destination in %s then\n"
-                      "    pass\n"
-                      "  else\n"
-                      "    drop\n"
-                      "  endif\n"
-                      "end-policy\n",
-                      name ? name : "", pl ? pl : "");
+        xr_policy_rpl(p, n, &t);
+        if (t.full) {
+            return drv_prep_fail(p, "route policy %s is too long", drv_attr(n, "name"));
+        }
+        drv_set_attr(p, n, "rpl", t.buf);
     }
     return NST_OK;
 }
@@ -220,6 +299,9 @@ static const struct drv_cli_rule xr_cli_rules[] = {
     {XR_IF "/ipv4/addresses/secondaries/secondary", DRV_CLI_STMT,
      "ipv4 address {address} {netmask} secondary", NULL, NULL},
     {XR_IF "/ipv4/mtu", DRV_CLI_STMT, "ipv4 mtu {.}", "ipv4 mtu", NULL},
+    {XR_IF "/ipv6/addresses/ipv6-address", DRV_CLI_STMT, "ipv6 address {address}/{prefix-length}",
+     NULL, NULL},
+    {XR_IF "/ipv6/mtu", DRV_CLI_STMT, "ipv6 mtu {.}", "ipv6 mtu", NULL},
     {"/l2vpn", DRV_CLI_MODE, "l2vpn", NULL, NULL},
     {"/l2vpn/bridge/groups/group", DRV_CLI_MODE, "bridge group {group-name}", NULL, NULL},
     {XR_BD, DRV_CLI_MODE, "bridge-domain {bridge-domain-name}", NULL, NULL},
@@ -251,6 +333,13 @@ static const struct drv_cli_rule xr_cli_rules[] = {
      "local-as {as-number}{?no-prepend| no-prepend}{?no-prepend/replace-as| replace-as}"
      "{?no-prepend/replace-as/dual-as| dual-as}",
      "local-as", NULL},
+    {XR_NB "/ebgp-multihop", DRV_CLI_STMT, "ebgp-multihop {maximum-hop-count}", "ebgp-multihop",
+     NULL},
+    {XR_NB "/bfd", DRV_CLI_PASS, NULL, NULL, NULL},
+    {XR_NB "/bfd/fast-detect", DRV_CLI_STMT, "bfd fast-detect", NULL, NULL},
+    {XR_NB "/bfd/minimum-interval", DRV_CLI_STMT, "bfd minimum-interval {.}",
+     "bfd minimum-interval", NULL},
+    {XR_NB "/bfd/multiplier", DRV_CLI_STMT, "bfd multiplier {.}", "bfd multiplier", NULL},
     {XR_NB "/password", DRV_CLI_PASS, NULL, NULL, NULL},
     {XR_NB "/password/encrypted", DRV_CLI_STMT, "password clear {.:nobang}", "password", NULL},
     {XR_NB "/address-families/address-family", DRV_CLI_MODE, "address-family {af-name:sp}", NULL,
@@ -268,6 +357,12 @@ static const struct drv_cli_rule xr_cli_rules[] = {
      "prefix-set {set-name}", NULL},
     {"/router/static", DRV_CLI_MODE, "router static", NULL, NULL},
     {"/router/static/address-family/ipv4/unicast", DRV_CLI_MODE, "address-family ipv4 unicast",
+     NULL, NULL},
+    {"/router/static/address-family/ipv6/unicast", DRV_CLI_MODE, "address-family ipv6 unicast",
+     NULL, NULL},
+    {"/router/static/address-family/ipv6/unicast/prefixes/prefix", DRV_CLI_STMT,
+     "{prefix-address}/{prefix-length} {nexthop-addresses/nexthop-address/address}"
+     "{nexthop-interfaces/nexthop-interface/interface-name}",
      NULL, NULL},
     {"/router/static/address-family/ipv4/unicast/prefixes/prefix", DRV_CLI_STMT,
      "{prefix-address}/{prefix-length} {nexthop-addresses/nexthop-address/address}"
@@ -311,6 +406,10 @@ const struct drv_ops drv_iosxr_ops = {
             .ebgp_default_deny = true,
             .vpls_rt_four_byte_as = true,
             .vpls_ve_id_max = 16384, /* um-l2vpn-cfg signaling-protocol bgp ve-id 1..16384 */
+            .bgp = DRV_BGP_IPV6 | DRV_BGP_V6_OVER_V4 | DRV_BGP_BFD | DRV_BGP_PREPEND | DRV_BGP_MED |
+                   DRV_BGP_COMMUNITY | DRV_BGP_COMMUNITY_MATCH | DRV_BGP_LARGE_COMMUNITY |
+                   DRV_BGP_MULTIHOP | DRV_BGP_NO_PREPEND | DRV_BGP_REPLACE_AS | DRV_BGP_LIMIT |
+                   DRV_BGP_LIMIT_RESTART,
         },
     .tpl_vendor = "iosxr",
     .features = xr_features,

@@ -160,6 +160,17 @@ static const struct drv_cli_rule junos_cli_rules[] = {
      "teardown{?limit-threshold| }{limit-threshold}{?idle-timeout| idle-timeout }"
      "{idle-timeout/timeout}",
      NULL, NULL},
+    {"/configuration/protocols/bgp/group/neighbor/family/inet6/unicast/prefix-limit/teardown",
+     DRV_CLI_STMT,
+     "teardown{?limit-threshold| }{limit-threshold}{?idle-timeout| idle-timeout }"
+     "{idle-timeout/timeout}",
+     NULL, NULL},
+    {"/configuration/policy-options/policy-statement/term/then/metric", DRV_CLI_STMT,
+     "metric {metric}", NULL, NULL},
+    {"/configuration/policy-options/policy-statement/term/then/next-hop", DRV_CLI_STMT,
+     "next-hop {address}", NULL, NULL},
+    {"/configuration/policy-options/policy-statement/term/then/community", DRV_CLI_STMT,
+     "community {choice-ident} {community-name}", NULL, NULL},
     {NULL, DRV_CLI_SKIP, NULL, NULL, NULL},
 };
 
@@ -205,6 +216,10 @@ const struct drv_ops drv_junos_ops = {
              * A.6, from Juniper's IRB and media MTU documentation). */
             .flexible_tagging_counts_two = true,
             .vpls_ve_id_max = 65534,
+            .bgp = DRV_BGP_IPV6 | DRV_BGP_V6_OVER_V4 | DRV_BGP_BFD | DRV_BGP_PREPEND | DRV_BGP_MED |
+                   DRV_BGP_COMMUNITY | DRV_BGP_COMMUNITY_MATCH | DRV_BGP_LARGE_COMMUNITY |
+                   DRV_BGP_MULTIHOP | DRV_BGP_NO_PREPEND | DRV_BGP_REPLACE_AS | DRV_BGP_LIMIT |
+                   DRV_BGP_LIMIT_RESTART,
         },
     .tpl_vendor = "junos",
     .features = junos_features,

@@ -456,6 +456,22 @@ static const struct drv_cli_rule eos_cli_rules[] = {
      "neighbor {../../../../../neighbor-address} maximum-routes {max-prefixes}"
      "{?warning-threshold-pct| warning-limit {warning-threshold-pct} percent}",
      "neighbor {../../../../../neighbor-address} maximum-routes", EOS_RB},
+    {EOS_NB "/afi-safis/afi-safi/ipv6-unicast/prefix-limit/config", DRV_CLI_STMT,
+     "neighbor {../../../../../neighbor-address} maximum-routes {max-prefixes}"
+     "{?warning-threshold-pct| warning-limit {warning-threshold-pct} percent}",
+     "neighbor {../../../../../neighbor-address} maximum-routes", EOS_RB "\naddress-family ipv6"},
+    {EOS_NB "/ebgp-multihop/config", DRV_CLI_STMT,
+     "neighbor {../../neighbor-address} ebgp-multihop {multihop-ttl}",
+     "neighbor {../../neighbor-address} ebgp-multihop", EOS_RB},
+    {EOS_NB "/enable-bfd/config", DRV_CLI_STMT, "neighbor {../../neighbor-address} bfd",
+     "neighbor {../../neighbor-address} bfd", EOS_RB},
+    {EOS_RP "/defined-sets/bgp-defined-sets/community-sets/community-set", DRV_CLI_PASS, NULL,
+     "ip community-list {community-set-name}", NULL},
+    {EOS_RP "/defined-sets/bgp-defined-sets/community-sets/community-set/community-set-name",
+     DRV_CLI_SKIP, NULL, NULL, NULL},
+    {EOS_RP "/defined-sets/bgp-defined-sets/community-sets/community-set/config", DRV_CLI_STMT,
+     "ip community-list {community-set-name} permit {community-member}",
+     "ip community-list {community-set-name}", NULL},
     {EOS_RP "/defined-sets/prefix-sets/prefix-set", DRV_CLI_PASS,
      "{!prefixes/prefix|ip prefix-list {name}}", "ip prefix-list {name}", NULL},
     {EOS_RP "/defined-sets/prefix-sets/prefix-set/config", DRV_CLI_SKIP, NULL, NULL, NULL},
@@ -508,6 +524,11 @@ const struct drv_ops drv_openconfig_ops = {
             .confirm_timeout_minutes = false,
             .ebgp_default_deny = false,
             .vpls_rt_four_byte_as = true,
+            /* Not: BFD (openconfig-bfd is not part of the generic profile), large
+             * communities and local-as options (not in OpenConfig), IPv6 over an IPv4 session (per-AFI next
+             * hop handling is implementation specific: UNCONFIRMED, so refused). */
+            .bgp = DRV_BGP_IPV6 | DRV_BGP_PREPEND | DRV_BGP_MED | DRV_BGP_COMMUNITY |
+                   DRV_BGP_COMMUNITY_MATCH | DRV_BGP_MULTIHOP | DRV_BGP_LIMIT | DRV_BGP_LIMIT_RESTART,
         },
     .tpl_vendor = "openconfig",
     .features = oc_features,
@@ -539,6 +560,10 @@ const struct drv_ops drv_eos_ops = {
             .confirmed_commit = 0,
             .confirm_timeout_minutes = false,
             .ebgp_default_deny = false,
+            /* As OpenConfig, plus BFD (enable-bfd; EOS implements openconfig-bfd,
+             * UNCONFIRMED for the timers over NETCONF). */
+            .bgp = DRV_BGP_IPV6 | DRV_BGP_BFD | DRV_BGP_PREPEND | DRV_BGP_MED | DRV_BGP_COMMUNITY |
+                   DRV_BGP_COMMUNITY_MATCH | DRV_BGP_MULTIHOP | DRV_BGP_LIMIT | DRV_BGP_LIMIT_RESTART,
         },
     .tpl_vendor = "eos",
     .features = eos_features,

@@ -29,8 +29,10 @@
  *     device share a last octet, (third octet * 256 + last octet) % 17407 + 1;
  *   - BGP VPLS: @sros-ve-name (the device name, fitted to 32), @sros-max-ve (the IR's
  *     ve-max, else 65535);
- *   - bgp/neighbor/@sros-group (one group per session), @sros-import, @sros-export,
- *     prefix-list/@sros-name, policy/@sros-name, @sros-pl: names fitted to 64;
+ *   - bgp/neighbor/@sros-group (one group per session), @sros-import, @sros-export
+ *     (and the same on each neighbor/family), prefix-list/@sros-name, policy/@sros-name,
+ *     @sros-pl, @sros-cset (its community set), match-*-community/@sros-name: names
+ *     fitted to 64;
  *   - description/@sros (the text cut to the 80 characters SR OS takes) and @q (the
  *     CLI-safe text cut the same way, quoted for MD-CLI).
  */
@@ -318,9 +320,15 @@ sros_prepare(struct drv_prep *p, xmlNodePtr dev)
     }
     for (n = drv_child(dev, "bgp"); n; n = drv_next(n, "bgp")) {
         for (c = drv_child(n, "neighbor"); c; c = drv_next(c, "neighbor")) {
+            xmlNodePtr f;
+
             sros_fit(p, c, "sros-group", drv_attr(c, "name"), SROS_NAME_MAX);
             sros_fit(p, c, "sros-import", drv_attr(c, "import"), SROS_NAME_MAX);
             sros_fit(p, c, "sros-export", drv_attr(c, "export"), SROS_NAME_MAX);
+            for (f = drv_child(c, "family"); f; f = drv_next(f, "family")) {
+                sros_fit(p, f, "sros-import", drv_attr(f, "import"), SROS_NAME_MAX);
+                sros_fit(p, f, "sros-export", drv_attr(f, "export"), SROS_NAME_MAX);
+            }
         }
     }
     for (n = drv_child(dev, "prefix-list"); n; n = drv_next(n, "prefix-list")) {
@@ -329,6 +337,14 @@ sros_prepare(struct drv_prep *p, xmlNodePtr dev)
     for (n = drv_child(dev, "policy"); n; n = drv_next(n, "policy")) {
         sros_fit(p, n, "sros-name", drv_attr(n, "name"), SROS_NAME_MAX);
         sros_fit(p, n, "sros-pl", drv_attr(n, "prefix-list"), SROS_NAME_MAX);
+        if (drv_attr(n, "community-set")) {
+            sros_fit(p, n, "sros-cset", drv_attr(n, "community-set"), SROS_NAME_MAX);
+        }
+        for (c = drv_child(n, NULL); c; c = drv_next(c, NULL)) {
+            if (drv_attr(c, "name") && !strncmp((const char *)c->name, "match-", 6)) {
+                sros_fit(p, c, "sros-name", drv_attr(c, "name"), SROS_NAME_MAX);
+            }
+        }
     }
     return drv_prep_status(p);
 }
@@ -388,6 +404,10 @@ const struct drv_ops drv_sros_ops = {
             .writable_running = true,
             .confirmed_commit = 11,
             .confirm_timeout_minutes = false,
+            .bgp = DRV_BGP_IPV6 | DRV_BGP_V6_OVER_V4 | DRV_BGP_BFD | DRV_BGP_PREPEND | DRV_BGP_MED |
+                   DRV_BGP_COMMUNITY | DRV_BGP_COMMUNITY_MATCH | DRV_BGP_LARGE_COMMUNITY |
+                   DRV_BGP_MULTIHOP | DRV_BGP_NO_PREPEND | DRV_BGP_REPLACE_AS | DRV_BGP_LIMIT |
+                   DRV_BGP_LIMIT_RESTART,
             .ebgp_default_deny = true,
             .vpls_rt_four_byte_as = true,
         },

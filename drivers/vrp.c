@@ -37,6 +37,7 @@
  * A layer-3 QinQ termination (l3-sub-interface/qinq-termination) is not in the device
  * models: the hook refuses it rather than send a sub-interface without encapsulation.
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -219,6 +220,44 @@ vrp_prepare_port(struct drv_prep *p, xmlNodePtr dev, xmlNodePtr port)
 }
 
 /* The prepare hook (driver.h): annotate the device copy for templates/vrp/. */
+/* An export policy with attributes to set (MED, AS-path prepend, communities): VRP
+ * applies them with a route-policy of the same name (policy.xml), bound to the peer's
+ * family with export-policy beside the export ip-prefix filter; the family gets
+ * @vrp-route-policy. An import policy that matches communities is a route-policy of its
+ * name matching the basic community filter @vrp-community-filter (one node per
+ * community: any of them), bound with import-policy (family/@vrp-import-policy). */
+static void
+vrp_route_policies(struct drv_prep *p, xmlNodePtr dev)
+{
+    xmlNodePtr pol, bgp, nb, fam;
+
+    for (pol = drv_child(dev, "policy"); pol; pol = drv_next(pol, "policy")) {
+        const char *name = drv_attr(pol, "name");
+
+        bool imp = drv_child(pol, "match-community") != NULL;
+
+        if (!name || !(imp || drv_attr(pol, "med") || drv_attr(pol, "prepend") ||
+                       drv_child(pol, "set-community"))) {
+            continue;
+        }
+        drv_set_attr(p, pol, "vrp-route-policy", "true");
+        if (imp) {
+            drv_set_attrf(p, pol, "vrp-community-filter", "%.40s-C", name);
+        }
+        for (bgp = drv_child(dev, "bgp"); bgp; bgp = drv_next(bgp, "bgp")) {
+            for (nb = drv_child(bgp, "neighbor"); nb; nb = drv_next(nb, "neighbor")) {
+                for (fam = drv_child(nb, "family"); fam; fam = drv_next(fam, "family")) {
+                    const char *ref = drv_attr(fam, imp ? "import" : "export");
+
+                    if (ref && !strcmp(ref, name)) {
+                        drv_set_attr(p, fam, imp ? "vrp-import-policy" : "vrp-route-policy", name);
+                    }
+                }
+            }
+        }
+    }
+}
+
 static nst_err
 vrp_prepare(struct drv_prep *p, xmlNodePtr dev)
 {
@@ -227,6 +266,7 @@ vrp_prepare(struct drv_prep *p, xmlNodePtr dev)
     nst_err ret;
 
     vrp_descriptions(p, dev);
+    vrp_route_policies(p, dev);
     for (n = drv_child(dev, NULL); n; n = drv_next(n, NULL)) {
         if (vrp_is(n, "port")) {
             ret = vrp_prepare_port(p, dev, n);
@@ -275,7 +315,14 @@ static const char *const vrp_rewrite_words[] = {
 /* An interface address's type: the primary is bare, a secondary ends in "sub". */
 static const char *const vrp_address_types[] = {"main", "", "sub", " sub", NULL};
 
+/* An address family's CLI words: the static-route command and the BGP family view. */
+static const char *const vrp_route_cmds[] = {"ipv4-unicast", "ip", "ipv6-unicast", "ipv6", NULL};
+static const char *const vrp_bgp_families[] = {"ipv4uni", "ipv4-family unicast", "ipv6uni",
+                                               "ipv6-family unicast", NULL};
+
 static const struct drv_cli_map vrp_cli_maps[] = {
+    {.name = "vrproute", .pairs = vrp_route_cmds},
+    {.name = "vrpfam", .pairs = vrp_bgp_families},
     {.name = "vrpsub", .pairs = vrp_address_types},
     {.name = "vrprw", .pairs = vrp_rewrite_words},
     {.name = "l2if",
@@ -330,6 +377,10 @@ static const struct drv_cli_rule vrp_cli_rules[] = {
     {VRP_IF "/ethernet/l3-sub-interface/vlan-type-dot1q", DRV_CLI_PASS, NULL, NULL, NULL},
     {VRP_IF "/ethernet/l3-sub-interface/vlan-type-dot1q/vlan-type-vid", DRV_CLI_STMT,
      "vlan-type dot1q {.}", NULL, NULL},
+    {VRP_IF "/ipv6", DRV_CLI_PASS, "ipv6 enable", NULL, NULL},
+    {VRP_IF "/ipv6/mtu6", DRV_CLI_STMT, "ipv6 mtu {.}", "ipv6 mtu", NULL},
+    {VRP_IF "/ipv6/addresses/address", DRV_CLI_STMT, "ipv6 address {ip}/{prefix-length}", NULL,
+     NULL},
     {VRP_IF "/ipv4/addresses/address", DRV_CLI_STMT, "ip address {ip} {mask}{type:vrpsub}",
      "ip address {ip} {mask}", NULL},
     {VRP_VSI, DRV_CLI_MODE,
@@ -361,22 +412,48 @@ static const struct drv_cli_rule vrp_cli_rules[] = {
     {VRP_NI_AF, DRV_CLI_PASS, NULL, NULL, NULL},
     {VRP_NI_AF "/routing/routing-manage", DRV_CLI_SKIP, NULL, NULL, NULL},
     {VRP_NI_AF "/routing/static-routing/unicast-route2s/unicast-route2", DRV_CLI_STMT,
-     "ip route-static {prefix} {mask-length} {nexthop-addresses/nexthop-address/address}"
+     "{../../../../type:vrproute} route-static {prefix} {mask-length} "
+     "{nexthop-addresses/nexthop-address/address}"
      "{nexthop-interfaces/nexthop-interface/interface-name}",
      NULL, NULL},
     {VRP_BGP_AF, DRV_CLI_PASS, NULL, NULL, NULL},
     {VRP_BGP_AF "/ipv4-unicast/network-routes/network-route", DRV_CLI_STMT,
      "network {address} {mask-length}", NULL, VRP_BGP "\nipv4-family unicast"},
+    {VRP_BGP_AF "/ipv6-unicast/network-routes/network-route", DRV_CLI_STMT,
+     "network {address} {mask-length}", NULL, VRP_BGP "\nipv6-family unicast"},
     {VRP_PEER, DRV_CLI_PASS, NULL, "peer {address}", VRP_BGP},
+    {VRP_PEER "/ebgp-max-hop", DRV_CLI_STMT, "peer {../address} ebgp-max-hop {.}",
+     "peer {../address} ebgp-max-hop", VRP_BGP},
+    {VRP_PEER "/bfd-parameter", DRV_CLI_STMT,
+     "peer {../address} bfd enable\npeer {../address} bfd min-tx-interval {min-tx-interval} "
+     "min-rx-interval {min-rx-interval} detect-multiplier {multiplier}",
+     "peer {../address} bfd enable", VRP_BGP},
+    {VRP_PEER "/afs/af/ipv4-unicast/import-policy", DRV_CLI_STMT,
+     "peer {../../../../address} route-policy {.} import", NULL, VRP_BGP "\nipv4-family unicast"},
+    {VRP_PEER "/afs/af/ipv4-unicast/export-policy", DRV_CLI_STMT,
+     "peer {../../../../address} route-policy {.} export", NULL, VRP_BGP "\nipv4-family unicast"},
+    {VRP_PEER "/afs/af/ipv6-unicast/import-policy", DRV_CLI_STMT,
+     "peer {../../../../address} route-policy {.} import", NULL, VRP_BGP "\nipv6-family unicast"},
+    {VRP_PEER "/afs/af/ipv6-unicast/export-policy", DRV_CLI_STMT,
+     "peer {../../../../address} route-policy {.} export", NULL, VRP_BGP "\nipv6-family unicast"},
+    {VRP_PEER "/afs/af/ipv6-unicast/import-ipv6-prefix", DRV_CLI_STMT,
+     "peer {../../../../address} ipv6-prefix {.} import", NULL, VRP_BGP "\nipv6-family unicast"},
+    {VRP_PEER "/afs/af/ipv6-unicast/export-ipv6-prefix", DRV_CLI_STMT,
+     "peer {../../../../address} ipv6-prefix {.} export", NULL, VRP_BGP "\nipv6-family unicast"},
+    {VRP_PEER "/afs/af/ipv6-unicast/route-limit", DRV_CLI_STMT,
+     "peer {../../../../address} route-limit {number}{?percent| }{percent}"
+     "{?idle-timeout| idle-timeout }{idle-timeout}",
+     "peer {../../../../address} route-limit", VRP_BGP "\nipv6-family unicast"},
     {VRP_PEER "/remote-as", DRV_CLI_STMT, "peer {../address} as-number {.}", NULL, VRP_BGP},
     {VRP_PEER "/description", DRV_CLI_STMT, "peer {../address} description {.}", NULL, VRP_BGP},
-    {VRP_PEER "/fake-as-parameter", DRV_CLI_STMT, "peer {../address} fake-as {fake-as}", NULL,
-     VRP_BGP},
+    {VRP_PEER "/fake-as-parameter", DRV_CLI_STMT, "peer {../address} fake-as {fake-as}"
+     "{?prepend-global-as| prepend-global-as}{?prepend-fake-as| prepend-fake-as}",
+     "peer {../address} fake-as", VRP_BGP},
     {VRP_PEER "/password-type", DRV_CLI_SKIP, NULL, NULL, NULL},
     {VRP_PEER "/password-text", DRV_CLI_STMT, "peer {../address} password {../password-type} {.}",
      "peer {../address} password", VRP_BGP},
     {VRP_PEER "/afs/af", DRV_CLI_PASS, "peer {../../address} enable", NULL,
-     VRP_BGP "\nipv4-family unicast"},
+     VRP_BGP "\n{type:vrpfam}"},
     {VRP_PEER "/afs/af/ipv4-unicast/import-ip-prefix", DRV_CLI_STMT,
      "peer {../../../../address} ip-prefix {.} import", NULL, VRP_BGP "\nipv4-family unicast"},
     {VRP_PEER "/afs/af/ipv4-unicast/export-ip-prefix", DRV_CLI_STMT,
@@ -392,6 +469,38 @@ static const struct drv_cli_rule vrp_cli_rules[] = {
      "{?masklength-lower| greater-equal }{masklength-lower}"
      "{?masklength-upper| less-equal }{masklength-upper}",
      "ip ip-prefix {../../name} index {sequence}", NULL},
+    {"/routing-policy/ipv6-prefix-filters/ipv6-prefix-filter", DRV_CLI_PASS, NULL,
+     "ip ipv6-prefix {name}", NULL},
+    {"/routing-policy/ipv6-prefix-filters/ipv6-prefix-filter/nodes/node", DRV_CLI_STMT,
+     "ip ipv6-prefix {../../name} index {sequence} {match-mode} {ipv6-address} {masklength}"
+     "{?masklength-lower| greater-equal }{masklength-lower}"
+     "{?masklength-upper| less-equal }{masklength-upper}",
+     "ip ipv6-prefix {../../name} index {sequence}", NULL},
+    {"/routing-policy/community-filters/community-filter", DRV_CLI_PASS, NULL,
+     "ip community-filter basic {name}", NULL},
+    {"/routing-policy/community-filters/community-filter/filter-type", DRV_CLI_SKIP, NULL, NULL,
+     NULL},
+    {"/routing-policy/community-filters/community-filter/basic-nodes/basic-node", DRV_CLI_STMT,
+     "ip community-filter basic {../../name} index {sequence} {match-mode} "
+     "{community-members/community-member/value}",
+     "ip community-filter basic {../../name} index {sequence}", NULL},
+    {"/routing-policy/policy-definitions/policy-definition", DRV_CLI_PASS, NULL,
+     "route-policy {name}", NULL},
+    {"/routing-policy/policy-definitions/policy-definition/nodes/node", DRV_CLI_MODE,
+     "route-policy {../../name} {match-mode} node {sequence}", NULL, NULL},
+    {"/routing-policy/policy-definitions/policy-definition/nodes/node/match-mode", DRV_CLI_SKIP,
+     NULL, NULL, NULL},
+    {"/routing-policy/policy-definitions/policy-definition/nodes/node/sequence", DRV_CLI_SKIP,
+     NULL, NULL, NULL},
+    {"/routing-policy/policy-definitions/policy-definition/nodes/node/conditions/"
+     "match-community-filters/match-community-filter",
+     DRV_CLI_STMT, "if-match community-filter {community-filter-ref}", NULL, NULL},
+    {"/routing-policy/policy-definitions/policy-definition/nodes/node/actions/apply-cost",
+     DRV_CLI_STMT, "apply cost {value}", "apply cost", NULL},
+    {"/routing-policy/policy-definitions/policy-definition/nodes/node/actions/apply-as-path",
+     DRV_CLI_STMT, "apply as-path {value} {operation}", "apply as-path", NULL},
+    {"/routing-policy/policy-definitions/policy-definition/nodes/node/actions/apply-community",
+     DRV_CLI_STMT, "apply community {communities} additive", "apply community", NULL},
     {NULL, DRV_CLI_SKIP, NULL, NULL, NULL},
 };
 
@@ -428,6 +537,11 @@ const struct drv_ops drv_vrp_ops = {
             .writable_running = true,
             .confirmed_commit = 11,
             .confirm_timeout_minutes = false,
+            /* Not: large communities, ipv6-unicast over an IPv4 peer (no IPv6 next hop in
+             * the route-policy subset). */
+            .bgp = DRV_BGP_IPV6 | DRV_BGP_BFD | DRV_BGP_MULTIHOP | DRV_BGP_PREPEND | DRV_BGP_MED |
+                   DRV_BGP_COMMUNITY | DRV_BGP_COMMUNITY_MATCH | DRV_BGP_NO_PREPEND |
+                   DRV_BGP_REPLACE_AS | DRV_BGP_LIMIT | DRV_BGP_LIMIT_RESTART,
             .ebgp_default_deny = false, /* UNCONFIRMED */
             .vpls_rt_four_byte_as = true,
             .vpls_ve_id_max = 65534,

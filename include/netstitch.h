@@ -231,7 +231,9 @@ enum nst_field {
     NST_FIELD_B_MTU_NEEDED, /**< N, check: hop: the port MTU end b needs, 0 external */
     NST_FIELD_MTU_NEEDED,   /**< N, check: port: the largest MTU any hop needs, 0 unused */
     NST_FIELD_MTU_PLANNED,  /**< N, check: port: the MTU netstitch will set, 0 no change */
-    NST_FIELD_BOTTLENECK_HOP /**< N, check: connection: seq of its narrowest hop, 0 none */
+    NST_FIELD_BOTTLENECK_HOP, /**< N, check: connection: seq of its narrowest hop, 0 none */
+    NST_FIELD_SUBNET,       /**< T: segment: its IPv4 link subnet ("10.0.0.0/30"), NULL none */
+    NST_FIELD_IPV6_SUBNET   /**< T: segment: its IPv6 link subnet ("2001:db8::/64"), NULL none */
 };
 
 /**

@@ -113,7 +113,7 @@ static int
 hl_prefix_in(const struct m_prefix *p, const struct m_prefix *v, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
-        if (v[i].addr == p->addr && v[i].len == p->len) {
+        if (v[i].len == p->len && model_addr_equal(&v[i].addr, &p->addr)) {
             return 1;
         }
     }
@@ -128,7 +128,7 @@ hl_far_session(const struct m_service *m, const struct m_bgp *b)
         for (size_t i = 0; i < m->conns[c].nbgp; i++) {
             const struct m_bgp *o = &m->conns[c].bgp[i];
 
-            if (o->dev == b->peer_dev && o->peer == b->local) {
+            if (o->dev == b->peer_dev && model_addr_equal(&o->peer, &b->local)) {
                 return o;
             }
         }

@@ -125,6 +125,20 @@ xml("shared-port-untagged", (NS, NS.replace('">', '" xmlns:nsx="urn:netstitch:ya
 xml("redundancy-lone-secondary", (NS, NS.replace('">', '" xmlns:nsr="urn:netstitch:yang:redundancy">')),
     ("<ip-mtu>1500</ip-mtu>", "<ip-mtu>1500</ip-mtu>\n    <nsr:redundancy><nsr:group>dx</nsr:group><nsr:role>secondary</nsr:role></nsr:redundancy>"))
 xml("bw-insufficient", ("<ip-mtu>1500</ip-mtu>", "<ip-mtu>1500</ip-mtu>\n    <bandwidth>100000</bandwidth>"))
+# --- IPv6, dual stack and BGP knobs (revision 2026-12-06, issue 13) ---
+xml("schema-ipv6-in-ipv4-leaf", ("<router-id>10.255.0.1</router-id>", "<router-id>2001:db8::1</router-id>"))
+xml("schema-ipv4-in-ipv6-leaf", ("<b><device>r2</device><port>Gi0/0/0/0</port></b>", "<b><device>r2</device><port>Gi0/0/0/0</port></b>\n    <ipv6-subnet>10.8.0.0/30</ipv6-subnet>"))
+xml("ip-host-bits", ("<prefix>10.1.0.0/24</prefix>", "<prefix>10.1.0.5/24</prefix>"))
+xml("ip-v6-overlap-transit", ("<prefix>10.9.0.0/30</prefix>\n    </transit-subnet>", "<prefix>10.9.0.0/30</prefix>\n    </transit-subnet>\n    <transit-subnet>\n      <name>nat6</name>\n      <prefix>2001:db8:9::/64</prefix>\n    </transit-subnet>"), ("<prefix>10.2.0.0/24</prefix>", "<prefix>10.2.0.0/24</prefix>\n    <prefix>2001:db8:9::/48</prefix>"))
+xml("ip-v6-link-local", ("<b><device>r2</device><port>Gi0/0/0/0</port></b>", "<b><device>r2</device><port>Gi0/0/0/0</port><ipv6-address>fe80::2</ipv6-address></b>\n    <ipv6-subnet>2001:db8:8::/64</ipv6-subnet>"))
+xml("ip-v6-mtu", ("<ip-mtu>1500</ip-mtu>", "<ip-mtu>1200</ip-mtu>"), ("<b><device>r2</device><port>Gi0/0/0/0</port></b>", "<b><device>r2</device><port>Gi0/0/0/0</port><ipv6-address>2001:db8:8::2</ipv6-address></b>\n    <ipv6-subnet>2001:db8:8::/64</ipv6-subnet>"))
+xml("bgp-v6-routes-no-next-hop", ("<announce>10.1.0.0/24</announce>", "<address-family>ipv4-unicast</address-family>\n      <address-family>ipv6-unicast</address-family>\n      <announce>10.1.0.0/24</announce>"))
+xml("bgp-af-prefix", ("<announce>10.1.0.0/24</announce>", "<announce>10.1.0.0/24</announce>\n      <announce>2001:db8:1::/48</announce>"))
+xml("aws-dx-ipv6-subnet", ("    </bgp-session>", "    </bgp-session>\n    <bgp-session>\n      <name>to-aws6</name>\n      <device>r2</device>\n      <port>Gi0/0/0/1</port>\n      <link-subnet>2001:db8:ff::/126</link-subnet>\n      <local-address>2001:db8:ff::2</local-address>\n      <peer-address>2001:db8:ff::1</peer-address>\n      <peer-asn>64512</peer-asn>\n      <peer-site>aws</peer-site>\n      <max-prefix>100</max-prefix>\n      <auth-key-ref>dx-key</auth-key-ref>\n    </bgp-session>"))
+xml("bgp-bfd-unsupported", ("<vendor>iosxr</vendor>", "<vendor>openconfig</vendor>"), ("<auth-key-ref>dx-key</auth-key-ref>", "<auth-key-ref>dx-key</auth-key-ref>\n      <bfd><interval>300</interval></bfd>"))
+xml("bgp-knob-vrp-large-community", ("<vendor>iosxr</vendor>", "<vendor>vrp</vendor>"), ("<auth-key-ref>dx-key</auth-key-ref>", "<auth-key-ref>dx-key</auth-key-ref>\n      <export><large-community>65002:1:1</large-community></export>"))
+xml("bgp-local-as-replace-as", ("<peer-asn>64512</peer-asn>", "<local-asn>65012</local-asn>\n      <local-as-replace-as>true</local-as-replace-as>\n      <peer-asn>64512</peer-asn>"))
+xml("bgp-community-range", ("<auth-key-ref>dx-key</auth-key-ref>", "<auth-key-ref>dx-key</auth-key-ref>\n      <export><large-community>65002:4294967296:1</large-community><community>65535:666</community></export>"))
 
 # --- issue 11, defect 11: JSON line numbers and truncated JSON, on a service of its own
 # (i11-bgp-ends-one-connection.xml in JSON): a missing comma is reported on the line it is

@@ -166,6 +166,16 @@ grep -q "XML-SYNTAX" "$tmp/err" || no "graph names the load error: $(cat "$tmp/e
 "$NETSTITCH" graph --format svg "$ex/service.xml" > /dev/null 2>&1
 [ $? = 2 ] || no "graph --format svg must be a usage error"
 
+# Dual stack (issue 13): a routed segment's label names its IPv4 and IPv6 subnets, the DOT
+# stays valid with IPv6 colons in labels, and --format json carries both subnets.
+"$NETSTITCH" graph "$ex/dual-stack/service.xml" > "$tmp/ds.dot" 2> /dev/null
+[ $? = 0 ] || no "graph of the dual-stack example must exit 0"
+$PY tests/cli/dotcheck.py "$tmp/ds.dot" > /dev/null || no "dual-stack DOT is not valid DOT"
+grep -q 'subnet 10.254.1.4/30, 2001:db8:c0:ff::/64' "$tmp/ds.dot" \
+    || no "the twcc-gateway label must name both subnets"
+"$NETSTITCH" graph --format json "$ex/dual-stack/service.xml" 2> /dev/null \
+    | grep -q '"ipv6-subnet": *"2001:db8:c0:ff::/64"' || no "graph JSON must carry ipv6-subnet"
+
 # Without Graphviz the DOT is still checked by dotcheck.py, and the test then skips
 # instead of passing: dot's own parse and the SVG were not checked.
 if [ $fail = 0 ] && ! command -v dot > /dev/null 2>&1; then

@@ -53,7 +53,8 @@ def load(svc):
         for tag in ("n:a", "n:b"):
             e = s.find(tag, NS)
             ends.append({"device": text(e, "n:device"), "site": text(e, "n:site"),
-                         "address": text(e, "n:address")})
+                         "address": text(e, "n:address"),
+                         "address6": text(e, "n:ipv6-address")})
         segments[text(s, "n:name")] = {"ends": ends, "subnet": text(s, "n:subnet")}
     sessions, routed = [], {}
     for c in root.findall("n:connection", NS):
@@ -66,8 +67,12 @@ def load(svc):
                  "accept": [ipaddress.ip_network(p.text.strip())
                             for p in b.findall("n:accept", NS)]}
             sessions.append(s)
-            key = (s["device"], s["local"])
-            routed[key] = min(routed.get(key, ipmtu), ipmtu)
+            # IPv4 routed addresses only: the IP MTU rules of issue 11 are IPv4's (family
+            # inet mtu, ipv4 mtu, ip-mtu); IPv6 interfaces are checked by the dual-stack
+            # goldens (tests/compile/*/*-dual-stack.xml).
+            if ipaddress.ip_address(s["local"]).version == 4:
+                key = (s["device"], s["local"])
+                routed[key] = min(routed.get(key, ipmtu), ipmtu)
         for st in c.findall("n:stitch", NS):
             if text(st, "n:kind") != "route":
                 continue
@@ -81,6 +86,11 @@ def load(svc):
     return devices, sites, segments, sessions, routed
 
 
+def within(net, outer):
+    """subnet_of across families: an IPv4 prefix is never inside an IPv6 one."""
+    return net.version == outer.version and net.subnet_of(outer)
+
+
 def originated(devices, sites, segments, sessions):
     """(device, prefix) -> expected next hop (None: discard), for every announcement."""
     want = {}
@@ -88,16 +98,17 @@ def originated(devices, sites, segments, sessions):
         for p in s["announce"]:
             net = ipaddress.ip_network(p)
             learned = any(o is not s and o["device"] == s["device"] and
-                          any(net.subnet_of(a) for a in o["accept"]) for o in sessions)
+                          any(within(net, a) for a in o["accept"]) for o in sessions)
             if learned:
                 continue
             nh = None
+            addr = "address6" if net.version == 6 else "address"
             for seg in segments.values():
                 for i, e in enumerate(seg["ends"]):
                     far = seg["ends"][1 - i]
-                    if (e["device"] == s["device"] and far["site"] and far["address"] and
-                            any(net.subnet_of(sp) for sp in sites.get(far["site"], []))):
-                        nh = nh or far["address"]
+                    if (e["device"] == s["device"] and far["site"] and far[addr] and
+                            any(within(net, sp) for sp in sites.get(far["site"], []))):
+                        nh = nh or far[addr]
             want[(s["device"], p)] = nh
     return want
 
@@ -120,8 +131,10 @@ def check_origination(vendor, cli, xml, prefix, nh):
     net = ipaddress.ip_network(prefix)
     a, ln = str(net.network_address), net.prefixlen
     hop = nh
+    v6 = net.version == 6
     if vendor == "junos":
-        need = [f"set routing-options static route {prefix} " + (f"next-hop {nh}" if nh else "discard")]
+        rib = "rib inet6.0 " if v6 else ""
+        need = [f"set routing-options {rib}static route {prefix} " + (f"next-hop {nh}" if nh else "discard")]
         xneed = [f"<name>{prefix}</name>"]
     elif vendor == "iosxr":
         need = [f"  {prefix} {hop or 'Null0'}", f"  network {prefix}"]
@@ -131,20 +144,23 @@ def check_origination(vendor, cli, xml, prefix, nh):
                 (f"next-hop {nh} admin-state enable" if nh else "blackhole admin-state enable")]
         xneed = [f"<ip-prefix>{prefix}</ip-prefix>"]
     elif vendor == "vrp":
-        need = [f"ip route-static {a} {ln} {hop or 'NULL0'}", f"  network {a} {ln}"]
+        need = [f"ip{'v6' if v6 else ''} route-static {a} {ln} {hop or 'NULL0'}", f"  network {a} {ln}"]
         xneed = ["<network-route>", "<unicast-route2>", f"<prefix>{a}</prefix>"]
     elif vendor == "openconfig":
         need = [f"static[prefix={prefix}]/next-hops/next-hop[index=0]/config/next-hop = " +
                 (nh or "openconfig-local-routing:DROP"),
-                "table-connection[src-protocol=STATIC][dst-protocol=BGP][address-family=IPV4]"
-                "/config/import-policy = NS-ORIGINATE",
-                f"prefix-set[name=NS-ORIGINATE]/prefixes/prefix[ip-prefix={prefix}]"]
-        xneed = [f"<prefix>{prefix}</prefix>", "<import-policy>NS-ORIGINATE</import-policy>"]
+                f"table-connection[src-protocol=STATIC][dst-protocol=BGP][address-family=IPV{net.version}]"
+                f"/config/import-policy = NS-ORIGINATE{'6' if v6 else ''}",
+                f"prefix-set[name=NS-ORIGINATE{'6' if v6 else ''}]/prefixes/prefix[ip-prefix={prefix}]"]
+        xneed = [f"<prefix>{prefix}</prefix>",
+                 f"<import-policy>NS-ORIGINATE{'6' if v6 else ''}</import-policy>"]
     elif vendor == "eos":
-        need = [f"ip route {prefix} {hop or 'Null0'}",
+        need = [f"ip{'v6' if v6 else ''} route {prefix} {hop or 'Null0'}",
+                "      redistribute static route-map NS-ORIGINATE6" if v6 else
                 "   redistribute static route-map NS-ORIGINATE",
                 f"permit {prefix}"]
-        xneed = [f"<prefix>{prefix}</prefix>", "<import-policy>NS-ORIGINATE</import-policy>"]
+        xneed = [f"<prefix>{prefix}</prefix>",
+                 f"<import-policy>NS-ORIGINATE{'6' if v6 else ''}</import-policy>"]
     else:
         return [f"unknown vendor {vendor}"]
     miss = [n for n in need if n not in cli] + [f"payload {n}" for n in xneed if n not in xml]

@@ -13,7 +13,7 @@ net=$tmp/net
 trap 'sh examples/simnet.sh stop "$net" > /dev/null 2>&1; rm -rf "$tmp"' EXIT INT TERM
 fail=0
 n=0
-for svc in examples/twcc-ccx-aws/service.xml tests/compile/*/*.xml; do
+for svc in examples/twcc-ccx-aws/service.xml examples/twcc-ccx-aws/dual-stack/service.xml tests/compile/*/*.xml; do
     [ -f "$svc" ] || continue
     out="$tmp/$(basename "$svc" .xml)"
     if ! "$NETSTITCH" compile "$svc" -o "$out" > "$tmp/log" 2>&1; then

@@ -154,4 +154,19 @@ grep -q "no-such-dir: No such file or directory" "$tmp/nodir.err" \
     || no "a missing --offline directory: $(cat "$tmp/nodir.err")"
 "$NETSTITCH" diff "$ex" --offline "$ex" > /dev/null 2>&1
 [ $? = 1 ] || no "--offline naming a file: want exit 1"
+
+# Dual stack (issue 13): IPv6 keys and values survive the diff. The dual-stack example is in
+# sync with its own output; against the IPv4-only example's output it adds the IPv6
+# addresses, neighbours and prefix filters, and removes nothing.
+ds=examples/twcc-ccx-aws/dual-stack/service.xml
+"$NETSTITCH" compile "$ds" -o "$tmp/ds" > /dev/null || no "compile -o (dual stack)"
+"$NETSTITCH" diff "$ds" --offline "$tmp/ds" $st --format tree -q > "$tmp/ds.same"
+[ $? = 0 ] || no "dual stack against its own output must be in sync"
+"$NETSTITCH" diff "$ds" --offline "$tmp/out" $st --format tree -q > "$tmp/ds.tree"
+[ $? = 3 ] || no "dual stack against the IPv4 output must exit 3"
+grep -q '^+ *neighbor 2001:db8:3053::1 {' "$tmp/ds.tree" || no "tree lacks the IPv6 neighbour"
+grep -q '^+ *address 2001:db8:c0:ff::5 {' "$tmp/ds.tree" || no "tree lacks the IPv6 address"
+grep -q '^-' "$tmp/ds.tree" && no "dual stack removes something: $(grep '^-' "$tmp/ds.tree" | head -3)"
+"$NETSTITCH" diff "$ds" --offline "$tmp/out" $st --format cli -q > "$tmp/ds.cli"
+grep -q 'ipv6 address 2001:db8:3053::/127' "$tmp/ds.cli" || no "cli lacks the EOS IPv6 address"
 exit $fail

@@ -26,7 +26,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT INT TERM
 
 cases=""
-for f in examples/twcc-ccx-aws/service.xml examples/twcc-ccx-aws/service-multi-cvlan.xml \
+for f in examples/twcc-ccx-aws/service.xml examples/twcc-ccx-aws/dual-stack/service.xml examples/twcc-ccx-aws/service-multi-cvlan.xml \
     examples/azure-expressroute/service.xml examples/gcp-interconnect/service.xml \
     tests/compile/*/*.xml; do
     [ -f "$f" ] && cases="$cases $f"
@@ -41,6 +41,8 @@ case_name() {
         echo azure-expressroute
     elif [ "$1" = examples/gcp-interconnect/service.xml ]; then
         echo gcp-interconnect
+    elif [ "$1" = examples/twcc-ccx-aws/dual-stack/service.xml ]; then
+        echo twcc-ccx-aws-dual-stack
     else
         basename "$1" .xml
     fi

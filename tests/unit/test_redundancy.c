@@ -282,82 +282,18 @@ test_not_diverse_allowed(void **state)
  * netstitch-intercloud.yang is this tree's with that container spliced into bgp-session
  * (as that revision declares it), so the check runs against real data today.
  */
+/* The netstitch YANG directory of the tree (the export knobs are in the service model
+ * since its 2026-12-06 revision). */
 static char *
-yang_dir_with_export(void)
+yang_dir_real(void)
 {
-    char tmpl[] = "/tmp/nst-red-XXXXXX", path[1024], from[1024], *dir = mkdtemp(tmpl);
     const char *top = getenv("TOP") ? getenv("TOP") : ".";
-    const char *links[] = {"netstitch-inventory.yang",
-                           "netstitch-onramp.yang",
-                           "netstitch-exchange.yang",
-                           "netstitch-qinq.yang",
-                           "netstitch-redundancy.yang",
-                           "ietf",
-                           "devices",
-                           "onramps"};
-    const char *anchor = "        leaf auth-key-ref {";
-    const char *export = "        container export {\n"
-                         "          leaf as-path-prepend { type uint8 { range \"1..10\"; } }\n"
-                         "          leaf med { type uint32; }\n"
-                         "        }\n";
-    char *model, *at;
-    FILE *in, *out;
-    long n;
-    size_t i;
+    char rel[1024], *dir = malloc(4096);
 
+    snprintf(rel, sizeof rel, "%s/yang", top);
     assert_non_null(dir);
-    for (i = 0; i < sizeof links / sizeof *links; i++) {
-        char rel[1024];
-
-        snprintf(rel, sizeof rel, "%s/yang/%s", top, links[i]);
-        snprintf(path, sizeof path, "%s/%s", dir, links[i]);
-        assert_non_null(realpath(rel, from));
-        assert_int_equal(symlink(from, path), 0);
-    }
-    snprintf(from, sizeof from, "%s/yang/netstitch-intercloud.yang", top);
-    in = fopen(from, "rb");
-    assert_non_null(in);
-    fseek(in, 0, SEEK_END);
-    n = ftell(in);
-    fseek(in, 0, SEEK_SET);
-    model = malloc((size_t)n + 1);
-    assert_int_equal(fread(model, 1, (size_t)n, in), (size_t)n);
-    model[n] = '\0';
-    fclose(in);
-    at = strstr(model, anchor);
-    assert_non_null(at);
-    snprintf(path, sizeof path, "%s/netstitch-intercloud.yang", dir);
-    out = fopen(path, "wb");
-    assert_non_null(out);
-    fwrite(model, 1, (size_t)(at - model), out);
-    fputs(export, out);
-    fputs(at, out);
-    fclose(out);
-    free(model);
-    return strdup(dir);
-}
-
-static void
-rm_dir(char *dir)
-{
-    const char *names[] = {"netstitch-inventory.yang",
-                           "netstitch-onramp.yang",
-                           "netstitch-exchange.yang",
-                           "netstitch-qinq.yang",
-                           "netstitch-redundancy.yang",
-                           "ietf",
-                           "devices",
-                           "onramps",
-                           "netstitch-intercloud.yang"};
-    char path[1024];
-    size_t i;
-
-    for (i = 0; i < sizeof names / sizeof *names; i++) {
-        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
-        unlink(path);
-    }
-    rmdir(dir);
-    free(dir);
+    assert_non_null(realpath(rel, dir));
+    return dir;
 }
 
 /* Legs with BGP sessions: A and B each peer with site d from x1 / x2. */
@@ -405,7 +341,7 @@ with_sessions(const char *export_a, const char *export_b)
 static void
 test_preference(void **state)
 {
-    char *dir = yang_dir_with_export(), *s;
+    char *dir = yang_dir_real(), *s;
     struct nst_ctx *ctx = NULL;
 
     (void)state;
@@ -432,7 +368,7 @@ test_preference(void **state)
     expect_one(ctx, "REDUNDANCY-PREFERENCE", "MED 100 vs 200");
     free(s);
     nst_ctx_free(ctx);
-    rm_dir(dir);
+    free(dir);
 }
 
 int

@@ -99,41 +99,14 @@ chk_cvlan_list(struct chk *c, const struct m_conn *conn, const struct m_hop *h)
     }
 }
 
-/* What @d's driver cannot match of @e, or NULL (the driver's name: docs/drivers.md §11). */
+/* What @d's driver cannot match of @e (drv_ops.bundle_problem), or NULL. */
 static const char *
 vendor_limit(const struct m_device *d, const struct m_encap *e)
 {
-    const char *drv = d->drv ? d->drv->name : "";
-
-    if (!strcmp(drv, "junos")) {
-        if (!e->all_cvlans && e->ncvlans > 1 && e->inner_tpid != TPID_8100) {
-            return "Junos inner-list takes no TPID; one range (inner-range) does";
-        }
-    } else if (!strcmp(drv, "iosxr")) {
-        if (!e->all_cvlans && e->ncvlans > 1) {
-            return "the UM model matches one inner range (dot1q .. dot1q-end-vlan-id) or any";
-        }
-        if (e->inner_tpid != TPID_8100) {
-            return "the inner tag of an IOS-XR sub-interface is 802.1Q (0x8100)";
-        }
-    } else if (!strcmp(drv, "sros")) {
-        if (!e->all_cvlans) {
-            return "an SR OS QinQ SAP matches one C-tag or all of them (S.*), not a list";
-        }
-    } else if (!strcmp(drv, "vrp")) {
-        if (e->inner_tpid != TPID_8100) {
-            return "VRP's qinq ce-vlan-list matches 802.1Q C-tags";
-        }
-    } else if (!strcmp(drv, "eos")) {
-        return "EOS FlexEncap inner ranges are not confirmed (no multi-VLAN QinQ on EOS)";
-    } else if (!strcmp(drv, "openconfig")) {
-        if (e->inner_tpid != TPID_8100) {
-            return "OpenConfig matches 802.1Q inner tags only";
-        }
-    } else {
+    if (!d->drv || !d->drv->bundle_problem) {
         return "this driver does not render multi-VLAN QinQ";
     }
-    return NULL;
+    return d->drv->bundle_problem(e->all_cvlans, e->ncvlans, e->inner_tpid == TPID_8100);
 }
 
 static void

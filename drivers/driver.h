@@ -237,6 +237,13 @@ struct drv_ops {
      * when it can; NULL hook: every name the service model allows. The checker asks it
      * (PORT-NAME-UNSUPPORTED), so a name the templates cannot use never reaches them. */
     const char *(*port_name_problem)(const char *name);
+
+    /* Multi-VLAN QinQ (netstitch-qinq bundles, docs/drivers.md): why this vendor cannot
+     * match one S-tag carrying every C-VLAN (@all) or @nranges ranges of C-VLANs, whose
+     * C-tags are 802.1Q (@inner_8100) or not (a static sentence), or NULL when it can.
+     * NULL hook: the driver renders no bundle. The checker asks it (QINQ-BUNDLE-
+     * UNSUPPORTED), so a bundle the templates cannot render never reaches them. */
+    const char *(*bundle_problem)(bool all, size_t nranges, bool inner_8100);
 };
 
 /* A BGP route target of the form AS:number (RFC 4360 section 3.1 two-octet AS specific,

@@ -383,6 +383,20 @@ static const struct drv_cli_dialect xr_cli = {
 /* The main interface's MTU (diff's MTU-MISMATCH). */
 static const struct drv_port_mtu xr_port_mtu = {"/interfaces/interface", "interface-name", "mtu"};
 
+/* drv_ops.bundle_problem: the UM l2transport encapsulation matches one inner range
+ * (dot1q .. dot1q-end-vlan-id) or any, of 802.1Q C-tags. */
+static const char *
+xr_bundle_problem(bool all, size_t nranges, bool inner_8100)
+{
+    if (!all && nranges > 1) {
+        return "the UM model matches one inner range (dot1q .. dot1q-end-vlan-id) or any";
+    }
+    if (!inner_8100) {
+        return "the inner tag of an IOS-XR sub-interface is 802.1Q (0x8100)";
+    }
+    return NULL;
+}
+
 const struct drv_ops drv_iosxr_ops = {
     .name = "iosxr",
     .vendor = "iosxr",
@@ -417,6 +431,7 @@ const struct drv_ops drv_iosxr_ops = {
     .cli = &xr_cli,
     .port_mtu = &xr_port_mtu,
     .port_name_problem = xr_port_name_problem,
+    .bundle_problem = xr_bundle_problem,
 };
 
 /*

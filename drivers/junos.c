@@ -190,6 +190,17 @@ static const struct drv_cli_dialect junos_cli = {
 static const struct drv_port_mtu junos_port_mtu = {"/configuration/interfaces/interface", "name",
                                                    "mtu"};
 
+/* drv_ops.bundle_problem: unit vlan-tags inner-list takes plain VLAN ids (no TPID); one
+ * range (inner-range TPID.lo-hi) or all of them takes any C-tag TPID. */
+static const char *
+junos_bundle_problem(bool all, size_t nranges, bool inner_8100)
+{
+    if (!all && nranges > 1 && !inner_8100) {
+        return "Junos inner-list takes no TPID; one range (inner-range) does";
+    }
+    return NULL;
+}
+
 const struct drv_ops drv_junos_ops = {
     .name = "junos",
     .vendor = "junos",
@@ -226,6 +237,7 @@ const struct drv_ops drv_junos_ops = {
     .prepare = junos_prepare,
     .cli = &junos_cli,
     .port_mtu = &junos_port_mtu,
+    .bundle_problem = junos_bundle_problem,
 };
 
 /*

@@ -502,6 +502,26 @@ static const struct drv_cli_dialect eos_cli = {
  * lines, so it has none. */
 static const struct drv_port_mtu oc_port_mtu = {"/interfaces/interface", "name", "config/mtu"};
 
+/* drv_ops.bundle_problem: openconfig-vlan double-tagged-inner-list/-range match 802.1Q
+ * inner tags. */
+static const char *
+oc_bundle_problem(bool all, size_t nranges, bool inner_8100)
+{
+    (void)all;
+    (void)nranges;
+    return inner_8100 ? NULL : "OpenConfig matches 802.1Q inner tags only";
+}
+
+/* drv_ops.bundle_problem (EOS): FlexEncap inner ranges are not confirmed. */
+static const char *
+eos_bundle_problem(bool all, size_t nranges, bool inner_8100)
+{
+    (void)all;
+    (void)nranges;
+    (void)inner_8100;
+    return "EOS FlexEncap inner ranges are not confirmed (no multi-VLAN QinQ on EOS)";
+}
+
 const struct drv_ops drv_openconfig_ops = {
     .name = "openconfig",
     .vendor = "openconfig",
@@ -536,6 +556,7 @@ const struct drv_ops drv_openconfig_ops = {
     .cli = &oc_cli,
     .rd_number_ok = oc_rd_number_ok,
     .port_mtu = &oc_port_mtu,
+    .bundle_problem = oc_bundle_problem,
 };
 
 const struct drv_ops drv_eos_ops = {
@@ -570,6 +591,7 @@ const struct drv_ops drv_eos_ops = {
     .prepare = eos_prepare,
     .cli = &eos_cli,
     .rd_number_ok = oc_rd_number_ok,
+    .bundle_problem = eos_bundle_problem,
 };
 
 /*

@@ -384,6 +384,15 @@ static const struct drv_cli_dialect sros_cli = {
 /* The port's Ethernet MTU (diff's MTU-MISMATCH). */
 static const struct drv_port_mtu sros_port_mtu = {"/configure/port", "port-id", "ethernet/mtu"};
 
+/* drv_ops.bundle_problem: a QinQ SAP port:S.C matches one C-tag or all of them (S.*). */
+static const char *
+sros_bundle_problem(bool all, size_t nranges, bool inner_8100)
+{
+    (void)nranges;
+    (void)inner_8100;
+    return all ? NULL : "an SR OS QinQ SAP matches one C-tag or all of them (S.*), not a list";
+}
+
 const struct drv_ops drv_sros_ops = {
     .name = "sros",
     .vendor = "sros",
@@ -416,6 +425,7 @@ const struct drv_ops drv_sros_ops = {
     .prepare = sros_prepare,
     .cli = &sros_cli,
     .port_mtu = &sros_port_mtu,
+    .bundle_problem = sros_bundle_problem,
 };
 
 /*

@@ -517,6 +517,15 @@ static const struct drv_cli_dialect vrp_cli = {
 /* The interface's (IP) MTU, the port MTU's meaning on VRP (diff's MTU-MISMATCH). */
 static const struct drv_port_mtu vrp_port_mtu = {"/ifm/interfaces/interface", "name", "mtu"};
 
+/* drv_ops.bundle_problem: qinq ce-vlan-list matches 802.1Q C-tags. */
+static const char *
+vrp_bundle_problem(bool all, size_t nranges, bool inner_8100)
+{
+    (void)all;
+    (void)nranges;
+    return inner_8100 ? NULL : "VRP's qinq ce-vlan-list matches 802.1Q C-tags";
+}
+
 const struct drv_ops drv_vrp_ops = {
     .name = "vrp",
     .vendor = "vrp",
@@ -552,6 +561,7 @@ const struct drv_ops drv_vrp_ops = {
     .cli = &vrp_cli,
     .port_mtu = &vrp_port_mtu,
     .port_name_problem = vrp_port_name_problem,
+    .bundle_problem = vrp_bundle_problem,
 };
 
 /*

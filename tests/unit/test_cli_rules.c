@@ -83,14 +83,18 @@ typedef int (*node_ok_fn)(const struct lysc_node *sn, const void *arg);
 static const struct lysc_node *
 schema_below(const struct lysc_node *parent, const char *p, node_ok_fn ok, const void *arg)
 {
-    const char *seg = p + 1, *end = strchr(seg, '/');
-    size_t len = end ? (size_t)(end - seg) : strlen(seg);
+    const char *seg, *end;
+    size_t len;
     const struct lys_module *mod;
     uint32_t idx = 0;
 
+    /* The end of the path ("" after the last name) is checked before reading past it. */
     if (*p != '/') {
         return !ok || ok(parent, arg) ? parent : NULL;
     }
+    seg = p + 1;
+    end = strchr(seg, '/');
+    len = end ? (size_t)(end - seg) : strlen(seg);
     if (parent) {
         const struct lysc_node *c = child_named(parent, seg, len);
 

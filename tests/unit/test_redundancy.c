@@ -15,6 +15,7 @@
 
 #include <cmocka.h>
 
+#include "check_run.h"
 #include "netstitch.h"
 
 static const char
@@ -132,21 +133,6 @@ edit_nth(const char *old, int nth, const char *new)
     strcpy(s + (at - BASE), new);
     strcat(s, at + strlen(old));
     return s;
-}
-
-static nst_err
-run(struct nst_ctx *ctx, const char *text)
-{
-    struct nst_service *svc = NULL;
-    nst_err err;
-
-    nst_diag_clear(ctx);
-    err = nst_service_load_mem(ctx, text, strlen(text), NST_FORMAT_XML, "t.xml", &svc);
-    if (err == NST_OK) {
-        err = nst_service_check(svc);
-    }
-    nst_service_free(svc);
-    return err;
 }
 
 static void

@@ -14,6 +14,7 @@
 
 #include <cmocka.h>
 
+#include "check_run.h"
 #include "netstitch.h"
 
 static const char *BASE =
@@ -63,21 +64,6 @@ edit1(const char *old, const char *new)
     strcpy(s + (at - BASE), new);
     strcat(s, at + strlen(old));
     return s;
-}
-
-static nst_err
-run(struct nst_ctx *ctx, const char *text)
-{
-    struct nst_service *svc = NULL;
-    nst_err err;
-
-    nst_diag_clear(ctx);
-    err = nst_service_load_mem(ctx, text, strlen(text), NST_FORMAT_XML, "t.xml", &svc);
-    if (err == NST_OK) {
-        err = nst_service_check(svc);
-    }
-    nst_service_free(svc);
-    return err;
 }
 
 static void

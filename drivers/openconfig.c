@@ -598,8 +598,8 @@ const struct drv_ops drv_eos_ops = {
  * BGP state reader (docs/vendors.md A.8), OpenConfig and Arista EOS: <get> of
  * network-instances/network-instance/protocols/protocol/bgp/neighbors: per neighbor
  * state/session-state (IDLE ... ESTABLISHED), state/last-established (nanoseconds since
- * the epoch, giving the uptime) and afi-safi IPV4_UNICAST state/prefixes: received
- * (post-policy) and received-pre-policy.
+ * the epoch, giving the uptime) and afi-safi IPV4_UNICAST and IPV6_UNICAST
+ * state/prefixes: received (post-policy) and received-pre-policy.
  */
 #define OC_NI_NS "http://openconfig.net/yang/network-instance"
 
@@ -641,7 +641,7 @@ oc_state_parse(const char *xml, struct drv_bgp_peer **peers, size_t *n, char *wh
 
             for (nb = drv_state_child(nbs, OC_NI_NS, "neighbor"); nb && !ret;
                  nb = drv_state_next(nb, OC_NI_NS, "neighbor")) {
-                struct drv_bgp_peer p = {.uptime_s = -1, .received = -1, .accepted = -1};
+                struct drv_bgp_peer p = drv_state_peer_unknown();
                 const char *st;
                 long long le;
 
@@ -671,17 +671,21 @@ oc_state_parse(const char *xml, struct drv_bgp_peer **peers, size_t *n, char *wh
                      af; af = drv_state_next(af, OC_NI_NS, "afi-safi")) {
                     const char *name = drv_state_text(af, "afi-safi-name", buf, sizeof buf);
                     const char *colon = strrchr(name, ':');
+                    int fam;
+                    long long acc, rx;
 
-                    if (strcmp(colon ? colon + 1 : name, "IPV4_UNICAST")) {
+                    name = colon ? colon + 1 : name;
+                    fam = !strcmp(name, "IPV4_UNICAST")   ? DRV_AF_IPV4
+                          : !strcmp(name, "IPV6_UNICAST") ? DRV_AF_IPV6
+                                                          : -1;
+                    if (fam < 0) {
                         continue;
                     }
-                    p.accepted = drv_state_num(
+                    acc = drv_state_num(
                         drv_state_text(af, "state/prefixes/received", buf, sizeof buf));
-                    p.received = drv_state_num(
+                    rx = drv_state_num(
                         drv_state_text(af, "state/prefixes/received-pre-policy", buf, sizeof buf));
-                    if (p.received < 0) {
-                        p.received = p.accepted;
-                    }
+                    drv_state_family(&p, fam, rx < 0 ? acc : rx, acc);
                 }
                 ret = drv_state_add(peers, n, &p);
             }

@@ -10,9 +10,11 @@
  *      after every change) and reads it; the new configuration takes effect `delay-ms`
  *      later (default 1000), like a router that needs a moment to tear a session down and
  *      bring it back up, so a health gate really has to wait;
- *   2. extracts from each effective configuration the local AS, the interface addresses,
- *      every BGP neighbor (address, peer AS, authentication key, enabled, import and
- *      export policy) and the prefixes the router originates;
+ *   2. extracts from each effective configuration the local AS, the interface addresses
+ *      (IPv4 and IPv6, with the interface they sit on), every BGP neighbor (address, peer
+ *      AS, local AS, authentication key, enabled, the families it carries and per family
+ *      its import and export policy chain) and the prefixes the router originates in
+ *      either family;
  *   3. pairs the two ends of every session: the far end is the device owning the
  *      neighbor address, or an external peer of the description (a cloud the service does
  *      not manage: its ASN, address, key and announced prefixes). A session is Established
@@ -22,7 +24,12 @@
  *      when BGP or the neighbor is disabled);
  *   4. propagates routes over the Established sessions until nothing changes: what a
  *      router has (originated or learned) passes its export policy toward a neighbor, then
- *      that neighbor's import policy; an AS path prevents loops;
+ *      that neighbor's import policy; an AS path prevents loops. A session carries the
+ *      families both ends configure (IPv4 unicast, IPv6 unicast, both over one IPv4 or
+ *      IPv6 transport); a route of the family other than the transport's needs a next hop
+ *      of its family: the sender's address of that family on the interface holding the
+ *      session, on a subnet our interface also has (else it is received, not accepted);
+ *      counts are kept per family;
  *   5. writes each device's state in its vendor's model to STATEDIR/DEV/oper.xml (merged
  *      into <get> by oper.c) when it changed.
  *
@@ -58,12 +65,18 @@
  *   peer-address = 169.254.100.2   the address of our router it peers with
  *   peer-as = 65101             the AS it expects our router to have
  *   key-file = secrets/aws      optional: the shared key (first line)
- *   announce = 10.22.22.0/24    repeatable: prefixes it announces
+ *   announce = 10.22.22.0/24    repeatable: prefixes it announces (either family; each
+ *                               is sent over sessions carrying its family)
+ *   families = ipv4 ipv6        optional: the families it carries (default: the
+ *                               transport's, as AWS runs one peer per family)
+ *   next-hop = 2001:db8::1      optional: its next hop of the other family
  *
  * The file is reread when it changes (an external peer reconfigured: another ASN or key,
  * other prefixes); the change counts at once. Keys are compared, never written anywhere.
  * Limits: 128 devices (more are served but not simulated), 512 external peers, 32
- * neighbors per device, 256 prefixes per router; IPv4 only.
+ * neighbors per device, 256 prefixes per router, policy chains of 255 characters. Route
+ * attributes (communities, MED, AS-path prepend) are not simulated: policies match on
+ * prefixes (and Junos `from protocol`) only.
  */
 #include <arpa/inet.h>
 #include <ctype.h>

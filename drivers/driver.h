@@ -113,7 +113,9 @@ typedef nst_err (*drv_prepare_fn)(struct drv_prep *p, xmlNodePtr dev);
  *                 "../a" beside it, "/top/a" from the top of the configuration;
  *   {path:xf}     the value through transform xf: "sp" dashes to spaces, "nobang" without a
  *                 leading '!', "q" always in double quotes, "all" every value of a leaf-list
- *                 space-separated, or one of the dialect's maps;
+ *                 space-separated, "ipv" the family keyword of an address or prefix ("ip",
+ *                 "ipv6"), "usms" microseconds as milliseconds, or one of the dialect's maps;
+ *   {path*count}  the value at path repeated (the value at count) times, space-separated;
  *   {?path|text}  text when the node at path exists, {!path|text} when it does not (text
  *                 may hold placeholders); path "*": any child that is not a key;
  *   {#step}       the context entry's position in its list times step (sequence numbers).

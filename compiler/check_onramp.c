@@ -436,10 +436,12 @@ profile_build(struct onr *o, const char *file, const struct lyd_node *pn, struct
         buf[0] = '\0';
         ONR_FOR_EACH(r, "prefix-length", n)
         {
-            unsigned l = (unsigned)strtoul(lyd_get_value(n), NULL, 10) & 127u;
+            unsigned l = (unsigned)strtoul(lyd_get_value(n), NULL, 10);
+            char item[8];
 
-            p->lens6[l / 8] |= (uint8_t)(1u << (l % 8));
-            list_add(buf, sizeof buf, lyd_get_value(n));
+            p->lens6[(l & 127u) / 8] |= (uint8_t)(1u << ((l & 127u) % 8));
+            snprintf(item, sizeof item, "/%u", l);
+            list_add(buf, sizeof buf, item);
         }
         p->lens6_text = arena_strdup(a, buf);
         if ((v = onr_str(r, "within"))) {

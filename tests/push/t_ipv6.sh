@@ -103,6 +103,21 @@ got6 = s["partner"]["families"]["ipv6"]["accepted"]
 assert got6 == want6 or (want6 is None and got6 == 0), (afs, s["partner"])
 assert s["partner"]["families"]["ipv4"]["accepted"] == 1, s["partner"]
 PY
+    # A v6 route over a v4 session needs a v6 next hop: without the partner's IPv6 address
+    # on the link (its `next-hop` in bgp.conf) the Junos router receives the partner's IPv6
+    # prefix but cannot accept it.
+    if [ "$(basename "$ds")" = junos-dual-stack.xml ]; then
+        sed -i '/^next-hop = /d' "$d/bgp.conf"
+        sleep 2
+        "$NETSTITCH" status "$ds" --inventory "$d/inventory.xml" --format json > "$d.nonh" 2>&1
+        $PY - "$d.nonh" <<'PY' || no "junos: an IPv6 route without an IPv6 next hop was accepted"
+import json, sys
+s = {x["session"]: x for x in json.load(open(sys.argv[1]))["sessions"]}
+f = s["partner"]["families"]
+assert f["ipv6"]["received"] == 1 and f["ipv6"]["accepted"] == 0, f
+assert f["ipv4"]["accepted"] == 1, f
+PY
+    fi
     sh examples/simnet.sh stop "$d" > /dev/null 2>&1
 done
 [ $fail = 0 ] && echo "t_ipv6: ok"

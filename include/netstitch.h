@@ -429,11 +429,15 @@ NST_API nst_err nst_compiled_plan(const struct nst_compiled *c, char **json);
  * @brief Write the outputs into a directory: `<device>.xml` (the payload) and
  *        `<device>.cli` for every device that is not pending, and `plan.json`.
  *
- * The directory is created if missing (its parent must exist). Files are written whole
- * (to a temporary name, then renamed), byte-for-byte deterministic.
+ * All or nothing: the set is written into a new directory next to @dir, which then
+ * replaces @dir in one rename (an existing @dir, an earlier compile's output, is exchanged
+ * atomically and removed). A failure leaves @dir as it was and records an IO-WRITE
+ * diagnostic naming the file and the system's reason. An existing @dir that holds files
+ * a compile does not write is refused (IO-WRITE), untouched. Byte-for-byte deterministic.
  * @param[in] c the result.
- * @param[in] dir the directory. Borrowed.
- * @return NST_OK, NST_EINVAL, NST_ENOMEM, NST_EIO (cannot create or write).
+ * @param[in] dir the directory (its parent must exist). Borrowed.
+ * @return NST_OK, NST_EINVAL, NST_ENOMEM, NST_EIO (cannot create or write: see the
+ *         diagnostics).
  */
 NST_API nst_err nst_compiled_write(const struct nst_compiled *c, const char *dir);
 

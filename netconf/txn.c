@@ -114,6 +114,8 @@ struct txn_dev {
     char *rollback_before;     /* rollback: the snapshot of the transaction rolled back */
     char *rollback_payload;    /* rollback: that transaction's payload (its touched set) */
     char *rollback_after;      /* rollback: running right after it, NULL if not recorded */
+    char *rollback_now;        /* rollback: running now (secrets as placeholders), and */
+    char *rollback_rev;        /* the reverse diff (libyang diff XML), for showing it */
     char later[40];            /* rollback: a later transaction that touched the device */
     int conflict;              /* rollback: nodes changed since (refused without --force) */
     const struct drv_ops *drv; /* NULL when the vendor is unknown */
@@ -864,8 +866,10 @@ txn_rollback_plan(struct nst_txn *txn, struct txn_dev *d)
     if (d->rollback_after && !secret_placeholderize(d->before, &txn->secrets, &now)) {
         /* The session's context first (a real router's yang-library), else netstitch's
          * own device models (a simulated router advertises fewer). */
+        nst_free(d->rollback_rev);
+        d->rollback_rev = NULL;
         ret = revert_edit(sess_ctx(d->s), d->rollback_before, d->rollback_after, now, &edit,
-                          &conflicts, why, sizeof why);
+                          &conflicts, &d->rollback_rev, why, sizeof why);
         if (ret == NST_EINPUT) {
             pthread_mutex_lock(&txn->models_mu);
             if (!txn->models && !txn->models_failed) {
@@ -877,11 +881,12 @@ txn_rollback_plan(struct nst_txn *txn, struct txn_dev *d)
                 char why2[512];
 
                 ret = revert_edit(render_ly(txn->models), d->rollback_before, d->rollback_after,
-                                  now, &edit, &conflicts, why2, sizeof why2);
+                                  now, &edit, &conflicts, &d->rollback_rev, why2, sizeof why2);
             }
             pthread_mutex_unlock(&txn->models_mu);
         }
-        nst_free(now);
+        nst_free(d->rollback_now);
+        d->rollback_now = now;
         if (ret == NST_EINPUT) {
             txn_journal(txn, d,
                         "plan reverse-diff impossible (%s): restoring the touched "
@@ -2065,6 +2070,8 @@ nst_txn_free(struct nst_txn *txn)
         nst_free(d->rollback_before);
         nst_free(d->rollback_payload);
         nst_free(d->rollback_after);
+        nst_free(d->rollback_now);
+        nst_free(d->rollback_rev);
         secret_wipe_free(d->before);
     }
     nst_free(txn->devs);
@@ -2892,6 +2899,23 @@ NST_API const char *
 nst_txn_device_payload(const struct nst_txn *txn, size_t i)
 {
     return txn && i < txn->ndevs ? txn->devs[i].payload : NULL;
+}
+
+int
+txn_device_revert_view(const struct nst_txn *txn, size_t i, const char **now, const char **rev,
+                       const char **driver, struct nst_ctx **ctx)
+{
+    const struct txn_dev *d;
+
+    if (!txn || i >= txn->ndevs || !txn->devs[i].rollback_rev || !txn->devs[i].rollback_now) {
+        return -1;
+    }
+    d = &txn->devs[i];
+    *now = d->rollback_now;
+    *rev = d->rollback_rev;
+    *driver = d->drv ? d->drv->name : "";
+    *ctx = txn->ctx;
+    return 0;
 }
 
 NST_API enum nst_txn_dev_state

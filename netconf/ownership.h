@@ -70,9 +70,12 @@ void own_prune(struct store *s, const char *service, const char *keep1, const ch
 /*
  * After `rollback TXID` committed: every service whose current generation was recorded
  * by TXID goes back to the generation before it (the devices now hold what that one
- * describes). Errors are ignored by design: the record is then merely stale, which the
+ * describes). When TXID was itself a rollback of @redo (NULL otherwise), the rollback
+ * re-applied @redo: every service whose generation @redo recorded, and whose record the
+ * first rollback moved back (current is that generation's previous, or none), points at
+ * it again. Errors are ignored by design: the record is then merely stale, which the
  * next diff shows as drift.
  */
-void own_rollback_applied(struct store *s, const char *txid);
+void own_rollback_applied(struct store *s, const char *txid, const char *redo);
 
 #endif

@@ -2593,6 +2593,15 @@ nst_txn_rollback(struct nst_txn *txn, const char *txid)
     }
     snprintf(txn->kind, sizeof txn->kind, "rollback");
     snprintf(txn->rollback_of, sizeof txn->rollback_of, "%s", txid);
+    /* The rollback of a service's transaction is in that service's history too. */
+    if (!txn->service[0]) {
+        struct store_txn_info info;
+
+        if (!store_txn_info(txn->st, txid, &info)) {
+            snprintf(txn->service, sizeof txn->service, "%s", info.service);
+            store_txn_info_clear(&info);
+        }
+    }
     txn_find_later(txn, txid);
     ret = txn_begin(txn);
     if (!ret) {
@@ -2607,7 +2616,8 @@ nst_txn_rollback(struct nst_txn *txn, const char *txid)
     /* Service lifecycle hook (lifecycle.c): services whose ownership record TXID made go
      * back to their record from before it, as their devices just did. */
     if (!ret && txn->outcome == NST_TXN_COMMITTED && txn->st) {
-        own_rollback_applied(txn->st, txid);
+        own_rollback_applied(txn->st, txid,
+                             !strcmp(plan.kind, "rollback") ? plan.rollback_of : NULL);
     }
     txn_end(txn);
 

@@ -310,9 +310,8 @@ own_redo(struct store *s, const char *service, const char *redo)
         if (own_gen_read(s, service, gen, &g)) {
             continue;
         }
-        if (!strcmp(g.txid, redo) &&
-            (!strcmp(cur, g.previous) ||
-             (!cur[0] && (!g.previous[0] || !strcmp(g.previous, "-"))))) {
+        if (!strcmp(g.txid, redo) && (!strcmp(cur, g.previous) ||
+                                      (!cur[0] && (!g.previous[0] || !strcmp(g.previous, "-"))))) {
             own_set_line(s, service, "current", g.name[0] ? g.name : gen);
             own_gen_clear(&g);
             break;

@@ -116,6 +116,8 @@ struct txn_dev {
     char *rollback_after;      /* rollback: running right after it, NULL if not recorded */
     char *rollback_now;        /* rollback: running now (secrets as placeholders), and */
     char *rollback_rev;        /* the reverse diff (libyang diff XML), for showing it */
+    char shown_driver[32];     /* rollback: the driver the service's record names (display
+                                  only: the transaction itself works without one) */
     char later[40];            /* rollback: a later transaction that touched the device */
     int conflict;              /* rollback: nodes changed since (refused without --force) */
     const struct drv_ops *drv; /* NULL when the vendor is unknown */
@@ -2552,6 +2554,44 @@ txn_find_later(struct nst_txn *txn, const char *txid)
     store_list_free(ids);
 }
 
+/* The driver of each device without one, as the service's ownership records name it:
+ * for showing a rollback's diff in the vendor's CLI (nst_txn_diff_print). */
+static void
+txn_rollback_drivers(struct nst_txn *txn)
+{
+    char **names = NULL;
+
+    if (!txn->service[0] || !txn->st || !own_service_name_valid(txn->service) ||
+        store_svc_list(txn->st, txn->service, &names)) {
+        return;
+    }
+    for (size_t k = 0; names[k]; k++) {
+        char gen[32], tail[8];
+        unsigned long n;
+        struct own_gen g;
+
+        if (sscanf(names[k], "gen-%lu%7s", &n, tail) != 2 || strcmp(tail, "/meta")) {
+            continue;
+        }
+        snprintf(gen, sizeof gen, "gen-%lu", n);
+        if (own_gen_read(txn->st, txn->service, gen, &g)) {
+            continue;
+        }
+        for (size_t j = 0; j < g.ndevs; j++) {
+            for (size_t i = 0; i < txn->ndevs; i++) {
+                struct txn_dev *d = &txn->devs[i];
+
+                if (!d->drv && !d->shown_driver[0] && g.devs[j].driver &&
+                    !strcmp(d->name, g.devs[j].name)) {
+                    snprintf(d->shown_driver, sizeof d->shown_driver, "%s", g.devs[j].driver);
+                }
+            }
+        }
+        own_gen_clear(&g);
+    }
+    store_list_free(names);
+}
+
 NST_API nst_err
 nst_txn_rollback(struct nst_txn *txn, const char *txid)
 {
@@ -2602,6 +2642,7 @@ nst_txn_rollback(struct nst_txn *txn, const char *txid)
             store_txn_info_clear(&info);
         }
     }
+    txn_rollback_drivers(txn);
     txn_find_later(txn, txid);
     ret = txn_begin(txn);
     if (!ret) {
@@ -2923,7 +2964,7 @@ txn_device_revert_view(const struct nst_txn *txn, size_t i, const char **now, co
     d = &txn->devs[i];
     *now = d->rollback_now;
     *rev = d->rollback_rev;
-    *driver = d->drv ? d->drv->name : "";
+    *driver = d->drv ? d->drv->name : d->shown_driver;
     *ctx = txn->ctx;
     return 0;
 }

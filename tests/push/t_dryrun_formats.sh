@@ -20,11 +20,13 @@ INV=$WORK/inv.xml
 RUN=$NS/state/twaren-border/running.xml
 A="--inventory $INV --state-dir $STATE"
 # A service of our own: the example renamed; only its Junos border router is simulated.
+# The payload directory holds the compile's plan.json: push --payloads takes each device's
+# driver from it (the ownership record keeps it; rollback's CLI format needs it).
 mkdir -p "$WORK/dryrun-probe"
 sed 's/twcc-aws/dryrun-probe/g' "$EX/service.xml" >"$WORK/dryrun-probe/service.xml"
 "$NETSTITCH" compile -o "$WORK/out" "$WORK/dryrun-probe/service.xml" >/dev/null 2>&1 || fail "compile"
 mkdir -p "$WORK/p1" "$WORK/other"
-cp "$WORK/out/twaren-border.xml" "$WORK/p1/"
+cp "$WORK/out/twaren-border.xml" "$WORK/out/plan.json" "$WORK/p1/"
 J='<configuration xmlns="http://yang.juniper.net/junos/conf/root"><interfaces xmlns="http://yang.juniper.net/junos/conf/interfaces">'
 echo "$J<interface><name>xe-0/0/5</name><description>other team</description></interface></interfaces></configuration>" \
     >"$WORK/other/twaren-border.xml"
@@ -47,7 +49,8 @@ grep -q 'xe-0/0/5\|other team' "$WORK/rb-tree.out" && fail "rollback tree shows 
 grep -q '<configuration' "$WORK/rb-tree.out" && fail "rollback tree printed XML"
 run_cmd rb-cli rollback "$TX1" $A --dry-run --diff-format cli
 assert_rc 0 rb-cli
-grep -q '^delete .*xe-0/0/0' "$WORK/rb-cli.out" || fail "rollback cli: no Junos delete: $(cat "$WORK/rb-cli.out")"
+# The driver comes from the service's ownership record (the push's plan.json named it).
+grep -q '^delete interfaces xe-0/0/0$' "$WORK/rb-cli.out" || fail "rollback cli: no Junos delete: $(cat "$WORK/rb-cli.out")"
 grep -q 'CLI-RULE-MISSING' "$WORK/rb-cli.out" && fail "rollback cli: a change without a CLI rule"
 run_cmd rb-xml rollback "$TX1" $A --dry-run --diff-format xml
 assert_rc 0 rb-xml
@@ -72,7 +75,7 @@ assert len(report) == 1 and report[0]["command"] == "rollback" and report[0]["ex
 assert len(diff) == 1 and diff[0]["command"] == "rollback", docs
 devs = diff[0]["devices"]
 assert [d["name"] for d in devs] == ["twaren-border"], devs
-assert devs[0]["status"] == "changes", devs[0]
+assert devs[0]["status"] == "changes" and devs[0]["driver"] == "junos", devs[0]
 s = json.dumps(devs[0]["changes"])
 assert "xe-0/0/0" in s and "xe-0/0/5" not in s, s
 PY
@@ -87,7 +90,7 @@ for f in tree cli xml json; do
     [ "$RC" = 0 ] || [ "$RC" = 3 ] || assert_rc 0 del-$f
 done
 grep -q '^-.*xe-0/0/0' "$WORK/del-tree.out" || fail "delete tree: $(cat "$WORK/del-tree.out")"
-grep -q '^delete .*xe-0/0/0' "$WORK/del-cli.out" || fail "delete cli: $(cat "$WORK/del-cli.out")"
+grep -q '^delete interfaces xe-0/0/0$' "$WORK/del-cli.out" || fail "delete cli: $(cat "$WORK/del-cli.out")"
 grep -q 'operation="\(remove\|delete\)"' "$WORK/del-xml.out" || fail "delete xml: $(cat "$WORK/del-xml.out")"
 $PY - "$WORK/del-json.out" <<'PY' || fail "delete json: $(cat "$WORK/del-json.out")"
 import json, sys

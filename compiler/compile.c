@@ -973,6 +973,26 @@ nst_compiled_write(const struct nst_compiled *c, const char *dir)
     if (!final) {
         return NST_ENOMEM;
     }
+    /* A symbolic link to the directory: the set replaces the directory it names (never
+     * the link, whose target the exchange would otherwise empty). */
+    {
+        struct stat lst;
+
+        if (!lstat(final, &lst) && S_ISLNK(lst.st_mode)) {
+            char *real = realpath(final, NULL);
+
+            if (!real) {
+                ret = write_error(c, final, strerror(errno));
+                goto cleanup;
+            }
+            nst_free(final);
+            final = nst_strdup(real);
+            free(real);
+            if (!final) {
+                return NST_ENOMEM;
+            }
+        }
+    }
     r = existing_set(final, &exists, foreign, sizeof foreign);
     if (r < 0) {
         ret = write_error(c, final, strerror(errno));

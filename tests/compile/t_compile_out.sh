@@ -51,6 +51,17 @@ grep -q outdir-probe-2 "$tmp/out/plan.json" || no "second set not in place"
 [ "$(ls "$tmp/out" | wc -l)" = 13 ] || no "second set: $(ls "$tmp/out")"
 ls -A "$tmp" | grep -q '\.tmp' && no "a temporary directory was left: $(ls -A "$tmp")"
 
+# 2b. DIR a symbolic link to an earlier set: the set it names is replaced, the link stays.
+mkdir "$tmp/real"
+"$NETSTITCH" compile -o "$tmp/real/set" "$tmp/svc.xml" > /dev/null 2>&1 || no "compile into real/set"
+ln -s "$tmp/real/set" "$tmp/link"
+"$NETSTITCH" compile -o "$tmp/link" "$tmp/svc2.xml" > /dev/null 2> "$tmp/e2b" ||
+    no "compile through a link: $(grep -v ' note ' "$tmp/e2b")"
+[ -L "$tmp/link" ] || no "the link was replaced"
+grep -q outdir-probe-2 "$tmp/real/set/plan.json" || no "the linked set was not replaced"
+[ "$(ls "$tmp/real/set" | wc -l)" = 13 ] || no "linked set: $(ls "$tmp/real/set")"
+ls -A "$tmp/real" | grep -q '\.tmp' && no "a temporary directory was left: $(ls -A "$tmp/real")"
+
 # 3. A directory that is not compile output is refused, and left alone.
 mkdir "$tmp/home" && echo keep > "$tmp/home/notes.txt"
 "$NETSTITCH" compile -o "$tmp/home" "$tmp/svc.xml" > /dev/null 2> "$tmp/e3"

@@ -326,7 +326,7 @@ own_rollback_applied(struct store *s, const char *txid, const char *redo)
 {
     char **svcs = NULL, line[48];
 
-    if (!txid || store_svc_list(s, NULL, &svcs)) {
+    if ((!txid && !redo) || store_svc_list(s, NULL, &svcs)) {
         return;
     }
     for (size_t i = 0; svcs[i]; i++) {
@@ -337,6 +337,9 @@ own_rollback_applied(struct store *s, const char *txid, const char *redo)
             continue;
         }
         own_read_line(s, svcs[i], "current", line, sizeof line);
+        if (!txid) {
+            line[0] = '\0';
+        }
         /* Generations recorded without a transaction (nothing needed pushing) sit on top of
          * the one the rolled-back transaction recorded: look through them. */
         for (int hops = 0; line[0] && hops < 64 && !own_gen_read(s, svcs[i], line, &g); hops++) {

@@ -2554,6 +2554,35 @@ txn_find_later(struct nst_txn *txn, const char *txid)
     store_list_free(ids);
 }
 
+/* Ownership after `rollback TXID` committed. TXID a push or delete: undo its records. TXID a
+ * rollback of a rollback ... of X: undo X or re-apply it, by the number of rollbacks. */
+static void
+txn_rollback_records(struct nst_txn *txn, const char *txid)
+{
+    char base[40];
+    int undo = 1;
+
+    snprintf(base, sizeof base, "%s", txid);
+    for (int hops = 0; hops < 64; hops++) {
+        struct store_txn_info info;
+        int more;
+
+        if (store_txn_info(txn->st, base, &info)) {
+            break;
+        }
+        more = !strcmp(info.kind, "rollback") && info.rollback_of[0];
+        if (more) {
+            snprintf(base, sizeof base, "%s", info.rollback_of);
+            undo = !undo;
+        }
+        store_txn_info_clear(&info);
+        if (!more) {
+            break;
+        }
+    }
+    own_rollback_applied(txn->st, undo ? base : NULL, undo ? NULL : base);
+}
+
 /* The driver of each device without one, as the service's ownership records name it:
  * for showing a rollback's diff in the vendor's CLI (nst_txn_diff_print). */
 static void
@@ -2657,8 +2686,7 @@ nst_txn_rollback(struct nst_txn *txn, const char *txid)
     /* Service lifecycle hook (lifecycle.c): services whose ownership record TXID made go
      * back to their record from before it, as their devices just did. */
     if (!ret && txn->outcome == NST_TXN_COMMITTED && txn->st) {
-        own_rollback_applied(txn->st, txid,
-                             !strcmp(plan.kind, "rollback") ? plan.rollback_of : NULL);
+        txn_rollback_records(txn, txid);
     }
     txn_end(txn);
 

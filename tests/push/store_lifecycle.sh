@@ -8,7 +8,8 @@
 #      transaction named, nothing changed) while a later one changed the same node; --force;
 #      without the conflict it undoes exactly that push and keeps a later, unrelated one;
 #      ownership follows (diff shows the service pending); rollback of the rollback puts it
-#      back (diff in sync); delete after each (nothing to do / removes it);
+#      back (diff in sync), and so on for two more levels; delete after each (nothing to
+#      do / removes it);
 #   2. a rotated BGP key (its file changed): diff shows one replaced, redacted leaf, push
 #      sends it, then in sync; the key nowhere in outputs;
 #   3. push --payloads with stale configuration (removed) and with drift (refused, 6);
@@ -105,6 +106,32 @@ has 'twaren-ccx' || fail "rollback of the rollback: no VPLS"
 has 'other team' || fail "rollback of the rollback lost the later change"
 run d2 diff $S $P
 assert_rc 0 d2
+# Deeper: a rollback of the rollback of the rollback undoes the push again, and one more
+# re-applies it; the record follows each time.
+RBB=$(last)
+run rbc rollback "$RBB" $S
+assert_rc 0 rbc
+has 'twaren-ccx' && fail "rollback (3 levels): the VPLS is still there"
+run d2c diff $S $P
+assert_rc 3 d2c
+run svc3 services $STORE --format json
+$PY - "$WORK/svc3.out" <<'PY' || fail "services after 3 levels of rollback: $(cat "$WORK/svc3.out")"
+import json, sys
+s = {x["name"]: x for x in json.load(open(sys.argv[1]))["services"]}
+assert "store-a" not in s or not s["store-a"].get("devices"), s
+PY
+RBC=$(last)
+run rbd rollback "$RBC" $S
+assert_rc 0 rbd
+has 'twaren-ccx' || fail "rollback (4 levels): no VPLS"
+run d2d diff $S $P
+assert_rc 0 d2d
+run svc4 services $STORE --format json
+$PY - "$WORK/svc4.out" <<'PY' || fail "services after 4 levels of rollback: $(cat "$WORK/svc4.out")"
+import json, sys
+s = {x["name"]: x for x in json.load(open(sys.argv[1]))["services"]}
+assert s["store-a"]["devices"], s
+PY
 run del2 delete store-a $S
 assert_rc 0 del2
 has 'twaren-ccx' && fail "delete after the rollback of the rollback left the VPLS"

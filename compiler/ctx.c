@@ -100,8 +100,8 @@ ctx_exe_share(const char *sub, char *buf, size_t len)
         return NULL;
     }
     *slash = '\0';
-    if ((size_t)snprintf(buf, len, "%s/../share/netstitch/%s", exe, sub) >= len ||
-        stat(buf, &st) || !S_ISDIR(st.st_mode)) {
+    if ((size_t)snprintf(buf, len, "%s/../share/netstitch/%s", exe, sub) >= len || stat(buf, &st) ||
+        !S_ISDIR(st.st_mode)) {
         return NULL;
     }
     return buf;

@@ -25,6 +25,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -42,6 +43,11 @@
 #define RELAY_HELLO_MAX ((size_t)1 << 20)
 #define RELAY_MAX_PENDING ((size_t)64 << 20)
 #define RELAY_HELLO_PAUSE_MS 30
+/* How long the device may leave the first request of a connect unanswered before the
+ * relay starts that attempt over on a new channel (doubled on each new attempt). */
+#define RELAY_FIRST_REPLY_MS 2000
+/* Attempts at most (the connect timeout usually ends them first). */
+#define RELAY_ATTEMPTS 5
 /* Stop reading the device while this much is waiting for libnetconf2. */
 #define RELAY_OUT_HIGH ((size_t)8 << 20)
 
@@ -54,6 +60,8 @@ struct relay {
     int started;
     int msg_timeout_ms;
     size_t max_msg;
+    long long connect_deadline; /* until relay_connected(): the session must be up by then */
+    _Atomic int connected;      /* relay_connected() was called */
     pthread_mutex_t mu; /* guards why */
     char why[256];
 
@@ -77,6 +85,16 @@ struct relay {
     struct buf chello;    /* the client's hello until its end marker */
     int client_hello;     /* as server_hello */
     int dead;             /* the session was ended (by us or the device) */
+
+    /* The first request of a connect (see relay_from_client) */
+    struct buf replay;     /* every client byte so far, while a retry is still possible */
+    size_t chello_len;     /* length of the client hello at the start of replay, 0 unknown */
+    int hold_ms;           /* the pause after the client hello on this attempt */
+    int answered;          /* the device sent a message after its hello on this channel */
+    long long first_sent;  /* when the first request went on this channel, 0 not yet */
+    int wait_ms;           /* how long this attempt may leave it unanswered */
+    int attempt;           /* 1 on the first channel */
+    int swallow_hello;     /* the next device hello is a new channel's: do not pass it on */
 };
 
 static long long
@@ -101,7 +119,7 @@ relay_kill(struct relay *r, const char *why)
     if (!r->dead) {
         r->dead = 1;
         shutdown(r->sp[0], SHUT_RDWR);
-        if (ssh_channel_is_open(r->chan)) {
+        if (r->chan && ssh_channel_is_open(r->chan)) {
             ssh_channel_close(r->chan);
         }
     }
@@ -224,13 +242,29 @@ relay_deliver(struct relay *r, const char *msg, size_t len)
         relay_kill(r, kill);
         return;
     }
-    if (!r->server_hello) {
+    if (!r->server_hello || r->swallow_hello) {
         /* Its first message is the hello (it ends with "]]>]]>" whatever comes later). */
         char *copy = nst_strndup(msg, len);
+        int kind = copy ? relay_hello_kind(copy) : 1;
 
-        r->server_hello = copy ? relay_hello_kind(copy) : 1;
         nst_free(copy);
+        if (r->swallow_hello) {
+            /* A new channel of a retried connect: libnetconf2 has its hello already. */
+            r->swallow_hello = 0;
+            if (kind != r->server_hello) {
+                relay_kill(r, "the device's new NETCONF session announced another base "
+                              "version; the session was ended");
+                return;
+            }
+            relay_flush_pend(r);
+            return;
+        }
+        r->server_hello = kind;
         relay_flush_pend(r);
+    } else if (!r->answered) {
+        /* The first request was answered: no retry from here on. */
+        r->answered = 1;
+        buf_clear(&r->replay);
     }
     if (r->chunked) {
         hl = snprintf(head, sizeof head, "\n#%zu\n", len);
@@ -243,11 +277,12 @@ relay_deliver(struct relay *r, const char *msg, size_t len)
     }
 }
 
-/* Device framing from the next message on: chunked once both hellos asked for 1.1. */
+/* Device framing from the next message on: chunked once both hellos asked for 1.1 (on a
+ * retried connect's new channel, once its own hello has arrived). */
 static void
 relay_update_framing(struct relay *r)
 {
-    if (!r->chunked && r->server_hello == 2 && r->client_hello == 2) {
+    if (!r->chunked && !r->swallow_hello && r->server_hello == 2 && r->client_hello == 2) {
         r->chunked = 1;
     }
 }
@@ -352,7 +387,7 @@ relay_parse(struct relay *r)
 static void
 relay_flush_pend(struct relay *r)
 {
-    if (r->dead || !r->server_hello || !r->pend.len) {
+    if (r->dead || !r->server_hello || r->swallow_hello || !r->pend.len) {
         return;
     }
     if (!r->hello_sent) {
@@ -362,13 +397,82 @@ relay_flush_pend(struct relay *r)
         relay_to_device(r, r->pend.p, r->hello_end);
         buf_drop(&r->pend, r->hello_end);
         r->hello_sent = 1;
-        r->hold_until = relay_now_ms() + RELAY_HELLO_PAUSE_MS;
-        return;
+        r->hold_until = relay_now_ms() + r->hold_ms;
+        if (!r->pend.len) {
+            return;
+        }
     }
     if (relay_now_ms() >= r->hold_until) {
         relay_to_device(r, r->pend.p, r->pend.len);
         r->pend.len = 0;
+        if (!r->first_sent && !r->answered) {
+            r->first_sent = relay_now_ms();
+        }
     }
+}
+
+/*
+ * The first request of this attempt went unanswered for wait_ms: start the connect over
+ * on a new channel of the same SSH session (a new NETCONF session on the device), with a
+ * longer pause after the client hello. libnetconf2 notices nothing: the new device hello
+ * is swallowed and everything the client sent is sent again. Only while connecting and
+ * before any reply, so every request repeated is one libnetconf2 sends while it sets up
+ * the session (<get> of the YANG library, <get-schema>): reading, never changing.
+ */
+static void
+relay_retry(struct relay *r)
+{
+    ssh_channel chan;
+    long long left = r->connect_deadline - relay_now_ms();
+    long tsec, tusec;
+
+    if (ssh_channel_is_open(r->chan)) {
+        ssh_channel_close(r->chan);
+    }
+    ssh_channel_free(r->chan);
+    r->chan = NULL;
+    /* Opening the channel blocks: bound it by what is left of the connect. */
+    if (left < 1) {
+        left = 1;
+    }
+    tsec = (long)(left / 1000);
+    tusec = (long)(left % 1000) * 1000;
+    ssh_options_set(r->ssh, SSH_OPTIONS_TIMEOUT, &tsec);
+    ssh_options_set(r->ssh, SSH_OPTIONS_TIMEOUT_USEC, &tusec);
+    chan = ssh_channel_new(r->ssh);
+    if (!chan || ssh_channel_open_session(chan) != SSH_OK
+        || ssh_channel_request_subsystem(chan, "netconf") != SSH_OK) {
+        if (chan) {
+            ssh_channel_free(chan);
+        }
+        r->chan = NULL;
+        relay_kill(r, "the device did not answer the first request of the session, and a "
+                      "new netconf channel could not be opened");
+        return;
+    }
+    tsec = (long)(r->msg_timeout_ms / 1000) + 1;
+    tusec = 0;
+    ssh_options_set(r->ssh, SSH_OPTIONS_TIMEOUT, &tsec);
+    ssh_options_set(r->ssh, SSH_OPTIONS_TIMEOUT_USEC, &tusec);
+    r->chan = chan;
+    r->attempt++;
+    /* Device side: a fresh channel, end-of-message framing until the hellos. */
+    r->in.len = r->body.len = 0;
+    r->scan = r->pos = r->chunk_left = 0;
+    r->chunked = 0;
+    r->msg_start = 0;
+    r->swallow_hello = 1;
+    /* Client side: all of it again, the hello first. */
+    r->pend.len = 0;
+    if (buf_add(&r->pend, r->replay.p, r->replay.len)) {
+        relay_kill(r, "out of memory");
+        return;
+    }
+    r->hello_end = r->chello_len;
+    r->hello_sent = 0;
+    r->first_sent = 0;
+    r->hold_ms = r->attempt == 2 ? 250 : 1000;
+    r->wait_ms *= 2;
 }
 
 /*
@@ -394,6 +498,7 @@ relay_from_client(struct relay *r, const char *p, size_t n)
         if (eom) {
             /* pend and chello both start at the client's first byte. */
             r->hello_end = (size_t)(eom - r->chello.p) + strlen(RELAY_EOM);
+            r->chello_len = r->hello_end;
             *eom = '\0';
             r->client_hello = relay_hello_kind(r->chello.p);
             buf_clear(&r->chello);
@@ -403,7 +508,46 @@ relay_from_client(struct relay *r, const char *p, size_t n)
         relay_kill(r, "the client sent too much before the device's hello");
         return;
     }
+    if (!r->answered && !r->connected && r->attempt < RELAY_ATTEMPTS) {
+        if (buf_add(&r->replay, p, n) || r->replay.len > RELAY_MAX_PENDING) {
+            relay_kill(r, "the client sent too much before the device's first reply");
+            return;
+        }
+    } else if (r->replay.p) {
+        buf_clear(&r->replay);
+    }
     relay_flush_pend(r);
+}
+
+/* Until relay_connected(): end the session at the connect deadline, and start it over when
+ * the device leaves the first request unanswered (relay_retry). */
+static int
+relay_connect_watch(struct relay *r, int timeout)
+{
+    long long now = relay_now_ms(), left;
+
+    if (r->dead || r->connected) {
+        return timeout;
+    }
+    left = r->connect_deadline - now;
+    if (left <= 0) {
+        relay_kill(r, r->attempt > 1 ? "the device did not answer the first request of the "
+                                        "session within the connect timeout"
+                                      : "no NETCONF session within the connect timeout");
+        return timeout;
+    }
+    if (r->first_sent && !r->answered) {
+        long long due = r->first_sent + r->wait_ms - now;
+
+        if (due <= 0 && r->attempt < RELAY_ATTEMPTS && r->replay.len) {
+            relay_retry(r);
+            return 0;
+        }
+        if (due > 0 && due < left) {
+            left = due;
+        }
+    }
+    return left < timeout ? (int)left : timeout;
 }
 
 static void *
@@ -432,8 +576,8 @@ relay_main(void *arg)
             }
         }
         relay_flush_pend(r);
-        timeout = 1000;
-        if (r->pend.len && r->hello_sent && !r->dead) {
+        timeout = relay_connect_watch(r, 1000);
+        if (r->pend.len && r->hello_sent && !r->dead && !r->swallow_hello) {
             long long wait = r->hold_until - relay_now_ms();
 
             timeout = wait < 0 ? 0 : wait < timeout ? (int)wait : timeout;
@@ -513,8 +657,8 @@ relay_main(void *arg)
 }
 
 nst_err
-relay_start(ssh_session ssh, ssh_channel chan, int msg_timeout_ms, size_t max_msg,
-            struct relay **out, int *nc_fd)
+relay_start(ssh_session ssh, ssh_channel chan, int msg_timeout_ms, int connect_ms,
+            size_t max_msg, struct relay **out, int *nc_fd)
 {
     struct relay *r = nst_calloc(1, sizeof *r);
     nst_err ret = NST_OK;
@@ -532,6 +676,19 @@ relay_start(ssh_session ssh, ssh_channel chan, int msg_timeout_ms, size_t max_ms
     r->sp[0] = r->sp[1] = r->wake[0] = r->wake[1] = -1;
     r->msg_timeout_ms = msg_timeout_ms > 0 ? msg_timeout_ms : 30000;
     r->max_msg = max_msg ? max_msg : RELAY_MAX_MESSAGE;
+    r->connect_deadline = relay_now_ms() + (connect_ms > 0 ? connect_ms : 1);
+    r->hold_ms = RELAY_HELLO_PAUSE_MS;
+    {
+        /* Test hook (tests/lab/t_relay.sh): the pause of the first attempt, 0 to send the
+         * first request right behind the hello, as a slow device sees them. */
+        const char *e = getenv("NETSTITCH_TEST_RELAY_PAUSE_MS");
+
+        if (e && *e >= '0' && *e <= '9') {
+            r->hold_ms = atoi(e);
+        }
+    }
+    r->wait_ms = RELAY_FIRST_REPLY_MS;
+    r->attempt = 1;
     pthread_mutex_init(&r->mu, NULL);
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, r->sp) || pipe2(r->wake, O_CLOEXEC) ||
         fcntl(r->sp[0], F_SETFL, O_NONBLOCK)) {
@@ -588,6 +745,7 @@ relay_stop(struct relay *r)
     buf_clear(&r->out);
     buf_clear(&r->chello);
     buf_clear(&r->pend);
+    buf_clear(&r->replay);
     pthread_mutex_destroy(&r->mu);
     nst_free(r);
 }
@@ -602,4 +760,12 @@ relay_why(struct relay *r, char *buf, size_t len)
         pthread_mutex_unlock(&r->mu);
     }
     return buf;
+}
+
+void
+relay_connected(struct relay *r)
+{
+    if (r) {
+        r->connected = 1;
+    }
 }

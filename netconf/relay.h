@@ -41,14 +41,23 @@ struct relay;
  *            relay_stop(), also on failure here).
  * @param[in] chan the channel with the netconf subsystem started; consumed likewise.
  * @param[in] msg_timeout_ms how long a device message may take from its first byte.
+ * @param[in] connect_ms what is left of the connect timeout: unless relay_connected() is
+ *            called within it, the relay ends the session (libnetconf2 would wait up to
+ *            300 s for a reply during its session setup).
  * @param[in] max_msg the largest device message accepted, in bytes.
  * @param[out] out the relay, stopped and freed with relay_stop().
  * @param[out] nc_fd the socket to hand to nc_connect_inout(); owned by the relay (closed by
  *             relay_stop()).
  * @return NST_OK; NST_ENOMEM; NST_EENV (no socketpair or thread).
  */
-nst_err relay_start(ssh_session ssh, ssh_channel chan, int msg_timeout_ms, size_t max_msg,
-                    struct relay **out, int *nc_fd);
+nst_err relay_start(ssh_session ssh, ssh_channel chan, int msg_timeout_ms, int connect_ms,
+                    size_t max_msg, struct relay **out, int *nc_fd);
+
+/**
+ * @brief The NETCONF session is set up (nc_connect_inout returned it): from now on no
+ *        connect deadline, and no connect retry (relay.c: relay_retry).
+ */
+void relay_connected(struct relay *r);
 
 /**
  * @brief Stop the relay thread, close the channel, the SSH session and both sockets, and

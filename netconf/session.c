@@ -1092,7 +1092,9 @@ sess_connect(const struct sess_opts *opts, struct sess **out, struct sess_error 
     tusec = 0;
     ssh_options_set(ssh, SSH_OPTIONS_TIMEOUT, &tsec);
     ssh_options_set(ssh, SSH_OPTIONS_TIMEOUT_USEC, &tusec);
-    rc = relay_start(ssh, chan, s->rpc_timeout_ms, sess_max_message(), &s->relay, &ncfd);
+    left = deadline - sess_now_ms();
+    rc = relay_start(ssh, chan, s->rpc_timeout_ms, left < 1 ? 1 : (int)left, sess_max_message(),
+                     &s->relay, &ncfd);
     ssh = NULL;
     chan = NULL;
     if (rc) {
@@ -1110,10 +1112,13 @@ sess_connect(const struct sess_opts *opts, struct sess **out, struct sess_error 
         char why[256];
 
         relay_why(s->relay, why, sizeof why);
-        rc = sess_fail(err, dev, "connect", SESS_ERR_PROTOCOL, "NETCONF session setup failed: %s",
+        rc = sess_fail(err, dev, "connect",
+                       sess_now_ms() >= deadline - 50 ? SESS_ERR_TIMEOUT : SESS_ERR_PROTOCOL,
+                       "NETCONF session setup failed: %s",
                        why[0] ? why : s->lib_err[0] ? s->lib_err : "unknown reason");
         goto cleanup;
     }
+    relay_connected(s->relay);
     s->fd = ncfd;
     s->caps = sess_parse_caps(nc_session_get_cpblts(s->nc), &s->quirks);
     sess_enable_10_features(s);

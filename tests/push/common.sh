@@ -82,7 +82,9 @@ lab_up() {
 
 # gen_inv FILE: the lab's inventory. Overrides: INV_A_FP (a's pinned fingerprint),
 # INV_B_PORT, INV_B_HK (b's host-key case, XML), INV_C_PWFILE, INV_C_PORT; INV_EXTRA is
-# added inside <inventory> (e.g. `ns_devices_xml`).
+# added inside <inventory> (e.g. `ns_devices_xml`). Connect and RPC timeouts are generous
+# (30 s): on a loaded CI machine a session setup through sshd and yuma takes seconds, and no
+# test here waits for them to expire.
 gen_inv() {
     cat >"$1" <<EOF
 <inventory xmlns="urn:netstitch:yang:inventory">
@@ -90,21 +92,21 @@ gen_inv() {
     <name>a</name><address>127.0.0.1</address><port>$LAB_DEV_a_PORT</port><user>root</user>
     <auth><private-key>$LAB_CLIENT_KEY_ED25519</private-key></auth>
     <host-key><fingerprint>${INV_A_FP:-$LAB_HOSTKEY_ED25519_SHA256}</fingerprint></host-key>
-    <timeouts><connect>5</connect><rpc>10</rpc><commit>10</commit></timeouts>
+    <timeouts><connect>30</connect><rpc>30</rpc><commit>10</commit></timeouts>
   </device>
   <device>
     <name>b</name><address>127.0.0.1</address><port>${INV_B_PORT:-$LAB_DEV_b_PORT}</port>
     <user>root</user>
     <auth><private-key>$LAB_CLIENT_KEY_ED25519</private-key></auth>
     <host-key>${INV_B_HK:-<known-hosts-file>$LAB_KNOWN_HOSTS</known-hosts-file>}</host-key>
-    <timeouts><connect>5</connect><rpc>10</rpc><commit>10</commit></timeouts>
+    <timeouts><connect>30</connect><rpc>30</rpc><commit>10</commit></timeouts>
   </device>
   <device>
     <name>c</name><address>127.0.0.1</address><port>${INV_C_PORT:-$LAB_DEV_c_PORT}</port>
     <user>$LAB_PASSWORD_USER</user>
     <auth><password>file:${INV_C_PWFILE:-$LAB_PASSWORD_FILE}</password></auth>
     <host-key><known-hosts-file>$LAB_KNOWN_HOSTS</known-hosts-file></host-key>
-    <timeouts><connect>5</connect><rpc>10</rpc><commit>10</commit></timeouts>
+    <timeouts><connect>30</connect><rpc>30</rpc><commit>10</commit></timeouts>
   </device>
   <secret><name>bgp-key</name><source>env:NST_TEST_BGP_KEY</source></secret>
 ${INV_EXTRA:-}

@@ -27,6 +27,7 @@ _nssh.TICK = 0.002
 
 from lxml import etree  # noqa: E402
 from ncclient import manager  # noqa: E402
+from ncclient.operations.errors import TimeoutExpiredError  # noqa: E402
 
 NC = "urn:ietf:params:xml:ns:netconf:base:1.0"
 
@@ -37,12 +38,44 @@ def port(dev):
                or os.environ["LAB_DEV_%s_PORT" % dev.replace("-", "_")])
 
 
+# Generous on purpose: the lab runs on loaded CI machines (seconds, not milliseconds).
+CONNECT_TIMEOUT = 60
+RPC_TIMEOUT = 120
+CONNECT_DEADLINE = 180
+
+
 def connect(dev):
-    return manager.connect(host="127.0.0.1", port=port(dev),
-                           username=os.environ.get("NC_USER", "root"),
-                           key_filename=os.environ["LAB_CLIENT_KEY_ED25519"],
-                           hostkey_verify=False, allow_agent=False, look_for_keys=False,
-                           timeout=20)
+    """A session whose first request was answered. yuma123's netconfd never answers a
+    request that reaches it together with the client's hello (docs/vendors.md B.3), and
+    ncclient sends its first request right after the hello: so a read of the running
+    configuration (every server here answers it; lab configurations are small) goes
+    first, and a session that leaves it unanswered is closed and opened again (the probe
+    reads only, so repeating it is harmless). The wait doubles each time, up to
+    CONNECT_DEADLINE in all."""
+    deadline = time.time() + CONNECT_DEADLINE
+    wait = 5
+    while True:
+        m = manager.connect(host="127.0.0.1", port=port(dev),
+                            username=os.environ.get("NC_USER", "root"),
+                            key_filename=os.environ["LAB_CLIENT_KEY_ED25519"],
+                            hostkey_verify=False, allow_agent=False, look_for_keys=False,
+                            timeout=CONNECT_TIMEOUT)
+        m.timeout = max(1, min(wait, deadline - time.time()))
+        try:
+            m.get_config(source="running")
+        except TimeoutExpiredError:
+            try:
+                m.session.close()  # the transport: a hung yuma session answers nothing
+            except Exception:  # noqa: BLE001
+                pass
+            if time.time() >= deadline:
+                raise
+            sys.stderr.write("nc.py: %s left the first request unanswered for %d s; "
+                             "connecting again\n" % (dev, wait))
+            wait *= 2
+            continue
+        m.timeout = RPC_TIMEOUT
+        return m
 
 
 def canon(data_xml):

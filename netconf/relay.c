@@ -62,7 +62,7 @@ struct relay {
     size_t max_msg;
     long long connect_deadline; /* until relay_connected(): the session must be up by then */
     _Atomic int connected;      /* relay_connected() was called */
-    pthread_mutex_t mu; /* guards why */
+    pthread_mutex_t mu;         /* guards why */
     char why[256];
 
     /* device -> client */
@@ -87,14 +87,14 @@ struct relay {
     int dead;             /* the session was ended (by us or the device) */
 
     /* The first request of a connect (see relay_from_client) */
-    struct buf replay;     /* every client byte so far, while a retry is still possible */
-    size_t chello_len;     /* length of the client hello at the start of replay, 0 unknown */
-    int hold_ms;           /* the pause after the client hello on this attempt */
-    int answered;          /* the device sent a message after its hello on this channel */
-    long long first_sent;  /* when the first request went on this channel, 0 not yet */
-    int wait_ms;           /* how long this attempt may leave it unanswered */
-    int attempt;           /* 1 on the first channel */
-    int swallow_hello;     /* the next device hello is a new channel's: do not pass it on */
+    struct buf replay;    /* every client byte so far, while a retry is still possible */
+    size_t chello_len;    /* length of the client hello at the start of replay, 0 unknown */
+    int hold_ms;          /* the pause after the client hello on this attempt */
+    int answered;         /* the device sent a message after its hello on this channel */
+    long long first_sent; /* when the first request went on this channel, 0 not yet */
+    int wait_ms;          /* how long this attempt may leave it unanswered */
+    int attempt;          /* 1 on the first channel */
+    int swallow_hello;    /* the next device hello is a new channel's: do not pass it on */
 };
 
 static long long
@@ -440,8 +440,8 @@ relay_retry(struct relay *r)
     ssh_options_set(r->ssh, SSH_OPTIONS_TIMEOUT, &tsec);
     ssh_options_set(r->ssh, SSH_OPTIONS_TIMEOUT_USEC, &tusec);
     chan = ssh_channel_new(r->ssh);
-    if (!chan || ssh_channel_open_session(chan) != SSH_OK
-        || ssh_channel_request_subsystem(chan, "netconf") != SSH_OK) {
+    if (!chan || ssh_channel_open_session(chan) != SSH_OK ||
+        ssh_channel_request_subsystem(chan, "netconf") != SSH_OK) {
         if (chan) {
             ssh_channel_free(chan);
         }
@@ -532,8 +532,8 @@ relay_connect_watch(struct relay *r, int timeout)
     left = r->connect_deadline - now;
     if (left <= 0) {
         relay_kill(r, r->attempt > 1 ? "the device did not answer the first request of the "
-                                        "session within the connect timeout"
-                                      : "no NETCONF session within the connect timeout");
+                                       "session within the connect timeout"
+                                     : "no NETCONF session within the connect timeout");
         return timeout;
     }
     if (r->first_sent && !r->answered) {
@@ -657,8 +657,8 @@ relay_main(void *arg)
 }
 
 nst_err
-relay_start(ssh_session ssh, ssh_channel chan, int msg_timeout_ms, int connect_ms,
-            size_t max_msg, struct relay **out, int *nc_fd)
+relay_start(ssh_session ssh, ssh_channel chan, int msg_timeout_ms, int connect_ms, size_t max_msg,
+            struct relay **out, int *nc_fd)
 {
     struct relay *r = nst_calloc(1, sizeof *r);
     nst_err ret = NST_OK;

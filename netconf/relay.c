@@ -14,6 +14,12 @@
  * A failed check records the reason (relay_why), shuts our socket down (libnetconf2 reads
  * end of file) and closes the channel. The thread stays until relay_stop().
  *
+ * Connect (until relay_connected()): the session must be set up before the connect
+ * deadline, or the relay ends it (libnetconf2 alone waits 60 s for a hello and 300 s for a
+ * reply). A device that leaves the first request unanswered gets the connect started over
+ * on a new netconf channel of the same SSH session, invisibly to libnetconf2
+ * (relay_retry; why in relay_from_client).
+ *
  * Main struct: struct relay (its buffers, framing state and the reason). Not done: any
  * change to a message; keep-alives; SSH channel requests other than the subsystem.
  */
@@ -480,9 +486,14 @@ relay_retry(struct relay *r)
  * holds, for yuma123's netconfd (RFC 6241 requires neither, and they cost one pause of
  * RELAY_HELLO_PAUSE_MS per session): nothing goes before the device's hello has arrived
  * (a client hello that arrives first ends the session, docs/vendors.md B.3), and what
- * follows the client hello goes a moment after it (when the
- * hello and the first RPC arrive together, yuma never answers the RPC: one first connect
- * in five hung until libnetconf2's 300 s <get-schema> timeout).
+ * follows the client hello goes a moment after it (when the hello and the first RPC
+ * arrive together, yuma never answers the RPC). The pause is a timing guess that a
+ * loaded device misses, so it only makes the loss rare; what makes a connect survive it
+ * is the retry (relay_connect_watch, relay_retry): while connecting, every client byte
+ * is kept until the device answers, and a first request left unanswered for
+ * RELAY_FIRST_REPLY_MS starts the connect over on a new channel. A retry and not a wait
+ * for some sign that the device has read the hello: the SSH window adjust only says that
+ * sshd passed the bytes on, and yuma sends nothing back for a hello.
  */
 static void
 relay_from_client(struct relay *r, const char *p, size_t n)

@@ -19,6 +19,10 @@
  * its end of the socketpair, and libnetconf2 sees the transport close. The session layer
  * then reports the reason (relay_why) instead of libnetconf2's "connection closed".
  *
+ * While connecting (until relay_connected()), the relay also bounds the connect by its
+ * timeout and starts it over on a new channel when the device leaves the first request
+ * unanswered (yuma123 loses a request that arrives with the client hello; relay.c).
+ *
  * Not here: anything NETCONF beyond framing and the hello's base capabilities.
  */
 #ifndef NST_RELAY_H

@@ -2,8 +2,8 @@
 # t_relay.sh: the relay's connect rules (netconf/relay.c) against a real yuma123 device.
 #   - lost first request: with NETSTITCH_TEST_RELAY_PAUSE_MS=0 the relay sends the first
 #     request right behind the client hello, as a loaded device receives them. yuma123
-#     then never answers it (docs/vendors.md B.3; before the fix one connect in three
-#     hung for libnetconf2's 300 s). Every one of RUNS (20) dry-run pushes must connect,
+#     then often never answers it (docs/vendors.md B.3: 2 of 6 connects hung for
+#     libnetconf2's 300 s before the fix). Every one of RUNS (20) dry-run pushes must connect,
 #     each well inside its 20 s connect timeout, the lost ones by a retry on a new channel;
 #   - a hung device (netconfd stopped: SSH answers, NETCONF never does): the connect
 #     fails as a timeout within its connect timeout (3 s), not after 300 s.

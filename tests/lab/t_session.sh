@@ -65,19 +65,18 @@ fi
 # Independent check with another client: the final state the C tests leave behind.
 /usr/bin/python3 - <<PYEOF || { echo "FAIL: ncclient final-state check"; exit 1; }
 import sys
-from ncclient import manager
+sys.path.insert(0, "$TOP/tests/push")
+import nc  # its connect() survives yuma's lost first request and a loaded machine
 
 NS = "urn:netstitch:lab:net"
-def running(port):
-    with manager.connect(host="127.0.0.1", port=port, username="root",
-                         key_filename="$LAB_CLIENT_KEY_ED25519", hostkey_verify=False,
-                         allow_agent=False, look_for_keys=False, timeout=10) as m:
+def running(dev):
+    with nc.connect(dev) as m:
         return m.get_config(source="running",
                             filter=("subtree", '<interfaces xmlns="%s"/>' % NS)).data_xml
 
-a = running($LAB_DEV_a_PORT)
-b = running($LAB_DEV_b_PORT)
-c = running($LAB_DEV_c_PORT)
+a = running("a")
+b = running("b")
+c = running("c")
 problems = []
 if "<name>lt-commit</name>" not in a or "<mtu>9000</mtu>" not in a:
     problems.append("a: confirmed commit of lt-commit mtu 9000 missing")

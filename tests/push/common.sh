@@ -183,10 +183,10 @@ print(' '.join(str(s.getsockname()[1]) for s in ss))")
         rm -rf "$NS/state"
         "$NETSIM" -c "$NS/netsim.conf" >"$NS/netsim.out" 2>&1 &
         NETSIM_PID=$!
-        i=0
-        while [ ! -f "$NS/state/ready" ] && kill -0 "$NETSIM_PID" 2>/dev/null && [ $i -le 500 ]
-        do
-            i=$((i + 1))
+        # Loading vendor models for several devices takes seconds on a loaded machine.
+        end=$(($(date +%s) + 120))
+        while [ ! -f "$NS/state/ready" ] && kill -0 "$NETSIM_PID" 2>/dev/null \
+            && [ "$(date +%s)" -lt "$end" ]; do
             sleep 0.02
         done
         [ -f "$NS/state/ready" ] && return 0
@@ -200,7 +200,8 @@ print(' '.join(str(s.getsockname()[1]) for s in ss))")
     fail "netsim did not start"
 }
 
-# ns_devices_xml: inventory <device> entries for the netsim devices.
+# ns_devices_xml: inventory <device> entries for the netsim devices (connect timeout 30 s,
+# as gen_inv; RPC and commit timeouts NS_RPC_TIMEOUT, default 5 s).
 ns_devices_xml() {
     for d in $NS_NAMES; do
         v=$(echo "$d" | tr '-' '_')
@@ -208,7 +209,7 @@ ns_devices_xml() {
         echo "  <device><name>$d</name><address>127.0.0.1</address><port>$port</port>"
         echo "    <user>admin</user><auth><private-key>$NS/client</private-key></auth>"
         echo "    <host-key><fingerprint>$NS_FP</fingerprint></host-key>"
-        echo "    <timeouts><connect>5</connect><rpc>${NS_RPC_TIMEOUT:-5}</rpc>"
+        echo "    <timeouts><connect>30</connect><rpc>${NS_RPC_TIMEOUT:-5}</rpc>"
         echo "      <commit>${NS_RPC_TIMEOUT:-5}</commit></timeouts></device>"
     done
 }
@@ -287,10 +288,9 @@ start_paused() {
         "$NETSTITCH" "$@" >"$WORK/$name.out" 2>"$WORK/$name.err" &
     BG=$!
     BGKIDS="$BGKIDS $BG"
-    i=0
+    end=$(($(date +%s) + 120))
     while [ ! -f "$PAUSE/paused" ]; do
-        i=$((i + 1))
-        if [ $i -gt 600 ] || ! kill -0 "$BG" 2>/dev/null; then
+        if [ "$(date +%s)" -ge "$end" ] || ! kill -0 "$BG" 2>/dev/null; then
             cat "$WORK/$name.err"
             fail "$name never reached $ev"
         fi
@@ -311,10 +311,9 @@ hold_lock() {
     $PY "$NCPY" hold-lock "$1" "$2" "$LOCKFLAG" 2>"$WORK/holder.err" &
     HOLDER=$!
     HOLDERS="$HOLDERS $LOCKFLAG"
-    i=0
+    end=$(($(date +%s) + 120))
     while [ ! -s "$LOCKFLAG" ]; do
-        i=$((i + 1))
-        [ $i -le 400 ] && kill -0 "$HOLDER" 2>/dev/null || {
+        [ "$(date +%s)" -lt "$end" ] && kill -0 "$HOLDER" 2>/dev/null || {
             cat "$WORK/holder.err"
             fail "could not lock $2 of $1"
         }

@@ -1,6 +1,6 @@
 /*
- * compile.h: struct nst_compiled, the result of nst_service_compile(): the IR
- * document and, per device, what its driver rendered (render.c). The public accessors
+ * compile.h: struct nst_compiled, the result of nst_service_compile(): per device, its
+ * IR (kept packed, see compile.c) and what its driver rendered (render.c). The public accessors
  * and the writer of DIR/<device>.xml, DIR/<device>.cli and DIR/plan.json are in
  * compile.c.
  */
@@ -19,7 +19,7 @@ struct compiled_device {
     const char *name;   /* borrowed from the model */
     const char *vendor; /* borrowed from the model */
     const char *driver; /* static, the driver's name */
-    xmlNodePtr ir;      /* the device's IR node, borrowed from nst_compiled.ir */
+    char *ir;           /* the device's IR <device> element, packed (ir_pack), owned */
     bool pending;       /* the driver renders nothing yet */
     char *payload;      /* NETCONF <config> payload, owned, NULL when pending */
     char *cli;          /* native CLI, owned, NULL when pending */
@@ -27,7 +27,6 @@ struct compiled_device {
 
 struct nst_compiled {
     struct nst_service *svc;         /* borrowed */
-    xmlDocPtr ir;                    /* owned */
     struct compiled_device *devices; /* in model order */
     size_t ndevices;
 };

@@ -20,9 +20,12 @@
  * - JSON has no reusable parser in libyang, so a small scanner builds a flat array
  *   of values (struct sm_jnode) with lines; the walk then resolves member names.
  *
- * The table (struct srcmap) is open addressing over FNV-1a hashes with the path
- * strings in an arena of blocks, so building is O(total path length) and a lookup
- * is O(path length).
+ * The table (struct srcmap) is open addressing over 64-bit FNV-1a hashes of the
+ * paths; an entry is the hash, the path's length and the line (16 bytes), not the
+ * path: the paths of a 1000-router service take 40 MB, and two distinct paths of one
+ * length with one 64-bit hash (odds about n^2 / 2^65, 10^-8 for half a million paths)
+ * would at worst give one diagnostic the other's line. Building is O(total path
+ * length) and a lookup is O(path length).
  *
  * What it deliberately does not do: validate. Unknown nodes, wrong value kinds and
  * missing keys are skipped silently; libyang reports them.
@@ -51,10 +54,10 @@
 
 struct sm_entry {
     uint64_t hash;
-    const char *path; /* in the arena; NULL marks a free slot */
-    size_t len;
-    uint32_t line;
-    bool host_bits; /* an IP prefix value written with bits set past its length */
+    uint32_t len;           /* of the path */
+    uint32_t line : 30;     /* 1-based; the input is at most 32 MiB */
+    uint32_t used : 1;      /* 0 marks a free slot */
+    uint32_t host_bits : 1; /* an IP prefix value written with bits set past its length */
 };
 
 /* One block of the string arena; blocks are never moved, so pointers stay valid. */
@@ -67,7 +70,6 @@ struct sm_block {
 struct srcmap {
     struct sm_entry *slots; /* capacity is a power of two, kept at most half full */
     size_t cap, count;
-    struct sm_block *blocks;
 };
 
 #define SM_BLOCK_SIZE (64 * 1024)
@@ -129,8 +131,8 @@ sm_lookup(const struct srcmap *m, const char *s, size_t n)
     }
     h = util_fnv1a64(s, n);
     mask = m->cap - 1;
-    for (i = h & mask; m->slots[i].path; i = (i + 1) & mask) {
-        if (m->slots[i].hash == h && m->slots[i].len == n && !memcmp(m->slots[i].path, s, n)) {
+    for (i = h & mask; m->slots[i].used; i = (i + 1) & mask) {
+        if (m->slots[i].hash == h && m->slots[i].len == n) {
             return &m->slots[i];
         }
     }
@@ -149,10 +151,10 @@ sm_grow(struct srcmap *m)
         return NST_ENOMEM;
     }
     for (i = 0; i < m->cap; i++) {
-        if (!m->slots[i].path) {
+        if (!m->slots[i].used) {
             continue;
         }
-        for (j = m->slots[i].hash & (cap - 1); slots[j].path; j = (j + 1) & (cap - 1)) {
+        for (j = m->slots[i].hash & (cap - 1); slots[j].used; j = (j + 1) & (cap - 1)) {
         }
         slots[j] = m->slots[i];
     }
@@ -178,22 +180,22 @@ sm_insert(struct srcmap *m, const char *path, size_t n, uint32_t line)
             return err;
         }
     }
+    if (n > UINT32_MAX) {
+        return NST_OK; /* a path no input of at most 32 MiB makes */
+    }
     h = util_fnv1a64(path, n);
-    for (i = h & (m->cap - 1); m->slots[i].path; i = (i + 1) & (m->cap - 1)) {
+    for (i = h & (m->cap - 1); m->slots[i].used; i = (i + 1) & (m->cap - 1)) {
         e = &m->slots[i];
-        if (e->hash == h && e->len == n && !memcmp(e->path, path, n)) {
+        if (e->hash == h && e->len == n) {
             return NST_OK;
         }
     }
     e = &m->slots[i];
-    e->path = sm_arena_dup(&m->blocks, path, n);
-    if (!e->path) {
-        return NST_ENOMEM;
-    }
     e->hash = h;
-    e->len = n;
-    e->line = line;
-    e->host_bits = false;
+    e->len = (uint32_t)n;
+    e->line = line > (1u << 30) - 1 ? (1u << 30) - 1 : line;
+    e->used = 1;
+    e->host_bits = 0;
     m->count++;
     return NST_OK;
 }
@@ -205,7 +207,6 @@ srcmap_free(struct srcmap *m)
         return;
     }
     nst_free(m->slots);
-    sm_arena_free(m->blocks);
     nst_free(m);
 }
 

@@ -35,6 +35,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "alloc.h"
 #include "check.h"
@@ -177,6 +178,71 @@ ir_unpack(const char *packed)
     return doc;
 }
 
+/* --- payload and CLI, deflated --- */
+
+/* Keep @text (consumed) deflated in @t. Level 1: the texts are repetitive XML and CLI
+ * (10:1), and a higher level costs time for little. */
+static nst_err
+text_deflate(struct compiled_text *t, char *text)
+{
+    size_t len = strlen(text);
+    uLongf zlen = compressBound((uLong)len);
+    unsigned char *z = nst_malloc(zlen ? zlen : 1), *p;
+
+    if (!z) {
+        nst_free(text);
+        return NST_ENOMEM;
+    }
+    if (compress2(z, &zlen, (const Bytef *)text, (uLong)len, 1) != Z_OK) {
+        nst_free(z);
+        nst_free(text);
+        return NST_ENOMEM;
+    }
+    nst_free(text);
+    p = nst_realloc(z, zlen ? zlen : 1);
+    t->z = p ? p : z;
+    t->zlen = zlen;
+    t->len = len;
+    return NST_OK;
+}
+
+/* @t inflated into a new string; NULL when out of memory (or pending). */
+static char *
+text_inflate(const struct compiled_text *t)
+{
+    uLongf len = (uLongf)t->len;
+    char *s;
+
+    if (!t->z) {
+        return NULL;
+    }
+    s = nst_malloc(t->len + 1);
+    if (!s) {
+        return NULL;
+    }
+    if (uncompress((Bytef *)s, &len, t->z, (uLong)t->zlen) != Z_OK || len != t->len) {
+        nst_free(s);
+        return NULL;
+    }
+    s[len] = '\0';
+    return s;
+}
+
+/* The text of @t for a caller of the accessors: inflated once, kept. */
+static const char *
+text_get(struct nst_compiled *c, struct compiled_text *t)
+{
+    const char *r;
+
+    pthread_mutex_lock(&c->lock);
+    if (!t->text) {
+        t->text = text_inflate(t);
+    }
+    r = t->text;
+    pthread_mutex_unlock(&c->lock);
+    return r;
+}
+
 /* --- the pipeline --- */
 
 /* Devices lowered and rendered together: the IR document of one chunk is all of the
@@ -194,6 +260,7 @@ compile_device(struct nst_compiled *c, struct render *r, struct diag_loc *origin
 {
     struct compiled_device *d = &c->devices[i];
     const char *name = drv_attr(n, "name");
+    char *payload = NULL, *cli = NULL;
     nst_err ret;
 
     *stop = true;
@@ -209,7 +276,17 @@ compile_device(struct nst_compiled *c, struct render *r, struct diag_loc *origin
     origin->line = c->svc->model->devices[i].src.line;
     origin->path = c->svc->model->devices[i].src.path;
     render_set_origin(r, origin);
-    ret = render_device(r, n, c->svc->model->devices[i].drv, &d->payload, &d->cli);
+    ret = render_device(r, n, c->svc->model->devices[i].drv, &payload, &cli);
+    if (!ret && payload) {
+        ret = text_deflate(&d->payload, payload);
+        payload = NULL;
+    }
+    if (!ret && cli) {
+        ret = text_deflate(&d->cli, cli);
+        cli = NULL;
+    }
+    nst_free(payload);
+    nst_free(cli);
     *stop = ret == NST_ENOMEM;
     return ret;
 }
@@ -278,6 +355,7 @@ compile_lower(struct nst_service *svc, struct nst_compiled **out)
     if (!c) {
         return NST_ENOMEM;
     }
+    pthread_mutex_init(&c->lock, NULL);
     c->svc = svc;
     c->devices = nst_calloc(svc->model->ndevices ? svc->model->ndevices : 1, sizeof *c->devices);
     if (!c->devices) {
@@ -403,10 +481,13 @@ nst_compiled_free(struct nst_compiled *c)
     }
     for (i = 0; i < c->ndevices; i++) {
         nst_free(c->devices[i].ir);
-        nst_free(c->devices[i].payload);
-        nst_free(c->devices[i].cli);
+        nst_free(c->devices[i].payload.z);
+        nst_free(c->devices[i].payload.text);
+        nst_free(c->devices[i].cli.z);
+        nst_free(c->devices[i].cli.text);
     }
     nst_free(c->devices);
+    pthread_mutex_destroy(&c->lock);
     nst_free(c);
 }
 
@@ -493,7 +574,15 @@ nst_compiled_device_payload(const struct nst_compiled *c, size_t i)
 {
     const struct compiled_device *d = device_at(c, i);
 
-    return d ? d->payload : NULL;
+    return d ? text_get((struct nst_compiled *)(uintptr_t)c, &((struct compiled_device *)(uintptr_t)d)->payload) : NULL;
+}
+
+NST_API int
+nst_compiled_device_rendered(const struct nst_compiled *c, size_t i)
+{
+    const struct compiled_device *d = device_at(c, i);
+
+    return d && d->payload.z;
 }
 
 NST_API const char *
@@ -501,7 +590,7 @@ nst_compiled_device_cli(const struct nst_compiled *c, size_t i)
 {
     const struct compiled_device *d = device_at(c, i);
 
-    return d ? d->cli : NULL;
+    return d ? text_get((struct nst_compiled *)(uintptr_t)c, &((struct compiled_device *)(uintptr_t)d)->cli) : NULL;
 }
 
 /* --- plan.json --- */
@@ -1023,7 +1112,8 @@ cleanup:
 NST_API nst_err
 nst_compiled_write(const struct nst_compiled *c, const char *dir)
 {
-    char *f = NULL;
+    char *f = NULL, *tmp = NULL;
+    const char *text;
     size_t i;
     nst_err ret;
 
@@ -1040,13 +1130,19 @@ nst_compiled_write(const struct nst_compiled *c, const char *dir)
             continue;
         }
         f = device_file(d->name, ".xml");
-        ret = f ? write_file(dir, f, d->payload) : NST_ENOMEM;
+        text = d->payload.text ? d->payload.text : (tmp = text_inflate(&d->payload));
+        ret = f && text ? write_file(dir, f, text) : NST_ENOMEM;
+        nst_free(tmp);
+        tmp = NULL;
         nst_free(f);
         if (ret) {
             return ret;
         }
         f = device_file(d->name, ".cli");
-        ret = f ? write_file(dir, f, d->cli) : NST_ENOMEM;
+        text = d->cli.text ? d->cli.text : (tmp = text_inflate(&d->cli));
+        ret = f && text ? write_file(dir, f, text) : NST_ENOMEM;
+        nst_free(tmp);
+        tmp = NULL;
         nst_free(f);
         if (ret) {
             return ret;

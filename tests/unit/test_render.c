@@ -680,6 +680,36 @@ test_accessors_and_writer(void **state)
     assert_int_equal(n, strlen(plan));
     snprintf(path, sizeof path, "%s/ccx-pe.cli", dir);
     assert_int_equal(stat(path, &st), 0);
+    /* The writer inflates each file from the compressed text: the file is the payload
+     * the accessor gives (issue 17, compile memory), and asking does not change it. */
+    {
+        const char *pl;
+        char *text;
+        size_t k;
+
+        for (k = 0; k < nst_compiled_device_count(f->comp); k++) {
+            assert_int_equal(nst_compiled_device_rendered(f->comp, k), 1);
+        }
+        assert_int_equal(nst_compiled_device_rendered(f->comp, 6), 0);
+        assert_int_equal(nst_compiled_device_rendered(NULL, 0), 0);
+        snprintf(path, sizeof path, "%s/ccx-pe.xml", dir);
+        fp = fopen(path, "r");
+        assert_non_null(fp);
+        assert_int_equal(fseek(fp, 0, SEEK_END), 0);
+        n = (size_t)ftell(fp);
+        rewind(fp);
+        text = calloc(1, n + 1);
+        assert_non_null(text);
+        assert_int_equal(fread(text, 1, n, fp), n);
+        fclose(fp);
+        for (k = 0; k < 6 && strcmp(nst_compiled_device_name(f->comp, k), "ccx-pe"); k++) {
+        }
+        pl = nst_compiled_device_payload(f->comp, k);
+        assert_non_null(pl);
+        assert_string_equal(pl, text);
+        assert_ptr_equal(nst_compiled_device_payload(f->comp, k), pl);
+        free(text);
+    }
     snprintf(path, sizeof path, "%s/.ccx-pe.cli.tmp", dir);
     assert_int_not_equal(stat(path, &st), 0);
     /* Writing twice gives the same plan (deterministic), and a missing parent fails. */

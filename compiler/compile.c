@@ -511,7 +511,8 @@ nst_compiled_ir(const struct nst_compiled *c, char **xml)
         return NST_ENOMEM;
     }
     xmlDocSetRootElement(doc, root);
-    if (c->svc->file && !xmlNewProp(root, (const xmlChar *)"source", (const xmlChar *)c->svc->file)) {
+    if (c->svc->file &&
+        !xmlNewProp(root, (const xmlChar *)"source", (const xmlChar *)c->svc->file)) {
         xmlFreeDoc(doc);
         return NST_ENOMEM;
     }
@@ -574,7 +575,9 @@ nst_compiled_device_payload(const struct nst_compiled *c, size_t i)
 {
     const struct compiled_device *d = device_at(c, i);
 
-    return d ? text_get((struct nst_compiled *)(uintptr_t)c, &((struct compiled_device *)(uintptr_t)d)->payload) : NULL;
+    return d ? text_get((struct nst_compiled *)(uintptr_t)c,
+                        &((struct compiled_device *)(uintptr_t)d)->payload)
+             : NULL;
 }
 
 NST_API int
@@ -590,7 +593,9 @@ nst_compiled_device_cli(const struct nst_compiled *c, size_t i)
 {
     const struct compiled_device *d = device_at(c, i);
 
-    return d ? text_get((struct nst_compiled *)(uintptr_t)c, &((struct compiled_device *)(uintptr_t)d)->cli) : NULL;
+    return d ? text_get((struct nst_compiled *)(uintptr_t)c,
+                        &((struct compiled_device *)(uintptr_t)d)->cli)
+             : NULL;
 }
 
 /* --- plan.json --- */

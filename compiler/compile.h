@@ -38,7 +38,7 @@ struct nst_compiled {
     struct nst_service *svc;         /* borrowed */
     struct compiled_device *devices; /* in model order */
     size_t ndevices;
-    pthread_mutex_t lock;            /* the accessors' inflating */
+    pthread_mutex_t lock; /* the accessors' inflating */
 };
 
 #endif

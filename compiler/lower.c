@@ -57,8 +57,8 @@ struct lw {
     const struct m_service *m;
     const struct chk_result *chk;
     xmlDocPtr doc;
-    xmlNodePtr *devnode;    /* per device index; NULL outside [lo, hi) */
-    size_t lo, hi;          /* the devices lowered in this document (lower_service_range) */
+    xmlNodePtr *devnode; /* per device index; NULL outside [lo, hi) */
+    size_t lo, hi;       /* the devices lowered in this document (lower_service_range) */
     int oom;
 };
 

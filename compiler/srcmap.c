@@ -14,9 +14,10 @@
  * the canonical form it produces is printed; that is what makes identityref
  * ("sa:x" becomes "srcmap-a:x"), decimal64, ip-prefix and union keys match.
  *
- * - XML is parsed by libxml2 into a DOM wrapped in a synthetic root (libyang allows
- *   several top-level elements, XML does not); a SAX hook records for every element
- *   the line of its '<', because libxml2's own line is that of the start tag's '>'.
+ * - XML is read with libxml2's SAX2 parser, no document built, inside a synthetic
+ *   root element (libyang allows several top-level elements, XML does not); the start
+ *   of every element gives the line of its '<' (libxml2's own line is that of the
+ *   start tag's '>'). A stack of open elements stands for the DOM: see "XML" below.
  * - JSON has no reusable parser in libyang, so a small scanner builds a flat array
  *   of values (struct sm_jnode) with lines; the walk then resolves member names.
  *
@@ -74,7 +75,6 @@ struct srcmap {
 
 #define SM_BLOCK_SIZE (64 * 1024)
 #define SM_MIN_SLOTS 64
-
 
 /* Copy @n bytes into the arena; NULL when out of memory. */
 static char *
@@ -592,12 +592,12 @@ enum sm_xev_kind { SM_XEV_START, SM_XEV_END, SM_XEV_TEXT };
 /* A SAX event kept for replay. */
 struct sm_xev {
     enum sm_xev_kind kind;
-    char *name, *uri;  /* START; uri may be NULL */
-    char **decls;      /* START: prefix/uri pairs (prefix may be NULL) */
-    size_t ndecls;     /* pairs */
-    char *text;        /* TEXT */
+    char *name, *uri; /* START; uri may be NULL */
+    char **decls;     /* START: prefix/uri pairs (prefix may be NULL) */
+    size_t ndecls;    /* pairs */
+    char *text;       /* TEXT */
     size_t textlen;
-    uint32_t line;     /* START */
+    uint32_t line; /* START */
 };
 
 /* What a key element of a pending list entry gave. */
@@ -619,9 +619,9 @@ enum sm_xkind {
 struct sm_xframe {
     enum sm_xkind kind;
     const struct lysc_node *snode;
-    size_t mark;       /* path length before this element's segment */
-    size_t nns;        /* namespace declarations this element pushed */
-    uint32_t line;     /* of its '<' */
+    size_t mark;        /* path length before this element's segment */
+    size_t nns;         /* namespace declarations this element pushed */
+    uint32_t line;      /* of its '<' */
     struct sm_pos *pos; /* positions of its key-less children */
     size_t npos;
     /* SM_X_INNER, keyed list: the entry's keys are not all known yet */
@@ -630,7 +630,7 @@ struct sm_xframe {
     struct sm_key *keys; /* in schema order */
     struct sm_xev *evs;  /* events of the children before the last key */
     size_t nevs, capevs;
-    int bufdepth; /* > 0 while a non-key child's subtree is kept */
+    int bufdepth;  /* > 0 while a non-key child's subtree is kept */
     size_t keyidx; /* SM_X_KEY */
 };
 
@@ -955,8 +955,8 @@ sm_x_complete(struct sm_xml *x, size_t idx)
     for (i = 0; i < nevs && !x->err; i++) {
         switch (evs[i].kind) {
         case SM_XEV_START:
-            sm_x_start(x, evs[i].name, evs[i].uri, (const char *const *)evs[i].decls,
-                       evs[i].ndecls, evs[i].line);
+            sm_x_start(x, evs[i].name, evs[i].uri, (const char *const *)evs[i].decls, evs[i].ndecls,
+                       evs[i].line);
             break;
         case SM_XEV_END:
             sm_x_end(x);

@@ -309,7 +309,7 @@ ve_id_of(const struct m_vpls *v, size_t j)
  * to render (issue 11: a four-byte-AS route target passed check and stopped the IOS-XR
  * driver). The route target is parsed by the drivers' own parser, drv_rt_parse().
  */
-static void
+void
 chk_vpls_bgp(struct chk *c, const struct m_vpls *v)
 {
     const char *why = NULL;
@@ -807,6 +807,7 @@ nst_service_check(struct nst_service *svc)
     chk_qinq(&c);
     chk_redundancy(&c, svc->tree);
     chk_multipoint(&c);
+    chk_mp(&c);
     if (c.err) {
         return c.err;
     }

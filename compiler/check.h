@@ -15,7 +15,8 @@
  *   check_shared.c shared exchange ports: no port-level change
  *   check_qinq.c  multi-VLAN and port-based QinQ: C-VLAN lists, overlaps, vendor limits
  *   check_redundancy.c redundant pairs: roles, same ends, different hand-offs, diversity
- *   check_multipoint.c a VPLS's MTU per attachment pair, the worst pair named
+ *   check_multipoint.c a VPLS's MTU per attachment pair, the worst pair named; multipoint
+ *                 VPNs (netstitch-multipoint): encapsulation, signalling, MTU per site pair
  */
 #ifndef NST_CHECK_H
 #define NST_CHECK_H
@@ -88,6 +89,13 @@ void chk_qinq(struct chk *c);
 void chk_redundancy(struct chk *c, const struct lyd_node *tree);
 /* A VPLS's worst attachment pair (after chk_mtu). */
 void chk_multipoint(struct chk *c);
+/* Multipoint VPNs (netstitch-multipoint), after chk_mtu: encapsulation, signalling,
+ * ports, MTU per pair of sites (planned raises go into the port table). */
+void chk_mp(struct chk *c);
+
+/* A BGP-signalled VPLS's route target and VE ids against every member's driver (check.c;
+ * also run on a multipoint VPN's instance by check_multipoint.c). */
+void chk_vpls_bgp(struct chk *c, const struct m_vpls *v);
 
 /* The hop of @conn that reaches @port on @dev (not a VPLS hop), or NULL. */
 const struct m_hop *chk_hop_at_port(const struct m_conn *conn, const struct m_device *dev,

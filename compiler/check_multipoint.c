@@ -162,10 +162,10 @@ mp_encap(struct chk *c, const struct m_mp *mp)
             (!a->encap.bundle || model_cvlans_equal(&a->encap, &first->encap))) {
             continue;
         }
-        chk_report(c, DIAG_MP_ENCAP_MISMATCH, &a->encap_src, a->dev ? a->dev->name : NULL,
-                   mp->name, a->name, model_encap_str(&a->encap, b1, sizeof b1),
-                   mp_frames_str(&a->encap), first->name,
-                   model_encap_str(&first->encap, b2, sizeof b2), mp_frames_str(&first->encap));
+        chk_report(c, DIAG_MP_ENCAP_MISMATCH, &a->encap_src, a->dev ? a->dev->name : NULL, mp->name,
+                   a->name, model_encap_str(&a->encap, b1, sizeof b1), mp_frames_str(&a->encap),
+                   first->name, model_encap_str(&first->encap, b2, sizeof b2),
+                   mp_frames_str(&first->encap));
     }
 }
 
@@ -206,7 +206,8 @@ mp_signalling(struct chk *c, const struct m_mp *mp)
         if (seen) {
             continue; /* one instance per PE */
         }
-        sig_ok = mp->signalling == SIG_LDP ? a->dev->drv->caps.vpls_ldp : a->dev->drv->caps.vpls_bgp;
+        sig_ok =
+            mp->signalling == SIG_LDP ? a->dev->drv->caps.vpls_ldp : a->dev->drv->caps.vpls_bgp;
         if (!sig_ok) {
             chk_report(c, DIAG_VPLS_SIGNALLING, &a->src, a->dev->name, a->dev->name,
                        a->dev->drv->name, mp->name, mp->signalling == SIG_LDP ? "LDP" : "BGP");
@@ -303,8 +304,8 @@ mp_port_ip(const struct m_port *p, const struct m_encap *e, bool core, uint32_t 
 {
     uint32_t best = !p->shared && p->max_mtu > p->mtu ? p->max_mtu : p->mtu;
     unsigned tags = core ? 0 : model_encap_tags(e);
-    unsigned counted =
-        drv_tags_counted(p->dev->drv, drv_tagging_add(DRV_TAGGING_NONE, tags, e ? e->tpid : 0), tags);
+    unsigned counted = drv_tags_counted(
+        p->dev->drv, drv_tagging_add(DRV_TAGGING_NONE, tags, e ? e->tpid : 0), tags);
     uint32_t ip = drv_ip_mtu_carried(p->dev->drv, best, counted, core);
 
     return ip > ctag ? ip - ctag : 0;
@@ -318,8 +319,10 @@ mp_core_ip(const struct m_segment *s, uint32_t ctag)
     int e;
 
     if (s->owner && s->mtu) {
-        ip = s->mtu_is_ip ? s->mtu : (s->mtu > MP_CORE_OVERHEAD - MP_ETH_HDR ?
-                                          s->mtu - (MP_CORE_OVERHEAD - MP_ETH_HDR) : 0);
+        ip = s->mtu_is_ip ? s->mtu
+                          : (s->mtu > MP_CORE_OVERHEAD - MP_ETH_HDR
+                                 ? s->mtu - (MP_CORE_OVERHEAD - MP_ETH_HDR)
+                                 : 0);
         m = ip > ctag ? ip - ctag : 0;
     }
     for (e = 0; e < 2; e++) {
@@ -348,8 +351,8 @@ dev_idx(const struct m_service *svc, const struct m_device *d)
 }
 
 static void
-mp_bfs(const struct m_service *svc, const struct m_device *from, uint32_t ctag,
-       struct mp_reach *r, size_t *queue)
+mp_bfs(const struct m_service *svc, const struct m_device *from, uint32_t ctag, struct mp_reach *r,
+       size_t *queue)
 {
     size_t head = 0, tail = 0, i;
 
@@ -416,8 +419,8 @@ mp_plan(struct chk *c, const struct m_mp *mp, const struct m_port *p, uint32_t n
         return; /* fits, or cannot grow (the pair's MTU error says it) */
     }
     if (!cp->planned) {
-        chk_report(c, DIAG_MP_MTU_RAISE, &p->src, p->dev->name, p->dev->name, p->name, p->mtu,
-                   need, p->dev->drv->name, mp->name);
+        chk_report(c, DIAG_MP_MTU_RAISE, &p->src, p->dev->name, p->dev->name, p->name, p->mtu, need,
+                   p->dev->drv->name, mp->name);
     }
     cp->planned = need;
 }
@@ -475,7 +478,8 @@ mp_mtu(struct chk *c, const struct m_mp *mp)
     for (i = 0; i < mp->nacs; i++) {
         const struct m_mp_ac *a = &mp->acs[i];
         unsigned counted = drv_tags_counted(
-            a->dev->drv, drv_tagging_add(DRV_TAGGING_NONE, model_encap_tags(&a->encap), a->encap.tpid),
+            a->dev->drv,
+            drv_tagging_add(DRV_TAGGING_NONE, model_encap_tags(&a->encap), a->encap.tpid),
             model_encap_tags(&a->encap));
 
         acip[i] = mp_port_ip(a->port, &a->encap, false, 0);
@@ -501,8 +505,8 @@ mp_mtu(struct chk *c, const struct m_mp *mp)
                      acip[i] <= acip[j] ? a->port->name : b->port->name);
             if (a->dev != b->dev) {
                 bool via_hub = hub && hubr && a->dev != hub->dev && b->dev != hub->dev;
-                const struct mp_reach *x = via_hub ? &hubr[dev_idx(svc, a->dev)] :
-                                                     &ra[dev_idx(svc, b->dev)];
+                const struct mp_reach *x =
+                    via_hub ? &hubr[dev_idx(svc, a->dev)] : &ra[dev_idx(svc, b->dev)];
                 const struct mp_reach *y = via_hub ? &hubr[dev_idx(svc, b->dev)] : NULL;
 
                 if (x->dist == UINT32_MAX || (y && y->dist == UINT32_MAX)) {

@@ -770,8 +770,7 @@ mp_subif(struct lw *w, const struct m_mp *mp, size_t i)
 }
 
 static void
-mp_neighbor(struct lw *w, xmlNodePtr n, const struct m_mp *mp, const struct m_device *d,
-            bool spoke)
+mp_neighbor(struct lw *w, xmlNodePtr n, const struct m_mp *mp, const struct m_device *d, bool spoke)
 {
     xmlNodePtr nb;
 

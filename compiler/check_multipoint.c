@@ -139,20 +139,37 @@ mp_frames(const struct m_encap *e)
 }
 
 static const char *
-mp_frames_str(const struct m_encap *e)
+mp_frames_str(const struct m_encap *e, char *buf, size_t len)
 {
-    static const char *what[] = {"every frame of the port, tags included",
-                                 "untagged frames (its tags popped)",
-                                 "the customer's C-tagged frames"};
+    size_t i, n;
 
-    return what[mp_frames(e)];
+    if (mp_frames(e) == 0) {
+        return "every frame of the port, tags included";
+    }
+    if (mp_frames(e) == 1) {
+        return "untagged frames (its tags popped)";
+    }
+    if (e->all_cvlans) {
+        return "the customer's frames with their C-tags (every C-VLAN)";
+    }
+    n = (size_t)snprintf(buf, len, "the customer's frames with their C-tags (C-VLANs ");
+    for (i = 0; i < e->ncvlans && n < len; i++) {
+        n += (size_t)(e->cvlans[i].lo == e->cvlans[i].hi
+                          ? snprintf(buf + n, len - n, "%s%u", i ? "," : "", e->cvlans[i].lo)
+                          : snprintf(buf + n, len - n, "%s%u-%u", i ? "," : "", e->cvlans[i].lo,
+                                     e->cvlans[i].hi));
+    }
+    if (n < len) {
+        snprintf(buf + n, len - n, ")");
+    }
+    return buf;
 }
 
 static void
 mp_encap(struct chk *c, const struct m_mp *mp)
 {
     const struct m_mp_ac *first = &mp->acs[0];
-    char b1[96], b2[96];
+    char b1[96], b2[96], w1[160], w2[160];
     size_t i;
 
     for (i = 1; i < mp->nacs; i++) {
@@ -163,9 +180,10 @@ mp_encap(struct chk *c, const struct m_mp *mp)
             continue;
         }
         chk_report(c, DIAG_MP_ENCAP_MISMATCH, &a->encap_src, a->dev ? a->dev->name : NULL, mp->name,
-                   a->name, model_encap_str(&a->encap, b1, sizeof b1), mp_frames_str(&a->encap),
-                   first->name, model_encap_str(&first->encap, b2, sizeof b2),
-                   mp_frames_str(&first->encap));
+                   a->name, model_encap_str(&a->encap, b1, sizeof b1),
+                   mp_frames_str(&a->encap, w1, sizeof w1), first->name,
+                   model_encap_str(&first->encap, b2, sizeof b2),
+                   mp_frames_str(&first->encap, w2, sizeof w2));
     }
 }
 
@@ -192,6 +210,20 @@ mp_signalling(struct chk *c, const struct m_mp *mp)
             chk_report(c, DIAG_VLAN_REWRITE_UNSUPPORTED, &a->encap_src, a->dev->name, a->dev->name,
                        a->dev->drv->name, model_encap_str(&a->encap, b1, sizeof b1),
                        "untagged VPLS frames");
+        }
+        if (a->encap.bundle) {
+            /* What the PE's driver can match of a multi-VLAN bundle (as check_qinq.c). */
+            const char *why =
+                a->dev->drv->bundle_problem
+                    ? a->dev->drv->bundle_problem(a->encap.all_cvlans, a->encap.ncvlans,
+                                                  a->encap.inner_tpid == TPID_8100)
+                    : "this driver does not render multi-VLAN QinQ";
+
+            if (why) {
+                chk_report(c, DIAG_MP_BUNDLE_UNSUPPORTED, &a->encap_src, a->dev->name, mp->name,
+                           a->name, a->dev->drv->name, a->dev->name,
+                           model_encap_str(&a->encap, b1, sizeof b1), why);
+            }
         }
         if (mp->topology == MP_HUB_AND_SPOKE && a->hub) {
             if (!hub || hub->dev != a->dev) {

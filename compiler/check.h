@@ -60,6 +60,8 @@ struct chk_result {
     size_t nhops;
     struct chk_conn *conns;     /* parallel to m_service.conns */
     size_t nconns;
+    uint32_t *mp_worst;         /* per multipoint VPN: its worst pair's IP MTU, UINT32_MAX none */
+    size_t nmps;
 };
 
 /* Shared state of one check run. */

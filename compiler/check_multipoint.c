@@ -577,6 +577,9 @@ mp_mtu(struct chk *c, const struct m_mp *mp)
             }
         }
     }
+    if (c->res->mp_worst && (size_t)(mp - svc->mps) < c->res->nmps) {
+        c->res->mp_worst[mp - svc->mps] = worst;
+    }
     if (wa && wb) {
         chk_report(c, DIAG_MP_PAIR_WORST, &mp->src, NULL, mp->name, pairs,
                    wa->site ? wa->site->name : wa->name, wa->dev->name,
@@ -588,6 +591,17 @@ void
 chk_mp(struct chk *c)
 {
     size_t i;
+
+    c->res->mp_worst = arena_array(c->arena, c->svc->nmps ? c->svc->nmps : 1,
+                                   sizeof *c->res->mp_worst);
+    if (!c->res->mp_worst) {
+        c->err = NST_ENOMEM;
+        return;
+    }
+    c->res->nmps = c->svc->nmps;
+    for (i = 0; i < c->svc->nmps; i++) {
+        c->res->mp_worst[i] = UINT32_MAX;
+    }
 
     for (i = 0; i < c->svc->nmps; i++) {
         const struct m_mp *mp = &c->svc->mps[i];

@@ -95,6 +95,13 @@ void chk_multipoint(struct chk *c);
  * ports, MTU per pair of sites (planned raises go into the port table). */
 void chk_mp(struct chk *c);
 
+/* Tag capability of @e's device for tags @enc at @src (check.c): TPID support, double-tag
+ * match, a port fixed to another TPID; @conn and @h may be NULL (a multipoint VPN's
+ * attachment circuit). The DRV_TPID_* bit of a TPID. */
+void chk_tags_at(struct chk *c, const struct m_conn *conn, const struct m_hop *h,
+                 const struct m_end *e, const struct m_encap *enc, const struct m_src *src);
+unsigned chk_tpid_bit(enum m_tpid t);
+
 /* A BGP-signalled VPLS's route target and VE ids against every member's driver (check.c;
  * also run on a multipoint VPN's instance by check_multipoint.c). */
 void chk_vpls_bgp(struct chk *c, const struct m_vpls *v);

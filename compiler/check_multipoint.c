@@ -205,6 +205,14 @@ mp_signalling(struct chk *c, const struct m_mp *mp)
         for (j = 0; j < i; j++) {
             seen = seen || mp->acs[j].dev == a->dev;
         }
+        {
+            struct m_end end;
+
+            memset(&end, 0, sizeof end);
+            end.dev = a->dev;
+            end.port = a->port;
+            chk_tags_at(c, NULL, NULL, &end, &a->encap, &a->encap_src);
+        }
         if (model_encap_tags(&a->encap) == 2 && !a->encap.bundle &&
             !a->dev->drv->caps.rewrite_two_tags) {
             chk_report(c, DIAG_VLAN_REWRITE_UNSUPPORTED, &a->encap_src, a->dev->name, a->dev->name,
@@ -285,7 +293,7 @@ mp_ports(struct chk *c, size_t m)
 {
     const struct m_service *svc = c->svc;
     const struct m_mp *mp = &svc->mps[m];
-    char b1[64], what[256];
+    char b1[64], what[256], w2[256];
     size_t i, j, k;
     int e;
 
@@ -319,6 +327,27 @@ mp_ports(struct chk *c, size_t m)
                              o->acs[k].name, o->name);
                     clash = true;
                 }
+            }
+        }
+        /* One outer TPID per port where the vendor sets it per port (as chk_ports_tags). */
+        for (j = 0; j < svc->nconns && !clash && a->encap.kind == ENCAP_QINQ; j++) {
+            for (k = 0; k < svc->conns[j].nhops; k++) {
+                const struct m_hop *h = &svc->conns[j].hops[k];
+                const struct drv_caps *caps = &a->dev->drv->caps;
+
+                if ((h->seg->end[0].port != a->port && h->seg->end[1].port != a->port) ||
+                    h->encap.kind != ENCAP_QINQ || h->encap.tpid == a->encap.tpid ||
+                    ((caps->tpid_per_subif & chk_tpid_bit(a->encap.tpid)) &&
+                     (caps->tpid_per_subif & chk_tpid_bit(h->encap.tpid)))) {
+                    continue;
+                }
+                snprintf(what, sizeof what, "hop %u of connection %s", h->seq, svc->conns[j].name);
+                snprintf(w2, sizeof w2, "attachment circuit %s of multipoint %s", a->name,
+                         mp->name);
+                chk_report(c, DIAG_VLAN_TPID_PORT, &a->encap_src, a->dev->name, a->dev->name,
+                           a->port->name, model_tpid_str(h->encap.tpid), what,
+                           model_tpid_str(a->encap.tpid), w2);
+                break;
             }
         }
         if (clash) {
@@ -592,8 +621,8 @@ chk_mp(struct chk *c)
 {
     size_t i;
 
-    c->res->mp_worst = arena_array(c->arena, c->svc->nmps ? c->svc->nmps : 1,
-                                   sizeof *c->res->mp_worst);
+    c->res->mp_worst =
+        arena_array(c->arena, c->svc->nmps ? c->svc->nmps : 1, sizeof *c->res->mp_worst);
     if (!c->res->mp_worst) {
         c->err = NST_ENOMEM;
         return;

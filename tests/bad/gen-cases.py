@@ -296,6 +296,15 @@ wan("mp-bundle-sros-list",
       for e, s in (("dot1q><vlan>100</vlan></dot1q>", "100"), ("dot1q><vlan>200</vlan></dot1q>", "200"),
                    ("qinq><s-tag>300</s-tag><c-tag>100</c-tag></qinq>", "300"),
                    ("dot1q><vlan>400</vlan></dot1q>", "400"), ("dot1q><vlan>500</vlan></dot1q>", "500"))])
+wan("mp-port-tpid", ("<mtu>1522</mtu><max-mtu>9212</max-mtu></port>",
+                    "<mtu>1522</mtu><max-mtu>9212</max-mtu><tpid>0x9100</tpid></port>"))
+wan("mp-tpid-port-conflict",
+    ("  <multipoint ", """  <segment><name>factory-lab</name>
+    <a><site>taichung</site><node>lab-switch</node></a><b><device>pe-taichung</device><port>1/1/1</port></b></segment>
+  <connection><name>lab</name><ip-mtu>1500</ip-mtu><endpoint>taichung</endpoint><endpoint>backbone</endpoint>
+    <hop><seq>1</seq><segment>factory-lab</segment><encapsulation><qinq><s-tag>301</s-tag><c-tag>100</c-tag><tpid>0x8100</tpid></qinq></encapsulation></hop>
+  </connection>
+  <multipoint """))
 wan("mp-pair-mtu", ("<owner>carrier</owner><mtu>1600</mtu>", "<owner>carrier</owner><mtu>1500</mtu>"))
 wan("mp-ac-hw-limit", ("<mtu>1514</mtu><max-mtu>9192</max-mtu>", "<mtu>1514</mtu>"))
 wan("mp-overlap", ("<prefix>10.50.0.0/16</prefix>", "<prefix>10.10.128.0/17</prefix>"))

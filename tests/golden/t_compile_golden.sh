@@ -30,7 +30,7 @@ cases=""
 for f in examples/twcc-ccx-aws/service.xml examples/twcc-ccx-aws/dual-stack/service.xml examples/twcc-ccx-aws/service-multi-cvlan.xml \
     examples/azure-expressroute/service.xml examples/gcp-interconnect/service.xml \
     examples/enterprise-wan/service.xml examples/enterprise-wan/service-hub-spoke.xml \
-    tests/compile/*/*.xml; do
+    examples/ibm-direct-link/service.xml tests/compile/*/*.xml; do
     [ -f "$f" ] && cases="$cases $f"
 done
 
@@ -47,6 +47,8 @@ case_name() {
         echo enterprise-wan
     elif [ "$1" = examples/enterprise-wan/service-hub-spoke.xml ]; then
         echo enterprise-wan-hub-spoke
+    elif [ "$1" = examples/ibm-direct-link/service.xml ]; then
+        echo ibm-direct-link
     elif [ "$1" = examples/twcc-ccx-aws/dual-stack/service.xml ]; then
         echo twcc-ccx-aws-dual-stack
     else

@@ -40,7 +40,8 @@ for i in yang/onramps/*.xml; do
 done
 [ "$n" -ge 4 ] || { echo "only $n on-ramp profile files"; fail=1; }
 for i in examples/azure-expressroute/service.xml examples/gcp-interconnect/service.xml \
-    examples/twcc-ccx-aws/service-multi-cvlan.xml tests/compile/qinq/qinq-bundle.xml \
+    examples/ibm-direct-link/service.xml examples/twcc-ccx-aws/service-multi-cvlan.xml \
+    tests/compile/qinq/qinq-bundle.xml \
     examples/enterprise-wan/service.xml examples/enterprise-wan/service-hub-spoke.xml \
     tests/compile/multipoint/mp-*.xml; do
     # shellcheck disable=SC2086

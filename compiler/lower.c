@@ -1324,6 +1324,24 @@ lower_service(struct nst_service *svc, xmlDocPtr *out)
     for (i = 0; i < w.m->nmps; i++) {
         lower_mp(&w, &w.m->mps[i]);
     }
+    /* A multipoint VPN's core ports whose MTU grows (check_multipoint.c planned them) are
+     * core ports, as a connection's VPLS hops make them. */
+    for (i = 0; w.m->nmps && i < w.m->nsegments; i++) {
+        const struct m_segment *s = &w.m->segments[i];
+        int e;
+
+        for (e = 0; s->kind == SEG_MPLS_CORE && e < 2; e++) {
+            xmlNodePtr port;
+
+            if (!s->end[e].port || !w.chk->ports[s->end[e].port->idx].planned) {
+                continue;
+            }
+            port = port_node(&w, s->end[e].port);
+            if (port && !xmlSetProp(port, X("core"), X("true"))) {
+                w.oom = 1;
+            }
+        }
+    }
     lower_originate(&w);
     /* Ports whose MTU must change but that carry no sub-interface of their own. */
     for (i = 0; i < w.chk->nports; i++) {

@@ -69,5 +69,17 @@ grep -q "error MP-PAIR-MTU: multipoint corp-wan: taipei (pe-taipei) and taichung
 $("$NETSTITCH" check examples/enterprise-wan/broken/wan-wave-1500.xml 2>&1)
 EOF2
 
+# A core port too small for the VPN is raised within its max-mtu on the path that needs it:
+# pe-taipei's core port to pe-hsinchu at 1514 must carry 1500 + 40 (pseudowire) + 4 (the
+# MPLS reserve Junos keeps), and the IR marks it a core port.
+sed 's|<port><name>et-0/0/1</name><description>core to pe-hsinchu</description><bandwidth>100000000</bandwidth><mtu>9192</mtu>|<port><name>et-0/0/1</name><description>core to pe-hsinchu</description><bandwidth>100000000</bandwidth><mtu>1514</mtu>|' \
+    examples/enterprise-wan/service.xml > "$tmp/core.xml"
+"$NETSTITCH" check "$tmp/core.xml" > "$tmp/out" 2>&1 || { no "the core-raise variant does not check clean"; cat "$tmp/out"; }
+grep -q "note MP-MTU-RAISE: pe-taipei port et-0/0/1: MTU 1514 -> 1544 (junos meaning) for multipoint corp-wan" "$tmp/out" ||
+    { no "no MP-MTU-RAISE for pe-taipei's core port:"; cat "$tmp/out"; }
+"$NETSTITCH" compile --emit ir "$tmp/core.xml" 2> /dev/null |
+    grep -q '<port name="et-0/0/1" mtu-before="1514" mtu="1544" mtu-change="true" mtu-needed="1544" core="true">' ||
+    no "the IR does not raise pe-taipei's core port to 1544"
+
 [ "$fail" = 0 ] && echo "ok: enterprise WAN multipoint examples and their broken variants"
 exit "$fail"

@@ -7,7 +7,7 @@
 # replaces it after a delete (a branch PE keeps only the hub's pseudowire, the hub gets
 # spoke pseudowires), and rolling that push back leaves no trace of it on any PE.
 set -u
-cd "$TOP"
+cd "$TOP" || exit 2
 tmp=$(mktemp -d)
 net=$tmp/net
 trap 'sh examples/simnet.sh stop "$net" > /dev/null 2>&1; rm -rf "$tmp"' EXIT INT TERM

@@ -373,8 +373,10 @@ test_multipoint(void **state)
                         "corp-wan-hub");
     assert_string_equal(nst_service_item_text(svc, NST_ITEM_ATTACHMENT, 2, NST_FIELD_ENCAPSULATION),
                         "qinq");
-    assert_int_equal(nst_service_item_number(svc, NST_ITEM_ATTACHMENT, 2, NST_FIELD_OUTER_TAG), 300);
-    assert_int_equal(nst_service_item_number(svc, NST_ITEM_ATTACHMENT, 2, NST_FIELD_INNER_TAG), 100);
+    assert_int_equal(nst_service_item_number(svc, NST_ITEM_ATTACHMENT, 2, NST_FIELD_OUTER_TAG),
+                     300);
+    assert_int_equal(nst_service_item_number(svc, NST_ITEM_ATTACHMENT, 2, NST_FIELD_INNER_TAG),
+                     100);
     assert_int_equal(nst_service_item_number(svc, NST_ITEM_ATTACHMENT, 2, NST_FIELD_TPID), 0x88a8);
     assert_null(nst_service_item_text(svc, NST_ITEM_ATTACHMENT, 5, NST_FIELD_NAME));
     assert_null(nst_service_item_text(svc, NST_ITEM_MULTIPOINT, 0, NST_FIELD_PORT));

@@ -21,7 +21,7 @@ for f in examples/enterprise-wan/service.xml examples/enterprise-wan/service-hub
     grep -q ' warning ' "$tmp/out" && { no "$f has warnings:"; grep ' warning ' "$tmp/out"; }
     # Taipei-Taichung has two equally short core paths; the worse crosses the 1600-byte
     # leased wave: 1600 - 26 = 1574.
-    grep -q "note MP-WORST-PAIR: .*10 pairs of sites; the worst, taipei (pe-taipei) to taichung (pe-taichung), carries IP MTU 1574 (core segment core-taichung-kaohsiung)" "$tmp/out" ||
+    grep -q "note MP-WORST-PAIR: .*10 attachment-circuit pairs; the worst, taipei (pe-taipei) to taichung (pe-taichung), carries IP MTU 1574 (core segment core-taichung-kaohsiung)" "$tmp/out" ||
         { no "$f: the worst pair is not taipei-taichung at 1574:"; cat "$tmp/out"; }
     rm -rf "$tmp/c"
     "$NETSTITCH" compile "$f" -o "$tmp/c" >"$tmp/out" 2>&1 || { no "$f does not compile:"; cat "$tmp/out"; }

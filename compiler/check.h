@@ -85,6 +85,10 @@ void chk_bgp(struct chk *c);
 void chk_onramp(struct chk *c, const struct lyd_node *tree);
 /* Shared exchange ports (netstitch-exchange): refuse what would change them. After chk_mtu. */
 void chk_shared(struct chk *c);
+/* A multipoint VPN's attachment circuit @what with tags @e on port @p: the shared-port
+ * encapsulation and TPID rules (nothing when @p is not shared). */
+void chk_shared_ac(struct chk *c, const struct m_port *p, const struct m_encap *e, const char *what,
+                   const struct m_src *src);
 /* QinQ bundles (netstitch-qinq). */
 void chk_qinq(struct chk *c);
 /* Redundant pairs (netstitch-redundancy); @tree as for chk_onramp. */

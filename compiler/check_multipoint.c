@@ -304,6 +304,8 @@ mp_ports(struct chk *c, size_t m)
         if (!a->dev || !a->port) {
             continue;
         }
+        snprintf(w2, sizeof w2, "multipoint %s (attachment circuit %s)", mp->name, a->name);
+        chk_shared_ac(c, a->port, &a->encap, w2, &a->encap_src);
         for (j = 0; j < svc->nconns && !clash; j++) {
             for (k = 0; k < svc->conns[j].nhops && !clash; k++) {
                 const struct m_hop *h = &svc->conns[j].hops[k];

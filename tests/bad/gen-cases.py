@@ -305,6 +305,11 @@ wan("mp-tpid-port-conflict",
     <hop><seq>1</seq><segment>factory-lab</segment><encapsulation><qinq><s-tag>301</s-tag><c-tag>100</c-tag><tpid>0x8100</tpid></qinq></encapsulation></hop>
   </connection>
   <multipoint """))
+wan("mp-shared-port-dot1q",
+    ("<intercloud xmlns=\"urn:netstitch:yang:intercloud\">",
+     "<intercloud xmlns=\"urn:netstitch:yang:intercloud\" xmlns:x=\"urn:netstitch:yang:exchange\">"),
+    ("<mtu>1522</mtu><max-mtu>9212</max-mtu></port>",
+     "<mtu>1522</mtu><max-mtu>9212</max-mtu><x:shared/><x:encapsulation-mode>dot1q</x:encapsulation-mode></port>"))
 wan("mp-pair-mtu", ("<owner>carrier</owner><mtu>1600</mtu>", "<owner>carrier</owner><mtu>1500</mtu>"))
 wan("mp-ac-hw-limit", ("<mtu>1514</mtu><max-mtu>9192</max-mtu>", "<mtu>1514</mtu>"))
 wan("mp-overlap", ("<prefix>10.50.0.0/16</prefix>", "<prefix>10.10.128.0/17</prefix>"))

@@ -25,6 +25,7 @@
 #include <stdint.h>
 
 #include "diag.h"
+#include "driver.h"
 #include "model.h"
 
 /* What one port needs across every hop that uses it. */
@@ -61,6 +62,8 @@ struct chk_result {
     struct chk_conn *conns;     /* parallel to m_service.conns */
     size_t nconns;
     uint32_t *mp_worst;         /* per multipoint VPN: its worst pair's IP MTU, UINT32_MAX none */
+    const enum drv_tagging *tagging; /* per port (m_port.idx): the tagging mode its
+                                      * sub-interfaces force (check_mtu.c), NULL before */
     size_t nmps;
 };
 

@@ -360,23 +360,35 @@ mp_ports(struct chk *c, size_t m)
     }
 }
 
+/* The tags port @p's MTU counts for a circuit with @e's tags (@core: none): the port's
+ * tagging mode from every sub-interface on it (check_mtu.c's table, which counts the
+ * circuits too), as the drivers decide it. */
+static unsigned
+mp_tags_counted(const struct chk *c, const struct m_port *p, const struct m_encap *e, bool core)
+{
+    unsigned tags = core ? 0 : model_encap_tags(e);
+    enum drv_tagging mode = c->res->tagging
+                                ? c->res->tagging[p->idx]
+                                : drv_tagging_add(DRV_TAGGING_NONE, tags, e ? e->tpid : 0);
+
+    return drv_tags_counted(p->dev->drv, mode, tags);
+}
+
 /* The largest IP MTU port @p carries on an attachment circuit with @e's tags (@core
  * false) or as an mpls-core port, at its hardware maximum (a shared port: as it is). */
 static uint32_t
-mp_port_ip(const struct m_port *p, const struct m_encap *e, bool core, uint32_t ctag)
+mp_port_ip(const struct chk *c, const struct m_port *p, const struct m_encap *e, bool core,
+           uint32_t ctag)
 {
     uint32_t best = !p->shared && p->max_mtu > p->mtu ? p->max_mtu : p->mtu;
-    unsigned tags = core ? 0 : model_encap_tags(e);
-    unsigned counted = drv_tags_counted(
-        p->dev->drv, drv_tagging_add(DRV_TAGGING_NONE, tags, e ? e->tpid : 0), tags);
-    uint32_t ip = drv_ip_mtu_carried(p->dev->drv, best, counted, core);
+    uint32_t ip = drv_ip_mtu_carried(p->dev->drv, best, mp_tags_counted(c, p, e, core), core);
 
     return ip > ctag ? ip - ctag : 0;
 }
 
 /* The largest IP MTU an mpls-core segment carries for the VPN. */
 static uint32_t
-mp_core_ip(const struct m_segment *s, uint32_t ctag)
+mp_core_ip(const struct chk *c, const struct m_segment *s, uint32_t ctag)
 {
     uint32_t m = UINT32_MAX, ip;
     int e;
@@ -390,7 +402,7 @@ mp_core_ip(const struct m_segment *s, uint32_t ctag)
     }
     for (e = 0; e < 2; e++) {
         if (s->end[e].port) {
-            ip = mp_port_ip(s->end[e].port, NULL, true, ctag);
+            ip = mp_port_ip(c, s->end[e].port, NULL, true, ctag);
             m = ip < m ? ip : m;
         }
     }
@@ -414,8 +426,8 @@ dev_idx(const struct m_service *svc, const struct m_device *d)
 }
 
 static void
-mp_bfs(const struct m_service *svc, const struct m_device *from, uint32_t ctag, struct mp_reach *r,
-       size_t *queue)
+mp_bfs(const struct chk *c, const struct m_service *svc, const struct m_device *from, uint32_t ctag,
+       struct mp_reach *r, size_t *queue)
 {
     size_t head = 0, tail = 0, i;
 
@@ -451,7 +463,7 @@ mp_bfs(const struct m_service *svc, const struct m_device *from, uint32_t ctag, 
             if (r[v].dist != UINT32_MAX && r[v].dist != r[u].dist + 1) {
                 continue;
             }
-            edge = mp_core_ip(s, ctag);
+            edge = mp_core_ip(c, s, ctag);
             cand = edge < r[u].best ? edge : r[u].best;
             if (r[v].dist == UINT32_MAX) {
                 r[v].dist = r[u].dist + 1;
@@ -504,7 +516,8 @@ mp_plan_path(struct chk *c, const struct m_mp *mp, const struct mp_reach *r,
         for (e = 0; e < 2; e++) {
             if (s->end[e].port) {
                 mp_plan(c, mp, s->end[e].port,
-                        drv_port_mtu_needed(s->end[e].dev->drv, mp->ip_mtu + ctag, 0, true));
+                        drv_port_mtu_needed(s->end[e].dev->drv, mp->ip_mtu + ctag,
+                                            mp_tags_counted(c, s->end[e].port, NULL, true), true));
             }
         }
         d = s->end[0].dev == d ? s->end[1].dev : s->end[0].dev;
@@ -540,14 +553,11 @@ mp_mtu(struct chk *c, const struct m_mp *mp)
     }
     for (i = 0; i < mp->nacs; i++) {
         const struct m_mp_ac *a = &mp->acs[i];
-        unsigned counted = drv_tags_counted(
-            a->dev->drv,
-            drv_tagging_add(DRV_TAGGING_NONE, model_encap_tags(&a->encap), a->encap.tpid),
-            model_encap_tags(&a->encap));
+        unsigned counted = mp_tags_counted(c, a->port, &a->encap, false);
 
-        acip[i] = mp_port_ip(a->port, &a->encap, false, 0);
+        acip[i] = mp_port_ip(c, a->port, &a->encap, false, 0);
         mp_plan(c, mp, a->port, drv_port_mtu_needed(a->dev->drv, mp->ip_mtu, counted, false));
-        mp_bfs(svc, a->dev, ctag, &reach[i * svc->ndevices], queue);
+        mp_bfs(c, svc, a->dev, ctag, &reach[i * svc->ndevices], queue);
         if (a == hub) {
             hubr = &reach[i * svc->ndevices];
         }

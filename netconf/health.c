@@ -64,6 +64,8 @@ struct hl_dev {
     char err[512];
     struct drv_bgp_peer *peers;
     size_t npeers;
+    /* the gate's steps: the last read's result told (-1 none yet), healthy told */
+    int told_read, told_healthy;
 };
 
 /** @brief One bgp-session (one end) and what is expected of it. */
@@ -83,6 +85,11 @@ struct hl_sess {
     int healthy;     /* met and held for stable_s */
     long long since; /* ms: met continuously since, -1 not met */
     long long last_uptime;
+    /* the gate: seen Established in the previous poll; times Established was lost (or
+     * the uptime went back) since the gate began; flapped: lost twice, the gate fails */
+    int was_up, flapped;
+    unsigned losses;
+    char lost[96];
     char why[640];
 };
 
@@ -97,6 +104,10 @@ struct nst_health {
     int rounds;
     char *known_hosts, *cache_dir;
     char message[512];
+    /* the gate: its end (ms, hl_now_ms()), 0 outside it; who hears of its steps */
+    long long gate_end;
+    health_step_fn step;
+    void *step_user;
 };
 
 static long long
@@ -314,6 +325,19 @@ hl_connect(struct nst_health *h, struct hl_dev *d)
         return -1;
     }
     inv_sess_opts(d->inv, h->known_hosts, &o, keys);
+    if (h->gate_end) {
+        /* In the gate no read may outlast its deadline by more than a second: a device
+         * that hangs must not keep the confirmed commit pending toward its timeout. */
+        long long left = h->gate_end - hl_now_ms();
+        int cap = left > 1000 ? (int)left : 1000;
+
+        if (!o.rpc_timeout_ms || o.rpc_timeout_ms > cap) {
+            o.rpc_timeout_ms = cap;
+        }
+        if (!o.connect_timeout_ms || o.connect_timeout_ms > cap) {
+            o.connect_timeout_ms = cap;
+        }
+    }
     if (h->cache_dir) {
         snprintf(cache, sizeof cache, "%s/%s_%u", h->cache_dir, d->inv->address,
                  (unsigned)d->inv->port);
@@ -408,10 +432,45 @@ hl_judge(struct hl_sess *s, long long now, int gate)
     if (!p) {
         snprintf(s->why, sizeof s->why, "%s reports no BGP session to %s", d->name, s->peer);
         s->since = -1;
+        if (gate && s->was_up) {
+            s->was_up = 0;
+            s->losses++;
+            snprintf(s->lost, sizeof s->lost, "Established, then not reported");
+        }
         return;
     }
     s->reported = 1;
     snprintf(s->state, sizeof s->state, "%s", p->state);
+    if (gate) {
+        /* Flapping: Established lost (state or an uptime that went back) twice since the
+         * gate began. The first loss may be the router applying the change (a session
+         * whose parameters change is reset); a second one is not, and fails the gate. */
+        int up = !strcmp(p->state, "Established");
+        int reset = up && s->was_up && s->last_uptime >= 0 && p->uptime_s >= 0 &&
+                    p->uptime_s < s->last_uptime;
+
+        if ((s->was_up && !up) || reset) {
+            s->losses++;
+            if (reset) {
+                snprintf(s->lost, sizeof s->lost, "uptime went back from %llds to %llds",
+                         s->last_uptime, p->uptime_s);
+            } else {
+                snprintf(s->lost, sizeof s->lost, "Established, then %s", p->state);
+            }
+        }
+        s->was_up = up;
+        if (s->losses >= 2) {
+            s->flapped = 1;
+        }
+    }
+    if (s->flapped) {
+        snprintf(s->why, sizeof s->why,
+                 "flapping: lost Established %u times during the gate (last: %s)", s->losses,
+                 s->lost);
+        s->last_uptime = p->uptime_s;
+        s->since = -1;
+        return;
+    }
     s->uptime_s = p->uptime_s;
     s->received = p->received;
     s->accepted = p->accepted;
@@ -526,9 +585,10 @@ nst_health_check(struct nst_health *h, const char *state_dir)
     return NST_OK;
 }
 
-/* "s1: why; s2: why" of the gating sessions that are not healthy. */
+/* "s1: why; s2: why" of the gating sessions that are not healthy (@flapped: only those
+ * that flapped). */
 static void
-hl_failures(const struct nst_health *h, char *why, size_t len)
+hl_failures(const struct nst_health *h, int flapped, char *why, size_t len)
 {
     size_t o = 0;
 
@@ -537,7 +597,7 @@ hl_failures(const struct nst_health *h, char *why, size_t len)
         const struct hl_sess *s = &h->sess[i];
         int n;
 
-        if (!s->gate || s->healthy) {
+        if (!s->gate || s->healthy || (flapped && !s->flapped)) {
             continue;
         }
         n = snprintf(why + o, len - o, "%s%s (%s -> %s): %s", o ? "; " : "", s->name, s->device,
@@ -547,6 +607,59 @@ hl_failures(const struct nst_health *h, char *why, size_t len)
         }
         o += (size_t)n < len - o ? (size_t)n : len - o - 1;
     }
+}
+
+void
+health_set_step_cb(struct nst_health *h, health_step_fn fn, void *user)
+{
+    if (h) {
+        h->step = fn;
+        h->step_user = user;
+    }
+}
+
+/* Tell the gate's listener what this round changed; returns 1 when a session flapped. */
+static int
+hl_steps(struct nst_health *h)
+{
+    int flapped = 0;
+
+    for (size_t i = 0; i < h->ndevs; i++) {
+        struct hl_dev *d = &h->devs[i];
+        int all = 1, any = 0;
+
+        if (d->read_ok != d->told_read) {
+            d->told_read = d->read_ok;
+            if (h->step) {
+                h->step(d->name, "state-read", d->read_ok ? "ok" : "failed", d->err, h->step_user);
+            }
+        }
+        for (size_t k = 0; k < h->nsess; k++) {
+            const struct hl_sess *s = &h->sess[k];
+
+            if (s->dev != d || !s->gate) {
+                continue;
+            }
+            any = 1;
+            all &= s->healthy;
+            if (s->flapped && !flapped) {
+                flapped = 1;
+                if (h->step) {
+                    char line[800];
+
+                    snprintf(line, sizeof line, "%s -> %s: %s", s->name, s->peer, s->why);
+                    h->step(d->name, "flap", "failed", line, h->step_user);
+                }
+            }
+        }
+        if (any && all && !d->told_healthy) {
+            d->told_healthy = 1;
+            if (h->step) {
+                h->step(d->name, "healthy", "ok", "", h->step_user);
+            }
+        }
+    }
+    return flapped;
 }
 
 nst_err
@@ -559,22 +672,34 @@ health_gate(struct nst_health *h, const char *known_hosts, const char *cache_dir
         h->known_hosts = nst_strdup(known_hosts);
         h->cache_dir = cache_dir ? nst_strdup(cache_dir) : NULL;
     }
+    h->gate_end = deadline;
     for (size_t i = 0; i < h->nsess; i++) {
         h->sess[i].since = -1;
         h->sess[i].last_uptime = -1;
+        h->sess[i].was_up = h->sess[i].flapped = 0;
+        h->sess[i].losses = 0;
+    }
+    for (size_t i = 0; i < h->ndevs; i++) {
+        h->devs[i].told_read = -1;
+        h->devs[i].told_healthy = 0;
     }
     for (;;) {
         long long left;
         struct timespec ts;
+        int flapped;
 
         hl_round(h, 1);
-        if (nst_health_ok(h)) {
+        flapped = hl_steps(h);
+        if (!flapped && nst_health_ok(h)) {
             why[0] = '\0';
+            h->gate_end = 0;
             return NST_OK;
         }
         left = deadline - hl_now_ms();
-        if (left <= 0) {
-            hl_failures(h, why, whylen);
+        if (flapped || left <= 0) {
+            /* A flapping session fails the gate at once: waiting cannot make it stable. */
+            hl_failures(h, flapped, why, whylen);
+            h->gate_end = 0;
             return NST_EENV;
         }
         if (left > (long long)h->interval_ms) {

@@ -1463,7 +1463,8 @@ bgp_compute(struct sim_bgp *b, double now)
             char oldsig[sizeof d->nbrs[j].sig];
 
             memcpy(oldsig, d->nbrs[j].sig, sizeof oldsig);
-            up[i][j] = bgp_session_check(b, d, &d->nbrs[j], &far[i][j]);
+            up[i][j] = bgp_session_check(b, d, &d->nbrs[j], &far[i][j]) &&
+                       !sim_fault_bgp_down(d->dir, d->nbrs[j].addr, now); /* flap-bgp */
             /* A change of either end's parameters resets the session. */
             if (up[i][j] != d->nbrs[j].up || strcmp(oldsig, d->nbrs[j].sig)) {
                 d->nbrs[j].since = now;
@@ -1960,6 +1961,9 @@ sim_bgp_tick(struct sim_bgp *b)
         }
     }
     bgp_poll_files(b, now);
+    for (int i = 0; i < b->ndevs; i++) {
+        b->dirty |= sim_fault_bgp_tick(b->devs[i].dir, now); /* flap-bgp (fault.c) */
+    }
     dirty = b->dirty;
     if (dirty) {
         b->dirty = 0;

@@ -16,8 +16,10 @@
 #include <string.h>
 
 #include <libxml/parser.h>
+#include <libyang/libyang.h>
 
 #include "alloc.h"
+#include "ctx.h"
 #include "driver.h"
 
 const struct drv_state_ops *
@@ -43,6 +45,102 @@ drv_state_find(const char *name)
         return &drv_openconfig_state;
     }
     return NULL;
+}
+
+/* libyang's last error of @ctx as "message (at path)" into @buf. */
+static void
+drv_state_ly_err(const struct ly_ctx *ctx, char *buf, size_t len)
+{
+    const struct ly_err_item *e = NULL;
+
+    /* The last error; stored warnings (XPath notes of the models) are not the reason. */
+    for (const struct ly_err_item *i = ly_err_first(ctx); i; i = i->next) {
+        if (i->level == LY_LLERR) {
+            e = i;
+        }
+    }
+    snprintf(buf, len, "%s%s%s%s", e && e->msg ? e->msg : "libyang refused it",
+             e && e->path ? " (at " : "", e && e->path ? e->path : "", e && e->path ? ")" : "");
+}
+
+static nst_err
+drv_state_models(const struct drv_state_ops *ops, const char *yang_dir, struct ly_ctx **out,
+                 char *why, size_t whylen)
+{
+    struct ly_ctx *ctx = NULL;
+    char dir[4096], ietf[4096];
+
+    snprintf(dir, sizeof dir, "%s/devices/%s", yang_dir, ops->module_dir);
+    snprintf(ietf, sizeof ietf, "%s/ietf", yang_dir);
+    /* Referenced modules implemented: identities in values (oc-bgp-types:IPV4_UNICAST). */
+    if (ly_ctx_new(dir, LY_CTX_REF_IMPLEMENTED | LY_CTX_DISABLE_SEARCHDIR_CWD, &ctx)) {
+        snprintf(why, whylen, "cannot make a YANG context for %s", dir);
+        return NST_EENV;
+    }
+    ly_ctx_set_searchdir(ctx, ietf);
+    for (const char *const *m = ops->models; *m; m++) {
+        if (!ly_ctx_load_module(ctx, *m, NULL, NULL)) {
+            char e[256];
+
+            drv_state_ly_err(ctx, e, sizeof e);
+            snprintf(why, whylen, "cannot load the device model %s from %s: %s", *m, dir, e);
+            ly_ctx_destroy(ctx);
+            return NST_EENV;
+        }
+    }
+    ly_err_clean(ctx, NULL);
+    *out = ctx;
+    return NST_OK;
+}
+
+nst_err
+drv_state_check(const struct drv_state_ops *ops, const char *yang_dir, struct ly_ctx **ctx,
+                const char *xml, char *why, size_t whylen)
+{
+    struct lyd_node *tree = NULL, *op = NULL;
+    struct ly_in *in = NULL;
+    char *text = NULL, e[512];
+    LY_ERR r;
+    nst_err ret = NST_OK;
+
+    if (!ops || !ops->models || !ops->module_dir || !yang_dir || !ctx || !xml) {
+        snprintf(why, whylen, "no device model to check the reply against");
+        return NST_EENV;
+    }
+    ctx_ly_quiet();
+    if (!*ctx && (ret = drv_state_models(ops, yang_dir, ctx, why, whylen))) {
+        ctx_ly_restore();
+        return ret;
+    }
+    ly_err_clean(*ctx, NULL);
+    if (ops->kind == DRV_STATE_RPC) {
+        /* The output children, inside the RPC's element: parsed as its reply. */
+        const struct lys_module *mod = ly_ctx_get_module_implemented(*ctx, ops->models[0]);
+
+        text =
+            mod ? nst_asprintf("<%s xmlns=\"%s\">%s</%s>", ops->op, mod->ns, xml, ops->op) : NULL;
+        if (!text || ly_in_new_memory(text, &in)) {
+            ctx_ly_restore();
+            nst_free(text);
+            snprintf(why, whylen, "out of memory");
+            return NST_ENOMEM;
+        }
+        r = lyd_parse_op(*ctx, NULL, in, LYD_XML, LYD_TYPE_REPLY_YANG, &tree, &op);
+        ly_in_free(in, 0);
+    } else {
+        r = lyd_parse_data_mem(*ctx, xml, LYD_XML, LYD_PARSE_ONLY | LYD_PARSE_STRICT, 0, &tree);
+    }
+    ctx_ly_quiet();
+    if (r) {
+        drv_state_ly_err(*ctx, e, sizeof e);
+        snprintf(why, whylen, "the reply does not fit %s: %s", ops->models[0], e);
+        ret = NST_EINPUT;
+    }
+    ly_err_clean(*ctx, NULL);
+    ctx_ly_restore();
+    lyd_free_all(tree);
+    nst_free(text);
+    return ret;
 }
 
 xmlDocPtr

@@ -104,6 +104,11 @@ struct nst_health {
     int rounds;
     char *known_hosts, *cache_dir;
     char message[512];
+    /* the device models each driver's replies are checked against (drv_state_check()) */
+    struct {
+        const struct drv_state_ops *ops;
+        struct ly_ctx *ctx;
+    } models[8];
     /* the gate: its end (ms, hl_now_ms()), 0 outside it; who hears of its steps */
     long long gate_end;
     health_step_fn step;
@@ -284,6 +289,9 @@ nst_health_free(struct nst_health *h)
     for (size_t i = 0; i < h->ndevs; i++) {
         nst_free(h->devs[i].peers);
     }
+    for (size_t i = 0; i < sizeof h->models / sizeof h->models[0]; i++) {
+        ly_ctx_destroy(h->models[i].ctx);
+    }
     nst_free(h->devs);
     nst_free(h->sess);
     nst_free(h->known_hosts);
@@ -394,6 +402,25 @@ hl_read(struct nst_health *h, struct hl_dev *d)
         return;
     }
     why[0] = '\0';
+    {
+        /* Every reply is checked against the device models before it is read. */
+        struct ly_ctx **ctx = NULL;
+
+        for (size_t i = 0; i < sizeof h->models / sizeof h->models[0] && !ctx; i++) {
+            if (!h->models[i].ops || h->models[i].ops == ops) {
+                h->models[i].ops = ops;
+                ctx = &h->models[i].ctx;
+            }
+        }
+        rc = ctx ? drv_state_check(ops, h->svc->ctx->yang_dir, ctx, xml, why, sizeof why)
+                 : NST_ENOMEM;
+        if (rc) {
+            snprintf(d->err, sizeof d->err, "%s: %s: %s", d->name, ops->op,
+                     why[0] ? why : nst_strerror(rc));
+            nst_free(xml);
+            return;
+        }
+    }
     rc = ops->parse(xml, &d->peers, &d->npeers, why, sizeof why);
     nst_free(xml);
     if (rc) {

@@ -6,7 +6,8 @@
 #   - the state RPC errors (an <rpc-error> reply), times out (the device answers after
 #     the gate's deadline), returns malformed XML, closes the connection mid-reply;
 #   - hostile replies: a DOCTYPE with an entity bomb, a reply larger than the limit,
-#     elements nested 100000 deep, the right elements in the wrong namespace;
+#     elements nested 100000 deep, the right elements in the wrong namespace, a count that
+#     is not a number (both refused by the check against the device models);
 #   - a session flapping during the gate (flap-bgp: Established, then Active, then back),
 #     and one whose uptime goes back between two polls (down shorter than the interval);
 #   - the Junos RPC <get-bgp-neighbor-information> answered with garbage (a second lab).
@@ -79,6 +80,11 @@ cat > "$T/wrongns.xml" << 'XML'
 </neighbor></neighbors></bgp></protocol></protocols></network-instance></network-instances></data></rpc-reply>
 XML
 
+sed -e 's|network-instance-NOT|network-instance|' \
+    -e 's|<identifier>BGP</identifier>|<identifier xmlns:p="http://openconfig.net/yang/policy-types">p:BGP</identifier>|' \
+    -e 's|<afi-safi-name>IPV4_UNICAST</afi-safi-name>|<afi-safi-name xmlns:b="http://openconfig.net/yang/bgp-types">b:IPV4_UNICAST</afi-safi-name>|' \
+    -e 's|<received>1</received>|<received>lots</received>|' "$T/wrongns.xml" > "$T/badvalue.xml"
+
 snap "$tmp/before"
 # gate NAME FAULT REASON-REGEX [ENV...]: the push with FAULT in ccx-transit's faults file
 # (GATE: the gate's options; SOFT=1: return 1 instead of failing the test).
@@ -127,7 +133,10 @@ gate huge "reply oversize get 2" "no state: ccx-transit: .*larger than 1000000 b
     NST_MAX_REPLY_BYTES=1000000
 # libxml2's depth limit (256) in the session's relay refuses it as not well-formed.
 gate deep-nesting "reply raw get deep.xml" "no state: ccx-transit: .*not well-formed"
-gate wrong-namespace "reply raw get wrongns.xml" "no state: ccx-transit: .*(namespace|model|not understood)|reports no BGP session"
+# Checked against the device models (drivers/state.c, drv_state_check()): it does not fit.
+gate wrong-namespace "reply raw get wrongns.xml" "no state: ccx-transit: get: the reply does not fit openconfig-network-instance: No module with namespace \"http://openconfig.net/yang/network-instance-NOT\""
+# The right namespace, but a prefix count that is not a number.
+gate bad-value "reply raw get badvalue.xml" "no state: ccx-transit: get: the reply does not fit openconfig-network-instance: Invalid type uint32 value \"lots\""
 # Established, Active, Established, Active: lost twice, the gate fails at once.
 gate flap "flap-bgp 169.254.100.1 700" "flapping: lost Established 2 times"
 # Down for 50 ms every 2.55 s, polled every second: the gate seldom sees it Active, but

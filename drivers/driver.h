@@ -384,7 +384,8 @@ struct drv_state_ops {
     const char *module_dir; /* yang/devices/, loaded when the session lacks it; also where
                                drv_state_check() finds @models */
     /* The device models every reply is checked against (drv_state_check()): the module of
-     * the state (or RPC) first, then modules whose identities its values use; NULL-ended. */
+     * the state (or RPC) first (a reply with content must hold some of its nodes), then the
+     * modules it augments or whose identities its values use; NULL-ended. */
     const char *const *models;
     /* Parse the reply (<get> data content or the RPC's output children; XML text,
      * borrowed): every neighbor found into @peers (nst_free()d by the caller), @n of them.
@@ -397,10 +398,12 @@ struct drv_state_ops {
 const struct drv_state_ops *drv_state_find(const char *name);
 
 /* Check a state reply (@xml, as ops->parse gets it) against the driver's device models
- * (ops->models in yang_dir/devices/ops->module_dir), with libyang: a <get> reply's data as
- * a data tree, an RPC's output as the RPC's reply; strictly (every element a node of the
- * models, every value of its type, every list entry with its keys), without validation
- * (a filtered reply holds only part of the tree: no mandatory or when checks). The
+ * (ops->models in yang_dir/devices/ops->module_dir): a <get> reply's data parsed by
+ * libyang as a data tree (every value of its type, every list entry with its keys;
+ * elements the subset lacks skipped, as a real router reports more than the state read
+ * needs; no validation: a filtered reply holds only part of the tree); an RPC's output
+ * was parsed by the session already (sess_rpc_xml()). Either must, when not empty, hold
+ * data of ops->models[0] (the right names in another namespace do not). The
  * context is made on first use into *@ctx (the caller's, freed with ly_ctx_destroy()).
  * NST_EINPUT with @why ("the reply does not fit MODULE: ..."), NST_EENV (with @why) when
  * the models cannot be loaded, NST_ENOMEM. */

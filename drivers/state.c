@@ -4,10 +4,17 @@
  * Each vendor's reader (its request and its reply parser) sits at the end of the
  * vendor's driver file; this file only maps a driver name to it and offers the XML
  * walking every parser needs. The replies come from libnetconf2 as XML text (a <get>
- * reply's <data> is anydata, not checked against a schema; the Junos RPC's output is
- * parsed against the junos-rpc-bgp model); the parsers read them with libxml2, by
- * namespace and local name, and refuse a reply that lacks what the model says must be
- * there (a neighbor without its address or a known state).
+ * reply's <data> is anydata, parsed with whatever schemas the device announced; the Junos
+ * RPC's output with the session's junos-rpc-bgp). drv_state_check() checks every reply
+ * against netstitch's own device models (yang/devices: the state parts of the vendor's
+ * published modules, compared with them in yang/devices/README.md) with libyang: a value
+ * not of its type (an unknown session-state, a count that is not a number), a list entry
+ * without its key, a reply whose content holds none of the model's data (the right names
+ * in another namespace): the reply does not fit, and the health check names that.
+ * Elements the subsets lack are skipped, not refused: a real router's reply carries far
+ * more than the state read needs. The parsers then read the checked reply with libxml2,
+ * by namespace and local name, and refuse one that lacks what health needs (a neighbor
+ * without its address or a known state).
  * Not here: deciding what is healthy (netconf/health.c).
  */
 #include <ctype.h>
@@ -97,16 +104,16 @@ nst_err
 drv_state_check(const struct drv_state_ops *ops, const char *yang_dir, struct ly_ctx **ctx,
                 const char *xml, char *why, size_t whylen)
 {
-    struct lyd_node *tree = NULL, *op = NULL;
-    struct ly_in *in = NULL;
-    char *text = NULL, e[512];
-    LY_ERR r;
+    struct lyd_node *tree = NULL;
+    char e[512];
+    int content;
     nst_err ret = NST_OK;
 
     if (!ops || !ops->models || !ops->module_dir || !yang_dir || !ctx || !xml) {
         snprintf(why, whylen, "no device model to check the reply against");
         return NST_EENV;
     }
+    content = strchr(xml, '<') != NULL;
     ctx_ly_quiet();
     if (!*ctx && (ret = drv_state_models(ops, yang_dir, ctx, why, whylen))) {
         ctx_ly_restore();
@@ -114,32 +121,60 @@ drv_state_check(const struct drv_state_ops *ops, const char *yang_dir, struct ly
     }
     ly_err_clean(*ctx, NULL);
     if (ops->kind == DRV_STATE_RPC) {
-        /* The output children, inside the RPC's element: parsed as its reply. */
+        /* The RPC's output was parsed by the session against junos-rpc-bgp (the device's
+         * own when it announces it, else this one: sess_rpc_xml()), and libyang offers no
+         * lenient parse of an RPC's output alone; here: it must be the model's data. */
         const struct lys_module *mod = ly_ctx_get_module_implemented(*ctx, ops->models[0]);
+        xmlDocPtr doc = content ? drv_state_parse_xml(xml, e, sizeof e) : NULL;
+        xmlNodePtr top = doc ? xmlDocGetRootElement(doc)->children : NULL;
 
-        text =
-            mod ? nst_asprintf("<%s xmlns=\"%s\">%s</%s>", ops->op, mod->ns, xml, ops->op) : NULL;
-        if (!text || ly_in_new_memory(text, &in)) {
-            ctx_ly_restore();
-            nst_free(text);
-            snprintf(why, whylen, "out of memory");
-            return NST_ENOMEM;
+        while (top && top->type != XML_ELEMENT_NODE) {
+            top = top->next;
         }
-        r = lyd_parse_op(*ctx, NULL, in, LYD_XML, LYD_TYPE_REPLY_YANG, &tree, &op);
-        ly_in_free(in, 0);
-    } else {
-        r = lyd_parse_data_mem(*ctx, xml, LYD_XML, LYD_PARSE_ONLY | LYD_PARSE_STRICT, 0, &tree);
-    }
-    ctx_ly_quiet();
-    if (r) {
+        if (content && (!mod || !top || !top->ns || !top->ns->href ||
+                        strcmp((const char *)top->ns->href, mod->ns))) {
+            ret = NST_EINPUT;
+        }
+        if (doc) {
+            xmlFreeDoc(doc);
+        }
+    } else if (lyd_parse_data_mem(*ctx, xml, LYD_XML, LYD_PARSE_ONLY, 0, &tree)) {
+        ctx_ly_quiet();
         drv_state_ly_err(*ctx, e, sizeof e);
         snprintf(why, whylen, "the reply does not fit %s: %s", ops->models[0], e);
-        ret = NST_EINPUT;
+        ly_err_clean(*ctx, NULL);
+        ctx_ly_restore();
+        return NST_EINPUT;
+    } else if (content) {
+        /* Elements the subset lacks are skipped (a real router reports more than the state
+         * read needs), but a reply with content must hold the model's data: the right
+         * names in another namespace are not the model's. */
+        int found = 0;
+
+        for (const struct lyd_node *top = tree; top && !found; top = top->next) {
+            const struct lyd_node *n;
+
+            LYD_TREE_DFS_BEGIN(top, n)
+            {
+                if (n->schema && !strcmp(n->schema->module->name, ops->models[0])) {
+                    found = 1;
+                    break;
+                }
+                LYD_TREE_DFS_END(top, n);
+            }
+        }
+        ret = found ? NST_OK : NST_EINPUT;
     }
+    if (ret) {
+        snprintf(why, whylen,
+                 "the reply does not fit %s: it holds none of the model's data (another "
+                 "namespace?)",
+                 ops->models[0]);
+    }
+    ctx_ly_quiet();
     ly_err_clean(*ctx, NULL);
     ctx_ly_restore();
     lyd_free_all(tree);
-    nst_free(text);
     return ret;
 }
 

@@ -652,6 +652,6 @@ const struct drv_state_ops drv_vrp_state = {
                "<bgp xmlns=\"" VRP_BGP_NS "\"><base-process><peers/></base-process></bgp>"
                "</instance></instances></network-instance>",
     .module_dir = "vrp",
-    .models = (const char *const[]){"huawei-network-instance", "huawei-bgp", NULL},
+    .models = (const char *const[]){"huawei-bgp", "huawei-network-instance", NULL},
     .parse = vrp_state_parse,
 };

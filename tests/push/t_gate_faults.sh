@@ -134,7 +134,7 @@ gate huge "reply oversize get 2" "no state: ccx-transit: .*larger than 1000000 b
 # libxml2's depth limit (256) in the session's relay refuses it as not well-formed.
 gate deep-nesting "reply raw get deep.xml" "no state: ccx-transit: .*not well-formed"
 # Checked against the device models (drivers/state.c, drv_state_check()): it does not fit.
-gate wrong-namespace "reply raw get wrongns.xml" "no state: ccx-transit: get: the reply does not fit openconfig-network-instance: No module with namespace \"http://openconfig.net/yang/network-instance-NOT\""
+gate wrong-namespace "reply raw get wrongns.xml" "no state: ccx-transit: get: the reply does not fit openconfig-network-instance: it holds none of the model's data"
 # The right namespace, but a prefix count that is not a number.
 gate bad-value "reply raw get badvalue.xml" "no state: ccx-transit: get: the reply does not fit openconfig-network-instance: Invalid type uint32 value \"lots\""
 # Established, Active, Established, Active: lost twice, the gate fails at once.

@@ -16,9 +16,17 @@
  * health/min-received; the state held for health/stable-time seconds (default 3).
  *
  * Fail closed: a device whose driver has no state reader, a state request that fails,
- * times out or returns XML that is malformed or not what the model says, a neighbor the
- * device does not report, or a session that resets during the gate: each makes the
- * session unhealthy with the reason named; never is a missing answer taken as healthy.
+ * times out or returns XML that is malformed, hostile or does not fit the device models
+ * (every reply goes through drv_state_check(), drivers/state.c, before its reader), a
+ * neighbor the device does not report, or a session that resets during the gate: each
+ * makes the session unhealthy with the reason named; never is a missing answer taken as
+ * healthy. In the gate, a device's reads cannot outlast the deadline (its session's
+ * connect and RPC timeouts are capped at what is left, at least 1 s), and a session that
+ * flaps (loses Established twice after the gate began: seen in another state, no longer
+ * reported, or its uptime going back; the first loss may be the router applying the
+ * change) fails the gate at once. The gate tells its steps to the transaction
+ * (health_set_step_cb(): a device's first read and every change of its result, its
+ * sessions all healthy, a flap), which journals them.
  *
  * Stability. The gate judges it only by what it observes itself: a session counts as
  * stable once it has been seen healthy in every poll for stable-time seconds, and a

@@ -22,8 +22,8 @@
  *             candidate devices: <commit>; running devices: <edit-config> on running.
  *             Each is journaled "sent" before the RPC leaves, so a crash mid-RPC is
  *             recoverable.
- *   gate      txn_gate_before_confirm(): checks on the changed network before anything
- *             is decided (today: every session still alive; a health gate goes here)
+ *   gate      txn_gate_before_confirm(): every session still alive; then, with a health
+ *             check, the health gate (txn_gate(), health.c), its steps journaled
  *   confirm   only if the gate passed: the decision "confirm" is journaled
  *             durably, then a confirming <commit> (with <persist-id>) goes to every
  *             confirmed device.
@@ -54,8 +54,8 @@
  * substituted into a private buffer right before the RPC and wiped after it; every error
  * text, journal line and log line is scrubbed of every secret value.
  *
- * Not here: producing payloads (compile), live diffs, post-change verification of BGP
- * state, retries of a failed RPC (a failed step aborts the transaction).
+ * Not here: producing payloads (compile), live diffs, reading BGP state (health.c),
+ * retries of a failed RPC (a failed step aborts the transaction).
  */
 #include "txn.h"
 

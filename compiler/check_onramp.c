@@ -389,8 +389,11 @@ profile_build(struct onr *o, const char *file, const struct lyd_node *pn, struct
         {
             unsigned l = (unsigned)strtoul(lyd_get_value(n), NULL, 10);
 
+            char item[8];
+
             p->lens |= 1u << (l & 31u);
-            list_add(buf, sizeof buf, lyd_get_value(n));
+            snprintf(item, sizeof item, "/%u", l);
+            list_add(buf, sizeof buf, item);
         }
         p->lens_text = arena_strdup(a, buf);
         if ((v = onr_str(r, "within"))) {

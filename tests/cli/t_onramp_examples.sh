@@ -11,7 +11,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT INT TERM
 
 for f in examples/azure-expressroute/service.xml examples/gcp-interconnect/service.xml \
-    examples/twcc-ccx-aws/service-multi-cvlan.xml; do
+    examples/ibm-direct-link/service.xml examples/twcc-ccx-aws/service-multi-cvlan.xml; do
     if ! "$NETSTITCH" check "$f" >"$tmp/out" 2>&1; then
         echo "FAIL: $f does not check clean:"; cat "$tmp/out"; fail=1
     fi
@@ -49,6 +49,14 @@ examples/gcp-interconnect/broken/gcp-mtu-1400.xml ONRAMP-MTU
 examples/gcp-interconnect/broken/gcp-same-edge-domain.xml ONRAMP-EDGE-DOMAIN
 examples/gcp-interconnect/broken/gcp-partner-asn.xml ONRAMP-PROVIDER-ASN
 examples/gcp-interconnect/broken/gcp-customer-asn-16550.xml ONRAMP-CUSTOMER-ASN
+examples/ibm-direct-link/broken/ibm-customer-asn-13884.xml ONRAMP-CUSTOMER-ASN
+examples/ibm-direct-link/broken/ibm-subnet-29.xml ONRAMP-SUBNET-SIZE
+examples/ibm-direct-link/broken/ibm-provider-asn.xml ONRAMP-PROVIDER-ASN
+examples/ibm-direct-link/broken/ibm-qinq.xml ONRAMP-ENCAPSULATION
+examples/twcc-ccx-aws/broken/twcc-ccx-aws-dx-asn.xml AWS-DX-ASN
+examples/twcc-ccx-aws/broken/twcc-ccx-aws-dx-mtu-9000.xml AWS-DX-MTU
+examples/twcc-ccx-aws/broken/twcc-ccx-aws-dx-prefixes.xml AWS-DX-PREFIX-LIMIT
+examples/twcc-ccx-aws/broken/twcc-ccx-aws-dx-qinq.xml AWS-DX-VLAN
 LIST
 
 # Google advises two attachments (no SLA with one) but does not refuse one: a warning.
@@ -56,6 +64,12 @@ LIST
 rc=$?
 if [ "$rc" != 0 ] || ! grep -q '"code":"ONRAMP-LEGS-ADVISED"' "$tmp/out"; then
     echo "FAIL: one Google attachment: exit $rc, want 0 with ONRAMP-LEGS-ADVISED:"; cat "$tmp/out"; fail=1
+fi
+
+# A size rule names every size the provider allows, each as a prefix length.
+"$NETSTITCH" check examples/ibm-direct-link/broken/ibm-subnet-29.xml >"$tmp/out" 2>&1
+if ! grep -q 'IBM Cloud Direct Link peers on a /30 or /31 subnet, but link-subnet 172.16.120.0/29 is /29' "$tmp/out"; then
+    echo "FAIL: the ONRAMP-SUBNET-SIZE message does not list /30 or /31:"; cat "$tmp/out"; fail=1
 fi
 
 # The hint of an on-ramp finding is the provider's rule, with its source.

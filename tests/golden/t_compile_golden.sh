@@ -28,7 +28,7 @@ trap 'rm -rf "$tmp"' EXIT INT TERM
 cases=""
 for f in examples/twcc-ccx-aws/service.xml examples/twcc-ccx-aws/dual-stack/service.xml examples/twcc-ccx-aws/service-multi-cvlan.xml \
     examples/azure-expressroute/service.xml examples/gcp-interconnect/service.xml \
-    tests/compile/*/*.xml; do
+    examples/ibm-direct-link/service.xml tests/compile/*/*.xml; do
     [ -f "$f" ] && cases="$cases $f"
 done
 
@@ -41,6 +41,8 @@ case_name() {
         echo azure-expressroute
     elif [ "$1" = examples/gcp-interconnect/service.xml ]; then
         echo gcp-interconnect
+    elif [ "$1" = examples/ibm-direct-link/service.xml ]; then
+        echo ibm-direct-link
     elif [ "$1" = examples/twcc-ccx-aws/dual-stack/service.xml ]; then
         echo twcc-ccx-aws-dual-stack
     else

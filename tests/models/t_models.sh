@@ -40,7 +40,7 @@ for i in yang/onramps/*.xml; do
 done
 [ "$n" -ge 4 ] || { echo "only $n on-ramp profile files"; fail=1; }
 for i in examples/azure-expressroute/service.xml examples/gcp-interconnect/service.xml \
-    examples/twcc-ccx-aws/service-multi-cvlan.xml tests/compile/qinq/qinq-bundle.xml; do
+    examples/ibm-direct-link/service.xml examples/twcc-ccx-aws/service-multi-cvlan.xml tests/compile/qinq/qinq-bundle.xml; do
     # shellcheck disable=SC2086
     yanglint -p yang/ietf -p yang -t config $AUG "$i" || { echo "invalid: $i"; fail=1; }
 done

@@ -12,7 +12,8 @@
 # use confirmed-commit 1.0, which reverts when the killed push's session ends: all-old). The killed transaction's journal must keep the gate's
 # outcome: "gate interrupted" (added by recover) for a kill inside the gate, "gate passed"
 # or "gate failed" after the verdict, and recover's own line names it. The same for a gate
-# that fails (the AWS peer's real ASN differs: ccx-to-aws stays Active): all-old always.
+# that fails (the AWS peer's real ASN differs: ccx-to-aws stays Active): all-old always;
+# and for the gate's flap step (netsim's flap-bgp on the AWS session).
 # KILL9_BACKEND=postgresql (t_kill9_gate_pg.sh) uses a throw-away PostgreSQL cluster as
 # the state store (tests/push/pg.sh) instead of SQLite.
 set -u
@@ -158,6 +159,16 @@ push learnf --health-deadline 3 --health-interval 200
 FAIL_EVENTS=$(events "$tmp/learnf.err")
 set_bgp "$tmp/bgp.good"
 echo "$FAIL_EVENTS" | grep -qx abort || { cat "$tmp/learnf.err"; fail "no abort: $FAIL_EVENTS"; }
+# and of one whose AWS session flaps (netsim's flap-bgp): the gate's flap step.
+FLAP=$net/state/ccx-transit/faults
+printf 'flap-bgp 169.254.100.1 700\n' > "$FLAP"
+payloads m3
+push learnp --health-deadline 8 --health-interval 200
+rc=$?
+rm -f "$FLAP"
+[ $rc = 1 ] || { cat "$tmp/learnp.out"; fail "the gate should fail on the flapping session"; }
+FLAP_EVENTS=$(events "$tmp/learnp.err" | grep ':flap$')
+[ -n "$FLAP_EVENTS" ] || { cat "$tmp/learnp.err"; fail "no flap event"; }
 
 # kill_at EVENT NAME ARGS...: push, SIGKILL it when it reaches EVENT.
 kill_at() {
@@ -185,21 +196,30 @@ kill_at() {
 k=0
 nbefore=0
 nafter=0
-for run in pass fail; do
-    if [ $run = pass ]; then
+for run in pass fail flap; do
+    case $run in
+    pass)
         evs=$PASS_EVENTS
         opts=$GATE
-    else
+        ;;
+    fail)
         evs=$FAIL_EVENTS
         opts="--health-deadline 3 --health-interval 200"
-    fi
+        ;;
+    flap)
+        evs=$FLAP_EVENTS
+        opts=$GATE
+        ;;
+    esac
     for ev in $evs; do
         k=$((k + 1))
         [ $run = fail ] && set_bgp "$tmp/bgp.badas"
+        [ $run = flap ] && printf 'flap-bgp 169.254.100.1 700\n' > "$FLAP"
         payloads "k$k"
         snap "$tmp/k$k.before"
         kill_at "$ev" "k$k" $opts
         [ $run = fail ] && set_bgp "$tmp/bgp.good"
+        rm -f "$FLAP"
         txid=$(last_push)
         "$NETSTITCH" recover --inventory "$INV" --state-dir "$ST" > "$tmp/k$k.rec" 2>&1 \
             || { cat "$tmp/k$k.rec"; fail "recover after a kill at $ev ($run): exit $?"; }

@@ -246,6 +246,8 @@ for run in pass fail flap; do
         case $ev in
         *:state-read) grep -q " dev [0-9]* gate-state-read ok$" "$tmp/k$k.journal" \
             || { cat "$tmp/k$k.journal"; fail "kill at $ev: the read is not journaled"; } ;;
+        *:flap) grep -q " dev [0-9]* gate-flap failed ccx-to-aws -> 169.254.100.1: flapping: " \
+            "$tmp/k$k.journal" || { cat "$tmp/k$k.journal"; fail "kill at $ev: the flap is not journaled"; } ;;
         esac
         echo "ok: $run gate, killed at $ev: recovered to $st, journal says gate $gate"
     done

@@ -410,6 +410,12 @@ const struct drv_state_ops *drv_state_find(const char *name);
 struct ly_ctx;
 nst_err drv_state_check(const struct drv_state_ops *ops, const char *yang_dir, struct ly_ctx **ctx,
                         const char *xml, char *why, size_t whylen);
+/* The same; a <get> reply with content that fits also gives, in *@typed (nst_free(); NULL
+ * otherwise: use @xml), the tree libyang parsed printed back: only the model's nodes,
+ * values canonical. The readers read that, not the device's bytes. */
+nst_err drv_state_check_typed(const struct drv_state_ops *ops, const char *yang_dir,
+                              struct ly_ctx **ctx, const char *xml, char **typed, char *why,
+                              size_t whylen);
 
 /* Helpers for the parsers (state.c). */
 /* Parse @xml (top-level siblings) into a document; NULL with @why on failure. */

@@ -12,9 +12,11 @@
  * without its key, a reply whose content holds none of the model's data (the right names
  * in another namespace): the reply does not fit, and the health check names that.
  * Elements the subsets lack are skipped, not refused: a real router's reply carries far
- * more than the state read needs. The parsers then read the checked reply with libxml2,
- * by namespace and local name, and refuse one that lacks what health needs (a neighbor
- * without its address or a known state).
+ * more than the state read needs. The parsers then read, with libxml2 by namespace and
+ * local name, the tree libyang parsed printed back (drv_state_check_typed(): only the
+ * model's nodes, canonical values; a Junos RPC's output as the session parsed it), and
+ * refuse one that lacks what health needs (a neighbor without its address or a known
+ * state).
  * Not here: deciding what is healthy (netconf/health.c).
  */
 #include <ctype.h>
@@ -104,6 +106,13 @@ nst_err
 drv_state_check(const struct drv_state_ops *ops, const char *yang_dir, struct ly_ctx **ctx,
                 const char *xml, char *why, size_t whylen)
 {
+    return drv_state_check_typed(ops, yang_dir, ctx, xml, NULL, why, whylen);
+}
+
+nst_err
+drv_state_check_typed(const struct drv_state_ops *ops, const char *yang_dir, struct ly_ctx **ctx,
+                      const char *xml, char **typed, char *why, size_t whylen)
+{
     struct lyd_node *tree = NULL;
     char e[512];
     int content;
@@ -164,8 +173,15 @@ drv_state_check(const struct drv_state_ops *ops, const char *yang_dir, struct ly
             }
         }
         ret = found ? NST_OK : NST_EINPUT;
+        /* What the reader gets: the tree as libyang parsed it, printed back (only the
+         * model's nodes, values in their canonical form). */
+        if (!ret && typed && lyd_print_mem(typed, tree, LYD_XML, LYD_PRINT_WITHSIBLINGS)) {
+            *typed = NULL;
+            ret = NST_ENOMEM;
+            snprintf(why, whylen, "out of memory");
+        }
     }
-    if (ret) {
+    if (ret == NST_EINPUT) {
         snprintf(why, whylen,
                  "the reply does not fit %s: it holds none of the model's data (another "
                  "namespace?)",

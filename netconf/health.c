@@ -420,13 +420,21 @@ hl_read(struct nst_health *h, struct hl_dev *d)
                 ctx = &h->models[i].ctx;
             }
         }
-        rc = ctx ? drv_state_check(ops, h->svc->ctx->yang_dir, ctx, xml, why, sizeof why)
+        char *typed = NULL;
+
+        rc = ctx ? drv_state_check_typed(ops, h->svc->ctx->yang_dir, ctx, xml, &typed, why,
+                                         sizeof why)
                  : NST_ENOMEM;
         if (rc) {
             snprintf(d->err, sizeof d->err, "%s: %s: %s", d->name, ops->op,
                      why[0] ? why : nst_strerror(rc));
             nst_free(xml);
             return;
+        }
+        /* The reader reads what libyang parsed against the model, not the device's bytes. */
+        if (typed) {
+            nst_free(xml);
+            xml = typed;
         }
     }
     rc = ops->parse(xml, &d->peers, &d->npeers, why, sizeof why);

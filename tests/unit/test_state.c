@@ -289,6 +289,17 @@ test_check(void **state)
         assert_int_equal(
             drv_state_check(drv_state_find(drivers[i][0]), SRC "/yang", &ctx, xml, why, sizeof why),
             NST_OK);
+        /* The reader gets the tree libyang parsed, printed back: the same session. */
+        {
+            char *typed = NULL;
+
+            assert_int_equal(drv_state_check_typed(drv_state_find(drivers[i][0]), SRC "/yang", &ctx,
+                                                   xml, &typed, why, sizeof why),
+                             NST_OK);
+            assert_non_null(typed);
+            expect_one(drivers[i][0], typed, "Established", 14, 12);
+            nst_free(typed);
+        }
         /* An empty reply (nothing configured) fits too; the health check then says the
          * device reports no session. */
         assert_int_equal(

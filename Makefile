@@ -105,7 +105,22 @@ $(LIB_SO): $(LIB_OBJS)
 	ln -sf libnetstitch.so.$(VERSION) $(BUILD)/$(SONAME)
 	ln -sf $(SONAME) $(BUILD)/libnetstitch.so
 
-$(BUILD)/netstitch.pc: netstitch.pc.in Makefile
+# The objects that embed PREFIX (NST_INSTALL_*_DIR) and the source directory (NST_SRCDIR)
+# depend on a stamp holding both, rewritten only when they change: `make install
+# PREFIX=X` after a plain `make` rebuilds them instead of installing a command that looks
+# for its models under the old prefix.
+PATH_STAMP := $(BUILD)/paths.stamp
+PATH_OBJS  := $(BUILD)/obj/compiler/ctx.o $(BUILD)/obj/compiler/render.o \
+              $(BUILD)/obj/netconf/session.o
+$(PATH_STAMP): FORCE
+	@mkdir -p $(dir $@)
+	@printf 'PREFIX=%s\nSRCDIR=%s\n' '$(PREFIX)' '$(DATADIR)' > $@.new; \
+	if cmp -s $@.new $@; then rm -f $@.new; else mv $@.new $@; fi
+$(PATH_OBJS): $(PATH_STAMP)
+.PHONY: FORCE
+FORCE:
+
+$(BUILD)/netstitch.pc: netstitch.pc.in Makefile $(PATH_STAMP)
 	@mkdir -p $(dir $@)
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' $< > $@
 

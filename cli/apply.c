@@ -21,6 +21,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "cli.h"
 
 /* The largest payload file read (the library's default service size limit). */
@@ -373,10 +375,38 @@ cli_payload_dir_service(const char *dir, char *buf, size_t len)
     return rc;
 }
 
+/* push --payloads DIR: the diff, and the drivers DIR/plan.json names per device (compile
+ * -o writes it), so the record and the CLI-format diffs know each device's vendor. */
+struct apply_payloads {
+    struct nst_diff *d;
+    json_t *plan; /* NULL without plan.json */
+};
+
+static const char *
+apply_plan_driver(const json_t *plan, const char *device)
+{
+    const json_t *devs = json_object_get(plan, "devices"), *v;
+    size_t i;
+
+    json_array_foreach(devs, i, v)
+    {
+        const char *n = json_string_value(json_object_get(v, "name"));
+        const char *drv = json_string_value(json_object_get(v, "driver"));
+
+        if (n && drv && !strcmp(n, device)) {
+            return drv;
+        }
+    }
+    return NULL;
+}
+
 static int
 apply_add_target(void *user, const char *device, const char *text, const char *path)
 {
-    if (nst_diff_add_target(user, device, NULL, text)) {
+    struct apply_payloads *ap = user;
+
+    if (nst_diff_add_target(ap->d, device, ap->plan ? apply_plan_driver(ap->plan, device) : NULL,
+                            text)) {
         fprintf(stderr, "netstitch push: cannot use %s\n", path);
         return -1;
     }
@@ -388,6 +418,8 @@ cli_push_payloads(struct nst_ctx *ctx, const struct nst_inventory *inv, struct n
                   const char *name, const char *dir, const struct cli_apply *o)
 {
     struct nst_diff *d = NULL;
+    struct apply_payloads ap = {0};
+    char plan_path[4096];
     nst_err err;
     int rc;
 
@@ -399,7 +431,11 @@ cli_push_payloads(struct nst_ctx *ctx, const struct nst_inventory *inv, struct n
                 name);
         return EXIT_USAGE;
     }
-    rc = cli_payload_dir(dir, "push", apply_add_target, d);
+    snprintf(plan_path, sizeof plan_path, "%s/plan.json", dir);
+    ap.d = d;
+    ap.plan = access(plan_path, F_OK) ? NULL : json_load_file(plan_path, 0, NULL);
+    rc = cli_payload_dir(dir, "push", apply_add_target, &ap);
+    json_decref(ap.plan);
     if (!rc && (nst_diff_set_inventory(d, inv) || nst_diff_set_state_dir(d, o->state_dir))) {
         rc = EXIT_USAGE;
     }

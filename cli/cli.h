@@ -21,6 +21,10 @@ enum out_format { OUT_TEXT, OUT_JSON };
  * source line and the hint under each text diagnostic. */
 void cli_print_diags(FILE *out, struct nst_ctx *ctx, enum out_format fmt, int verbose,
                      const char *command, int exit_code);
+/* A failed command's --format json document: {"command", "exit", "message" (or null),
+ * "errors", "diagnostics"} (@ctx may be NULL). */
+void cli_print_fail_json(FILE *out, struct nst_ctx *ctx, const char *command, int exit_code,
+                         const char *message);
 /* Print a JSON string literal, escaped. */
 void cli_json_str(FILE *out, const char *s);
 /* Parse a --format value; -1 when unknown. */

@@ -205,7 +205,9 @@ cmd_compile(int argc, char **argv)
         }
         cli_print_diags(fmt == OUT_JSON ? stdout : stderr, ctx, (enum out_format)fmt, 0, "compile",
                         rc);
-        if (stage > NST_STAGE_CHECK) {
+        /* A coded diagnostic (PAYLOAD-INVALID, TEMPLATE-ERROR...) is the whole story: the
+         * library's return code is for callers that do not read the diagnostics. */
+        if (stage > NST_STAGE_CHECK && !nst_diag_count_severity(ctx, NST_SEV_ERROR)) {
             fprintf(stderr, "netstitch compile: %s\n", nst_strerror(err));
         }
         goto cleanup;
@@ -231,10 +233,17 @@ cmd_compile(int argc, char **argv)
         fputs(ir, stdout);
     }
     if (outdir) {
+        /* All or nothing: a failure leaves DIR as it was; IO-WRITE names the file. */
         err = nst_compiled_write(comp, outdir);
         if (err) {
-            fprintf(stderr, "netstitch compile: cannot write %s: %s\n", outdir, nst_strerror(err));
             rc = EXIT_USAGE;
+            if (nst_diag_count_severity(ctx, NST_SEV_ERROR)) {
+                cli_print_diags(fmt == OUT_JSON ? stdout : stderr, ctx, (enum out_format)fmt, 0,
+                                "compile", rc);
+            } else {
+                fprintf(stderr, "netstitch compile: cannot write %s: %s\n", outdir,
+                        nst_strerror(err));
+            }
             goto cleanup;
         }
     }

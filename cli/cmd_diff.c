@@ -9,7 +9,8 @@
  * goes to stdout in the chosen format, coloured on a terminal; a one-line summary goes to
  * stderr. Exit status, for pipelines (like `git diff --exit-code`):
  *   0  no changes: every device already has the service's configuration
- *   1  errors: usage, the service, the inventory, or a device that could not be compared
+ *   1  errors: the service, or a device that could not be compared
+ *   2  usage, input (inventory, --payloads, a missing --offline directory), state store
  *   3  changes pending
  *
  * The service's name (the key of its ownership record) is --name, else the file's base
@@ -83,8 +84,8 @@ diff_usage(FILE *out)
           "  -q, --quiet          no summary on stderr\n"
           "  --yang-dir DIR       netstitch's YANG models\n"
           "\n"
-          "Exit status: 0 no changes, 1 errors (a device that could not be compared\n"
-          "included), 3 changes pending.\n",
+          "Exit status: 0 no changes, 1 errors in the service or a device that could not\n"
+          "be compared, 2 usage or input error (nothing compared), 3 changes pending.\n",
           out);
 }
 
@@ -136,7 +137,7 @@ diff_add_payload_dir(struct nst_diff *d, const char *dir)
 
     if (n < 0) {
         fprintf(stderr, "netstitch diff: cannot read %s\n", dir);
-        return EXIT_ERRORS;
+        return EXIT_USAGE;
     }
     for (int i = 0; i < n; i++) {
         const char *name = ents[i]->d_name;
@@ -151,7 +152,7 @@ diff_add_payload_dir(struct nst_diff *d, const char *dir)
             text = diff_read_file(path);
             if (!text || nst_diff_add_target(d, dev, NULL, text)) {
                 fprintf(stderr, "netstitch diff: cannot use %s\n", path);
-                rc = EXIT_ERRORS;
+                rc = EXIT_USAGE;
             }
             free(text);
             added++;
@@ -161,7 +162,7 @@ diff_add_payload_dir(struct nst_diff *d, const char *dir)
     free(ents);
     if (!rc && !added) {
         fprintf(stderr, "netstitch diff: no <device>.xml payload in %s\n", dir);
-        rc = EXIT_ERRORS;
+        rc = EXIT_USAGE;
     }
     return rc;
 }
@@ -253,7 +254,8 @@ cmd_diff(int argc, char **argv)
     size_t ntdirs = 0;
     enum nst_diff_format fmt = NST_DIFF_FORMAT_TREE;
     unsigned flags = 0, jobs = 0;
-    int c, quiet = 0, rc = EXIT_CLEAN;
+    int c, quiet = 0, rc = EXIT_CLEAN, printed = 0;
+    char msg[1024] = "";
     const char *limit[256];
     char limit_buf[8192];
     size_t nlimit = 0, limit_used = 0;
@@ -287,7 +289,7 @@ cmd_diff(int argc, char **argv)
             } else {
                 fprintf(stderr, "netstitch diff: unknown format '%s' (tree, cli, xml, json)\n",
                         optarg);
-                return EXIT_ERRORS;
+                return EXIT_USAGE;
             }
             break;
         case 'N':
@@ -299,7 +301,7 @@ cmd_diff(int argc, char **argv)
         case 'T':
             if (ntdirs == DIFF_MAX_TEMPLATES) {
                 fprintf(stderr, "netstitch diff: at most %d --templates\n", DIFF_MAX_TEMPLATES);
-                return EXIT_ERRORS;
+                return EXIT_USAGE;
             }
             tdirs[ntdirs++] = optarg;
             break;
@@ -313,20 +315,20 @@ cmd_diff(int argc, char **argv)
             if (cli_limit_add(optarg, limit, &nlimit, sizeof limit / sizeof limit[0], limit_buf,
                               sizeof limit_buf, &limit_used)) {
                 fprintf(stderr, "netstitch diff: too many --limit devices\n");
-                return EXIT_ERRORS;
+                return EXIT_USAGE;
             }
             break;
         case 'j':
             jobs = (unsigned)strtoul(optarg, &end, 10);
             if (*end || !jobs) {
                 fprintf(stderr, "netstitch diff: --jobs needs a positive number\n");
-                return EXIT_ERRORS;
+                return EXIT_USAGE;
             }
             break;
         case 'c':
             if (strcmp(optarg, "auto") && strcmp(optarg, "always") && strcmp(optarg, "never")) {
                 fprintf(stderr, "netstitch diff: --color auto, always or never\n");
-                return EXIT_ERRORS;
+                return EXIT_USAGE;
             }
             color = optarg;
             break;
@@ -341,25 +343,27 @@ cmd_diff(int argc, char **argv)
             return EXIT_CLEAN;
         default:
             diff_usage(stderr);
-            return EXIT_ERRORS;
+            return EXIT_USAGE;
         }
     }
     if (optind < argc - 1 || (!inv_path && !offline) || (optind == argc && !payloads) ||
         (optind == argc && !name)) {
         diff_usage(stderr);
-        return EXIT_ERRORS;
+        return EXIT_USAGE;
     }
     cli_service_name(optind < argc ? argv[optind] : "", name, svc_name, sizeof svc_name);
     if (nst_ctx_new(yang_dir, &ctx)) {
         fprintf(stderr, "netstitch diff: cannot load the netstitch YANG models\n");
-        return EXIT_ERRORS;
+        rc = EXIT_USAGE;
+        goto cleanup;
     }
     if (nst_diff_new(ctx, svc_name, &d)) {
         fprintf(stderr,
                 "netstitch diff: '%s' cannot name a service (letters, digits, '.', '_', '-'); "
                 "use --name\n",
                 svc_name);
-        rc = EXIT_ERRORS;
+        snprintf(msg, sizeof msg, "'%s' cannot name a service; use --name", svc_name);
+        rc = EXIT_USAGE;
         goto cleanup;
     }
     if (optind < argc) {
@@ -370,6 +374,7 @@ cmd_diff(int argc, char **argv)
                                payloads ? NULL : &comp);
         if (err) {
             cli_print_diags(stderr, ctx, OUT_TEXT, 0, "diff", EXIT_ERRORS);
+            snprintf(msg, sizeof msg, "the service has errors");
             if (stage <= NST_STAGE_CHECK) {
                 fprintf(stderr, "netstitch diff: the service has errors\n");
             } else {
@@ -384,7 +389,8 @@ cmd_diff(int argc, char **argv)
         if (err) {
             cli_print_diags(stderr, ctx, OUT_TEXT, 0, "diff", EXIT_ERRORS);
             fprintf(stderr, "netstitch diff: cannot use the inventory %s\n", inv_path);
-            rc = EXIT_ERRORS;
+            snprintf(msg, sizeof msg, "cannot use the inventory %s", inv_path);
+            rc = EXIT_USAGE;
             goto cleanup;
         }
     }
@@ -405,9 +411,11 @@ cmd_diff(int argc, char **argv)
     }
     err = nst_diff_run(d);
     if (err) {
-        fprintf(stderr, "netstitch diff: %s\n",
-                *nst_diff_message(d) ? nst_diff_message(d) : nst_strerror(err));
-        rc = EXIT_ERRORS;
+        /* A missing --offline directory, an unusable state store: nothing was compared. */
+        snprintf(msg, sizeof msg, "%s",
+                 *nst_diff_message(d) ? nst_diff_message(d) : nst_strerror(err));
+        fprintf(stderr, "netstitch diff: %s\n", msg);
+        rc = err == NST_EINVAL || err == NST_EIO || err == NST_EENV ? EXIT_USAGE : EXIT_ERRORS;
         goto cleanup;
     }
     if (!strcmp(color, "always") ||
@@ -422,6 +430,7 @@ cmd_diff(int argc, char **argv)
     }
     fputs(text, stdout);
     fflush(stdout);
+    printed = 1;
     for (size_t i = 0; i < nst_diff_device_count(d); i++) {
         unsigned st = nst_diff_device_status(d, i);
 
@@ -436,6 +445,10 @@ cmd_diff(int argc, char **argv)
     }
 
 cleanup:
+    /* --format json: a failed diff is one document too, with its exit status. */
+    if (fmt == NST_DIFF_FORMAT_JSON && !printed && rc != EXIT_CLEAN) {
+        cli_print_fail_json(stdout, ctx, "diff", rc, msg);
+    }
     nst_free_string(text);
     nst_diff_free(d);
     nst_compiled_free(comp);

@@ -340,6 +340,7 @@ cmd_push(int argc, char **argv)
         case 'f':
             fmt = cli_parse_format(optarg);
             if (fmt < 0) {
+                fprintf(stderr, "netstitch push: --format is text or json, not '%s'\n", optarg);
                 push_usage(stderr);
                 return EXIT_USAGE;
             }

@@ -154,6 +154,7 @@ cmd_recover(int argc, char **argv)
         }
     }
     if (!inv_path) {
+        fprintf(stderr, "netstitch recover: --inventory is needed to reach the devices\n");
         recover_usage(stderr);
         return EXIT_USAGE;
     }

@@ -29,8 +29,10 @@ rollback_usage(FILE *out)
           "                         --state is the same)\n"
           "  --last, -N             the newest (N-th newest) committed transaction\n"
           "  --comment TEXT         why, for the history (netstitch log)\n"
-          "  --dry-run              prepare and validate everywhere, show each device's\n"
-          "                         edit (XML, secrets as placeholders), commit nothing\n"
+          "  --dry-run              prepare and validate everywhere, show what each device\n"
+          "                         would be sent (secrets as placeholders), commit nothing\n"
+          "  --diff-format FMT      that diff as tree (default), cli, xml or json (also\n"
+          "                         without --dry-run: what was sent)\n"
           "  --list                 list the transactions, oldest first (json: one document;\n"
           "                         `netstitch log` shows more)\n"
           "  --force                also restore a transaction that did not commit, and undo\n"
@@ -164,6 +166,7 @@ cmd_rollback(int argc, char **argv)
         {"state", required_argument, NULL, 's'},
         {"last", no_argument, NULL, 'L'},
         {"dry-run", no_argument, NULL, 'n'},
+        {"diff-format", required_argument, NULL, 'D'},
         {"comment", required_argument, NULL, 'C'},
         {"jobs", required_argument, NULL, 'j'},
         {"confirm-timeout", required_argument, NULL, 't'},
@@ -179,7 +182,8 @@ cmd_rollback(int argc, char **argv)
     const char *inv_path = NULL, *state_dir = NULL, *yang_dir = NULL, *comment = NULL, *txid = NULL;
     char relid[64];
     long nth = 0;
-    int dry = 0;
+    int dry = 0, diff_fmt = -2; /* unset: tree with --dry-run and a text report */
+    char *shown = NULL;
     unsigned flags = 0, jobs = 0;
     unsigned long confirm = 0;
     int c, quiet = 0, list = 0, fmt = OUT_TEXT, rc;
@@ -228,6 +232,13 @@ cmd_rollback(int argc, char **argv)
             flags |= NST_TXN_DRY_RUN;
             dry = 1;
             break;
+        case 'D':
+            diff_fmt = cli_parse_diff_format(optarg);
+            if (diff_fmt < 0) {
+                fprintf(stderr, "netstitch rollback: --diff-format is tree, cli, xml or json\n");
+                return EXIT_USAGE;
+            }
+            break;
         case 's':
             state_dir = optarg;
             break;
@@ -257,6 +268,7 @@ cmd_rollback(int argc, char **argv)
         case 'f':
             fmt = cli_parse_format(optarg);
             if (fmt < 0) {
+                fprintf(stderr, "netstitch rollback: --format is text or json, not '%s'\n", optarg);
                 rollback_usage(stderr);
                 return EXIT_USAGE;
             }
@@ -336,17 +348,21 @@ cmd_rollback(int argc, char **argv)
         }
     }
     cli_txn_report(stdout, txn, "rollback", rc, (enum out_format)fmt);
-    if (dry && fmt == OUT_TEXT) {
-        /* What the rollback would send (the reverse diff, or the restore payload). */
-        for (size_t i = 0; i < nst_txn_device_count(txn); i++) {
-            const char *e = nst_txn_device_payload(txn, i);
-
-            printf("\n%s would be sent:\n%s\n", nst_txn_device_name(txn, i),
-                   e && *e ? e : "(nothing: no change to undo)");
+    if (diff_fmt == -2) {
+        diff_fmt = dry && fmt == OUT_TEXT ? NST_DIFF_FORMAT_TREE : -1;
+    }
+    /* What the rollback would send (or sent): the reverse diff in the diff format asked
+     * for, or the restore payload where there is no reverse diff. */
+    if (diff_fmt >= 0 && nst_txn_outcome(txn) != NST_TXN_NOT_RUN) {
+        if (nst_txn_diff_print(txn, (enum nst_diff_format)diff_fmt, 0, &shown)) {
+            fprintf(stderr, "netstitch rollback: cannot show the diff: out of memory\n");
+        } else {
+            fputs(shown, stdout);
         }
     }
 
 cleanup:
+    nst_free_string(shown);
     nst_txn_free(txn);
     free(progress);
     nst_inventory_free(inv);

@@ -213,3 +213,22 @@ cli_print_diags(FILE *out, struct nst_ctx *ctx, enum out_format fmt, int verbose
         }
     }
 }
+
+void
+cli_print_fail_json(FILE *out, struct nst_ctx *ctx, const char *command, int exit_code,
+                    const char *message)
+{
+    size_t i, n = ctx ? nst_diag_count(ctx) : 0;
+
+    fprintf(out, "{\"command\":");
+    cli_json_str(out, command);
+    fprintf(out, ",\"exit\":%d,\"message\":", exit_code);
+    cli_json_str(out, message && *message ? message : NULL);
+    fprintf(out, ",\"errors\":%zu,\"diagnostics\":[",
+            ctx ? nst_diag_count_severity(ctx, NST_SEV_ERROR) : 0);
+    for (i = 0; i < n; i++) {
+        fputs(i ? ",\n  " : "\n  ", out);
+        cli_json_diag(out, nst_diag_get(ctx, i));
+    }
+    fputs(n ? "\n]}\n" : "]}\n", out);
+}

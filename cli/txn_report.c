@@ -221,10 +221,13 @@ cli_txn_report(FILE *out, const struct nst_txn *txn, const char *command, int ex
             undo_errors += *nst_txn_device_error(txn, i, NST_TXN_ERR_UNDO) != '\0';
         }
         if (nst_txn_outcome(txn) == NST_TXN_ABORTED && undo_errors) {
-            /* Verified back in the end, but not smoothly: never the plain headline. */
+            /* An undo step failed (a timeout, a dropped session) on a device whose running
+             * configuration was never changed (its edit was in the candidate): running is
+             * as before, but that device was not verified, nor its candidate cleaned.
+             * Never the "every device was verified back" headline. */
             fprintf(out,
-                    "%s %s: FAILED; every device was verified back at its configuration from "
-                    "before, after undo errors on %zu device%s (see below)\n",
+                    "%s %s: FAILED; the undo failed on %zu device%s (see below): its running "
+                    "configuration was never changed, but it was not verified\n",
                     command, id ? id : "(no transaction)", undo_errors,
                     undo_errors == 1 ? "" : "s");
         } else {

@@ -48,6 +48,7 @@ enum onr_rule {
     ONR_MTU,
     ONR_PREFIXES,
     ONR_SUBNET,
+    ONR_SUBNET6,
     ONR_REDUNDANCY,
     ONR_NRULES
 };
@@ -69,6 +70,8 @@ rule_container(enum onr_rule r)
         return "prefix-limit";
     case ONR_SUBNET:
         return "peering-subnet";
+    case ONR_SUBNET6:
+        return "ipv6-peering-subnet";
     case ONR_REDUNDANCY:
         return "redundancy";
     case ONR_NRULES:
@@ -104,7 +107,8 @@ rule_code(enum onr_rule r, const char *alias, enum diag_code *out)
         legacy = DIAG_AWS_DX_PREFIXES;
         break;
     case ONR_SUBNET:
-        generic = DIAG_ONRAMP_SUBNET_SIZE; /* the subnet rule reports three codes */
+    case ONR_SUBNET6:
+        generic = DIAG_ONRAMP_SUBNET_SIZE; /* the subnet rules report three codes */
         break;
     case ONR_REDUNDANCY:
     default:
@@ -158,6 +162,13 @@ struct onr_profile {
     uint8_t within_len;
     const char *within_text;
     uint8_t cust_host, prov_host;
+    /* ipv6-peering-subnet */
+    uint8_t lens6[16]; /* bit l % 8 of byte l / 8 for length l (1..128; 128 in byte 0) */
+    const char *lens6_text;
+    bool has_within6;
+    struct m_prefix within6;
+    const char *within6_text;
+    uint8_t cust_host6, prov_host6;
     uint8_t min_sessions;
     bool distinct_domains, advise_only;
 };
@@ -418,6 +429,43 @@ profile_build(struct onr *o, const char *file, const struct lyd_node *pn, struct
             p->prov_host = (uint8_t)atoi(v);
         }
     }
+    /* ipv6-peering-subnet */
+    if ((r = onr_child(pn, "ipv6-peering-subnet"))) {
+        const char *v;
+
+        buf[0] = '\0';
+        ONR_FOR_EACH(r, "prefix-length", n)
+        {
+            unsigned l = (unsigned)strtoul(lyd_get_value(n), NULL, 10);
+            char item[8];
+
+            p->lens6[(l & 127u) / 8] |= (uint8_t)(1u << ((l & 127u) % 8));
+            snprintf(item, sizeof item, "/%u", l);
+            list_add(buf, sizeof buf, item);
+        }
+        p->lens6_text = arena_strdup(a, buf);
+        if ((v = onr_str(r, "within"))) {
+            char addr[INET6_ADDRSTRLEN + 4];
+            const char *slash = strchr(v, '/');
+
+            snprintf(addr, sizeof addr, "%.*s", slash ? (int)(slash - v) : 0, v);
+            if (!slash || !model_addr_parse(addr, &p->within6.addr) ||
+                p->within6.addr.af != M_AF_V6) {
+                profile_error(o, file, 0, p->name,
+                              "ipv6-peering-subnet/within is not an IPv6 prefix");
+                return false;
+            }
+            p->has_within6 = true;
+            p->within6.len = (uint8_t)atoi(slash + 1);
+            p->within6_text = arena_strdup(a, v);
+        }
+        if ((v = onr_str(r, "customer-host"))) {
+            p->cust_host6 = (uint8_t)atoi(v);
+        }
+        if ((v = onr_str(r, "provider-host"))) {
+            p->prov_host6 = (uint8_t)atoi(v);
+        }
+    }
     /* redundancy */
     if ((r = onr_child(pn, "redundancy"))) {
         const char *v;
@@ -431,7 +479,7 @@ profile_build(struct onr *o, const char *file, const struct lyd_node *pn, struct
     }
     if ((p->t[ONR_PROVIDER_ASN].set && !p->prov_asn_text) ||
         (p->t[ONR_ENCAP].set && !p->encaps_text) || (p->t[ONR_MTU].set && !p->mtus_text) ||
-        (p->t[ONR_SUBNET].set && !p->lens_text)) {
+        (p->t[ONR_SUBNET].set && !p->lens_text) || (p->t[ONR_SUBNET6].set && !p->lens6_text)) {
         o->c->err = NST_ENOMEM;
         return false;
     }
@@ -715,10 +763,62 @@ v4_of(const struct m_addr *a)
     return (uint32_t)a->b[0] << 24 | (uint32_t)a->b[1] << 16 | (uint32_t)a->b[2] << 8 | a->b[3];
 }
 
+/* @net plus @host (at most 254) in the last bytes of an IPv6 address. */
+static struct m_addr
+v6_plus(const struct m_addr *net, unsigned host)
+{
+    struct m_addr a = *net;
+
+    for (int i = 15; i >= 0 && host; i--) {
+        unsigned v = a.b[i] + host;
+
+        a.b[i] = (uint8_t)(v & 0xffu);
+        host = v >> 8;
+    }
+    return a;
+}
+
 /*
- * The peering-subnet rule. A profile's sizes, block and host positions are IPv4 ones
- * (the shipped profiles' rules); an IPv6 peering subnet is not checked by profiles yet
- * (AWS's /125 is check_bgp.c's AWS-DX-IPV6-SUBNET).
+ * The IPv6 peering-subnet rule (ipv6-peering-subnet): the link-subnet's length, its block
+ * and which end takes which address, as for IPv4 below. AWS's /125 stays check_bgp.c's
+ * AWS-DX-IPV6-SUBNET (its code predates the profiles).
+ */
+static void
+rule_subnet6(struct onr *o, const struct onr_profile *p, const struct m_bgp *b)
+{
+    const char *dn = b->dev->name;
+    unsigned l = b->subnet.len;
+    char want[INET6_ADDRSTRLEN], have[INET6_ADDRSTRLEN];
+    struct m_addr a;
+
+    if (!p->t[ONR_SUBNET6].set || b->subnet.addr.af != M_AF_V6) {
+        return;
+    }
+    if (p->lens6_text && *p->lens6_text && !(p->lens6[(l & 127u) / 8] & (1u << ((l & 127u) % 8)))) {
+        onr_report(o, p, ONR_SUBNET6, DIAG_ONRAMP_SUBNET_SIZE, &b->subnet_src, dn, b->name,
+                   p->provider, p->lens6_text, b->subnet.text, l);
+        return; /* the address positions mean nothing in a subnet of the wrong size */
+    }
+    if (p->has_within6 && !model_prefix_inside(&b->subnet, &p->within6)) {
+        onr_report(o, p, ONR_SUBNET6, DIAG_ONRAMP_SUBNET_RANGE, &b->subnet_src, dn, b->name,
+                   b->subnet.text, p->within6_text, p->provider);
+    }
+    if (p->cust_host6 &&
+        !model_addr_equal(&b->local, (a = v6_plus(&b->subnet.addr, p->cust_host6), &a))) {
+        onr_report(o, p, ONR_SUBNET6, DIAG_ONRAMP_ADDRESS, &b->local_src, dn, b->name, p->provider,
+                   "customer", b->subnet.text, model_addr_str(&a, want, sizeof want),
+                   model_addr_str(&b->local, have, sizeof have));
+    }
+    if (p->prov_host6 &&
+        !model_addr_equal(&b->peer, (a = v6_plus(&b->subnet.addr, p->prov_host6), &a))) {
+        onr_report(o, p, ONR_SUBNET6, DIAG_ONRAMP_ADDRESS, &b->peer_src, dn, b->name, p->provider,
+                   "provider", b->subnet.text, model_addr_str(&a, want, sizeof want),
+                   model_addr_str(&b->peer, have, sizeof have));
+    }
+}
+
+/*
+ * The peering-subnet rule for an IPv4 link-subnet (the IPv6 one is rule_subnet6()).
  */
 static void
 rule_subnet(struct onr *o, const struct onr_profile *p, const struct m_bgp *b)
@@ -894,6 +994,7 @@ chk_onramp(struct chk *c, const struct lyd_node *tree)
             rule_mtu(&o, p, conn, b);
             rule_prefixes(&o, p, b);
             rule_subnet(&o, p, b);
+            rule_subnet6(&o, p, b);
         }
     }
     for (i = 0; i < svc->nsites; i++) {

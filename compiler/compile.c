@@ -21,6 +21,7 @@
  * IR is built in input order, libyang prints in schema order, the plan is written in
  * model order, and nothing carries a time.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -719,22 +720,29 @@ nst_compiled_plan(const struct nst_compiled *c, char **json)
     return NST_OK;
 }
 
-/* --- the output directory --- */
+/* --- the output directory ---
+ *
+ * nst_compiled_write() builds the whole set in a new directory next to DIR
+ * (DIR/../.BASE.tmp-PID-N), then puts it in place with one rename (DIR missing) or one
+ * atomic exchange (renameat2 RENAME_EXCHANGE, DIR an earlier compile's output, which is
+ * then removed). A failure leaves DIR as it was and no temporary directory behind; the
+ * diagnostic (IO-WRITE) names the file and the system's reason. A DIR holding anything a
+ * compile does not write is refused rather than replaced. */
 
-/* Write @text to DIR/NAME whole: a temporary file, then rename. */
+/* Write @text to DIR/NAME (a new file). On NST_EIO, *failed is the path (freed by the
+ * caller) and *err the errno. */
 static nst_err
-write_file(const char *dir, const char *name, const char *text)
+write_file(const char *dir, const char *name, const char *text, char **failed, int *err)
 {
-    char *path = nst_asprintf("%s/%s", dir, name), *tmp = nst_asprintf("%s/.%s.tmp", dir, name);
+    char *path = nst_asprintf("%s/%s", dir, name);
     size_t len = strlen(text), off = 0;
     nst_err ret = NST_OK;
     int fd = -1;
 
-    if (!path || !tmp) {
-        ret = NST_ENOMEM;
-        goto cleanup;
+    if (!path) {
+        return NST_ENOMEM;
     }
-    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
     if (fd < 0) {
         ret = NST_EIO;
         goto cleanup;
@@ -746,6 +754,9 @@ write_file(const char *dir, const char *name, const char *text)
             continue;
         }
         if (w <= 0) {
+            if (w == 0) {
+                errno = EIO;
+            }
             ret = NST_EIO;
             goto cleanup;
         }
@@ -757,37 +768,33 @@ write_file(const char *dir, const char *name, const char *text)
         goto cleanup;
     }
     fd = -1;
-    if (rename(tmp, path)) {
-        ret = NST_EIO;
-    }
 
 cleanup:
+    if (ret == NST_EIO) {
+        *err = errno;
+        *failed = path;
+        path = NULL;
+    }
     if (fd >= 0) {
         close(fd);
     }
-    if (ret && tmp) {
-        unlink(tmp);
-    }
     nst_free(path);
-    nst_free(tmp);
     return ret;
 }
 
-/* DIR/plan.json, streamed (the same bytes as nst_compiled_plan()), written whole as
- * write_file() does. */
+/* DIR/plan.json, streamed (the same bytes as nst_compiled_plan()); fails as write_file(). */
 static nst_err
-write_plan(const char *dir, const struct nst_compiled *c)
+write_plan(const char *dir, const struct nst_compiled *c, char **failed, int *err)
 {
-    char *path = nst_asprintf("%s/plan.json", dir), *tmp = nst_asprintf("%s/.plan.json.tmp", dir);
+    char *path = nst_asprintf("%s/plan.json", dir);
     struct buf b = {0};
     nst_err ret = NST_OK;
     int fd = -1;
 
-    if (!path || !tmp) {
-        ret = NST_ENOMEM;
-        goto cleanup;
+    if (!path) {
+        return NST_ENOMEM;
     }
-    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
     if (fd < 0) {
         ret = NST_EIO;
         goto cleanup;
@@ -800,60 +807,263 @@ write_plan(const char *dir, const struct nst_compiled *c)
     fd = -1;
     plan_build(&b, c);
     ret = b.oom ? NST_ENOMEM : NST_OK;
-    if ((fclose(b.f) || b.ioerr) && !ret) {
+    errno = 0;
+    if ((fflush(b.f) || ferror(b.f) || b.ioerr) && !ret) {
+        ret = NST_EIO;
+        if (!errno) {
+            errno = EIO;
+        }
+    }
+    if (fclose(b.f) && !ret) {
         ret = NST_EIO;
     }
     b.f = NULL;
-    if (!ret && rename(tmp, path)) {
-        ret = NST_EIO;
-    }
 
 cleanup:
+    if (ret == NST_EIO) {
+        *err = errno;
+        *failed = path;
+        path = NULL;
+    }
     if (fd >= 0) {
         close(fd);
     }
     if (b.f) {
         fclose(b.f);
     }
-    if (ret && tmp) {
-        unlink(tmp);
-    }
     nst_free(path);
-    nst_free(tmp);
     return ret;
+}
+
+/* A file a compile writes: plan.json, NAME.xml, NAME.cli. */
+static int
+is_output_name(const char *n)
+{
+    size_t len = strlen(n);
+
+    return !strcmp(n, "plan.json") ||
+           (len > 4 && (!strcmp(n + len - 4, ".xml") || !strcmp(n + len - 4, ".cli")));
+}
+
+/* Remove @dir and the plain files in it (a set this writer made). */
+static void
+remove_set(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+
+    if (d) {
+        while ((e = readdir(d))) {
+            char *p;
+
+            if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) {
+                continue;
+            }
+            p = nst_asprintf("%s/%s", dir, e->d_name);
+            if (p) {
+                unlink(p);
+            }
+            nst_free(p);
+        }
+        closedir(d);
+    }
+    rmdir(dir);
+}
+
+/* 0 when @dir is missing (*exists = 0) or holds only a compile's outputs (*exists = 1);
+ * else -1 with errno, or 1 with the first foreign entry's name in @foreign. */
+static int
+existing_set(const char *dir, int *exists, char *foreign, size_t flen)
+{
+    struct stat st;
+    DIR *d;
+    struct dirent *e;
+    int ret = 0;
+
+    *exists = 0;
+    if (lstat(dir, &st)) {
+        return errno == ENOENT ? 0 : -1;
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        errno = ENOTDIR;
+        return -1;
+    }
+    *exists = 1;
+    d = opendir(dir);
+    if (!d) {
+        return -1;
+    }
+    while ((e = readdir(d))) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) {
+            continue;
+        }
+        if (e->d_type == DT_REG || e->d_type == DT_UNKNOWN) {
+            if (is_output_name(e->d_name)) {
+                continue;
+            }
+            /* an older writer's temporary file */
+            if (e->d_name[0] == '.' && strlen(e->d_name) > 4 &&
+                !strcmp(e->d_name + strlen(e->d_name) - 4, ".tmp")) {
+                continue;
+            }
+        }
+        snprintf(foreign, flen, "%s", e->d_name);
+        ret = 1;
+        break;
+    }
+    closedir(d);
+    return ret;
+}
+
+/* A new, empty directory next to @dir, named .BASE.tmp-PID-N; NULL with errno. */
+static char *
+make_temp_dir(const char *dir)
+{
+    const char *slash = strrchr(dir, '/');
+    const char *base = slash ? slash + 1 : dir;
+    int plen = slash ? (int)(slash - dir) + 1 : 0;
+    unsigned n;
+
+    for (n = 0; n < 1000; n++) {
+        char *t = nst_asprintf("%.*s.%s.tmp-%ld-%u", plen, dir, base, (long)getpid(), n);
+
+        if (!t) {
+            errno = ENOMEM;
+            return NULL;
+        }
+        if (!mkdir(t, 0777)) {
+            return t;
+        }
+        nst_free(t);
+        if (errno != EEXIST) {
+            return NULL;
+        }
+    }
+    return NULL;
+}
+
+/* IO-WRITE for @path, for @reason; NST_EIO. */
+static nst_err
+write_error(const struct nst_compiled *c, const char *path, const char *reason)
+{
+    struct diag_loc loc = {0};
+
+    loc.file = path;
+    diag_add(c->svc->ctx, DIAG_IO_WRITE, &loc, path, reason);
+    return NST_EIO;
 }
 
 NST_API nst_err
 nst_compiled_write(const struct nst_compiled *c, const char *dir)
 {
-    char *f = NULL;
-    size_t i;
-    nst_err ret;
+    char *f = NULL, *tmp = NULL, *failed = NULL, *final = NULL, foreign[256];
+    size_t i, dlen;
+    int exists = 0, e = 0, r;
+    nst_err ret = NST_OK;
 
     if (!c || !dir || !*dir) {
         return NST_EINVAL;
     }
-    if (mkdir(dir, 0777) && errno != EEXIST) {
-        return NST_EIO;
+    /* "out/" is "out": the temporary directory goes next to it, not inside. */
+    dlen = strlen(dir);
+    while (dlen > 1 && dir[dlen - 1] == '/') {
+        dlen--;
     }
-    for (i = 0; i < c->ndevices; i++) {
+    final = nst_strndup(dir, dlen);
+    if (!final) {
+        return NST_ENOMEM;
+    }
+    /* A symbolic link to the directory: the set replaces the directory it names (never
+     * the link, whose target the exchange would otherwise empty). */
+    {
+        struct stat lst;
+
+        if (!lstat(final, &lst) && S_ISLNK(lst.st_mode)) {
+            char *real = realpath(final, NULL);
+
+            if (!real) {
+                ret = write_error(c, final, strerror(errno));
+                goto cleanup;
+            }
+            nst_free(final);
+            final = nst_strdup(real);
+            free(real);
+            if (!final) {
+                return NST_ENOMEM;
+            }
+        }
+    }
+    r = existing_set(final, &exists, foreign, sizeof foreign);
+    if (r < 0) {
+        ret = write_error(c, final, strerror(errno));
+        goto cleanup;
+    }
+    if (r > 0) {
+        char *why = nst_asprintf("it holds %s, which compile does not write; name a new "
+                                 "directory or an earlier compile's output",
+                                 foreign);
+
+        ret = why ? write_error(c, final, why) : NST_ENOMEM;
+        nst_free(why);
+        goto cleanup;
+    }
+    tmp = make_temp_dir(final);
+    if (!tmp) {
+        if (errno == ENOMEM) {
+            ret = NST_ENOMEM;
+        } else {
+            char *why = nst_asprintf("cannot create a directory next to it: %s", strerror(errno));
+
+            ret = why ? write_error(c, final, why) : NST_ENOMEM;
+            nst_free(why);
+        }
+        goto cleanup;
+    }
+    for (i = 0; i < c->ndevices && !ret; i++) {
         const struct compiled_device *d = &c->devices[i];
 
         if (d->pending) {
             continue;
         }
         f = device_file(d->name, ".xml");
-        ret = f ? write_file(dir, f, d->payload) : NST_ENOMEM;
+        ret = f ? write_file(tmp, f, d->payload, &failed, &e) : NST_ENOMEM;
         nst_free(f);
-        if (ret) {
-            return ret;
-        }
-        f = device_file(d->name, ".cli");
-        ret = f ? write_file(dir, f, d->cli) : NST_ENOMEM;
-        nst_free(f);
-        if (ret) {
-            return ret;
+        if (!ret) {
+            f = device_file(d->name, ".cli");
+            ret = f ? write_file(tmp, f, d->cli, &failed, &e) : NST_ENOMEM;
+            nst_free(f);
         }
     }
-    return write_plan(dir, c);
+    if (!ret) {
+        ret = write_plan(tmp, c, &failed, &e);
+    }
+    if (ret == NST_EIO) {
+        /* Name the file as it would have been in DIR, not the temporary one. */
+        char *what = nst_asprintf("%s/%s", final, strrchr(failed, '/') + 1);
+
+        ret = what ? write_error(c, what, strerror(e)) : NST_ENOMEM;
+        nst_free(what);
+        goto cleanup;
+    }
+    if (ret) {
+        goto cleanup;
+    }
+    if (exists ? renameat2(AT_FDCWD, tmp, AT_FDCWD, final, RENAME_EXCHANGE) : rename(tmp, final)) {
+        ret = write_error(c, final, strerror(errno));
+        goto cleanup;
+    }
+    /* tmp now names the earlier set (exchanged), or nothing (renamed). */
+    if (!exists) {
+        nst_free(tmp);
+        tmp = NULL;
+    }
+
+cleanup:
+    if (tmp) {
+        remove_set(tmp);
+    }
+    nst_free(tmp);
+    nst_free(failed);
+    nst_free(final);
+    return ret;
 }

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "alloc.h"
 #include "ctx.h"
@@ -76,17 +77,42 @@ ctx_log(struct nst_ctx *ctx, enum nst_severity level, const char *fmt, ...)
 static int
 is_model_dir(const char *dir)
 {
-    char path[4096];
+    char path[4400];
     struct stat st;
 
     snprintf(path, sizeof path, "%s/netstitch-intercloud.yang", dir);
     return stat(path, &st) == 0;
 }
 
-/* The first directory that holds the models: argument, environment, install, source. */
+const char *
+ctx_exe_share(const char *sub, char *buf, size_t len)
+{
+    char exe[4096], *slash;
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    struct stat st;
+
+    if (n <= 0) {
+        return NULL;
+    }
+    exe[n] = '\0';
+    slash = strrchr(exe, '/');
+    if (!slash) {
+        return NULL;
+    }
+    *slash = '\0';
+    if ((size_t)snprintf(buf, len, "%s/../share/netstitch/%s", exe, sub) >= len || stat(buf, &st) ||
+        !S_ISDIR(st.st_mode)) {
+        return NULL;
+    }
+    return buf;
+}
+
+/* The first directory that holds the models: argument, environment, next to the
+ * executable (an installed tree, wherever it was moved), install, source. */
 static const char *
 find_yang_dir(const char *arg)
 {
+    static __thread char rel[4200];
     const char *env = getenv("NST_YANG_DIR");
 
     if (arg) {
@@ -94,6 +120,9 @@ find_yang_dir(const char *arg)
     }
     if (env && *env) {
         return env;
+    }
+    if (ctx_exe_share("yang", rel, sizeof rel) && is_model_dir(rel)) {
+        return rel;
     }
 #ifdef NST_INSTALL_YANG_DIR
     if (is_model_dir(NST_INSTALL_YANG_DIR)) {

@@ -55,4 +55,9 @@ void ctx_log(struct nst_ctx *ctx, enum nst_severity level, const char *fmt, ...)
 void ctx_ly_quiet(void);
 void ctx_ly_restore(void);
 
+/* DIR/../share/netstitch/@sub of the running executable (/proc/self/exe) in @buf when it
+ * is a directory: an installed netstitch finds its models and templates after its tree
+ * was moved. NULL otherwise. */
+const char *ctx_exe_share(const char *sub, char *buf, size_t len);
+
 #endif

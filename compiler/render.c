@@ -101,6 +101,11 @@ is_file(const char *path)
 static const char *
 builtin_template_dir(void)
 {
+    static __thread char rel[4200];
+
+    if (ctx_exe_share("templates", rel, sizeof rel)) {
+        return rel;
+    }
 #ifdef NST_INSTALL_TEMPLATE_DIR
     if (is_dir(NST_INSTALL_TEMPLATE_DIR)) {
         return NST_INSTALL_TEMPLATE_DIR;

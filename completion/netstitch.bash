@@ -16,7 +16,7 @@ _netstitch_options() {
                 --confirm-timeout --dry-run --diff-format --limit --name --force --no-state --redeploy
                 --no-validate --no-health --health-deadline --health-interval --confirm-window
                 --format --quiet -q --yang-dir --help -h" ;;
-    rollback) echo "--inventory --state-dir --state --last --comment --dry-run --list --force --jobs -j
+    rollback) echo "--inventory --state-dir --state --last --comment --dry-run --diff-format --list --force --jobs -j
                     --confirm-timeout --no-validate --format --quiet -q --yang-dir --help -h" ;;
     recover) echo "--inventory --state-dir --abort --forget --jobs -j --format --quiet -q
                    --yang-dir --help -h" ;;

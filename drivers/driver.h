@@ -113,7 +113,9 @@ typedef nst_err (*drv_prepare_fn)(struct drv_prep *p, xmlNodePtr dev);
  *                 "../a" beside it, "/top/a" from the top of the configuration;
  *   {path:xf}     the value through transform xf: "sp" dashes to spaces, "nobang" without a
  *                 leading '!', "q" always in double quotes, "all" every value of a leaf-list
- *                 space-separated, or one of the dialect's maps;
+ *                 space-separated, "ipv" the family keyword of an address or prefix ("ip",
+ *                 "ipv6"), "usms" microseconds as milliseconds, or one of the dialect's maps;
+ *   {path*count}  the value at path repeated (the value at count) times, space-separated;
  *   {?path|text}  text when the node at path exists, {!path|text} when it does not (text
  *                 may hold placeholders); path "*": any child that is not a key;
  *   {#step}       the context entry's position in its list times step (sequence numbers).
@@ -366,9 +368,14 @@ struct drv_bgp_peer {
     char state[16];      /* "Idle", "Connect", "Active", "OpenSent", "OpenConfirm",
                             "Established" */
     long long uptime_s;  /* seconds in the current state when Established, -1 unknown */
-    long long received;  /* IPv4 unicast prefixes received (before import policy), -1 unknown */
-    long long accepted;  /* after import policy, -1 unknown */
+    long long received;  /* unicast prefixes received (before import policy), summed over
+                            the families reported, -1 unknown */
+    long long accepted;  /* after import policy, likewise */
+    /* Per family (DRV_AF_IPV4, DRV_AF_IPV6), -1 when the device reports none for it. */
+    long long fam_received[2], fam_accepted[2];
 };
+
+enum { DRV_AF_IPV4 = 0, DRV_AF_IPV6 = 1 };
 
 /** @brief How to ask a device for BGP state. */
 enum drv_state_req {
@@ -418,6 +425,11 @@ nst_err drv_state_check_typed(const struct drv_state_ops *ops, const char *yang_
                               size_t whylen);
 
 /* Helpers for the parsers (state.c). */
+/* A peer with everything unknown (-1). */
+struct drv_bgp_peer drv_state_peer_unknown(void);
+/* Family @af's counts (-1 unknown) into @p; received/accepted become the sums over the
+ * families known. */
+void drv_state_family(struct drv_bgp_peer *p, int af, long long received, long long accepted);
 /* Parse @xml (top-level siblings) into a document; NULL with @why on failure. */
 xmlDocPtr drv_state_parse_xml(const char *xml, char *why, size_t whylen);
 /* The first element child of @n named @name in namespace @ns (any when NULL), or NULL. */

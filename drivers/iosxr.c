@@ -438,7 +438,8 @@ const struct drv_ops drv_iosxr_ops = {
  * BGP state reader (docs/vendors.md A.8): <get> of Cisco-IOS-XR-ipv4-bgp-oper
  * bgp/instances/instance/instance-active/default-vrf/neighbors: per neighbor its
  * connection-state (bgp-st-estab, ...), connection-established-time (seconds) and per
- * address family (af-name ipv4) the prefixes accepted and denied; received is their sum.
+ * address family (af-name ipv4, ipv6) the prefixes accepted and denied; received is their
+ * sum.
  */
 #define IOSXR_BGP_NS "http://cisco.com/ns/yang/Cisco-IOS-XR-ipv4-bgp-oper"
 
@@ -488,7 +489,7 @@ iosxr_state_parse(const char *xml, struct drv_bgp_peer **peers, size_t *n, char 
 
         for (nb = drv_state_child(nbs, IOSXR_BGP_NS, "neighbor"); nb && !ret;
              nb = drv_state_next(nb, IOSXR_BGP_NS, "neighbor")) {
-            struct drv_bgp_peer p = {.uptime_s = -1, .received = -1, .accepted = -1};
+            struct drv_bgp_peer p = drv_state_peer_unknown();
             const char *st;
 
             drv_state_text(nb, "neighbor-address", p.addr, sizeof p.addr);
@@ -508,14 +509,16 @@ iosxr_state_parse(const char *xml, struct drv_bgp_peer **peers, size_t *n, char 
             for (af = drv_state_child(nb, IOSXR_BGP_NS, "af-data"); af;
                  af = drv_state_next(af, IOSXR_BGP_NS, "af-data")) {
                 long long acc, den;
+                int fam;
 
-                if (strcmp(drv_state_text(af, "af-name", buf, sizeof buf), "ipv4")) {
+                drv_state_text(af, "af-name", buf, sizeof buf);
+                fam = !strcmp(buf, "ipv4") ? DRV_AF_IPV4 : !strcmp(buf, "ipv6") ? DRV_AF_IPV6 : -1;
+                if (fam < 0) {
                     continue;
                 }
                 acc = drv_state_num(drv_state_text(af, "prefixes-accepted", buf, sizeof buf));
                 den = drv_state_num(drv_state_text(af, "prefixes-denied", buf, sizeof buf));
-                p.accepted = acc;
-                p.received = acc >= 0 ? acc + (den > 0 ? den : 0) : -1;
+                drv_state_family(&p, fam, acc >= 0 ? acc + (den > 0 ? den : 0) : -1, acc);
             }
             ret = drv_state_add(peers, n, &p);
         }

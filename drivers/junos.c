@@ -245,7 +245,8 @@ const struct drv_ops drv_junos_ops = {
  * junos-rpc-bgp; its output is <bgp-information> with one <bgp-peer> per neighbor:
  * peer-address ("198.51.100.1+179", the port after '+'), peer-state (Junos spells the
  * FSM states as RFC 4271 does), elapsed-time ("1:02:03", "2d 3:04:05" or seconds) and per
- * RIB the received and accepted prefix counts; inet.0 is IPv4 unicast.
+ * RIB the received and accepted prefix counts; inet.0 is IPv4 unicast, inet6.0 IPv6
+ * unicast.
  */
 #define JUNOS_BGP_NS "http://yang.juniper.net/junos/rpc/bgp"
 
@@ -283,7 +284,7 @@ junos_state_parse(const char *xml, struct drv_bgp_peer **peers, size_t *n, char 
     info = drv_state_child(xmlDocGetRootElement(doc), JUNOS_BGP_NS, "bgp-information");
     for (peer = drv_state_child(info, JUNOS_BGP_NS, "bgp-peer"); peer && !ret;
          peer = drv_state_next(peer, JUNOS_BGP_NS, "bgp-peer")) {
-        struct drv_bgp_peer p = {.uptime_s = -1, .received = -1, .accepted = -1};
+        struct drv_bgp_peer p = drv_state_peer_unknown();
 
         drv_state_text(peer, "peer-address", p.addr, sizeof p.addr);
         p.addr[strcspn(p.addr, "+")] = '\0';
@@ -298,12 +299,17 @@ junos_state_parse(const char *xml, struct drv_bgp_peer **peers, size_t *n, char 
         }
         for (rib = drv_state_child(peer, JUNOS_BGP_NS, "bgp-rib"); rib;
              rib = drv_state_next(rib, JUNOS_BGP_NS, "bgp-rib")) {
-            if (!strcmp(drv_state_text(rib, "name", buf, sizeof buf), "inet.0")) {
-                p.received =
-                    drv_state_num(drv_state_text(rib, "received-prefix-count", buf, sizeof buf));
-                p.accepted =
-                    drv_state_num(drv_state_text(rib, "accepted-prefix-count", buf, sizeof buf));
+            int af = !strcmp(drv_state_text(rib, "name", buf, sizeof buf), "inet.0") ? DRV_AF_IPV4
+                     : !strcmp(buf, "inet6.0")                                       ? DRV_AF_IPV6
+                                                                                     : -1;
+            long long rx, acc;
+
+            if (af < 0) {
+                continue;
             }
+            rx = drv_state_num(drv_state_text(rib, "received-prefix-count", buf, sizeof buf));
+            acc = drv_state_num(drv_state_text(rib, "accepted-prefix-count", buf, sizeof buf));
+            drv_state_family(&p, af, rx, acc);
         }
         ret = drv_state_add(peers, n, &p);
     }

@@ -404,10 +404,57 @@ static const char *const eos_next_hops[] = {
 
 static const char *const eos_protocols[] = {"STATIC", "static", "BGP", "bgp", NULL};
 
+/* A prefix set's mode as the CLI's family keyword (ip prefix-list, ipv6 prefix-list). */
+static const char *const eos_set_modes[] = {"IPV4", "ip", "IPV6", "ipv6", NULL};
+
+/* An AFI-SAFI as the address-family mode its activate lives in. */
+static const char *const eos_af_modes[] = {
+    "IPV4_UNICAST",
+    "address-family ipv4",
+    "openconfig-bgp-types:IPV4_UNICAST",
+    "address-family ipv4",
+    "IPV6_UNICAST",
+    "address-family ipv6",
+    "openconfig-bgp-types:IPV6_UNICAST",
+    "address-family ipv6",
+    NULL,
+};
+
+/* Where a family's route-maps and redistribution go: IPv4 at router bgp level (as
+ * templates/eos/bgp.cli.xml writes them), IPv6 under address-family ipv6. */
+static const char *const eos_af_policy_modes[] = {
+    "IPV4_UNICAST",
+    "",
+    "openconfig-bgp-types:IPV4_UNICAST",
+    "",
+    "IPV4",
+    "",
+    "openconfig-types:IPV4",
+    "",
+    "IPV6_UNICAST",
+    "address-family ipv6",
+    "openconfig-bgp-types:IPV6_UNICAST",
+    "address-family ipv6",
+    "IPV6",
+    "address-family ipv6",
+    "openconfig-types:IPV6",
+    "address-family ipv6",
+    NULL,
+};
+
 static const struct drv_cli_map eos_cli_maps[] = {
     {.name = "eosact", .pairs = eos_actions},
     {.name = "eosnh", .pairs = eos_next_hops},
     {.name = "eosproto", .pairs = eos_protocols},
+    {.name = "eosfam", .pairs = eos_set_modes},
+    {.name = "eosaf", .pairs = eos_af_modes},
+    {.name = "eosafpol", .pairs = eos_af_policy_modes},
+    /* A route-map's match line names the family of the prefix set it matches. */
+    {.name = "eossetfam",
+     .list = "/routing-policy/defined-sets/prefix-sets/prefix-set",
+     .key = "name",
+     .fmt = "{config/mode:eosfam}",
+     .fallback = "ip"},
     {.name = NULL},
 };
 
@@ -422,10 +469,10 @@ static const struct drv_cli_rule eos_cli_rules[] = {
     {EOS_NI "/protocols/protocol", DRV_CLI_PASS, NULL, NULL, NULL},
     {EOS_NI "/protocols/protocol/config", DRV_CLI_SKIP, NULL, NULL, NULL},
     {EOS_NI "/protocols/protocol/static-routes/static", DRV_CLI_STMT,
-     "ip route {prefix} {next-hops/next-hop/config/next-hop:eosnh}", NULL, NULL},
+     "{prefix:ipv} route {prefix} {next-hops/next-hop/config/next-hop:eosnh}", NULL, NULL},
     {EOS_NI "/table-connections/table-connection", DRV_CLI_STMT,
      "redistribute {src-protocol:eosproto} route-map {config/import-policy}",
-     "redistribute {src-protocol:eosproto}", EOS_RB},
+     "redistribute {src-protocol:eosproto}", EOS_RB "\n{address-family:eosafpol}"},
     {EOS_NI "/tables/table", DRV_CLI_SKIP, NULL, NULL, NULL},
     {EOS_BGP "/global/config/as", DRV_CLI_SKIP, NULL, NULL, NULL},
     {EOS_BGP "/global/config/router-id", DRV_CLI_STMT, "router-id {.}", NULL, EOS_RB},
@@ -447,11 +494,13 @@ static const struct drv_cli_rule eos_cli_rules[] = {
      "neighbor {../../../neighbor-address} idle-restart-timer", EOS_RB},
     {EOS_NB "/afi-safis/afi-safi", DRV_CLI_PASS, NULL, NULL, NULL},
     {EOS_NB "/afi-safis/afi-safi/config", DRV_CLI_STMT,
-     "neighbor {../../../neighbor-address} activate", NULL, EOS_RB "\naddress-family ipv4"},
+     "neighbor {../../../neighbor-address} activate", NULL, EOS_RB "\n{../afi-safi-name:eosaf}"},
     {EOS_NB "/afi-safis/afi-safi/apply-policy/config/import-policy", DRV_CLI_STMT,
-     "neighbor {../../../../../neighbor-address} route-map {.} in", NULL, EOS_RB},
+     "neighbor {../../../../../neighbor-address} route-map {.} in", NULL,
+     EOS_RB "\n{../../../afi-safi-name:eosafpol}"},
     {EOS_NB "/afi-safis/afi-safi/apply-policy/config/export-policy", DRV_CLI_STMT,
-     "neighbor {../../../../../neighbor-address} route-map {.} out", NULL, EOS_RB},
+     "neighbor {../../../../../neighbor-address} route-map {.} out", NULL,
+     EOS_RB "\n{../../../afi-safi-name:eosafpol}"},
     {EOS_NB "/afi-safis/afi-safi/ipv4-unicast/prefix-limit/config", DRV_CLI_STMT,
      "neighbor {../../../../../neighbor-address} maximum-routes {max-prefixes}"
      "{?warning-threshold-pct| warning-limit {warning-threshold-pct} percent}",
@@ -463,7 +512,10 @@ static const struct drv_cli_rule eos_cli_rules[] = {
     {EOS_NB "/ebgp-multihop/config", DRV_CLI_STMT,
      "neighbor {../../neighbor-address} ebgp-multihop {multihop-ttl}",
      "neighbor {../../neighbor-address} ebgp-multihop", EOS_RB},
-    {EOS_NB "/enable-bfd/config", DRV_CLI_STMT, "neighbor {../../neighbor-address} bfd",
+    {EOS_NB "/enable-bfd/config", DRV_CLI_STMT,
+     "neighbor {../../neighbor-address} bfd"
+     "{?desired-minimum-tx-interval| interval {desired-minimum-tx-interval:usms}"
+     " min-rx {required-minimum-receive:usms} multiplier {detection-multiplier}}",
      "neighbor {../../neighbor-address} bfd", EOS_RB},
     {EOS_RP "/defined-sets/bgp-defined-sets/community-sets/community-set", DRV_CLI_PASS, NULL,
      "ip community-list {community-set-name}", NULL},
@@ -473,16 +525,29 @@ static const struct drv_cli_rule eos_cli_rules[] = {
      "ip community-list {community-set-name} permit {community-member}",
      "ip community-list {community-set-name}", NULL},
     {EOS_RP "/defined-sets/prefix-sets/prefix-set", DRV_CLI_PASS,
-     "{!prefixes/prefix|ip prefix-list {name}}", "ip prefix-list {name}", NULL},
+     "{!prefixes/prefix|{config/mode:eosfam} prefix-list {name}}",
+     "{config/mode:eosfam} prefix-list {name}", NULL},
     {EOS_RP "/defined-sets/prefix-sets/prefix-set/config", DRV_CLI_SKIP, NULL, NULL, NULL},
     {EOS_RP "/defined-sets/prefix-sets/prefix-set/prefixes/prefix", DRV_CLI_STMT,
-     "ip prefix-list {../../name} seq {#10} permit {ip-prefix}", NULL, NULL},
+     "{ip-prefix:ipv} prefix-list {../../name} seq {#10} permit {ip-prefix}", NULL, NULL},
     {EOS_RP "/policy-definitions/policy-definition", DRV_CLI_PASS, NULL, "route-map {name}", NULL},
     {EOS_RP "/policy-definitions/policy-definition/config", DRV_CLI_SKIP, NULL, NULL, NULL},
     {EOS_RP "/policy-definitions/policy-definition/statements/statement", DRV_CLI_STMT,
      "route-map {../../name} {actions/config/policy-result:eosact} {name}"
-     "{?conditions/match-prefix-set/config/prefix-set|\n   match ip address prefix-list }"
-     "{conditions/match-prefix-set/config/prefix-set}",
+     "{?conditions/match-prefix-set/config/prefix-set|\n   match "
+     "{conditions/match-prefix-set/config/prefix-set:eossetfam} address prefix-list "
+     "{conditions/match-prefix-set/config/prefix-set}}"
+     "{?conditions/bgp-conditions/match-community-set/config/community-set|\n   match community "
+     "{conditions/bgp-conditions/match-community-set/config/community-set}}"
+     "{?actions/bgp-actions/config/set-med|\n   set metric {actions/bgp-actions/config/set-med}}"
+     "{?actions/bgp-actions/set-as-path-prepend/config/asn|\n   set as-path prepend "
+     "{actions/bgp-actions/set-as-path-prepend/config/asn*"
+     "actions/bgp-actions/set-as-path-prepend/config/repeat-n}}"
+     "{?actions/bgp-actions/set-community/inline/config/communities|\n   set community "
+     "{actions/bgp-actions/set-community/inline/config/communities:all} additive}"
+     "{?actions/bgp-actions/config/set-next-hop|\n   set "
+     "{actions/bgp-actions/config/set-next-hop:ipv} next-hop "
+     "{actions/bgp-actions/config/set-next-hop}}",
      "route-map {../../name} {actions/config/policy-result:eosact} {name}", NULL},
     {NULL, DRV_CLI_SKIP, NULL, NULL, NULL},
 };
@@ -598,8 +663,8 @@ const struct drv_ops drv_eos_ops = {
  * BGP state reader (docs/vendors.md A.8), OpenConfig and Arista EOS: <get> of
  * network-instances/network-instance/protocols/protocol/bgp/neighbors: per neighbor
  * state/session-state (IDLE ... ESTABLISHED), state/last-established (nanoseconds since
- * the epoch, giving the uptime) and afi-safi IPV4_UNICAST state/prefixes: received
- * (post-policy) and received-pre-policy.
+ * the epoch, giving the uptime) and afi-safi IPV4_UNICAST and IPV6_UNICAST
+ * state/prefixes: received (post-policy) and received-pre-policy.
  */
 #define OC_NI_NS "http://openconfig.net/yang/network-instance"
 
@@ -641,7 +706,7 @@ oc_state_parse(const char *xml, struct drv_bgp_peer **peers, size_t *n, char *wh
 
             for (nb = drv_state_child(nbs, OC_NI_NS, "neighbor"); nb && !ret;
                  nb = drv_state_next(nb, OC_NI_NS, "neighbor")) {
-                struct drv_bgp_peer p = {.uptime_s = -1, .received = -1, .accepted = -1};
+                struct drv_bgp_peer p = drv_state_peer_unknown();
                 const char *st;
                 long long le;
 
@@ -671,17 +736,21 @@ oc_state_parse(const char *xml, struct drv_bgp_peer **peers, size_t *n, char *wh
                      af; af = drv_state_next(af, OC_NI_NS, "afi-safi")) {
                     const char *name = drv_state_text(af, "afi-safi-name", buf, sizeof buf);
                     const char *colon = strrchr(name, ':');
+                    int fam;
+                    long long acc, rx;
 
-                    if (strcmp(colon ? colon + 1 : name, "IPV4_UNICAST")) {
+                    name = colon ? colon + 1 : name;
+                    fam = !strcmp(name, "IPV4_UNICAST")   ? DRV_AF_IPV4
+                          : !strcmp(name, "IPV6_UNICAST") ? DRV_AF_IPV6
+                                                          : -1;
+                    if (fam < 0) {
                         continue;
                     }
-                    p.accepted = drv_state_num(
+                    acc = drv_state_num(
                         drv_state_text(af, "state/prefixes/received", buf, sizeof buf));
-                    p.received = drv_state_num(
+                    rx = drv_state_num(
                         drv_state_text(af, "state/prefixes/received-pre-policy", buf, sizeof buf));
-                    if (p.received < 0) {
-                        p.received = p.accepted;
-                    }
+                    drv_state_family(&p, fam, rx < 0 ? acc : rx, acc);
                 }
                 ret = drv_state_add(peers, n, &p);
             }

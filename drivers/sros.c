@@ -431,7 +431,8 @@ const struct drv_ops drv_sros_ops = {
 /*
  * BGP state reader (docs/vendors.md A.8): <get> of nokia-state
  * state/router[router-name]/bgp/neighbor[ip-address]/statistics: session-state (spelled as
- * RFC 4271 does), and family-prefix/ipv4 received and active (accepted into the RIB).
+ * RFC 4271 does), and family-prefix/ipv4 and ipv6 received and active (accepted into the
+ * RIB).
  * last-established-time is a date-time; the uptime is not derived from it here.
  */
 #define SROS_STATE_NS "urn:nokia.com:sros:ns:yang:sr:state"
@@ -453,7 +454,7 @@ sros_state_parse(const char *xml, struct drv_bgp_peer **peers, size_t *n, char *
         for (nb = drv_state_child(drv_state_child(router, SROS_STATE_NS, "bgp"), SROS_STATE_NS,
                                   "neighbor");
              nb && !ret; nb = drv_state_next(nb, SROS_STATE_NS, "neighbor")) {
-            struct drv_bgp_peer p = {.uptime_s = -1, .received = -1, .accepted = -1};
+            struct drv_bgp_peer p = drv_state_peer_unknown();
 
             drv_state_text(nb, "ip-address", p.addr, sizeof p.addr);
             drv_state_text(nb, "statistics/session-state", p.state, sizeof p.state);
@@ -462,10 +463,19 @@ sros_state_parse(const char *xml, struct drv_bgp_peer **peers, size_t *n, char *
                 ret = NST_EINPUT;
                 break;
             }
-            p.received = drv_state_num(
-                drv_state_text(nb, "statistics/family-prefix/ipv4/received", buf, sizeof buf));
-            p.accepted = drv_state_num(
-                drv_state_text(nb, "statistics/family-prefix/ipv4/active", buf, sizeof buf));
+            for (int af = DRV_AF_IPV4; af <= DRV_AF_IPV6; af++) {
+                static const char *const fam[2] = {"ipv4", "ipv6"};
+                char path[64], buf2[32];
+                long long rx, acc;
+
+                snprintf(path, sizeof path, "statistics/family-prefix/%s/received", fam[af]);
+                rx = drv_state_num(drv_state_text(nb, path, buf, sizeof buf));
+                snprintf(path, sizeof path, "statistics/family-prefix/%s/active", fam[af]);
+                acc = drv_state_num(drv_state_text(nb, path, buf2, sizeof buf2));
+                if (rx >= 0 || acc >= 0) {
+                    drv_state_family(&p, af, rx, acc);
+                }
+            }
             ret = drv_state_add(peers, n, &p);
         }
     }

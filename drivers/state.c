@@ -16,7 +16,9 @@
  * local name, the tree libyang parsed printed back (drv_state_check_typed(): only the
  * model's nodes, canonical values; a Junos RPC's output as the session parsed it), and
  * refuse one that lacks what health needs (a neighbor without its address or a known
- * state).
+ * state). Prefix counts are kept per address family (IPv4 and IPv6 unicast,
+ * drv_state_family()); received/accepted are their sums, which is what a session carrying
+ * both families receives.
  * Not here: deciding what is healthy (netconf/health.c).
  */
 #include <ctype.h>
@@ -298,4 +300,35 @@ drv_state_add(struct drv_bgp_peer **peers, size_t *n, const struct drv_bgp_peer 
     v[(*n)++] = *p;
     *peers = v;
     return NST_OK;
+}
+
+struct drv_bgp_peer
+drv_state_peer_unknown(void)
+{
+    struct drv_bgp_peer p = {.uptime_s = -1,
+                             .received = -1,
+                             .accepted = -1,
+                             .fam_received = {-1, -1},
+                             .fam_accepted = {-1, -1}};
+
+    return p;
+}
+
+void
+drv_state_family(struct drv_bgp_peer *p, int af, long long received, long long accepted)
+{
+    if (af < 0 || af > 1) {
+        return;
+    }
+    p->fam_received[af] = received;
+    p->fam_accepted[af] = accepted;
+    p->received = p->accepted = -1;
+    for (int f = 0; f < 2; f++) {
+        if (p->fam_received[f] >= 0) {
+            p->received = (p->received > 0 ? p->received : 0) + p->fam_received[f];
+        }
+        if (p->fam_accepted[f] >= 0) {
+            p->accepted = (p->accepted > 0 ? p->accepted : 0) + p->fam_accepted[f];
+        }
+    }
 }

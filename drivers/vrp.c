@@ -566,8 +566,9 @@ const struct drv_ops drv_vrp_ops = {
 
 /*
  * BGP state reader (docs/vendors.md A.8): <get> of huawei-bgp's peer state under
- * network-instance/instances/instance/bgp/base-process/peers/peer/afs/af[type=ipv4uni]/
- * state: current-state (idle ... established), receive-prefix and receive-active-prefix.
+ * network-instance/instances/instance/bgp/base-process/peers/peer/afs/af[type=ipv4uni or
+ * ipv6uni]/state: current-state (idle ... established), receive-prefix and
+ * receive-active-prefix per family.
  * The model has no session uptime.
  */
 #define VRP_NI_NS "urn:huawei:yang:huawei-network-instance"
@@ -612,15 +613,19 @@ vrp_state_parse(const char *xml, struct drv_bgp_peer **peers, size_t *n, char *w
 
         for (peer = drv_state_child(peers_n, VRP_BGP_NS, "peer"); peer && !ret;
              peer = drv_state_next(peer, VRP_BGP_NS, "peer")) {
-            struct drv_bgp_peer p = {.uptime_s = -1, .received = -1, .accepted = -1};
+            struct drv_bgp_peer p = drv_state_peer_unknown();
 
             drv_state_text(peer, "address", p.addr, sizeof p.addr);
             for (af = drv_state_child(drv_state_child(peer, VRP_BGP_NS, "afs"), VRP_BGP_NS, "af");
                  af; af = drv_state_next(af, VRP_BGP_NS, "af")) {
                 const char *st;
+                int fam;
 
-                if (strcmp(drv_state_text(af, "type", buf, sizeof buf), "ipv4uni") ||
-                    !drv_state_child(af, VRP_BGP_NS, "state")) {
+                drv_state_text(af, "type", buf, sizeof buf);
+                fam = !strcmp(buf, "ipv4uni")   ? DRV_AF_IPV4
+                      : !strcmp(buf, "ipv6uni") ? DRV_AF_IPV6
+                                                : -1;
+                if (fam < 0 || !drv_state_child(af, VRP_BGP_NS, "state")) {
                     continue;
                 }
                 st = vrp_state_name(drv_state_text(af, "state/current-state", buf, sizeof buf));
@@ -629,11 +634,19 @@ vrp_state_parse(const char *xml, struct drv_bgp_peer **peers, size_t *n, char *w
                     ret = NST_EINPUT;
                     break;
                 }
-                snprintf(p.state, sizeof p.state, "%s", st);
-                p.received =
-                    drv_state_num(drv_state_text(af, "state/receive-prefix", buf, sizeof buf));
-                p.accepted = drv_state_num(
-                    drv_state_text(af, "state/receive-active-prefix", buf, sizeof buf));
+                /* One session, one state: any family's (the first reported). */
+                if (!p.state[0]) {
+                    snprintf(p.state, sizeof p.state, "%s", st);
+                }
+                {
+                    char buf2[32];
+                    long long rx =
+                        drv_state_num(drv_state_text(af, "state/receive-prefix", buf, sizeof buf));
+                    long long acc = drv_state_num(
+                        drv_state_text(af, "state/receive-active-prefix", buf2, sizeof buf2));
+
+                    drv_state_family(&p, fam, rx, acc);
+                }
             }
             /* A peer the device reports no state for is left out: "not reported". */
             if (!ret && p.addr[0] && p.state[0]) {

@@ -48,14 +48,12 @@ t = lambda e, n: (e.find("n:" + n, ns).text if e.find("n:" + n, ns) is not None 
 sites = {t(s, "name"): s for s in root.findall("n:site", ns)}
 devs = {t(d, "name"): d for d in root.findall("n:device", ns)}
 print("delay-ms = " + sys.argv[2])
-# netsim's BGP (netsim/bgp.c) is IPv4 only: an external peer over IPv6 and IPv6 prefixes
-# are left out of the simulation and named in a comment.
+# Every session to a peer-site is an external peer of its transport's family (IPv4 or
+# IPv6, as AWS runs one peer per family); it announces the site's prefixes of both
+# families and netsim sends each over the sessions that carry its family (netsim/bgp.c).
 for s in root.iter("{urn:netstitch:yang:intercloud}bgp-session"):
     site = t(s, "peer-site")
     if site is None or site not in sites:
-        continue
-    if ":" in (t(s, "peer-address") or ""):
-        print("\n# external %s-%s over IPv6: not simulated (IPv4 only)" % (site, t(s, "name")))
         continue
     print("\n[external %s-%s]" % (site, t(s, "name")))
     print("asn = " + (t(s, "peer-asn") or t(sites[site], "asn")))
@@ -68,8 +66,17 @@ for s in root.iter("{urn:netstitch:yang:intercloud}bgp-session"):
         print("peer-as = " + t(dev, "asn"))
     if t(s, "auth-key-ref"):
         print("key-file = secrets/" + t(s, "auth-key-ref"))
+    # A session carrying both families over one transport: the site's next hop of the
+    # other family is the session's ipv6 (or ipv4) peer-address.
+    afs = [a.text for a in s.findall("n:address-family", ns)]
+    if afs:
+        print("families = " + " ".join(afs))
+    for other in ("ipv6", "ipv4"):
+        o = s.find("n:" + other, ns)
+        if o is not None and t(o, "peer-address"):
+            print("next-hop = " + t(o, "peer-address"))
     for p in sites[site].findall("n:prefix", ns):
-        print(("# IPv6, not simulated: announce = " if ":" in p.text else "announce = ") + p.text)
+        print("announce = " + p.text)
 PY
     # Another process can take a probed port before netsim binds it (parallel test
     # runs); start then tries again from another base, up to five times.

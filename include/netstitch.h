@@ -429,11 +429,15 @@ NST_API nst_err nst_compiled_plan(const struct nst_compiled *c, char **json);
  * @brief Write the outputs into a directory: `<device>.xml` (the payload) and
  *        `<device>.cli` for every device that is not pending, and `plan.json`.
  *
- * The directory is created if missing (its parent must exist). Files are written whole
- * (to a temporary name, then renamed), byte-for-byte deterministic.
+ * All or nothing: the set is written into a new directory next to @dir, which then
+ * replaces @dir in one rename (an existing @dir, an earlier compile's output, is exchanged
+ * atomically and removed). A failure leaves @dir as it was and records an IO-WRITE
+ * diagnostic naming the file and the system's reason. An existing @dir that holds files
+ * a compile does not write is refused (IO-WRITE), untouched. Byte-for-byte deterministic.
  * @param[in] c the result.
- * @param[in] dir the directory. Borrowed.
- * @return NST_OK, NST_EINVAL, NST_ENOMEM, NST_EIO (cannot create or write).
+ * @param[in] dir the directory (its parent must exist). Borrowed.
+ * @return NST_OK, NST_EINVAL, NST_ENOMEM, NST_EIO (cannot create or write: see the
+ *         diagnostics).
  */
 NST_API nst_err nst_compiled_write(const struct nst_compiled *c, const char *dir);
 
@@ -758,6 +762,7 @@ NST_API enum nst_txn_method nst_txn_device_method(const struct nst_txn *txn, siz
  */
 NST_API const char *nst_txn_device_payload(const struct nst_txn *txn, size_t i);
 
+
 /** @brief The @p i-th device's final state. */
 NST_API enum nst_txn_dev_state nst_txn_device_state(const struct nst_txn *txn, size_t i);
 
@@ -1004,6 +1009,21 @@ NST_API const char *nst_diff_device_error(const struct nst_diff *d, size_t i);
  */
 NST_API nst_err nst_diff_print(const struct nst_diff *d, enum nst_diff_format fmt, unsigned flags,
                                char **text);
+
+/**
+ * @brief What a rollback sends (or, after a dry run, would send) every device, as a diff:
+ *        the reverse diff in the format of `netstitch diff` (tree: +/- lines; cli: the
+ *        vendor's CLI; json: one document {"command": "rollback", "devices": [{"name",
+ *        "driver", "status", "changes"...}]}; xml: the edit-config payloads). A device
+ *        whose rollback restores whole top-level elements (no reverse diff) shows that
+ *        payload. Secrets as placeholders.
+ * @param[in] txn a rollback transaction that ran (nst_txn_rollback()).
+ * @param[in] fmt the format. @param[in] flags NST_DIFF_COLOR.
+ * @param[out] text a new string, freed with nst_free_string().
+ * @return NST_OK, NST_EINVAL, NST_ENOMEM.
+ */
+NST_API nst_err nst_txn_diff_print(const struct nst_txn *txn, enum nst_diff_format fmt,
+                                   unsigned flags, char **text);
 
 /** @brief A one-line note or the reason of the last failure, "" when none. Borrowed. */
 NST_API const char *nst_diff_message(const struct nst_diff *d);

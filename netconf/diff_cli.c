@@ -340,6 +340,12 @@ diff_cli_transform(struct diff_cli *c, struct diff_buf *o, const char *fn, size_
         diff_buf_puts(o, v + (*v == '!'));
     } else if (fl == 1 && *fn == 'q') {
         diff_cli_quote(o, v);
+    } else if (fl == 3 && !strncmp(fn, "ipv", 3)) {
+        /* The address family keyword of an address or prefix: "ip" or "ipv6". */
+        diff_buf_puts(o, strchr(v, ':') ? "ipv6" : "ip");
+    } else if (fl == 4 && !strncmp(fn, "usms", 4)) {
+        /* Microseconds as milliseconds (OpenConfig BFD intervals, EOS CLI). */
+        diff_buf_printf(o, "%lu", strtoul(v, NULL, 10) / 1000);
     } else if ((m = diff_cli_map(c->dia, fn, fl)) && m->pairs) {
         for (size_t i = 0; m->pairs[i] && m->pairs[i + 1]; i += 2) {
             if (!strcmp(m->pairs[i], v)) {
@@ -444,6 +450,24 @@ diff_cli_fmt(struct diff_cli *c, const char *fmt, const struct lyd_node *ctx)
             /* {#step}: the entry's position in its list times step (a sequence number). */
             diff_buf_printf(&o, "%lu",
                             (unsigned long)diff_cli_position(c, ctx) * strtoul(p + 2, NULL, 10));
+        } else if ((bar = memchr(p, '*', (size_t)(end - p)))) {
+            /* {path*count}: the value at path, count times (the value at count),
+             * space-separated (EOS `set as-path prepend 65010 65010`). */
+            const struct lyd_node *cn;
+            unsigned long times;
+
+            snprintf(path, sizeof path, "%.*s", (int)(bar - p - 1), p + 1);
+            n = diff_lookup(ctx, path, roots, 3);
+            snprintf(path, sizeof path, "%.*s", (int)(end - bar - 1), bar + 1);
+            cn = diff_lookup(ctx, path, roots, 3);
+            times = cn && cn->schema && (cn->schema->nodetype & LYD_NODE_TERM)
+                        ? strtoul(diff_cli_shown(cn), NULL, 10)
+                        : 0;
+            for (unsigned long i = 0;
+                 n && n->schema && (n->schema->nodetype & LYD_NODE_TERM) && i < times && i < 255;
+                 i++) {
+                diff_buf_printf(&o, "%s%s", i ? " " : "", diff_cli_shown(n));
+            }
         } else {
             colon = memchr(p, ':', (size_t)(end - p));
             pl = (size_t)((colon ? colon : end) - p - 1);

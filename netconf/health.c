@@ -5,8 +5,8 @@
  * before the confirming commit, the transaction engine (txn.c) runs health_gate(); the
  * `netstitch status` command runs nst_health_check() on demand. Both read the same thing:
  * for each bgp-session of the service, the state of that neighbor on its device and the
- * IPv4 prefixes it received and accepted, through the device driver's state reader
- * (drivers/state.c; Junos by RPC, the others by <get>), over a NETCONF session of its own
+ * prefixes it received and accepted (per family and in all), through the device driver's state
+ * reader (drivers/state.c; Junos by RPC, the others by <get>), over a NETCONF session of its own
  * (never the transaction's, so reading cannot disturb a pending confirmed commit).
  *
  * Expectations (struct hl_sess), derived from the service and overridable in its
@@ -88,10 +88,11 @@ struct hl_sess {
     /* observation */
     int reported;
     char state[16];
-    long long uptime_s, received, accepted;
-    int met;         /* state and counts as expected now */
-    int healthy;     /* met and held for stable_s */
-    long long since; /* ms: met continuously since, -1 not met */
+    long long uptime_s, received, accepted; /* received/accepted: all families */
+    long long fam_rx[2], fam_acc[2];        /* per family (DRV_AF_*), -1 unknown */
+    int met;                                /* state and counts as expected now */
+    int healthy;                            /* met and held for stable_s */
+    long long since;                        /* ms: met continuously since, -1 not met */
     long long last_uptime;
     /* the gate: seen Established in the previous poll; times Established was lost (or
      * the uptime went back) since the gate began; flapped: lost twice, the gate fails */
@@ -259,6 +260,7 @@ nst_health_new(struct nst_service *svc, const struct nst_inventory *inv, struct 
             s->since = -1;
             s->last_uptime = -1;
             s->uptime_s = s->received = s->accepted = -1;
+            s->fam_rx[0] = s->fam_rx[1] = s->fam_acc[0] = s->fam_acc[1] = -1;
             for (size_t k = 0; k < h->ndevs; k++) {
                 if (!strcmp(h->devs[k].name, s->device)) {
                     d = &h->devs[k];
@@ -462,6 +464,7 @@ hl_judge(struct hl_sess *s, long long now, int gate)
     s->met = s->healthy = 0;
     s->state[0] = '\0';
     s->uptime_s = s->received = s->accepted = -1;
+    s->fam_rx[0] = s->fam_rx[1] = s->fam_acc[0] = s->fam_acc[1] = -1;
     if (!d->read_ok) {
         snprintf(s->why, sizeof s->why, "no state: %s", d->err);
         s->since = -1;
@@ -517,6 +520,10 @@ hl_judge(struct hl_sess *s, long long now, int gate)
     s->uptime_s = p->uptime_s;
     s->received = p->received;
     s->accepted = p->accepted;
+    for (int f = 0; f < 2; f++) {
+        s->fam_rx[f] = p->fam_received[f];
+        s->fam_acc[f] = p->fam_accepted[f];
+    }
     /* A shrinking uptime is a reset between two polls: the session flapped. */
     if (s->last_uptime >= 0 && p->uptime_s >= 0 && p->uptime_s < s->last_uptime) {
         s->since = -1;
@@ -903,12 +910,20 @@ hl_print_json(const struct nst_health *h, struct hl_buf *o)
         }
         hl_out(o, ", \"uptime_s\": ");
         hl_num(o, s->uptime_s);
-        hl_out(o, ", \"families\": {\"ipv4\": {\"received\": ");
+        hl_out(o, ", \"received\": ");
         hl_num(o, s->received);
         hl_out(o, ", \"accepted\": ");
         hl_num(o, s->accepted);
+        hl_out(o, ", \"families\": {");
+        for (int f = 0; f < 2; f++) {
+            hl_out(o, "%s\"%s\": {\"received\": ", f ? ", " : "", f ? "ipv6" : "ipv4");
+            hl_num(o, s->fam_rx[f]);
+            hl_out(o, ", \"accepted\": ");
+            hl_num(o, s->fam_acc[f]);
+            hl_out(o, "}");
+        }
         hl_out(o,
-               "}}, \"expected\": {\"state\": \"Established\", \"min_accepted\": %u, "
+               "}, \"expected\": {\"state\": \"Established\", \"min_accepted\": %u, "
                "\"stable_s\": %u, \"gate\": %s, \"text\": ",
                s->min_rx, s->stable_s, s->gate ? "true" : "false");
         hl_json_str(o, s->expect);

@@ -287,12 +287,46 @@ own_gen_exists(struct store *s, const char *service, const char *name)
     return 1;
 }
 
+/* Rollback of a rollback of @redo: the service's generation @redo recorded is current
+ * again, when the record is where the first rollback left it. */
+static void
+own_redo(struct store *s, const char *service, const char *redo)
+{
+    char **names = NULL, cur[48];
+    struct own_gen g;
+
+    if (store_svc_list(s, service, &names)) {
+        return;
+    }
+    own_read_line(s, service, "current", cur, sizeof cur);
+    for (size_t i = 0; names[i]; i++) {
+        char gen[32], tail[8];
+        unsigned long n;
+
+        if (sscanf(names[i], "gen-%lu%7s", &n, tail) != 2 || strcmp(tail, "/meta")) {
+            continue;
+        }
+        snprintf(gen, sizeof gen, "gen-%lu", n);
+        if (own_gen_read(s, service, gen, &g)) {
+            continue;
+        }
+        if (!strcmp(g.txid, redo) && (!strcmp(cur, g.previous) ||
+                                      (!cur[0] && (!g.previous[0] || !strcmp(g.previous, "-"))))) {
+            own_set_line(s, service, "current", g.name[0] ? g.name : gen);
+            own_gen_clear(&g);
+            break;
+        }
+        own_gen_clear(&g);
+    }
+    store_list_free(names);
+}
+
 void
-own_rollback_applied(struct store *s, const char *txid)
+own_rollback_applied(struct store *s, const char *txid, const char *redo)
 {
     char **svcs = NULL, line[48];
 
-    if (!txid || store_svc_list(s, NULL, &svcs)) {
+    if ((!txid && !redo) || store_svc_list(s, NULL, &svcs)) {
         return;
     }
     for (size_t i = 0; svcs[i]; i++) {
@@ -303,6 +337,9 @@ own_rollback_applied(struct store *s, const char *txid)
             continue;
         }
         own_read_line(s, svcs[i], "current", line, sizeof line);
+        if (!txid) {
+            line[0] = '\0';
+        }
         /* Generations recorded without a transaction (nothing needed pushing) sit on top of
          * the one the rolled-back transaction recorded: look through them. */
         for (int hops = 0; line[0] && hops < 64 && !own_gen_read(s, svcs[i], line, &g); hops++) {
@@ -317,6 +354,9 @@ own_rollback_applied(struct store *s, const char *txid)
             }
             snprintf(line, sizeof line, "%s", skip && strcmp(g.previous, "-") ? g.previous : "");
             own_gen_clear(&g);
+        }
+        if (redo && redo[0] && strcmp(redo, "-")) {
+            own_redo(s, svcs[i], redo);
         }
         store_unlock(lock);
     }

@@ -68,11 +68,14 @@ unsigned long own_gen_next(struct store *s, const char *service);
 void own_prune(struct store *s, const char *service, const char *keep1, const char *keep2);
 
 /*
- * After `rollback TXID` committed: every service whose current generation was recorded
- * by TXID goes back to the generation before it (the devices now hold what that one
- * describes). Errors are ignored by design: the record is then merely stale, which the
- * next diff shows as drift.
+ * After a rollback committed, undoing the push or delete @txid (NULL: none): every service
+ * whose current generation was recorded by @txid goes back to the generation before it
+ * (the devices now hold what that one describes). Or re-applying the push or delete @redo
+ * (NULL: none; a rollback of a rollback of it, txn.c follows the chain): every service
+ * whose generation @redo recorded, and whose record the undo moved back (current is that
+ * generation's previous, or none), points at it again. Errors are ignored by design: the
+ * record is then merely stale, which the next diff shows as drift.
  */
-void own_rollback_applied(struct store *s, const char *txid);
+void own_rollback_applied(struct store *s, const char *txid, const char *redo);
 
 #endif

@@ -17,6 +17,8 @@
 #include <libyang/libyang.h>
 
 #include "alloc.h"
+#include "diff.h"
+#include "render.h"
 
 #define REVERT_NC_NS "urn:ietf:params:xml:ns:netconf:base:1.0"
 #define REVERT_YANG_NS "urn:ietf:params:xml:ns:yang:1"
@@ -298,8 +300,9 @@ cleanup:
 
 nst_err
 revert_edit(struct ly_ctx *ly, const char *before, const char *after, const char *now, char **edit,
-            char **conflicts, char *why, size_t whylen)
+            char **conflicts, char **rev_text, char *why, size_t whylen)
 {
+    char *shown = NULL;
     struct lyd_node *b = NULL, *a = NULL, *c = NULL, *fwd = NULL, *rev = NULL;
     char *conf = NULL, *e = NULL;
     nst_err ret;
@@ -335,13 +338,27 @@ revert_edit(struct ly_ctx *ly, const char *before, const char *after, const char
     if (!ret) {
         ret = revert_print(rev, &e);
     }
+    /* The reverse diff itself, for `rollback --dry-run --diff-format` (nst_txn_diff_print). */
+    if (!ret && rev) {
+        char *t = NULL;
+
+        ret = lyd_print_mem(&t, rev, LYD_XML, LYD_PRINT_WITHSIBLINGS) ? NST_ENOMEM : NST_OK;
+        shown = t ? nst_strdup(t) : NULL;
+        free(t);
+        ret = ret || !shown ? NST_ENOMEM : NST_OK;
+    } else if (!ret) {
+        shown = nst_strdup("");
+        ret = shown ? NST_OK : NST_ENOMEM;
+    }
     if (!ret) {
         *edit = e;
         *conflicts = conf;
-        e = conf = NULL;
+        *rev_text = shown;
+        e = conf = shown = NULL;
     }
 
 cleanup:
+    nst_free(shown);
     nst_free(e);
     nst_free(conf);
     lyd_free_siblings(b);
@@ -350,4 +367,150 @@ cleanup:
     lyd_free_siblings(fwd);
     lyd_free_siblings(rev);
     return ret;
+}
+
+/* --- showing the plan: rollback --dry-run --diff-format --- */
+
+/* One device's reverse diff in @fmt, appended to @b. 0 shown; -1 when it cannot be shown
+ * (the caller prints the payload instead). */
+static int
+revert_show_one(struct diff_buf *b, struct ly_ctx *ly, const char *device, const char *driver,
+                const char *now, const char *rev_text, enum nst_diff_format fmt, int color)
+{
+    struct diff_result r = {0};
+    struct lyd_node *c = NULL, *rev = NULL, *want = NULL;
+    char why[256];
+    int ret = -1;
+    const char *p = rev_text + strspn(rev_text, " \t\r\n");
+
+    r.ly = ly;
+    if (diff_parse(ly, now, 0, &c, why, sizeof why)) {
+        goto cleanup;
+    }
+    if (*p) {
+        uint32_t quiet = 0;
+        LY_ERR e;
+
+        ly_temp_log_options(&quiet);
+        e = lyd_parse_data_mem(ly, p, LYD_XML, LYD_PARSE_ONLY | LYD_PARSE_STRICT, 0, &rev);
+        ly_temp_log_options(NULL);
+        ly_err_clean(ly, NULL);
+        if (e) {
+            goto cleanup;
+        }
+    }
+    /* What the device would hold after the rollback, for the CLI printer's context. */
+    if (c && lyd_dup_siblings(c, NULL, LYD_DUP_RECURSIVE, &want)) {
+        goto cleanup;
+    }
+    if (rev && lyd_diff_apply_all(&want, rev)) {
+        ly_err_clean(ly, NULL);
+        goto cleanup;
+    }
+    r.actual = c;
+    r.desired = want;
+    r.diff = rev;
+    switch (fmt) {
+    case NST_DIFF_FORMAT_JSON:
+        diff_buf_puts(b, "\"status\": ");
+        diff_buf_puts(b, rev ? "\"changes\"" : "\"in-sync\"");
+        diff_buf_puts(b, ",\n    ");
+        diff_print_json(b, &r);
+        break;
+    case NST_DIFF_FORMAT_CLI:
+        diff_print_cli(b, &r, device, driver, color);
+        break;
+    default:
+        diff_print_tree(b, &r, device, color);
+        break;
+    }
+    ret = 0;
+
+cleanup:
+    r.actual = r.desired = r.diff = NULL;
+    lyd_free_siblings(c);
+    lyd_free_siblings(want);
+    lyd_free_siblings(rev);
+    return ret;
+}
+
+NST_API nst_err
+nst_txn_diff_print(const struct nst_txn *txn, enum nst_diff_format fmt, unsigned flags, char **text)
+{
+    struct diff_buf b = {0};
+    struct render *models = NULL;
+    struct nst_ctx *ctx = NULL;
+    int color = (flags & NST_DIFF_COLOR) != 0;
+    size_t i, n = nst_txn_device_count(txn);
+
+    if (!txn || !text) {
+        return NST_EINVAL;
+    }
+    if (fmt == NST_DIFF_FORMAT_JSON) {
+        diff_buf_puts(&b, "{\"command\": \"rollback\", \"devices\": [");
+    } else if (fmt == NST_DIFF_FORMAT_XML) {
+        diff_buf_puts(&b, "<diff xmlns=\"urn:netstitch:diff\">\n");
+    }
+    for (i = 0; i < n; i++) {
+        const char *name = nst_txn_device_name(txn, i), *payload = nst_txn_device_payload(txn, i);
+        const char *now = NULL, *rev = NULL, *driver = "";
+        int shown = -1;
+
+        if (!txn_device_revert_view(txn, i, &now, &rev, &driver, &ctx) && !models) {
+            uint32_t quiet = 0;
+
+            ly_temp_log_options(&quiet);
+            if (render_new(ctx, NULL, 0, &models)) {
+                models = NULL;
+            }
+            ly_temp_log_options(NULL);
+        }
+        if (fmt == NST_DIFF_FORMAT_JSON) {
+            diff_buf_printf(&b, "%s\n  {\"name\": ", i ? "," : "");
+            diff_json_str(&b, name);
+            diff_buf_puts(&b, ", \"driver\": ");
+            diff_json_str(&b, driver);
+            diff_buf_puts(&b, ", ");
+        }
+        if (fmt != NST_DIFF_FORMAT_XML && rev && models) {
+            size_t before = b.len;
+
+            shown = revert_show_one(&b, render_ly(models), name, driver, now, rev, fmt, color);
+            if (shown) {
+                b.len = before;
+            }
+        }
+        if (fmt == NST_DIFF_FORMAT_XML) {
+            if (payload && *payload) {
+                diff_buf_printf(&b, "  <device name=\"%s\" driver=\"%s\">\n", name, driver);
+                diff_buf_printf(&b, "<config xmlns=\"%s\">\n", RENDER_NC_NS);
+                diff_buf_puts(&b, payload);
+                diff_buf_puts(&b, "</config>\n  </device>\n");
+            }
+        } else if (shown && fmt == NST_DIFF_FORMAT_JSON) {
+            /* No reverse diff (the restore of whole top-level elements): the payload. */
+            diff_buf_puts(&b, "\"status\": \"restore\", \"payload\": ");
+            diff_json_str(&b, payload ? payload : "");
+        } else if (shown) {
+            diff_buf_printf(&b,
+                            "%s device %s: no reverse diff; the rollback restores the "
+                            "touched top-level elements whole (--diff-format xml shows them)\n",
+                            fmt == NST_DIFF_FORMAT_CLI ? "#" : "!", name);
+        }
+        if (fmt == NST_DIFF_FORMAT_JSON) {
+            diff_buf_puts(&b, "}");
+        }
+    }
+    if (fmt == NST_DIFF_FORMAT_JSON) {
+        diff_buf_printf(&b, "%s]}\n", n ? "\n" : "");
+    } else if (fmt == NST_DIFF_FORMAT_XML) {
+        diff_buf_puts(&b, "</diff>\n");
+    }
+    render_free(models);
+    if (b.failed || !b.s) {
+        nst_free(b.s);
+        return NST_ENOMEM;
+    }
+    *text = b.s;
+    return NST_OK;
 }

@@ -35,6 +35,18 @@ struct ly_ctx;
  * @return NST_OK; NST_EINPUT; NST_ENOMEM.
  */
 nst_err revert_edit(struct ly_ctx *ly, const char *before, const char *after, const char *now,
-                    char **edit, char **conflicts, char *why, size_t whylen);
+                    char **edit, char **conflicts, char **rev_text, char *why, size_t whylen);
+
+/*
+ * The rollback plan of the @i-th device of @txn, for showing it (txn.c): @now the device's
+ * running configuration when the plan was made (secrets as placeholders), @rev the reverse
+ * diff (libyang diff XML, "" when there is nothing to undo), @driver the driver's name,
+ * @ctx the transaction's context. All borrowed. -1 when the device has no reverse diff
+ * (not a rollback, or the restore payload of whole top-level elements is sent instead).
+ */
+struct nst_txn;
+struct nst_ctx;
+int txn_device_revert_view(const struct nst_txn *txn, size_t i, const char **now, const char **rev,
+                           const char **driver, struct nst_ctx **ctx);
 
 #endif

@@ -50,6 +50,7 @@
 #include <nc_client.h>
 
 #include "alloc.h"
+#include "ctx.h"
 #include "relay.h"
 
 #define SESS_PW_MAX 1024
@@ -371,7 +372,8 @@ sess_file_exists(const char *dir, const char *name)
     return access(path, R_OK) == 0;
 }
 
-/* The shipped IETF modules: environment, install, source tree, relative. */
+/* The shipped IETF modules: environment, next to the executable (a moved install), install,
+ * source tree, relative. */
 static const char *
 sess_default_schema_dir(char *buf, size_t len)
 {
@@ -382,6 +384,9 @@ sess_default_schema_dir(char *buf, size_t len)
         if (sess_file_exists(buf, SESS_IETF_NETCONF)) {
             return buf;
         }
+    }
+    if (ctx_exe_share("yang/ietf", buf, len) && sess_file_exists(buf, SESS_IETF_NETCONF)) {
+        return buf;
     }
 #ifdef NST_INSTALL_YANG_DIR
     if (sess_file_exists(NST_INSTALL_YANG_DIR "/ietf", SESS_IETF_NETCONF)) {

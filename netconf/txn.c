@@ -114,6 +114,10 @@ struct txn_dev {
     char *rollback_before;     /* rollback: the snapshot of the transaction rolled back */
     char *rollback_payload;    /* rollback: that transaction's payload (its touched set) */
     char *rollback_after;      /* rollback: running right after it, NULL if not recorded */
+    char *rollback_now;        /* rollback: running now (secrets as placeholders), and */
+    char *rollback_rev;        /* the reverse diff (libyang diff XML), for showing it */
+    char shown_driver[32];     /* rollback: the driver the service's record names (display
+                                  only: the transaction itself works without one) */
     char later[40];            /* rollback: a later transaction that touched the device */
     int conflict;              /* rollback: nodes changed since (refused without --force) */
     const struct drv_ops *drv; /* NULL when the vendor is unknown */
@@ -864,8 +868,10 @@ txn_rollback_plan(struct nst_txn *txn, struct txn_dev *d)
     if (d->rollback_after && !secret_placeholderize(d->before, &txn->secrets, &now)) {
         /* The session's context first (a real router's yang-library), else netstitch's
          * own device models (a simulated router advertises fewer). */
+        nst_free(d->rollback_rev);
+        d->rollback_rev = NULL;
         ret = revert_edit(sess_ctx(d->s), d->rollback_before, d->rollback_after, now, &edit,
-                          &conflicts, why, sizeof why);
+                          &conflicts, &d->rollback_rev, why, sizeof why);
         if (ret == NST_EINPUT) {
             pthread_mutex_lock(&txn->models_mu);
             if (!txn->models && !txn->models_failed) {
@@ -877,11 +883,12 @@ txn_rollback_plan(struct nst_txn *txn, struct txn_dev *d)
                 char why2[512];
 
                 ret = revert_edit(render_ly(txn->models), d->rollback_before, d->rollback_after,
-                                  now, &edit, &conflicts, why2, sizeof why2);
+                                  now, &edit, &conflicts, &d->rollback_rev, why2, sizeof why2);
             }
             pthread_mutex_unlock(&txn->models_mu);
         }
-        nst_free(now);
+        nst_free(d->rollback_now);
+        d->rollback_now = now;
         if (ret == NST_EINPUT) {
             txn_journal(txn, d,
                         "plan reverse-diff impossible (%s): restoring the touched "
@@ -2107,6 +2114,8 @@ nst_txn_free(struct nst_txn *txn)
         nst_free(d->rollback_before);
         nst_free(d->rollback_payload);
         nst_free(d->rollback_after);
+        nst_free(d->rollback_now);
+        nst_free(d->rollback_rev);
         secret_wipe_free(d->before);
     }
     nst_free(txn->devs);
@@ -2587,6 +2596,73 @@ txn_find_later(struct nst_txn *txn, const char *txid)
     store_list_free(ids);
 }
 
+/* Ownership after `rollback TXID` committed. TXID a push or delete: undo its records. TXID a
+ * rollback of a rollback ... of X: undo X or re-apply it, by the number of rollbacks. */
+static void
+txn_rollback_records(struct nst_txn *txn, const char *txid)
+{
+    char base[40];
+    int undo = 1;
+
+    snprintf(base, sizeof base, "%s", txid);
+    for (int hops = 0; hops < 64; hops++) {
+        struct store_txn_info info;
+        int more;
+
+        if (store_txn_info(txn->st, base, &info)) {
+            break;
+        }
+        more = !strcmp(info.kind, "rollback") && info.rollback_of[0];
+        if (more) {
+            snprintf(base, sizeof base, "%s", info.rollback_of);
+            undo = !undo;
+        }
+        store_txn_info_clear(&info);
+        if (!more) {
+            break;
+        }
+    }
+    own_rollback_applied(txn->st, undo ? base : NULL, undo ? NULL : base);
+}
+
+/* The driver of each device without one, as the service's ownership records name it:
+ * for showing a rollback's diff in the vendor's CLI (nst_txn_diff_print). */
+static void
+txn_rollback_drivers(struct nst_txn *txn)
+{
+    char **names = NULL;
+
+    if (!txn->service[0] || !txn->st || !own_service_name_valid(txn->service) ||
+        store_svc_list(txn->st, txn->service, &names)) {
+        return;
+    }
+    for (size_t k = 0; names[k]; k++) {
+        char gen[32], tail[8];
+        unsigned long n;
+        struct own_gen g;
+
+        if (sscanf(names[k], "gen-%lu%7s", &n, tail) != 2 || strcmp(tail, "/meta")) {
+            continue;
+        }
+        snprintf(gen, sizeof gen, "gen-%lu", n);
+        if (own_gen_read(txn->st, txn->service, gen, &g)) {
+            continue;
+        }
+        for (size_t j = 0; j < g.ndevs; j++) {
+            for (size_t i = 0; i < txn->ndevs; i++) {
+                struct txn_dev *d = &txn->devs[i];
+
+                if (!d->drv && !d->shown_driver[0] && g.devs[j].driver &&
+                    !strcmp(d->name, g.devs[j].name)) {
+                    snprintf(d->shown_driver, sizeof d->shown_driver, "%s", g.devs[j].driver);
+                }
+            }
+        }
+        own_gen_clear(&g);
+    }
+    store_list_free(names);
+}
+
 NST_API nst_err
 nst_txn_rollback(struct nst_txn *txn, const char *txid)
 {
@@ -2628,6 +2704,16 @@ nst_txn_rollback(struct nst_txn *txn, const char *txid)
     }
     snprintf(txn->kind, sizeof txn->kind, "rollback");
     snprintf(txn->rollback_of, sizeof txn->rollback_of, "%s", txid);
+    /* The rollback of a service's transaction is in that service's history too. */
+    if (!txn->service[0]) {
+        struct store_txn_info info;
+
+        if (!store_txn_info(txn->st, txid, &info)) {
+            snprintf(txn->service, sizeof txn->service, "%s", info.service);
+            store_txn_info_clear(&info);
+        }
+    }
+    txn_rollback_drivers(txn);
     txn_find_later(txn, txid);
     ret = txn_begin(txn);
     if (!ret) {
@@ -2642,7 +2728,7 @@ nst_txn_rollback(struct nst_txn *txn, const char *txid)
     /* Service lifecycle hook (lifecycle.c): services whose ownership record TXID made go
      * back to their record from before it, as their devices just did. */
     if (!ret && txn->outcome == NST_TXN_COMMITTED && txn->st) {
-        own_rollback_applied(txn->st, txid);
+        txn_rollback_records(txn, txid);
     }
     txn_end(txn);
 
@@ -2940,6 +3026,23 @@ NST_API const char *
 nst_txn_device_payload(const struct nst_txn *txn, size_t i)
 {
     return txn && i < txn->ndevs ? txn->devs[i].payload : NULL;
+}
+
+int
+txn_device_revert_view(const struct nst_txn *txn, size_t i, const char **now, const char **rev,
+                       const char **driver, struct nst_ctx **ctx)
+{
+    const struct txn_dev *d;
+
+    if (!txn || i >= txn->ndevs || !txn->devs[i].rollback_rev || !txn->devs[i].rollback_now) {
+        return -1;
+    }
+    d = &txn->devs[i];
+    *now = d->rollback_now;
+    *rev = d->rollback_rev;
+    *driver = d->drv ? d->drv->name : d->shown_driver;
+    *ctx = txn->ctx;
+    return 0;
 }
 
 NST_API enum nst_txn_dev_state

@@ -10,9 +10,11 @@
  *      after every change) and reads it; the new configuration takes effect `delay-ms`
  *      later (default 1000), like a router that needs a moment to tear a session down and
  *      bring it back up, so a health gate really has to wait;
- *   2. extracts from each effective configuration the local AS, the interface addresses,
- *      every BGP neighbor (address, peer AS, authentication key, enabled, import and
- *      export policy) and the prefixes the router originates;
+ *   2. extracts from each effective configuration the local AS, the interface addresses
+ *      (IPv4 and IPv6, with the interface they sit on), every BGP neighbor (address, peer
+ *      AS, local AS, authentication key, enabled, the families it carries and per family
+ *      its import and export policy chain) and the prefixes the router originates in
+ *      either family;
  *   3. pairs the two ends of every session: the far end is the device owning the
  *      neighbor address, or an external peer of the description (a cloud the service does
  *      not manage: its ASN, address, key and announced prefixes). A session is Established
@@ -22,7 +24,12 @@
  *      when BGP or the neighbor is disabled);
  *   4. propagates routes over the Established sessions until nothing changes: what a
  *      router has (originated or learned) passes its export policy toward a neighbor, then
- *      that neighbor's import policy; an AS path prevents loops;
+ *      that neighbor's import policy; an AS path prevents loops. A session carries the
+ *      families both ends configure (IPv4 unicast, IPv6 unicast, both over one IPv4 or
+ *      IPv6 transport); a route of the family other than the transport's needs a next hop
+ *      of its family: the sender's address of that family on the interface holding the
+ *      session, on a subnet our interface also has (else it is received, not accepted);
+ *      counts are kept per family;
  *   5. writes each device's state in its vendor's model to STATEDIR/DEV/oper.xml (merged
  *      into <get> by oper.c) when it changed.
  *
@@ -58,12 +65,18 @@
  *   peer-address = 169.254.100.2   the address of our router it peers with
  *   peer-as = 65101             the AS it expects our router to have
  *   key-file = secrets/aws      optional: the shared key (first line)
- *   announce = 10.22.22.0/24    repeatable: prefixes it announces
+ *   announce = 10.22.22.0/24    repeatable: prefixes it announces (either family; each
+ *                               is sent over sessions carrying its family)
+ *   families = ipv4 ipv6        optional: the families it carries (default: the
+ *                               transport's, as AWS runs one peer per family)
+ *   next-hop = 2001:db8::1      optional: its next hop of the other family
  *
  * The file is reread when it changes (an external peer reconfigured: another ASN or key,
  * other prefixes); the change counts at once. Keys are compared, never written anywhere.
  * Limits: 128 devices (more are served but not simulated), 512 external peers, 32
- * neighbors per device, 256 prefixes per router; IPv4 only.
+ * neighbors per device, 256 prefixes per router, policy chains of 255 characters. Route
+ * attributes (communities, MED, AS-path prepend) are not simulated: policies match on
+ * prefixes (and Junos `from protocol`) only.
  */
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -88,9 +101,16 @@
 #define BGP_MAX_EXT 512
 #define BGP_MAX_PATH 8
 
+/* Families: index 0 IPv4 unicast, 1 IPv6 unicast; bit (1 << index) in a family set. */
+#define BGP_F4 1u
+#define BGP_F6 2u
+
+/* An address or a prefix of either family. */
 struct bgp_pfx {
-    uint32_t addr; /* host order, masked */
+    uint8_t a[16]; /* network order; IPv4 in a[0..3] */
     uint8_t len;
+    uint8_t fam;  /* 4 or 6 */
+    uint16_t ifx; /* interface addresses: the interface they sit on (per device) */
 };
 
 /* Where a route came from, for policies that match on it (Junos `from protocol`). */
@@ -105,16 +125,22 @@ struct bgp_route {
 
 struct bgp_nbr {
     char addr[48];
+    struct bgp_pfx ip; /* addr parsed (fam 0: not an address) */
     uint32_t peer_as;
     char key[256]; /* never printed */
     int enabled;
-    char import[128], export_[128]; /* policy names, "" = none */
-    char inst[64];                  /* VRP network instance */
-    uint32_t local_as;              /* this side's AS toward the neighbor (Junos local-as),
-                                       0: the router's */
+    unsigned afs; /* families configured (BGP_F4|BGP_F6) */
+    /* Policy chains per family (names separated by blanks, "" = none). */
+    char import[2][256], export_[2][256];
+    char inst[64];     /* VRP network instance */
+    uint32_t local_as; /* this side's AS toward the neighbor (local-as, fake-as), 0: the
+                          router's */
     /* Results of the last computation. */
     int up;
-    unsigned rx_pre, rx_acc, sent;
+    unsigned act; /* families both ends carry */
+    int nh_ok[2]; /* routes of a family other than the transport's have a usable next
+                     hop (an address of that family on the link, both ends) */
+    unsigned rx_pre[2], rx_acc[2], sent[2];
     char sig[512]; /* both ends' parameters, to notice a reset */
     double since;  /* supervisor clock, when the current state began */
     unsigned transitions;
@@ -136,8 +162,10 @@ struct bgp_dev {
     /* Extracted from eff. */
     uint32_t as;
     int bgp_on;
-    struct bgp_pfx addrs[BGP_MAX_PFX]; /* interface addresses: addr = full address */
+    struct bgp_pfx addrs[BGP_MAX_PFX]; /* interface addresses: the full address, the
+                                          subnet's length, the interface */
     int naddrs;
+    uint16_t nifs; /* interfaces seen so far while extracting */
     struct bgp_pfx orig[BGP_MAX_PFX];
     enum bgp_proto orig_proto[BGP_MAX_PFX];
     int norig;
@@ -155,6 +183,8 @@ struct bgp_ext {
     char name[64];
     uint32_t as, peer_as;
     char addr[48], peer_addr[48];
+    unsigned afs; /* families it carries; 0: its transport's */
+    char nh[48];  /* its next hop of the other family, "" = none */
     char key[256];
     struct bgp_pfx announce[BGP_MAX_PFX];
     int nannounce;
@@ -183,32 +213,104 @@ bgp_now(const struct sim_bgp *b)
 }
 
 /*
- * Addresses and prefixes
+ * Addresses and prefixes (both families)
  */
 
-static int
-bgp_ip(const char *s, uint32_t *out)
+static unsigned
+bgp_maxlen(unsigned fam)
 {
-    struct in_addr a;
+    return fam == 6 ? 128 : 32;
+}
 
-    if (inet_pton(AF_INET, s, &a) != 1) {
+/* The family index (0 IPv4, 1 IPv6) of @p. */
+static int
+bgp_fi(const struct bgp_pfx *p)
+{
+    return p->fam == 6;
+}
+
+/* An IPv4 or IPv6 address into @out (len: the full length). */
+static int
+bgp_ip(const char *s, struct bgp_pfx *out)
+{
+    memset(out, 0, sizeof *out);
+    if (inet_pton(AF_INET, s, out->a) == 1) {
+        out->fam = 4;
+    } else if (inet_pton(AF_INET6, s, out->a) == 1) {
+        out->fam = 6;
+    } else {
         return -1;
     }
-    *out = ntohl(a.s_addr);
+    out->len = (uint8_t)bgp_maxlen(out->fam);
     return 0;
 }
 
-static uint32_t
-bgp_mask(unsigned len)
+static const char *
+bgp_ntop(const struct bgp_pfx *p, char *buf, size_t len)
 {
-    return len ? 0xffffffffu << (32 - len) : 0;
+    if (!inet_ntop(p->fam == 6 ? AF_INET6 : AF_INET, p->a, buf, (socklen_t)len)) {
+        buf[0] = '\0';
+    }
+    return buf;
+}
+
+/* The first @len bits of @x and @y are equal. */
+static int
+bgp_bits_eq(const uint8_t *x, const uint8_t *y, unsigned len)
+{
+    unsigned full = len / 8, rest = len % 8;
+
+    if (memcmp(x, y, full)) {
+        return 0;
+    }
+    if (rest) {
+        uint8_t m = (uint8_t)(0xffu << (8 - rest));
+
+        return (x[full] & m) == (y[full] & m);
+    }
+    return 1;
+}
+
+/* Clear the host bits of @p. */
+static void
+bgp_mask_host(struct bgp_pfx *p)
+{
+    for (unsigned i = 0; i < 16; i++) {
+        unsigned bit = i * 8;
+
+        if (bit >= p->len) {
+            p->a[i] = 0;
+        } else if (bit + 8 > p->len) {
+            p->a[i] &= (uint8_t)(0xffu << (8 - (p->len - bit)));
+        }
+    }
+}
+
+/* Prefix @q holds @p (same family, at least as long, same first q->len bits). */
+static int
+bgp_covers(const struct bgp_pfx *q, const struct bgp_pfx *p)
+{
+    return q->fam == p->fam && p->len >= q->len && bgp_bits_eq(q->a, p->a, q->len);
+}
+
+/* The same prefix (or, with full lengths, the same address). */
+static int
+bgp_same(const struct bgp_pfx *x, const struct bgp_pfx *y)
+{
+    return x->fam == y->fam && x->len == y->len && !memcmp(x->a, y->a, sizeof x->a);
+}
+
+static int
+bgp_addr_eq(const struct bgp_pfx *x, const struct bgp_pfx *y)
+{
+    return x->fam && x->fam == y->fam && !memcmp(x->a, y->a, sizeof x->a);
 }
 
 /* "A/L" into @p (masked when @masked). */
 static int
 bgp_prefix(const char *s, struct bgp_pfx *p, int masked)
 {
-    char buf[64], *slash;
+    char buf[64], *slash, *end;
     unsigned long l;
 
     snprintf(buf, sizeof buf, "%s", s);
@@ -217,49 +319,78 @@ bgp_prefix(const char *s, struct bgp_pfx *p, int masked)
         return -1;
     }
     *slash = '\0';
-    l = strtoul(slash + 1, NULL, 10);
-    if (l > 32 || bgp_ip(buf, &p->addr)) {
+    l = strtoul(slash + 1, &end, 10);
+    if (end == slash + 1 || bgp_ip(buf, p) || l > bgp_maxlen(p->fam)) {
         return -1;
     }
     p->len = (uint8_t)l;
     if (masked) {
-        p->addr &= bgp_mask(p->len);
+        bgp_mask_host(p);
     }
     return 0;
 }
 
+/* Length of a dotted IPv4 mask. */
 static unsigned
 bgp_masklen(const char *mask)
 {
-    uint32_t m;
+    struct bgp_pfx m;
     unsigned n = 0;
 
-    if (bgp_ip(mask, &m)) {
+    if (bgp_ip(mask, &m) || m.fam != 4) {
         return 32;
     }
-    while (m & 0x80000000u) {
+    while (n < 32 && (m.a[n / 8] & (0x80u >> (n % 8)))) {
         n++;
-        m <<= 1;
     }
     return n;
 }
 
 static int
-bgp_same_subnet(const struct bgp_pfx *ifa, uint32_t ip)
+bgp_same_subnet(const struct bgp_pfx *ifa, const struct bgp_pfx *ip)
 {
-    return ifa->len && (ifa->addr & bgp_mask(ifa->len)) == (ip & bgp_mask(ifa->len));
+    return ifa->len && ifa->fam == ip->fam && bgp_bits_eq(ifa->a, ip->a, ifa->len);
 }
 
 static void
 bgp_pfx_add(struct bgp_pfx *v, int *n, struct bgp_pfx p)
 {
     for (int i = 0; i < *n; i++) {
-        if (v[i].addr == p.addr && v[i].len == p.len) {
+        if (bgp_same(&v[i], &p)) {
             return;
         }
     }
     if (*n < BGP_MAX_PFX) {
         v[(*n)++] = p;
+    }
+}
+
+/* An interface address of @d on interface @ifx. */
+static void
+bgp_addr_add(struct bgp_dev *d, struct bgp_pfx p, uint16_t ifx)
+{
+    p.ifx = ifx;
+    bgp_pfx_add(d->addrs, &d->naddrs, p);
+}
+
+/* An originated prefix of @d. */
+static void
+bgp_orig_add(struct bgp_dev *d, struct bgp_pfx p, enum bgp_proto proto)
+{
+    if (d->norig < BGP_MAX_PFX) {
+        d->orig_proto[d->norig] = proto;
+    }
+    bgp_pfx_add(d->orig, &d->norig, p);
+}
+
+/* Add policy @name to the chain @chain (blank-separated). */
+static void
+bgp_chain_add(char *chain, size_t len, const char *name)
+{
+    size_t l = strlen(chain);
+
+    if (*name && l + strlen(name) + 2 < len) {
+        snprintf(chain + l, len - l, "%s%s", l ? " " : "", name);
     }
 }
 
@@ -345,24 +476,66 @@ bgp_ident_is(const char *v, const char *name)
  * Extraction per vendor
  */
 
+/* Policy chains of every element @name (a leaf-list) under @n into @chain. */
+static void
+bgp_chain_of(xmlNodePtr n, const char *name, char *chain, size_t len)
+{
+    char buf[128];
+
+    chain[0] = '\0';
+    for (xmlNodePtr c = bgp_child(n, name); c; c = bgp_next(c, name)) {
+        bgp_chain_add(chain, len, bgp_text(c, NULL, buf, sizeof buf));
+    }
+}
+
+/* A neighbor's address parsed; the families default to the transport's. */
+static void
+bgp_nbr_addr(struct bgp_nbr *n)
+{
+    if (bgp_ip(n->addr, &n->ip)) {
+        n->ip.fam = 0;
+    }
+}
+
+static unsigned
+bgp_transport_fam(const struct bgp_nbr *n)
+{
+    return n->ip.fam == 6 ? BGP_F6 : BGP_F4;
+}
+
 static void
 bgp_extract_vrp(struct bgp_dev *d)
 {
     xmlNodePtr n, c, ni, inst, peer, af;
     char buf[256], buf2[64];
+    static const struct {
+        const char *af, *ucast, *imp, *exp;
+    } fams[2] = {{"ipv4uni", "ipv4-unicast", "import-ip-prefix", "export-ip-prefix"},
+                 {"ipv6uni", "ipv6-unicast", "import-ipv6-prefix", "export-ipv6-prefix"}};
 
     n = bgp_top(d->eff, "bgp");
     d->as = (uint32_t)strtoul(bgp_text(n, "base-process/as", buf, sizeof buf), NULL, 10);
     d->bgp_on = !strcmp(bgp_text(n, "base-process/enable", buf, sizeof buf), "true");
     for (c = bgp_child(bgp_path(bgp_top(d->eff, "ifm"), "interfaces"), "interface"); c;
          c = bgp_next(c, "interface")) {
+        uint16_t ifx = ++d->nifs;
+
         for (xmlNodePtr a = bgp_child(bgp_path(c, "ipv4/addresses"), "address"); a;
              a = bgp_next(a, "address")) {
             struct bgp_pfx p;
 
-            if (!bgp_ip(bgp_text(a, "ip", buf, sizeof buf), &p.addr)) {
+            if (!bgp_ip(bgp_text(a, "ip", buf, sizeof buf), &p) && p.fam == 4) {
                 p.len = (uint8_t)bgp_masklen(bgp_text(a, "mask", buf2, sizeof buf2));
-                bgp_pfx_add(d->addrs, &d->naddrs, p);
+                bgp_addr_add(d, p, ifx);
+            }
+        }
+        for (xmlNodePtr a = bgp_child(bgp_path(c, "ipv6/addresses"), "address"); a;
+             a = bgp_next(a, "address")) {
+            struct bgp_pfx p;
+
+            if (!bgp_ip(bgp_text(a, "ip", buf, sizeof buf), &p) && p.fam == 6) {
+                p.len = (uint8_t)strtoul(bgp_text(a, "prefix-length", buf2, sizeof buf2), NULL, 10);
+                bgp_addr_add(d, p, ifx);
             }
         }
     }
@@ -371,78 +544,112 @@ bgp_extract_vrp(struct bgp_dev *d)
         xmlNodePtr bp = bgp_path(inst, "bgp/base-process");
 
         for (af = bgp_child(bgp_child(bp, "afs"), "af"); af; af = bgp_next(af, "af")) {
-            /* huawei-bgp network-routes/network-route (what netstitch renders); also the
-             * shorter networks/network some releases use (UNCONFIRMED). */
-            xmlNodePtr nws = bgp_path(af, "ipv4-unicast/network-routes");
-            const char *nwname = "network-route";
+            for (int f = 0; f < 2; f++) {
+                /* huawei-bgp network-routes/network-route (what netstitch renders); also
+                 * the shorter networks/network some releases use (UNCONFIRMED). */
+                xmlNodePtr u = bgp_child(af, fams[f].ucast), nws = bgp_child(u, "network-routes");
+                const char *nwname = "network-route";
 
-            if (!nws) {
-                nws = bgp_path(af, "ipv4-unicast/networks");
-                nwname = "network";
-            }
-            for (xmlNodePtr nw = bgp_child(nws, nwname); nw; nw = bgp_next(nw, nwname)) {
-                struct bgp_pfx p;
+                if (!nws) {
+                    nws = bgp_child(u, "networks");
+                    nwname = "network";
+                }
+                for (xmlNodePtr nw = bgp_child(nws, nwname); nw; nw = bgp_next(nw, nwname)) {
+                    struct bgp_pfx p;
 
-                if (!bgp_ip(bgp_text(nw, "address", buf, sizeof buf), &p.addr)) {
-                    p.len =
-                        (uint8_t)strtoul(bgp_text(nw, "mask-length", buf2, sizeof buf2), NULL, 10);
-                    p.addr &= bgp_mask(p.len);
-                    d->orig_proto[d->norig < BGP_MAX_PFX ? d->norig : 0] = BGP_P_NETWORK;
-                    bgp_pfx_add(d->orig, &d->norig, p);
+                    if (!bgp_ip(bgp_text(nw, "address", buf, sizeof buf), &p) && bgp_fi(&p) == f) {
+                        p.len = (uint8_t)strtoul(bgp_text(nw, "mask-length", buf2, sizeof buf2),
+                                                 NULL, 10);
+                        if (p.len <= bgp_maxlen(p.fam)) {
+                            bgp_mask_host(&p);
+                            bgp_orig_add(d, p, BGP_P_NETWORK);
+                        }
+                    }
                 }
             }
         }
         for (peer = bgp_child(bgp_child(bp, "peers"), "peer"); peer && d->nnbrs < BGP_MAX_NBR;
              peer = bgp_next(peer, "peer")) {
             struct bgp_nbr *nb = &d->nbrs[d->nnbrs++];
+            int anyaf = 0;
 
             memset(nb, 0, sizeof *nb);
             bgp_text(peer, "address", nb->addr, sizeof nb->addr);
+            bgp_nbr_addr(nb);
             nb->peer_as = (uint32_t)strtoul(bgp_text(peer, "remote-as", buf, sizeof buf), NULL, 10);
+            nb->local_as = (uint32_t)strtoul(
+                bgp_text(peer, "fake-as-parameter/fake-as", buf, sizeof buf), NULL, 10);
             bgp_text(peer, "password-text", nb->key, sizeof nb->key);
             bgp_text(inst, "name", nb->inst, sizeof nb->inst);
             nb->enabled = 1;
             for (af = bgp_child(bgp_child(peer, "afs"), "af"); af; af = bgp_next(af, "af")) {
-                if (strcmp(bgp_text(af, "type", buf, sizeof buf), "ipv4uni")) {
-                    continue;
+                bgp_text(af, "type", buf, sizeof buf);
+                for (int f = 0; f < 2; f++) {
+                    if (strcmp(buf, fams[f].af)) {
+                        continue;
+                    }
+                    anyaf = 1;
+                    nb->afs |= 1u << f;
+                    bgp_text(bgp_child(af, fams[f].ucast), fams[f].imp, nb->import[f],
+                             sizeof nb->import[f]);
+                    bgp_text(bgp_child(af, fams[f].ucast), fams[f].exp, nb->export_[f],
+                             sizeof nb->export_[f]);
                 }
-                bgp_text(af, "ipv4-unicast/import-ip-prefix", nb->import, sizeof nb->import);
-                bgp_text(af, "ipv4-unicast/export-ip-prefix", nb->export_, sizeof nb->export_);
+            }
+            /* VRP enables IPv4 unicast for an IPv4 peer by default; an IPv6 peer carries
+             * nothing until a family view enables it. */
+            if (!anyaf && nb->ip.fam == 4) {
+                nb->afs = BGP_F4;
             }
         }
     }
 }
 
-/* OpenConfig ipv4 addresses of interfaces/subinterfaces, and EOS CLI lines. */
+/* OpenConfig addresses of interfaces/subinterfaces, and EOS CLI lines. */
 static void
 bgp_extract_oc_addrs(struct bgp_dev *d)
 {
     xmlNodePtr c, s, a, cmds;
     char buf[256], buf2[64];
-    int redist = 0;
+    unsigned redist = 0;
+    uint16_t ifx = 0;
 
     for (c = bgp_child(bgp_top(d->eff, "interfaces"), "interface"); c;
          c = bgp_next(c, "interface")) {
         for (s = bgp_child(bgp_child(c, "subinterfaces"), "subinterface"); s;
              s = bgp_next(s, "subinterface")) {
-            for (a = bgp_child(bgp_path(s, "ipv4/addresses"), "address"); a;
-                 a = bgp_next(a, "address")) {
-                struct bgp_pfx p;
+            ifx = ++d->nifs;
+            for (int f = 0; f < 2; f++) {
+                for (a = bgp_child(bgp_path(s, f ? "ipv6/addresses" : "ipv4/addresses"), "address");
+                     a; a = bgp_next(a, "address")) {
+                    struct bgp_pfx p;
 
-                if (!bgp_ip(bgp_text(a, "config/ip", buf, sizeof buf), &p.addr)) {
-                    p.len = (uint8_t)strtoul(bgp_text(a, "config/prefix-length", buf2, sizeof buf2),
-                                             NULL, 10);
-                    bgp_pfx_add(d->addrs, &d->naddrs, p);
+                    if (!bgp_ip(bgp_text(a, "config/ip", buf, sizeof buf), &p) && bgp_fi(&p) == f) {
+                        p.len = (uint8_t)strtoul(
+                            bgp_text(a, "config/prefix-length", buf2, sizeof buf2), NULL, 10);
+                        bgp_addr_add(d, p, ifx);
+                    }
                 }
             }
         }
     }
     cmds = bgp_top(d->eff, "commands");
     /* EOS originates with `network A/L` under router bgp, or static routes
-     * (`ip route A/L ...`) with `redistribute static`. */
-    for (c = bgp_child(cmds, "command"); c; c = bgp_next(c, "command")) {
-        if (!strcmp(bgp_text(c, NULL, buf, sizeof buf), "redistribute static")) {
-            redist = 1;
+     * (`ip route A/L ...`, `ipv6 route A/L ...`) with `redistribute static` (under
+     * `address-family ipv6` for IPv6). */
+    {
+        int in_v6 = 0;
+
+        for (c = bgp_child(cmds, "command"); c; c = bgp_next(c, "command")) {
+            const char *t = bgp_text(c, NULL, buf, sizeof buf);
+
+            if (!strncmp(t, "address-family ", 15)) {
+                in_v6 = !strcmp(t + 15, "ipv6");
+            } else if (!strncmp(t, "router ", 7)) {
+                in_v6 = 0;
+            } else if (!strncmp(t, "redistribute static", 19)) {
+                redist |= in_v6 ? BGP_F6 : BGP_F4;
+            }
         }
     }
     for (c = bgp_child(cmds, "command"); c; c = bgp_next(c, "command")) {
@@ -450,21 +657,33 @@ bgp_extract_oc_addrs(struct bgp_dev *d)
         const char *t = bgp_text(c, NULL, buf, sizeof buf);
         char pfx[64];
 
-        if (!strncmp(t, "ip address ", 11) && !bgp_prefix(t + 11, &p, 0)) {
-            bgp_pfx_add(d->addrs, &d->naddrs, p);
+        if (!strncmp(t, "interface ", 10)) {
+            ifx = ++d->nifs;
+        } else if (!strncmp(t, "ip address ", 11) && !bgp_prefix(t + 11, &p, 0) && p.fam == 4) {
+            bgp_addr_add(d, p, ifx);
+        } else if (!strncmp(t, "ipv6 address ", 13) && sscanf(t + 13, "%63s", pfx) == 1 &&
+                   !bgp_prefix(pfx, &p, 0) && p.fam == 6) {
+            bgp_addr_add(d, p, ifx);
         } else if ((!strncmp(t, "network ", 8) && !bgp_prefix(t + 8, &p, 1)) ||
-                   (redist && sscanf(t, "ip route %63s", pfx) == 1 && !bgp_prefix(pfx, &p, 1))) {
-            bgp_pfx_add(d->orig, &d->norig, p);
+                   ((redist & BGP_F4) && sscanf(t, "ip route %63s", pfx) == 1 &&
+                    !bgp_prefix(pfx, &p, 1) && p.fam == 4) ||
+                   ((redist & BGP_F6) && sscanf(t, "ipv6 route %63s", pfx) == 1 &&
+                    !bgp_prefix(pfx, &p, 1) && p.fam == 6)) {
+            bgp_orig_add(d, p, BGP_P_NETWORK);
         }
     }
 }
+
+static int bgp_oc_chain(const struct bgp_dev *d, const char *chain, struct bgp_pfx p);
 
 static void
 bgp_extract_oc(struct bgp_dev *d)
 {
     xmlNodePtr ni, proto, nb, af;
     char buf[256];
-    int static_to_bgp = 0;
+    /* STATIC -> BGP table-connections per family, with their import policy chains. */
+    unsigned static_to_bgp = 0;
+    char tc_pol[2][256] = {"", ""};
 
     bgp_extract_oc_addrs(d);
     for (ni = bgp_child(bgp_top(d->eff, "network-instances"), "network-instance"); ni;
@@ -474,23 +693,35 @@ bgp_extract_oc(struct bgp_dev *d)
         }
         for (xmlNodePtr tc = bgp_child(bgp_child(ni, "table-connections"), "table-connection"); tc;
              tc = bgp_next(tc, "table-connection")) {
-            char src[64], dst[64];
+            char src[64], dst[64], fam[64];
+            unsigned f;
 
-            if (bgp_ident_is(bgp_text(tc, "src-protocol", src, sizeof src), "STATIC") &&
-                bgp_ident_is(bgp_text(tc, "dst-protocol", dst, sizeof dst), "BGP")) {
-                static_to_bgp = 1;
+            if (!bgp_ident_is(bgp_text(tc, "src-protocol", src, sizeof src), "STATIC") ||
+                !bgp_ident_is(bgp_text(tc, "dst-protocol", dst, sizeof dst), "BGP")) {
+                continue;
+            }
+            bgp_text(tc, "address-family", fam, sizeof fam);
+            f = bgp_ident_is(fam, "IPV6") ? BGP_F6 : bgp_ident_is(fam, "IPV4") ? BGP_F4 : 3u;
+            static_to_bgp |= f;
+            for (int k = 0; k < 2; k++) {
+                if (f & (1u << k)) {
+                    bgp_chain_of(bgp_child(tc, "config"), "import-policy", tc_pol[k],
+                                 sizeof tc_pol[k]);
+                }
             }
         }
         for (proto = bgp_child(bgp_child(ni, "protocols"), "protocol"); proto;
              proto = bgp_next(proto, "protocol")) {
             bgp_text(proto, "identifier", buf, sizeof buf);
-            if (bgp_ident_is(buf, "STATIC") && static_to_bgp) {
+            if (bgp_ident_is(buf, "STATIC")) {
                 for (xmlNodePtr st = bgp_child(bgp_child(proto, "static-routes"), "static"); st;
                      st = bgp_next(st, "static")) {
                     struct bgp_pfx p;
 
-                    if (!bgp_prefix(bgp_text(st, "prefix", buf, sizeof buf), &p, 1)) {
-                        bgp_pfx_add(d->orig, &d->norig, p);
+                    if (!bgp_prefix(bgp_text(st, "prefix", buf, sizeof buf), &p, 1) &&
+                        (static_to_bgp & (1u << bgp_fi(&p))) &&
+                        bgp_oc_chain(d, tc_pol[bgp_fi(&p)], p)) {
+                        bgp_orig_add(d, p, BGP_P_STATIC);
                     }
                 }
                 continue;
@@ -509,33 +740,58 @@ bgp_extract_oc(struct bgp_dev *d)
             for (nb = bgp_child(bgp_path(proto, "bgp/neighbors"), "neighbor");
                  nb && d->nnbrs < BGP_MAX_NBR; nb = bgp_next(nb, "neighbor")) {
                 struct bgp_nbr *n = &d->nbrs[d->nnbrs++];
+                int listed = 0;
 
                 memset(n, 0, sizeof *n);
                 bgp_text(nb, "neighbor-address", n->addr, sizeof n->addr);
+                bgp_nbr_addr(n);
                 n->peer_as =
                     (uint32_t)strtoul(bgp_text(nb, "config/peer-as", buf, sizeof buf), NULL, 10);
+                n->local_as =
+                    (uint32_t)strtoul(bgp_text(nb, "config/local-as", buf, sizeof buf), NULL, 10);
                 bgp_text(nb, "config/auth-password", n->key, sizeof n->key);
                 n->enabled = strcmp(bgp_text(nb, "config/enabled", buf, sizeof buf), "false") != 0;
                 for (af = bgp_child(bgp_child(nb, "afi-safis"), "afi-safi"); af;
                      af = bgp_next(af, "afi-safi")) {
-                    if (!bgp_ident_is(bgp_text(af, "afi-safi-name", buf, sizeof buf),
-                                      "IPV4_UNICAST")) {
+                    int f;
+
+                    bgp_text(af, "afi-safi-name", buf, sizeof buf);
+                    if (bgp_ident_is(buf, "IPV4_UNICAST")) {
+                        f = 0;
+                    } else if (bgp_ident_is(buf, "IPV6_UNICAST")) {
+                        f = 1;
+                    } else {
                         continue;
                     }
+                    listed = 1;
                     if (!strcmp(bgp_text(af, "config/enabled", buf, sizeof buf), "false")) {
-                        n->enabled = 0;
+                        continue;
                     }
-                    bgp_text(af, "apply-policy/config/import-policy", n->import, sizeof n->import);
-                    bgp_text(af, "apply-policy/config/export-policy", n->export_,
-                             sizeof n->export_);
+                    n->afs |= 1u << f;
+                    bgp_chain_of(bgp_path(af, "apply-policy/config"), "import-policy", n->import[f],
+                                 sizeof n->import[f]);
+                    bgp_chain_of(bgp_path(af, "apply-policy/config"), "export-policy",
+                                 n->export_[f], sizeof n->export_[f]);
+                }
+                if (!listed) {
+                    n->afs = bgp_transport_fam(n);
+                } else if (!n->afs) {
+                    n->enabled = 0; /* every family it names is disabled */
                 }
             }
         }
     }
 }
 
-/* Junos: routing-options AS, unit addresses, static and aggregate routes, BGP groups
- * and neighbors (a neighbor's settings override its group's). */
+/* Junos families of a neighbor or group: <family><inet|inet6>...; NULL family: none. */
+static unsigned
+bgp_junos_afs(xmlNodePtr fam)
+{
+    return (bgp_child(fam, "inet") ? BGP_F4 : 0) | (bgp_child(fam, "inet6") ? BGP_F6 : 0);
+}
+
+/* Junos: routing-options AS, unit addresses, static and aggregate routes (inet.0 and the
+ * rib inet6.0), BGP groups and neighbors (a neighbor's settings override its group's). */
 static void
 bgp_extract_junos(struct bgp_dev *d)
 {
@@ -545,31 +801,46 @@ bgp_extract_junos(struct bgp_dev *d)
         const char *name;
         enum bgp_proto proto;
     } origs[] = {{"static", BGP_P_STATIC}, {"aggregate", BGP_P_AGGREGATE}};
+    xmlNodePtr ribs[1 + 8];
+    int nribs = 0;
 
     ro = bgp_child(conf, "routing-options");
     d->as =
         (uint32_t)strtoul(bgp_text(ro, "autonomous-system/as-number", buf, sizeof buf), NULL, 10);
-    for (size_t k = 0; k < sizeof origs / sizeof origs[0]; k++) {
-        for (xmlNodePtr r = bgp_child(bgp_child(ro, origs[k].name), "route"); r;
-             r = bgp_next(r, "route")) {
-            struct bgp_pfx p;
+    ribs[nribs++] = ro;
+    for (xmlNodePtr r = bgp_child(ro, "rib"); r && nribs < 9; r = bgp_next(r, "rib")) {
+        if (!strcmp(bgp_text(r, "name", buf, sizeof buf), "inet6.0")) {
+            ribs[nribs++] = r;
+        }
+    }
+    for (int ri = 0; ri < nribs; ri++) {
+        for (size_t k = 0; k < sizeof origs / sizeof origs[0]; k++) {
+            for (xmlNodePtr r = bgp_child(bgp_child(ribs[ri], origs[k].name), "route"); r;
+                 r = bgp_next(r, "route")) {
+                struct bgp_pfx p;
 
-            if (!bgp_prefix(bgp_text(r, "name", buf, sizeof buf), &p, 1) &&
-                d->norig < BGP_MAX_PFX) {
-                d->orig_proto[d->norig] = origs[k].proto;
-                bgp_pfx_add(d->orig, &d->norig, p);
+                /* routing-options static holds inet.0, rib inet6.0 static inet6.0. */
+                if (!bgp_prefix(bgp_text(r, "name", buf, sizeof buf), &p, 1) &&
+                    (p.fam == 6) == (ri > 0)) {
+                    bgp_orig_add(d, p, origs[k].proto);
+                }
             }
         }
     }
     for (c = bgp_child(bgp_child(conf, "interfaces"), "interface"); c;
          c = bgp_next(c, "interface")) {
         for (u = bgp_child(c, "unit"); u; u = bgp_next(u, "unit")) {
-            for (a = bgp_child(bgp_path(u, "family/inet"), "address"); a;
-                 a = bgp_next(a, "address")) {
-                struct bgp_pfx p;
+            uint16_t ifx = ++d->nifs;
 
-                if (!bgp_prefix(bgp_text(a, "name", buf, sizeof buf), &p, 0)) {
-                    bgp_pfx_add(d->addrs, &d->naddrs, p);
+            for (int f = 0; f < 2; f++) {
+                for (a = bgp_child(bgp_path(u, f ? "family/inet6" : "family/inet"), "address"); a;
+                     a = bgp_next(a, "address")) {
+                    struct bgp_pfx p;
+
+                    if (!bgp_prefix(bgp_text(a, "name", buf, sizeof buf), &p, 0) &&
+                        bgp_fi(&p) == f) {
+                        bgp_addr_add(d, p, ifx);
+                    }
                 }
             }
         }
@@ -585,6 +856,7 @@ bgp_extract_junos(struct bgp_dev *d)
             memset(n, 0, sizeof *n);
             n->enabled = 1;
             bgp_text(nb, "name", n->addr, sizeof n->addr);
+            bgp_nbr_addr(n);
             v = bgp_text(nb, "peer-as", buf, sizeof buf);
             if (!*v) {
                 v = bgp_text(g, "peer-as", buf, sizeof buf);
@@ -598,11 +870,26 @@ bgp_extract_junos(struct bgp_dev *d)
             if (!*bgp_text(nb, "authentication-key", n->key, sizeof n->key)) {
                 bgp_text(g, "authentication-key", n->key, sizeof n->key);
             }
-            if (!*bgp_text(nb, "import", n->import, sizeof n->import)) {
-                bgp_text(g, "import", n->import, sizeof n->import);
+            /* Policy chains (neighbor's, else the group's), the same for both families:
+             * Junos policies match the routes of any family. */
+            bgp_chain_of(nb, "import", n->import[0], sizeof n->import[0]);
+            if (!*n->import[0]) {
+                bgp_chain_of(g, "import", n->import[0], sizeof n->import[0]);
             }
-            if (!*bgp_text(nb, "export", n->export_, sizeof n->export_)) {
-                bgp_text(g, "export", n->export_, sizeof n->export_);
+            bgp_chain_of(nb, "export", n->export_[0], sizeof n->export_[0]);
+            if (!*n->export_[0]) {
+                bgp_chain_of(g, "export", n->export_[0], sizeof n->export_[0]);
+            }
+            memcpy(n->import[1], n->import[0], sizeof n->import[1]);
+            memcpy(n->export_[1], n->export_[0], sizeof n->export_[1]);
+            /* Families: the neighbor's, else the group's, else inet unicast (Junos' default
+             * for every transport). */
+            n->afs = bgp_junos_afs(bgp_child(nb, "family"));
+            if (!bgp_child(nb, "family")) {
+                n->afs = bgp_junos_afs(bgp_child(g, "family"));
+            }
+            if (!n->afs) {
+                n->afs = BGP_F4;
             }
         }
     }
@@ -610,34 +897,44 @@ bgp_extract_junos(struct bgp_dev *d)
 
 /* An address/mask or address/prefix-length pair under @n into the interface addresses. */
 static void
-bgp_addr_pair(struct bgp_dev *d, xmlNodePtr n, const char *mask, int is_len)
+bgp_addr_pair(struct bgp_dev *d, xmlNodePtr n, const char *addr, const char *mask, int is_len,
+              uint16_t ifx)
 {
     char buf[64], buf2[64];
     struct bgp_pfx p;
 
-    if (n && !bgp_ip(bgp_text(n, "address", buf, sizeof buf), &p.addr)) {
+    if (n && !bgp_ip(bgp_text(n, addr, buf, sizeof buf), &p)) {
         bgp_text(n, mask, buf2, sizeof buf2);
         p.len = (uint8_t)(is_len ? strtoul(buf2, NULL, 10) : bgp_masklen(buf2));
-        bgp_pfx_add(d->addrs, &d->naddrs, p);
+        if (p.len <= bgp_maxlen(p.fam)) {
+            bgp_addr_add(d, p, ifx);
+        }
     }
 }
 
-/* IOS-XR (um models): interface addresses with secondaries, router bgp AS, neighbors with
- * remote-as, password, shutdown, ipv4-unicast route-policy in/out, and `network`
- * statements (the static route they need is assumed present). */
+/* IOS-XR (um models): interface addresses (IPv4 with secondaries, IPv6), router bgp AS,
+ * neighbors with remote-as, local-as, password, shutdown, per-family route-policy in/out,
+ * and `network` statements (the static route they need is assumed present). */
 static void
 bgp_extract_xr(struct bgp_dev *d)
 {
     xmlNodePtr c, a, as, nb, af;
     char buf[256];
+    static const char *afname[2] = {"ipv4-unicast", "ipv6-unicast"};
 
     for (c = bgp_child(bgp_top(d->eff, "interfaces"), "interface"); c;
          c = bgp_next(c, "interface")) {
+        uint16_t ifx = ++d->nifs;
+
         a = bgp_path(c, "ipv4/addresses");
-        bgp_addr_pair(d, bgp_child(a, "address"), "netmask", 0);
+        bgp_addr_pair(d, bgp_child(a, "address"), "address", "netmask", 0, ifx);
         for (xmlNodePtr s2 = bgp_child(bgp_child(a, "secondaries"), "secondary"); s2;
              s2 = bgp_next(s2, "secondary")) {
-            bgp_addr_pair(d, s2, "netmask", 0);
+            bgp_addr_pair(d, s2, "address", "netmask", 0, ifx);
+        }
+        for (xmlNodePtr v6 = bgp_child(bgp_path(c, "ipv6/addresses"), "ipv6-address"); v6;
+             v6 = bgp_next(v6, "ipv6-address")) {
+            bgp_addr_pair(d, v6, "address", "prefix-length", 1, ifx);
         }
     }
     /* Two top-level <router> elements (bgp, static): find the one with <bgp>. */
@@ -649,7 +946,11 @@ bgp_extract_xr(struct bgp_dev *d)
     d->bgp_on = as && d->as;
     for (af = bgp_child(bgp_child(as, "address-families"), "address-family"); af;
          af = bgp_next(af, "address-family")) {
-        if (strcmp(bgp_text(af, "af-name", buf, sizeof buf), "ipv4-unicast")) {
+        int f;
+
+        bgp_text(af, "af-name", buf, sizeof buf);
+        f = !strcmp(buf, afname[0]) ? 0 : !strcmp(buf, afname[1]) ? 1 : -1;
+        if (f < 0) {
             continue;
         }
         for (xmlNodePtr nw = bgp_child(bgp_child(af, "networks"), "network"); nw;
@@ -657,11 +958,12 @@ bgp_extract_xr(struct bgp_dev *d)
             struct bgp_pfx p;
             char len[16];
 
-            if (!bgp_ip(bgp_text(nw, "address", buf, sizeof buf), &p.addr)) {
+            if (!bgp_ip(bgp_text(nw, "address", buf, sizeof buf), &p) && bgp_fi(&p) == f) {
                 p.len = (uint8_t)strtoul(bgp_text(nw, "masklength", len, sizeof len), NULL, 10);
-                p.addr &= bgp_mask(p.len);
-                d->orig_proto[d->norig < BGP_MAX_PFX ? d->norig : 0] = BGP_P_NETWORK;
-                bgp_pfx_add(d->orig, &d->norig, p);
+                if (p.len <= bgp_maxlen(p.fam)) {
+                    bgp_mask_host(&p);
+                    bgp_orig_add(d, p, BGP_P_NETWORK);
+                }
             }
         }
     }
@@ -669,26 +971,48 @@ bgp_extract_xr(struct bgp_dev *d)
          nb = bgp_next(nb, "neighbor")) {
         struct bgp_nbr *n = &d->nbrs[d->nnbrs++];
         const char *k;
+        int listed = 0;
 
         memset(n, 0, sizeof *n);
         bgp_text(nb, "neighbor-address", n->addr, sizeof n->addr);
+        bgp_nbr_addr(n);
         n->peer_as = (uint32_t)strtoul(bgp_text(nb, "remote-as", buf, sizeof buf), NULL, 10);
+        n->local_as =
+            (uint32_t)strtoul(bgp_text(nb, "local-as/as-number", buf, sizeof buf), NULL, 10);
         /* netstitch writes the key as "!" + clear text (docs/drivers.md). */
         k = bgp_text(nb, "password/encrypted", buf, sizeof buf);
         snprintf(n->key, sizeof n->key, "%s", *k == '!' ? k + 1 : k);
         n->enabled = !bgp_child(nb, "shutdown");
         for (af = bgp_child(bgp_child(nb, "address-families"), "address-family"); af;
              af = bgp_next(af, "address-family")) {
-            if (!strcmp(bgp_text(af, "af-name", buf, sizeof buf), "ipv4-unicast")) {
-                bgp_text(af, "route-policy/in", n->import, sizeof n->import);
-                bgp_text(af, "route-policy/out", n->export_, sizeof n->export_);
+            for (int f = 0; f < 2; f++) {
+                if (!strcmp(bgp_text(af, "af-name", buf, sizeof buf), afname[f])) {
+                    listed = 1;
+                    n->afs |= 1u << f;
+                    bgp_text(af, "route-policy/in", n->import[f], sizeof n->import[f]);
+                    bgp_text(af, "route-policy/out", n->export_[f], sizeof n->export_[f]);
+                }
             }
+        }
+        if (!listed) {
+            n->afs = bgp_transport_fam(n);
         }
     }
 }
 
-/* SR OS (nokia-conf): router Base AS, interface primary/secondary addresses, static routes
- * (originated when an export policy lets them out), BGP groups and neighbors. */
+/* SR OS families of a neighbor or group: family/ipv4, family/ipv6 true. */
+static unsigned
+bgp_sros_afs(xmlNodePtr fam)
+{
+    char buf[16];
+
+    return (!strcmp(bgp_text(fam, "ipv4", buf, sizeof buf), "true") ? BGP_F4 : 0) |
+           (!strcmp(bgp_text(fam, "ipv6", buf, sizeof buf), "true") ? BGP_F6 : 0);
+}
+
+/* SR OS (nokia-conf): router Base AS, interface primary/secondary IPv4 and IPv6 addresses,
+ * static routes (originated when an export policy lets them out), BGP groups and
+ * neighbors. */
 static void
 bgp_extract_sros(struct bgp_dev *d)
 {
@@ -702,19 +1026,23 @@ bgp_extract_sros(struct bgp_dev *d)
     }
     d->as = (uint32_t)strtoul(bgp_text(r, "autonomous-system", buf, sizeof buf), NULL, 10);
     for (c = bgp_child(r, "interface"); c; c = bgp_next(c, "interface")) {
-        bgp_addr_pair(d, bgp_path(c, "ipv4/primary"), "prefix-length", 1);
+        uint16_t ifx = ++d->nifs;
+
+        bgp_addr_pair(d, bgp_path(c, "ipv4/primary"), "address", "prefix-length", 1, ifx);
         for (xmlNodePtr s2 = bgp_child(bgp_child(c, "ipv4"), "secondary"); s2;
              s2 = bgp_next(s2, "secondary")) {
-            bgp_addr_pair(d, s2, "prefix-length", 1);
+            bgp_addr_pair(d, s2, "address", "prefix-length", 1, ifx);
+        }
+        for (xmlNodePtr v6 = bgp_child(bgp_child(c, "ipv6"), "address"); v6;
+             v6 = bgp_next(v6, "address")) {
+            bgp_addr_pair(d, v6, "ipv6-address", "prefix-length", 1, ifx);
         }
     }
     for (c = bgp_child(bgp_child(r, "static-routes"), "route"); c; c = bgp_next(c, "route")) {
         struct bgp_pfx p;
 
-        if (!bgp_prefix(bgp_text(c, "ip-prefix", buf, sizeof buf), &p, 1) &&
-            d->norig < BGP_MAX_PFX) {
-            d->orig_proto[d->norig] = BGP_P_STATIC;
-            bgp_pfx_add(d->orig, &d->norig, p);
+        if (!bgp_prefix(bgp_text(c, "ip-prefix", buf, sizeof buf), &p, 1)) {
+            bgp_orig_add(d, p, BGP_P_STATIC);
         }
     }
     bgp = bgp_child(r, "bgp");
@@ -726,6 +1054,7 @@ bgp_extract_sros(struct bgp_dev *d)
 
         memset(n, 0, sizeof *n);
         bgp_text(nb, "ip-address", n->addr, sizeof n->addr);
+        bgp_nbr_addr(n);
         bgp_text(nb, "group", grp, sizeof grp);
         for (g = bgp_child(bgp, "group"); g; g = bgp_next(g, "group")) {
             if (!strcmp(bgp_text(g, "group-name", buf, sizeof buf), grp)) {
@@ -736,47 +1065,71 @@ bgp_extract_sros(struct bgp_dev *d)
         if (!n->peer_as) {
             n->peer_as = (uint32_t)strtoul(bgp_text(g, "peer-as", buf, sizeof buf), NULL, 10);
         }
+        n->local_as =
+            (uint32_t)strtoul(bgp_text(nb, "local-as/as-number", buf, sizeof buf), NULL, 10);
+        if (!n->local_as) {
+            n->local_as =
+                (uint32_t)strtoul(bgp_text(g, "local-as/as-number", buf, sizeof buf), NULL, 10);
+        }
         if (!*bgp_text(nb, "authentication-key", n->key, sizeof n->key)) {
             bgp_text(g, "authentication-key", n->key, sizeof n->key);
         }
-        if (!*bgp_text(nb, "import/policy", n->import, sizeof n->import)) {
-            bgp_text(g, "import/policy", n->import, sizeof n->import);
+        /* Policy chains apply to every family (prefix-lists match by family). */
+        bgp_chain_of(bgp_child(nb, "import"), "policy", n->import[0], sizeof n->import[0]);
+        if (!*n->import[0]) {
+            bgp_chain_of(bgp_child(g, "import"), "policy", n->import[0], sizeof n->import[0]);
         }
-        if (!*bgp_text(nb, "export/policy", n->export_, sizeof n->export_)) {
-            bgp_text(g, "export/policy", n->export_, sizeof n->export_);
+        bgp_chain_of(bgp_child(nb, "export"), "policy", n->export_[0], sizeof n->export_[0]);
+        if (!*n->export_[0]) {
+            bgp_chain_of(bgp_child(g, "export"), "policy", n->export_[0], sizeof n->export_[0]);
+        }
+        memcpy(n->import[1], n->import[0], sizeof n->import[1]);
+        memcpy(n->export_[1], n->export_[0], sizeof n->export_[1]);
+        /* Families: the neighbor's, else the group's, else IPv4 (SR OS's default). */
+        n->afs = bgp_sros_afs(bgp_child(nb, "family"));
+        if (!bgp_child(nb, "family")) {
+            n->afs = bgp_sros_afs(bgp_child(g, "family"));
+        }
+        if (!n->afs) {
+            n->afs = BGP_F4;
         }
         n->enabled = strcmp(bgp_text(nb, "admin-state", buf, sizeof buf), "disable") != 0;
     }
 }
 
 /*
- * Policies
+ * Policies. A policy answers 1 accept, 0 reject, or -1 no decision (the next policy of
+ * the chain decides, then the vendor's default at the chain's end).
  */
 
-/* VRP ipv4-prefix-filter @name: 1 permit, 0 deny. No filter named: permit. */
+/* VRP ip(v6)-prefix-filter @name, for @p's family: 1 permit, 0 deny. No filter named:
+ * permit. */
 static int
 bgp_vrp_filter(const struct bgp_dev *d, const char *name, struct bgp_pfx p)
 {
     xmlNodePtr f, node, best = NULL;
     char buf[64];
     long bestseq = -1;
+    int v6 = p.fam == 6;
 
     if (!*name) {
         return 1;
     }
-    for (f = bgp_child(bgp_path(bgp_top(d->eff, "routing-policy"), "ipv4-prefix-filters"),
-                       "ipv4-prefix-filter");
-         f; f = bgp_next(f, "ipv4-prefix-filter")) {
+    for (f = bgp_child(bgp_path(bgp_top(d->eff, "routing-policy"),
+                                v6 ? "ipv6-prefix-filters" : "ipv4-prefix-filters"),
+                       v6 ? "ipv6-prefix-filter" : "ipv4-prefix-filter");
+         f; f = bgp_next(f, v6 ? "ipv6-prefix-filter" : "ipv4-prefix-filter")) {
         if (strcmp(bgp_text(f, "name", buf, sizeof buf), name)) {
             continue;
         }
         /* The matching node with the lowest sequence decides. */
         for (node = bgp_child(bgp_child(f, "nodes"), "node"); node; node = bgp_next(node, "node")) {
-            uint32_t a;
+            struct bgp_pfx q;
             unsigned len, ge, le;
             long seq = strtol(bgp_text(node, "sequence", buf, sizeof buf), NULL, 10);
 
-            if (bgp_ip(bgp_text(node, "ip-address", buf, sizeof buf), &a)) {
+            if (bgp_ip(bgp_text(node, v6 ? "ipv6-address" : "ip-address", buf, sizeof buf), &q) ||
+                q.fam != p.fam) {
                 continue;
             }
             len = (unsigned)strtoul(bgp_text(node, "masklength", buf, sizeof buf), NULL, 10);
@@ -790,10 +1143,13 @@ bgp_vrp_filter(const struct bgp_dev *d, const char *name, struct bgp_pfx p)
                 ge = len;
             }
             if (!le) {
-                le = ge > len ? 32 : len;
+                le = ge > len ? bgp_maxlen(p.fam) : len;
             }
-            if (len > 32 || p.len < ge || p.len > le || p.len < len ||
-                (p.addr & bgp_mask(len)) != (a & bgp_mask(len))) {
+            if (len > bgp_maxlen(p.fam)) {
+                continue;
+            }
+            q.len = (uint8_t)len;
+            if (p.len < ge || p.len > le || !bgp_covers(&q, &p)) {
                 continue;
             }
             if (bestseq < 0 || seq < bestseq) {
@@ -836,8 +1192,7 @@ bgp_oc_in_set(const struct bgp_dev *d, const char *name, struct bgp_pfx p)
             } else if (sscanf(buf, "%u..%u", &lo, &hi) != 2) {
                 continue;
             }
-            if (p.len >= q.len && p.len >= lo && p.len <= hi &&
-                (p.addr & bgp_mask(q.len)) == q.addr) {
+            if (bgp_covers(&q, &p) && p.len >= lo && p.len <= hi) {
                 return 1;
             }
         }
@@ -845,16 +1200,13 @@ bgp_oc_in_set(const struct bgp_dev *d, const char *name, struct bgp_pfx p)
     return 0;
 }
 
-/* OpenConfig policy-definition @name: 1 accept, 0 reject. No policy: accept. */
+/* OpenConfig policy-definition @name. */
 static int
 bgp_oc_policy(const struct bgp_dev *d, const char *name, struct bgp_pfx p)
 {
     xmlNodePtr pd, st;
     char buf[128], set[128], opt[32];
 
-    if (!*name) {
-        return 1;
-    }
     for (pd = bgp_child(bgp_path(bgp_top(d->eff, "routing-policy"), "policy-definitions"),
                         "policy-definition");
          pd; pd = bgp_next(pd, "policy-definition")) {
@@ -886,7 +1238,28 @@ bgp_oc_policy(const struct bgp_dev *d, const char *name, struct bgp_pfx p)
                 return 0;
             }
         }
-        return 0;
+        return -1;
+    }
+    return -1;
+}
+
+/* An OpenConfig policy chain: the first decision; at the end, reject (OpenConfig's
+ * default-import/export-policy default). No policy at all accepts. */
+static int
+bgp_oc_chain(const struct bgp_dev *d, const char *chain, struct bgp_pfx p)
+{
+    char buf[256], *tok, *save = NULL;
+
+    if (!*chain) {
+        return 1;
+    }
+    snprintf(buf, sizeof buf, "%s", chain);
+    for (tok = strtok_r(buf, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
+        int r = bgp_oc_policy(d, tok, p);
+
+        if (r >= 0) {
+            return r;
+        }
     }
     return 0;
 }
@@ -906,8 +1279,7 @@ bgp_junos_in_list(const struct bgp_dev *d, const char *name, struct bgp_pfx p)
         for (it = bgp_child(l, "prefix-list-item"); it; it = bgp_next(it, "prefix-list-item")) {
             struct bgp_pfx q;
 
-            if (!bgp_prefix(bgp_text(it, "name", buf, sizeof buf), &q, 1) && q.addr == p.addr &&
-                q.len == p.len) {
+            if (!bgp_prefix(bgp_text(it, "name", buf, sizeof buf), &q, 1) && bgp_same(&q, &p)) {
                 return 1;
             }
         }
@@ -931,18 +1303,13 @@ bgp_proto_name(enum bgp_proto proto)
 }
 
 /* Junos policy-statement @name: terms in order (all of a term's `from` conditions must
- * hold), then the statement's own `then`; with no decision, Junos' default BGP policy:
- * import accepts, export sends BGP routes only (@export). No policy: the default. */
+ * hold), then the statement's own `then`; no decision: -1. */
 static int
-bgp_junos_policy(const struct bgp_dev *d, const char *name, const struct bgp_route *r, int export)
+bgp_junos_policy(const struct bgp_dev *d, const char *name, const struct bgp_route *r)
 {
     xmlNodePtr ps, t;
     char buf[128];
-    int dflt = export ? r->proto == BGP_P_BGP : 1;
 
-    if (!*name) {
-        return dflt;
-    }
     for (ps = bgp_child(bgp_path(bgp_top(d->eff, "configuration"), "policy-options"),
                         "policy-statement");
          ps; ps = bgp_next(ps, "policy-statement")) {
@@ -977,9 +1344,27 @@ bgp_junos_policy(const struct bgp_dev *d, const char *name, const struct bgp_rou
         if (bgp_child(bgp_child(ps, "then"), "reject")) {
             return 0;
         }
-        return dflt;
+        return -1;
     }
-    return dflt;
+    return -1;
+}
+
+/* A Junos policy chain; with no decision, Junos' default BGP policy: import accepts,
+ * export sends BGP routes only (@export). */
+static int
+bgp_junos_chain(const struct bgp_dev *d, const char *chain, const struct bgp_route *r, int export)
+{
+    char buf[256], *tok, *save = NULL;
+
+    snprintf(buf, sizeof buf, "%s", chain);
+    for (tok = strtok_r(buf, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
+        int v = bgp_junos_policy(d, tok, r);
+
+        if (v >= 0) {
+            return v;
+        }
+    }
+    return export ? r->proto == BGP_P_BGP : 1;
 }
 
 /* IOS-XR: the lines of prefix-set @name's RPL text hold @p ("A/L [ge N] [le N]")? */
@@ -1017,14 +1402,14 @@ bgp_xr_in_set(const struct bgp_dev *d, const char *name, struct bgp_pfx p)
         lo = hi = q.len;
         if (n >= 3 && !strcmp(k1, "ge")) {
             lo = v1;
-            hi = 32;
+            hi = bgp_maxlen(q.fam);
         } else if (n >= 3 && !strcmp(k1, "le")) {
             hi = v1;
         }
         if (n >= 5 && !strcmp(k2, "le")) {
             hi = v2;
         }
-        hit = p.len >= q.len && p.len >= lo && p.len <= hi && (p.addr & bgp_mask(q.len)) == q.addr;
+        hit = bgp_covers(&q, &p) && p.len >= lo && p.len <= hi;
     }
     nst_free(text);
     return hit;
@@ -1059,10 +1444,10 @@ bgp_xr_policy(const struct bgp_dev *d, const char *name, struct bgp_pfx p)
         while (*line == ' ' || *line == '\t') {
             line++;
         }
-        if (sscanf(line, "if destination in %127s then", set) == 1) {
+        if (sscanf(line, "if destination in %127s", set) == 1) {
             in_if = 1;
             taken = active = bgp_xr_in_set(d, set, p);
-        } else if (sscanf(line, "elseif destination in %127s then", set) == 1) {
+        } else if (sscanf(line, "elseif destination in %127s", set) == 1) {
             active = !taken && bgp_xr_in_set(d, set, p);
             taken |= active;
         } else if (!strncmp(line, "else", 4) && in_if) {
@@ -1086,7 +1471,7 @@ bgp_xr_policy(const struct bgp_dev *d, const char *name, struct bgp_pfx p)
 
 /* SR OS policy-statement @name: entries by entry-id (document order here: netstitch
  * writes them sorted), `from prefix-list` (types exact, longer, through), action accept or
- * reject, then default-action. No policy: eBGP passes nothing (ebgp-default-reject-policy). */
+ * reject, then default-action; none: -1 (the next policy of the chain). */
 static int
 bgp_sros_in_list(const struct bgp_dev *d, const char *name, struct bgp_pfx p)
 {
@@ -1101,7 +1486,7 @@ bgp_sros_in_list(const struct bgp_dev *d, const char *name, struct bgp_pfx p)
             struct bgp_pfx q;
 
             if (bgp_prefix(bgp_text(e, "ip-prefix", buf, sizeof buf), &q, 1) ||
-                (p.addr & bgp_mask(q.len)) != q.addr || p.len < q.len) {
+                !bgp_covers(&q, &p)) {
                 continue;
             }
             bgp_text(e, "type", type, sizeof type);
@@ -1119,9 +1504,6 @@ bgp_sros_policy(const struct bgp_dev *d, const char *name, struct bgp_pfx p)
     xmlNodePtr po = bgp_path(bgp_top(d->eff, "configure"), "policy-options"), ps, e;
     char buf[128];
 
-    if (!*name) {
-        return 0;
-    }
     for (ps = bgp_child(po, "policy-statement"); ps; ps = bgp_next(ps, "policy-statement")) {
         if (strcmp(bgp_text(ps, "name", buf, sizeof buf), name)) {
             continue;
@@ -1145,7 +1527,28 @@ bgp_sros_policy(const struct bgp_dev *d, const char *name, struct bgp_pfx p)
                 return 0;
             }
         }
-        return !strcmp(bgp_text(ps, "default-action/action-type", buf, sizeof buf), "accept");
+        if (!*bgp_text(ps, "default-action/action-type", buf, sizeof buf)) {
+            return -1;
+        }
+        return !strcmp(buf, "accept");
+    }
+    return -1;
+}
+
+/* An SR OS policy chain; at its end (or with none) eBGP passes nothing
+ * (ebgp-default-reject-policy). */
+static int
+bgp_sros_chain(const struct bgp_dev *d, const char *chain, struct bgp_pfx p)
+{
+    char buf[256], *tok, *save = NULL;
+
+    snprintf(buf, sizeof buf, "%s", chain);
+    for (tok = strtok_r(buf, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
+        int v = bgp_sros_policy(d, tok, p);
+
+        if (v >= 0) {
+            return v;
+        }
     }
     return 0;
 }
@@ -1157,13 +1560,13 @@ bgp_permits(const struct bgp_dev *d, const char *policy, const struct bgp_route 
     case BGP_V_VRP:
         return bgp_vrp_filter(d, policy, r->p);
     case BGP_V_OC:
-        return bgp_oc_policy(d, policy, r->p);
+        return bgp_oc_chain(d, policy, r->p);
     case BGP_V_JUNOS:
-        return bgp_junos_policy(d, policy, r, export);
+        return bgp_junos_chain(d, policy, r, export);
     case BGP_V_XR:
         return bgp_xr_policy(d, policy, r->p);
     case BGP_V_SROS:
-        return bgp_sros_policy(d, policy, r->p);
+        return bgp_sros_chain(d, policy, r->p);
     case BGP_V_NONE:
         break;
     }
@@ -1218,6 +1621,7 @@ bgp_extract(struct bgp_dev *d)
     d->as = 0;
     d->bgp_on = 0;
     d->naddrs = d->norig = 0;
+    d->nifs = 0;
     /* Keep the session history (since/transitions) of neighbors that stay. */
     struct bgp_nbr old[BGP_MAX_NBR];
     int nold = d->nnbrs;
@@ -1293,26 +1697,38 @@ bgp_poll_files(struct sim_bgp *b, double now)
  */
 
 static int
-bgp_has_addr(const struct bgp_dev *d, uint32_t ip)
+bgp_has_addr(const struct bgp_dev *d, const struct bgp_pfx *ip)
 {
     for (int i = 0; i < d->naddrs; i++) {
-        if (d->addrs[i].addr == ip) {
+        if (bgp_addr_eq(&d->addrs[i], ip)) {
             return 1;
         }
     }
     return 0;
 }
 
-/* Our interface address on the subnet of @ip, or 0. */
-static uint32_t
-bgp_local_for(const struct bgp_dev *d, uint32_t ip)
+/* Our interface address on the subnet of @ip, or NULL. */
+static const struct bgp_pfx *
+bgp_local_for(const struct bgp_dev *d, const struct bgp_pfx *ip)
 {
     for (int i = 0; i < d->naddrs; i++) {
-        if (bgp_same_subnet(&d->addrs[i], ip) && d->addrs[i].addr != ip) {
-            return d->addrs[i].addr;
+        if (bgp_same_subnet(&d->addrs[i], ip) && !bgp_addr_eq(&d->addrs[i], ip)) {
+            return &d->addrs[i];
         }
     }
-    return 0;
+    return NULL;
+}
+
+/* An address of family index @f on interface @ifx of @d, or NULL. */
+static const struct bgp_pfx *
+bgp_addr_on(const struct bgp_dev *d, uint16_t ifx, int f)
+{
+    for (int i = 0; i < d->naddrs; i++) {
+        if (d->addrs[i].ifx == ifx && bgp_fi(&d->addrs[i]) == f) {
+            return &d->addrs[i];
+        }
+    }
+    return NULL;
 }
 
 /* The far end of (d, n): a device and its neighbor entry, or an external. */
@@ -1322,52 +1738,96 @@ struct bgp_far {
     struct bgp_ext *ext;
 };
 
+/* Routes of family index @f over the session (d, n) to device @o, whose transport address
+ * is n->ip: the sender's next hop is its address of that family on the interface holding
+ * n->ip, and it is usable when our interface holding @local has an address of the family
+ * on that next hop's subnet. (Without one, a router sends an IPv4-mapped or unusable next
+ * hop; the route is received but cannot be installed.) */
+static int
+bgp_xfam_nh_ok(const struct bgp_dev *d, const struct bgp_pfx *local, const struct bgp_dev *o,
+               const struct bgp_pfx *far_ip, int f)
+{
+    const struct bgp_pfx *far_if = NULL, *nh, *mine;
+
+    for (int i = 0; i < o->naddrs; i++) {
+        if (bgp_addr_eq(&o->addrs[i], far_ip)) {
+            far_if = &o->addrs[i];
+        }
+    }
+    if (!far_if || !(nh = bgp_addr_on(o, far_if->ifx, f)) ||
+        !(mine = bgp_addr_on(d, local->ifx, f))) {
+        return 0;
+    }
+    return bgp_same_subnet(mine, nh) && !bgp_addr_eq(mine, nh);
+}
+
 static int
 bgp_session_check(struct sim_bgp *b, struct bgp_dev *d, struct bgp_nbr *n, struct bgp_far *far)
 {
-    uint32_t ip, local;
-    char lbuf[32];
+    const struct bgp_pfx *local;
+    char lbuf[64];
+    int tf;
 
     memset(far, 0, sizeof *far);
     n->sig[0] = '\0';
-    if (!d->bgp_on || !n->enabled || bgp_ip(n->addr, &ip)) {
+    n->act = 0;
+    n->nh_ok[0] = n->nh_ok[1] = 0;
+    if (!d->bgp_on || !n->enabled || !n->ip.fam) {
         return 0;
     }
-    local = bgp_local_for(d, ip);
+    local = bgp_local_for(d, &n->ip);
     if (!local) {
         return 0;
     }
-    snprintf(lbuf, sizeof lbuf, "%u.%u.%u.%u", local >> 24, (local >> 16) & 255, (local >> 8) & 255,
-             local & 255);
+    tf = bgp_fi(&n->ip);
+    n->nh_ok[tf] = 1;
+    bgp_ntop(local, lbuf, sizeof lbuf);
     for (int i = 0; i < b->nexts; i++) {
         struct bgp_ext *e = &b->exts[i];
+        struct bgp_pfx ea, epa;
 
-        if (!strcmp(e->addr, n->addr) && !strcmp(e->peer_addr, lbuf)) {
-            far->ext = e;
-            /* The signature covers every parameter of both ends (keys by equality). */
-            snprintf(n->sig, sizeof n->sig, "ext %s %u %u %u %u %d", e->name, n->peer_as, e->as,
-                     bgp_local_as(d, n), e->peer_as, !strcmp(n->key, e->key));
-            return n->peer_as == e->as && bgp_local_as(d, n) == e->peer_as &&
-                   !strcmp(n->key, e->key);
+        if (bgp_ip(e->addr, &ea) || bgp_ip(e->peer_addr, &epa) || !bgp_addr_eq(&ea, &n->ip) ||
+            !bgp_addr_eq(&epa, local)) {
+            continue;
         }
+        far->ext = e;
+        /* An external peer carries its transport's family (as AWS runs one peer per
+         * family) unless the description names its families; a route of the other family
+         * comes with the external's next hop of that family (`next-hop`), usable when our
+         * interface has an address on its subnet. */
+        n->act = n->afs & (e->afs ? e->afs : 1u << tf);
+        if (*e->nh) {
+            struct bgp_pfx nh;
+            const struct bgp_pfx *mine = bgp_addr_on(d, local->ifx, !tf);
+
+            n->nh_ok[!tf] = !bgp_ip(e->nh, &nh) && bgp_fi(&nh) == !tf && mine &&
+                            bgp_same_subnet(mine, &nh) && !bgp_addr_eq(mine, &nh);
+        }
+        /* The signature covers every parameter of both ends (keys by equality). */
+        snprintf(n->sig, sizeof n->sig, "ext %s %u %u %u %u %d %u", e->name, n->peer_as, e->as,
+                 bgp_local_as(d, n), e->peer_as, !strcmp(n->key, e->key), n->act);
+        return n->peer_as == e->as && bgp_local_as(d, n) == e->peer_as && !strcmp(n->key, e->key);
     }
     for (int i = 0; i < b->ndevs; i++) {
         struct bgp_dev *o = &b->devs[i];
 
-        if (o == d || !bgp_has_addr(o, ip)) {
+        if (o == d || !bgp_has_addr(o, &n->ip)) {
             continue;
         }
         for (int j = 0; j < o->nnbrs; j++) {
             struct bgp_nbr *m = &o->nbrs[j];
 
-            if (strcmp(m->addr, lbuf)) {
+            if (!bgp_addr_eq(&m->ip, local)) {
                 continue;
             }
             far->dev = o;
             far->nbr = m;
-            snprintf(n->sig, sizeof n->sig, "dev %s %u %u %u %u %d %d %d", o->name, n->peer_as,
+            /* Families: what both ends configure (capabilities, RFC 4760). */
+            n->act = n->afs & m->afs;
+            n->nh_ok[!tf] = bgp_xfam_nh_ok(d, local, o, &n->ip, !tf);
+            snprintf(n->sig, sizeof n->sig, "dev %s %u %u %u %u %d %d %d %u", o->name, n->peer_as,
                      bgp_local_as(o, m), m->peer_as, bgp_local_as(d, n), !strcmp(n->key, m->key),
-                     m->enabled, o->bgp_on);
+                     m->enabled, o->bgp_on, n->act);
             return o->bgp_on && m->enabled && n->peer_as == bgp_local_as(o, m) &&
                    m->peer_as == bgp_local_as(d, n) && !strcmp(n->key, m->key);
         }
@@ -1390,7 +1850,7 @@ static int
 bgp_rib_add(struct bgp_dev *d, const struct bgp_route *r)
 {
     for (int i = 0; i < d->nrib; i++) {
-        if (d->rib[i].p.addr == r->p.addr && d->rib[i].p.len == r->p.len) {
+        if (bgp_same(&d->rib[i].p, &r->p)) {
             return 0; /* first path wins: deterministic, no best-path selection */
         }
     }
@@ -1401,20 +1861,26 @@ bgp_rib_add(struct bgp_dev *d, const struct bgp_route *r)
     return 1;
 }
 
-/* Routes @n of @d receives: count pre- and post-import, add the accepted ones to the RIB. */
+/* Routes @n of @d receives, per family: count pre- and post-import, add the accepted ones
+ * to the RIB. A route of a family the session does not carry is not sent; one without a
+ * usable next hop is received and not accepted. */
 static int
 bgp_receive(struct bgp_dev *d, struct bgp_nbr *n, const struct bgp_far *far)
 {
     int changed = 0;
 
-    n->rx_pre = n->rx_acc = 0;
+    n->rx_pre[0] = n->rx_acc[0] = n->rx_pre[1] = n->rx_acc[1] = 0;
     if (far->ext) {
         for (int i = 0; i < far->ext->nannounce; i++) {
             struct bgp_route r = {.p = far->ext->announce[i], .path = {far->ext->as}, .npath = 1};
+            int f = bgp_fi(&r.p);
 
-            n->rx_pre++;
-            if (bgp_permits(d, n->import, &r, 0)) {
-                n->rx_acc++;
+            if (!(n->act & (1u << f))) {
+                continue;
+            }
+            n->rx_pre[f]++;
+            if (n->nh_ok[f] && bgp_permits(d, n->import[f], &r, 0)) {
+                n->rx_acc[f]++;
                 changed |= bgp_rib_add(d, &r);
             }
         }
@@ -1422,11 +1888,12 @@ bgp_receive(struct bgp_dev *d, struct bgp_nbr *n, const struct bgp_far *far)
     }
     for (int i = 0; i < far->dev->nrib; i++) {
         struct bgp_route r = far->dev->rib[i];
+        int f = bgp_fi(&r.p);
 
         /* eBGP never sends a route back to an AS on its path; the far end's export policy
          * decides what leaves it. */
-        if (bgp_path_has(&r, bgp_local_as(d, n)) ||
-            !bgp_permits(far->dev, far->nbr->export_, &r, 1)) {
+        if (!(n->act & (1u << f)) || bgp_path_has(&r, bgp_local_as(d, n)) ||
+            !bgp_permits(far->dev, far->nbr->export_[f], &r, 1)) {
             continue;
         }
         if (r.npath < BGP_MAX_PATH) {
@@ -1435,9 +1902,9 @@ bgp_receive(struct bgp_dev *d, struct bgp_nbr *n, const struct bgp_far *far)
         }
         r.path[0] = bgp_local_as(far->dev, far->nbr);
         r.proto = BGP_P_BGP;
-        n->rx_pre++;
-        if (bgp_permits(d, n->import, &r, 0)) {
-            n->rx_acc++;
+        n->rx_pre[f]++;
+        if (n->nh_ok[f] && bgp_permits(d, n->import[f], &r, 0)) {
+            n->rx_acc[f]++;
             changed |= bgp_rib_add(d, &r);
         }
     }
@@ -1461,19 +1928,24 @@ bgp_compute(struct sim_bgp *b, double now)
         }
         for (int j = 0; j < d->nnbrs; j++) {
             char oldsig[sizeof d->nbrs[j].sig];
+            struct bgp_nbr *n = &d->nbrs[j];
 
-            memcpy(oldsig, d->nbrs[j].sig, sizeof oldsig);
-            up[i][j] = bgp_session_check(b, d, &d->nbrs[j], &far[i][j]) &&
-                       !sim_fault_bgp_down(d->dir, d->nbrs[j].addr, now); /* flap-bgp */
+            memcpy(oldsig, n->sig, sizeof oldsig);
+            up[i][j] = bgp_session_check(b, d, n, &far[i][j]) &&
+                       !sim_fault_bgp_down(d->dir, n->addr, now); /* flap-bgp (fault.c) */
             /* A change of either end's parameters resets the session. */
-            if (up[i][j] != d->nbrs[j].up || strcmp(oldsig, d->nbrs[j].sig)) {
-                d->nbrs[j].since = now;
+            if (up[i][j] != n->up || strcmp(oldsig, n->sig)) {
+                n->since = now;
                 if (up[i][j]) {
-                    d->nbrs[j].transitions++;
+                    n->transitions++;
                 }
             }
-            d->nbrs[j].up = up[i][j];
-            d->nbrs[j].rx_pre = d->nbrs[j].rx_acc = 0;
+            n->up = up[i][j];
+            if (!n->up) {
+                n->act = 0;
+            }
+            memset(n->rx_pre, 0, sizeof n->rx_pre);
+            memset(n->rx_acc, 0, sizeof n->rx_acc);
         }
     }
     /* Propagate until nothing changes (bounded: every round adds a route somewhere). */
@@ -1491,19 +1963,23 @@ bgp_compute(struct sim_bgp *b, double now)
             break;
         }
     }
-    /* Advertised counts: what each end's export lets through toward an up neighbor. */
+    /* Advertised counts: what each end's export lets through toward an up neighbor, per
+     * family the session carries. */
     for (int i = 0; i < b->ndevs; i++) {
         struct bgp_dev *d = &b->devs[i];
 
         for (int j = 0; j < d->nnbrs; j++) {
-            d->nbrs[j].sent = 0;
+            struct bgp_nbr *n = &d->nbrs[j];
+
+            n->sent[0] = n->sent[1] = 0;
             for (int k = 0; up[i][j] && k < d->nrib; k++) {
                 uint32_t fas =
                     far[i][j].ext ? far[i][j].ext->as : bgp_local_as(far[i][j].dev, far[i][j].nbr);
+                int f = bgp_fi(&d->rib[k].p);
 
-                if (!bgp_path_has(&d->rib[k], fas) &&
-                    bgp_permits(d, d->nbrs[j].export_, &d->rib[k], 1)) {
-                    d->nbrs[j].sent++;
+                if ((n->act & (1u << f)) && !bgp_path_has(&d->rib[k], fas) &&
+                    bgp_permits(d, n->export_[f], &d->rib[k], 1)) {
+                    n->sent[f]++;
                 }
             }
         }
@@ -1564,6 +2040,13 @@ bgp_state_oc(const struct bgp_dev *d, const struct bgp_nbr *n)
     return n->up ? "ESTABLISHED" : (!d->bgp_on || !n->enabled) ? "IDLE" : "ACTIVE";
 }
 
+/* The families a neighbor's state reports: those configured, else its transport's. */
+static unsigned
+bgp_report_fams(const struct bgp_nbr *n)
+{
+    return n->afs ? n->afs : n->ip.fam == 6 ? BGP_F6 : BGP_F4;
+}
+
 static void
 bgp_render(const struct sim_bgp *b, const struct bgp_dev *d, struct bgp_buf *o)
 {
@@ -1572,11 +2055,13 @@ bgp_render(const struct sim_bgp *b, const struct bgp_dev *d, struct bgp_buf *o)
     (void)b;
     clock_gettime(CLOCK_REALTIME, &rt);
     if (d->vendor == BGP_V_JUNOS) {
-        /* The output of <get-bgp-neighbor-information> (junos-rpc-bgp), every neighbor. */
+        /* The output of <get-bgp-neighbor-information> (junos-rpc-bgp), every neighbor;
+         * one bgp-rib per family (inet.0, inet6.0). */
         bgp_out(o, "<bgp-information xmlns=\"http://yang.juniper.net/junos/rpc/bgp\">\n");
         for (int i = 0; i < d->nnbrs; i++) {
             const struct bgp_nbr *n = &d->nbrs[i];
             long up = n->up ? (long)(bgp_now(b) - n->since) : 0;
+            unsigned fams = bgp_report_fams(n);
 
             bgp_out(o,
                     "<bgp-peer><peer-address>%s+179</peer-address><peer-as>%u</peer-as>"
@@ -1589,12 +2074,19 @@ bgp_render(const struct sim_bgp *b, const struct bgp_dev *d, struct bgp_buf *o)
                 bgp_out(o, "<elapsed-time>%ld:%02ld:%02ld</elapsed-time>", up / 3600, up / 60 % 60,
                         up % 60);
             }
-            bgp_out(o,
-                    "<bgp-rib><name>inet.0</name><active-prefix-count>%u</active-prefix-count>"
-                    "<received-prefix-count>%u</received-prefix-count>"
-                    "<accepted-prefix-count>%u</accepted-prefix-count>"
-                    "<advertised-prefix-count>%u</advertised-prefix-count></bgp-rib></bgp-peer>\n",
-                    n->rx_acc, n->rx_pre, n->rx_acc, n->sent);
+            for (int f = 0; f < 2; f++) {
+                if (!(fams & (1u << f))) {
+                    continue;
+                }
+                bgp_out(o,
+                        "<bgp-rib><name>%s</name><active-prefix-count>%u</active-prefix-count>"
+                        "<received-prefix-count>%u</received-prefix-count>"
+                        "<accepted-prefix-count>%u</accepted-prefix-count>"
+                        "<advertised-prefix-count>%u</advertised-prefix-count></bgp-rib>",
+                        f ? "inet6.0" : "inet.0", n->rx_acc[f], n->rx_pre[f], n->rx_acc[f],
+                        n->sent[f]);
+            }
+            bgp_out(o, "</bgp-peer>\n");
         }
         bgp_out(o, "</bgp-information>\n");
         return;
@@ -1608,6 +2100,7 @@ bgp_render(const struct sim_bgp *b, const struct bgp_dev *d, struct bgp_buf *o)
                    "<default-vrf><neighbors>\n");
         for (int i = 0; i < d->nnbrs; i++) {
             const struct bgp_nbr *n = &d->nbrs[i];
+            unsigned fams = bgp_report_fams(n);
 
             bgp_out(o,
                     "<neighbor><neighbor-address>%s</neighbor-address><local-as>%u</local-as>"
@@ -1620,10 +2113,15 @@ bgp_render(const struct sim_bgp *b, const struct bgp_dev *d, struct bgp_buf *o)
                 bgp_out(o, "<connection-established-time>%ld</connection-established-time>",
                         (long)(bgp_now(b) - n->since));
             }
-            bgp_out(o,
-                    "<af-data><af-name>ipv4</af-name><prefixes-accepted>%u</prefixes-accepted>"
-                    "<prefixes-denied>%u</prefixes-denied></af-data></neighbor>\n",
-                    n->rx_acc, n->rx_pre - n->rx_acc);
+            for (int f = 0; f < 2; f++) {
+                if (fams & (1u << f)) {
+                    bgp_out(o,
+                            "<af-data><af-name>%s</af-name><prefixes-accepted>%u"
+                            "</prefixes-accepted><prefixes-denied>%u</prefixes-denied></af-data>",
+                            f ? "ipv6" : "ipv4", n->rx_acc[f], n->rx_pre[f] - n->rx_acc[f]);
+                }
+            }
+            bgp_out(o, "</neighbor>\n");
         }
         bgp_out(o, "</neighbors></default-vrf></instance-active></instance></instances></bgp>\n");
         return;
@@ -1636,18 +2134,27 @@ bgp_render(const struct sim_bgp *b, const struct bgp_dev *d, struct bgp_buf *o)
                    "<router-name>Base</router-name><bgp>\n");
         for (int i = 0; i < d->nnbrs; i++) {
             const struct bgp_nbr *n = &d->nbrs[i];
+            unsigned fams = bgp_report_fams(n);
 
             bgp_out(o,
                     "<neighbor><ip-address>%s</ip-address><statistics><session-state>%s"
                     "</session-state><peer-as>%u</peer-as><received-paths>%u</received-paths>"
-                    "<family-prefix><ipv4><received>%u</received><active>%u</active>"
-                    "<rejected>%u</rejected><sent>%u</sent></ipv4></family-prefix></statistics>"
-                    "</neighbor>\n",
+                    "<family-prefix>",
                     n->addr,
                     n->up                         ? "Established"
                     : (!d->bgp_on || !n->enabled) ? "Idle"
                                                   : "Active",
-                    n->peer_as, n->rx_pre, n->rx_pre, n->rx_acc, n->rx_pre - n->rx_acc, n->sent);
+                    n->peer_as, n->rx_pre[0] + n->rx_pre[1]);
+            for (int f = 0; f < 2; f++) {
+                if (fams & (1u << f)) {
+                    bgp_out(o,
+                            "<%s><received>%u</received><active>%u</active>"
+                            "<rejected>%u</rejected><sent>%u</sent></%s>",
+                            f ? "ipv6" : "ipv4", n->rx_pre[f], n->rx_acc[f],
+                            n->rx_pre[f] - n->rx_acc[f], n->sent[f], f ? "ipv6" : "ipv4");
+                }
+            }
+            bgp_out(o, "</family-prefix></statistics></neighbor>\n");
         }
         bgp_out(o, "</bgp></router></state>\n");
         return;
@@ -1656,7 +2163,8 @@ bgp_render(const struct sim_bgp *b, const struct bgp_dev *d, struct bgp_buf *o)
         if (!d->nnbrs) {
             return;
         }
-        /* One instance element per instance that has peers, each peer once. */
+        /* One instance element per instance that has peers, each peer once, one af per
+         * family with the session's state. */
         bgp_out(o, "<network-instance xmlns=\"urn:huawei:yang:huawei-network-instance\">"
                    "<instances>\n");
         for (int i = 0; i < d->nnbrs; i++) {
@@ -1676,16 +2184,24 @@ bgp_render(const struct sim_bgp *b, const struct bgp_dev *d, struct bgp_buf *o)
                     d->nbrs[i].inst);
             for (int j = i; j < d->nnbrs; j++) {
                 const struct bgp_nbr *n = &d->nbrs[j];
+                unsigned fams = bgp_report_fams(n);
 
                 if (strcmp(n->inst, d->nbrs[i].inst)) {
                     continue;
                 }
-                bgp_out(o,
-                        "<peer><address>%s</address><afs><af><type>ipv4uni</type><state>"
-                        "<current-state>%s</current-state><receive-prefix>%u</receive-prefix>"
-                        "<receive-active-prefix>%u</receive-active-prefix>"
-                        "<advertise-prefix>%u</advertise-prefix></state></af></afs></peer>\n",
-                        n->addr, bgp_state_vrp(d, n), n->rx_pre, n->rx_acc, n->sent);
+                bgp_out(o, "<peer><address>%s</address><afs>", n->addr);
+                for (int f = 0; f < 2; f++) {
+                    if (fams & (1u << f)) {
+                        bgp_out(o,
+                                "<af><type>%s</type><state><current-state>%s</current-state>"
+                                "<receive-prefix>%u</receive-prefix>"
+                                "<receive-active-prefix>%u</receive-active-prefix>"
+                                "<advertise-prefix>%u</advertise-prefix></state></af>",
+                                f ? "ipv6uni" : "ipv4uni", bgp_state_vrp(d, n), n->rx_pre[f],
+                                n->rx_acc[f], n->sent[f]);
+                    }
+                }
+                bgp_out(o, "</afs></peer>\n");
             }
             bgp_out(o, "</peers></base-process></bgp></instance>\n");
         }
@@ -1703,6 +2219,7 @@ bgp_render(const struct sim_bgp *b, const struct bgp_dev *d, struct bgp_buf *o)
             d->oc_proto_id, d->oc_proto_name);
     for (int i = 0; i < d->nnbrs; i++) {
         const struct bgp_nbr *n = &d->nbrs[i];
+        unsigned fams = bgp_report_fams(n);
         /* last-established: nanoseconds since the epoch (oc-types:timeticks64). */
         double ago = n->up ? (double)rt.tv_sec - (bgp_now(b) - n->since) : 0;
 
@@ -1713,15 +2230,24 @@ bgp_render(const struct sim_bgp *b, const struct bgp_dev *d, struct bgp_buf *o)
         if (n->up) {
             bgp_out(o, "<last-established>%.0f000000000</last-established>", ago);
         }
-        bgp_out(o,
-                "<established-transitions>%u</established-transitions></state><afi-safis>"
-                "<afi-safi><afi-safi-name xmlns:b=\"http://openconfig.net/yang/bgp-types\">"
-                "b:IPV4_UNICAST</afi-safi-name><state><afi-safi-name "
-                "xmlns:b=\"http://openconfig.net/yang/bgp-types\">b:IPV4_UNICAST</afi-safi-name>"
-                "<prefixes><received>%u</received><received-pre-policy>%u</received-pre-policy>"
-                "<sent>%u</sent><installed>%u</installed></prefixes></state></afi-safi>"
-                "</afi-safis></neighbor>\n",
-                n->transitions, n->rx_acc, n->rx_pre, n->sent, n->rx_acc);
+        bgp_out(o, "<established-transitions>%u</established-transitions></state><afi-safis>",
+                n->transitions);
+        for (int f = 0; f < 2; f++) {
+            const char *name = f ? "IPV6_UNICAST" : "IPV4_UNICAST";
+
+            if (!(fams & (1u << f))) {
+                continue;
+            }
+            bgp_out(o,
+                    "<afi-safi><afi-safi-name xmlns:b=\"http://openconfig.net/yang/bgp-types\">"
+                    "b:%s</afi-safi-name><state><afi-safi-name "
+                    "xmlns:b=\"http://openconfig.net/yang/bgp-types\">b:%s</afi-safi-name>"
+                    "<prefixes><received>%u</received><received-pre-policy>%u"
+                    "</received-pre-policy><sent>%u</sent><installed>%u</installed></prefixes>"
+                    "</state></afi-safi>",
+                    name, name, n->rx_acc[f], n->rx_pre[f], n->sent[f], n->rx_acc[f]);
+        }
+        bgp_out(o, "</afi-safis></neighbor>\n");
     }
     bgp_out(o, "</neighbors></bgp></protocol></protocols></network-instance>"
                "</network-instances>\n");
@@ -1858,6 +2384,23 @@ bgp_read_desc(struct sim_bgp *b, const char *path, char **errmsg)
             e->peer_as = (uint32_t)strtoul(val, NULL, 10);
         } else if (e && !strcmp(key, "address")) {
             snprintf(e->addr, sizeof e->addr, "%s", val);
+        } else if (e && !strcmp(key, "families")) {
+            char fb[64], *tok, *save = NULL;
+
+            snprintf(fb, sizeof fb, "%s", val);
+            e->afs = 0;
+            for (tok = strtok_r(fb, " ,", &save); tok; tok = strtok_r(NULL, " ,", &save)) {
+                if (!strcmp(tok, "ipv4") || !strcmp(tok, "ipv4-unicast")) {
+                    e->afs |= BGP_F4;
+                } else if (!strcmp(tok, "ipv6") || !strcmp(tok, "ipv6-unicast")) {
+                    e->afs |= BGP_F6;
+                } else {
+                    *errmsg = nst_asprintf("%s:%d: unknown family %s", path, lineno, tok);
+                    goto done;
+                }
+            }
+        } else if (e && !strcmp(key, "next-hop")) {
+            snprintf(e->nh, sizeof e->nh, "%s", val);
         } else if (e && !strcmp(key, "peer-address")) {
             snprintf(e->peer_addr, sizeof e->peer_addr, "%s", val);
         } else if (e && !strcmp(key, "key-file")) {

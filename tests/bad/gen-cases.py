@@ -138,6 +138,11 @@ xml("aws-dx-ipv6-subnet", ("    </bgp-session>", "    </bgp-session>\n    <bgp-s
 xml("bgp-bfd-unsupported", ("<vendor>iosxr</vendor>", "<vendor>openconfig</vendor>"), ("<auth-key-ref>dx-key</auth-key-ref>", "<auth-key-ref>dx-key</auth-key-ref>\n      <bfd><interval>300</interval></bfd>"))
 xml("bgp-knob-vrp-large-community", ("<vendor>iosxr</vendor>", "<vendor>vrp</vendor>"), ("<auth-key-ref>dx-key</auth-key-ref>", "<auth-key-ref>dx-key</auth-key-ref>\n      <export><large-community>65002:1:1</large-community></export>"))
 xml("bgp-local-as-replace-as", ("<peer-asn>64512</peer-asn>", "<local-asn>65012</local-asn>\n      <local-as-replace-as>true</local-as-replace-as>\n      <peer-asn>64512</peer-asn>"))
+xml("onramp-azure-ipv6-subnet-size", ("<kind>aws</kind>\n    <asn>64512</asn>", "<kind>azure</kind>\n    <asn>12076</asn>"),
+    ("<peer-asn>64512</peer-asn>", "<peer-asn>12076</peer-asn>"),
+    ("<link-subnet>169.254.10.0/30</link-subnet>\n      <local-address>169.254.10.2</local-address>\n      <peer-address>169.254.10.1</peer-address>",
+     "<link-subnet>169.254.10.0/30</link-subnet>\n      <local-address>169.254.10.1</local-address>\n      <peer-address>169.254.10.2</peer-address>"),
+    ("    </bgp-session>", "    </bgp-session>\n    <bgp-session>\n      <name>to-azure6</name>\n      <device>r2</device>\n      <port>Gi0/0/0/1</port>\n      <link-subnet>2001:db8:ff::/127</link-subnet>\n      <local-address>2001:db8:ff::</local-address>\n      <peer-address>2001:db8:ff::1</peer-address>\n      <peer-asn>12076</peer-asn>\n      <peer-site>aws</peer-site>\n      <max-prefix>100</max-prefix>\n      <auth-key-ref>dx-key</auth-key-ref>\n    </bgp-session>"))
 xml("bgp-community-range", ("<auth-key-ref>dx-key</auth-key-ref>", "<auth-key-ref>dx-key</auth-key-ref>\n      <export><large-community>65002:4294967296:1</large-community><community>65535:666</community></export>"))
 
 # --- issue 11, defect 11: JSON line numbers and truncated JSON, on a service of its own

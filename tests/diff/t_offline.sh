@@ -131,13 +131,13 @@ grep -qF '$NST_SECRET{bgp-twcc-ccx}' "$tmp/foreign.tree" || no "the new key is n
 
 # Errors.
 "$NETSTITCH" diff "$ex" --offline "$tmp/out" --format yaml > /dev/null 2>&1
-[ $? = 1 ] || no "unknown format: want exit 1"
+[ $? = 2 ] || no "unknown format: want exit 2"
 "$NETSTITCH" diff "$ex" > /dev/null 2>&1
-[ $? = 1 ] || no "neither --inventory nor --offline: want exit 1"
+[ $? = 2 ] || no "neither --inventory nor --offline: want exit 2"
 "$NETSTITCH" diff tests/bad/cases/schema-vlan-0.xml --offline "$tmp/out" > /dev/null 2>&1
 [ $? = 1 ] || no "a service with errors: want exit 1"
 "$NETSTITCH" diff "$ex" --offline "$tmp/out" --name 'bad/name' > /dev/null 2>&1
-[ $? = 1 ] || no "a bad service name: want exit 1"
+[ $? = 2 ] || no "a bad service name: want exit 2"
 # diff --format json names the command and its exit status, as the other commands do.
 mkdir -p "$tmp/empty-dir"
 "$NETSTITCH" diff "$ex" --offline "$tmp/empty-dir" --format json > "$tmp/ce.json" 2> /dev/null
@@ -147,13 +147,31 @@ import json, sys
 d = json.load(open(sys.argv[1]))
 assert d["command"] == "diff" and d["exit"] == int(sys.argv[2]) == 3, d
 PY
-# A mistyped --offline directory is an error, not "every router is empty" (exit 3).
+# A mistyped --offline directory is a usage error (2), not "every router is empty" (exit 3);
+# with --format json the failure is one document with the command and the exit status.
 "$NETSTITCH" diff "$ex" --offline "$tmp/no-such-dir" > /dev/null 2> "$tmp/nodir.err"
-[ $? = 1 ] || no "a missing --offline directory: want exit 1"
+[ $? = 2 ] || no "a missing --offline directory: want exit 2"
+"$NETSTITCH" diff "$ex" --offline "$tmp/no-such-dir" --format json > "$tmp/nodir.json" 2> /dev/null
+rc=$?
+/usr/bin/python3 - "$tmp/nodir.json" "$rc" << 'PY' || no "diff json on a missing --offline dir"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["command"] == "diff" and d["exit"] == int(sys.argv[2]) == 2, d
+assert "no-such-dir: No such file or directory" in d["message"], d
+PY
+"$NETSTITCH" diff "$ex" --inventory "$tmp/no-such-inventory.xml" --format json \
+    > "$tmp/noinv.json" 2> /dev/null
+rc=$?
+/usr/bin/python3 - "$tmp/noinv.json" "$rc" << 'PY' || no "diff json on a missing inventory"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["command"] == "diff" and d["exit"] == int(sys.argv[2]) == 2, d
+assert [x["code"] for x in d["diagnostics"] if x["severity"] == "error"] == ["IO-READ"], d
+PY
 grep -q "no-such-dir: No such file or directory" "$tmp/nodir.err" \
     || no "a missing --offline directory: $(cat "$tmp/nodir.err")"
 "$NETSTITCH" diff "$ex" --offline "$ex" > /dev/null 2>&1
-[ $? = 1 ] || no "--offline naming a file: want exit 1"
+[ $? = 2 ] || no "--offline naming a file: want exit 2"
 
 # Dual stack (issue 13): IPv6 keys and values survive the diff. The dual-stack example is in
 # sync with its own output; against the IPv4-only example's output it adds the IPv6

@@ -20,11 +20,7 @@
 # Known gaps: a case named here is still diffed (steps 1 and 3 hold) but step 2's
 # disagreement is printed as KNOWN GAP instead of failing, and a known gap that no longer
 # disagrees fails, so the list cannot go stale. Each entry names what is missing.
-KNOWN_GAPS="eos-dual-stack"
-# eos-dual-stack: the EOS CLI-diff dialect (drivers/openconfig.c) has no IPv6 forms yet:
-# ipv6 prefix-list, match ipv6 address, ipv6 route, address-family ipv6 activate/route-map/
-# redistribute, bfd interval/min-rx/multiplier, route-map set metric/as-path prepend/
-# community and match community lines (issue 13). The payload and compiled CLI are right.
+KNOWN_GAPS=""
 set -u
 cd "$TOP"
 fail=0
@@ -173,6 +169,25 @@ for want in '^ description to TWAREN border$' '^set interfaces xe-0/0/0 descript
     '^   description from the CCX VM network$' '^ vlan-type dot1q 2101$'; do
     grep -q "$want" "$tmp/changed.cli" || { echo "changed: no line $want"; fail=1; }
 done
+
+# EOS changes in both families and knobs (issue 13): another BFD interval, prepend and
+# MED, another IPv6 accept prefix; the diff prints the replaced lines in their IPv6 forms.
+eds=tests/compile/eos/eos-dual-stack.xml
+sed -e 's|<bfd><interval>300</interval><multiplier>3</multiplier></bfd>|<bfd><interval>500</interval><multiplier>4</multiplier></bfd>|' \
+    -e 's|<as-path-prepend>2</as-path-prepend><med>100</med>|<as-path-prepend>3</as-path-prepend><med>50</med>|' \
+    -e 's|2600:1f18:20::/56|2600:1f18:21::/56|g' "$eds" > "$tmp/eos-edited.xml"
+"$NETSTITCH" compile "$tmp/eos-edited.xml" -o "$tmp/eos-edited" > /dev/null 2>&1 ||
+    { echo "compile of the edited EOS service failed"; fail=1; }
+"$NETSTITCH" diff "$eds" --offline "$tmp/eos-edited" --state-dir "$tmp/state" --format cli -q \
+    > "$tmp/eos-changed.cli" 2> "$tmp/err"
+[ $? = 3 ] || { echo "eos changed: exit status, want 3"; fail=1; }
+for want in '^ipv6 prefix-list NS-aws-v6-IN6 seq 10 permit 2600:1f18:20::/56$' \
+    '^   match ipv6 address prefix-list NS-aws-v6-OUT6$' '^   set metric 100$' \
+    '^   set as-path prepend 65010 65010$' \
+    '^   neighbor 169.254.30.1 bfd interval 300 min-rx 300 multiplier 3$'; do
+    grep -q "$want" "$tmp/eos-changed.cli" || { echo "eos changed: no line $want"; fail=1; }
+done
+grep -q 'CLI-RULE-MISSING' "$tmp/eos-changed.cli" && { echo "eos changed: a rule is missing"; fail=1; }
 
 [ "${NST_GOLDEN_UPDATE:-}" = 1 ] || [ "$ndev" -ge 20 ] ||
     { echo "only $ndev devices compared"; fail=1; }

@@ -146,7 +146,8 @@ run "saved configurations: FIFO, /dev/zero, 100 MB" 1 "ccx-pe.xml: not a regular
 grep -q "twcc-edge.xml: not a regular file" "$tmp/out" || { echo "FAIL: FIFO not refused"; fail=1; }
 grep -q "partner-ccx.xml: larger than 32 MiB" "$tmp/out" || { echo "FAIL: 100 MB read"; fail=1; }
 mkfifo "$tmp/dpl/twcc-edge.xml"
-run "diff --payloads: a FIFO" 1 "cannot use" timeout 20 "$NS" diff --offline "$tmp/dpl" \
+# An unusable payload is an input error: exit 2, nothing compared (issue 16).
+run "diff --payloads: a FIFO" 2 "cannot use" timeout 20 "$NS" diff --offline "$tmp/dpl" \
     --payloads "$tmp/dpl" --no-state --state-dir "$tmp/st" "$EX/service.xml"
 
 # --- templates -----------------------------------------------------------------------

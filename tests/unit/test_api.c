@@ -116,6 +116,12 @@ test_null_safety(void **state)
     assert_int_equal(nst_history_open(NULL, NULL, NULL), NST_EINVAL);
     assert_string_equal(nst_txn_code(NULL), "");
     assert_null(nst_txn_device_payload(NULL, 0));
+    {
+        char *shown = NULL;
+
+        assert_int_equal(nst_txn_diff_print(NULL, NST_DIFF_FORMAT_TREE, 0, &shown), NST_EINVAL);
+        assert_null(shown);
+    }
     assert_int_equal(nst_txn_set_note(NULL, NST_TXN_NOTE_COMMENT, "x"), NST_EINVAL);
     assert_string_equal(nst_strerror(NST_EBUSY), "busy: held by another netstitch process");
     assert_string_equal(nst_strerror(NST_ECONFLICT),

@@ -224,6 +224,13 @@ clean(struct nst_ctx *ctx, const char *text)
          "<qinq><s-tag>100</s-tag><c-tag>300</c-tag></qinq>", "<dot1q><vlan>300</vlan></dot1q>",   \
          "10.50.0.0/30", "10.50.0.0/31", "10.50.0.1", "10.50.0.0", "10.50.0.2", "10.50.0.1", NULL)
 
+/* Azure with IPv6 private peering: /126 per leg, the customer on the first address. */
+#define AZURE6(base)                                                                               \
+    edit((base), "10.50.0.0/30", "2001:db8:50::/126", "10.50.0.4/30", "2001:db8:50::4/126",        \
+         "10.50.0.1", "2001:db8:50::1", "10.50.0.2", "2001:db8:50::2", "10.50.0.5",                \
+         "2001:db8:50::5", "10.50.0.6", "2001:db8:50::6", "10.1.0.0/24", "2001:db8:1::/48",        \
+         "10.2.0.0/24", "2001:db8:2::/48", NULL)
+
 /* ---------------------------------------------------------------- Azure ExpressRoute */
 
 static void
@@ -317,6 +324,51 @@ test_azure_addresses_swapped(void **state)
 
     assert_int_equal(run(f->ctx, s), NST_ECHECK);
     expect(f->ctx, "ONRAMP-ADDRESS", 2, 17, "first IP address of each /30");
+    free(s);
+}
+
+static void
+test_azure_ipv6_clean(void **state)
+{
+    struct fx *f = *state;
+    char *s = AZURE6(BASE);
+
+    clean(f->ctx, s);
+    assert_int_equal(count(f->ctx, "ONRAMP-SUBNET-SIZE"), 0);
+    assert_int_equal(count(f->ctx, "ONRAMP-ADDRESS"), 0);
+    free(s);
+}
+
+static void
+test_azure_ipv6_subnet_size(void **state)
+{
+    struct fx *f = *state;
+    char *a = AZURE6(BASE);
+    /* A /127 (RFC 6164, fine elsewhere) where Microsoft takes a /126. */
+    char *s = edit(a, "2001:db8:50::4/126", "2001:db8:51::/127", "2001:db8:50::5", "2001:db8:51::",
+                   "2001:db8:50::6", "2001:db8:51::1", NULL);
+
+    assert_int_equal(run(f->ctx, s), NST_ECHECK);
+    expect(f->ctx, "ONRAMP-SUBNET-SIZE", 1, 28, "two /126 subnets");
+    assert_int_equal(count(f->ctx, "ONRAMP-ADDRESS"), 0);
+    free(a);
+    free(s);
+}
+
+static void
+test_azure_ipv6_addresses_swapped(void **state)
+{
+    struct fx *f = *state;
+    char *a = AZURE6(BASE);
+    char *s = edit(a, "<local-address>2001:db8:50::1</local-address>",
+                   "<local-address>X</local-address>",
+                   "<peer-address>2001:db8:50::2</peer-address>",
+                   "<peer-address>2001:db8:50::1</peer-address>", "<local-address>X</local-address>",
+                   "<local-address>2001:db8:50::2</local-address>", NULL);
+
+    assert_int_equal(run(f->ctx, s), NST_ECHECK);
+    expect(f->ctx, "ONRAMP-ADDRESS", 2, 17, "first IP address of each /126");
+    free(a);
     free(s);
 }
 
@@ -672,6 +724,9 @@ main(void)
         cmocka_unit_test_setup_teardown(test_azure_encapsulation, setup, teardown),
         cmocka_unit_test_setup_teardown(test_azure_mtu, setup, teardown),
         cmocka_unit_test_setup_teardown(test_azure_subnet_size, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_azure_ipv6_clean, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_azure_ipv6_subnet_size, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_azure_ipv6_addresses_swapped, setup, teardown),
         cmocka_unit_test_setup_teardown(test_azure_addresses_swapped, setup, teardown),
         cmocka_unit_test_setup_teardown(test_azure_one_leg, setup, teardown),
         cmocka_unit_test_setup_teardown(test_azure_same_edge_domain, setup, teardown),

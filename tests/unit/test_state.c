@@ -150,6 +150,138 @@ test_junos_rpc(void **state)
     assert_string_equal(drv_state_find("junos")->op, "get-bgp-neighbor-information");
 }
 
+/* @xml parsed against the models and printed back (a reply as a session hands it over). */
+static char *
+typed_mem(struct ly_ctx *ctx, const char *xml)
+{
+    struct lyd_node *tree = NULL;
+    char *out = NULL;
+
+    assert_int_equal(
+        lyd_parse_data_mem(ctx, xml, LYD_XML, LYD_PARSE_ONLY | LYD_PARSE_STRICT, 0, &tree),
+        LY_SUCCESS);
+    assert_int_equal(lyd_print_mem(&out, tree, LYD_XML, LYD_PRINT_WITHSIBLINGS), LY_SUCCESS);
+    lyd_free_siblings(tree);
+    return out;
+}
+
+/* One neighbor 198.51.100.1 reporting IPv4 3 received / 2 accepted and IPv6 5 / 4. */
+static void
+expect_families(const char *driver, const char *xml)
+{
+    const struct drv_state_ops *ops = drv_state_find(driver);
+    struct drv_bgp_peer *p = NULL;
+    size_t n = 0;
+    char why[256] = "";
+
+    assert_int_equal(ops->parse(xml, &p, &n, why, sizeof why), NST_OK);
+    assert_true(n >= 1);
+    assert_string_equal(p[0].addr, "198.51.100.1");
+    assert_string_equal(p[0].state, "Established");
+    assert_int_equal(p[0].fam_received[DRV_AF_IPV4], 3);
+    assert_int_equal(p[0].fam_accepted[DRV_AF_IPV4], 2);
+    assert_int_equal(p[0].fam_received[DRV_AF_IPV6], 5);
+    assert_int_equal(p[0].fam_accepted[DRV_AF_IPV6], 4);
+    assert_int_equal(p[0].received, 8);
+    assert_int_equal(p[0].accepted, 6);
+    nst_free(p);
+}
+
+/* Every reader keeps IPv4 and IPv6 unicast apart (the replies netsim writes, see
+ * netsim/bgp.c), and sums them for a session carrying both. */
+static void
+test_families(void **state)
+{
+    static const struct {
+        const char *driver, *dir, *xml;
+    } r[] = {
+        {"iosxr", "iosxr",
+         "<bgp xmlns=\"http://cisco.com/ns/yang/Cisco-IOS-XR-ipv4-bgp-oper\"><instances><instance>"
+         "<instance-name>default</instance-name><instance-active><default-vrf><neighbors>"
+         "<neighbor><neighbor-address>198.51.100.1</neighbor-address>"
+         "<connection-state>bgp-st-estab</connection-state>"
+         "<af-data><af-name>ipv4</af-name><prefixes-accepted>2</prefixes-accepted>"
+         "<prefixes-denied>1</prefixes-denied></af-data>"
+         "<af-data><af-name>ipv6</af-name><prefixes-accepted>4</prefixes-accepted>"
+         "<prefixes-denied>1</prefixes-denied></af-data></neighbor></neighbors></default-vrf>"
+         "</instance-active></instance></instances></bgp>"},
+        {"sros", "sros",
+         "<state xmlns=\"urn:nokia.com:sros:ns:yang:sr:state\"><router><router-name>Base"
+         "</router-name><bgp><neighbor><ip-address>198.51.100.1</ip-address><statistics>"
+         "<session-state>Established</session-state><family-prefix><ipv4><received>3</received>"
+         "<active>2</active></ipv4><ipv6><received>5</received><active>4</active></ipv6>"
+         "</family-prefix></statistics></neighbor></bgp></router></state>"},
+        {"vrp", "vrp",
+         "<network-instance xmlns=\"urn:huawei:yang:huawei-network-instance\"><instances>"
+         "<instance><name>_public_</name><bgp xmlns=\"urn:huawei:yang:huawei-bgp\">"
+         "<base-process><peers><peer><address>198.51.100.1</address><afs>"
+         "<af><type>ipv4uni</type><state><current-state>established</current-state>"
+         "<receive-prefix>3</receive-prefix><receive-active-prefix>2</receive-active-prefix>"
+         "</state></af><af><type>ipv6uni</type><state><current-state>established"
+         "</current-state><receive-prefix>5</receive-prefix><receive-active-prefix>4"
+         "</receive-active-prefix></state></af></afs></peer>"
+         "<peer><address>2001:db8::1</address><afs><af><type>ipv6uni</type><state>"
+         "<current-state>established</current-state><receive-prefix>1</receive-prefix>"
+         "<receive-active-prefix>1</receive-active-prefix></state></af></afs></peer>"
+         "</peers></base-process></bgp></instance></instances></network-instance>"},
+        {"openconfig", "openconfig",
+         "<network-instances xmlns=\"http://openconfig.net/yang/network-instance\">"
+         "<network-instance><name>default</name><protocols><protocol>"
+         "<identifier xmlns:p=\"http://openconfig.net/yang/policy-types\">p:BGP</identifier>"
+         "<name>BGP</name><bgp><neighbors><neighbor><neighbor-address>198.51.100.1"
+         "</neighbor-address><state><neighbor-address>198.51.100.1</neighbor-address>"
+         "<session-state>ESTABLISHED</session-state></state><afi-safis>"
+         "<afi-safi><afi-safi-name xmlns:b=\"http://openconfig.net/yang/bgp-types\">"
+         "b:IPV4_UNICAST</afi-safi-name><state><afi-safi-name "
+         "xmlns:b=\"http://openconfig.net/yang/bgp-types\">b:IPV4_UNICAST</afi-safi-name>"
+         "<prefixes><received>2</received><received-pre-policy>3</received-pre-policy>"
+         "</prefixes></state></afi-safi>"
+         "<afi-safi><afi-safi-name xmlns:b=\"http://openconfig.net/yang/bgp-types\">"
+         "b:IPV6_UNICAST</afi-safi-name><state><afi-safi-name "
+         "xmlns:b=\"http://openconfig.net/yang/bgp-types\">b:IPV6_UNICAST</afi-safi-name>"
+         "<prefixes><received>4</received><received-pre-policy>5</received-pre-policy>"
+         "</prefixes></state></afi-safi></afi-safis></neighbor></neighbors></bgp></protocol>"
+         "</protocols></network-instance></network-instances>"},
+    };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof r / sizeof r[0]; i++) {
+        struct ly_ctx *ctx = models(r[i].dir, NULL);
+        char *xml = typed_mem(ctx, r[i].xml);
+
+        expect_families(r[i].driver, xml);
+        if (!strcmp(r[i].driver, "openconfig")) {
+            expect_families("eos", xml);
+        }
+        if (!strcmp(r[i].driver, "vrp")) {
+            /* An IPv6-only peer: its state comes from its ipv6uni af, IPv4 unknown. */
+            struct drv_bgp_peer *p = NULL;
+            size_t n = 0;
+            char why[64];
+
+            assert_int_equal(drv_state_find("vrp")->parse(xml, &p, &n, why, sizeof why), NST_OK);
+            assert_int_equal(n, 2);
+            assert_string_equal(p[1].addr, "2001:db8::1");
+            assert_string_equal(p[1].state, "Established");
+            assert_int_equal(p[1].fam_received[DRV_AF_IPV4], -1);
+            assert_int_equal(p[1].fam_accepted[DRV_AF_IPV6], 1);
+            assert_int_equal(p[1].accepted, 1);
+            nst_free(p);
+        }
+        free(xml);
+        ly_ctx_destroy(ctx);
+    }
+    /* Junos: one bgp-rib per table, inet.0 and inet6.0 (the RPC's output, untyped). */
+    expect_families("junos",
+                    "<bgp-information xmlns=\"http://yang.juniper.net/junos/rpc/bgp\"><bgp-peer>"
+                    "<peer-address>198.51.100.1+179</peer-address><peer-state>Established"
+                    "</peer-state><bgp-rib><name>inet.0</name><received-prefix-count>3"
+                    "</received-prefix-count><accepted-prefix-count>2</accepted-prefix-count>"
+                    "</bgp-rib><bgp-rib><name>inet6.0</name><received-prefix-count>5"
+                    "</received-prefix-count><accepted-prefix-count>4</accepted-prefix-count>"
+                    "</bgp-rib></bgp-peer></bgp-information>");
+}
+
 static void
 test_bad_replies(void **state)
 {
@@ -372,6 +504,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_get_vendors),
         cmocka_unit_test(test_junos_rpc),
+        cmocka_unit_test(test_families),
         cmocka_unit_test(test_bad_replies),
         cmocka_unit_test(test_check),
     };

@@ -1,0 +1,62 @@
+#!/bin/sh
+# Usage errors say what is wrong (issue 16):
+#   - push: every usage error is one "netstitch push: ..." line (or getopt's own line for an
+#     unknown option) followed by the usage, exit 2; nothing on stdout;
+#   - recover: without --inventory the same; with a state location that holds nothing it
+#     says so and names the location, exit 0.
+set -u
+cd "$TOP"
+fail=0
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT INT TERM
+no() { echo "FAIL: $*"; fail=1; }
+ex=examples/twcc-ccx-aws
+sed 's/twcc-aws/usage-probe/g' "$ex/service.xml" > "$tmp/svc.xml"
+inv="$ex/inventory.xml"
+
+# usage_case WHAT REGEX ARGS...: exit 2, the first stderr line matches REGEX, the second
+# line is the usage, stdout empty.
+usage_case() {
+    what=$1; re=$2; shift 2
+    "$NETSTITCH" "$@" > "$tmp/out" 2> "$tmp/err"
+    rc=$?
+    [ $rc = 2 ] || no "$what: exit $rc, want 2"
+    [ -s "$tmp/out" ] && no "$what: printed on stdout"
+    head -n 1 "$tmp/err" | grep -Eq -- "$re" || no "$what: first line: $(head -n 1 "$tmp/err")"
+    sed -n 2p "$tmp/err" | grep -q "^usage: netstitch $2" ||
+        sed -n 2p "$tmp/err" | grep -q "^usage: netstitch" ||
+        no "$what: the usage does not follow: $(sed -n 2p "$tmp/err")"
+}
+usage_case "push --format yaml" "^netstitch push: --format is text or json, not 'yaml'\$" \
+    push "$tmp/svc.xml" --inventory "$inv" --state-dir "$tmp/st" --format yaml
+usage_case "push without --inventory" "^netstitch push: --inventory is needed" \
+    push "$tmp/svc.xml" --state-dir "$tmp/st"
+usage_case "push of two services" "^netstitch push: one SERVICE at a time\$" \
+    push "$tmp/svc.xml" "$tmp/svc.xml" --inventory "$inv" --state-dir "$tmp/st"
+usage_case "push without a service" "^netstitch push: which service\\?" \
+    push --inventory "$inv" --state-dir "$tmp/st"
+usage_case "push --limit --no-state" "^netstitch push: --redeploy and --limit need" \
+    push "$tmp/svc.xml" --inventory "$inv" --no-state --limit ccx-pe
+usage_case "push unknown option" "unrecognized option '--no-such-option'" \
+    push "$tmp/svc.xml" --inventory "$inv" --no-such-option
+usage_case "recover without --inventory" "^netstitch recover: --inventory is needed" \
+    recover --state-dir "$tmp/st"
+[ -e "$tmp/st" ] && no "a usage error created the state directory"
+
+# recover on an empty state location names it.
+"$NETSTITCH" recover --inventory "$inv" --state-dir "$tmp/empty" > "$tmp/out" 2> "$tmp/err"
+rc=$?
+[ $rc = 0 ] || no "recover on an empty state: exit $rc"
+grep -q "^netstitch recover: $tmp/empty/state.db holds no transaction at all\$" "$tmp/err" ||
+    no "recover on an empty state: $(cat "$tmp/err")"
+"$NETSTITCH" recover --inventory "$inv" --state-dir "$tmp/empty" --format json > "$tmp/out" \
+    2> "$tmp/err"
+python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["command"] == "recover" and d["exit"] == 0 and d["transactions"] == [], d
+' "$tmp/out" || no "recover --format json on an empty state"
+grep -q "$tmp/empty/state.db holds no transaction" "$tmp/err" || no "recover json: stderr"
+
+[ $fail = 0 ] && echo "t_usage_errors: ok"
+exit $fail

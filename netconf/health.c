@@ -60,6 +60,9 @@
 #define HL_DEFAULT_STABLE_S 3
 #define HL_DEFAULT_INTERVAL_MS 500
 #define HL_DEFAULT_DEADLINE_MS 60000
+/* An uptime is derived from whole seconds on both clocks (the router's, often a time of
+ * establishment against ours): it may read a second less than expected without a reset. */
+#define HL_UPTIME_SLACK_S 2
 
 /** @brief One device the check reads. */
 struct hl_dev {
@@ -93,7 +96,7 @@ struct hl_sess {
     int met;                                /* state and counts as expected now */
     int healthy;                            /* met and held for stable_s */
     long long since;                        /* ms: met continuously since, -1 not met */
-    long long last_uptime;
+    long long last_uptime, last_ms;         /* the last reported uptime, and when (hl_now_ms()) */
     /* the gate: seen Established in the previous poll; times Established was lost (or
      * the uptime went back) since the gate began; flapped: lost twice, the gate fails */
     int was_up, flapped;
@@ -452,6 +455,17 @@ hl_read(struct nst_health *h, struct hl_dev *d)
     d->read_ok = 1;
 }
 
+/* Did the session reset since the last poll? Its uptime is below what the last one plus
+ * the time since would give, by more than the clocks' slack. */
+static int
+hl_uptime_reset(const struct hl_sess *s, const struct drv_bgp_peer *p, long long now)
+{
+    if (s->last_uptime < 0 || p->uptime_s < 0) {
+        return 0;
+    }
+    return p->uptime_s + HL_UPTIME_SLACK_S < s->last_uptime + (now - s->last_ms) / 1000;
+}
+
 /* Judge one session from its device's last read; @gate: stability by observation only. */
 static void
 hl_judge(struct hl_sess *s, long long now, int gate)
@@ -492,8 +506,7 @@ hl_judge(struct hl_sess *s, long long now, int gate)
          * gate began. The first loss may be the router applying the change (a session
          * whose parameters change is reset); a second one is not, and fails the gate. */
         int up = !strcmp(p->state, "Established");
-        int reset = up && s->was_up && s->last_uptime >= 0 && p->uptime_s >= 0 &&
-                    p->uptime_s < s->last_uptime;
+        int reset = up && s->was_up && hl_uptime_reset(s, p, now);
 
         if ((s->was_up && !up) || reset) {
             s->losses++;
@@ -514,6 +527,7 @@ hl_judge(struct hl_sess *s, long long now, int gate)
                  "flapping: lost Established %u times during the gate (last: %s)", s->losses,
                  s->lost);
         s->last_uptime = p->uptime_s;
+        s->last_ms = now;
         s->since = -1;
         return;
     }
@@ -525,10 +539,11 @@ hl_judge(struct hl_sess *s, long long now, int gate)
         s->fam_acc[f] = p->fam_accepted[f];
     }
     /* A shrinking uptime is a reset between two polls: the session flapped. */
-    if (s->last_uptime >= 0 && p->uptime_s >= 0 && p->uptime_s < s->last_uptime) {
+    if (hl_uptime_reset(s, p, now)) {
         s->since = -1;
     }
     s->last_uptime = p->uptime_s;
+    s->last_ms = now;
     if (strcmp(p->state, "Established")) {
         snprintf(s->why, sizeof s->why, "state %s", p->state);
         s->since = -1;

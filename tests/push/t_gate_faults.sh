@@ -149,6 +149,40 @@ until GATE="--health-deadline 9 --health-interval 1000" SOFT=1 \
     [ $n -lt 3 ] || { no "uptime-reset: the flap was not seen as an uptime going back"; break; }
 done
 
+# Regression: an uptime that reads a second less than before is clock granularity, not a
+# reset (netsim's OpenConfig last-established, like a real router's against our clock,
+# moves by whole seconds; t_kill9_gate_pg once failed a healthy gate as "flapping: uptime
+# went back from 55s to 54s"). ccx-transit's real state, with last-established swapped
+# between two values one second apart every 150 ms, polled every 200 ms: the gate passes.
+now=$(date +%s)
+for k in 0 1; do
+    {
+        printf '<rpc-reply message-id="$MSGID" xmlns="urn:ietf:params:xml:ns:netconf:base:1.0"><data>'
+        sed "s|<last-established>[0-9]*</last-established>|<last-established>$((now - 100 + k))000000000</last-established>|g" "$T/oper.xml"
+        printf '</data></rpc-reply>'
+    } > "$T/jit$k.xml"
+done
+grep -q "<last-established>$((now - 100))000000000<" "$T/jit0.xml" || no "jitter: no last-established to swap"
+cp "$T/jit0.xml" "$T/jit.xml"
+(
+    while :; do
+        cp "$T/jit1.xml" "$T/jit.new" && mv "$T/jit.new" "$T/jit.xml"
+        sleep 0.15
+        cp "$T/jit0.xml" "$T/jit.new" && mv "$T/jit.new" "$T/jit.xml"
+        sleep 0.15
+    done
+) &
+jit=$!
+printf 'reply raw get jit.xml\n' > "$T/faults"
+"$NETSTITCH" push "$SVC" --payloads "$tmp/p" --inventory "$INV" --state-dir "$ST" --no-state \
+    --health-deadline 8 --health-interval 200 > "$tmp/jit.out" 2>&1
+rc=$?
+kill $jit
+wait $jit 2> /dev/null
+rm -f "$T/faults"
+[ $rc = 0 ] || no "an uptime jittering by one second failed the gate: $(grep error "$tmp/jit.out")"
+echo "ok: an uptime that reads one second less is not a flap"
+
 # The faults gone, the same push passes the gate.
 "$NETSTITCH" push "$SVC" --payloads "$tmp/p" --inventory "$INV" --state-dir "$ST" --no-state \
     --health-deadline 8 --health-interval 200 > "$tmp/good.out" 2>&1 \

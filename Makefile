@@ -43,7 +43,7 @@ clean:
 else
 
 CC      ?= cc
-PKGS    := libyang libnetconf2 libssh libxml-2.0 sqlite3 libpq
+PKGS    := libyang libnetconf2 libssh libxml-2.0 sqlite3 libpq zlib
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS)) -lpthread
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka)

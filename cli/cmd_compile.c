@@ -51,7 +51,7 @@ summary(FILE *out, const struct nst_compiled *comp, const char *dir)
         const char *name = nst_compiled_device_name(comp, i);
         const char *drv = nst_compiled_device_driver(comp, i);
 
-        if (nst_compiled_device_payload(comp, i)) {
+        if (nst_compiled_device_rendered(comp, i)) {
             fprintf(out, "%-20s %-10s compiled\n", name, drv);
             done++;
         } else {
@@ -116,7 +116,7 @@ json_report(FILE *out, struct nst_ctx *ctx, const struct nst_compiled *comp, con
         fputs(", \"driver\": ", out);
         cli_json_str(out, nst_compiled_device_driver(comp, i));
         fprintf(out, ", \"status\": \"%s\", \"in-inventory\": %s}",
-                nst_compiled_device_payload(comp, i) ? "compiled" : "pending",
+                nst_compiled_device_rendered(comp, i) ? "compiled" : "pending",
                 !inv                      ? "null"
                 : in_inventory(inv, name) ? "true"
                                           : "false");

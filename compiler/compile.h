@@ -1,13 +1,15 @@
 /*
- * compile.h: struct nst_compiled, the result of nst_service_compile(): the IR
- * document and, per device, what its driver rendered (render.c). The public accessors
+ * compile.h: struct nst_compiled, the result of nst_service_compile(): per device, its
+ * IR (kept packed, see compile.c) and what its driver rendered (render.c). The public accessors
  * and the writer of DIR/<device>.xml, DIR/<device>.cli and DIR/plan.json are in
  * compile.c.
  */
 #ifndef NST_COMPILE_H
 #define NST_COMPILE_H
 
+#include <pthread.h>
 #include <stdbool.h>
+#include <stddef.h>
 
 #include <libxml/tree.h>
 
@@ -19,17 +21,24 @@ struct compiled_device {
     const char *name;   /* borrowed from the model */
     const char *vendor; /* borrowed from the model */
     const char *driver; /* static, the driver's name */
-    xmlNodePtr ir;      /* the device's IR node, borrowed from nst_compiled.ir */
+    char *ir;           /* the device's IR <device> element, packed (ir_pack), owned */
     bool pending;       /* the driver renders nothing yet */
-    char *payload;      /* NETCONF <config> payload, owned, NULL when pending */
-    char *cli;          /* native CLI, owned, NULL when pending */
+    /* The payload and the CLI are kept deflated (zlib) from the render on, and inflated
+     * for a caller: the accessors inflate once and keep the text (payload, cli), the
+     * writer inflates one file at a time. A thousand routers' texts take 58 MB, 6 MB
+     * deflated (docs/PERFORMANCE.md). */
+    struct compiled_text {
+        unsigned char *z; /* deflated, owned; NULL when pending */
+        size_t zlen, len; /* deflated and inflated length */
+        char *text;       /* inflated, owned; NULL until asked for */
+    } payload, cli;
 };
 
 struct nst_compiled {
     struct nst_service *svc;         /* borrowed */
-    xmlDocPtr ir;                    /* owned */
     struct compiled_device *devices; /* in model order */
     size_t ndevices;
+    pthread_mutex_t lock; /* the accessors' inflating */
 };
 
 #endif

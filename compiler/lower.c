@@ -43,6 +43,7 @@
 
 #include <arpa/inet.h>
 
+#include "alloc.h"
 #include "check.h"
 #include "driver.h"
 #include "lower.h"
@@ -56,14 +57,17 @@ struct lw {
     const struct m_service *m;
     const struct chk_result *chk;
     xmlDocPtr doc;
-    xmlNodePtr *devnode;    /* per device index */
+    xmlNodePtr *devnode; /* per device index; NULL outside [lo, hi) */
+    size_t lo, hi;       /* the devices lowered in this document (lower_service_range) */
     int oom;
 };
 
+/* Every helper takes a NULL node (a device outside the range lowered, or an earlier
+ * allocation failure, which set oom already) and does nothing. */
 static void
 set_attr(struct lw *w, xmlNodePtr n, const char *name, const char *value)
 {
-    if (value && !xmlNewProp(n, X(name), X(value))) {
+    if (n && value && !xmlNewProp(n, X(name), X(value))) {
         w->oom = 1;
     }
 }
@@ -80,9 +84,9 @@ set_uattr(struct lw *w, xmlNodePtr n, const char *name, unsigned long value)
 static xmlNodePtr
 new_child(struct lw *w, xmlNodePtr parent, const char *name)
 {
-    xmlNodePtr n = xmlNewChild(parent, NULL, X(name), NULL);
+    xmlNodePtr n = parent ? xmlNewChild(parent, NULL, X(name), NULL) : NULL;
 
-    if (!n) {
+    if (parent && !n) {
         w->oom = 1;
     }
     return n;
@@ -125,13 +129,26 @@ dev_index(struct lw *w, const struct m_device *d)
     return (size_t)(d - w->m->devices);
 }
 
+/* Is @d outside the devices this document holds? Its work is skipped. */
+static bool
+skipped(struct lw *w, const struct m_device *d)
+{
+    size_t i = dev_index(w, d);
+
+    return i < w->lo || i >= w->hi;
+}
+
 /* /intercloud/device/port: created on first use, with its MTU plan. */
 static xmlNodePtr
 port_node(struct lw *w, const struct m_port *p)
 {
-    xmlNodePtr dev = w->devnode[dev_index(w, p->dev)], n;
+    xmlNodePtr dev, n;
     const struct chk_port *cp = &w->chk->ports[p->idx];
 
+    if (skipped(w, p->dev)) {
+        return NULL;
+    }
+    dev = w->devnode[dev_index(w, p->dev)];
     n = find_keyed(dev, "port", "name", p->name);
     if (n) {
         return n;
@@ -561,7 +578,8 @@ lower_stitches(struct lw *w, const struct m_conn *conn)
                 }
             }
         }
-        if (!d || stitch_at(conn, d, a, STITCH_ROUTE) || stitch_at(conn, d, b, STITCH_ROUTE)) {
+        if (!d || skipped(w, d) || stitch_at(conn, d, a, STITCH_ROUTE) ||
+            stitch_at(conn, d, b, STITCH_ROUTE)) {
             continue;
         }
         ea = model_seg_end_on(a->seg, d);
@@ -657,7 +675,7 @@ lower_vpls(struct lw *w, const struct m_conn *conn)
             xmlNodePtr n;
             char rd[64];
 
-            if (!m->dev || !m->port) {
+            if (!m->dev || !m->port || skipped(w, m->dev)) {
                 continue;
             }
             n = new_child(w, w->devnode[dev_index(w, m->dev)], "vpls");
@@ -889,7 +907,7 @@ lower_bgp(struct lw *w, const struct m_conn *conn)
         bool first_v6;
         uint32_t limit;
 
-        if (!b->dev) {
+        if (!b->dev || skipped(w, b->dev)) {
             continue;
         }
         dev = w->devnode[dev_index(w, b->dev)];
@@ -1059,7 +1077,7 @@ lower_originate(struct lw *w)
             const struct m_bgp *b = &w->m->conns[i].bgp[j];
             xmlNodePtr dev, bgp;
 
-            if (!b->dev) {
+            if (!b->dev || skipped(w, b->dev)) {
                 continue;
             }
             dev = w->devnode[dev_index(w, b->dev)];
@@ -1097,20 +1115,31 @@ lower_originate(struct lw *w)
 nst_err
 lower_service(struct nst_service *svc, xmlDocPtr *out)
 {
+    if (!svc || !svc->model) {
+        return NST_EINVAL;
+    }
+    return lower_service_range(svc, 0, svc->model->ndevices, out);
+}
+
+nst_err
+lower_service_range(struct nst_service *svc, size_t lo, size_t hi, xmlDocPtr *out)
+{
     struct lw w;
     xmlNodePtr root;
     size_t i;
     nst_err ret = NST_OK;
 
-    if (!svc || !svc->model || !svc->check || !out) {
+    if (!svc || !svc->model || !svc->check || !out || lo > hi || hi > svc->model->ndevices) {
         return NST_EINVAL;
     }
     memset(&w, 0, sizeof w);
     w.svc = svc;
     w.m = svc->model;
     w.chk = svc->check;
+    w.lo = lo;
+    w.hi = hi;
     w.doc = xmlNewDoc(X("1.0"));
-    w.devnode = arena_array(&svc->arena, w.m->ndevices ? w.m->ndevices : 1, sizeof *w.devnode);
+    w.devnode = nst_calloc(w.m->ndevices ? w.m->ndevices : 1, sizeof *w.devnode);
     if (!w.doc || !w.devnode) {
         ret = NST_ENOMEM;
         goto cleanup;
@@ -1122,7 +1151,7 @@ lower_service(struct nst_service *svc, xmlDocPtr *out)
     }
     xmlDocSetRootElement(w.doc, root);
     set_attr(&w, root, "source", svc->file);
-    for (i = 0; i < w.m->ndevices; i++) {
+    for (i = lo; i < hi; i++) {
         const struct m_device *d = &w.m->devices[i];
         xmlNodePtr n = new_child(&w, root, "device");
 
@@ -1162,6 +1191,7 @@ lower_service(struct nst_service *svc, xmlDocPtr *out)
     }
 
 cleanup:
+    nst_free(w.devnode);
     if (ret) {
         xmlFreeDoc(w.doc);
         return ret;

@@ -30,4 +30,14 @@ struct nst_service;
  */
 nst_err lower_service(struct nst_service *svc, xmlDocPtr *out);
 
+/*
+ * Like lower_service(), for the model's devices [@lo, @hi) only: their <device>
+ * elements are exactly those of lower_service() (a device's IR depends on no other
+ * device's), so a caller can lower, render and drop a few devices at a time and never
+ * hold the IR of the whole service (docs/PERFORMANCE.md). Lowering code must take
+ * w->devnode[i] == NULL for a device outside the range and create nothing there.
+ * Returns NST_OK, NST_EINVAL (also for a bad range), NST_ENOMEM.
+ */
+nst_err lower_service_range(struct nst_service *svc, size_t lo, size_t hi, xmlDocPtr *out);
+
 #endif

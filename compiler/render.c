@@ -761,7 +761,18 @@ render_cli(struct render *r, const struct drv_ops *drv, const char *device, xmlN
         buf_clear(&b);
         return ret;
     }
-    *cli = buf_take(&b);
+    {
+        /* Exactly sized: the compile keeps every router's CLI (the buffer doubles as it
+         * grows, a third of it unused on average). */
+        size_t len = b.len;
+        char *p;
+
+        *cli = buf_take(&b);
+        p = nst_realloc(*cli, len + 1);
+        if (p) {
+            *cli = p;
+        }
+    }
     return NST_OK;
 }
 

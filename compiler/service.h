@@ -15,7 +15,7 @@
 struct nst_service {
     struct nst_ctx *ctx;        /* borrowed: the context outlives the service */
     char *file;                 /* the input's name */
-    char *text;                 /* a NUL-terminated copy, when the caller's was not */
+    char *text;                 /* the input for libyang, freed once parsed */
     struct lyd_node *tree;      /* validated instance */
     struct arena arena;         /* model and check results */
     struct m_service *model;

@@ -14,15 +14,19 @@
  * the canonical form it produces is printed; that is what makes identityref
  * ("sa:x" becomes "srcmap-a:x"), decimal64, ip-prefix and union keys match.
  *
- * - XML is parsed by libxml2 into a DOM wrapped in a synthetic root (libyang allows
- *   several top-level elements, XML does not); a SAX hook records for every element
- *   the line of its '<', because libxml2's own line is that of the start tag's '>'.
+ * - XML is read with libxml2's SAX2 parser, no document built, inside a synthetic
+ *   root element (libyang allows several top-level elements, XML does not); the start
+ *   of every element gives the line of its '<' (libxml2's own line is that of the
+ *   start tag's '>'). A stack of open elements stands for the DOM: see "XML" below.
  * - JSON has no reusable parser in libyang, so a small scanner builds a flat array
  *   of values (struct sm_jnode) with lines; the walk then resolves member names.
  *
- * The table (struct srcmap) is open addressing over FNV-1a hashes with the path
- * strings in an arena of blocks, so building is O(total path length) and a lookup
- * is O(path length).
+ * The table (struct srcmap) is open addressing over 64-bit FNV-1a hashes of the
+ * paths; an entry is the hash, the path's length and the line (16 bytes), not the
+ * path: the paths of a 1000-router service take 40 MB, and two distinct paths of one
+ * length with one 64-bit hash (odds about n^2 / 2^65, 10^-8 for half a million paths)
+ * would at worst give one diagnostic the other's line. Building is O(total path
+ * length) and a lookup is O(path length).
  *
  * What it deliberately does not do: validate. Unknown nodes, wrong value kinds and
  * missing keys are skipped silently; libyang reports them.
@@ -51,10 +55,10 @@
 
 struct sm_entry {
     uint64_t hash;
-    const char *path; /* in the arena; NULL marks a free slot */
-    size_t len;
-    uint32_t line;
-    bool host_bits; /* an IP prefix value written with bits set past its length */
+    uint32_t len;           /* of the path */
+    uint32_t line : 30;     /* 1-based; the input is at most 32 MiB */
+    uint32_t used : 1;      /* 0 marks a free slot */
+    uint32_t host_bits : 1; /* an IP prefix value written with bits set past its length */
 };
 
 /* One block of the string arena; blocks are never moved, so pointers stay valid. */
@@ -67,12 +71,10 @@ struct sm_block {
 struct srcmap {
     struct sm_entry *slots; /* capacity is a power of two, kept at most half full */
     size_t cap, count;
-    struct sm_block *blocks;
 };
 
 #define SM_BLOCK_SIZE (64 * 1024)
 #define SM_MIN_SLOTS 64
-
 
 /* Copy @n bytes into the arena; NULL when out of memory. */
 static char *
@@ -129,8 +131,8 @@ sm_lookup(const struct srcmap *m, const char *s, size_t n)
     }
     h = util_fnv1a64(s, n);
     mask = m->cap - 1;
-    for (i = h & mask; m->slots[i].path; i = (i + 1) & mask) {
-        if (m->slots[i].hash == h && m->slots[i].len == n && !memcmp(m->slots[i].path, s, n)) {
+    for (i = h & mask; m->slots[i].used; i = (i + 1) & mask) {
+        if (m->slots[i].hash == h && m->slots[i].len == n) {
             return &m->slots[i];
         }
     }
@@ -149,10 +151,10 @@ sm_grow(struct srcmap *m)
         return NST_ENOMEM;
     }
     for (i = 0; i < m->cap; i++) {
-        if (!m->slots[i].path) {
+        if (!m->slots[i].used) {
             continue;
         }
-        for (j = m->slots[i].hash & (cap - 1); slots[j].path; j = (j + 1) & (cap - 1)) {
+        for (j = m->slots[i].hash & (cap - 1); slots[j].used; j = (j + 1) & (cap - 1)) {
         }
         slots[j] = m->slots[i];
     }
@@ -178,22 +180,22 @@ sm_insert(struct srcmap *m, const char *path, size_t n, uint32_t line)
             return err;
         }
     }
+    if (n > UINT32_MAX) {
+        return NST_OK; /* a path no input of at most 32 MiB makes */
+    }
     h = util_fnv1a64(path, n);
-    for (i = h & (m->cap - 1); m->slots[i].path; i = (i + 1) & (m->cap - 1)) {
+    for (i = h & (m->cap - 1); m->slots[i].used; i = (i + 1) & (m->cap - 1)) {
         e = &m->slots[i];
-        if (e->hash == h && e->len == n && !memcmp(e->path, path, n)) {
+        if (e->hash == h && e->len == n) {
             return NST_OK;
         }
     }
     e = &m->slots[i];
-    e->path = sm_arena_dup(&m->blocks, path, n);
-    if (!e->path) {
-        return NST_ENOMEM;
-    }
     e->hash = h;
-    e->len = n;
-    e->line = line;
-    e->host_bits = false;
+    e->len = (uint32_t)n;
+    e->line = line > (1u << 30) - 1 ? (1u << 30) - 1 : line;
+    e->used = 1;
+    e->host_bits = 0;
     m->count++;
     return NST_OK;
 }
@@ -205,7 +207,6 @@ srcmap_free(struct srcmap *m)
         return;
     }
     nst_free(m->slots);
-    sm_arena_free(m->blocks);
     nst_free(m);
 }
 
@@ -568,224 +569,677 @@ sm_unconst(const void *p)
 }
 
 /*
- * SAX start-of-element hook: build the DOM node as usual, then store in its
- * _private field the line of the start tag's '<'. libxml2 calls this with the
+ * The XML builder reads libxml2's SAX2 events; it builds no document (a DOM of the
+ * whole input cost about 20 times the input's size, the compile's peak memory at
+ * 1000 routers, docs/PERFORMANCE.md). It keeps a stack of open elements (struct
+ * sm_xframe) and of the namespace declarations in scope (struct sm_ns), and the text
+ * of the leaf being read. A node is recorded when its path is known: a container or
+ * a key-less list entry at its start tag, a leaf or leaf-list entry at its end tag
+ * (the value is part of a leaf-list entry's path, and of the host-bits mark), and a
+ * keyed list entry when the last of its keys ends. The children of a list entry that
+ * come before all its keys (RFC 7950 puts keys first, libyang without
+ * LYD_PARSE_STRICT only warns) are kept as events (struct sm_xev) and replayed then.
+ */
+
+/* One namespace declaration in scope. */
+struct sm_ns {
+    char *prefix; /* NULL for the default namespace */
+    char *uri;
+};
+
+enum sm_xev_kind { SM_XEV_START, SM_XEV_END, SM_XEV_TEXT };
+
+/* A SAX event kept for replay. */
+struct sm_xev {
+    enum sm_xev_kind kind;
+    char *name, *uri; /* START; uri may be NULL */
+    char **decls;     /* START: prefix/uri pairs (prefix may be NULL) */
+    size_t ndecls;    /* pairs */
+    char *text;       /* TEXT */
+    size_t textlen;
+    uint32_t line; /* START */
+};
+
+/* What a key element of a pending list entry gave. */
+struct sm_key {
+    char *pred; /* "[name='v']"; NULL until seen */
+    char *raw;  /* its text, for the host-bits mark */
+    size_t rawlen;
+    uint32_t line;
+};
+
+enum sm_xkind {
+    SM_X_SKIP,  /* unknown to the schema, or below a node not walked: ignored */
+    SM_X_ROOT,  /* the wrapper element */
+    SM_X_INNER, /* container or list entry: children walked */
+    SM_X_TERM,  /* leaf or leaf-list entry: recorded at its end */
+    SM_X_KEY,   /* a key of the pending list entry it is in */
+};
+
+struct sm_xframe {
+    enum sm_xkind kind;
+    const struct lysc_node *snode;
+    size_t mark;        /* path length before this element's segment */
+    size_t nns;         /* namespace declarations this element pushed */
+    uint32_t line;      /* of its '<' */
+    struct sm_pos *pos; /* positions of its key-less children */
+    size_t npos;
+    /* SM_X_INNER, keyed list: the entry's keys are not all known yet */
+    bool pending;
+    size_t nkeys;
+    struct sm_key *keys; /* in schema order */
+    struct sm_xev *evs;  /* events of the children before the last key */
+    size_t nevs, capevs;
+    int bufdepth;  /* > 0 while a non-key child's subtree is kept */
+    size_t keyidx; /* SM_X_KEY */
+};
+
+struct sm_xml {
+    struct sm_build *b;
+    xmlParserCtxtPtr ctxt;
+    struct sm_xframe *fr;
+    size_t nfr, capfr;
+    struct sm_ns *ns;
+    size_t nns, capns;
+    char *text; /* the text of the SM_X_TERM or SM_X_KEY element on top */
+    size_t textlen, textcap;
+    nst_err err;
+};
+
+static void
+sm_x_fail(struct sm_xml *x, nst_err err)
+{
+    if (!x->err) {
+        x->err = err;
+    }
+    if (x->ctxt) {
+        xmlStopParser(x->ctxt);
+    }
+}
+
+static void
+sm_xev_free(struct sm_xev *e)
+{
+    size_t i;
+
+    nst_free(e->name);
+    nst_free(e->uri);
+    for (i = 0; i < 2 * e->ndecls; i++) {
+        nst_free(e->decls[i]);
+    }
+    nst_free(e->decls);
+    nst_free(e->text);
+}
+
+static void
+sm_xevs_free(struct sm_xev *evs, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        sm_xev_free(&evs[i]);
+    }
+    nst_free(evs);
+}
+
+static void
+sm_xframe_clear(struct sm_xframe *f)
+{
+    size_t i;
+
+    nst_free(f->pos);
+    for (i = 0; f->keys && i < f->nkeys; i++) {
+        nst_free(f->keys[i].pred);
+        nst_free(f->keys[i].raw);
+    }
+    nst_free(f->keys);
+    sm_xevs_free(f->evs, f->nevs);
+    memset(f, 0, sizeof *f);
+}
+
+/* A copy of @n bytes of @s, or of the NUL-terminated @s when @n is SIZE_MAX; a NULL
+ * @s gives NULL without failing. */
+static bool
+sm_x_dup(const char *s, size_t n, char **out)
+{
+    *out = NULL;
+    if (!s) {
+        return true;
+    }
+    *out = n == SIZE_MAX ? nst_strdup(s) : nst_strndup(s, n);
+    return *out != NULL;
+}
+
+/* Append an event to the pending entry @f. */
+static struct sm_xev *
+sm_x_event(struct sm_xml *x, struct sm_xframe *f, enum sm_xev_kind kind)
+{
+    struct sm_xev *e;
+    size_t cap;
+
+    if (f->nevs == f->capevs) {
+        cap = f->capevs ? 2 * f->capevs : 8;
+        e = nst_realloc(f->evs, cap * sizeof *e);
+        if (!e) {
+            sm_x_fail(x, NST_ENOMEM);
+            return NULL;
+        }
+        f->evs = e;
+        f->capevs = cap;
+    }
+    e = &f->evs[f->nevs++];
+    memset(e, 0, sizeof *e);
+    e->kind = kind;
+    return e;
+}
+
+static void
+sm_x_keep_start(struct sm_xml *x, struct sm_xframe *f, const char *name, const char *uri,
+                const char *const *decls, size_t ndecls, uint32_t line)
+{
+    struct sm_xev *e = sm_x_event(x, f, SM_XEV_START);
+    size_t i;
+
+    if (!e) {
+        return;
+    }
+    e->line = line;
+    if (!sm_x_dup(name, SIZE_MAX, &e->name) || !sm_x_dup(uri, SIZE_MAX, &e->uri)) {
+        sm_x_fail(x, NST_ENOMEM);
+        return;
+    }
+    if (ndecls) {
+        e->decls = nst_calloc(2 * ndecls, sizeof *e->decls);
+        if (!e->decls) {
+            sm_x_fail(x, NST_ENOMEM);
+            return;
+        }
+        e->ndecls = ndecls;
+        for (i = 0; i < 2 * ndecls; i++) {
+            if (!sm_x_dup(decls[i], SIZE_MAX, &e->decls[i])) {
+                sm_x_fail(x, NST_ENOMEM);
+                return;
+            }
+        }
+    }
+}
+
+static nst_err
+sm_x_push_ns(struct sm_xml *x, const char *const *decls, size_t ndecls)
+{
+    struct sm_ns *ns;
+    size_t i, cap;
+
+    for (i = 0; i < ndecls; i++) {
+        if (x->nns == x->capns) {
+            cap = x->capns ? 2 * x->capns : 16;
+            ns = nst_realloc(x->ns, cap * sizeof *ns);
+            if (!ns) {
+                return NST_ENOMEM;
+            }
+            x->ns = ns;
+            x->capns = cap;
+        }
+        ns = &x->ns[x->nns];
+        if (!sm_x_dup(decls[2 * i], SIZE_MAX, &ns->prefix)) {
+            return NST_ENOMEM;
+        }
+        if (!sm_x_dup(decls[2 * i + 1] ? decls[2 * i + 1] : "", SIZE_MAX, &ns->uri)) {
+            nst_free(ns->prefix);
+            return NST_ENOMEM;
+        }
+        x->nns++;
+        x->fr[x->nfr - 1].nns++;
+    }
+    return NST_OK;
+}
+
+static void
+sm_x_pop_ns(struct sm_xml *x, size_t n)
+{
+    while (n-- && x->nns) {
+        x->nns--;
+        nst_free(x->ns[x->nns].prefix);
+        nst_free(x->ns[x->nns].uri);
+    }
+}
+
+static nst_err
+sm_x_text_add(struct sm_xml *x, const char *s, size_t n)
+{
+    char *p;
+    size_t cap;
+
+    if (x->textcap - x->textlen < n + 1) {
+        cap = x->textcap ? x->textcap : 64;
+        while (cap - x->textlen < n + 1) {
+            if (cap > SIZE_MAX / 2) {
+                return NST_ENOMEM;
+            }
+            cap *= 2;
+        }
+        p = nst_realloc(x->text, cap);
+        if (!p) {
+            return NST_ENOMEM;
+        }
+        x->text = p;
+        x->textcap = cap;
+    }
+    memcpy(x->text + x->textlen, s, n);
+    x->textlen += n;
+    x->text[x->textlen] = '\0';
+    return NST_OK;
+}
+
+/*
+ * Print the predicate for the XML value @value (a key or a leaf-list entry).
+ * Prefixes in XML values (identityref, instance-identifier) are XML namespace
+ * prefixes, and an unprefixed identity belongs to the default namespace. They are
+ * handed to the plugin as resolved prefix -> module pairs built from the namespaces
+ * in scope, innermost first and each prefix once, as xmlGetNsList() lists them (the
+ * default one with a NULL prefix, which libyang 2.1 matches against unprefixed
+ * values), which is public API, unlike libyang's own XML prefix data.
+ */
+static nst_err
+sm_xml_put_value(struct sm_xml *x, const char *what, const struct lysc_node *snode,
+                 const char *value, size_t len)
+{
+    struct sm_build *b = x->b;
+    LY_ARRAY_COUNT_TYPE *arr = NULL;
+    struct lysc_prefix *prefixes = NULL;
+    const struct lys_module *mod;
+    size_t i, j, n = 0;
+    bool shadowed;
+    nst_err err;
+
+    arr = nst_malloc(sizeof *arr + (x->nns ? x->nns : 1) * sizeof *prefixes);
+    if (!arr) {
+        return NST_ENOMEM;
+    }
+    prefixes = (struct lysc_prefix *)(arr + 1);
+    for (i = x->nns; i-- > 0;) {
+        const struct sm_ns *ns = &x->ns[i];
+
+        shadowed = false;
+        for (j = i + 1; j < x->nns && !shadowed; j++) {
+            shadowed = (!ns->prefix && !x->ns[j].prefix) ||
+                       (ns->prefix && x->ns[j].prefix && !strcmp(ns->prefix, x->ns[j].prefix));
+        }
+        if (shadowed || !ns->uri[0]) {
+            continue;
+        }
+        mod = ly_ctx_get_module_implemented_ns(b->ly, ns->uri);
+        if (!mod) {
+            continue;
+        }
+        prefixes[n].prefix = ns->prefix ? sm_unconst(ns->prefix) : NULL;
+        prefixes[n].mod = mod;
+        n++;
+    }
+    *arr = n;
+    err = sm_put_value(b, what, snode, value, len, LY_VALUE_SCHEMA_RESOLVED,
+                       n ? (void *)prefixes : NULL, LYD_HINT_DATA);
+    nst_free(arr);
+    return err;
+}
+
+static struct sm_xframe *
+sm_x_push(struct sm_xml *x, enum sm_xkind kind, uint32_t line)
+{
+    struct sm_xframe *f;
+    size_t cap;
+
+    if (x->nfr == x->capfr) {
+        cap = x->capfr ? 2 * x->capfr : 32;
+        f = nst_realloc(x->fr, cap * sizeof *f);
+        if (!f) {
+            sm_x_fail(x, NST_ENOMEM);
+            return NULL;
+        }
+        x->fr = f;
+        x->capfr = cap;
+    }
+    f = &x->fr[x->nfr++];
+    memset(f, 0, sizeof *f);
+    f->kind = kind;
+    f->mark = x->b->len;
+    f->line = line;
+    return f;
+}
+
+static void sm_x_start(struct sm_xml *x, const char *name, const char *uri,
+                       const char *const *decls, size_t ndecls, uint32_t line);
+static void sm_x_end(struct sm_xml *x);
+static void sm_x_chars(struct sm_xml *x, const char *s, size_t n);
+
+/* The keys of pending entry fr[@idx] are all known: record it and its keys, then
+ * replay what came before the last key. */
+static void
+sm_x_complete(struct sm_xml *x, size_t idx)
+{
+    struct sm_build *b = x->b;
+    struct sm_xframe *f = &x->fr[idx];
+    const struct lysc_node *key;
+    struct sm_xev *evs;
+    size_t i, nevs, base;
+    nst_err err = NST_OK;
+
+    for (i = 0; !err && i < f->nkeys; i++) {
+        err = sm_puts(b, f->keys[i].pred);
+    }
+    if (!err) {
+        err = sm_record(b, f->line);
+    }
+    for (i = 0, key = lysc_node_child(f->snode); !err && i < f->nkeys; i++, key = key->next) {
+        base = b->len;
+        err = sm_put_name(b, key, f->snode);
+        if (!err) {
+            err = sm_record(b, f->keys[i].line);
+        }
+        if (!err) {
+            sm_mark_host_bits(b, f->keys[i].raw, f->keys[i].rawlen);
+        }
+        b->len = base;
+        b->path[base] = '\0';
+    }
+    if (err) {
+        sm_x_fail(x, err);
+        return;
+    }
+    f->pending = false;
+    evs = f->evs;
+    nevs = f->nevs;
+    f->evs = NULL;
+    f->nevs = f->capevs = 0;
+    /* Replay; f may move as frames are pushed. */
+    for (i = 0; i < nevs && !x->err; i++) {
+        switch (evs[i].kind) {
+        case SM_XEV_START:
+            sm_x_start(x, evs[i].name, evs[i].uri, (const char *const *)evs[i].decls, evs[i].ndecls,
+                       evs[i].line);
+            break;
+        case SM_XEV_END:
+            sm_x_end(x);
+            break;
+        case SM_XEV_TEXT:
+            sm_x_chars(x, evs[i].text, evs[i].textlen);
+            break;
+        }
+    }
+    sm_xevs_free(evs, nevs);
+}
+
+static void
+sm_x_start(struct sm_xml *x, const char *name, const char *uri, const char *const *decls,
+           size_t ndecls, uint32_t line)
+{
+    struct sm_build *b = x->b;
+    struct sm_xframe *top, *f;
+    const struct lysc_node *parent, *snode, *key;
+    const struct lys_module *mod;
+    size_t i;
+    nst_err err = NST_OK;
+
+    if (x->err) {
+        return;
+    }
+    if (!x->nfr) {
+        f = sm_x_push(x, SM_X_ROOT, line);
+        if (f && (err = sm_x_push_ns(x, decls, ndecls))) {
+            sm_x_fail(x, err);
+        }
+        return;
+    }
+    top = &x->fr[x->nfr - 1];
+    if (top->pending && top->bufdepth) {
+        top->bufdepth++;
+        sm_x_keep_start(x, top, name, uri, decls, ndecls, line);
+        return;
+    }
+    if (x->nfr > SRCMAP_MAX_DEPTH) {
+        sm_x_fail(x, NST_EINPUT);
+        return;
+    }
+    if (top->kind == SM_X_SKIP || top->kind == SM_X_TERM || top->kind == SM_X_KEY) {
+        f = sm_x_push(x, SM_X_SKIP, line);
+        if (f && (err = sm_x_push_ns(x, decls, ndecls))) {
+            sm_x_fail(x, err);
+        }
+        return;
+    }
+    parent = top->kind == SM_X_ROOT ? NULL : top->snode;
+    if (top->pending) {
+        /* A key of the entry, read now; anything else waits for the keys. */
+        for (i = 0, key = lysc_node_child(parent); uri && i < top->nkeys; i++, key = key->next) {
+            if (!top->keys[i].pred && !strcmp(key->name, name) && !strcmp(key->module->ns, uri)) {
+                break;
+            }
+        }
+        if (!uri || i == top->nkeys) {
+            top->bufdepth = 1;
+            sm_x_keep_start(x, top, name, uri, decls, ndecls, line);
+            return;
+        }
+        f = sm_x_push(x, SM_X_KEY, line);
+        if (!f) {
+            return;
+        }
+        f->snode = key;
+        f->keyidx = i;
+        x->textlen = 0;
+        if ((err = sm_x_push_ns(x, decls, ndecls))) {
+            sm_x_fail(x, err);
+        }
+        return;
+    }
+    f = sm_x_push(x, SM_X_SKIP, line);
+    if (!f || (err = sm_x_push_ns(x, decls, ndecls))) {
+        if (err) {
+            sm_x_fail(x, err);
+        }
+        return;
+    }
+    mod = uri ? ly_ctx_get_module_implemented_ns(b->ly, uri) : NULL;
+    snode = mod ? lys_find_child(parent, mod, name, 0, SM_DATA_NODES, 0) : NULL;
+    if (!snode) {
+        return;
+    }
+    top = &x->fr[x->nfr - 2];
+    f = &x->fr[x->nfr - 1];
+    f->snode = snode;
+    err = sm_put_name(b, snode, parent);
+    if (!err && sm_by_position(snode)) {
+        err = sm_put_position(b, &top->pos, &top->npos, snode);
+    }
+    if (err) {
+        sm_x_fail(x, err);
+        return;
+    }
+    if (snode->nodetype & (LYS_LEAF | LYS_LEAFLIST)) {
+        f->kind = SM_X_TERM;
+        x->textlen = 0;
+        return;
+    }
+    if (snode->nodetype == LYS_LIST && !sm_by_position(snode)) {
+        f->kind = SM_X_INNER;
+        f->pending = true;
+        for (key = lysc_node_child(snode); key && (key->flags & LYS_KEY); key = key->next) {
+            f->nkeys++;
+        }
+        f->keys = nst_calloc(f->nkeys ? f->nkeys : 1, sizeof *f->keys);
+        if (!f->keys) {
+            sm_x_fail(x, NST_ENOMEM);
+        }
+        return;
+    }
+    err = sm_record(b, line);
+    if (err) {
+        sm_x_fail(x, err);
+        return;
+    }
+    if (snode->nodetype & (LYS_CONTAINER | LYS_LIST)) {
+        f->kind = SM_X_INNER;
+    }
+}
+
+static void
+sm_x_chars(struct sm_xml *x, const char *s, size_t n)
+{
+    struct sm_xframe *top;
+    struct sm_xev *e;
+
+    if (x->err || !x->nfr) {
+        return;
+    }
+    top = &x->fr[x->nfr - 1];
+    if (top->pending && top->bufdepth) {
+        e = sm_x_event(x, top, SM_XEV_TEXT);
+        if (e && !(e->text = nst_strndup(s, n))) {
+            sm_x_fail(x, NST_ENOMEM);
+            return;
+        }
+        if (e) {
+            e->textlen = n;
+        }
+        return;
+    }
+    if ((top->kind == SM_X_TERM || top->kind == SM_X_KEY) && sm_x_text_add(x, s, n)) {
+        sm_x_fail(x, NST_ENOMEM);
+    }
+}
+
+static void
+sm_x_end(struct sm_xml *x)
+{
+    struct sm_build *b = x->b;
+    struct sm_xframe *f, *entry;
+    const char *text;
+    size_t base, idx = 0, i;
+    bool complete = false;
+    char what[512];
+    nst_err err = NST_OK;
+
+    if (x->err || !x->nfr) {
+        return;
+    }
+    f = &x->fr[x->nfr - 1];
+    if (f->pending && f->bufdepth) {
+        f->bufdepth--;
+        sm_x_event(x, f, SM_XEV_END);
+        return;
+    }
+    text = x->text ? x->text : "";
+    if (f->kind == SM_X_TERM) {
+        if (f->snode->nodetype == LYS_LEAFLIST && !sm_by_position(f->snode)) {
+            err = sm_xml_put_value(x, "[.=", f->snode, text, x->textlen);
+        }
+        if (!err) {
+            err = sm_record(b, f->line);
+        }
+        if (!err) {
+            sm_mark_host_bits(b, text, x->textlen);
+        }
+    } else if (f->kind == SM_X_KEY) {
+        entry = &x->fr[x->nfr - 2];
+        if (snprintf(what, sizeof what, "[%s=", f->snode->name) < (int)sizeof what) {
+            /* (A longer key name is longer than any YANG identifier libyang accepts:
+             * the entry stays unrecorded, as one with a missing key.) */
+            base = b->len;
+            err = sm_xml_put_value(x, what, f->snode, text, x->textlen);
+            if (!err && !(entry->keys[f->keyidx].pred = nst_strdup(b->path + base))) {
+                err = NST_ENOMEM;
+            }
+            if (!err && !(entry->keys[f->keyidx].raw = nst_strndup(text, x->textlen))) {
+                err = NST_ENOMEM;
+            }
+            entry->keys[f->keyidx].rawlen = x->textlen;
+            entry->keys[f->keyidx].line = f->line;
+            b->len = base;
+            b->path[base] = '\0';
+            for (i = 0, complete = true; i < entry->nkeys; i++) {
+                complete = complete && entry->keys[i].pred;
+            }
+            idx = x->nfr - 2;
+        }
+    }
+    if (err) {
+        sm_x_fail(x, err);
+        return;
+    }
+    /* Leave the element: its segment, its namespaces, its frame. */
+    if (b->path) {
+        b->len = f->mark;
+        b->path[f->mark] = '\0';
+    }
+    sm_x_pop_ns(x, f->nns);
+    sm_xframe_clear(f);
+    x->nfr--;
+    if (complete) {
+        sm_x_complete(x, idx);
+    }
+}
+
+/*
+ * SAX start of element: the line of the start tag's '<'. libxml2 calls this with the
  * input positioned at the tag's closing '>' and counts lines up to there, so the
  * newlines between '<' and the current position are subtracted. '<' cannot occur
- * inside a start tag (not even in attribute values), so the nearest one back is
- * the tag's own. If the buffer no longer holds it, the '>' line is kept.
+ * inside a start tag (not even in attribute values), so the nearest one back is the
+ * tag's own. If the buffer no longer holds it, the '>' line is kept.
  */
 static void
-sm_xml_start(void *ctx, const xmlChar *localname, const xmlChar *prefix, const xmlChar *uri,
+sm_xml_start(void *user, const xmlChar *localname, const xmlChar *prefix, const xmlChar *uri,
              int nb_namespaces, const xmlChar **namespaces, int nb_attributes, int nb_defaulted,
              const xmlChar **attributes)
 {
-    xmlParserCtxtPtr ctxt = ctx;
-    xmlNodePtr before = ctxt->node;
+    struct sm_xml *x = user;
+    xmlParserCtxtPtr ctxt = x->ctxt;
     const xmlChar *p;
-    long line;
+    long line = 1;
 
-    xmlSAX2StartElementNs(ctx, localname, prefix, uri, nb_namespaces, namespaces, nb_attributes,
-                          nb_defaulted, attributes);
-    if (!ctxt->node || ctxt->node == before || !ctxt->input || !ctxt->input->cur ||
-        !ctxt->input->base) {
-        return;
-    }
-    line = ctxt->input->line;
-    for (p = ctxt->input->cur; p > ctxt->input->base;) {
-        p--;
-        if (*p == '<') {
-            break;
+    (void)prefix;
+    (void)nb_attributes;
+    (void)nb_defaulted;
+    (void)attributes;
+    if (ctxt->input && ctxt->input->cur && ctxt->input->base) {
+        line = ctxt->input->line;
+        for (p = ctxt->input->cur; p > ctxt->input->base;) {
+            p--;
+            if (*p == '<') {
+                break;
+            }
+            if (*p == '\n') {
+                line--;
+            }
         }
-        if (*p == '\n') {
-            line--;
+        if (*p != '<') {
+            line = ctxt->input->line;
         }
-    }
-    if (*p != '<') {
+    } else if (ctxt->input) {
         line = ctxt->input->line;
     }
     if (line < 1) {
         line = 1;
     }
-    ctxt->node->_private = (void *)(uintptr_t)line;
+    sm_x_start(x, SM_STR(localname), SM_STR(uri), (const char *const *)namespaces,
+               nb_namespaces > 0 ? (size_t)nb_namespaces : 0,
+               line > UINT32_MAX ? UINT32_MAX : (uint32_t)line);
 }
 
-static uint32_t
-sm_xml_line(const xmlNode *node)
+static void
+sm_xml_end(void *user, const xmlChar *localname, const xmlChar *prefix, const xmlChar *uri)
 {
-    uintptr_t line = (uintptr_t)node->_private;
-
-    if (!line) {
-        line = (uintptr_t)xmlGetLineNo(node);
-    }
-    return line > UINT32_MAX ? UINT32_MAX : (uint32_t)line;
+    (void)localname;
+    (void)prefix;
+    (void)uri;
+    sm_x_end(user);
 }
 
-static const struct lys_module *
-sm_xml_module(const struct ly_ctx *ly, const xmlNode *el)
+static void
+sm_xml_chars(void *user, const xmlChar *ch, int len)
 {
-    if (!el->ns || !el->ns->href) {
-        return NULL;
+    if (len > 0) {
+        sm_x_chars(user, SM_STR(ch), (size_t)len);
     }
-    return ly_ctx_get_module_implemented_ns(ly, SM_STR(el->ns->href));
-}
-
-static const struct lysc_node *
-sm_xml_schema(const struct ly_ctx *ly, const xmlNode *el, const struct lysc_node *parent)
-{
-    const struct lys_module *mod = sm_xml_module(ly, el);
-
-    if (!mod) {
-        return NULL;
-    }
-    return lys_find_child(parent, mod, SM_STR(el->name), 0, SM_DATA_NODES, 0);
-}
-
-/*
- * Print the predicate for the XML value of @el (a key or a leaf-list entry).
- * Prefixes in XML values (identityref, instance-identifier) are XML namespace
- * prefixes, and an unprefixed identity belongs to the default namespace. They are
- * handed to the plugin as resolved prefix -> module pairs built from the namespaces
- * in scope (the default one with a NULL prefix, which libyang 2.1 matches against
- * unprefixed values), which is public API, unlike libyang's own XML prefix data.
- */
-static nst_err
-sm_xml_put_value(struct sm_build *b, const char *what, const struct lysc_node *snode, xmlNode *el)
-{
-    LY_ARRAY_COUNT_TYPE *arr = NULL;
-    struct lysc_prefix *prefixes = NULL;
-    const struct lys_module *mod;
-    xmlNsPtr *nslist;
-    xmlChar *text;
-    const char *value;
-    size_t i, n = 0;
-    nst_err err = NST_OK;
-
-    text = xmlNodeGetContent(el);
-    value = text ? SM_STR(text) : "";
-    nslist = xmlGetNsList(el->doc, el);
-    for (i = 0; nslist && nslist[i]; i++) {
-    }
-    arr = nst_malloc(sizeof *arr + (i ? i : 1) * sizeof *prefixes);
-    if (!arr) {
-        err = NST_ENOMEM;
-        goto cleanup;
-    }
-    prefixes = (struct lysc_prefix *)(arr + 1);
-    for (i = 0; nslist && nslist[i]; i++) {
-        if (!nslist[i]->href) {
-            continue;
-        }
-        mod = ly_ctx_get_module_implemented_ns(b->ly, SM_STR(nslist[i]->href));
-        if (!mod) {
-            continue;
-        }
-        prefixes[n].prefix = nslist[i]->prefix ? sm_unconst(nslist[i]->prefix) : NULL;
-        prefixes[n].mod = mod;
-        n++;
-    }
-    *arr = n;
-    err = sm_put_value(b, what, snode, value, strlen(value), LY_VALUE_SCHEMA_RESOLVED,
-                       n ? (void *)prefixes : NULL, LYD_HINT_DATA);
-
-cleanup:
-    nst_free(arr);
-    xmlFree(nslist);
-    xmlFree(text);
-    return err;
-}
-
-static xmlNode *
-sm_xml_find_key(const xmlNode *entry, const struct lysc_node *key)
-{
-    xmlNode *c;
-
-    for (c = entry->children; c; c = c->next) {
-        if (c->type == XML_ELEMENT_NODE && c->ns && c->ns->href &&
-            !strcmp(SM_STR(c->name), key->name) && !strcmp(SM_STR(c->ns->href), key->module->ns)) {
-            return c;
-        }
-    }
-    return NULL;
-}
-
-/* The key predicates of list entry @el; *complete is false when a key is missing. */
-static nst_err
-sm_xml_put_keys(struct sm_build *b, const struct lysc_node *list, xmlNode *el, bool *complete)
-{
-    const struct lysc_node *key;
-    xmlNode *kel;
-    nst_err err = NST_OK;
-    char what[512];
-
-    *complete = true;
-    for (key = lysc_node_child(list); !err && key && (key->flags & LYS_KEY); key = key->next) {
-        kel = sm_xml_find_key(el, key);
-        if (!kel) {
-            *complete = false;
-            break;
-        }
-        if (snprintf(what, sizeof what, "[%s=", key->name) >= (int)sizeof what) {
-            /* A key name longer than any YANG identifier libyang accepts. */
-            *complete = false;
-            break;
-        }
-        err = sm_xml_put_value(b, what, key, kel);
-    }
-    return err;
-}
-
-static nst_err
-sm_xml_walk(struct sm_build *b, xmlNode *parent_el, const struct lysc_node *parent, int depth)
-{
-    const struct lysc_node *snode;
-    struct sm_pos *pos = NULL;
-    size_t npos = 0, mark;
-    xmlNode *el;
-    bool complete;
-    nst_err err = NST_OK;
-
-    if (depth > SRCMAP_MAX_DEPTH) {
-        return NST_EINPUT;
-    }
-    mark = b->len;
-    for (el = parent_el->children; el && !err; el = el->next) {
-        if (el->type != XML_ELEMENT_NODE) {
-            continue;
-        }
-        snode = sm_xml_schema(b->ly, el, parent);
-        if (!snode) {
-            continue;
-        }
-        err = sm_put_name(b, snode, parent);
-        if (err) {
-            break;
-        }
-        complete = true;
-        if (sm_by_position(snode)) {
-            err = sm_put_position(b, &pos, &npos, snode);
-        } else if (snode->nodetype == LYS_LIST) {
-            err = sm_xml_put_keys(b, snode, el, &complete);
-        } else if (snode->nodetype == LYS_LEAFLIST) {
-            err = sm_xml_put_value(b, "[.=", snode, el);
-        }
-        if (!err && complete) {
-            err = sm_record(b, sm_xml_line(el));
-        }
-        if (!err && complete && (snode->nodetype & (LYS_LEAF | LYS_LEAFLIST)) && el->children &&
-            el->children->type == XML_TEXT_NODE && el->children->content) {
-            const char *t = (const char *)el->children->content;
-
-            sm_mark_host_bits(b, t, strlen(t));
-        }
-        if (!err && complete && (snode->nodetype & (LYS_CONTAINER | LYS_LIST))) {
-            err = sm_xml_walk(b, el, snode, depth + 1);
-        }
-        b->len = mark;
-        b->path[mark] = '\0';
-    }
-    nst_free(pos);
-    return err;
 }
 
 /*
@@ -857,15 +1311,19 @@ nst_err
 srcmap_build_xml(const char *data, size_t len, const struct ly_ctx *ly, struct srcmap **out)
 {
     struct sm_build b;
+    struct sm_xml x;
     xmlParserCtxtPtr ctxt = NULL;
-    xmlNode *root;
+    xmlSAXHandlerPtr sax;
     char *buf = NULL;
-    size_t buflen = 0;
+    size_t buflen = 0, i;
+    int rc;
     nst_err err;
 
     if (!data || !ly || !out) {
         return NST_EINVAL;
     }
+    memset(&x, 0, sizeof x);
+    x.b = &b;
     err = sm_build_new(ly, &b);
     if (!err) {
         err = sm_xml_wrap(data, len, &buf, &buflen);
@@ -882,21 +1340,29 @@ srcmap_build_xml(const char *data, size_t len, const struct ly_ctx *ly, struct s
      * lines past 65535, and silence: the library never prints. */
     xmlCtxtUseOptions(ctxt, XML_PARSE_NONET | XML_PARSE_BIG_LINES | XML_PARSE_NOERROR |
                                 XML_PARSE_NOWARNING);
-    ctxt->sax->startElementNs = sm_xml_start;
-    ctxt->sax->serror = sm_xml_silent;
+    /* SAX2 events only, no document: every handler that would build one is off. */
+    sax = ctxt->sax;
+    memset(sax, 0, sizeof *sax);
+    sax->initialized = XML_SAX2_MAGIC;
+    sax->startElementNs = sm_xml_start;
+    sax->endElementNs = sm_xml_end;
+    sax->characters = sm_xml_chars;
+    sax->ignorableWhitespace = sm_xml_chars;
+    sax->cdataBlock = sm_xml_chars;
+    sax->serror = sm_xml_silent;
+    ctxt->userData = &x;
     ctxt->vctxt.error = NULL;
     ctxt->vctxt.warning = NULL;
-    if (xmlParseDocument(ctxt) != 0 || !ctxt->wellFormed || !ctxt->myDoc) {
+    x.ctxt = ctxt;
+    rc = xmlParseDocument(ctxt);
+    if (x.err) {
+        err = x.err;
+    } else if (rc != 0 || !ctxt->wellFormed) {
         /* Not NST_ENOMEM even for XML_ERR_NO_MEMORY: libxml2 raises that for its own
          * limits too (a text node or comment over 10 MB), and a map that cannot be built
          * only costs line numbers; libyang's parse that follows reports a real lack of
          * memory. Only our own allocations (sm_*) make this NST_ENOMEM. */
         err = NST_EINPUT;
-        goto cleanup;
-    }
-    root = xmlDocGetRootElement(ctxt->myDoc);
-    if (root) {
-        err = sm_xml_walk(&b, root, NULL, 0);
     }
 
 cleanup:
@@ -905,6 +1371,13 @@ cleanup:
         ctxt->myDoc = NULL;
         xmlFreeParserCtxt(ctxt);
     }
+    for (i = 0; i < x.nfr; i++) {
+        sm_xframe_clear(&x.fr[i]);
+    }
+    nst_free(x.fr);
+    sm_x_pop_ns(&x, x.nns);
+    nst_free(x.ns);
+    nst_free(x.text);
     nst_free(buf);
     return sm_build_finish(&b, err, out);
 }

@@ -402,9 +402,18 @@ NST_API const char *nst_compiled_device_driver(const struct nst_compiled *c, siz
  * @param[in] c the result.
  * @param[in] i the index.
  * @return a string borrowed from the result; NULL when @p i is out of range or the
- *         device is pending (its driver renders nothing yet).
+ *         device is pending (its driver renders nothing yet), or when memory runs out.
  */
 NST_API const char *nst_compiled_device_payload(const struct nst_compiled *c, size_t i);
+
+/**
+ * @brief Whether the @p i-th device was rendered (it has a payload and a CLI), without
+ *        asking for the texts (the result keeps them compressed until asked for).
+ * @param[in] c the result.
+ * @param[in] i the index.
+ * @return 1 when rendered; 0 when pending or @p i is out of range.
+ */
+NST_API int nst_compiled_device_rendered(const struct nst_compiled *c, size_t i);
 
 /**
  * @brief The native CLI of the @p i-th device (Junos `set` commands, IOS-XR

@@ -7,9 +7,11 @@ set -eu
 PKGS="build-essential pkg-config libyang2-dev libyang2-tools libnetconf2-dev libssh-dev \
 libxml2-dev libxml2-utils libcmocka-dev openssh-server netconfd yangcli python3-ncclient \
 libyuma-base valgrind clang libclang-rt-14-dev graphviz libjansson-dev python3-prometheus-client \
-libsqlite3-dev sqlite3 libpq-dev postgresql ansible"
+libsqlite3-dev sqlite3 libpq-dev postgresql ansible zlib1g-dev"
 # graphviz: `netstitch graph --svg` and tests/cli parse the DOT with dot (the command
 # works without it; t_graph then skips, which fails make check unless declared).
+# zlib1g-dev: the compile keeps every router's payload and CLI deflated until written
+# (compiler/compile.c; libxml2 already depends on it).
 # libjansson-dev: the command's JSON output encodes its strings with jansson.
 # python3-prometheus-client: tests/push/t_health.sh parses `status --format prometheus`
 # with its OpenMetrics parser.

@@ -14,7 +14,7 @@ if [ -n "${NST_SANITIZED:-}" ]; then
     cc=clang
     san="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
 fi
-pkgs="libyang libnetconf2 libssh libxml-2.0 sqlite3 libpq"
+pkgs="libyang libnetconf2 libssh libxml-2.0 sqlite3 libpq zlib"
 # shellcheck disable=SC2046
 $cc -std=c11 -D_GNU_SOURCE -D_DEFAULT_SOURCE -g $san -Wall -Wextra -Werror -Iinclude \
     -Icompiler -Idrivers -Inetconf $(pkg-config --cflags $pkgs) tests/diff/diff_unit.c "$lib" \

@@ -31,7 +31,7 @@ make -s --no-print-directory NST_DEPS_DONE=1 BUILD="$FB" CC=clang WERROR=0 \
     "$FB/libnetstitch.a" "$FB/netstitch-netsim" || { echo "fuzz: build failed"; exit 2; }
 CPPFLAGS="-D_DEFAULT_SOURCE -D_GNU_SOURCE -Iinclude -Icompiler -Idrivers -Inetconf -Inetsim \
  -Itests/fuzz -DNST_SRCDIR=\"$TOP\""
-PKGS="libyang libnetconf2 libssh libxml-2.0 sqlite3 libpq"
+PKGS="libyang libnetconf2 libssh libxml-2.0 sqlite3 libpq zlib"
 NETSIM_OBJS=$(ls "$FB"/obj/netsim/*.o | grep -v '/main\.o$')
 mkdir -p "$FB/fuzz/bin" "$FB/fuzz/logs" "$FB/tmp"
 

@@ -9,7 +9,7 @@ cd "$TOP"
 out="$TOP/$BUILD/fuzz-replay"
 mkdir -p "$out"
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-PKGS="libyang libnetconf2 libssh libxml-2.0 sqlite3 libpq"
+PKGS="libyang libnetconf2 libssh libxml-2.0 sqlite3 libpq zlib"
 CPPFLAGS="-D_DEFAULT_SOURCE -D_GNU_SOURCE -Iinclude -Icompiler -Idrivers -Inetconf -Inetsim \
  -Itests/fuzz -DNST_SRCDIR=\"$TOP\""
 WARN="-Wall -Wextra -Wshadow -Wstrict-prototypes -Wpointer-arith -Wcast-qual -Wsign-compare \

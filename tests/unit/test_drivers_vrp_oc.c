@@ -50,6 +50,7 @@ struct svc {
     struct nst_ctx *ctx;
     struct nst_service *svc;
     struct nst_compiled *out;
+    xmlDocPtr ir; /* nst_compiled_ir() parsed, made by ir_device() */
 };
 
 static void
@@ -72,6 +73,7 @@ svc_compile(const char *file, struct svc *s)
 static void
 svc_free(struct svc *s)
 {
+    xmlFreeDoc(s->ir);
     nst_compiled_free(s->out);
     nst_service_free(s->svc);
     nst_ctx_free(s->ctx);
@@ -659,11 +661,18 @@ test_deterministic(void **state)
 
 /* The IR <device> @name of a compile. */
 static xmlNodePtr
-ir_device(const struct svc *s, const char *name)
+ir_device(struct svc *s, const char *name)
 {
     xmlNodePtr d;
+    char *xml = NULL;
 
-    for (d = xmlDocGetRootElement(s->out->ir)->children; d; d = d->next) {
+    if (!s->ir) {
+        assert_int_equal(nst_compiled_ir(s->out, &xml), NST_OK);
+        s->ir = xmlReadMemory(xml, (int)strlen(xml), "ir.xml", NULL, XML_PARSE_NOBLANKS);
+        nst_free_string(xml);
+        assert_non_null(s->ir);
+    }
+    for (d = xmlDocGetRootElement(s->ir)->children; d; d = d->next) {
         if (d->type == XML_ELEMENT_NODE && !strcmp(drv_attr(d, "name"), name)) {
             return d;
         }

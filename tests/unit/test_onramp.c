@@ -6,6 +6,7 @@
  * provider or breaks exactly one rule, and asserts the code, the line, and that the
  * hint is the provider's rule with its source.
  */
+#include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -600,17 +601,18 @@ yang_dir_with(const char *name, const char *text)
 {
     char tmpl[] = "/tmp/nst-onramp-XXXXXX", path[512], *dir = mkdtemp(tmpl);
     const char *top = getenv("TOP") ? getenv("TOP") : ".";
+    char abs_top[PATH_MAX];
     const char *files[] = {"netstitch-intercloud.yang", "netstitch-inventory.yang",
                            "netstitch-onramp.yang", "ietf", "devices"};
     size_t i;
     FILE *fp;
 
     assert_non_null(dir);
+    assert_non_null(realpath(top, abs_top));
     for (i = 0; i < sizeof files / sizeof *files; i++) {
-        char from[512];
+        char from[PATH_MAX + 64];
 
-        snprintf(from, sizeof from, "%s/yang/%s", top[0] == '/' ? top : realpath(top, NULL),
-                 files[i]);
+        snprintf(from, sizeof from, "%s/yang/%s", abs_top, files[i]);
         snprintf(path, sizeof path, "%s/%s", dir, files[i]);
         assert_int_equal(symlink(from, path), 0);
     }

@@ -34,6 +34,8 @@
 #include "alloc.h"
 #include "compile.h"
 #include "driver.h"
+#include "lower.h"
+#include "model.h"
 #include "render.h"
 #include "service.h"
 
@@ -202,6 +204,81 @@ test_round_trip_example_and_multipoint(void **state)
         f->svc = NULL;
     }
     render_free(r);
+}
+
+/* The IR of a device dumped alone (its <device> element). */
+static char *
+dump_device(xmlNodePtr dev)
+{
+    xmlBufferPtr b = xmlBufferCreate();
+    char *s;
+
+    assert_non_null(b);
+    assert_true(xmlNodeDump(b, dev->doc, dev, 0, 0) > 0);
+    s = strdup((const char *)xmlBufferContent(b));
+    xmlBufferFree(b);
+    assert_non_null(s);
+    return s;
+}
+
+/*
+ * Issue 17 (compile memory): the compile lowers a few devices at a time
+ * (lower_service_range); every device's IR must be exactly the one lowering the whole
+ * service gives, for every range split, on services with every kind of lowering (QinQ
+ * stitches, VPLS LDP and BGP, BGP with origination, shared ports, bundles).
+ */
+static void
+test_lower_ranges_equal_whole(void **state)
+{
+    struct fx *f = *state;
+    const char *files[] = {EXAMPLE, MULTIPOINT,
+                           NST_SRCDIR "/tests/compile/junos/junos-features.xml",
+                           NST_SRCDIR "/tests/compile/qinq/qinq-bundle.xml",
+                           NST_SRCDIR "/tests/compile/shared/shared-ports.xml",
+                           NST_SRCDIR "/tests/compile/sros/sros-dual-stack.xml",
+                           NST_SRCDIR "/tests/compile/issue11/issue11-render.xml"};
+    size_t k, i, lo, step, n;
+
+    for (k = 0; k < sizeof files / sizeof *files; k++) {
+        xmlDocPtr whole = NULL, part = NULL;
+        xmlNodePtr d, p;
+
+        load_checked(f, files[k]);
+        n = f->svc->model->ndevices;
+        assert_true(n >= 1);
+        assert_int_equal(lower_service(f->svc, &whole), NST_OK);
+        for (step = 1; step <= n; step++) {
+            d = drv_child(xmlDocGetRootElement(whole), "device");
+            for (lo = 0; lo < n; lo += step) {
+                size_t hi = lo + step < n ? lo + step : n;
+
+                assert_int_equal(lower_service_range(f->svc, lo, hi, &part), NST_OK);
+                p = drv_child(xmlDocGetRootElement(part), "device");
+                for (i = lo; i < hi; i++, d = drv_next(d, "device"), p = drv_next(p, "device")) {
+                    char *a, *b;
+
+                    assert_non_null(d);
+                    assert_non_null(p);
+                    a = dump_device(d);
+                    b = dump_device(p);
+                    if (strcmp(a, b)) {
+                        fail_msg("%s: device %zu lowered in [%zu, %zu) differs:\n%s\n%s",
+                                 files[k], i, lo, hi, a, b);
+                    }
+                    free(a);
+                    free(b);
+                }
+                assert_null(p);
+                xmlFreeDoc(part);
+                part = NULL;
+            }
+        }
+        assert_int_equal(lower_service_range(f->svc, 1, 0, &part), NST_EINVAL);
+        assert_int_equal(lower_service_range(f->svc, 0, n + 1, &part), NST_EINVAL);
+        xmlFreeDoc(whole);
+        nst_service_free(f->svc);
+        f->svc = NULL;
+    }
 }
 
 /* The example's stitched QinQ on both sides of each stitch, and vendor MTU meanings. */
@@ -603,6 +680,36 @@ test_accessors_and_writer(void **state)
     assert_int_equal(n, strlen(plan));
     snprintf(path, sizeof path, "%s/ccx-pe.cli", dir);
     assert_int_equal(stat(path, &st), 0);
+    /* The writer inflates each file from the compressed text: the file is the payload
+     * the accessor gives (issue 17, compile memory), and asking does not change it. */
+    {
+        const char *pl;
+        char *text;
+        size_t k;
+
+        for (k = 0; k < nst_compiled_device_count(f->comp); k++) {
+            assert_int_equal(nst_compiled_device_rendered(f->comp, k), 1);
+        }
+        assert_int_equal(nst_compiled_device_rendered(f->comp, 6), 0);
+        assert_int_equal(nst_compiled_device_rendered(NULL, 0), 0);
+        snprintf(path, sizeof path, "%s/ccx-pe.xml", dir);
+        fp = fopen(path, "r");
+        assert_non_null(fp);
+        assert_int_equal(fseek(fp, 0, SEEK_END), 0);
+        n = (size_t)ftell(fp);
+        rewind(fp);
+        text = calloc(1, n + 1);
+        assert_non_null(text);
+        assert_int_equal(fread(text, 1, n, fp), n);
+        fclose(fp);
+        for (k = 0; k < 6 && strcmp(nst_compiled_device_name(f->comp, k), "ccx-pe"); k++) {
+        }
+        pl = nst_compiled_device_payload(f->comp, k);
+        assert_non_null(pl);
+        assert_string_equal(pl, text);
+        assert_ptr_equal(nst_compiled_device_payload(f->comp, k), pl);
+        free(text);
+    }
     snprintf(path, sizeof path, "%s/.ccx-pe.cli.tmp", dir);
     assert_int_not_equal(stat(path, &st), 0);
     /* Writing twice gives the same plan (deterministic), and a missing parent fails. */
@@ -681,6 +788,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_round_trip_example_and_multipoint, setup, teardown),
         cmocka_unit_test_setup_teardown(test_example_stitch_facts, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_lower_ranges_equal_whole, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hostile_descriptions_stay_data, setup, teardown),
         cmocka_unit_test_setup_teardown(test_invalid_payload_names_template_line, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unknown_element_names_template_line, setup, teardown),

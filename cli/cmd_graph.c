@@ -14,6 +14,13 @@
  * what the whole path carries. The service is checked first, but drawn whatever the
  * check finds: the broken picture is the one worth looking at.
  *
+ * A connection that is a leg of a redundant pair (netstitch-redundancy) is named with its
+ * role wherever it appears: "er-primary [primary of er]" in the hop lines and the title,
+ * and a secondary leg's own segments are drawn dashed. A multipoint VPN (netstitch-
+ * multipoint) is a hexagon in the middle of its attachment circuits: one line from the VPN
+ * to each circuit's PE, labelled with the circuit, its site, port and tags (the hub's line
+ * bold in hub-and-spoke), and the title says what the worst pair of sites carries.
+ *
  * --svg FILE pipes the DOT through Graphviz's `dot` (NETSTITCH_DOT names another
  * binary); --format json prints the same facts as one JSON document instead of DOT.
  * Everything comes from the public API: nst_service_item_* (compiler/query.c) and the
@@ -215,6 +222,88 @@ conn_wanted(const struct graph *g, const char *conn)
     return !g->only || streq(g->only, conn);
 }
 
+/* Connection @conn's name with its redundant-pair role, "c [primary of g]", into @buf. */
+static const char *
+conn_tag(const struct graph *g, const char *conn, char *buf, size_t len)
+{
+    size_t i, n = nst_service_item_count(g->svc, NST_ITEM_CONNECTION);
+
+    snprintf(buf, len, "%s", conn ? conn : "");
+    for (i = 0; i < n; i++) {
+        const char *role = txt(g, NST_ITEM_CONNECTION, i, NST_FIELD_REDUNDANCY_ROLE);
+
+        if (role && streq(txt(g, NST_ITEM_CONNECTION, i, NST_FIELD_NAME), conn)) {
+            snprintf(buf, len, "%s [%s of %s]", conn, role,
+                     txt(g, NST_ITEM_CONNECTION, i, NST_FIELD_REDUNDANCY_GROUP));
+        }
+    }
+    return buf;
+}
+
+/* Is segment @seg used only by secondary legs of redundant pairs (drawn dashed)? */
+static int
+segment_secondary_only(const struct graph *g, const char *seg)
+{
+    size_t i, k, n = nst_service_item_count(g->svc, NST_ITEM_HOP);
+    size_t nc = nst_service_item_count(g->svc, NST_ITEM_CONNECTION);
+    int any = 0;
+
+    for (i = 0; i < n; i++) {
+        const char *conn = txt(g, NST_ITEM_HOP, i, NST_FIELD_CONNECTION);
+        const char *role = NULL;
+
+        if (!streq(txt(g, NST_ITEM_HOP, i, NST_FIELD_SEGMENT), seg)) {
+            continue;
+        }
+        for (k = 0; k < nc; k++) {
+            if (streq(txt(g, NST_ITEM_CONNECTION, k, NST_FIELD_NAME), conn)) {
+                role = txt(g, NST_ITEM_CONNECTION, k, NST_FIELD_REDUNDANCY_ROLE);
+            }
+        }
+        if (!streq(role, "secondary")) {
+            return 0;
+        }
+        any = 1;
+    }
+    return any;
+}
+
+/* The tags of attachment circuit @a: "dot1q 100", "QinQ 0x88a8 300/100", "QinQ bundle 300". */
+static const char *
+ac_encap_str(const struct graph *g, size_t a, char *buf, size_t len)
+{
+    const char *kind = txt(g, NST_ITEM_ATTACHMENT, a, NST_FIELD_ENCAPSULATION);
+    unsigned outer = (unsigned)num(g, NST_ITEM_ATTACHMENT, a, NST_FIELD_OUTER_TAG);
+    unsigned inner = (unsigned)num(g, NST_ITEM_ATTACHMENT, a, NST_FIELD_INNER_TAG);
+    unsigned tpid = (unsigned)num(g, NST_ITEM_ATTACHMENT, a, NST_FIELD_TPID);
+
+    if (streq(kind, "dot1q")) {
+        snprintf(buf, len, "dot1q %u", outer);
+    } else if (streq(kind, "qinq")) {
+        snprintf(buf, len, "QinQ 0x%04x %u/%u", tpid, outer, inner);
+    } else if (streq(kind, "qinq-bundle")) {
+        snprintf(buf, len, "QinQ bundle 0x%04x %u", tpid, outer);
+    } else {
+        snprintf(buf, len, "untagged");
+    }
+    return buf;
+}
+
+/* Does a wanted multipoint VPN have an attachment circuit on @dev? */
+static int
+mp_device(const struct graph *g, const char *dev)
+{
+    size_t i, n = nst_service_item_count(g->svc, NST_ITEM_ATTACHMENT);
+
+    for (i = 0; i < n; i++) {
+        if (streq(txt(g, NST_ITEM_ATTACHMENT, i, NST_FIELD_DEVICE), dev) &&
+            conn_wanted(g, txt(g, NST_ITEM_ATTACHMENT, i, NST_FIELD_MULTIPOINT))) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 /* Index of hop @seq of connection @conn, or (size_t)-1. */
 static size_t
 hop_index(const struct graph *g, const char *conn, uint64_t seq)
@@ -308,7 +397,7 @@ device_drawn(const struct graph *g, const char *dev)
 {
     size_t i, n = nst_service_item_count(g->svc, NST_ITEM_SEGMENT);
 
-    if (!g->only) {
+    if (!g->only || mp_device(g, dev)) {
         return 1;
     }
     for (i = 0; i < n; i++) {
@@ -528,7 +617,7 @@ graph_segment(FILE *out, const struct graph *g, size_t s)
     size_t h, nh = nst_service_item_count(g->svc, NST_ITEM_HOP), hops = 0;
     int fails = 0, warns = 0;
     struct label lb = {0}, ends[2] = {{0}};
-    char b1[64];
+    char b1[64], ctag[256];
 
     lb_line(&lb, "%s%s", name, streq(kind, "mpls-core") ? " (MPLS core)" : "");
     if (owner) {
@@ -568,8 +657,8 @@ graph_segment(FILE *out, const struct graph *g, size_t s)
             continue;
         }
         hops++;
-        lb_line(&lb, "%s hop %llu: %s", conn, (unsigned long long)seq,
-                encap_str(g, h, b1, sizeof b1));
+        lb_line(&lb, "%s hop %llu: %s", conn_tag(g, conn, ctag, sizeof ctag),
+                (unsigned long long)seq, encap_str(g, h, b1, sizeof b1));
         if (limit && frame > limit) {
             fails = 1;
             lb_line(&lb, "frame %llu > limit %llu: FAILS, IP MTU at most %llu",
@@ -635,6 +724,8 @@ graph_segment(FILE *out, const struct graph *g, size_t s)
     }
     if (!hops) {
         fprintf(out, ", style=dotted");
+    } else if (segment_secondary_only(g, name)) {
+        fprintf(out, ", style=dashed"); /* a secondary leg's own segment */
     } else if (owner) {
         fprintf(out, ", style=bold");
     }
@@ -651,7 +742,7 @@ graph_title(FILE *out, const struct graph *g)
 {
     size_t i, n = nst_service_item_count(g->svc, NST_ITEM_CONNECTION);
     struct label lb = {0};
-    char b1[64];
+    char b1[64], ctag[256];
 
     lb_line(&lb, "netstitch graph: %s", g->file);
     for (i = 0; i < n; i++) {
@@ -678,17 +769,90 @@ graph_title(FILE *out, const struct graph *g)
                          seg);
             }
         }
+        conn_tag(g, conn, ctag, sizeof ctag);
         if (max && max < ip) {
-            lb_line(&lb, "%s: IP MTU %llu requested, the path carries at most %llu - FAILS%s", conn,
+            lb_line(&lb, "%s: IP MTU %llu requested, the path carries at most %llu - FAILS%s", ctag,
                     (unsigned long long)ip, (unsigned long long)max, tail);
         } else {
-            lb_line(&lb, "%s: IP MTU %llu end to end%s", conn, (unsigned long long)ip, tail);
+            lb_line(&lb, "%s: IP MTU %llu end to end%s", ctag, (unsigned long long)ip, tail);
+        }
+    }
+    n = nst_service_item_count(g->svc, NST_ITEM_MULTIPOINT);
+    for (i = 0; i < n; i++) {
+        const char *mp = txt(g, NST_ITEM_MULTIPOINT, i, NST_FIELD_NAME);
+        uint64_t ip = num(g, NST_ITEM_MULTIPOINT, i, NST_FIELD_IP_MTU);
+        uint64_t worst = num(g, NST_ITEM_MULTIPOINT, i, NST_FIELD_MAX_IP_MTU);
+
+        if (!conn_wanted(g, mp)) {
+            continue;
+        }
+        if (worst && worst < ip) {
+            lb_line(&lb,
+                    "%s: multipoint, IP MTU %llu requested, the worst pair of sites carries %llu - "
+                    "FAILS",
+                    mp, (unsigned long long)ip, (unsigned long long)worst);
+        } else {
+            lb_line(&lb, "%s: multipoint, IP MTU %llu between every pair of sites%s", mp,
+                    (unsigned long long)ip, worst ? "" : " (not computed)");
         }
     }
     fprintf(out, "  label=");
     dot_label(out, &lb);
     fprintf(out, ";\n");
     lb_free(&lb);
+}
+
+/* Multipoint VPNs: a hexagon per VPN, a line to each attachment circuit's PE. */
+static void
+graph_multipoints(FILE *out, const struct graph *g)
+{
+    size_t i, a, n = nst_service_item_count(g->svc, NST_ITEM_MULTIPOINT);
+    size_t na = nst_service_item_count(g->svc, NST_ITEM_ATTACHMENT);
+    char b1[64];
+
+    for (i = 0; i < n; i++) {
+        const char *mp = txt(g, NST_ITEM_MULTIPOINT, i, NST_FIELD_NAME);
+        uint64_t ip = num(g, NST_ITEM_MULTIPOINT, i, NST_FIELD_IP_MTU);
+        uint64_t worst = num(g, NST_ITEM_MULTIPOINT, i, NST_FIELD_MAX_IP_MTU);
+        struct label lb = {0};
+        int fails = worst && worst < ip;
+
+        if (!conn_wanted(g, mp)) {
+            continue;
+        }
+        lb_line(&lb, "VPN %s", mp);
+        lb_line(&lb, "%s, %s", txt(g, NST_ITEM_MULTIPOINT, i, NST_FIELD_KIND),
+                streq(txt(g, NST_ITEM_MULTIPOINT, i, NST_FIELD_SIGNALLING), "bgp")
+                    ? "BGP auto-discovery"
+                    : "LDP");
+        lb_line(&lb, "IP MTU %llu; worst pair %llu%s", (unsigned long long)ip,
+                (unsigned long long)worst, fails ? " - FAILS" : "");
+        fprintf(out, "  \"mp:%s\" [shape=hexagon, style=filled, fillcolor=\"%s\", label=", mp,
+                fails ? "#f7c6c7" : "#dbe9f7");
+        dot_label(out, &lb);
+        fprintf(out, "];\n");
+        lb_free(&lb);
+        for (a = 0; a < na; a++) {
+            const char *dev = txt(g, NST_ITEM_ATTACHMENT, a, NST_FIELD_DEVICE);
+            const char *role = txt(g, NST_ITEM_ATTACHMENT, a, NST_FIELD_ROLE);
+
+            if (!streq(txt(g, NST_ITEM_ATTACHMENT, a, NST_FIELD_MULTIPOINT), mp) || !dev) {
+                continue;
+            }
+            lb_line(&lb, "%s (site %s)%s", txt(g, NST_ITEM_ATTACHMENT, a, NST_FIELD_NAME),
+                    txt(g, NST_ITEM_ATTACHMENT, a, NST_FIELD_SITE),
+                    streq(role, "hub") ? ": HUB" : "");
+            lb_line(&lb, "%s %s", txt(g, NST_ITEM_ATTACHMENT, a, NST_FIELD_PORT),
+                    ac_encap_str(g, a, b1, sizeof b1));
+            fprintf(out, "  \"mp:%s\" -- ", mp);
+            dot_dev_id(out, dev);
+            fprintf(out, " [label=");
+            dot_label(out, &lb);
+            fprintf(out, ", color=\"#6a3d9a\", fontcolor=\"#6a3d9a\"%s];\n",
+                    streq(role, "hub") ? ", penwidth=3, style=bold" : "");
+            lb_free(&lb);
+        }
+    }
 }
 
 /* The whole DOT document; returns the number of failing segments. */
@@ -756,6 +920,8 @@ graph_dot(FILE *out, const struct graph *g)
             graph_device(out, g, j, "  ");
         }
     }
+
+    graph_multipoints(out, g);
 
     /* Segments in path order (the layout follows the edges), then unused ones. */
     done = calloc(nseg ? nseg : 1, 1);
@@ -874,6 +1040,16 @@ field_key(enum nst_field f)
         return "subnet";
     case NST_FIELD_IPV6_SUBNET:
         return "ipv6-subnet";
+    case NST_FIELD_PORT:
+        return "port";
+    case NST_FIELD_MULTIPOINT:
+        return "multipoint";
+    case NST_FIELD_SIGNALLING:
+        return "signalling";
+    case NST_FIELD_REDUNDANCY_GROUP:
+        return "redundancy-group";
+    case NST_FIELD_REDUNDANCY_ROLE:
+        return "redundancy-role";
     }
     return "?";
 }
@@ -891,7 +1067,11 @@ json_items(FILE *out, const struct graph *g, const char *key, enum nst_item kind
             !conn_wanted(g, txt(g, kind, i, NST_FIELD_CONNECTION))) {
             continue;
         }
-        if (kind == NST_ITEM_CONNECTION && !conn_wanted(g, txt(g, kind, i, NST_FIELD_NAME))) {
+        if ((kind == NST_ITEM_CONNECTION || kind == NST_ITEM_MULTIPOINT) &&
+            !conn_wanted(g, txt(g, kind, i, NST_FIELD_NAME))) {
+            continue;
+        }
+        if (kind == NST_ITEM_ATTACHMENT && !conn_wanted(g, txt(g, kind, i, NST_FIELD_MULTIPOINT))) {
             continue;
         }
         if (kind == NST_ITEM_SEGMENT && !segment_drawn(g, i)) {
@@ -935,7 +1115,14 @@ graph_json(FILE *out, const struct graph *g, int exit_code)
         NST_FIELD_B_DEVICE, NST_FIELD_B_PORT,     NST_FIELD_B_SITE, NST_FIELD_B_NODE,
         NST_FIELD_SUBNET,   NST_FIELD_IPV6_SUBNET};
     static const enum nst_field seg_n[] = {NST_FIELD_MTU, NST_FIELD_BANDWIDTH};
-    static const enum nst_field conn_t[] = {NST_FIELD_NAME};
+    static const enum nst_field conn_t[] = {NST_FIELD_NAME, NST_FIELD_REDUNDANCY_GROUP,
+                                            NST_FIELD_REDUNDANCY_ROLE};
+    static const enum nst_field mp_t[] = {NST_FIELD_NAME, NST_FIELD_KIND, NST_FIELD_SIGNALLING};
+    static const enum nst_field mp_n[] = {NST_FIELD_IP_MTU, NST_FIELD_MAX_IP_MTU};
+    static const enum nst_field ac_t[] = {
+        NST_FIELD_MULTIPOINT, NST_FIELD_NAME,          NST_FIELD_SITE, NST_FIELD_DEVICE,
+        NST_FIELD_PORT,       NST_FIELD_ENCAPSULATION, NST_FIELD_ROLE};
+    static const enum nst_field ac_n[] = {NST_FIELD_OUTER_TAG, NST_FIELD_INNER_TAG, NST_FIELD_TPID};
     static const enum nst_field conn_n[] = {NST_FIELD_IP_MTU, NST_FIELD_BANDWIDTH,
                                             NST_FIELD_MAX_IP_MTU, NST_FIELD_BOTTLENECK_HOP};
     static const enum nst_field hop_t[] = {NST_FIELD_CONNECTION, NST_FIELD_SEGMENT,
@@ -960,6 +1147,8 @@ graph_json(FILE *out, const struct graph *g, int exit_code)
     json_items(out, g, "connections", NST_ITEM_CONNECTION, conn_t, N(conn_t), conn_n, N(conn_n));
     json_items(out, g, "hops", NST_ITEM_HOP, hop_t, N(hop_t), hop_n, N(hop_n));
     json_items(out, g, "stitches", NST_ITEM_STITCH, st_t, N(st_t), st_n, N(st_n));
+    json_items(out, g, "multipoints", NST_ITEM_MULTIPOINT, mp_t, N(mp_t), mp_n, N(mp_n));
+    json_items(out, g, "attachments", NST_ITEM_ATTACHMENT, ac_t, N(ac_t), ac_n, N(ac_n));
     fprintf(out, "\n}\n");
 #undef N
 }
@@ -1097,12 +1286,21 @@ cmd_graph(int argc, char **argv)
         goto cleanup;
     }
     if (g.only) {
+        size_t k;
+
         for (i = 0; i < nst_service_item_count(g.svc, NST_ITEM_CONNECTION); i++) {
             if (streq(txt(&g, NST_ITEM_CONNECTION, i, NST_FIELD_NAME), g.only)) {
                 break;
             }
         }
-        if (i == nst_service_item_count(g.svc, NST_ITEM_CONNECTION)) {
+        for (k = 0; k < nst_service_item_count(g.svc, NST_ITEM_MULTIPOINT); k++) {
+            if (streq(txt(&g, NST_ITEM_MULTIPOINT, k, NST_FIELD_NAME), g.only)) {
+                i = 0; /* --connection may name a multipoint VPN */
+                break;
+            }
+        }
+        if (i == nst_service_item_count(g.svc, NST_ITEM_CONNECTION) &&
+            k == nst_service_item_count(g.svc, NST_ITEM_MULTIPOINT)) {
             fprintf(stderr, "netstitch graph: no connection '%s' in %s\n", g.only, g.file);
             rc = EXIT_USAGE;
             goto cleanup;

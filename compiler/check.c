@@ -166,8 +166,8 @@ chk_path(struct chk *c, const struct m_conn *conn)
     }
 }
 
-static unsigned
-tpid_bit(enum m_tpid t)
+unsigned
+chk_tpid_bit(enum m_tpid t)
 {
     switch (t) {
     case TPID_8100:
@@ -184,7 +184,7 @@ tpid_bit(enum m_tpid t)
 
 /* Tag capability of one device for one attachment: TPID support, double-tag match,
  * a port fixed to another TPID. */
-static void
+void
 chk_tags_at(struct chk *c, const struct m_conn *conn, const struct m_hop *h,
             const struct m_end *e, const struct m_encap *enc, const struct m_src *src)
 {
@@ -195,7 +195,7 @@ chk_tags_at(struct chk *c, const struct m_conn *conn, const struct m_hop *h,
     if (enc->kind != ENCAP_DOT1Q && enc->kind != ENCAP_QINQ) {
         return;
     }
-    if (!(drv->caps.tpid_supported & tpid_bit(enc->tpid))) {
+    if (!(drv->caps.tpid_supported & chk_tpid_bit(enc->tpid))) {
         chk_report(c, DIAG_VLAN_TPID_UNSUPPORTED, src, e->dev->name, e->dev->name, drv->name,
                    model_tpid_str(enc->tpid), e->port->name);
     }
@@ -203,9 +203,10 @@ chk_tags_at(struct chk *c, const struct m_conn *conn, const struct m_hop *h,
         chk_report(c, DIAG_VLAN_DOUBLE_TAG, src, e->dev->name, e->dev->name, drv->name,
                    e->port->name);
     }
-    if (enc->kind == ENCAP_QINQ && !(drv->caps.tpid_per_subif & tpid_bit(enc->tpid)) &&
+    if (enc->kind == ENCAP_QINQ && !(drv->caps.tpid_per_subif & chk_tpid_bit(enc->tpid)) &&
         e->port->tpid != TPID_NONE && e->port->tpid != enc->tpid) {
-        chk_report(c, DIAG_VLAN_TPID_MISMATCH, src, e->dev->name, h ? h->seg->name : "-",
+        chk_report(c, DIAG_VLAN_TPID_MISMATCH, src, e->dev->name,
+                   h ? h->seg->name : "of the attachment circuit",
                    model_encap_str(enc, buf, sizeof buf), model_tpid_str(enc->tpid),
                    e->dev->name, e->port->name, model_tpid_str(e->port->tpid));
     }
@@ -309,7 +310,7 @@ ve_id_of(const struct m_vpls *v, size_t j)
  * to render (issue 11: a four-byte-AS route target passed check and stopped the IOS-XR
  * driver). The route target is parsed by the drivers' own parser, drv_rt_parse().
  */
-static void
+void
 chk_vpls_bgp(struct chk *c, const struct m_vpls *v)
 {
     const char *why = NULL;
@@ -681,8 +682,8 @@ chk_ports_tags(struct chk *c)
             }
             if (first && uses[k].encap->kind == ENCAP_QINQ &&
                 uses[k].encap->tpid != first->encap->tpid &&
-                !(uses[k].port->dev->drv->caps.tpid_per_subif & tpid_bit(uses[k].encap->tpid) &&
-                  uses[k].port->dev->drv->caps.tpid_per_subif & tpid_bit(first->encap->tpid))) {
+                !(uses[k].port->dev->drv->caps.tpid_per_subif & chk_tpid_bit(uses[k].encap->tpid) &&
+                  uses[k].port->dev->drv->caps.tpid_per_subif & chk_tpid_bit(first->encap->tpid))) {
                 chk_report(c, DIAG_VLAN_TPID_PORT, &uses[k].hop->encap_src,
                            uses[k].port->dev->name, uses[k].port->dev->name, uses[k].port->name,
                            model_tpid_str(first->encap->tpid),
@@ -807,6 +808,7 @@ nst_service_check(struct nst_service *svc)
     chk_qinq(&c);
     chk_redundancy(&c, svc->tree);
     chk_multipoint(&c);
+    chk_mp(&c);
     if (c.err) {
         return c.err;
     }

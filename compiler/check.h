@@ -15,7 +15,8 @@
  *   check_shared.c shared exchange ports: no port-level change
  *   check_qinq.c  multi-VLAN and port-based QinQ: C-VLAN lists, overlaps, vendor limits
  *   check_redundancy.c redundant pairs: roles, same ends, different hand-offs, diversity
- *   check_multipoint.c a VPLS's MTU per attachment pair, the worst pair named
+ *   check_multipoint.c a VPLS's MTU per attachment pair, the worst pair named; multipoint
+ *                 VPNs (netstitch-multipoint): encapsulation, signalling, MTU per site pair
  */
 #ifndef NST_CHECK_H
 #define NST_CHECK_H
@@ -24,6 +25,7 @@
 #include <stdint.h>
 
 #include "diag.h"
+#include "driver.h"
 #include "model.h"
 
 /* What one port needs across every hop that uses it. */
@@ -59,6 +61,10 @@ struct chk_result {
     size_t nhops;
     struct chk_conn *conns;     /* parallel to m_service.conns */
     size_t nconns;
+    uint32_t *mp_worst;         /* per multipoint VPN: its worst pair's IP MTU, UINT32_MAX none */
+    const enum drv_tagging *tagging; /* per port (m_port.idx): the tagging mode its
+                                      * sub-interfaces force (check_mtu.c), NULL before */
+    size_t nmps;
 };
 
 /* Shared state of one check run. */
@@ -82,12 +88,30 @@ void chk_bgp(struct chk *c);
 void chk_onramp(struct chk *c, const struct lyd_node *tree);
 /* Shared exchange ports (netstitch-exchange): refuse what would change them. After chk_mtu. */
 void chk_shared(struct chk *c);
+/* A multipoint VPN's attachment circuit @what with tags @e on port @p: the shared-port
+ * encapsulation and TPID rules (nothing when @p is not shared). */
+void chk_shared_ac(struct chk *c, const struct m_port *p, const struct m_encap *e, const char *what,
+                   const struct m_src *src);
 /* QinQ bundles (netstitch-qinq). */
 void chk_qinq(struct chk *c);
 /* Redundant pairs (netstitch-redundancy); @tree as for chk_onramp. */
 void chk_redundancy(struct chk *c, const struct lyd_node *tree);
 /* A VPLS's worst attachment pair (after chk_mtu). */
 void chk_multipoint(struct chk *c);
+/* Multipoint VPNs (netstitch-multipoint), after chk_mtu: encapsulation, signalling,
+ * ports, MTU per pair of sites (planned raises go into the port table). */
+void chk_mp(struct chk *c);
+
+/* Tag capability of @e's device for tags @enc at @src (check.c): TPID support, double-tag
+ * match, a port fixed to another TPID; @conn and @h may be NULL (a multipoint VPN's
+ * attachment circuit). The DRV_TPID_* bit of a TPID. */
+void chk_tags_at(struct chk *c, const struct m_conn *conn, const struct m_hop *h,
+                 const struct m_end *e, const struct m_encap *enc, const struct m_src *src);
+unsigned chk_tpid_bit(enum m_tpid t);
+
+/* A BGP-signalled VPLS's route target and VE ids against every member's driver (check.c;
+ * also run on a multipoint VPN's instance by check_multipoint.c). */
+void chk_vpls_bgp(struct chk *c, const struct m_vpls *v);
 
 /* The hop of @conn that reaches @port on @dev (not a VPLS hop), or NULL. */
 const struct m_hop *chk_hop_at_port(const struct m_conn *conn, const struct m_device *dev,

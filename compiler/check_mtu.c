@@ -124,6 +124,17 @@ port_tagging(struct chk *c)
             }
         }
     }
+    /* A multipoint VPN's attachment circuits are sub-interfaces of their ports too. */
+    for (i = 0; i < svc->nmps; i++) {
+        for (j = 0; j < svc->mps[i].nacs; j++) {
+            const struct m_mp_ac *a = &svc->mps[i].acs[j];
+
+            if (a->port) {
+                t[a->port->idx] = drv_tagging_add(t[a->port->idx], model_encap_tags(&a->encap),
+                                                  a->encap.tpid);
+            }
+        }
+    }
     return t;
 }
 
@@ -220,6 +231,7 @@ chk_mtu(struct chk *c)
         c->err = NST_ENOMEM;
         return;
     }
+    r->tagging = tagging;
     r->hops = arena_array(c->arena, total, sizeof *r->hops);
     if (!r->hops && total) {
         c->err = NST_ENOMEM;

@@ -15,7 +15,9 @@
  *     not declare that TPID (SHARED-PORT-TPID; a declared, different TPID is already
  *     QINQ-TPID-CONFLICT in check.c).
  *
- * VPLS attachment circuits on a shared port are held to the same rules.
+ * VPLS attachment circuits on a shared port are held to the same rules, and so are a
+ * multipoint VPN's (chk_shared_ac, called by check_multipoint.c; its MTU is the pair
+ * check's, MP-PAIR-MTU, which takes a shared port's MTU as it is).
  */
 #include <stdio.h>
 
@@ -65,6 +67,15 @@ shared_use(struct chk *c, const struct m_port *p, const struct m_encap *e, uint1
         chk_report(c, DIAG_SHARED_TPID, src, d->name, seq, conn, model_tpid_str(e->tpid), p->name,
                    d->name, d->drv->name,
                    "and does not declare its tpid: netstitch will not set it");
+    }
+}
+
+void
+chk_shared_ac(struct chk *c, const struct m_port *p, const struct m_encap *e, const char *what,
+              const struct m_src *src)
+{
+    if (p && p->shared) {
+        shared_use(c, p, e, 0, what, src);
     }
 }
 

@@ -267,6 +267,8 @@ nst_ctx_new(const char *yang_dir, struct nst_ctx **out)
     (void)ly_ctx_load_module(ctx->ly, "netstitch-qinq", NULL, NULL);
     /* Redundant pairs (augments connections); optional likewise. */
     (void)ly_ctx_load_module(ctx->ly, "netstitch-redundancy", NULL, NULL);
+    /* Multipoint VPNs (augments the service with a list); optional likewise. */
+    (void)ly_ctx_load_module(ctx->ly, "netstitch-multipoint", NULL, NULL);
     ly_err_clean(ctx->ly, NULL);
     ctx->port_refs_deviated =
         lys_parse_mem(ctx->ly, ctx_port_refs_deviation, LYS_IN_YANG, NULL) == LY_SUCCESS;

@@ -16,6 +16,8 @@
  *     which case the sub-interface is the VPLS instance's attachment circuit;
  *   - VPLS members get the instance with pseudowire neighbours (the other members'
  *     router ids, LDP) or BGP auto-discovery (route target, VE id);
+ *   - a multipoint VPN (netstitch-multipoint, lower_mp) gives each PE the same <vpls>,
+ *     its attachment circuits as layer-2 sub-interfaces, full mesh or hub-and-spoke;
  *   - BGP sessions become neighbours with an import and an export policy each, always
  *     (IOS-XR and SR OS pass nothing on eBGP without policy), backed by prefix lists;
  *     every session's local address is an address of its sub-interface (a second one
@@ -719,6 +721,175 @@ lower_vpls(struct lw *w, const struct m_conn *conn)
     }
 }
 
+/*
+ * /intercloud/multipoint (netstitch-multipoint): a multipoint VPN becomes, on each PE, the
+ * same <vpls> a connection's VPLS does, so every driver renders it on its VPLS path:
+ *   - each attachment circuit is a layer-2 sub-interface of its port with the circuit's
+ *     tags, popped on ingress and pushed back on egress (a bundle pops only its S-tag),
+ *     as a connection's hop; hop is the circuit's position from 1;
+ *   - one <vpls> per PE (a PE with two circuits has both as <ac>), named after the VPN;
+ *   - LDP: a <neighbor> per other PE (full mesh), or spoke PEs toward the hub only and
+ *     the hub toward every spoke, its neighbours marked spoke="true" (outside the
+ *     split-horizon group: the hub forwards between spokes); BGP: the route target, a
+ *     route distinguisher per PE and the VE id (the first circuit's on the PE: its ve-id,
+ *     else its position from 1), as lower_vpls().
+ */
+static xmlNodePtr
+mp_subif(struct lw *w, const struct m_mp *mp, size_t i)
+{
+    const struct m_mp_ac *a = &mp->acs[i];
+    xmlNodePtr port = port_node(w, a->port), n, m;
+    unsigned tags = model_encap_tags(&a->encap);
+    char desc[256];
+
+    if (!port) {
+        return NULL;
+    }
+    n = find_subif(port, &a->encap);
+    if (n) {
+        return n;
+    }
+    n = xmlNewNode(NULL, X("subif"));
+    if (!n) {
+        w->oom = 1;
+        return NULL;
+    }
+    set_uattr(w, n, "id", subif_id(port, &a->encap));
+    xmlAddChild(port, n);
+    set_attr(w, n, "kind", "l2");
+    set_attr(w, n, "connection", mp->name);
+    set_uattr(w, n, "hop", i + 1);
+    set_uattr(w, n, "ip-mtu", mp->ip_mtu);
+    m = new_child(w, n, "match");
+    if (m) {
+        set_uattr(w, m, "tags", tags);
+        if (tags) {
+            set_uattr(w, m, "outer", a->encap.outer);
+            set_attr(w, m, "tpid", tpid_str(a->encap.tpid));
+        }
+        if (tags == 2) {
+            set_uattr(w, m, "inner", a->encap.inner);
+        }
+        if (a->encap.bundle) {
+            match_bundle(w, m, &a->encap);
+        }
+    }
+    if (tags) {
+        m = new_child(w, n, "rewrite");
+        if (m) {
+            set_uattr(w, m, "pop", a->encap.bundle ? 1 : tags);
+            set_attr(w, m, "symmetric", "true");
+        }
+    }
+    snprintf(desc, sizeof desc, "netstitch %s attachment circuit %s (site %s)", mp->name, a->name,
+             a->site ? a->site->name : "-");
+    text_child(w, n, "description", desc);
+    return n;
+}
+
+static void
+mp_neighbor(struct lw *w, xmlNodePtr n, const struct m_mp *mp, const struct m_device *d, bool spoke)
+{
+    xmlNodePtr nb;
+
+    if (!d->router_id || find_keyed(n, "neighbor", "device", d->name)) {
+        return;
+    }
+    nb = new_child(w, n, "neighbor");
+    if (!nb) {
+        return;
+    }
+    set_attr(w, nb, "address", d->router_id);
+    set_attr(w, nb, "device", d->name);
+    set_uattr(w, nb, "pw-id", mp->vpls_id);
+    if (spoke) {
+        set_attr(w, nb, "spoke", "true");
+    }
+}
+
+static void
+lower_mp(struct lw *w, const struct m_mp *mp)
+{
+    const struct m_device *hub = NULL;
+    bool bundle = false;
+    size_t i, j, k;
+
+    for (i = 0; i < mp->nacs; i++) {
+        if (!mp->acs[i].dev || !mp->acs[i].port) {
+            return;
+        }
+        bundle = bundle || mp->acs[i].encap.bundle;
+        if (mp->topology == MP_HUB_AND_SPOKE && mp->acs[i].hub && !hub) {
+            hub = mp->acs[i].dev;
+        }
+    }
+    for (i = 0; i < mp->nacs; i++) {
+        mp_subif(w, mp, i);
+    }
+    for (i = 0; i < mp->nacs; i++) {
+        const struct m_device *d = mp->acs[i].dev;
+        xmlNodePtr dev = w->devnode[dev_index(w, d)], n;
+        bool first = true;
+        char rd[64];
+
+        for (j = 0; j < i && first; j++) {
+            first = mp->acs[j].dev != d;
+        }
+        if (!first) {
+            continue;
+        }
+        n = new_child(w, dev, "vpls");
+        if (!n) {
+            continue;
+        }
+        set_attr(w, n, "name", mp->name);
+        set_attr(w, n, "connection", mp->name);
+        set_attr(w, n, "signalling", mp->signalling == SIG_BGP ? "bgp" : "ldp");
+        set_uattr(w, n, "vpls-id", mp->vpls_id);
+        set_uattr(w, n, "mtu", mp->ip_mtu + (bundle ? 4u : 0u));
+        if (mp->signalling == SIG_BGP) {
+            set_attr(w, n, "route-target", mp->route_target);
+            rd_choose(w, d, dev, mp->vpls_id, rd, sizeof rd);
+            set_attr(w, n, "route-distinguisher", rd);
+            set_uattr(w, n, "ve-id", mp->acs[i].ve_id ? mp->acs[i].ve_id : (unsigned long)(i + 1));
+            set_uattr(w, n, "ve-max", ve_max(&mp->vpls));
+        }
+        for (j = i; j < mp->nacs; j++) {
+            xmlNodePtr sub, ac;
+
+            if (mp->acs[j].dev != d) {
+                continue;
+            }
+            sub = find_subif(port_node(w, mp->acs[j].port), &mp->acs[j].encap);
+            ac = sub ? new_child(w, n, "ac") : NULL;
+            if (ac) {
+                set_attr(w, ac, "port", mp->acs[j].port->name);
+                set_uattr(w, ac, "subif", attr_ul(sub, "id"));
+                if (mp->acs[j].encap.bundle) {
+                    set_attr(w, ac, "bundle", "true");
+                }
+            }
+        }
+        if (mp->signalling != SIG_LDP) {
+            continue;
+        }
+        for (k = 0; k < mp->nacs; k++) {
+            const struct m_device *o = mp->acs[k].dev;
+
+            if (o == d) {
+                continue;
+            }
+            if (!hub) {
+                mp_neighbor(w, n, mp, o, false);
+            } else if (d == hub) {
+                mp_neighbor(w, n, mp, o, true);
+            } else if (o == hub) {
+                mp_neighbor(w, n, mp, o, false);
+            }
+        }
+    }
+}
+
 /* The prefix list @name of the prefixes of family @af among @p. */
 static void
 prefix_list(struct lw *w, xmlNodePtr dev, const char *name, const struct m_prefix *p, size_t n,
@@ -1178,6 +1349,27 @@ lower_service_range(struct nst_service *svc, size_t lo, size_t hi, xmlDocPtr *ou
         lower_stitches(&w, &w.m->conns[i]);
         lower_vpls(&w, &w.m->conns[i]);
         lower_bgp(&w, &w.m->conns[i]);
+    }
+    for (i = 0; i < w.m->nmps; i++) {
+        lower_mp(&w, &w.m->mps[i]);
+    }
+    /* A multipoint VPN's core ports whose MTU grows (check_multipoint.c planned them) are
+     * core ports, as a connection's VPLS hops make them. */
+    for (i = 0; w.m->nmps && i < w.m->nsegments; i++) {
+        const struct m_segment *s = &w.m->segments[i];
+        int e;
+
+        for (e = 0; s->kind == SEG_MPLS_CORE && e < 2; e++) {
+            xmlNodePtr port;
+
+            if (!s->end[e].port || !w.chk->ports[s->end[e].port->idx].planned) {
+                continue;
+            }
+            port = port_node(&w, s->end[e].port);
+            if (port && !xmlSetProp(port, X("core"), X("true"))) {
+                w.oom = 1;
+            }
+        }
     }
     lower_originate(&w);
     /* Ports whose MTU must change but that carry no sub-interface of their own. */

@@ -435,6 +435,72 @@ build_vpls(struct mb *b, const struct lyd_node *n, struct m_vpls *v)
     }
 }
 
+/* /intercloud/multipoint (netstitch-multipoint) */
+static void
+build_mp(struct mb *b, const struct lyd_node *n, struct m_mp *v)
+{
+    const struct lyd_node *c;
+    const char *sig = str(n, "signalling"), *topo = str(n, "topology");
+    size_t i = 0;
+
+    v->name = str(n, "name");
+    v->ip_mtu = (uint32_t)num(n, "ip-mtu");
+    v->topology = topo && !strcmp(topo, "hub-and-spoke") ? MP_HUB_AND_SPOKE : MP_FULL_MESH;
+    v->signalling = sig && !strcmp(sig, "bgp") ? SIG_BGP : SIG_LDP;
+    v->vpls_id = (uint32_t)num(n, "vpls-id");
+    v->route_target = str(n, "route-target");
+    src_of(b, n, &v->src);
+    v->rt_src = v->src;
+    src_of(b, child(n, "route-target"), &v->rt_src);
+    v->nacs = count(n, "attachment-circuit");
+    v->acs = arena_array(b->arena, v->nacs ? v->nacs : 1, sizeof *v->acs);
+    if (!v->acs) {
+        b->err = NST_ENOMEM;
+        v->nacs = 0;
+        return;
+    }
+    LY_LIST_FOR(lyd_child(n), c) {
+        struct m_mp_ac *a;
+        const char *role;
+
+        if (strcmp(ly_node_name(c), "attachment-circuit")) {
+            continue;
+        }
+        a = &v->acs[i++];
+        a->name = str(c, "name");
+        a->site = model_find_site(b->svc, str(c, "site"));
+        a->dev = model_find_device(b->svc, str(c, "device"));
+        a->port = a->dev ? model_find_port(a->dev, str(c, "port")) : NULL;
+        encap_of(b, child(c, "encapsulation"), &a->encap);
+        role = str(c, "role");
+        a->hub = role && !strcmp(role, "hub");
+        a->ve_id = (uint16_t)num(c, "ve-id");
+        src_of(b, c, &a->src);
+        a->encap_src = a->src;
+        src_of(b, child(c, "encapsulation"), &a->encap_src);
+    }
+    v->vpls.name = v->name;
+    v->vpls.signalling = v->signalling;
+    v->vpls.vpls_id = v->vpls_id;
+    v->vpls.route_target = v->route_target;
+    v->vpls.src = v->src;
+    v->vpls.rt_src = v->rt_src;
+    v->vpls.nmembers = v->nacs;
+    v->vpls.members = arena_array(b->arena, v->nacs ? v->nacs : 1, sizeof *v->vpls.members);
+    if (!v->vpls.members) {
+        b->err = NST_ENOMEM;
+        v->vpls.nmembers = 0;
+        return;
+    }
+    for (i = 0; i < v->nacs; i++) {
+        v->vpls.members[i].dev = v->acs[i].dev;
+        v->vpls.members[i].port = v->acs[i].port;
+        v->vpls.members[i].encap = v->acs[i].encap;
+        v->vpls.members[i].ve_id = v->acs[i].ve_id;
+        v->vpls.members[i].src = v->acs[i].src;
+    }
+}
+
 /* Every leaf-list entry named @name under @parent as strings. */
 static void
 communities(struct mb *b, const struct lyd_node *parent, const char *name,
@@ -804,6 +870,7 @@ model_build(struct nst_ctx *ctx, const struct lyd_node *tree, const struct srcma
     b.svc->segment_index = index_build(&b, b.svc->segments, b.svc->nsegments,
                                        sizeof *b.svc->segments, offsetof(struct m_segment, name));
     BUILD_LIST(&b, top, "connection", b.svc->conns, b.svc->nconns, build_conn);
+    BUILD_LIST(&b, top, "multipoint", b.svc->mps, b.svc->nmps, build_mp);
     if (b.err) {
         return b.err;
     }

@@ -274,6 +274,39 @@ struct m_conn {
     struct m_src src;
 };
 
+/* A multipoint VPN's attachment circuit (netstitch-multipoint). */
+struct m_mp_ac {
+    const char *name;
+    struct m_site *site;
+    struct m_device *dev;
+    struct m_port *port;
+    struct m_encap encap;
+    bool hub;                   /* role hub (hub-and-spoke) */
+    uint16_t ve_id;             /* 0 = unset */
+    struct m_src src;
+    struct m_src encap_src;     /* the encapsulation container, else the circuit */
+};
+
+enum m_mp_topology { MP_FULL_MESH, MP_HUB_AND_SPOKE };
+
+/* A multipoint VPN (netstitch-multipoint): a VPLS defined by its attachment circuits. */
+struct m_mp {
+    const char *name;
+    uint32_t ip_mtu;
+    enum m_mp_topology topology;
+    enum m_signalling signalling;
+    uint32_t vpls_id;
+    const char *route_target;   /* may be NULL */
+    struct m_mp_ac *acs;
+    size_t nacs;
+    struct m_src src;
+    struct m_src rt_src;        /* the route-target leaf, else the instance */
+    /* The same instance as a connection's VPLS (name, signalling, ids, route target;
+     * one member per attachment circuit, in order), for the checks and lowering that
+     * a connection's VPLS and a multipoint VPN share. */
+    struct m_vpls vpls;
+};
+
 struct m_name_index;
 
 struct m_service {
@@ -287,6 +320,8 @@ struct m_service {
     struct m_conn *conns;
     size_t nconns;
     size_t nports;          /* all ports of all devices */
+    struct m_mp *mps;       /* multipoint VPNs (netstitch-multipoint) */
+    size_t nmps;
     /* Name lookups for model_find_site/device/segment (model.c); NULL: linear scan. */
     const struct m_name_index *site_index, *device_index, *segment_index;
 };

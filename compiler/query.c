@@ -13,6 +13,7 @@
  * names); a formatted label such as "QinQ 0x88a8 3100/2101" is the caller's business,
  * from the numbers. So the calls take a const service and never fail.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "check.h"
@@ -28,6 +29,8 @@ struct q_item {
     const struct m_conn *conn;
     const struct m_hop *hop;
     const struct m_stitch *stitch;
+    const struct m_mp *mp;
+    const struct m_mp_ac *ac;
     size_t row; /* hop: index into chk_result.hops; port: m_port.idx */
 };
 
@@ -104,6 +107,25 @@ q_find(const struct m_service *m, enum nst_item kind, size_t i, struct q_item *i
             i -= m->conns[k].nstitches;
         }
         return 0;
+    case NST_ITEM_MULTIPOINT:
+        if (i >= m->nmps) {
+            return 0;
+        }
+        it->mp = &m->mps[i];
+        it->row = i;
+        return 1;
+    case NST_ITEM_ATTACHMENT:
+        for (k = 0; k < m->nmps; k++) {
+            if (i < m->mps[k].nacs) {
+                it->mp = &m->mps[k];
+                it->ac = &m->mps[k].acs[i];
+                it->dev = it->ac->dev;
+                it->row = k;
+                return 1;
+            }
+            i -= m->mps[k].nacs;
+        }
+        return 0;
     }
     return 0;
 }
@@ -136,6 +158,13 @@ nst_service_item_count(const struct nst_service *svc, enum nst_item kind)
     case NST_ITEM_STITCH:
         for (k = 0; k < m->nconns; k++) {
             n += m->conns[k].nstitches;
+        }
+        return n;
+    case NST_ITEM_MULTIPOINT:
+        return m->nmps;
+    case NST_ITEM_ATTACHMENT:
+        for (k = 0; k < m->nmps; k++) {
+            n += m->mps[k].nacs;
         }
         return n;
     }
@@ -193,10 +222,26 @@ q_text(const struct q_item *it, enum nst_item kind, enum nst_field field)
             return it->seg->name;
         case NST_ITEM_CONNECTION:
             return it->conn->name;
+        case NST_ITEM_MULTIPOINT:
+            return it->mp->name;
+        case NST_ITEM_ATTACHMENT:
+            return it->ac->name;
         default:
             return NULL;
         }
+    case NST_FIELD_PORT:
+        return kind == NST_ITEM_ATTACHMENT && it->ac->port ? it->ac->port->name : NULL;
+    case NST_FIELD_MULTIPOINT:
+        return kind == NST_ITEM_ATTACHMENT ? it->mp->name : NULL;
+    case NST_FIELD_SIGNALLING:
+        if (kind != NST_ITEM_MULTIPOINT) {
+            return NULL;
+        }
+        return it->mp->signalling == SIG_BGP ? "bgp" : "ldp";
     case NST_FIELD_KIND:
+        if (kind == NST_ITEM_MULTIPOINT) {
+            return it->mp->topology == MP_HUB_AND_SPOKE ? "hub-and-spoke" : "full-mesh";
+        }
         if (kind == NST_ITEM_SITE) {
             return it->site->kind_name;
         }
@@ -214,10 +259,19 @@ q_text(const struct q_item *it, enum nst_item kind, enum nst_field field)
     case NST_FIELD_DRIVER:
         return kind == NST_ITEM_DEVICE && it->dev->drv ? it->dev->drv->name : NULL;
     case NST_FIELD_ROLE:
+        if (kind == NST_ITEM_ATTACHMENT) {
+            return it->mp->topology != MP_HUB_AND_SPOKE ? NULL : it->ac->hub ? "hub" : "spoke";
+        }
         return kind == NST_ITEM_DEVICE ? it->dev->role : NULL;
     case NST_FIELD_SITE:
+        if (kind == NST_ITEM_ATTACHMENT) {
+            return it->ac->site ? it->ac->site->name : NULL;
+        }
         return kind == NST_ITEM_DEVICE && it->dev->site ? it->dev->site->name : NULL;
     case NST_FIELD_DEVICE:
+        if (kind == NST_ITEM_ATTACHMENT) {
+            return it->dev ? it->dev->name : NULL;
+        }
         return kind == NST_ITEM_PORT || kind == NST_ITEM_STITCH ? it->dev->name : NULL;
     case NST_FIELD_CONNECTION:
         return kind == NST_ITEM_HOP || kind == NST_ITEM_STITCH ? it->conn->name : NULL;
@@ -238,6 +292,9 @@ q_text(const struct q_item *it, enum nst_item kind, enum nst_field field)
         }
         return NULL;
     case NST_FIELD_ENCAPSULATION:
+        if (kind == NST_ITEM_ATTACHMENT) {
+            return it->ac->encap.bundle ? "qinq-bundle" : q_encap_name(it->ac->encap.kind);
+        }
         return kind == NST_ITEM_HOP ? q_encap_name(it->hop->encap.kind) : NULL;
     case NST_FIELD_VPLS:
         return kind == NST_ITEM_HOP && it->hop->encap.kind == ENCAP_VPLS ? it->hop->encap.vpls :
@@ -280,6 +337,9 @@ q_checked(const struct chk_result *r, const struct q_item *it, enum nst_item kin
         cp = &r->ports[it->row];
     } else if (kind == NST_ITEM_CONNECTION && it->row < r->nconns) {
         cc = &r->conns[it->row];
+    } else if (kind == NST_ITEM_MULTIPOINT && field == NST_FIELD_MAX_IP_MTU) {
+        /* The worst pair of sites (check_multipoint.c). */
+        return it->row < r->nmps && r->mp_worst[it->row] != UINT32_MAX ? r->mp_worst[it->row] : 0;
     }
     switch (field) {
     case NST_FIELD_FRAME:
@@ -332,16 +392,29 @@ q_number(const struct nst_service *svc, const struct q_item *it, enum nst_item k
         }
         return kind == NST_ITEM_CONNECTION ? it->conn->bandwidth : 0;
     case NST_FIELD_IP_MTU:
+        if (kind == NST_ITEM_MULTIPOINT) {
+            return it->mp->ip_mtu;
+        }
         return kind == NST_ITEM_CONNECTION ? it->conn->ip_mtu : 0;
     case NST_FIELD_SEQ:
         return kind == NST_ITEM_HOP ? it->hop->seq : 0;
     case NST_FIELD_OUTER_TAG:
+        if (kind == NST_ITEM_ATTACHMENT) {
+            return it->ac->encap.outer;
+        }
         return kind == NST_ITEM_HOP && it->hop->encap.kind != ENCAP_VPLS ? it->hop->encap.outer :
                                                                            0;
     case NST_FIELD_INNER_TAG:
+        if (kind == NST_ITEM_ATTACHMENT) {
+            return it->ac->encap.kind == ENCAP_QINQ && !it->ac->encap.bundle ? it->ac->encap.inner
+                                                                             : 0;
+        }
         return kind == NST_ITEM_HOP && it->hop->encap.kind == ENCAP_QINQ ? it->hop->encap.inner :
                                                                            0;
     case NST_FIELD_TPID:
+        if (kind == NST_ITEM_ATTACHMENT) {
+            return (uint64_t)it->ac->encap.tpid;
+        }
         return kind == NST_ITEM_HOP ? (uint64_t)it->hop->encap.tpid : 0;
     case NST_FIELD_FROM_HOP:
         return kind == NST_ITEM_STITCH && it->stitch->from ? it->stitch->from->seq : 0;
@@ -350,6 +423,29 @@ q_number(const struct nst_service *svc, const struct q_item *it, enum nst_item k
     default:
         return q_checked(svc->check, it, kind, field);
     }
+}
+
+/* A leaf of a connection's netstitch-redundancy container, from the tree (the model keeps
+ * no copy: check_redundancy.c reads the tree too); a libyang dictionary string. */
+static const char *
+q_redundancy(const struct nst_service *svc, const struct m_conn *conn, const char *leaf)
+{
+    struct lyd_node *n = NULL;
+    char path[256];
+
+    if (!svc->tree || !conn->name ||
+        !ly_ctx_get_module_implemented(LYD_CTX(svc->tree), "netstitch-redundancy")) {
+        return NULL;
+    }
+    /* Names cannot hold a quote (the model's name pattern). */
+    snprintf(path, sizeof path,
+             "/netstitch-intercloud:intercloud/connection[name='%s']/"
+             "netstitch-redundancy:redundancy/%s",
+             conn->name, leaf);
+    if (lyd_find_path(svc->tree, path, 0, &n) != LY_SUCCESS || !n) {
+        return NULL;
+    }
+    return lyd_get_value(n);
 }
 
 NST_API const char *
@@ -361,6 +457,10 @@ nst_service_item_text(const struct nst_service *svc, enum nst_item kind, size_t 
 
     if (!m || !q_find(m, kind, i, &it)) {
         return NULL;
+    }
+    if (kind == NST_ITEM_CONNECTION &&
+        (field == NST_FIELD_REDUNDANCY_GROUP || field == NST_FIELD_REDUNDANCY_ROLE)) {
+        return q_redundancy(svc, it.conn, field == NST_FIELD_REDUNDANCY_ROLE ? "role" : "group");
     }
     return q_text(&it, kind, field);
 }

@@ -67,6 +67,10 @@ struct drv_caps {
      * docs/vendors.md A.6). drv_tags_counted() applies it. */
     bool flexible_tagging_counts_two;
     unsigned vpls_ve_id_max; /* largest BGP VPLS VE id the vendor's model takes; 0 = 65535 */
+    /* A pseudowire outside the split-horizon group (a spoke pseudowire: frames from it
+     * may leave by another pseudowire), which the hub of a hub-and-spoke multipoint VPN
+     * needs toward its spokes (netstitch-multipoint; docs/drivers.md). */
+    bool vpls_spoke_pw;
     unsigned bgp;                 /* DRV_BGP_*: what the driver renders of a session */
 };
 

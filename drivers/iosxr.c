@@ -307,6 +307,7 @@ static const struct drv_cli_rule xr_cli_rules[] = {
     {XR_BD, DRV_CLI_MODE, "bridge-domain {bridge-domain-name}", NULL, NULL},
     {XR_BD "/mtu", DRV_CLI_STMT, "mtu {.}", "mtu", NULL},
     {XR_BD "/interfaces/interface", DRV_CLI_MODE, "interface {interface-name}", NULL, NULL},
+    {XR_BD "/neighbors/neighbor", DRV_CLI_MODE, "neighbor {address} pw-id {pw-id}", NULL, NULL},
     {XR_VFI, DRV_CLI_MODE, "vfi {vfi-name}", NULL, NULL},
     {XR_VFI "/vpn-id", DRV_CLI_STMT, "vpn-id {.}", NULL, NULL},
     {XR_VFI "/autodiscovery/bgp", DRV_CLI_MODE, "autodiscovery bgp", NULL, NULL},
@@ -413,6 +414,7 @@ const struct drv_ops drv_iosxr_ops = {
             .l3_double_tag = true,
             .vpls_ldp = true,
             .vpls_bgp = true,
+            .vpls_spoke_pw = true, /* docs/drivers.md §13 */
             .candidate = true,
             .writable_running = false,
             .confirmed_commit = 11,

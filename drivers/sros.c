@@ -409,6 +409,7 @@ const struct drv_ops drv_sros_ops = {
             .l3_double_tag = true,
             .vpls_ldp = true,
             .vpls_bgp = true,
+            .vpls_spoke_pw = true, /* docs/drivers.md §13 */
             .candidate = true,
             .writable_running = true,
             .confirmed_commit = 11,

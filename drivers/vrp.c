@@ -396,7 +396,7 @@ static const struct drv_cli_rule vrp_cli_rules[] = {
      "bridge-domain {id}"},
     {VRP_VSI "/vpls/ldp-signaling", DRV_CLI_MODE, "pwsignal ldp", NULL, NULL},
     {VRP_VSI "/vpls/ldp-signaling/vsi-id", DRV_CLI_STMT, "vsi-id {.}", NULL, NULL},
-    {VRP_VSI "/vpls/ldp-signaling/pws/pw", DRV_CLI_STMT, "peer {peer-ip}", NULL, NULL},
+    {VRP_VSI "/vpls/ldp-signaling/pws/pw", DRV_CLI_STMT, "peer {peer-ip}{?upe| upe}", NULL, NULL},
     {VRP_VSI "/vpls/bgp-signaling", DRV_CLI_MODE, "pwsignal bgp", NULL, NULL},
     {VRP_VSI "/vpls/bgp-signaling/route-distinguisher", DRV_CLI_STMT, "route-distinguisher {.}",
      NULL, NULL},
@@ -542,6 +542,7 @@ const struct drv_ops drv_vrp_ops = {
             .l3_double_tag = false, /* no qinq-termination in the device models */
             .vpls_ldp = true,
             .vpls_bgp = true,
+            .vpls_spoke_pw = true, /* docs/drivers.md §13 */
             .candidate = true,
             .writable_running = true,
             .confirmed_commit = 11,

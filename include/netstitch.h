@@ -175,7 +175,9 @@ enum nst_item {
     NST_ITEM_SEGMENT,    /**< links: two ends, each a device port or an external site node */
     NST_ITEM_CONNECTION, /**< end-to-end services over hops */
     NST_ITEM_HOP,        /**< hops of every connection, connection by connection, by seq */
-    NST_ITEM_STITCH      /**< stitch points of every connection, connection by connection */
+    NST_ITEM_STITCH,     /**< stitch points of every connection, connection by connection */
+    NST_ITEM_MULTIPOINT, /**< multipoint VPNs (netstitch-multipoint) */
+    NST_ITEM_ATTACHMENT  /**< attachment circuits of every multipoint VPN, VPN by VPN */
 };
 
 /**
@@ -184,7 +186,8 @@ enum nst_item {
  *        Fields marked "check" are 0 until nst_service_check() has run.
  */
 enum nst_field {
-    NST_FIELD_NAME = 0,     /**< T: site, device, port, segment, connection */
+    NST_FIELD_NAME = 0,     /**< T: site, device, port, segment, connection, multipoint,
+                                 attachment */
     NST_FIELD_KIND,         /**< T: site ("exchange", ...), segment ("ethernet", "mpls-core"),
                                  stitch ("rewrite", "route") */
     NST_FIELD_VENDOR,       /**< T: device: the service's vendor ("junos", "openconfig", ...) */
@@ -233,7 +236,14 @@ enum nst_field {
     NST_FIELD_MTU_PLANNED,  /**< N, check: port: the MTU netstitch will set, 0 no change */
     NST_FIELD_BOTTLENECK_HOP, /**< N, check: connection: seq of its narrowest hop, 0 none */
     NST_FIELD_SUBNET,       /**< T: segment: its IPv4 link subnet ("10.0.0.0/30"), NULL none */
-    NST_FIELD_IPV6_SUBNET   /**< T: segment: its IPv6 link subnet ("2001:db8::/64"), NULL none */
+    NST_FIELD_IPV6_SUBNET,  /**< T: segment: its IPv6 link subnet ("2001:db8::/64"), NULL none */
+    NST_FIELD_PORT,         /**< T: attachment: the PE's port */
+    NST_FIELD_MULTIPOINT,   /**< T: attachment: its multipoint VPN */
+    NST_FIELD_SIGNALLING,   /**< T: multipoint: "ldp" or "bgp" */
+    NST_FIELD_REDUNDANCY_GROUP, /**< T: connection: its redundant group (netstitch-redundancy),
+                                     NULL when it is no leg of one */
+    NST_FIELD_REDUNDANCY_ROLE   /**< T: connection: "primary" or "secondary" in its group, NULL
+                                     when it is no leg of one */
 };
 
 /**

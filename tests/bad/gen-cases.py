@@ -9,7 +9,8 @@ Usage: tests/bad/gen-cases.py   (from the top of the tree; needs yanglint)
 
 Not generated: cases/i11-*.xml, issue 11's regression services, each written from scratch
 (a comment at its top says what it shows); this script only derives the i11-json-* cases
-from one of them.
+from one of them. The mp-* cases are the enterprise-WAN example
+(examples/enterprise-wan/service.xml) with one edit each.
 """
 import os, subprocess, sys
 
@@ -274,4 +275,67 @@ put("payloads", "pl-placeholder-unterminated.xml", PAYLOAD_OK.replace("GE0/0/1",
 put("payloads", "pl-placeholder-unknown-secret.xml", PAYLOAD_OK.replace("GE0/0/1", "$NST_SECRET{nosuch}"))
 put("payloads", "pl-namespace-lt.xml", PAYLOAD_OK.replace("urn:huawei:yang:huawei-ifm", "urn:a&lt;b"))
 put("payloads", "pl-doctype.xml", '<!DOCTYPE config [<!ENTITY a "aaaa">]>\n' + PAYLOAD_OK.replace("GE0/0/1", "&a;"))
+
+# Multipoint VPNs (issue 14): each case is the enterprise-WAN example with one edit.
+WAN = open(os.path.join(HERE, "..", "..", "examples", "enterprise-wan", "service.xml")).read()
+WAN = WAN[:WAN.index("<!--")] + WAN[WAN.index("-->") + 4:]
+
+def wan(name, *edits):
+    s = WAN
+    for old, new in edits:
+        if old not in s:
+            sys.exit("%s: %r not in the WAN example" % (name, old))
+        s = s.replace(old, new, 1)
+    open(os.path.join(OUT, name + ".xml"), "w").write(s)
+
+HUB_SPOKE = ("<topology>full-mesh</topology>", "<topology>hub-and-spoke</topology>")
+wan("mp-encap-mismatch", ("<encapsulation><dot1q><vlan>500</vlan></dot1q></encapsulation>",
+                          "<encapsulation><untagged/></encapsulation>"))
+wan("mp-bundle-cvlans-differ",
+    ("<encapsulation><dot1q><vlan>100</vlan></dot1q></encapsulation>",
+     '<encapsulation><qinq-bundle><s-tag>100</s-tag><c-vlan>10-20</c-vlan></qinq-bundle></encapsulation>'),
+    ("<encapsulation><dot1q><vlan>200</vlan></dot1q></encapsulation>",
+     '<encapsulation><qinq-bundle><s-tag>200</s-tag><c-vlan>10-30</c-vlan></qinq-bundle></encapsulation>'))
+wan("mp-bundle-sros-list",
+    *[("<encapsulation><%s</encapsulation>" % e, "<encapsulation><qinq-bundle><s-tag>%s</s-tag><c-vlan>10-20</c-vlan></qinq-bundle></encapsulation>" % s)
+      for e, s in (("dot1q><vlan>100</vlan></dot1q>", "100"), ("dot1q><vlan>200</vlan></dot1q>", "200"),
+                   ("qinq><s-tag>300</s-tag><c-tag>100</c-tag></qinq>", "300"),
+                   ("dot1q><vlan>400</vlan></dot1q>", "400"), ("dot1q><vlan>500</vlan></dot1q>", "500"))])
+wan("mp-port-tpid", ("<mtu>1522</mtu><max-mtu>9212</max-mtu></port>",
+                    "<mtu>1522</mtu><max-mtu>9212</max-mtu><tpid>0x9100</tpid></port>"))
+wan("mp-tpid-port-conflict",
+    ("  <multipoint ", """  <segment><name>factory-lab</name>
+    <a><site>taichung</site><node>lab-switch</node></a><b><device>pe-taichung</device><port>1/1/1</port></b></segment>
+  <connection><name>lab</name><ip-mtu>1500</ip-mtu><endpoint>taichung</endpoint><endpoint>backbone</endpoint>
+    <hop><seq>1</seq><segment>factory-lab</segment><encapsulation><qinq><s-tag>301</s-tag><c-tag>100</c-tag><tpid>0x8100</tpid></qinq></encapsulation></hop>
+  </connection>
+  <multipoint """))
+wan("mp-shared-port-dot1q",
+    ("<intercloud xmlns=\"urn:netstitch:yang:intercloud\">",
+     "<intercloud xmlns=\"urn:netstitch:yang:intercloud\" xmlns:x=\"urn:netstitch:yang:exchange\">"),
+    ("<mtu>1522</mtu><max-mtu>9212</max-mtu></port>",
+     "<mtu>1522</mtu><max-mtu>9212</max-mtu><x:shared/><x:encapsulation-mode>dot1q</x:encapsulation-mode></port>"))
+wan("mp-pair-mtu", ("<owner>carrier</owner><mtu>1600</mtu>", "<owner>carrier</owner><mtu>1500</mtu>"))
+wan("mp-ac-hw-limit", ("<mtu>1514</mtu><max-mtu>9192</max-mtu>", "<mtu>1514</mtu>"))
+wan("mp-overlap", ("<prefix>10.50.0.0/16</prefix>", "<prefix>10.10.128.0/17</prefix>"))
+wan("mp-transit-overlap", ("<prefix>10.50.0.0/16</prefix>", "<prefix>172.16.0.0/24</prefix>"))
+wan("mp-no-core-path", ("<kind>mpls-core</kind>\n    <a><device>pe-kaohsiung</device><port>GigabitEthernet0/1/2</port>",
+                        "<kind>ethernet</kind>\n    <a><device>pe-kaohsiung</device><port>GigabitEthernet0/1/2</port>"),
+    ("<kind>mpls-core</kind>\n    <a><device>pe-tainan</device><port>Ethernet3</port>",
+     "<kind>ethernet</kind>\n    <a><device>pe-tainan</device><port>Ethernet3</port>"))
+wan("mp-hub-openconfig", HUB_SPOKE, ("<port>Ethernet1</port>\n", "<port>Ethernet1</port><role>hub</role>\n"))
+wan("mp-two-hubs", HUB_SPOKE, ("<port>xe-0/0/0</port>\n", "<port>xe-0/0/0</port><role>hub</role>\n"),
+    ("<port>1/1/1</port>\n", "<port>1/1/1</port><role>hub</role>\n"))
+wan("mp-no-hub", HUB_SPOKE)
+wan("mp-hub-bgp", HUB_SPOKE, ("<port>xe-0/0/0</port>\n", "<port>xe-0/0/0</port><role>hub</role>\n"),
+    ("<signalling>ldp</signalling>", "<signalling>bgp</signalling>"),
+    ("<vpls-id>4100</vpls-id>", "<vpls-id>4100</vpls-id><route-target>65000:4100</route-target>"))
+wan("mp-bgp-no-rt", ("<signalling>ldp</signalling>", "<signalling>bgp</signalling>"))
+wan("mp-eos-pe", ("<vendor>openconfig</vendor>", "<vendor>openconfig</vendor><platform>eos</platform>"))
+wan("mp-qinq-openconfig", ("<encapsulation><dot1q><vlan>500</vlan></dot1q></encapsulation>",
+                           "<encapsulation><qinq><s-tag>500</s-tag><c-tag>100</c-tag></qinq></encapsulation>"))
+wan("mp-no-router-id", ("<router-id>192.0.2.2</router-id>", ""))
+wan("mp-port-in-use",
+    ("  </multipoint>\n", "    <attachment-circuit><name>lab</name><site>hsinchu</site><device>pe-hsinchu</device><port>GigabitEthernet0/0/0/0</port>\n      <encapsulation><dot1q><vlan>200</vlan></dot1q></encapsulation></attachment-circuit>\n  </multipoint>\n"))
+
 print("cases written to", OUT, "and", ", ".join(["inventory", "templates", "saved", "payloads"]))

@@ -13,7 +13,8 @@ trap 'rm -rf "$tmp"' EXIT INT TERM
 n=0; compiled=0; bad=0
 for f in tests/bad/base.xml tests/bad/cases/*.xml tests/bad/cases/*.json tests/compile/*/*.xml \
     examples/twcc-ccx-aws/service.xml examples/twcc-ccx-aws/service.json \
-    examples/twcc-ccx-aws/broken/*.xml; do
+    examples/twcc-ccx-aws/broken/*.xml examples/enterprise-wan/*.xml \
+    examples/enterprise-wan/broken/*.xml; do
     [ -f "$f" ] || continue
     n=$((n+1))
     "$NETSTITCH" check "$f" > "$tmp/check.out" 2>&1

@@ -124,8 +124,10 @@ assert hop6["fails"] and hop6["frame"] == 1518 and hop6["frame-limit"] == 1514, 
 assert hop6["max-ip-mtu"] == 1496 and hop6["encapsulation"] == "dot1q", hop6
 assert hop6["outer-tag"] == 2101 and hop6["tpid"] == 0x8100, hop6
 assert [h for h in d["hops"] if h["fails"]] == [hop6]
-assert d["connections"] == [{"name": "twcc-aws", "ip-mtu": 1500, "bandwidth": 0,
+assert d["connections"] == [{"name": "twcc-aws", "redundancy-group": None,
+                             "redundancy-role": None, "ip-mtu": 1500, "bandwidth": 0,
                              "max-ip-mtu": 1496, "bottleneck-hop": 6}], d["connections"]
+assert d["multipoints"] == [] and d["attachments"] == [], d
 port = [p for p in d["ports"] if p["device"] == "ccx-pe" and p["name"] == "1/1/1"][0]
 assert port["mtu"] == 1514 and port["mtu-planned"] == 1522, port
 PY
@@ -175,6 +177,48 @@ grep -q 'subnet 10.254.1.4/30, 2001:db8:c0:ff::/64' "$tmp/ds.dot" \
     || no "the twcc-gateway label must name both subnets"
 "$NETSTITCH" graph --format json "$ex/dual-stack/service.xml" 2> /dev/null \
     | grep -q '"ipv6-subnet": *"2001:db8:c0:ff::/64"' || no "graph JSON must carry ipv6-subnet"
+
+# Issue 14: redundant-pair legs are named with their role, a secondary leg's own segments are
+# dashed; a multipoint VPN is a hexagon joined to each attachment circuit's PE, the hub's
+# line bold, the worst pair in its label and in the title.
+"$NETSTITCH" graph examples/azure-expressroute/service.xml > "$tmp/er.dot" 2> /dev/null ||
+    no "graph of the ExpressRoute example must exit 0"
+$PY tests/cli/dotcheck.py "$tmp/er.dot" > /dev/null || no "ExpressRoute DOT is not valid DOT"
+grep -q 'er-primary \[primary of expressroute\]: IP MTU 1500' "$tmp/er.dot" ||
+    no "the title must name er-primary as the primary leg"
+grep -q 'er-secondary \[secondary of expressroute\] hop 1' "$tmp/er.dot" ||
+    no "the hop lines must name er-secondary as the secondary leg"
+grep 'er-secondary \[secondary' "$tmp/er.dot" | grep -v 'er-primary' | grep -q 'style=dashed' ||
+    no "a segment only the secondary leg uses must be dashed"
+grep 'er-primary \[primary' "$tmp/er.dot" | grep -q 'style=dashed' &&
+    no "a segment the primary leg uses must not be dashed"
+"$NETSTITCH" graph examples/enterprise-wan/service-hub-spoke.xml > "$tmp/mp.dot" 2> /dev/null ||
+    no "graph of the enterprise WAN must exit 0"
+$PY tests/cli/dotcheck.py "$tmp/mp.dot" > /dev/null || no "enterprise WAN DOT is not valid DOT"
+grep -q '"mp:corp-wan-hub" \[shape=hexagon.*VPN corp-wan-hub\\nhub-and-spoke, LDP\\nIP MTU 1500; worst pair 1574' \
+    "$tmp/mp.dot" || no "the VPN node must name its topology, signalling and worst pair"
+[ "$(grep -c '^  "mp:corp-wan-hub" -- "dev:' "$tmp/mp.dot")" = 5 ] ||
+    no "the VPN must have one line per attachment circuit"
+grep '"mp:corp-wan-hub" -- "dev:pe-taipei"' "$tmp/mp.dot" | grep -q 'hq (site taipei): HUB\\nxe-0/0/0 dot1q 100.*penwidth=3' ||
+    no "the hub's line must be bold and labelled"
+grep '"mp:corp-wan-hub" -- "dev:pe-taichung"' "$tmp/mp.dot" | grep -q 'QinQ 0x88a8 300/100' ||
+    no "the QinQ circuit's line must show its tags"
+"$NETSTITCH" graph examples/enterprise-wan/broken/wan-wave-1500.xml 2> /dev/null |
+    grep -q 'corp-wan: multipoint, IP MTU 1500 requested, the worst pair of sites carries 1474 - FAILS' ||
+    no "the title must say the broken WAN's worst pair fails"
+"$NETSTITCH" graph --connection corp-wan-hub examples/enterprise-wan/service-hub-spoke.xml > "$tmp/out" 2> /dev/null ||
+    no "--connection may name a multipoint VPN"
+"$NETSTITCH" graph --format json examples/enterprise-wan/service-hub-spoke.xml > "$tmp/mp.json" 2> /dev/null
+$PY - "$tmp/mp.json" <<'PY' || no "graph --format json of the WAN"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["multipoints"] == [{"name": "corp-wan-hub", "kind": "hub-and-spoke", "signalling": "ldp",
+                             "ip-mtu": 1500, "max-ip-mtu": 1574}], d["multipoints"]
+assert len(d["attachments"]) == 5, d["attachments"]
+hq = d["attachments"][0]
+assert hq["name"] == "hq" and hq["role"] == "hub" and hq["port"] == "xe-0/0/0", hq
+assert [a["role"] for a in d["attachments"][1:]] == ["spoke"] * 4, d["attachments"]
+PY
 
 # Without Graphviz the DOT is still checked by dotcheck.py, and the test then skips
 # instead of passing: dot's own parse and the SVG were not checked.

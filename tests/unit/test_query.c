@@ -20,6 +20,8 @@
 
 #define GOOD NST_SRCDIR "/examples/twcc-ccx-aws/service.xml"
 #define BROKEN NST_SRCDIR "/examples/twcc-ccx-aws/broken/twcc-ccx-aws-mtu-1496.xml"
+#define WAN_HUB NST_SRCDIR "/examples/enterprise-wan/service-hub-spoke.xml"
+#define ER NST_SRCDIR "/examples/azure-expressroute/service.xml"
 
 struct fx {
     struct nst_ctx *ctx;
@@ -49,6 +51,18 @@ static int
 setup_broken(void **state)
 {
     return fx_load(state, BROKEN);
+}
+
+static int
+setup_wan(void **state)
+{
+    return fx_load(state, WAN_HUB);
+}
+
+static int
+setup_er(void **state)
+{
+    return fx_load(state, ER);
 }
 
 static int
@@ -324,6 +338,84 @@ test_wrong_questions(void **state)
                         "research-cloud");
 }
 
+/* Issue 14: multipoint VPNs and their attachment circuits, flat across VPNs; the worst
+ * pair only after the check. */
+static void
+test_multipoint(void **state)
+{
+    struct fx *f = *state;
+    const struct nst_service *svc = f->svc;
+    long hq;
+
+    assert_int_equal(nst_service_item_count(svc, NST_ITEM_MULTIPOINT), 1);
+    assert_int_equal(nst_service_item_count(svc, NST_ITEM_ATTACHMENT), 5);
+    assert_int_equal(nst_service_item_count(svc, NST_ITEM_CONNECTION), 0);
+    assert_string_equal(nst_service_item_text(svc, NST_ITEM_MULTIPOINT, 0, NST_FIELD_NAME),
+                        "corp-wan-hub");
+    assert_string_equal(nst_service_item_text(svc, NST_ITEM_MULTIPOINT, 0, NST_FIELD_KIND),
+                        "hub-and-spoke");
+    assert_string_equal(nst_service_item_text(svc, NST_ITEM_MULTIPOINT, 0, NST_FIELD_SIGNALLING),
+                        "ldp");
+    assert_int_equal(nst_service_item_number(svc, NST_ITEM_MULTIPOINT, 0, NST_FIELD_IP_MTU), 1500);
+    assert_int_equal(nst_service_item_number(svc, NST_ITEM_MULTIPOINT, 0, NST_FIELD_MAX_IP_MTU), 0);
+    hq = find(svc, NST_ITEM_ATTACHMENT, NST_FIELD_NAME, "hq");
+    assert_true(hq == 0);
+    assert_string_equal(nst_service_item_text(svc, NST_ITEM_ATTACHMENT, 0, NST_FIELD_ROLE), "hub");
+    assert_string_equal(nst_service_item_text(svc, NST_ITEM_ATTACHMENT, 1, NST_FIELD_ROLE),
+                        "spoke");
+    assert_string_equal(nst_service_item_text(svc, NST_ITEM_ATTACHMENT, 0, NST_FIELD_DEVICE),
+                        "pe-taipei");
+    assert_string_equal(nst_service_item_text(svc, NST_ITEM_ATTACHMENT, 0, NST_FIELD_PORT),
+                        "xe-0/0/0");
+    assert_string_equal(nst_service_item_text(svc, NST_ITEM_ATTACHMENT, 0, NST_FIELD_SITE),
+                        "taipei");
+    assert_string_equal(nst_service_item_text(svc, NST_ITEM_ATTACHMENT, 4, NST_FIELD_MULTIPOINT),
+                        "corp-wan-hub");
+    assert_string_equal(nst_service_item_text(svc, NST_ITEM_ATTACHMENT, 2, NST_FIELD_ENCAPSULATION),
+                        "qinq");
+    assert_int_equal(nst_service_item_number(svc, NST_ITEM_ATTACHMENT, 2, NST_FIELD_OUTER_TAG),
+                     300);
+    assert_int_equal(nst_service_item_number(svc, NST_ITEM_ATTACHMENT, 2, NST_FIELD_INNER_TAG),
+                     100);
+    assert_int_equal(nst_service_item_number(svc, NST_ITEM_ATTACHMENT, 2, NST_FIELD_TPID), 0x88a8);
+    assert_null(nst_service_item_text(svc, NST_ITEM_ATTACHMENT, 5, NST_FIELD_NAME));
+    assert_null(nst_service_item_text(svc, NST_ITEM_MULTIPOINT, 0, NST_FIELD_PORT));
+    assert_int_equal(nst_service_check(f->svc), NST_OK);
+    assert_int_equal(nst_service_item_number(svc, NST_ITEM_MULTIPOINT, 0, NST_FIELD_MAX_IP_MTU),
+                     1574);
+}
+
+/* Issue 14: a redundant pair's legs read their group and role; other services read NULL. */
+static void
+test_redundancy_roles(void **state)
+{
+    struct fx *f = *state;
+    long p = find(f->svc, NST_ITEM_CONNECTION, NST_FIELD_NAME, "er-primary");
+    long s = find(f->svc, NST_ITEM_CONNECTION, NST_FIELD_NAME, "er-secondary");
+
+    assert_true(p >= 0 && s >= 0);
+    assert_string_equal(
+        nst_service_item_text(f->svc, NST_ITEM_CONNECTION, (size_t)p, NST_FIELD_REDUNDANCY_ROLE),
+        "primary");
+    assert_string_equal(
+        nst_service_item_text(f->svc, NST_ITEM_CONNECTION, (size_t)s, NST_FIELD_REDUNDANCY_ROLE),
+        "secondary");
+    assert_string_equal(
+        nst_service_item_text(f->svc, NST_ITEM_CONNECTION, (size_t)s, NST_FIELD_REDUNDANCY_GROUP),
+        "expressroute");
+    assert_null(nst_service_item_text(f->svc, NST_ITEM_SEGMENT, 0, NST_FIELD_REDUNDANCY_ROLE));
+}
+
+static void
+test_no_redundancy(void **state)
+{
+    struct fx *f = *state;
+
+    assert_null(nst_service_item_text(f->svc, NST_ITEM_CONNECTION, 0, NST_FIELD_REDUNDANCY_ROLE));
+    assert_int_equal(nst_service_item_count(f->svc, NST_ITEM_MULTIPOINT), 0);
+    assert_int_equal(nst_service_item_count(f->svc, NST_ITEM_ATTACHMENT), 0);
+}
+
 int
 main(void)
 {
@@ -334,6 +426,9 @@ main(void)
         cmocka_unit_test_setup_teardown(test_hops_and_stitches, setup_good, teardown),
         cmocka_unit_test_setup_teardown(test_broken_mtu, setup_broken, teardown),
         cmocka_unit_test_setup_teardown(test_wrong_questions, setup_good, teardown),
+        cmocka_unit_test_setup_teardown(test_multipoint, setup_wan, teardown),
+        cmocka_unit_test_setup_teardown(test_redundancy_roles, setup_er, teardown),
+        cmocka_unit_test_setup_teardown(test_no_redundancy, setup_good, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -225,7 +225,8 @@ dump_device(xmlNodePtr dev)
  * Issue 17 (compile memory): the compile lowers a few devices at a time
  * (lower_service_range); every device's IR must be exactly the one lowering the whole
  * service gives, for every range split, on services with every kind of lowering (QinQ
- * stitches, VPLS LDP and BGP, BGP with origination, shared ports, bundles).
+ * stitches, VPLS LDP and BGP, BGP with origination, shared ports, bundles, multipoint VPNs
+ * hub-and-spoke and BGP-signalled).
  */
 static void
 test_lower_ranges_equal_whole(void **state)
@@ -236,7 +237,9 @@ test_lower_ranges_equal_whole(void **state)
                            NST_SRCDIR "/tests/compile/qinq/qinq-bundle.xml",
                            NST_SRCDIR "/tests/compile/shared/shared-ports.xml",
                            NST_SRCDIR "/tests/compile/sros/sros-dual-stack.xml",
-                           NST_SRCDIR "/tests/compile/issue11/issue11-render.xml"};
+                           NST_SRCDIR "/tests/compile/issue11/issue11-render.xml",
+                           NST_SRCDIR "/examples/enterprise-wan/service-hub-spoke.xml",
+                           NST_SRCDIR "/tests/compile/multipoint/mp-bgp.xml"};
     size_t k, i, lo, step, n;
 
     for (k = 0; k < sizeof files / sizeof *files; k++) {

@@ -389,10 +389,15 @@ enum drv_state_req {
 
 struct drv_state_ops {
     enum drv_state_req kind;
-    const char *op;      /* for messages: "get" or the RPC's name */
-    const char *request; /* the filter or the RPC */
-    const char *module;  /* DRV_STATE_RPC: the RPC's module, and its directory under */
-    const char *module_dir; /* yang/devices/, loaded when the session lacks it */
+    const char *op;         /* for messages: "get" or the RPC's name */
+    const char *request;    /* the filter or the RPC */
+    const char *module;     /* DRV_STATE_RPC: the RPC's module, and its directory under */
+    const char *module_dir; /* yang/devices/, loaded when the session lacks it; also where
+                               drv_state_check() finds @models */
+    /* The device models every reply is checked against (drv_state_check()): the module of
+     * the state (or RPC) first (a reply with content must hold some of its nodes), then the
+     * modules it augments or whose identities its values use; NULL-ended. */
+    const char *const *models;
     /* Parse the reply (<get> data content or the RPC's output children; XML text,
      * borrowed): every neighbor found into @peers (nst_free()d by the caller), @n of them.
      * NST_EINPUT with a reason in @why when the reply is not what the model says. */
@@ -402,6 +407,26 @@ struct drv_state_ops {
 
 /* The state reader of driver @name ("junos", ..., "eos"); NULL when it has none. */
 const struct drv_state_ops *drv_state_find(const char *name);
+
+/* Check a state reply (@xml, as ops->parse gets it) against the driver's device models
+ * (ops->models in yang_dir/devices/ops->module_dir): a <get> reply's data parsed by
+ * libyang as a data tree (every value of its type, every list entry with its keys;
+ * elements the subset lacks skipped, as a real router reports more than the state read
+ * needs; no validation: a filtered reply holds only part of the tree); an RPC's output
+ * was parsed by the session already (sess_rpc_xml()). Either must, when not empty, hold
+ * data of ops->models[0] (the right names in another namespace do not). The
+ * context is made on first use into *@ctx (the caller's, freed with ly_ctx_destroy()).
+ * NST_EINPUT with @why ("the reply does not fit MODULE: ..."), NST_EENV (with @why) when
+ * the models cannot be loaded, NST_ENOMEM. */
+struct ly_ctx;
+nst_err drv_state_check(const struct drv_state_ops *ops, const char *yang_dir, struct ly_ctx **ctx,
+                        const char *xml, char *why, size_t whylen);
+/* The same; a <get> reply with content that fits also gives, in *@typed (nst_free(); NULL
+ * otherwise: use @xml), the tree libyang parsed printed back: only the model's nodes,
+ * values canonical. The readers read that, not the device's bytes. */
+nst_err drv_state_check_typed(const struct drv_state_ops *ops, const char *yang_dir,
+                              struct ly_ctx **ctx, const char *xml, char **typed, char *why,
+                              size_t whylen);
 
 /* Helpers for the parsers (state.c). */
 /* A peer with everything unknown (-1). */

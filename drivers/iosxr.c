@@ -535,5 +535,7 @@ const struct drv_state_ops drv_iosxr_state = {
     .request = "<bgp xmlns=\"" IOSXR_BGP_NS "\"><instances><instance><instance-active>"
                "<default-vrf><neighbors/></default-vrf></instance-active></instance></instances>"
                "</bgp>",
+    .module_dir = "iosxr",
+    .models = (const char *const[]){"Cisco-IOS-XR-ipv4-bgp-oper", NULL},
     .parse = iosxr_state_parse,
 };

@@ -324,5 +324,6 @@ const struct drv_state_ops drv_junos_state = {
     .request = "<get-bgp-neighbor-information xmlns=\"" JUNOS_BGP_NS "\"/>",
     .module = "junos-rpc-bgp",
     .module_dir = "junos",
+    .models = (const char *const[]){"junos-rpc-bgp", NULL},
     .parse = junos_state_parse,
 };

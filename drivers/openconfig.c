@@ -766,5 +766,8 @@ const struct drv_state_ops drv_openconfig_state = {
     .request = "<network-instances xmlns=\"" OC_NI_NS "\"><network-instance><protocols><protocol>"
                "<bgp><neighbors/></bgp></protocol></protocols></network-instance>"
                "</network-instances>",
+    .module_dir = "openconfig",
+    .models = (const char *const[]){"openconfig-network-instance", "openconfig-bgp-types",
+                                    "openconfig-policy-types", NULL},
     .parse = oc_state_parse,
 };

@@ -488,5 +488,7 @@ const struct drv_state_ops drv_sros_state = {
     .kind = DRV_STATE_GET,
     .op = "get",
     .request = "<state xmlns=\"" SROS_STATE_NS "\"><router><bgp><neighbor/></bgp></router></state>",
+    .module_dir = "sros",
+    .models = (const char *const[]){"nokia-state", NULL},
     .parse = sros_state_parse,
 };

@@ -4,12 +4,21 @@
  * Each vendor's reader (its request and its reply parser) sits at the end of the
  * vendor's driver file; this file only maps a driver name to it and offers the XML
  * walking every parser needs. The replies come from libnetconf2 as XML text (a <get>
- * reply's <data> is anydata, not checked against a schema; the Junos RPC's output is
- * parsed against the junos-rpc-bgp model); the parsers read them with libxml2, by
- * namespace and local name, and refuse a reply that lacks what the model says must be
- * there (a neighbor without its address or a known state). Prefix counts are kept per
- * address family (IPv4 and IPv6 unicast, drv_state_family()); received/accepted are their
- * sums, which is what a session carrying both families receives.
+ * reply's <data> is anydata, parsed with whatever schemas the device announced; the Junos
+ * RPC's output with the session's junos-rpc-bgp). drv_state_check() checks every reply
+ * against netstitch's own device models (yang/devices: the state parts of the vendor's
+ * published modules, compared with them in yang/devices/README.md) with libyang: a value
+ * not of its type (an unknown session-state, a count that is not a number), a list entry
+ * without its key, a reply whose content holds none of the model's data (the right names
+ * in another namespace): the reply does not fit, and the health check names that.
+ * Elements the subsets lack are skipped, not refused: a real router's reply carries far
+ * more than the state read needs. The parsers then read, with libxml2 by namespace and
+ * local name, the tree libyang parsed printed back (drv_state_check_typed(): only the
+ * model's nodes, canonical values; a Junos RPC's output as the session parsed it), and
+ * refuse one that lacks what health needs (a neighbor without its address or a known
+ * state). Prefix counts are kept per address family (IPv4 and IPv6 unicast,
+ * drv_state_family()); received/accepted are their sums, which is what a session carrying
+ * both families receives.
  * Not here: deciding what is healthy (netconf/health.c).
  */
 #include <ctype.h>
@@ -18,8 +27,10 @@
 #include <string.h>
 
 #include <libxml/parser.h>
+#include <libyang/libyang.h>
 
 #include "alloc.h"
+#include "ctx.h"
 #include "driver.h"
 
 const struct drv_state_ops *
@@ -45,6 +56,144 @@ drv_state_find(const char *name)
         return &drv_openconfig_state;
     }
     return NULL;
+}
+
+/* libyang's last error of @ctx as "message (at path)" into @buf. */
+static void
+drv_state_ly_err(const struct ly_ctx *ctx, char *buf, size_t len)
+{
+    const struct ly_err_item *e = NULL;
+
+    /* The last error; stored warnings (XPath notes of the models) are not the reason. */
+    for (const struct ly_err_item *i = ly_err_first(ctx); i; i = i->next) {
+        if (i->level == LY_LLERR) {
+            e = i;
+        }
+    }
+    snprintf(buf, len, "%s%s%s%s", e && e->msg ? e->msg : "libyang refused it",
+             e && e->path ? " (at " : "", e && e->path ? e->path : "", e && e->path ? ")" : "");
+}
+
+static nst_err
+drv_state_models(const struct drv_state_ops *ops, const char *yang_dir, struct ly_ctx **out,
+                 char *why, size_t whylen)
+{
+    struct ly_ctx *ctx = NULL;
+    char dir[4096], ietf[4096];
+
+    snprintf(dir, sizeof dir, "%s/devices/%s", yang_dir, ops->module_dir);
+    snprintf(ietf, sizeof ietf, "%s/ietf", yang_dir);
+    /* Referenced modules implemented: identities in values (oc-bgp-types:IPV4_UNICAST). */
+    if (ly_ctx_new(dir, LY_CTX_REF_IMPLEMENTED | LY_CTX_DISABLE_SEARCHDIR_CWD, &ctx)) {
+        snprintf(why, whylen, "cannot make a YANG context for %s", dir);
+        return NST_EENV;
+    }
+    ly_ctx_set_searchdir(ctx, ietf);
+    for (const char *const *m = ops->models; *m; m++) {
+        if (!ly_ctx_load_module(ctx, *m, NULL, NULL)) {
+            char e[256];
+
+            drv_state_ly_err(ctx, e, sizeof e);
+            snprintf(why, whylen, "cannot load the device model %s from %s: %s", *m, dir, e);
+            ly_ctx_destroy(ctx);
+            return NST_EENV;
+        }
+    }
+    ly_err_clean(ctx, NULL);
+    *out = ctx;
+    return NST_OK;
+}
+
+nst_err
+drv_state_check(const struct drv_state_ops *ops, const char *yang_dir, struct ly_ctx **ctx,
+                const char *xml, char *why, size_t whylen)
+{
+    return drv_state_check_typed(ops, yang_dir, ctx, xml, NULL, why, whylen);
+}
+
+nst_err
+drv_state_check_typed(const struct drv_state_ops *ops, const char *yang_dir, struct ly_ctx **ctx,
+                      const char *xml, char **typed, char *why, size_t whylen)
+{
+    struct lyd_node *tree = NULL;
+    char e[512];
+    int content;
+    nst_err ret = NST_OK;
+
+    if (!ops || !ops->models || !ops->module_dir || !yang_dir || !ctx || !xml) {
+        snprintf(why, whylen, "no device model to check the reply against");
+        return NST_EENV;
+    }
+    content = strchr(xml, '<') != NULL;
+    ctx_ly_quiet();
+    if (!*ctx && (ret = drv_state_models(ops, yang_dir, ctx, why, whylen))) {
+        ctx_ly_restore();
+        return ret;
+    }
+    ly_err_clean(*ctx, NULL);
+    if (ops->kind == DRV_STATE_RPC) {
+        /* The RPC's output was parsed by the session against junos-rpc-bgp (the device's
+         * own when it announces it, else this one: sess_rpc_xml()), and libyang offers no
+         * lenient parse of an RPC's output alone; here: it must be the model's data. */
+        const struct lys_module *mod = ly_ctx_get_module_implemented(*ctx, ops->models[0]);
+        xmlDocPtr doc = content ? drv_state_parse_xml(xml, e, sizeof e) : NULL;
+        xmlNodePtr top = doc ? xmlDocGetRootElement(doc)->children : NULL;
+
+        while (top && top->type != XML_ELEMENT_NODE) {
+            top = top->next;
+        }
+        if (content && (!mod || !top || !top->ns || !top->ns->href ||
+                        strcmp((const char *)top->ns->href, mod->ns))) {
+            ret = NST_EINPUT;
+        }
+        if (doc) {
+            xmlFreeDoc(doc);
+        }
+    } else if (lyd_parse_data_mem(*ctx, xml, LYD_XML, LYD_PARSE_ONLY, 0, &tree)) {
+        ctx_ly_quiet();
+        drv_state_ly_err(*ctx, e, sizeof e);
+        snprintf(why, whylen, "the reply does not fit %s: %s", ops->models[0], e);
+        ly_err_clean(*ctx, NULL);
+        ctx_ly_restore();
+        return NST_EINPUT;
+    } else if (content) {
+        /* Elements the subset lacks are skipped (a real router reports more than the state
+         * read needs), but a reply with content must hold the model's data: the right
+         * names in another namespace are not the model's. */
+        int found = 0;
+
+        for (const struct lyd_node *top = tree; top && !found; top = top->next) {
+            const struct lyd_node *n;
+
+            LYD_TREE_DFS_BEGIN(top, n)
+            {
+                if (n->schema && !strcmp(n->schema->module->name, ops->models[0])) {
+                    found = 1;
+                    break;
+                }
+                LYD_TREE_DFS_END(top, n);
+            }
+        }
+        ret = found ? NST_OK : NST_EINPUT;
+        /* What the reader gets: the tree as libyang parsed it, printed back (only the
+         * model's nodes, values in their canonical form). */
+        if (!ret && typed && lyd_print_mem(typed, tree, LYD_XML, LYD_PRINT_WITHSIBLINGS)) {
+            *typed = NULL;
+            ret = NST_ENOMEM;
+            snprintf(why, whylen, "out of memory");
+        }
+    }
+    if (ret == NST_EINPUT) {
+        snprintf(why, whylen,
+                 "the reply does not fit %s: it holds none of the model's data (another "
+                 "namespace?)",
+                 ops->models[0]);
+    }
+    ctx_ly_quiet();
+    ly_err_clean(*ctx, NULL);
+    ctx_ly_restore();
+    lyd_free_all(tree);
+    return ret;
 }
 
 xmlDocPtr

@@ -665,5 +665,7 @@ const struct drv_state_ops drv_vrp_state = {
     .request = "<network-instance xmlns=\"" VRP_NI_NS "\"><instances><instance>"
                "<bgp xmlns=\"" VRP_BGP_NS "\"><base-process><peers/></base-process></bgp>"
                "</instance></instances></network-instance>",
+    .module_dir = "vrp",
+    .models = (const char *const[]){"huawei-bgp", "huawei-network-instance", NULL},
     .parse = vrp_state_parse,
 };

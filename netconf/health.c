@@ -16,9 +16,17 @@
  * health/min-received; the state held for health/stable-time seconds (default 3).
  *
  * Fail closed: a device whose driver has no state reader, a state request that fails,
- * times out or returns XML that is malformed or not what the model says, a neighbor the
- * device does not report, or a session that resets during the gate: each makes the
- * session unhealthy with the reason named; never is a missing answer taken as healthy.
+ * times out or returns XML that is malformed, hostile or does not fit the device models
+ * (every reply goes through drv_state_check(), drivers/state.c, before its reader), a
+ * neighbor the device does not report, or a session that resets during the gate: each
+ * makes the session unhealthy with the reason named; never is a missing answer taken as
+ * healthy. In the gate, a device's reads cannot outlast the deadline (its session's
+ * connect and RPC timeouts are capped at what is left, at least 1 s), and a session that
+ * flaps (loses Established twice after the gate began: seen in another state, no longer
+ * reported, or its uptime going back; the first loss may be the router applying the
+ * change) fails the gate at once. The gate tells its steps to the transaction
+ * (health_set_step_cb(): a device's first read and every change of its result, its
+ * sessions all healthy, a flap), which journals them.
  *
  * Stability. The gate judges it only by what it observes itself: a session counts as
  * stable once it has been seen healthy in every poll for stable-time seconds, and a
@@ -52,6 +60,9 @@
 #define HL_DEFAULT_STABLE_S 3
 #define HL_DEFAULT_INTERVAL_MS 500
 #define HL_DEFAULT_DEADLINE_MS 60000
+/* An uptime is derived from whole seconds on both clocks (the router's, often a time of
+ * establishment against ours): it may read a second less than expected without a reset. */
+#define HL_UPTIME_SLACK_S 2
 
 /** @brief One device the check reads. */
 struct hl_dev {
@@ -64,6 +75,8 @@ struct hl_dev {
     char err[512];
     struct drv_bgp_peer *peers;
     size_t npeers;
+    /* the gate's steps: the last read's result told (-1 none yet), healthy told */
+    int told_read, told_healthy;
 };
 
 /** @brief One bgp-session (one end) and what is expected of it. */
@@ -83,7 +96,12 @@ struct hl_sess {
     int met;                                /* state and counts as expected now */
     int healthy;                            /* met and held for stable_s */
     long long since;                        /* ms: met continuously since, -1 not met */
-    long long last_uptime;
+    long long last_uptime, last_ms;         /* the last reported uptime, and when (hl_now_ms()) */
+    /* the gate: seen Established in the previous poll; times Established was lost (or
+     * the uptime went back) since the gate began; flapped: lost twice, the gate fails */
+    int was_up, flapped;
+    unsigned losses;
+    char lost[96];
     char why[640];
 };
 
@@ -98,6 +116,15 @@ struct nst_health {
     int rounds;
     char *known_hosts, *cache_dir;
     char message[512];
+    /* the device models each driver's replies are checked against (drv_state_check()) */
+    struct {
+        const struct drv_state_ops *ops;
+        struct ly_ctx *ctx;
+    } models[8];
+    /* the gate: its end (ms, hl_now_ms()), 0 outside it; who hears of its steps */
+    long long gate_end;
+    health_step_fn step;
+    void *step_user;
 };
 
 static long long
@@ -275,6 +302,9 @@ nst_health_free(struct nst_health *h)
     for (size_t i = 0; i < h->ndevs; i++) {
         nst_free(h->devs[i].peers);
     }
+    for (size_t i = 0; i < sizeof h->models / sizeof h->models[0]; i++) {
+        ly_ctx_destroy(h->models[i].ctx);
+    }
     nst_free(h->devs);
     nst_free(h->sess);
     nst_free(h->known_hosts);
@@ -316,6 +346,19 @@ hl_connect(struct nst_health *h, struct hl_dev *d)
         return -1;
     }
     inv_sess_opts(d->inv, h->known_hosts, &o, keys);
+    if (h->gate_end) {
+        /* In the gate no read may outlast its deadline by more than a second: a device
+         * that hangs must not keep the confirmed commit pending toward its timeout. */
+        long long left = h->gate_end - hl_now_ms();
+        int cap = left > 1000 ? (int)left : 1000;
+
+        if (!o.rpc_timeout_ms || o.rpc_timeout_ms > cap) {
+            o.rpc_timeout_ms = cap;
+        }
+        if (!o.connect_timeout_ms || o.connect_timeout_ms > cap) {
+            o.connect_timeout_ms = cap;
+        }
+    }
     if (h->cache_dir) {
         snprintf(cache, sizeof cache, "%s/%s_%u", h->cache_dir, d->inv->address,
                  (unsigned)d->inv->port);
@@ -372,6 +415,33 @@ hl_read(struct nst_health *h, struct hl_dev *d)
         return;
     }
     why[0] = '\0';
+    {
+        /* Every reply is checked against the device models before it is read. */
+        struct ly_ctx **ctx = NULL;
+
+        for (size_t i = 0; i < sizeof h->models / sizeof h->models[0] && !ctx; i++) {
+            if (!h->models[i].ops || h->models[i].ops == ops) {
+                h->models[i].ops = ops;
+                ctx = &h->models[i].ctx;
+            }
+        }
+        char *typed = NULL;
+
+        rc = ctx ? drv_state_check_typed(ops, h->svc->ctx->yang_dir, ctx, xml, &typed, why,
+                                         sizeof why)
+                 : NST_ENOMEM;
+        if (rc) {
+            snprintf(d->err, sizeof d->err, "%s: %s: %s", d->name, ops->op,
+                     why[0] ? why : nst_strerror(rc));
+            nst_free(xml);
+            return;
+        }
+        /* The reader reads what libyang parsed against the model, not the device's bytes. */
+        if (typed) {
+            nst_free(xml);
+            xml = typed;
+        }
+    }
     rc = ops->parse(xml, &d->peers, &d->npeers, why, sizeof why);
     nst_free(xml);
     if (rc) {
@@ -383,6 +453,17 @@ hl_read(struct nst_health *h, struct hl_dev *d)
         return;
     }
     d->read_ok = 1;
+}
+
+/* Did the session reset since the last poll? Its uptime is below what the last one plus
+ * the time since would give, by more than the clocks' slack. */
+static int
+hl_uptime_reset(const struct hl_sess *s, const struct drv_bgp_peer *p, long long now)
+{
+    if (s->last_uptime < 0 || p->uptime_s < 0) {
+        return 0;
+    }
+    return p->uptime_s + HL_UPTIME_SLACK_S < s->last_uptime + (now - s->last_ms) / 1000;
 }
 
 /* Judge one session from its device's last read; @gate: stability by observation only. */
@@ -411,10 +492,45 @@ hl_judge(struct hl_sess *s, long long now, int gate)
     if (!p) {
         snprintf(s->why, sizeof s->why, "%s reports no BGP session to %s", d->name, s->peer);
         s->since = -1;
+        if (gate && s->was_up) {
+            s->was_up = 0;
+            s->losses++;
+            snprintf(s->lost, sizeof s->lost, "Established, then not reported");
+        }
         return;
     }
     s->reported = 1;
     snprintf(s->state, sizeof s->state, "%s", p->state);
+    if (gate) {
+        /* Flapping: Established lost (state or an uptime that went back) twice since the
+         * gate began. The first loss may be the router applying the change (a session
+         * whose parameters change is reset); a second one is not, and fails the gate. */
+        int up = !strcmp(p->state, "Established");
+        int reset = up && s->was_up && hl_uptime_reset(s, p, now);
+
+        if ((s->was_up && !up) || reset) {
+            s->losses++;
+            if (reset) {
+                snprintf(s->lost, sizeof s->lost, "uptime went back from %llds to %llds",
+                         s->last_uptime, p->uptime_s);
+            } else {
+                snprintf(s->lost, sizeof s->lost, "Established, then %s", p->state);
+            }
+        }
+        s->was_up = up;
+        if (s->losses >= 2) {
+            s->flapped = 1;
+        }
+    }
+    if (s->flapped) {
+        snprintf(s->why, sizeof s->why,
+                 "flapping: lost Established %u times during the gate (last: %s)", s->losses,
+                 s->lost);
+        s->last_uptime = p->uptime_s;
+        s->last_ms = now;
+        s->since = -1;
+        return;
+    }
     s->uptime_s = p->uptime_s;
     s->received = p->received;
     s->accepted = p->accepted;
@@ -423,10 +539,11 @@ hl_judge(struct hl_sess *s, long long now, int gate)
         s->fam_acc[f] = p->fam_accepted[f];
     }
     /* A shrinking uptime is a reset between two polls: the session flapped. */
-    if (s->last_uptime >= 0 && p->uptime_s >= 0 && p->uptime_s < s->last_uptime) {
+    if (hl_uptime_reset(s, p, now)) {
         s->since = -1;
     }
     s->last_uptime = p->uptime_s;
+    s->last_ms = now;
     if (strcmp(p->state, "Established")) {
         snprintf(s->why, sizeof s->why, "state %s", p->state);
         s->since = -1;
@@ -533,9 +650,10 @@ nst_health_check(struct nst_health *h, const char *state_dir)
     return NST_OK;
 }
 
-/* "s1: why; s2: why" of the gating sessions that are not healthy. */
+/* "s1: why; s2: why" of the gating sessions that are not healthy (@flapped: only those
+ * that flapped). */
 static void
-hl_failures(const struct nst_health *h, char *why, size_t len)
+hl_failures(const struct nst_health *h, int flapped, char *why, size_t len)
 {
     size_t o = 0;
 
@@ -544,7 +662,7 @@ hl_failures(const struct nst_health *h, char *why, size_t len)
         const struct hl_sess *s = &h->sess[i];
         int n;
 
-        if (!s->gate || s->healthy) {
+        if (!s->gate || s->healthy || (flapped && !s->flapped)) {
             continue;
         }
         n = snprintf(why + o, len - o, "%s%s (%s -> %s): %s", o ? "; " : "", s->name, s->device,
@@ -554,6 +672,59 @@ hl_failures(const struct nst_health *h, char *why, size_t len)
         }
         o += (size_t)n < len - o ? (size_t)n : len - o - 1;
     }
+}
+
+void
+health_set_step_cb(struct nst_health *h, health_step_fn fn, void *user)
+{
+    if (h) {
+        h->step = fn;
+        h->step_user = user;
+    }
+}
+
+/* Tell the gate's listener what this round changed; returns 1 when a session flapped. */
+static int
+hl_steps(struct nst_health *h)
+{
+    int flapped = 0;
+
+    for (size_t i = 0; i < h->ndevs; i++) {
+        struct hl_dev *d = &h->devs[i];
+        int all = 1, any = 0;
+
+        if (d->read_ok != d->told_read) {
+            d->told_read = d->read_ok;
+            if (h->step) {
+                h->step(d->name, "state-read", d->read_ok ? "ok" : "failed", d->err, h->step_user);
+            }
+        }
+        for (size_t k = 0; k < h->nsess; k++) {
+            const struct hl_sess *s = &h->sess[k];
+
+            if (s->dev != d || !s->gate) {
+                continue;
+            }
+            any = 1;
+            all &= s->healthy;
+            if (s->flapped && !flapped) {
+                flapped = 1;
+                if (h->step) {
+                    char line[800];
+
+                    snprintf(line, sizeof line, "%s -> %s: %s", s->name, s->peer, s->why);
+                    h->step(d->name, "flap", "failed", line, h->step_user);
+                }
+            }
+        }
+        if (any && all && !d->told_healthy) {
+            d->told_healthy = 1;
+            if (h->step) {
+                h->step(d->name, "healthy", "ok", "", h->step_user);
+            }
+        }
+    }
+    return flapped;
 }
 
 nst_err
@@ -566,22 +737,34 @@ health_gate(struct nst_health *h, const char *known_hosts, const char *cache_dir
         h->known_hosts = nst_strdup(known_hosts);
         h->cache_dir = cache_dir ? nst_strdup(cache_dir) : NULL;
     }
+    h->gate_end = deadline;
     for (size_t i = 0; i < h->nsess; i++) {
         h->sess[i].since = -1;
         h->sess[i].last_uptime = -1;
+        h->sess[i].was_up = h->sess[i].flapped = 0;
+        h->sess[i].losses = 0;
+    }
+    for (size_t i = 0; i < h->ndevs; i++) {
+        h->devs[i].told_read = -1;
+        h->devs[i].told_healthy = 0;
     }
     for (;;) {
         long long left;
         struct timespec ts;
+        int flapped;
 
         hl_round(h, 1);
-        if (nst_health_ok(h)) {
+        flapped = hl_steps(h);
+        if (!flapped && nst_health_ok(h)) {
             why[0] = '\0';
+            h->gate_end = 0;
             return NST_OK;
         }
         left = deadline - hl_now_ms();
-        if (left <= 0) {
-            hl_failures(h, why, whylen);
+        if (flapped || left <= 0) {
+            /* A flapping session fails the gate at once: waiting cannot make it stable. */
+            hl_failures(h, flapped, why, whylen);
+            h->gate_end = 0;
             return NST_EENV;
         }
         if (left > (long long)h->interval_ms) {

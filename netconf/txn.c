@@ -22,8 +22,8 @@
  *             candidate devices: <commit>; running devices: <edit-config> on running.
  *             Each is journaled "sent" before the RPC leaves, so a crash mid-RPC is
  *             recoverable.
- *   gate      txn_gate_before_confirm(): checks on the changed network before anything
- *             is decided (today: every session still alive; a health gate goes here)
+ *   gate      txn_gate_before_confirm(): every session still alive; then, with a health
+ *             check, the health gate (txn_gate(), health.c), its steps journaled
  *   confirm   only if the gate passed: the decision "confirm" is journaled
  *             durably, then a confirming <commit> (with <persist-id>) goes to every
  *             confirmed device.
@@ -54,8 +54,8 @@
  * substituted into a private buffer right before the RPC and wiped after it; every error
  * text, journal line and log line is scrubbed of every secret value.
  *
- * Not here: producing payloads (compile), live diffs, post-change verification of BGP
- * state, retries of a failed RPC (a failed step aborts the transaction).
+ * Not here: producing payloads (compile), live diffs, reading BGP state (health.c),
+ * retries of a failed RPC (a failed step aborts the transaction).
  */
 #include "txn.h"
 
@@ -1468,6 +1468,7 @@ txn_plan_parse(const char *text, struct txn_plan *p)
 /* What the journal says: per device progress, the last decision, the outcome. */
 struct txn_journal_view {
     char window[16]; /* "open", "confirmed", "cancelled", "expired", "" */
+    char gate[16];   /* "start", "passed", "failed", "interrupted", "": no gate */
     char decision[16];
     char outcome[32];
     char kind[32];
@@ -1517,6 +1518,9 @@ txn_journal_read(const char *text, struct txn_journal_view *v, struct txn_dev *d
                 txn_copy(v->decision, sizeof v->decision, b);
             } else if (!strcmp(a, "window")) {
                 txn_copy(v->window, sizeof v->window, b);
+            } else if (!strcmp(a, "gate") && (!strcmp(b, "start") || !strcmp(b, "passed") ||
+                                              !strcmp(b, "failed") || !strcmp(b, "interrupted"))) {
+                txn_copy(v->gate, sizeof v->gate, b);
             } else if (!strcmp(a, "outcome")) {
                 txn_copy(v->outcome, sizeof v->outcome, b);
             } else if (!strcmp(a, "start") && !strncmp(b, "kind=", 5)) {
@@ -1817,12 +1821,48 @@ txn_abort(struct nst_txn *txn, int dry)
     return dry && txn->outcome == NST_TXN_DRY_RUN_OK ? NST_OK : NST_EENV;
 }
 
+/* A step of the gate (health.h): journaled on the device ("dev N gate-STEP RESULT
+ * [REASON]") and told to the progress callback (phase health, step STEP). */
+static void
+txn_gate_step(const char *dev, const char *step, const char *result, const char *detail, void *user)
+{
+    struct nst_txn *txn = user;
+    struct txn_dev *d = NULL;
+
+    for (size_t i = 0; i < txn->ndevs && !d; i++) {
+        if (!strcmp(txn->devs[i].name, dev)) {
+            d = &txn->devs[i];
+        }
+    }
+    if (!d) {
+        /* A device the service reads but this push does not change. */
+        txn_journal(txn, NULL, "gate %s %s %s%s%s", dev, step, result, *detail ? " " : "", detail);
+        return;
+    }
+    txn_journal(txn, d, "gate-%s %s%s%s", step, result, *detail ? " " : "", detail);
+    txn_progress(txn, NST_TXN_PHASE_HEALTH, d, step, result);
+}
+
+/* The gate's verdict, journaled ("gate passed|failed"), then told per device (phase
+ * health, step "gate"): the last point before the decision. */
+static void
+txn_gate_verdict(struct nst_txn *txn, int passed)
+{
+    txn_journal(txn, NULL, "gate %s", passed ? "passed" : "failed");
+    for (size_t i = 0; i < txn->ndevs; i++) {
+        txn_progress(txn, NST_TXN_PHASE_HEALTH, &txn->devs[i], "gate",
+                     passed ? "passed" : "failed");
+    }
+}
+
 /*
  * The health gate (health.c, docs/push.md): every device holds the confirmed commit; poll
  * the service's BGP sessions until they are healthy or the deadline passes. Journaled:
- * "gate start", then "gate passed" or "gate failed". A kill during the gate leaves no
- * decision, so recover undoes everything; a failed gate is followed by "decision abort".
- * Returns 1 when the push must be undone.
+ * "gate start", each device's steps (txn_gate_step: its first state read and every change
+ * of its result, its sessions all healthy, a flap), then "gate passed" or "gate failed".
+ * A kill anywhere in the gate, even after its verdict, leaves no decision, so recover
+ * undoes everything and records the gate's outcome (passed, failed, or "interrupted");
+ * a failed gate is followed by "decision abort". Returns 1 when the push must be undone.
  */
 static int
 txn_gate(struct nst_txn *txn)
@@ -1840,16 +1880,18 @@ txn_gate(struct nst_txn *txn)
     }
     txn_progress(txn, NST_TXN_PHASE_HEALTH, NULL, NULL, NULL);
     snprintf(cache, sizeof cache, "%s/schema-cache", store_dir(txn->st));
+    health_set_step_cb(txn->health, txn_gate_step, txn);
     rc = health_gate(txn->health, txn->known_hosts, cache, why, sizeof why);
+    health_set_step_cb(txn->health, NULL, NULL);
     health_close(txn->health);
     txn_scrub(txn, why, sizeof why);
     if (!rc) {
         snprintf(txn->health_report, sizeof txn->health_report, "passed");
-        txn_journal(txn, NULL, "gate passed");
+        txn_gate_verdict(txn, 1);
         return 0;
     }
     snprintf(txn->health_report, sizeof txn->health_report, "failed: %s", why);
-    txn_journal(txn, NULL, "gate failed");
+    txn_gate_verdict(txn, 0);
     pthread_mutex_lock(&txn->mu);
     txn->abort_flag = 1;
     snprintf(txn->message, sizeof txn->message, "health gate: %s", why);
@@ -2786,7 +2828,13 @@ nst_txn_recover(struct nst_txn *txn, const char *txid)
         goto cleanup;
     }
     forward = !strcmp(v.decision, "confirm") && !(txn->flags & NST_TXN_ABORT);
-    txn_journal(txn, NULL, "recover pid=%ld %s", (long)getpid(), forward ? "forward" : "undo");
+    /* The gate's outcome stays on record: a gate the kill cut short is "interrupted". */
+    if (!strcmp(v.gate, "start")) {
+        txn_journal(txn, NULL, "gate interrupted");
+        snprintf(v.gate, sizeof v.gate, "interrupted");
+    }
+    txn_journal(txn, NULL, "recover pid=%ld %s%s%s%s", (long)getpid(), forward ? "forward" : "undo",
+                v.gate[0] ? " (gate " : "", v.gate, v.gate[0] ? ")" : "");
     txn_progress(txn, NST_TXN_PHASE_RECOVER, NULL, NULL, NULL);
     if (forward) {
         txn_for_each(txn, txn_ph_forward, 0);

@@ -1931,7 +1931,8 @@ bgp_compute(struct sim_bgp *b, double now)
             struct bgp_nbr *n = &d->nbrs[j];
 
             memcpy(oldsig, n->sig, sizeof oldsig);
-            up[i][j] = bgp_session_check(b, d, n, &far[i][j]);
+            up[i][j] = bgp_session_check(b, d, n, &far[i][j]) &&
+                       !sim_fault_bgp_down(d->dir, n->addr, now); /* flap-bgp (fault.c) */
             /* A change of either end's parameters resets the session. */
             if (up[i][j] != n->up || strcmp(oldsig, n->sig)) {
                 n->since = now;
@@ -2503,6 +2504,9 @@ sim_bgp_tick(struct sim_bgp *b)
         }
     }
     bgp_poll_files(b, now);
+    for (int i = 0; i < b->ndevs; i++) {
+        b->dirty |= sim_fault_bgp_tick(b->devs[i].dir, now); /* flap-bgp (fault.c) */
+    }
     dirty = b->dirty;
     if (dirty) {
         b->dirty = 0;

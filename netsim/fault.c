@@ -21,6 +21,15 @@
  *   reply MODE RPC [ARG]           a hostile reply to every RPC named RPC (hostile.c):
  *                                  garbage, truncate [BYTES], oversize MIB, slow MS,
  *                                  raw FILE
+ *   flap-bgp ADDRESS [UP [DOWN]]   the BGP session of this device to the neighbor ADDRESS
+ *                                  flaps: from the moment the directive is read, up (as its
+ *                                  configuration decides) for UP milliseconds (default
+ *                                  1000), then forced down (Active) for DOWN (default UP),
+ *                                  and so on; each return to Established restarts its
+ *                                  uptime (a DOWN shorter than a poller's interval shows
+ *                                  only as an uptime that went back). Read by the
+ *                                  BGP supervisor (bgp.c, sim_fault_bgp_down()), not by
+ *                                  the device process, which only accepts the line
  *
  * XPATHs use module names as prefixes (/netsim-test-a:interfaces/interface[name='x']) and
  * are checked against the schema when the file is read.
@@ -181,6 +190,17 @@ fault_parse_line(struct sim_dev *dev, char *line, struct sim_fault *ft)
         }
         return NULL;
     }
+    if (!strcmp(verb, "flap-bgp")) {
+        /* The BGP supervisor's (sim_fault_bgp_down()); checked here only for its form. */
+        ft->kind = SIM_FAULT_FLAP_BGP;
+        if (!a1 || strtok_r(NULL, " \t", &save) ||
+            (a2 && (!(v = strtoul(a2, &end, 10)) || *end || v > 600000)) ||
+            (a3 && (!(v = strtoul(a3, &end, 10)) || *end || v > 600000))) {
+            return "flap-bgp needs an address and optional UP and DOWN milliseconds "
+                   "(1..600000)";
+        }
+        return NULL;
+    }
     if (!strcmp(verb, "reply")) {
         ft->kind = SIM_FAULT_REPLY;
         if (!a1 || !a2 || strtok_r(NULL, " \t", &save)) {
@@ -189,7 +209,7 @@ fault_parse_line(struct sim_dev *dev, char *line, struct sim_fault *ft)
         return sim_hostile_parse(ft, a1, a2, a3);
     }
     return "unknown directive (reject-edit, reject-commit, drop-session, delay, delay-commit, "
-           "reply)";
+           "reply, flap-bgp)";
 }
 
 static void
@@ -356,4 +376,137 @@ sim_fault_reject(struct sim_dev *dev, enum sim_fault_kind kind, const struct lyd
         msg = NULL;
     }
     return err;
+}
+
+/*
+ * flap-bgp, for the BGP supervisor (bgp.c): it has no struct sim_dev, only the device's
+ * directory, so it reads the directive from the faults file itself, rereading it when its
+ * inode, size or mtime changes (checked at most every tick, 50 ms).
+ */
+#define FLAP_MAX_DEV 128
+#define FLAP_MAX 8
+
+struct flap_dev {
+    char *dir;
+    ino_t ino;
+    off_t size;
+    struct timespec mtime;
+    int present;
+    double loaded; /* supervisor clock when the file was read */
+    int reread;    /* the directives changed (read, reread, removed): recompute */
+    int n;
+    struct {
+        char addr[48];
+        unsigned up, down_ms;
+        int down; /* the phase last reported by sim_fault_bgp_tick() */
+    } v[FLAP_MAX];
+};
+
+static struct flap_dev flap_devs[FLAP_MAX_DEV];
+static int flap_ndevs;
+
+static struct flap_dev *
+flap_dev_get(const char *dir, double now)
+{
+    struct flap_dev *f = NULL;
+    struct stat st;
+    char path[4096];
+
+    for (int i = 0; i < flap_ndevs && !f; i++) {
+        if (!strcmp(flap_devs[i].dir, dir)) {
+            f = &flap_devs[i];
+        }
+    }
+    if (!f) {
+        if (flap_ndevs == FLAP_MAX_DEV || !(flap_devs[flap_ndevs].dir = nst_strdup(dir))) {
+            return NULL;
+        }
+        f = &flap_devs[flap_ndevs++];
+    }
+    snprintf(path, sizeof path, "%s/faults", dir);
+    if (stat(path, &st)) {
+        f->reread |= f->n > 0;
+        f->present = 0;
+        f->n = 0;
+        return f;
+    }
+    if (f->present && st.st_ino == f->ino && st.st_size == f->size &&
+        st.st_mtim.tv_sec == f->mtime.tv_sec && st.st_mtim.tv_nsec == f->mtime.tv_nsec) {
+        return f;
+    }
+    f->present = 1;
+    f->ino = st.st_ino;
+    f->size = st.st_size;
+    f->mtime = st.st_mtim;
+    f->loaded = now;
+    f->reread |= f->n > 0;
+    f->n = 0;
+    {
+        FILE *fp = fopen(path, "r");
+        char line[512];
+
+        while (fp && fgets(line, sizeof line, fp) && f->n < FLAP_MAX) {
+            char verb[32], addr[48];
+            unsigned up = 1000, down = 0;
+            int k = sscanf(line, " %31s %47s %u %u", verb, addr, &up, &down);
+
+            if (k < 4) {
+                down = up;
+            }
+            if (k >= 2 && !strcmp(verb, "flap-bgp") && up && up <= 600000 && down &&
+                down <= 600000) {
+                snprintf(f->v[f->n].addr, sizeof f->v[f->n].addr, "%s", addr);
+                f->v[f->n].up = up;
+                f->v[f->n].down_ms = down;
+                f->v[f->n].down = 0;
+                f->n++;
+            }
+        }
+        if (fp) {
+            fclose(fp);
+        }
+    }
+    return f;
+}
+
+/* Is a flap (@up ms up, @down ms down, from the file's reading) down at @now? */
+static int
+flap_down(const struct flap_dev *f, unsigned up, unsigned down, double now)
+{
+    double t = (now - f->loaded) * 1000.0;
+
+    return t >= 0 && (unsigned long long)t % (up + down) >= up;
+}
+
+int
+sim_fault_bgp_down(const char *dir, const char *addr, double now)
+{
+    struct flap_dev *f = dir ? flap_dev_get(dir, now) : NULL;
+
+    for (int i = 0; f && i < f->n; i++) {
+        if (!strcmp(f->v[i].addr, addr) && flap_down(f, f->v[i].up, f->v[i].down_ms, now)) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+int
+sim_fault_bgp_tick(const char *dir, double now)
+{
+    struct flap_dev *f = dir ? flap_dev_get(dir, now) : NULL;
+    int changed = f && f->reread;
+
+    if (f) {
+        f->reread = 0;
+    }
+    for (int i = 0; f && i < f->n; i++) {
+        int down = flap_down(f, f->v[i].up, f->v[i].down_ms, now);
+
+        if (down != f->v[i].down) {
+            f->v[i].down = down;
+            changed = 1;
+        }
+    }
+    return changed;
 }

@@ -109,7 +109,8 @@ enum sim_fault_kind {
     SIM_FAULT_REJECT_COMMIT,
     SIM_FAULT_DROP,
     SIM_FAULT_DELAY,
-    SIM_FAULT_REPLY /**< a hostile reply (hostile.c) */
+    SIM_FAULT_REPLY,   /**< a hostile reply (hostile.c) */
+    SIM_FAULT_FLAP_BGP /**< flap-bgp: the BGP supervisor's (bgp.c); nothing for the device */
 };
 
 /** @brief What a `reply MODE RPC [ARG]` directive does to the reply (hostile.c). */
@@ -248,6 +249,11 @@ nst_err sim_filter_apply(struct sim_dev *dev, const struct lyd_node *filter,
 void sim_faults_check(struct sim_dev *dev);
 nst_err sim_faults_write_initial(struct sim_dev *dev);
 void sim_faults_clear(struct sim_faults *f);
+/* flap-bgp (fault.c) for the BGP supervisor, by the device directory @dir: is the session
+ * to @addr forced down at @now (bgp.c's clock, seconds)? And did any flap of @dir change
+ * its phase since the last call (the supervisor must recompute)? */
+int sim_fault_bgp_down(const char *dir, const char *addr, double now);
+int sim_fault_bgp_tick(const char *dir, double now);
 const struct sim_fault *sim_fault_drop(struct sim_dev *dev, const char *name, const char *pseudo);
 unsigned sim_fault_delay(struct sim_dev *dev, const char *name, const char *pseudo);
 struct lyd_node *sim_fault_reject(struct sim_dev *dev, enum sim_fault_kind kind,

@@ -7,7 +7,10 @@
 # timeout, a reply larger than the limit. Every case: netstitch neither crashes nor hangs
 # (exit 1 within a bound), the report names h and why, and every router, h included, ends
 # at its configuration from before (netsim's running.xml compared). Then a push after the
-# hostile ones succeeds.
+# hostile ones succeeds. Hostile answers to the health gate's BGP state read (an entity
+# bomb, a reply over the limit, 100000-deep nesting, the wrong namespace, garbage, an
+# <rpc-error>, a timeout, a flapping session) are tests/push/t_gate_faults.sh's, which runs
+# them against the BGP-computing simulated network of the example.
 . "$TOP/tests/push/common.sh"
 start=$(date +%s)
 MODELS=$TOP/tests/netsim/models/a

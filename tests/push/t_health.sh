@@ -8,7 +8,8 @@
 #     final state and counts, status then exits 0;
 #   - the gate fails and every router is verified back at its configuration from before
 #     for: AWS's real ASN differs from the one configured (wrong peer AS), AWS holds
-#     another key (wrong key), a far side that originates nothing (missing origination:
+#     another key (wrong key), the service giving the two ends of a session different keys,
+#     a far side that originates nothing (missing origination:
 #     twcc-edge's payload without its network route for 192.168.0.0/24), and the far
 #     end's prefix filtered by import policy;
 #   - kill -9 during the gate, then recover: every router back where it was;
@@ -136,6 +137,33 @@ grep -q "ccx-to-aws (ccx-transit -> 169.254.100.1): state Active" "$tmp/key.out"
 snap "$tmp/after-key"
 cmp -s "$tmp/before" "$tmp/after-key" || no "wrong key: a router kept the change"
 echo "ok: wrong key held back, all routers restored"
+
+# Gate fails: the pushed service gives the two ends of twcc-to-ccx different keys (twcc-edge
+# the AWS key); `check` does not catch this one, the gate does: both ends go Active.
+set_bgp "$tmp/bgp.conf.orig"
+$PY - "$tmp/good.xml" "$tmp/key2.xml" <<'PY'
+import sys
+s = open(sys.argv[1]).read()
+i = s.index("<name>twcc-to-ccx</name>")
+k = "<auth-key-ref>bgp-twcc-ccx</auth-key-ref>"
+j = s.index(k, i)
+open(sys.argv[2], "w").write(s[:j] + "<auth-key-ref>bgp-aws-dx</auth-key-ref>" + s[j + len(k):])
+PY
+"$NETSTITCH" push "$tmp/key2.xml" --inventory "$INV" --state-dir "$ST" --no-state $GATE \
+    --format json > "$tmp/key2.json" 2> "$tmp/key2.err"
+rc=$?
+[ $rc = 1 ] || no "wrong key in the service: exit $rc, want 1"
+$PY - "$tmp/key2.json" <<'PY' || no "wrong key in the service: report"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["outcome"] == "aborted" and all(x["state"] == "restored" for x in d["devices"]), d
+s = {x["session"]: x for x in d["health"]["check"]["sessions"]}
+assert s["twcc-to-ccx"]["state"] == "Active" and s["ccx-to-twcc"]["state"] == "Active", s
+assert "twcc-to-ccx (twcc-edge -> 172.30.53.5): state Active" in d["health"]["gate"], d["health"]
+PY
+snap "$tmp/after-key2"
+cmp -s "$tmp/before" "$tmp/after-key2" || no "wrong key in the service: a router kept the change"
+echo "ok: different keys at the two ends held back, all routers restored"
 
 # kill -9 during the gate, then recover: all routers back at the old configuration.
 set_bgp "$tmp/bgp.conf.orig"

@@ -12,7 +12,8 @@
  * Expectations (struct hl_sess), derived from the service and overridable in its
  * bgp-session/health container: the session Established; at least N prefixes accepted,
  * where N is the number of prefixes the far side announces that this side accepts (the
- * far end's bgp-session announce list, or an external site's prefixes; at least 1), or
+ * far end's bgp-session announce list, or an external site's prefixes; at least 1; none
+ * for a session without an accept list, whose import the drivers render deny-all), or
  * health/min-received; the state held for health/stable-time seconds (default 3).
  *
  * Fail closed: a device whose driver has no state reader, a state request that fails,
@@ -186,7 +187,8 @@ hl_expect(struct nst_health *h, const struct m_conn *conn, const struct m_bgp *b
         nann = b->peer_site->nprefixes;
     }
     for (size_t i = 0; i < nann; i++) {
-        if (b->naccept && !hl_prefix_in(&ann[i], b->accept, b->naccept)) {
+        /* No accept list: the drivers render a deny-all import, so nothing is expected. */
+        if (!b->naccept || !hl_prefix_in(&ann[i], b->accept, b->naccept)) {
             continue;
         }
         count++;
@@ -195,7 +197,7 @@ hl_expect(struct nst_health *h, const struct m_conn *conn, const struct m_bgp *b
                      ann[i].text);
         }
     }
-    s->min_rx = count ? (uint32_t)count : 1;
+    s->min_rx = count ? (uint32_t)count : b->naccept ? 1 : 0;
     s->stable_s = HL_DEFAULT_STABLE_S;
     s->gate = 1;
     snprintf(path, sizeof path,
@@ -216,7 +218,9 @@ hl_expect(struct nst_health *h, const struct m_conn *conn, const struct m_bgp *b
             s->gate = 0;
         }
     }
-    if (over || !count) {
+    if (!over && !b->naccept) {
+        snprintf(s->expect, sizeof s->expect, "Established (no accept list: accepts nothing)");
+    } else if (over || !count) {
         snprintf(s->expect, sizeof s->expect, "Established, accepted >= %u%s", s->min_rx,
                  over ? " (service)" : "");
     } else {

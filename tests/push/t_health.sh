@@ -232,6 +232,40 @@ snap "$tmp/after-flap"
 cmp -s "$tmp/before" "$tmp/after-flap" || no "flapping session: a router kept the change"
 echo "ok: a session flapping during the gate holds the push back"
 
+# A session without an accept list imports nothing (every driver renders a deny-all
+# import): the gate expects only its state, not the prefixes the far side announces.
+# ccx-to-twcc loses its accept list; TWCC's 192.168.0.0/24 then stops at CCX (so CCX no
+# longer announces it to AWS, or check refuses the service), while the AWS VPC still
+# reaches TWCC. Before the fix the gate waited for 192.168.0.0/24 on ccx-to-twcc and
+# rolled everything back.
+$PY - "$tmp/good.xml" "$tmp/noaccept.xml" <<'PY'
+import sys
+s = open(sys.argv[1]).read()
+def cut(s, session, text):
+    j = s.index(text, s.index("<name>%s</name>" % session))
+    return s[:j] + s[j + len(text):]
+s = cut(s, "ccx-to-twcc", "<accept>192.168.0.0/24</accept>")
+s = cut(s, "ccx-to-aws", "<announce>192.168.0.0/24</announce>")
+open(sys.argv[2], "w").write(s)
+PY
+na_fail=$fail
+"$NETSTITCH" push "$tmp/noaccept.xml" --inventory "$INV" --state-dir "$ST" --no-state $GATE \
+    --format json > "$tmp/noaccept.json" 2> "$tmp/noaccept.err"
+rc=$?
+[ $rc = 0 ] || no "no accept list: exit $rc: $(head -c 800 "$tmp/noaccept.json")"
+$PY - "$tmp/noaccept.json" <<'PY' || no "no accept list: report $(head -c 800 "$tmp/noaccept.json")"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["outcome"] == "committed" and d["health"]["gate"] == "passed", d
+s = {x["session"]: x for x in d["health"]["check"]["sessions"]}
+c = s["ccx-to-twcc"]
+assert c["state"] == "Established" and c["healthy"], c
+assert c["expected"]["min_accepted"] == 0 and "accepts nothing" in c["expected"]["text"], c
+assert c["families"]["ipv4"]["accepted"] == 0, c
+assert s["twcc-to-ccx"]["families"]["ipv4"]["accepted"] == 1, s
+PY
+[ "$fail" = "$na_fail" ] && echo "ok: a session without an accept list is gated on its state only"
+
 # Gate passes on the correct service.
 t0=$(date +%s.%N)
 "$NETSTITCH" push "$tmp/good.xml" --inventory "$INV" --state-dir "$ST" --no-state $GATE \

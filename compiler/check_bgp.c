@@ -652,6 +652,21 @@ chk_session(struct chk *c, const struct bgp_by_dev *x, const struct m_conn *conn
             chk_report(c, DIAG_BGP_PEER_ASN, &b->peer_asn_src, dn, b->name, b->peer_asn,
                        "device", b->peer_dev->name, expect);
         }
+        /* The two ends' keys, reported once per pair (from the end whose name sorts
+         * first, or from the keyed end of a one-sided pair). */
+        if (t && (b->auth_key_ref || t->auth_key_ref)) {
+            if (!b->auth_key_ref != !t->auth_key_ref) {
+                if (b->auth_key_ref) {
+                    chk_report(c, DIAG_BGP_KEY_ONE_SIDED, &b->src, dn, b->name, "a key",
+                               t->name, t->dev->name, "none");
+                }
+            } else if (strcmp(b->auth_key_ref, t->auth_key_ref) &&
+                       (strcmp(dn, t->dev->name) < 0 ||
+                        (!strcmp(dn, t->dev->name) && strcmp(b->name, t->name) < 0))) {
+                chk_report(c, DIAG_BGP_KEY_REF_DIFFERS, &b->src, dn, b->name, b->auth_key_ref,
+                           t->name, t->dev->name, t->auth_key_ref);
+            }
+        }
         if (!t) {
             chk_report(c, DIAG_BGP_PEER_MISSING, &b->src, dn, b->name, b->peer_dev->name,
                        b->local_text);

@@ -339,3 +339,20 @@ wan("mp-port-in-use",
     ("  </multipoint>\n", "    <attachment-circuit><name>lab</name><site>hsinchu</site><device>pe-hsinchu</device><port>GigabitEthernet0/0/0/0</port>\n      <encapsulation><dot1q><vlan>200</vlan></dot1q></encapsulation></attachment-circuit>\n  </multipoint>\n"))
 
 print("cases written to", OUT, "and", ", ".join(["inventory", "templates", "saved", "payloads"]))
+
+# The two ends of one session and their keys: each case is the TWCC-CCX-AWS example with
+# one edit (twcc-to-ccx on twcc-edge, ccx-to-twcc on ccx-transit).
+TWCC = open(os.path.join(HERE, "..", "..", "examples", "twcc-ccx-aws", "service.xml")).read()
+TWCC = TWCC[:TWCC.index("<!--")] + TWCC[TWCC.index("-->") + 4:]
+
+def twcc(name, *edits):
+    s = TWCC
+    for old, new in edits:
+        if old not in s:
+            sys.exit("%s: %r not in the TWCC example" % (name, old))
+        s = s.replace(old, new, 1)
+    open(os.path.join(OUT, name + ".xml"), "w").write(s)
+
+twcc("bgp-key-one-sided", ("<auth-key-ref>bgp-twcc-ccx</auth-key-ref>\n    </bgp-session>\n    <bgp-session>\n      <name>ccx-to-twcc</name>",
+                           "</bgp-session>\n    <bgp-session>\n      <name>ccx-to-twcc</name>"))
+twcc("bgp-key-ref-differs", ("<auth-key-ref>bgp-twcc-ccx</auth-key-ref>", "<auth-key-ref>bgp-twcc</auth-key-ref>"))

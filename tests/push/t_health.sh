@@ -139,7 +139,8 @@ cmp -s "$tmp/before" "$tmp/after-key" || no "wrong key: a router kept the change
 echo "ok: wrong key held back, all routers restored"
 
 # Gate fails: the pushed service gives the two ends of twcc-to-ccx different keys (twcc-edge
-# the AWS key); `check` does not catch this one, the gate does: both ends go Active.
+# the AWS key); `check` only warns (BGP-KEY-REF-DIFFERS: two secrets it cannot compare), the
+# gate catches it: both ends go Active.
 set_bgp "$tmp/bgp.conf.orig"
 $PY - "$tmp/good.xml" "$tmp/key2.xml" <<'PY'
 import sys
@@ -153,6 +154,9 @@ PY
     --format json > "$tmp/key2.json" 2> "$tmp/key2.err"
 rc=$?
 [ $rc = 1 ] || no "wrong key in the service: exit $rc, want 1"
+"$NETSTITCH" check "$tmp/key2.xml" > "$tmp/key2.check" 2>&1
+grep -q "warning BGP-KEY-REF-DIFFERS: session ccx-to-twcc uses key bgp-twcc-ccx but its far end, session twcc-to-ccx on twcc-edge, uses key bgp-aws-dx" \
+    "$tmp/key2.check" || no "check does not warn of the two keys: $(cat "$tmp/key2.check")"
 $PY - "$tmp/key2.json" <<'PY' || no "wrong key in the service: report"
 import json, sys
 d = json.load(open(sys.argv[1]))

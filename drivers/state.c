@@ -162,8 +162,8 @@ drv_state_check_typed(const struct drv_state_ops *ops, const char *yang_dir, str
          * names in another namespace are not the model's. */
         int found = 0;
 
-        for (const struct lyd_node *top = tree; top && !found; top = top->next) {
-            const struct lyd_node *n;
+        for (struct lyd_node *top = tree; top && !found; top = top->next) {
+            struct lyd_node *n;
 
             LYD_TREE_DFS_BEGIN(top, n)
             {

@@ -495,7 +495,7 @@ secret_scrub_buf(const struct secret_set *set, char *buf, size_t len)
     char *s;
     size_t n;
 
-    if (!len) {
+    if (!buf || !len) {
         return;
     }
     s = secret_scrub(set, buf);

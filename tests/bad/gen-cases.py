@@ -276,17 +276,22 @@ put("payloads", "pl-placeholder-unknown-secret.xml", PAYLOAD_OK.replace("GE0/0/1
 put("payloads", "pl-namespace-lt.xml", PAYLOAD_OK.replace("urn:huawei:yang:huawei-ifm", "urn:a&lt;b"))
 put("payloads", "pl-doctype.xml", '<!DOCTYPE config [<!ENTITY a "aaaa">]>\n' + PAYLOAD_OK.replace("GE0/0/1", "&a;"))
 
-# Multipoint VPNs (issue 14): each case is the enterprise-WAN example with one edit.
-WAN = open(os.path.join(HERE, "..", "..", "examples", "enterprise-wan", "service.xml")).read()
-WAN = WAN[:WAN.index("<!--")] + WAN[WAN.index("-->") + 4:]
+def example_cases(example):
+    """A writer of cases that are one shipped example (its opening comment cut) with edits."""
+    text = open(os.path.join(HERE, "..", "..", "examples", example, "service.xml")).read()
+    text = text[:text.index("<!--")] + text[text.index("-->") + 4:]
 
-def wan(name, *edits):
-    s = WAN
-    for old, new in edits:
-        if old not in s:
-            sys.exit("%s: %r not in the WAN example" % (name, old))
-        s = s.replace(old, new, 1)
-    open(os.path.join(OUT, name + ".xml"), "w").write(s)
+    def case(name, *edits):
+        s = text
+        for old, new in edits:
+            if old not in s:
+                sys.exit("%s: %r not in examples/%s" % (name, old, example))
+            s = s.replace(old, new, 1)
+        open(os.path.join(OUT, name + ".xml"), "w").write(s)
+    return case
+
+# Multipoint VPNs (issue 14): each case is the enterprise-WAN example with one edit.
+wan = example_cases("enterprise-wan")
 
 HUB_SPOKE = ("<topology>full-mesh</topology>", "<topology>hub-and-spoke</topology>")
 wan("mp-encap-mismatch", ("<encapsulation><dot1q><vlan>500</vlan></dot1q></encapsulation>",
@@ -342,16 +347,7 @@ print("cases written to", OUT, "and", ", ".join(["inventory", "templates", "save
 
 # The two ends of one session and their keys: each case is the TWCC-CCX-AWS example with
 # one edit (twcc-to-ccx on twcc-edge, ccx-to-twcc on ccx-transit).
-TWCC = open(os.path.join(HERE, "..", "..", "examples", "twcc-ccx-aws", "service.xml")).read()
-TWCC = TWCC[:TWCC.index("<!--")] + TWCC[TWCC.index("-->") + 4:]
-
-def twcc(name, *edits):
-    s = TWCC
-    for old, new in edits:
-        if old not in s:
-            sys.exit("%s: %r not in the TWCC example" % (name, old))
-        s = s.replace(old, new, 1)
-    open(os.path.join(OUT, name + ".xml"), "w").write(s)
+twcc = example_cases("twcc-ccx-aws")
 
 twcc("bgp-key-one-sided", ("<auth-key-ref>bgp-twcc-ccx</auth-key-ref>\n    </bgp-session>\n    <bgp-session>\n      <name>ccx-to-twcc</name>",
                            "</bgp-session>\n    <bgp-session>\n      <name>ccx-to-twcc</name>"))

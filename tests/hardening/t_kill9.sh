@@ -63,34 +63,10 @@ snap() {
         echo
     done >"$1"
 }
-# consistent BEFORE AFTER MTU: prints "before" when every device equals BEFORE, "after"
-# when every device carries MTU; fails otherwise.
+# consistent BEFORE AFTER TEXT: "before" or "after" (every device carries TEXT), else fails
+# (tests/hardening/consistent.py).
 consistent() {
-    $PY - "$1" "$2" "$3" <<'PY'
-import sys
-def sections(path):
-    out, cur = {}, None
-    for line in open(path):
-        if line.startswith("== "):
-            cur = line[3:].strip()
-            out[cur] = []
-        elif cur:
-            out[cur].append(line.rstrip("\n"))
-    return out
-before, after, mtu = sections(sys.argv[1]), sections(sys.argv[2]), sys.argv[3]
-states = {}
-for dev, lines in after.items():
-    if lines == before[dev]:
-        states[dev] = "before"
-    elif "<mtu>%s</mtu>" % mtu in "".join(lines):
-        states[dev] = "after"
-    else:
-        states[dev] = "OTHER"
-if len(set(states.values())) != 1 or "OTHER" in states.values():
-    print("inconsistent: %s" % states)
-    sys.exit(1)
-print(list(states.values())[0])
-PY
+    $PY "$TOP/tests/hardening/consistent.py" "$1" "$2" "$3"
 }
 # events FILE: the progress events in a step log, in order, once each.
 events() {
@@ -125,7 +101,7 @@ for pt in $EVENTS; do
     run_cmd "k$k.rec" recover --inventory "$INV" --state-dir "$STATE_LOC"
     assert_rc 0 "k$k.rec"
     snap "$WORK/k$k.after"
-    st=$(consistent "$WORK/k$k.before" "$WORK/k$k.after" "$mtu") || {
+    st=$(consistent "$WORK/k$k.before" "$WORK/k$k.after" "<mtu>$mtu</mtu>") || {
         echo "$st"
         cat "$WORK/k$k.rec.out"
         fail "kill at $pt: not all-or-nothing"
@@ -163,7 +139,7 @@ for pt in $REVENTS; do
     run_cmd "rr$m.rec" recover --inventory "$INV" --state-dir "$STATE_LOC"
     assert_rc 0 "rr$m.rec"
     snap "$WORK/r$m.after"
-    st=$(consistent "$WORK/r$m.before" "$WORK/r$m.after" "$mtu") || {
+    st=$(consistent "$WORK/r$m.before" "$WORK/r$m.after" "<mtu>$mtu</mtu>") || {
         echo "$st"
         cat "$WORK/rr$m.rec.out"
         fail "recover killed at $pt: not all-or-nothing"

@@ -81,32 +81,7 @@ snap() {
 # consistent BEFORE AFTER MARK: "before" when every router equals BEFORE, "after" when
 # every router carries MARK; fails otherwise.
 consistent() {
-    $PY - "$1" "$2" "$3" << 'PY'
-import sys
-def sections(path):
-    out, cur = {}, None
-    for line in open(path):
-        if line.startswith("== "):
-            cur = line[3:].strip()
-            out[cur] = []
-        elif cur:
-            out[cur].append(line.rstrip("\n"))
-    return out
-before, after, mark = sections(sys.argv[1]), sections(sys.argv[2]), sys.argv[3]
-states = {}
-for dev, lines in after.items():
-    text = "\n".join(lines)
-    if lines == before[dev]:
-        states[dev] = "before"
-    elif " %s<" % mark in text:
-        states[dev] = "after"
-    else:
-        states[dev] = "OTHER"
-if len(set(states.values())) != 1 or "OTHER" in states.values():
-    print("inconsistent: %s" % states)
-    sys.exit(1)
-print(list(states.values())[0])
-PY
+    $PY "$TOP/tests/hardening/consistent.py" "$1" "$2" "$3"
 }
 GATE="--health-deadline 8 --health-interval 200"
 push() { # NAME ARGS...: a push of the service with the payloads in $tmp/p
@@ -224,7 +199,7 @@ for run in pass fail flap; do
         "$NETSTITCH" recover --inventory "$INV" --state-dir "$ST" > "$tmp/k$k.rec" 2>&1 \
             || { cat "$tmp/k$k.rec"; fail "recover after a kill at $ev ($run): exit $?"; }
         snap "$tmp/k$k.after"
-        st=$(consistent "$tmp/k$k.before" "$tmp/k$k.after" "k$k") \
+        st=$(consistent "$tmp/k$k.before" "$tmp/k$k.after" " k$k<") \
             || fail "kill at $ev ($run gate): not all-or-nothing: $st"
         # Before the decision to confirm (and after a failed gate): all-old. After it, recover
         # rolls forward where it can; the two Junos routers use confirmed-commit 1.0, whose

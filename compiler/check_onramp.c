@@ -399,7 +399,6 @@ profile_build(struct onr *o, const char *file, const struct lyd_node *pn, struct
         ONR_FOR_EACH(r, "prefix-length", n)
         {
             unsigned l = (unsigned)strtoul(lyd_get_value(n), NULL, 10);
-
             char item[8];
 
             p->lens |= 1u << (l & 31u);

@@ -1073,6 +1073,21 @@ cleanup:
     return ret;
 }
 
+/* DIR/NAME.EXT from one of a device's texts, which are kept deflated: inflated here, one
+ * file at a time (compile_device); fails as write_file(). */
+static nst_err
+write_device_text(const char *dir, const char *name, const char *ext,
+                  const struct compiled_text *t, char **failed, int *err)
+{
+    char *f = device_file(name, ext), *buf = t->text ? NULL : text_inflate(t);
+    const char *text = t->text ? t->text : buf;
+    nst_err ret = f && text ? write_file(dir, f, text, failed, err) : NST_ENOMEM;
+
+    nst_free(buf);
+    nst_free(f);
+    return ret;
+}
+
 /* DIR/plan.json, streamed (the same bytes as nst_compiled_plan()); fails as write_file(). */
 static nst_err
 write_plan(const char *dir, const struct nst_compiled *c, char **failed, int *err)
@@ -1247,8 +1262,7 @@ write_error(const struct nst_compiled *c, const char *path, const char *reason)
 NST_API nst_err
 nst_compiled_write(const struct nst_compiled *c, const char *dir)
 {
-    char *f = NULL, *tmp = NULL, *failed = NULL, *final = NULL, *buf = NULL, foreign[256];
-    const char *text;
+    char *tmp = NULL, *failed = NULL, *final = NULL, foreign[256];
     size_t i, dlen;
     int exists = 0, e = 0, r;
     nst_err ret = NST_OK;
@@ -1317,22 +1331,9 @@ nst_compiled_write(const struct nst_compiled *c, const char *dir)
         if (d->pending) {
             continue;
         }
-        f = device_file(d->name, ".xml");
-        /* The texts are kept deflated: inflate one file at a time (compile_device). */
-        buf = d->payload.text ? NULL : text_inflate(&d->payload);
-        text = d->payload.text ? d->payload.text : buf;
-        ret = f && text ? write_file(tmp, f, text, &failed, &e) : NST_ENOMEM;
-        nst_free(buf);
-        buf = NULL;
-        nst_free(f);
+        ret = write_device_text(tmp, d->name, ".xml", &d->payload, &failed, &e);
         if (!ret) {
-            f = device_file(d->name, ".cli");
-            buf = d->cli.text ? NULL : text_inflate(&d->cli);
-            text = d->cli.text ? d->cli.text : buf;
-            ret = f && text ? write_file(tmp, f, text, &failed, &e) : NST_ENOMEM;
-            nst_free(buf);
-            buf = NULL;
-            nst_free(f);
+            ret = write_device_text(tmp, d->name, ".cli", &d->cli, &failed, &e);
         }
     }
     if (!ret) {

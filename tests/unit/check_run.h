@@ -1,11 +1,15 @@
 /*
- * check_run.h: the one helper the checker's unit tests share (test_onramp, test_qinq,
- * test_redundancy, test_shared): load a service from text and check it, with the
- * context's diagnostics cleared first, so a test reads only this run's findings.
+ * check_run.h: the helpers the checker's unit tests share (test_check, test_check_ipv6,
+ * test_onramp, test_qinq, test_redundancy, test_shared): load a service from text and
+ * check it, with the context's diagnostics cleared first, so a test reads only this run's
+ * findings; count, list and pick its diagnostics; derive a service from a base text.
+ * Include after <cmocka.h>.
  */
 #ifndef NST_TEST_CHECK_RUN_H
 #define NST_TEST_CHECK_RUN_H
 
+#include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "netstitch.h"
@@ -25,6 +29,82 @@ run(struct nst_ctx *ctx, const char *text)
     }
     nst_service_free(svc);
     return err;
+}
+
+/* How many of @ctx's diagnostics carry @code. */
+static inline size_t
+count(struct nst_ctx *ctx, const char *code)
+{
+    size_t i, n = 0;
+
+    for (i = 0; i < nst_diag_count(ctx); i++) {
+        n += !strcmp(nst_diag_code(nst_diag_get(ctx, i)), code);
+    }
+    return n;
+}
+
+/* Print every diagnostic of @ctx (a failing test's context). */
+static inline void
+dump(struct nst_ctx *ctx)
+{
+    size_t i;
+
+    for (i = 0; i < nst_diag_count(ctx); i++) {
+        const struct nst_diag *d = nst_diag_get(ctx, i);
+
+        print_message("  %s:%u %s %s\n", nst_diag_file(d), nst_diag_line(d), nst_diag_code(d),
+                      nst_diag_message(d));
+    }
+}
+
+/* The diagnostic with @code; fails the test if there is not exactly one. */
+static inline const struct nst_diag *
+only(struct nst_ctx *ctx, const char *code)
+{
+    const struct nst_diag *found = NULL;
+    size_t i;
+
+    for (i = 0; i < nst_diag_count(ctx); i++) {
+        const struct nst_diag *d = nst_diag_get(ctx, i);
+
+        if (!strcmp(nst_diag_code(d), code)) {
+            found = d;
+        }
+    }
+    if (count(ctx, code) != 1) {
+        dump(ctx);
+        fail_msg("expected exactly one %s, got %zu", code, count(ctx, code));
+    }
+    return found;
+}
+
+/* @base with the first occurrence of each (old, new) pair replaced; the pairs end with a
+ * NULL. Fails the test when an old text is not there. */
+static inline char *
+edit_first(const char *base, const char *first, ...)
+{
+    char *s = strdup(base);
+    const char *old = first;
+    va_list ap;
+
+    va_start(ap, first);
+    while (old) {
+        const char *new = va_arg(ap, const char *);
+        char *at = strstr(s, old), *n;
+
+        if (!at) {
+            fail_msg("edit: '%s' not in the base service", old);
+        }
+        n = malloc(strlen(s) - strlen(old) + strlen(new) + 1);
+        memcpy(n, s, (size_t)(at - s));
+        strcpy(n + (at - s), new);
+        strcat(n, at + strlen(old));
+        free(s);
+        s = n;
+        old = va_arg(ap, const char *);
+    }
+    va_end(ap);
+    return s;
 }
 
 #endif

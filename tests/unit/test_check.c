@@ -14,6 +14,7 @@
 
 #include "alloc.h"
 #include "driver.h"
+#include "check_run.h"
 #include "netstitch.h"
 
 /* A minimal clean service: r1 (junos) --s1 QinQ--> r2 (iosxr) --dx dot1q--> AWS; hop 0
@@ -55,6 +56,8 @@ static const char *BASE =
     "    <max-prefix>100</max-prefix><auth-key-ref>k</auth-key-ref></bgp-session>\n" /* 30 */
     "</connection></intercloud>\n";
 
+#define edit(...) edit_first(BASE, __VA_ARGS__)
+
 struct fx {
     struct nst_ctx *ctx;
 };
@@ -80,93 +83,10 @@ teardown(void **state)
     return 0;
 }
 
-/* BASE with the first occurrence of each (old, new) pair replaced; NULL-terminated. */
-static char *
-edit(const char *first, ...)
-{
-    char *s = strdup(BASE);
-    const char *old = first;
-    va_list ap;
-
-    va_start(ap, first);
-    while (old) {
-        const char *new = va_arg(ap, const char *);
-        char *at = strstr(s, old), *n;
-
-        if (!at) {
-            fail_msg("edit: '%s' not in the base service", old);
-        }
-        n = malloc(strlen(s) - strlen(old) + strlen(new) + 1);
-        memcpy(n, s, (size_t)(at - s));
-        strcpy(n + (at - s), new);
-        strcat(n, at + strlen(old));
-        free(s);
-        s = n;
-        old = va_arg(ap, const char *);
-    }
-    va_end(ap);
-    return s;
-}
-
-/* Load and check; returns the check's result. */
-static nst_err
-run(struct fx *f, const char *text)
-{
-    struct nst_service *svc = NULL;
-    nst_err err;
-
-    nst_diag_clear(f->ctx);
-    err = nst_service_load_mem(f->ctx, text, strlen(text), NST_FORMAT_XML, "t.xml", &svc);
-    if (err == NST_OK) {
-        err = nst_service_check(svc);
-    }
-    nst_service_free(svc);
-    return err;
-}
-
-/* The diagnostic with @code; fails the test if there is not exactly one. */
-static const struct nst_diag *
-only(struct fx *f, const char *code)
-{
-    const struct nst_diag *found = NULL;
-    size_t i, n = 0;
-
-    for (i = 0; i < nst_diag_count(f->ctx); i++) {
-        const struct nst_diag *d = nst_diag_get(f->ctx, i);
-
-        if (!strcmp(nst_diag_code(d), code)) {
-            found = d;
-            n++;
-        }
-    }
-    if (n != 1) {
-        for (i = 0; i < nst_diag_count(f->ctx); i++) {
-            const struct nst_diag *d = nst_diag_get(f->ctx, i);
-
-            print_message("  %s:%u %s %s\n", nst_diag_file(d), nst_diag_line(d), nst_diag_code(d),
-                          nst_diag_message(d));
-        }
-        fail_msg("expected exactly one %s, got %zu", code, n);
-    }
-    return found;
-}
-
-/* How many diagnostics have @code. */
-static size_t
-count(struct fx *f, const char *code)
-{
-    size_t i, n = 0;
-
-    for (i = 0; i < nst_diag_count(f->ctx); i++) {
-        n += !strcmp(nst_diag_code(nst_diag_get(f->ctx, i)), code);
-    }
-    return n;
-}
-
 static void
 expect(struct fx *f, const char *code, uint32_t line, const char *path)
 {
-    const struct nst_diag *d = only(f, code);
+    const struct nst_diag *d = only(f->ctx, code);
 
     assert_int_equal(nst_diag_line(d), line);
     if (path) {
@@ -183,12 +103,12 @@ test_base_is_clean(void **state)
 {
     struct fx *f = *state;
 
-    assert_int_equal(run(f, BASE), NST_OK);
+    assert_int_equal(run(f->ctx, BASE), NST_OK);
     assert_int_equal(nst_diag_count_severity(f->ctx, NST_SEV_ERROR), 0);
     assert_int_equal(nst_diag_count_severity(f->ctx, NST_SEV_WARNING), 0);
     /* The only note is the bottleneck: the 50 Mbit/s Direct Connect hop. */
     expect(f, "BW-BOTTLENECK", 21, C1 "/hop[seq='2']");
-    assert_non_null(strstr(nst_diag_message(only(f, "BW-BOTTLENECK")), "50 Mbit/s"));
+    assert_non_null(strstr(nst_diag_message(only(f->ctx, "BW-BOTTLENECK")), "50 Mbit/s"));
 }
 
 static void
@@ -197,9 +117,9 @@ test_mtu_fixed_segment_states_max(void **state)
     struct fx *f = *state;
     char *s = edit("<mtu-meaning>ip</mtu-meaning>", "", NULL);
 
-    assert_int_equal(run(f, s), NST_ECHECK);
+    assert_int_equal(run(f->ctx, s), NST_ECHECK);
     expect(f, "MTU-FIXED-SEGMENT", 21, C1 "/hop[seq='2']");
-    assert_non_null(strstr(nst_diag_message(only(f, "MTU-FIXED-SEGMENT")),
+    assert_non_null(strstr(nst_diag_message(only(f->ctx, "MTU-FIXED-SEGMENT")),
                            "largest IP MTU this path can carry is 1496"));
     free(s);
 }
@@ -212,8 +132,8 @@ test_mtu_qinq_on_fixed_segment_1492(void **state)
                    "<dot1q><vlan>300</vlan></dot1q>", "<qinq><s-tag>300</s-tag><c-tag>1</c-tag></qinq>",
                    NULL);
 
-    assert_int_equal(run(f, s), NST_ECHECK);
-    assert_non_null(strstr(nst_diag_message(only(f, "MTU-FIXED-SEGMENT")), "is 1492"));
+    assert_int_equal(run(f->ctx, s), NST_ECHECK);
+    assert_non_null(strstr(nst_diag_message(only(f->ctx, "MTU-FIXED-SEGMENT")), "is 1492"));
     free(s);
 }
 
@@ -224,15 +144,15 @@ test_mtu_planned_raise_and_hw_limit(void **state)
     char *s = edit("<mtu>1522</mtu>", "<mtu>1514</mtu>", NULL);
 
     /* Junos counts both tags: 1500 + 14 + 8 = 1522, within 9192: a planned change. */
-    assert_int_equal(run(f, s), NST_OK);
+    assert_int_equal(run(f->ctx, s), NST_OK);
     expect(f, "MTU-PORT-RAISE", 8, "/netstitch-intercloud:intercloud/device[name='r1']/port[name='xe-0/0/0']");
-    assert_non_null(strstr(nst_diag_message(only(f, "MTU-PORT-RAISE")), "1514 -> 1522"));
+    assert_non_null(strstr(nst_diag_message(only(f->ctx, "MTU-PORT-RAISE")), "1514 -> 1522"));
     free(s);
 
     s = edit("<mtu>1522</mtu><max-mtu>9192</max-mtu>", "<mtu>1514</mtu><max-mtu>1518</max-mtu>", NULL);
-    assert_int_equal(run(f, s), NST_ECHECK);
+    assert_int_equal(run(f->ctx, s), NST_ECHECK);
     expect(f, "MTU-PORT-HW-LIMIT", 8, NULL);
-    assert_non_null(strstr(nst_diag_message(only(f, "MTU-PORT-HW-LIMIT")), "is 1496"));
+    assert_non_null(strstr(nst_diag_message(only(f->ctx, "MTU-PORT-HW-LIMIT")), "is 1496"));
     free(s);
 }
 
@@ -305,8 +225,8 @@ test_vlan_stitch_missing(void **state)
     char *s = edit("<kind>route</kind>", "", NULL);
 
     /* A rewrite stitch of QinQ into dot1q on XR is fine for the tags... */
-    assert_int_equal(run(f, s), NST_ECHECK);
-    assert_int_equal(count(f, "VLAN-STITCH-MISSING") + count(f, "VLAN-REWRITE-UNSUPPORTED"), 0);
+    assert_int_equal(run(f->ctx, s), NST_ECHECK);
+    assert_int_equal(count(f->ctx, "VLAN-STITCH-MISSING") + count(f->ctx, "VLAN-REWRITE-UNSUPPORTED"), 0);
     /* ...but hop 2 is routed at r2 (its BGP session), so hop 1's sub-interface there would
      * be joined to nothing (issue 11). */
     expect(f, "SUBIF-ORPHAN", 19, C1 "/hop[seq='1']");
@@ -315,7 +235,7 @@ test_vlan_stitch_missing(void **state)
     /* ...no stitch at all is not. */
     s = edit("  <stitch><device>r2</device><from-hop>1</from-hop><to-hop>2</to-hop><kind>route</kind></stitch>\n",
              "", NULL);
-    assert_int_equal(run(f, s), NST_ECHECK);
+    assert_int_equal(run(f->ctx, s), NST_ECHECK);
     expect(f, "VLAN-STITCH-MISSING", 21, C1 "/hop[seq='2']");
     free(s);
 }
@@ -327,14 +247,14 @@ test_vlan_openconfig_cannot_rewrite_two_tags(void **state)
     char *s = edit("<vendor>iosxr</vendor>", "<vendor>openconfig</vendor>", "<kind>route</kind>",
                    "<kind>rewrite</kind>", NULL);
 
-    assert_int_equal(run(f, s), NST_ECHECK);
+    assert_int_equal(run(f->ctx, s), NST_ECHECK);
     expect(f, "VLAN-REWRITE-UNSUPPORTED", 23, C1 "/stitch[device='r2']");
     free(s);
     /* EOS does it through arista-cli. */
     s = edit("<vendor>iosxr</vendor>", "<vendor>openconfig</vendor><platform>eos</platform>",
              "<kind>route</kind>", "<kind>rewrite</kind>", NULL);
-    run(f, s);
-    assert_int_equal(count(f, "VLAN-REWRITE-UNSUPPORTED"), 0);
+    run(f->ctx, s);
+    assert_int_equal(count(f->ctx, "VLAN-REWRITE-UNSUPPORTED"), 0);
     free(s);
 }
 
@@ -347,13 +267,13 @@ test_vlan_tpid_port_conflict(void **state)
                    "<mtu>1514</mtu><max-mtu>9216</max-mtu></port>",
                    "<mtu>1514</mtu><max-mtu>9216</max-mtu><tpid>0x9100</tpid></port>", NULL);
 
-    assert_int_equal(run(f, s), NST_ECHECK);
+    assert_int_equal(run(f->ctx, s), NST_ECHECK);
     expect(f, "VLAN-TPID-MISMATCH", 20, C1 "/hop[seq='1']/encapsulation");
     free(s);
     /* IOS-XR chooses dot1ad per sub-interface: no conflict there. */
     s = edit("<mtu>1514</mtu><max-mtu>9216</max-mtu></port>",
              "<mtu>1514</mtu><max-mtu>9216</max-mtu><tpid>0x9100</tpid></port>", NULL);
-    assert_int_equal(run(f, s), NST_OK);
+    assert_int_equal(run(f->ctx, s), NST_OK);
     free(s);
 }
 
@@ -364,7 +284,7 @@ test_vlan_vrp_cannot_route_qinq(void **state)
     /* r2 routes hop 1 (route stitch), which is QinQ: VRP's models have no QinQ termination. */
     char *s = edit("<vendor>iosxr</vendor>", "<vendor>vrp</vendor>", NULL);
 
-    assert_int_equal(run(f, s), NST_ECHECK);
+    assert_int_equal(run(f->ctx, s), NST_ECHECK);
     expect(f, "VLAN-L3-DOUBLE-TAG-UNSUPPORTED", 20, C1 "/hop[seq='1']/encapsulation");
     free(s);
 }
@@ -380,9 +300,9 @@ test_vlan_duplicate_tags_on_port(void **state)
                    "<c-tag>200</c-tag></qinq></encapsulation></hop>\n</connection>",
                    NULL);
 
-    assert_int_equal(run(f, s), NST_ECHECK);
+    assert_int_equal(run(f->ctx, s), NST_ECHECK);
     /* Both ends of s1 see the same pair twice. */
-    assert_int_equal(count(f, "VLAN-DUPLICATE-TAGS"), 2);
+    assert_int_equal(count(f->ctx, "VLAN-DUPLICATE-TAGS"), 2);
     free(s);
 }
 
@@ -393,8 +313,8 @@ test_ip_overlap_names_both(void **state)
     char *s = edit("<prefix>10.9.0.0/30</prefix>", "<prefix>10.2.0.4/30</prefix>", NULL);
     const struct nst_diag *d;
 
-    assert_int_equal(run(f, s), NST_ECHECK);
-    d = only(f, "IP-OVERLAP");
+    assert_int_equal(run(f->ctx, s), NST_ECHECK);
+    d = only(f->ctx, "IP-OVERLAP");
     /* Reported at the later (the AWS prefix, line 5), naming the transit subnet at line 4. */
     assert_int_equal(nst_diag_line(d), 5);
     assert_non_null(strstr(nst_diag_message(d), "transit subnet campus/nat 10.2.0.4/30"));
@@ -408,13 +328,13 @@ test_ip_addresses(void **state)
     struct fx *f = *state;
     char *s = edit("<peer-address>169.254.10.1<", "<peer-address>169.254.11.1<", NULL);
 
-    assert_int_equal(run(f, s), NST_ECHECK);
+    assert_int_equal(run(f->ctx, s), NST_ECHECK);
     expect(f, "IP-OUTSIDE-SUBNET", 27, C1 "/bgp-session[name='to-aws']/peer-address");
     free(s);
     s = edit("<local-address>169.254.10.2<", "<local-address>169.254.10.3<", NULL);
-    assert_int_equal(run(f, s), NST_ECHECK);
+    assert_int_equal(run(f->ctx, s), NST_ECHECK);
     expect(f, "IP-RESERVED-ADDRESS", 26, NULL);
-    assert_non_null(strstr(nst_diag_message(only(f, "IP-RESERVED-ADDRESS")), "broadcast"));
+    assert_non_null(strstr(nst_diag_message(only(f->ctx, "IP-RESERVED-ADDRESS")), "broadcast"));
     free(s);
 }
 
@@ -424,22 +344,22 @@ test_bgp_checks(void **state)
     struct fx *f = *state;
     char *s = edit("<peer-asn>64512</peer-asn>", "<peer-asn>64513</peer-asn>", NULL);
 
-    assert_int_equal(run(f, s), NST_ECHECK);
+    assert_int_equal(run(f->ctx, s), NST_ECHECK);
     expect(f, "BGP-PEER-ASN-MISMATCH", 28, C1 "/bgp-session[name='to-aws']/peer-asn");
     free(s);
 
     s = edit("<max-prefix>100</max-prefix>", "", NULL);
-    assert_int_equal(run(f, s), NST_OK); /* a warning only */
+    assert_int_equal(run(f->ctx, s), NST_OK); /* a warning only */
     expect(f, "BGP-NO-MAX-PREFIX", 24, C1 "/bgp-session[name='to-aws']");
     free(s);
 
     s = edit("<asn>65002</asn>", "<asn>23456</asn>", NULL);
-    assert_int_equal(run(f, s), NST_ECHECK);
+    assert_int_equal(run(f->ctx, s), NST_ECHECK);
     expect(f, "BGP-ASN-RESERVED", 9, "/netstitch-intercloud:intercloud/device[name='r2']");
     free(s);
 
     s = edit("<announce>10.1.0.0/24</announce>", "<announce>10.1.0.0/16</announce>", NULL);
-    assert_int_equal(run(f, s), NST_ECHECK);
+    assert_int_equal(run(f->ctx, s), NST_ECHECK);
     expect(f, "BGP-ANNOUNCE-OUTSIDE", 29, NULL);
     free(s);
 }
@@ -460,11 +380,11 @@ test_bgp_mirror_sessions(void **state)
         "<max-prefix>10</max-prefix><auth-key-ref>k</auth-key-ref></bgp-session>\n</connection>";
     char *s = edit("</connection>", sessions, NULL);
 
-    assert_int_equal(run(f, s), NST_ECHECK);
-    assert_non_null(strstr(nst_diag_message(only(f, "BGP-PEER-ASN-MISMATCH")), "r2 is AS65002"));
+    assert_int_equal(run(f->ctx, s), NST_ECHECK);
+    assert_non_null(strstr(nst_diag_message(only(f->ctx, "BGP-PEER-ASN-MISMATCH")), "r2 is AS65002"));
     /* The mirrored /31 is one link, not an overlap, and both ends ride hop 1. */
-    assert_int_equal(count(f, "IP-OVERLAP") + count(f, "IP-DUPLICATE-ADDRESS"), 0);
-    assert_int_equal(count(f, "BGP-PEER-OFF-HOP"), 0);
+    assert_int_equal(count(f->ctx, "IP-OVERLAP") + count(f->ctx, "IP-DUPLICATE-ADDRESS"), 0);
+    assert_int_equal(count(f->ctx, "BGP-PEER-OFF-HOP"), 0);
     /* r1 now routes hop 1, so hop 0 (the campus LAN) is no longer stitched to it. */
     expect(f, "SUBIF-ORPHAN", 22, C1 "/hop[seq='0']");
     assert_int_equal(nst_diag_count(f->ctx) - nst_diag_count_severity(f->ctx, NST_SEV_NOTE), 2);
@@ -485,8 +405,8 @@ test_bgp_mirror_sessions(void **state)
              "<peer-address>10.8.0.0</peer-address><peer-asn>65001</peer-asn><peer-device>r1</peer-device>"
              "<max-prefix>10</max-prefix><auth-key-ref>k</auth-key-ref></bgp-session>\n</connection>",
              NULL);
-    assert_int_equal(run(f, s), NST_ECHECK);
-    assert_int_equal(count(f, "BGP-PEER-OFF-HOP"), 2);
+    assert_int_equal(run(f->ctx, s), NST_ECHECK);
+    assert_int_equal(count(f->ctx, "BGP-PEER-OFF-HOP"), 2);
     free(s);
 }
 
@@ -498,7 +418,7 @@ test_aws_direct_connect(void **state)
                    "<encapsulation><untagged/></encapsulation>", "<ip-mtu>1500</ip-mtu>",
                    "<ip-mtu>1400</ip-mtu>", NULL);
 
-    assert_int_equal(run(f, s), NST_ECHECK);
+    assert_int_equal(run(f->ctx, s), NST_ECHECK);
     expect(f, "AWS-DX-VLAN", 22, C1 "/hop[seq='2']/encapsulation");
     expect(f, "AWS-DX-MTU", 18, C1);
     free(s);
@@ -510,8 +430,8 @@ test_bandwidth_insufficient(void **state)
     struct fx *f = *state;
     char *s = edit("<ip-mtu>1500</ip-mtu>", "<ip-mtu>1500</ip-mtu><bandwidth>60000</bandwidth>", NULL);
 
-    assert_int_equal(run(f, s), NST_ECHECK);
-    assert_non_null(strstr(nst_diag_message(only(f, "BW-INSUFFICIENT")),
+    assert_int_equal(run(f->ctx, s), NST_ECHECK);
+    assert_non_null(strstr(nst_diag_message(only(f->ctx, "BW-INSUFFICIENT")),
                            "needs 60 Mbit/s but hop 2, segment dx, carries only 50 Mbit/s"));
     free(s);
 }
@@ -532,7 +452,7 @@ test_json_same_as_xml(void **state)
     assert_int_equal(nst_service_check(svc), NST_OK);
     nst_service_free(svc);
     /* AS70000 is public: a warning at line 2 where the site is. */
-    assert_int_equal(nst_diag_line(only(f, "BGP-ASN-PUBLIC")), 2);
+    assert_int_equal(nst_diag_line(only(f->ctx, "BGP-ASN-PUBLIC")), 2);
 }
 
 static void
@@ -560,12 +480,12 @@ test_alloc_failure_everywhere(void **state)
     nst_err err;
 
     nst_alloc_fail_after(-1);
-    run(f, BASE);
+    run(f->ctx, BASE);
     total = nst_alloc_fail_after(-1);
     assert_true(total > 10);
     for (n = 0; n < total; n++) {
         nst_alloc_fail_after(n);
-        err = run(f, BASE);
+        err = run(f->ctx, BASE);
         nst_alloc_fail_after(-1);
         assert_true(err == NST_OK || err == NST_ENOMEM);
     }

@@ -14,6 +14,7 @@
 
 #include <cmocka.h>
 
+#include "check_run.h"
 #include "netstitch.h"
 
 /* r1 (junos) routes a campus gateway segment (dual stack) to AWS Direct Connect, with
@@ -73,6 +74,8 @@ static const char *BASE6 =
     "    <max-prefix>100</max-prefix><auth-key-ref>k</auth-key-ref></bgp-session>\n" /* 29 */
     "</connection></intercloud>\n";
 
+#define edit(...) edit_first(BASE6, __VA_ARGS__)
+
 struct fx {
     struct nst_ctx *ctx;
 };
@@ -98,81 +101,10 @@ teardown(void **state)
     return 0;
 }
 
-/* BASE with the first occurrence of each (old, new) pair replaced; NULL-terminated. */
-static char *
-edit(const char *first, ...)
-{
-    char *s = strdup(BASE6);
-    const char *old = first;
-    va_list ap;
-
-    va_start(ap, first);
-    while (old) {
-        const char *new = va_arg(ap, const char *);
-        char *at = strstr(s, old), *n;
-
-        if (!at) {
-            fail_msg("edit: '%s' not in the dual-stack service", old);
-        }
-        n = malloc(strlen(s) - strlen(old) + strlen(new) + 1);
-        memcpy(n, s, (size_t)(at - s));
-        strcpy(n + (at - s), new);
-        strcat(n, at + strlen(old));
-        free(s);
-        s = n;
-        old = va_arg(ap, const char *);
-    }
-    va_end(ap);
-    return s;
-}
-
-/* Load and check; returns the check's result. */
-static nst_err
-run(struct fx *f, const char *text)
-{
-    struct nst_service *svc = NULL;
-    nst_err err;
-
-    nst_diag_clear(f->ctx);
-    err = nst_service_load_mem(f->ctx, text, strlen(text), NST_FORMAT_XML, "t.xml", &svc);
-    if (err == NST_OK) {
-        err = nst_service_check(svc);
-    }
-    nst_service_free(svc);
-    return err;
-}
-
-/* The diagnostic with @code; fails the test if there is not exactly one. */
-static const struct nst_diag *
-only(struct fx *f, const char *code)
-{
-    const struct nst_diag *found = NULL;
-    size_t i, n = 0;
-
-    for (i = 0; i < nst_diag_count(f->ctx); i++) {
-        const struct nst_diag *d = nst_diag_get(f->ctx, i);
-
-        if (!strcmp(nst_diag_code(d), code)) {
-            found = d;
-            n++;
-        }
-    }
-    if (n != 1) {
-        for (i = 0; i < nst_diag_count(f->ctx); i++) {
-            const struct nst_diag *d = nst_diag_get(f->ctx, i);
-
-            print_message("  %s:%u %s %s\n", nst_diag_file(d), nst_diag_line(d), nst_diag_code(d),
-                          nst_diag_message(d));
-        }
-        fail_msg("expected exactly one %s, got %zu", code, n);
-    }
-    return found;
-}
-
 static void
 expect(struct fx *f, const char *code, uint32_t line, const char *path)
 {
-    const struct nst_diag *d = only(f, code);
+    const struct nst_diag *d = only(f->ctx, code);
 
     assert_int_equal(nst_diag_line(d), line);
     if (path) {
@@ -186,27 +118,15 @@ expect(struct fx *f, const char *code, uint32_t line, const char *path)
 #define V4 C1 "/bgp-session[name='v4']"
 #define V6 C1 "/bgp-session[name='v6']"
 
-/* How many diagnostics carry @code. */
-static size_t
-count(struct fx *f, const char *code)
-{
-    size_t i, n = 0;
-
-    for (i = 0; i < nst_diag_count(f->ctx); i++) {
-        n += !strcmp(nst_diag_code(nst_diag_get(f->ctx, i)), code);
-    }
-    return n;
-}
-
 static void
 test_dual_stack_is_clean(void **state)
 {
     struct fx *f = *state;
 
-    assert_int_equal(run(f, BASE6), NST_OK);
+    assert_int_equal(run(f->ctx, BASE6), NST_OK);
     if (nst_diag_count_severity(f->ctx, NST_SEV_ERROR) ||
         nst_diag_count_severity(f->ctx, NST_SEV_WARNING)) {
-        only(f, "none"); /* prints them */
+        only(f->ctx, "none"); /* prints them */
     }
 }
 
@@ -219,8 +139,8 @@ test_v6_overlap_hidden_transit(void **state)
                    "<accept>2600:1f18:22::/56</accept>", "<accept>2001:db8:9::/56</accept>", NULL);
     const struct nst_diag *d;
 
-    assert_int_equal(run(f, s), NST_ECHECK);
-    d = only(f, "IP-OVERLAP");
+    assert_int_equal(run(f->ctx, s), NST_ECHECK);
+    d = only(f->ctx, "IP-OVERLAP");
     /* Reported at the later (the AWS prefix, line 6), naming the transit subnet at line 5. */
     assert_int_equal(nst_diag_line(d), 6);
     assert_string_equal(
@@ -240,8 +160,8 @@ test_v4_v6_never_overlap(void **state)
     char *s = edit("<prefix>10.2.0.0/24</prefix>",
                    "<prefix>10.2.0.0/24</prefix><prefix>32.1.13.0/24</prefix>", NULL);
 
-    assert_int_equal(run(f, s), NST_OK);
-    assert_int_equal(count(f, "IP-OVERLAP"), 0);
+    assert_int_equal(run(f->ctx, s), NST_OK);
+    assert_int_equal(count(f->ctx, "IP-OVERLAP"), 0);
     free(s);
 }
 
@@ -257,10 +177,10 @@ test_v6_127_and_126_links(void **state)
                    "<ipv6-subnet>2001:db8:9::/64</ipv6-subnet>",
                    "<ipv6-subnet>2001:db8:9::/127</ipv6-subnet>", NULL);
 
-    assert_int_equal(run(f, s), NST_OK);
-    assert_int_equal(count(f, "IP-RESERVED-ADDRESS"), 0);
-    assert_int_equal(count(f, "IP-V6-LINK-LENGTH"), 0);
-    assert_int_equal(count(f, "IP-OVERLAP"), 0);
+    assert_int_equal(run(f->ctx, s), NST_OK);
+    assert_int_equal(count(f->ctx, "IP-RESERVED-ADDRESS"), 0);
+    assert_int_equal(count(f->ctx, "IP-V6-LINK-LENGTH"), 0);
+    assert_int_equal(count(f->ctx, "IP-OVERLAP"), 0);
     free(s);
 
     s = edit("<prefix>2001:db8:9::/64</prefix>", "<prefix>2001:db8:9::/126</prefix>",
@@ -268,17 +188,17 @@ test_v6_127_and_126_links(void **state)
              "<ipv6-address>2001:db8:9::</ipv6-address>",
              "<ipv6-subnet>2001:db8:9::/64</ipv6-subnet>",
              "<ipv6-subnet>2001:db8:9::/126</ipv6-subnet>", NULL);
-    assert_int_equal(run(f, s), NST_ECHECK);
+    assert_int_equal(run(f->ctx, s), NST_ECHECK);
     expect(f, "IP-RESERVED-ADDRESS", 13,
            "/netstitch-intercloud:intercloud/segment[name='gw']/a/ipv6-address");
     assert_non_null(
-        strstr(nst_diag_message(only(f, "IP-RESERVED-ADDRESS")), "Subnet-Router anycast"));
+        strstr(nst_diag_message(only(f->ctx, "IP-RESERVED-ADDRESS")), "Subnet-Router anycast"));
     free(s);
 
     s = edit("<prefix>2001:db8:9::/64</prefix>", "<prefix>2001:db8:9::/120</prefix>",
              "<ipv6-subnet>2001:db8:9::/64</ipv6-subnet>",
              "<ipv6-subnet>2001:db8:9::/120</ipv6-subnet>", NULL);
-    assert_int_equal(run(f, s), NST_OK);
+    assert_int_equal(run(f->ctx, s), NST_OK);
     expect(f, "IP-V6-LINK-LENGTH", 15,
            "/netstitch-intercloud:intercloud/segment[name='gw']/ipv6-subnet");
     free(s);
@@ -291,7 +211,7 @@ test_v6_link_local_and_membership(void **state)
     char *s = edit("<ipv6-address>2001:db8:9::1</ipv6-address>",
                    "<ipv6-address>fe80::1</ipv6-address>", NULL);
 
-    assert_int_equal(run(f, s), NST_ECHECK);
+    assert_int_equal(run(f->ctx, s), NST_ECHECK);
     expect(f, "IP-LINK-LOCAL", 14,
            "/netstitch-intercloud:intercloud/segment[name='gw']/b/ipv6-address");
     expect(f, "IP-OUTSIDE-SUBNET", 14, NULL);
@@ -300,14 +220,14 @@ test_v6_link_local_and_membership(void **state)
     /* The same address on the gateway and on r1. */
     s = edit("<ipv6-address>2001:db8:9::1</ipv6-address>",
              "<ipv6-address>2001:db8:9::2</ipv6-address>", NULL);
-    assert_int_equal(run(f, s), NST_ECHECK);
+    assert_int_equal(run(f->ctx, s), NST_ECHECK);
     expect(f, "IP-DUPLICATE-ADDRESS", 14, NULL);
     free(s);
 
     /* A session whose addresses and subnet differ in family. */
     s = edit("<peer-address>2001:db8:ffff::1</peer-address>",
              "<peer-address>169.254.10.5</peer-address>", NULL);
-    assert_int_equal(run(f, s), NST_ECHECK);
+    assert_int_equal(run(f->ctx, s), NST_ECHECK);
     expect(f, "IP-FAMILY-MISMATCH", 27, V6 "/peer-address");
     free(s);
 }
@@ -320,8 +240,8 @@ test_host_bits(void **state)
                    "<link-subnet>169.254.10.0/30</link-subnet>",
                    "<link-subnet>169.254.10.1/30</link-subnet>", NULL);
 
-    assert_int_equal(run(f, s), NST_ECHECK);
-    assert_int_equal(count(f, "IP-HOST-BITS"), 2);
+    assert_int_equal(run(f->ctx, s), NST_ECHECK);
+    assert_int_equal(count(f->ctx, "IP-HOST-BITS"), 2);
     assert_int_equal(nst_diag_line(nst_diag_get(f->ctx, 0)) == 3 ||
                          nst_diag_line(nst_diag_get(f->ctx, 1)) == 3,
                      1);
@@ -339,7 +259,7 @@ test_families_and_next_hops(void **state)
         "<announce>10.1.0.0/24</announce>",
         NULL);
 
-    assert_int_equal(run(f, s), NST_ECHECK);
+    assert_int_equal(run(f->ctx, s), NST_ECHECK);
     expect(f, "BGP-AF-NO-NEXT-HOP", 23, V4 "/address-family[.='ipv6-unicast']");
     /* AWS runs one family per peer. */
     expect(f, "AWS-DX-ADDRESS-FAMILY", 23, NULL);
@@ -353,14 +273,14 @@ test_families_and_next_hops(void **state)
         "local-address>"
         "<peer-address>2001:db8:fffe::1</peer-address></ipv6><announce>10.1.0.0/24</announce>",
         NULL);
-    assert_int_equal(run(f, s), NST_ECHECK);
-    assert_int_equal(count(f, "BGP-AF-NO-NEXT-HOP"), 0);
+    assert_int_equal(run(f->ctx, s), NST_ECHECK);
+    assert_int_equal(count(f->ctx, "BGP-AF-NO-NEXT-HOP"), 0);
     free(s);
 
     /* An IPv6 prefix on an IPv4-only session. */
     s = edit("<announce>10.1.0.0/24</announce>",
              "<announce>10.1.0.0/24</announce><announce>2001:db8:1::/48</announce>", NULL);
-    assert_int_equal(run(f, s), NST_ECHECK);
+    assert_int_equal(run(f->ctx, s), NST_ECHECK);
     expect(f, "BGP-AF-PREFIX", 23, V4 "/announce[.='2001:db8:1::/48']");
     free(s);
 
@@ -370,7 +290,7 @@ test_families_and_next_hops(void **state)
              "<prefix-limit><ipv6-unicast>10</ipv6-unicast></prefix-limit><auth-key-ref>k</"
              "auth-key-ref></bgp-session>\n  <bgp-session><name>v6</name>",
              NULL);
-    assert_int_equal(run(f, s), NST_OK);
+    assert_int_equal(run(f->ctx, s), NST_OK);
     expect(f, "BGP-NO-FAMILY-LIMIT", 24, V4 "/prefix-limit");
     free(s);
 }
@@ -384,7 +304,7 @@ test_aws_ipv6_rules(void **state)
     char many[8192], *p = many;
     int i;
 
-    assert_int_equal(run(f, s), NST_ECHECK);
+    assert_int_equal(run(f->ctx, s), NST_ECHECK);
     expect(f, "AWS-DX-IPV6-SUBNET", 26, V6 "/link-subnet");
     free(s);
 
@@ -393,11 +313,11 @@ test_aws_ipv6_rules(void **state)
         p += sprintf(p, "<announce>2001:db8:1:%x::/64</announce>", i);
     }
     s = edit("<announce>2001:db8:1::/48</announce>", many, NULL);
-    assert_int_equal(run(f, s), NST_ECHECK);
+    assert_int_equal(run(f->ctx, s), NST_ECHECK);
     expect(f, "AWS-DX-PREFIX-LIMIT", 25, V6);
     /* The aws-direct-connect profile counts the session's prefixes; a session to AWS
      * carries one family (AWS-DX-ADDRESS-FAMILY), so the count is the family's. */
-    assert_non_null(strstr(nst_diag_message(only(f, "AWS-DX-PREFIX-LIMIT")), "announces 101 prefixes"));
+    assert_non_null(strstr(nst_diag_message(only(f->ctx, "AWS-DX-PREFIX-LIMIT")), "announces 101 prefixes"));
     free(s);
 }
 
@@ -420,16 +340,16 @@ test_prepend_and_med(void **state)
         "<announce>10.1.0.0/24</announce>",
         "<announce>10.1.0.0/24</announce><export><as-path-prepend>2</as-path-prepend></export>",
         "</connection>", buf, NULL);
-    assert_int_equal(run(f, s), NST_OK);
+    assert_int_equal(run(f->ctx, s), NST_OK);
     expect(f, "BGP-NO-PREFERENCE", 31, C1 "/bgp-session[name='v4b']/export");
-    assert_non_null(strstr(nst_diag_message(only(f, "BGP-NO-PREFERENCE")), "sessions v4 and v4b"));
+    assert_non_null(strstr(nst_diag_message(only(f->ctx, "BGP-NO-PREFERENCE")), "sessions v4 and v4b"));
     free(s);
 
     /* A longer prepend on the backup: a preference. */
     snprintf(buf, sizeof buf, backup, 3);
     s = edit("</connection>", buf, NULL);
-    assert_int_equal(run(f, s), NST_OK);
-    assert_int_equal(count(f, "BGP-NO-PREFERENCE"), 0);
+    assert_int_equal(run(f->ctx, s), NST_OK);
+    assert_int_equal(count(f->ctx, "BGP-NO-PREFERENCE"), 0);
     free(s);
 
     /* Equal MEDs and no prepend: none. */
@@ -443,8 +363,8 @@ test_prepend_and_med(void **state)
         "<announce>10.1.0.0/24</announce><max-prefix>100</max-prefix><auth-key-ref>k</auth-key-ref>"
         "<export><med>50</med></export></bgp-session>\n</connection>",
         NULL);
-    assert_int_equal(run(f, s), NST_OK);
-    assert_int_equal(count(f, "BGP-NO-PREFERENCE"), 1);
+    assert_int_equal(run(f->ctx, s), NST_OK);
+    assert_int_equal(count(f->ctx, "BGP-NO-PREFERENCE"), 1);
     free(s);
 }
 
@@ -459,7 +379,7 @@ test_communities_and_local_as(void **state)
                    "large-community></import>",
                    NULL);
 
-    assert_int_equal(run(f, s), NST_ECHECK);
+    assert_int_equal(run(f->ctx, s), NST_ECHECK);
     expect(f, "BGP-COMMUNITY-RESERVED", 23, V4 "/export/community[.='65535:666']");
     expect(f, "BGP-COMMUNITY-RANGE", 23, V4 "/export/large-community[.='4294967296:1:1']");
     free(s);
@@ -468,15 +388,15 @@ test_communities_and_local_as(void **state)
              "<local-asn>65010</local-asn><local-as-replace-as>true</"
              "local-as-replace-as><peer-asn>64512</peer-asn>",
              NULL);
-    assert_int_equal(run(f, s), NST_ECHECK);
+    assert_int_equal(run(f->ctx, s), NST_ECHECK);
     expect(f, "BGP-LOCAL-AS-OPTION", 22, V4 "/local-as-replace-as");
     assert_non_null(
-        strstr(nst_diag_message(only(f, "BGP-LOCAL-AS-OPTION")), "without local-as-no-prepend"));
+        strstr(nst_diag_message(only(f->ctx, "BGP-LOCAL-AS-OPTION")), "without local-as-no-prepend"));
     free(s);
 
     s = edit("<peer-asn>64512</peer-asn>",
              "<local-as-no-prepend>true</local-as-no-prepend><peer-asn>64512</peer-asn>", NULL);
-    assert_int_equal(run(f, s), NST_ECHECK);
+    assert_int_equal(run(f->ctx, s), NST_ECHECK);
     expect(f, "BGP-LOCAL-AS-OPTION", 22, V4 "/local-as-no-prepend");
     free(s);
 }
@@ -493,7 +413,7 @@ test_knob_unsupported_names_driver(void **state)
 
     size_t i;
 
-    assert_int_equal(run(f, s), NST_ECHECK);
+    assert_int_equal(run(f->ctx, s), NST_ECHECK);
     for (i = 0, d = NULL; i < nst_diag_count(f->ctx) && !d; i++) {
         d = nst_diag_get(f->ctx, i);
         d = !strcmp(nst_diag_code(d), "BGP-KNOB-UNSUPPORTED") && nst_diag_line(d) == 23 ? d : NULL;
@@ -512,8 +432,8 @@ test_address_family_messages(void **state)
     char *s = edit("<router-id>10.255.0.1</router-id>", "<router-id>2001:db8::1</router-id>", NULL);
     const struct nst_diag *d;
 
-    assert_int_equal(run(f, s), NST_EINPUT);
-    d = only(f, "YANG-ADDRESS-FAMILY");
+    assert_int_equal(run(f->ctx, s), NST_EINPUT);
+    d = only(f->ctx, "YANG-ADDRESS-FAMILY");
     assert_int_equal(nst_diag_line(d), 8);
     assert_string_equal(nst_diag_path(d),
                         "/netstitch-intercloud:intercloud/device[name='r1']/router-id");
@@ -524,16 +444,16 @@ test_address_family_messages(void **state)
 
     s = edit("<ipv6-subnet>2001:db8:9::/64</ipv6-subnet>", "<ipv6-subnet>10.9.0.0/30</ipv6-subnet>",
              NULL);
-    assert_int_equal(run(f, s), NST_EINPUT);
-    d = only(f, "YANG-ADDRESS-FAMILY");
+    assert_int_equal(run(f->ctx, s), NST_EINPUT);
+    d = only(f->ctx, "YANG-ADDRESS-FAMILY");
     assert_int_equal(nst_diag_line(d), 15);
     assert_null(strstr(nst_diag_message(d), "[0-9]"));
     free(s);
 
     s = edit("<local-address>2001:db8:ffff::2</local-address>",
              "<local-address>2001:db8:ffff::g</local-address>", NULL);
-    assert_int_equal(run(f, s), NST_EINPUT);
-    d = only(f, "YANG-INVALID-VALUE");
+    assert_int_equal(run(f->ctx, s), NST_EINPUT);
+    d = only(f->ctx, "YANG-INVALID-VALUE");
     assert_int_equal(nst_diag_line(d), 26);
     assert_string_equal(nst_diag_message(d), "\"2001:db8:ffff::g\" is not a valid address: "
                                              "local-address takes an IPv4 or IPv6 address");

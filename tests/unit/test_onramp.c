@@ -151,30 +151,6 @@ edit(const char *base, ...)
     return s;
 }
 
-static void
-dump(struct nst_ctx *ctx)
-{
-    size_t i;
-
-    for (i = 0; i < nst_diag_count(ctx); i++) {
-        const struct nst_diag *d = nst_diag_get(ctx, i);
-
-        print_message("  %s:%u %s %s\n", nst_diag_file(d), nst_diag_line(d), nst_diag_code(d),
-                      nst_diag_message(d));
-    }
-}
-
-static size_t
-count(struct nst_ctx *ctx, const char *code)
-{
-    size_t i, n = 0;
-
-    for (i = 0; i < nst_diag_count(ctx); i++) {
-        n += !strcmp(nst_diag_code(nst_diag_get(ctx, i)), code);
-    }
-    return n;
-}
-
 /* Exactly @n diagnostics with @code, the first at @line, its hint containing @hint. */
 static void
 expect(struct nst_ctx *ctx, const char *code, size_t n, uint32_t line, const char *hint)

@@ -55,17 +55,6 @@ edit1(const char *text, const char *old, const char *new)
     return s;
 }
 
-static size_t
-count(struct nst_ctx *ctx, const char *code)
-{
-    size_t i, n = 0;
-
-    for (i = 0; i < nst_diag_count(ctx); i++) {
-        n += !strcmp(nst_diag_code(nst_diag_get(ctx, i)), code);
-    }
-    return n;
-}
-
 static void
 expect(struct nst_ctx *ctx, const char *code, size_t n, const char *msg)
 {

@@ -134,6 +134,22 @@ int cli_push_service(struct nst_ctx *ctx, const struct nst_inventory *inv, struc
 /* History (history.c; cmd_log.c, cmd_show.c, cmd_services.c, cmd_gc.c; docs/push.md). */
 struct nst_history;
 struct nst_history *cli_hist_open(struct nst_ctx *ctx, const char *state, const char *command);
+/* The options every history command takes, and their handling: 's' --state-dir/--state,
+ * 'f' --format text|json, 'y' --yang-dir. cli_hist_opt() stores @arg; non-zero after
+ * printing why a value is refused (exit with usage). */
+/* clang-format off */
+#define CLI_HIST_LONGOPTS                            \
+    {"state-dir", required_argument, NULL, 's'},     \
+    {"state", required_argument, NULL, 's'},         \
+    {"format", required_argument, NULL, 'f'},        \
+    {"yang-dir", required_argument, NULL, 'y'}
+/* clang-format on */
+int cli_hist_opt(int c, const char *arg, const char *command, const char **state, int *fmt,
+                 const char **yang_dir);
+/* cli_hist_open() with a new context on @yang_dir (*ctx, freed and NULL on failure, when
+ * the reason has been printed). */
+struct nst_history *cli_hist_open_new(const char *yang_dir, const char *state, const char *command,
+                                      struct nst_ctx **ctx);
 /* ISO 8601 UTC of unix milliseconds, "-" for 0. */
 void cli_hist_time(long long ms, char *buf, size_t len);
 /* "30m", "12h", "7d", "90s" as milliseconds; -1 when malformed. */

@@ -40,10 +40,7 @@ cmd_gc(int argc, char **argv)
         {"keep", required_argument, NULL, 'k'},
         {"older-than", required_argument, NULL, 'o'},
         {"dry-run", no_argument, NULL, 'n'},
-        {"state-dir", required_argument, NULL, 's'},
-        {"state", required_argument, NULL, 's'},
-        {"format", required_argument, NULL, 'f'},
-        {"yang-dir", required_argument, NULL, 'y'},
+        CLI_HIST_LONGOPTS,
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -77,17 +74,11 @@ cmd_gc(int argc, char **argv)
             dry = 1;
             break;
         case 's':
-            state = optarg;
-            break;
         case 'f':
-            fmt = cli_parse_format(optarg);
-            if (fmt < 0) {
-                fprintf(stderr, "netstitch gc: --format is text or json, not '%s'\n", optarg);
+        case 'y':
+            if (cli_hist_opt(c, optarg, "gc", &state, &fmt, &yang_dir)) {
                 return EXIT_USAGE;
             }
-            break;
-        case 'y':
-            yang_dir = optarg;
             break;
         case 'h':
             gc_usage(stdout);
@@ -104,13 +95,8 @@ cmd_gc(int argc, char **argv)
         gc_usage(stderr);
         return EXIT_USAGE;
     }
-    if (nst_ctx_new(yang_dir, &ctx)) {
-        fprintf(stderr, "netstitch gc: cannot load the netstitch YANG models\n");
-        return EXIT_USAGE;
-    }
-    h = cli_hist_open(ctx, state, "gc");
+    h = cli_hist_open_new(yang_dir, state, "gc", &ctx);
     if (!h) {
-        nst_ctx_free(ctx);
         return EXIT_USAGE;
     }
     n = nst_history_count(h);

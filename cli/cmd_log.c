@@ -39,10 +39,7 @@ cmd_log(int argc, char **argv)
         {"device", required_argument, NULL, 'D'},
         {"since", required_argument, NULL, 'a'},
         {"until", required_argument, NULL, 'b'},
-        {"state-dir", required_argument, NULL, 's'},
-        {"state", required_argument, NULL, 's'},
-        {"format", required_argument, NULL, 'f'},
-        {"yang-dir", required_argument, NULL, 'y'},
+        CLI_HIST_LONGOPTS,
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -70,17 +67,11 @@ cmd_log(int argc, char **argv)
             }
             break;
         case 's':
-            state = optarg;
-            break;
         case 'f':
-            fmt = cli_parse_format(optarg);
-            if (fmt < 0) {
-                fprintf(stderr, "netstitch log: --format is text or json, not '%s'\n", optarg);
+        case 'y':
+            if (cli_hist_opt(c, optarg, "log", &state, &fmt, &yang_dir)) {
                 return EXIT_USAGE;
             }
-            break;
-        case 'y':
-            yang_dir = optarg;
             break;
         case 'h':
             log_usage(stdout);
@@ -95,13 +86,8 @@ cmd_log(int argc, char **argv)
         log_usage(stderr);
         return EXIT_USAGE;
     }
-    if (nst_ctx_new(yang_dir, &ctx)) {
-        fprintf(stderr, "netstitch log: cannot load the netstitch YANG models\n");
-        return EXIT_USAGE;
-    }
-    h = cli_hist_open(ctx, state, "log");
+    h = cli_hist_open_new(yang_dir, state, "log", &ctx);
     if (!h) {
-        nst_ctx_free(ctx);
         return EXIT_USAGE;
     }
     if (fmt == OUT_JSON) {

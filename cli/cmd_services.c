@@ -30,10 +30,7 @@ int
 cmd_services(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"state-dir", required_argument, NULL, 's'},
-        {"state", required_argument, NULL, 's'},
-        {"format", required_argument, NULL, 'f'},
-        {"yang-dir", required_argument, NULL, 'y'},
+        CLI_HIST_LONGOPTS,
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -47,17 +44,11 @@ cmd_services(int argc, char **argv)
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
         case 's':
-            state = optarg;
-            break;
         case 'f':
-            fmt = cli_parse_format(optarg);
-            if (fmt < 0) {
-                fprintf(stderr, "netstitch services: --format is text or json, not '%s'\n", optarg);
+        case 'y':
+            if (cli_hist_opt(c, optarg, "services", &state, &fmt, &yang_dir)) {
                 return EXIT_USAGE;
             }
-            break;
-        case 'y':
-            yang_dir = optarg;
             break;
         case 'h':
             services_usage(stdout);
@@ -71,11 +62,7 @@ cmd_services(int argc, char **argv)
         fprintf(stderr, "netstitch services: unexpected argument '%s'\n", argv[optind]);
         return EXIT_USAGE;
     }
-    if (nst_ctx_new(yang_dir, &ctx)) {
-        fprintf(stderr, "netstitch services: cannot load the netstitch YANG models\n");
-        return EXIT_USAGE;
-    }
-    h = cli_hist_open(ctx, state, "services");
+    h = cli_hist_open_new(yang_dir, state, "services", &ctx);
     if (!h || nst_history_services(h, &names)) {
         rc = EXIT_USAGE;
         goto cleanup;

@@ -48,10 +48,7 @@ int
 cmd_show(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"state-dir", required_argument, NULL, 's'},
-        {"state", required_argument, NULL, 's'},
-        {"format", required_argument, NULL, 'f'},
-        {"yang-dir", required_argument, NULL, 'y'},
+        CLI_HIST_LONGOPTS,
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -66,17 +63,11 @@ cmd_show(int argc, char **argv)
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
         case 's':
-            state = optarg;
-            break;
         case 'f':
-            fmt = cli_parse_format(optarg);
-            if (fmt < 0) {
-                fprintf(stderr, "netstitch show: --format is text or json, not '%s'\n", optarg);
+        case 'y':
+            if (cli_hist_opt(c, optarg, "show", &state, &fmt, &yang_dir)) {
                 return EXIT_USAGE;
             }
-            break;
-        case 'y':
-            yang_dir = optarg;
             break;
         case 'h':
             show_usage(stdout);
@@ -94,11 +85,7 @@ cmd_show(int argc, char **argv)
         return EXIT_USAGE;
     }
     id = argv[optind];
-    if (nst_ctx_new(yang_dir, &ctx)) {
-        fprintf(stderr, "netstitch show: cannot load the netstitch YANG models\n");
-        return EXIT_USAGE;
-    }
-    h = cli_hist_open(ctx, state, "show");
+    h = cli_hist_open_new(yang_dir, state, "show", &ctx);
     if (!h) {
         rc = EXIT_USAGE;
         goto cleanup;

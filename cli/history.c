@@ -94,6 +94,42 @@ cli_hist_open(struct nst_ctx *ctx, const char *state, const char *command)
     return h;
 }
 
+int
+cli_hist_opt(int c, const char *arg, const char *command, const char **state, int *fmt,
+             const char **yang_dir)
+{
+    if (c == 's') {
+        *state = arg;
+    } else if (c == 'y') {
+        *yang_dir = arg;
+    } else if ((*fmt = cli_parse_format(arg)) < 0) {
+        fprintf(stderr, "netstitch %s: --format is text or json, not '%s'\n", command, arg);
+        return 1;
+    }
+    return 0;
+}
+
+struct nst_history *
+cli_hist_open_new(const char *yang_dir, const char *state, const char *command,
+                  struct nst_ctx **ctx)
+{
+    struct nst_history *h;
+
+    *ctx = NULL;
+    if (nst_ctx_new(yang_dir, ctx)) {
+        fprintf(stderr, "netstitch %s: cannot load the netstitch YANG models\n", command);
+        nst_ctx_free(*ctx);
+        *ctx = NULL;
+        return NULL;
+    }
+    h = cli_hist_open(*ctx, state, command);
+    if (!h) {
+        nst_ctx_free(*ctx);
+        *ctx = NULL;
+    }
+    return h;
+}
+
 void
 cli_hist_row_json(FILE *out, const struct nst_history *h, size_t i)
 {

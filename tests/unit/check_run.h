@@ -107,4 +107,22 @@ edit_first(const char *base, const char *first, ...)
     return s;
 }
 
+/* cmocka fixtures whose state is a bare context. */
+static inline int
+ctx_setup(void **state)
+{
+    struct nst_ctx *ctx = NULL;
+
+    assert_int_equal(nst_ctx_new(NULL, &ctx), NST_OK);
+    *state = ctx;
+    return 0;
+}
+
+static inline int
+ctx_teardown(void **state)
+{
+    nst_ctx_free(*state);
+    return 0;
+}
+
 #endif

@@ -94,13 +94,6 @@ setup(void **state)
     return 0;
 }
 
-static int
-teardown(void **state)
-{
-    nst_ctx_free(*state);
-    return 0;
-}
-
 static void
 test_base_clean(void **state)
 {
@@ -342,22 +335,22 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_base_clean, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_range_backwards, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_range_overlaps_itself, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_range_out_of_bounds, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_overlap_other_service, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_other_stag_no_overlap, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_stitch_to_single_tag, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_stitch_different_cvlans, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_sros_list_unsupported, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_iosxr_two_ranges_unsupported, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_eos_unsupported, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_vrp_inner_tpid_unsupported, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_vpls_mixed, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_mtu_two_tags, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_render_native, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_alloc_failure_everywhere, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_base_clean, setup, ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_range_backwards, setup, ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_range_overlaps_itself, setup, ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_range_out_of_bounds, setup, ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_overlap_other_service, setup, ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_other_stag_no_overlap, setup, ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_stitch_to_single_tag, setup, ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_stitch_different_cvlans, setup, ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_sros_list_unsupported, setup, ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_iosxr_two_ranges_unsupported, setup, ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_eos_unsupported, setup, ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_vrp_inner_tpid_unsupported, setup, ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_vpls_mixed, setup, ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_mtu_two_tags, setup, ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_render_native, setup, ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_alloc_failure_everywhere, setup, ctx_teardown),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
 

@@ -53,57 +53,13 @@ static const char *BASE =
 static char *
 edit1(const char *old, const char *new)
 {
-    const char *at = strstr(BASE, old);
-    char *s;
-
-    if (!at) {
-        fail_msg("edit: '%s' not in the base service", old);
-    }
-    s = malloc(strlen(BASE) - strlen(old) + strlen(new) + 1);
-    memcpy(s, BASE, (size_t)(at - BASE));
-    strcpy(s + (at - BASE), new);
-    strcat(s, at + strlen(old));
-    return s;
+    return edit_first(BASE, old, new, NULL);
 }
 
 static void
 expect_one(struct nst_ctx *ctx, const char *code, uint32_t line)
 {
-    size_t i, n = 0;
-
-    for (i = 0; i < nst_diag_count(ctx); i++) {
-        const struct nst_diag *d = nst_diag_get(ctx, i);
-
-        if (!strcmp(nst_diag_code(d), code)) {
-            n++;
-            assert_int_equal(nst_diag_line(d), line);
-        }
-    }
-    if (n != 1) {
-        for (i = 0; i < nst_diag_count(ctx); i++) {
-            const struct nst_diag *d = nst_diag_get(ctx, i);
-
-            print_message("  %u %s %s\n", nst_diag_line(d), nst_diag_code(d), nst_diag_message(d));
-        }
-        fail_msg("expected one %s, got %zu", code, n);
-    }
-}
-
-static int
-setup(void **state)
-{
-    struct nst_ctx *ctx = NULL;
-
-    assert_int_equal(nst_ctx_new(NULL, &ctx), NST_OK);
-    *state = ctx;
-    return 0;
-}
-
-static int
-teardown(void **state)
-{
-    nst_ctx_free(*state);
-    return 0;
+    assert_int_equal(nst_diag_line(only(ctx, code)), line);
 }
 
 static void
@@ -208,13 +164,13 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_clean, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_mtu_change_refused, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_undeclared_tpid_refused, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_qinq_on_dot1q_port_refused, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_untagged_refused, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_unshared_port_unaffected, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_compiled_port_untouched, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_clean, ctx_setup, ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_mtu_change_refused, ctx_setup, ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_undeclared_tpid_refused, ctx_setup, ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_qinq_on_dot1q_port_refused, ctx_setup, ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_untagged_refused, ctx_setup, ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_unshared_port_unaffected, ctx_setup, ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_compiled_port_untouched, ctx_setup, ctx_teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

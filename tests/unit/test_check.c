@@ -58,35 +58,10 @@ static const char *BASE =
 
 #define edit(...) edit_first(BASE, __VA_ARGS__)
 
-struct fx {
-    struct nst_ctx *ctx;
-};
-
-static int
-setup(void **state)
-{
-    struct fx *f = calloc(1, sizeof *f);
-
-    assert_non_null(f);
-    assert_int_equal(nst_ctx_new(NULL, &f->ctx), NST_OK);
-    *state = f;
-    return 0;
-}
-
-static int
-teardown(void **state)
-{
-    struct fx *f = *state;
-
-    nst_ctx_free(f->ctx);
-    free(f);
-    return 0;
-}
-
 static void
-expect(struct fx *f, const char *code, uint32_t line, const char *path)
+expect(struct nst_ctx *ctx, const char *code, uint32_t line, const char *path)
 {
-    const struct nst_diag *d = only(f->ctx, code);
+    const struct nst_diag *d = only(ctx, code);
 
     assert_int_equal(nst_diag_line(d), line);
     if (path) {
@@ -101,25 +76,25 @@ expect(struct fx *f, const char *code, uint32_t line, const char *path)
 static void
 test_base_is_clean(void **state)
 {
-    struct fx *f = *state;
+    struct nst_ctx *ctx = *state;
 
-    assert_int_equal(run(f->ctx, BASE), NST_OK);
-    assert_int_equal(nst_diag_count_severity(f->ctx, NST_SEV_ERROR), 0);
-    assert_int_equal(nst_diag_count_severity(f->ctx, NST_SEV_WARNING), 0);
+    assert_int_equal(run(ctx, BASE), NST_OK);
+    assert_int_equal(nst_diag_count_severity(ctx, NST_SEV_ERROR), 0);
+    assert_int_equal(nst_diag_count_severity(ctx, NST_SEV_WARNING), 0);
     /* The only note is the bottleneck: the 50 Mbit/s Direct Connect hop. */
-    expect(f, "BW-BOTTLENECK", 21, C1 "/hop[seq='2']");
-    assert_non_null(strstr(nst_diag_message(only(f->ctx, "BW-BOTTLENECK")), "50 Mbit/s"));
+    expect(ctx, "BW-BOTTLENECK", 21, C1 "/hop[seq='2']");
+    assert_non_null(strstr(nst_diag_message(only(ctx, "BW-BOTTLENECK")), "50 Mbit/s"));
 }
 
 static void
 test_mtu_fixed_segment_states_max(void **state)
 {
-    struct fx *f = *state;
+    struct nst_ctx *ctx = *state;
     char *s = edit("<mtu-meaning>ip</mtu-meaning>", "", NULL);
 
-    assert_int_equal(run(f->ctx, s), NST_ECHECK);
-    expect(f, "MTU-FIXED-SEGMENT", 21, C1 "/hop[seq='2']");
-    assert_non_null(strstr(nst_diag_message(only(f->ctx, "MTU-FIXED-SEGMENT")),
+    assert_int_equal(run(ctx, s), NST_ECHECK);
+    expect(ctx, "MTU-FIXED-SEGMENT", 21, C1 "/hop[seq='2']");
+    assert_non_null(strstr(nst_diag_message(only(ctx, "MTU-FIXED-SEGMENT")),
                            "largest IP MTU this path can carry is 1496"));
     free(s);
 }
@@ -127,32 +102,32 @@ test_mtu_fixed_segment_states_max(void **state)
 static void
 test_mtu_qinq_on_fixed_segment_1492(void **state)
 {
-    struct fx *f = *state;
+    struct nst_ctx *ctx = *state;
     char *s = edit("<mtu-meaning>ip</mtu-meaning>", "",
                    "<dot1q><vlan>300</vlan></dot1q>", "<qinq><s-tag>300</s-tag><c-tag>1</c-tag></qinq>",
                    NULL);
 
-    assert_int_equal(run(f->ctx, s), NST_ECHECK);
-    assert_non_null(strstr(nst_diag_message(only(f->ctx, "MTU-FIXED-SEGMENT")), "is 1492"));
+    assert_int_equal(run(ctx, s), NST_ECHECK);
+    assert_non_null(strstr(nst_diag_message(only(ctx, "MTU-FIXED-SEGMENT")), "is 1492"));
     free(s);
 }
 
 static void
 test_mtu_planned_raise_and_hw_limit(void **state)
 {
-    struct fx *f = *state;
+    struct nst_ctx *ctx = *state;
     char *s = edit("<mtu>1522</mtu>", "<mtu>1514</mtu>", NULL);
 
     /* Junos counts both tags: 1500 + 14 + 8 = 1522, within 9192: a planned change. */
-    assert_int_equal(run(f->ctx, s), NST_OK);
-    expect(f, "MTU-PORT-RAISE", 8, "/netstitch-intercloud:intercloud/device[name='r1']/port[name='xe-0/0/0']");
-    assert_non_null(strstr(nst_diag_message(only(f->ctx, "MTU-PORT-RAISE")), "1514 -> 1522"));
+    assert_int_equal(run(ctx, s), NST_OK);
+    expect(ctx, "MTU-PORT-RAISE", 8, "/netstitch-intercloud:intercloud/device[name='r1']/port[name='xe-0/0/0']");
+    assert_non_null(strstr(nst_diag_message(only(ctx, "MTU-PORT-RAISE")), "1514 -> 1522"));
     free(s);
 
     s = edit("<mtu>1522</mtu><max-mtu>9192</max-mtu>", "<mtu>1514</mtu><max-mtu>1518</max-mtu>", NULL);
-    assert_int_equal(run(f->ctx, s), NST_ECHECK);
-    expect(f, "MTU-PORT-HW-LIMIT", 8, NULL);
-    assert_non_null(strstr(nst_diag_message(only(f->ctx, "MTU-PORT-HW-LIMIT")), "is 1496"));
+    assert_int_equal(run(ctx, s), NST_ECHECK);
+    expect(ctx, "MTU-PORT-HW-LIMIT", 8, NULL);
+    assert_non_null(strstr(nst_diag_message(only(ctx, "MTU-PORT-HW-LIMIT")), "is 1496"));
     free(s);
 }
 
@@ -221,78 +196,78 @@ test_route_target_parse(void **state)
 static void
 test_vlan_stitch_missing(void **state)
 {
-    struct fx *f = *state;
+    struct nst_ctx *ctx = *state;
     char *s = edit("<kind>route</kind>", "", NULL);
 
     /* A rewrite stitch of QinQ into dot1q on XR is fine for the tags... */
-    assert_int_equal(run(f->ctx, s), NST_ECHECK);
-    assert_int_equal(count(f->ctx, "VLAN-STITCH-MISSING") + count(f->ctx, "VLAN-REWRITE-UNSUPPORTED"), 0);
+    assert_int_equal(run(ctx, s), NST_ECHECK);
+    assert_int_equal(count(ctx, "VLAN-STITCH-MISSING") + count(ctx, "VLAN-REWRITE-UNSUPPORTED"), 0);
     /* ...but hop 2 is routed at r2 (its BGP session), so hop 1's sub-interface there would
      * be joined to nothing (issue 11). */
-    expect(f, "SUBIF-ORPHAN", 19, C1 "/hop[seq='1']");
-    assert_int_equal(nst_diag_count_severity(f->ctx, NST_SEV_ERROR), 1);
+    expect(ctx, "SUBIF-ORPHAN", 19, C1 "/hop[seq='1']");
+    assert_int_equal(nst_diag_count_severity(ctx, NST_SEV_ERROR), 1);
     free(s);
     /* ...no stitch at all is not. */
     s = edit("  <stitch><device>r2</device><from-hop>1</from-hop><to-hop>2</to-hop><kind>route</kind></stitch>\n",
              "", NULL);
-    assert_int_equal(run(f->ctx, s), NST_ECHECK);
-    expect(f, "VLAN-STITCH-MISSING", 21, C1 "/hop[seq='2']");
+    assert_int_equal(run(ctx, s), NST_ECHECK);
+    expect(ctx, "VLAN-STITCH-MISSING", 21, C1 "/hop[seq='2']");
     free(s);
 }
 
 static void
 test_vlan_openconfig_cannot_rewrite_two_tags(void **state)
 {
-    struct fx *f = *state;
+    struct nst_ctx *ctx = *state;
     char *s = edit("<vendor>iosxr</vendor>", "<vendor>openconfig</vendor>", "<kind>route</kind>",
                    "<kind>rewrite</kind>", NULL);
 
-    assert_int_equal(run(f->ctx, s), NST_ECHECK);
-    expect(f, "VLAN-REWRITE-UNSUPPORTED", 23, C1 "/stitch[device='r2']");
+    assert_int_equal(run(ctx, s), NST_ECHECK);
+    expect(ctx, "VLAN-REWRITE-UNSUPPORTED", 23, C1 "/stitch[device='r2']");
     free(s);
     /* EOS does it through arista-cli. */
     s = edit("<vendor>iosxr</vendor>", "<vendor>openconfig</vendor><platform>eos</platform>",
              "<kind>route</kind>", "<kind>rewrite</kind>", NULL);
-    run(f->ctx, s);
-    assert_int_equal(count(f->ctx, "VLAN-REWRITE-UNSUPPORTED"), 0);
+    run(ctx, s);
+    assert_int_equal(count(ctx, "VLAN-REWRITE-UNSUPPORTED"), 0);
     free(s);
 }
 
 static void
 test_vlan_tpid_port_conflict(void **state)
 {
-    struct fx *f = *state;
+    struct nst_ctx *ctx = *state;
     /* SR OS sets the QinQ TPID per port: a port fixed to 0x9100 cannot take 0x88a8. */
     char *s = edit("<vendor>iosxr</vendor>", "<vendor>sros</vendor>",
                    "<mtu>1514</mtu><max-mtu>9216</max-mtu></port>",
                    "<mtu>1514</mtu><max-mtu>9216</max-mtu><tpid>0x9100</tpid></port>", NULL);
 
-    assert_int_equal(run(f->ctx, s), NST_ECHECK);
-    expect(f, "VLAN-TPID-MISMATCH", 20, C1 "/hop[seq='1']/encapsulation");
+    assert_int_equal(run(ctx, s), NST_ECHECK);
+    expect(ctx, "VLAN-TPID-MISMATCH", 20, C1 "/hop[seq='1']/encapsulation");
     free(s);
     /* IOS-XR chooses dot1ad per sub-interface: no conflict there. */
     s = edit("<mtu>1514</mtu><max-mtu>9216</max-mtu></port>",
              "<mtu>1514</mtu><max-mtu>9216</max-mtu><tpid>0x9100</tpid></port>", NULL);
-    assert_int_equal(run(f->ctx, s), NST_OK);
+    assert_int_equal(run(ctx, s), NST_OK);
     free(s);
 }
 
 static void
 test_vlan_vrp_cannot_route_qinq(void **state)
 {
-    struct fx *f = *state;
+    struct nst_ctx *ctx = *state;
     /* r2 routes hop 1 (route stitch), which is QinQ: VRP's models have no QinQ termination. */
     char *s = edit("<vendor>iosxr</vendor>", "<vendor>vrp</vendor>", NULL);
 
-    assert_int_equal(run(f->ctx, s), NST_ECHECK);
-    expect(f, "VLAN-L3-DOUBLE-TAG-UNSUPPORTED", 20, C1 "/hop[seq='1']/encapsulation");
+    assert_int_equal(run(ctx, s), NST_ECHECK);
+    expect(ctx, "VLAN-L3-DOUBLE-TAG-UNSUPPORTED", 20, C1 "/hop[seq='1']/encapsulation");
     free(s);
 }
 
 static void
 test_vlan_duplicate_tags_on_port(void **state)
 {
-    struct fx *f = *state;
+    struct nst_ctx *ctx = *state;
     char *s = edit("</connection>",
                    "</connection><connection><name>c2</name><ip-mtu>1500</ip-mtu>"
                    "<endpoint>campus</endpoint><endpoint>aws</endpoint>\n"
@@ -300,21 +275,21 @@ test_vlan_duplicate_tags_on_port(void **state)
                    "<c-tag>200</c-tag></qinq></encapsulation></hop>\n</connection>",
                    NULL);
 
-    assert_int_equal(run(f->ctx, s), NST_ECHECK);
+    assert_int_equal(run(ctx, s), NST_ECHECK);
     /* Both ends of s1 see the same pair twice. */
-    assert_int_equal(count(f->ctx, "VLAN-DUPLICATE-TAGS"), 2);
+    assert_int_equal(count(ctx, "VLAN-DUPLICATE-TAGS"), 2);
     free(s);
 }
 
 static void
 test_ip_overlap_names_both(void **state)
 {
-    struct fx *f = *state;
+    struct nst_ctx *ctx = *state;
     char *s = edit("<prefix>10.9.0.0/30</prefix>", "<prefix>10.2.0.4/30</prefix>", NULL);
     const struct nst_diag *d;
 
-    assert_int_equal(run(f->ctx, s), NST_ECHECK);
-    d = only(f->ctx, "IP-OVERLAP");
+    assert_int_equal(run(ctx, s), NST_ECHECK);
+    d = only(ctx, "IP-OVERLAP");
     /* Reported at the later (the AWS prefix, line 5), naming the transit subnet at line 4. */
     assert_int_equal(nst_diag_line(d), 5);
     assert_non_null(strstr(nst_diag_message(d), "transit subnet campus/nat 10.2.0.4/30"));
@@ -325,49 +300,49 @@ test_ip_overlap_names_both(void **state)
 static void
 test_ip_addresses(void **state)
 {
-    struct fx *f = *state;
+    struct nst_ctx *ctx = *state;
     char *s = edit("<peer-address>169.254.10.1<", "<peer-address>169.254.11.1<", NULL);
 
-    assert_int_equal(run(f->ctx, s), NST_ECHECK);
-    expect(f, "IP-OUTSIDE-SUBNET", 27, C1 "/bgp-session[name='to-aws']/peer-address");
+    assert_int_equal(run(ctx, s), NST_ECHECK);
+    expect(ctx, "IP-OUTSIDE-SUBNET", 27, C1 "/bgp-session[name='to-aws']/peer-address");
     free(s);
     s = edit("<local-address>169.254.10.2<", "<local-address>169.254.10.3<", NULL);
-    assert_int_equal(run(f->ctx, s), NST_ECHECK);
-    expect(f, "IP-RESERVED-ADDRESS", 26, NULL);
-    assert_non_null(strstr(nst_diag_message(only(f->ctx, "IP-RESERVED-ADDRESS")), "broadcast"));
+    assert_int_equal(run(ctx, s), NST_ECHECK);
+    expect(ctx, "IP-RESERVED-ADDRESS", 26, NULL);
+    assert_non_null(strstr(nst_diag_message(only(ctx, "IP-RESERVED-ADDRESS")), "broadcast"));
     free(s);
 }
 
 static void
 test_bgp_checks(void **state)
 {
-    struct fx *f = *state;
+    struct nst_ctx *ctx = *state;
     char *s = edit("<peer-asn>64512</peer-asn>", "<peer-asn>64513</peer-asn>", NULL);
 
-    assert_int_equal(run(f->ctx, s), NST_ECHECK);
-    expect(f, "BGP-PEER-ASN-MISMATCH", 28, C1 "/bgp-session[name='to-aws']/peer-asn");
+    assert_int_equal(run(ctx, s), NST_ECHECK);
+    expect(ctx, "BGP-PEER-ASN-MISMATCH", 28, C1 "/bgp-session[name='to-aws']/peer-asn");
     free(s);
 
     s = edit("<max-prefix>100</max-prefix>", "", NULL);
-    assert_int_equal(run(f->ctx, s), NST_OK); /* a warning only */
-    expect(f, "BGP-NO-MAX-PREFIX", 24, C1 "/bgp-session[name='to-aws']");
+    assert_int_equal(run(ctx, s), NST_OK); /* a warning only */
+    expect(ctx, "BGP-NO-MAX-PREFIX", 24, C1 "/bgp-session[name='to-aws']");
     free(s);
 
     s = edit("<asn>65002</asn>", "<asn>23456</asn>", NULL);
-    assert_int_equal(run(f->ctx, s), NST_ECHECK);
-    expect(f, "BGP-ASN-RESERVED", 9, "/netstitch-intercloud:intercloud/device[name='r2']");
+    assert_int_equal(run(ctx, s), NST_ECHECK);
+    expect(ctx, "BGP-ASN-RESERVED", 9, "/netstitch-intercloud:intercloud/device[name='r2']");
     free(s);
 
     s = edit("<announce>10.1.0.0/24</announce>", "<announce>10.1.0.0/16</announce>", NULL);
-    assert_int_equal(run(f->ctx, s), NST_ECHECK);
-    expect(f, "BGP-ANNOUNCE-OUTSIDE", 29, NULL);
+    assert_int_equal(run(ctx, s), NST_ECHECK);
+    expect(ctx, "BGP-ANNOUNCE-OUTSIDE", 29, NULL);
     free(s);
 }
 
 static void
 test_bgp_mirror_sessions(void **state)
 {
-    struct fx *f = *state;
+    struct nst_ctx *ctx = *state;
     /* A managed peer: r1 <-> r2 over s1, both ends described; r1's end has the wrong ASN. */
     const char *sessions =
         "<bgp-session><name>r1-r2</name><device>r1</device><port>xe-0/0/0</port>"
@@ -380,14 +355,14 @@ test_bgp_mirror_sessions(void **state)
         "<max-prefix>10</max-prefix><auth-key-ref>k</auth-key-ref></bgp-session>\n</connection>";
     char *s = edit("</connection>", sessions, NULL);
 
-    assert_int_equal(run(f->ctx, s), NST_ECHECK);
-    assert_non_null(strstr(nst_diag_message(only(f->ctx, "BGP-PEER-ASN-MISMATCH")), "r2 is AS65002"));
+    assert_int_equal(run(ctx, s), NST_ECHECK);
+    assert_non_null(strstr(nst_diag_message(only(ctx, "BGP-PEER-ASN-MISMATCH")), "r2 is AS65002"));
     /* The mirrored /31 is one link, not an overlap, and both ends ride hop 1. */
-    assert_int_equal(count(f->ctx, "IP-OVERLAP") + count(f->ctx, "IP-DUPLICATE-ADDRESS"), 0);
-    assert_int_equal(count(f->ctx, "BGP-PEER-OFF-HOP"), 0);
+    assert_int_equal(count(ctx, "IP-OVERLAP") + count(ctx, "IP-DUPLICATE-ADDRESS"), 0);
+    assert_int_equal(count(ctx, "BGP-PEER-OFF-HOP"), 0);
     /* r1 now routes hop 1, so hop 0 (the campus LAN) is no longer stitched to it. */
-    expect(f, "SUBIF-ORPHAN", 22, C1 "/hop[seq='0']");
-    assert_int_equal(nst_diag_count(f->ctx) - nst_diag_count_severity(f->ctx, NST_SEV_NOTE), 2);
+    expect(ctx, "SUBIF-ORPHAN", 22, C1 "/hop[seq='0']");
+    assert_int_equal(nst_diag_count(ctx) - nst_diag_count_severity(ctx, NST_SEV_NOTE), 2);
     free(s);
     /* The same two sessions, r2's in a connection of its own on another VLAN of s1: the
      * two addresses are on two VLANs (issue 11). */
@@ -405,33 +380,33 @@ test_bgp_mirror_sessions(void **state)
              "<peer-address>10.8.0.0</peer-address><peer-asn>65001</peer-asn><peer-device>r1</peer-device>"
              "<max-prefix>10</max-prefix><auth-key-ref>k</auth-key-ref></bgp-session>\n</connection>",
              NULL);
-    assert_int_equal(run(f->ctx, s), NST_ECHECK);
-    assert_int_equal(count(f->ctx, "BGP-PEER-OFF-HOP"), 2);
+    assert_int_equal(run(ctx, s), NST_ECHECK);
+    assert_int_equal(count(ctx, "BGP-PEER-OFF-HOP"), 2);
     free(s);
 }
 
 static void
 test_aws_direct_connect(void **state)
 {
-    struct fx *f = *state;
+    struct nst_ctx *ctx = *state;
     char *s = edit("<encapsulation><dot1q><vlan>300</vlan></dot1q></encapsulation>",
                    "<encapsulation><untagged/></encapsulation>", "<ip-mtu>1500</ip-mtu>",
                    "<ip-mtu>1400</ip-mtu>", NULL);
 
-    assert_int_equal(run(f->ctx, s), NST_ECHECK);
-    expect(f, "AWS-DX-VLAN", 22, C1 "/hop[seq='2']/encapsulation");
-    expect(f, "AWS-DX-MTU", 18, C1);
+    assert_int_equal(run(ctx, s), NST_ECHECK);
+    expect(ctx, "AWS-DX-VLAN", 22, C1 "/hop[seq='2']/encapsulation");
+    expect(ctx, "AWS-DX-MTU", 18, C1);
     free(s);
 }
 
 static void
 test_bandwidth_insufficient(void **state)
 {
-    struct fx *f = *state;
+    struct nst_ctx *ctx = *state;
     char *s = edit("<ip-mtu>1500</ip-mtu>", "<ip-mtu>1500</ip-mtu><bandwidth>60000</bandwidth>", NULL);
 
-    assert_int_equal(run(f->ctx, s), NST_ECHECK);
-    assert_non_null(strstr(nst_diag_message(only(f->ctx, "BW-INSUFFICIENT")),
+    assert_int_equal(run(ctx, s), NST_ECHECK);
+    assert_non_null(strstr(nst_diag_message(only(ctx, "BW-INSUFFICIENT")),
                            "needs 60 Mbit/s but hop 2, segment dx, carries only 50 Mbit/s"));
     free(s);
 }
@@ -439,34 +414,34 @@ test_bandwidth_insufficient(void **state)
 static void
 test_json_same_as_xml(void **state)
 {
-    struct fx *f = *state;
+    struct nst_ctx *ctx = *state;
     const char *json =
         "{\"netstitch-intercloud:intercloud\": {\n"
         "  \"site\": [{\"name\": \"a\", \"kind\": \"aws\", \"asn\": 70000}]\n"
         "}}\n";
     struct nst_service *svc = NULL;
 
-    nst_diag_clear(f->ctx);
-    assert_int_equal(nst_service_load_mem(f->ctx, json, strlen(json), NST_FORMAT_JSON, "t.json",
+    nst_diag_clear(ctx);
+    assert_int_equal(nst_service_load_mem(ctx, json, strlen(json), NST_FORMAT_JSON, "t.json",
                                           &svc), NST_OK);
     assert_int_equal(nst_service_check(svc), NST_OK);
     nst_service_free(svc);
     /* AS70000 is public: a warning at line 2 where the site is. */
-    assert_int_equal(nst_diag_line(only(f->ctx, "BGP-ASN-PUBLIC")), 2);
+    assert_int_equal(nst_diag_line(only(ctx, "BGP-ASN-PUBLIC")), 2);
 }
 
 static void
 test_schema_error_has_line_and_path(void **state)
 {
-    struct fx *f = *state;
+    struct nst_ctx *ctx = *state;
     char *s = edit("<vlan>300</vlan>", "<vlan>4095</vlan>", NULL);
     struct nst_service *svc = NULL;
 
-    nst_diag_clear(f->ctx);
-    assert_int_equal(nst_service_load_mem(f->ctx, s, strlen(s), NST_FORMAT_XML, "t.xml", &svc),
+    nst_diag_clear(ctx);
+    assert_int_equal(nst_service_load_mem(ctx, s, strlen(s), NST_FORMAT_XML, "t.xml", &svc),
                      NST_EINPUT);
     assert_null(svc);
-    expect(f, "YANG-INVALID-VALUE", 22, C1 "/hop[seq='2']/encapsulation/dot1q/vlan");
+    expect(ctx, "YANG-INVALID-VALUE", 22, C1 "/hop[seq='2']/encapsulation/dot1q/vlan");
     free(s);
 }
 
@@ -475,17 +450,17 @@ test_schema_error_has_line_and_path(void **state)
 static void
 test_alloc_failure_everywhere(void **state)
 {
-    struct fx *f = *state;
+    struct nst_ctx *ctx = *state;
     long n, total;
     nst_err err;
 
     nst_alloc_fail_after(-1);
-    run(f->ctx, BASE);
+    run(ctx, BASE);
     total = nst_alloc_fail_after(-1);
     assert_true(total > 10);
     for (n = 0; n < total; n++) {
         nst_alloc_fail_after(n);
-        err = run(f->ctx, BASE);
+        err = run(ctx, BASE);
         nst_alloc_fail_after(-1);
         assert_true(err == NST_OK || err == NST_ENOMEM);
     }
@@ -495,27 +470,27 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_base_is_clean, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_base_is_clean, ctx_setup, ctx_teardown),
         cmocka_unit_test(test_route_target_parse),
-        cmocka_unit_test_setup_teardown(test_mtu_fixed_segment_states_max, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_mtu_qinq_on_fixed_segment_1492, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_mtu_planned_raise_and_hw_limit, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_mtu_fixed_segment_states_max, ctx_setup, ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_mtu_qinq_on_fixed_segment_1492, ctx_setup, ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_mtu_planned_raise_and_hw_limit, ctx_setup, ctx_teardown),
         cmocka_unit_test(test_mtu_vendor_meaning),
-        cmocka_unit_test_setup_teardown(test_vlan_stitch_missing, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_vlan_openconfig_cannot_rewrite_two_tags, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_vlan_tpid_port_conflict, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_vlan_vrp_cannot_route_qinq, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_vlan_duplicate_tags_on_port, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_ip_overlap_names_both, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_ip_addresses, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_bgp_checks, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_bgp_mirror_sessions, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_aws_direct_connect, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_bandwidth_insufficient, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_json_same_as_xml, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_schema_error_has_line_and_path, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_alloc_failure_everywhere, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_vlan_stitch_missing, ctx_setup, ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_vlan_openconfig_cannot_rewrite_two_tags, ctx_setup,
+                                        ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_vlan_tpid_port_conflict, ctx_setup, ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_vlan_vrp_cannot_route_qinq, ctx_setup, ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_vlan_duplicate_tags_on_port, ctx_setup, ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_ip_overlap_names_both, ctx_setup, ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_ip_addresses, ctx_setup, ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_bgp_checks, ctx_setup, ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_bgp_mirror_sessions, ctx_setup, ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_aws_direct_connect, ctx_setup, ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_bandwidth_insufficient, ctx_setup, ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_json_same_as_xml, ctx_setup, ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_schema_error_has_line_and_path, ctx_setup, ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_alloc_failure_everywhere, ctx_setup, ctx_teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

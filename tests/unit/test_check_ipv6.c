@@ -76,35 +76,10 @@ static const char *BASE6 =
 
 #define edit(...) edit_first(BASE6, __VA_ARGS__)
 
-struct fx {
-    struct nst_ctx *ctx;
-};
-
-static int
-setup(void **state)
-{
-    struct fx *f = calloc(1, sizeof *f);
-
-    assert_non_null(f);
-    assert_int_equal(nst_ctx_new(NULL, &f->ctx), NST_OK);
-    *state = f;
-    return 0;
-}
-
-static int
-teardown(void **state)
-{
-    struct fx *f = *state;
-
-    nst_ctx_free(f->ctx);
-    free(f);
-    return 0;
-}
-
 static void
-expect(struct fx *f, const char *code, uint32_t line, const char *path)
+expect(struct nst_ctx *ctx, const char *code, uint32_t line, const char *path)
 {
-    const struct nst_diag *d = only(f->ctx, code);
+    const struct nst_diag *d = only(ctx, code);
 
     assert_int_equal(nst_diag_line(d), line);
     if (path) {
@@ -121,12 +96,12 @@ expect(struct fx *f, const char *code, uint32_t line, const char *path)
 static void
 test_dual_stack_is_clean(void **state)
 {
-    struct fx *f = *state;
+    struct nst_ctx *ctx = *state;
 
-    assert_int_equal(run(f->ctx, BASE6), NST_OK);
-    if (nst_diag_count_severity(f->ctx, NST_SEV_ERROR) ||
-        nst_diag_count_severity(f->ctx, NST_SEV_WARNING)) {
-        only(f->ctx, "none"); /* prints them */
+    assert_int_equal(run(ctx, BASE6), NST_OK);
+    if (nst_diag_count_severity(ctx, NST_SEV_ERROR) ||
+        nst_diag_count_severity(ctx, NST_SEV_WARNING)) {
+        only(ctx, "none"); /* prints them */
     }
 }
 
@@ -134,13 +109,13 @@ test_dual_stack_is_clean(void **state)
 static void
 test_v6_overlap_hidden_transit(void **state)
 {
-    struct fx *f = *state;
+    struct nst_ctx *ctx = *state;
     char *s = edit("<prefix>2600:1f18:22::/56</prefix>", "<prefix>2001:db8:9::/56</prefix>",
                    "<accept>2600:1f18:22::/56</accept>", "<accept>2001:db8:9::/56</accept>", NULL);
     const struct nst_diag *d;
 
-    assert_int_equal(run(f->ctx, s), NST_ECHECK);
-    d = only(f->ctx, "IP-OVERLAP");
+    assert_int_equal(run(ctx, s), NST_ECHECK);
+    d = only(ctx, "IP-OVERLAP");
     /* Reported at the later (the AWS prefix, line 6), naming the transit subnet at line 5. */
     assert_int_equal(nst_diag_line(d), 6);
     assert_string_equal(
@@ -156,12 +131,12 @@ test_v6_overlap_hidden_transit(void **state)
 static void
 test_v4_v6_never_overlap(void **state)
 {
-    struct fx *f = *state;
+    struct nst_ctx *ctx = *state;
     char *s = edit("<prefix>10.2.0.0/24</prefix>",
                    "<prefix>10.2.0.0/24</prefix><prefix>32.1.13.0/24</prefix>", NULL);
 
-    assert_int_equal(run(f->ctx, s), NST_OK);
-    assert_int_equal(count(f->ctx, "IP-OVERLAP"), 0);
+    assert_int_equal(run(ctx, s), NST_OK);
+    assert_int_equal(count(ctx, "IP-OVERLAP"), 0);
     free(s);
 }
 
@@ -170,17 +145,17 @@ test_v4_v6_never_overlap(void **state)
 static void
 test_v6_127_and_126_links(void **state)
 {
-    struct fx *f = *state;
+    struct nst_ctx *ctx = *state;
     char *s = edit("<prefix>2001:db8:9::/64</prefix>", "<prefix>2001:db8:9::/127</prefix>",
                    "<ipv6-address>2001:db8:9::2</ipv6-address>",
                    "<ipv6-address>2001:db8:9::</ipv6-address>",
                    "<ipv6-subnet>2001:db8:9::/64</ipv6-subnet>",
                    "<ipv6-subnet>2001:db8:9::/127</ipv6-subnet>", NULL);
 
-    assert_int_equal(run(f->ctx, s), NST_OK);
-    assert_int_equal(count(f->ctx, "IP-RESERVED-ADDRESS"), 0);
-    assert_int_equal(count(f->ctx, "IP-V6-LINK-LENGTH"), 0);
-    assert_int_equal(count(f->ctx, "IP-OVERLAP"), 0);
+    assert_int_equal(run(ctx, s), NST_OK);
+    assert_int_equal(count(ctx, "IP-RESERVED-ADDRESS"), 0);
+    assert_int_equal(count(ctx, "IP-V6-LINK-LENGTH"), 0);
+    assert_int_equal(count(ctx, "IP-OVERLAP"), 0);
     free(s);
 
     s = edit("<prefix>2001:db8:9::/64</prefix>", "<prefix>2001:db8:9::/126</prefix>",
@@ -188,18 +163,18 @@ test_v6_127_and_126_links(void **state)
              "<ipv6-address>2001:db8:9::</ipv6-address>",
              "<ipv6-subnet>2001:db8:9::/64</ipv6-subnet>",
              "<ipv6-subnet>2001:db8:9::/126</ipv6-subnet>", NULL);
-    assert_int_equal(run(f->ctx, s), NST_ECHECK);
-    expect(f, "IP-RESERVED-ADDRESS", 13,
+    assert_int_equal(run(ctx, s), NST_ECHECK);
+    expect(ctx, "IP-RESERVED-ADDRESS", 13,
            "/netstitch-intercloud:intercloud/segment[name='gw']/a/ipv6-address");
     assert_non_null(
-        strstr(nst_diag_message(only(f->ctx, "IP-RESERVED-ADDRESS")), "Subnet-Router anycast"));
+        strstr(nst_diag_message(only(ctx, "IP-RESERVED-ADDRESS")), "Subnet-Router anycast"));
     free(s);
 
     s = edit("<prefix>2001:db8:9::/64</prefix>", "<prefix>2001:db8:9::/120</prefix>",
              "<ipv6-subnet>2001:db8:9::/64</ipv6-subnet>",
              "<ipv6-subnet>2001:db8:9::/120</ipv6-subnet>", NULL);
-    assert_int_equal(run(f->ctx, s), NST_OK);
-    expect(f, "IP-V6-LINK-LENGTH", 15,
+    assert_int_equal(run(ctx, s), NST_OK);
+    expect(ctx, "IP-V6-LINK-LENGTH", 15,
            "/netstitch-intercloud:intercloud/segment[name='gw']/ipv6-subnet");
     free(s);
 }
@@ -207,43 +182,43 @@ test_v6_127_and_126_links(void **state)
 static void
 test_v6_link_local_and_membership(void **state)
 {
-    struct fx *f = *state;
+    struct nst_ctx *ctx = *state;
     char *s = edit("<ipv6-address>2001:db8:9::1</ipv6-address>",
                    "<ipv6-address>fe80::1</ipv6-address>", NULL);
 
-    assert_int_equal(run(f->ctx, s), NST_ECHECK);
-    expect(f, "IP-LINK-LOCAL", 14,
+    assert_int_equal(run(ctx, s), NST_ECHECK);
+    expect(ctx, "IP-LINK-LOCAL", 14,
            "/netstitch-intercloud:intercloud/segment[name='gw']/b/ipv6-address");
-    expect(f, "IP-OUTSIDE-SUBNET", 14, NULL);
+    expect(ctx, "IP-OUTSIDE-SUBNET", 14, NULL);
     free(s);
 
     /* The same address on the gateway and on r1. */
     s = edit("<ipv6-address>2001:db8:9::1</ipv6-address>",
              "<ipv6-address>2001:db8:9::2</ipv6-address>", NULL);
-    assert_int_equal(run(f->ctx, s), NST_ECHECK);
-    expect(f, "IP-DUPLICATE-ADDRESS", 14, NULL);
+    assert_int_equal(run(ctx, s), NST_ECHECK);
+    expect(ctx, "IP-DUPLICATE-ADDRESS", 14, NULL);
     free(s);
 
     /* A session whose addresses and subnet differ in family. */
     s = edit("<peer-address>2001:db8:ffff::1</peer-address>",
              "<peer-address>169.254.10.5</peer-address>", NULL);
-    assert_int_equal(run(f->ctx, s), NST_ECHECK);
-    expect(f, "IP-FAMILY-MISMATCH", 27, V6 "/peer-address");
+    assert_int_equal(run(ctx, s), NST_ECHECK);
+    expect(ctx, "IP-FAMILY-MISMATCH", 27, V6 "/peer-address");
     free(s);
 }
 
 static void
 test_host_bits(void **state)
 {
-    struct fx *f = *state;
+    struct nst_ctx *ctx = *state;
     char *s = edit("<prefix>2001:db8:1::/48</prefix>", "<prefix>2001:db8:1::5/48</prefix>",
                    "<link-subnet>169.254.10.0/30</link-subnet>",
                    "<link-subnet>169.254.10.1/30</link-subnet>", NULL);
 
-    assert_int_equal(run(f->ctx, s), NST_ECHECK);
-    assert_int_equal(count(f->ctx, "IP-HOST-BITS"), 2);
-    assert_int_equal(nst_diag_line(nst_diag_get(f->ctx, 0)) == 3 ||
-                         nst_diag_line(nst_diag_get(f->ctx, 1)) == 3,
+    assert_int_equal(run(ctx, s), NST_ECHECK);
+    assert_int_equal(count(ctx, "IP-HOST-BITS"), 2);
+    assert_int_equal(nst_diag_line(nst_diag_get(ctx, 0)) == 3 ||
+                         nst_diag_line(nst_diag_get(ctx, 1)) == 3,
                      1);
     free(s);
 }
@@ -251,7 +226,7 @@ test_host_bits(void **state)
 static void
 test_families_and_next_hops(void **state)
 {
-    struct fx *f = *state;
+    struct nst_ctx *ctx = *state;
     /* The v4 session carries IPv6 routes too, without an IPv6 next hop. */
     char *s = edit(
         "<announce>10.1.0.0/24</announce>",
@@ -259,10 +234,10 @@ test_families_and_next_hops(void **state)
         "<announce>10.1.0.0/24</announce>",
         NULL);
 
-    assert_int_equal(run(f->ctx, s), NST_ECHECK);
-    expect(f, "BGP-AF-NO-NEXT-HOP", 23, V4 "/address-family[.='ipv6-unicast']");
+    assert_int_equal(run(ctx, s), NST_ECHECK);
+    expect(ctx, "BGP-AF-NO-NEXT-HOP", 23, V4 "/address-family[.='ipv6-unicast']");
     /* AWS runs one family per peer. */
-    expect(f, "AWS-DX-ADDRESS-FAMILY", 23, NULL);
+    expect(ctx, "AWS-DX-ADDRESS-FAMILY", 23, NULL);
     free(s);
 
     /* With the IPv6 addresses of the link it has a next hop. */
@@ -273,15 +248,15 @@ test_families_and_next_hops(void **state)
         "local-address>"
         "<peer-address>2001:db8:fffe::1</peer-address></ipv6><announce>10.1.0.0/24</announce>",
         NULL);
-    assert_int_equal(run(f->ctx, s), NST_ECHECK);
-    assert_int_equal(count(f->ctx, "BGP-AF-NO-NEXT-HOP"), 0);
+    assert_int_equal(run(ctx, s), NST_ECHECK);
+    assert_int_equal(count(ctx, "BGP-AF-NO-NEXT-HOP"), 0);
     free(s);
 
     /* An IPv6 prefix on an IPv4-only session. */
     s = edit("<announce>10.1.0.0/24</announce>",
              "<announce>10.1.0.0/24</announce><announce>2001:db8:1::/48</announce>", NULL);
-    assert_int_equal(run(f->ctx, s), NST_ECHECK);
-    expect(f, "BGP-AF-PREFIX", 23, V4 "/announce[.='2001:db8:1::/48']");
+    assert_int_equal(run(ctx, s), NST_ECHECK);
+    expect(ctx, "BGP-AF-PREFIX", 23, V4 "/announce[.='2001:db8:1::/48']");
     free(s);
 
     /* Per-family limits: one family without. */
@@ -290,22 +265,22 @@ test_families_and_next_hops(void **state)
              "<prefix-limit><ipv6-unicast>10</ipv6-unicast></prefix-limit><auth-key-ref>k</"
              "auth-key-ref></bgp-session>\n  <bgp-session><name>v6</name>",
              NULL);
-    assert_int_equal(run(f->ctx, s), NST_OK);
-    expect(f, "BGP-NO-FAMILY-LIMIT", 24, V4 "/prefix-limit");
+    assert_int_equal(run(ctx, s), NST_OK);
+    expect(ctx, "BGP-NO-FAMILY-LIMIT", 24, V4 "/prefix-limit");
     free(s);
 }
 
 static void
 test_aws_ipv6_rules(void **state)
 {
-    struct fx *f = *state;
+    struct nst_ctx *ctx = *state;
     char *s = edit("<link-subnet>2001:db8:ffff::/125</link-subnet>",
                    "<link-subnet>2001:db8:ffff::/126</link-subnet>", NULL);
     char many[8192], *p = many;
     int i;
 
-    assert_int_equal(run(f->ctx, s), NST_ECHECK);
-    expect(f, "AWS-DX-IPV6-SUBNET", 26, V6 "/link-subnet");
+    assert_int_equal(run(ctx, s), NST_ECHECK);
+    expect(ctx, "AWS-DX-IPV6-SUBNET", 26, V6 "/link-subnet");
     free(s);
 
     /* 101 IPv6 prefixes on the IPv6 session: over AWS's 100 per family. */
@@ -313,11 +288,11 @@ test_aws_ipv6_rules(void **state)
         p += sprintf(p, "<announce>2001:db8:1:%x::/64</announce>", i);
     }
     s = edit("<announce>2001:db8:1::/48</announce>", many, NULL);
-    assert_int_equal(run(f->ctx, s), NST_ECHECK);
-    expect(f, "AWS-DX-PREFIX-LIMIT", 25, V6);
+    assert_int_equal(run(ctx, s), NST_ECHECK);
+    expect(ctx, "AWS-DX-PREFIX-LIMIT", 25, V6);
     /* The aws-direct-connect profile counts the session's prefixes; a session to AWS
      * carries one family (AWS-DX-ADDRESS-FAMILY), so the count is the family's. */
-    assert_non_null(strstr(nst_diag_message(only(f->ctx, "AWS-DX-PREFIX-LIMIT")), "announces 101 prefixes"));
+    assert_non_null(strstr(nst_diag_message(only(ctx, "AWS-DX-PREFIX-LIMIT")), "announces 101 prefixes"));
     free(s);
 }
 
@@ -325,7 +300,7 @@ test_aws_ipv6_rules(void **state)
 static void
 test_prepend_and_med(void **state)
 {
-    struct fx *f = *state;
+    struct nst_ctx *ctx = *state;
     const char *backup =
         "  <bgp-session><name>v4b</name><device>r1</device><port>xe-0/0/1</port>\n"
         "    <link-subnet>169.254.20.0/30</link-subnet><local-address>169.254.20.2</local-address>"
@@ -340,16 +315,16 @@ test_prepend_and_med(void **state)
         "<announce>10.1.0.0/24</announce>",
         "<announce>10.1.0.0/24</announce><export><as-path-prepend>2</as-path-prepend></export>",
         "</connection>", buf, NULL);
-    assert_int_equal(run(f->ctx, s), NST_OK);
-    expect(f, "BGP-NO-PREFERENCE", 31, C1 "/bgp-session[name='v4b']/export");
-    assert_non_null(strstr(nst_diag_message(only(f->ctx, "BGP-NO-PREFERENCE")), "sessions v4 and v4b"));
+    assert_int_equal(run(ctx, s), NST_OK);
+    expect(ctx, "BGP-NO-PREFERENCE", 31, C1 "/bgp-session[name='v4b']/export");
+    assert_non_null(strstr(nst_diag_message(only(ctx, "BGP-NO-PREFERENCE")), "sessions v4 and v4b"));
     free(s);
 
     /* A longer prepend on the backup: a preference. */
     snprintf(buf, sizeof buf, backup, 3);
     s = edit("</connection>", buf, NULL);
-    assert_int_equal(run(f->ctx, s), NST_OK);
-    assert_int_equal(count(f->ctx, "BGP-NO-PREFERENCE"), 0);
+    assert_int_equal(run(ctx, s), NST_OK);
+    assert_int_equal(count(ctx, "BGP-NO-PREFERENCE"), 0);
     free(s);
 
     /* Equal MEDs and no prepend: none. */
@@ -363,15 +338,15 @@ test_prepend_and_med(void **state)
         "<announce>10.1.0.0/24</announce><max-prefix>100</max-prefix><auth-key-ref>k</auth-key-ref>"
         "<export><med>50</med></export></bgp-session>\n</connection>",
         NULL);
-    assert_int_equal(run(f->ctx, s), NST_OK);
-    assert_int_equal(count(f->ctx, "BGP-NO-PREFERENCE"), 1);
+    assert_int_equal(run(ctx, s), NST_OK);
+    assert_int_equal(count(ctx, "BGP-NO-PREFERENCE"), 1);
     free(s);
 }
 
 static void
 test_communities_and_local_as(void **state)
 {
-    struct fx *f = *state;
+    struct nst_ctx *ctx = *state;
     char *s = edit("<announce>10.1.0.0/24</announce>",
                    "<announce>10.1.0.0/24</announce><export><community>65535:666</community>"
                    "<large-community>4294967296:1:1</large-community></export>"
@@ -379,25 +354,25 @@ test_communities_and_local_as(void **state)
                    "large-community></import>",
                    NULL);
 
-    assert_int_equal(run(f->ctx, s), NST_ECHECK);
-    expect(f, "BGP-COMMUNITY-RESERVED", 23, V4 "/export/community[.='65535:666']");
-    expect(f, "BGP-COMMUNITY-RANGE", 23, V4 "/export/large-community[.='4294967296:1:1']");
+    assert_int_equal(run(ctx, s), NST_ECHECK);
+    expect(ctx, "BGP-COMMUNITY-RESERVED", 23, V4 "/export/community[.='65535:666']");
+    expect(ctx, "BGP-COMMUNITY-RANGE", 23, V4 "/export/large-community[.='4294967296:1:1']");
     free(s);
 
     s = edit("<peer-asn>64512</peer-asn>",
              "<local-asn>65010</local-asn><local-as-replace-as>true</"
              "local-as-replace-as><peer-asn>64512</peer-asn>",
              NULL);
-    assert_int_equal(run(f->ctx, s), NST_ECHECK);
-    expect(f, "BGP-LOCAL-AS-OPTION", 22, V4 "/local-as-replace-as");
+    assert_int_equal(run(ctx, s), NST_ECHECK);
+    expect(ctx, "BGP-LOCAL-AS-OPTION", 22, V4 "/local-as-replace-as");
     assert_non_null(
-        strstr(nst_diag_message(only(f->ctx, "BGP-LOCAL-AS-OPTION")), "without local-as-no-prepend"));
+        strstr(nst_diag_message(only(ctx, "BGP-LOCAL-AS-OPTION")), "without local-as-no-prepend"));
     free(s);
 
     s = edit("<peer-asn>64512</peer-asn>",
              "<local-as-no-prepend>true</local-as-no-prepend><peer-asn>64512</peer-asn>", NULL);
-    assert_int_equal(run(f->ctx, s), NST_ECHECK);
-    expect(f, "BGP-LOCAL-AS-OPTION", 22, V4 "/local-as-no-prepend");
+    assert_int_equal(run(ctx, s), NST_ECHECK);
+    expect(ctx, "BGP-LOCAL-AS-OPTION", 22, V4 "/local-as-no-prepend");
     free(s);
 }
 
@@ -405,7 +380,7 @@ test_communities_and_local_as(void **state)
 static void
 test_knob_unsupported_names_driver(void **state)
 {
-    struct fx *f = *state;
+    struct nst_ctx *ctx = *state;
     char *s = edit("<vendor>junos</vendor>", "<vendor>openconfig</vendor>",
                    "<announce>10.1.0.0/24</announce>",
                    "<bfd><interval>300</interval></bfd><announce>10.1.0.0/24</announce>", NULL);
@@ -413,9 +388,9 @@ test_knob_unsupported_names_driver(void **state)
 
     size_t i;
 
-    assert_int_equal(run(f->ctx, s), NST_ECHECK);
-    for (i = 0, d = NULL; i < nst_diag_count(f->ctx) && !d; i++) {
-        d = nst_diag_get(f->ctx, i);
+    assert_int_equal(run(ctx, s), NST_ECHECK);
+    for (i = 0, d = NULL; i < nst_diag_count(ctx) && !d; i++) {
+        d = nst_diag_get(ctx, i);
         d = !strcmp(nst_diag_code(d), "BGP-KNOB-UNSUPPORTED") && nst_diag_line(d) == 23 ? d : NULL;
     }
     assert_non_null(d);
@@ -428,12 +403,12 @@ test_knob_unsupported_names_driver(void **state)
 static void
 test_address_family_messages(void **state)
 {
-    struct fx *f = *state;
+    struct nst_ctx *ctx = *state;
     char *s = edit("<router-id>10.255.0.1</router-id>", "<router-id>2001:db8::1</router-id>", NULL);
     const struct nst_diag *d;
 
-    assert_int_equal(run(f->ctx, s), NST_EINPUT);
-    d = only(f->ctx, "YANG-ADDRESS-FAMILY");
+    assert_int_equal(run(ctx, s), NST_EINPUT);
+    d = only(ctx, "YANG-ADDRESS-FAMILY");
     assert_int_equal(nst_diag_line(d), 8);
     assert_string_equal(nst_diag_path(d),
                         "/netstitch-intercloud:intercloud/device[name='r1']/router-id");
@@ -444,16 +419,16 @@ test_address_family_messages(void **state)
 
     s = edit("<ipv6-subnet>2001:db8:9::/64</ipv6-subnet>", "<ipv6-subnet>10.9.0.0/30</ipv6-subnet>",
              NULL);
-    assert_int_equal(run(f->ctx, s), NST_EINPUT);
-    d = only(f->ctx, "YANG-ADDRESS-FAMILY");
+    assert_int_equal(run(ctx, s), NST_EINPUT);
+    d = only(ctx, "YANG-ADDRESS-FAMILY");
     assert_int_equal(nst_diag_line(d), 15);
     assert_null(strstr(nst_diag_message(d), "[0-9]"));
     free(s);
 
     s = edit("<local-address>2001:db8:ffff::2</local-address>",
              "<local-address>2001:db8:ffff::g</local-address>", NULL);
-    assert_int_equal(run(f->ctx, s), NST_EINPUT);
-    d = only(f->ctx, "YANG-INVALID-VALUE");
+    assert_int_equal(run(ctx, s), NST_EINPUT);
+    d = only(ctx, "YANG-INVALID-VALUE");
     assert_int_equal(nst_diag_line(d), 26);
     assert_string_equal(nst_diag_message(d), "\"2001:db8:ffff::g\" is not a valid address: "
                                              "local-address takes an IPv4 or IPv6 address");
@@ -464,18 +439,18 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_dual_stack_is_clean, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_v6_overlap_hidden_transit, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_v4_v6_never_overlap, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_v6_127_and_126_links, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_v6_link_local_and_membership, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_host_bits, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_families_and_next_hops, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_aws_ipv6_rules, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_prepend_and_med, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_communities_and_local_as, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_knob_unsupported_names_driver, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_address_family_messages, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_dual_stack_is_clean, ctx_setup, ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_v6_overlap_hidden_transit, ctx_setup, ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_v4_v6_never_overlap, ctx_setup, ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_v6_127_and_126_links, ctx_setup, ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_v6_link_local_and_membership, ctx_setup, ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_host_bits, ctx_setup, ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_families_and_next_hops, ctx_setup, ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_aws_ipv6_rules, ctx_setup, ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_prepend_and_med, ctx_setup, ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_communities_and_local_as, ctx_setup, ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_knob_unsupported_names_driver, ctx_setup, ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_address_family_messages, ctx_setup, ctx_teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

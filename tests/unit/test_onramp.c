@@ -77,31 +77,6 @@ static const char
             "    <nso:edge-domain>secondary</nso:edge-domain></bgp-session>\n"         /* 34 */
             "</connection></intercloud>\n" /* 35 */;
 
-struct fx {
-    struct nst_ctx *ctx;
-};
-
-static int
-setup(void **state)
-{
-    struct fx *f = calloc(1, sizeof *f);
-
-    assert_non_null(f);
-    assert_int_equal(nst_ctx_new(NULL, &f->ctx), NST_OK);
-    *state = f;
-    return 0;
-}
-
-static int
-teardown(void **state)
-{
-    struct fx *f = *state;
-
-    nst_ctx_free(f->ctx);
-    free(f);
-    return 0;
-}
-
 /* @s with every occurrence of @old replaced by @new; @s is consumed. */
 static char *
 replace_all(char *s, const char *old, const char *new)
@@ -213,121 +188,121 @@ clean(struct nst_ctx *ctx, const char *text)
 static void
 test_azure_clean(void **state)
 {
-    struct fx *f = *state;
+    struct nst_ctx *ctx = *state;
 
-    clean(f->ctx, BASE);
-    assert_int_equal(count(f->ctx, "ONRAMP-EDGE-DOMAIN-UNSET"), 0);
+    clean(ctx, BASE);
+    assert_int_equal(count(ctx, "ONRAMP-EDGE-DOMAIN-UNSET"), 0);
 }
 
 static void
 test_azure_provider_asn_one(void **state)
 {
-    struct fx *f = *state;
+    struct nst_ctx *ctx = *state;
     char *s = edit(BASE, "<kind>azure</kind><asn>12076</asn>", "<kind>azure</kind>",
                    "<peer-asn>12076</peer-asn>", "<peer-asn>65100</peer-asn>", NULL);
 
-    assert_int_equal(run(f->ctx, s), NST_ECHECK);
-    expect(f->ctx, "ONRAMP-PROVIDER-ASN", 2, 19, "AS 12076");
+    assert_int_equal(run(ctx, s), NST_ECHECK);
+    expect(ctx, "ONRAMP-PROVIDER-ASN", 2, 19, "AS 12076");
     free(s);
 }
 
 static void
 test_azure_customer_asn_reserved(void **state)
 {
-    struct fx *f = *state;
+    struct nst_ctx *ctx = *state;
     char *s = edit(BASE, "<asn>65002</asn>", "<asn>65515</asn>", NULL);
 
-    assert_int_equal(run(f->ctx, s), NST_ECHECK);
-    expect(f->ctx, "ONRAMP-CUSTOMER-ASN", 2, 15, "65515 to 65520");
+    assert_int_equal(run(ctx, s), NST_ECHECK);
+    expect(ctx, "ONRAMP-CUSTOMER-ASN", 2, 15, "65515 to 65520");
     free(s);
 }
 
 static void
 test_azure_customer_asn_microsoft(void **state)
 {
-    struct fx *f = *state;
+    struct nst_ctx *ctx = *state;
     char *s = edit(BASE, "<asn>65002</asn>", "<asn>8075</asn>", NULL);
 
-    assert_int_equal(run(f->ctx, s), NST_ECHECK);
-    expect(f->ctx, "ONRAMP-CUSTOMER-ASN", 2, 15, "8074, 8075 and 12076");
+    assert_int_equal(run(ctx, s), NST_ECHECK);
+    expect(ctx, "ONRAMP-CUSTOMER-ASN", 2, 15, "8074, 8075 and 12076");
     free(s);
 }
 
 static void
 test_azure_encapsulation(void **state)
 {
-    struct fx *f = *state;
+    struct nst_ctx *ctx = *state;
     char *s = edit(BASE, "<qinq><s-tag>100</s-tag><c-tag>300</c-tag></qinq>", "<untagged/>", NULL);
 
-    assert_int_equal(run(f->ctx, s), NST_ECHECK);
-    expect(f->ctx, "ONRAMP-ENCAPSULATION", 2, 14, "S-tag");
+    assert_int_equal(run(ctx, s), NST_ECHECK);
+    expect(ctx, "ONRAMP-ENCAPSULATION", 2, 14, "S-tag");
     free(s);
 }
 
 static void
 test_azure_mtu(void **state)
 {
-    struct fx *f = *state;
+    struct nst_ctx *ctx = *state;
     char *s = edit(BASE, "<ip-mtu>1500</ip-mtu>", "<ip-mtu>1400</ip-mtu>", NULL);
 
-    assert_int_equal(run(f->ctx, s), NST_ECHECK);
-    expect(f->ctx, "ONRAMP-MTU", 2, 12, "MTU of the ExpressRoute interface is 1500");
+    assert_int_equal(run(ctx, s), NST_ECHECK);
+    expect(ctx, "ONRAMP-MTU", 2, 12, "MTU of the ExpressRoute interface is 1500");
     free(s);
 }
 
 static void
 test_azure_subnet_size(void **state)
 {
-    struct fx *f = *state;
+    struct nst_ctx *ctx = *state;
     char *s = edit(BASE, "10.50.0.4/30", "10.50.0.0/29", "10.50.0.5", "10.50.0.3", "10.50.0.6",
                    "10.50.0.4", NULL);
 
     /* The /29 overlaps the primary's /30 too; only the on-ramp finding is asserted. */
-    run(f->ctx, s);
-    expect(f->ctx, "ONRAMP-SUBNET-SIZE", 1, 28, "two /30 subnets");
-    assert_int_equal(count(f->ctx, "ONRAMP-ADDRESS"), 0);
+    run(ctx, s);
+    expect(ctx, "ONRAMP-SUBNET-SIZE", 1, 28, "two /30 subnets");
+    assert_int_equal(count(ctx, "ONRAMP-ADDRESS"), 0);
     free(s);
 }
 
 static void
 test_azure_addresses_swapped(void **state)
 {
-    struct fx *f = *state;
+    struct nst_ctx *ctx = *state;
     char *s =
         edit(BASE, "<local-address>10.50.0.1</local-address>",
              "<local-address>10.50.0.X</local-address>", "<peer-address>10.50.0.2</peer-address>",
              "<peer-address>10.50.0.1</peer-address>", "<local-address>10.50.0.X</local-address>",
              "<local-address>10.50.0.2</local-address>", NULL);
 
-    assert_int_equal(run(f->ctx, s), NST_ECHECK);
-    expect(f->ctx, "ONRAMP-ADDRESS", 2, 17, "first IP address of each /30");
+    assert_int_equal(run(ctx, s), NST_ECHECK);
+    expect(ctx, "ONRAMP-ADDRESS", 2, 17, "first IP address of each /30");
     free(s);
 }
 
 static void
 test_azure_ipv6_clean(void **state)
 {
-    struct fx *f = *state;
+    struct nst_ctx *ctx = *state;
     char *s = AZURE6(BASE);
 
-    clean(f->ctx, s);
-    assert_int_equal(count(f->ctx, "ONRAMP-SUBNET-SIZE"), 0);
-    assert_int_equal(count(f->ctx, "ONRAMP-ADDRESS"), 0);
+    clean(ctx, s);
+    assert_int_equal(count(ctx, "ONRAMP-SUBNET-SIZE"), 0);
+    assert_int_equal(count(ctx, "ONRAMP-ADDRESS"), 0);
     free(s);
 }
 
 static void
 test_azure_ipv6_subnet_size(void **state)
 {
-    struct fx *f = *state;
+    struct nst_ctx *ctx = *state;
     char *a = AZURE6(BASE);
     /* A /127 (RFC 6164, fine elsewhere) where Microsoft takes a /126. */
     char *s = edit(a, "2001:db8:50::4/126", "2001:db8:51::/127", "2001:db8:50::5", "2001:db8:51::",
                    "2001:db8:50::6", "2001:db8:51::1", NULL);
 
-    assert_int_equal(run(f->ctx, s), NST_ECHECK);
-    expect(f->ctx, "ONRAMP-SUBNET-SIZE", 1, 28, "two /126 subnets");
-    assert_int_equal(count(f->ctx, "ONRAMP-ADDRESS"), 0);
+    assert_int_equal(run(ctx, s), NST_ECHECK);
+    expect(ctx, "ONRAMP-SUBNET-SIZE", 1, 28, "two /126 subnets");
+    assert_int_equal(count(ctx, "ONRAMP-ADDRESS"), 0);
     free(a);
     free(s);
 }
@@ -335,7 +310,7 @@ test_azure_ipv6_subnet_size(void **state)
 static void
 test_azure_ipv6_addresses_swapped(void **state)
 {
-    struct fx *f = *state;
+    struct nst_ctx *ctx = *state;
     char *a = AZURE6(BASE);
     char *s = edit(a, "<local-address>2001:db8:50::1</local-address>",
                    "<local-address>X</local-address>",
@@ -343,8 +318,8 @@ test_azure_ipv6_addresses_swapped(void **state)
                    "<peer-address>2001:db8:50::1</peer-address>", "<local-address>X</local-address>",
                    "<local-address>2001:db8:50::2</local-address>", NULL);
 
-    assert_int_equal(run(f->ctx, s), NST_ECHECK);
-    expect(f->ctx, "ONRAMP-ADDRESS", 2, 17, "first IP address of each /126");
+    assert_int_equal(run(ctx, s), NST_ECHECK);
+    expect(ctx, "ONRAMP-ADDRESS", 2, 17, "first IP address of each /126");
     free(a);
     free(s);
 }
@@ -352,48 +327,48 @@ test_azure_ipv6_addresses_swapped(void **state)
 static void
 test_azure_one_leg(void **state)
 {
-    struct fx *f = *state;
+    struct nst_ctx *ctx = *state;
     char *s = strdup(BASE), *cut = strstr(s, "<connection><name>c2</name>");
 
     assert_non_null(cut);
     strcpy(cut, "</intercloud>\n");
-    assert_int_equal(run(f->ctx, s), NST_ECHECK);
-    expect(f->ctx, "ONRAMP-LEGS", 1, 15, "both BGP sessions");
+    assert_int_equal(run(ctx, s), NST_ECHECK);
+    expect(ctx, "ONRAMP-LEGS", 1, 15, "both BGP sessions");
     free(s);
 }
 
 static void
 test_azure_same_edge_domain(void **state)
 {
-    struct fx *f = *state;
+    struct nst_ctx *ctx = *state;
     char *s = edit(BASE, ">secondary</nso:edge-domain>", ">primary</nso:edge-domain>", NULL);
 
-    assert_int_equal(run(f->ctx, s), NST_ECHECK);
-    expect(f->ctx, "ONRAMP-EDGE-DOMAIN", 1, 27, "primary and secondary");
+    assert_int_equal(run(ctx, s), NST_ECHECK);
+    expect(ctx, "ONRAMP-EDGE-DOMAIN", 1, 27, "primary and secondary");
     free(s);
 }
 
 static void
 test_azure_edge_domain_unset_warns(void **state)
 {
-    struct fx *f = *state;
+    struct nst_ctx *ctx = *state;
     char *s = edit(BASE, "\n    <nso:edge-domain>primary</nso:edge-domain>", "",
                    "\n    <nso:edge-domain>secondary</nso:edge-domain>", "", NULL);
 
-    assert_int_equal(run(f->ctx, s), NST_OK);
-    assert_int_equal(count(f->ctx, "ONRAMP-EDGE-DOMAIN-UNSET"), 2);
+    assert_int_equal(run(ctx, s), NST_OK);
+    assert_int_equal(count(ctx, "ONRAMP-EDGE-DOMAIN-UNSET"), 2);
     free(s);
 }
 
 static void
 test_unknown_profile(void **state)
 {
-    struct fx *f = *state;
+    struct nst_ctx *ctx = *state;
     char *s = edit(BASE, "<kind>azure</kind>",
                    "<kind>azure</kind><nso:onramp>azure-expressroute-premium</nso:onramp>", NULL);
 
-    assert_int_equal(run(f->ctx, s), NST_ECHECK);
-    expect(f->ctx, "ONRAMP-UNKNOWN-PROFILE", 1, 3, NULL);
+    assert_int_equal(run(ctx, s), NST_ECHECK);
+    expect(ctx, "ONRAMP-UNKNOWN-PROFILE", 1, 3, NULL);
     free(s);
 }
 
@@ -402,23 +377,23 @@ test_unknown_profile(void **state)
 static void
 test_gcp_partner_clean_1440(void **state)
 {
-    struct fx *f = *state;
+    struct nst_ctx *ctx = *state;
     char *s = GCP_PARTNER(BASE);
 
-    clean(f->ctx, s);
+    clean(ctx, s);
     free(s);
 }
 
 static void
 test_gcp_partner_asn(void **state)
 {
-    struct fx *f = *state;
+    struct nst_ctx *ctx = *state;
     char *g = GCP_PARTNER(BASE);
     char *s = edit(g, "<asn>16550</asn>", "", "<peer-asn>16550</peer-asn>",
                    "<peer-asn>64514</peer-asn>", NULL);
 
-    assert_int_equal(run(f->ctx, s), NST_ECHECK);
-    expect(f->ctx, "ONRAMP-PROVIDER-ASN", 2, 19, "must use ASN 16550");
+    assert_int_equal(run(ctx, s), NST_ECHECK);
+    expect(ctx, "ONRAMP-PROVIDER-ASN", 2, 19, "must use ASN 16550");
     free(g);
     free(s);
 }
@@ -426,13 +401,13 @@ test_gcp_partner_asn(void **state)
 static void
 test_gcp_dedicated_private_asn_ok(void **state)
 {
-    struct fx *f = *state;
+    struct nst_ctx *ctx = *state;
     char *g = GCP_PARTNER(BASE);
     char *s = edit(g, "<asn>16550</asn><nso:onramp>gcp-partner-interconnect</nso:onramp>", "",
                    "<peer-asn>16550</peer-asn>", "<peer-asn>64514</peer-asn>", NULL);
 
     /* The gcp kind defaults to Dedicated, whose Cloud Router may use a private ASN. */
-    clean(f->ctx, s);
+    clean(ctx, s);
     free(g);
     free(s);
 }
@@ -440,13 +415,13 @@ test_gcp_dedicated_private_asn_ok(void **state)
 static void
 test_gcp_not_link_local(void **state)
 {
-    struct fx *f = *state;
+    struct nst_ctx *ctx = *state;
     char *g = GCP_PARTNER(BASE);
     char *s = edit(g, "169.254.7.8/29", "10.60.0.8/29", "169.254.7.10", "10.60.0.10", "169.254.7.9",
                    "10.60.0.9", NULL);
 
-    assert_int_equal(run(f->ctx, s), NST_ECHECK);
-    expect(f->ctx, "ONRAMP-SUBNET-RANGE", 1, 28, "169.254.0.0/16");
+    assert_int_equal(run(ctx, s), NST_ECHECK);
+    expect(ctx, "ONRAMP-SUBNET-RANGE", 1, 28, "169.254.0.0/16");
     free(g);
     free(s);
 }
@@ -454,12 +429,12 @@ test_gcp_not_link_local(void **state)
 static void
 test_gcp_mtu_not_offered(void **state)
 {
-    struct fx *f = *state;
+    struct nst_ctx *ctx = *state;
     char *g = GCP_PARTNER(BASE);
     char *s = edit(g, "<ip-mtu>1440</ip-mtu>", "<ip-mtu>1400</ip-mtu>", NULL);
 
-    assert_int_equal(run(f->ctx, s), NST_ECHECK);
-    expect(f->ctx, "ONRAMP-MTU", 2, 12, "1440, 1460, 1500 or 8896");
+    assert_int_equal(run(ctx, s), NST_ECHECK);
+    expect(ctx, "ONRAMP-MTU", 2, 12, "1440, 1460, 1500 or 8896");
     free(g);
     free(s);
 }
@@ -467,12 +442,12 @@ test_gcp_mtu_not_offered(void **state)
 static void
 test_gcp_same_availability_domain(void **state)
 {
-    struct fx *f = *state;
+    struct nst_ctx *ctx = *state;
     char *g = GCP_PARTNER(BASE);
     char *s = edit(g, ">availability-domain-2<", ">availability-domain-1<", NULL);
 
-    assert_int_equal(run(f->ctx, s), NST_ECHECK);
-    expect(f->ctx, "ONRAMP-EDGE-DOMAIN", 1, 27, "edge availability domain");
+    assert_int_equal(run(ctx, s), NST_ECHECK);
+    expect(ctx, "ONRAMP-EDGE-DOMAIN", 1, 27, "edge availability domain");
     free(g);
     free(s);
 }
@@ -482,23 +457,23 @@ test_gcp_same_availability_domain(void **state)
 static void
 test_ibm_clean_slash31(void **state)
 {
-    struct fx *f = *state;
+    struct nst_ctx *ctx = *state;
     char *s = IBM(BASE);
 
-    clean(f->ctx, s);
+    clean(ctx, s);
     free(s);
 }
 
 static void
 test_ibm_subnet_size(void **state)
 {
-    struct fx *f = *state;
+    struct nst_ctx *ctx = *state;
     char *g = IBM(BASE);
     char *s = edit(g, "10.50.0.4/30", "10.50.0.8/29", "10.50.0.5", "10.50.0.9", "10.50.0.6",
                    "10.50.0.10", NULL);
 
-    assert_int_equal(run(f->ctx, s), NST_ECHECK);
-    expect(f->ctx, "ONRAMP-SUBNET-SIZE", 1, 28, "/31 or /30");
+    assert_int_equal(run(ctx, s), NST_ECHECK);
+    expect(ctx, "ONRAMP-SUBNET-SIZE", 1, 28, "/31 or /30");
     free(g);
     free(s);
 }
@@ -506,12 +481,12 @@ test_ibm_subnet_size(void **state)
 static void
 test_ibm_customer_asn(void **state)
 {
-    struct fx *f = *state;
+    struct nst_ctx *ctx = *state;
     char *g = IBM(BASE);
     char *s = edit(g, "<asn>65002</asn>", "<asn>13884</asn>", NULL);
 
-    assert_int_equal(run(f->ctx, s), NST_ECHECK);
-    expect(f->ctx, "ONRAMP-CUSTOMER-ASN", 2, 15, "never IBM's 13884");
+    assert_int_equal(run(ctx, s), NST_ECHECK);
+    expect(ctx, "ONRAMP-CUSTOMER-ASN", 2, 15, "never IBM's 13884");
     free(g);
     free(s);
 }
@@ -527,17 +502,17 @@ test_ibm_customer_asn(void **state)
 static void
 test_aws_clean(void **state)
 {
-    struct fx *f = *state;
+    struct nst_ctx *ctx = *state;
     char *s = AWS(BASE);
 
-    clean(f->ctx, s);
+    clean(ctx, s);
     free(s);
 }
 
 static void
 test_aws_prefix_limit_keeps_code(void **state)
 {
-    struct fx *f = *state;
+    struct nst_ctx *ctx = *state;
     char *g = AWS(BASE), *s, many[101 * 40 + 1] = "";
     int i;
 
@@ -548,9 +523,9 @@ test_aws_prefix_limit_keeps_code(void **state)
         strcat(many, one);
     }
     s = edit(g, "<announce>10.1.0.0/24</announce>", many, NULL);
-    assert_int_equal(run(f->ctx, s), NST_ECHECK);
-    expect(f->ctx, "AWS-DX-PREFIX-LIMIT", 2, 15, "at most 100 prefixes");
-    assert_int_equal(count(f->ctx, "ONRAMP-PREFIX-LIMIT"), 0);
+    assert_int_equal(run(ctx, s), NST_ECHECK);
+    expect(ctx, "AWS-DX-PREFIX-LIMIT", 2, 15, "at most 100 prefixes");
+    assert_int_equal(count(ctx, "ONRAMP-PREFIX-LIMIT"), 0);
     free(g);
     free(s);
 }
@@ -558,13 +533,13 @@ test_aws_prefix_limit_keeps_code(void **state)
 static void
 test_aws_provider_asn_public(void **state)
 {
-    struct fx *f = *state;
+    struct nst_ctx *ctx = *state;
     char *g = AWS(BASE);
     char *s = edit(g, "<asn>64512</asn>", "", "<peer-asn>64512</peer-asn>",
                    "<peer-asn>7224</peer-asn>", NULL);
 
-    assert_int_equal(run(f->ctx, s), NST_ECHECK);
-    expect(f->ctx, "ONRAMP-PROVIDER-ASN", 2, 19, "64512 by default");
+    assert_int_equal(run(ctx, s), NST_ECHECK);
+    expect(ctx, "ONRAMP-PROVIDER-ASN", 2, 19, "64512 by default");
     free(g);
     free(s);
 }
@@ -675,17 +650,17 @@ test_profile_code_must_be_alias(void **state)
 static void
 test_alloc_failure_everywhere(void **state)
 {
-    struct fx *f = *state;
+    struct nst_ctx *ctx = *state;
     long n, total;
     nst_err err;
 
     nst_alloc_fail_after(-1);
-    run(f->ctx, BASE);
+    run(ctx, BASE);
     total = nst_alloc_fail_after(-1);
     assert_true(total > 10);
     for (n = 0; n < total; n++) {
         nst_alloc_fail_after(n);
-        err = run(f->ctx, BASE);
+        err = run(ctx, BASE);
         nst_alloc_fail_after(-1);
         assert_true(err == NST_OK || err == NST_ENOMEM);
     }
@@ -695,34 +670,34 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_azure_clean, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_azure_provider_asn_one, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_azure_customer_asn_reserved, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_azure_customer_asn_microsoft, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_azure_encapsulation, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_azure_mtu, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_azure_subnet_size, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_azure_ipv6_clean, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_azure_ipv6_subnet_size, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_azure_ipv6_addresses_swapped, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_azure_addresses_swapped, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_azure_one_leg, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_azure_same_edge_domain, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_azure_edge_domain_unset_warns, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_unknown_profile, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_gcp_partner_clean_1440, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_gcp_partner_asn, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_gcp_dedicated_private_asn_ok, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_gcp_not_link_local, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_gcp_mtu_not_offered, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_gcp_same_availability_domain, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_ibm_clean_slash31, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_ibm_subnet_size, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_ibm_customer_asn, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_aws_clean, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_aws_prefix_limit_keeps_code, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_aws_provider_asn_public, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_alloc_failure_everywhere, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_azure_clean, ctx_setup, ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_azure_provider_asn_one, ctx_setup, ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_azure_customer_asn_reserved, ctx_setup, ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_azure_customer_asn_microsoft, ctx_setup, ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_azure_encapsulation, ctx_setup, ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_azure_mtu, ctx_setup, ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_azure_subnet_size, ctx_setup, ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_azure_ipv6_clean, ctx_setup, ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_azure_ipv6_subnet_size, ctx_setup, ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_azure_ipv6_addresses_swapped, ctx_setup, ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_azure_addresses_swapped, ctx_setup, ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_azure_one_leg, ctx_setup, ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_azure_same_edge_domain, ctx_setup, ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_azure_edge_domain_unset_warns, ctx_setup, ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_unknown_profile, ctx_setup, ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_gcp_partner_clean_1440, ctx_setup, ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_gcp_partner_asn, ctx_setup, ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_gcp_dedicated_private_asn_ok, ctx_setup, ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_gcp_not_link_local, ctx_setup, ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_gcp_mtu_not_offered, ctx_setup, ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_gcp_same_availability_domain, ctx_setup, ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_ibm_clean_slash31, ctx_setup, ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_ibm_subnet_size, ctx_setup, ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_ibm_customer_asn, ctx_setup, ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_aws_clean, ctx_setup, ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_aws_prefix_limit_keeps_code, ctx_setup, ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_aws_provider_asn_public, ctx_setup, ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_alloc_failure_everywhere, ctx_setup, ctx_teardown),
         cmocka_unit_test(test_profile_file_invalid),
         cmocka_unit_test(test_profile_code_must_be_alias),
     };

@@ -187,13 +187,33 @@ cli_diff_apply(struct nst_diff *d, struct nst_txn *txn, const char *command, con
     return rc;
 }
 
+/* The rest of a push, by SERVICE or by --payloads, once @d holds the targets: the
+ * options, the diff against the routers, then cli_diff_apply(). */
+static int
+apply_run(struct nst_diff *d, struct nst_txn *txn, const char *name, const struct cli_apply *o)
+{
+    nst_err err;
+
+    nst_diff_set_jobs(d, o->jobs);
+    nst_diff_set_flags(d, o->redeploy ? NST_DIFF_REDEPLOY : 0);
+    if (nst_diff_set_limit(d, o->limit, o->nlimit)) {
+        return EXIT_USAGE;
+    }
+    err = nst_diff_run(d);
+    if (err) {
+        fprintf(stderr, "netstitch push: %s\n",
+                *nst_diff_message(d) ? nst_diff_message(d) : nst_strerror(err));
+        return EXIT_USAGE;
+    }
+    return cli_diff_apply(d, txn, "push", name, o);
+}
+
 int
 cli_push_service(struct nst_ctx *ctx, const struct nst_inventory *inv, struct nst_txn *txn,
                  const struct nst_compiled *comp, const char *path, const struct cli_apply *o)
 {
     struct nst_diff *d = NULL;
     char name[256];
-    nst_err err;
     int rc;
 
     cli_service_name(path, o->name, name, sizeof name);
@@ -214,20 +234,7 @@ cli_push_service(struct nst_ctx *ctx, const struct nst_inventory *inv, struct ns
         rc = EXIT_USAGE;
         goto cleanup;
     }
-    nst_diff_set_jobs(d, o->jobs);
-    nst_diff_set_flags(d, o->redeploy ? NST_DIFF_REDEPLOY : 0);
-    if (nst_diff_set_limit(d, o->limit, o->nlimit)) {
-        rc = EXIT_USAGE;
-        goto cleanup;
-    }
-    err = nst_diff_run(d);
-    if (err) {
-        fprintf(stderr, "netstitch push: %s\n",
-                *nst_diff_message(d) ? nst_diff_message(d) : nst_strerror(err));
-        rc = EXIT_USAGE;
-        goto cleanup;
-    }
-    rc = cli_diff_apply(d, txn, "push", name, o);
+    rc = apply_run(d, txn, name, o);
 
 cleanup:
     nst_diff_free(d);
@@ -420,7 +427,6 @@ cli_push_payloads(struct nst_ctx *ctx, const struct nst_inventory *inv, struct n
     struct nst_diff *d = NULL;
     struct apply_payloads ap = {0};
     char plan_path[4096];
-    nst_err err;
     int rc;
 
     (void)ctx;
@@ -442,20 +448,7 @@ cli_push_payloads(struct nst_ctx *ctx, const struct nst_inventory *inv, struct n
     if (rc) {
         goto cleanup;
     }
-    nst_diff_set_jobs(d, o->jobs);
-    nst_diff_set_flags(d, o->redeploy ? NST_DIFF_REDEPLOY : 0);
-    if (nst_diff_set_limit(d, o->limit, o->nlimit)) {
-        rc = EXIT_USAGE;
-        goto cleanup;
-    }
-    err = nst_diff_run(d);
-    if (err) {
-        fprintf(stderr, "netstitch push: %s\n",
-                *nst_diff_message(d) ? nst_diff_message(d) : nst_strerror(err));
-        rc = EXIT_USAGE;
-        goto cleanup;
-    }
-    rc = cli_diff_apply(d, txn, "push", name, o);
+    rc = apply_run(d, txn, name, o);
 
 cleanup:
     nst_diff_free(d);

@@ -71,6 +71,10 @@ struct drv_caps {
      * may leave by another pseudowire), which the hub of a hub-and-spoke multipoint VPN
      * needs toward its spokes (netstitch-multipoint; docs/drivers.md). */
     bool vpls_spoke_pw;
+    /* An L3VPN multipoint VPN (netstitch-multipoint kind l3vpn: IR <vrf>, routed
+     * attachment circuits with subif/@vrf, CE neighbours in the VRF) can be rendered; the
+     * checker refuses it elsewhere (MP-L3-UNSUPPORTED). */
+    bool l3vpn;
     unsigned bgp;                 /* DRV_BGP_*: what the driver renders of a session */
 };
 

@@ -336,12 +336,43 @@ xr_prepare(struct drv_prep *p, xmlNodePtr dev)
 #define XR_BD "/l2vpn/bridge/groups/group/bridge-domains/bridge-domain"
 #define XR_VFI XR_BD "/vfis/vfi"
 #define XR_NB "/router/bgp/as/neighbors/neighbor"
+#define XR_VNB "/router/bgp/as/vrfs/vrf/neighbors/neighbor"
+#define XR_VAF "/vrfs/vrf/address-family/ipv4/unicast"
+/* The rules of a BGP neighbour below @NB: the default VRF's (XR_NB) and a VRF's (XR_VNB) have
+ * the same nodes and the same CLI, one mode deeper. */
+#define XR_NB_RULES(NB) \
+    {NB, DRV_CLI_MODE, "neighbor {neighbor-address}", NULL, NULL}, \
+    {NB "/remote-as", DRV_CLI_STMT, "remote-as {.}", NULL, NULL}, \
+    {NB "/description", DRV_CLI_STMT, "description {.}", "description", NULL}, \
+    {NB "/local-as", DRV_CLI_STMT, \
+     "local-as {as-number}{?no-prepend| no-prepend}{?no-prepend/replace-as| replace-as}" \
+     "{?no-prepend/replace-as/dual-as| dual-as}", \
+     "local-as", NULL}, \
+    {NB "/ebgp-multihop", DRV_CLI_STMT, "ebgp-multihop {maximum-hop-count}", "ebgp-multihop", \
+     NULL}, \
+    {NB "/bfd", DRV_CLI_PASS, NULL, NULL, NULL}, \
+    {NB "/bfd/fast-detect", DRV_CLI_STMT, "bfd fast-detect", NULL, NULL}, \
+    {NB "/bfd/minimum-interval", DRV_CLI_STMT, "bfd minimum-interval {.}", \
+     "bfd minimum-interval", NULL}, \
+    {NB "/bfd/multiplier", DRV_CLI_STMT, "bfd multiplier {.}", "bfd multiplier", NULL}, \
+    {NB "/password", DRV_CLI_PASS, NULL, NULL, NULL}, \
+    {NB "/password/encrypted", DRV_CLI_STMT, "password clear {.:nobang}", "password", NULL}, \
+    {NB "/address-families/address-family", DRV_CLI_MODE, "address-family {af-name:sp}", NULL, \
+     NULL}, \
+    {NB "/address-families/address-family/route-policy/in", DRV_CLI_STMT, "route-policy {.} in", \
+     NULL, NULL}, \
+    {NB "/address-families/address-family/route-policy/out", DRV_CLI_STMT, \
+     "route-policy {.} out", NULL, NULL}, \
+    {NB "/address-families/address-family/maximum-prefix", DRV_CLI_STMT, \
+     "maximum-prefix {prefix-limit}{?threshold| }{threshold}{?restart| restart }{restart}", \
+     "maximum-prefix", NULL},
 static const struct drv_cli_rule xr_cli_rules[] = {
     {XR_IF, DRV_CLI_MODE,
      "interface {interface-name}{?sub-interface-type/l2transport| l2transport}",
      "interface {interface-name}", NULL},
     {XR_IF "/sub-interface-type", DRV_CLI_SKIP, NULL, NULL, NULL},
     {XR_IF "/description", DRV_CLI_STMT, "description {.}", "description", NULL},
+    {XR_IF "/vrf", DRV_CLI_STMT, "vrf {.}", "vrf", NULL},
     {XR_IF "/mtu", DRV_CLI_STMT, "mtu {.}", "mtu", NULL},
     {XR_IF "/dot1q/tunneling/ethertype", DRV_CLI_STMT, "dot1q tunneling ethertype {.}", NULL, NULL},
     {XR_IF "/encapsulation/dot1q", DRV_CLI_STMT,
@@ -390,31 +421,28 @@ static const struct drv_cli_rule xr_cli_rules[] = {
      NULL, NULL},
     {"/router/bgp/as/address-families/address-family/networks/network", DRV_CLI_STMT,
      "network {address}/{masklength}", NULL, NULL},
-    {XR_NB, DRV_CLI_MODE, "neighbor {neighbor-address}", NULL, NULL},
-    {XR_NB "/remote-as", DRV_CLI_STMT, "remote-as {.}", NULL, NULL},
-    {XR_NB "/description", DRV_CLI_STMT, "description {.}", "description", NULL},
-    {XR_NB "/local-as", DRV_CLI_STMT,
-     "local-as {as-number}{?no-prepend| no-prepend}{?no-prepend/replace-as| replace-as}"
-     "{?no-prepend/replace-as/dual-as| dual-as}",
-     "local-as", NULL},
-    {XR_NB "/ebgp-multihop", DRV_CLI_STMT, "ebgp-multihop {maximum-hop-count}", "ebgp-multihop",
+    XR_NB_RULES(XR_NB)
+    {"/router/bgp/as/vrfs/vrf", DRV_CLI_MODE, "vrf {vrf-name}", NULL, NULL},
+    {"/router/bgp/as/vrfs/vrf/rd", DRV_CLI_PASS, NULL, NULL, NULL},
+    {"/router/bgp/as/vrfs/vrf/rd/ip-address", DRV_CLI_STMT, "rd {ipv4-address}:{index}", "rd",
      NULL},
-    {XR_NB "/bfd", DRV_CLI_PASS, NULL, NULL, NULL},
-    {XR_NB "/bfd/fast-detect", DRV_CLI_STMT, "bfd fast-detect", NULL, NULL},
-    {XR_NB "/bfd/minimum-interval", DRV_CLI_STMT, "bfd minimum-interval {.}",
-     "bfd minimum-interval", NULL},
-    {XR_NB "/bfd/multiplier", DRV_CLI_STMT, "bfd multiplier {.}", "bfd multiplier", NULL},
-    {XR_NB "/password", DRV_CLI_PASS, NULL, NULL, NULL},
-    {XR_NB "/password/encrypted", DRV_CLI_STMT, "password clear {.:nobang}", "password", NULL},
-    {XR_NB "/address-families/address-family", DRV_CLI_MODE, "address-family {af-name:sp}", NULL,
+    {"/router/bgp/as/vrfs/vrf/address-families/address-family", DRV_CLI_MODE,
+     "address-family {af-name:sp}", NULL, NULL},
+    XR_NB_RULES(XR_VNB)
+    {"/vrfs/vrf", DRV_CLI_MODE, "vrf {vrf-name}", NULL, NULL},
+    {"/vrfs/vrf/description", DRV_CLI_STMT, "description {.}", "description", NULL},
+    {"/vrfs/vrf/address-family/ipv4/unicast", DRV_CLI_MODE, "address-family ipv4 unicast", NULL,
      NULL},
-    {XR_NB "/address-families/address-family/route-policy/in", DRV_CLI_STMT, "route-policy {.} in",
-     NULL, NULL},
-    {XR_NB "/address-families/address-family/route-policy/out", DRV_CLI_STMT,
-     "route-policy {.} out", NULL, NULL},
-    {XR_NB "/address-families/address-family/maximum-prefix", DRV_CLI_STMT,
-     "maximum-prefix {prefix-limit}{?threshold| }{threshold}{?restart| restart }{restart}",
-     "maximum-prefix", NULL},
+    {XR_VAF "/import/route-target", DRV_CLI_MODE, "import route-target", NULL, NULL},
+    {XR_VAF "/import/route-target/two-byte-as-rts/two-byte-as-rt", DRV_CLI_STMT,
+     "{as-number}:{index}", NULL, NULL},
+    {XR_VAF "/import/route-target/four-byte-as-rts/four-byte-as-rt", DRV_CLI_STMT,
+     "{as-number}:{index}", NULL, NULL},
+    {XR_VAF "/export/route-target", DRV_CLI_MODE, "export route-target", NULL, NULL},
+    {XR_VAF "/export/route-target/two-byte-as-rts/two-byte-as-rt", DRV_CLI_STMT,
+     "{as-number}:{index}", NULL, NULL},
+    {XR_VAF "/export/route-target/four-byte-as-rts/four-byte-as-rt", DRV_CLI_STMT,
+     "{as-number}:{index}", NULL, NULL},
     {"/routing-policy/route-policies/route-policy", DRV_CLI_BLOCK, "rpl-route-policy",
      "route-policy {route-policy-name}", NULL},
     {"/routing-policy/sets/prefix-sets/prefix-set", DRV_CLI_BLOCK, "rpl-prefix-set",

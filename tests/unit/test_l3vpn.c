@@ -214,6 +214,14 @@ test_ce_asn(void **state)
                      NST_ECHECK);
     expect(ctx, "MP-L3-CE-ASN", 74, AC("lab") "/routing/ce-asn", "AS64600 is the backbone's");
     assert_int_equal(count(ctx, "MP-L3-CE-ASN-SHARED"), 0);
+    /* A reserved AS (AS_TRANS) or a public one: the peer-AS rules of every session. */
+    assert_int_equal(run_edit(ctx, "<ce-asn>65204</ce-asn>", "<ce-asn>23456</ce-asn>", NULL),
+                     NST_ECHECK);
+    expect(ctx, "BGP-ASN-RESERVED", 74, AC("lab") "/routing/ce-asn",
+           "ce-asn of multipoint corp-vpn attachment circuit lab");
+    assert_int_equal(run_edit(ctx, "<ce-asn>65204</ce-asn>", "<ce-asn>3356</ce-asn>", NULL),
+                     NST_OK);
+    expect(ctx, "BGP-ASN-PUBLIC", 74, AC("lab") "/routing/ce-asn", "AS3356");
     /* Two sites with one AS: a warning (the CE may allow its own AS in). */
     assert_int_equal(run_edit(ctx, "<ce-asn>65204</ce-asn>", "<ce-asn>65202</ce-asn>", NULL),
                      NST_OK);

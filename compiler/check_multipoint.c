@@ -345,6 +345,20 @@ mp_l3(struct chk *c, const struct m_mp *mp)
         chk_report(c, DIAG_MP_L3_NO_RT, &mp->src, NULL, mp->name);
     } else if (drv_rt_parse(mp->route_target, &rt, &why)) {
         chk_report(c, DIAG_MP_L3_RT, &mp->rt_src, NULL, mp->name, mp->route_target, why);
+    } else {
+        /* One route target per layer-3 VPN: the first earlier VPN with this one. */
+        for (i = 0; c->svc->mps + i < mp; i++) {
+            const struct m_mp *o = &c->svc->mps[i];
+            struct drv_rt ort;
+
+            if (o->kind == MP_L3VPN && o->route_target &&
+                !drv_rt_parse(o->route_target, &ort, NULL) && ort.as == rt.as &&
+                ort.num == rt.num) {
+                chk_report(c, DIAG_MP_L3_RT_SHARED, &mp->rt_src, NULL, mp->name,
+                           mp->route_target, o->name);
+                break;
+            }
+        }
     }
     for (i = 0; i < mp->nacs; i++) {
         const struct m_mp_ac *a = &mp->acs[i];

@@ -32,6 +32,15 @@
  *     (MP-MTU-RAISE), which the lowering writes as it writes check_mtu.c's.
  * Overlapping prefixes across the sites (their prefixes and hidden transit subnets) are
  * check_ip.c's IP-OVERLAP, which compares every site of the service with every other.
+ *
+ * A multipoint VPN of kind l3vpn (a BGP/MPLS IP VPN, RFC 4364) takes mp_l3() instead of the
+ * encapsulation and signalling checks: full mesh only, one route target of its own, per PE
+ * a driver with drv_caps.l3vpn, the backbone's one AS and a router id, per circuit a
+ * routable encapsulation, a PE-CE link whose two addresses work, a CE AS that is neither the
+ * backbone's nor (a warning) another site's, a site with IPv4 prefixes and a max-prefix that
+ * takes them. Ports and the MTU per pair are shared with the VPLS, the latter with the
+ * layer-3 core frame (mp_core_frame: the packet under two labels). The PE-CE links are in
+ * check_ip.c's sweeps, the CE AS in check_bgp.c's ASN rules.
  */
 #include <stdio.h>
 #include <string.h>

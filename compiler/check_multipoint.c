@@ -270,18 +270,17 @@ mp_signalling(struct chk *c, const struct m_mp *mp)
 
 /* --- layer-3 multipoint VPNs (kind l3vpn) --- */
 
-/* Does site @s have an IPv4 prefix (what an l3vpn routes)? */
-static bool
-site_has_v4(const struct m_site *s)
+/* The IPv4 prefixes of site @s: what an l3vpn routes, and what the PE accepts from its CE. */
+static unsigned
+site_v4(const struct m_site *s)
 {
+    unsigned n = 0;
     size_t i;
 
     for (i = 0; s && i < s->nprefixes; i++) {
-        if (s->prefixes[i].addr.af == M_AF_V4) {
-            return true;
-        }
+        n += s->prefixes[i].addr.af == M_AF_V4;
     }
-    return false;
+    return n;
 }
 
 /* The routed link of circuit @a: the CE inside the PE's subnet, neither of them the
@@ -327,7 +326,8 @@ mp_l3_link(struct chk *c, const struct m_mp *mp, const struct m_mp_ac *a)
  * and exports; per PE a driver that renders VRFs, the backbone's AS (one for all PEs: the
  * VPN-IPv4 routes go over the backbone's iBGP) and a router id (the route distinguisher);
  * per circuit a routable encapsulation, a link whose addresses work, a CE AS that is not the
- * backbone's (nor another site's: a warning), a site with prefixes to route.
+ * backbone's (nor another site's: a warning), a site with prefixes to route and a prefix
+ * limit that takes them.
  */
 static void
 mp_l3(struct chk *c, const struct m_mp *mp)
@@ -390,7 +390,7 @@ mp_l3(struct chk *c, const struct m_mp *mp)
             chk_report(c, DIAG_MP_L3_DOUBLE_TAG, &a->encap_src, a->dev->name, mp->name, a->name,
                        a->dev->name, a->dev->drv->name, a->port->name);
         }
-        if (a->site && !site_has_v4(a->site)) {
+        if (a->site && !site_v4(a->site)) {
             chk_report(c, DIAG_MP_L3_SITE_NO_PREFIX, &a->src, a->dev->name, mp->name, a->name,
                        a->site->name);
         }
@@ -398,6 +398,10 @@ mp_l3(struct chk *c, const struct m_mp *mp)
             continue; /* mandatory under when: the schema reported it */
         }
         mp_l3_link(c, mp, a);
+        if (a->routing.max_prefix && a->site && site_v4(a->site) > a->routing.max_prefix) {
+            chk_report(c, DIAG_MP_L3_MAX_PREFIX, &a->routing.max_prefix_src, a->dev->name, mp->name, a->name,
+                       a->routing.max_prefix, a->site->name, site_v4(a->site));
+        }
         if (a->dev->asn && a->routing.ce_asn == a->dev->asn) {
             chk_report(c, DIAG_MP_L3_CE_ASN, &a->routing.ce_asn_src, a->dev->name, mp->name,
                        a->name, a->routing.ce_asn);

@@ -289,6 +289,7 @@ struct m_mp_routing {
     uint32_t max_prefix;        /* 0 = unset */
     struct m_src src;           /* the routing container, else the circuit */
     struct m_src pe_src, ce_src, ce_asn_src;
+    struct m_src max_prefix_src; /* the max-prefix leaf, else the container */
 };
 
 /* A multipoint VPN's attachment circuit (netstitch-multipoint). */

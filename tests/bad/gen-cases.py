@@ -365,6 +365,7 @@ l3("mp-l3-bundle", ("<qinq><s-tag>300</s-tag><c-tag>30</c-tag></qinq>",
 l3("mp-l3-eos-pe", ("<name>pe-c</name><vendor>junos</vendor>", "<name>pe-c</name><vendor>openconfig</vendor><platform>eos</platform>"))
 l3("mp-l3-hub", ("<kind>l3vpn</kind>", "<kind>l3vpn</kind><topology>hub-and-spoke</topology>"))
 l3("mp-l3-site-no-prefix", ("<prefix>10.40.0.0/22</prefix>", "<prefix>2001:db8:40::/48</prefix>"))
+l3("mp-l3-max-prefix", ("<max-prefix>50</max-prefix>", "<max-prefix>1</max-prefix>"))
 l3("mp-l3-link-overlap", (L3_LAB, "<pe-address>10.30.9.1/30</pe-address><ce-address>10.30.9.2</ce-address>"))
 l3("mp-l3-link-twice", (L3_LAB, "<pe-address>10.255.20.5/30</pe-address><ce-address>10.255.20.6</ce-address>"))
 l3("mp-l3-pair-mtu", ("<b><device>pe-b</device><port>et-0/0/1</port></b></segment>",

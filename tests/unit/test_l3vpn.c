@@ -283,6 +283,22 @@ test_site_no_prefix(void **state)
     expect(ctx, "MP-L3-SITE-NO-PREFIX", 72, AC("lab"), "site lab has no IPv4 prefix");
 }
 
+/* hq has two prefixes; a limit of one tears its session down at once. */
+static void
+test_max_prefix(void **state)
+{
+    struct nst_ctx *ctx = *state;
+
+    assert_int_equal(
+        run_edit(ctx, "<max-prefix>50</max-prefix>", "<max-prefix>1</max-prefix>", NULL),
+        NST_ECHECK);
+    expect(ctx, "MP-L3-MAX-PREFIX", 65, AC("hq") "/routing/max-prefix",
+           "accepts at most 1 prefixes from the CE, but site hq has 2");
+    assert_int_equal(
+        run_edit(ctx, "<max-prefix>50</max-prefix>", "<max-prefix>2</max-prefix>", NULL), NST_OK);
+    assert_int_equal(count(ctx, "MP-L3-MAX-PREFIX"), 0);
+}
+
 static void
 test_double_tag(void **state)
 {
@@ -430,9 +446,9 @@ main(void)
         cmocka_unit_test(test_route_target),    cmocka_unit_test(test_ce_subnet),
         cmocka_unit_test(test_ce_asn),          cmocka_unit_test(test_encap_bundle),
         cmocka_unit_test(test_unsupported_eos), cmocka_unit_test(test_hub),
-        cmocka_unit_test(test_site_no_prefix),  cmocka_unit_test(test_double_tag),
-        cmocka_unit_test(test_link_overlap),    cmocka_unit_test(test_pair_mtu),
-        cmocka_unit_test(test_lowering),
+        cmocka_unit_test(test_site_no_prefix),  cmocka_unit_test(test_max_prefix),
+        cmocka_unit_test(test_double_tag),      cmocka_unit_test(test_link_overlap),
+        cmocka_unit_test(test_pair_mtu),        cmocka_unit_test(test_lowering),
     };
 
     return cmocka_run_group_tests(tests, setup, teardown);

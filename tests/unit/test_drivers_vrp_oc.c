@@ -1052,6 +1052,8 @@ test_alloc_failures(void **state)
         {VRP_SVC, "vrp-pe1", "vrp", NULL},
         {OC_SVC, "oc-pe1", "openconfig", NULL},
         {EOS_SVC, "eos-sw1", "openconfig", "eos"},
+        {VRP_L3VPN_SVC, "pe-a", "vrp", NULL},
+        {OC_L3VPN_SVC, "pe-c", "openconfig", NULL},
     };
     size_t k;
 

@@ -322,8 +322,8 @@ mp_l3_link(struct chk *c, const struct m_mp *mp, const struct m_mp_ac *a)
         snprintf(why, sizeof why, "the CE's address %s is the network address of %s", r->ce_text,
                  net->text);
     } else if (net->len < 31 && model_addr_equal(&r->ce, &last)) {
-        snprintf(why, sizeof why, "the CE's address %s is the broadcast address of %s",
-                 r->ce_text, net->text);
+        snprintf(why, sizeof why, "the CE's address %s is the broadcast address of %s", r->ce_text,
+                 net->text);
     } else {
         return;
     }
@@ -363,8 +363,8 @@ mp_l3(struct chk *c, const struct m_mp *mp)
             if (o->kind == MP_L3VPN && o->route_target &&
                 !drv_rt_parse(o->route_target, &ort, NULL) && ort.as == rt.as &&
                 ort.num == rt.num) {
-                chk_report(c, DIAG_MP_L3_RT_SHARED, &mp->rt_src, NULL, mp->name,
-                           mp->route_target, o->name);
+                chk_report(c, DIAG_MP_L3_RT_SHARED, &mp->rt_src, NULL, mp->name, mp->route_target,
+                           o->name);
                 break;
             }
         }
@@ -390,8 +390,8 @@ mp_l3(struct chk *c, const struct m_mp *mp)
             } else if (!asn_from) {
                 asn_from = a;
             } else if (a->dev->asn != asn_from->dev->asn) {
-                chk_report(c, DIAG_MP_L3_ASN_DIFFERS, &a->src, a->dev->name, mp->name,
-                           a->dev->name, a->dev->asn, asn_from->dev->name, asn_from->dev->asn);
+                chk_report(c, DIAG_MP_L3_ASN_DIFFERS, &a->src, a->dev->name, mp->name, a->dev->name,
+                           a->dev->asn, asn_from->dev->name, asn_from->dev->asn);
             }
             if (!a->dev->router_id) {
                 chk_report(c, DIAG_MP_L3_NO_ROUTER_ID, &a->src, a->dev->name, mp->name,
@@ -422,8 +422,8 @@ mp_l3(struct chk *c, const struct m_mp *mp)
         }
         mp_l3_link(c, mp, a);
         if (a->routing.max_prefix && a->site && site_v4(a->site) > a->routing.max_prefix) {
-            chk_report(c, DIAG_MP_L3_MAX_PREFIX, &a->routing.max_prefix_src, a->dev->name, mp->name, a->name,
-                       a->routing.max_prefix, a->site->name, site_v4(a->site));
+            chk_report(c, DIAG_MP_L3_MAX_PREFIX, &a->routing.max_prefix_src, a->dev->name, mp->name,
+                       a->name, a->routing.max_prefix, a->site->name, site_v4(a->site));
         }
         if (a->dev->asn && a->routing.ce_asn == a->dev->asn) {
             chk_report(c, DIAG_MP_L3_CE_ASN, &a->routing.ce_asn_src, a->dev->name, mp->name,
@@ -432,8 +432,7 @@ mp_l3(struct chk *c, const struct m_mp *mp)
         for (j = 0; j < i; j++) {
             const struct m_mp_ac *o = &mp->acs[j];
 
-            if (o->routing.set && o->site != a->site &&
-                o->routing.ce_asn == a->routing.ce_asn &&
+            if (o->routing.set && o->site != a->site && o->routing.ce_asn == a->routing.ce_asn &&
                 (!a->dev->asn || a->routing.ce_asn != a->dev->asn)) {
                 chk_report(c, DIAG_MP_L3_CE_ASN_SHARED, &a->routing.ce_asn_src, a->dev->name,
                            mp->name, a->name, a->site ? a->site->name : "-", o->name,

@@ -212,6 +212,38 @@ test_route_target_shared(void **state)
     assert_int_equal(count(ctx, "MP-L3-ROUTE-TARGET-SHARED"), 0);
 }
 
+/* Two VRFs on one PE with one vpn-id: the second's route distinguisher moves to the next
+ * number free on the device (rd_choose, as for a BGP VPLS), so the PE's two VRFs stay apart. */
+static void
+test_rd_unique(void **state)
+{
+    struct nst_ctx *ctx = *state;
+    struct nst_service *svc = NULL;
+    struct nst_compiled *res = NULL;
+    char *text =
+        edit_first(base, "</intercloud>", second_vpn,
+                   "<vpn-id>301</vpn-id>\n    <route-target>64600:300</route-target>",
+                   "<vpn-id>300</vpn-id>\n    <route-target>64600:301</route-target>", NULL);
+    char *ir = NULL;
+
+    nst_diag_clear(ctx);
+    assert_int_equal(nst_service_load_mem(ctx, text, strlen(text), NST_FORMAT_XML, "t.xml", &svc),
+                     NST_OK);
+    assert_int_equal(nst_service_check(svc), NST_OK);
+    assert_int_equal(nst_service_compile(svc, &res), NST_OK);
+    assert_int_equal(nst_compiled_ir(res, &ir), NST_OK);
+    assert_non_null(strstr(ir, "<vrf name=\"corp-vpn\" connection=\"corp-vpn\" vpn-id=\"300\" "
+                               "route-distinguisher=\"192.0.2.11:300\""));
+    assert_non_null(strstr(ir, "<vrf name=\"lab-vpn\" connection=\"lab-vpn\" vpn-id=\"300\" "
+                               "route-distinguisher=\"192.0.2.11:301\""));
+    assert_non_null(strstr(ir, "<vrf name=\"lab-vpn\" connection=\"lab-vpn\" vpn-id=\"300\" "
+                               "route-distinguisher=\"192.0.2.13:301\""));
+    nst_free_string(ir);
+    nst_compiled_free(res);
+    nst_service_free(svc);
+    free(text);
+}
+
 static void
 test_ce_subnet(void **state)
 {
@@ -492,6 +524,7 @@ main(void)
         cmocka_unit_test(test_route_target),
         cmocka_unit_test(test_ce_subnet),
         cmocka_unit_test(test_route_target_shared),
+        cmocka_unit_test(test_rd_unique),
         cmocka_unit_test(test_ce_asn),
         cmocka_unit_test(test_encap_bundle),
         cmocka_unit_test(test_unsupported_eos),

@@ -176,6 +176,42 @@ test_route_target(void **state)
     expect(ctx, "MP-L3-ROUTE-TARGET", 61, VPN "/route-target", "16 bits");
 }
 
+/* A second layer-3 VPN (two more circuits of plant and lab) with the first one's route
+ * target: the two would be one VPN. */
+static const char *second_vpn =
+    "  <multipoint xmlns=\"urn:netstitch:yang:multipoint\">\n"
+    "    <name>lab-vpn</name><kind>l3vpn</kind><ip-mtu>1500</ip-mtu><vpn-id>301</vpn-id>\n"
+    "    <route-target>64600:300</route-target>\n"
+    "    <attachment-circuit><name>plant2</name><site>plant</site><device>pe-a</device>"
+    "<port>ge-0/0/1</port><encapsulation><dot1q><vlan>211</vlan></dot1q></encapsulation>"
+    "<routing><pe-address>10.255.21.1/30</pe-address><ce-address>10.255.21.2</ce-address>"
+    "<ce-asn>65302</ce-asn></routing></attachment-circuit>\n"
+    "    <attachment-circuit><name>lab2</name><site>lab</site><device>pe-c</device>"
+    "<port>ge-0/0/0</port><encapsulation><dot1q><vlan>401</vlan></dot1q></encapsulation>"
+    "<routing><pe-address>10.255.21.5/30</pe-address><ce-address>10.255.21.6</ce-address>"
+    "<ce-asn>65304</ce-asn></routing></attachment-circuit>\n"
+    "  </multipoint>\n"
+    "</intercloud>";
+
+static void
+test_route_target_shared(void **state)
+{
+    struct nst_ctx *ctx = *state;
+
+    assert_int_equal(run_edit(ctx, "</intercloud>", second_vpn, NULL), NST_ECHECK);
+    expect(ctx, "MP-L3-ROUTE-TARGET-SHARED", 78,
+           "/netstitch-multipoint:multipoint[name='lab-vpn']/route-target",
+           "route target 64600:300 is also the route target of multipoint corp-vpn");
+    /* Its own route target: clean. */
+    assert_int_equal(
+        run_edit(ctx, "</intercloud>", second_vpn,
+                 "<route-target>64600:300</route-target>\n    <attachment-circuit><name>plant2",
+                 "<route-target>64600:301</route-target>\n    <attachment-circuit><name>plant2",
+                 NULL),
+        NST_OK);
+    assert_int_equal(count(ctx, "MP-L3-ROUTE-TARGET-SHARED"), 0);
+}
+
 static void
 test_ce_subnet(void **state)
 {
@@ -214,6 +250,14 @@ test_ce_asn(void **state)
                      NST_ECHECK);
     expect(ctx, "MP-L3-CE-ASN", 74, AC("lab") "/routing/ce-asn", "AS64600 is the backbone's");
     assert_int_equal(count(ctx, "MP-L3-CE-ASN-SHARED"), 0);
+    /* A reserved AS (AS_TRANS) or a public one: the peer-AS rules of every session. */
+    assert_int_equal(run_edit(ctx, "<ce-asn>65204</ce-asn>", "<ce-asn>23456</ce-asn>", NULL),
+                     NST_ECHECK);
+    expect(ctx, "BGP-ASN-RESERVED", 74, AC("lab") "/routing/ce-asn",
+           "ce-asn of multipoint corp-vpn attachment circuit lab");
+    assert_int_equal(run_edit(ctx, "<ce-asn>65204</ce-asn>", "<ce-asn>3356</ce-asn>", NULL),
+                     NST_OK);
+    expect(ctx, "BGP-ASN-PUBLIC", 74, AC("lab") "/routing/ce-asn", "AS3356");
     /* Two sites with one AS: a warning (the CE may allow its own AS in). */
     assert_int_equal(run_edit(ctx, "<ce-asn>65204</ce-asn>", "<ce-asn>65202</ce-asn>", NULL),
                      NST_OK);
@@ -441,14 +485,23 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_clean),           cmocka_unit_test(test_no_asn),
-        cmocka_unit_test(test_asn_differs),     cmocka_unit_test(test_no_router_id),
-        cmocka_unit_test(test_route_target),    cmocka_unit_test(test_ce_subnet),
-        cmocka_unit_test(test_ce_asn),          cmocka_unit_test(test_encap_bundle),
-        cmocka_unit_test(test_unsupported_eos), cmocka_unit_test(test_hub),
-        cmocka_unit_test(test_site_no_prefix),  cmocka_unit_test(test_max_prefix),
-        cmocka_unit_test(test_double_tag),      cmocka_unit_test(test_link_overlap),
-        cmocka_unit_test(test_pair_mtu),        cmocka_unit_test(test_lowering),
+        cmocka_unit_test(test_clean),
+        cmocka_unit_test(test_no_asn),
+        cmocka_unit_test(test_asn_differs),
+        cmocka_unit_test(test_no_router_id),
+        cmocka_unit_test(test_route_target),
+        cmocka_unit_test(test_ce_subnet),
+        cmocka_unit_test(test_route_target_shared),
+        cmocka_unit_test(test_ce_asn),
+        cmocka_unit_test(test_encap_bundle),
+        cmocka_unit_test(test_unsupported_eos),
+        cmocka_unit_test(test_hub),
+        cmocka_unit_test(test_site_no_prefix),
+        cmocka_unit_test(test_max_prefix),
+        cmocka_unit_test(test_double_tag),
+        cmocka_unit_test(test_link_overlap),
+        cmocka_unit_test(test_pair_mtu),
+        cmocka_unit_test(test_lowering),
     };
 
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -110,6 +110,20 @@ store_open(const char *location, struct store **out, char *why, size_t whylen)
         st_close(dir);
         return NST_ENOMEM;
     }
+    if (pthread_mutex_init(&s->jmu, NULL)) {
+        pthread_mutex_destroy(&s->mu);
+        nst_free(s);
+        st_close(dir);
+        return NST_ENOMEM;
+    }
+    if (pthread_cond_init(&s->jcv, NULL)) {
+        pthread_mutex_destroy(&s->jmu);
+        pthread_mutex_destroy(&s->mu);
+        nst_free(s);
+        st_close(dir);
+        return NST_ENOMEM;
+    }
+    s->jq_tail = &s->jq;
     s->dir = nst_strdup(dir->path);
     s->dirfd = dup(dir->fd);
     st_close(dir);
@@ -149,6 +163,8 @@ store_close(struct store *s)
     }
     nst_free(s->dir);
     nst_free(s->location);
+    pthread_cond_destroy(&s->jcv);
+    pthread_mutex_destroy(&s->jmu);
     pthread_mutex_destroy(&s->mu);
     nst_free(s);
 }
@@ -543,9 +559,61 @@ store_txn_get(struct store_txn *t, const char *name, char **data)
     return ret;
 }
 
+/*
+ * Journal group commit. Every line is durable when store_journal_append() returns, as
+ * before; but a transaction's device workers append at the same moments (every device
+ * finishes a step within milliseconds of the others), and one SQL transaction per line
+ * meant one fsync per line, one after the other under the handle's lock: with 50 routers
+ * the last device's "edit-config sent" waited for 49 fsyncs (docs/PERFORMANCE.md). So a
+ * line is queued; the first waiting thread that finds no flush running takes the whole
+ * queue and writes it as one batch (one commit, one fsync), in queue order, while the
+ * next lines queue up behind it; every thread returns once its own line's batch
+ * committed. A batch that cannot begin or commit is written line by line instead, so each
+ * line still gets its own result.
+ */
+struct store_jline {
+    struct store_txn *t;
+    int64_t ms;
+    const char *line;
+    nst_err ret;
+    int done;
+    struct store_jline *next;
+};
+
+static void
+store_journal_flush(struct store *s, struct store_jline *q)
+{
+    struct store_jline *l;
+    nst_err ret = NST_OK;
+    int batch = q->next != NULL;
+
+    pthread_mutex_lock(&s->mu);
+    if (batch && s->ops->batch(s, 0)) {
+        batch = 0;
+    }
+    if (batch) {
+        for (l = q; l && !ret; l = l->next) {
+            ret = s->ops->journal_append(s, l->t->id, l->ms, l->line);
+        }
+        if (!ret) {
+            ret = s->ops->batch(s, 1);
+        }
+        if (ret) {
+            s->ops->batch(s, 2);
+            batch = 0;
+        }
+    }
+    for (l = q; l; l = l->next) {
+        l->ret = batch ? NST_OK : s->ops->journal_append(s, l->t->id, l->ms, l->line);
+    }
+    pthread_mutex_unlock(&s->mu);
+}
+
 nst_err
 store_journal_append(struct store_txn *t, const char *fmt, ...)
 {
+    struct store *s = t->s;
+    struct store_jline me = {0}, *q, *l;
     char line[2048];
     va_list ap;
     nst_err ret;
@@ -561,9 +629,32 @@ store_journal_append(struct store_txn *t, const char *fmt, ...)
             *p = ' ';
         }
     }
-    pthread_mutex_lock(&t->s->mu);
-    ret = t->s->ops->journal_append(t->s, t->id, store_now_ms(), line);
-    pthread_mutex_unlock(&t->s->mu);
+    me.t = t;
+    me.line = line;
+    pthread_mutex_lock(&s->jmu);
+    me.ms = store_now_ms();
+    *s->jq_tail = &me;
+    s->jq_tail = &me.next;
+    while (!me.done) {
+        if (s->jflushing) {
+            pthread_cond_wait(&s->jcv, &s->jmu);
+            continue;
+        }
+        q = s->jq;
+        s->jq = NULL;
+        s->jq_tail = &s->jq;
+        s->jflushing = 1;
+        pthread_mutex_unlock(&s->jmu);
+        store_journal_flush(s, q);
+        pthread_mutex_lock(&s->jmu);
+        for (l = q; l; l = l->next) {
+            l->done = 1;
+        }
+        s->jflushing = 0;
+        pthread_cond_broadcast(&s->jcv);
+    }
+    ret = me.ret;
+    pthread_mutex_unlock(&s->jmu);
     return ret;
 }
 

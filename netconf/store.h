@@ -122,7 +122,8 @@ nst_err store_txn_get(struct store_txn *t, const char *name, char **data);
 
 /**
  * @brief Append one journal line ("<unix-ms> <text>", newlines replaced by spaces),
- *        durably. The caller serialises appends of one transaction.
+ *        durably, before it returns. Safe from several threads: concurrent lines are
+ *        kept in the order they were called and committed together (one fsync).
  */
 nst_err store_journal_append(struct store_txn *t, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

@@ -419,18 +419,20 @@ txn_journal(struct nst_txn *txn, const struct txn_dev *d, const char *fmt, ...)
     if (!txn->t) {
         return NST_OK;
     }
-    pthread_mutex_lock(&txn->mu);
     if (d) {
-        ret = store_journal_append(txn->t, "dev %zu %s", d->index, text);
-    } else {
-        ret = store_journal_append(txn->t, "txn %s", text);
-        /* The history row follows the journal's outcome line (store.h). */
-        if (!ret && !strncmp(text, "outcome ", 8)) {
-            char word[32];
+        /* Not under txn->mu: the store orders concurrent appends and commits the lines
+         * that arrive together as one batch (store.c, group commit), each durable before
+         * its caller goes on. */
+        return store_journal_append(txn->t, "dev %zu %s", d->index, text);
+    }
+    pthread_mutex_lock(&txn->mu);
+    ret = store_journal_append(txn->t, "txn %s", text);
+    /* The history row follows the journal's outcome line (store.h). */
+    if (!ret && !strncmp(text, "outcome ", 8)) {
+        char word[32];
 
-            snprintf(word, sizeof word, "%.*s", (int)strcspn(text + 8, " "), text + 8);
-            store_txn_note(txn->t, NULL, word);
-        }
+        snprintf(word, sizeof word, "%.*s", (int)strcspn(text + 8, " "), text + 8);
+        store_txn_note(txn->t, NULL, word);
     }
     pthread_mutex_unlock(&txn->mu);
     return ret;

@@ -1356,7 +1356,7 @@ txn_plan_text(const struct nst_txn *txn)
 
 /* Snapshots, payloads, then the plan: the plan's presence means all the rest is there. */
 static nst_err
-txn_write_plan(struct nst_txn *txn)
+txn_write_plan_records(struct nst_txn *txn)
 {
     char name[64], *plan;
     nst_err ret = NST_OK;
@@ -1389,6 +1389,25 @@ txn_write_plan(struct nst_txn *txn)
     ret = store_txn_put(txn->t, "plan", plan);
     nst_free(plan);
     return ret;
+}
+
+static nst_err
+txn_write_plan(struct nst_txn *txn)
+{
+    nst_err ret;
+
+    /* One store batch: the 2N + 1 records are one durable unit with one fsync (they were
+     * 2N + 1 commits, one after the other: 0.1 s for 50 routers on the critical path). */
+    ret = store_batch_begin(txn->st);
+    if (ret) {
+        return ret;
+    }
+    ret = txn_write_plan_records(txn);
+    if (ret) {
+        store_batch_abort(txn->st);
+        return ret;
+    }
+    return store_batch_commit(txn->st);
 }
 
 /* What a plan file says about one device. */

@@ -114,7 +114,8 @@ void store_txn_close(struct store_txn *t);
 /** @brief The transaction's id. */
 const char *store_txn_id(const struct store_txn *t);
 
-/** @brief Write record @p name of the transaction, durably (replacing any). */
+/** @brief Write record @p name of the transaction, durably (replacing any), before it
+ *         returns; concurrent writes are committed together like journal lines. */
 nst_err store_txn_put(struct store_txn *t, const char *name, const char *data);
 
 /** @brief Read record @p name; NST_EIO when there is none. */

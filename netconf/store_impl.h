@@ -48,8 +48,8 @@ struct store {
     int dirfd;
     char *location;     /* for messages */
     pthread_mutex_t mu; /* one call at a time */
-    /* Journal group commit (store.c, store_journal_append): lines waiting for the next
-     * flush, and whether a thread is flushing. */
+    /* Group commit (store.c, store_group_write): journal lines and records waiting for
+     * the next flush, and whether a thread is flushing. */
     pthread_mutex_t jmu;
     pthread_cond_t jcv;
     struct store_jline *jq, **jq_tail;

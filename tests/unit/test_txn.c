@@ -634,9 +634,9 @@ t_state_dir(void **state)
 }
 
 /*
- * Journal group commit (store.c): lines appended from many threads at once all land, each
- * thread's in its own order, and each is committed before its append returns (a second
- * handle, another SQLite connection, sees only committed rows).
+ * Group commit (store.c): journal lines and records written from many threads at once all
+ * land, each thread's lines in its own order, and each line is committed before its append
+ * returns (a second handle, another SQLite connection, sees only committed rows).
  */
 #define JT_THREADS 16
 #define JT_LINES 25
@@ -658,6 +658,10 @@ jt_main(void *p)
         if (store_journal_append(a->t, "dev %d line %d", a->id, i)) {
             a->bad = 1;
             continue;
+        }
+        snprintf(want, sizeof want, "rec-%d-%d", a->id, i);
+        if (store_txn_put(a->t, want, want + 4)) {
+            a->bad = 3;
         }
         snprintf(want, sizeof want, " dev %d line %d\n", a->id, i);
         if (store_journal_peek(a->other, store_txn_id(a->t), &text) || !strstr(text, want)) {
@@ -704,6 +708,16 @@ t_journal_concurrent(void **state)
     }
     assert_int_equal(lines, JT_THREADS * JT_LINES);
     nst_free(text);
+    for (int i = 0; i < JT_THREADS; i++) {
+        for (int k = 0; k < JT_LINES; k++) {
+            char name[32];
+
+            snprintf(name, sizeof name, "rec-%d-%d", i, k);
+            assert_int_equal(store_txn_get(t, name, &text), NST_OK);
+            assert_string_equal(text, name + 4);
+            nst_free(text);
+        }
+    }
     store_txn_close(t);
     store_close(other);
     store_close(sto);

@@ -430,7 +430,7 @@ rpc_commit(struct sim_dev *dev, uint32_t sid, const struct lyd_node *rpc)
     struct nc_server_reply *err = NULL;
     struct lyd_node *tree = NULL, *diff = NULL, *ferr, *cand;
     const char *persist, *persist_id, *tmo;
-    int confirmed;
+    int confirmed, unchanged, keep;
     uint32_t timeout = 600;
     char *end;
     unsigned long v;
@@ -484,18 +484,27 @@ rpc_commit(struct sim_dev *dev, uint32_t sid, const struct lyd_node *rpc)
         return NULL;
     }
     ferr = sim_fault_reject(dev, SIM_FAULT_REJECT_COMMIT, diff);
+    unchanged = diff == NULL;
     lyd_free_siblings(diff);
     if (ferr) {
         return nc_server_reply_err(ferr);
     }
 
-    tree = sim_store_dup(dev->ds[SIM_DS_CANDIDATE]);
-    if (dev->ds[SIM_DS_CANDIDATE] && !tree) {
-        return NULL;
-    }
-    if (sim_store_validate(dev, &tree, &err)) {
-        lyd_free_siblings(tree);
-        return err;
+    /* A commit that changes nothing and starts no confirmed commit (the confirming commit
+     * of a confirmed commit) leaves running and its file as they are: the candidate equals
+     * running, and every way into running validated it (commit, edit and copy of running,
+     * the startup load). That was a validation, two copies and a dump of the whole
+     * configuration per push. */
+    keep = unchanged && (!confirmed || dev->cc.pending);
+    if (!keep) {
+        tree = sim_store_dup(dev->ds[SIM_DS_CANDIDATE]);
+        if (dev->ds[SIM_DS_CANDIDATE] && !tree) {
+            return NULL;
+        }
+        if (sim_store_validate(dev, &tree, &err)) {
+            lyd_free_siblings(tree);
+            return err;
+        }
     }
 
     if (confirmed) {
@@ -518,9 +527,11 @@ rpc_commit(struct sim_dev *dev, uint32_t sid, const struct lyd_node *rpc)
         dev->cc.persist = NULL;
         sim_log(dev, sid, "event=confirmed-commit-confirmed -> ok");
     }
-    cand = sim_store_dup(tree);
-    sim_store_replace(dev, SIM_DS_RUNNING, tree);
-    sim_store_replace(dev, SIM_DS_CANDIDATE, cand);
+    if (!keep) {
+        cand = sim_store_dup(tree);
+        sim_store_replace(dev, SIM_DS_RUNNING, tree);
+        sim_store_replace(dev, SIM_DS_CANDIDATE, cand);
+    }
     dev->candidate_dirty = 0;
     return nc_server_reply_ok();
 }

@@ -2,7 +2,8 @@
  * store.c: the state store's common half (store.h): choosing the backend from the
  * location, the local directory, transaction ids and history fields, locks held as a
  * set, and the serialisation of every call on one handle (a transaction's workers
- * journal from several threads).
+ * journal from several threads), with the group commit of the journal lines and records
+ * they write at the same moment (store_group_write).
  *
  * Place in the pipeline: opened by the transaction engine (txn.c) and the service
  * lifecycle (lifecycle.c, ownership.c) before they touch a device; nothing else writes

@@ -13,7 +13,8 @@
  * INTERNAL diagnostic naming the device; allocation failures at every injection point
  * of a device's render.
  *
- * Services: the .xml files of tests/compile/vrp, openconfig and eos, and the shipped example.
+ * Services: the .xml files of tests/compile/vrp, openconfig and eos, the VRP and OpenConfig
+ * L3VPN goldens of tests/compile/multipoint, and the shipped example.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -41,6 +42,8 @@
 #define OC_SVC NST_SRCDIR "/tests/compile/openconfig/oc-features.xml"
 #define EOS_SVC NST_SRCDIR "/tests/compile/eos/eos-features.xml"
 #define EXAMPLE_SVC NST_SRCDIR "/examples/twcc-ccx-aws/service.xml"
+#define VRP_L3VPN_SVC NST_SRCDIR "/tests/compile/multipoint/l3vpn-vrp.xml"
+#define OC_L3VPN_SVC NST_SRCDIR "/tests/compile/multipoint/l3vpn-oc.xml"
 
 #define HOSTILE_VRP "to campus <east> & \"west\" ]]> </description><shutdown/>"
 #define HOSTILE_EOS "campus <QinQ> & ]]> \"quoted\""
@@ -133,6 +136,7 @@ xp_open(struct xp *x, const char *text)
         {"hbgp", "urn:huawei:yang:huawei-bgp"},
         {"ni", "urn:huawei:yang:huawei-network-instance"},
         {"rp", "urn:huawei:yang:huawei-routing-policy"},
+        {"l3vpn", "urn:huawei:yang:huawei-l3vpn"},
         {"oif", "http://openconfig.net/yang/interfaces"},
         {"ovlan", "http://openconfig.net/yang/vlan"},
         {"oip", "http://openconfig.net/yang/interfaces/ip"},
@@ -475,6 +479,111 @@ test_openconfig_features(void **state)
     svc_free(&s);
 }
 
+/*
+ * L3VPN (docs/drivers.md §14) on VRP: the VPN instance with RD and both vpn-targets, the
+ * circuits bound to it, the CE peers in the instance's BGP; on the PE that also has a public
+ * peer, one BGP process (one global AS) holds both; on the VRF-only PE the global AS comes
+ * from the VRF; a VRF peer's prefix limit retries like a public one's.
+ */
+static void
+test_vrp_l3vpn(void **state)
+{
+    struct svc s;
+    struct xp x;
+    const char *c;
+
+    (void)state;
+    svc_compile(VRP_L3VPN_SVC, &s);
+    xp_open(&x, payload(&s, "pe-a"));
+    assert_one(&x, "//ni:instance[ni:name='corp-l3']/l3vpn:afs/l3vpn:af[l3vpn:type='ipv4-unicast']"
+                   "[l3vpn:route-distinguisher='192.0.2.11:4300']");
+    assert_int_equal(xp_count(&x, "//ni:instance[ni:name='corp-l3']//l3vpn:vpn-target"
+                                  "[l3vpn:value='64600:4300']"),
+                     2);
+    assert_one(&x, "//ifm:interface[ifm:name='GigabitEthernet0/1/0.100'][ifm:vrf-name='corp-l3']"
+                   "/ip:ipv4/ip:addresses/ip:address[ip:ip='10.255.20.1']");
+    assert_none(&x, "//ifm:interface[ifm:name='GigabitEthernet0/2/3'][ifm:vrf-name]");
+    assert_one(&x, "/nc:config/hbgp:bgp/hbgp:base-process[hbgp:enable='true'][hbgp:as='64600']");
+    assert_one(&x, "//ni:instance[ni:name='corp-l3']/hbgp:bgp/hbgp:base-process"
+                   "[hbgp:afs/hbgp:af/hbgp:type='ipv4uni']/hbgp:peers/hbgp:peer"
+                   "[hbgp:address='10.255.20.2'][hbgp:remote-as='65201']"
+                   "[hbgp:password-text='$NST_SECRET{hq-ce-md5}']"
+                   "/hbgp:afs/hbgp:af/hbgp:ipv4-unicast[hbgp:import-ip-prefix='NS-corp-l3-hq-IN']"
+                   "[hbgp:export-ip-prefix='NS-corp-l3-hq-OUT']"
+                   "/hbgp:route-limit[hbgp:number='50'][hbgp:percent='80']"
+                   "[hbgp:type='idle-timeout'][hbgp:idle-timeout='30']");
+    assert_one(&x, "//ni:instance[ni:name='_public_']//hbgp:peer[hbgp:address='192.0.2.65']");
+    assert_none(&x, "//ni:instance[ni:name='_public_']//hbgp:peer[hbgp:address='10.255.20.2']");
+    c = cli(&s, "pe-a");
+    assert_int_equal(cli_line(c, "bgp 64600") != 0, 1);
+    assert_null(strstr(strstr(c, "\nbgp 64600\n") + 1, "\nbgp "));
+    assert_true(cli_line(c, " ip binding vpn-instance corp-l3") <
+                cli_line(c, " ip address 10.255.20.1 255.255.255.252"));
+    assert_true(cli_line(c, "ip vpn-instance corp-l3") <
+                cli_line(c, "interface GigabitEthernet0/1/0.100"));
+    assert_cli_line(c, "  vpn-target 64600:4300 export-extcommunity");
+    assert_cli_line(c, " ipv4-family vpn-instance corp-l3");
+    assert_cli_line(c, "  peer 10.255.20.2 route-limit 50 80 idle-timeout 30");
+    xp_close(&x);
+
+    xp_open(&x, payload(&s, "pe-b"));
+    assert_one(&x, "/nc:config/hbgp:bgp/hbgp:base-process[hbgp:as='64600']");
+    assert_none(&x, "//ni:instance[ni:name='_public_']");
+    assert_one(&x, "//ifm:interface[ifm:name='GigabitEthernet0/1/0'][ifm:vrf-name='corp-l3']"
+                   "[ifm:mtu='1500']");
+    assert_int_equal(xp_count(&x, "//ni:instance[ni:name='corp-l3']//hbgp:peer"), 2);
+    /* No prefix limit on the branch circuit: no route-limit at all. */
+    assert_none(&x, "//hbgp:peer[hbgp:address='10.255.20.6']//hbgp:route-limit");
+    xp_close(&x);
+    svc_free(&s);
+}
+
+/*
+ * L3VPN on OpenConfig: an L3VRF network instance with RD, route targets, its circuits and
+ * its own BGP protocol (global AS from the VRF) beside the default instance's.
+ */
+static void
+test_openconfig_l3vpn(void **state)
+{
+    struct svc s;
+    struct xp x;
+
+    (void)state;
+    svc_compile(OC_L3VPN_SVC, &s);
+    xp_open(&x, payload(&s, "pe-c"));
+    assert_one(&x, "//oni:network-instance[oni:name='corp-l3']/oni:config"
+                   "[oni:type='oc-ni-types:L3VRF'][oni:route-distinguisher='192.0.2.21:4400']");
+    assert_one(&x, "//oni:network-instance[oni:name='corp-l3']/oni:inter-instance-policies/"
+                   "oni:import-export-policy/oni:config[oni:export-route-target='64600:4400']"
+                   "[oni:import-route-target='64600:4400']");
+    assert_one(&x, "//oni:network-instance[oni:name='corp-l3']/oni:interfaces/oni:interface"
+                   "[oni:id='Ethernet1.100']/oni:config[oni:interface='Ethernet1']"
+                   "[oni:subinterface='100']");
+    assert_one(&x, "//oni:network-instance[oni:name='corp-l3']/oni:interfaces/oni:interface"
+                   "[oni:id='Ethernet4.0']");
+    /* One BGP protocol per instance, each with the AS. */
+    assert_int_equal(xp_count(&x, "//oni:protocol[oni:name='BGP']"), 2);
+    assert_one(&x, "//oni:network-instance[oni:name='corp-l3']//oni:protocol[oni:name='BGP']"
+                   "/oni:bgp/oni:global/oni:config[oni:as='64600']");
+    assert_one(&x, "//oni:network-instance[oni:name='corp-l3']//oni:neighbor"
+                   "[oni:neighbor-address='10.255.30.2']"
+                   "[oni:config/oni:auth-password='$NST_SECRET{hq-ce-md5}']"
+                   "[oni:timers/oni:config/oni:restart-time='1800']"
+                   "//oni:prefix-limit/oni:config[oni:max-prefixes='50']"
+                   "[oni:warning-threshold-pct='80']");
+    assert_one(&x, "//oni:network-instance[oni:name='default']//oni:neighbor"
+                   "[oni:neighbor-address='192.0.2.67']");
+    assert_none(&x, "//oni:network-instance[oni:name='default']//oni:neighbor"
+                    "[oni:neighbor-address='10.255.30.2']");
+    xp_close(&x);
+    xp_open(&x, payload(&s, "pe-d"));
+    assert_none(&x, "//oni:network-instance[oni:name='default']");
+    assert_one(&x, "//oni:network-instance[oni:name='corp-l3']//oni:global/oni:config"
+                   "[oni:as='64600'][oni:router-id='192.0.2.22']");
+    xp_close(&x);
+    svc_free(&s);
+}
+
 static void
 test_eos_features(void **state)
 {
@@ -797,6 +906,58 @@ test_vrp_long_description(void **state)
     svc_free(&s);
 }
 
+/* A VPN longer than huawei-network-instance's 31 characters: the instance and every binding
+ * get the same fitted name, and the payload validates. */
+static void
+test_vrp_long_vrf_name(void **state)
+{
+    static const char longname[] = "corporate-wan-routed-vpn-for-all-the-offices";
+    struct svc s;
+    struct render *r;
+    struct xp x;
+    xmlNodePtr dev, n, sub;
+    char *p = NULL, *c = NULL;
+    xmlChar *v;
+    int renamed = 0;
+
+    (void)state;
+    svc_compile(VRP_L3VPN_SVC, &s);
+    dev = ir_device(&s, "pe-b");
+    for (n = dev->children; n; n = n->next) {
+        if (n->type != XML_ELEMENT_NODE) {
+            continue;
+        }
+        if (!strcmp((const char *)n->name, "vrf")) {
+            xmlSetProp(n, (const xmlChar *)"name", (const xmlChar *)longname);
+            renamed++;
+        }
+        for (sub = n->children; sub; sub = sub->next) {
+            if (sub->type == XML_ELEMENT_NODE && drv_attr(sub, "vrf")) {
+                xmlSetProp(sub, (const xmlChar *)"vrf", (const xmlChar *)longname);
+                renamed++;
+            }
+        }
+    }
+    assert_int_equal(renamed, 3); /* the VRF and its two circuits */
+    assert_int_equal(render_new(s.ctx, NULL, 0, &r), NST_OK);
+    assert_int_equal(render_device(r, dev, drv_find("vrp", NULL), &p, &c), NST_OK);
+    xp_open(&x, p);
+    v = xp_string(&x, "//ni:instance[l3vpn:afs]/ni:name");
+    assert_int_equal(strlen((const char *)v), 31);
+    assert_int_equal(strncmp((const char *)v, longname, 24), 0);
+    assert_int_equal(xp_count(&x, "//ifm:interface[ifm:vrf-name=//ni:instance[l3vpn:afs]/ni:name]"),
+                     2);
+    assert_one(&x, "//ni:instance[ni:name=//ni:instance[l3vpn:afs]/ni:name]/hbgp:bgp");
+    xp_close(&x);
+    assert_non_null(strstr(c, "ip vpn-instance "));
+    assert_non_null(strstr(c, (const char *)v));
+    xmlFree(v);
+    nst_free(p);
+    nst_free(c);
+    render_free(r);
+    svc_free(&s);
+}
+
 /* --- the prepare hooks refuse what the vendor cannot express --- */
 
 struct refusal {
@@ -891,6 +1052,8 @@ test_alloc_failures(void **state)
         {VRP_SVC, "vrp-pe1", "vrp", NULL},
         {OC_SVC, "oc-pe1", "openconfig", NULL},
         {EOS_SVC, "eos-sw1", "openconfig", "eos"},
+        {VRP_L3VPN_SVC, "pe-a", "vrp", NULL},
+        {OC_L3VPN_SVC, "pe-c", "openconfig", NULL},
     };
     size_t k;
 
@@ -939,12 +1102,15 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_vrp_features),
         cmocka_unit_test(test_openconfig_features),
+        cmocka_unit_test(test_vrp_l3vpn),
+        cmocka_unit_test(test_openconfig_l3vpn),
         cmocka_unit_test(test_eos_features),
         cmocka_unit_test(test_example_devices),
         cmocka_unit_test(test_round_trip),
         cmocka_unit_test(test_deterministic),
         cmocka_unit_test(test_hostile_descriptions),
         cmocka_unit_test(test_vrp_long_description),
+        cmocka_unit_test(test_vrp_long_vrf_name),
         cmocka_unit_test(test_refusals),
         cmocka_unit_test(test_alloc_failures),
     };

@@ -222,7 +222,7 @@ chk_overlaps(struct chk *c)
         cap += 2 * svc->conns[i].nbgp;
     }
     for (i = 0; i < svc->nmps; i++) {
-        cap += svc->mps[i].nacs;
+        cap += 2 * svc->mps[i].nacs; /* the IPv4 and the IPv6 link */
     }
     all = nst_calloc(cap ? cap : 1, sizeof *all);
     stack = nst_calloc(cap ? cap : 1, sizeof *stack);
@@ -276,6 +276,11 @@ chk_overlaps(struct chk *c)
 
             if (a->routing.set && a->routing.subnet.addr.af) {
                 pfx_fill(&all[n], &a->routing.subnet, PFX_MP_LINK);
+                all[n].mp = &svc->mps[i];
+                all[n++].ac = a;
+            }
+            if (a->routing.set && a->routing.subnet6.addr.af) {
+                pfx_fill(&all[n], &a->routing.subnet6, PFX_MP_LINK);
                 all[n].mp = &svc->mps[i];
                 all[n++].ac = a;
             }
@@ -560,7 +565,7 @@ chk_ip(struct chk *c)
         cap += 4 * svc->conns[i].nbgp;
     }
     for (i = 0; i < svc->nmps; i++) {
-        cap += 2 * svc->mps[i].nacs;
+        cap += 4 * svc->mps[i].nacs; /* PE and CE, both families */
     }
     uses = nst_calloc(cap ? cap : 1, sizeof *uses);
     if (!uses) {
@@ -661,6 +666,15 @@ chk_ip(struct chk *c)
             if (a->routing.ce.af && !model_addr_equal(&a->routing.ce, &a->routing.pe)) {
                 use_add(&uses[n++], &a->routing.ce, a->routing.ce_text,
                         a->site ? a->site->name : a->name, ce_label, &a->routing.ce_src);
+            }
+            if (a->routing.pe6.af && a->routing.pe6_text) {
+                use_add(&uses[n++], &a->routing.pe6, a->routing.pe6_text, a->dev->name, pe_label,
+                        &a->routing.pe6_src);
+            }
+            if (a->routing.ce6.af && a->routing.ce6_text &&
+                !model_addr_equal(&a->routing.ce6, &a->routing.pe6)) {
+                use_add(&uses[n++], &a->routing.ce6, a->routing.ce6_text,
+                        a->site ? a->site->name : a->name, ce_label, &a->routing.ce6_src);
             }
         }
     }

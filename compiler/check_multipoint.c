@@ -330,6 +330,78 @@ mp_l3_link(struct chk *c, const struct m_mp *mp, const struct m_mp_ac *a)
     chk_report(c, DIAG_MP_L3_CE_SUBNET, &r->ce_src, dn, mp->name, a->name, why);
 }
 
+/* The IPv6 prefixes of site @s: unrouted unless its circuit has IPv6 (MP-L3-V6-NO-LINK). */
+static unsigned
+site_v6(const struct m_site *s)
+{
+    unsigned n = 0;
+    size_t i;
+
+    for (i = 0; s && i < s->nprefixes; i++) {
+        n += s->prefixes[i].addr.af == M_AF_V6;
+    }
+    return n;
+}
+
+/* The IPv6 side of a dual-stack circuit @a: both leaves or neither, a point-to-point length
+ * (/64, /125../127 as every other IPv6 link, check_ip.c), the CE a different address inside
+ * the PE's link, neither of them the Subnet-Router anycast address (RFC 4291 2.6.1) except
+ * on a /127, where RFC 6164 gives both ends their address. A site with IPv6 prefixes and no
+ * IPv6 on its circuit is a warning: those prefixes are not routed. */
+static void
+mp_l3_link6(struct chk *c, const struct m_mp *mp, const struct m_mp_ac *a)
+{
+    const struct m_mp_routing *r = &a->routing;
+    const struct m_prefix *net = &r->subnet6;
+    struct m_addr first;
+    char why[256];
+    const char *dn = a->dev ? a->dev->name : NULL;
+
+    if (!r->pe6_text && !r->ce6_text) {
+        if (a->site && site_v6(a->site)) {
+            chk_report(c, DIAG_MP_L3_V6_NO_LINK, &r->src, dn, mp->name, a->name, site_v6(a->site),
+                       a->site->name);
+        }
+        return;
+    }
+    if (!r->pe6_text || !r->ce6_text) {
+        snprintf(why, sizeof why, "%s without %s",
+                 r->pe6_text ? "pe-ipv6-address" : "ce-ipv6-address",
+                 r->pe6_text ? "ce-ipv6-address" : "pe-ipv6-address");
+        chk_report(c, DIAG_MP_L3_V6_LINK, r->pe6_text ? &r->pe6_src : &r->ce6_src, dn, mp->name,
+                   a->name, why);
+        return;
+    }
+    if (net->len != 64 && (net->len < 125 || net->len > 127)) {
+        snprintf(why, sizeof why,
+                 "the IPv6 link %s is a /%u, not a point-to-point length (/64, /125, /126, /127)",
+                 net->text, net->len);
+        chk_report(c, DIAG_MP_L3_V6_LINK, &r->pe6_src, dn, mp->name, a->name, why);
+        return;
+    }
+    model_addr_span(&net->addr, net->len, false, &first);
+    if (net->len < 127 && model_addr_equal(&r->pe6, &first)) {
+        snprintf(why, sizeof why,
+                 "the PE's IPv6 address %s is the Subnet-Router anycast address of %s", r->pe6_text,
+                 net->text);
+        chk_report(c, DIAG_MP_L3_V6_LINK, &r->pe6_src, dn, mp->name, a->name, why);
+    }
+    if (r->ce6.af != M_AF_V6 || !model_addr_in(&r->ce6, net)) {
+        snprintf(why, sizeof why,
+                 "the CE's IPv6 address %s is outside the link %s (pe-ipv6-address %s/%u)",
+                 r->ce6_text, net->text, r->pe6_text, net->len);
+    } else if (model_addr_equal(&r->ce6, &r->pe6)) {
+        snprintf(why, sizeof why, "the CE's IPv6 address %s is the PE's own", r->ce6_text);
+    } else if (net->len < 127 && model_addr_equal(&r->ce6, &first)) {
+        snprintf(why, sizeof why,
+                 "the CE's IPv6 address %s is the Subnet-Router anycast address of %s", r->ce6_text,
+                 net->text);
+    } else {
+        return;
+    }
+    chk_report(c, DIAG_MP_L3_V6_LINK, &r->ce6_src, dn, mp->name, a->name, why);
+}
+
 /* A connection's VPLS of the VPN's name on the PE of circuit @a: one routing instance (Junos)
  * or service name (SR OS) for both. */
 static void
@@ -506,6 +578,12 @@ mp_l3(struct chk *c, const struct m_mp *mp)
             continue; /* mandatory under when: the schema reported it */
         }
         mp_l3_link(c, mp, a);
+        mp_l3_link6(c, mp, a);
+        if ((a->routing.pe6_text || a->routing.ce6_text) && !a->dev->drv->caps.l3vpn_v6) {
+            chk_report(c, DIAG_MP_L3_V6_UNSUPPORTED,
+                       a->routing.pe6_text ? &a->routing.pe6_src : &a->routing.ce6_src,
+                       a->dev->name, mp->name, a->name, a->dev->name, a->dev->drv->name);
+        }
         if (a->routing.max_prefix && a->site && site_v4(a->site) > a->routing.max_prefix) {
             chk_report(c, DIAG_MP_L3_MAX_PREFIX, &a->routing.max_prefix_src, a->dev->name, mp->name,
                        a->name, a->routing.max_prefix, a->site->name, site_v4(a->site));

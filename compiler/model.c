@@ -435,6 +435,51 @@ build_vpls(struct mb *b, const struct lyd_node *n, struct m_vpls *v)
     }
 }
 
+/* The IPv6 side of a dual-stack l3vpn circuit (pe-ipv6-address, ce-ipv6-address). */
+static void
+build_mp_routing6(struct mb *b, const struct lyd_node *n, struct m_mp_routing *r)
+{
+    const char *pe = str(n, "pe-ipv6-address"), *slash;
+    char addr[64], net[64], text[80];
+    size_t alen;
+
+    r->pe6_src = r->src;
+    r->ce6_src = r->src;
+    src_of(b, child(n, "pe-ipv6-address"), &r->pe6_src);
+    src_of(b, child(n, "ce-ipv6-address"), &r->ce6_src);
+    r->ce6_text = str(n, "ce-ipv6-address");
+    if (r->ce6_text) {
+        r->ce6 = ip_parse(r->ce6_text);
+    }
+    if (!pe) {
+        return;
+    }
+    /* The schema's patterns guarantee ADDRESS/LENGTH. */
+    slash = strchr(pe, '/');
+    alen = slash ? (size_t)(slash - pe) : strlen(pe);
+    if (alen >= sizeof addr) {
+        alen = sizeof addr - 1;
+    }
+    memcpy(addr, pe, alen);
+    addr[alen] = '\0';
+    r->pe6 = ip_parse(addr);
+    if (r->pe6.af != M_AF_V6) {
+        r->pe6.af = M_AF_NONE;
+        return;
+    }
+    /* The canonical text (libyang does not canonicalise a plain string). */
+    r->pe6_text = arena_strdup(b->arena, model_addr_str(&r->pe6, net, sizeof net));
+    r->subnet6.len = slash ? (uint8_t)atoi(slash + 1) : 128;
+    model_addr_span(&r->pe6, r->subnet6.len, false, &r->subnet6.addr);
+    snprintf(text, sizeof text, "%s/%u", model_addr_str(&r->subnet6.addr, net, sizeof net),
+             r->subnet6.len);
+    r->subnet6.text = arena_strdup(b->arena, text);
+    r->subnet6.src = r->pe6_src;
+    if (!r->pe6_text || !r->subnet6.text) {
+        b->err = NST_ENOMEM;
+    }
+}
+
 /* /intercloud/multipoint/attachment-circuit/routing (netstitch-multipoint, l3vpn) */
 static void
 build_mp_routing(struct mb *b, const struct lyd_node *n, struct m_mp_routing *r)
@@ -457,6 +502,7 @@ build_mp_routing(struct mb *b, const struct lyd_node *n, struct m_mp_routing *r)
     r->max_prefix = (uint32_t)num(n, "max-prefix");
     r->limit_threshold = M_LIMIT_THRESHOLD;
     r->limit_restart = M_LIMIT_RESTART;
+    build_mp_routing6(b, n, r);
     if (!pe) {
         return; /* mandatory: the schema reported it */
     }

@@ -300,6 +300,14 @@ struct m_mp_routing {
     struct m_src src;         /* the routing container, else the circuit */
     struct m_src pe_src, ce_src, ce_asn_src;
     struct m_src max_prefix_src; /* the max-prefix leaf, else the container */
+    /* Dual stack (pe-ipv6-address, ce-ipv6-address): a second session over IPv6 for the
+     * site's IPv6 prefixes. af M_AF_NONE where the leaf is absent. */
+    struct m_addr pe6;
+    const char *pe6_text;     /* "2001:db8::1", arena-owned; NULL: absent */
+    struct m_prefix subnet6;  /* the IPv6 link; text arena-owned, src the pe-ipv6-address leaf */
+    struct m_addr ce6;
+    const char *ce6_text;     /* NULL: absent */
+    struct m_src pe6_src, ce6_src; /* the leaves, else the container */
 };
 
 /* A multipoint VPN's attachment circuit (netstitch-multipoint). */

@@ -534,6 +534,113 @@ test_pair_mtu(void **state)
 }
 
 /* The IR of a PE with two sites: one <vrf>, two neighbours, the lists of each. */
+
+/* Dual stack on a circuit (pe-ipv6-address, ce-ipv6-address). */
+#define PLANT4 "<ce-address>10.255.20.6</ce-address>"
+#define PLANT6(pe, ce)                                                                             \
+    PLANT4 "<pe-ipv6-address>" pe "</pe-ipv6-address><ce-ipv6-address>" ce "</ce-ipv6-address>"
+
+/* A well-formed IPv6 link on a /127 whose PE is its first address (RFC 6164): only the
+ * driver refusal, at the pe-ipv6-address leaf; no driver renders 6VPE yet. */
+static void
+test_v6_unsupported(void **state)
+{
+    struct nst_ctx *ctx = *state;
+
+    assert_int_equal(
+        run_edit(ctx, PLANT4, PLANT6("2001:db8:ff:20::4/127", "2001:db8:ff:20::5"), NULL),
+        NST_ECHECK);
+    expect(ctx, "MP-L3-V6-UNSUPPORTED", 68, AC("plant") "/routing/pe-ipv6-address",
+           "pe-a's driver (junos) does not render IPv6 in layer-3 VPNs");
+    assert_int_equal(count_prefix(ctx, "MP-L3-"), 1);
+    assert_int_equal(count_prefix(ctx, "IP-"), 0);
+}
+
+/* The IPv6 link's own rules (MP-L3-V6-LINK), each beside the refusal. */
+static void
+test_v6_link(void **state)
+{
+    struct nst_ctx *ctx = *state;
+
+    assert_int_equal(
+        run_edit(ctx, PLANT4, PLANT6("2001:db8:ff:20::4/127", "2001:db8:ff:20::6"), NULL),
+        NST_ECHECK);
+    expect(ctx, "MP-L3-V6-LINK", 68, AC("plant") "/routing/ce-ipv6-address",
+           "outside the link 2001:db8:ff:20::4/127");
+    assert_int_equal(
+        run_edit(ctx, PLANT4, PLANT6("2001:db8:ff:20::4/127", "2001:db8:ff:20::4"), NULL),
+        NST_ECHECK);
+    expect(ctx, "MP-L3-V6-LINK", 68, AC("plant") "/routing/ce-ipv6-address", "the PE's own");
+    /* The all-zero interface id of a /64 is the Subnet-Router anycast address; of a /127
+     * it is an end's (the test above). */
+    assert_int_equal(
+        run_edit(ctx, PLANT4, PLANT6("2001:db8:ff:20::1/64", "2001:db8:ff:20::"), NULL),
+        NST_ECHECK);
+    expect(ctx, "MP-L3-V6-LINK", 68, AC("plant") "/routing/ce-ipv6-address",
+           "Subnet-Router anycast address of 2001:db8:ff:20::/64");
+    assert_int_equal(
+        run_edit(ctx, PLANT4, PLANT6("2001:db8:ff:20::/64", "2001:db8:ff:20::2"), NULL),
+        NST_ECHECK);
+    expect(ctx, "MP-L3-V6-LINK", 68, AC("plant") "/routing/pe-ipv6-address",
+           "the PE's IPv6 address 2001:db8:ff:20:: is the Subnet-Router anycast address");
+    /* Not a point-to-point length. */
+    assert_int_equal(
+        run_edit(ctx, PLANT4, PLANT6("2001:db8:ff:20::1/120", "2001:db8:ff:20::2"), NULL),
+        NST_ECHECK);
+    expect(ctx, "MP-L3-V6-LINK", 68, AC("plant") "/routing/pe-ipv6-address",
+           "is a /120, not a point-to-point length");
+    /* One leaf without the other. */
+    assert_int_equal(run_edit(ctx, PLANT4,
+                              PLANT4 "<pe-ipv6-address>2001:db8:ff:20::4/127</pe-ipv6-address>",
+                              NULL),
+                     NST_ECHECK);
+    expect(ctx, "MP-L3-V6-LINK", 68, AC("plant") "/routing/pe-ipv6-address",
+           "pe-ipv6-address without ce-ipv6-address");
+    assert_int_equal(
+        run_edit(ctx, PLANT4, PLANT4 "<ce-ipv6-address>2001:db8:ff:20::5</ce-ipv6-address>", NULL),
+        NST_ECHECK);
+    expect(ctx, "MP-L3-V6-LINK", 68, AC("plant") "/routing/ce-ipv6-address",
+           "ce-ipv6-address without pe-ipv6-address");
+}
+
+/* A site with IPv6 prefixes on an IPv4-only circuit: a warning (those prefixes are not
+ * routed), at the circuit's routing container; the service still checks clean. */
+static void
+test_v6_no_link(void **state)
+{
+    struct nst_ctx *ctx = *state;
+
+    assert_int_equal(run_edit(ctx, "<prefix>10.11.0.0/16</prefix>",
+                              "<prefix>10.11.0.0/16</prefix><prefix>2001:db8:10::/48</prefix>",
+                              NULL),
+                     NST_OK);
+    expect(ctx, "MP-L3-V6-NO-LINK", 64, AC("hq") "/routing",
+           "the 1 IPv6 prefixes of site hq are not routed");
+    assert_int_equal(nst_diag_count_severity(ctx, NST_SEV_ERROR), 0);
+}
+
+/* The IPv6 PE-CE link joins the global overlap sweep: inside another site's IPv6 prefix. */
+static void
+test_v6_overlap(void **state)
+{
+    struct nst_ctx *ctx = *state;
+
+    assert_int_equal(run_edit(ctx, "<prefix>10.30.0.0/16</prefix>",
+                              "<prefix>10.30.0.0/16</prefix><prefix>2001:db8:30::/48</prefix>",
+                              PLANT4, PLANT6("2001:db8:30::4/127", "2001:db8:30::5"), NULL),
+                     NST_ECHECK);
+    expect(ctx, "IP-OVERLAP", 68, AC("plant") "/routing/pe-ipv6-address", "2001:db8:30::4/127");
+    /* The same link on two circuits: the PE's and the CE's IPv6 addresses twice. */
+    assert_int_equal(run_edit(ctx, PLANT4, PLANT6("2001:db8:ff:20::4/127", "2001:db8:ff:20::5"),
+                              "<ce-address>10.255.20.14</ce-address>",
+                              "<ce-address>10.255.20.14</ce-address><pe-ipv6-address>2001:db8:"
+                              "ff:20::4/127</pe-ipv6-address><ce-ipv6-address>2001:db8:ff:20::5<"
+                              "/ce-ipv6-address>",
+                              NULL),
+                     NST_ECHECK);
+    assert_int_equal(count(ctx, "IP-DUPLICATE-ADDRESS"), 2);
+}
+
 static void
 test_lowering(void **state)
 {
@@ -609,6 +716,10 @@ main(void)
         cmocka_unit_test(test_double_tag),
         cmocka_unit_test(test_link_overlap),
         cmocka_unit_test(test_pair_mtu),
+        cmocka_unit_test(test_v6_unsupported),
+        cmocka_unit_test(test_v6_link),
+        cmocka_unit_test(test_v6_no_link),
+        cmocka_unit_test(test_v6_overlap),
         cmocka_unit_test(test_lowering),
     };
 

@@ -791,6 +791,9 @@ mp_subif(struct lw *w, const struct m_mp *mp, size_t i)
     if (l3) {
         /* Routed: the PE's address on the link to the CE; no rewrite. */
         add_ipv4(w, n, a->routing.pe_text, a->routing.subnet.len);
+        if (a->routing.pe6_text && a->routing.ce6_text) {
+            add_ipv6(w, n, a->routing.pe6_text, a->routing.subnet6.len); /* dual stack */
+        }
     }
     snprintf(desc, sizeof desc, "netstitch %s attachment circuit %s (site %s)", mp->name, a->name,
              a->site ? a->site->name : "-");
@@ -964,12 +967,13 @@ policy(struct lw *w, xmlNodePtr dev, const char *name, const char *direction, en
  *     accepts the circuit's site's prefixes, NS-VPN-AC-OUT sends the CE the other sites'
  *     prefixes of the VPN (each site once, in circuit order).
  * The iBGP carrying VPN-IPv4 routes between the PEs is the backbone's and not lowered;
- * nothing goes into the device's global <bgp>. IPv4 only: a site's IPv6 prefixes are
- * left out of the lists (the PE-CE session carries ipv4-unicast).
+ * nothing goes into the device's global <bgp>. Each list holds one family: the IPv4
+ * session's the sites' IPv4 prefixes, a dual-stack circuit's IPv6 session's their IPv6
+ * prefixes (a site without IPv6 on its circuit: MP-L3-V6-NO-LINK).
  */
 static void
 mp_l3_lists(struct lw *w, xmlNodePtr dev, const struct m_mp *mp, size_t i, const char *in,
-            const char *out)
+            const char *out, enum m_af af)
 {
     const struct m_mp_ac *a = &mp->acs[i];
     struct m_prefix *others;
@@ -995,44 +999,48 @@ mp_l3_lists(struct lw *w, xmlNodePtr dev, const struct m_mp *mp, size_t i, const
         }
     }
     prefix_list(w, dev, in, a->site ? a->site->prefixes : NULL, a->site ? a->site->nprefixes : 0,
-                M_AF_V4);
-    prefix_list(w, dev, out, others, n, M_AF_V4);
-    policy(w, dev, in, "import", M_AF_V4);
-    policy(w, dev, out, "export", M_AF_V4);
+                af);
+    prefix_list(w, dev, out, others, n, af);
+    policy(w, dev, in, "import", af);
+    policy(w, dev, out, "export", af);
     nst_free(others);
 }
 
-/* The eBGP neighbour of circuit @i toward its CE, in <vrf> @vrf. */
+/* The eBGP neighbour of circuit @i toward its CE, in <vrf> @vrf, for family @af: the IPv4
+ * session (NS-VPN-AC-IN/OUT), or on a dual-stack circuit the second one over IPv6
+ * (name VPN-AC-6, NS-VPN-AC-IN6/OUT6, family ipv6-unicast): one session per family. */
 static void
-mp_l3_neighbor(struct lw *w, xmlNodePtr dev, xmlNodePtr vrf, const struct m_mp *mp, size_t i)
+mp_l3_neighbor(struct lw *w, xmlNodePtr dev, xmlNodePtr vrf, const struct m_mp *mp, size_t i,
+               enum m_af af)
 {
     const struct m_mp_ac *a = &mp->acs[i];
     const struct m_mp_routing *r = &a->routing;
+    const bool v6 = af == M_AF_V6;
     char name[160], in[192], out[192], desc[160];
     xmlNodePtr nb, fam;
 
-    snprintf(name, sizeof name, "%s-%s", mp->name, a->name);
-    snprintf(in, sizeof in, "NS-%s-IN", name);
-    snprintf(out, sizeof out, "NS-%s-OUT", name);
+    snprintf(name, sizeof name, "%s-%s%s", mp->name, a->name, v6 ? "-6" : "");
+    snprintf(in, sizeof in, "NS-%s-%s-IN%s", mp->name, a->name, v6 ? "6" : "");
+    snprintf(out, sizeof out, "NS-%s-%s-OUT%s", mp->name, a->name, v6 ? "6" : "");
     nb = new_child(w, vrf, "neighbor");
     if (!nb) {
         return;
     }
-    set_attr(w, nb, "address", r->ce_text);
+    set_attr(w, nb, "address", v6 ? r->ce6_text : r->ce_text);
     set_attr(w, nb, "name", name);
     set_attr(w, nb, "connection", mp->name);
     set_uattr(w, nb, "peer-as", r->ce_asn);
-    set_attr(w, nb, "local-address", r->pe_text);
+    set_attr(w, nb, "local-address", v6 ? r->pe6_text : r->pe_text);
     set_attr(w, nb, "import", in);
     set_attr(w, nb, "export", out);
     if (r->max_prefix) {
         set_uattr(w, nb, "max-prefix", r->max_prefix);
     }
     set_attr(w, nb, "auth-key-ref", r->auth_key_ref);
-    set_attr(w, nb, "transport", "ipv4");
+    set_attr(w, nb, "transport", v6 ? "ipv6" : "ipv4");
     fam = new_child(w, nb, "family");
     if (fam) {
-        set_attr(w, fam, "name", "ipv4-unicast");
+        set_attr(w, fam, "name", v6 ? "ipv6-unicast" : "ipv4-unicast");
         set_attr(w, fam, "import", in);
         set_attr(w, fam, "export", out);
         if (r->max_prefix) {
@@ -1041,9 +1049,10 @@ mp_l3_neighbor(struct lw *w, xmlNodePtr dev, xmlNodePtr vrf, const struct m_mp *
             set_uattr(w, fam, "restart", r->limit_restart);
         }
     }
-    snprintf(desc, sizeof desc, "site %s (CE)", a->site ? a->site->name : a->name);
+    snprintf(desc, sizeof desc, "site %s (CE)%s", a->site ? a->site->name : a->name,
+             v6 ? " IPv6" : "");
     text_child(w, nb, "description", desc);
-    mp_l3_lists(w, dev, mp, i, in, out);
+    mp_l3_lists(w, dev, mp, i, in, out, af);
 }
 
 static void
@@ -1101,7 +1110,11 @@ lower_mp_l3(struct lw *w, const struct m_mp *mp)
         }
         for (j = i; j < mp->nacs; j++) {
             if (mp->acs[j].dev == d) {
-                mp_l3_neighbor(w, dev, n, mp, j);
+                mp_l3_neighbor(w, dev, n, mp, j, M_AF_V4);
+            }
+            if (mp->acs[j].dev == d && mp->acs[j].routing.pe6_text &&
+                mp->acs[j].routing.ce6_text) {
+                mp_l3_neighbor(w, dev, n, mp, j, M_AF_V6);
             }
         }
     }

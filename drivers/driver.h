@@ -77,8 +77,8 @@ struct drv_caps {
      * whose driver has no l3vpn (MP-L3-UNSUPPORTED); docs/drivers.md. */
     bool l3vpn;
     /* IPv6 on an l3vpn attachment circuit (6VPE, RFC 4659: pe-ipv6-address, a second
-     * session over IPv6 with family ipv6-unicast in the VRF). No driver sets it yet; the
-     * checker refuses such a circuit (MP-L3-V6-UNSUPPORTED). */
+     * session over IPv6 with family ipv6-unicast in the VRF). Junos sets it; the checker
+     * refuses such a circuit on any other driver (MP-L3-V6-UNSUPPORTED). */
     bool l3vpn_v6;
     /* The router numbers all its services (VPLS, VRF) from one id space, taken from the VPLS
      * id and the VPN id (SR OS service ids, drivers/sros.c): the checker refuses an l3vpn

@@ -180,6 +180,13 @@ static const struct drv_cli_rule junos_cli_rules[] = {
      "teardown{?limit-threshold| }{limit-threshold}{?idle-timeout| idle-timeout }"
      "{idle-timeout/timeout}",
      NULL, NULL},
+    /* A dual-stack circuit's IPv6 session (6VPE). */
+    {"/configuration/routing-instances/instance/protocols/bgp/group/neighbor/family/inet6/unicast/"
+     "prefix-limit/teardown",
+     DRV_CLI_STMT,
+     "teardown{?limit-threshold| }{limit-threshold}{?idle-timeout| idle-timeout }"
+     "{idle-timeout/timeout}",
+     NULL, NULL},
     {"/configuration/policy-options/policy-statement/term/then/metric", DRV_CLI_STMT,
      "metric {metric}", NULL, NULL},
     {"/configuration/policy-options/policy-statement/term/then/next-hop", DRV_CLI_STMT,
@@ -234,6 +241,7 @@ const struct drv_ops drv_junos_ops = {
             .vpls_bgp = true,
             .vpls_spoke_pw = true, /* docs/drivers.md §13 */
             .l3vpn = true,         /* docs/drivers.md, layer-3 multipoint VPNs */
+            .l3vpn_v6 = true,      /* 6VPE circuits: docs/drivers.md §14 */
             .candidate = true,
             .writable_running = false,
             .confirmed_commit = 10,

@@ -540,20 +540,77 @@ test_pair_mtu(void **state)
 #define PLANT6(pe, ce)                                                                             \
     PLANT4 "<pe-ipv6-address>" pe "</pe-ipv6-address><ce-ipv6-address>" ce "</ce-ipv6-address>"
 
-/* A well-formed IPv6 link on a /127 whose PE is its first address (RFC 6164): only the
- * driver refusal, at the pe-ipv6-address leaf; no driver renders 6VPE yet. */
+/* A well-formed IPv6 link on a /127 whose PE is its first address (RFC 6164): clean on
+ * Junos (drv_caps.l3vpn_v6); on a PE whose driver renders VRFs but not IPv6 in them
+ * (IOS-XR this round) only the driver refusal, at the pe-ipv6-address leaf. */
 static void
 test_v6_unsupported(void **state)
 {
     struct nst_ctx *ctx = *state;
 
     assert_int_equal(
-        run_edit(ctx, PLANT4, PLANT6("2001:db8:ff:20::4/127", "2001:db8:ff:20::5"), NULL),
-        NST_ECHECK);
+        run_edit(ctx, PLANT4, PLANT6("2001:db8:ff:20::4/127", "2001:db8:ff:20::5"), NULL), NST_OK);
+    assert_int_equal(count_prefix(ctx, "MP-L3-"), 0);
+    assert_int_equal(run_edit(ctx, PLANT4, PLANT6("2001:db8:ff:20::4/127", "2001:db8:ff:20::5"),
+                              "<name>pe-a</name><vendor>junos</vendor>",
+                              "<name>pe-a</name><vendor>iosxr</vendor>", NULL),
+                     NST_ECHECK);
     expect(ctx, "MP-L3-V6-UNSUPPORTED", 68, AC("plant") "/routing/pe-ipv6-address",
-           "pe-a's driver (junos) does not render IPv6 in layer-3 VPNs");
+           "pe-a's driver (iosxr) does not render IPv6 in layer-3 VPNs");
     assert_int_equal(count_prefix(ctx, "MP-L3-"), 1);
     assert_int_equal(count_prefix(ctx, "IP-"), 0);
+}
+
+/* The lowering of a dual-stack circuit: the unit's <ipv6>, a second neighbour over IPv6
+ * with family ipv6-unicast and the IPv6 lists; the other sites' IPv6 prefixes go out. */
+static void
+test_v6_lowering(void **state)
+{
+    struct nst_ctx *ctx = *state;
+    struct nst_service *svc = NULL;
+    struct nst_compiled *res = NULL;
+    char *ir = NULL, *s = strdup(base), *t;
+
+    t = edit_first(s, PLANT4, PLANT6("2001:db8:ff:20::4/127", "2001:db8:ff:20::5"), NULL);
+    free(s);
+    s = edit_first(t, "<prefix>10.30.0.0/16</prefix>",
+                   "<prefix>10.30.0.0/16</prefix><prefix>2001:db8:30::/48</prefix>", NULL);
+    free(t);
+    t = edit_first(s, "<prefix>10.20.0.0/16</prefix>",
+                   "<prefix>10.20.0.0/16</prefix><prefix>2001:db8:20::/48</prefix>", NULL);
+    free(s);
+    nst_diag_clear(ctx);
+    assert_int_equal(nst_service_load_mem(ctx, t, strlen(t), NST_FORMAT_XML, "t.xml", &svc),
+                     NST_OK);
+    assert_int_equal(nst_service_check(svc), NST_OK);
+    assert_int_equal(nst_service_compile(svc, &res), NST_OK);
+    assert_int_equal(nst_compiled_ir(res, &ir), NST_OK);
+    assert_non_null(strstr(ir, "<ipv6 address=\"2001:db8:ff:20::4\" prefix-length=\"127\"/>"));
+    assert_non_null(strstr(ir,
+                           "<neighbor address=\"2001:db8:ff:20::5\" name=\"corp-vpn-plant-6\" "
+                           "connection=\"corp-vpn\" peer-as=\"65202\" "
+                           "local-address=\"2001:db8:ff:20::4\" import=\"NS-corp-vpn-plant-IN6\" "
+                           "export=\"NS-corp-vpn-plant-OUT6\" transport=\"ipv6\">"));
+    assert_non_null(strstr(ir, "<family name=\"ipv6-unicast\" import=\"NS-corp-vpn-plant-IN6\" "
+                               "export=\"NS-corp-vpn-plant-OUT6\"/>"));
+    /* In: plant's own IPv6 prefix; out: dc's, not plant's. */
+    assert_non_null(strstr(ir, "<prefix-list name=\"NS-corp-vpn-plant-IN6\" family=\"ipv6\">\n"
+                               "      <prefix prefix=\"2001:db8:20::/48\""));
+    assert_non_null(strstr(ir, "<prefix-list name=\"NS-corp-vpn-plant-OUT6\" family=\"ipv6\">\n"
+                               "      <prefix prefix=\"2001:db8:30::/48\""));
+    assert_non_null(strstr(ir, "<policy name=\"NS-corp-vpn-plant-IN6\""));
+    /* The IPv4 session's lists stay IPv4 only. */
+    {
+        char *v4 = strstr(ir, "<prefix-list name=\"NS-corp-vpn-plant-OUT\"");
+
+        assert_non_null(v4);
+        *strstr(v4, "</prefix-list>") = '\0';
+        assert_null(strstr(v4, "2001:"));
+    }
+    free(t);
+    nst_free_string(ir);
+    nst_compiled_free(res);
+    nst_service_free(svc);
 }
 
 /* The IPv6 link's own rules (MP-L3-V6-LINK), each beside the refusal. */
@@ -717,6 +774,7 @@ main(void)
         cmocka_unit_test(test_link_overlap),
         cmocka_unit_test(test_pair_mtu),
         cmocka_unit_test(test_v6_unsupported),
+        cmocka_unit_test(test_v6_lowering),
         cmocka_unit_test(test_v6_link),
         cmocka_unit_test(test_v6_no_link),
         cmocka_unit_test(test_v6_overlap),

@@ -342,6 +342,7 @@ xr_prepare(struct drv_prep *p, xmlNodePtr dev)
 #define XR_NB "/router/bgp/as/neighbors/neighbor"
 #define XR_VNB "/router/bgp/as/vrfs/vrf/neighbors/neighbor"
 #define XR_VAF "/vrfs/vrf/address-family/ipv4/unicast"
+#define XR_VAF6 "/vrfs/vrf/address-family/ipv6/unicast"
 /* The rules of a BGP neighbour below @NB: the default VRF's (XR_NB) and a VRF's (XR_VNB) have
  * the same nodes and the same CLI, one mode deeper. */
 #define XR_NB_RULES(NB)                                                                            \
@@ -450,6 +451,19 @@ static const struct drv_cli_rule xr_cli_rules[] = {
      "{as-number}:{index}", NULL, NULL},
     {XR_VAF "/export/route-target/four-byte-as-rts/four-byte-as-rt", DRV_CLI_STMT,
      "{as-number}:{index}", NULL, NULL},
+    /* A dual-stack VRF (6VPE): the same route targets in its IPv6 unicast family. */
+    {"/vrfs/vrf/address-family/ipv6/unicast", DRV_CLI_MODE, "address-family ipv6 unicast", NULL,
+     NULL},
+    {XR_VAF6 "/import/route-target", DRV_CLI_MODE, "import route-target", NULL, NULL},
+    {XR_VAF6 "/import/route-target/two-byte-as-rts/two-byte-as-rt", DRV_CLI_STMT,
+     "{as-number}:{index}", NULL, NULL},
+    {XR_VAF6 "/import/route-target/four-byte-as-rts/four-byte-as-rt", DRV_CLI_STMT,
+     "{as-number}:{index}", NULL, NULL},
+    {XR_VAF6 "/export/route-target", DRV_CLI_MODE, "export route-target", NULL, NULL},
+    {XR_VAF6 "/export/route-target/two-byte-as-rts/two-byte-as-rt", DRV_CLI_STMT,
+     "{as-number}:{index}", NULL, NULL},
+    {XR_VAF6 "/export/route-target/four-byte-as-rts/four-byte-as-rt", DRV_CLI_STMT,
+     "{as-number}:{index}", NULL, NULL},
     {"/routing-policy/route-policies/route-policy", DRV_CLI_BLOCK, "rpl-route-policy",
      "route-policy {route-policy-name}", NULL},
     {"/routing-policy/sets/prefix-sets/prefix-set", DRV_CLI_BLOCK, "rpl-prefix-set",
@@ -514,6 +528,7 @@ const struct drv_ops drv_iosxr_ops = {
             .vpls_bgp = true,
             .vpls_spoke_pw = true, /* docs/drivers.md §13 */
             .l3vpn = true,         /* vrf.xml, bgp.xml (docs/drivers.md) */
+            .l3vpn_v6 = true,      /* 6VPE circuits: docs/drivers.md §14 */
             .candidate = true,
             .writable_running = false,
             .confirmed_commit = 11,

@@ -380,7 +380,7 @@ l3("mp-l3-pair-mtu", ("<b><device>pe-b</device><port>et-0/0/1</port></b></segmen
 l3("mp-l3-no-routing", ("\n      <routing><pe-address>10.255.20.9/30</pe-address><ce-address>10.255.20.10</ce-address><ce-asn>4200000203</ce-asn></routing>", ""))
 l3("mp-l3-vpls-id", ("<vpn-id>300</vpn-id>", "<vpn-id>300</vpn-id><vpls-id>300</vpls-id>"))
 # IPv6 on a circuit (6VPE): refused on a PE whose driver has no l3vpn_v6 (OpenConfig this round,
-# MP-L3-V6-UNSUPPORTED; Junos and IOS-XR render it); the
+# MP-L3-V6-UNSUPPORTED; Junos, IOS-XR and SR OS render it); the
 # link's own rules; a site's IPv6 prefixes on an IPv4-only circuit (warning, exit 0); an
 # IPv6 PE-CE link inside another site's IPv6 prefix (IP-OVERLAP).
 L3_PLANT = "<ce-address>10.255.20.6</ce-address>"

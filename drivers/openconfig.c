@@ -605,6 +605,7 @@ const struct drv_ops drv_openconfig_ops = {
             .vpls_ldp = true,
             .vpls_bgp = true,
             .l3vpn = true, /* docs/drivers.md §14: L3VRF network instance, vrf.xml */
+            .l3vpn_v6 = true, /* 6VPE circuits: bgp-neighbor.xml IPV6_UNICAST, §14 */
             .candidate = true,
             .writable_running = true,
             .confirmed_commit = 11,

@@ -379,15 +379,15 @@ l3("mp-l3-pair-mtu", ("<b><device>pe-b</device><port>et-0/0/1</port></b></segmen
                       "<b><device>pe-b</device><port>et-0/0/1</port></b><owner>backbone</owner><mtu>1507</mtu></segment>"))
 l3("mp-l3-no-routing", ("\n      <routing><pe-address>10.255.20.9/30</pe-address><ce-address>10.255.20.10</ce-address><ce-asn>4200000203</ce-asn></routing>", ""))
 l3("mp-l3-vpls-id", ("<vpn-id>300</vpn-id>", "<vpn-id>300</vpn-id><vpls-id>300</vpls-id>"))
-# IPv6 on a circuit (6VPE): refused on a PE whose driver has no l3vpn_v6 (OpenConfig this round,
-# MP-L3-V6-UNSUPPORTED; Junos, IOS-XR and SR OS render it); the
+# IPv6 on a circuit (6VPE): refused on a PE whose driver has no l3vpn_v6 (VRP this round,
+# MP-L3-V6-UNSUPPORTED; Junos, IOS-XR, SR OS and OpenConfig render it); the
 # link's own rules; a site's IPv6 prefixes on an IPv4-only circuit (warning, exit 0); an
 # IPv6 PE-CE link inside another site's IPv6 prefix (IP-OVERLAP).
 L3_PLANT = "<ce-address>10.255.20.6</ce-address>"
 def l3v6(pe, ce):
     return L3_PLANT + "<pe-ipv6-address>%s</pe-ipv6-address><ce-ipv6-address>%s</ce-ipv6-address>" % (pe, ce)
 l3("mp-l3-v6-unsupported", (L3_PLANT, l3v6("2001:db8:ff:20::4/127", "2001:db8:ff:20::5")),
-   ("<name>pe-a</name><vendor>junos</vendor>", "<name>pe-a</name><vendor>openconfig</vendor>"))
+   ("<name>pe-a</name><vendor>junos</vendor>", "<name>pe-a</name><vendor>vrp</vendor>"))
 l3("mp-l3-v6-ce-outside", (L3_PLANT, l3v6("2001:db8:ff:20::4/127", "2001:db8:ff:20::6")))
 l3("mp-l3-v6-anycast", (L3_PLANT, l3v6("2001:db8:ff:20::1/64", "2001:db8:ff:20::")))
 l3("mp-l3-v6-length", (L3_PLANT, l3v6("2001:db8:ff:20::1/120", "2001:db8:ff:20::2")))

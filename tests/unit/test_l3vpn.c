@@ -542,7 +542,7 @@ test_pair_mtu(void **state)
 
 /* A well-formed IPv6 link on a /127 whose PE is its first address (RFC 6164): clean on
  * Junos (drv_caps.l3vpn_v6); on a PE whose driver renders VRFs but not IPv6 in them
- * (OpenConfig this round) only the driver refusal, at the pe-ipv6-address leaf. */
+ * (VRP this round) only the driver refusal, at the pe-ipv6-address leaf. */
 static void
 test_v6_unsupported(void **state)
 {
@@ -553,10 +553,10 @@ test_v6_unsupported(void **state)
     assert_int_equal(count_prefix(ctx, "MP-L3-"), 0);
     assert_int_equal(run_edit(ctx, PLANT4, PLANT6("2001:db8:ff:20::4/127", "2001:db8:ff:20::5"),
                               "<name>pe-a</name><vendor>junos</vendor>",
-                              "<name>pe-a</name><vendor>openconfig</vendor>", NULL),
+                              "<name>pe-a</name><vendor>vrp</vendor>", NULL),
                      NST_ECHECK);
     expect(ctx, "MP-L3-V6-UNSUPPORTED", 68, AC("plant") "/routing/pe-ipv6-address",
-           "pe-a's driver (openconfig) does not render IPv6 in layer-3 VPNs");
+           "pe-a's driver (vrp) does not render IPv6 in layer-3 VPNs");
     assert_int_equal(count_prefix(ctx, "MP-L3-"), 1);
     assert_int_equal(count_prefix(ctx, "IP-"), 0);
 }

@@ -53,7 +53,8 @@ done
 # The same five offices as a layer-3 VPN (kind l3vpn): clean, the worst pair across the
 # leased wave at 1600 - 8 (two labels, no inner Ethernet header), every PE compiles, and
 # each PE's IR has one VRF with the office's routed circuit and one eBGP neighbour (the
-# office's router, its own private AS), and no global <bgp> (its only session is the VRF's).
+# office's router, its own private AS; a second one over IPv6 on the dual-stack taipei and
+# hsinchu circuits), and no global <bgp> (its only session is the VRF's).
 f=examples/enterprise-wan/service-l3vpn.xml
 "$NETSTITCH" check "$f" >"$tmp/out" 2>&1 || { no "$f does not check clean:"; cat "$tmp/out"; }
 grep -q ' warning ' "$tmp/out" && { no "$f has warnings:"; grep ' warning ' "$tmp/out"; }
@@ -66,8 +67,16 @@ asn=65101
 for d in pe-taipei pe-hsinchu pe-taichung pe-kaohsiung pe-tainan; do
     [ -s "$tmp/c/$d.xml" ] || no "$f: no payload for $d"
     got=$(xmllint --xpath "concat(count(/ir/device[@name='$d']/vrf), ' ', count(/ir/device[@name='$d']/vrf/ac), ' ', count(/ir/device[@name='$d']/vrf/neighbor), ' ', string(/ir/device[@name='$d']/vrf/neighbor/@peer-as), ' ', count(/ir/device[@name='$d']/bgp), ' ', count(/ir/device[@name='$d']/port/subif[@kind='l3'][@vrf='corp-l3']))" "$tmp/ir.xml")
-    [ "$got" = "1 1 1 $asn 0 1" ] || no "$f: $d has vrf/ac/neighbor/peer-as/bgp/subif $got, want 1 1 1 $asn 0 1"
+    # taipei and hsinchu are dual stack: a second neighbour, over IPv6, with the same AS.
+    case $d in pe-taipei | pe-hsinchu) nn=2 ;; *) nn=1 ;; esac
+    [ "$got" = "1 1 $nn $asn 0 1" ] || no "$f: $d has vrf/ac/neighbor/peer-as/bgp/subif $got, want 1 1 $nn $asn 0 1"
     asn=$((asn + 1))
+done
+for p in "pe-taipei 2001:db8:ff:10::1 2001:db8:ff:10:: NS-corp-l3-hq-IN6" \
+    "pe-hsinchu 2001:db8:ff:10::3 2001:db8:ff:10::2 NS-corp-l3-rnd-IN6"; do
+    set -- $p
+    got=$(xmllint --xpath "concat(string(/ir/device[@name='$1']/vrf/neighbor[@transport='ipv6']/@address), ' ', string(/ir/device[@name='$1']/vrf/neighbor[@transport='ipv6']/@local-address), ' ', string(/ir/device[@name='$1']/vrf/neighbor[@transport='ipv6']/family[@name='ipv6-unicast']/@import), ' ', string(/ir/device[@name='$1']/port/subif[@vrf='corp-l3']/ipv6/@address))" "$tmp/ir.xml")
+    [ "$got" = "$2 $3 $4 $3" ] || no "$f: $1's IPv6 session is '$got', want '$2 $3 $4 $3'"
 done
 
 # variant -> code, line

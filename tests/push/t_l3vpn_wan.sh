@@ -39,6 +39,11 @@ for d in pe-taipei pe-hsinchu pe-taichung pe-kaohsiung pe-tainan; do
         *) no "$d: no route target 64600:4200" ;;
     esac
     run "$d" | grep -q ">$ce<" || no "$d: no neighbour $ce (the office's router)"
+    # The dual-stack offices' IPv6 sessions (6VPE): the CE's IPv6 address as a neighbour.
+    case $d in
+        pe-taipei) run "$d" | grep -q '>2001:db8:ff:10::1<' || no "$d: no IPv6 neighbour 2001:db8:ff:10::1" ;;
+        pe-hsinchu) run "$d" | grep -q '>2001:db8:ff:10::3<' || no "$d: no IPv6 neighbour 2001:db8:ff:10::3" ;;
+    esac
     n=$((n + 1))
 done
 

@@ -100,6 +100,9 @@
 #define BGP_MAX_PFX 256
 #define BGP_MAX_EXT 512
 #define BGP_MAX_PATH 8
+#define BGP_MAX_VRF 16
+#define BGP_MAX_RT 4
+#define BGP_MAX_IFN 256
 
 /* Families: index 0 IPv4 unicast, 1 IPv6 unicast; bit (1 << index) in a family set. */
 #define BGP_F4 1u
@@ -110,6 +113,8 @@ struct bgp_pfx {
     uint8_t a[16]; /* network order; IPv4 in a[0..3] */
     uint8_t len;
     uint8_t fam;  /* 4 or 6 */
+    uint8_t vrf;  /* interface addresses: the VRF of their interface (1 + index into the
+                     device's vrfs), 0 the global table */
     uint16_t ifx; /* interface addresses: the interface they sit on (per device) */
 };
 
@@ -119,6 +124,8 @@ enum bgp_proto { BGP_P_BGP = 0, BGP_P_STATIC, BGP_P_AGGREGATE, BGP_P_NETWORK };
 struct bgp_route {
     struct bgp_pfx p;
     enum bgp_proto proto;
+    uint8_t vrf; /* the table holding it: 0 global, else 1 + the VRF's index */
+    uint8_t vpn; /* learned from another PE over the VPN backbone (never sent back to it) */
     uint32_t path[BGP_MAX_PATH]; /* AS path, nearest first */
     int npath;
 };
@@ -133,6 +140,8 @@ struct bgp_nbr {
     /* Policy chains per family (names separated by blanks, "" = none). */
     char import[2][256], export_[2][256];
     char inst[64];     /* VRP network instance */
+    uint8_t vrf;       /* 0 global, else 1 + index into the device's vrfs */
+    char vname[64];    /* the VRF's name, "" global (to keep the history across reads) */
     uint32_t local_as; /* this side's AS toward the neighbor (local-as, fake-as), 0: the
                           router's */
     /* Results of the last computation. */
@@ -144,6 +153,15 @@ struct bgp_nbr {
     char sig[512]; /* both ends' parameters, to notice a reset */
     double since;  /* supervisor clock, when the current state began */
     unsigned transitions;
+};
+
+/* A VRF (RFC 4364): its interfaces hold the PE-CE links, its neighbors are the CEs, its
+ * routes are exchanged with the other PEs' VRFs by route target (bgp_vpn_exchange()). */
+struct bgp_vrf {
+    char name[64];
+    char rd[64];                               /* "" = none: nothing is exported */
+    char imp[BGP_MAX_RT][64], exp[BGP_MAX_RT][64]; /* route targets "ASN:N" */
+    int nimp, nexp;
 };
 
 enum bgp_vendor { BGP_V_NONE = 0, BGP_V_VRP, BGP_V_OC, BGP_V_JUNOS, BGP_V_XR, BGP_V_SROS };
@@ -166,6 +184,9 @@ struct bgp_dev {
                                           subnet's length, the interface */
     int naddrs;
     uint16_t nifs; /* interfaces seen so far while extracting */
+    char ifname[BGP_MAX_IFN][64]; /* interface names by ifx (what VRFs bind), "" unknown */
+    struct bgp_vrf vrfs[BGP_MAX_VRF];
+    int nvrfs;
     struct bgp_pfx orig[BGP_MAX_PFX];
     enum bgp_proto orig_proto[BGP_MAX_PFX];
     int norig;
@@ -199,6 +220,7 @@ struct sim_bgp {
     struct timespec t0;
     int dirty;
     char *path; /* the description, reread when it changes (an external peer changed) */
+    char *statedir;
     struct timespec desc_mtime;
     ino_t desc_ino;
 };
@@ -365,12 +387,81 @@ bgp_pfx_add(struct bgp_pfx *v, int *n, struct bgp_pfx p)
     }
 }
 
-/* An interface address of @d on interface @ifx. */
+/* An interface address of @d on interface @ifx (the same address may sit on two
+ * interfaces of different VRFs). */
 static void
 bgp_addr_add(struct bgp_dev *d, struct bgp_pfx p, uint16_t ifx)
 {
     p.ifx = ifx;
-    bgp_pfx_add(d->addrs, &d->naddrs, p);
+    p.vrf = 0;
+    for (int i = 0; i < d->naddrs; i++) {
+        if (bgp_same(&d->addrs[i], &p) && d->addrs[i].ifx == ifx) {
+            return;
+        }
+    }
+    if (d->naddrs < BGP_MAX_PFX) {
+        d->addrs[d->naddrs++] = p;
+    }
+}
+
+/* Interface @ifx of @d is called @name (what a VRF's interface list names). */
+static void
+bgp_ifname_set(struct bgp_dev *d, uint16_t ifx, const char *name)
+{
+    if (ifx < BGP_MAX_IFN) {
+        snprintf(d->ifname[ifx], sizeof d->ifname[ifx], "%.63s", name);
+    }
+}
+
+/* A new VRF @name of @d: its number (1 + index), 0 when the table is full. */
+static uint8_t
+bgp_vrf_add(struct bgp_dev *d, const char *name)
+{
+    struct bgp_vrf *v;
+
+    if (d->nvrfs >= BGP_MAX_VRF) {
+        return 0;
+    }
+    v = &d->vrfs[d->nvrfs++];
+    memset(v, 0, sizeof *v);
+    snprintf(v->name, sizeof v->name, "%s", name);
+    return (uint8_t)d->nvrfs;
+}
+
+/* Route target @s ("target:65000:100", "65000:100", "rt 65000:100") into VRF @vrf's import
+ * and/or export set, as "ASN:N". */
+static void
+bgp_vrf_rt(struct bgp_dev *d, uint8_t vrf, const char *s, int import, int export)
+{
+    struct bgp_vrf *v = vrf ? &d->vrfs[vrf - 1] : NULL;
+    char rt[64];
+
+    if (!v || !*s) {
+        return;
+    }
+    if (!strncmp(s, "target:", 7)) {
+        s += 7;
+    }
+    snprintf(rt, sizeof rt, "%s", s);
+    if (import && v->nimp < BGP_MAX_RT) {
+        snprintf(v->imp[v->nimp++], sizeof v->imp[0], "%s", rt);
+    }
+    if (export && v->nexp < BGP_MAX_RT) {
+        snprintf(v->exp[v->nexp++], sizeof v->exp[0], "%s", rt);
+    }
+}
+
+/* Interface @name of @d belongs to VRF @vrf: its addresses move into the VRF's table. */
+static void
+bgp_vrf_bind(struct bgp_dev *d, uint8_t vrf, const char *name)
+{
+    for (int i = 0; i < d->naddrs; i++) {
+        uint16_t ifx = d->addrs[i].ifx;
+
+        if (ifx < BGP_MAX_IFN && *name && !strcmp(d->ifname[ifx], name)) {
+            d->addrs[i].vrf = vrf;
+        }
+    }
 }
 
 /* An originated prefix of @d. */
@@ -790,64 +881,15 @@ bgp_junos_afs(xmlNodePtr fam)
     return (bgp_child(fam, "inet") ? BGP_F4 : 0) | (bgp_child(fam, "inet6") ? BGP_F6 : 0);
 }
 
-/* Junos: routing-options AS, unit addresses, static and aggregate routes (inet.0 and the
- * rib inet6.0), BGP groups and neighbors (a neighbor's settings override its group's). */
+/* Junos BGP groups and neighbors under @bgp (protocols bgp, global or of VRF @vrf): a
+ * neighbor's settings override its group's. */
 static void
-bgp_extract_junos(struct bgp_dev *d)
+bgp_junos_groups(struct bgp_dev *d, xmlNodePtr bgp, uint8_t vrf)
 {
-    xmlNodePtr conf = bgp_top(d->eff, "configuration"), ro, c, u, a, g, nb;
+    xmlNodePtr g, nb;
     char buf[256];
-    static const struct {
-        const char *name;
-        enum bgp_proto proto;
-    } origs[] = {{"static", BGP_P_STATIC}, {"aggregate", BGP_P_AGGREGATE}};
-    xmlNodePtr ribs[1 + 8];
-    int nribs = 0;
 
-    ro = bgp_child(conf, "routing-options");
-    d->as =
-        (uint32_t)strtoul(bgp_text(ro, "autonomous-system/as-number", buf, sizeof buf), NULL, 10);
-    ribs[nribs++] = ro;
-    for (xmlNodePtr r = bgp_child(ro, "rib"); r && nribs < 9; r = bgp_next(r, "rib")) {
-        if (!strcmp(bgp_text(r, "name", buf, sizeof buf), "inet6.0")) {
-            ribs[nribs++] = r;
-        }
-    }
-    for (int ri = 0; ri < nribs; ri++) {
-        for (size_t k = 0; k < sizeof origs / sizeof origs[0]; k++) {
-            for (xmlNodePtr r = bgp_child(bgp_child(ribs[ri], origs[k].name), "route"); r;
-                 r = bgp_next(r, "route")) {
-                struct bgp_pfx p;
-
-                /* routing-options static holds inet.0, rib inet6.0 static inet6.0. */
-                if (!bgp_prefix(bgp_text(r, "name", buf, sizeof buf), &p, 1) &&
-                    (p.fam == 6) == (ri > 0)) {
-                    bgp_orig_add(d, p, origs[k].proto);
-                }
-            }
-        }
-    }
-    for (c = bgp_child(bgp_child(conf, "interfaces"), "interface"); c;
-         c = bgp_next(c, "interface")) {
-        for (u = bgp_child(c, "unit"); u; u = bgp_next(u, "unit")) {
-            uint16_t ifx = ++d->nifs;
-
-            for (int f = 0; f < 2; f++) {
-                for (a = bgp_child(bgp_path(u, f ? "family/inet6" : "family/inet"), "address"); a;
-                     a = bgp_next(a, "address")) {
-                    struct bgp_pfx p;
-
-                    if (!bgp_prefix(bgp_text(a, "name", buf, sizeof buf), &p, 0) &&
-                        bgp_fi(&p) == f) {
-                        bgp_addr_add(d, p, ifx);
-                    }
-                }
-            }
-        }
-    }
-    g = bgp_path(conf, "protocols/bgp");
-    d->bgp_on = g != NULL && d->as != 0;
-    for (g = bgp_child(g, "group"); g; g = bgp_next(g, "group")) {
+    for (g = bgp_child(bgp, "group"); g; g = bgp_next(g, "group")) {
         for (nb = bgp_child(g, "neighbor"); nb && d->nnbrs < BGP_MAX_NBR;
              nb = bgp_next(nb, "neighbor")) {
             struct bgp_nbr *n = &d->nbrs[d->nnbrs++];
@@ -855,6 +897,10 @@ bgp_extract_junos(struct bgp_dev *d)
 
             memset(n, 0, sizeof *n);
             n->enabled = 1;
+            n->vrf = vrf;
+            if (vrf) {
+                memcpy(n->vname, d->vrfs[vrf - 1].name, sizeof n->vname);
+            }
             bgp_text(nb, "name", n->addr, sizeof n->addr);
             bgp_nbr_addr(n);
             v = bgp_text(nb, "peer-as", buf, sizeof buf);
@@ -892,6 +938,100 @@ bgp_extract_junos(struct bgp_dev *d)
                 n->afs = BGP_F4;
             }
         }
+    }
+}
+
+/* Junos: routing-options AS, unit addresses, static and aggregate routes (inet.0 and the
+ * rib inet6.0), BGP groups and neighbors (a neighbor's settings override its group's). */
+static void
+bgp_extract_junos(struct bgp_dev *d)
+{
+    xmlNodePtr conf = bgp_top(d->eff, "configuration"), ro, c, u, a, g;
+    char buf[256];
+    static const struct {
+        const char *name;
+        enum bgp_proto proto;
+    } origs[] = {{"static", BGP_P_STATIC}, {"aggregate", BGP_P_AGGREGATE}};
+    xmlNodePtr ribs[1 + 8];
+    int nribs = 0;
+
+    ro = bgp_child(conf, "routing-options");
+    d->as =
+        (uint32_t)strtoul(bgp_text(ro, "autonomous-system/as-number", buf, sizeof buf), NULL, 10);
+    ribs[nribs++] = ro;
+    for (xmlNodePtr r = bgp_child(ro, "rib"); r && nribs < 9; r = bgp_next(r, "rib")) {
+        if (!strcmp(bgp_text(r, "name", buf, sizeof buf), "inet6.0")) {
+            ribs[nribs++] = r;
+        }
+    }
+    for (int ri = 0; ri < nribs; ri++) {
+        for (size_t k = 0; k < sizeof origs / sizeof origs[0]; k++) {
+            for (xmlNodePtr r = bgp_child(bgp_child(ribs[ri], origs[k].name), "route"); r;
+                 r = bgp_next(r, "route")) {
+                struct bgp_pfx p;
+
+                /* routing-options static holds inet.0, rib inet6.0 static inet6.0. */
+                if (!bgp_prefix(bgp_text(r, "name", buf, sizeof buf), &p, 1) &&
+                    (p.fam == 6) == (ri > 0)) {
+                    bgp_orig_add(d, p, origs[k].proto);
+                }
+            }
+        }
+    }
+    for (c = bgp_child(bgp_child(conf, "interfaces"), "interface"); c;
+         c = bgp_next(c, "interface")) {
+        for (u = bgp_child(c, "unit"); u; u = bgp_next(u, "unit")) {
+            uint16_t ifx = ++d->nifs;
+            char ifd[64], unit[32], ifl[128];
+
+            /* A VRF names its interfaces as IFD.UNIT. */
+            snprintf(ifl, sizeof ifl, "%s.%s", bgp_text(c, "name", ifd, sizeof ifd),
+                     bgp_text(u, "name", unit, sizeof unit));
+            bgp_ifname_set(d, ifx, ifl);
+
+            for (int f = 0; f < 2; f++) {
+                for (a = bgp_child(bgp_path(u, f ? "family/inet6" : "family/inet"), "address"); a;
+                     a = bgp_next(a, "address")) {
+                    struct bgp_pfx p;
+
+                    if (!bgp_prefix(bgp_text(a, "name", buf, sizeof buf), &p, 0) &&
+                        bgp_fi(&p) == f) {
+                        bgp_addr_add(d, p, ifx);
+                    }
+                }
+            }
+        }
+    }
+    g = bgp_path(conf, "protocols/bgp");
+    d->bgp_on = d->as != 0;
+    bgp_junos_groups(d, g, 0);
+    /* VRFs (routing-instances of instance-type vrf): route distinguisher, vrf-target
+     * (community: import and export; import/export each override it for its direction),
+     * interfaces, and their own protocols bgp with the CE neighbors. */
+    for (xmlNodePtr ri = bgp_child(bgp_child(conf, "routing-instances"), "instance"); ri;
+         ri = bgp_next(ri, "instance")) {
+        uint8_t v;
+        const char *comm;
+        char c2[128];
+
+        if (strcmp(bgp_text(ri, "instance-type", buf, sizeof buf), "vrf") ||
+            !(v = bgp_vrf_add(d, bgp_text(ri, "name", buf, sizeof buf)))) {
+            continue;
+        }
+        bgp_text(ri, "route-distinguisher/rd-type", d->vrfs[v - 1].rd, sizeof d->vrfs[v - 1].rd);
+        comm = bgp_text(ri, "vrf-target/community", c2, sizeof c2);
+        bgp_vrf_rt(d, v, bgp_text(ri, "vrf-target/import", buf, sizeof buf), 1, 0);
+        if (!*buf) {
+            bgp_vrf_rt(d, v, comm, 1, 0);
+        }
+        bgp_vrf_rt(d, v, bgp_text(ri, "vrf-target/export", buf, sizeof buf), 0, 1);
+        if (!*buf) {
+            bgp_vrf_rt(d, v, comm, 0, 1);
+        }
+        for (c = bgp_child(ri, "interface"); c; c = bgp_next(c, "interface")) {
+            bgp_vrf_bind(d, v, bgp_text(c, "name", buf, sizeof buf));
+        }
+        bgp_junos_groups(d, bgp_path(ri, "protocols/bgp"), v);
     }
 }
 
@@ -1622,6 +1762,8 @@ bgp_extract(struct bgp_dev *d)
     d->bgp_on = 0;
     d->naddrs = d->norig = 0;
     d->nifs = 0;
+    d->nvrfs = 0;
+    memset(d->ifname, 0, sizeof d->ifname);
     /* Keep the session history (since/transitions) of neighbors that stay. */
     struct bgp_nbr old[BGP_MAX_NBR];
     int nold = d->nnbrs;
@@ -1642,7 +1784,7 @@ bgp_extract(struct bgp_dev *d)
     }
     for (int i = 0; i < d->nnbrs; i++) {
         for (int j = 0; j < nold; j++) {
-            if (!strcmp(d->nbrs[i].addr, old[j].addr)) {
+            if (!strcmp(d->nbrs[i].addr, old[j].addr) && !strcmp(d->nbrs[i].vname, old[j].vname)) {
                 d->nbrs[i].up = old[j].up;
                 d->nbrs[i].since = old[j].since;
                 d->nbrs[i].transitions = old[j].transitions;
@@ -1696,23 +1838,26 @@ bgp_poll_files(struct sim_bgp *b, double now)
  * Sessions
  */
 
+/* @d has address @ip on an interface of table @vrf (0 global). */
 static int
-bgp_has_addr(const struct bgp_dev *d, const struct bgp_pfx *ip)
+bgp_has_addr(const struct bgp_dev *d, const struct bgp_pfx *ip, uint8_t vrf)
 {
     for (int i = 0; i < d->naddrs; i++) {
-        if (bgp_addr_eq(&d->addrs[i], ip)) {
+        if (bgp_addr_eq(&d->addrs[i], ip) && d->addrs[i].vrf == vrf) {
             return 1;
         }
     }
     return 0;
 }
 
-/* Our interface address on the subnet of @ip, or NULL. */
+/* Our interface address of table @vrf (a VRF's neighbor is reached through the VRF's
+ * interfaces only) on the subnet of @ip, or NULL. */
 static const struct bgp_pfx *
-bgp_local_for(const struct bgp_dev *d, const struct bgp_pfx *ip)
+bgp_local_for(const struct bgp_dev *d, const struct bgp_pfx *ip, uint8_t vrf)
 {
     for (int i = 0; i < d->naddrs; i++) {
-        if (bgp_same_subnet(&d->addrs[i], ip) && !bgp_addr_eq(&d->addrs[i], ip)) {
+        if (d->addrs[i].vrf == vrf && bgp_same_subnet(&d->addrs[i], ip) &&
+            !bgp_addr_eq(&d->addrs[i], ip)) {
             return &d->addrs[i];
         }
     }
@@ -1775,7 +1920,7 @@ bgp_session_check(struct sim_bgp *b, struct bgp_dev *d, struct bgp_nbr *n, struc
     if (!d->bgp_on || !n->enabled || !n->ip.fam) {
         return 0;
     }
-    local = bgp_local_for(d, &n->ip);
+    local = bgp_local_for(d, &n->ip, n->vrf);
     if (!local) {
         return 0;
     }
@@ -1811,13 +1956,14 @@ bgp_session_check(struct sim_bgp *b, struct bgp_dev *d, struct bgp_nbr *n, struc
     for (int i = 0; i < b->ndevs; i++) {
         struct bgp_dev *o = &b->devs[i];
 
-        if (o == d || !bgp_has_addr(o, &n->ip)) {
+        if (o == d) {
             continue;
         }
         for (int j = 0; j < o->nnbrs; j++) {
             struct bgp_nbr *m = &o->nbrs[j];
 
-            if (!bgp_addr_eq(&m->ip, local)) {
+            /* The far end names our address, in the table holding its own address. */
+            if (!bgp_addr_eq(&m->ip, local) || !bgp_has_addr(o, &n->ip, m->vrf)) {
                 continue;
             }
             far->dev = o;
@@ -1850,7 +1996,7 @@ static int
 bgp_rib_add(struct bgp_dev *d, const struct bgp_route *r)
 {
     for (int i = 0; i < d->nrib; i++) {
-        if (bgp_same(&d->rib[i].p, &r->p)) {
+        if (d->rib[i].vrf == r->vrf && bgp_same(&d->rib[i].p, &r->p)) {
             return 0; /* first path wins: deterministic, no best-path selection */
         }
     }
@@ -1872,7 +2018,8 @@ bgp_receive(struct bgp_dev *d, struct bgp_nbr *n, const struct bgp_far *far)
     n->rx_pre[0] = n->rx_acc[0] = n->rx_pre[1] = n->rx_acc[1] = 0;
     if (far->ext) {
         for (int i = 0; i < far->ext->nannounce; i++) {
-            struct bgp_route r = {.p = far->ext->announce[i], .path = {far->ext->as}, .npath = 1};
+            struct bgp_route r = {
+                .p = far->ext->announce[i], .vrf = n->vrf, .path = {far->ext->as}, .npath = 1};
             int f = bgp_fi(&r.p);
 
             if (!(n->act & (1u << f))) {
@@ -1890,9 +2037,10 @@ bgp_receive(struct bgp_dev *d, struct bgp_nbr *n, const struct bgp_far *far)
         struct bgp_route r = far->dev->rib[i];
         int f = bgp_fi(&r.p);
 
-        /* eBGP never sends a route back to an AS on its path; the far end's export policy
-         * decides what leaves it. */
-        if (!(n->act & (1u << f)) || bgp_path_has(&r, bgp_local_as(d, n)) ||
+        /* The far end sends what its neighbor's table holds (the global table or the
+         * neighbor's VRF); eBGP never sends a route back to an AS on its path; the far end's
+         * export policy decides what leaves it. */
+        if (r.vrf != far->nbr->vrf || !(n->act & (1u << f)) || bgp_path_has(&r, bgp_local_as(d, n)) ||
             !bgp_permits(far->dev, far->nbr->export_[f], &r, 1)) {
             continue;
         }
@@ -1902,6 +2050,8 @@ bgp_receive(struct bgp_dev *d, struct bgp_nbr *n, const struct bgp_far *far)
         }
         r.path[0] = bgp_local_as(far->dev, far->nbr);
         r.proto = BGP_P_BGP;
+        r.vrf = n->vrf;
+        r.vpn = 0;
         n->rx_pre[f]++;
         if (n->nh_ok[f] && bgp_permits(d, n->import[f], &r, 0)) {
             n->rx_acc[f]++;
@@ -1910,6 +2060,72 @@ bgp_receive(struct bgp_dev *d, struct bgp_nbr *n, const struct bgp_far *far)
     }
     return changed;
 }
+
+/* Does VRF @imp import a route of VRF @exp (an export route target of one is an import
+ * route target of the other)? A VRF without a route distinguisher exports nothing: its
+ * routes cannot become VPN-IPv4 routes (RFC 4364 4.1). */
+static int
+bgp_rt_match(const struct bgp_vrf *imp, const struct bgp_vrf *exp)
+{
+    if (!*exp->rd) {
+        return 0;
+    }
+    for (int i = 0; i < exp->nexp; i++) {
+        for (int k = 0; k < imp->nimp; k++) {
+            if (!strcmp(exp->exp[i], imp->imp[k])) {
+                return 1;
+            }
+        }
+    }
+    return 0;
+}
+
+/* The backbone's VPN-IPv4 iBGP between the PEs (infrastructure netstitch does not render,
+ * docs/drivers.md): every simulated router with BGP on and the same AS as another is
+ * taken to peer with it for VPN routes. A route a PE's VRF learned from its CE (not one it
+ * learned from another PE: iBGP does not pass those on) is imported by every VRF of
+ * another PE of the AS whose import route targets hold one of the exporting VRF's export
+ * route targets; the route distinguisher keeps VRFs apart (here: each VRF its own table).
+ * The AS path stays as it is (iBGP), the route becomes a BGP route of the importing VRF. */
+static int
+bgp_vpn_exchange(struct sim_bgp *b)
+{
+    int changed = 0;
+
+    for (int i = 0; i < b->ndevs; i++) {
+        struct bgp_dev *d = &b->devs[i];
+
+        for (int v = 0; v < d->nvrfs && d->bgp_on; v++) {
+            for (int k = 0; k < b->ndevs; k++) {
+                struct bgp_dev *o = &b->devs[k];
+
+                if (o == d || !o->bgp_on || o->as != d->as) {
+                    continue;
+                }
+                for (int w = 0; w < o->nvrfs; w++) {
+                    if (!bgp_rt_match(&d->vrfs[v], &o->vrfs[w])) {
+                        continue;
+                    }
+                    for (int r = 0; r < o->nrib; r++) {
+                        struct bgp_route rt = o->rib[r];
+
+                        if (rt.vrf != w + 1 || rt.vpn) {
+                            continue;
+                        }
+                        rt.vrf = (uint8_t)(v + 1);
+                        rt.vpn = 1;
+                        rt.proto = BGP_P_BGP;
+                        changed |= bgp_rib_add(d, &rt);
+                    }
+                }
+            }
+        }
+    }
+    return changed;
+}
+
+static void bgp_write_externals(struct sim_bgp *b, struct bgp_far (*far)[BGP_MAX_NBR],
+                                int (*up)[BGP_MAX_NBR]);
 
 static void
 bgp_compute(struct sim_bgp *b, double now)
@@ -1959,6 +2175,7 @@ bgp_compute(struct sim_bgp *b, double now)
                 }
             }
         }
+        changed |= bgp_vpn_exchange(b);
         if (!changed) {
             break;
         }
@@ -1977,13 +2194,15 @@ bgp_compute(struct sim_bgp *b, double now)
                     far[i][j].ext ? far[i][j].ext->as : bgp_local_as(far[i][j].dev, far[i][j].nbr);
                 int f = bgp_fi(&d->rib[k].p);
 
-                if ((n->act & (1u << f)) && !bgp_path_has(&d->rib[k], fas) &&
+                if (d->rib[k].vrf == n->vrf && (n->act & (1u << f)) &&
+                    !bgp_path_has(&d->rib[k], fas) &&
                     bgp_permits(d, n->export_[f], &d->rib[k], 1)) {
                     n->sent[f]++;
                 }
             }
         }
     }
+    bgp_write_externals(b, far, up);
 }
 
 /*
@@ -2028,6 +2247,87 @@ static void __attribute__((format(printf, 2, 3))) bgp_out(struct bgp_buf *o, con
     }
 }
 
+/* Write @text to @path atomically unless the file already holds it. */
+static void
+bgp_write_if_changed(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "r");
+    size_t len = strlen(text);
+    char *tmp;
+
+    if (f) {
+        char *old = nst_malloc(len + 2);
+        size_t got = old ? fread(old, 1, len + 1, f) : 0;
+        int same = old && got == len && !memcmp(old, text, len);
+
+        nst_free(old);
+        fclose(f);
+        if (same) {
+            return;
+        }
+    }
+    tmp = nst_asprintf("%s.tmp", path);
+    if (tmp && (f = fopen(tmp, "w"))) {
+        if (fwrite(text, 1, len, f) != len || fclose(f) || rename(tmp, path)) {
+            unlink(tmp);
+        }
+    }
+    nst_free(tmp);
+}
+
+/* What each external peer receives, as the outside world sees it (a test cannot ask a
+ * simulated CE over NETCONF): STATEDIR/bgp-external/NAME, one line `session DEVICE VRF
+ * ADDRESS STATE` per simulated router's neighbor that is this external (VRF "-" for the
+ * global table), then one `prefix P` line per route it accepts: what the router's export
+ * policy sends it over an Established session, without those whose AS path holds the
+ * external's own AS (eBGP loop prevention, RFC 4271 9.1.2). Sorted as the routers hold
+ * them. */
+static void
+bgp_write_externals(struct sim_bgp *b, struct bgp_far (*far)[BGP_MAX_NBR], int (*up)[BGP_MAX_NBR])
+{
+    char *dir = nst_asprintf("%s/bgp-external", b->statedir);
+
+    if (!dir) {
+        return;
+    }
+    mkdir(dir, 0755);
+    for (int e = 0; e < b->nexts; e++) {
+        struct bgp_ext *x = &b->exts[e];
+        struct bgp_buf o = {0};
+        char *path;
+
+        for (int i = 0; i < b->ndevs; i++) {
+            struct bgp_dev *d = &b->devs[i];
+
+            for (int j = 0; j < d->nnbrs; j++) {
+                struct bgp_nbr *n = &d->nbrs[j];
+
+                if (far[i][j].ext != x) {
+                    continue;
+                }
+                bgp_out(&o, "session %s %s %s %s\n", d->name, *n->vname ? n->vname : "-",
+                        n->addr, up[i][j] ? "Established" : "Active");
+                for (int k = 0; up[i][j] && k < d->nrib; k++) {
+                    const struct bgp_route *r = &d->rib[k];
+                    char pb[64];
+
+                    if (r->vrf == n->vrf && (n->act & (1u << bgp_fi(&r->p))) &&
+                        !bgp_path_has(r, x->as) && bgp_permits(d, n->export_[bgp_fi(&r->p)], r, 1)) {
+                        bgp_out(&o, "prefix %s/%u\n", bgp_ntop(&r->p, pb, sizeof pb), r->p.len);
+                    }
+                }
+            }
+        }
+        path = nst_asprintf("%s/%s", dir, x->name);
+        if (path && !o.oom) {
+            bgp_write_if_changed(path, o.s ? o.s : "");
+        }
+        nst_free(path);
+        nst_free(o.s);
+    }
+    nst_free(dir);
+}
+
 static const char *
 bgp_state_vrp(const struct bgp_dev *d, const struct bgp_nbr *n)
 {
@@ -2063,10 +2363,13 @@ bgp_render(const struct sim_bgp *b, const struct bgp_dev *d, struct bgp_buf *o)
             long up = n->up ? (long)(bgp_now(b) - n->since) : 0;
             unsigned fams = bgp_report_fams(n);
 
+            /* peer-cfg-rti: the routing instance the neighbor is configured in ("master":
+             * the global table); a VRF's RIBs are VRF.inet.0 and VRF.inet6.0. */
             bgp_out(o,
                     "<bgp-peer><peer-address>%s+179</peer-address><peer-as>%u</peer-as>"
-                    "<local-as>%u</local-as><peer-state>%s</peer-state>",
-                    n->addr, n->peer_as, bgp_local_as(d, n),
+                    "<local-as>%u</local-as><peer-cfg-rti>%s</peer-cfg-rti>"
+                    "<peer-state>%s</peer-state>",
+                    n->addr, n->peer_as, bgp_local_as(d, n), *n->vname ? n->vname : "master",
                     n->up                         ? "Established"
                     : (!d->bgp_on || !n->enabled) ? "Idle"
                                                   : "Active");
@@ -2079,12 +2382,12 @@ bgp_render(const struct sim_bgp *b, const struct bgp_dev *d, struct bgp_buf *o)
                     continue;
                 }
                 bgp_out(o,
-                        "<bgp-rib><name>%s</name><active-prefix-count>%u</active-prefix-count>"
+                        "<bgp-rib><name>%s%s%s</name><active-prefix-count>%u</active-prefix-count>"
                         "<received-prefix-count>%u</received-prefix-count>"
                         "<accepted-prefix-count>%u</accepted-prefix-count>"
                         "<advertised-prefix-count>%u</advertised-prefix-count></bgp-rib>",
-                        f ? "inet6.0" : "inet.0", n->rx_acc[f], n->rx_pre[f], n->rx_acc[f],
-                        n->sent[f]);
+                        n->vname, *n->vname ? "." : "", f ? "inet6.0" : "inet.0", n->rx_acc[f],
+                        n->rx_pre[f], n->rx_acc[f], n->sent[f]);
             }
             bgp_out(o, "</bgp-peer>\n");
         }
@@ -2453,7 +2756,8 @@ sim_bgp_new(const struct sim_cfg *cfg, struct sim_bgp **out, char **errmsg)
     }
     clock_gettime(CLOCK_MONOTONIC, &b->t0);
     b->path = nst_strdup(cfg->bgp);
-    if (!b->path || bgp_read_desc(b, cfg->bgp, errmsg)) {
+    b->statedir = nst_strdup(cfg->statedir);
+    if (!b->path || !b->statedir || bgp_read_desc(b, cfg->bgp, errmsg)) {
         sim_bgp_free(b);
         return NST_EINPUT;
     }
@@ -2569,5 +2873,6 @@ sim_bgp_free(struct sim_bgp *b)
     }
     memset(b->exts, 0, sizeof b->exts);
     nst_free(b->path);
+    nst_free(b->statedir);
     nst_free(b);
 }

@@ -267,6 +267,15 @@ mp_signalling(struct chk *c, const struct m_mp *mp)
     chk_vpls_bgp(c, &mp->vpls);
 }
 
+/* --- layer-3 multipoint VPNs (kind l3vpn) --- */
+
+static void
+mp_l3(struct chk *c, const struct m_mp *mp)
+{
+    (void)c;
+    (void)mp;
+}
+
 /* Do two sets of tags on one port take the same frames? */
 static bool
 encap_clash(const struct m_encap *a, const struct m_encap *b)
@@ -650,8 +659,12 @@ chk_mp(struct chk *c)
         if (mp->nacs < 2) {
             continue; /* min-elements */
         }
-        mp_encap(c, mp);
-        mp_signalling(c, mp);
+        if (mp->kind == MP_L3VPN) {
+            mp_l3(c, mp);
+        } else {
+            mp_encap(c, mp);
+            mp_signalling(c, mp);
+        }
         mp_ports(c, i);
         mp_mtu(c, mp);
     }

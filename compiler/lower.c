@@ -17,7 +17,9 @@
  *   - VPLS members get the instance with pseudowire neighbours (the other members'
  *     router ids, LDP) or BGP auto-discovery (route target, VE id);
  *   - a multipoint VPN (netstitch-multipoint, lower_mp) gives each PE the same <vpls>,
- *     its attachment circuits as layer-2 sub-interfaces, full mesh or hub-and-spoke;
+ *     its attachment circuits as layer-2 sub-interfaces, full mesh or hub-and-spoke; a
+ *     layer-3 one (kind l3vpn, lower_mp_l3) a <vrf> with routed sub-interfaces and an
+ *     eBGP neighbour per site's router, and the prefix lists and policies of each;
  *   - BGP sessions become neighbours with an import and an export policy each, always
  *     (IOS-XR and SR OS pass nothing on eBGP without policy), backed by prefix lists;
  *     every session's local address is an address of its sub-interface (a second one
@@ -604,7 +606,7 @@ lower_stitches(struct lw *w, const struct m_conn *conn)
     }
 }
 
-/* Is @rd already the route distinguisher of another instance on @dev? */
+/* Is @rd already the route distinguisher of another instance (VPLS or VRF) on @dev? */
 static bool
 rd_used(xmlNodePtr dev, const char *rd)
 {
@@ -614,7 +616,8 @@ rd_used(xmlNodePtr dev, const char *rd)
         xmlChar *v;
         bool eq;
 
-        if (c->type != XML_ELEMENT_NODE || strcmp((const char *)c->name, "vpls")) {
+        if (c->type != XML_ELEMENT_NODE ||
+            (strcmp((const char *)c->name, "vpls") && strcmp((const char *)c->name, "vrf"))) {
             continue;
         }
         v = xmlGetProp(c, X("route-distinguisher"));
@@ -627,7 +630,7 @@ rd_used(xmlNodePtr dev, const char *rd)
     return false;
 }
 
-/* The route distinguisher of a BGP VPLS on @d: router-id:(vpls-id mod 2^16), moved to the
+/* The route distinguisher of a BGP VPLS or a VRF on @d: router-id:(id mod 2^16), moved to the
  * next number the device's driver accepts (drv_ops.rd_number_ok) and unused on the device. */
 static void
 rd_choose(struct lw *w, const struct m_device *d, xmlNodePtr dev, uint32_t vpls_id, char *rd,
@@ -738,6 +741,7 @@ static xmlNodePtr
 mp_subif(struct lw *w, const struct m_mp *mp, size_t i)
 {
     const struct m_mp_ac *a = &mp->acs[i];
+    bool l3 = mp->kind == MP_L3VPN;
     xmlNodePtr port = port_node(w, a->port), n, m;
     unsigned tags = model_encap_tags(&a->encap);
     char desc[256];
@@ -756,10 +760,13 @@ mp_subif(struct lw *w, const struct m_mp *mp, size_t i)
     }
     set_uattr(w, n, "id", subif_id(port, &a->encap));
     xmlAddChild(port, n);
-    set_attr(w, n, "kind", "l2");
+    set_attr(w, n, "kind", l3 ? "l3" : "l2");
     set_attr(w, n, "connection", mp->name);
     set_uattr(w, n, "hop", i + 1);
     set_uattr(w, n, "ip-mtu", mp->ip_mtu);
+    if (l3) {
+        set_attr(w, n, "vrf", mp->name);
+    }
     m = new_child(w, n, "match");
     if (m) {
         set_uattr(w, m, "tags", tags);
@@ -774,12 +781,16 @@ mp_subif(struct lw *w, const struct m_mp *mp, size_t i)
             match_bundle(w, m, &a->encap);
         }
     }
-    if (tags) {
+    if (tags && !l3) {
         m = new_child(w, n, "rewrite");
         if (m) {
             set_uattr(w, m, "pop", a->encap.bundle ? 1 : tags);
             set_attr(w, m, "symmetric", "true");
         }
+    }
+    if (l3) {
+        /* Routed: the PE's address on the link to the CE; no rewrite. */
+        add_ipv4(w, n, a->routing.pe_text, a->routing.subnet.len);
     }
     snprintf(desc, sizeof desc, "netstitch %s attachment circuit %s (site %s)", mp->name, a->name,
              a->site ? a->site->name : "-");
@@ -937,6 +948,161 @@ policy(struct lw *w, xmlNodePtr dev, const char *name, const char *direction, en
         set_attr(w, pol, "family", af == M_AF_V6 ? "ipv6" : "ipv4");
     }
     return pol;
+}
+
+/*
+ * /intercloud/multipoint[kind='l3vpn'] (netstitch-multipoint): a layer-3 multipoint VPN
+ * (RFC 4364) becomes, on each PE, one <vrf> named after the VPN:
+ *   - each attachment circuit is a routed sub-interface of its port with the circuit's
+ *     tags (no rewrite: the PE routes), vrf="VPN", the PE's address on the link to the
+ *     CE, hop the circuit's position from 1;
+ *   - the <vrf> has the VPN id, the route distinguisher ROUTER-ID:VPN-ID (rd_choose, as
+ *     for a BGP VPLS), the one route target every PE imports and exports, the PE's AS
+ *     and router id (for vendors whose VRF neighbours live in their one BGP instance);
+ *     an <ac> per circuit on the PE and an eBGP <neighbor> per circuit toward its CE;
+ *   - per circuit two prefix lists and policies, the existing elements: NS-VPN-AC-IN
+ *     accepts the circuit's site's prefixes, NS-VPN-AC-OUT sends the CE the other sites'
+ *     prefixes of the VPN (each site once, in circuit order).
+ * The iBGP carrying VPN-IPv4 routes between the PEs is the backbone's and not lowered;
+ * nothing goes into the device's global <bgp>. IPv4 only: a site's IPv6 prefixes are
+ * left out of the lists (the PE-CE session carries ipv4-unicast).
+ */
+static void
+mp_l3_lists(struct lw *w, xmlNodePtr dev, const struct m_mp *mp, size_t i, const char *in,
+            const char *out)
+{
+    const struct m_mp_ac *a = &mp->acs[i];
+    struct m_prefix *others;
+    size_t n = 0, j, k, cap = 0;
+
+    for (j = 0; j < mp->nacs; j++) {
+        cap += mp->acs[j].site ? mp->acs[j].site->nprefixes : 0;
+    }
+    others = nst_calloc(cap ? cap : 1, sizeof *others);
+    if (!others) {
+        w->oom = 1;
+        return;
+    }
+    for (j = 0; j < mp->nacs; j++) {
+        const struct m_site *s = mp->acs[j].site;
+        bool seen = !s || s == a->site;
+
+        for (k = 0; k < j && !seen; k++) {
+            seen = mp->acs[k].site == s;
+        }
+        for (k = 0; !seen && k < s->nprefixes; k++) {
+            others[n++] = s->prefixes[k];
+        }
+    }
+    prefix_list(w, dev, in, a->site ? a->site->prefixes : NULL, a->site ? a->site->nprefixes : 0,
+                M_AF_V4);
+    prefix_list(w, dev, out, others, n, M_AF_V4);
+    policy(w, dev, in, "import", M_AF_V4);
+    policy(w, dev, out, "export", M_AF_V4);
+    nst_free(others);
+}
+
+/* The eBGP neighbour of circuit @i toward its CE, in <vrf> @vrf. */
+static void
+mp_l3_neighbor(struct lw *w, xmlNodePtr dev, xmlNodePtr vrf, const struct m_mp *mp, size_t i)
+{
+    const struct m_mp_ac *a = &mp->acs[i];
+    const struct m_mp_routing *r = &a->routing;
+    char name[160], in[192], out[192], desc[160];
+    xmlNodePtr nb, fam;
+
+    snprintf(name, sizeof name, "%s-%s", mp->name, a->name);
+    snprintf(in, sizeof in, "NS-%s-IN", name);
+    snprintf(out, sizeof out, "NS-%s-OUT", name);
+    nb = new_child(w, vrf, "neighbor");
+    if (!nb) {
+        return;
+    }
+    set_attr(w, nb, "address", r->ce_text);
+    set_attr(w, nb, "name", name);
+    set_attr(w, nb, "connection", mp->name);
+    set_uattr(w, nb, "peer-as", r->ce_asn);
+    set_attr(w, nb, "local-address", r->pe_text);
+    set_attr(w, nb, "import", in);
+    set_attr(w, nb, "export", out);
+    if (r->max_prefix) {
+        set_uattr(w, nb, "max-prefix", r->max_prefix);
+    }
+    set_attr(w, nb, "auth-key-ref", r->auth_key_ref);
+    set_attr(w, nb, "transport", "ipv4");
+    fam = new_child(w, nb, "family");
+    if (fam) {
+        set_attr(w, fam, "name", "ipv4-unicast");
+        set_attr(w, fam, "import", in);
+        set_attr(w, fam, "export", out);
+        if (r->max_prefix) {
+            set_uattr(w, fam, "max-prefix", r->max_prefix);
+        }
+    }
+    snprintf(desc, sizeof desc, "site %s (CE)", a->site ? a->site->name : a->name);
+    text_child(w, nb, "description", desc);
+    mp_l3_lists(w, dev, mp, i, in, out);
+}
+
+static void
+lower_mp_l3(struct lw *w, const struct m_mp *mp)
+{
+    size_t i, j;
+
+    for (i = 0; i < mp->nacs; i++) {
+        if (!mp->acs[i].dev || !mp->acs[i].port || !mp->acs[i].routing.set) {
+            return; /* unresolved or incomplete: the schema reported it */
+        }
+    }
+    for (i = 0; i < mp->nacs; i++) {
+        mp_subif(w, mp, i);
+    }
+    for (i = 0; i < mp->nacs; i++) {
+        const struct m_device *d = mp->acs[i].dev;
+        xmlNodePtr dev, n;
+        bool first = true;
+        char rd[64];
+
+        for (j = 0; j < i && first; j++) {
+            first = mp->acs[j].dev != d;
+        }
+        if (!first || skipped(w, d)) {
+            continue;
+        }
+        dev = w->devnode[dev_index(w, d)];
+        n = new_child(w, dev, "vrf");
+        if (!n) {
+            continue;
+        }
+        set_attr(w, n, "name", mp->name);
+        set_attr(w, n, "connection", mp->name);
+        set_uattr(w, n, "vpn-id", mp->vpn_id);
+        rd_choose(w, d, dev, mp->vpn_id, rd, sizeof rd);
+        set_attr(w, n, "route-distinguisher", rd);
+        set_attr(w, n, "route-target", mp->route_target);
+        if (d->asn) {
+            set_uattr(w, n, "asn", d->asn);
+        }
+        set_attr(w, n, "router-id", d->router_id);
+        for (j = i; j < mp->nacs; j++) {
+            xmlNodePtr sub, ac;
+
+            if (mp->acs[j].dev != d) {
+                continue;
+            }
+            sub = find_subif(port_node(w, mp->acs[j].port), &mp->acs[j].encap);
+            ac = sub ? new_child(w, n, "ac") : NULL;
+            if (ac) {
+                set_attr(w, ac, "port", mp->acs[j].port->name);
+                set_uattr(w, ac, "subif", attr_ul(sub, "id"));
+            }
+        }
+        for (j = i; j < mp->nacs; j++) {
+            if (mp->acs[j].dev == d) {
+                mp_l3_neighbor(w, dev, n, mp, j);
+            }
+        }
+    }
 }
 
 /* One child per community; a match gets a name of its own (POLICY-M1, -M2, ... over
@@ -1351,7 +1517,11 @@ lower_service_range(struct nst_service *svc, size_t lo, size_t hi, xmlDocPtr *ou
         lower_bgp(&w, &w.m->conns[i]);
     }
     for (i = 0; i < w.m->nmps; i++) {
-        lower_mp(&w, &w.m->mps[i]);
+        if (w.m->mps[i].kind == MP_L3VPN) {
+            lower_mp_l3(&w, &w.m->mps[i]);
+        } else {
+            lower_mp(&w, &w.m->mps[i]);
+        }
     }
     /* A multipoint VPN's core ports whose MTU grows (check_multipoint.c planned them) are
      * core ports, as a connection's VPLS hops make them. */

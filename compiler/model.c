@@ -435,15 +435,59 @@ build_vpls(struct mb *b, const struct lyd_node *n, struct m_vpls *v)
     }
 }
 
+/* /intercloud/multipoint/attachment-circuit/routing (netstitch-multipoint, l3vpn) */
+static void
+build_mp_routing(struct mb *b, const struct lyd_node *n, struct m_mp_routing *r)
+{
+    const char *pe = str(n, "pe-address"), *slash;
+    char addr[64], net[64], text[80];
+    size_t alen;
+
+    r->set = true;
+    src_of(b, n, &r->src);
+    src_of(b, child(n, "pe-address"), &r->pe_src);
+    src_of(b, child(n, "ce-address"), &r->ce_src);
+    src_of(b, child(n, "ce-asn"), &r->ce_asn_src);
+    r->ce_text = str(n, "ce-address");
+    r->ce = ip_parse(r->ce_text);
+    r->ce_asn = (uint32_t)num(n, "ce-asn");
+    r->auth_key_ref = str(n, "auth-key-ref");
+    r->max_prefix = (uint32_t)num(n, "max-prefix");
+    if (!pe) {
+        return; /* mandatory: the schema reported it */
+    }
+    /* The schema's pattern guarantees ADDRESS/LENGTH. */
+    slash = strchr(pe, '/');
+    alen = slash ? (size_t)(slash - pe) : strlen(pe);
+    if (alen >= sizeof addr) {
+        alen = sizeof addr - 1;
+    }
+    memcpy(addr, pe, alen);
+    addr[alen] = '\0';
+    r->pe = ip_parse(addr);
+    r->pe_text = arena_strdup(b->arena, addr);
+    r->subnet.len = slash ? (uint8_t)atoi(slash + 1) : 32;
+    model_addr_span(&r->pe, r->subnet.len, false, &r->subnet.addr);
+    snprintf(text, sizeof text, "%s/%u", model_addr_str(&r->subnet.addr, net, sizeof net),
+             r->subnet.len);
+    r->subnet.text = arena_strdup(b->arena, text);
+    r->subnet.src = r->pe_src;
+    if (!r->pe_text || !r->subnet.text) {
+        b->err = NST_ENOMEM;
+    }
+}
+
 /* /intercloud/multipoint (netstitch-multipoint) */
 static void
 build_mp(struct mb *b, const struct lyd_node *n, struct m_mp *v)
 {
     const struct lyd_node *c;
-    const char *sig = str(n, "signalling"), *topo = str(n, "topology");
+    const char *sig = str(n, "signalling"), *topo = str(n, "topology"), *kind = str(n, "kind");
     size_t i = 0;
 
     v->name = str(n, "name");
+    v->kind = kind && !strcmp(kind, "l3vpn") ? MP_L3VPN : MP_L2VPN;
+    v->vpn_id = (uint32_t)num(n, "vpn-id");
     v->ip_mtu = (uint32_t)num(n, "ip-mtu");
     v->topology = topo && !strcmp(topo, "hub-and-spoke") ? MP_HUB_AND_SPOKE : MP_FULL_MESH;
     v->signalling = sig && !strcmp(sig, "bgp") ? SIG_BGP : SIG_LDP;
@@ -478,6 +522,9 @@ build_mp(struct mb *b, const struct lyd_node *n, struct m_mp *v)
         src_of(b, c, &a->src);
         a->encap_src = a->src;
         src_of(b, child(c, "encapsulation"), &a->encap_src);
+        if (child(c, "routing")) {
+            build_mp_routing(b, child(c, "routing"), &a->routing);
+        }
     }
     v->vpls.name = v->name;
     v->vpls.signalling = v->signalling;

@@ -274,6 +274,23 @@ struct m_conn {
     struct m_src src;
 };
 
+/* The routed link of an l3vpn attachment circuit to the site's router (the CE) and its
+ * eBGP session (netstitch-multipoint attachment-circuit/routing). */
+struct m_mp_routing {
+    bool set;                   /* the container was written */
+    struct m_addr pe;           /* the PE's address (pe-address without its length) */
+    const char *pe_text;        /* "10.255.10.1", arena-owned */
+    struct m_prefix subnet;     /* the link: pe-address's network and length; text
+                                 * "10.255.10.0/30" arena-owned, src the pe-address leaf */
+    struct m_addr ce;
+    const char *ce_text;
+    uint32_t ce_asn;
+    const char *auth_key_ref;   /* may be NULL */
+    uint32_t max_prefix;        /* 0 = unset */
+    struct m_src src;           /* the routing container, else the circuit */
+    struct m_src pe_src, ce_src, ce_asn_src;
+};
+
 /* A multipoint VPN's attachment circuit (netstitch-multipoint). */
 struct m_mp_ac {
     const char *name;
@@ -285,17 +302,21 @@ struct m_mp_ac {
     uint16_t ve_id;             /* 0 = unset */
     struct m_src src;
     struct m_src encap_src;     /* the encapsulation container, else the circuit */
+    struct m_mp_routing routing; /* l3vpn */
 };
 
 enum m_mp_topology { MP_FULL_MESH, MP_HUB_AND_SPOKE };
+enum m_mp_kind { MP_L2VPN, MP_L3VPN };
 
 /* A multipoint VPN (netstitch-multipoint): a VPLS defined by its attachment circuits. */
 struct m_mp {
     const char *name;
+    enum m_mp_kind kind;
     uint32_t ip_mtu;
     enum m_mp_topology topology;
     enum m_signalling signalling;
-    uint32_t vpls_id;
+    uint32_t vpls_id;           /* l2vpn */
+    uint32_t vpn_id;            /* l3vpn: the route distinguisher's number */
     const char *route_target;   /* may be NULL */
     struct m_mp_ac *acs;
     size_t nacs;

@@ -431,54 +431,85 @@ const struct drv_ops drv_sros_ops = {
 
 /*
  * BGP state reader (docs/vendors.md A.8): <get> of nokia-state
- * state/router[router-name]/bgp/neighbor[ip-address]/statistics: session-state (spelled as
- * RFC 4271 does), and family-prefix/ipv4 and ipv6 received and active (accepted into the
- * RIB).
+ * state/router[router-name]/bgp/neighbor[ip-address]/statistics, and a VPRN's
+ * (state/service/vprn[service-name]/bgp/neighbor: an L3VPN's PE-CE sessions, the VRF named
+ * by the service): session-state (spelled as RFC 4271 does), and family-prefix/ipv4 and
+ * ipv6 received, active (accepted into the RIB) and sent.
  * last-established-time is a date-time; the uptime is not derived from it here.
  */
 #define SROS_STATE_NS "urn:nokia.com:sros:ns:yang:sr:state"
+
+/* The neighbors of one bgp container (a router's, or a VPRN's: @vrf its service name). */
+static nst_err
+sros_state_nbrs(xmlNodePtr bgp, const char *vrf, struct drv_bgp_peer **peers, size_t *n,
+                char *why, size_t whylen)
+{
+    xmlNodePtr nb;
+    char buf[128];
+    nst_err ret = NST_OK;
+
+    for (nb = drv_state_child(bgp, SROS_STATE_NS, "neighbor"); nb && !ret;
+         nb = drv_state_next(nb, SROS_STATE_NS, "neighbor")) {
+        struct drv_bgp_peer p = drv_state_peer_unknown();
+
+        drv_state_text(nb, "ip-address", p.addr, sizeof p.addr);
+        drv_state_text(nb, "statistics/session-state", p.state, sizeof p.state);
+        snprintf(p.vrf, sizeof p.vrf, "%s", vrf);
+        drv_state_vrf_norm(p.vrf);
+        if (!p.addr[0] || !p.state[0]) {
+            snprintf(why, whylen, "a neighbor without ip-address or session-state");
+            return NST_EINPUT;
+        }
+        for (int af = DRV_AF_IPV4; af <= DRV_AF_IPV6; af++) {
+            static const char *const fam[2] = {"ipv4", "ipv6"};
+            char path[64], buf2[32];
+            long long rx, acc, sent;
+
+            snprintf(path, sizeof path, "statistics/family-prefix/%s/received", fam[af]);
+            rx = drv_state_num(drv_state_text(nb, path, buf, sizeof buf));
+            snprintf(path, sizeof path, "statistics/family-prefix/%s/active", fam[af]);
+            acc = drv_state_num(drv_state_text(nb, path, buf2, sizeof buf2));
+            snprintf(path, sizeof path, "statistics/family-prefix/%s/sent", fam[af]);
+            sent = drv_state_num(drv_state_text(nb, path, buf2, sizeof buf2));
+            if (rx >= 0 || acc >= 0) {
+                drv_state_family(&p, af, rx, acc);
+            }
+            if (sent >= 0) {
+                drv_state_advertised(&p, af, sent);
+            }
+        }
+        ret = drv_state_add(peers, n, &p);
+    }
+    return ret;
+}
 
 static nst_err
 sros_state_parse(const char *xml, struct drv_bgp_peer **peers, size_t *n, char *why, size_t whylen)
 {
     xmlDocPtr doc = drv_state_parse_xml(xml, why, whylen);
-    xmlNodePtr router, nb;
+    xmlNodePtr state, router, vprn;
     char buf[128];
     nst_err ret = NST_OK;
 
     if (!doc) {
         return NST_EINPUT;
     }
-    router = drv_state_child(drv_state_child(xmlDocGetRootElement(doc), SROS_STATE_NS, "state"),
-                             SROS_STATE_NS, "router");
-    for (; router && !ret; router = drv_state_next(router, SROS_STATE_NS, "router")) {
-        for (nb = drv_state_child(drv_state_child(router, SROS_STATE_NS, "bgp"), SROS_STATE_NS,
-                                  "neighbor");
-             nb && !ret; nb = drv_state_next(nb, SROS_STATE_NS, "neighbor")) {
-            struct drv_bgp_peer p = drv_state_peer_unknown();
-
-            drv_state_text(nb, "ip-address", p.addr, sizeof p.addr);
-            drv_state_text(nb, "statistics/session-state", p.state, sizeof p.state);
-            if (!p.addr[0] || !p.state[0]) {
-                snprintf(why, whylen, "a neighbor without ip-address or session-state");
-                ret = NST_EINPUT;
-                break;
-            }
-            for (int af = DRV_AF_IPV4; af <= DRV_AF_IPV6; af++) {
-                static const char *const fam[2] = {"ipv4", "ipv6"};
-                char path[64], buf2[32];
-                long long rx, acc;
-
-                snprintf(path, sizeof path, "statistics/family-prefix/%s/received", fam[af]);
-                rx = drv_state_num(drv_state_text(nb, path, buf, sizeof buf));
-                snprintf(path, sizeof path, "statistics/family-prefix/%s/active", fam[af]);
-                acc = drv_state_num(drv_state_text(nb, path, buf2, sizeof buf2));
-                if (rx >= 0 || acc >= 0) {
-                    drv_state_family(&p, af, rx, acc);
-                }
-            }
-            ret = drv_state_add(peers, n, &p);
+    state = drv_state_child(xmlDocGetRootElement(doc), SROS_STATE_NS, "state");
+    for (router = drv_state_child(state, SROS_STATE_NS, "router"); router && !ret;
+         router = drv_state_next(router, SROS_STATE_NS, "router")) {
+        ret = sros_state_nbrs(drv_state_child(router, SROS_STATE_NS, "bgp"), "", peers, n, why,
+                              whylen);
+    }
+    for (vprn = drv_state_child(drv_state_child(state, SROS_STATE_NS, "service"), SROS_STATE_NS,
+                                "vprn");
+         vprn && !ret; vprn = drv_state_next(vprn, SROS_STATE_NS, "vprn")) {
+        if (!*drv_state_text(vprn, "service-name", buf, sizeof buf)) {
+            snprintf(why, whylen, "a vprn without service-name");
+            ret = NST_EINPUT;
+            break;
         }
+        ret = sros_state_nbrs(drv_state_child(vprn, SROS_STATE_NS, "bgp"), buf, peers, n, why,
+                              whylen);
     }
     xmlFreeDoc(doc);
     return ret;
@@ -487,7 +518,8 @@ sros_state_parse(const char *xml, struct drv_bgp_peer **peers, size_t *n, char *
 const struct drv_state_ops drv_sros_state = {
     .kind = DRV_STATE_GET,
     .op = "get",
-    .request = "<state xmlns=\"" SROS_STATE_NS "\"><router><bgp><neighbor/></bgp></router></state>",
+    .request = "<state xmlns=\"" SROS_STATE_NS "\"><router><bgp><neighbor/></bgp></router>"
+               "<service><vprn><service-name/><bgp><neighbor/></bgp></vprn></service></state>",
     .module_dir = "sros",
     .models = (const char *const[]){"nokia-state", NULL},
     .parse = sros_state_parse,

@@ -2347,6 +2347,75 @@ bgp_report_fams(const struct bgp_nbr *n)
     return n->afs ? n->afs : n->ip.fam == 6 ? BGP_F6 : BGP_F4;
 }
 
+/* IOS-XR neighbors of table @vrf (Cisco-IOS-XR-ipv4-bgp-oper neighbor list). */
+static void
+bgp_render_xr_nbrs(const struct sim_bgp *b, const struct bgp_dev *d, struct bgp_buf *o, uint8_t vrf)
+{
+    for (int i = 0; i < d->nnbrs; i++) {
+        const struct bgp_nbr *n = &d->nbrs[i];
+        unsigned fams = bgp_report_fams(n);
+
+        if (n->vrf != vrf) {
+            continue;
+        }
+        bgp_out(o,
+                "<neighbor><neighbor-address>%s</neighbor-address><local-as>%u</local-as>"
+                "<remote-as>%u</remote-as><connection-state>%s</connection-state>",
+                n->addr, bgp_local_as(d, n), n->peer_as,
+                n->up                         ? "bgp-st-estab"
+                : (!d->bgp_on || !n->enabled) ? "bgp-st-idle"
+                                              : "bgp-st-active");
+        if (n->up) {
+            bgp_out(o, "<connection-established-time>%ld</connection-established-time>",
+                    (long)(bgp_now(b) - n->since));
+        }
+        for (int f = 0; f < 2; f++) {
+            if (fams & (1u << f)) {
+                bgp_out(o,
+                        "<af-data><af-name>%s</af-name><prefixes-accepted>%u"
+                        "</prefixes-accepted><prefixes-denied>%u</prefixes-denied>"
+                        "<prefixes-advertised>%u</prefixes-advertised></af-data>",
+                        f ? "ipv6" : "ipv4", n->rx_acc[f], n->rx_pre[f] - n->rx_acc[f],
+                        n->sent[f]);
+            }
+        }
+        bgp_out(o, "</neighbor>\n");
+    }
+}
+
+/* SR OS neighbors of table @vrf (nokia-state bgp neighbor list). */
+static void
+bgp_render_sros_nbrs(const struct bgp_dev *d, struct bgp_buf *o, uint8_t vrf)
+{
+    for (int i = 0; i < d->nnbrs; i++) {
+        const struct bgp_nbr *n = &d->nbrs[i];
+        unsigned fams = bgp_report_fams(n);
+
+        if (n->vrf != vrf) {
+            continue;
+        }
+        bgp_out(o,
+                "<neighbor><ip-address>%s</ip-address><statistics><session-state>%s"
+                "</session-state><peer-as>%u</peer-as><received-paths>%u</received-paths>"
+                "<family-prefix>",
+                n->addr,
+                n->up                         ? "Established"
+                : (!d->bgp_on || !n->enabled) ? "Idle"
+                                              : "Active",
+                n->peer_as, n->rx_pre[0] + n->rx_pre[1]);
+        for (int f = 0; f < 2; f++) {
+            if (fams & (1u << f)) {
+                bgp_out(o,
+                        "<%s><received>%u</received><active>%u</active>"
+                        "<rejected>%u</rejected><sent>%u</sent></%s>",
+                        f ? "ipv6" : "ipv4", n->rx_pre[f], n->rx_acc[f],
+                        n->rx_pre[f] - n->rx_acc[f], n->sent[f], f ? "ipv6" : "ipv4");
+            }
+        }
+        bgp_out(o, "</family-prefix></statistics></neighbor>\n");
+    }
+}
+
 static void
 bgp_render(const struct sim_bgp *b, const struct bgp_dev *d, struct bgp_buf *o)
 {
@@ -2398,34 +2467,20 @@ bgp_render(const struct sim_bgp *b, const struct bgp_dev *d, struct bgp_buf *o)
         if (!d->nnbrs) {
             return;
         }
+        /* The global table's neighbors under default-vrf, each VRF's under vrfs/vrf. */
         bgp_out(o, "<bgp xmlns=\"http://cisco.com/ns/yang/Cisco-IOS-XR-ipv4-bgp-oper\"><instances>"
-                   "<instance><instance-name>default</instance-name><instance-active>"
-                   "<default-vrf><neighbors>\n");
-        for (int i = 0; i < d->nnbrs; i++) {
-            const struct bgp_nbr *n = &d->nbrs[i];
-            unsigned fams = bgp_report_fams(n);
-
-            bgp_out(o,
-                    "<neighbor><neighbor-address>%s</neighbor-address><local-as>%u</local-as>"
-                    "<remote-as>%u</remote-as><connection-state>%s</connection-state>",
-                    n->addr, bgp_local_as(d, n), n->peer_as,
-                    n->up                         ? "bgp-st-estab"
-                    : (!d->bgp_on || !n->enabled) ? "bgp-st-idle"
-                                                  : "bgp-st-active");
-            if (n->up) {
-                bgp_out(o, "<connection-established-time>%ld</connection-established-time>",
-                        (long)(bgp_now(b) - n->since));
+                   "<instance><instance-name>default</instance-name><instance-active>");
+        if (d->nvrfs) {
+            bgp_out(o, "<vrfs>");
+            for (int v = 1; v <= d->nvrfs; v++) {
+                bgp_out(o, "<vrf><vrf-name>%s</vrf-name><neighbors>\n", d->vrfs[v - 1].name);
+                bgp_render_xr_nbrs(b, d, o, (uint8_t)v);
+                bgp_out(o, "</neighbors></vrf>");
             }
-            for (int f = 0; f < 2; f++) {
-                if (fams & (1u << f)) {
-                    bgp_out(o,
-                            "<af-data><af-name>%s</af-name><prefixes-accepted>%u"
-                            "</prefixes-accepted><prefixes-denied>%u</prefixes-denied></af-data>",
-                            f ? "ipv6" : "ipv4", n->rx_acc[f], n->rx_pre[f] - n->rx_acc[f]);
-                }
-            }
-            bgp_out(o, "</neighbor>\n");
+            bgp_out(o, "</vrfs>");
         }
+        bgp_out(o, "<default-vrf><neighbors>\n");
+        bgp_render_xr_nbrs(b, d, o, 0);
         bgp_out(o, "</neighbors></default-vrf></instance-active></instance></instances></bgp>\n");
         return;
     }
@@ -2433,33 +2488,22 @@ bgp_render(const struct sim_bgp *b, const struct bgp_dev *d, struct bgp_buf *o)
         if (!d->nnbrs) {
             return;
         }
+        /* The global table's neighbors under router Base, each VRF's (a VPRN service)
+         * under service/vprn. */
         bgp_out(o, "<state xmlns=\"urn:nokia.com:sros:ns:yang:sr:state\"><router>"
                    "<router-name>Base</router-name><bgp>\n");
-        for (int i = 0; i < d->nnbrs; i++) {
-            const struct bgp_nbr *n = &d->nbrs[i];
-            unsigned fams = bgp_report_fams(n);
-
-            bgp_out(o,
-                    "<neighbor><ip-address>%s</ip-address><statistics><session-state>%s"
-                    "</session-state><peer-as>%u</peer-as><received-paths>%u</received-paths>"
-                    "<family-prefix>",
-                    n->addr,
-                    n->up                         ? "Established"
-                    : (!d->bgp_on || !n->enabled) ? "Idle"
-                                                  : "Active",
-                    n->peer_as, n->rx_pre[0] + n->rx_pre[1]);
-            for (int f = 0; f < 2; f++) {
-                if (fams & (1u << f)) {
-                    bgp_out(o,
-                            "<%s><received>%u</received><active>%u</active>"
-                            "<rejected>%u</rejected><sent>%u</sent></%s>",
-                            f ? "ipv6" : "ipv4", n->rx_pre[f], n->rx_acc[f],
-                            n->rx_pre[f] - n->rx_acc[f], n->sent[f], f ? "ipv6" : "ipv4");
-                }
+        bgp_render_sros_nbrs(d, o, 0);
+        bgp_out(o, "</bgp></router>");
+        if (d->nvrfs) {
+            bgp_out(o, "<service>");
+            for (int v = 1; v <= d->nvrfs; v++) {
+                bgp_out(o, "<vprn><service-name>%s</service-name><bgp>\n", d->vrfs[v - 1].name);
+                bgp_render_sros_nbrs(d, o, (uint8_t)v);
+                bgp_out(o, "</bgp></vprn>");
             }
-            bgp_out(o, "</family-prefix></statistics></neighbor>\n");
+            bgp_out(o, "</service>");
         }
-        bgp_out(o, "</bgp></router></state>\n");
+        bgp_out(o, "</state>\n");
         return;
     }
     if (d->vendor == BGP_V_VRP) {

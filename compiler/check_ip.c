@@ -3,8 +3,8 @@
  *
  * The field lesson: private ranges collided on hidden transit segments (gateway node
  * to edge router), not at the endpoints. So every prefix the service knows takes
- * part: site and cloud prefixes, site transit subnets, segment subnets and BGP link
- * subnets. They are sorted by start address and swept with a stack of enclosing
+ * part: site and cloud prefixes, site transit subnets, segment subnets, BGP link
+ * subnets and the PE-CE links of layer-3 multipoint VPNs (netstitch-multipoint). They are sorted by start address and swept with a stack of enclosing
  * prefixes, so each overlapping pair is found in O(n log n + pairs) and reported once,
  * at the later of the two in the input, naming the other's file:line.
  *
@@ -33,7 +33,7 @@
 #include "alloc.h"
 #include "check.h"
 
-enum pfx_kind { PFX_SITE, PFX_TRANSIT, PFX_SEGMENT, PFX_BGP_LINK };
+enum pfx_kind { PFX_SITE, PFX_TRANSIT, PFX_SEGMENT, PFX_BGP_LINK, PFX_MP_LINK };
 
 struct pfx {
     struct m_addr start, end;
@@ -45,6 +45,8 @@ struct pfx {
     const char *sub;                /* transit subnet name */
     const struct m_segment *seg;    /* PFX_SEGMENT */
     const struct m_bgp *bgp;        /* PFX_BGP_LINK */
+    const struct m_mp *mp;          /* PFX_MP_LINK: the VPN and its circuit */
+    const struct m_mp_ac *ac;
 };
 
 static void
@@ -73,6 +75,10 @@ pfx_label(const struct pfx *p, char *buf, size_t len)
         break;
     case PFX_BGP_LINK:
         snprintf(buf, len, "link subnet of BGP session %s", p->bgp->name);
+        break;
+    case PFX_MP_LINK:
+        snprintf(buf, len, "PE-CE link of multipoint %s attachment circuit %s", p->mp->name,
+                 p->ac->name);
         break;
     }
     return buf;
@@ -137,6 +143,13 @@ same_network(const struct pfx *a, const struct pfx *b)
         (b->kind == PFX_SITE || b->kind == PFX_TRANSIT) && a->site == b->site) {
         return true;
     }
+    /* A PE-CE link numbered from its own site's prefixes is that site's plan. */
+    if (a->kind == PFX_SITE && b->kind == PFX_MP_LINK && b->ac->site == a->site) {
+        return true;
+    }
+    if (b->kind == PFX_SITE && a->kind == PFX_MP_LINK && a->ac->site == b->site) {
+        return true;
+    }
     if (equal && a->kind == PFX_BGP_LINK && b->kind == PFX_BGP_LINK) {
         return model_addr_equal(&a->bgp->local, &b->bgp->peer) &&
                model_addr_equal(&a->bgp->peer, &b->bgp->local);
@@ -186,6 +199,9 @@ pfx_device(const struct pfx *p)
     if (p->kind == PFX_BGP_LINK) {
         return p->bgp->dev ? p->bgp->dev->name : NULL;
     }
+    if (p->kind == PFX_MP_LINK) {
+        return p->ac->dev ? p->ac->dev->name : NULL;
+    }
     return NULL;
 }
 
@@ -203,6 +219,9 @@ chk_overlaps(struct chk *c)
     cap += 2 * svc->nsegments;
     for (i = 0; i < svc->nconns; i++) {
         cap += 2 * svc->conns[i].nbgp;
+    }
+    for (i = 0; i < svc->nmps; i++) {
+        cap += svc->mps[i].nacs;
     }
     all = nst_calloc(cap ? cap : 1, sizeof *all);
     stack = nst_calloc(cap ? cap : 1, sizeof *stack);
@@ -246,6 +265,18 @@ chk_overlaps(struct chk *c)
             if (b->nh6_subnet.addr.af) {
                 pfx_fill(&all[n], &b->nh6_subnet, PFX_BGP_LINK);
                 all[n++].bgp = b;
+            }
+        }
+    }
+    /* The PE-CE links of layer-3 multipoint VPNs: hidden transit links like any other. */
+    for (i = 0; i < svc->nmps; i++) {
+        for (j = 0; svc->mps[i].kind == MP_L3VPN && j < svc->mps[i].nacs; j++) {
+            const struct m_mp_ac *a = &svc->mps[i].acs[j];
+
+            if (a->routing.set && a->routing.subnet.addr.af) {
+                pfx_fill(&all[n], &a->routing.subnet, PFX_MP_LINK);
+                all[n].mp = &svc->mps[i];
+                all[n++].ac = a;
             }
         }
     }
@@ -527,6 +558,9 @@ chk_ip(struct chk *c)
     for (i = 0; i < svc->nconns; i++) {
         cap += 4 * svc->conns[i].nbgp;
     }
+    for (i = 0; i < svc->nmps; i++) {
+        cap += 2 * svc->mps[i].nacs;
+    }
     uses = nst_calloc(cap ? cap : 1, sizeof *uses);
     if (!uses) {
         c->err = NST_ENOMEM;
@@ -598,6 +632,24 @@ chk_ip(struct chk *c)
                 !(b->nh6_local_text && model_addr_equal(&b->nh6_peer, &b->nh6_local))) {
                 use_add(&uses[n++], &b->nh6_peer, b->nh6_peer_text, b->peer_site->name, b->name,
                         &b->nh6_peer_src);
+            }
+        }
+    }
+    /* The two ends of every PE-CE link (their subnet is check_multipoint.c's). */
+    for (i = 0; i < svc->nmps; i++) {
+        for (j = 0; svc->mps[i].kind == MP_L3VPN && j < svc->mps[i].nacs; j++) {
+            const struct m_mp_ac *a = &svc->mps[i].acs[j];
+
+            if (!a->routing.set || !a->dev) {
+                continue;
+            }
+            if (a->routing.pe.af) {
+                use_add(&uses[n++], &a->routing.pe, a->routing.pe_text, a->dev->name, a->name,
+                        &a->routing.pe_src);
+            }
+            if (a->routing.ce.af && !model_addr_equal(&a->routing.ce, &a->routing.pe)) {
+                use_add(&uses[n++], &a->routing.ce, a->routing.ce_text,
+                        a->site ? a->site->name : a->name, a->name, &a->routing.ce_src);
             }
         }
     }

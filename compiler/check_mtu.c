@@ -88,7 +88,7 @@ port_max_ip(const struct m_port *p, const struct m_hop *h, const enum drv_taggin
     uint32_t best = p->max_mtu > p->mtu ? p->max_mtu : p->mtu;
 
     return drv_ip_mtu_carried(p->dev->drv, best, tags_counted(p, h, tagging),
-                              h->encap.kind == ENCAP_VPLS);
+                              h->encap.kind == ENCAP_VPLS ? DRV_FRAME_PW : DRV_FRAME_ETH);
 }
 
 /* Each port's tagging mode from every tagged hop that uses it, the way the drivers decide
@@ -270,7 +270,8 @@ chk_mtu(struct chk *c)
                 }
                 m->need[e] = drv_port_mtu_needed(p->dev->drv, conn->ip_mtu + core_ctag(h),
                                                  tags_counted(p, h, tagging),
-                                                 h->encap.kind == ENCAP_VPLS);
+                                                 h->encap.kind == ENCAP_VPLS ? DRV_FRAME_PW
+                                                                             : DRV_FRAME_ETH);
                 if (port_max_ip(p, h, tagging) < hop_max) {
                     hop_max = port_max_ip(p, h, tagging);
                 }

@@ -41,6 +41,7 @@
 
 #define MP_ETH_HDR 14u
 #define MP_CORE_OVERHEAD 40u /* customer header 14 + CW 4 + 2 labels 8 + core header 14 */
+#define MP_L3_LABELS 8u      /* l3vpn: the VPN label and the transport label, no inner header */
 
 /* The MTU-table row of hop @h of @conn, or NULL. */
 static const struct chk_hop_mtu *
@@ -269,11 +270,151 @@ mp_signalling(struct chk *c, const struct m_mp *mp)
 
 /* --- layer-3 multipoint VPNs (kind l3vpn) --- */
 
+/* Does site @s have an IPv4 prefix (what an l3vpn routes)? */
+static bool
+site_has_v4(const struct m_site *s)
+{
+    size_t i;
+
+    for (i = 0; s && i < s->nprefixes; i++) {
+        if (s->prefixes[i].addr.af == M_AF_V4) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* The routed link of circuit @a: the CE inside the PE's subnet, neither of them the
+ * network or broadcast address (RFC 3021: a /31 has neither), and two addresses. */
+static void
+mp_l3_link(struct chk *c, const struct m_mp *mp, const struct m_mp_ac *a)
+{
+    const struct m_mp_routing *r = &a->routing;
+    const struct m_prefix *net = &r->subnet;
+    struct m_addr first, last;
+    char why[256];
+    const char *dn = a->dev ? a->dev->name : NULL;
+
+    if (!r->pe.af || !r->ce.af) {
+        return;
+    }
+    model_addr_span(&net->addr, net->len, false, &first);
+    model_addr_span(&net->addr, net->len, true, &last);
+    if (net->len < 31 && (model_addr_equal(&r->pe, &first) || model_addr_equal(&r->pe, &last))) {
+        snprintf(why, sizeof why, "the PE's address %s is the %s address of %s", r->pe_text,
+                 model_addr_equal(&r->pe, &first) ? "network" : "broadcast", net->text);
+        chk_report(c, DIAG_MP_L3_CE_SUBNET, &r->pe_src, dn, mp->name, a->name, why);
+    }
+    if (!model_addr_in(&r->ce, net)) {
+        snprintf(why, sizeof why, "the CE's address %s is outside the link %s (pe-address %s/%u)",
+                 r->ce_text, net->text, r->pe_text, net->len);
+    } else if (model_addr_equal(&r->ce, &r->pe)) {
+        snprintf(why, sizeof why, "the CE's address %s is the PE's own", r->ce_text);
+    } else if (net->len < 31 && model_addr_equal(&r->ce, &first)) {
+        snprintf(why, sizeof why, "the CE's address %s is the network address of %s", r->ce_text,
+                 net->text);
+    } else if (net->len < 31 && model_addr_equal(&r->ce, &last)) {
+        snprintf(why, sizeof why, "the CE's address %s is the broadcast address of %s",
+                 r->ce_text, net->text);
+    } else {
+        return;
+    }
+    chk_report(c, DIAG_MP_L3_CE_SUBNET, &r->ce_src, dn, mp->name, a->name, why);
+}
+
+/*
+ * A layer-3 multipoint VPN (kind l3vpn): full mesh only; a route target every PE imports
+ * and exports; per PE a driver that renders VRFs, the backbone's AS (one for all PEs: the
+ * VPN-IPv4 routes go over the backbone's iBGP) and a router id (the route distinguisher);
+ * per circuit a routable encapsulation, a link whose addresses work, a CE AS that is not the
+ * backbone's (nor another site's: a warning), a site with prefixes to route.
+ */
 static void
 mp_l3(struct chk *c, const struct m_mp *mp)
 {
-    (void)c;
-    (void)mp;
+    const struct m_mp_ac *asn_from = NULL;
+    struct drv_rt rt;
+    const char *why = NULL;
+    char b1[64];
+    size_t i, j;
+
+    if (mp->topology == MP_HUB_AND_SPOKE) {
+        chk_report(c, DIAG_MP_L3_HUB, &mp->src, NULL, mp->name);
+    }
+    if (!mp->route_target) {
+        chk_report(c, DIAG_MP_L3_NO_RT, &mp->src, NULL, mp->name);
+    } else if (drv_rt_parse(mp->route_target, &rt, &why)) {
+        chk_report(c, DIAG_MP_L3_RT, &mp->rt_src, NULL, mp->name, mp->route_target, why);
+    }
+    for (i = 0; i < mp->nacs; i++) {
+        const struct m_mp_ac *a = &mp->acs[i];
+        bool seen = false;
+
+        if (!a->dev || !a->port) {
+            continue;
+        }
+        for (j = 0; j < i; j++) {
+            seen = seen || mp->acs[j].dev == a->dev;
+        }
+        if (!seen) {
+            /* Once per PE. */
+            if (!a->dev->drv->caps.l3vpn) {
+                chk_report(c, DIAG_MP_L3_UNSUPPORTED, &a->src, a->dev->name, mp->name, a->name,
+                           a->dev->name, a->dev->drv->name);
+            }
+            if (!a->dev->asn) {
+                chk_report(c, DIAG_MP_L3_NO_ASN, &a->src, a->dev->name, mp->name, a->dev->name);
+            } else if (!asn_from) {
+                asn_from = a;
+            } else if (a->dev->asn != asn_from->dev->asn) {
+                chk_report(c, DIAG_MP_L3_ASN_DIFFERS, &a->src, a->dev->name, mp->name,
+                           a->dev->name, a->dev->asn, asn_from->dev->name, asn_from->dev->asn);
+            }
+            if (!a->dev->router_id) {
+                chk_report(c, DIAG_MP_L3_NO_ROUTER_ID, &a->src, a->dev->name, mp->name,
+                           a->dev->name);
+            }
+        }
+        {
+            struct m_end end;
+
+            memset(&end, 0, sizeof end);
+            end.dev = a->dev;
+            end.port = a->port;
+            chk_tags_at(c, NULL, NULL, &end, &a->encap, &a->encap_src);
+        }
+        if (a->encap.bundle) {
+            chk_report(c, DIAG_MP_L3_ENCAP, &a->encap_src, a->dev->name, mp->name, a->name,
+                       model_encap_str(&a->encap, b1, sizeof b1));
+        } else if (a->encap.kind == ENCAP_QINQ && !a->dev->drv->caps.l3_double_tag) {
+            chk_report(c, DIAG_MP_L3_DOUBLE_TAG, &a->encap_src, a->dev->name, mp->name, a->name,
+                       a->dev->name, a->dev->drv->name, a->port->name);
+        }
+        if (a->site && !site_has_v4(a->site)) {
+            chk_report(c, DIAG_MP_L3_SITE_NO_PREFIX, &a->src, a->dev->name, mp->name, a->name,
+                       a->site->name);
+        }
+        if (!a->routing.set) {
+            continue; /* mandatory under when: the schema reported it */
+        }
+        mp_l3_link(c, mp, a);
+        if (a->dev->asn && a->routing.ce_asn == a->dev->asn) {
+            chk_report(c, DIAG_MP_L3_CE_ASN, &a->routing.ce_asn_src, a->dev->name, mp->name,
+                       a->name, a->routing.ce_asn);
+        }
+        for (j = 0; j < i; j++) {
+            const struct m_mp_ac *o = &mp->acs[j];
+
+            if (o->routing.set && o->site != a->site &&
+                o->routing.ce_asn == a->routing.ce_asn &&
+                (!a->dev->asn || a->routing.ce_asn != a->dev->asn)) {
+                chk_report(c, DIAG_MP_L3_CE_ASN_SHARED, &a->routing.ce_asn_src, a->dev->name,
+                           mp->name, a->name, a->site ? a->site->name : "-", o->name,
+                           o->site ? o->site->name : "-", a->routing.ce_asn);
+                break;
+            }
+        }
+    }
 }
 
 /* Do two sets of tags on one port take the same frames? */
@@ -383,35 +524,44 @@ mp_tags_counted(const struct chk *c, const struct m_port *p, const struct m_enca
     return drv_tags_counted(p->dev->drv, mode, tags);
 }
 
-/* The largest IP MTU port @p carries on an attachment circuit with @e's tags (@core
- * false) or as an mpls-core port, at its hardware maximum (a shared port: as it is). */
-static uint32_t
-mp_port_ip(const struct chk *c, const struct m_port *p, const struct m_encap *e, bool core,
-           uint32_t ctag)
+/* The core frame of VPN @mp: a pseudowire's (VPLS) or a layer-3 VPN's. */
+static enum drv_frame
+mp_core_frame(const struct m_mp *mp)
 {
+    return mp->kind == MP_L3VPN ? DRV_FRAME_L3VPN : DRV_FRAME_PW;
+}
+
+/* The largest IP MTU port @p carries on an attachment circuit with @e's tags (@frame
+ * DRV_FRAME_ETH) or as an mpls-core port (@frame the VPN's core frame), at its hardware
+ * maximum (a shared port: as it is). */
+static uint32_t
+mp_port_ip(const struct chk *c, const struct m_port *p, const struct m_encap *e,
+           enum drv_frame frame, uint32_t ctag)
+{
+    bool core = frame != DRV_FRAME_ETH;
     uint32_t best = !p->shared && p->max_mtu > p->mtu ? p->max_mtu : p->mtu;
-    uint32_t ip = drv_ip_mtu_carried(p->dev->drv, best, mp_tags_counted(c, p, e, core), core);
+    uint32_t ip = drv_ip_mtu_carried(p->dev->drv, best, mp_tags_counted(c, p, e, core), frame);
 
     return ip > ctag ? ip - ctag : 0;
 }
 
-/* The largest IP MTU an mpls-core segment carries for the VPN. */
+/* The largest IP MTU an mpls-core segment carries for the VPN: a fixed segment's MTU is
+ * what it carries above the core's Ethernet header, less the pseudowire's customer header,
+ * control word and labels (VPLS) or the two labels (l3vpn). */
 static uint32_t
-mp_core_ip(const struct chk *c, const struct m_segment *s, uint32_t ctag)
+mp_core_ip(const struct chk *c, const struct m_segment *s, enum drv_frame frame, uint32_t ctag)
 {
     uint32_t m = UINT32_MAX, ip;
+    uint32_t over = frame == DRV_FRAME_L3VPN ? MP_L3_LABELS : MP_CORE_OVERHEAD - MP_ETH_HDR;
     int e;
 
     if (s->owner && s->mtu) {
-        ip = s->mtu_is_ip ? s->mtu
-                          : (s->mtu > MP_CORE_OVERHEAD - MP_ETH_HDR
-                                 ? s->mtu - (MP_CORE_OVERHEAD - MP_ETH_HDR)
-                                 : 0);
+        ip = s->mtu_is_ip ? s->mtu : (s->mtu > over ? s->mtu - over : 0);
         m = ip > ctag ? ip - ctag : 0;
     }
     for (e = 0; e < 2; e++) {
         if (s->end[e].port) {
-            ip = mp_port_ip(c, s->end[e].port, NULL, true, ctag);
+            ip = mp_port_ip(c, s->end[e].port, NULL, frame, ctag);
             m = ip < m ? ip : m;
         }
     }
@@ -435,8 +585,8 @@ dev_idx(const struct m_service *svc, const struct m_device *d)
 }
 
 static void
-mp_bfs(const struct chk *c, const struct m_service *svc, const struct m_device *from, uint32_t ctag,
-       struct mp_reach *r, size_t *queue)
+mp_bfs(const struct chk *c, const struct m_service *svc, const struct m_device *from,
+       enum drv_frame frame, uint32_t ctag, struct mp_reach *r, size_t *queue)
 {
     size_t head = 0, tail = 0, i;
 
@@ -472,7 +622,7 @@ mp_bfs(const struct chk *c, const struct m_service *svc, const struct m_device *
             if (r[v].dist != UINT32_MAX && r[v].dist != r[u].dist + 1) {
                 continue;
             }
-            edge = mp_core_ip(c, s, ctag);
+            edge = mp_core_ip(c, s, frame, ctag);
             cand = edge < r[u].best ? edge : r[u].best;
             if (r[v].dist == UINT32_MAX) {
                 r[v].dist = r[u].dist + 1;
@@ -526,7 +676,8 @@ mp_plan_path(struct chk *c, const struct m_mp *mp, const struct mp_reach *r,
             if (s->end[e].port) {
                 mp_plan(c, mp, s->end[e].port,
                         drv_port_mtu_needed(s->end[e].dev->drv, mp->ip_mtu + ctag,
-                                            mp_tags_counted(c, s->end[e].port, NULL, true), true));
+                                            mp_tags_counted(c, s->end[e].port, NULL, true),
+                                            mp_core_frame(mp)));
             }
         }
         d = s->end[0].dev == d ? s->end[1].dev : s->end[0].dev;
@@ -564,9 +715,10 @@ mp_mtu(struct chk *c, const struct m_mp *mp)
         const struct m_mp_ac *a = &mp->acs[i];
         unsigned counted = mp_tags_counted(c, a->port, &a->encap, false);
 
-        acip[i] = mp_port_ip(c, a->port, &a->encap, false, 0);
-        mp_plan(c, mp, a->port, drv_port_mtu_needed(a->dev->drv, mp->ip_mtu, counted, false));
-        mp_bfs(c, svc, a->dev, ctag, &reach[i * svc->ndevices], queue);
+        acip[i] = mp_port_ip(c, a->port, &a->encap, DRV_FRAME_ETH, 0);
+        mp_plan(c, mp, a->port,
+                drv_port_mtu_needed(a->dev->drv, mp->ip_mtu, counted, DRV_FRAME_ETH));
+        mp_bfs(c, svc, a->dev, mp_core_frame(mp), ctag, &reach[i * svc->ndevices], queue);
         if (a == hub) {
             hubr = &reach[i * svc->ndevices];
         }

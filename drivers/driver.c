@@ -143,29 +143,43 @@ drv_rt_parse(const char *text, struct drv_rt *out, const char **why)
     return NST_OK;
 }
 
-uint32_t
-drv_port_mtu_needed(const struct drv_ops *drv, uint32_t ip_mtu, unsigned tags, bool core)
+/* The bytes a core frame of kind @frame adds to the IP packet, the core's own Ethernet
+ * header included. */
+static uint32_t
+core_overhead(enum drv_frame frame)
 {
-    uint32_t frame = core ? ip_mtu + PW_OVERHEAD + ETH_HDR : ip_mtu + ETH_HDR + TAG * tags;
-
-    switch (drv->caps.mtu_meaning) {
-    case DRV_MTU_L2_TAGS:
-        return frame + (core ? drv->caps.core_reserve : 0);
-    case DRV_MTU_L2_PARENT:
-        /* Sub-interfaces add their tags on top of the parent's value. */
-        return core ? frame : ip_mtu + ETH_HDR;
-    case DRV_MTU_L3:
-        /* The IP MTU governs routed traffic only; L2 frames are bounded by the
-         * port's jumbo/L2 limit, which the driver sets large (docs/vendors.md A.6). */
-        return ip_mtu;
-    }
-    return frame;
+    return frame == DRV_FRAME_L3VPN ? 8u + ETH_HDR : PW_OVERHEAD + ETH_HDR;
 }
 
 uint32_t
-drv_ip_mtu_carried(const struct drv_ops *drv, uint32_t port_mtu, unsigned tags, bool core)
+drv_port_mtu_needed(const struct drv_ops *drv, uint32_t ip_mtu, unsigned tags,
+                    enum drv_frame frame)
 {
-    uint32_t over = core ? PW_OVERHEAD + ETH_HDR : ETH_HDR + TAG * tags;
+    bool core = frame != DRV_FRAME_ETH;
+    uint32_t frame_len = core ? ip_mtu + core_overhead(frame) : ip_mtu + ETH_HDR + TAG * tags;
+
+    switch (drv->caps.mtu_meaning) {
+    case DRV_MTU_L2_TAGS:
+        return frame_len + (core ? drv->caps.core_reserve : 0);
+    case DRV_MTU_L2_PARENT:
+        /* Sub-interfaces add their tags on top of the parent's value. */
+        return core ? frame_len : ip_mtu + ETH_HDR;
+    case DRV_MTU_L3:
+        /* The IP MTU governs routed traffic only; L2 frames are bounded by the
+         * port's jumbo/L2 limit, which the driver sets large (docs/vendors.md A.6). A
+         * layer-3 VPN's labelled packet counts its two labels against it (the MPLS MTU
+         * defaults to the interface MTU: UNCONFIRMED, docs/checks.md). */
+        return frame == DRV_FRAME_L3VPN ? ip_mtu + 8u : ip_mtu;
+    }
+    return frame_len;
+}
+
+uint32_t
+drv_ip_mtu_carried(const struct drv_ops *drv, uint32_t port_mtu, unsigned tags,
+                   enum drv_frame frame)
+{
+    bool core = frame != DRV_FRAME_ETH;
+    uint32_t over = core ? core_overhead(frame) : ETH_HDR + TAG * tags;
 
     switch (drv->caps.mtu_meaning) {
     case DRV_MTU_L2_TAGS:
@@ -175,7 +189,7 @@ drv_ip_mtu_carried(const struct drv_ops *drv, uint32_t port_mtu, unsigned tags, 
         over = core ? over : ETH_HDR;
         break;
     case DRV_MTU_L3:
-        over = 0;
+        over = frame == DRV_FRAME_L3VPN ? 8u : 0;
         break;
     }
     return port_mtu > over ? port_mtu - over : 0;

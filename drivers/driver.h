@@ -71,6 +71,11 @@ struct drv_caps {
      * may leave by another pseudowire), which the hub of a hub-and-spoke multipoint VPN
      * needs toward its spokes (netstitch-multipoint; docs/drivers.md). */
     bool vpls_spoke_pw;
+    /* Layer-3 multipoint VPNs (netstitch-multipoint kind l3vpn): the driver renders the IR's
+     * <vrf> (a VRF with route distinguisher, route target, routed attachment circuits and
+     * eBGP neighbours to the sites' routers). The checker refuses an l3vpn circuit on a PE
+     * whose driver has no l3vpn (MP-L3-UNSUPPORTED); docs/drivers.md. */
+    bool l3vpn;
     unsigned bgp;                 /* DRV_BGP_*: what the driver renders of a session */
 };
 
@@ -294,15 +299,26 @@ enum drv_tagging drv_tagging_add(enum drv_tagging mode, unsigned tags, unsigned 
 /* The tags a port MTU must count for a sub-interface of @tags tags on a port in @mode. */
 unsigned drv_tags_counted(const struct drv_ops *drv, enum drv_tagging mode, unsigned tags);
 
+/* What a frame on a port carries around the customer's IP packet. The first two are the
+ * false and true of the boolean this replaced. */
+enum drv_frame {
+    DRV_FRAME_ETH = 0, /* an Ethernet frame with the sub-interface's tags */
+    DRV_FRAME_PW = 1,  /* an MPLS core frame of a pseudowire (VPLS): the customer's Ethernet
+                        * header, control word and two labels inside */
+    DRV_FRAME_L3VPN    /* an MPLS core frame of a layer-3 VPN: the IP packet under two labels
+                        * (VPN and transport), no inner Ethernet header (RFC 4364) */
+};
+
 /*
  * The port MTU value, in the driver's meaning, that carries an IP packet of @ip_mtu
- * bytes in a frame with @tags VLAN tags (@core: an MPLS core frame with control
- * word and two labels).
+ * bytes in a frame of kind @frame with @tags VLAN tags (tags count on DRV_FRAME_ETH only).
  */
-uint32_t drv_port_mtu_needed(const struct drv_ops *drv, uint32_t ip_mtu, unsigned tags, bool core);
+uint32_t drv_port_mtu_needed(const struct drv_ops *drv, uint32_t ip_mtu, unsigned tags,
+                             enum drv_frame frame);
 
 /* Inverse: the largest IP MTU a port MTU of @port_mtu carries with @tags tags. */
-uint32_t drv_ip_mtu_carried(const struct drv_ops *drv, uint32_t port_mtu, unsigned tags, bool core);
+uint32_t drv_ip_mtu_carried(const struct drv_ops *drv, uint32_t port_mtu, unsigned tags,
+                            enum drv_frame frame);
 
 /*
  * Helpers for prepare hooks (driver.c). struct drv_prep carries the render state of

@@ -34,9 +34,10 @@
 
 #define XR_BD_NAME_MAX 27
 #define XR_VFI_NAME_MAX 32
+#define XR_VRF_NAME_MAX 32
 
 static const char *const xr_features[] = {
-    "interfaces", "l2-stitch", "vpls", "policy", "bgp", NULL,
+    "vrf", "interfaces", "l2-stitch", "vpls", "policy", "bgp", NULL,
 };
 
 /*
@@ -241,12 +242,74 @@ xr_rpl(struct drv_prep *p, xmlNodePtr dev)
     return NST_OK;
 }
 
+/*
+ * An L3VPN VRF (docs/drivers.md): @xr-name, the VRF name fitted to vrf-name's 32
+ * characters (and the same on every routed sub-interface bound to it, @xr-vrf); the route
+ * target split as for BGP VPLS (@rt-list, @rt-as, @rt-num); the route distinguisher
+ * ROUTER-ID:N split into @rd-ip and @rd-index (the ip-address form of router bgp vrf rd,
+ * index 0..65535). The checker refuses what cannot be split (VPLS-ROUTE-TARGET,
+ * drv_ops.rd_number_ok), so a failure here is a lowering bug.
+ */
+static nst_err
+xr_vrf(struct drv_prep *p, xmlNodePtr dev, xmlNodePtr v)
+{
+    const char *name = drv_attr(v, "name"), *rt = drv_attr(v, "route-target");
+    const char *rd = drv_attr(v, "route-distinguisher"), *colon, *why = NULL;
+    char buf[64], ip[64];
+    struct drv_rt t;
+    unsigned long idx;
+    char *end;
+    xmlNodePtr port, sub;
+
+    if (!name || !rt || !rd) {
+        return drv_prep_fail(p, "VRF %s: no name, route target or route distinguisher",
+                             name ? name : "?");
+    }
+    drv_fit_name(name, XR_VRF_NAME_MAX, buf, sizeof buf);
+    drv_set_attr(p, v, "xr-name", buf);
+    for (port = drv_child(dev, "port"); port; port = drv_next(port, "port")) {
+        for (sub = drv_child(port, "subif"); sub; sub = drv_next(sub, "subif")) {
+            if (drv_attr(sub, "vrf") && !strcmp(drv_attr(sub, "vrf"), name)) {
+                drv_set_attr(p, sub, "xr-vrf", buf);
+            }
+        }
+    }
+    if (drv_rt_parse(rt, &t, &why)) {
+        return drv_prep_fail(p, "VRF %s: route target %s: %s", name, rt, why);
+    }
+    drv_set_attr(p, v, "rt-list", t.four_byte_as ? "four" : "two");
+    drv_set_attrf(p, v, "rt-as", "%lu", (unsigned long)t.as);
+    drv_set_attrf(p, v, "rt-num", "%lu", (unsigned long)t.num);
+    colon = strrchr(rd, ':');
+    if (!colon || (size_t)(colon - rd) >= sizeof ip) {
+        return drv_prep_fail(p, "VRF %s: route distinguisher %s is not ADDRESS:N", name, rd);
+    }
+    memcpy(ip, rd, (size_t)(colon - rd));
+    ip[colon - rd] = '\0';
+    idx = strtoul(colon + 1, &end, 10);
+    if (!colon[1] || *end || idx > 65535 || !strchr(ip, '.')) {
+        return drv_prep_fail(p, "VRF %s: route distinguisher %s is not ADDRESS:0..65535", name,
+                             rd);
+    }
+    drv_set_attr(p, v, "rd-ip", ip);
+    drv_set_attrf(p, v, "rd-index", "%lu", idx);
+    xr_acs(p, v);
+    return NST_OK;
+}
+
 static nst_err
 xr_prepare(struct drv_prep *p, xmlNodePtr dev)
 {
     xmlNodePtr n;
     char buf[64];
     nst_err ret;
+
+    for (n = drv_child(dev, "vrf"); n; n = drv_next(n, "vrf")) {
+        ret = xr_vrf(p, dev, n);
+        if (ret) {
+            return ret;
+        }
+    }
 
     for (n = drv_child(dev, "l2-stitch"); n; n = drv_next(n, "l2-stitch")) {
         const char *name = drv_attr(n, "name");
@@ -273,12 +336,43 @@ xr_prepare(struct drv_prep *p, xmlNodePtr dev)
 #define XR_BD "/l2vpn/bridge/groups/group/bridge-domains/bridge-domain"
 #define XR_VFI XR_BD "/vfis/vfi"
 #define XR_NB "/router/bgp/as/neighbors/neighbor"
+#define XR_VNB "/router/bgp/as/vrfs/vrf/neighbors/neighbor"
+#define XR_VAF "/vrfs/vrf/address-family/ipv4/unicast"
+/* The rules of a BGP neighbour below @NB: the default VRF's (XR_NB) and a VRF's (XR_VNB) have
+ * the same nodes and the same CLI, one mode deeper. */
+#define XR_NB_RULES(NB) \
+    {NB, DRV_CLI_MODE, "neighbor {neighbor-address}", NULL, NULL}, \
+    {NB "/remote-as", DRV_CLI_STMT, "remote-as {.}", NULL, NULL}, \
+    {NB "/description", DRV_CLI_STMT, "description {.}", "description", NULL}, \
+    {NB "/local-as", DRV_CLI_STMT, \
+     "local-as {as-number}{?no-prepend| no-prepend}{?no-prepend/replace-as| replace-as}" \
+     "{?no-prepend/replace-as/dual-as| dual-as}", \
+     "local-as", NULL}, \
+    {NB "/ebgp-multihop", DRV_CLI_STMT, "ebgp-multihop {maximum-hop-count}", "ebgp-multihop", \
+     NULL}, \
+    {NB "/bfd", DRV_CLI_PASS, NULL, NULL, NULL}, \
+    {NB "/bfd/fast-detect", DRV_CLI_STMT, "bfd fast-detect", NULL, NULL}, \
+    {NB "/bfd/minimum-interval", DRV_CLI_STMT, "bfd minimum-interval {.}", \
+     "bfd minimum-interval", NULL}, \
+    {NB "/bfd/multiplier", DRV_CLI_STMT, "bfd multiplier {.}", "bfd multiplier", NULL}, \
+    {NB "/password", DRV_CLI_PASS, NULL, NULL, NULL}, \
+    {NB "/password/encrypted", DRV_CLI_STMT, "password clear {.:nobang}", "password", NULL}, \
+    {NB "/address-families/address-family", DRV_CLI_MODE, "address-family {af-name:sp}", NULL, \
+     NULL}, \
+    {NB "/address-families/address-family/route-policy/in", DRV_CLI_STMT, "route-policy {.} in", \
+     NULL, NULL}, \
+    {NB "/address-families/address-family/route-policy/out", DRV_CLI_STMT, \
+     "route-policy {.} out", NULL, NULL}, \
+    {NB "/address-families/address-family/maximum-prefix", DRV_CLI_STMT, \
+     "maximum-prefix {prefix-limit}{?threshold| }{threshold}{?restart| restart }{restart}", \
+     "maximum-prefix", NULL},
 static const struct drv_cli_rule xr_cli_rules[] = {
     {XR_IF, DRV_CLI_MODE,
      "interface {interface-name}{?sub-interface-type/l2transport| l2transport}",
      "interface {interface-name}", NULL},
     {XR_IF "/sub-interface-type", DRV_CLI_SKIP, NULL, NULL, NULL},
     {XR_IF "/description", DRV_CLI_STMT, "description {.}", "description", NULL},
+    {XR_IF "/vrf", DRV_CLI_STMT, "vrf {.}", "vrf", NULL},
     {XR_IF "/mtu", DRV_CLI_STMT, "mtu {.}", "mtu", NULL},
     {XR_IF "/dot1q/tunneling/ethertype", DRV_CLI_STMT, "dot1q tunneling ethertype {.}", NULL, NULL},
     {XR_IF "/encapsulation/dot1q", DRV_CLI_STMT,
@@ -327,31 +421,28 @@ static const struct drv_cli_rule xr_cli_rules[] = {
      NULL, NULL},
     {"/router/bgp/as/address-families/address-family/networks/network", DRV_CLI_STMT,
      "network {address}/{masklength}", NULL, NULL},
-    {XR_NB, DRV_CLI_MODE, "neighbor {neighbor-address}", NULL, NULL},
-    {XR_NB "/remote-as", DRV_CLI_STMT, "remote-as {.}", NULL, NULL},
-    {XR_NB "/description", DRV_CLI_STMT, "description {.}", "description", NULL},
-    {XR_NB "/local-as", DRV_CLI_STMT,
-     "local-as {as-number}{?no-prepend| no-prepend}{?no-prepend/replace-as| replace-as}"
-     "{?no-prepend/replace-as/dual-as| dual-as}",
-     "local-as", NULL},
-    {XR_NB "/ebgp-multihop", DRV_CLI_STMT, "ebgp-multihop {maximum-hop-count}", "ebgp-multihop",
+    XR_NB_RULES(XR_NB)
+    {"/router/bgp/as/vrfs/vrf", DRV_CLI_MODE, "vrf {vrf-name}", NULL, NULL},
+    {"/router/bgp/as/vrfs/vrf/rd", DRV_CLI_PASS, NULL, NULL, NULL},
+    {"/router/bgp/as/vrfs/vrf/rd/ip-address", DRV_CLI_STMT, "rd {ipv4-address}:{index}", "rd",
      NULL},
-    {XR_NB "/bfd", DRV_CLI_PASS, NULL, NULL, NULL},
-    {XR_NB "/bfd/fast-detect", DRV_CLI_STMT, "bfd fast-detect", NULL, NULL},
-    {XR_NB "/bfd/minimum-interval", DRV_CLI_STMT, "bfd minimum-interval {.}",
-     "bfd minimum-interval", NULL},
-    {XR_NB "/bfd/multiplier", DRV_CLI_STMT, "bfd multiplier {.}", "bfd multiplier", NULL},
-    {XR_NB "/password", DRV_CLI_PASS, NULL, NULL, NULL},
-    {XR_NB "/password/encrypted", DRV_CLI_STMT, "password clear {.:nobang}", "password", NULL},
-    {XR_NB "/address-families/address-family", DRV_CLI_MODE, "address-family {af-name:sp}", NULL,
+    {"/router/bgp/as/vrfs/vrf/address-families/address-family", DRV_CLI_MODE,
+     "address-family {af-name:sp}", NULL, NULL},
+    XR_NB_RULES(XR_VNB)
+    {"/vrfs/vrf", DRV_CLI_MODE, "vrf {vrf-name}", NULL, NULL},
+    {"/vrfs/vrf/description", DRV_CLI_STMT, "description {.}", "description", NULL},
+    {"/vrfs/vrf/address-family/ipv4/unicast", DRV_CLI_MODE, "address-family ipv4 unicast", NULL,
      NULL},
-    {XR_NB "/address-families/address-family/route-policy/in", DRV_CLI_STMT, "route-policy {.} in",
-     NULL, NULL},
-    {XR_NB "/address-families/address-family/route-policy/out", DRV_CLI_STMT,
-     "route-policy {.} out", NULL, NULL},
-    {XR_NB "/address-families/address-family/maximum-prefix", DRV_CLI_STMT,
-     "maximum-prefix {prefix-limit}{?threshold| }{threshold}{?restart| restart }{restart}",
-     "maximum-prefix", NULL},
+    {XR_VAF "/import/route-target", DRV_CLI_MODE, "import route-target", NULL, NULL},
+    {XR_VAF "/import/route-target/two-byte-as-rts/two-byte-as-rt", DRV_CLI_STMT,
+     "{as-number}:{index}", NULL, NULL},
+    {XR_VAF "/import/route-target/four-byte-as-rts/four-byte-as-rt", DRV_CLI_STMT,
+     "{as-number}:{index}", NULL, NULL},
+    {XR_VAF "/export/route-target", DRV_CLI_MODE, "export route-target", NULL, NULL},
+    {XR_VAF "/export/route-target/two-byte-as-rts/two-byte-as-rt", DRV_CLI_STMT,
+     "{as-number}:{index}", NULL, NULL},
+    {XR_VAF "/export/route-target/four-byte-as-rts/four-byte-as-rt", DRV_CLI_STMT,
+     "{as-number}:{index}", NULL, NULL},
     {"/routing-policy/route-policies/route-policy", DRV_CLI_BLOCK, "rpl-route-policy",
      "route-policy {route-policy-name}", NULL},
     {"/routing-policy/sets/prefix-sets/prefix-set", DRV_CLI_BLOCK, "rpl-prefix-set",
@@ -415,6 +506,7 @@ const struct drv_ops drv_iosxr_ops = {
             .vpls_ldp = true,
             .vpls_bgp = true,
             .vpls_spoke_pw = true, /* docs/drivers.md §13 */
+            .l3vpn = true,         /* vrf.xml, bgp.xml (docs/drivers.md) */
             .candidate = true,
             .writable_running = false,
             .confirmed_commit = 11,

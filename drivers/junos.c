@@ -218,6 +218,7 @@ const struct drv_ops drv_junos_ops = {
             .vpls_ldp = true,
             .vpls_bgp = true,
             .vpls_spoke_pw = true, /* docs/drivers.md §13 */
+            .l3vpn = true, /* docs/drivers.md, layer-3 multipoint VPNs */
             .candidate = true,
             .writable_running = false,
             .confirmed_commit = 10,

@@ -52,7 +52,7 @@
 #define SROS_MAX_NEIGHBORS 256
 
 static const char *const sros_features[] = {
-    "interfaces", "l2-stitch", "vpls", "policy", "bgp", NULL,
+    "interfaces", "l2-stitch", "vpls", "policy", "vrf", "bgp", NULL,
 };
 
 static void
@@ -92,7 +92,10 @@ sros_port(struct drv_prep *p, xmlNodePtr port)
         if (tags && !tpid) {
             tpid = drv_attr(drv_child(sub, "match"), "tpid");
         }
-        if (drv_attr(sub, "kind") && !strcmp(drv_attr(sub, "kind"), "l3")) {
+        /* A routed circuit of an L3VPN is a VPRN interface on an access SAP; only a Base
+         * router interface needs the port in hybrid mode. */
+        if (drv_attr(sub, "kind") && !strcmp(drv_attr(sub, "kind"), "l3") &&
+            !drv_attr(sub, "vrf")) {
             l3 = 1;
         }
     }
@@ -285,6 +288,95 @@ sros_sdps(struct drv_prep *p, xmlNodePtr dev)
     return NST_OK;
 }
 
+/* Group and policy names of the eBGP neighbours of @inst (an IR <bgp> or <vrf>). */
+static void
+sros_peers(struct drv_prep *p, xmlNodePtr inst)
+{
+    xmlNodePtr c, f;
+
+    for (c = drv_child(inst, "neighbor"); c; c = drv_next(c, "neighbor")) {
+        sros_fit(p, c, "sros-group", drv_attr(c, "name"), SROS_NAME_MAX);
+        sros_fit(p, c, "sros-import", drv_attr(c, "import"), SROS_NAME_MAX);
+        sros_fit(p, c, "sros-export", drv_attr(c, "export"), SROS_NAME_MAX);
+        for (f = drv_child(c, "family"); f; f = drv_next(f, "family")) {
+            sros_fit(p, f, "sros-import", drv_attr(f, "import"), SROS_NAME_MAX);
+            sros_fit(p, f, "sros-export", drv_attr(f, "export"), SROS_NAME_MAX);
+        }
+    }
+}
+
+/* A service id as a VPLS gets one: the number itself, folded into 1..2147483647. */
+static unsigned long
+sros_fold_id(unsigned long id)
+{
+    return id <= SROS_SERVICE_ID_MAX ? id : (id - 1) % SROS_SERVICE_ID_MAX + 1;
+}
+
+/*
+ * An L3VPN VRF as a VPRN (templates/sros/vrf.xml): @sros-name (fitted to 64), @sros-id (the
+ * VPN id folded as a VPLS id is), @sros-desc (the service description cut to SR OS' 80
+ * characters) and @sros-desc-q (the same in MD-CLI quotes).
+ */
+static void
+sros_vrf(struct drv_prep *p, xmlNodePtr v)
+{
+    char text[256], cut[SROS_DESC_MAX + 1], q[SROS_DESC_MAX * 2 + 3];
+    size_t o = 0, i;
+
+    sros_fit(p, v, "sros-name", drv_attr(v, "name"), SROS_NAME_MAX);
+    drv_set_attrf(p, v, "sros-id", "%lu", sros_fold_id(drv_attr_ul(v, "vpn-id", 1)));
+    snprintf(text, sizeof text, "netstitch %s: L3VPN %s",
+             drv_attr(v, "connection") ? drv_attr(v, "connection") : "",
+             drv_attr(v, "name") ? drv_attr(v, "name") : "");
+    sros_ascii(text, SROS_DESC_MAX, cut, sizeof cut);
+    drv_set_attr(p, v, "sros-desc", cut);
+    q[o++] = '"';
+    for (i = 0; cut[i]; i++) {
+        if (cut[i] == '"' || cut[i] == '\\') {
+            q[o++] = '\\';
+        }
+        q[o++] = cut[i];
+    }
+    q[o++] = '"';
+    q[o] = '\0';
+    drv_set_attr(p, v, "sros-desc-q", q);
+}
+
+/*
+ * Service ids are unique across a router's services of every type (a VPLS and a VPRN with
+ * the same id cannot both exist): two services of the device that fold to the same id
+ * cannot be rendered. The checker cannot see the fold, so it is refused here
+ * (DRIVER-UNSUPPORTED at the device) rather than on the router.
+ */
+static nst_err
+sros_service_ids(struct drv_prep *p, xmlNodePtr dev)
+{
+    static const char *const kinds[] = {"l2-stitch", "vpls", "vrf"};
+    xmlNodePtr a, b;
+    size_t i, j;
+
+    for (i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
+        for (a = drv_child(dev, kinds[i]); a; a = drv_next(a, kinds[i])) {
+            for (j = i; j < sizeof kinds / sizeof kinds[0]; j++) {
+                for (b = j == i ? drv_next(a, kinds[j]) : drv_child(dev, kinds[j]); b;
+                     b = drv_next(b, kinds[j])) {
+                    const char *x = drv_attr(a, "sros-id"), *y = drv_attr(b, "sros-id");
+
+                    if (x && y && !strcmp(x, y)) {
+                        return drv_prep_fail(p,
+                                             "%s %s and %s %s would both be SR OS service %s "
+                                             "(service ids are unique across all services); "
+                                             "give one of them another VPN or VPLS id",
+                                             kinds[i], drv_attr(a, "name"), kinds[j],
+                                             drv_attr(b, "name"), x);
+                    }
+                }
+            }
+        }
+    }
+    return NST_OK;
+}
+
 static nst_err
 sros_prepare(struct drv_prep *p, xmlNodePtr dev)
 {
@@ -308,28 +400,27 @@ sros_prepare(struct drv_prep *p, xmlNodePtr dev)
         unsigned long id = drv_attr_ul(n, "vpls-id", 1);
 
         sros_fit(p, n, "sros-name", drv_attr(n, "name"), SROS_NAME_MAX);
-        drv_set_attrf(p, n, "sros-id", "%lu",
-                      id <= SROS_SERVICE_ID_MAX ? id : (id - 1) % SROS_SERVICE_ID_MAX + 1);
+        drv_set_attrf(p, n, "sros-id", "%lu", sros_fold_id(id));
         sros_fit(p, n, "sros-ve-name", devname, SROS_VE_NAME_MAX);
         drv_set_attr(p, n, "sros-max-ve", drv_attr(n, "ve-max") ? drv_attr(n, "ve-max") : "65535");
         sros_acs(p, dev, n);
+    }
+    for (n = drv_child(dev, "vrf"); n; n = drv_next(n, "vrf")) {
+        sros_vrf(p, n);
+    }
+    ret = sros_service_ids(p, dev);
+    if (ret) {
+        return ret;
     }
     ret = sros_sdps(p, dev);
     if (ret) {
         return ret;
     }
     for (n = drv_child(dev, "bgp"); n; n = drv_next(n, "bgp")) {
-        for (c = drv_child(n, "neighbor"); c; c = drv_next(c, "neighbor")) {
-            xmlNodePtr f;
-
-            sros_fit(p, c, "sros-group", drv_attr(c, "name"), SROS_NAME_MAX);
-            sros_fit(p, c, "sros-import", drv_attr(c, "import"), SROS_NAME_MAX);
-            sros_fit(p, c, "sros-export", drv_attr(c, "export"), SROS_NAME_MAX);
-            for (f = drv_child(c, "family"); f; f = drv_next(f, "family")) {
-                sros_fit(p, f, "sros-import", drv_attr(f, "import"), SROS_NAME_MAX);
-                sros_fit(p, f, "sros-export", drv_attr(f, "export"), SROS_NAME_MAX);
-            }
-        }
+        sros_peers(p, n);
+    }
+    for (n = drv_child(dev, "vrf"); n; n = drv_next(n, "vrf")) {
+        sros_peers(p, n);
     }
     for (n = drv_child(dev, "prefix-list"); n; n = drv_next(n, "prefix-list")) {
         sros_fit(p, n, "sros-name", drv_attr(n, "name"), SROS_NAME_MAX);
@@ -410,6 +501,7 @@ const struct drv_ops drv_sros_ops = {
             .vpls_ldp = true,
             .vpls_bgp = true,
             .vpls_spoke_pw = true, /* docs/drivers.md §13 */
+            .l3vpn = true,         /* vrf.xml: VPRN (docs/drivers.md) */
             .candidate = true,
             .writable_running = true,
             .confirmed_commit = 11,

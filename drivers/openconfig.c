@@ -328,7 +328,7 @@ eos_prepare(struct drv_prep *p, xmlNodePtr dev)
 }
 
 static const char *const oc_features[] = {
-    "interfaces", "l2-stitch", "vpls", "policy", "bgp", NULL,
+    "interfaces", "l2-stitch", "vpls", "policy", "bgp", "vrf", NULL,
 };
 
 /* EOS: interface blocks and the patch panel first (CLI order), then policy, then BGP. */

@@ -48,6 +48,7 @@
 #define VRP_UNTAGGED_SUBIF 4095ul
 #define VRP_JUMBO 9600ul
 #define VRP_VSI_NAME_MAX 31
+#define VRP_VRF_NAME_MAX 31 /* huawei-network-instance instance name 1..31 */
 #define VRP_SITE_RANGE_MIN 10ul
 #define VRP_SITE_RANGE_GUESS 100ul
 #define VRP_DESC_MAX 242
@@ -244,7 +245,11 @@ vrp_route_policies(struct drv_prep *p, xmlNodePtr dev)
         if (imp) {
             drv_set_attrf(p, pol, "vrp-community-filter", "%.40s-C", name);
         }
-        for (bgp = drv_child(dev, "bgp"); bgp; bgp = drv_next(bgp, "bgp")) {
+        /* The public instance's neighbours (<bgp>) and the VPN instances' (<vrf>). */
+        for (bgp = drv_child(dev, NULL); bgp; bgp = drv_next(bgp, NULL)) {
+            if (!vrp_is(bgp, "bgp") && !vrp_is(bgp, "vrf")) {
+                continue;
+            }
             for (nb = drv_child(bgp, "neighbor"); nb; nb = drv_next(nb, "neighbor")) {
                 for (fam = drv_child(nb, "family"); fam; fam = drv_next(fam, "family")) {
                     const char *ref = drv_attr(fam, imp ? "import" : "export");
@@ -252,6 +257,30 @@ vrp_route_policies(struct drv_prep *p, xmlNodePtr dev)
                     if (ref && !strcmp(ref, name)) {
                         drv_set_attr(p, fam, imp ? "vrp-import-policy" : "vrp-route-policy", name);
                     }
+                }
+            }
+        }
+    }
+}
+
+/* @vrp-vrf: a VPN instance's name fitted to huawei-network-instance's 31 characters, on
+ * the <vrf> and on every sub-interface bound to it (subif @vrf), so that both say the same. */
+static void
+vrp_vrf_names(struct drv_prep *p, xmlNodePtr dev)
+{
+    char buf[VRP_VRF_NAME_MAX + 1];
+    xmlNodePtr n, s;
+
+    for (n = drv_child(dev, NULL); n; n = drv_next(n, NULL)) {
+        if (vrp_is(n, "vrf") && drv_attr(n, "name")) {
+            drv_set_attr(p, n, "vrp-vrf",
+                         drv_fit_name(drv_attr(n, "name"), VRP_VRF_NAME_MAX, buf, sizeof buf));
+        } else if (vrp_is(n, "port")) {
+            for (s = drv_child(n, "subif"); s; s = drv_next(s, "subif")) {
+                if (drv_attr(s, "vrf")) {
+                    drv_set_attr(
+                        p, s, "vrp-vrf",
+                        drv_fit_name(drv_attr(s, "vrf"), VRP_VRF_NAME_MAX, buf, sizeof buf));
                 }
             }
         }
@@ -266,6 +295,7 @@ vrp_prepare(struct drv_prep *p, xmlNodePtr dev)
     nst_err ret;
 
     vrp_descriptions(p, dev);
+    vrp_vrf_names(p, dev);
     vrp_route_policies(p, dev);
     for (n = drv_child(dev, NULL); n; n = drv_next(n, NULL)) {
         if (vrp_is(n, "port")) {
@@ -296,10 +326,10 @@ vrp_prepare(struct drv_prep *p, xmlNodePtr dev)
 }
 
 /* Render order. The NETCONF payload is canonicalised by libyang, so the order only
- * matters for the CLI, where VRP wants the prefix lists, the VSIs and the bridge
- * domains to exist before the peers and sub-interfaces that use them. */
+ * matters for the CLI, where VRP wants the prefix lists, the VSIs, the bridge domains and
+ * the VPN instances to exist before the peers and sub-interfaces that use them. */
 static const char *const vrp_features[] = {
-    "policy", "vpls", "bridge-domain", "interfaces", "bgp", NULL,
+    "policy", "vpls", "bridge-domain", "vrf", "interfaces", "bgp", NULL,
 };
 
 /*
@@ -315,14 +345,36 @@ static const char *const vrp_rewrite_words[] = {
 /* An interface address's type: the primary is bare, a secondary ends in "sub". */
 static const char *const vrp_address_types[] = {"main", "", "sub", " sub", NULL};
 
-/* An address family's CLI words: the static-route command and the BGP family view. */
+/* An address family's static-route command. */
 static const char *const vrp_route_cmds[] = {"ipv4-unicast", "ip", "ipv6-unicast", "ipv6", NULL};
-static const char *const vrp_bgp_families[] = {"ipv4uni", "ipv4-family unicast", "ipv6uni",
-                                               "ipv6-family unicast", NULL};
 
+/* A VPN instance's address family view ("ip vpn-instance X" / "ipv4-family"). */
+static const char *const vrp_vpn_families[] = {"ipv4-unicast", "ipv4-family", "ipv6-unicast",
+                                               "ipv6-family", NULL};
+
+#define VRP_NI "/network-instance/instances/instance"
 static const struct drv_cli_map vrp_cli_maps[] = {
     {.name = "vrproute", .pairs = vrp_route_cmds},
-    {.name = "vrpfam", .pairs = vrp_bgp_families},
+    {.name = "vrpnifam", .pairs = vrp_vpn_families},
+    /* A BGP peer's instance: a VPN instance (one with a route distinguisher) puts its peers
+     * in "ipv4-family vpn-instance NAME"; the public instance's session statements are in
+     * the bgp view itself and its family statements in "ipv4-family unicast" /
+     * "ipv6-family unicast". */
+    {.name = "vrpvpn",
+     .list = VRP_NI,
+     .key = "name",
+     .fmt = "{?afs/af/route-distinguisher|ipv4-family vpn-instance {name}}",
+     .fallback = ""},
+    {.name = "vrppub4",
+     .list = VRP_NI,
+     .key = "name",
+     .fmt = "{!afs/af/route-distinguisher|ipv4-family unicast}",
+     .fallback = "ipv4-family unicast"},
+    {.name = "vrppub6",
+     .list = VRP_NI,
+     .key = "name",
+     .fmt = "{!afs/af/route-distinguisher|ipv6-family unicast}",
+     .fallback = "ipv6-family unicast"},
     {.name = "vrpsub", .pairs = vrp_address_types},
     {.name = "vrprw", .pairs = vrp_rewrite_words},
     {.name = "l2if",
@@ -344,6 +396,16 @@ static const struct drv_cli_map vrp_cli_maps[] = {
 #define VRP_VSI "/l2vpn/instances/instance"
 #define VRP_PEER "/network-instance/instances/instance/bgp/base-process/peers/peer"
 #define VRP_BGP "bgp {/bgp/base-process/as}"
+/* A peer statement's view, by the instance its peer is in (I: the relative path from the
+ * statement's node up to the instance entry): the bgp view, then "ipv4-family vpn-instance
+ * NAME" for a VPN instance, and for a family statement of the public instance its family. */
+#define VRP_I4 "../../../.."
+#define VRP_I5 "../../../../.."
+#define VRP_I6 "../../../../../.."
+#define VRP_I8 "../../../../../../../.."
+#define VRP_BGP_IN(I) VRP_BGP "\n{" I "/name:vrpvpn}"
+#define VRP_BGP_V4(I) VRP_BGP_IN(I) "\n{" I "/name:vrppub4}"
+#define VRP_BGP_V6(I) VRP_BGP_IN(I) "\n{" I "/name:vrppub6}"
 #define VRP_NI_AF "/network-instance/instances/instance/afs/af"
 #define VRP_BGP_AF "/network-instance/instances/instance/bgp/base-process/afs/af"
 static const struct drv_cli_rule vrp_cli_rules[] = {
@@ -365,6 +427,7 @@ static const struct drv_cli_rule vrp_cli_rules[] = {
     {VRP_IF "/l2-mode-enable", DRV_CLI_SKIP, NULL, NULL, NULL},
     {VRP_IF "/description", DRV_CLI_STMT, "description {.}", "description", NULL},
     {VRP_IF "/mtu", DRV_CLI_STMT, "mtu {.}", "mtu", NULL},
+    {VRP_IF "/vrf-name", DRV_CLI_STMT, "ip binding vpn-instance {.}", NULL, NULL},
     {VRP_IF "/ethernet/main-interface/qinq-protocol", DRV_CLI_STMT, "qinq protocol {.}", NULL,
      NULL},
     {VRP_L2 "/qinqs/qinq-vids/qinq-vid", DRV_CLI_STMT,
@@ -404,12 +467,19 @@ static const struct drv_cli_rule vrp_cli_rules[] = {
      "vpn-target {rt-value} {rt-type}", NULL, NULL},
     {VRP_VSI "/vpls/bgp-signaling/sites/site", DRV_CLI_STMT,
      "site {site-id} range {range} default-offset {default-offset}", NULL, NULL},
-    {"/network-instance/instances/instance", DRV_CLI_PASS, NULL, NULL, NULL},
+    /* The public instance says nothing of its own (an empty mode line: its children speak
+     * where they are); a VPN instance (it has a route distinguisher) is a view. */
+    {VRP_NI, DRV_CLI_MODE, "{?afs/af/route-distinguisher|ip vpn-instance {name}}",
+     "{?afs/af/route-distinguisher|ip vpn-instance {name}}", NULL},
+    {VRP_NI "/description", DRV_CLI_STMT, "description {.}", "description", NULL},
+    {VRP_NI_AF "/route-distinguisher", DRV_CLI_STMT, "route-distinguisher {.}", NULL, NULL},
+    {VRP_NI_AF "/vpn-targets/vpn-target", DRV_CLI_STMT, "vpn-target {value} {type}", NULL, NULL},
     {"/network-instance/instances/instance/bgp/base-process", DRV_CLI_PASS, NULL, NULL, NULL},
     {"/network-instance/instances/instance/bgp/base-process/router-id", DRV_CLI_STMT,
      "router-id {.}", NULL, VRP_BGP},
     {"/l2vpn", DRV_CLI_PASS, NULL, NULL, NULL},
-    {VRP_NI_AF, DRV_CLI_PASS, NULL, NULL, NULL},
+    {VRP_NI_AF, DRV_CLI_MODE, "{?route-distinguisher|{type:vrpnifam}}",
+     "{?route-distinguisher|{type:vrpnifam}}", NULL},
     {VRP_NI_AF "/routing/routing-manage", DRV_CLI_SKIP, NULL, NULL, NULL},
     {VRP_NI_AF "/routing/static-routing/unicast-route2s/unicast-route2", DRV_CLI_STMT,
      "{../../../../type:vrproute} route-static {prefix} {mask-length} "
@@ -421,47 +491,51 @@ static const struct drv_cli_rule vrp_cli_rules[] = {
      "network {address} {mask-length}", NULL, VRP_BGP "\nipv4-family unicast"},
     {VRP_BGP_AF "/ipv6-unicast/network-routes/network-route", DRV_CLI_STMT,
      "network {address} {mask-length}", NULL, VRP_BGP "\nipv6-family unicast"},
-    {VRP_PEER, DRV_CLI_PASS, NULL, "peer {address}", VRP_BGP},
+    {VRP_PEER, DRV_CLI_PASS, NULL, "peer {address}", VRP_BGP_IN(VRP_I4)},
     {VRP_PEER "/ebgp-max-hop", DRV_CLI_STMT, "peer {../address} ebgp-max-hop {.}",
-     "peer {../address} ebgp-max-hop", VRP_BGP},
+     "peer {../address} ebgp-max-hop", VRP_BGP_IN(VRP_I5)},
     {VRP_PEER "/bfd-parameter", DRV_CLI_STMT,
      "peer {../address} bfd enable\npeer {../address} bfd min-tx-interval {min-tx-interval} "
      "min-rx-interval {min-rx-interval} detect-multiplier {multiplier}",
-     "peer {../address} bfd enable", VRP_BGP},
+     "peer {../address} bfd enable", VRP_BGP_IN(VRP_I5)},
     {VRP_PEER "/afs/af/ipv4-unicast/import-policy", DRV_CLI_STMT,
-     "peer {../../../../address} route-policy {.} import", NULL, VRP_BGP "\nipv4-family unicast"},
+     "peer {../../../../address} route-policy {.} import", NULL, VRP_BGP_V4(VRP_I8)},
     {VRP_PEER "/afs/af/ipv4-unicast/export-policy", DRV_CLI_STMT,
-     "peer {../../../../address} route-policy {.} export", NULL, VRP_BGP "\nipv4-family unicast"},
+     "peer {../../../../address} route-policy {.} export", NULL, VRP_BGP_V4(VRP_I8)},
     {VRP_PEER "/afs/af/ipv6-unicast/import-policy", DRV_CLI_STMT,
-     "peer {../../../../address} route-policy {.} import", NULL, VRP_BGP "\nipv6-family unicast"},
+     "peer {../../../../address} route-policy {.} import", NULL, VRP_BGP_V6(VRP_I8)},
     {VRP_PEER "/afs/af/ipv6-unicast/export-policy", DRV_CLI_STMT,
-     "peer {../../../../address} route-policy {.} export", NULL, VRP_BGP "\nipv6-family unicast"},
+     "peer {../../../../address} route-policy {.} export", NULL, VRP_BGP_V6(VRP_I8)},
     {VRP_PEER "/afs/af/ipv6-unicast/import-ipv6-prefix", DRV_CLI_STMT,
-     "peer {../../../../address} ipv6-prefix {.} import", NULL, VRP_BGP "\nipv6-family unicast"},
+     "peer {../../../../address} ipv6-prefix {.} import", NULL, VRP_BGP_V6(VRP_I8)},
     {VRP_PEER "/afs/af/ipv6-unicast/export-ipv6-prefix", DRV_CLI_STMT,
-     "peer {../../../../address} ipv6-prefix {.} export", NULL, VRP_BGP "\nipv6-family unicast"},
+     "peer {../../../../address} ipv6-prefix {.} export", NULL, VRP_BGP_V6(VRP_I8)},
     {VRP_PEER "/afs/af/ipv6-unicast/route-limit", DRV_CLI_STMT,
      "peer {../../../../address} route-limit {number}{?percent| }{percent}"
      "{?idle-timeout| idle-timeout }{idle-timeout}",
-     "peer {../../../../address} route-limit", VRP_BGP "\nipv6-family unicast"},
-    {VRP_PEER "/remote-as", DRV_CLI_STMT, "peer {../address} as-number {.}", NULL, VRP_BGP},
-    {VRP_PEER "/description", DRV_CLI_STMT, "peer {../address} description {.}", NULL, VRP_BGP},
-    {VRP_PEER "/fake-as-parameter", DRV_CLI_STMT, "peer {../address} fake-as {fake-as}"
+     "peer {../../../../address} route-limit", VRP_BGP_V6(VRP_I8)},
+    {VRP_PEER "/remote-as", DRV_CLI_STMT, "peer {../address} as-number {.}", NULL,
+     VRP_BGP_IN(VRP_I5)},
+    {VRP_PEER "/description", DRV_CLI_STMT, "peer {../address} description {.}", NULL,
+     VRP_BGP_IN(VRP_I5)},
+    {VRP_PEER "/fake-as-parameter", DRV_CLI_STMT,
+     "peer {../address} fake-as {fake-as}"
      "{?prepend-global-as| prepend-global-as}{?prepend-fake-as| prepend-fake-as}",
-     "peer {../address} fake-as", VRP_BGP},
+     "peer {../address} fake-as", VRP_BGP_IN(VRP_I5)},
     {VRP_PEER "/password-type", DRV_CLI_SKIP, NULL, NULL, NULL},
     {VRP_PEER "/password-text", DRV_CLI_STMT, "peer {../address} password {../password-type} {.}",
-     "peer {../address} password", VRP_BGP},
+     "peer {../address} password", VRP_BGP_IN(VRP_I5)},
     {VRP_PEER "/afs/af", DRV_CLI_PASS, "peer {../../address} enable", NULL,
-     VRP_BGP "\n{type:vrpfam}"},
+     VRP_BGP_IN(VRP_I6) "{?ipv4-unicast|\n{" VRP_I6 "/name:vrppub4}}"
+                        "{?ipv6-unicast|\n{" VRP_I6 "/name:vrppub6}}"},
     {VRP_PEER "/afs/af/ipv4-unicast/import-ip-prefix", DRV_CLI_STMT,
-     "peer {../../../../address} ip-prefix {.} import", NULL, VRP_BGP "\nipv4-family unicast"},
+     "peer {../../../../address} ip-prefix {.} import", NULL, VRP_BGP_V4(VRP_I8)},
     {VRP_PEER "/afs/af/ipv4-unicast/export-ip-prefix", DRV_CLI_STMT,
-     "peer {../../../../address} ip-prefix {.} export", NULL, VRP_BGP "\nipv4-family unicast"},
+     "peer {../../../../address} ip-prefix {.} export", NULL, VRP_BGP_V4(VRP_I8)},
     {VRP_PEER "/afs/af/ipv4-unicast/route-limit", DRV_CLI_STMT,
      "peer {../../../../address} route-limit {number}{?percent| }{percent}"
      "{?idle-timeout| idle-timeout }{idle-timeout}",
-     "peer {../../../../address} route-limit", VRP_BGP "\nipv4-family unicast"},
+     "peer {../../../../address} route-limit", VRP_BGP_V4(VRP_I8)},
     {"/routing-policy/ipv4-prefix-filters/ipv4-prefix-filter", DRV_CLI_PASS, NULL,
      "ip ip-prefix {name}", NULL},
     {"/routing-policy/ipv4-prefix-filters/ipv4-prefix-filter/nodes/node", DRV_CLI_STMT,

@@ -745,7 +745,16 @@ diff_cli_walk(struct diff_cli *c, struct diff_cli_block *top, struct diff_cli_bl
         switch (rule->kind) {
         case DRV_CLI_MODE:
             if (del) {
-                diff_cli_stmt(c, t, rule, rule->del ? rule->del : rule->fmt, 1, n);
+                char *line = diff_cli_fmt(c, rule->del ? rule->del : rule->fmt, n);
+
+                if (line && !*line) {
+                    /* A mode that says nothing here (VRP's public instance): its children's
+                     * removals speak where they are, as its creation's children do. */
+                    diff_cli_walk(c, top, t, lyd_child(n));
+                } else if (line) {
+                    diff_cli_stmt(c, t, rule, rule->del ? rule->del : rule->fmt, 1, n);
+                }
+                nst_free(line);
             } else {
                 char *line = diff_cli_fmt(c, rule->fmt, want);
                 struct diff_cli_block *m =

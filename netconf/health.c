@@ -1017,6 +1017,13 @@ hl_print_text(const struct nst_health *h, struct hl_buf *o)
         if (!s->gate) {
             hl_out(o, "%-16s   (not gated: health/gate is false)\n", "");
         }
+        if (s->min_tx) {
+            char tx[24];
+
+            snprintf(tx, sizeof tx, s->advertised >= 0 ? "%lld" : "-", s->advertised);
+            hl_out(o, "%-16s   VRF %s: advertised %s to %s, expected >=%u\n", "", s->vrf, tx,
+                   s->peer_name, s->min_tx);
+        }
     }
     hl_out(o, "%s: %zu session%s, %s\n", h->svc->file ? h->svc->file : "service", h->nsess,
            h->nsess == 1 ? "" : "s", nst_health_ok(h) ? "healthy" : "NOT healthy");
@@ -1223,6 +1230,19 @@ nst_health_session_summary(const struct nst_health *h, size_t i, char *buf, size
 
         snprintf(rx, sizeof rx, s->received >= 0 ? "%lld" : "unknown", s->received);
         snprintf(acc, sizeof acc, s->accepted >= 0 ? "%lld" : "unknown", s->accepted);
+        if (s->min_tx) {
+            /* L3VPN: what the PE sends the site's router counts too. */
+            char tx[24];
+
+            snprintf(tx, sizeof tx, s->advertised >= 0 ? "%lld" : "unknown", s->advertised);
+            snprintf(buf, len,
+                     "%s %s -> %s (%s, VRF %s): %s, received %s, accepted %s, advertised %s, "
+                     "expected >= %u and >= %u advertised: %s%s%s",
+                     s->name, s->device, s->peer, s->peer_name, s->vrf, s->state, rx, acc, tx,
+                     s->min_rx, s->min_tx, s->healthy ? "ok" : "FAIL", s->why[0] ? ": " : "",
+                     s->why);
+            return buf;
+        }
         snprintf(buf, len, "%s %s -> %s (%s): %s, received %s, accepted %s, expected >= %u: %s%s%s",
                  s->name, s->device, s->peer, s->peer_name, s->state, rx, acc, s->min_rx,
                  s->healthy ? "ok" : "FAIL", s->why[0] ? ": " : "", s->why);

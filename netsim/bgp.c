@@ -162,6 +162,9 @@ struct bgp_vrf {
     char rd[64];                               /* "" = none: nothing is exported */
     char imp[BGP_MAX_RT][64], exp[BGP_MAX_RT][64]; /* route targets "ASN:N" */
     int nimp, nexp;
+    uint32_t as; /* the VRF's AS (its PE-CE sessions' local AS; the backbone's iBGP runs
+                    between PEs whose VRFs share it) */
+    int on;      /* BGP runs in the VRF (SR OS: the VPRN is enabled) */
 };
 
 enum bgp_vendor { BGP_V_NONE = 0, BGP_V_VRP, BGP_V_OC, BGP_V_JUNOS, BGP_V_XR, BGP_V_SROS };
@@ -425,6 +428,10 @@ bgp_vrf_add(struct bgp_dev *d, const char *name)
     v = &d->vrfs[d->nvrfs++];
     memset(v, 0, sizeof *v);
     snprintf(v->name, sizeof v->name, "%s", name);
+    /* By default the router's AS, BGP on when it has one (a vendor's extraction may say
+     * otherwise). */
+    v->as = d->as;
+    v->on = d->as != 0;
     return (uint8_t)d->nvrfs;
 }
 
@@ -1003,7 +1010,7 @@ bgp_extract_junos(struct bgp_dev *d)
         }
     }
     g = bgp_path(conf, "protocols/bgp");
-    d->bgp_on = d->as != 0;
+    d->bgp_on = g != NULL && d->as != 0;
     bgp_junos_groups(d, g, 0);
     /* VRFs (routing-instances of instance-type vrf): route distinguisher, vrf-target
      * (community: import and export; import/export each override it for its direction),
@@ -1052,13 +1059,79 @@ bgp_addr_pair(struct bgp_dev *d, xmlNodePtr n, const char *addr, const char *mas
     }
 }
 
+/* IOS-XR route targets (um-router-bgp-cfg route-target: two-byte-as-rts, four-byte-as-rts
+ * {as-number, index}, ip-address-rts {ip-address, index}) of VRF @k. */
+static void
+bgp_xr_rts(struct bgp_dev *d, uint8_t k, xmlNodePtr rt, int import, int export)
+{
+    static const char *const forms[][3] = {{"two-byte-as-rts", "two-byte-as-rt", "as-number"},
+                                           {"four-byte-as-rts", "four-byte-as-rt", "as-number"},
+                                           {"ip-address-rts", "ip-address-rt", "ip-address"}};
+    char a[64], i[16], v[96];
+
+    for (size_t f = 0; f < sizeof forms / sizeof forms[0]; f++) {
+        for (xmlNodePtr e = bgp_child(bgp_child(rt, forms[f][0]), forms[f][1]); e;
+             e = bgp_next(e, forms[f][1])) {
+            snprintf(v, sizeof v, "%s:%s", bgp_text(e, forms[f][2], a, sizeof a),
+                     bgp_text(e, "index", i, sizeof i));
+            bgp_vrf_rt(d, k, v, import, export);
+        }
+    }
+}
+
+/* IOS-XR neighbors under @nbs (router bgp's, or a VRF's: @vrf) with remote-as, local-as,
+ * password, shutdown, per-family route-policy in/out. */
+static void
+bgp_xr_neighbors(struct bgp_dev *d, xmlNodePtr nbs, uint8_t vrf)
+{
+    xmlNodePtr nb, af;
+    char buf[256];
+    static const char *afname[2] = {"ipv4-unicast", "ipv6-unicast"};
+
+    for (nb = bgp_child(nbs, "neighbor"); nb && d->nnbrs < BGP_MAX_NBR;
+         nb = bgp_next(nb, "neighbor")) {
+        struct bgp_nbr *n = &d->nbrs[d->nnbrs++];
+        const char *k;
+        int listed = 0;
+
+        memset(n, 0, sizeof *n);
+        n->vrf = vrf;
+        if (vrf) {
+            memcpy(n->vname, d->vrfs[vrf - 1].name, sizeof n->vname);
+        }
+        bgp_text(nb, "neighbor-address", n->addr, sizeof n->addr);
+        bgp_nbr_addr(n);
+        n->peer_as = (uint32_t)strtoul(bgp_text(nb, "remote-as", buf, sizeof buf), NULL, 10);
+        n->local_as =
+            (uint32_t)strtoul(bgp_text(nb, "local-as/as-number", buf, sizeof buf), NULL, 10);
+        /* netstitch writes the key as "!" + clear text (docs/drivers.md). */
+        k = bgp_text(nb, "password/encrypted", buf, sizeof buf);
+        snprintf(n->key, sizeof n->key, "%s", *k == '!' ? k + 1 : k);
+        n->enabled = !bgp_child(nb, "shutdown");
+        for (af = bgp_child(bgp_child(nb, "address-families"), "address-family"); af;
+             af = bgp_next(af, "address-family")) {
+            for (int f = 0; f < 2; f++) {
+                if (!strcmp(bgp_text(af, "af-name", buf, sizeof buf), afname[f])) {
+                    listed = 1;
+                    n->afs |= 1u << f;
+                    bgp_text(af, "route-policy/in", n->import[f], sizeof n->import[f]);
+                    bgp_text(af, "route-policy/out", n->export_[f], sizeof n->export_[f]);
+                }
+            }
+        }
+        if (!listed) {
+            n->afs = bgp_transport_fam(n);
+        }
+    }
+}
+
 /* IOS-XR (um models): interface addresses (IPv4 with secondaries, IPv6), router bgp AS,
  * neighbors with remote-as, local-as, password, shutdown, per-family route-policy in/out,
  * and `network` statements (the static route they need is assumed present). */
 static void
 bgp_extract_xr(struct bgp_dev *d)
 {
-    xmlNodePtr c, a, as, nb, af;
+    xmlNodePtr c, a, as, af;
     char buf[256];
     static const char *afname[2] = {"ipv4-unicast", "ipv6-unicast"};
 
@@ -1066,6 +1139,7 @@ bgp_extract_xr(struct bgp_dev *d)
          c = bgp_next(c, "interface")) {
         uint16_t ifx = ++d->nifs;
 
+        bgp_ifname_set(d, ifx, bgp_text(c, "interface-name", buf, sizeof buf));
         a = bgp_path(c, "ipv4/addresses");
         bgp_addr_pair(d, bgp_child(a, "address"), "address", "netmask", 0, ifx);
         for (xmlNodePtr s2 = bgp_child(bgp_child(a, "secondaries"), "secondary"); s2;
@@ -1107,36 +1181,60 @@ bgp_extract_xr(struct bgp_dev *d)
             }
         }
     }
-    for (nb = bgp_child(bgp_child(as, "neighbors"), "neighbor"); nb && d->nnbrs < BGP_MAX_NBR;
-         nb = bgp_next(nb, "neighbor")) {
-        struct bgp_nbr *n = &d->nbrs[d->nnbrs++];
-        const char *k;
-        int listed = 0;
+    bgp_xr_neighbors(d, bgp_child(as, "neighbors"), 0);
+    /* VRFs: the route targets of Cisco-IOS-XR-um-vrf-cfg vrfs/vrf (address-family ipv4
+     * unicast import/export route-target, um-router-bgp-cfg's augment), the interfaces bound
+     * by um-if-vrf-cfg `vrf`, and router bgp's vrfs/vrf (rd, neighbors) in the one AS. */
+    for (xmlNodePtr v = bgp_child(bgp_top(d->eff, "vrfs"), "vrf"); v; v = bgp_next(v, "vrf")) {
+        uint8_t k = bgp_vrf_add(d, bgp_text(v, "vrf-name", buf, sizeof buf));
+        xmlNodePtr uni = bgp_path(v, "address-family/ipv4/unicast");
 
-        memset(n, 0, sizeof *n);
-        bgp_text(nb, "neighbor-address", n->addr, sizeof n->addr);
-        bgp_nbr_addr(n);
-        n->peer_as = (uint32_t)strtoul(bgp_text(nb, "remote-as", buf, sizeof buf), NULL, 10);
-        n->local_as =
-            (uint32_t)strtoul(bgp_text(nb, "local-as/as-number", buf, sizeof buf), NULL, 10);
-        /* netstitch writes the key as "!" + clear text (docs/drivers.md). */
-        k = bgp_text(nb, "password/encrypted", buf, sizeof buf);
-        snprintf(n->key, sizeof n->key, "%s", *k == '!' ? k + 1 : k);
-        n->enabled = !bgp_child(nb, "shutdown");
-        for (af = bgp_child(bgp_child(nb, "address-families"), "address-family"); af;
-             af = bgp_next(af, "address-family")) {
-            for (int f = 0; f < 2; f++) {
-                if (!strcmp(bgp_text(af, "af-name", buf, sizeof buf), afname[f])) {
-                    listed = 1;
-                    n->afs |= 1u << f;
-                    bgp_text(af, "route-policy/in", n->import[f], sizeof n->import[f]);
-                    bgp_text(af, "route-policy/out", n->export_[f], sizeof n->export_[f]);
-                }
+        for (int dir = 0; k && dir < 2; dir++) {
+            xmlNodePtr rt = bgp_path(bgp_child(uni, dir ? "export" : "import"), "route-target");
+
+            bgp_xr_rts(d, k, rt, !dir, dir);
+        }
+    }
+    for (c = bgp_child(bgp_top(d->eff, "interfaces"), "interface"); c;
+         c = bgp_next(c, "interface")) {
+        char vn[64];
+
+        bgp_text(c, "vrf", vn, sizeof vn);
+        for (int k = 0; *vn && k < d->nvrfs; k++) {
+            if (!strcmp(d->vrfs[k].name, vn)) {
+                bgp_vrf_bind(d, (uint8_t)(k + 1), bgp_text(c, "interface-name", buf, sizeof buf));
             }
         }
-        if (!listed) {
-            n->afs = bgp_transport_fam(n);
+    }
+    for (xmlNodePtr v = bgp_child(bgp_child(as, "vrfs"), "vrf"); v; v = bgp_next(v, "vrf")) {
+        uint8_t k = 0;
+        xmlNodePtr rd = bgp_child(v, "rd"), form = NULL;
+
+        bgp_text(v, "vrf-name", buf, sizeof buf);
+        for (int j = 0; j < d->nvrfs; j++) {
+            if (!strcmp(d->vrfs[j].name, buf)) {
+                k = (uint8_t)(j + 1);
+            }
         }
+        if (!k) {
+            continue; /* router bgp vrf without a vrf definition: no such table */
+        }
+        /* rd ip-address / two-byte-as / four-byte-as {.., index}, or auto. */
+        for (form = rd ? rd->children : NULL; form && form->type != XML_ELEMENT_NODE;
+             form = form->next) {
+        }
+        if (form) {
+            char x[64], idx[16];
+            xmlNodePtr f1 = NULL;
+
+            for (f1 = form->children; f1 && f1->type != XML_ELEMENT_NODE; f1 = f1->next) {
+            }
+            snprintf(d->vrfs[k - 1].rd, sizeof d->vrfs[k - 1].rd, "%s:%s",
+                     f1 ? bgp_text(f1, NULL, x, sizeof x) : (const char *)form->name,
+                     bgp_text(form, "index", idx, sizeof idx));
+        }
+        d->vrfs[k - 1].on = d->bgp_on;
+        bgp_xr_neighbors(d, bgp_child(v, "neighbors"), k);
     }
 }
 
@@ -1150,49 +1248,24 @@ bgp_sros_afs(xmlNodePtr fam)
            (!strcmp(bgp_text(fam, "ipv6", buf, sizeof buf), "true") ? BGP_F6 : 0);
 }
 
-/* SR OS (nokia-conf): router Base AS, interface primary/secondary IPv4 and IPv6 addresses,
- * static routes (originated when an export policy lets them out), BGP groups and
- * neighbors. */
+/* SR OS neighbors of @bgp (router Base's bgp, or a VPRN's: @vrf), with their group's
+ * settings where their own are absent. */
 static void
-bgp_extract_sros(struct bgp_dev *d)
+bgp_sros_neighbors(struct bgp_dev *d, xmlNodePtr bgp, uint8_t vrf)
 {
-    xmlNodePtr r, c, g, nb, bgp;
+    xmlNodePtr g, nb;
     char buf[256];
 
-    for (r = bgp_child(bgp_top(d->eff, "configure"), "router"); r; r = bgp_next(r, "router")) {
-        if (!strcmp(bgp_text(r, "router-name", buf, sizeof buf), "Base")) {
-            break;
-        }
-    }
-    d->as = (uint32_t)strtoul(bgp_text(r, "autonomous-system", buf, sizeof buf), NULL, 10);
-    for (c = bgp_child(r, "interface"); c; c = bgp_next(c, "interface")) {
-        uint16_t ifx = ++d->nifs;
-
-        bgp_addr_pair(d, bgp_path(c, "ipv4/primary"), "address", "prefix-length", 1, ifx);
-        for (xmlNodePtr s2 = bgp_child(bgp_child(c, "ipv4"), "secondary"); s2;
-             s2 = bgp_next(s2, "secondary")) {
-            bgp_addr_pair(d, s2, "address", "prefix-length", 1, ifx);
-        }
-        for (xmlNodePtr v6 = bgp_child(bgp_child(c, "ipv6"), "address"); v6;
-             v6 = bgp_next(v6, "address")) {
-            bgp_addr_pair(d, v6, "ipv6-address", "prefix-length", 1, ifx);
-        }
-    }
-    for (c = bgp_child(bgp_child(r, "static-routes"), "route"); c; c = bgp_next(c, "route")) {
-        struct bgp_pfx p;
-
-        if (!bgp_prefix(bgp_text(c, "ip-prefix", buf, sizeof buf), &p, 1)) {
-            bgp_orig_add(d, p, BGP_P_STATIC);
-        }
-    }
-    bgp = bgp_child(r, "bgp");
-    d->bgp_on = bgp && d->as && strcmp(bgp_text(bgp, "admin-state", buf, sizeof buf), "disable");
     for (nb = bgp_child(bgp, "neighbor"); nb && d->nnbrs < BGP_MAX_NBR;
          nb = bgp_next(nb, "neighbor")) {
         struct bgp_nbr *n = &d->nbrs[d->nnbrs++];
         char grp[128];
 
         memset(n, 0, sizeof *n);
+        n->vrf = vrf;
+        if (vrf) {
+            memcpy(n->vname, d->vrfs[vrf - 1].name, sizeof n->vname);
+        }
         bgp_text(nb, "ip-address", n->addr, sizeof n->addr);
         bgp_nbr_addr(n);
         bgp_text(nb, "group", grp, sizeof grp);
@@ -1234,6 +1307,89 @@ bgp_extract_sros(struct bgp_dev *d)
             n->afs = BGP_F4;
         }
         n->enabled = strcmp(bgp_text(nb, "admin-state", buf, sizeof buf), "disable") != 0;
+    }
+}
+
+/* SR OS (nokia-conf): router Base AS, interface primary/secondary IPv4 and IPv6 addresses,
+ * static routes (originated when an export policy lets them out), BGP groups and
+ * neighbors. */
+static void
+bgp_extract_sros(struct bgp_dev *d)
+{
+    xmlNodePtr r, c, bgp;
+    char buf[256];
+
+    for (r = bgp_child(bgp_top(d->eff, "configure"), "router"); r; r = bgp_next(r, "router")) {
+        if (!strcmp(bgp_text(r, "router-name", buf, sizeof buf), "Base")) {
+            break;
+        }
+    }
+    d->as = (uint32_t)strtoul(bgp_text(r, "autonomous-system", buf, sizeof buf), NULL, 10);
+    for (c = bgp_child(r, "interface"); c; c = bgp_next(c, "interface")) {
+        uint16_t ifx = ++d->nifs;
+
+        bgp_addr_pair(d, bgp_path(c, "ipv4/primary"), "address", "prefix-length", 1, ifx);
+        for (xmlNodePtr s2 = bgp_child(bgp_child(c, "ipv4"), "secondary"); s2;
+             s2 = bgp_next(s2, "secondary")) {
+            bgp_addr_pair(d, s2, "address", "prefix-length", 1, ifx);
+        }
+        for (xmlNodePtr v6 = bgp_child(bgp_child(c, "ipv6"), "address"); v6;
+             v6 = bgp_next(v6, "address")) {
+            bgp_addr_pair(d, v6, "ipv6-address", "prefix-length", 1, ifx);
+        }
+    }
+    for (c = bgp_child(bgp_child(r, "static-routes"), "route"); c; c = bgp_next(c, "route")) {
+        struct bgp_pfx p;
+
+        if (!bgp_prefix(bgp_text(c, "ip-prefix", buf, sizeof buf), &p, 1)) {
+            bgp_orig_add(d, p, BGP_P_STATIC);
+        }
+    }
+    bgp = bgp_child(r, "bgp");
+    d->bgp_on = bgp && d->as && strcmp(bgp_text(bgp, "admin-state", buf, sizeof buf), "disable");
+    bgp_sros_neighbors(d, bgp, 0);
+    /* VPRNs (configure service vprn): the VRF is the service; its AS (autonomous-system),
+     * bgp-ipvpn mpls route distinguisher and vrf-target (community, or import-community /
+     * export-community), interfaces with their addresses, and its own bgp neighbors. A
+     * VPRN, its bgp and its bgp-ipvpn mpls run only when enabled (admin-state enable;
+     * SR OS's default is disable). */
+    for (xmlNodePtr v = bgp_child(bgp_child(bgp_top(d->eff, "configure"), "service"), "vprn"); v;
+         v = bgp_next(v, "vprn")) {
+        uint8_t k = bgp_vrf_add(d, bgp_text(v, "service-name", buf, sizeof buf));
+        xmlNodePtr mpls = bgp_path(v, "bgp-ipvpn/mpls"), vb = bgp_child(v, "bgp");
+        struct bgp_vrf *vr;
+        char c2[128];
+
+        if (!k) {
+            continue;
+        }
+        vr = &d->vrfs[k - 1];
+        vr->as = (uint32_t)strtoul(bgp_text(v, "autonomous-system", buf, sizeof buf), NULL, 10);
+        vr->on = vr->as && vb && !strcmp(bgp_text(v, "admin-state", buf, sizeof buf), "enable") &&
+                 strcmp(bgp_text(vb, "admin-state", buf, sizeof buf), "disable");
+        if (!strcmp(bgp_text(mpls, "admin-state", buf, sizeof buf), "enable")) {
+            bgp_text(mpls, "route-distinguisher", vr->rd, sizeof vr->rd);
+        }
+        bgp_text(mpls, "vrf-target/community", c2, sizeof c2);
+        bgp_vrf_rt(d, k, bgp_text(mpls, "vrf-target/import-community", buf, sizeof buf), 1, 0);
+        if (!*buf) {
+            bgp_vrf_rt(d, k, c2, 1, 0);
+        }
+        bgp_vrf_rt(d, k, bgp_text(mpls, "vrf-target/export-community", buf, sizeof buf), 0, 1);
+        if (!*buf) {
+            bgp_vrf_rt(d, k, c2, 0, 1);
+        }
+        for (c = bgp_child(v, "interface"); c; c = bgp_next(c, "interface")) {
+            uint16_t ifx = ++d->nifs;
+
+            bgp_addr_pair(d, bgp_path(c, "ipv4/primary"), "address", "prefix-length", 1, ifx);
+            for (int j = 0; j < d->naddrs; j++) {
+                if (d->addrs[j].ifx == ifx) {
+                    d->addrs[j].vrf = k;
+                }
+            }
+        }
+        bgp_sros_neighbors(d, vb, k);
     }
 }
 
@@ -1713,11 +1869,19 @@ bgp_permits(const struct bgp_dev *d, const char *policy, const struct bgp_route 
     return 0;
 }
 
-/* This side's AS toward neighbor @n. */
+/* This side's AS toward neighbor @n: its local-as, else its table's (a VRF's or the
+ * router's). */
 static uint32_t
 bgp_local_as(const struct bgp_dev *d, const struct bgp_nbr *n)
 {
-    return n->local_as ? n->local_as : d->as;
+    return n->local_as ? n->local_as : n->vrf ? d->vrfs[n->vrf - 1].as : d->as;
+}
+
+/* BGP runs in the table of neighbor @n (the router's, or its VRF's). */
+static int
+bgp_on(const struct bgp_dev *d, const struct bgp_nbr *n)
+{
+    return n->vrf ? d->vrfs[n->vrf - 1].on : d->bgp_on;
 }
 
 /*
@@ -1917,7 +2081,7 @@ bgp_session_check(struct sim_bgp *b, struct bgp_dev *d, struct bgp_nbr *n, struc
     n->sig[0] = '\0';
     n->act = 0;
     n->nh_ok[0] = n->nh_ok[1] = 0;
-    if (!d->bgp_on || !n->enabled || !n->ip.fam) {
+    if (!bgp_on(d, n) || !n->enabled || !n->ip.fam) {
         return 0;
     }
     local = bgp_local_for(d, &n->ip, n->vrf);
@@ -1973,8 +2137,8 @@ bgp_session_check(struct sim_bgp *b, struct bgp_dev *d, struct bgp_nbr *n, struc
             n->nh_ok[!tf] = bgp_xfam_nh_ok(d, local, o, &n->ip, !tf);
             snprintf(n->sig, sizeof n->sig, "dev %s %u %u %u %u %d %d %d %u", o->name, n->peer_as,
                      bgp_local_as(o, m), m->peer_as, bgp_local_as(d, n), !strcmp(n->key, m->key),
-                     m->enabled, o->bgp_on, n->act);
-            return o->bgp_on && m->enabled && n->peer_as == bgp_local_as(o, m) &&
+                     m->enabled, bgp_on(o, m), n->act);
+            return bgp_on(o, m) && m->enabled && n->peer_as == bgp_local_as(o, m) &&
                    m->peer_as == bgp_local_as(d, n) && !strcmp(n->key, m->key);
         }
     }
@@ -2095,15 +2259,16 @@ bgp_vpn_exchange(struct sim_bgp *b)
     for (int i = 0; i < b->ndevs; i++) {
         struct bgp_dev *d = &b->devs[i];
 
-        for (int v = 0; v < d->nvrfs && d->bgp_on; v++) {
+        for (int v = 0; v < d->nvrfs; v++) {
             for (int k = 0; k < b->ndevs; k++) {
                 struct bgp_dev *o = &b->devs[k];
 
-                if (o == d || !o->bgp_on || o->as != d->as) {
+                if (o == d || !d->vrfs[v].on) {
                     continue;
                 }
                 for (int w = 0; w < o->nvrfs; w++) {
-                    if (!bgp_rt_match(&d->vrfs[v], &o->vrfs[w])) {
+                    if (!o->vrfs[w].on || o->vrfs[w].as != d->vrfs[v].as ||
+                        !bgp_rt_match(&d->vrfs[v], &o->vrfs[w])) {
                         continue;
                     }
                     for (int r = 0; r < o->nrib; r++) {
@@ -2331,13 +2496,13 @@ bgp_write_externals(struct sim_bgp *b, struct bgp_far (*far)[BGP_MAX_NBR], int (
 static const char *
 bgp_state_vrp(const struct bgp_dev *d, const struct bgp_nbr *n)
 {
-    return n->up ? "established" : (!d->bgp_on || !n->enabled) ? "idle" : "active";
+    return n->up ? "established" : (!bgp_on(d, n) || !n->enabled) ? "idle" : "active";
 }
 
 static const char *
 bgp_state_oc(const struct bgp_dev *d, const struct bgp_nbr *n)
 {
-    return n->up ? "ESTABLISHED" : (!d->bgp_on || !n->enabled) ? "IDLE" : "ACTIVE";
+    return n->up ? "ESTABLISHED" : (!bgp_on(d, n) || !n->enabled) ? "IDLE" : "ACTIVE";
 }
 
 /* The families a neighbor's state reports: those configured, else its transport's. */
@@ -2363,7 +2528,7 @@ bgp_render_xr_nbrs(const struct sim_bgp *b, const struct bgp_dev *d, struct bgp_
                 "<remote-as>%u</remote-as><connection-state>%s</connection-state>",
                 n->addr, bgp_local_as(d, n), n->peer_as,
                 n->up                         ? "bgp-st-estab"
-                : (!d->bgp_on || !n->enabled) ? "bgp-st-idle"
+                : (!bgp_on(d, n) || !n->enabled) ? "bgp-st-idle"
                                               : "bgp-st-active");
         if (n->up) {
             bgp_out(o, "<connection-established-time>%ld</connection-established-time>",
@@ -2400,7 +2565,7 @@ bgp_render_sros_nbrs(const struct bgp_dev *d, struct bgp_buf *o, uint8_t vrf)
                 "<family-prefix>",
                 n->addr,
                 n->up                         ? "Established"
-                : (!d->bgp_on || !n->enabled) ? "Idle"
+                : (!bgp_on(d, n) || !n->enabled) ? "Idle"
                                               : "Active",
                 n->peer_as, n->rx_pre[0] + n->rx_pre[1]);
         for (int f = 0; f < 2; f++) {
@@ -2440,7 +2605,7 @@ bgp_render(const struct sim_bgp *b, const struct bgp_dev *d, struct bgp_buf *o)
                     "<peer-state>%s</peer-state>",
                     n->addr, n->peer_as, bgp_local_as(d, n), *n->vname ? n->vname : "master",
                     n->up                         ? "Established"
-                    : (!d->bgp_on || !n->enabled) ? "Idle"
+                    : (!bgp_on(d, n) || !n->enabled) ? "Idle"
                                                   : "Active");
             if (n->up) {
                 bgp_out(o, "<elapsed-time>%ld:%02ld:%02ld</elapsed-time>", up / 3600, up / 60 % 60,

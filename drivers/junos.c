@@ -21,9 +21,12 @@
  *   - port/@junos-tagging: "flexible-vlan-tagging", "vlan-tagging" or absent, from the
  *     port's sub-interfaces by drv_tagging_add(), the rule the checker plans the media
  *     MTU with (flexible counts two tags for every unit: 1522 for IP 1500);
- *   - vpls/@junos-rt: the route target in Junos' community syntax: a four-byte AS takes
- *     an "L" suffix, 4200000001L:500 ("Configuring 4-Byte AS Numbers and BGP Extended
- *     Community Attributes", Junos 12.3 and later: target:334324L:132).
+ *   - vpls/@junos-rt, vrf/@junos-rt: the route target in Junos' community syntax: a
+ *     four-byte AS takes an "L" suffix, 4200000001L:500 ("Configuring 4-Byte AS Numbers and
+ *     BGP Extended Community Attributes", Junos 12.3 and later: target:334324L:132).
+ * A layer-3 multipoint VPN's <vrf> is a routing instance of type vrf (templates/junos/
+ * vrf.xml): route distinguisher, vrf-target, vrf-table-label, its routed units and one
+ * external BGP group with a neighbour per site's router (drv_caps.l3vpn).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,7 +35,7 @@
 #include "driver.h"
 
 static const char *const junos_features[] = {
-    "interfaces", "l2-stitch", "vpls", "bgp", "policy", NULL,
+    "interfaces", "l2-stitch", "vpls", "vrf", "bgp", "policy", NULL,
 };
 
 /* "..." with \ and \" escaped; control characters are already spaces in @s. */
@@ -67,13 +70,13 @@ junos_quote_descriptions(struct drv_prep *p, xmlNodePtr n)
     }
 }
 
-/* vpls/@junos-rt for every VPLS with a route target. */
+/* vpls/@junos-rt and vrf/@junos-rt for every VPLS and VRF (@elem) with a route target. */
 static nst_err
-junos_route_targets(struct drv_prep *p, xmlNodePtr dev)
+junos_route_targets(struct drv_prep *p, xmlNodePtr dev, const char *elem)
 {
     xmlNodePtr v;
 
-    for (v = drv_child(dev, "vpls"); v; v = drv_next(v, "vpls")) {
+    for (v = drv_child(dev, elem); v; v = drv_next(v, elem)) {
         const char *rt = drv_attr(v, "route-target"), *why = NULL;
         struct drv_rt t;
 
@@ -81,7 +84,9 @@ junos_route_targets(struct drv_prep *p, xmlNodePtr dev)
             continue;
         }
         if (drv_rt_parse(rt, &t, &why)) {
-            return drv_prep_fail(p, "VPLS %s: route target %s: %s", drv_attr(v, "name"), rt, why);
+            return drv_prep_fail(p, "%s %s: route target %s: %s",
+                                 strcmp(elem, "vrf") ? "VPLS" : "VRF", drv_attr(v, "name"), rt,
+                                 why);
         }
         drv_set_attrf(p, v, "junos-rt", "%lu%s:%lu", (unsigned long)t.as, t.four_byte_as ? "L" : "",
                       (unsigned long)t.num);
@@ -120,7 +125,10 @@ junos_prepare(struct drv_prep *p, xmlNodePtr dev)
 
     junos_quote_descriptions(p, dev);
     junos_tagging(p, dev);
-    ret = junos_route_targets(p, dev);
+    ret = junos_route_targets(p, dev, "vpls");
+    if (!ret) {
+        ret = junos_route_targets(p, dev, "vrf");
+    }
     return ret ? ret : drv_prep_status(p);
 }
 
@@ -161,6 +169,13 @@ static const struct drv_cli_rule junos_cli_rules[] = {
      "{idle-timeout/timeout}",
      NULL, NULL},
     {"/configuration/protocols/bgp/group/neighbor/family/inet6/unicast/prefix-limit/teardown",
+     DRV_CLI_STMT,
+     "teardown{?limit-threshold| }{limit-threshold}{?idle-timeout| idle-timeout }"
+     "{idle-timeout/timeout}",
+     NULL, NULL},
+    /* A VRF's sessions to the sites' routers (vrf.xml): the same prefix limit. */
+    {"/configuration/routing-instances/instance/protocols/bgp/group/neighbor/family/inet/unicast/"
+     "prefix-limit/teardown",
      DRV_CLI_STMT,
      "teardown{?limit-threshold| }{limit-threshold}{?idle-timeout| idle-timeout }"
      "{idle-timeout/timeout}",

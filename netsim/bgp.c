@@ -165,6 +165,7 @@ struct bgp_vrf {
     uint32_t as; /* the VRF's AS (its PE-CE sessions' local AS; the backbone's iBGP runs
                     between PEs whose VRFs share it) */
     int on;      /* BGP runs in the VRF (SR OS: the VPRN is enabled) */
+    char oc_proto[64]; /* OpenConfig: the name of the VRF's BGP protocol */
 };
 
 enum bgp_vendor { BGP_V_NONE = 0, BGP_V_VRP, BGP_V_OC, BGP_V_JUNOS, BGP_V_XR, BGP_V_SROS };
@@ -427,7 +428,7 @@ bgp_vrf_add(struct bgp_dev *d, const char *name)
     }
     v = &d->vrfs[d->nvrfs++];
     memset(v, 0, sizeof *v);
-    snprintf(v->name, sizeof v->name, "%s", name);
+    snprintf(v->name, sizeof v->name, "%.63s", name);
     /* By default the router's AS, BGP on when it has one (a vendor's extraction may say
      * otherwise). */
     v->as = d->as;
@@ -618,6 +619,8 @@ bgp_extract_vrp(struct bgp_dev *d)
          c = bgp_next(c, "interface")) {
         uint16_t ifx = ++d->nifs;
 
+        bgp_ifname_set(d, ifx, bgp_text(c, "name", buf, sizeof buf));
+
         for (xmlNodePtr a = bgp_child(bgp_path(c, "ipv4/addresses"), "address"); a;
              a = bgp_next(a, "address")) {
             struct bgp_pfx p;
@@ -640,6 +643,29 @@ bgp_extract_vrp(struct bgp_dev *d)
     ni = bgp_path(bgp_top(d->eff, "network-instance"), "instances");
     for (inst = bgp_child(ni, "instance"); inst; inst = bgp_next(inst, "instance")) {
         xmlNodePtr bp = bgp_path(inst, "bgp/base-process");
+        uint8_t vrf = 0;
+
+        /* A VPN instance (ip vpn-instance, huawei-l3vpn): the VRF, its route
+         * distinguisher and vpn-targets (export-extcommunity, import-extcommunity) of the
+         * ipv4-unicast af; its BGP peers are the instance's (ipv4-family vpn-instance). */
+        if (strcmp(bgp_text(inst, "name", buf, sizeof buf), "_public_") &&
+            (vrf = bgp_vrf_add(d, buf))) {
+            for (xmlNodePtr l3 = bgp_child(bgp_child(inst, "afs"), "af"); l3;
+                 l3 = bgp_next(l3, "af")) {
+                if (strcmp(bgp_text(l3, "type", buf, sizeof buf), "ipv4-unicast")) {
+                    continue;
+                }
+                bgp_text(l3, "route-distinguisher", d->vrfs[vrf - 1].rd, sizeof d->vrfs[0].rd);
+                for (xmlNodePtr t = bgp_child(bgp_child(l3, "vpn-targets"), "vpn-target"); t;
+                     t = bgp_next(t, "vpn-target")) {
+                    bgp_text(t, "type", buf2, sizeof buf2);
+                    bgp_vrf_rt(d, vrf, bgp_text(t, "value", buf, sizeof buf),
+                               !strcmp(buf2, "import-extcommunity") || !strcmp(buf2, "both"),
+                               !strcmp(buf2, "export-extcommunity") || !strcmp(buf2, "both"));
+                }
+            }
+            d->vrfs[vrf - 1].on = d->bgp_on && d->as;
+        }
 
         for (af = bgp_child(bgp_child(bp, "afs"), "af"); af; af = bgp_next(af, "af")) {
             for (int f = 0; f < 2; f++) {
@@ -679,6 +705,10 @@ bgp_extract_vrp(struct bgp_dev *d)
                 bgp_text(peer, "fake-as-parameter/fake-as", buf, sizeof buf), NULL, 10);
             bgp_text(peer, "password-text", nb->key, sizeof nb->key);
             bgp_text(inst, "name", nb->inst, sizeof nb->inst);
+            nb->vrf = vrf;
+            if (vrf) {
+                memcpy(nb->vname, d->vrfs[vrf - 1].name, sizeof nb->vname);
+            }
             nb->enabled = 1;
             for (af = bgp_child(bgp_child(peer, "afs"), "af"); af; af = bgp_next(af, "af")) {
                 bgp_text(af, "type", buf, sizeof buf);
@@ -701,6 +731,16 @@ bgp_extract_vrp(struct bgp_dev *d)
             }
         }
     }
+    /* Interfaces bound to a VPN instance (ifm interface vrf-name). */
+    for (c = bgp_child(bgp_path(bgp_top(d->eff, "ifm"), "interfaces"), "interface"); c;
+         c = bgp_next(c, "interface")) {
+        bgp_text(c, "vrf-name", buf2, sizeof buf2);
+        for (int k = 0; *buf2 && k < d->nvrfs; k++) {
+            if (!strcmp(d->vrfs[k].name, buf2)) {
+                bgp_vrf_bind(d, (uint8_t)(k + 1), bgp_text(c, "name", buf, sizeof buf));
+            }
+        }
+    }
 }
 
 /* OpenConfig addresses of interfaces/subinterfaces, and EOS CLI lines. */
@@ -716,7 +756,13 @@ bgp_extract_oc_addrs(struct bgp_dev *d)
          c = bgp_next(c, "interface")) {
         for (s = bgp_child(bgp_child(c, "subinterfaces"), "subinterface"); s;
              s = bgp_next(s, "subinterface")) {
+            char ifn[128], idx[32], name[192];
+
             ifx = ++d->nifs;
+            /* A network instance names it interface.subinterface. */
+            snprintf(name, sizeof name, "%s.%s", bgp_text(c, "name", ifn, sizeof ifn),
+                     bgp_text(s, "index", idx, sizeof idx));
+            bgp_ifname_set(d, ifx, name);
             for (int f = 0; f < 2; f++) {
                 for (a = bgp_child(bgp_path(s, f ? "ipv6/addresses" : "ipv4/addresses"), "address");
                      a; a = bgp_next(a, "address")) {
@@ -772,12 +818,115 @@ bgp_extract_oc_addrs(struct bgp_dev *d)
     }
 }
 
+/* OpenConfig neighbors of BGP protocol @proto (the default instance's, or VRF @vrf's). */
+static void
+bgp_oc_neighbors(struct bgp_dev *d, xmlNodePtr proto, uint8_t vrf)
+{
+    xmlNodePtr nb, af;
+    char buf[256];
+
+    for (nb = bgp_child(bgp_path(proto, "bgp/neighbors"), "neighbor");
+         nb && d->nnbrs < BGP_MAX_NBR; nb = bgp_next(nb, "neighbor")) {
+        struct bgp_nbr *n = &d->nbrs[d->nnbrs++];
+        int listed = 0;
+
+        memset(n, 0, sizeof *n);
+        n->vrf = vrf;
+        if (vrf) {
+            memcpy(n->vname, d->vrfs[vrf - 1].name, sizeof n->vname);
+        }
+        bgp_text(nb, "neighbor-address", n->addr, sizeof n->addr);
+        bgp_nbr_addr(n);
+        n->peer_as =
+            (uint32_t)strtoul(bgp_text(nb, "config/peer-as", buf, sizeof buf), NULL, 10);
+        n->local_as =
+            (uint32_t)strtoul(bgp_text(nb, "config/local-as", buf, sizeof buf), NULL, 10);
+        bgp_text(nb, "config/auth-password", n->key, sizeof n->key);
+        n->enabled = strcmp(bgp_text(nb, "config/enabled", buf, sizeof buf), "false") != 0;
+        for (af = bgp_child(bgp_child(nb, "afi-safis"), "afi-safi"); af;
+             af = bgp_next(af, "afi-safi")) {
+            int f;
+
+            bgp_text(af, "afi-safi-name", buf, sizeof buf);
+            if (bgp_ident_is(buf, "IPV4_UNICAST")) {
+                f = 0;
+            } else if (bgp_ident_is(buf, "IPV6_UNICAST")) {
+                f = 1;
+            } else {
+                continue;
+            }
+            listed = 1;
+            if (!strcmp(bgp_text(af, "config/enabled", buf, sizeof buf), "false")) {
+                continue;
+            }
+            n->afs |= 1u << f;
+            bgp_chain_of(bgp_path(af, "apply-policy/config"), "import-policy", n->import[f],
+                         sizeof n->import[f]);
+            bgp_chain_of(bgp_path(af, "apply-policy/config"), "export-policy",
+                         n->export_[f], sizeof n->export_[f]);
+        }
+        if (!listed) {
+            n->afs = bgp_transport_fam(n);
+        } else if (!n->afs) {
+            n->enabled = 0; /* every family it names is disabled */
+        }
+    }
+}
+
 static int bgp_oc_chain(const struct bgp_dev *d, const char *chain, struct bgp_pfx p);
+
+/* An OpenConfig L3VRF network instance: the VRF, its route distinguisher, route targets
+ * (inter-instance-policies import-export-policy import/export-route-target), interfaces
+ * (interface.subinterface) and its BGP protocol (its global AS, its neighbors). */
+static void
+bgp_oc_vrf(struct bgp_dev *d, xmlNodePtr ni)
+{
+    xmlNodePtr c;
+    char buf[256];
+    uint8_t k;
+    struct bgp_vrf *v;
+
+    if (!bgp_ident_is(bgp_text(ni, "config/type", buf, sizeof buf), "L3VRF") ||
+        !(k = bgp_vrf_add(d, bgp_text(ni, "name", buf, sizeof buf)))) {
+        return;
+    }
+    v = &d->vrfs[k - 1];
+    bgp_text(ni, "config/route-distinguisher", v->rd, sizeof v->rd);
+    c = bgp_path(ni, "inter-instance-policies/import-export-policy/config");
+    for (xmlNodePtr t = bgp_child(c, "import-route-target"); t;
+         t = bgp_next(t, "import-route-target")) {
+        bgp_vrf_rt(d, k, bgp_text(t, NULL, buf, sizeof buf), 1, 0);
+    }
+    for (xmlNodePtr t = bgp_child(c, "export-route-target"); t;
+         t = bgp_next(t, "export-route-target")) {
+        bgp_vrf_rt(d, k, bgp_text(t, NULL, buf, sizeof buf), 0, 1);
+    }
+    for (c = bgp_child(bgp_child(ni, "interfaces"), "interface"); c; c = bgp_next(c, "interface")) {
+        char ifn[128], sub[32], name[192];
+
+        bgp_text(c, "config/interface", ifn, sizeof ifn);
+        bgp_text(c, "config/subinterface", sub, sizeof sub);
+        snprintf(name, sizeof name, "%s.%s", ifn, *sub ? sub : "0");
+        bgp_vrf_bind(d, k, name);
+    }
+    v->on = 0;
+    for (xmlNodePtr proto = bgp_child(bgp_child(ni, "protocols"), "protocol"); proto;
+         proto = bgp_next(proto, "protocol")) {
+        if (!bgp_ident_is(bgp_text(proto, "identifier", buf, sizeof buf), "BGP")) {
+            continue;
+        }
+        v->as = (uint32_t)strtoul(bgp_text(proto, "bgp/global/config/as", buf, sizeof buf), NULL,
+                                  10);
+        v->on = v->as != 0;
+        bgp_text(proto, "name", v->oc_proto, sizeof v->oc_proto);
+        bgp_oc_neighbors(d, proto, k);
+    }
+}
 
 static void
 bgp_extract_oc(struct bgp_dev *d)
 {
-    xmlNodePtr ni, proto, nb, af;
+    xmlNodePtr ni, proto;
     char buf[256];
     /* STATIC -> BGP table-connections per family, with their import policy chains. */
     unsigned static_to_bgp = 0;
@@ -787,6 +936,7 @@ bgp_extract_oc(struct bgp_dev *d)
     for (ni = bgp_child(bgp_top(d->eff, "network-instances"), "network-instance"); ni;
          ni = bgp_next(ni, "network-instance")) {
         if (strcmp(bgp_text(ni, "name", buf, sizeof buf), "default")) {
+            bgp_oc_vrf(d, ni);
             continue;
         }
         for (xmlNodePtr tc = bgp_child(bgp_child(ni, "table-connections"), "table-connection"); tc;
@@ -835,48 +985,7 @@ bgp_extract_oc(struct bgp_dev *d)
             d->as = (uint32_t)strtoul(bgp_text(proto, "bgp/global/config/as", buf, sizeof buf),
                                       NULL, 10);
             d->bgp_on = d->as != 0;
-            for (nb = bgp_child(bgp_path(proto, "bgp/neighbors"), "neighbor");
-                 nb && d->nnbrs < BGP_MAX_NBR; nb = bgp_next(nb, "neighbor")) {
-                struct bgp_nbr *n = &d->nbrs[d->nnbrs++];
-                int listed = 0;
-
-                memset(n, 0, sizeof *n);
-                bgp_text(nb, "neighbor-address", n->addr, sizeof n->addr);
-                bgp_nbr_addr(n);
-                n->peer_as =
-                    (uint32_t)strtoul(bgp_text(nb, "config/peer-as", buf, sizeof buf), NULL, 10);
-                n->local_as =
-                    (uint32_t)strtoul(bgp_text(nb, "config/local-as", buf, sizeof buf), NULL, 10);
-                bgp_text(nb, "config/auth-password", n->key, sizeof n->key);
-                n->enabled = strcmp(bgp_text(nb, "config/enabled", buf, sizeof buf), "false") != 0;
-                for (af = bgp_child(bgp_child(nb, "afi-safis"), "afi-safi"); af;
-                     af = bgp_next(af, "afi-safi")) {
-                    int f;
-
-                    bgp_text(af, "afi-safi-name", buf, sizeof buf);
-                    if (bgp_ident_is(buf, "IPV4_UNICAST")) {
-                        f = 0;
-                    } else if (bgp_ident_is(buf, "IPV6_UNICAST")) {
-                        f = 1;
-                    } else {
-                        continue;
-                    }
-                    listed = 1;
-                    if (!strcmp(bgp_text(af, "config/enabled", buf, sizeof buf), "false")) {
-                        continue;
-                    }
-                    n->afs |= 1u << f;
-                    bgp_chain_of(bgp_path(af, "apply-policy/config"), "import-policy", n->import[f],
-                                 sizeof n->import[f]);
-                    bgp_chain_of(bgp_path(af, "apply-policy/config"), "export-policy",
-                                 n->export_[f], sizeof n->export_[f]);
-                }
-                if (!listed) {
-                    n->afs = bgp_transport_fam(n);
-                } else if (!n->afs) {
-                    n->enabled = 0; /* every family it names is disabled */
-                }
-            }
+            bgp_oc_neighbors(d, proto, 0);
         }
     }
 }
@@ -2581,13 +2690,54 @@ bgp_render_sros_nbrs(const struct bgp_dev *d, struct bgp_buf *o, uint8_t vrf)
     }
 }
 
+/* OpenConfig neighbors of table @vrf (network-instance protocol bgp neighbor list). */
 static void
-bgp_render(const struct sim_bgp *b, const struct bgp_dev *d, struct bgp_buf *o)
+bgp_render_oc_nbrs(const struct sim_bgp *b, const struct bgp_dev *d, struct bgp_buf *o, uint8_t vrf)
 {
     struct timespec rt;
 
-    (void)b;
     clock_gettime(CLOCK_REALTIME, &rt);
+    for (int i = 0; i < d->nnbrs; i++) {
+        const struct bgp_nbr *n = &d->nbrs[i];
+        unsigned fams = bgp_report_fams(n);
+
+        if (n->vrf != vrf) {
+            continue;
+        }
+        /* last-established: nanoseconds since the epoch (oc-types:timeticks64). */
+        double ago = n->up ? (double)rt.tv_sec - (bgp_now(b) - n->since) : 0;
+
+        bgp_out(o,
+                "<neighbor><neighbor-address>%s</neighbor-address><state>"
+                "<neighbor-address>%s</neighbor-address><session-state>%s</session-state>",
+                n->addr, n->addr, bgp_state_oc(d, n));
+        if (n->up) {
+            bgp_out(o, "<last-established>%.0f000000000</last-established>", ago);
+        }
+        bgp_out(o, "<established-transitions>%u</established-transitions></state><afi-safis>",
+                n->transitions);
+        for (int f = 0; f < 2; f++) {
+            const char *name = f ? "IPV6_UNICAST" : "IPV4_UNICAST";
+
+            if (!(fams & (1u << f))) {
+                continue;
+            }
+            bgp_out(o,
+                    "<afi-safi><afi-safi-name xmlns:b=\"http://openconfig.net/yang/bgp-types\">"
+                    "b:%s</afi-safi-name><state><afi-safi-name "
+                    "xmlns:b=\"http://openconfig.net/yang/bgp-types\">b:%s</afi-safi-name>"
+                    "<prefixes><received>%u</received><received-pre-policy>%u"
+                    "</received-pre-policy><sent>%u</sent><installed>%u</installed></prefixes>"
+                    "</state></afi-safi>",
+                    name, name, n->rx_acc[f], n->rx_pre[f], n->sent[f], n->rx_acc[f]);
+        }
+        bgp_out(o, "</afi-safis></neighbor>\n");
+    }
+}
+
+static void
+bgp_render(const struct sim_bgp *b, const struct bgp_dev *d, struct bgp_buf *o)
+{
     if (d->vendor == BGP_V_JUNOS) {
         /* The output of <get-bgp-neighbor-information> (junos-rpc-bgp), every neighbor;
          * one bgp-rib per family (inet.0, inet6.0). */
@@ -2720,49 +2870,33 @@ bgp_render(const struct sim_bgp *b, const struct bgp_dev *d, struct bgp_buf *o)
         bgp_out(o, "</instances></network-instance>\n");
         return;
     }
-    if (!d->oc_proto_name[0]) {
+    /* The default instance's neighbors, then each VRF's in its L3VRF instance. */
+    if (!d->oc_proto_name[0] && !d->nvrfs) {
         return;
     }
-    bgp_out(o,
-            "<network-instances xmlns=\"http://openconfig.net/yang/network-instance\">"
-            "<network-instance><name>default</name><protocols><protocol>"
-            "<identifier xmlns:p=\"http://openconfig.net/yang/policy-types\">p:%s</identifier>"
-            "<name>%s</name><bgp><neighbors>\n",
-            d->oc_proto_id, d->oc_proto_name);
-    for (int i = 0; i < d->nnbrs; i++) {
-        const struct bgp_nbr *n = &d->nbrs[i];
-        unsigned fams = bgp_report_fams(n);
-        /* last-established: nanoseconds since the epoch (oc-types:timeticks64). */
-        double ago = n->up ? (double)rt.tv_sec - (bgp_now(b) - n->since) : 0;
-
+    bgp_out(o, "<network-instances xmlns=\"http://openconfig.net/yang/network-instance\">");
+    if (d->oc_proto_name[0]) {
         bgp_out(o,
-                "<neighbor><neighbor-address>%s</neighbor-address><state>"
-                "<neighbor-address>%s</neighbor-address><session-state>%s</session-state>",
-                n->addr, n->addr, bgp_state_oc(d, n));
-        if (n->up) {
-            bgp_out(o, "<last-established>%.0f000000000</last-established>", ago);
-        }
-        bgp_out(o, "<established-transitions>%u</established-transitions></state><afi-safis>",
-                n->transitions);
-        for (int f = 0; f < 2; f++) {
-            const char *name = f ? "IPV6_UNICAST" : "IPV4_UNICAST";
-
-            if (!(fams & (1u << f))) {
-                continue;
-            }
-            bgp_out(o,
-                    "<afi-safi><afi-safi-name xmlns:b=\"http://openconfig.net/yang/bgp-types\">"
-                    "b:%s</afi-safi-name><state><afi-safi-name "
-                    "xmlns:b=\"http://openconfig.net/yang/bgp-types\">b:%s</afi-safi-name>"
-                    "<prefixes><received>%u</received><received-pre-policy>%u"
-                    "</received-pre-policy><sent>%u</sent><installed>%u</installed></prefixes>"
-                    "</state></afi-safi>",
-                    name, name, n->rx_acc[f], n->rx_pre[f], n->sent[f], n->rx_acc[f]);
-        }
-        bgp_out(o, "</afi-safis></neighbor>\n");
+                "<network-instance><name>default</name><protocols><protocol>"
+                "<identifier xmlns:p=\"http://openconfig.net/yang/policy-types\">p:%s</identifier>"
+                "<name>%s</name><bgp><neighbors>\n",
+                d->oc_proto_id, d->oc_proto_name);
+        bgp_render_oc_nbrs(b, d, o, 0);
+        bgp_out(o, "</neighbors></bgp></protocol></protocols></network-instance>");
     }
-    bgp_out(o, "</neighbors></bgp></protocol></protocols></network-instance>"
-               "</network-instances>\n");
+    for (int v = 1; v <= d->nvrfs; v++) {
+        if (!d->vrfs[v - 1].oc_proto[0]) {
+            continue;
+        }
+        bgp_out(o,
+                "<network-instance><name>%s</name><protocols><protocol>"
+                "<identifier xmlns:p=\"http://openconfig.net/yang/policy-types\">p:BGP</identifier>"
+                "<name>%s</name><bgp><neighbors>\n",
+                d->vrfs[v - 1].name, d->vrfs[v - 1].oc_proto);
+        bgp_render_oc_nbrs(b, d, o, (uint8_t)v);
+        bgp_out(o, "</neighbors></bgp></protocol></protocols></network-instance>");
+    }
+    bgp_out(o, "</network-instances>\n");
 }
 
 /* Where a device's state goes: oper.xml (merged into <get>), or for Junos the canned

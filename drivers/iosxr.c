@@ -250,6 +250,29 @@ xr_rpl(struct drv_prep *p, xmlNodePtr dev)
  * index 0..65535). The checker refuses what cannot be split (VPLS-ROUTE-TARGET,
  * drv_ops.rd_number_ok), so a failure here is a lowering bug.
  */
+/*
+ * The IR gives a VRF neighbour's family a max-prefix without threshold and restart
+ * (docs/ir.rng, <vrf>); a bgp-session's defaults apply, as for a global session without
+ * them (netstitch-intercloud max-prefix: warn at 80 %, retry after 30 minutes), so that a
+ * site over its limit is not left down for good.
+ */
+static void
+xr_limit_defaults(struct drv_prep *p, xmlNodePtr vrf)
+{
+    xmlNodePtr nb, f;
+
+    for (nb = drv_child(vrf, "neighbor"); nb; nb = drv_next(nb, "neighbor")) {
+        for (f = drv_child(nb, "family"); f; f = drv_next(f, "family")) {
+            if (drv_attr(f, "max-prefix") && !drv_attr(f, "threshold")) {
+                drv_set_attr(p, f, "threshold", "80");
+            }
+            if (drv_attr(f, "max-prefix") && !drv_attr(f, "restart")) {
+                drv_set_attr(p, f, "restart", "30");
+            }
+        }
+    }
+}
+
 static nst_err
 xr_vrf(struct drv_prep *p, xmlNodePtr dev, xmlNodePtr v)
 {
@@ -293,6 +316,7 @@ xr_vrf(struct drv_prep *p, xmlNodePtr dev, xmlNodePtr v)
     }
     drv_set_attr(p, v, "rd-ip", ip);
     drv_set_attrf(p, v, "rd-index", "%lu", idx);
+    xr_limit_defaults(p, v);
     xr_acs(p, v);
     return NST_OK;
 }

@@ -288,6 +288,29 @@ sros_sdps(struct drv_prep *p, xmlNodePtr dev)
     return NST_OK;
 }
 
+/*
+ * The IR gives a VRF neighbour's family a max-prefix without threshold and restart
+ * (docs/ir.rng, <vrf>); a bgp-session's defaults apply, as for a global session without
+ * them (netstitch-intercloud max-prefix: warn at 80 %, retry after 30 minutes), so that a
+ * site over its limit is not left down for good.
+ */
+static void
+sros_limit_defaults(struct drv_prep *p, xmlNodePtr vrf)
+{
+    xmlNodePtr nb, f;
+
+    for (nb = drv_child(vrf, "neighbor"); nb; nb = drv_next(nb, "neighbor")) {
+        for (f = drv_child(nb, "family"); f; f = drv_next(f, "family")) {
+            if (drv_attr(f, "max-prefix") && !drv_attr(f, "threshold")) {
+                drv_set_attr(p, f, "threshold", "80");
+            }
+            if (drv_attr(f, "max-prefix") && !drv_attr(f, "restart")) {
+                drv_set_attr(p, f, "restart", "30");
+            }
+        }
+    }
+}
+
 /* Group and policy names of the eBGP neighbours of @inst (an IR <bgp> or <vrf>). */
 static void
 sros_peers(struct drv_prep *p, xmlNodePtr inst)
@@ -323,6 +346,7 @@ sros_vrf(struct drv_prep *p, xmlNodePtr v)
     char text[256], cut[SROS_DESC_MAX + 1], q[SROS_DESC_MAX * 2 + 3];
     size_t o = 0, i;
 
+    sros_limit_defaults(p, v);
     sros_fit(p, v, "sros-name", drv_attr(v, "name"), SROS_NAME_MAX);
     drv_set_attrf(p, v, "sros-id", "%lu", sros_fold_id(drv_attr_ul(v, "vpn-id", 1)));
     snprintf(text, sizeof text, "netstitch %s: L3VPN %s",
@@ -457,6 +481,8 @@ static const char *const sros_bare[] = {
 static const struct drv_cli_rule sros_cli_rules[] = {
     {"/configure/service/customer", DRV_CLI_SKIP, NULL, NULL, NULL},
     {"/configure/router/interface/ipv4/primary", DRV_CLI_STMT,
+     "primary address {address} prefix-length {prefix-length}", NULL, NULL},
+    {"/configure/service/vprn/interface/ipv4/primary", DRV_CLI_STMT,
      "primary address {address} prefix-length {prefix-length}", NULL, NULL},
     {"/configure/service/vpls/bgp-vpls/ve", DRV_CLI_STMT, "ve name {name} id {id}", NULL, NULL},
     {NULL, DRV_CLI_SKIP, NULL, NULL, NULL},

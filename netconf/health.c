@@ -14,7 +14,13 @@
  * where N is the number of prefixes the far side announces that this side accepts (the
  * far end's bgp-session announce list, or an external site's prefixes; at least 1; none
  * for a session without an accept list, whose import the drivers render deny-all), or
- * health/min-received; the state held for health/stable-time seconds (default 3).
+ * health/min-received; the state held for health/stable-time seconds (default 3). A
+ * layer-3 VPN (netstitch-multipoint kind l3vpn) adds one session per attachment circuit:
+ * the PE's eBGP neighbour to the site's router, in the VPN's VRF (the IR's <vrf>/<neighbor>,
+ * named VPN-CIRCUIT; matched by address and VRF, drv_bgp_peer.vrf), expected Established
+ * with the site's IPv4 prefixes accepted and the other sites' advertised to the CE: the
+ * advertised count is what shows the VPN itself working (route targets that meet, routes
+ * crossing the backbone), which no PE-CE session state does.
  *
  * Fail closed: a device whose driver has no state reader, a state request that fails,
  * times out or returns XML that is malformed, hostile or does not fit the device models

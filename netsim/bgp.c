@@ -33,6 +33,26 @@
  *   5. writes each device's state in its vendor's model to STATEDIR/DEV/oper.xml (merged
  *      into <get> by oper.c) when it changed.
  *
+ * VRFs (L3VPN, RFC 4364). A PE's VRFs are read from each vendor's configuration (Junos
+ * routing-instances of instance-type vrf; IOS-XR um-vrf-cfg vrfs plus router bgp vrfs and
+ * the interfaces' vrf binding; SR OS service vprn; VRP VPN instances of huawei-l3vpn with
+ * the ifm vrf-name binding; OpenConfig L3VRF network instances): the route distinguisher,
+ * the import and export route targets, the interfaces (their addresses move into the
+ * VRF's table: a VRF neighbor is reached through them only, the global table's through
+ * the others), the VRF's AS and its BGP neighbors (the CEs, usually external peers of the
+ * description) with their policies, as for global ones. Each VRF is a table of its own:
+ * routes learned from a VRF's neighbors stay in it. Between PEs the backbone's VPN-IPv4
+ * iBGP is infrastructure netstitch does not render (docs/drivers.md), so it is modelled,
+ * not read: every simulated router's VRF imports the routes another router's VRF of the
+ * same AS learned from its CEs when an export route target of that VRF is an import route
+ * target of this one (a VRF without a route distinguisher exports nothing); the AS path is
+ * kept (iBGP), and a route learned that way is not passed on to a third PE. What each
+ * external peer receives (the CE's view, which no NETCONF state shows) is written to
+ * STATEDIR/bgp-external/NAME. Each vendor's state reports a VRF's neighbors where the
+ * vendor does (Junos peer-cfg-rti and VRF.inet.0, IOS-XR instance-active/vrfs/vrf, SR OS
+ * state/service/vprn/bgp, VRP the VPN instance's peers, OpenConfig the L3VRF instance's
+ * protocol), with the prefixes advertised as well as received.
+ *
  * Vendors simulated: Huawei VRP (huawei-bgp peer state), OpenConfig/Arista EOS
  * (network-instance neighbor state), IOS-XR (Cisco-IOS-XR-ipv4-bgp-oper neighbors) and
  * SR OS (nokia-state router bgp neighbor statistics) in oper.xml; Junos as the canned reply
@@ -74,9 +94,12 @@
  * The file is reread when it changes (an external peer reconfigured: another ASN or key,
  * other prefixes); the change counts at once. Keys are compared, never written anywhere.
  * Limits: 128 devices (more are served but not simulated), 512 external peers, 32
- * neighbors per device, 256 prefixes per router, policy chains of 255 characters. Route
+ * neighbors per device, 256 prefixes per router (all tables), 16 VRFs per router with 4
+ * import and 4 export route targets each, policy chains of 255 characters. Route
  * attributes (communities, MED, AS-path prepend) are not simulated: policies match on
- * prefixes (and Junos `from protocol`) only.
+ * prefixes (and Junos `from protocol`) only; nor are VRF import/export policies (Junos
+ * vrf-import/vrf-export, IOS-XR import/export route-policy, SR OS vrf-import/vrf-export):
+ * route targets alone decide, a VRF's static routes and prefix limits (max-prefix).
  */
 #include <arpa/inet.h>
 #include <ctype.h>

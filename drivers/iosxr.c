@@ -587,8 +587,8 @@ iosxr_state_name(const char *s)
 
 /* The neighbors of one table (default-vrf, or a VRF's: @vrf its name) into @peers. */
 static nst_err
-iosxr_state_nbrs(xmlNodePtr nbs, const char *vrf, struct drv_bgp_peer **peers, size_t *n,
-                 char *why, size_t whylen)
+iosxr_state_nbrs(xmlNodePtr nbs, const char *vrf, struct drv_bgp_peer **peers, size_t *n, char *why,
+                 size_t whylen)
 {
     xmlNodePtr nb, af;
     char buf[128];
@@ -653,10 +653,9 @@ iosxr_state_parse(const char *xml, struct drv_bgp_peer **peers, size_t *n, char 
     for (; inst && !ret; inst = drv_state_next(inst, IOSXR_BGP_NS, "instance")) {
         xmlNodePtr act = drv_state_child(inst, IOSXR_BGP_NS, "instance-active"), vrf;
 
-        ret = iosxr_state_nbrs(
-            drv_state_child(drv_state_child(act, IOSXR_BGP_NS, "default-vrf"), IOSXR_BGP_NS,
-                            "neighbors"),
-            "", peers, n, why, whylen);
+        ret = iosxr_state_nbrs(drv_state_child(drv_state_child(act, IOSXR_BGP_NS, "default-vrf"),
+                                               IOSXR_BGP_NS, "neighbors"),
+                               "", peers, n, why, whylen);
         for (vrf = drv_state_child(drv_state_child(act, IOSXR_BGP_NS, "vrfs"), IOSXR_BGP_NS, "vrf");
              vrf && !ret; vrf = drv_state_next(vrf, IOSXR_BGP_NS, "vrf")) {
             if (!*drv_state_text(vrf, "vrf-name", buf, sizeof buf)) {

@@ -338,9 +338,9 @@ junos_state_parse(const char *xml, struct drv_bgp_peer **peers, size_t *n, char 
             rx = drv_state_num(drv_state_text(rib, "received-prefix-count", buf, sizeof buf));
             acc = drv_state_num(drv_state_text(rib, "accepted-prefix-count", buf, sizeof buf));
             drv_state_family(&p, af, rx, acc);
-            drv_state_advertised(&p, af,
-                                 drv_state_num(drv_state_text(rib, "advertised-prefix-count", buf,
-                                                              sizeof buf)));
+            drv_state_advertised(
+                &p, af,
+                drv_state_num(drv_state_text(rib, "advertised-prefix-count", buf, sizeof buf)));
         }
         ret = drv_state_add(peers, n, &p);
     }

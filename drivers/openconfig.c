@@ -775,9 +775,9 @@ oc_state_parse(const char *xml, struct drv_bgp_peer **peers, size_t *n, char *wh
 const struct drv_state_ops drv_openconfig_state = {
     .kind = DRV_STATE_GET,
     .op = "get",
-    .request = "<network-instances xmlns=\"" OC_NI_NS "\"><network-instance><name/><protocols><protocol>"
-               "<bgp><neighbors/></bgp></protocol></protocols></network-instance>"
-               "</network-instances>",
+    .request = "<network-instances xmlns=\"" OC_NI_NS "\"><network-instance><name/>"
+               "<protocols><protocol><bgp><neighbors/></bgp></protocol></protocols>"
+               "</network-instance></network-instances>",
     .module_dir = "openconfig",
     .models = (const char *const[]){"openconfig-network-instance", "openconfig-bgp-types",
                                     "openconfig-policy-types", NULL},

@@ -559,8 +559,8 @@ const struct drv_ops drv_sros_ops = {
 
 /* The neighbors of one bgp container (a router's, or a VPRN's: @vrf its service name). */
 static nst_err
-sros_state_nbrs(xmlNodePtr bgp, const char *vrf, struct drv_bgp_peer **peers, size_t *n,
-                char *why, size_t whylen)
+sros_state_nbrs(xmlNodePtr bgp, const char *vrf, struct drv_bgp_peer **peers, size_t *n, char *why,
+                size_t whylen)
 {
     xmlNodePtr nb;
     char buf[128];

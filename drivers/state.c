@@ -356,8 +356,8 @@ drv_state_advertised(struct drv_bgp_peer *p, int af, long long advertised)
 void
 drv_state_vrf_norm(char *vrf)
 {
-    static const char *const global[] = {"default", "master", "Base", "_public_", "default-vrf",
-                                         "DEFAULT"};
+    static const char *const global[] = {"default",  "master",      "Base",
+                                         "_public_", "default-vrf", "DEFAULT"};
 
     for (size_t i = 0; i < sizeof global / sizeof global[0]; i++) {
         if (!strcmp(vrf, global[i])) {

@@ -182,12 +182,12 @@ struct bgp_nbr {
  * routes are exchanged with the other PEs' VRFs by route target (bgp_vpn_exchange()). */
 struct bgp_vrf {
     char name[64];
-    char rd[64];                               /* "" = none: nothing is exported */
+    char rd[64];                                   /* "" = none: nothing is exported */
     char imp[BGP_MAX_RT][64], exp[BGP_MAX_RT][64]; /* route targets "ASN:N" */
     int nimp, nexp;
-    uint32_t as; /* the VRF's AS (its PE-CE sessions' local AS; the backbone's iBGP runs
-                    between PEs whose VRFs share it) */
-    int on;      /* BGP runs in the VRF (SR OS: the VPRN is enabled) */
+    uint32_t as;       /* the VRF's AS (its PE-CE sessions' local AS; the backbone's iBGP runs
+                          between PEs whose VRFs share it) */
+    int on;            /* BGP runs in the VRF (SR OS: the VPRN is enabled) */
     char oc_proto[64]; /* OpenConfig: the name of the VRF's BGP protocol */
 };
 
@@ -210,7 +210,7 @@ struct bgp_dev {
     struct bgp_pfx addrs[BGP_MAX_PFX]; /* interface addresses: the full address, the
                                           subnet's length, the interface */
     int naddrs;
-    uint16_t nifs; /* interfaces seen so far while extracting */
+    uint16_t nifs;                /* interfaces seen so far while extracting */
     char ifname[BGP_MAX_IFN][64]; /* interface names by ifx (what VRFs bind), "" unknown */
     struct bgp_vrf vrfs[BGP_MAX_VRF];
     int nvrfs;
@@ -848,8 +848,8 @@ bgp_oc_neighbors(struct bgp_dev *d, xmlNodePtr proto, uint8_t vrf)
     xmlNodePtr nb, af;
     char buf[256];
 
-    for (nb = bgp_child(bgp_path(proto, "bgp/neighbors"), "neighbor");
-         nb && d->nnbrs < BGP_MAX_NBR; nb = bgp_next(nb, "neighbor")) {
+    for (nb = bgp_child(bgp_path(proto, "bgp/neighbors"), "neighbor"); nb && d->nnbrs < BGP_MAX_NBR;
+         nb = bgp_next(nb, "neighbor")) {
         struct bgp_nbr *n = &d->nbrs[d->nnbrs++];
         int listed = 0;
 
@@ -860,10 +860,8 @@ bgp_oc_neighbors(struct bgp_dev *d, xmlNodePtr proto, uint8_t vrf)
         }
         bgp_text(nb, "neighbor-address", n->addr, sizeof n->addr);
         bgp_nbr_addr(n);
-        n->peer_as =
-            (uint32_t)strtoul(bgp_text(nb, "config/peer-as", buf, sizeof buf), NULL, 10);
-        n->local_as =
-            (uint32_t)strtoul(bgp_text(nb, "config/local-as", buf, sizeof buf), NULL, 10);
+        n->peer_as = (uint32_t)strtoul(bgp_text(nb, "config/peer-as", buf, sizeof buf), NULL, 10);
+        n->local_as = (uint32_t)strtoul(bgp_text(nb, "config/local-as", buf, sizeof buf), NULL, 10);
         bgp_text(nb, "config/auth-password", n->key, sizeof n->key);
         n->enabled = strcmp(bgp_text(nb, "config/enabled", buf, sizeof buf), "false") != 0;
         for (af = bgp_child(bgp_child(nb, "afi-safis"), "afi-safi"); af;
@@ -885,8 +883,8 @@ bgp_oc_neighbors(struct bgp_dev *d, xmlNodePtr proto, uint8_t vrf)
             n->afs |= 1u << f;
             bgp_chain_of(bgp_path(af, "apply-policy/config"), "import-policy", n->import[f],
                          sizeof n->import[f]);
-            bgp_chain_of(bgp_path(af, "apply-policy/config"), "export-policy",
-                         n->export_[f], sizeof n->export_[f]);
+            bgp_chain_of(bgp_path(af, "apply-policy/config"), "export-policy", n->export_[f],
+                         sizeof n->export_[f]);
         }
         if (!listed) {
             n->afs = bgp_transport_fam(n);
@@ -938,8 +936,8 @@ bgp_oc_vrf(struct bgp_dev *d, xmlNodePtr ni)
         if (!bgp_ident_is(bgp_text(proto, "identifier", buf, sizeof buf), "BGP")) {
             continue;
         }
-        v->as = (uint32_t)strtoul(bgp_text(proto, "bgp/global/config/as", buf, sizeof buf), NULL,
-                                  10);
+        v->as =
+            (uint32_t)strtoul(bgp_text(proto, "bgp/global/config/as", buf, sizeof buf), NULL, 10);
         v->on = v->as != 0;
         bgp_text(proto, "name", v->oc_proto, sizeof v->oc_proto);
         bgp_oc_neighbors(d, proto, k);
@@ -2336,7 +2334,8 @@ bgp_receive(struct bgp_dev *d, struct bgp_nbr *n, const struct bgp_far *far)
         /* The far end sends what its neighbor's table holds (the global table or the
          * neighbor's VRF); eBGP never sends a route back to an AS on its path; the far end's
          * export policy decides what leaves it. */
-        if (r.vrf != far->nbr->vrf || !(n->act & (1u << f)) || bgp_path_has(&r, bgp_local_as(d, n)) ||
+        if (r.vrf != far->nbr->vrf || !(n->act & (1u << f)) ||
+            bgp_path_has(&r, bgp_local_as(d, n)) ||
             !bgp_permits(far->dev, far->nbr->export_[f], &r, 1)) {
             continue;
         }
@@ -2602,14 +2601,15 @@ bgp_write_externals(struct sim_bgp *b, struct bgp_far (*far)[BGP_MAX_NBR], int (
                 if (far[i][j].ext != x) {
                     continue;
                 }
-                bgp_out(&o, "session %s %s %s %s\n", d->name, *n->vname ? n->vname : "-",
-                        n->addr, up[i][j] ? "Established" : "Active");
+                bgp_out(&o, "session %s %s %s %s\n", d->name, *n->vname ? n->vname : "-", n->addr,
+                        up[i][j] ? "Established" : "Active");
                 for (int k = 0; up[i][j] && k < d->nrib; k++) {
                     const struct bgp_route *r = &d->rib[k];
                     char pb[64];
 
                     if (r->vrf == n->vrf && (n->act & (1u << bgp_fi(&r->p))) &&
-                        !bgp_path_has(r, x->as) && bgp_permits(d, n->export_[bgp_fi(&r->p)], r, 1)) {
+                        !bgp_path_has(r, x->as) &&
+                        bgp_permits(d, n->export_[bgp_fi(&r->p)], r, 1)) {
                         bgp_out(&o, "prefix %s/%u\n", bgp_ntop(&r->p, pb, sizeof pb), r->p.len);
                     }
                 }
@@ -2659,9 +2659,9 @@ bgp_render_xr_nbrs(const struct sim_bgp *b, const struct bgp_dev *d, struct bgp_
                 "<neighbor><neighbor-address>%s</neighbor-address><local-as>%u</local-as>"
                 "<remote-as>%u</remote-as><connection-state>%s</connection-state>",
                 n->addr, bgp_local_as(d, n), n->peer_as,
-                n->up                         ? "bgp-st-estab"
+                n->up                            ? "bgp-st-estab"
                 : (!bgp_on(d, n) || !n->enabled) ? "bgp-st-idle"
-                                              : "bgp-st-active");
+                                                 : "bgp-st-active");
         if (n->up) {
             bgp_out(o, "<connection-established-time>%ld</connection-established-time>",
                     (long)(bgp_now(b) - n->since));
@@ -2672,8 +2672,7 @@ bgp_render_xr_nbrs(const struct sim_bgp *b, const struct bgp_dev *d, struct bgp_
                         "<af-data><af-name>%s</af-name><prefixes-accepted>%u"
                         "</prefixes-accepted><prefixes-denied>%u</prefixes-denied>"
                         "<prefixes-advertised>%u</prefixes-advertised></af-data>",
-                        f ? "ipv6" : "ipv4", n->rx_acc[f], n->rx_pre[f] - n->rx_acc[f],
-                        n->sent[f]);
+                        f ? "ipv6" : "ipv4", n->rx_acc[f], n->rx_pre[f] - n->rx_acc[f], n->sent[f]);
             }
         }
         bgp_out(o, "</neighbor>\n");
@@ -2696,9 +2695,9 @@ bgp_render_sros_nbrs(const struct bgp_dev *d, struct bgp_buf *o, uint8_t vrf)
                 "</session-state><peer-as>%u</peer-as><received-paths>%u</received-paths>"
                 "<family-prefix>",
                 n->addr,
-                n->up                         ? "Established"
+                n->up                            ? "Established"
                 : (!bgp_on(d, n) || !n->enabled) ? "Idle"
-                                              : "Active",
+                                                 : "Active",
                 n->peer_as, n->rx_pre[0] + n->rx_pre[1]);
         for (int f = 0; f < 2; f++) {
             if (fams & (1u << f)) {
@@ -2777,9 +2776,9 @@ bgp_render(const struct sim_bgp *b, const struct bgp_dev *d, struct bgp_buf *o)
                     "<local-as>%u</local-as><peer-cfg-rti>%s</peer-cfg-rti>"
                     "<peer-state>%s</peer-state>",
                     n->addr, n->peer_as, bgp_local_as(d, n), *n->vname ? n->vname : "master",
-                    n->up                         ? "Established"
+                    n->up                            ? "Established"
                     : (!bgp_on(d, n) || !n->enabled) ? "Idle"
-                                                  : "Active");
+                                                     : "Active");
             if (n->up) {
                 bgp_out(o, "<elapsed-time>%ld:%02ld:%02ld</elapsed-time>", up / 3600, up / 60 % 60,
                         up % 60);

@@ -321,31 +321,31 @@ expect_vrfs(const char *driver, const char *xml)
 static void
 test_vrfs(void **state)
 {
-#define XR_NBR(acc, adv)                                                                          \
-    "<neighbors><neighbor><neighbor-address>198.51.100.1</neighbor-address>"                      \
-    "<connection-state>bgp-st-estab</connection-state><af-data><af-name>ipv4</af-name>"           \
-    "<prefixes-accepted>" acc "</prefixes-accepted><prefixes-denied>0</prefixes-denied>"          \
+#define XR_NBR(acc, adv)                                                                           \
+    "<neighbors><neighbor><neighbor-address>198.51.100.1</neighbor-address>"                       \
+    "<connection-state>bgp-st-estab</connection-state><af-data><af-name>ipv4</af-name>"            \
+    "<prefixes-accepted>" acc "</prefixes-accepted><prefixes-denied>0</prefixes-denied>"           \
     "<prefixes-advertised>" adv "</prefixes-advertised></af-data></neighbor></neighbors>"
-#define SROS_NBR(acc, adv)                                                                        \
-    "<bgp><neighbor><ip-address>198.51.100.1</ip-address><statistics><session-state>"             \
-    "Established</session-state><family-prefix><ipv4><received>" acc "</received><active>" acc    \
+#define SROS_NBR(acc, adv)                                                                         \
+    "<bgp><neighbor><ip-address>198.51.100.1</ip-address><statistics><session-state>"              \
+    "Established</session-state><family-prefix><ipv4><received>" acc "</received><active>" acc     \
     "</active><sent>" adv "</sent></ipv4></family-prefix></statistics></neighbor></bgp>"
-#define VRP_INST(name, acc, adv)                                                                  \
-    "<instance><name>" name "</name><bgp xmlns=\"urn:huawei:yang:huawei-bgp\"><base-process>"     \
-    "<peers><peer><address>198.51.100.1</address><afs><af><type>ipv4uni</type><state>"            \
-    "<current-state>established</current-state><receive-prefix>" acc "</receive-prefix>"          \
-    "<receive-active-prefix>" acc "</receive-active-prefix><advertise-prefix>" adv                \
+#define VRP_INST(name, acc, adv)                                                                   \
+    "<instance><name>" name "</name><bgp xmlns=\"urn:huawei:yang:huawei-bgp\"><base-process>"      \
+    "<peers><peer><address>198.51.100.1</address><afs><af><type>ipv4uni</type><state>"             \
+    "<current-state>established</current-state><receive-prefix>" acc "</receive-prefix>"           \
+    "<receive-active-prefix>" acc "</receive-active-prefix><advertise-prefix>" adv                 \
     "</advertise-prefix></state></af></afs></peer></peers></base-process></bgp></instance>"
-#define OC_NI(name, acc, adv)                                                                     \
-    "<network-instance><name>" name "</name><protocols><protocol>"                                \
-    "<identifier xmlns:p=\"http://openconfig.net/yang/policy-types\">p:BGP</identifier>"          \
-    "<name>BGP</name><bgp><neighbors><neighbor><neighbor-address>198.51.100.1"                    \
-    "</neighbor-address><state><neighbor-address>198.51.100.1</neighbor-address>"                 \
-    "<session-state>ESTABLISHED</session-state></state><afi-safis><afi-safi>"                     \
-    "<afi-safi-name xmlns:b=\"http://openconfig.net/yang/bgp-types\">b:IPV4_UNICAST"              \
-    "</afi-safi-name><state><afi-safi-name xmlns:b=\"http://openconfig.net/yang/bgp-types\">"     \
-    "b:IPV4_UNICAST</afi-safi-name><prefixes><received>" acc "</received><sent>" adv "</sent>"    \
-    "</prefixes></state></afi-safi></afi-safis></neighbor></neighbors></bgp></protocol>"          \
+#define OC_NI(name, acc, adv)                                                                      \
+    "<network-instance><name>" name "</name><protocols><protocol>"                                 \
+    "<identifier xmlns:p=\"http://openconfig.net/yang/policy-types\">p:BGP</identifier>"           \
+    "<name>BGP</name><bgp><neighbors><neighbor><neighbor-address>198.51.100.1"                     \
+    "</neighbor-address><state><neighbor-address>198.51.100.1</neighbor-address>"                  \
+    "<session-state>ESTABLISHED</session-state></state><afi-safis><afi-safi>"                      \
+    "<afi-safi-name xmlns:b=\"http://openconfig.net/yang/bgp-types\">b:IPV4_UNICAST"               \
+    "</afi-safi-name><state><afi-safi-name xmlns:b=\"http://openconfig.net/yang/bgp-types\">"      \
+    "b:IPV4_UNICAST</afi-safi-name><prefixes><received>" acc "</received><sent>" adv "</sent>"     \
+    "</prefixes></state></afi-safi></afi-safis></neighbor></neighbors></bgp></protocol>"           \
     "</protocols></network-instance>"
     static const struct {
         const char *driver, *xml;
@@ -353,15 +353,18 @@ test_vrfs(void **state)
         {"iosxr",
          "<bgp xmlns=\"http://cisco.com/ns/yang/Cisco-IOS-XR-ipv4-bgp-oper\"><instances><instance>"
          "<instance-name>default</instance-name><instance-active><vrfs><vrf><vrf-name>corp"
-         "</vrf-name>" XR_NBR("2", "4") "</vrf></vrfs><default-vrf>" XR_NBR("1", "1")
-         "</default-vrf></instance-active></instance></instances></bgp>"},
+         "</vrf-name>" XR_NBR("2", "4") "</vrf></vrfs><default-vrf>" XR_NBR(
+             "1", "1") "</default-vrf></instance-active></instance></instances></bgp>"},
         {"sros", "<state xmlns=\"urn:nokia.com:sros:ns:yang:sr:state\"><router><router-name>Base"
                  "</router-name>" SROS_NBR("1", "1") "</router><service><vprn><service-name>corp"
-                 "</service-name>" SROS_NBR("2", "4") "</vprn></service></state>"},
-        {"vrp", "<network-instance xmlns=\"urn:huawei:yang:huawei-network-instance\"><instances>" VRP_INST(
-                    "_public_", "1", "1") VRP_INST("corp", "2", "4") "</instances></network-instance>"},
-        {"openconfig", "<network-instances xmlns=\"http://openconfig.net/yang/network-instance\">" OC_NI(
-                           "default", "1", "1") OC_NI("corp", "2", "4") "</network-instances>"},
+                                                     "</service-name>" SROS_NBR(
+                                                         "2", "4") "</vprn></service></state>"},
+        {"vrp",
+         "<network-instance xmlns=\"urn:huawei:yang:huawei-network-instance\"><instances>" VRP_INST(
+             "_public_", "1", "1") VRP_INST("corp", "2", "4") "</instances></network-instance>"},
+        {"openconfig",
+         "<network-instances xmlns=\"http://openconfig.net/yang/network-instance\">" OC_NI(
+             "default", "1", "1") OC_NI("corp", "2", "4") "</network-instances>"},
     };
 
     (void)state;

@@ -1130,6 +1130,9 @@ hl_print_om(const struct nst_health *h, struct hl_buf *o)
         {"netstitch_bgp_prefixes_expected_min", "Prefixes the service expects accepted", 4},
         {"netstitch_bgp_session_healthy", "1 when the session meets the service's expectation", 5},
         {"netstitch_bgp_state_reported", "1 when the device reported the session", 6},
+        {"netstitch_bgp_prefixes_advertised", "Unicast prefixes advertised to the peer", 7},
+        {"netstitch_bgp_prefixes_advertised_expected_min",
+         "Prefixes the service expects advertised (an L3VPN site's router: the other sites')", 8},
     };
 
     for (size_t f = 0; f < sizeof fam / sizeof fam[0]; f++) {
@@ -1156,6 +1159,12 @@ hl_print_om(const struct nst_health *h, struct hl_buf *o)
                 break;
             case 5:
                 v = s->healthy;
+                break;
+            case 7:
+                v = s->advertised;
+                break;
+            case 8:
+                v = s->min_tx ? (long long)s->min_tx : -1; /* only where it is judged */
                 break;
             default:
                 v = s->reported;

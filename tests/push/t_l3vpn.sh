@@ -11,7 +11,7 @@
 #     session never comes up, the gate fails, every router is back without the VPN;
 #   - the push: the gate passes, each CE receives exactly the four other offices'
 #     prefixes (netsim's STATEDIR/bgp-external/NAME, the CE's view), a second diff finds
-#     nothing to do, `status --format json` gives each session its VRF and counts;
+#     nothing to do, `status` gives each session its VRF and counts (JSON, OpenMetrics);
 #   - a CE withdraws its office's prefix: its session's accepted count drops to 0, every
 #     other PE advertises 3 to its CE and no CE receives the prefix; announced again, all
 #     is healthy;
@@ -113,6 +113,23 @@ for n, dev in want.items():
     assert (x["received"], x["accepted"], x["advertised"]) == (1, 1, 4), x
     assert x["expected"]["min_accepted"] == 1 and x["expected"]["min_advertised"] == 4, x
 PY
+# The same in OpenMetrics (prometheus_client's strict parser, where installed): each
+# session's advertised count next to the service's expectation.
+if $PY -c "import prometheus_client" 2> /dev/null; then
+    "$NETSTITCH" status "$svc" --inventory "$net/inventory.xml" --format prometheus > "$tmp/s.om"
+    $PY - "$tmp/s.om" <<'PY' || no "status prometheus after the push"
+import sys
+from prometheus_client.openmetrics.parser import text_string_to_metric_families
+fams = {f.name: f for f in text_string_to_metric_families(open(sys.argv[1]).read())}
+adv = {s.labels["session"]: s.value for s in fams["netstitch_bgp_prefixes_advertised"].samples}
+exp = {s.labels["session"]: s.value
+       for s in fams["netstitch_bgp_prefixes_advertised_expected_min"].samples}
+names = {"corp-l3-hq", "corp-l3-rnd", "corp-l3-factory", "corp-l3-port-office", "corp-l3-branch"}
+assert adv == {n: 4 for n in names}, adv
+assert exp == {n: 4 for n in names}, exp
+assert fams["netstitch_service_healthy"].samples[0].value == 1
+PY
+fi
 
 # 3. The taichung factory's router withdraws 10.30.0.0/16: its session accepts nothing,
 # the other PEs advertise 3, no CE receives it; the service is not healthy until it is

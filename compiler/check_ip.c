@@ -640,16 +640,26 @@ chk_ip(struct chk *c)
         for (j = 0; svc->mps[i].kind == MP_L3VPN && j < svc->mps[i].nacs; j++) {
             const struct m_mp_ac *a = &svc->mps[i].acs[j];
 
+            char *pe_label, *ce_label;
+
             if (!a->routing.set || !a->dev) {
                 continue;
             }
+            snprintf(label, sizeof label, "PE-CE link %s", a->name);
+            pe_label = arena_strdup(c->arena, label);
+            snprintf(label, sizeof label, "PE-CE link %s (CE)", a->name);
+            ce_label = arena_strdup(c->arena, label);
+            if (!pe_label || !ce_label) {
+                c->err = NST_ENOMEM;
+                break;
+            }
             if (a->routing.pe.af) {
-                use_add(&uses[n++], &a->routing.pe, a->routing.pe_text, a->dev->name, a->name,
+                use_add(&uses[n++], &a->routing.pe, a->routing.pe_text, a->dev->name, pe_label,
                         &a->routing.pe_src);
             }
             if (a->routing.ce.af && !model_addr_equal(&a->routing.ce, &a->routing.pe)) {
                 use_add(&uses[n++], &a->routing.ce, a->routing.ce_text,
-                        a->site ? a->site->name : a->name, a->name, &a->routing.ce_src);
+                        a->site ? a->site->name : a->name, ce_label, &a->routing.ce_src);
             }
         }
     }

@@ -43,6 +43,9 @@
 
 #include "driver.h"
 
+/* The service model's bgp-session max-prefix defaults (netstitch-intercloud). */
+#define OC_VRF_LIMIT_THRESHOLD "80"
+#define OC_VRF_LIMIT_RESTART "30"
 #define OC_BLOCK_MIN 10ul
 #define OC_BLOCK_GUESS 100ul
 #define EOS_INDENT_BASE 3
@@ -196,6 +199,35 @@ oc_bundle(struct drv_prep *p, xmlNodePtr m)
     }
 }
 
+/*
+ * A VRF neighbour's prefix limit (IR vrf/neighbor/family/@max-prefix) comes without the
+ * warning threshold and retry time a global session's has; the VRF session gets the
+ * service model's session defaults (threshold 80 %, restart 30 minutes), so that it warns,
+ * is torn down and retried like every other session this driver renders. An IR that gives
+ * them wins.
+ */
+static void
+oc_vrf_limits(struct drv_prep *p, xmlNodePtr dev)
+{
+    xmlNodePtr v, nb, fam;
+
+    for (v = drv_child(dev, "vrf"); v; v = drv_next(v, "vrf")) {
+        for (nb = drv_child(v, "neighbor"); nb; nb = drv_next(nb, "neighbor")) {
+            for (fam = drv_child(nb, "family"); fam; fam = drv_next(fam, "family")) {
+                if (!drv_attr(fam, "max-prefix")) {
+                    continue;
+                }
+                if (!drv_attr(fam, "threshold")) {
+                    drv_set_attr(p, fam, "threshold", OC_VRF_LIMIT_THRESHOLD);
+                }
+                if (!drv_attr(fam, "restart")) {
+                    drv_set_attr(p, fam, "restart", OC_VRF_LIMIT_RESTART);
+                }
+            }
+        }
+    }
+}
+
 /* The prepare hook of generic OpenConfig (driver.h). */
 static nst_err
 oc_prepare(struct drv_prep *p, xmlNodePtr dev)
@@ -243,6 +275,7 @@ oc_prepare(struct drv_prep *p, xmlNodePtr dev)
             drv_set_attrf(p, v, "oc-block-size", "%lu", oc_block_size(v));
         }
     }
+    oc_vrf_limits(p, dev);
     return drv_prep_status(p);
 }
 
@@ -603,6 +636,7 @@ const struct drv_ops drv_openconfig_ops = {
             .l3_double_tag = true,
             .vpls_ldp = true,
             .vpls_bgp = true,
+            .l3vpn = true, /* docs/drivers.md §14: L3VRF network instance, vrf.xml */
             .candidate = true,
             .writable_running = true,
             .confirmed_commit = 11,

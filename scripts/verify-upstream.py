@@ -338,7 +338,8 @@ def cmd_payloads(a):
             text = ''.join(ET.tostring(c, encoding='unicode') for c in base)
         else:
             text = re.sub(r'<\?xml[^>]*\?>', '', re.sub(r'<!--.*?-->', '', raw, flags=re.S))
-            text = re.sub(r'^\s*<config[^>]*>|</config>\s*$', '', text.strip())
+            # The NETCONF <config> wrapper of a golden, not SR OS's own <configure>.
+            text = re.sub(r'^\s*<config(\s[^>]*)?>|</config>\s*$', '', text.strip())
         with tempfile.NamedTemporaryFile('w', suffix='.xml', delete=False) as t:
             t.write(text)
         p = subprocess.run(['yanglint', '-i', '-i', '-p', '.', '-t', 'config'] + a.load.split() +

@@ -276,16 +276,18 @@ put("payloads", "pl-placeholder-unknown-secret.xml", PAYLOAD_OK.replace("GE0/0/1
 put("payloads", "pl-namespace-lt.xml", PAYLOAD_OK.replace("urn:huawei:yang:huawei-ifm", "urn:a&lt;b"))
 put("payloads", "pl-doctype.xml", '<!DOCTYPE config [<!ENTITY a "aaaa">]>\n' + PAYLOAD_OK.replace("GE0/0/1", "&a;"))
 
-def example_cases(example):
-    """A writer of cases that are one shipped example (its opening comment cut) with edits."""
-    text = open(os.path.join(HERE, "..", "..", "examples", example, "service.xml")).read()
+def example_cases(example, path=None):
+    """A writer of cases that are one shipped example (its opening comment cut) with edits;
+    @path (from the top of the tree) instead of examples/EXAMPLE/service.xml."""
+    path = path or os.path.join("examples", example, "service.xml")
+    text = open(os.path.join(HERE, "..", "..", path)).read()
     text = text[:text.index("<!--")] + text[text.index("-->") + 4:]
 
     def case(name, *edits):
         s = text
         for old, new in edits:
             if old not in s:
-                sys.exit("%s: %r not in examples/%s" % (name, old, example))
+                sys.exit("%s: %r not in %s" % (name, old, path))
             s = s.replace(old, new, 1)
         open(os.path.join(OUT, name + ".xml"), "w").write(s)
     return case
@@ -342,6 +344,33 @@ wan("mp-qinq-openconfig", ("<encapsulation><dot1q><vlan>500</vlan></dot1q></enca
 wan("mp-no-router-id", ("<router-id>192.0.2.2</router-id>", ""))
 wan("mp-port-in-use",
     ("  </multipoint>\n", "    <attachment-circuit><name>lab</name><site>hsinchu</site><device>pe-hsinchu</device><port>GigabitEthernet0/0/0/0</port>\n      <encapsulation><dot1q><vlan>200</vlan></dot1q></encapsulation></attachment-circuit>\n  </multipoint>\n"))
+
+# Layer-3 multipoint VPNs (issue 14, kind l3vpn): each case is the Junos-only golden l3vpn
+# (tests/compile/multipoint/l3vpn-junos.xml, whose PEs' driver renders VRFs) with one edit.
+l3 = example_cases("l3vpn-junos", "tests/compile/multipoint/l3vpn-junos.xml")
+
+L3_LAB = "<pe-address>10.255.20.13/30</pe-address><ce-address>10.255.20.14</ce-address>"
+l3("mp-l3-no-asn", ("<asn>64600</asn><router-id>192.0.2.12</router-id>", "<router-id>192.0.2.12</router-id>"))
+l3("mp-l3-asn-differs", ("<asn>64600</asn><router-id>192.0.2.13</router-id>", "<asn>64601</asn><router-id>192.0.2.13</router-id>"))
+l3("mp-l3-no-router-id", ("<router-id>192.0.2.12</router-id>", ""))
+l3("mp-l3-no-route-target", ("<route-target>64600:300</route-target>", ""))
+l3("mp-l3-route-target", ("<route-target>64600:300</route-target>", "<route-target>4200000001:70000</route-target>"))
+l3("mp-l3-ce-outside", ("<ce-address>10.255.20.6</ce-address>", "<ce-address>10.255.20.3</ce-address>"))
+l3("mp-l3-ce-broadcast", ("<ce-address>10.255.20.6</ce-address>", "<ce-address>10.255.20.7</ce-address>"))
+l3("mp-l3-pe-network", ("<pe-address>10.255.20.5/30</pe-address>", "<pe-address>10.255.20.4/30</pe-address>"))
+l3("mp-l3-ce-asn", ("<ce-asn>65204</ce-asn>", "<ce-asn>64600</ce-asn>"))
+l3("mp-l3-ce-asn-shared", ("<ce-asn>65204</ce-asn>", "<ce-asn>65202</ce-asn>"))
+l3("mp-l3-bundle", ("<qinq><s-tag>300</s-tag><c-tag>30</c-tag></qinq>",
+                    "<qinq-bundle><s-tag>300</s-tag><c-vlan>30-39</c-vlan></qinq-bundle>"))
+l3("mp-l3-eos-pe", ("<name>pe-c</name><vendor>junos</vendor>", "<name>pe-c</name><vendor>openconfig</vendor><platform>eos</platform>"))
+l3("mp-l3-hub", ("<kind>l3vpn</kind>", "<kind>l3vpn</kind><topology>hub-and-spoke</topology>"))
+l3("mp-l3-site-no-prefix", ("<prefix>10.40.0.0/22</prefix>", "<prefix>2001:db8:40::/48</prefix>"))
+l3("mp-l3-link-overlap", (L3_LAB, "<pe-address>10.30.9.1/30</pe-address><ce-address>10.30.9.2</ce-address>"))
+l3("mp-l3-link-twice", (L3_LAB, "<pe-address>10.255.20.5/30</pe-address><ce-address>10.255.20.6</ce-address>"))
+l3("mp-l3-pair-mtu", ("<b><device>pe-b</device><port>et-0/0/1</port></b></segment>",
+                      "<b><device>pe-b</device><port>et-0/0/1</port></b><owner>backbone</owner><mtu>1507</mtu></segment>"))
+l3("mp-l3-no-routing", ("\n      <routing><pe-address>10.255.20.9/30</pe-address><ce-address>10.255.20.10</ce-address><ce-asn>4200000203</ce-asn></routing>", ""))
+l3("mp-l3-vpls-id", ("<vpn-id>300</vpn-id>", "<vpn-id>300</vpn-id><vpls-id>300</vpls-id>"))
 
 print("cases written to", OUT, "and", ", ".join(["inventory", "templates", "saved", "payloads"]))
 

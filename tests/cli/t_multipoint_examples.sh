@@ -6,6 +6,8 @@
 #   - the IR gives each PE one VPLS instance with its attachment circuit: in the full mesh
 #     a pseudowire to each of the four other PEs, in hub-and-spoke one per spoke (to the
 #     hub) and the hub's four marked spoke;
+#   - service-l3vpn.xml, the same offices as a routed layer-3 VPN, checks clean and gives
+#     each PE one VRF, one routed circuit and one eBGP neighbour toward the office;
 #   - each broken variant exits 1 with the code of what it breaks, at the line of the
 #     offending node, with the hint (-v).
 set -u
@@ -48,6 +50,26 @@ done
 [ "$(xmllint --xpath "string(/ir/device[@name='pe-hsinchu']/vpls/neighbor/@address)" "$tmp/ir.xml")" = 192.0.2.1 ] ||
     no "pe-hsinchu's pseudowire does not go to the hub pe-taipei (192.0.2.1)"
 
+# The same five offices as a layer-3 VPN (kind l3vpn): clean, the worst pair across the
+# leased wave at 1600 - 8 (two labels, no inner Ethernet header), every PE compiles, and
+# each PE's IR has one VRF with the office's routed circuit and one eBGP neighbour (the
+# office's router, its own private AS), and no global <bgp> (its only session is the VRF's).
+f=examples/enterprise-wan/service-l3vpn.xml
+"$NETSTITCH" check "$f" >"$tmp/out" 2>&1 || { no "$f does not check clean:"; cat "$tmp/out"; }
+grep -q ' warning ' "$tmp/out" && { no "$f has warnings:"; grep ' warning ' "$tmp/out"; }
+grep -q "note MP-WORST-PAIR: .*10 attachment-circuit pairs; the worst, taipei (pe-taipei) to taichung (pe-taichung), carries IP MTU 1592 (core segment core-taichung-kaohsiung)" "$tmp/out" ||
+    { no "$f: the worst pair is not taipei-taichung at 1592:"; cat "$tmp/out"; }
+rm -rf "$tmp/c"
+"$NETSTITCH" compile "$f" -o "$tmp/c" >"$tmp/out" 2>&1 || { no "$f does not compile:"; cat "$tmp/out"; }
+"$NETSTITCH" compile --emit ir "$f" >"$tmp/ir.xml" 2>/dev/null || no "$f: --emit ir failed"
+asn=65101
+for d in pe-taipei pe-hsinchu pe-taichung pe-kaohsiung pe-tainan; do
+    [ -s "$tmp/c/$d.xml" ] || no "$f: no payload for $d"
+    got=$(xmllint --xpath "concat(count(/ir/device[@name='$d']/vrf), ' ', count(/ir/device[@name='$d']/vrf/ac), ' ', count(/ir/device[@name='$d']/vrf/neighbor), ' ', string(/ir/device[@name='$d']/vrf/neighbor/@peer-as), ' ', count(/ir/device[@name='$d']/bgp), ' ', count(/ir/device[@name='$d']/port/subif[@kind='l3'][@vrf='corp-l3']))" "$tmp/ir.xml")
+    [ "$got" = "1 1 1 $asn 0 1" ] || no "$f: $d has vrf/ac/neighbor/peer-as/bgp/subif $got, want 1 1 1 $asn 0 1"
+    asn=$((asn + 1))
+done
+
 # variant -> code, line
 while read -r f code line; do
     [ -n "$f" ] || continue
@@ -63,6 +85,11 @@ wan-wave-1500.xml MP-PAIR-MTU 77
 wan-overlap.xml IP-OVERLAP 10
 wan-hub-openconfig.xml MP-SPOKE-PW-UNSUPPORTED 81
 wan-no-core-path.xml MP-NO-CORE-PATH 62
+l3-ce-backbone-asn.xml MP-L3-CE-ASN 85
+l3-link-overlap.xml IP-OVERLAP 88
+l3-hub-spoke.xml MP-L3-HUB-UNSUPPORTED 66
+l3-eos-pe.xml MP-L3-UNSUPPORTED 86
+l3-ce-outside.xml MP-L3-CE-SUBNET 82
 LIST
 grep -q "error MP-PAIR-MTU: multipoint corp-wan: taipei (pe-taipei) and taichung (pe-taichung) can exchange at most IP MTU 1474 (core segment core-taichung-kaohsiung), less than the VPN's ip-mtu 1500" \
     <<EOF2 || no "the wave-1500 variant does not name taipei-taichung at 1474"

@@ -3,7 +3,8 @@
 #
 # Cases: the shipped example (examples/twcc-ccx-aws/service.xml), its multi-C-VLAN QinQ
 # variant (service-multi-cvlan.xml), the Azure ExpressRoute and Google Cloud Interconnect
-# examples, the five-site enterprise WAN (multipoint VPN, full mesh and hub-and-spoke), and
+# examples, the five-site enterprise WAN (multipoint VPN, full mesh and hub-and-spoke, and
+# the routed layer-3 VPN of the same five PEs), and
 # every service under
 # tests/compile/<area>/*.xml (per-vendor feature services, the five-vendor multipoint
 # VPLS). For each case, `compile -o DIR` must exit 0 and DIR must equal
@@ -30,6 +31,7 @@ cases=""
 for f in examples/twcc-ccx-aws/service.xml examples/twcc-ccx-aws/dual-stack/service.xml examples/twcc-ccx-aws/service-multi-cvlan.xml \
     examples/azure-expressroute/service.xml examples/gcp-interconnect/service.xml \
     examples/enterprise-wan/service.xml examples/enterprise-wan/service-hub-spoke.xml \
+    examples/enterprise-wan/service-l3vpn.xml \
     examples/ibm-direct-link/service.xml tests/compile/*/*.xml; do
     [ -f "$f" ] && cases="$cases $f"
 done
@@ -47,6 +49,8 @@ case_name() {
         echo enterprise-wan
     elif [ "$1" = examples/enterprise-wan/service-hub-spoke.xml ]; then
         echo enterprise-wan-hub-spoke
+    elif [ "$1" = examples/enterprise-wan/service-l3vpn.xml ]; then
+        echo enterprise-wan-l3vpn
     elif [ "$1" = examples/ibm-direct-link/service.xml ]; then
         echo ibm-direct-link
     elif [ "$1" = examples/twcc-ccx-aws/dual-stack/service.xml ]; then

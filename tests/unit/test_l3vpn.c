@@ -1,0 +1,439 @@
+/*
+ * test_l3vpn.c: layer-3 multipoint VPNs (netstitch-multipoint kind l3vpn), the checks of
+ * check_multipoint.c and the PE-CE links in check_ip.c's sweeps, on the three-PE Junos VPN
+ * of tests/compile/multipoint/l3vpn-junos.xml (clean: no error, no MP-L3 code). Each test
+ * breaks one thing and asserts the code, its line and its YANG path; one also asserts the
+ * IR of the lowering (lower_mp_l3) for a PE with two sites.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "check_run.h"
+#include "netstitch.h"
+
+static char *base;
+
+static char *
+slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    long n;
+    char *s;
+
+    assert_non_null(f);
+    fseek(f, 0, SEEK_END);
+    n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    s = malloc((size_t)n + 1);
+    assert_int_equal(fread(s, 1, (size_t)n, f), (size_t)n);
+    s[n] = '\0';
+    fclose(f);
+    return s;
+}
+
+static int
+setup(void **state)
+{
+    char path[1024];
+    const char *top = getenv("TOP");
+
+    snprintf(path, sizeof path, "%s/tests/compile/multipoint/l3vpn-junos.xml", top ? top : ".");
+    base = slurp(path);
+    return ctx_setup(state);
+}
+
+static int
+teardown(void **state)
+{
+    free(base);
+    return ctx_teardown(state);
+}
+
+/* Exactly one @code, at @line, its path ending in @path_end (NULL: any), its message
+ * holding @msg (NULL: any). */
+static void
+expect(struct nst_ctx *ctx, const char *code, uint32_t line, const char *path_end, const char *msg)
+{
+    const struct nst_diag *d = only(ctx, code);
+    const char *p = nst_diag_path(d);
+
+    if (nst_diag_line(d) != line) {
+        dump(ctx);
+        fail_msg("%s at line %u, expected %u", code, nst_diag_line(d), line);
+    }
+    if (path_end && (!p || strlen(p) < strlen(path_end) ||
+                     strcmp(p + strlen(p) - strlen(path_end), path_end))) {
+        dump(ctx);
+        fail_msg("%s at %s, expected ...%s", code, p ? p : "(none)", path_end);
+    }
+    if (msg && !strstr(nst_diag_message(d), msg)) {
+        dump(ctx);
+        fail_msg("%s says '%s', expected '%s' in it", code, nst_diag_message(d), msg);
+    }
+}
+
+/* The number of diagnostics whose code starts with @prefix. */
+static size_t
+count_prefix(struct nst_ctx *ctx, const char *prefix)
+{
+    size_t i, n = 0;
+
+    for (i = 0; i < nst_diag_count(ctx); i++) {
+        n += !strncmp(nst_diag_code(nst_diag_get(ctx, i)), prefix, strlen(prefix));
+    }
+    return n;
+}
+
+/* Check @base with the (old, new) edits; the pairs end with NULL. */
+static nst_err
+run_edit(struct nst_ctx *ctx, const char *first, ...)
+{
+    const char *old = first;
+    char *s = strdup(base);
+    nst_err err;
+    va_list ap;
+
+    va_start(ap, first);
+    while (old) {
+        const char *new = va_arg(ap, const char *);
+        char *t = edit_first(s, old, new, NULL);
+
+        free(s);
+        s = t;
+        old = va_arg(ap, const char *);
+    }
+    va_end(ap);
+    err = run(ctx, s);
+    free(s);
+    return err;
+}
+
+#define AC(n) "/netstitch-multipoint:multipoint[name='corp-vpn']/attachment-circuit[name='" n "']"
+#define VPN "/netstitch-multipoint:multipoint[name='corp-vpn']"
+
+static void
+test_clean(void **state)
+{
+    struct nst_ctx *ctx = *state;
+
+    assert_int_equal(run(ctx, base), NST_OK);
+    assert_int_equal(nst_diag_count_severity(ctx, NST_SEV_ERROR), 0);
+    assert_int_equal(count_prefix(ctx, "MP-L3-"), 0);
+    assert_int_equal(count(ctx, "IP-OVERLAP"), 0);
+    /* The VPN's MTU per pair: 6 pairs of 4 circuits. */
+    assert_non_null(
+        strstr(nst_diag_message(only(ctx, "MP-WORST-PAIR")), "6 attachment-circuit pairs"));
+}
+
+static void
+test_no_asn(void **state)
+{
+    struct nst_ctx *ctx = *state;
+
+    assert_int_equal(run_edit(ctx, "<asn>64600</asn><router-id>192.0.2.12</router-id>",
+                              "<router-id>192.0.2.12</router-id>", NULL),
+                     NST_ECHECK);
+    expect(ctx, "MP-L3-NO-ASN", 69, AC("dc"), "PE pe-b has no asn");
+    assert_int_equal(count(ctx, "MP-L3-ASN-DIFFERS"), 0);
+}
+
+static void
+test_asn_differs(void **state)
+{
+    struct nst_ctx *ctx = *state;
+
+    assert_int_equal(run_edit(ctx, "<asn>64600</asn><router-id>192.0.2.13</router-id>",
+                              "<asn>64601</asn><router-id>192.0.2.13</router-id>", NULL),
+                     NST_ECHECK);
+    expect(ctx, "MP-L3-ASN-DIFFERS", 72, AC("lab"), "PE pe-c is AS64601, but PE pe-a is AS64600");
+}
+
+static void
+test_no_router_id(void **state)
+{
+    struct nst_ctx *ctx = *state;
+
+    assert_int_equal(run_edit(ctx, "<router-id>192.0.2.12</router-id>", "", NULL), NST_ECHECK);
+    expect(ctx, "MP-L3-NO-ROUTER-ID", 69, AC("dc"), "pe-b");
+}
+
+static void
+test_route_target(void **state)
+{
+    struct nst_ctx *ctx = *state;
+
+    assert_int_equal(run_edit(ctx, "<route-target>64600:300</route-target>", "", NULL), NST_ECHECK);
+    expect(ctx, "MP-L3-NO-ROUTE-TARGET", 55, VPN, NULL);
+    assert_int_equal(run_edit(ctx, "<route-target>64600:300</route-target>",
+                              "<route-target>4200000001:70000</route-target>", NULL),
+                     NST_ECHECK);
+    expect(ctx, "MP-L3-ROUTE-TARGET", 61, VPN "/route-target", "16 bits");
+}
+
+static void
+test_ce_subnet(void **state)
+{
+    struct nst_ctx *ctx = *state;
+
+    /* Outside the PE's /30. */
+    assert_int_equal(run_edit(ctx, "<ce-address>10.255.20.6</ce-address>",
+                              "<ce-address>10.255.20.9</ce-address>", NULL),
+                     NST_ECHECK);
+    expect(ctx, "MP-L3-CE-SUBNET", 68, AC("plant") "/routing/ce-address",
+           "outside the link 10.255.20.4/30");
+    /* The PE's own address. */
+    assert_int_equal(run_edit(ctx, "<ce-address>10.255.20.6</ce-address>",
+                              "<ce-address>10.255.20.5</ce-address>", NULL),
+                     NST_ECHECK);
+    expect(ctx, "MP-L3-CE-SUBNET", 68, AC("plant") "/routing/ce-address", "the PE's own");
+    /* The broadcast address of a /30; a /31 has none (the hq link is one, and clean). */
+    assert_int_equal(run_edit(ctx, "<ce-address>10.255.20.6</ce-address>",
+                              "<ce-address>10.255.20.7</ce-address>", NULL),
+                     NST_ECHECK);
+    expect(ctx, "MP-L3-CE-SUBNET", 68, AC("plant") "/routing/ce-address", "broadcast address");
+    /* The PE on the network address. */
+    assert_int_equal(run_edit(ctx, "<pe-address>10.255.20.5/30</pe-address>",
+                              "<pe-address>10.255.20.4/30</pe-address>", NULL),
+                     NST_ECHECK);
+    expect(ctx, "MP-L3-CE-SUBNET", 68, AC("plant") "/routing/pe-address",
+           "the PE's address 10.255.20.4 is the network address");
+}
+
+static void
+test_ce_asn(void **state)
+{
+    struct nst_ctx *ctx = *state;
+
+    assert_int_equal(run_edit(ctx, "<ce-asn>65204</ce-asn>", "<ce-asn>64600</ce-asn>", NULL),
+                     NST_ECHECK);
+    expect(ctx, "MP-L3-CE-ASN", 74, AC("lab") "/routing/ce-asn", "AS64600 is the backbone's");
+    assert_int_equal(count(ctx, "MP-L3-CE-ASN-SHARED"), 0);
+    /* Two sites with one AS: a warning (the CE may allow its own AS in). */
+    assert_int_equal(run_edit(ctx, "<ce-asn>65204</ce-asn>", "<ce-asn>65202</ce-asn>", NULL),
+                     NST_OK);
+    expect(ctx, "MP-L3-CE-ASN-SHARED", 74, AC("lab") "/routing/ce-asn",
+           "attachment circuit lab (site lab) and attachment circuit plant (site plant)");
+}
+
+static void
+test_encap_bundle(void **state)
+{
+    struct nst_ctx *ctx = *state;
+
+    assert_int_equal(run_edit(ctx, "<qinq><s-tag>300</s-tag><c-tag>30</c-tag></qinq>",
+                              "<qinq-bundle><s-tag>300</s-tag>"
+                              "<c-vlan>30-39</c-vlan></qinq-bundle>",
+                              NULL),
+                     NST_ECHECK);
+    expect(ctx, "MP-L3-ENCAP", 70, AC("dc") "/encapsulation", "cannot route");
+}
+
+static void
+test_unsupported_eos(void **state)
+{
+    struct nst_ctx *ctx = *state;
+    size_t i, n = 0;
+
+    assert_int_equal(
+        run_edit(ctx, "<name>pe-c</name><vendor>junos</vendor>",
+                 "<name>pe-c</name><vendor>openconfig</vendor><platform>eos</platform>", NULL),
+        NST_ECHECK);
+    /* On the EOS PE's circuit only, naming the driver (drv_caps.l3vpn). */
+    for (i = 0; i < nst_diag_count(ctx); i++) {
+        const struct nst_diag *d = nst_diag_get(ctx, i);
+
+        if (strcmp(nst_diag_code(d), "MP-L3-UNSUPPORTED")) {
+            continue;
+        }
+        n++;
+        assert_int_equal(nst_diag_line(d), 72);
+        assert_non_null(strstr(nst_diag_message(d), "pe-c, whose driver (eos)"));
+    }
+    assert_int_equal(n, 1);
+}
+
+static void
+test_hub(void **state)
+{
+    struct nst_ctx *ctx = *state;
+
+    assert_int_equal(run_edit(ctx, "<kind>l3vpn</kind>",
+                              "<kind>l3vpn</kind><topology>hub-and-spoke</topology>", NULL),
+                     NST_ECHECK);
+    expect(ctx, "MP-L3-HUB-UNSUPPORTED", 55, VPN, NULL);
+    /* Not the VPLS hub rules. */
+    assert_int_equal(count(ctx, "MP-HUBS"), 0);
+}
+
+static void
+test_site_no_prefix(void **state)
+{
+    struct nst_ctx *ctx = *state;
+
+    /* An IPv6 prefix only: nothing the IPv4 session routes. */
+    assert_int_equal(
+        run_edit(ctx, "<prefix>10.40.0.0/22</prefix>", "<prefix>2001:db8:40::/48</prefix>", NULL),
+        NST_ECHECK);
+    expect(ctx, "MP-L3-SITE-NO-PREFIX", 72, AC("lab"), "site lab has no IPv4 prefix");
+}
+
+static void
+test_double_tag(void **state)
+{
+    struct nst_ctx *ctx = *state;
+
+    /* A VRP PE: its driver routes no QinQ sub-interface (and renders no VRF yet, or
+     * does: either way the double-tag rule is its own code). */
+    assert_int_equal(run_edit(ctx, "<name>pe-b</name><vendor>junos</vendor>",
+                              "<name>pe-b</name><vendor>vrp</vendor>",
+                              "<name>xe-0/0/0</name><description>to dc",
+                              "<name>GigabitEthernet0/1/0</name><description>to dc",
+                              "<port>xe-0/0/0</port>", "<port>GigabitEthernet0/1/0</port>", NULL),
+                     NST_ECHECK);
+    expect(ctx, "MP-L3-DOUBLE-TAG-UNSUPPORTED", 70, AC("dc") "/encapsulation", "QinQ");
+}
+
+static void
+test_link_overlap(void **state)
+{
+    struct nst_ctx *ctx = *state;
+    const struct nst_diag *d;
+
+    /* A PE-CE link inside another site's prefix: the hidden transit link collides. */
+    assert_int_equal(
+        run_edit(ctx,
+                 "<pe-address>10.255.20.13/30</pe-address><ce-address>10.255.20.14</ce-address>",
+                 "<pe-address>10.30.9.1/30</pe-address><ce-address>10.30.9.2</ce-address>", NULL),
+        NST_ECHECK);
+    d = only(ctx, "IP-OVERLAP");
+    assert_int_equal(nst_diag_line(d), 74);
+    assert_non_null(
+        strstr(nst_diag_message(d), "PE-CE link of multipoint corp-vpn attachment circuit lab"));
+    assert_non_null(strstr(nst_diag_message(d), "prefix of site dc"));
+    /* Inside its own site's prefix: that site's plan, no overlap. */
+    assert_int_equal(
+        run_edit(
+            ctx, "<pe-address>10.255.20.13/30</pe-address><ce-address>10.255.20.14</ce-address>",
+            "<pe-address>10.40.3.253/30</pe-address><ce-address>10.40.3.254</ce-address>", NULL),
+        NST_OK);
+    assert_int_equal(count(ctx, "IP-OVERLAP"), 0);
+    /* Two links with one subnet: an overlap, and the CE address on two sites. */
+    assert_int_equal(
+        run_edit(
+            ctx, "<pe-address>10.255.20.13/30</pe-address><ce-address>10.255.20.14</ce-address>",
+            "<pe-address>10.255.20.5/30</pe-address><ce-address>10.255.20.6</ce-address>", NULL),
+        NST_ECHECK);
+    expect(ctx, "IP-OVERLAP", 74, AC("lab") "/routing/pe-address", "10.255.20.4/30");
+    /* Both addresses are on two circuits (the PE's on two PEs, the CE's on two sites). */
+    assert_int_equal(count(ctx, "IP-DUPLICATE-ADDRESS"), 2);
+}
+
+/* The core of an l3vpn carries the IP packet under two labels: a fixed core segment of 1508
+ * carries IP 1500 (a VPLS would need 1526), 1507 does not. */
+static void
+test_pair_mtu(void **state)
+{
+    struct nst_ctx *ctx = *state;
+
+    assert_int_equal(
+        run_edit(ctx,
+                 "<kind>mpls-core</kind>\n    "
+                 "<a><device>pe-a</device><port>et-0/0/1</port></a><b><device>pe-b</"
+                 "device><port>et-0/0/1</port></b>",
+                 "<kind>mpls-core</kind>\n    "
+                 "<a><device>pe-a</device><port>et-0/0/1</port></a><b><device>pe-b</"
+                 "device><port>et-0/0/1</port></b><owner>backbone</owner><mtu>1508</mtu>",
+                 NULL),
+        NST_OK);
+    assert_int_equal(count(ctx, "MP-PAIR-MTU"), 0);
+    assert_non_null(strstr(nst_diag_message(only(ctx, "MP-WORST-PAIR")),
+                           "carries IP MTU 1500 (core segment core-a-b)"));
+    assert_int_equal(
+        run_edit(ctx,
+                 "<kind>mpls-core</kind>\n    "
+                 "<a><device>pe-a</device><port>et-0/0/1</port></a><b><device>pe-b</"
+                 "device><port>et-0/0/1</port></b>",
+                 "<kind>mpls-core</kind>\n    "
+                 "<a><device>pe-a</device><port>et-0/0/1</port></a><b><device>pe-b</"
+                 "device><port>et-0/0/1</port></b><owner>backbone</owner><mtu>1507</mtu>",
+                 NULL),
+        NST_ECHECK);
+    /* hq and plant (pe-a) to dc (pe-b): two pairs over core-a-b. */
+    assert_int_equal(count(ctx, "MP-PAIR-MTU"), 2);
+}
+
+/* The IR of a PE with two sites: one <vrf>, two neighbours, the lists of each. */
+static void
+test_lowering(void **state)
+{
+    struct nst_ctx *ctx = *state;
+    struct nst_service *svc = NULL;
+    struct nst_compiled *res = NULL;
+    char *ir = NULL, *pe_a, *pe_b, *bgp;
+
+    nst_diag_clear(ctx);
+    assert_int_equal(nst_service_load_mem(ctx, base, strlen(base), NST_FORMAT_XML, "t.xml", &svc),
+                     NST_OK);
+    assert_int_equal(nst_service_check(svc), NST_OK);
+    assert_int_equal(nst_service_compile(svc, &res), NST_OK);
+    assert_int_equal(nst_compiled_ir(res, &ir), NST_OK);
+    assert_non_null(strstr(ir, "<subif id=\"0\" kind=\"l3\" connection=\"corp-vpn\" hop=\"1\" "
+                               "ip-mtu=\"1500\" vrf=\"corp-vpn\">"));
+    assert_non_null(strstr(ir, "<ipv4 address=\"10.255.20.0\" prefix-length=\"31\"/>"));
+    assert_non_null(strstr(ir, "<vrf name=\"corp-vpn\" connection=\"corp-vpn\" vpn-id=\"300\" "
+                               "route-distinguisher=\"192.0.2.11:300\" route-target=\"64600:300\" "
+                               "asn=\"64600\" router-id=\"192.0.2.11\">"));
+    assert_non_null(strstr(ir, "<neighbor address=\"10.255.20.1\" name=\"corp-vpn-hq\" "
+                               "connection=\"corp-vpn\" peer-as=\"65201\" "
+                               "local-address=\"10.255.20.0\" import=\"NS-corp-vpn-hq-IN\" "
+                               "export=\"NS-corp-vpn-hq-OUT\" max-prefix=\"50\" "
+                               "auth-key-ref=\"ce-hq\" transport=\"ipv4\">"));
+    /* hq's export list: the three other sites, not hq's own prefixes. */
+    assert_non_null(strstr(ir, "<prefix-list name=\"NS-corp-vpn-hq-OUT\" family=\"ipv4\">\n"
+                               "      <prefix prefix=\"10.20.0.0/16\" address=\"10.20.0.0\" "
+                               "length=\"16\" seq=\"10\"/>\n"
+                               "      <prefix prefix=\"10.30.0.0/16\" address=\"10.30.0.0\" "
+                               "length=\"16\" seq=\"20\"/>\n"
+                               "      <prefix prefix=\"10.40.0.0/22\" address=\"10.40.0.0\" "
+                               "length=\"22\" seq=\"30\"/>\n"
+                               "    </prefix-list>"));
+    /* No rewrite on a routed circuit; no global <bgp> on pe-a, whose only sessions are the
+     * VRF's; pe-c's is its connection's. */
+    assert_null(strstr(ir, "<rewrite"));
+    pe_a = strstr(ir, "<device name=\"pe-a\"");
+    pe_b = strstr(ir, "<device name=\"pe-b\"");
+    assert_non_null(pe_a);
+    assert_non_null(pe_b);
+    bgp = strstr(pe_a, "<bgp ");
+    assert_non_null(bgp);
+    assert_true(bgp > pe_b);
+    /* Within pe-c's <bgp> element. */
+    *strstr(bgp, "</bgp>") = '\0';
+    assert_null(strstr(bgp, "corp-vpn"));
+    nst_free_string(ir);
+    nst_compiled_free(res);
+    nst_service_free(svc);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_clean),           cmocka_unit_test(test_no_asn),
+        cmocka_unit_test(test_asn_differs),     cmocka_unit_test(test_no_router_id),
+        cmocka_unit_test(test_route_target),    cmocka_unit_test(test_ce_subnet),
+        cmocka_unit_test(test_ce_asn),          cmocka_unit_test(test_encap_bundle),
+        cmocka_unit_test(test_unsupported_eos), cmocka_unit_test(test_hub),
+        cmocka_unit_test(test_site_no_prefix),  cmocka_unit_test(test_double_tag),
+        cmocka_unit_test(test_link_overlap),    cmocka_unit_test(test_pair_mtu),
+        cmocka_unit_test(test_lowering),
+    };
+
+    return cmocka_run_group_tests(tests, setup, teardown);
+}

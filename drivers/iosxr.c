@@ -20,6 +20,11 @@
  *     "two" or "four": the two-byte-as-rts or the four-byte-as-rts list (RFC 5668 form,
  *     AS above 65535 with a 16-bit number); a VE id above 16384 is refused (the checker
  *     refuses both first: VPLS-ROUTE-TARGET, VPLS-VE-ID-RANGE);
+ *   - vrf/@xr-name (the VRF name fitted to 32) and the same as @xr-vrf on each routed
+ *     sub-interface in it, vrf/@rt-list, @rt-as, @rt-num (the route target, as for VPLS),
+ *     vrf/@rd-ip, @rd-index (the ROUTER-ID:N route distinguisher split), and the family
+ *     threshold/restart defaults of a VRF neighbour with a max-prefix (L3VPN,
+ *     docs/drivers.md §14: vrf.xml, and bgp.xml's one router bgp with the VRFs in it);
  *   - prefix-list/@rpl, policy/@rpl: the RPL text of the prefix set and route policy
  *     (with the export attributes and community matches of docs/ir.md: set med,
  *     prepend as-path, set [large-]community ... additive, set next-hop, and
@@ -311,8 +316,7 @@ xr_vrf(struct drv_prep *p, xmlNodePtr dev, xmlNodePtr v)
     ip[colon - rd] = '\0';
     idx = strtoul(colon + 1, &end, 10);
     if (!colon[1] || *end || idx > 65535 || !strchr(ip, '.')) {
-        return drv_prep_fail(p, "VRF %s: route distinguisher %s is not ADDRESS:0..65535", name,
-                             rd);
+        return drv_prep_fail(p, "VRF %s: route distinguisher %s is not ADDRESS:0..65535", name, rd);
     }
     drv_set_attr(p, v, "rd-ip", ip);
     drv_set_attrf(p, v, "rd-index", "%lu", idx);
@@ -364,32 +368,35 @@ xr_prepare(struct drv_prep *p, xmlNodePtr dev)
 #define XR_VAF "/vrfs/vrf/address-family/ipv4/unicast"
 /* The rules of a BGP neighbour below @NB: the default VRF's (XR_NB) and a VRF's (XR_VNB) have
  * the same nodes and the same CLI, one mode deeper. */
-#define XR_NB_RULES(NB) \
-    {NB, DRV_CLI_MODE, "neighbor {neighbor-address}", NULL, NULL}, \
-    {NB "/remote-as", DRV_CLI_STMT, "remote-as {.}", NULL, NULL}, \
-    {NB "/description", DRV_CLI_STMT, "description {.}", "description", NULL}, \
-    {NB "/local-as", DRV_CLI_STMT, \
-     "local-as {as-number}{?no-prepend| no-prepend}{?no-prepend/replace-as| replace-as}" \
-     "{?no-prepend/replace-as/dual-as| dual-as}", \
-     "local-as", NULL}, \
-    {NB "/ebgp-multihop", DRV_CLI_STMT, "ebgp-multihop {maximum-hop-count}", "ebgp-multihop", \
-     NULL}, \
-    {NB "/bfd", DRV_CLI_PASS, NULL, NULL, NULL}, \
-    {NB "/bfd/fast-detect", DRV_CLI_STMT, "bfd fast-detect", NULL, NULL}, \
-    {NB "/bfd/minimum-interval", DRV_CLI_STMT, "bfd minimum-interval {.}", \
-     "bfd minimum-interval", NULL}, \
-    {NB "/bfd/multiplier", DRV_CLI_STMT, "bfd multiplier {.}", "bfd multiplier", NULL}, \
-    {NB "/password", DRV_CLI_PASS, NULL, NULL, NULL}, \
-    {NB "/password/encrypted", DRV_CLI_STMT, "password clear {.:nobang}", "password", NULL}, \
-    {NB "/address-families/address-family", DRV_CLI_MODE, "address-family {af-name:sp}", NULL, \
-     NULL}, \
-    {NB "/address-families/address-family/route-policy/in", DRV_CLI_STMT, "route-policy {.} in", \
-     NULL, NULL}, \
-    {NB "/address-families/address-family/route-policy/out", DRV_CLI_STMT, \
-     "route-policy {.} out", NULL, NULL}, \
-    {NB "/address-families/address-family/maximum-prefix", DRV_CLI_STMT, \
-     "maximum-prefix {prefix-limit}{?threshold| }{threshold}{?restart| restart }{restart}", \
-     "maximum-prefix", NULL},
+#define XR_NB_RULES(NB)                                                                            \
+    {NB, DRV_CLI_MODE, "neighbor {neighbor-address}", NULL, NULL},                                 \
+        {NB "/remote-as", DRV_CLI_STMT, "remote-as {.}", NULL, NULL},                              \
+        {NB "/description", DRV_CLI_STMT, "description {.}", "description", NULL},                 \
+        {NB "/local-as", DRV_CLI_STMT,                                                             \
+         "local-as {as-number}{?no-prepend| no-prepend}{?no-prepend/replace-as| replace-as}"       \
+         "{?no-prepend/replace-as/dual-as| dual-as}",                                              \
+         "local-as", NULL},                                                                        \
+        {NB "/ebgp-multihop", DRV_CLI_STMT, "ebgp-multihop {maximum-hop-count}", "ebgp-multihop",  \
+         NULL},                                                                                    \
+        {NB "/bfd", DRV_CLI_PASS, NULL, NULL, NULL},                                               \
+        {NB "/bfd/fast-detect", DRV_CLI_STMT, "bfd fast-detect", NULL, NULL},                      \
+        {NB "/bfd/minimum-interval", DRV_CLI_STMT, "bfd minimum-interval {.}",                     \
+         "bfd minimum-interval", NULL},                                                            \
+        {NB "/bfd/multiplier", DRV_CLI_STMT, "bfd multiplier {.}", "bfd multiplier", NULL},        \
+        {NB "/password", DRV_CLI_PASS, NULL, NULL, NULL},                                          \
+        {NB "/password/encrypted", DRV_CLI_STMT, "password clear {.:nobang}", "password", NULL},   \
+        {NB "/address-families/address-family", DRV_CLI_MODE, "address-family {af-name:sp}", NULL, \
+         NULL},                                                                                    \
+        {NB "/address-families/address-family/route-policy/in", DRV_CLI_STMT,                      \
+         "route-policy {.} in", NULL, NULL},                                                       \
+        {NB "/address-families/address-family/route-policy/out", DRV_CLI_STMT,                     \
+         "route-policy {.} out", NULL, NULL},                                                      \
+    {                                                                                              \
+        NB "/address-families/address-family/maximum-prefix", DRV_CLI_STMT,                        \
+            "maximum-prefix {prefix-limit}{?threshold| }{threshold}{?restart| restart }{restart}", \
+            "maximum-prefix", NULL                                                                 \
+    }
+
 static const struct drv_cli_rule xr_cli_rules[] = {
     {XR_IF, DRV_CLI_MODE,
      "interface {interface-name}{?sub-interface-type/l2transport| l2transport}",
@@ -445,14 +452,14 @@ static const struct drv_cli_rule xr_cli_rules[] = {
      NULL, NULL},
     {"/router/bgp/as/address-families/address-family/networks/network", DRV_CLI_STMT,
      "network {address}/{masklength}", NULL, NULL},
-    XR_NB_RULES(XR_NB)
+    XR_NB_RULES(XR_NB),
     {"/router/bgp/as/vrfs/vrf", DRV_CLI_MODE, "vrf {vrf-name}", NULL, NULL},
     {"/router/bgp/as/vrfs/vrf/rd", DRV_CLI_PASS, NULL, NULL, NULL},
     {"/router/bgp/as/vrfs/vrf/rd/ip-address", DRV_CLI_STMT, "rd {ipv4-address}:{index}", "rd",
      NULL},
     {"/router/bgp/as/vrfs/vrf/address-families/address-family", DRV_CLI_MODE,
      "address-family {af-name:sp}", NULL, NULL},
-    XR_NB_RULES(XR_VNB)
+    XR_NB_RULES(XR_VNB),
     {"/vrfs/vrf", DRV_CLI_MODE, "vrf {vrf-name}", NULL, NULL},
     {"/vrfs/vrf/description", DRV_CLI_STMT, "description {.}", "description", NULL},
     {"/vrfs/vrf/address-family/ipv4/unicast", DRV_CLI_MODE, "address-family ipv4 unicast", NULL,

@@ -33,6 +33,12 @@
  *     (and the same on each neighbor/family), prefix-list/@sros-name, policy/@sros-name,
  *     @sros-pl, @sros-cset (its community set), match-*-community/@sros-name: names
  *     fitted to 64;
+ *   - vrf (an L3VPN's VPRN, docs/drivers.md §14): @sros-name, @sros-id (the VPN id, as a
+ *     VPLS id), @sros-desc and @sros-desc-q (its description), its neighbours' group and
+ *     policy names as for bgp, and the family threshold/restart defaults of a max-prefix;
+ *     a routed sub-interface in a VRF gets its SAP and @sros-if like any other and leaves
+ *     the port in access mode (a VPRN SAP); two services of the device with one service
+ *     id are refused;
  *   - description/@sros (the text cut to the 80 characters SR OS takes) and @q (the
  *     CLI-safe text cut the same way, quoted for MD-CLI).
  */

@@ -326,6 +326,57 @@ test_missing_rule_is_an_error(void **state)
     diff_result_clear(&r);
 }
 
+/*
+ * A VRP mode rule whose line is empty for an entry (the public network instance: its peers'
+ * statements live in the bgp view) still speaks for its children when the entry is removed,
+ * as when it is created: a service that no longer has public peers prints "undo peer" in the
+ * bgp view, not nothing. A VPN instance (it has a route distinguisher) is removed whole.
+ */
+static void
+test_empty_mode_removal_walks_children(void **state)
+{
+    const char *bgp =
+        "<bgp xmlns=\"urn:huawei:yang:huawei-bgp\"><base-process><enable>true</enable>"
+        "<as>64600</as></base-process></bgp>";
+    const char *pub =
+        "<network-instance xmlns=\"urn:huawei:yang:huawei-network-instance\"><instances>"
+        "<instance><name>_public_</name><bgp xmlns=\"urn:huawei:yang:huawei-bgp\"><base-process>"
+        "<peers><peer><address>192.0.2.65</address><remote-as>65010</remote-as></peer></peers>"
+        "</base-process></bgp></instance>"
+        "<instance><name>corp-l3</name><afs xmlns=\"urn:huawei:yang:huawei-l3vpn\"><af>"
+        "<type>ipv4-unicast</type><route-distinguisher>192.0.2.11:4300</route-distinguisher>"
+        "</af></afs><bgp xmlns=\"urn:huawei:yang:huawei-bgp\"><base-process><peers><peer>"
+        "<address>10.255.20.2</address><remote-as>65201</remote-as></peer></peers>"
+        "</base-process></bgp></instance></instances></network-instance>";
+    char *owned = NULL;
+    struct diff_inputs in = {.target = bgp};
+    struct diff_result r = {.ly = E.ly};
+    struct diff_buf b = {0};
+    struct lyd_node *running = NULL;
+    char why[256];
+
+    (void)state;
+    owned = malloc(strlen(bgp) + strlen(pub) + 1);
+    assert_non_null(owned);
+    strcpy(owned, bgp);
+    strcat(owned, pub);
+    in.owned = owned;
+    assert_int_equal(lyd_parse_data_mem(E.ly, owned, LYD_XML, LYD_PARSE_ONLY, 0, &running),
+                     LY_SUCCESS);
+    assert_int_equal(diff_load(&r, &in, why, sizeof why), NST_OK);
+    assert_int_equal(diff_compute(&r, running, &in, why, sizeof why), NST_OK);
+    diff_print_cli(&b, &r, "pe-a", "vrp", 0);
+    assert_false(b.failed);
+    assert_non_null(b.s);
+    assert_null(strstr(b.s, "CLI-RULE-MISSING"));
+    assert_non_null(strstr(b.s, "bgp 64600\n undo peer 192.0.2.65\n"));
+    assert_non_null(strstr(b.s, "undo ip vpn-instance corp-l3\n"));
+    assert_null(strstr(b.s, "undo peer 10.255.20.2"));
+    free(b.s);
+    free(owned);
+    diff_result_clear(&r);
+}
+
 int
 main(void)
 {
@@ -334,6 +385,7 @@ main(void)
         cmocka_unit_test(test_every_rule_names_a_model_path),
         cmocka_unit_test(test_registry),
         cmocka_unit_test(test_missing_rule_is_an_error),
+        cmocka_unit_test(test_empty_mode_removal_walks_children),
     };
 
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -13,7 +13,8 @@
  * INTERNAL diagnostic naming the device; allocation failures at every injection point
  * of a device's render.
  *
- * Services: the .xml files of tests/compile/vrp, openconfig and eos, and the shipped example.
+ * Services: the .xml files of tests/compile/vrp, openconfig and eos, the VRP and OpenConfig
+ * L3VPN goldens of tests/compile/multipoint, and the shipped example.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -41,6 +42,8 @@
 #define OC_SVC NST_SRCDIR "/tests/compile/openconfig/oc-features.xml"
 #define EOS_SVC NST_SRCDIR "/tests/compile/eos/eos-features.xml"
 #define EXAMPLE_SVC NST_SRCDIR "/examples/twcc-ccx-aws/service.xml"
+#define VRP_L3VPN_SVC NST_SRCDIR "/tests/compile/multipoint/l3vpn-vrp.xml"
+#define OC_L3VPN_SVC NST_SRCDIR "/tests/compile/multipoint/l3vpn-oc.xml"
 
 #define HOSTILE_VRP "to campus <east> & \"west\" ]]> </description><shutdown/>"
 #define HOSTILE_EOS "campus <QinQ> & ]]> \"quoted\""
@@ -133,6 +136,7 @@ xp_open(struct xp *x, const char *text)
         {"hbgp", "urn:huawei:yang:huawei-bgp"},
         {"ni", "urn:huawei:yang:huawei-network-instance"},
         {"rp", "urn:huawei:yang:huawei-routing-policy"},
+        {"l3vpn", "urn:huawei:yang:huawei-l3vpn"},
         {"oif", "http://openconfig.net/yang/interfaces"},
         {"ovlan", "http://openconfig.net/yang/vlan"},
         {"oip", "http://openconfig.net/yang/interfaces/ip"},
@@ -472,6 +476,111 @@ test_openconfig_features(void **state)
         c, "/network-instances/network-instance[name=default]/protocols/"
            "protocol[identifier=BGP][name=BGP]/bgp/neighbors/"
            "neighbor[neighbor-address=169.254.40.1]/config/auth-password = $NST_SECRET{dx-md5}");
+    svc_free(&s);
+}
+
+/*
+ * L3VPN (docs/drivers.md §14) on VRP: the VPN instance with RD and both vpn-targets, the
+ * circuits bound to it, the CE peers in the instance's BGP; on the PE that also has a public
+ * peer, one BGP process (one global AS) holds both; on the VRF-only PE the global AS comes
+ * from the VRF; a VRF peer's prefix limit retries like a public one's.
+ */
+static void
+test_vrp_l3vpn(void **state)
+{
+    struct svc s;
+    struct xp x;
+    const char *c;
+
+    (void)state;
+    svc_compile(VRP_L3VPN_SVC, &s);
+    xp_open(&x, payload(&s, "pe-a"));
+    assert_one(&x, "//ni:instance[ni:name='corp-l3']/l3vpn:afs/l3vpn:af[l3vpn:type='ipv4-unicast']"
+                   "[l3vpn:route-distinguisher='192.0.2.11:4300']");
+    assert_int_equal(xp_count(&x, "//ni:instance[ni:name='corp-l3']//l3vpn:vpn-target"
+                                  "[l3vpn:value='64600:4300']"),
+                     2);
+    assert_one(&x, "//ifm:interface[ifm:name='GigabitEthernet0/1/0.100'][ifm:vrf-name='corp-l3']"
+                   "/ip:ipv4/ip:addresses/ip:address[ip:ip='10.255.20.1']");
+    assert_none(&x, "//ifm:interface[ifm:name='GigabitEthernet0/2/3'][ifm:vrf-name]");
+    assert_one(&x, "/nc:config/hbgp:bgp/hbgp:base-process[hbgp:enable='true'][hbgp:as='64600']");
+    assert_one(&x, "//ni:instance[ni:name='corp-l3']/hbgp:bgp/hbgp:base-process"
+                   "[hbgp:afs/hbgp:af/hbgp:type='ipv4uni']/hbgp:peers/hbgp:peer"
+                   "[hbgp:address='10.255.20.2'][hbgp:remote-as='65201']"
+                   "[hbgp:password-text='$NST_SECRET{hq-ce-md5}']"
+                   "/hbgp:afs/hbgp:af/hbgp:ipv4-unicast[hbgp:import-ip-prefix='NS-corp-l3-hq-IN']"
+                   "[hbgp:export-ip-prefix='NS-corp-l3-hq-OUT']"
+                   "/hbgp:route-limit[hbgp:number='50'][hbgp:percent='80']"
+                   "[hbgp:type='idle-timeout'][hbgp:idle-timeout='30']");
+    assert_one(&x, "//ni:instance[ni:name='_public_']//hbgp:peer[hbgp:address='192.0.2.65']");
+    assert_none(&x, "//ni:instance[ni:name='_public_']//hbgp:peer[hbgp:address='10.255.20.2']");
+    c = cli(&s, "pe-a");
+    assert_int_equal(cli_line(c, "bgp 64600") != 0, 1);
+    assert_null(strstr(strstr(c, "\nbgp 64600\n") + 1, "\nbgp "));
+    assert_true(cli_line(c, " ip binding vpn-instance corp-l3") <
+                cli_line(c, " ip address 10.255.20.1 255.255.255.252"));
+    assert_true(cli_line(c, "ip vpn-instance corp-l3") <
+                cli_line(c, "interface GigabitEthernet0/1/0.100"));
+    assert_cli_line(c, "  vpn-target 64600:4300 export-extcommunity");
+    assert_cli_line(c, " ipv4-family vpn-instance corp-l3");
+    assert_cli_line(c, "  peer 10.255.20.2 route-limit 50 80 idle-timeout 30");
+    xp_close(&x);
+
+    xp_open(&x, payload(&s, "pe-b"));
+    assert_one(&x, "/nc:config/hbgp:bgp/hbgp:base-process[hbgp:as='64600']");
+    assert_none(&x, "//ni:instance[ni:name='_public_']");
+    assert_one(&x, "//ifm:interface[ifm:name='GigabitEthernet0/1/0'][ifm:vrf-name='corp-l3']"
+                   "[ifm:mtu='1500']");
+    assert_int_equal(xp_count(&x, "//ni:instance[ni:name='corp-l3']//hbgp:peer"), 2);
+    /* No prefix limit on the branch circuit: no route-limit at all. */
+    assert_none(&x, "//hbgp:peer[hbgp:address='10.255.20.6']//hbgp:route-limit");
+    xp_close(&x);
+    svc_free(&s);
+}
+
+/*
+ * L3VPN on OpenConfig: an L3VRF network instance with RD, route targets, its circuits and
+ * its own BGP protocol (global AS from the VRF) beside the default instance's.
+ */
+static void
+test_openconfig_l3vpn(void **state)
+{
+    struct svc s;
+    struct xp x;
+
+    (void)state;
+    svc_compile(OC_L3VPN_SVC, &s);
+    xp_open(&x, payload(&s, "pe-c"));
+    assert_one(&x, "//oni:network-instance[oni:name='corp-l3']/oni:config"
+                   "[oni:type='oc-ni-types:L3VRF'][oni:route-distinguisher='192.0.2.21:4400']");
+    assert_one(&x, "//oni:network-instance[oni:name='corp-l3']/oni:inter-instance-policies/"
+                   "oni:import-export-policy/oni:config[oni:export-route-target='64600:4400']"
+                   "[oni:import-route-target='64600:4400']");
+    assert_one(&x, "//oni:network-instance[oni:name='corp-l3']/oni:interfaces/oni:interface"
+                   "[oni:id='Ethernet1.100']/oni:config[oni:interface='Ethernet1']"
+                   "[oni:subinterface='100']");
+    assert_one(&x, "//oni:network-instance[oni:name='corp-l3']/oni:interfaces/oni:interface"
+                   "[oni:id='Ethernet4.0']");
+    /* One BGP protocol per instance, each with the AS. */
+    assert_int_equal(xp_count(&x, "//oni:protocol[oni:name='BGP']"), 2);
+    assert_one(&x, "//oni:network-instance[oni:name='corp-l3']//oni:protocol[oni:name='BGP']"
+                   "/oni:bgp/oni:global/oni:config[oni:as='64600']");
+    assert_one(&x, "//oni:network-instance[oni:name='corp-l3']//oni:neighbor"
+                   "[oni:neighbor-address='10.255.30.2']"
+                   "[oni:config/oni:auth-password='$NST_SECRET{hq-ce-md5}']"
+                   "[oni:timers/oni:config/oni:restart-time='1800']"
+                   "//oni:prefix-limit/oni:config[oni:max-prefixes='50']"
+                   "[oni:warning-threshold-pct='80']");
+    assert_one(&x, "//oni:network-instance[oni:name='default']//oni:neighbor"
+                   "[oni:neighbor-address='192.0.2.67']");
+    assert_none(&x, "//oni:network-instance[oni:name='default']//oni:neighbor"
+                    "[oni:neighbor-address='10.255.30.2']");
+    xp_close(&x);
+    xp_open(&x, payload(&s, "pe-d"));
+    assert_none(&x, "//oni:network-instance[oni:name='default']");
+    assert_one(&x, "//oni:network-instance[oni:name='corp-l3']//oni:global/oni:config"
+                   "[oni:as='64600'][oni:router-id='192.0.2.22']");
+    xp_close(&x);
     svc_free(&s);
 }
 
@@ -939,6 +1048,8 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_vrp_features),
         cmocka_unit_test(test_openconfig_features),
+        cmocka_unit_test(test_vrp_l3vpn),
+        cmocka_unit_test(test_openconfig_l3vpn),
         cmocka_unit_test(test_eos_features),
         cmocka_unit_test(test_example_devices),
         cmocka_unit_test(test_round_trip),

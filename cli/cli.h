@@ -133,6 +133,11 @@ int cli_push_service(struct nst_ctx *ctx, const struct nst_inventory *inv, struc
 
 /* History (history.c; cmd_log.c, cmd_show.c, cmd_services.c, cmd_gc.c; docs/push.md). */
 struct nst_history;
+/* Non-zero, after saying so on stderr, when @state (else $NETSTITCH_STATE) names a directory
+ * that does not exist: commands that only read the store refuse it rather than create an
+ * empty store and report "nothing" for a mistyped path. The default directory and
+ * postgresql:// URLs are never "missing". */
+int cli_state_missing(const char *state, const char *command);
 struct nst_history *cli_hist_open(struct nst_ctx *ctx, const char *state, const char *command);
 /* The options every history command takes, and their handling: 's' --state-dir/--state,
  * 'f' --format text|json, 'y' --yang-dir. cli_hist_opt() stores @arg; non-zero after

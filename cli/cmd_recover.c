@@ -158,6 +158,9 @@ cmd_recover(int argc, char **argv)
         recover_usage(stderr);
         return EXIT_USAGE;
     }
+    if (cli_state_missing(state_dir, "recover")) {
+        return EXIT_USAGE;
+    }
     if (nst_ctx_new(yang_dir, &ctx)) {
         fprintf(stderr, "netstitch recover: cannot load the netstitch YANG models\n");
         return EXIT_USAGE;

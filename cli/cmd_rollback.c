@@ -302,6 +302,9 @@ cmd_rollback(int argc, char **argv)
         return EXIT_USAGE;
     }
     txid = nth ? NULL : argv[optind];
+    if (cli_state_missing(state_dir, "rollback")) {
+        return EXIT_USAGE;
+    }
     if (nst_ctx_new(yang_dir, &ctx)) {
         fprintf(stderr, "netstitch rollback: cannot load the netstitch YANG models\n");
         return EXIT_USAGE;

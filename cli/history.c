@@ -3,9 +3,12 @@
  * a state location, times as ISO 8601 UTC, time arguments ("2026-12-01", "2026-12-01T10:00:00",
  * or an age "30m", "12h", "7d"), and one transaction's row as JSON.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include <sys/stat.h>
 
 #include "cli.h"
 
@@ -79,11 +82,35 @@ cli_hist_parse_time(const char *s, long long *ms)
     return 0;
 }
 
+int
+cli_state_missing(const char *state, const char *command)
+{
+    const char *env = getenv("NETSTITCH_STATE");
+    struct stat st;
+
+    if ((!state || !*state) && env && *env) {
+        state = env;
+    }
+    /* The default directory and URLs are left to the store; only a directory the user
+     * named is checked, since opening it would create it. */
+    if (!state || !*state || strstr(state, "://") || stat(state, &st) == 0 || errno != ENOENT) {
+        return 0;
+    }
+    fprintf(stderr,
+            "netstitch %s: no state directory '%s': nothing was pushed with it (check "
+            "--state-dir or NETSTITCH_STATE)\n",
+            command, state);
+    return 1;
+}
+
 struct nst_history *
 cli_hist_open(struct nst_ctx *ctx, const char *state, const char *command)
 {
     struct nst_history *h = NULL;
 
+    if (cli_state_missing(state, command)) {
+        return NULL;
+    }
     if (nst_history_open(ctx, state, &h)) {
         fprintf(stderr, "netstitch %s: %s\n", command,
                 h && *nst_history_message(h) ? nst_history_message(h)

@@ -3,7 +3,8 @@
 #   - push: every usage error is one "netstitch push: ..." line (or getopt's own line for an
 #     unknown option) followed by the usage, exit 2; nothing on stdout;
 #   - recover: without --inventory the same; with a state location that holds nothing it
-#     says so and names the location, exit 0.
+#     says so and names the location, exit 0; recover, log, services, show and rollback
+#     refuse a state directory that does not exist (exit 2) and do not create it.
 set -u
 cd "$TOP"
 fail=0
@@ -43,7 +44,24 @@ usage_case "recover without --inventory" "^netstitch recover: --inventory is nee
     recover --state-dir "$tmp/st"
 [ -e "$tmp/st" ] && no "a usage error created the state directory"
 
+# A state directory that does not exist is refused by the commands that only read the
+# store (a mistyped --state-dir must not be created and reported as holding nothing).
+for c in "recover --inventory $inv" log services "show 1" "rollback --last --inventory $inv" "rollback --list" \
+    "rollback 20261206T000000-1 --inventory $inv"; do
+    # shellcheck disable=SC2086
+    "$NETSTITCH" $c --state-dir "$tmp/typo" > "$tmp/out" 2> "$tmp/err"
+    rc=$?
+    [ $rc = 2 ] || no "$c on a missing state directory: exit $rc, want 2"
+    grep -q "no state directory '$tmp/typo': nothing was pushed with it" "$tmp/err" ||
+        no "$c on a missing state directory: $(head -n 1 "$tmp/err")"
+    [ -e "$tmp/typo" ] && no "$c created the missing state directory"
+done
+NETSTITCH_STATE="$tmp/typo" "$NETSTITCH" log > "$tmp/out" 2> "$tmp/err"
+[ $? = 2 ] && grep -q "no state directory '$tmp/typo'" "$tmp/err" ||
+    no "log with NETSTITCH_STATE missing: $(cat "$tmp/err")"
+
 # recover on an empty state location names it.
+mkdir -m 700 "$tmp/empty"
 "$NETSTITCH" recover --inventory "$inv" --state-dir "$tmp/empty" > "$tmp/out" 2> "$tmp/err"
 rc=$?
 [ $rc = 0 ] || no "recover on an empty state: exit $rc"

@@ -421,6 +421,18 @@ test_bad_replies(void **state)
          "<peer-state>Established</peer-state></bgp-peer></bgp-information>",
          "without peer-address"},
         {"sros", "<!DOCTYPE x [<!ENTITY a \"b\">]><state/>", ""},
+        /* A VRF's neighbours without the VRF's name cannot be told from another table's. */
+        {"iosxr",
+         "<bgp xmlns=\"http://cisco.com/ns/yang/Cisco-IOS-XR-ipv4-bgp-oper\"><instances><instance>"
+         "<instance-active><vrfs><vrf><neighbors><neighbor><neighbor-address>1.2.3.4"
+         "</neighbor-address><connection-state>bgp-st-estab</connection-state></neighbor>"
+         "</neighbors></vrf></vrfs></instance-active></instance></instances></bgp>",
+         "a vrf without vrf-name"},
+        {"sros",
+         "<state xmlns=\"urn:nokia.com:sros:ns:yang:sr:state\"><service><vprn><bgp><neighbor>"
+         "<ip-address>1.2.3.4</ip-address><statistics><session-state>Established</session-state>"
+         "</statistics></neighbor></bgp></vprn></service></state>",
+         "a vprn without service-name"},
     };
 
     (void)state;

@@ -97,6 +97,9 @@ for v in root.findall("m:multipoint", mp):
         dev = devs.get(ac.findtext("m:device", None, mp))
         if dev is not None and t(dev, "asn"):
             print("peer-as = " + t(dev, "asn"))
+        # The PE and its VRF (named after the VPN): CE links may reuse addresses.
+        print("device = " + ac.findtext("m:device", "", mp))
+        print("vrf = " + v.findtext("m:name", "", mp))
         if r.findtext("m:auth-key-ref", None, mp):
             print("key-file = secrets/" + r.findtext("m:auth-key-ref", None, mp))
         for p in sites[site].findall("n:prefix", ns):

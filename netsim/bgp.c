@@ -46,7 +46,9 @@
  * not read: every simulated router's VRF imports the routes another router's VRF of the
  * same AS learned from its CEs when an export route target of that VRF is an import route
  * target of this one (a VRF without a route distinguisher exports nothing); the AS path is
- * kept (iBGP), and a route learned that way is not passed on to a third PE. What each
+ * kept (iBGP), and a route learned that way is not passed on to a third PE. Two VRFs of
+ * one router exchange nothing (Junos does so only with auto-export; IOS-XR's import of a
+ * local VRF's routes by route target is not simulated). What each
  * external peer receives (the CE's view, which no NETCONF state shows) is written to
  * STATEDIR/bgp-external/NAME. Each vendor's state reports a VRF's neighbors where the
  * vendor does (Junos peer-cfg-rti and VRF.inet.0, IOS-XR instance-active/vrfs/vrf, SR OS
@@ -90,6 +92,10 @@
  *   families = ipv4 ipv6        optional: the families it carries (default: the
  *                               transport's, as AWS runs one peer per family)
  *   next-hop = 2001:db8::1      optional: its next hop of the other family
+ *   device = pe1                optional: the only simulated router it peers with
+ *   vrf = corp                  optional: the table of ours it peers in (a VRF's name, or
+ *                               `-` the global table): PE-CE addresses are reused across
+ *                               VRFs, so two externals may share addresses
  *
  * The file is reread when it changes (an external peer reconfigured: another ASN or key,
  * other prefixes); the change counts at once. Keys are compared, never written anywhere.
@@ -233,6 +239,9 @@ struct bgp_ext {
     char addr[48], peer_addr[48];
     unsigned afs; /* families it carries; 0: its transport's */
     char nh[48];  /* its next hop of the other family, "" = none */
+    char dev[64]; /* "" any, else the only simulated router it peers with */
+    char vrf[64]; /* "" any, "-" the global table, else the VRF of ours it peers in
+                     (PE-CE addresses are reused across VRFs) */
     char key[256];
     struct bgp_pfx announce[BGP_MAX_PFX];
     int nannounce;
@@ -2226,7 +2235,8 @@ bgp_session_check(struct sim_bgp *b, struct bgp_dev *d, struct bgp_nbr *n, struc
         struct bgp_pfx ea, epa;
 
         if (bgp_ip(e->addr, &ea) || bgp_ip(e->peer_addr, &epa) || !bgp_addr_eq(&ea, &n->ip) ||
-            !bgp_addr_eq(&epa, local)) {
+            !bgp_addr_eq(&epa, local) || (*e->dev && strcmp(e->dev, d->name)) ||
+            (*e->vrf && strcmp(e->vrf, *n->vname ? n->vname : "-"))) {
             continue;
         }
         far->ext = e;
@@ -3067,6 +3077,10 @@ bgp_read_desc(struct sim_bgp *b, const char *path, char **errmsg)
                     goto done;
                 }
             }
+        } else if (e && !strcmp(key, "device")) {
+            snprintf(e->dev, sizeof e->dev, "%s", val);
+        } else if (e && !strcmp(key, "vrf")) {
+            snprintf(e->vrf, sizeof e->vrf, "%s", val);
         } else if (e && !strcmp(key, "next-hop")) {
             snprintf(e->nh, sizeof e->nh, "%s", val);
         } else if (e && !strcmp(key, "peer-address")) {

@@ -579,6 +579,22 @@ hl_uptime_reset(const struct hl_sess *s, const struct drv_bgp_peer *p, long long
     return p->uptime_s + HL_UPTIME_SLACK_S < s->last_uptime + (now - s->last_ms) / 1000;
 }
 
+/* Is @reported (a VRF name as the device reports it) the VRF @vrf? The same name, or the
+ * name a driver fitted to its vendor's length limit (drv_fit_name(): IOS-XR's 32, VRP's 31
+ * characters), which is what the router then holds. */
+static int
+hl_vrf_is(const char *reported, const char *vrf)
+{
+    size_t l = strlen(reported);
+    char fit[128];
+
+    if (!strcmp(reported, vrf)) {
+        return 1;
+    }
+    return l >= 8 && l < strlen(vrf) && l < sizeof fit &&
+           !strcmp(drv_fit_name(vrf, l, fit, sizeof fit), reported);
+}
+
 /* Judge one session from its device's last read; @gate: stability by observation only. */
 static void
 hl_judge(struct hl_sess *s, long long now, int gate)
@@ -599,7 +615,7 @@ hl_judge(struct hl_sess *s, long long now, int gate)
     }
     /* The neighbor in the session's table: the same address in a VRF is another one. */
     for (size_t i = 0; i < d->npeers; i++) {
-        if (!strcmp(d->peers[i].addr, s->peer) && !strcmp(d->peers[i].vrf, s->vrf)) {
+        if (!strcmp(d->peers[i].addr, s->peer) && hl_vrf_is(d->peers[i].vrf, s->vrf)) {
             p = &d->peers[i];
         }
     }

@@ -2179,6 +2179,24 @@ bgp_addr_on(const struct bgp_dev *d, uint16_t ifx, int f)
     return NULL;
 }
 
+/* Is our table @vname ("" global) the one an external names, @vrf ("-" global)? The same
+ * name, or @vrf fitted to a vendor's length limit as netstitch's drivers do
+ * (drv_fit_name(): a prefix, '-' and six hex digits of a hash). */
+static int
+bgp_vrf_is(const char *vname, const char *vrf)
+{
+    size_t l = strlen(vname);
+
+    if (!*vname) {
+        return !strcmp(vrf, "-");
+    }
+    if (!strcmp(vname, vrf)) {
+        return 1;
+    }
+    return l >= 8 && l < strlen(vrf) && vname[l - 7] == '-' &&
+           strspn(vname + l - 6, "0123456789abcdef") == 6 && !strncmp(vname, vrf, l - 7);
+}
+
 /* The far end of (d, n): a device and its neighbor entry, or an external. */
 struct bgp_far {
     struct bgp_dev *dev;
@@ -2236,7 +2254,7 @@ bgp_session_check(struct sim_bgp *b, struct bgp_dev *d, struct bgp_nbr *n, struc
 
         if (bgp_ip(e->addr, &ea) || bgp_ip(e->peer_addr, &epa) || !bgp_addr_eq(&ea, &n->ip) ||
             !bgp_addr_eq(&epa, local) || (*e->dev && strcmp(e->dev, d->name)) ||
-            (*e->vrf && strcmp(e->vrf, *n->vname ? n->vname : "-"))) {
+            (*e->vrf && !bgp_vrf_is(n->vname, e->vrf))) {
             continue;
         }
         far->ext = e;

@@ -17,7 +17,9 @@
 #     is healthy;
 #   - one PE's compiled payload edited by hand to another route target (the checker sees
 #     the service, not the payload: `push SERVICE --payloads DIR`): the gate fails (that PE
-#     advertises nothing to its CE, the others 3) and every router is rolled back.
+#     advertises nothing to its CE, the others 3) and every router is rolled back;
+#   - a VPN name longer than IOS-XR's and VRP's VRF names: the gate finds the sessions in
+#     the VRFs the drivers named (fitted to the vendor's limit).
 set -u
 cd "$TOP" || exit 2
 PY=${PYTHON:-/usr/bin/python3}
@@ -172,6 +174,28 @@ cmp -s "$tmp/good" "$tmp/after-rt" || no "mismatched route target: the routers w
 run pe-taipei | grep -q 'target:64600:4299' && no "pe-taipei keeps the hand-edited route target"
 wait_for "after the rollback" "d['healthy']"
 ce_gets hq 10.20.0.0/16 10.30.0.0/16 10.40.0.0/16 10.50.0.0/16
+
+# 5. A VPN name longer than IOS-XR's (32) and VRP's (31) VRF names: the drivers fit it
+# (a prefix and a hash), and the gate still finds the sessions in the fitted VRFs (the
+# taichung circuit is left out: the SR OS interface name derived from it exceeds SR OS's).
+"$NETSTITCH" delete "$svc" $I > "$tmp/del.out" 2>&1 || { no "delete failed"; tail -3 "$tmp/del.out"; }
+$PY - "$svc" "$tmp/long.xml" <<'PY'
+import re, sys
+s = open(sys.argv[1]).read()
+s = re.sub(r'    <attachment-circuit><name>factory</name>.*?</attachment-circuit>\n', '', s, flags=re.S)
+s = s.replace('<name>corp-l3</name>', '<name>corp-l3-a-very-long-vpn-name-beyond-limits</name>')
+open(sys.argv[2], 'w').write(s)
+PY
+# The CEs are the same routers, now peering with the long-named VRFs.
+sed 's/^\[external corp-l3-/[external corp-l3-a-very-long-vpn-name-beyond-limits-/; s/^vrf = corp-l3$/vrf = corp-l3-a-very-long-vpn-name-beyond-limits/' \
+    "$tmp/bgp.conf.orig" > "$tmp/bgp.long"
+set_bgp "$tmp/bgp.long"
+"$NETSTITCH" push "$tmp/long.xml" $I $GATE > "$tmp/long.out" 2>&1 || { no "long VPN name: push failed"; grep -v note "$tmp/long.out" | tail -6; }
+run pe-hsinchu | grep -q '<vrf-name>corp-l3-a-very-long-vpn-n-[0-9a-f]\{6\}</vrf-name>' \
+    || no "pe-hsinchu's VRF name is not the fitted one"
+grep -q '^session pe-kaohsiung corp-l3-a-very-long-vpn--[0-9a-f]\{6\} .* Established$' \
+    "$net/state/bgp-external/corp-l3-a-very-long-vpn-name-beyond-limits-port-office" \
+    || no "the kaohsiung CE is not in pe-kaohsiung's fitted VRF"
 
 [ $fail = 0 ] && echo "t_l3vpn: ok"
 exit $fail

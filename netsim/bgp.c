@@ -105,7 +105,11 @@
  * attributes (communities, MED, AS-path prepend) are not simulated: policies match on
  * prefixes (and Junos `from protocol`) only; nor are VRF import/export policies (Junos
  * vrf-import/vrf-export, IOS-XR import/export route-policy, SR OS vrf-import/vrf-export):
- * route targets alone decide, a VRF's static routes and prefix limits (max-prefix).
+ * route targets alone decide, nor a VRF's static routes. Prefix limits that tear a session
+ * down (Junos prefix-limit teardown, IOS-XR maximum-prefix, SR OS prefix-limit, VRP
+ * route-limit, OpenConfig prefix-limit) do: a neighbor sent more routes of a family than
+ * its limit is Idle at both ends (bgp_limits(); Junos counts the routes received, the
+ * others those accepted), judged afresh at every computation.
  */
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -179,8 +183,12 @@ struct bgp_nbr {
     int nh_ok[2]; /* routes of a family other than the transport's have a usable next
                      hop (an address of that family on the link, both ends) */
     unsigned rx_pre[2], rx_acc[2], sent[2];
-    char sig[512]; /* both ends' parameters, to notice a reset */
-    double since;  /* supervisor clock, when the current state began */
+    unsigned maxpfx[2]; /* prefix limit per family with teardown, 0 none */
+    int max_pre;        /* the limit counts routes received (Junos prefix-limit), else those
+                           accepted by the import policy */
+    int over;           /* this computation: over the limit, the session torn down */
+    char sig[512];      /* both ends' parameters, to notice a reset */
+    double since;       /* supervisor clock, when the current state began */
     unsigned transitions;
 };
 
@@ -257,6 +265,7 @@ struct sim_bgp {
     int dirty;
     char *path; /* the description, reread when it changes (an external peer changed) */
     char *statedir;
+    char oldsig[BGP_MAX_DEV][BGP_MAX_NBR][512]; /* bgp_compute(): signatures before it */
     struct timespec desc_mtime;
     ino_t desc_ino;
 };
@@ -754,6 +763,15 @@ bgp_extract_vrp(struct bgp_dev *d)
                              sizeof nb->import[f]);
                     bgp_text(bgp_child(af, fams[f].ucast), fams[f].exp, nb->export_[f],
                              sizeof nb->export_[f]);
+                    /* route-limit: above number the session ends, unless alert-only. */
+                    {
+                        xmlNodePtr rl = bgp_child(bgp_child(af, fams[f].ucast), "route-limit");
+
+                        if (rl && strcmp(bgp_text(rl, "type", buf2, sizeof buf2), "alert-only")) {
+                            nb->maxpfx[f] = (unsigned)strtoul(
+                                bgp_text(rl, "number", buf2, sizeof buf2), NULL, 10);
+                        }
+                    }
                 }
             }
             /* VRP enables IPv4 unicast for an IPv4 peer by default; an IPv6 peer carries
@@ -890,6 +908,17 @@ bgp_oc_neighbors(struct bgp_dev *d, xmlNodePtr proto, uint8_t vrf)
                 continue;
             }
             n->afs |= 1u << f;
+            /* ipv4-unicast|ipv6-unicast prefix-limit: above max-prefixes the session ends,
+             * unless prevent-teardown. */
+            {
+                xmlNodePtr pl = bgp_path(af, f ? "ipv6-unicast/prefix-limit/config"
+                                               : "ipv4-unicast/prefix-limit/config");
+
+                if (strcmp(bgp_text(pl, "prevent-teardown", buf, sizeof buf), "true")) {
+                    n->maxpfx[f] =
+                        (unsigned)strtoul(bgp_text(pl, "max-prefixes", buf, sizeof buf), NULL, 10);
+                }
+            }
             bgp_chain_of(bgp_path(af, "apply-policy/config"), "import-policy", n->import[f],
                          sizeof n->import[f]);
             bgp_chain_of(bgp_path(af, "apply-policy/config"), "export-policy", n->export_[f],
@@ -1083,6 +1112,22 @@ bgp_junos_groups(struct bgp_dev *d, xmlNodePtr bgp, uint8_t vrf)
             if (!n->afs) {
                 n->afs = BGP_F4;
             }
+            /* family inet|inet6 unicast prefix-limit with teardown (the neighbor's, else
+             * the group's): the session ends above the maximum of routes received. */
+            n->max_pre = 1;
+            for (int f = 0; f < 2; f++) {
+                static const char *const lim[2] = {"family/inet/unicast/prefix-limit",
+                                                   "family/inet6/unicast/prefix-limit"};
+                xmlNodePtr pl = bgp_path(nb, lim[f]);
+
+                if (!pl && !bgp_child(nb, "family")) {
+                    pl = bgp_path(g, lim[f]);
+                }
+                if (bgp_child(pl, "teardown")) {
+                    n->maxpfx[f] =
+                        (unsigned)strtoul(bgp_text(pl, "maximum", buf, sizeof buf), NULL, 10);
+                }
+            }
         }
     }
 }
@@ -1255,6 +1300,11 @@ bgp_xr_neighbors(struct bgp_dev *d, xmlNodePtr nbs, uint8_t vrf)
                     n->afs |= 1u << f;
                     bgp_text(af, "route-policy/in", n->import[f], sizeof n->import[f]);
                     bgp_text(af, "route-policy/out", n->export_[f], sizeof n->export_[f]);
+                    /* maximum-prefix: above it the session ends, unless warning-only. */
+                    if (!bgp_path(af, "maximum-prefix/warning-only")) {
+                        n->maxpfx[f] = (unsigned)strtoul(
+                            bgp_text(af, "maximum-prefix/prefix-limit", buf, sizeof buf), NULL, 10);
+                    }
                 }
             }
         }
@@ -1446,6 +1496,23 @@ bgp_sros_neighbors(struct bgp_dev *d, xmlNodePtr bgp, uint8_t vrf)
             n->afs = BGP_F4;
         }
         n->enabled = strcmp(bgp_text(nb, "admin-state", buf, sizeof buf), "disable") != 0;
+        /* prefix-limit[family] (the neighbor's, else the group's): above maximum the
+         * session ends, unless log-only. */
+        for (xmlNodePtr owner = nb; owner; owner = owner == nb ? g : NULL) {
+            for (xmlNodePtr pl = bgp_child(owner, "prefix-limit"); pl;
+                 pl = bgp_next(pl, "prefix-limit")) {
+                int f = !strcmp(bgp_text(pl, "family", buf, sizeof buf), "ipv4") ? 0
+                        : !strcmp(buf, "ipv6")                                   ? 1
+                                                                                 : -1;
+
+                if (f < 0 || n->maxpfx[f] ||
+                    !strcmp(bgp_text(pl, "log-only", buf, sizeof buf), "true")) {
+                    continue;
+                }
+                n->maxpfx[f] =
+                    (unsigned)strtoul(bgp_text(pl, "maximum", buf, sizeof buf), NULL, 10);
+            }
+        }
     }
 }
 
@@ -2451,12 +2518,12 @@ bgp_vpn_exchange(struct sim_bgp *b)
 static void bgp_write_externals(struct sim_bgp *b, struct bgp_far (*far)[BGP_MAX_NBR],
                                 int (*up)[BGP_MAX_NBR]);
 
+/* One computation of every session and route with the neighbors over their prefix limit
+ * (bgp_nbr.over) held down: sessions into @up and @far, RIBs, received counts. */
 static void
-bgp_compute(struct sim_bgp *b, double now)
+bgp_compute_pass(struct sim_bgp *b, double now, struct bgp_far (*far)[BGP_MAX_NBR],
+                 int (*up)[BGP_MAX_NBR])
 {
-    struct bgp_far far[BGP_MAX_DEV][BGP_MAX_NBR];
-    int up[BGP_MAX_DEV][BGP_MAX_NBR];
-
     for (int i = 0; i < b->ndevs; i++) {
         struct bgp_dev *d = &b->devs[i];
 
@@ -2467,25 +2534,25 @@ bgp_compute(struct sim_bgp *b, double now)
             bgp_rib_add(d, &r);
         }
         for (int j = 0; j < d->nnbrs; j++) {
-            char oldsig[sizeof d->nbrs[j].sig];
             struct bgp_nbr *n = &d->nbrs[j];
 
-            memcpy(oldsig, n->sig, sizeof oldsig);
             up[i][j] = bgp_session_check(b, d, n, &far[i][j]) &&
                        !sim_fault_bgp_down(d->dir, n->addr, now); /* flap-bgp (fault.c) */
-            /* A change of either end's parameters resets the session. */
-            if (up[i][j] != n->up || strcmp(oldsig, n->sig)) {
-                n->since = now;
-                if (up[i][j]) {
-                    n->transitions++;
-                }
-            }
-            n->up = up[i][j];
-            if (!n->up) {
-                n->act = 0;
-            }
             memset(n->rx_pre, 0, sizeof n->rx_pre);
             memset(n->rx_acc, 0, sizeof n->rx_acc);
+        }
+    }
+    /* A session one end tore down (prefix limit) is down at both ends. */
+    for (int i = 0; i < b->ndevs; i++) {
+        for (int j = 0; j < b->devs[i].nnbrs; j++) {
+            const struct bgp_nbr *n = &b->devs[i].nbrs[j];
+
+            if (n->over || (far[i][j].nbr && far[i][j].nbr->over)) {
+                up[i][j] = 0;
+            }
+            if (!up[i][j]) {
+                b->devs[i].nbrs[j].act = 0;
+            }
         }
     }
     /* Propagate until nothing changes (bounded: every round adds a route somewhere). */
@@ -2502,6 +2569,72 @@ bgp_compute(struct sim_bgp *b, double now)
         changed |= bgp_vpn_exchange(b);
         if (!changed) {
             break;
+        }
+    }
+}
+
+/* Mark the up neighbors whose received routes exceed their prefix limit (one with
+ * teardown: the router ends the session); 1 when one was newly marked. The limit counts
+ * what the vendor counts: Junos prefix-limit the routes received, the others those
+ * accepted by the import policy. */
+static int
+bgp_limits(struct sim_bgp *b, int (*up)[BGP_MAX_NBR])
+{
+    int any = 0;
+
+    for (int i = 0; i < b->ndevs; i++) {
+        for (int j = 0; j < b->devs[i].nnbrs; j++) {
+            struct bgp_nbr *n = &b->devs[i].nbrs[j];
+
+            for (int f = 0; f < 2 && up[i][j] && !n->over; f++) {
+                unsigned got = n->max_pre ? n->rx_pre[f] : n->rx_acc[f];
+
+                if (n->maxpfx[f] && got > n->maxpfx[f]) {
+                    n->over = 1;
+                    any = 1;
+                }
+            }
+        }
+    }
+    return any;
+}
+
+static void
+bgp_compute(struct sim_bgp *b, double now)
+{
+    struct bgp_far far[BGP_MAX_DEV][BGP_MAX_NBR];
+    int up[BGP_MAX_DEV][BGP_MAX_NBR];
+    char(*oldsig)[BGP_MAX_NBR][512] = b->oldsig;
+
+    /* Prefix limits are judged afresh on every computation: a router that tore a session
+     * down retries after its idle timeout, and stays down while the far end still sends
+     * too many (a limit passed once per configuration, not remembered). */
+    for (int i = 0; i < b->ndevs; i++) {
+        for (int j = 0; j < b->devs[i].nnbrs; j++) {
+            b->devs[i].nbrs[j].over = 0;
+            memcpy(oldsig[i][j], b->devs[i].nbrs[j].sig, sizeof oldsig[i][j]);
+        }
+    }
+    for (int pass = 0; pass < 8; pass++) {
+        bgp_compute_pass(b, now, far, up);
+        if (!bgp_limits(b, up)) {
+            break;
+        }
+    }
+    for (int i = 0; i < b->ndevs; i++) {
+        struct bgp_dev *d = &b->devs[i];
+
+        for (int j = 0; j < d->nnbrs; j++) {
+            struct bgp_nbr *n = &d->nbrs[j];
+
+            /* A change of either end's parameters resets the session. */
+            if (up[i][j] != n->up || strcmp(oldsig[i][j], n->sig)) {
+                n->since = now;
+                if (up[i][j]) {
+                    n->transitions++;
+                }
+            }
+            n->up = up[i][j];
         }
     }
     /* Advertised counts: what each end's export lets through toward an up neighbor, per

@@ -15,6 +15,9 @@
 #   - a CE withdraws its office's prefix: its session's accepted count drops to 0, every
 #     other PE advertises 3 to its CE and no CE receives the prefix; announced again, all
 #     is healthy;
+#   - a CE announcing more than its circuit's max-prefix (101 of 100) has its session torn
+#     down (Junos prefix-limit teardown counts what is received) and its office's prefix
+#     disappears at the other offices; back under the limit, all is healthy;
 #   - one PE's compiled payload edited by hand to another route target (the checker sees
 #     the service, not the payload: `push SERVICE --payloads DIR`): the gate fails (that PE
 #     advertises nothing to its CE, the others 3) and every router is rolled back;
@@ -155,6 +158,28 @@ ce_gets hq 10.20.0.0/16 10.40.0.0/16 10.50.0.0/16
 ce_gets branch 10.10.0.0/16 10.20.0.0/16 10.40.0.0/16
 set_bgp "$tmp/bgp.conf.orig"
 wait_for "announced again" "d['healthy']"
+
+# 3b. The taipei HQ's router announces 101 prefixes, over the circuit's max-prefix of 100:
+# Junos's prefix-limit counts the routes received (not only those its import policy
+# accepts) and tears the session down (teardown), so the other offices lose taipei's
+# prefix; with 100 announced again it comes back.
+$PY - "$tmp/bgp.conf.orig" "$tmp/bgp.many" <<'PY'
+import sys
+out, sec = [], None
+for line in open(sys.argv[1]):
+    out.append(line)
+    if line.startswith("[external"):
+        sec = line.strip()
+    if sec == "[external corp-l3-hq]" and line.startswith("announce = 10.10.0.0/16"):
+        out += ["announce = 10.11.%d.0/24\n" % i for i in range(100)]
+open(sys.argv[2], "w").write("".join(out))
+PY
+set_bgp "$tmp/bgp.many"
+wait_for "over the prefix limit" "s['corp-l3-hq']['state'] != 'Established' and s['corp-l3-rnd']['advertised'] == 3"
+grep -q '^session pe-taipei corp-l3 10.255.10.2 Established$' "$net/state/bgp-external/corp-l3-hq" \
+    && no "the taipei CE's session stayed up over the prefix limit"
+set_bgp "$tmp/bgp.conf.orig"
+wait_for "under the prefix limit again" "d['healthy']"
 
 # 4. pe-taipei's payload edited by hand to route target 64600:4299: every session is
 # Established, but pe-taipei's VRF and the others' do not import each other's routes.

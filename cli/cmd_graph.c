@@ -812,6 +812,7 @@ graph_multipoints(FILE *out, const struct graph *g)
 
     for (i = 0; i < n; i++) {
         const char *mp = txt(g, NST_ITEM_MULTIPOINT, i, NST_FIELD_NAME);
+        const char *sig = txt(g, NST_ITEM_MULTIPOINT, i, NST_FIELD_SIGNALLING);
         uint64_t ip = num(g, NST_ITEM_MULTIPOINT, i, NST_FIELD_IP_MTU);
         uint64_t worst = num(g, NST_ITEM_MULTIPOINT, i, NST_FIELD_MAX_IP_MTU);
         struct label lb = {0};
@@ -822,9 +823,9 @@ graph_multipoints(FILE *out, const struct graph *g)
         }
         lb_line(&lb, "VPN %s", mp);
         lb_line(&lb, "%s, %s", txt(g, NST_ITEM_MULTIPOINT, i, NST_FIELD_KIND),
-                streq(txt(g, NST_ITEM_MULTIPOINT, i, NST_FIELD_SIGNALLING), "bgp")
-                    ? "BGP auto-discovery"
-                    : "LDP");
+                streq(sig, "bgp")     ? "BGP auto-discovery"
+                : streq(sig, "l3vpn") ? "routed (BGP/MPLS IP VPN)"
+                                      : "LDP");
         lb_line(&lb, "IP MTU %llu; worst pair %llu%s", (unsigned long long)ip,
                 (unsigned long long)worst, fails ? " - FAILS" : "");
         fprintf(out, "  \"mp:%s\" [shape=hexagon, style=filled, fillcolor=\"%s\", label=", mp,

@@ -16,7 +16,8 @@
  *   check_qinq.c  multi-VLAN and port-based QinQ: C-VLAN lists, overlaps, vendor limits
  *   check_redundancy.c redundant pairs: roles, same ends, different hand-offs, diversity
  *   check_multipoint.c a VPLS's MTU per attachment pair, the worst pair named; multipoint
- *                 VPNs (netstitch-multipoint): encapsulation, signalling, MTU per site pair
+ *                 VPNs (netstitch-multipoint): encapsulation, signalling, MTU per site pair;
+ *                 layer-3 ones (kind l3vpn): route target, AS, PE-CE links, CE AS
  */
 #ifndef NST_CHECK_H
 #define NST_CHECK_H

@@ -713,6 +713,22 @@ chk_bgp(struct chk *c)
         snprintf(what, sizeof what, "site %s", svc->sites[i].name);
         chk_asn(c, svc->sites[i].asn, what, &svc->sites[i].src, NULL, &svc->sites[i]);
     }
+    /* The CE AS of every layer-3 multipoint VPN circuit (netstitch-multipoint): reserved
+     * or public like any peer AS; the VPN's own rules are check_multipoint.c's. */
+    for (i = 0; i < svc->nmps; i++) {
+        for (j = 0; svc->mps[i].kind == MP_L3VPN && j < svc->mps[i].nacs; j++) {
+            const struct m_mp_ac *a = &svc->mps[i].acs[j];
+            char what[192];
+
+            if (!a->routing.set) {
+                continue;
+            }
+            snprintf(what, sizeof what, "ce-asn of multipoint %s attachment circuit %s",
+                     svc->mps[i].name, a->name);
+            chk_asn(c, a->routing.ce_asn, what, &a->routing.ce_asn_src,
+                    a->dev ? a->dev->name : NULL, NULL);
+        }
+    }
     for (i = 0; i < svc->nconns; i++) {
         const size_t *run = NULL;
 

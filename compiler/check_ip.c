@@ -4,9 +4,10 @@
  * The field lesson: private ranges collided on hidden transit segments (gateway node
  * to edge router), not at the endpoints. So every prefix the service knows takes
  * part: site and cloud prefixes, site transit subnets, segment subnets, BGP link
- * subnets and the PE-CE links of layer-3 multipoint VPNs (netstitch-multipoint). They are sorted by start address and swept with a stack of enclosing
- * prefixes, so each overlapping pair is found in O(n log n + pairs) and reported once,
- * at the later of the two in the input, naming the other's file:line.
+ * subnets and the PE-CE links of layer-3 multipoint VPNs (netstitch-multipoint). They
+ * are sorted by start address and swept with a stack of enclosing prefixes, so each
+ * overlapping pair is found in O(n log n + pairs) and reported once, at the later of
+ * the two in the input, naming the other's file:line.
  *
  * The same network declared twice is not a collision: a segment's subnet equal to a
  * transit subnet of a site at one of its ends, the two ends of one BGP session

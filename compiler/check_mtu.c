@@ -268,10 +268,9 @@ chk_mtu(struct chk *c)
                 if (!p) {
                     continue;
                 }
-                m->need[e] = drv_port_mtu_needed(p->dev->drv, conn->ip_mtu + core_ctag(h),
-                                                 tags_counted(p, h, tagging),
-                                                 h->encap.kind == ENCAP_VPLS ? DRV_FRAME_PW
-                                                                             : DRV_FRAME_ETH);
+                m->need[e] = drv_port_mtu_needed(
+                    p->dev->drv, conn->ip_mtu + core_ctag(h), tags_counted(p, h, tagging),
+                    h->encap.kind == ENCAP_VPLS ? DRV_FRAME_PW : DRV_FRAME_ETH);
                 if (port_max_ip(p, h, tagging) < hop_max) {
                     hop_max = port_max_ip(p, h, tagging);
                 }

@@ -32,6 +32,15 @@
  *     (MP-MTU-RAISE), which the lowering writes as it writes check_mtu.c's.
  * Overlapping prefixes across the sites (their prefixes and hidden transit subnets) are
  * check_ip.c's IP-OVERLAP, which compares every site of the service with every other.
+ *
+ * A multipoint VPN of kind l3vpn (a BGP/MPLS IP VPN, RFC 4364) takes mp_l3() instead of the
+ * encapsulation and signalling checks: full mesh only, one route target of its own, per PE
+ * a driver with drv_caps.l3vpn, the backbone's one AS and a router id, per circuit a
+ * routable encapsulation, a PE-CE link whose two addresses work, a CE AS that is neither the
+ * backbone's nor (a warning) another site's, a site with IPv4 prefixes and a max-prefix that
+ * takes them. Ports and the MTU per pair are shared with the VPLS, the latter with the
+ * layer-3 core frame (mp_core_frame: the packet under two labels). The PE-CE links are in
+ * check_ip.c's sweeps, the CE AS in check_bgp.c's ASN rules.
  */
 #include <stdio.h>
 #include <string.h>
@@ -270,18 +279,17 @@ mp_signalling(struct chk *c, const struct m_mp *mp)
 
 /* --- layer-3 multipoint VPNs (kind l3vpn) --- */
 
-/* Does site @s have an IPv4 prefix (what an l3vpn routes)? */
-static bool
-site_has_v4(const struct m_site *s)
+/* The IPv4 prefixes of site @s: what an l3vpn routes, and what the PE accepts from its CE. */
+static unsigned
+site_v4(const struct m_site *s)
 {
+    unsigned n = 0;
     size_t i;
 
     for (i = 0; s && i < s->nprefixes; i++) {
-        if (s->prefixes[i].addr.af == M_AF_V4) {
-            return true;
-        }
+        n += s->prefixes[i].addr.af == M_AF_V4;
     }
-    return false;
+    return n;
 }
 
 /* The routed link of circuit @a: the CE inside the PE's subnet, neither of them the
@@ -314,8 +322,8 @@ mp_l3_link(struct chk *c, const struct m_mp *mp, const struct m_mp_ac *a)
         snprintf(why, sizeof why, "the CE's address %s is the network address of %s", r->ce_text,
                  net->text);
     } else if (net->len < 31 && model_addr_equal(&r->ce, &last)) {
-        snprintf(why, sizeof why, "the CE's address %s is the broadcast address of %s",
-                 r->ce_text, net->text);
+        snprintf(why, sizeof why, "the CE's address %s is the broadcast address of %s", r->ce_text,
+                 net->text);
     } else {
         return;
     }
@@ -327,7 +335,8 @@ mp_l3_link(struct chk *c, const struct m_mp *mp, const struct m_mp_ac *a)
  * and exports; per PE a driver that renders VRFs, the backbone's AS (one for all PEs: the
  * VPN-IPv4 routes go over the backbone's iBGP) and a router id (the route distinguisher);
  * per circuit a routable encapsulation, a link whose addresses work, a CE AS that is not the
- * backbone's (nor another site's: a warning), a site with prefixes to route.
+ * backbone's (nor another site's: a warning), a site with prefixes to route and a prefix
+ * limit that takes them.
  */
 static void
 mp_l3(struct chk *c, const struct m_mp *mp)
@@ -345,6 +354,20 @@ mp_l3(struct chk *c, const struct m_mp *mp)
         chk_report(c, DIAG_MP_L3_NO_RT, &mp->src, NULL, mp->name);
     } else if (drv_rt_parse(mp->route_target, &rt, &why)) {
         chk_report(c, DIAG_MP_L3_RT, &mp->rt_src, NULL, mp->name, mp->route_target, why);
+    } else {
+        /* One route target per layer-3 VPN: the first earlier VPN with this one. */
+        for (i = 0; c->svc->mps + i < mp; i++) {
+            const struct m_mp *o = &c->svc->mps[i];
+            struct drv_rt ort;
+
+            if (o->kind == MP_L3VPN && o->route_target &&
+                !drv_rt_parse(o->route_target, &ort, NULL) && ort.as == rt.as &&
+                ort.num == rt.num) {
+                chk_report(c, DIAG_MP_L3_RT_SHARED, &mp->rt_src, NULL, mp->name, mp->route_target,
+                           o->name);
+                break;
+            }
+        }
     }
     for (i = 0; i < mp->nacs; i++) {
         const struct m_mp_ac *a = &mp->acs[i];
@@ -367,8 +390,8 @@ mp_l3(struct chk *c, const struct m_mp *mp)
             } else if (!asn_from) {
                 asn_from = a;
             } else if (a->dev->asn != asn_from->dev->asn) {
-                chk_report(c, DIAG_MP_L3_ASN_DIFFERS, &a->src, a->dev->name, mp->name,
-                           a->dev->name, a->dev->asn, asn_from->dev->name, asn_from->dev->asn);
+                chk_report(c, DIAG_MP_L3_ASN_DIFFERS, &a->src, a->dev->name, mp->name, a->dev->name,
+                           a->dev->asn, asn_from->dev->name, asn_from->dev->asn);
             }
             if (!a->dev->router_id) {
                 chk_report(c, DIAG_MP_L3_NO_ROUTER_ID, &a->src, a->dev->name, mp->name,
@@ -390,7 +413,7 @@ mp_l3(struct chk *c, const struct m_mp *mp)
             chk_report(c, DIAG_MP_L3_DOUBLE_TAG, &a->encap_src, a->dev->name, mp->name, a->name,
                        a->dev->name, a->dev->drv->name, a->port->name);
         }
-        if (a->site && !site_has_v4(a->site)) {
+        if (a->site && !site_v4(a->site)) {
             chk_report(c, DIAG_MP_L3_SITE_NO_PREFIX, &a->src, a->dev->name, mp->name, a->name,
                        a->site->name);
         }
@@ -398,6 +421,10 @@ mp_l3(struct chk *c, const struct m_mp *mp)
             continue; /* mandatory under when: the schema reported it */
         }
         mp_l3_link(c, mp, a);
+        if (a->routing.max_prefix && a->site && site_v4(a->site) > a->routing.max_prefix) {
+            chk_report(c, DIAG_MP_L3_MAX_PREFIX, &a->routing.max_prefix_src, a->dev->name, mp->name,
+                       a->name, a->routing.max_prefix, a->site->name, site_v4(a->site));
+        }
         if (a->dev->asn && a->routing.ce_asn == a->dev->asn) {
             chk_report(c, DIAG_MP_L3_CE_ASN, &a->routing.ce_asn_src, a->dev->name, mp->name,
                        a->name, a->routing.ce_asn);
@@ -405,8 +432,7 @@ mp_l3(struct chk *c, const struct m_mp *mp)
         for (j = 0; j < i; j++) {
             const struct m_mp_ac *o = &mp->acs[j];
 
-            if (o->routing.set && o->site != a->site &&
-                o->routing.ce_asn == a->routing.ce_asn &&
+            if (o->routing.set && o->site != a->site && o->routing.ce_asn == a->routing.ce_asn &&
                 (!a->dev->asn || a->routing.ce_asn != a->dev->asn)) {
                 chk_report(c, DIAG_MP_L3_CE_ASN_SHARED, &a->routing.ce_asn_src, a->dev->name,
                            mp->name, a->name, a->site ? a->site->name : "-", o->name,

@@ -448,6 +448,8 @@ build_mp_routing(struct mb *b, const struct lyd_node *n, struct m_mp_routing *r)
     src_of(b, child(n, "pe-address"), &r->pe_src);
     src_of(b, child(n, "ce-address"), &r->ce_src);
     src_of(b, child(n, "ce-asn"), &r->ce_asn_src);
+    r->max_prefix_src = r->src;
+    src_of(b, child(n, "max-prefix"), &r->max_prefix_src);
     r->ce_text = str(n, "ce-address");
     r->ce = ip_parse(r->ce_text);
     r->ce_asn = (uint32_t)num(n, "ce-asn");

@@ -277,18 +277,19 @@ struct m_conn {
 /* The routed link of an l3vpn attachment circuit to the site's router (the CE) and its
  * eBGP session (netstitch-multipoint attachment-circuit/routing). */
 struct m_mp_routing {
-    bool set;                   /* the container was written */
-    struct m_addr pe;           /* the PE's address (pe-address without its length) */
-    const char *pe_text;        /* "10.255.10.1", arena-owned */
-    struct m_prefix subnet;     /* the link: pe-address's network and length; text
-                                 * "10.255.10.0/30" arena-owned, src the pe-address leaf */
+    bool set;               /* the container was written */
+    struct m_addr pe;       /* the PE's address (pe-address without its length) */
+    const char *pe_text;    /* "10.255.10.1", arena-owned */
+    struct m_prefix subnet; /* the link: pe-address's network and length; text
+                             * "10.255.10.0/30" arena-owned, src the pe-address leaf */
     struct m_addr ce;
     const char *ce_text;
     uint32_t ce_asn;
-    const char *auth_key_ref;   /* may be NULL */
-    uint32_t max_prefix;        /* 0 = unset */
-    struct m_src src;           /* the routing container, else the circuit */
+    const char *auth_key_ref; /* may be NULL */
+    uint32_t max_prefix;      /* 0 = unset */
+    struct m_src src;         /* the routing container, else the circuit */
     struct m_src pe_src, ce_src, ce_asn_src;
+    struct m_src max_prefix_src; /* the max-prefix leaf, else the container */
 };
 
 /* A multipoint VPN's attachment circuit (netstitch-multipoint). */

@@ -237,6 +237,9 @@ q_text(const struct q_item *it, enum nst_item kind, enum nst_field field)
         if (kind != NST_ITEM_MULTIPOINT) {
             return NULL;
         }
+        if (it->mp->kind == MP_L3VPN) {
+            return "l3vpn"; /* no pseudowires: the sites' routes go over BGP (RFC 4364) */
+        }
         return it->mp->signalling == SIG_BGP ? "bgp" : "ldp";
     case NST_FIELD_KIND:
         if (kind == NST_ITEM_MULTIPOINT) {

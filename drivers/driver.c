@@ -152,8 +152,7 @@ core_overhead(enum drv_frame frame)
 }
 
 uint32_t
-drv_port_mtu_needed(const struct drv_ops *drv, uint32_t ip_mtu, unsigned tags,
-                    enum drv_frame frame)
+drv_port_mtu_needed(const struct drv_ops *drv, uint32_t ip_mtu, unsigned tags, enum drv_frame frame)
 {
     bool core = frame != DRV_FRAME_ETH;
     uint32_t frame_len = core ? ip_mtu + core_overhead(frame) : ip_mtu + ETH_HDR + TAG * tags;

@@ -29,7 +29,10 @@
  *     to dot1q C pops the outer tag on the QinQ side only. Anything needing a two-tag
  *     pop (a QinQ VPLS attachment circuit, QinQ to untagged) is refused: the checker
  *     should have (DRV caps rewrite_two_tags is false). vpls @oc-block-size, the BGP
- *     label block size covering every member's VE id (ve-max, as drivers/vrp.c).
+ *     label block size covering every member's VE id (ve-max, as drivers/vrp.c). A VRF
+ *     neighbour's family with a prefix limit gets the model's session @threshold and
+ *     @restart when the IR gives none (L3VPN: vrf.xml, an L3VRF network instance; EOS
+ *     has no vrf feature and no l3vpn capability).
  *   - eos: port and subif @eos-indent, the indentation of the lines inside their
  *     "interface" block in the arista-cli payload. A config leaf-list cannot repeat a
  *     value, and lines such as "   no switchport" repeat from one block to the next,

@@ -33,7 +33,12 @@
  *   - every description @vrp-text (payload) and @vrp-cli (CLI, control characters as
  *     spaces): the text cut to 242 bytes (the models' shortest description limit is
  *     242 characters, ifm), never inside a UTF-8 sequence, so a long inventory
- *     description does not make the payload invalid.
+ *     description does not make the payload invalid;
+ *   - L3VPN (docs/drivers.md §14): vrf and subif[@vrf] @vrp-vrf, the VPN instance's name
+ *     fitted to 31 characters (the same on the instance and on every binding); a VRF
+ *     neighbour's family with a prefix limit gets the model's session @threshold and
+ *     @restart when the IR gives none. The VPN instance is vrf.xml, its peers bgp.xml
+ *     (one BGP process: the global AS from <bgp> or <vrf>).
  * A layer-3 QinQ termination (l3-sub-interface/qinq-termination) is not in the device
  * models: the hook refuses it rather than send a sub-interface without encapsulation.
  */

@@ -239,7 +239,8 @@ enum nst_field {
     NST_FIELD_IPV6_SUBNET,  /**< T: segment: its IPv6 link subnet ("2001:db8::/64"), NULL none */
     NST_FIELD_PORT,         /**< T: attachment: the PE's port */
     NST_FIELD_MULTIPOINT,   /**< T: attachment: its multipoint VPN */
-    NST_FIELD_SIGNALLING,   /**< T: multipoint: "ldp" or "bgp" */
+    NST_FIELD_SIGNALLING,   /**< T: multipoint: "ldp" or "bgp" (a VPLS), "l3vpn" (a layer-3
+                                 VPN: routed, no pseudowires) */
     NST_FIELD_REDUNDANCY_GROUP, /**< T: connection: its redundant group (netstitch-redundancy),
                                      NULL when it is no leg of one */
     NST_FIELD_REDUNDANCY_ROLE   /**< T: connection: "primary" or "secondary" in its group, NULL

@@ -365,6 +365,14 @@ l3("mp-l3-bundle", ("<qinq><s-tag>300</s-tag><c-tag>30</c-tag></qinq>",
 l3("mp-l3-eos-pe", ("<name>pe-c</name><vendor>junos</vendor>", "<name>pe-c</name><vendor>openconfig</vendor><platform>eos</platform>"))
 l3("mp-l3-hub", ("<kind>l3vpn</kind>", "<kind>l3vpn</kind><topology>hub-and-spoke</topology>"))
 l3("mp-l3-site-no-prefix", ("<prefix>10.40.0.0/22</prefix>", "<prefix>2001:db8:40::/48</prefix>"))
+l3("mp-l3-route-target-shared", ("</intercloud>", """  <multipoint xmlns="urn:netstitch:yang:multipoint">
+    <name>lab-vpn</name><kind>l3vpn</kind><ip-mtu>1500</ip-mtu><vpn-id>301</vpn-id>
+    <route-target>64600:300</route-target>
+    <attachment-circuit><name>plant2</name><site>plant</site><device>pe-a</device><port>ge-0/0/1</port><encapsulation><dot1q><vlan>211</vlan></dot1q></encapsulation><routing><pe-address>10.255.21.1/30</pe-address><ce-address>10.255.21.2</ce-address><ce-asn>65302</ce-asn></routing></attachment-circuit>
+    <attachment-circuit><name>lab2</name><site>lab</site><device>pe-c</device><port>ge-0/0/0</port><encapsulation><dot1q><vlan>401</vlan></dot1q></encapsulation><routing><pe-address>10.255.21.5/30</pe-address><ce-address>10.255.21.6</ce-address><ce-asn>65304</ce-asn></routing></attachment-circuit>
+  </multipoint>
+</intercloud>"""))
+l3("mp-l3-max-prefix", ("<max-prefix>50</max-prefix>", "<max-prefix>1</max-prefix>"))
 l3("mp-l3-link-overlap", (L3_LAB, "<pe-address>10.30.9.1/30</pe-address><ce-address>10.30.9.2</ce-address>"))
 l3("mp-l3-link-twice", (L3_LAB, "<pe-address>10.255.20.5/30</pe-address><ce-address>10.255.20.6</ce-address>"))
 l3("mp-l3-pair-mtu", ("<b><device>pe-b</device><port>et-0/0/1</port></b></segment>",

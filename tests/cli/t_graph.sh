@@ -220,6 +220,15 @@ assert hq["name"] == "hq" and hq["role"] == "hub" and hq["port"] == "xe-0/0/0", 
 assert [a["role"] for a in d["attachments"][1:]] == ["spoke"] * 4, d["attachments"]
 PY
 
+# A layer-3 VPN says it routes (no pseudowire signalling), in DOT and JSON.
+"$NETSTITCH" graph examples/enterprise-wan/service-l3vpn.xml > "$tmp/l3.dot" 2> /dev/null ||
+    no "graph of the routed enterprise WAN must exit 0"
+$PY tests/cli/dotcheck.py "$tmp/l3.dot" > /dev/null || no "routed WAN DOT is not valid DOT"
+grep -q '"mp:corp-l3" \[shape=hexagon.*VPN corp-l3\\nfull-mesh, routed (BGP/MPLS IP VPN)\\nIP MTU 1500; worst pair 1592' \
+    "$tmp/l3.dot" || no "the layer-3 VPN node must say it routes, with its worst pair"
+"$NETSTITCH" graph --format json examples/enterprise-wan/service-l3vpn.xml 2> /dev/null |
+    grep -q '"signalling": *"l3vpn"' || no "graph JSON must give a layer-3 VPN's signalling as l3vpn"
+
 # Without Graphviz the DOT is still checked by dotcheck.py, and the test then skips
 # instead of passing: dot's own parse and the SVG were not checked.
 if [ $fail = 0 ] && ! command -v dot > /dev/null 2>&1; then

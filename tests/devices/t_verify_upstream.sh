@@ -6,6 +6,7 @@
 # of issue 11 put back (router-id in the global base-process instead of the public
 # instance): the tool must report the public-instance router-id MISSING, and a payload with
 # the global router-id must be refused by the real subset while the changed copy takes it.
+# Then bare SR OS payloads against a copy of the SR OS subset (the tool's <config> stripping).
 #
 # Exit 0 pass, 77 skip (no yanglint or python3), 1 fail.
 set -u
@@ -73,6 +74,25 @@ fi
 python3 "$S" payloads --upstream "$tmp/up" --load "$files" \
     "$TOP/tests/devices/payloads/vrp/neg-global-router-id.xml" >"$tmp/neg2" 2>&1 ||
     { echo "FAIL: the wrong model refused its own shape"; cat "$tmp/neg2"; fail=1; }
+
+# 4. A bare SR OS payload (its top element is <configure>, not the NETCONF <config>
+#    wrapper of a golden) validates against a stand-in SR OS upstream: the tool once
+#    stripped "<configure ...>" as if it were "<config>" and called every such payload
+#    invalid ("Missing XML namespace"). A broken copy must still be refused.
+mkdir "$tmp/up-sros"
+cp "$TOP"/yang/devices/sros/nokia-conf@*.yang "$TOP"/yang/ietf/ietf-inet-types*.yang "$tmp/up-sros/"
+sconf=$(basename "$TOP"/yang/devices/sros/nokia-conf@*.yang)
+python3 "$S" payloads --upstream "$tmp/up-sros" --load "$sconf" \
+    "$TOP/tests/devices/payloads/sros/full-l3vpn.xml" >"$tmp/sros" 2>&1 ||
+    { echo "FAIL: a bare SR OS payload"; cat "$tmp/sros"; fail=1; }
+sed 's|<resolution>any</resolution>|<resolution>all</resolution>|' \
+    "$TOP/tests/devices/payloads/sros/full-l3vpn.xml" > "$tmp/sros-bad.xml"
+if python3 "$S" payloads --upstream "$tmp/up-sros" --load "$sconf" "$tmp/sros-bad.xml" \
+    >"$tmp/sros-neg" 2>&1; then
+    echo "FAIL: an invalid SR OS payload validated"; fail=1
+elif ! grep -q 'Invalid enumeration value "all"' "$tmp/sros-neg"; then
+    echo "FAIL: the invalid SR OS payload refused for another reason"; cat "$tmp/sros-neg"; fail=1
+fi
 
 [ "$fail" -eq 0 ] && echo "verify-upstream: $n VRP nodes compared; defect 3 detected"
 exit "$fail"

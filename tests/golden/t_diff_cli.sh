@@ -15,7 +15,7 @@
 #      the diff prints removals first and in schema order, compile in feature order;
 #   3. the whole output must equal tests/golden/diff-cli/<case>.cli byte for byte (the
 #      printer's golden; NST_GOLDEN_UPDATE=1, i.e. make golden-update, rewrites it).
-# And one case of changes (below).
+# And cases of changes (below): the example, EOS knobs, the IOS-XR and SR OS l3vpn.
 #
 # Known gaps: a case named here is still diffed (steps 1 and 3 hold) but step 2's
 # disagreement is printed as KNOWN GAP instead of failing, and a known gap that no longer
@@ -188,6 +188,43 @@ for want in '^ipv6 prefix-list NS-aws-v6-IN6 seq 10 permit 2600:1f18:20::/56$' \
     grep -q "$want" "$tmp/eos-changed.cli" || { echo "eos changed: no line $want"; fail=1; }
 done
 grep -q 'CLI-RULE-MISSING' "$tmp/eos-changed.cli" && { echo "eos changed: a rule is missing"; fail=1; }
+
+# L3VPN changes (issue 14): another route target and another CE AS in the IOS-XR and SR OS
+# l3vpn goldens; the diff restores them with the VRF's route-target statements in their
+# modes (IOS-XR vrf / address-family / import|export route-target) and the CE's remote-as
+# inside router bgp / vrf / neighbor, and SR OS's vrf-target and VPRN peer-as commands.
+for c in iosxr:4200000100:4300:4301:65202:65212 sros:64700:4700:4701:65302:65312; do
+    v=${c%%:*}; r=${c#*:}
+    # shellcheck disable=SC2046
+    set -- $(echo "$r" | tr ':' ' ')
+    l3=tests/compile/multipoint/l3vpn-$v.xml
+    sed -e "s|<route-target>$1:$2</route-target>|<route-target>$1:$3</route-target>|" \
+        -e "s|<ce-asn>$4</ce-asn>|<ce-asn>$5</ce-asn>|" "$l3" > "$tmp/l3-$v.xml"
+    "$NETSTITCH" compile "$tmp/l3-$v.xml" -o "$tmp/l3-$v" > /dev/null 2>&1 ||
+        { echo "compile of the edited l3vpn-$v failed"; fail=1; }
+    "$NETSTITCH" diff "$l3" --offline "$tmp/l3-$v" --state-dir "$tmp/state" --format cli -q \
+        > "$tmp/l3-$v.cli" 2> "$tmp/err"
+    [ $? = 3 ] || { echo "l3vpn-$v changed: exit status, want 3"; fail=1; }
+    grep -q 'CLI-RULE-MISSING' "$tmp/l3-$v.cli" && { echo "l3vpn-$v changed: a rule is missing"; fail=1; }
+done
+"$PY" - "$tmp/l3-iosxr.cli" <<'PY' || fail=1
+import sys
+lines = open(sys.argv[1]).read().split("\n")
+want = [["router bgp 4200000100", " vrf xr-l3", "  neighbor 10.255.61.10", "   remote-as 65202"],
+        ["vrf xr-l3", " address-family ipv4 unicast", "  import route-target", "   4200000100:4300"],
+        ["vrf xr-l3", " address-family ipv4 unicast", "  export route-target", "   4200000100:4300"]]
+for w in want:
+    # the statement, each enclosing mode line before it at its indentation
+    ok = any(lines[i] == w[-1] and all(
+        any(lines[j] == m for j in range(i)) for m in w[:-1]) for i in range(len(lines)))
+    if not ok:
+        print("l3vpn-iosxr changed: no %s" % " / ".join(w))
+        sys.exit(1)
+PY
+for want in '^/configure service vprn "sr-l3" bgp-ipvpn mpls vrf-target community "target:64700:4700"$' \
+    '^/configure service vprn "sr-l3" bgp neighbor "10.255.71.6" peer-as 65302$'; do
+    grep -q "$want" "$tmp/l3-sros.cli" || { echo "l3vpn-sros changed: no line $want"; fail=1; }
+done
 
 [ "${NST_GOLDEN_UPDATE:-}" = 1 ] || [ "$ndev" -ge 20 ] ||
     { echo "only $ndev devices compared"; fail=1; }

@@ -906,6 +906,58 @@ test_vrp_long_description(void **state)
     svc_free(&s);
 }
 
+/* A VPN longer than huawei-network-instance's 31 characters: the instance and every binding
+ * get the same fitted name, and the payload validates. */
+static void
+test_vrp_long_vrf_name(void **state)
+{
+    static const char longname[] = "corporate-wan-routed-vpn-for-all-the-offices";
+    struct svc s;
+    struct render *r;
+    struct xp x;
+    xmlNodePtr dev, n, sub;
+    char *p = NULL, *c = NULL;
+    xmlChar *v;
+    int renamed = 0;
+
+    (void)state;
+    svc_compile(VRP_L3VPN_SVC, &s);
+    dev = ir_device(&s, "pe-b");
+    for (n = dev->children; n; n = n->next) {
+        if (n->type != XML_ELEMENT_NODE) {
+            continue;
+        }
+        if (!strcmp((const char *)n->name, "vrf")) {
+            xmlSetProp(n, (const xmlChar *)"name", (const xmlChar *)longname);
+            renamed++;
+        }
+        for (sub = n->children; sub; sub = sub->next) {
+            if (sub->type == XML_ELEMENT_NODE && drv_attr(sub, "vrf")) {
+                xmlSetProp(sub, (const xmlChar *)"vrf", (const xmlChar *)longname);
+                renamed++;
+            }
+        }
+    }
+    assert_int_equal(renamed, 3); /* the VRF and its two circuits */
+    assert_int_equal(render_new(s.ctx, NULL, 0, &r), NST_OK);
+    assert_int_equal(render_device(r, dev, drv_find("vrp", NULL), &p, &c), NST_OK);
+    xp_open(&x, p);
+    v = xp_string(&x, "//ni:instance[l3vpn:afs]/ni:name");
+    assert_int_equal(strlen((const char *)v), 31);
+    assert_int_equal(strncmp((const char *)v, longname, 24), 0);
+    assert_int_equal(xp_count(&x, "//ifm:interface[ifm:vrf-name=//ni:instance[l3vpn:afs]/ni:name]"),
+                     2);
+    assert_one(&x, "//ni:instance[ni:name=//ni:instance[l3vpn:afs]/ni:name]/hbgp:bgp");
+    xp_close(&x);
+    assert_non_null(strstr(c, "ip vpn-instance "));
+    assert_non_null(strstr(c, (const char *)v));
+    xmlFree(v);
+    nst_free(p);
+    nst_free(c);
+    render_free(r);
+    svc_free(&s);
+}
+
 /* --- the prepare hooks refuse what the vendor cannot express --- */
 
 struct refusal {
@@ -1000,6 +1052,8 @@ test_alloc_failures(void **state)
         {VRP_SVC, "vrp-pe1", "vrp", NULL},
         {OC_SVC, "oc-pe1", "openconfig", NULL},
         {EOS_SVC, "eos-sw1", "openconfig", "eos"},
+        {VRP_L3VPN_SVC, "pe-a", "vrp", NULL},
+        {OC_L3VPN_SVC, "pe-c", "openconfig", NULL},
     };
     size_t k;
 
@@ -1056,6 +1110,7 @@ main(void)
         cmocka_unit_test(test_deterministic),
         cmocka_unit_test(test_hostile_descriptions),
         cmocka_unit_test(test_vrp_long_description),
+        cmocka_unit_test(test_vrp_long_vrf_name),
         cmocka_unit_test(test_refusals),
         cmocka_unit_test(test_alloc_failures),
     };

@@ -176,6 +176,74 @@ test_route_target(void **state)
     expect(ctx, "MP-L3-ROUTE-TARGET", 61, VPN "/route-target", "16 bits");
 }
 
+/* A second layer-3 VPN (two more circuits of plant and lab) with the first one's route
+ * target: the two would be one VPN. */
+static const char *second_vpn =
+    "  <multipoint xmlns=\"urn:netstitch:yang:multipoint\">\n"
+    "    <name>lab-vpn</name><kind>l3vpn</kind><ip-mtu>1500</ip-mtu><vpn-id>301</vpn-id>\n"
+    "    <route-target>64600:300</route-target>\n"
+    "    <attachment-circuit><name>plant2</name><site>plant</site><device>pe-a</device>"
+    "<port>ge-0/0/1</port><encapsulation><dot1q><vlan>211</vlan></dot1q></encapsulation>"
+    "<routing><pe-address>10.255.21.1/30</pe-address><ce-address>10.255.21.2</ce-address>"
+    "<ce-asn>65302</ce-asn></routing></attachment-circuit>\n"
+    "    <attachment-circuit><name>lab2</name><site>lab</site><device>pe-c</device>"
+    "<port>ge-0/0/0</port><encapsulation><dot1q><vlan>401</vlan></dot1q></encapsulation>"
+    "<routing><pe-address>10.255.21.5/30</pe-address><ce-address>10.255.21.6</ce-address>"
+    "<ce-asn>65304</ce-asn></routing></attachment-circuit>\n"
+    "  </multipoint>\n"
+    "</intercloud>";
+
+static void
+test_route_target_shared(void **state)
+{
+    struct nst_ctx *ctx = *state;
+
+    assert_int_equal(run_edit(ctx, "</intercloud>", second_vpn, NULL), NST_ECHECK);
+    expect(ctx, "MP-L3-ROUTE-TARGET-SHARED", 78,
+           "/netstitch-multipoint:multipoint[name='lab-vpn']/route-target",
+           "route target 64600:300 is also the route target of multipoint corp-vpn");
+    /* Its own route target: clean. */
+    assert_int_equal(
+        run_edit(ctx, "</intercloud>", second_vpn,
+                 "<route-target>64600:300</route-target>\n    <attachment-circuit><name>plant2",
+                 "<route-target>64600:301</route-target>\n    <attachment-circuit><name>plant2",
+                 NULL),
+        NST_OK);
+    assert_int_equal(count(ctx, "MP-L3-ROUTE-TARGET-SHARED"), 0);
+}
+
+/* Two VRFs on one PE with one vpn-id: the second's route distinguisher moves to the next
+ * number free on the device (rd_choose, as for a BGP VPLS), so the PE's two VRFs stay apart. */
+static void
+test_rd_unique(void **state)
+{
+    struct nst_ctx *ctx = *state;
+    struct nst_service *svc = NULL;
+    struct nst_compiled *res = NULL;
+    char *text =
+        edit_first(base, "</intercloud>", second_vpn,
+                   "<vpn-id>301</vpn-id>\n    <route-target>64600:300</route-target>",
+                   "<vpn-id>300</vpn-id>\n    <route-target>64600:301</route-target>", NULL);
+    char *ir = NULL;
+
+    nst_diag_clear(ctx);
+    assert_int_equal(nst_service_load_mem(ctx, text, strlen(text), NST_FORMAT_XML, "t.xml", &svc),
+                     NST_OK);
+    assert_int_equal(nst_service_check(svc), NST_OK);
+    assert_int_equal(nst_service_compile(svc, &res), NST_OK);
+    assert_int_equal(nst_compiled_ir(res, &ir), NST_OK);
+    assert_non_null(strstr(ir, "<vrf name=\"corp-vpn\" connection=\"corp-vpn\" vpn-id=\"300\" "
+                               "route-distinguisher=\"192.0.2.11:300\""));
+    assert_non_null(strstr(ir, "<vrf name=\"lab-vpn\" connection=\"lab-vpn\" vpn-id=\"300\" "
+                               "route-distinguisher=\"192.0.2.11:301\""));
+    assert_non_null(strstr(ir, "<vrf name=\"lab-vpn\" connection=\"lab-vpn\" vpn-id=\"300\" "
+                               "route-distinguisher=\"192.0.2.13:301\""));
+    nst_free_string(ir);
+    nst_compiled_free(res);
+    nst_service_free(svc);
+    free(text);
+}
+
 static void
 test_ce_subnet(void **state)
 {
@@ -214,6 +282,14 @@ test_ce_asn(void **state)
                      NST_ECHECK);
     expect(ctx, "MP-L3-CE-ASN", 74, AC("lab") "/routing/ce-asn", "AS64600 is the backbone's");
     assert_int_equal(count(ctx, "MP-L3-CE-ASN-SHARED"), 0);
+    /* A reserved AS (AS_TRANS) or a public one: the peer-AS rules of every session. */
+    assert_int_equal(run_edit(ctx, "<ce-asn>65204</ce-asn>", "<ce-asn>23456</ce-asn>", NULL),
+                     NST_ECHECK);
+    expect(ctx, "BGP-ASN-RESERVED", 74, AC("lab") "/routing/ce-asn",
+           "ce-asn of multipoint corp-vpn attachment circuit lab");
+    assert_int_equal(run_edit(ctx, "<ce-asn>65204</ce-asn>", "<ce-asn>3356</ce-asn>", NULL),
+                     NST_OK);
+    expect(ctx, "BGP-ASN-PUBLIC", 74, AC("lab") "/routing/ce-asn", "AS3356");
     /* Two sites with one AS: a warning (the CE may allow its own AS in). */
     assert_int_equal(run_edit(ctx, "<ce-asn>65204</ce-asn>", "<ce-asn>65202</ce-asn>", NULL),
                      NST_OK);
@@ -281,6 +357,22 @@ test_site_no_prefix(void **state)
         run_edit(ctx, "<prefix>10.40.0.0/22</prefix>", "<prefix>2001:db8:40::/48</prefix>", NULL),
         NST_ECHECK);
     expect(ctx, "MP-L3-SITE-NO-PREFIX", 72, AC("lab"), "site lab has no IPv4 prefix");
+}
+
+/* hq has two prefixes; a limit of one tears its session down at once. */
+static void
+test_max_prefix(void **state)
+{
+    struct nst_ctx *ctx = *state;
+
+    assert_int_equal(
+        run_edit(ctx, "<max-prefix>50</max-prefix>", "<max-prefix>1</max-prefix>", NULL),
+        NST_ECHECK);
+    expect(ctx, "MP-L3-MAX-PREFIX", 65, AC("hq") "/routing/max-prefix",
+           "accepts at most 1 prefixes from the CE, but site hq has 2");
+    assert_int_equal(
+        run_edit(ctx, "<max-prefix>50</max-prefix>", "<max-prefix>2</max-prefix>", NULL), NST_OK);
+    assert_int_equal(count(ctx, "MP-L3-MAX-PREFIX"), 0);
 }
 
 static void
@@ -425,13 +517,23 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_clean),           cmocka_unit_test(test_no_asn),
-        cmocka_unit_test(test_asn_differs),     cmocka_unit_test(test_no_router_id),
-        cmocka_unit_test(test_route_target),    cmocka_unit_test(test_ce_subnet),
-        cmocka_unit_test(test_ce_asn),          cmocka_unit_test(test_encap_bundle),
-        cmocka_unit_test(test_unsupported_eos), cmocka_unit_test(test_hub),
-        cmocka_unit_test(test_site_no_prefix),  cmocka_unit_test(test_double_tag),
-        cmocka_unit_test(test_link_overlap),    cmocka_unit_test(test_pair_mtu),
+        cmocka_unit_test(test_clean),
+        cmocka_unit_test(test_no_asn),
+        cmocka_unit_test(test_asn_differs),
+        cmocka_unit_test(test_no_router_id),
+        cmocka_unit_test(test_route_target),
+        cmocka_unit_test(test_ce_subnet),
+        cmocka_unit_test(test_route_target_shared),
+        cmocka_unit_test(test_rd_unique),
+        cmocka_unit_test(test_ce_asn),
+        cmocka_unit_test(test_encap_bundle),
+        cmocka_unit_test(test_unsupported_eos),
+        cmocka_unit_test(test_hub),
+        cmocka_unit_test(test_site_no_prefix),
+        cmocka_unit_test(test_max_prefix),
+        cmocka_unit_test(test_double_tag),
+        cmocka_unit_test(test_link_overlap),
+        cmocka_unit_test(test_pair_mtu),
         cmocka_unit_test(test_lowering),
     };
 

@@ -373,10 +373,11 @@ sros_vrf(struct drv_prep *p, xmlNodePtr v)
 }
 
 /*
- * Service ids are unique across a router's services of every type (a VPLS and a VPRN with
- * the same id cannot both exist): two services of the device that fold to the same id
- * cannot be rendered. The checker cannot see the fold, so it is refused here
- * (DRIVER-UNSUPPORTED at the device) rather than on the router.
+ * Service ids and names are unique across a router's services of every type (a VPLS and a
+ * VPRN with the same id or name cannot both exist): two services of the device that fold
+ * to the same id, or are fitted to the same name, cannot be rendered. The checker cannot
+ * see the fold, so it is refused here (DRIVER-UNSUPPORTED at the device) rather than on
+ * the router.
  */
 static nst_err
 sros_service_ids(struct drv_prep *p, xmlNodePtr dev)
@@ -391,6 +392,7 @@ sros_service_ids(struct drv_prep *p, xmlNodePtr dev)
                 for (b = j == i ? drv_next(a, kinds[j]) : drv_child(dev, kinds[j]); b;
                      b = drv_next(b, kinds[j])) {
                     const char *x = drv_attr(a, "sros-id"), *y = drv_attr(b, "sros-id");
+                    const char *xn = drv_attr(a, "sros-name"), *yn = drv_attr(b, "sros-name");
 
                     if (x && y && !strcmp(x, y)) {
                         return drv_prep_fail(p,
@@ -399,6 +401,14 @@ sros_service_ids(struct drv_prep *p, xmlNodePtr dev)
                                              "give one of them another VPN or VPLS id",
                                              kinds[i], drv_attr(a, "name"), kinds[j],
                                              drv_attr(b, "name"), x);
+                    }
+                    if (xn && yn && !strcmp(xn, yn)) {
+                        return drv_prep_fail(p,
+                                             "%s %s and %s %s would both be the SR OS service "
+                                             "named \"%s\" (service names are unique across "
+                                             "all services); rename one of them",
+                                             kinds[i], drv_attr(a, "name"), kinds[j],
+                                             drv_attr(b, "name"), xn);
                     }
                 }
             }

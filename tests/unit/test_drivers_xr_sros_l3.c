@@ -12,7 +12,7 @@
  * - SR OS: a port with only VPRN circuits is in access mode, one that also has a Base
  *   router interface in hybrid mode, and a VPRN circuit is never a Base interface;
  * - refusals (DRIVER-UNSUPPORTED at the device): an SR OS VPLS and VPRN of one device with
- *   the same service id, an IOS-XR route distinguisher that is not ADDRESS:0..65535.
+ *   the same service id or name, an IOS-XR route distinguisher that is not ADDRESS:0..65535.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -248,6 +248,16 @@ test_refusals(void **state)
                     "mtu='1500'><ac port='1/1/2' subif='500'/>"
                     "<neighbor address='192.0.2.39' device='x' pw-id='4700'/></vpls>",
          "vpls lab and vrf corp would both be SR OS service 4700"},
+        {"sros",
+         SR_VRF("1/1/1", "300",
+                "") "<port name='1/1/2' mtu='1518'>"
+                    "<subif id='500' kind='l2' connection='lab' hop='1' ip-mtu='1500'>"
+                    "<match tags='1' outer='500' tpid='0x8100'/>"
+                    "<rewrite pop='1' symmetric='true'/></subif></port>"
+                    "<vpls name='corp' connection='lab' signalling='ldp' vpls-id='4800' "
+                    "mtu='1500'><ac port='1/1/2' subif='500'/>"
+                    "<neighbor address='192.0.2.39' device='x' pw-id='4800'/></vpls>",
+         "vpls corp and vrf corp would both be the SR OS service named \"corp\""},
         {"iosxr",
          "<port name='GigabitEthernet0/0/0/1' mtu='1514'>"
          "<subif id='110' kind='l3' connection='c' hop='1' ip-mtu='1500' vrf='c'>"

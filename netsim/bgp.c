@@ -727,6 +727,7 @@ bgp_extract_vrp(struct bgp_dev *d)
                                                  NULL, 10);
                         if (p.len <= bgp_maxlen(p.fam)) {
                             bgp_mask_host(&p);
+                            p.vrf = vrf; /* a VPN instance's network: its VRF's table */
                             bgp_orig_add(d, p, BGP_P_NETWORK);
                         }
                     }
@@ -2529,7 +2530,8 @@ bgp_compute_pass(struct sim_bgp *b, double now, struct bgp_far (*far)[BGP_MAX_NB
 
         d->nrib = 0;
         for (int k = 0; k < d->norig; k++) {
-            struct bgp_route r = {.p = d->orig[k], .proto = d->orig_proto[k]};
+            struct bgp_route r = {
+                .p = d->orig[k], .proto = d->orig_proto[k], .vrf = d->orig[k].vrf};
 
             bgp_rib_add(d, &r);
         }

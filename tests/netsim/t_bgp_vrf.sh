@@ -14,6 +14,10 @@
 #     exports nothing;
 #   - an import policy in the VRF filters as in the global table (pe2 accepts only its
 #     CE's 10.2.0.0/16, not the 10.99.0.0/16 the CE also announces);
+#   - a Huawei VRP PE (the device-model payload of an L3VPN PE): its VPN instance's CE
+#     session, peers and counts in the instance's state, its CE's route and the instance's
+#     own network route (originated in the VRF, never in the global table) reach VRF A;
+#     a CE sharing that CE's AS never gets its route (AS path loop);
 #   - changing pe3's VRF B's route target to 65000:100 (the description file untouched)
 #     makes it exchange routes with VRF A once the change takes effect.
 set -u
@@ -21,6 +25,7 @@ TOP=${TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 BUILD=${BUILD:-build}
 NETSIM=${NETSIM:-$TOP/$BUILD/netstitch-netsim}
 [ -x "$NETSIM" ] || { echo "netsim not built"; exit 77; }
+PY=${PYTHON:-/usr/bin/python3}
 tmp=$(mktemp -d)
 pid=
 trap '[ -n "$pid" ] && kill "$pid" 2> /dev/null; wait 2> /dev/null; rm -rf "$tmp"' EXIT INT TERM
@@ -74,6 +79,22 @@ UNITS="10=10.0.3.1/30 11=10.0.4.1/30" pe pe3 <<EOF
 B 192.0.2.3:2 65000:200 10 10.0.3.2 65103
 C - 65000:100 11 10.0.4.2 65104
 EOF
+# vrp: a Huawei PE of the same AS, the device-model payload of an L3VPN PE (VPN instance
+# corp-l3, route target 65000:100 both ways, its CE 10.255.10.10 of AS 65104 with a key,
+# a public peer beside), its VPN instance also originating 10.77.0.0/16 (a network route
+# of the instance's BGP, which belongs in the VRF's table, not the global one).
+$PY - "$TOP/tests/devices/payloads/vrp/full-l3vpn.xml" vrp.xml <<'PY'
+import sys
+s = open(sys.argv[1]).read()
+s = s[s.index("-->") + 3:]
+old = "<afs>\n            <af>\n              <type>ipv4uni</type>\n            </af>"
+assert s.count(old) == 1, "the VPN instance's ipv4uni af"
+s = s.replace(old, "<afs><af><type>ipv4uni</type><ipv4-unicast><network-routes><network-route>"
+              "<address>10.77.0.0</address><mask-length>16</mask-length></network-route>"
+              "</network-routes></ipv4-unicast></af>")
+open(sys.argv[2], "w").write(s)
+PY
+printf '%s\n' '$NST_SECRET{seoul-md5}' > seoul.key
 ext() { # NAME DEVICE VRF AS ADDR PEER-ADDR PREFIX...
     n=$1 d=$2 v=$3 as=$4 a=$5 pa=$6
     shift 6
@@ -89,6 +110,8 @@ ext() { # NAME DEVICE VRF AS ADDR PEER-ADDR PREFIX...
     ext ce2 pe2 A 65102 10.0.2.2 10.0.2.1 10.2.0.0/16 10.99.0.0/16
     ext ce3 pe3 B 65103 10.0.3.2 10.0.3.1 10.3.0.0/16
     ext ce4 pe3 C 65104 10.0.4.2 10.0.4.1 10.4.0.0/16
+    ext seoul vrp corp-l3 65104 10.255.10.10 10.255.10.9 10.30.4.0/24
+    echo "key-file = seoul.key"
 } > bgp.conf
 {
     echo "statedir = $tmp/state"
@@ -96,10 +119,12 @@ ext() { # NAME DEVICE VRF AS ADDR PEER-ADDR PREFIX...
     echo "bgp = $tmp/bgp.conf"
 } > n.conf
 port=$((21000 + $$ % 20000))
-for d in pe1 pe2 pe3; do
+for d in pe1 pe2 pe3 vrp; do
     while ss -Htln "sport = :$port" 2> /dev/null | grep -q .; do port=$((port + 1)); done
-    printf '\n[device %s]\nport = %s\nprofile = junos\nstartup = %s.xml\nhostkey = hostkey\nauthorized-key = client.pub\nuser = admin\n' \
-        "$d" "$port" "$d" >> n.conf
+    prof=junos
+    [ $d = vrp ] && prof=vrp
+    printf '\n[device %s]\nport = %s\nprofile = %s\nstartup = %s.xml\nhostkey = hostkey\nauthorized-key = client.pub\nuser = admin\n' \
+        "$d" "$port" "$prof" "$d" >> n.conf
     port=$((port + 1))
 done
 "$NETSIM" -c n.conf > netsim.out 2>&1 &
@@ -125,17 +150,25 @@ gets() {
 # wait until every external's file is there and the last change settled
 sleep 1.5
 gets glob
-gets ce1 10.2.0.0/16
-gets ce2 10.1.0.0/16
+gets ce1 10.2.0.0/16 10.30.4.0/24 10.77.0.0/16
+gets ce2 10.1.0.0/16 10.30.4.0/24 10.77.0.0/16
 gets ce3
-gets ce4 10.1.0.0/16 10.2.0.0/16
+# ce4 has the VRP CE's AS (65104): that CE's route has it on its path, so ce4 never gets it.
+gets ce4 10.1.0.0/16 10.2.0.0/16 10.77.0.0/16
+# The VRP CE gets what its PE's export filter lets out (10.30.5-7.0/24: none of these).
+gets seoul
+grep -q '<instance><name>corp-l3</name><bgp xmlns="urn:huawei:yang:huawei-bgp"><base-process><peers>' \
+    state/vrp/oper.xml || no "vrp does not report its VPN instance's peer: $(cat state/vrp/oper.xml)"
+grep -q '<address>10.255.10.10</address><afs><af><type>ipv4uni</type><state><current-state>established</current-state><receive-prefix>1</receive-prefix><receive-active-prefix>1</receive-active-prefix><advertise-prefix>0</advertise-prefix>' \
+    state/vrp/oper.xml || no "vrp's CE counts: $(cat state/vrp/oper.xml)"
 grep -q '^session pe1 A 10.0.0.2 Established$' state/bgp-external/ce1 || no "ce1 is not pe1's VRF A neighbour"
 grep -q '^session pe1 - 10.0.0.2 Established$' state/bgp-external/glob || no "glob is not pe1's global neighbour"
-# pe2's state: its CE's session in VRF A, 2 received, 1 accepted (the import policy), 1
-# advertised (10.1.0.0/16 from pe1; pe3's VRF C exports nothing).
+# pe2's state: its CE's session in VRF A, 2 received, 1 accepted (the import policy), 3
+# advertised (10.1.0.0/16 from pe1, 10.30.4.0/24 and 10.77.0.0/16 from vrp; pe3's VRF C
+# exports nothing).
 r=state/pe2/rpc-reply/get-bgp-neighbor-information.xml
 grep -q '<peer-cfg-rti>A</peer-cfg-rti><peer-state>Established</peer-state>' "$r" || no "pe2: $(cat "$r")"
-grep -q '<name>A.inet.0</name><active-prefix-count>1</active-prefix-count><received-prefix-count>2</received-prefix-count><accepted-prefix-count>1</accepted-prefix-count><advertised-prefix-count>1</advertised-prefix-count>' "$r" \
+grep -q '<name>A.inet.0</name><active-prefix-count>1</active-prefix-count><received-prefix-count>2</received-prefix-count><accepted-prefix-count>1</accepted-prefix-count><advertised-prefix-count>3</advertised-prefix-count>' "$r" \
     || no "pe2's counts: $(cat "$r")"
 grep -q '<peer-cfg-rti>master</peer-cfg-rti>' state/pe1/rpc-reply/get-bgp-neighbor-information.xml \
     || no "pe1 does not report its global neighbour in master"
@@ -145,11 +178,11 @@ grep -q '<peer-cfg-rti>master</peer-cfg-rti>' state/pe1/rpc-reply/get-bgp-neighb
 sed 's|<community>target:65000:200</community>|<community>target:65000:100</community>|' \
     state/pe3/running.xml > state/pe3/running.new && mv state/pe3/running.new state/pe3/running.xml
 sleep 1
-gets ce3 10.1.0.0/16 10.2.0.0/16
-gets ce1 10.2.0.0/16 10.3.0.0/16
-gets ce2 10.1.0.0/16 10.3.0.0/16
+gets ce3 10.1.0.0/16 10.2.0.0/16 10.30.4.0/24 10.77.0.0/16
+gets ce1 10.2.0.0/16 10.3.0.0/16 10.30.4.0/24 10.77.0.0/16
+gets ce2 10.1.0.0/16 10.3.0.0/16 10.30.4.0/24 10.77.0.0/16
 # Two VRFs of one PE exchange nothing (Junos needs auto-export for that; not simulated).
-gets ce4 10.1.0.0/16 10.2.0.0/16
+gets ce4 10.1.0.0/16 10.2.0.0/16 10.77.0.0/16
 gets glob
 
 [ $fail = 0 ] && echo "t_bgp_vrf: ok"

@@ -264,7 +264,7 @@ hl_sess_init(struct nst_health *h, struct hl_sess *s, const struct m_device *dev
 }
 
 /* The name of an L3VPN circuit's PE-CE session: VPN-CIRCUIT, as the IR's <neighbor> is
- * named (compiler/lower.c), kept in the service's arena-free health object. */
+ * named (compiler/lower.c); the model has no such string, so the health object owns it. */
 static const char *
 hl_l3_name(struct nst_health *h, const struct m_mp *mp, const struct m_mp_ac *a)
 {

@@ -330,6 +330,33 @@ mp_l3_link(struct chk *c, const struct m_mp *mp, const struct m_mp_ac *a)
     chk_report(c, DIAG_MP_L3_CE_SUBNET, &r->ce_src, dn, mp->name, a->name, why);
 }
 
+/* A connection's VPLS of the VPN's name on the PE of circuit @a: one routing instance (Junos)
+ * or service name (SR OS) for both. */
+static void
+mp_l3_name(struct chk *c, const struct m_mp *mp, const struct m_mp_ac *a)
+{
+    size_t i, j, k;
+
+    for (i = 0; i < c->svc->nconns; i++) {
+        const struct m_conn *conn = &c->svc->conns[i];
+
+        for (j = 0; j < conn->nvpls; j++) {
+            const struct m_vpls *v = &conn->vpls[j];
+
+            if (strcmp(v->name, mp->name)) {
+                continue;
+            }
+            for (k = 0; k < v->nmembers; k++) {
+                if (v->members[k].dev == a->dev) {
+                    chk_report(c, DIAG_MP_L3_NAME_IN_USE, &a->src, a->dev->name, mp->name,
+                               a->dev->name, v->name, conn->name);
+                    return;
+                }
+            }
+        }
+    }
+}
+
 /*
  * A layer-3 multipoint VPN (kind l3vpn): full mesh only; a route target every PE imports
  * and exports; per PE a driver that renders VRFs, the backbone's AS (one for all PEs: the
@@ -397,6 +424,7 @@ mp_l3(struct chk *c, const struct m_mp *mp)
                 chk_report(c, DIAG_MP_L3_NO_ROUTER_ID, &a->src, a->dev->name, mp->name,
                            a->dev->name);
             }
+            mp_l3_name(c, mp, a);
         }
         {
             struct m_end end;

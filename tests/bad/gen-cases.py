@@ -380,6 +380,18 @@ l3("mp-l3-pair-mtu", ("<b><device>pe-b</device><port>et-0/0/1</port></b></segmen
 l3("mp-l3-no-routing", ("\n      <routing><pe-address>10.255.20.9/30</pe-address><ce-address>10.255.20.10</ce-address><ce-asn>4200000203</ce-asn></routing>", ""))
 l3("mp-l3-vpls-id", ("<vpn-id>300</vpn-id>", "<vpn-id>300</vpn-id><vpls-id>300</vpls-id>"))
 
+# A layer-3 VPN named as a connection's VPLS on the same PEs (the Junos feature service).
+jf = example_cases("junos-features", "tests/compile/junos/junos-features.xml")
+JF_PORT = "<port><name>ge-0/0/9</name><bandwidth>1000000</bandwidth><mtu>1518</mtu><max-mtu>9192</max-mtu></port>"
+jf("mp-l3-name-in-use",
+   ("<router-id>10.255.9.1</router-id>", "<router-id>10.255.9.1</router-id>" + JF_PORT),
+   ("<router-id>10.255.9.2</router-id>", "<asn>65100</asn><router-id>10.255.9.2</router-id>" + JF_PORT),
+   ("</intercloud>", """  <multipoint xmlns="urn:netstitch:yang:multipoint"><name>ic-ldp</name><kind>l3vpn</kind><ip-mtu>1500</ip-mtu><vpn-id>900</vpn-id><route-target>65100:900</route-target>
+    <attachment-circuit><name>x</name><site>campus</site><device>pe1</device><port>ge-0/0/9</port><encapsulation><dot1q><vlan>900</vlan></dot1q></encapsulation><routing><pe-address>10.254.90.1/30</pe-address><ce-address>10.254.90.2</ce-address><ce-asn>65010</ce-asn></routing></attachment-circuit>
+    <attachment-circuit><name>y</name><site>dc</site><device>pe2</device><port>ge-0/0/9</port><encapsulation><dot1q><vlan>900</vlan></dot1q></encapsulation><routing><pe-address>10.254.90.5/30</pe-address><ce-address>10.254.90.6</ce-address><ce-asn>65030</ce-asn></routing></attachment-circuit>
+  </multipoint>
+</intercloud>"""))
+
 print("cases written to", OUT, "and", ", ".join(["inventory", "templates", "saved", "payloads"]))
 
 # The two ends of one session and their keys: each case is the TWCC-CCX-AWS example with

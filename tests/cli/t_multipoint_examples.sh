@@ -108,5 +108,16 @@ grep -q "note MP-MTU-RAISE: pe-taipei port et-0/0/1: MTU 1514 -> 1544 (junos mea
     grep -q '<port name="et-0/0/1" mtu-before="1514" mtu="1544" mtu-change="true" mtu-needed="1544" core="true">' ||
     no "the IR does not raise pe-taipei's core port to 1544"
 
+# The same core port under the routed WAN needs only 1500 + 8 (two labels) + 14 (the core's
+# Ethernet header) + 4 (Junos' reserve) = 1526: no customer Ethernet header, no control word.
+sed 's|<port><name>et-0/0/1</name><description>core to pe-hsinchu</description><bandwidth>100000000</bandwidth><mtu>9192</mtu>|<port><name>et-0/0/1</name><description>core to pe-hsinchu</description><bandwidth>100000000</bandwidth><mtu>1514</mtu>|' \
+    examples/enterprise-wan/service-l3vpn.xml > "$tmp/core3.xml"
+"$NETSTITCH" check "$tmp/core3.xml" > "$tmp/out" 2>&1 || { no "the routed core-raise variant does not check clean"; cat "$tmp/out"; }
+grep -q "note MP-MTU-RAISE: pe-taipei port et-0/0/1: MTU 1514 -> 1526 (junos meaning) for multipoint corp-l3" "$tmp/out" ||
+    { no "no MP-MTU-RAISE to 1526 for pe-taipei's core port under the l3vpn:"; cat "$tmp/out"; }
+"$NETSTITCH" compile --emit ir "$tmp/core3.xml" 2> /dev/null |
+    grep -q '<port name="et-0/0/1" mtu-before="1514" mtu="1526" mtu-change="true" mtu-needed="1526" core="true">' ||
+    no "the IR does not raise pe-taipei's core port to 1526 under the l3vpn"
+
 [ "$fail" = 0 ] && echo "ok: enterprise WAN multipoint examples and their broken variants"
 exit "$fail"

@@ -226,6 +226,45 @@ for want in '^/configure service vprn "sr-l3" bgp-ipvpn mpls vrf-target communit
     grep -q "$want" "$tmp/l3-sros.cli" || { echo "l3vpn-sros changed: no line $want"; fail=1; }
 done
 
+# The same changes on VRP and OpenConfig (l3vpn-vrp, l3vpn-oc): VRP restores the VPN
+# instance's vpn-target in ip vpn-instance / ipv4-family and the CE's as-number in bgp /
+# ipv4-family vpn-instance; OpenConfig the L3VRF's route-target leaves and the VRF
+# neighbour's peer-as.
+for c in vrp:64600:4300:4301:65202:65212 oc:64600:4400:4401:65302:65312; do
+    v=${c%%:*}; r=${c#*:}
+    # shellcheck disable=SC2046
+    set -- $(echo "$r" | tr ':' ' ')
+    l3=tests/compile/multipoint/l3vpn-$v.xml
+    sed -e "s|<route-target>$1:$2</route-target>|<route-target>$1:$3</route-target>|" \
+        -e "s|<ce-asn>$4</ce-asn>|<ce-asn>$5</ce-asn>|" "$l3" > "$tmp/l3-$v.xml"
+    cmp -s "$l3" "$tmp/l3-$v.xml" && { echo "l3vpn-$v: the sed changed nothing"; fail=1; }
+    "$NETSTITCH" compile "$tmp/l3-$v.xml" -o "$tmp/l3-$v" > /dev/null 2>&1 ||
+        { echo "compile of the edited l3vpn-$v failed"; fail=1; }
+    "$NETSTITCH" diff "$l3" --offline "$tmp/l3-$v" --state-dir "$tmp/state" --format cli -q \
+        > "$tmp/l3-$v.cli" 2> "$tmp/err"
+    [ $? = 3 ] || { echo "l3vpn-$v changed: exit status, want 3"; fail=1; }
+    grep -q 'CLI-RULE-MISSING' "$tmp/l3-$v.cli" && { echo "l3vpn-$v changed: a rule is missing"; fail=1; }
+done
+"$PY" - "$tmp/l3-vrp.cli" <<'PY' || fail=1
+import sys
+lines = open(sys.argv[1]).read().split("\n")
+want = [["ip vpn-instance corp-l3", " ipv4-family", "  vpn-target 64600:4300 export-extcommunity"],
+        ["ip vpn-instance corp-l3", " ipv4-family", "  vpn-target 64600:4300 import-extcommunity"],
+        ["bgp 64600", " ipv4-family vpn-instance corp-l3", "  peer 10.255.20.6 as-number 65202"]]
+for w in want:
+    ok = any(lines[i] == w[-1] and all(
+        any(lines[j] == m for j in range(i)) for m in w[:-1]) for i in range(len(lines)))
+    if not ok:
+        print("l3vpn-vrp changed: no %s" % " / ".join(w))
+        sys.exit(1)
+PY
+N='/network-instances/network-instance\[name=corp-l3\]'
+for want in "^$N/inter-instance-policies/import-export-policy/config/export-route-target = 64600:4400\$" \
+    "^$N/inter-instance-policies/import-export-policy/config/import-route-target = 64600:4400\$" \
+    "^$N/protocols/protocol\\[identifier=BGP\\]\\[name=BGP\\]/bgp/neighbors/neighbor\\[neighbor-address=10.255.30.10\\]/config/peer-as = 65302\$"; do
+    grep -q "$want" "$tmp/l3-oc.cli" || { echo "l3vpn-oc changed: no line $want"; fail=1; }
+done
+
 [ "${NST_GOLDEN_UPDATE:-}" = 1 ] || [ "$ndev" -ge 20 ] ||
     { echo "only $ndev devices compared"; fail=1; }
 exit $fail

@@ -244,6 +244,57 @@ test_rd_unique(void **state)
     free(text);
 }
 
+/* A layer-3 VPN named as a connection's VPLS on the same PEs (tests/compile/junos/
+ * junos-features.xml's ic-ldp on pe1 and pe2): one Junos routing instance for both. */
+static void
+test_name_in_use(void **state)
+{
+    struct nst_ctx *ctx = *state;
+    const char *top = getenv("TOP");
+    const char *port = "<port><name>ge-0/0/9</name><bandwidth>1000000</bandwidth><mtu>1518</mtu>"
+                       "<max-mtu>9192</max-mtu></port>";
+    const char *vpn =
+        "  <multipoint xmlns=\"urn:netstitch:yang:multipoint\"><name>ic-ldp</name>"
+        "<kind>l3vpn</kind><ip-mtu>1500</ip-mtu><vpn-id>900</vpn-id>"
+        "<route-target>65100:900</route-target>\n"
+        "    <attachment-circuit><name>x</name><site>campus</site><device>pe1</device>"
+        "<port>ge-0/0/9</port><encapsulation><dot1q><vlan>900</vlan></dot1q></encapsulation>"
+        "<routing><pe-address>10.254.90.1/30</pe-address><ce-address>10.254.90.2</ce-address>"
+        "<ce-asn>65010</ce-asn></routing></attachment-circuit>\n"
+        "    <attachment-circuit><name>y</name><site>dc</site><device>pe2</device>"
+        "<port>ge-0/0/9</port><encapsulation><dot1q><vlan>900</vlan></dot1q></encapsulation>"
+        "<routing><pe-address>10.254.90.5/30</pe-address><ce-address>10.254.90.6</ce-address>"
+        "<ce-asn>65030</ce-asn></routing></attachment-circuit>\n"
+        "  </multipoint>\n</intercloud>";
+    char path[1024], pe1[256], pe2[256], *feat, *s, *t;
+    size_t i, n = 0;
+
+    snprintf(path, sizeof path, "%s/tests/compile/junos/junos-features.xml", top ? top : ".");
+    feat = slurp(path);
+    snprintf(pe1, sizeof pe1, "<router-id>10.255.9.1</router-id>%s", port);
+    snprintf(pe2, sizeof pe2, "<asn>65100</asn><router-id>10.255.9.2</router-id>%s", port);
+    s = edit_first(feat, "<router-id>10.255.9.1</router-id>", pe1,
+                   "<router-id>10.255.9.2</router-id>", pe2, "</intercloud>", vpn, NULL);
+    assert_int_equal(run(ctx, s), NST_ECHECK);
+    for (i = 0; i < nst_diag_count(ctx); i++) {
+        const struct nst_diag *d = nst_diag_get(ctx, i);
+
+        if (!strcmp(nst_diag_code(d), "MP-L3-NAME-IN-USE")) {
+            n++;
+            assert_non_null(
+                strstr(nst_diag_message(d), "also has the VPLS ic-ldp of connection vpls-ldp"));
+        }
+    }
+    assert_int_equal(n, 2); /* once per PE */
+    /* Another name: clean. */
+    t = edit_first(s, "<name>ic-ldp</name><kind>l3vpn</kind>",
+                   "<name>ic-vrf</name><kind>l3vpn</kind>", NULL);
+    assert_int_equal(run(ctx, t), NST_OK);
+    free(t);
+    free(s);
+    free(feat);
+}
+
 static void
 test_ce_subnet(void **state)
 {
@@ -525,6 +576,7 @@ main(void)
         cmocka_unit_test(test_ce_subnet),
         cmocka_unit_test(test_route_target_shared),
         cmocka_unit_test(test_rd_unique),
+        cmocka_unit_test(test_name_in_use),
         cmocka_unit_test(test_ce_asn),
         cmocka_unit_test(test_encap_bundle),
         cmocka_unit_test(test_unsupported_eos),

@@ -335,6 +335,11 @@ junos_state_parse(const char *xml, struct drv_bgp_peer **peers, size_t *n, char 
             if (af < 0) {
                 continue;
             }
+            /* Without peer-cfg-rti (it is not in every release's output), the instance
+             * is the one the peer's RIB names: VRF.inet.0. */
+            if (!p.vrf[0] && strcmp(rn, "inet.0") && strcmp(rn, "inet6.0")) {
+                snprintf(p.vrf, sizeof p.vrf, "%.*s", (int)(rl - (af == DRV_AF_IPV4 ? 7 : 8)), rn);
+            }
             rx = drv_state_num(drv_state_text(rib, "received-prefix-count", buf, sizeof buf));
             acc = drv_state_num(drv_state_text(rib, "accepted-prefix-count", buf, sizeof buf));
             drv_state_family(&p, af, rx, acc);

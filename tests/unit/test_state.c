@@ -389,6 +389,18 @@ test_vrfs(void **state)
                 "<name>corp.inet.0</name><received-prefix-count>2</received-prefix-count>"
                 "<accepted-prefix-count>2</accepted-prefix-count><advertised-prefix-count>4"
                 "</advertised-prefix-count></bgp-rib></bgp-peer></bgp-information>");
+    /* Junos without peer-cfg-rti: the instance is the one the RIB names. */
+    expect_vrfs("junos",
+                "<bgp-information xmlns=\"http://yang.juniper.net/junos/rpc/bgp\"><bgp-peer>"
+                "<peer-address>198.51.100.1+179</peer-address>"
+                "<peer-state>Established</peer-state><bgp-rib><name>inet.0</name>"
+                "<received-prefix-count>1</received-prefix-count><accepted-prefix-count>1"
+                "</accepted-prefix-count><advertised-prefix-count>1</advertised-prefix-count>"
+                "</bgp-rib></bgp-peer><bgp-peer><peer-address>198.51.100.1+179</peer-address>"
+                "<peer-state>Established</peer-state><bgp-rib>"
+                "<name>corp.inet.0</name><received-prefix-count>2</received-prefix-count>"
+                "<accepted-prefix-count>2</accepted-prefix-count><advertised-prefix-count>4"
+                "</advertised-prefix-count></bgp-rib></bgp-peer></bgp-information>");
 #undef XR_NBR
 #undef SROS_NBR
 #undef VRP_INST

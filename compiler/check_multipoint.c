@@ -357,6 +357,62 @@ mp_l3_name(struct chk *c, const struct m_mp *mp, const struct m_mp_ac *a)
     }
 }
 
+/* Does a multipoint VPN have a circuit on @dev? */
+static bool
+mp_on(const struct m_mp *mp, const struct m_device *dev)
+{
+    for (size_t i = 0; i < mp->nacs; i++) {
+        if (mp->acs[i].dev == dev) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* On a PE whose router numbers every service from one id space (drv_caps.service_ids_shared),
+ * the VRF's number (the vpn-id) must not be another service's of the PE: a connection's VPLS,
+ * a layer-2 VPN's vpls-id, an earlier layer-3 VPN's vpn-id. Reported once, the first. */
+static void
+mp_l3_service_id(struct chk *c, const struct m_mp *mp, const struct m_mp_ac *a)
+{
+    char other[256];
+    size_t i, j, k;
+
+    if (!a->dev->drv->caps.service_ids_shared) {
+        return;
+    }
+    other[0] = '\0';
+    for (i = 0; i < c->svc->nconns && !other[0]; i++) {
+        const struct m_conn *conn = &c->svc->conns[i];
+
+        for (j = 0; j < conn->nvpls && !other[0]; j++) {
+            const struct m_vpls *v = &conn->vpls[j];
+
+            for (k = 0; k < v->nmembers && v->vpls_id == mp->vpn_id; k++) {
+                if (v->members[k].dev == a->dev) {
+                    snprintf(other, sizeof other, "the VPLS %s of connection %s", v->name,
+                             conn->name);
+                    break;
+                }
+            }
+        }
+    }
+    for (i = 0; i < c->svc->nmps && !other[0]; i++) {
+        const struct m_mp *o = &c->svc->mps[i];
+        uint32_t id = o->kind == MP_L3VPN ? o->vpn_id : o->vpls_id;
+
+        if (o == mp || (o->kind == MP_L3VPN && o > mp) || id != mp->vpn_id || !mp_on(o, a->dev)) {
+            continue;
+        }
+        snprintf(other, sizeof other, "multipoint %s (its %s)", o->name,
+                 o->kind == MP_L3VPN ? "vpn-id" : "vpls-id");
+    }
+    if (other[0]) {
+        chk_report(c, DIAG_MP_L3_SERVICE_ID, &a->src, a->dev->name, mp->name, a->dev->name,
+                   a->dev->drv->name, (unsigned long)mp->vpn_id, other);
+    }
+}
+
 /*
  * A layer-3 multipoint VPN (kind l3vpn): full mesh only; a route target every PE imports
  * and exports; per PE a driver that renders VRFs, the backbone's AS (one for all PEs: the
@@ -425,6 +481,7 @@ mp_l3(struct chk *c, const struct m_mp *mp)
                            a->dev->name);
             }
             mp_l3_name(c, mp, a);
+            mp_l3_service_id(c, mp, a);
         }
         {
             struct m_end end;

@@ -76,6 +76,10 @@ struct drv_caps {
      * eBGP neighbours to the sites' routers). The checker refuses an l3vpn circuit on a PE
      * whose driver has no l3vpn (MP-L3-UNSUPPORTED); docs/drivers.md. */
     bool l3vpn;
+    /* The router numbers all its services (VPLS, VRF) from one id space, taken from the VPLS
+     * id and the VPN id (SR OS service ids, drivers/sros.c): the checker refuses an l3vpn
+     * whose vpn-id another service of the PE already uses (MP-L3-SERVICE-ID). */
+    bool service_ids_shared;
     unsigned bgp;                 /* DRV_BGP_*: what the driver renders of a session */
 };
 

@@ -544,6 +544,7 @@ const struct drv_ops drv_sros_ops = {
             .vpls_bgp = true,
             .vpls_spoke_pw = true, /* docs/drivers.md §13 */
             .l3vpn = true,         /* vrf.xml: VPRN (docs/drivers.md) */
+            .service_ids_shared = true, /* VPLS and VPRN service ids: one space */
             .candidate = true,
             .writable_running = true,
             .confirmed_commit = 11,

@@ -380,6 +380,16 @@ l3("mp-l3-pair-mtu", ("<b><device>pe-b</device><port>et-0/0/1</port></b></segmen
 l3("mp-l3-no-routing", ("\n      <routing><pe-address>10.255.20.9/30</pe-address><ce-address>10.255.20.10</ce-address><ce-asn>4200000203</ce-asn></routing>", ""))
 l3("mp-l3-vpls-id", ("<vpn-id>300</vpn-id>", "<vpn-id>300</vpn-id><vpls-id>300</vpls-id>"))
 
+# A second layer-3 VPN with the first one's vpn-id on the SR OS PE: both VPRNs would be
+# service 4700 (SR OS numbers every service from one id space); the IOS-XR PE is fine.
+sr = example_cases("l3vpn-sros", "tests/compile/multipoint/l3vpn-sros.xml")
+sr("mp-l3-service-id", ("  </multipoint>\n</intercloud>", """  </multipoint>
+  <multipoint xmlns="urn:netstitch:yang:multipoint"><name>sr-l3b</name><kind>l3vpn</kind><ip-mtu>1500</ip-mtu><vpn-id>4700</vpn-id><route-target>64700:4701</route-target>
+    <attachment-circuit><name>lab</name><site>factory</site><device>pe-sr1</device><port>1/1/1</port><encapsulation><qinq><s-tag>301</s-tag><c-tag>100</c-tag></qinq></encapsulation><routing><pe-address>10.255.72.1/30</pe-address><ce-address>10.255.72.2</ce-address><ce-asn>65311</ce-asn></routing></attachment-circuit>
+    <attachment-circuit><name>desk</name><site>office</site><device>pe-xr9</device><port>GigabitEthernet0/0/0/0</port><encapsulation><dot1q><vlan>731</vlan></dot1q></encapsulation><routing><pe-address>10.255.72.5/30</pe-address><ce-address>10.255.72.6</ce-address><ce-asn>65313</ce-asn></routing></attachment-circuit>
+  </multipoint>
+</intercloud>"""))
+
 # A layer-3 VPN named as a connection's VPLS on the same PEs (the Junos feature service).
 jf = example_cases("junos-features", "tests/compile/junos/junos-features.xml")
 JF_PORT = "<port><name>ge-0/0/9</name><bandwidth>1000000</bandwidth><mtu>1518</mtu><max-mtu>9192</max-mtu></port>"

@@ -295,6 +295,46 @@ test_name_in_use(void **state)
     free(feat);
 }
 
+/* SR OS numbers every service of a router from one id space (drv_caps.service_ids_shared):
+ * a layer-2 VPN whose vpls-id is the layer-3 VPN's vpn-id on the Nokia PE is refused at the
+ * layer-3 VPN's circuit there (MP-L3-SERVICE-ID; the driver would refuse it at compile);
+ * the Cisco PE holding both is not reported, and another vpls-id is clean. */
+static void
+test_service_id(void **state)
+{
+    struct nst_ctx *ctx = *state;
+    const char *top = getenv("TOP");
+    const char *l2 =
+        "  </multipoint>\n"
+        "  <multipoint xmlns=\"urn:netstitch:yang:multipoint\"><name>sr-l2</name>"
+        "<ip-mtu>1500</ip-mtu><signalling>ldp</signalling><vpls-id>4700</vpls-id>\n"
+        "    <attachment-circuit><name>p</name><site>factory</site><device>pe-sr1</device>"
+        "<port>1/1/1</port><encapsulation><qinq><s-tag>302</s-tag><c-tag>100</c-tag></qinq>"
+        "</encapsulation></attachment-circuit>\n"
+        "    <attachment-circuit><name>q</name><site>office</site><device>pe-xr9</device>"
+        "<port>GigabitEthernet0/0/0/0</port><encapsulation><dot1q><vlan>732</vlan></dot1q>"
+        "</encapsulation></attachment-circuit>\n"
+        "  </multipoint>\n</intercloud>";
+    char path[1024], *sr, *s, *t;
+    const struct nst_diag *d;
+
+    snprintf(path, sizeof path, "%s/tests/compile/multipoint/l3vpn-sros.xml", top ? top : ".");
+    sr = slurp(path);
+    assert_int_equal(run(ctx, sr), NST_OK);
+    s = edit_first(sr, "  </multipoint>\n</intercloud>", l2, NULL);
+    assert_int_equal(run(ctx, s), NST_ECHECK);
+    d = only(ctx, "MP-L3-SERVICE-ID");
+    assert_non_null(strstr(nst_diag_path(d), "[name='sr-l3']/attachment-circuit[name='factory']"));
+    assert_non_null(strstr(nst_diag_message(d), "PE pe-sr1 (sros) numbers its VRF with the VPN id "
+                                                "4700, which multipoint sr-l2 (its vpls-id)"));
+    t = edit_first(s, "<vpls-id>4700</vpls-id>", "<vpls-id>4702</vpls-id>", NULL);
+    assert_int_equal(run(ctx, t), NST_OK);
+    assert_int_equal(count(ctx, "MP-L3-SERVICE-ID"), 0);
+    free(t);
+    free(s);
+    free(sr);
+}
+
 static void
 test_ce_subnet(void **state)
 {
@@ -577,6 +617,7 @@ main(void)
         cmocka_unit_test(test_route_target_shared),
         cmocka_unit_test(test_rd_unique),
         cmocka_unit_test(test_name_in_use),
+        cmocka_unit_test(test_service_id),
         cmocka_unit_test(test_ce_asn),
         cmocka_unit_test(test_encap_bundle),
         cmocka_unit_test(test_unsupported_eos),

@@ -46,7 +46,9 @@
  * not read: every simulated router's VRF imports the routes another router's VRF of the
  * same AS learned from its CEs when an export route target of that VRF is an import route
  * target of this one (a VRF without a route distinguisher exports nothing); the AS path is
- * kept (iBGP), and a route learned that way is not passed on to a third PE. Two VRFs of
+ * kept (iBGP), and a route learned that way is not passed on to a third PE; an SR OS VPRN
+ * without auto-bind-tunnel resolution imports nothing (the routes cannot be resolved to a
+ * tunnel). Two VRFs of
  * one router exchange nothing (Junos does so only with auto-export; IOS-XR's import of a
  * local VRF's routes by route target is not simulated). What each
  * external peer receives (the CE's view, which no NETCONF state shows) is written to
@@ -202,6 +204,8 @@ struct bgp_vrf {
     uint32_t as;       /* the VRF's AS (its PE-CE sessions' local AS; the backbone's iBGP runs
                           between PEs whose VRFs share it) */
     int on;            /* BGP runs in the VRF (SR OS: the VPRN is enabled) */
+    int unresolved;    /* the other PEs' routes cannot be resolved to a tunnel, so none is
+                          imported (SR OS: no auto-bind-tunnel resolution) */
     char oc_proto[64]; /* OpenConfig: the name of the VRF's BGP protocol */
 };
 
@@ -1577,6 +1581,12 @@ bgp_extract_sros(struct bgp_dev *d)
         if (!strcmp(bgp_text(mpls, "admin-state", buf, sizeof buf), "enable")) {
             bgp_text(mpls, "route-distinguisher", vr->rd, sizeof vr->rd);
         }
+        /* The other PEs' VPN-IPv4 routes resolve to tunnels only with auto-bind-tunnel
+         * resolution any or filter ("The user must configure the resolution command to
+         * enable auto-bind resolution to tunnels": Nokia, Routing Protocols Guide, VPN-IPv4
+         * and VPN-IPv6 route resolution); without, the VPRN imports none of them. */
+        bgp_text(mpls, "auto-bind-tunnel/resolution", buf, sizeof buf);
+        vr->unresolved = strcmp(buf, "any") && strcmp(buf, "filter");
         bgp_text(mpls, "vrf-target/community", c2, sizeof c2);
         bgp_vrf_rt(d, k, bgp_text(mpls, "vrf-target/import-community", buf, sizeof buf), 1, 0);
         if (!*buf) {
@@ -2494,7 +2504,7 @@ bgp_vpn_exchange(struct sim_bgp *b)
                     continue;
                 }
                 for (int w = 0; w < o->nvrfs; w++) {
-                    if (!o->vrfs[w].on || o->vrfs[w].as != d->vrfs[v].as ||
+                    if (!o->vrfs[w].on || d->vrfs[v].unresolved || o->vrfs[w].as != d->vrfs[v].as ||
                         !bgp_rt_match(&d->vrfs[v], &o->vrfs[w])) {
                         continue;
                     }

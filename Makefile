@@ -40,6 +40,11 @@ deps:
 	@sh scripts/install-deps.sh
 clean:
 	rm -rf $(BUILD)
+# Any other goal (a file: make BUILD=b b/netstitch) goes to the inner make the same way.
+.DEFAULT:
+	@sh scripts/install-deps.sh
+	@case " $$MAKEFLAGS " in *" -j"*|*jobserver*) j="" ;; *) j="-j$(JOBS)" ;; esac; \
+	$(MAKE) --no-print-directory $$j NST_DEPS_DONE=1 $@
 else
 
 CC      ?= cc

@@ -1037,6 +1037,8 @@ mp_l3_neighbor(struct lw *w, xmlNodePtr dev, xmlNodePtr vrf, const struct m_mp *
         set_attr(w, fam, "export", out);
         if (r->max_prefix) {
             set_uattr(w, fam, "max-prefix", r->max_prefix);
+            set_uattr(w, fam, "threshold", r->limit_threshold);
+            set_uattr(w, fam, "restart", r->limit_restart);
         }
     }
     snprintf(desc, sizeof desc, "site %s (CE)", a->site ? a->site->name : a->name);

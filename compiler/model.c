@@ -455,6 +455,8 @@ build_mp_routing(struct mb *b, const struct lyd_node *n, struct m_mp_routing *r)
     r->ce_asn = (uint32_t)num(n, "ce-asn");
     r->auth_key_ref = str(n, "auth-key-ref");
     r->max_prefix = (uint32_t)num(n, "max-prefix");
+    r->limit_threshold = M_LIMIT_THRESHOLD;
+    r->limit_restart = M_LIMIT_RESTART;
     if (!pe) {
         return; /* mandatory: the schema reported it */
     }
@@ -641,8 +643,8 @@ build_bgp_knobs(struct mb *b, const struct lyd_node *n, struct m_bgp *s)
         }
     }
     src_of(b, x ? x : child(n, "local-asn"), &s->local_as_src);
-    s->limit_threshold = 80;
-    s->limit_restart = 30;
+    s->limit_threshold = M_LIMIT_THRESHOLD;
+    s->limit_restart = M_LIMIT_RESTART;
     if ((c = child(n, "prefix-limit"))) {
         s->max_prefix_v4 = (uint32_t)num(c, "ipv4-unicast");
         s->max_prefix_v6 = (uint32_t)num(c, "ipv6-unicast");

@@ -274,6 +274,11 @@ struct m_conn {
     struct m_src src;
 };
 
+/* netstitch-intercloud bgp-session prefix-limit defaults: warn at 80 %, and once over the
+ * limit, retry after 30 minutes. */
+#define M_LIMIT_THRESHOLD 80
+#define M_LIMIT_RESTART 30
+
 /* The routed link of an l3vpn attachment circuit to the site's router (the CE) and its
  * eBGP session (netstitch-multipoint attachment-circuit/routing). */
 struct m_mp_routing {
@@ -287,6 +292,11 @@ struct m_mp_routing {
     uint32_t ce_asn;
     const char *auth_key_ref; /* may be NULL */
     uint32_t max_prefix;      /* 0 = unset */
+    /* The session's warning threshold (%) and retry time (minutes) when over max-prefix:
+     * the defaults of a bgp-session's prefix-limit (M_LIMIT_*), which the model has no
+     * leaves for here. */
+    uint8_t limit_threshold;
+    uint16_t limit_restart;
     struct m_src src;         /* the routing container, else the circuit */
     struct m_src pe_src, ce_src, ce_asn_src;
     struct m_src max_prefix_src; /* the max-prefix leaf, else the container */

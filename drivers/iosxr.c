@@ -22,8 +22,7 @@
  *     refuses both first: VPLS-ROUTE-TARGET, VPLS-VE-ID-RANGE);
  *   - vrf/@xr-name (the VRF name fitted to 32) and the same as @xr-vrf on each routed
  *     sub-interface in it, vrf/@rt-list, @rt-as, @rt-num (the route target, as for VPLS),
- *     vrf/@rd-ip, @rd-index (the ROUTER-ID:N route distinguisher split), and the family
- *     threshold/restart defaults of a VRF neighbour with a max-prefix (L3VPN,
+ *     vrf/@rd-ip, @rd-index (the ROUTER-ID:N route distinguisher split) (L3VPN,
  *     docs/drivers.md §14: vrf.xml, and bgp.xml's one router bgp with the VRFs in it);
  *   - prefix-list/@rpl, policy/@rpl: the RPL text of the prefix set and route policy
  *     (with the export attributes and community matches of docs/ir.md: set med,
@@ -255,28 +254,6 @@ xr_rpl(struct drv_prep *p, xmlNodePtr dev)
  * index 0..65535). The checker refuses what cannot be split (VPLS-ROUTE-TARGET,
  * drv_ops.rd_number_ok), so a failure here is a lowering bug.
  */
-/*
- * The IR gives a VRF neighbour's family a max-prefix without threshold and restart
- * (docs/ir.rng, <vrf>); a bgp-session's defaults apply, as for a global session without
- * them (netstitch-intercloud max-prefix: warn at 80 %, retry after 30 minutes), so that a
- * site over its limit is not left down for good.
- */
-static void
-xr_limit_defaults(struct drv_prep *p, xmlNodePtr vrf)
-{
-    xmlNodePtr nb, f;
-
-    for (nb = drv_child(vrf, "neighbor"); nb; nb = drv_next(nb, "neighbor")) {
-        for (f = drv_child(nb, "family"); f; f = drv_next(f, "family")) {
-            if (drv_attr(f, "max-prefix") && !drv_attr(f, "threshold")) {
-                drv_set_attr(p, f, "threshold", "80");
-            }
-            if (drv_attr(f, "max-prefix") && !drv_attr(f, "restart")) {
-                drv_set_attr(p, f, "restart", "30");
-            }
-        }
-    }
-}
 
 static nst_err
 xr_vrf(struct drv_prep *p, xmlNodePtr dev, xmlNodePtr v)
@@ -320,7 +297,6 @@ xr_vrf(struct drv_prep *p, xmlNodePtr dev, xmlNodePtr v)
     }
     drv_set_attr(p, v, "rd-ip", ip);
     drv_set_attrf(p, v, "rd-index", "%lu", idx);
-    xr_limit_defaults(p, v);
     xr_acs(p, v);
     return NST_OK;
 }

@@ -29,10 +29,8 @@
  *     to dot1q C pops the outer tag on the QinQ side only. Anything needing a two-tag
  *     pop (a QinQ VPLS attachment circuit, QinQ to untagged) is refused: the checker
  *     should have (DRV caps rewrite_two_tags is false). vpls @oc-block-size, the BGP
- *     label block size covering every member's VE id (ve-max, as drivers/vrp.c). A VRF
- *     neighbour's family with a prefix limit gets the model's session @threshold and
- *     @restart when the IR gives none (L3VPN: vrf.xml, an L3VRF network instance; EOS
- *     has no vrf feature and no l3vpn capability).
+ *     label block size covering every member's VE id (ve-max, as drivers/vrp.c). L3VPN:
+ *     vrf.xml, an L3VRF network instance (EOS has no vrf feature and no l3vpn capability).
  *   - eos: port and subif @eos-indent, the indentation of the lines inside their
  *     "interface" block in the arista-cli payload. A config leaf-list cannot repeat a
  *     value, and lines such as "   no switchport" repeat from one block to the next,
@@ -46,9 +44,6 @@
 
 #include "driver.h"
 
-/* The service model's bgp-session max-prefix defaults (netstitch-intercloud). */
-#define OC_VRF_LIMIT_THRESHOLD "80"
-#define OC_VRF_LIMIT_RESTART "30"
 #define OC_BLOCK_MIN 10ul
 #define OC_BLOCK_GUESS 100ul
 #define EOS_INDENT_BASE 3
@@ -202,35 +197,6 @@ oc_bundle(struct drv_prep *p, xmlNodePtr m)
     }
 }
 
-/*
- * A VRF neighbour's prefix limit (IR vrf/neighbor/family/@max-prefix) comes without the
- * warning threshold and retry time a global session's has; the VRF session gets the
- * service model's session defaults (threshold 80 %, restart 30 minutes), so that it warns,
- * is torn down and retried like every other session this driver renders. An IR that gives
- * them wins.
- */
-static void
-oc_vrf_limits(struct drv_prep *p, xmlNodePtr dev)
-{
-    xmlNodePtr v, nb, fam;
-
-    for (v = drv_child(dev, "vrf"); v; v = drv_next(v, "vrf")) {
-        for (nb = drv_child(v, "neighbor"); nb; nb = drv_next(nb, "neighbor")) {
-            for (fam = drv_child(nb, "family"); fam; fam = drv_next(fam, "family")) {
-                if (!drv_attr(fam, "max-prefix")) {
-                    continue;
-                }
-                if (!drv_attr(fam, "threshold")) {
-                    drv_set_attr(p, fam, "threshold", OC_VRF_LIMIT_THRESHOLD);
-                }
-                if (!drv_attr(fam, "restart")) {
-                    drv_set_attr(p, fam, "restart", OC_VRF_LIMIT_RESTART);
-                }
-            }
-        }
-    }
-}
-
 /* The prepare hook of generic OpenConfig (driver.h). */
 static nst_err
 oc_prepare(struct drv_prep *p, xmlNodePtr dev)
@@ -278,7 +244,6 @@ oc_prepare(struct drv_prep *p, xmlNodePtr dev)
             drv_set_attrf(p, v, "oc-block-size", "%lu", oc_block_size(v));
         }
     }
-    oc_vrf_limits(p, dev);
     return drv_prep_status(p);
 }
 

@@ -35,8 +35,7 @@
  *     fitted to 64;
  *   - vrf (an L3VPN's VPRN, docs/drivers.md §14): @sros-name, @sros-id (the VPN id, as a
  *     VPLS id), @sros-desc and @sros-desc-q (its description), its neighbours' group and
- *     policy names as for bgp, and the family threshold/restart defaults of a max-prefix;
- *     a routed sub-interface in a VRF gets its SAP and @sros-if like any other and leaves
+ *     policy names as for bgp; a routed sub-interface in a VRF gets its SAP and @sros-if like any other and leaves
  *     the port in access mode (a VPRN SAP); two services of the device with one service
  *     id are refused;
  *   - description/@sros (the text cut to the 80 characters SR OS takes) and @q (the
@@ -294,28 +293,6 @@ sros_sdps(struct drv_prep *p, xmlNodePtr dev)
     return NST_OK;
 }
 
-/*
- * The IR gives a VRF neighbour's family a max-prefix without threshold and restart
- * (docs/ir.rng, <vrf>); a bgp-session's defaults apply, as for a global session without
- * them (netstitch-intercloud max-prefix: warn at 80 %, retry after 30 minutes), so that a
- * site over its limit is not left down for good.
- */
-static void
-sros_limit_defaults(struct drv_prep *p, xmlNodePtr vrf)
-{
-    xmlNodePtr nb, f;
-
-    for (nb = drv_child(vrf, "neighbor"); nb; nb = drv_next(nb, "neighbor")) {
-        for (f = drv_child(nb, "family"); f; f = drv_next(f, "family")) {
-            if (drv_attr(f, "max-prefix") && !drv_attr(f, "threshold")) {
-                drv_set_attr(p, f, "threshold", "80");
-            }
-            if (drv_attr(f, "max-prefix") && !drv_attr(f, "restart")) {
-                drv_set_attr(p, f, "restart", "30");
-            }
-        }
-    }
-}
 
 /* Group and policy names of the eBGP neighbours of @inst (an IR <bgp> or <vrf>). */
 static void
@@ -352,7 +329,6 @@ sros_vrf(struct drv_prep *p, xmlNodePtr v)
     char text[256], cut[SROS_DESC_MAX + 1], q[SROS_DESC_MAX * 2 + 3];
     size_t o = 0, i;
 
-    sros_limit_defaults(p, v);
     sros_fit(p, v, "sros-name", drv_attr(v, "name"), SROS_NAME_MAX);
     drv_set_attrf(p, v, "sros-id", "%lu", sros_fold_id(drv_attr_ul(v, "vpn-id", 1)));
     snprintf(text, sizeof text, "netstitch %s: L3VPN %s",

@@ -35,9 +35,9 @@
  *     242 characters, ifm), never inside a UTF-8 sequence, so a long inventory
  *     description does not make the payload invalid;
  *   - L3VPN (docs/drivers.md §14): vrf and subif[@vrf] @vrp-vrf, the VPN instance's name
- *     fitted to 31 characters (the same on the instance and on every binding); a VRF
- *     neighbour's family with a prefix limit gets the model's session @threshold and
- *     @restart when the IR gives none. The VPN instance is vrf.xml, its peers bgp.xml
+ *     fitted to 31 characters (the same on the instance and on every binding; a VRF
+ *     neighbour's prefix limit comes with its threshold and restart from the lowering).
+ *     The VPN instance is vrf.xml, its peers bgp.xml
  *     (one BGP process: the global AS from <bgp> or <vrf>).
  * A layer-3 QinQ termination (l3-sub-interface/qinq-termination) is not in the device
  * models: the hook refuses it rather than send a sub-interface without encapsulation.
@@ -54,9 +54,6 @@
 #define VRP_JUMBO 9600ul
 #define VRP_VSI_NAME_MAX 31
 #define VRP_VRF_NAME_MAX 31 /* huawei-network-instance instance name 1..31 */
-/* The service model's bgp-session max-prefix defaults (netstitch-intercloud). */
-#define VRP_VRF_LIMIT_THRESHOLD "80"
-#define VRP_VRF_LIMIT_RESTART "30"
 #define VRP_SITE_RANGE_MIN 10ul
 #define VRP_SITE_RANGE_GUESS 100ul
 #define VRP_DESC_MAX 242
@@ -295,34 +292,6 @@ vrp_vrf_names(struct drv_prep *p, xmlNodePtr dev)
     }
 }
 
-/*
- * A VRF neighbour's prefix limit (IR vrf/neighbor/family/@max-prefix) comes without the
- * warning threshold and retry time a global session's has; the VRF session gets the
- * service model's session defaults (netstitch-intercloud bgp-session max-prefix: threshold
- * 80 %, restart 30 minutes), so that it is torn down and retried like every other session
- * this driver renders (route-limit N 80 idle-timeout 30). An IR that gives them wins.
- */
-static void
-vrp_vrf_limits(struct drv_prep *p, xmlNodePtr dev)
-{
-    xmlNodePtr v, nb, fam;
-
-    for (v = drv_child(dev, "vrf"); v; v = drv_next(v, "vrf")) {
-        for (nb = drv_child(v, "neighbor"); nb; nb = drv_next(nb, "neighbor")) {
-            for (fam = drv_child(nb, "family"); fam; fam = drv_next(fam, "family")) {
-                if (!drv_attr(fam, "max-prefix")) {
-                    continue;
-                }
-                if (!drv_attr(fam, "threshold")) {
-                    drv_set_attr(p, fam, "threshold", VRP_VRF_LIMIT_THRESHOLD);
-                }
-                if (!drv_attr(fam, "restart")) {
-                    drv_set_attr(p, fam, "restart", VRP_VRF_LIMIT_RESTART);
-                }
-            }
-        }
-    }
-}
 
 static nst_err
 vrp_prepare(struct drv_prep *p, xmlNodePtr dev)
@@ -333,7 +302,6 @@ vrp_prepare(struct drv_prep *p, xmlNodePtr dev)
 
     vrp_descriptions(p, dev);
     vrp_vrf_names(p, dev);
-    vrp_vrf_limits(p, dev);
     vrp_route_policies(p, dev);
     for (n = drv_child(dev, NULL); n; n = drv_next(n, NULL)) {
         if (vrp_is(n, "port")) {

@@ -2,7 +2,8 @@
  * store.c: the state store's common half (store.h): choosing the backend from the
  * location, the local directory, transaction ids and history fields, locks held as a
  * set, and the serialisation of every call on one handle (a transaction's workers
- * journal from several threads).
+ * journal from several threads), with the group commit of the journal lines and records
+ * they write at the same moment (store_group_write).
  *
  * Place in the pipeline: opened by the transaction engine (txn.c) and the service
  * lifecycle (lifecycle.c, ownership.c) before they touch a device; nothing else writes
@@ -110,6 +111,20 @@ store_open(const char *location, struct store **out, char *why, size_t whylen)
         st_close(dir);
         return NST_ENOMEM;
     }
+    if (pthread_mutex_init(&s->jmu, NULL)) {
+        pthread_mutex_destroy(&s->mu);
+        nst_free(s);
+        st_close(dir);
+        return NST_ENOMEM;
+    }
+    if (pthread_cond_init(&s->jcv, NULL)) {
+        pthread_mutex_destroy(&s->jmu);
+        pthread_mutex_destroy(&s->mu);
+        nst_free(s);
+        st_close(dir);
+        return NST_ENOMEM;
+    }
+    s->jq_tail = &s->jq;
     s->dir = nst_strdup(dir->path);
     s->dirfd = dup(dir->fd);
     st_close(dir);
@@ -149,6 +164,8 @@ store_close(struct store *s)
     }
     nst_free(s->dir);
     nst_free(s->location);
+    pthread_cond_destroy(&s->jcv);
+    pthread_mutex_destroy(&s->jmu);
     pthread_mutex_destroy(&s->mu);
     nst_free(s);
 }
@@ -522,17 +539,6 @@ store_txn_id(const struct store_txn *t)
 }
 
 nst_err
-store_txn_put(struct store_txn *t, const char *name, const char *data)
-{
-    nst_err ret;
-
-    pthread_mutex_lock(&t->s->mu);
-    ret = t->s->ops->rec_put(t->s, 'T', t->id, name, data);
-    pthread_mutex_unlock(&t->s->mu);
-    return ret;
-}
-
-nst_err
 store_txn_get(struct store_txn *t, const char *name, char **data)
 {
     nst_err ret;
@@ -543,12 +549,117 @@ store_txn_get(struct store_txn *t, const char *name, char **data)
     return ret;
 }
 
+/*
+ * Group commit of a transaction's journal lines and records. Every line and record is
+ * durable when store_journal_append() or store_txn_put() returns, as before; but a
+ * transaction's device workers write at the same moments (every device finishes a step
+ * within milliseconds of the others), and one SQL transaction per write meant one fsync
+ * per write, one after the other under the handle's lock: with 50 routers the last
+ * device's "edit-config sent" waited for 49 fsyncs (docs/PERFORMANCE.md). So a write is
+ * queued; the first waiting thread that finds no flush running takes the whole queue and
+ * writes it as one batch (one commit, one fsync), in queue order, while the next writes
+ * queue up behind it; every thread returns once its own write's batch committed. A batch
+ * that cannot begin or commit is written one write at a time instead, so each still gets
+ * its own result. A write queued alone is written as it always was (so a store_txn_put()
+ * inside the caller's own store_batch_begin() joins that batch).
+ */
+struct store_jline {
+    struct store_txn *t;
+    int64_t ms;
+    const char *line; /* a journal line, or the record's data when name is set */
+    const char *name;
+    nst_err ret;
+    int done;
+    struct store_jline *next;
+};
+
+static nst_err
+store_jline_write(struct store *s, const struct store_jline *l)
+{
+    return l->name ? s->ops->rec_put(s, 'T', l->t->id, l->name, l->line)
+                   : s->ops->journal_append(s, l->t->id, l->ms, l->line);
+}
+
+static void
+store_group_flush(struct store *s, struct store_jline *q)
+{
+    struct store_jline *l;
+    nst_err ret = NST_OK;
+    int batch = q->next != NULL;
+
+    pthread_mutex_lock(&s->mu);
+    if (batch && s->ops->batch(s, 0)) {
+        batch = 0;
+    }
+    if (batch) {
+        for (l = q; l && !ret; l = l->next) {
+            ret = store_jline_write(s, l);
+        }
+        if (!ret) {
+            ret = s->ops->batch(s, 1);
+        }
+        if (ret) {
+            s->ops->batch(s, 2);
+            batch = 0;
+        }
+    }
+    for (l = q; l; l = l->next) {
+        l->ret = batch ? NST_OK : store_jline_write(s, l);
+    }
+    pthread_mutex_unlock(&s->mu);
+}
+
+/* Queue @me and return once it is written (by this thread or another). */
+static nst_err
+store_group_write(struct store *s, struct store_jline *me)
+{
+    struct store_jline *q, *l;
+    nst_err ret;
+
+    pthread_mutex_lock(&s->jmu);
+    me->ms = store_now_ms();
+    *s->jq_tail = me;
+    s->jq_tail = &me->next;
+    while (!me->done) {
+        if (s->jflushing) {
+            pthread_cond_wait(&s->jcv, &s->jmu);
+            continue;
+        }
+        q = s->jq;
+        s->jq = NULL;
+        s->jq_tail = &s->jq;
+        s->jflushing = 1;
+        pthread_mutex_unlock(&s->jmu);
+        store_group_flush(s, q);
+        pthread_mutex_lock(&s->jmu);
+        for (l = q; l; l = l->next) {
+            l->done = 1;
+        }
+        s->jflushing = 0;
+        pthread_cond_broadcast(&s->jcv);
+    }
+    ret = me->ret;
+    pthread_mutex_unlock(&s->jmu);
+    return ret;
+}
+
+nst_err
+store_txn_put(struct store_txn *t, const char *name, const char *data)
+{
+    struct store_jline me = {0};
+
+    me.t = t;
+    me.name = name;
+    me.line = data;
+    return store_group_write(t->s, &me);
+}
+
 nst_err
 store_journal_append(struct store_txn *t, const char *fmt, ...)
 {
+    struct store_jline me = {0};
     char line[2048];
     va_list ap;
-    nst_err ret;
 
     va_start(ap, fmt);
     if (vsnprintf(line, sizeof line, fmt, ap) < 0) {
@@ -561,10 +672,9 @@ store_journal_append(struct store_txn *t, const char *fmt, ...)
             *p = ' ';
         }
     }
-    pthread_mutex_lock(&t->s->mu);
-    ret = t->s->ops->journal_append(t->s, t->id, store_now_ms(), line);
-    pthread_mutex_unlock(&t->s->mu);
-    return ret;
+    me.t = t;
+    me.line = line;
+    return store_group_write(t->s, &me);
 }
 
 nst_err

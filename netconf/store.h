@@ -114,7 +114,8 @@ void store_txn_close(struct store_txn *t);
 /** @brief The transaction's id. */
 const char *store_txn_id(const struct store_txn *t);
 
-/** @brief Write record @p name of the transaction, durably (replacing any). */
+/** @brief Write record @p name of the transaction, durably (replacing any), before it
+ *         returns; concurrent writes are committed together like journal lines. */
 nst_err store_txn_put(struct store_txn *t, const char *name, const char *data);
 
 /** @brief Read record @p name; NST_EIO when there is none. */
@@ -122,7 +123,8 @@ nst_err store_txn_get(struct store_txn *t, const char *name, char **data);
 
 /**
  * @brief Append one journal line ("<unix-ms> <text>", newlines replaced by spaces),
- *        durably. The caller serialises appends of one transaction.
+ *        durably, before it returns. Safe from several threads: concurrent lines are
+ *        kept in the order they were called and committed together (one fsync).
  */
 nst_err store_journal_append(struct store_txn *t, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

@@ -48,6 +48,12 @@ struct store {
     int dirfd;
     char *location;     /* for messages */
     pthread_mutex_t mu; /* one call at a time */
+    /* Group commit (store.c, store_group_write): journal lines and records waiting for
+     * the next flush, and whether a thread is flushing. */
+    pthread_mutex_t jmu;
+    pthread_cond_t jcv;
+    struct store_jline *jq, **jq_tail;
+    int jflushing;
 };
 
 /* The backends' openers: fill s->ops and s->be. */

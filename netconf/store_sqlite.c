@@ -2,7 +2,8 @@
  * store_sqlite.c: the SQLite backend of the state store (store.h), the default: one file
  * STATE/state.db, mode 0600, in WAL mode with synchronous=FULL, so every call's SQL
  * transaction is on disk when the call returns (a kill -9 or a power cut loses nothing
- * that was reported written). Several processes may use one file: SQLite serialises
+ * that was reported written; store.c commits concurrent journal lines and records in one
+ * batch and returns to each caller only after that commit). Several processes may use one file: SQLite serialises
  * writers (a busy timeout of 30 s), readers never wait. Locks are flock()ed files
  * (store.c), which do not reach across hosts: a team shares a PostgreSQL store.
  *

@@ -419,18 +419,20 @@ txn_journal(struct nst_txn *txn, const struct txn_dev *d, const char *fmt, ...)
     if (!txn->t) {
         return NST_OK;
     }
-    pthread_mutex_lock(&txn->mu);
     if (d) {
-        ret = store_journal_append(txn->t, "dev %zu %s", d->index, text);
-    } else {
-        ret = store_journal_append(txn->t, "txn %s", text);
-        /* The history row follows the journal's outcome line (store.h). */
-        if (!ret && !strncmp(text, "outcome ", 8)) {
-            char word[32];
+        /* Not under txn->mu: the store orders concurrent appends and commits the lines
+         * that arrive together as one batch (store.c, group commit), each durable before
+         * its caller goes on. */
+        return store_journal_append(txn->t, "dev %zu %s", d->index, text);
+    }
+    pthread_mutex_lock(&txn->mu);
+    ret = store_journal_append(txn->t, "txn %s", text);
+    /* The history row follows the journal's outcome line (store.h). */
+    if (!ret && !strncmp(text, "outcome ", 8)) {
+        char word[32];
 
-            snprintf(word, sizeof word, "%.*s", (int)strcspn(text + 8, " "), text + 8);
-            store_txn_note(txn->t, NULL, word);
-        }
+        snprintf(word, sizeof word, "%.*s", (int)strcspn(text + 8, " "), text + 8);
+        store_txn_note(txn->t, NULL, word);
     }
     pthread_mutex_unlock(&txn->mu);
     return ret;
@@ -1354,7 +1356,7 @@ txn_plan_text(const struct nst_txn *txn)
 
 /* Snapshots, payloads, then the plan: the plan's presence means all the rest is there. */
 static nst_err
-txn_write_plan(struct nst_txn *txn)
+txn_write_plan_records(struct nst_txn *txn)
 {
     char name[64], *plan;
     nst_err ret = NST_OK;
@@ -1387,6 +1389,25 @@ txn_write_plan(struct nst_txn *txn)
     ret = store_txn_put(txn->t, "plan", plan);
     nst_free(plan);
     return ret;
+}
+
+static nst_err
+txn_write_plan(struct nst_txn *txn)
+{
+    nst_err ret;
+
+    /* One store batch: the 2N + 1 records are one durable unit with one fsync (they were
+     * 2N + 1 commits, one after the other: 0.1 s for 50 routers on the critical path). */
+    ret = store_batch_begin(txn->st);
+    if (ret) {
+        return ret;
+    }
+    ret = txn_write_plan_records(txn);
+    if (ret) {
+        store_batch_abort(txn->st);
+        return ret;
+    }
+    return store_batch_commit(txn->st);
 }
 
 /* What a plan file says about one device. */

@@ -207,6 +207,21 @@ def test():
         r = m.get(('subtree', '<system xmlns="%s"/>' % NSA), with_defaults="report-all")
         has(r.data_xml, "<max-frame>9192</max-frame>")
         hasnt(getcfg(m, "running"), "max-frame")
+        # Unfiltered <get-config>: defaults are added only when the mode prints them (rpc.c)
+        has(m.get_config(source="running", with_defaults="report-all").data_xml,
+            "<max-frame>9192</max-frame>")
+        has(m.get_config(source="running", with_defaults="report-all-tagged").data_xml,
+            "9192</max-frame>")
+        hasnt(m.get_config(source="running", with_defaults="trim").data_xml, "max-frame")
+        hasnt(m.get_config(source="running", with_defaults="explicit").data_xml, "max-frame")
+        # The candidate is stored unvalidated, without defaults: report-all must add them
+        ok(edit(m, '<system xmlns="%s" xmlns:nc="urn:ietf:params:xml:ns:netconf:base:1.0" '
+                   'nc:operation="replace"><hostname>r9</hostname></system>' % NSA),
+           "replace system in the candidate")
+        has(m.get_config(source="candidate", with_defaults="report-all").data_xml,
+            "<max-frame>9192</max-frame>")
+        hasnt(m.get_config(source="candidate", with_defaults="explicit").data_xml, "max-frame")
+        ok(m.discard_changes(), "discard the replaced system")
 
         # copy-config candidate <- running, and inline config to candidate
         ok(rpc(m, '<copy-config xmlns="urn:ietf:params:xml:ns:netconf:base:1.0"><target><candidate/>'

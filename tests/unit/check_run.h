@@ -2,17 +2,38 @@
  * check_run.h: the helpers the checker's unit tests share (test_check, test_check_ipv6,
  * test_onramp, test_qinq, test_redundancy, test_shared): load a service from text and
  * check it, with the context's diagnostics cleared first, so a test reads only this run's
- * findings; count, list and pick its diagnostics; derive a service from a base text.
+ * findings; count, list and pick its diagnostics; derive a service from a base text or a
+ * file (slurp).
  * Include after <cmocka.h>.
  */
 #ifndef NST_TEST_CHECK_RUN_H
 #define NST_TEST_CHECK_RUN_H
 
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "netstitch.h"
+
+/* The whole file at @path, NUL-terminated (malloc'ed; the test fails when it cannot be read). */
+static inline char *
+slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    long n;
+    char *s;
+
+    assert_non_null(f);
+    fseek(f, 0, SEEK_END);
+    n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    s = malloc((size_t)n + 1);
+    assert_int_equal(fread(s, 1, (size_t)n, f), (size_t)n);
+    s[n] = '\0';
+    fclose(f);
+    return s;
+}
 
 /* Load @text (XML, named "t.xml" in diagnostics) into @ctx and check it; the service is
  * freed. Returns the load's error, else the check's (NST_OK or NST_ECHECK). */

@@ -7,8 +7,8 @@
  *
  * - IOS-XR: a VRF name longer than vrf-name's 32 characters is fitted once and the same
  *   name appears in vrfs/vrf, router bgp vrf and the interface's vrf;
- * - the prefix limit of a VRF neighbour: the session defaults (80 %, 30 minutes) when the
- *   IR gives a bare max-prefix, the IR's values when it gives them, on both vendors;
+ * - the prefix limit of a VRF neighbour: the threshold and restart the IR gives (the
+ *   lowering writes a session's defaults, 80 % and 30 minutes), on both vendors;
  * - SR OS: a port with only VPRN circuits is in access mode, one that also has a Base
  *   router interface in hybrid mode, and a VPRN circuit is never a Base interface;
  * - refusals (DRIVER-UNSUPPORTED at the device): an SR OS VPLS and VPRN of one device with
@@ -54,6 +54,9 @@
     " length='16' seq='10'/></prefix-list>"                                                        \
     "<policy name='NS-IN' prefix-list='NS-IN' direction='import' family='ipv4'/>"                  \
     "<policy name='NS-OUT' prefix-list='NS-OUT' direction='export' family='ipv4'/>"
+
+/* A VRF neighbour's family as lower_mp_l3 writes it with a max-prefix. */
+#define LOWERED " threshold='80' restart='30'"
 
 #define SR_VRF(port, sub, fam)                                                                     \
     "<port name='" port "' mtu='1518'>"                                                            \
@@ -157,7 +160,7 @@ test_xr_long_vrf_name(void **state)
     struct env *e = *state;
     char *p, *c, fitted[64], want[128];
 
-    assert_int_equal(rend(e, "iosxr", XR_VRF(LONG_NAME, ""), &p, &c), NST_OK);
+    assert_int_equal(rend(e, "iosxr", XR_VRF(LONG_NAME, LOWERED), &p, &c), NST_OK);
     drv_fit_name(LONG_NAME, 32, fitted, sizeof fitted);
     assert_true(strlen(fitted) <= 32);
     /* The full name only in the VRF's description. */
@@ -182,21 +185,21 @@ test_vrf_prefix_limit(void **state)
     struct env *e = *state;
     char *p, *c;
 
-    /* A bare max-prefix: the session defaults. */
-    assert_int_equal(rend(e, "iosxr", XR_VRF("corp", ""), &p, &c), NST_OK);
+    /* The session defaults, as the lowering writes them. */
+    assert_int_equal(rend(e, "iosxr", XR_VRF("corp", LOWERED), &p, &c), NST_OK);
     assert_non_null(strstr(p, "<prefix-limit>50</prefix-limit>"));
     assert_non_null(strstr(p, "<threshold>80</threshold>"));
     assert_non_null(strstr(p, "<restart>30</restart>"));
     assert_non_null(strstr(c, "    maximum-prefix 50 80 restart 30\n"));
     nst_free(p);
     nst_free(c);
-    /* The IR's own values win. */
+    /* Other values in the IR are rendered as they are. */
     assert_int_equal(rend(e, "iosxr", XR_VRF("corp", " threshold='90' restart='5'"), &p, &c),
                      NST_OK);
     assert_non_null(strstr(c, "    maximum-prefix 50 90 restart 5\n"));
     nst_free(p);
     nst_free(c);
-    assert_int_equal(rend(e, "sros", SR_VRF("1/1/1", "300", ""), &p, &c), NST_OK);
+    assert_int_equal(rend(e, "sros", SR_VRF("1/1/1", "300", LOWERED), &p, &c), NST_OK);
     assert_non_null(strstr(c, "bgp neighbor \"10.255.71.2\" prefix-limit ipv4 threshold 80\n"));
     assert_non_null(strstr(c, "bgp neighbor \"10.255.71.2\" prefix-limit ipv4 idle-timeout 30\n"));
     nst_free(p);
@@ -216,7 +219,7 @@ test_sros_port_mode(void **state)
     char *p, *c;
 
     /* Only a VPRN circuit: an access port, no Base router interface. */
-    assert_int_equal(rend(e, "sros", SR_VRF("1/1/1", "300", ""), &p, &c), NST_OK);
+    assert_int_equal(rend(e, "sros", SR_VRF("1/1/1", "300", LOWERED), &p, &c), NST_OK);
     assert_non_null(strstr(c, "/configure port 1/1/1 ethernet mode access\n"));
     assert_null(strstr(c, "router \"Base\" interface"));
     assert_non_null(strstr(c, "/configure service vprn \"corp\" interface \"corp-hop1\" sap "

@@ -18,6 +18,7 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -633,6 +634,96 @@ t_state_dir(void **state)
 }
 
 /*
+ * Group commit (store.c): journal lines and records written from many threads at once all
+ * land, each thread's lines in its own order, and each line is committed before its append
+ * returns (a second handle, another SQLite connection, sees only committed rows).
+ */
+#define JT_THREADS 16
+#define JT_LINES 25
+
+struct jt_arg {
+    struct store_txn *t;
+    struct store *other;
+    int id;
+    int bad; /* cmocka's asserts must stay on the main thread */
+};
+
+static void *
+jt_main(void *p)
+{
+    struct jt_arg *a = p;
+    char want[64], *text = NULL;
+
+    for (int i = 0; i < JT_LINES; i++) {
+        if (store_journal_append(a->t, "dev %d line %d", a->id, i)) {
+            a->bad = 1;
+            continue;
+        }
+        snprintf(want, sizeof want, "rec-%d-%d", a->id, i);
+        if (store_txn_put(a->t, want, want + 4)) {
+            a->bad = 3;
+        }
+        snprintf(want, sizeof want, " dev %d line %d\n", a->id, i);
+        if (store_journal_peek(a->other, store_txn_id(a->t), &text) || !strstr(text, want)) {
+            a->bad = 2;
+        }
+        nst_free(text);
+        text = NULL;
+    }
+    return NULL;
+}
+
+static void
+t_journal_concurrent(void **state)
+{
+    struct store *sto = NULL, *other = NULL;
+    struct store_txn *t = NULL;
+    struct jt_arg args[JT_THREADS];
+    pthread_t th[JT_THREADS];
+    char why[600], *text = NULL, *line;
+    int next[JT_THREADS] = {0}, lines = 0;
+
+    (void)state;
+    assert_int_equal(mkdir(path_in("jt"), 0700), 0);
+    assert_int_equal(store_open(path_in("jt"), &sto, why, sizeof why), NST_OK);
+    assert_int_equal(store_open(path_in("jt"), &other, why, sizeof why), NST_OK);
+    assert_int_equal(store_txn_create(sto, "push", NULL, NULL, NULL, &t), NST_OK);
+    for (int i = 0; i < JT_THREADS; i++) {
+        args[i] = (struct jt_arg){t, other, i, 0};
+        assert_int_equal(pthread_create(&th[i], NULL, jt_main, &args[i]), 0);
+    }
+    for (int i = 0; i < JT_THREADS; i++) {
+        pthread_join(th[i], NULL);
+        assert_int_equal(args[i].bad, 0);
+    }
+    assert_int_equal(store_journal_read(t, &text), NST_OK);
+    for (line = text; (line = strstr(line, " dev ")); line++) {
+        int d = -1, k = -1;
+
+        assert_int_equal(sscanf(line, " dev %d line %d", &d, &k), 2);
+        assert_true(d >= 0 && d < JT_THREADS);
+        assert_int_equal(k, next[d]);
+        next[d]++;
+        lines++;
+    }
+    assert_int_equal(lines, JT_THREADS * JT_LINES);
+    nst_free(text);
+    for (int i = 0; i < JT_THREADS; i++) {
+        for (int k = 0; k < JT_LINES; k++) {
+            char name[32];
+
+            snprintf(name, sizeof name, "rec-%d-%d", i, k);
+            assert_int_equal(store_txn_get(t, name, &text), NST_OK);
+            assert_string_equal(text, name + 4);
+            nst_free(text);
+        }
+    }
+    store_txn_close(t);
+    store_close(other);
+    store_close(sto);
+}
+
+/*
  * Public API without a device
  */
 
@@ -975,6 +1066,7 @@ main(void)
         cmocka_unit_test(t_inventory_errors),
         cmocka_unit_test(t_secret_read),
         cmocka_unit_test(t_state_dir),
+        cmocka_unit_test(t_journal_concurrent),
         cmocka_unit_test(t_api_errors),
         cmocka_unit_test(t_push_refused),
         cmocka_unit_test(t_recover_before_plan),

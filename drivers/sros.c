@@ -18,7 +18,7 @@
  *     0x88a8; docs/vendors.md: decimal is the safe form);
  *   - subif/@sap: the SAP id on that port ("1/1/1:1100.2101"; one tag on a QinQ port is
  *     "X.*", untagged "0.*"; on a dot1q port "X" or "0"; on a null port the port), and
- *     for a layer-3 one @sros-if, the Base router interface name;
+ *     for a layer-3 one @sros-if, the Base router (or VPRN) interface name, fitted to 32;
  *   - ac/@sap for the attachment circuits of stitches and VPLS;
  *   - l2-stitch and vpls: @sros-name (fitted to 64), @sros-id (the service id: the
  *     VPLS id, folded into 1..2147483647; for a stitch 2000000000 + a hash of its name
@@ -48,6 +48,7 @@
 #include "driver.h"
 
 #define SROS_NAME_MAX 64
+#define SROS_IF_NAME_MAX 32 /* router and VPRN interface-name: 1..32 (nokia-conf) */
 #define SROS_VE_NAME_MAX 32
 #define SROS_DESC_MAX 80
 #define SROS_SERVICE_ID_MAX 2147483647ul
@@ -143,7 +144,7 @@ sros_port(struct drv_prep *p, xmlNodePtr port)
             snprintf(ifname, sizeof ifname, "%s-hop%s",
                      drv_attr(sub, "connection") ? drv_attr(sub, "connection") : "netstitch",
                      drv_attr(sub, "hop") ? drv_attr(sub, "hop") : "0");
-            sros_fit(p, sub, "sros-if", ifname, SROS_NAME_MAX);
+            sros_fit(p, sub, "sros-if", ifname, SROS_IF_NAME_MAX);
         }
     }
 }

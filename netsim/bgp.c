@@ -641,6 +641,24 @@ bgp_nbr_addr(struct bgp_nbr *n)
     }
 }
 
+/* The next neighbour of @d (the caller checked there is room), zeroed, in table @vrf (0: the
+ * global one, else 1 + the index in d->vrfs, whose name it copies), its address the text
+ * of @addr_leaf under @node, parsed. */
+static struct bgp_nbr *
+bgp_nbr_new(struct bgp_dev *d, unsigned vrf, xmlNodePtr node, const char *addr_leaf)
+{
+    struct bgp_nbr *n = &d->nbrs[d->nnbrs++];
+
+    memset(n, 0, sizeof *n);
+    n->vrf = vrf;
+    if (vrf) {
+        memcpy(n->vname, d->vrfs[vrf - 1].name, sizeof n->vname);
+    }
+    bgp_text(node, addr_leaf, n->addr, sizeof n->addr);
+    bgp_nbr_addr(n);
+    return n;
+}
+
 static unsigned
 bgp_transport_fam(const struct bgp_nbr *n)
 {
@@ -740,21 +758,14 @@ bgp_extract_vrp(struct bgp_dev *d)
         }
         for (peer = bgp_child(bgp_child(bp, "peers"), "peer"); peer && d->nnbrs < BGP_MAX_NBR;
              peer = bgp_next(peer, "peer")) {
-            struct bgp_nbr *nb = &d->nbrs[d->nnbrs++];
+            struct bgp_nbr *nb = bgp_nbr_new(d, vrf, peer, "address");
             int anyaf = 0;
 
-            memset(nb, 0, sizeof *nb);
-            bgp_text(peer, "address", nb->addr, sizeof nb->addr);
-            bgp_nbr_addr(nb);
             nb->peer_as = (uint32_t)strtoul(bgp_text(peer, "remote-as", buf, sizeof buf), NULL, 10);
             nb->local_as = (uint32_t)strtoul(
                 bgp_text(peer, "fake-as-parameter/fake-as", buf, sizeof buf), NULL, 10);
             bgp_text(peer, "password-text", nb->key, sizeof nb->key);
             bgp_text(inst, "name", nb->inst, sizeof nb->inst);
-            nb->vrf = vrf;
-            if (vrf) {
-                memcpy(nb->vname, d->vrfs[vrf - 1].name, sizeof nb->vname);
-            }
             nb->enabled = 1;
             for (af = bgp_child(bgp_child(peer, "afs"), "af"); af; af = bgp_next(af, "af")) {
                 bgp_text(af, "type", buf, sizeof buf);
@@ -882,16 +893,9 @@ bgp_oc_neighbors(struct bgp_dev *d, xmlNodePtr proto, uint8_t vrf)
 
     for (nb = bgp_child(bgp_path(proto, "bgp/neighbors"), "neighbor"); nb && d->nnbrs < BGP_MAX_NBR;
          nb = bgp_next(nb, "neighbor")) {
-        struct bgp_nbr *n = &d->nbrs[d->nnbrs++];
+        struct bgp_nbr *n = bgp_nbr_new(d, vrf, nb, "neighbor-address");
         int listed = 0;
 
-        memset(n, 0, sizeof *n);
-        n->vrf = vrf;
-        if (vrf) {
-            memcpy(n->vname, d->vrfs[vrf - 1].name, sizeof n->vname);
-        }
-        bgp_text(nb, "neighbor-address", n->addr, sizeof n->addr);
-        bgp_nbr_addr(n);
         n->peer_as = (uint32_t)strtoul(bgp_text(nb, "config/peer-as", buf, sizeof buf), NULL, 10);
         n->local_as = (uint32_t)strtoul(bgp_text(nb, "config/local-as", buf, sizeof buf), NULL, 10);
         bgp_text(nb, "config/auth-password", n->key, sizeof n->key);
@@ -1072,17 +1076,10 @@ bgp_junos_groups(struct bgp_dev *d, xmlNodePtr bgp, uint8_t vrf)
     for (g = bgp_child(bgp, "group"); g; g = bgp_next(g, "group")) {
         for (nb = bgp_child(g, "neighbor"); nb && d->nnbrs < BGP_MAX_NBR;
              nb = bgp_next(nb, "neighbor")) {
-            struct bgp_nbr *n = &d->nbrs[d->nnbrs++];
+            struct bgp_nbr *n = bgp_nbr_new(d, vrf, nb, "name");
             const char *v;
 
-            memset(n, 0, sizeof *n);
             n->enabled = 1;
-            n->vrf = vrf;
-            if (vrf) {
-                memcpy(n->vname, d->vrfs[vrf - 1].name, sizeof n->vname);
-            }
-            bgp_text(nb, "name", n->addr, sizeof n->addr);
-            bgp_nbr_addr(n);
             v = bgp_text(nb, "peer-as", buf, sizeof buf);
             if (!*v) {
                 v = bgp_text(g, "peer-as", buf, sizeof buf);
@@ -1279,17 +1276,10 @@ bgp_xr_neighbors(struct bgp_dev *d, xmlNodePtr nbs, uint8_t vrf)
 
     for (nb = bgp_child(nbs, "neighbor"); nb && d->nnbrs < BGP_MAX_NBR;
          nb = bgp_next(nb, "neighbor")) {
-        struct bgp_nbr *n = &d->nbrs[d->nnbrs++];
+        struct bgp_nbr *n = bgp_nbr_new(d, vrf, nb, "neighbor-address");
         const char *k;
         int listed = 0;
 
-        memset(n, 0, sizeof *n);
-        n->vrf = vrf;
-        if (vrf) {
-            memcpy(n->vname, d->vrfs[vrf - 1].name, sizeof n->vname);
-        }
-        bgp_text(nb, "neighbor-address", n->addr, sizeof n->addr);
-        bgp_nbr_addr(n);
         n->peer_as = (uint32_t)strtoul(bgp_text(nb, "remote-as", buf, sizeof buf), NULL, 10);
         n->local_as =
             (uint32_t)strtoul(bgp_text(nb, "local-as/as-number", buf, sizeof buf), NULL, 10);
@@ -1452,16 +1442,9 @@ bgp_sros_neighbors(struct bgp_dev *d, xmlNodePtr bgp, uint8_t vrf)
 
     for (nb = bgp_child(bgp, "neighbor"); nb && d->nnbrs < BGP_MAX_NBR;
          nb = bgp_next(nb, "neighbor")) {
-        struct bgp_nbr *n = &d->nbrs[d->nnbrs++];
+        struct bgp_nbr *n = bgp_nbr_new(d, vrf, nb, "ip-address");
         char grp[128];
 
-        memset(n, 0, sizeof *n);
-        n->vrf = vrf;
-        if (vrf) {
-            memcpy(n->vname, d->vrfs[vrf - 1].name, sizeof n->vname);
-        }
-        bgp_text(nb, "ip-address", n->addr, sizeof n->addr);
-        bgp_nbr_addr(n);
         bgp_text(nb, "group", grp, sizeof grp);
         for (g = bgp_child(bgp, "group"); g; g = bgp_next(g, "group")) {
             if (!strcmp(bgp_text(g, "group-name", buf, sizeof buf), grp)) {

@@ -201,6 +201,29 @@ sros_ascii(const char *s, size_t max, char *buf, size_t len)
  * Descriptions as SR OS takes them (sros_ascii): @sros for the payload, @q the same
  * text in MD-CLI double quotes.
  */
+/* @text cut to SR OS' 80 ASCII characters as attribute @attr of @n, and in MD-CLI double
+ * quotes (backslash before '"' and '\\') as @qattr. */
+static void
+sros_desc_attrs(struct drv_prep *p, xmlNodePtr n, const char *text, const char *attr,
+                const char *qattr)
+{
+    char cut[SROS_DESC_MAX * 4 + 1], q[SROS_DESC_MAX * 8 + 3];
+    size_t o = 0, i;
+
+    sros_ascii(text, SROS_DESC_MAX, cut, sizeof cut);
+    drv_set_attr(p, n, attr, cut);
+    q[o++] = '"';
+    for (i = 0; cut[i]; i++) {
+        if (cut[i] == '"' || cut[i] == '\\') {
+            q[o++] = '\\';
+        }
+        q[o++] = cut[i];
+    }
+    q[o++] = '"';
+    q[o] = '\0';
+    drv_set_attr(p, n, qattr, q);
+}
+
 static void
 sros_descriptions(struct drv_prep *p, xmlNodePtr n)
 {
@@ -210,21 +233,7 @@ sros_descriptions(struct drv_prep *p, xmlNodePtr n)
         const char *cli = drv_attr(c, "cli"), *raw = drv_child_text(n, "description");
 
         if (!strcmp((const char *)c->name, "description") && cli && *cli && raw) {
-            char cut[SROS_DESC_MAX * 4 + 1], q[SROS_DESC_MAX * 8 + 3];
-            size_t o = 0, i;
-
-            sros_ascii(raw, SROS_DESC_MAX, cut, sizeof cut);
-            drv_set_attr(p, c, "sros", cut);
-            q[o++] = '"';
-            for (i = 0; cut[i]; i++) {
-                if (cut[i] == '"' || cut[i] == '\\') {
-                    q[o++] = '\\';
-                }
-                q[o++] = cut[i];
-            }
-            q[o++] = '"';
-            q[o] = '\0';
-            drv_set_attr(p, c, "q", q);
+            sros_desc_attrs(p, c, raw, "sros", "q");
         }
         sros_descriptions(p, c);
     }
@@ -327,26 +336,14 @@ sros_fold_id(unsigned long id)
 static void
 sros_vrf(struct drv_prep *p, xmlNodePtr v)
 {
-    char text[256], cut[SROS_DESC_MAX + 1], q[SROS_DESC_MAX * 2 + 3];
-    size_t o = 0, i;
+    char text[256];
 
     sros_fit(p, v, "sros-name", drv_attr(v, "name"), SROS_NAME_MAX);
     drv_set_attrf(p, v, "sros-id", "%lu", sros_fold_id(drv_attr_ul(v, "vpn-id", 1)));
     snprintf(text, sizeof text, "netstitch %s: L3VPN %s",
              drv_attr(v, "connection") ? drv_attr(v, "connection") : "",
              drv_attr(v, "name") ? drv_attr(v, "name") : "");
-    sros_ascii(text, SROS_DESC_MAX, cut, sizeof cut);
-    drv_set_attr(p, v, "sros-desc", cut);
-    q[o++] = '"';
-    for (i = 0; cut[i]; i++) {
-        if (cut[i] == '"' || cut[i] == '\\') {
-            q[o++] = '\\';
-        }
-        q[o++] = cut[i];
-    }
-    q[o++] = '"';
-    q[o] = '\0';
-    drv_set_attr(p, v, "sros-desc-q", q);
+    sros_desc_attrs(p, v, text, "sros-desc", "sros-desc-q");
 }
 
 /*

@@ -445,6 +445,10 @@ cmd_push(int argc, char **argv)
             cli_print_diags(stderr, ctx, OUT_TEXT, 0, "push", EXIT_USAGE);
             if (stage <= NST_STAGE_CHECK) {
                 fprintf(stderr, "netstitch push: the service has errors; nothing was pushed\n");
+            } else if (nst_diag_count_severity(ctx, NST_SEV_ERROR)) {
+                /* A coded diagnostic (PAYLOAD-INVALID, ...) said why, as for compile; the
+                 * library's code (often NST_EINTERNAL) would add a false "internal error". */
+                fprintf(stderr, "netstitch push: compile failed; nothing was pushed\n");
             } else {
                 fprintf(stderr, "netstitch push: compile failed: %s\n", nst_strerror(err));
             }

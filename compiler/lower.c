@@ -821,6 +821,32 @@ mp_neighbor(struct lw *w, xmlNodePtr n, const struct m_mp *mp, const struct m_de
     }
 }
 
+/* One <ac> in @n (a <vpls> or <vrf>) per attachment circuit of @mp on circuit @i's PE, from
+ * @i on (the PE's first circuit), pointing at the circuit's <subif>; a QinQ bundle's is
+ * marked bundle="true". */
+static void
+mp_acs(struct lw *w, xmlNodePtr n, const struct m_mp *mp, size_t i)
+{
+    const struct m_device *d = mp->acs[i].dev;
+
+    for (size_t j = i; j < mp->nacs; j++) {
+        xmlNodePtr sub, ac;
+
+        if (mp->acs[j].dev != d) {
+            continue;
+        }
+        sub = find_subif(port_node(w, mp->acs[j].port), &mp->acs[j].encap);
+        ac = sub ? new_child(w, n, "ac") : NULL;
+        if (ac) {
+            set_attr(w, ac, "port", mp->acs[j].port->name);
+            set_uattr(w, ac, "subif", attr_ul(sub, "id"));
+            if (mp->acs[j].encap.bundle) {
+                set_attr(w, ac, "bundle", "true");
+            }
+        }
+    }
+}
+
 static void
 lower_mp(struct lw *w, const struct m_mp *mp)
 {
@@ -868,22 +894,7 @@ lower_mp(struct lw *w, const struct m_mp *mp)
             set_uattr(w, n, "ve-id", mp->acs[i].ve_id ? mp->acs[i].ve_id : (unsigned long)(i + 1));
             set_uattr(w, n, "ve-max", ve_max(&mp->vpls));
         }
-        for (j = i; j < mp->nacs; j++) {
-            xmlNodePtr sub, ac;
-
-            if (mp->acs[j].dev != d) {
-                continue;
-            }
-            sub = find_subif(port_node(w, mp->acs[j].port), &mp->acs[j].encap);
-            ac = sub ? new_child(w, n, "ac") : NULL;
-            if (ac) {
-                set_attr(w, ac, "port", mp->acs[j].port->name);
-                set_uattr(w, ac, "subif", attr_ul(sub, "id"));
-                if (mp->acs[j].encap.bundle) {
-                    set_attr(w, ac, "bundle", "true");
-                }
-            }
-        }
+        mp_acs(w, n, mp, i);
         if (mp->signalling != SIG_LDP) {
             continue;
         }
@@ -1095,19 +1106,7 @@ lower_mp_l3(struct lw *w, const struct m_mp *mp)
             set_uattr(w, n, "asn", d->asn);
         }
         set_attr(w, n, "router-id", d->router_id);
-        for (j = i; j < mp->nacs; j++) {
-            xmlNodePtr sub, ac;
-
-            if (mp->acs[j].dev != d) {
-                continue;
-            }
-            sub = find_subif(port_node(w, mp->acs[j].port), &mp->acs[j].encap);
-            ac = sub ? new_child(w, n, "ac") : NULL;
-            if (ac) {
-                set_attr(w, ac, "port", mp->acs[j].port->name);
-                set_uattr(w, ac, "subif", attr_ul(sub, "id"));
-            }
-        }
+        mp_acs(w, n, mp, i);
         for (j = i; j < mp->nacs; j++) {
             if (mp->acs[j].dev == d) {
                 mp_l3_neighbor(w, dev, n, mp, j, M_AF_V4);

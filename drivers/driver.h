@@ -393,6 +393,9 @@ extern const struct drv_ops drv_eos_ops;
 /** @brief One BGP neighbor as a device reports it. */
 struct drv_bgp_peer {
     char addr[64];       /* the neighbor address, without a port */
+    char vrf[64];        /* the VRF (L3VPN routing instance) the neighbor is in, "" the
+                            global table (Junos master, XR default-vrf, SR OS Base, VRP
+                            _public_, OpenConfig default) */
     char state[16];      /* "Idle", "Connect", "Active", "OpenSent", "OpenConfirm",
                             "Established" */
     long long uptime_s;  /* seconds in the current state when Established, -1 unknown */
@@ -401,6 +404,10 @@ struct drv_bgp_peer {
     long long accepted;  /* after import policy, likewise */
     /* Per family (DRV_AF_IPV4, DRV_AF_IPV6), -1 when the device reports none for it. */
     long long fam_received[2], fam_accepted[2];
+    /* Prefixes advertised to the neighbor, summed over the families reported
+     * (drv_state_advertised()), -1 unknown: what an L3VPN site's router gets. */
+    long long advertised;
+    long long fam_advertised[2];
 };
 
 enum { DRV_AF_IPV4 = 0, DRV_AF_IPV6 = 1 };
@@ -458,6 +465,11 @@ struct drv_bgp_peer drv_state_peer_unknown(void);
 /* Family @af's counts (-1 unknown) into @p; received/accepted become the sums over the
  * families known. */
 void drv_state_family(struct drv_bgp_peer *p, int af, long long received, long long accepted);
+/* Family @af's advertised count (-1 unknown) into @p; advertised becomes the sum. */
+void drv_state_advertised(struct drv_bgp_peer *p, int af, long long advertised);
+/* A global-table name of the vendor ("", "default", "master", "Base", "_public_", also
+ * "default-vrf") as "": @vrf rewritten in place. */
+void drv_state_vrf_norm(char *vrf);
 /* Parse @xml (top-level siblings) into a document; NULL with @why on failure. */
 xmlDocPtr drv_state_parse_xml(const char *xml, char *why, size_t whylen);
 /* The first element child of @n named @name in namespace @ns (any when NULL), or NULL. */

@@ -552,10 +552,11 @@ const struct drv_ops drv_iosxr_ops = {
 
 /*
  * BGP state reader (docs/vendors.md A.8): <get> of Cisco-IOS-XR-ipv4-bgp-oper
- * bgp/instances/instance/instance-active/default-vrf/neighbors: per neighbor its
- * connection-state (bgp-st-estab, ...), connection-established-time (seconds) and per
- * address family (af-name ipv4, ipv6) the prefixes accepted and denied; received is their
- * sum.
+ * bgp/instances/instance/instance-active/default-vrf/neighbors, and each VRF's
+ * (instance-active/vrfs/vrf[vrf-name]/neighbors: an L3VPN's PE-CE sessions): per neighbor
+ * its connection-state (bgp-st-estab, ...), connection-established-time (seconds) and per
+ * address family (af-name ipv4, ipv6) the prefixes accepted, denied and advertised;
+ * received is accepted plus denied.
  */
 #define IOSXR_BGP_NS "http://cisco.com/ns/yang/Cisco-IOS-XR-ipv4-bgp-oper"
 
@@ -582,11 +583,61 @@ iosxr_state_name(const char *s)
     return NULL;
 }
 
+/* The neighbors of one table (default-vrf, or a VRF's: @vrf its name) into @peers. */
+static nst_err
+iosxr_state_nbrs(xmlNodePtr nbs, const char *vrf, struct drv_bgp_peer **peers, size_t *n, char *why,
+                 size_t whylen)
+{
+    xmlNodePtr nb, af;
+    char buf[128];
+    nst_err ret = NST_OK;
+
+    for (nb = drv_state_child(nbs, IOSXR_BGP_NS, "neighbor"); nb && !ret;
+         nb = drv_state_next(nb, IOSXR_BGP_NS, "neighbor")) {
+        struct drv_bgp_peer p = drv_state_peer_unknown();
+        const char *st;
+
+        drv_state_text(nb, "neighbor-address", p.addr, sizeof p.addr);
+        snprintf(p.vrf, sizeof p.vrf, "%s", vrf);
+        drv_state_vrf_norm(p.vrf);
+        st = iosxr_state_name(drv_state_text(nb, "connection-state", buf, sizeof buf));
+        if (!p.addr[0] || !st) {
+            snprintf(why, whylen,
+                     "a neighbor without neighbor-address or a known "
+                     "connection-state");
+            return NST_EINPUT;
+        }
+        snprintf(p.state, sizeof p.state, "%s", st);
+        if (!strcmp(st, "Established")) {
+            p.uptime_s =
+                drv_state_num(drv_state_text(nb, "connection-established-time", buf, sizeof buf));
+        }
+        for (af = drv_state_child(nb, IOSXR_BGP_NS, "af-data"); af;
+             af = drv_state_next(af, IOSXR_BGP_NS, "af-data")) {
+            long long acc, den;
+            int fam;
+
+            drv_state_text(af, "af-name", buf, sizeof buf);
+            fam = !strcmp(buf, "ipv4") ? DRV_AF_IPV4 : !strcmp(buf, "ipv6") ? DRV_AF_IPV6 : -1;
+            if (fam < 0) {
+                continue;
+            }
+            acc = drv_state_num(drv_state_text(af, "prefixes-accepted", buf, sizeof buf));
+            den = drv_state_num(drv_state_text(af, "prefixes-denied", buf, sizeof buf));
+            drv_state_family(&p, fam, acc >= 0 ? acc + (den > 0 ? den : 0) : -1, acc);
+            drv_state_advertised(
+                &p, fam, drv_state_num(drv_state_text(af, "prefixes-advertised", buf, sizeof buf)));
+        }
+        ret = drv_state_add(peers, n, &p);
+    }
+    return ret;
+}
+
 static nst_err
 iosxr_state_parse(const char *xml, struct drv_bgp_peer **peers, size_t *n, char *why, size_t whylen)
 {
     xmlDocPtr doc = drv_state_parse_xml(xml, why, whylen);
-    xmlNodePtr inst, nb, af;
+    xmlNodePtr inst;
     char buf[128];
     nst_err ret = NST_OK;
 
@@ -598,45 +649,20 @@ iosxr_state_parse(const char *xml, struct drv_bgp_peer **peers, size_t *n, char 
                         IOSXR_BGP_NS, "instances"),
         IOSXR_BGP_NS, "instance");
     for (; inst && !ret; inst = drv_state_next(inst, IOSXR_BGP_NS, "instance")) {
-        xmlNodePtr nbs =
-            drv_state_child(drv_state_child(drv_state_child(inst, IOSXR_BGP_NS, "instance-active"),
-                                            IOSXR_BGP_NS, "default-vrf"),
-                            IOSXR_BGP_NS, "neighbors");
+        xmlNodePtr act = drv_state_child(inst, IOSXR_BGP_NS, "instance-active"), vrf;
 
-        for (nb = drv_state_child(nbs, IOSXR_BGP_NS, "neighbor"); nb && !ret;
-             nb = drv_state_next(nb, IOSXR_BGP_NS, "neighbor")) {
-            struct drv_bgp_peer p = drv_state_peer_unknown();
-            const char *st;
-
-            drv_state_text(nb, "neighbor-address", p.addr, sizeof p.addr);
-            st = iosxr_state_name(drv_state_text(nb, "connection-state", buf, sizeof buf));
-            if (!p.addr[0] || !st) {
-                snprintf(why, whylen,
-                         "a neighbor without neighbor-address or a known "
-                         "connection-state");
+        ret = iosxr_state_nbrs(drv_state_child(drv_state_child(act, IOSXR_BGP_NS, "default-vrf"),
+                                               IOSXR_BGP_NS, "neighbors"),
+                               "", peers, n, why, whylen);
+        for (vrf = drv_state_child(drv_state_child(act, IOSXR_BGP_NS, "vrfs"), IOSXR_BGP_NS, "vrf");
+             vrf && !ret; vrf = drv_state_next(vrf, IOSXR_BGP_NS, "vrf")) {
+            if (!*drv_state_text(vrf, "vrf-name", buf, sizeof buf)) {
+                snprintf(why, whylen, "a vrf without vrf-name");
                 ret = NST_EINPUT;
                 break;
             }
-            snprintf(p.state, sizeof p.state, "%s", st);
-            if (!strcmp(st, "Established")) {
-                p.uptime_s = drv_state_num(
-                    drv_state_text(nb, "connection-established-time", buf, sizeof buf));
-            }
-            for (af = drv_state_child(nb, IOSXR_BGP_NS, "af-data"); af;
-                 af = drv_state_next(af, IOSXR_BGP_NS, "af-data")) {
-                long long acc, den;
-                int fam;
-
-                drv_state_text(af, "af-name", buf, sizeof buf);
-                fam = !strcmp(buf, "ipv4") ? DRV_AF_IPV4 : !strcmp(buf, "ipv6") ? DRV_AF_IPV6 : -1;
-                if (fam < 0) {
-                    continue;
-                }
-                acc = drv_state_num(drv_state_text(af, "prefixes-accepted", buf, sizeof buf));
-                den = drv_state_num(drv_state_text(af, "prefixes-denied", buf, sizeof buf));
-                drv_state_family(&p, fam, acc >= 0 ? acc + (den > 0 ? den : 0) : -1, acc);
-            }
-            ret = drv_state_add(peers, n, &p);
+            ret = iosxr_state_nbrs(drv_state_child(vrf, IOSXR_BGP_NS, "neighbors"), buf, peers, n,
+                                   why, whylen);
         }
     }
     xmlFreeDoc(doc);
@@ -647,6 +673,7 @@ const struct drv_state_ops drv_iosxr_state = {
     .kind = DRV_STATE_GET,
     .op = "get",
     .request = "<bgp xmlns=\"" IOSXR_BGP_NS "\"><instances><instance><instance-active>"
+               "<vrfs><vrf><vrf-name/><neighbors/></vrf></vrfs>"
                "<default-vrf><neighbors/></default-vrf></instance-active></instance></instances>"
                "</bgp>",
     .module_dir = "iosxr",

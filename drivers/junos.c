@@ -270,8 +270,11 @@ const struct drv_ops drv_junos_ops = {
  * junos-rpc-bgp; its output is <bgp-information> with one <bgp-peer> per neighbor:
  * peer-address ("198.51.100.1+179", the port after '+'), peer-state (Junos spells the
  * FSM states as RFC 4271 does), elapsed-time ("1:02:03", "2d 3:04:05" or seconds) and per
- * RIB the received and accepted prefix counts; inet.0 is IPv4 unicast, inet6.0 IPv6
- * unicast.
+ * RIB the received, accepted and advertised prefix counts; inet.0 is IPv4 unicast, inet6.0
+ * IPv6 unicast, and a routing instance's are VRF.inet.0 and VRF.inet6.0; peer-cfg-rti
+ * names the instance the peer is configured in (master: the global table). Without
+ * input the RPC reports the peers of every instance (Juniper, "show bgp neighbor":
+ * "none: Display information about all BGP peers").
  */
 #define JUNOS_BGP_NS "http://yang.juniper.net/junos/rpc/bgp"
 
@@ -314,6 +317,9 @@ junos_state_parse(const char *xml, struct drv_bgp_peer **peers, size_t *n, char 
         drv_state_text(peer, "peer-address", p.addr, sizeof p.addr);
         p.addr[strcspn(p.addr, "+")] = '\0';
         drv_state_text(peer, "peer-state", p.state, sizeof p.state);
+        /* The routing instance the peer is configured in (master: the global table). */
+        drv_state_text(peer, "peer-cfg-rti", p.vrf, sizeof p.vrf);
+        drv_state_vrf_norm(p.vrf);
         if (!p.addr[0] || !p.state[0]) {
             snprintf(why, whylen, "a <bgp-peer> without peer-address or peer-state");
             ret = NST_EINPUT;
@@ -324,17 +330,30 @@ junos_state_parse(const char *xml, struct drv_bgp_peer **peers, size_t *n, char 
         }
         for (rib = drv_state_child(peer, JUNOS_BGP_NS, "bgp-rib"); rib;
              rib = drv_state_next(rib, JUNOS_BGP_NS, "bgp-rib")) {
-            int af = !strcmp(drv_state_text(rib, "name", buf, sizeof buf), "inet.0") ? DRV_AF_IPV4
-                     : !strcmp(buf, "inet6.0")                                       ? DRV_AF_IPV6
-                                                                                     : -1;
+            /* inet.0 and inet6.0, or a routing instance's VRF.inet.0 and VRF.inet6.0. */
+            const char *rn = drv_state_text(rib, "name", buf, sizeof buf);
+            size_t rl = strlen(rn);
+            int af = (!strcmp(rn, "inet.0") || (rl > 7 && !strcmp(rn + rl - 7, ".inet.0")))
+                         ? DRV_AF_IPV4
+                     : (!strcmp(rn, "inet6.0") || (rl > 8 && !strcmp(rn + rl - 8, ".inet6.0")))
+                         ? DRV_AF_IPV6
+                         : -1;
             long long rx, acc;
 
             if (af < 0) {
                 continue;
             }
+            /* Without peer-cfg-rti (it is not in every release's output), the instance
+             * is the one the peer's RIB names: VRF.inet.0. */
+            if (!p.vrf[0] && strcmp(rn, "inet.0") && strcmp(rn, "inet6.0")) {
+                snprintf(p.vrf, sizeof p.vrf, "%.*s", (int)(rl - (af == DRV_AF_IPV4 ? 7 : 8)), rn);
+            }
             rx = drv_state_num(drv_state_text(rib, "received-prefix-count", buf, sizeof buf));
             acc = drv_state_num(drv_state_text(rib, "accepted-prefix-count", buf, sizeof buf));
             drv_state_family(&p, af, rx, acc);
+            drv_state_advertised(
+                &p, af,
+                drv_state_num(drv_state_text(rib, "advertised-prefix-count", buf, sizeof buf)));
         }
         ret = drv_state_add(peers, n, &p);
     }

@@ -667,7 +667,9 @@ const struct drv_ops drv_eos_ops = {
  * network-instances/network-instance/protocols/protocol/bgp/neighbors: per neighbor
  * state/session-state (IDLE ... ESTABLISHED), state/last-established (nanoseconds since
  * the epoch, giving the uptime) and afi-safi IPV4_UNICAST and IPV6_UNICAST
- * state/prefixes: received (post-policy) and received-pre-policy.
+ * state/prefixes: received (post-policy), received-pre-policy and sent. The network
+ * instance is the table: "default" the global one, another an L3VPN's VRF (an L3VRF
+ * instance with its own BGP protocol and the PE-CE neighbors).
  */
 #define OC_NI_NS "http://openconfig.net/yang/network-instance"
 
@@ -701,6 +703,12 @@ oc_state_parse(const char *xml, struct drv_bgp_peer **peers, size_t *n, char *wh
     ni = drv_state_child(drv_state_child(xmlDocGetRootElement(doc), OC_NI_NS, "network-instances"),
                          OC_NI_NS, "network-instance");
     for (; ni && !ret; ni = drv_state_next(ni, OC_NI_NS, "network-instance")) {
+        char vrf[64];
+
+        /* The network instance is the table: DEFAULT_INSTANCE ("default") the global one,
+         * an L3VRF instance an L3VPN's VRF. */
+        drv_state_text(ni, "name", vrf, sizeof vrf);
+        drv_state_vrf_norm(vrf);
         for (proto =
                  drv_state_child(drv_state_child(ni, OC_NI_NS, "protocols"), OC_NI_NS, "protocol");
              proto && !ret; proto = drv_state_next(proto, OC_NI_NS, "protocol")) {
@@ -714,6 +722,7 @@ oc_state_parse(const char *xml, struct drv_bgp_peer **peers, size_t *n, char *wh
                 long long le;
 
                 drv_state_text(nb, "neighbor-address", p.addr, sizeof p.addr);
+                memcpy(p.vrf, vrf, sizeof p.vrf);
                 if (!drv_state_child(nb, OC_NI_NS, "state") ||
                     !*drv_state_text(nb, "state/session-state", buf, sizeof buf)) {
                     continue; /* configured, but no state reported */
@@ -754,6 +763,9 @@ oc_state_parse(const char *xml, struct drv_bgp_peer **peers, size_t *n, char *wh
                     rx = drv_state_num(
                         drv_state_text(af, "state/prefixes/received-pre-policy", buf, sizeof buf));
                     drv_state_family(&p, fam, rx < 0 ? acc : rx, acc);
+                    drv_state_advertised(
+                        &p, fam,
+                        drv_state_num(drv_state_text(af, "state/prefixes/sent", buf, sizeof buf)));
                 }
                 ret = drv_state_add(peers, n, &p);
             }
@@ -766,9 +778,9 @@ oc_state_parse(const char *xml, struct drv_bgp_peer **peers, size_t *n, char *wh
 const struct drv_state_ops drv_openconfig_state = {
     .kind = DRV_STATE_GET,
     .op = "get",
-    .request = "<network-instances xmlns=\"" OC_NI_NS "\"><network-instance><protocols><protocol>"
-               "<bgp><neighbors/></bgp></protocol></protocols></network-instance>"
-               "</network-instances>",
+    .request = "<network-instances xmlns=\"" OC_NI_NS "\"><network-instance><name/>"
+               "<protocols><protocol><bgp><neighbors/></bgp></protocol></protocols>"
+               "</network-instance></network-instances>",
     .module_dir = "openconfig",
     .models = (const char *const[]){"openconfig-network-instance", "openconfig-bgp-types",
                                     "openconfig-policy-types", NULL},

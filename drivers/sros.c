@@ -18,7 +18,7 @@
  *     0x88a8; docs/vendors.md: decimal is the safe form);
  *   - subif/@sap: the SAP id on that port ("1/1/1:1100.2101"; one tag on a QinQ port is
  *     "X.*", untagged "0.*"; on a dot1q port "X" or "0"; on a null port the port), and
- *     for a layer-3 one @sros-if, the Base router interface name;
+ *     for a layer-3 one @sros-if, the Base router (or VPRN) interface name, fitted to 32;
  *   - ac/@sap for the attachment circuits of stitches and VPLS;
  *   - l2-stitch and vpls: @sros-name (fitted to 64), @sros-id (the service id: the
  *     VPLS id, folded into 1..2147483647; for a stitch 2000000000 + a hash of its name
@@ -48,6 +48,7 @@
 #include "driver.h"
 
 #define SROS_NAME_MAX 64
+#define SROS_IF_NAME_MAX 32 /* router and VPRN interface-name: 1..32 (nokia-conf) */
 #define SROS_VE_NAME_MAX 32
 #define SROS_DESC_MAX 80
 #define SROS_SERVICE_ID_MAX 2147483647ul
@@ -143,7 +144,7 @@ sros_port(struct drv_prep *p, xmlNodePtr port)
             snprintf(ifname, sizeof ifname, "%s-hop%s",
                      drv_attr(sub, "connection") ? drv_attr(sub, "connection") : "netstitch",
                      drv_attr(sub, "hop") ? drv_attr(sub, "hop") : "0");
-            sros_fit(p, sub, "sros-if", ifname, SROS_NAME_MAX);
+            sros_fit(p, sub, "sros-if", ifname, SROS_IF_NAME_MAX);
         }
     }
 }
@@ -200,6 +201,29 @@ sros_ascii(const char *s, size_t max, char *buf, size_t len)
  * Descriptions as SR OS takes them (sros_ascii): @sros for the payload, @q the same
  * text in MD-CLI double quotes.
  */
+/* @text cut to SR OS' 80 ASCII characters as attribute @attr of @n, and in MD-CLI double
+ * quotes (backslash before '"' and '\\') as @qattr. */
+static void
+sros_desc_attrs(struct drv_prep *p, xmlNodePtr n, const char *text, const char *attr,
+                const char *qattr)
+{
+    char cut[SROS_DESC_MAX * 4 + 1], q[SROS_DESC_MAX * 8 + 3];
+    size_t o = 0, i;
+
+    sros_ascii(text, SROS_DESC_MAX, cut, sizeof cut);
+    drv_set_attr(p, n, attr, cut);
+    q[o++] = '"';
+    for (i = 0; cut[i]; i++) {
+        if (cut[i] == '"' || cut[i] == '\\') {
+            q[o++] = '\\';
+        }
+        q[o++] = cut[i];
+    }
+    q[o++] = '"';
+    q[o] = '\0';
+    drv_set_attr(p, n, qattr, q);
+}
+
 static void
 sros_descriptions(struct drv_prep *p, xmlNodePtr n)
 {
@@ -209,21 +233,7 @@ sros_descriptions(struct drv_prep *p, xmlNodePtr n)
         const char *cli = drv_attr(c, "cli"), *raw = drv_child_text(n, "description");
 
         if (!strcmp((const char *)c->name, "description") && cli && *cli && raw) {
-            char cut[SROS_DESC_MAX * 4 + 1], q[SROS_DESC_MAX * 8 + 3];
-            size_t o = 0, i;
-
-            sros_ascii(raw, SROS_DESC_MAX, cut, sizeof cut);
-            drv_set_attr(p, c, "sros", cut);
-            q[o++] = '"';
-            for (i = 0; cut[i]; i++) {
-                if (cut[i] == '"' || cut[i] == '\\') {
-                    q[o++] = '\\';
-                }
-                q[o++] = cut[i];
-            }
-            q[o++] = '"';
-            q[o] = '\0';
-            drv_set_attr(p, c, "q", q);
+            sros_desc_attrs(p, c, raw, "sros", "q");
         }
         sros_descriptions(p, c);
     }
@@ -326,26 +336,14 @@ sros_fold_id(unsigned long id)
 static void
 sros_vrf(struct drv_prep *p, xmlNodePtr v)
 {
-    char text[256], cut[SROS_DESC_MAX + 1], q[SROS_DESC_MAX * 2 + 3];
-    size_t o = 0, i;
+    char text[256];
 
     sros_fit(p, v, "sros-name", drv_attr(v, "name"), SROS_NAME_MAX);
     drv_set_attrf(p, v, "sros-id", "%lu", sros_fold_id(drv_attr_ul(v, "vpn-id", 1)));
     snprintf(text, sizeof text, "netstitch %s: L3VPN %s",
              drv_attr(v, "connection") ? drv_attr(v, "connection") : "",
              drv_attr(v, "name") ? drv_attr(v, "name") : "");
-    sros_ascii(text, SROS_DESC_MAX, cut, sizeof cut);
-    drv_set_attr(p, v, "sros-desc", cut);
-    q[o++] = '"';
-    for (i = 0; cut[i]; i++) {
-        if (cut[i] == '"' || cut[i] == '\\') {
-            q[o++] = '\\';
-        }
-        q[o++] = cut[i];
-    }
-    q[o++] = '"';
-    q[o] = '\0';
-    drv_set_attr(p, v, "sros-desc-q", q);
+    sros_desc_attrs(p, v, text, "sros-desc", "sros-desc-q");
 }
 
 /*
@@ -543,54 +541,85 @@ const struct drv_ops drv_sros_ops = {
 
 /*
  * BGP state reader (docs/vendors.md A.8): <get> of nokia-state
- * state/router[router-name]/bgp/neighbor[ip-address]/statistics: session-state (spelled as
- * RFC 4271 does), and family-prefix/ipv4 and ipv6 received and active (accepted into the
- * RIB).
+ * state/router[router-name]/bgp/neighbor[ip-address]/statistics, and a VPRN's
+ * (state/service/vprn[service-name]/bgp/neighbor: an L3VPN's PE-CE sessions, the VRF named
+ * by the service): session-state (spelled as RFC 4271 does), and family-prefix/ipv4 and
+ * ipv6 received, active (accepted into the RIB) and sent.
  * last-established-time is a date-time; the uptime is not derived from it here.
  */
 #define SROS_STATE_NS "urn:nokia.com:sros:ns:yang:sr:state"
+
+/* The neighbors of one bgp container (a router's, or a VPRN's: @vrf its service name). */
+static nst_err
+sros_state_nbrs(xmlNodePtr bgp, const char *vrf, struct drv_bgp_peer **peers, size_t *n, char *why,
+                size_t whylen)
+{
+    xmlNodePtr nb;
+    char buf[128];
+    nst_err ret = NST_OK;
+
+    for (nb = drv_state_child(bgp, SROS_STATE_NS, "neighbor"); nb && !ret;
+         nb = drv_state_next(nb, SROS_STATE_NS, "neighbor")) {
+        struct drv_bgp_peer p = drv_state_peer_unknown();
+
+        drv_state_text(nb, "ip-address", p.addr, sizeof p.addr);
+        drv_state_text(nb, "statistics/session-state", p.state, sizeof p.state);
+        snprintf(p.vrf, sizeof p.vrf, "%s", vrf);
+        drv_state_vrf_norm(p.vrf);
+        if (!p.addr[0] || !p.state[0]) {
+            snprintf(why, whylen, "a neighbor without ip-address or session-state");
+            return NST_EINPUT;
+        }
+        for (int af = DRV_AF_IPV4; af <= DRV_AF_IPV6; af++) {
+            static const char *const fam[2] = {"ipv4", "ipv6"};
+            char path[64], buf2[32];
+            long long rx, acc, sent;
+
+            snprintf(path, sizeof path, "statistics/family-prefix/%s/received", fam[af]);
+            rx = drv_state_num(drv_state_text(nb, path, buf, sizeof buf));
+            snprintf(path, sizeof path, "statistics/family-prefix/%s/active", fam[af]);
+            acc = drv_state_num(drv_state_text(nb, path, buf2, sizeof buf2));
+            snprintf(path, sizeof path, "statistics/family-prefix/%s/sent", fam[af]);
+            sent = drv_state_num(drv_state_text(nb, path, buf2, sizeof buf2));
+            if (rx >= 0 || acc >= 0) {
+                drv_state_family(&p, af, rx, acc);
+            }
+            if (sent >= 0) {
+                drv_state_advertised(&p, af, sent);
+            }
+        }
+        ret = drv_state_add(peers, n, &p);
+    }
+    return ret;
+}
 
 static nst_err
 sros_state_parse(const char *xml, struct drv_bgp_peer **peers, size_t *n, char *why, size_t whylen)
 {
     xmlDocPtr doc = drv_state_parse_xml(xml, why, whylen);
-    xmlNodePtr router, nb;
+    xmlNodePtr state, router, vprn;
     char buf[128];
     nst_err ret = NST_OK;
 
     if (!doc) {
         return NST_EINPUT;
     }
-    router = drv_state_child(drv_state_child(xmlDocGetRootElement(doc), SROS_STATE_NS, "state"),
-                             SROS_STATE_NS, "router");
-    for (; router && !ret; router = drv_state_next(router, SROS_STATE_NS, "router")) {
-        for (nb = drv_state_child(drv_state_child(router, SROS_STATE_NS, "bgp"), SROS_STATE_NS,
-                                  "neighbor");
-             nb && !ret; nb = drv_state_next(nb, SROS_STATE_NS, "neighbor")) {
-            struct drv_bgp_peer p = drv_state_peer_unknown();
-
-            drv_state_text(nb, "ip-address", p.addr, sizeof p.addr);
-            drv_state_text(nb, "statistics/session-state", p.state, sizeof p.state);
-            if (!p.addr[0] || !p.state[0]) {
-                snprintf(why, whylen, "a neighbor without ip-address or session-state");
-                ret = NST_EINPUT;
-                break;
-            }
-            for (int af = DRV_AF_IPV4; af <= DRV_AF_IPV6; af++) {
-                static const char *const fam[2] = {"ipv4", "ipv6"};
-                char path[64], buf2[32];
-                long long rx, acc;
-
-                snprintf(path, sizeof path, "statistics/family-prefix/%s/received", fam[af]);
-                rx = drv_state_num(drv_state_text(nb, path, buf, sizeof buf));
-                snprintf(path, sizeof path, "statistics/family-prefix/%s/active", fam[af]);
-                acc = drv_state_num(drv_state_text(nb, path, buf2, sizeof buf2));
-                if (rx >= 0 || acc >= 0) {
-                    drv_state_family(&p, af, rx, acc);
-                }
-            }
-            ret = drv_state_add(peers, n, &p);
+    state = drv_state_child(xmlDocGetRootElement(doc), SROS_STATE_NS, "state");
+    for (router = drv_state_child(state, SROS_STATE_NS, "router"); router && !ret;
+         router = drv_state_next(router, SROS_STATE_NS, "router")) {
+        ret = sros_state_nbrs(drv_state_child(router, SROS_STATE_NS, "bgp"), "", peers, n, why,
+                              whylen);
+    }
+    for (vprn = drv_state_child(drv_state_child(state, SROS_STATE_NS, "service"), SROS_STATE_NS,
+                                "vprn");
+         vprn && !ret; vprn = drv_state_next(vprn, SROS_STATE_NS, "vprn")) {
+        if (!*drv_state_text(vprn, "service-name", buf, sizeof buf)) {
+            snprintf(why, whylen, "a vprn without service-name");
+            ret = NST_EINPUT;
+            break;
         }
+        ret = sros_state_nbrs(drv_state_child(vprn, SROS_STATE_NS, "bgp"), buf, peers, n, why,
+                              whylen);
     }
     xmlFreeDoc(doc);
     return ret;
@@ -599,7 +628,8 @@ sros_state_parse(const char *xml, struct drv_bgp_peer **peers, size_t *n, char *
 const struct drv_state_ops drv_sros_state = {
     .kind = DRV_STATE_GET,
     .op = "get",
-    .request = "<state xmlns=\"" SROS_STATE_NS "\"><router><bgp><neighbor/></bgp></router></state>",
+    .request = "<state xmlns=\"" SROS_STATE_NS "\"><router><bgp><neighbor/></bgp></router>"
+               "<service><vprn><service-name/><bgp><neighbor/></bgp></vprn></service></state>",
     .module_dir = "sros",
     .models = (const char *const[]){"nokia-state", NULL},
     .parse = sros_state_parse,

@@ -18,7 +18,10 @@
  * refuse one that lacks what health needs (a neighbor without its address or a known
  * state). Prefix counts are kept per address family (IPv4 and IPv6 unicast,
  * drv_state_family()); received/accepted are their sums, which is what a session carrying
- * both families receives.
+ * both families receives; advertised counts likewise (drv_state_advertised()). A neighbor
+ * in a VRF (an L3VPN's PE-CE session) carries the VRF's name (drv_bgp_peer.vrf; the
+ * vendor's name of the global table is "", drv_state_vrf_norm()), so the same address
+ * in two tables is two neighbors.
  * Not here: deciding what is healthy (netconf/health.c).
  */
 #include <ctype.h>
@@ -309,7 +312,9 @@ drv_state_peer_unknown(void)
                              .received = -1,
                              .accepted = -1,
                              .fam_received = {-1, -1},
-                             .fam_accepted = {-1, -1}};
+                             .fam_accepted = {-1, -1},
+                             .advertised = -1,
+                             .fam_advertised = {-1, -1}};
 
     return p;
 }
@@ -329,6 +334,34 @@ drv_state_family(struct drv_bgp_peer *p, int af, long long received, long long a
         }
         if (p->fam_accepted[f] >= 0) {
             p->accepted = (p->accepted > 0 ? p->accepted : 0) + p->fam_accepted[f];
+        }
+    }
+}
+
+void
+drv_state_advertised(struct drv_bgp_peer *p, int af, long long advertised)
+{
+    if (af < 0 || af > 1) {
+        return;
+    }
+    p->fam_advertised[af] = advertised;
+    p->advertised = -1;
+    for (int f = 0; f < 2; f++) {
+        if (p->fam_advertised[f] >= 0) {
+            p->advertised = (p->advertised > 0 ? p->advertised : 0) + p->fam_advertised[f];
+        }
+    }
+}
+
+void
+drv_state_vrf_norm(char *vrf)
+{
+    static const char *const global[] = {"default",  "master",      "Base",
+                                         "_public_", "default-vrf", "DEFAULT"};
+
+    for (size_t i = 0; i < sizeof global / sizeof global[0]; i++) {
+        if (!strcmp(vrf, global[i])) {
+            vrf[0] = '\0';
         }
     }
 }

@@ -649,8 +649,9 @@ const struct drv_ops drv_vrp_ops = {
 /*
  * BGP state reader (docs/vendors.md A.8): <get> of huawei-bgp's peer state under
  * network-instance/instances/instance/bgp/base-process/peers/peer/afs/af[type=ipv4uni or
- * ipv6uni]/state: current-state (idle ... established), receive-prefix and
- * receive-active-prefix per family.
+ * ipv6uni]/state: current-state (idle ... established), receive-prefix,
+ * receive-active-prefix and advertise-prefix per family. The instance is the table:
+ * _public_ the global one, another a VPN instance (an L3VPN's VRF, its PE-CE peers).
  * The model has no session uptime.
  */
 #define VRP_NI_NS "urn:huawei:yang:huawei-network-instance"
@@ -693,11 +694,17 @@ vrp_state_parse(const char *xml, struct drv_bgp_peer **peers, size_t *n, char *w
             drv_state_child(drv_state_child(inst, VRP_BGP_NS, "bgp"), VRP_BGP_NS, "base-process"),
             VRP_BGP_NS, "peers");
 
+        char vrf[64];
+
+        /* The instance is the table: _public_ the global one, else a VPN instance (VRF). */
+        drv_state_text(inst, "name", vrf, sizeof vrf);
+        drv_state_vrf_norm(vrf);
         for (peer = drv_state_child(peers_n, VRP_BGP_NS, "peer"); peer && !ret;
              peer = drv_state_next(peer, VRP_BGP_NS, "peer")) {
             struct drv_bgp_peer p = drv_state_peer_unknown();
 
             drv_state_text(peer, "address", p.addr, sizeof p.addr);
+            memcpy(p.vrf, vrf, sizeof p.vrf);
             for (af = drv_state_child(drv_state_child(peer, VRP_BGP_NS, "afs"), VRP_BGP_NS, "af");
                  af; af = drv_state_next(af, VRP_BGP_NS, "af")) {
                 const char *st;
@@ -728,6 +735,9 @@ vrp_state_parse(const char *xml, struct drv_bgp_peer **peers, size_t *n, char *w
                         drv_state_text(af, "state/receive-active-prefix", buf2, sizeof buf2));
 
                     drv_state_family(&p, fam, rx, acc);
+                    drv_state_advertised(&p, fam,
+                                         drv_state_num(drv_state_text(af, "state/advertise-prefix",
+                                                                      buf, sizeof buf)));
                 }
             }
             /* A peer the device reports no state for is left out: "not reported". */
@@ -743,7 +753,7 @@ vrp_state_parse(const char *xml, struct drv_bgp_peer **peers, size_t *n, char *w
 const struct drv_state_ops drv_vrp_state = {
     .kind = DRV_STATE_GET,
     .op = "get",
-    .request = "<network-instance xmlns=\"" VRP_NI_NS "\"><instances><instance>"
+    .request = "<network-instance xmlns=\"" VRP_NI_NS "\"><instances><instance><name/>"
                "<bgp xmlns=\"" VRP_BGP_NS "\"><base-process><peers/></base-process></bgp>"
                "</instance></instances></network-instance>",
     .module_dir = "vrp",

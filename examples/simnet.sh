@@ -12,7 +12,8 @@
 #
 # BGP comes up in the simulation as on real routers (netsim/bgp.c): DIR/bgp.conf describes
 # the external peers the service does not manage (a bgp-session with a peer-site: that
-# site's ASN and prefixes, the session's addresses and key) and the delay after which a
+# site's ASN and prefixes, the session's addresses and key; an L3VPN circuit's CE: its ASN
+# and address, its site's prefixes) and the delay after which a
 # committed change takes effect (NETSIM_BGP_DELAY_MS, default 1000).
 set -eu
 TOP=$(cd "$(dirname "$0")/.." && pwd)
@@ -77,6 +78,32 @@ for s in root.iter("{urn:netstitch:yang:intercloud}bgp-session"):
             print("next-hop = " + t(o, "peer-address"))
     for p in sites[site].findall("n:prefix", ns):
         print("announce = " + p.text)
+# An L3VPN's (netstitch-multipoint kind l3vpn) site routers, the CEs: each circuit's CE is
+# an external peer of its PE's VRF (named VPN-CIRCUIT, as the PE's neighbour is) that
+# announces its site's prefixes.
+mp = {"m": "urn:netstitch:yang:multipoint"}
+for v in root.findall("m:multipoint", mp):
+    if (v.findtext("m:kind", "l2vpn", mp)) != "l3vpn":
+        continue
+    for ac in v.findall("m:attachment-circuit", mp):
+        r = ac.find("m:routing", mp)
+        site = ac.findtext("m:site", None, mp)
+        if r is None or site not in sites:
+            continue
+        print("\n[external %s-%s]" % (v.findtext("m:name", "", mp), ac.findtext("m:name", "", mp)))
+        print("asn = " + r.findtext("m:ce-asn", "", mp))
+        print("address = " + r.findtext("m:ce-address", "", mp))
+        print("peer-address = " + r.findtext("m:pe-address", "", mp).split("/")[0])
+        dev = devs.get(ac.findtext("m:device", None, mp))
+        if dev is not None and t(dev, "asn"):
+            print("peer-as = " + t(dev, "asn"))
+        # The PE and its VRF (named after the VPN): CE links may reuse addresses.
+        print("device = " + ac.findtext("m:device", "", mp))
+        print("vrf = " + v.findtext("m:name", "", mp))
+        if r.findtext("m:auth-key-ref", None, mp):
+            print("key-file = secrets/" + r.findtext("m:auth-key-ref", None, mp))
+        for p in sites[site].findall("n:prefix", ns):
+            print("announce = " + p.text)
 PY
     # Another process can take a probed port before netsim binds it (parallel test
     # runs); start then tries again from another base, up to five times.

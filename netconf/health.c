@@ -14,7 +14,13 @@
  * where N is the number of prefixes the far side announces that this side accepts (the
  * far end's bgp-session announce list, or an external site's prefixes; at least 1; none
  * for a session without an accept list, whose import the drivers render deny-all), or
- * health/min-received; the state held for health/stable-time seconds (default 3).
+ * health/min-received; the state held for health/stable-time seconds (default 3). A
+ * layer-3 VPN (netstitch-multipoint kind l3vpn) adds one session per attachment circuit:
+ * the PE's eBGP neighbour to the site's router, in the VPN's VRF (the IR's <vrf>/<neighbor>,
+ * named VPN-CIRCUIT; matched by address and VRF, drv_bgp_peer.vrf), expected Established
+ * with the site's IPv4 prefixes accepted and the other sites' advertised to the CE: the
+ * advertised count is what shows the VPN itself working (route targets that meet, routes
+ * crossing the backbone), which no PE-CE session state does.
  *
  * Fail closed: a device whose driver has no state reader, a state request that fails,
  * times out or returns XML that is malformed, hostile or does not fit the device models
@@ -83,9 +89,11 @@ struct hl_dev {
 /** @brief One bgp-session (one end) and what is expected of it. */
 struct hl_sess {
     const char *conn, *name, *device, *peer, *peer_name; /* borrowed from the model */
+    const char *vrf;                                     /* L3VPN: the PE's VRF, else "" */
     struct hl_dev *dev;
     /* expectation */
     uint32_t min_rx;
+    uint32_t min_tx; /* L3VPN: prefixes the PE must advertise to the CE (0: not judged) */
     unsigned stable_s;
     int gate;
     char expect[256]; /* e.g. "Established, accepted >= 1 (far side announces 10.22.22.0/24)" */
@@ -93,6 +101,7 @@ struct hl_sess {
     int reported;
     char state[16];
     long long uptime_s, received, accepted; /* received/accepted: all families */
+    long long advertised;                   /* all families, -1 unknown */
     long long fam_rx[2], fam_acc[2];        /* per family (DRV_AF_*), -1 unknown */
     int met;                                /* state and counts as expected now */
     int healthy;                            /* met and held for stable_s */
@@ -113,6 +122,7 @@ struct nst_health {
     size_t ndevs;
     struct hl_sess *sess;
     size_t nsess;
+    char (*l3names)[160]; /* names of L3VPN sessions (hl_l3_name()), one per session */
     unsigned interval_ms, deadline_ms;
     int rounds;
     char *known_hosts, *cache_dir;
@@ -229,6 +239,92 @@ hl_expect(struct nst_health *h, const struct m_conn *conn, const struct m_bgp *b
     }
 }
 
+/* The observation of @s unknown, and its device @dev's entry (one per device read). */
+static void
+hl_sess_init(struct nst_health *h, struct hl_sess *s, const struct m_device *dev)
+{
+    struct hl_dev *d = NULL;
+
+    s->since = -1;
+    s->last_uptime = -1;
+    s->uptime_s = s->received = s->accepted = s->advertised = -1;
+    s->fam_rx[0] = s->fam_rx[1] = s->fam_acc[0] = s->fam_acc[1] = -1;
+    for (size_t k = 0; k < h->ndevs; k++) {
+        if (!strcmp(h->devs[k].name, dev->name)) {
+            d = &h->devs[k];
+        }
+    }
+    if (!d) {
+        d = &h->devs[h->ndevs++];
+        d->name = dev->name;
+        d->driver = dev->drv ? dev->drv->name : dev->vendor_name;
+        d->inv = inv_find_device(h->inv, d->name);
+    }
+    s->dev = d;
+}
+
+/* The name of an L3VPN circuit's PE-CE session: VPN-CIRCUIT, as the IR's <neighbor> is
+ * named (compiler/lower.c); the model has no such string, so the health object owns it. */
+static const char *
+hl_l3_name(struct nst_health *h, const struct m_mp *mp, const struct m_mp_ac *a)
+{
+    size_t i = (size_t)(h->nsess - 1);
+
+    snprintf(h->l3names[i], sizeof h->l3names[i], "%s-%s", mp->name, a->name);
+    return h->l3names[i];
+}
+
+/* IPv4 prefixes of @site (an L3VPN carries IPv4 unicast only). */
+static size_t
+hl_site_v4(const struct m_site *site, char *list, size_t len)
+{
+    size_t n = 0;
+
+    for (size_t k = 0; site && k < site->nprefixes; k++) {
+        if (site->prefixes[k].addr.af != M_AF_V4) {
+            continue;
+        }
+        n++;
+        if (list && strlen(list) + strlen(site->prefixes[k].text) + 3 < len) {
+            snprintf(list + strlen(list), len - strlen(list), "%s%s", *list ? ", " : "",
+                     site->prefixes[k].text);
+        }
+    }
+    return n;
+}
+
+/* The expectation of an L3VPN circuit's PE-CE session (the <vrf>/<neighbor> of the IR):
+ * Established; accepted at least the site's prefixes (the CE announces them, the PE's
+ * import list NS-VPN-AC-IN holds exactly those); advertised to the CE at least the other
+ * sites' prefixes (NS-VPN-AC-OUT: what the PE has from the other PEs by route target and
+ * lets out), so a VPN whose route targets do not meet fails though every session is up. */
+static void
+hl_expect_l3(const struct m_mp *mp, const struct m_mp_ac *a, struct hl_sess *s)
+{
+    char list[160] = "";
+    size_t tx = 0;
+
+    s->min_rx = (uint32_t)hl_site_v4(a->site, list, sizeof list);
+    for (size_t j = 0; j < mp->nacs; j++) {
+        const struct m_site *o = mp->acs[j].site;
+        int seen = !o || o == a->site;
+
+        for (size_t k = 0; k < j && !seen; k++) {
+            seen = mp->acs[k].site == o;
+        }
+        if (!seen) {
+            tx += hl_site_v4(o, NULL, 0);
+        }
+    }
+    s->min_tx = (uint32_t)tx;
+    s->stable_s = HL_DEFAULT_STABLE_S;
+    s->gate = 1;
+    snprintf(s->expect, sizeof s->expect,
+             "Established, accepted >= %u (%s announces %s), advertised >= %u (the other "
+             "sites' prefixes)",
+             s->min_rx, s->peer_name, *list ? list : "nothing", s->min_tx);
+}
+
 NST_API nst_err
 nst_health_new(struct nst_service *svc, const struct nst_inventory *inv, struct nst_health **out)
 {
@@ -243,9 +339,15 @@ nst_health_new(struct nst_service *svc, const struct nst_inventory *inv, struct 
     for (size_t c = 0; c < m->nconns; c++) {
         total += m->conns[c].nbgp;
     }
+    for (size_t v = 0; v < m->nmps; v++) {
+        if (m->mps[v].kind == MP_L3VPN) {
+            total += m->mps[v].nacs;
+        }
+    }
     h = nst_calloc(1, sizeof *h);
     if (!h || (total && !(h->sess = nst_calloc(total, sizeof *h->sess))) ||
-        (total && !(h->devs = nst_calloc(total, sizeof *h->devs)))) {
+        (total && !(h->devs = nst_calloc(total, sizeof *h->devs))) ||
+        (total && !(h->l3names = nst_calloc(total, sizeof *h->l3names)))) {
         nst_health_free(h);
         return NST_ENOMEM;
     }
@@ -257,30 +359,36 @@ nst_health_new(struct nst_service *svc, const struct nst_inventory *inv, struct 
         for (size_t i = 0; i < m->conns[c].nbgp; i++) {
             const struct m_bgp *b = &m->conns[c].bgp[i];
             struct hl_sess *s = &h->sess[h->nsess++];
-            struct hl_dev *d = NULL;
 
             s->conn = m->conns[c].name;
             s->name = b->name;
             s->device = b->dev->name;
             s->peer = b->peer_text;
             s->peer_name = b->peer_dev ? b->peer_dev->name : b->peer_site ? b->peer_site->name : "";
-            s->since = -1;
-            s->last_uptime = -1;
-            s->uptime_s = s->received = s->accepted = -1;
-            s->fam_rx[0] = s->fam_rx[1] = s->fam_acc[0] = s->fam_acc[1] = -1;
-            for (size_t k = 0; k < h->ndevs; k++) {
-                if (!strcmp(h->devs[k].name, s->device)) {
-                    d = &h->devs[k];
-                }
-            }
-            if (!d) {
-                d = &h->devs[h->ndevs++];
-                d->name = b->dev->name;
-                d->driver = b->dev->drv ? b->dev->drv->name : b->dev->vendor_name;
-                d->inv = inv_find_device(inv, d->name);
-            }
-            s->dev = d;
+            s->vrf = "";
+            hl_sess_init(h, s, b->dev);
             hl_expect(h, &m->conns[c], b, s);
+        }
+    }
+    for (size_t v = 0; v < m->nmps; v++) {
+        const struct m_mp *mp = &m->mps[v];
+
+        for (size_t i = 0; mp->kind == MP_L3VPN && i < mp->nacs; i++) {
+            const struct m_mp_ac *a = &mp->acs[i];
+            struct hl_sess *s;
+
+            if (!a->dev || !a->routing.set || !a->routing.ce_text) {
+                continue; /* incomplete: the checker refused the service */
+            }
+            s = &h->sess[h->nsess++];
+            s->conn = mp->name;
+            s->name = hl_l3_name(h, mp, a);
+            s->device = a->dev->name;
+            s->vrf = mp->name; /* the VRF is named after the VPN (docs/ir.md, <vrf>) */
+            s->peer = a->routing.ce_text;
+            s->peer_name = a->site ? a->site->name : a->name;
+            hl_sess_init(h, s, a->dev);
+            hl_expect_l3(mp, a, s);
         }
     }
     *out = h;
@@ -311,6 +419,7 @@ nst_health_free(struct nst_health *h)
     }
     nst_free(h->devs);
     nst_free(h->sess);
+    nst_free(h->l3names);
     nst_free(h->known_hosts);
     nst_free(h->cache_dir);
     nst_free(h);
@@ -470,6 +579,22 @@ hl_uptime_reset(const struct hl_sess *s, const struct drv_bgp_peer *p, long long
     return p->uptime_s + HL_UPTIME_SLACK_S < s->last_uptime + (now - s->last_ms) / 1000;
 }
 
+/* Is @reported (a VRF name as the device reports it) the VRF @vrf? The same name, or the
+ * name a driver fitted to its vendor's length limit (drv_fit_name(): IOS-XR's 32, VRP's 31
+ * characters), which is what the router then holds. */
+static int
+hl_vrf_is(const char *reported, const char *vrf)
+{
+    size_t l = strlen(reported);
+    char fit[128];
+
+    if (!strcmp(reported, vrf)) {
+        return 1;
+    }
+    return l >= 8 && l < strlen(vrf) && l < sizeof fit &&
+           !strcmp(drv_fit_name(vrf, l, fit, sizeof fit), reported);
+}
+
 /* Judge one session from its device's last read; @gate: stability by observation only. */
 static void
 hl_judge(struct hl_sess *s, long long now, int gate)
@@ -481,20 +606,22 @@ hl_judge(struct hl_sess *s, long long now, int gate)
     s->reported = 0;
     s->met = s->healthy = 0;
     s->state[0] = '\0';
-    s->uptime_s = s->received = s->accepted = -1;
+    s->uptime_s = s->received = s->accepted = s->advertised = -1;
     s->fam_rx[0] = s->fam_rx[1] = s->fam_acc[0] = s->fam_acc[1] = -1;
     if (!d->read_ok) {
         snprintf(s->why, sizeof s->why, "no state: %s", d->err);
         s->since = -1;
         return;
     }
+    /* The neighbor in the session's table: the same address in a VRF is another one. */
     for (size_t i = 0; i < d->npeers; i++) {
-        if (!strcmp(d->peers[i].addr, s->peer)) {
+        if (!strcmp(d->peers[i].addr, s->peer) && hl_vrf_is(d->peers[i].vrf, s->vrf)) {
             p = &d->peers[i];
         }
     }
     if (!p) {
-        snprintf(s->why, sizeof s->why, "%s reports no BGP session to %s", d->name, s->peer);
+        snprintf(s->why, sizeof s->why, "%s reports no BGP session to %s%s%s", d->name, s->peer,
+                 *s->vrf ? " in VRF " : "", s->vrf);
         s->since = -1;
         if (gate && s->was_up) {
             s->was_up = 0;
@@ -538,6 +665,7 @@ hl_judge(struct hl_sess *s, long long now, int gate)
     s->uptime_s = p->uptime_s;
     s->received = p->received;
     s->accepted = p->accepted;
+    s->advertised = p->advertised;
     for (int f = 0; f < 2; f++) {
         s->fam_rx[f] = p->fam_received[f];
         s->fam_acc[f] = p->fam_accepted[f];
@@ -565,6 +693,20 @@ hl_judge(struct hl_sess *s, long long now, int gate)
             snprintf(s->why, sizeof s->why,
                      "accepted %lld prefixes (received %lld), expected >= %u", acc, p->received,
                      s->min_rx);
+            s->since = -1;
+            return;
+        }
+        /* L3VPN: the CE must get the other sites' prefixes from the PE. */
+        if (s->min_tx && p->advertised < 0) {
+            snprintf(s->why, sizeof s->why, "advertised prefix count not reported");
+            s->since = -1;
+            return;
+        }
+        if (s->min_tx && p->advertised < (long long)s->min_tx) {
+            snprintf(s->why, sizeof s->why,
+                     "advertised %lld prefixes to %s, expected >= %u (the other sites' "
+                     "prefixes: route targets, export policy)",
+                     p->advertised, s->peer_name, s->min_tx);
             s->since = -1;
             return;
         }
@@ -897,6 +1039,13 @@ hl_print_text(const struct nst_health *h, struct hl_buf *o)
         if (!s->gate) {
             hl_out(o, "%-16s   (not gated: health/gate is false)\n", "");
         }
+        if (s->min_tx) {
+            char tx[24];
+
+            snprintf(tx, sizeof tx, s->advertised >= 0 ? "%lld" : "-", s->advertised);
+            hl_out(o, "%-16s   VRF %s: advertised %s to %s, expected >=%u\n", "", s->vrf, tx,
+                   s->peer_name, s->min_tx);
+        }
     }
     hl_out(o, "%s: %zu session%s, %s\n", h->svc->file ? h->svc->file : "service", h->nsess,
            h->nsess == 1 ? "" : "s", nst_health_ok(h) ? "healthy" : "NOT healthy");
@@ -921,6 +1070,12 @@ hl_print_json(const struct nst_health *h, struct hl_buf *o)
         hl_json_str(o, s->peer);
         hl_out(o, ", \"peer_name\": ");
         hl_json_str(o, s->peer_name);
+        hl_out(o, ", \"vrf\": ");
+        if (*s->vrf) {
+            hl_json_str(o, s->vrf);
+        } else {
+            hl_out(o, "null");
+        }
         hl_out(o, ", \"reported\": %s, \"state\": ", s->reported ? "true" : "false");
         if (s->reported) {
             hl_json_str(o, s->state);
@@ -933,6 +1088,8 @@ hl_print_json(const struct nst_health *h, struct hl_buf *o)
         hl_num(o, s->received);
         hl_out(o, ", \"accepted\": ");
         hl_num(o, s->accepted);
+        hl_out(o, ", \"advertised\": ");
+        hl_num(o, s->advertised);
         hl_out(o, ", \"families\": {");
         for (int f = 0; f < 2; f++) {
             hl_out(o, "%s\"%s\": {\"received\": ", f ? ", " : "", f ? "ipv6" : "ipv4");
@@ -943,8 +1100,8 @@ hl_print_json(const struct nst_health *h, struct hl_buf *o)
         }
         hl_out(o,
                "}, \"expected\": {\"state\": \"Established\", \"min_accepted\": %u, "
-               "\"stable_s\": %u, \"gate\": %s, \"text\": ",
-               s->min_rx, s->stable_s, s->gate ? "true" : "false");
+               "\"min_advertised\": %u, \"stable_s\": %u, \"gate\": %s, \"text\": ",
+               s->min_rx, s->min_tx, s->stable_s, s->gate ? "true" : "false");
         hl_json_str(o, s->expect);
         hl_out(o, "}, \"met\": %s, \"healthy\": %s, \"reason\": ", s->met ? "true" : "false",
                s->healthy ? "true" : "false");
@@ -989,6 +1146,9 @@ hl_print_om(const struct nst_health *h, struct hl_buf *o)
         {"netstitch_bgp_prefixes_expected_min", "Prefixes the service expects accepted", 4},
         {"netstitch_bgp_session_healthy", "1 when the session meets the service's expectation", 5},
         {"netstitch_bgp_state_reported", "1 when the device reported the session", 6},
+        {"netstitch_bgp_prefixes_advertised", "Unicast prefixes advertised to the peer", 7},
+        {"netstitch_bgp_prefixes_advertised_expected_min",
+         "Prefixes the service expects advertised (an L3VPN site's router: the other sites')", 8},
     };
 
     for (size_t f = 0; f < sizeof fam / sizeof fam[0]; f++) {
@@ -1015,6 +1175,12 @@ hl_print_om(const struct nst_health *h, struct hl_buf *o)
                 break;
             case 5:
                 v = s->healthy;
+                break;
+            case 7:
+                v = s->advertised;
+                break;
+            case 8:
+                v = s->min_tx ? (long long)s->min_tx : -1; /* only where it is judged */
                 break;
             default:
                 v = s->reported;
@@ -1095,6 +1261,19 @@ nst_health_session_summary(const struct nst_health *h, size_t i, char *buf, size
 
         snprintf(rx, sizeof rx, s->received >= 0 ? "%lld" : "unknown", s->received);
         snprintf(acc, sizeof acc, s->accepted >= 0 ? "%lld" : "unknown", s->accepted);
+        if (s->min_tx) {
+            /* L3VPN: what the PE sends the site's router counts too. */
+            char tx[24];
+
+            snprintf(tx, sizeof tx, s->advertised >= 0 ? "%lld" : "unknown", s->advertised);
+            snprintf(buf, len,
+                     "%s %s -> %s (%s, VRF %s): %s, received %s, accepted %s, advertised %s, "
+                     "expected >= %u and >= %u advertised: %s%s%s",
+                     s->name, s->device, s->peer, s->peer_name, s->vrf, s->state, rx, acc, tx,
+                     s->min_rx, s->min_tx, s->healthy ? "ok" : "FAIL", s->why[0] ? ": " : "",
+                     s->why);
+            return buf;
+        }
         snprintf(buf, len, "%s %s -> %s (%s): %s, received %s, accepted %s, expected >= %u: %s%s%s",
                  s->name, s->device, s->peer, s->peer_name, s->state, rx, acc, s->min_rx,
                  s->healthy ? "ok" : "FAIL", s->why[0] ? ": " : "", s->why);

@@ -33,6 +33,30 @@
  *   5. writes each device's state in its vendor's model to STATEDIR/DEV/oper.xml (merged
  *      into <get> by oper.c) when it changed.
  *
+ * VRFs (L3VPN, RFC 4364). A PE's VRFs are read from each vendor's configuration (Junos
+ * routing-instances of instance-type vrf; IOS-XR um-vrf-cfg vrfs plus router bgp vrfs and
+ * the interfaces' vrf binding; SR OS service vprn; VRP VPN instances of huawei-l3vpn with
+ * the ifm vrf-name binding; OpenConfig L3VRF network instances): the route distinguisher,
+ * the import and export route targets, the interfaces (their addresses move into the
+ * VRF's table: a VRF neighbor is reached through them only, the global table's through
+ * the others), the VRF's AS and its BGP neighbors (the CEs, usually external peers of the
+ * description) with their policies, as for global ones. Each VRF is a table of its own:
+ * routes learned from a VRF's neighbors stay in it. Between PEs the backbone's VPN-IPv4
+ * iBGP is infrastructure netstitch does not render (docs/drivers.md), so it is modelled,
+ * not read: every simulated router's VRF imports the routes another router's VRF of the
+ * same AS learned from its CEs when an export route target of that VRF is an import route
+ * target of this one (a VRF without a route distinguisher exports nothing); the AS path is
+ * kept (iBGP), and a route learned that way is not passed on to a third PE; an SR OS VPRN
+ * without auto-bind-tunnel resolution imports nothing (the routes cannot be resolved to a
+ * tunnel). Two VRFs of
+ * one router exchange nothing (Junos does so only with auto-export; IOS-XR's import of a
+ * local VRF's routes by route target is not simulated). What each
+ * external peer receives (the CE's view, which no NETCONF state shows) is written to
+ * STATEDIR/bgp-external/NAME. Each vendor's state reports a VRF's neighbors where the
+ * vendor does (Junos peer-cfg-rti and VRF.inet.0, IOS-XR instance-active/vrfs/vrf, SR OS
+ * state/service/vprn/bgp, VRP the VPN instance's peers, OpenConfig the L3VRF instance's
+ * protocol), with the prefixes advertised as well as received.
+ *
  * Vendors simulated: Huawei VRP (huawei-bgp peer state), OpenConfig/Arista EOS
  * (network-instance neighbor state), IOS-XR (Cisco-IOS-XR-ipv4-bgp-oper neighbors) and
  * SR OS (nokia-state router bgp neighbor statistics) in oper.xml; Junos as the canned reply
@@ -70,13 +94,24 @@
  *   families = ipv4 ipv6        optional: the families it carries (default: the
  *                               transport's, as AWS runs one peer per family)
  *   next-hop = 2001:db8::1      optional: its next hop of the other family
+ *   device = pe1                optional: the only simulated router it peers with
+ *   vrf = corp                  optional: the table of ours it peers in (a VRF's name, or
+ *                               `-` the global table): PE-CE addresses are reused across
+ *                               VRFs, so two externals may share addresses
  *
  * The file is reread when it changes (an external peer reconfigured: another ASN or key,
  * other prefixes); the change counts at once. Keys are compared, never written anywhere.
  * Limits: 128 devices (more are served but not simulated), 512 external peers, 32
- * neighbors per device, 256 prefixes per router, policy chains of 255 characters. Route
+ * neighbors per device, 256 prefixes per router (all tables), 16 VRFs per router with 4
+ * import and 4 export route targets each, policy chains of 255 characters. Route
  * attributes (communities, MED, AS-path prepend) are not simulated: policies match on
- * prefixes (and Junos `from protocol`) only.
+ * prefixes (and Junos `from protocol`) only; nor are VRF import/export policies (Junos
+ * vrf-import/vrf-export, IOS-XR import/export route-policy, SR OS vrf-import/vrf-export):
+ * route targets alone decide, nor a VRF's static routes. Prefix limits that tear a session
+ * down (Junos prefix-limit teardown, IOS-XR maximum-prefix, SR OS prefix-limit, VRP
+ * route-limit, OpenConfig prefix-limit) do: a neighbor sent more routes of a family than
+ * its limit is Idle at both ends (bgp_limits(); Junos counts the routes received, the
+ * others those accepted), judged afresh at every computation.
  */
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -100,6 +135,9 @@
 #define BGP_MAX_PFX 256
 #define BGP_MAX_EXT 512
 #define BGP_MAX_PATH 8
+#define BGP_MAX_VRF 16
+#define BGP_MAX_RT 4
+#define BGP_MAX_IFN 256
 
 /* Families: index 0 IPv4 unicast, 1 IPv6 unicast; bit (1 << index) in a family set. */
 #define BGP_F4 1u
@@ -110,6 +148,8 @@ struct bgp_pfx {
     uint8_t a[16]; /* network order; IPv4 in a[0..3] */
     uint8_t len;
     uint8_t fam;  /* 4 or 6 */
+    uint8_t vrf;  /* interface addresses: the VRF of their interface (1 + index into the
+                     device's vrfs), 0 the global table */
     uint16_t ifx; /* interface addresses: the interface they sit on (per device) */
 };
 
@@ -119,6 +159,8 @@ enum bgp_proto { BGP_P_BGP = 0, BGP_P_STATIC, BGP_P_AGGREGATE, BGP_P_NETWORK };
 struct bgp_route {
     struct bgp_pfx p;
     enum bgp_proto proto;
+    uint8_t vrf; /* the table holding it: 0 global, else 1 + the VRF's index */
+    uint8_t vpn; /* learned from another PE over the VPN backbone (never sent back to it) */
     uint32_t path[BGP_MAX_PATH]; /* AS path, nearest first */
     int npath;
 };
@@ -133,6 +175,8 @@ struct bgp_nbr {
     /* Policy chains per family (names separated by blanks, "" = none). */
     char import[2][256], export_[2][256];
     char inst[64];     /* VRP network instance */
+    uint8_t vrf;       /* 0 global, else 1 + index into the device's vrfs */
+    char vname[64];    /* the VRF's name, "" global (to keep the history across reads) */
     uint32_t local_as; /* this side's AS toward the neighbor (local-as, fake-as), 0: the
                           router's */
     /* Results of the last computation. */
@@ -141,9 +185,28 @@ struct bgp_nbr {
     int nh_ok[2]; /* routes of a family other than the transport's have a usable next
                      hop (an address of that family on the link, both ends) */
     unsigned rx_pre[2], rx_acc[2], sent[2];
-    char sig[512]; /* both ends' parameters, to notice a reset */
-    double since;  /* supervisor clock, when the current state began */
+    unsigned maxpfx[2]; /* prefix limit per family with teardown, 0 none */
+    int max_pre;        /* the limit counts routes received (Junos prefix-limit), else those
+                           accepted by the import policy */
+    int over;           /* this computation: over the limit, the session torn down */
+    char sig[512];      /* both ends' parameters, to notice a reset */
+    double since;       /* supervisor clock, when the current state began */
     unsigned transitions;
+};
+
+/* A VRF (RFC 4364): its interfaces hold the PE-CE links, its neighbors are the CEs, its
+ * routes are exchanged with the other PEs' VRFs by route target (bgp_vpn_exchange()). */
+struct bgp_vrf {
+    char name[64];
+    char rd[64];                                   /* "" = none: nothing is exported */
+    char imp[BGP_MAX_RT][64], exp[BGP_MAX_RT][64]; /* route targets "ASN:N" */
+    int nimp, nexp;
+    uint32_t as;       /* the VRF's AS (its PE-CE sessions' local AS; the backbone's iBGP runs
+                          between PEs whose VRFs share it) */
+    int on;            /* BGP runs in the VRF (SR OS: the VPRN is enabled) */
+    int unresolved;    /* the other PEs' routes cannot be resolved to a tunnel, so none is
+                          imported (SR OS: no auto-bind-tunnel resolution) */
+    char oc_proto[64]; /* OpenConfig: the name of the VRF's BGP protocol */
 };
 
 enum bgp_vendor { BGP_V_NONE = 0, BGP_V_VRP, BGP_V_OC, BGP_V_JUNOS, BGP_V_XR, BGP_V_SROS };
@@ -165,7 +228,10 @@ struct bgp_dev {
     struct bgp_pfx addrs[BGP_MAX_PFX]; /* interface addresses: the full address, the
                                           subnet's length, the interface */
     int naddrs;
-    uint16_t nifs; /* interfaces seen so far while extracting */
+    uint16_t nifs;                /* interfaces seen so far while extracting */
+    char ifname[BGP_MAX_IFN][64]; /* interface names by ifx (what VRFs bind), "" unknown */
+    struct bgp_vrf vrfs[BGP_MAX_VRF];
+    int nvrfs;
     struct bgp_pfx orig[BGP_MAX_PFX];
     enum bgp_proto orig_proto[BGP_MAX_PFX];
     int norig;
@@ -185,6 +251,9 @@ struct bgp_ext {
     char addr[48], peer_addr[48];
     unsigned afs; /* families it carries; 0: its transport's */
     char nh[48];  /* its next hop of the other family, "" = none */
+    char dev[64]; /* "" any, else the only simulated router it peers with */
+    char vrf[64]; /* "" any, "-" the global table, else the VRF of ours it peers in
+                     (PE-CE addresses are reused across VRFs) */
     char key[256];
     struct bgp_pfx announce[BGP_MAX_PFX];
     int nannounce;
@@ -199,6 +268,8 @@ struct sim_bgp {
     struct timespec t0;
     int dirty;
     char *path; /* the description, reread when it changes (an external peer changed) */
+    char *statedir;
+    char oldsig[BGP_MAX_DEV][BGP_MAX_NBR][512]; /* bgp_compute(): signatures before it */
     struct timespec desc_mtime;
     ino_t desc_ino;
 };
@@ -365,12 +436,85 @@ bgp_pfx_add(struct bgp_pfx *v, int *n, struct bgp_pfx p)
     }
 }
 
-/* An interface address of @d on interface @ifx. */
+/* An interface address of @d on interface @ifx (the same address may sit on two
+ * interfaces of different VRFs). */
 static void
 bgp_addr_add(struct bgp_dev *d, struct bgp_pfx p, uint16_t ifx)
 {
     p.ifx = ifx;
-    bgp_pfx_add(d->addrs, &d->naddrs, p);
+    p.vrf = 0;
+    for (int i = 0; i < d->naddrs; i++) {
+        if (bgp_same(&d->addrs[i], &p) && d->addrs[i].ifx == ifx) {
+            return;
+        }
+    }
+    if (d->naddrs < BGP_MAX_PFX) {
+        d->addrs[d->naddrs++] = p;
+    }
+}
+
+/* Interface @ifx of @d is called @name (what a VRF's interface list names). */
+static void
+bgp_ifname_set(struct bgp_dev *d, uint16_t ifx, const char *name)
+{
+    if (ifx < BGP_MAX_IFN) {
+        snprintf(d->ifname[ifx], sizeof d->ifname[ifx], "%.63s", name);
+    }
+}
+
+/* A new VRF @name of @d: its number (1 + index), 0 when the table is full. */
+static uint8_t
+bgp_vrf_add(struct bgp_dev *d, const char *name)
+{
+    struct bgp_vrf *v;
+
+    if (d->nvrfs >= BGP_MAX_VRF) {
+        return 0;
+    }
+    v = &d->vrfs[d->nvrfs++];
+    memset(v, 0, sizeof *v);
+    snprintf(v->name, sizeof v->name, "%.63s", name);
+    /* By default the router's AS, BGP on when it has one (a vendor's extraction may say
+     * otherwise). */
+    v->as = d->as;
+    v->on = d->as != 0;
+    return (uint8_t)d->nvrfs;
+}
+
+/* Route target @s ("target:65000:100", "65000:100", "rt 65000:100") into VRF @vrf's import
+ * and/or export set, as "ASN:N". */
+static void
+bgp_vrf_rt(struct bgp_dev *d, uint8_t vrf, const char *s, int import, int export)
+{
+    struct bgp_vrf *v = vrf ? &d->vrfs[vrf - 1] : NULL;
+    char rt[64];
+
+    if (!v || !*s) {
+        return;
+    }
+    if (!strncmp(s, "target:", 7)) {
+        s += 7;
+    }
+    snprintf(rt, sizeof rt, "%s", s);
+    if (import && v->nimp < BGP_MAX_RT) {
+        snprintf(v->imp[v->nimp++], sizeof v->imp[0], "%s", rt);
+    }
+    if (export && v->nexp < BGP_MAX_RT) {
+        snprintf(v->exp[v->nexp++], sizeof v->exp[0], "%s", rt);
+    }
+}
+
+/* Interface @name of @d belongs to VRF @vrf: its addresses move into the VRF's table. */
+static void
+bgp_vrf_bind(struct bgp_dev *d, uint8_t vrf, const char *name)
+{
+    for (int i = 0; i < d->naddrs; i++) {
+        uint16_t ifx = d->addrs[i].ifx;
+
+        if (ifx < BGP_MAX_IFN && *name && !strcmp(d->ifname[ifx], name)) {
+            d->addrs[i].vrf = vrf;
+        }
+    }
 }
 
 /* An originated prefix of @d. */
@@ -497,6 +641,24 @@ bgp_nbr_addr(struct bgp_nbr *n)
     }
 }
 
+/* The next neighbour of @d (the caller checked there is room), zeroed, in table @vrf (0: the
+ * global one, else 1 + the index in d->vrfs, whose name it copies), its address the text
+ * of @addr_leaf under @node, parsed. */
+static struct bgp_nbr *
+bgp_nbr_new(struct bgp_dev *d, unsigned vrf, xmlNodePtr node, const char *addr_leaf)
+{
+    struct bgp_nbr *n = &d->nbrs[d->nnbrs++];
+
+    memset(n, 0, sizeof *n);
+    n->vrf = vrf;
+    if (vrf) {
+        memcpy(n->vname, d->vrfs[vrf - 1].name, sizeof n->vname);
+    }
+    bgp_text(node, addr_leaf, n->addr, sizeof n->addr);
+    bgp_nbr_addr(n);
+    return n;
+}
+
 static unsigned
 bgp_transport_fam(const struct bgp_nbr *n)
 {
@@ -520,6 +682,8 @@ bgp_extract_vrp(struct bgp_dev *d)
          c = bgp_next(c, "interface")) {
         uint16_t ifx = ++d->nifs;
 
+        bgp_ifname_set(d, ifx, bgp_text(c, "name", buf, sizeof buf));
+
         for (xmlNodePtr a = bgp_child(bgp_path(c, "ipv4/addresses"), "address"); a;
              a = bgp_next(a, "address")) {
             struct bgp_pfx p;
@@ -542,6 +706,29 @@ bgp_extract_vrp(struct bgp_dev *d)
     ni = bgp_path(bgp_top(d->eff, "network-instance"), "instances");
     for (inst = bgp_child(ni, "instance"); inst; inst = bgp_next(inst, "instance")) {
         xmlNodePtr bp = bgp_path(inst, "bgp/base-process");
+        uint8_t vrf = 0;
+
+        /* A VPN instance (ip vpn-instance, huawei-l3vpn): the VRF, its route
+         * distinguisher and vpn-targets (export-extcommunity, import-extcommunity) of the
+         * ipv4-unicast af; its BGP peers are the instance's (ipv4-family vpn-instance). */
+        if (strcmp(bgp_text(inst, "name", buf, sizeof buf), "_public_") &&
+            (vrf = bgp_vrf_add(d, buf))) {
+            for (xmlNodePtr l3 = bgp_child(bgp_child(inst, "afs"), "af"); l3;
+                 l3 = bgp_next(l3, "af")) {
+                if (strcmp(bgp_text(l3, "type", buf, sizeof buf), "ipv4-unicast")) {
+                    continue;
+                }
+                bgp_text(l3, "route-distinguisher", d->vrfs[vrf - 1].rd, sizeof d->vrfs[0].rd);
+                for (xmlNodePtr t = bgp_child(bgp_child(l3, "vpn-targets"), "vpn-target"); t;
+                     t = bgp_next(t, "vpn-target")) {
+                    bgp_text(t, "type", buf2, sizeof buf2);
+                    bgp_vrf_rt(d, vrf, bgp_text(t, "value", buf, sizeof buf),
+                               !strcmp(buf2, "import-extcommunity") || !strcmp(buf2, "both"),
+                               !strcmp(buf2, "export-extcommunity") || !strcmp(buf2, "both"));
+                }
+            }
+            d->vrfs[vrf - 1].on = d->bgp_on && d->as;
+        }
 
         for (af = bgp_child(bgp_child(bp, "afs"), "af"); af; af = bgp_next(af, "af")) {
             for (int f = 0; f < 2; f++) {
@@ -562,6 +749,7 @@ bgp_extract_vrp(struct bgp_dev *d)
                                                  NULL, 10);
                         if (p.len <= bgp_maxlen(p.fam)) {
                             bgp_mask_host(&p);
+                            p.vrf = vrf; /* a VPN instance's network: its VRF's table */
                             bgp_orig_add(d, p, BGP_P_NETWORK);
                         }
                     }
@@ -570,12 +758,9 @@ bgp_extract_vrp(struct bgp_dev *d)
         }
         for (peer = bgp_child(bgp_child(bp, "peers"), "peer"); peer && d->nnbrs < BGP_MAX_NBR;
              peer = bgp_next(peer, "peer")) {
-            struct bgp_nbr *nb = &d->nbrs[d->nnbrs++];
+            struct bgp_nbr *nb = bgp_nbr_new(d, vrf, peer, "address");
             int anyaf = 0;
 
-            memset(nb, 0, sizeof *nb);
-            bgp_text(peer, "address", nb->addr, sizeof nb->addr);
-            bgp_nbr_addr(nb);
             nb->peer_as = (uint32_t)strtoul(bgp_text(peer, "remote-as", buf, sizeof buf), NULL, 10);
             nb->local_as = (uint32_t)strtoul(
                 bgp_text(peer, "fake-as-parameter/fake-as", buf, sizeof buf), NULL, 10);
@@ -594,12 +779,31 @@ bgp_extract_vrp(struct bgp_dev *d)
                              sizeof nb->import[f]);
                     bgp_text(bgp_child(af, fams[f].ucast), fams[f].exp, nb->export_[f],
                              sizeof nb->export_[f]);
+                    /* route-limit: above number the session ends, unless alert-only. */
+                    {
+                        xmlNodePtr rl = bgp_child(bgp_child(af, fams[f].ucast), "route-limit");
+
+                        if (rl && strcmp(bgp_text(rl, "type", buf2, sizeof buf2), "alert-only")) {
+                            nb->maxpfx[f] = (unsigned)strtoul(
+                                bgp_text(rl, "number", buf2, sizeof buf2), NULL, 10);
+                        }
+                    }
                 }
             }
             /* VRP enables IPv4 unicast for an IPv4 peer by default; an IPv6 peer carries
              * nothing until a family view enables it. */
             if (!anyaf && nb->ip.fam == 4) {
                 nb->afs = BGP_F4;
+            }
+        }
+    }
+    /* Interfaces bound to a VPN instance (ifm interface vrf-name). */
+    for (c = bgp_child(bgp_path(bgp_top(d->eff, "ifm"), "interfaces"), "interface"); c;
+         c = bgp_next(c, "interface")) {
+        bgp_text(c, "vrf-name", buf2, sizeof buf2);
+        for (int k = 0; *buf2 && k < d->nvrfs; k++) {
+            if (!strcmp(d->vrfs[k].name, buf2)) {
+                bgp_vrf_bind(d, (uint8_t)(k + 1), bgp_text(c, "name", buf, sizeof buf));
             }
         }
     }
@@ -618,7 +822,13 @@ bgp_extract_oc_addrs(struct bgp_dev *d)
          c = bgp_next(c, "interface")) {
         for (s = bgp_child(bgp_child(c, "subinterfaces"), "subinterface"); s;
              s = bgp_next(s, "subinterface")) {
+            char ifn[128], idx[32], name[192];
+
             ifx = ++d->nifs;
+            /* A network instance names it interface.subinterface. */
+            snprintf(name, sizeof name, "%s.%s", bgp_text(c, "name", ifn, sizeof ifn),
+                     bgp_text(s, "index", idx, sizeof idx));
+            bgp_ifname_set(d, ifx, name);
             for (int f = 0; f < 2; f++) {
                 for (a = bgp_child(bgp_path(s, f ? "ipv6/addresses" : "ipv4/addresses"), "address");
                      a; a = bgp_next(a, "address")) {
@@ -674,12 +884,117 @@ bgp_extract_oc_addrs(struct bgp_dev *d)
     }
 }
 
+/* OpenConfig neighbors of BGP protocol @proto (the default instance's, or VRF @vrf's). */
+static void
+bgp_oc_neighbors(struct bgp_dev *d, xmlNodePtr proto, uint8_t vrf)
+{
+    xmlNodePtr nb, af;
+    char buf[256];
+
+    for (nb = bgp_child(bgp_path(proto, "bgp/neighbors"), "neighbor"); nb && d->nnbrs < BGP_MAX_NBR;
+         nb = bgp_next(nb, "neighbor")) {
+        struct bgp_nbr *n = bgp_nbr_new(d, vrf, nb, "neighbor-address");
+        int listed = 0;
+
+        n->peer_as = (uint32_t)strtoul(bgp_text(nb, "config/peer-as", buf, sizeof buf), NULL, 10);
+        n->local_as = (uint32_t)strtoul(bgp_text(nb, "config/local-as", buf, sizeof buf), NULL, 10);
+        bgp_text(nb, "config/auth-password", n->key, sizeof n->key);
+        n->enabled = strcmp(bgp_text(nb, "config/enabled", buf, sizeof buf), "false") != 0;
+        for (af = bgp_child(bgp_child(nb, "afi-safis"), "afi-safi"); af;
+             af = bgp_next(af, "afi-safi")) {
+            int f;
+
+            bgp_text(af, "afi-safi-name", buf, sizeof buf);
+            if (bgp_ident_is(buf, "IPV4_UNICAST")) {
+                f = 0;
+            } else if (bgp_ident_is(buf, "IPV6_UNICAST")) {
+                f = 1;
+            } else {
+                continue;
+            }
+            listed = 1;
+            if (!strcmp(bgp_text(af, "config/enabled", buf, sizeof buf), "false")) {
+                continue;
+            }
+            n->afs |= 1u << f;
+            /* ipv4-unicast|ipv6-unicast prefix-limit: above max-prefixes the session ends,
+             * unless prevent-teardown. */
+            {
+                xmlNodePtr pl = bgp_path(af, f ? "ipv6-unicast/prefix-limit/config"
+                                               : "ipv4-unicast/prefix-limit/config");
+
+                if (strcmp(bgp_text(pl, "prevent-teardown", buf, sizeof buf), "true")) {
+                    n->maxpfx[f] =
+                        (unsigned)strtoul(bgp_text(pl, "max-prefixes", buf, sizeof buf), NULL, 10);
+                }
+            }
+            bgp_chain_of(bgp_path(af, "apply-policy/config"), "import-policy", n->import[f],
+                         sizeof n->import[f]);
+            bgp_chain_of(bgp_path(af, "apply-policy/config"), "export-policy", n->export_[f],
+                         sizeof n->export_[f]);
+        }
+        if (!listed) {
+            n->afs = bgp_transport_fam(n);
+        } else if (!n->afs) {
+            n->enabled = 0; /* every family it names is disabled */
+        }
+    }
+}
+
 static int bgp_oc_chain(const struct bgp_dev *d, const char *chain, struct bgp_pfx p);
+
+/* An OpenConfig L3VRF network instance: the VRF, its route distinguisher, route targets
+ * (inter-instance-policies import-export-policy import/export-route-target), interfaces
+ * (interface.subinterface) and its BGP protocol (its global AS, its neighbors). */
+static void
+bgp_oc_vrf(struct bgp_dev *d, xmlNodePtr ni)
+{
+    xmlNodePtr c;
+    char buf[256];
+    uint8_t k;
+    struct bgp_vrf *v;
+
+    if (!bgp_ident_is(bgp_text(ni, "config/type", buf, sizeof buf), "L3VRF") ||
+        !(k = bgp_vrf_add(d, bgp_text(ni, "name", buf, sizeof buf)))) {
+        return;
+    }
+    v = &d->vrfs[k - 1];
+    bgp_text(ni, "config/route-distinguisher", v->rd, sizeof v->rd);
+    c = bgp_path(ni, "inter-instance-policies/import-export-policy/config");
+    for (xmlNodePtr t = bgp_child(c, "import-route-target"); t;
+         t = bgp_next(t, "import-route-target")) {
+        bgp_vrf_rt(d, k, bgp_text(t, NULL, buf, sizeof buf), 1, 0);
+    }
+    for (xmlNodePtr t = bgp_child(c, "export-route-target"); t;
+         t = bgp_next(t, "export-route-target")) {
+        bgp_vrf_rt(d, k, bgp_text(t, NULL, buf, sizeof buf), 0, 1);
+    }
+    for (c = bgp_child(bgp_child(ni, "interfaces"), "interface"); c; c = bgp_next(c, "interface")) {
+        char ifn[128], sub[32], name[192];
+
+        bgp_text(c, "config/interface", ifn, sizeof ifn);
+        bgp_text(c, "config/subinterface", sub, sizeof sub);
+        snprintf(name, sizeof name, "%s.%s", ifn, *sub ? sub : "0");
+        bgp_vrf_bind(d, k, name);
+    }
+    v->on = 0;
+    for (xmlNodePtr proto = bgp_child(bgp_child(ni, "protocols"), "protocol"); proto;
+         proto = bgp_next(proto, "protocol")) {
+        if (!bgp_ident_is(bgp_text(proto, "identifier", buf, sizeof buf), "BGP")) {
+            continue;
+        }
+        v->as =
+            (uint32_t)strtoul(bgp_text(proto, "bgp/global/config/as", buf, sizeof buf), NULL, 10);
+        v->on = v->as != 0;
+        bgp_text(proto, "name", v->oc_proto, sizeof v->oc_proto);
+        bgp_oc_neighbors(d, proto, k);
+    }
+}
 
 static void
 bgp_extract_oc(struct bgp_dev *d)
 {
-    xmlNodePtr ni, proto, nb, af;
+    xmlNodePtr ni, proto;
     char buf[256];
     /* STATIC -> BGP table-connections per family, with their import policy chains. */
     unsigned static_to_bgp = 0;
@@ -689,6 +1004,7 @@ bgp_extract_oc(struct bgp_dev *d)
     for (ni = bgp_child(bgp_top(d->eff, "network-instances"), "network-instance"); ni;
          ni = bgp_next(ni, "network-instance")) {
         if (strcmp(bgp_text(ni, "name", buf, sizeof buf), "default")) {
+            bgp_oc_vrf(d, ni);
             continue;
         }
         for (xmlNodePtr tc = bgp_child(bgp_child(ni, "table-connections"), "table-connection"); tc;
@@ -737,48 +1053,7 @@ bgp_extract_oc(struct bgp_dev *d)
             d->as = (uint32_t)strtoul(bgp_text(proto, "bgp/global/config/as", buf, sizeof buf),
                                       NULL, 10);
             d->bgp_on = d->as != 0;
-            for (nb = bgp_child(bgp_path(proto, "bgp/neighbors"), "neighbor");
-                 nb && d->nnbrs < BGP_MAX_NBR; nb = bgp_next(nb, "neighbor")) {
-                struct bgp_nbr *n = &d->nbrs[d->nnbrs++];
-                int listed = 0;
-
-                memset(n, 0, sizeof *n);
-                bgp_text(nb, "neighbor-address", n->addr, sizeof n->addr);
-                bgp_nbr_addr(n);
-                n->peer_as =
-                    (uint32_t)strtoul(bgp_text(nb, "config/peer-as", buf, sizeof buf), NULL, 10);
-                n->local_as =
-                    (uint32_t)strtoul(bgp_text(nb, "config/local-as", buf, sizeof buf), NULL, 10);
-                bgp_text(nb, "config/auth-password", n->key, sizeof n->key);
-                n->enabled = strcmp(bgp_text(nb, "config/enabled", buf, sizeof buf), "false") != 0;
-                for (af = bgp_child(bgp_child(nb, "afi-safis"), "afi-safi"); af;
-                     af = bgp_next(af, "afi-safi")) {
-                    int f;
-
-                    bgp_text(af, "afi-safi-name", buf, sizeof buf);
-                    if (bgp_ident_is(buf, "IPV4_UNICAST")) {
-                        f = 0;
-                    } else if (bgp_ident_is(buf, "IPV6_UNICAST")) {
-                        f = 1;
-                    } else {
-                        continue;
-                    }
-                    listed = 1;
-                    if (!strcmp(bgp_text(af, "config/enabled", buf, sizeof buf), "false")) {
-                        continue;
-                    }
-                    n->afs |= 1u << f;
-                    bgp_chain_of(bgp_path(af, "apply-policy/config"), "import-policy", n->import[f],
-                                 sizeof n->import[f]);
-                    bgp_chain_of(bgp_path(af, "apply-policy/config"), "export-policy",
-                                 n->export_[f], sizeof n->export_[f]);
-                }
-                if (!listed) {
-                    n->afs = bgp_transport_fam(n);
-                } else if (!n->afs) {
-                    n->enabled = 0; /* every family it names is disabled */
-                }
-            }
+            bgp_oc_neighbors(d, proto, 0);
         }
     }
 }
@@ -790,12 +1065,81 @@ bgp_junos_afs(xmlNodePtr fam)
     return (bgp_child(fam, "inet") ? BGP_F4 : 0) | (bgp_child(fam, "inet6") ? BGP_F6 : 0);
 }
 
+/* Junos BGP groups and neighbors under @bgp (protocols bgp, global or of VRF @vrf): a
+ * neighbor's settings override its group's. */
+static void
+bgp_junos_groups(struct bgp_dev *d, xmlNodePtr bgp, uint8_t vrf)
+{
+    xmlNodePtr g, nb;
+    char buf[256];
+
+    for (g = bgp_child(bgp, "group"); g; g = bgp_next(g, "group")) {
+        for (nb = bgp_child(g, "neighbor"); nb && d->nnbrs < BGP_MAX_NBR;
+             nb = bgp_next(nb, "neighbor")) {
+            struct bgp_nbr *n = bgp_nbr_new(d, vrf, nb, "name");
+            const char *v;
+
+            n->enabled = 1;
+            v = bgp_text(nb, "peer-as", buf, sizeof buf);
+            if (!*v) {
+                v = bgp_text(g, "peer-as", buf, sizeof buf);
+            }
+            n->peer_as = (uint32_t)strtoul(v, NULL, 10);
+            v = bgp_text(nb, "local-as/as-number", buf, sizeof buf);
+            if (!*v) {
+                v = bgp_text(g, "local-as/as-number", buf, sizeof buf);
+            }
+            n->local_as = (uint32_t)strtoul(v, NULL, 10);
+            if (!*bgp_text(nb, "authentication-key", n->key, sizeof n->key)) {
+                bgp_text(g, "authentication-key", n->key, sizeof n->key);
+            }
+            /* Policy chains (neighbor's, else the group's), the same for both families:
+             * Junos policies match the routes of any family. */
+            bgp_chain_of(nb, "import", n->import[0], sizeof n->import[0]);
+            if (!*n->import[0]) {
+                bgp_chain_of(g, "import", n->import[0], sizeof n->import[0]);
+            }
+            bgp_chain_of(nb, "export", n->export_[0], sizeof n->export_[0]);
+            if (!*n->export_[0]) {
+                bgp_chain_of(g, "export", n->export_[0], sizeof n->export_[0]);
+            }
+            memcpy(n->import[1], n->import[0], sizeof n->import[1]);
+            memcpy(n->export_[1], n->export_[0], sizeof n->export_[1]);
+            /* Families: the neighbor's, else the group's, else inet unicast (Junos' default
+             * for every transport). */
+            n->afs = bgp_junos_afs(bgp_child(nb, "family"));
+            if (!bgp_child(nb, "family")) {
+                n->afs = bgp_junos_afs(bgp_child(g, "family"));
+            }
+            if (!n->afs) {
+                n->afs = BGP_F4;
+            }
+            /* family inet|inet6 unicast prefix-limit with teardown (the neighbor's, else
+             * the group's): the session ends above the maximum of routes received. */
+            n->max_pre = 1;
+            for (int f = 0; f < 2; f++) {
+                static const char *const lim[2] = {"family/inet/unicast/prefix-limit",
+                                                   "family/inet6/unicast/prefix-limit"};
+                xmlNodePtr pl = bgp_path(nb, lim[f]);
+
+                if (!pl && !bgp_child(nb, "family")) {
+                    pl = bgp_path(g, lim[f]);
+                }
+                if (bgp_child(pl, "teardown")) {
+                    n->maxpfx[f] =
+                        (unsigned)strtoul(bgp_text(pl, "maximum", buf, sizeof buf), NULL, 10);
+                }
+            }
+        }
+    }
+}
+
 /* Junos: routing-options AS, unit addresses, static and aggregate routes (inet.0 and the
  * rib inet6.0), BGP groups and neighbors (a neighbor's settings override its group's). */
 static void
 bgp_extract_junos(struct bgp_dev *d)
 {
-    xmlNodePtr conf = bgp_top(d->eff, "configuration"), ro, c, u, a, g, nb;
+    xmlNodePtr conf = bgp_top(d->eff, "configuration"), ro, c, u, a, g;
     char buf[256];
     static const struct {
         const char *name;
@@ -831,6 +1175,12 @@ bgp_extract_junos(struct bgp_dev *d)
          c = bgp_next(c, "interface")) {
         for (u = bgp_child(c, "unit"); u; u = bgp_next(u, "unit")) {
             uint16_t ifx = ++d->nifs;
+            char ifd[64], unit[32], ifl[128];
+
+            /* A VRF names its interfaces as IFD.UNIT. */
+            snprintf(ifl, sizeof ifl, "%s.%s", bgp_text(c, "name", ifd, sizeof ifd),
+                     bgp_text(u, "name", unit, sizeof unit));
+            bgp_ifname_set(d, ifx, ifl);
 
             for (int f = 0; f < 2; f++) {
                 for (a = bgp_child(bgp_path(u, f ? "family/inet6" : "family/inet"), "address"); a;
@@ -847,51 +1197,34 @@ bgp_extract_junos(struct bgp_dev *d)
     }
     g = bgp_path(conf, "protocols/bgp");
     d->bgp_on = g != NULL && d->as != 0;
-    for (g = bgp_child(g, "group"); g; g = bgp_next(g, "group")) {
-        for (nb = bgp_child(g, "neighbor"); nb && d->nnbrs < BGP_MAX_NBR;
-             nb = bgp_next(nb, "neighbor")) {
-            struct bgp_nbr *n = &d->nbrs[d->nnbrs++];
-            const char *v;
+    bgp_junos_groups(d, g, 0);
+    /* VRFs (routing-instances of instance-type vrf): route distinguisher, vrf-target
+     * (community: import and export; import/export each override it for its direction),
+     * interfaces, and their own protocols bgp with the CE neighbors. */
+    for (xmlNodePtr ri = bgp_child(bgp_child(conf, "routing-instances"), "instance"); ri;
+         ri = bgp_next(ri, "instance")) {
+        uint8_t v;
+        const char *comm;
+        char c2[128];
 
-            memset(n, 0, sizeof *n);
-            n->enabled = 1;
-            bgp_text(nb, "name", n->addr, sizeof n->addr);
-            bgp_nbr_addr(n);
-            v = bgp_text(nb, "peer-as", buf, sizeof buf);
-            if (!*v) {
-                v = bgp_text(g, "peer-as", buf, sizeof buf);
-            }
-            n->peer_as = (uint32_t)strtoul(v, NULL, 10);
-            v = bgp_text(nb, "local-as/as-number", buf, sizeof buf);
-            if (!*v) {
-                v = bgp_text(g, "local-as/as-number", buf, sizeof buf);
-            }
-            n->local_as = (uint32_t)strtoul(v, NULL, 10);
-            if (!*bgp_text(nb, "authentication-key", n->key, sizeof n->key)) {
-                bgp_text(g, "authentication-key", n->key, sizeof n->key);
-            }
-            /* Policy chains (neighbor's, else the group's), the same for both families:
-             * Junos policies match the routes of any family. */
-            bgp_chain_of(nb, "import", n->import[0], sizeof n->import[0]);
-            if (!*n->import[0]) {
-                bgp_chain_of(g, "import", n->import[0], sizeof n->import[0]);
-            }
-            bgp_chain_of(nb, "export", n->export_[0], sizeof n->export_[0]);
-            if (!*n->export_[0]) {
-                bgp_chain_of(g, "export", n->export_[0], sizeof n->export_[0]);
-            }
-            memcpy(n->import[1], n->import[0], sizeof n->import[1]);
-            memcpy(n->export_[1], n->export_[0], sizeof n->export_[1]);
-            /* Families: the neighbor's, else the group's, else inet unicast (Junos' default
-             * for every transport). */
-            n->afs = bgp_junos_afs(bgp_child(nb, "family"));
-            if (!bgp_child(nb, "family")) {
-                n->afs = bgp_junos_afs(bgp_child(g, "family"));
-            }
-            if (!n->afs) {
-                n->afs = BGP_F4;
-            }
+        if (strcmp(bgp_text(ri, "instance-type", buf, sizeof buf), "vrf") ||
+            !(v = bgp_vrf_add(d, bgp_text(ri, "name", buf, sizeof buf)))) {
+            continue;
         }
+        bgp_text(ri, "route-distinguisher/rd-type", d->vrfs[v - 1].rd, sizeof d->vrfs[v - 1].rd);
+        comm = bgp_text(ri, "vrf-target/community", c2, sizeof c2);
+        bgp_vrf_rt(d, v, bgp_text(ri, "vrf-target/import", buf, sizeof buf), 1, 0);
+        if (!*buf) {
+            bgp_vrf_rt(d, v, comm, 1, 0);
+        }
+        bgp_vrf_rt(d, v, bgp_text(ri, "vrf-target/export", buf, sizeof buf), 0, 1);
+        if (!*buf) {
+            bgp_vrf_rt(d, v, comm, 0, 1);
+        }
+        for (c = bgp_child(ri, "interface"); c; c = bgp_next(c, "interface")) {
+            bgp_vrf_bind(d, v, bgp_text(c, "name", buf, sizeof buf));
+        }
+        bgp_junos_groups(d, bgp_path(ri, "protocols/bgp"), v);
     }
 }
 
@@ -912,13 +1245,77 @@ bgp_addr_pair(struct bgp_dev *d, xmlNodePtr n, const char *addr, const char *mas
     }
 }
 
+/* IOS-XR route targets (um-router-bgp-cfg route-target: two-byte-as-rts, four-byte-as-rts
+ * {as-number, index}, ip-address-rts {ip-address, index}) of VRF @k. */
+static void
+bgp_xr_rts(struct bgp_dev *d, uint8_t k, xmlNodePtr rt, int import, int export)
+{
+    static const char *const forms[][3] = {{"two-byte-as-rts", "two-byte-as-rt", "as-number"},
+                                           {"four-byte-as-rts", "four-byte-as-rt", "as-number"},
+                                           {"ip-address-rts", "ip-address-rt", "ip-address"}};
+    char a[64], i[16], v[96];
+
+    for (size_t f = 0; f < sizeof forms / sizeof forms[0]; f++) {
+        for (xmlNodePtr e = bgp_child(bgp_child(rt, forms[f][0]), forms[f][1]); e;
+             e = bgp_next(e, forms[f][1])) {
+            snprintf(v, sizeof v, "%s:%s", bgp_text(e, forms[f][2], a, sizeof a),
+                     bgp_text(e, "index", i, sizeof i));
+            bgp_vrf_rt(d, k, v, import, export);
+        }
+    }
+}
+
+/* IOS-XR neighbors under @nbs (router bgp's, or a VRF's: @vrf) with remote-as, local-as,
+ * password, shutdown, per-family route-policy in/out. */
+static void
+bgp_xr_neighbors(struct bgp_dev *d, xmlNodePtr nbs, uint8_t vrf)
+{
+    xmlNodePtr nb, af;
+    char buf[256];
+    static const char *afname[2] = {"ipv4-unicast", "ipv6-unicast"};
+
+    for (nb = bgp_child(nbs, "neighbor"); nb && d->nnbrs < BGP_MAX_NBR;
+         nb = bgp_next(nb, "neighbor")) {
+        struct bgp_nbr *n = bgp_nbr_new(d, vrf, nb, "neighbor-address");
+        const char *k;
+        int listed = 0;
+
+        n->peer_as = (uint32_t)strtoul(bgp_text(nb, "remote-as", buf, sizeof buf), NULL, 10);
+        n->local_as =
+            (uint32_t)strtoul(bgp_text(nb, "local-as/as-number", buf, sizeof buf), NULL, 10);
+        /* netstitch writes the key as "!" + clear text (docs/drivers.md). */
+        k = bgp_text(nb, "password/encrypted", buf, sizeof buf);
+        snprintf(n->key, sizeof n->key, "%s", *k == '!' ? k + 1 : k);
+        n->enabled = !bgp_child(nb, "shutdown");
+        for (af = bgp_child(bgp_child(nb, "address-families"), "address-family"); af;
+             af = bgp_next(af, "address-family")) {
+            for (int f = 0; f < 2; f++) {
+                if (!strcmp(bgp_text(af, "af-name", buf, sizeof buf), afname[f])) {
+                    listed = 1;
+                    n->afs |= 1u << f;
+                    bgp_text(af, "route-policy/in", n->import[f], sizeof n->import[f]);
+                    bgp_text(af, "route-policy/out", n->export_[f], sizeof n->export_[f]);
+                    /* maximum-prefix: above it the session ends, unless warning-only. */
+                    if (!bgp_path(af, "maximum-prefix/warning-only")) {
+                        n->maxpfx[f] = (unsigned)strtoul(
+                            bgp_text(af, "maximum-prefix/prefix-limit", buf, sizeof buf), NULL, 10);
+                    }
+                }
+            }
+        }
+        if (!listed) {
+            n->afs = bgp_transport_fam(n);
+        }
+    }
+}
+
 /* IOS-XR (um models): interface addresses (IPv4 with secondaries, IPv6), router bgp AS,
  * neighbors with remote-as, local-as, password, shutdown, per-family route-policy in/out,
  * and `network` statements (the static route they need is assumed present). */
 static void
 bgp_extract_xr(struct bgp_dev *d)
 {
-    xmlNodePtr c, a, as, nb, af;
+    xmlNodePtr c, a, as, af;
     char buf[256];
     static const char *afname[2] = {"ipv4-unicast", "ipv6-unicast"};
 
@@ -926,6 +1323,7 @@ bgp_extract_xr(struct bgp_dev *d)
          c = bgp_next(c, "interface")) {
         uint16_t ifx = ++d->nifs;
 
+        bgp_ifname_set(d, ifx, bgp_text(c, "interface-name", buf, sizeof buf));
         a = bgp_path(c, "ipv4/addresses");
         bgp_addr_pair(d, bgp_child(a, "address"), "address", "netmask", 0, ifx);
         for (xmlNodePtr s2 = bgp_child(bgp_child(a, "secondaries"), "secondary"); s2;
@@ -967,36 +1365,60 @@ bgp_extract_xr(struct bgp_dev *d)
             }
         }
     }
-    for (nb = bgp_child(bgp_child(as, "neighbors"), "neighbor"); nb && d->nnbrs < BGP_MAX_NBR;
-         nb = bgp_next(nb, "neighbor")) {
-        struct bgp_nbr *n = &d->nbrs[d->nnbrs++];
-        const char *k;
-        int listed = 0;
+    bgp_xr_neighbors(d, bgp_child(as, "neighbors"), 0);
+    /* VRFs: the route targets of Cisco-IOS-XR-um-vrf-cfg vrfs/vrf (address-family ipv4
+     * unicast import/export route-target, um-router-bgp-cfg's augment), the interfaces bound
+     * by um-if-vrf-cfg `vrf`, and router bgp's vrfs/vrf (rd, neighbors) in the one AS. */
+    for (xmlNodePtr v = bgp_child(bgp_top(d->eff, "vrfs"), "vrf"); v; v = bgp_next(v, "vrf")) {
+        uint8_t k = bgp_vrf_add(d, bgp_text(v, "vrf-name", buf, sizeof buf));
+        xmlNodePtr uni = bgp_path(v, "address-family/ipv4/unicast");
 
-        memset(n, 0, sizeof *n);
-        bgp_text(nb, "neighbor-address", n->addr, sizeof n->addr);
-        bgp_nbr_addr(n);
-        n->peer_as = (uint32_t)strtoul(bgp_text(nb, "remote-as", buf, sizeof buf), NULL, 10);
-        n->local_as =
-            (uint32_t)strtoul(bgp_text(nb, "local-as/as-number", buf, sizeof buf), NULL, 10);
-        /* netstitch writes the key as "!" + clear text (docs/drivers.md). */
-        k = bgp_text(nb, "password/encrypted", buf, sizeof buf);
-        snprintf(n->key, sizeof n->key, "%s", *k == '!' ? k + 1 : k);
-        n->enabled = !bgp_child(nb, "shutdown");
-        for (af = bgp_child(bgp_child(nb, "address-families"), "address-family"); af;
-             af = bgp_next(af, "address-family")) {
-            for (int f = 0; f < 2; f++) {
-                if (!strcmp(bgp_text(af, "af-name", buf, sizeof buf), afname[f])) {
-                    listed = 1;
-                    n->afs |= 1u << f;
-                    bgp_text(af, "route-policy/in", n->import[f], sizeof n->import[f]);
-                    bgp_text(af, "route-policy/out", n->export_[f], sizeof n->export_[f]);
-                }
+        for (int dir = 0; k && dir < 2; dir++) {
+            xmlNodePtr rt = bgp_path(bgp_child(uni, dir ? "export" : "import"), "route-target");
+
+            bgp_xr_rts(d, k, rt, !dir, dir);
+        }
+    }
+    for (c = bgp_child(bgp_top(d->eff, "interfaces"), "interface"); c;
+         c = bgp_next(c, "interface")) {
+        char vn[64];
+
+        bgp_text(c, "vrf", vn, sizeof vn);
+        for (int k = 0; *vn && k < d->nvrfs; k++) {
+            if (!strcmp(d->vrfs[k].name, vn)) {
+                bgp_vrf_bind(d, (uint8_t)(k + 1), bgp_text(c, "interface-name", buf, sizeof buf));
             }
         }
-        if (!listed) {
-            n->afs = bgp_transport_fam(n);
+    }
+    for (xmlNodePtr v = bgp_child(bgp_child(as, "vrfs"), "vrf"); v; v = bgp_next(v, "vrf")) {
+        uint8_t k = 0;
+        xmlNodePtr rd = bgp_child(v, "rd"), form = NULL;
+
+        bgp_text(v, "vrf-name", buf, sizeof buf);
+        for (int j = 0; j < d->nvrfs; j++) {
+            if (!strcmp(d->vrfs[j].name, buf)) {
+                k = (uint8_t)(j + 1);
+            }
         }
+        if (!k) {
+            continue; /* router bgp vrf without a vrf definition: no such table */
+        }
+        /* rd ip-address / two-byte-as / four-byte-as {.., index}, or auto. */
+        for (form = rd ? rd->children : NULL; form && form->type != XML_ELEMENT_NODE;
+             form = form->next) {
+        }
+        if (form) {
+            char x[64], idx[16];
+            xmlNodePtr f1 = NULL;
+
+            for (f1 = form->children; f1 && f1->type != XML_ELEMENT_NODE; f1 = f1->next) {
+            }
+            snprintf(d->vrfs[k - 1].rd, sizeof d->vrfs[k - 1].rd, "%s:%s",
+                     f1 ? bgp_text(f1, NULL, x, sizeof x) : (const char *)form->name,
+                     bgp_text(form, "index", idx, sizeof idx));
+        }
+        d->vrfs[k - 1].on = d->bgp_on;
+        bgp_xr_neighbors(d, bgp_child(v, "neighbors"), k);
     }
 }
 
@@ -1010,51 +1432,19 @@ bgp_sros_afs(xmlNodePtr fam)
            (!strcmp(bgp_text(fam, "ipv6", buf, sizeof buf), "true") ? BGP_F6 : 0);
 }
 
-/* SR OS (nokia-conf): router Base AS, interface primary/secondary IPv4 and IPv6 addresses,
- * static routes (originated when an export policy lets them out), BGP groups and
- * neighbors. */
+/* SR OS neighbors of @bgp (router Base's bgp, or a VPRN's: @vrf), with their group's
+ * settings where their own are absent. */
 static void
-bgp_extract_sros(struct bgp_dev *d)
+bgp_sros_neighbors(struct bgp_dev *d, xmlNodePtr bgp, uint8_t vrf)
 {
-    xmlNodePtr r, c, g, nb, bgp;
+    xmlNodePtr g, nb;
     char buf[256];
 
-    for (r = bgp_child(bgp_top(d->eff, "configure"), "router"); r; r = bgp_next(r, "router")) {
-        if (!strcmp(bgp_text(r, "router-name", buf, sizeof buf), "Base")) {
-            break;
-        }
-    }
-    d->as = (uint32_t)strtoul(bgp_text(r, "autonomous-system", buf, sizeof buf), NULL, 10);
-    for (c = bgp_child(r, "interface"); c; c = bgp_next(c, "interface")) {
-        uint16_t ifx = ++d->nifs;
-
-        bgp_addr_pair(d, bgp_path(c, "ipv4/primary"), "address", "prefix-length", 1, ifx);
-        for (xmlNodePtr s2 = bgp_child(bgp_child(c, "ipv4"), "secondary"); s2;
-             s2 = bgp_next(s2, "secondary")) {
-            bgp_addr_pair(d, s2, "address", "prefix-length", 1, ifx);
-        }
-        for (xmlNodePtr v6 = bgp_child(bgp_child(c, "ipv6"), "address"); v6;
-             v6 = bgp_next(v6, "address")) {
-            bgp_addr_pair(d, v6, "ipv6-address", "prefix-length", 1, ifx);
-        }
-    }
-    for (c = bgp_child(bgp_child(r, "static-routes"), "route"); c; c = bgp_next(c, "route")) {
-        struct bgp_pfx p;
-
-        if (!bgp_prefix(bgp_text(c, "ip-prefix", buf, sizeof buf), &p, 1)) {
-            bgp_orig_add(d, p, BGP_P_STATIC);
-        }
-    }
-    bgp = bgp_child(r, "bgp");
-    d->bgp_on = bgp && d->as && strcmp(bgp_text(bgp, "admin-state", buf, sizeof buf), "disable");
     for (nb = bgp_child(bgp, "neighbor"); nb && d->nnbrs < BGP_MAX_NBR;
          nb = bgp_next(nb, "neighbor")) {
-        struct bgp_nbr *n = &d->nbrs[d->nnbrs++];
+        struct bgp_nbr *n = bgp_nbr_new(d, vrf, nb, "ip-address");
         char grp[128];
 
-        memset(n, 0, sizeof *n);
-        bgp_text(nb, "ip-address", n->addr, sizeof n->addr);
-        bgp_nbr_addr(n);
         bgp_text(nb, "group", grp, sizeof grp);
         for (g = bgp_child(bgp, "group"); g; g = bgp_next(g, "group")) {
             if (!strcmp(bgp_text(g, "group-name", buf, sizeof buf), grp)) {
@@ -1094,6 +1484,112 @@ bgp_extract_sros(struct bgp_dev *d)
             n->afs = BGP_F4;
         }
         n->enabled = strcmp(bgp_text(nb, "admin-state", buf, sizeof buf), "disable") != 0;
+        /* prefix-limit[family] (the neighbor's, else the group's): above maximum the
+         * session ends, unless log-only. */
+        for (xmlNodePtr owner = nb; owner; owner = owner == nb ? g : NULL) {
+            for (xmlNodePtr pl = bgp_child(owner, "prefix-limit"); pl;
+                 pl = bgp_next(pl, "prefix-limit")) {
+                int f = !strcmp(bgp_text(pl, "family", buf, sizeof buf), "ipv4") ? 0
+                        : !strcmp(buf, "ipv6")                                   ? 1
+                                                                                 : -1;
+
+                if (f < 0 || n->maxpfx[f] ||
+                    !strcmp(bgp_text(pl, "log-only", buf, sizeof buf), "true")) {
+                    continue;
+                }
+                n->maxpfx[f] =
+                    (unsigned)strtoul(bgp_text(pl, "maximum", buf, sizeof buf), NULL, 10);
+            }
+        }
+    }
+}
+
+/* SR OS (nokia-conf): router Base AS, interface primary/secondary IPv4 and IPv6 addresses,
+ * static routes (originated when an export policy lets them out), BGP groups and
+ * neighbors. */
+static void
+bgp_extract_sros(struct bgp_dev *d)
+{
+    xmlNodePtr r, c, bgp;
+    char buf[256];
+
+    for (r = bgp_child(bgp_top(d->eff, "configure"), "router"); r; r = bgp_next(r, "router")) {
+        if (!strcmp(bgp_text(r, "router-name", buf, sizeof buf), "Base")) {
+            break;
+        }
+    }
+    d->as = (uint32_t)strtoul(bgp_text(r, "autonomous-system", buf, sizeof buf), NULL, 10);
+    for (c = bgp_child(r, "interface"); c; c = bgp_next(c, "interface")) {
+        uint16_t ifx = ++d->nifs;
+
+        bgp_addr_pair(d, bgp_path(c, "ipv4/primary"), "address", "prefix-length", 1, ifx);
+        for (xmlNodePtr s2 = bgp_child(bgp_child(c, "ipv4"), "secondary"); s2;
+             s2 = bgp_next(s2, "secondary")) {
+            bgp_addr_pair(d, s2, "address", "prefix-length", 1, ifx);
+        }
+        for (xmlNodePtr v6 = bgp_child(bgp_child(c, "ipv6"), "address"); v6;
+             v6 = bgp_next(v6, "address")) {
+            bgp_addr_pair(d, v6, "ipv6-address", "prefix-length", 1, ifx);
+        }
+    }
+    for (c = bgp_child(bgp_child(r, "static-routes"), "route"); c; c = bgp_next(c, "route")) {
+        struct bgp_pfx p;
+
+        if (!bgp_prefix(bgp_text(c, "ip-prefix", buf, sizeof buf), &p, 1)) {
+            bgp_orig_add(d, p, BGP_P_STATIC);
+        }
+    }
+    bgp = bgp_child(r, "bgp");
+    d->bgp_on = bgp && d->as && strcmp(bgp_text(bgp, "admin-state", buf, sizeof buf), "disable");
+    bgp_sros_neighbors(d, bgp, 0);
+    /* VPRNs (configure service vprn): the VRF is the service; its AS (autonomous-system),
+     * bgp-ipvpn mpls route distinguisher and vrf-target (community, or import-community /
+     * export-community), interfaces with their addresses, and its own bgp neighbors. A
+     * VPRN, its bgp and its bgp-ipvpn mpls run only when enabled (admin-state enable;
+     * SR OS's default is disable). */
+    for (xmlNodePtr v = bgp_child(bgp_child(bgp_top(d->eff, "configure"), "service"), "vprn"); v;
+         v = bgp_next(v, "vprn")) {
+        uint8_t k = bgp_vrf_add(d, bgp_text(v, "service-name", buf, sizeof buf));
+        xmlNodePtr mpls = bgp_path(v, "bgp-ipvpn/mpls"), vb = bgp_child(v, "bgp");
+        struct bgp_vrf *vr;
+        char c2[128];
+
+        if (!k) {
+            continue;
+        }
+        vr = &d->vrfs[k - 1];
+        vr->as = (uint32_t)strtoul(bgp_text(v, "autonomous-system", buf, sizeof buf), NULL, 10);
+        vr->on = vr->as && vb && !strcmp(bgp_text(v, "admin-state", buf, sizeof buf), "enable") &&
+                 strcmp(bgp_text(vb, "admin-state", buf, sizeof buf), "disable");
+        if (!strcmp(bgp_text(mpls, "admin-state", buf, sizeof buf), "enable")) {
+            bgp_text(mpls, "route-distinguisher", vr->rd, sizeof vr->rd);
+        }
+        /* The other PEs' VPN-IPv4 routes resolve to tunnels only with auto-bind-tunnel
+         * resolution any or filter ("The user must configure the resolution command to
+         * enable auto-bind resolution to tunnels": Nokia, Routing Protocols Guide, VPN-IPv4
+         * and VPN-IPv6 route resolution); without, the VPRN imports none of them. */
+        bgp_text(mpls, "auto-bind-tunnel/resolution", buf, sizeof buf);
+        vr->unresolved = strcmp(buf, "any") && strcmp(buf, "filter");
+        bgp_text(mpls, "vrf-target/community", c2, sizeof c2);
+        bgp_vrf_rt(d, k, bgp_text(mpls, "vrf-target/import-community", buf, sizeof buf), 1, 0);
+        if (!*buf) {
+            bgp_vrf_rt(d, k, c2, 1, 0);
+        }
+        bgp_vrf_rt(d, k, bgp_text(mpls, "vrf-target/export-community", buf, sizeof buf), 0, 1);
+        if (!*buf) {
+            bgp_vrf_rt(d, k, c2, 0, 1);
+        }
+        for (c = bgp_child(v, "interface"); c; c = bgp_next(c, "interface")) {
+            uint16_t ifx = ++d->nifs;
+
+            bgp_addr_pair(d, bgp_path(c, "ipv4/primary"), "address", "prefix-length", 1, ifx);
+            for (int j = 0; j < d->naddrs; j++) {
+                if (d->addrs[j].ifx == ifx) {
+                    d->addrs[j].vrf = k;
+                }
+            }
+        }
+        bgp_sros_neighbors(d, vb, k);
     }
 }
 
@@ -1573,11 +2069,19 @@ bgp_permits(const struct bgp_dev *d, const char *policy, const struct bgp_route 
     return 0;
 }
 
-/* This side's AS toward neighbor @n. */
+/* This side's AS toward neighbor @n: its local-as, else its table's (a VRF's or the
+ * router's). */
 static uint32_t
 bgp_local_as(const struct bgp_dev *d, const struct bgp_nbr *n)
 {
-    return n->local_as ? n->local_as : d->as;
+    return n->local_as ? n->local_as : n->vrf ? d->vrfs[n->vrf - 1].as : d->as;
+}
+
+/* BGP runs in the table of neighbor @n (the router's, or its VRF's). */
+static int
+bgp_on(const struct bgp_dev *d, const struct bgp_nbr *n)
+{
+    return n->vrf ? d->vrfs[n->vrf - 1].on : d->bgp_on;
 }
 
 /*
@@ -1622,6 +2126,8 @@ bgp_extract(struct bgp_dev *d)
     d->bgp_on = 0;
     d->naddrs = d->norig = 0;
     d->nifs = 0;
+    d->nvrfs = 0;
+    memset(d->ifname, 0, sizeof d->ifname);
     /* Keep the session history (since/transitions) of neighbors that stay. */
     struct bgp_nbr old[BGP_MAX_NBR];
     int nold = d->nnbrs;
@@ -1642,7 +2148,7 @@ bgp_extract(struct bgp_dev *d)
     }
     for (int i = 0; i < d->nnbrs; i++) {
         for (int j = 0; j < nold; j++) {
-            if (!strcmp(d->nbrs[i].addr, old[j].addr)) {
+            if (!strcmp(d->nbrs[i].addr, old[j].addr) && !strcmp(d->nbrs[i].vname, old[j].vname)) {
                 d->nbrs[i].up = old[j].up;
                 d->nbrs[i].since = old[j].since;
                 d->nbrs[i].transitions = old[j].transitions;
@@ -1696,23 +2202,26 @@ bgp_poll_files(struct sim_bgp *b, double now)
  * Sessions
  */
 
+/* @d has address @ip on an interface of table @vrf (0 global). */
 static int
-bgp_has_addr(const struct bgp_dev *d, const struct bgp_pfx *ip)
+bgp_has_addr(const struct bgp_dev *d, const struct bgp_pfx *ip, uint8_t vrf)
 {
     for (int i = 0; i < d->naddrs; i++) {
-        if (bgp_addr_eq(&d->addrs[i], ip)) {
+        if (bgp_addr_eq(&d->addrs[i], ip) && d->addrs[i].vrf == vrf) {
             return 1;
         }
     }
     return 0;
 }
 
-/* Our interface address on the subnet of @ip, or NULL. */
+/* Our interface address of table @vrf (a VRF's neighbor is reached through the VRF's
+ * interfaces only) on the subnet of @ip, or NULL. */
 static const struct bgp_pfx *
-bgp_local_for(const struct bgp_dev *d, const struct bgp_pfx *ip)
+bgp_local_for(const struct bgp_dev *d, const struct bgp_pfx *ip, uint8_t vrf)
 {
     for (int i = 0; i < d->naddrs; i++) {
-        if (bgp_same_subnet(&d->addrs[i], ip) && !bgp_addr_eq(&d->addrs[i], ip)) {
+        if (d->addrs[i].vrf == vrf && bgp_same_subnet(&d->addrs[i], ip) &&
+            !bgp_addr_eq(&d->addrs[i], ip)) {
             return &d->addrs[i];
         }
     }
@@ -1729,6 +2238,24 @@ bgp_addr_on(const struct bgp_dev *d, uint16_t ifx, int f)
         }
     }
     return NULL;
+}
+
+/* Is our table @vname ("" global) the one an external names, @vrf ("-" global)? The same
+ * name, or @vrf fitted to a vendor's length limit as netstitch's drivers do
+ * (drv_fit_name(): a prefix, '-' and six hex digits of a hash). */
+static int
+bgp_vrf_is(const char *vname, const char *vrf)
+{
+    size_t l = strlen(vname);
+
+    if (!*vname) {
+        return !strcmp(vrf, "-");
+    }
+    if (!strcmp(vname, vrf)) {
+        return 1;
+    }
+    return l >= 8 && l < strlen(vrf) && vname[l - 7] == '-' &&
+           strspn(vname + l - 6, "0123456789abcdef") == 6 && !strncmp(vname, vrf, l - 7);
 }
 
 /* The far end of (d, n): a device and its neighbor entry, or an external. */
@@ -1772,10 +2299,10 @@ bgp_session_check(struct sim_bgp *b, struct bgp_dev *d, struct bgp_nbr *n, struc
     n->sig[0] = '\0';
     n->act = 0;
     n->nh_ok[0] = n->nh_ok[1] = 0;
-    if (!d->bgp_on || !n->enabled || !n->ip.fam) {
+    if (!bgp_on(d, n) || !n->enabled || !n->ip.fam) {
         return 0;
     }
-    local = bgp_local_for(d, &n->ip);
+    local = bgp_local_for(d, &n->ip, n->vrf);
     if (!local) {
         return 0;
     }
@@ -1787,7 +2314,8 @@ bgp_session_check(struct sim_bgp *b, struct bgp_dev *d, struct bgp_nbr *n, struc
         struct bgp_pfx ea, epa;
 
         if (bgp_ip(e->addr, &ea) || bgp_ip(e->peer_addr, &epa) || !bgp_addr_eq(&ea, &n->ip) ||
-            !bgp_addr_eq(&epa, local)) {
+            !bgp_addr_eq(&epa, local) || (*e->dev && strcmp(e->dev, d->name)) ||
+            (*e->vrf && !bgp_vrf_is(n->vname, e->vrf))) {
             continue;
         }
         far->ext = e;
@@ -1811,13 +2339,14 @@ bgp_session_check(struct sim_bgp *b, struct bgp_dev *d, struct bgp_nbr *n, struc
     for (int i = 0; i < b->ndevs; i++) {
         struct bgp_dev *o = &b->devs[i];
 
-        if (o == d || !bgp_has_addr(o, &n->ip)) {
+        if (o == d) {
             continue;
         }
         for (int j = 0; j < o->nnbrs; j++) {
             struct bgp_nbr *m = &o->nbrs[j];
 
-            if (!bgp_addr_eq(&m->ip, local)) {
+            /* The far end names our address, in the table holding its own address. */
+            if (!bgp_addr_eq(&m->ip, local) || !bgp_has_addr(o, &n->ip, m->vrf)) {
                 continue;
             }
             far->dev = o;
@@ -1827,8 +2356,8 @@ bgp_session_check(struct sim_bgp *b, struct bgp_dev *d, struct bgp_nbr *n, struc
             n->nh_ok[!tf] = bgp_xfam_nh_ok(d, local, o, &n->ip, !tf);
             snprintf(n->sig, sizeof n->sig, "dev %s %u %u %u %u %d %d %d %u", o->name, n->peer_as,
                      bgp_local_as(o, m), m->peer_as, bgp_local_as(d, n), !strcmp(n->key, m->key),
-                     m->enabled, o->bgp_on, n->act);
-            return o->bgp_on && m->enabled && n->peer_as == bgp_local_as(o, m) &&
+                     m->enabled, bgp_on(o, m), n->act);
+            return bgp_on(o, m) && m->enabled && n->peer_as == bgp_local_as(o, m) &&
                    m->peer_as == bgp_local_as(d, n) && !strcmp(n->key, m->key);
         }
     }
@@ -1850,7 +2379,7 @@ static int
 bgp_rib_add(struct bgp_dev *d, const struct bgp_route *r)
 {
     for (int i = 0; i < d->nrib; i++) {
-        if (bgp_same(&d->rib[i].p, &r->p)) {
+        if (d->rib[i].vrf == r->vrf && bgp_same(&d->rib[i].p, &r->p)) {
             return 0; /* first path wins: deterministic, no best-path selection */
         }
     }
@@ -1872,7 +2401,8 @@ bgp_receive(struct bgp_dev *d, struct bgp_nbr *n, const struct bgp_far *far)
     n->rx_pre[0] = n->rx_acc[0] = n->rx_pre[1] = n->rx_acc[1] = 0;
     if (far->ext) {
         for (int i = 0; i < far->ext->nannounce; i++) {
-            struct bgp_route r = {.p = far->ext->announce[i], .path = {far->ext->as}, .npath = 1};
+            struct bgp_route r = {
+                .p = far->ext->announce[i], .vrf = n->vrf, .path = {far->ext->as}, .npath = 1};
             int f = bgp_fi(&r.p);
 
             if (!(n->act & (1u << f))) {
@@ -1890,9 +2420,11 @@ bgp_receive(struct bgp_dev *d, struct bgp_nbr *n, const struct bgp_far *far)
         struct bgp_route r = far->dev->rib[i];
         int f = bgp_fi(&r.p);
 
-        /* eBGP never sends a route back to an AS on its path; the far end's export policy
-         * decides what leaves it. */
-        if (!(n->act & (1u << f)) || bgp_path_has(&r, bgp_local_as(d, n)) ||
+        /* The far end sends what its neighbor's table holds (the global table or the
+         * neighbor's VRF); eBGP never sends a route back to an AS on its path; the far end's
+         * export policy decides what leaves it. */
+        if (r.vrf != far->nbr->vrf || !(n->act & (1u << f)) ||
+            bgp_path_has(&r, bgp_local_as(d, n)) ||
             !bgp_permits(far->dev, far->nbr->export_[f], &r, 1)) {
             continue;
         }
@@ -1902,6 +2434,8 @@ bgp_receive(struct bgp_dev *d, struct bgp_nbr *n, const struct bgp_far *far)
         }
         r.path[0] = bgp_local_as(far->dev, far->nbr);
         r.proto = BGP_P_BGP;
+        r.vrf = n->vrf;
+        r.vpn = 0;
         n->rx_pre[f]++;
         if (n->nh_ok[f] && bgp_permits(d, n->import[f], &r, 0)) {
             n->rx_acc[f]++;
@@ -1911,41 +2445,109 @@ bgp_receive(struct bgp_dev *d, struct bgp_nbr *n, const struct bgp_far *far)
     return changed;
 }
 
-static void
-bgp_compute(struct sim_bgp *b, double now)
+/* Does VRF @imp import a route of VRF @exp (an export route target of one is an import
+ * route target of the other)? A VRF without a route distinguisher exports nothing: its
+ * routes cannot become VPN-IPv4 routes (RFC 4364 4.1). */
+static int
+bgp_rt_match(const struct bgp_vrf *imp, const struct bgp_vrf *exp)
 {
-    struct bgp_far far[BGP_MAX_DEV][BGP_MAX_NBR];
-    int up[BGP_MAX_DEV][BGP_MAX_NBR];
+    if (!*exp->rd) {
+        return 0;
+    }
+    for (int i = 0; i < exp->nexp; i++) {
+        for (int k = 0; k < imp->nimp; k++) {
+            if (!strcmp(exp->exp[i], imp->imp[k])) {
+                return 1;
+            }
+        }
+    }
+    return 0;
+}
 
+/* The backbone's VPN-IPv4 iBGP between the PEs (infrastructure netstitch does not render,
+ * docs/drivers.md): every simulated router with BGP on and the same AS as another is
+ * taken to peer with it for VPN routes. A route a PE's VRF learned from its CE (not one it
+ * learned from another PE: iBGP does not pass those on) is imported by every VRF of
+ * another PE of the AS whose import route targets hold one of the exporting VRF's export
+ * route targets; the route distinguisher keeps VRFs apart (here: each VRF its own table).
+ * The AS path stays as it is (iBGP), the route becomes a BGP route of the importing VRF. */
+static int
+bgp_vpn_exchange(struct sim_bgp *b)
+{
+    int changed = 0;
+
+    for (int i = 0; i < b->ndevs; i++) {
+        struct bgp_dev *d = &b->devs[i];
+
+        for (int v = 0; v < d->nvrfs; v++) {
+            for (int k = 0; k < b->ndevs; k++) {
+                struct bgp_dev *o = &b->devs[k];
+
+                if (o == d || !d->vrfs[v].on) {
+                    continue;
+                }
+                for (int w = 0; w < o->nvrfs; w++) {
+                    if (!o->vrfs[w].on || d->vrfs[v].unresolved || o->vrfs[w].as != d->vrfs[v].as ||
+                        !bgp_rt_match(&d->vrfs[v], &o->vrfs[w])) {
+                        continue;
+                    }
+                    for (int r = 0; r < o->nrib; r++) {
+                        struct bgp_route rt = o->rib[r];
+
+                        if (rt.vrf != w + 1 || rt.vpn) {
+                            continue;
+                        }
+                        rt.vrf = (uint8_t)(v + 1);
+                        rt.vpn = 1;
+                        rt.proto = BGP_P_BGP;
+                        changed |= bgp_rib_add(d, &rt);
+                    }
+                }
+            }
+        }
+    }
+    return changed;
+}
+
+static void bgp_write_externals(struct sim_bgp *b, struct bgp_far (*far)[BGP_MAX_NBR],
+                                int (*up)[BGP_MAX_NBR]);
+
+/* One computation of every session and route with the neighbors over their prefix limit
+ * (bgp_nbr.over) held down: sessions into @up and @far, RIBs, received counts. */
+static void
+bgp_compute_pass(struct sim_bgp *b, double now, struct bgp_far (*far)[BGP_MAX_NBR],
+                 int (*up)[BGP_MAX_NBR])
+{
     for (int i = 0; i < b->ndevs; i++) {
         struct bgp_dev *d = &b->devs[i];
 
         d->nrib = 0;
         for (int k = 0; k < d->norig; k++) {
-            struct bgp_route r = {.p = d->orig[k], .proto = d->orig_proto[k]};
+            struct bgp_route r = {
+                .p = d->orig[k], .proto = d->orig_proto[k], .vrf = d->orig[k].vrf};
 
             bgp_rib_add(d, &r);
         }
         for (int j = 0; j < d->nnbrs; j++) {
-            char oldsig[sizeof d->nbrs[j].sig];
             struct bgp_nbr *n = &d->nbrs[j];
 
-            memcpy(oldsig, n->sig, sizeof oldsig);
             up[i][j] = bgp_session_check(b, d, n, &far[i][j]) &&
                        !sim_fault_bgp_down(d->dir, n->addr, now); /* flap-bgp (fault.c) */
-            /* A change of either end's parameters resets the session. */
-            if (up[i][j] != n->up || strcmp(oldsig, n->sig)) {
-                n->since = now;
-                if (up[i][j]) {
-                    n->transitions++;
-                }
-            }
-            n->up = up[i][j];
-            if (!n->up) {
-                n->act = 0;
-            }
             memset(n->rx_pre, 0, sizeof n->rx_pre);
             memset(n->rx_acc, 0, sizeof n->rx_acc);
+        }
+    }
+    /* A session one end tore down (prefix limit) is down at both ends. */
+    for (int i = 0; i < b->ndevs; i++) {
+        for (int j = 0; j < b->devs[i].nnbrs; j++) {
+            const struct bgp_nbr *n = &b->devs[i].nbrs[j];
+
+            if (n->over || (far[i][j].nbr && far[i][j].nbr->over)) {
+                up[i][j] = 0;
+            }
+            if (!up[i][j]) {
+                b->devs[i].nbrs[j].act = 0;
+            }
         }
     }
     /* Propagate until nothing changes (bounded: every round adds a route somewhere). */
@@ -1959,8 +2561,75 @@ bgp_compute(struct sim_bgp *b, double now)
                 }
             }
         }
+        changed |= bgp_vpn_exchange(b);
         if (!changed) {
             break;
+        }
+    }
+}
+
+/* Mark the up neighbors whose received routes exceed their prefix limit (one with
+ * teardown: the router ends the session); 1 when one was newly marked. The limit counts
+ * what the vendor counts: Junos prefix-limit the routes received, the others those
+ * accepted by the import policy. */
+static int
+bgp_limits(struct sim_bgp *b, int (*up)[BGP_MAX_NBR])
+{
+    int any = 0;
+
+    for (int i = 0; i < b->ndevs; i++) {
+        for (int j = 0; j < b->devs[i].nnbrs; j++) {
+            struct bgp_nbr *n = &b->devs[i].nbrs[j];
+
+            for (int f = 0; f < 2 && up[i][j] && !n->over; f++) {
+                unsigned got = n->max_pre ? n->rx_pre[f] : n->rx_acc[f];
+
+                if (n->maxpfx[f] && got > n->maxpfx[f]) {
+                    n->over = 1;
+                    any = 1;
+                }
+            }
+        }
+    }
+    return any;
+}
+
+static void
+bgp_compute(struct sim_bgp *b, double now)
+{
+    struct bgp_far far[BGP_MAX_DEV][BGP_MAX_NBR];
+    int up[BGP_MAX_DEV][BGP_MAX_NBR];
+    char(*oldsig)[BGP_MAX_NBR][512] = b->oldsig;
+
+    /* Prefix limits are judged afresh on every computation: a router that tore a session
+     * down retries after its idle timeout, and stays down while the far end still sends
+     * too many (a limit passed once per configuration, not remembered). */
+    for (int i = 0; i < b->ndevs; i++) {
+        for (int j = 0; j < b->devs[i].nnbrs; j++) {
+            b->devs[i].nbrs[j].over = 0;
+            memcpy(oldsig[i][j], b->devs[i].nbrs[j].sig, sizeof oldsig[i][j]);
+        }
+    }
+    for (int pass = 0; pass < 8; pass++) {
+        bgp_compute_pass(b, now, far, up);
+        if (!bgp_limits(b, up)) {
+            break;
+        }
+    }
+    for (int i = 0; i < b->ndevs; i++) {
+        struct bgp_dev *d = &b->devs[i];
+
+        for (int j = 0; j < d->nnbrs; j++) {
+            struct bgp_nbr *n = &d->nbrs[j];
+
+            /* A change of either end's parameters resets the session. */
+            if (up[i][j] != n->up || strcmp(oldsig[i][j], n->sig)) {
+                n->since = now;
+                if (up[i][j]) {
+                    n->transitions++;
+                }
+            }
+            n->up = up[i][j];
         }
     }
     /* Advertised counts: what each end's export lets through toward an up neighbor, per
@@ -1977,13 +2646,15 @@ bgp_compute(struct sim_bgp *b, double now)
                     far[i][j].ext ? far[i][j].ext->as : bgp_local_as(far[i][j].dev, far[i][j].nbr);
                 int f = bgp_fi(&d->rib[k].p);
 
-                if ((n->act & (1u << f)) && !bgp_path_has(&d->rib[k], fas) &&
+                if (d->rib[k].vrf == n->vrf && (n->act & (1u << f)) &&
+                    !bgp_path_has(&d->rib[k], fas) &&
                     bgp_permits(d, n->export_[f], &d->rib[k], 1)) {
                     n->sent[f]++;
                 }
             }
         }
     }
+    bgp_write_externals(b, far, up);
 }
 
 /*
@@ -2028,16 +2699,98 @@ static void __attribute__((format(printf, 2, 3))) bgp_out(struct bgp_buf *o, con
     }
 }
 
+/* Write @text to @path atomically unless the file already holds it. */
+static void
+bgp_write_if_changed(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "r");
+    size_t len = strlen(text);
+    char *tmp;
+
+    if (f) {
+        char *old = nst_malloc(len + 2);
+        size_t got = old ? fread(old, 1, len + 1, f) : 0;
+        int same = old && got == len && !memcmp(old, text, len);
+
+        nst_free(old);
+        fclose(f);
+        if (same) {
+            return;
+        }
+    }
+    tmp = nst_asprintf("%s.tmp", path);
+    if (tmp && (f = fopen(tmp, "w"))) {
+        if (fwrite(text, 1, len, f) != len || fclose(f) || rename(tmp, path)) {
+            unlink(tmp);
+        }
+    }
+    nst_free(tmp);
+}
+
+/* What each external peer receives, as the outside world sees it (a test cannot ask a
+ * simulated CE over NETCONF): STATEDIR/bgp-external/NAME, one line `session DEVICE VRF
+ * ADDRESS STATE` per simulated router's neighbor that is this external (VRF "-" for the
+ * global table), then one `prefix P` line per route it accepts: what the router's export
+ * policy sends it over an Established session, without those whose AS path holds the
+ * external's own AS (eBGP loop prevention, RFC 4271 9.1.2). Sorted as the routers hold
+ * them. */
+static void
+bgp_write_externals(struct sim_bgp *b, struct bgp_far (*far)[BGP_MAX_NBR], int (*up)[BGP_MAX_NBR])
+{
+    char *dir = nst_asprintf("%s/bgp-external", b->statedir);
+
+    if (!dir) {
+        return;
+    }
+    mkdir(dir, 0755);
+    for (int e = 0; e < b->nexts; e++) {
+        struct bgp_ext *x = &b->exts[e];
+        struct bgp_buf o = {0};
+        char *path;
+
+        for (int i = 0; i < b->ndevs; i++) {
+            struct bgp_dev *d = &b->devs[i];
+
+            for (int j = 0; j < d->nnbrs; j++) {
+                struct bgp_nbr *n = &d->nbrs[j];
+
+                if (far[i][j].ext != x) {
+                    continue;
+                }
+                bgp_out(&o, "session %s %s %s %s\n", d->name, *n->vname ? n->vname : "-", n->addr,
+                        up[i][j] ? "Established" : "Active");
+                for (int k = 0; up[i][j] && k < d->nrib; k++) {
+                    const struct bgp_route *r = &d->rib[k];
+                    char pb[64];
+
+                    if (r->vrf == n->vrf && (n->act & (1u << bgp_fi(&r->p))) &&
+                        !bgp_path_has(r, x->as) &&
+                        bgp_permits(d, n->export_[bgp_fi(&r->p)], r, 1)) {
+                        bgp_out(&o, "prefix %s/%u\n", bgp_ntop(&r->p, pb, sizeof pb), r->p.len);
+                    }
+                }
+            }
+        }
+        path = nst_asprintf("%s/%s", dir, x->name);
+        if (path && !o.oom) {
+            bgp_write_if_changed(path, o.s ? o.s : "");
+        }
+        nst_free(path);
+        nst_free(o.s);
+    }
+    nst_free(dir);
+}
+
 static const char *
 bgp_state_vrp(const struct bgp_dev *d, const struct bgp_nbr *n)
 {
-    return n->up ? "established" : (!d->bgp_on || !n->enabled) ? "idle" : "active";
+    return n->up ? "established" : (!bgp_on(d, n) || !n->enabled) ? "idle" : "active";
 }
 
 static const char *
 bgp_state_oc(const struct bgp_dev *d, const struct bgp_nbr *n)
 {
-    return n->up ? "ESTABLISHED" : (!d->bgp_on || !n->enabled) ? "IDLE" : "ACTIVE";
+    return n->up ? "ESTABLISHED" : (!bgp_on(d, n) || !n->enabled) ? "IDLE" : "ACTIVE";
 }
 
 /* The families a neighbor's state reports: those configured, else its transport's. */
@@ -2047,13 +2800,122 @@ bgp_report_fams(const struct bgp_nbr *n)
     return n->afs ? n->afs : n->ip.fam == 6 ? BGP_F6 : BGP_F4;
 }
 
+/* IOS-XR neighbors of table @vrf (Cisco-IOS-XR-ipv4-bgp-oper neighbor list). */
 static void
-bgp_render(const struct sim_bgp *b, const struct bgp_dev *d, struct bgp_buf *o)
+bgp_render_xr_nbrs(const struct sim_bgp *b, const struct bgp_dev *d, struct bgp_buf *o, uint8_t vrf)
+{
+    for (int i = 0; i < d->nnbrs; i++) {
+        const struct bgp_nbr *n = &d->nbrs[i];
+        unsigned fams = bgp_report_fams(n);
+
+        if (n->vrf != vrf) {
+            continue;
+        }
+        bgp_out(o,
+                "<neighbor><neighbor-address>%s</neighbor-address><local-as>%u</local-as>"
+                "<remote-as>%u</remote-as><connection-state>%s</connection-state>",
+                n->addr, bgp_local_as(d, n), n->peer_as,
+                n->up                            ? "bgp-st-estab"
+                : (!bgp_on(d, n) || !n->enabled) ? "bgp-st-idle"
+                                                 : "bgp-st-active");
+        if (n->up) {
+            bgp_out(o, "<connection-established-time>%ld</connection-established-time>",
+                    (long)(bgp_now(b) - n->since));
+        }
+        for (int f = 0; f < 2; f++) {
+            if (fams & (1u << f)) {
+                bgp_out(o,
+                        "<af-data><af-name>%s</af-name><prefixes-accepted>%u"
+                        "</prefixes-accepted><prefixes-denied>%u</prefixes-denied>"
+                        "<prefixes-advertised>%u</prefixes-advertised></af-data>",
+                        f ? "ipv6" : "ipv4", n->rx_acc[f], n->rx_pre[f] - n->rx_acc[f], n->sent[f]);
+            }
+        }
+        bgp_out(o, "</neighbor>\n");
+    }
+}
+
+/* SR OS neighbors of table @vrf (nokia-state bgp neighbor list). */
+static void
+bgp_render_sros_nbrs(const struct bgp_dev *d, struct bgp_buf *o, uint8_t vrf)
+{
+    for (int i = 0; i < d->nnbrs; i++) {
+        const struct bgp_nbr *n = &d->nbrs[i];
+        unsigned fams = bgp_report_fams(n);
+
+        if (n->vrf != vrf) {
+            continue;
+        }
+        bgp_out(o,
+                "<neighbor><ip-address>%s</ip-address><statistics><session-state>%s"
+                "</session-state><peer-as>%u</peer-as><received-paths>%u</received-paths>"
+                "<family-prefix>",
+                n->addr,
+                n->up                            ? "Established"
+                : (!bgp_on(d, n) || !n->enabled) ? "Idle"
+                                                 : "Active",
+                n->peer_as, n->rx_pre[0] + n->rx_pre[1]);
+        for (int f = 0; f < 2; f++) {
+            if (fams & (1u << f)) {
+                bgp_out(o,
+                        "<%s><received>%u</received><active>%u</active>"
+                        "<rejected>%u</rejected><sent>%u</sent></%s>",
+                        f ? "ipv6" : "ipv4", n->rx_pre[f], n->rx_acc[f],
+                        n->rx_pre[f] - n->rx_acc[f], n->sent[f], f ? "ipv6" : "ipv4");
+            }
+        }
+        bgp_out(o, "</family-prefix></statistics></neighbor>\n");
+    }
+}
+
+/* OpenConfig neighbors of table @vrf (network-instance protocol bgp neighbor list). */
+static void
+bgp_render_oc_nbrs(const struct sim_bgp *b, const struct bgp_dev *d, struct bgp_buf *o, uint8_t vrf)
 {
     struct timespec rt;
 
-    (void)b;
     clock_gettime(CLOCK_REALTIME, &rt);
+    for (int i = 0; i < d->nnbrs; i++) {
+        const struct bgp_nbr *n = &d->nbrs[i];
+        unsigned fams = bgp_report_fams(n);
+
+        if (n->vrf != vrf) {
+            continue;
+        }
+        /* last-established: nanoseconds since the epoch (oc-types:timeticks64). */
+        double ago = n->up ? (double)rt.tv_sec - (bgp_now(b) - n->since) : 0;
+
+        bgp_out(o,
+                "<neighbor><neighbor-address>%s</neighbor-address><state>"
+                "<neighbor-address>%s</neighbor-address><session-state>%s</session-state>",
+                n->addr, n->addr, bgp_state_oc(d, n));
+        if (n->up) {
+            bgp_out(o, "<last-established>%.0f000000000</last-established>", ago);
+        }
+        bgp_out(o, "<established-transitions>%u</established-transitions></state><afi-safis>",
+                n->transitions);
+        for (int f = 0; f < 2; f++) {
+            const char *name = f ? "IPV6_UNICAST" : "IPV4_UNICAST";
+
+            if (!(fams & (1u << f))) {
+                continue;
+            }
+            bgp_out(o,
+                    "<afi-safi><afi-safi-name xmlns:b=\"http://openconfig.net/yang/bgp-types\">"
+                    "b:%s</afi-safi-name><state><afi-safi-name "
+                    "xmlns:b=\"http://openconfig.net/yang/bgp-types\">b:%s</afi-safi-name>"
+                    "<prefixes><received>%u</received><received-pre-policy>%u"
+                    "</received-pre-policy><sent>%u</sent><installed>%u</installed></prefixes>"
+                    "</state></afi-safi>",
+                    name, name, n->rx_acc[f], n->rx_pre[f], n->sent[f], n->rx_acc[f]);
+        }
+        bgp_out(o, "</afi-safis></neighbor>\n");
+    }
+}
+
+static void
+bgp_render(const struct sim_bgp *b, const struct bgp_dev *d, struct bgp_buf *o)
+{
     if (d->vendor == BGP_V_JUNOS) {
         /* The output of <get-bgp-neighbor-information> (junos-rpc-bgp), every neighbor;
          * one bgp-rib per family (inet.0, inet6.0). */
@@ -2063,13 +2925,16 @@ bgp_render(const struct sim_bgp *b, const struct bgp_dev *d, struct bgp_buf *o)
             long up = n->up ? (long)(bgp_now(b) - n->since) : 0;
             unsigned fams = bgp_report_fams(n);
 
+            /* peer-cfg-rti: the routing instance the neighbor is configured in ("master":
+             * the global table); a VRF's RIBs are VRF.inet.0 and VRF.inet6.0. */
             bgp_out(o,
                     "<bgp-peer><peer-address>%s+179</peer-address><peer-as>%u</peer-as>"
-                    "<local-as>%u</local-as><peer-state>%s</peer-state>",
-                    n->addr, n->peer_as, bgp_local_as(d, n),
-                    n->up                         ? "Established"
-                    : (!d->bgp_on || !n->enabled) ? "Idle"
-                                                  : "Active");
+                    "<local-as>%u</local-as><peer-cfg-rti>%s</peer-cfg-rti>"
+                    "<peer-state>%s</peer-state>",
+                    n->addr, n->peer_as, bgp_local_as(d, n), *n->vname ? n->vname : "master",
+                    n->up                            ? "Established"
+                    : (!bgp_on(d, n) || !n->enabled) ? "Idle"
+                                                     : "Active");
             if (n->up) {
                 bgp_out(o, "<elapsed-time>%ld:%02ld:%02ld</elapsed-time>", up / 3600, up / 60 % 60,
                         up % 60);
@@ -2079,12 +2944,12 @@ bgp_render(const struct sim_bgp *b, const struct bgp_dev *d, struct bgp_buf *o)
                     continue;
                 }
                 bgp_out(o,
-                        "<bgp-rib><name>%s</name><active-prefix-count>%u</active-prefix-count>"
+                        "<bgp-rib><name>%s%s%s</name><active-prefix-count>%u</active-prefix-count>"
                         "<received-prefix-count>%u</received-prefix-count>"
                         "<accepted-prefix-count>%u</accepted-prefix-count>"
                         "<advertised-prefix-count>%u</advertised-prefix-count></bgp-rib>",
-                        f ? "inet6.0" : "inet.0", n->rx_acc[f], n->rx_pre[f], n->rx_acc[f],
-                        n->sent[f]);
+                        n->vname, *n->vname ? "." : "", f ? "inet6.0" : "inet.0", n->rx_acc[f],
+                        n->rx_pre[f], n->rx_acc[f], n->sent[f]);
             }
             bgp_out(o, "</bgp-peer>\n");
         }
@@ -2095,34 +2960,20 @@ bgp_render(const struct sim_bgp *b, const struct bgp_dev *d, struct bgp_buf *o)
         if (!d->nnbrs) {
             return;
         }
+        /* The global table's neighbors under default-vrf, each VRF's under vrfs/vrf. */
         bgp_out(o, "<bgp xmlns=\"http://cisco.com/ns/yang/Cisco-IOS-XR-ipv4-bgp-oper\"><instances>"
-                   "<instance><instance-name>default</instance-name><instance-active>"
-                   "<default-vrf><neighbors>\n");
-        for (int i = 0; i < d->nnbrs; i++) {
-            const struct bgp_nbr *n = &d->nbrs[i];
-            unsigned fams = bgp_report_fams(n);
-
-            bgp_out(o,
-                    "<neighbor><neighbor-address>%s</neighbor-address><local-as>%u</local-as>"
-                    "<remote-as>%u</remote-as><connection-state>%s</connection-state>",
-                    n->addr, bgp_local_as(d, n), n->peer_as,
-                    n->up                         ? "bgp-st-estab"
-                    : (!d->bgp_on || !n->enabled) ? "bgp-st-idle"
-                                                  : "bgp-st-active");
-            if (n->up) {
-                bgp_out(o, "<connection-established-time>%ld</connection-established-time>",
-                        (long)(bgp_now(b) - n->since));
+                   "<instance><instance-name>default</instance-name><instance-active>");
+        if (d->nvrfs) {
+            bgp_out(o, "<vrfs>");
+            for (int v = 1; v <= d->nvrfs; v++) {
+                bgp_out(o, "<vrf><vrf-name>%s</vrf-name><neighbors>\n", d->vrfs[v - 1].name);
+                bgp_render_xr_nbrs(b, d, o, (uint8_t)v);
+                bgp_out(o, "</neighbors></vrf>");
             }
-            for (int f = 0; f < 2; f++) {
-                if (fams & (1u << f)) {
-                    bgp_out(o,
-                            "<af-data><af-name>%s</af-name><prefixes-accepted>%u"
-                            "</prefixes-accepted><prefixes-denied>%u</prefixes-denied></af-data>",
-                            f ? "ipv6" : "ipv4", n->rx_acc[f], n->rx_pre[f] - n->rx_acc[f]);
-                }
-            }
-            bgp_out(o, "</neighbor>\n");
+            bgp_out(o, "</vrfs>");
         }
+        bgp_out(o, "<default-vrf><neighbors>\n");
+        bgp_render_xr_nbrs(b, d, o, 0);
         bgp_out(o, "</neighbors></default-vrf></instance-active></instance></instances></bgp>\n");
         return;
     }
@@ -2130,33 +2981,22 @@ bgp_render(const struct sim_bgp *b, const struct bgp_dev *d, struct bgp_buf *o)
         if (!d->nnbrs) {
             return;
         }
+        /* The global table's neighbors under router Base, each VRF's (a VPRN service)
+         * under service/vprn. */
         bgp_out(o, "<state xmlns=\"urn:nokia.com:sros:ns:yang:sr:state\"><router>"
                    "<router-name>Base</router-name><bgp>\n");
-        for (int i = 0; i < d->nnbrs; i++) {
-            const struct bgp_nbr *n = &d->nbrs[i];
-            unsigned fams = bgp_report_fams(n);
-
-            bgp_out(o,
-                    "<neighbor><ip-address>%s</ip-address><statistics><session-state>%s"
-                    "</session-state><peer-as>%u</peer-as><received-paths>%u</received-paths>"
-                    "<family-prefix>",
-                    n->addr,
-                    n->up                         ? "Established"
-                    : (!d->bgp_on || !n->enabled) ? "Idle"
-                                                  : "Active",
-                    n->peer_as, n->rx_pre[0] + n->rx_pre[1]);
-            for (int f = 0; f < 2; f++) {
-                if (fams & (1u << f)) {
-                    bgp_out(o,
-                            "<%s><received>%u</received><active>%u</active>"
-                            "<rejected>%u</rejected><sent>%u</sent></%s>",
-                            f ? "ipv6" : "ipv4", n->rx_pre[f], n->rx_acc[f],
-                            n->rx_pre[f] - n->rx_acc[f], n->sent[f], f ? "ipv6" : "ipv4");
-                }
+        bgp_render_sros_nbrs(d, o, 0);
+        bgp_out(o, "</bgp></router>");
+        if (d->nvrfs) {
+            bgp_out(o, "<service>");
+            for (int v = 1; v <= d->nvrfs; v++) {
+                bgp_out(o, "<vprn><service-name>%s</service-name><bgp>\n", d->vrfs[v - 1].name);
+                bgp_render_sros_nbrs(d, o, (uint8_t)v);
+                bgp_out(o, "</bgp></vprn>");
             }
-            bgp_out(o, "</family-prefix></statistics></neighbor>\n");
+            bgp_out(o, "</service>");
         }
-        bgp_out(o, "</bgp></router></state>\n");
+        bgp_out(o, "</state>\n");
         return;
     }
     if (d->vendor == BGP_V_VRP) {
@@ -2208,49 +3048,33 @@ bgp_render(const struct sim_bgp *b, const struct bgp_dev *d, struct bgp_buf *o)
         bgp_out(o, "</instances></network-instance>\n");
         return;
     }
-    if (!d->oc_proto_name[0]) {
+    /* The default instance's neighbors, then each VRF's in its L3VRF instance. */
+    if (!d->oc_proto_name[0] && !d->nvrfs) {
         return;
     }
-    bgp_out(o,
-            "<network-instances xmlns=\"http://openconfig.net/yang/network-instance\">"
-            "<network-instance><name>default</name><protocols><protocol>"
-            "<identifier xmlns:p=\"http://openconfig.net/yang/policy-types\">p:%s</identifier>"
-            "<name>%s</name><bgp><neighbors>\n",
-            d->oc_proto_id, d->oc_proto_name);
-    for (int i = 0; i < d->nnbrs; i++) {
-        const struct bgp_nbr *n = &d->nbrs[i];
-        unsigned fams = bgp_report_fams(n);
-        /* last-established: nanoseconds since the epoch (oc-types:timeticks64). */
-        double ago = n->up ? (double)rt.tv_sec - (bgp_now(b) - n->since) : 0;
-
+    bgp_out(o, "<network-instances xmlns=\"http://openconfig.net/yang/network-instance\">");
+    if (d->oc_proto_name[0]) {
         bgp_out(o,
-                "<neighbor><neighbor-address>%s</neighbor-address><state>"
-                "<neighbor-address>%s</neighbor-address><session-state>%s</session-state>",
-                n->addr, n->addr, bgp_state_oc(d, n));
-        if (n->up) {
-            bgp_out(o, "<last-established>%.0f000000000</last-established>", ago);
-        }
-        bgp_out(o, "<established-transitions>%u</established-transitions></state><afi-safis>",
-                n->transitions);
-        for (int f = 0; f < 2; f++) {
-            const char *name = f ? "IPV6_UNICAST" : "IPV4_UNICAST";
-
-            if (!(fams & (1u << f))) {
-                continue;
-            }
-            bgp_out(o,
-                    "<afi-safi><afi-safi-name xmlns:b=\"http://openconfig.net/yang/bgp-types\">"
-                    "b:%s</afi-safi-name><state><afi-safi-name "
-                    "xmlns:b=\"http://openconfig.net/yang/bgp-types\">b:%s</afi-safi-name>"
-                    "<prefixes><received>%u</received><received-pre-policy>%u"
-                    "</received-pre-policy><sent>%u</sent><installed>%u</installed></prefixes>"
-                    "</state></afi-safi>",
-                    name, name, n->rx_acc[f], n->rx_pre[f], n->sent[f], n->rx_acc[f]);
-        }
-        bgp_out(o, "</afi-safis></neighbor>\n");
+                "<network-instance><name>default</name><protocols><protocol>"
+                "<identifier xmlns:p=\"http://openconfig.net/yang/policy-types\">p:%s</identifier>"
+                "<name>%s</name><bgp><neighbors>\n",
+                d->oc_proto_id, d->oc_proto_name);
+        bgp_render_oc_nbrs(b, d, o, 0);
+        bgp_out(o, "</neighbors></bgp></protocol></protocols></network-instance>");
     }
-    bgp_out(o, "</neighbors></bgp></protocol></protocols></network-instance>"
-               "</network-instances>\n");
+    for (int v = 1; v <= d->nvrfs; v++) {
+        if (!d->vrfs[v - 1].oc_proto[0]) {
+            continue;
+        }
+        bgp_out(o,
+                "<network-instance><name>%s</name><protocols><protocol>"
+                "<identifier xmlns:p=\"http://openconfig.net/yang/policy-types\">p:BGP</identifier>"
+                "<name>%s</name><bgp><neighbors>\n",
+                d->vrfs[v - 1].name, d->vrfs[v - 1].oc_proto);
+        bgp_render_oc_nbrs(b, d, o, (uint8_t)v);
+        bgp_out(o, "</neighbors></bgp></protocol></protocols></network-instance>");
+    }
+    bgp_out(o, "</network-instances>\n");
 }
 
 /* Where a device's state goes: oper.xml (merged into <get>), or for Junos the canned
@@ -2399,6 +3223,10 @@ bgp_read_desc(struct sim_bgp *b, const char *path, char **errmsg)
                     goto done;
                 }
             }
+        } else if (e && !strcmp(key, "device")) {
+            snprintf(e->dev, sizeof e->dev, "%s", val);
+        } else if (e && !strcmp(key, "vrf")) {
+            snprintf(e->vrf, sizeof e->vrf, "%s", val);
         } else if (e && !strcmp(key, "next-hop")) {
             snprintf(e->nh, sizeof e->nh, "%s", val);
         } else if (e && !strcmp(key, "peer-address")) {
@@ -2453,7 +3281,8 @@ sim_bgp_new(const struct sim_cfg *cfg, struct sim_bgp **out, char **errmsg)
     }
     clock_gettime(CLOCK_MONOTONIC, &b->t0);
     b->path = nst_strdup(cfg->bgp);
-    if (!b->path || bgp_read_desc(b, cfg->bgp, errmsg)) {
+    b->statedir = nst_strdup(cfg->statedir);
+    if (!b->path || !b->statedir || bgp_read_desc(b, cfg->bgp, errmsg)) {
         sim_bgp_free(b);
         return NST_EINPUT;
     }
@@ -2569,5 +3398,6 @@ sim_bgp_free(struct sim_bgp *b)
     }
     memset(b->exts, 0, sizeof b->exts);
     nst_free(b->path);
+    nst_free(b->statedir);
     nst_free(b);
 }

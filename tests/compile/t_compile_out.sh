@@ -9,7 +9,8 @@
 #     service no longer has is gone), and a DIR holding files compile does not write is
 #     refused, untouched;
 #   - a template that renders configuration the device models reject is reported by its
-#     coded PAYLOAD-INVALID diagnostic alone (no "internal error" line after it), exit 1.
+#     coded PAYLOAD-INVALID diagnostic alone (no "internal error" line after it), exit 1;
+#     push of the same: the diagnostic and "nothing was pushed", exit 2.
 set -u
 cd "$TOP"
 fail=0
@@ -118,6 +119,16 @@ grep -q "^$tmp/tpl/junos/interfaces.xml:[0-9]*: error PAYLOAD-INVALID: " "$tmp/e
 grep -v "error PAYLOAD-INVALID" "$tmp/e5.err" | grep -q . &&
     no "a second error line after PAYLOAD-INVALID: $(grep -v PAYLOAD-INVALID "$tmp/e5.err")"
 [ -e "$tmp/bad" ] && no "PAYLOAD-INVALID: output directory was written"
+# push compiles the same way: the diagnostic and one line saying nothing was pushed, never
+# "internal error" (it printed "compile failed: internal error" after PAYLOAD-INVALID).
+"$NETSTITCH" push --templates "$tmp/tpl" "$tmp/svc.xml" --inventory "$tmp/no-inventory.xml" \
+    --state-dir "$tmp/push-state" > /dev/null 2> "$tmp/p5"
+rc=$?
+[ $rc = 2 ] || no "push with PAYLOAD-INVALID: exit $rc, want 2"
+grep -q "error PAYLOAD-INVALID: " "$tmp/p5" || no "push: PAYLOAD-INVALID missing: $(cat "$tmp/p5")"
+grep -qi "internal" "$tmp/p5" && no "push: an internal error after PAYLOAD-INVALID: $(grep -i internal "$tmp/p5")"
+grep -q "^netstitch push: compile failed; nothing was pushed$" "$tmp/p5" \
+    || no "push: no 'nothing was pushed' line: $(grep -v ' note ' "$tmp/p5")"
 # The same in JSON: one document, the exit in it.
 "$NETSTITCH" compile --format json --templates "$tmp/tpl" "$tmp/svc.xml" > "$tmp/j5" 2> "$tmp/je5"
 rc=$?

@@ -235,6 +235,39 @@ test_sros_port_mode(void **state)
     nst_free(c);
 }
 
+/* Regression: an SR OS interface name (CONNECTION-hopN, router "Base" and VPRN alike) is
+ * at most 32 characters (nokia-conf interface-name 1..32); a VPN or connection name longer
+ * than about 26 gave a payload the device models refuse after check had passed. */
+static void
+test_sros_long_interface_name(void **state)
+{
+    struct env *e = *state;
+    const char *body =
+        "<port name='1/1/1' mtu='1518'>"
+        "<subif id='400' kind='l3' connection='" LONG_NAME "' hop='12' ip-mtu='1500'>"
+        "<match tags='1' outer='400' tpid='0x8100'/>"
+        "<ipv4 address='169.254.41.2' prefix-length='30'/></subif>"
+        "<subif id='300' kind='l3' connection='" LONG_NAME "' hop='1' ip-mtu='1500' vrf='corp'>"
+        "<match tags='1' outer='300' tpid='0x8100'/>"
+        "<ipv4 address='10.255.71.1' prefix-length='30'/></subif></port>"
+        "<vrf name='corp' connection='corp' vpn-id='4700' route-distinguisher='192.0.2.31:4700'"
+        " route-target='64700:4700' asn='64700' router-id='192.0.2.31'>"
+        "<ac port='1/1/1' subif='300'/></vrf>";
+    char *p, *c, fitted[64], want[128];
+
+    assert_int_equal(rend(e, "sros", body, &p, &c), NST_OK);
+    assert_null(strstr(p, LONG_NAME "-hop"));
+    drv_fit_name(LONG_NAME "-hop12", 32, fitted, sizeof fitted);
+    assert_true(strlen(fitted) == 32);
+    snprintf(want, sizeof want, "router \"Base\" interface \"%s\" port 1/1/1:400\n", fitted);
+    assert_non_null(strstr(c, want));
+    drv_fit_name(LONG_NAME "-hop1", 32, fitted, sizeof fitted);
+    snprintf(want, sizeof want, "vprn \"corp\" interface \"%s\" sap 1/1/1:300", fitted);
+    assert_non_null(strstr(c, want));
+    nst_free(p);
+    nst_free(c);
+}
+
 static void
 test_refusals(void **state)
 {
@@ -297,6 +330,7 @@ main(void)
         cmocka_unit_test(test_xr_long_vrf_name),
         cmocka_unit_test(test_vrf_prefix_limit),
         cmocka_unit_test(test_sros_port_mode),
+        cmocka_unit_test(test_sros_long_interface_name),
         cmocka_unit_test(test_refusals),
     };
 

@@ -282,6 +282,131 @@ test_families(void **state)
                     "</bgp-rib></bgp-peer></bgp-information>");
 }
 
+/* The global-table neighbor 198.51.100.1 and, in VRF corp, a neighbor of the same address
+ * (PE-CE links of L3VPNs reuse addresses): one accepted, one advertised in the global
+ * table; 2 accepted and 4 advertised in the VRF. */
+static void
+expect_vrfs(const char *driver, const char *xml)
+{
+    const struct drv_state_ops *ops = drv_state_find(driver);
+    struct drv_bgp_peer *p = NULL;
+    size_t n = 0;
+    char why[256] = "";
+    int g = -1, v = -1;
+
+    assert_int_equal(ops->parse(xml, &p, &n, why, sizeof why), NST_OK);
+    assert_int_equal(n, 2);
+    for (size_t i = 0; i < n; i++) {
+        assert_string_equal(p[i].addr, "198.51.100.1");
+        assert_string_equal(p[i].state, "Established");
+        if (!strcmp(p[i].vrf, "")) {
+            g = (int)i;
+        } else if (!strcmp(p[i].vrf, "corp")) {
+            v = (int)i;
+        }
+    }
+    assert_true(g >= 0 && v >= 0);
+    assert_int_equal(p[g].accepted, 1);
+    assert_int_equal(p[g].advertised, 1);
+    assert_int_equal(p[v].accepted, 2);
+    assert_int_equal(p[v].advertised, 4);
+    assert_int_equal(p[v].fam_advertised[DRV_AF_IPV4], 4);
+    assert_int_equal(p[v].fam_advertised[DRV_AF_IPV6], -1);
+    nst_free(p);
+}
+
+/* Every reader tells a VRF's neighbors (an L3VPN's PE-CE sessions) from the global
+ * table's, at the vendor's path for them, and reads the advertised counts; each reply is
+ * first parsed against the device models (the state subsets hold the VRF paths). */
+static void
+test_vrfs(void **state)
+{
+#define XR_NBR(acc, adv)                                                                           \
+    "<neighbors><neighbor><neighbor-address>198.51.100.1</neighbor-address>"                       \
+    "<connection-state>bgp-st-estab</connection-state><af-data><af-name>ipv4</af-name>"            \
+    "<prefixes-accepted>" acc "</prefixes-accepted><prefixes-denied>0</prefixes-denied>"           \
+    "<prefixes-advertised>" adv "</prefixes-advertised></af-data></neighbor></neighbors>"
+#define SROS_NBR(acc, adv)                                                                         \
+    "<bgp><neighbor><ip-address>198.51.100.1</ip-address><statistics><session-state>"              \
+    "Established</session-state><family-prefix><ipv4><received>" acc "</received><active>" acc     \
+    "</active><sent>" adv "</sent></ipv4></family-prefix></statistics></neighbor></bgp>"
+#define VRP_INST(name, acc, adv)                                                                   \
+    "<instance><name>" name "</name><bgp xmlns=\"urn:huawei:yang:huawei-bgp\"><base-process>"      \
+    "<peers><peer><address>198.51.100.1</address><afs><af><type>ipv4uni</type><state>"             \
+    "<current-state>established</current-state><receive-prefix>" acc "</receive-prefix>"           \
+    "<receive-active-prefix>" acc "</receive-active-prefix><advertise-prefix>" adv                 \
+    "</advertise-prefix></state></af></afs></peer></peers></base-process></bgp></instance>"
+#define OC_NI(name, acc, adv)                                                                      \
+    "<network-instance><name>" name "</name><protocols><protocol>"                                 \
+    "<identifier xmlns:p=\"http://openconfig.net/yang/policy-types\">p:BGP</identifier>"           \
+    "<name>BGP</name><bgp><neighbors><neighbor><neighbor-address>198.51.100.1"                     \
+    "</neighbor-address><state><neighbor-address>198.51.100.1</neighbor-address>"                  \
+    "<session-state>ESTABLISHED</session-state></state><afi-safis><afi-safi>"                      \
+    "<afi-safi-name xmlns:b=\"http://openconfig.net/yang/bgp-types\">b:IPV4_UNICAST"               \
+    "</afi-safi-name><state><afi-safi-name xmlns:b=\"http://openconfig.net/yang/bgp-types\">"      \
+    "b:IPV4_UNICAST</afi-safi-name><prefixes><received>" acc "</received><sent>" adv "</sent>"     \
+    "</prefixes></state></afi-safi></afi-safis></neighbor></neighbors></bgp></protocol>"           \
+    "</protocols></network-instance>"
+    static const struct {
+        const char *driver, *xml;
+    } r[] = {
+        {"iosxr",
+         "<bgp xmlns=\"http://cisco.com/ns/yang/Cisco-IOS-XR-ipv4-bgp-oper\"><instances><instance>"
+         "<instance-name>default</instance-name><instance-active><vrfs><vrf><vrf-name>corp"
+         "</vrf-name>" XR_NBR("2", "4") "</vrf></vrfs><default-vrf>" XR_NBR(
+             "1", "1") "</default-vrf></instance-active></instance></instances></bgp>"},
+        {"sros", "<state xmlns=\"urn:nokia.com:sros:ns:yang:sr:state\"><router><router-name>Base"
+                 "</router-name>" SROS_NBR("1", "1") "</router><service><vprn><service-name>corp"
+                                                     "</service-name>" SROS_NBR(
+                                                         "2", "4") "</vprn></service></state>"},
+        {"vrp",
+         "<network-instance xmlns=\"urn:huawei:yang:huawei-network-instance\"><instances>" VRP_INST(
+             "_public_", "1", "1") VRP_INST("corp", "2", "4") "</instances></network-instance>"},
+        {"openconfig",
+         "<network-instances xmlns=\"http://openconfig.net/yang/network-instance\">" OC_NI(
+             "default", "1", "1") OC_NI("corp", "2", "4") "</network-instances>"},
+    };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof r / sizeof r[0]; i++) {
+        struct ly_ctx *ctx = models(r[i].driver, NULL);
+        char *xml = typed_mem(ctx, r[i].xml);
+
+        expect_vrfs(r[i].driver, xml);
+        free(xml);
+        ly_ctx_destroy(ctx);
+    }
+    /* Junos: peer-cfg-rti names the instance (master: the global table), the VRF's table is
+     * corp.inet.0. */
+    expect_vrfs("junos",
+                "<bgp-information xmlns=\"http://yang.juniper.net/junos/rpc/bgp\"><bgp-peer>"
+                "<peer-address>198.51.100.1+179</peer-address><peer-cfg-rti>master</peer-cfg-rti>"
+                "<peer-state>Established</peer-state><bgp-rib><name>inet.0</name>"
+                "<received-prefix-count>1</received-prefix-count><accepted-prefix-count>1"
+                "</accepted-prefix-count><advertised-prefix-count>1</advertised-prefix-count>"
+                "</bgp-rib></bgp-peer><bgp-peer><peer-address>198.51.100.1+179</peer-address>"
+                "<peer-cfg-rti>corp</peer-cfg-rti><peer-state>Established</peer-state><bgp-rib>"
+                "<name>corp.inet.0</name><received-prefix-count>2</received-prefix-count>"
+                "<accepted-prefix-count>2</accepted-prefix-count><advertised-prefix-count>4"
+                "</advertised-prefix-count></bgp-rib></bgp-peer></bgp-information>");
+    /* Junos without peer-cfg-rti: the instance is the one the RIB names. */
+    expect_vrfs("junos",
+                "<bgp-information xmlns=\"http://yang.juniper.net/junos/rpc/bgp\"><bgp-peer>"
+                "<peer-address>198.51.100.1+179</peer-address>"
+                "<peer-state>Established</peer-state><bgp-rib><name>inet.0</name>"
+                "<received-prefix-count>1</received-prefix-count><accepted-prefix-count>1"
+                "</accepted-prefix-count><advertised-prefix-count>1</advertised-prefix-count>"
+                "</bgp-rib></bgp-peer><bgp-peer><peer-address>198.51.100.1+179</peer-address>"
+                "<peer-state>Established</peer-state><bgp-rib>"
+                "<name>corp.inet.0</name><received-prefix-count>2</received-prefix-count>"
+                "<accepted-prefix-count>2</accepted-prefix-count><advertised-prefix-count>4"
+                "</advertised-prefix-count></bgp-rib></bgp-peer></bgp-information>");
+#undef XR_NBR
+#undef SROS_NBR
+#undef VRP_INST
+#undef OC_NI
+}
+
 static void
 test_bad_replies(void **state)
 {
@@ -308,6 +433,18 @@ test_bad_replies(void **state)
          "<peer-state>Established</peer-state></bgp-peer></bgp-information>",
          "without peer-address"},
         {"sros", "<!DOCTYPE x [<!ENTITY a \"b\">]><state/>", ""},
+        /* A VRF's neighbours without the VRF's name cannot be told from another table's. */
+        {"iosxr",
+         "<bgp xmlns=\"http://cisco.com/ns/yang/Cisco-IOS-XR-ipv4-bgp-oper\"><instances><instance>"
+         "<instance-active><vrfs><vrf><neighbors><neighbor><neighbor-address>1.2.3.4"
+         "</neighbor-address><connection-state>bgp-st-estab</connection-state></neighbor>"
+         "</neighbors></vrf></vrfs></instance-active></instance></instances></bgp>",
+         "a vrf without vrf-name"},
+        {"sros",
+         "<state xmlns=\"urn:nokia.com:sros:ns:yang:sr:state\"><service><vprn><bgp><neighbor>"
+         "<ip-address>1.2.3.4</ip-address><statistics><session-state>Established</session-state>"
+         "</statistics></neighbor></bgp></vprn></service></state>",
+         "a vprn without service-name"},
     };
 
     (void)state;
@@ -505,6 +642,7 @@ main(void)
         cmocka_unit_test(test_get_vendors),
         cmocka_unit_test(test_junos_rpc),
         cmocka_unit_test(test_families),
+        cmocka_unit_test(test_vrfs),
         cmocka_unit_test(test_bad_replies),
         cmocka_unit_test(test_check),
     };

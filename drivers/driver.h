@@ -77,8 +77,9 @@ struct drv_caps {
      * whose driver has no l3vpn (MP-L3-UNSUPPORTED); docs/drivers.md. */
     bool l3vpn;
     /* IPv6 on an l3vpn attachment circuit (6VPE, RFC 4659: pe-ipv6-address, a second
-     * session over IPv6 with family ipv6-unicast in the VRF). Junos, IOS-XR, SR OS and OpenConfig set it (not VRP); the checker
-     * refuses such a circuit on any other driver (MP-L3-V6-UNSUPPORTED). */
+     * session over IPv6 with family ipv6-unicast in the VRF). Junos, IOS-XR, SR OS and
+     * OpenConfig set it (not VRP); the checker refuses such a circuit on any other driver
+     * (MP-L3-V6-UNSUPPORTED). */
     bool l3vpn_v6;
     /* The router numbers all its services (VPLS, VRF) from one id space, taken from the VPLS
      * id and the VPN id (SR OS service ids, drivers/sros.c): the checker refuses an l3vpn

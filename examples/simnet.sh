@@ -80,7 +80,10 @@ for s in root.iter("{urn:netstitch:yang:intercloud}bgp-session"):
         print("announce = " + p.text)
 # An L3VPN's (netstitch-multipoint kind l3vpn) site routers, the CEs: each circuit's CE is
 # an external peer of its PE's VRF (named VPN-CIRCUIT, as the PE's neighbour is) that
-# announces its site's prefixes.
+# announces its site's IPv4 prefixes; a dual-stack circuit (ce-ipv6-address, 6VPE) adds the
+# CE's second session, over IPv6 (VPN-CIRCUIT-6, as the PE's second neighbour is), in the
+# same device and VRF, announcing the site's IPv6 prefixes: one session per family, as the
+# PE is configured (compiler/lower.c).
 mp = {"m": "urn:netstitch:yang:multipoint"}
 for v in root.findall("m:multipoint", mp):
     if (v.findtext("m:kind", "l2vpn", mp)) != "l3vpn":
@@ -90,20 +93,25 @@ for v in root.findall("m:multipoint", mp):
         site = ac.findtext("m:site", None, mp)
         if r is None or site not in sites:
             continue
-        print("\n[external %s-%s]" % (v.findtext("m:name", "", mp), ac.findtext("m:name", "", mp)))
-        print("asn = " + r.findtext("m:ce-asn", "", mp))
-        print("address = " + r.findtext("m:ce-address", "", mp))
-        print("peer-address = " + r.findtext("m:pe-address", "", mp).split("/")[0])
-        dev = devs.get(ac.findtext("m:device", None, mp))
-        if dev is not None and t(dev, "asn"):
-            print("peer-as = " + t(dev, "asn"))
-        # The PE and its VRF (named after the VPN): CE links may reuse addresses.
-        print("device = " + ac.findtext("m:device", "", mp))
-        print("vrf = " + v.findtext("m:name", "", mp))
-        if r.findtext("m:auth-key-ref", None, mp):
-            print("key-file = secrets/" + r.findtext("m:auth-key-ref", None, mp))
-        for p in sites[site].findall("n:prefix", ns):
-            print("announce = " + p.text)
+        fams = [("", "ce-address", "pe-address", False)]
+        if r.findtext("m:ce-ipv6-address", None, mp) and r.findtext("m:pe-ipv6-address", None, mp):
+            fams.append(("-6", "ce-ipv6-address", "pe-ipv6-address", True))
+        for suffix, ce, pe, v6 in fams:
+            print("\n[external %s-%s%s]" % (v.findtext("m:name", "", mp), ac.findtext("m:name", "", mp), suffix))
+            print("asn = " + r.findtext("m:ce-asn", "", mp))
+            print("address = " + r.findtext("m:" + ce, "", mp))
+            print("peer-address = " + r.findtext("m:" + pe, "", mp).split("/")[0])
+            dev = devs.get(ac.findtext("m:device", None, mp))
+            if dev is not None and t(dev, "asn"):
+                print("peer-as = " + t(dev, "asn"))
+            # The PE and its VRF (named after the VPN): CE links may reuse addresses.
+            print("device = " + ac.findtext("m:device", "", mp))
+            print("vrf = " + v.findtext("m:name", "", mp))
+            if r.findtext("m:auth-key-ref", None, mp):
+                print("key-file = secrets/" + r.findtext("m:auth-key-ref", None, mp))
+            for p in sites[site].findall("n:prefix", ns):
+                if (":" in p.text) == v6:
+                    print("announce = " + p.text)
 PY
     # Another process can take a probed port before netsim binds it (parallel test
     # runs); start then tries again from another base, up to five times.

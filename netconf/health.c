@@ -18,7 +18,9 @@
  * layer-3 VPN (netstitch-multipoint kind l3vpn) adds one session per attachment circuit:
  * the PE's eBGP neighbour to the site's router, in the VPN's VRF (the IR's <vrf>/<neighbor>,
  * named VPN-CIRCUIT; matched by address and VRF, drv_bgp_peer.vrf), expected Established
- * with the site's IPv4 prefixes accepted and the other sites' advertised to the CE: the
+ * with the site's IPv4 prefixes accepted and the other sites' advertised to the CE, and on
+ * a dual-stack circuit (6VPE) a second one, VPN-CIRCUIT-6 to the CE's IPv6 address, judged
+ * likewise on the IPv6 prefixes (the other sites' IPv6 prefixes advertised): the
  * advertised count is what shows the VPN itself working (route targets that meet, routes
  * crossing the backbone), which no PE-CE session state does.
  *
@@ -263,25 +265,28 @@ hl_sess_init(struct nst_health *h, struct hl_sess *s, const struct m_device *dev
     s->dev = d;
 }
 
-/* The name of an L3VPN circuit's PE-CE session: VPN-CIRCUIT, as the IR's <neighbor> is
- * named (compiler/lower.c); the model has no such string, so the health object owns it. */
+/* The name of an L3VPN circuit's PE-CE session: VPN-CIRCUIT, or VPN-CIRCUIT-6 for a
+ * dual-stack circuit's IPv6 one (@v6), as the IR's <neighbor>s are named
+ * (compiler/lower.c, mp_l3_neighbor()); the model has no such string, so the health
+ * object owns it. */
 static const char *
-hl_l3_name(struct nst_health *h, const struct m_mp *mp, const struct m_mp_ac *a)
+hl_l3_name(struct nst_health *h, const struct m_mp *mp, const struct m_mp_ac *a, int v6)
 {
     size_t i = (size_t)(h->nsess - 1);
 
-    snprintf(h->l3names[i], sizeof h->l3names[i], "%s-%s", mp->name, a->name);
+    snprintf(h->l3names[i], sizeof h->l3names[i], "%s-%s%s", mp->name, a->name, v6 ? "-6" : "");
     return h->l3names[i];
 }
 
-/* IPv4 prefixes of @site (an L3VPN carries IPv4 unicast only). */
+/* Prefixes of @site of family @af: an L3VPN session carries one family (the IPv4 session
+ * IPv4 unicast, a dual-stack circuit's second session IPv6 unicast). */
 static size_t
-hl_site_v4(const struct m_site *site, char *list, size_t len)
+hl_site_af(const struct m_site *site, enum m_af af, char *list, size_t len)
 {
     size_t n = 0;
 
     for (size_t k = 0; site && k < site->nprefixes; k++) {
-        if (site->prefixes[k].addr.af != M_AF_V4) {
+        if (site->prefixes[k].addr.af != af) {
             continue;
         }
         n++;
@@ -293,18 +298,19 @@ hl_site_v4(const struct m_site *site, char *list, size_t len)
     return n;
 }
 
-/* The expectation of an L3VPN circuit's PE-CE session (the <vrf>/<neighbor> of the IR):
- * Established; accepted at least the site's prefixes (the CE announces them, the PE's
- * import list NS-VPN-AC-IN holds exactly those); advertised to the CE at least the other
- * sites' prefixes (NS-VPN-AC-OUT: what the PE has from the other PEs by route target and
- * lets out), so a VPN whose route targets do not meet fails though every session is up. */
+/* The expectation of an L3VPN circuit's PE-CE session of family @af (a <vrf>/<neighbor> of
+ * the IR): Established; accepted at least the site's prefixes of that family (the CE
+ * announces them, the PE's import list NS-VPN-AC-IN, or IN6, holds exactly those);
+ * advertised to the CE at least the other sites' prefixes of that family (NS-VPN-AC-OUT or
+ * OUT6: what the PE has from the other PEs by route target and lets out), so a VPN whose
+ * route targets do not meet fails though every session is up. */
 static void
-hl_expect_l3(const struct m_mp *mp, const struct m_mp_ac *a, struct hl_sess *s)
+hl_expect_l3(const struct m_mp *mp, const struct m_mp_ac *a, enum m_af af, struct hl_sess *s)
 {
     char list[160] = "";
     size_t tx = 0;
 
-    s->min_rx = (uint32_t)hl_site_v4(a->site, list, sizeof list);
+    s->min_rx = (uint32_t)hl_site_af(a->site, af, list, sizeof list);
     for (size_t j = 0; j < mp->nacs; j++) {
         const struct m_site *o = mp->acs[j].site;
         int seen = !o || o == a->site;
@@ -313,7 +319,7 @@ hl_expect_l3(const struct m_mp *mp, const struct m_mp_ac *a, struct hl_sess *s)
             seen = mp->acs[k].site == o;
         }
         if (!seen) {
-            tx += hl_site_v4(o, NULL, 0);
+            tx += hl_site_af(o, af, NULL, 0);
         }
     }
     s->min_tx = (uint32_t)tx;
@@ -341,7 +347,7 @@ nst_health_new(struct nst_service *svc, const struct nst_inventory *inv, struct 
     }
     for (size_t v = 0; v < m->nmps; v++) {
         if (m->mps[v].kind == MP_L3VPN) {
-            total += m->mps[v].nacs;
+            total += 2 * m->mps[v].nacs; /* at most two sessions (families) per circuit */
         }
     }
     h = nst_calloc(1, sizeof *h);
@@ -380,15 +386,22 @@ nst_health_new(struct nst_service *svc, const struct nst_inventory *inv, struct 
             if (!a->dev || !a->routing.set || !a->routing.ce_text) {
                 continue; /* incomplete: the checker refused the service */
             }
-            s = &h->sess[h->nsess++];
-            s->conn = mp->name;
-            s->name = hl_l3_name(h, mp, a);
-            s->device = a->dev->name;
-            s->vrf = mp->name; /* the VRF is named after the VPN (docs/ir.md, <vrf>) */
-            s->peer = a->routing.ce_text;
-            s->peer_name = a->site ? a->site->name : a->name;
-            hl_sess_init(h, s, a->dev);
-            hl_expect_l3(mp, a, s);
+            /* The IPv4 session, and a dual-stack circuit's IPv6 one: every VRF neighbour
+             * of the IR is gated, each on its own family's prefixes. */
+            for (int v6 = 0; v6 < 2; v6++) {
+                if (v6 && !a->routing.ce6_text) {
+                    break;
+                }
+                s = &h->sess[h->nsess++];
+                s->conn = mp->name;
+                s->name = hl_l3_name(h, mp, a, v6);
+                s->device = a->dev->name;
+                s->vrf = mp->name; /* the VRF is named after the VPN (docs/ir.md, <vrf>) */
+                s->peer = v6 ? a->routing.ce6_text : a->routing.ce_text;
+                s->peer_name = a->site ? a->site->name : a->name;
+                hl_sess_init(h, s, a->dev);
+                hl_expect_l3(mp, a, v6 ? M_AF_V6 : M_AF_V4, s);
+            }
         }
     }
     *out = h;

@@ -1579,10 +1579,16 @@ bgp_extract_sros(struct bgp_dev *d)
         if (!*buf) {
             bgp_vrf_rt(d, k, c2, 0, 1);
         }
+        /* Its interfaces' IPv4 and IPv6 addresses (a dual-stack VPRN interface, 6VPE,
+         * holds the CE's second session, over IPv6), as the Base router's. */
         for (c = bgp_child(v, "interface"); c; c = bgp_next(c, "interface")) {
             uint16_t ifx = ++d->nifs;
 
             bgp_addr_pair(d, bgp_path(c, "ipv4/primary"), "address", "prefix-length", 1, ifx);
+            for (xmlNodePtr v6 = bgp_child(bgp_child(c, "ipv6"), "address"); v6;
+                 v6 = bgp_next(v6, "address")) {
+                bgp_addr_pair(d, v6, "ipv6-address", "prefix-length", 1, ifx);
+            }
             for (int j = 0; j < d->naddrs; j++) {
                 if (d->addrs[j].ifx == ifx) {
                     d->addrs[j].vrf = k;

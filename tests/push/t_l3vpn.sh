@@ -110,13 +110,19 @@ s = {x["session"]: x for x in d["sessions"]}
 assert d["healthy"], d
 want = {"corp-l3-hq": "pe-taipei", "corp-l3-rnd": "pe-hsinchu", "corp-l3-factory": "pe-taichung",
         "corp-l3-port-office": "pe-kaohsiung", "corp-l3-branch": "pe-tainan"}
-assert set(s) == set(want), sorted(s)
+# taipei and hsinchu are dual stack: their IPv6 sessions too (t_l3vpn_v6.sh tests them).
+want6 = {"corp-l3-hq-6": "pe-taipei", "corp-l3-rnd-6": "pe-hsinchu"}
+assert set(s) == set(want) | set(want6), sorted(s)
 for n, dev in want.items():
     x = s[n]
     assert x["device"] == dev and x["vrf"] == "corp-l3", x
     assert x["state"] == "Established", x
     assert (x["received"], x["accepted"], x["advertised"]) == (1, 1, 4), x
     assert x["expected"]["min_accepted"] == 1 and x["expected"]["min_advertised"] == 4, x
+for n, dev in want6.items():
+    x = s[n]
+    assert x["device"] == dev and x["vrf"] == "corp-l3" and x["state"] == "Established", x
+    assert (x["received"], x["accepted"], x["advertised"]) == (1, 1, 1), x
 PY
 # The same in OpenMetrics (prometheus_client's strict parser, where installed): each
 # session's advertised count next to the service's expectation.
@@ -130,8 +136,9 @@ adv = {s.labels["session"]: s.value for s in fams["netstitch_bgp_prefixes_advert
 exp = {s.labels["session"]: s.value
        for s in fams["netstitch_bgp_prefixes_advertised_expected_min"].samples}
 names = {"corp-l3-hq", "corp-l3-rnd", "corp-l3-factory", "corp-l3-port-office", "corp-l3-branch"}
-assert adv == {n: 4 for n in names}, adv
-assert exp == {n: 4 for n in names}, exp
+want = dict({n: 4 for n in names}, **{"corp-l3-hq-6": 1, "corp-l3-rnd-6": 1})
+assert adv == want, adv
+assert exp == want, exp
 assert fams["netstitch_service_healthy"].samples[0].value == 1
 PY
 fi

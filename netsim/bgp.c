@@ -48,7 +48,9 @@
  * target of this one (a VRF without a route distinguisher exports nothing); the AS path is
  * kept (iBGP), and a route learned that way is not passed on to a third PE; an SR OS VPRN
  * without auto-bind-tunnel resolution imports nothing (the routes cannot be resolved to a
- * tunnel). Two VRFs of
+ * tunnel). Routes of both families cross (VPN-IPv4 and VPN-IPv6, RFC 4659: a dual-stack
+ * VRF's IPv6 CE session, over IPv6, learns the other PEs' IPv6 routes as its IPv4 one the
+ * IPv4 routes), each sent to a CE only over a session carrying its family. Two VRFs of
  * one router exchange nothing (Junos does so only with auto-export; IOS-XR's import of a
  * local VRF's routes by route target is not simulated). What each
  * external peer receives (the CE's view, which no NETCONF state shows) is written to

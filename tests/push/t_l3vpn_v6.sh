@@ -15,6 +15,9 @@
 #   - pe-taipei's payload edited by hand so that its IPv6 neighbour exports through its
 #     import policy (only taipei's own /48: nothing to send back to taipei): the gate fails
 #     on corp-l3-hq-6 alone (advertised 0) and every router is rolled back;
+#   - pe-hsinchu's payload edited by hand without its IPv6 neighbour: the JSON report names
+#     corp-l3-rnd-6 as not reported by pe-hsinchu in VRF corp-l3 (with corp-l3-hq-6, which
+#     then gets nothing, the only unhealthy sessions) and every router is rolled back;
 #   - the same WAN with taichung (SR OS) and tainan (OpenConfig) dual stack as well: every
 #     IPv6 session of the four vendors gated healthy with the three other IPv6 sites
 #     advertised.
@@ -145,6 +148,36 @@ grep -q 'corp-l3-hq-6 pe-taipei .*advertised 0, .*FAIL' "$tmp/exp.out" \
 snap "$tmp/after-exp"
 cmp -s "$tmp/good" "$tmp/after-exp" || no "IPv6 export edited: the routers were not rolled back"
 run pe-taipei | grep -q '<export>NS-corp-l3-hq-IN6</export>' && no "pe-taipei keeps the hand-edited export"
+
+# 3b. pe-hsinchu's payload edited by hand without its IPv6 neighbour: the PE reports no
+# such session, and the gate names it (never skips a VRF neighbour it cannot read).
+"$NETSTITCH" compile "$svc" -o "$tmp/out2" > "$tmp/compile2.out" 2>&1 || no "compile failed"
+$PY - "$tmp/out2/pe-hsinchu.xml" <<'PY' || no "could not drop pe-hsinchu's IPv6 neighbour"
+import re, sys
+s = open(sys.argv[1]).read()
+t, n = re.subn(r'\s*<neighbor>\s*<neighbor-address>2001:db8:ff:10::3</neighbor-address>.*?</neighbor>',
+               '', s, count=1, flags=re.S)
+assert n == 1 and '2001:db8:ff:10::3<' not in t.replace('<neighbor-address>', ''), n
+open(sys.argv[1], 'w').write(t)
+PY
+"$NETSTITCH" push "$svc" --payloads "$tmp/out2" $I $GATE --format json > "$tmp/drop.json" 2> "$tmp/drop.err"
+rc=$?
+[ $rc = 1 ] || no "IPv6 neighbour dropped: exit $rc, want 1"
+$PY - "$tmp/drop.json" <<'PY' || no "IPv6 neighbour dropped: the JSON report: $(head -c 3000 "$tmp/drop.json")"
+import json, sys
+d = json.load(open(sys.argv[1]))
+s = {x["session"]: x for x in d["health"]["check"]["sessions"]}
+x = s["corp-l3-rnd-6"]
+assert not x["reported"] and not x["healthy"], x
+assert "pe-hsinchu reports no BGP session to 2001:db8:ff:10::3 in VRF corp-l3" in x["reason"], x
+assert "corp-l3-rnd-6" in d["health"]["gate"], d["health"]["gate"]
+# taipei's IPv6 CE then gets nothing either (hsinchu's /48 never enters the VPN); every
+# IPv4 session is healthy.
+assert s["corp-l3-hq-6"]["advertised"] == 0, s["corp-l3-hq-6"]
+assert sorted(n for n, y in s.items() if not y["healthy"]) == ["corp-l3-hq-6", "corp-l3-rnd-6"], s
+PY
+snap "$tmp/after-drop"
+cmp -s "$tmp/good" "$tmp/after-drop" || no "IPv6 neighbour dropped: the routers were not rolled back"
 
 # 4. taichung (SR OS VPRN) and tainan (OpenConfig L3VRF) dual stack too: the IPv6 sessions
 # of all four vendors gated, each advertising the three other IPv6 sites.

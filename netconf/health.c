@@ -389,8 +389,8 @@ nst_health_new(struct nst_service *svc, const struct nst_inventory *inv, struct 
             /* The IPv4 session, and a dual-stack circuit's IPv6 one: every VRF neighbour
              * of the IR is gated, each on its own family's prefixes. */
             for (int v6 = 0; v6 < 2; v6++) {
-                if (v6 && !a->routing.ce6_text) {
-                    break;
+                if (v6 && !(a->routing.ce6_text && a->routing.pe6_text)) {
+                    break; /* as compiler/lower.c renders the second neighbour */
                 }
                 s = &h->sess[h->nsess++];
                 s->conn = mp->name;

@@ -750,10 +750,50 @@ test_lowering(void **state)
     nst_service_free(svc);
 }
 
+/* The health check of the shipped dual-stack WAN (taipei and hsinchu 6VPE) expects every
+ * VRF neighbour the IR has: the five IPv4 PE-CE sessions and the two IPv6 ones
+ * (VPN-CIRCUIT-6, the CE's IPv6 address), each on its own family's prefixes. */
+static void
+test_health_dual_stack(void **state)
+{
+    struct nst_ctx *ctx = *state;
+    struct nst_service *svc = NULL;
+    struct nst_inventory *inv = NULL;
+    struct nst_health *h = NULL;
+    char path[1024], buf[512], all[4096] = "";
+    const char *top = getenv("TOP");
+
+    snprintf(path, sizeof path, "%s/examples/enterprise-wan/service-l3vpn.xml", top ? top : ".");
+    nst_diag_clear(ctx);
+    assert_int_equal(nst_service_load(ctx, path, NST_FORMAT_AUTO, &svc), NST_OK);
+    assert_int_equal(nst_service_check(svc), NST_OK);
+    assert_int_equal(nst_inventory_load_mem(ctx,
+                                            "<inventory xmlns=\"urn:netstitch:yang:inventory\"/>",
+                                            NST_FORMAT_XML, "inv", &inv),
+                     NST_OK);
+    assert_int_equal(nst_health_new(svc, inv, &h), NST_OK);
+    assert_int_equal(nst_health_session_count(h), 7);
+    for (size_t i = 0; i < nst_health_session_count(h); i++) {
+        assert_non_null(nst_health_session_summary(h, i, buf, sizeof buf));
+        snprintf(all + strlen(all), sizeof all - strlen(all), "%s\n", buf);
+    }
+    assert_non_null(strstr(all, "corp-l3-hq-6 pe-taipei -> 2001:db8:ff:10::1 (taipei): not "
+                                "reported, expected >= 1"));
+    assert_non_null(strstr(all, "corp-l3-rnd-6 pe-hsinchu -> 2001:db8:ff:10::3 (hsinchu): not "
+                                "reported, expected >= 1"));
+    assert_non_null(strstr(all, "corp-l3-hq pe-taipei -> 10.255.10.2 (taipei): not reported, "
+                                "expected >= 1"));
+    assert_null(strstr(all, "corp-l3-factory-6"));
+    nst_health_free(h);
+    nst_inventory_free(inv);
+    nst_service_free(svc);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_health_dual_stack),
         cmocka_unit_test(test_clean),
         cmocka_unit_test(test_no_asn),
         cmocka_unit_test(test_asn_differs),

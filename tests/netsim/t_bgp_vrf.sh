@@ -21,6 +21,9 @@
 #   - a Nokia SR OS PE (the device-model payload: a VPRN with two CEs): its CEs get what
 #     their export policies let out, the VPRN's state counts; without auto-bind-tunnel
 #     resolution the VPRN imports nothing from the other PEs (its exports still count);
+#   - pe1's and pe2's VRF A made dual stack (an IPv6 unit address and a second CE over
+#     IPv6): the IPv6 CEs' routes cross by route target, each CE gets its own family only,
+#     and pe2 reports its IPv6 CE in A.inet6.0 with 1 advertised;
 #   - changing pe3's VRF B's route target to 65000:100 (the description file untouched)
 #     makes it exchange routes with VRF A once the change takes effect.
 set -u
@@ -218,6 +221,43 @@ sleep 1
 gets factory 10.72.0.0/16
 gets warehouse 10.71.0.0/16
 gets ce1 $A2 10.3.0.0/16 $AV $AS
+
+# 6VPE: pe1's and pe2's VRF A get an IPv6 address on their CE unit and a second CE
+# neighbour over IPv6 with family inet6 unicast (as the Junos driver renders a dual-stack
+# l3vpn circuit); their IPv6
+# CEs' routes cross by route target as the IPv4 ones do, each CE session carries its own
+# family only (no IPv6 route reaches an IPv4 CE, none of IPv4 an IPv6 CE).
+for x in "pe1 11 2001:db8:ff::/127 2001:db8:ff::1 65101" "pe2 10 2001:db8:ff::2/127 2001:db8:ff::3 65102"; do
+    set -- $x
+    $PY - "state/$1/running.xml" "$2" "$3" "$4" "$5" <<'PY' || no "could not make $1's VRF A dual stack"
+import re, sys
+f, unit, addr, ce, asn = sys.argv[1:]
+s = open(f).read()
+# The running configuration as netsim wrote it (indented): the unit's </inet>, and the end
+# of VRF A's group NS.
+m = re.search(r"<unit>\s*<name>%s</name>.*?</inet>" % unit, s, re.S)
+assert m, "unit " + unit
+s = s[:m.end()] + "<inet6><address><name>%s</name></address></inet6>" % addr + s[m.end():]
+m = re.search(r"<instance>\s*<name>A</name>.*?<group>\s*<name>NS</name>.*?(</group>)", s, re.S)
+assert m, "VRF A's group NS"
+s = s[:m.start(1)] + "<neighbor><name>%s</name><peer-as>%s</peer-as><family><inet6><unicast/></inet6></family></neighbor>" % (ce, asn) + s[m.start(1):]
+open(f + ".new", "w").write(s)
+PY
+    mv "state/$1/running.xml.new" "state/$1/running.xml"
+done
+{
+    cat bgp.conf
+    echo
+    ext ce1-6 pe1 A 65101 2001:db8:ff::1 2001:db8:ff:: 2001:db8:1::/48
+    ext ce2-6 pe2 A 65102 2001:db8:ff::3 2001:db8:ff::2 2001:db8:2::/48
+} > bgp.new && mv bgp.new bgp.conf
+sleep 1.5
+gets ce1-6 2001:db8:2::/48
+gets ce2-6 2001:db8:1::/48
+gets ce1 $A2 10.3.0.0/16 $AV $AS
+grep -q '<name>A.inet6.0</name><active-prefix-count>1</active-prefix-count><received-prefix-count>1</received-prefix-count><accepted-prefix-count>1</accepted-prefix-count><advertised-prefix-count>1</advertised-prefix-count>' \
+    state/pe2/rpc-reply/get-bgp-neighbor-information.xml \
+    || no "pe2's IPv6 CE counts: $(cat state/pe2/rpc-reply/get-bgp-neighbor-information.xml)"
 
 [ $fail = 0 ] && echo "t_bgp_vrf: ok"
 exit $fail

@@ -224,9 +224,9 @@ gets ce1 $A2 10.3.0.0/16 $AV $AS
 
 # 6VPE: pe1's and pe2's VRF A get an IPv6 address on their CE unit and a second CE
 # neighbour over IPv6 with family inet6 unicast (as the Junos driver renders a dual-stack
-# l3vpn circuit); their IPv6
-# CEs' routes cross by route target as the IPv4 ones do, each CE session carries its own
-# family only (no IPv6 route reaches an IPv4 CE, none of IPv4 an IPv6 CE).
+# l3vpn circuit); their IPv6 CEs' routes cross by route target as the IPv4 ones do, each
+# CE session carries its own family only (no IPv6 route reaches an IPv4 CE, none of IPv4
+# an IPv6 CE).
 for x in "pe1 11 2001:db8:ff::/127 2001:db8:ff::1 65101" "pe2 10 2001:db8:ff::2/127 2001:db8:ff::3 65102"; do
     set -- $x
     $PY - "state/$1/running.xml" "$2" "$3" "$4" "$5" <<'PY' || no "could not make $1's VRF A dual stack"

@@ -23,30 +23,7 @@
 #     advertises nothing to its CE, the others 3) and every router is rolled back;
 #   - a VPN name longer than IOS-XR's and VRP's VRF names: the gate finds the sessions in
 #     the VRFs the drivers named (fitted to the vendor's limit).
-set -u
-cd "$TOP" || exit 2
-PY=${PYTHON:-/usr/bin/python3}
-tmp=$(mktemp -d)
-net=$tmp/net
-trap 'sh examples/simnet.sh stop "$net" > /dev/null 2>&1; [ -n "${KEEP_WORK:-}" ] && echo "kept $tmp" || rm -rf "$tmp"' EXIT INT TERM
-fail=0
-no() { echo "FAIL: $*"; fail=1; }
-[ -x "${NETSIM:-}" ] || { echo "netstitch-netsim is not built"; exit 77; }
-svc=examples/enterprise-wan/service-l3vpn.xml
-PES="pe-taipei pe-hsinchu pe-taichung pe-kaohsiung pe-tainan"
-if ! NETSIM_BGP_DELAY_MS=500 NETSIM=$NETSIM sh examples/simnet.sh start "$net" "$svc" \
-    > "$tmp/simnet" 2>&1; then
-    echo "simnet did not start:"; cat "$tmp/simnet"; exit 1
-fi
-I="--inventory $net/inventory.xml --state-dir $tmp/state -q"
-GATE="--health-deadline 8 --health-interval 200"
-cp "$net/bgp.conf" "$tmp/bgp.conf.orig"
-# The outside world changes: netsim rereads bgp.conf when it changes (atomic replace).
-set_bgp() {
-    cp "$1" "$net/bgp.conf.new" && mv "$net/bgp.conf.new" "$net/bgp.conf"
-}
-run() { cat "$net/state/$1/running.xml" 2> /dev/null; }
-snap() { for d in $PES; do echo "== $d"; run "$d"; done > "$1"; }
+. "$TOP/tests/push/l3vpn_lab.sh"
 status() {
     "$NETSTITCH" status "$svc" --inventory "$net/inventory.xml" --format json > "$1" 2>&1
 }
@@ -62,17 +39,6 @@ wait_for() {
     done
     no "$1: $(cat "$tmp/w.json")"
     return 1
-}
-# ce_gets CIRCUIT PREFIX...: the CE of circuit CIRCUIT receives exactly these prefixes
-# (netsim's view from outside: what its PE advertises, without routes carrying its AS).
-ce_gets() {
-    c=$1; shift
-    f=$net/state/bgp-external/corp-l3-$c
-    got=$(sed -n 's/^prefix //p' "$f" 2> /dev/null | sort | tr '\n' ' ')
-    want=$(printf '%s\n' "$@" | sort | tr '\n' ' ')
-    [ "$got" = "$want" ] || no "the CE of $c receives [$got], want [$want]"
-    grep -q '^session .* corp-l3 .* Established$' "$f" 2> /dev/null \
-        || no "the CE of $c: no Established session: $(cat "$f" 2> /dev/null)"
 }
 snap "$tmp/empty"
 
@@ -97,11 +63,11 @@ set_bgp "$tmp/bgp.conf.orig"
 # accepted and the four others advertised; each CE receives the four other offices.
 "$NETSTITCH" push "$svc" $I $GATE > "$tmp/push.out" 2>&1 || { no "push failed"; tail -12 "$tmp/push.out"; }
 "$NETSTITCH" diff "$svc" $I > "$tmp/diff" 2>&1 || no "not idempotent (diff exit $?)"
-ce_gets hq 10.20.0.0/16 10.30.0.0/16 10.40.0.0/16 10.50.0.0/16
-ce_gets rnd 10.10.0.0/16 10.30.0.0/16 10.40.0.0/16 10.50.0.0/16
-ce_gets factory 10.10.0.0/16 10.20.0.0/16 10.40.0.0/16 10.50.0.0/16
-ce_gets port-office 10.10.0.0/16 10.20.0.0/16 10.30.0.0/16 10.50.0.0/16
-ce_gets branch 10.10.0.0/16 10.20.0.0/16 10.30.0.0/16 10.40.0.0/16
+ce_gets corp-l3-hq 10.20.0.0/16 10.30.0.0/16 10.40.0.0/16 10.50.0.0/16
+ce_gets corp-l3-rnd 10.10.0.0/16 10.30.0.0/16 10.40.0.0/16 10.50.0.0/16
+ce_gets corp-l3-factory 10.10.0.0/16 10.20.0.0/16 10.40.0.0/16 10.50.0.0/16
+ce_gets corp-l3-port-office 10.10.0.0/16 10.20.0.0/16 10.30.0.0/16 10.50.0.0/16
+ce_gets corp-l3-branch 10.10.0.0/16 10.20.0.0/16 10.30.0.0/16 10.40.0.0/16
 status "$tmp/status.json"
 $PY - "$tmp/status.json" <<'PY' || no "status after the push"
 import json, sys
@@ -161,8 +127,8 @@ for n in ("corp-l3-hq", "corp-l3-rnd", "corp-l3-port-office", "corp-l3-branch"):
     assert s[n]["advertised"] == 3 and s[n]["accepted"] == 1 and not s[n]["healthy"], s[n]
     assert "advertised 3" in s[n]["reason"], s[n]
 PY
-ce_gets hq 10.20.0.0/16 10.40.0.0/16 10.50.0.0/16
-ce_gets branch 10.10.0.0/16 10.20.0.0/16 10.40.0.0/16
+ce_gets corp-l3-hq 10.20.0.0/16 10.40.0.0/16 10.50.0.0/16
+ce_gets corp-l3-branch 10.10.0.0/16 10.20.0.0/16 10.40.0.0/16
 set_bgp "$tmp/bgp.conf.orig"
 wait_for "announced again" "d['healthy']"
 
@@ -205,7 +171,7 @@ snap "$tmp/after-rt"
 cmp -s "$tmp/good" "$tmp/after-rt" || no "mismatched route target: the routers were not rolled back"
 run pe-taipei | grep -q 'target:64600:4299' && no "pe-taipei keeps the hand-edited route target"
 wait_for "after the rollback" "d['healthy']"
-ce_gets hq 10.20.0.0/16 10.30.0.0/16 10.40.0.0/16 10.50.0.0/16
+ce_gets corp-l3-hq 10.20.0.0/16 10.30.0.0/16 10.40.0.0/16 10.50.0.0/16
 
 # 5. A VPN name longer than IOS-XR's (32) and VRP's (31) VRF names: the drivers fit it
 # (a prefix and a hash), and the gate still finds the sessions in the fitted VRFs (the

@@ -23,39 +23,7 @@
 #     advertised.
 # On a gate that checks only the IPv4 sessions the first and third cases pass the gate
 # (exit 0), which is the gap this test closes.
-set -u
-cd "$TOP" || exit 2
-PY=${PYTHON:-/usr/bin/python3}
-tmp=$(mktemp -d)
-net=$tmp/net
-trap 'sh examples/simnet.sh stop "$net" > /dev/null 2>&1; [ -n "${KEEP_WORK:-}" ] && echo "kept $tmp" || rm -rf "$tmp"' EXIT INT TERM
-fail=0
-no() { echo "FAIL: $*"; fail=1; }
-[ -x "${NETSIM:-}" ] || { echo "netstitch-netsim is not built"; exit 77; }
-svc=examples/enterprise-wan/service-l3vpn.xml
-PES="pe-taipei pe-hsinchu pe-taichung pe-kaohsiung pe-tainan"
-if ! NETSIM_BGP_DELAY_MS=500 NETSIM=$NETSIM sh examples/simnet.sh start "$net" "$svc" \
-    > "$tmp/simnet" 2>&1; then
-    echo "simnet did not start:"; cat "$tmp/simnet"; exit 1
-fi
-I="--inventory $net/inventory.xml --state-dir $tmp/state -q"
-GATE="--health-deadline 8 --health-interval 200"
-cp "$net/bgp.conf" "$tmp/bgp.conf.orig"
-set_bgp() {
-    cp "$1" "$net/bgp.conf.new" && mv "$net/bgp.conf.new" "$net/bgp.conf"
-}
-run() { cat "$net/state/$1/running.xml" 2> /dev/null; }
-snap() { for d in $PES; do echo "== $d"; run "$d"; done > "$1"; }
-# ce_gets EXTERNAL PREFIX...: the external peer EXTERNAL (a CE) receives exactly these.
-ce_gets() {
-    c=$1; shift
-    f=$net/state/bgp-external/$c
-    got=$(sed -n 's/^prefix //p' "$f" 2> /dev/null | sort | tr '\n' ' ')
-    want=$(printf '%s\n' "$@" | sort | tr '\n' ' ')
-    [ "$got" = "$want" ] || no "the CE $c receives [$got], want [$want]"
-    grep -q '^session .* corp-l3 .* Established$' "$f" 2> /dev/null \
-        || no "the CE $c: no Established session: $(cat "$f" 2> /dev/null)"
-}
+. "$TOP/tests/push/l3vpn_lab.sh"
 # The IPv6 CEs are declared, in their PE's VRF, with their own family's prefixes only.
 $PY - "$tmp/bgp.conf.orig" <<'PY' || no "simnet.sh's IPv6 CEs: $(cat "$tmp/bgp.conf.orig")"
 import sys

@@ -435,13 +435,44 @@ build_vpls(struct mb *b, const struct lyd_node *n, struct m_vpls *v)
     }
 }
 
+/* An interface address written ADDRESS/LENGTH (the schema's patterns guarantee the form)
+ * into @a, its canonical text @text and the link @net (its network, length and text, at
+ * @src). False, with nothing set, when the address is not of family @af. */
+static bool
+build_link_addr(struct mb *b, const char *spec, enum m_af af, struct m_addr *a, const char **text,
+                struct m_prefix *net, const struct m_src *src)
+{
+    const char *slash = strchr(spec, '/');
+    size_t alen = slash ? (size_t)(slash - spec) : strlen(spec);
+    char addr[64], buf[64], ntext[80];
+
+    if (alen >= sizeof addr) {
+        alen = sizeof addr - 1;
+    }
+    memcpy(addr, spec, alen);
+    addr[alen] = '\0';
+    *a = ip_parse(addr);
+    if (a->af != af) {
+        return false;
+    }
+    /* The canonical text (libyang does not canonicalise a plain string). */
+    *text = arena_strdup(b->arena, model_addr_str(a, buf, sizeof buf));
+    net->len = slash ? (uint8_t)atoi(slash + 1) : (af == M_AF_V6 ? 128 : 32);
+    model_addr_span(a, net->len, false, &net->addr);
+    snprintf(ntext, sizeof ntext, "%s/%u", model_addr_str(&net->addr, buf, sizeof buf), net->len);
+    net->text = arena_strdup(b->arena, ntext);
+    net->src = *src;
+    if (!*text || !net->text) {
+        b->err = NST_ENOMEM;
+    }
+    return true;
+}
+
 /* The IPv6 side of a dual-stack l3vpn circuit (pe-ipv6-address, ce-ipv6-address). */
 static void
 build_mp_routing6(struct mb *b, const struct lyd_node *n, struct m_mp_routing *r)
 {
-    const char *pe = str(n, "pe-ipv6-address"), *slash;
-    char addr[64], net[64], text[80];
-    size_t alen;
+    const char *pe = str(n, "pe-ipv6-address");
 
     r->pe6_src = r->src;
     r->ce6_src = r->src;
@@ -451,32 +482,8 @@ build_mp_routing6(struct mb *b, const struct lyd_node *n, struct m_mp_routing *r
     if (r->ce6_text) {
         r->ce6 = ip_parse(r->ce6_text);
     }
-    if (!pe) {
-        return;
-    }
-    /* The schema's patterns guarantee ADDRESS/LENGTH. */
-    slash = strchr(pe, '/');
-    alen = slash ? (size_t)(slash - pe) : strlen(pe);
-    if (alen >= sizeof addr) {
-        alen = sizeof addr - 1;
-    }
-    memcpy(addr, pe, alen);
-    addr[alen] = '\0';
-    r->pe6 = ip_parse(addr);
-    if (r->pe6.af != M_AF_V6) {
+    if (pe && !build_link_addr(b, pe, M_AF_V6, &r->pe6, &r->pe6_text, &r->subnet6, &r->pe6_src)) {
         r->pe6.af = M_AF_NONE;
-        return;
-    }
-    /* The canonical text (libyang does not canonicalise a plain string). */
-    r->pe6_text = arena_strdup(b->arena, model_addr_str(&r->pe6, net, sizeof net));
-    r->subnet6.len = slash ? (uint8_t)atoi(slash + 1) : 128;
-    model_addr_span(&r->pe6, r->subnet6.len, false, &r->subnet6.addr);
-    snprintf(text, sizeof text, "%s/%u", model_addr_str(&r->subnet6.addr, net, sizeof net),
-             r->subnet6.len);
-    r->subnet6.text = arena_strdup(b->arena, text);
-    r->subnet6.src = r->pe6_src;
-    if (!r->pe6_text || !r->subnet6.text) {
-        b->err = NST_ENOMEM;
     }
 }
 
@@ -484,9 +491,7 @@ build_mp_routing6(struct mb *b, const struct lyd_node *n, struct m_mp_routing *r
 static void
 build_mp_routing(struct mb *b, const struct lyd_node *n, struct m_mp_routing *r)
 {
-    const char *pe = str(n, "pe-address"), *slash;
-    char addr[64], net[64], text[80];
-    size_t alen;
+    const char *pe = str(n, "pe-address");
 
     r->set = true;
     src_of(b, n, &r->src);
@@ -503,27 +508,8 @@ build_mp_routing(struct mb *b, const struct lyd_node *n, struct m_mp_routing *r)
     r->limit_threshold = M_LIMIT_THRESHOLD;
     r->limit_restart = M_LIMIT_RESTART;
     build_mp_routing6(b, n, r);
-    if (!pe) {
-        return; /* mandatory: the schema reported it */
-    }
-    /* The schema's pattern guarantees ADDRESS/LENGTH. */
-    slash = strchr(pe, '/');
-    alen = slash ? (size_t)(slash - pe) : strlen(pe);
-    if (alen >= sizeof addr) {
-        alen = sizeof addr - 1;
-    }
-    memcpy(addr, pe, alen);
-    addr[alen] = '\0';
-    r->pe = ip_parse(addr);
-    r->pe_text = arena_strdup(b->arena, addr);
-    r->subnet.len = slash ? (uint8_t)atoi(slash + 1) : 32;
-    model_addr_span(&r->pe, r->subnet.len, false, &r->subnet.addr);
-    snprintf(text, sizeof text, "%s/%u", model_addr_str(&r->subnet.addr, net, sizeof net),
-             r->subnet.len);
-    r->subnet.text = arena_strdup(b->arena, text);
-    r->subnet.src = r->pe_src;
-    if (!r->pe_text || !r->subnet.text) {
-        b->err = NST_ENOMEM;
+    if (pe) { /* mandatory: else the schema reported it */
+        build_link_addr(b, pe, M_AF_V4, &r->pe, &r->pe_text, &r->subnet, &r->pe_src);
     }
 }
 

@@ -47,10 +47,44 @@
 
 nst_err store_import_files(struct store *s, char *why, size_t whylen);
 
+/*
+ * The statements a push runs once per journal line or record, prepared once per handle
+ * and kept (SQLITE_PREPARE_PERSISTENT): preparing the INSERT again for each of a push's
+ * 600 lines and 150 records cost more than running it (docs/PERFORMANCE.md, issue 17
+ * round 4). Every other statement is prepared per call. Indexes into sq_conn.st.
+ */
+enum sq_stmt { SQ_BEGIN = 0, SQ_COMMIT, SQ_ROLLBACK, SQ_JOURNAL_APPEND, SQ_REC_PUT, SQ_NSTMT };
+
+static const char *
+sq_stmt_sql(enum sq_stmt k)
+{
+    switch (k) {
+    case SQ_BEGIN:
+        return "BEGIN IMMEDIATE";
+    case SQ_COMMIT:
+        return "COMMIT";
+    case SQ_ROLLBACK:
+        return "ROLLBACK";
+    case SQ_JOURNAL_APPEND:
+        return "INSERT INTO journal(txid, ms, line) VALUES(?1, ?2, ?3)";
+    case SQ_REC_PUT:
+        return "INSERT OR REPLACE INTO record(scope, owner, name, data) VALUES(?1,?2,?3,?4)";
+    case SQ_NSTMT:
+        break;
+    }
+    return NULL; /* unreachable: every statement is listed */
+}
+
+/* The backend's connection (store.be). Used under store.mu only, like every call. */
+struct sq_conn {
+    sqlite3 *db;
+    sqlite3_stmt *st[SQ_NSTMT]; /* prepared on first use, NULL until then */
+};
+
 static sqlite3 *
 sq_db(struct store *s)
 {
-    return s->be;
+    return ((struct sq_conn *)s->be)->db;
 }
 
 /* Prepare @sql and bind the text arguments (NULL binds NULL); NULL on failure. */
@@ -84,6 +118,42 @@ sq_exec(struct store *s, const char *sql, int n, const char *const *args)
     }
     rc = sqlite3_step(st);
     sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? NST_OK : NST_EIO;
+}
+
+/*
+ * Run the kept statement @k, which returns no row, with the text arguments @args (NULL
+ * binds NULL) and, when @has_int, the integer @iv as parameter @int_at (1-based). The
+ * arguments are bound without a copy: the statement is reset and its bindings cleared
+ * before this returns, so it never holds them (nor a read transaction) afterwards.
+ */
+static nst_err
+sq_exec_kept(struct store *s, enum sq_stmt k, int n, const char *const *args, int int_at,
+             sqlite3_int64 iv)
+{
+    struct sq_conn *c = s->be;
+    sqlite3_stmt *st = c->st[k];
+    int rc = SQLITE_OK;
+
+    if (!st && sqlite3_prepare_v3(c->db, sq_stmt_sql(k), -1, SQLITE_PREPARE_PERSISTENT, &st,
+                                  NULL) != SQLITE_OK) {
+        return NST_EIO;
+    }
+    c->st[k] = st;
+    for (int i = 0; i < n && rc == SQLITE_OK; i++) {
+        if (int_at == i + 1) {
+            rc = sqlite3_bind_int64(st, i + 1, iv);
+        } else if (args[i]) {
+            rc = sqlite3_bind_text(st, i + 1, args[i], -1, SQLITE_STATIC);
+        } else {
+            rc = sqlite3_bind_null(st, i + 1);
+        }
+    }
+    if (rc == SQLITE_OK) {
+        rc = sqlite3_step(st);
+    }
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
     return rc == SQLITE_DONE ? NST_OK : NST_EIO;
 }
 
@@ -238,9 +308,7 @@ sq_txn_list(struct store *s, char ***ids, size_t *n)
 static nst_err
 sq_batch(struct store *s, int op)
 {
-    static const char *const sql[] = {"BEGIN IMMEDIATE", "COMMIT", "ROLLBACK"};
-
-    return sqlite3_exec(sq_db(s), sql[op], NULL, NULL, NULL) == SQLITE_OK ? NST_OK : NST_EIO;
+    return sq_exec_kept(s, op == 0 ? SQ_BEGIN : op == 1 ? SQ_COMMIT : SQ_ROLLBACK, 0, NULL, 0, 0);
 }
 
 static nst_err
@@ -273,8 +341,7 @@ sq_rec_put(struct store *s, char scope, const char *owner, const char *name, con
     char sc[2] = {scope, '\0'};
     const char *a[4] = {sc, owner, name, data};
 
-    return sq_exec(s, "INSERT OR REPLACE INTO record(scope, owner, name, data) VALUES(?1,?2,?3,?4)",
-                   4, a);
+    return sq_exec_kept(s, SQ_REC_PUT, 4, a, 0, 0);
 }
 
 static nst_err
@@ -328,12 +395,9 @@ sq_rec_list(struct store *s, char scope, const char *owner, char ***names)
 static nst_err
 sq_journal_append(struct store *s, const char *id, int64_t ms, const char *line)
 {
-    char t[32];
-    const char *a[3] = {id, t, line};
+    const char *a[3] = {id, NULL, line};
 
-    snprintf(t, sizeof t, "%lld", (long long)ms);
-    return sq_exec(s, "INSERT INTO journal(txid, ms, line) VALUES(?1, CAST(?2 AS INTEGER), ?3)", 3,
-                   a);
+    return sq_exec_kept(s, SQ_JOURNAL_APPEND, 3, a, 2, (sqlite3_int64)ms);
 }
 
 static nst_err
@@ -386,8 +450,14 @@ sq_journal_read(struct store *s, const char *id, char **text)
 static void
 sq_close(struct store *s)
 {
-    if (s->be) {
-        sqlite3_close(s->be);
+    struct sq_conn *c = s->be;
+
+    if (c) {
+        for (int k = 0; k < SQ_NSTMT; k++) {
+            sqlite3_finalize(c->st[k]);
+        }
+        sqlite3_close(c->db);
+        nst_free(c);
         s->be = NULL;
     }
 }
@@ -430,7 +500,13 @@ store_sqlite_open(struct store *s, char *why, size_t whylen)
         sqlite3_close(db);
         return NST_EIO;
     }
-    s->be = db;
+    s->be = nst_calloc(1, sizeof(struct sq_conn));
+    if (!s->be) {
+        sqlite3_close(db);
+        snprintf(why, whylen, "out of memory");
+        return NST_ENOMEM;
+    }
+    ((struct sq_conn *)s->be)->db = db;
     s->ops = &sq_ops;
     sqlite3_busy_timeout(db, 30000);
     if (sqlite3_exec(db, "PRAGMA journal_mode=WAL", NULL, NULL, NULL) != SQLITE_OK ||

@@ -10,6 +10,7 @@
  */
 #include "payload.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -85,13 +86,24 @@ static nst_err
 pl_xml_parse(const char *xml, xmlDocPtr *doc)
 {
     char *buf;
+    size_t len;
 
     *doc = NULL;
-    buf = nst_asprintf("<nst-wrap>%s</nst-wrap>", pl_skip_prolog(xml ? xml : ""));
+    /* Copied, not printed: glibc's vsnprintf copies a %s argument one byte at a time
+     * (a fifth of a payload's normalisation). */
+    xml = pl_skip_prolog(xml ? xml : "");
+    len = strlen(xml);
+    if (len > (size_t)INT_MAX - 32) {
+        return NST_EINPUT;
+    }
+    buf = nst_malloc(len + 24);
     if (!buf) {
         return NST_ENOMEM;
     }
-    *doc = xmlReadMemory(buf, (int)strlen(buf), "payload.xml", NULL,
+    memcpy(buf, "<nst-wrap>", 10);
+    memcpy(buf + 10, xml, len);
+    memcpy(buf + 10 + len, "</nst-wrap>", 12);
+    *doc = xmlReadMemory(buf, (int)(len + 21), "payload.xml", NULL,
                          XML_PARSE_NONET | XML_PARSE_NOBLANKS | XML_PARSE_NOERROR |
                              XML_PARSE_NOWARNING | XML_PARSE_NOCDATA);
     nst_free(buf);
@@ -142,6 +154,118 @@ static int
 pl_xml_dump_root(xmlBufferPtr buf, xmlDocPtr doc)
 {
     return xmlNodeDump(buf, doc, xmlDocGetRootElement(doc), 0, 0) < 0 ? -1 : 0;
+}
+
+/* Whether @ns is declared on @n, or on one of its ancestors up to and including @top. */
+static int
+pl_ns_within(const xmlNode *n, const xmlNs *ns, const xmlNode *top)
+{
+    for (; n; n = n->parent) {
+        for (const xmlNs *d = n->nsDef; d; d = d->next) {
+            if (d == ns) {
+                return 1;
+            }
+        }
+        if (n == top) {
+            break;
+        }
+    }
+    return 0;
+}
+
+/* Whether the namespace @ns, used in the subtree of @top, leaves pl_xml_isolate()'s copy
+ * as it is in place: declared within the subtree, not the xml namespace (which each
+ * document binds itself), and its URI declared by no ancestor of @top. */
+static int
+pl_ns_stays(const xmlNode *n, const xmlNs *ns, const xmlNode *top)
+{
+    if (!ns) {
+        return 1;
+    }
+    if (!ns->href || xmlStrEqual(ns->href, XML_XML_NAMESPACE) || !pl_ns_within(n, ns, top)) {
+        return 0;
+    }
+    for (const xmlNode *a = top->parent; a && a->type == XML_ELEMENT_NODE; a = a->parent) {
+        for (const xmlNs *d = a->nsDef; d; d = d->next) {
+            if (xmlStrEqual(d->href, ns->href)) {
+                return 0;
+            }
+        }
+    }
+    return 1;
+}
+
+/*
+ * Whether @top's subtree serialises the same in place, after xmlReconciliateNs() there,
+ * as pl_xml_isolate()'s copy of it does (and so needs no copy): xmlDocCopyNode() binds a
+ * copied node to the copied declaration of its namespace when that declaration is inside
+ * the subtree, and xmlReconciliateNs() then searches declarations by URI from @top upwards
+ * and names new ones by prefix from @top upwards; in place that search also sees @top's
+ * ancestors, so they must declare no URI used below and no prefix (xmlReconciliateNs()
+ * names its declarations "default", "default1", ... or after the namespace's own prefix).
+ */
+static int
+pl_xml_self_contained(const xmlNode *top)
+{
+    const xmlNode *n = top;
+
+    for (const xmlNode *a = top->parent; a && a->type == XML_ELEMENT_NODE; a = a->parent) {
+        for (const xmlNs *d = a->nsDef; d; d = d->next) {
+            if (d->prefix) {
+                return 0;
+            }
+        }
+    }
+    /* Depth first over the elements of the subtree, without recursion. */
+    while (n) {
+        if (n->type == XML_ELEMENT_NODE) {
+            if (!pl_ns_stays(n, n->ns, top)) {
+                return 0;
+            }
+            for (const xmlAttr *a = n->properties; a; a = a->next) {
+                if (!pl_ns_stays(n, a->ns, top)) {
+                    return 0;
+                }
+            }
+            if (n->children) {
+                n = n->children;
+                continue;
+            }
+        }
+        while (n != top && !n->next) {
+            n = n->parent;
+        }
+        if (n == top) {
+            break;
+        }
+        n = n->next;
+    }
+    return 1;
+}
+
+/*
+ * Append to @buf the serialization of element @n of @doc alone, its namespaces
+ * declared on it: what pl_xml_isolate() and pl_xml_dump_root() give, without the copy
+ * when pl_xml_self_contained() says it changes nothing (a payload rendered by compile:
+ * each top-level element declares its namespaces). @n's subtree is reconciled in place.
+ * Returns 0, or -1 when out of memory.
+ */
+static int
+pl_xml_dump_alone(xmlBufferPtr buf, xmlDocPtr doc, xmlNodePtr n)
+{
+    xmlDocPtr one;
+    int r;
+
+    if (pl_xml_self_contained(n)) {
+        if (xmlReconciliateNs(doc, n) < 0) {
+            return -1;
+        }
+        return xmlNodeDump(buf, doc, n, 0, 0) < 0 ? -1 : 0;
+    }
+    one = pl_xml_isolate(n);
+    r = one ? pl_xml_dump_root(buf, one) : -1;
+    xmlFreeDoc(one);
+    return r;
 }
 
 static char *
@@ -207,18 +331,13 @@ payload_normalize(const char *xml, char **out, char *why, size_t whylen)
         }
         nelem = 0;
         for (c = only->children; c; c = c->next) {
-            xmlDocPtr one;
-
             if (c->type != XML_ELEMENT_NODE) {
                 continue;
             }
-            one = pl_xml_isolate(c);
-            if (!one || pl_xml_dump_root(buf, one)) {
-                xmlFreeDoc(one);
+            if (pl_xml_dump_alone(buf, doc, c)) {
                 ret = NST_ENOMEM;
                 goto cleanup;
             }
-            xmlFreeDoc(one);
             nelem++;
         }
         if (!nelem) {

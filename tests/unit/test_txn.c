@@ -118,6 +118,65 @@ t_normalize(void **state)
     assert_int_equal(payload_normalize("text<a/>", &out, why, sizeof why), NST_EINPUT);
 }
 
+/*
+ * Namespaces a top-level element of <config> uses but does not declare, and the names
+ * libxml2's reconciliation gives the ones declared below it: payload_normalize() dumps an
+ * element in place only when that gives what its copy in a document of its own gives
+ * (pl_xml_self_contained()); these outputs are the copy's, from before that fast path.
+ */
+static void
+t_normalize_namespaces(void **state)
+{
+    static const char *const cases[][2] = {
+        {"<config xmlns=\"urn:ietf:params:xml:ns:netconf:base:1.0\" "
+         "xmlns:nc=\"urn:ietf:params:xml:ns:netconf:base:1.0\"><a xmlns=\"urn:a\"><b "
+         "nc:operation=\"delete\">x</b></a><c xmlns=\"urn:c\"/></config>",
+         "<a xmlns=\"urn:a\" xmlns:nc=\"urn:ietf:params:xml:ns:netconf:base:1.0\"><b "
+         "nc:operation=\"delete\">x</b></a><c xmlns=\"urn:c\"/>"},
+        {"<config xmlns=\"urn:ietf:params:xml:ns:netconf:base:1.0\"><a><b>x</b></a></config>",
+         "<a xmlns=\"urn:ietf:params:xml:ns:netconf:base:1.0\"><b>x</b></a>"},
+        {"<?xml version=\"1.0\"?><!-- hi --><config "
+         "xmlns=\"urn:ietf:params:xml:ns:netconf:base:1.0\"><a xmlns=\"urn:a\" xml:lang=\"en\"><b "
+         "xmlns:p=\"urn:p\"><p:c p:x=\"1\"><p:d xmlns:p=\"urn:q\"/></p:c></b></a></config>",
+         "<a xmlns=\"urn:a\" xmlns:p=\"urn:p\" xmlns:p1=\"urn:q\" xml:lang=\"en\"><b "
+         "xmlns:p=\"urn:p\"><p:c p:x=\"1\"><p1:d xmlns:p=\"urn:q\"/></p:c></b></a>"},
+        {"<config xmlns=\"urn:ietf:params:xml:ns:netconf:base:1.0\"><a xmlns=\"urn:a\"><b "
+         "xmlns=\"urn:b\"><c xmlns=\"urn:a\"/><d "
+         "xmlns:default=\"urn:z\"><default:e/></d></b></a><x:y "
+         "xmlns:x=\"urn:ietf:params:xml:ns:netconf:base:1.0\"/></config>",
+         "<a xmlns=\"urn:a\" xmlns:default=\"urn:b\" xmlns:default1=\"urn:z\"><default:b "
+         "xmlns=\"urn:b\"><c xmlns=\"urn:a\"/><default:d "
+         "xmlns:default=\"urn:z\"><default1:e/></default:d></default:b></a><x:y "
+         "xmlns:x=\"urn:ietf:params:xml:ns:netconf:base:1.0\"/>"},
+        {"<nc:config xmlns:nc=\"urn:ietf:params:xml:ns:netconf:base:1.0\" "
+         "xmlns:default=\"urn:d\"><a xmlns=\"urn:a\"><b/></a><default:q/></nc:config>",
+         "<a xmlns=\"urn:a\"><b/></a><default:q xmlns:default=\"urn:d\"/>"},
+        {"<config xmlns=\"urn:ietf:params:xml:ns:netconf:base:1.0\"><a xmlns=\"urn:a\"><b "
+         "xmlns:nc=\"urn:ietf:params:xml:ns:netconf:base:1.0\" "
+         "nc:operation=\"remove\"/></a></config>",
+         "<a xmlns=\"urn:a\" xmlns:nc=\"urn:ietf:params:xml:ns:netconf:base:1.0\"><b "
+         "xmlns:nc=\"urn:ietf:params:xml:ns:netconf:base:1.0\" nc:operation=\"remove\"/></a>"},
+        /* <config> declares the prefix the reconciliation would name urn:b after, and the
+         * URI of an element below <a>: both are <a>'s copy's own. */
+        {"<nc:config xmlns:nc=\"urn:ietf:params:xml:ns:netconf:base:1.0\" "
+         "xmlns:default=\"urn:d\"><a xmlns=\"urn:a\"><b xmlns=\"urn:b\"/></a></nc:config>",
+         "<a xmlns=\"urn:a\" xmlns:default=\"urn:b\"><default:b xmlns=\"urn:b\"/></a>"},
+        {"<config xmlns=\"urn:ietf:params:xml:ns:netconf:base:1.0\"><p:a xmlns:p=\"urn:a\"><b "
+         "xmlns=\"urn:ietf:params:xml:ns:netconf:base:1.0\"/></p:a></config>",
+         "<p:a xmlns:p=\"urn:a\" "
+         "xmlns:default=\"urn:ietf:params:xml:ns:netconf:base:1.0\"><default:b "
+         "xmlns=\"urn:ietf:params:xml:ns:netconf:base:1.0\"/></p:a>"},
+    };
+    char *out = NULL, why[256];
+
+    (void)state;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        assert_int_equal(payload_normalize(cases[i][0], &out, why, sizeof why), NST_OK);
+        assert_string_equal(out, cases[i][1]);
+        nst_free(out);
+    }
+}
+
 static void
 t_secrets_scan_substitute(void **state)
 {
@@ -1055,21 +1114,14 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(t_scrub_every_form),
-        cmocka_unit_test(t_normalize),
-        cmocka_unit_test(t_secrets_scan_substitute),
-        cmocka_unit_test(t_placeholderize),
-        cmocka_unit_test(t_restore_payload),
-        cmocka_unit_test(t_touched_equal),
-        cmocka_unit_test(t_helpers_alloc_failures),
-        cmocka_unit_test(t_inventory_load),
-        cmocka_unit_test(t_inventory_errors),
-        cmocka_unit_test(t_secret_read),
-        cmocka_unit_test(t_state_dir),
-        cmocka_unit_test(t_journal_concurrent),
-        cmocka_unit_test(t_api_errors),
-        cmocka_unit_test(t_push_refused),
-        cmocka_unit_test(t_recover_before_plan),
+        cmocka_unit_test(t_scrub_every_form),     cmocka_unit_test(t_normalize),
+        cmocka_unit_test(t_normalize_namespaces), cmocka_unit_test(t_secrets_scan_substitute),
+        cmocka_unit_test(t_placeholderize),       cmocka_unit_test(t_restore_payload),
+        cmocka_unit_test(t_touched_equal),        cmocka_unit_test(t_helpers_alloc_failures),
+        cmocka_unit_test(t_inventory_load),       cmocka_unit_test(t_inventory_errors),
+        cmocka_unit_test(t_secret_read),          cmocka_unit_test(t_state_dir),
+        cmocka_unit_test(t_journal_concurrent),   cmocka_unit_test(t_api_errors),
+        cmocka_unit_test(t_push_refused),         cmocka_unit_test(t_recover_before_plan),
         cmocka_unit_test(t_recover_forget),
     };
     char cmd[300];

@@ -207,19 +207,39 @@ secret_xml_text_escape(const char *v)
     return o;
 }
 
+/* Append @len bytes of @s to *buf (@used of *cap bytes, one more for the NUL), growing it. */
+static nst_err
+secret_put(char **buf, size_t *used, size_t *cap, const char *s, size_t len)
+{
+    if (*used + len > *cap) {
+        size_t ncap = (*used + len) * 2;
+        char *nb = nst_realloc(*buf, ncap + 1);
+
+        if (!nb) {
+            return NST_ENOMEM;
+        }
+        *buf = nb;
+        *cap = ncap;
+    }
+    memcpy(*buf + *used, s, len);
+    *used += len;
+    return NST_OK;
+}
+
 nst_err
 secret_placeholderize(const char *text, const struct secret_set *set, char **out)
 {
     char *const *names = set->names, *const *values = set->values;
     size_t n = set->n;
     /* Every form of every value, with the placeholder that replaces it. */
-    char **forms = NULL, *res = NULL, *o;
+    char **forms = NULL, *res = NULL;
     size_t *owner = NULL, *flen = NULL, nf = 0, cap = 0, olen = strlen(SECRET_OPEN);
     /* Bit (a << 8 | b) is set when some form starts with the bytes a, b (a one-byte form:
      * any b). Only positions whose two bytes pass are compared with the forms: a snapshot
      * of 30 kB against 27 forms was otherwise 800000 strncmp calls, 30% of a push's CPU
      * (docs/PERFORMANCE.md). */
-    unsigned char pairs[65536 / 8];
+    unsigned char pairs[65536 / 8], first[256];
+    size_t used;
     nst_err ret = NST_OK;
 
     forms = nst_calloc(3 * n + 1, sizeof *forms);
@@ -285,68 +305,65 @@ secret_placeholderize(const char *text, const struct secret_set *set, char **out
             }
         }
     }
-    /* Two passes: the size, then the text. */
-    for (int pass = 0; pass < 2; pass++) {
-        const char *t = text;
+    /* One pass into a buffer that grows (a placeholder may be longer than what it
+     * replaces); the bytes that may start a placeholder or a form stop the scan of a
+     * run, NUL included, so a run is one table lookup per byte (two passes of the pair
+     * test were most of this function's time). */
+    memset(first, 0, sizeof first);
+    first[0] = first[(unsigned char)SECRET_OPEN[0]] = 1;
+    for (size_t k = 0; k < nf; k++) {
+        first[(unsigned char)forms[k][0]] = 1;
+    }
+    cap = strlen(text) + 64;
+    res = nst_malloc(cap + 1);
+    if (!res) {
+        ret = NST_ENOMEM;
+        goto cleanup;
+    }
+    used = 0;
+    /* [run, t) is copied as it is when a form or the end is reached; a placeholder
+     * already in the text is part of it. */
+    for (const char *t = text, *run = text;;) {
+        const char *close;
+        size_t k;
+        unsigned pair;
 
-        if (pass == 1) {
-            res = nst_malloc(cap + 1);
-            if (!res) {
+        while (!first[(unsigned char)*t]) {
+            t++;
+        }
+        if (!*t) {
+            if (secret_put(&res, &used, &cap, run, (size_t)(t - run))) {
                 ret = NST_ENOMEM;
                 goto cleanup;
             }
+            break;
         }
-        o = res;
-        cap = 0;
-        while (*t) {
-            size_t k, len = 1;
-            const char *close = NULL, *run = t;
-            unsigned pair;
-
-            /* A run of bytes that start neither a placeholder nor a form is copied whole
-             * (comparing SECRET_OPEN at every byte was half of this function's time). */
-            while (*t && *t != SECRET_OPEN[0] &&
-                   !(pairs[((unsigned)(unsigned char)t[0] << 8 | (unsigned char)t[1]) >> 3] &
-                     (1u << ((unsigned char)t[1] & 7)))) {
-                t++;
-            }
-            if (t > run) {
-                if (pass == 1) {
-                    memcpy(o, run, (size_t)(t - run));
-                    o += t - run;
-                }
-                cap += (size_t)(t - run);
-                continue;
-            }
-            pair = (unsigned)(unsigned char)t[0] << 8 | (unsigned char)t[1];
-            if (*t == SECRET_OPEN[0] && !strncmp(t, SECRET_OPEN, olen) &&
-                (close = strchr(t + olen, '}'))) {
-                len = (size_t)(close - t) + 1;
-            } else if (pairs[pair >> 3] & (1u << (pair & 7))) {
-                for (k = 0; k < nf && strncmp(t, forms[k], flen[k]); k++) {
-                }
-                if (k < nf) {
-                    size_t ph = olen + strlen(names[owner[k]]) + 1;
-
-                    if (pass == 1) {
-                        o += sprintf(o, "%s%s}", SECRET_OPEN, names[owner[k]]);
-                    }
-                    cap += ph;
-                    t += flen[k];
-                    continue;
-                }
-            }
-            if (pass == 1) {
-                memcpy(o, t, len);
-                o += len;
-            }
-            cap += len;
-            t += len;
+        pair = (unsigned)(unsigned char)t[0] << 8 | (unsigned char)t[1];
+        if (*t == SECRET_OPEN[0] && !strncmp(t, SECRET_OPEN, olen) &&
+            (close = strchr(t + olen, '}'))) {
+            t = close + 1;
+            continue;
         }
-        if (pass == 1) {
-            *o = '\0';
+        k = nf;
+        if (pairs[pair >> 3] & (1u << (pair & 7))) {
+            for (k = 0; k < nf && strncmp(t, forms[k], flen[k]); k++) {
+            }
         }
+        if (k == nf) {
+            t++;
+            continue;
+        }
+        if (secret_put(&res, &used, &cap, run, (size_t)(t - run)) ||
+            secret_put(&res, &used, &cap, SECRET_OPEN, olen) ||
+            secret_put(&res, &used, &cap, names[owner[k]], strlen(names[owner[k]])) ||
+            secret_put(&res, &used, &cap, "}", 1)) {
+            ret = NST_ENOMEM;
+            goto cleanup;
+        }
+        t += flen[k];
+        run = t;
     }
+    res[used] = '\0';
     *out = res;
     res = NULL;
 

@@ -742,7 +742,18 @@ store_txn_list(struct store *s, char ***ids, size_t *n)
     nst_err ret;
 
     pthread_mutex_lock(&s->mu);
-    ret = s->ops->txn_list(s, ids, n);
+    ret = s->ops->txn_list(s, 0, ids, n);
+    pthread_mutex_unlock(&s->mu);
+    return ret;
+}
+
+nst_err
+store_txn_list_unfinished(struct store *s, char ***ids, size_t *n)
+{
+    nst_err ret;
+
+    pthread_mutex_lock(&s->mu);
+    ret = s->ops->txn_list(s, 1, ids, n);
     pthread_mutex_unlock(&s->mu);
     return ret;
 }

@@ -156,6 +156,17 @@ nst_err store_txn_info(struct store *s, const char *id, struct store_txn_info *i
  */
 nst_err store_txn_list(struct store *s, char ***ids, size_t *n);
 
+/**
+ * @brief The transactions whose history row has no outcome yet, oldest first: running,
+ *        or interrupted, or (a crash between the two writes) finished in the journal only.
+ *        A superset of those whose journal has no outcome line, since the row's outcome
+ *        is written only after that line committed (txn.c's txn_journal, recover, the
+ *        import): callers that decide by the journal read only these journals, not every
+ *        transaction's history.
+ * @param[out] ids NULL-terminated, freed with store_list_free().
+ */
+nst_err store_txn_list_unfinished(struct store *s, char ***ids, size_t *n);
+
 /** @brief Delete transaction @p id with its records and journal (gc). */
 nst_err store_txn_delete(struct store *s, const char *id);
 

@@ -22,7 +22,8 @@ struct store_ops {
     nst_err (*txn_note)(struct store *s, const char *id, const char *devices, const char *outcome,
                         int64_t ms);
     nst_err (*txn_info)(struct store *s, const char *id, struct store_txn_info *info);
-    nst_err (*txn_list)(struct store *s, char ***ids, size_t *n);
+    /* every transaction, or with @unfinished only those whose history row has no outcome */
+    nst_err (*txn_list)(struct store *s, int unfinished, char ***ids, size_t *n);
     nst_err (*txn_delete)(struct store *s, const char *id);
     nst_err (*rec_put)(struct store *s, char scope, const char *owner, const char *name,
                        const char *data);

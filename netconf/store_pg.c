@@ -191,9 +191,13 @@ pg_list(PGresult *r, char ***out, size_t *count)
 }
 
 static nst_err
-pg_txn_list(struct store *s, char ***ids, size_t *n)
+pg_txn_list(struct store *s, int unfinished, char ***ids, size_t *n)
 {
-    return pg_list(pg_run(s, "SELECT id FROM txn ORDER BY id", 0, NULL), ids, n);
+    return pg_list(pg_run(s,
+                          unfinished ? "SELECT id FROM txn WHERE outcome = '' ORDER BY id"
+                                     : "SELECT id FROM txn ORDER BY id",
+                          0, NULL),
+                   ids, n);
 }
 
 static nst_err

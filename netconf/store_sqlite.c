@@ -300,9 +300,13 @@ sq_list(sqlite3_stmt *st, char ***out, size_t *count)
 }
 
 static nst_err
-sq_txn_list(struct store *s, char ***ids, size_t *n)
+sq_txn_list(struct store *s, int unfinished, char ***ids, size_t *n)
 {
-    return sq_list(sq_prep(s, "SELECT id FROM txn ORDER BY id", 0, NULL), ids, n);
+    return sq_list(sq_prep(s,
+                           unfinished ? "SELECT id FROM txn WHERE outcome = '' ORDER BY id"
+                                      : "SELECT id FROM txn ORDER BY id",
+                           0, NULL),
+                   ids, n);
 }
 
 static nst_err

@@ -1686,7 +1686,9 @@ txn_check_interrupted(struct nst_txn *txn)
     size_t n = 0;
     nst_err ret = NST_OK;
 
-    if (store_txn_list(txn->st, &ids, &n)) {
+    /* Only transactions without an outcome in their history row can lack one in their
+     * journal (store.h): a push reads those journals, not the whole history's. */
+    if (store_txn_list_unfinished(txn->st, &ids, &n)) {
         return NST_OK;
     }
     for (size_t i = 0; i < n && !ret; i++) {
@@ -2916,7 +2918,8 @@ nst_txn_list(struct nst_txn *txn, unsigned which, char ***out)
     if (ret) {
         return ret;
     }
-    ret = store_txn_list(txn->st, &ids, &n);
+    ret = which & NST_TXN_LIST_INTERRUPTED ? store_txn_list_unfinished(txn->st, &ids, &n)
+                                           : store_txn_list(txn->st, &ids, &n);
     if (ret || !(which & NST_TXN_LIST_INTERRUPTED)) {
         if (!ret) {
             *out = ids;

@@ -1017,6 +1017,63 @@ t_recover_before_plan(void **state)
     nst_ctx_free(ctx);
 }
 
+/*
+ * Which transactions a push reads the journal of (txn_check_interrupted): those whose
+ * history row has no outcome. One finished everywhere, one whose process died after its
+ * journal's outcome line and before the row's (still listed: its journal says finished),
+ * one interrupted; only the last is interrupted for nst_txn_list().
+ */
+static void
+t_list_unfinished(void **state)
+{
+    struct nst_ctx *ctx = new_ctx();
+    struct nst_inventory *inv = lab_inventory(ctx, closed_port());
+    struct nst_txn *txn = NULL;
+    struct store *sto = NULL;
+    struct store_txn *t[3] = {NULL, NULL, NULL};
+    char why[256], id[3][64], **ids = NULL;
+    size_t n = 0;
+
+    (void)state;
+    assert_int_equal(store_open(path_in("unfinished"), &sto, why, sizeof why), NST_OK);
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(store_txn_create(sto, "push", NULL, NULL, NULL, &t[i]), NST_OK);
+        snprintf(id[i], sizeof id[i], "%s", store_txn_id(t[i]));
+        assert_int_equal(store_journal_append(t[i], "txn start kind=push pid=1 devices=0"), NST_OK);
+    }
+    assert_int_equal(store_journal_append(t[0], "txn outcome committed"), NST_OK);
+    assert_int_equal(store_txn_note(t[0], NULL, "committed"), NST_OK);
+    assert_int_equal(store_journal_append(t[1], "txn outcome aborted"), NST_OK);
+    for (int i = 0; i < 3; i++) {
+        store_txn_close(t[i]);
+    }
+    assert_int_equal(store_txn_list(sto, &ids, &n), NST_OK);
+    assert_int_equal(n, 3);
+    store_list_free(ids);
+    assert_int_equal(store_txn_list_unfinished(sto, &ids, &n), NST_OK);
+    assert_int_equal(n, 2);
+    assert_string_equal(ids[0], id[1]);
+    assert_string_equal(ids[1], id[2]);
+    assert_null(ids[2]);
+    store_list_free(ids);
+    store_close(sto);
+
+    assert_int_equal(nst_txn_new(ctx, inv, &txn), NST_OK);
+    assert_int_equal(nst_txn_set_state_dir(txn, path_in("unfinished")), NST_OK);
+    assert_int_equal(nst_txn_list(txn, NST_TXN_LIST_INTERRUPTED, &ids), NST_OK);
+    assert_non_null(ids[0]);
+    assert_string_equal(ids[0], id[2]);
+    assert_null(ids[1]);
+    nst_txn_list_free(ids);
+    assert_int_equal(nst_txn_list(txn, 0, &ids), NST_OK);
+    assert_non_null(ids[0] && ids[1] && ids[2]);
+    assert_null(ids[3]);
+    nst_txn_list_free(ids);
+    nst_txn_free(txn);
+    nst_inventory_free(inv);
+    nst_ctx_free(ctx);
+}
+
 /* An interrupted transaction with a plan on an unreachable device: recover cannot finish
  * it (and blocks nothing else meanwhile); --forget marks it finished without a device. */
 static void
@@ -1120,9 +1177,9 @@ main(void)
         cmocka_unit_test(t_touched_equal),        cmocka_unit_test(t_helpers_alloc_failures),
         cmocka_unit_test(t_inventory_load),       cmocka_unit_test(t_inventory_errors),
         cmocka_unit_test(t_secret_read),          cmocka_unit_test(t_state_dir),
-        cmocka_unit_test(t_journal_concurrent),   cmocka_unit_test(t_api_errors),
-        cmocka_unit_test(t_push_refused),         cmocka_unit_test(t_recover_before_plan),
-        cmocka_unit_test(t_recover_forget),
+        cmocka_unit_test(t_journal_concurrent),   cmocka_unit_test(t_list_unfinished),
+        cmocka_unit_test(t_api_errors),           cmocka_unit_test(t_push_refused),
+        cmocka_unit_test(t_recover_before_plan),  cmocka_unit_test(t_recover_forget),
     };
     char cmd[300];
     int rc;

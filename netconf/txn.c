@@ -1161,7 +1161,9 @@ txn_final(struct nst_txn *txn, struct txn_dev *d, enum nst_txn_dev_state s)
     txn_journal(txn, d, "final %s", nst_txn_dev_state_name(s));
 }
 
-/* Release the lock (after discarding candidate leftovers) and close. */
+/* Release the lock (after discarding candidate leftovers), close and free the session:
+ * its libyang context is freed by the worker that is done with the device, not by the
+ * coordinator for every device one after the other at the end (txn_end). */
 static void
 txn_release(struct nst_txn *txn, struct txn_dev *d, int discard)
 {
@@ -1176,9 +1178,8 @@ txn_release(struct nst_txn *txn, struct txn_dev *d, int discard)
         }
     }
     d->locked = 0;
-    if (d->s) {
-        sess_close(d->s);
-    }
+    sess_free(d->s);
+    d->s = NULL;
 }
 
 /*

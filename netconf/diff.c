@@ -1078,14 +1078,19 @@ diff_edit_prepare(struct lyd_node *first, const struct lys_module *nc)
     return NST_OK;
 }
 
-static nst_err
-diff_make_edit(struct diff_result *r)
+nst_err
+diff_edit_text(const struct diff_result *r, char **text)
 {
     struct lyd_node *e = NULL;
-    const struct lys_module *nc = ly_ctx_get_module_implemented(r->ly, "ietf-netconf");
-    char *text = NULL;
+    const struct lys_module *nc;
+    char *out = NULL;
     nst_err ret;
 
+    *text = NULL;
+    if (!r->diff) {
+        return NST_OK;
+    }
+    nc = ly_ctx_get_module_implemented(r->ly, "ietf-netconf");
     if (!nc) {
         return NST_EINTERNAL;
     }
@@ -1093,18 +1098,59 @@ diff_make_edit(struct diff_result *r)
         return NST_ENOMEM;
     }
     ret = diff_edit_prepare(e, nc);
-    if (!ret &&
-        lyd_print_mem(&text, e, LYD_XML, LYD_PRINT_WITHSIBLINGS | LYD_PRINT_KEEPEMPTYCONT)) {
+    if (!ret && lyd_print_mem(&out, e, LYD_XML, LYD_PRINT_WITHSIBLINGS | LYD_PRINT_KEEPEMPTYCONT)) {
         ret = NST_ENOMEM;
     }
     lyd_free_siblings(e);
-    if (ret) {
-        free(text);
-        return ret;
+    if (!ret) {
+        *text = nst_strdup(out ? out : "");
+        ret = *text ? NST_OK : NST_ENOMEM;
     }
-    r->edit = nst_strdup(text ? text : "");
+    free(out);
+    return ret;
+}
+
+/* P' (step 7) as text in r->next_orig, NULL when nothing pre-existed. */
+static nst_err
+diff_make_next_orig(struct diff_result *r)
+{
+    struct lyd_node *po = NULL;
+    char *text = NULL;
+    nst_err ret;
+
+    ret = diff_next_orig(r->target, r->owned, r->orig, r->others, r->others_orig, r->running, NULL,
+                         &po);
+    if (!ret && po) {
+        if (lyd_print_mem(&text, po, LYD_XML, LYD_PRINT_WITHSIBLINGS)) {
+            ret = NST_ENOMEM;
+        } else if (text && *text && !(r->next_orig = nst_strdup(text))) {
+            ret = NST_ENOMEM;
+        }
+    }
     free(text);
-    return r->edit ? NST_OK : NST_ENOMEM;
+    lyd_free_siblings(po);
+    return ret;
+}
+
+nst_err
+diff_complete(struct diff_result *r)
+{
+    nst_err ret = NST_OK;
+
+    if (!r->deferred) {
+        return NST_OK;
+    }
+    if (r->diff && !r->edit) {
+        ret = diff_edit_text(r, &r->edit);
+    }
+    if (!ret) {
+        ret = diff_make_next_orig(r);
+    }
+    ly_err_clean(r->ly, NULL);
+    if (!ret) {
+        r->deferred = 0;
+    }
+    return ret;
 }
 
 /*
@@ -1237,8 +1283,7 @@ nst_err
 diff_compute(struct diff_result *r, struct lyd_node *running, const struct diff_inputs *in,
              char *why, size_t whylen)
 {
-    struct lyd_node *d = NULL, *rp = NULL, *po = NULL;
-    char *text = NULL;
+    struct lyd_node *d = NULL, *rp = NULL;
     nst_err ret;
 
     why[0] = '\0';
@@ -1272,8 +1317,8 @@ diff_compute(struct diff_result *r, struct lyd_node *running, const struct diff_
             goto cleanup;
         }
     }
-    if (r->diff) {
-        ret = diff_make_edit(r);
+    if (r->diff && !in->defer) {
+        ret = diff_edit_text(r, &r->edit);
         if (ret) {
             snprintf(why, whylen, "cannot build the edit-config payload");
             goto cleanup;
@@ -1285,29 +1330,20 @@ diff_compute(struct diff_result *r, struct lyd_node *running, const struct diff_
         ret = diff_drift_walk(r, r->owned, r->running);
     }
     if (!ret) {
-        ret = diff_next_orig(r->target, r->owned, r->orig, r->others, r->others_orig, r->running,
-                             NULL, &po);
-    }
-    if (!ret) {
         ret = diff_mtu_check(r, in);
     }
-    if (!ret && po) {
-        if (lyd_print_mem(&text, po, LYD_XML, LYD_PRINT_WITHSIBLINGS)) {
-            ret = NST_ENOMEM;
-        } else if (text && *text && !(r->next_orig = nst_strdup(text))) {
-            ret = NST_ENOMEM;
-        }
+    if (!ret && !in->defer) {
+        ret = diff_make_next_orig(r);
     }
+    r->deferred = !ret && in->defer;
     if (ret) {
         snprintf(why, whylen, "out of memory");
     }
 
 cleanup:
-    free(text);
     /* D and R' stay for the printers (the CLI needs values the diff does not carry). */
     r->desired = d;
     r->actual = rp;
-    lyd_free_siblings(po);
     ly_err_clean(r->ly, NULL);
     return ret;
 }

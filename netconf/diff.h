@@ -83,6 +83,10 @@ struct diff_inputs {
     const struct diff_port *ports;
     size_t nports;
     const struct drv_port_mtu *port_mtu;
+    /* Leave the edit's text and P' to diff_complete(): `netstitch diff` prints neither
+     * unless asked (--format xml prints the edit, diff_edit_text()); only applying needs
+     * both (lifecycle.c). Printing them was a tenth of a live diff's CPU. */
+    int defer;
 };
 
 /* The result for one device; every tree is in the context given to diff_compute(). */
@@ -104,6 +108,7 @@ struct diff_result {
     size_t nmtu;
     char *edit;      /* edit-config content bringing R to D; NULL when in sync */
     char *next_orig; /* P after a push of T (text), NULL when nothing pre-existed */
+    int deferred;    /* edit and next_orig not computed yet (diff_inputs.defer) */
 };
 
 /*
@@ -137,6 +142,20 @@ nst_err diff_filter(const struct diff_result *r, char **filter);
  */
 nst_err diff_compute(struct diff_result *r, struct lyd_node *running, const struct diff_inputs *in,
                      char *why, size_t whylen);
+
+/*
+ * What diff_compute() left when @in->defer was set: r->edit and r->next_orig, from the
+ * trees @r keeps. Does nothing when they were computed. Uses r->ly like diff_compute().
+ * Returns NST_OK or NST_ENOMEM.
+ */
+nst_err diff_complete(struct diff_result *r);
+
+/*
+ * The edit-config content bringing R to D (what r->edit holds once computed), NULL in
+ * *text when in sync, without keeping it in @r. Freed with nst_free(). Returns NST_OK,
+ * NST_ENOMEM or NST_EINTERNAL.
+ */
+nst_err diff_edit_text(const struct diff_result *r, char **text);
 
 /*
  * The MTU check alone (diff_compute() runs it): for every port of @in->ports, the MTU leaf

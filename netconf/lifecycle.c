@@ -600,6 +600,8 @@ lc_inputs(const struct nst_diff *d, const struct lc_dev *v, struct diff_inputs *
     in->nports = v->nports;
     drv = drv_by_name(v->driver);
     in->port_mtu = drv ? drv->port_mtu : NULL;
+    /* The edit's text and P' wait for nst_diff_apply_begin() (or --format xml). */
+    in->defer = 1;
 }
 
 /* Mark @v failed; @what is copied (truncated to fit). */
@@ -1111,18 +1113,26 @@ nst_diff_print(const struct nst_diff *d, enum nst_diff_format fmt, unsigned flag
             diff_print_json(&b, &v->res);
             diff_buf_puts(&b, "}");
             break;
-        case NST_DIFF_FORMAT_XML:
+        case NST_DIFF_FORMAT_XML: {
+            char *edit = NULL;
+
             if (v->status & NST_DIFF_DEV_ERROR) {
                 diff_buf_printf(&b, "  <!-- device %s: not compared -->\n", v->name);
             }
-            if (!v->res.edit) {
+            /* Deferred by the run (diff_inputs.defer): made here, not kept. */
+            if (!v->res.edit && v->res.deferred && diff_edit_text(&v->res, &edit)) {
+                b.failed = 1;
+            }
+            if (!v->res.edit && !edit) {
                 break;
             }
             diff_buf_printf(&b, "  <device name=\"%s\" driver=\"%s\">\n", v->name, v->driver);
             diff_buf_printf(&b, "<config xmlns=\"%s\">\n", RENDER_NC_NS);
-            diff_buf_puts(&b, v->res.edit);
+            diff_buf_puts(&b, v->res.edit ? v->res.edit : edit);
             diff_buf_puts(&b, "</config>\n  </device>\n");
+            nst_free(edit);
             break;
+        }
         case NST_DIFF_FORMAT_CLI:
             if (v->status & NST_DIFF_DEV_ERROR) {
                 diff_buf_printf(&b, "%s# device %s: not compared: %s%s\n", color ? "\033[31m" : "",
@@ -1220,6 +1230,16 @@ nst_diff_apply_begin(struct nst_diff *d, struct nst_txn *txn, size_t *added)
             snprintf(d->message, sizeof d->message, "device %s could not be compared: %s",
                      d->devs[i].name, d->devs[i].error);
             return NST_EINVAL;
+        }
+    }
+    /* The edits and P' the run deferred (diff_inputs.defer); the workers are done, so the
+     * shared context is this thread's. */
+    for (size_t i = 0; i < d->ndevs; i++) {
+        ret = diff_complete(&d->devs[i].res);
+        if (ret) {
+            snprintf(d->message, sizeof d->message, "device %s: %s", d->devs[i].name,
+                     nst_strerror(ret));
+            return ret;
         }
     }
     if (!d->st) {

@@ -91,6 +91,8 @@ run(struct diff_result *r, const char *t, const char *o, const char *p, const ch
     struct lyd_node *running = NULL;
     char why[512];
 
+    struct diff_result dr;
+
     memset(r, 0, sizeof *r);
     r->ly = ly;
     if (diff_load(r, &in, why, sizeof why) || diff_parse(ly, rtext, 0, &running, why, sizeof why) ||
@@ -99,6 +101,28 @@ run(struct diff_result *r, const char *t, const char *o, const char *p, const ch
         failures++;
         return -1;
     }
+    /* Deferred (lifecycle.c's way): nothing printed until diff_complete(), then the same
+     * edit and P'. */
+    in.defer = 1;
+    memset(&dr, 0, sizeof dr);
+    dr.ly = ly;
+    running = NULL;
+    if (diff_load(&dr, &in, why, sizeof why) ||
+        diff_parse(ly, rtext, 0, &running, why, sizeof why) ||
+        diff_compute(&dr, running, &in, why, sizeof why)) {
+        printf("FAIL deferred engine: %s\n", why);
+        failures++;
+        diff_result_clear(&dr);
+        return -1;
+    }
+    CHECK(dr.deferred && !dr.edit && !dr.next_orig && !diff_complete(&dr) && !dr.deferred,
+          "deferred: nothing made before diff_complete()");
+    CHECK((!dr.edit && !r->edit) || (dr.edit && r->edit && !strcmp(dr.edit, r->edit)),
+          "deferred edit: %s", dr.edit ? dr.edit : "(none)");
+    CHECK((!dr.next_orig && !r->next_orig) ||
+              (dr.next_orig && r->next_orig && !strcmp(dr.next_orig, r->next_orig)),
+          "deferred originals: %s", dr.next_orig ? dr.next_orig : "(none)");
+    diff_result_clear(&dr);
     return 0;
 }
 

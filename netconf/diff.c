@@ -475,10 +475,11 @@ diff_schema_child(const struct lysc_node *parent, const char *name, size_t len)
  * is fetched even where the payload leaves the MTU alone, diff_mtu_check()): the list entry
  * of @pm->list with its key, under the top-level node of that name that @u already has
  * (its module is the payload's). Silently nothing when @u has no such top or a value does
- * not fit the models; NST_ENOMEM.
+ * not fit the models; NST_ENOMEM. With @missing, @u is left as it is and *missing set when
+ * something would be added.
  */
 static nst_err
-diff_filter_port(struct lyd_node *u, const struct drv_port_mtu *pm, const char *port)
+diff_filter_port(struct lyd_node *u, const struct drv_port_mtu *pm, const char *port, int *missing)
 {
     const char *p = pm->list + (*pm->list == '/'), *end = strchr(p, '/');
     struct lyd_node *n = diff_filter_named(u, p, end ? (size_t)(end - p) : strlen(p));
@@ -507,6 +508,10 @@ diff_filter_port(struct lyd_node *u, const struct drv_port_mtu *pm, const char *
                     return NST_OK;
                 }
             }
+            if (missing) {
+                *missing = 1;
+                return NST_OK;
+            }
             e = lyd_new_list(n, sc->module, sc->name, 0, &c, port);
             return e == LY_EMEM ? NST_ENOMEM : NST_OK;
         }
@@ -514,6 +519,10 @@ diff_filter_port(struct lyd_node *u, const struct drv_port_mtu *pm, const char *
             return NST_OK;
         }
         c = diff_filter_named(lyd_child(n), p, len);
+        if (!c && missing) {
+            *missing = 1;
+            return NST_OK;
+        }
         if (!c) {
             e = lyd_new_inner(n, sc->module, sc->name, 0, &c);
             if (e) {
@@ -533,6 +542,25 @@ diff_filter(const struct diff_result *r, char **filter)
     nst_err ret = NST_OK;
 
     *filter = NULL;
+    /* Without an ownership record, T alone when it holds every declared port's entry
+     * already (a payload configures its ports): the filter is printed from T itself, not
+     * from a copy (copying T was three quarters of this function). */
+    if (!r->owned && r->target) {
+        int missing = 0;
+
+        for (size_t i = 0; r->port_mtu && r->port_mtu->list && i < r->nports && !missing; i++) {
+            diff_filter_port(r->target, r->port_mtu, r->ports[i].name, &missing);
+        }
+        if (!missing) {
+            diff_filter_nodes(&b, r->target, NULL);
+            if (b.failed) {
+                nst_free(b.s);
+                return NST_ENOMEM;
+            }
+            *filter = b.s;
+            return NST_OK;
+        }
+    }
     if (r->target && lyd_dup_siblings(r->target, NULL, LYD_DUP_RECURSIVE | LYD_DUP_NO_META, &u)) {
         return NST_ENOMEM;
     }
@@ -544,7 +572,7 @@ diff_filter(const struct diff_result *r, char **filter)
         goto cleanup;
     }
     for (size_t i = 0; r->port_mtu && r->port_mtu->list && i < r->nports; i++) {
-        ret = diff_filter_port(u, r->port_mtu, r->ports[i].name);
+        ret = diff_filter_port(u, r->port_mtu, r->ports[i].name, NULL);
         if (ret) {
             goto cleanup;
         }

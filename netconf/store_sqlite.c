@@ -122,8 +122,8 @@ sq_exec(struct store *s, const char *sql, int n, const char *const *args)
 }
 
 /*
- * Run the kept statement @k, which returns no row, with the text arguments @args (NULL
- * binds NULL) and, when @has_int, the integer @iv as parameter @int_at (1-based). The
+ * Run the kept statement @k, which returns no row, with the @n text arguments @args (NULL
+ * binds NULL), except that parameter @int_at (1-based; 0: none) is the integer @iv. The
  * arguments are bound without a copy: the statement is reset and its bindings cleared
  * before this returns, so it never holds them (nor a read transaction) afterwards.
  */

@@ -203,7 +203,9 @@ apply_run(struct nst_diff *d, struct nst_txn *txn, const char *name, const struc
     if (err) {
         fprintf(stderr, "netstitch push: %s\n",
                 *nst_diff_message(d) ? nst_diff_message(d) : nst_strerror(err));
-        return EXIT_USAGE;
+        /* Another process applied the service while the diff ran: busy, as when that is
+         * found under the service lock (nst_diff_apply_begin()). */
+        return err == NST_EBUSY ? EXIT_TXN_BUSY : EXIT_USAGE;
     }
     return cli_diff_apply(d, txn, "push", name, o);
 }

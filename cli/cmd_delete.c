@@ -204,7 +204,8 @@ cmd_delete(int argc, char **argv)
     if (err) {
         fprintf(stderr, "netstitch delete: %s\n",
                 *nst_diff_message(d) ? nst_diff_message(d) : nst_strerror(err));
-        rc = EXIT_USAGE;
+        /* Applied by another process while the diff ran: busy, run again. */
+        rc = err == NST_EBUSY ? EXIT_TXN_BUSY : EXIT_USAGE;
         goto cleanup;
     }
     if (!nst_diff_device_count(d)) {

@@ -1007,7 +1007,9 @@ NST_API nst_err nst_diff_add_target(struct nst_diff *d, const char *device, cons
  *        and compare. Usable once.
  * @return NST_OK (see each device's status: errors are per device); NST_EINVAL (no
  *         inventory nor offline directory, or a device missing from the inventory); NST_EIO
- *         (the state directory cannot be used); NST_ENOMEM. nst_diff_message() says why.
+ *         (the state directory cannot be used); NST_EBUSY (a device drifted from the record
+ *         read at the start, and another process applied the service meanwhile: run
+ *         again); NST_ENOMEM. nst_diff_message() says why.
  */
 NST_API nst_err nst_diff_run(struct nst_diff *d);
 

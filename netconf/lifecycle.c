@@ -916,6 +916,7 @@ nst_diff_run(struct nst_diff *d)
 {
     pthread_t th[JOBS_MAX];
     size_t nth = 0, njobs;
+    int drift = 0;
     nst_err ret;
 
     if (!d || d->ran || (!d->inv && !d->offline)) {
@@ -1007,12 +1008,31 @@ nst_diff_run(struct nst_diff *d)
         }
         if (v->res.ndrift) {
             v->status |= NST_DIFF_DEV_DRIFT;
+            drift = 1;
         }
         if ((v->status & NST_DIFF_DEV_FOREIGN) && !d->message[0]) {
             snprintf(d->message, sizeof d->message,
                      "device %s holds configuration with netstitch's marks for this service "
                      "that %s has no record of (%.400s): pushed from another state store?",
                      v->name, d->st ? store_location(d->st) : "the state store", v->foreign);
+        }
+    }
+    /* The record was read without the service lock, before the devices were: a push of
+     * this service by another process that committed in between looks like drift against
+     * it. Then this diff is stale, as nst_diff_apply_begin() finds when the record changed
+     * before its lock: "run again" (NST_EBUSY), not drift (t_store_sqlite's two processes
+     * pushing one service at once were refused as drift under load). */
+    if (drift && d->st && !(d->flags & NST_DIFF_NO_STATE)) {
+        char cur[48], pend[48];
+
+        own_read_line(d->st, d->service, "current", cur, sizeof cur);
+        own_read_line(d->st, d->service, "pending", pend, sizeof pend);
+        if (strcmp(cur, d->current.name) || (pend[0] && strcmp(pend, d->pending.name))) {
+            snprintf(d->message, sizeof d->message,
+                     "service %s was applied by another netstitch process while this diff ran "
+                     "(its record is now %s); run again",
+                     d->service, cur[0] ? cur : "empty");
+            return NST_EBUSY;
         }
     }
     return NST_OK;

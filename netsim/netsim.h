@@ -153,6 +153,7 @@ struct sim_faults {
     ino_t ino;
     off_t size;
     int present;
+    char *path; /**< <statedir>/<device>/faults, built once (checked at every RPC) */
 };
 
 /** @brief Confirmed-commit state of a device. */

@@ -15,7 +15,9 @@
  *
  * Auth: the device's `user` may log in with `password` (compared in constant time, never
  * logged) and/or with any key listed in its authorized-key files (any key type libssh knows,
- * ed25519 included). The host key must be RSA (libnetconf2 2.0.24 has no ed25519 host keys).
+ * ed25519 included). The host key may be Ed25519, ECDSA or RSA: libnetconf2 2.0.24 gives
+ * the file's path to libssh (ssh_bind_options_set(SSH_BIND_OPTIONS_HOSTKEY)) at every accept,
+ * which reads it again and takes any of the three. Ed25519 is the cheap one (netsim/README.md).
  *
  * libnetconf2's RPC callback carries no user data, so the device is reachable through one
  * file-scope pointer, set once per process; there is exactly one device per process.
@@ -548,11 +550,18 @@ dev_server_setup(struct sim_dev *dev, char **errmsg)
         *errmsg = nst_asprintf("device %s: cannot read host key %s", dc->name, dc->hostkey);
         return NST_EIO;
     }
-    if (ssh_key_type(hk) != SSH_KEYTYPE_RSA) {
+    switch (ssh_key_type(hk)) {
+    case SSH_KEYTYPE_RSA:
+    case SSH_KEYTYPE_ECDSA_P256:
+    case SSH_KEYTYPE_ECDSA_P384:
+    case SSH_KEYTYPE_ECDSA_P521:
+    case SSH_KEYTYPE_ED25519:
+        break;
+    default:
         ssh_key_free(hk);
-        *errmsg = nst_asprintf("device %s: host key %s is not RSA (libnetconf2 2.0.24 serves only "
-                               "RSA host keys; use ssh-keygen -m PEM -t rsa)",
-                               dc->name, dc->hostkey);
+        *errmsg = nst_asprintf("device %s: host key %s is of type %s: an SSH server takes RSA, "
+                               "ECDSA or Ed25519 host keys (ssh-keygen -t ed25519)",
+                               dc->name, dc->hostkey, ssh_key_type_to_char(ssh_key_type(hk)));
         return NST_EINPUT;
     }
     ssh_key_free(hk);
@@ -711,6 +720,7 @@ cleanup:
         lyd_free_siblings(dev.ds[i]);
     }
     lyd_free_siblings(dev.cc.backup);
+    lyd_free_siblings(dev.cand_valid);
     nst_free(dev.cc.persist);
     sim_faults_clear(&dev.faults);
     nst_free(dev.faults.path);

@@ -175,6 +175,12 @@ struct sim_dev {
     struct lyd_node *ds[SIM_DS_COUNT]; /**< datastore trees (NULL = empty) */
     int candidate_dirty;
     uint32_t candidate_dirty_sid;
+    unsigned long cand_gen; /**< bumped whenever the candidate tree is replaced */
+    /** The candidate as <validate> last validated it (defaults added), while the candidate
+     * is still that generation: the <commit> that follows takes it instead of copying and
+     * validating the candidate again. NULL when there is none. */
+    struct lyd_node *cand_valid;
+    unsigned long cand_valid_gen;
     uint32_t lock[SIM_DS_COUNT]; /**< holder session id, 0 = unlocked */
     struct sim_cc cc;
     struct sim_faults faults;

@@ -411,8 +411,29 @@ rpc_validate(struct sim_dev *dev, const struct lyd_node *rpc)
         lyd_free_siblings(tree);
         return err;
     }
+    if (r != 1 && ds == SIM_DS_CANDIDATE) {
+        /* Kept for the <commit> that usually follows (rpc_commit). */
+        lyd_free_siblings(dev->cand_valid);
+        dev->cand_valid = tree;
+        dev->cand_valid_gen = dev->cand_gen;
+        return nc_server_reply_ok();
+    }
     lyd_free_siblings(tree);
     return nc_server_reply_ok();
+}
+
+/* Whether a reject-commit fault is in force (it needs to see what the commit changes). */
+static int
+rpc_commit_faults(const struct sim_dev *dev)
+{
+    int i;
+
+    for (i = 0; i < dev->faults.n; i++) {
+        if (dev->faults.v[i].kind == SIM_FAULT_REJECT_COMMIT) {
+            return 1;
+        }
+    }
+    return 0;
 }
 
 static int
@@ -479,15 +500,20 @@ rpc_commit(struct sim_dev *dev, uint32_t sid, const struct lyd_node *rpc)
                              "no persistent confirmed commit is pending");
     }
 
-    /* Faults see what the commit would change. */
-    if (lyd_diff_siblings(dev->ds[SIM_DS_RUNNING], dev->ds[SIM_DS_CANDIDATE], 0, &diff)) {
-        return NULL;
-    }
-    ferr = sim_fault_reject(dev, SIM_FAULT_REJECT_COMMIT, diff);
-    unchanged = diff == NULL;
-    lyd_free_siblings(diff);
-    if (ferr) {
-        return nc_server_reply_err(ferr);
+    /* Faults see what the commit would change. Without them the difference matters only to
+     * a commit that starts no confirmed commit (keep, below): a confirmed commit that starts
+     * one stores the candidate whatever it holds, so it does not compare the two trees. */
+    unchanged = 0;
+    if (rpc_commit_faults(dev) || !confirmed || dev->cc.pending) {
+        if (lyd_diff_siblings(dev->ds[SIM_DS_RUNNING], dev->ds[SIM_DS_CANDIDATE], 0, &diff)) {
+            return NULL;
+        }
+        ferr = sim_fault_reject(dev, SIM_FAULT_REJECT_COMMIT, diff);
+        unchanged = diff == NULL;
+        lyd_free_siblings(diff);
+        if (ferr) {
+            return nc_server_reply_err(ferr);
+        }
     }
 
     /* A commit that changes nothing and starts no confirmed commit (the confirming commit
@@ -496,7 +522,11 @@ rpc_commit(struct sim_dev *dev, uint32_t sid, const struct lyd_node *rpc)
      * the startup load). That was a validation, two copies and a dump of the whole
      * configuration per push. */
     keep = unchanged && (!confirmed || dev->cc.pending);
-    if (!keep) {
+    if (!keep && dev->cand_valid && dev->cand_valid_gen == dev->cand_gen) {
+        /* <validate> validated this very candidate: take its tree (same result as below). */
+        tree = dev->cand_valid;
+        dev->cand_valid = NULL;
+    } else if (!keep) {
         tree = sim_store_dup(dev->ds[SIM_DS_CANDIDATE]);
         if (dev->ds[SIM_DS_CANDIDATE] && !tree) {
             return NULL;

@@ -179,6 +179,8 @@ sim_store_replace(struct sim_dev *dev, enum sim_ds ds, struct lyd_node *tree)
     dev->ds[ds] = tree;
     if (ds == SIM_DS_RUNNING) {
         sim_store_dump(dev);
+    } else if (ds == SIM_DS_CANDIDATE) {
+        dev->cand_gen++;
     }
 }
 

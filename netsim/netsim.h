@@ -181,6 +181,9 @@ struct sim_dev {
      * validating the candidate again. NULL when there is none. */
     struct lyd_node *cand_valid;
     unsigned long cand_valid_gen;
+    /** The last unfiltered <get-config> reply (rpc.c, rpc_get): its <data> points at a
+     * datastore tree instead of a copy; released, without that tree, by the next RPC. */
+    struct lyd_node *lent_reply, *lent_any;
     uint32_t lock[SIM_DS_COUNT]; /**< holder session id, 0 = unlocked */
     struct sim_cc cc;
     struct sim_faults faults;
@@ -212,6 +215,9 @@ nst_err sim_ctx_build(const struct sim_cfg *cfg, const struct sim_dev_cfg *dc, s
                       char **errmsg);
 int sim_ctx_same(const struct sim_dev_cfg *a, const struct sim_dev_cfg *b);
 void sim_ctx_advertise(struct ly_ctx *ctx, const struct sim_profile *prof);
+
+/* rpc.c */
+void sim_rpc_release_lent(struct sim_dev *dev);
 
 /* device.c */
 int sim_dev_main(const struct sim_cfg *cfg, const struct sim_dev_cfg *dc, struct ly_ctx *ctx,

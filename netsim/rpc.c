@@ -170,6 +170,41 @@ rpc_data_reply(const struct lyd_node *rpc, struct lyd_node *tree, NC_WD_MODE wd)
     return nc_server_reply_data(out, wd, NC_PARAMTYPE_FREE);
 }
 
+/*
+ * An unfiltered <get-config> in explicit or trim mode prints the datastore as it is, so the
+ * reply lends it instead of copying it: the <data> anydata points at the datastore tree and
+ * libnetconf2 gets the reply as NC_PARAMTYPE_CONST (it prints it and frees only its own
+ * wrapper). nc_ps_poll() sends the reply before it returns; the next RPC (or the device's
+ * end) calls sim_rpc_release_lent(), which unhooks the tree and frees the rest. Two copies
+ * and two frees of the whole configuration per push.
+ */
+void
+sim_rpc_release_lent(struct sim_dev *dev)
+{
+    if (!dev->lent_reply) {
+        return;
+    }
+    ((struct lyd_node_any *)dev->lent_any)->value.tree = NULL;
+    lyd_free_tree(dev->lent_reply);
+    dev->lent_reply = dev->lent_any = NULL;
+}
+
+static struct nc_server_reply *
+rpc_data_reply_lent(struct sim_dev *dev, const struct lyd_node *rpc, struct lyd_node *tree,
+                    NC_WD_MODE wd)
+{
+    struct lyd_node *out = NULL, *any = NULL;
+
+    if (lyd_dup_single(rpc, NULL, 0, &out) ||
+        lyd_new_any(out, NULL, "data", tree, 1, LYD_ANYDATA_DATATREE, 1, &any)) {
+        lyd_free_tree(out);
+        return NULL;
+    }
+    dev->lent_reply = out;
+    dev->lent_any = any;
+    return nc_server_reply_data(out, wd, NC_PARAMTYPE_CONST);
+}
+
 /* <get> and <get-config>: copy, add defaults, filter. */
 static struct nc_server_reply *
 rpc_get(struct sim_dev *dev, const struct lyd_node *rpc, int get)
@@ -189,12 +224,15 @@ rpc_get(struct sim_dev *dev, const struct lyd_node *rpc, int get)
             return err;
         }
     }
+    filter = rpc_child(rpc, "filter");
+    wd = rpc_wd(rpc);
+    if (!get && !filter && (wd == NC_WD_EXPLICIT || wd == NC_WD_TRIM)) {
+        return rpc_data_reply_lent(dev, rpc, dev->ds[ds], wd);
+    }
     data = sim_store_dup(dev->ds[ds]);
     if (dev->ds[ds] && !data) {
         return NULL;
     }
-    filter = rpc_child(rpc, "filter");
-    wd = rpc_wd(rpc);
     /* Defaults are present so report-all works and a filter can select them; explicit and
      * trim printing hide them (libyang's lyd_node_should_print: a LYD_DEFAULT config node, or
      * an NP container holding only such nodes, is not printed), so an unfiltered
@@ -653,6 +691,7 @@ sim_rpc_get_schema(struct lyd_node *rpc, struct nc_session *session)
     LYS_OUTFORMAT fmt = LYS_OUT_YANG;
     struct nc_server_reply *reply = NULL;
 
+    sim_rpc_release_lent(dev);
     dev->nrpc++;
     dev->result[0] = '\0';
     sim_log_xml(dev, nc_session_get_id(session), rpc);
@@ -783,6 +822,7 @@ sim_rpc_dispatch(struct lyd_node *rpc, struct nc_session *session)
     char summary[384];
     unsigned ms;
 
+    sim_rpc_release_lent(dev);
     dev->nrpc++;
     dev->result[0] = '\0';
     sim_faults_check(dev);

@@ -646,6 +646,7 @@ sim_dev_main(const struct sim_cfg *cfg, const struct sim_dev_cfg *dc, struct ly_
     int i, rc = 1;
 
     memset(&dev, 0, sizeof dev);
+    dev.sync_cand_gen = (unsigned long)-1; /* no candidate copied from running yet */
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = dev_on_signal;
     sigaction(SIGTERM, &sa, NULL);

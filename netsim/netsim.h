@@ -176,6 +176,10 @@ struct sim_dev {
     int candidate_dirty;
     uint32_t candidate_dirty_sid;
     unsigned long cand_gen; /**< bumped whenever the candidate tree is replaced */
+    unsigned long run_gen;  /**< bumped whenever the running tree is replaced */
+    /** cand_gen and run_gen when the candidate was last made a copy of running: while both
+     * still match, <discard-changes> has nothing to discard (rpc.c). */
+    unsigned long sync_cand_gen, sync_run_gen;
     /** The candidate as <validate> last validated it (defaults added), while the candidate
      * is still that generation: the <commit> that follows takes it instead of copying and
      * validating the candidate again. NULL when there is none. */

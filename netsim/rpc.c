@@ -408,11 +408,19 @@ rpc_discard(struct sim_dev *dev, uint32_t sid)
     if (err) {
         return err;
     }
+    if (dev->cand_gen == dev->sync_cand_gen && dev->run_gen == dev->sync_run_gen) {
+        /* Neither tree was replaced since the candidate was made a copy of running (every
+         * change goes through sim_store_replace()): nothing to discard, nothing to copy. */
+        dev->candidate_dirty = 0;
+        return nc_server_reply_ok();
+    }
     cand = sim_store_dup(dev->ds[SIM_DS_RUNNING]);
     if (dev->ds[SIM_DS_RUNNING] && !cand) {
         return NULL;
     }
     sim_store_replace(dev, SIM_DS_CANDIDATE, cand);
+    dev->sync_cand_gen = dev->cand_gen;
+    dev->sync_run_gen = dev->run_gen;
     dev->candidate_dirty = 0;
     return nc_server_reply_ok();
 }
@@ -599,6 +607,10 @@ rpc_commit(struct sim_dev *dev, uint32_t sid, const struct lyd_node *rpc)
         cand = sim_store_dup(tree);
         sim_store_replace(dev, SIM_DS_RUNNING, tree);
         sim_store_replace(dev, SIM_DS_CANDIDATE, cand);
+        if (cand || !tree) {
+            dev->sync_cand_gen = dev->cand_gen;
+            dev->sync_run_gen = dev->run_gen;
+        }
     }
     dev->candidate_dirty = 0;
     return nc_server_reply_ok();

@@ -334,6 +334,16 @@ rec_load(struct ctxpool_set *set)
     if (!key || klen != set->keylen || memcmp(key, set->key, klen)) {
         goto cleanup; /* another set with the same hash: treated as none */
     }
+    {
+        size_t dl;
+        char *dir = rec_blob(&p, end, "dir", &dl);
+
+        if (!dir) {
+            goto cleanup;
+        }
+        nst_free(set->cache_dir);
+        set->cache_dir = dir;
+    }
     mods = p;
     while (!strncmp(p, "mod ", 4)) {
         p = strchr(p, '\n');
@@ -420,7 +430,9 @@ rec_write(struct ctxpool_set *set, int proven)
         return;
     }
     bad = fprintf(f, "%s\nproven %d\n", CTXPOOL_MAGIC, proven) < 0
-          || rec_put_blob(f, "key", set->key, set->keylen) || fputs(set->mods, f) == EOF;
+          || rec_put_blob(f, "key", set->key, set->keylen)
+          || rec_put_blob(f, "dir", set->cache_dir, strlen(set->cache_dir))
+          || fputs(set->mods, f) == EOF;
     for (size_t i = 0; !bad && proven > 0 && i < set->nmsgs; i++) {
         bad = rec_put_blob(f, "msg", set->msgs[i].p, set->msgs[i].len);
     }
@@ -520,7 +532,7 @@ fail:
  */
 
 static struct ctxpool_set *
-set_find(const char *key, size_t keylen, const char *sdir, const char *cdir)
+set_find(const char *key, size_t keylen, const char *sdir, const char *pdir, const char *cdir)
 {
     struct ctxpool_set *set;
 
@@ -537,7 +549,7 @@ set_find(const char *key, size_t keylen, const char *sdir, const char *cdir)
     set->schema_dir = nst_strdup(sdir);
     set->cache_dir = nst_strdup(cdir);
     if (!set->key || !set->schema_dir || !set->cache_dir
-        || snprintf(set->path, sizeof set->path, "%s/.ctxset-%016llx", cdir,
+        || snprintf(set->path, sizeof set->path, "%s/.ctxset-%016llx", pdir,
                     (unsigned long long)ctxpool_fnv(key, keylen))
                >= (int)sizeof set->path) {
         nst_free(set->key);
@@ -562,7 +574,7 @@ ctxpool_get(const char *hello, size_t len, const char *schema_dir, const char *c
 {
     struct ctxpool_set *set;
     size_t keylen;
-    char *key;
+    char *key, parent[4096];
     enum ctxpool_role role = CTXPOOL_PRIVATE;
 
     *setp = NULL;
@@ -570,12 +582,25 @@ ctxpool_get(const char *hello, size_t len, const char *schema_dir, const char *c
     if (!hello || !cache_dir || !schema_dir) {
         return CTXPOOL_PRIVATE;
     }
-    key = ctxpool_key(hello, len, schema_dir, cache_dir, &keylen);
+    /* Callers keep one cache directory per device under a common parent (txn.c,
+     * health.c, lifecycle.c: <store>/schema-cache/<address>_<port>): the set is the
+     * parent's, so that routers with one schema set share it; its record lives there. */
+    {
+        const char *slash = strrchr(cache_dir, '/');
+        size_t pl = slash && slash != cache_dir ? (size_t)(slash - cache_dir) : strlen(cache_dir);
+
+        if (pl >= sizeof parent) {
+            return CTXPOOL_PRIVATE;
+        }
+        memcpy(parent, cache_dir, pl);
+        parent[pl] = '\0';
+    }
+    key = ctxpool_key(hello, len, schema_dir, parent, &keylen);
     if (!key) {
         return CTXPOOL_PRIVATE;
     }
     pthread_mutex_lock(&ctxpool_mu);
-    set = set_find(key, keylen, schema_dir, cache_dir);
+    set = set_find(key, keylen, schema_dir, parent, cache_dir);
     nst_free(key);
     if (!set) {
         pthread_mutex_unlock(&ctxpool_mu);
@@ -680,9 +705,9 @@ ctxpool_join_done(struct ctxpool_set *set, enum ctxpool_role role, int ok, int m
 }
 
 void
-ctxpool_record(struct ctxpool_set *set, const struct ly_ctx *ctx)
+ctxpool_record(struct ctxpool_set *set, const struct ly_ctx *ctx, const char *cache_dir)
 {
-    char *mods;
+    char *mods, *dir;
 
     if (!set) {
         return;
@@ -699,7 +724,10 @@ ctxpool_record(struct ctxpool_set *set, const struct ly_ctx *ctx)
         return;
     }
     pthread_mutex_lock(&ctxpool_mu);
-    if (set->state == CTXPOOL_S_NONE && !set->ctx) {
+    if (set->state == CTXPOOL_S_NONE && !set->ctx && (dir = nst_strdup(cache_dir))) {
+        /* The modules this join found are in its own cache directory. */
+        nst_free(set->cache_dir);
+        set->cache_dir = dir;
         nst_free(set->mods);
         set->mods = mods;
         mods = NULL;

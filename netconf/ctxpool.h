@@ -79,9 +79,10 @@ void ctxpool_join_done(struct ctxpool_set *set, enum ctxpool_role role, int ok, 
 
 /**
  * @brief After a private join that succeeded: write the set's record (modules and their
- *        features) when it has none or a stale one. Takes no lock on @p ctx (private).
+ *        features, and @p cache_dir, where the join published them) when it has none or
+ *        a stale one. Takes no lock on @p ctx (private).
  */
-void ctxpool_record(struct ctxpool_set *set, const struct ly_ctx *ctx);
+void ctxpool_record(struct ctxpool_set *set, const struct ly_ctx *ctx, const char *cache_dir);
 
 /** @brief The set's transcript (SHARE): borrowed, lives until process end. */
 const struct ctxpool_msg *ctxpool_transcript(const struct ctxpool_set *set, size_t *n);

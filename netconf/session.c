@@ -1275,7 +1275,7 @@ cleanup:
     }
     if (!s && record_set) {
         /* After the publish: the record's modules are in the cache now. */
-        ctxpool_record(record_set, (*out)->ctx);
+        ctxpool_record(record_set, (*out)->ctx, opts->schema_cache_dir);
     }
     for (size_t i = 0; i < nkeys; i++) {
         ssh_key_free(keys[i]);

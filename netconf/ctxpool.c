@@ -445,8 +445,8 @@ rec_write(struct ctxpool_set *set, int proven)
     ctxpool_st.records_written++;
 }
 
-/* The "mod" lines of a context: implemented modules beyond libyang's own, with their
- * revision and enabled features. */
+/* The "mod" lines of a context: its implemented modules, with their revision and enabled
+ * features. */
 static char *
 rec_mods(const struct ly_ctx *ctx)
 {
@@ -454,7 +454,10 @@ rec_mods(const struct ly_ctx *ctx)
     size_t n = 0;
     FILE *f = open_memstream(&out, &n);
     const struct lys_module *mod;
-    uint32_t i = ly_ctx_internal_modules_count(ctx);
+    /* libyang's own modules too: a fresh context has some only imported (ietf-yang-types,
+     * ietf-inet-types, ietf-yang-metadata), and a server that lists them gets them
+     * implemented by the join. */
+    uint32_t i = 0;
 
     if (!f) {
         return NULL;
@@ -752,6 +755,12 @@ ctxpool_transcript(const struct ctxpool_set *set, size_t *n)
 {
     *n = set->nmsgs;
     return set->msgs;
+}
+
+struct ly_ctx *
+ctxpool_ctx(const struct ctxpool_set *set)
+{
+    return set->ctx;
 }
 
 uint16_t

@@ -87,6 +87,9 @@ void ctxpool_record(struct ctxpool_set *set, const struct ly_ctx *ctx, const cha
 /** @brief The set's transcript (SHARE): borrowed, lives until process end. */
 const struct ctxpool_msg *ctxpool_transcript(const struct ctxpool_set *set, size_t *n);
 
+/** @brief The set's context (borrowed; NULL before it is built). */
+struct ly_ctx *ctxpool_ctx(const struct ctxpool_set *set);
+
 /** @brief The context's change count when it was proven. */
 uint16_t ctxpool_change_count(const struct ctxpool_set *set);
 

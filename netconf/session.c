@@ -976,6 +976,30 @@ sess_cache_sweep_sometimes(const char *cache)
     }
 }
 
+/* Test hook (tests/push/t_shared_ctx.sh): one line per join on a pooled context. */
+static void
+sess_trace(const char *dev, const char *what, int verdict, int mismatch, unsigned before,
+           unsigned after)
+{
+    const char *path = getenv("NETSTITCH_TEST_CTXPOOL_LOG");
+    char line[256];
+    int fd, n;
+
+    if (!path || !*path) {
+        return;
+    }
+    n = snprintf(line, sizeof line, "%s %s %s change-count %u %u\n", dev, what,
+                 mismatch ? "mismatch" : verdict > 0 ? "ok" : verdict < 0 ? "failed" : "changed",
+                 before, after);
+    fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+    if (fd >= 0) {
+        if (write(fd, line, (size_t)n) < 0) {
+            n = 0;
+        }
+        close(fd);
+    }
+}
+
 /*
  * One connect attempt. With @may_share, the server's hello picks the context (ctxpool.h):
  * private (a fresh context, as without a pool), PROVE or SHARE. *@again is set when a
@@ -1245,6 +1269,8 @@ sess_connect_try(const struct sess_opts *opts, int may_share, int *again, struct
                      "the shared YANG context changed during this session's join; it is "
                      "no longer shared");
         }
+        sess_trace(s->device, role == CTXPOOL_PROVE ? "prove" : "share", verdict, mismatch,
+                   ctxpool_change_count(s->pool), ly_ctx_get_change_count(s->ctx));
         ctxpool_join_done(s->pool, role, verdict, mismatch, rec, nrec);
         if (mismatch && !s->nc) {
             *again = 1;
@@ -1274,6 +1300,7 @@ cleanup:
         sess_cache_publish(fetch_dir, opts->schema_cache_dir);
     }
     if (!s && record_set) {
+        sess_trace((*out)->device, "private", 1, 0, 0, 0);
         /* After the publish: the record's modules are in the cache now. */
         ctxpool_record(record_set, (*out)->ctx, opts->schema_cache_dir);
     }

@@ -54,8 +54,13 @@
 #define CTXPOOL_MAGIC "netstitch-ctxset 1"
 #define CTXPOOL_MAX_FEATS 256
 
-enum ctxpool_state { CTXPOOL_S_NONE = 0, CTXPOOL_S_UNPROVEN, CTXPOOL_S_PROVING, CTXPOOL_S_SHARED,
-                     CTXPOOL_S_OFF };
+enum ctxpool_state {
+    CTXPOOL_S_NONE = 0,
+    CTXPOOL_S_UNPROVEN,
+    CTXPOOL_S_PROVING,
+    CTXPOOL_S_SHARED,
+    CTXPOOL_S_OFF
+};
 
 struct ctxpool_lock {
     pthread_mutex_t mu;
@@ -71,10 +76,11 @@ struct ctxpool_set {
     char path[4096]; /* the record */
     char *schema_dir, *cache_dir;
     enum ctxpool_state state;
-    int rewrite;   /* the record is stale: the next private join rewrites it */
-    char *mods;    /* the record's "mod" lines, as written */
+    int rewrite; /* the record is stale: the next private join rewrites it */
+    char *mods;  /* the record's "mod" lines, as written */
     pthread_mutex_t build_mu;
     int build_failed;
+    unsigned users; /* sessions on ctx (ctxpool_get .. ctxpool_put) */
     struct ly_ctx *ctx;
     uint16_t change_count;
     struct ctxpool_msg *msgs;
@@ -272,7 +278,8 @@ rec_blob(const char **p, const char *end, const char *tag, size_t *len)
         return NULL;
     }
     n = strtoull(*p + tl + 1, &e, 10);
-    if (*e != '\n' || n > (size_t)(end - e - 1) || (size_t)(end - e - 1) - n < 1 || e[1 + n] != '\n') {
+    if (*e != '\n' || n > (size_t)(end - e - 1) || (size_t)(end - e - 1) - n < 1 ||
+        e[1 + n] != '\n') {
         return NULL;
     }
     out = nst_malloc(n + 1);
@@ -429,10 +436,10 @@ rec_write(struct ctxpool_set *set, int proven)
         unlink(tmp);
         return;
     }
-    bad = fprintf(f, "%s\nproven %d\n", CTXPOOL_MAGIC, proven) < 0
-          || rec_put_blob(f, "key", set->key, set->keylen)
-          || rec_put_blob(f, "dir", set->cache_dir, strlen(set->cache_dir))
-          || fputs(set->mods, f) == EOF;
+    bad = fprintf(f, "%s\nproven %d\n", CTXPOOL_MAGIC, proven) < 0 ||
+          rec_put_blob(f, "key", set->key, set->keylen) ||
+          rec_put_blob(f, "dir", set->cache_dir, strlen(set->cache_dir)) ||
+          fputs(set->mods, f) == EOF;
     for (size_t i = 0; !bad && proven > 0 && i < set->nmsgs; i++) {
         bad = rec_put_blob(f, "msg", set->msgs[i].p, set->msgs[i].len);
     }
@@ -498,9 +505,9 @@ rec_build(const struct ctxpool_set *set)
     char *mods = nst_strdup(set->mods), *line, *save = NULL;
     const char *feats[CTXPOOL_MAX_FEATS + 1];
 
-    if (!mods || ly_ctx_new(set->schema_dir, LY_CTX_NO_YANGLIBRARY | LY_CTX_DISABLE_SEARCHDIR_CWD,
-                            &ctx)
-        || ly_ctx_set_searchdir(ctx, set->cache_dir)) {
+    if (!mods ||
+        ly_ctx_new(set->schema_dir, LY_CTX_NO_YANGLIBRARY | LY_CTX_DISABLE_SEARCHDIR_CWD, &ctx) ||
+        ly_ctx_set_searchdir(ctx, set->cache_dir)) {
         goto fail;
     }
     for (line = strtok_r(mods, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
@@ -551,10 +558,9 @@ set_find(const char *key, size_t keylen, const char *sdir, const char *pdir, con
     set->key = nst_malloc(keylen);
     set->schema_dir = nst_strdup(sdir);
     set->cache_dir = nst_strdup(cdir);
-    if (!set->key || !set->schema_dir || !set->cache_dir
-        || snprintf(set->path, sizeof set->path, "%s/.ctxset-%016llx", pdir,
-                    (unsigned long long)ctxpool_fnv(key, keylen))
-               >= (int)sizeof set->path) {
+    if (!set->key || !set->schema_dir || !set->cache_dir ||
+        snprintf(set->path, sizeof set->path, "%s/.ctxset-%016llx", pdir,
+                 (unsigned long long)ctxpool_fnv(key, keylen)) >= (int)sizeof set->path) {
         nst_free(set->key);
         nst_free(set->schema_dir);
         nst_free(set->cache_dir);
@@ -644,6 +650,9 @@ ctxpool_get(const char *hello, size_t len, const char *schema_dir, const char *c
         }
     }
     if (role != CTXPOOL_PRIVATE) {
+        pthread_mutex_lock(&ctxpool_mu);
+        set->users++;
+        pthread_mutex_unlock(&ctxpool_mu);
         join_acquire(set);
         ctxpool_cpu_acquire(set);
         *ctx = set->ctx;
@@ -667,8 +676,8 @@ ctxpool_join_done(struct ctxpool_set *set, enum ctxpool_role role, int ok, int m
         if (ok && set->msgs) {
             ok = nmsgs == set->nmsgs;
             for (size_t i = 0; ok && i < nmsgs; i++) {
-                ok = msgs[i].len == set->msgs[i].len && !memcmp(msgs[i].p, set->msgs[i].p,
-                                                                 msgs[i].len);
+                ok = msgs[i].len == set->msgs[i].len &&
+                     !memcmp(msgs[i].p, set->msgs[i].p, msgs[i].len);
             }
         }
         ctxpool_msgs_free(set->msgs, set->nmsgs);
@@ -750,6 +759,16 @@ ctxpool_record(struct ctxpool_set *set, const struct ly_ctx *ctx, const char *ca
     nst_free(mods);
 }
 
+void
+ctxpool_put(struct ctxpool_set *set)
+{
+    if (set) {
+        pthread_mutex_lock(&ctxpool_mu);
+        set->users--;
+        pthread_mutex_unlock(&ctxpool_mu);
+    }
+}
+
 const struct ctxpool_msg *
 ctxpool_transcript(const struct ctxpool_set *set, size_t *n)
 {
@@ -780,11 +799,18 @@ ctxpool_stats_get(struct ctxpool_stats *st)
 void
 ctxpool_clear(void)
 {
-    struct ctxpool_set *set, *next;
+    struct ctxpool_set *set, *next, **keep;
 
     pthread_mutex_lock(&ctxpool_mu);
+    keep = &ctxpool_sets;
     for (set = ctxpool_sets; set; set = next) {
         next = set->next;
+        if (set->users) {
+            /* A session still uses it (exit() with sessions open): left to the OS. */
+            *keep = set;
+            keep = &set->next;
+            continue;
+        }
         ly_ctx_destroy(set->ctx);
         ctxpool_msgs_free(set->msgs, set->nmsgs);
         nst_free(set->mods);
@@ -796,7 +822,7 @@ ctxpool_clear(void)
         pthread_cond_destroy(&set->lk.cv);
         nst_free(set);
     }
-    ctxpool_sets = NULL;
+    *keep = NULL;
     memset(&ctxpool_st, 0, sizeof ctxpool_st);
     pthread_mutex_unlock(&ctxpool_mu);
 }

@@ -84,6 +84,9 @@ void ctxpool_join_done(struct ctxpool_set *set, enum ctxpool_role role, int ok, 
  */
 void ctxpool_record(struct ctxpool_set *set, const struct ly_ctx *ctx, const char *cache_dir);
 
+/** @brief A session on the set's context (PROVE or SHARE) is freed. Accepts NULL. */
+void ctxpool_put(struct ctxpool_set *set);
+
 /** @brief The set's transcript (SHARE): borrowed, lives until process end. */
 const struct ctxpool_msg *ctxpool_transcript(const struct ctxpool_set *set, size_t *n);
 
@@ -109,7 +112,7 @@ struct ctxpool_stats {
 };
 void ctxpool_stats_get(struct ctxpool_stats *st);
 
-/** @brief Destroy every pooled context (process end; no session may use one). */
+/** @brief Destroy every pooled context no session uses (process end, tests). */
 void ctxpool_clear(void);
 
 #endif

@@ -944,7 +944,7 @@ relay_peek_hello(struct relay *r, int timeout_ms, char **hello, size_t *len)
         until.tv_nsec -= 1000000000;
     }
     pthread_mutex_lock(&r->mu);
-    while (!r->shello && !r->why[0] && !r->dead) {
+    while (!r->shello && !r->why[0]) {
         if (pthread_cond_timedwait(&r->hello_cv, &r->mu, &until) == ETIMEDOUT) {
             break;
         }

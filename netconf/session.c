@@ -1381,6 +1381,7 @@ sess_free(struct sess *s)
     if (s->ctx && !s->pool) {
         ly_ctx_destroy(s->ctx);
     }
+    ctxpool_put(s->pool);
     nst_free(s);
 }
 

@@ -112,16 +112,16 @@ struct relay {
      * baton is the set's join-CPU hold: held while libnetconf2 may work on the context,
      * given back while it waits for a device reply. jset, jheld, jrec guarded by mu. */
     struct ctxpool_set *jset;
-    int jheld;                     /* the join holds the baton */
-    int jcheck;                    /* check device messages against jexp (else record) */
+    int jheld;  /* the join holds the baton */
+    int jcheck; /* check device messages against jexp (else record) */
     const struct ctxpool_msg *jexp;
     size_t njexp;
-    struct ctxpool_msg *jrec;      /* recorded transcript */
+    struct ctxpool_msg *jrec; /* recorded transcript */
     size_t njrec;
-    int jmismatch;                 /* a device message differed from jexp */
-    unsigned long s_msgs;          /* device messages passed on, its hello included */
-    unsigned long c_msgs;          /* client messages seen while joining */
-    char ctail[6];                 /* the client's last bytes, for message ends */
+    int jmismatch;        /* a device message differed from jexp */
+    unsigned long s_msgs; /* device messages passed on, its hello included */
+    unsigned long c_msgs; /* client messages seen while joining */
+    char ctail[6];        /* the client's last bytes, for message ends */
 };
 
 static long long

@@ -989,7 +989,10 @@ sess_trace(const char *dev, const char *what, int verdict, int mismatch, unsigne
         return;
     }
     n = snprintf(line, sizeof line, "%s %s %s change-count %u %u\n", dev, what,
-                 mismatch ? "mismatch" : verdict > 0 ? "ok" : verdict < 0 ? "failed" : "changed",
+                 mismatch      ? "mismatch"
+                 : verdict > 0 ? "ok"
+                 : verdict < 0 ? "failed"
+                               : "changed",
                  before, after);
     fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
     if (fd >= 0) {
@@ -1096,8 +1099,8 @@ sess_connect_try(const struct sess_opts *opts, int may_share, int *again, struct
 
         /* The fetch directory is made only for a private join (after the hello); the
          * error a private join would meet comes here, before the network. */
-        if (stat(opts->schema_cache_dir, &st) || !S_ISDIR(st.st_mode)
-            || access(opts->schema_cache_dir, W_OK | X_OK)) {
+        if (stat(opts->schema_cache_dir, &st) || !S_ISDIR(st.st_mode) ||
+            access(opts->schema_cache_dir, W_OK | X_OK)) {
             rc = sess_fail(err, dev, "connect", SESS_ERR_CONFIG,
                            "schema cache directory %s is not writable", opts->schema_cache_dir);
             goto cleanup;
@@ -1208,24 +1211,23 @@ sess_connect_try(const struct sess_opts *opts, int may_share, int *again, struct
     }
     if (role != CTXPOOL_PRIVATE) {
         size_t nexp = 0;
-        const struct ctxpool_msg *exp = role == CTXPOOL_SHARE ? ctxpool_transcript(set, &nexp)
-                                                              : NULL;
+        const struct ctxpool_msg *exp =
+            role == CTXPOOL_SHARE ? ctxpool_transcript(set, &nexp) : NULL;
 
         s->pool = set;
         relay_join_begin(s->relay, set, exp, nexp);
     } else {
         record_set = set;
-        if (opts->schema_cache_dir
-            && (snprintf(fetch_dir, sizeof fetch_dir, "%s/.fetch-XXXXXX", opts->schema_cache_dir)
-                    >= (int)sizeof fetch_dir
-                || !mkdtemp(fetch_dir))) {
+        if (opts->schema_cache_dir && (snprintf(fetch_dir, sizeof fetch_dir, "%s/.fetch-XXXXXX",
+                                                opts->schema_cache_dir) >= (int)sizeof fetch_dir ||
+                                       !mkdtemp(fetch_dir))) {
             fetch_dir[0] = '\0';
             rc = sess_fail(err, dev, "connect", SESS_ERR_CONFIG,
                            "schema cache directory %s is not writable", opts->schema_cache_dir);
             goto cleanup;
         }
-        if (ly_ctx_new(schema_dir, LY_CTX_NO_YANGLIBRARY | LY_CTX_DISABLE_SEARCHDIR_CWD, &s->ctx)
-            || (opts->schema_cache_dir && ly_ctx_set_searchdir(s->ctx, opts->schema_cache_dir))) {
+        if (ly_ctx_new(schema_dir, LY_CTX_NO_YANGLIBRARY | LY_CTX_DISABLE_SEARCHDIR_CWD, &s->ctx) ||
+            (opts->schema_cache_dir && ly_ctx_set_searchdir(s->ctx, opts->schema_cache_dir))) {
             rc = sess_fail(err, dev, "connect", SESS_ERR_PROTOCOL,
                            "cannot create a YANG context: %s", s->lib_err);
             goto cleanup;
@@ -1260,10 +1262,10 @@ sess_connect_try(const struct sess_opts *opts, int may_share, int *again, struct
             s->caps = sess_parse_caps(nc_session_get_cpblts(s->nc), &s->quirks);
             sess_enable_10_features(s);
         }
-        verdict = mismatch ? 0
+        verdict = mismatch                                                           ? 0
                   : ly_ctx_get_change_count(s->ctx) != ctxpool_change_count(s->pool) ? 0
-                  : s->nc ? 1
-                          : -1;
+                  : s->nc                                                            ? 1
+                                                                                     : -1;
         if (!mismatch && !verdict) {
             sess_log(s, NST_SEV_WARNING,
                      "the shared YANG context changed during this session's join; it is "

@@ -12,7 +12,9 @@
 #            (proven -1, never shared)
 #   push 3   the 12 eos and iosxr joins share two contexts (their records' transcripts held
 #            to), junos private; every router holds the change (ncclient)
-#   stale    the eos record's transcript altered (as a router whose replies differ): every
+#   stale    the eos record's transcript altered (as a router whose replies differ; netsim's
+#            `reply` faults do not reach <get-schema>, which it answers outside its RPC
+#            dispatcher, so the record is altered instead of the router): every
 #            eos join is ended before libnetconf2 sees the reply, reconnects privately, the
 #            push succeeds and the record is rewritten (proven 0)
 #   switch   NETSTITCH_NO_SHARED_CTX=1: no pooled join
@@ -124,7 +126,7 @@ NC_USER=admin LAB_CLIENT_KEY_ED25519=$NS/client $PY "$NCPY" dump "$WORK/after4" 
 echo "ok: a transcript mismatch ends the shared join, the router reconnects privately, the record is rewritten"
 
 rm -f "$LOG"
-NETSTITCH_NO_SHARED_CTX=1 push p5 --inventory "$INV" --state-dir "$STATE" --payloads "$WORK/p9000"
+NETSTITCH_NO_SHARED_CTX=1 push p5 --inventory "$INV" --state-dir "$STATE" --payloads "$WORK/p9100"
 assert_rc 0 p5
 [ -s "$LOG.last" ] && { cat "$LOG.last"; fail "switch: a pooled join with NETSTITCH_NO_SHARED_CTX"; }
 echo "ok: NETSTITCH_NO_SHARED_CTX=1 joins privately"

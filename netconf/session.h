@@ -42,7 +42,10 @@
  *     nowhere). So each device's messages go to that device's callback even when many
  *     threads connect at once.
  * A struct sess belongs to one thread at a time; different sessions may be used from
- * different threads concurrently (each has its own libyang context, never shared).
+ * different threads concurrently. With a schema cache directory, sessions to routers of
+ * one schema set share one libyang context (ctxpool.h, docs/push.md "Shared session
+ * contexts"): every use of it inside this layer holds it, and code that builds trees in
+ * sess_ctx() itself holds it with sess_ctx_hold(). Without one, each session has its own.
  *
  * Secrets. A password is read from an environment variable or from a file that must be
  * a regular file owned by the effective user with no group/other permission bits (0600

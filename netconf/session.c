@@ -9,11 +9,13 @@
  * to the relay thread (relay.c checks every message the device sends before libnetconf2
  * parses it), and nc_connect_inout on the relay's end of a socketpair, with a libyang
  * context we create so that both the shipped IETF modules and the per-device cache are
- * searched. Every RPC goes through sess_rpc(), which sends, waits
- * for the matching reply, and turns <rpc-error> into struct sess_error.
+ * searched, or, when the server's hello names a proven schema set, the set's shared
+ * context (ctxpool.h: the relay passes the join's baton, sess_hold() guards every use).
+ * Every RPC goes through sess_rpc(), which sends, waits for the matching reply, and turns
+ * <rpc-error> into struct sess_error.
  *
  * The main struct is struct sess: the libnetconf2 session, its libyang context (owned
- * here, so trees survive sess_close), the raw TCP socket number (owned by libssh, used
+ * here, so trees survive sess_close; or a shared one the pool owns), the raw TCP socket number (owned by libssh, used
  * only to poll for hang-ups), the parsed capabilities, and the log routing.
  *
  * Logging: libnetconf2's print callback and libyang's log callback are process-global,

@@ -133,8 +133,12 @@ relay_now_ms(void)
     return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+static void relay_baton_take(struct relay *r);
+
 /* End the session: record @why (the first reason wins), make libnetconf2 read end of
- * file, close the channel. */
+ * file, close the channel. During a join on a shared context the baton is taken first:
+ * whatever libnetconf2 does with the context after the end of file (it goes on with its
+ * pass over the modules) runs under it. */
 static void
 relay_kill(struct relay *r, const char *why)
 {
@@ -145,6 +149,7 @@ relay_kill(struct relay *r, const char *why)
     pthread_cond_broadcast(&r->hello_cv);
     pthread_mutex_unlock(&r->mu);
     if (!r->dead) {
+        relay_baton_take(r);
         r->dead = 1;
         shutdown(r->sp[0], SHUT_RDWR);
         if (r->chan && ssh_channel_is_open(r->chan)) {

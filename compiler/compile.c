@@ -30,7 +30,10 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -261,13 +264,24 @@ text_get(struct nst_compiled *c, struct compiled_text *t)
  * other devices' work (0.5 s at 1000 routers in 16 chunks, against 0.46 s in one). */
 #define COMPILE_CHUNK 64
 
+/* Threads that render a chunk's devices at once, the calling one included: render and
+ * the texts' keeping are per device, and a router's render (about 2.5 ms at the bench's
+ * service) is most of a compile (docs/PERFORMANCE.md, issue 17 round 4). At most one per
+ * CPU the process may run on, and at most COMPILE_JOBS_MAX; NST_COMPILE_JOBS (1 to
+ * COMPILE_JOBS_MAX) sets it instead, whatever the number of devices, for tests and for
+ * measuring. Never more than one while the allocation test hook is in use (alloc.h). */
+#define COMPILE_JOBS_MAX 8
+/* A compile of fewer devices renders on the calling thread alone: each further thread has
+ * a template engine of its own, which reads and compiles the templates again. */
+#define COMPILE_PARALLEL_FROM 4
+
 /* Device @i of the model from its IR element @n: the IR packed, then the payload and
- * CLI by its driver. *stop when the compile cannot go on (out of memory, or the IR out
- * of step with the model); other errors (a broken template) let the next devices be
- * rendered, so that one run reports all of them. */
+ * CLI by its driver, diagnostics to @ctx. *stop when the compile cannot go on (out of
+ * memory, or the IR out of step with the model); other errors (a broken template) let
+ * the next devices be rendered, so that one run reports all of them. */
 static nst_err
-compile_device(struct nst_compiled *c, struct render *r, struct diag_loc *origin, size_t i,
-               xmlNodePtr n, bool *stop)
+compile_device(struct nst_compiled *c, struct render *r, struct nst_ctx *ctx,
+               struct diag_loc *origin, size_t i, xmlNodePtr n, bool *stop)
 {
     struct compiled_device *d = &c->devices[i];
     const char *name = drv_attr(n, "name");
@@ -276,7 +290,7 @@ compile_device(struct nst_compiled *c, struct render *r, struct diag_loc *origin
 
     *stop = true;
     if (!name || strcmp(name, d->name)) {
-        return DIAG_INTERNAL_ERR(c->svc->ctx, "IR devices out of step with the model");
+        return DIAG_INTERNAL_ERR(ctx, "IR devices out of step with the model");
     }
     ret = ir_pack(n, &d->ir);
     if (ret) {
@@ -302,13 +316,206 @@ compile_device(struct nst_compiled *c, struct render *r, struct diag_loc *origin
     return ret;
 }
 
+/* One device of a chunk rendered by a worker: its result and where its diagnostics are
+ * in the worker's list. */
+struct compile_slot {
+    nst_err ret;
+    bool stop, done;
+    size_t worker;   /* index in struct compile_par's workers */
+    size_t dlo, dhi; /* its diagnostics: the worker's dlo to dhi - 1 */
+};
+
+/* A thread rendering devices: its own render state (template engine) and diagnostics,
+ * moved to the compile's context in device order once the chunk is done, so that the
+ * diagnostics, their order and the log callback's calls do not depend on the threads. */
+struct compile_worker {
+    struct compile_par *par;
+    size_t id;
+    struct render *r;     /* render_dup() of the compile's */
+    struct nst_ctx diags; /* private: only its diagnostics are used */
+    struct diag_loc origin;
+    pthread_t tid;
+};
+
+/* The parallel render of one chunk: devices handed out in order, one at a time. */
+struct compile_par {
+    struct nst_compiled *c;
+    struct compile_worker *workers;
+    size_t nworkers;
+    size_t lo;         /* the chunk's first device */
+    xmlNodePtr *nodes; /* its IR <device> elements, nnodes of them */
+    size_t nnodes;
+    struct compile_slot *slots;
+    atomic_size_t next; /* the next device to take, from lo */
+    atomic_bool stop;   /* a device stopped the compile: take no more */
+};
+
+static void *
+compile_work(void *arg)
+{
+    struct compile_worker *w = arg;
+    struct compile_par *p = w->par;
+    size_t k;
+
+    ctx_ly_quiet();
+    while (!atomic_load(&p->stop) && (k = atomic_fetch_add(&p->next, 1)) < p->nnodes) {
+        struct compile_slot *s = &p->slots[k];
+
+        s->worker = w->id;
+        s->dlo = w->diags.ndiags;
+        s->ret =
+            compile_device(p->c, w->r, &w->diags, &w->origin, p->lo + k, p->nodes[k], &s->stop);
+        s->dhi = w->diags.ndiags;
+        s->done = true;
+        if (s->stop) {
+            atomic_store(&p->stop, true);
+        }
+    }
+    return NULL;
+}
+
+/* How many threads render: see COMPILE_JOBS_MAX. */
+static size_t
+compile_jobs(size_t ndevices)
+{
+    const char *env = getenv("NST_COMPILE_JOBS");
+    cpu_set_t set;
+    long n = 0;
+
+    if (nst_alloc_hooked()) {
+        return 1;
+    }
+    if (env && *env) {
+        char *end;
+
+        n = strtol(env, &end, 10);
+        if (*end || n < 1) {
+            n = 1;
+        }
+    } else if (ndevices < COMPILE_PARALLEL_FROM) {
+        n = 1;
+    } else if (!sched_getaffinity(0, sizeof set, &set)) {
+        n = CPU_COUNT(&set);
+    } else {
+        n = sysconf(_SC_NPROCESSORS_ONLN);
+    }
+    return n < 1 ? 1 : n > COMPILE_JOBS_MAX ? COMPILE_JOBS_MAX : (size_t)n;
+}
+
+/* Render the chunk's devices on p->nworkers threads, the calling one as worker 0; then
+ * their results in device order, as compile_render() would have had them one by one:
+ * diagnostics moved to the compile's context, the first error into *first, *stop at a
+ * device that stopped the compile (the devices after it are discarded). Returns how many
+ * devices were taken in. */
+static size_t
+compile_chunk_par(struct compile_par *p, nst_err *first, bool *stop)
+{
+    struct nst_ctx *ctx = p->c->svc->ctx;
+    size_t k, t, started = 1;
+    nst_err ret;
+
+    memset(p->slots, 0, p->nnodes * sizeof *p->slots);
+    atomic_store(&p->next, 0);
+    atomic_store(&p->stop, false);
+    for (t = 1; t < p->nworkers && t < p->nnodes; t++) {
+        if (pthread_create(&p->workers[t].tid, NULL, compile_work, &p->workers[t])) {
+            break; /* the threads started do the work */
+        }
+        started++;
+    }
+    compile_work(&p->workers[0]);
+    for (t = 1; t < started; t++) {
+        pthread_join(p->workers[t].tid, NULL);
+    }
+    for (k = 0; k < p->nnodes && !*stop; k++) {
+        struct compile_slot *s = &p->slots[k];
+
+        if (!s->done) {
+            break; /* not reached: only the devices after a stop are left undone */
+        }
+        ret = diag_move(ctx, &p->workers[s->worker].diags, s->dlo, s->dhi);
+        if (ret) {
+            *first = ret;
+            *stop = true;
+        } else if (s->stop) {
+            *first = s->ret;
+            *stop = true;
+        } else if (s->ret && !*first) {
+            *first = s->ret;
+        }
+    }
+    for (t = 0; t < p->nworkers; t++) {
+        nst_diag_clear(&p->workers[t].diags);
+    }
+    return k;
+}
+
+/* The workers of a parallel render, each with a render_dup() of @r; NST_OK with
+ * p->nworkers 1 (render on the calling thread alone) when @jobs is 1. */
+static nst_err
+compile_par_init(struct compile_par *p, struct nst_compiled *c, struct render *r, size_t jobs)
+{
+    size_t t;
+    nst_err ret;
+
+    memset(p, 0, sizeof *p);
+    p->c = c;
+    p->nworkers = 1;
+    if (jobs < 2) {
+        return NST_OK;
+    }
+    p->workers = nst_calloc(jobs, sizeof *p->workers);
+    p->nodes = nst_calloc(COMPILE_CHUNK, sizeof *p->nodes);
+    p->slots = nst_calloc(COMPILE_CHUNK, sizeof *p->slots);
+    if (!p->workers || !p->nodes || !p->slots) {
+        return NST_ENOMEM;
+    }
+    for (t = 0; t < jobs; t++) {
+        struct compile_worker *w = &p->workers[t];
+
+        /* The compile's context for what render reads of it (the model directory),
+         * with a diagnostics list and no log callback of its own. */
+        w->diags = *c->svc->ctx;
+        w->diags.diags = NULL;
+        w->diags.ndiags = w->diags.cap = 0;
+        w->diags.sorted = 1;
+        w->diags.log_cb = NULL;
+        w->diags.log_user = NULL;
+        w->par = p;
+        w->id = t;
+        ret = render_dup(r, &w->diags, &w->r);
+        if (ret) {
+            return ret;
+        }
+        p->nworkers = t + 1;
+    }
+    return NST_OK;
+}
+
+static void
+compile_par_clear(struct compile_par *p)
+{
+    size_t t;
+
+    for (t = 0; p->workers && t < p->nworkers; t++) {
+        render_free(p->workers[t].r);
+        nst_diag_clear(&p->workers[t].diags);
+        nst_free(p->workers[t].diags.diags);
+    }
+    nst_free(p->workers);
+    nst_free(p->nodes);
+    nst_free(p->slots);
+}
+
 /* Stages 3 and 4, lower and render, COMPILE_CHUNK devices at a time: each device's IR
- * (packed) and its payload and CLI, by its driver. */
+ * (packed) and its payload and CLI, by its driver; the devices of a chunk on
+ * compile_jobs() threads. */
 static nst_err
 compile_render(struct nst_compiled *c, const char *const *dirs, size_t ndirs)
 {
     struct render *r = NULL;
     struct diag_loc origin = {0};
+    struct compile_par par;
     xmlDocPtr doc = NULL;
     xmlNodePtr n;
     size_t i, lo, hi;
@@ -317,6 +524,12 @@ compile_render(struct nst_compiled *c, const char *const *dirs, size_t ndirs)
 
     ret = render_new(c->svc->ctx, dirs, ndirs, &r);
     if (ret) {
+        return ret;
+    }
+    ret = compile_par_init(&par, c, r, compile_jobs(c->ndevices));
+    if (ret) {
+        compile_par_clear(&par);
+        render_free(r);
         return ret;
     }
     for (lo = 0; lo < c->ndevices && !stop; lo = hi) {
@@ -328,12 +541,20 @@ compile_render(struct nst_compiled *c, const char *const *dirs, size_t ndirs)
         }
         /* The document holds one <device> per model device of the chunk, in order. */
         n = drv_child(xmlDocGetRootElement(doc), "device");
-        for (i = lo; i < hi && n && !stop; i++, n = drv_next(n, "device")) {
-            ret = compile_device(c, r, &origin, i, n, &stop);
-            if (stop) {
-                first = ret;
-            } else if (ret && !first) {
-                first = ret;
+        if (par.nworkers > 1) {
+            par.lo = lo;
+            for (par.nnodes = 0; par.nnodes < hi - lo && n; n = drv_next(n, "device")) {
+                par.nodes[par.nnodes++] = n;
+            }
+            i = lo + compile_chunk_par(&par, &first, &stop);
+        } else {
+            for (i = lo; i < hi && n && !stop; i++, n = drv_next(n, "device")) {
+                ret = compile_device(c, r, c->svc->ctx, &origin, i, n, &stop);
+                if (stop) {
+                    first = ret;
+                } else if (ret && !first) {
+                    first = ret;
+                }
             }
         }
         xmlFreeDoc(doc);
@@ -343,6 +564,7 @@ compile_render(struct nst_compiled *c, const char *const *dirs, size_t ndirs)
             stop = true;
         }
     }
+    compile_par_clear(&par);
     render_free(r);
     return first;
 }
@@ -1086,8 +1308,8 @@ cleanup:
 /* DIR/NAME.EXT from one of a device's texts, which are kept deflated: inflated here, one
  * file at a time (compile_device); fails as write_file(). */
 static nst_err
-write_device_text(const char *dir, const char *name, const char *ext,
-                  const struct compiled_text *t, char **failed, int *err)
+write_device_text(const char *dir, const char *name, const char *ext, const struct compiled_text *t,
+                  char **failed, int *err)
 {
     char *f = device_file(name, ext), *buf = t->text ? NULL : text_inflate(t);
     const char *text = t->text ? t->text : buf;

@@ -527,6 +527,7 @@ compile_render(struct nst_compiled *c, const char *const *dirs, size_t ndirs)
         return ret;
     }
     ret = compile_par_init(&par, c, r, compile_jobs(c->ndevices));
+    c->jobs = par.nworkers;
     if (ret) {
         compile_par_clear(&par);
         render_free(r);

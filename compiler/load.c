@@ -18,11 +18,15 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <libxml/parser.h>
 
 #include "alloc.h"
 #include "arena.h"
@@ -73,9 +77,9 @@ read_file(struct nst_ctx *ctx, const char *path, char **data, size_t *len)
     }
     if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
         diag_add(ctx, DIAG_IO_READ, &loc, path,
-                 fstat(fd, &st)            ? strerror(errno)
-                 : S_ISDIR(st.st_mode)     ? "is a directory"
-                                           : "not a regular file");
+                 fstat(fd, &st)        ? strerror(errno)
+                 : S_ISDIR(st.st_mode) ? "is a directory"
+                                       : "not a regular file");
         ret = NST_EIO;
         goto cleanup;
     }
@@ -209,7 +213,8 @@ mandatory_data_path(const struct lyd_node *tree, const char *schema_path)
         for (i = 0; i < set->count && !res; i++) {
             int found = 0;
 
-            LY_LIST_FOR(lyd_child(set->dnodes[i]), c) {
+            LY_LIST_FOR(lyd_child(set->dnodes[i]), c)
+            {
                 found |= !strcmp(ly_node_name(c), leaf);
             }
             if (!found) {
@@ -484,9 +489,8 @@ ly_errors_to_diags(struct nst_ctx *ctx, const char *file, enum nst_format fmt,
         }
         loc.line = syn->line;
     }
-    msg = !syn && code == DIAG_YANG_TYPE
-              ? load_address_message(ctx, spath, dpath, e->msg, &code)
-              : NULL;
+    msg = !syn && code == DIAG_YANG_TYPE ? load_address_message(ctx, spath, dpath, e->msg, &code)
+                                         : NULL;
     if (!msg) {
         msg = nst_strdup(syn ? syn->msg : e->msg ? e->msg : "invalid input");
     }
@@ -539,7 +543,7 @@ validate_all_errors(struct nst_ctx *ctx, const char *file, enum nst_format fmt,
         ly_err_clean(ctx->ly, NULL);
         if (lyd_validate_all(tree, ctx->ly, LYD_VALIDATE_PRESENT | LYD_VALIDATE_NO_STATE, NULL) ==
             LY_SUCCESS) {
-            *complete = 1;  /* every error found, or none */
+            *complete = 1; /* every error found, or none */
             break;
         }
         failed = 1;
@@ -573,7 +577,7 @@ validate_all_errors(struct nst_ctx *ctx, const char *file, enum nst_format fmt,
          * every reference to it into a further, derived error. */
         if (!bad || !bad->parent || !bad->schema ||
             !(bad->schema->nodetype & (LYS_LEAF | LYS_LEAFLIST))) {
-            break;  /* nothing to set aside: the first error stands alone */
+            break; /* nothing to set aside: the first error stands alone */
         }
         removed[nremoved] = lyd_path(lyd_parent(bad), LYD_PATH_STD, NULL, 0);
         if (!removed[nremoved]) {
@@ -593,7 +597,7 @@ validate_all_errors(struct nst_ctx *ctx, const char *file, enum nst_format fmt,
 }
 
 /* What libyang would say of a port reference it could not resolve (ctx.c). */
-#define LOAD_PORT_REF_TARGET \
+#define LOAD_PORT_REF_TARGET                                                                       \
     "/nsi:intercloud/nsi:device[nsi:name = current()/../device]/nsi:port/nsi:name"
 
 /* The child leaf @name of @parent, or NULL. */
@@ -602,7 +606,8 @@ load_child(const struct lyd_node *parent, const char *name)
 {
     const struct lyd_node *c;
 
-    LY_LIST_FOR(lyd_child(parent), c) {
+    LY_LIST_FOR(lyd_child(parent), c)
+    {
         if (!strcmp(ly_node_name(c), name)) {
             return c;
         }
@@ -655,7 +660,8 @@ load_check_port_ref(struct nst_ctx *ctx, const char *file, const struct srcmap *
     *bad = 1;
     path = lyd_path(pleaf, LYD_PATH_STD, NULL, 0);
     msg = nst_asprintf("Invalid leafref value \"%s\" - no target instance \"%s\" with the same "
-                       "value.", lyd_get_value(pleaf), LOAD_PORT_REF_TARGET);
+                       "value.",
+                       lyd_get_value(pleaf), LOAD_PORT_REF_TARGET);
     if (!path || !msg) {
         ret = NST_ENOMEM;
         goto cleanup;
@@ -684,31 +690,37 @@ load_check_port_refs(struct nst_ctx *ctx, const char *file, const struct srcmap 
     int bad = 0;
     nst_err ret = NST_OK;
 
-    LY_LIST_FOR(tree, n) {
+    LY_LIST_FOR(tree, n)
+    {
         if (n->schema && !strcmp(ly_node_name(n), "intercloud")) {
             top = n;
         }
     }
-    LY_LIST_FOR(lyd_child(top), n) {
+    LY_LIST_FOR(lyd_child(top), n)
+    {
         if (!devs && !strcmp(ly_node_name(n), "device")) {
             devs = n;
         }
     }
-    LY_LIST_FOR(lyd_child(top), n) {
+    LY_LIST_FOR(lyd_child(top), n)
+    {
         const char *what = ly_node_name(n);
 
         if (!strcmp(what, "segment")) {
-            LY_LIST_FOR(lyd_child(n), c) {
+            LY_LIST_FOR(lyd_child(n), c)
+            {
                 if (!ret && (!strcmp(ly_node_name(c), "a") || !strcmp(ly_node_name(c), "b"))) {
                     ret = load_check_port_ref(ctx, file, map, devs, c, &bad);
                 }
             }
         } else if (!strcmp(what, "connection")) {
-            LY_LIST_FOR(lyd_child(n), c) {
+            LY_LIST_FOR(lyd_child(n), c)
+            {
                 if (!strcmp(ly_node_name(c), "bgp-session") && !ret) {
                     ret = load_check_port_ref(ctx, file, map, devs, c, &bad);
                 } else if (!strcmp(ly_node_name(c), "vpls")) {
-                    LY_LIST_FOR(lyd_child(c), m) {
+                    LY_LIST_FOR(lyd_child(c), m)
+                    {
                         if (!strcmp(ly_node_name(m), "member") && !ret) {
                             ret = load_check_port_ref(ctx, file, map, devs, m, &bad);
                         }
@@ -721,6 +733,70 @@ load_check_port_refs(struct nst_ctx *ctx, const char *file, const struct srcmap 
         }
     }
     return bad ? NST_EINPUT : NST_OK;
+}
+
+/*
+ * The source map of the input (srcmap.c), built while libyang parses the same text: both
+ * only read the context (libyang allows that from several threads, libyang.h "Threading
+ * Limitations"; the type plugins the map stores values with share the context's
+ * dictionary, which has a lock) and each parses with a parser of its own. At 100 routers
+ * the map is about a fifth of the load (docs/perf-round4-compile.md). The thread is not
+ * used while the allocation test hook is (alloc.h), nor when it cannot be created.
+ */
+struct load_map {
+    const char *data;
+    size_t len;
+    const struct ly_ctx *ly;
+    enum nst_format format;
+    struct srcmap *map; /* the result, or NULL */
+    nst_err ret;
+    bool has_syn; /* JSON: a syntax error, where and what in syn */
+    struct json_syntax syn;
+    pthread_t tid;
+};
+
+static void *
+load_map_run(void *arg)
+{
+    struct load_map *lm = arg;
+
+    ctx_ly_quiet();
+    if (lm->format == NST_FORMAT_XML) {
+        lm->ret = srcmap_build_xml(lm->data, lm->len, lm->ly, &lm->map);
+    } else {
+        lm->ret = srcmap_build_json(lm->data, lm->len, lm->ly, &lm->map);
+        /* Malformed JSON: the scanner says where and what (libyang's line can be a line
+         * or two late, and a truncated document can even parse). */
+        lm->has_syn = lm->ret == NST_EINPUT && srcmap_json_syntax(lm->data, lm->len, &lm->syn.line,
+                                                                  lm->syn.msg, sizeof lm->syn.msg);
+    }
+    return NULL;
+}
+
+/* Start building @lm's map: true when on a thread of its own, false when it was built
+ * here already. */
+static bool
+load_map_start(struct load_map *lm)
+{
+    if (!nst_alloc_hooked()) {
+        xmlInitParser(); /* before another thread parses (libxml2's threads notes) */
+        if (!pthread_create(&lm->tid, NULL, load_map_run, lm)) {
+            return true;
+        }
+    }
+    load_map_run(lm);
+    return false;
+}
+
+/* Wait for @lm's map; its status: NST_OK, NST_ENOMEM, NST_EINPUT (malformed text: only
+ * line numbers are lost, libyang reports the error). */
+static nst_err
+load_map_join(struct load_map *lm, bool started)
+{
+    if (started) {
+        pthread_join(lm->tid, NULL);
+    }
+    return lm->ret;
 }
 
 NST_API nst_err
@@ -737,7 +813,10 @@ nst_service_load_mem(struct nst_ctx *ctx, const char *data, size_t len, enum nst
     nst_err ret = NST_OK;
     LY_ERR lr;
     int complete = 0;
+    struct load_map lm;
+    bool lm_started = false;
 
+    memset(&lm, 0, sizeof lm);
     if (!ctx || !data || !out) {
         return NST_EINVAL;
     }
@@ -765,22 +844,13 @@ nst_service_load_mem(struct nst_ctx *ctx, const char *data, size_t len, enum nst
         ret = NST_ENOMEM;
         goto cleanup;
     }
-    /* The line map is built first: libyang's own errors need it too. A map that
-     * cannot be built (malformed text) only costs line numbers; libyang then
-     * reports the syntax error with its own line. */
-    if (format == NST_FORMAT_XML) {
-        ret = srcmap_build_xml(data, len, ctx->ly, &map);
-    } else {
-        ret = srcmap_build_json(data, len, ctx->ly, &map);
-        /* Malformed JSON: the scanner says where and what (libyang's line can be a line
-         * or two late, and a truncated document can even parse). */
-        has_syn =
-            ret == NST_EINPUT && srcmap_json_syntax(data, len, &syn.line, syn.msg, sizeof syn.msg);
-    }
-    if (ret == NST_ENOMEM) {
-        goto cleanup;
-    }
-    ret = NST_OK;
+    /* The line map, which libyang's own errors need too, is built on a thread of its
+     * own while libyang parses (load_map_start()); joined before its first use. */
+    lm.data = data;
+    lm.len = len;
+    lm.ly = ctx->ly;
+    lm.format = format;
+    lm_started = load_map_start(&lm);
     lyfmt = format == NST_FORMAT_XML ? LYD_XML : LYD_JSON;
     /* ly_in wants a NUL-terminated buffer; callers may pass a slice, and data[len] may
      * not even be readable (a fuzzer's exact-size buffer, a mapped file ending at a page
@@ -794,6 +864,16 @@ nst_service_load_mem(struct nst_ctx *ctx, const char *data, size_t len, enum nst
      * place for locating the offending entry. */
     lr = lyd_parse_data(ctx->ly, NULL, in, lyfmt,
                         LYD_PARSE_STRICT | LYD_PARSE_NO_STATE | LYD_PARSE_ONLY, 0, &svc->tree);
+    ret = load_map_join(&lm, lm_started);
+    lm_started = false;
+    map = lm.map;
+    lm.map = NULL;
+    has_syn = lm.has_syn;
+    syn = lm.syn;
+    if (ret == NST_ENOMEM) {
+        goto cleanup;
+    }
+    ret = NST_OK;
     /* The tree holds copies of every value: the text is not needed any more (it is as
      * big as the input, 13 MB at 1000 routers, and the compile's peak comes later). */
     ly_in_free(in, 0);
@@ -826,6 +906,10 @@ nst_service_load_mem(struct nst_ctx *ctx, const char *data, size_t len, enum nst
     ret = model_build(ctx, svc->tree, map, name, &svc->arena, &svc->model);
 
 cleanup:
+    if (lm_started) {
+        load_map_join(&lm, lm_started);
+        srcmap_free(lm.map);
+    }
     ly_in_free(in, 0);
     srcmap_free(map);
     ly_err_clean(ctx->ly, NULL);

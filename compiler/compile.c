@@ -41,6 +41,8 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include <libxml/parser.h>
+
 #include "alloc.h"
 #include "check.h"
 #include "compile.h"
@@ -509,11 +511,12 @@ compile_par_clear(struct compile_par *p)
 
 /* Stages 3 and 4, lower and render, COMPILE_CHUNK devices at a time: each device's IR
  * (packed) and its payload and CLI, by its driver; the devices of a chunk on
- * compile_jobs() threads. */
+ * compile_jobs() threads. @pre: the render state when built already (consumed), else
+ * NULL. */
 static nst_err
-compile_render(struct nst_compiled *c, const char *const *dirs, size_t ndirs)
+compile_render(struct nst_compiled *c, const char *const *dirs, size_t ndirs, struct render **pre)
 {
-    struct render *r = NULL;
+    struct render *r = pre ? *pre : NULL;
     struct diag_loc origin = {0};
     struct compile_par par;
     xmlDocPtr doc = NULL;
@@ -522,9 +525,13 @@ compile_render(struct nst_compiled *c, const char *const *dirs, size_t ndirs)
     bool stop = false;
     nst_err ret, first = NST_OK;
 
-    ret = render_new(c->svc->ctx, dirs, ndirs, &r);
-    if (ret) {
-        return ret;
+    if (pre) {
+        *pre = NULL;
+    } else {
+        ret = render_new(c->svc->ctx, dirs, ndirs, &r);
+        if (ret) {
+            return ret;
+        }
     }
     ret = compile_par_init(&par, c, r, compile_jobs(c->ndevices));
     c->jobs = par.nworkers;
@@ -626,7 +633,7 @@ nst_service_compile_with_templates(struct nst_service *svc, const char *const *t
     ctx_ly_quiet();
     ret = compile_lower(svc, &c);
     if (!ret) {
-        ret = compile_render(c, template_dirs, ndirs);
+        ret = compile_render(c, template_dirs, ndirs, NULL);
     }
     ctx_ly_restore();
     if (ret) {
@@ -637,6 +644,80 @@ nst_service_compile_with_templates(struct nst_service *svc, const char *const *t
     return NST_OK;
 }
 
+/*
+ * The render state (every vendor's device models in a libyang context of their own, the
+ * template search path) built on a thread of its own while the service loads and is
+ * checked: it needs nothing of the service, and the two contexts share nothing but
+ * libyang's plugin list, whose setup has a lock. Its diagnostics (device models that do
+ * not load) wait in a private list and reach the compile's context only if the compile
+ * gets to the render, as they did when it was built there. Not while the allocation test
+ * hook is in use (alloc.h), nor when no thread can be created: the render then builds it.
+ */
+struct compile_pre {
+    struct nst_ctx diags; /* the compile's context, with a diagnostics list of its own */
+    const char *const *dirs;
+    size_t ndirs;
+    struct render *r;
+    nst_err ret;
+    pthread_t tid;
+};
+
+static void *
+compile_pre_run(void *arg)
+{
+    struct compile_pre *p = arg;
+
+    ctx_ly_quiet();
+    p->ret = render_new(&p->diags, p->dirs, p->ndirs, &p->r);
+    return NULL;
+}
+
+static bool
+compile_pre_start(struct compile_pre *p, struct nst_ctx *ctx, const char *const *dirs, size_t ndirs)
+{
+    if (nst_alloc_hooked()) {
+        return false;
+    }
+    p->diags = *ctx;
+    p->diags.diags = NULL;
+    p->diags.ndiags = p->diags.cap = 0;
+    p->diags.sorted = 1;
+    p->diags.log_cb = NULL;
+    p->diags.log_user = NULL;
+    p->dirs = dirs;
+    p->ndirs = ndirs;
+    xmlInitParser(); /* before another thread uses libxml2 */
+    return !pthread_create(&p->tid, NULL, compile_pre_run, p);
+}
+
+/* Wait for the render state; with @ctx, its diagnostics moved there and its status
+ * returned, its diagnostics go to @ctx from now on. NST_OK when it was not started. */
+static nst_err
+compile_pre_join(struct compile_pre *p, bool started, struct nst_ctx *ctx)
+{
+    nst_err ret;
+
+    if (!started) {
+        return NST_OK;
+    }
+    pthread_join(p->tid, NULL);
+    if (!ctx) {
+        return p->ret;
+    }
+    ret = diag_move(ctx, &p->diags, 0, p->diags.ndiags);
+    render_set_ctx(p->r, ctx);
+    return p->ret ? p->ret : ret;
+}
+
+static void
+compile_pre_clear(struct compile_pre *p)
+{
+    render_free(p->r);
+    p->r = NULL;
+    nst_diag_clear(&p->diags);
+    nst_free(p->diags.diags);
+}
+
 NST_API nst_err
 nst_compile_file(struct nst_ctx *ctx, const char *path, enum nst_format format,
                  const char *const *template_dirs, size_t ndirs, unsigned flags,
@@ -645,11 +726,19 @@ nst_compile_file(struct nst_ctx *ctx, const char *path, enum nst_format format,
     struct nst_service *svc = NULL;
     struct nst_compiled *c = NULL;
     enum nst_stage at = NST_STAGE_LOAD;
+    struct compile_pre pre;
+    bool pre_started = false;
     nst_err ret;
 
+    memset(&pre, 0, sizeof pre);
     if (!ctx || !path || !svc_out || (!out && !(flags & NST_COMPILE_CHECK_ONLY)) ||
         (ndirs && !template_dirs)) {
         return NST_EINVAL;
+    }
+    /* The render's device models and templates are made ready on another thread
+     * meanwhile (compile_pre_start). */
+    if (!(flags & NST_COMPILE_CHECK_ONLY)) {
+        pre_started = compile_pre_start(&pre, ctx, template_dirs, ndirs);
     }
     /* 1. load: parse the file, validate it against the service model, build the model. */
     ret = nst_service_load(ctx, path, format, &svc);
@@ -676,7 +765,11 @@ nst_compile_file(struct nst_ctx *ctx, const char *path, enum nst_format format,
      * and native CLI, from its IR by its driver's templates. */
     if (!ret) {
         at = NST_STAGE_RENDER;
-        ret = compile_render(c, template_dirs, ndirs);
+        ret = compile_pre_join(&pre, pre_started, ctx);
+        pre_started = false;
+    }
+    if (!ret) {
+        ret = compile_render(c, template_dirs, ndirs, pre.r ? &pre.r : NULL);
     }
     ctx_ly_restore();
     if (!ret) {
@@ -684,6 +777,10 @@ nst_compile_file(struct nst_ctx *ctx, const char *path, enum nst_format format,
     }
 
 cleanup:
+    if (pre_started) {
+        compile_pre_join(&pre, pre_started, NULL);
+    }
+    compile_pre_clear(&pre);
     if (stage) {
         *stage = ret ? at : NST_STAGE_DONE;
     }

@@ -61,6 +61,14 @@ struct render {
 };
 
 void
+render_set_ctx(struct render *r, struct nst_ctx *ctx)
+{
+    if (r && ctx) {
+        r->ctx = ctx;
+    }
+}
+
+void
 render_set_origin(struct render *r, const struct diag_loc *origin)
 {
     struct diag_loc none = {0};

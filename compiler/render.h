@@ -61,6 +61,10 @@ void render_free(struct render *r);
  */
 nst_err render_dup(const struct render *r, struct nst_ctx *ctx, struct render **out);
 
+/* Record @r's diagnostics in @ctx (borrowed) from now on: render_new() may run on another
+ * thread, with a context of its own, while the service loads (compile.c). */
+void render_set_ctx(struct render *r, struct nst_ctx *ctx);
+
 /*
  * Where the next device rendered comes from in the service (its file, line and YANG
  * path, borrowed until the next call): a driver that refuses the device is reported

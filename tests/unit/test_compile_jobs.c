@@ -10,6 +10,9 @@
  *   models refuse, an unknown variable in an IOS-XR template): the same diagnostics in
  *   the same order (code, file, line, device, path, message), and the log callback told
  *   of them in the same order, which is the order of the devices in the service;
+ * - the render state, built on another thread while the service loads: missing device
+ *   models fail the compile at the render stage with their diagnostic, and a service that
+ *   does not load fails at the load without it;
  * - the allocation test hook keeps the compile on one thread, whatever NST_COMPILE_JOBS.
  */
 #include <setjmp.h>
@@ -232,6 +235,47 @@ test_same_diagnostics(void **state)
     run_free(&four);
 }
 
+/* The render state is built while the service loads (compile.c, compile_pre): device
+ * models that are missing fail the compile at the render, with their diagnostic; a
+ * service that does not load fails at the load, without it. */
+static void
+test_render_state_errors(void **state)
+{
+    struct fx *f = *state;
+    struct nst_ctx *ctx;
+    struct nst_service *svc = NULL;
+    struct nst_compiled *comp = NULL;
+    enum nst_stage stage;
+    char cmd[512], yang[128], bad[128];
+    size_t i, found = 0;
+
+    snprintf(yang, sizeof yang, "%s/yang", f->tmp);
+    snprintf(cmd, sizeof cmd, "cp -r '%s/yang' '%s' && rm -rf '%s/devices'", NST_SRCDIR, yang,
+             yang);
+    assert_int_equal(system(cmd), 0);
+    assert_int_equal(nst_ctx_new(yang, &ctx), NST_OK);
+    assert_int_equal(
+        nst_compile_file(ctx, f->svc, NST_FORMAT_AUTO, NULL, 0, 0, &stage, &svc, &comp), NST_EENV);
+    assert_int_equal(stage, NST_STAGE_RENDER);
+    for (i = 0; i < nst_diag_count(ctx); i++) {
+        found += strstr(nst_diag_message(nst_diag_get(ctx, i)), "device models not found") != NULL;
+    }
+    assert_int_equal(found, 1);
+    nst_diag_clear(ctx);
+    /* A service that does not parse: the load's error only. */
+    snprintf(bad, sizeof bad, "%s/bad.xml", f->tmp);
+    snprintf(cmd, sizeof cmd, "head -c 5000 '%s' > '%s'", f->svc, bad);
+    assert_int_equal(system(cmd), 0);
+    assert_int_not_equal(
+        nst_compile_file(ctx, bad, NST_FORMAT_AUTO, NULL, 0, 0, &stage, &svc, &comp), NST_OK);
+    assert_int_equal(stage, NST_STAGE_LOAD);
+    assert_true(nst_diag_count(ctx) > 0);
+    for (i = 0; i < nst_diag_count(ctx); i++) {
+        assert_null(strstr(nst_diag_message(nst_diag_get(ctx, i)), "device models"));
+    }
+    nst_ctx_free(ctx);
+}
+
 static void
 test_alloc_hook_keeps_one_thread(void **state)
 {
@@ -251,6 +295,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_same_output, setup, teardown),
         cmocka_unit_test_setup_teardown(test_same_diagnostics, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_render_state_errors, setup, teardown),
         /* Last: the hook stays set for the rest of the process. */
         cmocka_unit_test_setup_teardown(test_alloc_hook_keeps_one_thread, setup, teardown),
     };

@@ -1589,11 +1589,111 @@ write_error(const struct nst_compiled *c, const char *path, const char *reason)
     return NST_EIO;
 }
 
+/*
+ * The files of the set into @dir: each device's NAME.xml and NAME.cli, and plan.json. A
+ * second thread writes plan.json (a fifth of the writing at 100 routers) and then takes
+ * devices too, from the same counter as the calling thread; the result is as if written
+ * one by one in model order, plan.json last: the first failure in that order is the one
+ * reported (*failed, *err as write_file()). One thread while the allocation test hook is
+ * in use (alloc.h), or when no thread can be created.
+ */
+struct write_job {
+    const struct nst_compiled *c;
+    const char *dir;
+    struct write_res {
+        nst_err ret;
+        char *failed;
+        int err;
+    } * res, plan; /* res: one per device */
+    atomic_size_t next;
+    atomic_bool stop;
+};
+
+static void
+write_devices(struct write_job *j)
+{
+    size_t i;
+
+    while (!atomic_load(&j->stop) && (i = atomic_fetch_add(&j->next, 1)) < j->c->ndevices) {
+        const struct compiled_device *d = &j->c->devices[i];
+        struct write_res *r = &j->res[i];
+
+        if (d->pending) {
+            continue;
+        }
+        r->ret = write_device_text(j->dir, d->name, ".xml", &d->payload, &r->failed, &r->err);
+        if (!r->ret) {
+            r->ret = write_device_text(j->dir, d->name, ".cli", &d->cli, &r->failed, &r->err);
+        }
+        if (r->ret) {
+            atomic_store(&j->stop, true);
+        }
+    }
+}
+
+static void *
+write_helper(void *arg)
+{
+    struct write_job *j = arg;
+
+    j->plan.ret = write_plan(j->dir, j->c, &j->plan.failed, &j->plan.err);
+    write_devices(j);
+    return NULL;
+}
+
+static nst_err
+write_set(const struct nst_compiled *c, const char *dir, char **failed, int *err)
+{
+    struct write_job j;
+    struct write_res *first = NULL;
+    pthread_t tid;
+    bool helper = false;
+    nst_err ret = NST_OK;
+    size_t i;
+
+    memset(&j, 0, sizeof j);
+    j.c = c;
+    j.dir = dir;
+    atomic_store(&j.next, 0);
+    atomic_store(&j.stop, false);
+    j.res = nst_calloc(c->ndevices ? c->ndevices : 1, sizeof *j.res);
+    if (!j.res) {
+        return NST_ENOMEM;
+    }
+    if (!nst_alloc_hooked() && c->ndevices >= COMPILE_PARALLEL_FROM) {
+        helper = !pthread_create(&tid, NULL, write_helper, &j);
+    }
+    write_devices(&j);
+    if (helper) {
+        pthread_join(tid, NULL);
+    } else if (!atomic_load(&j.stop)) {
+        j.plan.ret = write_plan(dir, c, &j.plan.failed, &j.plan.err);
+    }
+    for (i = 0; i < c->ndevices && !first; i++) {
+        first = j.res[i].ret ? &j.res[i] : NULL;
+    }
+    if (!first && (helper || !atomic_load(&j.stop))) {
+        first = j.plan.ret ? &j.plan : NULL;
+    }
+    if (first) {
+        ret = first->ret;
+        *failed = first->failed;
+        *err = first->err;
+        first->failed = NULL;
+    }
+    for (i = 0; i < c->ndevices; i++) {
+        nst_free(j.res[i].failed);
+    }
+    nst_free(j.plan.failed);
+    nst_free(j.res);
+    return ret;
+}
+
 NST_API nst_err
 nst_compiled_write(const struct nst_compiled *c, const char *dir)
 {
     char *tmp = NULL, *failed = NULL, *final = NULL, foreign[256];
-    size_t i, dlen;
+    size_t dlen;
     int exists = 0, e = 0, r;
     nst_err ret = NST_OK;
 
@@ -1655,20 +1755,7 @@ nst_compiled_write(const struct nst_compiled *c, const char *dir)
         }
         goto cleanup;
     }
-    for (i = 0; i < c->ndevices && !ret; i++) {
-        const struct compiled_device *d = &c->devices[i];
-
-        if (d->pending) {
-            continue;
-        }
-        ret = write_device_text(tmp, d->name, ".xml", &d->payload, &failed, &e);
-        if (!ret) {
-            ret = write_device_text(tmp, d->name, ".cli", &d->cli, &failed, &e);
-        }
-    }
-    if (!ret) {
-        ret = write_plan(tmp, c, &failed, &e);
-    }
+    ret = write_set(c, tmp, &failed, &e);
     if (ret == NST_EIO) {
         /* Name the file as it would have been in DIR, not the temporary one. */
         char *what = nst_asprintf("%s/%s", final, strrchr(failed, '/') + 1);

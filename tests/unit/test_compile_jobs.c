@@ -13,15 +13,19 @@
  * - the render state, built on another thread while the service loads: missing device
  *   models fail the compile at the render stage with their diagnostic, and a service that
  *   does not load fails at the load without it;
+ * - the set written with two threads: of several files that cannot be written, the one
+ *   reported is the first in model order, every time;
  * - the allocation test hook keeps the compile on one thread, whatever NST_COMPILE_JOBS.
  */
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -276,6 +280,45 @@ test_render_state_errors(void **state)
     nst_ctx_free(ctx);
 }
 
+/* Writing the set with two threads: when several files cannot be written (each larger
+ * than RLIMIT_FSIZE), the one reported is the first in model order, every time. */
+static void
+test_write_first_failure(void **state)
+{
+    struct fx *f = *state;
+    struct run r;
+    struct rlimit old, lim;
+    char out[128], want[256];
+    int k;
+
+    run_compile(f, "4", NULL, 0, &r);
+    assert_int_equal(r.ret, NST_OK);
+    snprintf(out, sizeof out, "%s/out", f->tmp);
+    snprintf(want, sizeof want, "%s/r0000-junos.xml", out);
+    nst_diag_clear(r.ctx); /* the check's notes */
+    signal(SIGXFSZ, SIG_IGN);
+    assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+    for (k = 0; k < 5; k++) {
+        lim = old;
+        lim.rlim_cur = 4096;
+        assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+        assert_int_equal(nst_compiled_write(r.comp, out), NST_EIO);
+        assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+        assert_int_equal(nst_diag_count(r.ctx), 1);
+        assert_string_equal(nst_diag_file(nst_diag_get(r.ctx, 0)), want);
+        assert_non_null(strstr(nst_diag_message(nst_diag_get(r.ctx, 0)), "File too large"));
+        nst_diag_clear(r.ctx);
+    }
+    signal(SIGXFSZ, SIG_DFL);
+    /* Without the limit: the whole set, the plan included. */
+    assert_int_equal(nst_compiled_write(r.comp, out), NST_OK);
+    snprintf(want, sizeof want, "%s/plan.json", out);
+    assert_int_equal(access(want, R_OK), 0);
+    snprintf(want, sizeof want, "%s/r0012-junos.cli", out);
+    assert_int_equal(access(want, R_OK), 0);
+    run_free(&r);
+}
+
 static void
 test_alloc_hook_keeps_one_thread(void **state)
 {
@@ -296,6 +339,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_same_output, setup, teardown),
         cmocka_unit_test_setup_teardown(test_same_diagnostics, setup, teardown),
         cmocka_unit_test_setup_teardown(test_render_state_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_write_first_failure, setup, teardown),
         /* Last: the hook stays set for the rest of the process. */
         cmocka_unit_test_setup_teardown(test_alloc_hook_keeps_one_thread, setup, teardown),
     };

@@ -26,6 +26,15 @@
  * broken template; the compile then fails as a whole. The output is deterministic: the
  * IR is built in input order, libyang prints in schema order, the plan is written in
  * model order, and nothing carries a time.
+ *
+ * Threads (docs/perf-round4-compile.md): the devices of a chunk are rendered on one
+ * thread per CPU (compile_jobs(), NST_COMPILE_JOBS), each with its own template engine
+ * and diagnostics list, whose entries are moved to the context in device order once
+ * the chunk is done; the render state is built while the service loads (compile_pre);
+ * the writer writes plan.json beside the devices' files (write_set). Neither the output
+ * nor the diagnostics, their order or the log callback's calls depend on the threads
+ * (test_compile_jobs); while the allocation test hook is in use all of it stays on the
+ * calling thread, whose allocations alone the hook sees.
  */
 #include <dirent.h>
 #include <errno.h>

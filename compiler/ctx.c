@@ -196,7 +196,10 @@ ctx_ly_restore(void)
  * routers and all but 1 s of yanglint's own validation of the same file (docs/
  * PERFORMANCE.md). This deviation makes them plain names (the same pattern), and
  * load.c checks each one with two hash lookups in the data tree, reporting a bad one
- * exactly as libyang would (YANG-BAD-REFERENCE, same message, path and line).
+ * exactly as libyang would (YANG-BAD-REFERENCE, same message, path and line). The same
+ * goes for the device a segment end, a BGP session or a VPLS member names, and for the
+ * segment a hop names: libyang compares each with every device (segment) name, half of
+ * its leafref time at 100 routers (docs/perf-round4-compile.md).
  * If a user's model directory does not take the deviation, libyang checks them.
  */
 static const char ctx_port_refs_deviation[] =
@@ -216,6 +219,21 @@ static const char ctx_port_refs_deviation[] =
     "    deviate replace { type nsi:name; }\n"
     "  }\n"
     "  deviation /nsi:intercloud/nsi:connection/nsi:bgp-session/nsi:port {\n"
+    "    deviate replace { type nsi:name; }\n"
+    "  }\n"
+    "  deviation /nsi:intercloud/nsi:segment/nsi:a/nsi:end/nsi:device/nsi:device {\n"
+    "    deviate replace { type nsi:name; }\n"
+    "  }\n"
+    "  deviation /nsi:intercloud/nsi:segment/nsi:b/nsi:end/nsi:device/nsi:device {\n"
+    "    deviate replace { type nsi:name; }\n"
+    "  }\n"
+    "  deviation /nsi:intercloud/nsi:connection/nsi:bgp-session/nsi:device {\n"
+    "    deviate replace { type nsi:name; }\n"
+    "  }\n"
+    "  deviation /nsi:intercloud/nsi:connection/nsi:vpls/nsi:member/nsi:device {\n"
+    "    deviate replace { type nsi:name; }\n"
+    "  }\n"
+    "  deviation /nsi:intercloud/nsi:connection/nsi:hop/nsi:segment {\n"
     "    deviate replace { type nsi:name; }\n"
     "  }\n"
     "}\n";
@@ -247,8 +265,8 @@ nst_ctx_new(const char *yang_dir, struct nst_ctx **out)
         goto cleanup;
     }
     snprintf(ietf, sizeof ietf, "%s/ietf", ctx->yang_dir);
-    if (ly_ctx_new(ctx->yang_dir, LY_CTX_DISABLE_SEARCHDIR_CWD | LY_CTX_NO_YANGLIBRARY,
-                   &ctx->ly) != LY_SUCCESS) {
+    if (ly_ctx_new(ctx->yang_dir, LY_CTX_DISABLE_SEARCHDIR_CWD | LY_CTX_NO_YANGLIBRARY, &ctx->ly) !=
+        LY_SUCCESS) {
         ret = NST_EENV;
         goto cleanup;
     }

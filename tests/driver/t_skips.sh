@@ -8,7 +8,7 @@ trap 'rm -rf "$tmp"' EXIT INT TERM
 no() { echo "FAIL: $*"; fail=1; }
 
 mkdir -p "$tmp/tests/x" "$tmp/b/tests"
-cp "$TOP/tests/run.sh" "$TOP/tests/skips.sh" "$tmp/tests/"
+cp "$TOP/tests/run.sh" "$TOP/tests/skips.sh" "$TOP/tests/runner.sh" "$tmp/tests/"
 printf 'exit 0\n' > "$tmp/tests/x/t_ok.sh"
 printf 'echo "no frobnicator here"; exit 77\n' > "$tmp/tests/x/t_skip.sh"
 drive() { (cd "$tmp" && env -u NST_EXPECTED_SKIPS BUILD=b "$@" sh tests/run.sh) > "$tmp/out" 2>&1; }

@@ -600,8 +600,8 @@ validate_all_errors(struct nst_ctx *ctx, const char *file, enum nst_format fmt,
 #define LOAD_PORT_REF_TARGET                                                                       \
     "/nsi:intercloud/nsi:device[nsi:name = current()/../device]/nsi:port/nsi:name"
 /* ... and of the device and segment references ctx.c takes out of its hands too: the
- * paths as the model writes them, for a segment end, a BGP session, a VPLS member, a
- * hop. */
+ * paths as the model writes them, for a segment end, a BGP session (its device and its
+ * peer's) or a stitch, a VPLS member, a hop. */
 #define LOAD_END_DEVICE_TARGET "/nsi:intercloud/nsi:device/nsi:name"
 #define LOAD_BGP_DEVICE_TARGET "../../../device/name"
 #define LOAD_MEMBER_DEVICE_TARGET "../../../../device/name"
@@ -789,7 +789,8 @@ cleanup:
 
 /*
  * The references libyang no longer checks (ctx.c): segment ends, VPLS members and BGP
- * sessions each name a device and one of its ports, a hop names a segment. A hash
+ * sessions each name a device and one of its ports, a BGP session may name its peer
+ * device, a stitch names a device, a hop names a segment. A hash
  * lookup or two each, so linear in the service; every bad one is reported.
  */
 static nst_err
@@ -843,10 +844,16 @@ load_check_port_refs(struct nst_ctx *ctx, const char *file, const struct srcmap 
                 if (!strcmp(ly_node_name(c), "hop") && !ret) {
                     ret = load_check_name_ref(ctx, file, map, &six, c, "segment",
                                               LOAD_HOP_SEGMENT_TARGET, &bad);
+                } else if (!strcmp(ly_node_name(c), "stitch") && !ret) {
+                    ret = load_check_name_ref(ctx, file, map, &dix, c, "device",
+                                              LOAD_BGP_DEVICE_TARGET, &bad);
                 } else if (!strcmp(ly_node_name(c), "bgp-session") && !ret) {
                     ret = load_check_name_ref(ctx, file, map, &dix, c, "device",
                                               LOAD_BGP_DEVICE_TARGET, &bad);
                     ret = ret ? ret : load_check_port_ref(ctx, file, map, &dix, c, &bad);
+                    ret = ret ? ret
+                              : load_check_name_ref(ctx, file, map, &dix, c, "peer-device",
+                                                    LOAD_BGP_DEVICE_TARGET, &bad);
                 } else if (!strcmp(ly_node_name(c), "vpls")) {
                     LY_LIST_FOR(lyd_child(c), m)
                     {

@@ -1,7 +1,8 @@
 /*
  * test_compile_refs.c: the references the loader checks instead of libyang (compiler/
  * ctx.c's deviation, load.c's load_check_port_refs): a segment end's, a BGP session's
- * and a VPLS member's device and port, and a hop's segment. Services of our own (the
+ * and a VPLS member's device and port, a BGP session's peer device, a stitch's device
+ * and a hop's segment. Services of our own (the
  * shipped example with one name changed) must give exactly what libyang gave for each
  * (YANG-BAD-REFERENCE, libyang's message with the leafref's path as the model writes
  * it, the data path, the line), and one more:
@@ -181,6 +182,37 @@ test_vpls_member_device_and_port(void **state)
     free(text);
 }
 
+/* A stitch's device and a BGP session's peer device (tests/bad/base.xml). */
+static void
+test_stitch_and_peer_device(void **state)
+{
+    char *text = read_all(NST_SRCDIR "/tests/bad/base.xml"), *a, *b, *errs, want[2048];
+    unsigned line1, line2;
+
+    (void)state;
+    a = replace_nth(text, "<stitch>\n      <device>r2", "<stitch>\n      <device>nosuch-r2", 1,
+                    &line1);
+    b = replace_nth(a, "<peer-site>aws</peer-site>", "<peer-device>nosuch-r1</peer-device>", 1,
+                    &line2);
+    errs = load_errors(b);
+    snprintf(want, sizeof want,
+             "YANG-BAD-REFERENCE %u /netstitch-intercloud:intercloud/connection[name='c1']/"
+             "stitch[device='nosuch-r2']/device Invalid leafref value \"nosuch-r2\" - no target "
+             "instance \"../../../device/name\" with the same value.\n",
+             line1 + 1);
+    assert_non_null(strstr(errs, want));
+    snprintf(want, sizeof want,
+             "YANG-BAD-REFERENCE %u /netstitch-intercloud:intercloud/connection[name='c1']/"
+             "bgp-session[name='to-aws']/peer-device Invalid leafref value \"nosuch-r1\" - no "
+             "target instance \"../../../device/name\" with the same value.\n",
+             line2);
+    assert_non_null(strstr(errs, want));
+    free(errs);
+    free(a);
+    free(b);
+    free(text);
+}
+
 int
 main(void)
 {
@@ -188,6 +220,7 @@ main(void)
         cmocka_unit_test(test_segment_end_device),
         cmocka_unit_test(test_hop_segment),
         cmocka_unit_test(test_vpls_member_device_and_port),
+        cmocka_unit_test(test_stitch_and_peer_device),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

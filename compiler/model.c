@@ -17,8 +17,8 @@
 
 #include "alloc.h"
 #include "diag.h"
-#include "driver.h"
 #include "lyutil.h"
+#include "driver.h"
 #include "model.h"
 #include "srcmap.h"
 #include "util.h"
@@ -42,8 +42,7 @@ child(const struct lyd_node *parent, const char *name)
     if (!parent) {
         return NULL;
     }
-    LY_LIST_FOR(lyd_child(parent), n)
-    {
+    LY_LIST_FOR(lyd_child(parent), n) {
         if (!strcmp(ly_node_name(n), name)) {
             return n;
         }
@@ -57,8 +56,7 @@ count(const struct lyd_node *parent, const char *name)
     const struct lyd_node *n;
     size_t c = 0;
 
-    LY_LIST_FOR(lyd_child(parent), n)
-    {
+    LY_LIST_FOR(lyd_child(parent), n) {
         c += !strcmp(ly_node_name(n), name);
     }
     return c;
@@ -218,8 +216,7 @@ prefixes(struct mb *b, const struct lyd_node *parent, const char *name, size_t *
         *n = 0;
         return NULL;
     }
-    LY_LIST_FOR(lyd_child(parent), c)
-    {
+    LY_LIST_FOR(lyd_child(parent), c) {
         if (!strcmp(ly_node_name(c), name)) {
             prefix_of(b, c, &arr[i++]);
         }
@@ -267,8 +264,7 @@ encap_bundle(struct mb *b, const struct lyd_node *n, struct m_encap *e)
         return;
     }
     e->inner = 4095;
-    LY_LIST_FOR(lyd_child(n), c)
-    {
+    LY_LIST_FOR(lyd_child(n), c) {
         const char *v, *dash;
 
         if (strcmp(ly_node_name(c), "c-vlan")) {
@@ -321,14 +317,10 @@ site_kind(const char *s)
         const char *n;
         enum m_site_kind k;
     } kinds[] = {
-        {"on-premises", SITE_ON_PREMISES},
-        {"research-cloud", SITE_RESEARCH_CLOUD},
-        {"backbone", SITE_BACKBONE},
-        {"partner", SITE_PARTNER},
-        {"exchange", SITE_EXCHANGE},
-        {"aws", SITE_AWS},
-        {"azure", SITE_AZURE},
-        {"gcp", SITE_GCP},
+        {"on-premises", SITE_ON_PREMISES}, {"research-cloud", SITE_RESEARCH_CLOUD},
+        {"backbone", SITE_BACKBONE},       {"partner", SITE_PARTNER},
+        {"exchange", SITE_EXCHANGE},       {"aws", SITE_AWS},
+        {"azure", SITE_AZURE},             {"gcp", SITE_GCP},
     };
     size_t i;
 
@@ -361,8 +353,7 @@ build_site(struct mb *b, const struct lyd_node *n, struct m_site *s)
         s->ntransit = 0;
         return;
     }
-    LY_LIST_FOR(lyd_child(n), c)
-    {
+    LY_LIST_FOR(lyd_child(n), c) {
         if (!strcmp(ly_node_name(c), "transit-subnet")) {
             s->transit_names[i] = str(c, "name");
             prefix_of(b, child(c, "prefix"), &s->transit[i]);
@@ -394,8 +385,7 @@ build_device(struct mb *b, const struct lyd_node *n, struct m_device *d)
         d->nports = 0;
         return;
     }
-    LY_LIST_FOR(lyd_child(n), c)
-    {
+    LY_LIST_FOR(lyd_child(n), c) {
         struct m_port *p;
 
         if (strcmp(ly_node_name(c), "port")) {
@@ -411,7 +401,7 @@ build_device(struct mb *b, const struct lyd_node *n, struct m_device *d)
         p->description = str(c, "description");
         /* netstitch-exchange augments (child() matches by name in any module). */
         p->shared = child(c, "shared") != NULL;
-        p->shared_mode = !str(c, "encapsulation-mode")                    ? 0
+        p->shared_mode = !str(c, "encapsulation-mode")                      ? 0
                          : !strcmp(str(c, "encapsulation-mode"), "dot1q") ? 1
                                                                           : 2;
         p->idx = b->svc->nports++;
@@ -502,8 +492,7 @@ build_vpls(struct mb *b, const struct lyd_node *n, struct m_vpls *v)
         v->nmembers = 0;
         return;
     }
-    LY_LIST_FOR(lyd_child(n), c)
-    {
+    LY_LIST_FOR(lyd_child(n), c) {
         struct m_vpls_member *m;
 
         if (strcmp(ly_node_name(c), "member")) {
@@ -622,8 +611,7 @@ build_mp(struct mb *b, const struct lyd_node *n, struct m_mp *v)
         v->nacs = 0;
         return;
     }
-    LY_LIST_FOR(lyd_child(n), c)
-    {
+    LY_LIST_FOR(lyd_child(n), c) {
         struct m_mp_ac *a;
         const char *role;
 
@@ -686,8 +674,7 @@ communities(struct mb *b, const struct lyd_node *parent, const char *name,
         out->n = 0;
         return;
     }
-    LY_LIST_FOR(lyd_child(parent), c)
-    {
+    LY_LIST_FOR(lyd_child(parent), c) {
         if (!strcmp(ly_node_name(c), name)) {
             if (!i) {
                 src_of(b, c, &out->src);
@@ -713,8 +700,7 @@ build_bgp_knobs(struct mb *b, const struct lyd_node *n, struct m_bgp *s)
 
     s->afs = 0;
     x = NULL;
-    LY_LIST_FOR(lyd_child(n), c)
-    {
+    LY_LIST_FOR(lyd_child(n), c) {
         if (!strcmp(ly_node_name(c), "address-family")) {
             unsigned bit = !strcmp(lyd_get_value(c), "ipv6-unicast") ? M_AFS_V6 : M_AFS_V4;
 
@@ -753,8 +739,7 @@ build_bgp_knobs(struct mb *b, const struct lyd_node *n, struct m_bgp *s)
     s->local_as_no_prepend = flag(n, "local-as-no-prepend");
     s->local_as_replace_as = flag(n, "local-as-replace-as");
     x = NULL;
-    LY_LIST_FOR(lyd_child(n), c)
-    {
+    LY_LIST_FOR(lyd_child(n), c) {
         if ((!strcmp(ly_node_name(c), "local-as-no-prepend") ||
              !strcmp(ly_node_name(c), "local-as-replace-as")) &&
             !(c->flags & LYD_DEFAULT) && !x) {
@@ -859,8 +844,7 @@ build_conn(struct mb *b, const struct lyd_node *n, struct m_conn *c)
         c->nendpoints = c->nhops = c->nstitches = c->nvpls = c->nbgp = 0;
         return;
     }
-    LY_LIST_FOR(lyd_child(n), x)
-    {
+    LY_LIST_FOR(lyd_child(n), x) {
         const char *name = ly_node_name(x);
 
         if (!strcmp(name, "endpoint")) {
@@ -885,8 +869,7 @@ build_conn(struct mb *b, const struct lyd_node *n, struct m_conn *c)
     }
     /* Hops are kept in seq order: the path is read in that order everywhere. */
     qsort(c->hops, c->nhops, sizeof *c->hops, hop_cmp);
-    LY_LIST_FOR(lyd_child(n), x)
-    {
+    LY_LIST_FOR(lyd_child(n), x) {
         struct m_stitch *s;
         const char *kind;
 
@@ -915,6 +898,7 @@ struct m_name_index {
     size_t mask;
     uint32_t *slots;
 };
+
 
 /* The name of entry @i of an array of @stride-byte structs whose name is at @off. */
 static const char *
@@ -990,23 +974,22 @@ index_find(const struct m_name_index *x, const void *base, size_t n, size_t stri
     return -1;
 }
 
-#define BUILD_LIST(b, top, name, arr, narr, fn)                                                    \
-    do {                                                                                           \
-        const struct lyd_node *n_;                                                                 \
-        size_t i_ = 0;                                                                             \
-        (narr) = count((top), (name));                                                             \
-        (arr) = arena_array((b)->arena, (narr), sizeof *(arr));                                    \
-        if (!(arr)) {                                                                              \
-            (b)->err = NST_ENOMEM;                                                                 \
-            (narr) = 0;                                                                            \
-            break;                                                                                 \
-        }                                                                                          \
-        LY_LIST_FOR(lyd_child(top), n_)                                                            \
-        {                                                                                          \
-            if (!strcmp(ly_node_name(n_), (name))) {                                               \
-                fn((b), n_, &(arr)[i_++]);                                                         \
-            }                                                                                      \
-        }                                                                                          \
+#define BUILD_LIST(b, top, name, arr, narr, fn) \
+    do { \
+        const struct lyd_node *n_; \
+        size_t i_ = 0; \
+        (narr) = count((top), (name)); \
+        (arr) = arena_array((b)->arena, (narr), sizeof *(arr)); \
+        if (!(arr)) { \
+            (b)->err = NST_ENOMEM; \
+            (narr) = 0; \
+            break; \
+        } \
+        LY_LIST_FOR(lyd_child(top), n_) { \
+            if (!strcmp(ly_node_name(n_), (name))) { \
+                fn((b), n_, &(arr)[i_++]); \
+            } \
+        } \
     } while (0)
 
 nst_err
@@ -1017,8 +1000,7 @@ model_build(struct nst_ctx *ctx, const struct lyd_node *tree, const struct srcma
     const struct lyd_node *top = NULL, *n;
     struct diag_loc loc = {file, 1, NULL, NULL};
 
-    LY_LIST_FOR(tree, n)
-    {
+    LY_LIST_FOR(tree, n) {
         if (!strcmp(ly_node_name(n), "intercloud") &&
             !strcmp(n->schema->module->name, "netstitch-intercloud")) {
             top = n;
@@ -1037,8 +1019,8 @@ model_build(struct nst_ctx *ctx, const struct lyd_node *tree, const struct srcma
     b.svc->site_index = index_build(&b, b.svc->sites, b.svc->nsites, sizeof *b.svc->sites,
                                     offsetof(struct m_site, name));
     BUILD_LIST(&b, top, "device", b.svc->devices, b.svc->ndevices, build_device);
-    b.svc->device_index = index_build(&b, b.svc->devices, b.svc->ndevices, sizeof *b.svc->devices,
-                                      offsetof(struct m_device, name));
+    b.svc->device_index = index_build(&b, b.svc->devices, b.svc->ndevices,
+                                      sizeof *b.svc->devices, offsetof(struct m_device, name));
     BUILD_LIST(&b, top, "segment", b.svc->segments, b.svc->nsegments, build_segment);
     b.svc->segment_index = index_build(&b, b.svc->segments, b.svc->nsegments,
                                        sizeof *b.svc->segments, offsetof(struct m_segment, name));
@@ -1073,8 +1055,8 @@ model_find_site(const struct m_service *svc, const char *name)
 struct m_segment *
 model_find_segment(const struct m_service *svc, const char *name)
 {
-    long i = index_find(svc->segment_index, svc->segments, svc->nsegments, sizeof *svc->segments,
-                        offsetof(struct m_segment, name), name);
+    long i = index_find(svc->segment_index, svc->segments, svc->nsegments,
+                        sizeof *svc->segments, offsetof(struct m_segment, name), name);
 
     return i < 0 ? NULL : &svc->segments[i];
 }
@@ -1144,11 +1126,11 @@ model_encap_str(const struct m_encap *e, char *buf, size_t len)
                 snprintf(buf + (n < len ? n : len), n < len ? len - n : 0, "*");
             }
             for (i = 0; !e->all_cvlans && i < e->ncvlans && n < len; i++) {
-                n +=
-                    (size_t)(e->cvlans[i].lo == e->cvlans[i].hi
-                                 ? snprintf(buf + n, len - n, "%s%u", i ? "," : "", e->cvlans[i].lo)
-                                 : snprintf(buf + n, len - n, "%s%u-%u", i ? "," : "",
-                                            e->cvlans[i].lo, e->cvlans[i].hi));
+                n += (size_t)(e->cvlans[i].lo == e->cvlans[i].hi
+                                  ? snprintf(buf + n, len - n, "%s%u", i ? "," : "",
+                                             e->cvlans[i].lo)
+                                  : snprintf(buf + n, len - n, "%s%u-%u", i ? "," : "",
+                                             e->cvlans[i].lo, e->cvlans[i].hi));
             }
             break;
         }

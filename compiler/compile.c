@@ -1415,8 +1415,8 @@ cleanup:
 /* DIR/NAME.EXT from one of a device's texts, which are kept deflated: inflated here, one
  * file at a time (compile_device); fails as write_file(). */
 static nst_err
-write_device_text(const char *dir, const char *name, const char *ext, const struct compiled_text *t,
-                  char **failed, int *err)
+write_device_text(const char *dir, const char *name, const char *ext,
+                  const struct compiled_text *t, char **failed, int *err)
 {
     char *f = device_file(name, ext), *buf = t->text ? NULL : text_inflate(t);
     const char *text = t->text ? t->text : buf;

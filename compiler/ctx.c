@@ -272,8 +272,8 @@ nst_ctx_new(const char *yang_dir, struct nst_ctx **out)
         goto cleanup;
     }
     snprintf(ietf, sizeof ietf, "%s/ietf", ctx->yang_dir);
-    if (ly_ctx_new(ctx->yang_dir, LY_CTX_DISABLE_SEARCHDIR_CWD | LY_CTX_NO_YANGLIBRARY, &ctx->ly) !=
-        LY_SUCCESS) {
+    if (ly_ctx_new(ctx->yang_dir, LY_CTX_DISABLE_SEARCHDIR_CWD | LY_CTX_NO_YANGLIBRARY,
+                   &ctx->ly) != LY_SUCCESS) {
         ret = NST_EENV;
         goto cleanup;
     }

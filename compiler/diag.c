@@ -18,8 +18,8 @@ const char *
 diag_code_str(enum diag_code code)
 {
     switch (code) {
-#define X(e, c, sev, msg, hint)                                                                    \
-    case e:                                                                                        \
+#define X(e, c, sev, msg, hint) \
+    case e: \
         return c;
 #include "diag_codes.def"
 #undef X
@@ -33,8 +33,8 @@ enum nst_severity
 diag_code_severity(enum diag_code code)
 {
     switch (code) {
-#define X(e, c, sev, msg, hint)                                                                    \
-    case e:                                                                                        \
+#define X(e, c, sev, msg, hint) \
+    case e: \
         return sev;
 #include "diag_codes.def"
 #undef X
@@ -48,8 +48,8 @@ const char *
 diag_code_hint(enum diag_code code)
 {
     switch (code) {
-#define X(e, c, sev, msg, hint)                                                                    \
-    case e:                                                                                        \
+#define X(e, c, sev, msg, hint) \
+    case e: \
         return hint;
 #include "diag_codes.def"
 #undef X
@@ -63,8 +63,8 @@ const char *
 diag_code_template(enum diag_code code)
 {
     switch (code) {
-#define X(e, c, sev, msg, hint)                                                                    \
-    case e:                                                                                        \
+#define X(e, c, sev, msg, hint) \
+    case e: \
         return msg;
 #include "diag_codes.def"
 #undef X
@@ -143,7 +143,8 @@ diag_grow(struct nst_ctx *ctx)
 }
 
 nst_err
-diag_add_msg(struct nst_ctx *ctx, enum diag_code code, const struct diag_loc *loc, const char *msg)
+diag_add_msg(struct nst_ctx *ctx, enum diag_code code, const struct diag_loc *loc,
+             const char *msg)
 {
     struct nst_diag *d;
 

@@ -77,9 +77,9 @@ read_file(struct nst_ctx *ctx, const char *path, char **data, size_t *len)
     }
     if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
         diag_add(ctx, DIAG_IO_READ, &loc, path,
-                 fstat(fd, &st)        ? strerror(errno)
-                 : S_ISDIR(st.st_mode) ? "is a directory"
-                                       : "not a regular file");
+                 fstat(fd, &st)            ? strerror(errno)
+                 : S_ISDIR(st.st_mode)     ? "is a directory"
+                                           : "not a regular file");
         ret = NST_EIO;
         goto cleanup;
     }
@@ -213,8 +213,7 @@ mandatory_data_path(const struct lyd_node *tree, const char *schema_path)
         for (i = 0; i < set->count && !res; i++) {
             int found = 0;
 
-            LY_LIST_FOR(lyd_child(set->dnodes[i]), c)
-            {
+            LY_LIST_FOR(lyd_child(set->dnodes[i]), c) {
                 found |= !strcmp(ly_node_name(c), leaf);
             }
             if (!found) {
@@ -489,8 +488,9 @@ ly_errors_to_diags(struct nst_ctx *ctx, const char *file, enum nst_format fmt,
         }
         loc.line = syn->line;
     }
-    msg = !syn && code == DIAG_YANG_TYPE ? load_address_message(ctx, spath, dpath, e->msg, &code)
-                                         : NULL;
+    msg = !syn && code == DIAG_YANG_TYPE
+              ? load_address_message(ctx, spath, dpath, e->msg, &code)
+              : NULL;
     if (!msg) {
         msg = nst_strdup(syn ? syn->msg : e->msg ? e->msg : "invalid input");
     }
@@ -543,7 +543,7 @@ validate_all_errors(struct nst_ctx *ctx, const char *file, enum nst_format fmt,
         ly_err_clean(ctx->ly, NULL);
         if (lyd_validate_all(tree, ctx->ly, LYD_VALIDATE_PRESENT | LYD_VALIDATE_NO_STATE, NULL) ==
             LY_SUCCESS) {
-            *complete = 1; /* every error found, or none */
+            *complete = 1;  /* every error found, or none */
             break;
         }
         failed = 1;
@@ -577,7 +577,7 @@ validate_all_errors(struct nst_ctx *ctx, const char *file, enum nst_format fmt,
          * every reference to it into a further, derived error. */
         if (!bad || !bad->parent || !bad->schema ||
             !(bad->schema->nodetype & (LYS_LEAF | LYS_LEAFLIST))) {
-            break; /* nothing to set aside: the first error stands alone */
+            break;  /* nothing to set aside: the first error stands alone */
         }
         removed[nremoved] = lyd_path(lyd_parent(bad), LYD_PATH_STD, NULL, 0);
         if (!removed[nremoved]) {
@@ -597,7 +597,7 @@ validate_all_errors(struct nst_ctx *ctx, const char *file, enum nst_format fmt,
 }
 
 /* What libyang would say of a port reference it could not resolve (ctx.c). */
-#define LOAD_PORT_REF_TARGET                                                                       \
+#define LOAD_PORT_REF_TARGET \
     "/nsi:intercloud/nsi:device[nsi:name = current()/../device]/nsi:port/nsi:name"
 /* ... and of the device and segment references ctx.c takes out of its hands too: the
  * paths as the model writes them, for a segment end, a BGP session (its device and its
@@ -613,8 +613,7 @@ load_child(const struct lyd_node *parent, const char *name)
 {
     const struct lyd_node *c;
 
-    LY_LIST_FOR(lyd_child(parent), c)
-    {
+    LY_LIST_FOR(lyd_child(parent), c) {
         if (!strcmp(ly_node_name(c), name)) {
             return c;
         }
@@ -770,8 +769,7 @@ load_check_port_ref(struct nst_ctx *ctx, const char *file, const struct srcmap *
     *bad = 1;
     path = lyd_path(pleaf, LYD_PATH_STD, NULL, 0);
     msg = nst_asprintf("Invalid leafref value \"%s\" - no target instance \"%s\" with the same "
-                       "value.",
-                       lyd_get_value(pleaf), LOAD_PORT_REF_TARGET);
+                       "value.", lyd_get_value(pleaf), LOAD_PORT_REF_TARGET);
     if (!path || !msg) {
         ret = NST_ENOMEM;
         goto cleanup;

@@ -55,9 +55,9 @@ struct render {
     char **dirs; /* the template search path */
     size_t ndirs;
     struct tpl_engine *eng;
-    struct ly_ctx *ly;         /* every vendor's device models */
+    struct ly_ctx *ly; /* every vendor's device models */
     const struct render *base; /* render_dup(): ly and dirs are base's, not owned */
-    struct diag_loc origin;    /* the device being rendered, in the service (render_set_origin) */
+    struct diag_loc origin; /* the device being rendered, in the service (render_set_origin) */
 };
 
 void

@@ -44,6 +44,7 @@
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -1431,11 +1432,22 @@ write_device_text(const char *dir, const char *name, const char *ext,
 static nst_err
 write_plan(const char *dir, const struct nst_compiled *c, char **failed, int *err)
 {
-    char *path = nst_asprintf("%s/plan.json", dir);
+    char *path;
     struct buf b = {0};
     nst_err ret = NST_OK;
     int fd = -1;
 
+    /* A small compile's plan is built in memory and written at once (4.4 MB at 100
+     * routers): streamed, its million small pieces cost a third of the writer's
+     * instructions in stdio. A larger one's is streamed, for the peak memory. */
+    if (c->ndevices <= COMPILE_DEFLATE_FROM) {
+        b.min_cap = 1 << 20;
+        plan_build(&b, c);
+        ret = buf_failed(&b) ? NST_ENOMEM : write_file(dir, "plan.json", b.p, failed, err);
+        buf_clear(&b);
+        return ret;
+    }
+    path = nst_asprintf("%s/plan.json", dir);
     if (!path) {
         return NST_ENOMEM;
     }
@@ -1450,6 +1462,10 @@ write_plan(const char *dir, const struct nst_compiled *c, char **failed, int *er
         goto cleanup;
     }
     fd = -1;
+    /* The plan is written in small pieces, by one thread: without stdio's lock around
+     * each (a third of the writer's instructions at 100 routers) and in 64 KiB blocks. */
+    __fsetlocking(b.f, FSETLOCKING_BYCALLER);
+    setvbuf(b.f, NULL, _IOFBF, 1 << 16);
     plan_build(&b, c);
     ret = b.oom ? NST_ENOMEM : NST_OK;
     errno = 0;

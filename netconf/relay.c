@@ -42,6 +42,7 @@
 #include <libxml/parserInternals.h>
 
 #include "alloc.h"
+#include "ctxpool.h"
 #include "util.h"
 
 #define RELAY_EOM "]]>]]>"
@@ -101,6 +102,26 @@ struct relay {
     int wait_ms;          /* how long this attempt may leave it unanswered */
     int attempt;          /* 1 on the first channel */
     int swallow_hello;    /* the next device hello is a new channel's: do not pass it on */
+
+    /* The server hello for relay_peek_hello (guarded by mu, hello_cv signals it). */
+    pthread_cond_t hello_cv;
+    char *shello;
+    size_t shello_len;
+
+    /* A join on a shared context (relay_join_begin .. relay_join_end; ctxpool.h). The
+     * baton is the set's join-CPU hold: held while libnetconf2 may work on the context,
+     * given back while it waits for a device reply. jset, jheld, jrec guarded by mu. */
+    struct ctxpool_set *jset;
+    int jheld;  /* the join holds the baton */
+    int jcheck; /* check device messages against jexp (else record) */
+    const struct ctxpool_msg *jexp;
+    size_t njexp;
+    struct ctxpool_msg *jrec; /* recorded transcript */
+    size_t njrec;
+    int jmismatch;        /* a device message differed from jexp */
+    unsigned long s_msgs; /* device messages passed on, its hello included */
+    unsigned long c_msgs; /* client messages seen while joining */
+    char ctail[6];        /* the client's last bytes, for message ends */
 };
 
 static long long
@@ -112,8 +133,12 @@ relay_now_ms(void)
     return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+static void relay_baton_take(struct relay *r);
+
 /* End the session: record @why (the first reason wins), make libnetconf2 read end of
- * file, close the channel. */
+ * file, close the channel. During a join on a shared context the baton is taken first:
+ * whatever libnetconf2 does with the context after the end of file (it goes on with its
+ * pass over the modules) runs under it. */
 static void
 relay_kill(struct relay *r, const char *why)
 {
@@ -121,8 +146,10 @@ relay_kill(struct relay *r, const char *why)
     if (!r->why[0]) {
         snprintf(r->why, sizeof r->why, "%s", why);
     }
+    pthread_cond_broadcast(&r->hello_cv);
     pthread_mutex_unlock(&r->mu);
     if (!r->dead) {
+        relay_baton_take(r);
         r->dead = 1;
         shutdown(r->sp[0], SHUT_RDWR);
         if (r->chan && ssh_channel_is_open(r->chan)) {
@@ -229,6 +256,110 @@ relay_to_device(struct relay *r, const char *p, size_t n)
 
 static void relay_flush_pend(struct relay *r);
 
+static int
+relay_joining(struct relay *r)
+{
+    int j;
+
+    pthread_mutex_lock(&r->mu);
+    j = r->jset != NULL;
+    pthread_mutex_unlock(&r->mu);
+    return j;
+}
+
+/* Take the baton back before libnetconf2 gets a device message of a join. */
+static void
+relay_baton_take(struct relay *r)
+{
+    struct ctxpool_set *set;
+
+    pthread_mutex_lock(&r->mu);
+    set = r->jheld ? NULL : r->jset;
+    pthread_mutex_unlock(&r->mu);
+    if (!set) {
+        return;
+    }
+    ctxpool_cpu_acquire(set);
+    pthread_mutex_lock(&r->mu);
+    if (r->jset == set) {
+        r->jheld = 1;
+    } else {
+        ctxpool_cpu_release(set); /* the join ended meanwhile */
+    }
+    pthread_mutex_unlock(&r->mu);
+}
+
+/* Give the baton away while libnetconf2 waits for the device: it sent more messages than
+ * it was given. */
+static void
+relay_baton_give(struct relay *r)
+{
+    pthread_mutex_lock(&r->mu);
+    if (r->jset && r->jheld && r->c_msgs > r->s_msgs) {
+        r->jheld = 0;
+        ctxpool_cpu_release(r->jset);
+    }
+    pthread_mutex_unlock(&r->mu);
+}
+
+/* A device message of a join, before it is passed on: its baton, then the transcript
+ * (checked or recorded). 0 when it must not be passed on. */
+static int
+relay_join_msg(struct relay *r, const char *msg, size_t len)
+{
+    int ok = 1;
+    size_t i = r->s_msgs - 1;
+
+    relay_baton_take(r);
+    pthread_mutex_lock(&r->mu);
+    if (!r->jset) {
+        pthread_mutex_unlock(&r->mu);
+        return 1;
+    }
+    if (r->jcheck) {
+        ok = i < r->njexp && r->jexp[i].len == len && !memcmp(r->jexp[i].p, msg, len);
+        r->jmismatch |= !ok;
+    } else {
+        struct ctxpool_msg *t = nst_realloc(r->jrec, (r->njrec + 1) * sizeof *t);
+        char *copy = nst_strndup(msg, len);
+
+        if (t) {
+            r->jrec = t;
+        }
+        if (!t || !copy) {
+            nst_free(copy);
+            ok = 0;
+        } else {
+            r->jrec[r->njrec].p = copy;
+            r->jrec[r->njrec++].len = len;
+        }
+    }
+    pthread_mutex_unlock(&r->mu);
+    if (!ok) {
+        relay_kill(r, r->jmismatch ? "the device's schema set differs from the shared "
+                                     "context's record; the attempt was ended"
+                                   : "out of memory");
+    }
+    return ok;
+}
+
+/* Count the client's messages while joining: end-of-message framing for the hello (and
+ * after it unless both sides announced base:1.1), chunked end markers after it. */
+static void
+relay_count_client(struct relay *r, const char *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        int chunked = r->c_msgs > 0 && r->client_hello == 2 && r->server_hello == 2;
+
+        memmove(r->ctail, r->ctail + 1, sizeof r->ctail - 1);
+        r->ctail[sizeof r->ctail - 1] = p[i];
+        if (chunked ? !memcmp(r->ctail + 2, "\n##\n", 4) : !memcmp(r->ctail, RELAY_EOM, 6)) {
+            r->c_msgs++;
+            memset(r->ctail, 0, sizeof r->ctail);
+        }
+    }
+}
+
 /* Whether a hello (EOM-framed text) announces base:1.1: 2 yes, 1 no. */
 static int
 relay_hello_kind(const char *msg)
@@ -266,12 +397,23 @@ relay_deliver(struct relay *r, const char *msg, size_t len)
             return;
         }
         r->server_hello = kind;
+        pthread_mutex_lock(&r->mu);
+        r->shello = nst_strndup(msg, len);
+        r->shello_len = r->shello ? len : 0;
+        pthread_cond_broadcast(&r->hello_cv);
+        pthread_mutex_unlock(&r->mu);
         relay_flush_pend(r);
-    } else if (!r->answered) {
-        /* The first request was answered: no retry from here on. */
-        r->answered = 1;
-        buf_clear(&r->replay);
+    } else {
+        if (!r->answered) {
+            /* The first request was answered: no retry from here on. */
+            r->answered = 1;
+            buf_clear(&r->replay);
+        }
+        if (relay_joining(r) && !relay_join_msg(r, msg, len)) {
+            return;
+        }
     }
+    r->s_msgs++;
     if (r->chunked) {
         hl = snprintf(head, sizeof head, "\n#%zu\n", len);
         if (buf_add(&r->out, head, (size_t)hl) || buf_add(&r->out, msg, len) ||
@@ -498,6 +640,11 @@ relay_retry(struct relay *r)
 static void
 relay_from_client(struct relay *r, const char *p, size_t n)
 {
+    int joining = relay_joining(r);
+
+    if (joining) {
+        relay_count_client(r, p, n);
+    }
     if (!r->client_hello) {
         char *eom;
 
@@ -528,6 +675,9 @@ relay_from_client(struct relay *r, const char *p, size_t n)
         buf_clear(&r->replay);
     }
     relay_flush_pend(r);
+    if (joining) {
+        relay_baton_give(r);
+    }
 }
 
 /* Until relay_connected(): end the session at the connect deadline, and start it over when
@@ -701,6 +851,7 @@ relay_start(ssh_session ssh, ssh_channel chan, int msg_timeout_ms, int connect_m
     r->wait_ms = RELAY_FIRST_REPLY_MS;
     r->attempt = 1;
     pthread_mutex_init(&r->mu, NULL);
+    pthread_cond_init(&r->hello_cv, NULL);
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, r->sp) || pipe2(r->wake, O_CLOEXEC) ||
         fcntl(r->sp[0], F_SETFL, O_NONBLOCK)) {
         ret = NST_EENV;
@@ -757,6 +908,9 @@ relay_stop(struct relay *r)
     buf_clear(&r->chello);
     buf_clear(&r->pend);
     buf_clear(&r->replay);
+    nst_free(r->shello);
+    ctxpool_msgs_free(r->jrec, r->njrec);
+    pthread_cond_destroy(&r->hello_cv);
     pthread_mutex_destroy(&r->mu);
     nst_free(r);
 }
@@ -779,4 +933,68 @@ relay_connected(struct relay *r)
     if (r) {
         r->connected = 1;
     }
+}
+
+nst_err
+relay_peek_hello(struct relay *r, int timeout_ms, char **hello, size_t *len)
+{
+    struct timespec until;
+    nst_err ret = NST_EENV;
+
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += timeout_ms / 1000;
+    until.tv_nsec += (long)(timeout_ms % 1000) * 1000000;
+    if (until.tv_nsec >= 1000000000) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000;
+    }
+    pthread_mutex_lock(&r->mu);
+    while (!r->shello && !r->why[0]) {
+        if (pthread_cond_timedwait(&r->hello_cv, &r->mu, &until) == ETIMEDOUT) {
+            break;
+        }
+    }
+    if (r->shello) {
+        *hello = nst_strndup(r->shello, r->shello_len);
+        *len = r->shello_len;
+        ret = *hello ? NST_OK : NST_ENOMEM;
+    }
+    pthread_mutex_unlock(&r->mu);
+    return ret;
+}
+
+void
+relay_join_begin(struct relay *r, struct ctxpool_set *set, const struct ctxpool_msg *expect,
+                 size_t nexpect)
+{
+    pthread_mutex_lock(&r->mu);
+    r->jset = set;
+    r->jheld = 1;
+    r->jcheck = expect != NULL;
+    r->jexp = expect;
+    r->njexp = nexpect;
+    r->jmismatch = 0;
+    r->c_msgs = 0;
+    memset(r->ctail, 0, sizeof r->ctail);
+    pthread_mutex_unlock(&r->mu);
+}
+
+int
+relay_join_end(struct relay *r, int *mismatch, struct ctxpool_msg **rec, size_t *nrec)
+{
+    int held;
+
+    pthread_mutex_lock(&r->mu);
+    held = r->jheld;
+    r->jset = NULL;
+    r->jheld = 0;
+    *mismatch = r->jmismatch;
+    if (rec) {
+        *rec = r->jrec;
+        *nrec = r->njrec;
+        r->jrec = NULL;
+        r->njrec = 0;
+    }
+    pthread_mutex_unlock(&r->mu);
+    return held;
 }

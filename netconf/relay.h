@@ -32,6 +32,7 @@
 
 #include <libssh/libssh.h>
 
+#include "ctxpool.h"
 #include "netstitch.h"
 
 /* The largest message a device may send (a whole running configuration fits easily). */
@@ -89,5 +90,42 @@ char *relay_why(struct relay *r, char *buf, size_t len);
  * @return 1 acceptable, 0 not.
  */
 int relay_check_message(const char *msg, size_t len, char *why, size_t whylen);
+
+/**
+ * @brief Wait for the device's hello (it is passed on to libnetconf2 as well).
+ * @param[in] r the relay.
+ * @param[in] timeout_ms how long to wait.
+ * @param[out] hello a copy, freed with nst_free(); written only on success.
+ * @param[out] len its length.
+ * @return NST_OK; NST_ENOMEM; NST_EENV (none in time, or the session ended).
+ */
+nst_err relay_peek_hello(struct relay *r, int timeout_ms, char **hello, size_t *len);
+
+/**
+ * @brief A join on the shared context of @p set begins; the caller holds the set's baton
+ *        (ctxpool_get) and hands it to the relay. From now on the relay gives the baton
+ *        away whenever libnetconf2 has sent more messages than it was given (it waits for
+ *        the device) and takes it back before passing on the next device message; each
+ *        device message after the hello is checked against @p expect (mismatch: the
+ *        attempt is ended, libnetconf2 reads end of file) or, with @p expect NULL,
+ *        recorded.
+ * @param[in] r the relay; nc_connect_inout has not run yet.
+ * @param[in] set the set; borrowed until relay_join_end().
+ * @param[in] expect the transcript to hold the device to, or NULL to record one. Borrowed.
+ * @param[in] nexpect its length.
+ */
+void relay_join_begin(struct relay *r, struct ctxpool_set *set, const struct ctxpool_msg *expect,
+                      size_t nexpect);
+
+/**
+ * @brief The join ended (nc_connect_inout returned, whatever it returned).
+ * @param[out] mismatch 1 when a device message differed from the transcript.
+ * @param[out] rec the recorded transcript, returned to the caller (ctxpool_msgs_free), or
+ *             NULL: not wanted.
+ * @param[out] nrec its length.
+ * @return 1 when the join still holds the baton (now the caller's), 0 when it does not
+ *         (the caller takes it with ctxpool_cpu_acquire() if it needs it).
+ */
+int relay_join_end(struct relay *r, int *mismatch, struct ctxpool_msg **rec, size_t *nrec);
 
 #endif

@@ -9,11 +9,13 @@
  * to the relay thread (relay.c checks every message the device sends before libnetconf2
  * parses it), and nc_connect_inout on the relay's end of a socketpair, with a libyang
  * context we create so that both the shipped IETF modules and the per-device cache are
- * searched. Every RPC goes through sess_rpc(), which sends, waits
- * for the matching reply, and turns <rpc-error> into struct sess_error.
+ * searched, or, when the server's hello names a proven schema set, the set's shared
+ * context (ctxpool.h: the relay passes the join's baton, sess_hold() guards every use).
+ * Every RPC goes through sess_rpc(), which sends, waits for the matching reply, and turns
+ * <rpc-error> into struct sess_error.
  *
  * The main struct is struct sess: the libnetconf2 session, its libyang context (owned
- * here, so trees survive sess_close), the raw TCP socket number (owned by libssh, used
+ * here, so trees survive sess_close; or a shared one the pool owns), the raw TCP socket number (owned by libssh, used
  * only to poll for hang-ups), the parsed capabilities, and the log routing.
  *
  * Logging: libnetconf2's print callback and libyang's log callback are process-global,
@@ -51,6 +53,7 @@
 
 #include "alloc.h"
 #include "ctx.h"
+#include "ctxpool.h"
 #include "relay.h"
 
 #define SESS_PW_MAX 1024
@@ -62,7 +65,10 @@ struct sess {
     char device[64];
     char hostkey[96];             /* "SHA256:..." the server presented */
     struct nc_session *nc;        /* NULL after sess_close */
-    struct ly_ctx *ctx;           /* ours; libnetconf2 treats it as shared */
+    struct ly_ctx *ctx;           /* ours, or the pool's; libnetconf2 treats it as shared */
+    struct ctxpool_set *pool;     /* the schema set whose shared context ctx is, or NULL
+                                     (ctx private); every use of ctx then holds it */
+    int holds;                    /* read holds taken by this session's thread */
     int fd;                       /* libnetconf2's socket to the relay (owned by the
                                      relay); -1 when closed */
     struct relay *relay;          /* the guard between the SSH channel and libnetconf2 */
@@ -253,6 +259,41 @@ sess_leave(void)
 /*
  * Errors
  */
+
+/* A read hold on a shared context (ctxpool.h); nothing for a private one. */
+static void
+sess_hold(struct sess *s)
+{
+    if (s->pool) {
+        ctxpool_read_acquire(s->pool);
+        s->holds++;
+    }
+}
+
+static void
+sess_unhold(struct sess *s)
+{
+    if (s->pool && s->holds) {
+        s->holds--;
+        ctxpool_read_release(s->pool);
+    }
+}
+
+void
+sess_ctx_hold(struct sess *s)
+{
+    if (s) {
+        sess_hold(s);
+    }
+}
+
+void
+sess_ctx_release(struct sess *s)
+{
+    if (s) {
+        sess_unhold(s);
+    }
+}
 
 static void
 sess_err_clear(struct sess_error *err)
@@ -912,10 +953,71 @@ sess_enable_10_features(struct sess *s)
     }
 }
 
-nst_err
-sess_connect(const struct sess_opts *opts, struct sess **out, struct sess_error *err)
+/*
+ * The cache sweep reads the whole cache directory: once a minute per process is enough
+ * for directories that are removed only when an hour old.
+ */
+static void
+sess_cache_sweep_sometimes(const char *cache)
+{
+    static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+    static char last[4096];
+    static time_t when;
+    time_t now = time(NULL);
+    int due;
+
+    pthread_mutex_lock(&mu);
+    due = strcmp(last, cache) || now - when >= 60;
+    if (due) {
+        snprintf(last, sizeof last, "%s", cache);
+        when = now;
+    }
+    pthread_mutex_unlock(&mu);
+    if (due) {
+        sess_cache_sweep(cache);
+    }
+}
+
+/* Test hook (tests/push/t_shared_ctx.sh): one line per join on a pooled context. */
+static void
+sess_trace(const char *dev, const char *what, int verdict, int mismatch, unsigned before,
+           unsigned after)
+{
+    const char *path = getenv("NETSTITCH_TEST_CTXPOOL_LOG");
+    char line[256];
+    int fd, n;
+
+    if (!path || !*path) {
+        return;
+    }
+    n = snprintf(line, sizeof line, "%s %s %s change-count %u %u\n", dev, what,
+                 mismatch      ? "mismatch"
+                 : verdict > 0 ? "ok"
+                 : verdict < 0 ? "failed"
+                               : "changed",
+                 before, after);
+    fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+    if (fd >= 0) {
+        if (write(fd, line, (size_t)n) < 0) {
+            n = 0;
+        }
+        close(fd);
+    }
+}
+
+/*
+ * One connect attempt. With @may_share, the server's hello picks the context (ctxpool.h):
+ * private (a fresh context, as without a pool), PROVE or SHARE. *@again is set when a
+ * shared join was ended because the device's messages differed from the set's
+ * transcript: the caller connects once more with @may_share 0.
+ */
+static nst_err
+sess_connect_try(const struct sess_opts *opts, int may_share, int *again, struct sess **out,
+                 struct sess_error *err)
 {
     struct sess *s = NULL;
+    struct ctxpool_set *set = NULL, *record_set = NULL;
+    enum ctxpool_role role = CTXPOOL_PRIVATE;
     char dev[64], schema_buf[4096], fetch_dir[4096] = "", *pw = NULL;
     const char *schema_dir;
     ssh_key keys[SESS_MAX_KEYS];
@@ -995,22 +1097,17 @@ sess_connect(const struct sess_opts *opts, struct sess **out, struct sess_error 
         goto cleanup;
     }
     if (opts->schema_cache_dir) {
-        sess_cache_sweep(opts->schema_cache_dir);
-    }
-    if (opts->schema_cache_dir
-        && (snprintf(fetch_dir, sizeof fetch_dir, "%s/.fetch-XXXXXX", opts->schema_cache_dir)
-                >= (int)sizeof fetch_dir
-            || !mkdtemp(fetch_dir))) {
-        fetch_dir[0] = '\0';
-        rc = sess_fail(err, dev, "connect", SESS_ERR_CONFIG,
-                       "schema cache directory %s is not writable", opts->schema_cache_dir);
-        goto cleanup;
-    }
-    if (ly_ctx_new(schema_dir, LY_CTX_NO_YANGLIBRARY | LY_CTX_DISABLE_SEARCHDIR_CWD, &s->ctx)
-        || (opts->schema_cache_dir && ly_ctx_set_searchdir(s->ctx, opts->schema_cache_dir))) {
-        rc = sess_fail(err, dev, "connect", SESS_ERR_PROTOCOL, "cannot create a YANG context: %s",
-                       s->lib_err);
-        goto cleanup;
+        struct stat st;
+
+        /* The fetch directory is made only for a private join (after the hello); the
+         * error a private join would meet comes here, before the network. */
+        if (stat(opts->schema_cache_dir, &st) || !S_ISDIR(st.st_mode) ||
+            access(opts->schema_cache_dir, W_OK | X_OK)) {
+            rc = sess_fail(err, dev, "connect", SESS_ERR_CONFIG,
+                           "schema cache directory %s is not writable", opts->schema_cache_dir);
+            goto cleanup;
+        }
+        sess_cache_sweep_sometimes(opts->schema_cache_dir);
     }
 
     /* Stage 2: TCP. */
@@ -1102,12 +1199,87 @@ sess_connect(const struct sess_opts *opts, struct sess **out, struct sess_error 
                        "cannot start the session relay");
         goto cleanup;
     }
+    /* The context: the server's hello names the schema set (ctxpool.h). */
+    if (opts->schema_cache_dir && !getenv("NETSTITCH_NO_SHARED_CTX")) {
+        char *hello = NULL;
+        size_t hlen = 0;
+
+        left = deadline - sess_now_ms();
+        if (relay_peek_hello(s->relay, left < 1 ? 1 : (int)left, &hello, &hlen) == NST_OK) {
+            role = ctxpool_get(hello, hlen, schema_dir, opts->schema_cache_dir, may_share, &set,
+                               &s->ctx);
+            nst_free(hello);
+        }
+    }
+    if (role != CTXPOOL_PRIVATE) {
+        size_t nexp = 0;
+        const struct ctxpool_msg *exp =
+            role == CTXPOOL_SHARE ? ctxpool_transcript(set, &nexp) : NULL;
+
+        s->pool = set;
+        relay_join_begin(s->relay, set, exp, nexp);
+    } else {
+        record_set = set;
+        if (opts->schema_cache_dir && (snprintf(fetch_dir, sizeof fetch_dir, "%s/.fetch-XXXXXX",
+                                                opts->schema_cache_dir) >= (int)sizeof fetch_dir ||
+                                       !mkdtemp(fetch_dir))) {
+            fetch_dir[0] = '\0';
+            rc = sess_fail(err, dev, "connect", SESS_ERR_CONFIG,
+                           "schema cache directory %s is not writable", opts->schema_cache_dir);
+            goto cleanup;
+        }
+        if (ly_ctx_new(schema_dir, LY_CTX_NO_YANGLIBRARY | LY_CTX_DISABLE_SEARCHDIR_CWD, &s->ctx) ||
+            (opts->schema_cache_dir && ly_ctx_set_searchdir(s->ctx, opts->schema_cache_dir))) {
+            rc = sess_fail(err, dev, "connect", SESS_ERR_PROTOCOL,
+                           "cannot create a YANG context: %s", s->lib_err);
+            goto cleanup;
+        }
+    }
     if (nc_client_set_schema_searchpath(fetch_dir[0] ? fetch_dir : NULL)) {
         rc = sess_fail(err, dev, "connect", SESS_ERR_NOMEM, "out of memory");
+        if (s->pool) {
+            /* Give the baton and the join back: nothing ran on the context. */
+            int mm;
+
+            if (!relay_join_end(s->relay, &mm, NULL, NULL)) {
+                ctxpool_cpu_acquire(s->pool);
+            }
+            ctxpool_join_done(s->pool, role, -1, 0, NULL, 0);
+        }
         goto cleanup;
     }
     s->nc = nc_connect_inout(ncfd, ncfd, s->ctx);
     nc_client_set_schema_searchpath(NULL);
+    if (s->pool) {
+        /* The join's end: the baton back to this thread, the verdict to the pool. A join
+         * that moved the change count was not the no-op the set was proven to be. */
+        struct ctxpool_msg *rec = NULL;
+        size_t nrec = 0;
+        int mismatch = 0, verdict;
+
+        if (!relay_join_end(s->relay, &mismatch, role == CTXPOOL_PROVE ? &rec : NULL, &nrec)) {
+            ctxpool_cpu_acquire(s->pool);
+        }
+        if (s->nc) {
+            s->caps = sess_parse_caps(nc_session_get_cpblts(s->nc), &s->quirks);
+            sess_enable_10_features(s);
+        }
+        verdict = mismatch                                                           ? 0
+                  : ly_ctx_get_change_count(s->ctx) != ctxpool_change_count(s->pool) ? 0
+                  : s->nc                                                            ? 1
+                                                                                     : -1;
+        if (!mismatch && !verdict) {
+            sess_log(s, NST_SEV_WARNING,
+                     "the shared YANG context changed during this session's join; it is "
+                     "no longer shared");
+        }
+        sess_trace(s->device, role == CTXPOOL_PROVE ? "prove" : "share", verdict, mismatch,
+                   ctxpool_change_count(s->pool), ly_ctx_get_change_count(s->ctx));
+        ctxpool_join_done(s->pool, role, verdict, mismatch, rec, nrec);
+        if (mismatch && !s->nc) {
+            *again = 1;
+        }
+    }
     if (!s->nc) {
         char why[256];
 
@@ -1120,14 +1292,21 @@ sess_connect(const struct sess_opts *opts, struct sess **out, struct sess_error 
     }
     relay_connected(s->relay);
     s->fd = ncfd;
-    s->caps = sess_parse_caps(nc_session_get_cpblts(s->nc), &s->quirks);
-    sess_enable_10_features(s);
+    if (!s->pool) {
+        s->caps = sess_parse_caps(nc_session_get_cpblts(s->nc), &s->quirks);
+        sess_enable_10_features(s);
+    }
     *out = s;
     s = NULL;
 
 cleanup:
     if (fetch_dir[0]) {
         sess_cache_publish(fetch_dir, opts->schema_cache_dir);
+    }
+    if (!s && record_set) {
+        sess_trace((*out)->device, "private", 1, 0, 0, 0);
+        /* After the publish: the record's modules are in the cache now. */
+        ctxpool_record(record_set, (*out)->ctx, opts->schema_cache_dir);
     }
     for (size_t i = 0; i < nkeys; i++) {
         ssh_key_free(keys[i]);
@@ -1153,6 +1332,20 @@ cleanup:
     return rc;
 }
 
+nst_err
+sess_connect(const struct sess_opts *opts, struct sess **out, struct sess_error *err)
+{
+    int again = 0;
+    nst_err rc = sess_connect_try(opts, 1, &again, out, err);
+
+    if (rc && again) {
+        /* The device's schema set differs from the shared context's record: once more
+         * with a private context (its join rewrites the record). */
+        rc = sess_connect_try(opts, 0, &again, out, err);
+    }
+    return rc;
+}
+
 /*
  * Session lifetime and accessors
  */
@@ -1166,7 +1359,10 @@ sess_close(struct sess *s)
         return;
     }
     sess_enter(s);
+    /* <close-session> builds and parses in the context. */
+    sess_hold(s);
     nc_session_free(s->nc, NULL);
+    sess_unhold(s);
     s->nc = NULL;
     s->fd = -1;
     /* libnetconf2 leaves the socket of an inout session open: the relay closes both ends
@@ -1186,9 +1382,10 @@ sess_free(struct sess *s)
     /* A connect that failed before libnetconf2 took the socket. */
     relay_stop(s->relay);
     s->relay = NULL;
-    if (s->ctx) {
+    if (s->ctx && !s->pool) {
         ly_ctx_destroy(s->ctx);
     }
+    ctxpool_put(s->pool);
     nst_free(s);
 }
 
@@ -1216,12 +1413,14 @@ sess_is_alive(struct sess *s)
         struct lyd_node *envp = NULL, *op = NULL;
 
         sess_enter(s);
+        sess_hold(s);
         if (nc_recv_notif(s->nc, 0, &envp, &op) == NC_MSG_ERROR
             && nc_session_get_status(s->nc) != NC_STATUS_RUNNING) {
             alive = 0;
         }
         lyd_free_tree(envp);
         lyd_free_tree(op);
+        sess_unhold(s);
         sess_leave();
     }
     return alive;
@@ -1558,9 +1757,38 @@ sess_transport_why(struct sess *s, char *buf, size_t len, const char *dflt)
 }
 
 /*
- * Send @rpc (consumed) and wait for its reply. On success the reply's envelope and
- * operation trees are returned in @envp_out/@op_out when asked (freed by the caller with
- * lyd_free_tree), else freed here.
+ * Wait for a reply on a shared context: the read hold is not kept while the device is
+ * slow (a join's CPU part may run meanwhile), only while libnetconf2 reads and parses.
+ */
+static NC_MSG_TYPE
+sess_recv_shared(struct sess *s, struct nc_rpc *rpc, uint64_t msgid, int timeout,
+                 struct lyd_node **envp, struct lyd_node **reply)
+{
+    long long deadline = sess_now_ms() + timeout;
+    NC_MSG_TYPE m;
+
+    for (;;) {
+        long long left = deadline - sess_now_ms();
+        struct pollfd p = {.fd = s->fd, .events = POLLIN};
+        int ready;
+
+        /* Slices, so that a message libnetconf2 read ahead is not waited on for long. */
+        ready = poll(&p, 1, left <= 0 ? 0 : left > 200 ? 200 : (int)left) > 0;
+        left = deadline - sess_now_ms();
+        sess_hold(s);
+        m = nc_recv_reply(s->nc, rpc, msgid, ready && left > 0 ? (int)left : 0, envp, reply);
+        if (m != NC_MSG_WOULDBLOCK || left <= 0) {
+            return m; /* the hold is the caller's */
+        }
+        sess_unhold(s);
+    }
+}
+
+/*
+ * Send @rpc (consumed) and wait for its reply. On success the reply's operation tree is
+ * returned in @op_out when asked (freed by the caller with lyd_free_tree), else freed
+ * here. On a shared context, a returned tree comes with a read hold: the caller frees the
+ * tree, then sess_unhold().
  */
 static nst_err
 sess_rpc(struct sess *s, const char *op, struct nc_rpc *rpc, struct lyd_node **op_out,
@@ -1581,7 +1809,9 @@ sess_rpc(struct sess *s, const char *op, struct nc_rpc *rpc, struct lyd_node **o
         rc = sess_fail(err, s->device, op, SESS_ERR_DROPPED, "session is no longer running");
         goto cleanup;
     }
+    sess_hold(s);
     m = nc_send_rpc(s->nc, rpc, s->rpc_timeout_ms, &msgid);
+    sess_unhold(s);
     if (m == NC_MSG_WOULDBLOCK) {
         rc = sess_fail(err, s->device, op, SESS_ERR_TIMEOUT, "sending <%s> timed out", op);
         goto cleanup;
@@ -1600,12 +1830,17 @@ sess_rpc(struct sess *s, const char *op, struct nc_rpc *rpc, struct lyd_node **o
     for (;;) {
         long long left = deadline - sess_now_ms();
 
-        m = nc_recv_reply(s->nc, rpc, msgid, left > 0 ? (int)left : 0, &envp, &reply);
+        if (s->pool) {
+            m = sess_recv_shared(s, rpc, msgid, left > 0 ? (int)left : 0, &envp, &reply);
+        } else {
+            m = nc_recv_reply(s->nc, rpc, msgid, left > 0 ? (int)left : 0, &envp, &reply);
+        }
         if (m == NC_MSG_NOTIF || m == NC_MSG_REPLY_ERR_MSGID) {
             /* A notification or a late reply to an earlier, timed-out RPC: skip it. */
             lyd_free_tree(envp);
             lyd_free_tree(reply);
             envp = reply = NULL;
+            sess_unhold(s);
             if (left > 0) {
                 continue;
             }
@@ -1643,6 +1878,10 @@ cleanup:
     lyd_free_tree(envp);
     lyd_free_tree(reply);
     nc_rpc_free(rpc);
+    /* The hold of the receive, kept only for a tree returned in @op_out. */
+    if (rc || !op_out) {
+        sess_unhold(s);
+    }
     sess_leave();
     return rc;
 }
@@ -1754,8 +1993,11 @@ sess_fetch(struct sess *s, int is_get, enum sess_ds source, const char *filter,
     rc = sess_reply_data(s->device, op, reply, &data, err);
     if (rc) {
         lyd_free_tree(reply);
+        sess_unhold(s);
         return rc;
     }
+    /* The read hold of sess_rpc() stays with the tree: the caller frees it, then
+     * sess_unhold(). */
     *data_out = data;
     *reply_out = reply;
     return NST_OK;
@@ -1780,6 +2022,7 @@ sess_fetch_xml(struct sess *s, int is_get, enum sess_ds source, const char *filt
     }
     rc = sess_data_text(s->device, op, data, &out, err);
     lyd_free_tree(reply);
+    sess_unhold(s);
     if (rc) {
         return rc;
     }
@@ -1820,6 +2063,7 @@ sess_get_config_tree(struct sess *s, enum sess_ds source, const char *filter,
     any = (struct lyd_node_any *)data;
     if (any->value_type != LYD_ANYDATA_DATATREE) {
         lyd_free_tree(reply);
+        sess_unhold(s);
         return sess_fail(err, s->device, "get-config", SESS_ERR_PROTOCOL,
                          "<data> was not parsed into a data tree");
     }
@@ -1827,6 +2071,7 @@ sess_get_config_tree(struct sess *s, enum sess_ds source, const char *filter,
     *tree = any->value.tree;
     any->value.tree = NULL;
     lyd_free_tree(reply);
+    sess_unhold(s);
     return NST_OK;
 }
 
@@ -1914,17 +2159,33 @@ sess_rpc_xml(struct sess *s, const char *op, const char *module, const char *mod
     if (rc) {
         return rc;
     }
+    sess_hold(s);
     if (module && !ly_ctx_get_module_implemented(s->ctx, module)) {
+        /* A writer on a shared context: after every read hold and join has left. */
+        const struct lys_module *m;
+
+        sess_unhold(s);
         sess_enter(s);
-        if (module_dir) {
+        if (s->pool) {
+            ctxpool_write_acquire(s->pool);
+        }
+        m = ly_ctx_get_module_implemented(s->ctx, module);
+        if (!m && module_dir) {
             ly_ctx_set_searchdir(s->ctx, module_dir);
         }
-        if (!ly_ctx_load_module(s->ctx, module, NULL, NULL)) {
-            sess_leave();
+        if (!m) {
+            m = ly_ctx_load_module(s->ctx, module, NULL, NULL);
+        }
+        if (s->pool) {
+            ctxpool_write_release(s->pool);
+        }
+        sess_leave();
+        if (!m) {
             return sess_fail(err, s->device, op, SESS_ERR_UNSUPPORTED,
                              "the module %s of <%s> is not available", module, op);
         }
-        sess_leave();
+    } else {
+        sess_unhold(s);
     }
     rc = sess_rpc(s, op, nc_rpc_act_generic_xml(xml, NC_PARAMTYPE_CONST), &reply, err);
     if (rc) {
@@ -1935,9 +2196,11 @@ sess_rpc_xml(struct sess *s, const char *op, const char *module, const char *mod
         lyd_print_mem(&text, lyd_child(reply), LYD_XML, LYD_PRINT_WITHSIBLINGS)) {
         text = NULL;
         lyd_free_tree(reply);
+        sess_unhold(s);
         return sess_fail(err, s->device, op, SESS_ERR_NOMEM, "cannot print the reply");
     }
     lyd_free_tree(reply);
+    sess_unhold(s);
     if (!text && !(text = nst_strdup(""))) {
         return sess_fail(err, s->device, op, SESS_ERR_NOMEM, "out of memory");
     }

@@ -42,7 +42,10 @@
  *     nowhere). So each device's messages go to that device's callback even when many
  *     threads connect at once.
  * A struct sess belongs to one thread at a time; different sessions may be used from
- * different threads concurrently (each has its own libyang context, never shared).
+ * different threads concurrently. With a schema cache directory, sessions to routers of
+ * one schema set share one libyang context (ctxpool.h, docs/push.md "Shared session
+ * contexts"): every use of it inside this layer holds it, and code that builds trees in
+ * sess_ctx() itself holds it with sess_ctx_hold(). Without one, each session has its own.
  *
  * Secrets. A password is read from an environment variable or from a file that must be
  * a regular file owned by the effective user with no group/other permission bits (0600
@@ -298,9 +301,25 @@ const char *sess_hostkey(const struct sess *s);
 
 /**
  * @brief The session's libyang context, built from the server's modules. Borrowed:
- *        destroyed by sess_free(). Use it from the session's thread only.
+ *        destroyed by sess_free() when private; a shared one (same schema set, schema
+ *        cache directory given) lives until process end. Use it from the session's
+ *        thread only, inside sess_ctx_hold()/sess_ctx_release().
  */
 struct ly_ctx *sess_ctx(const struct sess *s);
+
+/**
+ * @brief Hold the session's context for reading, for code that builds or parses trees in
+ *        sess_ctx() itself (e.g. revert_edit()). Routers with one schema set share one
+ *        context (ctxpool.h) when a schema cache directory is given; a hold keeps joins'
+ *        and module loads' changes out while trees of it are alive. Pair every hold with
+ *        sess_ctx_release() on the same thread, and free the trees before; do not call
+ *        other sess_* functions of the same session in between. Nothing for a private
+ *        context. Accepts NULL.
+ */
+void sess_ctx_hold(struct sess *s);
+
+/** @brief End a sess_ctx_hold(). Accepts NULL. */
+void sess_ctx_release(struct sess *s);
 
 /**
  * @brief <lock>. On lock-denied, err->tag is "lock-denied" and err->holder_session_id
@@ -348,6 +367,9 @@ nst_err sess_get_config(struct sess *s, enum sess_ds source, const char *filter,
  * @brief <get-config>, result as a libyang data tree in sess_ctx().
  * @param[out] tree the first top-level sibling (NULL when the datastore is empty),
  *             returned to the caller, freed with lyd_free_siblings() before sess_free().
+ *             On a shared context, use and free it inside sess_ctx_hold()/
+ *             sess_ctx_release() taken after this call returns (the tree must not live
+ *             across a join on the context; ctxpool.h).
  * Other parameters and return values as sess_get_config().
  */
 nst_err sess_get_config_tree(struct sess *s, enum sess_ds source, const char *filter,

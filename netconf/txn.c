@@ -872,8 +872,11 @@ txn_rollback_plan(struct nst_txn *txn, struct txn_dev *d)
          * own device models (a simulated router advertises fewer). */
         nst_free(d->rollback_rev);
         d->rollback_rev = NULL;
+        /* A shared context (ctxpool.h) is held while revert_edit's trees live. */
+        sess_ctx_hold(d->s);
         ret = revert_edit(sess_ctx(d->s), d->rollback_before, d->rollback_after, now, &edit,
                           &conflicts, &d->rollback_rev, why, sizeof why);
+        sess_ctx_release(d->s);
         if (ret == NST_EINPUT) {
             pthread_mutex_lock(&txn->models_mu);
             if (!txn->models && !txn->models_failed) {

@@ -328,8 +328,7 @@ cfg_dev_finish(struct cfg_parser *p, const struct sim_cfg *cfg, struct sim_dev_c
     if (!d->port) {
         cfg_error(p, "device %s: no port", d->name);
     } else if (!d->hostkey) {
-        cfg_error(p, "device %s: no hostkey (an RSA PEM private key: ssh-keygen -m PEM -t rsa)",
-                  d->name);
+        cfg_error(p, "device %s: no hostkey (a private key file: ssh-keygen -t ed25519)", d->name);
     } else if (!d->user) {
         cfg_error(p, "device %s: no user", d->name);
     } else if (!d->password && !d->nauthkeys) {

@@ -15,7 +15,9 @@
  *
  * Auth: the device's `user` may log in with `password` (compared in constant time, never
  * logged) and/or with any key listed in its authorized-key files (any key type libssh knows,
- * ed25519 included). The host key must be RSA (libnetconf2 2.0.24 has no ed25519 host keys).
+ * ed25519 included). The host key may be Ed25519, ECDSA or RSA: libnetconf2 2.0.24 gives
+ * the file's path to libssh (ssh_bind_options_set(SSH_BIND_OPTIONS_HOSTKEY)) at every accept,
+ * which reads it again and takes any of the three. Ed25519 is the cheap one (netsim/README.md).
  *
  * libnetconf2's RPC callback carries no user data, so the device is reachable through one
  * file-scope pointer, set once per process; there is exactly one device per process.
@@ -40,6 +42,8 @@ static volatile sig_atomic_t sim_stop;
 static ssh_key *sim_keys;
 static int sim_nkeys;
 static FILE *sim_nclog;
+/* Incremented whenever a session is added or removed: dev_loop()'s socket list is stale. */
+static unsigned sim_fdgen;
 
 struct sim_dev *
 sim_dev_get(void)
@@ -285,6 +289,7 @@ dev_session_end(struct sim_dev *dev, struct nc_session *session)
             ss && ss->drop ? "fault-drop" : dev_term_str(nc_session_get_term_reason(session)));
     nc_ps_del_session(dev->ps, session);
     nc_session_free(session, dev_sess_free);
+    sim_fdgen++;
 }
 
 static void
@@ -316,6 +321,7 @@ dev_accept(struct sim_dev *dev, int timeout)
         nc_session_free(session, dev_sess_free);
         return;
     }
+    sim_fdgen++;
     sim_log(dev, ss->id, "event=session-start user=%s -> ok", nc_session_get_username(session));
 }
 
@@ -340,29 +346,44 @@ dev_timers(struct sim_dev *dev)
  * sockets (libssh buffers, and the API gives no descriptor): with a timeout it checks every
  * session and sleeps 100 us in a loop, so one open session costs about 5% of a core, and a
  * push to 50 simulated routers spent most of the simulator's CPU in those wake-ups
- * (docs/PERFORMANCE.md: nanosleep, 33% of its samples). So the device asks nc_ps_poll()
- * with timeout 0, which also drains what libssh has buffered, until nothing is pending, and
- * only then blocks in poll(2) on every socket the process holds: the sessions' TCP
- * connections (an RPC arriving wakes it at once) and the listening socket (so does a new
- * connection). The set is rebuilt from /proc/self/fd whenever the number of sessions
- * changes. poll(2) waits at most DEV_POLL_MS, so the confirmed-commit timer fires within
- * that time of its deadline; the faults file is reread at every wake-up, before the RPC that
- * woke the device is handled, so a fault written before an RPC is sent applies to it. If the
- * socket list cannot be read the device sleeps DEV_POLL_MS instead. An open idle session now
- * costs 20 wake-ups a second instead of 10000 (the 100 us loop) or 250 (a 4 ms nap), which
- * matters with 200 simulated routers on two cores.
+ * (docs/PERFORMANCE.md: nanosleep, 33% of its samples). So the device blocks in ppoll(2) on
+ * every socket the process holds, found in /proc/self/fd and told apart by SO_ACCEPTCONN:
+ * the endpoint's listening socket (a new connection) and the sessions' TCP connections (an
+ * RPC, or the peer closing). It calls nc_accept() only when the listening socket is
+ * readable, and nc_ps_poll() with timeout 0 only when a session socket is, or after an
+ * accept; it calls nc_ps_poll() again until it reports nothing pending (that also drains what
+ * libssh read ahead into its buffers, which poll(2) cannot see) and only then waits again.
+ *
+ * What else needs the device awake, and how it gets it without a periodic tick:
+ * - the confirmed-commit timer: the wait ends at its deadline (dev_wait_ms());
+ * - SIGTERM/SIGINT: blocked while the loop decides to wait and unblocked only inside
+ *   ppoll(2), so a signal cannot slip in between the sim_stop test and the wait;
+ * - the faults file: reread at every RPC (rpc.c) and at every wake-up; an idle device wakes
+ *   at least every DEV_IDLE_MS, so a fault written while nobody is connected is logged
+ *   within a second (no fault acts outside an RPC; flap-bgp is read by bgp.c);
+ * - BGP: computed by the supervisor's BGP process from running.xml (bgp.c), not here.
+ * The socket list is rebuilt whenever a session starts or ends (sim_fdgen), not on a count
+ * that an end and a start in the same iteration would leave unchanged. If it cannot be
+ * read, the device falls back to trying everything every DEV_POLL_MS. An idle device now
+ * wakes once a second instead of 50 times (the 20 ms nc_accept() wait) and an idle session
+ * not at all instead of 20 times (the earlier 50 ms cap), which matters with 200 simulated
+ * routers on two cores.
  */
 #define DEV_POLL_MS 50
+#define DEV_IDLE_MS 1000
 #define DEV_MAX_FDS 256
 
-/* Every socket descriptor of this process, into @pfd (at most DEV_MAX_FDS). */
+/* Every socket descriptor of this process into @pfd (at most DEV_MAX_FDS), and whether each
+ * is a listening socket into @listening. */
 static nfds_t
-dev_sockets(struct pollfd *pfd)
+dev_sockets(struct pollfd *pfd, unsigned char *listening)
 {
     DIR *d = opendir("/proc/self/fd");
     struct dirent *e;
     struct stat st;
     nfds_t n = 0;
+    int acc;
+    socklen_t len;
 
     if (!d) {
         return 0;
@@ -375,6 +396,12 @@ dev_sockets(struct pollfd *pfd)
             !S_ISSOCK(st.st_mode)) {
             continue;
         }
+        acc = 0;
+        len = sizeof acc;
+        if (getsockopt((int)fd, SOL_SOCKET, SO_ACCEPTCONN, &acc, &len)) {
+            acc = 0;
+        }
+        listening[n] = acc != 0;
         pfd[n].fd = (int)fd;
         pfd[n].events = POLLIN;
         pfd[n].revents = 0;
@@ -384,48 +411,115 @@ dev_sockets(struct pollfd *pfd)
     return n;
 }
 
+/* How long the device may wait: until the confirmed-commit deadline, at most DEV_IDLE_MS. */
+static int
+dev_wait_ms(const struct sim_dev *dev)
+{
+    struct timespec now;
+    long long ms;
+
+    if (!dev->cc.pending) {
+        return DEV_IDLE_MS;
+    }
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    ms = (long long)(dev->cc.deadline.tv_sec - now.tv_sec) * 1000 +
+         (dev->cc.deadline.tv_nsec - now.tv_nsec + 999999) / 1000000;
+    if (ms < 0) {
+        return 0;
+    }
+    return ms < DEV_IDLE_MS ? (int)ms : DEV_IDLE_MS;
+}
+
 static void
 dev_loop(struct sim_dev *dev)
 {
     struct nc_session *session;
-    struct timespec nap = {0, DEV_POLL_MS * 1000000L};
+    struct timespec nap = {0, DEV_POLL_MS * 1000000L}, ts;
     struct pollfd pfd[DEV_MAX_FDS];
-    nfds_t npfd = 0;
-    int scanned = -1;
-    uint16_t i, nsess;
+    unsigned char listening[DEV_MAX_FDS];
+    nfds_t npfd = 0, k;
+    unsigned scanned = sim_fdgen - 1;
+    sigset_t stopset, oldset;
+    int accept_ready = 1, sess_ready = 0, ms;
+    uint16_t i, n;
     int r;
 
+    sigemptyset(&stopset);
+    sigaddset(&stopset, SIGTERM);
+    sigaddset(&stopset, SIGINT);
     while (!sim_stop) {
         sim_faults_check(dev);
-        nsess = nc_ps_session_count(dev->ps);
-        dev_accept(dev, nsess ? 0 : 20);
-        if (nc_ps_session_count(dev->ps)) {
+        if (accept_ready) {
+            n = nc_ps_session_count(dev->ps);
+            dev_accept(dev, 0);
+            /* The client may have sent its first RPC with the hello; libssh holds it. */
+            sess_ready |= nc_ps_session_count(dev->ps) != n;
+            accept_ready = 0;
+        }
+        if (sess_ready && nc_ps_session_count(dev->ps)) {
             session = NULL;
             r = nc_ps_poll(dev->ps, 0, &session);
             if ((r & (NC_PSPOLL_SESSION_TERM | NC_PSPOLL_SESSION_ERROR)) && session) {
                 dev_session_end(dev, session);
             }
-            if (!(r & ~NC_PSPOLL_TIMEOUT)) {
-                /* Nothing pending anywhere: block until a socket has data. */
-                if (scanned != nc_ps_session_count(dev->ps)) {
-                    npfd = dev_sockets(pfd);
-                    scanned = nc_ps_session_count(dev->ps);
-                }
-                if (!npfd || poll(pfd, npfd, DEV_POLL_MS) < 0) {
-                    nanosleep(&nap, NULL);
-                }
-            }
+            /* Nothing pending anywhere: every session's socket and buffer are empty. */
+            sess_ready = (r & ~NC_PSPOLL_TIMEOUT) != 0;
+        } else {
+            sess_ready = 0;
         }
         /* Sessions ended by <kill-session> or by a drop fault outside the poll result. */
-        for (i = 0; i < nc_ps_session_count(dev->ps); i++) {
+        n = nc_ps_session_count(dev->ps);
+        for (i = 0; i < n; i++) {
             session = nc_ps_get_session(dev->ps, i);
             if (session && nc_session_get_status(session) != NC_STATUS_RUNNING) {
                 dev_session_end(dev, session);
+                sess_ready = 1;
                 break;
             }
         }
-        sim_faults_check(dev);
         dev_timers(dev);
+        if (sess_ready) {
+            continue;
+        }
+
+        /* Block until a socket is readable, the confirmed-commit deadline, or a signal. */
+        if (scanned != sim_fdgen) {
+            npfd = dev_sockets(pfd, listening);
+            scanned = sim_fdgen;
+        }
+        ms = dev_wait_ms(dev);
+        ts.tv_sec = ms / 1000;
+        ts.tv_nsec = (long)(ms % 1000) * 1000000L;
+        sigprocmask(SIG_BLOCK, &stopset, &oldset);
+        r = 0;
+        if (!sim_stop && npfd) {
+            r = ppoll(pfd, npfd, &ts, &oldset);
+            if (r < 0 && errno == EINTR) {
+                r = 0;
+            }
+        }
+        sigprocmask(SIG_SETMASK, &oldset, NULL);
+        if (!npfd || r < 0) {
+            /* No socket list: try everything after a short nap, as before ppoll. */
+            nanosleep(&nap, NULL);
+            accept_ready = sess_ready = 1;
+            scanned = sim_fdgen - 1;
+            continue;
+        }
+        for (k = 0; r > 0 && k < npfd; k++) {
+            if (!pfd[k].revents) {
+                continue;
+            }
+            if (pfd[k].revents & POLLNVAL) {
+                /* A descriptor went away under us: rescan, and look at everything. */
+                scanned = sim_fdgen - 1;
+                accept_ready = sess_ready = 1;
+            } else if (listening[k]) {
+                accept_ready = 1;
+            } else {
+                sess_ready = 1;
+            }
+        }
     }
 }
 
@@ -456,11 +550,18 @@ dev_server_setup(struct sim_dev *dev, char **errmsg)
         *errmsg = nst_asprintf("device %s: cannot read host key %s", dc->name, dc->hostkey);
         return NST_EIO;
     }
-    if (ssh_key_type(hk) != SSH_KEYTYPE_RSA) {
+    switch (ssh_key_type(hk)) {
+    case SSH_KEYTYPE_RSA:
+    case SSH_KEYTYPE_ECDSA_P256:
+    case SSH_KEYTYPE_ECDSA_P384:
+    case SSH_KEYTYPE_ECDSA_P521:
+    case SSH_KEYTYPE_ED25519:
+        break;
+    default:
         ssh_key_free(hk);
-        *errmsg = nst_asprintf("device %s: host key %s is not RSA (libnetconf2 2.0.24 serves only "
-                               "RSA host keys; use ssh-keygen -m PEM -t rsa)",
-                               dc->name, dc->hostkey);
+        *errmsg = nst_asprintf("device %s: host key %s is of type %s: an SSH server takes RSA, "
+                               "ECDSA or Ed25519 host keys (ssh-keygen -t ed25519)",
+                               dc->name, dc->hostkey, ssh_key_type_to_char(ssh_key_type(hk)));
         return NST_EINPUT;
     }
     ssh_key_free(hk);
@@ -545,6 +646,7 @@ sim_dev_main(const struct sim_cfg *cfg, const struct sim_dev_cfg *dc, struct ly_
     int i, rc = 1;
 
     memset(&dev, 0, sizeof dev);
+    dev.sync_cand_gen = (unsigned long)-1; /* no candidate copied from running yet */
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = dev_on_signal;
     sigaction(SIGTERM, &sa, NULL);
@@ -619,8 +721,11 @@ cleanup:
         lyd_free_siblings(dev.ds[i]);
     }
     lyd_free_siblings(dev.cc.backup);
+    lyd_free_siblings(dev.cand_valid);
+    sim_rpc_release_lent(&dev);
     nst_free(dev.cc.persist);
     sim_faults_clear(&dev.faults);
+    nst_free(dev.faults.path);
     for (i = 0; i < sim_nkeys; i++) {
         ssh_key_free(sim_keys[i]);
     }

@@ -267,10 +267,13 @@ void
 sim_faults_check(struct sim_dev *dev)
 {
     struct stat st;
-    char *path = fault_path(dev);
+    char *path = dev->faults.path;
 
     if (!path) {
-        return;
+        path = dev->faults.path = fault_path(dev);
+        if (!path) {
+            return;
+        }
     }
     if (stat(path, &st)) {
         if (dev->faults.present) {
@@ -287,7 +290,6 @@ sim_faults_check(struct sim_dev *dev)
         dev->faults.mtime = st.st_mtim;
         fault_load(dev, path);
     }
-    nst_free(path);
 }
 
 static int

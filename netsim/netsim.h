@@ -153,6 +153,7 @@ struct sim_faults {
     ino_t ino;
     off_t size;
     int present;
+    char *path; /**< <statedir>/<device>/faults, built once (checked at every RPC) */
 };
 
 /** @brief Confirmed-commit state of a device. */
@@ -174,6 +175,19 @@ struct sim_dev {
     struct lyd_node *ds[SIM_DS_COUNT]; /**< datastore trees (NULL = empty) */
     int candidate_dirty;
     uint32_t candidate_dirty_sid;
+    unsigned long cand_gen; /**< bumped whenever the candidate tree is replaced */
+    unsigned long run_gen;  /**< bumped whenever the running tree is replaced */
+    /** cand_gen and run_gen when the candidate was last made a copy of running: while both
+     * still match, <discard-changes> has nothing to discard (rpc.c). */
+    unsigned long sync_cand_gen, sync_run_gen;
+    /** The candidate as <validate> last validated it (defaults added), while the candidate
+     * is still that generation: the <commit> that follows takes it instead of copying and
+     * validating the candidate again. NULL when there is none. */
+    struct lyd_node *cand_valid;
+    unsigned long cand_valid_gen;
+    /** The last unfiltered <get-config> reply (rpc.c, rpc_get): its <data> points at a
+     * datastore tree instead of a copy; released, without that tree, by the next RPC. */
+    struct lyd_node *lent_reply, *lent_any;
     uint32_t lock[SIM_DS_COUNT]; /**< holder session id, 0 = unlocked */
     struct sim_cc cc;
     struct sim_faults faults;
@@ -205,6 +219,9 @@ nst_err sim_ctx_build(const struct sim_cfg *cfg, const struct sim_dev_cfg *dc, s
                       char **errmsg);
 int sim_ctx_same(const struct sim_dev_cfg *a, const struct sim_dev_cfg *b);
 void sim_ctx_advertise(struct ly_ctx *ctx, const struct sim_profile *prof);
+
+/* rpc.c */
+void sim_rpc_release_lent(struct sim_dev *dev);
 
 /* device.c */
 int sim_dev_main(const struct sim_cfg *cfg, const struct sim_dev_cfg *dc, struct ly_ctx *ctx,

@@ -170,6 +170,41 @@ rpc_data_reply(const struct lyd_node *rpc, struct lyd_node *tree, NC_WD_MODE wd)
     return nc_server_reply_data(out, wd, NC_PARAMTYPE_FREE);
 }
 
+/*
+ * An unfiltered <get-config> in explicit or trim mode prints the datastore as it is, so the
+ * reply lends it instead of copying it: the <data> anydata points at the datastore tree and
+ * libnetconf2 gets the reply as NC_PARAMTYPE_CONST (it prints it and frees only its own
+ * wrapper). nc_ps_poll() sends the reply before it returns; the next RPC (or the device's
+ * end) calls sim_rpc_release_lent(), which unhooks the tree and frees the rest. Two copies
+ * and two frees of the whole configuration per push.
+ */
+void
+sim_rpc_release_lent(struct sim_dev *dev)
+{
+    if (!dev->lent_reply) {
+        return;
+    }
+    ((struct lyd_node_any *)dev->lent_any)->value.tree = NULL;
+    lyd_free_tree(dev->lent_reply);
+    dev->lent_reply = dev->lent_any = NULL;
+}
+
+static struct nc_server_reply *
+rpc_data_reply_lent(struct sim_dev *dev, const struct lyd_node *rpc, struct lyd_node *tree,
+                    NC_WD_MODE wd)
+{
+    struct lyd_node *out = NULL, *any = NULL;
+
+    if (lyd_dup_single(rpc, NULL, 0, &out) ||
+        lyd_new_any(out, NULL, "data", tree, 1, LYD_ANYDATA_DATATREE, 1, &any)) {
+        lyd_free_tree(out);
+        return NULL;
+    }
+    dev->lent_reply = out;
+    dev->lent_any = any;
+    return nc_server_reply_data(out, wd, NC_PARAMTYPE_CONST);
+}
+
 /* <get> and <get-config>: copy, add defaults, filter. */
 static struct nc_server_reply *
 rpc_get(struct sim_dev *dev, const struct lyd_node *rpc, int get)
@@ -189,12 +224,15 @@ rpc_get(struct sim_dev *dev, const struct lyd_node *rpc, int get)
             return err;
         }
     }
+    filter = rpc_child(rpc, "filter");
+    wd = rpc_wd(rpc);
+    if (!get && !filter && (wd == NC_WD_EXPLICIT || wd == NC_WD_TRIM)) {
+        return rpc_data_reply_lent(dev, rpc, dev->ds[ds], wd);
+    }
     data = sim_store_dup(dev->ds[ds]);
     if (dev->ds[ds] && !data) {
         return NULL;
     }
-    filter = rpc_child(rpc, "filter");
-    wd = rpc_wd(rpc);
     /* Defaults are present so report-all works and a filter can select them; explicit and
      * trim printing hide them (libyang's lyd_node_should_print: a LYD_DEFAULT config node, or
      * an NP container holding only such nodes, is not printed), so an unfiltered
@@ -370,11 +408,19 @@ rpc_discard(struct sim_dev *dev, uint32_t sid)
     if (err) {
         return err;
     }
+    if (dev->cand_gen == dev->sync_cand_gen && dev->run_gen == dev->sync_run_gen) {
+        /* Neither tree was replaced since the candidate was made a copy of running (every
+         * change goes through sim_store_replace()): nothing to discard, nothing to copy. */
+        dev->candidate_dirty = 0;
+        return nc_server_reply_ok();
+    }
     cand = sim_store_dup(dev->ds[SIM_DS_RUNNING]);
     if (dev->ds[SIM_DS_RUNNING] && !cand) {
         return NULL;
     }
     sim_store_replace(dev, SIM_DS_CANDIDATE, cand);
+    dev->sync_cand_gen = dev->cand_gen;
+    dev->sync_run_gen = dev->run_gen;
     dev->candidate_dirty = 0;
     return nc_server_reply_ok();
 }
@@ -411,8 +457,29 @@ rpc_validate(struct sim_dev *dev, const struct lyd_node *rpc)
         lyd_free_siblings(tree);
         return err;
     }
+    if (r != 1 && ds == SIM_DS_CANDIDATE) {
+        /* Kept for the <commit> that usually follows (rpc_commit). */
+        lyd_free_siblings(dev->cand_valid);
+        dev->cand_valid = tree;
+        dev->cand_valid_gen = dev->cand_gen;
+        return nc_server_reply_ok();
+    }
     lyd_free_siblings(tree);
     return nc_server_reply_ok();
+}
+
+/* Whether a reject-commit fault is in force (it needs to see what the commit changes). */
+static int
+rpc_commit_faults(const struct sim_dev *dev)
+{
+    int i;
+
+    for (i = 0; i < dev->faults.n; i++) {
+        if (dev->faults.v[i].kind == SIM_FAULT_REJECT_COMMIT) {
+            return 1;
+        }
+    }
+    return 0;
 }
 
 static int
@@ -479,15 +546,20 @@ rpc_commit(struct sim_dev *dev, uint32_t sid, const struct lyd_node *rpc)
                              "no persistent confirmed commit is pending");
     }
 
-    /* Faults see what the commit would change. */
-    if (lyd_diff_siblings(dev->ds[SIM_DS_RUNNING], dev->ds[SIM_DS_CANDIDATE], 0, &diff)) {
-        return NULL;
-    }
-    ferr = sim_fault_reject(dev, SIM_FAULT_REJECT_COMMIT, diff);
-    unchanged = diff == NULL;
-    lyd_free_siblings(diff);
-    if (ferr) {
-        return nc_server_reply_err(ferr);
+    /* Faults see what the commit would change. Without them the difference matters only to
+     * a commit that starts no confirmed commit (keep, below): a confirmed commit that starts
+     * one stores the candidate whatever it holds, so it does not compare the two trees. */
+    unchanged = 0;
+    if (rpc_commit_faults(dev) || !confirmed || dev->cc.pending) {
+        if (lyd_diff_siblings(dev->ds[SIM_DS_RUNNING], dev->ds[SIM_DS_CANDIDATE], 0, &diff)) {
+            return NULL;
+        }
+        ferr = sim_fault_reject(dev, SIM_FAULT_REJECT_COMMIT, diff);
+        unchanged = diff == NULL;
+        lyd_free_siblings(diff);
+        if (ferr) {
+            return nc_server_reply_err(ferr);
+        }
     }
 
     /* A commit that changes nothing and starts no confirmed commit (the confirming commit
@@ -496,7 +568,11 @@ rpc_commit(struct sim_dev *dev, uint32_t sid, const struct lyd_node *rpc)
      * the startup load). That was a validation, two copies and a dump of the whole
      * configuration per push. */
     keep = unchanged && (!confirmed || dev->cc.pending);
-    if (!keep) {
+    if (!keep && dev->cand_valid && dev->cand_valid_gen == dev->cand_gen) {
+        /* <validate> validated this very candidate: take its tree (same result as below). */
+        tree = dev->cand_valid;
+        dev->cand_valid = NULL;
+    } else if (!keep) {
         tree = sim_store_dup(dev->ds[SIM_DS_CANDIDATE]);
         if (dev->ds[SIM_DS_CANDIDATE] && !tree) {
             return NULL;
@@ -531,6 +607,10 @@ rpc_commit(struct sim_dev *dev, uint32_t sid, const struct lyd_node *rpc)
         cand = sim_store_dup(tree);
         sim_store_replace(dev, SIM_DS_RUNNING, tree);
         sim_store_replace(dev, SIM_DS_CANDIDATE, cand);
+        if (cand || !tree) {
+            dev->sync_cand_gen = dev->cand_gen;
+            dev->sync_run_gen = dev->run_gen;
+        }
     }
     dev->candidate_dirty = 0;
     return nc_server_reply_ok();
@@ -623,6 +703,7 @@ sim_rpc_get_schema(struct lyd_node *rpc, struct nc_session *session)
     LYS_OUTFORMAT fmt = LYS_OUT_YANG;
     struct nc_server_reply *reply = NULL;
 
+    sim_rpc_release_lent(dev);
     dev->nrpc++;
     dev->result[0] = '\0';
     sim_log_xml(dev, nc_session_get_id(session), rpc);
@@ -753,6 +834,7 @@ sim_rpc_dispatch(struct lyd_node *rpc, struct nc_session *session)
     char summary[384];
     unsigned ms;
 
+    sim_rpc_release_lent(dev);
     dev->nrpc++;
     dev->result[0] = '\0';
     sim_faults_check(dev);

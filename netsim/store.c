@@ -178,7 +178,10 @@ sim_store_replace(struct sim_dev *dev, enum sim_ds ds, struct lyd_node *tree)
     lyd_free_siblings(dev->ds[ds]);
     dev->ds[ds] = tree;
     if (ds == SIM_DS_RUNNING) {
+        dev->run_gen++;
         sim_store_dump(dev);
+    } else if (ds == SIM_DS_CANDIDATE) {
+        dev->cand_gen++;
     }
 }
 
@@ -335,6 +338,10 @@ sim_store_load_startup(struct sim_dev *dev, char **errmsg)
         if (tree && !dev->ds[i]) {
             *errmsg = nst_strdup("out of memory");
             return NST_ENOMEM;
+        }
+        if (i == SIM_DS_CANDIDATE) {
+            dev->sync_cand_gen = dev->cand_gen;
+            dev->sync_run_gen = dev->run_gen;
         }
     }
     return NST_OK;

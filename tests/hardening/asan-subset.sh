@@ -18,7 +18,8 @@ for t in "$BUILD"/tests/test_*; do
     job "unit/$(basename "$t")" "$t"
 done
 for t in tests/bad/t_bad_inputs.sh tests/hardening/t_bounds.sh tests/hardening/t_fuzz_regress.sh \
-    tests/hardening/t_hostile.sh tests/hardening/t_secrets.sh tests/hardening/t_statedir.sh; do
+    tests/hardening/t_hostile.sh tests/hardening/t_secrets.sh tests/hardening/t_statedir.sh \
+    tests/push/t_shared_ctx.sh; do
     job "$(basename "$(dirname "$t")")/$(basename "$t" .sh)" sh "$t"
 done
 run_jobs asan/

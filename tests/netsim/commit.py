@@ -79,7 +79,8 @@ def test():
         dt = wait_for(lambda: running_mtu(lab, "r1") == 2000, 3, "timeout rollback")
         dt = time.time() - t0
         check(0.9 <= dt <= 2.0, "rollback after ~1 s, took %.2fs" % dt)
-        check("reason=timeout" in lab.log("r1"), "timeout logged")
+        # running.xml is rewritten just before the line is logged: wait for it too.
+        wait_for(lambda: "reason=timeout" in lab.log("r1"), 1, "timeout logged")
         check("2100" not in getcfg(a, "candidate"), "candidate reset too")
 
         # follow-up confirmed commit re-arms the timer; cancel-commit rolls back now

@@ -235,6 +235,28 @@ def test():
         ok(m.copy_config(source="running", target="startup"), "copy running->startup")
         has(getcfg(m, "startup"), "ge-0/0/1")
 
+        # <discard-changes> copies running again whenever either tree changed since the
+        # candidate was last a copy of it (rpc_discard skips the copy only when neither did):
+        # an edited candidate, then running replaced under it, then discard.
+        ok(m.discard_changes(), "discard: candidate = running")
+        ok(m.discard_changes(), "discard again, nothing changed")
+        has(getcfg(m, "candidate"), "ge-0/0/1")
+        ok(edit(m, ifs('<interface><name>dc1</name></interface>')), "edit the candidate")
+        ok(rpc(m, '<copy-config xmlns="urn:ietf:params:xml:ns:netconf:base:1.0"><target><running/>'
+                  '</target><source>%s</source></copy-config>'
+               % cfg_inline(ifs('<interface><name>dc2</name></interface>'))), "replace running")
+        ok(m.discard_changes(), "discard after running changed")
+        c = getcfg(m, "candidate")
+        has(c, "<name>dc2</name>")
+        hasnt(c, "<name>dc1</name>")
+        hasnt(c, "ge-0/0/1")
+        ok(rpc(m, '<copy-config xmlns="urn:ietf:params:xml:ns:netconf:base:1.0"><target><running/>'
+                  '</target><source>%s</source></copy-config>'
+               % cfg_inline(ifs('<interface><name>ge-0/0/1</name><mtu>1500</mtu></interface>'))),
+           "running restored")
+        ok(m.discard_changes(), "discard: candidate = restored running")
+        has(getcfg(m, "candidate"), "ge-0/0/1")
+
         # writable-running device: edits validated at once, running.xml follows
         w = lab.connect("wr")
         check(":candidate" not in " ".join(w.server_capabilities), "wr has no candidate")

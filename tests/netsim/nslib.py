@@ -90,7 +90,7 @@ class Device:
 class Lab:
     """A running netsim with the given devices. Use as a context manager."""
 
-    def __init__(self, devices, keep=False):
+    def __init__(self, devices, keep=False, hostkey_type="rsa"):
         if not os.access(NETSIM, os.X_OK):
             skip("netsim binary %s not built" % NETSIM)
         if not shutil.which("ssh-keygen"):
@@ -101,14 +101,16 @@ class Lab:
         self.keep = keep or os.environ.get("NETSIM_KEEP")
         self.proc = None
         self.sessions = []
+        self.hostkey_type = hostkey_type
         self._keys()
 
     def _keys(self):
         self.hostkey = os.path.join(self.dir, "hostkey")
         self.clientkey = os.path.join(self.dir, "client")
         self.otherkey = os.path.join(self.dir, "other")
-        subprocess.check_call(["ssh-keygen", "-q", "-m", "PEM", "-t", "rsa", "-b", "2048", "-N", "",
-                               "-f", self.hostkey])
+        kt = {"rsa": ["-m", "PEM", "-t", "rsa", "-b", "2048"], "ecdsa": ["-t", "ecdsa", "-b", "256"],
+              "ed25519": ["-t", "ed25519"]}[self.hostkey_type]
+        subprocess.check_call(["ssh-keygen", "-q"] + kt + ["-N", "", "-f", self.hostkey])
         subprocess.check_call(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f",
                                self.clientkey])
         subprocess.check_call(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f",

@@ -38,7 +38,7 @@ trap '[ -n "$pid" ] && kill "$pid" 2> /dev/null; wait 2> /dev/null; rm -rf "$tmp
 fail=0
 no() { echo "FAIL: $*"; fail=1; }
 cd "$tmp" || exit 2
-ssh-keygen -q -m PEM -t rsa -b 2048 -N '' -f hostkey && ssh-keygen -q -t ed25519 -N '' -f client
+ssh-keygen -q -t ed25519 -N '' -f hostkey && ssh-keygen -q -t ed25519 -N '' -f client
 
 # pe DEV: a Junos PE of AS 65000 with the units $UNITS (UNIT=ADDRESS/LEN) on xe-0/0/0, a
 # global neighbour $GLOBAL ("UNIT NEIGHBOR AS") and VRFs, one line each on stdin: "NAME RD

@@ -149,7 +149,7 @@ netsim_up() {
     [ -x "$NETSIM" ] || skip "netsim not built ($NETSIM)"
     NS=$WORK/netsim
     mkdir -p "$NS"
-    ssh-keygen -q -m PEM -t rsa -b 2048 -N '' -f "$NS/hostkey" || fail "ssh-keygen"
+    ssh-keygen -q -t ed25519 -N '' -f "$NS/hostkey" || fail "ssh-keygen"
     ssh-keygen -q -t ed25519 -N '' -f "$NS/client" || fail "ssh-keygen"
     NS_FP=$(ssh-keygen -lf "$NS/hostkey.pub" | awk '{print $2}')
     for attempt in 1 2 3; do

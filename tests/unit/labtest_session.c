@@ -949,6 +949,53 @@ t_parallel_connect(void **state)
     }
 }
 
+/* ---- shared contexts (ctxpool.h) --------------------------------------------------- */
+
+static void
+t_shared_context(void **state)
+{
+    char dir[] = "/tmp/nst-lt-ctx.XXXXXX", cache[256], cmd[300], *x1 = NULL, *x2 = NULL;
+    struct sess_opts o = opts_for("a", ed_keys);
+    struct sess *p1 = NULL, *p2 = NULL, *s1 = NULL, *s2 = NULL, *s3 = NULL;
+    struct sess_error e;
+    char buf[1024];
+
+    (void)state;
+    /* No cache directory: a context per session, never shared. */
+    o.schema_cache_dir = NULL;
+    if (sess_connect(&o, &p1, &e) || sess_connect(&o, &p2, &e)) {
+        fail_msg("connect: %s", sess_error_format(&e, buf, sizeof buf));
+    }
+    assert_ptr_not_equal(sess_ctx(p1), sess_ctx(p2));
+    sess_free(p1);
+    sess_free(p2);
+
+    /* A cache directory of its own: the first connect records the set, the second proves
+     * it on the set's context, the third joins that context while the second is open. */
+    assert_non_null(mkdtemp(dir));
+    snprintf(cache, sizeof cache, "%s/a", dir);
+    assert_int_equal(mkdir(cache, 0700), 0);
+    o.schema_cache_dir = cache;
+    if (sess_connect(&o, &s1, &e) || sess_connect(&o, &s2, &e) || sess_connect(&o, &s3, &e)) {
+        fail_msg("connect: %s", sess_error_format(&e, buf, sizeof buf));
+    }
+    assert_ptr_not_equal(sess_ctx(s1), sess_ctx(s2));
+    assert_ptr_equal(sess_ctx(s2), sess_ctx(s3));
+    OK(sess_get_config(s2, SESS_DS_RUNNING, NULL, &x1, E));
+    OK(sess_get_config(s3, SESS_DS_RUNNING, NULL, &x2, E));
+    assert_string_equal(x1, x2);
+    nst_free(x1);
+    nst_free(x2);
+    sess_free(s3);
+    /* The context outlives the session that joined it: s2 still works. */
+    OK(sess_lock(s2, SESS_DS_CANDIDATE, E));
+    OK(sess_unlock(s2, SESS_DS_CANDIDATE, E));
+    sess_free(s2);
+    sess_free(s1);
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 /* ---- secrets ----------------------------------------------------------------------- */
 
 static void
@@ -986,6 +1033,7 @@ main(void)
         cmocka_unit_test(t_device_crash),
         cmocka_unit_test(t_rpc_timeout),
         cmocka_unit_test(t_parallel_connect),
+        cmocka_unit_test(t_shared_context),
         cmocka_unit_test(t_no_secret_in_logs),
     };
 

@@ -11,6 +11,7 @@
 
 static _Thread_local long fail_countdown = -1;
 static _Thread_local long attempts;
+static _Thread_local int hooked; /* nst_alloc_fail_after() was called on this thread */
 
 static int
 should_fail(void)
@@ -33,9 +34,16 @@ nst_alloc_fail_after(long n)
 {
     long seen = attempts;
 
+    hooked = 1;
     attempts = 0;
     fail_countdown = n;
     return seen;
+}
+
+int
+nst_alloc_hooked(void)
+{
+    return hooked;
 }
 
 void *

@@ -32,4 +32,11 @@ void nst_free(void *ptr);
  */
 long nst_alloc_fail_after(long n);
 
+/*
+ * Whether the calling thread ever used nst_alloc_fail_after(): work that could be spread
+ * over threads (compile.c's render) then stays on the calling thread, whose allocations
+ * alone the hook counts and fails.
+ */
+int nst_alloc_hooked(void);
+
 #endif

@@ -38,6 +38,7 @@ struct nst_compiled {
     struct nst_service *svc;         /* borrowed */
     struct compiled_device *devices; /* in model order */
     size_t ndevices;
+    size_t jobs;          /* threads that rendered the devices (compile.c; tests read it) */
     pthread_mutex_t lock; /* the accessors' inflating */
 };
 

@@ -196,8 +196,11 @@ ctx_ly_restore(void)
  * routers and all but 1 s of yanglint's own validation of the same file (docs/
  * PERFORMANCE.md). This deviation makes them plain names (the same pattern), and
  * load.c checks each one with two hash lookups in the data tree, reporting a bad one
- * exactly as libyang would (YANG-BAD-REFERENCE, same message, path and line).
- * If a user's model directory does not take the deviation, libyang checks them.
+ * exactly as libyang would (YANG-BAD-REFERENCE, same message, path and line). The same
+ * goes for the device a segment end, a BGP session (and its peer), a VPLS member or a
+ * stitch names, and for the segment a hop names: libyang compares each with every device (segment)
+ * name, half of its leafref time at 100 routers (docs/perf-round4-compile.md). If a user's model
+ * directory does not take the deviation, libyang checks them.
  */
 static const char ctx_port_refs_deviation[] =
     "module netstitch-intercloud-port-refs {\n"
@@ -216,6 +219,28 @@ static const char ctx_port_refs_deviation[] =
     "    deviate replace { type nsi:name; }\n"
     "  }\n"
     "  deviation /nsi:intercloud/nsi:connection/nsi:bgp-session/nsi:port {\n"
+    "    deviate replace { type nsi:name; }\n"
+    "  }\n"
+    "  deviation /nsi:intercloud/nsi:segment/nsi:a/nsi:end/nsi:device/nsi:device {\n"
+    "    deviate replace { type nsi:name; }\n"
+    "  }\n"
+    "  deviation /nsi:intercloud/nsi:segment/nsi:b/nsi:end/nsi:device/nsi:device {\n"
+    "    deviate replace { type nsi:name; }\n"
+    "  }\n"
+    "  deviation /nsi:intercloud/nsi:connection/nsi:bgp-session/nsi:device {\n"
+    "    deviate replace { type nsi:name; }\n"
+    "  }\n"
+    "  deviation /nsi:intercloud/nsi:connection/nsi:vpls/nsi:member/nsi:device {\n"
+    "    deviate replace { type nsi:name; }\n"
+    "  }\n"
+    "  deviation /nsi:intercloud/nsi:connection/nsi:hop/nsi:segment {\n"
+    "    deviate replace { type nsi:name; }\n"
+    "  }\n"
+    "  deviation /nsi:intercloud/nsi:connection/nsi:stitch/nsi:device {\n"
+    "    deviate replace { type nsi:name; }\n"
+    "  }\n"
+    "  deviation /nsi:intercloud/nsi:connection/nsi:bgp-session/nsi:peer/nsi:peer-device/"
+    "nsi:peer-device {\n"
     "    deviate replace { type nsi:name; }\n"
     "  }\n"
     "}\n";

@@ -100,12 +100,35 @@ diag_dup_capped(const char *s)
     return r;
 }
 
-nst_err
-diag_add_msg(struct nst_ctx *ctx, enum diag_code code, const struct diag_loc *loc,
-             const char *msg)
+/* Count the diagnostic just written at ctx->diags[ctx->ndiags] in, and tell the log
+ * callback. The list has room for it. */
+static void
+diag_record(struct nst_ctx *ctx)
 {
-    struct nst_diag *d;
+    struct nst_diag *d = &ctx->diags[ctx->ndiags];
 
+    d->seq = ctx->ndiags;
+    ctx->ndiags++;
+    ctx->sorted = 0;
+    /* The log callback hears of every diagnostic as it is recorded: an embedding program
+     * can follow a long check or a push without polling the list. */
+    if (ctx->log_cb) {
+        char where[512] = "";
+
+        if (d->file && d->line) {
+            snprintf(where, sizeof where, "%s:%u: ", d->file, d->line);
+        } else if (d->file) {
+            snprintf(where, sizeof where, "%s: ", d->file);
+        }
+        ctx_log(ctx, d->sev, "%s%s%s%s: %s", where, d->device ? d->device : "",
+                d->device ? ": " : "", diag_code_str(d->code), d->message);
+    }
+}
+
+/* Room for one more diagnostic in @ctx. */
+static nst_err
+diag_grow(struct nst_ctx *ctx)
+{
     if (ctx->ndiags == ctx->cap) {
         size_t ncap = ctx->cap ? ctx->cap * 2 : 16;
         struct nst_diag *n = nst_realloc(ctx->diags, ncap * sizeof *n);
@@ -115,6 +138,18 @@ diag_add_msg(struct nst_ctx *ctx, enum diag_code code, const struct diag_loc *lo
         }
         ctx->diags = n;
         ctx->cap = ncap;
+    }
+    return NST_OK;
+}
+
+nst_err
+diag_add_msg(struct nst_ctx *ctx, enum diag_code code, const struct diag_loc *loc,
+             const char *msg)
+{
+    struct nst_diag *d;
+
+    if (diag_grow(ctx)) {
+        return NST_ENOMEM;
     }
     d = &ctx->diags[ctx->ndiags];
     memset(d, 0, sizeof *d);
@@ -136,21 +171,22 @@ diag_add_msg(struct nst_ctx *ctx, enum diag_code code, const struct diag_loc *lo
         nst_free(d->device);
         return NST_ENOMEM;
     }
-    d->seq = ctx->ndiags;
-    ctx->ndiags++;
-    ctx->sorted = 0;
-    /* The log callback hears of every diagnostic as it is recorded: an embedding program
-     * can follow a long check or a push without polling the list. */
-    if (ctx->log_cb) {
-        char where[512] = "";
+    diag_record(ctx);
+    return NST_OK;
+}
 
-        if (d->file && d->line) {
-            snprintf(where, sizeof where, "%s:%u: ", d->file, d->line);
-        } else if (d->file) {
-            snprintf(where, sizeof where, "%s: ", d->file);
+nst_err
+diag_move(struct nst_ctx *to, struct nst_ctx *from, size_t lo, size_t hi)
+{
+    size_t i;
+
+    for (i = lo; i < hi && i < from->ndiags; i++) {
+        if (diag_grow(to)) {
+            return NST_ENOMEM;
         }
-        ctx_log(ctx, d->sev, "%s%s%s%s: %s", where, d->device ? d->device : "",
-                d->device ? ": " : "", diag_code_str(code), d->message);
+        to->diags[to->ndiags] = from->diags[i];
+        memset(&from->diags[i], 0, sizeof from->diags[i]);
+        diag_record(to);
     }
     return NST_OK;
 }

@@ -41,6 +41,15 @@ nst_err diag_add_msg(struct nst_ctx *ctx, enum diag_code code, const struct diag
                      const char *msg);
 
 /*
+ * Move the diagnostics @lo to @hi - 1 of @from (in the order they were recorded) to the end of
+ * @to, as if recorded there now: same sequence and log callback as diag_add(). The entries
+ * left in @from are emptied (nst_diag_clear() releases the rest). For a thread that
+ * recorded into a private context (compile.c renders devices in parallel).
+ * Returns NST_OK or NST_ENOMEM (the unmoved ones stay in @from).
+ */
+nst_err diag_move(struct nst_ctx *to, struct nst_ctx *from, size_t lo, size_t hi);
+
+/*
  * Record a diagnostic with a ready message and its own hint instead of the catalogue's
  * (an on-ramp profile's rule, check_onramp.c). @hint is copied; NULL keeps the catalogue's.
  */

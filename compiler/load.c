@@ -18,11 +18,15 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <libxml/parser.h>
 
 #include "alloc.h"
 #include "arena.h"
@@ -595,6 +599,13 @@ validate_all_errors(struct nst_ctx *ctx, const char *file, enum nst_format fmt,
 /* What libyang would say of a port reference it could not resolve (ctx.c). */
 #define LOAD_PORT_REF_TARGET \
     "/nsi:intercloud/nsi:device[nsi:name = current()/../device]/nsi:port/nsi:name"
+/* ... and of the device and segment references ctx.c takes out of its hands too: the
+ * paths as the model writes them, for a segment end, a BGP session (its device and its
+ * peer's) or a stitch, a VPLS member, a hop. */
+#define LOAD_END_DEVICE_TARGET "/nsi:intercloud/nsi:device/nsi:name"
+#define LOAD_BGP_DEVICE_TARGET "../../../device/name"
+#define LOAD_MEMBER_DEVICE_TARGET "../../../../device/name"
+#define LOAD_HOP_SEGMENT_TARGET "../../../segment/name"
 
 /* The child leaf @name of @parent, or NULL. */
 static const struct lyd_node *
@@ -626,9 +637,112 @@ load_find_entry(const struct lyd_node *first, const struct lysc_node *list, cons
 }
 
 /* One holder of a "device" and a "port" leaf: is the port one of the device's? */
+/* The entries of one list (devices, segments) by name, sorted, for the references the
+ * loader checks: a binary search each (lyd_find_sibling_val() parses a predicate per
+ * call, 4 000 instructions). */
+struct load_index {
+    struct load_name {
+        const char *name;
+        const struct lyd_node *node;
+    } * v;
+    size_t n;
+};
+
+static int
+load_name_cmp(const void *a, const void *b)
+{
+    return strcmp(((const struct load_name *)a)->name, ((const struct load_name *)b)->name);
+}
+
+/* Every entry of the list whose instances include @first (the key is an entry's first
+ * child). */
+static nst_err
+load_index_build(const struct lyd_node *first, struct load_index *ix)
+{
+    const struct lyd_node *n;
+    size_t cnt = 0;
+
+    ix->v = NULL;
+    ix->n = 0;
+    if (!first) {
+        return NST_OK;
+    }
+    LY_LIST_FOR(first, n)
+    {
+        cnt += n->schema == first->schema;
+    }
+    ix->v = nst_calloc(cnt ? cnt : 1, sizeof *ix->v);
+    if (!ix->v) {
+        return NST_ENOMEM;
+    }
+    LY_LIST_FOR(first, n)
+    {
+        if (n->schema == first->schema && lyd_child(n)) {
+            ix->v[ix->n].name = lyd_get_value(lyd_child(n));
+            ix->v[ix->n].node = n;
+            ix->n++;
+        }
+    }
+    qsort(ix->v, ix->n, sizeof *ix->v, load_name_cmp);
+    return NST_OK;
+}
+
+static const struct lyd_node *
+load_index_find(const struct load_index *ix, const char *name)
+{
+    struct load_name key = {name, NULL};
+    const struct load_name *hit;
+
+    if (!ix->n || !name) {
+        return NULL;
+    }
+    hit = bsearch(&key, ix->v, ix->n, sizeof *ix->v, load_name_cmp);
+    return hit ? hit->node : NULL;
+}
+
+/* Report @leaf as a reference libyang would not have resolved, with libyang's message
+ * (@target: the leafref's path as the model writes it). */
+static nst_err
+load_bad_ref(struct nst_ctx *ctx, const char *file, const struct srcmap *map,
+             const struct lyd_node *leaf, const char *target)
+{
+    struct diag_loc loc = {file, 0, NULL, NULL};
+    char *path = lyd_path(leaf, LYD_PATH_STD, NULL, 0);
+    char *msg = nst_asprintf("Invalid leafref value \"%s\" - no target instance \"%s\" with the "
+                             "same value.",
+                             lyd_get_value(leaf), target);
+    nst_err ret = NST_ENOMEM;
+
+    if (path && msg) {
+        tidy_message(msg);
+        loc.path = path;
+        loc.line = map ? srcmap_find(map, path) : 0;
+        ret = diag_add(ctx, DIAG_YANG_LEAFREF, &loc, msg);
+    }
+    free(path);
+    nst_free(msg);
+    return ret;
+}
+
+/* The reference @name of @holder (a child leaf), if present, to an entry of the list
+ * indexed in @ix: reported when there is none. */
+static nst_err
+load_check_name_ref(struct nst_ctx *ctx, const char *file, const struct srcmap *map,
+                    const struct load_index *ix, const struct lyd_node *holder, const char *name,
+                    const char *target, int *bad)
+{
+    const struct lyd_node *leaf = load_child(holder, name);
+
+    if (!leaf || load_index_find(ix, lyd_get_value(leaf))) {
+        return NST_OK;
+    }
+    *bad = 1;
+    return load_bad_ref(ctx, file, map, leaf, target);
+}
+
 static nst_err
 load_check_port_ref(struct nst_ctx *ctx, const char *file, const struct srcmap *map,
-                    const struct lyd_node *devs, const struct lyd_node *holder, int *bad)
+                    const struct load_index *devs, const struct lyd_node *holder, int *bad)
 {
     const struct lyd_node *dleaf = load_child(holder, "device");
     const struct lyd_node *pleaf = load_child(holder, "port");
@@ -644,7 +758,7 @@ load_check_port_ref(struct nst_ctx *ctx, const char *file, const struct srcmap *
     /* No device leaf: validation set it aside as a bad reference (it is mandatory, and
      * only runs that saw every reference get here), so the port resolves to nothing,
      * as libyang's predicate would have found. */
-    dev = dleaf ? load_find_entry(devs, devs ? devs->schema : NULL, lyd_get_value(dleaf)) : NULL;
+    dev = dleaf ? load_index_find(devs, lyd_get_value(dleaf)) : NULL;
     if (dev) {
         plist = lys_find_child(dev->schema, dev->schema->module, "port", 0, LYS_LIST, 0);
         port = load_find_entry(lyd_child(dev), plist, lyd_get_value(pleaf));
@@ -672,55 +786,158 @@ cleanup:
 }
 
 /*
- * The port references libyang no longer checks (ctx.c): segment ends, VPLS members and
- * BGP sessions each name a device and one of its ports. Two hash lookups each, so
- * linear in the service; every bad one is reported.
+ * The references libyang no longer checks (ctx.c): segment ends, VPLS members and BGP
+ * sessions each name a device and one of its ports, a BGP session may name its peer
+ * device, a stitch names a device, a hop names a segment. A hash
+ * lookup or two each, so linear in the service; every bad one is reported.
  */
 static nst_err
 load_check_port_refs(struct nst_ctx *ctx, const char *file, const struct srcmap *map,
                      const struct lyd_node *tree)
 {
-    const struct lyd_node *top = NULL, *n, *c, *m, *devs = NULL;
+    const struct lyd_node *top = NULL, *n, *c, *m, *devs = NULL, *segs = NULL;
+    struct load_index dix = {NULL, 0}, six = {NULL, 0};
     int bad = 0;
     nst_err ret = NST_OK;
 
-    LY_LIST_FOR(tree, n) {
+    LY_LIST_FOR(tree, n)
+    {
         if (n->schema && !strcmp(ly_node_name(n), "intercloud")) {
             top = n;
         }
     }
-    LY_LIST_FOR(lyd_child(top), n) {
+    LY_LIST_FOR(lyd_child(top), n)
+    {
         if (!devs && !strcmp(ly_node_name(n), "device")) {
             devs = n;
+        } else if (!segs && !strcmp(ly_node_name(n), "segment")) {
+            segs = n;
         }
     }
-    LY_LIST_FOR(lyd_child(top), n) {
+    ret = load_index_build(devs, &dix);
+    if (!ret) {
+        ret = load_index_build(segs, &six);
+    }
+    if (ret) {
+        goto cleanup;
+    }
+    /* A holder's device before its port: libyang checked the device (and set a bad one
+     * aside, so that its port resolved to nothing) before the loader checked the port. */
+    LY_LIST_FOR(lyd_child(top), n)
+    {
         const char *what = ly_node_name(n);
 
         if (!strcmp(what, "segment")) {
-            LY_LIST_FOR(lyd_child(n), c) {
+            LY_LIST_FOR(lyd_child(n), c)
+            {
                 if (!ret && (!strcmp(ly_node_name(c), "a") || !strcmp(ly_node_name(c), "b"))) {
-                    ret = load_check_port_ref(ctx, file, map, devs, c, &bad);
+                    ret = load_check_name_ref(ctx, file, map, &dix, c, "device",
+                                              LOAD_END_DEVICE_TARGET, &bad);
+                    ret = ret ? ret : load_check_port_ref(ctx, file, map, &dix, c, &bad);
                 }
             }
         } else if (!strcmp(what, "connection")) {
-            LY_LIST_FOR(lyd_child(n), c) {
-                if (!strcmp(ly_node_name(c), "bgp-session") && !ret) {
-                    ret = load_check_port_ref(ctx, file, map, devs, c, &bad);
+            LY_LIST_FOR(lyd_child(n), c)
+            {
+                if (!strcmp(ly_node_name(c), "hop") && !ret) {
+                    ret = load_check_name_ref(ctx, file, map, &six, c, "segment",
+                                              LOAD_HOP_SEGMENT_TARGET, &bad);
+                } else if (!strcmp(ly_node_name(c), "stitch") && !ret) {
+                    ret = load_check_name_ref(ctx, file, map, &dix, c, "device",
+                                              LOAD_BGP_DEVICE_TARGET, &bad);
+                } else if (!strcmp(ly_node_name(c), "bgp-session") && !ret) {
+                    ret = load_check_name_ref(ctx, file, map, &dix, c, "device",
+                                              LOAD_BGP_DEVICE_TARGET, &bad);
+                    ret = ret ? ret : load_check_port_ref(ctx, file, map, &dix, c, &bad);
+                    ret = ret ? ret
+                              : load_check_name_ref(ctx, file, map, &dix, c, "peer-device",
+                                                    LOAD_BGP_DEVICE_TARGET, &bad);
                 } else if (!strcmp(ly_node_name(c), "vpls")) {
-                    LY_LIST_FOR(lyd_child(c), m) {
+                    LY_LIST_FOR(lyd_child(c), m)
+                    {
                         if (!strcmp(ly_node_name(m), "member") && !ret) {
-                            ret = load_check_port_ref(ctx, file, map, devs, m, &bad);
+                            ret = load_check_name_ref(ctx, file, map, &dix, m, "device",
+                                                      LOAD_MEMBER_DEVICE_TARGET, &bad);
+                            ret = ret ? ret : load_check_port_ref(ctx, file, map, &dix, m, &bad);
                         }
                     }
                 }
             }
         }
         if (ret) {
-            return ret;
+            goto cleanup;
         }
     }
-    return bad ? NST_EINPUT : NST_OK;
+    ret = bad ? NST_EINPUT : NST_OK;
+
+cleanup:
+    nst_free(dix.v);
+    nst_free(six.v);
+    return ret;
+}
+
+/*
+ * The source map of the input (srcmap.c), built while libyang parses the same text: both
+ * only read the context (libyang allows that from several threads, libyang.h "Threading
+ * Limitations"; the type plugins the map stores values with share the context's
+ * dictionary, which has a lock) and each parses with a parser of its own. At 100 routers
+ * the map is about a fifth of the load (docs/perf-round4-compile.md). The thread is not
+ * used while the allocation test hook is (alloc.h), nor when it cannot be created.
+ */
+struct load_map {
+    const char *data;
+    size_t len;
+    const struct ly_ctx *ly;
+    enum nst_format format;
+    struct srcmap *map; /* the result, or NULL */
+    nst_err ret;
+    bool has_syn; /* JSON: a syntax error, where and what in syn */
+    struct json_syntax syn;
+    pthread_t tid;
+};
+
+static void *
+load_map_run(void *arg)
+{
+    struct load_map *lm = arg;
+
+    ctx_ly_quiet();
+    if (lm->format == NST_FORMAT_XML) {
+        lm->ret = srcmap_build_xml(lm->data, lm->len, lm->ly, &lm->map);
+    } else {
+        lm->ret = srcmap_build_json(lm->data, lm->len, lm->ly, &lm->map);
+        /* Malformed JSON: the scanner says where and what (libyang's line can be a line
+         * or two late, and a truncated document can even parse). */
+        lm->has_syn = lm->ret == NST_EINPUT && srcmap_json_syntax(lm->data, lm->len, &lm->syn.line,
+                                                                  lm->syn.msg, sizeof lm->syn.msg);
+    }
+    return NULL;
+}
+
+/* Start building @lm's map: true when on a thread of its own, false when it was built
+ * here already. */
+static bool
+load_map_start(struct load_map *lm)
+{
+    if (!nst_alloc_hooked()) {
+        xmlInitParser(); /* before another thread parses (libxml2's threads notes) */
+        if (!pthread_create(&lm->tid, NULL, load_map_run, lm)) {
+            return true;
+        }
+    }
+    load_map_run(lm);
+    return false;
+}
+
+/* Wait for @lm's map; its status: NST_OK, NST_ENOMEM, NST_EINPUT (malformed text: only
+ * line numbers are lost, libyang reports the error). */
+static nst_err
+load_map_join(struct load_map *lm, bool started)
+{
+    if (started) {
+        pthread_join(lm->tid, NULL);
+    }
+    return lm->ret;
 }
 
 NST_API nst_err
@@ -737,7 +954,10 @@ nst_service_load_mem(struct nst_ctx *ctx, const char *data, size_t len, enum nst
     nst_err ret = NST_OK;
     LY_ERR lr;
     int complete = 0;
+    struct load_map lm;
+    bool lm_started = false;
 
+    memset(&lm, 0, sizeof lm);
     if (!ctx || !data || !out) {
         return NST_EINVAL;
     }
@@ -765,22 +985,13 @@ nst_service_load_mem(struct nst_ctx *ctx, const char *data, size_t len, enum nst
         ret = NST_ENOMEM;
         goto cleanup;
     }
-    /* The line map is built first: libyang's own errors need it too. A map that
-     * cannot be built (malformed text) only costs line numbers; libyang then
-     * reports the syntax error with its own line. */
-    if (format == NST_FORMAT_XML) {
-        ret = srcmap_build_xml(data, len, ctx->ly, &map);
-    } else {
-        ret = srcmap_build_json(data, len, ctx->ly, &map);
-        /* Malformed JSON: the scanner says where and what (libyang's line can be a line
-         * or two late, and a truncated document can even parse). */
-        has_syn =
-            ret == NST_EINPUT && srcmap_json_syntax(data, len, &syn.line, syn.msg, sizeof syn.msg);
-    }
-    if (ret == NST_ENOMEM) {
-        goto cleanup;
-    }
-    ret = NST_OK;
+    /* The line map, which libyang's own errors need too, is built on a thread of its
+     * own while libyang parses (load_map_start()); joined before its first use. */
+    lm.data = data;
+    lm.len = len;
+    lm.ly = ctx->ly;
+    lm.format = format;
+    lm_started = load_map_start(&lm);
     lyfmt = format == NST_FORMAT_XML ? LYD_XML : LYD_JSON;
     /* ly_in wants a NUL-terminated buffer; callers may pass a slice, and data[len] may
      * not even be readable (a fuzzer's exact-size buffer, a mapped file ending at a page
@@ -794,6 +1005,16 @@ nst_service_load_mem(struct nst_ctx *ctx, const char *data, size_t len, enum nst
      * place for locating the offending entry. */
     lr = lyd_parse_data(ctx->ly, NULL, in, lyfmt,
                         LYD_PARSE_STRICT | LYD_PARSE_NO_STATE | LYD_PARSE_ONLY, 0, &svc->tree);
+    ret = load_map_join(&lm, lm_started);
+    lm_started = false;
+    map = lm.map;
+    lm.map = NULL;
+    has_syn = lm.has_syn;
+    syn = lm.syn;
+    if (ret == NST_ENOMEM) {
+        goto cleanup;
+    }
+    ret = NST_OK;
     /* The tree holds copies of every value: the text is not needed any more (it is as
      * big as the input, 13 MB at 1000 routers, and the compile's peak comes later). */
     ly_in_free(in, 0);
@@ -826,6 +1047,10 @@ nst_service_load_mem(struct nst_ctx *ctx, const char *data, size_t len, enum nst
     ret = model_build(ctx, svc->tree, map, name, &svc->arena, &svc->model);
 
 cleanup:
+    if (lm_started) {
+        load_map_join(&lm, lm_started);
+        srcmap_free(lm.map);
+    }
     ly_in_free(in, 0);
     srcmap_free(map);
     ly_err_clean(ctx->ly, NULL);

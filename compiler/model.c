@@ -29,6 +29,8 @@ struct mb {
     struct arena *arena;
     struct m_service *svc;
     nst_err err;
+    const struct lyd_node *pnode; /* src_path(): the parent whose path is ppath */
+    char *ppath;                  /* from lyd_path(), freed with free() */
 };
 
 /* First child named @name, or NULL. */
@@ -76,6 +78,76 @@ num(const struct lyd_node *parent, const char *name)
     return s ? strtoull(s, NULL, 10) : 0;
 }
 
+/*
+ * lyd_path(@node, LYD_PATH_STD) (freed with free()), from its parent's path, kept from the
+ * previous call: the entities of the model come a few children at a time from the same
+ * parent, and lyd_path() rebuilds every ancestor's step with its key predicates (8 000
+ * instructions a path at 100 routers, 9% of a check). The step is libyang's: the module
+ * name where it changes, the list's keys in schema order as [key='value'] (with double
+ * quotes for a value holding a single quote). Anything else (a leaf-list, a list without
+ * keys, an opaque node, a top-level node) asks libyang.
+ */
+static char *
+src_path(struct mb *b, const struct lyd_node *node)
+{
+    const struct lyd_node *par = lyd_parent(node), *k;
+    const struct lysc_node *sn = node->schema;
+    size_t len, cap;
+    char *p;
+
+    if (!par || !sn || !par->schema || !(sn->nodetype & (LYS_LEAF | LYS_CONTAINER | LYS_LIST)) ||
+        (sn->nodetype == LYS_LIST && (sn->flags & LYS_KEYLESS))) {
+        return lyd_path(node, LYD_PATH_STD, NULL, 0);
+    }
+    if (b->pnode != par) {
+        free(b->ppath);
+        b->pnode = NULL;
+        b->ppath = lyd_path(par, LYD_PATH_STD, NULL, 0);
+        if (!b->ppath) {
+            return NULL;
+        }
+        b->pnode = par;
+    }
+    len = strlen(b->ppath);
+    cap = len + strlen(sn->module->name) + strlen(sn->name) + 3;
+    if (sn->nodetype == LYS_LIST) {
+        for (k = lyd_child(node); k && k->schema && (k->schema->flags & LYS_KEY); k = k->next) {
+            cap += strlen(k->schema->name) + strlen(lyd_get_value(k)) + 6;
+        }
+    }
+    p = malloc(cap);
+    if (!p) {
+        return NULL;
+    }
+    memcpy(p, b->ppath, len);
+    if (sn->module != par->schema->module) {
+        len += (size_t)sprintf(p + len, "/%s:%s", sn->module->name, sn->name);
+    } else {
+        len += (size_t)sprintf(p + len, "/%s", sn->name);
+    }
+    if (sn->nodetype == LYS_LIST) {
+        for (k = lyd_child(node); k && k->schema && (k->schema->flags & LYS_KEY); k = k->next) {
+            const char *v = lyd_get_value(k);
+            char q = strchr(v, '\'') ? '"' : '\'';
+
+            len += (size_t)sprintf(p + len, "[%s=%c%s%c]", k->schema->name, q, v, q);
+        }
+    }
+    p[len] = '\0';
+#ifdef NST_SRC_PATH_VERIFY
+    {
+        char *want = lyd_path(node, LYD_PATH_STD, NULL, 0);
+
+        if (want && strcmp(want, p)) {
+            fprintf(stderr, "src_path: %s != %s\n", p, want);
+            abort();
+        }
+        free(want);
+    }
+#endif
+    return p;
+}
+
 static void
 src_of(struct mb *b, const struct lyd_node *node, struct m_src *src)
 {
@@ -84,7 +156,7 @@ src_of(struct mb *b, const struct lyd_node *node, struct m_src *src)
     if (!node) {
         return;
     }
-    p = lyd_path(node, LYD_PATH_STD, NULL, 0);
+    p = src_path(b, node);
     if (!p) {
         b->err = NST_ENOMEM;
         return;
@@ -924,7 +996,7 @@ nst_err
 model_build(struct nst_ctx *ctx, const struct lyd_node *tree, const struct srcmap *map,
             const char *file, struct arena *arena, struct m_service **out)
 {
-    struct mb b = {ctx, map, arena, NULL, NST_OK};
+    struct mb b = {ctx, map, arena, NULL, NST_OK, NULL, NULL};
     const struct lyd_node *top = NULL, *n;
     struct diag_loc loc = {file, 1, NULL, NULL};
 
@@ -954,6 +1026,7 @@ model_build(struct nst_ctx *ctx, const struct lyd_node *tree, const struct srcma
                                        sizeof *b.svc->segments, offsetof(struct m_segment, name));
     BUILD_LIST(&b, top, "connection", b.svc->conns, b.svc->nconns, build_conn);
     BUILD_LIST(&b, top, "multipoint", b.svc->mps, b.svc->nmps, build_mp);
+    free(b.ppath);
     if (b.err) {
         return b.err;
     }

@@ -56,8 +56,17 @@ struct render {
     size_t ndirs;
     struct tpl_engine *eng;
     struct ly_ctx *ly; /* every vendor's device models */
+    const struct render *base; /* render_dup(): ly and dirs are base's, not owned */
     struct diag_loc origin; /* the device being rendered, in the service (render_set_origin) */
 };
+
+void
+render_set_ctx(struct render *r, struct nst_ctx *ctx)
+{
+    if (r && ctx) {
+        r->ctx = ctx;
+    }
+}
 
 void
 render_set_origin(struct render *r, const struct diag_loc *origin)
@@ -338,6 +347,33 @@ cleanup:
     return NST_OK;
 }
 
+nst_err
+render_dup(const struct render *r, struct nst_ctx *ctx, struct render **out)
+{
+    struct render *d;
+    nst_err ret;
+
+    if (!r || !ctx || !out) {
+        return NST_EINVAL;
+    }
+    d = nst_calloc(1, sizeof *d);
+    if (!d) {
+        return NST_ENOMEM;
+    }
+    d->ctx = ctx;
+    d->base = r;
+    d->dirs = r->dirs;
+    d->ndirs = r->ndirs;
+    d->ly = r->ly;
+    ret = tpl_engine_new((const char *const *)d->dirs, d->ndirs, &d->eng);
+    if (ret) {
+        nst_free(d);
+        return ret;
+    }
+    *out = d;
+    return NST_OK;
+}
+
 void
 render_free(struct render *r)
 {
@@ -347,6 +383,10 @@ render_free(struct render *r)
         return;
     }
     tpl_engine_free(r->eng);
+    if (r->base) {
+        nst_free(r);
+        return;
+    }
     if (r->ly) {
         ly_ctx_destroy(r->ly);
     }

@@ -9,7 +9,7 @@
  * struct render is the state one compile shares across its devices: one template engine
  * (so every template file is read and every XPath compiled once per compile) and one
  * libyang context holding every vendor's device models (built once per compile). It
- * belongs to one thread.
+ * belongs to one thread; render_dup() gives another thread its own.
  *
  * A payload that does not validate is a netstitch bug (a template, or a driver that
  * asked for something its vendor's model cannot hold): it is reported as an INTERNAL
@@ -48,6 +48,22 @@ nst_err render_new(struct nst_ctx *ctx, const char *const *dirs, size_t ndirs, s
 
 /* Free the render state; NULL is accepted. */
 void render_free(struct render *r);
+
+/*
+ * A render state for another thread: it shares @r's device models and template search
+ * path (@r is borrowed and must outlive it; neither changes while devices render) and has
+ * a template engine of its own (the engine keeps an XPath context and its cache per call)
+ * and its own diagnostics context @ctx (borrowed). render_device() may then run on @r and
+ * on each of its duplicates at the same time, one thread each: libyang allows concurrent
+ * parsing and validation in a context no module is being loaded into (its dictionary has
+ * a lock: libyang.h, "Threading Limitations"). Freed with render_free().
+ * Returns NST_OK, NST_EINVAL, NST_ENOMEM.
+ */
+nst_err render_dup(const struct render *r, struct nst_ctx *ctx, struct render **out);
+
+/* Record @r's diagnostics in @ctx (borrowed) from now on: render_new() may run on another
+ * thread, with a context of its own, while the service loads (compile.c). */
+void render_set_ctx(struct render *r, struct nst_ctx *ctx);
 
 /*
  * Where the next device rendered comes from in the service (its file, line and YANG

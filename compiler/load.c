@@ -1047,10 +1047,11 @@ nst_service_load_mem(struct nst_ctx *ctx, const char *data, size_t len, enum nst
     ret = model_build(ctx, svc->tree, map, name, &svc->arena, &svc->model);
 
 cleanup:
+    /* A map built here or on its thread that was not taken yet (an early failure). */
     if (lm_started) {
         load_map_join(&lm, lm_started);
-        srcmap_free(lm.map);
     }
+    srcmap_free(lm.map);
     ly_in_free(in, 0);
     srcmap_free(map);
     ly_err_clean(ctx->ly, NULL);

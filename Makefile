@@ -40,8 +40,11 @@ deps:
 	@sh scripts/install-deps.sh
 clean:
 	rm -rf $(BUILD)
-# Any other goal (a file: make BUILD=b b/netstitch) goes to the inner make the same way.
-.DEFAULT:
+# Any other goal (a file: make BUILD=b b/netstitch) goes to the inner make the same way,
+# also when the file exists already (phony here, so that the inner make decides).
+OTHER_GOALS := $(filter-out $(PUBLIC_TARGETS) clean deps sub,$(MAKECMDGOALS))
+.PHONY: $(OTHER_GOALS)
+$(OTHER_GOALS):
 	@sh scripts/install-deps.sh
 	@case " $$MAKEFLAGS " in *" -j"*|*jobserver*) j="" ;; *) j="-j$(JOBS)" ;; esac; \
 	$(MAKE) --no-print-directory $$j NST_DEPS_DONE=1 $@

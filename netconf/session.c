@@ -1791,10 +1791,7 @@ opq_printable(const struct lyd_node_opaq *n)
     const struct lyd_attr *a;
 
     if (n->schema || (n->flags & LYD_DEFAULT) || n->format != LY_VALUE_XML || !n->value ||
-        !n->name.name || (n->name.prefix && !n->name.module_ns) ||
-        (n->val_prefix_data && n->value[0] &&
-         ((const struct ly_set *)n->val_prefix_data)->count &&
-         !((const struct ly_set *)n->val_prefix_data)->objs)) {
+        !n->name.name || (n->name.prefix && !n->name.module_ns)) {
         return 0;
     }
     for (a = n->attr; a; a = a->next) {
@@ -1806,8 +1803,9 @@ opq_printable(const struct lyd_node_opaq *n)
     return 1;
 }
 
-/* xml_print_node() and xml_print_opaq() of an opaque node; 0 if @n is not printable. */
-static int
+/* xml_print_node() and xml_print_opaq() of an opaque node; NST_EINVAL if @n or a
+ * descendant is not printable here (opq_printable()). */
+static nst_err
 opq_node(struct opq_pr *p, const struct lyd_node_opaq *n)
 {
     size_t nns = p->nns;
@@ -1815,7 +1813,7 @@ opq_node(struct opq_pr *p, const struct lyd_node_opaq *n)
     const struct lyd_node *c;
 
     if (!opq_printable(n)) {
-        return 0;
+        return NST_EINVAL;
     }
     opq_indent(p);
     opq_put(p, "<", 1);
@@ -1855,8 +1853,8 @@ opq_node(struct opq_pr *p, const struct lyd_node_opaq *n)
         }
         p->level++;
         for (c = n->child; c; c = c->next) {
-            if (!opq_node(p, (const struct lyd_node_opaq *)c)) {
-                return 0;
+            if (opq_node(p, (const struct lyd_node_opaq *)c)) {
+                return NST_EINVAL;
             }
         }
         p->level--;
@@ -1872,7 +1870,7 @@ opq_node(struct opq_pr *p, const struct lyd_node_opaq *n)
         opq_put(p, "/>\n", 3);
     }
     p->nns = nns;
-    return 1;
+    return NST_OK;
 }
 
 /* @tree and its following siblings printed by opq_node(); NULL if some node is not
@@ -1884,7 +1882,7 @@ sess_opaq_text(const struct lyd_node *tree)
     const struct lyd_node *n;
 
     for (n = tree; n; n = n->next) {
-        if (!opq_node(&p, (const struct lyd_node_opaq *)n)) {
+        if (opq_node(&p, (const struct lyd_node_opaq *)n)) {
             p.bad = 1;
             break;
         }

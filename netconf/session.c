@@ -40,6 +40,7 @@
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -1604,6 +1605,342 @@ sess_reply_data(const char *device, const char *op, struct lyd_node *reply,
     return NST_OK;
 }
 
+/* A printer of opaque trees, byte for byte libyang 2.1.30's XML printer (printer_xml.c:
+ * xml_print_data, xml_print_node, xml_print_opaq, xml_print_attr, xml_print_ns,
+ * lyxml_dump_text) with options LYD_PRINT_WITHSIBLINGS, for the one kind of tree a
+ * <get-config> reply's anyxml <data> holds: opaque nodes of the XML format. libyang prints
+ * every piece through vasprintf() or vfprintf() (60% of its printing); this appends to one
+ * buffer. Anything else (a node with a schema, a default node, the JSON format) makes it
+ * give up and libyang print the tree. The equivalence is tested against lyd_print_mem()
+ * (tests/unit/test_hardening.c). */
+struct opq_ns {
+    const char *prefix; /* NULL: a default namespace */
+    const char *uri;
+};
+
+/* A value's namespaces (val_prefix_data of the XML format): a ly_set of libyang's
+ * struct lyxml_ns, whose first members are these (xml.h, unchanged since libyang 2.0). */
+struct opq_lyxml_ns {
+    char *prefix;
+    char *uri;
+};
+
+struct opq_pr {
+    char *buf;
+    size_t len, cap;
+    struct opq_ns *ns;
+    size_t nns, cap_ns;
+    unsigned level;
+    int bad; /* out of memory */
+};
+
+static void
+opq_put(struct opq_pr *p, const char *s, size_t n)
+{
+    if (p->bad) {
+        return;
+    }
+    if (p->len + n + 1 > p->cap) {
+        size_t cap = p->cap ? p->cap : 4096;
+        char *b;
+
+        while (p->len + n + 1 > cap) {
+            cap *= 2;
+        }
+        b = realloc(p->buf, cap);
+        if (!b) {
+            p->bad = 1;
+            return;
+        }
+        p->buf = b;
+        p->cap = cap;
+    }
+    memcpy(p->buf + p->len, s, n);
+    p->len += n;
+    p->buf[p->len] = '\0';
+}
+
+static void
+opq_puts(struct opq_pr *p, const char *s)
+{
+    opq_put(p, s, strlen(s));
+}
+
+static void
+opq_indent(struct opq_pr *p)
+{
+    static const char sp[] = "                                ";
+    size_t n = (size_t)p->level * 2;
+
+    while (n) {
+        size_t k = n < sizeof sp - 1 ? n : sizeof sp - 1;
+
+        opq_put(p, sp, k);
+        n -= k;
+    }
+}
+
+/* lyxml_dump_text(): '&', '<' and '>' escaped, '"' too in an attribute. */
+static void
+opq_text(struct opq_pr *p, const char *t, int attribute)
+{
+    const char *run = t;
+
+    for (; *t; t++) {
+        const char *e;
+
+        switch (*t) {
+        case '&':
+            e = "&amp;";
+            break;
+        case '<':
+            e = "&lt;";
+            break;
+        case '>':
+            e = "&gt;";
+            break;
+        case '"':
+            if (attribute) {
+                e = "&quot;";
+                break;
+            }
+            continue;
+        default:
+            continue;
+        }
+        opq_put(p, run, (size_t)(t - run));
+        opq_puts(p, e);
+        run = t + 1;
+    }
+    opq_put(p, run, (size_t)(t - run));
+}
+
+#define OPQ_REQUIRED 0x01 /* LYXML_PREFIX_REQUIRED */
+
+/* xml_print_ns(): the prefix to use for @uri, its xmlns attribute printed first if no
+ * namespace in scope fits. @prefix NULL asks for the default namespace. */
+static const char *
+opq_ns(struct opq_pr *p, const char *uri, const char *prefix, int opts)
+{
+    size_t i;
+
+    for (i = p->nns; i > 0; --i) {
+        const struct opq_ns *n = &p->ns[i - 1];
+
+        if (!prefix) {
+            if (!n->prefix) {
+                if (!strcmp(n->uri, uri)) {
+                    return NULL;
+                }
+                break;
+            }
+        } else if (!strcmp(n->uri, uri)) {
+            if (!n->prefix) {
+                continue;
+            }
+            if (!strcmp(n->prefix, prefix) || !(opts & OPQ_REQUIRED)) {
+                return n->prefix;
+            }
+        }
+    }
+    opq_puts(p, " xmlns");
+    if (prefix) {
+        opq_put(p, ":", 1);
+        opq_puts(p, prefix);
+    }
+    opq_put(p, "=\"", 2);
+    opq_puts(p, uri);
+    opq_put(p, "\"", 1);
+    if (p->nns == p->cap_ns) {
+        size_t cap = p->cap_ns ? p->cap_ns * 2 : 16;
+        struct opq_ns *ns = realloc(p->ns, cap * sizeof *ns);
+
+        if (!ns) {
+            p->bad = 1;
+            return prefix;
+        }
+        p->ns = ns;
+        p->cap_ns = cap;
+    }
+    p->ns[p->nns].prefix = prefix;
+    p->ns[p->nns].uri = uri;
+    p->nns++;
+    return prefix;
+}
+
+/* xml_print_ns_prefix_data() of the XML format. */
+static void
+opq_prefix_data(struct opq_pr *p, const void *prefix_data)
+{
+    const struct ly_set *set = prefix_data;
+    uint32_t i;
+
+    for (i = 0; i < set->count; ++i) {
+        const struct opq_lyxml_ns *n = set->objs[i];
+
+        if (n->prefix) {
+            opq_ns(p, n->uri, n->prefix, OPQ_REQUIRED);
+        }
+    }
+}
+
+/* Whether opq_node() prints @n as libyang would: 0 makes the caller let libyang print. */
+static int
+opq_printable(const struct lyd_node_opaq *n)
+{
+    const struct lyd_attr *a;
+
+    if (n->schema || (n->flags & LYD_DEFAULT) || n->format != LY_VALUE_XML || !n->value ||
+        !n->name.name || (n->name.prefix && !n->name.module_ns)) {
+        return 0;
+    }
+    for (a = n->attr; a; a = a->next) {
+        if (a->format != LY_VALUE_XML || !a->value || !a->name.name ||
+            (a->name.prefix && !a->name.module_ns)) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* xml_print_node() and xml_print_opaq() of an opaque node; NST_EINVAL if @n or a
+ * descendant is not printable here (opq_printable()). */
+static nst_err
+opq_node(struct opq_pr *p, const struct lyd_node_opaq *n)
+{
+    size_t nns = p->nns;
+    const struct lyd_attr *a;
+    const struct lyd_node *c;
+
+    if (!opq_printable(n)) {
+        return NST_EINVAL;
+    }
+    opq_indent(p);
+    opq_put(p, "<", 1);
+    opq_puts(p, n->name.name);
+    if (n->name.prefix || n->name.module_ns) {
+        opq_ns(p, n->name.module_ns, NULL, 0);
+    }
+    for (a = n->attr; a; a = a->next) {
+        const char *pref = NULL;
+
+        if (a->name.prefix) {
+            pref = opq_ns(p, a->name.module_ns, a->name.prefix, 0);
+        }
+        if (a->val_prefix_data) {
+            opq_prefix_data(p, a->val_prefix_data);
+        }
+        opq_put(p, " ", 1);
+        if (pref) {
+            opq_puts(p, pref);
+            opq_put(p, ":", 1);
+        }
+        opq_puts(p, a->name.name);
+        opq_put(p, "=\"", 2);
+        opq_text(p, a->value, 1);
+        opq_put(p, "\"", 1);
+    }
+    if (n->value[0]) {
+        if (n->val_prefix_data) {
+            opq_prefix_data(p, n->val_prefix_data);
+        }
+        opq_put(p, ">", 1);
+        opq_text(p, n->value, 0);
+    }
+    if (n->child) {
+        if (!n->value[0]) {
+            opq_put(p, ">\n", 2);
+        }
+        p->level++;
+        for (c = n->child; c; c = c->next) {
+            if (opq_node(p, (const struct lyd_node_opaq *)c)) {
+                return NST_EINVAL;
+            }
+        }
+        p->level--;
+        opq_indent(p);
+        opq_put(p, "</", 2);
+        opq_puts(p, n->name.name);
+        opq_put(p, ">\n", 2);
+    } else if (n->value[0]) {
+        opq_put(p, "</", 2);
+        opq_puts(p, n->name.name);
+        opq_put(p, ">\n", 2);
+    } else {
+        opq_put(p, "/>\n", 3);
+    }
+    p->nns = nns;
+    return NST_OK;
+}
+
+/* @tree and its following siblings printed by opq_node(); NULL if some node is not
+ * printable (or out of memory): then libyang prints them. */
+static char *
+sess_opaq_text(const struct lyd_node *tree)
+{
+    struct opq_pr p = {0};
+    const struct lyd_node *n;
+
+    for (n = tree; n; n = n->next) {
+        if (opq_node(&p, (const struct lyd_node_opaq *)n)) {
+            p.bad = 1;
+            break;
+        }
+    }
+    free(p.ns);
+    if (p.bad) {
+        free(p.buf);
+        return NULL;
+    }
+    return p.buf ? p.buf : nst_strdup("");
+}
+
+/* @tree and its siblings as libyang's XML text (the bytes lyd_print_mem() gives), or NULL
+ * (out of memory). libyang's memory output vasprintf()s every piece it prints into a buffer
+ * of its own and then realloc()s its output to the exact new length (libyang 2.1.30,
+ * out.c ly_vprint_); a snapshot is tens of thousands of pieces. A stdio memory stream
+ * takes the same printer's output with vfprintf() into a buffer that grows geometrically,
+ * and with the stream's lock taken by the caller (this thread alone uses it) no lock per
+ * piece either. The text is byte for byte the same: the same printer, the same format
+ * strings. */
+static char *
+sess_tree_text(const struct lyd_node *tree)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    struct ly_out *out = NULL;
+    int bad;
+
+    /* lyd_print_all() prints from the first top-level sibling; an anydata's value tree
+     * starts there and has no parent. Anything else goes the old way. */
+    if (tree->parent || tree->prev->next) {
+        if (f) {
+            fclose(f);
+            free(buf);
+        }
+        if (lyd_print_mem(&buf, tree, LYD_XML, LYD_PRINT_WITHSIBLINGS)) {
+            return NULL;
+        }
+        return buf ? buf : nst_strdup("");
+    }
+    if (!f) {
+        return NULL;
+    }
+    __fsetlocking(f, FSETLOCKING_BYCALLER);
+    bad = ly_out_new_file(f, &out) != LY_SUCCESS ||
+          lyd_print_all(out, tree, LYD_XML, 0) != LY_SUCCESS;
+    ly_out_free(out, NULL, 0);
+    /* fclose() writes the terminating NUL and gives @buf its final size. */
+    if (fclose(f) || bad) {
+        free(buf);
+        return NULL;
+    }
+    /* Only default nodes: nothing printed, but the stream still gives "" (malloc()ed:
+     * nst_free is free). */
+    return buf;
+}
+
 /* The content of the <data> anydata node @data as XML text, returned (nst_free). */
 static nst_err
 sess_data_text(const char *device, const char *op, const struct lyd_node *data, char **xml,
@@ -1616,13 +1953,9 @@ sess_data_text(const char *device, const char *op, const struct lyd_node *data, 
     case LYD_ANYDATA_DATATREE:
         if (!any->value.tree) {
             out = nst_strdup("");
-        } else if (lyd_print_mem(&out, any->value.tree, LYD_XML, LYD_PRINT_WITHSIBLINGS)) {
-            out = NULL;
-        } else if (!out) {
-            /* Only default nodes: libyang prints nothing and allocates nothing. */
-            out = nst_strdup("");
+        } else if (!(out = sess_opaq_text(any->value.tree))) {
+            out = sess_tree_text(any->value.tree);
         }
-        /* Otherwise libyang's malloc()ed buffer is returned as is (nst_free is free). */
         break;
     case LYD_ANYDATA_STRING:
     case LYD_ANYDATA_XML:

@@ -184,6 +184,104 @@ test_reply_rpc_error(void **state)
     assert_int_equal(strlen(err.message), sizeof err.message - 1);
 }
 
+/* libyang's own printing of the <data> content of @reply (what the snapshot text was
+ * before netconf/session.c printed opaque trees itself), returned (free). */
+static char *
+libyang_text(struct fx *f, const char *reply)
+{
+    struct lyd_node *op = NULL, *envp = NULL, *data = NULL;
+    struct ly_in *in = NULL;
+    char *out = NULL;
+
+    assert_int_equal(lyd_dup_single(f->getconfig, NULL, LYD_DUP_RECURSIVE, &op), LY_SUCCESS);
+    assert_int_equal(ly_in_new_memory(reply, &in), LY_SUCCESS);
+    assert_int_equal(lyd_parse_op(f->ly, op, in, LYD_XML, LYD_TYPE_REPLY_NETCONF, &envp, NULL),
+                     LY_SUCCESS);
+    assert_int_equal(lyd_find_path(op, "data", 1, &data), LY_SUCCESS);
+    assert_int_equal(((struct lyd_node_any *)data)->value_type, LYD_ANYDATA_DATATREE);
+    assert_int_equal(lyd_print_mem(&out, ((struct lyd_node_any *)data)->value.tree, LYD_XML,
+                                   LYD_PRINT_WITHSIBLINGS),
+                     LY_SUCCESS);
+    ly_in_free(in, 0);
+    lyd_free_tree(envp);
+    lyd_free_tree(op);
+    return out ? out : strdup("");
+}
+
+static void
+same_as_libyang(struct fx *f, const char *body)
+{
+    struct sess_error err;
+    char *reply = NULL, *xml = NULL, *want;
+    size_t n = strlen(body) + 256;
+
+    reply = malloc(n);
+    assert_non_null(reply);
+    snprintf(reply, n, "<rpc-reply message-id=\"1\" xmlns=\"" NC "\"><data>%s</data></rpc-reply>",
+             body);
+    assert_int_equal(sess_reply_parse(f->ly, f->getconfig, reply, &xml, &err), NST_OK);
+    want = libyang_text(f, reply);
+    assert_string_equal(xml, want);
+    free(want);
+    nst_free(xml);
+    free(reply);
+}
+
+/* The snapshot text is byte for byte what libyang prints: namespaces (default, prefixed,
+ * redeclared, a value's prefixes), attributes with prefixes, escapes in text and
+ * attributes, a value beside children, empty elements; and compiled configurations. */
+static void
+test_snapshot_text(void **state)
+{
+    static const char *bodies[] = {
+        "<configuration xmlns=\"http://yang.juniper.net/junos/conf/root\" "
+        "xmlns:junos=\"http://xml.juniper.net/junos/*/junos\" junos:changed-seconds=\"1\" "
+        "junos:comment=\"a &amp; &quot;b&quot; &lt;c&gt; 'd'\">\n"
+        "  <interfaces><interface><name>ge-0/0/0</name>"
+        "<description>x &amp; y &lt;z&gt; \"q\" 'r'</description>\n"
+        "  <unit xmlns:nc=\"" NC "\" nc:operation=\"merge\"><name>0</name></unit>"
+        "</interface></interfaces>\n"
+        "  <empty/><empty2 a=\"1\" b=\"\"/>\n</configuration>",
+        "<interfaces xmlns=\"http://openconfig.net/yang/interfaces\" "
+        "xmlns:ianaift=\"urn:ietf:params:xml:ns:yang:iana-if-type\"><interface><name>Et1</name>"
+        "<config><type>ianaift:ethernetCsmacd</type><addr>2001:db8::1</addr>"
+        "<t xmlns:oc=\"http://openconfig.net/yang/interfaces\">oc:X</t><u xmlns=\"urn:o\">v</u>"
+        "<w xmlns:p=\"urn:p\" p:at=\"v\">p:val</w><m>text<k>child</k></m></config>"
+        "</interface></interfaces>",
+        "<top xmlns:a=\"urn:a\"><a:x>1</a:x><y xmlns=\"urn:y\"><a:z xmlns:a=\"urn:a2\">2</a:z>"
+        "</y></top><second xmlns=\"urn:s\"/>",
+        "<system xmlns=\"urn:netstitch:netsim:test-a\"><hostname>r1</hostname></system>",
+        "<a xmlns=\"urn:a\"><b><c><d><e><f><g><h><i><j><k><l><m><n><o><p><q><r><s>deep</s></r>"
+        "</q></p></o></n></m></l></k></j></i></h></g></f></e></d></c></b></a>",
+    };
+    static const char *files[] = {
+        NST_SRCDIR "/tests/golden/compile/oc-features/oc-pe1.xml",
+        NST_SRCDIR "/tests/golden/compile/junos-features/pe1.xml",
+        NST_SRCDIR "/tests/golden/compile/l3vpn-sros/pe-sr1.xml",
+        NST_SRCDIR "/tests/golden/compile/mp-hub-vrp/pe-taipei.xml",
+    };
+    struct fx *f = *state;
+    size_t i;
+
+    for (i = 0; i < sizeof bodies / sizeof *bodies; i++) {
+        same_as_libyang(f, bodies[i]);
+    }
+    for (i = 0; i < sizeof files / sizeof *files; i++) {
+        static char body[1 << 20];
+        FILE *fp = fopen(files[i], "r");
+        size_t n;
+        const char *b;
+
+        assert_non_null(fp);
+        n = fread(body, 1, sizeof body - 1, fp);
+        fclose(fp);
+        body[n] = '\0';
+        /* The content without its XML declaration. */
+        b = strstr(body, "?>");
+        same_as_libyang(f, b ? b + 2 : body);
+    }
+}
+
 int
 main(void)
 {
@@ -192,6 +290,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_reply_data, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reply_hostile, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reply_rpc_error, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_snapshot_text, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

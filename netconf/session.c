@@ -50,6 +50,7 @@
 
 #include <libssh/callbacks.h>
 #include <libssh/libssh.h>
+#include <libyang/version.h>
 #include <nc_client.h>
 
 #include "alloc.h"
@@ -1873,6 +1874,15 @@ opq_node(struct opq_pr *p, const struct lyd_node_opaq *n)
     return NST_OK;
 }
 
+/* The opaque printer copies the printer and one internal struct of the libyang it was
+ * checked against: 2.1.30, whose library version (version.h) is 2.29.x. With any other
+ * libyang, libyang prints every snapshot itself. */
+#if LY_VERSION_MAJOR == 2 && LY_VERSION_MINOR == 29
+#define SESS_OPAQ_TEXT(tree) sess_opaq_text(tree)
+#else
+#define SESS_OPAQ_TEXT(tree) ((void)sess_opaq_text, (char *)NULL)
+#endif
+
 /* @tree and its following siblings printed by opq_node(); NULL if some node is not
  * printable (or out of memory): then libyang prints them. */
 static char *
@@ -1953,7 +1963,7 @@ sess_data_text(const char *device, const char *op, const struct lyd_node *data, 
     case LYD_ANYDATA_DATATREE:
         if (!any->value.tree) {
             out = nst_strdup("");
-        } else if (!(out = sess_opaq_text(any->value.tree))) {
+        } else if (!(out = SESS_OPAQ_TEXT(any->value.tree))) {
             out = sess_tree_text(any->value.tree);
         }
         break;

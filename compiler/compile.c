@@ -27,7 +27,7 @@
  * IR is built in input order, libyang prints in schema order, the plan is written in
  * model order, and nothing carries a time.
  *
- * Threads (docs/perf-round4-compile.md): the devices of a chunk are rendered on one
+ * Threads (docs/PERFORMANCE.md, round 4: the compile): the devices of a chunk are rendered on one
  * thread per CPU (compile_jobs(), NST_COMPILE_JOBS), each with its own template engine
  * and diagnostics list, whose entries are moved to the context in device order once
  * the chunk is done; the render state is built while the service loads (compile_pre);

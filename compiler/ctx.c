@@ -199,7 +199,7 @@ ctx_ly_restore(void)
  * exactly as libyang would (YANG-BAD-REFERENCE, same message, path and line). The same
  * goes for the device a segment end, a BGP session (and its peer), a VPLS member or a
  * stitch names, and for the segment a hop names: libyang compares each with every device (segment)
- * name, half of its leafref time at 100 routers (docs/perf-round4-compile.md). If a user's model
+ * name, half of its leafref time at 100 routers (docs/PERFORMANCE.md, round 4: the compile). If a user's model
  * directory does not take the deviation, libyang checks them.
  */
 static const char ctx_port_refs_deviation[] =

@@ -881,7 +881,7 @@ cleanup:
  * only read the context (libyang allows that from several threads, libyang.h "Threading
  * Limitations"; the type plugins the map stores values with share the context's
  * dictionary, which has a lock) and each parses with a parser of its own. At 100 routers
- * the map is about a fifth of the load (docs/perf-round4-compile.md). The thread is not
+ * the map is about a fifth of the load (docs/PERFORMANCE.md, round 4: the compile). The thread is not
  * used while the allocation test hook is (alloc.h), nor when it cannot be created.
  */
 struct load_map {

@@ -117,6 +117,18 @@ struct nst_diff {
  * Names and generations
  */
 
+/* Whether the service's ownership record moved since @d read it (another process applied
+ * the service meanwhile): its current generation (into @cur) or a pending one differs. */
+static bool
+lc_record_moved(const struct nst_diff *d, char *cur, size_t curlen)
+{
+    char pend[48];
+
+    own_read_line(d->st, d->service, "current", cur, curlen);
+    own_read_line(d->st, d->service, "pending", pend, sizeof pend);
+    return strcmp(cur, d->current.name) || (pend[0] && strcmp(pend, d->pending.name));
+}
+
 /* Read current and (stale) pending of the service into @d. */
 static nst_err
 lc_read_record(struct nst_diff *d)
@@ -1023,11 +1035,9 @@ nst_diff_run(struct nst_diff *d)
      * before its lock: "run again" (NST_EBUSY), not drift (t_store_sqlite's two processes
      * pushing one service at once were refused as drift under load). */
     if (drift && d->st && !(d->flags & NST_DIFF_NO_STATE)) {
-        char cur[48], pend[48];
+        char cur[48];
 
-        own_read_line(d->st, d->service, "current", cur, sizeof cur);
-        own_read_line(d->st, d->service, "pending", pend, sizeof pend);
-        if (strcmp(cur, d->current.name) || (pend[0] && strcmp(pend, d->pending.name))) {
+        if (lc_record_moved(d, cur, sizeof cur)) {
             snprintf(d->message, sizeof d->message,
                      "service %s was applied by another netstitch process while this diff ran "
                      "(its record is now %s); run again",
@@ -1238,7 +1248,7 @@ NST_API nst_err
 nst_diff_apply_begin(struct nst_diff *d, struct nst_txn *txn, size_t *added)
 {
     struct own_gen g;
-    char why[512], cur[48], pend[48];
+    char why[512], cur[48];
     nst_err ret = NST_OK;
 
     if (!d || !d->ran || d->lock || !added || d->offline) {
@@ -1280,9 +1290,7 @@ nst_diff_apply_begin(struct nst_diff *d, struct nst_txn *txn, size_t *added)
     }
     /* The diff read the record without the lock: another process may have applied the
      * service since. Then this diff is stale and pushing it would undo that change. */
-    own_read_line(d->st, d->service, "current", cur, sizeof cur);
-    own_read_line(d->st, d->service, "pending", pend, sizeof pend);
-    if (strcmp(cur, d->current.name) || (pend[0] && strcmp(pend, d->pending.name))) {
+    if (lc_record_moved(d, cur, sizeof cur)) {
         snprintf(d->message, sizeof d->message,
                  "service %s was applied by another netstitch process since this diff was made "
                  "(its record is now %s); run again",

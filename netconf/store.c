@@ -736,26 +736,27 @@ store_txn_info(struct store *s, const char *id, struct store_txn_info *info)
     return ret;
 }
 
-nst_err
-store_txn_list(struct store *s, char ***ids, size_t *n)
+static nst_err
+store_txn_list_some(struct store *s, int unfinished, char ***ids, size_t *n)
 {
     nst_err ret;
 
     pthread_mutex_lock(&s->mu);
-    ret = s->ops->txn_list(s, 0, ids, n);
+    ret = s->ops->txn_list(s, unfinished, ids, n);
     pthread_mutex_unlock(&s->mu);
     return ret;
 }
 
 nst_err
+store_txn_list(struct store *s, char ***ids, size_t *n)
+{
+    return store_txn_list_some(s, 0, ids, n);
+}
+
+nst_err
 store_txn_list_unfinished(struct store *s, char ***ids, size_t *n)
 {
-    nst_err ret;
-
-    pthread_mutex_lock(&s->mu);
-    ret = s->ops->txn_list(s, 1, ids, n);
-    pthread_mutex_unlock(&s->mu);
-    return ret;
+    return store_txn_list_some(s, 1, ids, n);
 }
 
 nst_err

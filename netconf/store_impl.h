@@ -14,6 +14,12 @@
 
 #include "store.h"
 
+/* The ids of every transaction, or of those whose history row has no outcome yet (the
+ * row's outcome is written after the journal's outcome line): txn_list's query in SQL,
+ * the same for both backends. */
+#define STORE_SQL_TXN_ALL "SELECT id FROM txn ORDER BY id"
+#define STORE_SQL_TXN_UNFINISHED "SELECT id FROM txn WHERE outcome = '' ORDER BY id"
+
 struct store_ops {
     const char *name;
     nst_err (*txn_insert)(struct store *s, const struct store_txn_info *info);

@@ -194,8 +194,7 @@ static nst_err
 pg_txn_list(struct store *s, int unfinished, char ***ids, size_t *n)
 {
     return pg_list(pg_run(s,
-                          unfinished ? "SELECT id FROM txn WHERE outcome = '' ORDER BY id"
-                                     : "SELECT id FROM txn ORDER BY id",
+                          unfinished ? STORE_SQL_TXN_UNFINISHED : STORE_SQL_TXN_ALL,
                           0, NULL),
                    ids, n);
 }

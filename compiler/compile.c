@@ -462,6 +462,20 @@ compile_chunk_par(struct compile_par *p, nst_err *first, bool *stop)
     return k;
 }
 
+/* @dst: a copy of the compile's context @src for another thread's diagnostics (what the
+ * render reads of it, the model directory among them), with a list of its own and no log
+ * callback; diag_move() puts them into @src in device order afterwards. */
+static void
+compile_diag_ctx(const struct nst_ctx *src, struct nst_ctx *dst)
+{
+    *dst = *src;
+    dst->diags = NULL;
+    dst->ndiags = dst->cap = 0;
+    dst->sorted = 1;
+    dst->log_cb = NULL;
+    dst->log_user = NULL;
+}
+
 /* The workers of a parallel render, each with a render_dup() of @r; NST_OK with
  * p->nworkers 1 (render on the calling thread alone) when @jobs is 1. */
 static nst_err
@@ -487,12 +501,7 @@ compile_par_init(struct compile_par *p, struct nst_compiled *c, struct render *r
 
         /* The compile's context for what render reads of it (the model directory),
          * with a diagnostics list and no log callback of its own. */
-        w->diags = *c->svc->ctx;
-        w->diags.diags = NULL;
-        w->diags.ndiags = w->diags.cap = 0;
-        w->diags.sorted = 1;
-        w->diags.log_cb = NULL;
-        w->diags.log_user = NULL;
+        compile_diag_ctx(c->svc->ctx, &w->diags);
         w->par = p;
         w->id = t;
         ret = render_dup(r, &w->diags, &w->r);
@@ -688,12 +697,7 @@ compile_pre_start(struct compile_pre *p, struct nst_ctx *ctx, const char *const 
     if (nst_alloc_hooked()) {
         return false;
     }
-    p->diags = *ctx;
-    p->diags.diags = NULL;
-    p->diags.ndiags = p->diags.cap = 0;
-    p->diags.sorted = 1;
-    p->diags.log_cb = NULL;
-    p->diags.log_user = NULL;
+    compile_diag_ctx(ctx, &p->diags);
     p->dirs = dirs;
     p->ndirs = ndirs;
     xmlInitParser(); /* before another thread uses libxml2 */

@@ -1060,6 +1060,42 @@ bgp_extract_oc(struct bgp_dev *d)
     }
 }
 
+/* The import and export policy chains of neighbour @nb, else of its group @g, the same for
+ * both families: the leaf-lists `import` and `export` of @nb/@g themselves (Junos), or with
+ * @leaf that leaf-list of their `import`/`export` container (SR OS: `policy`). */
+static void
+bgp_nbr_chains(struct bgp_nbr *n, xmlNodePtr nb, xmlNodePtr g, const char *leaf)
+{
+    static const char *const dir[2] = {"import", "export"};
+    char *chain[2] = {n->import[0], n->export_[0]};
+
+    for (int d = 0; d < 2; d++) {
+        xmlNodePtr from[2] = {nb, g};
+
+        *chain[d] = '\0';
+        for (int i = 0; i < 2 && !*chain[d]; i++) {
+            if (leaf) {
+                bgp_chain_of(bgp_child(from[i], dir[d]), leaf, chain[d], sizeof n->import[0]);
+            } else {
+                bgp_chain_of(from[i], dir[d], chain[d], sizeof n->import[0]);
+            }
+        }
+    }
+    memcpy(n->import[1], n->import[0], sizeof n->import[1]);
+    memcpy(n->export_[1], n->export_[0], sizeof n->export_[1]);
+}
+
+/* The families of neighbour @nb as @parse reads them, else its group @g's (when @nb has no
+ * family at all), else IPv4 unicast (both vendors' default). */
+static unsigned
+bgp_nbr_afs(xmlNodePtr nb, xmlNodePtr g, unsigned (*parse)(xmlNodePtr))
+{
+    xmlNodePtr fam = bgp_child(nb, "family");
+    unsigned afs = parse(fam ? fam : bgp_child(g, "family"));
+
+    return afs ? afs : BGP_F4;
+}
+
 /* Junos families of a neighbor or group: <family><inet|inet6>...; NULL family: none. */
 static unsigned
 bgp_junos_afs(xmlNodePtr fam)
@@ -1097,25 +1133,10 @@ bgp_junos_groups(struct bgp_dev *d, xmlNodePtr bgp, uint8_t vrf)
             }
             /* Policy chains (neighbor's, else the group's), the same for both families:
              * Junos policies match the routes of any family. */
-            bgp_chain_of(nb, "import", n->import[0], sizeof n->import[0]);
-            if (!*n->import[0]) {
-                bgp_chain_of(g, "import", n->import[0], sizeof n->import[0]);
-            }
-            bgp_chain_of(nb, "export", n->export_[0], sizeof n->export_[0]);
-            if (!*n->export_[0]) {
-                bgp_chain_of(g, "export", n->export_[0], sizeof n->export_[0]);
-            }
-            memcpy(n->import[1], n->import[0], sizeof n->import[1]);
-            memcpy(n->export_[1], n->export_[0], sizeof n->export_[1]);
+            bgp_nbr_chains(n, nb, g, NULL);
             /* Families: the neighbor's, else the group's, else inet unicast (Junos' default
              * for every transport). */
-            n->afs = bgp_junos_afs(bgp_child(nb, "family"));
-            if (!bgp_child(nb, "family")) {
-                n->afs = bgp_junos_afs(bgp_child(g, "family"));
-            }
-            if (!n->afs) {
-                n->afs = BGP_F4;
-            }
+            n->afs = bgp_nbr_afs(nb, g, bgp_junos_afs);
             /* family inet|inet6 unicast prefix-limit with teardown (the neighbor's, else
              * the group's): the session ends above the maximum of routes received. */
             n->max_pre = 1;
@@ -1467,24 +1488,9 @@ bgp_sros_neighbors(struct bgp_dev *d, xmlNodePtr bgp, uint8_t vrf)
             bgp_text(g, "authentication-key", n->key, sizeof n->key);
         }
         /* Policy chains apply to every family (prefix-lists match by family). */
-        bgp_chain_of(bgp_child(nb, "import"), "policy", n->import[0], sizeof n->import[0]);
-        if (!*n->import[0]) {
-            bgp_chain_of(bgp_child(g, "import"), "policy", n->import[0], sizeof n->import[0]);
-        }
-        bgp_chain_of(bgp_child(nb, "export"), "policy", n->export_[0], sizeof n->export_[0]);
-        if (!*n->export_[0]) {
-            bgp_chain_of(bgp_child(g, "export"), "policy", n->export_[0], sizeof n->export_[0]);
-        }
-        memcpy(n->import[1], n->import[0], sizeof n->import[1]);
-        memcpy(n->export_[1], n->export_[0], sizeof n->export_[1]);
+        bgp_nbr_chains(n, nb, g, "policy");
         /* Families: the neighbor's, else the group's, else IPv4 (SR OS's default). */
-        n->afs = bgp_sros_afs(bgp_child(nb, "family"));
-        if (!bgp_child(nb, "family")) {
-            n->afs = bgp_sros_afs(bgp_child(g, "family"));
-        }
-        if (!n->afs) {
-            n->afs = BGP_F4;
-        }
+        n->afs = bgp_nbr_afs(nb, g, bgp_sros_afs);
         n->enabled = strcmp(bgp_text(nb, "admin-state", buf, sizeof buf), "disable") != 0;
         /* prefix-limit[family] (the neighbor's, else the group's): above maximum the
          * session ends, unless log-only. */

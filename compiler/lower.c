@@ -63,6 +63,16 @@ struct lw {
     xmlDocPtr doc;
     xmlNodePtr *devnode; /* per device index; NULL outside [lo, hi) */
     size_t lo, hi;       /* the devices lowered in this document (lower_service_range) */
+    /* Per device (lower_originate): its BGP sessions in connection order, sessions
+     * bgp_of[bgp_at[i]] to bgp_of[bgp_at[i + 1] - 1], and its segment ends in segment
+     * order (segment index * 2 + end), likewise in end_of/end_at. Without them every
+     * announced prefix looked through every session and segment of the service:
+     * quadratic, a fifth of the lowering's instructions at 100 routers and half at
+     * 1000 (docs/PERFORMANCE.md, round 5). */
+    const struct m_bgp **bgp_of;
+    size_t *bgp_at;
+    size_t *end_of;
+    size_t *end_at;
     int oom;
 };
 
@@ -1322,22 +1332,20 @@ prefix_within(const struct m_prefix *p, const struct m_prefix *outer)
 /* Does a BGP session of @d other than @self accept @p? Then @d learns it by BGP and
  * passes it on; it does not originate it. */
 static bool
-learned_by_bgp(const struct m_service *m, const struct m_device *d, const struct m_bgp *self,
+learned_by_bgp(struct lw *w, const struct m_device *d, const struct m_bgp *self,
                const struct m_prefix *p)
 {
-    size_t i, j, k;
+    size_t i = dev_index(w, d), j, k;
 
-    for (i = 0; i < m->nconns; i++) {
-        for (j = 0; j < m->conns[i].nbgp; j++) {
-            const struct m_bgp *b = &m->conns[i].bgp[j];
+    for (j = w->bgp_at[i]; j < w->bgp_at[i + 1]; j++) {
+        const struct m_bgp *b = w->bgp_of[j];
 
-            if (b->dev != d || b == self) {
-                continue;
-            }
-            for (k = 0; k < b->naccept; k++) {
-                if (prefix_within(p, &b->accept[k])) {
-                    return true;
-                }
+        if (b == self) {
+            continue;
+        }
+        for (k = 0; k < b->naccept; k++) {
+            if (prefix_within(p, &b->accept[k])) {
+                return true;
             }
         }
     }
@@ -1381,30 +1389,98 @@ ir_connected(xmlNodePtr dev, const struct m_addr *addr)
 static const char *
 gateway_toward(struct lw *w, const struct m_device *d, const struct m_prefix *p)
 {
-    size_t i, k;
-    int e;
+    size_t i = dev_index(w, d), j, k;
 
-    for (i = 0; i < w->m->nsegments; i++) {
-        const struct m_segment *s = &w->m->segments[i];
+    /* The segment ends on @d, in segment order and a before b. */
+    for (j = w->end_at[i]; j < w->end_at[i + 1]; j++) {
+        const struct m_segment *s = &w->m->segments[w->end_of[j] / 2];
+        int e = (int)(w->end_of[j] % 2);
+        const struct m_end *far = &s->end[1 - e];
+        bool v6 = p->addr.af == M_AF_V6;
 
-        for (e = 0; e < 2; e++) {
-            const struct m_end *mine = &s->end[e], *far = &s->end[1 - e];
-
-            bool v6 = p->addr.af == M_AF_V6;
-
-            if (mine->dev != d || far->dev || !far->site ||
-                !(v6 ? far->has_addr6 : far->has_addr)) {
-                continue;
-            }
-            for (k = 0; k < far->site->nprefixes; k++) {
-                if (prefix_within(p, &far->site->prefixes[k]) &&
-                    ir_connected(w->devnode[dev_index(w, d)], v6 ? &far->addr6 : &far->addr)) {
-                    return v6 ? far->addr6_text : far->addr_text;
-                }
+        if (far->dev || !far->site || !(v6 ? far->has_addr6 : far->has_addr)) {
+            continue;
+        }
+        for (k = 0; k < far->site->nprefixes; k++) {
+            if (prefix_within(p, &far->site->prefixes[k]) &&
+                ir_connected(w->devnode[i], v6 ? &far->addr6 : &far->addr)) {
+                return v6 ? far->addr6_text : far->addr_text;
             }
         }
     }
     return NULL;
+}
+
+/* The per-device indexes of struct lw (bgp_of, end_of): counted, then filled in model
+ * order. Sets w->oom when out of memory. */
+static bool
+originate_index(struct lw *w)
+{
+    size_t nd = w->m->ndevices, i, j, nb = 0, ne = 0;
+    size_t *bfill, *efill;
+    int e;
+
+    w->bgp_at = nst_calloc(nd + 1, sizeof *w->bgp_at);
+    w->end_at = nst_calloc(nd + 1, sizeof *w->end_at);
+    if (!w->bgp_at || !w->end_at) {
+        w->oom = 1;
+        return false;
+    }
+    /* Counts in [i + 1], prefix sums, then each entry at its device's next slot (kept
+     * in [i] as it advances; the starts are restored from the counts afterwards). */
+    for (i = 0; i < w->m->nconns; i++) {
+        for (j = 0; j < w->m->conns[i].nbgp; j++) {
+            if (w->m->conns[i].bgp[j].dev) {
+                w->bgp_at[dev_index(w, w->m->conns[i].bgp[j].dev) + 1]++;
+                nb++;
+            }
+        }
+    }
+    for (i = 0; i < w->m->nsegments; i++) {
+        for (e = 0; e < 2; e++) {
+            if (w->m->segments[i].end[e].dev) {
+                w->end_at[dev_index(w, w->m->segments[i].end[e].dev) + 1]++;
+                ne++;
+            }
+        }
+    }
+    for (i = 0; i < nd; i++) {
+        w->bgp_at[i + 1] += w->bgp_at[i];
+        w->end_at[i + 1] += w->end_at[i];
+    }
+    w->bgp_of = nst_calloc(nb ? nb : 1, sizeof *w->bgp_of);
+    w->end_of = nst_calloc(ne ? ne : 1, sizeof *w->end_of);
+    bfill = nst_calloc(nd ? 2 * nd : 1, sizeof *bfill);
+    if (!w->bgp_of || !w->end_of || !bfill) {
+        nst_free(bfill);
+        w->oom = 1;
+        return false;
+    }
+    efill = bfill + nd;
+    for (i = 0; i < nd; i++) {
+        bfill[i] = w->bgp_at[i];
+        efill[i] = w->end_at[i];
+    }
+    for (i = 0; i < w->m->nconns; i++) {
+        for (j = 0; j < w->m->conns[i].nbgp; j++) {
+            const struct m_bgp *b = &w->m->conns[i].bgp[j];
+
+            if (b->dev) {
+                w->bgp_of[bfill[dev_index(w, b->dev)]++] = b;
+            }
+        }
+    }
+    for (i = 0; i < w->m->nsegments; i++) {
+        for (e = 0; e < 2; e++) {
+            const struct m_device *d = w->m->segments[i].end[e].dev;
+
+            if (d) {
+                w->end_of[efill[dev_index(w, d)]++] = 2 * i + (size_t)e;
+            }
+        }
+    }
+    nst_free(bfill);
+    return true;
 }
 
 /*
@@ -1423,6 +1499,9 @@ lower_originate(struct lw *w)
 {
     size_t i, j, k;
 
+    if (!originate_index(w)) {
+        return;
+    }
     for (i = 0; i < w->m->nconns; i++) {
         for (j = 0; j < w->m->conns[i].nbgp; j++) {
             const struct m_bgp *b = &w->m->conns[i].bgp[j];
@@ -1439,7 +1518,7 @@ lower_originate(struct lw *w)
                 char addr[64];
                 xmlNodePtr o;
 
-                if (learned_by_bgp(w->m, b->dev, b, p) ||
+                if (learned_by_bgp(w, b->dev, b, p) ||
                     find_keyed(bgp, "originate", "prefix", p->text)) {
                     continue;
                 }
@@ -1568,6 +1647,10 @@ lower_service_range(struct nst_service *svc, size_t lo, size_t hi, xmlDocPtr *ou
 
 cleanup:
     nst_free(w.devnode);
+    nst_free(w.bgp_of);
+    nst_free(w.bgp_at);
+    nst_free(w.end_of);
+    nst_free(w.end_at);
     if (ret) {
         xmlFreeDoc(w.doc);
         return ret;

@@ -3,6 +3,7 @@
  */
 #include "util.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <string.h>
 
@@ -24,10 +25,25 @@ buf_add(struct buf *b, const void *s, size_t n)
         return buf_failed(b);
     }
     if (b->f) {
-        if (n && fwrite(s, 1, n, b->f) != n) {
-            b->ioerr = 1;
+        /* Streaming: collected into blocks of BUF_STREAM_BLOCK bytes, written whole (a
+         * write per piece cost more than building the text). */
+        if (b->len + n + 1 > BUF_STREAM_BLOCK && buf_flush(b)) {
+            return buf_failed(b);
         }
-        return buf_failed(b);
+        if (n + 1 > BUF_STREAM_BLOCK) {
+            if (fwrite(s, 1, n, b->f) != n) {
+                b->ioerr = errno ? errno : EIO;
+            }
+            return buf_failed(b);
+        }
+        if (!b->p) {
+            b->p = nst_malloc(BUF_STREAM_BLOCK);
+            if (!b->p) {
+                b->oom = 1;
+                return NST_ENOMEM;
+            }
+            b->cap = BUF_STREAM_BLOCK;
+        }
     }
     if (b->len + n + 1 > b->cap) {
         cap = b->cap ? b->cap : b->min_cap ? b->min_cap : 256;
@@ -52,6 +68,22 @@ buf_add(struct buf *b, const void *s, size_t n)
     b->len += n;
     b->p[b->len] = '\0';
     return NST_OK;
+}
+
+nst_err
+buf_flush(struct buf *b)
+{
+    if (b->oom || b->ioerr) {
+        return buf_failed(b);
+    }
+    if (b->f && b->len) {
+        if (fwrite(b->p, 1, b->len, b->f) != b->len) {
+            b->ioerr = errno ? errno : EIO;
+        }
+        b->len = 0;
+        b->p[0] = '\0';
+    }
+    return buf_failed(b);
 }
 
 nst_err

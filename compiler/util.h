@@ -19,18 +19,22 @@
 
 /*
  * A growable NUL-terminated byte buffer. Zero-initialise it ({0}); free it with
- * buf_clear(). With @f set, bytes are written to that file instead and nothing is kept
- * (plan.json is tens of MB at 1000 routers and is streamed, docs/PERFORMANCE.md).
+ * buf_clear(). With @f set, bytes are written to that file instead, a block of
+ * BUF_STREAM_BLOCK bytes at a time, and nothing else is kept; buf_flush() writes the
+ * last one (plan.json is tens of MB at 1000 routers and is streamed,
+ * docs/PERFORMANCE.md).
  * A failed allocation or write is sticky: later appends do nothing and report the
  * failure again, so a caller may check once at the end (buf_failed()).
  */
+#define BUF_STREAM_BLOCK (64 * 1024)
+
 struct buf {
     char *p; /* the bytes, NUL-terminated; NULL until the first append */
     size_t len, cap;
     size_t min_cap; /* the first allocation (0: 256 bytes) */
     FILE *f;        /* stream to this file instead (borrowed) */
     int oom;        /* an allocation failed */
-    int ioerr;      /* a write to f failed */
+    int ioerr;      /* a write to f failed: its errno */
 };
 
 /* Append @n bytes of @s. NST_OK, NST_ENOMEM, NST_EIO (streaming). */
@@ -45,6 +49,8 @@ nst_err buf_put_xml(struct buf *b, const char *s, int attr);
 /* Append @s as a JSON string literal (quotes included); NULL appends null. Bytes >= 0x80
  * pass through unchanged; control characters and DEL become \uXXXX (lowercase hex). */
 nst_err buf_put_json_str(struct buf *b, const char *s);
+/* Streaming: write the bytes collected so far to @f. Its status, as buf_failed(). */
+nst_err buf_flush(struct buf *b);
 /* Remove the first @n bytes (n <= len). */
 void buf_drop(struct buf *b, size_t n);
 /* NST_ENOMEM or NST_EIO if any append failed, else NST_OK. */

@@ -13,6 +13,7 @@
 /* clang-format on */
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "alloc.h"
@@ -87,12 +88,63 @@ t_buf_stream(void **state)
     buf_puts(&b, "{");
     buf_put_json_str(&b, "a\"b");
     buf_puts(&b, "}");
-    assert_null(b.p);
+    /* Held until a block fills or buf_flush(). */
+    assert_int_equal(ftell(f), 0);
+    assert_int_equal(buf_flush(&b), NST_OK);
+    assert_int_equal(b.len, 0);
     assert_int_equal(buf_failed(&b), NST_OK);
     rewind(f);
     assert_non_null(fgets(got, sizeof got, f));
     assert_string_equal(got, "{\"a\\\"b\"}");
+    buf_clear(&b);
     fclose(f);
+}
+
+/* Streamed pieces of every size, across block boundaries and larger than a block, come
+ * out in order, byte for byte; the block is never exceeded. */
+static void
+t_buf_stream_blocks(void **state)
+{
+    struct buf b = {0};
+    FILE *f = tmpfile();
+    char *want, *got, *big;
+    size_t n = 0, i, k, bigsz = 3 * BUF_STREAM_BLOCK + 17;
+
+    (void)state;
+    assert_non_null(f);
+    want = malloc(8 * BUF_STREAM_BLOCK);
+    big = malloc(bigsz);
+    assert_non_null(want);
+    assert_non_null(big);
+    for (i = 0; i < bigsz; i++) {
+        big[i] = (char)('a' + i % 26);
+    }
+    b.f = f;
+    for (i = 0; i < 2000; i++) {
+        k = i % 97;
+        buf_add(&b, big + i % 26, k);
+        memcpy(want + n, big + i % 26, k);
+        n += k;
+        assert_true(b.len < BUF_STREAM_BLOCK);
+        if (i == 1000) {
+            buf_add(&b, big, bigsz);
+            memcpy(want + n, big, bigsz);
+            n += bigsz;
+        }
+    }
+    assert_int_equal(buf_flush(&b), NST_OK);
+    assert_int_equal(fflush(f), 0);
+    assert_int_equal((size_t)ftell(f), n);
+    got = malloc(n);
+    assert_non_null(got);
+    rewind(f);
+    assert_int_equal(fread(got, 1, n, f), n);
+    assert_memory_equal(got, want, n);
+    buf_clear(&b);
+    fclose(f);
+    free(got);
+    free(want);
+    free(big);
 }
 
 static void
@@ -134,6 +186,7 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(t_buf),    cmocka_unit_test(t_buf_oom), cmocka_unit_test(t_buf_stream),
+        cmocka_unit_test(t_buf_stream_blocks),
         cmocka_unit_test(t_escape), cmocka_unit_test(t_fnv),
     };
 

@@ -185,9 +185,9 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(t_buf),    cmocka_unit_test(t_buf_oom), cmocka_unit_test(t_buf_stream),
-        cmocka_unit_test(t_buf_stream_blocks),
-        cmocka_unit_test(t_escape), cmocka_unit_test(t_fnv),
+        cmocka_unit_test(t_buf),        cmocka_unit_test(t_buf_oom),
+        cmocka_unit_test(t_buf_stream), cmocka_unit_test(t_buf_stream_blocks),
+        cmocka_unit_test(t_escape),     cmocka_unit_test(t_fnv),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -29,6 +29,12 @@ void cli_print_fail_json(FILE *out, struct nst_ctx *ctx, const char *command, in
 void cli_json_str(FILE *out, const char *s);
 /* Parse a --format value; -1 when unknown. */
 int cli_parse_format(const char *s);
+/* Whether a command frees the library's objects before it exits (main.c): under
+ * AddressSanitizer or LeakSanitizer, whose leak check must see them freed, or with
+ * NST_FREE_AT_EXIT set (for valgrind). Otherwise the exit returns the memory at once,
+ * and freeing a compile's trees and contexts one block at a time is work nobody uses
+ * (docs/PERFORMANCE.md, round 5). */
+int cli_free_at_exit(void);
 
 int cmd_check(int argc, char **argv);
 int cmd_compile(int argc, char **argv);

@@ -6,6 +6,7 @@
  */
 #include <malloc.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 
@@ -39,6 +40,21 @@ static const struct subcommand subcommands[] = {
 #ifndef __has_feature
 #define __has_feature(x) 0
 #endif
+
+#if defined(__SANITIZE_ADDRESS__) || __has_feature(address_sanitizer) ||                      \
+    __has_feature(leak_sanitizer)
+#define CLI_SANITIZED 1
+#else
+#define CLI_SANITIZED 0
+#endif
+
+int
+cli_free_at_exit(void)
+{
+    const char *e = getenv("NST_FREE_AT_EXIT");
+
+    return CLI_SANITIZED || (e && *e && strcmp(e, "0"));
+}
 
 /*
  * A command that handles secrets: netstitch wipes its own copies after use, but the

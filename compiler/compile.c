@@ -513,13 +513,19 @@ compile_par_init(struct compile_par *p, struct nst_compiled *c, struct render *r
     return NST_OK;
 }
 
+/* The workers' render states go to @keep (c->held, room for them) when given, else are
+ * freed. */
 static void
-compile_par_clear(struct compile_par *p)
+compile_par_clear(struct compile_par *p, struct nst_compiled *keep)
 {
     size_t t;
 
     for (t = 0; p->workers && t < p->nworkers; t++) {
-        render_free(p->workers[t].r);
+        if (keep && p->workers[t].r) {
+            keep->held[keep->nheld++] = p->workers[t].r;
+        } else {
+            render_free(p->workers[t].r);
+        }
         nst_diag_clear(&p->workers[t].diags);
         nst_free(p->workers[t].diags.diags);
     }
@@ -531,9 +537,11 @@ compile_par_clear(struct compile_par *p)
 /* Stages 3 and 4, lower and render, COMPILE_CHUNK devices at a time: each device's IR
  * (packed) and its payload and CLI, by its driver; the devices of a chunk on
  * compile_jobs() threads. @pre: the render state when built already (consumed), else
- * NULL. */
+ * NULL. @keep: the render states go to c->held instead of being freed
+ * (NST_COMPILE_KEEP_RENDER). */
 static nst_err
-compile_render(struct nst_compiled *c, const char *const *dirs, size_t ndirs, struct render **pre)
+compile_render(struct nst_compiled *c, const char *const *dirs, size_t ndirs, struct render **pre,
+               bool keep)
 {
     struct render *r = pre ? *pre : NULL;
     struct diag_loc origin = {0};
@@ -555,10 +563,12 @@ compile_render(struct nst_compiled *c, const char *const *dirs, size_t ndirs, st
     ret = compile_par_init(&par, c, r, compile_jobs(c->ndevices));
     c->jobs = par.nworkers;
     if (ret) {
-        compile_par_clear(&par);
+        compile_par_clear(&par, NULL);
         render_free(r);
         return ret;
     }
+    /* Room for every render state, or they are freed here after all. */
+    c->held = keep ? nst_calloc(par.nworkers + 1, sizeof *c->held) : NULL;
     for (lo = 0; lo < c->ndevices && !stop; lo = hi) {
         hi = c->ndevices - lo > COMPILE_CHUNK ? lo + COMPILE_CHUNK : c->ndevices;
         ret = lower_service_range(c->svc, lo, hi, &doc);
@@ -591,8 +601,12 @@ compile_render(struct nst_compiled *c, const char *const *dirs, size_t ndirs, st
             stop = true;
         }
     }
-    compile_par_clear(&par);
-    render_free(r);
+    compile_par_clear(&par, c->held ? c : NULL);
+    if (c->held) {
+        c->held[c->nheld++] = r;
+    } else {
+        render_free(r);
+    }
     return first;
 }
 
@@ -652,7 +666,7 @@ nst_service_compile_with_templates(struct nst_service *svc, const char *const *t
     ctx_ly_quiet();
     ret = compile_lower(svc, &c);
     if (!ret) {
-        ret = compile_render(c, template_dirs, ndirs, NULL);
+        ret = compile_render(c, template_dirs, ndirs, NULL, false);
     }
     ctx_ly_restore();
     if (ret) {
@@ -783,7 +797,8 @@ nst_compile_file(struct nst_ctx *ctx, const char *path, enum nst_format format,
         pre_started = false;
     }
     if (!ret) {
-        ret = compile_render(c, template_dirs, ndirs, pre.r ? &pre.r : NULL);
+        ret = compile_render(c, template_dirs, ndirs, pre.r ? &pre.r : NULL,
+                             (flags & NST_COMPILE_KEEP_RENDER) != 0);
     }
     ctx_ly_restore();
     if (!ret) {
@@ -832,6 +847,11 @@ nst_compiled_free(struct nst_compiled *c)
         nst_free(c->devices[i].cli.text);
     }
     nst_free(c->devices);
+    /* The workers' render states before the compile's, whose device models they use. */
+    for (i = 0; i < c->nheld; i++) {
+        render_free(c->held[i]);
+    }
+    nst_free(c->held);
     pthread_mutex_destroy(&c->lock);
     nst_free(c);
 }

@@ -40,6 +40,10 @@ struct nst_compiled {
     size_t ndevices;
     size_t jobs;          /* threads that rendered the devices (compile.c; tests read it) */
     pthread_mutex_t lock; /* the accessors' inflating */
+    /* NST_COMPILE_KEEP_RENDER: the render states (the workers' first, the compile's
+     * last), freed with the result. */
+    struct render **held;
+    size_t nheld;
 };
 
 #endif

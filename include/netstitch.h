@@ -306,6 +306,11 @@ enum nst_stage {
 
 /** @brief nst_compile_file() flags. */
 #define NST_COMPILE_CHECK_ONLY 0x1 /**< stop after the check; no compile result */
+/** The render state (every vendor's device models, the template engines) stays with the
+ * result and is freed by nst_compiled_free() instead of at the end of the render: for a
+ * caller about to exit, which may then skip freeing the result (the netstitch command);
+ * others keep the device models in memory as long as the result. */
+#define NST_COMPILE_KEEP_RENDER 0x2
 
 /**
  * @brief The whole pipeline in one call: load a service file, check it, lower it to the
@@ -319,7 +324,7 @@ enum nst_stage {
  * @param[in] template_dirs user template directories searched first, borrowed (copied);
  *            may be NULL when @p ndirs is 0.
  * @param[in] ndirs number of directories.
- * @param[in] flags 0 or NST_COMPILE_CHECK_ONLY.
+ * @param[in] flags 0, NST_COMPILE_CHECK_ONLY or NST_COMPILE_KEEP_RENDER.
  * @param[out] stage if not NULL, NST_STAGE_DONE on success, else the stage that failed.
  * @param[out] svc the loaded and checked service, freed with nst_service_free() after
  *             the compile result. Written only on success.

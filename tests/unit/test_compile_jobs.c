@@ -15,7 +15,9 @@
  *   does not load fails at the load without it;
  * - the set written with two threads: of several files that cannot be written, the one
  *   reported is the first in model order, every time;
- * - the allocation test hook keeps the compile on one thread, whatever NST_COMPILE_JOBS.
+ * - the allocation test hook keeps the compile on one thread, whatever NST_COMPILE_JOBS;
+ * - NST_COMPILE_KEEP_RENDER: the render states (one per thread) stay with the result and
+ *   are freed with it (valgrind and ASan see them freed), the output unchanged.
  */
 #include <setjmp.h>
 #include <signal.h>
@@ -33,6 +35,7 @@
 
 #include "alloc.h"
 #include "compile.h"
+#include "render.h"
 #include "service.h"
 
 #define GEN NST_SRCDIR "/bench/gen-service.py"
@@ -184,6 +187,66 @@ test_same_output(void **state)
     nst_free_string(b);
     run_free(&one);
     run_free(&four);
+}
+
+/* nst_compile_file() of the service with @jobs threads and @flags. */
+static struct nst_compiled *
+file_compile(struct fx *f, const char *jobs, unsigned flags, struct nst_ctx **ctx,
+             struct nst_service **svc)
+{
+    struct nst_compiled *comp = NULL;
+    enum nst_stage stage;
+
+    setenv("NST_COMPILE_JOBS", jobs, 1);
+    assert_int_equal(nst_ctx_new(NULL, ctx), NST_OK);
+    assert_int_equal(
+        nst_compile_file(*ctx, f->svc, NST_FORMAT_AUTO, NULL, 0, flags, &stage, svc, &comp),
+        NST_OK);
+    assert_int_equal(stage, NST_STAGE_DONE);
+    return comp;
+}
+
+static void
+test_keep_render(void **state)
+{
+    struct fx *f = *state;
+    struct nst_ctx *c0, *c1, *c4;
+    struct nst_service *s0, *s1, *s4;
+    struct nst_compiled *plain = file_compile(f, "2", 0, &c0, &s0);
+    struct nst_compiled *one = file_compile(f, "1", NST_COMPILE_KEEP_RENDER, &c1, &s1);
+    struct nst_compiled *four = file_compile(f, "4", NST_COMPILE_KEEP_RENDER, &c4, &s4);
+    char *a, *b;
+    size_t i, n = nst_compiled_device_count(plain);
+
+    /* Freed at the end of the render without the flag; kept, one per thread, with it,
+     * the compile's own (the device models) last. */
+    assert_int_equal(plain->nheld, 0);
+    assert_null(plain->held);
+    assert_int_equal(one->nheld, 1);
+    assert_int_equal(four->jobs, 4);
+    assert_int_equal(four->nheld, 5);
+    assert_non_null(render_ly(four->held[4]));
+    for (i = 0; i < n; i++) {
+        assert_string_equal(nst_compiled_device_payload(plain, i),
+                            nst_compiled_device_payload(four, i));
+        assert_string_equal(nst_compiled_device_payload(plain, i),
+                            nst_compiled_device_payload(one, i));
+        assert_string_equal(nst_compiled_device_cli(plain, i), nst_compiled_device_cli(four, i));
+    }
+    assert_int_equal(nst_compiled_plan(plain, &a), NST_OK);
+    assert_int_equal(nst_compiled_plan(four, &b), NST_OK);
+    assert_string_equal(a, b);
+    nst_free_string(a);
+    nst_free_string(b);
+    nst_compiled_free(plain);
+    nst_compiled_free(one);
+    nst_compiled_free(four);
+    nst_service_free(s0);
+    nst_service_free(s1);
+    nst_service_free(s4);
+    nst_ctx_free(c0);
+    nst_ctx_free(c1);
+    nst_ctx_free(c4);
 }
 
 static void
@@ -338,6 +401,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_same_output, setup, teardown),
         cmocka_unit_test_setup_teardown(test_same_diagnostics, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_keep_render, setup, teardown),
         cmocka_unit_test_setup_teardown(test_render_state_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_write_first_failure, setup, teardown),
         /* Last: the hook stays set for the rest of the process. */

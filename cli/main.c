@@ -41,7 +41,7 @@ static const struct subcommand subcommands[] = {
 #define __has_feature(x) 0
 #endif
 
-#if defined(__SANITIZE_ADDRESS__) || __has_feature(address_sanitizer) ||                      \
+#if defined(__SANITIZE_ADDRESS__) || __has_feature(address_sanitizer) ||                           \
     __has_feature(leak_sanitizer)
 #define CLI_SANITIZED 1
 #else

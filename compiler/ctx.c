@@ -10,6 +10,7 @@
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -331,4 +332,50 @@ nst_ctx_set_log_cb(struct nst_ctx *ctx, nst_log_cb cb, void *user)
         ctx->log_cb = cb;
         ctx->log_user = user;
     }
+}
+
+/* @tree and its siblings as libyang's XML text (the bytes lyd_print_mem() gives), or NULL
+ * (out of memory). libyang's memory output vasprintf()s every piece it prints into a
+ * buffer of its own and then realloc()s its output to the exact new length (libyang
+ * 2.1.30, out.c ly_vprint_); a snapshot or a device's payload is tens of thousands of
+ * pieces. A stdio memory stream takes the same printer's output with vfprintf() into a
+ * buffer that grows geometrically, and with the stream's lock taken by the caller (this
+ * thread alone uses it) no lock per piece either. The text is byte for byte the same: the
+ * same printer, the same format strings. */
+char *
+ctx_tree_text(const struct lyd_node *tree)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    struct ly_out *out = NULL;
+    int bad;
+
+    /* lyd_print_all() prints from the first top-level sibling; an anydata's value tree
+     * starts there and has no parent. Anything else goes the old way. */
+    if (tree->parent || tree->prev->next) {
+        if (f) {
+            fclose(f);
+            free(buf);
+        }
+        if (lyd_print_mem(&buf, tree, LYD_XML, LYD_PRINT_WITHSIBLINGS)) {
+            return NULL;
+        }
+        return buf ? buf : nst_strdup("");
+    }
+    if (!f) {
+        return NULL;
+    }
+    __fsetlocking(f, FSETLOCKING_BYCALLER);
+    bad = ly_out_new_file(f, &out) != LY_SUCCESS ||
+          lyd_print_all(out, tree, LYD_XML, 0) != LY_SUCCESS;
+    ly_out_free(out, NULL, 0);
+    /* fclose() writes the terminating NUL and gives @buf its final size. */
+    if (fclose(f) || bad) {
+        free(buf);
+        return NULL;
+    }
+    /* Only default nodes: nothing printed, but the stream still gives "" (malloc()ed:
+     * nst_free is free). */
+    return buf;
 }

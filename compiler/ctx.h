@@ -54,6 +54,10 @@ void ctx_log(struct nst_ctx *ctx, enum nst_severity level, const char *fmt, ...)
  */
 void ctx_ly_quiet(void);
 void ctx_ly_restore(void);
+/* @tree and its following siblings as the XML text lyd_print_mem() gives, printed
+ * through a stdio memory stream ("" when nothing prints; NULL out of memory; free with
+ * nst_free). */
+char *ctx_tree_text(const struct lyd_node *tree);
 
 /* DIR/../share/netstitch/@sub of the running executable (/proc/self/exe) in @buf when it
  * is a directory: an installed netstitch finds its models and templates after its tree

@@ -878,16 +878,30 @@ prepare_device(struct render *r, const struct drv_ops *drv, const char *device, 
     return ret ? ret : drv_prep_status(&p);
 }
 
-/* Wrap libyang's printed tree (possibly "") in the NETCONF <config> element. */
+/* Wrap libyang's printed tree (possibly "") in the NETCONF <config> element. Copied, not
+ * formatted: vsnprintf() moves a %s of tens of KB through stdio's string file in small
+ * pieces, twice (1.3 M instructions a device at 100 routers). */
 static nst_err
 wrap_payload(const char *body, char **payload)
 {
+    static const char head[] = "<config xmlns=\"" RENDER_NC_NS "\">\n", tail[] = "</config>\n";
+    size_t n;
+    char *p;
+
     if (!body || !*body) {
         *payload = nst_strdup("<config xmlns=\"" RENDER_NC_NS "\"/>\n");
-    } else {
-        *payload = nst_asprintf("<config xmlns=\"" RENDER_NC_NS "\">\n%s</config>\n", body);
+        return *payload ? NST_OK : NST_ENOMEM;
     }
-    return *payload ? NST_OK : NST_ENOMEM;
+    n = strlen(body);
+    p = nst_malloc(sizeof head - 1 + n + sizeof tail);
+    if (!p) {
+        return NST_ENOMEM;
+    }
+    memcpy(p, head, sizeof head - 1);
+    memcpy(p + sizeof head - 1, body, n);
+    memcpy(p + sizeof head - 1 + n, tail, sizeof tail);
+    *payload = p;
+    return NST_OK;
 }
 
 nst_err
@@ -946,7 +960,7 @@ render_device(struct render *r, xmlNodePtr ir_device, const struct drv_ops *drv,
         goto cleanup;
     }
     render_quiet(r);
-    if (tree && lyd_print_mem(&body, tree, LYD_XML, LYD_PRINT_WITHSIBLINGS)) {
+    if (tree && !(body = ctx_tree_text(tree))) {
         ret = NST_ENOMEM;
         goto cleanup;
     }
@@ -961,7 +975,7 @@ cleanup:
         lyd_free_siblings(trees[f]);
     }
     lyd_free_siblings(tree);
-    free(body); /* allocated by libyang */
+    nst_free(body);
     buf_clear(&scratch);
     xmlFreeDoc(doc);
     ly_err_clean(r->ly, NULL);

@@ -40,7 +40,6 @@
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
-#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -1905,52 +1904,6 @@ sess_opaq_text(const struct lyd_node *tree)
     return p.buf ? p.buf : nst_strdup("");
 }
 
-/* @tree and its siblings as libyang's XML text (the bytes lyd_print_mem() gives), or NULL
- * (out of memory). libyang's memory output vasprintf()s every piece it prints into a buffer
- * of its own and then realloc()s its output to the exact new length (libyang 2.1.30,
- * out.c ly_vprint_); a snapshot is tens of thousands of pieces. A stdio memory stream
- * takes the same printer's output with vfprintf() into a buffer that grows geometrically,
- * and with the stream's lock taken by the caller (this thread alone uses it) no lock per
- * piece either. The text is byte for byte the same: the same printer, the same format
- * strings. */
-static char *
-sess_tree_text(const struct lyd_node *tree)
-{
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    struct ly_out *out = NULL;
-    int bad;
-
-    /* lyd_print_all() prints from the first top-level sibling; an anydata's value tree
-     * starts there and has no parent. Anything else goes the old way. */
-    if (tree->parent || tree->prev->next) {
-        if (f) {
-            fclose(f);
-            free(buf);
-        }
-        if (lyd_print_mem(&buf, tree, LYD_XML, LYD_PRINT_WITHSIBLINGS)) {
-            return NULL;
-        }
-        return buf ? buf : nst_strdup("");
-    }
-    if (!f) {
-        return NULL;
-    }
-    __fsetlocking(f, FSETLOCKING_BYCALLER);
-    bad = ly_out_new_file(f, &out) != LY_SUCCESS ||
-          lyd_print_all(out, tree, LYD_XML, 0) != LY_SUCCESS;
-    ly_out_free(out, NULL, 0);
-    /* fclose() writes the terminating NUL and gives @buf its final size. */
-    if (fclose(f) || bad) {
-        free(buf);
-        return NULL;
-    }
-    /* Only default nodes: nothing printed, but the stream still gives "" (malloc()ed:
-     * nst_free is free). */
-    return buf;
-}
-
 /* The content of the <data> anydata node @data as XML text, returned (nst_free). */
 static nst_err
 sess_data_text(const char *device, const char *op, const struct lyd_node *data, char **xml,
@@ -1964,7 +1917,7 @@ sess_data_text(const char *device, const char *op, const struct lyd_node *data, 
         if (!any->value.tree) {
             out = nst_strdup("");
         } else if (!(out = SESS_OPAQ_TEXT(any->value.tree))) {
-            out = sess_tree_text(any->value.tree);
+            out = ctx_tree_text(any->value.tree);
         }
         break;
     case LYD_ANYDATA_STRING:

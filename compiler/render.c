@@ -655,16 +655,24 @@ ly_quoted(const char *where, const char *key)
     return nst_strndup(p + 1, (size_t)(q - p - 1));
 }
 
+static nst_err render_feature(struct render *r, const struct drv_ops *drv, const char *device,
+                              xmlNodePtr dev, size_t f, struct lyd_node **trees,
+                              struct buf *scratch);
+
 /* Report libyang's first error on the device's payload, located in the templates.
- * @forced: the feature whose parse failed, or SIZE_MAX. */
+ * @forced: the feature whose parse failed, or SIZE_MAX. @dev: the features' trees were
+ * spent by the merge (render_device()): they are rendered again from @dev (with
+ * @scratch) to locate the error, the same trees, since rendering is deterministic. */
 static nst_err
 payload_error(struct render *r, const struct drv_ops *drv, const char *device,
-              struct lyd_node **trees, size_t nfeat, size_t forced, const char *stage)
+              struct lyd_node **trees, size_t nfeat, size_t forced, const char *stage,
+              xmlNodePtr dev, struct buf *scratch)
 {
     const struct ly_err_item *e = ly_err_first(r->ly);
     struct diag_loc loc = {0};
     char file[1024], msg[1400], *path = NULL, *extra = NULL;
     long line;
+    size_t f;
 
     while (e && e->level != LY_LLERR) {
         e = e->next;
@@ -681,6 +689,12 @@ payload_error(struct render *r, const struct drv_ops *drv, const char *device,
     }
     snprintf(msg, sizeof msg, "the %s payload of device %s %s the device models: %s", drv->name,
              device, stage, e && e->msg ? e->msg : "unknown libyang error");
+    ly_err_clean(r->ly, NULL);
+    for (f = 0; dev && f < nfeat; f++) {
+        lyd_free_siblings(trees[f]);
+        trees[f] = NULL;
+        render_feature(r, drv, device, dev, f, trees, scratch);
+    }
     ly_err_clean(r->ly, NULL);
     locate_path(r, drv, trees, nfeat, forced, path, extra, file, sizeof file, &line);
     loc.file = file[0] ? file : NULL;
@@ -765,7 +779,7 @@ render_feature(struct render *r, const struct drv_ops *drv, const char *device, 
     if (lyd_parse_data_mem(r->ly, scratch->p, LYD_XML, LYD_PARSE_STRICT | LYD_PARSE_ONLY, 0,
                            &trees[f])) {
         /* The partial tree, if any, still helps to locate the error. */
-        ret = payload_error(r, drv, device, trees, f + 1, f, "does not parse with");
+        ret = payload_error(r, drv, device, trees, f + 1, f, "does not parse with", NULL, NULL);
     }
 
 cleanup:
@@ -947,16 +961,24 @@ render_device(struct render *r, xmlNodePtr ir_device, const struct drv_ops *drv,
             goto cleanup;
         }
     }
+    /* The features' trees are moved into one (LYD_MERGE_DESTRUCT spends them), not
+     * copied: a copy of every node and a second tree to free were a tenth of a device's
+     * render. An error is located in trees rendered again (payload_error()). */
     render_quiet(r);
     for (f = 0; f < nfeat; f++) {
-        if (trees[f] && lyd_merge_siblings(&tree, trees[f], 0)) {
-            ret = payload_error(r, drv, device, trees, nfeat, SIZE_MAX, "cannot be merged with");
+        struct lyd_node *t = trees[f];
+
+        trees[f] = NULL;
+        if (t && lyd_merge_siblings(&tree, t, LYD_MERGE_DESTRUCT)) {
+            ret = payload_error(r, drv, device, trees, nfeat, SIZE_MAX, "cannot be merged with",
+                                dev, &scratch);
             goto cleanup;
         }
     }
     render_quiet(r);
     if (tree && lyd_validate_all(&tree, r->ly, LYD_VALIDATE_PRESENT, NULL)) {
-        ret = payload_error(r, drv, device, trees, nfeat, SIZE_MAX, "does not validate against");
+        ret = payload_error(r, drv, device, trees, nfeat, SIZE_MAX, "does not validate against",
+                            dev, &scratch);
         goto cleanup;
     }
     render_quiet(r);

@@ -855,57 +855,38 @@ rule_subnet(struct onr *o, const struct onr_profile *p, const struct m_bgp *b)
     }
 }
 
-/* Legs: the sessions of the whole service to one site with a redundancy rule. */
+/* Legs: the sessions of the whole service to one site with a redundancy rule, @all
+ * (@nall of them, in model order: chk_onramp() lists them per site once; looking for them
+ * in every session for each site was quadratic). */
 static void
-rule_legs(struct onr *o, const struct onr_profile *p, const struct m_site *site)
+rule_legs(struct onr *o, const struct onr_profile *p, const struct m_site *site,
+          const struct m_bgp *const *all, size_t nall)
 {
-    const struct m_service *svc = o->c->svc;
-    const struct m_bgp *first = NULL, **legs;
+    const struct m_bgp *const *legs = all;
     const char **dom;
-    unsigned n = 0, i, j;
-    size_t ci, bi;
+    unsigned n = (unsigned)nall, i, j;
 
     if (!p->t[ONR_REDUNDANCY].set) {
         return;
-    }
-    for (ci = 0; ci < svc->nconns; ci++) {
-        for (bi = 0; bi < svc->conns[ci].nbgp; bi++) {
-            const struct m_bgp *b = &svc->conns[ci].bgp[bi];
-
-            if (b->dev && b->peer_site == site) {
-                first = first ? first : b;
-                n++;
-            }
-        }
     }
     if (!n) {
         return; /* nothing peers with the site: no hand-off to check */
     }
     if (n < p->min_sessions) {
-        onr_report(o, p, ONR_REDUNDANCY, p->t[ONR_REDUNDANCY].code, &first->src, first->dev->name,
-                   p->provider, n, site->name, (unsigned)p->min_sessions);
+        onr_report(o, p, ONR_REDUNDANCY, p->t[ONR_REDUNDANCY].code, &legs[0]->src,
+                   legs[0]->dev->name, p->provider, n, site->name, (unsigned)p->min_sessions);
         return;
     }
     if (!p->distinct_domains) {
         return;
     }
-    legs = arena_array(o->c->arena, n, sizeof *legs);
     dom = arena_array(o->c->arena, n, sizeof *dom);
-    if (!legs || !dom) {
+    if (!dom) {
         o->c->err = NST_ENOMEM;
         return;
     }
-    n = 0;
-    for (ci = 0; ci < svc->nconns; ci++) {
-        for (bi = 0; bi < svc->conns[ci].nbgp; bi++) {
-            const struct m_bgp *b = &svc->conns[ci].bgp[bi];
-
-            if (b->dev && b->peer_site == site) {
-                legs[n] = b;
-                dom[n] = aug_leaf(o, &b->src, "edge-domain");
-                n++;
-            }
-        }
+    for (i = 0; i < n; i++) {
+        dom[i] = aug_leaf(o, &legs[i]->src, "edge-domain");
     }
     for (i = 0; i < n; i++) {
         char what[256];
@@ -933,8 +914,9 @@ chk_onramp(struct chk *c, const struct lyd_node *tree)
 {
     const struct m_service *svc = c->svc;
     const struct onr_profile **by_site;
+    const struct m_bgp **legs;
     struct onr o;
-    size_t i, j;
+    size_t i, j, nlegs = 0, *at, *fill;
     bool any = false;
 
     if (!c->ctx->onramp_loaded) {
@@ -996,9 +978,44 @@ chk_onramp(struct chk *c, const struct lyd_node *tree)
             rule_subnet6(&o, p, b);
         }
     }
+    /* Every site's sessions (from managed devices), in model order: counted per site,
+     * then placed; at[i] .. at[i + 1] - 1 are site i's. */
+    at = arena_array(c->arena, svc->nsites + 1, sizeof *at);
+    fill = arena_array(c->arena, svc->nsites + 1, sizeof *fill);
+    for (i = 0; at && fill && i <= svc->nsites; i++) {
+        at[i] = 0;
+    }
+    for (i = 0; at && fill && i < svc->nconns; i++) {
+        for (j = 0; j < svc->conns[i].nbgp; j++) {
+            const struct m_bgp *b = &svc->conns[i].bgp[j];
+
+            if (b->dev && b->peer_site) {
+                at[b->peer_site - svc->sites + 1]++;
+                nlegs++;
+            }
+        }
+    }
+    legs = at && fill ? arena_array(c->arena, nlegs ? nlegs : 1, sizeof *legs) : NULL;
+    if (!legs) {
+        c->err = NST_ENOMEM;
+        return;
+    }
+    for (i = 0; i < svc->nsites; i++) {
+        at[i + 1] += at[i];
+        fill[i] = at[i];
+    }
+    for (i = 0; i < svc->nconns; i++) {
+        for (j = 0; j < svc->conns[i].nbgp; j++) {
+            const struct m_bgp *b = &svc->conns[i].bgp[j];
+
+            if (b->dev && b->peer_site) {
+                legs[fill[b->peer_site - svc->sites]++] = b;
+            }
+        }
+    }
     for (i = 0; i < svc->nsites; i++) {
         if (by_site[i]) {
-            rule_legs(&o, by_site[i], &svc->sites[i]);
+            rule_legs(&o, by_site[i], &svc->sites[i], legs + at[i], at[i + 1] - at[i]);
         }
     }
 }

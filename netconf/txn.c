@@ -138,6 +138,7 @@ struct txn_dev {
     int commit_rejected; /* the commit step got a definite <rpc-error> */
     int final_known;     /* recover: the journal has a final state for it */
     char *before;        /* the snapshot: running before the change */
+    char *before_safe;   /* the snapshot with secret placeholders, as the plan stores it */
     enum nst_txn_dev_state report;
     /* errors (scrubbed of secrets) */
     int failed;
@@ -956,6 +957,15 @@ txn_ph_prepare(struct nst_txn *txn, struct txn_dev *d)
         txn_step_fail(txn, NST_TXN_PHASE_PREPARE, d, "get-config", &err);
         return;
     }
+    /* The snapshot as the plan will store it, made here on the device's worker rather
+     * than for every device in turn on the coordinator, between the last snapshot and the
+     * first edit. */
+    if (secret_placeholderize(d->before, &txn->secrets, &d->before_safe)) {
+        d->before_safe = NULL;
+        txn_step_fail_msg(txn, NST_TXN_PHASE_PREPARE, d, "snapshot", SESS_ERR_NOMEM,
+                          "out of memory");
+        return;
+    }
     txn_step_ok(txn, NST_TXN_PHASE_PREPARE, d, "snapshot");
     if (d->rollback_before) {
         txn_rollback_plan(txn, d);
@@ -1378,16 +1388,10 @@ txn_write_plan_records(struct nst_txn *txn)
     for (size_t i = 0; i < txn->ndevs && !ret; i++) {
         const struct txn_dev *d = &txn->devs[i];
 
-        char *safe = NULL;
-
-        /* No secret value ever reaches a state file. */
-        ret = secret_placeholderize(d->before, &txn->secrets, &safe);
-        if (ret) {
-            return ret;
-        }
+        /* No secret value ever reaches a state file: the placeholders were put in by the
+         * device's worker right after its snapshot (txn_ph_prepare). */
         snprintf(name, sizeof name, "dev-%zu.before.xml", i);
-        ret = store_txn_put(txn->t, name, safe);
-        nst_free(safe);
+        ret = store_txn_put(txn->t, name, d->before_safe);
         if (!ret) {
             snprintf(name, sizeof name, "dev-%zu.payload.xml", i);
             ret = store_txn_put(txn->t, name, d->payload);
@@ -2157,6 +2161,7 @@ nst_txn_free(struct nst_txn *txn)
         nst_free(d->rollback_now);
         nst_free(d->rollback_rev);
         secret_wipe_free(d->before);
+        nst_free(d->before_safe);
     }
     nst_free(txn->devs);
     store_txn_close(txn->t);

@@ -138,6 +138,7 @@ struct txn_dev {
     int commit_rejected; /* the commit step got a definite <rpc-error> */
     int final_known;     /* recover: the journal has a final state for it */
     char *before;        /* the snapshot: running before the change */
+    char *after;         /* running right after the change, read in the confirm pass */
     enum nst_txn_dev_state report;
     /* errors (scrubbed of secrets) */
     int failed;
@@ -1133,22 +1134,43 @@ txn_ph_commit(struct nst_txn *txn, struct txn_dev *d)
     txn_step_ok(txn, NST_TXN_PHASE_COMMIT, d, step);
 }
 
+/*
+ * Zero the stack below the caller: the NETCONF and SSH libraries read a reply (here the
+ * running configuration, which holds the device's keys) into stack buffers that nothing
+ * overwrites when it is the last thing a thread does (tests/unit/labtest_secrets.c).
+ */
+static void __attribute__((noinline)) txn_stack_wipe(void)
+{
+    char buf[256 * 1024];
+
+    explicit_bzero(buf, sizeof buf);
+    __asm__ __volatile__("" : : "r"(buf) : "memory");
+}
+
+/* The confirming commit, then (every method) running as the change left it, for the
+ * record txn_ph_finish() writes. Read here rather than in the finish pass: a device that
+ * had nothing to confirm reads it while the others wait for their confirms, and the
+ * others as soon as their own confirm is done, not after the slowest one. Best effort,
+ * as the record is (txn_ph_finish()). */
 static void
 txn_ph_confirm(struct nst_txn *txn, struct txn_dev *d)
 {
     struct sess_error err;
 
-    if (d->method != NST_TXN_METHOD_CONFIRMED) {
-        return;
+    if (d->method == NST_TXN_METHOD_CONFIRMED) {
+        txn_journal(txn, d, "confirm sent");
+        d->st = TS_CONFIRM_SENT;
+        if (sess_commit(d->s, 0, 0, NULL, d->persist ? txn->persist_id : NULL, &err)) {
+            txn_step_fail(txn, NST_TXN_PHASE_CONFIRM, d, "confirm", &err);
+            return;
+        }
+        d->st = TS_CONFIRMED;
+        txn_step_ok(txn, NST_TXN_PHASE_CONFIRM, d, "confirm");
     }
-    txn_journal(txn, d, "confirm sent");
-    d->st = TS_CONFIRM_SENT;
-    if (sess_commit(d->s, 0, 0, NULL, d->persist ? txn->persist_id : NULL, &err)) {
-        txn_step_fail(txn, NST_TXN_PHASE_CONFIRM, d, "confirm", &err);
-        return;
+    if (txn->t && txn_alive(d) && sess_get_config(d->s, SESS_DS_RUNNING, NULL, &d->after, &err)) {
+        d->after = NULL;
     }
-    d->st = TS_CONFIRMED;
-    txn_step_ok(txn, NST_TXN_PHASE_CONFIRM, d, "confirm");
+    txn_stack_wipe();
 }
 
 /*
@@ -1234,29 +1256,21 @@ txn_release(struct nst_txn *txn, struct txn_dev *d, int discard)
     d->s = NULL;
 }
 
-/*
- * Zero the stack below the caller: the NETCONF and SSH libraries read a reply (here the
- * running configuration, which holds the device's keys) into stack buffers that nothing
- * overwrites when it is the last thing a thread does (tests/unit/labtest_secrets.c).
- */
-static void __attribute__((noinline)) txn_stack_wipe(void)
-{
-    char buf[256 * 1024];
-
-    explicit_bzero(buf, sizeof buf);
-    __asm__ __volatile__("" : : "r"(buf) : "memory");
-}
-
 static void
 txn_ph_finish(struct nst_txn *txn, struct txn_dev *d)
 {
     struct sess_error err;
-    char *after = NULL, *safe = NULL, name[64];
+    char *after = d->after, *safe = NULL, name[64];
 
     /* The configuration right after the change, for a later rollback's reverse diff
-     * (revert.h). Best effort: without it that rollback restores the old snapshot. */
-    if (txn->t && txn_alive(d) && !sess_get_config(d->s, SESS_DS_RUNNING, NULL, &after, &err) &&
-        !secret_placeholderize(after, &txn->secrets, &safe)) {
+     * (revert.h): read by the confirm pass, else (recover) now. Best effort: without it
+     * that rollback restores the old snapshot. */
+    d->after = NULL;
+    if (!after && txn->t && txn_alive(d) &&
+        sess_get_config(d->s, SESS_DS_RUNNING, NULL, &after, &err)) {
+        after = NULL;
+    }
+    if (after && txn->t && !secret_placeholderize(after, &txn->secrets, &safe)) {
         snprintf(name, sizeof name, "dev-%zu.after.xml", d->index);
         if (store_txn_put(txn->t, name, safe)) {
             txn_journal(txn, d, "after not recorded");
@@ -2156,6 +2170,7 @@ nst_txn_free(struct nst_txn *txn)
         nst_free(d->rollback_now);
         nst_free(d->rollback_rev);
         secret_wipe_free(d->before);
+        secret_wipe_free(d->after);
     }
     nst_free(txn->devs);
     store_txn_close(txn->t);

@@ -11,10 +11,12 @@
  *               confirmed    :candidate + :confirmed-commit (1.1: with <persist>)
  *               candidate    :candidate without :confirmed-commit: snapshot + restore
  *               running      :writable-running only: snapshot + restore
- *   prepare   lock (candidate, or running for "running" devices), discard leftovers,
- *             <get-config> running = the snapshot; then, once every device is locked
- *             and snapshotted, the plan, snapshots and payloads are written to the
- *             state directory durably (state.c) BEFORE anything is changed; then
+ *   prepare   on the same pass as the connect (txn_ph_open: no wait for the slowest
+ *             connect): lock (candidate, or running for "running" devices), discard
+ *             leftovers, <get-config> running = the snapshot, written to the state
+ *             directory with the payload (txn_put_dev_records); then, once every device
+ *             is locked and snapshotted, the plan is written durably (state.c) BEFORE
+ *             anything is changed; then
  *             <edit-config> on the candidate and <validate> where the server supports
  *             it and has no SESS_QUIRK_VALIDATE_LOSES_EDIT (yuma123 would silently drop
  *             the edit at the next commit).
@@ -26,7 +28,8 @@
  *             check, the health gate (txn_gate(), health.c), its steps journaled
  *   confirm   only if the gate passed: the decision "confirm" is journaled
  *             durably, then a confirming <commit> (with <persist-id>) goes to every
- *             confirmed device.
+ *             confirmed device; each device's running is read right after (the record
+ *             of the change that txn_ph_finish writes before unlocking).
  *   abort     on any failure anywhere: the decision "abort" is journaled, then per
  *             device by how far it got: unlock; discard-changes; cancel-commit (1.1) or
  *             session close (1.0, RFC 6241 reverts); and for anything that may have

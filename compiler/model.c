@@ -23,14 +23,18 @@
 #include "srcmap.h"
 #include "util.h"
 
+#define MB_DEPTH 16
+
 struct mb {
     struct nst_ctx *ctx;
     const struct srcmap *map;
     struct arena *arena;
     struct m_service *svc;
     nst_err err;
-    const struct lyd_node *pnode; /* src_path(): the parent whose path is ppath */
-    char *ppath;                  /* from lyd_path(), freed with free() */
+    /* src_path(): per depth (0: the top node), the node whose path ppath[] is (freed
+     * with free()) */
+    const struct lyd_node *pnode[MB_DEPTH];
+    char *ppath[MB_DEPTH];
 };
 
 /* First child named @name, or NULL. */
@@ -79,36 +83,62 @@ num(const struct lyd_node *parent, const char *name)
 }
 
 /*
- * lyd_path(@node, LYD_PATH_STD) (freed with free()), from its parent's path, kept from the
- * previous call: the entities of the model come a few children at a time from the same
- * parent, and lyd_path() rebuilds every ancestor's step with its key predicates (8 000
- * instructions a path at 100 routers, 9% of a check). The step is libyang's: the module
- * name where it changes, the list's keys in schema order as [key='value'] (with double
- * quotes for a value holding a single quote). Anything else (a leaf-list, a list without
- * keys, an opaque node, a top-level node) asks libyang.
+ * lyd_path(@node, LYD_PATH_STD) (freed with free()), from its parent's path, kept per
+ * depth from earlier calls (and made the same way from its own parent's when it is not
+ * there): the entities of the model come a few children at a time from the same parent,
+ * and lyd_path() rebuilds every ancestor's step with its key predicates (8 000
+ * instructions a path at 100 routers, 9% of a check; asking it for each new parent was
+ * still 60 M instructions at 100 routers). The step is libyang's: the module name where
+ * it changes, the list's keys in schema order as [key='value'] (with double quotes for a
+ * value holding a single quote). Anything else (a leaf-list, a list without keys, an
+ * opaque node, a top-level node, a node deeper than MB_DEPTH) asks libyang.
  */
+static char *src_path_at(struct mb *b, const struct lyd_node *node, size_t depth);
+
+/* The path of @par at @depth, from the cache or made and kept there; NULL out of
+ * memory. */
+static const char *
+src_parent_path(struct mb *b, const struct lyd_node *par, size_t depth)
+{
+    if (b->pnode[depth] != par) {
+        free(b->ppath[depth]);
+        b->pnode[depth] = NULL;
+        b->ppath[depth] = src_path_at(b, par, depth);
+        if (!b->ppath[depth]) {
+            return NULL;
+        }
+        b->pnode[depth] = par;
+    }
+    return b->ppath[depth];
+}
+
+/* Append @n bytes of @s at *@end. */
+static void
+src_put(char **end, const char *s, size_t n)
+{
+    memcpy(*end, s, n);
+    *end += n;
+}
+
 static char *
-src_path(struct mb *b, const struct lyd_node *node)
+src_path_at(struct mb *b, const struct lyd_node *node, size_t depth)
 {
     const struct lyd_node *par = lyd_parent(node), *k;
     const struct lysc_node *sn = node->schema;
+    const char *ppath;
     size_t len, cap;
-    char *p;
+    char *p, *e;
 
-    if (!par || !sn || !par->schema || !(sn->nodetype & (LYS_LEAF | LYS_CONTAINER | LYS_LIST)) ||
+    if (!depth || depth >= MB_DEPTH || !par || !sn || !par->schema ||
+        !(sn->nodetype & (LYS_LEAF | LYS_CONTAINER | LYS_LIST)) ||
         (sn->nodetype == LYS_LIST && (sn->flags & LYS_KEYLESS))) {
         return lyd_path(node, LYD_PATH_STD, NULL, 0);
     }
-    if (b->pnode != par) {
-        free(b->ppath);
-        b->pnode = NULL;
-        b->ppath = lyd_path(par, LYD_PATH_STD, NULL, 0);
-        if (!b->ppath) {
-            return NULL;
-        }
-        b->pnode = par;
+    ppath = src_parent_path(b, par, depth - 1);
+    if (!ppath) {
+        return NULL;
     }
-    len = strlen(b->ppath);
+    len = strlen(ppath);
     cap = len + strlen(sn->module->name) + strlen(sn->name) + 3;
     if (sn->nodetype == LYS_LIST) {
         for (k = lyd_child(node); k && k->schema && (k->schema->flags & LYS_KEY); k = k->next) {
@@ -119,21 +149,29 @@ src_path(struct mb *b, const struct lyd_node *node)
     if (!p) {
         return NULL;
     }
-    memcpy(p, b->ppath, len);
+    e = p;
+    src_put(&e, ppath, len);
+    src_put(&e, "/", 1);
     if (sn->module != par->schema->module) {
-        len += (size_t)sprintf(p + len, "/%s:%s", sn->module->name, sn->name);
-    } else {
-        len += (size_t)sprintf(p + len, "/%s", sn->name);
+        src_put(&e, sn->module->name, strlen(sn->module->name));
+        src_put(&e, ":", 1);
     }
+    src_put(&e, sn->name, strlen(sn->name));
     if (sn->nodetype == LYS_LIST) {
         for (k = lyd_child(node); k && k->schema && (k->schema->flags & LYS_KEY); k = k->next) {
             const char *v = lyd_get_value(k);
             char q = strchr(v, '\'') ? '"' : '\'';
 
-            len += (size_t)sprintf(p + len, "[%s=%c%s%c]", k->schema->name, q, v, q);
+            src_put(&e, "[", 1);
+            src_put(&e, k->schema->name, strlen(k->schema->name));
+            src_put(&e, "=", 1);
+            src_put(&e, &q, 1);
+            src_put(&e, v, strlen(v));
+            src_put(&e, &q, 1);
+            src_put(&e, "]", 1);
         }
     }
-    p[len] = '\0';
+    *e = '\0';
 #ifdef NST_SRC_PATH_VERIFY
     {
         char *want = lyd_path(node, LYD_PATH_STD, NULL, 0);
@@ -146,6 +184,18 @@ src_path(struct mb *b, const struct lyd_node *node)
     }
 #endif
     return p;
+}
+
+static char *
+src_path(struct mb *b, const struct lyd_node *node)
+{
+    const struct lyd_node *n;
+    size_t depth = 0;
+
+    for (n = lyd_parent(node); n; n = lyd_parent(n)) {
+        depth++;
+    }
+    return src_path_at(b, node, depth);
 }
 
 static void
@@ -996,9 +1046,15 @@ nst_err
 model_build(struct nst_ctx *ctx, const struct lyd_node *tree, const struct srcmap *map,
             const char *file, struct arena *arena, struct m_service **out)
 {
-    struct mb b = {ctx, map, arena, NULL, NST_OK, NULL, NULL};
+    struct mb b;
     const struct lyd_node *top = NULL, *n;
     struct diag_loc loc = {file, 1, NULL, NULL};
+    size_t i;
+
+    memset(&b, 0, sizeof b);
+    b.ctx = ctx;
+    b.map = map;
+    b.arena = arena;
 
     LY_LIST_FOR(tree, n) {
         if (!strcmp(ly_node_name(n), "intercloud") &&
@@ -1026,7 +1082,9 @@ model_build(struct nst_ctx *ctx, const struct lyd_node *tree, const struct srcma
                                        sizeof *b.svc->segments, offsetof(struct m_segment, name));
     BUILD_LIST(&b, top, "connection", b.svc->conns, b.svc->nconns, build_conn);
     BUILD_LIST(&b, top, "multipoint", b.svc->mps, b.svc->nmps, build_mp);
-    free(b.ppath);
+    for (i = 0; i < MB_DEPTH; i++) {
+        free(b.ppath[i]);
+    }
     if (b.err) {
         return b.err;
     }

@@ -51,8 +51,10 @@ $(OTHER_GOALS):
 else
 
 CC      ?= cc
-PKGS    := libyang libnetconf2 libssh libxml-2.0 sqlite3 libpq zlib
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
+# libpq is loaded when a PostgreSQL store is opened (netconf/store_pg.c), not linked:
+# only its header is needed to build.
+PKGS    := libyang libnetconf2 libssh libxml-2.0 sqlite3 zlib
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) libpq)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS)) -lpthread
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka)
 # The command (not the library) encodes its JSON output with jansson.

@@ -21,6 +21,9 @@
  */
 #include "store_impl.h"
 
+#include <dlfcn.h>
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +31,77 @@
 #include <libpq-fe.h>
 
 #include "alloc.h"
+
+/*
+ * libpq is loaded when the first PostgreSQL store is opened, not linked: it brings twelve
+ * more libraries (LDAP, SASL, GnuTLS and theirs, whose constructors run at start), which
+ * cost every netstitch command and every simulator 4 ms of CPU to start (an empty program
+ * linked like netstitch: 8.0 ms and 21.1 M instructions, 4.2 ms and 12.2 M without libpq;
+ * docs/PERFORMANCE.md, round 5). The header gives the types; the calls go through pq.
+ */
+static struct {
+    PGconn *(*connectdb)(const char *);
+    ConnStatusType (*status)(const PGconn *);
+    char *(*errorMessage)(const PGconn *);
+    void (*finish)(PGconn *);
+    PGresult *(*exec)(PGconn *, const char *);
+    PGresult *(*execParams)(PGconn *, const char *, int, const Oid *, const char *const *,
+                            const int *, const int *, int);
+    ExecStatusType (*resultStatus)(const PGresult *);
+    int (*ntuples)(const PGresult *);
+    char *(*getvalue)(const PGresult *, int, int);
+    int (*getisnull)(const PGresult *, int, int);
+    void (*clear)(PGresult *);
+} pq;
+static pthread_once_t pq_once = PTHREAD_ONCE_INIT;
+static char pq_error[200] = "libpq.so.5 not loaded"; /* "" once it is */
+
+/* @sym of @h into *@fn; false (and pq_error) when missing. */
+static bool
+pq_sym(void *h, const char *sym, void *fn, size_t size)
+{
+    void *p = dlsym(h, sym);
+
+    if (!p) {
+        snprintf(pq_error, sizeof pq_error, "libpq.so.5 has no %s", sym);
+        return false;
+    }
+    memcpy(fn, &p, size);
+    return true;
+}
+
+static void
+pq_load(void)
+{
+    void *h = dlopen("libpq.so.5", RTLD_NOW | RTLD_LOCAL);
+    const char *e;
+
+    if (!h) {
+        e = dlerror();
+        snprintf(pq_error, sizeof pq_error, "%s", e ? e : "cannot load libpq.so.5");
+        return;
+    }
+#define PQ_SYM(f) pq_sym(h, "PQ" #f, &pq.f, sizeof pq.f)
+    if (!PQ_SYM(connectdb) || !PQ_SYM(status) || !PQ_SYM(errorMessage) || !PQ_SYM(finish) ||
+        !PQ_SYM(exec) || !PQ_SYM(execParams) || !PQ_SYM(resultStatus) || !PQ_SYM(ntuples) ||
+        !PQ_SYM(getvalue) || !PQ_SYM(getisnull) || !PQ_SYM(clear)) {
+        return; /* the handle stays: nothing else would use it */
+    }
+#undef PQ_SYM
+    pq_error[0] = '\0';
+}
+
+#define PQconnectdb pq.connectdb
+#define PQstatus pq.status
+#define PQerrorMessage pq.errorMessage
+#define PQfinish pq.finish
+#define PQexec pq.exec
+#define PQexecParams pq.execParams
+#define PQresultStatus pq.resultStatus
+#define PQntuples pq.ntuples
+#define PQgetvalue pq.getvalue
+#define PQgetisnull pq.getisnull
+#define PQclear pq.clear
 
 #define PG_SCHEMA                                                                                  \
     "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"                  \
@@ -395,7 +469,9 @@ pg_close(struct store *s)
         return;
     }
     /* Ending the connection releases every advisory lock it holds. */
-    PQfinish(be->conn);
+    if (be->conn) {
+        PQfinish(be->conn);
+    }
     for (size_t i = 0; i < be->nheld; i++) {
         nst_free(be->held[i]);
     }
@@ -419,9 +495,14 @@ store_pg_open(struct store *s, const char *url, char *why, size_t whylen)
     if (!be) {
         return NST_ENOMEM;
     }
-    be->conn = PQconnectdb(url);
     s->be = be;
     s->ops = &pg_ops;
+    pthread_once(&pq_once, pq_load);
+    if (pq_error[0]) {
+        snprintf(why, whylen, "cannot use %s: %s", s->location, pq_error);
+        return NST_EIO;
+    }
+    be->conn = PQconnectdb(url);
     if (!be->conn || PQstatus(be->conn) != CONNECTION_OK) {
         char msg[256];
 

@@ -103,6 +103,14 @@ void ctxpool_cpu_release(struct ctxpool_set *set);
 void ctxpool_write_acquire(struct ctxpool_set *set);
 void ctxpool_write_release(struct ctxpool_set *set);
 
+/**
+ * @brief Whether @p ctx has the ietf-netconf nodes of @p feature ("confirmed-commit" or
+ *        "validate") compiled in, whatever its enabled flag says (a pooled context keeps
+ *        them compiled in with the flag cleared: ctxpool.c, "Features netstitch turns on
+ *        itself"). 0 for any other feature.
+ */
+int ctxpool_feature_compiled(const struct ly_ctx *ctx, const char *feature);
+
 /** @brief Free a transcript. */
 void ctxpool_msgs_free(struct ctxpool_msg *msgs, size_t n);
 

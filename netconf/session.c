@@ -920,39 +920,47 @@ sess_parse_caps(const char *const *cpblts, unsigned *quirks)
  * libnetconf2 2.0.24 enables the ietf-netconf features confirmed-commit and validate in
  * the session's context only for the :1.1 capabilities, and it parses even generic-XML
  * RPCs against that context, so a :confirmed-commit:1.0 or :validate:1.0 device (Junos)
- * could not be sent <commit><confirmed/> or <validate>. Enable them from the capabilities.
+ * could not be sent <commit><confirmed/> or <validate>. Enable them from the capabilities,
+ * unless the context has them compiled in already: a pooled context keeps them compiled in
+ * with the enabled flag cleared, so that joins change nothing (ctxpool.c, "Features
+ * netstitch turns on itself"). A recompile keeps the compiled-in ones.
  */
 static void
 sess_enable_10_features(struct sess *s)
 {
     struct lys_module *mod = s->ctx ? ly_ctx_get_module_implemented(s->ctx, "ietf-netconf") : NULL;
+    static const char *const own[] = {"confirmed-commit", "validate"};
     const char *feats[40];
     struct lysp_feature *f = NULL;
     uint32_t idx = 0;
     size_t n = 0;
-    int need = 0;
+    int need = 0, want[2], have[2];
 
     if (!mod || !mod->parsed) {
         return;
     }
+    want[0] = !!(s->caps & SESS_CAP_CONFIRMED_COMMIT);
+    want[1] = !!(s->caps & SESS_CAP_VALIDATE);
+    for (int i = 0; i < 2; i++) {
+        have[i] = ctxpool_feature_compiled(s->ctx, own[i]);
+        need |= want[i] && !have[i];
+    }
+    if (!need) {
+        return;
+    }
     while ((f = lysp_feature_next(f, mod->parsed, &idx)) && n < 36) {
-        if (f->flags & LYS_FENABLED) {
+        if ((f->flags & LYS_FENABLED) || (!strcmp(f->name, own[0]) && have[0]) ||
+            (!strcmp(f->name, own[1]) && have[1])) {
             feats[n++] = f->name;
         }
     }
-    if ((s->caps & SESS_CAP_CONFIRMED_COMMIT) &&
-        lys_feature_value(mod, "confirmed-commit") == LY_ENOT) {
-        feats[n++] = "confirmed-commit";
-        need = 1;
-    }
-    if ((s->caps & SESS_CAP_VALIDATE) && lys_feature_value(mod, "validate") == LY_ENOT) {
-        feats[n++] = "validate";
-        need = 1;
+    for (int i = 0; i < 2; i++) {
+        if (want[i] && !have[i]) {
+            feats[n++] = own[i];
+        }
     }
     feats[n] = NULL;
-    if (need) {
-        lys_set_implemented(mod, feats);
-    }
+    lys_set_implemented(mod, feats);
 }
 
 /*

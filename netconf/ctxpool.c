@@ -50,10 +50,26 @@
  * same way (netsim/models.c). A writer that recompiles ietf-netconf (a module loaded
  * after connect) would compile them out: ctxpool_write_release() puts them back.
  *
+ * The parses a join repeats. Every join parses ietf-netconf-monitoring (libnetconf2's
+ * built-in text) and the <get-schema> reply for ietf-datastores into a context that holds
+ * both: libyang parses the whole text, finds the module present and returns it, about a
+ * fifth of a shared connect's CPU. During the CPU parts of a join on a pooled context
+ * (ctxpool_join_parses(), under the baton) lys_parse_mem() is answered from a memo: the
+ * same bytes parsed into the same context at the same change count, whose parse returned
+ * an implemented module without changing the context, return that module again; which
+ * is what libyang's duplicate path returns (tree_schema.c, lys_parse_in: the module
+ * present at that name and revision; implementing it with no features is a no-op). The
+ * netstitch executable defines lys_parse_mem() (libnetconf2's calls bind to it, the
+ * dynamic linker resolving the executable first) and calls libyang's through
+ * dlsym(RTLD_NEXT); outside a join, or without a memo entry, it only passes the call on.
+ * The shared library (include/netstitch.map) does not export it, so there it passes on
+ * nothing and changes nothing for other programs.
+ *
  * Not here: the baton passing (relay.c), the read holds (session.c).
  */
 #include "ctxpool.h"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -99,6 +115,7 @@ struct ctxpool_set {
     struct ly_ctx *ctx;
     uint16_t change_count;
     unsigned hidden; /* bits of ctxpool_own[]: compiled in, enabled flag cleared */
+    struct ctxpool_memo *memo; /* the joins' parses; used under the baton only */
     struct ctxpool_msg *msgs;
     size_t nmsgs;
     struct ctxpool_lock lk;
@@ -114,7 +131,18 @@ static const struct {
 };
 #define CTXPOOL_NOWN (sizeof ctxpool_own / sizeof ctxpool_own[0])
 
+/* A module text a join parsed into the set's context, and what came of it. */
+struct ctxpool_memo {
+    struct ctxpool_memo *next;
+    char *text;
+    size_t len;
+    LYS_INFORMAT format;
+    uint16_t count; /* the context's change count before and after that parse */
+    struct lys_module *mod;
+};
+
 static pthread_mutex_t ctxpool_mu = PTHREAD_MUTEX_INITIALIZER;
+static _Thread_local struct ctxpool_set *ctxpool_joining;
 static void rec_rehide(struct ctxpool_set *set);
 static struct ctxpool_set *ctxpool_sets;
 static struct ctxpool_stats ctxpool_st;
@@ -703,6 +731,93 @@ fail:
 }
 
 /*
+ * The parses a join repeats (see the top of the file)
+ */
+
+typedef LY_ERR (*ctxpool_parse_fn)(struct ly_ctx *, const char *, LYS_INFORMAT,
+                                   struct lys_module **);
+static ctxpool_parse_fn ctxpool_parse_real;
+
+static void
+memo_resolve(void)
+{
+    /* The function after this one in the lookup order: libyang's. */
+    *(void **)&ctxpool_parse_real = dlsym(RTLD_NEXT, "lys_parse_mem");
+}
+
+void
+ctxpool_join_parses(struct ctxpool_set *set)
+{
+    ctxpool_joining = set;
+}
+
+static void
+memo_free(struct ctxpool_memo *m)
+{
+    while (m) {
+        struct ctxpool_memo *next = m->next;
+
+        nst_free(m->text);
+        nst_free(m);
+        m = next;
+    }
+}
+
+__attribute__((visibility("default"))) LY_ERR
+lys_parse_mem(struct ly_ctx *ctx, const char *data, LYS_INFORMAT format, struct lys_module **module)
+{
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    struct ctxpool_set *set = ctxpool_joining;
+    struct ctxpool_memo *m;
+    struct lys_module *mod = NULL;
+    uint16_t count;
+    size_t len;
+    LY_ERR ret;
+
+    pthread_once(&once, memo_resolve);
+    if (!ctxpool_parse_real) {
+        return LY_EINT;
+    }
+    if (!set || !ctx || ctx != set->ctx || !data) {
+        return ctxpool_parse_real(ctx, data, format, module);
+    }
+    len = strlen(data);
+    count = ly_ctx_get_change_count(ctx);
+    for (m = set->memo; m; m = m->next) {
+        if (m->len == len && m->format == format && m->count == count && m->mod->implemented &&
+            !memcmp(m->text, data, len)) {
+            if (module) {
+                *module = m->mod;
+            }
+            pthread_mutex_lock(&ctxpool_mu);
+            ctxpool_st.parses_memo++;
+            pthread_mutex_unlock(&ctxpool_mu);
+            return LY_SUCCESS;
+        }
+    }
+    ret = ctxpool_parse_real(ctx, data, format, &mod);
+    if (!ret && mod && mod->implemented && ly_ctx_get_change_count(ctx) == count &&
+        (m = nst_calloc(1, sizeof *m))) {
+        m->text = nst_malloc(len + 1);
+        if (m->text) {
+            memcpy(m->text, data, len + 1);
+            m->len = len;
+            m->format = format;
+            m->count = count;
+            m->mod = mod;
+            m->next = set->memo;
+            set->memo = m;
+        } else {
+            nst_free(m);
+        }
+    }
+    if (module) {
+        *module = ret ? NULL : mod;
+    }
+    return ret;
+}
+
+/*
  * The pool
  */
 
@@ -977,6 +1092,7 @@ ctxpool_clear(void)
             continue;
         }
         ly_ctx_destroy(set->ctx);
+        memo_free(set->memo);
         ctxpool_msgs_free(set->msgs, set->nmsgs);
         nst_free(set->mods);
         nst_free(set->key);

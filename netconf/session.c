@@ -1258,7 +1258,9 @@ sess_connect_try(const struct sess_opts *opts, int may_share, int *again, struct
         }
         goto cleanup;
     }
+    ctxpool_join_parses(s->pool);
     s->nc = nc_connect_inout(ncfd, ncfd, s->ctx);
+    ctxpool_join_parses(NULL);
     nc_client_set_schema_searchpath(NULL);
     if (s->pool) {
         /* The join's end: the baton back to this thread, the verdict to the pool. A join

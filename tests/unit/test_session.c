@@ -392,6 +392,43 @@ t_pool_hidden_features(void **state)
     assert_int_equal(lys_set_implemented(mod, join), LY_SUCCESS);
     assert_int_equal(ly_ctx_get_change_count(ctx), count);
     assert_true(ctxpool_feature_compiled(ctx, "confirmed-commit"));
+    /* The parses a join repeats: the same text again, during a join, from the memo. */
+    {
+        char path[400], *text;
+        FILE *f;
+        long n;
+        struct lys_module *m1 = NULL, *m2 = NULL, *m3 = NULL;
+        struct ctxpool_stats st;
+
+        snprintf(path, sizeof path, "%s/ietf-netconf@2011-06-01.yang", sdir);
+        f = fopen(path, "rb");
+        assert_non_null(f);
+        fseek(f, 0, SEEK_END);
+        n = ftell(f);
+        rewind(f);
+        text = calloc(1, (size_t)n + 2);
+        assert_int_equal(fread(text, 1, (size_t)n, f), (size_t)n);
+        fclose(f);
+        ctxpool_join_parses(set);
+        assert_int_equal(lys_parse_mem(ctx, text, LYS_IN_YANG, &m1), LY_SUCCESS);
+        assert_int_equal(lys_parse_mem(ctx, text, LYS_IN_YANG, &m2), LY_SUCCESS);
+        ctxpool_join_parses(NULL);
+        assert_int_equal(lys_parse_mem(ctx, text, LYS_IN_YANG, &m3), LY_SUCCESS);
+        assert_ptr_equal(m1, mod);
+        assert_ptr_equal(m2, mod);
+        assert_ptr_equal(m3, mod);
+        assert_int_equal(ly_ctx_get_change_count(ctx), count);
+        ctxpool_stats_get(&st);
+        assert_int_equal(st.parses_memo, 1);
+        /* Another text (one more byte) is parsed, not taken from the memo. */
+        text[n] = '\n';
+        ctxpool_join_parses(set);
+        assert_int_equal(lys_parse_mem(ctx, text, LYS_IN_YANG, &m1), LY_SUCCESS);
+        ctxpool_join_parses(NULL);
+        ctxpool_stats_get(&st);
+        assert_int_equal(st.parses_memo, 1);
+        free(text);
+    }
     ctxpool_join_done(set, CTXPOOL_PROVE, -1, 0, NULL, 0);
 
     /* A module importing ietf-netconf recompiles it without them; the writer's release

@@ -725,14 +725,31 @@ sess_auth_kbdint(ssh_session ssh, const char *pw)
     return rc;
 }
 
-/* Try agent, key files, password in that order. */
+/*
+ * Try agent, key files, password in that order. The "none" request asks the server for
+ * its methods; without an agent the key files go first, without it (one round trip fewer
+ * per connect: they are what a server that accepts them would be asked anyway), and
+ * "none" follows only when they were refused.
+ */
 static nst_err
 sess_auth(struct sess *s, ssh_session ssh, const struct sess_opts *o, ssh_key *keys, size_t nkeys,
           const char *pw, long long deadline, struct sess_error *err)
 {
     char tried[128] = "";
-    int rc, methods;
+    int rc, methods, keys_first = (o->auth & SESS_AUTH_PUBKEY) && nkeys && !(o->auth & SESS_AUTH_AGENT);
 
+    if (keys_first) {
+        strcat(tried, " publickey");
+        for (size_t i = 0; i < nkeys; i++) {
+            rc = ssh_userauth_publickey(ssh, NULL, keys[i]);
+            if (rc == SSH_AUTH_SUCCESS) {
+                return NST_OK;
+            }
+            if (rc == SSH_AUTH_ERROR) {
+                goto transport;
+            }
+        }
+    }
     rc = ssh_userauth_none(ssh, NULL);
     if (rc == SSH_AUTH_SUCCESS) {
         return NST_OK;
@@ -752,7 +769,7 @@ sess_auth(struct sess *s, ssh_session ssh, const struct sess_opts *o, ssh_key *k
             goto transport;
         }
     }
-    if ((o->auth & SESS_AUTH_PUBKEY) && (methods & SSH_AUTH_METHOD_PUBLICKEY)) {
+    if (!keys_first && (o->auth & SESS_AUTH_PUBKEY) && (methods & SSH_AUTH_METHOD_PUBLICKEY)) {
         strcat(tried, " publickey");
         for (size_t i = 0; i < nkeys; i++) {
             rc = ssh_userauth_publickey(ssh, NULL, keys[i]);

@@ -114,7 +114,7 @@ struct ctxpool_set {
     unsigned users; /* sessions on ctx (ctxpool_get .. ctxpool_put) */
     struct ly_ctx *ctx;
     uint16_t change_count;
-    unsigned hidden; /* bits of ctxpool_own[]: compiled in, enabled flag cleared */
+    unsigned hidden;           /* bits of ctxpool_own[]: compiled in, enabled flag cleared */
     struct ctxpool_memo *memo; /* the joins' parses; used under the baton only */
     struct ctxpool_msg *msgs;
     size_t nmsgs;

@@ -403,7 +403,8 @@ relay_deliver(struct relay *r, const char *msg, size_t len)
         r->server_hello = kind;
         /* The pause after the client hello is for yuma123 (relay_from_client); every other
          * device gets the first request right behind the hello, as from ncclient. */
-        if (!r->hold_fixed && r->attempt == 1 && !memmem(msg, len, RELAY_YUMA, strlen(RELAY_YUMA))) {
+        if (!r->hold_fixed && r->attempt == 1 &&
+            !memmem(msg, len, RELAY_YUMA, strlen(RELAY_YUMA))) {
             r->hold_ms = 0;
         }
         pthread_mutex_lock(&r->mu);

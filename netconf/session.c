@@ -736,7 +736,8 @@ sess_auth(struct sess *s, ssh_session ssh, const struct sess_opts *o, ssh_key *k
           const char *pw, long long deadline, struct sess_error *err)
 {
     char tried[128] = "";
-    int rc, methods, keys_first = (o->auth & SESS_AUTH_PUBKEY) && nkeys && !(o->auth & SESS_AUTH_AGENT);
+    int rc, methods,
+        keys_first = (o->auth & SESS_AUTH_PUBKEY) && nkeys && !(o->auth & SESS_AUTH_AGENT);
 
     if (keys_first) {
         strcat(tried, " publickey");

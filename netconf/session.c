@@ -727,9 +727,9 @@ sess_auth_kbdint(ssh_session ssh, const char *pw)
 
 /*
  * Try agent, key files, password in that order. The "none" request asks the server for
- * its methods; without an agent the key files go first, without it (one round trip fewer
- * per connect: they are what a server that accepts them would be asked anyway), and
- * "none" follows only when they were refused.
+ * its methods. Without an agent the key files are offered before it, which saves a round
+ * trip per connect (a server that takes a key is asked for nothing else); "none" and the
+ * other methods follow only when every key was refused.
  */
 static nst_err
 sess_auth(struct sess *s, ssh_session ssh, const struct sess_opts *o, ssh_key *keys, size_t nkeys,

@@ -434,6 +434,36 @@ edit_prune(struct lyd_node **first, struct lyd_node *parent)
     }
 }
 
+/*
+ * Whether the <config> tree libyang built while parsing the RPC is what the edit's own parse
+ * (below) would build, so that a copy of it can stand in for a print and a reparse. libyang
+ * 2.1.30 parses anydata content with the RPC's options minus strict plus opaque
+ * (LYD_PARSE_ONLY | LYD_PARSE_OPAQ, parser_xml.c, lydxml_subtree_r), which are the edit's
+ * options; it differs only in what it lets through typed or untyped: an element it could not
+ * type (unknown namespace or element, bad value, list entry without its keys, no namespace
+ * at all) is opaque there and becomes a parse error or an opaque node in the reparse, and an
+ * RPC, action or notification node is typed there (anydata allows anything) but refused as
+ * data. A node tagged wd:default="true" is flagged default there, and the print below
+ * leaves it out. Trees holding any of these go through the reparse, so every rpc-error
+ * stays as it was.
+ */
+static int
+edit_tree_plain(const struct lyd_node *first)
+{
+    const struct lyd_node *top, *n;
+
+    LY_LIST_FOR (first, top) {
+        LYD_TREE_DFS_BEGIN (top, n) {
+            if (!n->schema || (n->schema->nodetype & (LYS_RPC | LYS_ACTION | LYS_NOTIF)) ||
+                (n->flags & LYD_DEFAULT)) {
+                return 0;
+            }
+            LYD_TREE_DFS_END(top, n);
+        }
+    }
+    return 1;
+}
+
 nst_err
 sim_edit_parse_config(struct sim_dev *dev, const struct lyd_node *any, int data_only,
                       struct lyd_node **tree, struct nc_server_reply **err)
@@ -445,6 +475,19 @@ sim_edit_parse_config(struct sim_dev *dev, const struct lyd_node *any, int data_
     nst_err ret = NST_OK;
 
     *tree = NULL;
+    /* An <edit-config>'s fully typed <config>: copy it (metadata such as nc:operation
+     * included) instead of printing and parsing it again; 27% of a device's instructions
+     * in a push. The same tree in the same context, so the same nodes, values and flags. */
+    if (!data_only && a->value_type == LYD_ANYDATA_DATATREE && a->value.tree &&
+        edit_tree_plain(a->value.tree)) {
+        if (lyd_dup_siblings(a->value.tree, NULL, LYD_DUP_RECURSIVE, tree)) {
+            *tree = NULL;
+            *err = sim_reply_err(dev, NC_ERR_OP_FAILED, NC_ERR_TYPE_APP, NULL, NULL,
+                                 "netsim: out of memory");
+            return NST_EINPUT;
+        }
+        return NST_OK;
+    }
     /* libyang 2.1 stores the <config> content typed when it can; lyd_any_value_str() would
      * then drop an empty non-presence container such as <interfaces nc:operation="delete"/>,
      * so the tree is printed with empty containers kept. */

@@ -188,6 +188,10 @@ struct sim_dev {
     /** The last unfiltered <get-config> reply (rpc.c, rpc_get): its <data> points at a
      * datastore tree instead of a copy; released, without that tree, by the next RPC. */
     struct lyd_node *lent_reply, *lent_any;
+    /** Running as an unfiltered explicit-mode <get-config> prints it (rpc.c, rpc_get),
+     * while running is still generation run_xml_gen; NULL when not printed yet. */
+    char *run_xml;
+    unsigned long run_xml_gen;
     uint32_t lock[SIM_DS_COUNT]; /**< holder session id, 0 = unlocked */
     struct sim_cc cc;
     struct sim_faults faults;
@@ -311,6 +315,7 @@ const char *sim_ds_str(enum sim_ds ds);
 void sim_log(struct sim_dev *dev, uint32_t sid, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void sim_log_xml(struct sim_dev *dev, uint32_t sid, const struct lyd_node *rpc);
+char *sim_print_xml(const struct lyd_node *tree, uint32_t opts);
 double sim_now_rel(struct sim_dev *dev);
 
 #endif

@@ -205,6 +205,37 @@ rpc_data_reply_lent(struct sim_dev *dev, const struct lyd_node *rpc, struct lyd_
     return nc_server_reply_data(out, wd, NC_PARAMTYPE_CONST);
 }
 
+/*
+ * An unfiltered explicit-mode <get-config> of running, a push's two snapshots: running as
+ * libnetconf2 would print it in the reply (shrunk, explicit), printed once per generation
+ * of running and sent as the text of <data> (anyxml in ietf-netconf). The snapshot after a
+ * push and the one before the next push print running once instead of twice, and the
+ * reply's printing copies a string instead of walking the tree (libnetconf2 prints replies
+ * through a callback: libyang formats every piece with vasprintf()).
+ */
+static struct nc_server_reply *
+rpc_running_reply(struct sim_dev *dev, const struct lyd_node *rpc)
+{
+    struct lyd_node *out = NULL;
+
+    if (!dev->run_xml || dev->run_xml_gen != dev->run_gen) {
+        free(dev->run_xml);
+        dev->run_xml =
+            sim_print_xml(dev->ds[SIM_DS_RUNNING],
+                          LYD_PRINT_WITHSIBLINGS | LYD_PRINT_SHRINK | LYD_PRINT_WD_EXPLICIT);
+        if (!dev->run_xml) {
+            return NULL;
+        }
+        dev->run_xml_gen = dev->run_gen;
+    }
+    if (lyd_dup_single(rpc, NULL, 0, &out) ||
+        lyd_new_any(out, NULL, "data", dev->run_xml, 0, LYD_ANYDATA_XML, 1, NULL)) {
+        lyd_free_tree(out);
+        return NULL;
+    }
+    return nc_server_reply_data(out, NC_WD_EXPLICIT, NC_PARAMTYPE_FREE);
+}
+
 /* <get> and <get-config>: copy, add defaults, filter. */
 static struct nc_server_reply *
 rpc_get(struct sim_dev *dev, const struct lyd_node *rpc, int get)
@@ -226,6 +257,9 @@ rpc_get(struct sim_dev *dev, const struct lyd_node *rpc, int get)
     }
     filter = rpc_child(rpc, "filter");
     wd = rpc_wd(rpc);
+    if (!get && !filter && wd == NC_WD_EXPLICIT && ds == SIM_DS_RUNNING) {
+        return rpc_running_reply(dev, rpc);
+    }
     if (!get && !filter && (wd == NC_WD_EXPLICIT || wd == NC_WD_TRIM)) {
         return rpc_data_reply_lent(dev, rpc, dev->ds[ds], wd);
     }

@@ -144,6 +144,34 @@ store_redact(const char *xml)
     return out;
 }
 
+/*
+ * lyd_print_mem() through a memory FILE: libyang 2.1.30 prints to memory with a vasprintf()
+ * and a realloc() of the whole buffer for every piece of output (out.c, ly_vprint_), to a
+ * FILE with vfprintf() into stdio's buffer. Same bytes; NULL on failure. An empty @p tree
+ * prints as "". Freed with free().
+ */
+char *
+sim_print_xml(const struct lyd_node *tree, uint32_t opts)
+{
+    char *buf = NULL;
+    size_t size = 0;
+    FILE *f = open_memstream(&buf, &size);
+
+    if (!f) {
+        return NULL;
+    }
+    if (tree && lyd_print_file(f, tree, LYD_XML, opts)) {
+        fclose(f);
+        free(buf);
+        return NULL;
+    }
+    if (fclose(f)) {
+        free(buf);
+        return NULL;
+    }
+    return buf;
+}
+
 void
 sim_log_xml(struct sim_dev *dev, uint32_t sid, const struct lyd_node *rpc)
 {
@@ -152,7 +180,7 @@ sim_log_xml(struct sim_dev *dev, uint32_t sid, const struct lyd_node *rpc)
     if (!dev->xmllog) {
         return;
     }
-    lyd_print_mem(&xml, rpc, LYD_XML, 0);
+    xml = sim_print_xml(rpc, 0);
     red = xml ? store_redact(xml) : NULL;
     fprintf(dev->xmllog, "### %.3f sid=%u rpc #%lu %s\n%s\n", sim_now_rel(dev), sid, dev->nrpc,
             ly_node_name(rpc), red ? red : "");

@@ -584,7 +584,12 @@ rpc_commit(struct sim_dev *dev, uint32_t sid, const struct lyd_node *rpc)
      * a commit that starts no confirmed commit (keep, below): a confirmed commit that starts
      * one stores the candidate whatever it holds, so it does not compare the two trees. */
     unchanged = 0;
-    if (rpc_commit_faults(dev) || !confirmed || dev->cc.pending) {
+    if (!rpc_commit_faults(dev) && dev->cand_gen == dev->sync_cand_gen &&
+        dev->run_gen == dev->sync_run_gen) {
+        /* Neither tree was replaced since the candidate was made a copy of running (the
+         * confirming commit of a push, rpc_discard): no difference to compute. */
+        unchanged = 1;
+    } else if (rpc_commit_faults(dev) || !confirmed || dev->cc.pending) {
         if (lyd_diff_siblings(dev->ds[SIM_DS_RUNNING], dev->ds[SIM_DS_CANDIDATE], 0, &diff)) {
             return NULL;
         }

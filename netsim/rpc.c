@@ -729,6 +729,83 @@ rpc_kill_session(struct sim_dev *dev, uint32_t sid, const struct lyd_node *rpc)
     return nc_server_reply_ok();
 }
 
+/*
+ * <get-schema> replies by module (or submodule) and format, kept for the device's life: the
+ * text escaped as libyang escapes a string anyxml value when it prints one (& < > only,
+ * printer_xml.c and xml.c, lyxml_dump_text), so the reply is sent as an XML value, one
+ * string, instead of one output callback per character. Every connect of libnetconf2 2.0.24
+ * asks for ietf-datastores (twice for some profiles).
+ */
+#define RPC_SCHEMA_CACHE 16
+static struct {
+    const void *mod;
+    LYS_OUTFORMAT fmt;
+    char *xml;
+} rpc_schema_cache[RPC_SCHEMA_CACHE];
+
+static char *
+rpc_xml_escape(const char *text)
+{
+    size_t n = 0;
+    const char *s;
+    char *out, *o;
+
+    for (s = text; *s; s++) {
+        n += *s == '&' ? 5 : (*s == '<' || *s == '>') ? 4 : 1;
+    }
+    out = malloc(n + 1);
+    if (!out) {
+        return NULL;
+    }
+    for (s = text, o = out; *s; s++) {
+        if (*s == '&') {
+            memcpy(o, "&amp;", 5);
+            o += 5;
+        } else if (*s == '<' || *s == '>') {
+            memcpy(o, *s == '<' ? "&lt;" : "&gt;", 4);
+            o += 4;
+        } else {
+            *o++ = *s;
+        }
+    }
+    *o = '\0';
+    return out;
+}
+
+/* The escaped text of @p mod or @p submod in @p fmt, printed at the first request. */
+static const char *
+rpc_schema_text(const struct lys_module *mod, const struct lysp_submodule *submod,
+                LYS_OUTFORMAT fmt)
+{
+    const void *key = mod ? (const void *)mod : (const void *)submod;
+    struct ly_out *lyout = NULL;
+    char *text = NULL, *xml;
+    int i;
+
+    for (i = 0; i < RPC_SCHEMA_CACHE && rpc_schema_cache[i].xml; i++) {
+        if (rpc_schema_cache[i].mod == key && rpc_schema_cache[i].fmt == fmt) {
+            return rpc_schema_cache[i].xml;
+        }
+    }
+    if (mod) {
+        lys_print_mem(&text, mod, fmt, 0);
+    } else if (!ly_out_new_memory(&text, 0, &lyout)) {
+        lys_print_submodule(lyout, submod, fmt, 0, 0);
+        ly_out_free(lyout, NULL, 0);
+    }
+    if (!text) {
+        return NULL;
+    }
+    xml = rpc_xml_escape(text);
+    free(text);
+    if (xml && i < RPC_SCHEMA_CACHE) {
+        rpc_schema_cache[i].mod = key;
+        rpc_schema_cache[i].fmt = fmt;
+        rpc_schema_cache[i].xml = xml;
+    }
+    return xml;
+}
+
 struct nc_server_reply *
 sim_rpc_get_schema(struct lyd_node *rpc, struct nc_session *session)
 {
@@ -737,8 +814,7 @@ sim_rpc_get_schema(struct lyd_node *rpc, struct nc_session *session)
     const struct lys_module *mod = NULL;
     const struct lysp_submodule *submod = NULL;
     struct lyd_node *out = NULL;
-    struct ly_out *lyout = NULL;
-    char *text = NULL;
+    const char *text = NULL;
     LYS_OUTFORMAT fmt = LYS_OUT_YANG;
     struct nc_server_reply *reply = NULL;
 
@@ -767,18 +843,14 @@ sim_rpc_get_schema(struct lyd_node *rpc, struct nc_session *session)
     if (!mod) {
         submod = ly_ctx_get_submodule(dev->ctx, id, version);
     }
-    if (mod) {
-        lys_print_mem(&text, mod, fmt, 0);
-    } else if (submod && !ly_out_new_memory(&text, 0, &lyout)) {
-        lys_print_submodule(lyout, submod, fmt, 0, 0);
-        ly_out_free(lyout, NULL, 0);
-    } else {
+    if (!mod && !submod) {
         reply = sim_reply_err(dev, NC_ERR_INVALID_VALUE, NC_ERR_TYPE_APP, NULL, NULL,
                               "the requested schema was not found");
         goto cleanup;
     }
+    text = rpc_schema_text(mod, submod, fmt);
     if (!text || lyd_dup_single(rpc, NULL, 0, &out) ||
-        lyd_new_any(out, NULL, "data", text, 0, LYD_ANYDATA_STRING, 1, NULL)) {
+        lyd_new_any(out, NULL, "data", text, 0, LYD_ANYDATA_XML, 1, NULL)) {
         lyd_free_tree(out);
         goto cleanup;
     }
@@ -787,7 +859,6 @@ sim_rpc_get_schema(struct lyd_node *rpc, struct nc_session *session)
 cleanup:
     sim_log(dev, nc_session_get_id(session), "rpc=get-schema identifier=%s version=%s -> %s%s",
             id ? id : "", version ? version : "", dev->result[0] ? "error " : "ok", dev->result);
-    free(text);
     return reply;
 }
 

@@ -266,6 +266,21 @@ def test():
         ok(edit(w, ifs('<interface><name>w1</name><mtu>1500</mtu></interface>'), target="running"),
            "running edit")
         has(lab.running_xml("wr"), "<name>w1</name>")
+
+        # A <get-config> of running sends running.xml's print without its formatting
+        # (store.c, store_shrink): values made of or starting with line breaks and blanks
+        # are data, not formatting, and come back as they were; the reply holds no
+        # formatting (a shrink that drops every blank run between tags fails here)
+        ws = ["\n    ", "\n  x\n  ", " \n", "y\n      ", "\n"]
+        ok(edit(w, ifs("".join("<interface><name>ws%d</name><description>%s</description>"
+                               "</interface>" % (i, v) for i, v in enumerate(ws))),
+                target="running"), "running edit, blank values")
+        raw = w.get_config("running").xml
+        for i, v in enumerate(ws):
+            check("<name>ws%d</name><description>%s</description>" % (i, v) in raw,
+                  "value %r of ws%d lost in the get-config reply:\n%s" % (v, i, raw))
+        check("<interface><name>w1</name>" in raw and not re.search(r">\n +<interface", raw),
+              "get-config of running is not shrunk:\n" + raw)
         r = rpc(w, '<commit xmlns="urn:ietf:params:xml:ns:netconf:base:1.0"/>')
         check(not r.ok, "commit refused on a running-only device")
 

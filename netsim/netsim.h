@@ -253,6 +253,9 @@ struct sim_edit_req {
     enum sim_ds ds;                /**< target, already checked writable and unlocked */
     uint32_t sid;                  /**< session making the edit */
     const struct lyd_node *config; /**< the <config> anydata node */
+    /** The same node: the engine may take the tree it holds (libnetconf2 frees the RPC
+     * after the reply, and nothing reads its <config> after the edit). NULL: copy. */
+    struct lyd_node *config_take;
     const char *dflt_op;           /**< default-operation value, NULL = merge */
     const char *error_option;      /**< error-option value, NULL = stop-on-error */
     int test_only;                 /**< test-option test-only */

@@ -301,7 +301,7 @@ sim_rpc_edit_config(struct sim_dev *dev, struct nc_session *session, struct lyd_
 {
     struct sim_edit_req req = {0};
     struct nc_server_reply *err = NULL;
-    const struct lyd_node *c;
+    struct lyd_node *c;
     const char *v;
 
     req.sid = nc_session_get_id(session);
@@ -325,7 +325,7 @@ sim_rpc_edit_config(struct sim_dev *dev, struct nc_session *session, struct lyd_
         } else if (!strcmp(ly_node_name(c), "test-option") && v) {
             req.test_only = !strcmp(v, "test-only");
         } else if (!strcmp(ly_node_name(c), "config")) {
-            req.config = c;
+            req.config = req.config_take = c;
         }
     }
     if (!req.config) {

@@ -161,5 +161,49 @@ snap "$WORK/kill.after"
 assert_same "$WORK/kill.before" "$WORK/kill.after" "kill: recover did not restore every device"
 echo "ok: kill -9 then recover"
 
+# Connect and the first steps of prepare are one pass per device (docs/push.md): with
+# --jobs 1 every device is connected, locked and snapshotted before the next is connected
+# (before round 5 of issue 17, every device connected before any was locked).
+payloads "$WORK/p3" 9003
+run_push pipe --jobs 1 --inventory "$INV" --state-dir "$STATE" --payloads "$WORK/p3"
+assert_rc 0 pipe
+got=$(sed -n '/^netstitch: == prepare$/q; s/^netstitch:    \([a-z]*\): \([a-z-]*\) .*/\1:\2/p' \
+    "$WORK/pipe.err" | tr '\n' ' ')
+want=""
+for d in e j r x; do # the transaction's order: by name
+    want="$want$d:connect $d:plan $d:lock $d:snapshot "
+done
+[ "$got" = "$want" ] || { cat "$WORK/pipe.err"; fail "open pass: got '$got', want '$want'"; }
+# A device that cannot be reached (r) after others were locked (e, j): they are unlocked
+# untouched, the device after it (x) is never contacted, and the next push finds every
+# device free.
+snap "$WORK/unreach.before"
+for d in $DEVS; do wc -l <"$NS/state/$d/rpc.log" >"$WORK/unreach.$d.lines"; done
+rport=$(sed -n '/<name>r</,/<\/device>/s|.*<port>\(.*\)</port>.*|\1|p' "$INV")
+sed "s|<port>$rport</port>|<port>1</port>|" "$INV" >"$WORK/inv-r-down.xml"
+payloads "$WORK/p4" 9004
+run_push unreach --jobs 1 --inventory "$WORK/inv-r-down.xml" --state-dir "$STATE" \
+    --payloads "$WORK/p4"
+assert_rc 1 unreach
+assert_grep "r: connect failed" "$WORK/unreach.err"
+for d in e j; do
+    tail -n +"$(($(cat "$WORK/unreach.$d.lines") + 1))" "$NS/state/$d/rpc.log" \
+        >"$WORK/unreach.$d.rpc"
+    for rpc in lock get-config unlock; do
+        grep -q "rpc=$rpc " "$WORK/unreach.$d.rpc" || {
+            cat "$WORK/unreach.$d.rpc"
+            fail "unreachable r: $d got no $rpc"
+        }
+    done
+    grep -q "rpc=edit-config" "$WORK/unreach.$d.rpc" && fail "unreachable r: $d was edited"
+done
+[ "$(wc -l <"$NS/state/x/rpc.log")" = "$(cat "$WORK/unreach.x.lines")" ] ||
+    fail "unreachable r: x, after r, was contacted"
+snap "$WORK/unreach.after"
+assert_same "$WORK/unreach.before" "$WORK/unreach.after" "unreachable r: a device changed"
+run_push unreach-next --inventory "$INV" --state-dir "$STATE" --payloads "$WORK/p4"
+assert_rc 0 unreach-next
+echo "ok: connect, lock and snapshot in one pass per device"
+
 no_secrets "$WORK"/*.out "$WORK"/*.err "$STATE"
 echo "t_netsim: ok in $(($(date +%s) - start)) s"

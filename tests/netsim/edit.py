@@ -257,6 +257,14 @@ def test():
         ok(m.discard_changes(), "discard: candidate = restored running")
         has(getcfg(m, "candidate"), "ge-0/0/1")
 
+        # An RPC's node in <config> is not configuration: libyang types it there (anydata
+        # takes anything), so the edit does not take that tree (edit.c, edit_tree_plain) and
+        # its own parse refuses the node; nothing is applied
+        r = edit(m, '<get-peer-information xmlns="%s"><address>x</address>'
+                    '</get-peer-information>' % NSA)
+        check(not r.ok and errors(r), "an RPC node in <config> accepted: %s" % r.xml)
+        hasnt(getcfg(m, "candidate"), "get-peer-information", "<address>x</address>")
+
         # writable-running device: edits validated at once, running.xml follows
         w = lab.connect("wr")
         check(":candidate" not in " ".join(w.server_capabilities), "wr has no candidate")

@@ -450,15 +450,12 @@ edit_prune(struct lyd_node **first, struct lyd_node *parent)
 static int
 edit_tree_plain(const struct lyd_node *first)
 {
-    const struct lyd_node *top, *n;
+    const struct lyd_node *n;
 
-    LY_LIST_FOR (first, top) {
-        LYD_TREE_DFS_BEGIN (top, n) {
-            if (!n->schema || (n->schema->nodetype & (LYS_RPC | LYS_ACTION | LYS_NOTIF)) ||
-                (n->flags & LYD_DEFAULT)) {
-                return 0;
-            }
-            LYD_TREE_DFS_END(top, n);
+    LY_LIST_FOR (first, n) {
+        if (!n->schema || (n->schema->nodetype & (LYS_RPC | LYS_ACTION | LYS_NOTIF)) ||
+            (n->flags & LYD_DEFAULT) || !edit_tree_plain(lyd_child(n))) {
+            return 0;
         }
     }
     return 1;

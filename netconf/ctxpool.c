@@ -37,10 +37,39 @@
  * Identical transcript + identical context = libnetconf2 takes the same path and the
  * join changes nothing: the no-op was shown once, and every later join is held to it.
  *
+ * Features netstitch turns on itself. libnetconf2 2.0.24 sets ietf-netconf's features to
+ * the list of the hello's ietf-netconf capability, so on a :confirmed-commit:1.0 or
+ * :validate:1.0 router (Junos) every join turns confirmed-commit and validate off and
+ * netstitch turns them on again (session.c, sess_enable_10_features): two recompiles, so
+ * such a set could never be proven. A context built from a record compiles them in and
+ * then clears their enabled flag in the parsed module (rec_hide), which is the flag
+ * libyang compares the join's feature list with and the flag the next compile reads: the
+ * join finds the features as it would set them and changes nothing, the compiled schema
+ * keeps <confirmed/>, <validate> and the rest, and the session sees them compiled
+ * (ctxpool_feature_compiled) instead of enabling them. netsim's profiles advertise the
+ * same way (netsim/models.c). A writer that recompiles ietf-netconf (a module loaded
+ * after connect) would compile them out: ctxpool_write_release() puts them back.
+ *
+ * The parses a join repeats. Every join parses ietf-netconf-monitoring (libnetconf2's
+ * built-in text) and the <get-schema> reply for ietf-datastores into a context that holds
+ * both: libyang parses the whole text, finds the module present and returns it, about a
+ * fifth of a shared connect's CPU. During the CPU parts of a join on a pooled context
+ * (ctxpool_join_parses(), under the baton) lys_parse_mem() is answered from a memo: the
+ * same bytes parsed into the same context at the same change count, whose parse returned
+ * an implemented module without changing the context, return that module again; which
+ * is what libyang's duplicate path returns (tree_schema.c, lys_parse_in: the module
+ * present at that name and revision; implementing it with no features is a no-op). The
+ * netstitch executable defines lys_parse_mem() (libnetconf2's calls bind to it, the
+ * dynamic linker resolving the executable first) and calls libyang's through
+ * dlsym(RTLD_NEXT); outside a join, or without a memo entry, it only passes the call on.
+ * The shared library (include/netstitch.map) does not export it, so there it passes on
+ * nothing and changes nothing for other programs.
+ *
  * Not here: the baton passing (relay.c), the read holds (session.c).
  */
 #include "ctxpool.h"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -51,7 +80,9 @@
 
 #include "alloc.h"
 
-#define CTXPOOL_MAGIC "netstitch-ctxset 1"
+/* Version 2: records of version 1 said "never" (proven -1) for the sets rec_hide() makes
+ * shareable; they are rewritten and proven again. */
+#define CTXPOOL_MAGIC "netstitch-ctxset 2"
 #define CTXPOOL_MAX_FEATS 256
 
 enum ctxpool_state {
@@ -83,12 +114,36 @@ struct ctxpool_set {
     unsigned users; /* sessions on ctx (ctxpool_get .. ctxpool_put) */
     struct ly_ctx *ctx;
     uint16_t change_count;
+    unsigned hidden;           /* bits of ctxpool_own[]: compiled in, enabled flag cleared */
+    struct ctxpool_memo *memo; /* the joins' parses; used under the baton only */
     struct ctxpool_msg *msgs;
     size_t nmsgs;
     struct ctxpool_lock lk;
 };
 
+/* The ietf-netconf features netstitch enables after a join (session.c), and a node each
+ * one puts into the compiled schema. */
+static const struct {
+    const char *name, *node;
+} ctxpool_own[] = {
+    {"confirmed-commit", "/ietf-netconf:cancel-commit"},
+    {"validate", "/ietf-netconf:validate"},
+};
+#define CTXPOOL_NOWN (sizeof ctxpool_own / sizeof ctxpool_own[0])
+
+/* A module text a join parsed into the set's context, and what came of it. */
+struct ctxpool_memo {
+    struct ctxpool_memo *next;
+    char *text;
+    size_t len;
+    LYS_INFORMAT format;
+    uint16_t count; /* the context's change count before and after that parse */
+    struct lys_module *mod;
+};
+
 static pthread_mutex_t ctxpool_mu = PTHREAD_MUTEX_INITIALIZER;
+static _Thread_local struct ctxpool_set *ctxpool_joining;
+static void rec_rehide(struct ctxpool_set *set);
 static struct ctxpool_set *ctxpool_sets;
 static struct ctxpool_stats ctxpool_st;
 
@@ -197,6 +252,9 @@ ctxpool_write_release(struct ctxpool_set *set)
 {
     struct ctxpool_lock *l = &set->lk;
 
+    if (set->hidden) {
+        rec_rehide(set);
+    }
     /* A module loaded after connect is expected to move the count; joins compare with
      * the count from here on. */
     set->change_count = ly_ctx_get_change_count(set->ctx);
@@ -497,9 +555,143 @@ rec_mods(const struct ly_ctx *ctx)
     }
 }
 
+int
+ctxpool_feature_compiled(const struct ly_ctx *ctx, const char *feature)
+{
+    for (size_t i = 0; i < CTXPOOL_NOWN; i++) {
+        if (!strcmp(ctxpool_own[i].name, feature)) {
+            return ctx && lys_find_path(ctx, NULL, ctxpool_own[i].node, 0) != NULL;
+        }
+    }
+    return 0;
+}
+
+/*
+ * The feature list of the hello's ietf-netconf module capability
+ * ("...?module=ietf-netconf&amp;revision=...&amp;features=a,b"), copied into @buf as
+ * ",a,b,". 0 when the hello has no such capability or it has no features parameter
+ * (libnetconf2 then leaves the features alone) or the list does not fit.
+ */
+static int
+hello_nc_features(const char *hello, size_t len, char *buf, size_t size)
+{
+    static const char mod[] = "module=ietf-netconf";
+    const char *end = hello + len;
+
+    for (const char *p = hello; (p = memmem(p, (size_t)(end - p), mod, sizeof mod - 1));
+         p += sizeof mod - 1) {
+        const char *q = p + sizeof mod - 1, *cap_end, *f;
+        size_t n;
+
+        if (q < end && *q != '&' && *q != '<') {
+            continue; /* ietf-netconf-monitoring, ... */
+        }
+        cap_end = memchr(q, '<', (size_t)(end - q));
+        if (!cap_end) {
+            return 0;
+        }
+        f = memmem(q, (size_t)(cap_end - q), "features=", 9);
+        if (!f) {
+            return 0;
+        }
+        f += 9;
+        for (n = 0; f + n < cap_end && f[n] != '&'; n++) {
+        }
+        if (n + 3 > size) {
+            return 0;
+        }
+        buf[0] = ',';
+        memcpy(buf + 1, f, n);
+        buf[n + 1] = ',';
+        buf[n + 2] = '\0';
+        return 1;
+    }
+    return 0;
+}
+
+/*
+ * Clear the enabled flag of the features of ctxpool_own[] that the context has compiled
+ * in and the hello's ietf-netconf feature list lacks: the join will set exactly that list
+ * (see "Features netstitch turns on itself" above).
+ */
+static void
+rec_hide(struct ctxpool_set *set, struct ly_ctx *ctx)
+{
+    struct lys_module *mod = ly_ctx_get_module_implemented(ctx, "ietf-netconf");
+    char list[1024], item[80];
+
+    if (!mod || !mod->parsed || !hello_nc_features(set->key, strlen(set->key), list, sizeof list)) {
+        return;
+    }
+    for (size_t i = 0; i < CTXPOOL_NOWN; i++) {
+        struct lysp_feature *f = NULL;
+        uint32_t idx = 0;
+
+        snprintf(item, sizeof item, ",%s,", ctxpool_own[i].name);
+        if (strstr(list, item) || !ctxpool_feature_compiled(ctx, ctxpool_own[i].name)) {
+            continue;
+        }
+        while ((f = lysp_feature_next(f, mod->parsed, &idx))) {
+            if (!strcmp(f->name, ctxpool_own[i].name) && (f->flags & LYS_FENABLED)) {
+                f->flags &= ~LYS_FENABLED;
+                set->hidden |= 1u << i;
+            }
+        }
+    }
+}
+
+/*
+ * After a writer: if a recompile of ietf-netconf compiled a hidden feature out, compile it
+ * in again (its flag set for the compile, cleared after). The caller is the only user of
+ * the context.
+ */
+static void
+rec_rehide(struct ctxpool_set *set)
+{
+    struct lys_module *mod = ly_ctx_get_module_implemented(set->ctx, "ietf-netconf");
+    const char *feats[CTXPOOL_MAX_FEATS + 1];
+    struct lysp_feature *f = NULL;
+    uint32_t idx = 0;
+    size_t n = 0;
+    int lost = 0;
+
+    if (!mod || !mod->parsed) {
+        return;
+    }
+    for (size_t i = 0; i < CTXPOOL_NOWN; i++) {
+        if ((set->hidden & (1u << i)) && !ctxpool_feature_compiled(set->ctx, ctxpool_own[i].name)) {
+            lost = 1;
+        }
+    }
+    if (!lost) {
+        return;
+    }
+    while ((f = lysp_feature_next(f, mod->parsed, &idx)) && n < CTXPOOL_MAX_FEATS) {
+        int own = 0;
+
+        for (size_t i = 0; i < CTXPOOL_NOWN; i++) {
+            own |= (set->hidden & (1u << i)) && !strcmp(f->name, ctxpool_own[i].name);
+        }
+        if ((f->flags & LYS_FENABLED) || own) {
+            feats[n++] = f->name;
+        }
+    }
+    feats[n] = NULL;
+    lys_set_implemented(mod, feats);
+    f = NULL;
+    idx = 0;
+    while ((f = lysp_feature_next(f, mod->parsed, &idx))) {
+        for (size_t i = 0; i < CTXPOOL_NOWN; i++) {
+            if ((set->hidden & (1u << i)) && !strcmp(f->name, ctxpool_own[i].name)) {
+                f->flags &= ~LYS_FENABLED;
+            }
+        }
+    }
+}
+
 /* Build the set's context from its module lines. */
 static struct ly_ctx *
-rec_build(const struct ctxpool_set *set)
+rec_build(struct ctxpool_set *set)
 {
     struct ly_ctx *ctx = NULL;
     char *mods = nst_strdup(set->mods), *line, *save = NULL;
@@ -529,12 +721,100 @@ rec_build(const struct ctxpool_set *set)
         }
     }
     nst_free(mods);
+    rec_hide(set, ctx);
     return ctx;
 
 fail:
     nst_free(mods);
     ly_ctx_destroy(ctx);
     return NULL;
+}
+
+/*
+ * The parses a join repeats (see the top of the file)
+ */
+
+typedef LY_ERR (*ctxpool_parse_fn)(struct ly_ctx *, const char *, LYS_INFORMAT,
+                                   struct lys_module **);
+static ctxpool_parse_fn ctxpool_parse_real;
+
+static void
+memo_resolve(void)
+{
+    /* The function after this one in the lookup order: libyang's. */
+    *(void **)&ctxpool_parse_real = dlsym(RTLD_NEXT, "lys_parse_mem");
+}
+
+void
+ctxpool_join_parses(struct ctxpool_set *set)
+{
+    ctxpool_joining = set;
+}
+
+static void
+memo_free(struct ctxpool_memo *m)
+{
+    while (m) {
+        struct ctxpool_memo *next = m->next;
+
+        nst_free(m->text);
+        nst_free(m);
+        m = next;
+    }
+}
+
+__attribute__((visibility("default"))) LY_ERR
+lys_parse_mem(struct ly_ctx *ctx, const char *data, LYS_INFORMAT format, struct lys_module **module)
+{
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    struct ctxpool_set *set = ctxpool_joining;
+    struct ctxpool_memo *m;
+    struct lys_module *mod = NULL;
+    uint16_t count;
+    size_t len;
+    LY_ERR ret;
+
+    pthread_once(&once, memo_resolve);
+    if (!ctxpool_parse_real) {
+        return LY_EINT;
+    }
+    if (!set || !ctx || ctx != set->ctx || !data) {
+        return ctxpool_parse_real(ctx, data, format, module);
+    }
+    len = strlen(data);
+    count = ly_ctx_get_change_count(ctx);
+    for (m = set->memo; m; m = m->next) {
+        if (m->len == len && m->format == format && m->count == count && m->mod->implemented &&
+            !memcmp(m->text, data, len)) {
+            if (module) {
+                *module = m->mod;
+            }
+            pthread_mutex_lock(&ctxpool_mu);
+            ctxpool_st.parses_memo++;
+            pthread_mutex_unlock(&ctxpool_mu);
+            return LY_SUCCESS;
+        }
+    }
+    ret = ctxpool_parse_real(ctx, data, format, &mod);
+    if (!ret && mod && mod->implemented && ly_ctx_get_change_count(ctx) == count &&
+        (m = nst_calloc(1, sizeof *m))) {
+        m->text = nst_malloc(len + 1);
+        if (m->text) {
+            memcpy(m->text, data, len + 1);
+            m->len = len;
+            m->format = format;
+            m->count = count;
+            m->mod = mod;
+            m->next = set->memo;
+            set->memo = m;
+        } else {
+            nst_free(m);
+        }
+    }
+    if (module) {
+        *module = ret ? NULL : mod;
+    }
+    return ret;
 }
 
 /*
@@ -812,6 +1092,7 @@ ctxpool_clear(void)
             continue;
         }
         ly_ctx_destroy(set->ctx);
+        memo_free(set->memo);
         ctxpool_msgs_free(set->msgs, set->nmsgs);
         nst_free(set->mods);
         nst_free(set->key);

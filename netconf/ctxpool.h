@@ -103,12 +103,28 @@ void ctxpool_cpu_release(struct ctxpool_set *set);
 void ctxpool_write_acquire(struct ctxpool_set *set);
 void ctxpool_write_release(struct ctxpool_set *set);
 
+/**
+ * @brief Whether @p ctx has the ietf-netconf nodes of @p feature ("confirmed-commit" or
+ *        "validate") compiled in, whatever its enabled flag says (a pooled context keeps
+ *        them compiled in with the flag cleared: ctxpool.c, "Features netstitch turns on
+ *        itself"). 0 for any other feature.
+ */
+int ctxpool_feature_compiled(const struct ly_ctx *ctx, const char *feature);
+
+/**
+ * @brief The calling thread's join on @p set (SHARE or PROVE, holding the baton) starts
+ *        (@p set) or ends (NULL): its lys_parse_mem() calls on the set's context are
+ *        answered from the set's memo where the same parse was seen to change nothing
+ *        (ctxpool.c, "The parses a join repeats").
+ */
+void ctxpool_join_parses(struct ctxpool_set *set);
+
 /** @brief Free a transcript. */
 void ctxpool_msgs_free(struct ctxpool_msg *msgs, size_t n);
 
 /** @brief Counters for tests: joins shared, proven, fallen back. */
 struct ctxpool_stats {
-    unsigned shared, proved, mismatched, records_written;
+    unsigned shared, proved, mismatched, records_written, parses_memo;
 };
 void ctxpool_stats_get(struct ctxpool_stats *st);
 

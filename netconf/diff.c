@@ -360,7 +360,10 @@ diff_result_clear(struct diff_result *r)
     lyd_free_siblings(r->others);
     lyd_free_siblings(r->others_orig);
     lyd_free_siblings(r->running);
-    lyd_free_siblings(r->desired);
+    if (!r->desired_is_target) {
+        lyd_free_siblings(r->desired);
+    }
+    r->desired_is_target = 0;
     lyd_free_siblings(r->actual);
     lyd_free_siblings(r->diff);
     for (size_t i = 0; i < r->ndrift; i++) {
@@ -858,6 +861,39 @@ diff_desired(const struct lyd_node *t, const struct lyd_node *o, const struct ly
 }
 
 /*
+ * Whether D is T itself: with nothing owned, no originals and no other service's nodes,
+ * diff_desired() copies every usable node of T and nothing else, and diff_drop_empty()
+ * then drops its empty non-presence containers. When every node of T is usable (schema-
+ * backed, explicit, no metadata, which diff_dup()'s LYD_DUP_NO_META would drop) and no
+ * container of T is an empty non-presence one, that copy equals T node for node and in the
+ * same order (both are built by inserting in schema order), so T serves as D: no copy to
+ * make, walk and free. The trees diff_compute() builds from D (the diff) are copies either
+ * way, and nothing changes D after it is made. Covers a service's first diff and every
+ * --no-state diff.
+ */
+static int
+diff_desired_is_target(const struct diff_result *r)
+{
+    const struct lyd_node *top, *n;
+
+    if (r->owned || r->orig || r->others) {
+        return 0;
+    }
+    LY_LIST_FOR(r->target, top)
+    {
+        LYD_TREE_DFS_BEGIN(top, n)
+        {
+            if (!n->schema || (n->flags & LYD_DEFAULT) || n->meta ||
+                (lysc_is_np_cont(n->schema) && !lyd_child(n))) {
+                return 0;
+            }
+            LYD_TREE_DFS_END(top, n);
+        }
+    }
+    return 1;
+}
+
+/*
  * P' for one level (see the file comment, step 7): @t target, @o owned, @p originals, @x
  * what other services own and @xp their originals, @r the device now. A node another
  * service owns is not "pre-existing" for this one (netstitch created it): its original is
@@ -1317,7 +1353,10 @@ diff_compute(struct diff_result *r, struct lyd_node *running, const struct diff_
     why[0] = '\0';
     r->running = running;
     ret = diff_secrets_normalize(&r->running, NULL, r->target, r->owned, in);
-    if (!ret) {
+    r->desired_is_target = !ret && diff_desired_is_target(r);
+    if (r->desired_is_target) {
+        d = r->target;
+    } else if (!ret) {
         ret = diff_desired(r->target, r->owned, r->orig, r->others, r->running, NULL, &d);
     }
     if (!ret) {
@@ -1328,7 +1367,9 @@ diff_compute(struct diff_result *r, struct lyd_node *running, const struct diff_
                  ret == NST_ENOMEM ? "out of memory" : "cannot build the desired configuration");
         goto cleanup;
     }
-    diff_drop_empty(&d, NULL);
+    if (!r->desired_is_target) {
+        diff_drop_empty(&d, NULL);
+    }
     diff_drop_empty(&rp, NULL);
     if (lyd_diff_siblings(rp, d, 0, &r->diff)) {
         const struct ly_err_item *ei = ly_err_last(r->ly);

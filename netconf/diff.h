@@ -96,6 +96,8 @@ struct diff_result {
     struct lyd_node *owned_cur, *owned_alt; /* an uncertain record's two halves (owned is
                                                 their union), NULL otherwise */
     struct lyd_node *desired;               /* D, the managed nodes as they must be */
+    int desired_is_target;                  /* D is T itself (diff_desired_is_target()), not
+                                               a copy: freed with target */
     struct lyd_node *actual;                /* R', the device pruned to the managed nodes */
     struct lyd_node *diff;                  /* lyd_diff_siblings(R', D): NULL when in sync */
     struct diff_drift *drift;               /* O against R, in document order */

@@ -50,6 +50,9 @@
 #define RELAY_HELLO_MAX ((size_t)1 << 20)
 #define RELAY_MAX_PENDING ((size_t)64 << 20)
 #define RELAY_HELLO_PAUSE_MS 30
+/* In the hello of yuma123's netconfd (its own modules' namespaces), the one server known
+ * to need the pause (see relay_from_client). */
+#define RELAY_YUMA "netconfcentral.org/ns/yuma"
 /* How long the device may leave the first request of a connect unanswered before the
  * relay starts that attempt over on a new channel (doubled on each new attempt). */
 #define RELAY_FIRST_REPLY_MS 2000
@@ -97,6 +100,7 @@ struct relay {
     struct buf replay;    /* every client byte so far, while a retry is still possible */
     size_t chello_len;    /* length of the client hello at the start of replay, 0 unknown */
     int hold_ms;          /* the pause after the client hello on this attempt */
+    int hold_fixed;       /* hold_ms comes from the test hook: not chosen by the hello */
     int answered;         /* the device sent a message after its hello on this channel */
     long long first_sent; /* when the first request went on this channel, 0 not yet */
     int wait_ms;          /* how long this attempt may leave it unanswered */
@@ -397,6 +401,12 @@ relay_deliver(struct relay *r, const char *msg, size_t len)
             return;
         }
         r->server_hello = kind;
+        /* The pause after the client hello is for yuma123 (relay_from_client); every other
+         * device gets the first request right behind the hello, as from ncclient. */
+        if (!r->hold_fixed && r->attempt == 1 &&
+            !memmem(msg, len, RELAY_YUMA, strlen(RELAY_YUMA))) {
+            r->hold_ms = 0;
+        }
         pthread_mutex_lock(&r->mu);
         r->shello = nst_strndup(msg, len);
         r->shello_len = r->shello ? len : 0;
@@ -625,11 +635,13 @@ relay_retry(struct relay *r)
 
 /*
  * Bytes from libnetconf2 to the device; the first message is the client's hello. Two
- * holds, for yuma123's netconfd (RFC 6241 requires neither, and they cost one pause of
- * RELAY_HELLO_PAUSE_MS per session): nothing goes before the device's hello has arrived
- * (a client hello that arrives first ends the session, docs/vendors.md B.3), and what
- * follows the client hello goes a moment after it (when the hello and the first RPC
- * arrive together, yuma never answers the RPC). The pause is a timing guess that a
+ * holds, for yuma123's netconfd (RFC 6241 requires neither): nothing goes before the
+ * device's hello has arrived (a client hello that arrives first ends the session,
+ * docs/vendors.md B.3), and what follows the client hello goes a moment after it (when
+ * the hello and the first RPC arrive together, yuma never answers the RPC). That pause,
+ * RELAY_HELLO_PAUSE_MS, is taken only when the device's hello is yuma's (RELAY_YUMA):
+ * other servers get the first request right behind the hello, as ncclient sends it, and
+ * the connect is that much shorter. The pause is a timing guess that a
  * loaded device misses, so it only makes the loss rare; what makes a connect survive it
  * is the retry (relay_connect_watch, relay_retry): while connecting, every client byte
  * is kept until the device answers, and a first request left unanswered for
@@ -846,6 +858,7 @@ relay_start(ssh_session ssh, ssh_channel chan, int msg_timeout_ms, int connect_m
 
         if (e && *e >= '0' && *e <= '9') {
             r->hold_ms = atoi(e);
+            r->hold_fixed = 1;
         }
     }
     r->wait_ms = RELAY_FIRST_REPLY_MS;

@@ -725,14 +725,32 @@ sess_auth_kbdint(ssh_session ssh, const char *pw)
     return rc;
 }
 
-/* Try agent, key files, password in that order. */
+/*
+ * Try agent, key files, password in that order. The "none" request asks the server for
+ * its methods. Without an agent the key files are offered before it, which saves a round
+ * trip per connect (a server that takes a key is asked for nothing else); "none" and the
+ * other methods follow only when every key was refused.
+ */
 static nst_err
 sess_auth(struct sess *s, ssh_session ssh, const struct sess_opts *o, ssh_key *keys, size_t nkeys,
           const char *pw, long long deadline, struct sess_error *err)
 {
     char tried[128] = "";
-    int rc, methods;
+    int rc, methods,
+        keys_first = (o->auth & SESS_AUTH_PUBKEY) && nkeys && !(o->auth & SESS_AUTH_AGENT);
 
+    if (keys_first) {
+        strcat(tried, " publickey");
+        for (size_t i = 0; i < nkeys; i++) {
+            rc = ssh_userauth_publickey(ssh, NULL, keys[i]);
+            if (rc == SSH_AUTH_SUCCESS) {
+                return NST_OK;
+            }
+            if (rc == SSH_AUTH_ERROR) {
+                goto transport;
+            }
+        }
+    }
     rc = ssh_userauth_none(ssh, NULL);
     if (rc == SSH_AUTH_SUCCESS) {
         return NST_OK;
@@ -752,7 +770,7 @@ sess_auth(struct sess *s, ssh_session ssh, const struct sess_opts *o, ssh_key *k
             goto transport;
         }
     }
-    if ((o->auth & SESS_AUTH_PUBKEY) && (methods & SSH_AUTH_METHOD_PUBLICKEY)) {
+    if (!keys_first && (o->auth & SESS_AUTH_PUBKEY) && (methods & SSH_AUTH_METHOD_PUBLICKEY)) {
         strcat(tried, " publickey");
         for (size_t i = 0; i < nkeys; i++) {
             rc = ssh_userauth_publickey(ssh, NULL, keys[i]);
@@ -920,39 +938,47 @@ sess_parse_caps(const char *const *cpblts, unsigned *quirks)
  * libnetconf2 2.0.24 enables the ietf-netconf features confirmed-commit and validate in
  * the session's context only for the :1.1 capabilities, and it parses even generic-XML
  * RPCs against that context, so a :confirmed-commit:1.0 or :validate:1.0 device (Junos)
- * could not be sent <commit><confirmed/> or <validate>. Enable them from the capabilities.
+ * could not be sent <commit><confirmed/> or <validate>. Enable them from the capabilities,
+ * unless the context has them compiled in already: a pooled context keeps them compiled in
+ * with the enabled flag cleared, so that joins change nothing (ctxpool.c, "Features
+ * netstitch turns on itself"). A recompile keeps the compiled-in ones.
  */
 static void
 sess_enable_10_features(struct sess *s)
 {
     struct lys_module *mod = s->ctx ? ly_ctx_get_module_implemented(s->ctx, "ietf-netconf") : NULL;
+    static const char *const own[] = {"confirmed-commit", "validate"};
     const char *feats[40];
     struct lysp_feature *f = NULL;
     uint32_t idx = 0;
     size_t n = 0;
-    int need = 0;
+    int need = 0, want[2], have[2];
 
     if (!mod || !mod->parsed) {
         return;
     }
+    want[0] = !!(s->caps & SESS_CAP_CONFIRMED_COMMIT);
+    want[1] = !!(s->caps & SESS_CAP_VALIDATE);
+    for (int i = 0; i < 2; i++) {
+        have[i] = ctxpool_feature_compiled(s->ctx, own[i]);
+        need |= want[i] && !have[i];
+    }
+    if (!need) {
+        return;
+    }
     while ((f = lysp_feature_next(f, mod->parsed, &idx)) && n < 36) {
-        if (f->flags & LYS_FENABLED) {
+        if ((f->flags & LYS_FENABLED) || (!strcmp(f->name, own[0]) && have[0]) ||
+            (!strcmp(f->name, own[1]) && have[1])) {
             feats[n++] = f->name;
         }
     }
-    if ((s->caps & SESS_CAP_CONFIRMED_COMMIT) &&
-        lys_feature_value(mod, "confirmed-commit") == LY_ENOT) {
-        feats[n++] = "confirmed-commit";
-        need = 1;
-    }
-    if ((s->caps & SESS_CAP_VALIDATE) && lys_feature_value(mod, "validate") == LY_ENOT) {
-        feats[n++] = "validate";
-        need = 1;
+    for (int i = 0; i < 2; i++) {
+        if (want[i] && !have[i]) {
+            feats[n++] = own[i];
+        }
     }
     feats[n] = NULL;
-    if (need) {
-        lys_set_implemented(mod, feats);
-    }
+    lys_set_implemented(mod, feats);
 }
 
 /*
@@ -1250,7 +1276,9 @@ sess_connect_try(const struct sess_opts *opts, int may_share, int *again, struct
         }
         goto cleanup;
     }
+    ctxpool_join_parses(s->pool);
     s->nc = nc_connect_inout(ncfd, ncfd, s->ctx);
+    ctxpool_join_parses(NULL);
     nc_client_set_schema_searchpath(NULL);
     if (s->pool) {
         /* The join's end: the baton back to this thread, the verdict to the pool. A join

@@ -130,7 +130,7 @@ static void
 cases(void)
 {
     struct diff_result r;
-    struct diff_buf b = {0};
+    struct diff_buf b = {0}, b2 = {0};
     char *names[1] = {(char *)"k1"}, *values[1] = {(char *)"s3cr&t"};
 
     /* In sync. */
@@ -220,6 +220,29 @@ cases(void)
     CHECK(r.next_orig && strstr(r.next_orig, DIFF_REDACTED) && !strstr(r.next_orig, "other-key"),
           "the original key is recorded redacted: %s", r.next_orig ? r.next_orig : "");
     nst_free(b.s);
+    diff_result_clear(&r);
+
+    /* A first diff (nothing owned, no originals, no other service): D is T itself, not a
+     * copy (diff_desired_is_target()), with the changes a copy gives, in every printer. */
+    run(&r, J(IF("ge-0/0/1", "<description>svc</description><mtu>1518</mtu>")), NULL, NULL, NULL,
+        J(IF("ge-0/0/1", "<description>other</description><mtu>1514</mtu>")), NULL, NULL, 0);
+    CHECK(r.desired_is_target && r.desired == r.target, "first diff: D is T");
+    CHECK(r.edit && strstr(r.edit, "<mtu>1518</mtu>") &&
+              strstr(r.edit, "<description>svc</description>") && !strstr(r.edit, "operation="),
+          "first diff: %s", r.edit ? r.edit : "(none)");
+    diff_print_tree(&b2, &r, "d", 0);
+    diff_print_cli(&b2, &r, "d", "junos", 0);
+    CHECK(b2.s && strstr(b2.s, "+ ") && strstr(b2.s, "1518") && strstr(b2.s, "- ") &&
+              strstr(b2.s, "1514"),
+          "first diff printed: %s", b2.s ? b2.s : "");
+    nst_free(b2.s);
+    diff_result_clear(&r);
+    /* ... and a copy as soon as something is owned (D then holds O's nodes as well). */
+    run(&r, J(IF("ge-0/0/1", "<mtu>1518</mtu>")), J(IF("ge-0/0/1", "<mtu>1518</mtu>")), NULL, NULL,
+        J(IF("ge-0/0/1", "<mtu>1514</mtu>")), NULL, NULL, 0);
+    CHECK(!r.desired_is_target && r.desired != r.target && r.edit &&
+              strstr(r.edit, "<mtu>1518</mtu>"),
+          "owned: D is a copy: %s", r.edit ? r.edit : "(none)");
     diff_result_clear(&r);
 
     /* P': what pre-existed when the service first claims a node. */

@@ -214,6 +214,23 @@ def test():
             "9192</max-frame>")
         hasnt(m.get_config(source="running", with_defaults="trim").data_xml, "max-frame")
         hasnt(m.get_config(source="running", with_defaults="explicit").data_xml, "max-frame")
+        # Filtered <get-config> of running filters the validated datastore itself, whose
+        # default nodes libyang's validation added (rpc.c): they print as the mode says and
+        # take part in content matching as before.
+        sysf = ('subtree', '<system xmlns="%s"/>' % NSA)
+        has(m.get_config(source="running", filter=sysf, with_defaults="report-all").data_xml,
+            "<max-frame>9192</max-frame>")
+        has(m.get_config(source="running", filter=sysf, with_defaults="report-all-tagged").data_xml,
+            "9192</max-frame>")
+        c = m.get_config(source="running", filter=sysf).data_xml
+        has(c, "<hostname>r1</hostname>")
+        hasnt(c, "max-frame")
+        hasnt(m.get_config(source="running", filter=sysf, with_defaults="trim").data_xml,
+              "max-frame")
+        c = m.get_config(source="running", filter=('subtree', '<system xmlns="%s"><max-frame>9192'
+                                                              '</max-frame></system>' % NSA)).data_xml
+        has(c, "<hostname>r1</hostname>")
+        hasnt(c, "max-frame")
         # The candidate is stored unvalidated, without defaults: report-all must add them
         ok(edit(m, '<system xmlns="%s" xmlns:nc="urn:ietf:params:xml:ns:netconf:base:1.0" '
                    'nc:operation="replace"><hostname>r9</hostname></system>' % NSA),
@@ -221,6 +238,8 @@ def test():
         has(m.get_config(source="candidate", with_defaults="report-all").data_xml,
             "<max-frame>9192</max-frame>")
         hasnt(m.get_config(source="candidate", with_defaults="explicit").data_xml, "max-frame")
+        has(m.get_config(source="candidate", filter=sysf, with_defaults="report-all").data_xml,
+            "<max-frame>9192</max-frame>", "<hostname>r9</hostname>")
         ok(m.discard_changes(), "discard the replaced system")
 
         # copy-config candidate <- running, and inline config to candidate

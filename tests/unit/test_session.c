@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "alloc.h"
+#include "ctxpool.h"
 #include "session.h"
 
 #define PIN "SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
@@ -325,6 +326,128 @@ t_alloc_failures(void **state)
     assert_int_equal(points, n);
 }
 
+/*
+ * A pooled context of a :confirmed-commit:1.0 / :validate:1.0 router (ctxpool.c,
+ * "Features netstitch turns on itself"): built from a record whose ietf-netconf has
+ * confirmed-commit and validate, it keeps them compiled in with the enabled flag cleared,
+ * so that what libnetconf2's join does (set the hello's list, "candidate") changes
+ * nothing; a writer whose module recompiles ietf-netconf gets them compiled in again.
+ */
+static int
+pool_flag(const struct ly_ctx *ctx, const char *feature)
+{
+    const struct lys_module *m = ly_ctx_get_module_implemented(ctx, "ietf-netconf");
+
+    return lys_feature_value(m, feature) == LY_SUCCESS;
+}
+
+static void
+t_pool_hidden_features(void **state)
+{
+    /* ietf-netconf-monitoring's capability first: its module name starts like ietf-netconf's. */
+    static const char hello[] =
+        "<hello xmlns=\"urn:ietf:params:xml:ns:netconf:base:1.0\"><capabilities>"
+        "<capability>urn:ietf:params:netconf:base:1.0</capability>"
+        "<capability>urn:ietf:params:netconf:capability:candidate:1.0</capability>"
+        "<capability>urn:ietf:params:netconf:capability:confirmed-commit:1.0</capability>"
+        "<capability>urn:ietf:params:netconf:capability:validate:1.0</capability>"
+        "<capability>urn:ietf:params:xml:ns:yang:ietf-netconf-monitoring?module=ietf-netconf-"
+        "monitoring&amp;revision=2010-10-04&amp;features=validate</capability>"
+        "<capability>urn:ietf:params:xml:ns:netconf:base:1.0?module=ietf-netconf&amp;revision="
+        "2011-06-01&amp;features=candidate</capability>"
+        "</capabilities><session-id>7</session-id></hello>";
+    const char *all[] = {"candidate", "confirmed-commit", "validate", NULL};
+    const char *join[] = {"candidate", NULL};
+    char dir[] = "/tmp/nst-ut-pool.XXXXXX", cache[300], sdir[300], cmd[400];
+    struct ctxpool_set *set = NULL;
+    struct ly_ctx *priv = NULL, *ctx = NULL;
+    struct lys_module *mod;
+    uint16_t count;
+
+    (void)state;
+    snprintf(sdir, sizeof sdir, "%s/yang/ietf", NST_SRCDIR);
+    assert_non_null(mkdtemp(dir));
+    snprintf(cache, sizeof cache, "%s/r1", dir);
+    assert_int_equal(mkdir(cache, 0700), 0);
+    /* No record: private; a private join's context (features enabled) writes it. */
+    assert_int_equal(ctxpool_get(hello, strlen(hello), sdir, cache, 1, &set, &ctx),
+                     CTXPOOL_PRIVATE);
+    assert_non_null(set);
+    assert_int_equal(ly_ctx_new(sdir, LY_CTX_NO_YANGLIBRARY | LY_CTX_DISABLE_SEARCHDIR_CWD, &priv),
+                     LY_SUCCESS);
+    assert_non_null(ly_ctx_load_module(priv, "ietf-netconf", "2011-06-01", all));
+    ctxpool_record(set, priv, cache);
+    ly_ctx_destroy(priv);
+
+    assert_int_equal(ctxpool_get(hello, strlen(hello), sdir, cache, 1, &set, &ctx), CTXPOOL_PROVE);
+    assert_non_null(ctx);
+    assert_true(ctxpool_feature_compiled(ctx, "confirmed-commit"));
+    assert_true(ctxpool_feature_compiled(ctx, "validate"));
+    assert_false(pool_flag(ctx, "confirmed-commit"));
+    assert_false(pool_flag(ctx, "validate"));
+    assert_true(pool_flag(ctx, "candidate"));
+    /* The join's feature setting is a no-op. */
+    mod = ly_ctx_get_module_implemented(ctx, "ietf-netconf");
+    count = ly_ctx_get_change_count(ctx);
+    assert_int_equal(lys_set_implemented(mod, join), LY_SUCCESS);
+    assert_int_equal(ly_ctx_get_change_count(ctx), count);
+    assert_true(ctxpool_feature_compiled(ctx, "confirmed-commit"));
+    /* The parses a join repeats: the same text again, during a join, from the memo. */
+    {
+        char path[400], *text;
+        FILE *f;
+        long n;
+        struct lys_module *m1 = NULL, *m2 = NULL, *m3 = NULL;
+        struct ctxpool_stats st;
+
+        snprintf(path, sizeof path, "%s/ietf-netconf@2011-06-01.yang", sdir);
+        f = fopen(path, "rb");
+        assert_non_null(f);
+        fseek(f, 0, SEEK_END);
+        n = ftell(f);
+        rewind(f);
+        text = calloc(1, (size_t)n + 2);
+        assert_int_equal(fread(text, 1, (size_t)n, f), (size_t)n);
+        fclose(f);
+        ctxpool_join_parses(set);
+        assert_int_equal(lys_parse_mem(ctx, text, LYS_IN_YANG, &m1), LY_SUCCESS);
+        assert_int_equal(lys_parse_mem(ctx, text, LYS_IN_YANG, &m2), LY_SUCCESS);
+        ctxpool_join_parses(NULL);
+        assert_int_equal(lys_parse_mem(ctx, text, LYS_IN_YANG, &m3), LY_SUCCESS);
+        assert_ptr_equal(m1, mod);
+        assert_ptr_equal(m2, mod);
+        assert_ptr_equal(m3, mod);
+        assert_int_equal(ly_ctx_get_change_count(ctx), count);
+        ctxpool_stats_get(&st);
+        assert_int_equal(st.parses_memo, 1);
+        /* Another text (one more byte) is parsed, not taken from the memo. */
+        text[n] = '\n';
+        ctxpool_join_parses(set);
+        assert_int_equal(lys_parse_mem(ctx, text, LYS_IN_YANG, &m1), LY_SUCCESS);
+        ctxpool_join_parses(NULL);
+        ctxpool_stats_get(&st);
+        assert_int_equal(st.parses_memo, 1);
+        free(text);
+    }
+    ctxpool_join_done(set, CTXPOOL_PROVE, -1, 0, NULL, 0);
+
+    /* A module importing ietf-netconf recompiles it without them; the writer's release
+     * compiles them in again, flags cleared. */
+    ctxpool_write_acquire(set);
+    assert_non_null(ly_ctx_load_module(ctx, "ietf-netconf-notifications", NULL, NULL));
+    assert_false(ctxpool_feature_compiled(ctx, "confirmed-commit"));
+    ctxpool_write_release(set);
+    assert_true(ctxpool_feature_compiled(ctx, "confirmed-commit"));
+    assert_true(ctxpool_feature_compiled(ctx, "validate"));
+    assert_false(pool_flag(ctx, "confirmed-commit"));
+    assert_false(pool_flag(ctx, "validate"));
+    assert_int_equal(ctxpool_change_count(set), ly_ctx_get_change_count(ctx));
+
+    ctxpool_clear();
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 int
 main(void)
 {
@@ -334,6 +457,7 @@ main(void)
         cmocka_unit_test(t_tcp_failures),
         cmocka_unit_test(t_error_format),
         cmocka_unit_test(t_alloc_failures),
+        cmocka_unit_test(t_pool_hidden_features),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -459,6 +459,7 @@ dev_loop(struct sim_dev *dev)
         if (sess_ready && nc_ps_session_count(dev->ps)) {
             session = NULL;
             r = nc_ps_poll(dev->ps, 0, &session);
+            sim_uncork(dev);
             if ((r & (NC_PSPOLL_SESSION_TERM | NC_PSPOLL_SESSION_ERROR)) && session) {
                 dev_session_end(dev, session);
             }

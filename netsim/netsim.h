@@ -202,6 +202,11 @@ struct sim_dev {
     unsigned long nrpc;
     char result[512]; /**< errors of the RPC being handled, for rpc.log */
     struct sim_hostile hostile;
+    /** An RPC's reply is on its way out: its writes cork the session's socket until the
+     * poll returns (hostile.c, sim_uncork()). */
+    int cork_reply;
+    int corked[8];
+    unsigned ncorked;
 };
 
 /** @brief Per-session data hung on nc_session_set_data(). */
@@ -231,6 +236,8 @@ void sim_rpc_release_lent(struct sim_dev *dev);
 int sim_dev_main(const struct sim_cfg *cfg, const struct sim_dev_cfg *dc, struct ly_ctx *ctx,
                  int readyfd, int check_only);
 struct sim_dev *sim_dev_get(void);
+/** @brief Uncork the session sockets corked since the last call: the replies go out. */
+void sim_uncork(struct sim_dev *dev);
 void sim_dev_rollback_cc(struct sim_dev *dev, const char *why);
 struct nc_session *sim_dev_find_session(struct sim_dev *dev, uint32_t id);
 void sim_dev_session_cleanup(struct sim_dev *dev, struct nc_session *session);

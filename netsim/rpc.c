@@ -1071,7 +1071,9 @@ sim_rpc_dispatch(struct lyd_node *rpc, struct nc_session *session)
     sim_log(dev, sid, "rpc=%s%s -> %s%s", name, summary, dev->result[0] ? "error " : "ok",
             dev->result);
     if (!drop) {
-        /* A `reply` fault rewrites the reply on its way out (hostile.c). */
+        /* A `reply` fault rewrites the reply on its way out (hostile.c); otherwise it
+         * leaves in whole segments (sim_uncork()). */
+        dev->cork_reply = 1;
         sim_hostile_arm(dev, name, pseudo, sid);
         return reply;
     }

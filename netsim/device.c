@@ -459,6 +459,7 @@ dev_loop(struct sim_dev *dev)
         if (sess_ready && nc_ps_session_count(dev->ps)) {
             session = NULL;
             r = nc_ps_poll(dev->ps, 0, &session);
+            sim_uncork(dev);
             if ((r & (NC_PSPOLL_SESSION_TERM | NC_PSPOLL_SESSION_ERROR)) && session) {
                 dev_session_end(dev, session);
             }
@@ -723,6 +724,7 @@ cleanup:
     lyd_free_siblings(dev.cc.backup);
     lyd_free_siblings(dev.cand_valid);
     sim_rpc_release_lent(&dev);
+    free(dev.run_xml);
     nst_free(dev.cc.persist);
     sim_faults_clear(&dev.faults);
     nst_free(dev.faults.path);

@@ -434,6 +434,33 @@ edit_prune(struct lyd_node **first, struct lyd_node *parent)
     }
 }
 
+/*
+ * Whether the <config> tree libyang built while parsing the RPC is what the edit's own parse
+ * (below) would build, so that the edit can take it instead of printing and reparsing it.
+ * libyang 2.1.30 parses anydata content with the RPC's options minus strict plus opaque
+ * (LYD_PARSE_ONLY | LYD_PARSE_OPAQ, parser_xml.c, lydxml_subtree_r), which are the edit's
+ * options; it differs only in what it lets through typed or untyped: an element it could not
+ * type (unknown namespace or element, bad value, list entry without its keys, no namespace
+ * at all) is opaque there and becomes a parse error or an opaque node in the reparse, and an
+ * RPC, action or notification node is typed there (anydata allows anything) but refused as
+ * data. A node tagged wd:default="true" is flagged default there, and the print below
+ * leaves it out. Trees holding any of these go through the reparse, so every rpc-error
+ * stays as it was.
+ */
+static int
+edit_tree_plain(const struct lyd_node *first)
+{
+    const struct lyd_node *n;
+
+    LY_LIST_FOR (first, n) {
+        if (!n->schema || (n->schema->nodetype & (LYS_RPC | LYS_ACTION | LYS_NOTIF)) ||
+            (n->flags & LYD_DEFAULT) || !edit_tree_plain(lyd_child(n))) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
 nst_err
 sim_edit_parse_config(struct sim_dev *dev, const struct lyd_node *any, int data_only,
                       struct lyd_node **tree, struct nc_server_reply **err)
@@ -487,6 +514,7 @@ sim_edit_run(struct sim_dev *dev, const struct sim_edit_req *req)
     struct edit_ctx ec = {0};
     struct nc_server_reply *err = NULL;
     struct lyd_node *edit = NULL, *ferr, *cand;
+    struct lyd_node_any *any;
     const struct lyd_node *n;
     enum sim_ds ds = req->ds;
     enum edit_op dflt = req->dflt_op ? edit_op_parse(req->dflt_op) : EDIT_MERGE;
@@ -501,7 +529,15 @@ sim_edit_run(struct sim_dev *dev, const struct sim_edit_req *req)
                                                                    : EDIT_STOP;
     ec.ncmod = ly_ctx_get_module_implemented(dev->ctx, "ietf-netconf");
 
-    if (sim_edit_parse_config(dev, req->config, 0, &edit, &err)) {
+    /* A fully typed <config> is taken from the RPC as libyang parsed it instead of being
+     * printed and parsed again: 27% of a device's instructions in a push. The same tree in
+     * the same context, so the same nodes, values and metadata (nc:operation). */
+    any = (struct lyd_node_any *)req->config_take;
+    if (any && any->value_type == LYD_ANYDATA_DATATREE && any->value.tree &&
+        edit_tree_plain(any->value.tree)) {
+        edit = any->value.tree;
+        any->value.tree = NULL;
+    } else if (sim_edit_parse_config(dev, req->config, 0, &edit, &err)) {
         return err;
     }
 

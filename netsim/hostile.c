@@ -28,6 +28,8 @@
  */
 #include <dlfcn.h>
 #include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -348,6 +350,49 @@ cleanup:
 }
 
 /*
+ * Replies in whole TCP segments. libnetconf2 2.0.24 writes a reply in pieces of about 1 KB,
+ * each its own SSH packet and send(2): a 30 kB <get-config> reply was about 60 segments
+ * through loopback, each woken up and read on the other side. After an RPC's callback
+ * (rpc.c sets cork_reply), the session's socket is corked (TCP_CORK, tcp(7)) at the
+ * reply's first write and uncorked by the device loop once nc_ps_poll() has returned
+ * (sim_uncork()): the same bytes in as few segments as the MSS allows, sent no later than
+ * before. Only replies: writes inside nc_accept() (the server's hello, after which it
+ * waits for the client's) are never corked, they would wait for the kernel's 200 ms.
+ */
+static void
+sim_cork(struct sim_dev *dev, ssh_channel channel)
+{
+    ssh_session ssh = ssh_channel_get_session(channel);
+    int fd = ssh ? ssh_get_fd(ssh) : -1, one = 1;
+    unsigned i;
+
+    if (fd < 0) {
+        return;
+    }
+    for (i = 0; i < dev->ncorked; i++) {
+        if (dev->corked[i] == fd) {
+            return;
+        }
+    }
+    if (dev->ncorked < sizeof dev->corked / sizeof dev->corked[0] &&
+        !setsockopt(fd, IPPROTO_TCP, TCP_CORK, &one, sizeof one)) {
+        dev->corked[dev->ncorked++] = fd;
+    }
+}
+
+void
+sim_uncork(struct sim_dev *dev)
+{
+    int zero = 0;
+
+    for (unsigned i = 0; i < dev->ncorked; i++) {
+        setsockopt(dev->corked[i], IPPROTO_TCP, TCP_CORK, &zero, sizeof zero);
+    }
+    dev->ncorked = 0;
+    dev->cork_reply = 0;
+}
+
+/*
  * The interposed libssh call (see the file comment). Exported from the executable so
  * that libnetconf2's calls bind to it.
  */
@@ -369,6 +414,9 @@ ssh_channel_write(ssh_channel channel, const void *data, uint32_t len)
         }
     }
     if (!dev || !dev->hostile.ft) {
+        if (dev && dev->cork_reply) {
+            sim_cork(dev, channel);
+        }
         return real(channel, data, len);
     }
     h = &dev->hostile;

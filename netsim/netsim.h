@@ -188,6 +188,10 @@ struct sim_dev {
     /** The last unfiltered <get-config> reply (rpc.c, rpc_get): its <data> points at a
      * datastore tree instead of a copy; released, without that tree, by the next RPC. */
     struct lyd_node *lent_reply, *lent_any;
+    /** Running as an unfiltered explicit-mode <get-config> prints it (rpc.c, rpc_get),
+     * while running is still generation run_xml_gen; NULL when not printed yet. */
+    char *run_xml;
+    unsigned long run_xml_gen;
     uint32_t lock[SIM_DS_COUNT]; /**< holder session id, 0 = unlocked */
     struct sim_cc cc;
     struct sim_faults faults;
@@ -198,6 +202,11 @@ struct sim_dev {
     unsigned long nrpc;
     char result[512]; /**< errors of the RPC being handled, for rpc.log */
     struct sim_hostile hostile;
+    /** An RPC's reply is on its way out: its writes cork the session's socket until the
+     * poll returns (hostile.c, sim_uncork()). */
+    int cork_reply;
+    int corked[8];
+    unsigned ncorked;
 };
 
 /** @brief Per-session data hung on nc_session_set_data(). */
@@ -227,6 +236,8 @@ void sim_rpc_release_lent(struct sim_dev *dev);
 int sim_dev_main(const struct sim_cfg *cfg, const struct sim_dev_cfg *dc, struct ly_ctx *ctx,
                  int readyfd, int check_only);
 struct sim_dev *sim_dev_get(void);
+/** @brief Uncork the session sockets corked since the last call: the replies go out. */
+void sim_uncork(struct sim_dev *dev);
 void sim_dev_rollback_cc(struct sim_dev *dev, const char *why);
 struct nc_session *sim_dev_find_session(struct sim_dev *dev, uint32_t id);
 void sim_dev_session_cleanup(struct sim_dev *dev, struct nc_session *session);
@@ -249,6 +260,9 @@ struct sim_edit_req {
     enum sim_ds ds;                /**< target, already checked writable and unlocked */
     uint32_t sid;                  /**< session making the edit */
     const struct lyd_node *config; /**< the <config> anydata node */
+    /** The same node: the engine may take the tree it holds (libnetconf2 frees the RPC
+     * after the reply, and nothing reads its <config> after the edit). NULL: copy. */
+    struct lyd_node *config_take;
     const char *dflt_op;           /**< default-operation value, NULL = merge */
     const char *error_option;      /**< error-option value, NULL = stop-on-error */
     int test_only;                 /**< test-option test-only */
@@ -311,6 +325,7 @@ const char *sim_ds_str(enum sim_ds ds);
 void sim_log(struct sim_dev *dev, uint32_t sid, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void sim_log_xml(struct sim_dev *dev, uint32_t sid, const struct lyd_node *rpc);
+char *sim_print_xml(const struct lyd_node *tree, uint32_t opts);
 double sim_now_rel(struct sim_dev *dev);
 
 #endif

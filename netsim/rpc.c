@@ -253,6 +253,37 @@ rpc_data_reply_lent(struct sim_dev *dev, const struct lyd_node *rpc, struct lyd_
     return nc_server_reply_data(out, wd, NC_PARAMTYPE_CONST);
 }
 
+/*
+ * An unfiltered explicit-mode <get-config> of running, a push's two snapshots: running as
+ * libnetconf2 would print it in the reply (shrunk, explicit), printed once per generation
+ * of running and sent as the text of <data> (anyxml in ietf-netconf). The snapshot after a
+ * push and the one before the next push print running once instead of twice, and the
+ * reply's printing copies a string instead of walking the tree (libnetconf2 prints replies
+ * through a callback: libyang formats every piece with vasprintf()).
+ */
+static struct nc_server_reply *
+rpc_running_reply(struct sim_dev *dev, const struct lyd_node *rpc)
+{
+    struct lyd_node *out = NULL;
+
+    if (!dev->run_xml || dev->run_xml_gen != dev->run_gen) {
+        free(dev->run_xml);
+        dev->run_xml =
+            sim_print_xml(dev->ds[SIM_DS_RUNNING],
+                          LYD_PRINT_WITHSIBLINGS | LYD_PRINT_SHRINK | LYD_PRINT_WD_EXPLICIT);
+        if (!dev->run_xml) {
+            return NULL;
+        }
+        dev->run_xml_gen = dev->run_gen;
+    }
+    if (lyd_dup_single(rpc, NULL, 0, &out) ||
+        lyd_new_any(out, NULL, "data", dev->run_xml, 0, LYD_ANYDATA_XML, 1, NULL)) {
+        lyd_free_tree(out);
+        return NULL;
+    }
+    return nc_server_reply_data(out, NC_WD_EXPLICIT, NC_PARAMTYPE_FREE);
+}
+
 /* <get> and <get-config>: copy, add defaults, filter. */
 static struct nc_server_reply *
 rpc_get(struct sim_dev *dev, const struct lyd_node *rpc, int get)
@@ -274,6 +305,9 @@ rpc_get(struct sim_dev *dev, const struct lyd_node *rpc, int get)
     }
     filter = rpc_child(rpc, "filter");
     wd = rpc_wd(rpc);
+    if (!get && !filter && wd == NC_WD_EXPLICIT && ds == SIM_DS_RUNNING) {
+        return rpc_running_reply(dev, rpc);
+    }
     if (!get && !filter && (wd == NC_WD_EXPLICIT || wd == NC_WD_TRIM)) {
         return rpc_data_reply_lent(dev, rpc, dev->ds[ds], wd);
     }
@@ -329,7 +363,7 @@ sim_rpc_edit_config(struct sim_dev *dev, struct nc_session *session, struct lyd_
 {
     struct sim_edit_req req = {0};
     struct nc_server_reply *err = NULL;
-    const struct lyd_node *c;
+    struct lyd_node *c;
     const char *v;
 
     req.sid = nc_session_get_id(session);
@@ -353,7 +387,7 @@ sim_rpc_edit_config(struct sim_dev *dev, struct nc_session *session, struct lyd_
         } else if (!strcmp(ly_node_name(c), "test-option") && v) {
             req.test_only = !strcmp(v, "test-only");
         } else if (!strcmp(ly_node_name(c), "config")) {
-            req.config = c;
+            req.config = req.config_take = c;
         }
     }
     if (!req.config) {
@@ -612,7 +646,12 @@ rpc_commit(struct sim_dev *dev, uint32_t sid, const struct lyd_node *rpc)
      * a commit that starts no confirmed commit (keep, below): a confirmed commit that starts
      * one stores the candidate whatever it holds, so it does not compare the two trees. */
     unchanged = 0;
-    if (rpc_commit_faults(dev) || !confirmed || dev->cc.pending) {
+    if (!rpc_commit_faults(dev) && dev->cand_gen == dev->sync_cand_gen &&
+        dev->run_gen == dev->sync_run_gen) {
+        /* Neither tree was replaced since the candidate was made a copy of running (the
+         * confirming commit of a push, rpc_discard): no difference to compute. */
+        unchanged = 1;
+    } else if (rpc_commit_faults(dev) || !confirmed || dev->cc.pending) {
         if (lyd_diff_siblings(dev->ds[SIM_DS_RUNNING], dev->ds[SIM_DS_CANDIDATE], 0, &diff)) {
             return NULL;
         }
@@ -752,6 +791,83 @@ rpc_kill_session(struct sim_dev *dev, uint32_t sid, const struct lyd_node *rpc)
     return nc_server_reply_ok();
 }
 
+/*
+ * <get-schema> replies by module (or submodule) and format, kept for the device's life: the
+ * text escaped as libyang escapes a string anyxml value when it prints one (& < > only,
+ * printer_xml.c and xml.c, lyxml_dump_text), so the reply is sent as an XML value, one
+ * string, instead of one output callback per character. Every connect of libnetconf2 2.0.24
+ * asks for ietf-datastores (twice for some profiles).
+ */
+#define RPC_SCHEMA_CACHE 16
+static struct {
+    const void *mod;
+    LYS_OUTFORMAT fmt;
+    char *xml;
+} rpc_schema_cache[RPC_SCHEMA_CACHE];
+
+static char *
+rpc_xml_escape(const char *text)
+{
+    size_t n = 0;
+    const char *s;
+    char *out, *o;
+
+    for (s = text; *s; s++) {
+        n += *s == '&' ? 5 : (*s == '<' || *s == '>') ? 4 : 1;
+    }
+    out = malloc(n + 1);
+    if (!out) {
+        return NULL;
+    }
+    for (s = text, o = out; *s; s++) {
+        if (*s == '&') {
+            memcpy(o, "&amp;", 5);
+            o += 5;
+        } else if (*s == '<' || *s == '>') {
+            memcpy(o, *s == '<' ? "&lt;" : "&gt;", 4);
+            o += 4;
+        } else {
+            *o++ = *s;
+        }
+    }
+    *o = '\0';
+    return out;
+}
+
+/* The escaped text of @p mod or @p submod in @p fmt, printed at the first request. */
+static const char *
+rpc_schema_text(const struct lys_module *mod, const struct lysp_submodule *submod,
+                LYS_OUTFORMAT fmt)
+{
+    const void *key = mod ? (const void *)mod : (const void *)submod;
+    struct ly_out *lyout = NULL;
+    char *text = NULL, *xml;
+    int i;
+
+    for (i = 0; i < RPC_SCHEMA_CACHE && rpc_schema_cache[i].xml; i++) {
+        if (rpc_schema_cache[i].mod == key && rpc_schema_cache[i].fmt == fmt) {
+            return rpc_schema_cache[i].xml;
+        }
+    }
+    if (mod) {
+        lys_print_mem(&text, mod, fmt, 0);
+    } else if (!ly_out_new_memory(&text, 0, &lyout)) {
+        lys_print_submodule(lyout, submod, fmt, 0, 0);
+        ly_out_free(lyout, NULL, 0);
+    }
+    if (!text) {
+        return NULL;
+    }
+    xml = rpc_xml_escape(text);
+    free(text);
+    if (xml && i < RPC_SCHEMA_CACHE) {
+        rpc_schema_cache[i].mod = key;
+        rpc_schema_cache[i].fmt = fmt;
+        rpc_schema_cache[i].xml = xml;
+    }
+    return xml;
+}
+
 struct nc_server_reply *
 sim_rpc_get_schema(struct lyd_node *rpc, struct nc_session *session)
 {
@@ -760,8 +876,7 @@ sim_rpc_get_schema(struct lyd_node *rpc, struct nc_session *session)
     const struct lys_module *mod = NULL;
     const struct lysp_submodule *submod = NULL;
     struct lyd_node *out = NULL;
-    struct ly_out *lyout = NULL;
-    char *text = NULL;
+    const char *text = NULL;
     LYS_OUTFORMAT fmt = LYS_OUT_YANG;
     struct nc_server_reply *reply = NULL;
 
@@ -790,18 +905,14 @@ sim_rpc_get_schema(struct lyd_node *rpc, struct nc_session *session)
     if (!mod) {
         submod = ly_ctx_get_submodule(dev->ctx, id, version);
     }
-    if (mod) {
-        lys_print_mem(&text, mod, fmt, 0);
-    } else if (submod && !ly_out_new_memory(&text, 0, &lyout)) {
-        lys_print_submodule(lyout, submod, fmt, 0, 0);
-        ly_out_free(lyout, NULL, 0);
-    } else {
+    if (!mod && !submod) {
         reply = sim_reply_err(dev, NC_ERR_INVALID_VALUE, NC_ERR_TYPE_APP, NULL, NULL,
                               "the requested schema was not found");
         goto cleanup;
     }
+    text = rpc_schema_text(mod, submod, fmt);
     if (!text || lyd_dup_single(rpc, NULL, 0, &out) ||
-        lyd_new_any(out, NULL, "data", text, 0, LYD_ANYDATA_STRING, 1, NULL)) {
+        lyd_new_any(out, NULL, "data", text, 0, LYD_ANYDATA_XML, 1, NULL)) {
         lyd_free_tree(out);
         goto cleanup;
     }
@@ -810,7 +921,6 @@ sim_rpc_get_schema(struct lyd_node *rpc, struct nc_session *session)
 cleanup:
     sim_log(dev, nc_session_get_id(session), "rpc=get-schema identifier=%s version=%s -> %s%s",
             id ? id : "", version ? version : "", dev->result[0] ? "error " : "ok", dev->result);
-    free(text);
     return reply;
 }
 
@@ -961,7 +1071,9 @@ sim_rpc_dispatch(struct lyd_node *rpc, struct nc_session *session)
     sim_log(dev, sid, "rpc=%s%s -> %s%s", name, summary, dev->result[0] ? "error " : "ok",
             dev->result);
     if (!drop) {
-        /* A `reply` fault rewrites the reply on its way out (hostile.c). */
+        /* A `reply` fault rewrites the reply on its way out (hostile.c); otherwise it
+         * leaves in whole segments (sim_uncork()). */
+        dev->cork_reply = 1;
         sim_hostile_arm(dev, name, pseudo, sid);
         return reply;
     }

@@ -144,6 +144,34 @@ store_redact(const char *xml)
     return out;
 }
 
+/*
+ * lyd_print_mem() through a memory FILE: libyang 2.1.30 prints to memory with a vasprintf()
+ * and a realloc() of the whole buffer for every piece of output (out.c, ly_vprint_), to a
+ * FILE with vfprintf() into stdio's buffer. Same bytes; NULL on failure. An empty @p tree
+ * prints as "". Freed with free().
+ */
+char *
+sim_print_xml(const struct lyd_node *tree, uint32_t opts)
+{
+    char *buf = NULL;
+    size_t size = 0;
+    FILE *f = open_memstream(&buf, &size);
+
+    if (!f) {
+        return NULL;
+    }
+    if (tree && lyd_print_file(f, tree, LYD_XML, opts)) {
+        fclose(f);
+        free(buf);
+        return NULL;
+    }
+    if (fclose(f)) {
+        free(buf);
+        return NULL;
+    }
+    return buf;
+}
+
 void
 sim_log_xml(struct sim_dev *dev, uint32_t sid, const struct lyd_node *rpc)
 {
@@ -152,7 +180,7 @@ sim_log_xml(struct sim_dev *dev, uint32_t sid, const struct lyd_node *rpc)
     if (!dev->xmllog) {
         return;
     }
-    lyd_print_mem(&xml, rpc, LYD_XML, 0);
+    xml = sim_print_xml(rpc, 0);
     red = xml ? store_redact(xml) : NULL;
     fprintf(dev->xmllog, "### %.3f sid=%u rpc #%lu %s\n%s\n", sim_now_rel(dev), sid, dev->nrpc,
             ly_node_name(rpc), red ? red : "");
@@ -185,15 +213,55 @@ sim_store_replace(struct sim_dev *dev, enum sim_ds ds, struct lyd_node *tree)
     }
 }
 
+/*
+ * @p xml, libyang's formatted print of data, made what the same print with LYD_PRINT_SHRINK
+ * gives, in place. The formatted print differs only by a newline and the indentation
+ * before every tag but a leaf's closing one (printer_xml.c: inner nodes print their
+ * children on new lines, an inner node without children prints as <x/>, a leaf prints
+ * <x>value</x> on one line; '<' and '>' are escaped in values and attributes). So a run of
+ * newline and blanks after a '>' and before a '<' (or the end) is formatting, except
+ * between a start tag and a closing tag: that is a leaf whose value is such a run.
+ */
+static void
+store_shrink(char *xml)
+{
+    char *r = xml, *w = xml, *end;
+    int start_tag = 0; /* the last tag was a start tag <x ...> */
+
+    while (*r) {
+        if (*r == '<') {
+            start_tag = r[1] != '/';
+        } else if (*r == '>' && r > xml && r[-1] == '/') {
+            start_tag = 0;
+        }
+        *w++ = *r;
+        if (*r++ != '>' || *r != '\n') {
+            continue;
+        }
+        for (end = r; *end == '\n' || *end == ' '; end++) {
+        }
+        if (!*end || (*end == '<' && !(start_tag && end[1] == '/'))) {
+            r = end;
+        }
+    }
+    *w = '\0';
+}
+
+/*
+ * running.xml, formatted; the same print, shrunk, is kept as the text of the next unfiltered
+ * <get-config> replies of running (rpc.c, rpc_running_reply), so that a push prints running
+ * once, not twice.
+ */
 void
 sim_store_dump(struct sim_dev *dev)
 {
-    char *tmp = NULL, *path = NULL;
+    char *tmp = NULL, *path = NULL, *xml;
     FILE *f;
 
+    xml = sim_print_xml(dev->ds[SIM_DS_RUNNING], LYD_PRINT_WITHSIBLINGS | LYD_PRINT_WD_EXPLICIT);
     tmp = nst_asprintf("%s/.running.xml.tmp", dev->dir);
     path = nst_asprintf("%s/running.xml", dev->dir);
-    if (!tmp || !path) {
+    if (!tmp || !path || !xml) {
         goto cleanup;
     }
     f = fopen(tmp, "w");
@@ -201,15 +269,18 @@ sim_store_dump(struct sim_dev *dev)
         sim_log(dev, 0, "event=dump -> error %s", strerror(errno));
         goto cleanup;
     }
-    if (dev->ds[SIM_DS_RUNNING]) {
-        lyd_print_file(f, dev->ds[SIM_DS_RUNNING], LYD_XML,
-                       LYD_PRINT_WITHSIBLINGS | LYD_PRINT_WD_EXPLICIT);
-    }
+    fputs(xml, f);
     if (fclose(f) || rename(tmp, path)) {
         sim_log(dev, 0, "event=dump -> error %s", strerror(errno));
     }
+    store_shrink(xml);
+    free(dev->run_xml);
+    dev->run_xml = xml;
+    dev->run_xml_gen = dev->run_gen;
+    xml = NULL;
 
 cleanup:
+    free(xml);
     nst_free(tmp);
     nst_free(path);
 }

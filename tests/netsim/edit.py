@@ -276,6 +276,14 @@ def test():
         ok(m.discard_changes(), "discard: candidate = restored running")
         has(getcfg(m, "candidate"), "ge-0/0/1")
 
+        # An RPC's node in <config> is not configuration: libyang types it there (anydata
+        # takes anything), so the edit does not take that tree (edit.c, edit_tree_plain) and
+        # its own parse refuses the node; nothing is applied
+        r = edit(m, '<get-peer-information xmlns="%s"><address>x</address>'
+                    '</get-peer-information>' % NSA)
+        check(not r.ok and errors(r), "an RPC node in <config> accepted: %s" % r.xml)
+        hasnt(getcfg(m, "candidate"), "get-peer-information", "<address>x</address>")
+
         # writable-running device: edits validated at once, running.xml follows
         w = lab.connect("wr")
         check(":candidate" not in " ".join(w.server_capabilities), "wr has no candidate")
@@ -285,6 +293,21 @@ def test():
         ok(edit(w, ifs('<interface><name>w1</name><mtu>1500</mtu></interface>'), target="running"),
            "running edit")
         has(lab.running_xml("wr"), "<name>w1</name>")
+
+        # A <get-config> of running sends running.xml's print without its formatting
+        # (store.c, store_shrink): values made of or starting with line breaks and blanks
+        # are data, not formatting, and come back as they were; the reply holds no
+        # formatting (a shrink that drops every blank run between tags fails here)
+        ws = ["\n    ", "\n  x\n  ", " \n", "y\n      ", "\n"]
+        ok(edit(w, ifs("".join("<interface><name>ws%d</name><description>%s</description>"
+                               "</interface>" % (i, v) for i, v in enumerate(ws))),
+                target="running"), "running edit, blank values")
+        raw = w.get_config("running").xml
+        for i, v in enumerate(ws):
+            check("<name>ws%d</name><description>%s</description>" % (i, v) in raw,
+                  "value %r of ws%d lost in the get-config reply:\n%s" % (v, i, raw))
+        check("<interface><name>w1</name>" in raw and not re.search(r">\n +<interface", raw),
+              "get-config of running is not shrunk:\n" + raw)
         r = rpc(w, '<commit xmlns="urn:ietf:params:xml:ns:netconf:base:1.0"/>')
         check(not r.ok, "commit refused on a running-only device")
 

@@ -182,6 +182,18 @@ swap() {
     ) &
     SWAP=$!
 }
+# The flap case above left the session going down and up: wait (10 s at most) until
+# ccx-transit reports it Established again, with its last-established.
+i=0
+while [ $i -lt 50 ] && ! $PY -c '
+import re, sys
+t = open(sys.argv[1]).read()
+sys.exit(0 if any("<neighbor-address>169.254.100.1</neighbor-address>" in b and
+                  "<last-established>" in b for b in re.findall(r"<neighbor>.*?</neighbor>", t, re.S))
+         else 1)' "$T/oper.xml" 2> /dev/null; do
+    sleep 0.2
+    i=$((i + 1))
+done
 now=$(date +%s)
 state_file "$T/up100.xml" $((now - 100))
 state_file "$T/up0.xml" "$now"

@@ -68,6 +68,10 @@ ce_gets corp-l3-rnd 10.10.0.0/16 10.30.0.0/16 10.40.0.0/16 10.50.0.0/16
 ce_gets corp-l3-factory 10.10.0.0/16 10.20.0.0/16 10.40.0.0/16 10.50.0.0/16
 ce_gets corp-l3-port-office 10.10.0.0/16 10.20.0.0/16 10.30.0.0/16 10.50.0.0/16
 ce_gets corp-l3-branch 10.10.0.0/16 10.20.0.0/16 10.30.0.0/16 10.40.0.0/16
+# The gate counted its 3 s of stability by its own polls; status judges by the uptime the
+# router reports (whole seconds, refreshed once a second), which right after a fast push
+# can still read a second or two less: wait for it, then check everything.
+wait_for "every session healthy after the push" 'd["healthy"]'
 status "$tmp/status.json"
 $PY - "$tmp/status.json" <<'PY' || no "status after the push"
 import json, sys

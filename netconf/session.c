@@ -724,6 +724,22 @@ sess_auth_kbdint(ssh_session ssh, const char *pw)
     return rc;
 }
 
+/* Each key in turn: SSH_AUTH_SUCCESS at the first one taken, SSH_AUTH_ERROR when the
+ * connection failed, else the last refusal. */
+static int
+sess_auth_keys(ssh_session ssh, ssh_key *keys, size_t nkeys)
+{
+    int rc = SSH_AUTH_DENIED;
+
+    for (size_t i = 0; i < nkeys; i++) {
+        rc = ssh_userauth_publickey(ssh, NULL, keys[i]);
+        if (rc == SSH_AUTH_SUCCESS || rc == SSH_AUTH_ERROR) {
+            break;
+        }
+    }
+    return rc;
+}
+
 /*
  * Try agent, key files, password in that order. The "none" request asks the server for
  * its methods. Without an agent the key files are offered before it, which saves a round
@@ -740,14 +756,12 @@ sess_auth(struct sess *s, ssh_session ssh, const struct sess_opts *o, ssh_key *k
 
     if (keys_first) {
         strcat(tried, " publickey");
-        for (size_t i = 0; i < nkeys; i++) {
-            rc = ssh_userauth_publickey(ssh, NULL, keys[i]);
-            if (rc == SSH_AUTH_SUCCESS) {
-                return NST_OK;
-            }
-            if (rc == SSH_AUTH_ERROR) {
-                goto transport;
-            }
+        rc = sess_auth_keys(ssh, keys, nkeys);
+        if (rc == SSH_AUTH_SUCCESS) {
+            return NST_OK;
+        }
+        if (rc == SSH_AUTH_ERROR) {
+            goto transport;
         }
     }
     rc = ssh_userauth_none(ssh, NULL);
@@ -771,14 +785,12 @@ sess_auth(struct sess *s, ssh_session ssh, const struct sess_opts *o, ssh_key *k
     }
     if (!keys_first && (o->auth & SESS_AUTH_PUBKEY) && (methods & SSH_AUTH_METHOD_PUBLICKEY)) {
         strcat(tried, " publickey");
-        for (size_t i = 0; i < nkeys; i++) {
-            rc = ssh_userauth_publickey(ssh, NULL, keys[i]);
-            if (rc == SSH_AUTH_SUCCESS) {
-                return NST_OK;
-            }
-            if (rc == SSH_AUTH_ERROR) {
-                goto transport;
-            }
+        rc = sess_auth_keys(ssh, keys, nkeys);
+        if (rc == SSH_AUTH_SUCCESS) {
+            return NST_OK;
+        }
+        if (rc == SSH_AUTH_ERROR) {
+            goto transport;
         }
     }
     if (o->auth & SESS_AUTH_PASSWORD) {

@@ -874,7 +874,7 @@ diff_desired(const struct lyd_node *t, const struct lyd_node *o, const struct ly
 static int
 diff_desired_is_target(const struct diff_result *r)
 {
-    const struct lyd_node *top, *n;
+    struct lyd_node *top, *n; /* non-const: libyang's DFS macros cast to it */
 
     if (r->owned || r->orig || r->others) {
         return 0;

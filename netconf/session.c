@@ -56,6 +56,7 @@
 #include "ctx.h"
 #include "ctxpool.h"
 #include "relay.h"
+#include "util.h"
 
 #define SESS_PW_MAX 1024
 #define SESS_MAX_KEYS 16
@@ -1666,38 +1667,17 @@ struct opq_lyxml_ns {
 };
 
 struct opq_pr {
-    char *buf;
-    size_t len, cap;
+    struct buf out;
     struct opq_ns *ns;
     size_t nns, cap_ns;
     unsigned level;
-    int bad; /* out of memory */
+    int bad; /* out of memory (namespaces) or a node it cannot print */
 };
 
 static void
 opq_put(struct opq_pr *p, const char *s, size_t n)
 {
-    if (p->bad) {
-        return;
-    }
-    if (p->len + n + 1 > p->cap) {
-        size_t cap = p->cap ? p->cap : 4096;
-        char *b;
-
-        while (p->len + n + 1 > cap) {
-            cap *= 2;
-        }
-        b = realloc(p->buf, cap);
-        if (!b) {
-            p->bad = 1;
-            return;
-        }
-        p->buf = b;
-        p->cap = cap;
-    }
-    memcpy(p->buf + p->len, s, n);
-    p->len += n;
-    p->buf[p->len] = '\0';
+    buf_add(&p->out, s, n); /* a failure is sticky: checked once at the end */
 }
 
 static void
@@ -1927,8 +1907,9 @@ opq_node(struct opq_pr *p, const struct lyd_node_opaq *n)
 static char *
 sess_opaq_text(const struct lyd_node *tree)
 {
-    struct opq_pr p = {0};
+    struct opq_pr p = {.out = {.min_cap = 4096}};
     const struct lyd_node *n;
+    char *text;
 
     for (n = tree; n; n = n->next) {
         if (opq_node(&p, (const struct lyd_node_opaq *)n)) {
@@ -1937,11 +1918,12 @@ sess_opaq_text(const struct lyd_node *tree)
         }
     }
     free(p.ns);
-    if (p.bad) {
-        free(p.buf);
+    if (p.bad || buf_failed(&p.out)) {
+        buf_clear(&p.out);
         return NULL;
     }
-    return p.buf ? p.buf : nst_strdup("");
+    text = buf_take(&p.out);
+    return text ? text : nst_strdup("");
 }
 
 /* The content of the <data> anydata node @data as XML text, returned (nst_free). */

@@ -937,6 +937,21 @@ txn_rollback_plan(struct nst_txn *txn, struct txn_dev *d)
     }
 }
 
+/* The plan or a record it needs could not be written: abort, nothing was changed (the
+ * first failure's message is kept). */
+static void
+txn_plan_unwritten(struct nst_txn *txn)
+{
+    pthread_mutex_lock(&txn->mu);
+    if (!txn->abort_flag) {
+        snprintf(txn->message, sizeof txn->message,
+                 "cannot write the plan and snapshots to %s; nothing was changed",
+                 store_location(txn->st));
+    }
+    txn->abort_flag = 1;
+    pthread_mutex_unlock(&txn->mu);
+}
+
 /* @d's snapshot (with secret placeholders: no secret value ever reaches a state file) and
  * payload, written by its worker as soon as it is prepared (group-committed with the other
  * workers' records and journal lines). The plan, written once every device has them, is
@@ -961,14 +976,7 @@ txn_put_dev_records(struct nst_txn *txn, struct txn_dev *d)
         ret = store_txn_put(txn->t, name, d->payload);
     }
     if (ret) {
-        pthread_mutex_lock(&txn->mu);
-        if (!txn->abort_flag) {
-            snprintf(txn->message, sizeof txn->message,
-                     "cannot write the plan and snapshots to %s; nothing was changed",
-                     store_location(txn->st));
-        }
-        txn->abort_flag = 1;
-        pthread_mutex_unlock(&txn->mu);
+        txn_plan_unwritten(txn);
     }
 }
 
@@ -2073,12 +2081,7 @@ txn_run(struct nst_txn *txn)
     txn_progress(txn, NST_TXN_PHASE_PREPARE, NULL, NULL, NULL);
     ret = txn_write_plan(txn);
     if (ret || txn_journal(txn, NULL, "planned")) {
-        pthread_mutex_lock(&txn->mu);
-        txn->abort_flag = 1;
-        snprintf(txn->message, sizeof txn->message,
-                 "cannot write the plan and snapshots to %s; nothing was changed",
-                 store_location(txn->st));
-        pthread_mutex_unlock(&txn->mu);
+        txn_plan_unwritten(txn); /* no failure before: every worker is joined */
         return txn_abort(txn, 0);
     }
     txn_for_each(txn, txn_ph_edit, 1);

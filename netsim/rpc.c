@@ -161,7 +161,7 @@ rpc_wd(const struct lyd_node *rpc)
  * let libnetconf2 print the tree. libnetconf2 prints through lyd_print_clb(), whose
  * callback output vasprintf()s every piece and hands it to a write callback of its own: a
  * filtered configuration was 16% of the simulator's CPU in a live diff. Here the same
- * printer writes into a stdio memory stream (as session.c's sess_tree_text()), and
+ * printer writes into a stdio memory stream (sim_print_xml(), store.c), and
  * libnetconf2 prints the text of an LYD_ANYDATA_XML node as it is. The bytes are the same:
  * inside <data> (netconf base namespace, no prefixes declared) every top-level node
  * declares its own namespace, as it does printed alone; a node in the base namespace would
@@ -171,27 +171,19 @@ static char *
 rpc_data_text(const struct lyd_node *tree)
 {
     const struct lyd_node *n;
-    struct ly_out *lo = NULL;
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f;
-    int bad;
+    char *buf;
 
     for (n = tree; n; n = n->next) {
         if (!n->schema || !strcmp(n->schema->module->ns, NC_NS_BASE)) {
             return NULL;
         }
     }
-    f = open_memstream(&buf, &len);
-    if (!f) {
-        return NULL;
-    }
-    bad = ly_out_new_file(f, &lo) != LY_SUCCESS ||
-          lyd_print_all(lo, tree, LYD_XML, LYD_PRINT_SHRINK | LYD_PRINT_WD_EXPLICIT) != LY_SUCCESS;
-    ly_out_free(lo, NULL, 0);
-    if (fclose(f) || bad || !buf || !buf[0]) {
+    /* As lyd_print_all(): every sibling, from the first. */
+    buf = sim_print_xml(lyd_first_sibling(tree),
+                        LYD_PRINT_WITHSIBLINGS | LYD_PRINT_SHRINK | LYD_PRINT_WD_EXPLICIT);
+    if (buf && !buf[0]) {
         free(buf);
-        return NULL;
+        buf = NULL;
     }
     return buf;
 }

@@ -110,60 +110,15 @@ chk_asn(struct chk *c, uint32_t asn, const char *what, const struct m_src *src, 
  * costs that device's sessions, not all of them. Scanning all of them for each session
  * made the check quadratic (40000 sessions at 1000 routers: docs/PERFORMANCE.md).
  */
-struct bgp_by_dev {
-    const struct m_bgp **list;
-    size_t *start; /* device i's sessions: list[start[i] .. start[i + 1]) */
-};
-
 static size_t
 dev_index(const struct m_service *svc, const struct m_device *d)
 {
     return (size_t)(d - svc->devices);
 }
 
-static bool
-bgp_by_dev_build(struct chk *c, struct bgp_by_dev *x)
-{
-    const struct m_service *svc = c->svc;
-    size_t i, j, n = 0, *fill;
-
-    for (i = 0; i < svc->nconns; i++) {
-        n += svc->conns[i].nbgp;
-    }
-    x->list = arena_array(c->arena, n ? n : 1, sizeof *x->list);
-    x->start = arena_array(c->arena, svc->ndevices + 1, sizeof *x->start);
-    fill = arena_array(c->arena, svc->ndevices + 1, sizeof *fill);
-    if (!x->list || !x->start || !fill) {
-        c->err = NST_ENOMEM;
-        return false;
-    }
-    memset(x->start, 0, (svc->ndevices + 1) * sizeof *x->start);
-    for (i = 0; i < svc->nconns; i++) {
-        for (j = 0; j < svc->conns[i].nbgp; j++) {
-            if (svc->conns[i].bgp[j].dev) {
-                x->start[dev_index(svc, svc->conns[i].bgp[j].dev) + 1]++;
-            }
-        }
-    }
-    for (i = 0; i < svc->ndevices; i++) {
-        x->start[i + 1] += x->start[i];
-        fill[i] = x->start[i];
-    }
-    for (i = 0; i < svc->nconns; i++) {
-        for (j = 0; j < svc->conns[i].nbgp; j++) {
-            const struct m_bgp *t = &svc->conns[i].bgp[j];
-
-            if (t->dev) {
-                x->list[fill[dev_index(svc, t->dev)]++] = t;
-            }
-        }
-    }
-    return true;
-}
-
 /* The session on @b->peer_dev that points back at @b's device. */
 static const struct m_bgp *
-find_mirror(const struct m_service *svc, const struct bgp_by_dev *x, const struct m_bgp *b)
+find_mirror(const struct m_service *svc, const struct m_bgp_by_dev *x, const struct m_bgp *b)
 {
     const struct m_bgp *byaddr = NULL, *bydev = NULL;
     size_t d = dev_index(svc, b->peer_dev), k;
@@ -190,30 +145,8 @@ prefix_inside(const struct m_prefix *in, const struct m_prefix *outer)
     return model_prefix_inside(in, outer);
 }
 
-/* Is @p accepted from some other session on the same device? */
-static bool
-learned_elsewhere(const struct m_service *svc, const struct bgp_by_dev *x, const struct m_bgp *b,
-                  const struct m_prefix *p)
-{
-    size_t d = dev_index(svc, b->dev), i, k;
-
-    for (i = x->start[d]; i < x->start[d + 1]; i++) {
-        const struct m_bgp *t = x->list[i];
-
-        if (t == b) {
-            continue;
-        }
-        for (k = 0; k < t->naccept; k++) {
-            if (prefix_inside(p, &t->accept[k])) {
-                return true;
-            }
-        }
-    }
-    return false;
-}
-
 static void
-chk_announce(struct chk *c, const struct bgp_by_dev *x, const struct m_bgp *b)
+chk_announce(struct chk *c, const struct m_bgp_by_dev *x, const struct m_bgp *b)
 {
     const struct m_site *site = b->dev ? b->dev->site : NULL;
     size_t i, k;
@@ -225,7 +158,7 @@ chk_announce(struct chk *c, const struct bgp_by_dev *x, const struct m_bgp *b)
         for (k = 0; site && k < site->nprefixes && !ok; k++) {
             ok = prefix_inside(p, &site->prefixes[k]);
         }
-        if (!ok && !learned_elsewhere(c->svc, x, b, p)) {
+        if (!ok && !model_bgp_learned_elsewhere(c->svc, x, b->dev, b, p)) {
             chk_report(c, DIAG_BGP_ANNOUNCE_OUTSIDE, &p->src, b->dev->name, b->name, p->text,
                        site ? site->name : b->dev->name, b->dev->name);
         }
@@ -605,7 +538,7 @@ chk_peer_on_hop(struct chk *c, const struct m_conn *conn, const size_t *run, con
 }
 
 static void
-chk_session(struct chk *c, const struct bgp_by_dev *x, const struct m_conn *conn, const size_t *run,
+chk_session(struct chk *c, const struct m_bgp_by_dev *x, const struct m_conn *conn, const size_t *run,
             const struct m_bgp *b)
 {
     const char *dn = b->dev ? b->dev->name : NULL;
@@ -695,10 +628,11 @@ void
 chk_bgp(struct chk *c)
 {
     const struct m_service *svc = c->svc;
-    struct bgp_by_dev x;
+    struct m_bgp_by_dev x;
     size_t i, j;
 
-    if (!bgp_by_dev_build(c, &x)) {
+    if (model_bgp_by_dev(svc, &x)) {
+        c->err = NST_ENOMEM;
         return;
     }
     for (i = 0; i < svc->ndevices; i++) {
@@ -733,11 +667,13 @@ chk_bgp(struct chk *c)
         const size_t *run = NULL;
 
         if (svc->conns[i].nbgp && !(run = routed_hops(c, &svc->conns[i]))) {
+            model_bgp_by_dev_free(&x);
             return;
         }
         for (j = 0; j < svc->conns[i].nbgp; j++) {
             chk_session(c, &x, &svc->conns[i], run, &svc->conns[i].bgp[j]);
         }
     }
+    model_bgp_by_dev_free(&x);
     chk_preference(c);
 }

@@ -63,14 +63,13 @@ struct lw {
     xmlDocPtr doc;
     xmlNodePtr *devnode; /* per device index; NULL outside [lo, hi) */
     size_t lo, hi;       /* the devices lowered in this document (lower_service_range) */
-    /* Per device (lower_originate): its BGP sessions in connection order, sessions
-     * bgp_of[bgp_at[i]] to bgp_of[bgp_at[i + 1] - 1], and its segment ends in segment
-     * order (segment index * 2 + end), likewise in end_of/end_at. Without them every
+    /* Per device (lower_originate): its BGP sessions in connection order (bgp,
+     * model.h), and its segment ends in segment order (segment index * 2 + end),
+     * end_of[end_at[i]] to end_of[end_at[i + 1] - 1]. Without them every
      * announced prefix looked through every session and segment of the service:
      * quadratic, a fifth of the lowering's instructions at 100 routers and half at
      * 1000 (docs/PERFORMANCE.md, round 5). */
-    const struct m_bgp **bgp_of;
-    size_t *bgp_at;
+    struct m_bgp_by_dev bgp;
     size_t *end_of;
     size_t *end_at;
     int oom;
@@ -1329,29 +1328,6 @@ prefix_within(const struct m_prefix *p, const struct m_prefix *outer)
     return model_prefix_inside(p, outer);
 }
 
-/* Does a BGP session of @d other than @self accept @p? Then @d learns it by BGP and
- * passes it on; it does not originate it. */
-static bool
-learned_by_bgp(struct lw *w, const struct m_device *d, const struct m_bgp *self,
-               const struct m_prefix *p)
-{
-    size_t i = dev_index(w, d), j, k;
-
-    for (j = w->bgp_at[i]; j < w->bgp_at[i + 1]; j++) {
-        const struct m_bgp *b = w->bgp_of[j];
-
-        if (b == self) {
-            continue;
-        }
-        for (k = 0; k < b->naccept; k++) {
-            if (prefix_within(p, &b->accept[k])) {
-                return true;
-            }
-        }
-    }
-    return false;
-}
-
 /* Is @addr on a subnet of one of @dev's routed sub-interfaces in the IR? A static
  * route's next hop must be, or the route never resolves. */
 static bool
@@ -1411,31 +1387,25 @@ gateway_toward(struct lw *w, const struct m_device *d, const struct m_prefix *p)
     return NULL;
 }
 
-/* The per-device indexes of struct lw (bgp_of, end_of): counted, then filled in model
+/* The per-device indexes of struct lw (bgp, end_of): counted, then filled in model
  * order. Sets w->oom when out of memory. */
 static bool
 originate_index(struct lw *w)
 {
-    size_t nd = w->m->ndevices, i, j, nb = 0, ne = 0;
-    size_t *bfill, *efill;
+    size_t nd = w->m->ndevices, i, ne = 0;
+    size_t *efill;
     int e;
 
-    w->bgp_at = nst_calloc(nd + 1, sizeof *w->bgp_at);
-    w->end_at = nst_calloc(nd + 1, sizeof *w->end_at);
-    if (!w->bgp_at || !w->end_at) {
+    if (model_bgp_by_dev(w->m, &w->bgp)) {
         w->oom = 1;
         return false;
     }
-    /* Counts in [i + 1], prefix sums, then each entry at its device's next slot (kept
-     * in [i] as it advances; the starts are restored from the counts afterwards). */
-    for (i = 0; i < w->m->nconns; i++) {
-        for (j = 0; j < w->m->conns[i].nbgp; j++) {
-            if (w->m->conns[i].bgp[j].dev) {
-                w->bgp_at[dev_index(w, w->m->conns[i].bgp[j].dev) + 1]++;
-                nb++;
-            }
-        }
+    w->end_at = nst_calloc(nd + 1, sizeof *w->end_at);
+    if (!w->end_at) {
+        w->oom = 1;
+        return false;
     }
+    /* Counts in [i + 1], prefix sums, then each end at its device's next slot. */
     for (i = 0; i < w->m->nsegments; i++) {
         for (e = 0; e < 2; e++) {
             if (w->m->segments[i].end[e].dev) {
@@ -1445,30 +1415,17 @@ originate_index(struct lw *w)
         }
     }
     for (i = 0; i < nd; i++) {
-        w->bgp_at[i + 1] += w->bgp_at[i];
         w->end_at[i + 1] += w->end_at[i];
     }
-    w->bgp_of = nst_calloc(nb ? nb : 1, sizeof *w->bgp_of);
     w->end_of = nst_calloc(ne ? ne : 1, sizeof *w->end_of);
-    bfill = nst_calloc(nd ? 2 * nd : 1, sizeof *bfill);
-    if (!w->bgp_of || !w->end_of || !bfill) {
-        nst_free(bfill);
+    efill = nst_calloc(nd ? nd : 1, sizeof *efill);
+    if (!w->end_of || !efill) {
+        nst_free(efill);
         w->oom = 1;
         return false;
     }
-    efill = bfill + nd;
     for (i = 0; i < nd; i++) {
-        bfill[i] = w->bgp_at[i];
         efill[i] = w->end_at[i];
-    }
-    for (i = 0; i < w->m->nconns; i++) {
-        for (j = 0; j < w->m->conns[i].nbgp; j++) {
-            const struct m_bgp *b = &w->m->conns[i].bgp[j];
-
-            if (b->dev) {
-                w->bgp_of[bfill[dev_index(w, b->dev)]++] = b;
-            }
-        }
     }
     for (i = 0; i < w->m->nsegments; i++) {
         for (e = 0; e < 2; e++) {
@@ -1479,7 +1436,7 @@ originate_index(struct lw *w)
             }
         }
     }
-    nst_free(bfill);
+    nst_free(efill);
     return true;
 }
 
@@ -1518,7 +1475,7 @@ lower_originate(struct lw *w)
                 char addr[64];
                 xmlNodePtr o;
 
-                if (learned_by_bgp(w, b->dev, b, p) ||
+                if (model_bgp_learned_elsewhere(w->m, &w->bgp, b->dev, b, p) ||
                     find_keyed(bgp, "originate", "prefix", p->text)) {
                     continue;
                 }
@@ -1647,8 +1604,7 @@ lower_service_range(struct nst_service *svc, size_t lo, size_t hi, xmlDocPtr *ou
 
 cleanup:
     nst_free(w.devnode);
-    nst_free(w.bgp_of);
-    nst_free(w.bgp_at);
+    model_bgp_by_dev_free(&w.bgp);
     nst_free(w.end_of);
     nst_free(w.end_at);
     if (ret) {

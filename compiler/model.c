@@ -1329,6 +1329,78 @@ model_prefix_inside(const struct m_prefix *in, const struct m_prefix *outer)
     return in->len >= outer->len && model_addr_in(&in->addr, outer);
 }
 
+nst_err
+model_bgp_by_dev(const struct m_service *svc, struct m_bgp_by_dev *x)
+{
+    size_t i, j, n = 0, nd = svc->ndevices, *fill;
+
+    for (i = 0; i < svc->nconns; i++) {
+        n += svc->conns[i].nbgp;
+    }
+    x->list = nst_malloc((n ? n : 1) * sizeof *x->list);
+    x->start = nst_calloc(nd + 1, sizeof *x->start);
+    fill = nst_malloc((nd ? nd : 1) * sizeof *fill);
+    if (!x->list || !x->start || !fill) {
+        nst_free(fill);
+        model_bgp_by_dev_free(x);
+        return NST_ENOMEM;
+    }
+    /* Counts in [i + 1], prefix sums, then each session at its device's next slot. */
+    for (i = 0; i < svc->nconns; i++) {
+        for (j = 0; j < svc->conns[i].nbgp; j++) {
+            if (svc->conns[i].bgp[j].dev) {
+                x->start[(size_t)(svc->conns[i].bgp[j].dev - svc->devices) + 1]++;
+            }
+        }
+    }
+    for (i = 0; i < nd; i++) {
+        x->start[i + 1] += x->start[i];
+        fill[i] = x->start[i];
+    }
+    for (i = 0; i < svc->nconns; i++) {
+        for (j = 0; j < svc->conns[i].nbgp; j++) {
+            const struct m_bgp *t = &svc->conns[i].bgp[j];
+
+            if (t->dev) {
+                x->list[fill[t->dev - svc->devices]++] = t;
+            }
+        }
+    }
+    nst_free(fill);
+    return NST_OK;
+}
+
+void
+model_bgp_by_dev_free(struct m_bgp_by_dev *x)
+{
+    nst_free(x->list);
+    nst_free(x->start);
+    x->list = NULL;
+    x->start = NULL;
+}
+
+bool
+model_bgp_learned_elsewhere(const struct m_service *svc, const struct m_bgp_by_dev *x,
+                            const struct m_device *d, const struct m_bgp *self,
+                            const struct m_prefix *p)
+{
+    size_t i = (size_t)(d - svc->devices), j, k;
+
+    for (j = x->start[i]; j < x->start[i + 1]; j++) {
+        const struct m_bgp *t = x->list[j];
+
+        if (t == self) {
+            continue;
+        }
+        for (k = 0; k < t->naccept; k++) {
+            if (model_prefix_inside(p, &t->accept[k])) {
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
 bool
 model_prefix_host_bits(const struct m_prefix *p)
 {

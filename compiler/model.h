@@ -406,6 +406,23 @@ void model_addr_span(const struct m_addr *a, unsigned len, bool last, struct m_a
 bool model_addr_in(const struct m_addr *a, const struct m_prefix *p);
 /* Is @in inside (or equal to) @outer (same family)? */
 bool model_prefix_inside(const struct m_prefix *in, const struct m_prefix *outer);
+
+/* Every BGP session of a service by its device: device i's (index in svc->devices) are
+ * list[start[i] .. start[i + 1]), in connection order. Built once per check and per
+ * lowering (check_bgp.c, lower.c): looking through every session of the service for each
+ * prefix was quadratic. */
+struct m_bgp_by_dev {
+    const struct m_bgp **list;
+    size_t *start;
+};
+/* NST_OK or NST_ENOMEM (then @x holds nothing to free). */
+nst_err model_bgp_by_dev(const struct m_service *svc, struct m_bgp_by_dev *x);
+void model_bgp_by_dev_free(struct m_bgp_by_dev *x);
+/* Does a BGP session of @d other than @self accept @p (inside one of its accept
+ * prefixes)? Then @d learns @p by BGP. */
+bool model_bgp_learned_elsewhere(const struct m_service *svc, const struct m_bgp_by_dev *x,
+                                 const struct m_device *d, const struct m_bgp *self,
+                                 const struct m_prefix *p);
 /* Was @p written with bits set past its length, or has it such bits? */
 bool model_prefix_host_bits(const struct m_prefix *p);
 /* "IPv4" / "IPv6". */

@@ -9,6 +9,7 @@
  */
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdio_ext.h>
 #include <stdlib.h>
@@ -243,14 +244,121 @@ static const char ctx_port_refs_deviation[] =
     "  deviation /nsi:intercloud/nsi:connection/nsi:bgp-session/nsi:peer/nsi:peer-device/"
     "nsi:peer-device {\n"
     "    deviate replace { type nsi:name; }\n"
+    "  }\n";
+
+/*
+ * The site and hop-number references, taken out of libyang's hands as well, but only
+ * for the fast path (load.c, "Two contexts"): a device's site, a segment's owner and
+ * external ends, a connection's endpoints, a BGP session's peer site, a stitch's hops.
+ * libyang compares each with every site (hop) of the service: 128 M of the 353 M
+ * instructions of validating the 100-router service (docs/PERFORMANCE.md, round 6). The
+ * loader checks them with a binary search; when anything at all is wrong with the
+ * service, the load starts again in a context without these (ctx_ly_exact()), so that
+ * libyang finds and reports every error exactly as before.
+ */
+static const char ctx_site_refs_deviation[] =
+    "  deviation /nsi:intercloud/nsi:device/nsi:site {\n"
+    "    deviate replace { type nsi:name; }\n"
     "  }\n"
-    "}\n";
+    "  deviation /nsi:intercloud/nsi:segment/nsi:owner {\n"
+    "    deviate replace { type nsi:name; }\n"
+    "  }\n"
+    "  deviation /nsi:intercloud/nsi:segment/nsi:a/nsi:end/nsi:external/nsi:site {\n"
+    "    deviate replace { type nsi:name; }\n"
+    "  }\n"
+    "  deviation /nsi:intercloud/nsi:segment/nsi:b/nsi:end/nsi:external/nsi:site {\n"
+    "    deviate replace { type nsi:name; }\n"
+    "  }\n"
+    "  deviation /nsi:intercloud/nsi:connection/nsi:endpoint {\n"
+    "    deviate replace { type nsi:name; }\n"
+    "  }\n"
+    "  deviation /nsi:intercloud/nsi:connection/nsi:bgp-session/nsi:peer/nsi:peer-site/"
+    "nsi:peer-site {\n"
+    "    deviate replace { type nsi:name; }\n"
+    "  }\n"
+    "  deviation /nsi:intercloud/nsi:connection/nsi:stitch/nsi:from-hop {\n"
+    "    deviate replace { type uint16; }\n"
+    "  }\n"
+    "  deviation /nsi:intercloud/nsi:connection/nsi:stitch/nsi:to-hop {\n"
+    "    deviate replace { type uint16; }\n"
+    "  }\n";
+
+/* The deviation module into @ly: the port references, with @sites the site references
+ * too. 0 when it does not load (then libyang checks them all). */
+static int
+ctx_deviate(struct ly_ctx *ly, bool sites)
+{
+    char *text = nst_asprintf("%s%s}\n", ctx_port_refs_deviation,
+                              sites ? ctx_site_refs_deviation : "");
+    int ok;
+
+    if (!text) {
+        return 0;
+    }
+    ly_err_clean(ly, NULL);
+    ok = lys_parse_mem(ly, text, LYS_IN_YANG, NULL) == LY_SUCCESS;
+    ly_err_clean(ly, NULL);
+    nst_free(text);
+    return ok;
+}
+
+/* netstitch's own models from @dir, deviated as ctx_deviate() says (@sites), in a new
+ * libyang context; *@deviated: whether the deviation loaded, *@onramp: whether
+ * netstitch-onramp did. */
+static nst_err
+ctx_ly_build(const char *dir, bool sites, struct ly_ctx **out, int *deviated, int *onramp)
+{
+    struct ly_ctx *ly = NULL;
+    char ietf[4096];
+
+    snprintf(ietf, sizeof ietf, "%s/ietf", dir);
+    if (ly_ctx_new(dir, LY_CTX_DISABLE_SEARCHDIR_CWD | LY_CTX_NO_YANGLIBRARY, &ly) != LY_SUCCESS) {
+        return NST_EENV;
+    }
+    ly_ctx_set_searchdir(ly, ietf);
+    if (!ly_ctx_load_module(ly, "netstitch-intercloud", NULL, NULL) ||
+        !ly_ctx_load_module(ly, "netstitch-inventory", NULL, NULL)) {
+        ly_ctx_destroy(ly);
+        return NST_EENV;
+    }
+    /* The on-ramp profiles' module (augments sites and sessions); optional so that a
+     * model directory from before it still loads. */
+    *onramp = ly_ctx_load_module(ly, "netstitch-onramp", NULL, NULL) != NULL;
+    /* Shared exchange ports (augments ports); optional likewise. */
+    (void)ly_ctx_load_module(ly, "netstitch-exchange", NULL, NULL);
+    /* Multi-VLAN and port-based QinQ (augments encapsulations); optional likewise. */
+    (void)ly_ctx_load_module(ly, "netstitch-qinq", NULL, NULL);
+    /* Redundant pairs (augments connections); optional likewise. */
+    (void)ly_ctx_load_module(ly, "netstitch-redundancy", NULL, NULL);
+    /* Multipoint VPNs (augments the service with a list); optional likewise. */
+    (void)ly_ctx_load_module(ly, "netstitch-multipoint", NULL, NULL);
+    ly_err_clean(ly, NULL);
+    *deviated = ctx_deviate(ly, sites);
+    *out = ly;
+    return NST_OK;
+}
+
+struct ly_ctx *
+ctx_ly_exact(struct nst_ctx *ctx)
+{
+    int deviated = 0, onramp = 0;
+
+    if (!ctx->ly_exact && ctx->site_refs_deviated) {
+        ctx_ly_quiet();
+        if (ctx_ly_build(ctx->yang_dir, false, &ctx->ly_exact, &deviated, &onramp) == NST_OK &&
+            (deviated != ctx->port_refs_deviated || onramp != ctx->onramp_loaded)) {
+            /* Not the same models after all (the directory changed under us). */
+            ly_ctx_destroy(ctx->ly_exact);
+            ctx->ly_exact = NULL;
+        }
+    }
+    return ctx->ly_exact;
+}
 
 NST_API nst_err
 nst_ctx_new(const char *yang_dir, struct nst_ctx **out)
 {
     struct nst_ctx *ctx = NULL;
-    char ietf[4096];
     nst_err ret = NST_OK;
 
     if (!out) {
@@ -272,33 +380,17 @@ nst_ctx_new(const char *yang_dir, struct nst_ctx **out)
         ret = NST_EENV;
         goto cleanup;
     }
-    snprintf(ietf, sizeof ietf, "%s/ietf", ctx->yang_dir);
-    if (ly_ctx_new(ctx->yang_dir, LY_CTX_DISABLE_SEARCHDIR_CWD | LY_CTX_NO_YANGLIBRARY,
-                   &ctx->ly) != LY_SUCCESS) {
-        ret = NST_EENV;
+    ret = ctx_ly_build(ctx->yang_dir, true, &ctx->ly, &ctx->port_refs_deviated,
+                       &ctx->onramp_loaded);
+    if (ret) {
         goto cleanup;
     }
-    ly_ctx_set_searchdir(ctx->ly, ietf);
-    if (!ly_ctx_load_module(ctx->ly, "netstitch-intercloud", NULL, NULL) ||
-        !ly_ctx_load_module(ctx->ly, "netstitch-inventory", NULL, NULL)) {
-        ret = NST_EENV;
-        goto cleanup;
+    if (ctx->port_refs_deviated) {
+        ctx->site_refs_deviated = 1;
+    } else {
+        /* A model directory the site deviation does not fit: the ports' alone. */
+        ctx->port_refs_deviated = ctx_deviate(ctx->ly, false);
     }
-    /* The on-ramp profiles' module (augments sites and sessions); optional so that a
-     * model directory from before it still loads. */
-    ctx->onramp_loaded = ly_ctx_load_module(ctx->ly, "netstitch-onramp", NULL, NULL) != NULL;
-    /* Shared exchange ports (augments ports); optional likewise. */
-    (void)ly_ctx_load_module(ctx->ly, "netstitch-exchange", NULL, NULL);
-    /* Multi-VLAN and port-based QinQ (augments encapsulations); optional likewise. */
-    (void)ly_ctx_load_module(ctx->ly, "netstitch-qinq", NULL, NULL);
-    /* Redundant pairs (augments connections); optional likewise. */
-    (void)ly_ctx_load_module(ctx->ly, "netstitch-redundancy", NULL, NULL);
-    /* Multipoint VPNs (augments the service with a list); optional likewise. */
-    (void)ly_ctx_load_module(ctx->ly, "netstitch-multipoint", NULL, NULL);
-    ly_err_clean(ctx->ly, NULL);
-    ctx->port_refs_deviated =
-        lys_parse_mem(ctx->ly, ctx_port_refs_deviation, LYS_IN_YANG, NULL) == LY_SUCCESS;
-    ly_err_clean(ctx->ly, NULL);
 
 cleanup:
     ctx_ly_restore();
@@ -320,6 +412,9 @@ nst_ctx_free(struct nst_ctx *ctx)
     nst_free(ctx->diags);
     if (ctx->ly) {
         ly_ctx_destroy(ctx->ly);
+    }
+    if (ctx->ly_exact) {
+        ly_ctx_destroy(ctx->ly_exact);
     }
     nst_free(ctx->yang_dir);
     nst_free(ctx);

@@ -876,6 +876,152 @@ cleanup:
     return ret;
 }
 
+/* What libyang says of the site and hop-number references ctx.c's site deviation takes
+ * out of its hands (the paths as the model writes them). */
+#define LOAD_SITE_TARGET "../../site/name"
+#define LOAD_END_SITE_TARGET "/nsi:intercloud/nsi:site/nsi:name"
+#define LOAD_PEER_SITE_TARGET "../../../site/name"
+#define LOAD_HOP_SEQ_TARGET "../../hop/seq"
+
+/* A child leaf or leaf-list entry @c of the service model's own module named @name? */
+static bool
+load_is(const struct lyd_node *c, const struct lys_module *mod, const char *name)
+{
+    return c->schema && c->schema->module == mod && !strcmp(c->schema->name, name);
+}
+
+/* Does one of @conn's hops have the number @leaf holds? */
+static bool
+load_hop_exists(const struct lyd_node *conn, const struct lys_module *mod,
+                const struct lyd_node *leaf)
+{
+    const struct lyd_node *h;
+
+    LY_LIST_FOR(lyd_child(conn), h)
+    {
+        if (load_is(h, mod, "hop") && lyd_child(h) && load_is(lyd_child(h), mod, "seq") &&
+            !strcmp(lyd_get_value(lyd_child(h)), lyd_get_value(leaf))) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* One site or hop reference @leaf: true when it resolves; else reported (@report) with
+ * libyang's message for @target, or not. */
+static bool
+load_site_ref(struct nst_ctx *ctx, const char *file, const struct srcmap *map,
+              const struct load_index *six, const struct lyd_node *leaf, const char *target,
+              bool found, bool report, nst_err *ret)
+{
+    if (found || (six && load_index_find(six, lyd_get_value(leaf)))) {
+        return true;
+    }
+    if (report && !*ret) {
+        *ret = load_bad_ref(ctx, file, map, leaf, target);
+    }
+    return false;
+}
+
+/*
+ * The site and hop-number references of @tree (ctx.c's site deviation): a device's site,
+ * a segment's owner and external ends, a connection's endpoints, a BGP session's peer
+ * site, a stitch's hops. Without @report: stops at the first that does not resolve and
+ * says so (*@ok false), recording nothing (the fast path, which then starts again where
+ * libyang checks them). With @report: every bad one recorded as libyang's would read.
+ */
+static nst_err
+load_check_site_refs(struct nst_ctx *ctx, const char *file, const struct srcmap *map,
+                     const struct lyd_node *tree, bool report, bool *ok)
+{
+    const struct lyd_node *top = NULL, *n, *c, *e, *sites = NULL;
+    const struct lys_module *mod;
+    struct load_index six = {NULL, 0};
+    nst_err ret = NST_OK;
+    bool good = true;
+
+    *ok = true;
+    LY_LIST_FOR(tree, n)
+    {
+        if (n->schema && !strcmp(ly_node_name(n), "intercloud")) {
+            top = n;
+        }
+    }
+    if (!top) {
+        return NST_OK;
+    }
+    mod = top->schema->module;
+    LY_LIST_FOR(lyd_child(top), n)
+    {
+        if (load_is(n, mod, "site")) {
+            sites = n;
+            break;
+        }
+    }
+    ret = load_index_build(sites, &six);
+    if (ret) {
+        return ret;
+    }
+    LY_LIST_FOR(lyd_child(top), n)
+    {
+        if (!good && !report) {
+            break;
+        }
+        if (load_is(n, mod, "device")) {
+            LY_LIST_FOR(lyd_child(n), c)
+            {
+                if (load_is(c, mod, "site")) {
+                    good &= load_site_ref(ctx, file, map, &six, c, LOAD_SITE_TARGET, false,
+                                          report, &ret);
+                }
+            }
+        } else if (load_is(n, mod, "segment")) {
+            LY_LIST_FOR(lyd_child(n), c)
+            {
+                if (load_is(c, mod, "owner")) {
+                    good &= load_site_ref(ctx, file, map, &six, c, LOAD_SITE_TARGET, false,
+                                          report, &ret);
+                } else if (load_is(c, mod, "a") || load_is(c, mod, "b")) {
+                    LY_LIST_FOR(lyd_child(c), e)
+                    {
+                        if (load_is(e, mod, "site")) {
+                            good &= load_site_ref(ctx, file, map, &six, e, LOAD_END_SITE_TARGET,
+                                                  false, report, &ret);
+                        }
+                    }
+                }
+            }
+        } else if (load_is(n, mod, "connection")) {
+            LY_LIST_FOR(lyd_child(n), c)
+            {
+                if (load_is(c, mod, "endpoint")) {
+                    good &= load_site_ref(ctx, file, map, &six, c, LOAD_SITE_TARGET, false,
+                                          report, &ret);
+                } else if (load_is(c, mod, "bgp-session")) {
+                    LY_LIST_FOR(lyd_child(c), e)
+                    {
+                        if (load_is(e, mod, "peer-site")) {
+                            good &= load_site_ref(ctx, file, map, &six, e, LOAD_PEER_SITE_TARGET,
+                                                  false, report, &ret);
+                        }
+                    }
+                } else if (load_is(c, mod, "stitch")) {
+                    LY_LIST_FOR(lyd_child(c), e)
+                    {
+                        if (load_is(e, mod, "from-hop") || load_is(e, mod, "to-hop")) {
+                            good &= load_site_ref(ctx, file, map, NULL, e, LOAD_HOP_SEQ_TARGET,
+                                                  load_hop_exists(n, mod, e), report, &ret);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    nst_free(six.v);
+    *ok = good;
+    return ret ? ret : good ? NST_OK : report ? NST_EINPUT : NST_OK;
+}
+
 /*
  * The source map of the input (srcmap.c), built while libyang parses the same text: both
  * only read the context (libyang allows that from several threads, libyang.h "Threading
@@ -940,14 +1086,34 @@ load_map_join(struct load_map *lm, bool started)
     return lm->ret;
 }
 
-NST_API nst_err
-nst_service_load_mem(struct nst_ctx *ctx, const char *data, size_t len, enum nst_format format,
-                     const char *name, struct nst_service **out)
+/*
+ * Two contexts. The service is first loaded in the context whose site references are
+ * plain names (ctx.c's site deviation: libyang's leafref check of them compares each with
+ * every site, a third of the validation at 100 routers), and the loader checks those
+ * references with a binary search each; a service that parses, validates and has every
+ * reference right is loaded then and there (the fast path). At the first sign of any
+ * error (a parse or validation error, a reference that does not resolve) nothing is
+ * recorded: the load starts again in the context that has the site leafrefs
+ * (ctx_ly_exact()), so that libyang finds and orders the errors exactly as it always did
+ * (it stops at its first; validate_all_errors() sets aside one reference at a time, and
+ * which error comes first depends on which references libyang checks). Both contexts have
+ * the same modules: a service loads in one exactly when it loads in the other.
+ */
+enum load_how {
+    LOAD_FAST,    /* the site references by the loader; any error: *retry */
+    LOAD_EXACT,   /* in ctx_ly_exact(), or (none) the site references reported by the loader */
+    LOAD_TRUSTED, /* the exact context loaded it: the site references are right */
+};
+
+static nst_err
+load_attempt(struct nst_ctx *ctx, const char *data, size_t len, enum nst_format format,
+             const char *name, enum load_how how, bool *retry, struct nst_service **out)
 {
+    bool fast = how == LOAD_FAST;
     struct nst_service *svc = NULL;
     struct srcmap *map = NULL;
     struct json_syntax syn = {0, ""};
-    bool has_syn = false;
+    bool has_syn = false, sites_ok = true;
     struct diag_loc loc = {name, 0, NULL, NULL};
     LYD_FORMAT lyfmt;
     struct ly_in *in = NULL;
@@ -958,20 +1124,7 @@ nst_service_load_mem(struct nst_ctx *ctx, const char *data, size_t len, enum nst
     bool lm_started = false;
 
     memset(&lm, 0, sizeof lm);
-    if (!ctx || !data || !out) {
-        return NST_EINVAL;
-    }
-    if (!name) {
-        name = "<input>";
-        loc.file = name;
-    }
-    if (format == NST_FORMAT_AUTO) {
-        format = guess_format(name, data, len);
-    }
-    if (format == NST_FORMAT_AUTO) {
-        return diag_add(ctx, DIAG_INPUT_FORMAT, &loc, name) ? NST_ENOMEM : NST_EINPUT;
-    }
-    ctx_ly_quiet();
+    *retry = false;
     ly_err_clean(ctx->ly, NULL);
     svc = nst_calloc(1, sizeof *svc);
     if (!svc) {
@@ -1021,6 +1174,11 @@ nst_service_load_mem(struct nst_ctx *ctx, const char *data, size_t len, enum nst
     in = NULL;
     nst_free(svc->text);
     svc->text = NULL;
+    if (fast && (has_syn || lr != LY_SUCCESS)) {
+        *retry = true; /* nothing recorded: the exact context reports it */
+        ret = NST_EINPUT;
+        goto cleanup;
+    }
     if (has_syn && lr == LY_SUCCESS) {
         /* libyang took a truncated document ({"...:intercloud": and nothing else) as an
          * empty tree, which would read as "no service" (issue 11). */
@@ -1033,7 +1191,32 @@ nst_service_load_mem(struct nst_ctx *ctx, const char *data, size_t len, enum nst
                                  NULL);
         goto cleanup;
     }
-    ret = validate_all_errors(ctx, name, format, map, &svc->tree, &complete);
+    if (fast) {
+        /* One validation; on any error the exact context reports (see above). */
+        ly_err_clean(ctx->ly, NULL);
+        if (lyd_validate_all(&svc->tree, ctx->ly, LYD_VALIDATE_PRESENT | LYD_VALIDATE_NO_STATE,
+                             NULL) == LY_SUCCESS) {
+            ret = load_check_site_refs(ctx, name, map, svc->tree, false, &sites_ok);
+            if (ret) {
+                goto cleanup;
+            }
+        }
+        if (!sites_ok || ly_err_first(ctx->ly)) {
+            *retry = true;
+            ret = NST_EINPUT;
+            goto cleanup;
+        }
+        complete = 1;
+    } else {
+        ret = validate_all_errors(ctx, name, format, map, &svc->tree, &complete);
+        /* The exact context could not be built (ctx_ly_exact()): these are names here. */
+        if (ret != NST_ENOMEM && complete && how == LOAD_EXACT && ctx->site_refs_deviated &&
+            ctx->ly != ctx->ly_exact) {
+            nst_err r = load_check_site_refs(ctx, name, map, svc->tree, true, &sites_ok);
+
+            ret = ret && r != NST_ENOMEM ? ret : r;
+        }
+    }
     /* The port references, as libyang would have checked them in that loop: not after
      * an error that stands alone (a duplicate entry makes a reference ambiguous). */
     if (ret != NST_ENOMEM && complete && ctx->port_refs_deviated) {
@@ -1055,13 +1238,56 @@ cleanup:
     ly_in_free(in, 0);
     srcmap_free(map);
     ly_err_clean(ctx->ly, NULL);
-    ctx_ly_restore();
     if (ret) {
         nst_service_free(svc);
         return ret;
     }
     *out = svc;
     return NST_OK;
+}
+
+NST_API nst_err
+nst_service_load_mem(struct nst_ctx *ctx, const char *data, size_t len, enum nst_format format,
+                     const char *name, struct nst_service **out)
+{
+    struct diag_loc loc = {name, 0, NULL, NULL};
+    struct ly_ctx *fast_ly, *exact;
+    bool retry = false;
+    nst_err ret;
+
+    if (!ctx || !data || !out) {
+        return NST_EINVAL;
+    }
+    if (!name) {
+        name = "<input>";
+        loc.file = name;
+    }
+    if (format == NST_FORMAT_AUTO) {
+        format = guess_format(name, data, len);
+    }
+    if (format == NST_FORMAT_AUTO) {
+        return diag_add(ctx, DIAG_INPUT_FORMAT, &loc, name) ? NST_ENOMEM : NST_EINPUT;
+    }
+    ctx_ly_quiet();
+    ret = load_attempt(ctx, data, len, format, name,
+                       ctx->site_refs_deviated ? LOAD_FAST : LOAD_EXACT, &retry, out);
+    if (retry) {
+        /* Something is wrong: again where libyang checks every reference (see above). */
+        exact = ctx_ly_exact(ctx);
+        fast_ly = ctx->ly;
+        ctx->ly = exact ? exact : fast_ly;
+        ret = load_attempt(ctx, data, len, format, name, LOAD_EXACT, &retry, out);
+        ctx->ly = fast_ly;
+        if (!ret && exact) {
+            /* Not expected (the fast path refuses only what libyang refuses), but then
+             * the service is right: loaded again in the context the rest uses. */
+            nst_service_free(*out);
+            *out = NULL;
+            ret = load_attempt(ctx, data, len, format, name, LOAD_TRUSTED, &retry, out);
+        }
+    }
+    ctx_ly_restore();
+    return ret;
 }
 
 NST_API nst_err

@@ -75,6 +75,14 @@ xml("schema-owner-without-mtu", ("    <mtu>1500</mtu>\n    <mtu-meaning>ip</mtu-
 xml("schema-route-target-ldp", ("<connection>\n    <name>c1</name>", "<connection>\n    <name>c1</name>\n    <vpls><name>v</name><signalling>ldp</signalling><vpls-id>1</vpls-id><route-target>1:1</route-target>\n      <member><device>r1</device><port>xe-0/0/0</port></member><member><device>r2</device><port>Gi0/0/0/0</port></member></vpls>"))
 xml("schema-asn-zero", ("<asn>65002</asn>", "<asn>0</asn>"))
 xml("schema-several-errors", ("<segment>dx</segment>", "<segment>dx2</segment>"), ("<b><device>r2</device><port>Gi0/0/0/0</port></b>", "<b><device>r2</device><port>Gi0/0/0/9</port></b>"), ("<peer-asn>64512</peer-asn>\n      <peer-site>aws</peer-site>", "<peer-asn>64512</peer-asn>\n      <peer-site>azure</peer-site>"))
+# Every kind of site and hop-number reference wrong at once (the loader's fast path
+# refuses them and libyang reports them, docs/PERFORMANCE.md round 6).
+xml("schema-unknown-sites", ("<site>campus</site>\n    <asn>65001", "<site>nowhere</site>\n    <asn>65001"),
+    ("<b><site>aws</site>", "<b><site>gcp</site>"), ("<owner>aws</owner>", "<owner>azure</owner>"),
+    ("<endpoint>aws</endpoint>", "<endpoint>aaa</endpoint>"), ("<from-hop>1</from-hop>", "<from-hop>7</from-hop>"),
+    ("<to-hop>2</to-hop>", "<to-hop>9</to-hop>"), ("<peer-site>aws</peer-site>", "<peer-site>gcp</peer-site>"))
+json_case("json-unknown-sites", ('"site": "campus",\n        "asn": 65001', '"site": "nowhere",\n        "asn": 65001'),
+          ('"owner": "aws"', '"owner": "azure"'), ('"to-hop": 2', '"to-hop": 9'))
 # --- semantic: path, VLAN, stitch, VPLS ---
 xml("path-discontinuous", ("<a><device>r2</device><port>Gi0/0/0/1</port></a>", "<a><site>campus</site></a>"))
 xml("path-segment-twice", ("<segment>dx</segment>", "<segment>s1</segment>"))

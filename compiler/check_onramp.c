@@ -626,12 +626,16 @@ profile_find(const struct onr *o, const char *name, bool by_kind)
 static const char *
 aug_leaf(const struct onr *o, const struct m_src *src, const char *name)
 {
-    struct lyd_node *node = NULL;
+    const struct lyd_node *node = src->node; /* kept by the model */
     const struct lyd_node *n;
+    struct lyd_node *found = NULL;
 
-    if (!o->tree || !src->path || lyd_find_path(o->tree, src->path, 0, &node) != LY_SUCCESS) {
-        ly_err_clean(o->c->ctx->ly, NULL);
-        return NULL;
+    if (!node) {
+        if (!o->tree || !src->path || lyd_find_path(o->tree, src->path, 0, &found) != LY_SUCCESS) {
+            ly_err_clean(o->c->ctx->ly, NULL);
+            return NULL;
+        }
+        node = found;
     }
     LY_LIST_FOR(lyd_child(node), n)
     {

@@ -90,8 +90,9 @@ num(const struct lyd_node *parent, const char *name)
  * instructions a path at 100 routers, 9% of a check; asking it for each new parent was
  * still 60 M instructions at 100 routers). The step is libyang's: the module name where
  * it changes, the list's keys in schema order as [key='value'] (with double quotes for a
- * value holding a single quote). Anything else (a leaf-list, a list without keys, an
- * opaque node, a top-level node, a node deeper than MB_DEPTH) asks libyang.
+ * value holding a single quote), a leaf-list entry's value as [.='value'] likewise.
+ * Anything else (a list without keys, an opaque node, a top-level node, a node deeper
+ * than MB_DEPTH) asks libyang.
  */
 static char *src_path_at(struct mb *b, const struct lyd_node *node, size_t depth);
 
@@ -130,7 +131,7 @@ src_path_at(struct mb *b, const struct lyd_node *node, size_t depth)
     char *p, *e;
 
     if (!depth || depth >= MB_DEPTH || !par || !sn || !par->schema ||
-        !(sn->nodetype & (LYS_LEAF | LYS_CONTAINER | LYS_LIST)) ||
+        !(sn->nodetype & (LYS_LEAF | LYS_LEAFLIST | LYS_CONTAINER | LYS_LIST)) ||
         (sn->nodetype == LYS_LIST && (sn->flags & LYS_KEYLESS))) {
         return lyd_path(node, LYD_PATH_STD, NULL, 0);
     }
@@ -144,6 +145,8 @@ src_path_at(struct mb *b, const struct lyd_node *node, size_t depth)
         for (k = lyd_child(node); k && k->schema && (k->schema->flags & LYS_KEY); k = k->next) {
             cap += strlen(k->schema->name) + strlen(lyd_get_value(k)) + 6;
         }
+    } else if (sn->nodetype == LYS_LEAFLIST) {
+        cap += strlen(lyd_get_value(node)) + 6;
     }
     p = malloc(cap);
     if (!p) {
@@ -170,6 +173,16 @@ src_path_at(struct mb *b, const struct lyd_node *node, size_t depth)
             src_put(&e, &q, 1);
             src_put(&e, "]", 1);
         }
+    } else if (sn->nodetype == LYS_LEAFLIST) {
+        /* An entry: [.='value'], quoted as a key is. */
+        const char *v = lyd_get_value(node);
+        char q = strchr(v, '\'') ? '"' : '\'';
+
+        src_put(&e, "[.=", 3);
+        src_put(&e, &q, 1);
+        src_put(&e, v, strlen(v));
+        src_put(&e, &q, 1);
+        src_put(&e, "]", 1);
     }
     *e = '\0';
 #ifdef NST_SRC_PATH_VERIFY
@@ -216,6 +229,7 @@ src_of(struct mb *b, const struct lyd_node *node, struct m_src *src)
         b->err = NST_ENOMEM;
     }
     src->line = b->map ? srcmap_find(b->map, p) : 0;
+    src->node = node;
     free(p);
 }
 

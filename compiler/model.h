@@ -32,6 +32,7 @@ struct srcmap;
 struct m_src {
     const char *path;   /* YANG data path, arena-owned */
     uint32_t line;      /* 1-based line in the input, 0 unknown */
+    const struct lyd_node *node; /* the node at path (the service's tree), NULL unknown */
 };
 
 enum m_tpid { TPID_NONE = 0, TPID_8100 = 0x8100, TPID_88A8 = 0x88a8, TPID_9100 = 0x9100 };

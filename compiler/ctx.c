@@ -10,6 +10,7 @@
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdio_ext.h>
 #include <stdlib.h>
@@ -212,104 +213,201 @@ static const char ctx_port_refs_deviation[] =
     "  import netstitch-intercloud { prefix nsi; }\n"
     "  description \"Port references are checked by netstitch's loader.\";\n"
     "  deviation /nsi:intercloud/nsi:segment/nsi:a/nsi:end/nsi:device/nsi:port {\n"
-    "    deviate replace { type nsi:name; }\n"
+    "    deviate replace { type @T; }\n"
     "  }\n"
     "  deviation /nsi:intercloud/nsi:segment/nsi:b/nsi:end/nsi:device/nsi:port {\n"
-    "    deviate replace { type nsi:name; }\n"
+    "    deviate replace { type @T; }\n"
     "  }\n"
     "  deviation /nsi:intercloud/nsi:connection/nsi:vpls/nsi:member/nsi:port {\n"
-    "    deviate replace { type nsi:name; }\n"
+    "    deviate replace { type @T; }\n"
     "  }\n"
     "  deviation /nsi:intercloud/nsi:connection/nsi:bgp-session/nsi:port {\n"
-    "    deviate replace { type nsi:name; }\n"
+    "    deviate replace { type @T; }\n"
     "  }\n"
     "  deviation /nsi:intercloud/nsi:segment/nsi:a/nsi:end/nsi:device/nsi:device {\n"
-    "    deviate replace { type nsi:name; }\n"
+    "    deviate replace { type @T; }\n"
     "  }\n"
     "  deviation /nsi:intercloud/nsi:segment/nsi:b/nsi:end/nsi:device/nsi:device {\n"
-    "    deviate replace { type nsi:name; }\n"
+    "    deviate replace { type @T; }\n"
     "  }\n"
     "  deviation /nsi:intercloud/nsi:connection/nsi:bgp-session/nsi:device {\n"
-    "    deviate replace { type nsi:name; }\n"
+    "    deviate replace { type @T; }\n"
     "  }\n"
     "  deviation /nsi:intercloud/nsi:connection/nsi:vpls/nsi:member/nsi:device {\n"
-    "    deviate replace { type nsi:name; }\n"
+    "    deviate replace { type @T; }\n"
     "  }\n"
     "  deviation /nsi:intercloud/nsi:connection/nsi:hop/nsi:segment {\n"
-    "    deviate replace { type nsi:name; }\n"
+    "    deviate replace { type @T; }\n"
     "  }\n"
     "  deviation /nsi:intercloud/nsi:connection/nsi:stitch/nsi:device {\n"
-    "    deviate replace { type nsi:name; }\n"
+    "    deviate replace { type @T; }\n"
     "  }\n"
     "  deviation /nsi:intercloud/nsi:connection/nsi:bgp-session/nsi:peer/nsi:peer-device/"
     "nsi:peer-device {\n"
-    "    deviate replace { type nsi:name; }\n"
+    "    deviate replace { type @T; }\n"
     "  }\n";
 
 /*
- * The site and hop-number references, taken out of libyang's hands as well, but only
- * for the fast path (load.c, "Two contexts"): a device's site, a segment's owner and
- * external ends, a connection's endpoints, a BGP session's peer site, a stitch's hops.
- * libyang compares each with every site (hop) of the service: 128 M of the 353 M
- * instructions of validating the 100-router service (docs/PERFORMANCE.md, round 6). The
- * loader checks them with a binary search; when anything at all is wrong with the
- * service, the load starts again in a context without these (ctx_ly_exact()), so that
- * libyang finds and reports every error exactly as before.
+ * The fast context (load.c, "Two contexts") takes more out of libyang's hands: the site
+ * and hop-number references (a device's site, a segment's owner and external ends, a
+ * connection's endpoints, a BGP session's peer site, a stitch's hops; libyang compares
+ * each with every site or hop of the service: 128 M of the 353 M instructions validating
+ * the 100-router service), and the name pattern of every name and name reference (@T
+ * below is the plain string there: libyang runs the pattern through PCRE2 for each of
+ * the 16 000 names of that service, 40 M instructions). The loader checks both, with a
+ * binary search and load_name_ok() (the typedef's length and pattern, by hand). When
+ * anything at all is wrong with a service, its load starts again in the exact context
+ * (ctx_ly_exact(): the port references deviated as above, with the name type, and
+ * nothing else), so that libyang finds and reports every error exactly as before.
  */
-static const char ctx_site_refs_deviation[] =
+static const char ctx_fast_deviation[] =
     "  deviation /nsi:intercloud/nsi:device/nsi:site {\n"
-    "    deviate replace { type nsi:name; }\n"
+    "    deviate replace { type @T; }\n"
     "  }\n"
     "  deviation /nsi:intercloud/nsi:segment/nsi:owner {\n"
-    "    deviate replace { type nsi:name; }\n"
+    "    deviate replace { type @T; }\n"
     "  }\n"
     "  deviation /nsi:intercloud/nsi:segment/nsi:a/nsi:end/nsi:external/nsi:site {\n"
-    "    deviate replace { type nsi:name; }\n"
+    "    deviate replace { type @T; }\n"
     "  }\n"
     "  deviation /nsi:intercloud/nsi:segment/nsi:b/nsi:end/nsi:external/nsi:site {\n"
-    "    deviate replace { type nsi:name; }\n"
+    "    deviate replace { type @T; }\n"
     "  }\n"
     "  deviation /nsi:intercloud/nsi:connection/nsi:endpoint {\n"
-    "    deviate replace { type nsi:name; }\n"
+    "    deviate replace { type @T; }\n"
     "  }\n"
     "  deviation /nsi:intercloud/nsi:connection/nsi:bgp-session/nsi:peer/nsi:peer-site/"
     "nsi:peer-site {\n"
-    "    deviate replace { type nsi:name; }\n"
+    "    deviate replace { type @T; }\n"
     "  }\n"
     "  deviation /nsi:intercloud/nsi:connection/nsi:stitch/nsi:from-hop {\n"
     "    deviate replace { type uint16; }\n"
     "  }\n"
     "  deviation /nsi:intercloud/nsi:connection/nsi:stitch/nsi:to-hop {\n"
     "    deviate replace { type uint16; }\n"
+    "  }\n"
+    "  deviation /nsi:intercloud/nsi:site/nsi:name { deviate replace { type @T; } }\n"
+    "  deviation /nsi:intercloud/nsi:site/nsi:transit-subnet/nsi:name {\n"
+    "    deviate replace { type @T; }\n"
+    "  }\n"
+    "  deviation /nsi:intercloud/nsi:device/nsi:name { deviate replace { type @T; } }\n"
+    "  deviation /nsi:intercloud/nsi:device/nsi:port/nsi:name { deviate replace { type @T; } }\n"
+    "  deviation /nsi:intercloud/nsi:segment/nsi:name { deviate replace { type @T; } }\n"
+    "  deviation /nsi:intercloud/nsi:connection/nsi:name { deviate replace { type @T; } }\n"
+    "  deviation /nsi:intercloud/nsi:connection/nsi:vpls/nsi:name {\n"
+    "    deviate replace { type @T; }\n"
+    "  }\n"
+    "  deviation /nsi:intercloud/nsi:connection/nsi:bgp-session/nsi:name {\n"
+    "    deviate replace { type @T; }\n"
     "  }\n";
 
-/* The deviation module into @ly: the port references, with @sites the site references
- * too. 0 when it does not load (then libyang checks them all). */
-static int
-ctx_deviate(struct ly_ctx *ly, bool sites)
+/* The data paths of the fast context's plain-string names (above, and the port
+ * references'), which load_name_ok() checks: marked in the compiled schema (priv). */
+static const char *const ctx_fast_names[] = {
+    "/segment/a/port",
+    "/segment/b/port",
+    "/connection/vpls/member/port",
+    "/connection/bgp-session/port",
+    "/segment/a/device",
+    "/segment/b/device",
+    "/connection/bgp-session/device",
+    "/connection/vpls/member/device",
+    "/connection/hop/segment",
+    "/connection/stitch/device",
+    "/connection/bgp-session/peer-device",
+    "/device/site",
+    "/segment/owner",
+    "/segment/a/site",
+    "/segment/b/site",
+    "/connection/endpoint",
+    "/connection/bgp-session/peer-site",
+    "/site/name",
+    "/site/transit-subnet/name",
+    "/device/name",
+    "/device/port/name",
+    "/segment/name",
+    "/connection/name",
+    "/connection/vpls/name",
+    "/connection/bgp-session/name",
+};
+
+/* What the marked nodes' priv points at. */
+const char ctx_name_mark[] = "netstitch name";
+
+/* @in with every "@T" replaced by @type, in a new string (NULL out of memory). */
+static char *
+ctx_type_subst(const char *in, const char *type)
 {
-    char *text = nst_asprintf("%s%s}\n", ctx_port_refs_deviation,
-                              sites ? ctx_site_refs_deviation : "");
+    size_t n = 0, tl = strlen(type);
+    const char *p;
+    char *out, *o;
+
+    for (p = strstr(in, "@T"); p; p = strstr(p + 2, "@T")) {
+        n++;
+    }
+    out = nst_malloc(strlen(in) + n * tl + 1);
+    if (!out) {
+        return NULL;
+    }
+    for (o = out; *in;) {
+        if (in[0] == '@' && in[1] == 'T') {
+            memcpy(o, type, tl);
+            o += tl;
+            in += 2;
+        } else {
+            *o++ = *in++;
+        }
+    }
+    *o = '\0';
+    return out;
+}
+
+/* The deviation module into @ly: the port references, with @fast the fast context's
+ * (above) too. 1 when loaded; 0 when it does not load (@ly as it was: libyang checks
+ * them all); -1 when it loaded but a name to mark is not there (@ly is unusable). */
+static int
+ctx_deviate(struct ly_ctx *ly, bool fast)
+{
+    char *text = nst_asprintf("%s%s}\n", ctx_port_refs_deviation, fast ? ctx_fast_deviation : "");
+    char *typed = text ? ctx_type_subst(text, fast ? "string" : "nsi:name") : NULL;
+    const struct lysc_node *sn;
+    char path[128];
+    size_t i;
     int ok;
 
-    if (!text) {
+    nst_free(text);
+    if (!typed) {
         return 0;
     }
     ly_err_clean(ly, NULL);
-    ok = lys_parse_mem(ly, text, LYS_IN_YANG, NULL) == LY_SUCCESS;
+    ok = lys_parse_mem(ly, typed, LYS_IN_YANG, NULL) == LY_SUCCESS;
     ly_err_clean(ly, NULL);
-    nst_free(text);
+    nst_free(typed);
+    for (i = 0; ok && fast && i < sizeof ctx_fast_names / sizeof ctx_fast_names[0]; i++) {
+        snprintf(path, sizeof path, "/netstitch-intercloud:intercloud%s", ctx_fast_names[i]);
+        sn = lys_find_path(ly, NULL, path, 0);
+        if (!sn) {
+            ok = -1; /* not the model this was written for: no fast path */
+            break;
+        }
+        /* Ours: libyang uses priv only with LY_CTX_SET_PRIV_PARSED. */
+        ((struct lysc_node *)(uintptr_t)sn)->priv = (void *)(uintptr_t)ctx_name_mark;
+    }
+    ly_err_clean(ly, NULL);
     return ok;
 }
 
-/* netstitch's own models from @dir, deviated as ctx_deviate() says (@sites), in a new
- * libyang context; *@deviated: whether the deviation loaded, *@onramp: whether
+/* netstitch's own models from @dir in a new libyang context, with the port deviation
+ * and with @fast the fast one (ctx_deviate()); *@deviated: whether the port deviation
+ * loaded, *@fast_ok: whether the fast one did (0 without @fast), *@onramp: whether
  * netstitch-onramp did. */
 static nst_err
-ctx_ly_build(const char *dir, bool sites, struct ly_ctx **out, int *deviated, int *onramp)
+ctx_ly_build(const char *dir, bool fast, struct ly_ctx **out, int *deviated, int *fast_ok,
+             int *onramp)
 {
     struct ly_ctx *ly = NULL;
     char ietf[4096];
+    int dev;
 
     snprintf(ietf, sizeof ietf, "%s/ietf", dir);
     if (ly_ctx_new(dir, LY_CTX_DISABLE_SEARCHDIR_CWD | LY_CTX_NO_YANGLIBRARY, &ly) != LY_SUCCESS) {
@@ -333,7 +431,14 @@ ctx_ly_build(const char *dir, bool sites, struct ly_ctx **out, int *deviated, in
     /* Multipoint VPNs (augments the service with a list); optional likewise. */
     (void)ly_ctx_load_module(ly, "netstitch-multipoint", NULL, NULL);
     ly_err_clean(ly, NULL);
-    *deviated = ctx_deviate(ly, sites);
+    *fast_ok = 0;
+    dev = fast ? ctx_deviate(ly, true) : 0;
+    if (dev < 0) {
+        ly_ctx_destroy(ly);
+        return ctx_ly_build(dir, false, out, deviated, fast_ok, onramp);
+    }
+    *fast_ok = dev;
+    *deviated = dev ? 1 : ctx_deviate(ly, false) > 0;
     *out = ly;
     return NST_OK;
 }
@@ -341,11 +446,12 @@ ctx_ly_build(const char *dir, bool sites, struct ly_ctx **out, int *deviated, in
 struct ly_ctx *
 ctx_ly_exact(struct nst_ctx *ctx)
 {
-    int deviated = 0, onramp = 0;
+    int deviated = 0, fast_ok = 0, onramp = 0;
 
     if (!ctx->ly_exact && ctx->site_refs_deviated) {
         ctx_ly_quiet();
-        if (ctx_ly_build(ctx->yang_dir, false, &ctx->ly_exact, &deviated, &onramp) == NST_OK &&
+        if (ctx_ly_build(ctx->yang_dir, false, &ctx->ly_exact, &deviated, &fast_ok, &onramp) ==
+                NST_OK &&
             (deviated != ctx->port_refs_deviated || onramp != ctx->onramp_loaded)) {
             /* Not the same models after all (the directory changed under us). */
             ly_ctx_destroy(ctx->ly_exact);
@@ -381,16 +487,7 @@ nst_ctx_new(const char *yang_dir, struct nst_ctx **out)
         goto cleanup;
     }
     ret = ctx_ly_build(ctx->yang_dir, true, &ctx->ly, &ctx->port_refs_deviated,
-                       &ctx->onramp_loaded);
-    if (ret) {
-        goto cleanup;
-    }
-    if (ctx->port_refs_deviated) {
-        ctx->site_refs_deviated = 1;
-    } else {
-        /* A model directory the site deviation does not fit: the ports' alone. */
-        ctx->port_refs_deviated = ctx_deviate(ctx->ly, false);
-    }
+                       &ctx->site_refs_deviated, &ctx->onramp_loaded);
 
 cleanup:
     ctx_ly_restore();

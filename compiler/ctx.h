@@ -37,17 +37,19 @@ struct nst_ctx {
     size_t cap;
     int sorted;
     int port_refs_deviated;     /* load.c checks the port references (see ctx.c) */
-    int site_refs_deviated;     /* ... and the site references, in ly only (see ctx.c) */
-    struct ly_ctx *ly_exact;    /* ly without the site deviation, built on first need */
+    int site_refs_deviated;     /* ly is the fast context: site refs, names (see ctx.c) */
+    struct ly_ctx *ly_exact;    /* ly without the fast deviation, built on first need */
     int onramp_loaded;          /* netstitch-onramp is in ly (check_onramp.c) */
     nst_log_cb log_cb;
     void *log_user;
 };
 
-/* The context load.c starts again in when a service has any error (ctx.c, the site
- * references): netstitch's models with the port deviation only. Built on first use and
- * kept with @ctx; NULL when it cannot be built or there is no site deviation. */
+/* The context load.c starts again in when a service has any error (ctx.c, the fast
+ * context): netstitch's models with the port deviation only. Built on first use and
+ * kept with @ctx; NULL when it cannot be built or there is no fast context. */
 struct ly_ctx *ctx_ly_exact(struct nst_ctx *ctx);
+/* The priv of the fast context's plain-string names (ctx.c), which load.c checks. */
+extern const char ctx_name_mark[];
 
 /* Log through the callback, if any. */
 void ctx_log(struct nst_ctx *ctx, enum nst_severity level, const char *fmt, ...)

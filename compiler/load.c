@@ -925,13 +925,6 @@ cleanup:
     return ret;
 }
 
-/* What libyang says of the site and hop-number references ctx.c's site deviation takes
- * out of its hands (the paths as the model writes them). */
-#define LOAD_SITE_TARGET "../../site/name"
-#define LOAD_END_SITE_TARGET "/nsi:intercloud/nsi:site/nsi:name"
-#define LOAD_PEER_SITE_TARGET "../../../site/name"
-#define LOAD_HOP_SEQ_TARGET "../../hop/seq"
-
 /* A child leaf or leaf-list entry @c of the service model's own module named @name? */
 static bool
 load_is(const struct lyd_node *c, const struct lys_module *mod, const char *name)
@@ -956,47 +949,62 @@ load_hop_exists(const struct lyd_node *conn, const struct lys_module *mod,
     return false;
 }
 
-/* One site or hop reference @leaf: true when it resolves; else reported (@report) with
- * libyang's message for @target, or not. */
+/* The name typedef of netstitch-intercloud, by hand: length "1..63", pattern
+ * '[A-Za-z0-9][A-Za-z0-9._:/-]*' (ASCII only, so bytes are characters; anything else
+ * fails the pattern too). */
 static bool
-load_site_ref(struct nst_ctx *ctx, const char *file, const struct srcmap *map,
-              const struct load_index *six, const struct lyd_node *leaf, const char *target,
-              bool found, bool report, nst_err *ret)
+load_name_ok(const char *v)
 {
-    if (found || (six && load_index_find(six, lyd_get_value(leaf)))) {
-        return true;
+    size_t i;
+
+    if (!v || !v[0] || !((v[0] >= 'A' && v[0] <= 'Z') || (v[0] >= 'a' && v[0] <= 'z') ||
+                         (v[0] >= '0' && v[0] <= '9'))) {
+        return false;
     }
-    if (report && !*ret) {
-        *ret = load_bad_ref(ctx, file, map, leaf, target);
+    for (i = 1; v[i]; i++) {
+        char c = v[i];
+
+        if (i >= 63 || !((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+                         (c >= '0' && c <= '9') || strchr("._:/-", c))) {
+            return false;
+        }
     }
-    return false;
+    return true;
 }
 
 /*
- * The site and hop-number references of @tree (ctx.c's site deviation): a device's site,
- * a segment's owner and external ends, a connection's endpoints, a BGP session's peer
- * site, a stitch's hops. Without @report: stops at the first that does not resolve and
- * says so (*@ok false), recording nothing (the fast path, which then starts again where
- * libyang checks them). With @report: every bad one recorded as libyang's would read.
+ * What the fast context leaves to the loader (ctx.c), for the fast path: every name the
+ * name typedef's pattern would have checked, and the site and hop-number references (a
+ * device's site, a segment's owner and external ends, a connection's endpoints, a BGP
+ * session's peer site, a stitch's hops). True when all are right; nothing is recorded
+ * (a false makes the load start again where libyang checks them).
  */
 static nst_err
-load_check_site_refs(struct nst_ctx *ctx, const char *file, const struct srcmap *map,
-                     const struct lyd_node *tree, bool report, bool *ok)
+load_fast_refs_ok(const struct lyd_node *tree, bool *ok)
 {
-    const struct lyd_node *top = NULL, *n, *c, *e, *sites = NULL;
+    const struct lyd_node *top = NULL, *n, *c, *e, *sites = NULL, *elem;
     const struct lys_module *mod;
     struct load_index six = {NULL, 0};
-    nst_err ret = NST_OK;
     bool good = true;
+    nst_err ret;
 
-    *ok = true;
+    *ok = false;
     LY_LIST_FOR(tree, n)
     {
         if (n->schema && !strcmp(ly_node_name(n), "intercloud")) {
             top = n;
         }
+        LYD_TREE_DFS_BEGIN(n, elem)
+        {
+            if (elem->schema && elem->schema->priv == (const void *)ctx_name_mark &&
+                !load_name_ok(lyd_get_value(elem))) {
+                return NST_OK;
+            }
+            LYD_TREE_DFS_END(n, elem);
+        }
     }
     if (!top) {
+        *ok = true;
         return NST_OK;
     }
     mod = top->schema->module;
@@ -1011,64 +1019,48 @@ load_check_site_refs(struct nst_ctx *ctx, const char *file, const struct srcmap 
     if (ret) {
         return ret;
     }
+#define LOAD_SITE_OK(leaf) (good = good && load_index_find(&six, lyd_get_value(leaf)) != NULL)
     LY_LIST_FOR(lyd_child(top), n)
     {
-        if (!good && !report) {
+        if (!good) {
             break;
         }
-        if (load_is(n, mod, "device")) {
-            LY_LIST_FOR(lyd_child(n), c)
-            {
-                if (load_is(c, mod, "site")) {
-                    good &= load_site_ref(ctx, file, map, &six, c, LOAD_SITE_TARGET, false,
-                                          report, &ret);
-                }
-            }
-        } else if (load_is(n, mod, "segment")) {
-            LY_LIST_FOR(lyd_child(n), c)
-            {
-                if (load_is(c, mod, "owner")) {
-                    good &= load_site_ref(ctx, file, map, &six, c, LOAD_SITE_TARGET, false,
-                                          report, &ret);
-                } else if (load_is(c, mod, "a") || load_is(c, mod, "b")) {
-                    LY_LIST_FOR(lyd_child(c), e)
-                    {
-                        if (load_is(e, mod, "site")) {
-                            good &= load_site_ref(ctx, file, map, &six, e, LOAD_END_SITE_TARGET,
-                                                  false, report, &ret);
-                        }
+        LY_LIST_FOR(lyd_child(n), c)
+        {
+            if (load_is(n, mod, "device") && load_is(c, mod, "site")) {
+                LOAD_SITE_OK(c);
+            } else if (load_is(n, mod, "segment") && load_is(c, mod, "owner")) {
+                LOAD_SITE_OK(c);
+            } else if (load_is(n, mod, "segment") && (load_is(c, mod, "a") || load_is(c, mod, "b"))) {
+                LY_LIST_FOR(lyd_child(c), e)
+                {
+                    if (load_is(e, mod, "site")) {
+                        LOAD_SITE_OK(e);
                     }
                 }
-            }
-        } else if (load_is(n, mod, "connection")) {
-            LY_LIST_FOR(lyd_child(n), c)
-            {
-                if (load_is(c, mod, "endpoint")) {
-                    good &= load_site_ref(ctx, file, map, &six, c, LOAD_SITE_TARGET, false,
-                                          report, &ret);
-                } else if (load_is(c, mod, "bgp-session")) {
-                    LY_LIST_FOR(lyd_child(c), e)
-                    {
-                        if (load_is(e, mod, "peer-site")) {
-                            good &= load_site_ref(ctx, file, map, &six, e, LOAD_PEER_SITE_TARGET,
-                                                  false, report, &ret);
-                        }
+            } else if (load_is(n, mod, "connection") && load_is(c, mod, "endpoint")) {
+                LOAD_SITE_OK(c);
+            } else if (load_is(n, mod, "connection") && load_is(c, mod, "bgp-session")) {
+                LY_LIST_FOR(lyd_child(c), e)
+                {
+                    if (load_is(e, mod, "peer-site")) {
+                        LOAD_SITE_OK(e);
                     }
-                } else if (load_is(c, mod, "stitch")) {
-                    LY_LIST_FOR(lyd_child(c), e)
-                    {
-                        if (load_is(e, mod, "from-hop") || load_is(e, mod, "to-hop")) {
-                            good &= load_site_ref(ctx, file, map, NULL, e, LOAD_HOP_SEQ_TARGET,
-                                                  load_hop_exists(n, mod, e), report, &ret);
-                        }
+                }
+            } else if (load_is(n, mod, "connection") && load_is(c, mod, "stitch")) {
+                LY_LIST_FOR(lyd_child(c), e)
+                {
+                    if (load_is(e, mod, "from-hop") || load_is(e, mod, "to-hop")) {
+                        good = good && load_hop_exists(n, mod, e);
                     }
                 }
             }
         }
     }
+#undef LOAD_SITE_OK
     nst_free(six.v);
     *ok = good;
-    return ret ? ret : good ? NST_OK : report ? NST_EINPUT : NST_OK;
+    return NST_OK;
 }
 
 /*
@@ -1150,7 +1142,7 @@ load_map_join(struct load_map *lm, bool started)
  */
 enum load_how {
     LOAD_FAST,    /* the site references by the loader; any error: *retry */
-    LOAD_EXACT,   /* in ctx_ly_exact(), or (none) the site references reported by the loader */
+    LOAD_EXACT,   /* in ctx_ly_exact(), or a context without the fast deviation */
     LOAD_TRUSTED, /* the exact context loaded it: the site references are right */
 };
 
@@ -1207,6 +1199,32 @@ load_attempt(struct nst_ctx *ctx, const char *data, size_t len, enum nst_format 
      * place for locating the offending entry. */
     lr = lyd_parse_data(ctx->ly, NULL, in, lyfmt,
                         LYD_PARSE_STRICT | LYD_PARSE_NO_STATE | LYD_PARSE_ONLY, 0, &svc->tree);
+    /* The tree holds copies of every value: the text is not needed any more (it is as
+     * big as the input, 13 MB at 1000 routers, and the compile's peak comes later). */
+    ly_in_free(in, 0);
+    in = NULL;
+    nst_free(svc->text);
+    svc->text = NULL;
+    if (fast) {
+        /* One validation, and what the fast context leaves to the loader, which needs no
+         * map (nothing is recorded here): the map has until the port references to
+         * finish. On any error the exact context reports (see above). */
+        ly_err_clean(ctx->ly, NULL);
+        if (lr == LY_SUCCESS &&
+            lyd_validate_all(&svc->tree, ctx->ly, LYD_VALIDATE_PRESENT | LYD_VALIDATE_NO_STATE,
+                             NULL) == LY_SUCCESS) {
+            ret = load_fast_refs_ok(svc->tree, &sites_ok);
+            if (ret) {
+                goto cleanup;
+            }
+        }
+        if (lr != LY_SUCCESS || !sites_ok || ly_err_first(ctx->ly)) {
+            *retry = true;
+            ret = NST_EINPUT;
+            goto cleanup;
+        }
+        complete = 1;
+    }
     ret = load_map_join(&lm, lm_started);
     lm_started = false;
     map = lm.map;
@@ -1217,13 +1235,7 @@ load_attempt(struct nst_ctx *ctx, const char *data, size_t len, enum nst_format 
         goto cleanup;
     }
     ret = NST_OK;
-    /* The tree holds copies of every value: the text is not needed any more (it is as
-     * big as the input, 13 MB at 1000 routers, and the compile's peak comes later). */
-    ly_in_free(in, 0);
-    in = NULL;
-    nst_free(svc->text);
-    svc->text = NULL;
-    if (fast && (has_syn || lr != LY_SUCCESS)) {
+    if (fast && has_syn) {
         *retry = true; /* nothing recorded: the exact context reports it */
         ret = NST_EINPUT;
         goto cleanup;
@@ -1240,31 +1252,8 @@ load_attempt(struct nst_ctx *ctx, const char *data, size_t len, enum nst_format 
                                  NULL);
         goto cleanup;
     }
-    if (fast) {
-        /* One validation; on any error the exact context reports (see above). */
-        ly_err_clean(ctx->ly, NULL);
-        if (lyd_validate_all(&svc->tree, ctx->ly, LYD_VALIDATE_PRESENT | LYD_VALIDATE_NO_STATE,
-                             NULL) == LY_SUCCESS) {
-            ret = load_check_site_refs(ctx, name, map, svc->tree, false, &sites_ok);
-            if (ret) {
-                goto cleanup;
-            }
-        }
-        if (!sites_ok || ly_err_first(ctx->ly)) {
-            *retry = true;
-            ret = NST_EINPUT;
-            goto cleanup;
-        }
-        complete = 1;
-    } else {
+    if (!fast) {
         ret = validate_all_errors(ctx, name, format, map, &svc->tree, &complete);
-        /* The exact context could not be built (ctx_ly_exact()): these are names here. */
-        if (ret != NST_ENOMEM && complete && how == LOAD_EXACT && ctx->site_refs_deviated &&
-            ctx->ly != ctx->ly_exact) {
-            nst_err r = load_check_site_refs(ctx, name, map, svc->tree, true, &sites_ok);
-
-            ret = ret && r != NST_ENOMEM ? ret : r;
-        }
     }
     /* The port references, as libyang would have checked them in that loop: not after
      * an error that stands alone (a duplicate entry makes a reference ambiguous). */
@@ -1323,11 +1312,16 @@ nst_service_load_mem(struct nst_ctx *ctx, const char *data, size_t len, enum nst
     if (retry) {
         /* Something is wrong: again where libyang checks every reference (see above). */
         exact = ctx_ly_exact(ctx);
+        if (!exact) {
+            /* The models loaded a moment ago: only memory can be missing. */
+            ctx_ly_restore();
+            return NST_ENOMEM;
+        }
         fast_ly = ctx->ly;
-        ctx->ly = exact ? exact : fast_ly;
+        ctx->ly = exact;
         ret = load_attempt(ctx, data, len, format, name, LOAD_EXACT, &retry, out);
         ctx->ly = fast_ly;
-        if (!ret && exact) {
+        if (!ret) {
             /* Not expected (the fast path refuses only what libyang refuses), but then
              * the service is right: loaded again in the context the rest uses. */
             nst_service_free(*out);

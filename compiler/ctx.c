@@ -302,7 +302,7 @@ static const char ctx_fast_deviation[] =
     "  }\n";
 
 /* The data paths of the fast context's plain-string names (above, and the port
- * references'), which load_name_ok() checks: marked in the compiled schema (priv). */
+ * references'), which load.c checks: marked in the compiled schema (ctx_fast_mark()). */
 static const char *const ctx_fast_names[] = {
     "/segment/a/port",
     "/segment/b/port",
@@ -331,8 +331,6 @@ static const char *const ctx_fast_names[] = {
     "/connection/bgp-session/name",
 };
 
-/* What the marked nodes' priv points at. */
-const char ctx_name_mark[] = "netstitch name";
 
 /* @in with every "@T" replaced by @type, in a new string (NULL out of memory). */
 static char *
@@ -390,11 +388,81 @@ ctx_deviate(struct ly_ctx *ly, bool fast)
             ok = -1; /* not the model this was written for: no fast path */
             break;
         }
-        /* Ours: libyang uses priv only with LY_CTX_SET_PRIV_PARSED. */
-        ((struct lysc_node *)(uintptr_t)sn)->priv = (void *)(uintptr_t)ctx_name_mark;
     }
     ly_err_clean(ly, NULL);
     return ok;
+}
+
+/* Number the data schema nodes under @parent (@mod's top level when NULL) in
+ * lys_getnext() order, each sibling sequence from 0, into @v (counting only when NULL)
+ * from index @n; the next index. */
+static size_t
+ctx_snodes_walk(const struct lysc_node *parent, const struct lysc_module *mod,
+                struct ctx_snode *v, size_t n)
+{
+    const struct lysc_node *s = NULL;
+    uint32_t pos = 0;
+
+    while ((s = lys_getnext(s, parent, mod, 0))) {
+        if (v) {
+            v[n].pos = pos;
+            v[n].name = 0;
+            /* Ours: libyang uses priv only with LY_CTX_SET_PRIV_PARSED. */
+            ((struct lysc_node *)(uintptr_t)s)->priv = &v[n];
+        }
+        pos++;
+        n++;
+        if (s->nodetype & (LYS_CONTAINER | LYS_LIST)) {
+            n = ctx_snodes_walk(s, NULL, v, n);
+        }
+    }
+    return n;
+}
+
+/*
+ * The fast context's marks, in each data schema node's priv (struct ctx_snode): where it
+ * comes among its siblings in schema order (load.c parses with LYD_PARSE_ORDERED and
+ * then checks the input was in that order: libyang's own insertion looks for each node's
+ * place among the schema's following siblings, 60 M instructions at 100 routers), and
+ * which nodes are names whose pattern load.c checks (ctx_fast_names).
+ */
+static nst_err
+ctx_fast_mark(struct nst_ctx *ctx)
+{
+    const struct lys_module *mod;
+    const struct lysc_node *sn;
+    struct ctx_snode *info;
+    uint32_t idx = 0;
+    size_t n = 0, i;
+    char path[128];
+
+    while ((mod = ly_ctx_get_module_iter(ctx->ly, &idx))) {
+        if (mod->implemented && mod->compiled) {
+            n = ctx_snodes_walk(NULL, mod->compiled, NULL, n);
+        }
+    }
+    ctx->snodes = nst_calloc(n ? n : 1, sizeof *ctx->snodes);
+    if (!ctx->snodes) {
+        return NST_ENOMEM;
+    }
+    n = 0;
+    idx = 0;
+    while ((mod = ly_ctx_get_module_iter(ctx->ly, &idx))) {
+        if (mod->implemented && mod->compiled) {
+            n = ctx_snodes_walk(NULL, mod->compiled, ctx->snodes, n);
+        }
+    }
+    for (i = 0; i < sizeof ctx_fast_names / sizeof ctx_fast_names[0]; i++) {
+        snprintf(path, sizeof path, "/netstitch-intercloud:intercloud%s", ctx_fast_names[i]);
+        sn = lys_find_path(ctx->ly, NULL, path, 0);
+        info = sn ? sn->priv : NULL;
+        if (!info) {
+            return NST_EINTERNAL; /* ctx_deviate() found every one */
+        }
+        info->name = 1;
+    }
+    ly_err_clean(ctx->ly, NULL);
+    return NST_OK;
 }
 
 /* netstitch's own models from @dir in a new libyang context, with the port deviation
@@ -488,6 +556,9 @@ nst_ctx_new(const char *yang_dir, struct nst_ctx **out)
     }
     ret = ctx_ly_build(ctx->yang_dir, true, &ctx->ly, &ctx->port_refs_deviated,
                        &ctx->site_refs_deviated, &ctx->onramp_loaded);
+    if (!ret && ctx->site_refs_deviated) {
+        ret = ctx_fast_mark(ctx);
+    }
 
 cleanup:
     ctx_ly_restore();
@@ -513,6 +584,7 @@ nst_ctx_free(struct nst_ctx *ctx)
     if (ctx->ly_exact) {
         ly_ctx_destroy(ctx->ly_exact);
     }
+    nst_free(ctx->snodes);
     nst_free(ctx->yang_dir);
     nst_free(ctx);
 }

@@ -12,6 +12,7 @@
 #ifndef NST_CTX_H
 #define NST_CTX_H
 
+#include <stdint.h>
 #include <libyang/libyang.h>
 
 #include "netstitch.h"
@@ -39,6 +40,7 @@ struct nst_ctx {
     int port_refs_deviated;     /* load.c checks the port references (see ctx.c) */
     int site_refs_deviated;     /* ly is the fast context: site refs, names (see ctx.c) */
     struct ly_ctx *ly_exact;    /* ly without the fast deviation, built on first need */
+    struct ctx_snode *snodes;   /* the fast context's schema nodes' priv (see ctx.c) */
     int onramp_loaded;          /* netstitch-onramp is in ly (check_onramp.c) */
     nst_log_cb log_cb;
     void *log_user;
@@ -48,8 +50,13 @@ struct nst_ctx {
  * context): netstitch's models with the port deviation only. Built on first use and
  * kept with @ctx; NULL when it cannot be built or there is no fast context. */
 struct ly_ctx *ctx_ly_exact(struct nst_ctx *ctx);
-/* The priv of the fast context's plain-string names (ctx.c), which load.c checks. */
-extern const char ctx_name_mark[];
+/* What the fast context (ctx.c) keeps in each data schema node's priv, for load.c: its
+ * place among its parent's children in schema order (lys_getnext()), and whether it is
+ * a plain-string name whose pattern the loader checks. */
+struct ctx_snode {
+    uint32_t pos;
+    uint8_t name;
+};
 
 /* Log through the callback, if any. */
 void ctx_log(struct nst_ctx *ctx, enum nst_severity level, const char *fmt, ...)

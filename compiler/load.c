@@ -973,11 +973,12 @@ load_name_ok(const char *v)
 }
 
 /*
- * What the fast context leaves to the loader (ctx.c), for the fast path: every name the
- * name typedef's pattern would have checked, and the site and hop-number references (a
- * device's site, a segment's owner and external ends, a connection's endpoints, a BGP
- * session's peer site, a stitch's hops). True when all are right; nothing is recorded
- * (a false makes the load start again where libyang checks them).
+ * What the fast context leaves to the loader (ctx.c), for the fast path: the siblings'
+ * order (the tree was parsed with LYD_PARSE_ORDERED), every name the name typedef's
+ * pattern would have checked, and the site and hop-number references (a device's site, a
+ * segment's owner and external ends, a connection's endpoints, a BGP session's peer
+ * site, a stitch's hops). True when all are right; nothing is recorded (a false makes the
+ * load start again where libyang checks them).
  */
 static nst_err
 load_fast_refs_ok(const struct lyd_node *tree, bool *ok)
@@ -989,6 +990,9 @@ load_fast_refs_ok(const struct lyd_node *tree, bool *ok)
     nst_err ret;
 
     *ok = false;
+    if (tree && tree->next) {
+        return NST_OK; /* top-level order is by module as well: not checked, not fast */
+    }
     LY_LIST_FOR(tree, n)
     {
         if (n->schema && !strcmp(ly_node_name(n), "intercloud")) {
@@ -996,9 +1000,22 @@ load_fast_refs_ok(const struct lyd_node *tree, bool *ok)
         }
         LYD_TREE_DFS_BEGIN(n, elem)
         {
-            if (elem->schema && elem->schema->priv == (const void *)ctx_name_mark &&
-                !load_name_ok(lyd_get_value(elem))) {
+            const struct ctx_snode *info = elem->schema ? elem->schema->priv : NULL;
+            const struct lyd_node *ch;
+            const struct ctx_snode *prev = NULL, *ci;
+
+            /* Parsed with LYD_PARSE_ORDERED: libyang's tree when the input's siblings
+             * were in schema order, so they must be (ctx.c, ctx_fast_mark()). */
+            if (!info || (info->name && !load_name_ok(lyd_get_value(elem)))) {
                 return NST_OK;
+            }
+            LY_LIST_FOR(lyd_child(elem), ch)
+            {
+                ci = ch->schema ? ch->schema->priv : NULL;
+                if (!ci || (prev && ci->pos < prev->pos)) {
+                    return NST_OK;
+                }
+                prev = ci;
             }
             LYD_TREE_DFS_END(n, elem);
         }
@@ -1198,7 +1215,9 @@ load_attempt(struct nst_ctx *ctx, const char *data, size_t len, enum nst_format 
     /* Parse, then validate apart, so that a validation failure leaves the tree in
      * place for locating the offending entry. */
     lr = lyd_parse_data(ctx->ly, NULL, in, lyfmt,
-                        LYD_PARSE_STRICT | LYD_PARSE_NO_STATE | LYD_PARSE_ONLY, 0, &svc->tree);
+                        LYD_PARSE_STRICT | LYD_PARSE_NO_STATE | LYD_PARSE_ONLY |
+                            (fast ? LYD_PARSE_ORDERED : 0),
+                        0, &svc->tree);
     /* The tree holds copies of every value: the text is not needed any more (it is as
      * big as the input, 13 MB at 1000 routers, and the compile's peak comes later). */
     ly_in_free(in, 0);
@@ -1210,15 +1229,17 @@ load_attempt(struct nst_ctx *ctx, const char *data, size_t len, enum nst_format 
          * map (nothing is recorded here): the map has until the port references to
          * finish. On any error the exact context reports (see above). */
         ly_err_clean(ctx->ly, NULL);
-        if (lr == LY_SUCCESS &&
-            lyd_validate_all(&svc->tree, ctx->ly, LYD_VALIDATE_PRESENT | LYD_VALIDATE_NO_STATE,
-                             NULL) == LY_SUCCESS) {
+        if (lr == LY_SUCCESS) {
             ret = load_fast_refs_ok(svc->tree, &sites_ok);
             if (ret) {
                 goto cleanup;
             }
         }
-        if (lr != LY_SUCCESS || !sites_ok || ly_err_first(ctx->ly)) {
+        if (lr == LY_SUCCESS && sites_ok) {
+            lr = lyd_validate_all(&svc->tree, ctx->ly, LYD_VALIDATE_PRESENT | LYD_VALIDATE_NO_STATE,
+                                  NULL);
+        }
+        if (lr != LY_SUCCESS || !sites_ok) {
             *retry = true;
             ret = NST_EINPUT;
             goto cleanup;

@@ -9,6 +9,10 @@
  * - a VPLS member naming an unknown device: its port is reported at its own line with
  *   the member's key in the path. When libyang checked the device, it set the key leaf
  *   aside and the port was reported as .../member/port at the VPLS's line.
+ * And the load's fast path (load.c, "Two contexts"; docs/PERFORMANCE.md round 6): a
+ * service whose siblings are not in schema order (parsed with LYD_PARSE_ORDERED there)
+ * compiles to exactly what the same service in order does, and a name that breaks the
+ * name typedef's pattern (a plain string in the fast context) gets libyang's error.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -20,6 +24,7 @@
 
 #include <cmocka.h>
 
+#include "netstitch.h"
 #include "service.h"
 
 #define EXAMPLE NST_SRCDIR "/examples/twcc-ccx-aws/service.xml"
@@ -213,6 +218,91 @@ test_stitch_and_peer_device(void **state)
     free(text);
 }
 
+/* The IR and plan.json of compiling @text. */
+static void
+compile_text(const char *text, char **ir, char **plan)
+{
+    struct nst_ctx *ctx;
+    struct nst_service *svc = NULL;
+    struct nst_compiled *c = NULL;
+
+    assert_int_equal(nst_ctx_new(NULL, &ctx), NST_OK);
+    assert_int_equal(nst_service_load_mem(ctx, text, strlen(text), NST_FORMAT_XML, "svc.xml", &svc),
+                     NST_OK);
+    assert_int_equal(nst_service_check(svc), NST_OK);
+    assert_int_equal(nst_service_compile(svc, &c), NST_OK);
+    assert_int_equal(nst_compiled_ir(c, ir), NST_OK);
+    assert_int_equal(nst_compiled_plan(c, plan), NST_OK);
+    nst_compiled_free(c);
+    nst_service_free(svc);
+    nst_ctx_free(ctx);
+}
+
+static void
+test_fast_path_out_of_order(void **state)
+{
+    char *text = read_all(EXAMPLE), *swapped, *moved, *ir, *plan, *ir2, *plan2;
+    const char *dev, *conn, *end;
+    unsigned line;
+    size_t a;
+
+    (void)state;
+    compile_text(text, &ir, &plan);
+    /* A device's role before its vendor (schema order: vendor, then role). */
+    swapped = replace_nth(text, "<vendor>vrp</vendor>\n    <role>site-edge</role>",
+                          "<role>site-edge</role>\n    <vendor>vrp</vendor>", 1, &line);
+    compile_text(swapped, &ir2, &plan2);
+    assert_string_equal(ir, ir2);
+    assert_string_equal(plan, plan2);
+    free(ir2);
+    free(plan2);
+    /* The first connection moved before the first device. */
+    dev = strstr(text, "  <device>");
+    conn = strstr(text, "  <connection>");
+    assert_non_null(dev);
+    assert_non_null(conn);
+    end = strstr(conn, "  </connection>\n");
+    assert_non_null(end);
+    end += strlen("  </connection>\n");
+    moved = malloc(strlen(text) + 1);
+    assert_non_null(moved);
+    a = (size_t)(dev - text);
+    memcpy(moved, text, a);
+    memcpy(moved + a, conn, (size_t)(end - conn));
+    memcpy(moved + a + (size_t)(end - conn), dev, (size_t)(conn - dev));
+    strcpy(moved + a + (size_t)(end - conn) + (size_t)(conn - dev), end);
+    assert_int_equal(strlen(moved), strlen(text));
+    compile_text(moved, &ir2, &plan2);
+    /* The plan's notes name the connection's new lines: the IR is the same. */
+    assert_string_equal(ir, ir2);
+    free(ir2);
+    free(plan2);
+    free(moved);
+    free(swapped);
+    free(ir);
+    free(plan);
+    free(text);
+}
+
+static void
+test_fast_path_bad_name(void **state)
+{
+    char *text = read_all(EXAMPLE), *bad, *errs, want[2048];
+    unsigned line;
+
+    (void)state;
+    bad = replace_nth(text, "<name>twcc-edge</name>", "<name>twcc edge</name>", 1, &line);
+    errs = load_errors(bad);
+    snprintf(want, sizeof want,
+             "YANG-INVALID-VALUE %u /netstitch-intercloud:intercloud/device/name Unsatisfied "
+             "pattern - \"twcc edge\" does not conform to \"[A-Za-z0-9][A-Za-z0-9._:/-]*\".",
+             line);
+    assert_non_null(strstr(errs, want));
+    free(errs);
+    free(bad);
+    free(text);
+}
+
 int
 main(void)
 {
@@ -221,6 +311,8 @@ main(void)
         cmocka_unit_test(test_hop_segment),
         cmocka_unit_test(test_vpls_member_device_and_port),
         cmocka_unit_test(test_stitch_and_peer_device),
+        cmocka_unit_test(test_fast_path_out_of_order),
+        cmocka_unit_test(test_fast_path_bad_name),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

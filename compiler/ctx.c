@@ -331,7 +331,6 @@ static const char *const ctx_fast_names[] = {
     "/connection/bgp-session/name",
 };
 
-
 /* @in with every "@T" replaced by @type, in a new string (NULL out of memory). */
 static char *
 ctx_type_subst(const char *in, const char *type)
@@ -397,8 +396,8 @@ ctx_deviate(struct ly_ctx *ly, bool fast)
  * lys_getnext() order, each sibling sequence from 0, into @v (counting only when NULL)
  * from index @n; the next index. */
 static size_t
-ctx_snodes_walk(const struct lysc_node *parent, const struct lysc_module *mod,
-                struct ctx_snode *v, size_t n)
+ctx_snodes_walk(const struct lysc_node *parent, const struct lysc_module *mod, struct ctx_snode *v,
+                size_t n)
 {
     const struct lysc_node *s = NULL;
     uint32_t pos = 0;

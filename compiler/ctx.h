@@ -13,6 +13,7 @@
 #define NST_CTX_H
 
 #include <stdint.h>
+
 #include <libyang/libyang.h>
 
 #include "netstitch.h"

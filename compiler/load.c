@@ -906,7 +906,8 @@ load_check_port_refs(struct nst_ctx *ctx, const char *file, const struct srcmap 
                         if (!strcmp(ly_node_name(m), "member") && !ret) {
                             ret = load_check_name_ref(ctx, file, map, &dix, m, "device",
                                                       LOAD_MEMBER_DEVICE_TARGET, &bad);
-                            ret = ret ? ret : load_check_port_ref(ctx, file, map, &dix, &pix, m, &bad);
+                            ret = ret ? ret
+                                      : load_check_port_ref(ctx, file, map, &dix, &pix, m, &bad);
                         }
                     }
                 }
@@ -957,8 +958,9 @@ load_name_ok(const char *v)
 {
     size_t i;
 
-    if (!v || !v[0] || !((v[0] >= 'A' && v[0] <= 'Z') || (v[0] >= 'a' && v[0] <= 'z') ||
-                         (v[0] >= '0' && v[0] <= '9'))) {
+    if (!v || !v[0] ||
+        !((v[0] >= 'A' && v[0] <= 'Z') || (v[0] >= 'a' && v[0] <= 'z') ||
+          (v[0] >= '0' && v[0] <= '9'))) {
         return false;
     }
     for (i = 1; v[i]; i++) {
@@ -1048,7 +1050,8 @@ load_fast_refs_ok(const struct lyd_node *tree, bool *ok)
                 LOAD_SITE_OK(c);
             } else if (load_is(n, mod, "segment") && load_is(c, mod, "owner")) {
                 LOAD_SITE_OK(c);
-            } else if (load_is(n, mod, "segment") && (load_is(c, mod, "a") || load_is(c, mod, "b"))) {
+            } else if (load_is(n, mod, "segment") &&
+                       (load_is(c, mod, "a") || load_is(c, mod, "b"))) {
                 LY_LIST_FOR(lyd_child(c), e)
                 {
                     if (load_is(e, mod, "site")) {
@@ -1085,8 +1088,8 @@ load_fast_refs_ok(const struct lyd_node *tree, bool *ok)
  * only read the context (libyang allows that from several threads, libyang.h "Threading
  * Limitations"; the type plugins the map stores values with share the context's
  * dictionary, which has a lock) and each parses with a parser of its own. At 100 routers
- * the map is about a fifth of the load (docs/PERFORMANCE.md, round 4: the compile). The thread is not
- * used while the allocation test hook is (alloc.h), nor when it cannot be created.
+ * the map is about a fifth of the load (docs/PERFORMANCE.md, round 4: the compile). The thread is
+ * not used while the allocation test hook is (alloc.h), nor when it cannot be created.
  */
 struct load_map {
     const char *data;

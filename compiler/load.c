@@ -1136,6 +1136,51 @@ load_map_start(struct load_map *lm)
     return false;
 }
 
+/* load_fast_refs_ok() of a validated tree, on a thread of its own (load_attempt()). */
+struct load_fast_check {
+    const struct lyd_node *tree;
+    bool ok;
+    nst_err ret;
+    pthread_t tid;
+};
+
+static void *
+load_fast_check_run(void *arg)
+{
+    struct load_fast_check *fc = arg;
+
+    fc->ret = load_fast_refs_ok(fc->tree, &fc->ok);
+    return NULL;
+}
+
+/* Start @fc: true when on a thread of its own, false when done here already (the
+ * allocation test hook is in use, or no thread). */
+static bool
+load_fast_check_start(struct load_fast_check *fc)
+{
+    if (!nst_alloc_hooked() && !pthread_create(&fc->tid, NULL, load_fast_check_run, fc)) {
+        return true;
+    }
+    load_fast_check_run(fc);
+    return false;
+}
+
+static void
+load_fast_check_join(struct load_fast_check *fc, bool started)
+{
+    if (started) {
+        pthread_join(fc->tid, NULL);
+    }
+}
+
+/* Whether @tree is one service (a single top-level intercloud), for which model_build()
+ * records nothing and may run beside load_fast_refs_ok(). */
+static bool
+load_fast_early(const struct lyd_node *tree)
+{
+    return tree && !tree->next && tree->schema && !strcmp(ly_node_name(tree), "intercloud");
+}
+
 /* Wait for @lm's map; its status: NST_OK, NST_ENOMEM, NST_EINPUT (malformed text: only
  * line numbers are lost, libyang reports the error). */
 static nst_err
@@ -1182,7 +1227,8 @@ load_attempt(struct nst_ctx *ctx, const char *data, size_t len, enum nst_format 
     LY_ERR lr;
     int complete = 0;
     struct load_map lm;
-    bool lm_started = false;
+    struct load_fast_check fc = {NULL, false, NST_OK, 0};
+    bool lm_started = false, fc_started = false, built = false;
 
     memset(&lm, 0, sizeof lm);
     *retry = false;
@@ -1233,16 +1279,10 @@ load_attempt(struct nst_ctx *ctx, const char *data, size_t len, enum nst_format 
          * finish. On any error the exact context reports (see above). */
         ly_err_clean(ctx->ly, NULL);
         if (lr == LY_SUCCESS) {
-            ret = load_fast_refs_ok(svc->tree, &sites_ok);
-            if (ret) {
-                goto cleanup;
-            }
-        }
-        if (lr == LY_SUCCESS && sites_ok) {
             lr = lyd_validate_all(&svc->tree, ctx->ly, LYD_VALIDATE_PRESENT | LYD_VALIDATE_NO_STATE,
                                   NULL);
         }
-        if (lr != LY_SUCCESS || !sites_ok) {
+        if (lr != LY_SUCCESS) {
             *retry = true;
             ret = NST_EINPUT;
             goto cleanup;
@@ -1278,6 +1318,39 @@ load_attempt(struct nst_ctx *ctx, const char *data, size_t len, enum nst_format 
     }
     if (!fast) {
         ret = validate_all_errors(ctx, name, format, map, &svc->tree, &complete);
+    } else if (load_fast_early(svc->tree)) {
+        /* What the fast context left to the loader (load_fast_refs_ok()) on a thread of
+         * its own while the model is built: both only read the validated tree, and
+         * neither records anything (a tree with a service: model_build() records only
+         * its absence). The port references (which record) wait for the verdict. */
+        fc.tree = svc->tree;
+        fc_started = load_fast_check_start(&fc);
+        ret = model_build(ctx, svc->tree, map, name, &svc->arena, &svc->model);
+        load_fast_check_join(&fc, fc_started);
+        fc_started = false;
+        built = true;
+        if (fc.ret) {
+            ret = fc.ret; /* out of memory */
+            goto cleanup;
+        }
+        if (!fc.ok) {
+            *retry = true; /* the model goes with the service */
+            ret = NST_EINPUT;
+            goto cleanup;
+        }
+        if (ret) {
+            goto cleanup;
+        }
+    } else {
+        ret = load_fast_refs_ok(svc->tree, &sites_ok);
+        if (ret) {
+            goto cleanup;
+        }
+        if (!sites_ok) {
+            *retry = true;
+            ret = NST_EINPUT;
+            goto cleanup;
+        }
     }
     /* The port references, as libyang would have checked them in that loop: not after
      * an error that stands alone (a duplicate entry makes a reference ambiguous). */
@@ -1289,9 +1362,14 @@ load_attempt(struct nst_ctx *ctx, const char *data, size_t len, enum nst_format 
     if (ret) {
         goto cleanup;
     }
-    ret = model_build(ctx, svc->tree, map, name, &svc->arena, &svc->model);
+    if (!built) {
+        ret = model_build(ctx, svc->tree, map, name, &svc->arena, &svc->model);
+    }
 
 cleanup:
+    if (fc_started) {
+        load_fast_check_join(&fc, fc_started);
+    }
     /* A map built here or on its thread that was not taken yet (an early failure). */
     if (lm_started) {
         load_map_join(&lm, lm_started);

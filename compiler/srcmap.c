@@ -426,6 +426,14 @@ sm_put_value(struct sm_build *b, const char *what, const struct lysc_node *snode
     nst_err err;
 
     memset(&val, 0, sizeof val);
+    /* A string's canonical form is its text, stored or refused (then the raw text is
+     * printed anyway): no need to ask the plugin (a fifth of the map's work). */
+    if (type && type->basetype == LY_TYPE_LEAFREF) {
+        type = ((const struct lysc_type_leafref *)type)->realtype;
+    }
+    if (type && type->basetype == LY_TYPE_STRING) {
+        type = NULL;
+    }
     if (type && type->plugin && type->plugin->store) {
         lr = type->plugin->store(b->ly, type, raw, rawlen, 0, format, prefix_data, hints, snode,
                                  &val, NULL, &lyerr);
@@ -643,6 +651,8 @@ struct sm_xml {
     size_t nns, capns;
     char *text; /* the text of the SM_X_TERM or SM_X_KEY element on top */
     size_t textlen, textcap;
+    const char *last_uri; /* the module of the last element's namespace (its ns string) */
+    const struct lys_module *last_mod;
     nst_err err;
 };
 
@@ -1039,7 +1049,14 @@ sm_x_start(struct sm_xml *x, const char *name, const char *uri, const char *cons
         }
         return;
     }
-    mod = uri ? ly_ctx_get_module_implemented_ns(b->ly, uri) : NULL;
+    /* The namespace rarely changes from one element to the next. */
+    if (uri && x->last_uri && (uri == x->last_uri || !strcmp(uri, x->last_uri))) {
+        mod = x->last_mod;
+    } else {
+        mod = uri ? ly_ctx_get_module_implemented_ns(b->ly, uri) : NULL;
+        x->last_uri = mod ? mod->ns : NULL;
+        x->last_mod = mod;
+    }
     snode = mod ? lys_find_child(parent, mod, name, 0, SM_DATA_NODES, 0) : NULL;
     if (!snode) {
         return;

@@ -205,5 +205,45 @@ run_push unreach-next --inventory "$INV" --state-dir "$STATE" --payloads "$WORK/
 assert_rc 0 unreach-next
 echo "ok: connect, lock and snapshot in one pass per device"
 
+# A device's snapshot that cannot be stored (its worker writes it, docs/push.md): here the
+# state database refuses the record of j's snapshot (a trigger raises an SQLite error, as
+# a full disk would), after e was locked and snapshotted and its records written. The push
+# aborts before any plan: e and j are unlocked unedited, r and x never contacted, the
+# store has no plan for it, and the next push, with the store mended, goes through.
+snap "$WORK/nostore.before"
+for d in $DEVS; do wc -l <"$NS/state/$d/rpc.log" >"$WORK/nostore.$d.lines"; done
+sql() { $PY -c 'import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); c.executescript(sys.argv[2]); c.commit()' "$STATE/state.db" "$1"; }
+sql "CREATE TRIGGER nst_test_full BEFORE INSERT ON record WHEN NEW.name = 'dev-1.before.xml'
+     BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END;"
+payloads "$WORK/p5" 9005
+run_push nostore --jobs 1 --inventory "$INV" --state-dir "$STATE" --payloads "$WORK/p5"
+assert_rc 1 nostore
+assert_grep "error: cannot write the plan and snapshots to $STATE/state.db; nothing was changed" "$WORK/nostore.out"
+for d in e j; do
+    tail -n +"$(($(cat "$WORK/nostore.$d.lines") + 1))" "$NS/state/$d/rpc.log" \
+        >"$WORK/nostore.$d.rpc"
+    for rpc in lock get-config unlock; do
+        grep -q "rpc=$rpc " "$WORK/nostore.$d.rpc" || {
+            cat "$WORK/nostore.$d.rpc"
+            fail "unstored snapshot: $d got no $rpc"
+        }
+    done
+    grep -q "rpc=edit-config" "$WORK/nostore.$d.rpc" && fail "unstored snapshot: $d was edited"
+done
+for d in r x; do
+    [ "$(wc -l <"$NS/state/$d/rpc.log")" = "$(cat "$WORK/nostore.$d.lines")" ] ||
+        fail "unstored snapshot: $d, after j, was contacted"
+done
+snap "$WORK/nostore.after"
+assert_same "$WORK/nostore.before" "$WORK/nostore.after" "unstored snapshot: a device changed"
+last="(SELECT id FROM txn ORDER BY started_ms DESC, rowid DESC LIMIT 1)"
+[ "$(sqlite3 "$STATE/state.db" "SELECT group_concat(name, ' ') FROM (SELECT name FROM record
+     WHERE scope = 'T' AND owner = $last ORDER BY name)")" = "dev-0.before.xml dev-0.payload.xml" ] ||
+    fail "unstored snapshot: the store holds other than e's records for the aborted push"
+sql "DROP TRIGGER nst_test_full;"
+run_push nostore-next --inventory "$INV" --state-dir "$STATE" --payloads "$WORK/p5"
+assert_rc 0 nostore-next
+echo "ok: a snapshot the store refuses aborts before the plan, nothing changed"
+
 no_secrets "$WORK"/*.out "$WORK"/*.err "$STATE"
 echo "t_netsim: ok in $(($(date +%s) - start)) s"

@@ -74,4 +74,40 @@ assert_rc 0 again
 dump "$WORK/again"
 grep -q "generation 2" "$WORK/again" || fail "run again: A's change is not there"
 grep -q "generation [13]" "$WORK/again" && fail "run again: an older generation is left"
+echo "ok: a push whose diff saw another push's change: exit 5, nothing changed"
+
+# The other order: A's diff read both routers before B's change and found no drift, and
+# B commits between A's diff and A's service lock (A waits for twaren-border's reply to
+# <close-session>, delayed 5 s). A must find the record moved when it takes the lock:
+# exit 5, "since this diff was made", nothing changed by A.
+arm_close() {
+    printf 'delay 5000 close-session\n' >"$NS/state/twaren-border/faults.tmp"
+    mv "$NS/state/twaren-border/faults.tmp" "$NS/state/twaren-border/faults"
+}
+arm_close
+n0=$(wc -l <"$log")
+t0=$(wc -l <"$NS/state/twaren-taichung/rpc.log")
+"$NETSTITCH" push --no-health $P --payloads "$WORK/p1" --jobs 2 >"$WORK/a2.out" 2>"$WORK/a2.err" &
+A=$!
+BGKIDS="$BGKIDS $A"
+end=$(($(date +%s) + 60))
+until tail -n +"$((n0 + 1))" "$log" | grep -q "kind=delay .*rpc=close-session -> fired" &&
+    tail -n +"$((t0 + 1))" "$NS/state/twaren-taichung/rpc.log" | grep -q "rpc=close-session"; do
+    kill -0 "$A" 2>/dev/null || { cat "$WORK/a2.err"; fail "A ended before closing its diff sessions"; }
+    [ "$(date +%s)" -lt "$end" ] || fail "A never closed its diff sessions"
+    sleep 0.05
+done
+rm -f "$NS/state/twaren-border/faults"
+run_push b2 $P --payloads "$WORK/p3" --limit twaren-taichung
+assert_rc 0 b2
+kill -0 "$A" 2>/dev/null || fail "inconclusive: A finished before B had committed (machine too slow?)"
+dump "$WORK/after-b2"
+wait "$A"
+RC=$?
+assert_rc 5 a2
+assert_grep "was applied by another netstitch process since this diff was made" "$WORK/a2.err"
+dump "$WORK/after-a2"
+assert_same "$WORK/after-b2" "$WORK/after-a2" "A changed a router"
+grep -q "generation 1" "$WORK/after-a2" && fail "A's change reached a router"
+echo "ok: a push whose record moved between its diff and its lock: exit 5, nothing changed"
 echo "t_push_race: ok"

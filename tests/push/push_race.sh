@@ -43,23 +43,34 @@ run_push first $P --payloads "$WORK/p1"
 assert_rc 0 first
 dump "$WORK/first"
 
-printf 'delay 5000 get-config\n' >"$NS/state/twaren-border/faults.tmp"
-mv "$NS/state/twaren-border/faults.tmp" "$NS/state/twaren-border/faults"
+# race NAME RPC JOBS PAYLOADS: delay twaren-border's reply to RPC by 5 s, start A (push
+# PAYLOADS, --jobs JOBS) in the background and wait until that RPC of A's is being
+# delayed and twaren-taichung has answered A's <close-session> when RPC is one (A's
+# diff has read both); then B, not delayed, pushes p3 to twaren-taichung only and must
+# have committed before A goes on.
 log=$NS/state/twaren-border/rpc.log
-n0=$(wc -l <"$log")
-"$NETSTITCH" push --no-health $P --payloads "$WORK/p2" --jobs 1 >"$WORK/a.out" 2>"$WORK/a.err" &
-A=$!
-BGKIDS="$BGKIDS $A"
-end=$(($(date +%s) + 60))
-until tail -n +"$((n0 + 1))" "$log" | grep -q "kind=delay .*rpc=get-config -> fired"; do
-    kill -0 "$A" 2>/dev/null || { cat "$WORK/a.err"; fail "A ended before reading twaren-border"; }
-    [ "$(date +%s)" -lt "$end" ] || fail "A never read twaren-border"
-    sleep 0.05
-done
-rm -f "$NS/state/twaren-border/faults" # B is not delayed (A's get-config sleeps on)
-run_push b $P --payloads "$WORK/p3" --limit twaren-taichung
-assert_rc 0 b
-kill -0 "$A" 2>/dev/null || fail "inconclusive: A finished before B had committed (machine too slow?)"
+tlog=$NS/state/twaren-taichung/rpc.log
+race() {
+    printf 'delay 5000 %s\n' "$2" >"$NS/state/twaren-border/faults.tmp"
+    mv "$NS/state/twaren-border/faults.tmp" "$NS/state/twaren-border/faults"
+    n0=$(wc -l <"$log")
+    t0=$(wc -l <"$tlog")
+    "$NETSTITCH" push --no-health $P --payloads "$4" --jobs "$3" >"$WORK/$1.out" 2>"$WORK/$1.err" &
+    A=$!
+    BGKIDS="$BGKIDS $A"
+    end=$(($(date +%s) + 60))
+    until tail -n +"$((n0 + 1))" "$log" | grep -q "kind=delay .*rpc=$2 -> fired" &&
+        { [ "$2" != close-session ] || tail -n +"$((t0 + 1))" "$tlog" | grep -q "rpc=close-session"; }; do
+        kill -0 "$A" 2>/dev/null || { cat "$WORK/$1.err"; fail "$1: A ended before its $2"; }
+        [ "$(date +%s)" -lt "$end" ] || fail "$1: A never sent its $2"
+        sleep 0.05
+    done
+    rm -f "$NS/state/twaren-border/faults" # A's RPC sleeps on; B's are not delayed
+    run_push "$1-b" $P --payloads "$WORK/p3" --limit twaren-taichung
+    assert_rc 0 "$1-b"
+    kill -0 "$A" 2>/dev/null || fail "$1: inconclusive: A finished before B had committed (machine too slow?)"
+}
+race a get-config 1 "$WORK/p2"
 dump "$WORK/after-b"
 wait "$A"
 RC=$?
@@ -82,27 +93,7 @@ echo "ok: a push whose diff saw another push's change: exit 5, nothing changed"
 # B commits between A's diff and A's service lock (A waits for twaren-border's reply to
 # <close-session>, delayed 5 s). A must find the record moved when it takes the lock:
 # exit 5, "since this diff was made", nothing changed by A.
-arm_close() {
-    printf 'delay 5000 close-session\n' >"$NS/state/twaren-border/faults.tmp"
-    mv "$NS/state/twaren-border/faults.tmp" "$NS/state/twaren-border/faults"
-}
-arm_close
-n0=$(wc -l <"$log")
-t0=$(wc -l <"$NS/state/twaren-taichung/rpc.log")
-"$NETSTITCH" push --no-health $P --payloads "$WORK/p1" --jobs 2 >"$WORK/a2.out" 2>"$WORK/a2.err" &
-A=$!
-BGKIDS="$BGKIDS $A"
-end=$(($(date +%s) + 60))
-until tail -n +"$((n0 + 1))" "$log" | grep -q "kind=delay .*rpc=close-session -> fired" &&
-    tail -n +"$((t0 + 1))" "$NS/state/twaren-taichung/rpc.log" | grep -q "rpc=close-session"; do
-    kill -0 "$A" 2>/dev/null || { cat "$WORK/a2.err"; fail "A ended before closing its diff sessions"; }
-    [ "$(date +%s)" -lt "$end" ] || fail "A never closed its diff sessions"
-    sleep 0.05
-done
-rm -f "$NS/state/twaren-border/faults"
-run_push b2 $P --payloads "$WORK/p3" --limit twaren-taichung
-assert_rc 0 b2
-kill -0 "$A" 2>/dev/null || fail "inconclusive: A finished before B had committed (machine too slow?)"
+race a2 close-session 2 "$WORK/p1"
 dump "$WORK/after-b2"
 wait "$A"
 RC=$?

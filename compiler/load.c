@@ -709,7 +709,7 @@ load_bad_ref(struct nst_ctx *ctx, const char *file, const struct srcmap *map,
 }
 
 /* The reference @name of @holder (a child leaf), if present, to an entry of the list
- * indexed in @ix: reported when there is none. */
+ * indexed in @ix: reported when there is none (only *@bad set without @ctx). */
 static nst_err
 load_check_name_ref(struct nst_ctx *ctx, const char *file, const struct srcmap *map,
                     const struct load_index *ix, const struct lyd_node *holder, const char *name,
@@ -721,7 +721,7 @@ load_check_name_ref(struct nst_ctx *ctx, const char *file, const struct srcmap *
         return NST_OK;
     }
     *bad = 1;
-    return load_bad_ref(ctx, file, map, leaf, target);
+    return ctx ? load_bad_ref(ctx, file, map, leaf, target) : NST_OK;
 }
 
 /* Every device's ports, as (device name, port name), sorted: a binary search per port
@@ -811,9 +811,13 @@ load_check_port_ref(struct nst_ctx *ctx, const char *file, const struct srcmap *
         return NST_OK;
     }
     *bad = 1;
+    if (!ctx) {
+        return NST_OK;
+    }
     path = lyd_path(pleaf, LYD_PATH_STD, NULL, 0);
     msg = nst_asprintf("Invalid leafref value \"%s\" - no target instance \"%s\" with the same "
-                       "value.", lyd_get_value(pleaf), LOAD_PORT_REF_TARGET);
+                       "value.",
+                       lyd_get_value(pleaf), LOAD_PORT_REF_TARGET);
     if (!path || !msg) {
         ret = NST_ENOMEM;
         goto cleanup;
@@ -832,8 +836,9 @@ cleanup:
 /*
  * The references libyang no longer checks (ctx.c): segment ends, VPLS members and BGP
  * sessions each name a device and one of its ports, a BGP session may name its peer
- * device, a stitch names a device, a hop names a segment. A hash
- * lookup or two each, so linear in the service; every bad one is reported.
+ * device, a stitch names a device, a hop names a segment. A binary search or two
+ * each, so n log n in the service; every bad one is reported (without @ctx only
+ * NST_EINPUT says there is one: the fast path's thread, load_fast_check_run()).
  */
 static nst_err
 load_check_port_refs(struct nst_ctx *ctx, const char *file, const struct srcmap *map,
@@ -1140,6 +1145,8 @@ load_map_start(struct load_map *lm)
 struct load_fast_check {
     const struct lyd_node *tree;
     bool ok;
+    bool ports;     /* also the port references (ctx->port_refs_deviated) */
+    bool ports_bad; /* one of them does not resolve: the caller reports them */
     nst_err ret;
     pthread_t tid;
 };
@@ -1148,8 +1155,15 @@ static void *
 load_fast_check_run(void *arg)
 {
     struct load_fast_check *fc = arg;
+    nst_err r;
 
     fc->ret = load_fast_refs_ok(fc->tree, &fc->ok);
+    if (!fc->ret && fc->ok && fc->ports) {
+        /* Without a context nothing is recorded: only whether one is bad. */
+        r = load_check_port_refs(NULL, NULL, NULL, fc->tree);
+        fc->ports_bad = r == NST_EINPUT;
+        fc->ret = r == NST_ENOMEM ? r : NST_OK;
+    }
     return NULL;
 }
 
@@ -1227,7 +1241,7 @@ load_attempt(struct nst_ctx *ctx, const char *data, size_t len, enum nst_format 
     LY_ERR lr;
     int complete = 0;
     struct load_map lm;
-    struct load_fast_check fc = {NULL, false, NST_OK, 0};
+    struct load_fast_check fc = {NULL, false, false, false, NST_OK, 0};
     bool lm_started = false, fc_started = false, built = false;
 
     memset(&lm, 0, sizeof lm);
@@ -1324,6 +1338,7 @@ load_attempt(struct nst_ctx *ctx, const char *data, size_t len, enum nst_format 
          * neither records anything (a tree with a service: model_build() records only
          * its absence). The port references (which record) wait for the verdict. */
         fc.tree = svc->tree;
+        fc.ports = ctx->port_refs_deviated;
         fc_started = load_fast_check_start(&fc);
         ret = model_build(ctx, svc->tree, map, name, &svc->arena, &svc->model);
         load_fast_check_join(&fc, fc_started);
@@ -1353,8 +1368,9 @@ load_attempt(struct nst_ctx *ctx, const char *data, size_t len, enum nst_format 
         }
     }
     /* The port references, as libyang would have checked them in that loop: not after
-     * an error that stands alone (a duplicate entry makes a reference ambiguous). */
-    if (ret != NST_ENOMEM && complete && ctx->port_refs_deviated) {
+     * an error that stands alone (a duplicate entry makes a reference ambiguous). On the
+     * fast path's thread they were checked already: reported here when one is bad. */
+    if (ret != NST_ENOMEM && complete && ctx->port_refs_deviated && (!built || fc.ports_bad)) {
         nst_err r = load_check_port_refs(ctx, name, map, svc->tree);
 
         ret = ret && r != NST_ENOMEM ? ret : r;

@@ -773,7 +773,7 @@ lc_live_one(struct nst_diff *d, struct lc_dev *v)
         lc_dev_fail(v, sess_error_format(&err, why, sizeof why));
         goto cleanup;
     }
-    if (sess_get_config(v->s, SESS_DS_RUNNING, filter, &text, &err)) {
+    if (sess_get_config_text(v->s, SESS_DS_RUNNING, filter, &text, &err)) {
         lc_dev_fail(v, sess_error_format(&err, why, sizeof why));
         goto cleanup;
     }

@@ -12,7 +12,9 @@
  * searched, or, when the server's hello names a proven schema set, the set's shared
  * context (ctxpool.h: the relay passes the join's baton, sess_hold() guards every use).
  * Every RPC goes through sess_rpc(), which sends, waits for the matching reply, and turns
- * <rpc-error> into struct sess_error.
+ * <rpc-error> into struct sess_error; except sess_get_config_text() (the live diff's read),
+ * whose <get-config> goes through the relay past libnetconf2 (relay_call) so that the
+ * reply's <data> text reaches the caller without a parse and a print in between.
  *
  * The main struct is struct sess: the libnetconf2 session, its libyang context (owned
  * here, so trees survive sess_close; or a shared one the pool owns), the raw TCP socket number (owned by libssh, used
@@ -1956,9 +1958,10 @@ sess_data_text(const char *device, const char *op, const struct lyd_node *data, 
     return NST_OK;
 }
 
-nst_err
-sess_reply_parse(struct ly_ctx *ctx, const struct lyd_node *rpc, const char *reply, char **data_xml,
-                 struct sess_error *err)
+/* sess_reply_parse() for the device @device. */
+static nst_err
+sess_reply_parse_dev(struct ly_ctx *ctx, const char *device, const struct lyd_node *rpc,
+                     const char *reply, char **data_xml, struct sess_error *err)
 {
     struct lyd_node *op = NULL, *envp = NULL, *data = NULL;
     struct ly_in *in = NULL;
@@ -1967,7 +1970,7 @@ sess_reply_parse(struct ly_ctx *ctx, const struct lyd_node *rpc, const char *rep
 
     sess_err_clear(err);
     if (!ctx || !rpc || !rpc->schema || !reply) {
-        return sess_fail(err, "", "reply", SESS_ERR_CONFIG, "no context, RPC or reply");
+        return sess_fail(err, device, "reply", SESS_ERR_CONFIG, "no context, RPC or reply");
     }
     name = rpc->schema->name;
     /* What the relay checks before libnetconf2 ever sees a message (relay.h). */
@@ -1975,29 +1978,29 @@ sess_reply_parse(struct ly_ctx *ctx, const struct lyd_node *rpc, const char *rep
         char why[160];
 
         if (!relay_check_message(reply, strlen(reply), why, sizeof why)) {
-            return sess_fail(err, "", name, SESS_ERR_PROTOCOL, "the device sent %s", why);
+            return sess_fail(err, device, name, SESS_ERR_PROTOCOL, "the device sent %s", why);
         }
     }
     /* As libnetconf2 2.0.24's nc_recv_reply: the reply is parsed into a copy of the RPC's
      * operation node, with the <rpc-reply> envelope returned separately. */
     if (lyd_dup_single(rpc, NULL, LYD_DUP_RECURSIVE, &op) || ly_in_new_memory(reply, &in)) {
-        rc = sess_fail(err, "", name, SESS_ERR_NOMEM, "out of memory");
+        rc = sess_fail(err, device, name, SESS_ERR_NOMEM, "out of memory");
         goto cleanup;
     }
     if (lyd_parse_op(ctx, op, in, LYD_XML, LYD_TYPE_REPLY_NETCONF, &envp, NULL)) {
         const char *m = ly_errmsg(ctx);
 
-        rc = sess_fail(err, "", name, SESS_ERR_PROTOCOL, "bad reply to <%s>: %s", name,
+        rc = sess_fail(err, device, name, SESS_ERR_PROTOCOL, "bad reply to <%s>: %s", name,
                        m ? m : "libyang error");
         goto cleanup;
     }
-    rc = sess_reply_errors("", name, envp, err);
+    rc = sess_reply_errors(device, name, envp, err);
     if (rc || !data_xml || (strcmp(name, "get") && strcmp(name, "get-config"))) {
         goto cleanup;
     }
-    rc = sess_reply_data("", name, op, &data, err);
+    rc = sess_reply_data(device, name, op, &data, err);
     if (!rc) {
-        rc = sess_data_text("", name, data, data_xml, err);
+        rc = sess_data_text(device, name, data, data_xml, err);
     }
 
 cleanup:
@@ -2006,6 +2009,13 @@ cleanup:
     lyd_free_tree(op);
     ly_err_clean(ctx, NULL);
     return rc;
+}
+
+nst_err
+sess_reply_parse(struct ly_ctx *ctx, const struct lyd_node *rpc, const char *reply, char **data_xml,
+                 struct sess_error *err)
+{
+    return sess_reply_parse_dev(ctx, "", rpc, reply, data_xml, err);
 }
 
 static NC_DATASTORE
@@ -2353,6 +2363,91 @@ sess_get_config(struct sess *s, enum sess_ds source, const char *filter, char **
                 struct sess_error *err)
 {
     return sess_fetch_xml(s, 0, source, filter, xml, err);
+}
+
+nst_err
+sess_get_config_text(struct sess *s, enum sess_ds source, const char *filter, char **xml,
+                     struct sess_error *err)
+{
+    static const char *const ds_name[] = {
+        [SESS_DS_RUNNING] = "running",
+        [SESS_DS_CANDIDATE] = "candidate",
+        [SESS_DS_STARTUP] = "startup",
+    };
+    struct relay_reply rep = {0};
+    struct buf op = {0};
+    struct lyd_node *rpc = NULL;
+    char why[256];
+    int timed_out = 0;
+    nst_err rc;
+
+    if (!xml || !s || !s->relay || (filter && *filter != '<')) {
+        return sess_get_config(s, source, filter, xml, err);
+    }
+    if (!sess_ds_caps_ok(s, source, "get-config", 0, err, &rc)) {
+        return rc;
+    }
+    /* What libnetconf2 2.0.24's nc_send_rpc() writes for nc_rpc_getconfig() (io.c,
+     * session_client.c), byte for byte but the message-id. */
+    buf_printf(&op,
+               "<get-config xmlns=\"urn:ietf:params:xml:ns:netconf:base:1.0\"><source><%s/>"
+               "</source>",
+               ds_name[source]);
+    if (filter) {
+        buf_puts(&op, "<filter type=\"subtree\">");
+        buf_puts(&op, filter);
+        buf_puts(&op, "</filter>");
+    }
+    buf_puts(&op, "</get-config>");
+    if (buf_failed(&op)) {
+        buf_clear(&op);
+        return sess_fail(err, s->device, "get-config", SESS_ERR_NOMEM, "out of memory");
+    }
+    sess_enter(s);
+    if (nc_session_get_status(s->nc) != NC_STATUS_RUNNING) {
+        rc = sess_fail(err, s->device, "get-config", SESS_ERR_DROPPED,
+                       "session is no longer running");
+        goto cleanup;
+    }
+    rc = relay_call(s->relay, op.p, s->rpc_timeout_ms, &rep, &timed_out);
+    if (rc == NST_ENOMEM) {
+        rc = sess_fail(err, s->device, "get-config", SESS_ERR_NOMEM, "out of memory");
+        goto cleanup;
+    }
+    if (rc && timed_out) {
+        rc = sess_fail(err, s->device, "get-config", SESS_ERR_TIMEOUT,
+                       "no reply to <get-config> within %d ms; device state unknown",
+                       s->rpc_timeout_ms);
+        goto cleanup;
+    }
+    if (rc) {
+        rc = sess_fail(err, s->device, "get-config", SESS_ERR_DROPPED,
+                       "session dropped while waiting for the <get-config> reply: %s",
+                       sess_transport_why(s, why, sizeof why, "transport closed"));
+        goto cleanup;
+    }
+    if (rep.plain) {
+        *xml = nst_strndup(rep.msg + rep.data_off, rep.data_len);
+        rc = *xml ? NST_OK
+                  : sess_fail(err, s->device, "get-config", SESS_ERR_NOMEM, "out of memory");
+        goto cleanup;
+    }
+    /* Anything else as libnetconf2 would have parsed it (an <rpc-error> included). */
+    sess_hold(s);
+    if (lyd_new_path(NULL, s->ctx, "/ietf-netconf:get-config", NULL, 0, &rpc)) {
+        rc = sess_fail(err, s->device, "get-config", SESS_ERR_NOMEM,
+                       "cannot build the <get-config> RPC");
+    } else {
+        rc = sess_reply_parse_dev(s->ctx, s->device, rpc, rep.msg, xml, err);
+    }
+    lyd_free_tree(rpc);
+    sess_unhold(s);
+
+cleanup:
+    buf_clear(&op);
+    relay_reply_clear(&rep);
+    sess_leave();
+    return rc;
 }
 
 nst_err

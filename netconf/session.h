@@ -364,6 +364,21 @@ nst_err sess_get_config(struct sess *s, enum sess_ds source, const char *filter,
                         struct sess_error *err);
 
 /**
+ * @brief <get-config> for a caller that parses the text into a schema-aware context (the
+ *        live diff): as sess_get_config(), but the text is the device's own bytes of the
+ *        <data> content when relay.h's struct relay_reply says they parse to the same tree
+ *        as sess_get_config()'s text, else exactly sess_get_config()'s text. The request
+ *        goes past libnetconf2 (relay_call(): the bytes libnetconf2 would send, with a
+ *        message-id of the relay's), so the reply is neither parsed into the session's
+ *        context nor printed back unless it has to be (an <rpc-error>, a reply that
+ *        declares prefixes outside <data>). Only a subtree filter or none; an XPath filter
+ *        goes through sess_get_config().
+ * Parameters and return values as sess_get_config().
+ */
+nst_err sess_get_config_text(struct sess *s, enum sess_ds source, const char *filter, char **xml,
+                             struct sess_error *err);
+
+/**
  * @brief <get-config>, result as a libyang data tree in sess_ctx().
  * @param[out] tree the first top-level sibling (NULL when the datastore is empty),
  *             returned to the caller, freed with lyd_free_siblings() before sess_free().

@@ -236,6 +236,17 @@ nst_diff_free(struct nst_diff *d)
     if (!d) {
         return;
     }
+    if (d->flags & NST_DIFF_EXITING) {
+        /* What outlives the process, and the secrets; the trees (a third of a millisecond
+         * a device, on the calling thread after the parallel part) and the models go with
+         * the exit. */
+        secret_set_clear(&d->secrets);
+        store_unlock(d->lock);
+        store_close(d->st);
+        d->lock = NULL;
+        d->st = NULL;
+        return;
+    }
     for (size_t i = 0; i < d->ndevs; i++) {
         struct lc_dev *v = &d->devs[i];
 

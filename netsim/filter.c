@@ -238,13 +238,29 @@ filter_meta(const struct lyd_node *filter, const char *name)
     return NULL;
 }
 
+/* @n, its subtree and its ancestors (list keys included) copied and merged into @res. */
+static int
+filter_take(const struct lyd_node *n, struct lyd_node **res)
+{
+    struct lyd_node *dup = NULL, *top;
+
+    if (lyd_dup_single(n, NULL, LYD_DUP_RECURSIVE | LYD_DUP_WITH_PARENTS | LYD_DUP_WITH_FLAGS,
+                       &dup)) {
+        return -1;
+    }
+    for (top = dup; lyd_parent(top); top = lyd_parent(top)) {
+    }
+    lyd_merge_siblings(res, top, LYD_MERGE_DESTRUCT | LYD_MERGE_WITH_FLAGS);
+    return 0;
+}
+
 nst_err
 sim_filter_apply(struct sim_dev *dev, const struct lyd_node *filter, const struct lyd_node *data,
                  struct lyd_node **result, struct nc_server_reply **err)
 {
     const struct lyd_node_any *any = (const struct lyd_node_any *)filter;
     struct filter_list xps = {0};
-    struct lyd_node *content = NULL, *owned = NULL, *res = NULL, *dup, *top, *e;
+    struct lyd_node *content = NULL, *owned = NULL, *res = NULL, *e;
     const struct lyd_node *n;
     const char *type, *select;
     struct ly_set *set = NULL;
@@ -296,10 +312,36 @@ sim_filter_apply(struct sim_dev *dev, const struct lyd_node *filter, const struc
     }
 
     for (k = 0; k < xps.n; k++) {
+        struct lyd_node *one = NULL;
+        LY_ERR lr;
+
         if (!data) {
             break;
         }
         ly_err_clean(dev->ctx, NULL);
+        /* A subtree filter's path names one instance when every list on it has all its
+         * keys (the live diff's filters): libyang's path lookup (hashes, no XPath engine)
+         * finds it or finds there is none. Anything it cannot take (a list without its
+         * keys, a leaf-list, a predicate on another leaf) goes to the XPath evaluation. */
+        if (!type || strcmp(type, "xpath")) {
+            uint32_t quiet = 0;
+
+            ly_temp_log_options(&quiet);
+            lr = lyd_find_path(data, xps.v[k], 0, &one);
+            ly_temp_log_options(NULL);
+            if (lr == LY_ENOTFOUND || lr == LY_EINCOMPLETE) {
+                ly_err_clean(dev->ctx, NULL);
+                continue;
+            }
+            if (lr == LY_SUCCESS) {
+                if (filter_take(one, &res)) {
+                    ret = NST_ENOMEM;
+                    goto cleanup;
+                }
+                continue;
+            }
+            ly_err_clean(dev->ctx, NULL);
+        }
         if (lyd_find_xpath(data, xps.v[k], &set)) {
             /* A syntax error in the user's XPath is an error; a path naming nodes this
              * schema lacks simply selects nothing. */
@@ -313,16 +355,10 @@ sim_filter_apply(struct sim_dev *dev, const struct lyd_node *filter, const struc
             continue;
         }
         for (i = 0; i < set->count; i++) {
-            dup = NULL;
-            if (lyd_dup_single(set->dnodes[i], NULL,
-                               LYD_DUP_RECURSIVE | LYD_DUP_WITH_PARENTS | LYD_DUP_WITH_FLAGS,
-                               &dup)) {
+            if (filter_take(set->dnodes[i], &res)) {
                 ret = NST_ENOMEM;
                 goto cleanup;
             }
-            for (top = dup; lyd_parent(top); top = lyd_parent(top)) {
-            }
-            lyd_merge_siblings(&res, top, LYD_MERGE_DESTRUCT | LYD_MERGE_WITH_FLAGS);
         }
         ly_set_free(set, NULL);
         set = NULL;

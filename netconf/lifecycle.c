@@ -779,6 +779,9 @@ lc_live_one(struct nst_diff *d, struct lc_dev *v)
     }
     mkdir(cache, 0700);
     o.schema_cache_dir = cache;
+    /* The diff only reads running configuration and parses it into the device models'
+     * context: a session without libnetconf2 and its YANG context (session.h). */
+    o.light = 1;
     if (sess_connect(&o, &v->s, &err)) {
         v->s = NULL;
         lc_dev_fail(v, sess_error_format(&err, why, sizeof why));

@@ -160,7 +160,8 @@ struct relay {
     _Atomic unsigned long call_seq; /* requests made so far (ids BASE+1 .. BASE+seq) */
     struct relay_reply call_reply;  /* the reply, once call_done */
     int call_done;
-    int ended; /* relay_kill() ran */
+    _Atomic int call_waiting; /* call_req is waiting to be sent */
+    int ended;                /* relay_kill() ran */
 };
 
 static long long
@@ -1008,9 +1009,13 @@ relay_call_send(struct relay *r)
     char *req;
     size_t n;
 
+    if (!r->client_hello) {
+        return; /* after the client's hello, once read (relay_main calls again) */
+    }
     pthread_mutex_lock(&r->mu);
     n = r->call_req.len;
     req = n ? buf_take(&r->call_req) : NULL;
+    r->call_waiting = 0;
     pthread_mutex_unlock(&r->mu);
     if (!req) {
         return;
@@ -1026,7 +1031,8 @@ relay_call_send(struct relay *r)
     nst_free(req);
     if (buf_failed(&f)) {
         relay_kill(r, "out of memory");
-    } else if (r->pend.len) {
+    } else if (r->pend.len || !r->hello_sent || relay_now_ms() < r->hold_until) {
+        /* Behind the client's hello and its pause (a light session's first request). */
         if (buf_add(&r->pend, f.p, f.len)) {
             relay_kill(r, "out of memory");
         }
@@ -1120,6 +1126,9 @@ relay_main(void *arg)
             got = read(r->sp[0], buf, sizeof buf);
             if (got > 0) {
                 relay_from_client(r, buf, (size_t)got);
+                if (r->call_waiting) {
+                    relay_call_send(r);
+                }
             } else if (got == 0 || (errno != EAGAIN && errno != EINTR)) {
                 /* libnetconf2 is done with the session. */
                 relay_kill(r, "");
@@ -1369,6 +1378,7 @@ relay_call(struct relay *r, const char *op, int timeout_ms, struct relay_reply *
     r->call_seq++;
     r->call_id = id;
     r->call_done = 0;
+    r->call_waiting = 1;
     pthread_mutex_unlock(&r->mu);
     while (write(r->wake[1], &one, 1) < 0 && errno == EINTR) {
     }
@@ -1388,6 +1398,7 @@ relay_call(struct relay *r, const char *op, int timeout_ms, struct relay_reply *
     /* A reply after this is dropped (relay_call_reply). */
     r->call_id = 0;
     r->call_done = 0;
+    r->call_waiting = 0;
     buf_clear(&r->call_req);
     pthread_mutex_unlock(&r->mu);
     return ret;

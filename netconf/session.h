@@ -180,6 +180,17 @@ struct sess_opts {
                                       separate caches. */
     sess_log_cb log_cb;          /**< NULL = drop messages */
     void *log_user;              /**< passed to log_cb */
+    int light;                   /**< 1: a session without libnetconf2 for reading only
+                                      (the live diff): SSH, the relay, the hellos (the
+                                      client's as libnetconf2 2.0.24 sends it) and the
+                                      capabilities, but no YANG context, no yang-library
+                                      or <get-schema> requests. Such a session can only
+                                      sess_get_config_text() (its rare replies that must
+                                      be parsed whole use a context of ietf-netconf made
+                                      once per process) and be closed
+                                      (<close-session> through the relay); every other
+                                      call fails as on a closed session, sess_ctx() is
+                                      NULL. schema_cache_dir is not used. */
 };
 
 /** @brief Datastores. */

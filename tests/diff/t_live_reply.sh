@@ -5,6 +5,8 @@
 # relay.h says it parses to the same tree; else the reply is parsed whole as libnetconf2
 # would). Two simulated routers (examples/simnet.sh: pe1 Junos, pe2 IOS-XR); pe1 answers
 # <get-config> through netsim's `reply raw` fault (netsim/hostile.c) where a case needs it:
+#   - the session is a light one (session.h): no <get-schema>, one <get-config>,
+#     <close-session> at the end;
 #   - the request carries the relay's message-id (2000000001 and up), not libnetconf2's:
 #     a reply that echoes it in pe1's interface description shows it in the diff;
 #   - the same configuration in a reply the relay takes as text and in one it does not
@@ -72,6 +74,16 @@ for f in tree json; do
     want_rc 3 base.$f
 done
 grep -q 'seeded' "$tmp/base.tree.out" || no "the seeded description is not in the diff"
+# The diff's session on pe2 (a light one, session.h): no <get-schema> or yang-library
+# <get> (no libnetconf2 context to fill), one <get-config>, closed with <close-session>.
+sid=$(grep 'event=session-start' "$net/state/pe2/rpc.log" | tail -1 | sed 's/.* sid=\([0-9]*\) .*/\1/')
+grep " sid=$sid " "$net/state/pe2/rpc.log" > "$tmp/pe2.session"
+grep -q 'rpc=get-schema\|rpc=get ' "$tmp/pe2.session" \
+    && no "the diff's session asked for schemas: $(cat "$tmp/pe2.session")"
+[ "$(grep -c 'rpc=get-config source=running filter=subtree -> ok' "$tmp/pe2.session")" = 1 ] \
+    || no "the diff's session: not one filtered <get-config>: $(cat "$tmp/pe2.session")"
+grep -q 'rpc=close-session -> ok' "$tmp/pe2.session" && grep -q 'session-end reason=closed' "$tmp/pe2.session" \
+    || no "the diff's session did not end with <close-session>: $(cat "$tmp/pe2.session")"
 
 # A reply of pe1's whole running configuration, with $MSGID (netsim puts the request's
 # message-id there) in the seeded description; ATTRS go on <rpc-reply>.

@@ -738,8 +738,7 @@ lc_live_one(struct nst_diff *d, struct lc_dev *v)
     struct diff_inputs in;
     struct lyd_node *running = NULL;
     const char *keys[2] = {NULL, NULL};
-    char cache[4096], why[600], *filter = NULL, *text = NULL;
-    size_t k;
+    char why[600], *filter = NULL, *text = NULL;
 
     lc_inputs(d, v, &in);
     /* Every tree goes into the context with every device model: a device's session
@@ -768,19 +767,9 @@ lc_live_one(struct nst_diff *d, struct lc_dev *v)
         return;
     }
     inv_sess_opts(iv, d->known_hosts, &o, keys);
-    k = (size_t)snprintf(cache, sizeof cache, "%s/schema-cache", store_dir(d->st));
-    mkdir(cache, 0700);
-    snprintf(cache + k, sizeof cache - k, "/%s_%u", iv->address, (unsigned)iv->port);
-    for (char *c = cache + k + 1; *c; c++) {
-        if (!((*c >= '0' && *c <= '9') || (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
-              *c == '.' || *c == '-')) {
-            *c = '_';
-        }
-    }
-    mkdir(cache, 0700);
-    o.schema_cache_dir = cache;
     /* The diff only reads running configuration and parses it into the device models'
-     * context: a session without libnetconf2 and its YANG context (session.h). */
+     * context: a session without libnetconf2 and its YANG context (session.h), so without
+     * a schema cache either. */
     o.light = 1;
     if (sess_connect(&o, &v->s, &err)) {
         v->s = NULL;

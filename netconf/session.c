@@ -1287,7 +1287,7 @@ sess_connect_try(const struct sess_opts *opts, int may_share, int *again, struct
                        schema_dir, SESS_IETF_NETCONF);
         goto cleanup;
     }
-    if (opts->schema_cache_dir) {
+    if (opts->schema_cache_dir && !opts->light) {
         struct stat st;
 
         /* The fetch directory is made only for a private join (after the hello); the

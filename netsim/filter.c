@@ -3,7 +3,10 @@
  *
  * Both filter types end up as a list of XPath expressions evaluated with libyang on the
  * datastore copy; every selected node is duplicated with its ancestors (list keys included)
- * and the copies are merged into the result.
+ * and the copies are merged into the result. A subtree filter's expression that names one
+ * instance is looked up first without the XPath engine (filter_lookup() for containers,
+ * leaves and list instances by their string keys; else lyd_find_path()): the live diff
+ * sends one per list instance it compares.
  *
  * A subtree filter is turned into XPaths the way RFC 6241 6.2 reads: an element with text is
  * a content-match node and becomes a predicate of its parent ([name='ge-0/0/1']); an empty

@@ -96,6 +96,9 @@ struct relay {
     size_t max_msg;
     long long connect_deadline; /* until relay_connected(): the session must be up by then */
     _Atomic int connected;      /* relay_connected() was called */
+    _Atomic int retry_first;    /* relay_connected_light(): a light session's first request
+                                   (its own, after connected) may still be retried */
+    int yuma;                   /* the device's hello is yuma123's (RELAY_YUMA) */
     pthread_mutex_t mu;         /* guards why */
     char why[256];
 
@@ -677,8 +680,8 @@ relay_deliver(struct relay *r, const char *msg, size_t len)
         r->server_hello = kind;
         /* The pause after the client hello is for yuma123 (relay_from_client); every other
          * device gets the first request right behind the hello, as from ncclient. */
-        if (!r->hold_fixed && r->attempt == 1 &&
-            !memmem(msg, len, RELAY_YUMA, strlen(RELAY_YUMA))) {
+        r->yuma = memmem(msg, len, RELAY_YUMA, strlen(RELAY_YUMA)) != NULL;
+        if (!r->hold_fixed && r->attempt == 1 && !r->yuma) {
             r->hold_ms = 0;
         }
         pthread_mutex_lock(&r->mu);
@@ -858,7 +861,7 @@ static void
 relay_retry(struct relay *r)
 {
     ssh_channel chan;
-    long long left = r->connect_deadline - relay_now_ms();
+    long long left = r->connected ? r->msg_timeout_ms : r->connect_deadline - relay_now_ms();
     long tsec, tusec;
 
     if (ssh_channel_is_open(r->chan)) {
@@ -955,7 +958,7 @@ relay_from_client(struct relay *r, const char *p, size_t n)
         relay_kill(r, "the client sent too much before the device's hello");
         return;
     }
-    if (!r->answered && !r->connected && r->attempt < RELAY_ATTEMPTS) {
+    if (!r->answered && (!r->connected || r->retry_first) && r->attempt < RELAY_ATTEMPTS) {
         if (buf_add(&r->replay, p, n) || r->replay.len > RELAY_MAX_PENDING) {
             relay_kill(r, "the client sent too much before the device's first reply");
             return;
@@ -976,7 +979,21 @@ relay_connect_watch(struct relay *r, int timeout)
 {
     long long now = relay_now_ms(), left;
 
-    if (r->dead || r->connected) {
+    if (r->dead) {
+        return timeout;
+    }
+    if (r->connected) {
+        /* A light session on yuma123 (the one server that gets the pause, relay_deliver):
+         * its first request, the session's own, is retried as libnetconf2's would be. */
+        if (r->retry_first && r->yuma && r->first_sent && !r->answered) {
+            long long due = r->first_sent + r->wait_ms - now;
+
+            if (due <= 0 && r->attempt < RELAY_ATTEMPTS && r->replay.len) {
+                relay_retry(r);
+                return 0;
+            }
+            return due > 0 && due < timeout ? (int)due : timeout;
+        }
         return timeout;
     }
     left = r->connect_deadline - now;
@@ -1029,16 +1046,14 @@ relay_call_send(struct relay *r)
         buf_add(&f, RELAY_EOM, strlen(RELAY_EOM));
     }
     nst_free(req);
-    if (buf_failed(&f)) {
+    /* Behind the client's hello and its pause (a light session's first request), and kept
+     * for a retry while one is possible (relay_connect_watch). */
+    if (buf_failed(&f) || buf_add(&r->pend, f.p, f.len) ||
+        (r->retry_first && !r->answered && r->attempt < RELAY_ATTEMPTS &&
+         buf_add(&r->replay, f.p, f.len))) {
         relay_kill(r, "out of memory");
-    } else if (r->pend.len || !r->hello_sent || relay_now_ms() < r->hold_until) {
-        /* Behind the client's hello and its pause (a light session's first request). */
-        if (buf_add(&r->pend, f.p, f.len)) {
-            relay_kill(r, "out of memory");
-        }
-        relay_flush_pend(r);
     } else {
-        relay_to_device(r, f.p, f.len);
+        relay_flush_pend(r);
     }
     buf_clear(&f);
 }
@@ -1278,6 +1293,15 @@ void
 relay_connected(struct relay *r)
 {
     if (r) {
+        r->connected = 1;
+    }
+}
+
+void
+relay_connected_light(struct relay *r)
+{
+    if (r) {
+        r->retry_first = 1;
         r->connected = 1;
     }
 }

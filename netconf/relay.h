@@ -71,6 +71,14 @@ nst_err relay_start(ssh_session ssh, ssh_channel chan, int msg_timeout_ms, int c
 void relay_connected(struct relay *r);
 
 /**
+ * @brief As relay_connected(), for a light session (session.h): its hellos are exchanged
+ *        and its first request is its own (relay_call()). On yuma123 (the server that
+ *        loses a request arriving with the client hello) that request is still retried on
+ *        a new channel as libnetconf2's first request would be, until the device answers.
+ */
+void relay_connected_light(struct relay *r);
+
+/**
  * @brief Stop the relay thread, close the channel, the SSH session and both sockets, and
  *        free the relay. Call after libnetconf2 is done with the socket. Accepts NULL.
  */

@@ -1398,7 +1398,7 @@ sess_connect_try(const struct sess_opts *opts, int may_share, int *again, struct
         if (rc) {
             goto cleanup;
         }
-        relay_connected(s->relay);
+        relay_connected_light(s->relay);
         s->fd = ncfd;
         s->light = 1;
         *out = s;

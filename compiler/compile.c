@@ -31,7 +31,9 @@
  * thread per CPU (compile_jobs(), NST_COMPILE_JOBS), each with its own template engine
  * and diagnostics list, whose entries are moved to the context in device order once
  * the chunk is done; the render state is built while the service loads (compile_pre);
- * the writer writes plan.json beside the devices' files (write_set); the render states are
+ * the writer writes plan.json beside the devices' files (write_set), or, when the compile
+ * knows the output directory (nst_compile_file_to), each device's files are written by the
+ * thread that rendered it, right after the render (stage_device); the render states are
  * freed when the render ends, or with the result (NST_COMPILE_KEEP_RENDER: the command,
  * which leaves the result to its exit). Neither the output
  * nor the diagnostics, their order or the log callback's calls depend on the threads
@@ -289,6 +291,106 @@ text_get(struct nst_compiled *c, struct compiled_text *t)
  * a template engine of its own, which reads and compiles the templates again. */
 #define COMPILE_PARALLEL_FROM 4
 
+/* --- the staged set (nst_compile_file_to) ---
+ *
+ * The devices' files are written into the new directory nst_compiled_write() would make,
+ * by the thread that rendered the device, right after its render: the writing (mostly the
+ * kernel creating files) runs beside the other devices' render instead of after all of
+ * them, and with NST_COMPILE_WRITE_ONLY a large compile's texts need not be kept (nor
+ * deflated and inflated again). nst_compiled_write() with the same directory then reports
+ * the first failure in model order, as write_set() does, writes plan.json and puts the set
+ * in place; the result of a compile that fails, or is never written, removes it. */
+
+static nst_err write_file(const char *dir, const char *name, const char *text, char **failed,
+                          int *err);
+static char *device_file(const char *name, const char *ext);
+static int existing_set(const char *dir, int *exists, char *foreign, size_t flen);
+static char *make_temp_dir(const char *dir);
+static void remove_set(const char *dir);
+
+/* @dir as nst_compiled_write() resolves it (no trailing '/', a symbolic link followed),
+ * newly allocated; NULL when that fails (nst_compiled_write() then reports it). */
+static char *
+stage_final_dir(const char *dir)
+{
+    size_t dlen = strlen(dir);
+    struct stat lst;
+    char *final, *real;
+
+    while (dlen > 1 && dir[dlen - 1] == '/') {
+        dlen--;
+    }
+    final = nst_strndup(dir, dlen);
+    if (final && !lstat(final, &lst) && S_ISLNK(lst.st_mode)) {
+        real = realpath(final, NULL);
+        nst_free(final);
+        final = real ? nst_strdup(real) : NULL;
+        free(real);
+    }
+    return final;
+}
+
+/* Stage @c's set for @outdir, when it can be: @outdir missing or an earlier compile's
+ * output, and a new directory made next to it. Otherwise nothing is staged and
+ * nst_compiled_write() does all of it (and reports what stood in the way). */
+static void
+stage_begin(struct nst_compiled *c, const char *outdir)
+{
+    char foreign[256], *final = stage_final_dir(outdir);
+    int exists;
+
+    if (!final || existing_set(final, &exists, foreign, sizeof foreign)) {
+        nst_free(final);
+        return;
+    }
+    c->stage_res = nst_calloc(c->ndevices ? c->ndevices : 1, sizeof *c->stage_res);
+    c->stage_tmp = c->stage_res ? make_temp_dir(final) : NULL;
+    if (!c->stage_tmp) {
+        nst_free(c->stage_res);
+        c->stage_res = NULL;
+        nst_free(final);
+        return;
+    }
+    c->stage_final = final;
+}
+
+/* Device @i's files into the staged set, NAME.xml then NAME.cli as write_set() writes
+ * them; the outcome in c->stage_res[i]. */
+static void
+stage_device(struct nst_compiled *c, size_t i, const char *payload, const char *cli)
+{
+    struct write_res *r = &c->stage_res[i];
+    char *f = device_file(c->devices[i].name, ".xml");
+
+    r->ret = f ? write_file(c->stage_tmp, f, payload, &r->failed, &r->err) : NST_ENOMEM;
+    nst_free(f);
+    if (!r->ret) {
+        f = device_file(c->devices[i].name, ".cli");
+        r->ret = f ? write_file(c->stage_tmp, f, cli, &r->failed, &r->err) : NST_ENOMEM;
+        nst_free(f);
+    }
+    c->devices[i].staged = !r->ret;
+}
+
+/* The staged set's state freed; the directory removed when @remove. */
+static void
+stage_clear(struct nst_compiled *c, bool remove)
+{
+    size_t i;
+
+    if (c->stage_tmp && remove) {
+        remove_set(c->stage_tmp);
+    }
+    for (i = 0; c->stage_res && i < c->ndevices; i++) {
+        nst_free(c->stage_res[i].failed);
+    }
+    nst_free(c->stage_res);
+    nst_free(c->stage_tmp);
+    nst_free(c->stage_final);
+    c->stage_res = NULL;
+    c->stage_tmp = c->stage_final = NULL;
+}
+
 /* Device @i of the model from its IR element @n: the IR packed, then the payload and
  * CLI by its driver, diagnostics to @ctx. *stop when the compile cannot go on (out of
  * memory, or the IR out of step with the model); other errors (a broken template) let
@@ -316,6 +418,14 @@ compile_device(struct nst_compiled *c, struct render *r, struct nst_ctx *ctx,
     origin->path = c->svc->model->devices[i].src.path;
     render_set_origin(r, origin);
     ret = render_device(r, n, c->svc->model->devices[i].drv, &payload, &cli);
+    if (!ret && payload && cli && c->stage_tmp) {
+        stage_device(c, i, payload, cli);
+        if (d->staged && c->write_only && c->ndevices > COMPILE_DEFLATE_FROM) {
+            nst_free(payload);
+            nst_free(cli);
+            payload = cli = NULL;
+        }
+    }
     if (!ret && payload) {
         ret = text_keep(&d->payload, payload, c->ndevices);
         payload = NULL;
@@ -753,6 +863,16 @@ nst_compile_file(struct nst_ctx *ctx, const char *path, enum nst_format format,
                  const char *const *template_dirs, size_t ndirs, unsigned flags,
                  enum nst_stage *stage, struct nst_service **svc_out, struct nst_compiled **out)
 {
+    return nst_compile_file_to(ctx, path, format, template_dirs, ndirs, flags, NULL, stage, svc_out,
+                               out);
+}
+
+NST_API nst_err
+nst_compile_file_to(struct nst_ctx *ctx, const char *path, enum nst_format format,
+                    const char *const *template_dirs, size_t ndirs, unsigned flags,
+                    const char *outdir, enum nst_stage *stage, struct nst_service **svc_out,
+                    struct nst_compiled **out)
+{
     struct nst_service *svc = NULL;
     struct nst_compiled *c = NULL;
     enum nst_stage at = NST_STAGE_LOAD;
@@ -797,6 +917,10 @@ nst_compile_file(struct nst_ctx *ctx, const char *path, enum nst_format format,
         at = NST_STAGE_RENDER;
         ret = compile_pre_join(&pre, pre_started, ctx);
         pre_started = false;
+    }
+    if (!ret && outdir && *outdir) {
+        c->write_only = (flags & NST_COMPILE_WRITE_ONLY) != 0;
+        stage_begin(c, outdir);
     }
     if (!ret) {
         ret = compile_render(c, template_dirs, ndirs, pre.r ? &pre.r : NULL,
@@ -854,6 +978,7 @@ nst_compiled_free(struct nst_compiled *c)
         render_free(c->held[i]);
     }
     nst_free(c->held);
+    stage_clear(c, true);
     pthread_mutex_destroy(&c->lock);
     nst_free(c);
 }
@@ -952,7 +1077,7 @@ nst_compiled_device_rendered(const struct nst_compiled *c, size_t i)
 {
     const struct compiled_device *d = device_at(c, i);
 
-    return d && (d->payload.z || d->payload.text);
+    return d && (d->payload.z || d->payload.text || d->staged);
 }
 
 NST_API const char *
@@ -1469,9 +1594,17 @@ static nst_err
 write_device_text(const char *dir, const char *name, const char *ext,
                   const struct compiled_text *t, char **failed, int *err)
 {
-    char *f = device_file(name, ext), *buf = t->text ? NULL : text_inflate(t);
-    const char *text = t->text ? t->text : buf;
-    nst_err ret = f && text ? write_file(dir, f, text, failed, err) : NST_ENOMEM;
+    char *f, *buf;
+    const char *text;
+    nst_err ret;
+
+    if (!t->text && !t->z) {
+        return NST_EINVAL; /* written elsewhere and dropped (NST_COMPILE_WRITE_ONLY) */
+    }
+    f = device_file(name, ext);
+    buf = t->text ? NULL : text_inflate(t);
+    text = t->text ? t->text : buf;
+    ret = f && text ? write_file(dir, f, text, failed, err) : NST_ENOMEM;
 
     nst_free(buf);
     nst_free(f);
@@ -1675,11 +1808,7 @@ write_error(const struct nst_compiled *c, const char *path, const char *reason)
 struct write_job {
     const struct nst_compiled *c;
     const char *dir;
-    struct write_res {
-        nst_err ret;
-        char *failed;
-        int err;
-    } * res, plan; /* res: one per device */
+    struct write_res *res, plan; /* res: one per device */
     atomic_size_t next;
     atomic_bool stop;
 };
@@ -1764,12 +1893,34 @@ write_set(const struct nst_compiled *c, const char *dir, char **failed, int *err
     return ret;
 }
 
+/* The staged set in @dir finished as write_set() would have written it: the first
+ * device failure in model order, else plan.json. */
+static nst_err
+stage_finish(const struct nst_compiled *c, const char *dir, char **failed, int *err)
+{
+    size_t i;
+
+    for (i = 0; i < c->ndevices; i++) {
+        struct write_res *r = &c->stage_res[i];
+
+        if (r->ret) {
+            *failed = r->failed;
+            *err = r->err;
+            r->failed = NULL;
+            return r->ret;
+        }
+    }
+    return write_plan(dir, c, failed, err);
+}
+
 NST_API nst_err
 nst_compiled_write(const struct nst_compiled *c, const char *dir)
 {
+    struct nst_compiled *mc = (struct nst_compiled *)(uintptr_t)c;
     char *tmp = NULL, *failed = NULL, *final = NULL, foreign[256];
     size_t dlen;
     int exists = 0, e = 0, r;
+    bool staged = false;
     nst_err ret = NST_OK;
 
     if (!c || !dir || !*dir) {
@@ -1782,7 +1933,8 @@ nst_compiled_write(const struct nst_compiled *c, const char *dir)
     }
     final = nst_strndup(dir, dlen);
     if (!final) {
-        return NST_ENOMEM;
+        ret = NST_ENOMEM;
+        goto cleanup;
     }
     /* A symbolic link to the directory: the set replaces the directory it names (never
      * the link, whose target the exchange would otherwise empty). */
@@ -1800,7 +1952,8 @@ nst_compiled_write(const struct nst_compiled *c, const char *dir)
             final = nst_strdup(real);
             free(real);
             if (!final) {
-                return NST_ENOMEM;
+                ret = NST_ENOMEM;
+                goto cleanup;
             }
         }
     }
@@ -1818,7 +1971,14 @@ nst_compiled_write(const struct nst_compiled *c, const char *dir)
         nst_free(why);
         goto cleanup;
     }
-    tmp = make_temp_dir(final);
+    /* The set staged for this directory while rendering (nst_compile_file_to()), whose
+     * devices' files are written; any other staged set is removed below. */
+    if (c->stage_tmp && !strcmp(c->stage_final, final)) {
+        tmp = mc->stage_tmp;
+        mc->stage_tmp = NULL;
+        staged = true;
+    }
+    tmp = tmp ? tmp : make_temp_dir(final);
     if (!tmp) {
         if (errno == ENOMEM) {
             ret = NST_ENOMEM;
@@ -1830,7 +1990,7 @@ nst_compiled_write(const struct nst_compiled *c, const char *dir)
         }
         goto cleanup;
     }
-    ret = write_set(c, tmp, &failed, &e);
+    ret = staged ? stage_finish(c, tmp, &failed, &e) : write_set(c, tmp, &failed, &e);
     if (ret == NST_EIO) {
         /* Name the file as it would have been in DIR, not the temporary one. */
         char *what = nst_asprintf("%s/%s", final, strrchr(failed, '/') + 1);
@@ -1859,5 +2019,7 @@ cleanup:
     nst_free(tmp);
     nst_free(failed);
     nst_free(final);
+    /* Whatever happened, a staged set is used up (no directory left behind). */
+    stage_clear(mc, true);
     return ret;
 }

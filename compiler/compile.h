@@ -32,6 +32,16 @@ struct compiled_device {
         size_t zlen, len; /* deflated and inflated length */
         char *text;       /* inflated, owned; NULL until asked for */
     } payload, cli;
+    /* nst_compile_file_to(): its files are written in the staged set (stage_tmp), and
+     * with NST_COMPILE_WRITE_ONLY above COMPILE_DEFLATE_FROM devices its texts dropped. */
+    bool staged;
+};
+
+/* A staged write's outcome for one file (compile.c: write_file()). */
+struct write_res {
+    nst_err ret;
+    char *failed; /* the path that failed, owned */
+    int err;      /* its errno */
 };
 
 struct nst_compiled {
@@ -44,6 +54,12 @@ struct nst_compiled {
      * last), freed with the result. */
     struct render **held;
     size_t nheld;
+    /* nst_compile_file_to(): the set written while rendering, for nst_compiled_write()
+     * to finish (plan.json, the rename) when given the same directory. */
+    char *stage_final;           /* that directory, resolved as nst_compiled_write() does */
+    char *stage_tmp;             /* the new directory the devices' files are written to */
+    struct write_res *stage_res; /* per device */
+    bool write_only;             /* NST_COMPILE_WRITE_ONLY */
 };
 
 #endif

@@ -307,6 +307,7 @@ static char *device_file(const char *name, const char *ext);
 static int existing_set(const char *dir, int *exists, char *foreign, size_t flen);
 static char *make_temp_dir(const char *dir);
 static void remove_set(const char *dir);
+static void plan_device_keep(struct compiled_device *d, xmlNodePtr n);
 
 /* @dir as nst_compiled_write() resolves it (no trailing '/', a symbolic link followed),
  * newly allocated; NULL when that fails (nst_compiled_write() then reports it). */
@@ -419,6 +420,9 @@ compile_device(struct nst_compiled *c, struct render *r, struct nst_ctx *ctx,
     render_set_origin(r, origin);
     ret = render_device(r, n, c->svc->model->devices[i].drv, &payload, &cli);
     if (!ret && payload && cli && c->stage_tmp) {
+        if (c->ndevices <= COMPILE_DEFLATE_FROM) {
+            plan_device_keep(d, n);
+        }
         stage_device(c, i, payload, cli);
         if (d->staged && c->write_only && c->ndevices > COMPILE_DEFLATE_FROM) {
             nst_free(payload);
@@ -971,6 +975,7 @@ nst_compiled_free(struct nst_compiled *c)
         nst_free(c->devices[i].payload.text);
         nst_free(c->devices[i].cli.z);
         nst_free(c->devices[i].cli.text);
+        nst_free(c->devices[i].plan);
     }
     nst_free(c->devices);
     /* The workers' render states before the compile's, whose device models they use. */
@@ -1252,6 +1257,69 @@ device_file(const char *name, const char *ext)
     return buf_take(&b);
 }
 
+/* Device @d's object in plan.json's "devices", from its IR element @ir (the render's, or
+ * unpacked), as plan_devices() places it after the comma. */
+static void
+plan_device(struct buf *b, const struct compiled_device *d, xmlNodePtr ir)
+{
+    xmlNodePtr ch;
+    int first = 1, firstch = 1;
+    char *f;
+
+    jb_indent(b, 2);
+    buf_puts(b, "{");
+    jb_key(b, 3, &first, "name");
+    buf_put_json_str(b, d->name);
+    jb_key(b, 3, &first, "vendor");
+    buf_put_json_str(b, d->vendor);
+    jb_key(b, 3, &first, "driver");
+    buf_put_json_str(b, d->driver);
+    jb_key(b, 3, &first, "status");
+    buf_put_json_str(b, d->pending ? "pending" : "compiled");
+    if (!d->pending) {
+        f = device_file(d->name, ".xml");
+        jb_key(b, 3, &first, "payload");
+        buf_put_json_str(b, f);
+        nst_free(f);
+        f = device_file(d->name, ".cli");
+        jb_key(b, 3, &first, "cli");
+        buf_put_json_str(b, f);
+        nst_free(f);
+    }
+    jb_key(b, 3, &first, "changes");
+    buf_puts(b, "[");
+    for (ch = drv_child(ir, NULL); ch; ch = drv_next(ch, NULL)) {
+        buf_puts(b, firstch ? "" : ",");
+        firstch = 0;
+        jb_indent(b, 4);
+        jb_ir_object(b, ch, 4, 1);
+    }
+    if (!firstch) {
+        jb_indent(b, 3);
+    }
+    buf_puts(b, "]");
+    jb_indent(b, 2);
+    buf_puts(b, "}");
+}
+
+/* Device @d's plan.json object made by its render thread from the render's IR element
+ * @n (a staged set of at most COMPILE_DEFLATE_FROM devices, whose plan is built in
+ * memory): the plan then only joins them, and the IR need not be unpacked for it. Without
+ * it (out of memory) the plan is made from the packed IR. */
+static void
+plan_device_keep(struct compiled_device *d, xmlNodePtr n)
+{
+    struct buf b = {0};
+
+    plan_device(&b, d, n);
+    if (buf_failed(&b)) {
+        buf_clear(&b);
+        return;
+    }
+    d->plan_len = b.len;
+    d->plan = buf_take(&b);
+}
+
 static void
 plan_devices(struct buf *b, const struct nst_compiled *c)
 {
@@ -1260,51 +1328,20 @@ plan_devices(struct buf *b, const struct nst_compiled *c)
     buf_puts(b, "[");
     for (i = 0; i < c->ndevices; i++) {
         const struct compiled_device *d = &c->devices[i];
-        xmlDocPtr ir = ir_unpack(d->ir);
-        xmlNodePtr ch;
-        int first = 1, firstch = 1;
-        char *f;
+        xmlDocPtr ir;
 
+        buf_puts(b, i ? "," : "");
+        if (d->plan) {
+            buf_add(b, d->plan, d->plan_len);
+            continue;
+        }
+        ir = ir_unpack(d->ir);
         if (!ir) {
             b->oom = 1;
             return;
         }
-        buf_puts(b, i ? "," : "");
-        jb_indent(b, 2);
-        buf_puts(b, "{");
-        jb_key(b, 3, &first, "name");
-        buf_put_json_str(b, d->name);
-        jb_key(b, 3, &first, "vendor");
-        buf_put_json_str(b, d->vendor);
-        jb_key(b, 3, &first, "driver");
-        buf_put_json_str(b, d->driver);
-        jb_key(b, 3, &first, "status");
-        buf_put_json_str(b, d->pending ? "pending" : "compiled");
-        if (!d->pending) {
-            f = device_file(d->name, ".xml");
-            jb_key(b, 3, &first, "payload");
-            buf_put_json_str(b, f);
-            nst_free(f);
-            f = device_file(d->name, ".cli");
-            jb_key(b, 3, &first, "cli");
-            buf_put_json_str(b, f);
-            nst_free(f);
-        }
-        jb_key(b, 3, &first, "changes");
-        buf_puts(b, "[");
-        for (ch = drv_child(xmlDocGetRootElement(ir), NULL); ch; ch = drv_next(ch, NULL)) {
-            buf_puts(b, firstch ? "" : ",");
-            firstch = 0;
-            jb_indent(b, 4);
-            jb_ir_object(b, ch, 4, 1);
-        }
+        plan_device(b, d, xmlDocGetRootElement(ir));
         xmlFreeDoc(ir);
-        if (!firstch) {
-            jb_indent(b, 3);
-        }
-        buf_puts(b, "]");
-        jb_indent(b, 2);
-        buf_puts(b, "}");
     }
     jb_indent(b, 1);
     buf_puts(b, "]");

@@ -35,6 +35,10 @@ struct compiled_device {
     /* nst_compile_file_to(): its files are written in the staged set (stage_tmp), and
      * with NST_COMPILE_WRITE_ONLY above COMPILE_DEFLATE_FROM devices its texts dropped. */
     bool staged;
+    /* Its object in plan.json, made by its render thread when the set is staged and the
+     * plan built in memory (compile.c, plan_device_keep); owned, or NULL. */
+    char *plan;
+    size_t plan_len;
 };
 
 /* A staged write's outcome for one file (compile.c: write_file()). */

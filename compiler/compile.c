@@ -535,8 +535,11 @@ compile_jobs(size_t ndevices)
  * diagnostics moved to the compile's context, the first error into *first, *stop at a
  * device that stopped the compile (the devices after it are discarded). Returns how many
  * devices were taken in. */
+struct lower_job;
+static void *lower_run(void *arg);
+
 static size_t
-compile_chunk_par(struct compile_par *p, nst_err *first, bool *stop)
+compile_chunk_par(struct compile_par *p, nst_err *first, bool *stop, struct lower_job *next)
 {
     struct nst_ctx *ctx = p->c->svc->ctx;
     size_t k, t, started = 1;
@@ -550,6 +553,11 @@ compile_chunk_par(struct compile_par *p, nst_err *first, bool *stop)
             break; /* the threads started do the work */
         }
         started++;
+    }
+    /* The calling thread lowers the next chunk first, if asked (compile_render), then
+     * takes devices with the others. */
+    if (next) {
+        lower_run(next);
     }
     compile_work(&p->workers[0]);
     for (t = 1; t < started; t++) {
@@ -650,6 +658,33 @@ compile_par_clear(struct compile_par *p, struct nst_compiled *keep)
     nst_free(p->slots);
 }
 
+/* A chunk's lowering beside the render of the chunk before (compile_render): the calling
+ * thread lowers it while the other render threads take that chunk's devices, then takes
+ * devices too. lower.c reads only the model and the check's results, and builds a
+ * document of its own. */
+struct lower_job {
+    struct nst_service *svc;
+    size_t lo, hi;
+    xmlDocPtr doc;
+    nst_err ret;
+};
+
+static void *
+lower_run(void *arg)
+{
+    struct lower_job *j = arg;
+
+    j->ret = lower_service_range(j->svc, j->lo, j->hi, &j->doc);
+    return NULL;
+}
+
+/* The chunk after the one ending at @lo: its end. */
+static size_t
+chunk_end(const struct nst_compiled *c, size_t lo)
+{
+    return c->ndevices - lo > COMPILE_CHUNK ? lo + COMPILE_CHUNK : c->ndevices;
+}
+
 /* Stages 3 and 4, lower and render, COMPILE_CHUNK devices at a time: each device's IR
  * (packed) and its payload and CLI, by its driver; the devices of a chunk on
  * compile_jobs() threads. @pre: the render state when built already (consumed), else
@@ -662,10 +697,11 @@ compile_render(struct nst_compiled *c, const char *const *dirs, size_t ndirs, st
     struct render *r = pre ? *pre : NULL;
     struct diag_loc origin = {0};
     struct compile_par par;
+    struct lower_job next;
     xmlDocPtr doc = NULL;
     xmlNodePtr n;
     size_t i, lo, hi;
-    bool stop = false;
+    bool stop = false, have_next = false, lowering;
     nst_err ret, first = NST_OK;
 
     if (pre) {
@@ -685,12 +721,30 @@ compile_render(struct nst_compiled *c, const char *const *dirs, size_t ndirs, st
     }
     /* Room for every render state, or they are freed here after all. */
     c->held = keep ? nst_calloc(par.nworkers + 1, sizeof *c->held) : NULL;
+    memset(&next, 0, sizeof next);
+    next.svc = c->svc;
     for (lo = 0; lo < c->ndevices && !stop; lo = hi) {
-        hi = c->ndevices - lo > COMPILE_CHUNK ? lo + COMPILE_CHUNK : c->ndevices;
-        ret = lower_service_range(c->svc, lo, hi, &doc);
+        hi = chunk_end(c, lo);
+        if (have_next) {
+            /* lowered while the chunk before rendered */
+            doc = next.doc;
+            ret = next.ret;
+            next.doc = NULL;
+            have_next = false;
+        } else {
+            ret = lower_service_range(c->svc, lo, hi, &doc);
+        }
         if (ret) {
             first = ret;
             break;
+        }
+        /* With render threads, the next chunk is lowered meanwhile: the lowering is no
+         * longer a pause between two chunks' renders (docs/PERFORMANCE.md, round 6). */
+        lowering = par.nworkers > 1 && hi < c->ndevices;
+        if (lowering) {
+            next.lo = hi;
+            next.hi = chunk_end(c, hi);
+            next.doc = NULL;
         }
         /* The document holds one <device> per model device of the chunk, in order. */
         n = drv_child(xmlDocGetRootElement(doc), "device");
@@ -699,7 +753,7 @@ compile_render(struct nst_compiled *c, const char *const *dirs, size_t ndirs, st
             for (par.nnodes = 0; par.nnodes < hi - lo && n; n = drv_next(n, "device")) {
                 par.nodes[par.nnodes++] = n;
             }
-            i = lo + compile_chunk_par(&par, &first, &stop);
+            i = lo + compile_chunk_par(&par, &first, &stop, lowering ? &next : NULL);
         } else {
             for (i = lo; i < hi && n && !stop; i++, n = drv_next(n, "device")) {
                 ret = compile_device(c, r, c->svc->ctx, &origin, i, n, &stop);
@@ -710,12 +764,16 @@ compile_render(struct nst_compiled *c, const char *const *dirs, size_t ndirs, st
                 }
             }
         }
+        have_next = lowering;
         xmlFreeDoc(doc);
         doc = NULL;
         if (!stop && i != hi) {
             first = DIAG_INTERNAL_ERR(c->svc->ctx, "IR has fewer devices than the model");
             stop = true;
         }
+    }
+    if (have_next) {
+        xmlFreeDoc(next.doc); /* the compile stopped before it */
     }
     compile_par_clear(&par, c->held ? c : NULL);
     if (c->held) {

@@ -1108,7 +1108,24 @@ fast_template(FILE *f, int slow)
                                         "port[@name]",
                                         "sub[@kind]",
                                         "../@name",
-                                        "port/@x"};
+                                        "port/@x",
+                                        "@kind = 'l3' and port",
+                                        "not(@missing)",
+                                        "@missing or sub/@kind = 'l2'",
+                                        "string-length(description) > 0",
+                                        "string-length(@empty) > 0",
+                                        "string-length(e) > 0",
+                                        "port/@mtu = 1500",
+                                        "port/@mtu > 1500",
+                                        "port/@mtu < 2000",
+                                        "port/@mtu != 9000",
+                                        "@name = 1",
+                                        "leaf = 2",
+                                        "leaf > 1.5",
+                                        "(@kind = 'l3' or @kind = 'l2') and not(e)",
+                                        "not(not(port) or e[@x])",
+                                        "@kind = 'l3' and port or @missing",
+                                        "../@name != 'pe1' or string-length(leaf) > 0"};
     static const char *const loops[] = {"port", "sub",     "port[@name]", "sub[@name]",
                                         "leaf", "missing", "e[@missing]", "x"};
     size_t i;
@@ -1123,11 +1140,12 @@ fast_template(FILE *f, int slow)
         fprintf(f, "<line>value %zu [{%s%s%s}]</line><line>{%s%s%s}</line>\n", i, P(values[i]),
                 P(values[i]));
     }
+    /* A condition's XPath-only twin: "(C) and true()". */
     for (i = 0; i < sizeof conds / sizeof *conds; i++) {
         fprintf(f,
                 "<?if {%s%s%s}?><line>cond %zu yes</line><?else?><line>cond %zu no</line>"
                 "<?end?>\n",
-                P(conds[i]), i, i);
+                slow ? "(" : "", conds[i], slow ? ") and true()" : "", i, i);
     }
     for (i = 0; i < sizeof loops / sizeof *loops; i++) {
         fprintf(f,

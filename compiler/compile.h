@@ -14,6 +14,7 @@
 #include <libxml/tree.h>
 
 #include "netstitch.h"
+#include "util.h"
 
 struct nst_service;
 
@@ -64,6 +65,10 @@ struct nst_compiled {
     char *stage_tmp;             /* the new directory the devices' files are written to */
     struct write_res *stage_res; /* per device */
     bool write_only;             /* NST_COMPILE_WRITE_ONLY */
+    /* Above COMPILE_DEFLATE_FROM devices, the staged set's plan.json streamed as the
+     * chunks are rendered (stage_plan.f open), or why it could not be opened. */
+    struct buf stage_plan;
+    struct write_res stage_plan_res;
 };
 
 #endif

@@ -530,6 +530,32 @@ test_staged_write_only(void **state)
     nst_compiled_free(comp);
     nst_service_free(svc);
     nst_ctx_free(ctx);
+    /* The plan.json streamed chunk by chunk while rendering cannot be written whole (a
+     * 1 MiB file size limit: every device's files fit, the plan does not): reported as
+     * the plan written after the compile is, nothing left behind. */
+    {
+        struct rlimit old, lim;
+        char want[256];
+
+        signal(SIGXFSZ, SIG_IGN);
+        assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+        lim = old;
+        lim.rlim_cur = 1 << 20;
+        assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+        comp = compile_to(big, out, NST_COMPILE_WRITE_ONLY, &ctx, &svc);
+        nst_diag_clear(ctx);
+        assert_int_equal(nst_compiled_write(comp, out), NST_EIO);
+        assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+        signal(SIGXFSZ, SIG_DFL);
+        assert_int_equal(nst_diag_count(ctx), 1);
+        snprintf(want, sizeof want, "%s/plan.json", out);
+        assert_string_equal(nst_diag_file(nst_diag_get(ctx, 0)), want);
+        assert_non_null(strstr(nst_diag_message(nst_diag_get(ctx, 0)), "File too large"));
+        assert_int_equal(temp_dirs(f->tmp), 0);
+        nst_compiled_free(comp);
+        nst_service_free(svc);
+        nst_ctx_free(ctx);
+    }
     /* Five chunks, each lowered while the one before renders on four threads: the same
      * set as one thread, chunk after chunk, written after the compile. */
     setenv("NST_COMPILE_JOBS", "1", 1);

@@ -177,8 +177,38 @@ done
 # A device that cannot be reached (r) after others were locked (e, j): they are unlocked
 # untouched, the device after it (x) is never contacted, and the next push finds every
 # device free.
+# rpc_mark CASE: remember where each device's rpc.log ends. unlocked_untouched CASE WHAT
+# DEV...: since the mark, each DEV got lock, get-config and unlock and no edit-config.
+# never_contacted CASE WHAT DEV...: nothing in their logs since the mark.
+rpc_mark() {
+    for d in $DEVS; do wc -l <"$NS/state/$d/rpc.log" >"$WORK/$1.$d.lines"; done
+}
+unlocked_untouched() {
+    c=$1
+    what=$2
+    shift 2
+    for d in "$@"; do
+        tail -n +"$(($(cat "$WORK/$c.$d.lines") + 1))" "$NS/state/$d/rpc.log" >"$WORK/$c.$d.rpc"
+        for rpc in lock get-config unlock; do
+            grep -q "rpc=$rpc " "$WORK/$c.$d.rpc" || {
+                cat "$WORK/$c.$d.rpc"
+                fail "$what: $d got no $rpc"
+            }
+        done
+        grep -q "rpc=edit-config" "$WORK/$c.$d.rpc" && fail "$what: $d was edited"
+    done
+}
+never_contacted() {
+    c=$1
+    what=$2
+    shift 2
+    for d in "$@"; do
+        [ "$(wc -l <"$NS/state/$d/rpc.log")" = "$(cat "$WORK/$c.$d.lines")" ] ||
+            fail "$what: $d was contacted"
+    done
+}
 snap "$WORK/unreach.before"
-for d in $DEVS; do wc -l <"$NS/state/$d/rpc.log" >"$WORK/unreach.$d.lines"; done
+rpc_mark unreach
 rport=$(sed -n '/<name>r</,/<\/device>/s|.*<port>\(.*\)</port>.*|\1|p' "$INV")
 sed "s|<port>$rport</port>|<port>1</port>|" "$INV" >"$WORK/inv-r-down.xml"
 payloads "$WORK/p4" 9004
@@ -186,24 +216,40 @@ run_push unreach --jobs 1 --inventory "$WORK/inv-r-down.xml" --state-dir "$STATE
     --payloads "$WORK/p4"
 assert_rc 1 unreach
 assert_grep "r: connect failed" "$WORK/unreach.err"
-for d in e j; do
-    tail -n +"$(($(cat "$WORK/unreach.$d.lines") + 1))" "$NS/state/$d/rpc.log" \
-        >"$WORK/unreach.$d.rpc"
-    for rpc in lock get-config unlock; do
-        grep -q "rpc=$rpc " "$WORK/unreach.$d.rpc" || {
-            cat "$WORK/unreach.$d.rpc"
-            fail "unreachable r: $d got no $rpc"
-        }
-    done
-    grep -q "rpc=edit-config" "$WORK/unreach.$d.rpc" && fail "unreachable r: $d was edited"
-done
-[ "$(wc -l <"$NS/state/x/rpc.log")" = "$(cat "$WORK/unreach.x.lines")" ] ||
-    fail "unreachable r: x, after r, was contacted"
+unlocked_untouched unreach "unreachable r" e j
+never_contacted unreach "unreachable r (x comes after r)" x
 snap "$WORK/unreach.after"
 assert_same "$WORK/unreach.before" "$WORK/unreach.after" "unreachable r: a device changed"
 run_push unreach-next --inventory "$INV" --state-dir "$STATE" --payloads "$WORK/p4"
 assert_rc 0 unreach-next
 echo "ok: connect, lock and snapshot in one pass per device"
+
+# A device's snapshot that cannot be stored (its worker writes it, docs/push.md): here the
+# state database refuses the record of j's snapshot (a trigger raises an SQLite error, as
+# a full disk would), after e was locked and snapshotted and its records written. The push
+# aborts before any plan: e and j are unlocked unedited, r and x never contacted, the
+# store has no plan for it, and the next push, with the store mended, goes through.
+snap "$WORK/nostore.before"
+rpc_mark nostore
+sql() { $PY -c 'import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); c.executescript(sys.argv[2]); c.commit()' "$STATE/state.db" "$1"; }
+sql "CREATE TRIGGER nst_test_full BEFORE INSERT ON record WHEN NEW.name = 'dev-1.before.xml'
+     BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END;"
+payloads "$WORK/p5" 9005
+run_push nostore --jobs 1 --inventory "$INV" --state-dir "$STATE" --payloads "$WORK/p5"
+assert_rc 1 nostore
+assert_grep "error: cannot write the plan and snapshots to $STATE/state.db; nothing was changed" "$WORK/nostore.out"
+unlocked_untouched nostore "unstored snapshot" e j
+never_contacted nostore "unstored snapshot (r and x come after j)" r x
+snap "$WORK/nostore.after"
+assert_same "$WORK/nostore.before" "$WORK/nostore.after" "unstored snapshot: a device changed"
+last="(SELECT id FROM txn ORDER BY started_ms DESC, rowid DESC LIMIT 1)"
+[ "$(sqlite3 "$STATE/state.db" "SELECT group_concat(name, ' ') FROM (SELECT name FROM record
+     WHERE scope = 'T' AND owner = $last ORDER BY name)")" = "dev-0.before.xml dev-0.payload.xml" ] ||
+    fail "unstored snapshot: the store holds other than e's records for the aborted push"
+sql "DROP TRIGGER nst_test_full;"
+run_push nostore-next --inventory "$INV" --state-dir "$STATE" --payloads "$WORK/p5"
+assert_rc 0 nostore-next
+echo "ok: a snapshot the store refuses aborts before the plan, nothing changed"
 
 no_secrets "$WORK"/*.out "$WORK"/*.err "$STATE"
 echo "t_netsim: ok in $(($(date +%s) - start)) s"

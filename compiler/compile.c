@@ -427,7 +427,8 @@ stage_clear(struct nst_compiled *c, bool remove)
     c->stage_tmp = c->stage_final = NULL;
 }
 
-/* Device @i of the model from its IR element @n: the IR packed, then the payload and
+/* Device @i of the model from its IR element @n (unlinked from its document, consumed):
+ * the IR packed, then the payload and
  * CLI by its driver, diagnostics to @ctx. *stop when the compile cannot go on (out of
  * memory, or the IR out of step with the model); other errors (a broken template) let
  * the next devices be rendered, so that one run reports all of them. */
@@ -442,20 +443,25 @@ compile_device(struct nst_compiled *c, struct render *r, struct nst_ctx *ctx,
 
     *stop = true;
     if (!name || strcmp(name, d->name)) {
+        xmlFreeNode(n);
         return DIAG_INTERNAL_ERR(ctx, "IR devices out of step with the model");
     }
     ret = ir_pack(n, &d->ir);
     if (ret) {
+        xmlFreeNode(n);
         return ret;
     }
     d->pending = !c->svc->model->devices[i].drv->features;
+    if (c->stage_tmp) {
+        plan_device_keep(d, n);
+    }
     origin->file = c->svc->model->file;
     origin->line = c->svc->model->devices[i].src.line;
     origin->path = c->svc->model->devices[i].src.path;
     render_set_origin(r, origin);
-    ret = render_device(r, n, c->svc->model->devices[i].drv, &payload, &cli);
+    /* @n is the render's from here (render_device_take): moved, not copied. */
+    ret = render_device_take(r, n, c->svc->model->devices[i].drv, &payload, &cli);
     if (!ret && payload && cli && c->stage_tmp) {
-        plan_device_keep(d, n);
         stage_device(c, i, payload, cli);
         if (d->staged && c->write_only && c->ndevices > COMPILE_DEFLATE_FROM) {
             nst_free(payload);
@@ -781,14 +787,30 @@ compile_render(struct nst_compiled *c, const char *const *dirs, size_t ndirs, st
         }
         /* The document holds one <device> per model device of the chunk, in order. */
         n = drv_child(xmlDocGetRootElement(doc), "device");
+        /* Each <device> is unlinked here, on this thread, and given to the device's
+         * render (compile_device), which moves it into a document of its own. */
         if (par.nworkers > 1) {
+            xmlNodePtr nx;
+            size_t k;
+
             par.lo = lo;
-            for (par.nnodes = 0; par.nnodes < hi - lo && n; n = drv_next(n, "device")) {
+            for (par.nnodes = 0; par.nnodes < hi - lo && n; n = nx) {
+                nx = drv_next(n, "device");
+                xmlUnlinkNode(n);
                 par.nodes[par.nnodes++] = n;
             }
             i = lo + compile_chunk_par(&par, &first, &stop, lowering ? &next : NULL);
+            for (k = 0; k < par.nnodes; k++) {
+                if (!par.slots[k].done) {
+                    xmlFreeNode(par.nodes[k]); /* not taken: the compile stopped */
+                }
+            }
         } else {
-            for (i = lo; i < hi && n && !stop; i++, n = drv_next(n, "device")) {
+            xmlNodePtr nx;
+
+            for (i = lo; i < hi && n && !stop; i++, n = nx) {
+                nx = drv_next(n, "device");
+                xmlUnlinkNode(n);
                 ret = compile_device(c, r, c->svc->ctx, &origin, i, n, &stop);
                 if (stop) {
                     first = ret;

@@ -833,10 +833,11 @@ render_cli(struct render *r, const struct drv_ops *drv, const char *device, xmlN
     return NST_OK;
 }
 
-/* The device copy the templates read: <ir> (the original root's attributes) holding a
- * deep copy of @ir_device. */
+/* The device the templates read: <ir> (the original root's attributes) holding a deep
+ * copy of @ir_device, or, with @take, @ir_device itself (unlinked by the caller), moved
+ * into the new document; consumed then whatever happens. */
 static nst_err
-copy_device(xmlNodePtr ir_device, xmlDocPtr *doc_out, xmlNodePtr *dev_out)
+copy_device(xmlNodePtr ir_device, bool take, xmlDocPtr *doc_out, xmlNodePtr *dev_out)
 {
     xmlDocPtr doc = xmlNewDoc(X("1.0"));
     xmlNodePtr root = doc ? xmlNewDocNode(doc, NULL, X("ir"), NULL) : NULL, dev;
@@ -844,17 +845,17 @@ copy_device(xmlNodePtr ir_device, xmlDocPtr *doc_out, xmlNodePtr *dev_out)
 
     if (!root) {
         xmlFreeDoc(doc);
-        return NST_ENOMEM;
+        goto fail;
     }
     xmlDocSetRootElement(doc, root);
     if (orig_root && orig_root != ir_device && orig_root->properties) {
         root->properties = xmlCopyPropList(root, orig_root->properties);
         if (!root->properties) {
             xmlFreeDoc(doc);
-            return NST_ENOMEM;
+            goto fail;
         }
     }
-    dev = xmlDocCopyNode(ir_device, doc, 1);
+    dev = take ? ir_device : xmlDocCopyNode(ir_device, doc, 1);
     if (!dev || !xmlAddChild(root, dev)) {
         xmlFreeNode(dev);
         xmlFreeDoc(doc);
@@ -863,6 +864,12 @@ copy_device(xmlNodePtr ir_device, xmlDocPtr *doc_out, xmlNodePtr *dev_out)
     *doc_out = doc;
     *dev_out = dev;
     return NST_OK;
+
+fail:
+    if (take) {
+        xmlFreeNode(ir_device);
+    }
+    return NST_ENOMEM;
 }
 
 static nst_err
@@ -1123,9 +1130,26 @@ wrap_payload(const char *body, char **payload)
     return NST_OK;
 }
 
+static nst_err render_device_impl(struct render *r, xmlNodePtr ir_device, bool take,
+                                  const struct drv_ops *drv, char **payload, char **cli);
+
 nst_err
 render_device(struct render *r, xmlNodePtr ir_device, const struct drv_ops *drv, char **payload,
               char **cli)
+{
+    return render_device_impl(r, ir_device, false, drv, payload, cli);
+}
+
+nst_err
+render_device_take(struct render *r, xmlNodePtr ir_device, const struct drv_ops *drv,
+                   char **payload, char **cli)
+{
+    return render_device_impl(r, ir_device, true, drv, payload, cli);
+}
+
+static nst_err
+render_device_impl(struct render *r, xmlNodePtr ir_device, bool take, const struct drv_ops *drv,
+                   char **payload, char **cli)
 {
     struct lyd_node *trees[RENDER_MAX_FEATURES] = {0}, *tree = NULL;
     struct buf scratch = {0};
@@ -1137,22 +1161,26 @@ render_device(struct render *r, xmlNodePtr ir_device, const struct drv_ops *drv,
     nst_err ret;
 
     if (!r || !ir_device || !drv || !payload || !cli) {
-        return NST_EINVAL;
+        ret = NST_EINVAL;
+        goto refuse;
     }
     *payload = NULL;
     *cli = NULL;
     if (!drv->features) {
-        return NST_OK;
+        ret = NST_OK;
+        goto refuse;
     }
     while (drv->features[nfeat]) {
         nfeat++;
     }
     if (nfeat > RENDER_MAX_FEATURES) {
-        return DIAG_INTERNAL_ERR(r->ctx, "a driver lists too many features");
+        ret = DIAG_INTERNAL_ERR(r->ctx, "a driver lists too many features");
+        goto refuse;
     }
-    device = drv_attr(ir_device, "name");
+    ret = copy_device(ir_device, take, &doc, &dev);
+    /* the device's name from the render's own copy (a taken device is freed with it) */
+    device = ret ? NULL : drv_attr(dev, "name");
     device = device ? device : "?";
-    ret = copy_device(ir_device, &doc, &dev);
     if (ret) {
         goto cleanup;
     }
@@ -1214,6 +1242,12 @@ cleanup:
     *payload = p_out;
     *cli = c_out;
     return NST_OK;
+
+refuse:
+    if (take && ir_device) {
+        xmlFreeNode(ir_device);
+    }
+    return ret;
 }
 
 nst_err

@@ -167,6 +167,8 @@ cli_diff_apply(struct nst_diff *d, struct nst_txn *txn, const char *command, con
         fprintf(stderr, "netstitch %s: cannot record the transaction's history fields\n", command);
         return EXIT_USAGE;
     }
+    /* Between the diff and the service lock (tests hold a push here: push_race.sh). */
+    cli_test_pause("diffed");
     err = nst_diff_apply_begin(d, txn, &added);
     if (err) {
         fprintf(stderr, "netstitch %s: %s\n", command,

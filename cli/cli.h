@@ -49,6 +49,7 @@ int cmd_graph(int argc, char **argv);
 struct nst_txn;
 /* Progress printer (and test pause hook) for a transaction; free() the result. */
 void *cli_txn_progress_new(int quiet);
+void cli_test_pause(const char *event);
 void cli_txn_attach_progress(struct nst_txn *txn, void *progress);
 /* Exit status for a transaction's outcome and the library's return code. */
 int cli_txn_exit(const struct nst_txn *txn, nst_err err);

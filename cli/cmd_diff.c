@@ -450,10 +450,18 @@ cleanup:
         cli_print_fail_json(stdout, ctx, "diff", rc, msg);
     }
     nst_free_string(text);
-    nst_diff_free(d);
-    nst_compiled_free(comp);
-    nst_inventory_free(inv);
-    nst_service_free(svc);
-    nst_ctx_free(ctx);
+    /* The process exits next: the diff's trees, the service and the contexts are left to
+     * the exit (cmd_compile.c does the same), except where a leak check must see them
+     * freed; the diff still closes its state store and wipes its secrets. */
+    if (cli_free_at_exit()) {
+        nst_diff_free(d);
+        nst_compiled_free(comp);
+        nst_inventory_free(inv);
+        nst_service_free(svc);
+        nst_ctx_free(ctx);
+    } else if (d) {
+        nst_diff_set_flags(d, flags | NST_DIFF_EXITING);
+        nst_diff_free(d);
+    }
     return rc;
 }

@@ -22,7 +22,8 @@
  *
  * Test hook (documented in docs/push.md): with NETSTITCH_TEST_PAUSE=EVENT and
  * NETSTITCH_TEST_PAUSE_DIR=DIR, the command stops at the first progress event matching
- * EVENT ("PHASE" when a phase starts, "DEVICE:STEP" when a step finished), creates
+ * EVENT ("PHASE" when a phase starts, "DEVICE:STEP" when a step finished, "diffed" between
+ * the service lifecycle's diff and its service lock), creates
  * DIR/paused and waits until DIR/resume exists. Tests use it to drop sessions or kill the
  * process at an exact point of the transaction.
  */

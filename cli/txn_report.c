@@ -9,6 +9,7 @@
  * DIR/paused and waits until DIR/resume exists. Tests use it to drop sessions or kill the
  * process at an exact point of the transaction.
  */
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -18,32 +19,34 @@
 
 struct cli_progress {
     int quiet;
-    const char *pause_at;
-    const char *pause_dir;
-    int paused;
     struct cli_display display; /* on a terminal: a live status line (progress.c) */
 };
 
 static void cli_txn_health_json(FILE *out, const struct nst_txn *txn);
 
-static void
-cli_test_pause(struct cli_progress *p, const char *event)
+/* The test hook (cmd_push.c, docs/push.md): the first event of the process matching
+ * NETSTITCH_TEST_PAUSE creates $NETSTITCH_TEST_PAUSE_DIR/paused (the pid) and waits until
+ * $NETSTITCH_TEST_PAUSE_DIR/resume exists (at most 120 s). Events come from the workers'
+ * progress callbacks and from the command itself ("diffed"). */
+void
+cli_test_pause(const char *event)
 {
+    static atomic_int paused;
+    const char *at = getenv("NETSTITCH_TEST_PAUSE"), *dir = getenv("NETSTITCH_TEST_PAUSE_DIR");
     char path[4096];
     FILE *f;
     struct timespec ts = {0, 20 * 1000 * 1000};
 
-    if (!p->pause_at || !p->pause_dir || p->paused || strcmp(p->pause_at, event)) {
+    if (!at || !dir || strcmp(at, event) || atomic_exchange(&paused, 1)) {
         return;
     }
-    p->paused = 1;
-    snprintf(path, sizeof path, "%s/paused", p->pause_dir);
+    snprintf(path, sizeof path, "%s/paused", dir);
     f = fopen(path, "w");
     if (f) {
         fprintf(f, "%ld\n", (long)getpid());
         fclose(f);
     }
-    snprintf(path, sizeof path, "%s/resume", p->pause_dir);
+    snprintf(path, sizeof path, "%s/resume", dir);
     for (int i = 0; i < 120 * 50 && access(path, F_OK); i++) {
         nanosleep(&ts, NULL);
     }
@@ -62,14 +65,14 @@ cli_progress_cb(enum nst_txn_phase phase, const char *device, const char *step, 
         if (!p->quiet && !p->display.active) {
             fprintf(stderr, "netstitch: == %s\n", nst_txn_phase_name(phase));
         }
-        cli_test_pause(p, nst_txn_phase_name(phase));
+        cli_test_pause(nst_txn_phase_name(phase));
         return;
     }
     if (!p->quiet && !p->display.active) {
         fprintf(stderr, "netstitch:    %s: %s %s\n", device, step, result);
     }
     snprintf(event, sizeof event, "%s:%s", device, step);
-    cli_test_pause(p, event);
+    cli_test_pause(event);
 }
 
 void *
@@ -82,8 +85,6 @@ cli_txn_progress_new(int quiet)
         if (!quiet) {
             cli_display_init(&p->display, NULL);
         }
-        p->pause_at = getenv("NETSTITCH_TEST_PAUSE");
-        p->pause_dir = getenv("NETSTITCH_TEST_PAUSE_DIR");
     }
     return p;
 }

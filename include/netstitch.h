@@ -939,6 +939,10 @@ enum nst_diff_format {
 #define NST_DIFF_COLOR    0x2u /**< print: ANSI colours */
 #define NST_DIFF_REDEPLOY 0x4u /**< apply: re-send a device's whole configuration even when
                                     it is in sync (a replaced or reset router) */
+#define NST_DIFF_EXITING  0x8u /**< free: the process exits next. nst_diff_free() releases
+                                    the service lock, closes the state store and wipes the
+                                    secrets it read, and leaves the rest (every device's
+                                    trees, the device models) to the exit */
 
 /** @brief Bits of nst_diff_device_status(). */
 #define NST_DIFF_DEV_CHANGES   0x1u /**< the device needs changes */

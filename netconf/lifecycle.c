@@ -236,6 +236,17 @@ nst_diff_free(struct nst_diff *d)
     if (!d) {
         return;
     }
+    if (d->flags & NST_DIFF_EXITING) {
+        /* What outlives the process, and the secrets; the trees (a third of a millisecond
+         * a device, on the calling thread after the parallel part) and the models go with
+         * the exit. */
+        secret_set_clear(&d->secrets);
+        store_unlock(d->lock);
+        store_close(d->st);
+        d->lock = NULL;
+        d->st = NULL;
+        return;
+    }
     for (size_t i = 0; i < d->ndevs; i++) {
         struct lc_dev *v = &d->devs[i];
 
@@ -727,8 +738,7 @@ lc_live_one(struct nst_diff *d, struct lc_dev *v)
     struct diff_inputs in;
     struct lyd_node *running = NULL;
     const char *keys[2] = {NULL, NULL};
-    char cache[4096], why[600], *filter = NULL, *text = NULL;
-    size_t k;
+    char why[600], *filter = NULL, *text = NULL;
 
     lc_inputs(d, v, &in);
     /* Every tree goes into the context with every device model: a device's session
@@ -757,23 +767,16 @@ lc_live_one(struct nst_diff *d, struct lc_dev *v)
         return;
     }
     inv_sess_opts(iv, d->known_hosts, &o, keys);
-    k = (size_t)snprintf(cache, sizeof cache, "%s/schema-cache", store_dir(d->st));
-    mkdir(cache, 0700);
-    snprintf(cache + k, sizeof cache - k, "/%s_%u", iv->address, (unsigned)iv->port);
-    for (char *c = cache + k + 1; *c; c++) {
-        if (!((*c >= '0' && *c <= '9') || (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
-              *c == '.' || *c == '-')) {
-            *c = '_';
-        }
-    }
-    mkdir(cache, 0700);
-    o.schema_cache_dir = cache;
+    /* The diff only reads running configuration and parses it into the device models'
+     * context: a session without libnetconf2 and its YANG context (session.h), so without
+     * a schema cache either. */
+    o.light = 1;
     if (sess_connect(&o, &v->s, &err)) {
         v->s = NULL;
         lc_dev_fail(v, sess_error_format(&err, why, sizeof why));
         goto cleanup;
     }
-    if (sess_get_config(v->s, SESS_DS_RUNNING, filter, &text, &err)) {
+    if (sess_get_config_text(v->s, SESS_DS_RUNNING, filter, &text, &err)) {
         lc_dev_fail(v, sess_error_format(&err, why, sizeof why));
         goto cleanup;
     }

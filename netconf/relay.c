@@ -20,6 +20,14 @@
  * on a new netconf channel of the same SSH session, invisibly to libnetconf2
  * (relay_retry; why in relay_from_client).
  *
+ * The session's own requests (relay_call; the live diff's <get-config>): the caller's
+ * <rpc>, with a message-id of the relay's (RELAY_CALL_ID_BASE and up), is framed and sent
+ * from this thread (relay_call_send) while libnetconf2 has nothing outstanding; the device
+ * message answering it is checked like any other, then handed to the caller instead of
+ * libnetconf2 (relay_call_reply), also dropped when the caller gave up waiting. The check
+ * of every message after the first such request also notes whether the reply's <data>
+ * content can be used as text (relay_check, struct relay_msg_info; relay.h says when).
+ *
  * Main struct: struct relay (its buffers, framing state and the reason). Not done: any
  * change to a message; keep-alives; SSH channel requests other than the subsystem.
  */
@@ -33,6 +41,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -60,6 +69,21 @@
 #define RELAY_ATTEMPTS 5
 /* Stop reading the device while this much is waiting for libnetconf2. */
 #define RELAY_OUT_HIGH ((size_t)8 << 20)
+#define RELAY_NS_BASE "urn:ietf:params:xml:ns:netconf:base:1.0"
+/* relay_call()'s message-ids: decimal, above any libnetconf2 reaches in one session, below
+ * 2^31 for a device that keeps them in a signed 32-bit integer. */
+#define RELAY_CALL_ID_BASE 2000000000UL
+/* Deeper <data> content is not taken as text (the mixed-content check's stack). */
+#define RELAY_PLAIN_DEPTH 64
+
+/* What relay_check() learns about a message for relay_call(). */
+struct relay_msg_info {
+    int reply;       /* an <rpc-reply> of base:1.0 */
+    char msgid[24];  /* its message-id ("" none or too long) */
+    int plain;       /* its one child is <data>, whose content is text as relay.h says */
+    size_t data_off; /* that content's bytes */
+    size_t data_len;
+};
 
 struct relay {
     ssh_session ssh;
@@ -72,6 +96,9 @@ struct relay {
     size_t max_msg;
     long long connect_deadline; /* until relay_connected(): the session must be up by then */
     _Atomic int connected;      /* relay_connected() was called */
+    _Atomic int retry_first;    /* relay_connected_light(): a light session's first request
+                                   (its own, after connected) may still be retried */
+    int yuma;                   /* the device's hello is yuma123's (RELAY_YUMA) */
     pthread_mutex_t mu;         /* guards why */
     char why[256];
 
@@ -126,6 +153,18 @@ struct relay {
     unsigned long s_msgs; /* device messages passed on, its hello included */
     unsigned long c_msgs; /* client messages seen while joining */
     char ctail[6];        /* the client's last bytes, for message ends */
+
+    /* The session's own requests (relay_call). call_req, call_id, call_reply, call_done
+     * and ended guarded by mu; call_cv signals a reply or the end. call_seq is written by
+     * the caller under mu and read by the relay thread. */
+    pthread_cond_t call_cv;
+    struct buf call_req;            /* the <rpc> to send, unframed; empty once sent */
+    unsigned long call_id;          /* the message-id awaited, 0 none */
+    _Atomic unsigned long call_seq; /* requests made so far (ids BASE+1 .. BASE+seq) */
+    struct relay_reply call_reply;  /* the reply, once call_done */
+    int call_done;
+    _Atomic int call_waiting; /* call_req is waiting to be sent */
+    int ended;                /* relay_kill() ran */
 };
 
 static long long
@@ -150,7 +189,9 @@ relay_kill(struct relay *r, const char *why)
     if (!r->why[0]) {
         snprintf(r->why, sizeof r->why, "%s", why);
     }
+    r->ended = 1;
     pthread_cond_broadcast(&r->hello_cv);
+    pthread_cond_broadcast(&r->call_cv);
     pthread_mutex_unlock(&r->mu);
     if (!r->dead) {
         relay_baton_take(r);
@@ -170,10 +211,19 @@ relay_xml_silent(void *user, xmlErrorPtr e)
     (void)e;
 }
 
-/* What the SAX pass found that XML itself allows but NETCONF does not. */
+/* What the SAX pass found that XML itself allows but NETCONF does not; with @info, also
+ * what relay_call() needs to know about a reply (struct relay_msg_info). */
 struct relay_xml_seen {
     int dtd;  /* a DOCTYPE */
     int nons; /* an element in no namespace */
+    struct relay_msg_info *info;
+    const char *msg;
+    int depth;
+    int top;                               /* element children of the root */
+    long data_at;                          /* xmlByteConsumed() at <data>'s start tag, -1 none */
+    long data_end;                         /* after its end tag */
+    unsigned char text[RELAY_PLAIN_DEPTH]; /* per open element: non-blank text seen */
+    unsigned char kids[RELAY_PLAIN_DEPTH]; /* per open element: an element child seen */
 };
 
 static void
@@ -185,30 +235,182 @@ relay_xml_subset(void *ctx, const xmlChar *name, const xmlChar *ext, const xmlCh
     ((struct relay_xml_seen *)((xmlParserCtxtPtr)ctx)->_private)->dtd = 1;
 }
 
+/* Whether the namespace declarations @nss (@nns prefix/URI pairs) are at most the default
+ * namespace of NETCONF base:1.0. */
+static int
+relay_only_base_ns(int nns, const xmlChar **nss)
+{
+    for (int i = 0; i < nns; i++) {
+        if (nss[2 * i] || !nss[2 * i + 1] || strcmp((const char *)nss[2 * i + 1], RELAY_NS_BASE)) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
 static void
 relay_xml_start(void *ctx, const xmlChar *name, const xmlChar *prefix, const xmlChar *uri, int nns,
                 const xmlChar **nss, int nattr, int ndef, const xmlChar **attrs)
 {
-    (void)name;
-    (void)prefix;
-    (void)nns;
-    (void)nss;
-    (void)nattr;
+    struct relay_xml_seen *seen = ((xmlParserCtxtPtr)ctx)->_private;
+    struct relay_msg_info *in = seen->info;
+    int base = uri && !strcmp((const char *)uri, RELAY_NS_BASE);
+
     (void)ndef;
-    (void)attrs;
     if (!uri || !*uri) {
-        ((struct relay_xml_seen *)((xmlParserCtxtPtr)ctx)->_private)->nons = 1;
+        seen->nons = 1;
+    }
+    seen->depth++;
+    if (!in) {
+        return;
+    }
+    if (seen->depth >= 2 && seen->depth - 2 < RELAY_PLAIN_DEPTH) {
+        seen->kids[seen->depth - 2] = 1;
+        if (seen->text[seen->depth - 2]) {
+            in->plain = 0; /* mixed content */
+        }
+    }
+    if (seen->depth - 1 < RELAY_PLAIN_DEPTH) {
+        seen->text[seen->depth - 1] = seen->kids[seen->depth - 1] = 0;
+    } else {
+        in->plain = 0;
+    }
+    if (seen->depth == 1) {
+        in->reply = base && !strcmp((const char *)name, "rpc-reply");
+        in->plain = in->reply && !prefix && relay_only_base_ns(nns, nss);
+        for (int i = 0; i < nattr; i++) {
+            const xmlChar **a = attrs + 5 * i; /* localname, prefix, URI, value, end */
+            size_t n = (size_t)(a[4] - a[3]);
+
+            if (!a[1] && !strcmp((const char *)a[0], "message-id") && n < sizeof in->msgid) {
+                memcpy(in->msgid, a[3], n);
+                in->msgid[n] = '\0';
+            }
+        }
+    } else if (seen->depth == 2) {
+        seen->top++;
+        if (base && !strcmp((const char *)name, "data") && seen->top == 1) {
+            seen->data_at = xmlByteConsumed((xmlParserCtxtPtr)ctx);
+            if (prefix || nattr || !relay_only_base_ns(nns, nss)) {
+                in->plain = 0;
+            }
+        } else {
+            in->plain = 0; /* <rpc-error>, <ok/>, a second child */
+        }
+    } else if (prefix || nattr) {
+        /* In <data>: a prefixed element has the default namespace of the text around it
+         * (an unprefixed value of it would resolve there); attributes are not taken. */
+        in->plain = 0;
     }
 }
 
-int
-relay_check_message(const char *msg, size_t len, char *why, size_t whylen)
+static void
+relay_xml_end(void *ctx, const xmlChar *name, const xmlChar *prefix, const xmlChar *uri)
+{
+    struct relay_xml_seen *seen = ((xmlParserCtxtPtr)ctx)->_private;
+
+    (void)name;
+    (void)prefix;
+    (void)uri;
+    if (seen->depth == 2 && seen->data_at >= 0 && seen->data_end < 0) {
+        seen->data_end = xmlByteConsumed((xmlParserCtxtPtr)ctx);
+    }
+    seen->depth--;
+}
+
+static void
+relay_xml_text(void *ctx, const xmlChar *ch, int len)
+{
+    struct relay_xml_seen *seen = ((xmlParserCtxtPtr)ctx)->_private;
+    int d = seen->depth - 1;
+
+    for (int i = 0; i < len; i++) {
+        if (ch[i] != ' ' && ch[i] != '\t' && ch[i] != '\n' && ch[i] != '\r') {
+            if (d < 2 || d >= RELAY_PLAIN_DEPTH || seen->kids[d]) {
+                seen->info->plain = 0; /* text in <rpc-reply> or <data>, or mixed */
+            } else {
+                seen->text[d] = 1;
+            }
+            return;
+        }
+    }
+}
+
+/* CDATA, a comment or a processing instruction: not taken as text. */
+static void
+relay_xml_cdata(void *ctx, const xmlChar *ch, int len)
+{
+    (void)ch;
+    (void)len;
+    ((struct relay_xml_seen *)((xmlParserCtxtPtr)ctx)->_private)->info->plain = 0;
+}
+
+static void
+relay_xml_comment(void *ctx, const xmlChar *text)
+{
+    (void)text;
+    ((struct relay_xml_seen *)((xmlParserCtxtPtr)ctx)->_private)->info->plain = 0;
+}
+
+static void
+relay_xml_pi(void *ctx, const xmlChar *target, const xmlChar *data)
+{
+    (void)target;
+    (void)data;
+    ((struct relay_xml_seen *)((xmlParserCtxtPtr)ctx)->_private)->info->plain = 0;
+}
+
+/* The content of <data> from the SAX positions: libxml2 2.9 reports a start tag at its
+ * '>' (or the '/' of "/>") and an end tag after its '>'; anything else is not taken. */
+static void
+relay_data_span(struct relay_xml_seen *seen, size_t len)
+{
+    struct relay_msg_info *in = seen->info;
+    const char *m = seen->msg;
+    long a = seen->data_at, e = seen->data_end;
+
+    if (!in->plain || a < 1 || e <= a || (size_t)e > len) {
+        in->plain = 0;
+        return;
+    }
+    if (m[a] == '/' && m[a + 1] == '>' && e == a + 2) {
+        in->data_off = (size_t)e;
+        in->data_len = 0;
+        return;
+    }
+    if (m[a] != '>') {
+        in->plain = 0;
+        return;
+    }
+    while (e > a + 1 && m[e - 1] != '<') {
+        e--;
+    }
+    if (e <= a + 1 || m[e] != '/') {
+        in->plain = 0;
+        return;
+    }
+    in->data_off = (size_t)a + 1;
+    in->data_len = (size_t)(e - 1) - in->data_off;
+    /* A character reference: libyang's print of the value need not spell it the same. */
+    if (memmem(m + in->data_off, in->data_len, "&#", 2)) {
+        in->plain = 0;
+    }
+}
+
+static int
+relay_check(const char *msg, size_t len, char *why, size_t whylen, struct relay_msg_info *info)
 {
     xmlParserCtxtPtr ctxt;
-    struct relay_xml_seen seen = {0, 0};
+    struct relay_xml_seen seen = {0};
     int ok;
 
     why[0] = '\0';
+    if (info) {
+        memset(info, 0, sizeof *info);
+        seen.info = info;
+        seen.msg = msg;
+        seen.data_at = seen.data_end = -1;
+    }
     if (len > INT_MAX) {
         snprintf(why, whylen, "message too large");
         return 0;
@@ -224,6 +426,14 @@ relay_check_message(const char *msg, size_t len, char *why, size_t whylen)
     ctxt->sax->serror = relay_xml_silent;
     ctxt->sax->internalSubset = relay_xml_subset;
     ctxt->sax->startElementNs = relay_xml_start;
+    if (info) {
+        ctxt->sax->endElementNs = relay_xml_end;
+        ctxt->sax->characters = relay_xml_text;
+        ctxt->sax->ignorableWhitespace = relay_xml_text;
+        ctxt->sax->cdataBlock = relay_xml_cdata;
+        ctxt->sax->comment = relay_xml_comment;
+        ctxt->sax->processingInstruction = relay_xml_pi;
+    }
     ctxt->vctxt.error = NULL;
     ctxt->vctxt.warning = NULL;
     ctxt->_private = &seen;
@@ -237,8 +447,34 @@ relay_check_message(const char *msg, size_t len, char *why, size_t whylen)
                  : !ctxt->nsWellFormed ? "an undeclared namespace prefix"
                                        : "an element in no namespace");
     }
+    if (info) {
+        /* Offsets are of the bytes as given: not after a conversion from another encoding. */
+        if (!ok || (ctxt->input && ctxt->input->buf && ctxt->input->buf->encoder) ||
+            (ctxt->encoding && strcasecmp((const char *)ctxt->encoding, "UTF-8"))) {
+            info->plain = 0;
+        }
+        relay_data_span(&seen, len);
+    }
     xmlFreeParserCtxt(ctxt);
     return ok;
+}
+
+int
+relay_check_message(const char *msg, size_t len, char *why, size_t whylen)
+{
+    return relay_check(msg, len, why, whylen, NULL);
+}
+
+void
+relay_reply_info(const char *msg, size_t len, struct relay_reply *rep)
+{
+    struct relay_msg_info in;
+    char why[160];
+
+    relay_check(msg, len, why, sizeof why, &in);
+    rep->plain = in.plain;
+    rep->data_off = in.plain ? in.data_off : 0;
+    rep->data_len = in.plain ? in.data_len : 0;
 }
 
 /* Write @n bytes to the device (blocking, bounded by the SSH timeout). */
@@ -372,13 +608,54 @@ relay_hello_kind(const char *msg)
 }
 
 /* A whole device message @msg/@len: check it, queue it framed, note a hello. */
+/* A reply to relay_call() (an id of its own, up to the last one made): handed to the
+ * caller when awaited, dropped when it came too late; never passed on. 0: not one. */
+static int
+relay_call_reply(struct relay *r, const char *msg, size_t len, const struct relay_msg_info *in,
+                 unsigned long seq)
+{
+    unsigned long id;
+    char *end, *copy;
+    int oom = 0;
+
+    if (!in->reply || in->msgid[0] < '1' || in->msgid[0] > '9') {
+        return 0;
+    }
+    errno = 0;
+    id = strtoul(in->msgid, &end, 10);
+    if (*end || errno || id <= RELAY_CALL_ID_BASE || id > RELAY_CALL_ID_BASE + seq) {
+        return 0;
+    }
+    pthread_mutex_lock(&r->mu);
+    if (id == r->call_id && !r->call_done) {
+        copy = nst_strndup(msg, len);
+        if (copy) {
+            r->call_reply.msg = copy;
+            r->call_reply.len = len;
+            r->call_reply.plain = in->plain;
+            r->call_reply.data_off = in->data_off;
+            r->call_reply.data_len = in->data_len;
+            r->call_done = 1;
+            pthread_cond_broadcast(&r->call_cv);
+        }
+        oom = !copy;
+    }
+    pthread_mutex_unlock(&r->mu);
+    if (oom) {
+        relay_kill(r, "out of memory");
+    }
+    return 1;
+}
+
 static void
 relay_deliver(struct relay *r, const char *msg, size_t len)
 {
     char why[160], head[32], kill[256];
+    struct relay_msg_info info;
+    unsigned long seq = r->call_seq;
     int hl;
 
-    if (!relay_check_message(msg, len, why, sizeof why)) {
+    if (!relay_check(msg, len, why, sizeof why, seq ? &info : NULL)) {
         snprintf(kill, sizeof kill, "the device sent %s; the session was ended", why);
         relay_kill(r, kill);
         return;
@@ -403,8 +680,8 @@ relay_deliver(struct relay *r, const char *msg, size_t len)
         r->server_hello = kind;
         /* The pause after the client hello is for yuma123 (relay_from_client); every other
          * device gets the first request right behind the hello, as from ncclient. */
-        if (!r->hold_fixed && r->attempt == 1 &&
-            !memmem(msg, len, RELAY_YUMA, strlen(RELAY_YUMA))) {
+        r->yuma = memmem(msg, len, RELAY_YUMA, strlen(RELAY_YUMA)) != NULL;
+        if (!r->hold_fixed && r->attempt == 1 && !r->yuma) {
             r->hold_ms = 0;
         }
         pthread_mutex_lock(&r->mu);
@@ -418,6 +695,9 @@ relay_deliver(struct relay *r, const char *msg, size_t len)
             /* The first request was answered: no retry from here on. */
             r->answered = 1;
             buf_clear(&r->replay);
+        }
+        if (seq && relay_call_reply(r, msg, len, &info, seq)) {
+            return;
         }
         if (relay_joining(r) && !relay_join_msg(r, msg, len)) {
             return;
@@ -581,7 +861,7 @@ static void
 relay_retry(struct relay *r)
 {
     ssh_channel chan;
-    long long left = r->connect_deadline - relay_now_ms();
+    long long left = r->connected ? r->msg_timeout_ms : r->connect_deadline - relay_now_ms();
     long tsec, tusec;
 
     if (ssh_channel_is_open(r->chan)) {
@@ -678,7 +958,7 @@ relay_from_client(struct relay *r, const char *p, size_t n)
         relay_kill(r, "the client sent too much before the device's hello");
         return;
     }
-    if (!r->answered && !r->connected && r->attempt < RELAY_ATTEMPTS) {
+    if (!r->answered && (!r->connected || r->retry_first) && r->attempt < RELAY_ATTEMPTS) {
         if (buf_add(&r->replay, p, n) || r->replay.len > RELAY_MAX_PENDING) {
             relay_kill(r, "the client sent too much before the device's first reply");
             return;
@@ -699,7 +979,21 @@ relay_connect_watch(struct relay *r, int timeout)
 {
     long long now = relay_now_ms(), left;
 
-    if (r->dead || r->connected) {
+    if (r->dead) {
+        return timeout;
+    }
+    if (r->connected) {
+        /* A light session on yuma123 (the one server that gets the pause, relay_deliver):
+         * its first request, the session's own, is retried as libnetconf2's would be. */
+        if (r->retry_first && r->yuma && r->first_sent && !r->answered) {
+            long long due = r->first_sent + r->wait_ms - now;
+
+            if (due <= 0 && r->attempt < RELAY_ATTEMPTS && r->replay.len) {
+                relay_retry(r);
+                return 0;
+            }
+            return due > 0 && due < timeout ? (int)due : timeout;
+        }
         return timeout;
     }
     left = r->connect_deadline - now;
@@ -721,6 +1015,47 @@ relay_connect_watch(struct relay *r, int timeout)
         }
     }
     return left < timeout ? (int)left : timeout;
+}
+
+/* Send relay_call()'s request, framed as libnetconf2 frames its own: chunked once both
+ * hellos announced base:1.1. After anything of the client's still waiting. */
+static void
+relay_call_send(struct relay *r)
+{
+    struct buf f = {0};
+    char *req;
+    size_t n;
+
+    if (!r->client_hello) {
+        return; /* after the client's hello, once read (relay_main calls again) */
+    }
+    pthread_mutex_lock(&r->mu);
+    n = r->call_req.len;
+    req = n ? buf_take(&r->call_req) : NULL;
+    r->call_waiting = 0;
+    pthread_mutex_unlock(&r->mu);
+    if (!req) {
+        return;
+    }
+    if (r->client_hello == 2 && r->server_hello == 2) {
+        buf_printf(&f, "\n#%zu\n", n);
+        buf_add(&f, req, n);
+        buf_add(&f, "\n##\n", 4);
+    } else {
+        buf_add(&f, req, n);
+        buf_add(&f, RELAY_EOM, strlen(RELAY_EOM));
+    }
+    nst_free(req);
+    /* Behind the client's hello and its pause (a light session's first request), and kept
+     * for a retry while one is possible (relay_connect_watch). */
+    if (buf_failed(&f) || buf_add(&r->pend, f.p, f.len) ||
+        (r->retry_first && !r->answered && r->attempt < RELAY_ATTEMPTS &&
+         buf_add(&r->replay, f.p, f.len))) {
+        relay_kill(r, "out of memory");
+    } else {
+        relay_flush_pend(r);
+    }
+    buf_clear(&f);
 }
 
 static void *
@@ -778,7 +1113,14 @@ relay_main(void *arg)
             relay_kill(r, "poll failed");
         }
         if (n > 0 && (p[0].revents & POLLIN)) {
-            break;
+            char wb[16];
+            ssize_t k = read(r->wake[0], wb, sizeof wb);
+
+            /* relay_stop() writes a 0, relay_call() a 1. */
+            if (k <= 0 || memchr(wb, 0, (size_t)k)) {
+                break;
+            }
+            relay_call_send(r);
         }
         if (r->dead) {
             continue;
@@ -799,6 +1141,9 @@ relay_main(void *arg)
             got = read(r->sp[0], buf, sizeof buf);
             if (got > 0) {
                 relay_from_client(r, buf, (size_t)got);
+                if (r->call_waiting) {
+                    relay_call_send(r);
+                }
             } else if (got == 0 || (errno != EAGAIN && errno != EINTR)) {
                 /* libnetconf2 is done with the session. */
                 relay_kill(r, "");
@@ -865,6 +1210,7 @@ relay_start(ssh_session ssh, ssh_channel chan, int msg_timeout_ms, int connect_m
     r->attempt = 1;
     pthread_mutex_init(&r->mu, NULL);
     pthread_cond_init(&r->hello_cv, NULL);
+    pthread_cond_init(&r->call_cv, NULL);
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, r->sp) || pipe2(r->wake, O_CLOEXEC) ||
         fcntl(r->sp[0], F_SETFL, O_NONBLOCK)) {
         ret = NST_EENV;
@@ -923,6 +1269,9 @@ relay_stop(struct relay *r)
     buf_clear(&r->replay);
     nst_free(r->shello);
     ctxpool_msgs_free(r->jrec, r->njrec);
+    buf_clear(&r->call_req);
+    relay_reply_clear(&r->call_reply);
+    pthread_cond_destroy(&r->call_cv);
     pthread_cond_destroy(&r->hello_cv);
     pthread_mutex_destroy(&r->mu);
     nst_free(r);
@@ -944,6 +1293,15 @@ void
 relay_connected(struct relay *r)
 {
     if (r) {
+        r->connected = 1;
+    }
+}
+
+void
+relay_connected_light(struct relay *r)
+{
+    if (r) {
+        r->retry_first = 1;
         r->connected = 1;
     }
 }
@@ -1010,4 +1368,71 @@ relay_join_end(struct relay *r, int *mismatch, struct ctxpool_msg **rec, size_t 
     }
     pthread_mutex_unlock(&r->mu);
     return held;
+}
+
+nst_err
+relay_call(struct relay *r, const char *op, int timeout_ms, struct relay_reply *out, int *timed_out)
+{
+    struct timespec until;
+    unsigned long id;
+    nst_err ret = NST_EENV;
+    char one = 1;
+
+    *timed_out = 0;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += timeout_ms / 1000;
+    until.tv_nsec += (long)(timeout_ms % 1000) * 1000000;
+    if (until.tv_nsec >= 1000000000) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000;
+    }
+    pthread_mutex_lock(&r->mu);
+    if (r->ended || r->call_id) {
+        pthread_mutex_unlock(&r->mu);
+        return NST_EENV;
+    }
+    id = RELAY_CALL_ID_BASE + r->call_seq + 1;
+    buf_clear(&r->call_req);
+    if (buf_printf(&r->call_req, "<rpc xmlns=\"%s\" message-id=\"%lu\">", RELAY_NS_BASE, id) ||
+        buf_puts(&r->call_req, op) || buf_puts(&r->call_req, "</rpc>")) {
+        buf_clear(&r->call_req);
+        pthread_mutex_unlock(&r->mu);
+        return NST_ENOMEM;
+    }
+    r->call_seq++;
+    r->call_id = id;
+    r->call_done = 0;
+    r->call_waiting = 1;
+    pthread_mutex_unlock(&r->mu);
+    while (write(r->wake[1], &one, 1) < 0 && errno == EINTR) {
+    }
+    pthread_mutex_lock(&r->mu);
+    while (!r->call_done && !r->ended) {
+        if (pthread_cond_timedwait(&r->call_cv, &r->mu, &until) == ETIMEDOUT) {
+            break;
+        }
+    }
+    if (r->call_done) {
+        *out = r->call_reply;
+        memset(&r->call_reply, 0, sizeof r->call_reply);
+        ret = NST_OK;
+    } else {
+        *timed_out = !r->ended;
+    }
+    /* A reply after this is dropped (relay_call_reply). */
+    r->call_id = 0;
+    r->call_done = 0;
+    r->call_waiting = 0;
+    buf_clear(&r->call_req);
+    pthread_mutex_unlock(&r->mu);
+    return ret;
+}
+
+void
+relay_reply_clear(struct relay_reply *rep)
+{
+    if (rep) {
+        nst_free(rep->msg);
+        memset(rep, 0, sizeof *rep);
+    }
 }

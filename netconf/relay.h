@@ -23,7 +23,13 @@
  * timeout and starts it over on a new channel when the device leaves the first request
  * unanswered (yuma123 loses a request that arrives with the client hello; relay.c).
  *
- * Not here: anything NETCONF beyond framing and the hello's base capabilities.
+ * The session can also send a request of its own past libnetconf2 (relay_call): the live
+ * diff reads running configuration that way, so that libnetconf2 does not parse the reply
+ * into a tree only for the session to print it back (relay_reply: when the device's text
+ * of <data> can be used as it is).
+ *
+ * Not here: anything NETCONF beyond framing, the hello's base capabilities and the
+ * message-id of relay_call()'s replies.
  */
 #ifndef NST_RELAY_H
 #define NST_RELAY_H
@@ -65,6 +71,14 @@ nst_err relay_start(ssh_session ssh, ssh_channel chan, int msg_timeout_ms, int c
 void relay_connected(struct relay *r);
 
 /**
+ * @brief As relay_connected(), for a light session (session.h): its hellos are exchanged
+ *        and its first request is its own (relay_call()). On yuma123 (the server that
+ *        loses a request arriving with the client hello) that request is still retried on
+ *        a new channel as libnetconf2's first request would be, until the device answers.
+ */
+void relay_connected_light(struct relay *r);
+
+/**
  * @brief Stop the relay thread, close the channel, the SSH session and both sockets, and
  *        free the relay. Call after libnetconf2 is done with the socket. Accepts NULL.
  */
@@ -90,6 +104,51 @@ char *relay_why(struct relay *r, char *buf, size_t len);
  * @return 1 acceptable, 0 not.
  */
 int relay_check_message(const char *msg, size_t len, char *why, size_t whylen);
+
+/**
+ * @brief A reply to relay_call(). When @p plain, the content of its <data> (data_off,
+ *        data_len) can be parsed as it is: parsed into a data tree of a schema-aware
+ *        context it gives the tree libyang's print of libnetconf2's parse of the same
+ *        reply gives. That is so when the reply is an <rpc-reply> of base:1.0 whose only
+ *        child is <data>, neither declares a namespace other than the default base:1.0,
+ *        and the content has no prefixed element, no attribute, no text beside elements,
+ *        no CDATA, comment, processing instruction or character reference, and is not
+ *        deeper than 64, in a UTF-8 message. Anything else (<rpc-error>, a device that
+ *        declares prefixes on <rpc-reply>) is for the caller to parse whole.
+ */
+struct relay_reply {
+    char *msg; /* the whole message, NUL-terminated (nst_free) */
+    size_t len;
+    int plain;
+    size_t data_off, data_len;
+};
+
+/**
+ * @brief Send a request of the session's own and wait for its reply, past libnetconf2: the
+ *        relay frames `<rpc message-id="ID">OP</rpc>` with an id of its own, and takes the
+ *        reply with that id out of the stream (also one that comes after a timeout). The
+ *        device's checks (relay.h) apply to the reply as to every message. libnetconf2
+ *        must have no request outstanding on the session (it never sees this one).
+ * @param[in] r the relay, after relay_connected().
+ * @param[in] op the operation element, e.g. `<get-config xmlns="...">...</get-config>`.
+ * @param[in] timeout_ms how long to wait for the reply.
+ * @param[out] out the reply (relay_reply_clear()); written only on NST_OK.
+ * @param[out] timed_out set to 1 when no reply came in time (the session goes on), 0
+ *             otherwise.
+ * @return NST_OK; NST_ENOMEM; NST_EENV (no reply in time, or the session ended:
+ *         relay_why() says why; or another call is in progress).
+ */
+nst_err relay_call(struct relay *r, const char *op, int timeout_ms, struct relay_reply *out,
+                   int *timed_out);
+
+/**
+ * @brief What relay_call() finds in a reply, for a message at hand: sets @p rep's plain,
+ *        data_off and data_len (struct relay_reply), nothing else. Pure; for unit tests.
+ */
+void relay_reply_info(const char *msg, size_t len, struct relay_reply *rep);
+
+/** @brief Free a relay_call() reply's message; accepts an empty one. */
+void relay_reply_clear(struct relay_reply *rep);
 
 /**
  * @brief Wait for the device's hello (it is passed on to libnetconf2 as well).

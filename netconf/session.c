@@ -12,7 +12,9 @@
  * searched, or, when the server's hello names a proven schema set, the set's shared
  * context (ctxpool.h: the relay passes the join's baton, sess_hold() guards every use).
  * Every RPC goes through sess_rpc(), which sends, waits for the matching reply, and turns
- * <rpc-error> into struct sess_error.
+ * <rpc-error> into struct sess_error; except sess_get_config_text() (the live diff's read),
+ * whose <get-config> goes through the relay past libnetconf2 (relay_call) so that the
+ * reply's <data> text reaches the caller without a parse and a print in between.
  *
  * The main struct is struct sess: the libnetconf2 session, its libyang context (owned
  * here, so trees survive sess_close; or a shared one the pool owns), the raw TCP socket number (owned by libssh, used
@@ -33,6 +35,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -49,6 +52,7 @@
 
 #include <libssh/callbacks.h>
 #include <libssh/libssh.h>
+#include <libxml/parser.h>
 #include <libyang/version.h>
 #include <nc_client.h>
 
@@ -74,6 +78,9 @@ struct sess {
     int fd;                       /* libnetconf2's socket to the relay (owned by the
                                      relay); -1 when closed */
     struct relay *relay;          /* the guard between the SSH channel and libnetconf2 */
+    int light;                    /* a light session (sess_opts.light), open: no libnetconf2,
+                                     nc and ctx NULL */
+    char *schema_dir;             /* a light session's: for sess_light_ctx() */
     unsigned caps;
     unsigned quirks;
     int rpc_timeout_ms;
@@ -1046,6 +1053,150 @@ sess_trace(const char *dev, const char *what, int verdict, int mismatch, unsigne
 }
 
 /*
+ * Light sessions (sess_opts.light): no libnetconf2. The client hello is the one
+ * libnetconf2 2.0.24 sends (base 1.0 and 1.1, nothing else), written to the relay's
+ * socket as libnetconf2 would write it; the server's hello comes from the relay
+ * (relay_peek_hello) and only its capabilities are read. Requests go through relay_call().
+ */
+#define SESS_CLIENT_HELLO                                                                          \
+    "<hello xmlns=\"urn:ietf:params:xml:ns:netconf:base:1.0\"><capabilities><capability>"          \
+    "urn:ietf:params:netconf:base:1.0</capability><capability>urn:ietf:params:netconf:base:1.1"    \
+    "</capability></capabilities></hello>]]>]]>"
+#define SESS_NS_BASE "urn:ietf:params:xml:ns:netconf:base:1.0"
+/* How long a light session waits for the <close-session> reply (libnetconf2 2.0.24's
+ * NC_CLOSE_REPLY_TIMEOUT, session.c). */
+#define SESS_CLOSE_REPLY_MS 200
+#define SESS_MAX_CAPS 1024
+
+/* The context a light session parses a reply whole in (ietf-netconf only), made on first
+ * use and kept for the process; its parses are serialised by sess_light_mu. */
+static pthread_mutex_t sess_light_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct ly_ctx *sess_light_ly;
+
+static struct ly_ctx *
+sess_light_ctx(const char *schema_dir)
+{
+    struct ly_ctx *c = NULL;
+
+    if (!sess_light_ly) {
+        if (ly_ctx_new(schema_dir, LY_CTX_NO_YANGLIBRARY | LY_CTX_DISABLE_SEARCHDIR_CWD, &c)) {
+            return NULL;
+        }
+        if (!ly_ctx_load_module(c, "ietf-netconf", "2011-06-01", NULL)) {
+            ly_ctx_destroy(c);
+            return NULL;
+        }
+        sess_light_ly = c;
+    }
+    return sess_light_ly;
+}
+
+/* The capabilities of the server's @hello (checked by the relay: well-formed, every element
+ * in a namespace) into s->caps and s->quirks. 0, or -1 when it is not a hello of base:1.0
+ * announcing a NETCONF base. */
+static int
+sess_light_caps(struct sess *s, const char *hello, size_t len)
+{
+    xmlDocPtr doc;
+    xmlNodePtr root, c, k;
+    const char *caps[SESS_MAX_CAPS + 1];
+    xmlChar *txt[SESS_MAX_CAPS];
+    size_t n = 0;
+    int ok = 0;
+
+    if (len > INT_MAX) {
+        return -1;
+    }
+    doc = xmlReadMemory(hello, (int)len, NULL, NULL,
+                        XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+    root = doc ? xmlDocGetRootElement(doc) : NULL;
+    if (root && root->ns && !xmlStrcmp(root->name, BAD_CAST "hello") &&
+        !xmlStrcmp(root->ns->href, BAD_CAST SESS_NS_BASE)) {
+        for (c = root->children; c; c = c->next) {
+            if (c->type != XML_ELEMENT_NODE || xmlStrcmp(c->name, BAD_CAST "capabilities") ||
+                !c->ns || xmlStrcmp(c->ns->href, BAD_CAST SESS_NS_BASE)) {
+                continue;
+            }
+            for (k = c->children; k && n < SESS_MAX_CAPS; k = k->next) {
+                if (k->type == XML_ELEMENT_NODE && !xmlStrcmp(k->name, BAD_CAST "capability") &&
+                    k->ns && !xmlStrcmp(k->ns->href, BAD_CAST SESS_NS_BASE)) {
+                    xmlChar *t = xmlNodeGetContent(k);
+                    char *b, *e;
+
+                    if (!t) {
+                        continue;
+                    }
+                    /* Servers indent: the URI without the blanks around it. */
+                    for (b = (char *)t; *b == ' ' || *b == '\t' || *b == '\n' || *b == '\r'; b++) {
+                    }
+                    for (e = b + strlen(b); e > b && strchr(" \t\r\n", e[-1]); e--) {
+                    }
+                    *e = '\0';
+                    txt[n] = t;
+                    caps[n++] = b;
+                }
+            }
+        }
+    }
+    caps[n] = NULL;
+    for (size_t i = 0; i < n; i++) {
+        size_t l = strcspn(caps[i], "?");
+
+        if ((l == 32 && !strncmp(caps[i], "urn:ietf:params:netconf:base:1.0", l)) ||
+            (l == 32 && !strncmp(caps[i], "urn:ietf:params:netconf:base:1.1", l))) {
+            ok = 1;
+        }
+    }
+    if (ok) {
+        s->caps = sess_parse_caps(caps, &s->quirks);
+    }
+    for (size_t i = 0; i < n; i++) {
+        xmlFree(txt[i]);
+    }
+    xmlFreeDoc(doc);
+    return ok ? 0 : -1;
+}
+
+/* A light session's NETCONF setup on the relay's socket @ncfd: the hellos. */
+static nst_err
+sess_light_hello(struct sess *s, int ncfd, long long deadline, struct sess_error *err)
+{
+    static const char hello[] = SESS_CLIENT_HELLO;
+    size_t off = 0, hlen = 0;
+    char *srv = NULL, why[256];
+    long long left;
+    nst_err rc = NST_OK;
+
+    while (off < sizeof hello - 1) {
+        ssize_t w = write(ncfd, hello + off, sizeof hello - 1 - off);
+
+        if (w < 0 && errno == EINTR) {
+            continue;
+        }
+        if (w <= 0) {
+            break;
+        }
+        off += (size_t)w;
+    }
+    left = deadline - sess_now_ms();
+    if (off < sizeof hello - 1 ||
+        relay_peek_hello(s->relay, left < 1 ? 1 : (int)left, &srv, &hlen) != NST_OK) {
+        relay_why(s->relay, why, sizeof why);
+        return sess_fail(err, s->device, "connect",
+                         sess_now_ms() >= deadline - 50 ? SESS_ERR_TIMEOUT : SESS_ERR_PROTOCOL,
+                         "NETCONF session setup failed: %s",
+                         why[0] ? why : "no hello from the device");
+    }
+    if (sess_light_caps(s, srv, hlen)) {
+        rc = sess_fail(err, s->device, "connect", SESS_ERR_PROTOCOL,
+                       "NETCONF session setup failed: the device's hello announces no NETCONF "
+                       "base capability");
+    }
+    nst_free(srv);
+    return rc;
+}
+
+/*
  * One connect attempt. With @may_share, the server's hello picks the context (ctxpool.h):
  * private (a fresh context, as without a pool), PROVE or SHARE. *@again is set when a
  * shared join was ended because the device's messages differed from the set's
@@ -1136,7 +1287,7 @@ sess_connect_try(const struct sess_opts *opts, int may_share, int *again, struct
                        schema_dir, SESS_IETF_NETCONF);
         goto cleanup;
     }
-    if (opts->schema_cache_dir) {
+    if (opts->schema_cache_dir && !opts->light) {
         struct stat st;
 
         /* The fetch directory is made only for a private join (after the hello); the
@@ -1237,6 +1388,21 @@ sess_connect_try(const struct sess_opts *opts, int may_share, int *again, struct
     if (rc) {
         rc = sess_fail(err, dev, "connect", rc == NST_ENOMEM ? SESS_ERR_NOMEM : SESS_ERR_PROTOCOL,
                        "cannot start the session relay");
+        goto cleanup;
+    }
+    if (opts->light) {
+        /* No libnetconf2: the hellos, then requests through the relay only. */
+        s->schema_dir = nst_strdup(schema_dir);
+        rc = s->schema_dir ? sess_light_hello(s, ncfd, deadline, err)
+                           : sess_fail(err, dev, "connect", SESS_ERR_NOMEM, "out of memory");
+        if (rc) {
+            goto cleanup;
+        }
+        relay_connected_light(s->relay);
+        s->fd = ncfd;
+        s->light = 1;
+        *out = s;
+        s = NULL;
         goto cleanup;
     }
     /* The context: the server's hello names the schema set (ctxpool.h). */
@@ -1397,6 +1563,23 @@ sess_close(struct sess *s)
 {
     struct sess *prev = sess_active;
 
+    if (s && s->light) {
+        struct relay_reply rep = {0};
+        int timed_out;
+
+        /* As libnetconf2 closes: <close-session>, its reply awaited a moment. */
+        sess_enter(s);
+        if (!relay_call(s->relay, "<close-session xmlns=\"" SESS_NS_BASE "\"/>",
+                        SESS_CLOSE_REPLY_MS, &rep, &timed_out)) {
+            relay_reply_clear(&rep);
+        }
+        s->light = 0;
+        s->fd = -1;
+        relay_stop(s->relay);
+        s->relay = NULL;
+        sess_active = prev;
+        return;
+    }
     if (!s || !s->nc) {
         return;
     }
@@ -1428,6 +1611,7 @@ sess_free(struct sess *s)
         ly_ctx_destroy(s->ctx);
     }
     ctxpool_put(s->pool);
+    nst_free(s->schema_dir);
     nst_free(s);
 }
 
@@ -1956,9 +2140,10 @@ sess_data_text(const char *device, const char *op, const struct lyd_node *data, 
     return NST_OK;
 }
 
-nst_err
-sess_reply_parse(struct ly_ctx *ctx, const struct lyd_node *rpc, const char *reply, char **data_xml,
-                 struct sess_error *err)
+/* sess_reply_parse() for the device @device. */
+static nst_err
+sess_reply_parse_dev(struct ly_ctx *ctx, const char *device, const struct lyd_node *rpc,
+                     const char *reply, char **data_xml, struct sess_error *err)
 {
     struct lyd_node *op = NULL, *envp = NULL, *data = NULL;
     struct ly_in *in = NULL;
@@ -1967,7 +2152,7 @@ sess_reply_parse(struct ly_ctx *ctx, const struct lyd_node *rpc, const char *rep
 
     sess_err_clear(err);
     if (!ctx || !rpc || !rpc->schema || !reply) {
-        return sess_fail(err, "", "reply", SESS_ERR_CONFIG, "no context, RPC or reply");
+        return sess_fail(err, device, "reply", SESS_ERR_CONFIG, "no context, RPC or reply");
     }
     name = rpc->schema->name;
     /* What the relay checks before libnetconf2 ever sees a message (relay.h). */
@@ -1975,29 +2160,29 @@ sess_reply_parse(struct ly_ctx *ctx, const struct lyd_node *rpc, const char *rep
         char why[160];
 
         if (!relay_check_message(reply, strlen(reply), why, sizeof why)) {
-            return sess_fail(err, "", name, SESS_ERR_PROTOCOL, "the device sent %s", why);
+            return sess_fail(err, device, name, SESS_ERR_PROTOCOL, "the device sent %s", why);
         }
     }
     /* As libnetconf2 2.0.24's nc_recv_reply: the reply is parsed into a copy of the RPC's
      * operation node, with the <rpc-reply> envelope returned separately. */
     if (lyd_dup_single(rpc, NULL, LYD_DUP_RECURSIVE, &op) || ly_in_new_memory(reply, &in)) {
-        rc = sess_fail(err, "", name, SESS_ERR_NOMEM, "out of memory");
+        rc = sess_fail(err, device, name, SESS_ERR_NOMEM, "out of memory");
         goto cleanup;
     }
     if (lyd_parse_op(ctx, op, in, LYD_XML, LYD_TYPE_REPLY_NETCONF, &envp, NULL)) {
         const char *m = ly_errmsg(ctx);
 
-        rc = sess_fail(err, "", name, SESS_ERR_PROTOCOL, "bad reply to <%s>: %s", name,
+        rc = sess_fail(err, device, name, SESS_ERR_PROTOCOL, "bad reply to <%s>: %s", name,
                        m ? m : "libyang error");
         goto cleanup;
     }
-    rc = sess_reply_errors("", name, envp, err);
+    rc = sess_reply_errors(device, name, envp, err);
     if (rc || !data_xml || (strcmp(name, "get") && strcmp(name, "get-config"))) {
         goto cleanup;
     }
-    rc = sess_reply_data("", name, op, &data, err);
+    rc = sess_reply_data(device, name, op, &data, err);
     if (!rc) {
-        rc = sess_data_text("", name, data, data_xml, err);
+        rc = sess_data_text(device, name, data, data_xml, err);
     }
 
 cleanup:
@@ -2006,6 +2191,13 @@ cleanup:
     lyd_free_tree(op);
     ly_err_clean(ctx, NULL);
     return rc;
+}
+
+nst_err
+sess_reply_parse(struct ly_ctx *ctx, const struct lyd_node *rpc, const char *reply, char **data_xml,
+                 struct sess_error *err)
+{
+    return sess_reply_parse_dev(ctx, "", rpc, reply, data_xml, err);
 }
 
 static NC_DATASTORE
@@ -2031,7 +2223,7 @@ sess_rpc_precheck(struct sess *s, const char *op, unsigned need, const char *nee
     if (!s) {
         return sess_fail(err, "", op, SESS_ERR_CONFIG, "no session");
     }
-    if (!s->nc) {
+    if (!s->nc && !s->light) {
         return sess_fail(err, s->device, op, SESS_ERR_DROPPED, "session is closed");
     }
     if ((s->caps & need) != need) {
@@ -2121,6 +2313,11 @@ sess_rpc(struct sess *s, const char *op, struct nc_rpc *rpc, struct lyd_node **o
 
     if (!rpc) {
         return sess_fail(err, s->device, op, SESS_ERR_NOMEM, "cannot build the <%s> RPC", op);
+    }
+    if (!s->nc) {
+        /* A light session: only sess_get_config_text() and sess_close(). */
+        nc_rpc_free(rpc);
+        return sess_fail(err, s->device, op, SESS_ERR_DROPPED, "session is closed");
     }
     sess_enter(s);
     if (nc_session_get_status(s->nc) != NC_STATUS_RUNNING) {
@@ -2353,6 +2550,115 @@ sess_get_config(struct sess *s, enum sess_ds source, const char *filter, char **
                 struct sess_error *err)
 {
     return sess_fetch_xml(s, 0, source, filter, xml, err);
+}
+
+nst_err
+sess_get_config_text(struct sess *s, enum sess_ds source, const char *filter, char **xml,
+                     struct sess_error *err)
+{
+    static const char *const ds_name[] = {
+        [SESS_DS_RUNNING] = "running",
+        [SESS_DS_CANDIDATE] = "candidate",
+        [SESS_DS_STARTUP] = "startup",
+    };
+    struct relay_reply rep = {0};
+    struct buf op = {0};
+    struct lyd_node *rpc = NULL;
+    char why[256];
+    int timed_out = 0;
+    nst_err rc;
+
+    if (!xml || !s || !s->relay || (filter && *filter != '<')) {
+        if (s && s->light && xml) {
+            sess_err_clear(err);
+            return sess_fail(err, s->device, "get-config", SESS_ERR_UNSUPPORTED,
+                             "a light session reads with a subtree filter or none");
+        }
+        return sess_get_config(s, source, filter, xml, err);
+    }
+    if (!sess_ds_caps_ok(s, source, "get-config", 0, err, &rc)) {
+        return rc;
+    }
+    /* What libnetconf2 2.0.24's nc_send_rpc() writes for nc_rpc_getconfig() (io.c,
+     * session_client.c), byte for byte but the message-id. */
+    buf_printf(&op,
+               "<get-config xmlns=\"urn:ietf:params:xml:ns:netconf:base:1.0\"><source><%s/>"
+               "</source>",
+               ds_name[source]);
+    if (filter) {
+        buf_puts(&op, "<filter type=\"subtree\">");
+        buf_puts(&op, filter);
+        buf_puts(&op, "</filter>");
+    }
+    buf_puts(&op, "</get-config>");
+    if (buf_failed(&op)) {
+        buf_clear(&op);
+        return sess_fail(err, s->device, "get-config", SESS_ERR_NOMEM, "out of memory");
+    }
+    sess_enter(s);
+    if (!s->light && nc_session_get_status(s->nc) != NC_STATUS_RUNNING) {
+        rc = sess_fail(err, s->device, "get-config", SESS_ERR_DROPPED,
+                       "session is no longer running");
+        goto cleanup;
+    }
+    rc = relay_call(s->relay, op.p, s->rpc_timeout_ms, &rep, &timed_out);
+    if (rc == NST_ENOMEM) {
+        rc = sess_fail(err, s->device, "get-config", SESS_ERR_NOMEM, "out of memory");
+        goto cleanup;
+    }
+    if (rc && timed_out) {
+        rc = sess_fail(err, s->device, "get-config", SESS_ERR_TIMEOUT,
+                       "no reply to <get-config> within %d ms; device state unknown",
+                       s->rpc_timeout_ms);
+        goto cleanup;
+    }
+    if (rc) {
+        rc = sess_fail(err, s->device, "get-config", SESS_ERR_DROPPED,
+                       "session dropped while waiting for the <get-config> reply: %s",
+                       sess_transport_why(s, why, sizeof why, "transport closed"));
+        goto cleanup;
+    }
+    if (rep.plain) {
+        *xml = nst_strndup(rep.msg + rep.data_off, rep.data_len);
+        rc = *xml ? NST_OK
+                  : sess_fail(err, s->device, "get-config", SESS_ERR_NOMEM, "out of memory");
+        goto cleanup;
+    }
+    /* Anything else as libnetconf2 would have parsed it (an <rpc-error> included); a light
+     * session in the process's context of ietf-netconf. */
+    if (s->light) {
+        struct ly_ctx *ly;
+
+        pthread_mutex_lock(&sess_light_mu);
+        ly = sess_light_ctx(s->schema_dir);
+        if (!ly) {
+            rc = sess_fail(err, s->device, "get-config", SESS_ERR_PROTOCOL,
+                           "cannot create a YANG context: %s", s->lib_err);
+        } else if (lyd_new_path(NULL, ly, "/ietf-netconf:get-config", NULL, 0, &rpc)) {
+            rc = sess_fail(err, s->device, "get-config", SESS_ERR_NOMEM,
+                           "cannot build the <get-config> RPC");
+        } else {
+            rc = sess_reply_parse_dev(ly, s->device, rpc, rep.msg, xml, err);
+        }
+        lyd_free_tree(rpc);
+        pthread_mutex_unlock(&sess_light_mu);
+        goto cleanup;
+    }
+    sess_hold(s);
+    if (lyd_new_path(NULL, s->ctx, "/ietf-netconf:get-config", NULL, 0, &rpc)) {
+        rc = sess_fail(err, s->device, "get-config", SESS_ERR_NOMEM,
+                       "cannot build the <get-config> RPC");
+    } else {
+        rc = sess_reply_parse_dev(s->ctx, s->device, rpc, rep.msg, xml, err);
+    }
+    lyd_free_tree(rpc);
+    sess_unhold(s);
+
+cleanup:
+    buf_clear(&op);
+    relay_reply_clear(&rep);
+    sess_leave();
+    return rc;
 }
 
 nst_err

@@ -180,6 +180,17 @@ struct sess_opts {
                                       separate caches. */
     sess_log_cb log_cb;          /**< NULL = drop messages */
     void *log_user;              /**< passed to log_cb */
+    int light;                   /**< 1: a session without libnetconf2 for reading only
+                                      (the live diff): SSH, the relay, the hellos (the
+                                      client's as libnetconf2 2.0.24 sends it) and the
+                                      capabilities, but no YANG context, no yang-library
+                                      or <get-schema> requests. Such a session can only
+                                      sess_get_config_text() (its rare replies that must
+                                      be parsed whole use a context of ietf-netconf made
+                                      once per process) and be closed
+                                      (<close-session> through the relay); every other
+                                      call fails as on a closed session, sess_ctx() is
+                                      NULL. schema_cache_dir is not used. */
 };
 
 /** @brief Datastores. */
@@ -362,6 +373,21 @@ nst_err sess_edit_config(struct sess *s, enum sess_ds target, enum sess_defop de
  */
 nst_err sess_get_config(struct sess *s, enum sess_ds source, const char *filter, char **xml,
                         struct sess_error *err);
+
+/**
+ * @brief <get-config> for a caller that parses the text into a schema-aware context (the
+ *        live diff): as sess_get_config(), but the text is the device's own bytes of the
+ *        <data> content when relay.h's struct relay_reply says they parse to the same tree
+ *        as sess_get_config()'s text, else exactly sess_get_config()'s text. The request
+ *        goes past libnetconf2 (relay_call(): the bytes libnetconf2 would send, with a
+ *        message-id of the relay's), so the reply is neither parsed into the session's
+ *        context nor printed back unless it has to be (an <rpc-error>, a reply that
+ *        declares prefixes outside <data>). Only a subtree filter or none; an XPath filter
+ *        goes through sess_get_config().
+ * Parameters and return values as sess_get_config().
+ */
+nst_err sess_get_config_text(struct sess *s, enum sess_ds source, const char *filter, char **xml,
+                             struct sess_error *err);
 
 /**
  * @brief <get-config>, result as a libyang data tree in sess_ctx().

@@ -28,6 +28,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -292,6 +293,49 @@ dev_session_end(struct sim_dev *dev, struct nc_session *session)
     sim_fdgen++;
 }
 
+/*
+ * The waits inside nc_accept(). libnetconf2 2.0.24 sets up a session in loops that sleep
+ * and try again while the client has not answered yet (session_server_ssh.c: 2 ms turns in
+ * the key exchange, 100 us turns in authentication and the channel setup; io.c: 100 us
+ * turns reading the client's hello): about 30 wake-ups and libssh reads a session, a fifth
+ * of an accept's CPU, and up to 2 ms of added latency per key-exchange step. netsim defines
+ * accept() and usleep() (the executable's definitions bind libnetconf2's calls, as
+ * hostile.c's ssh_channel_write() does): while dev_accept() runs, the connection accept()
+ * returned is remembered, and a sleep of up to 2 ms becomes a wait for the client's next
+ * bytes on it, at most DEV_ACCEPT_WAIT_MS; libnetconf2 then tries again, as it would have
+ * after the sleep, and its own timeouts still end a client that stalls. Every other sleep
+ * is a sleep.
+ */
+#define DEV_ACCEPT_WAIT_MS 50
+static int dev_accepting;
+static int dev_accept_sock = -1;
+
+__attribute__((visibility("default"))) int
+accept(int fd, struct sockaddr *addr, socklen_t *len)
+{
+    int s = accept4(fd, addr, len, 0);
+
+    if (dev_accepting && s >= 0) {
+        dev_accept_sock = s;
+    }
+    return s;
+}
+
+__attribute__((visibility("default"))) int
+usleep(useconds_t us)
+{
+    struct timespec ts;
+
+    if (dev_accept_sock >= 0 && us <= 2000) {
+        struct pollfd p = {.fd = dev_accept_sock, .events = POLLIN};
+
+        return poll(&p, 1, DEV_ACCEPT_WAIT_MS) < 0 ? -1 : 0;
+    }
+    ts.tv_sec = (time_t)(us / 1000000);
+    ts.tv_nsec = (long)(us % 1000000) * 1000;
+    return nanosleep(&ts, NULL);
+}
+
 static void
 dev_accept(struct sim_dev *dev, int timeout)
 {
@@ -299,7 +343,10 @@ dev_accept(struct sim_dev *dev, int timeout)
     struct sim_sess *ss;
     NC_MSG_TYPE r;
 
+    dev_accepting = 1;
     r = nc_accept(timeout, &session);
+    dev_accepting = 0;
+    dev_accept_sock = -1;
     if (r == NC_MSG_WOULDBLOCK) {
         return;
     }

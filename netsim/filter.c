@@ -3,7 +3,10 @@
  *
  * Both filter types end up as a list of XPath expressions evaluated with libyang on the
  * datastore copy; every selected node is duplicated with its ancestors (list keys included)
- * and the copies are merged into the result.
+ * and the copies are merged into the result. A subtree filter's expression that names one
+ * instance is looked up first without the XPath engine (filter_lookup() for containers,
+ * leaves and list instances by their string keys; else lyd_find_path()): the live diff
+ * sends one per list instance it compares.
  *
  * A subtree filter is turned into XPaths the way RFC 6241 6.2 reads: an element with text is
  * a content-match node and becomes a predicate of its parent ([name='ge-0/0/1']); an empty
@@ -238,13 +241,161 @@ filter_meta(const struct lyd_node *filter, const char *name)
     return NULL;
 }
 
+/* Whether the predicate name @pn (@len bytes, "module:name") names the schema node @sn. */
+static int
+filter_pred_is(const char *pn, size_t len, const struct lysc_node *sn)
+{
+    size_t ml = strlen(sn->module->name), nl = strlen(sn->name);
+
+    return len == ml + 1 + nl && !strncmp(pn, sn->module->name, ml) && pn[ml] == ':' &&
+           !strncmp(pn + ml + 1, sn->name, nl);
+}
+
+/*
+ * The lookup of a path filter_build() made, for the common shape, without parsing it into
+ * libyang: every step a container, a leaf, or a list instance whose predicates are exactly
+ * its keys, all of type string (the literal is then the canonical value the XPath would
+ * compare). 1 found (@found), 0 there is none, -1 a shape this does not take (the caller
+ * asks libyang).
+ */
+static int
+filter_lookup(struct sim_dev *dev, const struct lyd_node *data, const char *path,
+              const struct lyd_node **found)
+{
+    const struct lysc_node *parent = NULL, *sn, *key;
+    const struct lyd_node *sib = data, *m = NULL;
+    struct lyd_node *first;
+    const char *p = path;
+
+    while (*p == '/') {
+        const char *mod = ++p, *colon = strchr(p, ':'), *name, *end;
+        const struct lys_module *lm;
+        char mbuf[128], nbuf[128];
+        struct {
+            const char *name, *val;
+            size_t nlen, vlen;
+        } pr[8];
+        size_t npr = 0, nkeys = 0, k;
+
+        if (!colon || (size_t)(colon - mod) >= sizeof mbuf) {
+            return -1;
+        }
+        name = colon + 1;
+        end = name + strcspn(name, "/[");
+        if (end == name || (size_t)(end - name) >= sizeof nbuf) {
+            return -1;
+        }
+        memcpy(mbuf, mod, (size_t)(colon - mod));
+        mbuf[colon - mod] = '\0';
+        memcpy(nbuf, name, (size_t)(end - name));
+        nbuf[end - name] = '\0';
+        p = end;
+        /* Predicates: [mod:name='v'] or [mod:name="v"] (filter_quote()). */
+        while (*p == '[') {
+            const char *pn = p + 1, *eq = strchr(pn, '='), *q;
+
+            if (npr == sizeof pr / sizeof pr[0] || !eq || (eq[1] != '\'' && eq[1] != '"') ||
+                !(q = strchr(eq + 2, eq[1])) || q[1] != ']') {
+                return -1;
+            }
+            pr[npr].name = pn;
+            pr[npr].nlen = (size_t)(eq - pn);
+            pr[npr].val = eq + 2;
+            pr[npr].vlen = (size_t)(q - eq - 2);
+            npr++;
+            p = q + 2;
+        }
+        if (*p && *p != '/') {
+            return -1;
+        }
+        lm = ly_ctx_get_module_implemented(dev->ctx, mbuf);
+        sn = lm ? lys_find_child(parent, lm, nbuf, 0, 0, 0) : NULL;
+        if (!sn || !(sn->nodetype & (LYS_CONTAINER | LYS_LEAF | LYS_LIST))) {
+            return -1;
+        }
+        if (sn->nodetype == LYS_LIST) {
+            /* Every predicate one key, every key one predicate, all strings. */
+            for (key = lysc_node_child(sn); key && lysc_is_key(key); key = key->next) {
+                if (((const struct lysc_node_leaf *)key)->type->basetype != LY_TYPE_STRING) {
+                    return -1;
+                }
+                for (k = 0; k < npr && !filter_pred_is(pr[k].name, pr[k].nlen, key); k++) {
+                }
+                if (k == npr) {
+                    return -1;
+                }
+                nkeys++;
+            }
+            if (!nkeys || nkeys != npr) {
+                return -1;
+            }
+        } else if (npr) {
+            return -1;
+        }
+        first = NULL;
+        if (lyd_find_sibling_val(sib, sn, NULL, 0, &first)) {
+            return 0;
+        }
+        m = NULL;
+        if (sn->nodetype != LYS_LIST) {
+            m = first;
+        }
+        /* The list's instances are together (libyang keeps a schema node's instances
+         * adjacent); the one whose keys are the predicates' values. */
+        for (const struct lyd_node *in = first; !m && in && in->schema == sn; in = in->next) {
+            for (k = 0; k < npr; k++) {
+                const struct lyd_node *c = lyd_child(in);
+                const char *v;
+
+                while (c && c->schema && lysc_is_key(c->schema) &&
+                       !filter_pred_is(pr[k].name, pr[k].nlen, c->schema)) {
+                    c = c->next;
+                }
+                v = c && c->schema && lysc_is_key(c->schema) ? lyd_get_value(c) : NULL;
+                if (!v || strlen(v) != pr[k].vlen || strncmp(v, pr[k].val, pr[k].vlen)) {
+                    break;
+                }
+            }
+            if (k == npr) {
+                m = in;
+            }
+        }
+        if (!m) {
+            return 0;
+        }
+        parent = sn;
+        sib = lyd_child(m);
+    }
+    if (!m || *p) {
+        return -1;
+    }
+    *found = m;
+    return 1;
+}
+
+/* @n, its subtree and its ancestors (list keys included) copied and merged into @res. */
+static int
+filter_take(const struct lyd_node *n, struct lyd_node **res)
+{
+    struct lyd_node *dup = NULL, *top;
+
+    if (lyd_dup_single(n, NULL, LYD_DUP_RECURSIVE | LYD_DUP_WITH_PARENTS | LYD_DUP_WITH_FLAGS,
+                       &dup)) {
+        return -1;
+    }
+    for (top = dup; lyd_parent(top); top = lyd_parent(top)) {
+    }
+    lyd_merge_siblings(res, top, LYD_MERGE_DESTRUCT | LYD_MERGE_WITH_FLAGS);
+    return 0;
+}
+
 nst_err
 sim_filter_apply(struct sim_dev *dev, const struct lyd_node *filter, const struct lyd_node *data,
                  struct lyd_node **result, struct nc_server_reply **err)
 {
     const struct lyd_node_any *any = (const struct lyd_node_any *)filter;
     struct filter_list xps = {0};
-    struct lyd_node *content = NULL, *owned = NULL, *res = NULL, *dup, *top, *e;
+    struct lyd_node *content = NULL, *owned = NULL, *res = NULL, *e;
     const struct lyd_node *n;
     const char *type, *select;
     struct ly_set *set = NULL;
@@ -296,10 +447,48 @@ sim_filter_apply(struct sim_dev *dev, const struct lyd_node *filter, const struc
     }
 
     for (k = 0; k < xps.n; k++) {
+        struct lyd_node *one = NULL;
+        LY_ERR lr;
+
         if (!data) {
             break;
         }
         ly_err_clean(dev->ctx, NULL);
+        /* A subtree filter's path names one instance when every list on it has all its
+         * keys (the live diff's filters): libyang's path lookup (hashes, no XPath engine)
+         * finds it or finds there is none. Anything it cannot take (a list without its
+         * keys, a leaf-list, a predicate on another leaf) goes to the XPath evaluation. */
+        if (!type || strcmp(type, "xpath")) {
+            uint32_t quiet = 0;
+            const struct lyd_node *hit = NULL;
+            int fl = filter_lookup(dev, data, xps.v[k], &hit);
+
+            if (fl == 0) {
+                continue;
+            }
+            if (fl == 1) {
+                if (filter_take(hit, &res)) {
+                    ret = NST_ENOMEM;
+                    goto cleanup;
+                }
+                continue;
+            }
+            ly_temp_log_options(&quiet);
+            lr = lyd_find_path(data, xps.v[k], 0, &one);
+            ly_temp_log_options(NULL);
+            if (lr == LY_ENOTFOUND || lr == LY_EINCOMPLETE) {
+                ly_err_clean(dev->ctx, NULL);
+                continue;
+            }
+            if (lr == LY_SUCCESS) {
+                if (filter_take(one, &res)) {
+                    ret = NST_ENOMEM;
+                    goto cleanup;
+                }
+                continue;
+            }
+            ly_err_clean(dev->ctx, NULL);
+        }
         if (lyd_find_xpath(data, xps.v[k], &set)) {
             /* A syntax error in the user's XPath is an error; a path naming nodes this
              * schema lacks simply selects nothing. */
@@ -313,16 +502,10 @@ sim_filter_apply(struct sim_dev *dev, const struct lyd_node *filter, const struc
             continue;
         }
         for (i = 0; i < set->count; i++) {
-            dup = NULL;
-            if (lyd_dup_single(set->dnodes[i], NULL,
-                               LYD_DUP_RECURSIVE | LYD_DUP_WITH_PARENTS | LYD_DUP_WITH_FLAGS,
-                               &dup)) {
+            if (filter_take(set->dnodes[i], &res)) {
                 ret = NST_ENOMEM;
                 goto cleanup;
             }
-            for (top = dup; lyd_parent(top); top = lyd_parent(top)) {
-            }
-            lyd_merge_siblings(&res, top, LYD_MERGE_DESTRUCT | LYD_MERGE_WITH_FLAGS);
         }
         ly_set_free(set, NULL);
         set = NULL;

@@ -5,6 +5,8 @@
 #     then often never answers it (docs/vendors.md B.3: 2 of 6 connects hung for
 #     libnetconf2's 300 s before the fix). Every one of RUNS (20) dry-run pushes must connect,
 #     each well inside its 20 s connect timeout, the lost ones by a retry on a new channel;
+#   - the same for RUNS live diffs (light sessions: the first request is the diff's own
+#     <get-config>);
 #   - a hung device (netconfd stopped: SSH answers, NETCONF never does): the connect
 #     fails as a timeout within its connect timeout (3 s), not after 300 s.
 # The payload is this test's own: one interface of the toy lab-net model.
@@ -89,6 +91,28 @@ while [ $i -lt $RUNS ]; do
 done
 retries=$(($(sessions) - before - RUNS))
 echo "ok: $RUNS connects with the first request behind the hello ($retries retried)"
+
+# 1b. The same for the live diff, whose light session's first request is its own
+# <get-config> (session.h, relay_connected_light()): lost ones are retried the same way.
+cp -r "$TOP/yang" "$W/yang"
+mkdir -p "$W/yang/devices/lab"
+cp "$TOP/tests/lab/models/lab-net.yang" "$W/yang/devices/lab/"
+before=$(sessions)
+i=0
+while [ $i -lt $RUNS ]; do
+    s=$(date +%s)
+    NETSTITCH_TEST_RELAY_PAUSE_MS=0 timeout 60 "$NETSTITCH" diff --payloads "$W/p" --name probe \
+        --no-state --inventory "$W/inv.xml" --state-dir "$W/state" --yang-dir "$W/yang" \
+        >"$W/diff.out" 2>"$W/diff.err"
+    rc=$?
+    secs=$(($(date +%s) - s))
+    [ $rc -eq 0 ] || [ $rc -eq 3 ] || { cat "$W/diff.out" "$W/diff.err"; \
+        tail -n 20 "$LAB_DEV_a_LOG"; fail "diff $i: rc $rc after $secs s"; }
+    grep -q 'mtu' "$W/diff.out" || [ $rc -eq 0 ] || fail "diff $i: no change shown"
+    i=$((i + 1))
+done
+retries=$(($(sessions) - before - RUNS))
+echo "ok: $RUNS live diffs with their <get-config> behind the hello ($retries retried)"
 
 # 2. A hung device: bounded by the connect timeout.
 sh "$LAB_SH" pause-device "$W/lab" a

@@ -190,6 +190,16 @@ def test():
         c = getcfg(m, "running", ('subtree', ifs('<interface><mtu>9000</mtu></interface>')))
         has(c, "ge-0/0/2")
         hasnt(c, "ge-0/0/1")
+        # Keys only (netsim's own lookup, filter.c): an instance that is not there, two
+        # that are, one of them with a selection below it.
+        c = getcfg(m, "running", ('subtree', ifs('<interface><name>ge-0/0/9</name></interface>')))
+        hasnt(c, "interface")
+        c = getcfg(m, "running", ('subtree', ifs('<interface><name>ge-0/0/9</name></interface>'
+                                                 '<interface><name>ge-0/0/1</name></interface>'
+                                                 '<interface><name>ge-0/0/2</name><mtu/>'
+                                                 '</interface>')))
+        has(c, "<name>ge-0/0/1</name>", "<tag>a</tag>", "<mtu>9000</mtu>")
+        hasnt(c, "ge-0/0/9")
         c = getcfg(m, "running", ('subtree', '<interfaces/>'))   # no namespace: lenient match
         has(c, "ge-0/0/1")
         c = getcfg(m, "running", ('xpath', ({"t": NSA}, "/t:interfaces/t:interface[t:mtu>2000]/t:name")))

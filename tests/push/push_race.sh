@@ -43,34 +43,30 @@ run_push first $P --payloads "$WORK/p1"
 assert_rc 0 first
 dump "$WORK/first"
 
-# race NAME RPC JOBS PAYLOADS: delay twaren-border's reply to RPC by 5 s, start A (push
-# PAYLOADS, --jobs JOBS) in the background and wait until that RPC of A's is being
-# delayed and twaren-taichung has answered A's <close-session> when RPC is one (A's
-# diff has read both); then B, not delayed, pushes p3 to twaren-taichung only and must
-# have committed before A goes on.
-log=$NS/state/twaren-border/rpc.log
-tlog=$NS/state/twaren-taichung/rpc.log
-race() {
-    printf 'delay 5000 %s\n' "$2" >"$NS/state/twaren-border/faults.tmp"
-    mv "$NS/state/twaren-border/faults.tmp" "$NS/state/twaren-border/faults"
-    n0=$(wc -l <"$log")
-    t0=$(wc -l <"$tlog")
-    "$NETSTITCH" push --no-health $P --payloads "$4" --jobs "$3" >"$WORK/$1.out" 2>"$WORK/$1.err" &
-    A=$!
-    BGKIDS="$BGKIDS $A"
-    end=$(($(date +%s) + 60))
-    until tail -n +"$((n0 + 1))" "$log" | grep -q "kind=delay .*rpc=$2 -> fired" &&
-        { [ "$2" != close-session ] || tail -n +"$((t0 + 1))" "$tlog" | grep -q "rpc=close-session"; }; do
-        kill -0 "$A" 2>/dev/null || { cat "$WORK/$1.err"; fail "$1: A ended before its $2"; }
-        [ "$(date +%s)" -lt "$end" ] || fail "$1: A never sent its $2"
-        sleep 0.05
-    done
-    rm -f "$NS/state/twaren-border/faults" # A's RPC sleeps on; B's are not delayed
+# b_pushes NAME: B pushes p3 to twaren-taichung only (--limit) and commits, while A (pid
+# $A) is held; A must still be running afterwards.
+b_pushes() {
     run_push "$1-b" $P --payloads "$WORK/p3" --limit twaren-taichung
     assert_rc 0 "$1-b"
     kill -0 "$A" 2>/dev/null || fail "$1: inconclusive: A finished before B had committed (machine too slow?)"
 }
-race a get-config 1 "$WORK/p2"
+# A pushes p2 with --jobs 1 while twaren-border delays its <get-config> by 5 s; once that
+# delay fired, B pushes (B's requests are not delayed; A's sleeps on).
+log=$NS/state/twaren-border/rpc.log
+printf 'delay 5000 get-config\n' >"$NS/state/twaren-border/faults.tmp"
+mv "$NS/state/twaren-border/faults.tmp" "$NS/state/twaren-border/faults"
+n0=$(wc -l <"$log")
+"$NETSTITCH" push --no-health $P --payloads "$WORK/p2" --jobs 1 >"$WORK/a.out" 2>"$WORK/a.err" &
+A=$!
+BGKIDS="$BGKIDS $A"
+end=$(($(date +%s) + 60))
+until tail -n +"$((n0 + 1))" "$log" | grep -q "kind=delay .*rpc=get-config -> fired"; do
+    kill -0 "$A" 2>/dev/null || { cat "$WORK/a.err"; fail "A ended before its get-config"; }
+    [ "$(date +%s)" -lt "$end" ] || fail "A never sent its get-config"
+    sleep 0.05
+done
+rm -f "$NS/state/twaren-border/faults"
+b_pushes a
 dump "$WORK/after-b"
 wait "$A"
 RC=$?
@@ -90,13 +86,14 @@ grep -q "generation [13]" "$WORK/again" && fail "run again: an older generation 
 echo "ok: a push whose diff saw another push's change: exit 5, nothing changed"
 
 # The other order: A's diff read both routers before B's change and found no drift, and
-# B commits between A's diff and A's service lock (A waits for twaren-border's reply to
-# <close-session>, delayed 5 s). A must find the record moved when it takes the lock:
+# B commits between A's diff and A's service lock (A held there by the test hook's
+# "diffed" event, docs/push.md). A must find the record moved when it takes the lock:
 # exit 5, "since this diff was made", nothing changed by A.
-race a2 close-session 2 "$WORK/p1"
+start_paused diffed a2 push --no-health $P --payloads "$WORK/p1"
+A=$BG
+b_pushes a2
 dump "$WORK/after-b2"
-wait "$A"
-RC=$?
+resume
 assert_rc 5 a2
 assert_grep "was applied by another netstitch process since this diff was made" "$WORK/a2.err"
 dump "$WORK/after-a2"

@@ -860,6 +860,89 @@ t_rpc_timeout(void **state)
     sess_free(b);
 }
 
+/* @a and @b (XML texts of <data> content) parse to the same tree in @s's context. */
+static void
+same_tree(struct sess *s, const char *a, const char *b)
+{
+    struct lyd_node *ta = NULL, *tb = NULL;
+    char *pa = NULL, *pb = NULL;
+
+    sess_ctx_hold(s);
+    assert_int_equal(lyd_parse_data_mem(sess_ctx(s), a, LYD_XML, LYD_PARSE_ONLY, 0, &ta),
+                     LY_SUCCESS);
+    assert_int_equal(lyd_parse_data_mem(sess_ctx(s), b, LYD_XML, LYD_PARSE_ONLY, 0, &tb),
+                     LY_SUCCESS);
+    if (ta) {
+        assert_int_equal(lyd_print_mem(&pa, ta, LYD_XML, LYD_PRINT_WITHSIBLINGS), LY_SUCCESS);
+    }
+    if (tb) {
+        assert_int_equal(lyd_print_mem(&pb, tb, LYD_XML, LYD_PRINT_WITHSIBLINGS), LY_SUCCESS);
+    }
+    assert_string_equal(pa ? pa : "", pb ? pb : "");
+    free(pa);
+    free(pb);
+    lyd_free_siblings(ta);
+    lyd_free_siblings(tb);
+    sess_ctx_release(s);
+}
+
+/* sess_get_config_text() (the live diff's read, past libnetconf2 through the relay) gives
+ * the tree sess_get_config() gives, for a subtree filter, an XPath one, none, one that
+ * matches nothing; after a timeout the late reply is dropped by the relay and the session
+ * goes on (libnetconf2's next RPC and another text read). */
+static void
+t_get_config_text(void **state)
+{
+    struct sess_opts o = opts_for("b", ed_keys);
+    struct sess *b = NULL;
+    struct sess_error e;
+    char *edit, *x1, *x2 = NULL, f[256];
+    const char *filters[4];
+    double t0, dt;
+
+    (void)state;
+    o.rpc_timeout_ms = 400;
+    OK(sess_connect(&o, &b, E));
+    edit = iface_edit("lt-text", "1503");
+    OK(sess_edit_config(b, SESS_DS_CANDIDATE, SESS_DEFOP_MERGE, SESS_ERROP_DEFAULT, edit, E));
+    nst_free(edit);
+    filters[0] = iface_filter("lt-text", f, sizeof f);
+    filters[1] = "/lab-net:interfaces/interface[name='lt-text']";
+    filters[2] = NULL;
+    filters[3] = "<interfaces xmlns=\"" NS "\"><interface><name>lt-none</name></interface>"
+                 "</interfaces>";
+    for (int i = 0; i < 4; i++) {
+        x1 = get_cfg(b, SESS_DS_CANDIDATE, filters[i]);
+        OK(sess_get_config_text(b, SESS_DS_CANDIDATE, filters[i], &x2, E));
+        if (i < 2) {
+            assert_non_null(strstr(x2, "lt-text"));
+        }
+        same_tree(b, x1, x2);
+        nst_free(x1);
+        nst_free(x2);
+        x2 = NULL;
+    }
+    assert_int_equal(lab_cmd("pause-device", "b"), 0);
+    t0 = now_s();
+    assert_int_equal(sess_get_config_text(b, SESS_DS_CANDIDATE, filters[0], &x2, &e), NST_EENV);
+    dt = now_s() - t0;
+    assert_int_equal(lab_cmd("resume-device", "b"), 0);
+    assert_int_equal(e.kind, SESS_ERR_TIMEOUT);
+    assert_string_equal(e.device, "b");
+    assert_true(dt >= 0.35 && dt < 1.5);
+    assert_null(x2);
+    /* The late reply (the relay's message-id) must not reach libnetconf2 as this one's. */
+    x1 = get_cfg(b, SESS_DS_CANDIDATE, filters[0]);
+    assert_non_null(strstr(x1, "lt-text"));
+    OK(sess_get_config_text(b, SESS_DS_CANDIDATE, filters[0], &x2, E));
+    same_tree(b, x1, x2);
+    nst_free(x1);
+    nst_free(x2);
+    OK(sess_discard(b, E));
+    assert_true(sess_is_alive(b));
+    sess_free(b);
+}
+
 /* ---- threads ----------------------------------------------------------------------- */
 
 struct thr {
@@ -1032,6 +1115,7 @@ main(void)
         cmocka_unit_test(t_session_drop),
         cmocka_unit_test(t_device_crash),
         cmocka_unit_test(t_rpc_timeout),
+        cmocka_unit_test(t_get_config_text),
         cmocka_unit_test(t_parallel_connect),
         cmocka_unit_test(t_shared_context),
         cmocka_unit_test(t_no_secret_in_logs),

@@ -282,6 +282,136 @@ test_snapshot_text(void **state)
     }
 }
 
+/* The tree of @text (siblings) parsed into @f's context, printed; "" for none. */
+static char *
+typed_text(struct fx *f, const char *text)
+{
+    struct lyd_node *t = NULL;
+    char *out = NULL;
+
+    assert_int_equal(
+        lyd_parse_data_mem(f->ly, text, LYD_XML, LYD_PARSE_ONLY | LYD_PARSE_STRICT, 0, &t),
+        LY_SUCCESS);
+    if (t) {
+        assert_int_equal(lyd_print_mem(&out, t, LYD_XML, LYD_PRINT_WITHSIBLINGS), LY_SUCCESS);
+    }
+    lyd_free_siblings(t);
+    return out ? out : strdup("");
+}
+
+/* relay_reply_info() on @reply: plain as @want; when plain, the device's own text of the
+ * <data> content gives the tree sess_get_config()'s text (sess_reply_parse) gives. */
+static void
+plain_case(struct fx *f, const char *reply, int want)
+{
+    struct relay_reply rep = {0};
+    struct sess_error err;
+    char *xml = NULL, *span, *a, *b;
+
+    relay_reply_info(reply, strlen(reply), &rep);
+    if (rep.plain != want) {
+        fail_msg("plain %d, want %d: %s", rep.plain, want, reply);
+    }
+    if (!rep.plain) {
+        return;
+    }
+    assert_true(rep.data_off + rep.data_len <= strlen(reply));
+    span = strndup(reply + rep.data_off, rep.data_len);
+    assert_int_equal(sess_reply_parse(f->ly, f->getconfig, reply, &xml, &err), NST_OK);
+    a = typed_text(f, span);
+    b = typed_text(f, xml);
+    assert_string_equal(a, b);
+    free(a);
+    free(b);
+    free(span);
+    nst_free(xml);
+}
+
+/* The <get-config> replies whose <data> text the live diff takes as the device sent it
+ * (relay.h, struct relay_reply), and those it parses whole as libnetconf2 would. */
+static void
+test_reply_plain(void **state)
+{
+    struct fx *f = *state;
+    char deep[2048];
+    size_t n = 0;
+
+#define SYS "<system xmlns=\"urn:netstitch:netsim:test-a\">"
+#define IFS "<interfaces xmlns=\"urn:netstitch:netsim:test-a\">"
+    /* netsim's and libnetconf2's reply; blanks, escapes, an XML declaration, empties. */
+    plain_case(f,
+               REPLY("<data>" SYS "<hostname>r1</hostname></system>\n  " IFS
+                     "<interface><name>ge&amp;0</name><description> a &lt;b&gt; \"q\" "
+                     "</description>\n <mtu>1500</mtu><tag>x</tag><tag>y</tag>"
+                     "<vlan-tags><outer>10</outer></vlan-tags></interface></interfaces>\n"
+                     "</data>"),
+               1);
+    plain_case(f,
+               "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" REPLY(
+                   "\n  <data >" SYS "<hostname>r1</hostname></system></data  >\n"),
+               1);
+    plain_case(f, REPLY("<data/>"), 1);
+    plain_case(f, REPLY("<data></data>"), 1);
+    plain_case(f, REPLY("<data>\n  \n</data>"), 1);
+    plain_case(f,
+               "<rpc-reply message-id=\"7\" xmlns=\"" NC "\" other=\"1\"><data xmlns=\"" NC
+               "\">" SYS "<hostname>r</hostname></system></data></rpc-reply>",
+               1);
+    /* Taken whole: a namespace declared outside <data> (a value could use it), a prefixed
+     * element (an unprefixed value would resolve elsewhere), attributes, CDATA, comments,
+     * processing instructions, character references, text beside elements, no <data>. */
+    plain_case(f,
+               "<rpc-reply xmlns=\"" NC "\" xmlns:junos=\"http://xml.juniper.net/junos/*/junos\" "
+               "message-id=\"1\"><data>" SYS "<hostname>r1</hostname></system></data></rpc-reply>",
+               0);
+    plain_case(f,
+               "<nc:rpc-reply xmlns:nc=\"" NC "\" message-id=\"1\"><nc:data>" SYS
+               "<hostname>r1</hostname></system></nc:data></nc:rpc-reply>",
+               0);
+    plain_case(f,
+               REPLY("<data xmlns:t=\"urn:netstitch:netsim:test-a\">" SYS
+                     "<hostname>r1</hostname></system></data>"),
+               0);
+    plain_case(f,
+               REPLY("<data><t:system xmlns:t=\"urn:netstitch:netsim:test-a\"><t:hostname>r1"
+                     "</t:hostname></t:system></data>"),
+               0);
+    plain_case(f,
+               REPLY("<data><system xmlns=\"urn:netstitch:netsim:test-a\" a=\"1\">"
+                     "<hostname>r1</hostname></system></data>"),
+               0);
+    plain_case(f, REPLY("<data>" SYS "<hostname><![CDATA[r1]]></hostname></system></data>"), 0);
+    plain_case(f, REPLY("<data><!-- c -->" SYS "<hostname>r1</hostname></system></data>"), 0);
+    plain_case(f, REPLY("<data><?pi x?>" SYS "<hostname>r1</hostname></system></data>"), 0);
+    plain_case(f, REPLY("<data>" SYS "<hostname>r&#49;</hostname></system></data>"), 0);
+    plain_case(f, REPLY("<data>" SYS "x<hostname>r1</hostname></system></data>"), 0);
+    plain_case(f, REPLY("<data>" SYS "<hostname>r1</hostname>x</system></data>"), 0);
+    plain_case(f, REPLY("<data>x</data>"), 0);
+    plain_case(f, REPLY("<data/><data/>"), 0);
+    plain_case(f, REPLY("<ok/>"), 0);
+    plain_case(f,
+               REPLY("<rpc-error><error-type>application</error-type><error-tag>"
+                     "operation-failed</error-tag><error-severity>error</error-severity>"
+                     "</rpc-error>"),
+               0);
+    plain_case(f, REPLY("<rpc-error><error-type>application</error-type></rpc-error><data/>"), 0);
+    plain_case(f, "<rpc xmlns=\"" NC "\" message-id=\"1\"><data/></rpc>", 0);
+    plain_case(f, "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>" REPLY("<data/>"), 0);
+    plain_case(f, REPLY("<data><i:s/></data>"), 0); /* not even well-formed NETCONF */
+    /* Deeper than the check's stack. */
+    n += (size_t)snprintf(deep + n, sizeof deep - n, "<rpc-reply xmlns=\"%s\"><data>", NC);
+    for (int i = 0; i < 70; i++) {
+        n += (size_t)snprintf(deep + n, sizeof deep - n, "<a%s>", i ? "" : " xmlns=\"urn:a\"");
+    }
+    for (int i = 0; i < 70; i++) {
+        n += (size_t)snprintf(deep + n, sizeof deep - n, "</a>");
+    }
+    snprintf(deep + n, sizeof deep - n, "</data></rpc-reply>");
+    plain_case(f, deep, 0);
+#undef SYS
+#undef IFS
+}
+
 int
 main(void)
 {
@@ -291,6 +421,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_reply_hostile, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reply_rpc_error, setup, teardown),
         cmocka_unit_test_setup_teardown(test_snapshot_text, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reply_plain, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -145,7 +145,7 @@ cmd_compile(int argc, char **argv)
     struct nst_compiled *comp = NULL;
     struct nst_inventory *inv = NULL;
     char *ir = NULL, *plan = NULL;
-    int c, rc = EXIT_CLEAN, fmt = OUT_TEXT;
+    int c, rc = EXIT_CLEAN, fmt = OUT_TEXT, written = 0;
     enum nst_stage stage = NST_STAGE_LOAD;
     nst_err err;
 
@@ -195,9 +195,12 @@ cmd_compile(int argc, char **argv)
         return EXIT_USAGE;
     }
     /* The pipeline, load -> check -> lower -> render, in one library call. */
-    /* The render state stays with the result, whose freeing the exit skips (below). */
-    err = nst_compile_file(ctx, argv[optind], NST_FORMAT_AUTO, ntdirs ? tdirs : NULL, ntdirs,
-                           NST_COMPILE_KEEP_RENDER, &stage, &svc, &comp);
+    /* The render state stays with the result, whose freeing the exit skips (below). With
+     * -o, each device's files are written as it is rendered, into the set that
+     * nst_compiled_write() puts in place below; nothing else reads the texts. */
+    err = nst_compile_file_to(ctx, argv[optind], NST_FORMAT_AUTO, ntdirs ? tdirs : NULL, ntdirs,
+                              NST_COMPILE_KEEP_RENDER | NST_COMPILE_WRITE_ONLY, outdir, &stage,
+                              &svc, &comp);
     if (err) {
         if (stage <= NST_STAGE_CHECK) {
             rc = err == NST_EIO ? EXIT_USAGE : EXIT_ERRORS;
@@ -236,6 +239,7 @@ cmd_compile(int argc, char **argv)
     if (outdir) {
         /* All or nothing: a failure leaves DIR as it was; IO-WRITE names the file. */
         err = nst_compiled_write(comp, outdir);
+        written = 1;
         if (err) {
             rc = EXIT_USAGE;
             if (nst_diag_count_severity(ctx, NST_SEV_ERROR)) {
@@ -267,6 +271,12 @@ cleanup:
     nst_inventory_free(inv);
     nst_free_string(ir);
     nst_free_string(plan);
+    /* A result not written (an error before the write) takes the files written while it
+     * rendered with it (nst_compile_file_to()). */
+    if (outdir && comp && !written) {
+        nst_compiled_free(comp);
+        comp = NULL;
+    }
     /* The process exits next: the result, the service and the context (tens of
      * thousands of blocks at 100 routers) are left to the exit, except where a leak
      * check must see them freed. */

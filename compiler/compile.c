@@ -31,7 +31,9 @@
  * thread per CPU (compile_jobs(), NST_COMPILE_JOBS), each with its own template engine
  * and diagnostics list, whose entries are moved to the context in device order once
  * the chunk is done; the render state is built while the service loads (compile_pre);
- * the writer writes plan.json beside the devices' files (write_set); the render states are
+ * the writer writes plan.json beside the devices' files (write_set), or, when the compile
+ * knows the output directory (nst_compile_file_to), each device's files are written by the
+ * thread that rendered it, right after the render (stage_device); the render states are
  * freed when the render ends, or with the result (NST_COMPILE_KEEP_RENDER: the command,
  * which leaves the result to its exit). Neither the output
  * nor the diagnostics, their order or the log callback's calls depend on the threads
@@ -289,7 +291,144 @@ text_get(struct nst_compiled *c, struct compiled_text *t)
  * a template engine of its own, which reads and compiles the templates again. */
 #define COMPILE_PARALLEL_FROM 4
 
-/* Device @i of the model from its IR element @n: the IR packed, then the payload and
+/* --- the staged set (nst_compile_file_to) ---
+ *
+ * The devices' files are written into the new directory nst_compiled_write() would make,
+ * by the thread that rendered the device, right after its render: the writing (mostly the
+ * kernel creating files) runs beside the other devices' render instead of after all of
+ * them, and with NST_COMPILE_WRITE_ONLY a large compile's texts need not be kept (nor
+ * deflated and inflated again). nst_compiled_write() with the same directory then reports
+ * the first failure in model order, as write_set() does, writes plan.json and puts the set
+ * in place; the result of a compile that fails, or is never written, removes it. */
+
+static nst_err write_file(const char *dir, const char *name, const char *text, char **failed,
+                          int *err);
+static char *device_file(const char *name, const char *ext);
+static int existing_set(const char *dir, int *exists, char *foreign, size_t flen);
+static char *make_temp_dir(const char *dir);
+static void remove_set(const char *dir);
+static void plan_device_keep(struct compiled_device *d, xmlNodePtr n);
+static void plan_head(struct buf *b, const struct nst_compiled *c);
+static void plan_tail(struct buf *b, const struct nst_compiled *c);
+static nst_err plan_close(const char *dir, struct buf *b, char **failed, int *err);
+static void plan_device_at(struct buf *b, const struct nst_compiled *c, size_t i);
+static nst_err plan_open(const char *dir, struct buf *b, char **failed, int *err);
+
+/* @dir as nst_compiled_write() resolves it (no trailing '/', a symbolic link followed),
+ * newly allocated; NULL when that fails (nst_compiled_write() then reports it). */
+static char *
+stage_final_dir(const char *dir)
+{
+    size_t dlen = strlen(dir);
+    struct stat lst;
+    char *final, *real;
+
+    while (dlen > 1 && dir[dlen - 1] == '/') {
+        dlen--;
+    }
+    final = nst_strndup(dir, dlen);
+    if (final && !lstat(final, &lst) && S_ISLNK(lst.st_mode)) {
+        real = realpath(final, NULL);
+        nst_free(final);
+        final = real ? nst_strdup(real) : NULL;
+        free(real);
+    }
+    return final;
+}
+
+/* Stage @c's set for @outdir, when it can be: @outdir missing or an earlier compile's
+ * output, and a new directory made next to it. Otherwise nothing is staged and
+ * nst_compiled_write() does all of it (and reports what stood in the way). */
+static void
+stage_begin(struct nst_compiled *c, const char *outdir)
+{
+    char foreign[256], *final = stage_final_dir(outdir);
+    int exists;
+
+    if (!final || existing_set(final, &exists, foreign, sizeof foreign)) {
+        nst_free(final);
+        return;
+    }
+    c->stage_res = nst_calloc(c->ndevices ? c->ndevices : 1, sizeof *c->stage_res);
+    c->stage_tmp = c->stage_res ? make_temp_dir(final) : NULL;
+    if (!c->stage_tmp) {
+        nst_free(c->stage_res);
+        c->stage_res = NULL;
+        nst_free(final);
+        return;
+    }
+    c->stage_final = final;
+    /* A large set's plan.json is streamed chunk by chunk (stage_plan_chunk), not built
+     * after the render from every device's packed IR (2.3 G instructions at N=1000). */
+    if (c->ndevices > COMPILE_DEFLATE_FROM) {
+        c->stage_plan_res.ret = plan_open(c->stage_tmp, &c->stage_plan, &c->stage_plan_res.failed,
+                                          &c->stage_plan_res.err);
+        if (c->stage_plan.f) {
+            plan_head(&c->stage_plan, c);
+        }
+    }
+}
+
+/* The objects of devices [@lo, @hi), rendered, appended to the streamed plan.json, and
+ * their render threads' copies freed. */
+static void
+stage_plan_chunk(struct nst_compiled *c, size_t lo, size_t hi)
+{
+    size_t i;
+
+    for (i = lo; i < hi; i++) {
+        plan_device_at(&c->stage_plan, c, i);
+        nst_free(c->devices[i].plan);
+        c->devices[i].plan = NULL;
+    }
+}
+
+/* Device @i's files into the staged set, NAME.xml then NAME.cli as write_set() writes
+ * them; the outcome in c->stage_res[i]. */
+static void
+stage_device(struct nst_compiled *c, size_t i, const char *payload, const char *cli)
+{
+    struct write_res *r = &c->stage_res[i];
+    char *f = device_file(c->devices[i].name, ".xml");
+
+    r->ret = f ? write_file(c->stage_tmp, f, payload, &r->failed, &r->err) : NST_ENOMEM;
+    nst_free(f);
+    if (!r->ret) {
+        f = device_file(c->devices[i].name, ".cli");
+        r->ret = f ? write_file(c->stage_tmp, f, cli, &r->failed, &r->err) : NST_ENOMEM;
+        nst_free(f);
+    }
+    c->devices[i].staged = !r->ret;
+}
+
+/* The staged set's state freed; the directory removed when @remove. */
+static void
+stage_clear(struct nst_compiled *c, bool remove)
+{
+    size_t i;
+
+    if (c->stage_plan.f) {
+        fclose(c->stage_plan.f);
+        c->stage_plan.f = NULL;
+    }
+    buf_clear(&c->stage_plan);
+    nst_free(c->stage_plan_res.failed);
+    memset(&c->stage_plan_res, 0, sizeof c->stage_plan_res);
+    if (c->stage_tmp && remove) {
+        remove_set(c->stage_tmp);
+    }
+    for (i = 0; c->stage_res && i < c->ndevices; i++) {
+        nst_free(c->stage_res[i].failed);
+    }
+    nst_free(c->stage_res);
+    nst_free(c->stage_tmp);
+    nst_free(c->stage_final);
+    c->stage_res = NULL;
+    c->stage_tmp = c->stage_final = NULL;
+}
+
+/* Device @i of the model from its IR element @n (unlinked from its document, consumed):
+ * the IR packed, then the payload and
  * CLI by its driver, diagnostics to @ctx. *stop when the compile cannot go on (out of
  * memory, or the IR out of step with the model); other errors (a broken template) let
  * the next devices be rendered, so that one run reports all of them. */
@@ -304,18 +443,32 @@ compile_device(struct nst_compiled *c, struct render *r, struct nst_ctx *ctx,
 
     *stop = true;
     if (!name || strcmp(name, d->name)) {
+        xmlFreeNode(n);
         return DIAG_INTERNAL_ERR(ctx, "IR devices out of step with the model");
     }
     ret = ir_pack(n, &d->ir);
     if (ret) {
+        xmlFreeNode(n);
         return ret;
     }
     d->pending = !c->svc->model->devices[i].drv->features;
+    if (c->stage_tmp) {
+        plan_device_keep(d, n);
+    }
     origin->file = c->svc->model->file;
     origin->line = c->svc->model->devices[i].src.line;
     origin->path = c->svc->model->devices[i].src.path;
     render_set_origin(r, origin);
-    ret = render_device(r, n, c->svc->model->devices[i].drv, &payload, &cli);
+    /* @n is the render's from here (render_device_take): moved, not copied. */
+    ret = render_device_take(r, n, c->svc->model->devices[i].drv, &payload, &cli);
+    if (!ret && payload && cli && c->stage_tmp) {
+        stage_device(c, i, payload, cli);
+        if (d->staged && c->write_only && c->ndevices > COMPILE_DEFLATE_FROM) {
+            nst_free(payload);
+            nst_free(cli);
+            payload = cli = NULL;
+        }
+    }
     if (!ret && payload) {
         ret = text_keep(&d->payload, payload, c->ndevices);
         payload = NULL;
@@ -421,8 +574,11 @@ compile_jobs(size_t ndevices)
  * diagnostics moved to the compile's context, the first error into *first, *stop at a
  * device that stopped the compile (the devices after it are discarded). Returns how many
  * devices were taken in. */
+struct lower_job;
+static void *lower_run(void *arg);
+
 static size_t
-compile_chunk_par(struct compile_par *p, nst_err *first, bool *stop)
+compile_chunk_par(struct compile_par *p, nst_err *first, bool *stop, struct lower_job *next)
 {
     struct nst_ctx *ctx = p->c->svc->ctx;
     size_t k, t, started = 1;
@@ -436,6 +592,11 @@ compile_chunk_par(struct compile_par *p, nst_err *first, bool *stop)
             break; /* the threads started do the work */
         }
         started++;
+    }
+    /* The calling thread lowers the next chunk first, if asked (compile_render), then
+     * takes devices with the others. */
+    if (next) {
+        lower_run(next);
     }
     compile_work(&p->workers[0]);
     for (t = 1; t < started; t++) {
@@ -536,6 +697,33 @@ compile_par_clear(struct compile_par *p, struct nst_compiled *keep)
     nst_free(p->slots);
 }
 
+/* A chunk's lowering beside the render of the chunk before (compile_render): the calling
+ * thread lowers it while the other render threads take that chunk's devices, then takes
+ * devices too. lower.c reads only the model and the check's results, and builds a
+ * document of its own. */
+struct lower_job {
+    struct nst_service *svc;
+    size_t lo, hi;
+    xmlDocPtr doc;
+    nst_err ret;
+};
+
+static void *
+lower_run(void *arg)
+{
+    struct lower_job *j = arg;
+
+    j->ret = lower_service_range(j->svc, j->lo, j->hi, &j->doc);
+    return NULL;
+}
+
+/* The chunk after the one ending at @lo: its end. */
+static size_t
+chunk_end(const struct nst_compiled *c, size_t lo)
+{
+    return c->ndevices - lo > COMPILE_CHUNK ? lo + COMPILE_CHUNK : c->ndevices;
+}
+
 /* Stages 3 and 4, lower and render, COMPILE_CHUNK devices at a time: each device's IR
  * (packed) and its payload and CLI, by its driver; the devices of a chunk on
  * compile_jobs() threads. @pre: the render state when built already (consumed), else
@@ -548,10 +736,11 @@ compile_render(struct nst_compiled *c, const char *const *dirs, size_t ndirs, st
     struct render *r = pre ? *pre : NULL;
     struct diag_loc origin = {0};
     struct compile_par par;
+    struct lower_job next;
     xmlDocPtr doc = NULL;
     xmlNodePtr n;
     size_t i, lo, hi;
-    bool stop = false;
+    bool stop = false, have_next = false, lowering;
     nst_err ret, first = NST_OK;
 
     if (pre) {
@@ -571,23 +760,57 @@ compile_render(struct nst_compiled *c, const char *const *dirs, size_t ndirs, st
     }
     /* Room for every render state, or they are freed here after all. */
     c->held = keep ? nst_calloc(par.nworkers + 1, sizeof *c->held) : NULL;
+    memset(&next, 0, sizeof next);
+    next.svc = c->svc;
     for (lo = 0; lo < c->ndevices && !stop; lo = hi) {
-        hi = c->ndevices - lo > COMPILE_CHUNK ? lo + COMPILE_CHUNK : c->ndevices;
-        ret = lower_service_range(c->svc, lo, hi, &doc);
+        hi = chunk_end(c, lo);
+        if (have_next) {
+            /* lowered while the chunk before rendered */
+            doc = next.doc;
+            ret = next.ret;
+            next.doc = NULL;
+            have_next = false;
+        } else {
+            ret = lower_service_range(c->svc, lo, hi, &doc);
+        }
         if (ret) {
             first = ret;
             break;
         }
+        /* With render threads, the next chunk is lowered meanwhile: the lowering is no
+         * longer a pause between two chunks' renders (docs/PERFORMANCE.md, round 6). */
+        lowering = par.nworkers > 1 && hi < c->ndevices;
+        if (lowering) {
+            next.lo = hi;
+            next.hi = chunk_end(c, hi);
+            next.doc = NULL;
+        }
         /* The document holds one <device> per model device of the chunk, in order. */
         n = drv_child(xmlDocGetRootElement(doc), "device");
+        /* Each <device> is unlinked here, on this thread, and given to the device's
+         * render (compile_device), which moves it into a document of its own. */
         if (par.nworkers > 1) {
+            xmlNodePtr nx;
+            size_t k;
+
             par.lo = lo;
-            for (par.nnodes = 0; par.nnodes < hi - lo && n; n = drv_next(n, "device")) {
+            for (par.nnodes = 0; par.nnodes < hi - lo && n; n = nx) {
+                nx = drv_next(n, "device");
+                xmlUnlinkNode(n);
                 par.nodes[par.nnodes++] = n;
             }
-            i = lo + compile_chunk_par(&par, &first, &stop);
+            i = lo + compile_chunk_par(&par, &first, &stop, lowering ? &next : NULL);
+            for (k = 0; k < par.nnodes; k++) {
+                if (!par.slots[k].done) {
+                    xmlFreeNode(par.nodes[k]); /* not taken: the compile stopped */
+                }
+            }
         } else {
-            for (i = lo; i < hi && n && !stop; i++, n = drv_next(n, "device")) {
+            xmlNodePtr nx;
+
+            for (i = lo; i < hi && n && !stop; i++, n = nx) {
+                nx = drv_next(n, "device");
+                xmlUnlinkNode(n);
                 ret = compile_device(c, r, c->svc->ctx, &origin, i, n, &stop);
                 if (stop) {
                     first = ret;
@@ -596,12 +819,19 @@ compile_render(struct nst_compiled *c, const char *const *dirs, size_t ndirs, st
                 }
             }
         }
+        have_next = lowering;
+        if (c->stage_plan.f && !stop) {
+            stage_plan_chunk(c, lo, i);
+        }
         xmlFreeDoc(doc);
         doc = NULL;
         if (!stop && i != hi) {
             first = DIAG_INTERNAL_ERR(c->svc->ctx, "IR has fewer devices than the model");
             stop = true;
         }
+    }
+    if (have_next) {
+        xmlFreeDoc(next.doc); /* the compile stopped before it */
     }
     compile_par_clear(&par, c->held ? c : NULL);
     if (c->held) {
@@ -753,6 +983,16 @@ nst_compile_file(struct nst_ctx *ctx, const char *path, enum nst_format format,
                  const char *const *template_dirs, size_t ndirs, unsigned flags,
                  enum nst_stage *stage, struct nst_service **svc_out, struct nst_compiled **out)
 {
+    return nst_compile_file_to(ctx, path, format, template_dirs, ndirs, flags, NULL, stage, svc_out,
+                               out);
+}
+
+NST_API nst_err
+nst_compile_file_to(struct nst_ctx *ctx, const char *path, enum nst_format format,
+                    const char *const *template_dirs, size_t ndirs, unsigned flags,
+                    const char *outdir, enum nst_stage *stage, struct nst_service **svc_out,
+                    struct nst_compiled **out)
+{
     struct nst_service *svc = NULL;
     struct nst_compiled *c = NULL;
     enum nst_stage at = NST_STAGE_LOAD;
@@ -797,6 +1037,10 @@ nst_compile_file(struct nst_ctx *ctx, const char *path, enum nst_format format,
         at = NST_STAGE_RENDER;
         ret = compile_pre_join(&pre, pre_started, ctx);
         pre_started = false;
+    }
+    if (!ret && outdir && *outdir) {
+        c->write_only = (flags & NST_COMPILE_WRITE_ONLY) != 0;
+        stage_begin(c, outdir);
     }
     if (!ret) {
         ret = compile_render(c, template_dirs, ndirs, pre.r ? &pre.r : NULL,
@@ -847,6 +1091,7 @@ nst_compiled_free(struct nst_compiled *c)
         nst_free(c->devices[i].payload.text);
         nst_free(c->devices[i].cli.z);
         nst_free(c->devices[i].cli.text);
+        nst_free(c->devices[i].plan);
     }
     nst_free(c->devices);
     /* The workers' render states before the compile's, whose device models they use. */
@@ -854,6 +1099,7 @@ nst_compiled_free(struct nst_compiled *c)
         render_free(c->held[i]);
     }
     nst_free(c->held);
+    stage_clear(c, true);
     pthread_mutex_destroy(&c->lock);
     nst_free(c);
 }
@@ -952,7 +1198,7 @@ nst_compiled_device_rendered(const struct nst_compiled *c, size_t i)
 {
     const struct compiled_device *d = device_at(c, i);
 
-    return d && (d->payload.z || d->payload.text);
+    return d && (d->payload.z || d->payload.text || d->staged);
 }
 
 NST_API const char *
@@ -1127,62 +1373,89 @@ device_file(const char *name, const char *ext)
     return buf_take(&b);
 }
 
+/* Device @d's object in plan.json's "devices", from its IR element @ir (the render's, or
+ * unpacked), as plan_devices() places it after the comma. */
 static void
-plan_devices(struct buf *b, const struct nst_compiled *c)
+plan_device(struct buf *b, const struct compiled_device *d, xmlNodePtr ir)
 {
-    size_t i;
+    xmlNodePtr ch;
+    int first = 1, firstch = 1;
+    char *f;
 
-    buf_puts(b, "[");
-    for (i = 0; i < c->ndevices; i++) {
-        const struct compiled_device *d = &c->devices[i];
-        xmlDocPtr ir = ir_unpack(d->ir);
-        xmlNodePtr ch;
-        int first = 1, firstch = 1;
-        char *f;
-
-        if (!ir) {
-            b->oom = 1;
-            return;
-        }
-        buf_puts(b, i ? "," : "");
-        jb_indent(b, 2);
-        buf_puts(b, "{");
-        jb_key(b, 3, &first, "name");
-        buf_put_json_str(b, d->name);
-        jb_key(b, 3, &first, "vendor");
-        buf_put_json_str(b, d->vendor);
-        jb_key(b, 3, &first, "driver");
-        buf_put_json_str(b, d->driver);
-        jb_key(b, 3, &first, "status");
-        buf_put_json_str(b, d->pending ? "pending" : "compiled");
-        if (!d->pending) {
-            f = device_file(d->name, ".xml");
-            jb_key(b, 3, &first, "payload");
-            buf_put_json_str(b, f);
-            nst_free(f);
-            f = device_file(d->name, ".cli");
-            jb_key(b, 3, &first, "cli");
-            buf_put_json_str(b, f);
-            nst_free(f);
-        }
-        jb_key(b, 3, &first, "changes");
-        buf_puts(b, "[");
-        for (ch = drv_child(xmlDocGetRootElement(ir), NULL); ch; ch = drv_next(ch, NULL)) {
-            buf_puts(b, firstch ? "" : ",");
-            firstch = 0;
-            jb_indent(b, 4);
-            jb_ir_object(b, ch, 4, 1);
-        }
-        xmlFreeDoc(ir);
-        if (!firstch) {
-            jb_indent(b, 3);
-        }
-        buf_puts(b, "]");
-        jb_indent(b, 2);
-        buf_puts(b, "}");
+    jb_indent(b, 2);
+    buf_puts(b, "{");
+    jb_key(b, 3, &first, "name");
+    buf_put_json_str(b, d->name);
+    jb_key(b, 3, &first, "vendor");
+    buf_put_json_str(b, d->vendor);
+    jb_key(b, 3, &first, "driver");
+    buf_put_json_str(b, d->driver);
+    jb_key(b, 3, &first, "status");
+    buf_put_json_str(b, d->pending ? "pending" : "compiled");
+    if (!d->pending) {
+        f = device_file(d->name, ".xml");
+        jb_key(b, 3, &first, "payload");
+        buf_put_json_str(b, f);
+        nst_free(f);
+        f = device_file(d->name, ".cli");
+        jb_key(b, 3, &first, "cli");
+        buf_put_json_str(b, f);
+        nst_free(f);
     }
-    jb_indent(b, 1);
+    jb_key(b, 3, &first, "changes");
+    buf_puts(b, "[");
+    for (ch = drv_child(ir, NULL); ch; ch = drv_next(ch, NULL)) {
+        buf_puts(b, firstch ? "" : ",");
+        firstch = 0;
+        jb_indent(b, 4);
+        jb_ir_object(b, ch, 4, 1);
+    }
+    if (!firstch) {
+        jb_indent(b, 3);
+    }
     buf_puts(b, "]");
+    jb_indent(b, 2);
+    buf_puts(b, "}");
+}
+
+/* Device @d's plan.json object made by its render thread from the render's IR element
+ * @n (a staged set of at most COMPILE_DEFLATE_FROM devices, whose plan is built in
+ * memory): the plan then only joins them, and the IR need not be unpacked for it. Without
+ * it (out of memory) the plan is made from the packed IR. */
+static void
+plan_device_keep(struct compiled_device *d, xmlNodePtr n)
+{
+    struct buf b = {0};
+
+    plan_device(&b, d, n);
+    if (buf_failed(&b)) {
+        buf_clear(&b);
+        return;
+    }
+    d->plan_len = b.len;
+    d->plan = buf_take(&b);
+}
+
+/* Device @i's object in plan.json's "devices", after a comma but for the first: the one
+ * its render thread made, else made here from the packed IR. */
+static void
+plan_device_at(struct buf *b, const struct nst_compiled *c, size_t i)
+{
+    const struct compiled_device *d = &c->devices[i];
+    xmlDocPtr ir;
+
+    buf_puts(b, i ? "," : "");
+    if (d->plan) {
+        buf_add(b, d->plan, d->plan_len);
+        return;
+    }
+    ir = ir_unpack(d->ir);
+    if (!ir) {
+        b->oom = 1;
+        return;
+    }
+    plan_device(b, d, xmlDocGetRootElement(ir));
+    xmlFreeDoc(ir);
 }
 
 /* One end of a hop: a managed port (with the MTU it needs and will have) or a site. */
@@ -1365,8 +1638,9 @@ plan_diags(struct buf *b, const struct nst_compiled *c)
     buf_puts(b, "]");
 }
 
+/* plan.json up to its first device: what plan_build() writes before plan_device_at(). */
 static void
-plan_build(struct buf *b, const struct nst_compiled *c)
+plan_head(struct buf *b, const struct nst_compiled *c)
 {
     int first = 1;
 
@@ -1376,12 +1650,34 @@ plan_build(struct buf *b, const struct nst_compiled *c)
     jb_key(b, 1, &first, "service");
     buf_put_json_str(b, c->svc->file);
     jb_key(b, 1, &first, "devices");
-    plan_devices(b, c);
+    buf_puts(b, "[");
+}
+
+/* plan.json after its last device: the connections and the diagnostics. */
+static void
+plan_tail(struct buf *b, const struct nst_compiled *c)
+{
+    int first = 0;
+
+    jb_indent(b, 1);
+    buf_puts(b, "]");
     jb_key(b, 1, &first, "connections");
     plan_connections(b, c);
     jb_key(b, 1, &first, "diagnostics");
     plan_diags(b, c);
     buf_puts(b, "\n}\n");
+}
+
+static void
+plan_build(struct buf *b, const struct nst_compiled *c)
+{
+    size_t i;
+
+    plan_head(b, c);
+    for (i = 0; i < c->ndevices; i++) {
+        plan_device_at(b, c, i);
+    }
+    plan_tail(b, c);
 }
 
 NST_API nst_err
@@ -1469,12 +1765,87 @@ static nst_err
 write_device_text(const char *dir, const char *name, const char *ext,
                   const struct compiled_text *t, char **failed, int *err)
 {
-    char *f = device_file(name, ext), *buf = t->text ? NULL : text_inflate(t);
-    const char *text = t->text ? t->text : buf;
-    nst_err ret = f && text ? write_file(dir, f, text, failed, err) : NST_ENOMEM;
+    char *f, *buf;
+    const char *text;
+    nst_err ret;
+
+    if (!t->text && !t->z) {
+        return NST_EINVAL; /* written elsewhere and dropped (NST_COMPILE_WRITE_ONLY) */
+    }
+    f = device_file(name, ext);
+    buf = t->text ? NULL : text_inflate(t);
+    text = t->text ? t->text : buf;
+    ret = f && text ? write_file(dir, f, text, failed, err) : NST_ENOMEM;
 
     nst_free(buf);
     nst_free(f);
+    return ret;
+}
+
+/* DIR/plan.json created and opened to be streamed through @b (b->f, whole blocks written
+ * through: BUF_STREAM_BLOCK). NST_OK; NST_EIO with *failed (the path) and *err;
+ * NST_ENOMEM. */
+static nst_err
+plan_open(const char *dir, struct buf *b, char **failed, int *err)
+{
+    char *path = nst_asprintf("%s/plan.json", dir);
+    int fd;
+
+    if (!path) {
+        return NST_ENOMEM;
+    }
+    fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        *err = errno;
+        *failed = path;
+        return NST_EIO;
+    }
+    b->f = fdopen(fd, "w");
+    if (!b->f) {
+        nst_err ret = errno == ENOMEM ? NST_ENOMEM : NST_EIO;
+
+        *err = errno;
+        close(fd);
+        if (ret == NST_EIO) {
+            *failed = path;
+            return ret;
+        }
+        nst_free(path);
+        return ret;
+    }
+    __fsetlocking(b->f, FSETLOCKING_BYCALLER);
+    nst_free(path);
+    return NST_OK;
+}
+
+/* The streamed plan in @b (opened in @dir by plan_open()) finished and closed; fails as
+ * write_file(). */
+static nst_err
+plan_close(const char *dir, struct buf *b, char **failed, int *err)
+{
+    nst_err ret;
+
+    buf_flush(b);
+    ret = b->oom ? NST_ENOMEM : NST_OK;
+    errno = b->ioerr;
+    if ((b->ioerr || fflush(b->f) || ferror(b->f)) && !ret) {
+        ret = NST_EIO;
+        if (!errno) {
+            errno = EIO;
+        }
+    }
+    if (fclose(b->f) && !ret) {
+        ret = NST_EIO;
+    }
+    b->f = NULL;
+    if (ret == NST_EIO) {
+        *err = errno;
+        *failed = nst_asprintf("%s/plan.json", dir);
+        if (!*failed) {
+            ret = NST_ENOMEM;
+        }
+    }
+    buf_clear(b);
     return ret;
 }
 
@@ -1482,10 +1853,8 @@ write_device_text(const char *dir, const char *name, const char *ext,
 static nst_err
 write_plan(const char *dir, const struct nst_compiled *c, char **failed, int *err)
 {
-    char *path;
     struct buf b = {0};
-    nst_err ret = NST_OK;
-    int fd = -1;
+    nst_err ret;
 
     /* A small compile's plan is built in memory and written at once (4.4 MB at 100
      * routers): streamed, its million small pieces cost a third of the writer's
@@ -1497,53 +1866,12 @@ write_plan(const char *dir, const struct nst_compiled *c, char **failed, int *er
         buf_clear(&b);
         return ret;
     }
-    path = nst_asprintf("%s/plan.json", dir);
-    if (!path) {
-        return NST_ENOMEM;
+    ret = plan_open(dir, &b, failed, err);
+    if (ret) {
+        return ret;
     }
-    fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-    if (fd < 0) {
-        ret = NST_EIO;
-        goto cleanup;
-    }
-    b.f = fdopen(fd, "w");
-    if (!b.f) {
-        ret = errno == ENOMEM ? NST_ENOMEM : NST_EIO;
-        goto cleanup;
-    }
-    fd = -1;
-    /* The buffer hands stdio whole blocks (BUF_STREAM_BLOCK), which it writes through. */
-    __fsetlocking(b.f, FSETLOCKING_BYCALLER);
     plan_build(&b, c);
-    buf_flush(&b);
-    ret = b.oom ? NST_ENOMEM : NST_OK;
-    errno = b.ioerr;
-    if ((b.ioerr || fflush(b.f) || ferror(b.f)) && !ret) {
-        ret = NST_EIO;
-        if (!errno) {
-            errno = EIO;
-        }
-    }
-    if (fclose(b.f) && !ret) {
-        ret = NST_EIO;
-    }
-    b.f = NULL;
-
-cleanup:
-    if (ret == NST_EIO) {
-        *err = errno;
-        *failed = path;
-        path = NULL;
-    }
-    if (fd >= 0) {
-        close(fd);
-    }
-    if (b.f) {
-        fclose(b.f);
-    }
-    buf_clear(&b);
-    nst_free(path);
-    return ret;
+    return plan_close(dir, &b, failed, err);
 }
 
 /* A file a compile writes: plan.json, NAME.xml, NAME.cli. */
@@ -1675,11 +2003,7 @@ write_error(const struct nst_compiled *c, const char *path, const char *reason)
 struct write_job {
     const struct nst_compiled *c;
     const char *dir;
-    struct write_res {
-        nst_err ret;
-        char *failed;
-        int err;
-    } * res, plan; /* res: one per device */
+    struct write_res *res, plan; /* res: one per device */
     atomic_size_t next;
     atomic_bool stop;
 };
@@ -1764,12 +2088,48 @@ write_set(const struct nst_compiled *c, const char *dir, char **failed, int *err
     return ret;
 }
 
+/* The staged set in @dir finished as write_set() would have written it: the first
+ * device failure in model order, else plan.json. */
+static nst_err
+stage_finish(const struct nst_compiled *c, const char *dir, char **failed, int *err)
+{
+    size_t i;
+
+    for (i = 0; i < c->ndevices; i++) {
+        struct write_res *r = &c->stage_res[i];
+
+        if (r->ret) {
+            *failed = r->failed;
+            *err = r->err;
+            r->failed = NULL;
+            return r->ret;
+        }
+    }
+    if (c->stage_plan.f) {
+        struct nst_compiled *mc = (struct nst_compiled *)(uintptr_t)c;
+
+        plan_tail(&mc->stage_plan, c);
+        return plan_close(dir, &mc->stage_plan, failed, err);
+    }
+    if (c->stage_plan_res.ret) {
+        struct write_res *r = (struct write_res *)(uintptr_t)&c->stage_plan_res;
+
+        *failed = r->failed;
+        *err = r->err;
+        r->failed = NULL;
+        return r->ret;
+    }
+    return write_plan(dir, c, failed, err);
+}
+
 NST_API nst_err
 nst_compiled_write(const struct nst_compiled *c, const char *dir)
 {
+    struct nst_compiled *mc = (struct nst_compiled *)(uintptr_t)c;
     char *tmp = NULL, *failed = NULL, *final = NULL, foreign[256];
     size_t dlen;
     int exists = 0, e = 0, r;
+    bool staged = false;
     nst_err ret = NST_OK;
 
     if (!c || !dir || !*dir) {
@@ -1782,7 +2142,8 @@ nst_compiled_write(const struct nst_compiled *c, const char *dir)
     }
     final = nst_strndup(dir, dlen);
     if (!final) {
-        return NST_ENOMEM;
+        ret = NST_ENOMEM;
+        goto cleanup;
     }
     /* A symbolic link to the directory: the set replaces the directory it names (never
      * the link, whose target the exchange would otherwise empty). */
@@ -1800,7 +2161,8 @@ nst_compiled_write(const struct nst_compiled *c, const char *dir)
             final = nst_strdup(real);
             free(real);
             if (!final) {
-                return NST_ENOMEM;
+                ret = NST_ENOMEM;
+                goto cleanup;
             }
         }
     }
@@ -1818,7 +2180,14 @@ nst_compiled_write(const struct nst_compiled *c, const char *dir)
         nst_free(why);
         goto cleanup;
     }
-    tmp = make_temp_dir(final);
+    /* The set staged for this directory while rendering (nst_compile_file_to()), whose
+     * devices' files are written; any other staged set is removed below. */
+    if (c->stage_tmp && !strcmp(c->stage_final, final)) {
+        tmp = mc->stage_tmp;
+        mc->stage_tmp = NULL;
+        staged = true;
+    }
+    tmp = tmp ? tmp : make_temp_dir(final);
     if (!tmp) {
         if (errno == ENOMEM) {
             ret = NST_ENOMEM;
@@ -1830,7 +2199,7 @@ nst_compiled_write(const struct nst_compiled *c, const char *dir)
         }
         goto cleanup;
     }
-    ret = write_set(c, tmp, &failed, &e);
+    ret = staged ? stage_finish(c, tmp, &failed, &e) : write_set(c, tmp, &failed, &e);
     if (ret == NST_EIO) {
         /* Name the file as it would have been in DIR, not the temporary one. */
         char *what = nst_asprintf("%s/%s", final, strrchr(failed, '/') + 1);
@@ -1859,5 +2228,7 @@ cleanup:
     nst_free(tmp);
     nst_free(failed);
     nst_free(final);
+    /* Whatever happened, a staged set is used up (no directory left behind). */
+    stage_clear(mc, true);
     return ret;
 }

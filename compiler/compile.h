@@ -14,6 +14,7 @@
 #include <libxml/tree.h>
 
 #include "netstitch.h"
+#include "util.h"
 
 struct nst_service;
 
@@ -32,6 +33,20 @@ struct compiled_device {
         size_t zlen, len; /* deflated and inflated length */
         char *text;       /* inflated, owned; NULL until asked for */
     } payload, cli;
+    /* nst_compile_file_to(): its files are written in the staged set (stage_tmp), and
+     * with NST_COMPILE_WRITE_ONLY above COMPILE_DEFLATE_FROM devices its texts dropped. */
+    bool staged;
+    /* Its object in plan.json, made by its render thread when the set is staged and the
+     * plan built in memory (compile.c, plan_device_keep); owned, or NULL. */
+    char *plan;
+    size_t plan_len;
+};
+
+/* A staged write's outcome for one file (compile.c: write_file()). */
+struct write_res {
+    nst_err ret;
+    char *failed; /* the path that failed, owned */
+    int err;      /* its errno */
 };
 
 struct nst_compiled {
@@ -44,6 +59,16 @@ struct nst_compiled {
      * last), freed with the result. */
     struct render **held;
     size_t nheld;
+    /* nst_compile_file_to(): the set written while rendering, for nst_compiled_write()
+     * to finish (plan.json, the rename) when given the same directory. */
+    char *stage_final;           /* that directory, resolved as nst_compiled_write() does */
+    char *stage_tmp;             /* the new directory the devices' files are written to */
+    struct write_res *stage_res; /* per device */
+    bool write_only;             /* NST_COMPILE_WRITE_ONLY */
+    /* Above COMPILE_DEFLATE_FROM devices, the staged set's plan.json streamed as the
+     * chunks are rendered (stage_plan.f open), or why it could not be opened. */
+    struct buf stage_plan;
+    struct write_res stage_plan_res;
 };
 
 #endif

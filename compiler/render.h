@@ -84,6 +84,15 @@ void render_set_origin(struct render *r, const struct diag_loc *origin);
 nst_err render_device(struct render *r, xmlNodePtr ir_device, const struct drv_ops *drv,
                       char **payload, char **cli);
 
+/*
+ * render_device() of an IR <device> that the caller has unlinked from its document and
+ * gives away: it is moved into the render's own document instead of copied (a device's
+ * copy and its freeing were 3% of a compile), and freed on every path. Its document (the
+ * lowering's, whose root's attributes the render reads) must outlive the call.
+ */
+nst_err render_device_take(struct render *r, xmlNodePtr ir_device, const struct drv_ops *drv,
+                           char **payload, char **cli);
+
 /* The libyang context with every device model (borrowed; lives as long as @r). */
 struct ly_ctx *render_ly(const struct render *r);
 

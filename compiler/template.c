@@ -18,7 +18,9 @@
  *   2. render (tpl_run): walks the ops with a struct tpl_render holding the XPath context
  *      node, the variable stack (variables are block scoped, and resolved through our own
  *      lookup callback so that an unknown $NAME is reported by name) and the include
- *      stack (loop and depth checks). Output nodes are built with the libxml2 tree API
+ *      stack (loop and depth checks). Expressions of a few simple forms (@a, e, e/@a, ../@a,
+ *      e[@a], $v, and those compared with a string) are answered by walking the IR, with
+ *      XPath's answer (enum tpl_fast). Output nodes are built with the libxml2 tree API
  *      only: a substituted value becomes a text node or an attribute value and is escaped
  *      by the serializer, never pasted into markup. Values that XML 1.0 cannot carry
  *      (control characters, broken UTF-8) are refused rather than emitted; in text (CLI)
@@ -65,12 +67,62 @@
  * for hours and take gigabytes. */
 #define TPL_STEPS_MAX (1L << 20)
 
+/*
+ * Expressions of a few simple forms, most of the templates' (83% of the evaluations at the
+ * bench's 100 routers), are answered by walking the IR directly, without libxml2's XPath
+ * machinery (about 3 000 instructions an evaluation: a parser context, a value stack, result
+ * objects). The answer is the one XPath gives (docs/templates.md; name tests match
+ * un-namespaced names only, as XPath's do without a prefix); anything else, or a context
+ * node that is not an element, or a case the walk does not cover (an attribute or element
+ * whose value is not one text node, a variable that is not a string or one node), goes to
+ * XPath. Every expression is still compiled by libxml2 (syntax errors are its).
+ */
+enum tpl_fast {
+    TPL_FAST_NONE,
+    TPL_FAST_ATTR,         /* @a */
+    TPL_FAST_CHILD,        /* e */
+    TPL_FAST_CHILD_ATTR,   /* e/@a */
+    TPL_FAST_PARENT_ATTR,  /* ../@a */
+    TPL_FAST_CHILD_HAS,    /* e[@a] */
+    TPL_FAST_VAR,          /* $v */
+    TPL_FAST_ATTR_EQ,      /* @a = 'lit', @a != 'lit' (fast_neg) */
+    TPL_FAST_CHILD_ATTR_EQ /* e/@a = 'lit', e/@a != 'lit' */
+};
+
 /* One piece of a text or attribute value: a literal, or an expression. */
 struct tpl_part {
     char *text;               /* the literal, or the expression source; owned */
     size_t len;               /* strlen(text) */
     xmlXPathCompExprPtr comp; /* the compiled expression; NULL for a literal */
     long line;                /* template line of the expression */
+    enum tpl_fast fast;       /* a simple form (see enum tpl_fast), or TPL_FAST_NONE */
+    int fast_neg;             /* the comparison is != */
+    char *fast_buf;           /* owned: fast_e, fast_a and fast_lit point into it */
+    const char *fast_e;       /* the element name (e), or the variable's */
+    const char *fast_a;       /* the attribute name (a) */
+    const char *fast_lit;     /* the literal compared with */
+    struct tpl_bool *fast_bool; /* owned: a condition of simple forms (tpl_bool_parse) */
+};
+
+/*
+ * A condition made of simple forms, answered without XPath where it is a condition
+ * (<?if?>, <?elif?>): "or", "and", "not(...)" and parentheses over atoms, an atom being a
+ * node-set form (@a, e, e/@a, ../@a, e[@a]: true when not empty), that form compared with
+ * a string or number literal (=, !=; < and > with a number), or string-length(form) > 0.
+ * XPath's comparison of a node-set is "some node's value compares" (a number: the value
+ * as number() converts it); string-length(form) > 0 is "the first node's value is not
+ * empty". 55% of the evaluations left to XPath at the bench's 100 routers.
+ */
+enum tpl_bool_kind { TPL_B_OR, TPL_B_AND, TPL_B_NOT, TPL_B_ATOM };
+
+struct tpl_bool {
+    enum tpl_bool_kind kind;
+    struct tpl_bool *a, *b; /* operands (b: OR and AND only) */
+    struct tpl_part form;   /* ATOM: the node-set form (fast: ATTR...CHILD_HAS) */
+    char op;                /* ATOM: 0 (not empty), '=', '!' (!=), '<', '>', 'L' (length) */
+    int numeric;            /* ATOM: compared with a number */
+    double num;             /* the number */
+    char *lit;              /* owned: the string */
 };
 
 /* A text or attribute value: literals and expressions, concatenated when rendered. */
@@ -505,10 +557,14 @@ tpl_quiet_end(const struct tpl_quiet *q)
 /* ------------------------------------------------------------------------------------ */
 /* Releasing compiled templates                                                          */
 
+static void tpl_bool_free(struct tpl_bool *b);
+
 static void
 tpl_part_clear(struct tpl_part *p)
 {
     nst_free(p->text);
+    nst_free(p->fast_buf);
+    tpl_bool_free(p->fast_bool);
     if (p->comp) {
         xmlXPathFreeCompExpr(p->comp);
     }
@@ -687,6 +743,315 @@ tpl_scan_expr(struct tpl_compiler *c, const char *s, long line, size_t *end)
                             "'{')");
 }
 
+/* The length of the XPath name (an NCName of ASCII letters, digits, '_', '.', '-') at @s;
+ * 0 when there is none, or when it is an operator's name. */
+static size_t
+tpl_fast_name(const char *s)
+{
+    size_t n = 0;
+
+    if (!((s[0] >= 'A' && s[0] <= 'Z') || (s[0] >= 'a' && s[0] <= 'z') || s[0] == '_')) {
+        return 0;
+    }
+    while (tpl_is_alnum(s[n]) || s[n] == '_' || s[n] == '.' || s[n] == '-') {
+        n++;
+    }
+    if ((n == 2 && !strncmp(s, "or", 2)) ||
+        (n == 3 && (!strncmp(s, "and", 3) || !strncmp(s, "div", 3) || !strncmp(s, "mod", 3)))) {
+        return 0;
+    }
+    return n;
+}
+
+/* Which simple form (enum tpl_fast) the expression @p->text is, if any, with its names. */
+static nst_err
+tpl_fast_classify(struct tpl_part *p)
+{
+    const char *s = p->text, *e = NULL, *a = NULL, *lit = NULL;
+    size_t el = 0, al = 0, ll = 0, n;
+    enum tpl_fast kind = TPL_FAST_NONE;
+    int neg = 0;
+    char q, *b;
+
+    if (s[0] == '$' && (n = tpl_fast_name(s + 1)) && !s[1 + n]) {
+        kind = TPL_FAST_VAR;
+        e = s + 1;
+        el = n;
+    } else if (!strncmp(s, "../@", 4) && (n = tpl_fast_name(s + 4)) && !s[4 + n]) {
+        kind = TPL_FAST_PARENT_ATTR;
+        a = s + 4;
+        al = n;
+    } else {
+        if (s[0] == '@' && (n = tpl_fast_name(s + 1))) {
+            kind = TPL_FAST_ATTR;
+            a = s + 1;
+            al = n;
+            s += 1 + n;
+        } else if ((n = tpl_fast_name(s))) {
+            e = s;
+            el = n;
+            s += n;
+            kind = TPL_FAST_CHILD;
+            if (s[0] == '/' && s[1] == '@' && (n = tpl_fast_name(s + 2))) {
+                kind = TPL_FAST_CHILD_ATTR;
+                a = s + 2;
+                al = n;
+                s += 2 + n;
+            } else if (s[0] == '[' && s[1] == '@' && (n = tpl_fast_name(s + 2)) &&
+                       s[2 + n] == ']' && !s[3 + n]) {
+                kind = TPL_FAST_CHILD_HAS;
+                a = s + 2;
+                al = n;
+                s += 3 + n;
+            }
+        } else {
+            return NST_OK;
+        }
+        if (*s && (kind == TPL_FAST_ATTR || kind == TPL_FAST_CHILD_ATTR)) {
+            /* a comparison with a string literal */
+            while (*s == ' ') {
+                s++;
+            }
+            if (s[0] == '!' && s[1] == '=') {
+                neg = 1;
+                s += 2;
+            } else if (s[0] == '=') {
+                s++;
+            } else {
+                return NST_OK;
+            }
+            while (*s == ' ') {
+                s++;
+            }
+            q = *s;
+            if ((q != '\'' && q != '"') || !strchr(s + 1, q)) {
+                return NST_OK;
+            }
+            lit = s + 1;
+            ll = (size_t)(strchr(lit, q) - lit);
+            s = lit + ll + 1;
+            kind = kind == TPL_FAST_ATTR ? TPL_FAST_ATTR_EQ : TPL_FAST_CHILD_ATTR_EQ;
+        }
+        if (*s) {
+            return NST_OK;
+        }
+    }
+    b = nst_malloc(el + al + ll + 3);
+    if (!b) {
+        return NST_ENOMEM;
+    }
+    p->fast_buf = b;
+    memcpy(b, e ? e : "", el);
+    b[el] = '\0';
+    memcpy(b + el + 1, a ? a : "", al);
+    b[el + 1 + al] = '\0';
+    memcpy(b + el + al + 2, lit ? lit : "", ll);
+    b[el + al + 2 + ll] = '\0';
+    p->fast_e = b;
+    p->fast_a = b + el + 1;
+    p->fast_lit = b + el + al + 2;
+    p->fast_neg = neg;
+    p->fast = kind;
+    return NST_OK;
+}
+
+static void
+tpl_bool_free(struct tpl_bool *b)
+{
+    if (!b) {
+        return;
+    }
+    tpl_bool_free(b->a);
+    tpl_bool_free(b->b);
+    tpl_part_clear(&b->form);
+    nst_free(b->lit);
+    nst_free(b);
+}
+
+/* Where the top-level " @word " (outside quotes and parentheses) first is in s[0..len),
+ * or NULL. */
+static const char *
+tpl_bool_split(const char *s, size_t len, const char *word)
+{
+    size_t i, wl = strlen(word);
+    int depth = 0;
+    char q = 0;
+
+    for (i = 0; i < len; i++) {
+        if (q) {
+            q = s[i] == q ? 0 : q;
+        } else if (s[i] == '\'' || s[i] == '"') {
+            q = s[i];
+        } else if (s[i] == '(' || s[i] == '[') {
+            depth++;
+        } else if (s[i] == ')' || s[i] == ']') {
+            depth--;
+        } else if (!depth && s[i] == ' ' && i + wl + 2 <= len && !strncmp(s + i + 1, word, wl) &&
+                   s[i + 1 + wl] == ' ') {
+            return s + i;
+        }
+    }
+    return NULL;
+}
+
+/* s[0..len) is "(" ... ")" with the first parenthesis closed by the last. */
+static int
+tpl_bool_wrapped(const char *s, size_t len)
+{
+    size_t i;
+    int depth = 0;
+    char q = 0;
+
+    if (len < 2 || s[0] != '(' || s[len - 1] != ')') {
+        return 0;
+    }
+    for (i = 0; i < len; i++) {
+        if (q) {
+            q = s[i] == q ? 0 : q;
+        } else if (s[i] == '\'' || s[i] == '"') {
+            q = s[i];
+        } else if (s[i] == '(') {
+            depth++;
+        } else if (s[i] == ')' && --depth == 0 && i + 1 < len) {
+            return 0;
+        }
+    }
+    return depth == 0;
+}
+
+/* A node-set form s[0..len) into @form; 0 when it is not one. */
+static int
+tpl_bool_form(const char *s, size_t len, struct tpl_part *form)
+{
+    memset(form, 0, sizeof *form);
+    form->text = nst_strndup(s, len);
+    if (!form->text || tpl_fast_classify(form)) {
+        tpl_part_clear(form);
+        return -1;
+    }
+    if (form->fast == TPL_FAST_NONE || form->fast == TPL_FAST_VAR ||
+        form->fast == TPL_FAST_ATTR_EQ || form->fast == TPL_FAST_CHILD_ATTR_EQ) {
+        tpl_part_clear(form);
+        return 0;
+    }
+    return 1;
+}
+
+/* A decimal literal as XPath reads it: digits, at most one '.', no sign. */
+static int
+tpl_bool_number(const char *s, size_t len)
+{
+    size_t i, dots = 0;
+
+    for (i = 0; i < len; i++) {
+        if (s[i] == '.') {
+            dots++;
+        } else if (s[i] < '0' || s[i] > '9') {
+            return 0;
+        }
+    }
+    return len > dots && dots <= 1;
+}
+
+/* The condition s[0..len) as a tree (*out), or *out NULL when it is not one of those
+ * tpl_bool answers. NST_ENOMEM only. */
+static nst_err
+tpl_bool_parse(const char *s, size_t len, struct tpl_bool **out)
+{
+    struct tpl_bool *b;
+    const char *at, *sp;
+    int r;
+
+    *out = NULL;
+    while (len && s[0] == ' ') {
+        s++;
+        len--;
+    }
+    while (len && s[len - 1] == ' ') {
+        len--;
+    }
+    if (!len) {
+        return NST_OK;
+    }
+    b = nst_calloc(1, sizeof *b);
+    if (!b) {
+        return NST_ENOMEM;
+    }
+    if ((at = tpl_bool_split(s, len, "or")) || (at = tpl_bool_split(s, len, "and"))) {
+        size_t wl = at[1] == 'o' ? 2 : 3;
+
+        b->kind = wl == 2 ? TPL_B_OR : TPL_B_AND;
+        if (tpl_bool_parse(s, (size_t)(at - s), &b->a) ||
+            tpl_bool_parse(at + wl + 2, len - (size_t)(at - s) - wl - 2, &b->b)) {
+            tpl_bool_free(b);
+            return NST_ENOMEM;
+        }
+        if (!b->a || !b->b) {
+            tpl_bool_free(b);
+            return NST_OK;
+        }
+        *out = b;
+        return NST_OK;
+    }
+    if (len > 4 && !strncmp(s, "not(", 4) && tpl_bool_wrapped(s + 3, len - 3)) {
+        b->kind = TPL_B_NOT;
+        if (tpl_bool_parse(s + 4, len - 5, &b->a)) {
+            tpl_bool_free(b);
+            return NST_ENOMEM;
+        }
+        if (!b->a) {
+            tpl_bool_free(b);
+            return NST_OK;
+        }
+        *out = b;
+        return NST_OK;
+    }
+    if (tpl_bool_wrapped(s, len)) {
+        nst_free(b);
+        return tpl_bool_parse(s + 1, len - 2, out);
+    }
+    b->kind = TPL_B_ATOM;
+    if (len > 18 && !strncmp(s, "string-length(", 14) && !strncmp(s + len - 5, ") > 0", 5)) {
+        b->op = 'L';
+        r = tpl_bool_form(s + 14, len - 19, &b->form);
+    } else {
+        sp = memchr(s, ' ', len);
+        r = tpl_bool_form(s, sp ? (size_t)(sp - s) : len, &b->form);
+        if (r > 0 && sp) {
+            const char *o = sp + 1, *v;
+            size_t rest = len - (size_t)(o - s), ol;
+
+            ol = rest >= 2 && o[0] == '!' && o[1] == '=' ? 2 : 1;
+            b->op = ol == 2 ? '!' : o[0];
+            if ((b->op != '=' && b->op != '!' && b->op != '<' && b->op != '>') || rest < ol + 2 ||
+                o[ol] != ' ') {
+                r = 0;
+            } else {
+                v = o + ol + 1;
+                rest -= ol + 1;
+                if (rest >= 2 && (v[0] == '\'' || v[0] == '"') && v[rest - 1] == v[0] &&
+                    !memchr(v + 1, v[0], rest - 2) && (b->op == '=' || b->op == '!')) {
+                    b->lit = nst_strndup(v + 1, rest - 2);
+                    r = b->lit ? 1 : -1;
+                } else if (tpl_bool_number(v, rest)) {
+                    b->lit = nst_strndup(v, rest);
+                    r = b->lit ? 1 : -1;
+                    b->numeric = 1;
+                    b->num = b->lit ? xmlXPathCastStringToNumber((const xmlChar *)b->lit) : 0;
+                } else {
+                    r = 0;
+                }
+            }
+        }
+    }
+    if (r <= 0) {
+        tpl_bool_free(b);
+        return r < 0 ? NST_ENOMEM : NST_OK;
+    }
+    *out = b;
+    return NST_OK;
+}
+
 /* Compile the expression src[0..len) (whitespace around it is dropped) into @out. */
 static nst_err
 tpl_part_expr(struct tpl_compiler *c, const char *src, size_t len, long line,
@@ -730,6 +1095,11 @@ tpl_part_expr(struct tpl_compiler *c, const char *src, size_t len, long line,
         return NST_EINPUT;
     }
     c->eng->stats.xpath_compiled++;
+    if (tpl_fast_classify(out) ||
+        (!out->fast && tpl_bool_parse(out->text, out->len, &out->fast_bool))) {
+        tpl_part_clear(out);
+        return tpl_oom(c->err, c->tpl->path, line);
+    }
     return NST_OK;
 }
 
@@ -1601,6 +1971,25 @@ tpl_obj_empty_set(const xmlXPathObject *obj)
     return obj->type == XPATH_NODESET && (!obj->nodesetval || obj->nodesetval->nodeNr == 0);
 }
 
+/* Append the value @str of @p to @buf, checking that it can be carried. */
+static nst_err
+tpl_str_append(struct tpl_render *st, const struct tpl_template *tpl, const struct tpl_part *p,
+               const char *str, struct buf *buf)
+{
+    unsigned long cp;
+    size_t len = strlen(str);
+    const char *why = tpl_value_bad(str, len, st->text, &cp);
+
+    if (why) {
+        return tpl_fail(st->err, NST_EINPUT, tpl->path, p->line, p->text,
+                        "the value of {%s} %s (U+%04lX)", p->text, why, cp);
+    }
+    if (buf_add(buf, str, len)) {
+        return tpl_oom(st->err, tpl->path, p->line);
+    }
+    return NST_OK;
+}
+
 /*
  * Append an evaluated value's string to @buf, checking that it can be carried. Integral
  * numbers are printed in full ("4200000000", where libxml2 would write "4.2e+09").
@@ -1611,10 +2000,9 @@ tpl_obj_append(struct tpl_render *st, const struct tpl_template *tpl, const stru
 {
     char num[32];
     xmlChar *s = NULL;
-    const char *str, *why;
-    unsigned long cp;
+    const char *str;
     double d;
-    nst_err rc = NST_OK;
+    nst_err rc;
 
     if (obj->type == XPATH_NUMBER && obj->floatval > -9007199254740992.0 &&
         obj->floatval < 9007199254740992.0 &&
@@ -1631,17 +2019,274 @@ tpl_obj_append(struct tpl_render *st, const struct tpl_template *tpl, const stru
         }
         str = (const char *)s;
     }
-    why = tpl_value_bad(str, strlen(str), st->text, &cp);
-    if (why) {
-        rc = tpl_fail(st->err, NST_EINPUT, tpl->path, p->line, p->text,
-                      "the value of {%s} %s (U+%04lX)", p->text, why, cp);
-    } else if (buf_add(buf, str, strlen(str))) {
-        rc = tpl_oom(st->err, tpl->path, p->line);
-    }
+    rc = tpl_str_append(st, tpl, p, str, buf);
     if (s) {
         xmlFree(s);
     }
     return rc;
+}
+
+/* --- the simple forms (enum tpl_fast), answered without XPath --- */
+
+/* The un-namespaced attribute @name of element @n (XPath's @name), or NULL. */
+static xmlNodePtr
+tpl_fast_attr(xmlNodePtr n, const char *name)
+{
+    xmlAttrPtr a;
+
+    for (a = n->properties; a; a = a->next) {
+        if (!a->ns && !strcmp((const char *)a->name, name)) {
+            return (xmlNodePtr)a;
+        }
+    }
+    return NULL;
+}
+
+/* XPath's string value of the attribute or element @n when it is at most one text node
+ * (borrowed); NULL otherwise, for XPath to work out. */
+static const char *
+tpl_fast_value(xmlNodePtr n)
+{
+    xmlNodePtr c = n->children;
+
+    if (n->type != XML_ATTRIBUTE_NODE && n->type != XML_ELEMENT_NODE) {
+        return NULL;
+    }
+    if (!c) {
+        return "";
+    }
+    if (c->type == XML_TEXT_NODE && !c->next) {
+        return c->content ? (const char *)c->content : "";
+    }
+    return NULL;
+}
+
+/* The innermost variable @name, as tpl_var_lookup() finds it; NULL when unknown. */
+static xmlXPathObjectPtr
+tpl_fast_var(const struct tpl_render *st, const char *name)
+{
+    size_t i;
+
+    for (i = st->n_vars; i > 0; i--) {
+        if (!strcmp(st->vars[i - 1].name, name)) {
+            return st->vars[i - 1].val;
+        }
+    }
+    return NULL;
+}
+
+/* The first node, in document order, of the node-set form @p on the element @n; NULL when
+ * the set is empty. *ok = 0 when the form is not one of those or does not apply here. */
+static xmlNodePtr
+tpl_fast_first(const struct tpl_part *p, xmlNodePtr n, int *ok)
+{
+    xmlNodePtr c, a;
+
+    *ok = 1;
+    switch (p->fast) {
+    case TPL_FAST_ATTR:
+        return tpl_fast_attr(n, p->fast_a);
+    case TPL_FAST_PARENT_ATTR:
+        if (!n->parent || n->parent->type != XML_ELEMENT_NODE) {
+            break;
+        }
+        return tpl_fast_attr(n->parent, p->fast_a);
+    case TPL_FAST_CHILD:
+    case TPL_FAST_CHILD_ATTR:
+    case TPL_FAST_CHILD_HAS:
+        for (c = n->children; c; c = c->next) {
+            if (c->type != XML_ELEMENT_NODE || c->ns || strcmp((const char *)c->name, p->fast_e)) {
+                continue;
+            }
+            if (p->fast == TPL_FAST_CHILD) {
+                return c;
+            }
+            a = tpl_fast_attr(c, p->fast_a);
+            if (a) {
+                return p->fast == TPL_FAST_CHILD_HAS ? c : a;
+            }
+        }
+        return NULL;
+    default:
+        break;
+    }
+    *ok = 0;
+    return NULL;
+}
+
+/* The part @p of the value @s appended to @buf as tpl_str_eval() would: 1 when answered
+ * here (*rc its status), 0 when XPath must. */
+static int
+tpl_fast_str(struct tpl_render *st, const struct tpl_template *tpl, const struct tpl_str *s,
+             const struct tpl_part *p, struct buf *buf, int *empty, nst_err *rc)
+{
+    xmlXPathObjectPtr var;
+    xmlNodePtr n = NULL;
+    const char *v = NULL;
+    int ok = 1;
+
+    if (!st->node || st->node->type != XML_ELEMENT_NODE) {
+        return 0;
+    }
+    if (p->fast == TPL_FAST_VAR) {
+        var = tpl_fast_var(st, p->fast_e);
+        if (!var) {
+            return 0; /* XPath reports it */
+        }
+        if (var->type == XPATH_STRING) {
+            v = var->stringval ? (const char *)var->stringval : "";
+        } else if (var->type != XPATH_NODESET || (var->nodesetval && var->nodesetval->nodeNr > 1)) {
+            return 0;
+        } else if (var->nodesetval && var->nodesetval->nodeNr == 1) {
+            n = var->nodesetval->nodeTab[0];
+        }
+    } else {
+        n = tpl_fast_first(p, st->node, &ok);
+        if (!ok) {
+            return 0;
+        }
+    }
+    if (!v && n) {
+        v = tpl_fast_value(n);
+        if (!v) {
+            return 0;
+        }
+    } else if (!v) {
+        /* an empty node-set */
+        if (s->n == 1) {
+            *empty = 1;
+            *rc = NST_OK;
+            return 1;
+        }
+        v = "";
+    }
+    *rc = tpl_str_append(st, tpl, p, v, buf);
+    return 1;
+}
+
+/* The boolean of the condition @p (xmlXPathCastToBoolean() of its value): 1 when answered
+ * here (*yes), 0 when XPath must. */
+static int
+tpl_fast_bool(const struct tpl_render *st, const struct tpl_part *p, int *yes)
+{
+    xmlNodePtr n, c;
+    const char *v;
+    int ok;
+
+    if (!st->node || st->node->type != XML_ELEMENT_NODE || p->fast == TPL_FAST_NONE ||
+        p->fast == TPL_FAST_VAR) {
+        return 0;
+    }
+    if (p->fast == TPL_FAST_ATTR_EQ || p->fast == TPL_FAST_CHILD_ATTR_EQ) {
+        /* node-set = string: some node's value is the string; != : some node's is not */
+        *yes = 0;
+        for (c = p->fast == TPL_FAST_ATTR_EQ ? st->node : st->node->children; c;
+             c = p->fast == TPL_FAST_ATTR_EQ ? NULL : c->next) {
+            if (p->fast == TPL_FAST_CHILD_ATTR_EQ && (c->type != XML_ELEMENT_NODE || c->ns ||
+                                                      strcmp((const char *)c->name, p->fast_e))) {
+                continue;
+            }
+            n = tpl_fast_attr(c, p->fast_a);
+            if (!n) {
+                continue;
+            }
+            v = tpl_fast_value(n);
+            if (!v) {
+                return 0;
+            }
+            if ((strcmp(v, p->fast_lit) == 0) != p->fast_neg) {
+                *yes = 1;
+                return 1;
+            }
+        }
+        return 1;
+    }
+    n = tpl_fast_first(p, st->node, &ok);
+    if (!ok) {
+        return 0;
+    }
+    *yes = n != NULL;
+    return 1;
+}
+
+/* The @k-th node (document order) of the node-set form @p on element @n, or NULL. */
+static xmlNodePtr
+tpl_fast_nth(const struct tpl_part *p, xmlNodePtr n, size_t k)
+{
+    xmlNodePtr c, a;
+
+    switch (p->fast) {
+    case TPL_FAST_ATTR:
+        return k ? NULL : tpl_fast_attr(n, p->fast_a);
+    case TPL_FAST_PARENT_ATTR:
+        return k ? NULL : tpl_fast_attr(n->parent, p->fast_a);
+    default:
+        for (c = n->children; c; c = c->next) {
+            if (c->type != XML_ELEMENT_NODE || c->ns || strcmp((const char *)c->name, p->fast_e)) {
+                continue;
+            }
+            a = p->fast == TPL_FAST_CHILD ? c : tpl_fast_attr(c, p->fast_a);
+            if (a && !k--) {
+                return p->fast == TPL_FAST_CHILD_ATTR ? a : c;
+            }
+        }
+        return NULL;
+    }
+}
+
+/* The condition @b on element @n: 1, 0, or -1 when XPath must answer. */
+static int
+tpl_bool_eval(const struct tpl_bool *b, xmlNodePtr n)
+{
+    xmlNodePtr m;
+    const char *v;
+    size_t k;
+    int x;
+
+    switch (b->kind) {
+    case TPL_B_OR:
+    case TPL_B_AND:
+        x = tpl_bool_eval(b->a, n);
+        if (x < 0 || x == (b->kind == TPL_B_OR)) {
+            return x;
+        }
+        return tpl_bool_eval(b->b, n);
+    case TPL_B_NOT:
+        x = tpl_bool_eval(b->a, n);
+        return x < 0 ? x : !x;
+    default:
+        break;
+    }
+    if (b->form.fast == TPL_FAST_PARENT_ATTR &&
+        (!n->parent || n->parent->type != XML_ELEMENT_NODE)) {
+        return -1;
+    }
+    for (k = 0; (m = tpl_fast_nth(&b->form, n, k)); k++) {
+        if (!b->op) {
+            return 1;
+        }
+        v = tpl_fast_value(m);
+        if (!v) {
+            return -1;
+        }
+        if (b->op == 'L') {
+            return v[0] != '\0'; /* the first node's value */
+        }
+        if (b->numeric) {
+            double d = xmlXPathCastStringToNumber((const xmlChar *)v);
+
+            x = b->op == '='   ? d == b->num
+                : b->op == '!' ? d != b->num
+                : b->op == '<' ? d < b->num
+                               : d > b->num;
+        } else {
+            x = (strcmp(v, b->lit) == 0) == (b->op == '=');
+        }
+        if (x) {
+            return 1;
+        }
+    }
+    return 0;
 }
 
 /*
@@ -1662,6 +2307,12 @@ tpl_str_eval(struct tpl_render *st, const struct tpl_template *tpl, const struct
         if (!s->parts[i].comp) {
             if (buf_add(buf, s->parts[i].text, s->parts[i].len)) {
                 return tpl_oom(st->err, tpl->path, s->parts[i].line);
+            }
+            continue;
+        }
+        if (s->parts[i].fast && tpl_fast_str(st, tpl, s, &s->parts[i], buf, empty, &rc)) {
+            if (rc) {
+                return rc;
             }
             continue;
         }
@@ -1858,6 +2509,60 @@ tpl_render_text_op(struct tpl_render *st, const struct tpl_template *tpl,
     return NST_OK;
 }
 
+/* <?foreach {e}?> and <?foreach {e[@a]}?> on an element: the children named e (that have
+ * @a), in document order, as XPath gives them; 0 when the form is not one of those. */
+static int
+tpl_fast_foreach(struct tpl_render *st, const struct tpl_template *tpl, const struct tpl_op *op,
+                 xmlNodePtr parent, int *drop, nst_err *rc)
+{
+    const struct tpl_part *p = &op->u.loop.expr;
+    xmlNodePtr node = st->node, c, one[16], *nodes = one;
+    int pos = st->pos, size = st->size, i, n = 0, cap = 16;
+
+    if ((p->fast != TPL_FAST_CHILD && p->fast != TPL_FAST_CHILD_HAS) || !node ||
+        node->type != XML_ELEMENT_NODE) {
+        return 0;
+    }
+    for (c = node->children; c; c = c->next) {
+        if (c->type != XML_ELEMENT_NODE || c->ns || strcmp((const char *)c->name, p->fast_e) ||
+            (p->fast == TPL_FAST_CHILD_HAS && !tpl_fast_attr(c, p->fast_a))) {
+            continue;
+        }
+        if (n == cap) {
+            xmlNodePtr *more = nst_malloc(2 * (size_t)cap * sizeof *more);
+
+            if (!more) {
+                if (nodes != one) {
+                    nst_free(nodes);
+                }
+                *rc = tpl_oom(st->err, tpl->path, op->line);
+                return 1;
+            }
+            memcpy(more, nodes, (size_t)n * sizeof *more);
+            if (nodes != one) {
+                nst_free(nodes);
+            }
+            nodes = more;
+            cap *= 2;
+        }
+        nodes[n++] = c;
+    }
+    *rc = NST_OK;
+    for (i = 0; i < n && !*rc && !*drop; i++) {
+        st->node = nodes[i];
+        st->pos = i + 1;
+        st->size = n;
+        *rc = tpl_render_block(st, tpl, &op->u.loop.body, parent, drop);
+    }
+    st->node = node;
+    st->pos = pos;
+    st->size = size;
+    if (nodes != one) {
+        nst_free(nodes);
+    }
+    return 1;
+}
+
 static nst_err
 tpl_render_foreach(struct tpl_render *st, const struct tpl_template *tpl,
                    const struct tpl_op *op, xmlNodePtr parent, int *drop)
@@ -1867,6 +2572,9 @@ tpl_render_foreach(struct tpl_render *st, const struct tpl_template *tpl,
     int pos = st->pos, size = st->size, i, n;
     nst_err rc;
 
+    if (op->u.loop.expr.fast && tpl_fast_foreach(st, tpl, op, parent, drop, &rc)) {
+        return rc;
+    }
     rc = tpl_eval(st, tpl, &op->u.loop.expr, &obj);
     if (rc) {
         return rc;
@@ -1910,12 +2618,20 @@ tpl_render_if(struct tpl_render *st, const struct tpl_template *tpl, const struc
     for (i = 0; i < op->u.cond.n; i++) {
         br = &op->u.cond.br[i];
         if (br->cond.comp) {
-            rc = tpl_eval(st, tpl, &br->cond, &obj);
-            if (rc) {
-                return rc;
+            yes = -1;
+            if (br->cond.fast_bool && st->node && st->node->type == XML_ELEMENT_NODE) {
+                yes = tpl_bool_eval(br->cond.fast_bool, st->node);
+            } else if (br->cond.fast && !tpl_fast_bool(st, &br->cond, &yes)) {
+                yes = -1;
             }
-            yes = xmlXPathCastToBoolean(obj);
-            xmlXPathFreeObject(obj);
+            if (yes < 0) {
+                rc = tpl_eval(st, tpl, &br->cond, &obj);
+                if (rc) {
+                    return rc;
+                }
+                yes = xmlXPathCastToBoolean(obj);
+                xmlXPathFreeObject(obj);
+            }
             if (!yes) {
                 continue;
             }
@@ -1944,10 +2660,27 @@ tpl_render_set(struct tpl_render *st, const struct tpl_template *tpl, const stru
         st->cap_vars = st->cap_vars ? 2 * st->cap_vars : 8;
     }
     if (v->n == 1 && v->parts[0].comp) {
-        /* One expression: the variable keeps its type (a node-set stays a node-set). */
-        rc = tpl_eval(st, tpl, &v->parts[0], &obj);
-        if (rc) {
-            return rc;
+        /* One expression: the variable keeps its type (a node-set stays a node-set). An
+         * attribute of the context node or of its parent is that node-set of at most one. */
+        const struct tpl_part *p = &v->parts[0];
+        xmlNodePtr n;
+        int ok = 0;
+
+        if ((p->fast == TPL_FAST_ATTR || p->fast == TPL_FAST_PARENT_ATTR) && st->node &&
+            st->node->type == XML_ELEMENT_NODE) {
+            n = tpl_fast_first(p, st->node, &ok);
+            if (ok) {
+                obj = xmlXPathNewNodeSet(n);
+                if (!obj) {
+                    return tpl_oom(st->err, tpl->path, op->line);
+                }
+            }
+        }
+        if (!ok) {
+            rc = tpl_eval(st, tpl, p, &obj);
+            if (rc) {
+                return rc;
+            }
         }
     } else {
         rc = buf_add(&buf, "", 0);

@@ -311,6 +311,11 @@ enum nst_stage {
  * caller about to exit, which may then skip freeing the result (the netstitch command);
  * others keep the device models in memory as long as the result. */
 #define NST_COMPILE_KEEP_RENDER 0x2
+/** With nst_compile_file_to(): the caller writes the result to that directory and reads
+ * no payload or CLI from it; above 256 devices they are then not kept in memory once
+ * written (nst_compiled_device_payload() and nst_compiled_device_cli() return NULL for
+ * them). For the netstitch command. */
+#define NST_COMPILE_WRITE_ONLY 0x4
 
 /**
  * @brief The whole pipeline in one call: load a service file, check it, lower it to the
@@ -338,6 +343,28 @@ NST_API nst_err nst_compile_file(struct nst_ctx *ctx, const char *path, enum nst
                                  const char *const *template_dirs, size_t ndirs, unsigned flags,
                                  enum nst_stage *stage, struct nst_service **svc,
                                  struct nst_compiled **out);
+
+/**
+ * @brief nst_compile_file(), with the output directory written as the devices are
+ *        rendered.
+ *
+ * As nst_compile_file(); in addition, while the devices are rendered, their files are
+ * written into a new directory next to @p outdir (as nst_compiled_write() would write
+ * them), so that nst_compiled_write() with the same @p outdir afterwards only adds
+ * plan.json and puts the set in place. Nothing changes in what is written, when @p outdir
+ * is replaced, or what any failure reports: a failure to write a device's file is
+ * reported by nst_compiled_write(), as it would have been; when @p outdir cannot be used
+ * (it holds foreign files, or no directory can be created next to it) the files are
+ * written by nst_compiled_write() instead. A result never written is discarded with
+ * nst_compiled_free(), which removes the new directory.
+ * @param[in] outdir the directory nst_compiled_write() will be given; NULL is
+ *            nst_compile_file().
+ * @param[in] flags as nst_compile_file(), and NST_COMPILE_WRITE_ONLY.
+ */
+NST_API nst_err nst_compile_file_to(struct nst_ctx *ctx, const char *path, enum nst_format format,
+                                    const char *const *template_dirs, size_t ndirs, unsigned flags,
+                                    const char *outdir, enum nst_stage *stage,
+                                    struct nst_service **svc, struct nst_compiled **out);
 
 /** @brief Free a compile result; NULL is accepted. */
 NST_API void nst_compiled_free(struct nst_compiled *c);

@@ -17,7 +17,10 @@
  *   reported is the first in model order, every time;
  * - the allocation test hook keeps the compile on one thread, whatever NST_COMPILE_JOBS;
  * - NST_COMPILE_KEEP_RENDER: the render states (one per thread) stay with the result and
- *   are freed with it (valgrind and ASan see them freed), the output unchanged.
+ *   are freed with it (valgrind and ASan see them freed), the output unchanged;
+ * - nst_compile_file_to(): the set written while rendering is the one nst_compiled_write()
+ *   writes, a write failure is reported as it was, no temporary directory is left, and
+ *   with NST_COMPILE_WRITE_ONLY above 256 devices the texts are not kept.
  */
 #include <setjmp.h>
 #include <signal.h>
@@ -382,6 +385,193 @@ test_write_first_failure(void **state)
     run_free(&r);
 }
 
+/* Entries of @dir whose name holds ".tmp": a temporary directory left behind. */
+static int
+temp_dirs(const char *dir)
+{
+    char cmd[256];
+    FILE *p;
+    int n = 0, ch;
+
+    snprintf(cmd, sizeof cmd, "ls -A '%s' | grep -c '\\.tmp'", dir);
+    p = popen(cmd, "r");
+    assert_non_null(p);
+    while ((ch = fgetc(p)) != EOF && ch >= '0' && ch <= '9') {
+        n = n * 10 + (ch - '0');
+    }
+    pclose(p);
+    return n;
+}
+
+/* nst_compile_file_to() of @svc with 4 threads into @out, @flags. */
+static struct nst_compiled *
+compile_to(const char *svc, const char *out, unsigned flags, struct nst_ctx **ctx,
+           struct nst_service **s)
+{
+    struct nst_compiled *comp = NULL;
+    enum nst_stage stage;
+
+    setenv("NST_COMPILE_JOBS", "4", 1);
+    assert_int_equal(nst_ctx_new(NULL, ctx), NST_OK);
+    assert_int_equal(
+        nst_compile_file_to(*ctx, svc, NST_FORMAT_AUTO, NULL, 0, flags, out, &stage, s, &comp),
+        NST_OK);
+    assert_int_equal(stage, NST_STAGE_DONE);
+    return comp;
+}
+
+/* The set written while rendering (nst_compile_file_to): the same files as
+ * nst_compiled_write() alone; a write failure reported by nst_compiled_write() as it
+ * would have been (the first file in model order), the earlier set untouched; no
+ * temporary directory left, whether the result is written, fails to be, or is freed
+ * unwritten; another directory than the staged one written from the texts. */
+static void
+test_staged_set(void **state)
+{
+    struct fx *f = *state;
+    struct nst_ctx *ctx, *ctx2;
+    struct nst_service *svc, *svc2;
+    struct nst_compiled *comp, *comp2;
+    struct rlimit old, lim;
+    char a[128], b[128], other[128], want[256], cmd[512];
+    size_t i;
+
+    snprintf(a, sizeof a, "%s/plain", f->tmp);
+    snprintf(b, sizeof b, "%s/staged", f->tmp);
+    snprintf(other, sizeof other, "%s/other", f->tmp);
+    comp = file_compile(f, "2", 0, &ctx, &svc);
+    assert_int_equal(nst_compiled_write(comp, a), NST_OK);
+    nst_compiled_free(comp);
+    nst_service_free(svc);
+    nst_ctx_free(ctx);
+    /* Staged: the devices' files are there before nst_compiled_write(). */
+    comp = compile_to(f->svc, b, NST_COMPILE_WRITE_ONLY, &ctx, &svc);
+    assert_int_equal(temp_dirs(f->tmp), 1);
+    assert_int_equal(access(b, F_OK), -1);
+    assert_int_equal(nst_compiled_write(comp, b), NST_OK);
+    assert_int_equal(temp_dirs(f->tmp), 0);
+    snprintf(cmd, sizeof cmd, "diff -r '%s' '%s'", a, b);
+    assert_int_equal(system(cmd), 0);
+    for (i = 0; i < nst_compiled_device_count(comp); i++) {
+        assert_true(nst_compiled_device_rendered(comp, i));
+    }
+    nst_compiled_free(comp);
+    nst_service_free(svc);
+    nst_ctx_free(ctx);
+    /* A failure while rendering (files above 4 KiB): the compile succeeds, the write
+     * reports the first file in model order, the earlier set stays, nothing is left. */
+    signal(SIGXFSZ, SIG_IGN);
+    assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+    lim = old;
+    lim.rlim_cur = 4096;
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+    comp = compile_to(f->svc, b, NST_COMPILE_WRITE_ONLY, &ctx, &svc);
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+    signal(SIGXFSZ, SIG_DFL);
+    nst_diag_clear(ctx);
+    assert_int_equal(nst_compiled_write(comp, b), NST_EIO);
+    assert_int_equal(nst_diag_count(ctx), 1);
+    snprintf(want, sizeof want, "%s/r0000-junos.xml", b);
+    assert_string_equal(nst_diag_file(nst_diag_get(ctx, 0)), want);
+    assert_non_null(strstr(nst_diag_message(nst_diag_get(ctx, 0)), "File too large"));
+    assert_int_equal(temp_dirs(f->tmp), 0);
+    snprintf(cmd, sizeof cmd, "diff -r '%s' '%s'", a, b);
+    assert_int_equal(system(cmd), 0);
+    nst_compiled_free(comp);
+    nst_service_free(svc);
+    nst_ctx_free(ctx);
+    /* Freed unwritten: the staged files go with it. Written elsewhere (the texts are kept
+     * at this size): the set there, the staged one removed. */
+    comp = compile_to(f->svc, b, 0, &ctx, &svc);
+    comp2 = compile_to(f->svc, b, 0, &ctx2, &svc2);
+    assert_int_equal(temp_dirs(f->tmp), 2);
+    nst_compiled_free(comp);
+    assert_int_equal(temp_dirs(f->tmp), 1);
+    assert_int_equal(nst_compiled_write(comp2, other), NST_OK);
+    assert_int_equal(temp_dirs(f->tmp), 0);
+    snprintf(cmd, sizeof cmd, "diff -r '%s' '%s'", a, other);
+    assert_int_equal(system(cmd), 0);
+    nst_compiled_free(comp2);
+    nst_service_free(svc);
+    nst_ctx_free(ctx);
+    nst_service_free(svc2);
+    nst_ctx_free(ctx2);
+}
+
+/* Above 256 devices with NST_COMPILE_WRITE_ONLY the texts are not kept once written:
+ * the set is whole, the accessors say there is no text, and writing another directory is
+ * refused rather than half done. And the set is the one a compile on one thread gives. */
+static void
+test_staged_write_only(void **state)
+{
+    struct fx *f = *state;
+    struct nst_ctx *ctx;
+    struct nst_service *svc;
+    struct nst_compiled *comp;
+    char big[128], out[128], other[128], cmd[512];
+
+    snprintf(big, sizeof big, "%s/svc-260.xml", f->tmp);
+    snprintf(cmd, sizeof cmd, "python3 '%s' 260 > '%s'", GEN, big);
+    assert_int_equal(system(cmd), 0);
+    snprintf(out, sizeof out, "%s/big", f->tmp);
+    snprintf(other, sizeof other, "%s/big2", f->tmp);
+    comp = compile_to(big, out, NST_COMPILE_WRITE_ONLY, &ctx, &svc);
+    assert_true(nst_compiled_device_count(comp) > 256);
+    assert_true(nst_compiled_device_rendered(comp, 0));
+    assert_null(nst_compiled_device_payload(comp, 0));
+    assert_null(nst_compiled_device_cli(comp, 0));
+    assert_int_equal(nst_compiled_write(comp, out), NST_OK);
+    snprintf(cmd, sizeof cmd, "test $(ls '%s' | wc -l) = %zu", out,
+             2 * nst_compiled_device_count(comp) + 1);
+    assert_int_equal(system(cmd), 0);
+    assert_int_equal(nst_compiled_write(comp, other), NST_EINVAL);
+    assert_int_equal(access(other, F_OK), -1);
+    assert_int_equal(temp_dirs(f->tmp), 0);
+    nst_compiled_free(comp);
+    nst_service_free(svc);
+    nst_ctx_free(ctx);
+    /* The plan.json streamed chunk by chunk while rendering cannot be written whole (a
+     * 1 MiB file size limit: every device's files fit, the plan does not): reported as
+     * the plan written after the compile is, nothing left behind. */
+    {
+        struct rlimit old, lim;
+        char want[256];
+
+        signal(SIGXFSZ, SIG_IGN);
+        assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+        lim = old;
+        lim.rlim_cur = 1 << 20;
+        assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+        comp = compile_to(big, out, NST_COMPILE_WRITE_ONLY, &ctx, &svc);
+        nst_diag_clear(ctx);
+        assert_int_equal(nst_compiled_write(comp, out), NST_EIO);
+        assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+        signal(SIGXFSZ, SIG_DFL);
+        assert_int_equal(nst_diag_count(ctx), 1);
+        snprintf(want, sizeof want, "%s/plan.json", out);
+        assert_string_equal(nst_diag_file(nst_diag_get(ctx, 0)), want);
+        assert_non_null(strstr(nst_diag_message(nst_diag_get(ctx, 0)), "File too large"));
+        assert_int_equal(temp_dirs(f->tmp), 0);
+        nst_compiled_free(comp);
+        nst_service_free(svc);
+        nst_ctx_free(ctx);
+    }
+    /* Five chunks, each lowered while the one before renders on four threads: the same
+     * set as one thread, chunk after chunk, written after the compile. */
+    setenv("NST_COMPILE_JOBS", "1", 1);
+    assert_int_equal(nst_ctx_new(NULL, &ctx), NST_OK);
+    comp = NULL;
+    assert_int_equal(nst_compile_file(ctx, big, NST_FORMAT_AUTO, NULL, 0, 0, NULL, &svc, &comp),
+                     NST_OK);
+    assert_int_equal(comp->jobs, 1);
+    assert_int_equal(nst_compiled_write(comp, other), NST_OK);
+    snprintf(cmd, sizeof cmd, "diff -r '%s' '%s'", out, other);
+    assert_int_equal(system(cmd), 0);
+    nst_compiled_free(comp);
+    nst_service_free(svc);
+    nst_ctx_free(ctx);
+}
+
 static void
 test_alloc_hook_keeps_one_thread(void **state)
 {
@@ -406,6 +596,8 @@ main(void)
         cmocka_unit_test_setup_teardown(test_write_first_failure, setup, teardown),
         /* Last: the hook stays set for the rest of the process. */
         cmocka_unit_test_setup_teardown(test_alloc_hook_keeps_one_thread, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_staged_set, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_staged_write_only, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -152,9 +152,11 @@ code_diag(struct nst_ctx *ctx, const char *code)
     return NULL;
 }
 
-/* Parse each payload back, print it again: the same text; parse that: the same tree. */
+/* Parse each payload back, print it again: the same text (the render prints the tree
+ * itself, byte for byte as libyang's printer: render_tree_text()); parse that: the same
+ * tree. At least @min payloads. */
 static void
-round_trip_all(const struct nst_compiled *c, struct ly_ctx *ly)
+round_trip_all(const struct nst_compiled *c, struct ly_ctx *ly, size_t min)
 {
     size_t i, n = 0;
 
@@ -182,7 +184,7 @@ round_trip_all(const struct nst_compiled *c, struct ly_ctx *ly)
         free(body);
         n++;
     }
-    assert_true(n >= 5);
+    assert_true(n >= min);
 }
 
 static void
@@ -197,7 +199,7 @@ test_round_trip_example_and_multipoint(void **state)
     for (k = 0; k < 2; k++) {
         load_checked(f, files[k]);
         assert_int_equal(nst_service_compile(f->svc, &f->comp), NST_OK);
-        round_trip_all(f->comp, render_ly(r));
+        round_trip_all(f->comp, render_ly(r), 5);
         nst_compiled_free(f->comp);
         f->comp = NULL;
         nst_service_free(f->svc);
@@ -434,6 +436,8 @@ test_hostile_descriptions_stay_data(void **state)
         }
         assert_int_equal(found, 1);
         lyd_free_siblings(tree);
+        /* Markup, '&' and quotes printed as libyang prints them. */
+        round_trip_all(f->comp, render_ly(r), 1);
         /* CLI: the newline became a space; no line starts with the injected command. */
         cli = cli_of(f->comp, "r1");
         for (s = cli; *s; s++) {

@@ -1047,6 +1047,179 @@ test_text_template(void **state)
     assert_string_equal(err.file, "testv/subst.cli.xml");
 }
 
+/* --- the simple forms answered without XPath ------------------------------------------ */
+
+/* The IR of the fast-path test: names in and out of namespaces, values that are not one
+ * text node, missing and empty attributes. */
+static const char fast_ir[] =
+    "<device name=\"pe1\" empty=\"\" amp=\"a&amp;b\" xmlns:x=\"urn:x\" x:kind=\"nsattr\">"
+    "<port name=\"p1\" mtu=\"1500\"><description>to a</description></port>"
+    "<port mtu=\"9000\"/>"
+    "<port name=\"p3\" mtu=\"1500\"><description>mixed <b>bold</b> tail</description></port>"
+    "<x:port name=\"nsport\" mtu=\"1\"/>"
+    "<sub name=\"s1\" kind=\"l3\"><leaf>1</leaf><leaf>2</leaf></sub>"
+    "<sub kind=\"l2\"/>"
+    "<sub name=\"s3\" kind=\"l2\"><leaf/></sub>"
+    "<e></e><e>second</e>"
+    "</device>";
+
+/* Each form, answered by the engine's walk, and the same in parentheses, which only XPath
+ * answers: as a value alone (an empty node-set drops the line), inside a value, as a
+ * condition, as a loop and as a variable. */
+static void
+fast_template(FILE *f, int slow)
+{
+    static const char *const values[] = {"@name",
+                                         "@empty",
+                                         "@amp",
+                                         "@missing",
+                                         "@kind",
+                                         "description",
+                                         "missing",
+                                         "e",
+                                         "description/@x",
+                                         "port/@name",
+                                         "port/@mtu",
+                                         "sub/@name",
+                                         "leaf",
+                                         "../@name",
+                                         "../@missing",
+                                         "port[@name]",
+                                         "sub[@missing]",
+                                         "$V",
+                                         "$W",
+                                         "$E",
+                                         "$D"};
+    static const char *const conds[] = {"@name",
+                                        "@missing",
+                                        "@kind = 'l3'",
+                                        "@kind != 'l3'",
+                                        "@missing = 'x'",
+                                        "@missing != 'x'",
+                                        "@empty = ''",
+                                        "@empty != ''",
+                                        "port/@mtu = '9000'",
+                                        "port/@mtu != '1500'",
+                                        "port/@mtu = \"1\"",
+                                        "sub/@kind = 'l2'",
+                                        "sub/@kind != 'l2'",
+                                        "leaf/@x = ''",
+                                        "description",
+                                        "port[@name]",
+                                        "sub[@kind]",
+                                        "../@name",
+                                        "port/@x",
+                                        "@kind = 'l3' and port",
+                                        "not(@missing)",
+                                        "@missing or sub/@kind = 'l2'",
+                                        "string-length(description) > 0",
+                                        "string-length(@empty) > 0",
+                                        "string-length(e) > 0",
+                                        "port/@mtu = 1500",
+                                        "port/@mtu > 1500",
+                                        "port/@mtu < 2000",
+                                        "port/@mtu != 9000",
+                                        "@name = 1",
+                                        "leaf = 2",
+                                        "leaf > 1.5",
+                                        "(@kind = 'l3' or @kind = 'l2') and not(e)",
+                                        "not(not(port) or e[@x])",
+                                        "@kind = 'l3' and port or @missing",
+                                        "../@name != 'pe1' or string-length(leaf) > 0"};
+    static const char *const loops[] = {"port", "sub",     "port[@name]", "sub[@name]",
+                                        "leaf", "missing", "e[@missing]", "x"};
+    size_t i;
+
+#define P(e) (slow ? "(" : ""), (e), (slow ? ")" : "")
+    fputs("<cli>\n", f);
+    fprintf(f,
+            "<?set V={%s%s%s}?><?set W={%s%s%s}?><?set E={%s%s%s}?>"
+            "<?set D=d {@name}?>\n",
+            P("@name"), P("../@name"), P("@missing"));
+    for (i = 0; i < sizeof values / sizeof *values; i++) {
+        fprintf(f, "<line>value %zu [{%s%s%s}]</line><line>{%s%s%s}</line>\n", i, P(values[i]),
+                P(values[i]));
+    }
+    /* A condition's XPath-only twin: "(C) and true()". */
+    for (i = 0; i < sizeof conds / sizeof *conds; i++) {
+        fprintf(f,
+                "<?if {%s%s%s}?><line>cond %zu yes</line><?else?><line>cond %zu no</line>"
+                "<?end?>\n",
+                slow ? "(" : "", conds[i], slow ? ") and true()" : "", i, i);
+    }
+    for (i = 0; i < sizeof loops / sizeof *loops; i++) {
+        fprintf(f,
+                "<?foreach {%s%s%s}?><line>loop %zu {position()}/{last()} [{@name}] "
+                "[{../@name}]</line><?end?>\n",
+                P(loops[i]), i);
+    }
+#undef P
+    fputs("</cli>\n", f);
+}
+
+static void
+test_fast_forms_match_xpath(void **state)
+{
+    static const char *const contexts[] = {"/device",         "/device/port[1]", "/device/port[2]",
+                                           "/device/port[3]", "/device/sub[1]",  "/device/sub[3]",
+                                           "/device/e[1]"};
+    char dir[] = "/tmp/test_template_fast.XXXXXX", path[256];
+    xmlDocPtr ir = xmlReadMemory(fast_ir, (int)strlen(fast_ir), "fast.xml", NULL, XML_PARSE_NONET);
+    struct tpl_engine *eng;
+    struct tpl_error err;
+    char *fast, *slow;
+    size_t i;
+    FILE *f;
+
+    (void)state;
+    assert_non_null(ir);
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/testv", dir);
+    assert_int_equal(mkdir(path, 0755), 0);
+    snprintf(path, sizeof path, "%s/testv/fast.cli.xml", dir);
+    assert_non_null(f = fopen(path, "w"));
+    fast_template(f, 0);
+    fclose(f);
+    snprintf(path, sizeof path, "%s/testv/slow.cli.xml", dir);
+    assert_non_null(f = fopen(path, "w"));
+    fast_template(f, 1);
+    fclose(f);
+    eng = engine(dir, NULL);
+    for (i = 0; i < sizeof contexts / sizeof *contexts; i++) {
+        xmlNodePtr n = ir_find(ir, contexts[i]);
+
+        fast = slow = NULL;
+        assert_int_equal(tpl_render_text(eng, "testv", "fast", n, &fast, &err), NST_OK);
+        assert_int_equal(tpl_render_text(eng, "testv", "slow", n, &slow, &err), NST_OK);
+        assert_string_equal(fast, slow);
+        nst_free(fast);
+        nst_free(slow);
+    }
+    /* Not vacuous: the forms found what they name. */
+    assert_int_equal(
+        tpl_render_text(eng, "testv", "fast", ir_find(ir, "/device/port[3]"), &fast, &err), NST_OK);
+    assert_non_null(strstr(fast, "value 5 [mixed bold tail]\nmixed bold tail\n"));
+    assert_non_null(strstr(fast, "value 13 [pe1]\npe1\nvalue 14 []\nvalue 15"));
+    assert_non_null(strstr(fast, "cond 2 no\n"));
+    nst_free(fast);
+    assert_int_equal(tpl_render_text(eng, "testv", "fast", ir_find(ir, "/device"), &fast, &err),
+                     NST_OK);
+    assert_non_null(strstr(fast, "value 2 [a&b]\na&b\n"));
+    assert_non_null(strstr(fast, "value 7 []\n\nvalue 8"));
+    assert_non_null(strstr(fast, "cond 8 yes\ncond 9 yes\ncond 10 no\n"));
+    assert_non_null(strstr(fast, "loop 2 1/2 [p1] [pe1]\nloop 2 2/2 [p3] [pe1]\n"));
+    nst_free(fast);
+    tpl_engine_free(eng);
+    xmlFreeDoc(ir);
+    snprintf(path, sizeof path, "%s/testv/fast.cli.xml", dir);
+    unlink(path);
+    snprintf(path, sizeof path, "%s/testv/slow.cli.xml", dir);
+    unlink(path);
+    snprintf(path, sizeof path, "%s/testv", dir);
+    rmdir(path);
+    rmdir(dir);
+}
+
 /* --- allocation failures ------------------------------------------------------------ */
 
 /* One full workload; returns NST_OK or the first failure's code. */
@@ -1141,6 +1314,7 @@ main(void)
         cmocka_unit_test(test_shipped_templates),
         cmocka_unit_test_setup_teardown(test_text_template, setup, teardown),
         cmocka_unit_test_setup_teardown(test_alloc_failures, setup, teardown),
+        cmocka_unit_test(test_fast_forms_match_xpath),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1306,19 +1306,26 @@ relay_connected_light(struct relay *r)
     }
 }
 
+/* @until = now + @timeout_ms on CLOCK_REALTIME (pthread_cond_timedwait()'s clock). */
+static void
+relay_deadline(int timeout_ms, struct timespec *until)
+{
+    clock_gettime(CLOCK_REALTIME, until);
+    until->tv_sec += timeout_ms / 1000;
+    until->tv_nsec += (long)(timeout_ms % 1000) * 1000000;
+    if (until->tv_nsec >= 1000000000) {
+        until->tv_sec++;
+        until->tv_nsec -= 1000000000;
+    }
+}
+
 nst_err
 relay_peek_hello(struct relay *r, int timeout_ms, char **hello, size_t *len)
 {
     struct timespec until;
     nst_err ret = NST_EENV;
 
-    clock_gettime(CLOCK_REALTIME, &until);
-    until.tv_sec += timeout_ms / 1000;
-    until.tv_nsec += (long)(timeout_ms % 1000) * 1000000;
-    if (until.tv_nsec >= 1000000000) {
-        until.tv_sec++;
-        until.tv_nsec -= 1000000000;
-    }
+    relay_deadline(timeout_ms, &until);
     pthread_mutex_lock(&r->mu);
     while (!r->shello && !r->why[0]) {
         if (pthread_cond_timedwait(&r->hello_cv, &r->mu, &until) == ETIMEDOUT) {
@@ -1379,13 +1386,7 @@ relay_call(struct relay *r, const char *op, int timeout_ms, struct relay_reply *
     char one = 1;
 
     *timed_out = 0;
-    clock_gettime(CLOCK_REALTIME, &until);
-    until.tv_sec += timeout_ms / 1000;
-    until.tv_nsec += (long)(timeout_ms % 1000) * 1000000;
-    if (until.tv_nsec >= 1000000000) {
-        until.tv_sec++;
-        until.tv_nsec -= 1000000000;
-    }
+    relay_deadline(timeout_ms, &until);
     pthread_mutex_lock(&r->mu);
     if (r->ended || r->call_id) {
         pthread_mutex_unlock(&r->mu);

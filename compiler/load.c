@@ -990,7 +990,8 @@ load_name_ok(const char *v)
 static nst_err
 load_fast_refs_ok(const struct lyd_node *tree, bool *ok)
 {
-    const struct lyd_node *top = NULL, *n, *c, *e, *sites = NULL, *elem;
+    const struct lyd_node *top = NULL, *n, *c, *e, *sites = NULL;
+    struct lyd_node *start, *elem; /* libyang's DFS macros take non-const nodes */
     const struct lys_module *mod;
     struct load_index six = {NULL, 0};
     bool good = true;
@@ -1005,7 +1006,8 @@ load_fast_refs_ok(const struct lyd_node *tree, bool *ok)
         if (n->schema && !strcmp(ly_node_name(n), "intercloud")) {
             top = n;
         }
-        LYD_TREE_DFS_BEGIN(n, elem)
+        start = (struct lyd_node *)(uintptr_t)n;
+        LYD_TREE_DFS_BEGIN(start, elem)
         {
             const struct ctx_snode *info = elem->schema ? elem->schema->priv : NULL;
             const struct lyd_node *ch;
@@ -1024,7 +1026,7 @@ load_fast_refs_ok(const struct lyd_node *tree, bool *ok)
                 }
                 prev = ci;
             }
-            LYD_TREE_DFS_END(n, elem);
+            LYD_TREE_DFS_END(start, elem);
         }
     }
     if (!top) {

@@ -48,4 +48,14 @@ nst_err payload_restore(const char *before, const char *payload, int base11, cha
  */
 nst_err payload_touched_equal(const char *a, const char *b, const char *payload, int *equal);
 
+/**
+ * @brief The text of a plain reply's <data> (relay.h) with every text node escaped as
+ *        libyang prints it (& < > as entities, quotes raw), markup copied: what
+ *        secret_placeholderize() expects of a snapshot.
+ * @param[in] in the router's text.
+ * @param[out] out newly allocated (nst_free()); written only on success.
+ * @return NST_OK; NST_ENOMEM; NST_EINPUT (an entity that is not one of XML's five).
+ */
+nst_err payload_canonical_text(const char *in, char **out);
+
 #endif

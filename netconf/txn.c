@@ -745,6 +745,36 @@ txn_choose_method(struct nst_txn *txn, struct txn_dev *d, uint32_t confirm_s)
     return 1;
 }
 
+/*
+ * Running configuration as text, for the snapshot, the verify and running-after: the
+ * router's own bytes of <data> when relay.h calls the reply plain (sess_get_config_text():
+ * no parse by libnetconf2 and no print back, about a fifth of a push's client CPU), else
+ * that parse printed back; either way with every text node escaped as libyang prints it
+ * (payload_canonical_text()), the form secret_placeholderize() looks for.
+ */
+static nst_err
+txn_running(struct txn_dev *d, char **xml, struct sess_error *err)
+{
+    char *text = NULL;
+    nst_err ret;
+
+    ret = sess_get_config_text(d->s, SESS_DS_RUNNING, NULL, &text, err);
+    if (ret) {
+        return ret;
+    }
+    ret = payload_canonical_text(text, xml);
+    nst_free(text);
+    if (ret) {
+        memset(err, 0, sizeof *err);
+        err->kind = ret == NST_ENOMEM ? SESS_ERR_NOMEM : SESS_ERR_PROTOCOL;
+        snprintf(err->op, sizeof err->op, "get-config");
+        snprintf(err->message, sizeof err->message,
+                 ret == NST_ENOMEM ? "out of memory"
+                                   : "the configuration has an entity XML does not define");
+    }
+    return ret;
+}
+
 /* Get running and compare the touched set with the snapshot. */
 static nst_err
 txn_verify(struct nst_txn *txn, struct txn_dev *d, int *equal, struct sess_error *err)
@@ -753,7 +783,7 @@ txn_verify(struct nst_txn *txn, struct txn_dev *d, int *equal, struct sess_error
     nst_err ret;
 
     (void)txn;
-    ret = sess_get_config(d->s, SESS_DS_RUNNING, NULL, &now, err);
+    ret = txn_running(d, &now, err);
     if (ret) {
         return ret;
     }
@@ -999,7 +1029,7 @@ txn_ph_prepare(struct nst_txn *txn, struct txn_dev *d)
         txn_step_fail(txn, NST_TXN_PHASE_PREPARE, d, "discard-changes", &err);
         return;
     }
-    if (sess_get_config(d->s, SESS_DS_RUNNING, NULL, &d->before, &err)) {
+    if (txn_running(d, &d->before, &err)) {
         txn_step_fail(txn, NST_TXN_PHASE_PREPARE, d, "get-config", &err);
         return;
     }
@@ -1178,7 +1208,7 @@ txn_ph_confirm(struct nst_txn *txn, struct txn_dev *d)
         d->st = TS_CONFIRMED;
         txn_step_ok(txn, NST_TXN_PHASE_CONFIRM, d, "confirm");
     }
-    if (txn->t && txn_alive(d) && sess_get_config(d->s, SESS_DS_RUNNING, NULL, &d->after, &err)) {
+    if (txn->t && txn_alive(d) && txn_running(d, &d->after, &err)) {
         d->after = NULL;
     }
     txn_stack_wipe();
@@ -1278,7 +1308,7 @@ txn_ph_finish(struct nst_txn *txn, struct txn_dev *d)
      * that rollback restores the old snapshot. */
     d->after = NULL;
     if (!after && txn->t && txn_alive(d) &&
-        sess_get_config(d->s, SESS_DS_RUNNING, NULL, &after, &err)) {
+        txn_running(d, &after, &err)) {
         after = NULL;
     }
     if (after && txn->t && !secret_placeholderize(after, &txn->secrets, &safe)) {

@@ -282,6 +282,45 @@ t_restore_payload(void **state)
     assert_int_equal(payload_restore("<a>", "<a/>", 1, &out), NST_EINPUT);
 }
 
+/* The snapshot's text as the router sent it is re-escaped the way libyang prints text
+ * (payload_canonical_text()), so that a secret the router escaped its own way is found:
+ * without it, "a&apos;b>c" and "x\"y&apos;z" (legal XML, in none of the three forms it
+ * knows) hide the values a'b>c and x"y'z from
+ * secret_placeholderize(), and the values would reach the state store. */
+static void
+t_canonical_text(void **state)
+{
+    char *n[] = {"k1", "k2"};
+    char *v[] = {"a'b>c", "x\"y'z"};
+    struct secret_set set = {(char **)n, (char **)v, 2};
+    const char *router = "<s xmlns=\"urn:x\"><k>a&apos;b>c</k><m>x\"y&apos;z</m>"
+                         "<q>&quot;&amp;&lt;</q></s><t xmlns=\"u>r\">1 > 0</t>";
+    char *canon = NULL, *safe = NULL;
+
+    (void)state;
+    /* As the router sent it, the values are not found. */
+    assert_int_equal(secret_placeholderize(router, &set, &safe), NST_OK);
+    assert_non_null(strstr(safe, "a&apos;b>c"));
+    assert_non_null(strstr(safe, "x\"y&apos;z"));
+    nst_free(safe);
+    assert_int_equal(payload_canonical_text(router, &canon), NST_OK);
+    assert_string_equal(canon, "<s xmlns=\"urn:x\"><k>a'b&gt;c</k><m>x\"y'z</m>"
+                               "<q>\"&amp;&lt;</q></s><t xmlns=\"u>r\">1 &gt; 0</t>");
+    assert_int_equal(secret_placeholderize(canon, &set, &safe), NST_OK);
+    assert_string_equal(safe, "<s xmlns=\"urn:x\"><k>$NST_SECRET{k1}</k><m>$NST_SECRET{k2}</m>"
+                              "<q>\"&amp;&lt;</q></s><t xmlns=\"u>r\">1 &gt; 0</t>");
+    nst_free(safe);
+    nst_free(canon);
+    /* libyang's own print is left as it is. */
+    assert_int_equal(payload_canonical_text("<a xmlns=\"urn:x\">\n  <b>&lt;&amp;&gt;'\"</b>\n</a>\n",
+                                            &canon),
+                     NST_OK);
+    assert_string_equal(canon, "<a xmlns=\"urn:x\">\n  <b>&lt;&amp;&gt;'\"</b>\n</a>\n");
+    nst_free(canon);
+    /* An entity XML does not define is refused, not copied. */
+    assert_int_equal(payload_canonical_text("<a>&nbsp;</a>", &canon), NST_EINPUT);
+}
+
 static void
 t_touched_equal(void **state)
 {
@@ -1175,6 +1214,7 @@ main(void)
         cmocka_unit_test(t_normalize_namespaces), cmocka_unit_test(t_secrets_scan_substitute),
         cmocka_unit_test(t_placeholderize),       cmocka_unit_test(t_restore_payload),
         cmocka_unit_test(t_touched_equal),        cmocka_unit_test(t_helpers_alloc_failures),
+        cmocka_unit_test(t_canonical_text),
         cmocka_unit_test(t_inventory_load),       cmocka_unit_test(t_inventory_errors),
         cmocka_unit_test(t_secret_read),          cmocka_unit_test(t_state_dir),
         cmocka_unit_test(t_journal_concurrent),   cmocka_unit_test(t_list_unfinished),

@@ -615,8 +615,8 @@ payload_canonical_text(const char *in, char **out)
 {
     static const struct {
         const char *ent, *ch;
-    } named[] = {{"&amp;", "&amp;"}, {"&lt;", "&lt;"}, {"&gt;", "&gt;"}, {"&quot;", "\""},
-                 {"&apos;", "'"}};
+    } named[] = {
+        {"&amp;", "&amp;"}, {"&lt;", "&lt;"}, {"&gt;", "&gt;"}, {"&quot;", "\""}, {"&apos;", "'"}};
     size_t n = strlen(in), k = 0;
     char *o = nst_malloc(n * 4 + 1); /* a raw '>' (1 byte) becomes 4 */
     int in_tag = 0;

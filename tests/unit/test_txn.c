@@ -312,9 +312,9 @@ t_canonical_text(void **state)
     nst_free(safe);
     nst_free(canon);
     /* libyang's own print is left as it is. */
-    assert_int_equal(payload_canonical_text("<a xmlns=\"urn:x\">\n  <b>&lt;&amp;&gt;'\"</b>\n</a>\n",
-                                            &canon),
-                     NST_OK);
+    assert_int_equal(
+        payload_canonical_text("<a xmlns=\"urn:x\">\n  <b>&lt;&amp;&gt;'\"</b>\n</a>\n", &canon),
+        NST_OK);
     assert_string_equal(canon, "<a xmlns=\"urn:x\">\n  <b>&lt;&amp;&gt;'\"</b>\n</a>\n");
     nst_free(canon);
     /* An entity XML does not define is refused, not copied. */
@@ -1210,16 +1210,25 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(t_scrub_every_form),     cmocka_unit_test(t_normalize),
-        cmocka_unit_test(t_normalize_namespaces), cmocka_unit_test(t_secrets_scan_substitute),
-        cmocka_unit_test(t_placeholderize),       cmocka_unit_test(t_restore_payload),
-        cmocka_unit_test(t_touched_equal),        cmocka_unit_test(t_helpers_alloc_failures),
+        cmocka_unit_test(t_scrub_every_form),
+        cmocka_unit_test(t_normalize),
+        cmocka_unit_test(t_normalize_namespaces),
+        cmocka_unit_test(t_secrets_scan_substitute),
+        cmocka_unit_test(t_placeholderize),
+        cmocka_unit_test(t_restore_payload),
+        cmocka_unit_test(t_touched_equal),
+        cmocka_unit_test(t_helpers_alloc_failures),
         cmocka_unit_test(t_canonical_text),
-        cmocka_unit_test(t_inventory_load),       cmocka_unit_test(t_inventory_errors),
-        cmocka_unit_test(t_secret_read),          cmocka_unit_test(t_state_dir),
-        cmocka_unit_test(t_journal_concurrent),   cmocka_unit_test(t_list_unfinished),
-        cmocka_unit_test(t_api_errors),           cmocka_unit_test(t_push_refused),
-        cmocka_unit_test(t_recover_before_plan),  cmocka_unit_test(t_recover_forget),
+        cmocka_unit_test(t_inventory_load),
+        cmocka_unit_test(t_inventory_errors),
+        cmocka_unit_test(t_secret_read),
+        cmocka_unit_test(t_state_dir),
+        cmocka_unit_test(t_journal_concurrent),
+        cmocka_unit_test(t_list_unfinished),
+        cmocka_unit_test(t_api_errors),
+        cmocka_unit_test(t_push_refused),
+        cmocka_unit_test(t_recover_before_plan),
+        cmocka_unit_test(t_recover_forget),
     };
     char cmd[300];
     int rc;

@@ -772,6 +772,7 @@ cleanup:
     lyd_free_siblings(dev.cand_valid);
     sim_rpc_release_lent(&dev);
     free(dev.run_xml);
+    sim_rpc_cache_free(&dev);
     nst_free(dev.cc.persist);
     sim_faults_clear(&dev.faults);
     nst_free(dev.faults.path);

@@ -19,6 +19,11 @@
  *
  * An XPath filter needs :xpath in the profile (operation-not-supported otherwise); its
  * select expression may use the XML prefixes declared in the request.
+ *
+ * sim_filter_compile() turns a <filter> into its expressions and their canonical text
+ * (sim_filter_key()); sim_filter_eval() evaluates them and reads nothing else of the
+ * request, so two filters with the same text select the same nodes of the same tree: rpc.c
+ * keeps a filtered <get-config>'s reply by that text (rpc_filtered_reply()).
  */
 #include <ctype.h>
 #include <stdlib.h>
@@ -389,23 +394,88 @@ filter_take(const struct lyd_node *n, struct lyd_node **res)
     return 0;
 }
 
+/* A filter made ready to evaluate: its XPaths and its canonical text. */
+struct sim_filter {
+    struct filter_list xps;
+    int xpath; /**< type="xpath": the one expression is the user's select */
+    char *key; /**< the canonical text (sim_filter_key()) */
+    size_t keylen;
+};
+
+void
+sim_filter_free(struct sim_filter *f)
+{
+    if (!f) {
+        return;
+    }
+    filter_list_clear(&f->xps);
+    nst_free(f->key);
+    nst_free(f);
+}
+
+/*
+ * The canonical text of @f: its type and every expression, each prefixed by its length, so
+ * two filters have the same text exactly when sim_filter_eval() evaluates the same
+ * expressions the same way (it reads nothing of the request but these). "subtree" and
+ * "xpath" differ in how an expression is looked up, not in what it selects, but keeping
+ * them apart costs nothing.
+ */
+static int
+filter_make_key(struct sim_filter *f)
+{
+    size_t n = 8, len = 0;
+    char *k;
+    int i, w;
+
+    for (i = 0; i < f->xps.n; i++) {
+        n += strlen(f->xps.v[i]) + 24;
+    }
+    k = nst_malloc(n);
+    if (!k) {
+        return -1;
+    }
+    memcpy(k, f->xpath ? "x" : "s", 2);
+    len = 1;
+    for (i = 0; i < f->xps.n; i++) {
+        w = snprintf(k + len, n - len, "%zu:%s", strlen(f->xps.v[i]), f->xps.v[i]);
+        if (w < 0 || (size_t)w >= n - len) {
+            nst_free(k);
+            return -1;
+        }
+        len += (size_t)w;
+    }
+    f->key = k;
+    f->keylen = len;
+    return 0;
+}
+
+const char *
+sim_filter_key(const struct sim_filter *f, size_t *len)
+{
+    *len = f->keylen;
+    return f->key;
+}
+
 nst_err
-sim_filter_apply(struct sim_dev *dev, const struct lyd_node *filter, const struct lyd_node *data,
-                 struct lyd_node **result, struct nc_server_reply **err)
+sim_filter_compile(struct sim_dev *dev, const struct lyd_node *filter, struct sim_filter **out,
+                   struct nc_server_reply **err)
 {
     const struct lyd_node_any *any = (const struct lyd_node_any *)filter;
-    struct filter_list xps = {0};
-    struct lyd_node *content = NULL, *owned = NULL, *res = NULL, *e;
+    struct sim_filter *f;
+    struct lyd_node *content = NULL, *owned = NULL, *e;
     const struct lyd_node *n;
     const char *type, *select;
-    struct ly_set *set = NULL;
     char *xml = NULL;
-    uint32_t i;
-    int k;
     nst_err ret = NST_EINPUT;
 
+    *out = NULL;
+    f = nst_calloc(1, sizeof *f);
+    if (!f) {
+        return NST_ENOMEM;
+    }
     type = filter_meta(filter, "type");
     if (type && !strcmp(type, "xpath")) {
+        f->xpath = 1;
         if (!(dev->cfg->prof.caps & SIM_CAP_XPATH)) {
             *err = sim_reply_err(dev, NC_ERR_OP_NOT_SUPPORTED, NC_ERR_TYPE_PROT, NULL, NULL,
                                  "this device does not support XPath filters (:xpath)");
@@ -417,7 +487,7 @@ sim_filter_apply(struct sim_dev *dev, const struct lyd_node *filter, const struc
             *err = e ? nc_server_reply_err(e) : NULL;
             goto cleanup;
         }
-        if (filter_push(&xps, nst_strdup(select))) {
+        if (filter_push(&f->xps, nst_strdup(select))) {
             ret = NST_ENOMEM;
             goto cleanup;
         }
@@ -439,14 +509,39 @@ sim_filter_apply(struct sim_dev *dev, const struct lyd_node *filter, const struc
             content = owned;
         }
         LY_LIST_FOR (content, n) {
-            if (filter_build_top(dev, n, &xps)) {
+            if (filter_build_top(dev, n, &f->xps)) {
                 ret = NST_ENOMEM;
                 goto cleanup;
             }
         }
     }
+    if (filter_make_key(f)) {
+        ret = NST_ENOMEM;
+        goto cleanup;
+    }
+    *out = f;
+    f = NULL;
+    ret = NST_OK;
 
-    for (k = 0; k < xps.n; k++) {
+cleanup:
+    sim_filter_free(f);
+    lyd_free_siblings(owned);
+    free(xml);
+    return ret;
+}
+
+nst_err
+sim_filter_eval(struct sim_dev *dev, const struct sim_filter *f, const struct lyd_node *data,
+                struct lyd_node **result, struct nc_server_reply **err)
+{
+    const struct filter_list *xps = &f->xps;
+    struct lyd_node *res = NULL;
+    struct ly_set *set = NULL;
+    uint32_t i;
+    int k;
+    nst_err ret = NST_EINPUT;
+
+    for (k = 0; k < xps->n; k++) {
         struct lyd_node *one = NULL;
         LY_ERR lr;
 
@@ -458,10 +553,10 @@ sim_filter_apply(struct sim_dev *dev, const struct lyd_node *filter, const struc
          * keys (the live diff's filters): libyang's path lookup (hashes, no XPath engine)
          * finds it or finds there is none. Anything it cannot take (a list without its
          * keys, a leaf-list, a predicate on another leaf) goes to the XPath evaluation. */
-        if (!type || strcmp(type, "xpath")) {
+        if (!f->xpath) {
             uint32_t quiet = 0;
             const struct lyd_node *hit = NULL;
-            int fl = filter_lookup(dev, data, xps.v[k], &hit);
+            int fl = filter_lookup(dev, data, xps->v[k], &hit);
 
             if (fl == 0) {
                 continue;
@@ -474,7 +569,7 @@ sim_filter_apply(struct sim_dev *dev, const struct lyd_node *filter, const struc
                 continue;
             }
             ly_temp_log_options(&quiet);
-            lr = lyd_find_path(data, xps.v[k], 0, &one);
+            lr = lyd_find_path(data, xps->v[k], 0, &one);
             ly_temp_log_options(NULL);
             if (lr == LY_ENOTFOUND || lr == LY_EINCOMPLETE) {
                 ly_err_clean(dev->ctx, NULL);
@@ -489,10 +584,10 @@ sim_filter_apply(struct sim_dev *dev, const struct lyd_node *filter, const struc
             }
             ly_err_clean(dev->ctx, NULL);
         }
-        if (lyd_find_xpath(data, xps.v[k], &set)) {
+        if (lyd_find_xpath(data, xps->v[k], &set)) {
             /* A syntax error in the user's XPath is an error; a path naming nodes this
              * schema lacks simply selects nothing. */
-            if (type && !strcmp(type, "xpath") && ly_vecode(dev->ctx) == LYVE_XPATH) {
+            if (f->xpath && ly_vecode(dev->ctx) == LYVE_XPATH) {
                 *err = sim_reply_err(dev, NC_ERR_INVALID_VALUE, NC_ERR_TYPE_PROT, NULL, NULL,
                                      ly_errmsg(dev->ctx));
                 ly_err_clean(dev->ctx, NULL);
@@ -515,10 +610,22 @@ sim_filter_apply(struct sim_dev *dev, const struct lyd_node *filter, const struc
     ret = NST_OK;
 
 cleanup:
-    lyd_free_siblings(owned);
     ly_set_free(set, NULL);
     lyd_free_siblings(res);
-    filter_list_clear(&xps);
-    free(xml);
+    return ret;
+}
+
+nst_err
+sim_filter_apply(struct sim_dev *dev, const struct lyd_node *filter, const struct lyd_node *data,
+                 struct lyd_node **result, struct nc_server_reply **err)
+{
+    struct sim_filter *f = NULL;
+    nst_err ret;
+
+    ret = sim_filter_compile(dev, filter, &f, err);
+    if (!ret) {
+        ret = sim_filter_eval(dev, f, data, result, err);
+    }
+    sim_filter_free(f);
     return ret;
 }

@@ -167,6 +167,9 @@ struct sim_cc {
 
 enum sim_ds { SIM_DS_RUNNING = 0, SIM_DS_CANDIDATE, SIM_DS_STARTUP, SIM_DS_COUNT };
 
+/** Filtered <get-config> replies kept per device (struct sim_dev.getcfg). */
+#define SIM_GETCFG_CACHE 4
+
 /** @brief Runtime state of one device; lives only in the device's own process. */
 struct sim_dev {
     const struct sim_dev_cfg *cfg;
@@ -175,8 +178,9 @@ struct sim_dev {
     struct lyd_node *ds[SIM_DS_COUNT]; /**< datastore trees (NULL = empty) */
     int candidate_dirty;
     uint32_t candidate_dirty_sid;
-    unsigned long cand_gen; /**< bumped whenever the candidate tree is replaced */
-    unsigned long run_gen;  /**< bumped whenever the running tree is replaced */
+    unsigned long cand_gen;  /**< bumped whenever the candidate tree is replaced */
+    unsigned long run_gen;   /**< bumped whenever the running tree is replaced */
+    unsigned long start_gen; /**< bumped whenever the startup tree is replaced */
     /** cand_gen and run_gen when the candidate was last made a copy of running: while both
      * still match, <discard-changes> has nothing to discard (rpc.c). */
     unsigned long sync_cand_gen, sync_run_gen;
@@ -192,6 +196,17 @@ struct sim_dev {
      * while running is still generation run_xml_gen; NULL when not printed yet. */
     char *run_xml;
     unsigned long run_xml_gen;
+    /** Filtered explicit-mode <get-config> replies of running and startup (rpc.c,
+     * rpc_filtered_reply): the text of <data> by datastore, generation and filter. */
+    struct sim_getcfg_cache {
+        enum sim_ds ds;
+        unsigned long gen; /**< run_gen or start_gen when printed */
+        char *key;         /**< the filter's canonical text (sim_filter_key()), NULL: unused */
+        size_t keylen;
+        char *text;         /**< the <data> content; NULL: the filter selected nothing */
+        unsigned long used; /**< getcfg_tick at the last hit, for replacement */
+    } getcfg[SIM_GETCFG_CACHE];
+    unsigned long getcfg_tick;
     uint32_t lock[SIM_DS_COUNT]; /**< holder session id, 0 = unlocked */
     struct sim_cc cc;
     struct sim_faults faults;
@@ -231,6 +246,7 @@ void sim_ctx_advertise(struct ly_ctx *ctx, const struct sim_profile *prof);
 
 /* rpc.c */
 void sim_rpc_release_lent(struct sim_dev *dev);
+void sim_rpc_cache_free(struct sim_dev *dev);
 
 /* device.c */
 int sim_dev_main(const struct sim_cfg *cfg, const struct sim_dev_cfg *dc, struct ly_ctx *ctx,
@@ -272,6 +288,16 @@ nst_err sim_edit_parse_config(struct sim_dev *dev, const struct lyd_node *any, i
                               struct lyd_node **tree, struct nc_server_reply **err);
 
 /* filter.c */
+/** @brief A <filter> compiled to the expressions filter.c evaluates. */
+struct sim_filter;
+nst_err sim_filter_compile(struct sim_dev *dev, const struct lyd_node *filter,
+                           struct sim_filter **out, struct nc_server_reply **err);
+/** @brief The canonical text of a compiled filter: equal texts select the same nodes. */
+const char *sim_filter_key(const struct sim_filter *f, size_t *len);
+nst_err sim_filter_eval(struct sim_dev *dev, const struct sim_filter *f,
+                        const struct lyd_node *data, struct lyd_node **result,
+                        struct nc_server_reply **err);
+void sim_filter_free(struct sim_filter *f);
 nst_err sim_filter_apply(struct sim_dev *dev, const struct lyd_node *filter,
                          const struct lyd_node *data, struct lyd_node **result,
                          struct nc_server_reply **err);
@@ -320,6 +346,7 @@ struct nc_server_reply *sim_reply_err(struct sim_dev *dev, NC_ERR tag, NC_ERR_TY
                                       const char *apptag, const char *path, const char *msg);
 struct lyd_node *sim_store_dup(const struct lyd_node *tree);
 void sim_store_replace(struct sim_dev *dev, enum sim_ds ds, struct lyd_node *tree);
+unsigned long sim_store_gen(const struct sim_dev *dev, enum sim_ds ds);
 void sim_store_dump(struct sim_dev *dev);
 const char *sim_ds_str(enum sim_ds ds);
 void sim_log(struct sim_dev *dev, uint32_t sid, const char *fmt, ...)

@@ -276,6 +276,115 @@ rpc_running_reply(struct sim_dev *dev, const struct lyd_node *rpc)
     return nc_server_reply_data(out, NC_WD_EXPLICIT, NC_PARAMTYPE_FREE);
 }
 
+/* The reply of @p rpc whose <data> holds @p text (copied; NULL: nothing selected). */
+static struct nc_server_reply *
+rpc_text_reply(const struct lyd_node *rpc, const char *text)
+{
+    struct lyd_node *out = NULL;
+
+    if (!text) {
+        return rpc_data_reply(rpc, NULL, NC_WD_EXPLICIT);
+    }
+    if (lyd_dup_single(rpc, NULL, 0, &out) ||
+        lyd_new_any(out, NULL, "data", text, 0, LYD_ANYDATA_XML, 1, NULL)) {
+        lyd_free_tree(out);
+        return NULL;
+    }
+    return nc_server_reply_data(out, NC_WD_EXPLICIT, NC_PARAMTYPE_FREE);
+}
+
+void
+sim_rpc_cache_free(struct sim_dev *dev)
+{
+    int i;
+
+    for (i = 0; i < SIM_GETCFG_CACHE; i++) {
+        nst_free(dev->getcfg[i].key);
+        free(dev->getcfg[i].text);
+        dev->getcfg[i].key = dev->getcfg[i].text = NULL;
+    }
+}
+
+/* Which cache entry a new one replaces first: 0 unused, 1 stale (its datastore changed since),
+ * 2 current. */
+static int
+rpc_cache_rank(const struct sim_dev *dev, const struct sim_getcfg_cache *e)
+{
+    return !e->key ? 0 : e->gen != sim_store_gen(dev, e->ds) ? 1 : 2;
+}
+
+/*
+ * A filtered explicit-mode <get-config> of running or startup, the live diff's one RPC per
+ * router: the reply's text is kept by datastore, datastore generation and the filter's
+ * canonical text (sim_filter_key(): the expressions the filter evaluates), and the same
+ * request on the same generation is answered with it, without filtering (copies of every
+ * selected node with its ancestors) or printing. A generation changes whenever the tree is
+ * replaced (sim_store_replace(): edits, copy-config, delete-config, commit, confirmed-commit
+ * rollback), so an entry of an older generation never matches again. SIM_GETCFG_CACHE
+ * entries per device; a new one takes an empty or stale entry, else the least recently used.
+ */
+static struct nc_server_reply *
+rpc_filtered_reply(struct sim_dev *dev, const struct lyd_node *rpc, const struct lyd_node *filter,
+                   enum sim_ds ds)
+{
+    struct sim_getcfg_cache *e, *victim = NULL;
+    struct nc_server_reply *err = NULL;
+    struct lyd_node *result = NULL;
+    struct sim_filter *f = NULL;
+    unsigned long gen = sim_store_gen(dev, ds);
+    const char *key;
+    char *text, *kcopy;
+    size_t keylen;
+    int i;
+
+    if (sim_filter_compile(dev, filter, &f, &err)) {
+        return err;
+    }
+    key = sim_filter_key(f, &keylen);
+    for (i = 0; i < SIM_GETCFG_CACHE; i++) {
+        e = &dev->getcfg[i];
+        if (e->key && e->ds == ds && e->gen == gen && e->keylen == keylen &&
+            !memcmp(e->key, key, keylen)) {
+            e->used = ++dev->getcfg_tick;
+            sim_filter_free(f);
+            return rpc_text_reply(rpc, e->text);
+        }
+        if (!victim || rpc_cache_rank(dev, e) < rpc_cache_rank(dev, victim) ||
+            (rpc_cache_rank(dev, e) == rpc_cache_rank(dev, victim) && e->used < victim->used)) {
+            victim = e;
+        }
+    }
+    if (sim_filter_eval(dev, f, dev->ds[ds], &result, &err)) {
+        sim_filter_free(f);
+        return err;
+    }
+    text = result ? rpc_data_text(result) : NULL;
+    if (result && !text) {
+        /* A tree rpc_data_text() leaves to libnetconf2: not kept. */
+        sim_filter_free(f);
+        return rpc_data_reply(rpc, result, NC_WD_EXPLICIT);
+    }
+    lyd_free_siblings(result);
+    kcopy = nst_malloc(keylen + 1);
+    if (kcopy) {
+        memcpy(kcopy, key, keylen + 1);
+        nst_free(victim->key);
+        free(victim->text);
+        victim->ds = ds;
+        victim->gen = gen;
+        victim->key = kcopy;
+        victim->keylen = keylen;
+        victim->text = text;
+        victim->used = ++dev->getcfg_tick;
+    }
+    sim_filter_free(f);
+    if (!kcopy) {
+        free(text);
+        return NULL;
+    }
+    return rpc_text_reply(rpc, victim->text);
+}
+
 /* <get> and <get-config>: copy, add defaults, filter. */
 static struct nc_server_reply *
 rpc_get(struct sim_dev *dev, const struct lyd_node *rpc, int get)
@@ -310,6 +419,9 @@ rpc_get(struct sim_dev *dev, const struct lyd_node *rpc, int get)
      * it selects and changes nothing): no copy of the whole configuration and no walk of
      * every module of the device's schema, which were 23% of the simulator's CPU in a live
      * diff of 50 routers (docs/PERFORMANCE.md). */
+    if (!get && filter && ds != SIM_DS_CANDIDATE && wd == NC_WD_EXPLICIT) {
+        return rpc_filtered_reply(dev, rpc, filter, ds);
+    }
     if (!get && filter && ds != SIM_DS_CANDIDATE) {
         if (sim_filter_apply(dev, filter, dev->ds[ds], &result, &err)) {
             return err;

@@ -210,7 +210,18 @@ sim_store_replace(struct sim_dev *dev, enum sim_ds ds, struct lyd_node *tree)
         sim_store_dump(dev);
     } else if (ds == SIM_DS_CANDIDATE) {
         dev->cand_gen++;
+    } else {
+        dev->start_gen++;
     }
+}
+
+/* The generation of datastore @p ds: it changes whenever sim_store_replace() replaces it. */
+unsigned long
+sim_store_gen(const struct sim_dev *dev, enum sim_ds ds)
+{
+    return ds == SIM_DS_RUNNING     ? dev->run_gen
+           : ds == SIM_DS_CANDIDATE ? dev->cand_gen
+                                    : dev->start_gen;
 }
 
 /*

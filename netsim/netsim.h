@@ -229,6 +229,7 @@ struct sim_sess {
     uint32_t id;
     int cleaned; /**< locks and confirmed commit already handled */
     int drop;    /**< a drop fault fired: reply must not be sent */
+    int fd;      /**< the session's TCP socket (device.c's accept()), -1 if unknown */
 };
 
 /* config.c */

@@ -16,13 +16,16 @@
  * Auth: the device's `user` may log in with `password` (compared in constant time, never
  * logged) and/or with any key listed in its authorized-key files (any key type libssh knows,
  * ed25519 included). The host key may be Ed25519, ECDSA or RSA: libnetconf2 2.0.24 gives
- * the file's path to libssh (ssh_bind_options_set(SSH_BIND_OPTIONS_HOSTKEY)) at every accept,
- * which reads it again and takes any of the three. Ed25519 is the cheap one (netsim/README.md).
+ * the file's path to libssh (ssh_bind_options_set(SSH_BIND_OPTIONS_HOSTKEY)) at every accept;
+ * netsim hands libssh a copy of the key it read at start instead (dev_hostkey below), so
+ * the file is read once, as sshd reads its host keys. Ed25519 is the cheap one
+ * (netsim/README.md).
  *
  * libnetconf2's RPC callback carries no user data, so the device is reachable through one
  * file-scope pointer, set once per process; there is exactly one device per process.
  */
 #include <dirent.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
@@ -34,6 +37,7 @@
 #include <unistd.h>
 
 #include <libssh/libssh.h>
+#include <libssh/server.h>
 
 #include "alloc.h"
 #include "netsim.h"
@@ -84,6 +88,49 @@ dev_hostkey_clb(const char *name, void *user_data, char **privkey_path, char **p
     /* libnetconf2 frees the path with free(). */
     *privkey_path = strdup(dev->cfg->hostkey);
     return *privkey_path ? 0 : 1;
+}
+
+/*
+ * The host key, read once. libnetconf2 2.0.24 makes a new ssh_bind at every accept and gives
+ * it the key file's path (nc_ssh_bind_add_hostkeys(): ssh_bind_options_set() with
+ * SSH_BIND_OPTIONS_HOSTKEY), and libssh 0.10 opens, reads and parses the file each time
+ * (ssh_pki_import_privkey_file()). netsim interposes ssh_bind_options_set() as hostile.c
+ * does ssh_channel_write() (the executable's definition binds libnetconf2's calls; the real
+ * one is found with dlsym(RTLD_NEXT)): for the device's own host key path it passes a copy
+ * of the key read at setup with SSH_BIND_OPTIONS_IMPORT_KEY, which the bind takes and frees
+ * with itself (libssh's bind.c/options.c; the same key checks apply). Every other option,
+ * and the path option if anything about it differs, goes to libssh as it came.
+ */
+static ssh_key dev_hostkey;
+
+typedef int (*dev_bind_set_fn)(ssh_bind, enum ssh_bind_options_e, const void *);
+
+__attribute__((visibility("default"))) int
+ssh_bind_options_set(ssh_bind sshbind, enum ssh_bind_options_e type, const void *value)
+{
+    static dev_bind_set_fn real;
+    struct sim_dev *dev = sim_dev_get();
+    ssh_key copy;
+
+    if (!real) {
+        void *sym = dlsym(RTLD_NEXT, "ssh_bind_options_set");
+
+        /* A data pointer to a function pointer: POSIX guarantees dlsym's result works. */
+        memcpy(&real, &sym, sizeof real);
+        if (!real) {
+            return SSH_ERROR;
+        }
+    }
+    if (type == SSH_BIND_OPTIONS_HOSTKEY && value && dev_hostkey && dev && dev->cfg->hostkey &&
+        !strcmp(value, dev->cfg->hostkey)) {
+        copy = ssh_key_dup(dev_hostkey);
+        if (copy && real(sshbind, SSH_BIND_OPTIONS_IMPORT_KEY, copy) == SSH_OK) {
+            return SSH_OK;
+        }
+        /* Not taken: the bind did not keep it. */
+        ssh_key_free(copy);
+    }
+    return real(sshbind, type, value);
 }
 
 /* Constant-time comparison, so the simulator does not teach bad habits. */
@@ -663,7 +710,8 @@ dev_server_setup(struct sim_dev *dev, char **errmsg)
                                dc->name, dc->hostkey, ssh_key_type_to_char(ssh_key_type(hk)));
         return NST_EINPUT;
     }
-    ssh_key_free(hk);
+    /* Kept for every accept (ssh_bind_options_set() above). */
+    dev_hostkey = hk;
 
     /* Our own <get-schema> (the built-in one is broken with libyang 2.1.30) and our own
      * <close-session> (so it is logged) must be in place before nc_server_init(), which
@@ -831,6 +879,8 @@ cleanup:
         ssh_key_free(sim_keys[i]);
     }
     nst_free(sim_keys);
+    ssh_key_free(dev_hostkey);
+    dev_hostkey = NULL;
     if (dev.log) {
         fclose(dev.log);
     }

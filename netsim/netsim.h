@@ -190,8 +190,11 @@ struct sim_dev {
     struct lyd_node *cand_valid;
     unsigned long cand_valid_gen;
     /** The last unfiltered <get-config> reply (rpc.c, rpc_get): its <data> points at a
-     * datastore tree instead of a copy; released, without that tree, by the next RPC. */
+     * datastore tree instead of a copy; released, without that tree, by the next RPC. Or
+     * the last reply whose <data> is a text netsim keeps (rpc.c, rpc_text_reply): it points
+     * at that text, and lent_str is the dictionary string it held before. */
     struct lyd_node *lent_reply, *lent_any;
+    const char *lent_str;
     /** Running as an unfiltered explicit-mode <get-config> prints it (rpc.c, rpc_get),
      * while running is still generation run_xml_gen; NULL when not printed yet. */
     char *run_xml;

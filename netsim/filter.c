@@ -20,10 +20,11 @@
  * An XPath filter needs :xpath in the profile (operation-not-supported otherwise); its
  * select expression may use the XML prefixes declared in the request.
  *
- * sim_filter_compile() turns a <filter> into its expressions and their canonical text
- * (sim_filter_key()); sim_filter_eval() evaluates them and reads nothing else of the
- * request, so two filters with the same text select the same nodes of the same tree: rpc.c
- * keeps a filtered <get-config>'s reply by that text (rpc_filtered_reply()).
+ * sim_filter_compile() checks a <filter> and gives it a key (sim_filter_key()): what of
+ * the request the expressions are built from, and nothing else; sim_filter_eval() builds
+ * them (at its first call) and evaluates them. Two filters with the same key select the same
+ * nodes of the same tree: rpc.c keeps a filtered <get-config>'s reply by that key
+ * (rpc_filtered_reply()) and answers the same filter again without building anything.
  */
 #include <ctype.h>
 #include <stdlib.h>
@@ -394,12 +395,15 @@ filter_take(const struct lyd_node *n, struct lyd_node **res)
     return 0;
 }
 
-/* A filter made ready to evaluate: its XPaths and its canonical text. */
+/* A filter made ready to evaluate: its key now, its XPaths when first evaluated. */
 struct sim_filter {
     struct filter_list xps;
-    int xpath; /**< type="xpath": the one expression is the user's select */
-    char *key; /**< the canonical text (sim_filter_key()) */
-    size_t keylen;
+    int built;                      /**< xps made */
+    int xpath;                      /**< type="xpath": the one expression is the user's select */
+    const struct lyd_node *content; /**< a subtree filter's elements (the request's) */
+    char *xml;                      /**< or its text, when libyang kept it as a string */
+    char *key;                      /**< sim_filter_key() */
+    size_t keylen, keycap;
 };
 
 void
@@ -409,43 +413,75 @@ sim_filter_free(struct sim_filter *f)
         return;
     }
     filter_list_clear(&f->xps);
+    free(f->xml);
     nst_free(f->key);
     nst_free(f);
 }
 
-/*
- * The canonical text of @f: its type and every expression, each prefixed by its length, so
- * two filters have the same text exactly when sim_filter_eval() evaluates the same
- * expressions the same way (it reads nothing of the request but these). "subtree" and
- * "xpath" differ in how an expression is looked up, not in what it selects, but keeping
- * them apart costs nothing.
- */
+/* Append @len bytes of @p to the key; -1 out of memory. */
 static int
-filter_make_key(struct sim_filter *f)
+filter_key_put(struct sim_filter *f, const void *p, size_t len)
 {
-    size_t n = 8, len = 0;
     char *k;
-    int i, w;
+    size_t cap;
 
-    for (i = 0; i < f->xps.n; i++) {
-        n += strlen(f->xps.v[i]) + 24;
-    }
-    k = nst_malloc(n);
-    if (!k) {
-        return -1;
-    }
-    memcpy(k, f->xpath ? "x" : "s", 2);
-    len = 1;
-    for (i = 0; i < f->xps.n; i++) {
-        w = snprintf(k + len, n - len, "%zu:%s", strlen(f->xps.v[i]), f->xps.v[i]);
-        if (w < 0 || (size_t)w >= n - len) {
-            nst_free(k);
+    if (f->keylen + len > f->keycap) {
+        cap = (f->keylen + len) * 2 + 256;
+        k = nst_realloc(f->key, cap);
+        if (!k) {
             return -1;
         }
-        len += (size_t)w;
+        f->key = k;
+        f->keycap = cap;
     }
-    f->key = k;
-    f->keylen = len;
+    memcpy(f->key + f->keylen, p, len);
+    f->keylen += len;
+    return 0;
+}
+
+/* A string (or NULL) in the key: its length, then its bytes. */
+static int
+filter_key_str(struct sim_filter *f, const char *str)
+{
+    size_t len = str ? strlen(str) : (size_t)-1;
+
+    return filter_key_put(f, &len, sizeof len) || (str && filter_key_put(f, str, len));
+}
+
+/*
+ * @p n and its siblings into the key, depth first: for each element exactly what
+ * filter_build() reads of it (namespace, name, whether libyang added it as a default, its
+ * raw text when it has no children) and then its children. Two subtree filters with the same
+ * key therefore build the same expressions.
+ */
+static int
+filter_key_tree(struct sim_filter *f, const struct lyd_node *n)
+{
+    const char *v;
+    char tag;
+
+    for (; n; n = n->next) {
+        tag = (n->flags & LYD_DEFAULT) ? 'D' : 'E';
+        if (filter_key_put(f, &tag, 1) || filter_key_str(f, filter_ns(n)) ||
+            filter_key_str(f, ly_node_name(n))) {
+            return -1;
+        }
+        if (lyd_child(n)) {
+            if (filter_key_put(f, "(", 1) || filter_key_tree(f, lyd_child(n)) ||
+                filter_key_put(f, ")", 1)) {
+                return -1;
+            }
+            continue;
+        }
+        if (n->schema) {
+            v = (n->schema->nodetype & LYD_NODE_TERM) ? lyd_get_value(n) : NULL;
+        } else {
+            v = ((const struct lyd_node_opaq *)n)->value;
+        }
+        if (filter_key_str(f, v)) {
+            return -1;
+        }
+    }
     return 0;
 }
 
@@ -456,16 +492,20 @@ sim_filter_key(const struct sim_filter *f, size_t *len)
     return f->key;
 }
 
+/*
+ * The request's filter checked and keyed: an XPath filter by its select expression, a
+ * subtree filter by its elements (filter_key_tree()) or by its text. Building the XPaths of
+ * a subtree filter (filter_build(): a string per element and predicate) waits for the first
+ * evaluation, which a kept reply (rpc.c) does not need.
+ */
 nst_err
 sim_filter_compile(struct sim_dev *dev, const struct lyd_node *filter, struct sim_filter **out,
                    struct nc_server_reply **err)
 {
     const struct lyd_node_any *any = (const struct lyd_node_any *)filter;
     struct sim_filter *f;
-    struct lyd_node *content = NULL, *owned = NULL, *e;
-    const struct lyd_node *n;
+    struct lyd_node *e;
     const char *type, *select;
-    char *xml = NULL;
     nst_err ret = NST_EINPUT;
 
     *out = NULL;
@@ -487,37 +527,31 @@ sim_filter_compile(struct sim_dev *dev, const struct lyd_node *filter, struct si
             *err = e ? nc_server_reply_err(e) : NULL;
             goto cleanup;
         }
-        if (filter_push(&f->xps, nst_strdup(select))) {
+        if (filter_push(&f->xps, nst_strdup(select)) || filter_key_put(f, "x", 1) ||
+            filter_key_str(f, select)) {
             ret = NST_ENOMEM;
             goto cleanup;
         }
+        f->built = 1;
     } else if (type && strcmp(type, "subtree")) {
         *err = sim_reply_err(dev, NC_ERR_BAD_ATTR, NC_ERR_TYPE_PROT, NULL, NULL,
                              "unknown filter type");
         goto cleanup;
+    } else if (any->value_type == LYD_ANYDATA_DATATREE) {
+        f->content = any->value.tree;
+        if (filter_key_put(f, "s", 1) || filter_key_tree(f, f->content)) {
+            ret = NST_ENOMEM;
+            goto cleanup;
+        }
     } else {
-        if (any->value_type == LYD_ANYDATA_DATATREE) {
-            content = any->value.tree;
-        } else if (!lyd_any_value_str(filter, &xml) && xml && xml[0]) {
-            if (lyd_parse_data_mem(dev->ctx, xml, LYD_XML, LYD_PARSE_ONLY | LYD_PARSE_OPAQ, 0,
-                                   &owned)) {
-                ly_err_clean(dev->ctx, NULL);
-                *err = sim_reply_err(dev, NC_ERR_MALFORMED_MSG, NC_ERR_TYPE_RPC, NULL, NULL,
-                                     "filter is not well-formed XML");
-                goto cleanup;
-            }
-            content = owned;
+        /* A value libyang cannot give as text selects nothing, as an empty filter. */
+        if (lyd_any_value_str(filter, &f->xml)) {
+            f->xml = NULL;
         }
-        LY_LIST_FOR (content, n) {
-            if (filter_build_top(dev, n, &f->xps)) {
-                ret = NST_ENOMEM;
-                goto cleanup;
-            }
+        if (filter_key_put(f, "t", 1) || filter_key_str(f, f->xml)) {
+            ret = NST_ENOMEM;
+            goto cleanup;
         }
-    }
-    if (filter_make_key(f)) {
-        ret = NST_ENOMEM;
-        goto cleanup;
     }
     *out = f;
     f = NULL;
@@ -525,13 +559,42 @@ sim_filter_compile(struct sim_dev *dev, const struct lyd_node *filter, struct si
 
 cleanup:
     sim_filter_free(f);
-    lyd_free_siblings(owned);
-    free(xml);
     return ret;
 }
 
+/* The XPaths of a subtree filter, made at its first evaluation. */
+static nst_err
+filter_build_all(struct sim_dev *dev, struct sim_filter *f, struct nc_server_reply **err)
+{
+    struct lyd_node *owned = NULL;
+    const struct lyd_node *content = f->content, *n;
+
+    if (f->built) {
+        return NST_OK;
+    }
+    if (f->xml && f->xml[0]) {
+        if (lyd_parse_data_mem(dev->ctx, f->xml, LYD_XML, LYD_PARSE_ONLY | LYD_PARSE_OPAQ, 0,
+                               &owned)) {
+            ly_err_clean(dev->ctx, NULL);
+            *err = sim_reply_err(dev, NC_ERR_MALFORMED_MSG, NC_ERR_TYPE_RPC, NULL, NULL,
+                                 "filter is not well-formed XML");
+            return NST_EINPUT;
+        }
+        content = owned;
+    }
+    LY_LIST_FOR (content, n) {
+        if (filter_build_top(dev, n, &f->xps)) {
+            lyd_free_siblings(owned);
+            return NST_ENOMEM;
+        }
+    }
+    lyd_free_siblings(owned);
+    f->built = 1;
+    return NST_OK;
+}
+
 nst_err
-sim_filter_eval(struct sim_dev *dev, const struct sim_filter *f, const struct lyd_node *data,
+sim_filter_eval(struct sim_dev *dev, struct sim_filter *f, const struct lyd_node *data,
                 struct lyd_node **result, struct nc_server_reply **err)
 {
     const struct filter_list *xps = &f->xps;
@@ -539,7 +602,13 @@ sim_filter_eval(struct sim_dev *dev, const struct sim_filter *f, const struct ly
     struct ly_set *set = NULL;
     uint32_t i;
     int k;
-    nst_err ret = NST_EINPUT;
+    nst_err ret;
+
+    ret = filter_build_all(dev, f, err);
+    if (ret) {
+        return ret;
+    }
+    ret = NST_EINPUT;
 
     for (k = 0; k < xps->n; k++) {
         struct lyd_node *one = NULL;

@@ -204,7 +204,7 @@ struct sim_dev {
     struct sim_getcfg_cache {
         enum sim_ds ds;
         unsigned long gen; /**< run_gen or start_gen when printed */
-        char *key;         /**< the filter's canonical text (sim_filter_key()), NULL: unused */
+        char *key;         /**< the filter's key (sim_filter_key()), NULL: unused */
         size_t keylen;
         char *text;         /**< the <data> content; NULL: the filter selected nothing */
         unsigned long used; /**< getcfg_tick at the last hit, for replacement */
@@ -296,9 +296,9 @@ nst_err sim_edit_parse_config(struct sim_dev *dev, const struct lyd_node *any, i
 struct sim_filter;
 nst_err sim_filter_compile(struct sim_dev *dev, const struct lyd_node *filter,
                            struct sim_filter **out, struct nc_server_reply **err);
-/** @brief The canonical text of a compiled filter: equal texts select the same nodes. */
+/** @brief The key of a compiled filter: equal keys select the same nodes. */
 const char *sim_filter_key(const struct sim_filter *f, size_t *len);
-nst_err sim_filter_eval(struct sim_dev *dev, const struct sim_filter *f,
+nst_err sim_filter_eval(struct sim_dev *dev, struct sim_filter *f,
                         const struct lyd_node *data, struct lyd_node **result,
                         struct nc_server_reply **err);
 void sim_filter_free(struct sim_filter *f);

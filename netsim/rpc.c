@@ -338,13 +338,14 @@ rpc_cache_rank(const struct sim_dev *dev, const struct sim_getcfg_cache *e)
 
 /*
  * A filtered explicit-mode <get-config> of running or startup, the live diff's one RPC per
- * router: the reply's text is kept by datastore, datastore generation and the filter's
- * canonical text (sim_filter_key(): the expressions the filter evaluates), and the same
- * request on the same generation is answered with it, without filtering (copies of every
- * selected node with its ancestors) or printing. A generation changes whenever the tree is
- * replaced (sim_store_replace(): edits, copy-config, delete-config, commit, confirmed-commit
- * rollback), so an entry of an older generation never matches again. SIM_GETCFG_CACHE
- * entries per device; a new one takes an empty or stale entry, else the least recently used.
+ * router: the reply's text is kept by datastore, datastore generation and the filter's key
+ * (sim_filter_key(): the parts of the filter its expressions are built from), and the same
+ * request on the same generation is answered with it, without building the expressions,
+ * filtering (copies of every selected node with its ancestors) or printing. A generation
+ * changes whenever the tree is replaced (sim_store_replace(): edits, copy-config,
+ * delete-config, commit, confirmed-commit rollback), so an entry of an older generation
+ * never matches again. SIM_GETCFG_CACHE entries per device; a new one takes an empty or
+ * stale entry, else the least recently used.
  */
 static struct nc_server_reply *
 rpc_filtered_reply(struct sim_dev *dev, const struct lyd_node *rpc, const struct lyd_node *filter,

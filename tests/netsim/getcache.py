@@ -7,7 +7,7 @@ Each step first asks the same filter twice (the second answer is the kept one, s
 equal the first), then changes the datastore, then asks again."""
 import re
 
-from nslib import NC, NSA, Closed, Device, Lab, check, edit, getcfg, main, ok, rpc, wait_for
+from nslib import NC, NSA, NSB, Closed, Device, Lab, check, edit, getcfg, main, ok, rpc, wait_for
 
 
 def ifc(mtu, desc="core", name="ge-0/0/1"):
@@ -186,6 +186,14 @@ def test():
             check(mtu_of(got) == want, "filter %d of many: mtu %s, want %s" % (i, mtu_of(got),
                                                                                 want))
         after(w, "running", 1700, "after many filters", xpath=False)
+        # filters alike but for their namespace, or for blanks around a key's value: each
+        # gets its own answer (the key is every element's namespace, name and raw text)
+        other = getcfg(w, "running", ('subtree', SUBTREE[1].replace(NSA, NSB)))
+        check(mtu_of(other) is None, "a filter in another namespace selected %s" % other)
+        blank = getcfg(w, "running", ('subtree', SUBTREE[1].replace(
+            "<name>ge-0/0/1</name>", "<name> ge-0/0/1 </name>")))
+        check(mtu_of(blank) == 1700, "a key value with blanks: %s" % blank)
+        after(w, "running", 1700, "after alike filters", xpath=False)
 
         # Junos (confirmed-commit 1.0): a confirmed commit confirmed by a plain commit
         j = lab.connect("j")

@@ -38,6 +38,7 @@
 
 #include <libssh/libssh.h>
 #include <libssh/server.h>
+#include <openssl/evp.h>
 
 #include "alloc.h"
 #include "netsim.h"
@@ -131,6 +132,56 @@ ssh_bind_options_set(ssh_bind sshbind, enum ssh_bind_options_e type, const void 
         ssh_key_free(copy);
     }
     return real(sshbind, type, value);
+}
+
+/*
+ * The host key's signing key, made once. libssh 0.10 keeps an Ed25519 key as its raw bytes
+ * and makes an OpenSSL key of them for every signature (pki_crypto.c, pki_sign_data():
+ * EVP_PKEY_new_raw_private_key(), which derives the public key again: 38 us, as long as the
+ * signature itself), one per accepted connection. netsim interposes that call (as it does
+ * ssh_bind_options_set() above): the first Ed25519 private key made is kept, and a request
+ * for an Ed25519 key of the same 32 bytes is the same key, so it gets another reference to
+ * that one (libssh signs with it and frees its reference; an EVP_PKEY is reference-counted
+ * and signing does not change it). The real functions are looked up with dlsym(). Any other
+ * type, an engine or other bytes go to OpenSSL as they came.
+ */
+typedef EVP_PKEY *(*dev_new_raw_fn)(int, ENGINE *, const unsigned char *, size_t);
+typedef int (*dev_up_ref_fn)(EVP_PKEY *);
+
+__attribute__((visibility("default"))) EVP_PKEY *
+EVP_PKEY_new_raw_private_key(int type, ENGINE *e, const unsigned char *priv, size_t len)
+{
+    static dev_new_raw_fn real;
+    static dev_up_ref_fn up_ref; /* netsim does not link libcrypto itself: found at run time */
+    static EVP_PKEY *last;
+    static unsigned char last_priv[32];
+    EVP_PKEY *k;
+
+    if (!real) {
+        void *sym = dlsym(RTLD_NEXT, "EVP_PKEY_new_raw_private_key");
+        void *sym2 = dlsym(RTLD_DEFAULT, "EVP_PKEY_up_ref");
+
+        /* A data pointer to a function pointer: POSIX guarantees dlsym's result works. */
+        memcpy(&real, &sym, sizeof real);
+        memcpy(&up_ref, &sym2, sizeof up_ref);
+        if (!real) {
+            return NULL;
+        }
+    }
+    if (type != EVP_PKEY_ED25519 || e || len != sizeof last_priv || !priv || !up_ref) {
+        return real(type, e, priv, len);
+    }
+    if (last && !memcmp(priv, last_priv, len) && up_ref(last) == 1) {
+        return last;
+    }
+    k = real(type, e, priv, len);
+    if (k && !last && up_ref(k) == 1) {
+        /* The first one (in a device process, the host key's) is kept, with a reference of
+         * its own, for the device's life. */
+        last = k;
+        memcpy(last_priv, priv, len);
+    }
+    return k;
 }
 
 /* Constant-time comparison, so the simulator does not teach bad habits. */

@@ -923,6 +923,7 @@ cleanup:
     sim_rpc_release_lent(&dev);
     free(dev.run_xml);
     sim_rpc_cache_free(&dev);
+    nst_free(dev.out.buf);
     nst_free(dev.cc.persist);
     sim_faults_clear(&dev.faults);
     nst_free(dev.faults.path);

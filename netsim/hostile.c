@@ -380,11 +380,75 @@ sim_cork(struct sim_dev *dev, ssh_channel channel)
     }
 }
 
+static hostile_write_fn hostile_real;
+
+/* libssh's ssh_channel_write(), found once; NULL if it cannot be. */
+static hostile_write_fn
+hostile_real_write(void)
+{
+    if (!hostile_real) {
+        void *sym = dlsym(RTLD_NEXT, "ssh_channel_write");
+
+        /* A data pointer to a function pointer: POSIX guarantees dlsym's result works. */
+        memcpy(&hostile_real, &sym, sizeof hostile_real);
+    }
+    return hostile_real;
+}
+
+/*
+ * A reply in one SSH packet (or as few as libssh's packet size allows). libnetconf2 2.0.24
+ * writes a reply 1 KB at a time, each piece as two ssh_channel_write() calls (the chunk's
+ * header, then the chunk), each one SSH packet: encrypted, authenticated and sent on its
+ * own. While a reply is on its way out (cork_reply), its writes are collected in dev->out
+ * and written with one call when the device loop uncorks (nc_ps_poll() has returned: the
+ * reply is whole), or before any write to another channel. The bytes and their order on
+ * the channel are the same; libnetconf2 is told each piece was written, as it is by a
+ * `reply` fault, and a failure shows at the session's next read.
+ */
+static void
+sim_reply_flush(struct sim_dev *dev)
+{
+    hostile_write_fn real = hostile_real_write();
+
+    if (dev->out.len && dev->out.channel && real) {
+        hostile_send(real, dev->out.channel, dev->out.buf, dev->out.len);
+    }
+    dev->out.len = 0;
+    dev->out.channel = NULL;
+}
+
+/* Collect @len bytes for @channel; -1 when they must be written now (out of memory). */
+static int
+sim_reply_collect(struct sim_dev *dev, ssh_channel channel, const void *data, uint32_t len)
+{
+    size_t ncap;
+    char *nb;
+
+    if (dev->out.channel && dev->out.channel != channel) {
+        sim_reply_flush(dev);
+    }
+    if (dev->out.len + len > dev->out.cap) {
+        ncap = (dev->out.len + len) * 2;
+        nb = nst_realloc(dev->out.buf, ncap);
+        if (!nb) {
+            sim_reply_flush(dev);
+            return -1;
+        }
+        dev->out.buf = nb;
+        dev->out.cap = ncap;
+    }
+    memcpy(dev->out.buf + dev->out.len, data, len);
+    dev->out.len += len;
+    dev->out.channel = channel;
+    return 0;
+}
+
 void
 sim_uncork(struct sim_dev *dev)
 {
     int zero = 0;
 
+    sim_reply_flush(dev);
     for (unsigned i = 0; i < dev->ncorked; i++) {
         setsockopt(dev->corked[i], IPPROTO_TCP, TCP_CORK, &zero, sizeof zero);
     }
@@ -399,23 +463,22 @@ sim_uncork(struct sim_dev *dev)
 __attribute__((visibility("default"))) int
 ssh_channel_write(ssh_channel channel, const void *data, uint32_t len)
 {
-    static hostile_write_fn real;
+    hostile_write_fn real = hostile_real_write();
     struct sim_dev *dev = sim_dev_get();
     struct sim_hostile *h;
     int chunked;
 
     if (!real) {
-        void *sym = dlsym(RTLD_NEXT, "ssh_channel_write");
-
-        /* A data pointer to a function pointer: POSIX guarantees dlsym's result works. */
-        memcpy(&real, &sym, sizeof real);
-        if (!real) {
-            return SSH_ERROR;
-        }
+        return SSH_ERROR;
     }
     if (!dev || !dev->hostile.ft) {
         if (dev && dev->cork_reply) {
             sim_cork(dev, channel);
+            if (!sim_reply_collect(dev, channel, data, len)) {
+                return (int)len;
+            }
+        } else if (dev) {
+            sim_reply_flush(dev);
         }
         return real(channel, data, len);
     }

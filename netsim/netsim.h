@@ -225,6 +225,13 @@ struct sim_dev {
     int cork_reply;
     int corked[8];
     unsigned ncorked;
+    /** The reply's writes, collected while cork_reply is set and written to channel as one
+     * (hostile.c, sim_uncork()). */
+    struct {
+        void *channel; /**< ssh_channel */
+        char *buf;
+        size_t len, cap;
+    } out;
 };
 
 /** @brief Per-session data hung on nc_session_set_data(). */

@@ -305,9 +305,8 @@ nst_err sim_filter_compile(struct sim_dev *dev, const struct lyd_node *filter,
                            struct sim_filter **out, struct nc_server_reply **err);
 /** @brief The key of a compiled filter: equal keys select the same nodes. */
 const char *sim_filter_key(const struct sim_filter *f, size_t *len);
-nst_err sim_filter_eval(struct sim_dev *dev, struct sim_filter *f,
-                        const struct lyd_node *data, struct lyd_node **result,
-                        struct nc_server_reply **err);
+nst_err sim_filter_eval(struct sim_dev *dev, struct sim_filter *f, const struct lyd_node *data,
+                        struct lyd_node **result, struct nc_server_reply **err);
 void sim_filter_free(struct sim_filter *f);
 nst_err sim_filter_apply(struct sim_dev *dev, const struct lyd_node *filter,
                          const struct lyd_node *data, struct lyd_node **result,

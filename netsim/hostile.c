@@ -405,6 +405,8 @@ hostile_real_write(void)
  * the channel are the same; libnetconf2 is told each piece was written, as it is by a
  * `reply` fault, and a failure shows at the session's next read.
  */
+#define SIM_REPLY_KEEP (4u << 20)
+
 static void
 sim_reply_flush(struct sim_dev *dev)
 {
@@ -415,6 +417,12 @@ sim_reply_flush(struct sim_dev *dev)
     }
     dev->out.len = 0;
     dev->out.channel = NULL;
+    if (dev->out.cap > SIM_REPLY_KEEP) {
+        /* A very large reply's buffer is not kept for the next one. */
+        nst_free(dev->out.buf);
+        dev->out.buf = NULL;
+        dev->out.cap = 0;
+    }
 }
 
 /* Collect @len bytes for @channel; -1 when they must be written now (out of memory). */

@@ -34,6 +34,7 @@
 #include "diff.h"
 
 #include <ctype.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -212,7 +213,7 @@ diff_parse(struct ly_ctx *ly, const char *text, int strict, struct lyd_node **tr
            size_t whylen)
 {
     const char *p, *body_end;
-    char *body;
+    char *body = NULL;
     struct lyd_node *t = NULL;
     uint32_t quiet = LY_LOSTORE;
     LY_ERR e;
@@ -242,17 +243,21 @@ diff_parse(struct ly_ctx *ly, const char *text, int strict, struct lyd_node **tr
         p = gt + 1;
         body_end = last;
     }
-    body = nst_strndup(p, (size_t)(body_end - p));
-    if (!body) {
-        return NST_ENOMEM;
+    if (*body_end) {
+        /* Inside <config>: the content alone, terminated. Bare top-level elements (a
+         * router's <data> content) are parsed where they are. */
+        body = nst_strndup(p, (size_t)(body_end - p));
+        if (!body) {
+            return NST_ENOMEM;
+        }
+        p = body;
     }
-    if (!*diff_skip_prolog(body)) {
+    if (!*diff_skip_prolog(p)) {
         nst_free(body);
         return NST_OK;
     }
     ly_temp_log_options(&quiet);
-    e = lyd_parse_data_mem(ly, body, LYD_XML, LYD_PARSE_ONLY | (strict ? LYD_PARSE_STRICT : 0), 0,
-                           &t);
+    e = lyd_parse_data_mem(ly, p, LYD_XML, LYD_PARSE_ONLY | (strict ? LYD_PARSE_STRICT : 0), 0, &t);
     ly_temp_log_options(NULL);
     nst_free(body);
     if (e) {
@@ -364,7 +369,10 @@ diff_result_clear(struct diff_result *r)
         lyd_free_siblings(r->desired);
     }
     r->desired_is_target = 0;
-    lyd_free_siblings(r->actual);
+    if (!r->actual_is_running) {
+        lyd_free_siblings(r->actual);
+    }
+    r->actual_is_running = 0;
     lyd_free_siblings(r->diff);
     for (size_t i = 0; i < r->ndrift; i++) {
         nst_free(r->drift[i].path);
@@ -680,13 +688,79 @@ diff_secret_is(const char *v, const char *rv, const struct diff_inputs *in)
 }
 
 /*
+ * The inner nodes of T and O that hold, somewhere below, a leaf whose value has a
+ * placeholder: the only subtrees diff_secrets_normalize() can change anything in. Sorted
+ * by address for diff_ph_has().
+ */
+struct diff_ph_set {
+    const struct lyd_node **v;
+    size_t n, cap;
+};
+
+static int
+diff_ph_cmp(const void *a, const void *b)
+{
+    uintptr_t x = (uintptr_t) * (const struct lyd_node *const *)a;
+    uintptr_t y = (uintptr_t) * (const struct lyd_node *const *)b;
+
+    return x < y ? -1 : x > y;
+}
+
+/* Add the ancestors of every placeholder leaf of @first and its siblings' subtrees. */
+static nst_err
+diff_ph_collect(struct diff_ph_set *s, const struct lyd_node *first)
+{
+    for (const struct lyd_node *n = first; n; n = n->next) {
+        if (!n->schema) {
+            continue;
+        }
+        if (n->schema->nodetype & LYD_NODE_INNER) {
+            nst_err ret = diff_ph_collect(s, lyd_child(n));
+
+            if (ret) {
+                return ret;
+            }
+            continue;
+        }
+        if (n->schema->nodetype != LYS_LEAF || !strstr(diff_value(n), DIFF_PH)) {
+            continue;
+        }
+        for (const struct lyd_node *p = lyd_parent(n); p; p = lyd_parent(p)) {
+            if (s->n == s->cap) {
+                size_t cap = s->cap ? 2 * s->cap : 32;
+                const struct lyd_node **v = nst_realloc(s->v, cap * sizeof *v);
+
+                if (!v) {
+                    return NST_ENOMEM;
+                }
+                s->v = v;
+                s->cap = cap;
+            }
+            s->v[s->n++] = p;
+        }
+    }
+    return NST_OK;
+}
+
+/* @n (NULL: no) is in @s. */
+static int
+diff_ph_has(const struct diff_ph_set *s, const struct lyd_node *n)
+{
+    return n && s->n && bsearch(&n, s->v, s->n, sizeof *s->v, diff_ph_cmp);
+}
+
+/*
  * Replace the secret leaves of R (in place): the placeholder when the device holds that
  * secret, or when netstitch set it (O), else DIFF_REDACTED. A value that cannot be set
  * (the type refuses it) removes the leaf: better a spurious "set the key" than a leak.
+ * Only leaves whose T or O counterpart holds a placeholder change, so the walk goes down
+ * only where that counterpart's parent is in @ph (a device's configuration is mostly
+ * elsewhere: interfaces, policies).
  */
 static nst_err
 diff_secrets_normalize(struct lyd_node **first, struct lyd_node *parent, const struct lyd_node *t,
-                       const struct lyd_node *o, const struct diff_inputs *in)
+                       const struct lyd_node *o, const struct diff_ph_set *ph,
+                       const struct diff_inputs *in)
 {
     struct lyd_node *n, *next;
     nst_err ret;
@@ -703,7 +777,10 @@ diff_secrets_normalize(struct lyd_node **first, struct lyd_node *parent, const s
         tm = diff_match(t, n);
         om = diff_match(o, n);
         if (n->schema->nodetype & LYD_NODE_INNER) {
-            ret = diff_secrets_normalize(first, n, diff_child(tm), diff_child(om), in);
+            if (!diff_ph_has(ph, tm) && !diff_ph_has(ph, om)) {
+                continue;
+            }
+            ret = diff_secrets_normalize(first, n, diff_child(tm), diff_child(om), ph, in);
             if (ret) {
                 return ret;
             }
@@ -781,6 +858,42 @@ diff_prune(const struct lyd_node *src, const struct lyd_node *s1, const struct l
         }
     }
     return NST_OK;
+}
+
+/*
+ * Whether diff_prune(@src, @s1, @s2) followed by diff_drop_empty() gives @src itself, node
+ * for node and in the same order: every node of @src schema-backed and explicit, every one
+ * but the list keys matched at its level in @s1 or @s2 (the keys come with their list's
+ * copy), none with metadata (the copy leaves it out), no non-presence container without
+ * children. Then R' is R (diff_result.actual_is_running): a router that sent back only what
+ * the subtree filter named, the usual case, costs no copy. Nothing changes R or R' after
+ * diff_compute() (both are only read: the diff, drift, MTUs, P', the printers).
+ */
+static int
+diff_prune_is_identity(const struct lyd_node *src, const struct lyd_node *s1,
+                       const struct lyd_node *s2)
+{
+    for (const struct lyd_node *n = src; n; n = n->next) {
+        const struct lyd_node *m1, *m2;
+
+        if (!n->schema || (n->flags & LYD_DEFAULT) || n->meta) {
+            return 0;
+        }
+        if (lysc_is_key(n->schema)) {
+            continue;
+        }
+        m1 = diff_match(s1, n);
+        m2 = diff_match(s2, n);
+        if (!m1 && !m2) {
+            return 0;
+        }
+        if ((n->schema->nodetype & LYD_NODE_INNER) &&
+            ((lysc_is_np_cont(n->schema) && !lyd_child(n)) ||
+             !diff_prune_is_identity(lyd_child(n), diff_child(m1), diff_child(m2)))) {
+            return 0;
+        }
+    }
+    return 1;
 }
 
 /* @r (a device node) holds something below it that @o (the owned node) does not have. */
@@ -1348,18 +1461,30 @@ diff_compute(struct diff_result *r, struct lyd_node *running, const struct diff_
              char *why, size_t whylen)
 {
     struct lyd_node *d = NULL, *rp = NULL;
+    struct diff_ph_set ph = {NULL, 0, 0};
     nst_err ret;
 
     why[0] = '\0';
     r->running = running;
-    ret = diff_secrets_normalize(&r->running, NULL, r->target, r->owned, in);
+    ret = diff_ph_collect(&ph, r->target);
+    if (!ret) {
+        ret = diff_ph_collect(&ph, r->owned);
+    }
+    if (!ret) {
+        qsort(ph.v, ph.n, sizeof *ph.v, diff_ph_cmp);
+        ret = diff_secrets_normalize(&r->running, NULL, r->target, r->owned, &ph, in);
+    }
+    nst_free(ph.v);
     r->desired_is_target = !ret && diff_desired_is_target(r);
     if (r->desired_is_target) {
         d = r->target;
     } else if (!ret) {
         ret = diff_desired(r->target, r->owned, r->orig, r->others, r->running, NULL, &d);
     }
-    if (!ret) {
+    r->actual_is_running = !ret && diff_prune_is_identity(r->running, r->target, r->owned);
+    if (r->actual_is_running) {
+        rp = r->running;
+    } else if (!ret) {
         ret = diff_prune(r->running, r->target, r->owned, NULL, &rp);
     }
     if (ret) {
@@ -1370,7 +1495,9 @@ diff_compute(struct diff_result *r, struct lyd_node *running, const struct diff_
     if (!r->desired_is_target) {
         diff_drop_empty(&d, NULL);
     }
-    diff_drop_empty(&rp, NULL);
+    if (!r->actual_is_running) {
+        diff_drop_empty(&rp, NULL);
+    }
     if (lyd_diff_siblings(rp, d, 0, &r->diff)) {
         const struct ly_err_item *ei = ly_err_last(r->ly);
 

@@ -35,6 +35,10 @@ struct lyd_node *diff_match(const struct lyd_node *siblings, const struct lyd_no
 struct lyd_node *diff_child(const struct lyd_node *n);
 /* The effective yang:operation of a diff node ("none" when no node up the tree has one). */
 const char *diff_op(const struct lyd_node *n);
+/* lyd_diff_siblings(@first, @second, 0, @diff) (*@diff NULL when in sync), walked by netstitch
+ * where it can mirror libyang, else libyang's; NST_ENOMEM, NST_EINTERNAL. */
+nst_err diff_siblings(const struct lyd_node *first, const struct lyd_node *second,
+                      struct lyd_node **diff);
 
 /* diff_print.c: values as the printers show them */
 

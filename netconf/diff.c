@@ -222,7 +222,7 @@ diff_skip_prolog(const char *p)
  * routers netstitch knows and its own payloads), a text is in that order; a router's own
  * printer need not be.
  */
-static int
+int
 diff_in_schema_order(const struct lyd_node *first, const struct lysc_node *sparent)
 {
     const struct lysc_node *s = NULL;
@@ -926,7 +926,7 @@ diff_prune(const struct lyd_node *src, const struct lyd_node *s1, const struct l
  * the subtree filter named, the usual case, costs no copy. Nothing changes R or R' after
  * diff_compute() (both are only read: the diff, drift, MTUs, P', the printers).
  */
-static int
+int
 diff_prune_is_identity(const struct lyd_node *src, const struct lyd_node *s1,
                        const struct lyd_node *s2)
 {
@@ -951,6 +951,23 @@ diff_prune_is_identity(const struct lyd_node *src, const struct lyd_node *s1,
         }
     }
     return 1;
+}
+
+nst_err
+diff_prune_copy(const struct lyd_node *src, const struct lyd_node *s1, const struct lyd_node *s2,
+                struct lyd_node **out)
+{
+    nst_err ret;
+
+    *out = NULL;
+    ret = diff_prune(src, s1, s2, NULL, out);
+    if (ret) {
+        lyd_free_siblings(*out);
+        *out = NULL;
+        return ret;
+    }
+    diff_drop_empty(out, NULL);
+    return NST_OK;
 }
 
 /* @r (a device node) holds something below it that @o (the owned node) does not have. */
@@ -1576,19 +1593,29 @@ diff_siblings_r(struct diff_walk *w, const struct lyd_node *first, const struct 
 }
 
 nst_err
-diff_siblings(const struct lyd_node *first, const struct lyd_node *second, struct lyd_node **diff)
+diff_siblings_walk(const struct lyd_node *first, const struct lyd_node *second,
+                   struct lyd_node **diff, int *other)
 {
     struct diff_walk w = {diff, 0};
     nst_err ret;
 
     *diff = NULL;
     ret = diff_siblings_r(&w, first, second);
-    if (!ret && !w.other) {
-        return NST_OK;
+    *other = w.other;
+    if (ret || w.other) {
+        lyd_free_siblings(*diff);
+        *diff = NULL;
     }
-    lyd_free_siblings(*diff);
-    *diff = NULL;
-    if (ret) {
+    return ret;
+}
+
+nst_err
+diff_siblings(const struct lyd_node *first, const struct lyd_node *second, struct lyd_node **diff)
+{
+    int other;
+    nst_err ret = diff_siblings_walk(first, second, diff, &other);
+
+    if (ret || !other) {
         return ret;
     }
     return lyd_diff_siblings(first, second, 0, diff) ? NST_EINTERNAL : NST_OK;

@@ -218,7 +218,8 @@ diff_skip_prolog(const char *p)
  * the module; below, by lys_getnext() over the parent's schema, list keys first; instances
  * of one schema node in text order), no search would have found a place before the end:
  * the trees are the same node for node. Anything else (a node out of that order, an
- * opaque node, extension data) is parsed again the usual way. Printed by libyang (the
+ * opaque node, extension data, anydata or anyxml, whose content diff_compact() may have
+ * changed) is parsed again the usual way. Printed by libyang (the
  * routers netstitch knows and its own payloads), a text is in that order; a router's own
  * printer need not be.
  */
@@ -229,7 +230,7 @@ diff_in_schema_order(const struct lyd_node *first, const struct lysc_node *spare
     const struct lys_module *mod = NULL;
 
     for (const struct lyd_node *n = first; n; n = n->next) {
-        if (!n->schema || (n->flags & LYD_EXT)) {
+        if (!n->schema || (n->flags & LYD_EXT) || (n->schema->nodetype & LYD_NODE_ANY)) {
             return 0;
         }
         if (!sparent && n->schema->module != mod) {
@@ -253,12 +254,117 @@ diff_in_schema_order(const struct lyd_node *first, const struct lysc_node *spare
     return 1;
 }
 
+static int
+diff_is_ws(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/*
+ * @p (@len bytes) without the whitespace between tags that libyang's parser skips, in a
+ * new string *@out (NULL: nothing to leave out, or a text this scan does not follow, such as
+ * a DOCTYPE or an unterminated tag: parsed as it is). A pretty-printed payload is a third
+ * whitespace, and libyang's XML reader costs a function call per byte of the run that
+ * follows a start tag. Left out: a run between two tags (start, end or empty-element
+ * tags) unless it is all of an element's content (a start tag right before an end tag: a
+ * leaf's value of blanks). Kept: runs next to text, comments, CDATA sections or
+ * processing instructions, and anything inside a tag (attribute values). Where libyang
+ * would keep such a run anyway (anydata content) diff_in_schema_order() sends the tree
+ * back to the usual parse of the text as it was.
+ */
+nst_err
+diff_compact(const char *p, size_t len, char **out)
+{
+    enum { K_NONE, K_START, K_END, K_EMPTY, K_OTHER } prev = K_NONE, kind;
+    const char *end = p + len, *q = p, *seg = p, *r;
+    char *o = NULL, *w = NULL;
+
+    *out = NULL;
+    /* Most texts a router sends have no such run: each starts right after a '>'. */
+    for (r = memchr(p, '>', len); r && r + 1 < end && !diff_is_ws(r[1]);
+         r = memchr(r + 1, '>', (size_t)(end - r - 1))) {
+    }
+    if (!r || r + 1 >= end) {
+        return NST_OK;
+    }
+    while (q < end) {
+        const char *stop = NULL;
+
+        if (*q != '<') {
+            if (!diff_is_ws(*q)) {
+                /* Text: on to the next tag. */
+                q = memchr(q, '<', (size_t)(end - q));
+                q = q ? q : end;
+                prev = K_OTHER;
+                continue;
+            }
+            for (r = q; r < end && diff_is_ws(*r); r++) {
+            }
+            if (r + 1 < end && r[0] == '<' && r[1] != '!' && r[1] != '?' &&
+                (prev == K_START || prev == K_END || prev == K_EMPTY) &&
+                !(prev == K_START && r[1] == '/')) {
+                if (!o && !(o = w = nst_malloc(len + 1))) {
+                    return NST_ENOMEM;
+                }
+                memcpy(w, seg, (size_t)(q - seg));
+                w += q - seg;
+                seg = r;
+            } else {
+                prev = K_OTHER;
+            }
+            q = r;
+            continue;
+        }
+        kind = K_OTHER;
+        if (q + 1 < end && q[1] == '/') {
+            stop = memchr(q + 2, '>', (size_t)(end - q - 2 > 0 ? end - q - 2 : 0));
+            stop = stop ? stop + 1 : NULL;
+            kind = K_END;
+        } else if (q + 1 < end && q[1] != '!' && q[1] != '?') {
+            char quote = 0;
+
+            for (r = q + 1; r < end && (quote || *r != '>'); r++) {
+                if (quote) {
+                    quote = *r == quote ? 0 : quote;
+                } else if (*r == '"' || *r == '\'') {
+                    quote = *r;
+                }
+            }
+            stop = r < end ? r + 1 : NULL;
+            kind = stop && r[-1] == '/' ? K_EMPTY : K_START;
+        } else if ((size_t)(end - q) >= 4 && !memcmp(q, "<!--", 4)) {
+            stop = memmem(q + 4, (size_t)(end - q - 4), "-->", 3);
+            stop = stop ? stop + 3 : NULL;
+        } else if ((size_t)(end - q) >= 9 && !memcmp(q, "<![CDATA[", 9)) {
+            stop = memmem(q + 9, (size_t)(end - q - 9), "]]>", 3);
+            stop = stop ? stop + 3 : NULL;
+        } else if (q + 1 < end && q[1] == '?') {
+            stop = memmem(q + 2, (size_t)(end - q - 2), "?>", 2);
+            stop = stop ? stop + 2 : NULL;
+        }
+        if (!stop) {
+            /* A DOCTYPE, an unterminated tag: parsed as it is. */
+            nst_free(o);
+            return NST_OK;
+        }
+        q = stop;
+        prev = kind;
+    }
+    if (o) {
+        memcpy(w, seg, (size_t)(end - seg));
+        w += end - seg;
+        *w = '\0';
+        *out = o;
+    }
+    return NST_OK;
+}
+
 nst_err
 diff_parse(struct ly_ctx *ly, const char *text, int strict, struct lyd_node **tree, char *why,
            size_t whylen)
 {
     const char *p, *body_end;
-    char *body = NULL;
+    char *body = NULL, *compact = NULL;
     struct lyd_node *t = NULL;
     uint32_t quiet = LY_LOSTORE, opts = LYD_PARSE_ONLY | (strict ? LYD_PARSE_STRICT : 0);
     LY_ERR e;
@@ -292,7 +398,10 @@ diff_parse(struct ly_ctx *ly, const char *text, int strict, struct lyd_node **tr
         p = gt + 1;
         body_end = last;
     }
-    if (*body_end) {
+    if (diff_compact(p, (size_t)(body_end - p), &compact)) {
+        return NST_ENOMEM;
+    }
+    if (!compact && *body_end) {
         /* Inside <config>: the content alone, terminated. Bare top-level elements (a
          * router's <data> content) are parsed where they are. */
         body = nst_strndup(p, (size_t)(body_end - p));
@@ -301,21 +410,28 @@ diff_parse(struct ly_ctx *ly, const char *text, int strict, struct lyd_node **tr
         }
         p = body;
     }
-    if (!*diff_skip_prolog(p)) {
+    if (!*diff_skip_prolog(compact ? compact : p)) {
+        nst_free(compact);
         nst_free(body);
         return NST_OK;
     }
     ly_temp_log_options(&quiet);
-    /* In order first (diff_in_schema_order()); anything else, an error included, is
-     * parsed again the usual way, which also gives the usual error. */
-    e = lyd_parse_data_mem(ly, p, LYD_XML, opts | LYD_PARSE_ORDERED, 0, &t);
+    /* Without the blanks between tags and in order first (diff_compact(),
+     * diff_in_schema_order()); anything else, an error included, is parsed again the usual
+     * way from the text as it was, which also gives the usual error. */
+    e = lyd_parse_data_mem(ly, compact ? compact : p, LYD_XML, opts | LYD_PARSE_ORDERED, 0, &t);
     if (e || !diff_in_schema_order(t, NULL)) {
         lyd_free_siblings(t);
         t = NULL;
         ly_err_clean(ly, NULL);
-        e = lyd_parse_data_mem(ly, p, LYD_XML, opts, 0, &t);
+        if (compact && *body_end && !body) {
+            body = nst_strndup(p, (size_t)(body_end - p));
+            p = body;
+        }
+        e = p ? lyd_parse_data_mem(ly, p, LYD_XML, opts, 0, &t) : LY_EMEM;
     }
     ly_temp_log_options(NULL);
+    nst_free(compact);
     nst_free(body);
     if (e) {
         const struct ly_err_item *ei = ly_err_last(ly);

@@ -45,6 +45,8 @@ nst_err diff_siblings(const struct lyd_node *first, const struct lyd_node *secon
 /* netstitch's walk alone: *@other set (and *@diff NULL) where it does not mirror libyang. */
 nst_err diff_siblings_walk(const struct lyd_node *first, const struct lyd_node *second,
                            struct lyd_node **diff, int *other);
+/* @p (@len bytes) without the blanks between tags libyang skips, *@out NULL when none. */
+nst_err diff_compact(const char *p, size_t len, char **out);
 /* A tree parsed with LYD_PARSE_ORDERED is the usual parse's (call with @sparent NULL). */
 int diff_in_schema_order(const struct lyd_node *first, const struct lysc_node *sparent);
 /* R' would be R itself: diff_prune_copy(@src, @s1, @s2) gives @src node for node. */

@@ -649,6 +649,67 @@ fast_parse_same(const char *text, const char *what, int in_order, int *caught)
     ly_err_clean(ly, NULL);
 }
 
+/* diff_compact() on texts whose blanks matter, and the trees parsed from them. */
+static void
+compact_cases(void)
+{
+    static const struct {
+        const char *in, *out; /* out NULL: nothing left out */
+    } c[] = {
+        {"<a>\n  <b>x</b>\n  <c/>\n</a>\n", "<a><b>x</b><c/></a>\n"},
+        {"<a>\n  <b>  </b>\n</a>", "<a><b>  </b></a>"},          /* a value of blanks stays */
+        {"<a>\n  <b> x </b>\n</a>", "<a><b> x </b></a>"},        /* text's own blanks stay */
+        {"<a> <!-- c --> <b/> </a>", "<a> <!-- c --> <b/></a>"}, /* kept next to a comment */
+        {"<a>\n<b><![CDATA[ ]]></b> <c/></a>", "<a><b><![CDATA[ ]]></b><c/></a>"},
+        {"<a x='> <'>\n <b/></a>", "<a x='> <'><b/></a>"}, /* a '>' in an attribute */
+        {"<a x=\"1\">\n</a>", NULL},                       /* all of an element's content */
+        {"<!DOCTYPE a>\n<a>\n <b/></a>", NULL},            /* not followed */
+        {"<a>\n <b", NULL},                                /* unterminated */
+        {"<a><b>1</b></a>", NULL},                         /* compact already */
+    };
+
+    for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
+        char *out = (char *)"x";
+
+        CHECK(!diff_compact(c[i].in, strlen(c[i].in), &out), "compact %zu", i);
+        CHECK((!c[i].out && !out) || (c[i].out && out && !strcmp(out, c[i].out)), "compact %zu: %s",
+              i, out ? out : "(none)");
+        nst_free(out);
+    }
+    /* Through diff_parse(): a description of blanks, a comment, a value with blanks
+     * around it. */
+    {
+        const char *t = "<config>\n  " J_OPEN "\n    " IF(
+            "ge-0/0/1", "\n      <description>   "
+                        "</description>\n    ") "\n    <!-- x "
+                                                "-->\n    " IF("ge-0/0/2", "<description"
+                                                                           "> b "
+                                                                           "</"
+                                                                           "description"
+                                                                           ">") "\n "
+                                                                                " " J_CLOSE "\n</"
+                                                                                "config>"
+                                                                                "\n";
+        struct lyd_node *tree = NULL, *n = NULL;
+        char why[512];
+
+        CHECK(!diff_parse(ly, t, 1, &tree, why, sizeof why), "blanks: %s", why);
+        CHECK(!lyd_find_path(tree,
+                             "/junos-conf-root:configuration/junos-conf-interfaces:interfaces/"
+                             "interface[name='ge-0/0/1']/description",
+                             0, &n) &&
+                  !strcmp(lyd_get_value(n), "   "),
+              "a description of blanks stays blanks");
+        CHECK(!lyd_find_path(tree,
+                             "/junos-conf-root:configuration/junos-conf-interfaces:interfaces/"
+                             "interface[name='ge-0/0/2']/description",
+                             0, &n) &&
+                  !strcmp(lyd_get_value(n), " b "),
+              "a description keeps its blanks");
+        lyd_free_siblings(tree);
+    }
+}
+
 static void
 fast_cases(const char *dir)
 {
@@ -677,6 +738,10 @@ fast_cases(const char *dir)
         compact = NULL;
         lyd_print_mem(&compact, t, LYD_XML, LYD_PRINT_WITHSIBLINGS | LYD_PRINT_SHRINK);
         fast_parse_same(compact, path, 1, &caught);
+        /* Pretty-printed (blanks between tags, diff_compact()): the same tree too. */
+        rev = fast_print(t);
+        fast_parse_same(rev, path, 1, &caught);
+        free(rev);
         rev = fast_reversed(compact);
         CHECK(rev != NULL, "%s: reversed", path);
         if (rev) {
@@ -753,6 +818,7 @@ main(int argc, char **argv)
     ly = render_ly(rd);
     cases();
     mtu_cases();
+    compact_cases();
     fast_cases(argv[2]);
     for (int i = 4; i < argc; i++) {
         fast_cases(argv[i]);

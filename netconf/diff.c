@@ -572,13 +572,32 @@ diff_result_clear(struct diff_result *r)
  * Subtree filter
  */
 
+/* @s with &, <, > escaped, as diff_xml_text() writes it, a run of plain bytes at a time
+ * (diff_xml_text() prints byte by byte: a third of the filter's time). */
+static void
+diff_filter_text(struct diff_buf *b, const char *s)
+{
+    while (*s) {
+        size_t n = strcspn(s, "&<>");
+
+        if (n) {
+            diff_buf_printf(b, "%.*s", (int)n, s);
+            s += n;
+        }
+        if (*s) {
+            diff_buf_puts(b, *s == '&' ? "&amp;" : *s == '<' ? "&lt;" : "&gt;");
+            s++;
+        }
+    }
+}
+
 static void
 diff_filter_open(struct diff_buf *b, const struct lyd_node *n, const struct lys_module *pmod)
 {
     diff_buf_printf(b, "<%s", n->schema->name);
     if (n->schema->module != pmod) {
         diff_buf_puts(b, " xmlns=\"");
-        diff_xml_text(b, n->schema->module->ns);
+        diff_filter_text(b, n->schema->module->ns);
         diff_buf_puts(b, "\"");
     }
 }
@@ -618,7 +637,7 @@ diff_filter_nodes(struct diff_buf *b, const struct lyd_node *first, const struct
                     continue;
                 }
                 diff_buf_printf(b, "<%s>", k->schema->name);
-                diff_xml_text(b, diff_value(k));
+                diff_filter_text(b, diff_value(k));
                 diff_buf_printf(b, "</%s>", k->schema->name);
             }
         } else {

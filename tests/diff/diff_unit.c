@@ -708,6 +708,21 @@ compact_cases(void)
               "a description keeps its blanks");
         lyd_free_siblings(tree);
     }
+    /* The filter's key values escaped as before (diff_filter_text()). */
+    {
+        struct diff_inputs in = {.target = J(IF("ge-0/0/1&amp;&lt;x&gt;y", "<mtu>1500</mtu>"))};
+        struct diff_result r = {.ly = ly};
+        char why[512], *filter = NULL;
+
+        CHECK(!diff_load(&r, &in, why, sizeof why) && !diff_filter(&r, &filter) && filter &&
+                  strstr(filter, "<interface><name>ge-0/0/1&amp;&lt;x&gt;y</name></interface>") &&
+                  strstr(filter, "<configuration xmlns=\"http://yang.juniper.net/junos/conf/"
+                                 "root\"><interfaces xmlns=\"http://yang.juniper.net/junos/conf/"
+                                 "interfaces\">"),
+              "filter: %s", filter ? filter : why);
+        nst_free(filter);
+        diff_result_clear(&r);
+    }
 }
 
 static void

@@ -1744,6 +1744,24 @@ diff_siblings_walk(const struct lyd_node *first, const struct lyd_node *second,
     return ret;
 }
 
+const struct lyd_node *
+diff_userord_twice(const struct lyd_node *first)
+{
+    for (const struct lyd_node *n = first; n; n = n->next) {
+        const struct lyd_node *t;
+        struct lyd_node *m = NULL;
+
+        if (n->schema && lysc_is_userordered(n->schema) && !lysc_is_dup_inst_list(n->schema) &&
+            !lyd_find_sibling_first(first, n, &m) && m != n) {
+            return n;
+        }
+        if ((t = diff_userord_twice(lyd_child(n)))) {
+            return t;
+        }
+    }
+    return NULL;
+}
+
 nst_err
 diff_siblings(const struct lyd_node *first, const struct lyd_node *second, struct lyd_node **diff)
 {
@@ -1752,6 +1770,11 @@ diff_siblings(const struct lyd_node *first, const struct lyd_node *second, struc
 
     if (ret || !other) {
         return ret;
+    }
+    /* libyang 2.1.30's diff crashes on a user-ordered entry held twice (its position
+     * arithmetic in lyd_diff_userord_attrs()): such a tree is refused. */
+    if (diff_userord_twice(first) || diff_userord_twice(second)) {
+        return NST_EINPUT;
     }
     return lyd_diff_siblings(first, second, 0, diff) ? NST_EINTERNAL : NST_OK;
 }
@@ -2182,9 +2205,17 @@ diff_compute(struct diff_result *r, struct lyd_node *running, const struct diff_
     ret = diff_siblings(rp, d, &r->diff);
     if (ret) {
         const struct ly_err_item *ei = ly_err_last(r->ly);
+        const struct lyd_node *twice = ret == NST_EINPUT ? diff_userord_twice(rp) : NULL;
 
         if (ret == NST_ENOMEM) {
             snprintf(why, whylen, "out of memory");
+        } else if (ret == NST_EINPUT) {
+            char *path = lyd_path(twice ? twice : diff_userord_twice(d), LYD_PATH_STD, NULL, 0);
+
+            snprintf(why, whylen, "%s holds %.400s twice (an ordered-by-user entry)",
+                     twice ? "the device's configuration" : "the payload",
+                     path ? path : "an entry");
+            free(path);
         } else {
             snprintf(why, whylen, "libyang diff failed: %s", ei && ei->msg ? ei->msg : "unknown");
         }

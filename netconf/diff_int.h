@@ -40,6 +40,11 @@ const char *diff_op(const struct lyd_node *n);
 nst_err diff_siblings(const struct lyd_node *first, const struct lyd_node *second,
                       struct lyd_node **diff);
 
+/* A user-ordered list or leaf-list entry held twice among @first and its siblings'
+ * subtrees (libyang 2.1.30's own diff crashes on those; diff_siblings() refuses them), or
+ * NULL. */
+const struct lyd_node *diff_userord_twice(const struct lyd_node *first);
+
 /* The pieces behind the fast paths, for tests/diff/diff_unit.c to hold against the slow ones. */
 
 /* netstitch's walk alone: *@other set (and *@diff NULL) where it does not mirror libyang. */

@@ -725,6 +725,40 @@ compact_cases(void)
     }
 }
 
+/* An ordered-by-user entry held twice, by the router or in a payload: refused with its path
+ * (libyang 2.1.30's own diff crashed on it). */
+static void
+twice_cases(void)
+{
+#define ADDR(a) "<address><name>" a "</name></address>"
+#define INET(addrs)                                                                                \
+    J(IF("ge-0/0/1", "<unit><name>0</name><family><inet>" addrs "</inet></family></unit>"))
+    const char *once = INET(ADDR("10.0.0.1/24") ADDR("10.0.1.1/24"));
+    const char *twice =
+        INET(ADDR("10.0.1.1/24") ADDR("10.0.0.1/24") ADDR("10.0.1.1/24") ADDR("10.0.0.1/24"));
+
+    for (int k = 0; k < 2; k++) {
+        struct diff_inputs in = {.target = k ? twice : once};
+        struct diff_result r = {.ly = ly};
+        struct lyd_node *running = NULL;
+        char why[512] = "";
+        nst_err ret = diff_load(&r, &in, why, sizeof why);
+
+        if (!ret) {
+            ret = diff_parse(ly, k ? once : twice, 0, &running, why, sizeof why);
+        }
+        if (!ret) {
+            ret = diff_compute(&r, running, &in, why, sizeof why);
+        }
+        CHECK(ret == NST_EINPUT && strstr(why, k ? "the payload holds" : "configuration holds") &&
+                  strstr(why, "address[name='10.0.") && strstr(why, "twice"),
+              "an entry held twice (%s): %s", k ? "payload" : "router", why);
+        diff_result_clear(&r);
+    }
+#undef INET
+#undef ADDR
+}
+
 static void
 fast_cases(const char *dir)
 {
@@ -834,6 +868,7 @@ main(int argc, char **argv)
     cases();
     mtu_cases();
     compact_cases();
+    twice_cases();
     fast_cases(argv[2]);
     for (int i = 4; i < argc; i++) {
         fast_cases(argv[i]);

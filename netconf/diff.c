@@ -2175,7 +2175,9 @@ diff_compute(struct diff_result *r, struct lyd_node *running, const struct diff_
         ret = diff_ph_collect(&ph, r->owned);
     }
     if (!ret) {
-        qsort(ph.v, ph.n, sizeof *ph.v, diff_ph_cmp);
+        if (ph.n) {
+            qsort(ph.v, ph.n, sizeof *ph.v, diff_ph_cmp);
+        }
         ret = diff_secrets_normalize(&r->running, NULL, r->target, r->owned, &ph, in);
     }
     nst_free(ph.v);

@@ -34,6 +34,7 @@
 #include "diff.h"
 
 #include <ctype.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -207,14 +208,165 @@ diff_skip_prolog(const char *p)
     }
 }
 
+/*
+ * Whether the tree parsed with LYD_PARSE_ORDERED from a text is the tree the usual parse
+ * gives. LYD_PARSE_ORDERED appends every node where the usual parse searches for its
+ * place among the siblings already there (lyd_insert_node(): before the first instance
+ * of a schema node that comes after its own; at the top level after the data of modules
+ * whose names sort before its module's). When every sibling list of the appended tree is
+ * in that order (at the top level by module name, then by the order of lys_getnext() over
+ * the module; below, by lys_getnext() over the parent's schema, list keys first; instances
+ * of one schema node in text order), no search would have found a place before the end:
+ * the trees are the same node for node. Anything else (a node out of that order, an
+ * opaque node, extension data, anydata or anyxml, whose content diff_compact() may have
+ * changed) is parsed again the usual way. Printed by libyang (the
+ * routers netstitch knows and its own payloads), a text is in that order; a router's own
+ * printer need not be.
+ */
+int
+diff_in_schema_order(const struct lyd_node *first, const struct lysc_node *sparent)
+{
+    const struct lysc_node *s = NULL;
+    const struct lys_module *mod = NULL;
+
+    for (const struct lyd_node *n = first; n; n = n->next) {
+        if (!n->schema || (n->flags & LYD_EXT) || (n->schema->nodetype & LYD_NODE_ANY)) {
+            return 0;
+        }
+        if (!sparent && n->schema->module != mod) {
+            if (mod && strcmp(mod->name, n->schema->module->name) >= 0) {
+                return 0;
+            }
+            mod = n->schema->module;
+            s = NULL;
+        }
+        while (s != n->schema) {
+            /* Schema nodes are passed once per sibling list: the walk ends with it. */
+            s = lys_getnext(s, sparent, sparent ? NULL : mod->compiled, 0);
+            if (!s) {
+                return 0;
+            }
+        }
+        if (lyd_child(n) && !diff_in_schema_order(lyd_child(n), n->schema)) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+static int
+diff_is_ws(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/*
+ * @p (@len bytes) without the whitespace between tags that libyang's parser skips, in a
+ * new string *@out (NULL: nothing to leave out, or a text this scan does not follow, such as
+ * a DOCTYPE or an unterminated tag: parsed as it is). A pretty-printed payload is a third
+ * whitespace, and libyang's XML reader costs a function call per byte of the run that
+ * follows a start tag. Left out: a run between two tags (start, end or empty-element
+ * tags) unless it is all of an element's content (a start tag right before an end tag: a
+ * leaf's value of blanks). Kept: runs next to text, comments, CDATA sections or
+ * processing instructions, and anything inside a tag (attribute values). Where libyang
+ * would keep such a run anyway (anydata content) diff_in_schema_order() sends the tree
+ * back to the usual parse of the text as it was.
+ */
+nst_err
+diff_compact(const char *p, size_t len, char **out)
+{
+    enum { K_NONE, K_START, K_END, K_EMPTY, K_OTHER } prev = K_NONE, kind;
+    const char *end = p + len, *q = p, *seg = p, *r;
+    char *o = NULL, *w = NULL;
+
+    *out = NULL;
+    /* Most texts a router sends have no such run: each starts right after a '>'. */
+    for (r = memchr(p, '>', len); r && r + 1 < end && !diff_is_ws(r[1]);
+         r = memchr(r + 1, '>', (size_t)(end - r - 1))) {
+    }
+    if (!r || r + 1 >= end) {
+        return NST_OK;
+    }
+    while (q < end) {
+        const char *stop = NULL;
+
+        if (*q != '<') {
+            if (!diff_is_ws(*q)) {
+                /* Text: on to the next tag. */
+                q = memchr(q, '<', (size_t)(end - q));
+                q = q ? q : end;
+                prev = K_OTHER;
+                continue;
+            }
+            for (r = q; r < end && diff_is_ws(*r); r++) {
+            }
+            if (r + 1 < end && r[0] == '<' && r[1] != '!' && r[1] != '?' &&
+                (prev == K_START || prev == K_END || prev == K_EMPTY) &&
+                !(prev == K_START && r[1] == '/')) {
+                if (!o && !(o = w = nst_malloc(len + 1))) {
+                    return NST_ENOMEM;
+                }
+                memcpy(w, seg, (size_t)(q - seg));
+                w += q - seg;
+                seg = r;
+            } else {
+                prev = K_OTHER;
+            }
+            q = r;
+            continue;
+        }
+        kind = K_OTHER;
+        if (q + 1 < end && q[1] == '/') {
+            stop = memchr(q + 2, '>', (size_t)(end - q - 2 > 0 ? end - q - 2 : 0));
+            stop = stop ? stop + 1 : NULL;
+            kind = K_END;
+        } else if (q + 1 < end && q[1] != '!' && q[1] != '?') {
+            char quote = 0;
+
+            for (r = q + 1; r < end && (quote || *r != '>'); r++) {
+                if (quote) {
+                    quote = *r == quote ? 0 : quote;
+                } else if (*r == '"' || *r == '\'') {
+                    quote = *r;
+                }
+            }
+            stop = r < end ? r + 1 : NULL;
+            kind = stop && r[-1] == '/' ? K_EMPTY : K_START;
+        } else if ((size_t)(end - q) >= 4 && !memcmp(q, "<!--", 4)) {
+            stop = memmem(q + 4, (size_t)(end - q - 4), "-->", 3);
+            stop = stop ? stop + 3 : NULL;
+        } else if ((size_t)(end - q) >= 9 && !memcmp(q, "<![CDATA[", 9)) {
+            stop = memmem(q + 9, (size_t)(end - q - 9), "]]>", 3);
+            stop = stop ? stop + 3 : NULL;
+        } else if (q + 1 < end && q[1] == '?') {
+            stop = memmem(q + 2, (size_t)(end - q - 2), "?>", 2);
+            stop = stop ? stop + 2 : NULL;
+        }
+        if (!stop) {
+            /* A DOCTYPE, an unterminated tag: parsed as it is. */
+            nst_free(o);
+            return NST_OK;
+        }
+        q = stop;
+        prev = kind;
+    }
+    if (o) {
+        memcpy(w, seg, (size_t)(end - seg));
+        w += end - seg;
+        *w = '\0';
+        *out = o;
+    }
+    return NST_OK;
+}
+
 nst_err
 diff_parse(struct ly_ctx *ly, const char *text, int strict, struct lyd_node **tree, char *why,
            size_t whylen)
 {
     const char *p, *body_end;
-    char *body;
+    char *body = NULL, *compact = NULL;
     struct lyd_node *t = NULL;
-    uint32_t quiet = LY_LOSTORE;
+    uint32_t quiet = LY_LOSTORE, opts = LYD_PARSE_ONLY | (strict ? LYD_PARSE_STRICT : 0);
     LY_ERR e;
 
     *tree = NULL;
@@ -231,9 +383,13 @@ diff_parse(struct ly_ctx *ly, const char *text, int strict, struct lyd_node **tr
         if (gt[-1] == '/') {
             return NST_OK;
         }
-        /* The last </config>: OpenConfig payloads hold <config> containers of their own. */
-        for (s = strstr(gt, "</config>"); s; s = strstr(s + 1, "</config>")) {
-            last = s;
+        /* The last </config>: OpenConfig payloads hold <config> containers of their own.
+         * Searched from the end, where it is. */
+        for (s = p + strlen(p); !last && s > gt + 1;) {
+            s--;
+            if (*s == '<' && !strncmp(s, "</config>", 9)) {
+                last = s;
+            }
         }
         if (!last) {
             snprintf(why, whylen, "<config> element is not closed");
@@ -242,18 +398,40 @@ diff_parse(struct ly_ctx *ly, const char *text, int strict, struct lyd_node **tr
         p = gt + 1;
         body_end = last;
     }
-    body = nst_strndup(p, (size_t)(body_end - p));
-    if (!body) {
+    if (diff_compact(p, (size_t)(body_end - p), &compact)) {
         return NST_ENOMEM;
     }
-    if (!*diff_skip_prolog(body)) {
+    if (!compact && *body_end) {
+        /* Inside <config>: the content alone, terminated. Bare top-level elements (a
+         * router's <data> content) are parsed where they are. */
+        body = nst_strndup(p, (size_t)(body_end - p));
+        if (!body) {
+            return NST_ENOMEM;
+        }
+        p = body;
+    }
+    if (!*diff_skip_prolog(compact ? compact : p)) {
+        nst_free(compact);
         nst_free(body);
         return NST_OK;
     }
     ly_temp_log_options(&quiet);
-    e = lyd_parse_data_mem(ly, body, LYD_XML, LYD_PARSE_ONLY | (strict ? LYD_PARSE_STRICT : 0), 0,
-                           &t);
+    /* Without the blanks between tags and in order first (diff_compact(),
+     * diff_in_schema_order()); anything else, an error included, is parsed again the usual
+     * way from the text as it was, which also gives the usual error. */
+    e = lyd_parse_data_mem(ly, compact ? compact : p, LYD_XML, opts | LYD_PARSE_ORDERED, 0, &t);
+    if (e || !diff_in_schema_order(t, NULL)) {
+        lyd_free_siblings(t);
+        t = NULL;
+        ly_err_clean(ly, NULL);
+        if (compact && *body_end && !body) {
+            body = nst_strndup(p, (size_t)(body_end - p));
+            p = body;
+        }
+        e = p ? lyd_parse_data_mem(ly, p, LYD_XML, opts, 0, &t) : LY_EMEM;
+    }
     ly_temp_log_options(NULL);
+    nst_free(compact);
     nst_free(body);
     if (e) {
         const struct ly_err_item *ei = ly_err_last(ly);
@@ -364,7 +542,10 @@ diff_result_clear(struct diff_result *r)
         lyd_free_siblings(r->desired);
     }
     r->desired_is_target = 0;
-    lyd_free_siblings(r->actual);
+    if (!r->actual_is_running) {
+        lyd_free_siblings(r->actual);
+    }
+    r->actual_is_running = 0;
     lyd_free_siblings(r->diff);
     for (size_t i = 0; i < r->ndrift; i++) {
         nst_free(r->drift[i].path);
@@ -391,13 +572,32 @@ diff_result_clear(struct diff_result *r)
  * Subtree filter
  */
 
+/* @s with &, <, > escaped, as diff_xml_text() writes it, a run of plain bytes at a time
+ * (diff_xml_text() prints byte by byte: a third of the filter's time). */
+static void
+diff_filter_text(struct diff_buf *b, const char *s)
+{
+    while (*s) {
+        size_t n = strcspn(s, "&<>");
+
+        if (n) {
+            diff_buf_printf(b, "%.*s", (int)n, s);
+            s += n;
+        }
+        if (*s) {
+            diff_buf_puts(b, *s == '&' ? "&amp;" : *s == '<' ? "&lt;" : "&gt;");
+            s++;
+        }
+    }
+}
+
 static void
 diff_filter_open(struct diff_buf *b, const struct lyd_node *n, const struct lys_module *pmod)
 {
     diff_buf_printf(b, "<%s", n->schema->name);
     if (n->schema->module != pmod) {
         diff_buf_puts(b, " xmlns=\"");
-        diff_xml_text(b, n->schema->module->ns);
+        diff_filter_text(b, n->schema->module->ns);
         diff_buf_puts(b, "\"");
     }
 }
@@ -437,7 +637,7 @@ diff_filter_nodes(struct diff_buf *b, const struct lyd_node *first, const struct
                     continue;
                 }
                 diff_buf_printf(b, "<%s>", k->schema->name);
-                diff_xml_text(b, diff_value(k));
+                diff_filter_text(b, diff_value(k));
                 diff_buf_printf(b, "</%s>", k->schema->name);
             }
         } else {
@@ -680,13 +880,79 @@ diff_secret_is(const char *v, const char *rv, const struct diff_inputs *in)
 }
 
 /*
+ * The inner nodes of T and O that hold, somewhere below, a leaf whose value has a
+ * placeholder: the only subtrees diff_secrets_normalize() can change anything in. Sorted
+ * by address for diff_ph_has().
+ */
+struct diff_ph_set {
+    const struct lyd_node **v;
+    size_t n, cap;
+};
+
+static int
+diff_ph_cmp(const void *a, const void *b)
+{
+    uintptr_t x = (uintptr_t) * (const struct lyd_node *const *)a;
+    uintptr_t y = (uintptr_t) * (const struct lyd_node *const *)b;
+
+    return x < y ? -1 : x > y;
+}
+
+/* Add the ancestors of every placeholder leaf of @first and its siblings' subtrees. */
+static nst_err
+diff_ph_collect(struct diff_ph_set *s, const struct lyd_node *first)
+{
+    for (const struct lyd_node *n = first; n; n = n->next) {
+        if (!n->schema) {
+            continue;
+        }
+        if (n->schema->nodetype & LYD_NODE_INNER) {
+            nst_err ret = diff_ph_collect(s, lyd_child(n));
+
+            if (ret) {
+                return ret;
+            }
+            continue;
+        }
+        if (n->schema->nodetype != LYS_LEAF || !strstr(diff_value(n), DIFF_PH)) {
+            continue;
+        }
+        for (const struct lyd_node *p = lyd_parent(n); p; p = lyd_parent(p)) {
+            if (s->n == s->cap) {
+                size_t cap = s->cap ? 2 * s->cap : 32;
+                const struct lyd_node **v = nst_realloc(s->v, cap * sizeof *v);
+
+                if (!v) {
+                    return NST_ENOMEM;
+                }
+                s->v = v;
+                s->cap = cap;
+            }
+            s->v[s->n++] = p;
+        }
+    }
+    return NST_OK;
+}
+
+/* @n (NULL: no) is in @s. */
+static int
+diff_ph_has(const struct diff_ph_set *s, const struct lyd_node *n)
+{
+    return n && s->n && bsearch(&n, s->v, s->n, sizeof *s->v, diff_ph_cmp);
+}
+
+/*
  * Replace the secret leaves of R (in place): the placeholder when the device holds that
  * secret, or when netstitch set it (O), else DIFF_REDACTED. A value that cannot be set
  * (the type refuses it) removes the leaf: better a spurious "set the key" than a leak.
+ * Only leaves whose T or O counterpart holds a placeholder change, so the walk goes down
+ * only where that counterpart's parent is in @ph (a device's configuration is mostly
+ * elsewhere: interfaces, policies).
  */
 static nst_err
 diff_secrets_normalize(struct lyd_node **first, struct lyd_node *parent, const struct lyd_node *t,
-                       const struct lyd_node *o, const struct diff_inputs *in)
+                       const struct lyd_node *o, const struct diff_ph_set *ph,
+                       const struct diff_inputs *in)
 {
     struct lyd_node *n, *next;
     nst_err ret;
@@ -703,7 +969,10 @@ diff_secrets_normalize(struct lyd_node **first, struct lyd_node *parent, const s
         tm = diff_match(t, n);
         om = diff_match(o, n);
         if (n->schema->nodetype & LYD_NODE_INNER) {
-            ret = diff_secrets_normalize(first, n, diff_child(tm), diff_child(om), in);
+            if (!diff_ph_has(ph, tm) && !diff_ph_has(ph, om)) {
+                continue;
+            }
+            ret = diff_secrets_normalize(first, n, diff_child(tm), diff_child(om), ph, in);
             if (ret) {
                 return ret;
             }
@@ -780,6 +1049,59 @@ diff_prune(const struct lyd_node *src, const struct lyd_node *s1, const struct l
             return ret;
         }
     }
+    return NST_OK;
+}
+
+/*
+ * Whether diff_prune(@src, @s1, @s2) followed by diff_drop_empty() gives @src itself, node
+ * for node and in the same order: every node of @src schema-backed and explicit, every one
+ * but the list keys matched at its level in @s1 or @s2 (the keys come with their list's
+ * copy), none with metadata (the copy leaves it out), no non-presence container without
+ * children. Then R' is R (diff_result.actual_is_running): a router that sent back only what
+ * the subtree filter named, the usual case, costs no copy. Nothing changes R or R' after
+ * diff_compute() (both are only read: the diff, drift, MTUs, P', the printers).
+ */
+int
+diff_prune_is_identity(const struct lyd_node *src, const struct lyd_node *s1,
+                       const struct lyd_node *s2)
+{
+    for (const struct lyd_node *n = src; n; n = n->next) {
+        const struct lyd_node *m1, *m2;
+
+        if (!n->schema || (n->flags & LYD_DEFAULT) || n->meta) {
+            return 0;
+        }
+        if (lysc_is_key(n->schema)) {
+            continue;
+        }
+        m1 = diff_match(s1, n);
+        m2 = diff_match(s2, n);
+        if (!m1 && !m2) {
+            return 0;
+        }
+        if ((n->schema->nodetype & LYD_NODE_INNER) &&
+            ((lysc_is_np_cont(n->schema) && !lyd_child(n)) ||
+             !diff_prune_is_identity(lyd_child(n), diff_child(m1), diff_child(m2)))) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+nst_err
+diff_prune_copy(const struct lyd_node *src, const struct lyd_node *s1, const struct lyd_node *s2,
+                struct lyd_node **out)
+{
+    nst_err ret;
+
+    *out = NULL;
+    ret = diff_prune(src, s1, s2, NULL, out);
+    if (ret) {
+        lyd_free_siblings(*out);
+        *out = NULL;
+        return ret;
+    }
+    diff_drop_empty(out, NULL);
     return NST_OK;
 }
 
@@ -960,6 +1282,501 @@ diff_drift_add(struct diff_result *r, const struct lyd_node *o, const struct lyd
         return NST_ENOMEM;
     }
     return NST_OK;
+}
+
+/*
+ * lyd_diff_siblings(@first, @second, 0) (libyang 2.1.30, diff.c), walked here
+ * (diff_siblings()): the same walk, the same additions in the same order, the same
+ * metadata, user-ordered lists and leaf-lists included, without libyang's
+ * duplicate-instance bookkeeping (lyd_dup_inst_next(): a set made for every matched node
+ * and searched linearly, most of libyang's diff here). That bookkeeping pairs up the
+ * instances a sibling list holds more than once; where no compared sibling list holds any
+ * (diff_level_simple()), every match is libyang's lookup itself. Anything the walk does
+ * not mirror (keyless lists and state leaf-lists, anydata and anyxml, an instance held
+ * twice, a position libyang's own arrays would not hold) sets *other, and diff_siblings()
+ * runs libyang's instead.
+ */
+
+/* One user-ordered schema node of a sibling list (libyang's struct lyd_diff_userord): its
+ * instances as the changes so far leave them, and the next position in @second. */
+struct diff_userord {
+    const struct lysc_node *schema;
+    const struct lyd_node **inst;
+    size_t n, cap;
+    size_t pos;
+};
+
+struct diff_walk {
+    struct lyd_node **diff;
+    int other;
+};
+
+/* "[k1='v1'][k2='v2']" of list instance @n (libyang's lyd_path_list_predicate()), in *@out
+ * (freed by the caller); NST_ENOMEM. */
+static nst_err
+diff_key_pred(const struct lyd_node *n, char **out)
+{
+    struct diff_buf b = {0};
+
+    for (const struct lyd_node *k = lyd_child(n); k && k->schema && (k->schema->flags & LYS_KEY);
+         k = k->next) {
+        const char *v = diff_value(k);
+        char q = strchr(v, '\'') ? '"' : '\'';
+
+        diff_buf_printf(&b, "[%s=%c%s%c]", k->schema->name, q, v, q);
+    }
+    if (b.failed) {
+        nst_free(b.s);
+        return NST_ENOMEM;
+    }
+    if (!b.s && !(b.s = nst_strdup(""))) {
+        return NST_ENOMEM;
+    }
+    *out = b.s;
+    return NST_OK;
+}
+
+/* The yang: metadata of a diff node (lyd_diff_add()'s names and order). */
+struct diff_meta {
+    const char *op, *orig_default, *orig_value, *key, *value, *orig_key;
+};
+
+static nst_err
+diff_meta_add(struct lyd_node *n, const char *name, const char *value)
+{
+    if (!value) {
+        return NST_OK;
+    }
+    return lyd_new_meta(NULL, n, NULL, name, value, 0, NULL) ? NST_ENOMEM : NST_OK;
+}
+
+/* The metadata libyang gives each user-ordered node of a created subtree: the key or
+ * value of the instance before it, "" for the first (lyd_diff_add_create_nested_userord()). */
+static nst_err
+diff_created_userord(struct diff_walk *w, struct lyd_node *dup)
+{
+    struct lyd_node *elem;
+    nst_err ret = NST_OK;
+
+    LYD_TREE_DFS_BEGIN(dup, elem)
+    {
+        if (elem != dup && elem->schema && lysc_is_dup_inst_list(elem->schema)) {
+            w->other = 1; /* yang:position, not mirrored */
+            return NST_OK;
+        }
+        if (elem != dup && elem->schema && lysc_is_userordered(elem->schema)) {
+            int prev = elem->prev->next && elem->prev->schema == elem->schema;
+
+            if (elem->schema->nodetype == LYS_LIST) {
+                char *key = NULL;
+
+                ret = prev ? diff_key_pred(elem->prev, &key) : NST_OK;
+                if (!ret) {
+                    ret = diff_meta_add(elem, "yang:key", prev ? key : "");
+                }
+                nst_free(key);
+            } else {
+                ret = diff_meta_add(elem, "yang:value", prev ? diff_value(elem->prev) : "");
+            }
+            if (ret) {
+                return ret;
+            }
+        }
+        LYD_TREE_DFS_END(dup, elem);
+    }
+    return NST_OK;
+}
+
+/* libyang's lyd_diff_add(): @node's subtree copied into the diff under copies of the
+ * parents the diff does not hold yet, with @m's metadata. */
+static nst_err
+diff_add(struct diff_walk *w, const struct lyd_node *node, const struct diff_meta *m)
+{
+    struct lyd_node *dup, *siblings = *w->diff, *match = NULL, *diff_parent = NULL;
+    const struct lyd_node *parent;
+    nst_err ret;
+
+    /* The first parent the diff does not have yet. */
+    for (;;) {
+        parent = node;
+        while (parent->parent && (!diff_parent || parent->parent->schema != diff_parent->schema)) {
+            parent = lyd_parent(parent);
+        }
+        if (parent == node || lyd_find_sibling_first(siblings, parent, &match)) {
+            break;
+        }
+        diff_parent = match;
+        siblings = lyd_child_no_keys(match);
+    }
+    if (lyd_dup_single(node, (struct lyd_node_inner *)diff_parent,
+                       LYD_DUP_RECURSIVE | LYD_DUP_NO_META | LYD_DUP_WITH_PARENTS |
+                           LYD_DUP_WITH_FLAGS,
+                       &dup)) {
+        return NST_ENOMEM;
+    }
+    if (!diff_parent) {
+        diff_parent = lyd_parent(dup);
+        while (diff_parent && diff_parent->parent) {
+            diff_parent = lyd_parent(diff_parent);
+        }
+    } else {
+        diff_parent = dup;
+        while (diff_parent->parent && diff_parent->parent->schema == parent->schema) {
+            diff_parent = lyd_parent(diff_parent);
+        }
+    }
+    if (!diff_parent) {
+        if (lyd_insert_sibling(*w->diff, dup, w->diff)) {
+            lyd_free_tree(dup);
+            return NST_ENOMEM;
+        }
+    } else if (!diff_parent->parent && lyd_insert_sibling(*w->diff, diff_parent, w->diff)) {
+        lyd_free_tree(diff_parent);
+        return NST_ENOMEM;
+    }
+    ret = diff_parent && diff_parent != dup ? diff_meta_add(diff_parent, "yang:operation", "none")
+                                            : NST_OK;
+    if (!ret) {
+        ret = diff_meta_add(dup, "yang:operation", m->op);
+    }
+    if (!ret && !strcmp(m->op, "create")) {
+        ret = diff_created_userord(w, dup);
+    }
+    if (!ret) {
+        ret = diff_meta_add(dup, "yang:orig-default", m->orig_default);
+    }
+    if (!ret) {
+        ret = diff_meta_add(dup, "yang:orig-value", m->orig_value);
+    }
+    if (!ret) {
+        ret = diff_meta_add(dup, "yang:key", m->key);
+    }
+    if (!ret) {
+        ret = diff_meta_add(dup, "yang:value", m->value);
+    }
+    if (!ret) {
+        ret = diff_meta_add(dup, "yang:orig-key", m->orig_key);
+    }
+    return ret;
+}
+
+/* Whether the walk mirrors libyang on the sibling list @first: no node of a kind it does
+ * not handle, no instance held twice (instances of one schema node are next to each other
+ * in a libyang tree; two list or leaf-list instances with the same keys or value are found
+ * as the same one, which then is not each of them). */
+static int
+diff_level_simple(const struct lyd_node *first)
+{
+    for (const struct lyd_node *n = first; n; n = n->next) {
+        struct lyd_node *m = NULL;
+
+        if (!n->schema) {
+            continue;
+        }
+        if (lysc_is_dup_inst_list(n->schema) || (n->schema->nodetype & LYD_NODE_ANY)) {
+            return 0;
+        }
+        if (n->schema->nodetype & (LYS_LIST | LYS_LEAFLIST)) {
+            if (lyd_find_sibling_first(first, n, &m) || m != n) {
+                return 0;
+            }
+        } else if (n->next && n->next->schema == n->schema) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* libyang's find of @target among @siblings (lyd_diff_find_match() without the
+ * duplicate-instance cache): a default node is no match. */
+static const struct lyd_node *
+diff_find(const struct lyd_node *siblings, const struct lyd_node *target)
+{
+    struct lyd_node *m = NULL;
+
+    if (target->schema->nodetype & (LYS_LIST | LYS_LEAFLIST)) {
+        lyd_find_sibling_first(siblings, target, &m);
+    } else {
+        lyd_find_sibling_val(siblings, target->schema, NULL, 0, &m);
+    }
+    return m && !(m->flags & LYD_DEFAULT) ? m : NULL;
+}
+
+/* The entry of @schema in *@uo (@nuo entries), made with @first's instances of it (in
+ * order; none for NULL) when there is none yet: libyang's lyd_diff_userord_get(). */
+static struct diff_userord *
+diff_userord_get(struct diff_userord **uo, size_t *nuo, const struct lyd_node *first,
+                 const struct lysc_node *schema)
+{
+    struct diff_userord *v, *it;
+
+    for (size_t i = 0; i < *nuo; i++) {
+        if ((*uo)[i].schema == schema) {
+            return &(*uo)[i];
+        }
+    }
+    v = nst_realloc(*uo, (*nuo + 1) * sizeof *v);
+    if (!v) {
+        return NULL;
+    }
+    *uo = v;
+    it = &v[(*nuo)++];
+    memset(it, 0, sizeof *it);
+    it->schema = schema;
+    if (first) {
+        const struct lyd_node *i = lyd_first_sibling(first);
+
+        for (; i && i->schema != schema; i = i->next) {
+        }
+        for (; i && i->schema == schema; i = i->next) {
+            if (it->n == it->cap) {
+                size_t cap = it->cap ? 2 * it->cap : 8;
+                const struct lyd_node **a = nst_realloc(it->inst, cap * sizeof *a);
+
+                if (!a) {
+                    return NULL;
+                }
+                it->inst = a;
+                it->cap = cap;
+            }
+            it->inst[it->n++] = i;
+        }
+    }
+    return it;
+}
+
+/* The string a user-ordered neighbour gives the metadata: a list instance's key
+ * predicate, a leaf-list entry's value (copied); "" for none. */
+static nst_err
+diff_userord_ref(const struct lyd_node *n, char **out)
+{
+    if (!n) {
+        *out = nst_strdup("");
+    } else if (n->schema->nodetype == LYS_LIST) {
+        return diff_key_pred(n, out);
+    } else {
+        *out = nst_strdup(diff_value(n));
+    }
+    return *out ? NST_OK : NST_ENOMEM;
+}
+
+/*
+ * libyang's lyd_diff_userord_attrs() and the add that follows it: @f the instance in R'
+ * (NULL: created), @s in D (NULL: deleted).
+ */
+static nst_err
+diff_userord_change(struct diff_walk *w, struct diff_userord *it, const struct lyd_node *f,
+                    const struct lyd_node *s)
+{
+    int list = (f ? f : s)->schema->nodetype == LYS_LIST;
+    size_t fpos = 0, spos = it->pos++;
+    struct diff_meta m = {0};
+    char *ref = NULL, *oref = NULL;
+    nst_err ret = NST_OK;
+
+    if (f) {
+        while (fpos < it->n && it->inst[fpos] != f) {
+            fpos++;
+        }
+        if (fpos == it->n) {
+            w->other = 1;
+            return NST_OK;
+        }
+    }
+    if (!s) {
+        m.op = "delete";
+    } else if (!f) {
+        m.op = "create";
+    } else {
+        if (spos >= it->n) {
+            w->other = 1;
+            return NST_OK;
+        }
+        if (!lyd_compare_single(s, it->inst[spos], 0)) {
+            return NST_OK;
+        }
+        m.op = "replace";
+        if (fpos < spos) {
+            w->other = 1;
+            return NST_OK;
+        }
+    }
+    if (m.op[0] == 'r' && !list) {
+        m.orig_default = (f->flags & LYD_DEFAULT) ? "true" : "false";
+    }
+    if (m.op[0] != 'd') {
+        ret = diff_userord_ref(spos ? it->inst[spos - 1] : NULL, &ref);
+        if (list) {
+            m.key = ref;
+        } else {
+            m.value = ref;
+        }
+    }
+    if (!ret && m.op[0] != 'c') {
+        ret = diff_userord_ref(fpos ? it->inst[fpos - 1] : NULL, &oref);
+        if (list) {
+            m.orig_key = oref;
+        } else {
+            m.orig_value = oref;
+        }
+    }
+    /* The instances as the change leaves them. */
+    if (!ret && m.op[0] == 'c') {
+        if (it->n == it->cap) {
+            size_t cap = it->cap ? 2 * it->cap : 8;
+            const struct lyd_node **a = nst_realloc(it->inst, cap * sizeof *a);
+
+            if (!a) {
+                ret = NST_ENOMEM;
+            } else {
+                it->inst = a;
+                it->cap = cap;
+            }
+        }
+        if (!ret) {
+            if (spos > it->n) {
+                w->other = 1;
+            } else {
+                memmove(it->inst + spos + 1, it->inst + spos, (it->n - spos) * sizeof *it->inst);
+                it->inst[spos] = s;
+                it->n++;
+            }
+        }
+    } else if (!ret && m.op[0] == 'd') {
+        memmove(it->inst + fpos, it->inst + fpos + 1, (it->n - fpos - 1) * sizeof *it->inst);
+        it->n--;
+    } else if (!ret) {
+        memmove(it->inst + spos + 1, it->inst + spos, (fpos - spos) * sizeof *it->inst);
+        it->inst[spos] = f;
+    }
+    if (!ret && !w->other) {
+        ret = diff_add(w, s ? s : f, &m);
+    }
+    nst_free(ref);
+    nst_free(oref);
+    return ret;
+}
+
+static nst_err
+diff_siblings_r(struct diff_walk *w, const struct lyd_node *first, const struct lyd_node *second)
+{
+    struct diff_userord *uo = NULL;
+    size_t nuo = 0;
+    nst_err ret = NST_OK;
+
+    if (!diff_level_simple(first) || !diff_level_simple(second)) {
+        w->other = 1;
+        return NST_OK;
+    }
+    /* R' against D: deletions, changed values, the matched subtrees. */
+    for (const struct lyd_node *f = first; f && !ret && !w->other; f = f->next) {
+        const struct lyd_node *m;
+
+        if (!f->schema || (f->flags & LYD_DEFAULT)) {
+            continue;
+        }
+        m = diff_find(second, f);
+        if (lysc_is_userordered(f->schema)) {
+            struct diff_userord *it = diff_userord_get(&uo, &nuo, f, f->schema);
+
+            if (!it) {
+                ret = NST_ENOMEM;
+            } else if (!m) {
+                ret = diff_userord_change(w, it, f, NULL);
+            }
+        } else if (!m) {
+            struct diff_meta dm = {.op = "delete"};
+
+            ret = diff_add(w, f, &dm);
+        } else if (f->schema->nodetype == LYS_LEAF && lyd_compare_single(f, m, 0)) {
+            struct diff_meta dm = {.op = "replace",
+                                   .orig_default = (f->flags & LYD_DEFAULT) ? "true" : "false",
+                                   .orig_value = diff_value(f)};
+
+            ret = diff_add(w, m, &dm);
+        }
+        if (!ret && !w->other && m) {
+            ret = diff_siblings_r(w, lyd_child_no_keys(f), lyd_child_no_keys(m));
+        }
+    }
+    for (size_t i = 0; i < nuo; i++) {
+        uo[i].pos = 0;
+    }
+    /* D against R': creations, user-ordered moves. */
+    for (const struct lyd_node *s = second; s && !ret && !w->other; s = s->next) {
+        const struct lyd_node *m;
+
+        if (!s->schema || (s->flags & LYD_DEFAULT)) {
+            continue;
+        }
+        m = diff_find(first, s);
+        if (lysc_is_userordered(s->schema)) {
+            struct diff_userord *it = diff_userord_get(&uo, &nuo, m, s->schema);
+
+            ret = it ? diff_userord_change(w, it, m, s) : NST_ENOMEM;
+        } else if (!m) {
+            struct diff_meta dm = {.op = "create"};
+
+            ret = diff_add(w, s, &dm);
+        }
+    }
+    for (size_t i = 0; i < nuo; i++) {
+        nst_free(uo[i].inst);
+    }
+    nst_free(uo);
+    return ret;
+}
+
+nst_err
+diff_siblings_walk(const struct lyd_node *first, const struct lyd_node *second,
+                   struct lyd_node **diff, int *other)
+{
+    struct diff_walk w = {diff, 0};
+    nst_err ret;
+
+    *diff = NULL;
+    ret = diff_siblings_r(&w, first, second);
+    *other = w.other;
+    if (ret || w.other) {
+        lyd_free_siblings(*diff);
+        *diff = NULL;
+    }
+    return ret;
+}
+
+const struct lyd_node *
+diff_userord_twice(const struct lyd_node *first)
+{
+    for (const struct lyd_node *n = first; n; n = n->next) {
+        const struct lyd_node *t;
+        struct lyd_node *m = NULL;
+
+        if (n->schema && lysc_is_userordered(n->schema) && !lysc_is_dup_inst_list(n->schema) &&
+            !lyd_find_sibling_first(first, n, &m) && m != n) {
+            return n;
+        }
+        if ((t = diff_userord_twice(lyd_child(n)))) {
+            return t;
+        }
+    }
+    return NULL;
+}
+
+nst_err
+diff_siblings(const struct lyd_node *first, const struct lyd_node *second, struct lyd_node **diff)
+{
+    int other;
+    nst_err ret = diff_siblings_walk(first, second, diff, &other);
+
+    if (ret || !other) {
+        return ret;
+    }
+    /* libyang 2.1.30's diff crashes on a user-ordered entry held twice (its position
+     * arithmetic in lyd_diff_userord_attrs()): such a tree is refused. */
+    if (diff_userord_twice(first) || diff_userord_twice(second)) {
+        return NST_EINPUT;
+    }
+    return lyd_diff_siblings(first, second, 0, diff) ? NST_EINTERNAL : NST_OK;
 }
 
 /* O against R: owned nodes gone from the device, owned leaves with another value. */
@@ -1348,18 +2165,32 @@ diff_compute(struct diff_result *r, struct lyd_node *running, const struct diff_
              char *why, size_t whylen)
 {
     struct lyd_node *d = NULL, *rp = NULL;
+    struct diff_ph_set ph = {NULL, 0, 0};
     nst_err ret;
 
     why[0] = '\0';
     r->running = running;
-    ret = diff_secrets_normalize(&r->running, NULL, r->target, r->owned, in);
+    ret = diff_ph_collect(&ph, r->target);
+    if (!ret) {
+        ret = diff_ph_collect(&ph, r->owned);
+    }
+    if (!ret) {
+        if (ph.n) {
+            qsort(ph.v, ph.n, sizeof *ph.v, diff_ph_cmp);
+        }
+        ret = diff_secrets_normalize(&r->running, NULL, r->target, r->owned, &ph, in);
+    }
+    nst_free(ph.v);
     r->desired_is_target = !ret && diff_desired_is_target(r);
     if (r->desired_is_target) {
         d = r->target;
     } else if (!ret) {
         ret = diff_desired(r->target, r->owned, r->orig, r->others, r->running, NULL, &d);
     }
-    if (!ret) {
+    r->actual_is_running = !ret && diff_prune_is_identity(r->running, r->target, r->owned);
+    if (r->actual_is_running) {
+        rp = r->running;
+    } else if (!ret) {
         ret = diff_prune(r->running, r->target, r->owned, NULL, &rp);
     }
     if (ret) {
@@ -1370,12 +2201,26 @@ diff_compute(struct diff_result *r, struct lyd_node *running, const struct diff_
     if (!r->desired_is_target) {
         diff_drop_empty(&d, NULL);
     }
-    diff_drop_empty(&rp, NULL);
-    if (lyd_diff_siblings(rp, d, 0, &r->diff)) {
+    if (!r->actual_is_running) {
+        diff_drop_empty(&rp, NULL);
+    }
+    ret = diff_siblings(rp, d, &r->diff);
+    if (ret) {
         const struct ly_err_item *ei = ly_err_last(r->ly);
+        const struct lyd_node *twice = ret == NST_EINPUT ? diff_userord_twice(rp) : NULL;
 
-        snprintf(why, whylen, "libyang diff failed: %s", ei && ei->msg ? ei->msg : "unknown");
-        ret = NST_EINTERNAL;
+        if (ret == NST_ENOMEM) {
+            snprintf(why, whylen, "out of memory");
+        } else if (ret == NST_EINPUT) {
+            char *path = lyd_path(twice ? twice : diff_userord_twice(d), LYD_PATH_STD, NULL, 0);
+
+            snprintf(why, whylen, "%s holds %.400s twice (an ordered-by-user entry)",
+                     twice ? "the device's configuration" : "the payload",
+                     path ? path : "an entry");
+            free(path);
+        } else {
+            snprintf(why, whylen, "libyang diff failed: %s", ei && ei->msg ? ei->msg : "unknown");
+        }
         goto cleanup;
     }
     diff_drop_moves(&r->diff, NULL);

@@ -99,6 +99,8 @@ struct diff_result {
     int desired_is_target;                  /* D is T itself (diff_desired_is_target()), not
                                                a copy: freed with target */
     struct lyd_node *actual;                /* R', the device pruned to the managed nodes */
+    int actual_is_running;                  /* R' is R itself (diff_prune_is_identity()),
+                                               not a copy: freed with running */
     struct lyd_node *diff;                  /* lyd_diff_siblings(R', D): NULL when in sync */
     struct diff_drift *drift;               /* O against R, in document order */
     size_t ndrift;

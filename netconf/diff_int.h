@@ -35,6 +35,32 @@ struct lyd_node *diff_match(const struct lyd_node *siblings, const struct lyd_no
 struct lyd_node *diff_child(const struct lyd_node *n);
 /* The effective yang:operation of a diff node ("none" when no node up the tree has one). */
 const char *diff_op(const struct lyd_node *n);
+/* lyd_diff_siblings(@first, @second, 0, @diff) (*@diff NULL when in sync), walked by netstitch
+ * where it can mirror libyang, else libyang's; NST_ENOMEM, NST_EINTERNAL. */
+nst_err diff_siblings(const struct lyd_node *first, const struct lyd_node *second,
+                      struct lyd_node **diff);
+
+/* A user-ordered list or leaf-list entry held twice among @first and its siblings'
+ * subtrees (libyang 2.1.30's own diff crashes on those; diff_siblings() refuses them), or
+ * NULL. */
+const struct lyd_node *diff_userord_twice(const struct lyd_node *first);
+
+/* The pieces behind the fast paths, for tests/diff/diff_unit.c to hold against the slow ones. */
+
+/* netstitch's walk alone: *@other set (and *@diff NULL) where it does not mirror libyang. */
+nst_err diff_siblings_walk(const struct lyd_node *first, const struct lyd_node *second,
+                           struct lyd_node **diff, int *other);
+/* @p (@len bytes) without the blanks between tags libyang skips, *@out NULL when none. */
+nst_err diff_compact(const char *p, size_t len, char **out);
+/* A tree parsed with LYD_PARSE_ORDERED is the usual parse's (call with @sparent NULL). */
+int diff_in_schema_order(const struct lyd_node *first, const struct lysc_node *sparent);
+/* R' would be R itself: diff_prune_copy(@src, @s1, @s2) gives @src node for node. */
+int diff_prune_is_identity(const struct lyd_node *src, const struct lyd_node *s1,
+                           const struct lyd_node *s2);
+/* R' as a copy: the nodes of @src that match @s1 or @s2, empty non-presence containers
+ * dropped. Freed with lyd_free_siblings(). */
+nst_err diff_prune_copy(const struct lyd_node *src, const struct lyd_node *s1,
+                        const struct lyd_node *s2, struct lyd_node **out);
 
 /* diff_print.c: values as the printers show them */
 

@@ -6,12 +6,17 @@
  * Each case gives T (target), O (owned), P (originals), X (other services) and R (the
  * router) and checks the edit-config content, the drift and P' the engine computes.
  */
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+
 #include "alloc.h"
 #include "diff.h"
+#include "diff_int.h"
 #include "driver.h"
 #include "netstitch.h"
 #include "render.h"
@@ -396,6 +401,450 @@ offline(struct nst_ctx *ctx, const struct nst_compiled *comp, const char *dir, c
     return ret;
 }
 
+/*
+ * Round 7 (docs/PERFORMANCE.md, "the client's side of the live diff"): each fast path of
+ * diff.c against the slow path it replaces, on the compiled payloads of every vendor and
+ * on random changes of them (fixed seed): the schema-order parse against libyang's usual
+ * parse, netstitch's walk of the diff against lyd_diff_siblings() (the metadata included),
+ * R' as R itself against the pruned copy.
+ */
+static unsigned long long fast_seed = 7;
+
+static unsigned
+fast_rnd(unsigned n)
+{
+    fast_seed = fast_seed * 6364136223846793005ULL + 1442695040888963407ULL;
+    return (unsigned)((fast_seed >> 33) % n);
+}
+
+static char *
+fast_slurp(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    char *s = NULL;
+    long n;
+
+    if (!f) {
+        return NULL;
+    }
+    if (!fseek(f, 0, SEEK_END) && (n = ftell(f)) >= 0 && !fseek(f, 0, SEEK_SET) &&
+        (s = calloc(1, (size_t)n + 1)) && fread(s, 1, (size_t)n, f) != (size_t)n) {
+        free(s);
+        s = NULL;
+    }
+    fclose(f);
+    return s;
+}
+
+/* The tree as text, metadata included ("" for none); free()d. */
+static char *
+fast_print(const struct lyd_node *t)
+{
+    char *s = NULL;
+
+    if (t) {
+        lyd_print_mem(&s, t, LYD_XML, LYD_PRINT_WITHSIBLINGS | LYD_PRINT_KEEPEMPTYCONT);
+    }
+    return s ? s : strdup("");
+}
+
+/* Every node of the tree (keys included), in document order. */
+static size_t
+fast_nodes(struct lyd_node *first, struct lyd_node **v, size_t n, size_t max)
+{
+    for (struct lyd_node *c = first; c && n < max; c = c->next) {
+        v[n++] = c;
+        n = fast_nodes(lyd_child(c), v, n, max);
+    }
+    return n;
+}
+
+/* One random change of *@t: a subtree removed, a leaf value changed, a user-ordered entry
+ * moved first, a list or leaf-list entry held twice, a leaf-list entry added. */
+static void
+fast_mutate(struct lyd_node **t)
+{
+    struct lyd_node *v[4096], *n, *first, *d = NULL;
+    size_t cnt = fast_nodes(*t, v, 0, 4096);
+    char val[512];
+
+    if (!cnt) {
+        return;
+    }
+    n = v[fast_rnd((unsigned)cnt)];
+    if (!n->schema || lysc_is_key(n->schema)) {
+        return;
+    }
+    switch (fast_rnd(5)) {
+    case 0:
+        if (n == *t) {
+            *t = n->next;
+        }
+        lyd_free_tree(n);
+        break;
+    case 1:
+        if (n->schema->nodetype == LYS_LEAF) {
+            snprintf(val, sizeof val, "%s1", lyd_get_value(n));
+            lyd_change_term(n, val);
+        }
+        break;
+    case 2:
+        for (first = lyd_first_sibling(n); first && first->schema != n->schema;
+             first = first->next) {
+        }
+        if (lysc_is_userordered(n->schema) && first && first != n) {
+            lyd_insert_before(first, n);
+            if (first == *t) {
+                *t = n;
+            }
+        }
+        break;
+    case 3:
+        /* Not a user-ordered one: libyang 2.1.30's own diff crashes on those (its position
+         * arithmetic assumes each instance once). */
+        if ((n->schema->nodetype & (LYS_LIST | LYS_LEAFLIST)) && !lysc_is_userordered(n->schema) &&
+            lyd_parent(n)) {
+            lyd_dup_single(n, (struct lyd_node_inner *)lyd_parent(n), LYD_DUP_RECURSIVE, NULL);
+        }
+        break;
+    default:
+        snprintf(val, sizeof val, "%s1",
+                 n->schema->nodetype == LYS_LEAFLIST ? lyd_get_value(n) : "");
+        if (n->schema->nodetype == LYS_LEAFLIST && lyd_parent(n) &&
+            lyd_find_sibling_val(lyd_first_sibling(n), n->schema, val, strlen(val), NULL) &&
+            !lyd_dup_single(n, NULL, 0, &d)) {
+            if (lyd_change_term(d, val) || lyd_insert_child(lyd_parent(n), d)) {
+                lyd_free_tree(d);
+            }
+        }
+        break;
+    }
+}
+
+/* diff_siblings() and its walk against lyd_diff_siblings(), @a to @b; *@walked counts the
+ * pairs the walk did itself. */
+static void
+fast_diff_pair(const struct lyd_node *a, const struct lyd_node *b, const char *what, int *walked)
+{
+    struct lyd_node *want = NULL, *got = NULL, *walk = NULL;
+    char *ws, *gs, *ks;
+    int other = 0;
+
+    CHECK(!lyd_diff_siblings(a, b, 0, &want), "%s: libyang's diff", what);
+    CHECK(!diff_siblings(a, b, &got), "%s: diff_siblings()", what);
+    CHECK(!diff_siblings_walk(a, b, &walk, &other), "%s: the walk", what);
+    ws = fast_print(want);
+    gs = fast_print(got);
+    ks = fast_print(walk);
+    CHECK(!strcmp(ws, gs), "%s: diff_siblings() differs from libyang's\n%s\n---\n%s", what, ws, gs);
+    CHECK(other || !strcmp(ws, ks), "%s: the walk differs from libyang's\n%s\n---\n%s", what, ws,
+          ks);
+    CHECK(!other || !walk, "%s: a walk given up leaves no diff", what);
+    *walked += !other;
+    free(ws);
+    free(gs);
+    free(ks);
+    lyd_free_siblings(want);
+    lyd_free_siblings(got);
+    lyd_free_siblings(walk);
+}
+
+/* A copy of @xml with the element children of every element after its first in reverse
+ * order (a list's first key stays first, so libyang's ordered parse mostly succeeds). */
+static char *
+fast_reversed(const char *xml)
+{
+    xmlDocPtr doc;
+    xmlChar *out = NULL;
+    int len = 0;
+    char *s, *wrapped = NULL;
+
+    if (asprintf(&wrapped, "<w>%s</w>", xml) < 0) {
+        return NULL;
+    }
+    doc = xmlReadMemory(wrapped, (int)strlen(wrapped), NULL, NULL, XML_PARSE_NONET);
+    free(wrapped);
+    if (!doc) {
+        return NULL;
+    }
+    for (xmlNodePtr n = xmlDocGetRootElement(doc); n;) {
+        xmlNodePtr c, keep, rest[1024];
+        int k = 0;
+
+        /* This element's children: the first kept, the others put back in reverse. */
+        keep = n->children;
+        for (c = keep ? keep->next : NULL; c && k < 1024; c = c->next) {
+            rest[k++] = c;
+        }
+        if (n != xmlDocGetRootElement(doc) && k < 1024) {
+            for (int i = 0; i < k; i++) {
+                xmlUnlinkNode(rest[i]);
+            }
+            for (int i = k - 1; i >= 0; i--) {
+                xmlAddChild(n, rest[i]);
+            }
+        }
+        /* On to the next element in document order. */
+        for (c = n->children; c && c->type != XML_ELEMENT_NODE; c = c->next) {
+        }
+        if (c) {
+            n = c;
+            continue;
+        }
+        while (n && !n->next) {
+            n = n->parent && n->parent->type == XML_ELEMENT_NODE ? n->parent : NULL;
+        }
+        if (n) {
+            n = n->next;
+        }
+        while (n && n->type != XML_ELEMENT_NODE) {
+            n = n->next;
+        }
+    }
+    xmlDocDumpMemory(doc, &out, &len);
+    xmlFreeDoc(doc);
+    if (!out) {
+        return NULL;
+    }
+    s = strstr((char *)out, "<w>");
+    s = s ? strdup(s + 3) : NULL;
+    if (s && strstr(s, "</w>")) {
+        *strstr(s, "</w>") = '\0';
+    }
+    xmlFree(out);
+    return s;
+}
+
+/* The schema-order parse of @text against libyang's usual parse of it; *@caught counts
+ * texts libyang's ordered parse took but the check sent back, and whose ordered tree was
+ * not libyang's (so the check is needed). */
+static void
+fast_parse_same(const char *text, const char *what, int in_order, int *caught)
+{
+    struct lyd_node *fast = NULL, *slow = NULL, *ord = NULL;
+    char why[512], *fs, *ss;
+    LY_ERR e;
+
+    CHECK(!diff_parse(ly, text, 0, &fast, why, sizeof why), "%s: diff_parse(): %s", what, why);
+    CHECK(!lyd_parse_data_mem(ly, text, LYD_XML, LYD_PARSE_ONLY, 0, &slow), "%s: parse", what);
+    fs = fast_print(fast);
+    ss = fast_print(slow);
+    CHECK(!strcmp(fs, ss), "%s: the schema-order parse differs\n%s\n---\n%s", what, fs, ss);
+    e = lyd_parse_data_mem(ly, text, LYD_XML, LYD_PARSE_ONLY | LYD_PARSE_ORDERED, 0, &ord);
+    if (in_order) {
+        CHECK(!e && diff_in_schema_order(ord, NULL), "%s: libyang's print not taken in order",
+              what);
+    } else {
+        char *os = fast_print(ord);
+
+        CHECK(e || !diff_in_schema_order(ord, NULL), "%s: out of order, taken in order", what);
+        *caught += !e && strcmp(os, ss);
+        free(os);
+    }
+    free(fs);
+    free(ss);
+    lyd_free_siblings(fast);
+    lyd_free_siblings(slow);
+    lyd_free_siblings(ord);
+    ly_err_clean(ly, NULL);
+}
+
+/* diff_compact() on texts whose blanks matter, and the trees parsed from them. */
+static void
+compact_cases(void)
+{
+    static const struct {
+        const char *in, *out; /* out NULL: nothing left out */
+    } c[] = {
+        {"<a>\n  <b>x</b>\n  <c/>\n</a>\n", "<a><b>x</b><c/></a>\n"},
+        {"<a>\n  <b>  </b>\n</a>", "<a><b>  </b></a>"},          /* a value of blanks stays */
+        {"<a>\n  <b> x </b>\n</a>", "<a><b> x </b></a>"},        /* text's own blanks stay */
+        {"<a> <!-- c --> <b/> </a>", "<a> <!-- c --> <b/></a>"}, /* kept next to a comment */
+        {"<a>\n<b><![CDATA[ ]]></b> <c/></a>", "<a><b><![CDATA[ ]]></b><c/></a>"},
+        {"<a x='> <'>\n <b/></a>", "<a x='> <'><b/></a>"}, /* a '>' in an attribute */
+        {"<a x=\"1\">\n</a>", NULL},                       /* all of an element's content */
+        {"<!DOCTYPE a>\n<a>\n <b/></a>", NULL},            /* not followed */
+        {"<a>\n <b", NULL},                                /* unterminated */
+        {"<a><b>1</b></a>", NULL},                         /* compact already */
+    };
+
+    for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
+        char *out = (char *)"x";
+
+        CHECK(!diff_compact(c[i].in, strlen(c[i].in), &out), "compact %zu", i);
+        CHECK((!c[i].out && !out) || (c[i].out && out && !strcmp(out, c[i].out)), "compact %zu: %s",
+              i, out ? out : "(none)");
+        nst_free(out);
+    }
+    /* Through diff_parse(): a description of blanks, a comment, a value with blanks
+     * around it. */
+    {
+        const char *t = "<config>\n  " J_OPEN "\n    " IF(
+            "ge-0/0/1", "\n      <description>   "
+                        "</description>\n    ") "\n    <!-- x "
+                                                "-->\n    " IF("ge-0/0/2", "<description"
+                                                                           "> b "
+                                                                           "</"
+                                                                           "description"
+                                                                           ">") "\n "
+                                                                                " " J_CLOSE "\n</"
+                                                                                "config>"
+                                                                                "\n";
+        struct lyd_node *tree = NULL, *n = NULL;
+        char why[512];
+
+        CHECK(!diff_parse(ly, t, 1, &tree, why, sizeof why), "blanks: %s", why);
+        CHECK(!lyd_find_path(tree,
+                             "/junos-conf-root:configuration/junos-conf-interfaces:interfaces/"
+                             "interface[name='ge-0/0/1']/description",
+                             0, &n) &&
+                  !strcmp(lyd_get_value(n), "   "),
+              "a description of blanks stays blanks");
+        CHECK(!lyd_find_path(tree,
+                             "/junos-conf-root:configuration/junos-conf-interfaces:interfaces/"
+                             "interface[name='ge-0/0/2']/description",
+                             0, &n) &&
+                  !strcmp(lyd_get_value(n), " b "),
+              "a description keeps its blanks");
+        lyd_free_siblings(tree);
+    }
+    /* The filter's key values escaped as before (diff_filter_text()). */
+    {
+        struct diff_inputs in = {.target = J(IF("ge-0/0/1&amp;&lt;x&gt;y", "<mtu>1500</mtu>"))};
+        struct diff_result r = {.ly = ly};
+        char why[512], *filter = NULL;
+
+        CHECK(!diff_load(&r, &in, why, sizeof why) && !diff_filter(&r, &filter) && filter &&
+                  strstr(filter, "<interface><name>ge-0/0/1&amp;&lt;x&gt;y</name></interface>") &&
+                  strstr(filter, "<configuration xmlns=\"http://yang.juniper.net/junos/conf/"
+                                 "root\"><interfaces xmlns=\"http://yang.juniper.net/junos/conf/"
+                                 "interfaces\">"),
+              "filter: %s", filter ? filter : why);
+        nst_free(filter);
+        diff_result_clear(&r);
+    }
+}
+
+/* An ordered-by-user entry held twice, by the router or in a payload: refused with its path
+ * (libyang 2.1.30's own diff crashed on it). */
+static void
+twice_cases(void)
+{
+#define ADDR(a) "<address><name>" a "</name></address>"
+#define INET(addrs)                                                                                \
+    J(IF("ge-0/0/1", "<unit><name>0</name><family><inet>" addrs "</inet></family></unit>"))
+    const char *once = INET(ADDR("10.0.0.1/24") ADDR("10.0.1.1/24"));
+    const char *twice =
+        INET(ADDR("10.0.1.1/24") ADDR("10.0.0.1/24") ADDR("10.0.1.1/24") ADDR("10.0.0.1/24"));
+
+    for (int k = 0; k < 2; k++) {
+        struct diff_inputs in = {.target = k ? twice : once};
+        struct diff_result r = {.ly = ly};
+        struct lyd_node *running = NULL;
+        char why[512] = "";
+        nst_err ret = diff_load(&r, &in, why, sizeof why);
+
+        if (!ret) {
+            ret = diff_parse(ly, k ? once : twice, 0, &running, why, sizeof why);
+        }
+        if (!ret) {
+            ret = diff_compute(&r, running, &in, why, sizeof why);
+        }
+        CHECK(ret == NST_EINPUT && strstr(why, k ? "the payload holds" : "configuration holds") &&
+                  strstr(why, "address[name='10.0.") && strstr(why, "twice"),
+              "an entry held twice (%s): %s", k ? "payload" : "router", why);
+        diff_result_clear(&r);
+    }
+#undef INET
+#undef ADDR
+}
+
+static void
+fast_cases(const char *dir)
+{
+    DIR *dh = opendir(dir);
+    struct dirent *e;
+    int pairs = 0, walked = 0, same = 0, copied = 0, files = 0, caught = 0;
+
+    CHECK(dh != NULL, "cannot open %s", dir);
+    while (dh && (e = readdir(dh))) {
+        char path[4096], why[512], *text, *compact, *rev;
+        struct lyd_node *t = NULL;
+        size_t l = strlen(e->d_name);
+
+        if (l < 5 || strcmp(e->d_name + l - 4, ".xml") || !strcmp(e->d_name, "plan.json")) {
+            continue;
+        }
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        text = fast_slurp(path);
+        if (!text || diff_parse(ly, text, 1, &t, why, sizeof why) || !t) {
+            CHECK(0, "%s: %s", path, text ? why : "unreadable");
+            free(text);
+            continue;
+        }
+        files++;
+        /* Printed by libyang: in order. Reversed: parsed again, the same as libyang's. */
+        compact = NULL;
+        lyd_print_mem(&compact, t, LYD_XML, LYD_PRINT_WITHSIBLINGS | LYD_PRINT_SHRINK);
+        fast_parse_same(compact, path, 1, &caught);
+        /* Pretty-printed (blanks between tags, diff_compact()): the same tree too. */
+        rev = fast_print(t);
+        fast_parse_same(rev, path, 1, &caught);
+        free(rev);
+        rev = fast_reversed(compact);
+        CHECK(rev != NULL, "%s: reversed", path);
+        if (rev) {
+            fast_parse_same(rev, path, 0, &caught);
+        }
+        free(rev);
+        free(compact);
+        for (int k = 0; k < 60; k++) {
+            struct lyd_node *r = NULL, *copy = NULL;
+            char label[4200];
+
+            if (lyd_dup_siblings(t, NULL, LYD_DUP_RECURSIVE, &r)) {
+                CHECK(0, "dup");
+                break;
+            }
+            for (unsigned m = 1 + fast_rnd(4); m--;) {
+                fast_mutate(&r);
+            }
+            snprintf(label, sizeof label, "%s #%d", path, k);
+            fast_diff_pair(r, t, label, &walked);
+            fast_diff_pair(t, r, label, &walked);
+            pairs += 2;
+            /* R' as R: only where the copy is R node for node. */
+            CHECK(!diff_prune_copy(r, t, NULL, &copy), "%s: prune", label);
+            if (diff_prune_is_identity(r, t, NULL)) {
+                char *a = fast_print(r), *b = fast_print(copy);
+
+                CHECK(!strcmp(a, b), "%s: R' taken as R but the copy differs\n%s\n---\n%s", label,
+                      a, b);
+                free(a);
+                free(b);
+                same++;
+            } else {
+                copied++;
+            }
+            lyd_free_siblings(copy);
+            lyd_free_siblings(r);
+        }
+        lyd_free_siblings(t);
+        free(text);
+    }
+    if (dh) {
+        closedir(dh);
+    }
+    /* Each path is exercised, not only the fallbacks. */
+    CHECK(files >= 6 && caught > 0 && walked > pairs / 2 && walked < pairs && same > 0 &&
+              copied > 0,
+          "%s: %d payloads (%d out of order caught), %d of %d diffs walked, R' as R %d, copied %d",
+          dir, files, caught, walked, pairs, same, copied);
+    printf("diff_unit: %s: %d payloads (%d out of order caught), %d of %d diffs walked, R' as R "
+           "%d, copied %d\n",
+           dir, files, caught, walked, pairs, same, copied);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -405,8 +854,8 @@ main(int argc, char **argv)
     struct render *rd = NULL;
     long points, step;
 
-    if (argc != 4) {
-        fprintf(stderr, "usage: diff_unit SERVICE OUTDIR STATEDIR\n");
+    if (argc < 4) {
+        fprintf(stderr, "usage: diff_unit SERVICE OUTDIR STATEDIR [PAYLOADDIR...]\n");
         return 2;
     }
     if (nst_ctx_new(NULL, &ctx) || render_new(ctx, NULL, 0, &rd) ||
@@ -418,6 +867,12 @@ main(int argc, char **argv)
     ly = render_ly(rd);
     cases();
     mtu_cases();
+    compact_cases();
+    twice_cases();
+    fast_cases(argv[2]);
+    for (int i = 4; i < argc; i++) {
+        fast_cases(argv[i]);
+    }
     render_free(rd);
     ly_temp_log_options(NULL);
 

@@ -20,23 +20,7 @@
 #   - the ownership record is 0600 files in 0700 directories; no key anywhere.
 set -u
 cd "$TOP"
-fail=0
-tmp=$(mktemp -d)
-net=$tmp/net
-cleanup() {
-    sh examples/simnet.sh stop "$net" > /dev/null 2>&1
-    sh examples/simnet.sh stop "$tmp/net2" > /dev/null 2>&1
-    rm -rf "$tmp"
-}
-trap cleanup EXIT INT TERM
-no() {
-    echo "FAIL: $*"
-    fail=1
-}
-PY=/usr/bin/python3
-[ -x "$PY" ] || PY=python3
-command -v ssh-keygen > /dev/null 2>&1 || { echo "ssh-keygen is not installed"; exit 77; }
-[ -x "${NETSIM:-}" ] || { echo "netstitch-netsim is not built"; exit 77; }
+. tests/diff/common.sh
 start=$(date +%s)
 gen() {
     "$PY" tests/diff/gen-service.py --pes 5 "$@" > "$tmp/svc.xml"

@@ -9,22 +9,7 @@
 #   - the timings of a full diff (parallel and one at a time) are printed.
 set -u
 cd "$TOP"
-fail=0
-tmp=$(mktemp -d)
-net=$tmp/net
-cleanup() {
-    sh examples/simnet.sh stop "$net" > /dev/null 2>&1
-    rm -rf "$tmp"
-}
-trap cleanup EXIT INT TERM
-no() {
-    echo "FAIL: $*"
-    fail=1
-}
-PY=/usr/bin/python3
-[ -x "$PY" ] || PY=python3
-command -v ssh-keygen > /dev/null 2>&1 || { echo "ssh-keygen is not installed"; exit 77; }
-[ -x "${NETSIM:-}" ] || { echo "netstitch-netsim is not built"; exit 77; }
+. tests/diff/common.sh
 N=21
 start=$(date +%s)
 "$PY" tests/diff/gen-service.py --pes $N > "$tmp/big.xml"

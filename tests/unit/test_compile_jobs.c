@@ -192,10 +192,11 @@ test_same_output(void **state)
     run_free(&four);
 }
 
-/* nst_compile_file() of the service with @jobs threads and @flags. */
+/* @svc compiled with @jobs threads and @flags in a new context: nst_compile_file(), or
+ * with @out nst_compile_file_to() into @out. */
 static struct nst_compiled *
-file_compile(struct fx *f, const char *jobs, unsigned flags, struct nst_ctx **ctx,
-             struct nst_service **svc)
+compile_svc(const char *svc, const char *jobs, const char *out, unsigned flags,
+            struct nst_ctx **ctx, struct nst_service **s)
 {
     struct nst_compiled *comp = NULL;
     enum nst_stage stage;
@@ -203,7 +204,8 @@ file_compile(struct fx *f, const char *jobs, unsigned flags, struct nst_ctx **ct
     setenv("NST_COMPILE_JOBS", jobs, 1);
     assert_int_equal(nst_ctx_new(NULL, ctx), NST_OK);
     assert_int_equal(
-        nst_compile_file(*ctx, f->svc, NST_FORMAT_AUTO, NULL, 0, flags, &stage, svc, &comp),
+        out ? nst_compile_file_to(*ctx, svc, NST_FORMAT_AUTO, NULL, 0, flags, out, &stage, s, &comp)
+            : nst_compile_file(*ctx, svc, NST_FORMAT_AUTO, NULL, 0, flags, &stage, s, &comp),
         NST_OK);
     assert_int_equal(stage, NST_STAGE_DONE);
     return comp;
@@ -215,9 +217,9 @@ test_keep_render(void **state)
     struct fx *f = *state;
     struct nst_ctx *c0, *c1, *c4;
     struct nst_service *s0, *s1, *s4;
-    struct nst_compiled *plain = file_compile(f, "2", 0, &c0, &s0);
-    struct nst_compiled *one = file_compile(f, "1", NST_COMPILE_KEEP_RENDER, &c1, &s1);
-    struct nst_compiled *four = file_compile(f, "4", NST_COMPILE_KEEP_RENDER, &c4, &s4);
+    struct nst_compiled *plain = compile_svc(f->svc, "2", NULL, 0, &c0, &s0);
+    struct nst_compiled *one = compile_svc(f->svc, "1", NULL, NST_COMPILE_KEEP_RENDER, &c1, &s1);
+    struct nst_compiled *four = compile_svc(f->svc, "4", NULL, NST_COMPILE_KEEP_RENDER, &c4, &s4);
     char *a, *b;
     size_t i, n = nst_compiled_device_count(plain);
 
@@ -403,23 +405,6 @@ temp_dirs(const char *dir)
     return n;
 }
 
-/* nst_compile_file_to() of @svc with 4 threads into @out, @flags. */
-static struct nst_compiled *
-compile_to(const char *svc, const char *out, unsigned flags, struct nst_ctx **ctx,
-           struct nst_service **s)
-{
-    struct nst_compiled *comp = NULL;
-    enum nst_stage stage;
-
-    setenv("NST_COMPILE_JOBS", "4", 1);
-    assert_int_equal(nst_ctx_new(NULL, ctx), NST_OK);
-    assert_int_equal(
-        nst_compile_file_to(*ctx, svc, NST_FORMAT_AUTO, NULL, 0, flags, out, &stage, s, &comp),
-        NST_OK);
-    assert_int_equal(stage, NST_STAGE_DONE);
-    return comp;
-}
-
 /* The set written while rendering (nst_compile_file_to): the same files as
  * nst_compiled_write() alone; a write failure reported by nst_compiled_write() as it
  * would have been (the first file in model order), the earlier set untouched; no
@@ -439,13 +424,13 @@ test_staged_set(void **state)
     snprintf(a, sizeof a, "%s/plain", f->tmp);
     snprintf(b, sizeof b, "%s/staged", f->tmp);
     snprintf(other, sizeof other, "%s/other", f->tmp);
-    comp = file_compile(f, "2", 0, &ctx, &svc);
+    comp = compile_svc(f->svc, "2", NULL, 0, &ctx, &svc);
     assert_int_equal(nst_compiled_write(comp, a), NST_OK);
     nst_compiled_free(comp);
     nst_service_free(svc);
     nst_ctx_free(ctx);
     /* Staged: the devices' files are there before nst_compiled_write(). */
-    comp = compile_to(f->svc, b, NST_COMPILE_WRITE_ONLY, &ctx, &svc);
+    comp = compile_svc(f->svc, "4", b, NST_COMPILE_WRITE_ONLY, &ctx, &svc);
     assert_int_equal(temp_dirs(f->tmp), 1);
     assert_int_equal(access(b, F_OK), -1);
     assert_int_equal(nst_compiled_write(comp, b), NST_OK);
@@ -465,7 +450,7 @@ test_staged_set(void **state)
     lim = old;
     lim.rlim_cur = 4096;
     assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
-    comp = compile_to(f->svc, b, NST_COMPILE_WRITE_ONLY, &ctx, &svc);
+    comp = compile_svc(f->svc, "4", b, NST_COMPILE_WRITE_ONLY, &ctx, &svc);
     assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
     signal(SIGXFSZ, SIG_DFL);
     nst_diag_clear(ctx);
@@ -482,8 +467,8 @@ test_staged_set(void **state)
     nst_ctx_free(ctx);
     /* Freed unwritten: the staged files go with it. Written elsewhere (the texts are kept
      * at this size): the set there, the staged one removed. */
-    comp = compile_to(f->svc, b, 0, &ctx, &svc);
-    comp2 = compile_to(f->svc, b, 0, &ctx2, &svc2);
+    comp = compile_svc(f->svc, "4", b, 0, &ctx, &svc);
+    comp2 = compile_svc(f->svc, "4", b, 0, &ctx2, &svc2);
     assert_int_equal(temp_dirs(f->tmp), 2);
     nst_compiled_free(comp);
     assert_int_equal(temp_dirs(f->tmp), 1);
@@ -515,7 +500,7 @@ test_staged_write_only(void **state)
     assert_int_equal(system(cmd), 0);
     snprintf(out, sizeof out, "%s/big", f->tmp);
     snprintf(other, sizeof other, "%s/big2", f->tmp);
-    comp = compile_to(big, out, NST_COMPILE_WRITE_ONLY, &ctx, &svc);
+    comp = compile_svc(big, "4", out, NST_COMPILE_WRITE_ONLY, &ctx, &svc);
     assert_true(nst_compiled_device_count(comp) > 256);
     assert_true(nst_compiled_device_rendered(comp, 0));
     assert_null(nst_compiled_device_payload(comp, 0));
@@ -542,7 +527,7 @@ test_staged_write_only(void **state)
         lim = old;
         lim.rlim_cur = 1 << 20;
         assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
-        comp = compile_to(big, out, NST_COMPILE_WRITE_ONLY, &ctx, &svc);
+        comp = compile_svc(big, "4", out, NST_COMPILE_WRITE_ONLY, &ctx, &svc);
         nst_diag_clear(ctx);
         assert_int_equal(nst_compiled_write(comp, out), NST_EIO);
         assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);

@@ -30,6 +30,7 @@
  * writing files (compile.c).
  */
 #include <dirent.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -754,6 +755,448 @@ dump_children(xmlDocPtr doc, xmlNodePtr holder, struct buf *out)
     return buf_failed(out);
 }
 
+/*
+ * A feature's rendered elements built into a libyang tree directly, without printing them
+ * and parsing the text back (xmlNodeDump() and libyang's XML parser: a third of a
+ * device's render at 100 routers, the parser's tokenizer, its namespace lookups and
+ * location stack). The tree must be the one lyd_parse_data_mem(LYD_XML, LYD_PARSE_STRICT |
+ * LYD_PARSE_ONLY) makes of the printed text (parser_xml.c, libyang 2.1.30): the same
+ * schema nodes (lys_find_child() in the element's namespace's implemented module), made
+ * by the same functions through the public API (lyd_create_inner(), lyd_create_term()
+ * with the element's text, lyd_insert_node() into the parent as the parser inserts), so
+ * the same order, flags and values. What the parser would refuse, and whatever this
+ * does not build exactly as the parser does, is not decided here: the builder gives up
+ * (xb_fail) and the caller parses the text as before, so every error and its report
+ * come from libyang's parser as they always did. It gives up on:
+ *   - an element without a namespace, with attributes, or whose namespace or name the
+ *     models do not know (the parser's errors);
+ *   - RPCs, actions, notifications, anydata and anyxml, key-less lists;
+ *   - text that is not plain: a byte outside printable ASCII other than tab and newline
+ *     (the parser checks UTF-8 and XML's characters), non-blank text in an inner node or
+ *     at the top, anything but text in a leaf (comments, CDATA, entities, elements);
+ *   - a value with ':' unless its type stores it the same whatever the format (the API
+ *     takes values in JSON's format, the parser in XML's with the element's prefixes:
+ *     identityrefs, instance-identifiers, xpath1.0, and unions holding any of them);
+ *   - a list whose keys are not its first element children once each in key order
+ *     (the parser refuses a key after a later key), or with more than 4 keys;
+ *   - any libyang error.
+ * Checked against the parse for every feature (-DNST_RENDER_BUILD_VERIFY: both trees
+ * printed with every default and flag and compared) over the goldens and the bench's
+ * services.
+ */
+struct xb {
+    struct ly_ctx *ly;
+    const xmlNs *last_ns; /* the namespace last looked up, and its module */
+    const struct lys_module *last_mod;
+};
+
+#define XB_MAX_KEYS 4
+
+static bool
+xb_blank(const xmlChar *t)
+{
+    for (; t && *t; t++) {
+        if (*t != ' ' && *t != '\t' && *t != '\n' && *t != '\r') {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Plain text: printable ASCII, tab and newline; *colon set when it holds a ':'. */
+static bool
+xb_plain(const xmlChar *t, bool *colon)
+{
+    for (; *t; t++) {
+        if ((*t < 0x20 && *t != '\t' && *t != '\n') || *t >= 0x7f) {
+            return false;
+        }
+        if (*t == ':') {
+            *colon = true;
+        }
+    }
+    return true;
+}
+
+/* The type stores a value the same from JSON's format as from XML's (no prefixes). */
+static bool
+xb_type_prefix_free(const struct lysc_type *t, int depth)
+{
+    LY_ARRAY_COUNT_TYPE u;
+
+    if (depth > 8) {
+        return false;
+    }
+    switch (t->basetype) {
+    case LY_TYPE_IDENT:
+    case LY_TYPE_INST:
+    case LY_TYPE_UNKNOWN:
+        return false;
+    case LY_TYPE_LEAFREF:
+        return ((const struct lysc_type_leafref *)t)->realtype &&
+               xb_type_prefix_free(((const struct lysc_type_leafref *)t)->realtype, depth + 1);
+    case LY_TYPE_UNION:
+        LY_ARRAY_FOR(((const struct lysc_type_union *)t)->types, u)
+        {
+            if (!xb_type_prefix_free(((const struct lysc_type_union *)t)->types[u], depth + 1)) {
+                return false;
+            }
+        }
+        return true;
+    default:
+        /* a plugin of its own on a string (xpath1.0, node-instance-identifier) may read
+         * prefixes; the address and prefix types do not */
+        return t->plugin && t->plugin->id &&
+               (!strcmp(t->plugin->id, "libyang 2 - string, version 1") ||
+                t->basetype != LY_TYPE_STRING || strstr(t->plugin->id, "ipv4-") ||
+                strstr(t->plugin->id, "ipv6-"));
+    }
+}
+
+/* The identity's realtype: an identityref, or a leafref to one. */
+static bool
+xb_type_ident(const struct lysc_type *t)
+{
+    while (t && t->basetype == LY_TYPE_LEAFREF) {
+        t = ((const struct lysc_type_leafref *)t)->realtype;
+    }
+    return t && t->basetype == LY_TYPE_IDENT;
+}
+
+/* An identityref's XML value ("prefix:name", or "name" in the default namespace) in
+ * JSON's form, "module:name" with the module the parser's ly_xml_resolve_prefix() finds
+ * (implemented, by namespace), in @buf; NULL to give up. */
+static const char *
+xb_ident_json(struct ly_ctx *ly, const xmlNode *e, const char *v, char *buf, size_t len)
+{
+    const struct lys_module *mod;
+    const char *colon = strchr(v, ':'), *p;
+    char prefix[64];
+    xmlNsPtr ns;
+
+    for (p = v; *p; p++) {
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+              *p == '_' || *p == '-' || *p == '.' || (*p == ':' && p == colon))) {
+            return NULL;
+        }
+    }
+    if (colon && ((size_t)(colon - v) >= sizeof prefix || colon == v)) {
+        return NULL;
+    }
+    if (colon) {
+        memcpy(prefix, v, (size_t)(colon - v));
+        prefix[colon - v] = '\0';
+    }
+    ns = xmlSearchNs(e->doc, (xmlNodePtr)(uintptr_t)e, colon ? X(prefix) : NULL);
+    mod = ns && ns->href ? ly_ctx_get_module_implemented_ns(ly, (const char *)ns->href) : NULL;
+    if (!mod || !(colon ? colon[1] : v[0])) {
+        return NULL;
+    }
+    if ((size_t)snprintf(buf, len, "%s:%s", mod->name, colon ? colon + 1 : v) >= len) {
+        return NULL;
+    }
+    return buf;
+}
+
+/* A union of identityrefs and types that store a value alike in every format. */
+static bool
+xb_type_union_ident(const struct lysc_type *t)
+{
+    const struct lysc_type_union *u = (const struct lysc_type_union *)t;
+    LY_ARRAY_COUNT_TYPE i;
+    bool ident = false;
+
+    if (t->basetype != LY_TYPE_UNION) {
+        return false;
+    }
+    LY_ARRAY_FOR(u->types, i)
+    {
+        if (u->types[i]->basetype == LY_TYPE_IDENT) {
+            ident = true;
+        } else if (!xb_type_prefix_free(u->types[i], 1)) {
+            return false;
+        }
+    }
+    return ident;
+}
+
+/* The element's text as the parser would store it, or NULL to give up. *@check: a
+ * union's identityref, to be checked once stored (xb_union_ident_ok()). */
+static const char *
+xb_term_text(struct ly_ctx *ly, const xmlNode *e, const struct lysc_node *sn, char *buf,
+             size_t len, bool *check)
+{
+    const xmlNode *c = e->children;
+    bool colon = false;
+
+    if (!c) {
+        return "";
+    }
+    if (c->type != XML_TEXT_NODE || c->next || !c->content ||
+        !xb_plain(c->content, &colon)) {
+        return NULL;
+    }
+    if (c->content[0] && xb_blank(c->content)) {
+        return NULL; /* all blank: the parser's ws_only handling, not reproduced */
+    }
+    if (xb_type_ident(((const struct lysc_node_leaf *)sn)->type)) {
+        return xb_ident_json(ly, e, (const char *)c->content, buf, len);
+    }
+    if (colon && xb_type_union_ident(((const struct lysc_node_leaf *)sn)->type)) {
+        /* A member other than the identityrefs takes the text as it is (JSON's format
+         * alike, prefix-free): then it is not an identity for sure; give up. Else the
+         * same members refuse it in XML, and the identity, by module name, must be what
+         * the union stores. */
+        if (lyd_value_validate(NULL, sn, (const char *)c->content, strlen((const char *)c->content),
+                               NULL, NULL, NULL) != LY_EVALID) {
+            return NULL;
+        }
+        *check = true;
+        return xb_ident_json(ly, e, (const char *)c->content, buf, len);
+    }
+    if (colon && !xb_type_prefix_free(((const struct lysc_node_leaf *)sn)->type, 0)) {
+        return NULL;
+    }
+    return (const char *)c->content;
+}
+
+/* The union stored an identity (xb_term_text()'s check). */
+static bool
+xb_union_ident_ok(const struct lyd_node *n)
+{
+    const struct lyd_value *v = &((const struct lyd_node_term *)n)->value;
+
+    return v->realtype->basetype == LY_TYPE_UNION && v->subvalue &&
+           v->subvalue->value.realtype->basetype == LY_TYPE_IDENT;
+}
+
+static const struct lys_module *
+xb_module(struct xb *b, const xmlNs *ns)
+{
+    if (!ns || !ns->href) {
+        return NULL;
+    }
+    if (ns != b->last_ns &&
+        (!b->last_ns || !b->last_mod || strcmp((const char *)ns->href, b->last_mod->ns))) {
+        b->last_mod = ly_ctx_get_module_implemented_ns(b->ly, (const char *)ns->href);
+    }
+    b->last_ns = ns;
+    return b->last_mod;
+}
+
+static int xb_children(struct xb *b, struct lyd_node *parent, const xmlNode *first,
+                       const xmlNode *const *skip, size_t nskip);
+
+/* One element into @parent (NULL: a new top-level node returned in *top). */
+static int
+xb_element(struct xb *b, struct lyd_node *parent, const xmlNode *e, struct lyd_node **top)
+{
+    const struct lys_module *mod;
+    const struct lysc_node *sn, *k;
+    const xmlNode *keys[XB_MAX_KEYS], *c;
+    const char *kv[XB_MAX_KEYS];
+    char vbuf[XB_MAX_KEYS + 1][256];
+    struct lyd_node *node = NULL;
+    const char *name = (const char *)e->name;
+    size_t nkeys = 0, i;
+    bool kcheck = false;
+    LY_ERR lr;
+
+    if (e->properties || !(mod = xb_module(b, e->ns))) {
+        return -1;
+    }
+    sn = lys_find_child(parent ? parent->schema : NULL, mod, name, 0, 0, 0);
+    if (!sn || (sn->nodetype & (LYS_RPC | LYS_ACTION | LYS_NOTIF | LYD_NODE_ANY))) {
+        return -1;
+    }
+    switch (sn->nodetype) {
+    case LYS_CONTAINER:
+        lr = lyd_new_inner(parent, mod, name, 0, &node);
+        break;
+    case LYS_LEAF:
+    case LYS_LEAFLIST: {
+        bool check = false;
+        const char *v = xb_term_text(b->ly, e, sn, vbuf[0], sizeof vbuf[0], &check);
+
+        if (!v) {
+            return -1;
+        }
+        lr = lyd_new_term(parent, mod, name, v, 0, &node);
+        if (!lr && check && !xb_union_ident_ok(node)) {
+            if (!parent) {
+                lyd_free_tree(node);
+            }
+            return -1;
+        }
+        break;
+    }
+    case LYS_LIST:
+        if (sn->flags & LYS_KEYLESS) {
+            return -1;
+        }
+        /* the keys: the first element children, in key order, each a plain value */
+        c = e->children;
+        for (k = lysc_node_child(sn); k && (k->flags & LYS_KEY); k = k->next) {
+            while (c && c->type == XML_TEXT_NODE && xb_blank(c->content)) {
+                c = c->next;
+            }
+            if (nkeys == XB_MAX_KEYS || !c || c->type != XML_ELEMENT_NODE ||
+                strcmp((const char *)c->name, k->name) || xb_module(b, c->ns) != k->module ||
+                c->properties ||
+                !(kv[nkeys] = xb_term_text(b->ly, c, k, vbuf[nkeys + 1], sizeof vbuf[0], &kcheck)) ||
+                kcheck) {
+                return -1;
+            }
+            keys[nkeys++] = c;
+            c = c->next;
+        }
+        switch (nkeys) {
+        case 1:
+            lr = lyd_new_list(parent, mod, name, 0, &node, kv[0]);
+            break;
+        case 2:
+            lr = lyd_new_list(parent, mod, name, 0, &node, kv[0], kv[1]);
+            break;
+        case 3:
+            lr = lyd_new_list(parent, mod, name, 0, &node, kv[0], kv[1], kv[2]);
+            break;
+        case 4:
+            lr = lyd_new_list(parent, mod, name, 0, &node, kv[0], kv[1], kv[2], kv[3]);
+            break;
+        default:
+            return -1;
+        }
+        break;
+    default:
+        return -1;
+    }
+    if (lr || !node) {
+        return -1;
+    }
+    if (!parent) {
+        *top = node;
+    }
+    if (sn->nodetype & LYD_NODE_INNER) {
+        /* a key again later: the parser refuses it or keeps both; leave it to the parser */
+        for (c = e->children; c; c = c->next) {
+            if (c->type == XML_ELEMENT_NODE && nkeys) {
+                for (i = 0; i < nkeys; i++) {
+                    if (c != keys[i] && !strcmp((const char *)c->name, (const char *)keys[i]->name)) {
+                        return -1;
+                    }
+                }
+            }
+        }
+        return xb_children(b, node, e->children, keys, nkeys);
+    }
+    return 0;
+}
+
+/* The element children of an inner node (blank text between them), but @skip. */
+static int
+xb_children(struct xb *b, struct lyd_node *parent, const xmlNode *first,
+            const xmlNode *const *skip, size_t nskip)
+{
+    const xmlNode *c;
+    size_t i;
+
+    for (c = first; c; c = c->next) {
+        if (c->type == XML_TEXT_NODE && xb_blank(c->content)) {
+            continue;
+        }
+        if (c->type != XML_ELEMENT_NODE) {
+            return -1;
+        }
+        for (i = 0; i < nskip && skip[i] != c; i++) {
+        }
+        if (i < nskip) {
+            continue;
+        }
+        if (xb_element(b, parent, c, NULL)) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* The tree of @holder's children (NULL when it has no element), or -1: parse the text. */
+static int
+xb_build(struct ly_ctx *ly, const xmlNode *holder, struct lyd_node **out)
+{
+    struct xb b = {.ly = ly};
+    struct lyd_node *first = NULL, *top;
+    const xmlNode *c;
+
+    for (c = holder->children; c; c = c->next) {
+        if (c->type == XML_TEXT_NODE && xb_blank(c->content)) {
+            continue;
+        }
+        top = NULL;
+        if (c->type != XML_ELEMENT_NODE || xb_element(&b, NULL, c, &top)) {
+            lyd_free_siblings(top);
+            goto fail;
+        }
+        if (lyd_insert_sibling(first, top, &first)) {
+            lyd_free_siblings(top);
+            goto fail;
+        }
+    }
+    *out = first;
+    return 0;
+
+fail:
+    lyd_free_siblings(first);
+    ly_err_clean(ly, NULL);
+    return -1;
+}
+
+#ifdef NST_RENDER_BUILD_VERIFY
+/* Every node's schema, flags and value alike, and both printed alike with defaults. */
+static bool
+xb_same(const struct lyd_node *a, const struct lyd_node *b)
+{
+    for (; a || b; a = a->next, b = b->next) {
+        if (!a || !b || a->schema != b->schema || a->flags != b->flags || a->hash != b->hash ||
+            !!a->meta != !!b->meta) {
+            return false;
+        }
+        if (a->schema && (a->schema->nodetype & LYD_NODE_TERM)) {
+            const struct lyd_node_term *ta = (const void *)a, *tb = (const void *)b;
+
+            if (strcmp(lyd_get_value(a), lyd_get_value(b)) ||
+                ta->value.realtype != tb->value.realtype) {
+                return false;
+            }
+        } else if (!xb_same(lyd_child(a), lyd_child(b))) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static void
+xb_verify(struct ly_ctx *ly, const struct lyd_node *built, const char *text)
+{
+    struct lyd_node *parsed = NULL;
+    char *p1 = NULL, *p2 = NULL;
+
+    if (lyd_parse_data_mem(ly, text, LYD_XML, LYD_PARSE_STRICT | LYD_PARSE_ONLY, 0, &parsed)) {
+        fprintf(stderr, "NST_RENDER_BUILD_VERIFY: built a tree the parser refuses:\n%s\n", text);
+        abort();
+    }
+    lyd_print_mem(&p1, built, LYD_XML, LYD_PRINT_WITHSIBLINGS | LYD_PRINT_WD_ALL_TAG);
+    lyd_print_mem(&p2, parsed, LYD_XML, LYD_PRINT_WITHSIBLINGS | LYD_PRINT_WD_ALL_TAG);
+    if (!xb_same(built, parsed) || !p1 != !p2 || (p1 && strcmp(p1, p2))) {
+        fprintf(stderr, "NST_RENDER_BUILD_VERIFY: trees differ for:\n%s\nbuilt:\n%s\nparsed:\n%s\n",
+                text, p1 ? p1 : "", p2 ? p2 : "");
+        abort();
+    }
+    free(p1);
+    free(p2);
+    lyd_free_siblings(parsed);
+}
+#endif
+
 static nst_err
 render_feature(struct render *r, const struct drv_ops *drv, const char *device, xmlNodePtr dev,
                size_t f, struct lyd_node **trees, struct buf *scratch)
@@ -773,7 +1216,22 @@ render_feature(struct render *r, const struct drv_ops *drv, const char *device, 
         ret = template_error(r, device, "template error rendering the payload", &te, ret);
         goto cleanup;
     }
+    render_quiet(r);
+    if (!xb_build(r->ly, holder, &trees[f])) {
+#ifdef NST_RENDER_BUILD_VERIFY
+        if (!dump_children(out, holder, scratch) && scratch->len) {
+            xb_verify(r->ly, trees[f], scratch->p);
+        }
+#endif
+        goto cleanup;
+    }
     ret = dump_children(out, holder, scratch);
+#ifdef NST_RENDER_BUILD_VERIFY
+    if (getenv("NST_RENDER_BUILD_VERIFY_LOG")) {
+        fprintf(stderr, "NST_RENDER_BUILD_VERIFY: parsed %s/%s: %.300s\n", drv->tpl_vendor,
+                drv->features[f], scratch->p ? scratch->p : "");
+    }
+#endif
     if (ret || !scratch->len) {
         goto cleanup;
     }

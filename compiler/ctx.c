@@ -464,6 +464,75 @@ ctx_fast_mark(struct nst_ctx *ctx)
     return NST_OK;
 }
 
+static nst_err ctx_ly_build_each(const char *dir, bool fast, struct ly_ctx **out, int *deviated,
+                                 int *fast_ok, int *onramp);
+
+/*
+ * ctx_ly_build_each()'s context compiled once (LY_CTX_EXPLICIT_COMPILE): every module and
+ * the deviation parsed, then ly_ctx_compile(). Loaded one by one, libyang compiles the
+ * context again after each module (about 35 M of the 50 M instructions). Only when all
+ * of it loads and compiles; anything else (an optional module missing, a deviation that
+ * does not apply, a name it does not find) is left to ctx_ly_build_each(), whose
+ * fall-backs decide as before. 1 when built; 0: build it the other way.
+ */
+static int
+ctx_ly_build_once(const char *dir, bool fast, struct ly_ctx **out, int *deviated, int *fast_ok,
+                  int *onramp)
+{
+    static const char *const mods[] = {"netstitch-intercloud", "netstitch-inventory",
+                                       "netstitch-onramp",     "netstitch-exchange",
+                                       "netstitch-qinq",       "netstitch-redundancy",
+                                       "netstitch-multipoint"};
+    struct ly_ctx *ly = NULL;
+    char ietf[4096], path[128];
+    char *text = NULL, *typed = NULL;
+    size_t i;
+    int ok = 0;
+
+    snprintf(ietf, sizeof ietf, "%s/ietf", dir);
+    if (ly_ctx_new(dir,
+                   LY_CTX_DISABLE_SEARCHDIR_CWD | LY_CTX_NO_YANGLIBRARY | LY_CTX_EXPLICIT_COMPILE,
+                   &ly) != LY_SUCCESS) {
+        return 0;
+    }
+    ly_ctx_set_searchdir(ly, ietf);
+    for (i = 0; i < sizeof mods / sizeof mods[0]; i++) {
+        if (!ly_ctx_load_module(ly, mods[i], NULL, NULL)) {
+            goto cleanup;
+        }
+    }
+    text = nst_asprintf("%s%s}\n", ctx_port_refs_deviation, fast ? ctx_fast_deviation : "");
+    typed = text ? ctx_type_subst(text, fast ? "string" : "nsi:name") : NULL;
+    if (!typed || lys_parse_mem(ly, typed, LYS_IN_YANG, NULL) != LY_SUCCESS ||
+        ly_ctx_compile(ly) != LY_SUCCESS) {
+        goto cleanup;
+    }
+    for (i = 0; fast && i < sizeof ctx_fast_names / sizeof ctx_fast_names[0]; i++) {
+        snprintf(path, sizeof path, "/netstitch-intercloud:intercloud%s", ctx_fast_names[i]);
+        if (!lys_find_path(ly, NULL, path, 0)) {
+            goto cleanup;
+        }
+    }
+    ly_ctx_unset_options(ly, LY_CTX_EXPLICIT_COMPILE);
+    ok = 1;
+
+cleanup:
+    nst_free(text);
+    nst_free(typed);
+    if (ly) {
+        ly_err_clean(ly, NULL);
+    }
+    if (!ok) {
+        ly_ctx_destroy(ly);
+        return 0;
+    }
+    *out = ly;
+    *onramp = 1;
+    *fast_ok = fast ? 1 : 0;
+    *deviated = 1;
+    return 1;
+}
+
 /* netstitch's own models from @dir in a new libyang context, with the port deviation
  * and with @fast the fast one (ctx_deviate()); *@deviated: whether the port deviation
  * loaded, *@fast_ok: whether the fast one did (0 without @fast), *@onramp: whether
@@ -471,6 +540,16 @@ ctx_fast_mark(struct nst_ctx *ctx)
 static nst_err
 ctx_ly_build(const char *dir, bool fast, struct ly_ctx **out, int *deviated, int *fast_ok,
              int *onramp)
+{
+    if (ctx_ly_build_once(dir, fast, out, deviated, fast_ok, onramp)) {
+        return NST_OK;
+    }
+    return ctx_ly_build_each(dir, fast, out, deviated, fast_ok, onramp);
+}
+
+static nst_err
+ctx_ly_build_each(const char *dir, bool fast, struct ly_ctx **out, int *deviated, int *fast_ok,
+                  int *onramp)
 {
     struct ly_ctx *ly = NULL;
     char ietf[4096];
@@ -502,7 +581,7 @@ ctx_ly_build(const char *dir, bool fast, struct ly_ctx **out, int *deviated, int
     dev = fast ? ctx_deviate(ly, true) : 0;
     if (dev < 0) {
         ly_ctx_destroy(ly);
-        return ctx_ly_build(dir, false, out, deviated, fast_ok, onramp);
+        return ctx_ly_build_each(dir, false, out, deviated, fast_ok, onramp);
     }
     *fast_ok = dev;
     *deviated = dev ? 1 : ctx_deviate(ly, false) > 0;

@@ -247,8 +247,30 @@ env_error(struct nst_ctx *ctx, const char *what)
  * implemented (yang/devices/README.md: several modules use another's identities), with
  * yang/ietf on the search path for ietf-inet-types.
  */
+static nst_err load_device_models_as(struct render *r, bool explicit_compile);
+
+/*
+ * The modules loaded first and compiled once (LY_CTX_EXPLICIT_COMPILE, ly_ctx_compile()):
+ * loaded one by one, libyang compiles the whole context again after each module, 46
+ * times (about 100 M instructions of a compile's 140 M here). Whatever fails that way is
+ * done again one by one, which names the module that does not load as before.
+ */
 static nst_err
 load_device_models(struct render *r)
+{
+    nst_err ret = load_device_models_as(r, true);
+
+    if (ret == NST_EINPUT) {
+        /* only libyang's refusals come back as NST_EINPUT, nothing recorded */
+        ly_ctx_destroy(r->ly);
+        r->ly = NULL;
+        ret = load_device_models_as(r, false);
+    }
+    return ret;
+}
+
+static nst_err
+load_device_models_as(struct render *r, bool explicit_compile)
 {
     char devdir[2048], path[4096], msg[4600];
     char **vendors = NULL, **files = NULL;
@@ -264,7 +286,10 @@ load_device_models(struct render *r)
         }
         goto cleanup;
     }
-    if (ly_ctx_new(NULL, LY_CTX_DISABLE_SEARCHDIR_CWD | LY_CTX_NO_YANGLIBRARY, &r->ly)) {
+    if (ly_ctx_new(NULL,
+                   LY_CTX_DISABLE_SEARCHDIR_CWD | LY_CTX_NO_YANGLIBRARY |
+                       (explicit_compile ? LY_CTX_EXPLICIT_COMPILE : 0),
+                   &r->ly)) {
         ret = env_error(r->ctx, "cannot create the libyang context for the device models");
         goto cleanup;
     }
@@ -300,6 +325,11 @@ load_device_models(struct render *r)
             if (!ly_ctx_load_module(r->ly, files[j], at ? at + 1 : NULL, NULL)) {
                 const struct ly_err_item *e = ly_err_first(r->ly);
 
+                if (explicit_compile) {
+                    ret = NST_EINPUT; /* again one by one, for the message */
+                    goto cleanup;
+                }
+
                 snprintf(msg, sizeof msg, "cannot load device model %s/%s: %s", vendors[i],
                          files[j], e && e->msg ? e->msg : "unknown error");
                 ret = env_error(r->ctx, msg);
@@ -309,6 +339,13 @@ load_device_models(struct render *r)
         free_names(files, nf);
         files = NULL;
         nf = 0;
+    }
+    if (explicit_compile) {
+        if (ly_ctx_compile(r->ly) != LY_SUCCESS) {
+            ret = NST_EINPUT;
+            goto cleanup;
+        }
+        ly_ctx_unset_options(r->ly, LY_CTX_EXPLICIT_COMPILE);
     }
 
 cleanup:

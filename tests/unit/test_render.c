@@ -544,6 +544,43 @@ test_unknown_element_names_template_line(void **state)
     assert_int_equal(nst_diag_count_severity(f->ctx, NST_SEV_ERROR), 2);
 }
 
+/*
+ * The render builds each feature's tree from the template's elements directly and leaves
+ * what it does not reproduce exactly to libyang's parser (render.c, xb_build()): a list
+ * whose keys come out of key order is one. The parser refuses it, as it always did, and
+ * the report is the parser's.
+ */
+static void
+test_keys_out_of_order_left_to_parser(void **state)
+{
+    struct fx *f = *state;
+    const char *dirs[1] = {f->tmp};
+    const struct nst_diag *d;
+
+    write_file(f->tmp, "eos/interfaces.xml",
+               "<template>\n"
+               "  <network-instances xmlns=\"http://openconfig.net/yang/network-instance\">\n"
+               "    <network-instance>\n"
+               "      <name>default</name>\n"
+               "      <protocols>\n"
+               "        <protocol>\n"
+               "          <name>STATIC</name>\n"
+               "          <identifier xmlns:oc-pol-types=\"http://openconfig.net/yang/policy-types\">"
+               "oc-pol-types:STATIC</identifier>\n"
+               "        </protocol>\n"
+               "      </protocols>\n"
+               "    </network-instance>\n"
+               "  </network-instances>\n"
+               "</template>\n");
+    load_checked(f, EXAMPLE);
+    assert_int_equal(nst_service_compile_with_templates(f->svc, dirs, 1, &f->comp), NST_EINTERNAL);
+    d = code_diag(f->ctx, "PAYLOAD-INVALID");
+    assert_non_null(d);
+    assert_non_null(strstr(nst_diag_message(d), "does not parse with"));
+    assert_non_null(strstr(nst_diag_message(d), "Invalid position of the key \"identifier\""));
+    assert_int_equal(nst_diag_count_severity(f->ctx, NST_SEV_ERROR), 1);
+}
+
 static void
 test_template_syntax_error(void **state)
 {
@@ -799,6 +836,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_hostile_descriptions_stay_data, setup, teardown),
         cmocka_unit_test_setup_teardown(test_invalid_payload_names_template_line, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unknown_element_names_template_line, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_keys_out_of_order_left_to_parser, setup, teardown),
         cmocka_unit_test_setup_teardown(test_template_syntax_error, setup, teardown),
         cmocka_unit_test_setup_teardown(test_user_template_shadows_one, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pending_driver, setup, teardown),

@@ -199,7 +199,9 @@ cmd_compile(int argc, char **argv)
      * -o, each device's files are written as it is rendered, into the set that
      * nst_compiled_write() puts in place below; nothing else reads the texts. */
     err = nst_compile_file_to(ctx, argv[optind], NST_FORMAT_AUTO, ntdirs ? tdirs : NULL, ntdirs,
-                              NST_COMPILE_KEEP_RENDER | NST_COMPILE_WRITE_ONLY, outdir, &stage,
+                              NST_COMPILE_KEEP_RENDER | NST_COMPILE_WRITE_ONLY |
+                                  (emit || fmt == OUT_JSON ? 0 : NST_COMPILE_NO_IR),
+                              outdir, &stage,
                               &svc, &comp);
     if (err) {
         if (stage <= NST_STAGE_CHECK) {

@@ -65,6 +65,7 @@ struct nst_compiled {
     char *stage_tmp;             /* the new directory the devices' files are written to */
     struct write_res *stage_res; /* per device */
     bool write_only;             /* NST_COMPILE_WRITE_ONLY */
+    bool no_ir;                  /* NST_COMPILE_NO_IR: the IR not packed where staged */
     /* Above COMPILE_DEFLATE_FROM devices, the staged set's plan.json streamed as the
      * chunks are rendered (stage_plan.f open), or why it could not be opened. */
     struct buf stage_plan;

@@ -316,6 +316,10 @@ enum nst_stage {
  * written (nst_compiled_device_payload() and nst_compiled_device_cli() return NULL for
  * them). For the netstitch command. */
 #define NST_COMPILE_WRITE_ONLY 0x4
+/** With nst_compile_file_to() and an output directory: the caller asks for no IR, which
+ * is then not kept (nst_compiled_ir() returns NST_EINVAL); plan.json is made as the
+ * devices render. For the netstitch command without --emit ir. */
+#define NST_COMPILE_NO_IR 0x8
 
 /**
  * @brief The whole pipeline in one call: load a service file, check it, lower it to the

@@ -555,6 +555,56 @@ test_staged_write_only(void **state)
     nst_compiled_free(comp);
     nst_service_free(svc);
     nst_ctx_free(ctx);
+    /* Without the IR (NST_COMPILE_NO_IR, the command's way): the same set, plan.json
+     * streamed from the render threads' objects; no IR to give. */
+    comp = compile_svc(big, "4", out, NST_COMPILE_WRITE_ONLY | NST_COMPILE_NO_IR, &ctx, &svc);
+    {
+        char *ir = NULL;
+
+        assert_int_equal(nst_compiled_ir(comp, &ir), NST_EINVAL);
+        assert_null(ir);
+    }
+    assert_int_equal(nst_compiled_write(comp, out), NST_OK);
+    snprintf(cmd, sizeof cmd, "diff -r '%s' '%s'", out, other);
+    assert_int_equal(system(cmd), 0);
+    nst_compiled_free(comp);
+    nst_service_free(svc);
+    nst_ctx_free(ctx);
+}
+
+/* NST_COMPILE_NO_IR at a size whose plan.json is built whole after the render: the same
+ * set as a compile that keeps the IR; no IR to give. Without an output directory the
+ * flag changes nothing (the plan is made from the IR then). */
+static void
+test_no_ir(void **state)
+{
+    struct fx *f = *state;
+    struct nst_ctx *ctx;
+    struct nst_service *svc;
+    struct nst_compiled *comp;
+    char a[128], b[128], cmd[512], *ir = NULL;
+
+    snprintf(a, sizeof a, "%s/with-ir", f->tmp);
+    snprintf(b, sizeof b, "%s/no-ir", f->tmp);
+    comp = compile_svc(f->svc, "2", a, NST_COMPILE_WRITE_ONLY, &ctx, &svc);
+    assert_int_equal(nst_compiled_write(comp, a), NST_OK);
+    nst_compiled_free(comp);
+    nst_service_free(svc);
+    nst_ctx_free(ctx);
+    comp = compile_svc(f->svc, "2", b, NST_COMPILE_WRITE_ONLY | NST_COMPILE_NO_IR, &ctx, &svc);
+    assert_int_equal(nst_compiled_ir(comp, &ir), NST_EINVAL);
+    assert_int_equal(nst_compiled_write(comp, b), NST_OK);
+    snprintf(cmd, sizeof cmd, "diff -r '%s' '%s'", a, b);
+    assert_int_equal(system(cmd), 0);
+    nst_compiled_free(comp);
+    nst_service_free(svc);
+    nst_ctx_free(ctx);
+    comp = compile_svc(f->svc, "2", NULL, NST_COMPILE_NO_IR, &ctx, &svc);
+    assert_int_equal(nst_compiled_ir(comp, &ir), NST_OK);
+    nst_free_string(ir);
+    nst_compiled_free(comp);
+    nst_service_free(svc);
+    nst_ctx_free(ctx);
 }
 
 static void
@@ -583,6 +633,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_alloc_hook_keeps_one_thread, setup, teardown),
         cmocka_unit_test_setup_teardown(test_staged_set, setup, teardown),
         cmocka_unit_test_setup_teardown(test_staged_write_only, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_no_ir, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -53,6 +53,7 @@
 #define RENDER_MAX_FEATURES 32
 #define RENDER_MAX_STEPS 64
 #define RENDER_INCLUDE_DEPTH 16
+#define RENDER_MAX_SPARE 8
 
 struct render {
     struct nst_ctx *ctx;
@@ -62,6 +63,8 @@ struct render {
     struct ly_ctx *ly; /* every vendor's device models */
     const struct render *base; /* render_dup(): ly and dirs are base's, not owned */
     struct diag_loc origin; /* the device being rendered, in the service (render_set_origin) */
+    struct render *spare[RENDER_MAX_SPARE]; /* render_warm()'s duplicates, for render_dup() */
+    size_t nspare;
 };
 
 void
@@ -389,13 +392,19 @@ cleanup:
 }
 
 nst_err
-render_dup(const struct render *r, struct nst_ctx *ctx, struct render **out)
+render_dup(struct render *r, struct nst_ctx *ctx, struct render **out)
 {
     struct render *d;
     nst_err ret;
 
     if (!r || !ctx || !out) {
         return NST_EINVAL;
+    }
+    if (r->nspare) {
+        d = r->spare[--r->nspare];
+        d->ctx = ctx;
+        *out = d;
+        return NST_OK;
     }
     d = nst_calloc(1, sizeof *d);
     if (!d) {
@@ -416,6 +425,39 @@ render_dup(const struct render *r, struct nst_ctx *ctx, struct render **out)
 }
 
 void
+render_warm(struct render *r, size_t n)
+{
+    size_t i, f;
+
+    if (!r || r->base) {
+        return;
+    }
+    while (r->nspare < n && r->nspare < RENDER_MAX_SPARE) {
+        struct render *d = nst_calloc(1, sizeof *d);
+
+        if (!d) {
+            return;
+        }
+        d->ctx = r->ctx;
+        d->base = r;
+        d->dirs = r->dirs;
+        d->ndirs = r->ndirs;
+        d->ly = r->ly;
+        if (tpl_engine_new((const char *const *)d->dirs, d->ndirs, &d->eng)) {
+            nst_free(d);
+            return;
+        }
+        for (i = 0; drv_all[i]; i++) {
+            for (f = 0; drv_all[i]->features && drv_all[i]->features[f]; f++) {
+                tpl_preload(d->eng, drv_all[i]->tpl_vendor, drv_all[i]->features[f], 0);
+                tpl_preload(d->eng, drv_all[i]->tpl_vendor, drv_all[i]->features[f], 1);
+            }
+        }
+        r->spare[r->nspare++] = d;
+    }
+}
+
+void
 render_free(struct render *r)
 {
     size_t i;
@@ -423,6 +465,10 @@ render_free(struct render *r)
     if (!r) {
         return;
     }
+    for (i = 0; i < r->nspare; i++) {
+        render_free(r->spare[i]);
+    }
+    r->nspare = 0;
     tpl_engine_free(r->eng);
     if (r->base) {
         nst_free(r);

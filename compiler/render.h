@@ -59,7 +59,16 @@ void render_free(struct render *r);
  * a lock: libyang.h, "Threading Limitations"). Freed with render_free().
  * Returns NST_OK, NST_EINVAL, NST_ENOMEM.
  */
-nst_err render_dup(const struct render *r, struct nst_ctx *ctx, struct render **out);
+nst_err render_dup(struct render *r, struct nst_ctx *ctx, struct render **out);
+
+/*
+ * Make @n duplicates of @r ahead (at most RENDER_MAX_SPARE), each engine with every
+ * driver's templates loaded and compiled (tpl_preload()), for render_dup() to hand out:
+ * compile.c does it on the thread that builds the render state while the service loads,
+ * when the second core would otherwise wait, instead of in each render thread's first
+ * devices. Duplicates not handed out are freed with @r. Best effort: nothing reported.
+ */
+void render_warm(struct render *r, size_t n);
 
 /* Record @r's diagnostics in @ctx (borrowed) from now on: render_new() may run on another
  * thread, with a context of its own, while the service loads (compile.c). */

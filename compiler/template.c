@@ -3157,6 +3157,21 @@ tpl_render_text(struct tpl_engine *eng, const char *vendor, const char *feature,
 }
 
 void
+tpl_preload(struct tpl_engine *eng, const char *vendor, const char *feature, int text)
+{
+    struct tpl_template *tpl;
+    struct tpl_error err;
+    struct tpl_quiet q;
+
+    if (!eng || !vendor || !feature || !tpl_name_ok(vendor) || !tpl_name_ok(feature)) {
+        return;
+    }
+    tpl_quiet_begin(&q);
+    (void)tpl_get(eng, vendor, feature, text ? 1 : 0, &tpl, &err);
+    tpl_quiet_end(&q);
+}
+
+void
 tpl_engine_stats(const struct tpl_engine *eng, struct tpl_stats *out)
 {
     if (eng && out) {

@@ -154,6 +154,17 @@ nst_err tpl_text_check(struct tpl_engine *eng, const char *vendor, const char *f
                        struct tpl_error *err);
 
 /**
+ * @brief Load and compile `<vendor>/<feature>.xml` (@p text: `.cli.xml`) into the
+ * engine's cache ahead of its first render (render_warm()). Nothing is reported: a
+ * template that does not load is loaded again, and reported, by the render that needs it.
+ * @param[in] eng the engine.
+ * @param[in] vendor vendor directory name. Borrowed.
+ * @param[in] feature feature name. Borrowed.
+ * @param[in] text nonzero for the text template.
+ */
+void tpl_preload(struct tpl_engine *eng, const char *vendor, const char *feature, int text);
+
+/**
  * @brief Read the engine's counters.
  * @param[in] eng the engine.
  * @param[out] out the counters, copied.

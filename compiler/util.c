@@ -16,7 +16,7 @@ buf_failed(const struct buf *b)
 }
 
 nst_err
-buf_add(struct buf *b, const void *s, size_t n)
+buf_add_slow(struct buf *b, const void *s, size_t n)
 {
     size_t cap;
     char *np;
@@ -84,12 +84,6 @@ buf_flush(struct buf *b)
         b->p[0] = '\0';
     }
     return buf_failed(b);
-}
-
-nst_err
-buf_puts(struct buf *b, const char *s)
-{
-    return buf_add(b, s, strlen(s));
 }
 
 nst_err

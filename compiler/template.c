@@ -2372,7 +2372,7 @@ tpl_element_ns(struct tpl_render *st, const struct tpl_op *op, xmlNodePtr out)
             if (ns && ns->href && ns->href[0] && !xmlNewNs(out, (const xmlChar *)"", NULL)) {
                 return NST_ENOMEM;
             }
-        } else if (!ns || !xmlStrEqual(ns->href, d->href)) {
+        } else if (!ns || !ns->href || strcmp((const char *)ns->href, (const char *)d->href)) {
             if (!xmlNewNs(out, d->href, d->prefix)) {
                 return NST_ENOMEM;
             }
@@ -2380,7 +2380,7 @@ tpl_element_ns(struct tpl_render *st, const struct tpl_op *op, xmlNodePtr out)
     }
     if (op->u.elem.href && op->u.elem.href[0]) {
         ns = xmlSearchNs(st->out_doc, out, op->u.elem.prefix);
-        if (!ns || !xmlStrEqual(ns->href, op->u.elem.href)) {
+        if (!ns || !ns->href || strcmp((const char *)ns->href, (const char *)op->u.elem.href)) {
             /* Unreachable with bindings computed from the template; kept for safety. */
             ns = xmlNewNs(out, op->u.elem.href, op->u.elem.prefix);
             if (!ns) {

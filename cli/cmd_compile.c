@@ -201,8 +201,7 @@ cmd_compile(int argc, char **argv)
     err = nst_compile_file_to(ctx, argv[optind], NST_FORMAT_AUTO, ntdirs ? tdirs : NULL, ntdirs,
                               NST_COMPILE_KEEP_RENDER | NST_COMPILE_WRITE_ONLY |
                                   (emit || fmt == OUT_JSON ? 0 : NST_COMPILE_NO_IR),
-                              outdir, &stage,
-                              &svc, &comp);
+                              outdir, &stage, &svc, &comp);
     if (err) {
         if (stage <= NST_STAGE_CHECK) {
             rc = err == NST_EIO ? EXIT_USAGE : EXIT_ERRORS;

@@ -70,6 +70,10 @@ struct nst_compiled {
      * chunks are rendered (stage_plan.f open), or why it could not be opened. */
     struct buf stage_plan;
     struct write_res stage_plan_res;
+    /* plan.json's "connections" (plan_connections()), made by the calling thread during
+     * the last chunk's render instead of after it (compile_chunk_par), or NULL */
+    char *plan_conns;
+    size_t plan_conns_len;
 };
 
 #endif

@@ -479,10 +479,9 @@ static int
 ctx_ly_build_once(const char *dir, bool fast, struct ly_ctx **out, int *deviated, int *fast_ok,
                   int *onramp)
 {
-    static const char *const mods[] = {"netstitch-intercloud", "netstitch-inventory",
-                                       "netstitch-onramp",     "netstitch-exchange",
-                                       "netstitch-qinq",       "netstitch-redundancy",
-                                       "netstitch-multipoint"};
+    static const char *const mods[] = {
+        "netstitch-intercloud", "netstitch-inventory",  "netstitch-onramp",    "netstitch-exchange",
+        "netstitch-qinq",       "netstitch-redundancy", "netstitch-multipoint"};
     struct ly_ctx *ly = NULL;
     char ietf[4096], path[128];
     char *text = NULL, *typed = NULL;

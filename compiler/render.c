@@ -60,9 +60,9 @@ struct render {
     char **dirs; /* the template search path */
     size_t ndirs;
     struct tpl_engine *eng;
-    struct ly_ctx *ly; /* every vendor's device models */
+    struct ly_ctx *ly;         /* every vendor's device models */
     const struct render *base; /* render_dup(): ly and dirs are base's, not owned */
-    struct diag_loc origin; /* the device being rendered, in the service (render_set_origin) */
+    struct diag_loc origin;    /* the device being rendered, in the service (render_set_origin) */
     struct render *spare[RENDER_MAX_SPARE]; /* render_warm()'s duplicates, for render_dup() */
     size_t nspare;
 };
@@ -1006,8 +1006,8 @@ xb_type_union_ident(const struct lysc_type *t)
 /* The element's text as the parser would store it, or NULL to give up. *@check: a
  * union's identityref, to be checked once stored (xb_union_ident_ok()). */
 static const char *
-xb_term_text(struct ly_ctx *ly, const xmlNode *e, const struct lysc_node *sn, char *buf,
-             size_t len, bool *check)
+xb_term_text(struct ly_ctx *ly, const xmlNode *e, const struct lysc_node *sn, char *buf, size_t len,
+             bool *check)
 {
     const xmlNode *c = e->children;
     bool colon = false;
@@ -1015,8 +1015,7 @@ xb_term_text(struct ly_ctx *ly, const xmlNode *e, const struct lysc_node *sn, ch
     if (!c) {
         return "";
     }
-    if (c->type != XML_TEXT_NODE || c->next || !c->content ||
-        !xb_plain(c->content, &colon)) {
+    if (c->type != XML_TEXT_NODE || c->next || !c->content || !xb_plain(c->content, &colon)) {
         return NULL;
     }
     if (c->content[0] && xb_blank(c->content)) {
@@ -1126,7 +1125,8 @@ xb_element(struct xb *b, struct lyd_node *parent, const xmlNode *e, struct lyd_n
             if (nkeys == XB_MAX_KEYS || !c || c->type != XML_ELEMENT_NODE ||
                 strcmp((const char *)c->name, k->name) || xb_module(b, c->ns) != k->module ||
                 c->properties ||
-                !(kv[nkeys] = xb_term_text(b->ly, c, k, vbuf[nkeys + 1], sizeof vbuf[0], &kcheck)) ||
+                !(kv[nkeys] =
+                      xb_term_text(b->ly, c, k, vbuf[nkeys + 1], sizeof vbuf[0], &kcheck)) ||
                 kcheck) {
                 return -1;
             }
@@ -1164,7 +1164,8 @@ xb_element(struct xb *b, struct lyd_node *parent, const xmlNode *e, struct lyd_n
         for (c = e->children; c; c = c->next) {
             if (c->type == XML_ELEMENT_NODE && nkeys) {
                 for (i = 0; i < nkeys; i++) {
-                    if (c != keys[i] && !strcmp((const char *)c->name, (const char *)keys[i]->name)) {
+                    if (c != keys[i] &&
+                        !strcmp((const char *)c->name, (const char *)keys[i]->name)) {
                         return -1;
                     }
                 }
@@ -1177,8 +1178,8 @@ xb_element(struct xb *b, struct lyd_node *parent, const xmlNode *e, struct lyd_n
 
 /* The element children of an inner node (blank text between them), but @skip. */
 static int
-xb_children(struct xb *b, struct lyd_node *parent, const xmlNode *first,
-            const xmlNode *const *skip, size_t nskip)
+xb_children(struct xb *b, struct lyd_node *parent, const xmlNode *first, const xmlNode *const *skip,
+            size_t nskip)
 {
     const xmlNode *c;
     size_t i;

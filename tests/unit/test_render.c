@@ -557,21 +557,22 @@ test_keys_out_of_order_left_to_parser(void **state)
     const char *dirs[1] = {f->tmp};
     const struct nst_diag *d;
 
-    write_file(f->tmp, "eos/interfaces.xml",
-               "<template>\n"
-               "  <network-instances xmlns=\"http://openconfig.net/yang/network-instance\">\n"
-               "    <network-instance>\n"
-               "      <name>default</name>\n"
-               "      <protocols>\n"
-               "        <protocol>\n"
-               "          <name>STATIC</name>\n"
-               "          <identifier xmlns:oc-pol-types=\"http://openconfig.net/yang/policy-types\">"
-               "oc-pol-types:STATIC</identifier>\n"
-               "        </protocol>\n"
-               "      </protocols>\n"
-               "    </network-instance>\n"
-               "  </network-instances>\n"
-               "</template>\n");
+    write_file(
+        f->tmp, "eos/interfaces.xml",
+        "<template>\n"
+        "  <network-instances xmlns=\"http://openconfig.net/yang/network-instance\">\n"
+        "    <network-instance>\n"
+        "      <name>default</name>\n"
+        "      <protocols>\n"
+        "        <protocol>\n"
+        "          <name>STATIC</name>\n"
+        "          <identifier xmlns:oc-pol-types=\"http://openconfig.net/yang/policy-types\">"
+        "oc-pol-types:STATIC</identifier>\n"
+        "        </protocol>\n"
+        "      </protocols>\n"
+        "    </network-instance>\n"
+        "  </network-instances>\n"
+        "</template>\n");
     load_checked(f, EXAMPLE);
     assert_int_equal(nst_service_compile_with_templates(f->svc, dirs, 1, &f->comp), NST_EINTERNAL);
     d = code_diag(f->ctx, "PAYLOAD-INVALID");

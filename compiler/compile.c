@@ -1261,9 +1261,14 @@ nst_compiled_device_cli(const struct nst_compiled *c, size_t i)
 static void
 jb_indent(struct buf *b, int level)
 {
+    static const char nl[] = "\n                                ";
     static const char spaces[] = "                                ";
     int n = level * 2;
 
+    if (n >= 0 && n < (int)sizeof nl - 1) {
+        buf_add(b, nl, (size_t)n + 1); /* one copy: the newline and the indentation */
+        return;
+    }
     buf_puts(b, "\n");
     while (n > 0) {
         int k = n < (int)sizeof spaces - 1 ? n : (int)sizeof spaces - 1;

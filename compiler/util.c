@@ -165,6 +165,23 @@ buf_put_json_str(struct buf *b, const char *s)
     if (!s) {
         return buf_puts(b, "null");
     }
+    /* Most strings (names, numbers as text) need no escape: one copy, quotes included. */
+    for (p = (const unsigned char *)s; *p >= 0x20 && *p != 0x7f && *p != '"' && *p != '\\'; p++) {
+    }
+    if (!*p) {
+        size_t n = (size_t)(p - (const unsigned char *)s);
+
+        if (!b->f && !(b->oom | b->ioerr) && b->p && n + 2 < b->cap - b->len) {
+            char *d = b->p + b->len;
+
+            d[0] = '"';
+            memcpy(d + 1, s, n);
+            d[n + 1] = '"';
+            d[n + 2] = '\0';
+            b->len += n + 2;
+            return NST_OK;
+        }
+    }
     buf_puts(b, "\"");
     for (p = run = (const unsigned char *)s; *p; p++) {
         const char *r = NULL;

@@ -607,6 +607,63 @@ test_no_ir(void **state)
     nst_ctx_free(ctx);
 }
 
+/* A small compile's plan.json, written from its pieces (the render threads' device
+ * objects, the connections made during the render): the bytes of the plan joined in
+ * memory, and a plan over a file size limit (every device's files under it) reported as
+ * plan.json, the set not put in place, nothing left behind. */
+static void
+test_plan_pieces(void **state)
+{
+    struct fx *f = *state;
+    struct nst_ctx *ctx;
+    struct nst_service *svc;
+    struct nst_compiled *comp;
+    struct rlimit old, lim;
+    char svc20[128], a[128], b[128], cmd[512], want[256];
+
+    snprintf(svc20, sizeof svc20, "%s/svc-20.xml", f->tmp);
+    snprintf(cmd, sizeof cmd, "python3 '%s' 20 > '%s'", GEN, svc20);
+    assert_int_equal(system(cmd), 0);
+    snprintf(a, sizeof a, "%s/joined", f->tmp);
+    snprintf(b, sizeof b, "%s/pieces", f->tmp);
+    /* joined: written after the compile from the texts (nothing staged) */
+    comp = compile_svc(svc20, "1", NULL, 0, &ctx, &svc);
+    assert_int_equal(nst_compiled_write(comp, a), NST_OK);
+    nst_compiled_free(comp);
+    nst_service_free(svc);
+    nst_ctx_free(ctx);
+    comp = compile_svc(svc20, "2", b, NST_COMPILE_WRITE_ONLY | NST_COMPILE_NO_IR, &ctx, &svc);
+    assert_int_equal(nst_compiled_write(comp, b), NST_OK);
+    snprintf(cmd, sizeof cmd, "diff -r '%s' '%s'", a, b);
+    assert_int_equal(system(cmd), 0);
+    nst_compiled_free(comp);
+    nst_service_free(svc);
+    nst_ctx_free(ctx);
+    /* 256 KiB: every device's files fit, plan.json does not */
+    snprintf(cmd, sizeof cmd, "test $(stat -c %%s '%s/plan.json') -gt 262144", a);
+    assert_int_equal(system(cmd), 0);
+    signal(SIGXFSZ, SIG_IGN);
+    assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+    lim = old;
+    lim.rlim_cur = 256 * 1024;
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+    comp = compile_svc(svc20, "2", b, NST_COMPILE_WRITE_ONLY | NST_COMPILE_NO_IR, &ctx, &svc);
+    nst_diag_clear(ctx);
+    assert_int_equal(nst_compiled_write(comp, b), NST_EIO);
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+    signal(SIGXFSZ, SIG_DFL);
+    assert_int_equal(nst_diag_count(ctx), 1);
+    snprintf(want, sizeof want, "%s/plan.json", b);
+    assert_string_equal(nst_diag_file(nst_diag_get(ctx, 0)), want);
+    assert_non_null(strstr(nst_diag_message(nst_diag_get(ctx, 0)), "File too large"));
+    assert_int_equal(temp_dirs(f->tmp), 0);
+    snprintf(cmd, sizeof cmd, "diff -r '%s' '%s'", a, b);
+    assert_int_equal(system(cmd), 0); /* the set from before, untouched */
+    nst_compiled_free(comp);
+    nst_service_free(svc);
+    nst_ctx_free(ctx);
+}
+
 static void
 test_alloc_hook_keeps_one_thread(void **state)
 {
@@ -634,6 +691,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_staged_set, setup, teardown),
         cmocka_unit_test_setup_teardown(test_staged_write_only, setup, teardown),
         cmocka_unit_test_setup_teardown(test_no_ir, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_plan_pieces, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -43,16 +43,16 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdarg.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
-#include <limits.h>
-#include <stdint.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -1965,7 +1965,7 @@ write_plan_pieces(const char *dir, const struct nst_compiled *c, char **failed, 
     iov[n++].iov_len = head.len;
     for (i = 0; i < c->ndevices; i++) {
         if (i) {
-            iov[n].iov_base = (void *)(uintptr_t)",";
+            iov[n].iov_base = (void *)(uintptr_t) ",";
             iov[n++].iov_len = 1;
         }
         iov[n].iov_base = c->devices[i].plan;

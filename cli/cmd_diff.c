@@ -366,6 +366,16 @@ cmd_diff(int argc, char **argv)
         rc = EXIT_USAGE;
         goto cleanup;
     }
+    if (nst_diff_set_limit(d, limit, nlimit)) {
+        rc = EXIT_ERRORS;
+        goto cleanup;
+    }
+    if (payloads) {
+        /* The device models' context, then the payloads parsed into it on a second thread
+         * while the service is checked and the inventory read: a parse per device less
+         * for the run (nst_diff_preload()). Not needed: a failure here is the run's. */
+        (void)nst_diff_preload(d, payloads);
+    }
     if (optind < argc) {
         /* The pipeline, load -> check -> lower -> render, in one library call; with
          * --payloads the service is only checked (the payloads are the compiled form). */
@@ -405,10 +415,6 @@ cmd_diff(int argc, char **argv)
     }
     nst_diff_set_jobs(d, jobs);
     nst_diff_set_flags(d, flags);
-    if (nst_diff_set_limit(d, limit, nlimit)) {
-        rc = EXIT_ERRORS;
-        goto cleanup;
-    }
     err = nst_diff_run(d);
     if (err) {
         /* A missing --offline directory, an unusable state store: nothing was compared. */

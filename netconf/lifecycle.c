@@ -36,6 +36,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,8 +45,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <libxml/parser.h>
+
 #include "alloc.h"
 #include "ctx.h"
+#include "diag.h"
 #include "diff.h"
 #include "driver.h"
 #include "inventory.h"
@@ -80,6 +84,14 @@ struct lc_dev {
     char foreign[512]; /* NST_DIFF_DEV_FOREIGN: the first marked path found */
 };
 
+/* A payload parsed ahead by nst_diff_preload(): taken by the device added later with the
+ * same name and the same text. */
+struct lc_pre {
+    char *name;
+    char *text;
+    struct lyd_node *tree;
+};
+
 struct nst_diff {
     struct nst_ctx *ctx;
     char *service;
@@ -107,6 +119,16 @@ struct nst_diff {
     pthread_mutex_t mu;    /* the next device to work on */
     pthread_mutex_t ly_mu; /* the shared libyang context: parsing, comparing */
     size_t next;
+    /* nst_diff_preload(): the payloads parsed on a thread of its own (pre_tid) while the
+     * caller loads the service; pre and npre are its until the join in nst_diff_run() or
+     * nst_diff_free() */
+    pthread_t pre_tid;
+    int pre_started;
+    atomic_int pre_stop; /* nst_diff_free() before the run: stop at the next file */
+    char *pre_dir;
+    struct lc_pre *pre;
+    size_t npre;
+    size_t pre_adopted; /* devices that took a preloaded tree (lc_preload_adopted()) */
     /* apply */
     struct store_lock *lock; /* the service lock, held from apply_begin to apply_end */
     char applying[32];
@@ -230,12 +252,15 @@ nst_diff_new(struct nst_ctx *ctx, const char *service, struct nst_diff **out)
     return NST_OK;
 }
 
+static void lc_preload_join(struct nst_diff *d, int stop, int adopt);
+
 NST_API void
 nst_diff_free(struct nst_diff *d)
 {
     if (!d) {
         return;
     }
+    lc_preload_join(d, 1, 0);
     if (d->flags & NST_DIFF_EXITING) {
         /* What outlives the process, and the secrets; the trees (a third of a millisecond
          * a device, on the calling thread after the parallel part) and the models go with
@@ -272,6 +297,7 @@ nst_diff_free(struct nst_diff *d)
     }
     nst_free(d->others);
     secret_set_clear(&d->secrets);
+    nst_free(d->pre_dir);
     if (d->render) {
         render_free(d->render);
         ly_temp_log_options(NULL);
@@ -349,8 +375,8 @@ nst_diff_set_limit(struct nst_diff *d, const char *const *devices, size_t n)
 {
     char **l = NULL;
 
-    if (!d || d->ran || (n && !devices)) {
-        return NST_EINVAL;
+    if (!d || d->ran || (n && !devices) || d->pre_started) {
+        return NST_EINVAL; /* the preload thread reads the limit */
     }
     if (n) {
         l = nst_calloc(n + 1, sizeof *l);
@@ -367,6 +393,215 @@ nst_diff_set_limit(struct nst_diff *d, const char *const *devices, size_t n)
     store_list_free(d->limit);
     d->limit = l;
     return NST_OK;
+}
+
+/*
+ * Payloads parsed ahead
+ */
+
+/* A whole regular file of at most LC_SAVED_MAX bytes (O_NONBLOCK: a FIFO would block);
+ * NULL otherwise. */
+static char *
+lc_read_text(const char *path)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    struct stat st;
+    char *buf = NULL;
+    size_t got = 0;
+
+    if (fd < 0) {
+        return NULL;
+    }
+    if (!fstat(fd, &st) && S_ISREG(st.st_mode) && st.st_size <= LC_SAVED_MAX &&
+        (buf = nst_malloc((size_t)st.st_size + 1))) {
+        ssize_t r = 1;
+
+        while (got < (size_t)st.st_size &&
+               ((r = read(fd, buf + got, (size_t)st.st_size - got)) > 0 || errno == EINTR)) {
+            got += r > 0 ? (size_t)r : 0;
+        }
+        if (got < (size_t)st.st_size) {
+            nst_free(buf);
+            buf = NULL;
+        } else {
+            buf[got] = '\0';
+        }
+    }
+    close(fd);
+    return buf;
+}
+
+static void
+lc_pre_free(struct nst_diff *d)
+{
+    for (size_t i = 0; i < d->npre; i++) {
+        lyd_free_siblings(d->pre[i].tree);
+        nst_free(d->pre[i].name);
+        nst_free(d->pre[i].text);
+    }
+    nst_free(d->pre);
+    d->pre = NULL;
+    d->npre = 0;
+}
+
+/* The preload thread: every DIR/<device>.xml (the names `diff --payloads` reads, in the
+ * same order) within the limit given to nst_diff_preload() parsed as diff_load() parses a
+ * payload. A file that cannot be read or parsed is left out: the run reads and parses
+ * what nst_diff_add_target() was given, and reports it there. */
+static void *
+lc_preload_run(void *arg)
+{
+    struct nst_diff *d = arg;
+    struct ly_ctx *ly = render_ly(d->render);
+    struct dirent **ents = NULL;
+    int n = scandir(d->pre_dir, &ents, NULL, alphasort);
+    char **limit = d->limit;
+
+    for (int i = 0; i < n; i++) {
+        const char *name = ents[i]->d_name;
+        size_t len = strlen(name);
+        int in = !limit;
+        char path[4096], why[400];
+        struct lyd_node *tree = NULL;
+        struct lc_pre *np;
+        char *text;
+
+        if (atomic_load(&d->pre_stop) || len <= 4 || len > 255 || name[0] == '.' ||
+            strcmp(name + len - 4, ".xml")) {
+            goto next;
+        }
+        for (size_t k = 0; limit && limit[k] && !in; k++) {
+            in = strlen(limit[k]) == len - 4 && !strncmp(limit[k], name, len - 4);
+        }
+        if (!in || (size_t)snprintf(path, sizeof path, "%s/%s", d->pre_dir, name) >= sizeof path ||
+            !(text = lc_read_text(path))) {
+            goto next;
+        }
+        if (diff_parse(ly, text, 1, &tree, why, sizeof why) || !tree ||
+            !(np = nst_realloc(d->pre, (d->npre + 1) * sizeof *np))) {
+            lyd_free_siblings(tree);
+            nst_free(text);
+            goto next;
+        }
+        d->pre = np;
+        np[d->npre].name = nst_strndup(name, len - 4);
+        np[d->npre].text = text;
+        np[d->npre].tree = tree;
+        if (!np[d->npre].name) {
+            lyd_free_siblings(tree);
+            nst_free(text);
+            goto next;
+        }
+        d->npre++;
+    next:
+        free(ents[i]);
+    }
+    free(ents);
+    return NULL;
+}
+
+NST_API nst_err
+nst_diff_preload(struct nst_diff *d, const char *dir)
+{
+    struct nst_ctx priv;
+    nst_err ret;
+
+    if (!d || !dir || d->ran || d->render || d->pre_started) {
+        return NST_EINVAL;
+    }
+    if (nst_alloc_hooked()) {
+        return NST_OK; /* the allocation tests count on one thread */
+    }
+    /* The device models now (the same work nst_diff_run() would do later), with a
+     * diagnostics list of their own: should they not load, nothing is recorded on the
+     * caller's context and the run tries again and reports it, as without the preload. */
+    priv = *d->ctx;
+    priv.diags = NULL;
+    priv.ndiags = priv.cap = 0;
+    priv.sorted = 1;
+    priv.log_cb = NULL;
+    priv.log_user = NULL;
+    ret = render_new(&priv, NULL, 0, &d->render);
+    ly_temp_log_options(NULL);
+    if (!ret && !ly_ctx_load_module(render_ly(d->render), "ietf-netconf", "2011-06-01", NULL)) {
+        ret = NST_EENV;
+    }
+    if (d->render) {
+        render_set_ctx(d->render, d->ctx);
+    }
+    nst_diag_clear(&priv);
+    nst_free(priv.diags);
+    if (ret) {
+        render_free(d->render);
+        d->render = NULL;
+        return ret;
+    }
+    if (!(d->pre_dir = nst_strdup(dir))) {
+        return NST_ENOMEM;
+    }
+    xmlInitParser(); /* before another thread uses libxml2 */
+    d->pre_started = !pthread_create(&d->pre_tid, NULL, lc_preload_run, d);
+    return NST_OK;
+}
+
+/* Wait for the preload thread, which stops at its next file with @stop; with @adopt, each
+ * device whose target is the text preloaded under its name takes the tree (diff_load()
+ * then parses it no more), and the rest is freed. What the thread did not get to is parsed
+ * by the run, as without it. */
+static void
+lc_preload_join(struct nst_diff *d, int stop, int adopt)
+{
+    size_t j = 0;
+
+    if (d->pre_started) {
+        if (stop) {
+            atomic_store(&d->pre_stop, 1);
+        }
+        pthread_join(d->pre_tid, NULL);
+        d->pre_started = 0;
+    }
+    if (!adopt) {
+        if (stop) {
+            lc_pre_free(d);
+        }
+        return;
+    }
+    for (size_t i = 0; i < d->ndevs && d->npre; i++) {
+        struct lc_dev *v = &d->devs[i];
+        size_t k;
+
+        if (!v->target) {
+            continue;
+        }
+        /* Both in the directory's order as a rule: look where the last one was first. */
+        for (k = 0; k < d->npre; k++) {
+            struct lc_pre *p = &d->pre[(j + k) % d->npre];
+
+            if (p->tree && !strcmp(p->name, v->name)) {
+                if (!strcmp(p->text, v->target)) {
+                    v->res.target = p->tree;
+                    v->res.target_parsed = 1;
+                    p->tree = NULL;
+                    d->pre_adopted++;
+                }
+                j = (j + k + 1) % d->npre;
+                break;
+            }
+        }
+    }
+    lc_pre_free(d);
+}
+
+void
+lc_preload_finish(struct nst_diff *d)
+{
+    lc_preload_join(d, 0, 0);
+}
+
+size_t
+lc_preload_adopted(const struct nst_diff *d)
+{
+    return d->pre_adopted;
 }
 
 /* Mark the devices outside the limit (after the record added the owned ones). */
@@ -984,15 +1219,20 @@ nst_diff_run(struct nst_diff *d)
     if (ret) {
         return ret;
     }
-    ret = render_new(d->ctx, NULL, 0, &d->render);
-    ly_temp_log_options(NULL);
-    if (ret) {
-        snprintf(d->message, sizeof d->message, "cannot load the device models");
-        return ret;
-    }
-    if (!ly_ctx_load_module(render_ly(d->render), "ietf-netconf", "2011-06-01", NULL)) {
-        snprintf(d->message, sizeof d->message, "cannot load ietf-netconf");
-        return NST_EENV;
+    if (d->render) {
+        /* nst_diff_preload() built the models and parsed payloads meanwhile. */
+        lc_preload_join(d, 1, 1);
+    } else {
+        ret = render_new(d->ctx, NULL, 0, &d->render);
+        ly_temp_log_options(NULL);
+        if (ret) {
+            snprintf(d->message, sizeof d->message, "cannot load the device models");
+            return ret;
+        }
+        if (!ly_ctx_load_module(render_ly(d->render), "ietf-netconf", "2011-06-01", NULL)) {
+            snprintf(d->message, sizeof d->message, "cannot load ietf-netconf");
+            return NST_EENV;
+        }
     }
     if (d->offline) {
         for (size_t i = 0; i < d->ndevs; i++) {

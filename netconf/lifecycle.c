@@ -13,15 +13,20 @@
  * nst_diff_run(), per device, in parallel (at most `jobs` threads; a device's session,
  * context and trees are touched only by the thread working on it, then by the caller
  * after the join):
- *   live     parse T, O, P and X, connect (inventory, host-key policy, schema cache in
- *            the state directory), <get-config> of running with the subtree filter
- *            diff_filter() derives from T and O, close the session, diff_compute();
+ *   live     parse T, O, P and X (T usually parsed already: nst_diff_preload()), connect
+ *            (inventory, host-key policy, schema cache in the state directory),
+ *            <get-config> of running with the subtree filter diff_filter() derives from
+ *            T and O; the reply goes to a parser thread (lc_parser: parse, diff_compute())
+ *            while the worker closes the session;
  *   offline  the same against DIR/<device>.xml, sequentially.
  * Every tree of every device lives in one libyang context holding every device model
  * (render.h's): a session's own context holds only what the device's <hello> and
  * yang-library made libnetconf2 load, which for netsim's vendor modules is not enough.
- * The sessions run in parallel; building trees in the shared context is serialised
- * (ly_mu): it takes milliseconds per device against the round trips of a session.
+ * The trees are built in parallel without a lock of ours: libyang's threading rules
+ * (libyang.h, "Threading Limitations") allow any function on data trees to run
+ * concurrently as long as no tree is written by two threads, the context's dictionary
+ * having a lock of its own; the context itself is complete (every model, ietf-netconf)
+ * before the first thread starts, and each device's trees are its thread's.
  *
  * Ownership records: lifecycle.h describes the layout. A record is read without the
  * service lock; a `pending` generation whose lock nobody holds was left by a push that
@@ -62,6 +67,8 @@
 
 /* The largest saved configuration diff --offline reads (the service size limit). */
 #define LC_SAVED_MAX (32L << 20)
+/* Parser threads at most (lc_parser), fewer with fewer processors or devices. */
+#define LC_PARSERS 4
 
 
 struct lc_dev {
@@ -78,6 +85,7 @@ struct lc_dev {
     struct diff_port *ports; /* declared port MTUs (nst_diff_add_port()); names owned */
     size_t nports;
     struct sess *s; /* closed after the fetch; kept for its context */
+    char *running;  /* the router's reply text, until lc_finish_one() (holds secrets) */
     struct diff_result res;
     unsigned status;
     char error[512];
@@ -116,9 +124,16 @@ struct nst_diff {
     struct store *st;
     struct render *render; /* offline: every device model */
     char known_hosts[4096];
-    pthread_mutex_t mu;    /* the next device to work on */
-    pthread_mutex_t ly_mu; /* the shared libyang context: parsing, comparing */
+    pthread_mutex_t mu; /* the next device to work on, the parse queue */
     size_t next;
+    /* The routers' replies parsed and compared on a thread of their own (lc_parser), in
+     * the order they came, while their sessions close: guarded by mu */
+    pthread_cond_t pq_cv;
+    pthread_t pq_tid[LC_PARSERS];
+    size_t npq;    /* parser threads started */
+    int pq_closed; /* every worker is done: the parsers end when the queue is empty */
+    size_t *pq;    /* device indexes, pq_head to pq_tail waiting */
+    size_t pq_head, pq_tail;
     /* nst_diff_preload(): the payloads parsed on a thread of its own (pre_tid) while the
      * caller loads the service; pre and npre are its until the join in nst_diff_run() or
      * nst_diff_free() */
@@ -247,7 +262,7 @@ nst_diff_new(struct nst_ctx *ctx, const char *service, struct nst_diff **out)
     d->ctx = ctx;
     d->jobs = 0; /* jobs_count(): every device, within the process's limits */
     pthread_mutex_init(&d->mu, NULL);
-    pthread_mutex_init(&d->ly_mu, NULL);
+    pthread_cond_init(&d->pq_cv, NULL);
     *out = d;
     return NST_OK;
 }
@@ -277,6 +292,7 @@ nst_diff_free(struct nst_diff *d)
 
         /* Trees first: they live in the session's context. */
         diff_result_clear(&v->res);
+        secret_wipe_free(v->running);
         sess_free(v->s);
         nst_free(v->name);
         nst_free(v->driver);
@@ -305,7 +321,8 @@ nst_diff_free(struct nst_diff *d)
     store_unlock(d->lock);
     store_close(d->st);
     pthread_mutex_destroy(&d->mu);
-    pthread_mutex_destroy(&d->ly_mu);
+    pthread_cond_destroy(&d->pq_cv);
+    nst_free(d->pq);
     nst_free(d->offline);
     store_list_free(d->limit);
     nst_free(d->state_dir);
@@ -963,6 +980,60 @@ lc_offline_one(struct nst_diff *d, struct lc_dev *v)
     lc_foreign(v);
 }
 
+/* The router's reply (v->running, then wiped and freed) parsed and compared with the
+ * service's trees. */
+static void
+lc_finish_one(struct nst_diff *d, struct lc_dev *v)
+{
+    struct diff_inputs in;
+    struct lyd_node *running = NULL;
+    char why[600];
+    nst_err ret;
+
+    lc_inputs(d, v, &in);
+    ret = diff_parse(v->res.ly, v->running, 0, &running, why, sizeof why);
+    if (!ret) {
+        ret = diff_compute(&v->res, running, &in, why, sizeof why);
+    }
+    if (!ret) {
+        lc_foreign(v);
+    }
+    if (ret) {
+        lc_dev_fail(v, ret == NST_ENOMEM ? "out of memory" : why);
+    }
+    secret_wipe_free(v->running);
+    v->running = NULL;
+}
+
+/* A parser thread: the replies in the order their workers queued them (lc_live_one()),
+ * until the workers are done and the queue is empty. A router's session closes (a round
+ * trip) while its reply is parsed here; a few parsers (one a processor) rather than a
+ * parse on every worker: at K = 50 the replies come in a burst at the end, and fifty
+ * threads parsing at once only take turns on the processors (docs/perf-round8-diff.md). */
+static void *
+lc_parser(void *arg)
+{
+    struct nst_diff *d = arg;
+
+    pthread_mutex_lock(&d->mu);
+    for (;;) {
+        size_t i;
+
+        while (d->pq_head == d->pq_tail && !d->pq_closed) {
+            pthread_cond_wait(&d->pq_cv, &d->mu);
+        }
+        if (d->pq_head == d->pq_tail) {
+            break;
+        }
+        i = d->pq[d->pq_head++];
+        pthread_mutex_unlock(&d->mu);
+        lc_finish_one(d, &d->devs[i]);
+        pthread_mutex_lock(&d->mu);
+    }
+    pthread_mutex_unlock(&d->mu);
+    return NULL;
+}
+
 static void
 lc_live_one(struct nst_diff *d, struct lc_dev *v)
 {
@@ -971,17 +1042,14 @@ lc_live_one(struct nst_diff *d, struct lc_dev *v)
     struct sess_opts o;
     struct sess_error err;
     struct diff_inputs in;
-    struct lyd_node *running = NULL;
     const char *keys[2] = {NULL, NULL};
     char why[600], *filter = NULL, *text = NULL;
+    int queued = 0;
 
     lc_inputs(d, v, &in);
     /* Every tree goes into the context with every device model: a device's session
      * context holds only what its <hello> and yang-library made libnetconf2 load. */
     v->res.ly = render_ly(d->render);
-    /* The sessions work in parallel; the trees of the shared context are built one device
-     * at a time (a few milliseconds each), which keeps libyang's thread rules trivially. */
-    pthread_mutex_lock(&d->ly_mu);
     ret = diff_load(&v->res, &in, why, sizeof why);
     if (!ret) {
         ret = lc_overlap(d, v, why, sizeof why);
@@ -993,7 +1061,6 @@ lc_live_one(struct nst_diff *d, struct lc_dev *v)
         /* Nothing to compare: the service has nothing there and owned nothing. */
         ret = diff_compute(&v->res, NULL, &in, why, sizeof why);
     }
-    pthread_mutex_unlock(&d->ly_mu);
     if (ret || !filter) {
         if (ret) {
             lc_dev_fail(v, ret == NST_ENOMEM ? "out of memory" : why);
@@ -1015,19 +1082,21 @@ lc_live_one(struct nst_diff *d, struct lc_dev *v)
         lc_dev_fail(v, sess_error_format(&err, why, sizeof why));
         goto cleanup;
     }
+    v->running = text;
+    text = NULL;
+    /* To the parser threads, which work on it while the session closes; without them, here
+     * once closed. From now on this thread touches v->s only. */
+    pthread_mutex_lock(&d->mu);
+    if (d->npq) {
+        d->pq[d->pq_tail++] = (size_t)(v - d->devs);
+        pthread_cond_signal(&d->pq_cv);
+        queued = 1;
+    }
+    pthread_mutex_unlock(&d->mu);
     sess_free(v->s);
     v->s = NULL;
-    pthread_mutex_lock(&d->ly_mu);
-    ret = diff_parse(v->res.ly, text, 0, &running, why, sizeof why);
-    if (!ret) {
-        ret = diff_compute(&v->res, running, &in, why, sizeof why);
-    }
-    if (!ret) {
-        lc_foreign(v);
-    }
-    pthread_mutex_unlock(&d->ly_mu);
-    if (ret) {
-        lc_dev_fail(v, ret == NST_ENOMEM ? "out of memory" : why);
+    if (!queued) {
+        lc_finish_one(d, v);
     }
 
 cleanup:
@@ -1242,7 +1311,19 @@ nst_diff_run(struct nst_diff *d)
         }
     } else {
         d->next = 0;
+        d->pq_head = d->pq_tail = 0;
+        d->pq_closed = 0;
         njobs = jobs_count(d->jobs, d->ndevs);
+        if (!nst_alloc_hooked() && (d->pq = nst_calloc(d->ndevs ? d->ndevs : 1, sizeof *d->pq))) {
+            long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+            size_t want = ncpu > 1 ? (size_t)ncpu : 1;
+
+            want = want < LC_PARSERS ? want : LC_PARSERS;
+            want = want < d->ndevs ? want : d->ndevs;
+            while (d->npq < want && !pthread_create(&d->pq_tid[d->npq], NULL, lc_parser, d)) {
+                d->npq++;
+            }
+        }
         for (nth = 0; nth < njobs; nth++) {
             if (pthread_create(&th[nth], NULL, lc_worker, d)) {
                 break;
@@ -1254,6 +1335,14 @@ nst_diff_run(struct nst_diff *d)
         for (size_t i = 0; i < nth; i++) {
             pthread_join(th[i], NULL);
         }
+        pthread_mutex_lock(&d->mu);
+        d->pq_closed = 1;
+        pthread_cond_broadcast(&d->pq_cv);
+        pthread_mutex_unlock(&d->mu);
+        for (size_t i = 0; i < d->npq; i++) {
+            pthread_join(d->pq_tid[i], NULL);
+        }
+        d->npq = 0;
     }
     for (size_t i = 0; i < d->ndevs; i++) {
         struct lc_dev *v = &d->devs[i];

@@ -1010,6 +1010,7 @@ cleanup:
     sim_rpc_release_lent(&dev);
     free(dev.run_xml);
     sim_rpc_cache_free(&dev);
+    sim_memo_free();
     nst_free(dev.out.buf);
     nst_free(dev.cc.persist);
     sim_faults_clear(&dev.faults);

@@ -362,6 +362,11 @@ const char *sim_ds_str(enum sim_ds ds);
 void sim_log(struct sim_dev *dev, uint32_t sid, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void sim_log_xml(struct sim_dev *dev, uint32_t sid, const struct lyd_node *rpc);
+
+/* rpcmemo.c: RPCs received again are copied, not parsed again (see there). */
+const char *sim_memo_log_text(const struct lyd_node *rpc);
+void sim_memo_set_log_text(const struct lyd_node *rpc, const char *text);
+void sim_memo_free(void);
 char *sim_print_xml(const struct lyd_node *tree, uint32_t opts);
 double sim_now_rel(struct sim_dev *dev);
 

@@ -320,7 +320,7 @@ void sim_faults_clear(struct sim_faults *f);
  * to @addr forced down at @now (bgp.c's clock, seconds)? And did any flap of @dir change
  * its phase since the last call (the supervisor must recompute)? */
 int sim_fault_bgp_down(const char *dir, const char *addr, double now);
-int sim_fault_bgp_tick(const char *dir, double now);
+int sim_fault_bgp_tick(const char *dir, double now, int recheck);
 const struct sim_fault *sim_fault_drop(struct sim_dev *dev, const char *name, const char *pseudo);
 unsigned sim_fault_delay(struct sim_dev *dev, const char *name, const char *pseudo);
 struct lyd_node *sim_fault_reject(struct sim_dev *dev, enum sim_fault_kind kind,

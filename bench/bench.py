@@ -321,10 +321,10 @@ class Bench:
                 if r[0] != 0:
                     sys.exit("bench: warm-up push failed (%d): %s" % (r[0], r[4][-3000:]))
             self.variant = "A"
-            # Every series is a median of --push-reps runs: one draw of a 0.15 s diff or a
-            # 1.2 s push moves its ratio by 10-15% (round 6 saw 1.90x to 2.27x for one code),
-            # so the ratio against K=1 is of medians.  Only --jobs 1 with latency at K > 1
-            # (a minute at K=50) runs once.
+            # Every series is a median: one draw of a 0.15 s diff or a 1.2 s push moves its
+            # ratio by 10-15% (round 6 saw 1.90x to 2.27x for one code), so the ratio against
+            # K=1 is of medians (--push-reps runs; the diff's --diff-reps rounds, see
+            # diff_series()).  Only --jobs 1 with latency at K > 1 (a minute at K=50) runs once.
             for lat_name, faults in (
                     ("none", None),
                     ("router", "delay %d\ndelay-commit %d\n" % (a.rpc_ms, a.commit_ms))):
@@ -333,7 +333,7 @@ class Bench:
                 self.push_series(lat_name, ks + (ks_large if faults else []), devs, dirs, inv,
                                  state, reps, ks_large)
                 if has_diff:
-                    self.diff_series(lat_name, ks, devs, dsvc, ddirs, inv, state, reps)
+                    self.diff_series(lat_name, ks, devs, dsvc, ddirs, inv, state, a.diff_reps)
                 if faults and a.baselines:
                     self.bench_baselines(max(ks), devs, dirs, inv, state)
             self.lab_faults(devs, None)
@@ -403,38 +403,48 @@ class Bench:
                 k, rows["1"]["wall_s"] / rows["default"]["wall_s"]))
 
     def diff_series(self, lat, ks, devs, svc, dirs, inv, state, reps):
+        """The live diff at each K and --jobs, in rounds: every round runs each setting once
+        (K = 1 first), so that a slow minute lands on K = 1 and K = 50 alike instead of on
+        one series; each figure is the median of its --diff-reps rounds.  --jobs 1 at K > 1
+        with latency (2.6 s at K = 50) runs in the first round only."""
         self.say("")
         self.say("== live diff (`diff SERVICE --payloads DIR --no-state`), %s latency; median "
-                 "of %d" % ("no injected" if lat == "none" else "router", reps))
-        self.say("%4s %8s | %8s %7s | %12s | %5s" % ("K", "jobs", "wall s", "/ K=1",
-                                                     "nst CPU ms/dev", "load"))
-        base = None
-        for k in ks:
-            for jname, jobs in self.jobs_settings(k):
-                walls, cpus = [], []
-                for _ in range(reps):
-                    # Against the variant not on the routers: every router has changes.
-                    other = "B" if self.variant == "A" else "A"
-                    argv = [self.nst, "diff", svc[other], "-q", "--no-state", "--inventory",
-                            inv, "--payloads", dirs[(other, k)], "--state-dir", state]
-                    if jobs:
-                        argv += ["--jobs", jobs]
-                    r = run(argv)
-                    if r[0] != 3:
-                        sys.exit("bench: diff K=%d jobs=%s: exit %d, want 3 (changes): %s" % (
-                            k, jname, r[0], r[4][-2000:]))
-                    walls.append(r[1])
-                    cpus.append(r[2])
-                w = median(walls)
-                if base is None:
-                    base = w
-                row = {"latency": lat, "k": k, "jobs": jname, "wall_s": w, "reps": reps,
-                       "wall_runs_s": walls, "nst_cpu_s": median(cpus), "ratio_k1": w / base,
-                       "load": load()}
-                self.results["diff"].append(row)
-                self.say("%4d %8s | %8s %6.2fx | %12.1f | %5.1f" % (
-                    k, jname if jname != "K" else "K=%s" % jobs, fmt_s(w), w / base,
-                    1000 * row["nst_cpu_s"] / k, row["load"]))
+                 "of %d rounds, each running every setting once" % (
+                     "no injected" if lat == "none" else "router", reps))
+        self.say("%4s %8s | %8s %7s | %12s | %17s | %5s" % (
+            "K", "jobs", "wall s", "/ K=1", "nst CPU ms/dev", "runs min..max s", "load"))
+        settings = [(k, jname, jobs) for k in ks for jname, jobs in self.jobs_settings(k)]
+        walls = {s: [] for s in settings}
+        cpus = {s: [] for s in settings}
+        # Against the variant not on the routers: every router has changes.
+        other = "B" if self.variant == "A" else "A"
+        for rnd in range(reps):
+            for s in settings:
+                k, jname, jobs = s
+                if rnd and lat != "none" and jobs == "1" and k > 1:
+                    continue
+                argv = [self.nst, "diff", svc[other], "-q", "--no-state", "--inventory",
+                        inv, "--payloads", dirs[(other, k)], "--state-dir", state]
+                if jobs:
+                    argv += ["--jobs", jobs]
+                r = run(argv)
+                if r[0] != 3:
+                    sys.exit("bench: diff K=%d jobs=%s: exit %d, want 3 (changes): %s" % (
+                        k, jname, r[0], r[4][-2000:]))
+                walls[s].append(r[1])
+                cpus[s].append(r[2])
+        base = median(walls[settings[0]])
+        for s in settings:
+            k, jname, jobs = s
+            w = median(walls[s])
+            row = {"latency": lat, "k": k, "jobs": jname, "wall_s": w, "reps": len(walls[s]),
+                   "wall_runs_s": walls[s], "nst_cpu_s": median(cpus[s]), "ratio_k1": w / base,
+                   "load": load()}
+            self.results["diff"].append(row)
+            self.say("%4d %8s | %8s %6.2fx | %12.1f | %8s..%-8s | %5.1f" % (
+                k, jname if jname != "K" else "K=%s" % jobs, fmt_s(w), w / base,
+                1000 * row["nst_cpu_s"] / k, fmt_s(min(walls[s])), fmt_s(max(walls[s])),
+                row["load"]))
         for k in ks:
             rows = {r["jobs"]: r for r in self.results["diff"] if r["latency"] == lat and
                     r["k"] == k}
@@ -606,6 +616,7 @@ def main():
     ap.add_argument("--push-k", default="1,10" if quick else "1,10,50")
     ap.add_argument("--push-k-large", default="" if quick else "200")
     ap.add_argument("--push-reps", type=int, default=1 if quick else 3)
+    ap.add_argument("--diff-reps", type=int, default=3 if quick else 9)
     ap.add_argument("--no-baselines", dest="baselines", action="store_false",
                     default=not quick)
     ap.add_argument("--check-baseline", metavar="JSON",

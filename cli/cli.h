@@ -29,6 +29,11 @@ void cli_print_fail_json(FILE *out, struct nst_ctx *ctx, const char *command, in
 void cli_json_str(FILE *out, const char *s);
 /* Parse a --format value; -1 when unknown. */
 int cli_parse_format(const char *s);
+/* Parse option @opt's value @arg as a decimal number in @lo..@hi (digits only: no sign,
+ * blank or overflow). On anything else print "netstitch CMD: OPT needs LO..HI UNIT" (or,
+ * with @unit NULL, "needs a positive number") and return -1. */
+int cli_parse_number(const char *cmd, const char *opt, const char *arg, unsigned long lo,
+                     unsigned long hi, const char *unit, unsigned long *out);
 /* Whether a command frees the library's objects before it exits (main.c): under
  * AddressSanitizer or LeakSanitizer, whose leak check must see them freed, or with
  * NST_FREE_AT_EXIT set (for valgrind). Otherwise the exit returns the memory at once,

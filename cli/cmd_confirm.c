@@ -57,7 +57,6 @@ window_cmd(int argc, char **argv, int confirm)
     struct nst_ctx *ctx = NULL;
     struct nst_inventory *inv = NULL;
     struct nst_txn *txn = NULL;
-    char *end;
     nst_err err;
 
     optind = 1;
@@ -67,9 +66,7 @@ window_cmd(int argc, char **argv, int confirm)
             state_dir = optarg;
             break;
         case 'w':
-            wait_s = strtoul(optarg, &end, 10);
-            if (*end || !wait_s || wait_s > 86400) {
-                fprintf(stderr, "netstitch %s: --wait needs 1..86400 seconds\n", cmd);
+            if (cli_parse_number(cmd, "--wait", optarg, 1, 86400, "seconds", &wait_s)) {
                 return EXIT_USAGE;
             }
             break;

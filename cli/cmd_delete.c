@@ -21,6 +21,7 @@
  * not everything could be restored, 5 busy, 6 drift refused (nothing touched).
  */
 #include <getopt.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -90,7 +91,8 @@ cmd_delete(int argc, char **argv)
     struct nst_txn *txn = NULL;
     struct nst_diff *d = NULL;
     void *progress = NULL;
-    char name[256], *end;
+    char name[256];
+    unsigned long num;
     struct stat sb;
     nst_err err;
 
@@ -123,16 +125,14 @@ cmd_delete(int argc, char **argv)
             o.state_dir = optarg;
             break;
         case 'j':
-            o.jobs = (unsigned)strtoul(optarg, &end, 10);
-            if (*end || !o.jobs) {
-                fprintf(stderr, "netstitch delete: --jobs needs a positive number\n");
+            if (cli_parse_number("delete", "--jobs", optarg, 1, UINT_MAX, NULL, &num)) {
                 return EXIT_USAGE;
             }
+            o.jobs = (unsigned)num;
             break;
         case 't':
-            confirm = strtoul(optarg, &end, 10);
-            if (*end || !confirm || confirm > 86400) {
-                fprintf(stderr, "netstitch delete: --confirm-timeout needs 1..86400 seconds\n");
+            if (cli_parse_number("delete", "--confirm-timeout", optarg, 1, 86400, "seconds",
+                                 &confirm)) {
                 return EXIT_USAGE;
             }
             break;

@@ -31,6 +31,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -302,7 +303,7 @@ cmd_push(int argc, char **argv)
     struct nst_service *svc = NULL;
     struct nst_txn *txn = NULL;
     void *progress = NULL;
-    char *end;
+    unsigned long num;
     enum nst_stage stage = NST_STAGE_LOAD;
     nst_err err;
 
@@ -319,16 +320,14 @@ cmd_push(int argc, char **argv)
             state_dir = optarg;
             break;
         case 'j':
-            jobs = (unsigned)strtoul(optarg, &end, 10);
-            if (*end || !jobs) {
-                fprintf(stderr, "netstitch push: --jobs needs a positive number\n");
+            if (cli_parse_number("push", "--jobs", optarg, 1, UINT_MAX, NULL, &num)) {
                 return EXIT_USAGE;
             }
+            jobs = (unsigned)num;
             break;
         case 't':
-            confirm = strtoul(optarg, &end, 10);
-            if (*end || !confirm || confirm > 86400) {
-                fprintf(stderr, "netstitch push: --confirm-timeout needs 1..86400 seconds\n");
+            if (cli_parse_number("push", "--confirm-timeout", optarg, 1, 86400, "seconds",
+                                 &confirm)) {
                 return EXIT_USAGE;
             }
             break;
@@ -392,23 +391,20 @@ cmd_push(int argc, char **argv)
             no_health = 1;
             break;
         case 'D':
-            hl_deadline = strtoul(optarg, &end, 10);
-            if (*end || !hl_deadline || hl_deadline > 3600) {
-                fprintf(stderr, "netstitch push: --health-deadline needs 1..3600 seconds\n");
+            if (cli_parse_number("push", "--health-deadline", optarg, 1, 3600, "seconds",
+                                 &hl_deadline)) {
                 return EXIT_USAGE;
             }
             break;
         case 'W':
-            window.secs = (unsigned)strtoul(optarg, &end, 10);
-            if (*end || !window.secs || window.secs > 86400) {
-                fprintf(stderr, "netstitch push: --confirm-window needs 1..86400 seconds\n");
+            if (cli_parse_number("push", "--confirm-window", optarg, 1, 86400, "seconds", &num)) {
                 return EXIT_USAGE;
             }
+            window.secs = (unsigned)num;
             break;
         case 'I':
-            hl_interval = strtoul(optarg, &end, 10);
-            if (*end || hl_interval < 10 || hl_interval > 60000) {
-                fprintf(stderr, "netstitch push: --health-interval needs 10..60000 ms\n");
+            if (cli_parse_number("push", "--health-interval", optarg, 10, 60000, "ms",
+                                 &hl_interval)) {
                 return EXIT_USAGE;
             }
             break;

@@ -16,6 +16,7 @@
  * "transactions": [the report of each transaction, as push prints it]}.
  */
 #include <getopt.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -107,7 +108,8 @@ cmd_recover(int argc, char **argv)
     struct nst_ctx *ctx = NULL;
     struct nst_inventory *inv = NULL;
     struct nst_txn *lister = NULL;
-    char **ids = NULL, *end;
+    char **ids = NULL;
+    unsigned long num;
     size_t reported = 0;
 
     optind = 1;
@@ -120,11 +122,10 @@ cmd_recover(int argc, char **argv)
             state_dir = optarg;
             break;
         case 'j':
-            jobs = (unsigned)strtoul(optarg, &end, 10);
-            if (*end || !jobs) {
-                fprintf(stderr, "netstitch recover: --jobs needs a positive number\n");
+            if (cli_parse_number("recover", "--jobs", optarg, 1, UINT_MAX, NULL, &num)) {
                 return EXIT_USAGE;
             }
+            jobs = (unsigned)num;
             break;
         case 'A':
             flags |= NST_TXN_ABORT;

@@ -11,6 +11,7 @@
  * rollback), `-N` the N-th newest (`-1` is `--last`), found in the history (nst_history).
  */
 #include <getopt.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -191,7 +192,7 @@ cmd_rollback(int argc, char **argv)
     struct nst_inventory *inv = NULL;
     struct nst_txn *txn = NULL;
     void *progress = NULL;
-    char *end;
+    unsigned long num;
     nst_err err;
 
     /* -N (a relative id) looks like an option: take it out first. */
@@ -243,16 +244,14 @@ cmd_rollback(int argc, char **argv)
             state_dir = optarg;
             break;
         case 'j':
-            jobs = (unsigned)strtoul(optarg, &end, 10);
-            if (*end || !jobs) {
-                fprintf(stderr, "netstitch rollback: --jobs needs a positive number\n");
+            if (cli_parse_number("rollback", "--jobs", optarg, 1, UINT_MAX, NULL, &num)) {
                 return EXIT_USAGE;
             }
+            jobs = (unsigned)num;
             break;
         case 't':
-            confirm = strtoul(optarg, &end, 10);
-            if (*end || !confirm || confirm > 86400) {
-                fprintf(stderr, "netstitch rollback: --confirm-timeout needs 1..86400 seconds\n");
+            if (cli_parse_number("rollback", "--confirm-timeout", optarg, 1, 86400, "seconds",
+                                 &confirm)) {
                 return EXIT_USAGE;
             }
             break;

@@ -11,6 +11,7 @@
  * rounds. Exit status: 0 every gated session healthy, 1 not, 2 usage or input error.
  */
 #include <getopt.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -60,7 +61,6 @@ cmd_status(int argc, char **argv)
     struct nst_service *svc = NULL;
     struct nst_health *h = NULL;
     int c, rc = EXIT_USAGE;
-    char *end;
 
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -81,16 +81,12 @@ cmd_status(int argc, char **argv)
             }
             break;
         case 'w':
-            watch = strtoul(optarg, &end, 10);
-            if (*end || !watch || watch > 86400) {
-                fprintf(stderr, "netstitch status: --watch needs 1..86400 seconds\n");
+            if (cli_parse_number("status", "--watch", optarg, 1, 86400, "seconds", &watch)) {
                 return EXIT_USAGE;
             }
             break;
         case 'c':
-            count = strtoul(optarg, &end, 10);
-            if (*end || !count) {
-                fprintf(stderr, "netstitch status: --count needs a positive number\n");
+            if (cli_parse_number("status", "--count", optarg, 1, ULONG_MAX, NULL, &count)) {
                 return EXIT_USAGE;
             }
             break;

@@ -7,12 +7,42 @@
  * stays machine-parsable. JSON (--format json): one document with every field, for
  * pipelines.
  */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
 
 #include "cli.h"
+
+int
+cli_parse_number(const char *cmd, const char *opt, const char *arg, unsigned long lo,
+                 unsigned long hi, const char *unit, unsigned long *out)
+{
+    const char *p = arg;
+    unsigned long v;
+    char *end;
+
+    /* Digits only: strtoul() would take a sign ("-1" becomes ULONG_MAX), blanks and
+     * "+", and wrap a number too large for the type without a word. */
+    while (*p >= '0' && *p <= '9') {
+        p++;
+    }
+    errno = 0;
+    v = p != arg && !*p ? strtoul(arg, &end, 10) : 0;
+    if (p == arg || *p || errno == ERANGE || v < lo || v > hi) {
+        if (unit) {
+            fprintf(stderr, "netstitch %s: %s needs %lu..%lu %s\n", cmd, opt, lo, hi, unit);
+        } else {
+            fprintf(stderr, "netstitch %s: %s needs a positive number\n", cmd, opt);
+        }
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
 
 int
 cli_parse_format(const char *s)

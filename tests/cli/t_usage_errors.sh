@@ -44,6 +44,44 @@ usage_case "recover without --inventory" "^netstitch recover: --inventory is nee
     recover --state-dir "$tmp/st"
 [ -e "$tmp/st" ] && no "a usage error created the state directory"
 
+# Numeric options take digits only, in range: strtoul() alone took "-1" as 4294967295 jobs
+# and 4294967297 as 1. Every command that has the option refuses the same way (exit 2,
+# one line naming the command, the option and what it needs).
+for bad in -1 +3 " 5" 4294967297 99999999999999999999 0 "" 0x10 5s; do
+    for c in "push $tmp/svc.xml --inventory $tmp/none.xml --jobs" "rollback --last --inventory $tmp/none.xml --jobs" \
+        "delete usage-probe --inventory $tmp/none.xml --jobs" "recover --inventory $tmp/none.xml --jobs"; do
+        # shellcheck disable=SC2086
+        "$NETSTITCH" $c "$bad" --state-dir "$tmp/st" > "$tmp/out" 2> "$tmp/err"
+        rc=$?
+        cmd=${c%% *}
+        [ $rc = 2 ] || no "$cmd --jobs '$bad': exit $rc, want 2"
+        [ "$(cat "$tmp/err")" = "netstitch $cmd: --jobs needs a positive number" ] ||
+            no "$cmd --jobs '$bad': $(head -n 1 "$tmp/err")"
+    done
+done
+for bad in -1 0 86401 18446744073709551617 " 60"; do
+    for c in "push $tmp/svc.xml --inventory $tmp/none.xml --confirm-timeout" \
+        "push $tmp/svc.xml --inventory $tmp/none.xml --confirm-window" "confirm 1 --wait" \
+        "status $tmp/svc.xml --inventory $tmp/none.xml --watch"; do
+        # shellcheck disable=SC2086
+        "$NETSTITCH" $c "$bad" --state-dir "$tmp/st" > "$tmp/out" 2> "$tmp/err"
+        rc=$?
+        set -- $c
+        cmd=$1; while [ $# -gt 1 ]; do shift; done; opt=$1
+        [ $rc = 2 ] || no "$cmd $opt '$bad': exit $rc, want 2"
+        [ "$(cat "$tmp/err")" = "netstitch $cmd: $opt needs 1..86400 seconds" ] ||
+            no "$cmd $opt '$bad': $(head -n 1 "$tmp/err")"
+    done
+done
+"$NETSTITCH" push "$tmp/svc.xml" --inventory "$tmp/none.xml" --health-interval 9 > "$tmp/out" 2> "$tmp/err"
+[ $? = 2 ] && [ "$(cat "$tmp/err")" = "netstitch push: --health-interval needs 10..60000 ms" ] ||
+    no "push --health-interval 9: $(cat "$tmp/err")"
+# In range, the same options get past the parse (here to the missing --inventory).
+"$NETSTITCH" push "$tmp/svc.xml" --jobs 4294967295 --confirm-timeout 86400 > "$tmp/out" 2> "$tmp/err"
+grep -q "^netstitch push: --inventory is needed" "$tmp/err" ||
+    no "push --jobs 4294967295 --confirm-timeout 86400: $(head -n 1 "$tmp/err")"
+[ -e "$tmp/st" ] && no "a numeric usage error created the state directory"
+
 # A state directory that does not exist is refused by the commands that only read the
 # store (a mistyped --state-dir must not be created and reported as holding nothing).
 for c in "recover --inventory $inv" log services "show 1" "rollback --last --inventory $inv" "rollback --list" \

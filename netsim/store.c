@@ -187,9 +187,10 @@ sim_log_xml(struct sim_dev *dev, uint32_t sid, const struct lyd_node *rpc)
         xml = sim_print_xml(rpc, 0);
         red = xml ? store_redact(xml) : NULL;
         sim_memo_set_log_text(rpc, red);
+        kept = red ? red : "";
     }
     fprintf(dev->xmllog, "### %.3f sid=%u rpc #%lu %s\n%s\n", sim_now_rel(dev), sid, dev->nrpc,
-            ly_node_name(rpc), kept ? kept : red ? red : "");
+            ly_node_name(rpc), kept);
     fflush(dev->xmllog);
     nst_free(red);
     free(xml);

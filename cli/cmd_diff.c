@@ -21,6 +21,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <libgen.h>
+#include <limits.h>
 #include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
@@ -265,7 +266,8 @@ cmd_diff(int argc, char **argv)
     struct nst_compiled *comp = NULL;
     struct nst_inventory *inv = NULL;
     struct nst_diff *d = NULL;
-    char svc_name[256], *text = NULL, *end;
+    char svc_name[256], *text = NULL;
+    unsigned long num;
     enum nst_stage stage = NST_STAGE_LOAD;
     nst_err err;
 
@@ -325,11 +327,10 @@ cmd_diff(int argc, char **argv)
             }
             break;
         case 'j':
-            jobs = (unsigned)strtoul(optarg, &end, 10);
-            if (*end || !jobs) {
-                fprintf(stderr, "netstitch diff: --jobs needs a positive number\n");
+            if (cli_parse_number("diff", "--jobs", optarg, 1, UINT_MAX, NULL, &num)) {
                 return EXIT_USAGE;
             }
+            jobs = (unsigned)num;
             break;
         case 'c':
             if (strcmp(optarg, "auto") && strcmp(optarg, "always") && strcmp(optarg, "never")) {

@@ -1043,6 +1043,22 @@ NST_API nst_err nst_diff_add_target(struct nst_diff *d, const char *device, cons
                                     const char *payload);
 
 /**
+ * @brief Build the device models' context now and parse the payloads `DIR/<device>.xml`
+ *        into it on a thread of its own, while the caller does other work (loads the
+ *        service, the inventory): a device later added with nst_diff_add_target() under
+ *        the same name with the same text takes its parsed tree instead of parsing it in
+ *        nst_diff_run(). Files outside the limit (nst_diff_set_limit(), which must come
+ *        first and cannot change afterwards) are not read; a file that does not parse is
+ *        left to the run, which reports it as before. nst_diff_run() stops the thread at
+ *        its next file, so waits for one file's parse at most.
+ * @param[in] dir the payload directory (`diff --payloads`). Copied.
+ * @return NST_OK (also when no thread could be started: nothing is parsed ahead);
+ *         NST_EINVAL (after the run, or called twice); NST_EENV (the models do not load:
+ *         nothing recorded, the run tries again and says so); NST_ENOMEM.
+ */
+NST_API nst_err nst_diff_preload(struct nst_diff *d, const char *dir);
+
+/**
  * @brief Read the ownership record, fetch (or read) every device's running configuration
  *        and compare. Usable once.
  * @return NST_OK (see each device's status: errors are per device); NST_EINVAL (no

@@ -478,7 +478,8 @@ diff_load(struct diff_result *r, const struct diff_inputs *in, char *why, size_t
     r->ports = in->ports;
     r->nports = in->nports;
     r->port_mtu = in->port_mtu;
-    ret = diff_parse(r->ly, in->target, 1, &r->target, reason, sizeof reason);
+    ret = r->target_parsed ? NST_OK
+                           : diff_parse(r->ly, in->target, 1, &r->target, reason, sizeof reason);
     if (ret) {
         snprintf(why, whylen, "the payload does not fit the device's models: %s", reason);
         return ret;
@@ -562,6 +563,7 @@ diff_result_clear(struct diff_result *r)
     nst_free(r->edit);
     nst_free(r->next_orig);
     r->target = r->owned = r->orig = r->others = r->others_orig = r->running = r->diff = NULL;
+    r->target_parsed = 0;
     r->desired = r->actual = r->owned_cur = r->owned_alt = NULL;
     r->drift = NULL;
     r->ndrift = 0;

@@ -93,6 +93,7 @@ struct diff_inputs {
 struct diff_result {
     struct ly_ctx *ly;
     struct lyd_node *target, *owned, *orig, *others, *others_orig, *running; /* inputs */
+    int target_parsed; /* target was parsed ahead (nst_diff_preload()): diff_load() keeps it */
     struct lyd_node *owned_cur, *owned_alt; /* an uncertain record's two halves (owned is
                                                 their union), NULL otherwise */
     struct lyd_node *desired;               /* D, the managed nodes as they must be */
@@ -126,7 +127,8 @@ nst_err diff_parse(struct ly_ctx *ly, const char *text, int strict, struct lyd_n
                    char *why, size_t whylen);
 
 /*
- * Parse the inputs (T, O, P, X) into @r (r->ly must be set). Returns as diff_parse();
+ * Parse the inputs (T, O, P, X) into @r (r->ly must be set); T not when r->target_parsed
+ * (r->target is then its tree, parsed the same way into r->ly). Returns as diff_parse();
  * @why names the input that failed.
  */
 nst_err diff_load(struct diff_result *r, const struct diff_inputs *in, char *why, size_t whylen);

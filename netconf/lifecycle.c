@@ -13,15 +13,20 @@
  * nst_diff_run(), per device, in parallel (at most `jobs` threads; a device's session,
  * context and trees are touched only by the thread working on it, then by the caller
  * after the join):
- *   live     parse T, O, P and X, connect (inventory, host-key policy, schema cache in
- *            the state directory), <get-config> of running with the subtree filter
- *            diff_filter() derives from T and O, close the session, diff_compute();
+ *   live     parse T, O, P and X (T usually parsed already: nst_diff_preload()), connect
+ *            (inventory, host-key policy, schema cache in the state directory),
+ *            <get-config> of running with the subtree filter diff_filter() derives from
+ *            T and O; the reply goes to a parser thread (lc_parser: parse, diff_compute())
+ *            while the worker closes the session;
  *   offline  the same against DIR/<device>.xml, sequentially.
  * Every tree of every device lives in one libyang context holding every device model
  * (render.h's): a session's own context holds only what the device's <hello> and
  * yang-library made libnetconf2 load, which for netsim's vendor modules is not enough.
- * The sessions run in parallel; building trees in the shared context is serialised
- * (ly_mu): it takes milliseconds per device against the round trips of a session.
+ * The trees are built in parallel without a lock of ours: libyang's threading rules
+ * (libyang.h, "Threading Limitations") allow any function on data trees to run
+ * concurrently as long as no tree is written by two threads, the context's dictionary
+ * having a lock of its own; the context itself is complete (every model, ietf-netconf)
+ * before the first thread starts, and each device's trees are its thread's.
  *
  * Ownership records: lifecycle.h describes the layout. A record is read without the
  * service lock; a `pending` generation whose lock nobody holds was left by a push that
@@ -36,6 +41,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,8 +50,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <libxml/parser.h>
+
 #include "alloc.h"
 #include "ctx.h"
+#include "diag.h"
 #include "diff.h"
 #include "driver.h"
 #include "inventory.h"
@@ -58,6 +67,8 @@
 
 /* The largest saved configuration diff --offline reads (the service size limit). */
 #define LC_SAVED_MAX (32L << 20)
+/* Parser threads at most (lc_parser), fewer with fewer processors or devices. */
+#define LC_PARSERS 4
 
 
 struct lc_dev {
@@ -74,10 +85,19 @@ struct lc_dev {
     struct diff_port *ports; /* declared port MTUs (nst_diff_add_port()); names owned */
     size_t nports;
     struct sess *s; /* closed after the fetch; kept for its context */
+    char *running;  /* the router's reply text, until lc_finish_one() (holds secrets) */
     struct diff_result res;
     unsigned status;
     char error[512];
     char foreign[512]; /* NST_DIFF_DEV_FOREIGN: the first marked path found */
+};
+
+/* A payload parsed ahead by nst_diff_preload(): taken by the device added later with the
+ * same name and the same text. */
+struct lc_pre {
+    char *name;
+    char *text;
+    struct lyd_node *tree;
 };
 
 struct nst_diff {
@@ -104,9 +124,26 @@ struct nst_diff {
     struct store *st;
     struct render *render; /* offline: every device model */
     char known_hosts[4096];
-    pthread_mutex_t mu;    /* the next device to work on */
-    pthread_mutex_t ly_mu; /* the shared libyang context: parsing, comparing */
+    pthread_mutex_t mu; /* the next device to work on, the parse queue */
     size_t next;
+    /* The routers' replies parsed and compared on a thread of their own (lc_parser), in
+     * the order they came, while their sessions close: guarded by mu */
+    pthread_cond_t pq_cv;
+    pthread_t pq_tid[LC_PARSERS];
+    size_t npq;    /* parser threads started */
+    int pq_closed; /* every worker is done: the parsers end when the queue is empty */
+    size_t *pq;    /* device indexes, pq_head to pq_tail waiting */
+    size_t pq_head, pq_tail;
+    /* nst_diff_preload(): the payloads parsed on a thread of its own (pre_tid) while the
+     * caller loads the service; pre and npre are its until the join in nst_diff_run() or
+     * nst_diff_free() */
+    pthread_t pre_tid;
+    int pre_started;
+    atomic_int pre_stop; /* nst_diff_free() before the run: stop at the next file */
+    char *pre_dir;
+    struct lc_pre *pre;
+    size_t npre;
+    size_t pre_adopted; /* devices that took a preloaded tree (lc_preload_adopted()) */
     /* apply */
     struct store_lock *lock; /* the service lock, held from apply_begin to apply_end */
     char applying[32];
@@ -225,10 +262,12 @@ nst_diff_new(struct nst_ctx *ctx, const char *service, struct nst_diff **out)
     d->ctx = ctx;
     d->jobs = 0; /* jobs_count(): every device, within the process's limits */
     pthread_mutex_init(&d->mu, NULL);
-    pthread_mutex_init(&d->ly_mu, NULL);
+    pthread_cond_init(&d->pq_cv, NULL);
     *out = d;
     return NST_OK;
 }
+
+static void lc_preload_join(struct nst_diff *d, int stop, int adopt);
 
 NST_API void
 nst_diff_free(struct nst_diff *d)
@@ -236,6 +275,7 @@ nst_diff_free(struct nst_diff *d)
     if (!d) {
         return;
     }
+    lc_preload_join(d, 1, 0);
     if (d->flags & NST_DIFF_EXITING) {
         /* What outlives the process, and the secrets; the trees (a third of a millisecond
          * a device, on the calling thread after the parallel part) and the models go with
@@ -252,6 +292,7 @@ nst_diff_free(struct nst_diff *d)
 
         /* Trees first: they live in the session's context. */
         diff_result_clear(&v->res);
+        secret_wipe_free(v->running);
         sess_free(v->s);
         nst_free(v->name);
         nst_free(v->driver);
@@ -272,6 +313,7 @@ nst_diff_free(struct nst_diff *d)
     }
     nst_free(d->others);
     secret_set_clear(&d->secrets);
+    nst_free(d->pre_dir);
     if (d->render) {
         render_free(d->render);
         ly_temp_log_options(NULL);
@@ -279,7 +321,8 @@ nst_diff_free(struct nst_diff *d)
     store_unlock(d->lock);
     store_close(d->st);
     pthread_mutex_destroy(&d->mu);
-    pthread_mutex_destroy(&d->ly_mu);
+    pthread_cond_destroy(&d->pq_cv);
+    nst_free(d->pq);
     nst_free(d->offline);
     store_list_free(d->limit);
     nst_free(d->state_dir);
@@ -349,8 +392,8 @@ nst_diff_set_limit(struct nst_diff *d, const char *const *devices, size_t n)
 {
     char **l = NULL;
 
-    if (!d || d->ran || (n && !devices)) {
-        return NST_EINVAL;
+    if (!d || d->ran || (n && !devices) || d->pre_started) {
+        return NST_EINVAL; /* the preload thread reads the limit */
     }
     if (n) {
         l = nst_calloc(n + 1, sizeof *l);
@@ -367,6 +410,215 @@ nst_diff_set_limit(struct nst_diff *d, const char *const *devices, size_t n)
     store_list_free(d->limit);
     d->limit = l;
     return NST_OK;
+}
+
+/*
+ * Payloads parsed ahead
+ */
+
+/* A whole regular file of at most LC_SAVED_MAX bytes (O_NONBLOCK: a FIFO would block);
+ * NULL otherwise. */
+static char *
+lc_read_text(const char *path)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    struct stat st;
+    char *buf = NULL;
+    size_t got = 0;
+
+    if (fd < 0) {
+        return NULL;
+    }
+    if (!fstat(fd, &st) && S_ISREG(st.st_mode) && st.st_size <= LC_SAVED_MAX &&
+        (buf = nst_malloc((size_t)st.st_size + 1))) {
+        ssize_t r = 1;
+
+        while (got < (size_t)st.st_size &&
+               ((r = read(fd, buf + got, (size_t)st.st_size - got)) > 0 || errno == EINTR)) {
+            got += r > 0 ? (size_t)r : 0;
+        }
+        if (got < (size_t)st.st_size) {
+            nst_free(buf);
+            buf = NULL;
+        } else {
+            buf[got] = '\0';
+        }
+    }
+    close(fd);
+    return buf;
+}
+
+static void
+lc_pre_free(struct nst_diff *d)
+{
+    for (size_t i = 0; i < d->npre; i++) {
+        lyd_free_siblings(d->pre[i].tree);
+        nst_free(d->pre[i].name);
+        nst_free(d->pre[i].text);
+    }
+    nst_free(d->pre);
+    d->pre = NULL;
+    d->npre = 0;
+}
+
+/* The preload thread: every DIR/<device>.xml (the names `diff --payloads` reads, in the
+ * same order) within the limit given to nst_diff_preload() parsed as diff_load() parses a
+ * payload. A file that cannot be read or parsed is left out: the run reads and parses
+ * what nst_diff_add_target() was given, and reports it there. */
+static void *
+lc_preload_run(void *arg)
+{
+    struct nst_diff *d = arg;
+    struct ly_ctx *ly = render_ly(d->render);
+    struct dirent **ents = NULL;
+    int n = scandir(d->pre_dir, &ents, NULL, alphasort);
+    char **limit = d->limit;
+
+    for (int i = 0; i < n; i++) {
+        const char *name = ents[i]->d_name;
+        size_t len = strlen(name);
+        int in = !limit;
+        char path[4096], why[400];
+        struct lyd_node *tree = NULL;
+        struct lc_pre *np;
+        char *text;
+
+        if (atomic_load(&d->pre_stop) || len <= 4 || len > 255 || name[0] == '.' ||
+            strcmp(name + len - 4, ".xml")) {
+            goto next;
+        }
+        for (size_t k = 0; limit && limit[k] && !in; k++) {
+            in = strlen(limit[k]) == len - 4 && !strncmp(limit[k], name, len - 4);
+        }
+        if (!in || (size_t)snprintf(path, sizeof path, "%s/%s", d->pre_dir, name) >= sizeof path ||
+            !(text = lc_read_text(path))) {
+            goto next;
+        }
+        if (diff_parse(ly, text, 1, &tree, why, sizeof why) || !tree ||
+            !(np = nst_realloc(d->pre, (d->npre + 1) * sizeof *np))) {
+            lyd_free_siblings(tree);
+            nst_free(text);
+            goto next;
+        }
+        d->pre = np;
+        np[d->npre].name = nst_strndup(name, len - 4);
+        np[d->npre].text = text;
+        np[d->npre].tree = tree;
+        if (!np[d->npre].name) {
+            lyd_free_siblings(tree);
+            nst_free(text);
+            goto next;
+        }
+        d->npre++;
+    next:
+        free(ents[i]);
+    }
+    free(ents);
+    return NULL;
+}
+
+NST_API nst_err
+nst_diff_preload(struct nst_diff *d, const char *dir)
+{
+    struct nst_ctx priv;
+    nst_err ret;
+
+    if (!d || !dir || d->ran || d->render || d->pre_started) {
+        return NST_EINVAL;
+    }
+    if (nst_alloc_hooked()) {
+        return NST_OK; /* the allocation tests count on one thread */
+    }
+    /* The device models now (the same work nst_diff_run() would do later), with a
+     * diagnostics list of their own: should they not load, nothing is recorded on the
+     * caller's context and the run tries again and reports it, as without the preload. */
+    priv = *d->ctx;
+    priv.diags = NULL;
+    priv.ndiags = priv.cap = 0;
+    priv.sorted = 1;
+    priv.log_cb = NULL;
+    priv.log_user = NULL;
+    ret = render_new(&priv, NULL, 0, &d->render);
+    ly_temp_log_options(NULL);
+    if (!ret && !ly_ctx_load_module(render_ly(d->render), "ietf-netconf", "2011-06-01", NULL)) {
+        ret = NST_EENV;
+    }
+    if (d->render) {
+        render_set_ctx(d->render, d->ctx);
+    }
+    nst_diag_clear(&priv);
+    nst_free(priv.diags);
+    if (ret) {
+        render_free(d->render);
+        d->render = NULL;
+        return ret;
+    }
+    if (!(d->pre_dir = nst_strdup(dir))) {
+        return NST_ENOMEM;
+    }
+    xmlInitParser(); /* before another thread uses libxml2 */
+    d->pre_started = !pthread_create(&d->pre_tid, NULL, lc_preload_run, d);
+    return NST_OK;
+}
+
+/* Wait for the preload thread, which stops at its next file with @stop; with @adopt, each
+ * device whose target is the text preloaded under its name takes the tree (diff_load()
+ * then parses it no more), and the rest is freed. What the thread did not get to is parsed
+ * by the run, as without it. */
+static void
+lc_preload_join(struct nst_diff *d, int stop, int adopt)
+{
+    size_t j = 0;
+
+    if (d->pre_started) {
+        if (stop) {
+            atomic_store(&d->pre_stop, 1);
+        }
+        pthread_join(d->pre_tid, NULL);
+        d->pre_started = 0;
+    }
+    if (!adopt) {
+        if (stop) {
+            lc_pre_free(d);
+        }
+        return;
+    }
+    for (size_t i = 0; i < d->ndevs && d->npre; i++) {
+        struct lc_dev *v = &d->devs[i];
+        size_t k;
+
+        if (!v->target) {
+            continue;
+        }
+        /* Both in the directory's order as a rule: look where the last one was first. */
+        for (k = 0; k < d->npre; k++) {
+            struct lc_pre *p = &d->pre[(j + k) % d->npre];
+
+            if (p->tree && !strcmp(p->name, v->name)) {
+                if (!strcmp(p->text, v->target)) {
+                    v->res.target = p->tree;
+                    v->res.target_parsed = 1;
+                    p->tree = NULL;
+                    d->pre_adopted++;
+                }
+                j = (j + k + 1) % d->npre;
+                break;
+            }
+        }
+    }
+    lc_pre_free(d);
+}
+
+void
+lc_preload_finish(struct nst_diff *d)
+{
+    lc_preload_join(d, 0, 0);
+}
+
+size_t
+lc_preload_adopted(const struct nst_diff *d)
+{
+    return d->pre_adopted;
 }
 
 /* Mark the devices outside the limit (after the record added the owned ones). */
@@ -728,6 +980,60 @@ lc_offline_one(struct nst_diff *d, struct lc_dev *v)
     lc_foreign(v);
 }
 
+/* The router's reply (v->running, then wiped and freed) parsed and compared with the
+ * service's trees. */
+static void
+lc_finish_one(struct nst_diff *d, struct lc_dev *v)
+{
+    struct diff_inputs in;
+    struct lyd_node *running = NULL;
+    char why[600];
+    nst_err ret;
+
+    lc_inputs(d, v, &in);
+    ret = diff_parse(v->res.ly, v->running, 0, &running, why, sizeof why);
+    if (!ret) {
+        ret = diff_compute(&v->res, running, &in, why, sizeof why);
+    }
+    if (!ret) {
+        lc_foreign(v);
+    }
+    if (ret) {
+        lc_dev_fail(v, ret == NST_ENOMEM ? "out of memory" : why);
+    }
+    secret_wipe_free(v->running);
+    v->running = NULL;
+}
+
+/* A parser thread: the replies in the order their workers queued them (lc_live_one()),
+ * until the workers are done and the queue is empty. A router's session closes (a round
+ * trip) while its reply is parsed here; a few parsers (one a processor) rather than a
+ * parse on every worker: at K = 50 the replies come in a burst at the end, and fifty
+ * threads parsing at once only take turns on the processors (docs/perf-round8-diff.md). */
+static void *
+lc_parser(void *arg)
+{
+    struct nst_diff *d = arg;
+
+    pthread_mutex_lock(&d->mu);
+    for (;;) {
+        size_t i;
+
+        while (d->pq_head == d->pq_tail && !d->pq_closed) {
+            pthread_cond_wait(&d->pq_cv, &d->mu);
+        }
+        if (d->pq_head == d->pq_tail) {
+            break;
+        }
+        i = d->pq[d->pq_head++];
+        pthread_mutex_unlock(&d->mu);
+        lc_finish_one(d, &d->devs[i]);
+        pthread_mutex_lock(&d->mu);
+    }
+    pthread_mutex_unlock(&d->mu);
+    return NULL;
+}
+
 static void
 lc_live_one(struct nst_diff *d, struct lc_dev *v)
 {
@@ -736,17 +1042,14 @@ lc_live_one(struct nst_diff *d, struct lc_dev *v)
     struct sess_opts o;
     struct sess_error err;
     struct diff_inputs in;
-    struct lyd_node *running = NULL;
     const char *keys[2] = {NULL, NULL};
     char why[600], *filter = NULL, *text = NULL;
+    int queued = 0;
 
     lc_inputs(d, v, &in);
     /* Every tree goes into the context with every device model: a device's session
      * context holds only what its <hello> and yang-library made libnetconf2 load. */
     v->res.ly = render_ly(d->render);
-    /* The sessions work in parallel; the trees of the shared context are built one device
-     * at a time (a few milliseconds each), which keeps libyang's thread rules trivially. */
-    pthread_mutex_lock(&d->ly_mu);
     ret = diff_load(&v->res, &in, why, sizeof why);
     if (!ret) {
         ret = lc_overlap(d, v, why, sizeof why);
@@ -758,7 +1061,6 @@ lc_live_one(struct nst_diff *d, struct lc_dev *v)
         /* Nothing to compare: the service has nothing there and owned nothing. */
         ret = diff_compute(&v->res, NULL, &in, why, sizeof why);
     }
-    pthread_mutex_unlock(&d->ly_mu);
     if (ret || !filter) {
         if (ret) {
             lc_dev_fail(v, ret == NST_ENOMEM ? "out of memory" : why);
@@ -780,19 +1082,21 @@ lc_live_one(struct nst_diff *d, struct lc_dev *v)
         lc_dev_fail(v, sess_error_format(&err, why, sizeof why));
         goto cleanup;
     }
+    v->running = text;
+    text = NULL;
+    /* To the parser threads, which work on it while the session closes; without them, here
+     * once closed. From now on this thread touches v->s only. */
+    pthread_mutex_lock(&d->mu);
+    if (d->npq) {
+        d->pq[d->pq_tail++] = (size_t)(v - d->devs);
+        pthread_cond_signal(&d->pq_cv);
+        queued = 1;
+    }
+    pthread_mutex_unlock(&d->mu);
     sess_free(v->s);
     v->s = NULL;
-    pthread_mutex_lock(&d->ly_mu);
-    ret = diff_parse(v->res.ly, text, 0, &running, why, sizeof why);
-    if (!ret) {
-        ret = diff_compute(&v->res, running, &in, why, sizeof why);
-    }
-    if (!ret) {
-        lc_foreign(v);
-    }
-    pthread_mutex_unlock(&d->ly_mu);
-    if (ret) {
-        lc_dev_fail(v, ret == NST_ENOMEM ? "out of memory" : why);
+    if (!queued) {
+        lc_finish_one(d, v);
     }
 
 cleanup:
@@ -984,15 +1288,20 @@ nst_diff_run(struct nst_diff *d)
     if (ret) {
         return ret;
     }
-    ret = render_new(d->ctx, NULL, 0, &d->render);
-    ly_temp_log_options(NULL);
-    if (ret) {
-        snprintf(d->message, sizeof d->message, "cannot load the device models");
-        return ret;
-    }
-    if (!ly_ctx_load_module(render_ly(d->render), "ietf-netconf", "2011-06-01", NULL)) {
-        snprintf(d->message, sizeof d->message, "cannot load ietf-netconf");
-        return NST_EENV;
+    if (d->render) {
+        /* nst_diff_preload() built the models and parsed payloads meanwhile. */
+        lc_preload_join(d, 1, 1);
+    } else {
+        ret = render_new(d->ctx, NULL, 0, &d->render);
+        ly_temp_log_options(NULL);
+        if (ret) {
+            snprintf(d->message, sizeof d->message, "cannot load the device models");
+            return ret;
+        }
+        if (!ly_ctx_load_module(render_ly(d->render), "ietf-netconf", "2011-06-01", NULL)) {
+            snprintf(d->message, sizeof d->message, "cannot load ietf-netconf");
+            return NST_EENV;
+        }
     }
     if (d->offline) {
         for (size_t i = 0; i < d->ndevs; i++) {
@@ -1002,7 +1311,19 @@ nst_diff_run(struct nst_diff *d)
         }
     } else {
         d->next = 0;
+        d->pq_head = d->pq_tail = 0;
+        d->pq_closed = 0;
         njobs = jobs_count(d->jobs, d->ndevs);
+        if (!nst_alloc_hooked() && (d->pq = nst_calloc(d->ndevs ? d->ndevs : 1, sizeof *d->pq))) {
+            long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+            size_t want = ncpu > 1 ? (size_t)ncpu : 1;
+
+            want = want < LC_PARSERS ? want : LC_PARSERS;
+            want = want < d->ndevs ? want : d->ndevs;
+            while (d->npq < want && !pthread_create(&d->pq_tid[d->npq], NULL, lc_parser, d)) {
+                d->npq++;
+            }
+        }
         for (nth = 0; nth < njobs; nth++) {
             if (pthread_create(&th[nth], NULL, lc_worker, d)) {
                 break;
@@ -1014,6 +1335,14 @@ nst_diff_run(struct nst_diff *d)
         for (size_t i = 0; i < nth; i++) {
             pthread_join(th[i], NULL);
         }
+        pthread_mutex_lock(&d->mu);
+        d->pq_closed = 1;
+        pthread_cond_broadcast(&d->pq_cv);
+        pthread_mutex_unlock(&d->mu);
+        for (size_t i = 0; i < d->npq; i++) {
+            pthread_join(d->pq_tid[i], NULL);
+        }
+        d->npq = 0;
     }
     for (size_t i = 0; i < d->ndevs; i++) {
         struct lc_dev *v = &d->devs[i];

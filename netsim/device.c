@@ -135,47 +135,134 @@ ssh_bind_options_set(ssh_bind sshbind, enum ssh_bind_options_e type, const void 
 }
 
 /*
+ * OpenSSL keys libssh makes again for every connection. netsim does not link libcrypto itself
+ * (libssh does), so the real functions are found at run time with dlsym(); the executable's
+ * definitions below bind libssh's calls, as ssh_bind_options_set() above does.
+ */
+typedef EVP_PKEY *(*dev_new_raw_fn)(int, ENGINE *, const unsigned char *, size_t);
+typedef int (*dev_get_raw_fn)(const EVP_PKEY *, unsigned char *, size_t *);
+typedef int (*dev_up_ref_fn)(EVP_PKEY *);
+typedef void (*dev_pkey_free_fn)(EVP_PKEY *);
+typedef int (*dev_get_id_fn)(const EVP_PKEY *);
+
+static struct {
+    dev_new_raw_fn new_raw;
+    dev_get_raw_fn get_raw;
+    dev_up_ref_fn up_ref;
+    dev_pkey_free_fn free;
+    dev_get_id_fn get_id;
+    int looked_up;
+} dev_ossl;
+
+static void
+dev_ossl_lookup(void)
+{
+    void *sym;
+
+    if (dev_ossl.looked_up) {
+        return;
+    }
+    dev_ossl.looked_up = 1;
+    /* A data pointer to a function pointer: POSIX guarantees dlsym's result works. */
+    sym = dlsym(RTLD_NEXT, "EVP_PKEY_new_raw_private_key");
+    memcpy(&dev_ossl.new_raw, &sym, sizeof sym);
+    sym = dlsym(RTLD_NEXT, "EVP_PKEY_get_raw_private_key");
+    memcpy(&dev_ossl.get_raw, &sym, sizeof sym);
+    sym = dlsym(RTLD_DEFAULT, "EVP_PKEY_up_ref");
+    memcpy(&dev_ossl.up_ref, &sym, sizeof sym);
+    sym = dlsym(RTLD_DEFAULT, "EVP_PKEY_free");
+    memcpy(&dev_ossl.free, &sym, sizeof sym);
+    sym = dlsym(RTLD_DEFAULT, "EVP_PKEY_get_id");
+    memcpy(&dev_ossl.get_id, &sym, sizeof sym);
+}
+
+/*
+ * The key exchange's X25519 key, made once per connection instead of twice. libssh 0.10's
+ * curve25519.c (OpenSSL flavour) generates the server's ephemeral key (EVP_PKEY_keygen()),
+ * copies out its public and private bytes (ssh_curve25519_init()) and frees it; when the
+ * client's public key arrives, ssh_curve25519_build_k() makes an OpenSSL key of the same
+ * private bytes again (EVP_PKEY_new_raw_private_key(), which derives the public key again:
+ * a scalar multiplication, 0.6 M instructions, a tenth of a live-diff session in the device)
+ * only to derive the shared secret with it. netsim keeps the generated key instead: when
+ * libssh reads the private bytes of an X25519 key, that key gets a reference of netsim's
+ * (dev_x25519, one at a time: a newer one replaces it), and the next request for an X25519
+ * key of exactly those bytes is handed that reference (libssh frees it after the derivation),
+ * so the key is then forgotten. Same key, same shared secret: the key exchange is unchanged,
+ * the ephemeral key is still new for every connection. Anything else goes to OpenSSL.
+ */
+static EVP_PKEY *dev_x25519;
+static unsigned char dev_x25519_priv[32];
+
+static void
+dev_x25519_forget(void)
+{
+    if (dev_x25519) {
+        dev_ossl.free(dev_x25519);
+        dev_x25519 = NULL;
+    }
+    explicit_bzero(dev_x25519_priv, sizeof dev_x25519_priv);
+}
+
+__attribute__((visibility("default"))) int
+EVP_PKEY_get_raw_private_key(const EVP_PKEY *pkey, unsigned char *priv, size_t *len)
+{
+    int r;
+
+    dev_ossl_lookup();
+    if (!dev_ossl.get_raw) {
+        return 0;
+    }
+    r = dev_ossl.get_raw(pkey, priv, len);
+    if (r == 1 && priv && *len == sizeof dev_x25519_priv && dev_ossl.get_id && dev_ossl.up_ref &&
+        dev_ossl.free && dev_ossl.get_id(pkey) == EVP_PKEY_X25519) {
+        dev_x25519_forget();
+        /* EVP_PKEY_up_ref() takes a non-const key: the reference count is not the key. */
+        if (dev_ossl.up_ref((EVP_PKEY *)(uintptr_t)pkey) == 1) {
+            dev_x25519 = (EVP_PKEY *)(uintptr_t)pkey;
+            memcpy(dev_x25519_priv, priv, sizeof dev_x25519_priv);
+        }
+    }
+    return r;
+}
+
+/*
  * The host key's signing key, made once. libssh 0.10 keeps an Ed25519 key as its raw bytes
  * and makes an OpenSSL key of them for every signature (pki_crypto.c, pki_sign_data():
  * EVP_PKEY_new_raw_private_key(), which derives the public key again: 38 us, as long as the
- * signature itself), one per accepted connection. netsim interposes that call (as it does
- * ssh_bind_options_set() above): the first Ed25519 private key made is kept, and a request
- * for an Ed25519 key of the same 32 bytes is the same key, so it gets another reference to
- * that one (libssh signs with it and frees its reference; an EVP_PKEY is reference-counted
- * and signing does not change it). The real functions are looked up with dlsym(). Any other
+ * signature itself), one per accepted connection. netsim interposes that call: the first
+ * Ed25519 private key made is kept, and a request for an Ed25519 key of the same 32 bytes is
+ * the same key, so it gets another reference to that one (libssh signs with it and frees its
+ * reference; an EVP_PKEY is reference-counted and signing does not change it). An X25519 key
+ * of the bytes just read from a generated key is that key (dev_x25519 above). Any other
  * type, an engine or other bytes go to OpenSSL as they came.
  */
-typedef EVP_PKEY *(*dev_new_raw_fn)(int, ENGINE *, const unsigned char *, size_t);
-typedef int (*dev_up_ref_fn)(EVP_PKEY *);
-
 __attribute__((visibility("default"))) EVP_PKEY *
 EVP_PKEY_new_raw_private_key(int type, ENGINE *e, const unsigned char *priv, size_t len)
 {
-    static dev_new_raw_fn real;
-    static dev_up_ref_fn up_ref; /* netsim does not link libcrypto itself: found at run time */
     static EVP_PKEY *last;
     static unsigned char last_priv[32];
     EVP_PKEY *k;
 
-    if (!real) {
-        void *sym = dlsym(RTLD_NEXT, "EVP_PKEY_new_raw_private_key");
-        void *sym2 = dlsym(RTLD_DEFAULT, "EVP_PKEY_up_ref");
-
-        /* A data pointer to a function pointer: POSIX guarantees dlsym's result works. */
-        memcpy(&real, &sym, sizeof real);
-        memcpy(&up_ref, &sym2, sizeof up_ref);
-        if (!real) {
-            return NULL;
-        }
+    dev_ossl_lookup();
+    if (!dev_ossl.new_raw) {
+        return NULL;
     }
-    if (type != EVP_PKEY_ED25519 || e || len != sizeof last_priv || !priv || !up_ref) {
-        return real(type, e, priv, len);
+    if (type == EVP_PKEY_X25519 && !e && priv && len == sizeof dev_x25519_priv && dev_x25519 &&
+        !memcmp(priv, dev_x25519_priv, len)) {
+        /* netsim's reference becomes the caller's. */
+        k = dev_x25519;
+        dev_x25519 = NULL;
+        dev_x25519_forget();
+        return k;
     }
-    if (last && !memcmp(priv, last_priv, len) && up_ref(last) == 1) {
+    if (type != EVP_PKEY_ED25519 || e || len != sizeof last_priv || !priv || !dev_ossl.up_ref) {
+        return dev_ossl.new_raw(type, e, priv, len);
+    }
+    if (last && !memcmp(priv, last_priv, len) && dev_ossl.up_ref(last) == 1) {
         return last;
     }
-    k = real(type, e, priv, len);
-    if (k && !last && up_ref(k) == 1) {
+    k = dev_ossl.new_raw(type, e, priv, len);
+    if (k && !last && dev_ossl.up_ref(k) == 1) {
         /* The first one (in a device process, the host key's) is kept, with a reference of
          * its own, for the device's life. */
         last = k;
@@ -923,6 +1010,7 @@ cleanup:
     sim_rpc_release_lent(&dev);
     free(dev.run_xml);
     sim_rpc_cache_free(&dev);
+    sim_memo_free();
     nst_free(dev.out.buf);
     nst_free(dev.cc.persist);
     sim_faults_clear(&dev.faults);

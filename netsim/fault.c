@@ -408,7 +408,7 @@ static struct flap_dev flap_devs[FLAP_MAX_DEV];
 static int flap_ndevs;
 
 static struct flap_dev *
-flap_dev_get(const char *dir, double now)
+flap_dev_get(const char *dir, double now, int recheck)
 {
     struct flap_dev *f = NULL;
     struct stat st;
@@ -424,6 +424,8 @@ flap_dev_get(const char *dir, double now)
             return NULL;
         }
         f = &flap_devs[flap_ndevs++];
+    } else if (!recheck) {
+        return f; /* nothing in the directory changed (bgp.c, bgp_watch()) */
     }
     snprintf(path, sizeof path, "%s/faults", dir);
     if (stat(path, &st)) {
@@ -483,7 +485,8 @@ flap_down(const struct flap_dev *f, unsigned up, unsigned down, double now)
 int
 sim_fault_bgp_down(const char *dir, const char *addr, double now)
 {
-    struct flap_dev *f = dir ? flap_dev_get(dir, now) : NULL;
+    /* The tick (sim_fault_bgp_tick()) has just looked at the file if it changed. */
+    struct flap_dev *f = dir ? flap_dev_get(dir, now, 0) : NULL;
 
     for (int i = 0; f && i < f->n; i++) {
         if (!strcmp(f->v[i].addr, addr) && flap_down(f, f->v[i].up, f->v[i].down_ms, now)) {
@@ -494,9 +497,9 @@ sim_fault_bgp_down(const char *dir, const char *addr, double now)
 }
 
 int
-sim_fault_bgp_tick(const char *dir, double now)
+sim_fault_bgp_tick(const char *dir, double now, int recheck)
 {
-    struct flap_dev *f = dir ? flap_dev_get(dir, now) : NULL;
+    struct flap_dev *f = dir ? flap_dev_get(dir, now, recheck) : NULL;
     int changed = f && f->reread;
 
     if (f) {

@@ -320,7 +320,7 @@ void sim_faults_clear(struct sim_faults *f);
  * to @addr forced down at @now (bgp.c's clock, seconds)? And did any flap of @dir change
  * its phase since the last call (the supervisor must recompute)? */
 int sim_fault_bgp_down(const char *dir, const char *addr, double now);
-int sim_fault_bgp_tick(const char *dir, double now);
+int sim_fault_bgp_tick(const char *dir, double now, int recheck);
 const struct sim_fault *sim_fault_drop(struct sim_dev *dev, const char *name, const char *pseudo);
 unsigned sim_fault_delay(struct sim_dev *dev, const char *name, const char *pseudo);
 struct lyd_node *sim_fault_reject(struct sim_dev *dev, enum sim_fault_kind kind,
@@ -362,6 +362,11 @@ const char *sim_ds_str(enum sim_ds ds);
 void sim_log(struct sim_dev *dev, uint32_t sid, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void sim_log_xml(struct sim_dev *dev, uint32_t sid, const struct lyd_node *rpc);
+
+/* rpcmemo.c: RPCs received again are copied, not parsed again (see there). */
+const char *sim_memo_log_text(const struct lyd_node *rpc);
+void sim_memo_set_log_text(const struct lyd_node *rpc, const char *text);
+void sim_memo_free(void);
 char *sim_print_xml(const struct lyd_node *tree, uint32_t opts);
 double sim_now_rel(struct sim_dev *dev);
 

@@ -175,15 +175,22 @@ sim_print_xml(const struct lyd_node *tree, uint32_t opts)
 void
 sim_log_xml(struct sim_dev *dev, uint32_t sid, const struct lyd_node *rpc)
 {
-    char *xml = NULL, *red;
+    char *xml = NULL, *red = NULL;
+    const char *kept;
 
     if (!dev->xmllog) {
         return;
     }
-    xml = sim_print_xml(rpc, 0);
-    red = xml ? store_redact(xml) : NULL;
+    /* The same request text prints the same (rpcmemo.c): printed once per kept entry. */
+    kept = sim_memo_log_text(rpc);
+    if (!kept) {
+        xml = sim_print_xml(rpc, 0);
+        red = xml ? store_redact(xml) : NULL;
+        sim_memo_set_log_text(rpc, red);
+        kept = red ? red : "";
+    }
     fprintf(dev->xmllog, "### %.3f sid=%u rpc #%lu %s\n%s\n", sim_now_rel(dev), sid, dev->nrpc,
-            ly_node_name(rpc), red ? red : "");
+            ly_node_name(rpc), kept);
     fflush(dev->xmllog);
     nst_free(red);
     free(xml);

@@ -49,7 +49,8 @@ usage_case "recover without --inventory" "^netstitch recover: --inventory is nee
 # one line naming the command, the option and what it needs).
 for bad in -1 +3 " 5" 4294967297 99999999999999999999 0 "" 0x10 5s; do
     for c in "push $tmp/svc.xml --inventory $tmp/none.xml --jobs" "rollback --last --inventory $tmp/none.xml --jobs" \
-        "delete usage-probe --inventory $tmp/none.xml --jobs" "recover --inventory $tmp/none.xml --jobs"; do
+        "delete usage-probe --inventory $tmp/none.xml --jobs" "recover --inventory $tmp/none.xml --jobs" \
+        "diff $tmp/svc.xml --inventory $tmp/none.xml --jobs"; do
         # shellcheck disable=SC2086
         "$NETSTITCH" $c "$bad" --state-dir "$tmp/st" > "$tmp/out" 2> "$tmp/err"
         rc=$?

@@ -18,6 +18,7 @@
 #include "diff.h"
 #include "diff_int.h"
 #include "driver.h"
+#include "lifecycle.h"
 #include "netstitch.h"
 #include "render.h"
 
@@ -399,6 +400,121 @@ offline(struct nst_ctx *ctx, const struct nst_compiled *comp, const char *dir, c
     }
     nst_diff_free(d);
     return ret;
+}
+
+/*
+ * nst_diff_preload() (docs/perf-round8-diff.md): the payloads of @dir parsed ahead, on a
+ * thread of its own; an offline diff against @dir itself. A device takes the preloaded tree
+ * only when nst_diff_add_target() gives it the text that was preloaded: here the first
+ * device is given another text (a description changed), so a diff that took the file's tree
+ * would find no change there. Returns the number of devices with changes, -1 on an error;
+ * @changed_first says whether the first device had changes.
+ */
+static int
+preload_run(struct nst_ctx *ctx, const struct nst_compiled *comp, const char *dir,
+            const char *state, int change_first, const char *const *limit, size_t nlimit,
+            int *changed_first, size_t *adopted)
+{
+    struct nst_diff *d = NULL;
+    int changes = 0;
+    char *alt = NULL;
+    nst_err ret;
+
+    *changed_first = 0;
+    ret = nst_diff_new(ctx, "example", &d);
+    if (!ret && nlimit) {
+        ret = nst_diff_set_limit(d, limit, nlimit);
+    }
+    if (!ret) {
+        ret = nst_diff_preload(d, dir);
+        CHECK(!ret, "nst_diff_preload: %s", nst_strerror(ret));
+        CHECK(nst_diff_preload(d, dir) == NST_EINVAL, "a second nst_diff_preload() is refused");
+        CHECK(nst_diff_set_limit(d, limit, nlimit) == NST_EINVAL,
+              "the limit cannot change while the preload thread reads it");
+        lc_preload_finish(d);
+    }
+    for (size_t i = 0; !ret && i < nst_compiled_device_count(comp); i++) {
+        const char *payload = nst_compiled_device_payload(comp, i);
+
+        if (i == 0 && change_first) {
+            const char *at = strstr(payload, "<description>");
+
+            CHECK(at != NULL, "the first payload has a description");
+            if (!at || asprintf(&alt, "%.*s<description>X%s", (int)(at - payload), payload,
+                                at + strlen("<description>")) < 0) {
+                ret = NST_ENOMEM;
+                break;
+            }
+            payload = alt;
+        }
+        ret = nst_diff_add_target(d, nst_compiled_device_name(comp, i),
+                                  nst_compiled_device_driver(comp, i), payload);
+    }
+    if (!ret) {
+        ret = nst_diff_set_offline(d, dir);
+    }
+    if (!ret) {
+        ret = nst_diff_set_state_dir(d, state);
+    }
+    if (!ret) {
+        ret = nst_diff_run(d);
+    }
+    *adopted = d ? lc_preload_adopted(d) : 0;
+    for (size_t i = 0; !ret && i < nst_diff_device_count(d); i++) {
+        unsigned st = nst_diff_device_status(d, i);
+
+        CHECK(!(st & NST_DIFF_DEV_ERROR), "%s: %s", nst_diff_device_name(d, i),
+              nst_diff_device_error(d, i));
+        if (st & NST_DIFF_DEV_CHANGES) {
+            changes++;
+            *changed_first |=
+                !strcmp(nst_diff_device_name(d, i), nst_compiled_device_name(comp, 0));
+        }
+    }
+    nst_diff_free(d);
+    free(alt);
+    return ret ? -1 : changes;
+}
+
+static void
+preload_cases(struct nst_ctx *ctx, const struct nst_compiled *comp, const char *dir,
+              const char *state)
+{
+    const char *first = nst_compiled_device_name(comp, 0);
+    size_t ndev = nst_compiled_device_count(comp), adopted;
+    struct nst_diff *d = NULL;
+    int n, first_changed;
+
+    /* The payloads are what the devices hold: nothing to change, every device with the
+     * preloaded tree. */
+    n = preload_run(ctx, comp, dir, state, 0, NULL, 0, &first_changed, &adopted);
+    CHECK(n == 0 && adopted == ndev,
+          "preload, same texts: %d devices with changes, want 0; "
+          "%zu of %zu trees taken",
+          n, adopted, ndev);
+    /* The first device's target is not the file: its own text is compared. */
+    n = preload_run(ctx, comp, dir, state, 1, NULL, 0, &first_changed, &adopted);
+    CHECK(n == 1 && first_changed && adopted == ndev - 1,
+          "preload, first target changed: %d devices with changes (first %d), want the first "
+          "only; %zu trees taken",
+          n, first_changed, adopted);
+    /* With a limit (set before): only the first device is read ahead and compared. */
+    n = preload_run(ctx, comp, dir, state, 1, &first, 1, &first_changed, &adopted);
+    CHECK(n == 1 && first_changed && adopted == 0,
+          "preload with --limit: %d devices with changes (first %d), %zu trees taken", n,
+          first_changed, adopted);
+    n = preload_run(ctx, comp, dir, state, 0, &first, 1, &first_changed, &adopted);
+    CHECK(n == 0 && adopted == 1, "preload with --limit, same text: %d changes, %zu taken", n,
+          adopted);
+    /* Freed before the run: the thread is stopped and joined, its trees freed. */
+    CHECK(!nst_diff_new(ctx, "example", &d) && !nst_diff_preload(d, dir), "preload then free");
+    nst_diff_free(d);
+    /* A directory that does not exist: nothing preloaded, the run goes on as before. */
+    d = NULL;
+    CHECK(!nst_diff_new(ctx, "example", &d) && !nst_diff_preload(d, "/nonexistent/payloads"),
+          "preload of a missing directory");
+    nst_diff_free(d);
+    printf("diff_unit: preload cases done\n");
 }
 
 /*
@@ -882,6 +998,7 @@ main(int argc, char **argv)
         return 2;
     }
     CHECK(offline(ctx, comp, argv[2], argv[3]) == NST_OK, "offline diff without injection");
+    preload_cases(ctx, comp, argv[2], argv[3]);
     nst_alloc_fail_after(-1);
     offline(ctx, comp, argv[2], argv[3]);
     points = nst_alloc_fail_after(-1);

@@ -1009,7 +1009,8 @@ lc_finish_one(struct nst_diff *d, struct lc_dev *v)
  * until the workers are done and the queue is empty. A router's session closes (a round
  * trip) while its reply is parsed here; a few parsers (one a processor) rather than a
  * parse on every worker: at K = 50 the replies come in a burst at the end, and fifty
- * threads parsing at once only take turns on the processors (docs/perf-round8-diff.md). */
+ * threads parsing at once only take turns on the processors (docs/PERFORMANCE.md, "Round 8:
+ * the live diff's critical path"). */
 static void *
 lc_parser(void *arg)
 {

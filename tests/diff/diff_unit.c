@@ -403,8 +403,8 @@ offline(struct nst_ctx *ctx, const struct nst_compiled *comp, const char *dir, c
 }
 
 /*
- * nst_diff_preload() (docs/perf-round8-diff.md): the payloads of @dir parsed ahead, on a
- * thread of its own; an offline diff against @dir itself. A device takes the preloaded tree
+ * nst_diff_preload() (docs/PERFORMANCE.md, "Round 8: the live diff's critical path"): the
+ * payloads of @dir parsed ahead, on a thread of its own; an offline diff against @dir itself. A device takes the preloaded tree
  * only when nst_diff_add_target() gives it the text that was preloaded: here the first
  * device is given another text (a description changed), so a diff that took the file's tree
  * would find no change there. Returns the number of devices with changes, -1 on an error;

@@ -405,6 +405,39 @@ temp_dirs(const char *dir)
     return n;
 }
 
+/* @svc compiled with @flags into @out, then written under a file size limit of @limit
+ * bytes that plan.json does not fit: NST_EIO, one diagnostic naming @out/plan.json ("File
+ * too large"), no temporary directory left in @tmp. */
+static void
+write_over_limit(const char *svc, const char *jobs, const char *out, unsigned flags,
+                 rlim_t limit, const char *tmp)
+{
+    struct nst_ctx *ctx;
+    struct nst_service *s;
+    struct nst_compiled *comp;
+    struct rlimit old, lim;
+    char want[256];
+
+    signal(SIGXFSZ, SIG_IGN);
+    assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+    lim = old;
+    lim.rlim_cur = limit;
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+    comp = compile_svc(svc, jobs, out, flags, &ctx, &s);
+    nst_diag_clear(ctx);
+    assert_int_equal(nst_compiled_write(comp, out), NST_EIO);
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+    signal(SIGXFSZ, SIG_DFL);
+    assert_int_equal(nst_diag_count(ctx), 1);
+    snprintf(want, sizeof want, "%s/plan.json", out);
+    assert_string_equal(nst_diag_file(nst_diag_get(ctx, 0)), want);
+    assert_non_null(strstr(nst_diag_message(nst_diag_get(ctx, 0)), "File too large"));
+    assert_int_equal(temp_dirs(tmp), 0);
+    nst_compiled_free(comp);
+    nst_service_free(s);
+    nst_ctx_free(ctx);
+}
+
 /* The set written while rendering (nst_compile_file_to): the same files as
  * nst_compiled_write() alone; a write failure reported by nst_compiled_write() as it
  * would have been (the first file in model order), the earlier set untouched; no
@@ -518,29 +551,7 @@ test_staged_write_only(void **state)
     /* The plan.json streamed chunk by chunk while rendering cannot be written whole (a
      * 1 MiB file size limit: every device's files fit, the plan does not): reported as
      * the plan written after the compile is, nothing left behind. */
-    {
-        struct rlimit old, lim;
-        char want[256];
-
-        signal(SIGXFSZ, SIG_IGN);
-        assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
-        lim = old;
-        lim.rlim_cur = 1 << 20;
-        assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
-        comp = compile_svc(big, "4", out, NST_COMPILE_WRITE_ONLY, &ctx, &svc);
-        nst_diag_clear(ctx);
-        assert_int_equal(nst_compiled_write(comp, out), NST_EIO);
-        assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
-        signal(SIGXFSZ, SIG_DFL);
-        assert_int_equal(nst_diag_count(ctx), 1);
-        snprintf(want, sizeof want, "%s/plan.json", out);
-        assert_string_equal(nst_diag_file(nst_diag_get(ctx, 0)), want);
-        assert_non_null(strstr(nst_diag_message(nst_diag_get(ctx, 0)), "File too large"));
-        assert_int_equal(temp_dirs(f->tmp), 0);
-        nst_compiled_free(comp);
-        nst_service_free(svc);
-        nst_ctx_free(ctx);
-    }
+    write_over_limit(big, "4", out, NST_COMPILE_WRITE_ONLY, 1 << 20, f->tmp);
     /* Five chunks, each lowered while the one before renders on four threads: the same
      * set as one thread, chunk after chunk, written after the compile. */
     setenv("NST_COMPILE_JOBS", "1", 1);
@@ -618,8 +629,7 @@ test_plan_pieces(void **state)
     struct nst_ctx *ctx;
     struct nst_service *svc;
     struct nst_compiled *comp;
-    struct rlimit old, lim;
-    char svc20[128], a[128], b[128], cmd[512], want[256];
+    char svc20[128], a[128], b[128], cmd[512];
 
     snprintf(svc20, sizeof svc20, "%s/svc-20.xml", f->tmp);
     snprintf(cmd, sizeof cmd, "python3 '%s' 20 > '%s'", GEN, svc20);
@@ -642,26 +652,10 @@ test_plan_pieces(void **state)
     /* 256 KiB: every device's files fit, plan.json does not */
     snprintf(cmd, sizeof cmd, "test $(stat -c %%s '%s/plan.json') -gt 262144", a);
     assert_int_equal(system(cmd), 0);
-    signal(SIGXFSZ, SIG_IGN);
-    assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
-    lim = old;
-    lim.rlim_cur = 256 * 1024;
-    assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
-    comp = compile_svc(svc20, "2", b, NST_COMPILE_WRITE_ONLY | NST_COMPILE_NO_IR, &ctx, &svc);
-    nst_diag_clear(ctx);
-    assert_int_equal(nst_compiled_write(comp, b), NST_EIO);
-    assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
-    signal(SIGXFSZ, SIG_DFL);
-    assert_int_equal(nst_diag_count(ctx), 1);
-    snprintf(want, sizeof want, "%s/plan.json", b);
-    assert_string_equal(nst_diag_file(nst_diag_get(ctx, 0)), want);
-    assert_non_null(strstr(nst_diag_message(nst_diag_get(ctx, 0)), "File too large"));
-    assert_int_equal(temp_dirs(f->tmp), 0);
+    write_over_limit(svc20, "2", b, NST_COMPILE_WRITE_ONLY | NST_COMPILE_NO_IR, 256 * 1024,
+                     f->tmp);
     snprintf(cmd, sizeof cmd, "diff -r '%s' '%s'", a, b);
     assert_int_equal(system(cmd), 0); /* the set from before, untouched */
-    nst_compiled_free(comp);
-    nst_service_free(svc);
-    nst_ctx_free(ctx);
 }
 
 static void

@@ -20,6 +20,7 @@ injected latency and once with a router's latency injected by netsim (`delay 20`
 Each target is printed with MET or NOT MET; the numbers also go to BUILD/bench/results.json.
 """
 import argparse
+import atexit
 import json
 import os
 import re
@@ -155,6 +156,7 @@ class Bench:
         # another run's outputs were removed.  Every byte is still written (into the page
         # cache, as on a disk); bench/README.md.
         outroot = tempfile.mkdtemp(prefix="netstitch-bench-", dir=self.out_fs())
+        atexit.register(shutil.rmtree, outroot, True)  # also when a run fails (sys.exit)
         for n in sizes:
             svc = os.path.join(self.work, "svc-%d.xml" % n)
             self.gen(n, svc)

@@ -106,6 +106,15 @@ static ssh_key dev_hostkey;
 
 typedef int (*dev_bind_set_fn)(ssh_bind, enum ssh_bind_options_e, const void *);
 
+void
+sim_dlsym(void *handle, const char *name, void *fn)
+{
+    void *sym = dlsym(handle, name);
+
+    /* A data pointer to a function pointer: POSIX guarantees dlsym's result works. */
+    memcpy(fn, &sym, sizeof sym);
+}
+
 __attribute__((visibility("default"))) int
 ssh_bind_options_set(ssh_bind sshbind, enum ssh_bind_options_e type, const void *value)
 {
@@ -114,10 +123,7 @@ ssh_bind_options_set(ssh_bind sshbind, enum ssh_bind_options_e type, const void 
     ssh_key copy;
 
     if (!real) {
-        void *sym = dlsym(RTLD_NEXT, "ssh_bind_options_set");
-
-        /* A data pointer to a function pointer: POSIX guarantees dlsym's result works. */
-        memcpy(&real, &sym, sizeof real);
+        sim_dlsym(RTLD_NEXT, "ssh_bind_options_set", &real);
         if (!real) {
             return SSH_ERROR;
         }
@@ -157,23 +163,15 @@ static struct {
 static void
 dev_ossl_lookup(void)
 {
-    void *sym;
-
     if (dev_ossl.looked_up) {
         return;
     }
     dev_ossl.looked_up = 1;
-    /* A data pointer to a function pointer: POSIX guarantees dlsym's result works. */
-    sym = dlsym(RTLD_NEXT, "EVP_PKEY_new_raw_private_key");
-    memcpy(&dev_ossl.new_raw, &sym, sizeof sym);
-    sym = dlsym(RTLD_NEXT, "EVP_PKEY_get_raw_private_key");
-    memcpy(&dev_ossl.get_raw, &sym, sizeof sym);
-    sym = dlsym(RTLD_DEFAULT, "EVP_PKEY_up_ref");
-    memcpy(&dev_ossl.up_ref, &sym, sizeof sym);
-    sym = dlsym(RTLD_DEFAULT, "EVP_PKEY_free");
-    memcpy(&dev_ossl.free, &sym, sizeof sym);
-    sym = dlsym(RTLD_DEFAULT, "EVP_PKEY_get_id");
-    memcpy(&dev_ossl.get_id, &sym, sizeof sym);
+    sim_dlsym(RTLD_NEXT, "EVP_PKEY_new_raw_private_key", &dev_ossl.new_raw);
+    sim_dlsym(RTLD_NEXT, "EVP_PKEY_get_raw_private_key", &dev_ossl.get_raw);
+    sim_dlsym(RTLD_DEFAULT, "EVP_PKEY_up_ref", &dev_ossl.up_ref);
+    sim_dlsym(RTLD_DEFAULT, "EVP_PKEY_free", &dev_ossl.free);
+    sim_dlsym(RTLD_DEFAULT, "EVP_PKEY_get_id", &dev_ossl.get_id);
 }
 
 /*

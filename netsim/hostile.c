@@ -387,10 +387,7 @@ static hostile_write_fn
 hostile_real_write(void)
 {
     if (!hostile_real) {
-        void *sym = dlsym(RTLD_NEXT, "ssh_channel_write");
-
-        /* A data pointer to a function pointer: POSIX guarantees dlsym's result works. */
-        memcpy(&hostile_real, &sym, sizeof hostile_real);
+        sim_dlsym(RTLD_NEXT, "ssh_channel_write", &hostile_real);
     }
     return hostile_real;
 }

@@ -263,6 +263,10 @@ void sim_rpc_cache_free(struct sim_dev *dev);
 int sim_dev_main(const struct sim_cfg *cfg, const struct sim_dev_cfg *dc, struct ly_ctx *ctx,
                  int readyfd, int check_only);
 struct sim_dev *sim_dev_get(void);
+/* The function @name of @handle (RTLD_NEXT: the one netsim's own definition of the name
+ * hides; RTLD_DEFAULT) stored into the function pointer at @fn; NULL there when there is
+ * none. For netsim's interposed library calls (device.c, hostile.c, rpcmemo.c). */
+void sim_dlsym(void *handle, const char *name, void *fn);
 /** @brief Uncork the session sockets corked since the last call: the replies go out. */
 void sim_uncork(struct sim_dev *dev);
 void sim_dev_rollback_cc(struct sim_dev *dev, const char *why);

@@ -245,10 +245,7 @@ lyd_parse_op(const struct ly_ctx *ctx, struct lyd_node *parent, struct ly_in *in
     int i;
 
     if (!real) {
-        void *sym = dlsym(RTLD_NEXT, "lyd_parse_op");
-
-        /* A data pointer to a function pointer: POSIX guarantees dlsym's result works. */
-        memcpy(&real, &sym, sizeof real);
+        sim_dlsym(RTLD_NEXT, "lyd_parse_op", &real);
         if (!real) {
             return LY_ESYS;
         }

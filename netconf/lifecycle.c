@@ -416,36 +416,50 @@ nst_diff_set_limit(struct nst_diff *d, const char *const *devices, size_t n)
  * Payloads parsed ahead
  */
 
-/* A whole regular file of at most LC_SAVED_MAX bytes (O_NONBLOCK: a FIFO would block);
- * NULL otherwise. */
-static char *
-lc_read_text(const char *path)
+/* The whole regular file @path, at most LC_SAVED_MAX bytes, into *text (NULL, and 0, when
+ * there is no such file). O_NONBLOCK and the checks: a FIFO would block, a device (a link
+ * to /dev/zero) or a huge file would never end or take all memory. 0, or -1 with @why. */
+static int
+lc_read_text(const char *path, char **text, char *why, size_t len)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     struct stat st;
-    char *buf = NULL;
+    char *buf;
     size_t got = 0;
+    ssize_t r = 1;
 
+    *text = NULL;
     if (fd < 0) {
-        return NULL;
+        if (errno == ENOENT) {
+            return 0;
+        }
+        snprintf(why, len, "cannot read %.500s", path);
+        return -1;
     }
-    if (!fstat(fd, &st) && S_ISREG(st.st_mode) && st.st_size <= LC_SAVED_MAX &&
-        (buf = nst_malloc((size_t)st.st_size + 1))) {
-        ssize_t r = 1;
-
-        while (got < (size_t)st.st_size &&
-               ((r = read(fd, buf + got, (size_t)st.st_size - got)) > 0 || errno == EINTR)) {
-            got += r > 0 ? (size_t)r : 0;
-        }
-        if (got < (size_t)st.st_size) {
-            nst_free(buf);
-            buf = NULL;
-        } else {
-            buf[got] = '\0';
-        }
+    if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_size > LC_SAVED_MAX) {
+        snprintf(why, len, "%.500s: %s", path,
+                 !S_ISREG(st.st_mode) ? "not a regular file" : "larger than 32 MiB");
+        close(fd);
+        return -1;
+    }
+    if (!(buf = nst_malloc((size_t)st.st_size + 1))) {
+        snprintf(why, len, "out of memory");
+        close(fd);
+        return -1;
+    }
+    while (got < (size_t)st.st_size &&
+           ((r = read(fd, buf + got, (size_t)st.st_size - got)) > 0 || errno == EINTR)) {
+        got += r > 0 ? (size_t)r : 0;
     }
     close(fd);
-    return buf;
+    if (got < (size_t)st.st_size) {
+        nst_free(buf);
+        snprintf(why, len, "cannot read %.500s", path);
+        return -1;
+    }
+    buf[got] = '\0';
+    *text = buf;
+    return 0;
 }
 
 static void
@@ -491,7 +505,7 @@ lc_preload_run(void *arg)
             in = strlen(limit[k]) == len - 4 && !strncmp(limit[k], name, len - 4);
         }
         if (!in || (size_t)snprintf(path, sizeof path, "%s/%s", d->pre_dir, name) >= sizeof path ||
-            !(text = lc_read_text(path))) {
+            lc_read_text(path, &text, why, sizeof why) || !text) {
             goto next;
         }
         if (diff_parse(ly, text, 1, &tree, why, sizeof why) || !tree ||
@@ -913,7 +927,6 @@ lc_offline_one(struct nst_diff *d, struct lc_dev *v)
     struct diff_inputs in;
     struct lyd_node *running = NULL;
     char path[4096], why[600], *text = NULL;
-    FILE *f;
 
     lc_inputs(d, v, &in);
     v->res.ly = render_ly(d->render);
@@ -926,41 +939,7 @@ lc_offline_one(struct nst_diff *d, struct lc_dev *v)
         return;
     }
     lc_file_name(d->offline, v->name, path, sizeof path);
-    /* O_NONBLOCK and the checks below: a FIFO would block, a device (a link to
-     * /dev/zero) or a huge file would never end or take all memory. */
-    {
-        int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-        struct stat st;
-
-        f = NULL;
-        if (fd >= 0 && (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_size > LC_SAVED_MAX)) {
-            snprintf(why, sizeof why, "%.500s: %s", path,
-                     S_ISREG(st.st_mode) ? "larger than 32 MiB" : "not a regular file");
-            close(fd);
-            lc_dev_fail(v, why);
-            return;
-        }
-        if (fd >= 0 && !(f = fdopen(fd, "r"))) {
-            close(fd);
-        }
-    }
-    if (f) {
-        struct diff_buf b = {0};
-        char chunk[8192];
-        size_t got;
-
-        while ((got = fread(chunk, 1, sizeof chunk, f)) > 0) {
-            diff_buf_printf(&b, "%.*s", (int)got, chunk);
-        }
-        fclose(f);
-        if (b.failed) {
-            nst_free(b.s);
-            lc_dev_fail(v, "out of memory");
-            return;
-        }
-        text = b.s;
-    } else if (errno != ENOENT) {
-        snprintf(why, sizeof why, "cannot read %.500s", path);
+    if (lc_read_text(path, &text, why, sizeof why)) {
         lc_dev_fail(v, why);
         return;
     }

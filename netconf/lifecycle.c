@@ -531,6 +531,21 @@ lc_preload_run(void *arg)
     return NULL;
 }
 
+/* The context of every device model the diff's trees are parsed into, with ietf-netconf
+ * (the <get-config> reply's operations), on @ctx's diagnostics. When ietf-netconf does not
+ * load, NST_EENV with *render set (nst_diff_run() and nst_diff_preload() both build it). */
+static nst_err
+lc_models(struct nst_ctx *ctx, struct render **render)
+{
+    nst_err ret = render_new(ctx, NULL, 0, render);
+
+    ly_temp_log_options(NULL);
+    if (!ret && !ly_ctx_load_module(render_ly(*render), "ietf-netconf", "2011-06-01", NULL)) {
+        ret = NST_EENV;
+    }
+    return ret;
+}
+
 NST_API nst_err
 nst_diff_preload(struct nst_diff *d, const char *dir)
 {
@@ -552,11 +567,7 @@ nst_diff_preload(struct nst_diff *d, const char *dir)
     priv.sorted = 1;
     priv.log_cb = NULL;
     priv.log_user = NULL;
-    ret = render_new(&priv, NULL, 0, &d->render);
-    ly_temp_log_options(NULL);
-    if (!ret && !ly_ctx_load_module(render_ly(d->render), "ietf-netconf", "2011-06-01", NULL)) {
-        ret = NST_EENV;
-    }
+    ret = lc_models(&priv, &d->render);
     if (d->render) {
         render_set_ctx(d->render, d->ctx);
     }
@@ -1272,15 +1283,11 @@ nst_diff_run(struct nst_diff *d)
         /* nst_diff_preload() built the models and parsed payloads meanwhile. */
         lc_preload_join(d, 1, 1);
     } else {
-        ret = render_new(d->ctx, NULL, 0, &d->render);
-        ly_temp_log_options(NULL);
+        ret = lc_models(d->ctx, &d->render);
         if (ret) {
-            snprintf(d->message, sizeof d->message, "cannot load the device models");
+            snprintf(d->message, sizeof d->message, "%s",
+                     d->render ? "cannot load ietf-netconf" : "cannot load the device models");
             return ret;
-        }
-        if (!ly_ctx_load_module(render_ly(d->render), "ietf-netconf", "2011-06-01", NULL)) {
-            snprintf(d->message, sizeof d->message, "cannot load ietf-netconf");
-            return NST_EENV;
         }
     }
     if (d->offline) {
